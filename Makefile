@@ -1,0 +1,36 @@
+# Two commands for a fresh machine: `make report` (the main job on the embedded sample)
+# and `make test`. Both create or reuse .venv by themselves.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: report test bench lint sample clean-data check
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/lcedu report
+
+test: $(STAMP)
+	$(BIN)/ruff check lcedu tests benchmarks
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+sample: $(STAMP)
+	$(BIN)/lcedu sample
+
+clean-data: $(STAMP)
+	$(BIN)/lcedu clean
+
+check: $(STAMP)
+	$(BIN)/lcedu check

@@ -1,0 +1,245 @@
+"""Raw exports in ``data/raw/`` → validated tidy tables (``lcedu clean``, ``lcedu check``)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from lcedu import counties
+from lcedu.errors import InputErrors, Issue
+from lcedu.layout import Layout, layouts, normalize
+from lcedu.parse import RawSheet, convert, parse_sheet
+from lcedu.readers import is_lock_file, read_csv_grid, read_workbook
+
+RAW_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+YEAR_IN_NAME = re.compile(r"(20\d{2})")
+
+
+@dataclass
+class CleanResult:
+    tables: dict[str, pd.DataFrame]
+    issues: list[Issue]
+    inputs: list[dict] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "warning"]
+
+
+def extra_counties(raw_dir: Path) -> dict[str, str]:
+    """Counties beyond the built-in registry, from an optional ``counties.csv`` in the raw folder."""
+    path = raw_dir / "counties.csv"
+    if not path.exists():
+        return {}
+    table = pd.read_csv(path, dtype=str)
+    pairs = {}
+    for row in table.itertuples():
+        for name in (row.county_code, row.name_zh, getattr(row, "short_name_zh", row.name_zh)):
+            pairs[str(name)] = row.county_code
+    return pairs
+
+
+def identify(path: Path, raw_dir: Path, extra: dict[str, str]) -> tuple[int | None, str | None]:
+    """School year and county of a file, from its name (临翔区_2024.xlsx, 530925-2023-学生情况.csv …)."""
+    rel = path.relative_to(raw_dir)
+    years = YEAR_IN_NAME.findall(path.stem) or YEAR_IN_NAME.findall(str(rel.parent))
+    year = int(years[0]) if years else None
+    code = None
+    for token in re.split(r"[_\-\s]+|20\d{2}年?", path.stem):
+        code = counties.resolve(token, extra) if token else None
+        if code:
+            break
+    return year, code
+
+
+def _sheet_for(layout: Layout, sheet_names: list[str]) -> str | None:
+    wanted = {normalize(s) for s in layout.sheets}
+    return next((s for s in sheet_names if normalize(s) in wanted), None)
+
+
+def _layouts_for(path: Path, raw_dir: Path) -> list[Layout]:
+    rel = path.relative_to(raw_dir)
+    return [lay for lay in layouts() if rel.match(lay.files)]
+
+
+def collect(raw_dir: Path) -> CleanResult:
+    """Read and type every raw file; never raises for bad input, returns its issues instead."""
+    raw_dir = Path(raw_dir)
+    issues: list[Issue] = []
+    inputs: list[dict] = []
+    extra = extra_counties(raw_dir)
+    sheets: dict[tuple[str, str], list[tuple[RawSheet, int | None, str | None]]] = defaultdict(list)
+
+    files = sorted(p for p in raw_dir.rglob("*") if p.suffix.lower() in RAW_SUFFIXES and p.is_file())
+    if not files:
+        issues.append(Issue("error", str(raw_dir), "没有找到原始数据文件 / no raw files found",
+                            "把导出的 .xlsx/.csv 放入 data/raw/，或运行 `lcedu sample` 生成样例"))
+    for path in files:
+        display = str(path.relative_to(raw_dir.parent) if raw_dir.parent != path else path)
+        if is_lock_file(path):
+            issues.append(Issue("warning", display, "跳过 Excel 锁文件 / skipped an Excel lock file",
+                                "该工作簿正在 Excel 中打开；关闭后锁文件会消失"))
+            continue
+        targets = _layouts_for(path, raw_dir)
+        if not targets:
+            continue
+        year, county = identify(path, raw_dir, extra)
+        if targets[0].level == "school" and county is None:
+            issues.append(Issue("error", display, "文件名中没有可识别的县(区) / county not recognised in the file name",
+                                "文件名应含县名或6位代码，如 双江县_2024.xlsx 或 530925_2024.xlsx"))
+            continue
+        if targets[0].level != "city" and year is None:
+            issues.append(Issue("error", display, "文件名中没有年份 / no school year in the file name",
+                                "文件名应含4位年份，如 临翔区_2024.xlsx"))
+            continue
+        inputs.append({"path": str(path.relative_to(raw_dir)), "sha256": _sha256(path),
+                       "bytes": path.stat().st_size})
+        if path.suffix.lower() == ".csv":
+            grid = read_csv_grid(path, display, issues)
+            layout = next((lay for lay in targets if lay.csv_suffix and path.stem.endswith(lay.csv_suffix)), None)
+            if grid is None or layout is None:
+                if grid is not None:
+                    issues.append(Issue("error", display, "无法判断该CSV属于哪张表 / unknown CSV table",
+                                        "文件名应以表名结尾，如 _学生情况.csv"))
+                continue
+            workbook = {layout.sheets[0]: grid}
+            targets = [layout]
+        else:
+            workbook = read_workbook(path, display, issues)
+            if workbook is None:
+                continue
+        for layout in targets:
+            sheet = _sheet_for(layout, list(workbook))
+            if sheet is None:
+                issues.append(Issue("error", display,
+                                    f"缺少工作表「{layout.sheets[0]}」/ missing sheet; 现有 present: {'、'.join(workbook) or '无'}",
+                                    f"工作表应命名为 {' 或 '.join(layout.sheets)}", sheet=layout.sheets[0]))
+                continue
+            parsed = parse_sheet(workbook[sheet], layout, file=display, sheet=sheet, year=year,
+                                 has_county=county is not None, issues=issues)
+            if parsed is not None:
+                sheets[(layout.table, parsed.variant)].append((parsed, year, county))
+
+    tables, missing, totals = {}, [], []
+    by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    for (table, variant), parts in sheets.items():
+        layout = next(lay for lay in layouts() if lay.table == table)
+        text = pd.concat([p.text.assign(_year=y, _county=c) for p, y, c in parts], ignore_index=True)
+        units = parts[0][0].units
+        headers = {(p.text["_file"].iat[0] if len(p.text) else "", p.text["_sheet"].iat[0] if len(p.text) else ""): p.headers
+                   for p, _, _ in parts}
+        typed, miss = convert(text.drop(columns=["_year", "_county"]), layout, units, headers, issues, extra)
+        if typed is None:
+            continue
+        typed["year"] = typed["year"] if "year" in typed else text["_year"].astype("Int64")
+        if layout.level == "school":
+            typed["county_code"] = text["_county"].astype("string")
+        by_table[table].append(typed)
+        key_frame = typed[["_file", "_row"] + [k for k in layout.key if k in typed]]
+        missing.append(miss.merge(key_frame, on=["_file", "_row"], how="left").assign(table=table))
+    for table, parts in by_table.items():
+        layout = next(lay for lay in layouts() if lay.table == table)
+        frame = pd.concat(parts, ignore_index=True)
+        totals.append(_totals_long(frame[frame["_is_total"]], layout))
+        tables[table] = frame[~frame["_is_total"]].reset_index(drop=True)
+    tables = _check_keys(tables, issues)
+    if totals:
+        tables["reported_totals"] = pd.concat(totals, ignore_index=True)
+        _reconcile(tables, issues)
+    if missing:
+        tables["missing_values"] = _missing_table(missing, tables)
+    return CleanResult(tables=tables, issues=issues, inputs=inputs)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _totals_long(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
+    """合计/小计 rows as (table, county_code, year, label, column, value): kept, flagged, never summed."""
+    numeric = [c.name for c in layout.columns.values() if c.type in ("count", "amount") and c.name in frame]
+    ids = [c for c in ("county_code", "year", "_file", "_row") if c in frame]
+    label = frame[layout.name_column] if layout.name_column in frame else ""
+    long = frame.assign(label=label)[ids + ["label", *numeric]].melt(
+        id_vars=[*ids, "label"], var_name="column", value_name="value")
+    return long.assign(table=layout.table, value=long["value"].astype("Float64"))
+
+
+def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> dict[str, pd.DataFrame]:
+    for layout in layouts():
+        frame = tables.get(layout.table)
+        if frame is None:
+            continue
+        key = [*layout.key, "year"]
+        dup = frame[frame.duplicated(key, keep=False)].sort_values([*key, "_row"])
+        for _, group in dup.groupby(key, dropna=False):
+            first, *rest = group.itertuples()
+            for r in rest:
+                issues.append(Issue("error", r._file,
+                                    f"重复记录 {dict(zip(key, [getattr(r, k) for k in key], strict=True))} / duplicate; "
+                                    f"首次出现于 first seen in {first._file} 第{first._row}行",
+                                    "删除重复行，或核对学校标识码", row=int(r._row),
+                                    column=layout.key[0]))
+    schools = tables.get("schools")
+    if schools is not None:
+        known = set(zip(schools["school_id"], schools["year"], strict=True))
+        for table in ("enrollment", "teachers", "facilities"):
+            frame = tables.get(table)
+            if frame is None:
+                continue
+            orphan = [(sid, y) not in known for sid, y in zip(frame["school_id"], frame["year"], strict=True)]
+            for r in frame[orphan].head(10).itertuples():
+                issues.append(Issue("error", r._file, f"学校标识码 {r.school_id} 不在学校基本情况表中 / school not in the roster",
+                                    "在学校基本情况表中补上该校，或更正标识码", row=int(r._row), column="学校标识码"))
+    return tables
+
+
+def _reconcile(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
+    """Warn where a file's 合计 row differs from the sum of its school rows."""
+    totals = tables["reported_totals"]
+    grand = totals[totals["label"].astype(str).str.contains("合计|总计", regex=True)]
+    for (table, file), group in grand.groupby(["table", "_file"]):
+        records = tables.get(table)
+        if records is None:
+            continue
+        sums = records[records["_file"] == file].sum(numeric_only=True)
+        for row in group.itertuples():
+            if pd.isna(row.value) or row.column not in sums:
+                continue
+            if abs(float(sums[row.column]) - float(row.value)) > 0.5:
+                issues.append(Issue("warning", file,
+                                    f"合计行 {row.column}={row.value:g} 与各校之和 {sums[row.column]:g} 不符 / total row does not reconcile",
+                                    "核对合计行或明细行", row=int(row._row), column=row.column))
+
+
+def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat(parts, ignore_index=True)
+    frame["record_key"] = frame.get("school_id", pd.Series(index=frame.index, dtype="string"))
+    if "county_code" in frame:
+        frame["record_key"] = frame["record_key"].fillna(frame["county_code"])
+    frame = frame.rename(columns={"_file": "file", "_sheet": "sheet", "_row": "row"})
+    cols = ["table", "file", "sheet", "row", "record_key", "column", "raw_text", "reason"]
+    out = frame[cols].astype({"table": "string", "file": "string", "sheet": "string", "row": "int64",
+                              "record_key": "string", "column": "string", "raw_text": "string", "reason": "string"})
+    return out.reset_index(drop=True)
+
+
+def clean(raw_dir: Path) -> CleanResult:
+    """Collect, validate and return the tidy tables; raise InputErrors if anything is wrong."""
+    from lcedu.schemas import finalize
+
+    result = collect(raw_dir)
+    if not result.errors:
+        result.tables = finalize(result.tables, result.issues)
+    if result.errors:
+        raise InputErrors(result.issues)
+    return result

@@ -1,0 +1,131 @@
+"""Spreadsheet layouts, declared in ``lcedu/layouts/*.yml``.
+
+A layout says where a table lives (files, sheet names), how many header rows each year's
+variant has, and which header text each canonical column was written under. Adding a year
+whose export changed its wording means adding a variant to the YAML, not code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
+
+TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city")
+UNIT_FACTORS = {"元": 1.0, "万元": 10_000.0, "平方米": 1.0, "人": 1.0}
+
+
+def normalize(text: object) -> str:
+    """Header/code text as compared: NFKC (full-width → half-width), no spaces, '(' for '（'."""
+    s = unicodedata.normalize("NFKC", str(text))
+    return re.sub(r"\s+", "", s).replace("其中:", "其中").lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # school_id | text | code | count | amount | pct | county | year
+    required: bool = False
+    codes: str | None = None
+    unit: str | None = None
+    keep: bool = True
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    years: tuple[int, ...]
+    header_rows: int
+    skip_after_header: int
+    # normalized header text -> (canonical column, unit written in that header)
+    spellings: dict[str, tuple[str, str | None]]
+    # the same, keyed by the header exactly as the YAML writes it (used to write samples)
+    raw_spellings: dict[str, tuple[str, str | None]]
+
+
+@dataclass(frozen=True)
+class Layout:
+    table: str
+    level: str
+    key: tuple[str, ...]
+    files: str
+    sheets: tuple[str, ...]
+    csv_suffix: str | None
+    name_column: str
+    columns: dict[str, Column]
+    variants: tuple[Variant, ...] = field(default_factory=tuple)
+
+    def variants_for(self, year: int | None) -> list[Variant]:
+        """Variants declared for the year first, then the rest (a new year may reuse old wording)."""
+        first = [v for v in self.variants if year in v.years]
+        return first + [v for v in self.variants if v not in first]
+
+    def all_spellings(self) -> dict[str, str]:
+        """Every known header spelling (as written) → canonical column, over all variants."""
+        out: dict[str, str] = {}
+        for v in self.variants:
+            for text, (col, _unit) in v.spellings.items():
+                out.setdefault(text, col)
+        return out
+
+    def closest_spelling(self, header: str) -> str | None:
+        known = self.all_spellings()
+        match = difflib.get_close_matches(normalize(header), list(known), n=1, cutoff=0.0)
+        return match[0] if match else None
+
+    def anchor_spellings(self) -> set[str]:
+        """Spellings of the first key column: the cell that tells where the header starts."""
+        return {t for v in self.variants for t, (c, _) in v.spellings.items() if c == self.key[0]}
+
+
+def _variant(name: str, spec: dict, columns: dict[str, Column]) -> Variant:
+    spellings: dict[str, tuple[str, str | None]] = {}
+    raw: dict[str, tuple[str, str | None]] = {}
+    for col, entry in spec["headers"].items():
+        if col not in columns:
+            raise ValueError(f"layout variant {name}: header for unknown column {col!r}")
+        entries = entry if isinstance(entry, list) else [entry]
+        for e in entries:
+            header, unit = (e["header"], e.get("unit")) if isinstance(e, dict) else (e, None)
+            spellings[normalize(header)] = raw[header] = (col, unit or columns[col].unit)
+    return Variant(
+        name=name,
+        years=tuple(spec["years"]),
+        header_rows=int(spec["header_rows"]),
+        skip_after_header=int(spec.get("skip_after_header", 0)),
+        spellings=spellings,
+        raw_spellings=raw,
+    )
+
+
+@cache
+def load_layout(table: str) -> Layout:
+    text = resources.files("lcedu").joinpath("layouts").joinpath(f"{table}.yml").read_text(encoding="utf-8")
+    spec = yaml.safe_load(text)
+    columns = {n: Column(name=n, **c) for n, c in spec["columns"].items()}
+    return Layout(
+        table=spec["table"],
+        level=spec["level"],
+        key=tuple(spec["key"]),
+        files=spec["files"],
+        sheets=tuple(spec["sheets"]),
+        csv_suffix=spec.get("csv_suffix"),
+        name_column=spec["name_column"],
+        columns=columns,
+        variants=tuple(_variant(n, v, columns) for n, v in spec["variants"].items()),
+    )
+
+
+@cache
+def code_lists() -> dict[str, dict[str, object]]:
+    text = resources.files("lcedu").joinpath("layouts").joinpath("values.yml").read_text(encoding="utf-8")
+    return {name: {normalize(k): v for k, v in m.items()} for name, m in yaml.safe_load(text).items()}
+
+
+def layouts() -> list[Layout]:
+    return [load_layout(t) for t in TABLES]

@@ -1,0 +1,312 @@
+"""Turn one sheet's cell grid into a typed frame, using its layout.
+
+Everything here works column-wise on the whole sheet at once; per-cell Python only runs
+for the handful of cells that are wrong, to say where they are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lcedu import counties
+from lcedu.errors import Issue
+from lcedu.layout import UNIT_FACTORS, Layout, Variant, code_lists, normalize
+
+NA_TOKENS = {"", "—", "——", "–", "-", "--", "/", "nan", "none", "null", "#n/a", "不适用", "无数据"}
+NA_REASONS = {"": "空白 blank"}
+TOTAL_LABEL = re.compile(r"合计|总计|小计|全县|全区|全市")
+NOTE_START = re.compile(r"^(注|说明|备注|填表|审核|数据来源|单位负责人)")
+HEADER_SEARCH_ROWS = 15
+
+
+@dataclass
+class RawSheet:
+    """One sheet's data rows as text under canonical column names, not yet typed.
+
+    Sheets of the same table and variant are concatenated and converted together, which
+    is what makes cleaning a province's 2,000 sheets fast.
+    """
+
+    text: pd.DataFrame  # canonical columns + _file, _sheet, _row, _is_total
+    variant: str
+    headers: dict[str, str]  # canonical column -> header as written in this sheet
+    units: dict[str, str | None]
+
+
+def _cell_text(grid: list[list[object]]) -> np.ndarray:
+    """The grid as a 2-D array of stripped strings ('' for empty cells)."""
+    width = max((len(r) for r in grid), default=0)
+    cells = np.full((len(grid), width), "", dtype=object)
+    for i, row in enumerate(grid):
+        cells[i, : len(row)] = [_as_text(v) for v in row]
+    return cells
+
+
+def _as_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if np.isnan(v):
+            return ""
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v).strip()
+
+
+def find_header(cells: np.ndarray, layout: Layout) -> int | None:
+    """Row index of the first header row: the one holding the key column's header."""
+    anchors = layout.anchor_spellings()
+    # The anchor may sit in a lower header row under a merged group, so compare the last part.
+    last_parts = {a.split("/")[-1] for a in anchors}
+    for i in range(min(HEADER_SEARCH_ROWS, len(cells))):
+        row = {normalize(c) for c in cells[i] if c}
+        if row & last_parts:
+            return i
+    return None
+
+
+def flatten_header(block: np.ndarray) -> list[str]:
+    """Join stacked header rows into 'group/sub/leaf' names.
+
+    Exports merge group headers across columns; readers see the text in the first cell and
+    blanks to its right. A blank upper cell inherits from the left only where a lower row
+    has text (so it really sits under a group); vertically merged cells stay as they are.
+    """
+    rows = [list(r) for r in block]
+    n = len(rows)
+    for k in range(n - 1):
+        for j in range(1, len(rows[k])):
+            below = any(rows[m][j] for m in range(k + 1, n))
+            if not rows[k][j] and below and rows[k][j - 1] and any(rows[m][j - 1] for m in range(k + 1, n)):
+                rows[k][j] = rows[k][j - 1]
+    names = []
+    for j in range(len(rows[0]) if rows else 0):
+        parts: list[str] = []
+        for k in range(n):
+            p = rows[k][j]
+            if p and (not parts or parts[-1] != p):
+                parts.append(p)
+        names.append("/".join(parts))
+    return names
+
+
+def choose_variant(headers: list[str], layout: Layout, year: int | None) -> tuple[Variant, int]:
+    """The variant whose spellings match most headers; ties go to the one declared for the year."""
+    best: tuple[Variant, int] | None = None
+    for v in layout.variants_for(year):
+        hits = sum(normalize(h) in v.spellings for h in headers if h)
+        if best is None or hits > best[1]:
+            best = (v, hits)
+    assert best is not None, f"layout {layout.table} declares no variant"
+    return best
+
+
+def parse_sheet(
+    grid: list[list[object]],
+    layout: Layout,
+    *,
+    file: str,
+    sheet: str,
+    year: int | None,
+    has_county: bool,
+    issues: list[Issue],
+) -> RawSheet | None:
+    """Find the header, map it to canonical columns and select data rows; None if unusable."""
+    cells = _cell_text(grid)
+    where = {"file": file, "sheet": sheet}
+    if cells.size == 0 or not (cells != "").any():
+        issues.append(Issue("error", message="工作表为空 / the sheet is empty",
+                            fix="导出完整的数据表后重新放入 data/raw/", **where))
+        return None
+    start = find_header(cells, layout)
+    if start is None:
+        key_header = sorted(layout.anchor_spellings())[0]
+        issues.append(Issue("error", message=f"找不到表头：应有一列「{key_header}」 / header row not found",
+                            fix=f"确认表头含「{key_header}」，或在 lcedu/layouts/{layout.table}.yml 增加新写法",
+                            **where))
+        return None
+
+    # Try each variant's header depth; keep the one that explains the most headers.
+    best = None
+    for v in layout.variants_for(year):
+        headers = flatten_header(cells[start:start + v.header_rows])
+        variant, hits = choose_variant(headers, layout, year)
+        if variant is v and (best is None or hits > best[2]):
+            best = (v, headers, hits)
+    if best is None:
+        v = layout.variants_for(year)[0]
+        best = (v, flatten_header(cells[start:start + v.header_rows]), 0)
+    variant, headers, _ = best
+    first_data = start + variant.header_rows + variant.skip_after_header
+    body = cells[first_data:]
+
+    column_of: dict[int, tuple[str, str | None]] = {}
+    ok = True
+    for j, h in enumerate(headers):
+        if not h:
+            if (body[:, j] != "").any() and not _is_note_column(body, j):
+                issues.append(Issue("error", message=f"第{j + 1}列有数据但没有表头 / data without a header",
+                                    fix="补上表头或删除该列", row=start + 1, **where))
+                ok = False
+            continue
+        hit = variant.spellings.get(normalize(h))
+        if hit is None:
+            near = layout.closest_spelling(h)
+            issues.append(Issue("error", column=h, row=start + 1,
+                                message=f"未知表头「{h}」/ unknown header; 最接近的已知写法 closest known: 「{near}」",
+                                fix=f"若是新年份的新写法，在 lcedu/layouts/{layout.table}.yml 的 {variant.name} 中加入它",
+                                **where))
+            ok = False
+            continue
+        column_of[j] = hit
+    found = {c for c, _ in column_of.values()}
+    for col in layout.columns.values():
+        if col.required and col.name not in found and not (col.type == "county" and has_county):
+            spelled = [t for t, (c, _) in variant.spellings.items() if c == col.name]
+            issues.append(Issue("error", row=start + 1, column=spelled[0] if spelled else col.name,
+                                message=f"缺少必需的列「{spelled[0] if spelled else col.name}」/ required column missing",
+                                fix="检查导出时是否漏选了该列", **where))
+            ok = False
+    if not ok:
+        return None
+
+    rows = _data_rows(body, layout, column_of)
+    text = pd.DataFrame({column_of[j][0]: body[rows, j] for j in column_of}, dtype=object)
+    text["_file"] = file
+    text["_sheet"] = sheet
+    text["_row"] = np.asarray(rows, dtype="int64") + first_data + 1
+    text["_is_total"] = _total_mask(text, layout).to_numpy()
+    return RawSheet(text=text, variant=variant.name,
+                    headers={column_of[j][0]: headers[j] for j in column_of},
+                    units={column_of[j][0]: column_of[j][1] for j in column_of})
+
+
+def _is_note_column(body: np.ndarray, j: int) -> bool:
+    values = [v for v in body[:, j] if v]
+    return bool(values) and all(NOTE_START.match(v) for v in values)
+
+
+def _data_rows(body: np.ndarray, layout: Layout, column_of: dict) -> np.ndarray:
+    """Positions of record and total rows; stops at the notes under the table."""
+    filled = body != ""
+    if body.shape[1] == 0:
+        return np.array([], dtype=int)
+    first = body[np.arange(len(body)), filled.argmax(axis=1)]
+    # Notes are one merged cell of text under the table: 注：…, 填表人：…
+    is_note = np.array([bool(NOTE_START.match(t)) for t in first]) & (filled.sum(axis=1) <= 1)
+    has_data = filled[:, list(column_of)].any(axis=1)
+    stop = int(np.argmax(is_note)) if is_note.any() else len(body)
+    rows = np.flatnonzero(has_data)
+    return rows[rows < stop]
+
+
+def _total_mask(frame: pd.DataFrame, layout: Layout) -> pd.Series:
+    cols = [c for c in {layout.name_column, *layout.key} if c in frame]
+    mask = pd.Series(False, index=frame.index)
+    for c in cols:
+        mask |= frame[c].str.contains(TOTAL_LABEL.pattern, regex=True, na=False)
+    return mask
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    return s.str.normalize("NFKC").str.strip()
+
+
+def convert(
+    text: pd.DataFrame,
+    layout: Layout,
+    units: dict[str, str | None],
+    headers: dict[tuple[str, str], dict[str, str]],
+    issues: list[Issue],
+    extra_counties: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Type every canonical column of concatenated sheets; collect bad cells as issues.
+
+    Returns the typed frame (None if any cell is wrong) and the blank/dashed cells, which
+    become NA with their reason instead of 0.
+    """
+    out: dict[str, pd.Series] = {}
+    miss_parts = []
+    bad = False
+    is_total = text["_is_total"].to_numpy()
+    for name in [c for c in text.columns if not c.startswith("_")]:
+        col = layout.columns[name]
+        raw = text[name]
+        clean = _clean_text(raw.astype(str))
+        lowered = clean.str.lower()
+        is_na = lowered.isin(NA_TOKENS)
+        if is_na.any():
+            miss_parts.append(text.loc[is_na, ["_file", "_sheet", "_row"]].assign(column=name, raw_text=raw[is_na]))
+
+        def fail(mask: np.ndarray, message: str, fix: str, *, _name: str = name) -> None:
+            for _, r in text.loc[mask].head(5).iterrows():
+                issues.append(Issue("error", r["_file"], message.format(value=r[_name]), fix,
+                                    sheet=r["_sheet"], row=int(r["_row"]),
+                                    column=headers.get((r["_file"], r["_sheet"]), {}).get(_name, _name)))
+
+        if col.type in ("count", "amount", "pct", "year"):
+            numeric_text = clean.str.replace(r"(?<=\d),(?=\d{3})", "", regex=True).str.replace("%", "")
+            values = pd.to_numeric(numeric_text.where(~is_na), errors="coerce")
+            not_numeric = (values.isna() & ~is_na).to_numpy()
+            if not_numeric.any():
+                fail(not_numeric, "「{value}」不是数字 / text in a numeric column", "改为数字；缺失请留空或填 —")
+                bad = True
+            negative = (values < 0).fillna(False).to_numpy()
+            if negative.any():
+                fail(negative, "负数「{value}」/ negative value", "人数、面积和金额不能为负，请核对原始报表")
+                bad = True
+            if col.type in ("count", "year"):
+                fractional = ((values % 1).fillna(0) != 0).to_numpy()
+                if fractional.any():
+                    fail(fractional, "「{value}」不是整数 / not a whole number", "人数、班数应为整数")
+                    bad = True
+                out[name] = values.round().astype("Int64")
+            elif col.type == "pct":
+                over = (values > 100).fillna(False).to_numpy()
+                if over.any():
+                    fail(over, "百分比「{value}」超过100 / percentage over 100", "填写0–100之间的百分数")
+                    bad = True
+                out[name] = values.astype("Float64")
+            else:
+                factor = UNIT_FACTORS[units.get(name) or col.unit or "元"] / UNIT_FACTORS[col.unit or "元"]
+                out[name] = (values * factor).round(2).astype("Float64")
+        elif col.type == "school_id":
+            ids = clean.str.replace(r"\.0$", "", regex=True)
+            valid = ids.str.fullmatch(r"\d{1,10}").to_numpy() | is_total
+            if (~valid).any():
+                fail(~valid, "学校标识码「{value}」应为10位数字 / school id must be 10 digits",
+                     "核对学校标识码；以0开头的代码请设为文本格式")
+                bad = True
+            out[name] = ids.str.zfill(10).where(~is_total, None).astype("string")
+        elif col.type == "code":
+            mapping = code_lists()[col.codes]
+            mapped = lowered.map(mapping)
+            unknown = (mapped.isna() & ~is_na).to_numpy() & ~is_total
+            if unknown.any():
+                allowed = "、".join(sorted(mapping))[:120]
+                fail(unknown, "未知取值「{value}」/ unknown value", f"可用取值 allowed: {allowed}")
+                bad = True
+            values = mapped.where(~is_na)
+            kinds = {type(v) for v in mapping.values()}
+            out[name] = values.astype("boolean") if kinds == {bool} else values.astype("string")
+        elif col.type == "county":
+            codes = clean.map(lambda t: counties.resolve(t, extra_counties))
+            unknown = (codes.isna() & ~is_na).to_numpy() & ~is_total
+            if unknown.any():
+                fail(unknown, "未知县(区)「{value}」/ unknown county",
+                     "用6位行政区划代码(如530925)或县名(如双江县)；新县请加入 lcedu/data/counties.csv")
+                bad = True
+            out[name] = codes.astype("string")
+        else:
+            out[name] = clean.where(~is_na, None).astype("string")
+    missing = (pd.concat(miss_parts, ignore_index=True) if miss_parts
+               else pd.DataFrame(columns=["_file", "_sheet", "_row", "column", "raw_text"]))
+    missing["reason"] = np.where(missing["raw_text"].astype(str).str.strip() == "", "空白 blank",
+                                 "填报为缺失或不适用 reported as missing/not applicable")
+    if bad:
+        return None, missing
+    typed = pd.DataFrame(out, index=text.index)
+    return pd.concat([typed, text[["_file", "_sheet", "_row", "_is_total"]]], axis=1), missing

@@ -1,0 +1,59 @@
+"""The embedded synthetic sample: truth tables first, then the messy files written from them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from lcedu.sample.messy import write_raw
+from lcedu.sample.truth import County, build_truth, lincang_counties, province_counties
+
+DEFAULT_YEARS = [2022, 2023, 2024, 2025]
+DEFAULT_SEED = 2023
+# Two county-years arrive as GB18030 CSV exports instead of workbooks.
+LINCANG_CSV_EXPORTS = {("530923", 2023), ("530924", 2025)}
+
+
+def generate(out_dir: Path, *, counties: list[County] | None = None, years: list[int] | None = None,
+             seed: int = DEFAULT_SEED, density: float = 1.0) -> dict[str, pd.DataFrame]:
+    """Write the sample's raw files into ``out_dir`` (replacing what was there) and return its truth.
+
+    The files are first written to a temporary folder and moved in place at the end, so an
+    interrupted run never leaves a half-written sample.
+    """
+    counties = counties or lincang_counties()
+    years = years or DEFAULT_YEARS
+    is_lincang = {c.county_code for c in counties} == {c.county_code for c in lincang_counties()}
+    truth = build_truth(counties, years, seed, density=density, with_city=is_lincang)
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=out_dir.parent))
+    csv_exports = LINCANG_CSV_EXPORTS if is_lincang else {(counties[0].county_code, years[-1])}
+    write_raw(truth, counties, staging, seed, csv_exports=csv_exports)
+    if not is_lincang:
+        pd.DataFrame([{"county_code": c.county_code, "name_zh": c.name_zh, "short_name_zh": c.short_name_zh}
+                      for c in counties]).to_csv(staging / "counties.csv", index=False)
+    (staging / "sample.json").write_text(json.dumps({
+        "synthetic": True,
+        "note": "合成样例数据，依据公开数据校准，不是官方统计 / synthetic sample calibrated to published figures, not official data",
+        "seed": seed, "years": years, "counties": [c.county_code for c in counties],
+        "calibration": "lcedu/sample/calibration.yml",
+    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    readme = out_dir / "README.md"
+    if readme.exists():
+        shutil.copy2(readme, staging / "README.md")
+    if out_dir.exists():
+        backup = out_dir.with_name(out_dir.name + ".old")
+        out_dir.rename(backup)
+        staging.rename(out_dir)
+        shutil.rmtree(backup)
+    else:
+        staging.rename(out_dir)
+    return truth
+
+
+__all__ = ["generate", "build_truth", "lincang_counties", "province_counties", "County"]

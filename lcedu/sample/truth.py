@@ -1,0 +1,686 @@
+"""Truth tables of the synthetic sample, in exactly the processed tables' schema.
+
+Calibrated to real published figures (see ``lcedu/data/lincang_census2020.csv`` and
+``lcedu/sample/calibration.yml``): 2020 census population and age bands by county, and
+the city's 2020 school and student counts from 临沧市"十四五"教育体育事业发展规划. The
+county paths are designed so that the plan is worth analysing (who meets 普及普惠 and
+优质均衡 when); nothing here is official data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from lcedu.schemas import column_order, dtype_of
+from lcedu.layout import load_layout
+
+STAGES_OF_TYPE = {
+    "kindergarten": ("kindergarten",),
+    "primary": ("primary",),
+    "teaching_point": ("primary",),
+    "junior": ("junior",),
+    "nine_year": ("primary", "junior"),
+    "complete_secondary": ("junior", "senior"),
+    "senior": ("senior",),
+    "twelve_year": ("primary", "junior", "senior"),
+    "vocational": ("vocational",),
+    "special": ("special",),
+}
+# 优质均衡 resource indicators: (code, primary threshold, junior threshold).
+RESOURCE = {
+    "qualified_teachers_per_100": (4.2, 5.3),
+    "backbone_teachers_per_100": (1.0, 1.0),
+    "pe_arts_teachers_per_100": (0.9, 0.9),
+    "teaching_room_area_per_student_m2": (4.5, 5.8),
+    "sports_area_per_student_m2": (7.5, 10.2),
+    "equipment_value_per_student_yuan": (2000.0, 2500.0),
+    "multimedia_classrooms_per_100": (2.3, 2.4),
+}
+SHARED = ("teaching_room_area_per_student_m2", "sports_area_per_student_m2",
+          "equipment_value_per_student_yuan", "multimedia_classrooms_per_100")
+STAGE_WEIGHT = {"primary": 1.0, "junior": 1.1, "senior": 1.32}
+
+
+@cache
+def calibration() -> dict:
+    text = resources.files("lcedu.sample").joinpath("calibration.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass
+class County:
+    """A county to generate: census anchors and the designed assessment years."""
+
+    county_code: str
+    name_zh: str
+    short_name_zh: str
+    pop2020: int
+    age3_5: int
+    age6_11: int
+    age12_14: int
+    age15_17: int
+    townships: list[str]
+    village_count: int
+    preschool_universal_from: int | None = None
+    balanced_from: int | None = None
+    special_school_from: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _rng(seed: int, *parts: object) -> np.random.Generator:
+    """An independent, reproducible stream per (county, year, purpose)."""
+    digest = hashlib.sha256("|".join(map(str, (seed, *parts))).encode("utf-8")).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers summing to ``total`` in proportion to ``weights`` (largest remainder)."""
+    if total <= 0 or len(weights) == 0:
+        return np.zeros(len(weights), dtype=int)
+    share = weights / weights.sum() * total
+    base = np.floor(share).astype(int)
+    rest = total - base.sum()
+    base[np.argsort(-(share - base))[:rest]] += 1
+    return base
+
+
+@dataclass
+class Universe:
+    counties: list[County]
+    years: list[int]
+    seed: int
+    schools: pd.DataFrame  # all schools ever, with opened/closed years
+
+
+def build_universe(counties: list[County], years: list[int], seed: int, density: float = 1.0) -> Universe:
+    """The schools of every county, stable over the years but for designed openings."""
+    cal = calibration()
+    city_pop = sum(c.pop2020 for c in counties) if density == 1.0 else None
+    rows = []
+    for county in counties:
+        rng = _rng(seed, county.county_code, "roster")
+        share = county.pop2020 / (city_pop or cal["reference_city_population"]) * density
+        counts = {t: max(int(round(n * share)), cal["school_types"][t].get("min_per_county", 0))
+                  for t, n in ((t, spec["city_count"]) for t, spec in cal["school_types"].items())}
+        if county.county_code in cal.get("twelve_year_counties", []):
+            counts["twelve_year"] = 1
+        seq = 0
+        for school_type, n in counts.items():
+            for i in range(n):
+                seq += 1
+                rows.append(_school_row(county, school_type, i, seq, rng, years[0]))
+        if county.special_school_from is not None:
+            seq += 1
+            rows.append(_school_row(county, "special", 0, seq, rng, county.special_school_from))
+        for code, year in cal.get("private_high_school_opens", {}).items():
+            if code == county.county_code:
+                seq += 1
+                row = _school_row(county, "senior", 99, seq, rng, year)
+                rows.append({**row, "is_public": False, "school_name": f"{county.short_name_zh}民办高级中学"})
+        for year in years[1:]:  # a few new village kindergartens each year (一村一幼)
+            for i in range(int(rng.integers(1, 4))):
+                seq += 1
+                rows.append(_school_row(county, "kindergarten", 1000 + year * 10 + i, seq, rng, year))
+    return Universe(counties=counties, years=years, seed=seed, schools=pd.DataFrame(rows))
+
+
+def _school_row(county: County, school_type: str, i: int, seq: int, rng: np.random.Generator,
+                opened: int) -> dict:
+    cal = calibration()
+    spec = cal["school_types"][school_type]
+    n_town = len(county.townships)
+    seat = county.townships[0]
+    town_index = 0 if (spec.get("in_seat") or rng.random() < spec.get("seat_share", 0.2)) else int(rng.integers(0, n_town))
+    township = county.townships[town_index]
+    village = None
+    if school_type in ("kindergarten", "teaching_point", "primary") and town_index != 0:
+        village = f"{township[:-1]}{cal['village_syllables'][int(rng.integers(0, len(cal['village_syllables'])))]}村"
+    urban = "urban" if township == seat else ("town" if village is None else "rural")
+    name = _school_name(county, township, village, school_type, i)
+    is_public = bool(rng.random() < spec.get("public_share", 1.0))
+    # A kindergarten id starts with 0, as county-coded ids often do, and loses it in Excel.
+    prefix = "0" if school_type == "kindergarten" else "1"
+    return {
+        "school_id": f"{prefix}{county.county_code[2:]}{seq:05d}"[:10].rjust(10, "0"),
+        "county_code": county.county_code,
+        "school_name": name,
+        "township": township,
+        "village": village,
+        "school_type": school_type,
+        "is_public": is_public,
+        "urban_rural": urban,
+        "opened": opened,
+        "size_weight": float(rng.lognormal(0, spec.get("size_spread", 0.5))) * spec.get("size", 1.0),
+        "quality": float(rng.random()),
+    }
+
+
+def _school_name(county: County, township: str, village: str | None, school_type: str, i: int) -> str:
+    stem = township
+    ordinal = "一二三四五六七八九十"
+    nth = ordinal[i % 10] if i < 10 else str(i + 1)
+    names = {
+        "kindergarten": f"{village or stem}幼儿园" if i == 0 or village else f"{stem}第{nth}幼儿园",
+        "primary": f"{village or stem}完全小学" if village else f"{stem}第{nth}小学",
+        "teaching_point": f"{village or stem}教学点",
+        "junior": f"{stem}第{nth}中学" if i else f"{stem}中学",
+        "nine_year": f"{stem}九年一贯制学校" if i == 0 else f"{stem}第{nth}九年一贯制学校",
+        "complete_secondary": f"{county.short_name_zh}第{nth}中学",
+        "senior": f"{county.short_name_zh}第{nth}高级中学",
+        "twelve_year": f"{county.short_name_zh}实验学校",
+        "vocational": f"{county.short_name_zh}职业教育中心" if i == 0 else f"{county.short_name_zh}第{nth}职业学校",
+        "special": f"{county.short_name_zh}特殊教育学校",
+    }
+    return names[school_type]
+
+
+def schools_in(universe: Universe, year: int) -> pd.DataFrame:
+    s = universe.schools
+    return s[s["opened"] <= year].reset_index(drop=True)
+
+
+def _typed(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    layout = load_layout(table)
+    order = column_order(layout)
+    for c in order:
+        if c not in frame:
+            frame[c] = pd.NA
+    out = frame[order].astype({c: dtype_of(layout, c) for c in order})
+    sort = [*layout.key, "year"] if "year" not in layout.key else [*layout.key]
+    return out.sort_values(sort, ignore_index=True)
+
+
+def _u(rng: np.random.Generator, bounds: list[float]) -> float:
+    return float(rng.uniform(*bounds))
+
+
+def _by_year(spec: dict, year: int) -> list[float]:
+    """A yearly path entry; years outside the designed span take the nearest one."""
+    keys = sorted(int(k) for k in spec)
+    return spec[min(keys, key=lambda k: abs(k - year))]
+
+
+def population(county: County, year: int, seed: int) -> dict:
+    trend = calibration()["age_band_trend"]
+    rng = _rng(seed, county.county_code, year, "population")
+    t = year - 2020
+
+    def band(base: int, key: str) -> int:
+        return int(round(base * (1 + trend[key]) ** t * rng.uniform(0.99, 1.01)))
+
+    return {
+        "county_code": county.county_code, "year": year,
+        "resident_population": band(county.pop2020, "total"),
+        "pop_age3_5": band(county.age3_5, "age3_5"), "pop_age6_11": band(county.age6_11, "age6_11"),
+        "pop_age12_14": band(county.age12_14, "age12_14"), "pop_age15_17": band(county.age15_17, "age15_17"),
+        "township_count": len(county.townships), "village_count": county.village_count,
+    }
+
+
+@dataclass
+class Design:
+    """What a county's aggregates should be in one year; the schools are then drawn to fit."""
+
+    preschool_gross: float
+    public_share: float
+    inclusive_share: float
+    children_per_teacher: float
+    class_compliance: float
+    certified_share: float
+    primary_gross: float
+    junior_gross: float
+    senior_stage_gross: float
+    vocational_share: float
+    balanced: bool
+    fail_share: float
+    rural_bachelor_share: float
+    dual_qualified_share: float
+    digital_share: float
+    fiber_share: float
+    safe_share: float
+
+
+def design(county: County, year: int, first_year: int, seed: int) -> Design:
+    p = calibration()["paths"]
+    base = _rng(seed, county.county_code, "design")  # county traits, same every year
+    rng = _rng(seed, county.county_code, year, "design")
+    t = year - first_year
+    universal = county.preschool_universal_from is not None and year >= county.preschool_universal_from
+    ger = min(_u(base, p["preschool_gross_2022"]) + t * _u(base, p["preschool_gross_step"]), 0.985)
+    inclusive = min(_u(base, p["kindergarten_inclusive_share_2022"]) + t * _u(base, p["kindergarten_inclusive_step"]), 0.97)
+    ratio, compliance, certified = rng.uniform(12.6, 14.3), rng.uniform(0.88, 0.96), 1.0
+    if universal:
+        ger = max(ger, 0.88)
+    else:
+        # Not yet 普及普惠: some teachers still uncertified, and often too few teachers or crowded classes.
+        certified = rng.uniform(0.94, 0.985)
+        if rng.random() < 0.5:
+            ratio = rng.uniform(15.6, 17.5)
+        if rng.random() < 0.4:
+            compliance = rng.uniform(0.72, 0.82)
+    balanced = county.balanced_from is not None and year >= county.balanced_from
+    return Design(
+        preschool_gross=ger, public_share=_u(base, p["kindergarten_public_share"]), inclusive_share=inclusive,
+        children_per_teacher=ratio, class_compliance=compliance, certified_share=certified,
+        primary_gross=_u(base, p["primary_gross"]), junior_gross=_u(base, p["junior_gross"]),
+        senior_stage_gross=_u(base, p["senior_stage_gross_2022"]) + t * _u(base, p["senior_stage_gross_step"]),
+        vocational_share=_u(base, p["vocational_share_of_senior_stage"]),
+        balanced=balanced, fail_share=0.0 if balanced else max(0.04, _u(base, [0.12, 0.24]) - 0.03 * t),
+        rural_bachelor_share=_u(rng, _by_year(p["rural_bachelor_share"], year)),
+        dual_qualified_share=_u(rng, _by_year(p["dual_qualified_share"], year)),
+        digital_share=_u(rng, _by_year(p["digital_classroom_share"], year)),
+        fiber_share=_u(rng, _by_year(p["fiber_share"], year)),
+        safe_share=_u(rng, _by_year(p["safe_campus_share"], year)),
+    )
+
+
+CLASS_SIZE = {"kindergarten": 27, "primary": 38, "junior": 46, "senior": 50, "vocational": 42, "special": 9}
+STUDENTS_PER_TEACHER = {"kindergarten": 14, "senior": 12.8, "vocational": 19.5, "special": 4.2}
+
+
+def _parts(roster: pd.DataFrame) -> pd.DataFrame:
+    """One row per school and 学段 it serves."""
+    rows = [(i, stage) for i, t in roster["school_type"].items() for stage in STAGES_OF_TYPE[t]]
+    parts = pd.DataFrame(rows, columns=["pos", "stage"])
+    return parts.join(roster, on="pos")
+
+
+def _stage_totals(d: Design, pop: dict, rng: np.random.Generator, n_special: int) -> dict[str, int]:
+    stage_total = d.senior_stage_gross * pop["pop_age15_17"]
+    return {
+        "kindergarten": int(round(d.preschool_gross * pop["pop_age3_5"])),
+        "primary": int(round(d.primary_gross * pop["pop_age6_11"])),
+        "junior": int(round(d.junior_gross * pop["pop_age12_14"])),
+        "senior": int(round(stage_total * (1 - d.vocational_share))),
+        "vocational": int(round(stage_total * d.vocational_share)),
+        "special": int(rng.integers(120, 260)) * n_special,
+    }
+
+
+def _kindergarten_students(parts: pd.DataFrame, total: int, d: Design, rng: np.random.Generator) -> pd.Series:
+    kg = parts[parts["stage"] == "kindergarten"]
+    public = kg["is_public"].to_numpy(dtype=bool)
+    out = np.zeros(len(kg), dtype=int)
+    public_total = int(round(total * d.public_share))
+    out[public] = _allocate(public_total, kg["size_weight"].to_numpy()[public])
+    out[~public] = _allocate(total - public_total, kg["size_weight"].to_numpy()[~public])
+    return pd.Series(np.maximum(out, 8), index=kg.index)
+
+
+def _inclusive_flags(parts: pd.DataFrame, students: pd.Series, d: Design, rng: np.random.Generator) -> pd.Series:
+    """Mark private kindergartens 普惠性 until the designed coverage is reached."""
+    kg = parts[parts["stage"] == "kindergarten"]
+    flags = pd.Series(kg["is_public"].to_numpy(dtype=bool), index=kg.index)
+    total = students.loc[kg.index].sum()
+    covered = students.loc[kg.index][flags].sum()
+    for idx in rng.permutation(kg.index[~flags.to_numpy()]):
+        if covered / total >= d.inclusive_share:
+            break
+        flags[idx] = True
+        covered += students[idx]
+    return flags
+
+
+def _quantize(target: float, students: float, status: str, threshold: float, per: float = 100.0) -> int:
+    """A count whose value per ``per`` students is above, just under (≥86%) or well below the threshold."""
+    exact = target * students / per
+    if status == "fail":
+        return int(math.floor(exact))
+    if status == "below":
+        return int(max(round(exact), math.ceil(0.86 * threshold * students / per - 1e-9)))
+    return int(math.ceil(exact - 1e-9))
+
+
+def _resource_plan(roster: pd.DataFrame, d: Design, rng: np.random.Generator) -> dict[int, dict]:
+    """Per school: pass / one indicator below (≥85%) / fail, and a multiplier per indicator."""
+    plans = {}
+    for pos in roster.index:
+        r = rng.random()
+        status = "fail" if r < d.fail_share else ("below" if r < d.fail_share + 0.3 else "pass")
+        mult = {k: float(rng.uniform(1.04, 1.5)) for k in RESOURCE}
+        statuses = dict.fromkeys(RESOURCE, "pass")
+        if status == "below":
+            k = list(RESOURCE)[int(rng.integers(0, 7))]
+            mult[k], statuses[k] = float(rng.uniform(0.88, 0.97)), "below"
+        elif status == "fail":
+            for k in rng.choice(list(RESOURCE), size=2, replace=False):
+                mult[k], statuses[k] = float(rng.uniform(0.55, 0.8)), "fail"
+        plans[pos] = {"mult": mult, "status": statuses}
+    return plans
+
+
+def county_year(universe: Universe, county: County, year: int) -> dict[str, pd.DataFrame]:
+    """School-level rows of one county and year, drawn to fit the county's design."""
+    seed = universe.seed
+    rng = _rng(seed, county.county_code, year, "schools")
+    d = design(county, year, universe.years[0], seed)
+    pop = population(county, year, seed)
+    roster = schools_in(universe, year)
+    roster = roster[roster["county_code"] == county.county_code].reset_index(drop=True)
+    parts = _parts(roster)
+    n_special = int((roster["school_type"] == "special").sum())
+    totals = _stage_totals(d, pop, rng, n_special)
+
+    students = pd.Series(0, index=parts.index, dtype=int)
+    students.update(_kindergarten_students(parts, totals["kindergarten"], d, rng))
+    for stage in ("primary", "junior", "senior", "vocational", "special"):
+        idx = parts.index[parts["stage"] == stage]
+        weights = parts.loc[idx, "size_weight"].to_numpy()
+        students.loc[idx] = np.maximum(_allocate(totals[stage], weights), 12)
+    parts["student_count"] = students
+    inclusive = _inclusive_flags(parts, students, d, rng)
+    roster["is_inclusive"] = pd.NA
+    for idx, flag in inclusive.items():
+        roster.loc[parts.at[idx, "pos"], "is_inclusive"] = bool(flag)
+
+    plans = _resource_plan(roster, d, rng)
+    records = parts.to_dict("records")
+    by_school: dict[int, list[dict]] = {}
+    for part in records:
+        by_school.setdefault(part["pos"], []).append(part)
+    enrollment = pd.DataFrame([_enrollment_row(part, d, rng) for part in records], index=parts.index)
+    teachers = pd.DataFrame([_teacher_row(part, plans[part["pos"]], d, rng) for part in records], index=parts.index)
+    _kindergarten_teachers(teachers, parts, d, rng)
+    facilities = pd.DataFrame([_facility_row(school, by_school[pos], plans[pos], d, rng)
+                               for pos, school in zip(roster.index, roster.to_dict("records"), strict=True)])
+    classes = enrollment.pivot_table(index="school_id", columns="stage", values="_classes", aggfunc="sum")
+    for stage in CLASS_SIZE:
+        roster[f"{stage}_class_count"] = roster["school_id"].map(classes[stage]) if stage in classes else pd.NA
+    roster["year"] = year
+    for frame in (enrollment, teachers, facilities):
+        frame["year"] = year
+        frame["county_code"] = county.county_code
+    return {"schools": roster, "enrollment": enrollment.drop(columns="_classes"),
+            "teachers": teachers, "facilities": facilities, "population": pd.DataFrame([pop]), "_design": d}
+
+
+def _enrollment_row(part: dict, d: Design, rng: np.random.Generator) -> dict:
+    stage, n = part["stage"], int(part["student_count"])
+    grades = {"kindergarten": 3, "primary": 6, "junior": 3, "senior": 3, "vocational": 3, "special": 9}[stage]
+    classes = max(1, math.ceil(n / CLASS_SIZE[stage])) if part["school_type"] != "teaching_point" else max(1, min(6, n // 8))
+    entry = int(round(n / grades * rng.uniform(0.95, 1.08)))
+    oversize = 0
+    if stage == "kindergarten":
+        oversize = int(round(classes * (1 - d.class_compliance) * rng.uniform(0.6, 1.4)))
+    elif stage in ("primary", "junior") and part["urban_rural"] == "urban" and not d.balanced:
+        oversize = int(rng.binomial(classes, 0.08))
+    compulsory = stage in ("primary", "junior")
+    return {
+        "school_id": part["school_id"], "stage": stage, "student_count": n,
+        "entry_grade_student_count": min(entry, n),
+        "new_entrant_count": int(round(entry * rng.uniform(0.97, 1.0))) if stage != "special" else pd.NA,
+        "graduate_count": int(round(n / grades * rng.uniform(0.93, 1.0))),
+        "transfer_in_count": int(rng.poisson(n * 0.01)) if rng.random() > 0.01 else pd.NA,
+        "transfer_out_count": int(rng.poisson(n * 0.012)) if rng.random() > 0.01 else pd.NA,
+        "inclusive_disabled_student_count": int(rng.binomial(n, 0.004)) if compulsory else pd.NA,
+        "oversize_class_count": min(oversize, classes),
+        "large_class_count": int(rng.binomial(oversize, 0.3)) if stage != "kindergarten" else 0,
+        "_classes": classes,
+    }
+
+
+def _teacher_row(part: dict, plan: dict, d: Design, rng: np.random.Generator) -> dict:
+    stage, n = part["stage"], int(part["student_count"])
+    row = {"school_id": part["school_id"], "stage": stage, "nursery_staff_count": pd.NA,
+           "vocational_subject_teacher_count": pd.NA, "dual_qualified_teacher_count": pd.NA}
+    if stage in ("primary", "junior"):
+        j = 0 if stage == "primary" else 1
+        counts = {}
+        for k in ("qualified_teachers_per_100", "backbone_teachers_per_100", "pe_arts_teachers_per_100"):
+            thr = RESOURCE[k][j]
+            counts[k] = _quantize(thr * plan["mult"][k], n, plan["status"][k], thr)
+        qualified_share = rng.uniform(0.86, 0.97) if stage == "primary" else rng.uniform(0.78, 0.95)
+        total = max(math.ceil(counts["qualified_teachers_per_100"] / qualified_share),
+                    counts["backbone_teachers_per_100"], counts["pe_arts_teachers_per_100"] + 1, 1)
+        qualified = counts["qualified_teachers_per_100"]
+        if stage == "primary":
+            bachelor_plus = min(qualified, int(round(d.rural_bachelor_share * total)))
+            postgrad = min(bachelor_plus, int(rng.binomial(total, 0.01)))
+            row |= {"teacher_postgrad_count": postgrad, "teacher_bachelor_count": bachelor_plus - postgrad,
+                    "teacher_associate_count": qualified - bachelor_plus, "teacher_below_associate_count": total - qualified}
+        else:
+            postgrad = min(qualified, int(rng.binomial(total, 0.03)))
+            rest = total - qualified
+            associate = int(round(rest * 0.85))
+            row |= {"teacher_postgrad_count": postgrad, "teacher_bachelor_count": qualified - postgrad,
+                    "teacher_associate_count": associate, "teacher_below_associate_count": rest - associate}
+        pe_arts = _allocate(counts["pe_arts_teachers_per_100"], np.array([0.45, 0.3, 0.25]))
+        row |= {"full_time_teacher_count": total, "backbone_teacher_count": counts["backbone_teachers_per_100"],
+                "pe_teacher_count": int(pe_arts[0]), "music_teacher_count": int(pe_arts[1]),
+                "art_teacher_count": int(pe_arts[2]), "certified_teacher_count": total}
+    elif stage != "kindergarten":
+        total = max(2, int(round(n / STUDENTS_PER_TEACHER[stage] * rng.uniform(0.92, 1.08))))
+        bachelor = int(round(total * rng.uniform(0.8, 0.95)))
+        postgrad = int(rng.binomial(bachelor, 0.08))
+        associate = total - bachelor
+        pe_arts = _allocate(max(1, int(round(n * 0.011))), np.array([0.45, 0.3, 0.25]))
+        row |= {"full_time_teacher_count": total, "teacher_postgrad_count": postgrad,
+                "teacher_bachelor_count": bachelor - postgrad, "teacher_associate_count": associate,
+                "teacher_below_associate_count": 0, "backbone_teacher_count": int(round(total * rng.uniform(0.05, 0.15))),
+                "pe_teacher_count": int(pe_arts[0]), "music_teacher_count": int(pe_arts[1]),
+                "art_teacher_count": int(pe_arts[2]), "certified_teacher_count": total - int(rng.binomial(total, 0.02))}
+        if stage == "vocational":
+            subject = int(round(total * rng.uniform(0.55, 0.7)))
+            row |= {"vocational_subject_teacher_count": subject,
+                    "dual_qualified_teacher_count": int(round(subject * d.dual_qualified_share * rng.uniform(0.9, 1.1)))}
+            row["dual_qualified_teacher_count"] = min(row["dual_qualified_teacher_count"], subject)
+    row["staff_count"] = row.get("full_time_teacher_count", 0) + int(rng.integers(1, 4)) + int(
+        round(row.get("full_time_teacher_count", 0) * 0.08))
+    return row
+
+
+def _kindergarten_teachers(teachers: pd.DataFrame, parts: pd.DataFrame, d: Design, rng: np.random.Generator) -> None:
+    """County-level 师幼比 and 持证 are designed, so kindergarten teachers are allocated together."""
+    kg = parts.index[parts["stage"] == "kindergarten"]
+    if not len(kg):
+        return
+    children = parts.loc[kg, "student_count"].to_numpy()
+    total = math.ceil(children.sum() / d.children_per_teacher)
+    each = np.maximum(_allocate(total - len(kg), children.astype(float)) + 1, 1)
+    uncertified_total = int(round(each.sum() * (1 - d.certified_share)))
+    uncertified = _allocate(uncertified_total, each.astype(float))
+    uncertified = np.minimum(uncertified, each)
+    bachelor = np.array([rng.binomial(t, 0.35) for t in each])
+    associate = np.array([rng.binomial(t - b, 0.75) for t, b in zip(each, bachelor, strict=True)])
+    classes = np.maximum(1, np.ceil(children / CLASS_SIZE["kindergarten"]).astype(int))
+    nursery = np.maximum(1, (classes * rng.uniform(0.6, 1.0, len(kg))).round().astype(int))
+    teachers.loc[kg, "full_time_teacher_count"] = each
+    teachers.loc[kg, "teacher_postgrad_count"] = 0
+    teachers.loc[kg, "teacher_bachelor_count"] = bachelor
+    teachers.loc[kg, "teacher_associate_count"] = associate
+    teachers.loc[kg, "teacher_below_associate_count"] = each - bachelor - associate
+    teachers.loc[kg, "backbone_teacher_count"] = [int(rng.binomial(t, 0.06)) for t in each]
+    teachers.loc[kg, "certified_teacher_count"] = each - uncertified
+    teachers.loc[kg, "nursery_staff_count"] = nursery
+    teachers.loc[kg, "staff_count"] = each + nursery + rng.integers(1, 4, len(kg))
+    for col in ("pe_teacher_count", "music_teacher_count", "art_teacher_count"):
+        teachers.loc[kg, col] = pd.NA
+
+
+def _facility_row(school: dict, parts: list[dict], plan: dict, d: Design, rng: np.random.Generator) -> dict:
+    assessed = [p for p in parts if p["stage"] in ("primary", "junior")]
+    weighted = float(sum(STAGE_WEIGHT.get(p["stage"], 1.0) * p["student_count"] for p in parts))
+    n_all = int(sum(p["student_count"] for p in parts))
+    classes = int(sum(max(1, math.ceil(p["student_count"] / CLASS_SIZE[p["stage"]])) for p in parts))
+    resources_ = {}
+    if assessed:
+        for k in SHARED:
+            per = 1.0 if k.endswith(("_m2", "_yuan")) else 100.0
+            needs = []
+            for part in assessed:
+                j = 0 if part["stage"] == "primary" else 1
+                thr = RESOURCE[k][j]
+                w = STAGE_WEIGHT[part["stage"]]
+                # value of the part = R * w / weighted, so R = target * weighted / w
+                needs.append(_quantize(thr * plan["mult"][k], weighted / w, plan["status"][k], thr, per))
+            resources_[k] = max(needs) if plan["status"][k] != "fail" else min(needs)
+        teaching_room = resources_["teaching_room_area_per_student_m2"]
+        sports_total = resources_["sports_area_per_student_m2"]
+        equipment = math.ceil(resources_["equipment_value_per_student_yuan"] / 100) * 100
+        multimedia = resources_["multimedia_classrooms_per_100"]
+    else:
+        teaching_room = int(round(n_all * rng.uniform(5.0, 9.0)))
+        sports_total = int(round(n_all * rng.uniform(6.0, 14.0)))
+        equipment = int(round(n_all * rng.uniform(900, 4500) / 100)) * 100
+        multimedia = int(round(classes * rng.uniform(0.5, 1.0)))
+    indoor = min(int(round(teaching_room * rng.uniform(0.03, 0.1))), sports_total)
+    classroom_count = max(classes, multimedia) + int(rng.integers(0, 3))
+    return {
+        "school_id": school["school_id"],
+        "teaching_aux_area_m2": float(teaching_room + indoor),
+        "indoor_sports_area_m2": float(indoor),
+        "sports_ground_area_m2": float(sports_total - indoor),
+        "equipment_value_yuan": float(equipment),
+        "classroom_count": classroom_count,
+        "multimedia_classroom_count": multimedia,
+        "digital_classroom_count": int(rng.binomial(classroom_count, d.digital_share)),
+        "has_fiber_network": bool(rng.random() < d.fiber_share),
+        "is_safe_campus": bool(rng.random() < d.safe_share),
+    }
+
+
+def _disability(county: County, year: int, seed: int, pop: dict, enrollment: pd.DataFrame) -> dict:
+    rng = _rng(seed, county.county_code, year, "disability")
+    rate = _u(rng, _by_year(calibration()["paths"]["disabled_enrolled_rate"], year))
+    inclusive = int(enrollment["inclusive_disabled_student_count"].sum())
+    special = int(enrollment.loc[enrollment["stage"] == "special", "student_count"].sum() * 0.8)
+    home = int(round(inclusive * rng.uniform(0.12, 0.2)))
+    enrolled = inclusive + special + home
+    return {"county_code": county.county_code, "year": year,
+            "disabled_school_age_count": int(math.ceil(enrolled / rate)),
+            "enrolled_inclusive_count": inclusive, "enrolled_special_school_count": special,
+            "enrolled_home_delivery_count": home}
+
+
+def _ledger(county: County, year: int, seed: int, share: float, enrollment: pd.DataFrame,
+            roster: pd.DataFrame, first_year: int) -> dict:
+    cal = calibration()
+    rng = _rng(seed, county.county_code, year, "ledger")
+    progress = _by_year(cal["ledger_progress"], year) if isinstance(cal["ledger_progress"], dict) else 1.0
+    row = {"county_code": county.county_code, "year": year}
+    for key, city_total in cal["ledger_city_2025"].items():
+        value = city_total * share * progress * rng.uniform(0.9, 1.1)
+        row[key] = int(math.floor(value)) if value < 3 else int(round(value))
+    t = year - first_year
+    row["demo_kindergarten_count"] = int(min(1 + t, 3) if rng.random() < 0.5 + 0.2 * t else 0)
+    senior_public = int(((roster["school_type"].isin(["senior", "complete_secondary", "twelve_year"]))
+                         & roster["is_public"]).sum())
+    row["trusteeship_high_school_count"] = min(senior_public, int(t >= 1) + int(t >= 3 and senior_public > 1))
+    row["private_high_school_count"] = int(((roster["school_type"] == "senior") & ~roster["is_public"]).sum())
+    row["physical_health_good_pct"] = round(rng.uniform(46, 52) + 2.2 * t, 1)
+    row["myopia_pct"] = round(rng.uniform(44, 50) - 1.1 * t, 1)
+    junior_graduates = int(enrollment.loc[enrollment["stage"] == "junior", "graduate_count"].sum())
+    r9 = _u(rng, _by_year(cal["paths"]["nine_year_retention"], year))
+    r3 = _u(rng, cal["paths"]["junior_three_year_retention"])
+    row["nine_year_cohort_base_count"] = int(math.ceil(junior_graduates / r9))
+    row["junior_cohort_base_count"] = int(math.ceil(junior_graduates / r3))
+    return row
+
+
+def _city(year: int, vocational_school_count: int) -> dict:
+    paths = calibration()["city_paths"]
+    row = {"year": year, "vocational_school_count": vocational_school_count}
+    for key, spec in paths.items():
+        value = _by_year(spec, year) if year in spec or True else None
+        if key == "vocational_school_compliant_share":
+            row["vocational_school_compliant_count"] = int(round(vocational_school_count * value))
+        else:
+            row[key] = value
+    return row
+
+
+def build_truth(counties: list[County], years: list[int], seed: int, density: float = 1.0,
+                with_city: bool = True) -> dict[str, pd.DataFrame]:
+    """Every processed table of the sample, in the processed schema and order."""
+    universe = build_universe(counties, years, seed, density)
+    city_pop = sum(c.pop2020 for c in counties)
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in
+                                            ("schools", "enrollment", "teachers", "facilities", "population")}
+    disability, ledger, city = [], [], []
+    for year in years:
+        vocational = 0
+        for county in counties:
+            tables = county_year(universe, county, year)
+            for name in parts:
+                parts[name].append(tables[name])
+            pop = tables["population"].iloc[0].to_dict()
+            disability.append(_disability(county, year, seed, pop, tables["enrollment"]))
+            ledger.append(_ledger(county, year, seed, county.pop2020 / city_pop, tables["enrollment"],
+                                  tables["schools"], years[0]))
+            vocational += int((tables["schools"]["school_type"] == "vocational").sum())
+        city.append(_city(year, vocational))
+    out = {name: _typed(name, pd.concat(frames, ignore_index=True)) for name, frames in parts.items()}
+    out["disability"] = _typed("disability", pd.DataFrame(disability))
+    out["ledger"] = _typed("ledger", pd.DataFrame(ledger))
+    if with_city:
+        out["city"] = _typed("city", pd.DataFrame(city))
+    return out
+
+
+def lincang_counties() -> list[County]:
+    """临沧's 8 counties with their 2020 census anchors and the designed assessment years."""
+    cal = calibration()
+    design_ = cal["lincang"]
+    census = pd.read_csv(resources.files("lcedu.data").joinpath("lincang_census2020.csv"), dtype={"code": str})
+    from lcedu.counties import registry
+
+    names = registry().set_index("county_code")
+    out = []
+    for row in census[census["code"] != "530900"].itertuples():
+        code = row.code
+        rng = _rng(0, code, "townships")
+        townships = design_["townships"].get(code) or _township_names(
+            names.at[code, "short_name_zh"], design_["township_counts"][code], rng)
+        out.append(County(
+            county_code=code, name_zh=names.at[code, "name_zh"], short_name_zh=names.at[code, "short_name_zh"],
+            pop2020=int(row.pop2020), age3_5=int(row.est_age3_5), age6_11=int(row.est_age6_11),
+            age12_14=int(row.est_age12_14), age15_17=int(row.est_age15_17), townships=townships,
+            village_count=len(townships) * 10 + int(rng.integers(0, 12)),
+            preschool_universal_from=design_["preschool_universal_from"].get(code),
+            balanced_from=design_["balanced_from"].get(code),
+            special_school_from=design_["special_school_from"].get(code),
+        ))
+    return out
+
+
+def _township_names(county_short: str, n: int, rng: np.random.Generator) -> list[str]:
+    syll = calibration()["township_syllables"]
+    seat = f"{county_short[:-1] if len(county_short) > 2 else county_short}城镇"
+    names = [seat]
+    while len(names) < n:
+        name = syll[int(rng.integers(0, len(syll)))] + syll[int(rng.integers(0, len(syll)))]
+        name += "镇" if rng.random() < 0.5 else "乡"
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def province_counties(n: int = 129, seed: int = 2023, prefix: str = "53") -> list[County]:
+    """A generated province: ``n`` counties shaped like 临沧's, with their own designed paths."""
+    rng = _rng(seed, "province", n)
+    base = lincang_counties()
+    out = []
+    for i in range(n):
+        model = base[i % len(base)]
+        scale = float(rng.uniform(0.5, 1.6))
+        code = f"{prefix}{(i // 20) + 1:02d}{(i % 20) + 1:02d}"
+        short = f"样例{i + 1:03d}县"
+        year_rng = float(rng.random())
+        out.append(County(
+            county_code=code, name_zh=short, short_name_zh=short, pop2020=int(model.pop2020 * scale),
+            age3_5=int(model.age3_5 * scale), age6_11=int(model.age6_11 * scale),
+            age12_14=int(model.age12_14 * scale), age15_17=int(model.age15_17 * scale),
+            townships=_township_names(short, len(model.townships), rng), village_count=model.village_count,
+            preschool_universal_from=2024 if year_rng < 0.2 else (2025 if year_rng < 0.4 else None),
+            balanced_from=2025 if rng.random() < 0.35 else None,
+            special_school_from=2022 if model.pop2020 * scale > 200_000 else None,
+        ))
+    return out

@@ -1,0 +1,129 @@
+"""Schemas of the processed tables, derived from the layouts and checked with pandera."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from lcedu.errors import Issue
+from lcedu.layout import Layout, code_lists, layouts
+
+META = ["_file", "_sheet", "_row", "_is_total"]
+DTYPES = {"school_id": "string", "text": "string", "county": "string", "count": "Int64",
+          "amount": "Float64", "pct": "Float64", "year": "Int64"}
+
+# Cross-column rules a statistics clerk would check by eye.
+RULES: dict[str, list[tuple[str, str]]] = {
+    "teachers": [
+        ("full_time_teacher_count <= staff_count", "专任教师多于教职工 / more teachers than staff"),
+        ("certified_teacher_count <= full_time_teacher_count", "持证教师多于专任教师 / more certified than teachers"),
+        ("backbone_teacher_count <= full_time_teacher_count", "骨干教师多于专任教师 / more backbone than teachers"),
+        ("dual_qualified_teacher_count <= vocational_subject_teacher_count", "双师型多于专业课教师"),
+    ],
+    "facilities": [
+        ("indoor_sports_area_m2 <= teaching_aux_area_m2", "室内体育用房大于教学及辅助用房 / gym larger than teaching area"),
+        ("digital_classroom_count <= classroom_count", "数字教室多于教室总数 / more digital classrooms than classrooms"),
+    ],
+    "disability": [
+        ("enrolled_inclusive_count + enrolled_special_school_count + enrolled_home_delivery_count"
+         " <= disabled_school_age_count", "已入学人数多于适龄残疾儿童少年 / more enrolled than school-age"),
+    ],
+}
+
+
+def column_order(layout: Layout) -> list[str]:
+    """Processed column order: key, year, county (for school tables), then the layout's columns."""
+    cols = [*layout.key]
+    if "year" not in cols:
+        cols.append("year")
+    if layout.level == "school":
+        cols.append("county_code")
+    cols += [c.name for c in layout.columns.values() if c.keep and c.name not in cols]
+    return cols
+
+
+def dtype_of(layout: Layout, column: str) -> str:
+    if column == "county_code":
+        return "string"
+    if column == "year":
+        return "Int64"
+    col = layout.columns[column]
+    if col.type == "code":
+        kinds = {type(v) for v in code_lists()[col.codes].values()}
+        return "boolean" if kinds == {bool} else "string"
+    return DTYPES[col.type]
+
+
+def schema(layout: Layout, county_codes: set[str]) -> pa.DataFrameSchema:
+    columns = {}
+    for name in column_order(layout):
+        checks = []
+        col = layout.columns.get(name)
+        kind = col.type if col else name
+        if kind in ("count", "amount"):
+            checks.append(pa.Check.ge(0))
+        if kind == "pct":
+            checks.append(pa.Check.in_range(0, 100))
+        if kind == "school_id":
+            checks.append(pa.Check.str_matches(r"^\d{10}$"))
+        if name == "year":
+            checks.append(pa.Check.in_range(2000, 2100))
+        if name == "county_code":
+            checks.append(pa.Check.isin(sorted(county_codes)))
+        if col is not None and col.type == "code" and dtype_of(layout, name) == "string":
+            checks.append(pa.Check.isin(sorted({str(v) for v in code_lists()[col.codes].values()})))
+        required = name in layout.key or name in ("year", "county_code") or (col is not None and col.required)
+        columns[name] = pa.Column(dtype_of(layout, name), checks=checks, nullable=not required)
+    frame_checks = [
+        pa.Check(lambda df, e=expr: df.eval(e).fillna(True), error=message)
+        for expr, message in RULES.get(layout.table, [])
+    ]
+    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False,
+                              unique=[*layout.key] + ([] if "year" in layout.key else ["year"]), name=layout.table)
+
+
+def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue],
+             county_codes: set[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Validate each table against its schema, then drop the provenance columns.
+
+    Failures become issues that point at the file, sheet and row the value came from.
+    """
+    from lcedu.counties import registry
+
+    codes = county_codes or set(registry().county_code)
+    seen = {c for t in tables.values() if "county_code" in t for c in t["county_code"].dropna().unique()}
+    codes = codes | seen  # counties were resolved (and unknown ones reported) while parsing
+    out = dict(tables)
+    for layout in layouts():
+        frame = tables.get(layout.table)
+        if frame is None:
+            continue
+        order = column_order(layout)
+        for c in order:
+            if c not in frame:
+                frame = frame.assign(**{c: pd.Series(pd.NA, index=frame.index, dtype=dtype_of(layout, c))})
+        frame = frame.astype({c: dtype_of(layout, c) for c in order})
+        try:
+            schema(layout, codes).validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            _report(exc.failure_cases, frame, layout, issues)
+        sort = [*layout.key, "year"] if "year" not in layout.key else [*layout.key]
+        out[layout.table] = frame[order].sort_values(sort, ignore_index=True)
+    for extra in ("reported_totals", "missing_values"):
+        if extra in out:
+            out[extra] = out[extra].drop(columns=[c for c in META if c in out[extra]], errors="ignore")
+    return out
+
+
+def _report(cases: pd.DataFrame, frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> None:
+    for case in cases.head(50).itertuples():
+        idx = case.index
+        where = {}
+        if idx is not None and not pd.isna(idx) and idx in frame.index:
+            row = frame.loc[idx]
+            where = {"sheet": row.get("_sheet"), "row": int(row["_row"])}
+            file = row.get("_file")
+        else:
+            file = layout.table
+        issues.append(Issue("error", str(file), f"校验失败 {case.check}: 值 {case.failure_case} / validation failed",
+                            "核对该单元格", column=None if pd.isna(case.column) else str(case.column), **where))

@@ -1,0 +1,93 @@
+"""The processed set: Parquet tables plus a manifest, swapped in atomically.
+
+``data/processed/current`` is a symlink to one complete build; a new build is written
+beside it and the link is replaced in one rename, so a crash or kill midway leaves the
+previous set whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import time
+from datetime import UTC, datetime
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+DEFAULT_PROCESSED = Path("data/processed")
+PACKAGES = ("lcedu", "pandas", "pyarrow", "python-calamine", "pandera", "numpy", "xlsxwriter")
+
+
+def processed_dir(path: str | Path | None = None) -> Path:
+    """The processed folder: the argument, $LCEDU_PROCESSED, or data/processed under the repo."""
+    if path is not None:
+        return Path(path)
+    if env := os.environ.get("LCEDU_PROCESSED"):
+        return Path(env)
+    repo = Path(__file__).resolve().parents[1]
+    return repo / DEFAULT_PROCESSED if (repo / "pyproject.toml").exists() else DEFAULT_PROCESSED
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def write(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path | None = None) -> Path:
+    """Write every table and the manifest as one new build, then point ``current`` at it."""
+    root = processed_dir(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    build = root / f"build-{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    staging = build.with_name("." + build.name + ".partial")
+    staging.mkdir()
+    for name, frame in tables.items():
+        frame.to_parquet(staging / f"{name}.parquet", index=False)
+    manifest = {**manifest, "tables": {n: {"rows": len(f), "columns": list(f.columns)} for n, f in tables.items()}}
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    staging.rename(build)
+    link = root / "current"
+    tmp_link = root / f".current-{os.getpid()}"
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(build.name)
+    os.replace(tmp_link, link)
+    # Only now are older builds (and partial ones a killed run left) safe to remove.
+    for old in [*root.glob("build-*"), *root.glob(".build-*.partial")]:
+        if old != build:
+            shutil.rmtree(old)
+    _read.cache_clear()
+    return build
+
+
+def current(path: str | Path | None = None) -> Path:
+    link = processed_dir(path) / "current"
+    if not link.exists():
+        raise FileNotFoundError(f"{link} 不存在：先运行 `lcedu clean` / no processed data yet: run `lcedu clean`")
+    return link.resolve()
+
+
+def manifest(path: str | Path | None = None) -> dict:
+    return json.loads((current(path) / "manifest.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _read(build: Path, table: str) -> pd.DataFrame:
+    file = build / f"{table}.parquet"
+    if not file.exists():
+        names = sorted(p.stem for p in build.glob("*.parquet"))
+        raise KeyError(f"no processed table {table!r}; available: {', '.join(names)}")
+    return pd.read_parquet(file)
+
+
+def load(table: str, path: str | Path | None = None) -> pd.DataFrame:
+    """A processed table; cached per build, returned as a copy so callers may modify it freely."""
+    return _read(current(path), table).copy()
