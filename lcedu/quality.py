@@ -1,0 +1,30 @@
+"""The data-quality summary printed after cleaning."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+LABELS = {"schools": "学校基本情况", "enrollment": "学生情况", "teachers": "教职工情况", "facilities": "办学条件",
+          "population": "常住人口", "disability": "适龄残疾儿童少年", "ledger": "任务台账", "city": "市级指标"}
+
+
+def summary(tables: dict[str, pd.DataFrame]) -> str:
+    """Rows per table and year, missing cells by reason, and 合计/小计 rows set aside."""
+    lines = ["数据质量摘要 / data-quality summary", f"{'表 table':<28}{'行 rows':>8}  years"]
+    for name, label in LABELS.items():
+        frame = tables.get(name)
+        if frame is None:
+            lines.append(f"{label + ' ' + name:<28}{'—':>8}  (无数据 no data)")
+            continue
+        years = ", ".join(f"{y}:{n}" for y, n in frame.groupby("year").size().items())
+        lines.append(f"{label + ' ' + name:<28}{len(frame):>8}  {years}")
+    missing = tables.get("missing_values")
+    if missing is not None and len(missing):
+        lines.append("缺失值 (NA, 不计为0) / missing cells by table and reason:")
+        counts = missing.groupby(["table", "reason"]).size()
+        lines += [f"  {t:<12} {r}: {n}" for (t, r), n in counts.items()]
+    totals = tables.get("reported_totals")
+    if totals is not None and len(totals):
+        rows = totals.drop_duplicates(["table", "label", "county_code", "year"]) if "county_code" in totals else totals
+        lines.append(f"合计/小计行已标记、未重复计入 / total rows flagged, not counted: {len(rows)}")
+    return "\n".join(lines)
