@@ -1,0 +1,1132 @@
+"""Maps of equalization progress across 临沧's eight counties.
+
+Every map takes the indicator engine's tidy table (``county_code, year, indicator, value``)
+and draws on a plain :class:`matplotlib.figure.Figure` (no pyplot state, safe in batch jobs).
+Class breaks are fixed per indicator across all years, so one colour means one value range
+on every map of a report. Maps are drawn in WGS 84 / UTM zone 47N (EPSG:32647): its central
+meridian, 99°E, runs through 临沧 (98.7°E–100.6°E), so scale error stays below 0.04 % and
+grid north is within 1° of true north, which keeps the km scale bar and north arrow honest.
+
+geopandas and matplotlib are imported here only; ``import lcedu`` stays light.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import mapclassify
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+from shapely.ops import polylabel
+
+import lcedu
+from lcedu.fonts import use_cjk_font
+
+Lang = Literal["zh", "en"]
+Direction = Literal["higher", "lower"]
+
+PROJECTED_CRS = "EPSG:32647"
+SHAPES_FILE = Path("shapes") / "lincang_counties.geojson"
+KEY_COLUMNS = ("county_code", "year", "indicator")
+DEFAULT_YEARS = (2022, 2023, 2024, 2025)
+# 三年行动计划: 3 of the 8 counties (37.5 %) meet each county assessment by 2025.
+PLAN_TARGET_SHARE = 0.375
+DEFAULT_REACH_MARGIN = 0.05
+
+SEQUENTIAL_CMAP = "YlGnBu"  # ColorBrewer, colour-blind safe and prints in greyscale
+DIVERGING_CMAP = "RdBu"  # ColorBrewer, colour-blind safe; centre class is near white
+# ColorBrewer RdYlBu-3: colour-blind safe and light enough for black labels.
+CATEGORY_COLOURS = {"met": "#91bfdb", "near": "#ffffbf", "far": "#fc8d59", "not_met": "#fc8d59"}
+NO_DATA_FACE = "#f2f2f2"
+NO_DATA_HATCH_COLOUR = "#a0a0a0"
+HIGHLIGHT_COLOUR = "#2c7fb8"
+CONTEXT_COLOUR = "#e6e6e6"
+COUNTY_EDGE = "white"
+OUTLINE_COLOUR = "#404040"
+NOTE_COLOUR = "#505050"
+
+ASSESSMENTS = ("preschool_universal", "compulsory_balanced")
+ASSESSMENT_NAMES = {
+    "preschool_universal": {"zh": "学前教育普及普惠", "en": "Universal, affordable preschool"},
+    "compulsory_balanced": {
+        "zh": "义务教育优质均衡",
+        "en": "Balanced, high-quality compulsory education",
+    },
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "prefecture": "临沧市",
+        "no_data": "无数据",
+        "met": "达标",
+        "near": "接近目标",
+        "far": "差距较大",
+        "not_met": "未达标",
+        "unit": "单位：{unit}",
+        "value": "分级",
+        "change_unit": "变化（{unit}）",
+        "change": "变化",
+        "target_title": "目标 {op} {target}\n接近目标：差距不超过目标的 {margin:.0%}",
+        "panel_year": "{year}年",
+        "title": "{label}（{year}年）",
+        "multiples_title": "{label}：{first}—{last}年",
+        "change_title": "{label}：{base}—{year}年变化",
+        "status_title": "{year}年县域评估达标情况",
+        "status_panel": "{name}\n达标 {met}/{total} 县（{share:.1%}），计划目标 {target:.1%}，{reached}",
+        "status_reached": "已达到",
+        "status_not_reached": "尚未达到",
+        "locator_title": "{name}在{prefecture}的位置",
+        "source_default": "数据：lcedu 指标库",
+        "data_year": "数据年份：{years}年",
+        "year_join": "、",
+        "year_range": "{first}—{last}",
+        "sample": "合成样例数据，非官方统计",
+        "separator": "；",
+    },
+    "en": {
+        "prefecture": "Lincang",
+        "no_data": "No data",
+        "met": "Met",
+        "near": "Within reach",
+        "far": "Far from target",
+        "not_met": "Not met",
+        "unit": "Unit: {unit}",
+        "value": "Classes",
+        "change_unit": "Change ({unit})",
+        "change": "Change",
+        "target_title": "Target {op} {target}\nWithin reach: gap ≤ {margin:.0%} of target",
+        "panel_year": "{year}",
+        "title": "{label} ({year})",
+        "multiples_title": "{label}, {first}–{last}",
+        "change_title": "{label}: change {base}–{year}",
+        "status_title": "County assessments met in {year}",
+        "status_panel": "{name}\n{met}/{total} met ({share:.1%}); plan target {target:.1%} {reached}",
+        "status_reached": "reached",
+        "status_not_reached": "not yet reached",
+        "locator_title": "{name} in {prefecture}",
+        "source_default": "Data: lcedu indicators",
+        "data_year": "Data year: {years}",
+        "year_join": ", ",
+        "year_range": "{first}–{last}",
+        "sample": "Synthetic sample, not official statistics",
+        "separator": ". ",
+    },
+}
+
+LABEL_OFFSETS_PT = (4, 8, 12, 16, 22, 28, 36)
+LABEL_DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))
+LABEL_PADDING_PX = 2.0
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Colours per county plus the legend that explains them (legend order = class order)."""
+
+    fills: Mapping[str, str]
+    legend: Sequence[tuple[str, str]]
+    legend_title: str
+
+
+# ---------------------------------------------------------------- boundaries
+
+
+def default_shapes_path() -> Path:
+    """The committed county boundaries, found relative to the package (works in a checkout)."""
+    return Path(lcedu.__file__).resolve().parents[1] / SHAPES_FILE
+
+
+@lru_cache(maxsize=4)
+def _read_counties(path: str) -> gpd.GeoDataFrame:
+    counties = gpd.read_file(path)
+    counties["county_code"] = counties["county_code"].astype(str)
+    return counties.sort_values("county_code", ignore_index=True)
+
+
+def load_counties(path: str | Path | None = None) -> gpd.GeoDataFrame:
+    """Read county boundaries (WGS84) as a fresh GeoDataFrame the caller may modify."""
+    resolved = Path(path) if path is not None else default_shapes_path()
+    if not resolved.is_file():
+        raise FileNotFoundError(f"county boundaries not found: {resolved} (see shapes/README.md)")
+    return _read_counties(str(resolved)).copy()
+
+
+@lru_cache(maxsize=4)
+def _projected_counties(path: str | None = None) -> gpd.GeoDataFrame:
+    return load_counties(path).to_crs(PROJECTED_CRS)
+
+
+# ---------------------------------------------------------------- data access
+
+
+def _county_rows(data: pd.DataFrame, value_col: str = "value") -> pd.DataFrame:
+    """Rows for counties only: admin codes ending in 00 are prefecture/province totals."""
+    missing = {*KEY_COLUMNS, value_col} - set(data.columns)
+    if missing:
+        raise ValueError(f"data lacks columns {sorted(missing)}")
+    codes = data["county_code"].astype(str)
+    return data.assign(county_code=codes).loc[~codes.str.endswith("00")]
+
+
+def _resolve_indicator(data: pd.DataFrame, indicator: str | None) -> str:
+    if indicator is not None:
+        return indicator
+    indicators = data["indicator"].dropna().unique()
+    if len(indicators) != 1:
+        raise ValueError(f"data holds {len(indicators)} indicators; pass indicator=")
+    return str(indicators[0])
+
+
+def _resolve_year(data: pd.DataFrame, indicator: str, year: int | None) -> int:
+    if year is not None:
+        return int(year)
+    years = data.loc[data["indicator"] == indicator, "year"].dropna()
+    if years.empty:
+        raise ValueError(f"no rows for indicator {indicator!r}")
+    return int(years.max())
+
+
+def indicator_values(
+    data: pd.DataFrame, indicator: str, year: int, value_col: str = "value"
+) -> pd.Series:
+    """One float per county for one indicator and year (NaN where the value is missing)."""
+    rows = _county_rows(data, value_col)
+    rows = rows.loc[(rows["indicator"] == indicator) & (rows["year"] == year)]
+    duplicated = rows["county_code"][rows["county_code"].duplicated()]
+    if not duplicated.empty:
+        raise ValueError(f"several rows for {indicator} {year}: {sorted(set(duplicated))}")
+    values = pd.to_numeric(rows.set_index("county_code")[value_col]).astype(float)
+    return values.rename(indicator)
+
+
+def indicator_values_all_years(
+    data: pd.DataFrame, indicator: str, value_col: str = "value"
+) -> pd.Series:
+    """Every county-year value of one indicator, the population that fixed breaks describe."""
+    rows = _county_rows(data, value_col)
+    return pd.to_numeric(rows.loc[rows["indicator"] == indicator, value_col]).astype(float)
+
+
+def _is_synthetic(data: pd.DataFrame, synthetic: bool | None) -> bool:
+    """The sample generator marks its tables with ``DataFrame.attrs['synthetic'] = True``."""
+    return bool(data.attrs.get("synthetic", False)) if synthetic is None else synthetic
+
+
+# ---------------------------------------------------------------- classification
+
+
+def fixed_breaks(
+    data: pd.DataFrame,
+    indicator: str,
+    scheme: str = "fisher_jenks",
+    k: int = 5,
+    *,
+    value_col: str = "value",
+) -> np.ndarray:
+    """Class upper bounds from every year's county values, so colours mean the same each year."""
+    values = indicator_values_all_years(data, indicator, value_col).dropna()
+    if values.empty:
+        raise ValueError(f"no values for indicator {indicator!r}")
+    classes = min(k, values.nunique())
+    if classes <= 1:
+        return np.array([float(values.max())])
+    with warnings.catch_warnings():
+        # Fisher-Jenks on ~32 values is instant without numba; the hint is noise here.
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        classifier = mapclassify.classify(values.to_numpy(float), scheme, k=classes)
+    return np.unique(np.asarray(classifier.bins, dtype=float))
+
+
+def classify_values(values: pd.Series, breaks: Sequence[float]) -> pd.Series:
+    """Class index per value: class i holds (breaks[i-1], breaks[i]]; above the top -> top."""
+    bins = np.asarray(breaks, dtype=float)
+    present = values.dropna()
+    index = np.searchsorted(bins, present.to_numpy(float), side="left")
+    return pd.Series(np.minimum(index, len(bins) - 1), index=present.index, dtype="int64")
+
+
+def _decimals(breaks: Sequence[float]) -> int:
+    """Enough decimals to tell neighbouring breaks apart, and no more."""
+    bins = np.asarray(breaks, dtype=float)
+    step = float(np.ptp(bins)) / max(len(bins) - 1, 1) if len(bins) > 1 else abs(bins[0])
+    if step == 0 or not math.isfinite(step):
+        return 1
+    return int(np.clip(1 - math.floor(math.log10(step)), 0, 3))
+
+
+def _label_decimals(values: pd.Series) -> int:
+    """Decimals for county labels when there are no class breaks (target mode)."""
+    known = values.dropna()
+    if known.empty:
+        return 1
+    return _decimals(
+        np.linspace(known.min(), known.max(), 5) if known.nunique() > 1 else [known.iloc[0]]
+    )
+
+
+def _format_value(value: float, decimals: int, signed: bool = False) -> str:
+    text = f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
+    return "0" if signed and float(text) == 0 else text
+
+
+def class_labels(breaks: Sequence[float], signed: bool = False) -> list[str]:
+    """Legend labels: '≤ b0', 'b0 – b1', ..., '> b(k-2)' (the top class is open-ended)."""
+    decimals = _decimals(breaks)
+    shown = [_format_value(b, decimals, signed) for b in breaks]
+    if len(shown) == 1:
+        return [f"≤ {shown[0]}"]
+    middle = [f"{low} – {high}" for low, high in zip(shown[:-2], shown[1:-1], strict=True)]
+    return [f"≤ {shown[0]}", *middle, f"> {shown[-2]}"]
+
+
+def _palette(name: str, n: int, low: float = 0.15, high: float = 0.85) -> list[str]:
+    cmap = mpl.colormaps[name]
+    positions = np.linspace(low, high, n) if n > 1 else [0.5]
+    return [to_hex(cmap(position)) for position in positions]
+
+
+def _unit_title(lang: Lang, unit: str) -> str:
+    return TEXT[lang]["unit"].format(unit=unit) if unit else TEXT[lang]["value"]
+
+
+def value_classification(
+    values: pd.Series, breaks: Sequence[float], lang: Lang = "zh", unit: str = ""
+) -> Classification:
+    """Sequential classes; every class appears in the legend even if empty this year."""
+    colours = _palette(SEQUENTIAL_CMAP, len(breaks))
+    classes = classify_values(values, breaks)
+    fills = {code: colours[index] for code, index in classes.items()}
+    legend = list(zip(class_labels(breaks), colours, strict=True))
+    return Classification(fills, legend, _unit_title(lang, unit))
+
+
+def target_category(
+    value: float,
+    target: float,
+    direction: Direction = "higher",
+    reach_margin: float = DEFAULT_REACH_MARGIN,
+) -> str:
+    """'met', 'near' (gap within reach_margin x |target|) or 'far'; lower can be better."""
+    gap = target - value if direction == "higher" else value - target
+    if gap <= 0:
+        return "met"
+    return "near" if gap <= abs(target) * reach_margin else "far"
+
+
+def target_classification(
+    values: pd.Series,
+    target: float,
+    direction: Direction = "higher",
+    reach_margin: float = DEFAULT_REACH_MARGIN,
+    lang: Lang = "zh",
+    unit: str = "",
+) -> Classification:
+    """达标 / 接近目标 / 差距较大 against a plan target."""
+    if direction not in ("higher", "lower"):
+        raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
+    categories = {
+        code: target_category(value, target, direction, reach_margin)
+        for code, value in values.dropna().items()
+    }
+    fills = {code: CATEGORY_COLOURS[category] for code, category in categories.items()}
+    legend = [(TEXT[lang][key], CATEGORY_COLOURS[key]) for key in ("met", "near", "far")]
+    target_text = f"{target:g}{unit}"
+    op = "≥" if direction == "higher" else "≤"
+    title = TEXT[lang]["target_title"].format(op=op, target=target_text, margin=reach_margin)
+    return Classification(fills, legend, title)
+
+
+def _nice_ceiling(value: float) -> float:
+    """Smallest of 1, 2, 2.5, 5 x 10^n not below value (for symmetric change classes)."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= value)
+
+
+def change_breaks(changes: pd.Series, k: int = 5) -> np.ndarray:
+    """Symmetric equal-width classes around 0; with odd k the middle class means 'about 0'."""
+    extent = _nice_ceiling(float(changes.abs().max())) if changes.notna().any() else 1.0
+    return np.linspace(-extent, extent, k + 1)[1:]
+
+
+def change_classification(
+    changes: pd.Series,
+    breaks: Sequence[float],
+    direction: Direction = "higher",
+    lang: Lang = "zh",
+    unit: str = "",
+) -> Classification:
+    """Diverging colours centred on 0; blue is always improvement, red always decline."""
+    colours = _palette(DIVERGING_CMAP, len(breaks), 0.1, 0.9)
+    if direction == "lower":
+        colours = colours[::-1]
+    classes = classify_values(changes, breaks)
+    fills = {code: colours[index] for code, index in classes.items()}
+    legend = list(zip(class_labels(breaks, signed=True), colours, strict=True))
+    title = TEXT[lang]["change_unit"].format(unit=unit) if unit else TEXT[lang]["change"]
+    return Classification(fills, legend, title)
+
+
+def status_classification(is_met: pd.Series, lang: Lang = "zh") -> Classification:
+    """达标 / 未达标 per county; missing status stays no-data."""
+    known = is_met.dropna().astype(bool)
+    fills = {code: CATEGORY_COLOURS["met" if met else "not_met"] for code, met in known.items()}
+    legend = [(TEXT[lang][key], CATEGORY_COLOURS[key]) for key in ("met", "not_met")]
+    return Classification(fills, legend, "")
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def _new_figure(width_in: float, height_in: float) -> Figure:
+    """A pyplot-free figure with an Agg canvas, so text can be measured before saving."""
+    use_cjk_font()
+    figure = Figure(figsize=(width_in, height_in), facecolor="white")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _geometry_path(geometry: shapely.Geometry) -> MplPath:
+    """Matplotlib path for a (multi)polygon, holes included."""
+    rings = []
+    for polygon in shapely.get_parts(geometry):
+        for ring in (polygon.exterior, *polygon.interiors):
+            coords = np.asarray(ring.coords)
+            codes = np.full(len(coords), MplPath.LINETO, dtype=MplPath.code_type)
+            codes[0], codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            rings.append(MplPath(coords, codes))
+    return MplPath.make_compound_path(*rings)
+
+
+def _draw_counties(ax: Axes, counties: gpd.GeoDataFrame, fills: Mapping[str, str]) -> None:
+    for code, geometry in zip(counties["county_code"], counties.geometry, strict=True):
+        fill = fills.get(code)
+        style = (
+            {"facecolor": fill}
+            if fill is not None
+            else {"facecolor": NO_DATA_FACE, "hatch": "////", "hatchcolor": NO_DATA_HATCH_COLOUR}
+        )
+        patch = PathPatch(_geometry_path(geometry), edgecolor=COUNTY_EDGE, linewidth=0.8, **style)
+        patch.set_gid(f"county-{code}")
+        ax.add_artist(patch)  # add_patch would re-derive limits from every vertex: slow
+    outline = PathPatch(
+        _geometry_path(counties.union_all()),
+        facecolor="none",
+        edgecolor=OUTLINE_COLOUR,
+        linewidth=1.0,
+    )
+    outline.set_gid("prefecture-outline")
+    ax.add_artist(outline)
+
+
+def _frame_map(ax: Axes, counties: gpd.GeoDataFrame, margin: float = 0.03) -> None:
+    min_x, min_y, max_x, max_y = counties.total_bounds
+    pad = margin * max(max_x - min_x, max_y - min_y)
+    ax.set_xlim(min_x - pad, max_x + pad)
+    ax.set_ylim(min_y - pad, max_y + pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def _label_anchor(geometry: shapely.Geometry) -> tuple[float, float]:
+    """Pole of inaccessibility of the largest part: the most central point inside it."""
+    largest = max(shapely.get_parts(geometry), key=lambda part: part.area)
+    point = polylabel(largest, tolerance=200.0)
+    return point.x, point.y
+
+
+def _candidate_offsets() -> list[tuple[float, float]]:
+    rings = [
+        (radius * dx / math.hypot(dx, dy), radius * dy / math.hypot(dx, dy))
+        for radius in LABEL_OFFSETS_PT
+        for dx, dy in LABEL_DIRECTIONS
+    ]
+    return [(0.0, 0.0), *rings]
+
+
+def _overlap_area(box: Bbox, others: Sequence[Bbox]) -> float:
+    intersections = (Bbox.intersection(box, other) for other in others)
+    return sum(i.width * i.height for i in intersections if i is not None)
+
+
+def _place_labels(ax: Axes, labels: Sequence[tuple[Text, shapely.Geometry]]) -> None:
+    """Greedy placement: big counties first; each label takes the nearest candidate offset
+    that overlaps no placed label and keeps its centre inside its county."""
+    ax.apply_aspect()
+    to_display = ax.transData
+    to_data = to_display.inverted()
+    pixels_per_point = ax.figure.dpi / 72.0
+    placed: list[Bbox] = []
+    for text, geometry in sorted(labels, key=lambda item: -item[1].area):
+        anchor = to_display.transform(text.get_position())
+        box = text.get_window_extent().padded(LABEL_PADDING_PX)
+        scored = []
+        for rank, (dx, dy) in enumerate(_candidate_offsets()):
+            shift = np.array([dx, dy]) * pixels_per_point
+            moved = box.translated(*shift)
+            centre = shapely.Point(to_data.transform(anchor + shift))
+            overlap = _overlap_area(moved, placed)
+            scored.append((overlap > 0, not geometry.contains(centre), overlap, rank, shift))
+            if overlap == 0 and geometry.contains(centre):
+                break
+        *_, shift = min(scored, key=lambda item: item[:4])
+        text.set_position(to_data.transform(anchor + shift))
+        placed.append(box.translated(*shift))
+
+
+def _add_county_labels(
+    ax: Axes, counties: gpd.GeoDataFrame, texts: Mapping[str, str], fontsize: float
+) -> list[Text]:
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    labels = []
+    for code, geometry in zip(counties["county_code"], counties.geometry, strict=True):
+        if code not in texts:
+            continue
+        x, y = _label_anchor(geometry)
+        text = ax.text(
+            x,
+            y,
+            texts[code],
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            linespacing=1.15,
+            path_effects=halo,
+            gid=f"county-label-{code}",
+        )
+        labels.append((text, geometry))
+    _place_labels(ax, labels)
+    return [text for text, _ in labels]
+
+
+def _county_name(counties: gpd.GeoDataFrame, lang: Lang) -> dict[str, str]:
+    column = "short_name_zh" if lang == "zh" else "name_pinyin"
+    return dict(zip(counties["county_code"], counties[column], strict=True))
+
+
+def _value_label_texts(
+    counties: gpd.GeoDataFrame, values: pd.Series, lang: Lang, decimals: int, signed: bool
+) -> dict[str, str]:
+    """'双江县\\n85.3' per county; counties without a value show their name only."""
+    names = _county_name(counties, lang)
+    known = values.dropna()
+    return {
+        code: f"{name}\n{_format_value(known[code], decimals, signed)}" if code in known else name
+        for code, name in names.items()
+    }
+
+
+def _add_north_arrow(ax: Axes, x: float = 0.95, y: float = 0.97) -> None:
+    arrow = ax.annotate(
+        "",
+        xy=(x, y - 0.045),
+        xytext=(x, y - 0.13),
+        xycoords="axes fraction",
+        arrowprops={
+            "facecolor": "black",
+            "edgecolor": "black",
+            "width": 1.5,
+            "headwidth": 8,
+            "headlength": 9,
+        },
+    )
+    arrow.set_gid("north-arrow")
+    ax.text(
+        x,
+        y,
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="top",
+        fontsize=10,
+        gid="north-arrow-label",
+    )
+
+
+def _nice_length(approximate: float) -> float:
+    magnitude = 10 ** math.floor(math.log10(approximate))
+    return max(m * magnitude for m in (1, 2, 5) if m * magnitude <= approximate)
+
+
+def _add_scale_bar(ax: Axes, fontsize: float = 8) -> None:
+    """A km bar about a fifth of the map width (UTM metres are true distances here)."""
+    x_min, x_max = ax.get_xlim()
+    length_m = _nice_length((x_max - x_min) / 5)
+    bar = AnchoredSizeBar(
+        ax.transData,
+        length_m,
+        f"{length_m / 1000:g} km",
+        loc="lower left",
+        pad=0.3,
+        borderpad=0.4,
+        sep=3,
+        frameon=False,
+        color="black",
+        size_vertical=(x_max - x_min) / 250,
+        fontproperties=FontProperties(size=fontsize),
+    )
+    bar.set_gid("scale-bar")
+    ax.add_artist(bar)
+
+
+def _legend_handles(classification: Classification, with_no_data: bool, lang: Lang) -> list:
+    handles = [
+        Patch(facecolor=colour, edgecolor="#808080", linewidth=0.5, label=label)
+        for label, colour in classification.legend
+    ]
+    if with_no_data:
+        handles.append(
+            Patch(
+                facecolor=NO_DATA_FACE,
+                edgecolor="#808080",
+                linewidth=0.5,
+                hatch="////",
+                hatchcolor=NO_DATA_HATCH_COLOUR,
+                label=TEXT[lang]["no_data"],
+            )
+        )
+    return handles
+
+
+def _has_no_data(counties: gpd.GeoDataFrame, classification: Classification) -> bool:
+    return not set(counties["county_code"]) <= set(classification.fills)
+
+
+def _source_line(lang: Lang, source: str | None, years: str, synthetic: bool) -> str:
+    words = TEXT[lang]
+    parts = [source or words["source_default"], words["data_year"].format(years=years)]
+    if synthetic:
+        parts.append(words["sample"])
+    return words["separator"].join(parts)
+
+
+def _add_source_note(ax: Axes, text: str) -> None:
+    ax.text(
+        0.0,
+        -0.01,
+        text,
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=7,
+        color=NOTE_COLOUR,
+        gid="source-note",
+    )
+
+
+def _draw_panel(
+    ax: Axes,
+    counties: gpd.GeoDataFrame,
+    classification: Classification,
+    label_texts: Mapping[str, str],
+    label_size: float,
+) -> None:
+    """Fills, outline and non-overlapping labels: the part every map shares."""
+    _draw_counties(ax, counties, classification.fills)
+    _frame_map(ax, counties)
+    _add_county_labels(ax, counties, label_texts, label_size)
+
+
+def _single_map_axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        use_cjk_font()
+        return ax
+    figure = _new_figure(7.4, 6.6)
+    return figure.add_axes((0.02, 0.06, 0.66, 0.86))
+
+
+def _finish_single_map(
+    ax: Axes,
+    counties: gpd.GeoDataFrame,
+    classification: Classification,
+    title: str,
+    source_note: str,
+    lang: Lang,
+) -> Axes:
+    handles = _legend_handles(classification, _has_no_data(counties, classification), lang)
+    legend = ax.legend(
+        handles=handles,
+        title=classification.legend_title or None,
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        frameon=False,
+        fontsize=9,
+        title_fontsize=9,
+        alignment="left",
+    )
+    legend.set_gid("map-legend")
+    ax.set_title(title, loc="left", fontsize=13, pad=10)
+    _add_north_arrow(ax)
+    _add_scale_bar(ax)
+    _add_source_note(ax, source_note)
+    return ax
+
+
+# ---------------------------------------------------------------- public maps
+
+
+def _yearly_classifier(
+    data: pd.DataFrame,
+    indicator: str,
+    *,
+    value_col: str,
+    scheme: str,
+    k: int,
+    breaks: Sequence[float] | None,
+    target: float | None,
+    direction: Direction,
+    reach_margin: float,
+    lang: Lang,
+    unit: str,
+) -> tuple[Callable[[pd.Series], Classification], int]:
+    """One rule (and label precision) for every year of an indicator, so maps compare."""
+    if target is not None:
+        decimals = _label_decimals(indicator_values_all_years(data, indicator, value_col))
+
+        def by_target(values: pd.Series) -> Classification:
+            return target_classification(values, target, direction, reach_margin, lang, unit)
+
+        return by_target, decimals
+    bins = (
+        breaks
+        if breaks is not None
+        else fixed_breaks(data, indicator, scheme, k, value_col=value_col)
+    )
+
+    def by_class(values: pd.Series) -> Classification:
+        return value_classification(values, bins, lang, unit)
+
+    return by_class, _decimals(bins)
+
+
+def choropleth(
+    data: pd.DataFrame,
+    indicator: str | None = None,
+    year: int | None = None,
+    *,
+    value_col: str = "value",
+    ax: Axes | None = None,
+    title: str | None = None,
+    label: str | None = None,
+    lang: Lang = "zh",
+    scheme: str = "fisher_jenks",
+    k: int = 5,
+    breaks: Sequence[float] | None = None,
+    target: float | None = None,
+    direction: Direction = "higher",
+    reach_margin: float = DEFAULT_REACH_MARGIN,
+    source: str | None = None,
+    unit: str = "",
+    synthetic: bool | None = None,
+) -> Axes:
+    """One indicator in one year, classed on breaks shared by all years (or against a target).
+
+    ``label`` is the indicator's display name for the title (defaults to its code);
+    ``synthetic`` defaults to ``data.attrs['synthetic']`` and adds the sample disclaimer.
+    ``reach_margin`` is the 接近目标 band as a fraction of the target.
+    """
+    indicator = _resolve_indicator(data, indicator)
+    year = _resolve_year(data, indicator, year)
+    classify, decimals = _yearly_classifier(
+        data,
+        indicator,
+        value_col=value_col,
+        scheme=scheme,
+        k=k,
+        breaks=breaks,
+        target=target,
+        direction=direction,
+        reach_margin=reach_margin,
+        lang=lang,
+        unit=unit,
+    )
+    counties = _projected_counties()
+    values = indicator_values(data, indicator, year, value_col)
+    classification = classify(values)
+    ax = _single_map_axes(ax)
+    texts = _value_label_texts(counties, values, lang, decimals, signed=False)
+    _draw_panel(ax, counties, classification, texts, label_size=9)
+    heading = title or TEXT[lang]["title"].format(label=label or indicator, year=year)
+    note = _source_line(lang, source, str(year), _is_synthetic(data, synthetic))
+    return _finish_single_map(ax, counties, classification, heading, note, lang)
+
+
+def _grid_shape(panels: int) -> tuple[int, int]:
+    columns = 2 if panels == 4 else min(panels, 3)
+    return math.ceil(panels / columns), columns
+
+
+def _panel_figure(
+    panels: int, panel_size: tuple[float, float], legend_width: float = 1.9
+) -> tuple[Figure, list[Axes]]:
+    """Fixed layout (no constrained layout), so labels placed now stay clear of each other."""
+    rows, columns = _grid_shape(panels)
+    width = panel_size[0] * columns + legend_width
+    height = panel_size[1] * rows + 1.0
+    figure = _new_figure(width, height)
+    grid = figure.add_gridspec(
+        rows,
+        columns,
+        left=0.01,
+        right=1 - (legend_width + 0.1) / width,
+        top=1 - 0.8 / height,
+        bottom=0.3 / height,
+        wspace=0.04,
+        hspace=0.16,
+    )
+    axes = [figure.add_subplot(grid[i // columns, i % columns]) for i in range(panels)]
+    return figure, axes
+
+
+def _finish_panel_figure(
+    figure: Figure,
+    legend: Classification,
+    with_no_data: bool,
+    heading: str,
+    note: str,
+    lang: Lang,
+) -> Figure:
+    """One legend, title and source line for a multi-panel figure."""
+    panels_right = max(ax.get_position(original=True).x1 for ax in figure.axes)
+    figure_legend = figure.legend(
+        handles=_legend_handles(legend, with_no_data, lang),
+        title=legend.legend_title or None,
+        loc="center left",
+        bbox_to_anchor=(panels_right + 0.01, 0.5),
+        frameon=False,
+        fontsize=9,
+        title_fontsize=9,
+        alignment="left",
+    )
+    figure_legend.set_gid("map-legend")
+    figure.suptitle(heading, x=0.02, y=0.985, ha="left", va="top", fontsize=14)
+    figure.text(0.02, 0.01, note, fontsize=7, color=NOTE_COLOUR, gid="source-note")
+    axes = figure.axes[0]
+    _add_north_arrow(axes)
+    _add_scale_bar(axes, fontsize=7)
+    return figure
+
+
+def small_multiples(
+    data: pd.DataFrame,
+    indicator: str,
+    years: Sequence[int] = DEFAULT_YEARS,
+    *,
+    value_col: str = "value",
+    title: str | None = None,
+    label: str | None = None,
+    lang: Lang = "zh",
+    scheme: str = "fisher_jenks",
+    k: int = 5,
+    breaks: Sequence[float] | None = None,
+    target: float | None = None,
+    direction: Direction = "higher",
+    reach_margin: float = DEFAULT_REACH_MARGIN,
+    source: str | None = None,
+    unit: str = "",
+    synthetic: bool | None = None,
+) -> Figure:
+    """One panel per year on one shared classification and one legend: progress at a glance."""
+    if not years:
+        raise ValueError("years is empty")
+    classify, decimals = _yearly_classifier(
+        data,
+        indicator,
+        value_col=value_col,
+        scheme=scheme,
+        k=k,
+        breaks=breaks,
+        target=target,
+        direction=direction,
+        reach_margin=reach_margin,
+        lang=lang,
+        unit=unit,
+    )
+    counties = _projected_counties()
+    figure, axes = _panel_figure(len(years), (3.3, 3.6))
+    with_no_data = False
+    for ax, year in zip(axes, years, strict=True):
+        values = indicator_values(data, indicator, year, value_col)
+        classification = classify(values)
+        texts = _value_label_texts(counties, values, lang, decimals, signed=False)
+        _draw_panel(ax, counties, classification, texts, label_size=7)
+        ax.set_title(TEXT[lang]["panel_year"].format(year=year), fontsize=11)
+        ax.set_gid(f"panel-{year}")
+        with_no_data |= _has_no_data(counties, classification)
+    first, last = years[0], years[-1]
+    heading = title or TEXT[lang]["multiples_title"].format(
+        label=label or indicator, first=first, last=last
+    )
+    year_text = TEXT[lang]["year_range"].format(first=first, last=last)
+    note = _source_line(lang, source, year_text, _is_synthetic(data, synthetic))
+    return _finish_panel_figure(figure, classification, with_no_data, heading, note, lang)
+
+
+def _status_for(status: pd.DataFrame, assessment: str, year: int) -> pd.Series:
+    missing = {"county_code", "year", "assessment", "is_met"} - set(status.columns)
+    if missing:
+        raise ValueError(f"status lacks columns {sorted(missing)}")
+    rows = status.loc[(status["assessment"] == assessment) & (status["year"] == year)]
+    rows = rows.assign(county_code=rows["county_code"].astype(str))
+    if rows["county_code"].duplicated().any():
+        raise ValueError(f"several status rows per county for {assessment} {year}")
+    return rows.set_index("county_code")["is_met"]
+
+
+def status_share(is_met: pd.Series, county_codes: Sequence[str]) -> tuple[int, int, float]:
+    """(met, total, share) over all map counties; a county without status counts as not met."""
+    met = int(is_met.reindex(list(county_codes)).fillna(False).astype(bool).sum())
+    total = len(county_codes)
+    return met, total, met / total
+
+
+def _status_title(
+    assessment: str, is_met: pd.Series, codes: Sequence[str], target_share: float, lang: Lang
+) -> str:
+    met, total, share = status_share(is_met, codes)
+    name = ASSESSMENT_NAMES.get(assessment, {}).get(lang, assessment)
+    reached = TEXT[lang]["status_reached" if share >= target_share else "status_not_reached"]
+    return TEXT[lang]["status_panel"].format(
+        name=name, met=met, total=total, share=share, target=target_share, reached=reached
+    )
+
+
+def status_map(
+    status: pd.DataFrame,
+    year: int,
+    *,
+    assessments: Sequence[str] | None = None,
+    target_share: float = PLAN_TARGET_SHARE,
+    title: str | None = None,
+    lang: Lang = "zh",
+    source: str | None = None,
+    synthetic: bool | None = None,
+) -> Figure:
+    """Which counties meet each county-level assessment, and the share against the plan."""
+    counties = _projected_counties()
+    codes = list(counties["county_code"])
+    present = set(status["assessment"])
+    chosen = assessments or [name for name in ASSESSMENTS if name in present] or sorted(present)
+    figure, axes = _panel_figure(len(chosen), (4.2, 4.9), legend_width=1.5)
+    with_no_data = False
+    for ax, assessment in zip(axes, chosen, strict=True):
+        is_met = _status_for(status, assessment, year)
+        classification = status_classification(is_met, lang)
+        _draw_panel(ax, counties, classification, _county_name(counties, lang), label_size=8)
+        ax.set_title(
+            _status_title(assessment, is_met, codes, target_share, lang), fontsize=10, loc="left"
+        )
+        ax.set_gid(f"panel-{assessment}")
+        with_no_data |= _has_no_data(counties, classification)
+    heading = title or TEXT[lang]["status_title"].format(year=year)
+    note = _source_line(lang, source, str(year), _is_synthetic(status, synthetic))
+    return _finish_panel_figure(figure, classification, with_no_data, heading, note, lang)
+
+
+def change_map(
+    data: pd.DataFrame,
+    indicator: str,
+    base_year: int = 2022,
+    year: int = 2025,
+    *,
+    value_col: str = "value",
+    ax: Axes | None = None,
+    title: str | None = None,
+    label: str | None = None,
+    lang: Lang = "zh",
+    k: int = 5,
+    breaks: Sequence[float] | None = None,
+    direction: Direction = "higher",
+    source: str | None = None,
+    unit: str = "",
+    synthetic: bool | None = None,
+) -> Axes:
+    """Change since the base year on a diverging scale centred on 0 (blue = improvement)."""
+    counties = _projected_counties()
+    before = indicator_values(data, indicator, base_year, value_col)
+    after = indicator_values(data, indicator, year, value_col)
+    changes = after.sub(before).dropna()
+    bins = breaks if breaks is not None else change_breaks(changes, k)
+    classification = change_classification(changes, bins, direction, lang, unit)
+    ax = _single_map_axes(ax)
+    texts = _value_label_texts(counties, changes, lang, _decimals(bins), signed=True)
+    _draw_panel(ax, counties, classification, texts, label_size=9)
+    heading = title or TEXT[lang]["change_title"].format(
+        label=label or indicator, base=base_year, year=year
+    )
+    years = TEXT[lang]["year_join"].join([str(base_year), str(year)])
+    note = _source_line(lang, source, years, _is_synthetic(data, synthetic))
+    return _finish_single_map(ax, counties, classification, heading, note, lang)
+
+
+def locator_map(
+    county_code: str, *, ax: Axes | None = None, title: str | None = None, lang: Lang = "zh"
+) -> Axes:
+    """One county highlighted among the eight, for county briefings."""
+    counties = _projected_counties()
+    code = str(county_code)
+    if code not in set(counties["county_code"]):
+        raise ValueError(f"unknown county code {county_code!r}")
+    fills = {
+        other: HIGHLIGHT_COLOUR if other == code else CONTEXT_COLOUR
+        for other in counties["county_code"]
+    }
+    if ax is None:
+        ax = _new_figure(4.2, 4.6).add_axes((0.03, 0.03, 0.94, 0.84))
+    else:
+        use_cjk_font()
+    names = _county_name(counties, lang)
+    _draw_panel(ax, counties, Classification(fills, [], ""), names, label_size=8)
+    highlighted = next(t for t in ax.texts if t.get_gid() == f"county-label-{code}")
+    highlighted.set_color("white")
+    highlighted.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground="#1b4f72")])
+    heading = title or TEXT[lang]["locator_title"].format(
+        name=names[code], prefecture=TEXT[lang]["prefecture"]
+    )
+    ax.set_title(heading, loc="left", fontsize=11)
+    _add_north_arrow(ax)
+    _add_scale_bar(ax, fontsize=7)
+    return ax
+
+
+# ---------------------------------------------------------------- export
+
+_SAVE_METADATA: dict[str, dict[str, None]] = {
+    "pdf": {"CreationDate": None},
+    "svg": {"Date": None},
+    "png": {},
+}
+
+
+def save_figure(
+    figure: Figure,
+    path_stem: str | Path,
+    formats: Sequence[str] = ("png", "svg", "pdf"),
+    dpi: int = 200,
+) -> list[Path]:
+    """Write each format atomically (temp file, then rename) so readers never see half a file.
+
+    Timestamps are left out and SVG ids are salted with the file name, so re-running a
+    report on unchanged data gives byte-identical files.
+    """
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        target = stem.parent / f"{stem.name}.{fmt}"
+        handle, temporary_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=stem.parent)
+        os.close(handle)
+        temporary = Path(temporary_name)
+        try:
+            with mpl.rc_context({"svg.hashsalt": stem.name}):
+                figure.savefig(
+                    temporary,
+                    format=fmt,
+                    dpi=dpi,
+                    bbox_inches="tight",
+                    pad_inches=0.15,
+                    metadata=_SAVE_METADATA.get(fmt, {}),
+                )
+            temporary.chmod(0o644)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+        written.append(target)
+    return written
+
+
+def safe_name(text: str) -> str:
+    """ASCII-only, shell- and URL-safe file name part."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+    return cleaned or "unnamed"
+
+
+def _write_indicator_maps(
+    data: pd.DataFrame,
+    indicator: str,
+    year: int,
+    save: Callable[[Figure, str], list[Path]],
+    options: Mapping[str, object],
+) -> list[Path]:
+    """Choropleth, small multiples and change map of one indicator (empty if no data)."""
+    name = safe_name(indicator)
+    indicator_years = data.loc[data["indicator"] == indicator, "year"].dropna().unique()
+    years = sorted(int(y) for y in indicator_years if y <= year)
+    if year not in years:
+        return []
+    first = years[0]
+    written = save(choropleth(data, indicator, year, **options).figure, f"{name}_{year}_choropleth")
+    figure = small_multiples(data, indicator, years, **options)
+    written += save(figure, f"{name}_{first}-{year}_small-multiples")
+    if first < year:
+        ax = change_map(data, indicator, first, year, **options)
+        written += save(ax.figure, f"{name}_{first}-{year}_change")
+    return written
+
+
+def write_map_set(
+    data: pd.DataFrame,
+    status: pd.DataFrame | None,
+    year: int,
+    out_dir: str | Path,
+    *,
+    indicators: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    formats: Sequence[str] = ("png", "svg", "pdf"),
+    dpi: int = 200,
+    lang: Lang = "zh",
+    synthetic: bool | None = None,
+) -> list[Path]:
+    """The standard set for a report year; returns every file written, in a fixed order.
+
+    Per indicator (default: every indicator in ``data``): a choropleth for ``year``, small
+    multiples over the years up to ``year``, and the change since the first of them; then
+    the status map (if ``status`` is given) and one locator map per county. ``labels`` and
+    ``units`` map indicator codes to display names and units. File names are ASCII:
+    ``{indicator}_{year}_choropleth``, ``status_{year}``, ``locator_{county_code}`` ...
+    """
+    out = Path(out_dir)
+    sample = _is_synthetic(data, synthetic)
+
+    def save(figure: Figure, stem: str) -> list[Path]:
+        return save_figure(figure, out / stem, formats, dpi)
+
+    chosen = indicators if indicators is not None else sorted(data["indicator"].dropna().unique())
+    written: list[Path] = []
+    for indicator in chosen:
+        options = {
+            "lang": lang,
+            "synthetic": sample,
+            "label": (labels or {}).get(indicator),
+            "unit": (units or {}).get(indicator, ""),
+        }
+        written += _write_indicator_maps(data, indicator, year, save, options)
+    if status is not None and not status.empty:
+        written += save(status_map(status, year, lang=lang, synthetic=sample), f"status_{year}")
+    for code in _projected_counties()["county_code"]:
+        written += save(locator_map(code, lang=lang).figure, f"locator_{safe_name(code)}")
+    return written

@@ -1,0 +1,385 @@
+"""Maps of equalization progress: checked through the returned Axes/Figure, not pixels."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import itertools
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import shapely  # noqa: E402
+from fontTools.ttLib import TTFont  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.font_manager import findfont  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from lcedu import fonts, maps  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CODES = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"]
+SHORT_NAMES = ["临翔区", "凤庆县", "云县", "永德县", "镇康县", "双江县", "耿马县", "沧源县"]
+PINYIN = ["Linxiang", "Fengqing", "Yunxian", "Yongde", "Zhenkang", "Shuangjiang", "Gengma",
+          "Cangyuan"]  # fmt: skip
+YEARS = (2022, 2023, 2024, 2025)
+INDICATOR = "preschool_gross_enrolment"
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def progress_table(synthetic: bool = True) -> pd.DataFrame:
+    """County i starts at 62 + 4i and gains 2 points a year (62.0 ... 96.0)."""
+    rows = [
+        (code, year, INDICATOR, 62.0 + 4 * i + 2 * (year - 2022))
+        for i, code in enumerate(CODES)
+        for year in YEARS
+    ]
+    rows.append(("530900", 2025, INDICATOR, 500.0))  # prefecture total: never mapped
+    table = pd.DataFrame(rows, columns=["county_code", "year", "indicator", "value"])
+    table.attrs["synthetic"] = synthetic
+    return table
+
+
+def status_table() -> pd.DataFrame:
+    preschool_met = {"530902", "530921", "530925"}
+    balanced_met = {"530902", "530927"}
+    rows = [
+        (code, 2025, assessment, code in met)
+        for assessment, met in (("preschool_universal", preschool_met),
+                                ("compulsory_balanced", balanced_met))
+        for code in CODES
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["county_code", "year", "assessment", "is_met"])
+
+
+def county_patch(ax, code: str):
+    return next(patch for patch in ax.patches if patch.get_gid() == f"county-{code}")
+
+
+def face_hex(artist) -> str:
+    return to_hex(artist.get_facecolor())
+
+
+def legend_colours(legend) -> dict[str, str]:
+    return {
+        text.get_text(): face_hex(handle)
+        for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True)
+    }
+
+
+def county_labels(ax) -> list[Text]:
+    return [text for text in ax.texts if (text.get_gid() or "").startswith("county-label-")]
+
+
+def assert_no_overlap(texts: list[Text]) -> None:
+    boxes = [text.get_window_extent() for text in texts]
+    for (i, first), (j, second) in itertools.combinations(enumerate(boxes), 2):
+        assert not first.overlaps(second), (texts[i].get_text(), texts[j].get_text())
+
+
+def test_importing_lcedu_leaves_maps_unloaded():
+    code = "import sys, lcedu; print(sorted({'geopandas', 'matplotlib'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_committed_counties_are_small_valid_and_named():
+    path = maps.default_shapes_path()
+    counties = maps.load_counties()
+    assert path.stat().st_size < 200 * 1024
+    assert list(counties["county_code"]) == CODES
+    assert list(counties["short_name_zh"]) == SHORT_NAMES
+    assert list(counties["name_pinyin"]) == PINYIN
+    assert counties.loc[5, "name_zh"] == "双江拉祜族佤族布朗族傣族自治县"
+    assert counties.crs.to_epsg() == 4326
+    assert shapely.is_valid(counties.geometry.values).all()
+    assert shapely.coverage_is_valid(counties.geometry.values)
+    min_lon, min_lat, max_lon, max_lat = counties.total_bounds
+    assert 98.5 < min_lon < max_lon < 100.7 and 22.9 < min_lat < max_lat < 25.2
+
+
+def test_counties_agree_with_package_reference_table():
+    reference_path = REPO / "lcedu" / "data" / "counties.csv"
+    if not reference_path.is_file():
+        pytest.skip("lcedu/data/counties.csv not present")
+    reference = pd.read_csv(reference_path, dtype={"county_code": str})
+    columns = ["county_code", "name_zh", "short_name_zh", "name_pinyin"]
+    expected = reference[columns].sort_values("county_code", ignore_index=True)
+    actual = pd.DataFrame(maps.load_counties()[columns])
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
+
+
+def test_load_counties_accepts_explicit_path_and_returns_a_copy():
+    counties = maps.load_counties(maps.default_shapes_path())
+    counties["county_code"] = "changed"
+    assert list(maps.load_counties()["county_code"]) == CODES
+
+
+def test_fixed_breaks_span_all_years_and_ignore_prefecture_totals():
+    breaks = maps.fixed_breaks(progress_table(), INDICATOR, "equal_interval", k=4)
+    np.testing.assert_allclose(breaks, [70.5, 79.0, 87.5, 96.0])
+
+
+def test_choropleth_colours_each_county_by_its_class():
+    ax = maps.choropleth(progress_table(), INDICATOR, 2025, breaks=[70, 80, 90, 100])
+    colours = legend_colours(ax.get_legend())
+    assert list(colours) == ["≤ 70", "70 – 80", "80 – 90", "> 90"]
+    # 2025 values: 68, 72, 76, 80, 84, 88, 92, 96
+    expected = ["≤ 70", "70 – 80", "70 – 80", "70 – 80", "80 – 90", "80 – 90", "> 90", "> 90"]
+    for code, label in zip(CODES, expected, strict=True):
+        assert face_hex(county_patch(ax, code)) == colours[label], code
+
+
+def test_breaks_are_fixed_across_years():
+    table = progress_table()
+    first = maps.choropleth(table, INDICATOR, 2022)
+    last = maps.choropleth(table, INDICATOR, 2025)
+    assert legend_colours(first.get_legend()) == legend_colours(last.get_legend())
+    # 530921 in 2025 and 530923 in 2022 both have 72.0, so they must share a colour.
+    assert face_hex(county_patch(last, "530921")) == face_hex(county_patch(first, "530923"))
+
+
+def test_small_multiples_share_breaks_and_one_legend():
+    figure = maps.small_multiples(progress_table(), INDICATOR, YEARS)
+    panels = [ax for ax in figure.axes if (ax.get_gid() or "").startswith("panel-")]
+    assert [ax.get_gid() for ax in panels] == [f"panel-{year}" for year in YEARS]
+    assert len(figure.legends) == 1 and all(ax.get_legend() is None for ax in panels)
+    by_year = dict(zip(YEARS, panels, strict=True))
+    assert face_hex(county_patch(by_year[2025], "530921")) == face_hex(
+        county_patch(by_year[2022], "530923")
+    )
+    figure.canvas.draw()
+    for panel in panels:
+        assert_no_overlap(county_labels(panel))
+
+
+def test_target_mode_categories_and_legend():
+    ax = maps.choropleth(progress_table(), INDICATOR, 2025, target=90, reach_margin=0.05)
+    colours = legend_colours(ax.get_legend())
+    assert list(colours) == ["达标", "接近目标", "差距较大"]
+    assert "90" in ax.get_legend().get_title().get_text()
+    # 2025: 96 met, 88 within 4.5 of 90, 84 far.
+    assert face_hex(county_patch(ax, "530927")) == colours["达标"]
+    assert face_hex(county_patch(ax, "530925")) == colours["接近目标"]
+    assert face_hex(county_patch(ax, "530924")) == colours["差距较大"]
+    assert len(set(colours.values())) == 3
+
+
+def test_target_category_respects_direction():
+    assert maps.target_category(0.8, 1.0, "lower", 0.05) == "met"
+    assert maps.target_category(1.04, 1.0, "lower", 0.05) == "near"
+    assert maps.target_category(1.2, 1.0, "lower", 0.05) == "far"
+    assert maps.target_category(90.0, 90.0, "higher", 0.05) == "met"
+
+
+def test_no_data_county_gets_hatch_and_legend_entry():
+    table = progress_table()
+    gap = table.loc[~((table["county_code"] == "530925") & (table["year"] == 2025))]
+    ax = maps.choropleth(gap, INDICATOR, 2025)
+    assert list(legend_colours(ax.get_legend()))[-1] == "无数据"
+    assert county_patch(ax, "530925").get_hatch() == "////"
+    assert county_patch(ax, "530902").get_hatch() is None
+    english = maps.choropleth(gap, INDICATOR, 2025, lang="en")
+    assert list(legend_colours(english.get_legend()))[-1] == "No data"
+    complete = maps.choropleth(table, INDICATOR, 2025)
+    assert "无数据" not in legend_colours(complete.get_legend())
+
+
+def test_labels_show_names_and_values_without_overlap():
+    ax = maps.choropleth(progress_table(), INDICATOR, 2025, breaks=[70, 80, 90, 100])
+    texts = county_labels(ax)
+    assert {text.get_text() for text in texts} == {
+        f"{name}\n{62 + 4 * i + 6}" for i, name in enumerate(SHORT_NAMES)
+    }
+    ax.figure.canvas.draw()
+    assert_no_overlap(texts)
+    english = maps.choropleth(progress_table(), INDICATOR, 2025, lang="en", label="Enrolment")
+    assert {text.get_text().split("\n")[0] for text in county_labels(english)} == set(PINYIN)
+    assert english.get_title(loc="left") == "Enrolment (2025)"
+
+
+def test_crowded_labels_are_moved_apart():
+    ax = maps.choropleth(progress_table(), INDICATOR, 2025)
+    for text in county_labels(ax):
+        text.set_fontsize(16)
+    labels = [(text, maps.load_counties().to_crs(maps.PROJECTED_CRS).geometry[i])
+              for i, text in enumerate(county_labels(ax))]  # fmt: skip
+    maps._place_labels(ax, labels)
+    ax.figure.canvas.draw()
+    assert_no_overlap(county_labels(ax))
+
+
+def test_map_furniture_and_source_line():
+    ax = maps.choropleth(progress_table(), INDICATOR, 2025, source="临沧市教育体育局")
+    gids = {artist.get_gid() for artist in ax.get_children()}
+    assert {"scale-bar", "north-arrow", "source-note", "map-legend"} <= gids
+    assert ax.get_title(loc="left") == f"{INDICATOR}（2025年）"
+    note = next(text.get_text() for text in ax.texts if text.get_gid() == "source-note")
+    assert note.startswith("临沧市教育体育局") and "2025" in note
+    assert "合成样例数据，非官方统计" in note
+    official = maps.choropleth(progress_table(synthetic=False), INDICATOR, 2025)
+    official_note = next(t.get_text() for t in official.texts if t.get_gid() == "source-note")
+    assert "合成样例数据" not in official_note
+    scale_bar = next(a for a in ax.get_children() if a.get_gid() == "scale-bar")
+    assert "km" in scale_bar.txt_label.get_text()
+
+
+@functools.cache
+def font_characters(font_path: str, face_index: int) -> frozenset[int]:
+    with TTFont(font_path, fontNumber=face_index, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def test_chinese_text_uses_a_font_with_every_glyph(tmp_path):
+    figure = maps.status_map(status_table(), 2025, synthetic=True)
+    chinese = [t for t in figure.findobj(Text) if CJK.search(t.get_text())]
+    assert len(chinese) >= 10
+    for text in chinese:
+        font_path = findfont(text.get_fontproperties(), fallback_to_default=False)
+        covered = font_characters(str(font_path), getattr(font_path, "face_index", 0))
+        missing = {c for c in text.get_text() if not c.isspace() and ord(c) not in covered}
+        assert not missing, (text.get_text(), font_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fmt in ("png", "svg", "pdf"):
+            figure.savefig(tmp_path / f"status.{fmt}", dpi=72)
+
+
+def test_use_cjk_font_is_idempotent_and_sets_rcparams():
+    family = fonts.use_cjk_font()
+    registered = len(matplotlib.font_manager.fontManager.ttflist)
+    assert fonts.use_cjk_font() == family == "Noto Sans CJK SC"
+    assert len(matplotlib.font_manager.fontManager.ttflist) == registered
+    assert matplotlib.rcParams["font.sans-serif"][0] == family
+    assert matplotlib.rcParams["font.sans-serif"].count(family) == 1
+    assert matplotlib.rcParams["axes.unicode_minus"] is False
+
+
+def test_missing_font_package_gives_install_hint(monkeypatch):
+    monkeypatch.setattr(fonts.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(fonts.CJKFontUnavailableError, match="pip install noto-cjk-sans-otc"):
+        fonts.cjk_font_path()
+
+
+def test_status_map_share_is_computed_from_data():
+    figure = maps.status_map(status_table(), 2025)
+    titles = {ax.get_gid(): ax.get_title(loc="left") for ax in figure.axes if ax.get_gid()}
+    assert "3/8" in titles["panel-preschool_universal"]
+    assert "37.5%" in titles["panel-preschool_universal"]
+    assert "已达到" in titles["panel-preschool_universal"]
+    assert "2/8" in titles["panel-compulsory_balanced"]
+    assert "25.0%" in titles["panel-compulsory_balanced"]
+    assert "尚未达到" in titles["panel-compulsory_balanced"]
+    preschool = next(ax for ax in figure.axes if ax.get_gid() == "panel-preschool_universal")
+    colours = legend_colours(figure.legends[0])
+    assert face_hex(county_patch(preschool, "530925")) == colours["达标"]
+    assert face_hex(county_patch(preschool, "530927")) == colours["未达标"]
+
+
+def test_change_map_is_centred_on_zero():
+    table = progress_table()
+    shrink = table["county_code"].eq("530902") & table["year"].eq(2025)
+    table.loc[shrink, "value"] = 55.0  # 62 -> 55: a decline of 7 points
+    ax = maps.change_map(table, INDICATOR, 2022, 2025)
+    # Largest change |-7| rounds up to 10: five equal classes from -10 to +10.
+    assert list(legend_colours(ax.get_legend())) == [
+        "≤ -6.0", "-6.0 – -2.0", "-2.0 – +2.0", "+2.0 – +6.0", "> +6.0"
+    ]  # fmt: skip
+    texts = {text.get_gid(): text.get_text() for text in county_labels(ax)}
+    assert texts["county-label-530902"] == "临翔区\n-7.0"
+    assert texts["county-label-530921"] == "凤庆县\n+6.0"
+    decline = np.array(matplotlib.colors.to_rgb(face_hex(county_patch(ax, "530902"))))
+    gain = np.array(matplotlib.colors.to_rgb(face_hex(county_patch(ax, "530921"))))
+    assert decline[0] > decline[2] and gain[2] > gain[0]  # red for decline, blue for gain
+
+
+def test_locator_map_highlights_one_county():
+    ax = maps.locator_map("530925")
+    assert face_hex(county_patch(ax, "530925")) == maps.HIGHLIGHT_COLOUR
+    others = {face_hex(county_patch(ax, code)) for code in CODES if code != "530925"}
+    assert others == {maps.CONTEXT_COLOUR}
+    assert ax.get_title(loc="left") == "双江县在临沧市的位置"
+    with pytest.raises(ValueError, match="unknown county"):
+        maps.locator_map("110101")
+
+
+def test_inputs_are_not_mutated():
+    table, status = progress_table(), status_table()
+    table_before, status_before = table.copy(), status.copy()
+    maps.choropleth(table, INDICATOR, 2025, target=90)
+    maps.small_multiples(table, INDICATOR)
+    maps.change_map(table, INDICATOR)
+    maps.status_map(status, 2025)
+    pd.testing.assert_frame_equal(table, table_before)
+    pd.testing.assert_frame_equal(status, status_before)
+
+
+def test_save_figure_writes_print_resolution_files_atomically(tmp_path):
+    figure = maps.locator_map("530902").figure
+    written = maps.save_figure(figure, tmp_path / "maps" / "locator")
+    assert [path.name for path in written] == ["locator.png", "locator.svg", "locator.pdf"]
+    with Image.open(written[0]) as image:
+        assert min(image.info["dpi"]) >= 199.5
+    assert written[1].read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert written[2].read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == sorted(p.name for p in written)
+
+
+def test_write_map_set_uses_deterministic_ascii_names(tmp_path):
+    written = maps.write_map_set(
+        progress_table(), status_table(), 2025, tmp_path, formats=("png",), dpi=40
+    )
+    names = [path.name for path in written]
+    expected = [
+        f"{INDICATOR}_2025_choropleth.png",
+        f"{INDICATOR}_2022-2025_small-multiples.png",
+        f"{INDICATOR}_2022-2025_change.png",
+        "status_2025.png",
+        *[f"locator_{code}.png" for code in CODES],
+    ]
+    assert names == expected
+    assert all(name.isascii() and path.is_file() for name, path in zip(names, written, strict=True))
+
+
+@pytest.fixture(scope="module")
+def build():
+    """shapes/build_shapes.py is a script, not a package module: load it by path."""
+    spec = importlib.util.spec_from_file_location("build_shapes", REPO / "shapes/build_shapes.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[spec.name]
+
+
+def test_gcj02_inverse_round_trips_and_offset_is_hundreds_of_metres(build):
+    wgs84 = np.array([[99.5, 23.5], [100.08, 23.88], [98.7, 24.9]])
+    dlon, dlat = build.gcj02_offset(wgs84[:, 0], wgs84[:, 1])
+    gcj02 = wgs84 + np.column_stack([dlon, dlat])
+    np.testing.assert_allclose(build.gcj02_to_wgs84(gcj02), wgs84, atol=1e-9)
+    shift_m = np.hypot(dlon * 101_000, dlat * 111_000)
+    assert ((shift_m > 200) & (shift_m < 500)).all()
+    # Published pair (R package geoChina): Beijing railway station, given to 5 decimals.
+    beijing_gcj02 = np.array([[116.42703, 39.90245]])
+    np.testing.assert_allclose(build.gcj02_to_wgs84(beijing_gcj02), [[116.42079, 39.90105]],
+                               atol=1.5e-5)  # fmt: skip
+
+
+def test_build_script_shortens_autonomous_county_names(build):
+    assert build.short_name("双江拉祜族佤族布朗族傣族自治县") == "双江县"
+    assert build.short_name("耿马傣族佤族自治县") == "耿马县"
+    assert build.short_name("云县") == "云县"
+    assert build.short_name("莫力达瓦达斡尔族自治旗") == "莫力达瓦旗"
