@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
 import re
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,9 +15,9 @@ import pandas as pd
 
 from lcedu import counties
 from lcedu.errors import InputErrors, Issue
-from lcedu.layout import Layout, layouts, normalize
+from lcedu.layout import Layout, layouts, load_layout, normalize
 from lcedu.parse import RawSheet, convert, parse_sheet
-from lcedu.readers import is_lock_file, read_csv_grid, read_workbook
+from lcedu.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
 
 RAW_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 YEAR_IN_NAME = re.compile(r"(20\d{2})")
@@ -71,83 +74,122 @@ def _layouts_for(path: Path, raw_dir: Path) -> list[Layout]:
     return [lay for lay in layouts() if rel.match(lay.files)]
 
 
-def collect(raw_dir: Path) -> CleanResult:
-    """Read and type every raw file; never raises for bad input, returns its issues instead."""
+def _read_file(path: Path, raw_dir: Path, extra: dict[str, str]) -> tuple[dict | None, list, list[Issue]]:
+    """One raw file → its input record, its parsed sheets and its issues (runs in a worker)."""
+    issues: list[Issue] = []
+    display = str(path.relative_to(raw_dir.parent))
+    if is_lock_file(path):
+        issues.append(Issue("warning", display, "跳过 Excel 锁文件 / skipped an Excel lock file",
+                            "该工作簿正在 Excel 中打开；关闭后锁文件会消失"))
+        return None, [], issues
+    targets = _layouts_for(path, raw_dir)
+    if not targets:
+        return None, [], issues
+    year, county = identify(path, raw_dir, extra)
+    if targets[0].level == "school" and county is None:
+        issues.append(Issue("error", display, "文件名中没有可识别的县(区) / county not recognised in the file name",
+                            "文件名应含县名或6位代码，如 双江县_2024.xlsx 或 530925_2024.xlsx"))
+        return None, [], issues
+    if targets[0].level != "city" and year is None:
+        issues.append(Issue("error", display, "文件名中没有年份 / no school year in the file name",
+                            "文件名应含4位年份，如 临翔区_2024.xlsx"))
+        return None, [], issues
+    data = read_bytes(path, display, issues)
+    if data is None:
+        return None, [], issues
+    record = {"path": str(path.relative_to(raw_dir)), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    if path.suffix.lower() == ".csv":
+        layout = next((lay for lay in targets if lay.csv_suffix and path.stem.endswith(lay.csv_suffix)), None)
+        if layout is None:
+            issues.append(Issue("error", display, "无法判断该CSV属于哪张表 / unknown CSV table",
+                                "文件名应以表名结尾，如 _学生情况.csv"))
+            return record, [], issues
+        grid = read_csv_grid(data, display, issues)
+        workbook = {layout.sheets[0]: grid} if grid is not None else None
+        targets = [layout]
+    else:
+        workbook = read_workbook(data, display, issues)
+    if workbook is None:
+        return record, [], issues
+    parsed_sheets = []
+    for layout in targets:
+        sheet = _sheet_for(layout, list(workbook))
+        if sheet is None:
+            issues.append(Issue("error", display,
+                                f"缺少工作表「{layout.sheets[0]}」/ missing sheet; 现有 present: {'、'.join(workbook) or '无'}",
+                                f"工作表应命名为 {' 或 '.join(layout.sheets)}", sheet=layout.sheets[0]))
+            continue
+        parsed = parse_sheet(workbook[sheet], layout, file=display, sheet=sheet, year=year,
+                             has_county=county is not None, issues=issues)
+        if parsed is not None:
+            parsed_sheets.append((layout.table, parsed, year, county))
+    return record, parsed_sheets, issues
+
+
+def _convert_group(table: str, parts: list[tuple[RawSheet, int | None, str | None]], extra: dict[str, str]):
+    """Type all sheets of one table and variant together (runs in a worker)."""
+    issues: list[Issue] = []
+    layout = load_layout(table)
+    text = pd.concat([p.text.assign(_year=y, _county=c) for p, y, c in parts], ignore_index=True)
+    headers = {(f, sh): p.headers for p, _, _ in parts for f, sh in {(p.text["_file"].iat[0], p.text["_sheet"].iat[0])}
+               if len(p.text)}
+    typed, miss = convert(text.drop(columns=["_year", "_county"]), layout, parts[0][0].units, headers, issues, extra)
+    if typed is None:
+        return table, None, None, issues
+    typed["year"] = typed["year"] if "year" in typed else text["_year"].astype("Int64")
+    if layout.level == "school":
+        typed["county_code"] = text["_county"].astype("string")
+    key_frame = typed[["_file", "_row"] + [k for k in layout.key if k in typed]]
+    return table, typed, miss.merge(key_frame, on=["_file", "_row"], how="left").assign(table=table), issues
+
+
+def _pool(n_tasks: int, workers: int | None) -> ProcessPoolExecutor | None:
+    """A fork-based pool when there is enough work to pay for it (a province, not a test file)."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers <= 1 or n_tasks < 16:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+
+
+def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
+    """Read and type every raw file; never raises for bad input, returns its issues instead.
+
+    Files are read and parsed in worker processes (one per core by default), then sheets
+    of the same table and variant are typed together.
+    """
     raw_dir = Path(raw_dir)
     issues: list[Issue] = []
-    inputs: list[dict] = []
     extra = extra_counties(raw_dir)
-    sheets: dict[tuple[str, str], list[tuple[RawSheet, int | None, str | None]]] = defaultdict(list)
-
     files = sorted(p for p in raw_dir.rglob("*") if p.suffix.lower() in RAW_SUFFIXES and p.is_file())
     if not files:
         issues.append(Issue("error", str(raw_dir), "没有找到原始数据文件 / no raw files found",
                             "把导出的 .xlsx/.csv 放入 data/raw/，或运行 `lcedu sample` 生成样例"))
-    for path in files:
-        display = str(path.relative_to(raw_dir.parent) if raw_dir.parent != path else path)
-        if is_lock_file(path):
-            issues.append(Issue("warning", display, "跳过 Excel 锁文件 / skipped an Excel lock file",
-                                "该工作簿正在 Excel 中打开；关闭后锁文件会消失"))
-            continue
-        targets = _layouts_for(path, raw_dir)
-        if not targets:
-            continue
-        year, county = identify(path, raw_dir, extra)
-        if targets[0].level == "school" and county is None:
-            issues.append(Issue("error", display, "文件名中没有可识别的县(区) / county not recognised in the file name",
-                                "文件名应含县名或6位代码，如 双江县_2024.xlsx 或 530925_2024.xlsx"))
-            continue
-        if targets[0].level != "city" and year is None:
-            issues.append(Issue("error", display, "文件名中没有年份 / no school year in the file name",
-                                "文件名应含4位年份，如 临翔区_2024.xlsx"))
-            continue
-        inputs.append({"path": str(path.relative_to(raw_dir)), "sha256": _sha256(path),
-                       "bytes": path.stat().st_size})
-        if path.suffix.lower() == ".csv":
-            grid = read_csv_grid(path, display, issues)
-            layout = next((lay for lay in targets if lay.csv_suffix and path.stem.endswith(lay.csv_suffix)), None)
-            if grid is None or layout is None:
-                if grid is not None:
-                    issues.append(Issue("error", display, "无法判断该CSV属于哪张表 / unknown CSV table",
-                                        "文件名应以表名结尾，如 _学生情况.csv"))
-                continue
-            workbook = {layout.sheets[0]: grid}
-            targets = [layout]
-        else:
-            workbook = read_workbook(path, display, issues)
-            if workbook is None:
-                continue
-        for layout in targets:
-            sheet = _sheet_for(layout, list(workbook))
-            if sheet is None:
-                issues.append(Issue("error", display,
-                                    f"缺少工作表「{layout.sheets[0]}」/ missing sheet; 现有 present: {'、'.join(workbook) or '无'}",
-                                    f"工作表应命名为 {' 或 '.join(layout.sheets)}", sheet=layout.sheets[0]))
-                continue
-            parsed = parse_sheet(workbook[sheet], layout, file=display, sheet=sheet, year=year,
-                                 has_county=county is not None, issues=issues)
-            if parsed is not None:
-                sheets[(layout.table, parsed.variant)].append((parsed, year, county))
+    pool = _pool(len(files), workers)
+    try:
+        mapper = pool.map if pool else map
+        results = list(mapper(_read_file, files, [raw_dir] * len(files), [extra] * len(files),
+                              **({"chunksize": 8} if pool else {})))
+        inputs = [r for r, _, _ in results if r is not None]
+        sheets: dict[tuple[str, str], list] = defaultdict(list)
+        for _, parsed_sheets, file_issues in results:
+            issues += file_issues
+            for table, parsed, year, county in parsed_sheets:
+                sheets[(table, parsed.variant)].append((parsed, year, county))
+        keys = list(sheets)
+        converted = list(mapper(_convert_group, [t for t, _ in keys], [sheets[k] for k in keys], [extra] * len(keys)))
+    finally:
+        if pool:
+            pool.shutdown()
 
     tables, missing, totals = {}, [], []
     by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)
-    for (table, variant), parts in sheets.items():
-        layout = next(lay for lay in layouts() if lay.table == table)
-        text = pd.concat([p.text.assign(_year=y, _county=c) for p, y, c in parts], ignore_index=True)
-        units = parts[0][0].units
-        headers = {(p.text["_file"].iat[0] if len(p.text) else "", p.text["_sheet"].iat[0] if len(p.text) else ""): p.headers
-                   for p, _, _ in parts}
-        typed, miss = convert(text.drop(columns=["_year", "_county"]), layout, units, headers, issues, extra)
-        if typed is None:
-            continue
-        typed["year"] = typed["year"] if "year" in typed else text["_year"].astype("Int64")
-        if layout.level == "school":
-            typed["county_code"] = text["_county"].astype("string")
-        by_table[table].append(typed)
-        key_frame = typed[["_file", "_row"] + [k for k in layout.key if k in typed]]
-        missing.append(miss.merge(key_frame, on=["_file", "_row"], how="left").assign(table=table))
+    for table, typed, miss, group_issues in converted:
+        issues += group_issues
+        if typed is not None:
+            by_table[table].append(typed)
+            missing.append(miss)
     for table, parts in by_table.items():
-        layout = next(lay for lay in layouts() if lay.table == table)
+        layout = load_layout(table)
         frame = pd.concat(parts, ignore_index=True)
         totals.append(_totals_long(frame[frame["_is_total"]], layout))
         tables[table] = frame[~frame["_is_total"]].reset_index(drop=True)
@@ -160,16 +202,11 @@ def collect(raw_dir: Path) -> CleanResult:
     return CleanResult(tables=tables, issues=issues, inputs=inputs)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _totals_long(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     """合计/小计 rows as (table, county_code, year, label, column, value): kept, flagged, never summed."""
     numeric = [c.name for c in layout.columns.values() if c.type in ("count", "amount") and c.name in frame]
     ids = [c for c in ("county_code", "year", "_file", "_row") if c in frame]
-    label = frame[layout.name_column] if layout.name_column in frame else ""
-    long = frame.assign(label=label)[ids + ["label", *numeric]].melt(
+    long = frame.rename(columns={"_label": "label"})[ids + ["label", *numeric]].melt(
         id_vars=[*ids, "label"], var_name="column", value_name="value")
     return long.assign(table=layout.table, value=long["value"].astype("Float64"))
 
@@ -182,13 +219,12 @@ def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> dict[st
         key = [*layout.key, "year"]
         dup = frame[frame.duplicated(key, keep=False)].sort_values([*key, "_row"])
         for _, group in dup.groupby(key, dropna=False):
-            first, *rest = group.itertuples()
+            first, *rest = group.to_dict("records")
             for r in rest:
-                issues.append(Issue("error", r._file,
-                                    f"重复记录 {dict(zip(key, [getattr(r, k) for k in key], strict=True))} / duplicate; "
-                                    f"首次出现于 first seen in {first._file} 第{first._row}行",
-                                    "删除重复行，或核对学校标识码", row=int(r._row),
-                                    column=layout.key[0]))
+                issues.append(Issue("error", r["_file"],
+                                    f"重复记录 {({k: r[k] for k in key})} / duplicate; "
+                                    f"首次出现于 first seen in {first['_file']} 第{first['_row']}行",
+                                    "删除重复行，或核对学校标识码", row=int(r["_row"]), column=layout.key[0]))
     schools = tables.get("schools")
     if schools is not None:
         known = set(zip(schools["school_id"], schools["year"], strict=True))
@@ -197,28 +233,31 @@ def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> dict[st
             if frame is None:
                 continue
             orphan = [(sid, y) not in known for sid, y in zip(frame["school_id"], frame["year"], strict=True)]
-            for r in frame[orphan].head(10).itertuples():
-                issues.append(Issue("error", r._file, f"学校标识码 {r.school_id} 不在学校基本情况表中 / school not in the roster",
-                                    "在学校基本情况表中补上该校，或更正标识码", row=int(r._row), column="学校标识码"))
+            for r in frame[orphan].head(10).to_dict("records"):
+                issues.append(Issue("error", r["_file"],
+                                    f"学校标识码 {r['school_id']} 不在学校基本情况表中 / school not in the roster",
+                                    "在学校基本情况表中补上该校，或更正标识码", row=int(r["_row"]), column="学校标识码"))
     return tables
 
 
 def _reconcile(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
     """Warn where a file's 合计 row differs from the sum of its school rows."""
     totals = tables["reported_totals"]
-    grand = totals[totals["label"].astype(str).str.contains("合计|总计", regex=True)]
-    for (table, file), group in grand.groupby(["table", "_file"]):
+    grand = totals[totals["label"].astype(str).str.contains("合计|总计", regex=True) & totals["value"].notna()]
+    for table, group in grand.groupby("table"):
         records = tables.get(table)
         if records is None:
             continue
-        sums = records[records["_file"] == file].sum(numeric_only=True)
-        for row in group.itertuples():
-            if pd.isna(row.value) or row.column not in sums:
-                continue
-            if abs(float(sums[row.column]) - float(row.value)) > 0.5:
-                issues.append(Issue("warning", file,
-                                    f"合计行 {row.column}={row.value:g} 与各校之和 {sums[row.column]:g} 不符 / total row does not reconcile",
-                                    "核对合计行或明细行", row=int(row._row), column=row.column))
+        columns = list(group["column"].unique())
+        sums = records.groupby("_file")[columns].sum().stack().rename("sum").reset_index()
+        sums.columns = ["_file", "column", "sum"]
+        check = group.merge(sums, on=["_file", "column"], how="left")
+        off = check[(check["sum"].astype(float) - check["value"].astype(float)).abs() > 0.5]
+        for row in off.to_dict("records"):
+            issues.append(Issue("warning", row["_file"],
+                                f"合计行 {row['column']}={row['value']:g} 与各校之和 {row['sum']:g} 不符 / "
+                                "total row does not reconcile", "核对合计行或明细行", row=int(row["_row"]),
+                                column=row["column"]))
 
 
 def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -233,11 +272,11 @@ def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -
     return out.reset_index(drop=True)
 
 
-def clean(raw_dir: Path) -> CleanResult:
+def clean(raw_dir: Path, workers: int | None = None) -> CleanResult:
     """Collect, validate and return the tidy tables; raise InputErrors if anything is wrong."""
     from lcedu.schemas import finalize
 
-    result = collect(raw_dir)
+    result = collect(raw_dir, workers)
     if not result.errors:
         result.tables = finalize(result.tables, result.issues)
     if result.errors:

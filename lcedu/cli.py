@@ -10,7 +10,6 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from lcedu.errors import InputErrors
@@ -60,12 +59,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
     result = clean(Path(args.raw))
     raw = Path(args.raw)
     manifest = {
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "raw_dir": str(raw),
         "is_sample": (raw / "sample.json").exists(),
         "inputs": result.inputs,
         "warnings": [i.format() for i in result.warnings],
-        "versions": store.package_versions(),
         "seconds": round(time.perf_counter() - start, 2),
     }
     build = store.write(result.tables, manifest, args.out)

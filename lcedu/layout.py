@@ -8,11 +8,13 @@ whose export changed its wording means adding a variant to the YAML, not code.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -103,10 +105,21 @@ def _variant(name: str, spec: dict, columns: dict[str, Column]) -> Variant:
     )
 
 
-@cache
+def _layout_text(name: str) -> str:
+    """A layout file: from $LCEDU_LAYOUTS when it has one (local wording), else the package's."""
+    local = os.environ.get("LCEDU_LAYOUTS")
+    if local and (Path(local) / name).exists():
+        return (Path(local) / name).read_text(encoding="utf-8")
+    return resources.files("lcedu").joinpath("layouts").joinpath(name).read_text(encoding="utf-8")
+
+
 def load_layout(table: str) -> Layout:
-    text = resources.files("lcedu").joinpath("layouts").joinpath(f"{table}.yml").read_text(encoding="utf-8")
-    spec = yaml.safe_load(text)
+    return _load_layout(table, os.environ.get("LCEDU_LAYOUTS"))
+
+
+@cache
+def _load_layout(table: str, _local: str | None) -> Layout:
+    spec = yaml.safe_load(_layout_text(f"{table}.yml"))
     columns = {n: Column(name=n, **c) for n, c in spec["columns"].items()}
     return Layout(
         table=spec["table"],
@@ -121,9 +134,13 @@ def load_layout(table: str) -> Layout:
     )
 
 
-@cache
 def code_lists() -> dict[str, dict[str, object]]:
-    text = resources.files("lcedu").joinpath("layouts").joinpath("values.yml").read_text(encoding="utf-8")
+    return _code_lists(os.environ.get("LCEDU_LAYOUTS"))
+
+
+@cache
+def _code_lists(_local: str | None) -> dict[str, dict[str, object]]:
+    text = _layout_text("values.yml")
     return {name: {normalize(k): v for k, v in m.items()} for name, m in yaml.safe_load(text).items()}
 
 

@@ -7,6 +7,7 @@ for the handful of cells that are wrong, to say where they are.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ NA_REASONS = {"": "空白 blank"}
 TOTAL_LABEL = re.compile(r"合计|总计|小计|全县|全区|全市")
 NOTE_START = re.compile(r"^(注|说明|备注|填表|审核|数据来源|单位负责人)")
 HEADER_SEARCH_ROWS = 15
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 
 
 @dataclass
@@ -37,23 +39,29 @@ class RawSheet:
     units: dict[str, str | None]
 
 
-def _cell_text(grid: list[list[object]]) -> np.ndarray:
-    """The grid as a 2-D array of stripped strings ('' for empty cells)."""
+def _cells(grid: list[list[object]]) -> np.ndarray:
+    """The grid as a 2-D object array; '' marks an empty cell (as calamine and csv give it)."""
     width = max((len(r) for r in grid), default=0)
+    if all(len(r) == width for r in grid):
+        cells = np.empty((len(grid), width), dtype=object)
+        cells[:] = grid if grid else cells
+        return cells
     cells = np.full((len(grid), width), "", dtype=object)
     for i, row in enumerate(grid):
-        cells[i, : len(row)] = [_as_text(v) for v in row]
+        cells[i, : len(row)] = row
     return cells
 
 
 def _as_text(v: object) -> str:
-    if v is None:
+    if v is None or v == "":
         return ""
     if isinstance(v, float):
-        if np.isnan(v):
-            return ""
         return str(int(v)) if v.is_integer() else repr(v)
     return str(v).strip()
+
+
+def _text(block: np.ndarray) -> np.ndarray:
+    return np.array([[_as_text(v) for v in row] for row in block], dtype=object).reshape(block.shape)
 
 
 def find_header(cells: np.ndarray, layout: Layout) -> int | None:
@@ -62,7 +70,7 @@ def find_header(cells: np.ndarray, layout: Layout) -> int | None:
     # The anchor may sit in a lower header row under a merged group, so compare the last part.
     last_parts = {a.split("/")[-1] for a in anchors}
     for i in range(min(HEADER_SEARCH_ROWS, len(cells))):
-        row = {normalize(c) for c in cells[i] if c}
+        row = {normalize(_as_text(c)) for c in cells[i] if c != ""}
         if row & last_parts:
             return i
     return None
@@ -75,7 +83,7 @@ def flatten_header(block: np.ndarray) -> list[str]:
     blanks to its right. A blank upper cell inherits from the left only where a lower row
     has text (so it really sits under a group); vertically merged cells stay as they are.
     """
-    rows = [list(r) for r in block]
+    rows = [list(r) for r in _text(block)]
     n = len(rows)
     for k in range(n - 1):
         for j in range(1, len(rows[k])):
@@ -115,9 +123,9 @@ def parse_sheet(
     issues: list[Issue],
 ) -> RawSheet | None:
     """Find the header, map it to canonical columns and select data rows; None if unusable."""
-    cells = _cell_text(grid)
+    cells = _cells(grid)
     where = {"file": file, "sheet": sheet}
-    if cells.size == 0 or not (cells != "").any():
+    if cells.size == 0 or (cells == "").all():
         issues.append(Issue("error", message="工作表为空 / the sheet is empty",
                             fix="导出完整的数据表后重新放入 data/raw/", **where))
         return None
@@ -179,13 +187,15 @@ def parse_sheet(
     text["_sheet"] = sheet
     text["_row"] = np.asarray(rows, dtype="int64") + first_data + 1
     text["_is_total"] = _total_mask(text, layout).to_numpy()
+    labels = text[layout.name_column] if layout.name_column in text else pd.Series("", index=text.index)
+    text["_label"] = [_as_text(v) if t else "" for v, t in zip(labels, text["_is_total"], strict=True)]
     return RawSheet(text=text, variant=variant.name,
                     headers={column_of[j][0]: headers[j] for j in column_of},
                     units={column_of[j][0]: column_of[j][1] for j in column_of})
 
 
 def _is_note_column(body: np.ndarray, j: int) -> bool:
-    values = [v for v in body[:, j] if v]
+    values = [_as_text(v) for v in body[:, j] if v != ""]
     return bool(values) and all(NOTE_START.match(v) for v in values)
 
 
@@ -196,7 +206,7 @@ def _data_rows(body: np.ndarray, layout: Layout, column_of: dict) -> np.ndarray:
         return np.array([], dtype=int)
     first = body[np.arange(len(body)), filled.argmax(axis=1)]
     # Notes are one merged cell of text under the table: 注：…, 填表人：…
-    is_note = np.array([bool(NOTE_START.match(t)) for t in first]) & (filled.sum(axis=1) <= 1)
+    is_note = np.array([bool(NOTE_START.match(_as_text(t))) for t in first], dtype=bool) & (filled.sum(axis=1) <= 1)
     has_data = filled[:, list(column_of)].any(axis=1)
     stop = int(np.argmax(is_note)) if is_note.any() else len(body)
     rows = np.flatnonzero(has_data)
@@ -205,14 +215,33 @@ def _data_rows(body: np.ndarray, layout: Layout, column_of: dict) -> np.ndarray:
 
 def _total_mask(frame: pd.DataFrame, layout: Layout) -> pd.Series:
     cols = [c for c in {layout.name_column, *layout.key} if c in frame]
-    mask = pd.Series(False, index=frame.index)
+    mask = np.zeros(len(frame), dtype=bool)
     for c in cols:
-        mask |= frame[c].str.contains(TOTAL_LABEL.pattern, regex=True, na=False)
-    return mask
+        mask |= np.array([isinstance(v, str) and TOTAL_LABEL.search(v) is not None for v in frame[c]], dtype=bool)
+    return pd.Series(mask, index=frame.index)
 
 
-def _clean_text(s: pd.Series) -> pd.Series:
-    return s.str.normalize("NFKC").str.strip()
+def _normal(v: str) -> str:
+    return (v if v.isascii() else unicodedata.normalize("NFKC", v)).strip()
+
+
+def _number(text: str) -> float:
+    """'1,234' / '12.5%' / '１２３' (already NFKC) → float; NaN when it is not a number."""
+    try:
+        return float(THOUSANDS.sub("", text).removesuffix("%"))
+    except ValueError:
+        return np.nan
+
+
+def _split(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Which cells are numbers, which are NA (empty or a dash token), and the cleaned strings."""
+    values = raw.to_numpy(dtype=object)
+    is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
+    clean = pd.Series([_normal(v) for v in values[is_str]], index=raw.index[is_str], dtype=object)
+    is_na = pd.isna(values)
+    is_na[is_str] = [v.lower() in NA_TOKENS for v in clean]
+    is_num = ~is_str & ~is_na
+    return is_num, is_na, clean
 
 
 def convert(
@@ -235,26 +264,29 @@ def convert(
     for name in [c for c in text.columns if not c.startswith("_")]:
         col = layout.columns[name]
         raw = text[name]
-        clean = _clean_text(raw.astype(str))
-        lowered = clean.str.lower()
-        is_na = lowered.isin(NA_TOKENS)
+        is_num, is_na, clean = _split(raw)
         if is_na.any():
-            miss_parts.append(text.loc[is_na, ["_file", "_sheet", "_row"]].assign(column=name, raw_text=raw[is_na]))
+            miss_parts.append(text.loc[is_na, ["_file", "_sheet", "_row"]].assign(
+                column=name, raw_text=[_as_text(v) for v in raw[is_na]]))
+        strings = clean[~is_na[raw.index.get_indexer(clean.index)]] if len(clean) else clean
 
         def fail(mask: np.ndarray, message: str, fix: str, *, _name: str = name) -> None:
             for _, r in text.loc[mask].head(5).iterrows():
-                issues.append(Issue("error", r["_file"], message.format(value=r[_name]), fix,
+                issues.append(Issue("error", r["_file"], message.format(value=_as_text(r[_name])), fix,
                                     sheet=r["_sheet"], row=int(r["_row"]),
                                     column=headers.get((r["_file"], r["_sheet"]), {}).get(_name, _name)))
 
         if col.type in ("count", "amount", "pct", "year"):
-            numeric_text = clean.str.replace(r"(?<=\d),(?=\d{3})", "", regex=True).str.replace("%", "")
-            values = pd.to_numeric(numeric_text.where(~is_na), errors="coerce")
+            values = np.full(len(raw), np.nan)
+            values[is_num] = raw[is_num].to_numpy(dtype=float)
+            if len(strings):
+                values[raw.index.get_indexer(strings.index)] = [_number(t) for t in strings]
+            values = pd.Series(values, index=raw.index)
             not_numeric = (values.isna() & ~is_na).to_numpy()
             if not_numeric.any():
                 fail(not_numeric, "「{value}」不是数字 / text in a numeric column", "改为数字；缺失请留空或填 —")
                 bad = True
-            negative = (values < 0).fillna(False).to_numpy()
+            negative = (values < 0).to_numpy()
             if negative.any():
                 fail(negative, "负数「{value}」/ negative value", "人数、面积和金额不能为负，请核对原始报表")
                 bad = True
@@ -265,7 +297,7 @@ def convert(
                     bad = True
                 out[name] = values.round().astype("Int64")
             elif col.type == "pct":
-                over = (values > 100).fillna(False).to_numpy()
+                over = (values > 100).to_numpy()
                 if over.any():
                     fail(over, "百分比「{value}」超过100 / percentage over 100", "填写0–100之间的百分数")
                     bad = True
@@ -273,9 +305,14 @@ def convert(
             else:
                 factor = UNIT_FACTORS[units.get(name) or col.unit or "元"] / UNIT_FACTORS[col.unit or "元"]
                 out[name] = (values * factor).round(2).astype("Float64")
-        elif col.type == "school_id":
-            ids = clean.str.replace(r"\.0$", "", regex=True)
-            valid = ids.str.fullmatch(r"\d{1,10}").to_numpy() | is_total
+            continue
+        # Text-like columns: numbers (an id typed as a number) become their digits.
+        as_text = pd.Series([None] * len(raw), index=raw.index, dtype=object)
+        as_text[is_num] = [_as_text(v) for v in raw[is_num]]
+        as_text[strings.index] = strings
+        if col.type == "school_id":
+            ids = as_text.str.replace(r"\.0$", "", regex=True)
+            valid = ids.str.fullmatch(r"\d{1,10}").fillna(False).to_numpy(dtype=bool) | is_total | is_na
             if (~valid).any():
                 fail(~valid, "学校标识码「{value}」应为10位数字 / school id must be 10 digits",
                      "核对学校标识码；以0开头的代码请设为文本格式")
@@ -283,25 +320,26 @@ def convert(
             out[name] = ids.str.zfill(10).where(~is_total, None).astype("string")
         elif col.type == "code":
             mapping = code_lists()[col.codes]
-            mapped = lowered.map(mapping)
-            unknown = (mapped.isna() & ~is_na).to_numpy() & ~is_total
+            lookup = {t: mapping.get(normalize(t)) for t in as_text.dropna().unique()}
+            mapped = as_text.map(lookup)
+            unknown = (pd.isna(mapped).to_numpy() & ~is_na) & ~is_total
             if unknown.any():
                 allowed = "、".join(sorted(mapping))[:120]
                 fail(unknown, "未知取值「{value}」/ unknown value", f"可用取值 allowed: {allowed}")
                 bad = True
-            values = mapped.where(~is_na)
             kinds = {type(v) for v in mapping.values()}
-            out[name] = values.astype("boolean") if kinds == {bool} else values.astype("string")
+            out[name] = mapped.astype("boolean") if kinds == {bool} else mapped.astype("string")
         elif col.type == "county":
-            codes = clean.map(lambda t: counties.resolve(t, extra_counties))
-            unknown = (codes.isna() & ~is_na).to_numpy() & ~is_total
+            lookup = {t: counties.resolve(t, extra_counties) for t in as_text.dropna().unique()}
+            codes = as_text.map(lookup)
+            unknown = (pd.isna(codes).to_numpy() & ~is_na) & ~is_total
             if unknown.any():
                 fail(unknown, "未知县(区)「{value}」/ unknown county",
                      "用6位行政区划代码(如530925)或县名(如双江县)；新县请加入 lcedu/data/counties.csv")
                 bad = True
             out[name] = codes.astype("string")
         else:
-            out[name] = clean.where(~is_na, None).astype("string")
+            out[name] = as_text.astype("string")
     missing = (pd.concat(miss_parts, ignore_index=True) if miss_parts
                else pd.DataFrame(columns=["_file", "_sheet", "_row", "column", "raw_text"]))
     missing["reason"] = np.where(missing["raw_text"].astype(str).str.strip() == "", "空白 blank",
@@ -309,4 +347,4 @@ def convert(
     if bad:
         return None, missing
     typed = pd.DataFrame(out, index=text.index)
-    return pd.concat([typed, text[["_file", "_sheet", "_row", "_is_total"]]], axis=1), missing
+    return pd.concat([typed, text[["_file", "_sheet", "_row", "_is_total", "_label"]]], axis=1), missing

@@ -18,14 +18,18 @@ def is_lock_file(path: Path) -> bool:
     return path.name.startswith("~$")
 
 
-def read_workbook(path: Path, display: str, issues: list[Issue]) -> dict[str, list[list[object]]] | None:
-    """All sheets of an xlsx/xls as grids of cell values, or None (with an issue) if unreadable."""
+def read_bytes(path: Path, display: str, issues: list[Issue]) -> bytes | None:
+    """A raw file's bytes, read once (they are hashed and parsed from memory)."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         issues.append(Issue("error", display, f"无法读取文件 / cannot read the file ({exc.strerror})",
                             "关闭在 Excel 中打开的该文件，或检查文件权限后重试"))
         return None
+
+
+def read_workbook(data: bytes, display: str, issues: list[Issue]) -> dict[str, list[list[object]]] | None:
+    """All sheets of an xlsx/xls as grids of cell values, or None (with an issue) if unreadable."""
     if not data:
         issues.append(Issue("error", display, "文件为空(0字节) / the file is empty", "重新导出该文件"))
         return None
@@ -40,14 +44,8 @@ def read_workbook(path: Path, display: str, issues: list[Issue]) -> dict[str, li
         return None
 
 
-def read_csv_grid(path: Path, display: str, issues: list[Issue]) -> list[list[object]] | None:
+def read_csv_grid(raw: bytes, display: str, issues: list[Issue]) -> list[list[object]] | None:
     """A CSV export as a grid; GB18030 (a superset of GBK) when it is not UTF-8."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        issues.append(Issue("error", display, f"无法读取文件 / cannot read the file ({exc.strerror})",
-                            "检查文件权限后重试"))
-        return None
     for encoding in CSV_ENCODINGS:
         try:
             text = raw.decode(encoding)

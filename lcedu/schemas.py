@@ -8,7 +8,7 @@ import pandera.pandas as pa
 from lcedu.errors import Issue
 from lcedu.layout import Layout, code_lists, layouts
 
-META = ["_file", "_sheet", "_row", "_is_total"]
+META = ["_file", "_sheet", "_row", "_is_total", "_label"]
 DTYPES = {"school_id": "string", "text": "string", "county": "string", "count": "Int64",
           "amount": "Float64", "pct": "Float64", "year": "Int64"}
 
@@ -111,7 +111,8 @@ def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue],
         out[layout.table] = frame[order].sort_values(sort, ignore_index=True)
     for extra in ("reported_totals", "missing_values"):
         if extra in out:
-            out[extra] = out[extra].drop(columns=[c for c in META if c in out[extra]], errors="ignore")
+            frame = out[extra].rename(columns={"_file": "file", "_row": "row"})
+            out[extra] = frame.drop(columns=[c for c in META if c in frame])
     return out
 
 

@@ -52,7 +52,8 @@ def write(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path |
     staging.mkdir()
     for name, frame in tables.items():
         frame.to_parquet(staging / f"{name}.parquet", index=False)
-    manifest = {**manifest, "tables": {n: {"rows": len(f), "columns": list(f.columns)} for n, f in tables.items()}}
+    manifest = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"), "versions": package_versions(),
+                **manifest, "tables": {n: {"rows": len(f), "columns": list(f.columns)} for n, f in tables.items()}}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     staging.rename(build)
     link = root / "current"

@@ -82,10 +82,7 @@ def _header_text(variant: Variant, column: str, pick: int) -> str:
 
 
 def _format_number(value: float, rng: np.random.Generator, mess: Mess, decimals: int) -> object:
-    if decimals == 0:
-        value = int(value)
-    else:
-        value = round(float(value), decimals)
+    value = int(value) if decimals == 0 else round(float(value), decimals)
     r = rng.random()
     if abs(value) >= 1000 and r < mess.thousands_share:
         text = f"{value:,}" if decimals == 0 else f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
@@ -283,8 +280,8 @@ def write_raw(truth: dict[str, pd.DataFrame], counties: list[County], out_dir: P
                 sheet_name = layout.sheets[mess.spelling_pick % len(layout.sheets)]
                 sheets[sheet_name] = sheet_grid(frame, layout, year, title, rng, mess, names)
             if (county.county_code, year) in csv_exports:
-                for (sheet_name, grid), table in zip(sheets.items(), ("schools", "enrollment", "teachers", "facilities"),
-                                                     strict=True):
+                for grid, table in zip(sheets.values(), ("schools", "enrollment", "teachers", "facilities"),
+                                       strict=True):
                     suffix = load_layout(table).csv_suffix
                     path = out_dir / "schools" / str(year) / f"{county.county_code}_{year}_{suffix}.csv"
                     write_csv(path, grid)

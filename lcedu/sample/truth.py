@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from lcedu.schemas import column_order, dtype_of
 from lcedu.layout import load_layout
+from lcedu.schemas import column_order, dtype_of
 
 STAGES_OF_TYPE = {
     "kindergarten": ("kindergarten",),
@@ -589,7 +589,7 @@ def _city(year: int, vocational_school_count: int) -> dict:
     paths = calibration()["city_paths"]
     row = {"year": year, "vocational_school_count": vocational_school_count}
     for key, spec in paths.items():
-        value = _by_year(spec, year) if year in spec or True else None
+        value = _by_year(spec, year)
         if key == "vocational_school_compliant_share":
             row["vocational_school_compliant_count"] = int(round(vocational_school_count * value))
         else:
