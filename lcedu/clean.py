@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lcedu import counties
@@ -130,7 +131,9 @@ def _convert_group(table: str, parts: list[tuple[RawSheet, int | None, str | Non
     """Type all sheets of one table and variant together (runs in a worker)."""
     issues: list[Issue] = []
     layout = load_layout(table)
-    text = pd.concat([p.text.assign(_year=y, _county=c) for p, y, c in parts], ignore_index=True)
+    text = pd.concat([p.text for p, _, _ in parts], ignore_index=True)
+    text["_year"] = np.repeat([y for _, y, _ in parts], [len(p.text) for p, _, _ in parts])
+    text["_county"] = np.repeat(np.array([c for _, _, c in parts], dtype=object), [len(p.text) for p, _, _ in parts])
     headers = {(f, sh): p.headers for p, _, _ in parts for f, sh in {(p.text["_file"].iat[0], p.text["_sheet"].iat[0])}
                if len(p.text)}
     typed, miss = convert(text.drop(columns=["_year", "_county"]), layout, parts[0][0].units, headers, issues, extra)

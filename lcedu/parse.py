@@ -182,13 +182,15 @@ def parse_sheet(
         return None
 
     rows = _data_rows(body, layout, column_of)
-    text = pd.DataFrame({column_of[j][0]: body[rows, j] for j in column_of}, dtype=object)
-    text["_file"] = file
-    text["_sheet"] = sheet
-    text["_row"] = np.asarray(rows, dtype="int64") + first_data + 1
-    text["_is_total"] = _total_mask(text, layout).to_numpy()
-    labels = text[layout.name_column] if layout.name_column in text else pd.Series("", index=text.index)
-    text["_label"] = [_as_text(v) if t else "" for v, t in zip(labels, text["_is_total"], strict=True)]
+    columns = {column_of[j][0]: body[rows, j] for j in column_of}
+    is_total = _total_mask(columns, layout)
+    labels = columns.get(layout.name_column, np.full(len(rows), "", dtype=object))
+    columns |= {
+        "_file": np.full(len(rows), file, dtype=object), "_sheet": np.full(len(rows), sheet, dtype=object),
+        "_row": np.asarray(rows, dtype="int64") + first_data + 1, "_is_total": is_total,
+        "_label": np.array([_as_text(v) if t else "" for v, t in zip(labels, is_total, strict=True)], dtype=object),
+    }
+    text = pd.DataFrame(columns)
     return RawSheet(text=text, variant=variant.name,
                     headers={column_of[j][0]: headers[j] for j in column_of},
                     units={column_of[j][0]: column_of[j][1] for j in column_of})
@@ -213,12 +215,12 @@ def _data_rows(body: np.ndarray, layout: Layout, column_of: dict) -> np.ndarray:
     return rows[rows < stop]
 
 
-def _total_mask(frame: pd.DataFrame, layout: Layout) -> pd.Series:
-    cols = [c for c in {layout.name_column, *layout.key} if c in frame]
-    mask = np.zeros(len(frame), dtype=bool)
-    for c in cols:
-        mask |= np.array([isinstance(v, str) and TOTAL_LABEL.search(v) is not None for v in frame[c]], dtype=bool)
-    return pd.Series(mask, index=frame.index)
+def _total_mask(columns: dict[str, np.ndarray], layout: Layout) -> np.ndarray:
+    """合计/小计 rows: a total label in the name or key column."""
+    mask = np.zeros(len(next(iter(columns.values()))), dtype=bool)
+    for c in {layout.name_column, *layout.key} & set(columns):
+        mask |= np.array([isinstance(v, str) and TOTAL_LABEL.search(v) is not None for v in columns[c]], dtype=bool)
+    return mask
 
 
 def _normal(v: str) -> str:
@@ -237,9 +239,13 @@ def _split(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     """Which cells are numbers, which are NA (empty or a dash token), and the cleaned strings."""
     values = raw.to_numpy(dtype=object)
     is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
-    clean = pd.Series([_normal(v) for v in values[is_str]], index=raw.index[is_str], dtype=object)
+    # Exports repeat the same few strings ('—', '0', '是'): clean each distinct one once.
+    strings = values[is_str]
+    normal = {v: _normal(v) for v in set(strings)}
+    clean = pd.Series([normal[v] for v in strings], index=raw.index[is_str], dtype=object)
+    na_token = {v: v.lower() in NA_TOKENS for v in normal.values()}
     is_na = pd.isna(values)
-    is_na[is_str] = [v.lower() in NA_TOKENS for v in clean]
+    is_na[is_str] = [na_token[v] for v in clean]
     is_num = ~is_str & ~is_na
     return is_num, is_na, clean
 
@@ -280,7 +286,8 @@ def convert(
             values = np.full(len(raw), np.nan)
             values[is_num] = raw[is_num].to_numpy(dtype=float)
             if len(strings):
-                values[raw.index.get_indexer(strings.index)] = [_number(t) for t in strings]
+                parsed = {t: _number(t) for t in set(strings)}
+                values[raw.index.get_indexer(strings.index)] = [parsed[t] for t in strings]
             values = pd.Series(values, index=raw.index)
             not_numeric = (values.isna() & ~is_na).to_numpy()
             if not_numeric.any():

@@ -1,0 +1,62 @@
+"""Shared pieces of the benchmarks: a generated province (cached), timing and memory helpers.
+
+Benchmarks compare variants side by side in one run and report medians and ratios: the
+machine is shared and noisy, so absolute seconds are only indicative.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "benchmarks" / "out"
+PROVINCE_COUNTIES = 129
+
+
+def province_raw() -> Path:
+    """Raw files of a generated province (129 counties, ~15,000 schools, 4 years), built once."""
+    raw = OUT / "province" / "raw"
+    if not (raw / "sample.json").exists():
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "lcedu.cli", "sample", "--province", str(PROVINCE_COUNTIES),
+                        "--out", str(raw)], check=True)
+    return raw
+
+
+def province_processed() -> Path:
+    """A processed folder (with ``current``) for the generated province, built once."""
+    processed = OUT / "province" / "processed"
+    if not (processed / "current").exists():
+        subprocess.run([sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(province_raw()),
+                        "--out", str(processed)], check=True, stdout=subprocess.DEVNULL)
+    return processed
+
+
+def median_time(fn: Callable[[], object], repeat: int = 5) -> float:
+    """Median wall time of ``repeat`` calls, in seconds."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_rss_mib(code: str) -> tuple[float, float]:
+    """Run ``code`` in a fresh interpreter; return (wall seconds, peak RSS in MiB) of that process."""
+    script = (
+        "import resource, time\n"
+        "t = time.perf_counter()\n"
+        f"{code}\n"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, cwd=REPO)
+    seconds, rss = out.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(rss)
