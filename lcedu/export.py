@@ -1,0 +1,454 @@
+"""Excel workbooks of scorecards and gap tables for the bureau (openpyxl).
+
+Each workbook has Chinese headers, a frozen header row, number formats by unit, green /
+red fills for met / not met, column widths fitted to the text, and a sheet 来源与数据说明
+naming the standards and plan clauses behind every indicator and where the data came from
+(the processed manifest; a synthetic sample is labelled 合成样例数据，非官方统计). Files are
+written to a temporary file beside the target and renamed, so a reader never sees half a file.
+
+Public API: :func:`write_county_workbook`, :func:`write_city_workbook`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from lcedu import gaps, indicators, scorecard
+from lcedu import standards as std
+from lcedu.targets import load_plan, load_targets
+
+__all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
+
+#: Printed on every workbook built from the synthetic sample.
+SAMPLE_NOTICE = "合成样例数据，非官方统计"
+
+_MET_FILL = PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")
+_NOT_MET_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
+_HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+_HEADER_FONT = Font(bold=True)
+_FORMATS = {
+    "int": "#,##0",
+    "float1": "#,##0.0",
+    "float2": "#,##0.00",
+    "pct": "0.0",
+    "cv": "0.000",
+    "text": "@",
+}
+_COMPARISON_ZH = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤", "range": "区间", "reach": "实现"}
+_STAGE_ZH = {"primary": "小学", "junior": "初中"}
+_SCHOOL_TYPE_ZH = {
+    "kindergarten": "幼儿园", "primary": "小学", "teaching_point": "教学点", "junior": "初级中学",
+    "nine_year": "九年一贯制", "complete_secondary": "完全中学", "senior": "高级中学", "twelve_year": "十二年一贯制",
+    "vocational": "中等职业学校", "special": "特殊教育学校",
+}
+_ASSESSMENT_ZH = {"preschool_universal": "学前教育普及普惠", "compulsory_balanced": "义务教育优质均衡(资源配置)"}
+_UNIT_ZH = {
+    "%": "%", "children per teacher": "人/师", "teachers per 100 students": "人/百生", "m² per student": "m²/生",
+    "yuan per student": "元/生", "classrooms per 100 students": "间/百生", "CV": "差异系数", "schools": "所",
+    "classes": "班", "people": "人", "students": "人", "studios": "个", "kindergartens": "所", "consortia": "个",
+    "communities": "个", "majors": "个", "yes/no": "是=1/否=0", "万元": "万元",
+}
+_COUNT_UNITS = {"schools", "people", "classes", "students", "studios", "kindergartens", "consortia",
+                "communities", "majors", "yes/no"}
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One output column: source column, Chinese header, number format (or a per-row unit column)."""
+
+    source: str
+    header: str
+    # int | float1 | float2 | pct | cv | text | unit (format by the row's unit) | met (达标/未达标) | yesno
+    kind: str = "text"
+    unit_column: str = "unit"
+
+
+def _unit_format(unit: str | None) -> str:
+    if unit in ("%",):
+        return _FORMATS["pct"]
+    if unit == "CV":
+        return _FORMATS["cv"]
+    if unit in _COUNT_UNITS or unit == "万元":
+        return _FORMATS["int"] if unit != "万元" else _FORMATS["float1"]
+    return _FORMATS["float2"]
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _met_text(value: Any) -> str:
+    if value is None or value is pd.NA:
+        return ""
+    return "达标" if bool(value) else "未达标"
+
+
+def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column], start_row: int = 1) -> None:
+    """A header row and the rows of ``frame``; met columns as 达标/未达标 with fills, widths fitted."""
+    widths = [_display_width(c.header) for c in columns]
+    for j, col in enumerate(columns, start=1):
+        cell = ws.cell(row=start_row, column=j, value=col.header)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=False)
+    records = frame.to_dict("records")
+    for i, record in enumerate(records, start=start_row + 1):
+        for j, col in enumerate(columns, start=1):
+            raw = record.get(col.source)
+            if col.kind == "yesno":
+                text = "" if raw is None or raw is pd.NA else ("是" if bool(raw) else "否")
+                ws.cell(row=i, column=j, value=text or None)
+                widths[j - 1] = max(widths[j - 1], _display_width(text))
+                continue
+            if col.kind == "met":
+                text = _met_text(raw)
+                cell = ws.cell(row=i, column=j, value=text or None)
+                if text:
+                    cell.fill = _MET_FILL if text == "达标" else _NOT_MET_FILL
+                widths[j - 1] = max(widths[j - 1], _display_width(text))
+                continue
+            value = _cell_value(raw)
+            cell = ws.cell(row=i, column=j, value=value)
+            if col.kind == "unit":
+                cell.number_format = _unit_format(_cell_value(record.get(col.unit_column)))
+            elif col.kind != "text":
+                cell.number_format = _FORMATS[col.kind]
+            shown = f"{value:,.2f}" if isinstance(value, float) else ("" if value is None else str(value))
+            widths[j - 1] = max(widths[j - 1], _display_width(shown))
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 6), 60)
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+    ws.print_title_rows = f"{start_row}:{start_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if records:
+        ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(columns))}{start_row + len(records)}"
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _save_atomically(wb: Workbook, path: str | Path) -> Path:
+    """Save beside ``path`` and rename over it: readers see the old file or the whole new one."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx.partial", dir=target.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class _Data:
+    tables: Mapping[str, pd.DataFrame]
+    results: pd.DataFrame
+    scorecard: pd.DataFrame
+    parts: pd.DataFrame
+    school_gaps: pd.DataFrame
+    manifest: dict[str, Any] | None
+
+
+def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path | None, year: int,
+          manifest: dict[str, Any] | None) -> _Data:
+    from lcedu import store
+
+    tabs = tables if tables is not None else indicators.load_tables(processed_dir)
+    if manifest is None and tables is None:
+        manifest = store.manifest(processed_dir)
+    results = indicators.compute(tables=tabs)
+    card = scorecard.scorecard(results=results, tables=tabs)
+    parts = indicators.school_indicators(year=year, tables=tabs)
+    return _Data(tabs, results, card, parts, gaps.school_gaps(parts=parts), manifest)
+
+
+# --------------------------------------------------------------------------- sheets
+
+_SCORECARD_COLUMNS = [
+    _Column("name_zh", "指标"),
+    _Column("unit_zh", "单位"),
+    _Column("value", "数值", "unit"),
+    _Column("comparison_zh", "比较"),
+    _Column("target", "目标值", "unit"),
+    _Column("gap", "差距(正数为未达)", "unit"),
+    _Column("is_met", "是否达标", "met"),
+    _Column("change_since_baseline", "较2022年变化", "unit"),
+    _Column("next_target_year", "目标年份", "int"),
+    _Column("projected_value", "趋势外推值", "unit"),
+    _Column("is_on_track", "按趋势可达标", "met"),
+    _Column("rank", "县际排名", "int"),
+    _Column("rank_count", "参与排名县数", "int"),
+    _Column("spread_max_min_ratio", "县际最大/最小比", "float2"),
+    _Column("spread_cv", "县际差异系数", "cv"),
+    _Column("target_clause", "计划条款"),
+    _Column("na_reason", "缺失原因"),
+    _Column("indicator", "指标代码"),
+]
+
+
+def _with_comparison(card: pd.DataFrame) -> pd.DataFrame:
+    return card.assign(comparison_zh=card["comparison"].map(_COMPARISON_ZH), unit_zh=_unit_zh(card["unit"]))
+
+
+def _unit_zh(units: pd.Series) -> pd.Series:
+    return units.map(_UNIT_ZH).fillna(units)
+
+
+def _scorecard_sheet(wb: Workbook, title: str, card: pd.DataFrame, baseline_year: int) -> None:
+    ws = wb.create_sheet(title)
+    columns = [c if c.source != "change_since_baseline" else _Column(c.source, f"较{baseline_year}年变化", c.kind)
+               for c in _SCORECARD_COLUMNS]
+    _write_table(ws, _with_comparison(card), columns)
+
+
+def _counties_sheet(wb: Workbook, card: pd.DataFrame) -> None:
+    ws = wb.create_sheet("各县指标")
+    columns = [_Column("county_name_zh", "县(区)"), *_SCORECARD_COLUMNS[:8], _Column("rank", "县际排名", "int"),
+               _Column("na_reason", "缺失原因"), _Column("indicator", "指标代码")]
+    _write_table(ws, _with_comparison(card), columns)
+
+
+def _comparison_sheet(wb: Workbook, card: pd.DataFrame) -> None:
+    """Indicators down, counties across: the values side by side."""
+    ws = wb.create_sheet("各县对比")
+    values = card.pivot(index="indicator", columns="county_name_zh", values="value")
+    order = list(dict.fromkeys(card["county_name_zh"]))
+    names = card.drop_duplicates("indicator").set_index("indicator")[["name_zh", "unit"]]
+    wide = names.join(values.reindex(columns=order)).reset_index()
+    wide = wide.assign(unit_zh=_unit_zh(wide["unit"]))
+    columns = [_Column("name_zh", "指标"), _Column("unit_zh", "单位")]
+    columns += [_Column(c, c, "unit") for c in wide.columns if c not in ("indicator", "name_zh", "unit", "unit_zh")]
+    columns.append(_Column("indicator", "指标代码"))
+    _write_table(ws, wide, columns)
+
+
+def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None, year: int | None) -> None:
+    summary = indicators.assessments(counties=counties, tables=data.tables)
+    if year is not None:
+        summary = summary[summary["year"] == year]
+    names_zh = indicators.registry_frame().set_index("indicator")["name_zh"]
+    unmet = summary["unmet_criteria"].str.split(", ").explode()
+    unmet_zh = unmet.map(names_zh).dropna().groupby(level=0).agg("；".join)
+    summary = summary.join(scorecard.county_names(summary["county_code"]), on="county_code").assign(
+        assessment_zh=summary["assessment"].map(_ASSESSMENT_ZH), unmet_zh=unmet_zh)
+    _write_table(wb.create_sheet("达标评估"), summary, [
+        _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("assessment_zh", "评估"),
+        _Column("is_met", "是否达标", "met"), _Column("criteria_met_count", "达标条件数", "int"),
+        _Column("criteria_count", "条件总数", "int"), _Column("unmet_zh", "未达标条件"),
+        _Column("na_reason", "缺失原因"),
+    ])
+    detail = indicators.assessment_criteria(counties=counties, years=year, tables=data.tables)
+    names = indicators.registry_frame()[["indicator", "name_zh", "unit"]]
+    detail = detail.merge(names, how="left", left_on="criterion", right_on="indicator").assign(
+        assessment_zh=lambda d: d["assessment"].map(_ASSESSMENT_ZH),
+        comparison_zh=lambda d: d["comparison"].map(_COMPARISON_ZH),
+    )
+    detail = detail.join(scorecard.county_names(detail["county_code"]), on="county_code")
+    _write_table(wb.create_sheet("评估明细"), detail, [
+        _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("assessment_zh", "评估"),
+        _Column("name_zh", "条件(指标)"), _Column("value", "数值", "unit"), _Column("comparison_zh", "比较"),
+        _Column("threshold", "标准", "unit"), _Column("is_met", "是否达标", "met"), _Column("na_reason", "缺失原因"),
+        _Column("criterion", "指标代码"),
+    ])
+
+
+def _school_sheets(wb: Workbook, data: _Data, county: str, year: int) -> None:
+    parts = data.parts[(data.parts["county_code"] == county) & (data.parts["year"] == year)]
+    parts = parts.assign(stage_zh=parts["stage"].map(_STAGE_ZH), type_zh=parts["school_type"].map(_SCHOOL_TYPE_ZH))
+    thresholds = {s: std.resource_thresholds(s) for s in std.STAGES}
+    names = indicators.load_registry().indicators
+    columns = [_Column("school_name", "学校"), _Column("stage_zh", "学段"), _Column("type_zh", "类型"),
+               _Column("student_count", "在校生", "int"), _Column("is_assessed", "参评", "yesno"),
+               _Column("exclusion_reason", "不参评原因")]
+    for code in std.RESOURCE_INDICATORS:
+        kind = "float2" if thresholds["primary"][code] < 100 else "int"
+        columns.append(_Column(code, names[code].name_zh, kind))
+    columns += [_Column("indicators_met_count", "达标项数", "int"), _Column("meets_standard", "是否达标", "met"),
+                _Column("na_reason", "缺失原因"), _Column("school_id", "学校标识码")]
+    _write_table(wb.create_sheet("学校资源配置"), parts, columns)
+
+    g = data.school_gaps[(data.school_gaps["county_code"] == county) & (data.school_gaps["year"] == year)]
+    g = g.assign(stage_zh=g["stage"].map(_STAGE_ZH), binding_zh=np.where(g["is_binding"], "是", "否"))
+    _write_table(wb.create_sheet("学校资源缺口"), g, [
+        _Column("school_name", "学校"), _Column("stage_zh", "学段"), _Column("resource_zh", "资源"),
+        _Column("value", "现值(生均/每百名)", "float2"), _Column("threshold", "标准", "float2"),
+        _Column("current_amount", "现有(本学段)", "float2"), _Column("required_amount", "需达到(本学段)", "float2"),
+        _Column("addition", "学校需新增", "float2"), _Column("binding_zh", "计入合计"),
+        _Column("meets_standard", "学校是否达标", "met"), _Column("school_id", "学校标识码"),
+    ])
+
+
+def _gap_summary_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None, year: int) -> None:
+    summary = gaps.resource_gap_summary(gaps=data.school_gaps)
+    summary = summary[summary["year"] == year]
+    if counties is not None:
+        summary = summary[summary["county_code"].isin(list(counties))]
+    summary = summary.join(scorecard.county_names(summary["county_code"]), on="county_code")
+    _write_table(wb.create_sheet("资源缺口汇总"), summary, [
+        _Column("county_name_zh", "县(区)"), _Column("resource_zh", "资源"), _Column("addition", "需新增", "float2"),
+        _Column("school_parts_below_count", "低于标准的学段数", "int"),
+        _Column("schools_below_count", "低于标准的学校数", "int"), _Column("indicator", "指标代码"),
+    ])
+    pre = gaps.preschool_gaps(years=year, counties=counties, tables=data.tables,
+                              results=data.results[data.results["year"] == year])
+    if counties is not None:
+        pre = pre[pre["county_code"].isin(list(counties))]
+    pre = pre.join(scorecard.county_names(pre["county_code"]), on="county_code").assign(
+        comparison_zh=lambda d: d["comparison"].map(_COMPARISON_ZH))
+    pre = pre.merge(indicators.registry_frame()[["indicator", "name_zh", "unit"]], how="left", on="indicator")
+    _write_table(wb.create_sheet("学前缺口"), pre, [
+        _Column("county_name_zh", "县(区)"), _Column("name_zh", "指标"), _Column("value", "数值", "unit"),
+        _Column("comparison_zh", "比较"), _Column("threshold", "标准", "unit"), _Column("gap_zh", "缺口"),
+        _Column("needed", "需要", "int"), _Column("na_reason", "缺失原因"), _Column("indicator", "指标代码"),
+    ])
+
+
+def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) -> None:
+    """Where every number comes from: the data's provenance, the standards and the plan clauses."""
+    ws = wb.create_sheet("来源与数据说明")
+    bold = Font(bold=True)
+    row = 1
+    manifest = data.manifest
+    is_sample = bool(manifest and manifest.get("is_sample"))
+    lines: list[tuple[str, Any]] = [("数据说明", None)]
+    if is_sample:
+        lines.append(("性质", f"{SAMPLE_NOTICE}（synthetic sample, not official statistics）"))
+    if manifest:
+        lines += [("数据生成时间", manifest.get("created_at")), ("原始数据目录", manifest.get("raw_dir")),
+                  ("是否样例数据", "是" if is_sample else "否")]
+        versions = manifest.get("versions") or {}
+        if versions:
+            lines.append(("软件版本", ", ".join(f"{k} {v}" for k, v in versions.items())))
+    else:
+        lines.append(("数据来源", "由调用方直接提供的数据表（无 manifest）"))
+    plan = load_plan()
+    standards = std.load_standards()
+    lines += [
+        ("", None), ("标准与计划依据", None),
+        ("义务教育优质均衡", standards["compulsory_quality_balance"]["document"]),
+        ("学前教育普及普惠", standards["preschool_universal_inclusive"]["document"]),
+        ("行动计划", f"{plan.get('title_zh')}（{plan.get('issued_by')}，{plan.get('published')}）"),
+        ("阈值文件", "lcedu/config/standards.yml；指标定义 lcedu/config/indicators.yml；目标 lcedu/targets/"),
+    ]
+    for key, value in lines:
+        a = ws.cell(row=row, column=1, value=key or None)
+        ws.cell(row=row, column=2, value=_cell_value(value))
+        if value is None and key:
+            a.font = bold
+        if key == "性质":
+            ws.cell(row=row, column=2).font = Font(bold=True, color="C00000")
+        row += 1
+    row += 1
+    if manifest and manifest.get("inputs"):
+        ws.cell(row=row, column=1, value="原始文件").font = bold
+        row += 1
+        inputs = pd.DataFrame(manifest["inputs"])
+        _write_table(ws, inputs, [_Column("path", "文件"), _Column("sha256", "SHA-256"),
+                                  _Column("bytes", "字节", "int")], start_row=row)
+        row += len(inputs) + 2
+    ws.cell(row=row, column=1, value="指标来源").font = bold
+    row += 1
+    reg = indicators.registry_frame()
+    reg = reg[reg["indicator"].isin(list(indicator_codes))]
+    quotes = load_targets().drop_duplicates("indicator").set_index("indicator")["quote"]
+    reg = reg.assign(quote=reg["indicator"].map(quotes), unit_zh=_unit_zh(reg["unit"]))
+    _write_table(ws, reg, [
+        _Column("name_zh", "指标"), _Column("unit_zh", "单位"), _Column("source", "依据"), _Column("clause", "计划条款"),
+        _Column("quote", "计划原文"), _Column("note", "口径说明"), _Column("indicator", "指标代码"),
+    ], start_row=row)
+    ws.freeze_panes = None
+    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 18)
+    ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 40)
+
+
+def _new_workbook() -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+def write_county_workbook(
+    county: str,
+    year: int,
+    path: str | Path,
+    *,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> Path:
+    """One county's workbook for ``year``: scorecard, assessments, schools, gaps, sources.
+
+    ``tables`` / ``processed_dir`` choose the data (default: the current processed set,
+    whose manifest goes into 来源与数据说明; pass ``manifest`` with explicit tables). Returns
+    the path written (atomically).
+    """
+    county = str(county)
+    data = _load(tables, processed_dir, year, manifest)
+    card = data.scorecard[(data.scorecard["county_code"] == county) & (data.scorecard["year"] == year)]
+    if not len(card):
+        raise ValueError(f"no indicator rows for county {county!r} in {year}")
+    baseline = int(card["baseline_year"].dropna().iloc[0]) if card["baseline_year"].notna().any() else year
+    wb = _new_workbook()
+    _scorecard_sheet(wb, "指标总览", card, baseline)
+    _assessment_sheets(wb, data, [county], None)
+    _school_sheets(wb, data, county, year)
+    _gap_summary_sheets(wb, data, [county], year)
+    _sources_sheet(wb, data, list(card["indicator"]))
+    return _save_atomically(wb, path)
+
+
+def write_city_workbook(
+    year: int,
+    path: str | Path,
+    *,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> Path:
+    """The city's workbook for ``year``: city scorecard, every county side by side, assessments, gaps, sources."""
+    data = _load(tables, processed_dir, year, manifest)
+    card = data.scorecard[data.scorecard["year"] == year]
+    if not len(card):
+        raise ValueError(f"no indicator rows in {year}")
+    city = card[card["county_code"] == indicators.CITY_CODE]
+    counties = card[card["county_code"] != indicators.CITY_CODE]
+    baseline = int(card["baseline_year"].dropna().iloc[0]) if card["baseline_year"].notna().any() else year
+    wb = _new_workbook()
+    _scorecard_sheet(wb, "全市指标", city, baseline)
+    _counties_sheet(wb, counties)
+    _comparison_sheet(wb, card)
+    _assessment_sheets(wb, data, None, year)
+    _gap_summary_sheets(wb, data, None, year)
+    _sources_sheet(wb, data, list(dict.fromkeys(card["indicator"])))
+    return _save_atomically(wb, path)

@@ -1,0 +1,234 @@
+"""Gap-closing estimates: the smallest additions that would bring schools and counties to the standards.
+
+Two questions the bureau asks when a county misses 优质均衡 or 普及普惠: how many teachers,
+m², 元 and classrooms, and how many kindergarten places, teachers and certificates. The
+answers here are arithmetic on the same values the indicator engine computes, so a gap is
+zero exactly when the indicator meets its threshold.
+
+Public API: :func:`school_gaps`, :func:`resource_gap_summary`, :func:`preschool_gaps`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lcedu import indicators as ind
+from lcedu import standards as std
+
+__all__ = ["preschool_gaps", "resource_gap_summary", "school_gaps"]
+
+_EPS = 1e-9
+
+
+def _round_up(x: np.ndarray, integer: bool) -> np.ndarray:
+    """Whole units for integer resources (teachers, classrooms), else cents / 0.01 m²; never below 0."""
+    x = np.maximum(x, 0.0)
+    if integer:
+        return np.ceil(x - _EPS * np.maximum(1.0, x))
+    return np.ceil(np.round(x * 100, 6)) / 100
+
+
+def school_gaps(
+    years: Iterable[int] | int | None = None,
+    counties: Iterable[str] | str | None = None,
+    stage: str | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    parts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per assessed school part (学段) and resource indicator below its threshold.
+
+    ``addition`` is the smallest amount to add to the school so that this part reaches the
+    threshold: teachers are per 学段 (``required − current``); shared facilities (areas,
+    equipment, multimedia classrooms) are split between a 一贯制 school's parts, so the
+    school must add ``(required − current) / shared_fraction`` to lift this part's share.
+    Teachers and classrooms are whole numbers (rounded up); m² and 元 are rounded up to
+    0.01. ``is_binding`` marks, for a shared facility, the part needing the most (adding
+    that also covers the school's other part): sum ``addition`` over binding rows only.
+    ``parts``: a :func:`lcedu.indicators.school_indicators` frame to reuse.
+    """
+    registry = ind.load_registry()
+    if parts is None:
+        parts = ind.school_indicators(stage, years, counties, tables, processed_dir, standards=standards)
+    elif stage is not None:
+        parts = parts[parts["stage"] == stage]
+    assessed = parts[parts["is_assessed"].fillna(False).to_numpy(dtype=bool)]
+    frames = []
+    for code in std.RESOURCE_INDICATORS:
+        spec = registry.school_resources[code]
+        below = assessed[(assessed[f"{code}_is_met"] == False).fillna(False).to_numpy(dtype=bool)]  # noqa: E712
+        if not len(below):
+            continue
+        thresholds = below["stage"].map({s: std.resource_thresholds(s, standards)[code] for s in std.STAGES})
+        threshold = thresholds.to_numpy(dtype=float)
+        students = below["student_count"].to_numpy(dtype=float, na_value=np.nan)
+        per = float(spec.get("per", 1))
+        current = below[f"{code}_amount"].to_numpy(dtype=float)
+        required = threshold * students / per
+        shared = bool(spec.get("shared"))
+        fraction = below["shared_fraction"].to_numpy(dtype=float) if shared else np.ones(len(below))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = (required - current) / fraction
+        frames.append(pd.DataFrame({
+            "county_code": below["county_code"].to_numpy(dtype=object),
+            "year": below["year"].to_numpy(dtype="int64"),
+            "school_id": below["school_id"].to_numpy(dtype=object),
+            "school_name": below["school_name"].to_numpy(dtype=object),
+            "school_type": below["school_type"].to_numpy(dtype=object),
+            "stage": below["stage"].to_numpy(dtype=object),
+            "indicator": code,
+            "resource_zh": spec.get("resource_zh", code),
+            "resource_en": spec.get("resource_en", code),
+            "is_integer": bool(spec.get("integer")),
+            "is_shared": shared,
+            "student_count": students,
+            "value": below[code].to_numpy(dtype=float),
+            "threshold": threshold,
+            "current_amount": current,
+            "required_amount": required,
+            "shared_fraction": fraction,
+            "addition": _round_up(raw, bool(spec.get("integer"))),
+            "meets_standard": below["meets_standard"].to_numpy(dtype=object),
+        }))
+    columns = ["county_code", "year", "school_id", "school_name", "school_type", "stage", "indicator", "resource_zh",
+               "resource_en", "is_integer", "is_shared", "student_count", "value", "threshold", "current_amount",
+               "required_amount", "shared_fraction", "addition", "meets_standard"]
+    if not frames:
+        out = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        return _typed_school_gaps(out.assign(is_binding=pd.Series([], dtype=bool)))
+    out = pd.concat(frames, ignore_index=True)
+    # For a shared facility the school adds once: the part needing the most is binding.
+    key = [out["school_id"], out["year"], out["indicator"]]
+    largest = out.groupby(key, sort=False)["addition"].transform("max")
+    first_of_largest = (out["addition"] == largest) & ~out.assign(_m=out["addition"] == largest).duplicated(
+        ["school_id", "year", "indicator", "_m"])
+    out["is_binding"] = ~out["is_shared"] | first_of_largest
+    out = out.sort_values(["county_code", "year", "school_id", "stage", "indicator"]).reset_index(drop=True)
+    return _typed_school_gaps(out)
+
+
+def _typed_school_gaps(out: pd.DataFrame) -> pd.DataFrame:
+    out = out.astype({"county_code": "string", "school_id": "string", "school_name": "string",
+                      "school_type": "string", "stage": "string", "indicator": "string", "resource_zh": "string",
+                      "resource_en": "string", "is_integer": "bool", "is_shared": "bool", "is_binding": "bool"})
+    out["year"] = pd.array(out["year"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
+    for c in ("student_count", "value", "threshold", "current_amount", "required_amount", "shared_fraction",
+              "addition"):
+        out[c] = pd.array(out[c].to_numpy(dtype=float), dtype="Float64")
+    out["meets_standard"] = out["meets_standard"].astype("boolean")
+    return out
+
+
+def resource_gap_summary(
+    years: Iterable[int] | int | None = None,
+    counties: Iterable[str] | str | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    gaps: pd.DataFrame | None = None,
+    by_stage: bool = False,
+) -> pd.DataFrame:
+    """Additions per county, year and resource indicator (binding rows summed), plus city rows.
+
+    Columns: county_code ("530900" = the city, the sum over counties), year, [stage,]
+    indicator, resource_zh, resource_en, addition, school_parts_below_count (parts below
+    this threshold), schools_below_count. ``gaps``: a :func:`school_gaps` frame to reuse.
+    """
+    g = gaps if gaps is not None else school_gaps(years, counties, None, tables, processed_dir, standards=standards)
+    keys = ["county_code", "year", *(["stage"] if by_stage else []), "indicator", "resource_zh", "resource_en"]
+    frame = g.assign(_binding_addition=g["addition"].where(g["is_binding"], 0.0))
+    summary = frame.groupby(keys, sort=True, observed=True).agg(
+        addition=("_binding_addition", "sum"),
+        school_parts_below_count=("school_id", "size"),
+        schools_below_count=("school_id", "nunique"),
+    ).reset_index()
+    city_keys = [k for k in keys if k != "county_code"]
+    city = summary.groupby(city_keys, sort=True, observed=True)[
+        ["addition", "school_parts_below_count", "schools_below_count"]].sum().reset_index()
+    out = pd.concat([city.assign(county_code=ind.CITY_CODE), summary], ignore_index=True)[
+        [*keys, "addition", "school_parts_below_count", "schools_below_count"]]
+    return out.astype({"county_code": "string", "addition": "Float64", "school_parts_below_count": "Int64",
+                       "schools_below_count": "Int64"}).sort_values(["county_code", "year"], kind="stable"
+                                                                    ).reset_index(drop=True)
+
+
+def preschool_gaps(
+    years: Iterable[int] | int | None = None,
+    counties: Iterable[str] | str | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    results: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per county and year, what each 普及普惠 criterion still needs (0 when met), plus city sums.
+
+    For a share that must be at least t % (毛入园率, 普惠覆盖率, 公办占比, 班额达标率, 持证率)
+    the count is the numerator to add with the denominator fixed: ``ceil(t/100 × den − num)``
+    — e.g. 公办 places are places that become public (new public places replacing private
+    ones), with total enrolment unchanged. For 在园幼儿/专任教师 ≤ 15 it is the teachers to add:
+    ``ceil(children / 15 − teachers)``. Criteria are independent estimates (adding children
+    for 毛入园率 also raises the teachers needed). ``thresholds`` overrides a criterion's
+    threshold by indicator code (e.g. the plan's 95 % instead of the national 85 %).
+    Columns: county_code, year, indicator, gap, gap_zh, gap_en, value, threshold, comparison,
+    needed (Int64; NA with ``na_reason`` when the indicator is NA).
+    """
+    registry = ind.load_registry()
+    criteria = [c for c in registry.assessments["preschool_universal"]["criteria"] if "gap" in c]
+    codes = [c["indicator"] for c in criteria]
+    res = results if results is not None else ind.compute(codes, None, years, tables, processed_dir,
+                                                          standards=standards)
+    res = res[res["indicator"].isin(codes) & (res["county_code"] != ind.CITY_CODE)]
+    if counties is not None:
+        keep = {counties} if isinstance(counties, str) else {str(c) for c in counties}
+        res = res[res["county_code"].isin(keep)]
+    frames = []
+    for criterion in criteria:
+        code = criterion["indicator"]
+        threshold, comparison = ind.criterion_threshold(criterion, standards)
+        if thresholds and code in thresholds:
+            threshold = float(thresholds[code])
+        factor = float(registry.indicators[code].formula.get("factor", 1))
+        r = res[res["indicator"] == code]
+        num = r["numerator"].to_numpy(dtype=float, na_value=np.nan)
+        den = r["denominator"].to_numpy(dtype=float, na_value=np.nan)
+        value = r["value"].to_numpy(dtype=float, na_value=np.nan)
+        if comparison == "at_most":
+            raw = num * factor / threshold - den
+        else:
+            raw = threshold / factor * den - num
+        needed = np.where(np.isnan(value), np.nan, _round_up(raw, integer=True))
+        frames.append(pd.DataFrame({
+            "county_code": r["county_code"].to_numpy(dtype=object), "year": r["year"].to_numpy(dtype="int64"),
+            "indicator": code, "gap": criterion["gap"], "gap_zh": criterion.get("gap_zh", criterion["gap"]),
+            "gap_en": criterion.get("gap_en", criterion["gap"]), "value": value, "threshold": threshold,
+            "comparison": comparison, "needed": needed,
+            "na_reason": r["na_reason"].to_numpy(dtype=object, na_value=None),
+        }))
+    out = pd.concat(frames, ignore_index=True)
+    group = out.assign(_missing=np.isnan(out["needed"].to_numpy(dtype=float))).groupby(["year", "indicator"],
+                                                                                    sort=False)
+    city = group.agg(gap=("gap", "first"), gap_zh=("gap_zh", "first"), gap_en=("gap_en", "first"),
+                     threshold=("threshold", "first"), comparison=("comparison", "first"),
+                     needed=("needed", "sum"), n_missing=("_missing", "sum")).reset_index()
+    city = city.assign(
+        county_code=ind.CITY_CODE, value=np.nan,
+        needed=city["needed"].where(city["n_missing"] == 0),
+        na_reason=np.where(city["n_missing"] > 0, city["n_missing"].astype(str) + " counties NA", None),
+    ).drop(columns="n_missing")
+    out = pd.concat([city[out.columns], out], ignore_index=True)
+    out = out.astype({"county_code": "string", "indicator": "string", "gap": "string", "gap_zh": "string",
+                      "gap_en": "string", "comparison": "string", "na_reason": "string"})
+    out["year"] = pd.array(out["year"].to_numpy(dtype="int64"), dtype="Int64")
+    out["value"] = pd.array(out["value"].to_numpy(dtype=float), dtype="Float64")
+    out["needed"] = pd.array(out["needed"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
+    return out.sort_values(["county_code", "year"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,1083 @@
+"""Indicator engine: the registry in ``lcedu/config/indicators.yml`` evaluated over the processed tables.
+
+Definitions live in the YAML so that a changed definition is reviewed as data; this module
+only interprets a small formula vocabulary (table, filter, row sums, counts, distinct
+counts, plus/minus, factor, cap) with vectorised group sums, and registers by name the few
+computations a ratio cannot express (差异系数, the per-school 6-of-7 rule, assessments).
+
+Public API:
+
+* :func:`compute` — one tidy long table: county and city rows of every indicator.
+* :func:`school_indicators` — per school part (学段) values of the 7 优质均衡 resource
+  indicators, met flags, pass/fail and the ratio to each threshold.
+* :func:`assessments` / :func:`assessment_criteria` — 普及普惠 and 优质均衡 per county and
+  year, summary and criterion by criterion.
+* :func:`load_registry`, :func:`registry_frame`, :func:`load_tables`, :func:`criterion_threshold`.
+
+Missing inputs give NA with a reason (``na_reason``), never 0.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from lcedu import standards as std
+
+__all__ = [
+    "CITY_CODE",
+    "OUTPUT_COLUMNS",
+    "TABLES",
+    "Indicator",
+    "Registry",
+    "assessment_criteria",
+    "assessments",
+    "compute",
+    "criterion_threshold",
+    "load_registry",
+    "load_tables",
+    "registry_frame",
+    "school_indicators",
+]
+
+#: county_code of the city aggregate rows (临沧市).
+CITY_CODE = "530900"
+#: Columns of :func:`compute`, in order.
+OUTPUT_COLUMNS = ("county_code", "year", "indicator", "value", "numerator", "denominator", "unit", "na_reason")
+#: Processed tables the formulas may name.
+TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city")
+
+_SCHOOL_TABLES = ("enrollment", "teachers", "facilities")
+_COUNTY_TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger")
+_SCHOOL_ATTRIBUTES = ("school_name", "school_type", "is_public", "is_inclusive", "urban_rural", "township", "village")
+_LEVELS = frozenset({"school", "county", "city"})
+_DIRECTIONS = frozenset({"higher", "lower", "none"})
+_CITY_MODES = frozenset({"sum", "none", "weighted"})
+_OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "gt": np.greater, "gte": np.greater_equal, "lt": np.less, "lte": np.less_equal, "ne": np.not_equal,
+}
+_REL_TOL = 1e-9
+_STAGES = std.STAGES
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One registry entry (see the header of ``indicators.yml`` for the fields)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    stage: str
+    unit: str
+    direction: str
+    source: Mapping[str, str]
+    formula: Mapping[str, Any]
+    city: str = "sum"
+    city_weight: Mapping[str, Any] | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The parsed registry: indicators by code, the school resources and the assessments."""
+
+    indicators: dict[str, Indicator]
+    school_resources: dict[str, dict[str, Any]]
+    assessments: dict[str, dict[str, Any]]
+    path: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _default_path() -> Path:
+    return Path(str(resources.files("lcedu").joinpath("config", "indicators.yml")))
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, mtime_ns: int) -> Registry:
+    with open(path, encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    problems = _validate(data)
+    if problems:
+        raise ValueError(f"{path}: invalid indicator registry:\n  " + "\n  ".join(problems))
+    fields = Indicator.__dataclass_fields__
+    indicators = {
+        e["code"]: Indicator(**{k: v for k, v in e.items() if k in fields}) for e in data["indicators"]
+    }
+    return Registry(indicators, data["school_resources"], data["assessments"], path)
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """The indicator registry (validated, cached until the file changes; a fresh copy each call)."""
+    p = (Path(path) if path is not None else _default_path()).resolve()
+    return copy.deepcopy(_read(str(p), p.stat().st_mtime_ns))
+
+
+def _terms(formula: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    for key in ("numerator", "denominator", "value"):
+        if isinstance(formula.get(key), Mapping):
+            yield from _nested(formula[key])
+
+
+def _nested(term: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    yield term
+    for key in ("plus", "minus"):
+        for sub in term.get(key, []) or []:
+            yield from _nested(sub)
+
+
+def _validate(data: object) -> list[str]:
+    if not isinstance(data, dict) or not isinstance(data.get("indicators"), list):
+        return ["top level needs an 'indicators' list"]
+    problems: list[str] = []
+    codes: set[str] = set()
+    for i, e in enumerate(data["indicators"], start=1):
+        where = f"indicators #{i} ({e.get('code', '?') if isinstance(e, dict) else '?'})"
+        if not isinstance(e, dict):
+            problems.append(f"{where}: must be a mapping")
+            continue
+        for key in ("code", "name_zh", "name_en", "level", "stage", "unit", "direction", "source", "formula"):
+            if key not in e:
+                problems.append(f"{where}: missing '{key}'")
+        if e.get("code") in codes:
+            problems.append(f"{where}: duplicate code")
+        codes.add(e.get("code"))
+        if e.get("level") not in _LEVELS:
+            problems.append(f"{where}: level must be one of {sorted(_LEVELS)}")
+        if e.get("direction") not in _DIRECTIONS:
+            problems.append(f"{where}: direction must be one of {sorted(_DIRECTIONS)}")
+        if e.get("city", "sum") not in _CITY_MODES:
+            problems.append(f"{where}: city must be one of {sorted(_CITY_MODES)}")
+        if e.get("city") == "weighted" and not isinstance(e.get("city_weight"), dict):
+            problems.append(f"{where}: city: weighted needs a city_weight term")
+        formula = e.get("formula") or {}
+        kinds = [k for k in ("numerator", "value", "function") if k in formula]
+        if len(kinds) != 1 or ("numerator" in formula) != ("denominator" in formula):
+            problems.append(f"{where}: formula needs numerator+denominator, value, or function")
+        if "function" in formula and formula["function"] not in _FUNCTIONS:
+            problems.append(f"{where}: unknown function {formula['function']!r}")
+        for term in _terms(formula):
+            if term.get("table") not in TABLES:
+                problems.append(f"{where}: unknown table {term.get('table')!r}")
+            if term.get("table") == "city" and e.get("level") != "city":
+                problems.append(f"{where}: the city table has no county rows; use level: city")
+            aggs = [k for k in ("sum", "count", "count_distinct") if k in term]
+            if len(aggs) != 1:
+                problems.append(f"{where}: a term needs exactly one of sum, count, count_distinct")
+    for name, a in (data.get("assessments") or {}).items():
+        for c in a.get("criteria", []):
+            if c.get("indicator") not in codes:
+                problems.append(f"assessments.{name}: unknown indicator {c.get('indicator')!r}")
+            if "standard" not in c and not ("value" in c and "comparison" in c):
+                problems.append(f"assessments.{name}.{c.get('indicator')}: needs standard or value+comparison")
+    resources_ = data.get("school_resources") or {}
+    missing = [code for code in std.RESOURCE_INDICATORS if code not in resources_]
+    if missing:
+        problems.append(f"school_resources: missing {missing}")
+    return problems
+
+
+def registry_frame(path: str | Path | None = None) -> pd.DataFrame:
+    """The registry as a table, for display and for the export's 来源 sheet."""
+    reg = load_registry(path)
+    rows = [
+        {
+            "indicator": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "level": i.level,
+            "stage": i.stage, "unit": i.unit, "direction": i.direction,
+            "source": i.source.get("document", ""), "clause": i.source.get("clause", ""), "note": i.note,
+        }
+        for i in reg.indicators.values()
+    ]
+    return pd.DataFrame(rows).astype("string")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def load_tables(processed_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """The processed tables the formulas may use, from ``processed_dir`` (default: the current set).
+
+    A table the set does not have (e.g. ``city`` for a generated province) is left out; the
+    indicators that need it are then NA with "missing <table>".
+    """
+    from lcedu import store
+
+    build = store.current(processed_dir)
+    return {name: store.load(name, processed_dir) for name in TABLES if (build / f"{name}.parquet").exists()}
+
+
+def _prepare(tables: Mapping[str, pd.DataFrame], years: Iterable[int] | None) -> dict[str, pd.DataFrame]:
+    """Tables with plain key columns and only the requested years (inputs are not modified)."""
+    wanted = None if years is None else {int(y) for y in years}
+    out = {}
+    for name, df in tables.items():
+        if name not in TABLES or df is None:
+            continue
+        keys = {}
+        if "year" in df.columns:
+            keys["year"] = df["year"].astype("int64")
+        for col in ("county_code", "school_id", "stage"):
+            if col in df.columns:
+                keys[col] = df[col].astype(str).to_numpy(dtype=object)
+        frame = df.assign(**keys)
+        if wanted is not None:
+            frame = frame[frame["year"].isin(wanted)]
+        out[name] = frame.reset_index(drop=True)
+    return out
+
+
+# --------------------------------------------------------------------------- the evaluation context
+
+
+class _Context:
+    """Tables of one compute call, the county-year and year universes, and memoised results."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], registry: Registry, standards: Mapping[str, Any]):
+        self.tables = tables
+        self.registry = registry
+        self.standards = standards
+        frames = [t[["county_code", "year"]] for n, t in tables.items() if n in _COUNTY_TABLES and len(t)]
+        county_years = (
+            pd.concat(frames).drop_duplicates().sort_values(["county_code", "year"])
+            if frames
+            else pd.DataFrame({"county_code": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})
+        )
+        self.county_index = pd.MultiIndex.from_frame(county_years.reset_index(drop=True))
+        years = set(county_years["year"].tolist())
+        if "city" in tables:
+            years |= set(tables["city"]["year"].tolist())
+        self.year_index = pd.Index(sorted(years), dtype="int64", name="year")
+        self.county_year_code = self.year_index.get_indexer(self.county_index.get_level_values("year"))
+        self._results: dict[str, tuple[_Block, ...]] = {}
+        self._codes: dict[tuple[str, str], np.ndarray] = {}
+        self._views: dict[str, pd.DataFrame] = {}
+        self._parts: pd.DataFrame | None = None
+        self.memo: dict[str, Any] = {}
+
+    # -- universes and group codes
+
+    def index(self, level: str) -> pd.Index:
+        return self.county_index if level == "county" else self.year_index
+
+    def codes(self, table: str, level: str) -> np.ndarray:
+        """Position of each row of ``table`` in the universe of ``level`` (county-years or years)."""
+        key = (table, level)
+        if key not in self._codes:
+            df = self.tables[table]
+            if level == "county":
+                rows = pd.MultiIndex.from_arrays([df["county_code"].to_numpy(), df["year"].to_numpy()])
+                self._codes[key] = self.county_index.get_indexer(rows)
+            else:
+                self._codes[key] = self.year_index.get_indexer(df["year"].to_numpy())
+        return self._codes[key]
+
+    def view(self, table: str, columns: Iterable[str]) -> pd.DataFrame:
+        """``table`` with the school attributes and population columns a formula refers to."""
+        df = self._views.get(table, self.tables[table])
+        missing = [c for c in columns if c not in df.columns]
+        if not missing:
+            return df
+        if "school_id" in df.columns and table != "schools" and "schools" in self.tables:
+            attrs = [c for c in _SCHOOL_ATTRIBUTES if c in self.tables["schools"].columns and c not in df.columns]
+            if attrs and any(c in attrs for c in missing):
+                schools = self.tables["schools"].drop_duplicates(["school_id", "year"])
+                df = df.join(schools.set_index(["school_id", "year"])[attrs], on=["school_id", "year"])
+        pop_cols = [c for c in missing if c not in df.columns]
+        if pop_cols and "county_code" in df.columns and "population" in self.tables and table != "population":
+            pop = self.tables["population"]
+            cols = [c for c in pop_cols if c in pop.columns]
+            if cols:
+                df = df.join(pop.set_index(["county_code", "year"])[cols], on=["county_code", "year"])
+        self._views[table] = df
+        return df
+
+    # -- results
+
+    def result(self, code: str) -> tuple[_Block, ...]:
+        if code not in self._results:
+            self._results[code] = _evaluate(self, self.registry.indicators[code])
+        return self._results[code]
+
+
+# --------------------------------------------------------------------------- terms
+
+
+def _listify(x: Any) -> list[Any]:
+    return list(x) if isinstance(x, list | tuple) else [x]
+
+
+def _condition(col: pd.Series, spec: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(definitely true, unknown) of one filter condition; unknown where the value is NA."""
+    na = col.isna().to_numpy()
+    if isinstance(spec, Mapping):
+        values = col.to_numpy(dtype=float, na_value=np.nan)
+        true = np.ones(len(col), dtype=bool)
+        for op, operand in spec.items():
+            if op not in _OPS:
+                raise ValueError(f"unknown filter operator {op!r}; use one of {sorted(_OPS)}")
+            with np.errstate(invalid="ignore"):
+                true &= _OPS[op](values, float(operand))
+    elif isinstance(spec, list | tuple):
+        true = col.isin(list(spec)).to_numpy(dtype=bool, na_value=False)
+    else:
+        true = col.eq(spec).to_numpy(dtype=bool, na_value=False)
+    return true & ~na, na
+
+
+def _filter(df: pd.DataFrame, spec: Mapping[str, Any] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Kleene AND of the conditions: (matched, unknown, columns that were NA in unknown rows)."""
+    n = len(df)
+    false_any = np.zeros(n, dtype=bool)
+    na_any = np.zeros(n, dtype=bool)
+    na_cols: list[tuple[str, np.ndarray]] = []
+    for column, cond in (spec or {}).items():
+        true, na = _condition(df[column], cond)
+        false_any |= ~true & ~na
+        na_any |= na
+        na_cols.append((column, na))
+    unknown = na_any & ~false_any
+    names = [c for c, na in na_cols if (na & unknown).any()]
+    return ~false_any & ~na_any, unknown, names
+
+
+def _row_sum(df: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """Row-wise Σ ±column as float (NaN if any is NA) and each column's NA mask."""
+    total = np.zeros(len(df))
+    masks = []
+    for spec in columns:
+        sign, name = (-1.0, spec[1:]) if spec.startswith("-") else (1.0, spec)
+        if name not in df.columns:  # an export without this column: missing, not 0
+            arr = np.full(len(df), np.nan)
+        else:
+            arr = df[name].to_numpy(dtype=float, na_value=np.nan)
+        total = total + sign * arr
+        masks.append((name, np.isnan(arr)))
+    return total, masks
+
+
+def _columns(term: Mapping[str, Any]) -> list[str]:
+    cols = list((term.get("filter") or {}).keys())
+    if "sum" in term:
+        cols += [c.lstrip("-") for c in _listify(term["sum"])]
+    if "count_distinct" in term:
+        cols += _listify(term["count_distinct"])
+    return cols
+
+
+def _first_reason(*reasons: np.ndarray) -> np.ndarray:
+    out = reasons[0].copy()
+    for r in reasons[1:]:
+        empty = pd.isna(out)
+        out[empty] = r[empty]
+    return out
+
+
+def _term(ctx: _Context, term: Mapping[str, Any], level: str) -> tuple[np.ndarray, np.ndarray]:
+    """Aggregate of one term over the universe of ``level``: (values, NA reasons)."""
+    table = term["table"]
+    n = len(ctx.index(level))
+    reasons = np.full(n, None, dtype=object)
+    if table not in ctx.tables or len(ctx.tables[table]) == 0:
+        reasons[:] = f"missing {table}"
+        return np.full(n, np.nan), reasons
+    if level == "county" and "county_code" not in ctx.tables[table].columns:
+        raise ValueError(f"table {table!r} has no county rows; use it in a level: city indicator")
+    df = ctx.view(table, _columns(term))
+    absent = [c for c in _columns(term) if c not in df.columns]
+    if absent:
+        reasons[:] = f"missing {table}.{absent[0]}"
+        return np.full(n, np.nan), reasons
+    codes = ctx.codes(table, level)
+    inside = codes >= 0
+    matched, unknown, unknown_cols = _filter(df, term.get("filter"))
+    present = np.bincount(codes[inside], minlength=n) > 0
+
+    if "count_distinct" in term:
+        cols = _listify(term["count_distinct"])
+        sub = df.loc[matched & inside, cols].assign(_code=codes[matched & inside]).dropna(subset=cols)
+        values = np.bincount(sub.drop_duplicates()["_code"].to_numpy(), minlength=n).astype(float)
+        nan_masks: list[tuple[str, np.ndarray]] = []
+        row_nan = np.zeros(len(df), dtype=bool)
+    else:
+        if "sum" in term:
+            row_values, nan_masks = _row_sum(df, _listify(term["sum"]))
+        else:
+            row_values, nan_masks = np.ones(len(df)), []
+        row_nan = matched & np.isnan(row_values)
+        contrib = np.where(matched & ~row_nan, row_values, 0.0)
+        values = np.bincount(codes[inside], weights=contrib[inside], minlength=n)
+
+    for column, mask in nan_masks:
+        bad = np.bincount(codes[inside], weights=(mask & matched)[inside], minlength=n) > 0
+        reasons[bad & pd.isna(reasons)] = f"missing {table}.{column}"
+    if unknown.any():
+        bad = np.bincount(codes[inside], weights=unknown[inside], minlength=n) > 0
+        reasons[bad & pd.isna(reasons)] = f"missing {'/'.join(unknown_cols)} in {table}"
+    if row_nan.any():
+        bad = np.bincount(codes[inside], weights=row_nan[inside], minlength=n) > 0
+        reasons[bad & pd.isna(reasons)] = f"missing {table} values"
+    reasons[~present] = f"missing {table}"
+    values = np.where(pd.isna(reasons), values, np.nan)
+
+    for key, sign in (("plus", 1.0), ("minus", -1.0)):
+        for sub_term in term.get(key, []) or []:
+            sub_values, sub_reasons = _term(ctx, sub_term, level)
+            reasons = _first_reason(reasons, sub_reasons)
+            values = values + sign * sub_values
+    return values, reasons
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Rows of one indicator over one universe (county-years or city years), as aligned arrays."""
+
+    level: str
+    value: np.ndarray
+    numerator: np.ndarray
+    denominator: np.ndarray
+    reason: np.ndarray
+
+
+def _block(level: str, value: np.ndarray, numerator: np.ndarray, denominator: np.ndarray,
+           reasons: np.ndarray) -> _Block:
+    """A block whose value is NA exactly where a reason says why (a NaN without one is flagged)."""
+    value = np.where(pd.isna(reasons), np.asarray(value, dtype=float), np.nan)
+    reasons = np.where(pd.isna(reasons) & np.isnan(value), "not computable", reasons).astype(object)
+    return _Block(level, value, np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float), reasons)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, num_r: np.ndarray, den_r: np.ndarray,
+           formula: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    zero = den == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(zero, np.nan, num / np.where(zero, 1.0, den)) * float(formula.get("factor", 1))
+    zero_reason = formula["denominator"].get("zero_reason", "denominator is 0")
+    reasons = _first_reason(num_r, den_r, np.where(zero, zero_reason, None).astype(object))
+    if "cap" in formula:
+        value = np.minimum(value, float(formula["cap"]))
+    return value, reasons
+
+
+def _city_from_counties(ctx: _Context, num: np.ndarray, den: np.ndarray | None, reasons: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Sums over counties per year; a year with any NA county is NA, naming how many and why."""
+    n = len(ctx.year_index)
+    codes = ctx.county_year_code
+    bad = ~pd.isna(reasons)
+    bad_count = np.bincount(codes, weights=bad, minlength=n)
+    counties = np.bincount(codes, minlength=n)
+    c_num = np.bincount(codes, weights=np.where(bad, 0.0, np.nan_to_num(num)), minlength=n)
+    c_den = None if den is None else np.bincount(codes, weights=np.where(bad, 0.0, np.nan_to_num(den)), minlength=n)
+    first = pd.Series(reasons[bad], index=codes[bad]).groupby(level=0).first() if bad.any() else pd.Series(dtype=object)
+    out_r = np.full(n, None, dtype=object)
+    for pos in np.flatnonzero(bad_count > 0):
+        out_r[pos] = f"{int(bad_count[pos])} of {int(counties[pos])} counties NA ({first.get(pos)})"
+    out_r[counties == 0] = "no county rows"
+    c_num = np.where(pd.isna(out_r), c_num, np.nan)
+    if c_den is not None:
+        c_den = np.where(pd.isna(out_r), c_den, np.nan)
+    return c_num, c_den, out_r
+
+
+def _evaluate(ctx: _Context, ind: Indicator) -> tuple[_Block, ...]:
+    formula = ind.formula
+    if "function" in formula:
+        return _FUNCTIONS[formula["function"]](ctx, ind, **(formula.get("args") or {}))
+    level = "city" if ind.level == "city" else "county"
+    factor = float(formula.get("factor", 1))
+    frames = []
+    if "numerator" in formula:
+        num, num_r = _term(ctx, formula["numerator"], level)
+        den, den_r = _term(ctx, formula["denominator"], level)
+        value, reasons = _ratio(num, den, num_r, den_r, formula)
+        frames.append(_block(level, value, num, den, reasons))
+        if level == "county" and ind.city == "sum":
+            # A county whose denominator is 0 adds 0/0 to the city: only missing inputs make it NA.
+            c_num, c_den, c_r = _city_from_counties(ctx, num, den, _first_reason(num_r, den_r))
+            c_value, c_reasons = _ratio(c_num, c_den, c_r, np.full(len(c_r), None, dtype=object), formula)
+            frames.append(_block("city", c_value, c_num, c_den, c_reasons))
+    else:
+        raw, reasons = _term(ctx, formula["value"], level)
+        no_den = np.full(len(raw), np.nan)
+        frames.append(_block(level, raw * factor, raw, no_den, reasons))
+        if level == "county" and ind.city == "sum":
+            c_raw, _, c_r = _city_from_counties(ctx, raw, None, reasons)
+            frames.append(_block("city", c_raw * factor, c_raw, np.full(len(c_raw), np.nan), c_r))
+        elif level == "county" and ind.city == "weighted":
+            weight, w_r = _term(ctx, ind.city_weight or {}, "county")
+            both_r = _first_reason(reasons, w_r)
+            c_num, c_den, c_r = _city_from_counties(ctx, raw * factor * weight, weight, both_r)
+            zero = np.where(c_den == 0, "no weight", None).astype(object)
+            c_r = _first_reason(c_r, zero)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                frames.append(_block("city", c_num / c_den, c_num, c_den, c_r))
+    return tuple(frames)
+
+
+# --------------------------------------------------------------------------- school parts (优质均衡)
+
+
+def _school_parts(ctx: _Context) -> pd.DataFrame:
+    """One row per school and compulsory 学段 with the 7 resource amounts, values and flags."""
+    if ctx._parts is not None:
+        return ctx._parts
+    tables, cqb = ctx.tables, ctx.standards["compulsory_quality_balance"]
+    columns = ["school_id", "year", "stage", "county_code", "student_count"]
+    enr = tables["enrollment"] if "enrollment" in tables else pd.DataFrame(columns=columns)
+    parts = enr.loc[enr["stage"].isin(_STAGES), columns].reset_index(drop=True)
+    if "schools" in tables:
+        schools = tables["schools"].drop_duplicates(["school_id", "year"]).set_index(["school_id", "year"])
+        parts = parts.join(schools[["school_name", "school_type", "urban_rural"]], on=["school_id", "year"])
+    else:
+        parts = parts.assign(school_name=pd.NA, school_type=pd.NA, urban_rural=pd.NA)
+    # Students of every 学段 of the school, for the weighted split of shared facilities:
+    # an absent 学段 has 0 students, a reported but missing count stays NaN.
+    by_stage = enr.drop_duplicates(["school_id", "year", "stage"]).set_index(["school_id", "year", "stage"])
+    counts = pd.Series(by_stage["student_count"].to_numpy(dtype=float, na_value=np.nan), index=by_stage.index)
+    wide = counts.unstack("stage")
+    present = pd.Series(1.0, index=by_stage.index).unstack("stage").notna()
+    part_keys = pd.MultiIndex.from_arrays([parts["school_id"].to_numpy(), parts["year"].to_numpy()])
+    stage_students = {}
+    for stage in ("primary", "junior", "senior"):
+        if stage in wide.columns:
+            col = wide[stage].where(present[stage], 0.0)
+            stage_students[stage] = col.reindex(part_keys).to_numpy(dtype=float)
+        else:
+            stage_students[stage] = np.zeros(len(parts))
+    students = parts["student_count"].to_numpy(dtype=float, na_value=np.nan)
+    is_primary = (parts["stage"] == "primary").to_numpy()
+    weights = cqb["shared_resource_weights"]["value"]
+    sources = {}
+    for table, keys in (("teachers", ["school_id", "year", "stage"]), ("facilities", ["school_id", "year"])):
+        if table in tables:
+            src = tables[table].drop_duplicates(keys).set_index(keys)
+            src = src.drop(columns=[c for c in src.columns if c in parts.columns])
+            sources[table] = parts.join(src, on=keys)
+    unit_split = std.split_shared(np.ones(len(parts)), stage_students["primary"], stage_students["junior"],
+                                  stage_students["senior"], weights=weights)
+    out = {"shared_fraction": np.where(is_primary, unit_split.primary, unit_split.junior)}
+    for code, spec in ctx.registry.school_resources.items():
+        per = float(spec.get("per", 1))
+        table = spec["table"]
+        if table not in sources:
+            amount = np.full(len(parts), np.nan)
+        else:
+            cols = spec["sum"]
+            by_stage = cols if isinstance(cols, Mapping) else {"primary": cols, "junior": cols}
+            primary_amount, _ = _row_sum(sources[table], _listify(by_stage["primary"]))
+            junior_amount, _ = _row_sum(sources[table], _listify(by_stage["junior"]))
+            amount = np.where(is_primary, primary_amount, junior_amount)
+            if spec.get("shared"):
+                split = std.split_shared(amount, stage_students["primary"], stage_students["junior"],
+                                         stage_students["senior"], weights=weights)
+                amount = np.where(is_primary, split.primary, split.junior)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(students > 0, amount * per / students, np.nan)
+        out[f"{code}_amount"] = amount
+        out[code] = value
+    parts = parts.assign(**out)
+    min_students = float(cqb["teaching_point_min_students"]["value"])
+    small_point = (parts["school_type"] == "teaching_point").to_numpy(dtype=bool, na_value=False) & (students < min_students)
+    no_students = students == 0  # a missing count stays assessed, so its county shows NA, not a smaller set
+    parts["is_assessed"] = ~small_point & ~no_students
+    parts["exclusion_reason"] = np.select(
+        [small_point, no_students], [f"teaching point under {min_students:g} students", "no students"], None)
+    frames = []
+    for stage in _STAGES:
+        sub = parts[parts["stage"] == stage]
+        thresholds = std.resource_thresholds(stage, ctx.standards)
+        flags = std.indicator_flags(sub, stage, ctx.standards).add_suffix("_is_met")
+        ratios = pd.DataFrame({f"{c}_to_threshold": sub[c] / thresholds[c] for c in std.RESOURCE_INDICATORS},
+                              index=sub.index)
+        frames.append(pd.concat([
+            sub, flags, ratios,
+            std.indicators_met_count(sub, stage, ctx.standards).rename("indicators_met_count"),
+            std.school_meets_frame(sub, stage, ctx.standards),
+        ], axis=1))
+    parts = pd.concat(frames)
+    values = parts[list(std.RESOURCE_INDICATORS)].to_numpy(dtype=float, na_value=np.nan)
+    missing = np.isnan(values)
+    names = np.array(std.RESOURCE_INDICATORS, dtype=object)
+    first_missing = np.where(missing.any(axis=1), names[missing.argmax(axis=1)], None)
+    parts["na_reason"] = np.where(
+        parts["exclusion_reason"].notna(), parts["exclusion_reason"],
+        np.where(pd.isna(first_missing), None, "missing data for " + first_missing.astype(str)))
+    ctx._parts = parts.sort_values(["county_code", "year", "stage", "school_id"]).reset_index(drop=True)
+    return ctx._parts
+
+
+def _part_codes(ctx: _Context, parts: pd.DataFrame, level: str) -> np.ndarray:
+    """Position of each row of ``parts`` (with county_code and year) in the universe of ``level``."""
+    if level == "county":
+        rows = pd.MultiIndex.from_arrays([parts["county_code"].to_numpy(), parts["year"].to_numpy()])
+        return ctx.county_index.get_indexer(rows)
+    return ctx.year_index.get_indexer(parts["year"].to_numpy())
+
+
+def _present(ctx: _Context, table: str, level: str) -> np.ndarray:
+    """Whether each county-year (or year) has any row in ``table``."""
+    n = len(ctx.index(level))
+    if table not in ctx.tables:
+        return np.zeros(n, dtype=bool)
+    codes = ctx.codes(table, level)
+    return np.bincount(codes[codes >= 0], minlength=n) > 0
+
+
+def _all_missing(n: int, reason: str) -> tuple[np.ndarray, ...]:
+    nan = np.full(n, np.nan)
+    return nan, nan, nan, np.full(n, reason, dtype=object)
+
+
+def _assessed(ctx: _Context, stage: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Assessed parts of ``stage`` and their positions in both universes (memoised)."""
+    key = f"assessed:{stage}"
+    if key not in ctx.memo:
+        parts = _school_parts(ctx)
+        sub = parts[(parts["stage"] == stage).to_numpy(dtype=bool) & parts["is_assessed"].to_numpy(dtype=bool)]
+        ctx.memo[key] = (sub, {lvl: _part_codes(ctx, sub, lvl) for lvl in ("county", "city")})
+    return ctx.memo[key]
+
+
+def _by_level(ctx: _Context, compute_level: Callable[[str], tuple[np.ndarray, ...]]) -> tuple[_Block, ...]:
+    """County rows then city rows of a function computed the same way over both universes."""
+    return tuple(_block(lvl, *compute_level(lvl)) for lvl in ("county", "city"))
+
+
+def _resource_value(ctx: _Context, ind: Indicator, stage: str, resource: str) -> tuple[_Block, ...]:
+    """County value ΣR/ΣP (×100 for 每百名) over the assessed parts — the CV's centre X̄."""
+    parts, part_codes = _assessed(ctx, stage)
+    per = float(ctx.registry.school_resources[resource].get("per", 1))
+    amount = parts[f"{resource}_amount"].to_numpy(dtype=float)
+    students = parts["student_count"].to_numpy(dtype=float, na_value=np.nan)
+
+    def level(lvl: str) -> tuple[np.ndarray, ...]:
+        codes, n = part_codes[lvl], len(ctx.index(lvl))
+        missing = np.bincount(codes, weights=np.isnan(amount), minlength=n)
+        num = np.bincount(codes, weights=np.nan_to_num(amount), minlength=n)
+        den = np.bincount(codes, weights=students, minlength=n)
+        reasons = np.select([~_present(ctx, "enrollment", lvl), np.isnan(den), den == 0, missing > 0],
+                            ["missing enrollment", "missing enrollment.student_count", "no assessed schools",
+                             f"missing data for {resource}"], None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = num * per / den
+        return value, np.where(missing > 0, np.nan, num), den, reasons.astype(object)
+
+    return _by_level(ctx, level)
+
+
+def _resource_cv(ctx: _Context, ind: Indicator, stage: str, resource: str) -> tuple[_Block, ...]:
+    """Student-weighted 差异系数 S/X̄ per county (and pooled for the city), vectorised."""
+    parts, part_codes = _assessed(ctx, stage)
+    x = parts[resource].to_numpy(dtype=float)
+    p = parts["student_count"].to_numpy(dtype=float, na_value=np.nan)
+
+    def level(lvl: str) -> tuple[np.ndarray, ...]:
+        codes, n = part_codes[lvl], len(ctx.index(lvl))
+        missing = np.bincount(codes, weights=np.isnan(x), minlength=n)
+        xs = np.nan_to_num(x)
+        w = np.bincount(codes, weights=p, minlength=n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xbar = np.bincount(codes, weights=p * xs, minlength=n) / w
+            s = np.sqrt(np.bincount(codes, weights=p * (xs - xbar[codes]) ** 2, minlength=n) / w)
+            value = s / xbar
+        reasons = np.select([~_present(ctx, "enrollment", lvl), np.isnan(w), w == 0, missing > 0, xbar == 0],
+                            ["missing enrollment", "missing enrollment.student_count", "no assessed schools",
+                             f"missing data for {resource}", "mean is 0"], None)
+        return value, s, xbar, reasons.astype(object)
+
+    return _by_level(ctx, level)
+
+
+def _resource_schools(ctx: _Context, ind: Indicator, stage: str, measure: str) -> tuple[_Block, ...]:
+    """Assessed school parts failing the 6-of-7 rule (count) or meeting it (%)."""
+    parts, part_codes = _assessed(ctx, stage)
+    meets = parts["meets_standard"] if len(parts) else pd.Series([], dtype="boolean")
+    unknown = meets.isna().to_numpy()
+    passing = meets.to_numpy(dtype=bool, na_value=False)
+
+    def level(lvl: str) -> tuple[np.ndarray, ...]:
+        codes, n = part_codes[lvl], len(ctx.index(lvl))
+        assessed = np.bincount(codes, minlength=n).astype(float)
+        n_unknown = np.bincount(codes, weights=unknown, minlength=n)
+        n_pass = np.bincount(codes, weights=passing, minlength=n)
+        reasons = np.select([~_present(ctx, "enrollment", lvl), assessed == 0, n_unknown > 0],
+                            ["missing enrollment", "no assessed schools",
+                             "school parts with missing data cannot be assessed"], None)
+        if measure == "failing_count":
+            num = assessed - n_pass - n_unknown
+            return num, num, assessed, reasons.astype(object)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return n_pass / assessed * 100, n_pass, assessed, reasons.astype(object)
+
+    return _by_level(ctx, level)
+
+
+def _schools_over_size_cap(ctx: _Context, ind: Indicator, caps: Mapping[str, str]) -> tuple[_Block, ...]:
+    """Schools whose 义务教育 students exceed their type's cap (教督〔2017〕6号 政府保障程度 4)."""
+    size_max = ctx.standards["compulsory_quality_balance"]["school_size_max"]["value"]
+    if "enrollment" not in ctx.tables or "schools" not in ctx.tables:
+        return _by_level(ctx, lambda lvl: _all_missing(len(ctx.index(lvl)), "missing enrollment or schools"))
+    enr = ctx.tables["enrollment"]
+    comp = enr[enr["stage"].isin(_STAGES)]
+    n_comp = comp["student_count"].to_numpy(dtype=float, na_value=np.nan)
+    grouped = pd.DataFrame({"students": np.nan_to_num(n_comp), "missing": np.isnan(n_comp)},
+                           index=pd.MultiIndex.from_arrays([comp["school_id"], comp["year"]])
+                           ).groupby(level=[0, 1], sort=False).sum()
+    schools = ctx.tables["schools"].drop_duplicates(["school_id", "year"]).set_index(["school_id", "year"])
+    checked = schools.loc[schools["school_type"].isin(list(caps)), ["county_code", "school_type"]].join(
+        grouped, how="inner")
+    cap = checked["school_type"].map({t: float(size_max[k]) for t, k in caps.items()}).to_numpy(dtype=float)
+    n_students = checked["students"].to_numpy(dtype=float)
+    unknown = checked["missing"].to_numpy(dtype=float) > 0
+    over = (n_students > cap) & ~unknown
+    checked = checked.reset_index()
+
+    def level(lvl: str) -> tuple[np.ndarray, ...]:
+        codes, n = _part_codes(ctx, checked, lvl), len(ctx.index(lvl))
+        n_over = np.bincount(codes, weights=over, minlength=n)
+        n_checked = np.bincount(codes, minlength=n).astype(float)
+        n_unknown = np.bincount(codes, weights=unknown, minlength=n)
+        reasons = np.select([~_present(ctx, "enrollment", lvl), n_unknown > 0],
+                            ["missing enrollment", "missing enrollment.student_count"], None).astype(object)
+        return n_over, n_over, n_checked, reasons
+
+    return _by_level(ctx, level)
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+def criterion_threshold(criterion: Mapping[str, Any], standards: Mapping[str, Any] | None = None
+                        ) -> tuple[float, str]:
+    """(threshold, comparison) of an assessment criterion: from the standards file or written inline."""
+    if "standard" not in criterion:
+        return float(criterion["value"]), str(criterion["comparison"])
+    node: Any = standards if standards is not None else std.load_standards()
+    for part in criterion["standard"].split("."):
+        node = node[part]
+    value = node["value"]
+    if isinstance(value, Mapping):
+        value = value[criterion["stage"]]
+    return float(value), str(node["comparison"])
+
+
+def _meets(values: np.ndarray, threshold: float, comparison: str, strict: bool = False) -> np.ndarray:
+    """True/False per value against a threshold with a relative tolerance; NaN values give NaN."""
+    slack = _REL_TOL * abs(threshold)
+    if comparison in ("at_least", "count_at_least", "reach"):
+        met = values > threshold + slack if strict else values >= threshold - slack
+    elif comparison == "at_most":
+        met = values < threshold - slack if strict else values <= threshold + slack
+    else:
+        raise ValueError(f"unsupported comparison {comparison!r}")
+    return np.where(np.isnan(values), np.nan, met.astype(float))
+
+
+@dataclass(frozen=True)
+class _Assessment:
+    """One assessment over the county universe: a column per criterion."""
+
+    criteria: list[str]
+    thresholds: list[float]
+    comparisons: list[str]
+    values: np.ndarray  # (counties × criteria)
+    reasons: np.ndarray
+    met: np.ndarray  # 1.0 / 0.0 / NaN
+    is_met: np.ndarray  # 1.0 / 0.0 / NaN per county-year
+    unmet: np.ndarray
+    na_reason: np.ndarray
+
+
+def _assessment(ctx: _Context, name: str) -> _Assessment:
+    key = f"assessment:{name}"
+    if key in ctx.memo:
+        return ctx.memo[key]
+    spec = ctx.registry.assessments[name]
+    criteria, thresholds, comparisons, values, reasons, met = [], [], [], [], [], []
+    for criterion in spec["criteria"]:
+        block = next(b for b in ctx.result(criterion["indicator"]) if b.level == "county")
+        threshold, comparison = criterion_threshold(criterion, ctx.standards)
+        criteria.append(criterion["indicator"])
+        thresholds.append(threshold)
+        comparisons.append(comparison)
+        values.append(block.value)
+        reasons.append(block.reason)
+        met.append(_meets(block.value, threshold, comparison))
+    met_m = np.column_stack(met) if met else np.empty((len(ctx.county_index), 0))
+    failed = met_m == 0
+    unknown = np.isnan(met_m)
+    is_met = np.where(failed.any(axis=1), 0.0, np.where(unknown.any(axis=1), np.nan, 1.0))
+    unmet = np.full(len(is_met), "", dtype=object)
+    na_reason = np.full(len(is_met), None, dtype=object)
+    for j in reversed(range(len(criteria))):  # a loop over criteria, not schools
+        unmet = np.where(failed[:, j], criteria[j] + np.where(unmet == "", "", ", " + unmet), unmet)
+        na_reason = np.where(unknown[:, j], "cannot assess: " + criteria[j] + ": " + reasons[j].astype(str), na_reason)
+    na_reason = np.where(np.isnan(is_met), na_reason, None)
+    if not len(criteria):
+        na_reason[:] = "no criteria"
+    ctx.memo[key] = _Assessment(criteria, thresholds, comparisons, np.column_stack(values) if values else met_m,
+                                np.column_stack(reasons) if reasons else met_m.astype(object), met_m, is_met,
+                                unmet, na_reason)
+    return ctx.memo[key]
+
+
+def _assessment_flag(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_Block, ...]:
+    a = _assessment(ctx, assessment)
+    met_count = np.nansum(a.met, axis=1)
+    return (_block("county", a.is_met, met_count, np.full(len(a.is_met), float(len(a.criteria))), a.na_reason),)
+
+
+def _assessment_share(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_Block, ...]:
+    value = _assessment(ctx, assessment).is_met
+    n = len(ctx.year_index)
+    codes = ctx.county_year_code
+    met = np.bincount(codes, weights=np.nan_to_num(value), minlength=n)
+    counties = np.bincount(codes, minlength=n).astype(float)
+    unknown = np.bincount(codes, weights=np.isnan(value), minlength=n)
+    reasons = np.select([counties == 0, unknown > 0],
+                        ["no counties", "some counties cannot be assessed"], None).astype(object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (_block("city", met / counties * 100, met, counties, reasons),)
+
+
+def _school_resource(ctx: _Context, ind: Indicator, resource: str) -> tuple[_Block, ...]:
+    raise ValueError(f"{ind.code} is a per-school indicator: use lcedu.indicators.school_indicators()")
+
+
+_FUNCTIONS: dict[str, Callable[..., tuple[_Block, ...]]] = {
+    "resource_value": _resource_value,
+    "resource_cv": _resource_cv,
+    "resource_schools": _resource_schools,
+    "schools_over_size_cap": _schools_over_size_cap,
+    "assessment_flag": _assessment_flag,
+    "assessment_share": _assessment_share,
+    "school_resource": _school_resource,
+}
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _context(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path | None,
+             years: Iterable[int] | int | None, standards: Mapping[str, Any] | None,
+             registry: Registry | str | Path | None) -> _Context:
+    if isinstance(years, int):
+        years = [years]
+    raw = tables if tables is not None else load_tables(processed_dir)
+    reg = registry if isinstance(registry, Registry) else load_registry(registry)
+    return _Context(_prepare(raw, years), reg, standards if standards is not None else std.load_standards())
+
+
+def _county_filter(counties: str | Iterable[str] | None) -> set[str] | None:
+    if counties is None:
+        return None
+    return {counties} if isinstance(counties, str) else {str(c) for c in counties}
+
+
+def compute(
+    indicators: Iterable[str] | str | None = None,
+    counties: Iterable[str] | str | None = None,
+    years: Iterable[int] | int | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    registry: Registry | str | Path | None = None,
+) -> pd.DataFrame:
+    """Every requested indicator for every county and year, plus the city rows, as one long table.
+
+    ``indicators``: codes (default: all county and city indicators of the registry);
+    ``counties``: 6-digit codes to keep (include ``"530900"`` for the city rows, which are
+    always computed over all counties); ``years``: years to compute; ``tables``: processed
+    tables by name (default: loaded from ``processed_dir`` / the current processed set);
+    ``standards`` / ``registry``: override the thresholds or the indicator registry.
+
+    Columns :data:`OUTPUT_COLUMNS`. ``value`` is NA with ``na_reason`` (e.g. "missing
+    population", "no kindergarten children") whenever an input is missing — never 0. City
+    rows (``county_code == "530900"``) sum the counties' numerators and denominators; the
+    差异系数 and school assessments pool all of the city's schools.
+    """
+    ctx = _context(tables, processed_dir, years, standards, registry)
+    if isinstance(indicators, str):
+        indicators = [indicators]
+    available = [c for c, i in ctx.registry.indicators.items() if i.level != "school"]
+    codes = available if indicators is None else list(indicators)
+    unknown = [c for c in codes if c not in ctx.registry.indicators]
+    if unknown:
+        raise ValueError(f"unknown indicator(s) {unknown}; see lcedu.indicators.registry_frame()")
+    school_level = [c for c in codes if ctx.registry.indicators[c].level == "school"]
+    if school_level:
+        raise ValueError(f"{school_level} are per-school indicators: use school_indicators()")
+    blocks = [(code, b) for code in codes for b in ctx.result(code)]
+    out = _assemble(ctx, blocks)
+    keep = _county_filter(counties)
+    if keep is not None:
+        out = out[out["county_code"].isin(keep)].reset_index(drop=True)
+    return out
+
+
+def _assemble(ctx: _Context, blocks: Sequence[tuple[str, _Block]]) -> pd.DataFrame:
+    """One DataFrame from many blocks, built once (not one small frame per indicator)."""
+    county_codes = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
+    county_years = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
+    city_years = ctx.year_index.to_numpy(dtype="int64")
+    city_codes = np.full(len(city_years), CITY_CODE, dtype=object)
+    keys = {"county": (county_codes, county_years), "city": (city_codes, city_years)}
+    units = {code: ctx.registry.indicators[code].unit for code, _ in blocks}
+
+    def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.array([], dtype=dtype)
+
+    columns = {
+        "county_code": cat([keys[b.level][0] for _, b in blocks], object),
+        "year": cat([keys[b.level][1] for _, b in blocks], "int64"),
+        "indicator": cat([np.full(len(b.value), code, dtype=object) for code, b in blocks], object),
+        "value": cat([b.value for _, b in blocks], float),
+        "numerator": cat([b.numerator for _, b in blocks], float),
+        "denominator": cat([b.denominator for _, b in blocks], float),
+        "unit": cat([np.full(len(b.value), units[code], dtype=object) for code, b in blocks], object),
+        "na_reason": cat([b.reason for _, b in blocks], object),
+    }
+    out = pd.DataFrame({
+        "county_code": pd.array(columns["county_code"], dtype="string"),
+        "year": pd.array(columns["year"], dtype="Int64"),
+        "indicator": pd.array(columns["indicator"], dtype="string"),
+        # pd.array turns NaN into pd.NA for the nullable float dtype.
+        "value": pd.array(columns["value"], dtype="Float64"),
+        "numerator": pd.array(columns["numerator"], dtype="Float64"),
+        "denominator": pd.array(columns["denominator"], dtype="Float64"),
+        "unit": pd.array(columns["unit"], dtype="string"),
+        "na_reason": pd.array(columns["na_reason"], dtype="string"),
+    })
+    return out
+
+
+def school_indicators(
+    stage: str | None = None,
+    year: Iterable[int] | int | None = None,
+    counties: Iterable[str] | str | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    registry: Registry | str | Path | None = None,
+) -> pd.DataFrame:
+    """Per school part (学段) the 7 优质均衡 resource indicators, met flags, pass/fail, ratios.
+
+    One row per school, year and stage ("primary" / "junior"; None for both): the school's
+    attributes, ``student_count``, ``shared_fraction`` (this part's share of the school's
+    shared facilities), ``is_assessed`` (False for 教学点 under the standards'
+    minimum and parts without students, with ``exclusion_reason``), per indicator the
+    amount (``<code>_amount``, shared facilities already split by 学段), the value
+    (``<code>``), ``<code>_is_met`` and ``<code>_to_threshold`` (value / threshold), then
+    ``indicators_met_count`` and ``meets_standard`` (the 6-of-7 / 85 % rule; NA when a
+    value is missing, with ``na_reason``).
+    """
+    if stage is not None and stage not in _STAGES:
+        raise ValueError(f"stage must be one of {_STAGES} or None, got {stage!r}")
+    ctx = _context(tables, processed_dir, year, standards, registry)
+    parts = _school_parts(ctx)
+    if stage is not None:
+        parts = parts[parts["stage"] == stage]
+    keep = _county_filter(counties)
+    if keep is not None:
+        parts = parts[parts["county_code"].isin(keep)]
+    return parts.astype({"county_code": "string", "school_id": "string", "stage": "string", "year": "Int64",
+                         "is_assessed": "boolean", "exclusion_reason": "string", "na_reason": "string"}
+                        ).reset_index(drop=True)
+
+
+def _assessment_names(ctx: _Context, which: str | Iterable[str] | None) -> list[str]:
+    names = list(ctx.registry.assessments) if which is None else ([which] if isinstance(which, str) else list(which))
+    unknown = [n for n in names if n not in ctx.registry.assessments]
+    if unknown:
+        raise ValueError(f"unknown assessment(s) {unknown}; known: {list(ctx.registry.assessments)}")
+    return names
+
+
+def assessments(
+    assessment: str | Iterable[str] | None = None,
+    counties: Iterable[str] | str | None = None,
+    years: Iterable[int] | int | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    registry: Registry | str | Path | None = None,
+) -> pd.DataFrame:
+    """Whether each county meets 普及普惠 ("preschool_universal") and 优质均衡 ("compulsory_balanced").
+
+    One row per county, year and assessment: ``is_met`` (nullable boolean: NA when a
+    criterion cannot be computed, with ``na_reason``), ``criteria_met_count`` of
+    ``criteria_count`` and ``unmet_criteria`` (comma-separated indicator codes). The
+    criteria and their thresholds are in the registry's ``assessments`` section; see
+    :func:`assessment_criteria` for the values behind each.
+    """
+    ctx = _context(tables, processed_dir, years, standards, registry)
+    county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
+    year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
+    frames = []
+    for name in _assessment_names(ctx, assessment):
+        a = _assessment(ctx, name)
+        frames.append(pd.DataFrame({
+            "county_code": county, "year": year, "assessment": name,
+            "is_met": pd.array(a.is_met, dtype="Float64").astype("boolean"),
+            "criteria_met_count": np.nansum(a.met, axis=1).astype("int64"),
+            "criteria_count": len(a.criteria), "unmet_criteria": a.unmet, "na_reason": a.na_reason,
+        }))
+    out = pd.concat(frames, ignore_index=True)
+    keep = _county_filter(counties)
+    if keep is not None:
+        out = out[out["county_code"].isin(keep)]
+    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string",
+                       "criteria_met_count": "Int64", "criteria_count": "Int64",
+                       "unmet_criteria": "string", "na_reason": "string"}
+                      ).sort_values(["assessment", "county_code", "year"]).reset_index(drop=True)
+
+
+def assessment_criteria(
+    assessment: str | Iterable[str] | None = None,
+    counties: Iterable[str] | str | None = None,
+    years: Iterable[int] | int | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    registry: Registry | str | Path | None = None,
+) -> pd.DataFrame:
+    """Criterion by criterion: county_code, year, assessment, criterion, value, threshold, comparison, is_met."""
+    ctx = _context(tables, processed_dir, years, standards, registry)
+    county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
+    year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
+    frames = []
+    for name in _assessment_names(ctx, assessment):
+        a = _assessment(ctx, name)
+        for j, criterion in enumerate(a.criteria):
+            frames.append(pd.DataFrame({
+                "county_code": county, "year": year, "assessment": name, "criterion": criterion,
+                "value": pd.array(a.values[:, j], dtype="Float64"), "threshold": a.thresholds[j],
+                "comparison": a.comparisons[j], "is_met": pd.array(a.met[:, j], dtype="Float64").astype("boolean"),
+                "na_reason": a.reasons[:, j],
+            }))
+    out = pd.concat(frames, ignore_index=True)
+    keep = _county_filter(counties)
+    if keep is not None:
+        out = out[out["county_code"].isin(keep)]
+    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string", "criterion": "string",
+                       "comparison": "string", "na_reason": "string"}
+                      ).sort_values(["assessment", "county_code", "year"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,309 @@
+"""Scorecard: each indicator's value against the plan's targets, its trend and the county spread.
+
+Targets come from :func:`lcedu.targets.load_targets` and join by indicator code, year and
+scope (city → the ``530900`` rows; each_county → every county, narrowed by a condition such
+as 人口超过20万; a county list → those counties). Everything is computed over all counties
+and years first (ranks, spreads and trends need them) and filtered at the end.
+
+Public API: :func:`scorecard`, :func:`scorecard_labels`, :func:`expand_targets`, :func:`county_names`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lcedu import indicators as ind
+from lcedu.targets import load_plan, load_targets
+
+__all__ = ["COLUMNS", "county_names", "expand_targets", "scorecard", "scorecard_labels"]
+
+#: Columns of :func:`scorecard`, in order.
+COLUMNS = (
+    "county_code", "county_name_zh", "county_name_en", "year", "indicator", "name_zh", "name_en", "unit",
+    "direction", "value", "numerator", "denominator", "na_reason", "target", "target_max", "comparison",
+    "strict", "target_clause", "gap", "is_met", "baseline_year", "baseline_value", "change_since_baseline",
+    "next_target_year", "next_target", "projected_value", "is_on_track", "rank", "rank_count",
+    "spread_max_min_ratio", "spread_cv",
+)
+
+_LABELS = {
+    "county_code": ("县(区)代码", "County code"),
+    "county_name_zh": ("县(区)", "County (zh)"),
+    "county_name_en": ("县(区)(英文)", "County"),
+    "year": ("年份", "Year"),
+    "indicator": ("指标代码", "Indicator code"),
+    "name_zh": ("指标", "Indicator (zh)"),
+    "name_en": ("指标(英文)", "Indicator"),
+    "unit": ("单位", "Unit"),
+    "direction": ("方向", "Direction"),
+    "value": ("数值", "Value"),
+    "numerator": ("分子", "Numerator"),
+    "denominator": ("分母", "Denominator"),
+    "na_reason": ("缺失原因", "Why missing"),
+    "target": ("目标值", "Target"),
+    "target_max": ("目标上限", "Target maximum"),
+    "comparison": ("比较方式", "Comparison"),
+    "strict": ("严格大于/小于", "Strict"),
+    "target_clause": ("计划条款", "Plan clause"),
+    "gap": ("差距(正数为未达)", "Gap (positive = short)"),
+    "is_met": ("是否达标", "Met"),
+    "baseline_year": ("基期年份", "Baseline year"),
+    "baseline_value": ("基期数值", "Baseline value"),
+    "change_since_baseline": ("较基期变化", "Change since baseline"),
+    "next_target_year": ("目标年份", "Target year"),
+    "next_target": ("目标年份目标值", "Target in target year"),
+    "projected_value": ("趋势外推值", "Projected value"),
+    "is_on_track": ("按趋势可达标", "On track"),
+    "rank": ("县际排名", "Rank among counties"),
+    "rank_count": ("参与排名县数", "Counties ranked"),
+    "spread_max_min_ratio": ("县际最大/最小比", "Max/min ratio across counties"),
+    "spread_cv": ("县际差异系数", "CV across counties"),
+}
+_REL_TOL = 1e-9
+
+
+def scorecard_labels(lang: str = "zh") -> dict[str, str]:
+    """Display labels of the scorecard columns in Chinese ("zh") or English ("en")."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    pos = 0 if lang == "zh" else 1
+    return {col: labels[pos] for col, labels in _LABELS.items()}
+
+
+def county_names(codes: Iterable[str]) -> pd.DataFrame:
+    """Short Chinese and pinyin names of county codes; the city is 临沧市; unknown codes keep the code."""
+    from lcedu.counties import registry
+
+    reg = registry().set_index("county_code")
+    codes = pd.Index(pd.unique(np.asarray(list(codes), dtype=object)), name="county_code")
+    zh = pd.Series(reg["short_name_zh"]).reindex(codes)
+    en = pd.Series(reg["name_pinyin"]).reindex(codes)
+    city = codes == ind.CITY_CODE
+    zh = zh.where(~city, "临沧市").fillna(pd.Series(codes, index=codes))
+    en = en.where(~city, "Lincang").fillna(pd.Series(codes, index=codes))
+    return pd.DataFrame({"county_name_zh": zh.astype("string"), "county_name_en": en.astype("string")})
+
+
+def expand_targets(targets: pd.DataFrame, county_codes: Iterable[str], population: pd.DataFrame | None = None
+                   ) -> pd.DataFrame:
+    """One row per target, year and entity (a county or ``530900``) the target applies to.
+
+    ``each_county`` targets apply to every code in ``county_codes``; a ``population_over``
+    condition keeps the county-years whose resident population is strictly above it
+    (county-years without population data are kept, so the missing value shows).
+    """
+    counties = [c for c in dict.fromkeys(str(c) for c in county_codes) if c != ind.CITY_CODE]
+    t = targets.assign(
+        entity=[
+            [ind.CITY_CODE] if scope == "city" else (counties if scope == "each_county" else list(listed))
+            for scope, listed in zip(targets["scope"], targets["counties"], strict=True)
+        ],
+        target=np.where(targets["comparison"] == "reach", 1.0, targets["value"].astype(float)),
+    ).explode("entity").rename(columns={"entity": "county_code"})
+    t = t[t["county_code"].notna()]
+    over = t["condition"].map(lambda c: dict(c).get("population_over", np.nan)).astype(float)
+    if population is not None and over.notna().any():
+        pop = population.assign(county_code=population["county_code"].astype(str),
+                                year=population["year"].astype("int64"))
+        resident = t[["county_code", "year"]].astype({"year": "int64"}).merge(
+            pop[["county_code", "year", "resident_population"]], how="left", on=["county_code", "year"]
+        )["resident_population"].to_numpy(dtype=float, na_value=np.nan)
+        keep = over.isna().to_numpy() | np.isnan(resident) | (resident > over.to_numpy())
+        t = t[keep]
+    cols = ["indicator", "year", "county_code", "target", "value_max", "comparison", "strict", "clause", "quote"]
+    out = t[cols].rename(columns={"value_max": "target_max", "clause": "target_clause"})
+    out = out.astype({"year": "int64", "county_code": object})
+    return out.drop_duplicates(["indicator", "year", "county_code"]).reset_index(drop=True)
+
+
+def _is_met(value: np.ndarray, target: np.ndarray, target_max: np.ndarray, comparison: np.ndarray,
+            strict: np.ndarray) -> np.ndarray:
+    """1.0 / 0.0 / NaN per row, with a relative tolerance so 0.95 × 100 counts as 95."""
+    slack = _REL_TOL * np.abs(np.nan_to_num(target))
+    with np.errstate(invalid="ignore"):
+        at_least = np.where(strict, value > target + slack, value >= target - slack)
+        at_most = np.where(strict, value < target - slack, value <= target + slack)
+        in_range = (value >= target - slack) & (value <= target_max + _REL_TOL * np.abs(np.nan_to_num(target_max)))
+    met = np.select(
+        [np.isin(comparison, ["at_least", "count_at_least", "reach"]), comparison == "at_most", comparison == "range"],
+        [at_least, at_most, in_range], default=False,
+    ).astype(float)
+    known = ~np.isnan(value) & ~np.isnan(target) & pd.notna(comparison)
+    return np.where(known, met, np.nan)
+
+
+def _gap(value: np.ndarray, target: np.ndarray, target_max: np.ndarray, comparison: np.ndarray) -> np.ndarray:
+    """Distance still to go in the target's direction: > 0 short of it, ≤ 0 met or beyond."""
+    with np.errstate(invalid="ignore"):
+        return np.select(
+            [np.isin(comparison, ["at_least", "count_at_least"]), comparison == "at_most", comparison == "range"],
+            [target - value, value - target, np.maximum(target - value, value - target_max)],
+            default=np.nan,
+        )
+
+
+def _trend(frame: pd.DataFrame) -> pd.DataFrame:
+    """Expanding least-squares line of value on year per (indicator, county), up to each row's year."""
+    f = frame.sort_values(["indicator", "county_code", "year"])
+    y = f["value"].to_numpy(dtype=float, na_value=np.nan)
+    x = f["year"].to_numpy(dtype=float)
+    ok = ~np.isnan(y)
+    parts = pd.DataFrame({"n": ok * 1.0, "sx": np.where(ok, x, 0), "sy": np.where(ok, y, 0),
+                          "sxy": np.where(ok, x * y, 0), "sxx": np.where(ok, x * x, 0)}, index=f.index)
+    cum = parts.groupby([f["indicator"], f["county_code"]], sort=False).cumsum()
+    denom = cum["n"] * cum["sxx"] - cum["sx"] ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where((cum["n"] >= 2) & (denom > 0), (cum["n"] * cum["sxy"] - cum["sx"] * cum["sy"]) / denom, np.nan)
+        intercept = (cum["sy"] - slope * cum["sx"]) / cum["n"]
+    return pd.DataFrame({"slope": slope, "intercept": intercept}, index=f.index).reindex(frame.index)
+
+
+def scorecard(
+    county: str | Iterable[str] | None = None,
+    year: int | Iterable[int] | None = None,
+    *,
+    indicators: Iterable[str] | None = None,
+    targets: pd.DataFrame | str | Path | None = None,
+    baseline_year: int | None = None,
+    targeted_only: bool = False,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    results: pd.DataFrame | None = None,
+    standards: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Value, target, gap, is_met, change since baseline, on-track flag, rank and spread.
+
+    One row per entity (county or ``"530900"`` for the city), year and indicator; filter
+    with ``county`` (code or codes) and ``year``. ``targets``: a :func:`load_targets`
+    frame or a targets file (default: the 2023–2025 plan). ``baseline_year`` defaults to
+    the year before the plan's first year (2022; the default plan's for a targets frame). ``results``: a :func:`lcedu.indicators.compute`
+    frame to reuse instead of recomputing. ``targeted_only`` keeps only rows with a target.
+
+    * ``gap`` — how far the value still is from the target in its direction (> 0 short).
+    * ``is_on_track`` — the least-squares line through the values up to this year, projected
+      to the next target year (``next_target_year``), reaches that target; in the target
+      year itself it is ``is_met``; NA with fewer than two values. A yes/no target has no
+      trend: it is on track once reached, NA before.
+    * ``rank`` among counties (1 = best, by the indicator's direction; ties share the best
+      rank); ``spread_max_min_ratio`` and ``spread_cv`` (population std / mean) across
+      counties for the indicator and year, repeated on every row.
+    """
+    if tables is None and results is None:
+        tables = ind.load_tables(processed_dir)
+    res = results if results is not None else ind.compute(indicators, tables=tables, standards=standards)
+    if results is not None and indicators is not None:
+        res = res[res["indicator"].isin(list(indicators))]
+    reg = ind.load_registry()
+    tgt = targets if isinstance(targets, pd.DataFrame) else load_targets(targets)
+    plan_file = None if isinstance(targets, pd.DataFrame) else targets
+    baseline = int(baseline_year) if baseline_year is not None else int(load_plan(plan_file)["first_year"]) - 1
+
+    df = pd.DataFrame({
+        "county_code": res["county_code"].to_numpy(dtype=object),
+        "year": res["year"].to_numpy(dtype="int64"),
+        "indicator": res["indicator"].to_numpy(dtype=object),
+        "value": res["value"].to_numpy(dtype=float, na_value=np.nan),
+        "numerator": res["numerator"].to_numpy(dtype=float, na_value=np.nan),
+        "denominator": res["denominator"].to_numpy(dtype=float, na_value=np.nan),
+        "unit": res["unit"].to_numpy(dtype=object),
+        "na_reason": res["na_reason"].to_numpy(dtype=object, na_value=None),
+    })
+    meta = pd.DataFrame(
+        [(i.code, i.name_zh, i.name_en, i.direction) for i in reg.indicators.values()],
+        columns=["indicator", "name_zh", "name_en", "direction"],
+    )
+    df = df.merge(meta, how="left", on="indicator")
+    population = (tables or {}).get("population")
+    expanded = expand_targets(tgt[tgt["indicator"].isin(set(df["indicator"]))], df["county_code"], population)
+    df = df.merge(expanded.drop(columns="quote"), how="left", on=["indicator", "year", "county_code"])
+
+    value = df["value"].to_numpy(dtype=float)
+    target = df["target"].to_numpy(dtype=float)
+    target_max = df["target_max"].to_numpy(dtype=float)
+    comparison = df["comparison"].to_numpy(dtype=object)
+    strict = df["strict"].fillna(False).to_numpy(dtype=bool)
+    is_met = _is_met(value, target, target_max, comparison, strict)
+    df["gap"] = _gap(value, target, target_max, comparison)
+    df["is_met"] = is_met
+
+    base = df.loc[df["year"] == baseline, ["indicator", "county_code", "value"]].rename(
+        columns={"value": "baseline_value"})
+    df = df.merge(base, how="left", on=["indicator", "county_code"])
+    df["baseline_year"] = baseline
+    df["change_since_baseline"] = df["value"] - df["baseline_value"]
+
+    # Next target at or after the row's year for the same indicator and entity.
+    upcoming = expanded.rename(columns={"year": "next_target_year", "target": "next_target",
+                                        "target_max": "next_target_max", "comparison": "next_comparison",
+                                        "strict": "next_strict"})
+    upcoming = upcoming.assign(_year=upcoming["next_target_year"]).sort_values("_year")
+    df = pd.merge_asof(
+        df.sort_values("year"), upcoming[["_year", "indicator", "county_code", "next_target_year", "next_target",
+                                          "next_target_max", "next_comparison", "next_strict"]],
+        left_on="year", right_on="_year", by=["indicator", "county_code"], direction="forward",
+    ).drop(columns="_year")
+    trend = _trend(df)
+    next_year = df["next_target_year"].to_numpy(dtype=float)
+    projected = trend["intercept"].to_numpy() + trend["slope"].to_numpy() * next_year
+    df["projected_value"] = np.where(np.isnan(df["value"].to_numpy(dtype=float)), np.nan, projected)
+    next_cmp = df["next_comparison"].to_numpy(dtype=object)
+    projected_met = _is_met(df["projected_value"].to_numpy(dtype=float), df["next_target"].to_numpy(dtype=float),
+                            df["next_target_max"].to_numpy(dtype=float), next_cmp,
+                            df["next_strict"].fillna(False).to_numpy(dtype=bool))
+    met_now = _is_met(df["value"].to_numpy(dtype=float), df["next_target"].to_numpy(dtype=float),
+                      df["next_target_max"].to_numpy(dtype=float), next_cmp,
+                      df["next_strict"].fillna(False).to_numpy(dtype=bool))
+    is_reach = next_cmp == "reach"
+    df["is_on_track"] = np.select(
+        [np.isnan(next_year), next_year == df["year"].to_numpy(dtype=float), is_reach],
+        [np.nan, met_now, np.where(met_now == 1.0, 1.0, np.nan)], default=projected_met,
+    )
+
+    counties = df["county_code"] != ind.CITY_CODE
+    sign = df["direction"].map({"higher": -1.0, "lower": 1.0})
+    ranked = df.loc[counties].assign(_key=df.loc[counties, "value"] * sign[counties])
+    groups = ranked.groupby(["indicator", "year"], sort=False)["_key"]
+    df["rank"] = groups.rank(method="min").reindex(df.index)
+    df["rank_count"] = groups.transform("count").reindex(df.index).where(sign.notna() & counties)
+    stats = ranked.groupby(["indicator", "year"], sort=False)["value"].agg(["max", "min", "mean", "count"])
+    stats["std"] = ranked.groupby(["indicator", "year"], sort=False)["value"].std(ddof=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stats["spread_max_min_ratio"] = np.where((stats["min"] > 0) & (stats["count"] >= 2),
+                                                 stats["max"] / stats["min"], np.nan)
+        stats["spread_cv"] = np.where((stats["mean"] != 0) & (stats["count"] >= 2), stats["std"] / stats["mean"], np.nan)
+    df = df.merge(stats[["spread_max_min_ratio", "spread_cv"]].reset_index(), how="left", on=["indicator", "year"])
+    df = df.join(county_names(df["county_code"]), on="county_code")
+
+    if county is not None:
+        keep = {county} if isinstance(county, str) else {str(c) for c in county}
+        df = df[df["county_code"].isin(keep)]
+    if year is not None:
+        years = {int(year)} if isinstance(year, int | np.integer) else {int(y) for y in year}
+        df = df[df["year"].isin(years)]
+    if targeted_only:
+        df = df[df["target"].notna()]
+    order = {code: i for i, code in enumerate(reg.indicators)}
+    df = df.assign(_order=df["indicator"].map(order)).sort_values(["_order", "county_code", "year"])
+    return _typed(df[list(COLUMNS)].reset_index(drop=True))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    floats = ["value", "numerator", "denominator", "target", "target_max", "gap", "baseline_value",
+              "change_since_baseline", "next_target", "projected_value", "spread_max_min_ratio", "spread_cv"]
+    out = df.astype({c: "Float64" for c in floats})
+    for c in floats:
+        out[c] = pd.array(df[c].to_numpy(dtype=float, na_value=np.nan), dtype="Float64")
+    strings = ["county_code", "indicator", "name_zh", "name_en", "unit", "direction", "na_reason", "comparison",
+               "target_clause"]
+    out = out.astype({c: "string" for c in strings})
+    for c in ("is_met", "is_on_track"):
+        out[c] = pd.array(df[c].to_numpy(dtype=float), dtype="Float64").astype("boolean")
+    for c in ("year", "baseline_year", "next_target_year", "rank", "rank_count"):
+        out[c] = pd.array(df[c].to_numpy(dtype=float, na_value=np.nan), dtype="Float64").astype("Int64")
+    out["strict"] = df["strict"].astype("boolean")
+    return out

@@ -1,0 +1,117 @@
+"""Excel export: sheets, Chinese headers, formats, fills, provenance, atomic writes, LibreOffice opens it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from lcedu import export
+
+COUNTY, YEAR = "530902", 2025
+
+
+@pytest.fixture(scope="module")
+def county_book(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return export.write_county_workbook(COUNTY, YEAR, tmp_path_factory.mktemp("xlsx") / "临翔区_2025.xlsx",
+                                        processed_dir=processed_sample)
+
+
+@pytest.fixture(scope="module")
+def city_book(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return export.write_city_workbook(YEAR, tmp_path_factory.mktemp("xlsx") / "临沧市_2025.xlsx",
+                                      processed_dir=processed_sample)
+
+
+def _headers(ws) -> list[str]:
+    return [c.value for c in ws[1]]
+
+
+def test_county_workbook_layout(county_book: Path):
+    wb = openpyxl.load_workbook(county_book)
+    assert wb.sheetnames == ["指标总览", "达标评估", "评估明细", "学校资源配置", "学校资源缺口", "资源缺口汇总",
+                             "学前缺口", "来源与数据说明"]
+    ws = wb["指标总览"]
+    headers = _headers(ws)
+    assert headers[:3] == ["指标", "单位", "数值"] and "是否达标" in headers and "县际排名" in headers
+    for name in wb.sheetnames[:-1]:
+        assert wb[name].freeze_panes == "A2", name
+        assert all(h and not h.isascii() or h == "SHA-256" for h in _headers(wb[name])[:3]), name
+    # Number formats follow the unit: a percentage row gets one decimal.
+    value_col = headers.index("数值") + 1
+    unit_col = headers.index("单位") + 1
+    pct_rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, unit_col).value == "%"]
+    assert pct_rows and all(ws.cell(r, value_col).number_format == "0.0" for r in pct_rows)
+    # Widths were fitted (wider than the default 8.43 for the indicator names).
+    assert ws.column_dimensions["A"].width > 15
+
+
+def test_met_and_not_met_are_filled(county_book: Path):
+    wb = openpyxl.load_workbook(county_book)
+    ws = wb["达标评估"]
+    col = _headers(ws).index("是否达标") + 1
+    fills = {ws.cell(r, col).value: ws.cell(r, col).fill.start_color.rgb for r in range(2, ws.max_row + 1)}
+    # 临翔区 meets 普及普惠 in 2024–2025 and not 优质均衡: both states appear.
+    assert fills["达标"].endswith("C6EFCE") and fills["未达标"].endswith("FFC7CE")
+
+
+def test_sources_sheet_names_standards_plan_and_sample(county_book: Path):
+    ws = openpyxl.load_workbook(county_book)["来源与数据说明"]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+    assert export.SAMPLE_NOTICE in text
+    assert "教督〔2017〕6号" in text and "教督〔2020〕1号" in text
+    assert "临沧市教育高质量发展三年行动计划实施方案" in text
+    assert "三(四)" in text  # plan clauses of the indicators
+    # Every raw input with its checksum.
+    assert any(len(str(c.value)) == 64 for row in ws.iter_rows() for c in row if c.value)
+
+
+def test_city_workbook_layout(city_book: Path):
+    wb = openpyxl.load_workbook(city_book)
+    assert wb.sheetnames == ["全市指标", "各县指标", "各县对比", "达标评估", "评估明细", "资源缺口汇总", "学前缺口",
+                             "来源与数据说明"]
+    compare = wb["各县对比"]
+    assert _headers(compare)[:3] == ["指标", "单位", "临沧市"]
+    assert "临翔区" in _headers(compare) and "沧源县" in _headers(compare)
+    assessed = wb["达标评估"]
+    assert assessed.max_row == 1 + 8 * 2  # 8 counties × 2 assessments in 2025
+
+
+def test_written_atomically(tmp_path: Path, processed_sample: Path, monkeypatch: pytest.MonkeyPatch):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(b"previous contents")
+
+    def broken_save(self, filename):
+        Path(filename).write_bytes(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        export.write_county_workbook(COUNTY, YEAR, path, processed_dir=processed_sample)
+    assert path.read_bytes() == b"previous contents"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]  # no temp file left
+
+
+def test_explicit_tables_without_manifest(sample_tables: dict, tmp_path: Path):
+    path = export.write_county_workbook("530925", 2024, tmp_path / "双江.xlsx", tables=sample_tables)
+    ws = openpyxl.load_workbook(path)["来源与数据说明"]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "无 manifest" in text
+    with pytest.raises(ValueError, match="no indicator rows"):
+        export.write_county_workbook("530902", 1999, tmp_path / "x.xlsx", tables=sample_tables)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_opens_the_workbooks(county_book: Path, city_book: Path, tmp_path: Path):
+    for book in (county_book, city_book):
+        out = subprocess.run(
+            ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+             "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
+            capture_output=True, text=True, timeout=180,
+        )
+        assert out.returncode == 0, out.stderr
+        pdf = tmp_path / (book.stem + ".pdf")
+        assert pdf.exists() and pdf.stat().st_size > 1000, out.stdout + out.stderr

@@ -1,0 +1,629 @@
+"""Indicator engine: every formula on hand-built tables, NA with reasons, city aggregates, the sample's design."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lcedu import indicators as ind
+from lcedu import standards as std
+from lcedu.scorecard import expand_targets
+from lcedu.targets import load_targets
+
+A, B = "530902", "530921"  # two counties of the hand-built tables
+YEAR = 2024
+
+# --------------------------------------------------------------------------- tiny tables in the processed schema
+
+SCHOOL_COLS = ["school_id", "year", "county_code", "school_name", "township", "village", "school_type", "is_public",
+               "is_inclusive", "urban_rural", "kindergarten_class_count", "primary_class_count",
+               "junior_class_count", "senior_class_count", "vocational_class_count", "special_class_count"]
+ENROLLMENT_COLS = ["school_id", "stage", "year", "county_code", "student_count", "entry_grade_student_count",
+                   "new_entrant_count", "graduate_count", "transfer_in_count", "transfer_out_count",
+                   "inclusive_disabled_student_count", "oversize_class_count", "large_class_count"]
+TEACHER_COLS = ["school_id", "stage", "year", "county_code", "staff_count", "full_time_teacher_count",
+                "teacher_postgrad_count", "teacher_bachelor_count", "teacher_associate_count",
+                "teacher_below_associate_count", "backbone_teacher_count", "pe_teacher_count",
+                "music_teacher_count", "art_teacher_count", "certified_teacher_count", "nursery_staff_count",
+                "vocational_subject_teacher_count", "dual_qualified_teacher_count"]
+FACILITY_COLS = ["school_id", "year", "county_code", "teaching_aux_area_m2", "indoor_sports_area_m2",
+                 "sports_ground_area_m2", "equipment_value_yuan", "classroom_count", "multimedia_classroom_count",
+                 "digital_classroom_count", "has_fiber_network", "is_safe_campus"]
+BOOLS = {"is_public", "is_inclusive", "has_fiber_network", "is_safe_campus"}
+STRINGS = {"school_id", "county_code", "school_name", "township", "village", "school_type", "urban_rural", "stage"}
+FLOATS = {"teaching_aux_area_m2", "indoor_sports_area_m2", "sports_ground_area_m2", "equipment_value_yuan",
+          "physical_health_good_pct", "myopia_pct", "quality_award_funding_yuan", "vocational_special_funding_yuan",
+          "vocational_graduate_employment_pct"}
+
+
+def typed(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """A frame in the processed dtypes (string, Int64, Float64, boolean); absent cells are pd.NA."""
+    frame = pd.DataFrame([{c: r.get(c, pd.NA) for c in columns} for r in rows], columns=columns)
+    dtypes = {c: ("boolean" if c in BOOLS else "string" if c in STRINGS else "Float64" if c in FLOATS else "Int64")
+              for c in columns}
+    return frame.astype(dtypes)
+
+
+def school(sid: str, county: str, school_type: str, **kw) -> dict:
+    return {"school_id": sid, "year": YEAR, "county_code": county, "school_name": f"学校{sid}",
+            "township": kw.pop("township", "甲乡"), "school_type": school_type, "is_public": True,
+            "urban_rural": "rural", **kw}
+
+
+def kindergarten_world() -> dict[str, pd.DataFrame]:
+    """County A: three kindergartens (public 60, inclusive private 30, other private 30 children)."""
+    schools = [
+        school("K1", A, "kindergarten", village="一村", is_inclusive=True, kindergarten_class_count=3),
+        school("K2", A, "kindergarten", village="二村", is_public=False, is_inclusive=True,
+               kindergarten_class_count=1),
+        school("K3", A, "kindergarten", village="二村", township="乙镇", is_public=False, is_inclusive=False,
+               kindergarten_class_count=1),
+    ]
+    enrollment = [
+        {"school_id": "K1", "stage": "kindergarten", "year": YEAR, "county_code": A, "student_count": 60,
+         "oversize_class_count": 1, "graduate_count": 20},
+        {"school_id": "K2", "stage": "kindergarten", "year": YEAR, "county_code": A, "student_count": 30,
+         "oversize_class_count": 0, "graduate_count": 10},
+        {"school_id": "K3", "stage": "kindergarten", "year": YEAR, "county_code": A, "student_count": 30,
+         "oversize_class_count": 0, "graduate_count": 10},
+    ]
+    teachers = [
+        {"school_id": "K1", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 4,
+         "certified_teacher_count": 4},
+        {"school_id": "K2", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 2,
+         "certified_teacher_count": 1},
+        {"school_id": "K3", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 2,
+         "certified_teacher_count": 2},
+    ]
+    population = [{"county_code": A, "year": YEAR, "resident_population": 250_000, "pop_age3_5": 150,
+                   "pop_age6_11": 300, "pop_age12_14": 150, "pop_age15_17": 80, "township_count": 2,
+                   "village_count": 4}]
+    return {
+        "schools": typed(schools, SCHOOL_COLS),
+        "enrollment": typed(enrollment, ENROLLMENT_COLS),
+        "teachers": typed(teachers, TEACHER_COLS),
+        "population": typed(population, ["county_code", "year", "resident_population", "pop_age3_5", "pop_age6_11",
+                                         "pop_age12_14", "pop_age15_17", "township_count", "village_count"]),
+    }
+
+
+def value_of(result: pd.DataFrame, indicator: str, county: str = A, year: int = YEAR) -> float:
+    row = result[(result["indicator"] == indicator) & (result["county_code"] == county) & (result["year"] == year)]
+    assert len(row) == 1, (indicator, county, year)
+    v = row["value"].iloc[0]
+    return math.nan if v is pd.NA else float(v)
+
+
+def reason_of(result: pd.DataFrame, indicator: str, county: str = A, year: int = YEAR) -> str | None:
+    row = result[(result["indicator"] == indicator) & (result["county_code"] == county) & (result["year"] == year)]
+    r = row["na_reason"].iloc[0]
+    return None if r is pd.NA else str(r)
+
+
+# --------------------------------------------------------------------------- 学前 formulas
+
+
+def test_preschool_formulas_by_hand():
+    r = ind.compute(tables=kindergarten_world())
+    # 毛入园率 = (60 + 30 + 30) / 150 = 80 %
+    assert value_of(r, "preschool_gross_enrollment_pct") == pytest.approx(80.0)
+    # 普惠覆盖率 = (public 60 + inclusive private 30) / 120 = 75 %
+    assert value_of(r, "inclusive_kindergarten_coverage_pct") == pytest.approx(75.0)
+    # 公办占比 = 60 / 120 = 50 %
+    assert value_of(r, "public_kindergarten_enrollment_share_pct") == pytest.approx(50.0)
+    # 师幼比 = 120 children / 8 teachers = 15
+    assert value_of(r, "children_per_kindergarten_teacher") == pytest.approx(15.0)
+    # 班额达标率 = 1 − 1 oversize / 5 classes = 80 %
+    assert value_of(r, "kindergarten_class_size_compliance_pct") == pytest.approx(80.0)
+    # 持证 = 7 / 8 = 87.5 %
+    assert value_of(r, "kindergarten_certified_teacher_pct") == pytest.approx(87.5)
+    # 一村一幼: (甲乡, 一村), (甲乡, 二村), (乙镇, 二村) = 3 distinct villages of 4 → 75 %
+    assert value_of(r, "village_kindergarten_coverage_pct") == pytest.approx(75.0)
+    # 一乡一公办: only 甲乡 has a public kindergarten, 1 of 2 townships → 50 %
+    assert value_of(r, "township_public_kindergarten_coverage_pct") == pytest.approx(50.0)
+    row = r[(r["indicator"] == "preschool_gross_enrollment_pct") & (r["county_code"] == A)].iloc[0]
+    assert (row["numerator"], row["denominator"]) == (120, 150)
+
+
+def test_village_coverage_is_capped_at_100():
+    t = kindergarten_world()
+    t["population"] = t["population"].assign(village_count=pd.array([2], dtype="Int64"))
+    r = ind.compute("village_kindergarten_coverage_pct", tables=t)
+    assert value_of(r, "village_kindergarten_coverage_pct") == 100.0  # 3 villages / 2 would be 150 %
+
+
+def test_missing_population_gives_na_with_reason_not_zero():
+    t = kindergarten_world()
+    t["population"] = t["population"].iloc[0:0]
+    r = ind.compute("preschool_gross_enrollment_pct", tables=t)
+    assert math.isnan(value_of(r, "preschool_gross_enrollment_pct"))
+    assert reason_of(r, "preschool_gross_enrollment_pct") == "missing population"
+    # The numerator is still known and shown.
+    assert r.loc[r["county_code"] == A, "numerator"].iloc[0] == 120
+
+
+def test_missing_population_column_value_gives_na():
+    t = kindergarten_world()
+    t["population"] = t["population"].assign(pop_age3_5=pd.array([pd.NA], dtype="Int64"))
+    r = ind.compute("preschool_gross_enrollment_pct", tables=t)
+    assert math.isnan(value_of(r, "preschool_gross_enrollment_pct"))
+    assert reason_of(r, "preschool_gross_enrollment_pct") == "missing population.pop_age3_5"
+
+
+def test_no_students_gives_na_with_reason():
+    t = kindergarten_world()
+    t["enrollment"] = t["enrollment"].assign(student_count=pd.array([0, 0, 0], dtype="Int64"))
+    r = ind.compute(["public_kindergarten_enrollment_share_pct", "preschool_gross_enrollment_pct"], tables=t)
+    assert math.isnan(value_of(r, "public_kindergarten_enrollment_share_pct"))
+    assert reason_of(r, "public_kindergarten_enrollment_share_pct") == "no kindergarten children"
+    # 0 children over a known population is a real 0 %, not missing.
+    assert value_of(r, "preschool_gross_enrollment_pct") == 0.0
+
+
+def test_missing_student_count_makes_the_county_na_not_a_smaller_sum():
+    t = kindergarten_world()
+    t["enrollment"] = t["enrollment"].assign(student_count=pd.array([60, pd.NA, 30], dtype="Int64"))
+    r = ind.compute("preschool_gross_enrollment_pct", tables=t)
+    assert math.isnan(value_of(r, "preschool_gross_enrollment_pct"))
+    assert reason_of(r, "preschool_gross_enrollment_pct") == "missing enrollment.student_count"
+
+
+def test_missing_filter_attribute_makes_the_county_na():
+    t = kindergarten_world()
+    t["schools"] = t["schools"].assign(is_public=pd.array([True, pd.NA, False], dtype="boolean"))
+    r = ind.compute("public_kindergarten_enrollment_share_pct", tables=t)
+    assert math.isnan(value_of(r, "public_kindergarten_enrollment_share_pct"))
+    assert "is_public" in reason_of(r, "public_kindergarten_enrollment_share_pct")
+
+
+def test_absent_table_gives_missing_reason_everywhere():
+    t = kindergarten_world()
+    del t["teachers"]
+    r = ind.compute("children_per_kindergarten_teacher", tables=t)
+    assert r["na_reason"].str.contains("missing teachers").all()
+    assert r["value"].isna().all()
+
+
+# --------------------------------------------------------------------------- other county formulas
+
+
+def county_world() -> dict[str, pd.DataFrame]:
+    """County A with primary, junior, senior, vocational and kindergarten schools and the county tables."""
+    schools = [
+        school("P1", A, "primary", primary_class_count=10),
+        school("J1", A, "junior", urban_rural="urban", junior_class_count=8),
+        school("S1", A, "senior", senior_class_count=5),
+        school("V1", A, "vocational", vocational_class_count=4),
+        school("K1", A, "kindergarten", is_inclusive=True, kindergarten_class_count=2),
+    ]
+    enrollment = [
+        {"school_id": "P1", "stage": "primary", "student_count": 400, "graduate_count": 60, "oversize_class_count": 1,
+         "large_class_count": 0},
+        {"school_id": "J1", "stage": "junior", "student_count": 300, "graduate_count": 95, "oversize_class_count": 3,
+         "large_class_count": 1},
+        {"school_id": "S1", "stage": "senior", "student_count": 40, "graduate_count": 12},
+        {"school_id": "V1", "stage": "vocational", "student_count": 20, "graduate_count": 6},
+        {"school_id": "K1", "stage": "kindergarten", "student_count": 50, "oversize_class_count": 0},
+    ]
+    teachers = [
+        # rural primary: 1 postgrad + 5 bachelor of 10
+        {"school_id": "P1", "stage": "primary", "full_time_teacher_count": 10, "teacher_postgrad_count": 1,
+         "teacher_bachelor_count": 5, "teacher_associate_count": 4, "teacher_below_associate_count": 0},
+        # urban junior: not in the rural share
+        {"school_id": "J1", "stage": "junior", "full_time_teacher_count": 20, "teacher_postgrad_count": 0,
+         "teacher_bachelor_count": 20, "teacher_associate_count": 0, "teacher_below_associate_count": 0},
+        {"school_id": "V1", "stage": "vocational", "full_time_teacher_count": 15, "vocational_subject_teacher_count": 10,
+         "dual_qualified_teacher_count": 6},
+    ]
+    facilities = [
+        {"school_id": "P1", "classroom_count": 10, "digital_classroom_count": 3, "has_fiber_network": True,
+         "is_safe_campus": True},
+        {"school_id": "J1", "classroom_count": 10, "digital_classroom_count": 5, "has_fiber_network": False,
+         "is_safe_campus": False},
+        {"school_id": "K1", "classroom_count": 4, "digital_classroom_count": 4, "has_fiber_network": True,
+         "is_safe_campus": True},
+        {"school_id": "V1", "classroom_count": 8, "digital_classroom_count": 0, "has_fiber_network": False,
+         "is_safe_campus": True},
+    ]
+    for rows in (enrollment, teachers, facilities):
+        for row in rows:
+            row.update(year=YEAR, county_code=A)
+    return {
+        "schools": typed(schools, SCHOOL_COLS),
+        "enrollment": typed(enrollment, ENROLLMENT_COLS),
+        "teachers": typed(teachers, TEACHER_COLS),
+        "facilities": typed(facilities, FACILITY_COLS),
+        "population": typed([{"county_code": A, "year": YEAR, "resident_population": 150_000, "pop_age3_5": 60,
+                              "pop_age15_17": 80, "township_count": 1, "village_count": 1}],
+                            ["county_code", "year", "resident_population", "pop_age3_5", "pop_age6_11",
+                             "pop_age12_14", "pop_age15_17", "township_count", "village_count"]),
+        "disability": typed([{"county_code": A, "year": YEAR, "disabled_school_age_count": 20,
+                              "enrolled_inclusive_count": 10, "enrolled_special_school_count": 5,
+                              "enrolled_home_delivery_count": 3}],
+                            ["county_code", "year", "disabled_school_age_count", "enrolled_inclusive_count",
+                             "enrolled_special_school_count", "enrolled_home_delivery_count"]),
+        "ledger": typed([{"county_code": A, "year": YEAR, "famous_principal_count": 7, "nine_year_cohort_base_count": 100,
+                          "junior_cohort_base_count": 97, "trusteeship_high_school_count": 1,
+                          "demo_kindergarten_count": 0, "physical_health_good_pct": 50.0}],
+                        ["county_code", "year", "famous_principal_count", "nine_year_cohort_base_count",
+                         "junior_cohort_base_count", "trusteeship_high_school_count", "demo_kindergarten_count",
+                         "physical_health_good_pct"]),
+        "city": typed([{"year": YEAR, "quality_award_funding_yuan": 20_000_000.0, "vocational_school_count": 4,
+                        "vocational_school_compliant_count": 3}],
+                      ["year", "quality_award_funding_yuan", "vocational_school_count",
+                       "vocational_school_compliant_count"]),
+    }
+
+
+def test_county_formulas_by_hand():
+    r = ind.compute(tables=county_world())
+    # 残疾儿童少年入学率 = (10 + 5 + 3) / 20 = 90 %
+    assert value_of(r, "disabled_children_enrollment_pct") == pytest.approx(90.0)
+    # 九年巩固率 = 95 junior graduates / 100 = 95 %; 初中三年巩固率 = 95 / 97
+    assert value_of(r, "nine_year_retention_pct") == pytest.approx(95.0)
+    assert value_of(r, "junior_retention_3yr_pct") == pytest.approx(9500 / 97)
+    # 高中阶段毛入学率 = (40 + 20) / 80 = 75 %
+    assert value_of(r, "senior_gross_enrollment_pct") == pytest.approx(75.0)
+    # 农村本科以上 = (1 + 5) / 10 rural teachers = 60 % (the urban junior school is left out)
+    assert value_of(r, "rural_compulsory_teacher_bachelor_pct") == pytest.approx(60.0)
+    # 双师型 = 6 / 10 专业课教师 = 60 %
+    assert value_of(r, "dual_qualified_teacher_pct") == pytest.approx(60.0)
+    # 数字教室 = (3 + 5) / (10 + 10) in primary and secondary schools = 40 % (kindergarten, vocational out)
+    assert value_of(r, "digital_classroom_coverage_pct") == pytest.approx(40.0)
+    # 全光纤 = 1 of 2 primary/secondary schools = 50 %
+    assert value_of(r, "fiber_campus_network_coverage_pct") == pytest.approx(50.0)
+    # 平安校园 = 3 of 4 schools (all types) = 75 %
+    assert value_of(r, "safe_campus_rate_pct") == pytest.approx(75.0)
+    # 超标准班额 = 1 + 3 classes; share = 4 / (10 primary + 8 junior classes)
+    assert value_of(r, "compulsory_oversize_class_count") == 4
+    assert value_of(r, "compulsory_oversize_class_pct") == pytest.approx(400 / 18)
+    assert value_of(r, "compulsory_large_class_count") == 1
+    # 托管帮扶 and 一县一示范: 1 / 1 county and 0 / 1 county
+    assert value_of(r, "high_school_trusteeship_coverage_pct") == 100.0
+    assert value_of(r, "county_demo_kindergarten_coverage_pct") == 0.0
+    assert value_of(r, "famous_principal_count") == 7
+    # City table: 2000 万元, 3 / 4 compliant vocational schools
+    assert value_of(r, "quality_award_funding_wan_yuan", ind.CITY_CODE) == pytest.approx(2000.0)
+    assert value_of(r, "vocational_school_compliance_pct", ind.CITY_CODE) == pytest.approx(75.0)
+    # A county percentage averaged for the city with student weights: one county → its own value.
+    assert value_of(r, "physical_health_good_pct", ind.CITY_CODE) == pytest.approx(50.0)
+
+
+def test_special_school_coverage_applies_only_to_counties_over_200000():
+    t = county_world()
+    pop_b = t["population"].assign(county_code=pd.array([B], dtype="string"),
+                                   resident_population=pd.array([300_000], dtype="Int64"))
+    t["population"] = pd.concat([t["population"], pop_b], ignore_index=True)
+    special = typed([school("X1", B, "special")], SCHOOL_COLS)
+    t["schools"] = pd.concat([t["schools"], special], ignore_index=True)
+    r = ind.compute("special_school_coverage_large_county_pct", tables=t)
+    # A: 150,000 people → not applicable; B: 300,000 and a special school → 100 %; city: 1 of 1.
+    assert math.isnan(value_of(r, "special_school_coverage_large_county_pct", A))
+    assert "not over 200,000" in reason_of(r, "special_school_coverage_large_county_pct", A)
+    assert value_of(r, "special_school_coverage_large_county_pct", B) == 100.0
+    assert value_of(r, "special_school_coverage_large_county_pct", ind.CITY_CODE) == 100.0
+
+
+def test_schools_over_size_cap():
+    schools = [school("P1", A, "primary"), school("N1", A, "nine_year"), school("N2", A, "nine_year")]
+    enrollment = [
+        {"school_id": "P1", "stage": "primary", "student_count": 2100},  # > 2000
+        {"school_id": "N1", "stage": "primary", "student_count": 1500},
+        {"school_id": "N1", "stage": "junior", "student_count": 900},  # 2400 ≤ 2500
+        {"school_id": "N2", "stage": "primary", "student_count": 1600},
+        {"school_id": "N2", "stage": "junior", "student_count": 1000},  # 2600 > 2500
+    ]
+    for row in enrollment:
+        row.update(year=YEAR, county_code=A)
+    t = {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS)}
+    r = ind.compute("compulsory_school_over_size_cap_count", tables=t)
+    row = r[r["county_code"] == A].iloc[0]
+    assert (row["value"], row["numerator"], row["denominator"]) == (2, 2, 3)
+
+
+# --------------------------------------------------------------------------- 优质均衡 resource indicators
+
+
+def resource_world() -> dict[str, pd.DataFrame]:
+    """Two primary schools (100 and 300 students), a nine-year school and a small teaching point."""
+    schools = [school("P1", A, "primary"), school("P2", A, "primary"), school("N1", A, "nine_year"),
+               school("T1", A, "teaching_point")]
+    students = {("P1", "primary"): 100, ("P2", "primary"): 300, ("N1", "primary"): 100, ("N1", "junior"): 50,
+                ("T1", "primary"): 40}
+    enrollment = [{"school_id": s, "stage": g, "student_count": n} for (s, g), n in students.items()]
+    backbone = {("P1", "primary"): 4, ("P2", "primary"): 18, ("N1", "primary"): 2, ("N1", "junior"): 1,
+                ("T1", "primary"): 0}
+    teachers = [{"school_id": s, "stage": g, "full_time_teacher_count": 30, "teacher_postgrad_count": 0,
+                 "teacher_bachelor_count": 10, "teacher_associate_count": 10, "teacher_below_associate_count": 10,
+                 "backbone_teacher_count": backbone[(s, g)], "pe_teacher_count": 2, "music_teacher_count": 1,
+                 "art_teacher_count": 1} for (s, g) in students]
+    facilities = [{"school_id": s, "teaching_aux_area_m2": 1000.0 if s == "N1" else 3000.0,
+                   "indoor_sports_area_m2": 100.0, "sports_ground_area_m2": 4000.0, "equipment_value_yuan": 9e5,
+                   "classroom_count": 20, "multimedia_classroom_count": 10, "digital_classroom_count": 0,
+                   "has_fiber_network": True, "is_safe_campus": True} for s in ("P1", "P2", "N1", "T1")]
+    for rows in (enrollment, teachers, facilities):
+        for row in rows:
+            row.update(year=YEAR, county_code=A)
+    return {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS),
+            "teachers": typed(teachers, TEACHER_COLS), "facilities": typed(facilities, FACILITY_COLS)}
+
+
+def test_shared_facilities_are_split_by_weighted_students():
+    parts = ind.school_indicators(tables=resource_world()).set_index(["school_id", "stage"])
+    # N1: (1000 − 100) m² shared by 100 primary and 50 junior students, weights 1 : 1.1.
+    # 小学部 gets 900 × 100 / (100 + 1.1 × 50) = 580.645 m² → 5.806 m² per student;
+    # 初中部 gets 900 × 55 / 155 = 319.355 m² → 6.387 m² per student.
+    assert parts.loc[("N1", "primary"), "teaching_room_area_per_student_m2"] == pytest.approx(900 * 100 / 155 / 100)
+    assert parts.loc[("N1", "junior"), "teaching_room_area_per_student_m2"] == pytest.approx(900 * 55 / 155 / 50)
+    assert parts.loc[("N1", "primary"), "shared_fraction"] == pytest.approx(100 / 155)
+    # Teachers are per stage already: 高于规定学历 = postgrad + bachelor + associate (小学) = 20 → 20 per 100;
+    # 初中 counts only bachelor and above = 10 of 50 students → 20 per 100.
+    assert parts.loc[("P1", "primary"), "qualified_teachers_per_100"] == pytest.approx(20.0)
+    assert parts.loc[("N1", "junior"), "qualified_teachers_per_100"] == pytest.approx(20.0)
+    # 体育艺术 = 2 + 1 + 1 per 100 students
+    assert parts.loc[("P2", "primary"), "pe_arts_teachers_per_100"] == pytest.approx(400 / 300)
+    # The teaching point under 50 students is not assessed.
+    assert not parts.loc[("T1", "primary"), "is_assessed"]
+    assert parts.loc[("T1", "primary"), "exclusion_reason"].startswith("teaching point under 50")
+    # Met flags, ratio to threshold and the 6-of-7 rule agree with lcedu.standards.
+    p1 = parts.loc[("P1", "primary")]
+    thresholds = std.resource_thresholds("primary")
+    assert p1["backbone_teachers_per_100_to_threshold"] == pytest.approx(4.0 / thresholds["backbone_teachers_per_100"])
+    assert bool(p1["meets_standard"]) == std.school_meets({k: p1[k] for k in std.RESOURCE_INDICATORS}, "primary")
+
+
+def test_resource_value_and_cv_by_hand():
+    r = ind.compute(["primary_backbone_teachers_per_100", "primary_backbone_teachers_per_100_cv"],
+                    tables=resource_world())
+    # Assessed primary parts: P1 4/100 → 4.0, P2 18/300 → 6.0, N1 2/100 → 2.0 (T1 excluded).
+    # X̄ = (4 + 18 + 2) / (100 + 300 + 100) × 100 = 4.8
+    assert value_of(r, "primary_backbone_teachers_per_100") == pytest.approx(4.8)
+    # S² = (100 × 0.8² + 300 × 1.2² + 100 × 2.8²) / 500 = (64 + 432 + 784) / 500 = 2.56 → S = 1.6, CV = 1/3
+    assert value_of(r, "primary_backbone_teachers_per_100_cv") == pytest.approx(1.6 / 4.8)
+    parts = ind.school_indicators("primary", tables=resource_world())
+    assessed = parts[parts["is_assessed"]]
+    assert value_of(r, "primary_backbone_teachers_per_100_cv") == pytest.approx(
+        std.cv(assessed["backbone_teachers_per_100"], assessed["student_count"]))
+    row = r[(r["indicator"] == "primary_backbone_teachers_per_100_cv") & (r["county_code"] == A)].iloc[0]
+    assert row["numerator"] == pytest.approx(1.6) and row["denominator"] == pytest.approx(4.8)
+
+
+def test_resource_na_when_a_school_value_is_missing():
+    t = resource_world()
+    t["teachers"] = t["teachers"].assign(
+        backbone_teacher_count=t["teachers"]["backbone_teacher_count"].mask(t["teachers"]["school_id"] == "P2"))
+    r = ind.compute(["primary_backbone_teachers_per_100_cv", "primary_resource_failing_school_count"], tables=t)
+    assert math.isnan(value_of(r, "primary_backbone_teachers_per_100_cv"))
+    assert "missing data" in reason_of(r, "primary_backbone_teachers_per_100_cv")
+    assert math.isnan(value_of(r, "primary_resource_failing_school_count"))
+    parts = ind.school_indicators("primary", tables=t).set_index("school_id")
+    assert parts.loc["P2", "meets_standard"] is pd.NA
+    assert "backbone_teachers_per_100" in parts.loc["P2", "na_reason"]
+
+
+def test_missing_student_count_of_a_school_makes_the_county_na():
+    t = resource_world()
+    t["enrollment"] = t["enrollment"].assign(
+        student_count=t["enrollment"]["student_count"].mask(t["enrollment"]["school_id"] == "P2"))
+    r = ind.compute(["primary_backbone_teachers_per_100", "primary_backbone_teachers_per_100_cv",
+                     "primary_resource_failing_school_count"], tables=t)
+    assert reason_of(r, "primary_backbone_teachers_per_100") == "missing enrollment.student_count"
+    assert reason_of(r, "primary_backbone_teachers_per_100_cv") == "missing enrollment.student_count"
+    assert math.isnan(value_of(r, "primary_resource_failing_school_count"))
+
+
+def test_no_assessed_schools_gives_reason():
+    t = resource_world()
+    t["enrollment"] = t["enrollment"][t["enrollment"]["stage"] == "primary"]  # no junior part at all
+    r = ind.compute("junior_teaching_room_area_per_student_m2_cv", tables=t)
+    assert reason_of(r, "junior_teaching_room_area_per_student_m2_cv") == "no assessed schools"
+
+
+def test_standards_override_changes_the_exclusion():
+    custom = std.load_standards()
+    custom["compulsory_quality_balance"]["teaching_point_min_students"]["value"] = 30
+    parts = ind.school_indicators("primary", tables=resource_world(), standards=custom).set_index("school_id")
+    assert parts.loc["T1", "is_assessed"]  # 40 students ≥ 30
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+def test_preschool_assessment_by_hand():
+    a = ind.assessments("preschool_universal", tables=kindergarten_world())
+    row = a[a["county_code"] == A].iloc[0]
+    # 80 % ≥ 85? no; 75 ≥ 80? no; 50 ≥ 50 yes; 15 ≤ 15 yes; 80 ≥ 85 no; 87.5 ≥ 100 no → 2 of 6
+    assert not row["is_met"]
+    assert (row["criteria_met_count"], row["criteria_count"]) == (2, 6)
+    assert "preschool_gross_enrollment_pct" in row["unmet_criteria"]
+    detail = ind.assessment_criteria("preschool_universal", tables=kindergarten_world())
+    assert set(detail["criterion"]) == {c["indicator"] for c in
+                                        ind.load_registry().assessments["preschool_universal"]["criteria"]}
+
+
+def test_assessment_is_na_when_a_criterion_cannot_be_computed():
+    t = kindergarten_world()
+    t["population"] = t["population"].iloc[0:0]
+    # Make every other criterion pass so only the missing one decides.
+    a = ind.assessments("preschool_universal", tables=t, standards=_lenient_preschool())
+    row = a.iloc[0]
+    assert row["is_met"] is pd.NA
+    assert "preschool_gross_enrollment_pct" in row["na_reason"]
+
+
+def _lenient_preschool() -> dict:
+    s = std.load_standards()
+    for key in ("inclusive_coverage_pct", "public_enrollment_share_pct", "class_size_compliance_pct",
+                "certified_staff_pct"):
+        s["preschool_universal_inclusive"][key]["value"] = 10
+    return s
+
+
+# --------------------------------------------------------------------------- output contract and city aggregate
+
+
+def test_output_contract():
+    r = ind.compute(tables=county_world())
+    assert list(r.columns) == list(ind.OUTPUT_COLUMNS)
+    assert str(r["value"].dtype) == "Float64" and str(r["year"].dtype) == "Int64"
+    assert r["county_code"].str.fullmatch(r"\d{6}").all()
+    # NA exactly where a reason says why; never a reason next to a value.
+    assert (r["value"].isna() == r["na_reason"].notna()).all()
+    with pytest.raises(ValueError, match="unknown indicator"):
+        ind.compute("no_such_indicator", tables=county_world())
+    with pytest.raises(ValueError, match="per-school"):
+        ind.compute("backbone_teachers_per_100", tables=county_world())
+
+
+def two_county_world(children: list[int], population: list[int]) -> dict[str, pd.DataFrame]:
+    codes = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"][: len(children)]
+    schools = [school(f"K{i}", c, "kindergarten", is_inclusive=True) for i, c in enumerate(codes)]
+    enrollment = [{"school_id": f"K{i}", "stage": "kindergarten", "year": YEAR, "county_code": c, "student_count": n}
+                  for i, (c, n) in enumerate(zip(codes, children, strict=True))]
+    pop = [{"county_code": c, "year": YEAR, "pop_age3_5": p} for c, p in zip(codes, population, strict=True)]
+    return {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS),
+            "population": typed(pop, ["county_code", "year", "pop_age3_5"])}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5000), st.integers(1, 6000)), min_size=1, max_size=8))
+def test_city_aggregate_is_sum_of_numerators_over_sum_of_denominators(pairs):
+    children, population = zip(*pairs, strict=True)
+    r = ind.compute("preschool_gross_enrollment_pct", tables=two_county_world(list(children), list(population)))
+    city = r[r["county_code"] == ind.CITY_CODE].iloc[0]
+    counties = r[r["county_code"] != ind.CITY_CODE]
+    assert city["numerator"] == counties["numerator"].sum()
+    assert city["denominator"] == counties["denominator"].sum()
+    assert city["value"] == pytest.approx(100 * sum(children) / sum(population))
+
+
+def test_city_aggregate_is_na_when_a_county_is_missing():
+    t = two_county_world([100, 200], [150, 250])
+    t["population"] = t["population"].iloc[:1]
+    r = ind.compute("preschool_gross_enrollment_pct", tables=t)
+    assert math.isnan(value_of(r, "preschool_gross_enrollment_pct", ind.CITY_CODE))
+    assert "1 of 2 counties" in reason_of(r, "preschool_gross_enrollment_pct", ind.CITY_CODE)
+
+
+def test_inputs_are_not_modified():
+    t = county_world()
+    before = {k: v.copy() for k, v in t.items()}
+    ind.compute(tables=t)
+    ind.school_indicators(tables=t)
+    for k in t:
+        pd.testing.assert_frame_equal(t[k], before[k])
+
+
+def test_registry_codes_match_the_targets_and_are_documented():
+    reg = ind.load_registry()
+    target_codes = set(load_targets()["indicator"])
+    engine_codes = {c for c, i in reg.indicators.items() if i.level != "school"}
+    # Every quantitative target whose data exists has an engine indicator under the same code.
+    expected = {"preschool_gross_enrollment_pct", "inclusive_kindergarten_coverage_pct",
+                "public_kindergarten_enrollment_share_pct", "village_kindergarten_coverage_pct",
+                "township_public_kindergarten_coverage_pct", "disabled_children_enrollment_pct",
+                "special_school_coverage_large_county_pct", "nine_year_retention_pct", "senior_gross_enrollment_pct",
+                "rural_compulsory_teacher_bachelor_pct", "dual_qualified_teacher_pct", "digital_classroom_coverage_pct",
+                "fiber_campus_network_coverage_pct", "safe_campus_rate_pct", "preschool_universal",
+                "compulsory_balanced", "famous_principal_count", "green_campus_count",
+                "high_school_trusteeship_coverage_pct", "private_high_school_count", "higher_vocational_student_count"}
+    assert expected <= (engine_codes & target_codes)
+    frame = ind.registry_frame()
+    assert (frame["source"].str.len() > 0).all()
+    assert set(frame["direction"]) <= {"higher", "lower", "none"}
+
+
+# --------------------------------------------------------------------------- the processed sample
+
+
+@pytest.fixture(scope="module")
+def sample_result(sample_tables):
+    return ind.compute(tables=sample_tables)
+
+
+def test_sample_designed_assessment_outcomes(sample_tables):
+    a = ind.assessments(tables=sample_tables)
+    met = a[a["is_met"].fillna(False)]
+    preschool = set(map(tuple, met.loc[met["assessment"] == "preschool_universal", ["county_code", "year"]]
+                        .astype({"year": int}).to_numpy().tolist()))
+    balanced = set(map(tuple, met.loc[met["assessment"] == "compulsory_balanced", ["county_code", "year"]]
+                       .astype({"year": int}).to_numpy().tolist()))
+    assert preschool == {("530902", 2024), ("530902", 2025), ("530924", 2025), ("530925", 2025)}
+    assert balanced == {("530921", 2025), ("530927", 2025), ("530925", 2025)}
+    assert a["is_met"].notna().all()  # every county-year can be assessed
+
+
+def test_sample_has_schools_below_a_threshold_in_every_county_and_year(sample_tables):
+    parts = ind.school_indicators(tables=sample_tables)
+    assessed = parts[parts["is_assessed"]]
+    flags = assessed[[f"{c}_is_met" for c in std.RESOURCE_INDICATORS]]
+    below = (flags == False).any(axis=1)  # noqa: E712
+    per_county_year = below.groupby([assessed["county_code"], assessed["year"]]).any()
+    assert len(per_county_year) == 32 and per_county_year.all()
+
+
+def test_sample_city_cv_pools_every_school(sample_tables, sample_result):
+    parts = ind.school_indicators("junior", 2025, tables=sample_tables)
+    assessed = parts[parts["is_assessed"]]
+    expected = std.cv(assessed["sports_area_per_student_m2"], assessed["student_count"])
+    assert value_of(sample_result, "junior_sports_area_per_student_m2_cv", ind.CITY_CODE, 2025) == pytest.approx(
+        expected)
+
+
+def test_sample_city_rows_are_sums_of_county_rows(sample_result):
+    r = sample_result
+    reg = ind.load_registry().indicators
+    summed = [c for c, i in reg.items() if i.level == "county" and i.city == "sum" and "function" not in i.formula]
+    sub = r[r["indicator"].isin(summed)]
+    city = sub[sub["county_code"] == ind.CITY_CODE].set_index(["indicator", "year"])
+    counties = sub[sub["county_code"] != ind.CITY_CODE].groupby(["indicator", "year"])[["numerator"]].sum()
+    joined = city.join(counties.rename(columns={"numerator": "numerator_counties"}))
+    complete = joined["numerator"].notna()
+    np.testing.assert_allclose(joined.loc[complete, "numerator"].to_numpy(dtype=float),
+                               joined.loc[complete, "numerator_counties"].to_numpy(dtype=float))
+
+
+def test_every_target_with_an_engine_code_has_a_value_in_its_scope(sample_tables, sample_result):
+    targets = load_targets()
+    targets = targets[targets["indicator"].isin(set(sample_result["indicator"]))]
+    assert len(targets) >= 40
+    expanded = expand_targets(targets, sample_result["county_code"], sample_tables["population"])
+    joined = expanded.merge(sample_result.astype({"year": "int64", "county_code": object}), how="left",
+                            on=["indicator", "year", "county_code"])
+    missing = joined[joined["value"].isna()]
+    assert missing.empty, missing[["indicator", "year", "county_code", "na_reason"]].to_string()
+    # The each_county targets reach all eight counties (the 20万 condition narrows the special-school one).
+    village = expanded[expanded["indicator"] == "village_kindergarten_coverage_pct"]
+    assert len(village) == 8
+    large = expanded[expanded["indicator"] == "special_school_coverage_large_county_pct"]
+    assert set(large["county_code"]) == {"530902", "530921", "530922", "530923", "530926"}
+
+
+def test_compute_filters_counties_and_years(sample_tables):
+    r = ind.compute(["preschool_gross_enrollment_pct"], counties=[A, ind.CITY_CODE], years=2025, tables=sample_tables)
+    assert set(r["county_code"]) == {A, ind.CITY_CODE} and set(r["year"]) == {2025}
+
+
+def test_compute_reads_the_processed_folder(processed_sample):
+    r = ind.compute("preschool_gross_enrollment_pct", processed_dir=processed_sample)
+    assert len(r) == 9 * 4
+
+
+def test_invalid_registry_is_reported_with_every_problem(tmp_path):
+    bad = tmp_path / "indicators.yml"
+    bad.write_text(
+        "school_resources: {}\nassessments: {}\nindicators:\n"
+        "  - {code: x_pct, name_zh: x, name_en: x, level: county, stage: all, unit: '%', direction: up,\n"
+        "     source: {document: d}, formula: {numerator: {table: nowhere, sum: a}}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError) as err:
+        ind.load_registry(bad)
+    message = str(err.value)
+    assert "direction" in message and "unknown table 'nowhere'" in message
+    assert "numerator+denominator" in message and "school_resources: missing" in message

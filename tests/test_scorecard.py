@@ -1,0 +1,174 @@
+"""Scorecard: targets joined by code, year and scope; gap, is_met, trend, rank and spread by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lcedu import indicators as ind
+from lcedu.scorecard import COLUMNS, expand_targets, scorecard, scorecard_labels
+from lcedu.targets import COLUMNS as TARGET_COLUMNS
+
+CITY = ind.CITY_CODE
+A, B = "530902", "530921"
+
+
+def results(rows: list[tuple[str, int, str, float]]) -> pd.DataFrame:
+    """A compute()-shaped frame from (county, year, indicator, value)."""
+    frame = pd.DataFrame(rows, columns=["county_code", "year", "indicator", "value"])
+    value = frame["value"].astype(float)
+    return pd.DataFrame({
+        "county_code": frame["county_code"].astype("string"),
+        "year": frame["year"].astype("Int64"),
+        "indicator": frame["indicator"].astype("string"),
+        "value": pd.array(value.to_numpy(), dtype="Float64"),
+        "numerator": pd.array(np.full(len(frame), np.nan), dtype="Float64"),
+        "denominator": pd.array(np.full(len(frame), np.nan), dtype="Float64"),
+        "unit": pd.array(["%"] * len(frame), dtype="string"),
+        "na_reason": pd.array([None if not math.isnan(v) else "missing population" for v in value], dtype="string"),
+    })
+
+
+def target(indicator: str, year: int, value: float, comparison: str = "at_least", scope: str = "city",
+           counties: tuple[str, ...] = (), **extra) -> dict:
+    row = {"plan": "test", "entry": 1, "indicator": indicator, "name_zh": indicator, "name_en": indicator,
+           "year": year, "scope": scope, "counties": counties, "comparison": comparison, "value": value,
+           "value_max": math.nan, "strict": False, "unit": "%", "clause": "三(四)", "quote": "q", "restated": (),
+           "condition": (), "note": ""}
+    row.update(extra)
+    return row
+
+
+def targets(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(TARGET_COLUMNS))
+
+
+def row_of(card: pd.DataFrame, county: str, year: int, indicator: str) -> pd.Series:
+    sel = card[(card["county_code"] == county) & (card["year"] == year) & (card["indicator"] == indicator)]
+    assert len(sel) == 1
+    return sel.iloc[0]
+
+
+GROSS = "preschool_gross_enrollment_pct"
+
+
+def test_gap_met_change_and_trend_by_hand():
+    res = results([(CITY, 2022, GROSS, 80.0), (CITY, 2023, GROSS, 85.0), (CITY, 2024, GROSS, 90.0),
+                   (CITY, 2025, GROSS, 94.0)])
+    card = scorecard(results=res, targets=targets(target(GROSS, 2025, 95.0)), tables={})
+    r24 = row_of(card, CITY, 2024, GROSS)
+    # No target in 2024 itself; the next one is 95 in 2025.
+    assert r24["target"] is pd.NA and r24["next_target_year"] == 2025 and r24["next_target"] == 95
+    # Baseline 2022 = 80 → change 10.
+    assert r24["baseline_year"] == 2022 and r24["change_since_baseline"] == pytest.approx(10.0)
+    # Line through (2022, 80), (2023, 85), (2024, 90): slope 5 → 95 in 2025 → on track.
+    assert r24["projected_value"] == pytest.approx(95.0) and bool(r24["is_on_track"])
+    r25 = row_of(card, CITY, 2025, GROSS)
+    # 2025: value 94 against 95 → gap 1, not met; in the target year on-track is is_met.
+    assert r25["target"] == 95 and r25["gap"] == pytest.approx(1.0)
+    assert not r25["is_met"] and not r25["is_on_track"]
+    # One point only → no trend.
+    assert row_of(card, CITY, 2022, GROSS)["is_on_track"] is pd.NA
+
+
+def test_trend_short_of_a_higher_target_is_not_on_track():
+    res = results([(CITY, 2022, GROSS, 80.0), (CITY, 2023, GROSS, 85.0)])
+    card = scorecard(results=res, targets=targets(target(GROSS, 2025, 96.0)), tables={})
+    r = row_of(card, CITY, 2023, GROSS)
+    assert r["projected_value"] == pytest.approx(95.0) and not r["is_on_track"]
+
+
+def test_comparisons_strict_range_and_reach():
+    res = results([
+        (CITY, 2025, "dual_qualified_teacher_pct", 50.0),
+        (CITY, 2025, "provincial_first_class_major_count", 6.0),
+        (CITY, 2024, "provincial_first_class_major_count", 9.0),
+        (A, 2024, "preschool_universal", 0.0), (A, 2025, "preschool_universal", 1.0),
+        (B, 2024, "preschool_universal", 1.0), (B, 2025, "preschool_universal", 0.0),
+        (CITY, 2025, "children_per_kindergarten_teacher", 14.0),
+    ])
+    tg = targets(
+        target("dual_qualified_teacher_pct", 2025, 50.0, strict=True),  # 超过50%
+        target("provincial_first_class_major_count", 2025, 5.0, "range", value_max=8.0),
+        target("provincial_first_class_major_count", 2024, 5.0, "range", value_max=8.0),
+        target("preschool_universal", 2025, math.nan, "reach", "counties", (A, B)),
+        target("children_per_kindergarten_teacher", 2025, 15.0, "at_most"),
+    )
+    card = scorecard(results=res, targets=tg, tables={})
+    dual = row_of(card, CITY, 2025, "dual_qualified_teacher_pct")
+    assert not dual["is_met"] and dual["gap"] == 0  # exactly 50 is not 超过 50
+    assert row_of(card, CITY, 2025, "provincial_first_class_major_count")["is_met"]
+    above = row_of(card, CITY, 2024, "provincial_first_class_major_count")
+    assert not above["is_met"] and above["gap"] == pytest.approx(1.0)  # 9 is 1 above the range 5–8
+    assert row_of(card, A, 2025, "preschool_universal")["is_met"]
+    assert not row_of(card, B, 2025, "preschool_universal")["is_met"]
+    # A yes/no state has no trend: NA before it is reached, on track once reached.
+    assert row_of(card, A, 2024, "preschool_universal")["is_on_track"] is pd.NA
+    assert row_of(card, B, 2024, "preschool_universal")["is_on_track"]
+    at_most = row_of(card, CITY, 2025, "children_per_kindergarten_teacher")
+    assert at_most["is_met"] and at_most["gap"] == pytest.approx(-1.0)
+
+
+def test_rank_follows_direction_and_spread_by_hand():
+    res = results([
+        (A, 2025, "children_per_kindergarten_teacher", 10.0), (B, 2025, "children_per_kindergarten_teacher", 12.0),
+        (CITY, 2025, "children_per_kindergarten_teacher", 11.0),
+        (A, 2025, GROSS, 10.0), (B, 2025, GROSS, 12.0), (CITY, 2025, GROSS, 11.0),
+    ])
+    card = scorecard(results=res, targets=targets(target(GROSS, 2025, 95.0)), tables={})
+    # Fewer children per teacher is better: A (10) ranks first; a higher 毛入园率 is better: B first.
+    assert row_of(card, A, 2025, "children_per_kindergarten_teacher")["rank"] == 1
+    assert row_of(card, B, 2025, GROSS)["rank"] == 1
+    assert row_of(card, CITY, 2025, GROSS)["rank"] is pd.NA
+    r = row_of(card, CITY, 2025, GROSS)
+    # Across counties (not the city row): max/min = 12/10; CV = population std 1 / mean 11.
+    assert r["spread_max_min_ratio"] == pytest.approx(1.2)
+    assert r["spread_cv"] == pytest.approx(1 / 11)
+    assert r["rank_count"] is pd.NA and row_of(card, A, 2025, GROSS)["rank_count"] == 2
+
+
+def test_na_value_is_never_met_and_keeps_its_reason():
+    res = results([(CITY, 2025, GROSS, math.nan)])
+    card = scorecard(results=res, targets=targets(target(GROSS, 2025, 95.0)), tables={})
+    r = row_of(card, CITY, 2025, GROSS)
+    assert r["is_met"] is pd.NA and r["gap"] is pd.NA and r["na_reason"] == "missing population"
+
+
+def test_population_condition_narrows_each_county_scope():
+    code = "special_school_coverage_large_county_pct"
+    tg = targets(target(code, 2025, 100.0, scope="each_county", condition=(("population_over", 200000.0),)))
+    population = pd.DataFrame({"county_code": pd.array([A, B], dtype="string"),
+                               "year": pd.array([2025, 2025], dtype="Int64"),
+                               "resident_population": pd.array([250_000, 150_000], dtype="Int64")})
+    expanded = expand_targets(tg, [A, B, CITY], population)
+    assert list(expanded["county_code"]) == [A]
+
+
+def test_labels_cover_every_column():
+    for lang in ("zh", "en"):
+        labels = scorecard_labels(lang)
+        assert set(COLUMNS) <= set(labels)
+    assert scorecard_labels("zh")["is_met"] == "是否达标"
+    with pytest.raises(ValueError):
+        scorecard_labels("fr")
+
+
+def test_sample_scorecard(sample_tables):
+    card = scorecard(tables=sample_tables)
+    assert list(card.columns) == list(COLUMNS)
+    city = row_of(card, CITY, 2025, GROSS)
+    assert city["target"] == 95 and city["target_clause"] == "三(四)"
+    assert bool(city["is_met"]) == (city["value"] >= 95)
+    assert city["county_name_zh"] == "临沧市"
+    # County-level target rows: 一村一幼 applies to every county in 2025.
+    village = card[(card["indicator"] == "village_kindergarten_coverage_pct") & (card["year"] == 2025)
+                   & (card["county_code"] != CITY)]
+    assert village["target"].notna().all() and len(village) == 8
+    assert set(village["rank"]) <= set(range(1, 9))
+    # Filters.
+    one = scorecard("530924", 2025, tables=sample_tables, targeted_only=True)
+    assert set(one["county_code"]) == {"530924"} and set(one["year"]) == {2025} and one["target"].notna().all()
+    assert row_of(one, "530924", 2025, "preschool_universal")["is_met"]
