@@ -72,12 +72,65 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_maps(args: argparse.Namespace) -> int:
+    from lcedu.site import write_maps
+
+    start = time.perf_counter()
+    written = write_maps(args.year, Path(args.out), lang=args.lang)
+    print(f"地图已写入 / maps written: {len(written)} files in {args.out} ({time.perf_counter() - start:.1f}s)")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from lcedu import render, site
+    from lcedu.counties import registry, resolve
+
+    counties = [resolve(c) or c for c in args.counties] if args.counties else list(registry().county_code)
+    unknown = [c for c in counties if resolve(c) is None]
+    if unknown:
+        print(f"错误 / error: 未知县(区) unknown county: {', '.join(unknown)}", file=sys.stderr)
+        return EXIT_INPUT
+    out = Path(args.out)
+    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out)
+    missing = sorted({Path(j.input).name for j in jobs if not Path(j.input).exists()})
+    if args.notebooks and not jobs or missing:
+        print(f"错误 / error: 找不到笔记本 notebook not found: {', '.join(missing or args.notebooks)}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"渲染 {len(jobs)} 个笔记本 / rendering {len(jobs)} notebooks with {args.workers or 'all'} workers",
+          file=sys.stderr)
+    outcomes = list(render.execute(jobs, args.workers, render.print_progress))
+    render.write_manifest(outcomes, out, args.year, {"counties": counties, "notebooks": args.notebooks,
+                                                      "year": args.year, "lang": args.lang})
+    maps_dir = out / "maps"
+    index = site.build_index(out, args.year, outcomes, render.suite(), maps_dir if maps_dir.exists() else None)
+    problems = {o.job.output_html: site.check_html(Path(o.job.output_html), _min_figures(o.job.notebook))
+                for o in outcomes if o.ok}
+    problems = {k: v for k, v in problems.items() if v}
+    print(render.summary(outcomes))
+    for page, found in problems.items():
+        print(f"页面问题 / page problem: {page}: {'; '.join(found)}", file=sys.stderr)
+    print(f"打开 / open: {index}")
+    return 1 if problems or not all(o.ok for o in outcomes) else 0
+
+
+def _min_figures(notebook: str) -> int:
+    from lcedu.render import suite
+
+    return next((n.min_figures for n in suite() if n.name == notebook), 0)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    """The main job: clean → maps → every notebook for every county → index."""
     code = cmd_clean(args)
     if code:
         return code
-    print("下一步 / next: 在 JupyterLab 中打开 notebooks/ (jupyter lab)")
-    return 0
+    reports = Path(args.reports)
+    args.out = str(reports / "maps")
+    code = cmd_maps(args)
+    if code:
+        return code
+    args.out, args.counties, args.notebooks = str(reports), None, None
+    return cmd_render(args)
 
 
 def _print_issues(issues: list) -> None:
@@ -97,13 +150,35 @@ def parser() -> argparse.ArgumentParser:
 
     for name, func, text in (("check", cmd_check, "validate raw files without writing anything"),
                              ("clean", cmd_clean, "raw files → validated Parquet tables in data/processed/"),
-                             ("report", cmd_report, "the main job on the embedded sample")):
+                             ("report", cmd_report, "the main job: clean, maps, every briefing, the index")):
         c = sub.add_parser(name, help=text)
         c.add_argument("--raw", default=str(_default("data/raw")))
         if name != "check":
             c.add_argument("--out", default=str(_default("data/processed")))
+        if name == "report":
+            _render_options(c)
+            c.add_argument("--reports", default=str(_default("reports")))
         c.set_defaults(func=func)
+
+    m = sub.add_parser("maps", help="write the standard map set (PNG, SVG, PDF) for a year")
+    m.add_argument("--year", type=int, default=2025)
+    m.add_argument("--lang", choices=["zh", "en"], default="zh")
+    m.add_argument("--out", default=str(_default("reports/maps")))
+    m.set_defaults(func=cmd_maps)
+
+    r = sub.add_parser("render", help="run the notebooks per county into reports/ (HTML, index, manifest)")
+    _render_options(r)
+    r.add_argument("--counties", nargs="+", metavar="COUNTY", help="codes or names (default: all 8)")
+    r.add_argument("--notebooks", nargs="+", metavar="NAME", help="notebook names (default: the whole suite)")
+    r.add_argument("--out", default=str(_default("reports")))
+    r.set_defaults(func=cmd_render)
     return p
+
+
+def _render_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", type=int, default=2025)
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
 
 
 def main(argv: list[str] | None = None) -> int:

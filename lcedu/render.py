@@ -1,0 +1,254 @@
+"""Batch rendering: run the notebook suite per county with papermill, in parallel, into HTML.
+
+Each worker process imports papermill and nbconvert once, keeps one HTML exporter, and
+always has the *next* kernel starting (with pandas, matplotlib and lcedu preloaded) while
+the current notebook runs, so a notebook pays neither interpreter nor kernel start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from multiprocessing.util import Finalize
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CITY_CODE = "530900"
+PRELOAD = ["import pandas", "import matplotlib", "matplotlib.use('Agg')", "import lcedu"]
+
+
+@dataclass(frozen=True)
+class Notebook:
+    name: str  # file stem in notebooks/, also the output name
+    title_zh: str
+    title_en: str
+    scope: str  # "county" | "city"
+    min_figures: int = 0
+    batch: bool = True  # the explorer is interactive: tested, not batch-rendered
+
+
+@cache
+def suite() -> tuple[Notebook, ...]:
+    """The notebooks, as listed in lcedu/config/notebooks.yml."""
+    text = resources.files("lcedu").joinpath("config", "notebooks.yml").read_text(encoding="utf-8")
+    return tuple(Notebook(**n) for n in yaml.safe_load(text)["notebooks"])
+
+
+@dataclass(frozen=True)
+class Job:
+    notebook: str
+    county: str
+    year: int
+    lang: str
+    input: str
+    output_ipynb: str
+    output_html: str
+
+    @property
+    def parameters(self) -> dict:
+        return {"county": self.county, "year": self.year, "lang": self.lang}
+
+
+@dataclass
+class Outcome:
+    job: Job
+    ok: bool
+    seconds: float
+    error: str = ""
+    cell: int | None = None
+    cell_source: str = ""
+    html_bytes: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def plan(counties: Iterable[str], notebooks: Iterable[str] | None, year: int, lang: str = "zh",
+         out_dir: Path = REPO / "reports", notebook_dir: Path = REPO / "notebooks") -> list[Job]:
+    """One job per county and county notebook, plus each city notebook once.
+
+    Output names are deterministic and safe: ``<year>/<6-digit code>/<notebook>.{ipynb,html}``.
+    """
+    chosen = [n for n in suite() if n.batch and (notebooks is None or n.name in set(notebooks))]
+    jobs = []
+    for nb in chosen:
+        for county in ([CITY_CODE] if nb.scope == "city" else counties):
+            folder = Path(out_dir) / str(year) / county
+            jobs.append(Job(notebook=nb.name, county=county, year=year, lang=lang,
+                            input=str(Path(notebook_dir) / f"{nb.name}.ipynb"),
+                            output_ipynb=str(folder / f"{nb.name}.ipynb"),
+                            output_html=str(folder / f"{nb.name}.html")))
+    return jobs
+
+
+# --- worker side ---------------------------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _start_kernel():
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="python3")
+    # The kernel's own log lines (transport notices) are not the notebook's output: keep them out.
+    km.start_kernel(extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD!r}"], cwd=str(REPO),
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return km
+
+
+def _stop_kernels(*_: object) -> None:
+    for km in (_WORKER.pop("spare", None), _WORKER.pop("current", None)):
+        if km is not None and km.has_kernel:
+            km.shutdown_kernel(now=True)
+
+
+def _init_worker() -> None:
+    """Import once, keep an exporter, start the first kernel; leave Ctrl-C to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *a: (_stop_kernels(), os._exit(1)))
+    import papermill  # noqa: F401  (imported once per worker, not per notebook)
+    from nbconvert import HTMLExporter
+
+    _WORKER["exporter"] = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                                       exclude_output_prompt=True)
+    _WORKER["spare"] = _start_kernel()
+    # Shut the spare kernel down when the pool retires this worker.
+    Finalize(None, _stop_kernels, exitpriority=10)
+
+
+def run_job(job: Job) -> Outcome:
+    """Execute one notebook with papermill on a ready kernel and export it to HTML (code hidden)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    if "exporter" not in _WORKER:
+        _init_worker()
+    km = _WORKER["current"] = _WORKER.pop("spare")
+    _WORKER["spare"] = _start_kernel()  # warms up while this notebook runs
+    ipynb, html = Path(job.output_ipynb), Path(job.output_html)
+    ipynb.parent.mkdir(parents=True, exist_ok=True)
+    partial = ipynb.with_name(f".{ipynb.stem}.partial.ipynb")
+    start = time.perf_counter()
+    try:
+        nb = papermill.execute_notebook(job.input, str(partial), parameters=job.parameters, km=km,
+                                        kernel_name="python3", progress_bar=False, cwd=str(REPO))
+    except PapermillExecutionError as exc:
+        failed = ipynb.with_name(f"{ipynb.stem}.failed.ipynb")
+        os.replace(partial, failed)
+        html.unlink(missing_ok=True)
+        return Outcome(job, False, time.perf_counter() - start, error=f"{exc.ename}: {exc.evalue}",
+                       cell=exc.exec_count, cell_source=_cell_source(failed, exc.exec_count))
+    except Exception as exc:  # a job that cannot even start (missing or unreadable notebook) fails alone
+        partial.unlink(missing_ok=True)
+        return Outcome(job, False, time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        _WORKER.pop("current", None)
+        km.shutdown_kernel(now=True)
+    body, _ = _WORKER["exporter"].from_notebook_node(nb)
+    _write_atomic(html, body)
+    os.replace(partial, ipynb)
+    ipynb.with_name(f"{ipynb.stem}.failed.ipynb").unlink(missing_ok=True)
+    return Outcome(job, True, time.perf_counter() - start, html_bytes=len(body.encode("utf-8")))
+
+
+def _cell_source(path: Path, exec_count: int | None) -> str:
+    """First line of the cell that failed, found by its execution count (In [n])."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    source = next((c["source"] for c in cells if c.get("execution_count") == exec_count), "")
+    text = "".join(source) if isinstance(source, list) else source
+    return text.strip().splitlines()[0][:100] if text.strip() else ""
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- parent side ---------------------------------------------------------------------------------
+
+def execute(jobs: list[Job], workers: int | None = None, progress=None) -> Iterator[Outcome]:
+    """Run jobs across worker processes; yields outcomes as they finish.
+
+    A failing notebook does not stop the others. On Ctrl-C the pool is terminated (workers
+    shut their kernels down) and partial files are removed, so nothing half-written remains.
+    """
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    ctx = mp.get_context("spawn")  # kernels and zmq do not survive fork well
+    pool = ctx.Pool(workers, initializer=_init_worker)
+    started = time.perf_counter()
+    done = 0
+    try:
+        for outcome in pool.imap_unordered(run_job, jobs):
+            done += 1
+            if progress:
+                progress(done, len(jobs), min(workers, len(jobs) - done), time.perf_counter() - started, outcome)
+            yield outcome
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        for job in jobs:
+            out = Path(job.output_ipynb)
+            for partial in (out.with_name(f".{out.stem}.partial.ipynb"), Path(job.output_html).with_name(
+                    f".{Path(job.output_html).name}.partial")):
+                partial.unlink(missing_ok=True)
+
+
+def print_progress(done: int, total: int, running: int, elapsed: float, outcome: Outcome) -> None:
+    eta = elapsed / done * (total - done)
+    mark = "✓" if outcome.ok else "✗"
+    line = (f"[{done}/{total}] {done / total:4.0%} 运行中 running {running} · 已用 {elapsed:4.0f}s · "
+            f"ETA {eta:4.0f}s · {mark} {outcome.job.county}/{outcome.job.notebook} ({outcome.seconds:.1f}s)")
+    print(line, file=sys.stderr, flush=True)
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    failed = [o for o in outcomes if not o.ok]
+    lines = [f"完成 {len(outcomes) - len(failed)} / {len(outcomes)} 个笔记本 (notebooks rendered); 失败 failed: {len(failed)}"]
+    if failed:
+        lines.append(f"{'county':<8} {'notebook':<28} {'cell':>7}  error")
+        for o in sorted(failed, key=lambda o: (o.job.county, o.job.notebook)):
+            cell = f"In[{o.cell}]" if o.cell is not None else "-"
+            lines.append(f"{o.job.county:<8} {o.job.notebook:<28} {cell:>7}  "
+                         f"{o.error[:120]}")
+            if o.cell_source:
+                lines.append(f"{'':<42}cell: {o.cell_source}")
+            lines.append(f"{'':<42}kept for diagnosis: {Path(o.job.output_ipynb).with_suffix('').as_posix()}.failed.ipynb")
+    return "\n".join(lines)
+
+
+def write_manifest(outcomes: list[Outcome], out_dir: Path, year: int, parameters: dict) -> Path:
+    """Parameters, package versions, the processed data's input hashes and time per notebook."""
+    from lcedu import store
+
+    processed = store.manifest()
+    manifest = {
+        "parameters": parameters,
+        "versions": store.package_versions() | _versions("papermill", "nbconvert", "nbclient", "ipykernel"),
+        "processed": {"created_at": processed.get("created_at"), "is_sample": processed.get("is_sample"),
+                      "inputs": processed.get("inputs", [])},
+        "notebooks": [{**asdict(o.job), "ok": o.ok, "seconds": round(o.seconds, 2), "error": o.error,
+                       "cell": o.cell} for o in sorted(outcomes, key=lambda o: (o.job.county, o.job.notebook))],
+    }
+    path = Path(out_dir) / str(year) / "manifest.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, json.dumps(manifest, ensure_ascii=False, indent=2))
+    return path
+
+
+def _versions(*names: str) -> dict[str, str]:
+    from importlib import metadata
+
+    return {n: metadata.version(n) for n in names}

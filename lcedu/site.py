@@ -1,0 +1,128 @@
+"""The report site: the standard map set, ``reports/index.html``, and checks of what was produced."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from lcedu import counties, store
+
+# Indicators drawn in the standard map set: the equalization story of the plan.
+MAP_INDICATORS = (
+    "preschool_gross_enrollment_pct",
+    "inclusive_kindergarten_coverage_pct",
+    "public_kindergarten_enrollment_share_pct",
+    "primary_resource_standard_school_pct",
+    "junior_resource_standard_school_pct",
+    "senior_gross_enrollment_pct",
+    "digital_classroom_coverage_pct",
+    "safe_campus_rate_pct",
+)
+ERROR_MARKERS = ("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.stderr",
+                 "Traceback (most recent call last)", "-Error</span>", "ename")
+
+
+def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg", "pdf"), lang: str = "zh") -> list[Path]:
+    """`lcedu maps`: the standard map set for ``year`` from the processed tables."""
+    from lcedu import indicators, maps
+
+    registry = indicators.registry_frame().set_index("indicator")
+    data = indicators.compute(indicators=list(MAP_INDICATORS), years=range(2000, year + 1))
+    data = data[data["county_code"] != "530900"]
+    status = indicators.assessments()
+    status = status[status["year"] <= year]
+    name = "name_zh" if lang == "zh" else "name_en"
+    return maps.write_map_set(
+        data, status, year, out_dir, indicators=list(MAP_INDICATORS),
+        labels=registry[name].to_dict(), units=registry["unit"].to_dict(), formats=formats,
+        lang=lang, synthetic=bool(store.manifest().get("is_sample")))
+
+
+def county_summary(year: int) -> pd.DataFrame:
+    """Per county: targets met, not met, and on track for the index page."""
+    from lcedu.scorecard import scorecard
+
+    card = scorecard(year=year)
+    card = card[card["target"].notna()]
+    grouped = card.groupby("county_code")
+    return pd.DataFrame({
+        "met": grouped["is_met"].apply(lambda s: int((s == True).sum())),  # noqa: E712 (nullable booleans)
+        "not_met": grouped["is_met"].apply(lambda s: int((s == False).sum())),  # noqa: E712
+        "on_track": grouped["is_on_track"].apply(lambda s: int((s == True).sum())),  # noqa: E712
+    })
+
+
+def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequence, maps_dir: Path | None) -> Path:
+    """``reports/index.html``: every county's briefings, a map thumbnail and its scorecard summary."""
+    out_dir = Path(out_dir)
+    summary = county_summary(year)
+    ok = {(o.job.county, o.job.notebook) for o in outcomes if o.ok}
+    failed = {(o.job.county, o.job.notebook) for o in outcomes if not o.ok}
+    codes = sorted({o.job.county for o in outcomes})
+    synthetic = bool(store.manifest().get("is_sample"))
+    rows = []
+    for code in codes:
+        title = "临沧市" if code == "530900" else counties.name(code)
+        links = []
+        for nb in notebooks:
+            if (code, nb.name) in ok:
+                links.append(f'<a href="{year}/{code}/{nb.name}.html">{html.escape(nb.title_zh)}</a>')
+            elif (code, nb.name) in failed:
+                links.append(f'<span class="failed">{html.escape(nb.title_zh)}（生成失败）</span>')
+        thumb = ""
+        if maps_dir is not None:
+            image = Path(maps_dir) / (f"status_{year}.png" if code == "530900" else f"locator_{code}.png")
+            if image.exists():
+                thumb = f'<img src="{image.relative_to(out_dir).as_posix()}" alt="{html.escape(title)}">'
+        counts = summary.loc[code] if code in summary.index else None
+        score = (f"达标 {counts['met']} · 未达标 {counts['not_met']} · 有望按期达标 {counts['on_track']}"
+                 if counts is not None else "")
+        rows.append(f'<section class="county" id="c{code}"><h2>{html.escape(title)} <small>{code}</small></h2>'
+                    f'{thumb}<p class="score">{score}</p><p class="links">{" · ".join(links)}</p></section>')
+    note = ("<p class=\"note\">合成样例数据，依据公开数据校准，非官方统计。Synthetic sample, not official statistics.</p>"
+            if synthetic else "")
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>临沧市教育高质量发展三年行动计划 · {year}年县域简报</title>
+<style>
+body{{font-family:"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}}
+.grid{{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1rem}}
+.county{{border:1px solid #ddd;border-radius:6px;padding:1rem}} .county img{{width:100%;height:auto}}
+.failed{{color:#b00}} .note{{color:#666}} small{{color:#888;font-weight:normal}}
+</style></head><body>
+<h1>临沧市教育高质量发展三年行动计划（2023—2025年）· {year}年县域简报</h1>
+{note}
+<div class="grid">
+{chr(10).join(rows)}
+</div></body></html>
+"""
+    path = out_dir / "index.html"
+    tmp = path.with_name(".index.html.partial")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def check_html(path: Path, min_figures: int = 0) -> list[str]:
+    """Problems a reader would see in a rendered page: errors, empty sections, missing figures."""
+    text = Path(path).read_text(encoding="utf-8")
+    problems = []
+    if any(marker in text for marker in ERROR_MARKERS[:2]):
+        problems.append("error output in the page")
+    figures = len(re.findall(r'<img[^>]+src="data:image/(png|svg)', text)) + text.count("<svg")
+    if figures < min_figures:
+        problems.append(f"{figures} figures, expected at least {min_figures}")
+    # A section whose heading is followed by nothing before the next heading of its level is empty.
+    body = re.sub(r"\s+", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", "", text, flags=re.S))
+    headings = list(re.finditer(r"<h([1-4])[^>]*>(.*?)</h\1>", body))
+    for i, match in enumerate(headings):
+        level = int(match.group(1))
+        end = next((h.start() for h in headings[i + 1:] if int(h.group(1)) <= level), len(body))
+        section = body[match.end():end]
+        if not re.sub(r"<[^>]+>", "", section).strip() and "<img" not in section and "<svg" not in section:
+            problems.append(f"empty section: {re.sub(r'<[^>]+>', '', match.group(2)).strip(' ¶')}")
+    return problems
