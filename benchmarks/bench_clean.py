@@ -16,8 +16,8 @@ rows = 0
 for p in sorted(raw.rglob('*')):
     if p.suffix == '.xlsx' and not p.name.startswith('~$'):
         rows += sum(len(f) for f in pd.read_excel(p, sheet_name=None, header=None, engine='openpyxl').values())
-    elif p.suffix == '.csv':
-        rows += len(pd.read_csv(p, header=None, encoding='gb18030', dtype=str, on_bad_lines='skip'))
+    elif p.suffix == '.csv' and 'schools' in p.parts:
+        rows += len(pd.read_csv(p, header=None, names=range(64), encoding='gb18030', dtype=str))
 """
 LCEDU = """
 from pathlib import Path
