@@ -91,7 +91,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"错误 / error: 未知县(区) unknown county: {', '.join(unknown)}", file=sys.stderr)
         return EXIT_INPUT
     out = Path(args.out)
-    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out)
+    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir))
     missing = sorted({Path(j.input).name for j in jobs if not Path(j.input).exists()})
     if args.notebooks and not jobs or missing:
         print(f"错误 / error: 找不到笔记本 notebook not found: {', '.join(missing or args.notebooks)}", file=sys.stderr)
@@ -179,6 +179,7 @@ def _render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--notebook-dir", default=str(_default("notebooks")), help=argparse.SUPPRESS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 CITY_CODE = "530900"
-PRELOAD = ["import pandas", "import matplotlib", "matplotlib.use('Agg')", "import lcedu"]
+PRELOAD = ["import pandas", "import matplotlib.pyplot", "import lcedu.indicators", "import lcedu.maps"]
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,21 @@ def _stop_kernels(*_: object) -> None:
             km.shutdown_kernel(now=True)
 
 
+def _kill_kernels_and_exit(*_: object) -> None:
+    """SIGTERM from the pool: kill this worker's kernels outright (their event loop may be busy)."""
+    try:
+        for km in (_WORKER.get("spare"), _WORKER.get("current")):
+            pid = getattr(getattr(km, "provisioner", None), "pid", None)
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+    finally:
+        os._exit(1)
+
+
 def _init_worker() -> None:
     """Import once, keep an exporter, start the first kernel; leave Ctrl-C to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *a: (_stop_kernels(), os._exit(1)))
+    signal.signal(signal.SIGTERM, _kill_kernels_and_exit)
     import papermill  # noqa: F401  (imported once per worker, not per notebook)
     from nbconvert import HTMLExporter
 

@@ -1,0 +1,110 @@
+"""Batch rendering: parallel runs, the failure path, Ctrl-C, the index and the page checks."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lcedu import render, site
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _notebook(path: Path, body: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('county = "530902"\nyear = 2025\nlang = "zh"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 测试简报"), params,
+                nbformat.v4.new_markdown_cell("## 图"), nbformat.v4.new_code_cell(body)]
+    nbformat.write(nb, path)
+
+
+FIGURE = ("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.bar([1, 2], [int(county[-2:]), year % 100])\n"
+          "ax.set_title(f'{county}')\nplt.show()")
+
+
+@pytest.fixture
+def notebook_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    _notebook(folder / "county_briefing.ipynb", FIGURE + "\nprint('简报', county, year)")
+    _notebook(folder / "preschool_special.ipynb",
+              FIGURE + "\nif county == '530921':\n    raise ValueError('凤庆县 broke on purpose')")
+    return folder
+
+
+def _render(notebook_dir: Path, out: Path, *counties: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "lcedu.cli", "render", "--out", str(out), "--notebook-dir", str(notebook_dir),
+           "--notebooks", "county_briefing", "preschool_special", "--workers", "2", "--counties", *counties]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO)
+
+
+def test_failing_notebook_is_reported_and_others_complete(notebook_dir: Path, tmp_path: Path,
+                                                           processed_sample: Path) -> None:
+    out = tmp_path / "reports"
+    done = _render(notebook_dir, out, "530902", "凤庆县")
+    assert done.returncode == 1, done.stderr
+    assert "530921" in done.stdout and "preschool_special" in done.stdout and "In[" in done.stdout
+    assert "ValueError: 凤庆县 broke on purpose" in done.stdout
+    assert "Traceback" not in done.stdout
+    year = out / "2025"
+    assert (year / "530921" / "preschool_special.failed.ipynb").exists(), "kept for diagnosis"
+    assert not (year / "530921" / "preschool_special.html").exists()
+    for page in ("530902/county_briefing", "530902/preschool_special", "530921/county_briefing"):
+        assert (year / f"{page}.html").exists() and (year / f"{page}.ipynb").exists()
+        assert site.check_html(year / f"{page}.html", min_figures=1) == []
+    assert not list(out.rglob("*.partial*")), "no half-written files"
+    manifest = json.loads((year / "manifest.json").read_text(encoding="utf-8"))
+    assert {n["county"] for n in manifest["notebooks"]} == {"530902", "530921"}
+    assert all(n["seconds"] > 0 for n in manifest["notebooks"]) and manifest["processed"]["inputs"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "2025/530902/county_briefing.html" in index and "生成失败" in index
+
+
+def test_html_hides_code_and_is_deterministic_in_name(notebook_dir: Path, tmp_path: Path,
+                                                     processed_sample: Path) -> None:
+    jobs = render.plan(["530925"], ["county_briefing"], 2025, "zh", tmp_path / "r", notebook_dir)
+    assert [Path(j.output_html).relative_to(tmp_path / "r").as_posix() for j in jobs] == [
+        "2025/530925/county_briefing.html"]
+    outcome = render.run_job(jobs[0])
+    render._stop_kernels()
+    assert outcome.ok, outcome.error
+    page = Path(jobs[0].output_html).read_text(encoding="utf-8")
+    assert "plt.subplots" not in page, "code hidden"
+    assert "简报 530925 2025" in page
+
+
+def test_ctrl_c_stops_cleanly(notebook_dir: Path, tmp_path: Path, processed_sample: Path) -> None:
+    slow = FIGURE + "\nimport time\ntime.sleep(30)"
+    _notebook(notebook_dir / "county_briefing.ipynb", slow)
+    out = tmp_path / "reports"
+    cmd = [sys.executable, "-m", "lcedu.cli", "render", "--out", str(out), "--notebook-dir", str(notebook_dir),
+           "--notebooks", "county_briefing", "--workers", "2", "--counties", "530902", "530921", "530922"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    time.sleep(12)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert not list(out.rglob("*.partial*")) and not list(out.rglob("*.html"))
+    time.sleep(2)
+    kernels = subprocess.run(["pgrep", "-f", f"ipykernel_launcher.*{tmp_path.name}"], capture_output=True, text=True)
+    assert kernels.stdout.strip() == ""
+
+
+def test_check_html_finds_errors_empty_sections_and_missing_figures(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    page.write_text("<h1>简报</h1><h2>学前</h2><p>临翔区达标</p><h2>空</h2><h2>图</h2>"
+                    '<img src="data:image/png;base64,AAAA">', encoding="utf-8")
+    assert site.check_html(page, min_figures=1) == ["empty section: 空"]
+    assert site.check_html(page, min_figures=2) == ["1 figures, expected at least 2", "empty section: 空"]
+    page.write_text("<h1>x</h1><pre>Traceback (most recent call last)</pre>", encoding="utf-8")
+    assert "error output in the page" in site.check_html(page)
