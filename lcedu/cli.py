@@ -76,7 +76,8 @@ def cmd_maps(args: argparse.Namespace) -> int:
     from lcedu.site import write_maps
 
     start = time.perf_counter()
-    written = write_maps(args.year, Path(args.out), lang=args.lang)
+    written = write_maps(args.year, Path(args.out), formats=tuple(getattr(args, "formats", None) or ("png", "svg", "pdf")),
+                         lang=args.lang)
     print(f"地图已写入 / maps written: {len(written)} files in {args.out} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -164,6 +165,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--year", type=int, default=2025)
     m.add_argument("--lang", choices=["zh", "en"], default="zh")
     m.add_argument("--out", default=str(_default("reports/maps")))
+    m.add_argument("--formats", nargs="+", choices=["png", "svg", "pdf"], default=["png", "svg", "pdf"])
     m.set_defaults(func=cmd_maps)
 
     r = sub.add_parser("render", help="run the notebooks per county into reports/ (HTML, index, manifest)")
