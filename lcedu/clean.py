@@ -146,6 +146,18 @@ def _convert_group(table: str, parts: list[tuple[RawSheet, int | None, str | Non
     return table, typed, miss.merge(key_frame, on=["_file", "_row"], how="left").assign(table=table), issues
 
 
+def _process_chunk(files: list[Path], raw_dir: Path, extra: dict[str, str]) -> tuple[list[dict], list, list[Issue]]:
+    """Read, parse and type a chunk of files in one worker; only typed frames travel back."""
+    results = [_read_file(path, raw_dir, extra) for path in files]
+    issues = [i for _, _, file_issues in results for i in file_issues]
+    sheets: dict[tuple[str, str], list] = defaultdict(list)
+    for _, parsed_sheets, _ in results:
+        for table, parsed, year, county in parsed_sheets:
+            sheets[(table, parsed.variant)].append((parsed, year, county))
+    converted = [_convert_group(table, parts, extra) for (table, _), parts in sheets.items()]
+    return [r for r, _, _ in results if r is not None], converted, issues
+
+
 def _pool(n_tasks: int, workers: int | None) -> ProcessPoolExecutor | None:
     """A fork-based pool when there is enough work to pay for it (a province, not a test file)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -168,21 +180,19 @@ def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
         issues.append(Issue("error", str(raw_dir), "没有找到原始数据文件 / no raw files found",
                             "把导出的 .xlsx/.csv 放入 data/raw/，或运行 `lcedu sample` 生成样例"))
     pool = _pool(len(files), workers)
+    # A few chunks per worker: the typing of each chunk is amortised over many sheets, and the
+    # chunks still balance the load.
+    n_chunks = 4 * (pool._max_workers if pool else 1)
+    chunks = [files[i::n_chunks] for i in range(n_chunks) if files[i::n_chunks]]
     try:
         mapper = pool.map if pool else map
-        results = list(mapper(_read_file, files, [raw_dir] * len(files), [extra] * len(files),
-                              **({"chunksize": 8} if pool else {})))
-        inputs = [r for r, _, _ in results if r is not None]
-        sheets: dict[tuple[str, str], list] = defaultdict(list)
-        for _, parsed_sheets, file_issues in results:
-            issues += file_issues
-            for table, parsed, year, county in parsed_sheets:
-                sheets[(table, parsed.variant)].append((parsed, year, county))
-        keys = list(sheets)
-        converted = list(mapper(_convert_group, [t for t, _ in keys], [sheets[k] for k in keys], [extra] * len(keys)))
+        results = list(mapper(_process_chunk, chunks, [raw_dir] * len(chunks), [extra] * len(chunks)))
     finally:
         if pool:
             pool.shutdown()
+    inputs = sorted((r for records, _, _ in results for r in records), key=lambda r: r["path"])
+    converted = [c for _, chunk, _ in results for c in chunk]
+    issues += [i for _, _, chunk_issues in results for i in chunk_issues]
 
     tables, missing, totals = {}, [], []
     by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)
