@@ -1,0 +1,114 @@
+"""Rendering the notebook suite: `lcedu render` against the two usual ways of doing it.
+
+(a) a shell loop of the `papermill` CLI plus `jupyter nbconvert --to html --no-input` per notebook;
+(b) a sequential in-process loop of `papermill.execute_notebook` plus nbconvert's HTMLExporter;
+(c) `lcedu render` (worker processes with pre-started kernels).
+All three render the same jobs; their text outputs are compared so the speed-up is for the same work.
+Set BENCH_RENDER_COUNTIES="530902 530925" to time a subset (default: all 8 counties).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import OUT, REPO
+
+BIN = Path(sys.executable).parent
+
+
+def _jobs(out: Path):
+    from lcedu import render
+    from lcedu.counties import registry
+
+    counties = os.environ.get("BENCH_RENDER_COUNTIES", "").split() or list(registry().county_code)
+    return render.plan(counties, None, 2025, "zh", out)
+
+
+def _cli_loop(out: Path) -> float:
+    jobs = _jobs(out)
+    start = time.perf_counter()
+    for job in jobs:
+        Path(job.output_ipynb).parent.mkdir(parents=True, exist_ok=True)
+        params = [a for k, v in job.parameters.items() for a in ("-p", k, str(v))]
+        subprocess.run([str(BIN / "papermill"), job.input, job.output_ipynb, *params, "--no-progress-bar",
+                        "--cwd", str(REPO)], check=True, capture_output=True)
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", job.output_ipynb],
+                       check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _in_process(out: Path) -> float:
+    import papermill
+    from nbconvert import HTMLExporter
+
+    jobs = _jobs(out)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True)
+    start = time.perf_counter()
+    for job in jobs:
+        Path(job.output_ipynb).parent.mkdir(parents=True, exist_ok=True)
+        nb = papermill.execute_notebook(job.input, job.output_ipynb, parameters=job.parameters,
+                                        progress_bar=False, cwd=str(REPO))
+        body, _ = exporter.from_notebook_node(nb)
+        Path(job.output_html).write_text(body, encoding="utf-8")
+    return time.perf_counter() - start
+
+
+def _lcedu(out: Path) -> float:
+    from lcedu import render
+
+    jobs = _jobs(out)
+    start = time.perf_counter()
+    outcomes = list(render.execute(jobs))
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
+    return time.perf_counter() - start
+
+
+def _text_outputs(folder: Path) -> dict[str, list]:
+    """Per notebook: its text outputs and how many images, ignoring timings and ids."""
+    out = {}
+    for path in sorted(folder.rglob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        texts, images = [], 0
+        for cell in cells:
+            for o in cell.get("outputs", []):
+                data = o.get("data", {})
+                images += "image/png" in data
+                texts.append("".join(o.get("text", "")) + "".join(data.get("text/plain", "")))
+        out[str(path.relative_to(folder))] = [texts, images]
+    return out
+
+
+def run(quick: bool = False) -> list[dict]:
+    if quick:
+        os.environ.setdefault("BENCH_RENDER_COUNTIES", "530925")
+    base = OUT / "render"
+    shutil.rmtree(base, ignore_errors=True)
+    variants = {"(a) papermill CLI + nbconvert CLI loop": _cli_loop,
+                "(b) in-process papermill + HTMLExporter loop": _in_process,
+                "(c) lcedu render (workers, warm kernels)": _lcedu}
+    seconds, outputs = {}, {}
+    for i, (label, fn) in enumerate(variants.items()):
+        folder = base / f"v{i}"
+        seconds[label] = fn(folder)
+        outputs[label] = _text_outputs(folder)
+    reference = outputs[next(iter(outputs))]
+    identical = all(o == reference for o in outputs.values())
+    n = len(reference)
+    (a, b, c) = seconds.values()
+    rows = [{"benchmark": f"render {n} notebooks", "variant": label, "median_s": s,
+             "notes": f"{s / n:.2f} s per notebook; outputs identical across variants: {identical}"}
+            for label, s in seconds.items()]
+    rows[-1]["ratio"] = a / c
+    rows[-1]["notes"] += f"; {a / c:.2f}x vs (a), {b / c:.2f}x vs (b)"
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)
