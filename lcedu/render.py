@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -190,26 +191,30 @@ def _write_atomic(path: Path, text: str) -> None:
 def execute(jobs: list[Job], workers: int | None = None, progress=None) -> Iterator[Outcome]:
     """Run jobs across worker processes; yields outcomes as they finish.
 
-    A failing notebook does not stop the others. On Ctrl-C the pool is terminated (workers
-    shut their kernels down) and partial files are removed, so nothing half-written remains.
+    A failing notebook does not stop the others. On Ctrl-C the workers are terminated (each
+    kills its kernels), queued jobs are cancelled and partial files removed, so nothing
+    half-written remains.
     """
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    ctx = mp.get_context("spawn")  # kernels and zmq do not survive fork well
-    pool = ctx.Pool(workers, initializer=_init_worker)
     started = time.perf_counter()
-    done = 0
+    executor = None
     try:
-        for outcome in pool.imap_unordered(run_job, jobs):
-            done += 1
+        # spawn: kernels and zmq do not survive fork well
+        executor = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker)
+        futures = [executor.submit(run_job, job) for job in jobs]
+        for done, future in enumerate(as_completed(futures), start=1):
+            outcome = future.result()
             if progress:
                 progress(done, len(jobs), min(workers, len(jobs) - done), time.perf_counter() - started, outcome)
             yield outcome
-        pool.close()
+        executor.shutdown(wait=True)
     except BaseException:
-        pool.terminate()
+        if executor is not None:
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()
+            executor.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        pool.join()
         for job in jobs:
             out = Path(job.output_ipynb)
             for partial in (out.with_name(f".{out.stem}.partial.ipynb"), Path(job.output_html).with_name(

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_indicators import (
+
+from lcedu import gaps
+from lcedu import indicators as ind
+from lcedu import standards as std
+from tests.test_indicators import (
     ENROLLMENT_COLS,
     FACILITY_COLS,
     SCHOOL_COLS,
@@ -16,10 +20,6 @@ from test_indicators import (
     school,
     typed,
 )
-
-from lcedu import gaps
-from lcedu import indicators as ind
-from lcedu import standards as std
 
 
 def school_world() -> dict[str, pd.DataFrame]:

@@ -88,7 +88,9 @@ def test_ctrl_c_stops_cleanly(notebook_dir: Path, tmp_path: Path, processed_samp
     out = tmp_path / "reports"
     cmd = [sys.executable, "-m", "lcedu.cli", "render", "--out", str(out), "--notebook-dir", str(notebook_dir),
            "--notebooks", "county_briefing", "--workers", "2", "--counties", "530902", "530921", "530922"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    # A shell that starts jobs in the background makes them ignore SIGINT; a terminal user's does not.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(12)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
