@@ -1,0 +1,1089 @@
+"""Presentation layer of the notebook suite: parameters, cached data, sections and display.
+
+The notebooks in ``notebooks/`` are thin: each cell calls one function here (or in
+:mod:`lcedu.sections`) that returns a :class:`Section` — a heading, sentences generated
+from the numbers (:mod:`lcedu.narrative`), styled tables and figures (:mod:`lcedu.charts`,
+:mod:`lcedu.maps`) — and :func:`show` displays it. Labels follow ``lang`` ("zh" default,
+"en"). Nothing here writes files.
+
+Targets for a county: the plan's county targets (``each_county`` or a county list) apply
+as they are; the plan's city-wide rate targets (≥95 % …) are shown as a reference
+("全市目标(参照)"), because the plan sets no separate county value. A year without its own
+target takes the latest earlier target still in force, else the next one (its year shown).
+
+Public API: :func:`params`, :class:`Params`, :func:`show`, :class:`Section`,
+:func:`county_card`, :func:`styled`, :func:`header`, :func:`notes`, the county briefing
+(:func:`briefing_overview`, :func:`briefing_scorecard`, :func:`briefing_trends`,
+:func:`briefing_ranks`, :func:`briefing_gaps`) and the city overview (:func:`city_summary`,
+:func:`city_heat_table`, :func:`city_status_maps`, :func:`city_small_multiples`,
+:func:`city_share_targets`, :func:`city_targets`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from lcedu import charts
+from lcedu import narrative as nv
+from lcedu.narrative import (
+    CITY_CODE,
+    check_lang,
+    fmt_target,
+    fmt_value,
+    indicator_name,
+    is_missing,
+    place_name,
+)
+
+__all__ = [
+    "Params", "Section", "Sized", "briefing_gaps", "briefing_overview", "briefing_ranks", "briefing_scorecard",
+    "briefing_trends", "city_heat_table", "city_share_targets", "city_small_multiples", "city_status_maps",
+    "city_summary", "city_targets", "county_card", "header", "notes", "params", "show", "styled",
+]
+
+MET_CSS = "background-color: #d1e5f0; color: #08306b; white-space: nowrap;"      # light blue (RdBu), with ✓
+NOT_MET_CSS = "background-color: #fddbc7; color: #67000d; white-space: nowrap;"  # light orange (RdBu), with ✗
+_TABLE_STYLES = [
+    {"selector": "th", "props": "background-color: #eef3f8; font-weight: 600; text-align: left; padding: 4px 8px;"},
+    {"selector": "td", "props": "padding: 3px 8px; text-align: left; min-width: 4.5em;"},
+    {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: 600; padding: 4px 0;"},
+    {"selector": "", "props": "border-collapse: collapse; font-size: 13px;"},
+]
+
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "project": "工程", "indicator": "指标", "value": "数值", "target": "目标", "target_source": "目标依据",
+        "status": "达标情况", "on_track": "按趋势", "change": "较基期变化", "rank": "县际排名", "note": "说明",
+        "county": "县(区)", "year": "年份", "gap": "差距", "needed": "达标还需", "criterion": "评估指标",
+        "threshold": "标准", "school": "学校", "stage": "学段", "students": "在校生", "type": "类型",
+        "met_count": "达标项数", "meets": "资源配置", "count": "数量", "share": "占比", "city_total": "全市合计",
+        "county_share": "本县占全市", "progress": "全市完成度", "named": "计划点名县", "assessment": "评估",
+        "counties_met": "达标县", "clause": "计划条款",
+    },
+    "en": {
+        "project": "Project", "indicator": "Indicator", "value": "Value", "target": "Target",
+        "target_source": "Target source", "status": "Status", "on_track": "Trend", "change": "Change",
+        "rank": "Rank", "note": "Note", "county": "County", "year": "Year", "gap": "Gap", "needed": "Still needed",
+        "criterion": "Criterion", "threshold": "Standard", "school": "School", "stage": "Stage",
+        "students": "Students", "type": "Type", "met_count": "Indicators met", "meets": "Resources",
+        "count": "Count", "share": "Share", "city_total": "City total", "county_share": "County share of city",
+        "progress": "City progress", "named": "Named in plan", "assessment": "Assessment",
+        "counties_met": "Counties meeting", "clause": "Plan clause",
+    },
+}
+
+_TITLES: dict[str, dict[str, str]] = {
+    "zh": {
+        "overview": "概况", "scorecard": "计划指标达标情况", "trends": "{base}年以来的变化", "ranks": "在全市8个县(区)中的位置",
+        "gaps": "差距最大的五项指标及达标所需", "notes": "数据与口径说明", "heat": "各县(区)全部指标一览（{year}年）",
+        "status_maps": "优质均衡与普及普惠达标县分布", "multiples": "重点指标分县变化", "share_targets": "{share}达标县占比目标",
+        "city_targets": "全市层面目标（{year}年）",
+    },
+    "en": {
+        "overview": "Overview", "scorecard": "Plan indicators: met or not", "trends": "Change since {base}",
+        "ranks": "Position among the 8 counties", "gaps": "The five largest gaps and what closing them takes",
+        "notes": "Data and definitions", "heat": "Every county on every indicator ({year})",
+        "status_maps": "Counties meeting the two assessments", "multiples": "Key indicators by county over time",
+        "share_targets": "The {share} county-share targets", "city_targets": "City-level targets ({year})",
+    },
+}
+
+SCOPE_WORDS = {
+    "zh": {"county": "本县目标", "city": "全市目标", "city_reference": "全市目标(参照)"},
+    "en": {"county": "County target", "city": "City target", "city_reference": "City target (reference)"},
+}
+ASSESSMENTS = ("preschool_universal", "compulsory_balanced")
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class Params:
+    """Validated notebook parameters: a 6-digit county code (or ``"530900"``), years and language."""
+
+    county: str
+    year: int
+    baseline_year: int
+    lang: str
+
+    @property
+    def name(self) -> str:
+        """Display name of the county (or the city)."""
+        return place_name(self.county, self.lang)
+
+    @property
+    def is_city(self) -> bool:
+        return self.county == CITY_CODE
+
+
+_CITY_NAMES = {"530900", "临沧市", "临沧", "全市", "city", "lincang", "Lincang"}
+
+
+def _county_choices() -> str:
+    from lcedu.counties import registry
+
+    reg = registry()
+    return "、".join(f"{n}({c})" for c, n in zip(reg["county_code"], reg["short_name_zh"], strict=True))
+
+
+def _resolve(county: object, allow_city: bool) -> str:
+    from lcedu.counties import resolve
+
+    if str(county).strip() in _CITY_NAMES:
+        if not allow_city:
+            raise ValueError(
+                f"本笔记本按县(区)呈现，county 不能是全市 {county!r}；全市情况请看 city_overview。"
+                f" / This notebook is per county; use city_overview for the city. Counties: {_county_choices()}")
+        return CITY_CODE
+    code = resolve(county)
+    if code is None:
+        raise ValueError(f"未知的县(区) {county!r} / unknown county {county!r}。"
+                         f"可选 / choose from: {_county_choices()}")
+    return code
+
+
+def _year(value: object, years: Sequence[int], name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer | str):
+        raise ValueError(f"{name} 应为整数年份 / {name} must be a year (int), got {value!r}")
+    try:
+        year = int(value)
+    except ValueError:
+        raise ValueError(f"{name} 应为整数年份 / {name} must be a year (int), got {value!r}") from None
+    if year not in years:
+        raise ValueError(f"{name}={year} 不在数据中 / not in the data; "
+                         f"可用年份 / available years: {', '.join(str(y) for y in years)}")
+    return year
+
+
+def params(county: object, year: object, baseline_year: object = 2022, lang: str = "zh", *,
+           scope: str = "county") -> Params:
+    """Check the notebook parameters and return them resolved; a ValueError says what is wrong.
+
+    ``county``: 6-digit code or name (双江, 双江县, 530925); with ``scope="city"`` also
+    ``"530900"`` / 临沧市 (a county is then highlighted in the city view). ``year`` and
+    ``baseline_year`` must be years of the processed data, baseline ≤ year.
+    """
+    lang = check_lang(lang)
+    code = _resolve(county, allow_city=scope == "city")
+    years = available_years()
+    y = _year(year, years, "year")
+    base = _year(baseline_year, years, "baseline_year")
+    if base > y:
+        raise ValueError(f"baseline_year={base} 晚于 year={y} / baseline_year must not be after year")
+    return Params(code, y, base, lang)
+
+
+# --------------------------------------------------------------------------- data (cached per processed build)
+
+
+@dataclass(frozen=True)
+class _Base:
+    tables: dict[str, pd.DataFrame]
+    results: pd.DataFrame
+    assessments: pd.DataFrame
+    criteria: pd.DataFrame
+    synthetic: bool
+    created_at: str
+    years: tuple[int, ...]
+
+
+def _build() -> str:
+    from lcedu import store
+
+    return str(store.current())
+
+
+@lru_cache(maxsize=2)
+def _base(build: str) -> _Base:
+    from lcedu import indicators as ind
+    from lcedu import store
+
+    tables = ind.load_tables()
+    results = ind.compute(tables=tables)
+    manifest = store.manifest()
+    return _Base(
+        tables=tables, results=results,
+        assessments=ind.assessments(tables=tables), criteria=ind.assessment_criteria(tables=tables),
+        synthetic=bool(manifest.get("is_sample", False)), created_at=str(manifest.get("created_at", "")),
+        years=tuple(sorted(int(y) for y in results["year"].dropna().unique())),
+    )
+
+
+def base() -> _Base:
+    """Tables, indicator results and assessments of the current processed set (cached)."""
+    return _base(_build())
+
+
+def available_years() -> tuple[int, ...]:
+    """Years of the processed data."""
+    return base().years
+
+
+def sample_notice(lang: str = "zh") -> str | None:
+    """The page-level disclaimer (markdown) when the processed set is the synthetic sample."""
+    if not base().synthetic:
+        return None
+    return ("> **⚠ 合成样例数据，非官方统计。**" if lang == "zh" else
+            "> **⚠ Synthetic sample data (合成样例数据), not official statistics.**")
+
+
+def synthetic_note(lang: str = "zh") -> str | None:
+    """The sample disclaimer for figures, or None for real data."""
+    return nv.text("sample", lang) if base().synthetic else None
+
+
+@cache
+def presentation() -> dict[str, Any]:
+    """lcedu/config/briefing.yml: the plan's projects with their indicators, and closing nouns."""
+    text = resources.files("lcedu").joinpath("config", "briefing.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def project_of() -> dict[str, tuple[int, str]]:
+    """Indicator code → (project position, project key)."""
+    out: dict[str, tuple[int, str]] = {}
+    for i, project in enumerate(presentation()["projects"]):
+        for code in project["indicators"]:
+            out.setdefault(code, (i, project["key"]))
+    return out
+
+
+def project_name(key: str, lang: str) -> str:
+    """Display name of a project (工程)."""
+    for project in presentation()["projects"]:
+        if project["key"] == key:
+            return f"{project['clause']} {project[lang]}" if lang == "zh" else project[lang]
+    return key
+
+
+def _targets_with_reference() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(plan targets, plan targets + city rate targets re-scoped to each county as references)."""
+    from lcedu.targets import load_targets
+
+    targets = load_targets()
+    rates = targets[(targets["scope"] == "city") & targets["comparison"].isin(["at_least", "at_most"])
+                    & (targets["unit"] == "%")]
+    reference = rates.assign(scope="each_county", counties=[()] * len(rates))
+    return targets, pd.concat([targets, reference], ignore_index=True)
+
+
+@lru_cache(maxsize=4)
+def _card(build: str, baseline_year: int) -> pd.DataFrame:
+    from lcedu import scorecard as sc
+
+    b = _base(build)
+    targets, combined = _targets_with_reference()
+    card = sc.scorecard(results=b.results, tables=b.tables, targets=combined, baseline_year=baseline_year)
+    codes = sorted(set(card["county_code"]))
+    own = sc.expand_targets(targets, codes, b.tables.get("population"))
+    own_keys = set(zip(own["indicator"], own["county_code"], strict=True))
+    every = sc.expand_targets(combined, codes, b.tables.get("population"))
+    # Effective target of each row: this year's, else the latest earlier, else the next one.
+    years = pd.DataFrame({"year": sorted(set(card["year"].astype(int)))})
+    pairs = every[["indicator", "county_code"]].drop_duplicates()
+    grid = pairs.merge(years, how="cross")
+    ev = every.rename(columns={"year": "target_year"}).sort_values("target_year")
+    grid = grid.sort_values("year")
+    before = pd.merge_asof(grid, ev, left_on="year", right_on="target_year", by=["indicator", "county_code"],
+                           direction="backward")
+    after = pd.merge_asof(grid, ev, left_on="year", right_on="target_year", by=["indicator", "county_code"],
+                          direction="forward")
+    pending = before["target_year"].isna().to_numpy()
+    chosen = pd.concat([before[~pending], after[pending]], ignore_index=True)
+    chosen = chosen[chosen["target_year"].notna()][["indicator", "county_code", "year", "target_year", "target",
+                                                      "target_max", "comparison", "strict", "target_clause"]]
+    card = card.drop(columns=["target", "target_max", "comparison", "strict", "target_clause", "gap", "is_met"])
+    card = card.merge(chosen.astype({"year": "Int64"}), how="left", on=["indicator", "county_code", "year"])
+    value = card["value"].to_numpy(dtype=float, na_value=np.nan)
+    target = card["target"].to_numpy(dtype=float, na_value=np.nan)
+    target_max = card["target_max"].to_numpy(dtype=float, na_value=np.nan)
+    comparison = card["comparison"].to_numpy(dtype=object)
+    strict = card["strict"].fillna(False).to_numpy(dtype=bool)
+    card["is_met"] = pd.array(sc._is_met(value, target, target_max, comparison, strict),
+                              dtype="Float64").astype("boolean")
+    card["gap"] = pd.array(sc._gap(value, target, target_max, comparison), dtype="Float64")
+    has_target = card["target_year"].notna()
+    keys = list(zip(card["indicator"], card["county_code"], strict=True))
+    card["target_scope"] = np.where(  # plain objects (None without a target), so == never yields NA
+        ~has_target.to_numpy(dtype=bool), None,
+        np.where(card["county_code"] == CITY_CODE, "city",
+                 np.where([k in own_keys for k in keys], "county", "city_reference"))).astype(object)
+    in_force = has_target & (card["target_year"] < card["year"])
+    card["is_on_track"] = card["is_on_track"].where(~in_force, card["is_met"])
+    card["target_year"] = card["target_year"].astype("Int64")
+    position = project_of()
+    card["project"] = card["indicator"].map(lambda c: position.get(c, (99, ""))[1]).astype("string")
+    card["_order"] = card["indicator"].map(lambda c: position.get(c, (99, ""))[0])
+    return card.sort_values(["_order", "county_code", "year"], kind="stable").drop(columns="_order")
+
+
+def card(baseline_year: int = 2022) -> pd.DataFrame:
+    """Every county and city row of every indicator and year with its effective target.
+
+    Scorecard columns plus ``target_year`` and ``target_scope`` ("county", "city",
+    "city_reference"), ``is_met`` / ``gap`` against that target, and ``project``.
+    """
+    return _card(_build(), int(baseline_year))
+
+
+def county_card(p: Params, indicators: Iterable[str] | None = None, *, county: str | None = None,
+                year: int | None = None) -> pd.DataFrame:
+    """Rows of :func:`card` for one county (default ``p.county``) and year, in registry/project order."""
+    c = card(p.baseline_year)
+    code = county or p.county
+    rows = c[(c["county_code"] == code) & (c["year"] == (year or p.year))]
+    if indicators is not None:
+        wanted = list(indicators)
+        rows = rows[rows["indicator"].isin(wanted)]
+        rows = rows.assign(_o=rows["indicator"].map({k: i for i, k in enumerate(wanted)})).sort_values("_o")
+        rows = rows.drop(columns="_o")
+    return rows.reset_index(drop=True)
+
+
+def row(p: Params, indicator: str, *, county: str | None = None, year: int | None = None) -> dict[str, Any]:
+    """One indicator row as a dict (for a sentence); a ValueError names an unknown indicator."""
+    rows = county_card(p, [indicator], county=county, year=year)
+    if rows.empty:
+        raise ValueError(f"no row for indicator {indicator!r} ({county or p.county}, {year or p.year})")
+    return rows.iloc[0].to_dict()
+
+
+def sentence(p: Params, indicator: str, *, county: str | None = None, year: int | None = None) -> str:
+    """The generated sentence for one indicator (see :func:`lcedu.narrative.indicator_sentence`)."""
+    return nv.indicator_sentence(row(p, indicator, county=county, year=year), p.lang)
+
+
+@lru_cache(maxsize=8)
+def _parts(build: str, year: int) -> pd.DataFrame:
+    from lcedu import indicators as ind
+
+    return ind.school_indicators(None, year, tables=_base(build).tables)
+
+
+def school_parts(year: int) -> pd.DataFrame:
+    """Per school part (学段) the 7 优质均衡 indicators of all counties in one year (cached)."""
+    return _parts(_build(), int(year))
+
+
+# --------------------------------------------------------------------------- display
+
+
+@dataclass(frozen=True)
+class Sized:
+    """A figure shown at a given width in pixels (e.g. earlier years' maps, smaller)."""
+
+    figure: Any
+    width: int
+
+
+@dataclass
+class Section:
+    """A heading, then items in order: markdown strings, figures, styled tables, widgets."""
+
+    title: str | None
+    items: list[Any] = field(default_factory=list)
+    level: int = 2
+
+    def add(self, *items: Any) -> Section:
+        self.items.extend(i for i in items if i is not None)
+        return self
+
+
+def show(obj: Any) -> None:
+    """Display a Section, markdown text, a matplotlib Figure/Axes (as PNG), a table or a widget."""
+    from IPython.display import HTML, Image, Markdown, display
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if obj is None:
+        return
+    if isinstance(obj, Section):
+        if obj.title:
+            display(Markdown(f"{'#' * obj.level} {obj.title}"))
+        for item in obj.items:
+            show(item)
+    elif isinstance(obj, list | tuple):
+        for item in obj:
+            show(item)
+    elif isinstance(obj, str):
+        display(Markdown(obj))
+    elif isinstance(obj, Axes):
+        show(obj.figure)
+    elif isinstance(obj, Sized):
+        figure = obj.figure.figure if isinstance(obj.figure, Axes) else obj.figure
+        display(Image(data=charts.to_png(figure), format="png", width=obj.width))
+    elif isinstance(obj, Figure):
+        width = int(obj.get_figwidth() * 96)
+        display(Image(data=charts.to_png(obj), format="png", width=min(width, 1000)))
+    elif isinstance(obj, pd.DataFrame):
+        display(styled(obj))
+    elif hasattr(obj, "to_html") and obj.__class__.__name__ == "Styler":
+        display(HTML(obj.to_html()))
+    else:
+        display(obj)
+
+
+def bullets(lines: Iterable[str]) -> str:
+    """Markdown bullet list of non-empty lines."""
+    return "\n".join(f"- {line}" for line in lines if line)
+
+
+def styled(frame: pd.DataFrame, *, flags: pd.DataFrame | None = None, caption: str | None = None,
+           right: Sequence[str] = (), scroll: bool = False, css: pd.DataFrame | None = None) -> Any:
+    """A table for a report: index hidden, header shaded, met / not met cells coloured.
+
+    ``flags``: boolean frame (same index) whose True / False marks cells of the same
+    column met (light blue) / not met (light orange); NA leaves them plain. ``css``: extra
+    per-cell CSS. ``right``: columns aligned right (numbers). ``scroll``: a long table
+    scrolls inside a box (the Styler is returned wrapped as HTML).
+    """
+    frame = frame.reset_index(drop=True)
+    style = frame.style.hide(axis="index").set_table_styles(_TABLE_STYLES)
+    cells = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    if flags is not None:
+        for column in flags.columns:
+            if column in cells.columns:
+                f = flags[column].reset_index(drop=True)
+                cells[column] = [MET_CSS if (not is_missing(v) and bool(v)) else
+                                 (NOT_MET_CSS if not is_missing(v) else "") for v in f]
+    if css is not None:
+        extra = css.reset_index(drop=True).reindex(index=frame.index, columns=frame.columns).astype(object)
+        extra = extra.where(extra.notna(), "")
+        cells = cells + extra
+    if flags is not None or css is not None:
+        style = style.apply(lambda _: cells, axis=None)
+    present = [c for c in right if c in frame.columns]
+    if present:
+        style = style.set_properties(subset=present, **{"text-align": "right"})
+    if caption:
+        style = style.set_caption(caption)
+    if scroll and len(frame) > 14:
+        from IPython.display import HTML
+
+        return HTML(f'<div style="max-height: 460px; overflow-y: auto; border: 1px solid #ddd;">'
+                    f"{style.to_html()}</div>")
+    return style
+
+
+def status_text(flag: Any, lang: str) -> str:
+    """✓ 达标 / ✗ 未达标 / — from a nullable boolean."""
+    if is_missing(flag):
+        return nv.text("na_short", lang)
+    return nv.text("met_mark" if bool(flag) else "not_met_mark", lang)
+
+
+def track_text(flag: Any, lang: str) -> str:
+    """按趋势可达标 / 按趋势难以达标 / — from ``is_on_track``."""
+    if is_missing(flag):
+        return nv.text("na_short", lang)
+    return nv.text("on_track" if bool(flag) else "off_track", lang)
+
+
+def target_text(r: Mapping[str, Any], lang: str) -> str:
+    """≥95%（2025年）; "—" without a target."""
+    if is_missing(r.get("target_year")):
+        return nv.text("na_short", lang)
+    comparison = str(r.get("comparison") or "")
+    op = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤"}.get(comparison, "")
+    shown = fmt_target(r.get("target"), str(r.get("unit") or ""), lang, comparison, r.get("target_max"))
+    year = int(r["target_year"])
+    return f"{op}{shown}（{year}年）" if lang == "zh" else f"{op}{shown} ({year})"
+
+
+def rank_text(r: Mapping[str, Any], lang: str) -> str:
+    """3/8 (rank of counties with a value)."""
+    if is_missing(r.get("rank")) or is_missing(r.get("rank_count")):
+        return nv.text("na_short", lang)
+    return f"{int(r['rank'])}/{int(r['rank_count'])}"
+
+
+def indicator_table(p: Params, rows: pd.DataFrame, *, with_project: bool = False, caption: str | None = None,
+                    with_rank: bool = True) -> Any:
+    """Indicator rows (from :func:`county_card`) as a styled table with target, status, change and rank."""
+    lang = p.lang
+    lab = LABELS[lang]
+    records = rows.to_dict("records")
+    out = pd.DataFrame({
+        **({lab["project"]: [project_name(str(r["project"]), lang) for r in records]} if with_project else {}),
+        lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
+        lab["value"]: [fmt_value(r["value"], str(r["unit"]), lang) for r in records],
+        lab["target"]: [target_text(r, lang) for r in records],
+        lab["target_source"]: [SCOPE_WORDS[lang].get(str(r.get("target_scope")), nv.text("na_short", lang))
+                               if not is_missing(r.get("target_scope")) else nv.text("na_short", lang)
+                               for r in records],
+        lab["status"]: [status_text(r["is_met"], lang) for r in records],
+        lab["on_track"]: [track_text(r["is_on_track"], lang) for r in records],
+        lab["change"]: [_change_cell(r, lang) for r in records],
+        **({lab["rank"]: [rank_text(r, lang) for r in records]} if with_rank else {}),
+        lab["note"]: [nv.na_text(r["na_reason"], lang) if is_missing(r["value"]) else "" for r in records],
+    })
+    if not out[lab["note"]].astype(bool).any():
+        out = out.drop(columns=lab["note"])
+    flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy(), lab["on_track"]: rows["is_on_track"].to_numpy()})
+    return styled(out, flags=flags, caption=caption, right=[lab["value"], lab["change"], lab.get("rank", "")])
+
+
+def _change_cell(r: Mapping[str, Any], lang: str) -> str:
+    change, unit = r.get("change_since_baseline"), str(r.get("unit") or "")
+    if is_missing(change) or unit == "yes/no":
+        return nv.text("na_short", lang)
+    d = nv.DECIMALS.get(unit, 0)
+    shown = f"{float(change):+,.{d}f}"
+    if float(shown.replace(",", "")) == 0:
+        shown = f"{0:.{d}f}"
+    return f"{shown}{' pp' if lang == 'en' and unit == '%' else ('个百分点' if unit == '%' else '')}"
+
+
+# --------------------------------------------------------------------------- header and notes
+
+
+def header(p: Params, notebook: str) -> Section:
+    """Subtitle: place, year, baseline, the data's date and the sample disclaimer."""
+    entry = notebook_entry(notebook)
+    lang = p.lang
+    b = base()
+    code = "" if p.is_city else f"（{p.county}）" if lang == "zh" else f" ({p.county})"
+    if lang == "zh":
+        line = f"**{p.name}{code} · {p.year}年** ｜ 对比基期：{p.baseline_year}年 ｜ 数据生成：{b.created_at[:10]}"
+    else:  # the English title is a line, not a heading: the Chinese title cell is the page's only h1
+        title = f"{entry['title_en']} — " if entry else ""
+        line = (f"**{title}{p.name}{code} · {p.year}** | baseline {p.baseline_year} | "
+                f"data built {b.created_at[:10]}")
+    items = [line, sample_notice(lang)]
+    return Section(None, items, level=1)
+
+
+@cache
+def notebook_entries() -> tuple[dict[str, Any], ...]:
+    """The notebook suite as listed in lcedu/config/notebooks.yml."""
+    text = resources.files("lcedu").joinpath("config", "notebooks.yml").read_text(encoding="utf-8")
+    return tuple(yaml.safe_load(text)["notebooks"])
+
+
+def notebook_entry(name: str) -> dict[str, Any] | None:
+    """One notebook's entry (title_zh, title_en, scope, min_figures), or None."""
+    return next((n for n in notebook_entries() if n["name"] == name), None)
+
+
+def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
+    """Where each number comes from: the registry's source and the plan clause of its target."""
+    from lcedu import indicators as ind
+
+    lang = p.lang
+    reg = ind.load_registry()
+    lines = []
+    for code in dict.fromkeys(indicators):
+        i = reg.indicators.get(code)
+        if i is None:
+            continue
+        source = i.source.get("document", "")
+        clause = i.source.get("clause", "")
+        clause = "" if clause and clause in source else clause
+        lines.append(f"{indicator_name(code, lang)}：{source}{'，' + clause if clause else ''}" if lang == "zh"
+                     else f"{i.name_en}: {source}{', ' + clause if clause else ''}")
+    intro = ("目标来自《临沧市教育高质量发展三年行动计划实施方案(2023—2025年)》；计划只设全市目标的比率指标，"
+             "县(区)以全市目标作参照（标注“全市目标(参照)”）。缺失值显示为“—”并注明原因，不按0计算。"
+             if lang == "zh" else
+             "Targets come from the Lincang 2023–2025 education plan. Where the plan sets a rate only for the city, "
+             "counties are compared with it as a reference (\"City target (reference)\"). Missing values show as "
+             "\"–\" with the reason; they are never counted as 0.")
+    return Section(_TITLES[lang]["notes"], [intro, bullets(lines)], level=3)
+
+
+# --------------------------------------------------------------------------- county briefing
+
+
+def _targeted(p: Params, county: str | None = None) -> pd.DataFrame:
+    """The county's rows with a target in force or ahead, excluding city-only counts."""
+    rows = county_card(p, county=county)
+    rows = rows[rows["target_year"].notna() & (rows["project"] != "")]
+    return rows.reset_index(drop=True)
+
+
+def _assessment_line(p: Params, assessment: str, county: str | None = None, year: int | None = None) -> str:
+    """普及普惠 / 优质均衡 status of the county, with the criteria not met."""
+    b = base()
+    code, y, lang = county or p.county, year or p.year, p.lang
+    rows = b.assessments[(b.assessments["county_code"] == code) & (b.assessments["year"] == y)
+                         & (b.assessments["assessment"] == assessment)]
+    if rows.empty:
+        return ""
+    r = rows.iloc[0]
+    name = indicator_name(assessment, lang)
+    place = place_name(code, lang)
+    if is_missing(r["is_met"]):
+        return f"{place}{y}年{name}：{nv.na_text(r['na_reason'], lang)}。" if lang == "zh" else \
+            f"{place}, {y} — {name}: {nv.na_text(r['na_reason'], lang)}."
+    met, total = int(r["criteria_met_count"]), int(r["criteria_count"])
+    unmet = [indicator_name(c.strip(), lang) for c in str(r["unmet_criteria"] or "").split(",") if c.strip()]
+    if lang == "zh":
+        head = f"{place}{y}年{name}：{total}项量化指标达标{met}项，"
+        tail = "已达到。" if bool(r["is_met"]) else f"尚未达到（未达标：{nv.join(unmet, lang)}）。"
+        return head + tail
+    head = f"{place}, {y} — {name}: {met} of {total} quantified criteria met; "
+    tail = "reached." if bool(r["is_met"]) else f"not yet reached (not met: {nv.join(unmet, lang)})."
+    return head + tail
+
+
+def briefing_overview(p: Params) -> Section:
+    """Headline sentences (targets met, on track, the two assessments) and the locator map."""
+    from lcedu import maps
+
+    lang = p.lang
+    rows = _targeted(p)
+    rows = rows[rows["target_year"] >= p.year - 10]
+    met = int(rows["is_met"].fillna(False).sum())
+    not_met = rows[rows["is_met"].eq(False).fillna(False)]
+    ahead = not_met[not_met["target_year"] > p.year]  # targets still ahead: the trend says whether they will be met
+    on_track = int(ahead["is_on_track"].fillna(False).sum())
+    missing = int(rows["value"].isna().sum())
+    if lang == "zh":
+        lead = (f"{p.year}年，{p.name}对照计划的{len(rows)}项指标中达标{met}项、未达标{len(not_met)}项"
+                + (f"（其中{len(ahead)}项目标年在{p.year}年之后，按{p.baseline_year}年以来的趋势可按期达标的{on_track}项）"
+                   if len(ahead) else "")
+                + (f"，{missing}项数据缺失" if missing else "") + "。")
+    else:
+        lead = (f"In {p.year}, {p.name} met {met} of the {len(rows)} plan indicators that apply to it and missed "
+                f"{len(not_met)}" + (f" ({len(ahead)} have a later target year; {on_track} of these are on track by "
+                                     f"the trend since {p.baseline_year})" if len(ahead) else "")
+                + (f"; {missing} have no data" if missing else "") + ".")
+    best = rows[(rows["rank"] == 1)]
+    best_names = [indicator_name(c, lang) for c in best["indicator"].head(4)]
+    rank_line = ""
+    if best_names:
+        rank_line = (f"在全市8个县(区)中排名第一的指标：{nv.join(best_names, lang)}。" if lang == "zh" else
+                     f"Best of the 8 counties on: {nv.join(best_names, lang)}.")
+    lines = [lead, *(_assessment_line(p, a) for a in ASSESSMENTS), rank_line]
+    ax = maps.locator_map(p.county, lang=lang)
+    return Section(_TITLES[lang]["overview"], [bullets(lines), ax.figure])
+
+
+def briefing_scorecard(p: Params) -> Section:
+    """Every plan indicator that applies to the county: value, target, met, on track, change, rank."""
+    rows = _targeted(p)
+    lang = p.lang
+    caption = (f"{p.name}{p.year}年：✓ 达标 / ✗ 未达标；“按趋势”为按{p.baseline_year}年以来的线性趋势推算到目标年份"
+               if lang == "zh" else
+               f"{p.name}, {p.year}: ✓ met / ✗ not met; “Trend” projects the line since {p.baseline_year} "
+               "to the target year")
+    return Section(_TITLES[lang]["scorecard"], [indicator_table(p, rows, with_project=True, caption=caption)])
+
+
+TREND_INDICATORS = (
+    "preschool_gross_enrollment_pct", "inclusive_kindergarten_coverage_pct", "public_kindergarten_enrollment_share_pct",
+    "disabled_children_enrollment_pct", "nine_year_retention_pct", "senior_gross_enrollment_pct",
+    "rural_compulsory_teacher_bachelor_pct", "digital_classroom_coverage_pct", "safe_campus_rate_pct",
+)
+
+
+def trend_series(p: Params, indicators: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(values of every county and the city for the years up to p.year, the county's targets)."""
+    c = card(p.baseline_year)
+    rows = c[c["indicator"].isin(indicators) & (c["year"] <= p.year)]
+    series = rows[["county_code", "year", "indicator", "value", "unit"]]
+    own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
+    targets = own[["indicator", "year", "target"]].astype({"target": float})
+    return series, targets
+
+
+def trend_figure(p: Params, indicators: Sequence[str], title: str | None = None, columns: int = 3) -> Any:
+    """Small line charts of the indicators: the county, the city and the other counties, with targets."""
+    series, targets = trend_series(p, indicators)
+    return charts.trend_panels(series, indicators, highlight=p.county, targets=targets, lang=p.lang, title=title,
+                               columns=columns, note=synthetic_note(p.lang))
+
+
+def briefing_trends(p: Params) -> Section:
+    """Trend lines since the baseline for the key indicators, with one sentence each."""
+    lang = p.lang
+    lines = [sentence(p, code) for code in TREND_INDICATORS]
+    title = _TITLES[lang]["trends"].format(base=p.baseline_year)
+    return Section(title, [trend_figure(p, TREND_INDICATORS), bullets(lines)])
+
+
+def briefing_ranks(p: Params) -> Section:
+    """The county's position among the 8 counties on every targeted indicator with a direction."""
+    c = card(p.baseline_year)
+    codes = [code for code in _targeted(p)["indicator"] if code not in ASSESSMENTS]
+    rows = c[(c["year"] == p.year) & c["indicator"].isin(codes) & (c["county_code"] != CITY_CODE)
+             & c["direction"].isin(["higher", "lower"])]
+    rows = rows[rows.groupby("indicator")["value"].transform(lambda v: v.notna().sum() >= 2 and v.nunique() > 1)]
+    lang = p.lang
+    fig = charts.rank_chart(rows, highlight=p.county, lang=lang, note=synthetic_note(lang))
+    own = rows[rows["county_code"] == p.county]
+    top = own[own["rank"] <= 2]
+    bottom = own[own["rank"] >= own["rank_count"] - 1]
+    if lang == "zh":
+        line = (f"{p.name}位居前两名的指标{len(top)}项，位居后两名的{len(bottom)}项"
+                + (f"（{nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)}）" if len(bottom) else "")
+                + "。")
+    else:
+        line = (f"{p.name} is in the top two on {len(top)} indicators and in the bottom two on {len(bottom)}"
+                + (f" ({nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)})" if len(bottom) else "")
+                + ".")
+    return Section(_TITLES[lang]["ranks"], [fig, line])
+
+
+def closing_text(r: Mapping[str, Any], lang: str) -> str:
+    """What closing one indicator's gap takes, in whole units where the formula allows."""
+    from lcedu import indicators as ind
+
+    code = str(r["indicator"])
+    unit = str(r.get("unit") or "")
+    spec = presentation().get("closing", {}).get(code)
+    comparison = str(r.get("comparison") or "")
+    if comparison == "reach":
+        name = indicator_name(code, lang)
+        return f"需实现“{name}”" if lang == "zh" else f"reach “{name}”"
+    if is_missing(r.get("gap")) or float(r["gap"]) <= 0:
+        return ""
+    num, den, target = r.get("numerator"), r.get("denominator"), float(r["target"])
+    formula = ind.load_registry().indicators[code].formula
+    factor = float(formula.get("factor", 1))
+    if spec and not is_missing(num) and not is_missing(den) and "numerator" in formula:
+        num, den = float(num), float(den)
+        if spec["part"] == "denominator":
+            needed = num * factor / target - den
+        elif comparison == "at_most":
+            needed = num - target / factor * den
+        else:
+            needed = target / factor * den - num
+        needed = math.ceil(needed - 1e-9)
+        if needed > 0:
+            noun = spec[lang]
+            return f"约需{needed:,}{noun}" if lang == "zh" else f"about {needed:,} {noun}"
+    gap = nv.fmt_gap(float(r["gap"]), unit, lang)
+    return f"还差{gap}" if lang == "zh" else f"{gap} to go"
+
+
+def largest_gaps(p: Params, n: int = 5) -> pd.DataFrame:
+    """The county's n unmet numeric targets with the largest gap relative to the target."""
+    rows = _targeted(p)
+    rows = rows[rows["is_met"].eq(False).fillna(False) & rows["gap"].notna() & (rows["comparison"] != "reach")]
+    rel = rows["gap"].astype(float) / rows["target"].astype(float).abs().replace(0, np.nan)
+    return rows.assign(relative_gap=rel).sort_values("relative_gap", ascending=False).head(n).reset_index(drop=True)
+
+
+def briefing_gaps(p: Params, n: int = 5) -> Section:
+    """The n largest gaps (relative to the target) with what it would take to close each."""
+    lang = p.lang
+    lab = LABELS[lang]
+    gaps = largest_gaps(p, n)
+    items: list[Any] = []
+    if gaps.empty:
+        items.append(f"{p.name}{p.year}年对照的计划指标均已达标。" if lang == "zh" else
+                     f"{p.name} met every applicable plan target in {p.year}.")
+    else:
+        records = gaps.to_dict("records")
+        table = pd.DataFrame({
+            lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
+            lab["value"]: [fmt_value(r["value"], str(r["unit"]), lang) for r in records],
+            lab["target"]: [target_text(r, lang) for r in records],
+            lab["target_source"]: [SCOPE_WORDS[lang][str(r["target_scope"])] for r in records],
+            lab["gap"]: [nv.fmt_gap(float(r["gap"]), str(r["unit"]), lang) for r in records],
+            lab["needed"]: [closing_text(r, lang) for r in records],
+        })
+        first = records[0]
+        shown = fmt_value(first["value"], str(first["unit"]), lang)
+        lead = (f"差距最大的是{indicator_name(first['indicator'], lang)}：{shown}，{nv.verdict(first, lang)}；"
+                f"{closing_text(first, lang)}。" if lang == "zh" else
+                f"The largest gap is {indicator_name(first['indicator'], lang)}: {shown}, {nv.verdict(first, lang)}; "
+                f"{closing_text(first, lang)}.")
+        items.append(lead)
+        items.append(styled(table, right=[lab["value"], lab["gap"]]))
+    for assessment in ASSESSMENTS:
+        items.append(_assessment_gap_line(p, assessment))
+    return Section(_TITLES[lang]["gaps"], items)
+
+
+def _assessment_gap_line(p: Params, assessment: str) -> str:
+    """For an unmet assessment, the additions the gap estimates say it takes."""
+    from lcedu import gaps
+
+    b = base()
+    lang = p.lang
+    status = b.assessments[(b.assessments["county_code"] == p.county) & (b.assessments["year"] == p.year)
+                           & (b.assessments["assessment"] == assessment)]
+    if status.empty or is_missing(status["is_met"].iloc[0]) or bool(status["is_met"].iloc[0]):
+        return ""
+    name = indicator_name(assessment, lang)
+    parts: list[str] = []
+    if assessment == "preschool_universal":
+        g = gaps.preschool_gaps(p.year, p.county, b.tables)
+        g = g[(g["county_code"] == p.county) & (g["needed"].fillna(0) > 0)]
+        parts = [f"{int(r.needed):,}{r.gap_zh}" if lang == "zh" else f"{int(r.needed):,} {r.gap_en}"
+                 for r in g.itertuples()]
+    else:
+        s = gaps.resource_gap_summary(gaps=gaps.school_gaps(parts=_county_parts(p)))
+        s = s[(s["county_code"] == p.county) & (s["addition"] > 0)]
+        parts = [_resource_addition(r, lang) for r in s.itertuples()]
+    if not parts:
+        return ""
+    return (f"要实现{name}，按现有数据估算需：{nv.join(parts, lang)}。" if lang == "zh" else
+            f"To reach “{name}”, the data suggest: {nv.join(parts, lang)}.")
+
+
+def _county_parts(p: Params, county: str | None = None) -> pd.DataFrame:
+    parts = school_parts(p.year)
+    return parts[parts["county_code"] == (county or p.county)].reset_index(drop=True)
+
+
+def _resource_addition(r: Any, lang: str) -> str:
+    amount = float(r.addition)
+    decimals = 0 if amount >= 100 or float(amount).is_integer() else 1
+    if lang == "zh":
+        return f"{r.resource_zh.split(' (')[0]}增加{amount:,.{decimals}f}{_resource_unit(r.resource_zh)}" \
+               f"（{int(r.schools_below_count)}所学校）"
+    unit = _resource_unit(r.resource_en)
+    what = f"{unit} of {r.resource_en.split(' (')[0]}" if unit else r.resource_en
+    return f"{amount:,.{decimals}f} {what} ({int(r.schools_below_count)} schools)"
+
+
+def _resource_unit(resource_zh: str) -> str:
+    return resource_zh.rsplit("(", 1)[-1].rstrip(")").strip() if "(" in resource_zh else ""
+
+
+# --------------------------------------------------------------------------- city overview
+
+
+def _share_row(p: Params, indicator: str, year: int) -> Mapping[str, Any]:
+    c = card(p.baseline_year)
+    rows = c[(c["county_code"] == CITY_CODE) & (c["indicator"] == indicator) & (c["year"] == year)]
+    return rows.iloc[0].to_dict() if len(rows) else {}
+
+
+def city_summary(p: Params) -> Section:
+    """Headline sentences for the city: assessment shares against 37.5 % and city targets met."""
+    lang = p.lang
+    lines = []
+    for assessment in ASSESSMENTS:
+        r = _share_row(p, f"{assessment}_county_share_pct", p.year)
+        if r:
+            lines.append(nv.indicator_sentence(r, lang))
+    c = card(p.baseline_year)
+    city = c[(c["county_code"] == CITY_CODE) & (c["year"] == p.year) & c["target_year"].notna()]
+    due = city[city["target_year"] <= p.year]
+    met = int(due["is_met"].fillna(False).sum())
+    missing = int(due["value"].isna().sum())
+    lines.append(f"全市层面{len(due)}项已到期的计划目标中达标{met}项" + (f"，{missing}项数据缺失" if missing else "") + "。"
+                 if lang == "zh" else
+                 f"Of the {len(due)} city-level targets due by {p.year}, {met} are met"
+                 + (f" and {missing} have no data" if missing else "") + ".")
+    if not p.is_city:
+        lines.append(f"本页突出显示：{p.name}。" if lang == "zh" else f"Highlighted county: {p.name}.")
+    return Section(None, [bullets(lines)])
+
+
+def heat_colour(pct: float) -> str:
+    """CSS background for a relative position 0 (worst) … 1 (best) on ColorBrewer RdYlBu (colour-blind safe)."""
+    import matplotlib as mpl
+    from matplotlib.colors import to_hex
+
+    if is_missing(pct):
+        return ""
+    rgb = np.asarray(mpl.colormaps["RdYlBu"](0.1 + 0.8 * float(pct))[:3])
+    return f"background-color: {to_hex(0.55 * rgb + 0.45)};"  # lightened so black text stays readable
+
+
+def city_heat_table(p: Params) -> Section:
+    """Every county (and the city) against every county-level indicator in one coloured table.
+
+    Each row is coloured by the counties' relative position (blue = better, red = worse,
+    following the indicator's direction); ✓ / ✗ mark a target met / not met.
+    """
+    from lcedu import indicators as ind
+    from lcedu.counties import registry
+
+    lang = p.lang
+    lab = LABELS[lang]
+    c = card(p.baseline_year)
+    reg = ind.load_registry()
+    county_level = [code for code, i in reg.indicators.items() if i.level == "county"]
+    position = project_of()
+    order = sorted(county_level, key=lambda code: (position.get(code, (50, ""))[0], county_level.index(code)))
+    rows = c[(c["year"] == p.year) & c["indicator"].isin(order)]
+    counties = list(registry()["county_code"])
+    columns = [*counties, CITY_CODE]
+    names = [place_name(code, lang) for code in columns]
+    cells, css = [], []
+    for code in order:
+        r = rows[rows["indicator"] == code].set_index("county_code").reindex(columns)
+        unit = reg.indicators[code].unit
+        direction = reg.indicators[code].direction
+        values = r["value"].astype(float)
+        county_values = values[counties]
+        sign = -1.0 if direction == "lower" else 1.0
+        lo, hi = np.nanmin(county_values * sign) if county_values.notna().any() else np.nan, \
+            np.nanmax(county_values * sign) if county_values.notna().any() else np.nan
+        line, style = {}, {}
+        for county, name in zip(columns, names, strict=True):
+            v = r.at[county, "value"]
+            shown = fmt_value(v, unit, lang)
+            flag = r.at[county, "is_met"]
+            if not is_missing(flag) and not is_missing(v):
+                shown += " ✓" if bool(flag) else " ✗"
+            line[name] = shown
+            if county == CITY_CODE or direction == "none" or is_missing(v) or not hi > lo:
+                style[name] = "background-color: #f4f4f4;" if county == CITY_CODE else ""
+            else:
+                style[name] = heat_colour((float(v) * sign - lo) / (hi - lo))
+        project = position.get(code, (50, "compulsory"))[1]
+        first = not cells or cells[-1]["_project"] != project
+        cells.append({"_project": project, lab["project"]: project_name(project, lang) if first else "",
+                      lab["indicator"]: indicator_name(code, lang), **line})
+        css.append({lab["project"]: "", lab["indicator"]: "", **style})
+    table = pd.DataFrame(cells).drop(columns="_project")
+    caption = ("颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；✓/✗ 表示达到/未达到适用目标；最后一列为全市。"
+               if lang == "zh" else
+               "Colour shows each county's relative position on the row (blue = better, red = worse, by the "
+               "indicator's direction); ✓/✗ = applicable target met / not met; the last column is the city.")
+    styler = styled(table, css=pd.DataFrame(css), right=names, caption=caption)
+    return Section(_TITLES[lang]["heat"].format(year=p.year), [styler])
+
+
+def _status_frame() -> pd.DataFrame:
+    status = base().assessments[["county_code", "year", "assessment", "is_met"]].copy()
+    status["year"] = status["year"].astype(int)
+    return status
+
+
+def city_status_maps(p: Params) -> Section:
+    """Status maps of counties meeting 优质均衡 / 普及普惠 for each year up to p.year, and the share chart."""
+    from lcedu import maps
+
+    lang = p.lang
+    status = _status_frame()
+    synthetic = base().synthetic
+    years = [y for y in available_years() if y <= p.year]
+    items: list[Any] = []
+    series, _ = trend_series(p, [f"{a}_county_share_pct" for a in ASSESSMENTS])
+    c = card(p.baseline_year)
+    targets = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(series["indicator"])
+                & (c["target_year"] == c["year"]) & (c["year"] <= p.year)][["indicator", "year", "target"]]
+    items.append(charts.trend_panels(series, [f"{a}_county_share_pct" for a in ASSESSMENTS], highlight=CITY_CODE,
+                                     targets=targets.astype({"target": float}), lang=lang, columns=2, others=False,
+                                     note=synthetic_note(lang)))
+    for year in reversed(years):  # the chosen year full size, earlier years smaller
+        figure = maps.status_map(status, year, lang=lang, synthetic=synthetic)
+        items.append(figure if year == p.year else Sized(figure, 640))
+    return Section(_TITLES[lang]["status_maps"], items)
+
+
+SMALL_MULTIPLES = ("preschool_gross_enrollment_pct", "senior_gross_enrollment_pct")
+
+
+def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES) -> Section:
+    """Small-multiple maps (one panel per year, shared classes) of key indicators."""
+    from lcedu import maps
+
+    lang = p.lang
+    data = base().results
+    years = [y for y in available_years() if y <= p.year]
+    items: list[Any] = []
+    for code in indicators:
+        unit = nv.indicator_unit(code)
+        figure = maps.small_multiples(data, code, years, label=indicator_name(code, lang),
+                                      unit=nv.unit_label(unit, lang) or unit, lang=lang, synthetic=base().synthetic)
+        items.append(figure)
+    return Section(_TITLES[lang]["multiples"], items)
+
+
+def city_share_targets(p: Params) -> Section:
+    """The plan's 37.5 % targets: share of counties per year, and the named counties' status."""
+    from lcedu.targets import load_targets
+
+    lang = p.lang
+    lab = LABELS[lang]
+    status = _status_frame()
+    years = [y for y in available_years() if y <= p.year]
+    rows = []
+    for assessment in ASSESSMENTS:
+        for year in years:
+            r = _share_row(p, f"{assessment}_county_share_pct", year)
+            met_codes = status[(status["assessment"] == assessment) & (status["year"] == year)
+                               & status["is_met"].fillna(False)]["county_code"]
+            rows.append({
+                lab["assessment"]: indicator_name(assessment, lang), lab["year"]: str(year),
+                lab["value"]: fmt_value(r.get("value"), "%", lang), lab["target"]: target_text(r, lang),
+                lab["status"]: status_text(r.get("is_met"), lang),
+                lab["counties_met"]: nv.join([place_name(c, lang) for c in met_codes], lang) or
+                nv.text("na_short", lang),
+                "_met": r.get("is_met"),
+            })
+    table = pd.DataFrame(rows)
+    flags = pd.DataFrame({lab["status"]: table.pop("_met")})
+    targets = load_targets()
+    named = targets[targets["indicator"].isin(ASSESSMENTS) & (targets["scope"] == "counties")]
+    named_rows = []
+    for t in named.itertuples():
+        for code in t.counties:
+            s = status[(status["assessment"] == t.indicator) & (status["year"] == min(p.year, int(t.year)))
+                       & (status["county_code"] == code)]
+            flag = s["is_met"].iloc[0] if len(s) else pd.NA
+            named_rows.append({
+                lab["assessment"]: indicator_name(t.indicator, lang), lab["named"]: place_name(code, lang),
+                lab["target"]: f"{int(t.year)}年实现" if lang == "zh" else f"by {int(t.year)}",
+                lab["year"]: str(min(p.year, int(t.year))), lab["status"]: status_text(flag, lang), "_met": flag,
+            })
+    named_table = pd.DataFrame(named_rows)
+    named_flags = pd.DataFrame({lab["status"]: named_table.pop("_met")})
+    caption = ("计划点名县的达标情况（按所选年份与目标年份中较早者）" if lang == "zh" else
+               "Counties the plan names, at the earlier of the chosen year and the target year")
+    share = nv.join(sorted({fmt_target(t, "%", lang) for t in targets[targets["indicator"].isin(
+        [f"{a}_county_share_pct" for a in ASSESSMENTS])]["value"]}), lang)
+    return Section(_TITLES[lang]["share_targets"].format(share=share), [
+        styled(table, flags=flags, right=[lab["value"]]),
+        styled(named_table, flags=named_flags, caption=caption),
+    ])
+
+
+CITY_TREND_INDICATORS = (
+    "party_demo_school_count", "physical_health_good_pct", "myopia_pct", "dianxi_student_count",
+    "provincial_first_class_major_count", "quality_award_funding_wan_yuan", "vocational_special_funding_wan_yuan",
+    "higher_vocational_student_count", "famous_teacher_count",
+)
+
+
+def city_targets(p: Params) -> Section:
+    """Every city-level target of the year with value and status, plus the city trend charts.
+
+    Covers 党建示范校, 育人 (体质健康, 近视 — no numeric target in the plan), 高等教育
+    (滇西科技师范学院) and funding; targets with no data say so.
+    """
+    from lcedu.targets import load_targets
+
+    lang = p.lang
+    c = card(p.baseline_year)
+    city = c[(c["county_code"] == CITY_CODE) & (c["year"] == p.year)
+             & (c["target_year"].notna() | c["indicator"].isin(CITY_TREND_INDICATORS))]
+    table = indicator_table(p, city, with_project=True, with_rank=False)
+    # Plan targets with no indicator in the data (e.g. 合格评估, 全市一张网): listed, not guessed.
+    targets = load_targets()
+    known = set(c["indicator"])
+    missing = targets[(targets["scope"] == "city") & ~targets["indicator"].isin(known)]
+    missing = missing.sort_values("year").drop_duplicates("indicator", keep="last")
+    lines = [f"{t.name_zh}（{t.clause}，{int(t.year)}年）：{nv.na_text('', lang)}（统计中尚无对应数据）" if lang == "zh"
+             else f"{t.name_en} ({t.clause}, {int(t.year)}): no data yet"
+             for t in missing.itertuples()]
+    sentences = [sentence(p, code, county=CITY_CODE) for code in
+                 ("party_demo_school_count", "physical_health_good_pct", "myopia_pct", "dianxi_student_count",
+                  "quality_award_funding_wan_yuan", "vocational_special_funding_wan_yuan")]
+    series, _ = trend_series(p, CITY_TREND_INDICATORS)
+    targets_city = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(CITY_TREND_INDICATORS)
+                     & (c["target_year"] == c["year"]) & (c["year"] <= p.year)][["indicator", "year", "target"]]
+    fig = charts.trend_panels(series, CITY_TREND_INDICATORS, highlight=CITY_CODE,
+                              targets=targets_city.astype({"target": float}), lang=lang, others=False,
+                              note=synthetic_note(lang))
+    head = "计划中尚无数据的全市目标：" if lang == "zh" else "City targets without data yet:"
+    return Section(_TITLES[lang]["city_targets"].format(year=p.year),
+                   [bullets(sentences), table, fig, head + "\n\n" + bullets(lines) if lines else None])

@@ -1,0 +1,416 @@
+"""Charts for the notebooks: trends, ranks, schools against thresholds, bars against norms.
+
+Each function takes tidy frames and returns a plain :class:`matplotlib.figure.Figure`
+(no pyplot state, so batch rendering never leaks figures). Chinese text uses Noto Sans
+CJK via :func:`lcedu.fonts.use_cjk_font`. Colours are the Okabe–Ito palette, safe for
+colour-blind readers and distinct in greyscale; met / not met is also told by marker or
+label, never by colour alone.
+
+Public API: :func:`trend_panels`, :func:`rank_chart`, :func:`school_ratio_chart`,
+:func:`reference_bars`, :func:`county_dots`, :func:`stacked_shares`, :func:`to_png`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from lcedu.fonts import use_cjk_font
+from lcedu.narrative import CITY_CODE, fmt_value, indicator_name, is_missing, place_name, text
+
+__all__ = [
+    "COLOURS", "county_dots", "rank_chart", "reference_bars", "school_ratio_chart", "stacked_shares", "to_png",
+    "trend_panels",
+]
+
+#: Okabe–Ito colours by role.
+COLOURS = {
+    "county": "#0072B2",   # blue: the county in focus
+    "city": "#E69F00",     # orange: the city aggregate
+    "other": "#B8B8B8",    # grey: the other counties
+    "target": "#D55E00",   # vermillion: targets and thresholds
+    "met": "#0072B2",
+    "near": "#E69F00",
+    "not_met": "#D55E00",
+    "neutral": "#56B4E9",
+}
+#: Sequential parts of a whole (e.g. 学历 levels), dark to light; colour-blind safe (ColorBrewer Blues).
+PARTS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7", "#eff3ff")
+_NOTE_COLOUR = "#505050"
+
+_WORDS = {
+    "zh": {"target": "目标", "threshold": "标准", "floor": "85%下限", "others": "其他县(区)", "rank": "第{rank}/{n}名",
+           "worse": "← 较差", "better": "较好 →", "to_threshold": "实际值 ÷ 标准值", "met": "达标", "near": "达到85%以上",
+           "below": "低于85%", "year": "年份", "share": "占比", "value": "数值", "limit": "上限"},
+    "en": {"target": "Target", "threshold": "Standard", "floor": "85% floor", "others": "Other counties",
+           "rank": "{rank} of {n}", "worse": "← worse", "better": "better →", "to_threshold": "value ÷ standard",
+           "met": "Met", "near": "At least 85%", "below": "Below 85%", "year": "Year", "share": "Share",
+           "value": "Value", "limit": "Limit"},
+}
+
+
+def _new_figure(width: float, height: float, note: str | None = None) -> Figure:
+    """A constrained-layout figure; ``note`` (source / sample line) gets its own strip at the top right."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    use_cjk_font()
+    strip = 13 / (height * 72) if note else 0.0  # 13 pt kept free above the panels
+    fig = Figure(figsize=(width, height), layout=ConstrainedLayoutEngine(rect=(0, 0, 1, 1 - strip)))
+    if note:
+        fig.text(0.995, 1 - 2 / (height * 72), note, fontsize=7, color=_NOTE_COLOUR, ha="right", va="top")
+    return fig
+
+
+def _wrap(label: str, lang: str, width: int) -> str:
+    """Wrap a label: by characters in Chinese (no line of one or two characters), by words in English."""
+    if lang == "zh":
+        lines = [label[i:i + width] for i in range(0, len(label), width)]
+        if len(lines) > 1 and len(lines[-1]) <= 2:
+            lines[-2:] = [lines[-2] + lines[-1]]
+        return "\n".join(lines)
+    return "\n".join(textwrap.wrap(label, width * 2)) or label
+
+
+def to_png(fig: Figure, dpi: int = 144) -> bytes:
+    """The figure as PNG bytes (tight bounding box)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    buffer = io.BytesIO()
+    # Charts lay themselves out (and reserve the note strip); maps from lcedu.maps need a tight box.
+    tight = None if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight"
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=tight, pad_inches=0.12, facecolor="white")
+    return buffer.getvalue()
+
+
+def trend_panels(
+    series: pd.DataFrame,
+    indicators: Sequence[str],
+    *,
+    highlight: str,
+    targets: pd.DataFrame | None = None,
+    lang: str = "zh",
+    title: str | None = None,
+    columns: int = 3,
+    others: bool = True,
+    note: str | None = None,
+) -> Figure:
+    """One small line chart per indicator: the county in focus, the city and the other counties.
+
+    ``series``: county_code, year, indicator, value (every county and the city rows);
+    ``targets``: indicator, year, target — drawn as vermillion marks with their value.
+    ``highlight`` is the county (or ``"530900"``) drawn in blue.
+    """
+    indicators = [i for i in indicators if (series["indicator"] == i).any()]
+    n = max(len(indicators), 1)
+    cols = min(columns, n)
+    rows = math.ceil(n / cols)
+    fig = _new_figure(3.5 * cols + 0.4, 2.75 * rows + 0.7, note)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    words = _WORDS[lang]
+    for ax, code in zip(axes, indicators, strict=False):
+        data = series[series["indicator"] == code]
+        unit = str(data["unit"].iloc[0]) if "unit" in data.columns and len(data) else ""
+        if others:
+            for _, rows_ in data[~data["county_code"].isin([highlight, CITY_CODE])].groupby("county_code"):
+                rows_ = rows_.sort_values("year")
+                ax.plot(rows_["year"], rows_["value"].astype(float), color=COLOURS["other"], lw=0.9, zorder=1)
+        if highlight != CITY_CODE:
+            city = data[data["county_code"] == CITY_CODE].sort_values("year")
+            if len(city) and city["value"].notna().any():
+                ax.plot(city["year"], city["value"].astype(float), color=COLOURS["city"], lw=1.6, ls="--", zorder=2)
+        own = data[data["county_code"] == highlight].sort_values("year")
+        values = own["value"].astype(float)
+        ax.plot(own["year"], values, color=COLOURS["county"], lw=2.4, marker="o", ms=4.5, zorder=4)
+        known = own[values.notna()]
+        if len(known):
+            last = known.iloc[-1]
+            ax.annotate(fmt_value(last["value"], unit, lang), (last["year"], float(last["value"])),
+                        xytext=(7, 0), textcoords="offset points", fontsize=8, color=COLOURS["county"],
+                        ha="left", va="center")
+        if targets is not None:
+            mine = targets[targets["indicator"] == code]
+            for _, t in mine.iterrows():
+                if is_missing(t["target"]):
+                    continue
+                ax.plot([t["year"] - 0.3, t["year"] + 0.3], [t["target"], t["target"]], color=COLOURS["target"],
+                        lw=2.2, zorder=3)
+                ax.annotate(f"{words['target']} {fmt_value(t['target'], unit, lang, decimals=_target_decimals(t))}",
+                            (t["year"], float(t["target"])), xytext=(0, 3), textcoords="offset points",
+                            fontsize=7, color=COLOURS["target"], ha="center", va="bottom")
+        years = sorted(int(y) for y in data["year"].dropna().unique())
+        ax.set_xticks(years)
+        ax.set_xticklabels([str(y) for y in years], fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_title(_wrap(indicator_name(code, lang), lang, 16), fontsize=9.5, loc="left")
+        ax.grid(axis="y", color="#e5e5e5", lw=0.6)
+        ax.spines[["top", "right"]].set_visible(False)
+        if years:
+            ax.set_xlim(years[0] - 0.35, years[-1] + 0.75)
+    for ax in axes[len(indicators):]:
+        ax.set_visible(False)
+    handles = [Line2D([], [], color=COLOURS["county"], lw=2.4, marker="o", label=place_name(highlight, lang))]
+    if highlight != CITY_CODE:
+        handles.append(Line2D([], [], color=COLOURS["city"], lw=1.6, ls="--", label=place_name(CITY_CODE, lang)))
+        if others:
+            handles.append(Line2D([], [], color=COLOURS["other"], lw=0.9, label=words["others"]))
+    if targets is not None and len(targets):
+        handles.append(Line2D([], [], color=COLOURS["target"], lw=2.2, label=words["target"]))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=12)
+    return fig
+
+
+def _target_decimals(row: pd.Series) -> int:
+    value = float(row["target"])
+    return 0 if value == round(value) else (1 if value * 10 == round(value * 10) else 2)
+
+
+def rank_chart(
+    values: pd.DataFrame,
+    *,
+    highlight: str,
+    lang: str = "zh",
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
+    """Where the county stands among the counties on each indicator (right = better).
+
+    ``values``: indicator, county_code, value, direction ("higher"/"lower"), rank,
+    rank_count — one row per county and indicator of one year. Each row of the chart
+    spreads the counties from the worst (left) to the best (right) value.
+    """
+    codes = list(dict.fromkeys(values["indicator"]))
+    fig = _new_figure(8.6, 0.42 * len(codes) + 1.3, note)
+    ax = fig.subplots()
+    words = _WORDS[lang]
+    for i, code in enumerate(codes):
+        rows = values[values["indicator"] == code]
+        v = rows["value"].astype(float)
+        sign = -1.0 if str(rows["direction"].iloc[0]) == "lower" else 1.0
+        lo, hi = np.nanmin(v * sign), np.nanmax(v * sign)
+        span = hi - lo if hi > lo else 1.0
+        pos = ((v * sign) - lo) / span
+        y = len(codes) - 1 - i
+        ax.plot([0, 1], [y, y], color="#eeeeee", lw=6, solid_capstyle="round", zorder=0)
+        own = rows["county_code"] == highlight
+        ax.scatter(pos[~own], np.full((~own).sum(), y), s=26, color=COLOURS["other"], zorder=2)
+        if own.any() and pd.notna(pos[own].iloc[0]):
+            r = rows[own].iloc[0]
+            ax.scatter(pos[own], [y], s=70, color=COLOURS["county"], zorder=3, edgecolor="white", lw=0.8)
+            label = words["rank"].format(rank=int(r["rank"]), n=int(r["rank_count"])) if pd.notna(r["rank"]) else ""
+            ax.annotate(label, (float(pos[own].iloc[0]), y), xytext=(0, 7), textcoords="offset points",
+                        ha="center", fontsize=7.5, color=COLOURS["county"])
+    ax.set_yticks(range(len(codes)))
+    ax.set_yticklabels([_wrap(indicator_name(c, lang), lang, 22) for c in reversed(codes)], fontsize=8.5)
+    ax.set_xlim(-0.06, 1.06)
+    ax.set_ylim(-0.7, len(codes) - 0.3)
+    ax.set_xticks([0, 1])
+    ax.set_xticklabels([words["worse"], words["better"]], fontsize=8.5)
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    if title:
+        ax.set_title(title, loc="left", fontsize=12)
+    return fig
+
+
+def school_ratio_chart(
+    parts: pd.DataFrame,
+    resources: Mapping[str, str],
+    *,
+    floor: float = 0.85,
+    lang: str = "zh",
+    title: str | None = None,
+    stage_names: Mapping[str, str] | None = None,
+    note: str | None = None,
+) -> Figure:
+    """Every assessed school part against each of the 7 thresholds, one panel per 学段.
+
+    ``parts``: :func:`lcedu.indicators.school_indicators` rows; ``resources``: code →
+    display name. x is value ÷ threshold (1 = just meets, cut at 3); blue dots meet,
+    orange reach the 85 % floor, vermillion fall below it.
+    """
+    stages = [s for s in ("primary", "junior") if (parts["stage"] == s).any()]
+    fig = _new_figure(10.5, 0.5 * len(resources) * 1 + 1.6, note)
+    axes = fig.subplots(1, max(len(stages), 1), sharey=True, squeeze=False).ravel()
+    words = _WORDS[lang]
+    rng = np.random.default_rng(7)
+    codes = list(resources)
+    for ax, stage in zip(axes, stages, strict=False):
+        rows = parts[parts["stage"] == stage]
+        for i, code in enumerate(codes):
+            ratio = rows[f"{code}_to_threshold"].to_numpy(dtype=float, na_value=np.nan)
+            ratio = ratio[~np.isnan(ratio)]
+            y = len(codes) - 1 - i + rng.uniform(-0.18, 0.18, len(ratio))
+            colour = np.where(ratio >= 1, COLOURS["met"], np.where(ratio >= floor, COLOURS["near"], COLOURS["not_met"]))
+            marker_sizes = np.where(ratio >= 1, 10, 26)
+            ax.scatter(np.minimum(ratio, 3.0), y, c=colour, s=marker_sizes, alpha=0.75, lw=0)
+        ax.axvline(1.0, color="#333333", lw=1)
+        ax.axvline(floor, color=COLOURS["target"], lw=1, ls="--")
+        ax.set_xlim(0, 3.05)
+        ax.set_title((stage_names or {}).get(stage, stage), loc="left", fontsize=11)
+        ax.set_xlabel(words["to_threshold"], fontsize=8.5)
+        ax.grid(axis="x", color="#eeeeee", lw=0.6)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(axis="x", labelsize=8)
+    axes[0].set_yticks(range(len(codes)))
+    axes[0].set_yticklabels([_wrap(resources[c], lang, 14) for c in reversed(codes)], fontsize=8.5)
+    handles = [
+        Line2D([], [], ls="", marker="o", color=COLOURS["met"], label=words["met"]),
+        Line2D([], [], ls="", marker="o", color=COLOURS["near"], label=words["near"]),
+        Line2D([], [], ls="", marker="o", color=COLOURS["not_met"], label=words["below"]),
+        Line2D([], [], color=COLOURS["target"], ls="--", label=words["floor"]),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=12)
+    return fig
+
+
+def reference_bars(
+    panels: Mapping[str, pd.DataFrame],
+    *,
+    direction: str = "higher",
+    unit: str = "",
+    lang: str = "zh",
+    title: str | None = None,
+    reference_label: str | None = None,
+    note: str | None = None,
+) -> Figure:
+    """Horizontal bars of values against a reference per bar (a threshold or a norm).
+
+    ``panels``: panel title → frame with label, value, reference. A bar meeting its
+    reference (≥ for ``direction="higher"``, ≤ for "lower") is blue, else vermillion
+    and labelled; the reference is a black tick.
+    """
+    n = len(panels)
+    longest = max((len(p) for p in panels.values()), default=1)
+    fig = _new_figure(5.0 * n + 0.6, 0.42 * longest + 1.4, note)
+    axes = fig.subplots(1, n, squeeze=False).ravel()
+    words = _WORDS[lang]
+    for ax, (panel, frame) in zip(axes, panels.items(), strict=True):
+        frame = frame.reset_index(drop=True)
+        y = np.arange(len(frame))[::-1]
+        v = frame["value"].to_numpy(dtype=float, na_value=np.nan)
+        ref = frame["reference"].to_numpy(dtype=float, na_value=np.nan)
+        ok = v >= ref if direction == "higher" else v <= ref
+        ax.barh(y, np.nan_to_num(v), color=np.where(ok, COLOURS["met"], COLOURS["not_met"]), height=0.62)
+        ax.scatter(ref, y, marker="|", s=420, color="#222222", lw=2, zorder=3)
+        top = np.nanmax(np.concatenate([v, ref])) if len(v) else 1.0
+        for yi, vi, oki in zip(y, v, ok, strict=True):
+            if not np.isnan(vi):
+                ax.annotate(fmt_value(vi, unit, lang) + ("" if oki else " ×"), (vi, yi), xytext=(3, 0),
+                            textcoords="offset points", va="center", fontsize=7.5,
+                            color="#222222" if oki else COLOURS["not_met"])
+        ax.set_xlim(0, top * 1.25 if top > 0 else 1)
+        ax.set_yticks(y)
+        ax.set_yticklabels([_wrap(str(s), lang, 16) for s in frame["label"]], fontsize=8.5)
+        ax.set_title(panel, loc="left", fontsize=10.5)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(axis="x", labelsize=8)
+    handles = [
+        Line2D([], [], ls="", marker="s", color=COLOURS["met"], label=words["met"]),
+        Line2D([], [], ls="", marker="s", color=COLOURS["not_met"], label=text("not_met", lang)),
+        Line2D([], [], ls="", marker="|", markersize=12, mew=2, color="#222222",
+               label=reference_label or (words["threshold"] if direction == "higher" else words["limit"])),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=12)
+    return fig
+
+
+def county_dots(
+    values: pd.Series,
+    *,
+    highlight: str | None,
+    unit: str = "",
+    target: float | None = None,
+    target_label: str | None = None,
+    lang: str = "zh",
+    title: str | None = None,
+    direction: str = "higher",
+    note: str | None = None,
+) -> Figure:
+    """The counties' (and the city's) values of one indicator as a sorted dot chart, best on top.
+
+    Dots rather than bars: rates cluster near their targets (90–100 %), and a dot chart may
+    zoom to that range honestly. The target is a dashed vermillion line.
+    """
+    known = values.astype(float)
+    order = known.sort_values(ascending=direction == "lower", na_position="last").index
+    known = known.reindex(order)
+    fig = _new_figure(6.8, 0.34 * len(known) + 1.3, note)
+    ax = fig.subplots()
+    y = np.arange(len(known))[::-1]
+    v = known.to_numpy()
+    span = [x for x in (*v, target) if x is not None and not is_missing(x) and not np.isnan(float(x))]
+    lo, hi = (min(span), max(span)) if span else (0.0, 1.0)
+    pad = (hi - lo) * 0.12 or max(abs(hi) * 0.05, 1.0)
+    for yi, (code, value) in zip(y, known.items(), strict=True):
+        ax.axhline(yi, color="#eeeeee", lw=0.8, zorder=0)
+        if np.isnan(value):
+            ax.annotate(text("missing", lang), (lo - pad * 0.5, yi), va="center", fontsize=8, color=_NOTE_COLOUR)
+            continue
+        own, city = code == highlight, code == CITY_CODE
+        ax.scatter([value], [yi], s=90 if own else 55, marker="D" if city else "o", zorder=3,
+                   color=COLOURS["county"] if own else (COLOURS["city"] if city else "#9ecae1"),
+                   edgecolor="white", lw=0.8)
+        ax.annotate(fmt_value(value, unit, lang), (value, yi), xytext=(8, 0), textcoords="offset points",
+                    va="center", fontsize=8, color=COLOURS["county"] if own else "#222222")
+    ax.set_yticks(y)
+    ax.set_yticklabels([place_name(c, lang) for c in known.index], fontsize=9)
+    ax.set_xlim(lo - pad, hi + pad * 1.6)
+    ax.set_ylim(-0.6, len(known) - 0.1)
+    if target is not None and not is_missing(target):
+        ax.axvline(float(target), color=COLOURS["target"], ls="--", lw=1.4, zorder=1)
+        ax.annotate(target_label or _WORDS[lang]["target"], (float(target), len(known) - 0.35), fontsize=8,
+                    color=COLOURS["target"], ha="center", va="bottom", annotation_clip=False)
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.tick_params(axis="y", length=0)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11.5, pad=14)
+    return fig
+
+
+def stacked_shares(
+    frame: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
+    """100 % stacked horizontal bars: rows are groups (e.g. 学段), columns the parts (e.g. 学历)."""
+    totals = frame.sum(axis=1).replace(0, np.nan)
+    shares = frame.div(totals, axis=0) * 100
+    fig = _new_figure(8.6, 0.5 * len(frame) + 1.5, note)
+    ax = fig.subplots()
+    y = np.arange(len(frame))[::-1]
+    left = np.zeros(len(frame))
+    colours = list(PARTS)[: frame.shape[1]]
+    for j, column in enumerate(frame.columns):
+        width = shares[column].fillna(0).to_numpy(dtype=float)
+        ax.barh(y, width, left=left, color=colours[j % len(colours)], height=0.62, label=str(column),
+                edgecolor="white", lw=0.6)
+        for yi, li, wi in zip(y, left, width, strict=True):
+            if wi >= 6:
+                ax.text(li + wi / 2, yi, f"{wi:.0f}%", ha="center", va="center", fontsize=7.5,
+                        color="white" if j < 2 else "#222222")
+        left += width
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(i) for i in frame.index], fontsize=9)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(_WORDS[lang]["share"] + " (%)", fontsize=8.5)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.legend(loc="outside lower center", ncols=frame.shape[1], frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11.5)
+    return fig

@@ -1,0 +1,160 @@
+"""Interactive explorer: pick a county, an indicator and a year; a map, a chart and a table follow.
+
+:func:`explorer_view` draws the three views for one choice (pure, testable without a
+browser); :func:`explorer` wires them to ipywidgets dropdowns. Headless (papermill,
+nbconvert) the widget renders its initial state and the views are computed once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from lcedu import briefing as bf
+from lcedu import narrative as nv
+from lcedu.briefing import LABELS, Params
+from lcedu.narrative import CITY_CODE, fmt_value, indicator_name, is_missing, place_name
+
+__all__ = ["explorer", "explorer_view", "indicator_options"]
+
+_WORDS = {
+    "zh": {"county": "县(区)", "indicator": "指标", "year": "年份", "title": "指标探索", "no_map": "该指标没有分县数值，无法绘制地图。",
+           "intro": "在 JupyterLab 中运行本笔记本，用下方的下拉框选择县(区)、指标和年份，地图、趋势图和表格随之更新。"
+                    "静态页面只显示初始选择：{name}，{indicator}，{year}年。"},
+    "en": {"county": "County", "indicator": "Indicator", "year": "Year", "title": "Indicator explorer",
+           "no_map": "This indicator has no county values to map.",
+           "intro": "Run this notebook in JupyterLab and pick a county, an indicator and a year below; the map, the "
+                    "trend chart and the table follow. A static page shows the initial choice only: {name}, "
+                    "{indicator}, {year}."},
+}
+
+
+def indicator_options(lang: str = "zh") -> list[tuple[str, str]]:
+    """(label, code) of every county-level numeric indicator, grouped by the plan's projects."""
+    from lcedu import indicators as ind
+
+    nv.check_lang(lang)
+    reg = ind.load_registry()
+    position = bf.project_of()
+    codes = [c for c, i in reg.indicators.items() if i.level == "county" and i.unit != "yes/no"]
+    order = {c: i for i, c in enumerate(codes)}
+    codes = sorted(codes, key=lambda c: (position.get(c, (50, ""))[0], order[c]))
+    return [(indicator_name(c, lang), c) for c in codes]
+
+
+def _check_indicator(indicator: str) -> None:
+    if indicator not in {code for _, code in indicator_options("en")}:
+        raise ValueError(f"未知或不可探索的指标 {indicator!r} / unknown indicator {indicator!r}; "
+                         "see lcedu.explorer.indicator_options()")
+
+
+def _outline(ax: Any, county: str) -> None:
+    """Draw the chosen county's boundary on a map axes (projected like lcedu.maps)."""
+    from lcedu import maps
+
+    shapes = maps.load_counties().to_crs(maps.PROJECTED_CRS)
+    rows = shapes[shapes["county_code"] == county]
+    for geometry in rows.geometry:
+        polygons = getattr(geometry, "geoms", [geometry])
+        for polygon in polygons:
+            x, y = polygon.exterior.xy
+            ax.plot(x, y, color="#111111", lw=2.2, zorder=6)
+
+
+def _map(p: Params, indicator: str) -> Figure | str:
+    from lcedu import maps
+
+    data = bf.base().results
+    values = data[(data["indicator"] == indicator) & (data["county_code"] != CITY_CODE)]["value"]
+    if values.notna().sum() == 0:
+        return _WORDS[p.lang]["no_map"]
+    unit = nv.indicator_unit(indicator)
+    row = bf.row(p, indicator)
+    target = None
+    if not is_missing(row.get("target")) and row.get("comparison") in ("at_least", "at_most"):
+        target = float(row["target"])
+    direction = "lower" if row.get("direction") == "lower" else "higher"
+    ax = maps.choropleth(data, indicator, p.year, label=indicator_name(indicator, p.lang),
+                         unit=nv.unit_label(unit, p.lang) or unit, lang=p.lang, synthetic=bf.base().synthetic,
+                         target=target, direction=direction)
+    if not p.is_city:
+        _outline(ax, p.county)
+    return ax.figure
+
+
+def _table(p: Params, indicator: str) -> Any:
+    """The counties and the city for the year: value, target, status, change and rank."""
+    from lcedu.counties import registry
+
+    lang = p.lang
+    lab = LABELS[lang]
+    c = bf.card(p.baseline_year)
+    order = [*registry()["county_code"], CITY_CODE]
+    rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)].set_index("county_code").reindex(order)
+    rows = rows.reset_index()
+    records = rows.to_dict("records")
+    table = pd.DataFrame({
+        lab["county"]: [place_name(r["county_code"], lang) for r in records],
+        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(indicator), lang) for r in records],
+        lab["target"]: [bf.target_text(r, lang) for r in records],
+        lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
+        lab["change"]: [bf._change_cell(r, lang) for r in records],
+        lab["rank"]: [bf.rank_text(r, lang) for r in records],
+    })
+    flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy()})
+    css = pd.DataFrame("", index=table.index, columns=table.columns)
+    css.loc[np.asarray(order) == p.county, :] = "font-weight: 700;"
+    return bf.styled(table, flags=flags, css=css, right=[lab["value"], lab["change"]])
+
+
+def explorer_view(county: object, indicator: str, year: object, lang: str = "zh",
+                  baseline_year: object = 2022) -> tuple[Any, Any, Any]:
+    """(map, chart, table) for one county, indicator and year; a ValueError names a bad choice."""
+    p = bf.params(county, year, baseline_year, lang, scope="city")
+    _check_indicator(indicator)
+    chart = bf.trend_figure(p, [indicator], columns=1)
+    return _map(p, indicator), chart, _table(p, indicator)
+
+
+def explorer(county: object = "530902", year: object = 2025, lang: str = "zh", *,
+             indicator: str = "preschool_gross_enrollment_pct", baseline_year: object = 2022) -> Any:
+    """An ipywidgets box: county / indicator / year pickers driving a map, a trend chart and a table."""
+    import ipywidgets as widgets
+    from IPython.display import Markdown, display
+
+    p = bf.params(county, year, baseline_year, lang, scope="city")
+    _check_indicator(indicator)
+    words = _WORDS[p.lang]
+    from lcedu.counties import registry
+
+    counties = [(place_name(c, p.lang), c) for c in registry()["county_code"]]
+    pick_county = widgets.Dropdown(options=counties, value=p.county if not p.is_city else counties[0][1],
+                                   description=words["county"])
+    pick_indicator = widgets.Dropdown(options=indicator_options(p.lang), value=indicator,
+                                      description=words["indicator"], layout=widgets.Layout(width="520px"))
+    pick_year = widgets.Dropdown(options=list(bf.available_years()), value=p.year, description=words["year"])
+    map_out, chart_out, table_out = widgets.Output(), widgets.Output(), widgets.Output()
+
+    def update(_: object = None) -> None:
+        views = explorer_view(pick_county.value, pick_indicator.value, pick_year.value, p.lang, p.baseline_year)
+        for out, view in zip((map_out, chart_out, table_out), views, strict=True):
+            out.clear_output(wait=True)
+            with out:
+                bf.show(view)
+
+    for w in (pick_county, pick_indicator, pick_year):
+        w.observe(update, names="value")
+    update()
+    box = widgets.VBox([
+        widgets.HTML(f"<h3>{words['title']}</h3>"),
+        widgets.HBox([pick_county, pick_year]), pick_indicator,
+        widgets.HBox([map_out, chart_out]), table_out,
+    ])
+    intro = words["intro"].format(name=p.name, indicator=indicator_name(indicator, p.lang), year=p.year)
+    sample = bf.sample_notice(p.lang)
+    display(Markdown(intro + (f"\n\n{sample}" if sample else "")))
+    display(box)
+    return None

@@ -1,0 +1,429 @@
+"""Words for the numbers: value formatting and sentences generated from indicator rows.
+
+Every sentence a notebook shows is built here from a value the indicator engine computed,
+so a briefing never carries a number typed by hand. Chinese is the default; ``lang="en"``
+gives the English equivalent. A missing value is said to be missing, with its reason
+("数据缺失：…"), never shown as 0.
+
+Public API: :func:`check_lang`, :func:`place_name`, :func:`indicator_name`,
+:func:`unit_label`, :func:`fmt_value`, :func:`fmt_target`, :func:`fmt_gap`,
+:func:`fmt_change`, :func:`na_text`, :func:`indicator_sentence`, :func:`text`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, Literal
+
+import pandas as pd
+
+__all__ = [
+    "CITY_CODE",
+    "check_lang",
+    "fmt_change",
+    "fmt_gap",
+    "fmt_target",
+    "fmt_value",
+    "indicator_name",
+    "indicator_sentence",
+    "is_missing",
+    "na_text",
+    "place_name",
+    "text",
+    "unit_label",
+    "verdict",
+]
+
+Lang = Literal["zh", "en"]
+CITY_CODE = "530900"
+LANGS = ("zh", "en")
+
+#: Decimals shown per unit (counts are whole numbers).
+DECIMALS: dict[str, int] = {
+    "%": 1, "CV": 3, "children per teacher": 1, "teachers per 100 students": 2,
+    "classrooms per 100 students": 2, "m² per student": 2, "yuan per student": 0, "万元": 0,
+    "students per staff member": 1, "students per teacher": 1,
+}
+#: Unit words after a number.
+UNITS: dict[str, dict[str, str]] = {
+    "zh": {
+        "%": "%", "CV": "", "children per teacher": "名幼儿/师", "teachers per 100 students": "人/百生",
+        "classrooms per 100 students": "间/百生", "m² per student": "m²/生", "yuan per student": "元/生",
+        "万元": "万元", "schools": "所", "classes": "个班", "people": "人", "students": "人", "studios": "个",
+        "kindergartens": "所", "consortia": "个", "communities": "个", "majors": "个", "teachers": "人",
+        "staff": "人", "classrooms": "间", "m²": "m²", "yuan": "元", "students per staff member": "名学生/教职工",
+        "students per teacher": "名学生/专任教师", "villages": "个", "townships": "个",
+    },
+    "en": {
+        "%": "%", "CV": "", "children per teacher": "children per teacher",
+        "teachers per 100 students": "per 100 students", "classrooms per 100 students": "per 100 students",
+        "m² per student": "m² per student", "yuan per student": "yuan per student", "万元": "10k yuan",
+        "schools": "schools", "classes": "classes", "people": "people", "students": "students",
+        "studios": "studios", "kindergartens": "kindergartens", "consortia": "consortia",
+        "communities": "communities", "majors": "majors", "teachers": "teachers", "staff": "staff",
+        "classrooms": "classrooms", "m²": "m²", "yuan": "yuan", "students per staff member": "students per staff",
+        "students per teacher": "students per teacher", "villages": "villages", "townships": "townships",
+    },
+}
+_TIGHT_UNITS = {"%"}  # no space between number and unit
+_SINGULAR = {"schools": "school", "classes": "class", "people": "person", "students": "student", "studios": "studio",
+             "kindergartens": "kindergarten", "consortia": "consortium", "communities": "community", "majors": "major",
+             "teachers": "teacher", "classrooms": "classroom", "villages": "village", "townships": "township"}
+
+#: Common words of tables and sentences.
+TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "missing": "数据缺失", "na_short": "—", "yes": "是", "no": "否", "met": "达标", "not_met": "未达标",
+        "met_mark": "✓ 达标", "not_met_mark": "✗ 未达标", "unknown": "无法判断", "on_track": "按趋势可达标",
+        "off_track": "按趋势难以达标", "no_target": "无量化目标", "city": "临沧市", "city_target": "全市目标",
+        "county_target": "本县目标", "reference": "全市目标(参照)", "sample": "合成样例数据，非官方统计",
+        "pp": "个百分点", "colon": "：", "sep": "，", "end": "。", "list_sep": "、",
+    },
+    "en": {
+        "missing": "No data", "na_short": "–", "yes": "Yes", "no": "No", "met": "Met", "not_met": "Not met",
+        "met_mark": "✓ Met", "not_met_mark": "✗ Not met", "unknown": "Cannot tell", "on_track": "On track",
+        "off_track": "Off track", "no_target": "No numeric target", "city": "Lincang", "city_target": "City target",
+        "county_target": "County target", "reference": "City target (reference)",
+        "sample": "Synthetic sample, not official statistics", "pp": "percentage points", "colon": ": ",
+        "sep": ", ", "end": ".", "list_sep": ", ",
+    },
+}
+
+# Reasons the indicator engine gives for NA (its zero_reason texts and "missing <table>").
+_REASONS_ZH: dict[str, str] = {
+    "not applicable: resident population not over 200,000": "不适用：常住人口未超过20万",
+    "no administrative villages": "无行政村", "no children aged 3–5": "无3—5岁人口",
+    "no classrooms in primary and secondary schools": "中小学无教室", "no cohort base": "无入学基数",
+    "no compulsory-school classes": "无义务教育班级", "no kindergarten children": "无在园幼儿",
+    "no kindergarten classes": "无幼儿园班级", "no kindergarten teachers": "无幼儿园专任教师",
+    "no people aged 15–17": "无15—17岁人口", "no primary or secondary schools": "无中小学",
+    "no rural compulsory-school teachers": "无农村义务教育学校教师",
+    "no school-age children with disabilities": "无适龄残疾儿童少年", "no schools": "无学校",
+    "no townships": "无乡镇", "no vocational schools": "无职业学校", "no vocational subject teachers": "无专业课教师",
+    "no assessed schools": "无参评学校", "mean is 0": "均值为0", "no counties": "无县(区)数据",
+    "some counties cannot be assessed": "部分县(区)无法评估", "no weight": "无权重数据",
+    "no students": "无在校生", "no county rows": "无县(区)数据",
+    "school parts with missing data cannot be assessed": "部分学校数据缺失，无法评估",
+    "denominator is 0": "分母为0",
+}
+#: 学段 and school types in tables.
+STAGES: dict[str, dict[str, str]] = {
+    "zh": {"kindergarten": "学前", "primary": "小学", "junior": "初中", "senior": "普通高中", "vocational": "中职",
+           "special": "特殊教育", "compulsory": "义务教育"},
+    "en": {"kindergarten": "Preschool", "primary": "Primary", "junior": "Junior secondary", "senior": "Senior high",
+           "vocational": "Secondary vocational", "special": "Special education", "compulsory": "Compulsory"},
+}
+SCHOOL_TYPES: dict[str, dict[str, str]] = {
+    "zh": {"kindergarten": "幼儿园", "primary": "小学", "teaching_point": "教学点", "junior": "初级中学",
+           "nine_year": "九年一贯制", "complete_secondary": "完全中学", "senior": "高级中学", "twelve_year": "十二年一贯制",
+           "vocational": "中等职业学校", "special": "特殊教育学校"},
+    "en": {"kindergarten": "Kindergarten", "primary": "Primary", "teaching_point": "Teaching point",
+           "junior": "Junior secondary", "nine_year": "Nine-year", "complete_secondary": "Complete secondary",
+           "senior": "Senior high", "twelve_year": "Twelve-year", "vocational": "Secondary vocational",
+           "special": "Special education"},
+}
+_COUNT_UNITS = {"schools", "people", "classes", "students", "studios", "kindergartens", "consortia", "communities",
+                "majors"}
+
+_TABLES_ZH = {
+    "schools": "学校", "enrollment": "学生", "teachers": "教师", "facilities": "办学条件", "population": "人口",
+    "disability": "残疾儿童少年", "ledger": "工作台账", "city": "全市汇总", "data for": "",
+}
+
+
+def check_lang(lang: str) -> Lang:
+    """``lang`` if it is "zh" or "en", else a ValueError that says so in both languages."""
+    if lang not in LANGS:
+        raise ValueError(f"lang 只能是 \"zh\"（中文）或 \"en\"（English）/ lang must be \"zh\" or \"en\", got {lang!r}")
+    return lang  # type: ignore[return-value]
+
+
+def text(key: str, lang: str = "zh") -> str:
+    """A common word (达标, 数据缺失 …) in the language."""
+    return TEXT[check_lang(lang)][key]
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NA and NaN."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def place_name(code: str, lang: str = "zh") -> str:
+    """Short county name (双江县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``."""
+    from lcedu import counties
+
+    if code == CITY_CODE:
+        return text("city", lang)
+    return str(counties.name(code, lang))
+
+
+@cache
+def _registry_names() -> dict[str, tuple[str, str, str]]:
+    from lcedu import indicators as ind
+
+    reg = ind.load_registry()
+    return {code: (i.name_zh, i.name_en, i.unit) for code, i in reg.indicators.items()}
+
+
+def indicator_name(code: str, lang: str = "zh") -> str:
+    """Display name of an indicator; Chinese with full-width brackets."""
+    names = _registry_names()
+    if code not in names:
+        return code
+    zh, en, _ = names[code]
+    if lang == "en":
+        return en
+    return zh.replace(" (", "（").replace("(", "（").replace(")", "）")
+
+
+def indicator_unit(code: str) -> str:
+    """The registry unit of an indicator ("" if unknown)."""
+    return _registry_names().get(code, ("", "", ""))[2]
+
+
+def unit_label(unit: str, lang: str = "zh") -> str:
+    """The unit as shown after a number (名幼儿/师, 所 …); unknown units are kept as they are."""
+    return UNITS[check_lang(lang)].get(unit, unit)
+
+
+def _decimals(unit: str) -> int:
+    return DECIMALS.get(unit, 0)
+
+
+def _number(value: float, decimals: int) -> str:
+    text_ = f"{value:,.{decimals}f}"
+    return "0" if decimals == 0 and text_ in ("-0", "0") else text_
+
+
+def fmt_value(value: Any, unit: str, lang: str = "zh", *, with_unit: bool = True, decimals: int | None = None) -> str:
+    """A value for a sentence or table: 96.1%, 1,234 所, 0.114, 是 (yes/no); NA → "—"."""
+    if is_missing(value):
+        return text("na_short", lang)
+    if unit == "yes/no":
+        return text("yes" if float(value) >= 0.5 else "no", lang)
+    d = _decimals(unit) if decimals is None else decimals
+    shown = _number(float(value), d)
+    word = unit_label(unit, lang) if with_unit else ""
+    if lang == "en" and shown in ("1", "-1") and word in _SINGULAR:
+        word = _SINGULAR[word]
+    if not word:
+        return shown
+    return f"{shown}{word}" if unit in _TIGHT_UNITS or (lang == "zh" and unit not in ("m²", "m² per student")) \
+        else f"{shown} {word}"
+
+
+def _trim(value: float, decimals: int) -> str:
+    """95 → "95", 93.5 → "93.5", 0.45 → "0.45" (no trailing zeros)."""
+    shown = f"{value:,.{max(decimals, 2)}f}".rstrip("0").rstrip(".")
+    return shown or "0"
+
+
+def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_least",
+               target_max: Any = None) -> str:
+    """A target as written in the plan: 95%, 300人, 5—8个; yes/no targets say 实现 / reached."""
+    if comparison == "reach" or unit == "yes/no":
+        return "实现" if lang == "zh" else "reached"
+    if is_missing(target):
+        return text("na_short", lang)
+    word = unit_label(unit, lang)
+    low = _trim(float(target), _decimals(unit))
+    if comparison == "range" and not is_missing(target_max):
+        low = f"{low}—{_trim(float(target_max), _decimals(unit))}" if lang == "zh" else \
+            f"{low}–{_trim(float(target_max), _decimals(unit))}"
+    if not word:
+        return low
+    return f"{low}{word}" if unit in _TIGHT_UNITS or lang == "zh" else f"{low} {word}"
+
+
+def fmt_gap(gap: float, unit: str, lang: str = "zh") -> str:
+    """A distance to a target: 0.6个百分点 / 0.6 percentage points; tiny gaps say so."""
+    d = _decimals(unit)
+    step = 10.0 ** -d
+    if unit == "%":
+        if abs(gap) < step / 2:
+            return f"不足{step:g}个百分点" if lang == "zh" else f"less than {step:g} percentage points"
+        return f"{_number(abs(gap), d)}{text('pp', lang)}" if lang == "zh" else \
+            f"{_number(abs(gap), d)} {text('pp', lang)}"
+    if abs(gap) < step / 2:
+        return f"不足{step:g}" if lang == "zh" else f"less than {step:g}"
+    return fmt_value(abs(gap), unit, lang)
+
+
+def fmt_change(change: Any, unit: str, baseline_year: int, lang: str = "zh") -> str:
+    """Change since the baseline: 较2022年上升1.4个百分点 / up 1.4 percentage points on 2022."""
+    if is_missing(change) or unit == "yes/no":
+        return ""
+    d = _decimals(unit)
+    if abs(float(change)) < 10.0 ** -d / 2:
+        return f"与{baseline_year}年持平" if lang == "zh" else f"unchanged since {baseline_year}"
+    amount = fmt_gap(float(change), unit, lang)
+    if lang == "zh":
+        verb = "上升" if unit in ("%", "CV") or "per" in unit else "增加"
+        verb = verb if change > 0 else ("下降" if verb == "上升" else "减少")
+        return f"较{baseline_year}年{verb}{amount}"
+    return f"{'up' if change > 0 else 'down'} {amount} on {baseline_year}"
+
+
+def na_text(reason: Any, lang: str = "zh") -> str:
+    """数据缺失：<why> / No data: <why> from the engine's ``na_reason``."""
+    head = text("missing", lang)
+    if is_missing(reason) or not str(reason).strip():
+        return head
+    reason = str(reason)
+    if reason.startswith("not applicable"):
+        return "不适用：" + _reason_zh(reason) if lang == "zh" else "Not applicable: " + \
+            reason.removeprefix("not applicable: ")
+    if lang == "en":
+        return f"{head}: {reason}"
+    return f"{head}{text('colon', lang)}{_reason_zh(reason)}"
+
+
+def _reason_zh(reason: str) -> str:
+    if reason in _REASONS_ZH:
+        zh = _REASONS_ZH[reason]
+        return zh.removeprefix("不适用：") if reason.startswith("not applicable") else zh
+    if reason.startswith("cannot assess: "):
+        rest = reason.removeprefix("cannot assess: ")
+        code, _, why = rest.partition(": ")
+        return f"无法评估（{indicator_name(code)}：{_reason_zh(why)}）"
+    m = re.fullmatch(r"missing (?:data for )?([a-z_]+)(?:\.([a-z0-9_]+))?(?: values)?", reason)
+    if m:
+        table, column = m.groups()
+        name = _TABLES_ZH.get(table, indicator_name(table) if table in _registry_names() else table)
+        return f"缺少{name}数据" + (f"（{column}）" if column else "")
+    m = re.fullmatch(r"(\d+) counties NA", reason)
+    if m:
+        return f"{m.group(1)}个县(区)数据缺失"
+    m = re.fullmatch(r"teaching point under (\d+) students", reason)
+    if m:
+        return f"在校生不足{m.group(1)}人的教学点，不参评"
+    return reason
+
+
+def _lower_first(name: str) -> str:
+    return name[0].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
+
+
+def _target_phrase(row: Mapping[str, Any], lang: str) -> str:
+    """'全市2025年95%的目标' / 'the city-wide 2025 target of 95%'."""
+    unit = str(row.get("unit") or "")
+    target = fmt_target(row.get("target"), unit, lang, str(row.get("comparison") or "at_least"),
+                        row.get("target_max"))
+    scope = row.get("target_scope")
+    year, target_year = row.get("year"), row.get("target_year")
+    year_part = "" if is_missing(target_year) or target_year == year else str(int(target_year))
+    if lang == "zh":
+        prefix = "全市" if scope == "city_reference" else ""
+        return f"{prefix}{year_part + '年' if year_part else ''}{target}的目标"
+    words = " ".join(w for w in ("city-wide" if scope == "city_reference" else "", year_part) if w)
+    return f"the {words + ' ' if words else ''}target of {target}"
+
+
+def verdict(row: Mapping[str, Any], lang: str) -> str:
+    """The clause after the value: 高于95%的目标 / below the target of 95% by 0.6 percentage points."""
+    comparison = str(row.get("comparison") or "")
+    unit = str(row.get("unit") or "")
+    phrase = _target_phrase(row, lang)
+    met = row.get("is_met")
+    gap = row.get("gap")
+    value, target = float(row["value"]), float(row["target"])
+    zh = lang == "zh"
+    if comparison in ("at_least", "count_at_least"):
+        if met:
+            equal = abs(value - target) <= 1e-9 * max(1.0, abs(target))
+            if zh:
+                return f"{'达到' if equal else '高于'}{phrase}"
+            return f"{'meeting' if equal else 'above'} {phrase}"
+        return f"低于{phrase}，差{fmt_gap(float(gap), unit, lang)}" if zh else \
+            f"below {phrase} by {fmt_gap(float(gap), unit, lang)}"
+    if comparison == "at_most":
+        if zh:
+            return f"未超过{phrase.removesuffix('的目标')}的上限" if met else \
+                f"高于{phrase.removesuffix('的目标')}的上限，超出{fmt_gap(float(gap), unit, lang)}"
+        return f"within {phrase.replace('target', 'limit')}" if met else \
+            f"above {phrase.replace('target', 'limit')} by {fmt_gap(float(gap), unit, lang)}"
+    if comparison == "range":
+        if zh:
+            return f"在{phrase}区间内" if met else f"不在{phrase}区间内"
+        return f"within {phrase}" if met else f"outside {phrase}"
+    return ""
+
+
+def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change: bool = True) -> str:
+    """One sentence about one indicator of one place and year, from a briefing row.
+
+    ``row`` has county_code, year, indicator, value, unit, na_reason and optionally target,
+    target_max, comparison, target_scope, target_year, is_met, gap, baseline_year and
+    change_since_baseline (see :func:`lcedu.briefing.county_card`). E.g.
+    "临翔区2025年学前三年毛入园率为96.1%，高于95%的目标。"
+    """
+    lang = check_lang(lang)
+    code, year, indicator = str(row["county_code"]), int(row["year"]), str(row["indicator"])
+    place = place_name(code, lang)
+    name = indicator_name(indicator, lang)
+    unit = str(row.get("unit") or indicator_unit(indicator))
+    value = row.get("value")
+    zh = lang == "zh"
+    if is_missing(value):
+        why = na_text(row.get("na_reason"), lang)
+        return f"{place}{year}年{name}{text('colon', lang)}{why}。" if zh else \
+            f"{name} for {place} in {year}: {_lower_first(why)}."
+    has_target = not is_missing(row.get("target")) or row.get("comparison") == "reach"
+    if unit == "yes/no":
+        answer = text("yes" if float(value) >= 0.5 else "no", lang)
+        tail = ""
+        if has_target:
+            target_year = row.get("target_year")
+            ty = int(target_year) if not is_missing(target_year) else year
+            if zh:
+                tail = "，达到计划要求" if row.get("is_met") else f"，计划要求{ty}年实现"
+            else:
+                tail = ", as the plan requires" if row.get("is_met") else f"; the plan requires it by {ty}"
+        return f"{place}{year}年「{name}」：{answer}{tail}。" if zh else f"{place}, {year} — {name}: {answer}{tail}."
+    shown = fmt_value(value, unit, lang)
+    clauses = []
+    if has_target and not is_missing(row.get("is_met")):
+        clauses.append(verdict(row, lang))
+    change = row.get("change_since_baseline")
+    base = row.get("baseline_year")
+    if with_change and not is_missing(change) and not is_missing(base) and int(base) != year:
+        clauses.append(fmt_change(float(change), unit, int(base), lang))
+    if zh:
+        return f"{place}{year}年{name}为{shown}" + "".join(f"，{c}" for c in clauses if c) + "。"
+    if unit in _COUNT_UNITS:
+        return f"{place}, {year} — {name}: {shown}" + "".join(f", {c}" for c in clauses if c) + "."
+    return f"In {year}, {place}'s {_lower_first(name)} was {shown}" + "".join(f", {c}" for c in clauses if c) + "."
+
+
+def join(items: list[str], lang: str = "zh") -> str:
+    """A list in running text: 甲、乙和丙 / a, b and c."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    last = "和" if lang == "zh" else " and "
+    return text("list_sep", lang).join(items[:-1]) + last + items[-1]
+
+
+def percent(value: float, lang: str = "zh", decimals: int = 1) -> str:
+    """0.375 → 37.5%."""
+    if is_missing(value) or not math.isfinite(float(value)):
+        return text("na_short", lang)
+    return f"{float(value) * 100:.{decimals}f}%"
+
+
+def stage_name(stage: str, lang: str = "zh") -> str:
+    """小学 / Primary …"""
+    return STAGES[check_lang(lang)].get(stage, stage)
+
+
+def school_type_name(school_type: str, lang: str = "zh") -> str:
+    """九年一贯制 / Nine-year …"""
+    return SCHOOL_TYPES[check_lang(lang)].get(school_type, school_type)

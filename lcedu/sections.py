@@ -1,0 +1,898 @@
+"""Topic sections of the county notebooks: preschool and special education, compulsory
+education, high schools, vocational education, teachers, digital and safe campuses.
+
+Each function takes validated :class:`lcedu.briefing.Params` and returns a
+:class:`lcedu.briefing.Section` (heading, generated sentences, styled tables, figures) for
+:func:`lcedu.briefing.show`. All numbers come from the indicator engine and the processed
+tables; labels follow ``p.lang``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from lcedu import briefing as bf
+from lcedu import charts
+from lcedu import narrative as nv
+from lcedu.briefing import LABELS, Params, Section, bullets, sentence, styled, synthetic_note
+from lcedu.narrative import CITY_CODE, fmt_value, indicator_name, is_missing, place_name
+
+__all__ = [
+    "compulsory_cv", "compulsory_failing", "compulsory_gap_estimates", "compulsory_overview", "compulsory_schools",
+    "compulsory_size", "digital", "high_school_enrolment", "high_school_quality", "preschool_assessment",
+    "preschool_overview", "safety", "special_education", "staffing_norms", "teacher_famous", "teacher_qualifications",
+    "teacher_shortage", "teacher_staffing", "vocational_city", "vocational_county",
+]
+
+_T: dict[str, dict[str, str]] = {
+    "zh": {
+        "preschool": "学前教育普及普惠", "assessment": "普及普惠督导评估（量化指标）", "special": "特殊教育",
+        "compulsory": "义务教育优质均衡概况", "schools": "每所学校的7项资源配置指标", "failing": "未达标学校及差距",
+        "cv": "校际差异系数", "size": "大规模学校与大班额", "estimates": "达标所需资源估算",
+        "senior": "高中阶段毛入学率", "hs_quality": "省一级高完中、托管帮扶与民办高中",
+        "voc_county": "本县职业教育", "voc_city": "全市职业教育（全市层面数据）",
+        "qualifications": "专任教师学历结构", "famous": "“四名工程”", "staffing": "生师比与编制标准",
+        "shortage": "紧缺学科教师", "digital": "教育数字化", "safety": "平安校园",
+        "years": "历年对照", "by_county": "各县(区)对比",
+    },
+    "en": {
+        "preschool": "Universal and affordable preschool", "assessment": "Preschool assessment (quantified criteria)",
+        "special": "Special education", "compulsory": "Balanced compulsory education: overview",
+        "schools": "The 7 resource indicators of every school", "failing": "Schools below the standard, and by how much",
+        "cv": "Inter-school coefficients of variation", "size": "Large schools and large classes",
+        "estimates": "Resources needed to close the gaps", "senior": "Upper-secondary gross enrolment",
+        "hs_quality": "Provincial first-class high schools, trusteeship and private high schools",
+        "voc_county": "Vocational education in the county", "voc_city": "Vocational education (city-level data)",
+        "qualifications": "Qualifications of full-time teachers", "famous": "The “four famous” programme",
+        "staffing": "Student–teacher ratios and staffing norms", "shortage": "Shortage subjects",
+        "digital": "Digital education", "safety": "Safe campuses", "years": "Year by year", "by_county": "By county",
+    },
+}
+
+PRESCHOOL_RATES = ("preschool_gross_enrollment_pct", "inclusive_kindergarten_coverage_pct",
+                   "public_kindergarten_enrollment_share_pct", "village_kindergarten_coverage_pct",
+                   "township_public_kindergarten_coverage_pct", "county_demo_kindergarten_coverage_pct")
+PRESCHOOL_QUALITY = ("children_per_kindergarten_teacher", "kindergarten_class_size_compliance_pct",
+                     "kindergarten_certified_teacher_pct")
+RESOURCES = ("qualified_teachers_per_100", "backbone_teachers_per_100", "pe_arts_teachers_per_100",
+             "teaching_room_area_per_student_m2", "sports_area_per_student_m2", "equipment_value_per_student_yuan",
+             "multimedia_classrooms_per_100")
+_RESOURCE_UNITS = {"qualified_teachers_per_100": "teachers per 100 students",
+                   "backbone_teachers_per_100": "teachers per 100 students",
+                   "pe_arts_teachers_per_100": "teachers per 100 students",
+                   "teaching_room_area_per_student_m2": "m² per student", "sports_area_per_student_m2": "m² per student",
+                   "equipment_value_per_student_yuan": "yuan per student",
+                   "multimedia_classrooms_per_100": "classrooms per 100 students"}
+
+
+def _county_dots(p: Params, indicator: str, year: int | None = None) -> Any:
+    """Bars of the 8 counties (and the city) for one indicator and year, with the county's target."""
+    c = bf.card(p.baseline_year)
+    y = year or p.year
+    rows = c[(c["indicator"] == indicator) & (c["year"] == y)].set_index("county_code")
+    own = rows.loc[p.county] if p.county in rows.index else None
+    target = None
+    label = None
+    if own is not None and not is_missing(own["target"]):
+        target = float(own["target"])
+        label = bf.target_text(own.to_dict(), p.lang)
+    unit = nv.indicator_unit(indicator)
+    direction = str(rows["direction"].iloc[0]) if len(rows) else "higher"
+    title = f"{indicator_name(indicator, p.lang)}（{y}年）" if p.lang == "zh" else f"{indicator_name(indicator, p.lang)} ({y})"
+    return charts.county_dots(rows["value"].astype(float), highlight=p.county, unit=unit, target=target,
+                              target_label=label, lang=p.lang, title=title, direction=direction,
+                              note=synthetic_note(p.lang))
+
+
+def _year_table(p: Params, indicators: Sequence[str], county: str | None = None) -> Any:
+    """Each indicator year by year up to p.year with that year's target and status."""
+    lang = p.lang
+    lab = LABELS[lang]
+    c = bf.card(p.baseline_year)
+    code = county or p.county
+    rows = c[(c["county_code"] == code) & c["indicator"].isin(indicators) & (c["year"] <= p.year)]
+    rows = rows.assign(_o=rows["indicator"].map({k: i for i, k in enumerate(indicators)})).sort_values(["_o", "year"])
+    records = rows.to_dict("records")
+    table = pd.DataFrame({
+        lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
+        lab["year"]: [str(int(r["year"])) for r in records],
+        lab["value"]: [fmt_value(r["value"], str(r["unit"]), lang) for r in records],
+        lab["target"]: [bf.target_text(r, lang) for r in records],
+        lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
+    })
+    flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy()})
+    return styled(table, flags=flags, right=[lab["value"]])
+
+
+# --------------------------------------------------------------------------- 学前教育与特殊教育
+
+
+def preschool_overview(p: Params) -> Section:
+    """毛入园率, 普惠 and 公办 shares, 一村一幼, 一乡一公办, 一县一示范: sentences, table and trends."""
+    lang = p.lang
+    rows = bf.county_card(p, [*PRESCHOOL_RATES, *PRESCHOOL_QUALITY])
+    lines = [sentence(p, code) for code in PRESCHOOL_RATES]
+    fig = bf.trend_figure(p, PRESCHOOL_RATES[:5])
+    return Section(_T[lang]["preschool"], [bullets(lines), bf.indicator_table(p, rows), fig,
+                                           _county_dots(p, "preschool_gross_enrollment_pct")])
+
+
+def preschool_assessment(p: Params) -> Section:
+    """The county's 普及普惠 assessment criterion by criterion, with what each unmet one needs."""
+    from lcedu import gaps
+
+    lang = p.lang
+    lab = LABELS[lang]
+    b = bf.base()
+    crit = b.criteria[(b.criteria["county_code"] == p.county) & (b.criteria["year"] == p.year)
+                      & (b.criteria["assessment"] == "preschool_universal")]
+    need = gaps.preschool_gaps(p.year, p.county, b.tables)
+    need = need[need["county_code"] == p.county].set_index("indicator")
+    records = crit.to_dict("records")
+    ops = {"at_least": "≥", "at_most": "≤"}
+
+    def needed(r: dict) -> str:
+        if is_missing(r["is_met"]) or bool(r["is_met"]) or r["criterion"] not in need.index:
+            return ""
+        n = need.loc[r["criterion"]]
+        if is_missing(n["needed"]):
+            return ""
+        return f"{int(n['needed']):,}{n['gap_zh']}" if lang == "zh" else f"{int(n['needed']):,} {n['gap_en']}"
+
+    table = pd.DataFrame({
+        lab["criterion"]: [indicator_name(r["criterion"], lang) for r in records],
+        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(r["criterion"]), lang) for r in records],
+        lab["threshold"]: [f"{ops.get(r['comparison'], '')}{nv.fmt_target(r['threshold'], nv.indicator_unit(r['criterion']), lang)}"
+                           for r in records],
+        lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
+        lab["needed"]: [needed(r) for r in records],
+        lab["note"]: [nv.na_text(r["na_reason"], lang) if is_missing(r["value"]) else "" for r in records],
+    })
+    if not table[lab["note"]].astype(bool).any():
+        table = table.drop(columns=lab["note"])
+    flags = pd.DataFrame({lab["status"]: crit["is_met"].to_numpy()})
+    plan = _plan_targets_text(p, PRESCHOOL_RATES[:3])
+    intro = (f"标准为《县域学前教育普及普惠督导评估办法》（教督〔2020〕1号）的全国量化指标；计划对全市另设更高目标：{plan}。"
+             if lang == "zh" else
+             f"Thresholds are the national quantified criteria (教督〔2020〕1号); the plan sets higher city targets: "
+             f"{plan}.")
+    lines = [bf._assessment_line(p, "preschool_universal"), sentence(p, "preschool_universal")]
+    return Section(_T[lang]["assessment"], [bullets(lines), styled(table, flags=flags, right=[lab["value"]]), intro])
+
+
+def special_education(p: Params) -> Section:
+    """残疾儿童少年入学率 and special-education schools in counties of over 200,000 people."""
+    from lcedu.counties import registry
+
+    lang = p.lang
+    b = bf.base()
+    schools = b.tables["schools"]
+    pop = b.tables["population"]
+    y = p.year
+    special = schools[(schools["school_type"] == "special") & (schools["year"] == y)]
+    threshold = _population_condition()
+    pop_y = pop[pop["year"] == y].set_index("county_code")
+    c = bf.card(p.baseline_year)
+    rows = []
+    for code in registry()["county_code"]:
+        resident = pop_y["resident_population"].get(code, pd.NA)
+        names = special[special["county_code"] == code]["school_name"].tolist()
+        required = not is_missing(resident) and float(resident) > threshold
+        flag: Any = (len(names) > 0) if required else pd.NA
+        planned = c[(c["county_code"] == code) & (c["year"] == y)
+                    & c["indicator"].isin(["special_school_built", "special_school_independent"])
+                    & (c["target_scope"] == "county")]
+        rows.append({
+            "county": place_name(code, lang),
+            "resident": fmt_value(resident, "people", lang, with_unit=False),
+            "required": nv.text("yes" if required else "no", lang) if not is_missing(resident) else "—",
+            "schools": nv.join([str(n) for n in names], lang) or ("无" if lang == "zh" else "none"),
+            "plan": nv.join([indicator_name(x, lang) + f"（{int(t)}年）" if lang == "zh" else
+                             f"{indicator_name(x, lang)} ({int(t)})"
+                             for x, t in zip(planned["indicator"], planned["target_year"], strict=True)], lang),
+            "status": bf.status_text(flag, lang), "_flag": flag, "_own": code == p.county,
+        })
+    frame = pd.DataFrame(rows)
+    heads = ({"county": "县(区)", "resident": "常住人口", "required": f"人口超过{threshold / 10_000:g}万",
+              "schools": "特殊教育学校", "plan": "计划要求", "status": "达标情况"} if lang == "zh" else
+             {"county": "County", "resident": "Resident population", "required": f"Over {threshold:,.0f}",
+              "schools": "Special-education schools", "plan": "Plan requires", "status": "Status"})
+    flags = pd.DataFrame({heads["status"]: frame.pop("_flag")})
+    own = frame.pop("_own")
+    table = frame.rename(columns=heads)
+    css = pd.DataFrame("", index=table.index, columns=table.columns)
+    css[heads["county"]] = np.where(own, "font-weight: 700;", "")
+    lines = [sentence(p, "disabled_children_enrollment_pct"), sentence(p, "special_school_coverage_large_county_pct")]
+    for code in ("special_school_built", "special_school_independent"):
+        r = bf.row(p, code)
+        if r.get("target_scope") == "county":
+            lines.append(nv.indicator_sentence(r, lang))
+    caption = (f"计划要求人口超过{threshold / 10_000:g}万的县(区)建有特殊教育学校（加粗为本县）" if lang == "zh" else
+               f"The plan requires a special-education school in every county of over {threshold:,.0f} people "
+               "(bold: this county)")
+    return Section(_T[lang]["special"], [bullets(lines), styled(table, flags=flags, css=css, caption=caption),
+                                         _county_dots(p, "disabled_children_enrollment_pct")])
+
+
+def _population_condition() -> float:
+    """The plan's population threshold for a special-education school (人口超过20万), from the targets file."""
+    from lcedu.targets import load_targets
+
+    t = load_targets()
+    rows = t[t["indicator"] == "special_school_coverage_large_county_pct"]
+    for condition in rows["condition"]:
+        if "population_over" in dict(condition):
+            return float(dict(condition)["population_over"])
+    raise ValueError("the targets file has no population_over condition for special_school_coverage_large_county_pct")
+
+
+def _plan_targets_text(p: Params, codes: Sequence[str]) -> str:
+    """'毛入园率≥95%、…' from the city's targets in the plan's last year (for notes)."""
+    c = bf.card(p.baseline_year)
+    last = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(codes) & c["target_year"].notna()]
+    last = last.sort_values("target_year").drop_duplicates("indicator", keep="last")
+    last = last.set_index("indicator").reindex(codes).dropna(subset=["target"])
+    gap = "" if p.lang == "zh" else " "
+    parts = [f"{indicator_name(code, p.lang)}{gap}{bf.target_text(r.to_dict(), p.lang)}" for code, r in last.iterrows()]
+    return nv.join(parts, p.lang)
+
+
+# --------------------------------------------------------------------------- 义务教育优质均衡
+
+
+@cache
+def _presentation_short() -> dict[str, dict[str, str]]:
+    return bf.presentation().get("resource_short", {})
+
+
+def _short(resource: str, lang: str) -> str:
+    return _presentation_short().get(resource, {}).get(lang, indicator_name(resource, lang))
+
+
+def compulsory_overview(p: Params) -> Section:
+    """优质均衡 (资源配置) status, the share of school parts meeting the rule, and 巩固率."""
+    lang = p.lang
+    codes = ("compulsory_balanced", "primary_resource_standard_school_pct", "junior_resource_standard_school_pct",
+             "primary_resource_failing_school_count", "junior_resource_failing_school_count",
+             "nine_year_retention_pct", "junior_retention_3yr_pct")
+    lines = [bf._assessment_line(p, "compulsory_balanced"), *(sentence(p, c) for c in codes[1:])]
+    table = bf.indicator_table(p, bf.county_card(p, codes))
+    fig = bf.trend_figure(p, ["primary_resource_standard_school_pct", "junior_resource_standard_school_pct",
+                              "nine_year_retention_pct", "junior_retention_3yr_pct"], columns=4)
+    note = ("“资源配置达标”指每所学校7项指标中至少6项达到标准、其余项不低于标准的85%（教督〔2017〕6号）；"
+            "在校生不足50人的教学点不参评。" if lang == "zh" else
+            "A school part meets the resource rule when at least 6 of the 7 indicators reach the standard and the "
+            "rest reach 85% of it (教督〔2017〕6号); teaching points under 50 students are not assessed.")
+    return Section(_T[lang]["compulsory"], [bullets(lines), table, fig, note])
+
+
+def compulsory_schools(p: Params) -> Section:
+    """The 7 resource indicators of every school part in the county, cells coloured met / not met."""
+    lang = p.lang
+    lab = LABELS[lang]
+    parts = bf._county_parts(p).sort_values(["meets_standard", "stage", "school_name"], na_position="first")
+    assessed = parts[parts["is_assessed"].fillna(False)]
+    excluded = parts[~parts["is_assessed"].fillna(False)]
+    data: dict[str, list[str]] = {
+        lab["school"]: assessed["school_name"].tolist(),
+        lab["stage"]: [nv.stage_name(s, lang) for s in assessed["stage"]],
+        lab["type"]: [nv.school_type_name(s, lang) for s in assessed["school_type"]],
+        lab["students"]: [fmt_value(v, "students", lang, with_unit=False) for v in assessed["student_count"]],
+    }
+    flags = {}
+    for code in RESOURCES:
+        name = _short(code, lang)
+        data[name] = [fmt_value(v, _RESOURCE_UNITS[code], lang, with_unit=False) for v in assessed[code]]
+        met = assessed[f"{code}_is_met"]
+        flags[name] = met.where(met.eq(False).fillna(False), pd.NA).to_numpy()  # colour only the shortfalls
+    data[lab["met_count"]] = [f"{int(v)}/7" if not is_missing(v) else "—" for v in assessed["indicators_met_count"]]
+    data[lab["meets"]] = [bf.status_text(v, lang) for v in assessed["meets_standard"]]
+    flags[lab["meets"]] = assessed["meets_standard"].to_numpy()
+    table = pd.DataFrame(data)
+    numbers = [lab["students"], *(_short(c, lang) for c in RESOURCES)]
+    styler = styled(table, flags=pd.DataFrame(flags), right=numbers, scroll=True)
+    n_fail = int(assessed["meets_standard"].eq(False).fillna(False).sum())
+    if lang == "zh":
+        line = (f"{p.name}{p.year}年参评学校(学段){len(assessed)}个，资源配置未达标{n_fail}个；"
+                f"{len(excluded)}个学段不参评（多为在校生不足50人的教学点）。橙色=该项未达到标准。")
+    else:
+        line = (f"{p.name}, {p.year}: {len(assessed)} school parts assessed, {n_fail} below the resource rule; "
+                f"{len(excluded)} parts not assessed (mostly teaching points under 50 students). "
+                "Orange = below the standard.")
+    fig = charts.school_ratio_chart(assessed, {c: _short(c, lang) for c in RESOURCES}, lang=lang,
+                                    stage_names=nv.STAGES[lang], note=synthetic_note(lang))
+    return Section(_T[lang]["schools"], [line, styler, fig])
+
+
+def compulsory_failing(p: Params) -> Section:
+    """The school parts failing the 6-of-7 / 85 % rule and each indicator they miss, by how much."""
+    from lcedu import gaps
+
+    lang = p.lang
+    lab = LABELS[lang]
+    parts = bf._county_parts(p)
+    g = gaps.school_gaps(parts=parts)
+    failing = parts[parts["meets_standard"].eq(False).fillna(False)]
+    if failing.empty:
+        text = (f"{p.name}{p.year}年所有参评学校(学段)均达到资源配置要求。" if lang == "zh" else
+                f"Every assessed school part in {p.name} meets the resource rule in {p.year}.")
+        below = g[g["county_code"] == p.county]
+        if len(below):
+            text += (f"仍有{below['school_id'].nunique()}所学校个别指标低于标准（但在85%以上）。" if lang == "zh" else
+                     f" {below['school_id'].nunique()} schools still have single indicators below the standard "
+                     "(but above 85% of it).")
+        return Section(_T[lang]["failing"], [text])
+    keys = set(zip(failing["school_id"], failing["stage"], strict=True))
+    rows = g[[k in keys for k in zip(g["school_id"], g["stage"], strict=True)]]
+    rows = rows.assign(_ratio=rows["value"].astype(float) / rows["threshold"].astype(float)).sort_values(
+        ["school_name", "stage", "_ratio"])
+    records = rows.to_dict("records")
+    table = pd.DataFrame({
+        lab["school"]: [r["school_name"] for r in records],
+        lab["stage"]: [nv.stage_name(r["stage"], lang) for r in records],
+        lab["indicator"]: [_short(r["indicator"], lang) for r in records],
+        lab["value"]: [fmt_value(r["value"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False) for r in records],
+        lab["threshold"]: [fmt_value(r["threshold"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False)
+                           for r in records],
+        ("达到标准的比例" if lang == "zh" else "Share of standard"): [f"{r['_ratio'] * 100:.0f}%" for r in records],
+        lab["needed"]: [_addition(r, lang) for r in records],
+    })
+    floor = pd.DataFrame({("达到标准的比例" if lang == "zh" else "Share of standard"):
+                          [r["_ratio"] >= 0.85 for r in records]})
+    n = len(keys)
+    line = (f"{p.name}{p.year}年有{n}个学校(学段)未达到“6项达标、余项不低于85%”的要求，下表列出其低于标准的指标"
+            "（橙色为低于标准85%）及需增加的资源（共享设施按学段分摊后折算到全校）。" if lang == "zh" else
+            f"{n} school parts in {p.name} fail the “6 of 7, rest ≥ 85%” rule in {p.year}; below are the indicators they "
+            "miss (orange: under 85% of the standard) and what the school would need to add.")
+    return Section(_T[lang]["failing"], [line, styled(table, flags=floor, right=[lab["value"], lab["threshold"]],
+                                                      scroll=True)])
+
+
+def _addition(r: dict, lang: str) -> str:
+    """What one school must add: 9人 / 865.50m²; in English the unit goes first (865.50 m² of …)."""
+    amount = float(r["addition"])
+    shown = f"{amount:,.0f}" if r["is_integer"] else f"{amount:,.2f}"
+    if lang == "zh":
+        return f"{shown}{bf._resource_unit(str(r['resource_zh']))}"
+    name = str(r["resource_en"])
+    unit = bf._resource_unit(name)
+    return f"{shown} {unit} of {name.split(' (')[0]}" if unit else f"{shown} {name}"
+
+
+def compulsory_cv(p: Params) -> Section:
+    """The 14 差异系数 (7 indicators × 小学 / 初中) against their thresholds (0.50 / 0.45)."""
+    lang = p.lang
+    lab = LABELS[lang]
+    b = bf.base()
+    crit = b.criteria[(b.criteria["county_code"] == p.county) & (b.criteria["year"] == p.year)
+                      & (b.criteria["assessment"] == "compulsory_balanced") & b.criteria["criterion"].str.endswith("_cv")]
+    panels = {}
+    rows = []
+    for stage in ("primary", "junior"):
+        part = crit[crit["criterion"].str.startswith(stage + "_")]
+        labels = [_short(c.removeprefix(stage + "_").removesuffix("_cv"), lang) for c in part["criterion"]]
+        panels[nv.stage_name(stage, lang)] = pd.DataFrame({"label": labels, "value": part["value"].astype(float).to_numpy(),
+                                                           "reference": part["threshold"].astype(float).to_numpy()})
+        for label, r in zip(labels, part.to_dict("records"), strict=True):
+            rows.append({lab["stage"]: nv.stage_name(stage, lang), lab["indicator"]: label,
+                         lab["value"]: fmt_value(r["value"], "CV", lang),
+                         lab["threshold"]: f"≤{r['threshold']:.2f}", lab["status"]: bf.status_text(r["is_met"], lang),
+                         "_f": r["is_met"]})
+    table = pd.DataFrame(rows)
+    flags = pd.DataFrame({lab["status"]: table.pop("_f")})
+    fig = charts.reference_bars(panels, direction="lower", unit="CV", lang=lang, note=synthetic_note(lang),
+                                reference_label="差异系数上限" if lang == "zh" else "CV limit")
+    worst = crit.assign(r=crit["value"].astype(float) / crit["threshold"].astype(float)).sort_values("r").tail(1)
+    lines = []
+    n_bad = int(crit["is_met"].eq(False).fillna(False).sum())
+    if len(worst):
+        w = worst.iloc[0]
+        stage = "primary" if w["criterion"].startswith("primary") else "junior"
+        name = _short(w["criterion"].removeprefix(stage + "_").removesuffix("_cv"), lang)
+        lines.append(
+            f"{p.name}{p.year}年14项校际差异系数中超过上限的有{n_bad}项；最接近上限的是{nv.stage_name(stage, lang)}"
+            f"“{name}”，为{w['value']:.3f}（上限{w['threshold']:.2f}）。" if lang == "zh" else
+            f"{p.name}, {p.year}: {n_bad} of the 14 coefficients of variation exceed the limit; the closest to its "
+            f"limit is {nv.stage_name(stage, lang).lower()} “{name}” at {w['value']:.3f} (limit {w['threshold']:.2f}).")
+    return Section(_T[lang]["cv"], [bullets(lines), styled(table, flags=flags, right=[lab["value"]]), fig])
+
+
+def _size_caps() -> tuple[dict[str, float], dict[str, float]]:
+    """School-size caps by school type, and class-size caps by 学段 (from the standards)."""
+    from lcedu import indicators as ind
+    from lcedu import standards as std
+
+    s = std.load_standards()["compulsory_quality_balance"]
+    caps = ind.load_registry().indicators["compulsory_school_over_size_cap_count"].formula["args"]["caps"]
+    size = {t: float(s["school_size_max"]["value"][k]) for t, k in caps.items()}
+    return size, {k: float(v) for k, v in s["class_size_max"]["value"].items()}
+
+
+def compulsory_size(p: Params) -> Section:
+    """Schools above the size cap and schools with 超标准班额 / 大班额 classes."""
+    lang = p.lang
+    lab = LABELS[lang]
+    b = bf.base()
+    size_cap, class_cap = _size_caps()
+    enr = b.tables["enrollment"]
+    sch = b.tables["schools"]
+    y = p.year
+    e = enr[(enr["county_code"] == p.county) & (enr["year"] == y) & enr["stage"].isin(["primary", "junior"])]
+    s = sch[(sch["county_code"] == p.county) & (sch["year"] == y)][["school_id", "school_name", "school_type"]]
+    per_school = e.groupby("school_id").agg(students=("student_count", "sum"), oversize=("oversize_class_count", "sum"),
+                                            large=("large_class_count", "sum")).reset_index().merge(s, on="school_id")
+    per_school["cap"] = per_school["school_type"].map(size_cap)
+    flagged = per_school[(per_school["students"] > per_school["cap"]) | (per_school["oversize"] > 0)
+                         | (per_school["large"] > 0)].sort_values("students", ascending=False)
+    lines = [sentence(p, c) for c in ("compulsory_school_over_size_cap_count", "compulsory_oversize_class_count",
+                                      "compulsory_oversize_class_pct", "compulsory_large_class_count")]
+    rule = (f"标准：学校规模小学、初中不超过{size_cap['primary']:,.0f}人，九年一贯制不超过{size_cap['nine_year']:,.0f}人；"
+            f"班额小学不超过{class_cap['primary']:.0f}人、初中不超过{class_cap['junior']:.0f}人；56人及以上为大班额。"
+            if lang == "zh" else
+            f"Norms: at most {size_cap['primary']:,.0f} students per primary or junior school, "
+            f"{size_cap['nine_year']:,.0f} per nine-year school; classes at most {class_cap['primary']:.0f} (primary) "
+            f"and {class_cap['junior']:.0f} (junior); 56 or more is a large class.")
+    items: list[Any] = [bullets(lines), rule]
+    if len(flagged):
+        records = flagged.to_dict("records")
+        table = pd.DataFrame({
+            lab["school"]: [r["school_name"] for r in records],
+            lab["type"]: [nv.school_type_name(r["school_type"], lang) for r in records],
+            lab["students"]: [fmt_value(r["students"], "students", lang, with_unit=False) for r in records],
+            ("规模上限" if lang == "zh" else "Size cap"): [fmt_value(r["cap"], "students", lang, with_unit=False)
+                                                          for r in records],
+            ("超标准班额班级" if lang == "zh" else "Oversize classes"): [f"{int(r['oversize'])}" for r in records],
+            ("大班额班级" if lang == "zh" else "Classes of 56+"): [f"{int(r['large'])}" for r in records],
+        })
+        over = "超标准班额班级" if lang == "zh" else "Oversize classes"
+        large = "大班额班级" if lang == "zh" else "Classes of 56+"
+        flags = pd.DataFrame({  # orange marks what put the school on this list
+            lab["students"]: [False if r["students"] > r["cap"] else pd.NA for r in records],
+            over: [False if r["oversize"] > 0 else pd.NA for r in records],
+            large: [False if r["large"] > 0 else pd.NA for r in records],
+        })
+        items.append(styled(table, flags=flags, right=list(table.columns[2:]), scroll=True))
+    else:
+        items.append(f"{p.name}{p.year}年没有超规模学校，也没有超标准班额或大班额。" if lang == "zh" else
+                     f"No school in {p.name} exceeds the size cap or has oversize classes in {p.year}.")
+    return Section(_T[lang]["size"], items)
+
+
+def compulsory_gap_estimates(p: Params) -> Section:
+    """What it would take for every school part to meet each indicator: additions by 学段 and resource."""
+    from lcedu import gaps
+
+    lang = p.lang
+    lab = LABELS[lang]
+    parts = bf._county_parts(p)
+    school = gaps.school_gaps(parts=parts)
+    summary = gaps.resource_gap_summary(gaps=school, by_stage=True)
+    summary = summary[(summary["county_code"] == p.county) & (summary["addition"] > 0)]
+    if summary.empty:
+        return Section(_T[lang]["estimates"], [
+            f"{p.name}{p.year}年所有参评学校各项资源指标均已达到标准，无需新增。" if lang == "zh" else
+            f"Every assessed school part in {p.name} reaches every resource standard in {p.year}; nothing to add."])
+    records = summary.to_dict("records")
+    table = pd.DataFrame({
+        lab["stage"]: [nv.stage_name(r["stage"], lang) for r in records],
+        ("资源" if lang == "zh" else "Resource"): [r["resource_zh"] if lang == "zh" else r["resource_en"]
+                                                   for r in records],
+        ("需增加" if lang == "zh" else "To add"): [f"{float(r['addition']):,.0f}" if float(r["addition"]) >= 100
+                                                  else f"{float(r['addition']):,.2f}".rstrip("0").rstrip(".")
+                                                  for r in records],
+        ("涉及学校(学段)" if lang == "zh" else "School parts below"): [str(int(r["school_parts_below_count"]))
+                                                                      for r in records],
+    })
+    totals = gaps.resource_gap_summary(gaps=school)
+    totals = totals[(totals["county_code"] == p.county) & (totals["addition"] > 0)]
+    line = bf._assessment_gap_line(p, "compulsory_balanced") or (
+        f"让每所参评学校每项指标都达到标准，需：{nv.join([bf._resource_addition(r, lang) for r in totals.itertuples()], lang)}。"
+        if lang == "zh" else
+        f"For every assessed school part to reach every standard: "
+        f"{nv.join([bf._resource_addition(r, lang) for r in totals.itertuples()], lang)}.")
+    note = ("估算为最小增量：教师按学段计；共享设施（面积、设备、多媒体教室）按学段分摊，一贯制学校按需求最大的学段计一次。"
+            if lang == "zh" else
+            "Minimum additions: teachers per 学段; shared facilities (areas, equipment, classrooms) are split between a "
+            "school's parts and counted once, for the part that needs most.")
+    return Section(_T[lang]["estimates"], [line, styled(table, right=[table.columns[2]]), note])
+
+
+# --------------------------------------------------------------------------- 普通高中
+
+
+def high_school_enrolment(p: Params) -> Section:
+    """高中阶段毛入学率 year by year against 93.5 % / 94 % / 95 %, with the trend and county comparison."""
+    lang = p.lang
+    code = "senior_gross_enrollment_pct"
+    lines = [sentence(p, code, year=y) for y in bf.available_years() if y <= p.year]
+    fig = bf.trend_figure(p, [code], columns=1)
+    return Section(_T[lang]["senior"], [bullets(lines), _year_table(p, [code]), fig, _county_dots(p, code)])
+
+
+def high_school_quality(p: Params) -> Section:
+    """省一级高完中 (and 一等), 托管帮扶 and 民办高中: the county's count and the city's against the targets."""
+    lang = p.lang
+    c = bf.card(p.baseline_year)
+    codes = ("provincial_first_class_high_school_count", "provincial_first_class_first_grade_high_school_count",
+             "private_high_school_count")
+    contribution = _contribution_table(p, codes)
+    b = bf.base()
+    ledger = b.tables["ledger"]
+    own = ledger[(ledger["county_code"] == p.county) & (ledger["year"] == p.year)]
+    trustee = int(own["trusteeship_high_school_count"].fillna(0).sum()) if len(own) else 0
+    lines = [
+        sentence(p, "provincial_first_class_high_school_count"),
+        sentence(p, "provincial_first_class_high_school_count", county=CITY_CODE),
+        (f"{p.name}{p.year}年纳入托管帮扶的普通高中{trustee}所。" if lang == "zh" else
+         f"{p.name}: {trustee} high schools under trusteeship support in {p.year}."),
+        sentence(p, "high_school_trusteeship_coverage_pct", county=CITY_CODE),
+        sentence(p, "private_high_school_count"),
+    ]
+    named = c[(c["indicator"] == "private_high_school_count") & (c["target_scope"] == "county")
+              & (c["year"] == c["target_year"])]
+    for r in named.to_dict("records"):
+        lines.append(nv.indicator_sentence(r, lang, with_change=False))
+    table = _all_counties_table(p, ["provincial_first_class_high_school_count",
+                                    "provincial_first_class_first_grade_high_school_count",
+                                    "high_school_trusteeship_coverage_pct", "private_high_school_count"])
+    return Section(_T[lang]["hs_quality"], [bullets(lines), contribution, table])
+
+
+def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
+    """County count, city total, city target and progress for indicators whose target is city-wide."""
+    lang = p.lang
+    lab = LABELS[lang]
+    c = bf.card(p.baseline_year)
+    rows = []
+    for code in codes:
+        own = c[(c["indicator"] == code) & (c["county_code"] == p.county) & (c["year"] == p.year)]
+        city = c[(c["indicator"] == code) & (c["county_code"] == CITY_CODE) & (c["year"] == p.year)]
+        if own.empty or city.empty:
+            continue
+        o, t = own.iloc[0].to_dict(), city.iloc[0].to_dict()
+        unit = str(t["unit"])
+        share = float(o["value"]) / float(t["value"]) if not is_missing(o["value"]) and not is_missing(t["value"]) \
+            and float(t["value"]) else np.nan
+        progress = float(t["value"]) / float(t["target"]) if not is_missing(t["target"]) and float(t["target"]) \
+            and not is_missing(t["value"]) else np.nan
+        rows.append({
+            lab["indicator"]: indicator_name(code, lang),
+            place_name(p.county, lang): fmt_value(o["value"], unit, lang),
+            lab["city_total"]: fmt_value(t["value"], unit, lang),
+            lab["county_share"]: nv.percent(share, lang),
+            lab["target"]: bf.target_text(t, lang) + (f" {bf.SCOPE_WORDS[lang]['city']}" if lang == "zh" else ""),
+            lab["progress"]: nv.percent(progress, lang, 0),
+            lab["status"]: bf.status_text(t["is_met"], lang), "_f": t["is_met"],
+        })
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return None
+    flags = pd.DataFrame({lab["status"]: table.pop("_f")})
+    return styled(table, flags=flags, right=list(table.columns[1:5]))
+
+
+def _all_counties_table(p: Params, codes: Sequence[str]) -> Any:
+    """The 8 counties and the city (rows) on a few indicators (columns) for p.year; this county bold."""
+    from lcedu.counties import registry
+
+    lang = p.lang
+    c = bf.card(p.baseline_year)
+    rows = c[(c["year"] == p.year) & c["indicator"].isin(codes)]
+    order = [*registry()["county_code"], CITY_CODE]
+    data: dict[str, list[str]] = {LABELS[lang]["county"]: [place_name(x, lang) for x in order]}
+    for code in codes:
+        r = rows[rows["indicator"] == code].set_index("county_code").reindex(order)
+        data[indicator_name(code, lang)] = [fmt_value(v, nv.indicator_unit(code), lang) for v in r["value"]]
+    table = pd.DataFrame(data)
+    css = pd.DataFrame("", index=table.index, columns=table.columns)
+    css.loc[[i for i, x in enumerate(order) if x == p.county], :] = "font-weight: 700; background-color: #eef3f8;"
+    caption = f"{_T[lang]['by_county']}（{p.year}年）" if lang == "zh" else f"{_T[lang]['by_county']} ({p.year})"
+    return styled(table, css=css, right=list(table.columns[1:]), caption=caption)
+
+
+# --------------------------------------------------------------------------- 现代职业教育
+
+
+def vocational_county(p: Params) -> Section:
+    """双师型 share and the vocational schools of the county (the only county-level vocational data)."""
+    lang = p.lang
+    lab = LABELS[lang]
+    b = bf.base()
+    teachers, schools, enr = b.tables["teachers"], b.tables["schools"], b.tables["enrollment"]
+    y = p.year
+    s = schools[(schools["county_code"] == p.county) & (schools["year"] == y) & (schools["school_type"] == "vocational")]
+    t = teachers[(teachers["year"] == y) & (teachers["stage"] == "vocational") & teachers["school_id"].isin(s["school_id"])]
+    e = enr[(enr["year"] == y) & (enr["stage"] == "vocational") & enr["school_id"].isin(s["school_id"])]
+    merged = s[["school_id", "school_name"]].merge(
+        t.groupby("school_id")[["full_time_teacher_count", "vocational_subject_teacher_count",
+                                "dual_qualified_teacher_count"]].sum(min_count=1).reset_index(), on="school_id", how="left"
+    ).merge(e.groupby("school_id")[["student_count"]].sum(min_count=1).reset_index(), on="school_id", how="left")
+    lines = [sentence(p, "dual_qualified_teacher_pct"), sentence(p, "vocational_school_built")]
+    items: list[Any] = [bullets(lines)]
+    target = bf.row(p, "dual_qualified_teacher_pct")
+    if len(merged):
+        records = merged.to_dict("records")
+        share_col = "双师型占专业课教师" if lang == "zh" else "Dual-qualified share"
+        table = pd.DataFrame({
+            lab["school"]: [r["school_name"] for r in records],
+            lab["students"]: [fmt_value(r["student_count"], "students", lang, with_unit=False) for r in records],
+            ("专任教师" if lang == "zh" else "Full-time teachers"): [
+                fmt_value(r["full_time_teacher_count"], "people", lang, with_unit=False) for r in records],
+            ("专业课教师" if lang == "zh" else "Vocational-subject teachers"): [
+                fmt_value(r["vocational_subject_teacher_count"], "people", lang, with_unit=False) for r in records],
+            ("双师型教师" if lang == "zh" else "Dual-qualified"): [
+                fmt_value(r["dual_qualified_teacher_count"], "people", lang, with_unit=False) for r in records],
+            share_col: [_ratio_text(r["dual_qualified_teacher_count"], r["vocational_subject_teacher_count"], lang)
+                        for r in records],
+        })
+        flags = pd.DataFrame({share_col: [_ratio_flag(r["dual_qualified_teacher_count"],
+                                                      r["vocational_subject_teacher_count"], target)
+                                          for r in records]})
+        items.append(styled(table, flags=flags, right=list(table.columns[1:])))
+    items.append(bf.trend_figure(p, ["dual_qualified_teacher_pct"], columns=1))
+    return Section(_T[lang]["voc_county"], items)
+
+
+def _ratio_text(num: Any, den: Any, lang: str) -> str:
+    if is_missing(num) or is_missing(den) or not float(den):
+        return nv.text("na_short", lang)
+    return f"{float(num) / float(den) * 100:.1f}%"
+
+
+def _ratio_flag(num: Any, den: Any, target: dict) -> Any:
+    """A school's share against the county's target row (NA without a target or a denominator)."""
+    if is_missing(num) or is_missing(den) or not float(den) or is_missing(target.get("target")):
+        return pd.NA
+    share, bar = float(num) / float(den) * 100, float(target["target"])
+    strict = not is_missing(target.get("strict")) and bool(target["strict"])
+    return share > bar if strict else share >= bar
+
+
+VOCATIONAL_CITY = ("vocational_employment_rate_pct", "vocational_school_compliance_pct",
+                   "higher_vocational_student_count", "city_industry_education_consortium_count",
+                   "industry_education_community_count", "provincial_quality_vocational_school_new_count",
+                   "quality_vocational_major_new_count", "dual_qualified_teacher_pct")
+
+
+def vocational_city(p: Params) -> Section:
+    """就业率, 办学条件达标, 高职规模 and 产教融合: only city-level data exists, and the section says so."""
+    lang = p.lang
+    intro = ("**以下指标只有全市数据（来自全市汇总表），不分县(区)。**" if lang == "zh" else
+             "**The indicators below exist only for the city as a whole (city summary table), not by county.**")
+    lines = [sentence(p, code, county=CITY_CODE) for code in VOCATIONAL_CITY[:5]]
+    rows = bf.county_card(p, VOCATIONAL_CITY, county=CITY_CODE)
+    table = bf.indicator_table(p, rows, with_rank=False)
+    series, _ = bf.trend_series(p, VOCATIONAL_CITY[:4])
+    c = bf.card(p.baseline_year)
+    targets = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(VOCATIONAL_CITY[:4])
+                & (c["target_year"] == c["year"]) & (c["year"] <= p.year)][["indicator", "year", "target"]]
+    fig = charts.trend_panels(series, VOCATIONAL_CITY[:4], highlight=CITY_CODE,
+                              targets=targets.astype({"target": float}), lang=lang, columns=4, others=False,
+                              note=synthetic_note(lang))
+    return Section(_T[lang]["voc_city"], [intro, bullets(lines), table, fig])
+
+
+# --------------------------------------------------------------------------- 强师兴校
+
+
+@cache
+def staffing_norms() -> dict[str, Any]:
+    """lcedu/config/staffing_norms.yml: students per 教职工 norms by 学段 (2014 unified, 2001 table)."""
+    text = resources.files("lcedu").joinpath("config", "staffing_norms.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+QUALIFICATION_COLUMNS = ("teacher_postgrad_count", "teacher_bachelor_count", "teacher_associate_count",
+                         "teacher_below_associate_count")
+_QUALIFICATION_NAMES = {"zh": ("研究生", "本科", "专科", "专科以下"),
+                        "en": ("Postgraduate", "Bachelor", "Associate", "Below associate")}
+
+
+def teacher_qualifications(p: Params) -> Section:
+    """学历 structure of full-time teachers by 学段, and the rural 本科 share against 86 %."""
+    lang = p.lang
+    lab = LABELS[lang]
+    t = bf.base().tables["teachers"]
+    own = t[(t["county_code"] == p.county) & (t["year"] == p.year)]
+    by_stage = own.groupby("stage")[list(QUALIFICATION_COLUMNS)].sum(min_count=1)
+    order = [s for s in ("kindergarten", "primary", "junior", "senior", "vocational", "special") if s in by_stage.index]
+    by_stage = by_stage.reindex(order).astype(float)
+    names = _QUALIFICATION_NAMES[lang]
+    shares = by_stage.div(by_stage.sum(axis=1), axis=0)
+    table = pd.DataFrame({lab["stage"]: [nv.stage_name(s, lang) for s in order]})
+    for col, name in zip(QUALIFICATION_COLUMNS, names, strict=True):
+        table[name] = [f"{fmt_value(v, 'people', lang, with_unit=False)}（{nv.percent(s, lang)}）" if lang == "zh" else
+                       f"{fmt_value(v, 'people', lang, with_unit=False)} ({nv.percent(s, lang)})"
+                       for v, s in zip(by_stage[col], shares[col], strict=True)]
+    chart_frame = by_stage.set_axis(list(names), axis=1).set_axis([nv.stage_name(s, lang) for s in order], axis=0)
+    title = f"{p.name}{p.year}年专任教师学历结构" if lang == "zh" else f"{p.name}: teacher qualifications, {p.year}"
+    fig = charts.stacked_shares(chart_frame.iloc[::-1], lang=lang, title=title, note=synthetic_note(lang))
+    lines = [sentence(p, "rural_compulsory_teacher_bachelor_pct")]
+    return Section(_T[lang]["qualifications"], [bullets(lines), styled(table, right=list(names)), fig,
+                                                bf.trend_figure(p, ["rural_compulsory_teacher_bachelor_pct"],
+                                                                columns=1)])
+
+
+FAMOUS = ("famous_principal_count", "principal_studio_count", "famous_head_teacher_count", "famous_teacher_count",
+          "famous_student_count")
+
+
+def teacher_famous(p: Params) -> Section:
+    """名校长 / 名班主任 / 名教师 / 名学生: the county's count and the city against the 2025 targets."""
+    lang = p.lang
+    lines = [sentence(p, code, county=CITY_CODE) for code in FAMOUS]
+    table = _contribution_table(p, [*FAMOUS, "talent_recruited_count"])
+    intro = ("“四名工程”目标为全市目标，下表给出本县人数、全市合计及全市完成度。" if lang == "zh" else
+             "The “four famous” targets are city-wide: the table gives the county's count, the city total and the "
+             "city's progress.")
+    return Section(_T[lang]["famous"], [intro, table, bullets(lines)])
+
+
+def teacher_staffing(p: Params) -> Section:
+    """Students per 教职工 against the 编制 norms (小学 1:19, 初中 1:13.5, 高中 1:12.5) and 生师比."""
+    lang = p.lang
+    lab = LABELS[lang]
+    b = bf.base()
+    norms = staffing_norms()["staff_student_ratio"]
+    t, e = b.tables["teachers"], b.tables["enrollment"]
+    y = p.year
+    stages = list(norms["value"])
+    staff = t[(t["county_code"] == p.county) & (t["year"] == y)].groupby("stage")[
+        ["staff_count", "full_time_teacher_count"]].sum(min_count=1)
+    students = e[(e["county_code"] == p.county) & (e["year"] == y)].groupby("stage")["student_count"].sum(min_count=1)
+    rows, panel = [], []
+    for stage in stages:
+        n_students = float(students.get(stage, np.nan))
+        n_staff = float(staff["staff_count"].get(stage, np.nan)) if stage in staff.index else np.nan
+        n_teachers = float(staff["full_time_teacher_count"].get(stage, np.nan)) if stage in staff.index else np.nan
+        norm = float(norms["value"][stage])
+        per_staff = n_students / n_staff if n_staff else np.nan
+        required = math.ceil(n_students / norm - 1e-9) if not math.isnan(n_students) else np.nan
+        rows.append({
+            lab["stage"]: nv.stage_name(stage, lang),
+            lab["students"]: fmt_value(n_students, "students", lang, with_unit=False),
+            ("教职工" if lang == "zh" else "Staff"): fmt_value(n_staff, "people", lang, with_unit=False),
+            ("专任教师" if lang == "zh" else "Full-time teachers"): fmt_value(n_teachers, "people", lang, with_unit=False),
+            ("生师比(学生/专任教师)" if lang == "zh" else "Students per teacher"):
+                fmt_value(n_students / n_teachers if n_teachers else np.nan, "students per teacher", lang,
+                          with_unit=False),
+            ("学生/教职工" if lang == "zh" else "Students per staff"): fmt_value(per_staff, "students per staff member",
+                                                                             lang, with_unit=False),
+            ("编制标准" if lang == "zh" else "Staffing norm"): f"1:{norm:g}",
+            ("按标准应配教职工" if lang == "zh" else "Staff required by norm"): fmt_value(required, "people", lang,
+                                                                                 with_unit=False),
+            ("差额" if lang == "zh" else "Difference"): (f"{n_staff - required:+,.0f}"
+                                                       if not (math.isnan(n_staff) or is_missing(required)) else "—"),
+            "_f": (per_staff <= norm) if not math.isnan(per_staff) else pd.NA,
+        })
+        panel.append({"label": nv.stage_name(stage, lang), "value": per_staff, "reference": norm})
+    table = pd.DataFrame(rows)
+    flags = pd.DataFrame({("学生/教职工" if lang == "zh" else "Students per staff"): table.pop("_f"),
+                          ("差额" if lang == "zh" else "Difference"): [
+                              (not str(v).startswith("-")) if v != "—" else pd.NA for v in table.iloc[:, -1]]})
+    fig = charts.reference_bars({("每名教职工对应学生数" if lang == "zh" else "Students per staff member"):
+                                 pd.DataFrame(panel)}, direction="lower", unit="students per staff member", lang=lang,
+                                reference_label="编制标准" if lang == "zh" else "Staffing norm",
+                                note=synthetic_note(lang))
+    short = [r[lab["stage"]] for r, f in zip(rows, flags.iloc[:, 0], strict=True) if not is_missing(f) and not f]
+    note = (f"编制标准为教职工与学生比（{norms['document']}），与生师比（在校生÷专任教师）是两个口径，分列显示。"
+            + (f"按标准，{nv.join(short, lang)}教职工不足。" if short else "各学段教职工均达到编制标准。")
+            if lang == "zh" else
+            f"The norm is staff to students ({norms['document']}); the student–teacher ratio (students ÷ full-time "
+            "teachers) is a different measure and shown apart. "
+            + (f"By the norm, {nv.join(short, lang)} are short of staff." if short else "Every stage meets the norm."))
+    return Section(_T[lang]["staffing"], [note, styled(table, flags=flags, right=list(table.columns[1:])), fig])
+
+
+def teacher_shortage(p: Params) -> Section:
+    """Schools with no PE, music or art teacher (primary and junior school parts)."""
+    lang = p.lang
+    lab = LABELS[lang]
+    b = bf.base()
+    t, s = b.tables["teachers"], b.tables["schools"]
+    y = p.year
+    own = t[(t["county_code"] == p.county) & (t["year"] == y) & t["stage"].isin(["primary", "junior"])]
+    own = own.merge(s[["school_id", "year", "school_name", "school_type"]], on=["school_id", "year"], how="left")
+    subjects = {"pe_teacher_count": ("体育", "PE"), "music_teacher_count": ("音乐", "Music"),
+                "art_teacher_count": ("美术", "Art")}
+    per_school = own.groupby(["school_id", "school_name", "school_type"], as_index=False)[list(subjects)].sum(min_count=1)
+    missing = {col: per_school[col].eq(0).fillna(False) for col in subjects}
+    summary_rows = []
+    for school_type, group in per_school.groupby("school_type"):
+        summary_rows.append({
+            lab["type"]: nv.school_type_name(str(school_type), lang),
+            ("学校数" if lang == "zh" else "Schools"): str(len(group)),
+            **{(f"无{zh}教师" if lang == "zh" else f"No {en} teacher"): str(int(missing[col][group.index].sum()))
+               for col, (zh, en) in subjects.items()},
+        })
+    summary = pd.DataFrame(summary_rows)
+    any_missing = missing["pe_teacher_count"] | missing["music_teacher_count"] | missing["art_teacher_count"]
+    listed = per_school[any_missing & (per_school["school_type"] != "teaching_point")]
+    n_points = int((any_missing & (per_school["school_type"] == "teaching_point")).sum())
+    lines = [
+        (f"{p.name}{p.year}年中小学（含教学点）中，缺体育教师的{int(missing['pe_teacher_count'].sum())}所、"
+         f"缺音乐教师的{int(missing['music_teacher_count'].sum())}所、缺美术教师的{int(missing['art_teacher_count'].sum())}所"
+         f"（其中教学点{n_points}所，多由中心校走教）。" if lang == "zh" else
+         f"{p.name}, {p.year}: {int(missing['pe_teacher_count'].sum())} primary/junior schools (incl. teaching points) "
+         f"have no PE teacher, {int(missing['music_teacher_count'].sum())} no music teacher and "
+         f"{int(missing['art_teacher_count'].sum())} no art teacher ({n_points} of them teaching points)."),
+        sentence(p, "talent_recruited_count"),
+    ]
+    items: list[Any] = [bullets(lines), styled(summary, right=list(summary.columns[1:]))]
+    if len(listed):
+        records = listed.to_dict("records")
+        table = pd.DataFrame({
+            lab["school"]: [r["school_name"] for r in records],
+            lab["type"]: [nv.school_type_name(r["school_type"], lang) for r in records],
+            **{(zh if lang == "zh" else en): [_count_cell(r[col], lang) for r in records]
+               for col, (zh, en) in subjects.items()},
+        })
+        flags = pd.DataFrame({(zh if lang == "zh" else en): [None if is_missing(r[col]) else r[col] > 0
+                                                             for r in records]
+                              for col, (zh, en) in subjects.items()})
+        caption = ("缺少体育、音乐或美术教师的学校（不含教学点；橙色为0人）" if lang == "zh" else
+                   "Schools missing a PE, music or art teacher (teaching points not listed; orange = none)")
+        items.append(styled(table, flags=flags, caption=caption, scroll=True))
+    return Section(_T[lang]["shortage"], items)
+
+
+def _count_cell(v: Any, lang: str) -> str:
+    return nv.text("na_short", lang) if is_missing(v) else f"{int(v)}"
+
+
+# --------------------------------------------------------------------------- 教育数字化与平安校园
+
+
+def digital(p: Params) -> Section:
+    """数字教室 against 20 % / 60 % / 100 % and 全光纤校园网 against 100 %."""
+    lang = p.lang
+    codes = ("digital_classroom_coverage_pct", "fiber_campus_network_coverage_pct")
+    lines = [sentence(p, c) for c in codes]
+    b = bf.base()
+    f, s = b.tables["facilities"], b.tables["schools"]
+    own = f[(f["county_code"] == p.county) & (f["year"] == p.year)].merge(
+        s[["school_id", "year", "school_name", "school_type"]], on=["school_id", "year"])
+    own = own[own["school_type"].isin(["primary", "teaching_point", "junior", "nine_year", "complete_secondary",
+                                       "senior", "twelve_year"])]
+    no_fiber = own[own["has_fiber_network"].eq(False).fillna(False)]
+    lines.append(f"尚未接入全光纤校园网的中小学{len(no_fiber)}所（含教学点{int((no_fiber['school_type'] == 'teaching_point').sum())}所）。"
+                 if lang == "zh" else
+                 f"{len(no_fiber)} primary and secondary schools are not yet on an all-fibre network "
+                 f"({int((no_fiber['school_type'] == 'teaching_point').sum())} teaching points).")
+    fig = bf.trend_figure(p, codes, columns=2)
+    return Section(_T[lang]["digital"], [bullets(lines), _year_table(p, codes), fig,
+                                         _county_dots(p, "digital_classroom_coverage_pct")])
+
+
+def safety(p: Params) -> Section:
+    """平安校园 创建率 against 60 % (2023) and 100 % (2024 on), and the schools not yet created."""
+    lang = p.lang
+    lab = LABELS[lang]
+    code = "safe_campus_rate_pct"
+    b = bf.base()
+    f, s = b.tables["facilities"], b.tables["schools"]
+    own = f[(f["county_code"] == p.county) & (f["year"] == p.year)].merge(
+        s[["school_id", "year", "school_name", "school_type"]], on=["school_id", "year"])
+    not_safe = own[own["is_safe_campus"].eq(False).fillna(False)]
+    by_type = not_safe.groupby("school_type").size()
+    lines = [sentence(p, code)]
+    if len(not_safe):
+        parts = [f"{nv.school_type_name(str(k), lang)}{v}所" if lang == "zh" else f"{v} {nv.school_type_name(str(k), lang)}"
+                 for k, v in by_type.items()]
+        lines.append(f"尚未创建“平安校园”的学校{len(not_safe)}所：{nv.join(parts, lang)}。" if lang == "zh" else
+                     f"{len(not_safe)} schools are not yet safe campuses: {nv.join(parts, lang)}.")
+    items: list[Any] = [bullets(lines), _year_table(p, [code]), bf.trend_figure(p, [code], columns=1)]
+    if len(not_safe):
+        records = not_safe.sort_values(["school_type", "school_name"]).to_dict("records")
+        table = pd.DataFrame({lab["school"]: [r["school_name"] for r in records],
+                              lab["type"]: [nv.school_type_name(r["school_type"], lang) for r in records]})
+        items.append(styled(table, scroll=True))
+    return Section(_T[lang]["safety"], items)
