@@ -127,6 +127,10 @@ def _init_worker() -> None:
     """Import once, keep an exporter, start the first kernel; leave Ctrl-C to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _kill_kernels_and_exit)
+    if sys.platform.startswith("linux"):  # if the parent is killed outright, take the kernels down too
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     import papermill  # noqa: F401  (imported once per worker, not per notebook)
     from nbconvert import HTMLExporter
 
