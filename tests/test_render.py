@@ -110,3 +110,28 @@ def test_check_html_finds_errors_empty_sections_and_missing_figures(tmp_path: Pa
     assert site.check_html(page, min_figures=2) == ["1 figures, expected at least 2", "empty section: 空"]
     page.write_text("<h1>x</h1><pre>Traceback (most recent call last)</pre>", encoding="utf-8")
     assert "error output in the page" in site.check_html(page)
+
+
+def _outputs(path: Path) -> list:
+    """Text outputs and image count of an executed notebook, without timings or ids."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    texts, images = [], 0
+    for cell in cells:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            images += "image/png" in data
+            texts.append("".join(o.get("text", "")) + "".join(data.get("text/markdown", data.get("text/plain", ""))))
+    return [texts, images]
+
+
+def test_plain_papermill_gives_the_same_result_as_the_batch(tmp_path: Path, processed_sample: Path) -> None:
+    plain = tmp_path / "plain.ipynb"
+    subprocess.run([str(Path(sys.executable).parent / "papermill"), str(REPO / "notebooks" / "high_school.ipynb"),
+                    str(plain), "-p", "county", "530925", "-p", "year", "2025", "--no-progress-bar"],
+                   check=True, capture_output=True, cwd=REPO)
+    job = render.plan(["530925"], ["high_school"], 2025, "zh", tmp_path / "batch")[0]
+    outcome = render.run_job(job)
+    render._stop_kernels()
+    assert outcome.ok, outcome.error
+    assert _outputs(plain) == _outputs(Path(job.output_ipynb))
+    assert _outputs(plain)[1] >= 1
