@@ -9,7 +9,6 @@ Set BENCH_RENDER_COUNTIES="530902 530925" to time a subset (default: all 8 count
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -70,18 +69,9 @@ def _lcedu(out: Path) -> float:
 
 
 def _text_outputs(folder: Path) -> dict[str, list]:
-    """Per notebook: its text outputs and how many images, ignoring timings and ids."""
-    out = {}
-    for path in sorted(folder.rglob("*.ipynb")):
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        texts, images = [], 0
-        for cell in cells:
-            for o in cell.get("outputs", []):
-                data = o.get("data", {})
-                images += "image/png" in data
-                texts.append("".join(o.get("text", "")) + "".join(data.get("text/plain", "")))
-        out[str(path.relative_to(folder))] = [texts, images]
-    return out
+    from lcedu.render import text_outputs
+
+    return {str(p.relative_to(folder)): text_outputs(p) for p in sorted(folder.rglob("*.ipynb"))}
 
 
 def run(quick: bool = False) -> list[dict]:

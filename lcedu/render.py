@@ -184,6 +184,21 @@ def _cell_source(path: Path, exec_count: int | None) -> str:
     return text.strip().splitlines()[0][:100] if text.strip() else ""
 
 
+def text_outputs(path: Path) -> list:
+    """An executed notebook's text outputs and image count, without timings or ids.
+
+    What two runs of the same notebook with the same parameters must agree on.
+    """
+    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+    texts, images = [], 0
+    for cell in cells:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            images += "image/png" in data
+            texts.append("".join(o.get("text", "")) + "".join(data.get("text/markdown", data.get("text/plain", ""))))
+    return [texts, images]
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.partial")
     tmp.write_text(text, encoding="utf-8")

@@ -112,18 +112,6 @@ def test_check_html_finds_errors_empty_sections_and_missing_figures(tmp_path: Pa
     assert "error output in the page" in site.check_html(page)
 
 
-def _outputs(path: Path) -> list:
-    """Text outputs and image count of an executed notebook, without timings or ids."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    texts, images = [], 0
-    for cell in cells:
-        for o in cell.get("outputs", []):
-            data = o.get("data", {})
-            images += "image/png" in data
-            texts.append("".join(o.get("text", "")) + "".join(data.get("text/markdown", data.get("text/plain", ""))))
-    return [texts, images]
-
-
 def test_plain_papermill_gives_the_same_result_as_the_batch(tmp_path: Path, processed_sample: Path) -> None:
     plain = tmp_path / "plain.ipynb"
     subprocess.run([str(Path(sys.executable).parent / "papermill"), str(REPO / "notebooks" / "high_school.ipynb"),
@@ -133,5 +121,5 @@ def test_plain_papermill_gives_the_same_result_as_the_batch(tmp_path: Path, proc
     outcome = render.run_job(job)
     render._stop_kernels()
     assert outcome.ok, outcome.error
-    assert _outputs(plain) == _outputs(Path(job.output_ipynb))
-    assert _outputs(plain)[1] >= 1
+    assert render.text_outputs(plain) == render.text_outputs(Path(job.output_ipynb))
+    assert render.text_outputs(plain)[1] >= 1
