@@ -20,7 +20,7 @@ def _measure(name: str, processed: Path, repeat: int) -> list[dict]:
     from lcedu import indicators, store
 
     def from_disk() -> object:
-        store._read.cache_clear()  # read the Parquet files again, as a fresh process would
+        store.clear_cache()  # read the Parquet files again, as a fresh process would
         return indicators.compute(processed_dir=processed)
 
     tables = indicators.load_tables(processed)

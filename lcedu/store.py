@@ -65,7 +65,7 @@ def write(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path |
     for old in [*root.glob("build-*"), *root.glob(".build-*.partial")]:
         if old != build:
             shutil.rmtree(old)
-    _read.cache_clear()
+    clear_cache()
     return build
 
 
@@ -87,6 +87,11 @@ def _read(build: Path, table: str) -> pd.DataFrame:
         names = sorted(p.stem for p in build.glob("*.parquet"))
         raise KeyError(f"no processed table {table!r}; available: {', '.join(names)}")
     return pd.read_parquet(file)
+
+
+def clear_cache() -> None:
+    """Forget tables read so far (the next load reads the Parquet files again)."""
+    _read.cache_clear()
 
 
 def load(table: str, path: str | Path | None = None) -> pd.DataFrame:
