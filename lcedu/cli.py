@@ -130,6 +130,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     code = cmd_maps(args)
     if code:
         return code
+    from lcedu import site
+    from lcedu.counties import registry
+
+    workbooks = site.write_workbooks(args.year, reports, list(registry().county_code))
+    print(f"工作簿已写入 / workbooks written: {len(workbooks)}")
     args.out, args.counties, args.notebooks = str(reports), None, None
     return cmd_render(args)
 

@@ -42,6 +42,16 @@ def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg",
         lang=lang, synthetic=bool(store.manifest().get("is_sample")))
 
 
+def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str]) -> list[Path]:
+    """Scorecard and gap workbooks: ``<year>/<code>/scorecard.xlsx`` per county and for the city."""
+    from lcedu import export
+
+    out = Path(out_dir) / str(year)
+    written = [export.write_county_workbook(code, year, out / code / "scorecard.xlsx") for code in county_codes]
+    written.append(export.write_city_workbook(year, out / "530900" / "scorecard.xlsx"))
+    return written
+
+
 def county_summary(year: int) -> pd.DataFrame:
     """Per county: targets met, not met, and on track for the index page."""
     from lcedu.scorecard import scorecard
@@ -73,6 +83,8 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
                 links.append(f'<a href="{year}/{code}/{nb.name}.html">{html.escape(nb.title_zh)}</a>')
             elif (code, nb.name) in failed:
                 links.append(f'<span class="failed">{html.escape(nb.title_zh)}（生成失败）</span>')
+        if (out_dir / str(year) / code / "scorecard.xlsx").exists():
+            links.append(f'<a href="{year}/{code}/scorecard.xlsx">指标工作簿 (Excel)</a>')
         thumb = ""
         if maps_dir is not None:
             image = Path(maps_dir) / (f"status_{year}.png" if code == "530900" else f"locator_{code}.png")
