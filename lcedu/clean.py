@@ -134,8 +134,7 @@ def _convert_group(table: str, parts: list[tuple[RawSheet, int | None, str | Non
     text = pd.concat([p.text for p, _, _ in parts], ignore_index=True)
     text["_year"] = np.repeat([y for _, y, _ in parts], [len(p.text) for p, _, _ in parts])
     text["_county"] = np.repeat(np.array([c for _, _, c in parts], dtype=object), [len(p.text) for p, _, _ in parts])
-    headers = {(f, sh): p.headers for p, _, _ in parts for f, sh in {(p.text["_file"].iat[0], p.text["_sheet"].iat[0])}
-               if len(p.text)}
+    headers = {(p.text["_file"].iat[0], p.text["_sheet"].iat[0]): p.headers for p, _, _ in parts if len(p.text)}
     typed, miss = convert(text.drop(columns=["_year", "_county"]), layout, parts[0][0].units, headers, issues, extra)
     if typed is None:
         return table, None, None, issues

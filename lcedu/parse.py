@@ -18,7 +18,6 @@ from lcedu.errors import Issue
 from lcedu.layout import UNIT_FACTORS, Layout, Variant, code_lists, normalize
 
 NA_TOKENS = {"", "—", "——", "–", "-", "--", "/", "nan", "none", "null", "#n/a", "不适用", "无数据"}
-NA_REASONS = {"": "空白 blank"}
 TOTAL_LABEL = re.compile(r"合计|总计|小计|全县|全区|全市")
 NOTE_START = re.compile(r"^(注|说明|备注|填表|审核|数据来源|单位负责人)")
 HEADER_SEARCH_ROWS = 15
@@ -101,15 +100,8 @@ def flatten_header(block: np.ndarray) -> list[str]:
     return names
 
 
-def choose_variant(headers: list[str], layout: Layout, year: int | None) -> tuple[Variant, int]:
-    """The variant whose spellings match most headers; ties go to the one declared for the year."""
-    best: tuple[Variant, int] | None = None
-    for v in layout.variants_for(year):
-        hits = sum(normalize(h) in v.spellings for h in headers if h)
-        if best is None or hits > best[1]:
-            best = (v, hits)
-    assert best is not None, f"layout {layout.table} declares no variant"
-    return best
+def _hits(headers: list[str], variant: Variant) -> int:
+    return sum(normalize(h) in variant.spellings for h in headers if h)
 
 
 def parse_sheet(
@@ -137,17 +129,10 @@ def parse_sheet(
                             **where))
         return None
 
-    # Try each variant's header depth; keep the one that explains the most headers.
-    best = None
-    for v in layout.variants_for(year):
-        headers = flatten_header(cells[start:start + v.header_rows])
-        variant, hits = choose_variant(headers, layout, year)
-        if variant is v and (best is None or hits > best[2]):
-            best = (v, headers, hits)
-    if best is None:
-        v = layout.variants_for(year)[0]
-        best = (v, flatten_header(cells[start:start + v.header_rows]), 0)
-    variant, headers, _ = best
+    # Read the header at each variant's depth; keep the variant whose spellings explain the most
+    # headers (ties go to the variant declared for the year, which comes first).
+    candidates = [(v, flatten_header(cells[start:start + v.header_rows])) for v in layout.variants_for(year)]
+    variant, headers = max(candidates, key=lambda c: _hits(c[1], c[0]))
     first_data = start + variant.header_rows + variant.skip_after_header
     body = cells[first_data:]
 
