@@ -21,14 +21,14 @@ for p in sorted(raw.rglob('*')):
 """
 LCEDU = """
 from pathlib import Path
-from lcedu.clean import clean
+from lcedu.ingest.clean import clean
 result = clean(Path({raw!r}))
 rows = sum(len(result.tables[t]) for t in ('schools', 'enrollment', 'teachers', 'facilities', 'population',
                                              'disability', 'ledger', 'city') if t in result.tables)
 """
 COUNT_ROWS = """
 from pathlib import Path
-from lcedu.clean import collect
+from lcedu.ingest.clean import collect
 r = collect(Path({raw!r}))
 print(sum(len(r.tables[t]) for t in ('schools', 'enrollment', 'teachers', 'facilities', 'population',
                                      'disability', 'ledger', 'city') if t in r.tables))

@@ -17,7 +17,8 @@ TARGET_S = {"临沧 sample": 1.0, "province (129 counties)": 15.0}
 
 
 def _measure(name: str, processed: Path, repeat: int) -> list[dict]:
-    from lcedu import indicators, store
+    from lcedu.ingest import store
+    from lcedu.measure import indicators
 
     def from_disk() -> object:
         store.clear_cache()  # read the Parquet files again, as a fresh process would

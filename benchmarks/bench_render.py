@@ -22,8 +22,8 @@ BIN = Path(sys.executable).parent
 
 
 def _jobs(out: Path):
-    from lcedu import render
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
+    from lcedu.publish import render
 
     counties = os.environ.get("BENCH_RENDER_COUNTIES", "").split() or list(registry().county_code)
     return render.plan(counties, None, 2025, "zh", out)
@@ -59,7 +59,7 @@ def _in_process(out: Path) -> float:
 
 
 def _lcedu(out: Path) -> float:
-    from lcedu import render
+    from lcedu.publish import render
 
     jobs = _jobs(out)
     start = time.perf_counter()
@@ -69,7 +69,7 @@ def _lcedu(out: Path) -> float:
 
 
 def _text_outputs(folder: Path) -> dict[str, list]:
-    from lcedu.render import text_outputs
+    from lcedu.publish.render import text_outputs
 
     return {str(p.relative_to(folder)): text_outputs(p) for p in sorted(folder.rglob("*.ipynb"))}
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def load(table: str, processed_dir: str | None = None) -> pd.DataFrame:
     """Return a processed table (``schools``, ``enrollment``, ``teachers`` ...) as a DataFrame."""
-    from lcedu.store import load as _load
+    from lcedu.ingest.store import load as _load
 
     return _load(table, processed_dir)
 

@@ -12,15 +12,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from lcedu import paths
 from lcedu.errors import InputErrors
 
 EXIT_INPUT = 2
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _default(path: str) -> Path:
-    """Paths relative to the repository when run from a checkout, else to the working directory."""
-    return REPO / path if (REPO / "pyproject.toml").exists() else Path(path)
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -38,8 +33,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from lcedu.clean import collect
-    from lcedu.schemas import finalize
+    from lcedu.ingest.clean import collect
+    from lcedu.ingest.schemas import finalize
 
     result = collect(Path(args.raw))
     if not result.errors:
@@ -52,8 +47,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from lcedu import quality, store
-    from lcedu.clean import clean
+    from lcedu.ingest import quality, store
+    from lcedu.ingest.clean import clean
 
     start = time.perf_counter()
     result = clean(Path(args.raw))
@@ -73,7 +68,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_maps(args: argparse.Namespace) -> int:
-    from lcedu.site import write_maps
+    from lcedu.publish.site import write_maps
 
     start = time.perf_counter()
     written = write_maps(args.year, Path(args.out), formats=tuple(getattr(args, "formats", None) or ("png", "svg", "pdf")),
@@ -83,8 +78,8 @@ def cmd_maps(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from lcedu import render, site
-    from lcedu.counties import registry, resolve
+    from lcedu.ingest.counties import registry, resolve
+    from lcedu.publish import render, site
 
     counties = [resolve(c) or c for c in args.counties] if args.counties else list(registry().county_code)
     unknown = [c for c in counties if resolve(c) is None]
@@ -115,7 +110,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def _min_figures(notebook: str) -> int:
-    from lcedu.render import suite
+    from lcedu.publish.render import suite
 
     return next((n.min_figures for n in suite() if n.name == notebook), 0)
 
@@ -130,8 +125,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     code = cmd_maps(args)
     if code:
         return code
-    from lcedu import site
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
+    from lcedu.publish import site
 
     workbooks = site.write_workbooks(args.year, reports, list(registry().county_code))
     print(f"工作簿已写入 / workbooks written: {len(workbooks)}")
@@ -149,7 +144,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("sample", help="write the synthetic, calibrated sample into data/raw/")
-    s.add_argument("--out", default=str(_default("data/raw")))
+    s.add_argument("--out", default=str(paths.project("data/raw")))
     s.add_argument("--seed", type=int, default=2023)
     s.add_argument("--province", type=int, metavar="N", help="generate N counties (scale tests) instead of 临沧")
     s.set_defaults(func=cmd_sample)
@@ -158,18 +153,18 @@ def parser() -> argparse.ArgumentParser:
                              ("clean", cmd_clean, "raw files → validated Parquet tables in data/processed/"),
                              ("report", cmd_report, "the main job: clean, maps, every briefing, the index")):
         c = sub.add_parser(name, help=text)
-        c.add_argument("--raw", default=str(_default("data/raw")))
+        c.add_argument("--raw", default=str(paths.project("data/raw")))
         if name != "check":
-            c.add_argument("--out", default=str(_default("data/processed")))
+            c.add_argument("--out", default=str(paths.project("data/processed")))
         if name == "report":
             _render_options(c)
-            c.add_argument("--reports", default=str(_default("reports")))
+            c.add_argument("--reports", default=str(paths.project("reports")))
         c.set_defaults(func=func)
 
     m = sub.add_parser("maps", help="write the standard map set (PNG, SVG, PDF) for a year")
     m.add_argument("--year", type=int, default=2025)
     m.add_argument("--lang", choices=["zh", "en"], default="zh")
-    m.add_argument("--out", default=str(_default("reports/maps")))
+    m.add_argument("--out", default=str(paths.project("reports/maps")))
     m.add_argument("--formats", nargs="+", choices=["png", "svg", "pdf"], default=["png", "svg", "pdf"])
     m.set_defaults(func=cmd_maps)
 
@@ -177,7 +172,7 @@ def parser() -> argparse.ArgumentParser:
     _render_options(r)
     r.add_argument("--counties", nargs="+", metavar="COUNTY", help="codes or names (default: all 8)")
     r.add_argument("--notebooks", nargs="+", metavar="NAME", help="notebook names (default: the whole suite)")
-    r.add_argument("--out", default=str(_default("reports")))
+    r.add_argument("--out", default=str(paths.project("reports")))
     r.set_defaults(func=cmd_render)
     return p
 
@@ -186,7 +181,7 @@ def _render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("--notebook-dir", default=str(_default("notebooks")), help=argparse.SUPPRESS)
+    p.add_argument("--notebook-dir", default=str(paths.project("notebooks")), help=argparse.SUPPRESS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,8 @@ RAW = REPO / "data" / "raw"
 @pytest.fixture(scope="session")
 def processed_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The committed sample cleaned into a temp folder; LCEDU_PROCESSED points at it."""
-    from lcedu import store
-    from lcedu.clean import clean
+    from lcedu.ingest import store
+    from lcedu.ingest.clean import clean
 
     out = tmp_path_factory.mktemp("processed")
     result = clean(RAW)
@@ -26,7 +26,7 @@ def processed_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_tables(processed_sample: Path) -> dict:
-    from lcedu import store
+    from lcedu.ingest import store
 
     names = [p.stem for p in store.current(processed_sample).glob("*.parquet")]
     return {n: store.load(n, processed_sample) for n in names}

@@ -15,12 +15,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lcedu import store
-from lcedu.clean import clean, collect
 from lcedu.cli import main
 from lcedu.errors import InputErrors
-from lcedu.layout import load_layout
-from lcedu.parse import convert, parse_sheet
+from lcedu.ingest import store
+from lcedu.ingest.clean import clean, collect
+from lcedu.ingest.layout import load_layout
+from lcedu.ingest.parse import convert, parse_sheet
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
 
@@ -388,7 +388,7 @@ def test_new_wording_is_a_data_only_change(mini_raw: Path, tmp_path: Path, monke
     wb.save(book)
     assert any("招生人数" in i.message for i in collect(mini_raw).errors)
     local = tmp_path / "layouts"
-    shutil.copytree(REPO / "lcedu" / "layouts", local)
+    shutil.copytree(REPO / "lcedu" / "ingest" / "layouts", local)
     spec = (local / "enrollment.yml").read_text(encoding="utf-8")
     (local / "enrollment.yml").write_text(spec.replace("new_entrant_count: 招生\n", "new_entrant_count: [招生, 招生人数]\n"),
                                           encoding="utf-8")

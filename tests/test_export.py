@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lcedu import export
+from lcedu.present import workbooks as export
 
 COUNTY, YEAR = "530902", 2025
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lcedu import gaps
-from lcedu import indicators as ind
-from lcedu import standards as std
+from lcedu.measure import gaps
+from lcedu.measure import indicators as ind
+from lcedu.measure import standards as std
 from tests.test_indicators import (
     ENROLLMENT_COLS,
     FACILITY_COLS,

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lcedu import indicators as ind
-from lcedu import standards as std
-from lcedu.scorecard import expand_targets
-from lcedu.targets import load_targets
+from lcedu.measure import indicators as ind
+from lcedu.measure import standards as std
+from lcedu.measure.plan import load_targets
+from lcedu.measure.scorecard import expand_targets
 
 A, B = "530902", "530921"  # two counties of the hand-built tables
 YEAR = 2024
@@ -370,7 +370,7 @@ def test_shared_facilities_are_split_by_weighted_students():
     # The teaching point under 50 students is not assessed.
     assert not parts.loc[("T1", "primary"), "is_assessed"]
     assert parts.loc[("T1", "primary"), "exclusion_reason"].startswith("teaching point under 50")
-    # Met flags, ratio to threshold and the 6-of-7 rule agree with lcedu.standards.
+    # Met flags, ratio to threshold and the 6-of-7 rule agree with lcedu.measure.standards.
     p1 = parts.loc[("P1", "primary")]
     thresholds = std.resource_thresholds("primary")
     assert p1["backbone_teachers_per_100_to_threshold"] == pytest.approx(4.0 / thresholds["backbone_teachers_per_100"])

@@ -25,7 +25,7 @@ from matplotlib.font_manager import findfont  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from lcedu import fonts, maps  # noqa: E402
+from lcedu.present import fonts, maps  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"]

@@ -1,6 +1,6 @@
 """The notebook suite: committed clean, parameterised, and every notebook runs under papermill.
 
-Each notebook of lcedu/config/notebooks.yml is executed once in Chinese (双江县, 2025) and
+Each notebook of lcedu/present/config/notebooks.yml is executed once in Chinese (双江县, 2025) and
 once in English (临翔区, 2024) in a small process pool, then checked: no error and no
 warning in any output, at least ``min_figures`` images, no empty section in the exported
 HTML, and the generated sentences carry the indicator engine's numbers.
@@ -21,7 +21,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
-SUITE = yaml.safe_load((REPO / "lcedu" / "config" / "notebooks.yml").read_text(encoding="utf-8"))["notebooks"]
+SUITE = yaml.safe_load((REPO / "lcedu" / "present" / "config" / "notebooks.yml").read_text(encoding="utf-8"))["notebooks"]
 NAMES = [n["name"] for n in SUITE]
 RUNS = {"zh": ("530925", 2025), "en": ("530902", 2024)}  # 双江县 in Chinese, 临翔区 in English
 CITY = "530900"
@@ -136,7 +136,7 @@ def test_shows_at_least_min_figures_and_no_empty_section(executed: dict, name: s
                                                          tmp_path: Path) -> None:
     from nbconvert import HTMLExporter
 
-    from lcedu import site
+    from lcedu.publish import site
 
     nb = _notebook(executed, name, lang)
     minimum = next(n["min_figures"] for n in SUITE if n["name"] == name)
@@ -164,7 +164,7 @@ def test_explorer_renders_its_widgets_headless(executed: dict) -> None:
 def _values(county: str, year: int) -> dict[str, float]:
     import pandas as pd
 
-    from lcedu import indicators
+    from lcedu.measure import indicators
 
     rows = indicators.compute(counties=county, years=year)
     return {r.indicator: float(r.value) for r in rows.itertuples() if pd.notna(r.value)}
@@ -187,7 +187,7 @@ def test_gross_enrolment_sentence_matches_the_engine(executed: dict, name: str) 
 
 
 def test_every_rate_sentence_of_the_briefing_matches_the_engine(executed: dict) -> None:
-    from lcedu.narrative import indicator_name
+    from lcedu.present.narrative import indicator_name
 
     for lang, pattern in (("zh", "{place}{year}年{name}为(\\d+\\.\\d)%"),
                           ("en", "In {year}, {place}'s {name} was (\\d+\\.\\d)%")):
@@ -217,7 +217,7 @@ def test_city_share_sentences_match_the_engine(executed: dict) -> None:
 
 
 def test_bad_parameters_raise_a_readable_value_error(processed_sample: Path) -> None:
-    from lcedu import briefing
+    from lcedu.present import briefing
 
     with pytest.raises(ValueError, match="未知的县"):
         briefing.params("不存在县", 2025)
@@ -246,7 +246,7 @@ def test_a_notebook_with_an_unknown_county_fails_in_its_first_cell(processed_sam
 
 
 def test_missing_values_say_why_instead_of_zero(processed_sample: Path) -> None:
-    from lcedu import briefing, narrative
+    from lcedu.present import briefing, narrative
 
     p = briefing.params("双江", 2025)
     text = briefing.sentence(p, "special_school_coverage_large_county_pct")

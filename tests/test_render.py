@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lcedu import render, site
+from lcedu.publish import render, site
 
 REPO = Path(__file__).resolve().parents[1]
 

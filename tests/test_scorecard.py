@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lcedu import indicators as ind
-from lcedu.scorecard import COLUMNS, expand_targets, scorecard, scorecard_labels
-from lcedu.targets import COLUMNS as TARGET_COLUMNS
+from lcedu.measure import indicators as ind
+from lcedu.measure.plan import COLUMNS as TARGET_COLUMNS
+from lcedu.measure.scorecard import COLUMNS, expand_targets, scorecard, scorecard_labels
 
 CITY = ind.CITY_CODE
 A, B = "530902", "530921"

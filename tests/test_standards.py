@@ -1,4 +1,4 @@
-"""Tests of lcedu.standards: thresholds as data, 差异系数, the 6-of-7 rule, shared resources."""
+"""Tests of lcedu.measure.standards: thresholds as data, 差异系数, the 6-of-7 rule, shared resources."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lcedu import standards as S
-from lcedu.standards import (
+from lcedu.measure import standards as S
+from lcedu.measure.standards import (
     RESOURCE_INDICATORS,
     cv,
     indicator_flags,

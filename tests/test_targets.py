@@ -1,4 +1,4 @@
-"""Tests of lcedu.targets: the plan's targets as data, checked against the plan text."""
+"""Tests of lcedu.measure.plan: the plan's targets as data, checked against the plan text."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from lcedu import counties
-from lcedu.targets import (
+from lcedu.ingest import counties
+from lcedu.measure.plan import (
     COLUMNS,
     COMPARISONS,
     TargetsFileError,
@@ -22,8 +22,8 @@ from lcedu.targets import (
     uncovered_numbers,
 )
 
-TARGETS_DIR = Path(__file__).resolve().parents[1] / "lcedu" / "targets"
-YAML_FILE = TARGETS_DIR / "lincang_2023_2025.yml"
+TARGETS_DIR = Path(__file__).resolve().parents[1] / "lcedu" / "plans" / "lincang_2023_2025"
+YAML_FILE = TARGETS_DIR / "targets.yml"
 
 # Phrases whose numerals are names, not quantities. Only Chinese numerals before a
 # measure word are read at all (so "三好", "(四)", "三年", "九年义务教育" never are);
@@ -147,7 +147,7 @@ def test_quotes_are_verbatim(targets):
 
 
 def test_plan_text_file():
-    first_line = (TARGETS_DIR / "plan_2023_2025.txt").read_text(encoding="utf-8").splitlines()[0]
+    first_line = (TARGETS_DIR / "plan.txt").read_text(encoding="utf-8").splitlines()[0]
     assert (
         first_line.startswith("#") and "临沧市人民政府" in first_line and "2023-09-14" in first_line
     )

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from lcedu.layout import Layout, Variant, load_layout
+from lcedu.ingest.layout import Layout, Variant, load_layout
 from lcedu.sample.truth import County
 
 SYNTHETIC_NOTE = ("注：本表为 lcedu 合成样例数据（依据第七次人口普查分县数据和临沧市“十四五”教育体育事业发展规划校准），"

@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from lcedu.layout import load_layout
-from lcedu.schemas import column_order, dtype_of
+from lcedu import paths
+from lcedu.ingest.layout import load_layout
+from lcedu.ingest.schemas import column_order, dtype_of
+from lcedu.paths import CITY_CODE
 
 STAGES_OF_TYPE = {
     "kindergarten": ("kindergarten",),
@@ -629,12 +631,12 @@ def lincang_counties() -> list[County]:
     """临沧's 8 counties with their 2020 census anchors and the designed assessment years."""
     cal = calibration()
     design_ = cal["lincang"]
-    census = pd.read_csv(resources.files("lcedu.data").joinpath("lincang_census2020.csv"), dtype={"code": str})
-    from lcedu.counties import registry
+    census = pd.read_csv(paths.package_file("data", "lincang_census2020.csv"), dtype={"code": str})
+    from lcedu.ingest.counties import registry
 
     names = registry().set_index("county_code")
     out = []
-    for row in census[census["code"] != "530900"].itertuples():
+    for row in census[census["code"] != CITY_CODE].itertuples():
         code = row.code
         rng = _rng(0, code, "townships")
         townships = design_["townships"].get(code) or _township_names(

@@ -42,14 +42,13 @@ from matplotlib.transforms import Bbox
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.ops import polylabel
 
-import lcedu
-from lcedu.fonts import use_cjk_font
+from lcedu import paths
+from lcedu.present.fonts import use_cjk_font
 
 Lang = Literal["zh", "en"]
 Direction = Literal["higher", "lower"]
 
 PROJECTED_CRS = "EPSG:32647"
-SHAPES_FILE = Path("shapes") / "lincang_counties.geojson"
 KEY_COLUMNS = ("county_code", "year", "indicator")
 DEFAULT_YEARS = (2022, 2023, 2024, 2025)
 # 三年行动计划: 3 of the 8 counties (37.5 %) meet each county assessment by 2025.
@@ -155,7 +154,7 @@ class Classification:
 
 def default_shapes_path() -> Path:
     """The committed county boundaries, found relative to the package (works in a checkout)."""
-    return Path(lcedu.__file__).resolve().parents[1] / SHAPES_FILE
+    return paths.shapes_file()
 
 
 @lru_cache(maxsize=4)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 
 import pandas as pd
+
+from lcedu import paths
 
 _SUFFIXES = ("拉祜族佤族布朗族傣族自治县", "傣族佤族自治县", "佤族自治县", "自治县", "县", "区", "市")
 
@@ -14,7 +15,7 @@ _SUFFIXES = ("拉祜族佤族布朗族傣族自治县", "傣族佤族自治县",
 @cache
 def registry() -> pd.DataFrame:
     """The counties lcedu knows, keyed by ``county_code`` (a 6-digit string)."""
-    with resources.files("lcedu.data").joinpath("counties.csv").open(encoding="utf-8") as f:
+    with paths.package_file("data", "counties.csv").open(encoding="utf-8") as f:
         return pd.read_csv(f, dtype=str)
 
 

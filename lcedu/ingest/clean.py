@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lcedu import counties
 from lcedu.errors import InputErrors, Issue
-from lcedu.layout import Layout, layouts, load_layout, normalize
-from lcedu.parse import RawSheet, convert, parse_sheet
-from lcedu.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
+from lcedu.ingest import counties
+from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
+from lcedu.ingest.parse import RawSheet, convert, parse_sheet
+from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
 
 RAW_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 YEAR_IN_NAME = re.compile(r"(20\d{2})")
@@ -286,7 +286,7 @@ def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -
 
 def clean(raw_dir: Path, workers: int | None = None) -> CleanResult:
     """Collect, validate and return the tidy tables; raise InputErrors if anything is wrong."""
-    from lcedu.schemas import finalize
+    from lcedu.ingest.schemas import finalize
 
     result = collect(raw_dir, workers)
     if not result.errors:

@@ -1,9 +1,9 @@
 """Topic sections of the county notebooks: preschool and special education, compulsory
 education, high schools, vocational education, teachers, digital and safe campuses.
 
-Each function takes validated :class:`lcedu.briefing.Params` and returns a
-:class:`lcedu.briefing.Section` (heading, generated sentences, styled tables, figures) for
-:func:`lcedu.briefing.show`. All numbers come from the indicator engine and the processed
+Each function takes validated :class:`lcedu.present.briefing.Params` and returns a
+:class:`lcedu.present.briefing.Section` (heading, generated sentences, styled tables, figures) for
+:func:`lcedu.present.briefing.show`. All numbers come from the indicator engine and the processed
 tables; labels follow ``p.lang``.
 """
 
@@ -12,18 +12,27 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from lcedu import briefing as bf
-from lcedu import charts
-from lcedu import narrative as nv
-from lcedu.briefing import LABELS, Params, Section, bullets, sentence, styled, synthetic_note
-from lcedu.narrative import CITY_CODE, fmt_value, indicator_name, is_missing, place_name
+from lcedu import paths
+from lcedu.paths import CITY_CODE
+from lcedu.present import briefing as bf
+from lcedu.present import charts
+from lcedu.present import narrative as nv
+from lcedu.present.briefing import (
+    LABELS,
+    Params,
+    Section,
+    bullets,
+    sentence,
+    styled,
+    synthetic_note,
+)
+from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
 
 __all__ = [
     "compulsory_cv", "compulsory_failing", "compulsory_gap_estimates", "compulsory_overview", "compulsory_schools",
@@ -127,7 +136,7 @@ def preschool_overview(p: Params) -> Section:
 
 def preschool_assessment(p: Params) -> Section:
     """The county's 普及普惠 assessment criterion by criterion, with what each unmet one needs."""
-    from lcedu import gaps
+    from lcedu.measure import gaps
 
     lang = p.lang
     lab = LABELS[lang]
@@ -170,7 +179,7 @@ def preschool_assessment(p: Params) -> Section:
 
 def special_education(p: Params) -> Section:
     """残疾儿童少年入学率 and special-education schools in counties of over 200,000 people."""
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
 
     lang = p.lang
     b = bf.base()
@@ -224,7 +233,7 @@ def special_education(p: Params) -> Section:
 
 def _population_condition() -> float:
     """The plan's population threshold for a special-education school (人口超过20万), from the targets file."""
-    from lcedu.targets import load_targets
+    from lcedu.measure.plan import load_targets
 
     t = load_targets()
     rows = t[t["indicator"] == "special_school_coverage_large_county_pct"]
@@ -314,7 +323,7 @@ def compulsory_schools(p: Params) -> Section:
 
 def compulsory_failing(p: Params) -> Section:
     """The school parts failing the 6-of-7 / 85 % rule and each indicator they miss, by how much."""
-    from lcedu import gaps
+    from lcedu.measure import gaps
 
     lang = p.lang
     lab = LABELS[lang]
@@ -407,8 +416,8 @@ def compulsory_cv(p: Params) -> Section:
 
 def _size_caps() -> tuple[dict[str, float], dict[str, float]]:
     """School-size caps by school type, and class-size caps by 学段 (from the standards)."""
-    from lcedu import indicators as ind
-    from lcedu import standards as std
+    from lcedu.measure import indicators as ind
+    from lcedu.measure import standards as std
 
     s = std.load_standards()["compulsory_quality_balance"]
     caps = ind.load_registry().indicators["compulsory_school_over_size_cap_count"].formula["args"]["caps"]
@@ -468,7 +477,7 @@ def compulsory_size(p: Params) -> Section:
 
 def compulsory_gap_estimates(p: Params) -> Section:
     """What it would take for every school part to meet each indicator: additions by 学段 and resource."""
-    from lcedu import gaps
+    from lcedu.measure import gaps
 
     lang = p.lang
     lab = LABELS[lang]
@@ -581,7 +590,7 @@ def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
 
 def _all_counties_table(p: Params, codes: Sequence[str]) -> Any:
     """The 8 counties and the city (rows) on a few indicators (columns) for p.year; this county bold."""
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
 
     lang = p.lang
     c = bf.card(p.baseline_year)
@@ -685,8 +694,8 @@ def vocational_city(p: Params) -> Section:
 
 @cache
 def staffing_norms() -> dict[str, Any]:
-    """lcedu/config/staffing_norms.yml: students per 教职工 norms by 学段 (2014 unified, 2001 table)."""
-    text = resources.files("lcedu").joinpath("config", "staffing_norms.yml").read_text(encoding="utf-8")
+    """lcedu/measure/config/staffing_norms.yml: students per 教职工 norms by 学段 (2014 unified, 2001 table)."""
+    text = paths.package_file("measure", "config", "staffing_norms.yml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 

@@ -1,4 +1,4 @@
-"""Indicator engine: the registry in ``lcedu/config/indicators.yml`` evaluated over the processed tables.
+"""Indicator engine: the registry in ``lcedu/measure/config/indicators.yml`` evaluated over the processed tables.
 
 Definitions live in the YAML so that a changed definition is reviewed as data; this module
 only interprets a small formula vocabulary (table, filter, row sums, counts, distinct
@@ -23,7 +23,6 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from lcedu import standards as std
+from lcedu import paths
+from lcedu.measure import standards as std
+from lcedu.paths import CITY_CODE
 
 __all__ = [
     "CITY_CODE",
@@ -50,7 +51,6 @@ __all__ = [
 ]
 
 #: county_code of the city aggregate rows (临沧市).
-CITY_CODE = "530900"
 #: Columns of :func:`compute`, in order.
 OUTPUT_COLUMNS = ("county_code", "year", "indicator", "value", "numerator", "denominator", "unit", "na_reason")
 #: Processed tables the formulas may name.
@@ -102,7 +102,7 @@ class Registry:
 
 
 def _default_path() -> Path:
-    return Path(str(resources.files("lcedu").joinpath("config", "indicators.yml")))
+    return paths.package_file("measure", "config", "indicators.yml")
 
 
 @lru_cache(maxsize=8)
@@ -212,7 +212,7 @@ def load_tables(processed_dir: str | Path | None = None) -> dict[str, pd.DataFra
     A table the set does not have (e.g. ``city`` for a generated province) is left out; the
     indicators that need it are then NA with "missing <table>".
     """
-    from lcedu import store
+    from lcedu.ingest import store
 
     build = store.current(processed_dir)
     return {name: store.load(name, processed_dir) for name in TABLES if (build / f"{name}.parquet").exists()}
@@ -856,7 +856,7 @@ def _assessment_share(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_
 
 
 def _school_resource(ctx: _Context, ind: Indicator, resource: str) -> tuple[_Block, ...]:
-    raise ValueError(f"{ind.code} is a per-school indicator: use lcedu.indicators.school_indicators()")
+    raise ValueError(f"{ind.code} is a per-school indicator: use lcedu.measure.indicators.school_indicators()")
 
 
 _FUNCTIONS: dict[str, Callable[..., tuple[_Block, ...]]] = {
@@ -919,7 +919,7 @@ def compute(
     codes = available if indicators is None else list(indicators)
     unknown = [c for c in codes if c not in ctx.registry.indicators]
     if unknown:
-        raise ValueError(f"unknown indicator(s) {unknown}; see lcedu.indicators.registry_frame()")
+        raise ValueError(f"unknown indicator(s) {unknown}; see lcedu.measure.indicators.registry_frame()")
     school_level = [c for c in codes if ctx.registry.indicators[c].level == "school"]
     if school_level:
         raise ValueError(f"{school_level} are per-school indicators: use school_indicators()")

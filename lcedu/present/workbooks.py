@@ -25,9 +25,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lcedu import gaps, indicators, scorecard
-from lcedu import standards as std
-from lcedu.targets import load_plan, load_targets
+from lcedu.measure import gaps, indicators, scorecard
+from lcedu.measure import standards as std
+from lcedu.measure.plan import load_plan, load_targets
 
 __all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
 
@@ -182,7 +182,7 @@ class _Data:
 
 def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path | None, year: int,
           manifest: dict[str, Any] | None) -> _Data:
-    from lcedu import store
+    from lcedu.ingest import store
 
     tabs = tables if tables is not None else indicators.load_tables(processed_dir)
     if manifest is None and tables is None:
@@ -359,7 +359,7 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
         ("义务教育优质均衡", standards["compulsory_quality_balance"]["document"]),
         ("学前教育普及普惠", standards["preschool_universal_inclusive"]["document"]),
         ("行动计划", f"{plan.get('title_zh')}（{plan.get('issued_by')}，{plan.get('published')}）"),
-        ("阈值文件", "lcedu/config/standards.yml；指标定义 lcedu/config/indicators.yml；目标 lcedu/targets/"),
+        ("阈值文件", "lcedu/measure/config/standards.yml；指标定义 lcedu/measure/config/indicators.yml；目标 lcedu/plans/"),
     ]
     for key, value in lines:
         a = ws.cell(row=row, column=1, value=key or None)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lcedu import counties
 from lcedu.errors import Issue
-from lcedu.layout import UNIT_FACTORS, Layout, Variant, code_lists, normalize
+from lcedu.ingest import counties
+from lcedu.ingest.layout import UNIT_FACTORS, Layout, Variant, code_lists, normalize
 
 NA_TOKENS = {"", "—", "——", "–", "-", "--", "/", "nan", "none", "null", "#n/a", "不适用", "无数据"}
 TOTAL_LABEL = re.compile(r"合计|总计|小计|全县|全区|全市")
@@ -125,7 +125,7 @@ def parse_sheet(
     if start is None:
         key_header = sorted(layout.anchor_spellings())[0]
         issues.append(Issue("error", message=f"找不到表头：应有一列「{key_header}」 / header row not found",
-                            fix=f"确认表头含「{key_header}」，或在 lcedu/layouts/{layout.table}.yml 增加新写法",
+                            fix=f"确认表头含「{key_header}」，或在 lcedu/ingest/layouts/{layout.table}.yml 增加新写法",
                             **where))
         return None
 
@@ -150,7 +150,7 @@ def parse_sheet(
             near = layout.closest_spelling(h)
             issues.append(Issue("error", column=h, row=start + 1,
                                 message=f"未知表头「{h}」/ unknown header; 最接近的已知写法 closest known: 「{near}」",
-                                fix=f"若是新年份的新写法，在 lcedu/layouts/{layout.table}.yml 的 {variant.name} 中加入它",
+                                fix=f"若是新年份的新写法，在 lcedu/ingest/layouts/{layout.table}.yml 的 {variant.name} 中加入它",
                                 **where))
             ok = False
             continue

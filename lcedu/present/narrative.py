@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from lcedu.paths import CITY_CODE
+
 __all__ = [
     "CITY_CODE",
     "check_lang",
@@ -38,7 +40,6 @@ __all__ = [
 ]
 
 Lang = Literal["zh", "en"]
-CITY_CODE = "530900"
 LANGS = ("zh", "en")
 
 #: Decimals shown per unit (counts are whole numbers).
@@ -158,7 +159,7 @@ def is_missing(value: Any) -> bool:
 
 def place_name(code: str, lang: str = "zh") -> str:
     """Short county name (双江县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``."""
-    from lcedu import counties
+    from lcedu.ingest import counties
 
     if code == CITY_CODE:
         return text("city", lang)
@@ -167,7 +168,7 @@ def place_name(code: str, lang: str = "zh") -> str:
 
 @cache
 def _registry_names() -> dict[str, tuple[str, str, str]]:
-    from lcedu import indicators as ind
+    from lcedu.measure import indicators as ind
 
     reg = ind.load_registry()
     return {code: (i.name_zh, i.name_en, i.unit) for code, i in reg.indicators.items()}
@@ -362,7 +363,7 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
 
     ``row`` has county_code, year, indicator, value, unit, na_reason and optionally target,
     target_max, comparison, target_scope, target_year, is_met, gap, baseline_year and
-    change_since_baseline (see :func:`lcedu.briefing.county_card`). E.g.
+    change_since_baseline (see :func:`lcedu.present.briefing.county_card`). E.g.
     "临翔区2025年学前三年毛入园率为96.1%，高于95%的目标。"
     """
     lang = check_lang(lang)

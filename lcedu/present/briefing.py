@@ -1,9 +1,9 @@
 """Presentation layer of the notebook suite: parameters, cached data, sections and display.
 
 The notebooks in ``notebooks/`` are thin: each cell calls one function here (or in
-:mod:`lcedu.sections`) that returns a :class:`Section` — a heading, sentences generated
-from the numbers (:mod:`lcedu.narrative`), styled tables and figures (:mod:`lcedu.charts`,
-:mod:`lcedu.maps`) — and :func:`show` displays it. Labels follow ``lang`` ("zh" default,
+:mod:`lcedu.present.sections`) that returns a :class:`Section` — a heading, sentences generated
+from the numbers (:mod:`lcedu.present.narrative`), styled tables and figures (:mod:`lcedu.present.charts`,
+:mod:`lcedu.present.maps`) — and :func:`show` displays it. Labels follow ``lang`` ("zh" default,
 "en"). Nothing here writes files.
 
 Targets for a county: the plan's county targets (``each_county`` or a county list) apply
@@ -25,17 +25,17 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from lcedu import charts
-from lcedu import narrative as nv
-from lcedu.narrative import (
-    CITY_CODE,
+from lcedu import paths
+from lcedu.paths import CITY_CODE
+from lcedu.present import charts, suite
+from lcedu.present import narrative as nv
+from lcedu.present.narrative import (
     check_lang,
     fmt_target,
     fmt_value,
@@ -126,18 +126,18 @@ class Params:
         return self.county == CITY_CODE
 
 
-_CITY_NAMES = {"530900", "临沧市", "临沧", "全市", "city", "lincang", "Lincang"}
+_CITY_NAMES = {CITY_CODE, "临沧市", "临沧", "全市", "city", "lincang", "Lincang"}
 
 
 def _county_choices() -> str:
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
 
     reg = registry()
     return "、".join(f"{n}({c})" for c, n in zip(reg["county_code"], reg["short_name_zh"], strict=True))
 
 
 def _resolve(county: object, allow_city: bool) -> str:
-    from lcedu.counties import resolve
+    from lcedu.ingest.counties import resolve
 
     if str(county).strip() in _CITY_NAMES:
         if not allow_city:
@@ -198,15 +198,15 @@ class _Base:
 
 
 def _build() -> str:
-    from lcedu import store
+    from lcedu.ingest import store
 
     return str(store.current())
 
 
 @lru_cache(maxsize=2)
 def _base(build: str) -> _Base:
-    from lcedu import indicators as ind
-    from lcedu import store
+    from lcedu.ingest import store
+    from lcedu.measure import indicators as ind
 
     tables = ind.load_tables()
     results = ind.compute(tables=tables)
@@ -244,8 +244,8 @@ def synthetic_note(lang: str = "zh") -> str | None:
 
 @cache
 def presentation() -> dict[str, Any]:
-    """lcedu/config/briefing.yml: the plan's projects with their indicators, and closing nouns."""
-    text = resources.files("lcedu").joinpath("config", "briefing.yml").read_text(encoding="utf-8")
+    """lcedu/present/config/briefing.yml: the plan's projects with their indicators, and closing nouns."""
+    text = paths.package_file("present", "config", "briefing.yml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 
@@ -268,7 +268,7 @@ def project_name(key: str, lang: str) -> str:
 
 def _targets_with_reference() -> tuple[pd.DataFrame, pd.DataFrame]:
     """(plan targets, plan targets + city rate targets re-scoped to each county as references)."""
-    from lcedu.targets import load_targets
+    from lcedu.measure.plan import load_targets
 
     targets = load_targets()
     rates = targets[(targets["scope"] == "city") & targets["comparison"].isin(["at_least", "at_most"])
@@ -279,7 +279,7 @@ def _targets_with_reference() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @lru_cache(maxsize=4)
 def _card(build: str, baseline_year: int) -> pd.DataFrame:
-    from lcedu import scorecard as sc
+    from lcedu.measure import scorecard as sc
 
     b = _base(build)
     targets, combined = _targets_with_reference()
@@ -359,13 +359,13 @@ def row(p: Params, indicator: str, *, county: str | None = None, year: int | Non
 
 
 def sentence(p: Params, indicator: str, *, county: str | None = None, year: int | None = None) -> str:
-    """The generated sentence for one indicator (see :func:`lcedu.narrative.indicator_sentence`)."""
+    """The generated sentence for one indicator (see :func:`lcedu.present.narrative.indicator_sentence`)."""
     return nv.indicator_sentence(row(p, indicator, county=county, year=year), p.lang)
 
 
 @lru_cache(maxsize=8)
 def _parts(build: str, year: int) -> pd.DataFrame:
-    from lcedu import indicators as ind
+    from lcedu.measure import indicators as ind
 
     return ind.school_indicators(None, year, tables=_base(build).tables)
 
@@ -549,35 +549,23 @@ def _change_cell(r: Mapping[str, Any], lang: str) -> str:
 
 def header(p: Params, notebook: str) -> Section:
     """Subtitle: place, year, baseline, the data's date and the sample disclaimer."""
-    entry = notebook_entry(notebook)
+    entry = suite.notebook(notebook)
     lang = p.lang
     b = base()
     code = "" if p.is_city else f"（{p.county}）" if lang == "zh" else f" ({p.county})"
     if lang == "zh":
         line = f"**{p.name}{code} · {p.year}年** ｜ 对比基期：{p.baseline_year}年 ｜ 数据生成：{b.created_at[:10]}"
     else:  # the English title is a line, not a heading: the Chinese title cell is the page's only h1
-        title = f"{entry['title_en']} — " if entry else ""
+        title = f"{entry.title_en} — " if entry else ""
         line = (f"**{title}{p.name}{code} · {p.year}** | baseline {p.baseline_year} | "
                 f"data built {b.created_at[:10]}")
     items = [line, sample_notice(lang)]
     return Section(None, items, level=1)
 
 
-@cache
-def notebook_entries() -> tuple[dict[str, Any], ...]:
-    """The notebook suite as listed in lcedu/config/notebooks.yml."""
-    text = resources.files("lcedu").joinpath("config", "notebooks.yml").read_text(encoding="utf-8")
-    return tuple(yaml.safe_load(text)["notebooks"])
-
-
-def notebook_entry(name: str) -> dict[str, Any] | None:
-    """One notebook's entry (title_zh, title_en, scope, min_figures), or None."""
-    return next((n for n in notebook_entries() if n["name"] == name), None)
-
-
 def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
     """Where each number comes from: the registry's source and the plan clause of its target."""
-    from lcedu import indicators as ind
+    from lcedu.measure import indicators as ind
 
     lang = p.lang
     reg = ind.load_registry()
@@ -637,7 +625,7 @@ def _assessment_line(p: Params, assessment: str, county: str | None = None, year
 
 def briefing_overview(p: Params) -> Section:
     """Headline sentences (targets met, on track, the two assessments) and the locator map."""
-    from lcedu import maps
+    from lcedu.present import maps
 
     lang = p.lang
     rows = _targeted(p)
@@ -736,7 +724,7 @@ def briefing_ranks(p: Params) -> Section:
 
 def closing_text(r: Mapping[str, Any], lang: str) -> str:
     """What closing one indicator's gap takes, in whole units where the formula allows."""
-    from lcedu import indicators as ind
+    from lcedu.measure import indicators as ind
 
     code = str(r["indicator"])
     unit = str(r.get("unit") or "")
@@ -808,7 +796,7 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
 
 def _assessment_gap_line(p: Params, assessment: str) -> str:
     """For an unmet assessment, the additions the gap estimates say it takes."""
-    from lcedu import gaps
+    from lcedu.measure import gaps
 
     b = base()
     lang = p.lang
@@ -901,8 +889,8 @@ def city_heat_table(p: Params) -> Section:
     Each row is coloured by the counties' relative position (blue = better, red = worse,
     following the indicator's direction); ✓ / ✗ mark a target met / not met.
     """
-    from lcedu import indicators as ind
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
+    from lcedu.measure import indicators as ind
 
     lang = p.lang
     lab = LABELS[lang]
@@ -959,7 +947,7 @@ def _status_frame() -> pd.DataFrame:
 
 def city_status_maps(p: Params) -> Section:
     """Status maps of counties meeting 优质均衡 / 普及普惠 for each year up to p.year, and the share chart."""
-    from lcedu import maps
+    from lcedu.present import maps
 
     lang = p.lang
     status = _status_frame()
@@ -984,7 +972,7 @@ SMALL_MULTIPLES = ("preschool_gross_enrollment_pct", "senior_gross_enrollment_pc
 
 def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES) -> Section:
     """Small-multiple maps (one panel per year, shared classes) of key indicators."""
-    from lcedu import maps
+    from lcedu.present import maps
 
     lang = p.lang
     data = base().results
@@ -1000,7 +988,7 @@ def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES)
 
 def city_share_targets(p: Params) -> Section:
     """The plan's 37.5 % targets: share of counties per year, and the named counties' status."""
-    from lcedu.targets import load_targets
+    from lcedu.measure.plan import load_targets
 
     lang = p.lang
     lab = LABELS[lang]
@@ -1060,7 +1048,7 @@ def city_targets(p: Params) -> Section:
     Covers 党建示范校, 育人 (体质健康, 近视 — no numeric target in the plan), 高等教育
     (滇西科技师范学院) and funding; targets with no data say so.
     """
-    from lcedu.targets import load_targets
+    from lcedu.measure.plan import load_targets
 
     lang = p.lang
     c = card(p.baseline_year)

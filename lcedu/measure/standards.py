@@ -1,6 +1,6 @@
 """National assessment standards (优质均衡 教督〔2017〕6号, 普及普惠 教督〔2020〕1号) and their maths.
 
-The thresholds live in ``lcedu/config/standards.yml`` so that a province's stricter
+The thresholds live in ``lcedu/measure/config/standards.yml`` so that a province's stricter
 rule is a file change, not a code change: pass another file to :func:`load_standards`
 and the resulting dict to the functions here (``standards=``).
 
@@ -20,13 +20,14 @@ import copy
 import math
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import yaml
+
+from lcedu import paths
 
 __all__ = [
     "RESOURCE_INDICATORS",
@@ -70,7 +71,7 @@ _REL_TOL = 1e-9
 
 
 def _default_path() -> Path:
-    return Path(str(resources.files("lcedu").joinpath("config", "standards.yml")))
+    return paths.package_file("measure", "config", "standards.yml")
 
 
 @lru_cache(maxsize=16)
@@ -94,7 +95,7 @@ def _cached(path: str | Path | None) -> dict[str, Any]:
 def load_standards(path: str | Path | None = None) -> dict[str, Any]:
     """Return the assessment standards as a dict (a fresh copy, safe to modify).
 
-    ``path`` defaults to the packaged ``lcedu/config/standards.yml``; give another file
+    ``path`` defaults to the packaged ``lcedu/measure/config/standards.yml``; give another file
     to apply e.g. a province's stricter thresholds. The file is validated on first read
     (every threshold needs value, unit, comparison, source.document, source.url and a
     confidence tag; a ``U`` tag needs ``configurable: true`` and a ``note``) and cached

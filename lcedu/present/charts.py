@@ -2,7 +2,7 @@
 
 Each function takes tidy frames and returns a plain :class:`matplotlib.figure.Figure`
 (no pyplot state, so batch rendering never leaks figures). Chinese text uses Noto Sans
-CJK via :func:`lcedu.fonts.use_cjk_font`. Colours are the Okabe–Ito palette, safe for
+CJK via :func:`lcedu.present.fonts.use_cjk_font`. Colours are the Okabe–Ito palette, safe for
 colour-blind readers and distinct in greyscale; met / not met is also told by marker or
 label, never by colour alone.
 
@@ -22,8 +22,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from lcedu.fonts import use_cjk_font
-from lcedu.narrative import CITY_CODE, fmt_value, indicator_name, is_missing, place_name, text
+from lcedu.present.fonts import use_cjk_font
+from lcedu.present.narrative import (
+    CITY_CODE,
+    fmt_value,
+    indicator_name,
+    is_missing,
+    place_name,
+    text,
+)
 
 __all__ = [
     "COLOURS", "county_dots", "rank_chart", "reference_bars", "school_ratio_chart", "stacked_shares", "to_png",
@@ -83,7 +90,7 @@ def to_png(fig: Figure, dpi: int = 144) -> bytes:
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     buffer = io.BytesIO()
-    # Charts lay themselves out (and reserve the note strip); maps from lcedu.maps need a tight box.
+    # Charts lay themselves out (and reserve the note strip); maps from lcedu.present.maps need a tight box.
     tight = None if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight"
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=tight, pad_inches=0.12, facecolor="white")
     return buffer.getvalue()
@@ -233,7 +240,7 @@ def school_ratio_chart(
 ) -> Figure:
     """Every assessed school part against each of the 7 thresholds, one panel per 学段.
 
-    ``parts``: :func:`lcedu.indicators.school_indicators` rows; ``resources``: code →
+    ``parts``: :func:`lcedu.measure.indicators.school_indicators` rows; ``resources``: code →
     display name. x is value ÷ threshold (1 = just meets, cut at 3); blue dots meet,
     orange reach the 85 % floor, vermillion fall below it.
     """

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from lcedu import briefing as bf
-from lcedu import narrative as nv
-from lcedu.briefing import LABELS, Params
-from lcedu.narrative import CITY_CODE, fmt_value, indicator_name, is_missing, place_name
+from lcedu.paths import CITY_CODE
+from lcedu.present import briefing as bf
+from lcedu.present import narrative as nv
+from lcedu.present.briefing import LABELS, Params
+from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
 
 __all__ = ["explorer", "explorer_view", "indicator_options"]
 
@@ -34,7 +35,7 @@ _WORDS = {
 
 def indicator_options(lang: str = "zh") -> list[tuple[str, str]]:
     """(label, code) of every county-level numeric indicator, grouped by the plan's projects."""
-    from lcedu import indicators as ind
+    from lcedu.measure import indicators as ind
 
     nv.check_lang(lang)
     reg = ind.load_registry()
@@ -48,12 +49,12 @@ def indicator_options(lang: str = "zh") -> list[tuple[str, str]]:
 def _check_indicator(indicator: str) -> None:
     if indicator not in {code for _, code in indicator_options("en")}:
         raise ValueError(f"未知或不可探索的指标 {indicator!r} / unknown indicator {indicator!r}; "
-                         "see lcedu.explorer.indicator_options()")
+                         "see lcedu.present.explorer.indicator_options()")
 
 
 def _outline(ax: Any, county: str) -> None:
-    """Draw the chosen county's boundary on a map axes (projected like lcedu.maps)."""
-    from lcedu import maps
+    """Draw the chosen county's boundary on a map axes (projected like lcedu.present.maps)."""
+    from lcedu.present import maps
 
     shapes = maps.load_counties().to_crs(maps.PROJECTED_CRS)
     rows = shapes[shapes["county_code"] == county]
@@ -65,7 +66,7 @@ def _outline(ax: Any, county: str) -> None:
 
 
 def _map(p: Params, indicator: str) -> Figure | str:
-    from lcedu import maps
+    from lcedu.present import maps
 
     data = bf.base().results
     values = data[(data["indicator"] == indicator) & (data["county_code"] != CITY_CODE)]["value"]
@@ -87,7 +88,7 @@ def _map(p: Params, indicator: str) -> Figure | str:
 
 def _table(p: Params, indicator: str) -> Any:
     """The counties and the city for the year: value, target, status, change and rank."""
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
 
     lang = p.lang
     lab = LABELS[lang]
@@ -128,7 +129,7 @@ def explorer(county: object = "530902", year: object = 2025, lang: str = "zh", *
     p = bf.params(county, year, baseline_year, lang, scope="city")
     _check_indicator(indicator)
     words = _WORDS[p.lang]
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
 
     counties = [(place_name(c, p.lang), c) for c in registry()["county_code"]]
     pick_county = widgets.Dropdown(options=counties, value=p.county if not p.is_city else counties[0][1],

@@ -1,6 +1,6 @@
 """Scorecard: each indicator's value against the plan's targets, its trend and the county spread.
 
-Targets come from :func:`lcedu.targets.load_targets` and join by indicator code, year and
+Targets come from :func:`lcedu.measure.plan.load_targets` and join by indicator code, year and
 scope (city → the ``530900`` rows; each_county → every county, narrowed by a condition such
 as 人口超过20万; a county list → those counties). Everything is computed over all counties
 and years first (ranks, spreads and trends need them) and filtered at the end.
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lcedu import indicators as ind
-from lcedu.targets import load_plan, load_targets
+from lcedu.measure import indicators as ind
+from lcedu.measure.plan import load_plan, load_targets
 
 __all__ = ["COLUMNS", "county_names", "expand_targets", "scorecard", "scorecard_labels"]
 
@@ -77,7 +77,7 @@ def scorecard_labels(lang: str = "zh") -> dict[str, str]:
 
 def county_names(codes: Iterable[str]) -> pd.DataFrame:
     """Short Chinese and pinyin names of county codes; the city is 临沧市; unknown codes keep the code."""
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
 
     reg = registry().set_index("county_code")
     codes = pd.Index(pd.unique(np.asarray(list(codes), dtype=object)), name="county_code")
@@ -181,7 +181,7 @@ def scorecard(
     One row per entity (county or ``"530900"`` for the city), year and indicator; filter
     with ``county`` (code or codes) and ``year``. ``targets``: a :func:`load_targets`
     frame or a targets file (default: the 2023–2025 plan). ``baseline_year`` defaults to
-    the year before the plan's first year (2022; the default plan's for a targets frame). ``results``: a :func:`lcedu.indicators.compute`
+    the year before the plan's first year (2022; the default plan's for a targets frame). ``results``: a :func:`lcedu.measure.indicators.compute`
     frame to reuse instead of recomputing. ``targeted_only`` keeps only rows with a target.
 
     * ``gap`` — how far the value still is from the target in its direction (> 0 short).

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lcedu import counties, store
+from lcedu.ingest import counties, store
+from lcedu.paths import CITY_CODE
 
 # Indicators drawn in the standard map set: the equalization story of the plan.
 MAP_INDICATORS = (
@@ -28,11 +29,12 @@ ERROR_MARKERS = ("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.std
 
 def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg", "pdf"), lang: str = "zh") -> list[Path]:
     """`lcedu maps`: the standard map set for ``year`` from the processed tables."""
-    from lcedu import indicators, maps
+    from lcedu.measure import indicators
+    from lcedu.present import maps
 
     registry = indicators.registry_frame().set_index("indicator")
     data = indicators.compute(indicators=list(MAP_INDICATORS), years=range(2000, year + 1))
-    data = data[data["county_code"] != "530900"]
+    data = data[data["county_code"] != CITY_CODE]
     status = indicators.assessments()
     status = status[status["year"] <= year]
     name = "name_zh" if lang == "zh" else "name_en"
@@ -44,17 +46,17 @@ def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg",
 
 def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str]) -> list[Path]:
     """Scorecard and gap workbooks: ``<year>/<code>/scorecard.xlsx`` per county and for the city."""
-    from lcedu import export
+    from lcedu.present import workbooks as export
 
     out = Path(out_dir) / str(year)
     written = [export.write_county_workbook(code, year, out / code / "scorecard.xlsx") for code in county_codes]
-    written.append(export.write_city_workbook(year, out / "530900" / "scorecard.xlsx"))
+    written.append(export.write_city_workbook(year, out / CITY_CODE / "scorecard.xlsx"))
     return written
 
 
 def county_summary(year: int) -> pd.DataFrame:
     """Per county: targets met, not met, and on track for the index page."""
-    from lcedu.scorecard import scorecard
+    from lcedu.measure.scorecard import scorecard
 
     card = scorecard(year=year)
     card = card[card["target"].notna()]
@@ -76,7 +78,7 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
     synthetic = bool(store.manifest().get("is_sample"))
     rows = []
     for code in codes:
-        title = "临沧市" if code == "530900" else counties.name(code)
+        title = "临沧市" if code == CITY_CODE else counties.name(code)
         links = []
         for nb in notebooks:
             if (code, nb.name) in ok:
@@ -87,7 +89,7 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
             links.append(f'<a href="{year}/{code}/scorecard.xlsx">指标工作簿 (Excel)</a>')
         thumb = ""
         if maps_dir is not None:
-            image = Path(maps_dir) / (f"status_{year}.png" if code == "530900" else f"locator_{code}.png")
+            image = Path(maps_dir) / (f"status_{year}.png" if code == CITY_CODE else f"locator_{code}.png")
             if image.exists():
                 thumb = f'<img src="{image.relative_to(out_dir).as_posix()}" alt="{html.escape(title)}">'
         counts = summary.loc[code] if code in summary.index else None

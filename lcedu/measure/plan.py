@@ -1,4 +1,4 @@
-"""Targets of the city's education plan, as data (``lcedu/targets/*.yml``).
+"""Targets of the city's education plan, as data (``lcedu/plans/*/targets.yml``).
 
 Each plan is one YAML file (``plan`` metadata + ``targets`` entries); the 2023–2025
 plan is the default, a later plan (2026–2030) is another file passed to
@@ -22,12 +22,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
+
+from lcedu import paths
 
 __all__ = [
     "COLUMNS",
@@ -68,7 +69,7 @@ COLUMNS: tuple[str, ...] = (
     "note",
 )
 
-_DEFAULT_FILE = "lincang_2023_2025.yml"
+DEFAULT_PLAN = "lincang_2023_2025"
 _REQUIRED = (
     "indicator",
     "name_zh",
@@ -90,7 +91,7 @@ class TargetsFileError(ValueError):
 
 
 def _default_path() -> Path:
-    return Path(str(resources.files("lcedu").joinpath("targets", _DEFAULT_FILE)))
+    return paths.package_file("plans", DEFAULT_PLAN, "targets.yml")
 
 
 def _resolve(path: str | Path | None) -> Path:
@@ -290,7 +291,7 @@ def _frame(plan: Mapping[str, Any], entries: list[dict[str, Any]]) -> pd.DataFra
 def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     """Return the plan's targets, one row per target and year (a fresh copy).
 
-    ``path`` defaults to ``lcedu/targets/lincang_2023_2025.yml``; a later plan is just
+    ``path`` defaults to ``lcedu/plans/lincang_2023_2025/targets.yml``; a later plan is just
     another file. Columns (:data:`COLUMNS`): ``plan`` id; ``entry`` (1-based position in
     the file); ``indicator``; ``name_zh``; ``name_en``; ``year``; ``scope`` ("city",
     "each_county" or "counties"); ``counties`` (tuple of 6-digit codes when scope is

@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lcedu.errors import Issue
-from lcedu.layout import Layout, code_lists, layouts
+from lcedu.ingest.layout import Layout, code_lists, layouts
 
 META = ["_file", "_sheet", "_row", "_is_total", "_label"]
 DTYPES = {"school_id": "string", "text": "string", "county": "string", "count": "Int64",
@@ -88,7 +88,7 @@ def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue],
 
     Failures become issues that point at the file, sheet and row the value came from.
     """
-    from lcedu.counties import registry
+    from lcedu.ingest.counties import registry
 
     codes = county_codes or set(registry().county_code)
     seen = {c for t in tables.values() if "county_code" in t for c in t["county_code"].dropna().unique()}

@@ -19,18 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-DEFAULT_PROCESSED = Path("data/processed")
+from lcedu.paths import processed_dir
+
 PACKAGES = ("lcedu", "pandas", "pyarrow", "python-calamine", "pandera", "numpy", "xlsxwriter")
 
 
-def processed_dir(path: str | Path | None = None) -> Path:
-    """The processed folder: the argument, $LCEDU_PROCESSED, or data/processed under the repo."""
-    if path is not None:
-        return Path(path)
-    if env := os.environ.get("LCEDU_PROCESSED"):
-        return Path(env)
-    repo = Path(__file__).resolve().parents[1]
-    return repo / DEFAULT_PROCESSED if (repo / "pyproject.toml").exists() else DEFAULT_PROCESSED
 
 
 def package_versions() -> dict[str, str]:

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lcedu import indicators as ind
-from lcedu import standards as std
+from lcedu.measure import indicators as ind
+from lcedu.measure import standards as std
 
 __all__ = ["preschool_gaps", "resource_gap_summary", "school_gaps"]
 
@@ -52,7 +52,7 @@ def school_gaps(
     Teachers and classrooms are whole numbers (rounded up); m² and 元 are rounded up to
     0.01. ``is_binding`` marks, for a shared facility, the part needing the most (adding
     that also covers the school's other part): sum ``addition`` over binding rows only.
-    ``parts``: a :func:`lcedu.indicators.school_indicators` frame to reuse.
+    ``parts``: a :func:`lcedu.measure.indicators.school_indicators` frame to reuse.
     """
     registry = ind.load_registry()
     if parts is None:

@@ -17,37 +17,18 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from functools import cache
-from importlib import resources
 from multiprocessing.util import Finalize
 from pathlib import Path
 
-import yaml
+from lcedu import paths
+from lcedu.paths import CITY_CODE
+from lcedu.present.suite import suite
 
-REPO = Path(__file__).resolve().parents[1]
-CITY_CODE = "530900"
 # Run in each spare kernel while the previous notebook executes: the imports (about 3 s) and the
 # cached indicator results every notebook starts from (about 2 s). A failing line only costs the warm-up.
 PRELOAD = ["import pandas", "import matplotlib.pyplot",
-           "import lcedu.briefing, lcedu.sections, lcedu.charts, lcedu.narrative, lcedu.maps",
-           "lcedu.briefing.base()"]
-
-
-@dataclass(frozen=True)
-class Notebook:
-    name: str  # file stem in notebooks/, also the output name
-    title_zh: str
-    title_en: str
-    scope: str  # "county" | "city"
-    min_figures: int = 0
-    batch: bool = True  # the explorer is interactive: tested, not batch-rendered
-
-
-@cache
-def suite() -> tuple[Notebook, ...]:
-    """The notebooks, as listed in lcedu/config/notebooks.yml."""
-    text = resources.files("lcedu").joinpath("config", "notebooks.yml").read_text(encoding="utf-8")
-    return tuple(Notebook(**n) for n in yaml.safe_load(text)["notebooks"])
+           "import lcedu.present.briefing, lcedu.present.sections, lcedu.present.charts, lcedu.present.narrative, lcedu.present.maps",
+           "lcedu.present.briefing.base()"]
 
 
 @dataclass(frozen=True)
@@ -78,11 +59,13 @@ class Outcome:
 
 
 def plan(counties: Iterable[str], notebooks: Iterable[str] | None, year: int, lang: str = "zh",
-         out_dir: Path = REPO / "reports", notebook_dir: Path = REPO / "notebooks") -> list[Job]:
+         out_dir: Path | None = None, notebook_dir: Path | None = None) -> list[Job]:
     """One job per county and county notebook, plus each city notebook once.
 
     Output names are deterministic and safe: ``<year>/<6-digit code>/<notebook>.{ipynb,html}``.
     """
+    out_dir = Path(out_dir) if out_dir is not None else paths.project("reports")
+    notebook_dir = Path(notebook_dir) if notebook_dir is not None else paths.project("notebooks")
     chosen = [n for n in suite() if n.batch and (notebooks is None or n.name in set(notebooks))]
     jobs = []
     for nb in chosen:
@@ -105,7 +88,7 @@ def _start_kernel():
 
     km = KernelManager(kernel_name="python3")
     # The kernel's own log lines (transport notices) are not the notebook's output: keep them out.
-    km.start_kernel(extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD!r}"], cwd=str(REPO),
+    km.start_kernel(extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD!r}"], cwd=str(paths.project(".")),
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return km
 
@@ -160,7 +143,7 @@ def run_job(job: Job) -> Outcome:
     start = time.perf_counter()
     try:
         nb = papermill.execute_notebook(job.input, str(partial), parameters=job.parameters, km=km,
-                                        kernel_name="python3", progress_bar=False, cwd=str(REPO))
+                                        kernel_name="python3", progress_bar=False, cwd=str(paths.project(".")))
     except PapermillExecutionError as exc:
         failed = ipynb.with_name(f"{ipynb.stem}.failed.ipynb")
         os.replace(partial, failed)
@@ -270,7 +253,7 @@ def summary(outcomes: list[Outcome]) -> str:
 
 def write_manifest(outcomes: list[Outcome], out_dir: Path, year: int, parameters: dict) -> Path:
     """Parameters, package versions, the processed data's input hashes and time per notebook."""
-    from lcedu import store
+    from lcedu.ingest import store
 
     processed = store.manifest()
     manifest = {

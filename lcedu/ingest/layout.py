@@ -1,4 +1,4 @@
-"""Spreadsheet layouts, declared in ``lcedu/layouts/*.yml``.
+"""Spreadsheet layouts, declared in ``lcedu/ingest/layouts/*.yml``.
 
 A layout says where a table lives (files, sheet names), how many header rows each year's
 variant has, and which header text each canonical column was written under. Adding a year
@@ -13,10 +13,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
+
+from lcedu import paths
 
 TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city")
 UNIT_FACTORS = {"元": 1.0, "万元": 10_000.0, "平方米": 1.0, "人": 1.0}
@@ -110,7 +111,7 @@ def _layout_text(name: str) -> str:
     local = os.environ.get("LCEDU_LAYOUTS")
     if local and (Path(local) / name).exists():
         return (Path(local) / name).read_text(encoding="utf-8")
-    return resources.files("lcedu").joinpath("layouts").joinpath(name).read_text(encoding="utf-8")
+    return paths.package_file("ingest", "layouts", name).read_text(encoding="utf-8")
 
 
 def load_layout(table: str) -> Layout:

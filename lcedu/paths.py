@@ -1,0 +1,41 @@
+"""Where things are: the project folders, the package's data files, and the city's code.
+
+One home for every path, so a checkout, an installed package and a test's temporary folder all
+find the same files the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+#: The repository root when running from a checkout (it has pyproject.toml), else None.
+REPO: Path | None = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").exists() else None
+
+#: The prefecture this installation reports on; county-level rows use their own 6-digit codes.
+CITY_CODE = "530900"
+
+
+def project(relative: str) -> Path:
+    """A project folder (``data/raw``, ``reports`` …): under the checkout, else the working directory."""
+    return REPO / relative if REPO is not None else Path(relative)
+
+
+def processed_dir(path: str | Path | None = None) -> Path:
+    """The processed folder: the argument, $LCEDU_PROCESSED, or data/processed."""
+    if path is not None:
+        return Path(path)
+    if env := os.environ.get("LCEDU_PROCESSED"):
+        return Path(env)
+    return project("data/processed")
+
+
+def package_file(*parts: str) -> Path:
+    """A data file shipped inside the package, e.g. ``package_file("measure", "config", "standards.yml")``."""
+    return PACKAGE.joinpath(*parts)
+
+
+def shapes_file() -> Path:
+    """The committed county boundaries."""
+    return project("shapes/lincang_counties.geojson")

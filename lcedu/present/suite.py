@@ -1,0 +1,35 @@
+"""The notebook suite, read once from ``present/config/notebooks.yml``: names, titles, scope, checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from lcedu import paths
+
+
+@dataclass(frozen=True)
+class Notebook:
+    name: str  # file stem in notebooks/, also the output name
+    title_zh: str
+    title_en: str
+    scope: str  # "county" | "city"
+    min_figures: int = 0
+    batch: bool = True  # the explorer is interactive: tested, not batch-rendered
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+
+@cache
+def suite() -> tuple[Notebook, ...]:
+    """The notebooks in reading order."""
+    text = paths.package_file("present", "config", "notebooks.yml").read_text(encoding="utf-8")
+    return tuple(Notebook(**n) for n in yaml.safe_load(text)["notebooks"])
+
+
+def notebook(name: str) -> Notebook | None:
+    """One notebook's entry, or None for a name not in the suite."""
+    return next((n for n in suite() if n.name == name), None)
