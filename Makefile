@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test bench lint sample clean-data check
+.PHONY: report test test-unit bench lint sample clean-data check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check lcedu tests benchmarks
 	$(BIN)/python -m pytest -q
+
+# The fast tier: no processed data, no notebooks, no browser or LibreOffice (seconds, not minutes).
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not integration and not notebooks and not browser and not office"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH)

@@ -47,7 +47,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from lcedu.ingest import quality, store
+    from lcedu.build import write_build
+    from lcedu.ingest import quality
     from lcedu.ingest.clean import clean
 
     start = time.perf_counter()
@@ -60,7 +61,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         "warnings": [i.format() for i in result.warnings],
         "seconds": round(time.perf_counter() - start, 2),
     }
-    build = store.write(result.tables, manifest, args.out)
+    build = write_build(result.tables, manifest, args.out)
     _print_issues(result.warnings)
     print(quality.summary(result.tables))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")

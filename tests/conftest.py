@@ -14,12 +14,12 @@ RAW = REPO / "data" / "raw"
 @pytest.fixture(scope="session")
 def processed_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The committed sample cleaned into a temp folder; LCEDU_PROCESSED points at it."""
-    from lcedu.ingest import store
+    from lcedu.build import write_build
     from lcedu.ingest.clean import clean
 
     out = tmp_path_factory.mktemp("processed")
     result = clean(RAW)
-    store.write(result.tables, {"is_sample": True, "inputs": result.inputs}, out)
+    write_build(result.tables, {"is_sample": True, "inputs": result.inputs}, out)
     os.environ["LCEDU_PROCESSED"] = str(out)
     return out
 
@@ -30,3 +30,13 @@ def sample_tables(processed_sample: Path) -> dict:
 
     names = [p.stem for p in store.current(processed_sample).glob("*.parquet")]
     return {n: store.load(n, processed_sample) for n in names}
+
+
+_TIER_FIXTURES = {"processed_sample", "sample_tables", "notebook_dir"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the cleaned sample is an integration test, whatever file it is in."""
+    for item in items:
+        if _TIER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

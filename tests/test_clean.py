@@ -15,6 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.integration  # generates and cleans whole samples
+
 from lcedu.cli import main
 from lcedu.errors import InputErrors
 from lcedu.ingest import store

@@ -32,12 +32,13 @@ def _headers(ws) -> list[str]:
 
 def test_county_workbook_layout(county_book: Path):
     wb = openpyxl.load_workbook(county_book)
-    assert wb.sheetnames == ["指标总览", "达标评估", "评估明细", "学校资源配置", "学校资源缺口", "资源缺口汇总",
-                             "学前缺口", "来源与数据说明"]
+    assert wb.sheetnames == ["指标总览", "目标达成统计", "达标评估", "评估明细", "学校资源配置", "学校资源缺口",
+                             "资源缺口汇总", "学前缺口", "来源与数据说明"]
     ws = wb["指标总览"]
     headers = _headers(ws)
-    assert headers[:3] == ["指标", "单位", "数值"] and "是否达标" in headers and "县际排名" in headers
-    for name in wb.sheetnames[:-1]:
+    assert headers[:3] == ["指标", "单位", "数值"] and "状态" in headers and "目标来源" in headers
+    assert "县际排名" in headers
+    for name in [n for n in wb.sheetnames[:-1] if n != "目标达成统计"]:
         assert wb[name].freeze_panes == "A2", name
         assert all(h and not h.isascii() or h == "SHA-256" for h in _headers(wb[name])[:3]), name
     # Number formats follow the unit: a percentage row gets one decimal.
@@ -71,8 +72,11 @@ def test_sources_sheet_names_standards_plan_and_sample(county_book: Path):
 
 def test_city_workbook_layout(city_book: Path):
     wb = openpyxl.load_workbook(city_book)
-    assert wb.sheetnames == ["全市指标", "各县指标", "各县对比", "达标评估", "评估明细", "资源缺口汇总", "学前缺口",
-                             "来源与数据说明"]
+    assert wb.sheetnames == ["全市指标", "目标达成统计", "各县指标", "各县对比", "达标评估", "评估明细", "资源缺口汇总",
+                             "学前缺口", "来源与数据说明"]
+    counts = wb["目标达成统计"]
+    assert "口径" in counts["A1"].value and [c.value for c in counts[3]][:4] == ["县(区)", "年份", "目标数", "达标"]
+    assert counts.max_row == 3 + 9  # the city and its 8 counties
     compare = wb["各县对比"]
     assert _headers(compare)[:3] == ["指标", "单位", "临沧市"]
     assert "临翔区" in _headers(compare) and "沧源县" in _headers(compare)
@@ -104,6 +108,7 @@ def test_explicit_tables_without_manifest(sample_tables: dict, tmp_path: Path):
         export.write_county_workbook("530902", 1999, tmp_path / "x.xlsx", tables=sample_tables)
 
 
+@pytest.mark.office
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_libreoffice_opens_the_workbooks(county_book: Path, city_book: Path, tmp_path: Path):
     for book in (county_book, city_book):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+pytestmark = pytest.mark.notebooks
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]

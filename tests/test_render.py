@@ -12,6 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.notebooks
+
 from lcedu.publish import render, site
 
 REPO = Path(__file__).resolve().parents[1]

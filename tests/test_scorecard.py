@@ -10,7 +10,13 @@ import pytest
 
 from lcedu.measure import indicators as ind
 from lcedu.measure.plan import COLUMNS as TARGET_COLUMNS
-from lcedu.measure.scorecard import COLUMNS, expand_targets, scorecard, scorecard_labels
+from lcedu.measure.scorecard import (
+    COLUMNS,
+    expand_targets,
+    scorecard,
+    scorecard_labels,
+    target_counts,
+)
 
 CITY = ind.CITY_CODE
 A, B = "530902", "530921"
@@ -60,8 +66,11 @@ def test_gap_met_change_and_trend_by_hand():
                    (CITY, 2025, GROSS, 94.0)])
     card = scorecard(results=res, targets=targets(target(GROSS, 2025, 95.0)), tables={})
     r24 = row_of(card, CITY, 2024, GROSS)
-    # No target in 2024 itself; the next one is 95 in 2025.
-    assert r24["target"] is pd.NA and r24["next_target_year"] == 2025 and r24["next_target"] == 95
+    # No target in 2024 itself: the row is judged against the next one, 95 in 2025, not yet due —
+    # neither met nor missed (status not_due); the trend speaks for it.
+    assert r24["target"] == 95 and r24["target_year"] == 2025 and not r24["is_target_due"]
+    assert r24["status"] == "not_due" and r24["is_met"] is pd.NA
+    assert r24["next_target_year"] == 2025 and r24["next_target"] == 95
     # Baseline 2022 = 80 → change 10.
     assert r24["baseline_year"] == 2022 and r24["change_since_baseline"] == pytest.approx(10.0)
     # Line through (2022, 80), (2023, 85), (2024, 90): slope 5 → 95 in 2025 → on track.
@@ -103,6 +112,7 @@ def test_comparisons_strict_range_and_reach():
     assert row_of(card, CITY, 2025, "provincial_first_class_major_count")["is_met"]
     above = row_of(card, CITY, 2024, "provincial_first_class_major_count")
     assert not above["is_met"] and above["gap"] == pytest.approx(1.0)  # 9 is 1 above the range 5–8
+    assert above["status"] == "not_met" and above["target_scope"] == "city"
     assert row_of(card, A, 2025, "preschool_universal")["is_met"]
     assert not row_of(card, B, 2025, "preschool_universal")["is_met"]
     # A yes/no state has no trend: NA before it is reached, on track once reached.
@@ -172,3 +182,30 @@ def test_sample_scorecard(sample_tables):
     one = scorecard("530924", 2025, tables=sample_tables, targeted_only=True)
     assert set(one["county_code"]) == {"530924"} and set(one["year"]) == {2025} and one["target"].notna().all()
     assert row_of(one, "530924", 2025, "preschool_universal")["is_met"]
+
+
+def test_carried_forward_and_city_reference_targets():
+    res = results([(A, 2024, GROSS, 90.0), (A, 2025, GROSS, 96.0), (B, 2025, GROSS, 99.0),
+                   (CITY, 2025, GROSS, 97.0),
+                   (A, 2025, "village_kindergarten_coverage_pct", 80.0)])
+    tg = targets(target(GROSS, 2024, 95.0),  # a city rate target: a reference for the counties
+                 target(GROSS, 2025, 98.0, scope="counties", counties=(B,)),  # B's own target
+                 target("village_kindergarten_coverage_pct", 2024, 85.0, scope="each_county"))
+    card = scorecard(results=res, targets=tg, tables={})
+    # The 2024 city target is carried forward into 2025 for the city and, as a reference, for A.
+    city = row_of(card, CITY, 2025, GROSS)
+    assert city["target_year"] == 2024 and city["target_scope"] == "city" and city["status"] == "met"
+    a = row_of(card, A, 2025, GROSS)
+    assert a["target_scope"] == "city_reference" and a["target"] == 95 and a["is_met"]
+    # B has its own target: the reference does not replace it.
+    b = row_of(card, B, 2025, GROSS)
+    assert b["target_scope"] == "county" and b["target"] == 98 and b["status"] == "met"
+    # A carried-forward target that is missed stays missed, and is not "on track".
+    village = row_of(card, A, 2025, "village_kindergarten_coverage_pct")
+    assert village["status"] == "not_met" and village["target_year"] == 2024 and not village["is_on_track"]
+    counts = target_counts(card).set_index(["county_code", "year"])
+    # A's own targets in 2025: 一村一幼 only (the city reference is shown, not counted).
+    assert counts.loc[(A, 2025), ["targets", "met", "not_met"]].tolist() == [1, 0, 1]
+    assert counts.loc[(B, 2025), ["targets", "met"]].tolist() == [1, 1]
+    without = scorecard(results=res, targets=tg, tables={}, city_reference=False)
+    assert row_of(without, A, 2025, GROSS)["target"] is pd.NA

@@ -157,12 +157,12 @@ def _process_chunk(files: list[Path], raw_dir: Path, extra: dict[str, str]) -> t
     return [r for r, _, _ in results if r is not None], converted, issues
 
 
-def _pool(n_tasks: int, workers: int | None) -> ProcessPoolExecutor | None:
-    """A fork-based pool when there is enough work to pay for it (a province, not a test file)."""
+def _pool(n_tasks: int, workers: int | None) -> tuple[ProcessPoolExecutor | None, int]:
+    """A fork-based pool and its size, when there is enough work to pay for it (a province, not a test file)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers <= 1 or n_tasks < 16:
-        return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+        return None, 1
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")), workers
 
 
 def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
@@ -178,10 +178,10 @@ def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
     if not files:
         issues.append(Issue("error", str(raw_dir), "没有找到原始数据文件 / no raw files found",
                             "把导出的 .xlsx/.csv 放入 data/raw/，或运行 `lcedu sample` 生成样例"))
-    pool = _pool(len(files), workers)
+    pool, pool_size = _pool(len(files), workers)
     # A few chunks per worker: the typing of each chunk is amortised over many sheets, and the
     # chunks still balance the load.
-    n_chunks = 4 * (pool._max_workers if pool else 1)
+    n_chunks = 4 * pool_size
     chunks = [files[i::n_chunks] for i in range(n_chunks) if files[i::n_chunks]]
     try:
         mapper = pool.map if pool else map

@@ -20,13 +20,15 @@ import pandas as pd
 from lcedu.measure import indicators as ind
 from lcedu.measure.plan import load_plan, load_targets
 
-__all__ = ["COLUMNS", "county_names", "expand_targets", "scorecard", "scorecard_labels"]
+__all__ = ["COLUMNS", "city_rate_references", "county_names", "effective_targets", "expand_targets", "is_met",
+           "scorecard", "scorecard_labels", "target_counts"]
 
 #: Columns of :func:`scorecard`, in order.
 COLUMNS = (
     "county_code", "county_name_zh", "county_name_en", "year", "indicator", "name_zh", "name_en", "unit",
     "direction", "value", "numerator", "denominator", "na_reason", "target", "target_max", "comparison",
-    "strict", "target_clause", "gap", "is_met", "baseline_year", "baseline_value", "change_since_baseline",
+    "strict", "target_clause", "target_year", "target_scope", "is_target_due", "status", "gap", "is_met",
+    "baseline_year", "baseline_value", "change_since_baseline",
     "next_target_year", "next_target", "projected_value", "is_on_track", "rank", "rank_count",
     "spread_max_min_ratio", "spread_cv",
 )
@@ -50,12 +52,16 @@ _LABELS = {
     "comparison": ("比较方式", "Comparison"),
     "strict": ("严格大于/小于", "Strict"),
     "target_clause": ("计划条款", "Plan clause"),
+    "target_year": ("目标年份", "Target year"),
+    "target_scope": ("目标来源", "Target of"),
+    "is_target_due": ("目标已到期", "Target due"),
+    "status": ("状态", "Status"),
     "gap": ("差距(正数为未达)", "Gap (positive = short)"),
     "is_met": ("是否达标", "Met"),
     "baseline_year": ("基期年份", "Baseline year"),
     "baseline_value": ("基期数值", "Baseline value"),
     "change_since_baseline": ("较基期变化", "Change since baseline"),
-    "next_target_year": ("目标年份", "Target year"),
+    "next_target_year": ("下一目标年份", "Next target year"),
     "next_target": ("目标年份目标值", "Target in target year"),
     "projected_value": ("趋势外推值", "Projected value"),
     "is_on_track": ("按趋势可达标", "On track"),
@@ -121,7 +127,7 @@ def expand_targets(targets: pd.DataFrame, county_codes: Iterable[str], populatio
     return out.drop_duplicates(["indicator", "year", "county_code"]).reset_index(drop=True)
 
 
-def _is_met(value: np.ndarray, target: np.ndarray, target_max: np.ndarray, comparison: np.ndarray,
+def is_met(value: np.ndarray, target: np.ndarray, target_max: np.ndarray, comparison: np.ndarray,
             strict: np.ndarray) -> np.ndarray:
     """1.0 / 0.0 / NaN per row, with a relative tolerance so 0.95 × 100 counts as 95."""
     slack = _REL_TOL * np.abs(np.nan_to_num(target))
@@ -175,6 +181,7 @@ def scorecard(
     processed_dir: str | Path | None = None,
     results: pd.DataFrame | None = None,
     standards: Mapping[str, Any] | None = None,
+    city_reference: bool = True,
 ) -> pd.DataFrame:
     """Value, target, gap, is_met, change since baseline, on-track flag, rank and spread.
 
@@ -184,6 +191,15 @@ def scorecard(
     the year before the plan's first year (2022; the default plan's for a targets frame). ``results``: a :func:`lcedu.measure.indicators.compute`
     frame to reuse instead of recomputing. ``targeted_only`` keeps only rows with a target.
 
+    Which targets apply (the one definition every page uses): a county's own targets
+    (``target_scope`` "county"), the city's own ("city"), and — with ``city_reference`` — the
+    city's rate targets shown on county rows as references ("city_reference", 全市目标(参照)),
+    where the county has no target of its own for that indicator. Each row is judged against
+    the target in force: this year's, else the latest earlier one (carried forward), else the
+    next one (``is_target_due`` false: ``status`` "not_due", ``is_met`` NA — not yet due is
+    not a failure; ``is_on_track`` says whether the trend reaches it).
+
+    * ``status`` — met / not_met / not_due / no_data (NA without a target).
     * ``gap`` — how far the value still is from the target in its direction (> 0 short).
     * ``is_on_track`` — the least-squares line through the values up to this year, projected
       to the next target year (``next_target_year``), reaches that target; in the target
@@ -219,17 +235,31 @@ def scorecard(
     )
     df = df.merge(meta, how="left", on="indicator")
     population = (tables or {}).get("population")
-    expanded = expand_targets(tgt[tgt["indicator"].isin(set(df["indicator"]))], df["county_code"], population)
-    df = df.merge(expanded.drop(columns="quote"), how="left", on=["indicator", "year", "county_code"])
+    codes = list(dict.fromkeys(df["county_code"]))
+    own = expand_targets(tgt[tgt["indicator"].isin(set(df["indicator"]))], codes, population)
+    expanded = own.assign(target_scope=np.where(own["county_code"] == ind.CITY_CODE, "city", "county"))
+    if city_reference:
+        reference = expand_targets(city_rate_references(tgt), codes, population)
+        reference = reference[reference["county_code"] != ind.CITY_CODE].assign(target_scope="city_reference")
+        known = set(zip(own["indicator"], own["county_code"], strict=True))
+        keep = [k not in known for k in zip(reference["indicator"], reference["county_code"], strict=True)]
+        expanded = pd.concat([expanded, reference[keep]], ignore_index=True)
+    df = df.merge(effective_targets(expanded, sorted(set(df["year"]))), how="left",
+                  on=["indicator", "county_code", "year"])
 
     value = df["value"].to_numpy(dtype=float)
     target = df["target"].to_numpy(dtype=float)
     target_max = df["target_max"].to_numpy(dtype=float)
     comparison = df["comparison"].to_numpy(dtype=object)
     strict = df["strict"].fillna(False).to_numpy(dtype=bool)
-    is_met = _is_met(value, target, target_max, comparison, strict)
+    due = (df["target_year"] <= df["year"]).to_numpy(dtype=bool, na_value=False)
+    df["is_target_due"] = np.where(df["target_year"].isna(), np.nan, due)
     df["gap"] = _gap(value, target, target_max, comparison)
-    df["is_met"] = is_met
+    # A target not yet due is neither met nor missed: the trend (is_on_track) speaks for it.
+    df["is_met"] = np.where(due, is_met(value, target, target_max, comparison, strict), np.nan)
+    df["status"] = np.select(
+        [df["target_year"].isna().to_numpy(), np.isnan(value), ~due, df["is_met"].to_numpy() == 1.0],
+        [None, "no_data", "not_due", "met"], default="not_met").astype(object)
 
     base = df.loc[df["year"] == baseline, ["indicator", "county_code", "value"]].rename(
         columns={"value": "baseline_value"})
@@ -252,10 +282,10 @@ def scorecard(
     projected = trend["intercept"].to_numpy() + trend["slope"].to_numpy() * next_year
     df["projected_value"] = np.where(np.isnan(df["value"].to_numpy(dtype=float)), np.nan, projected)
     next_cmp = df["next_comparison"].to_numpy(dtype=object)
-    projected_met = _is_met(df["projected_value"].to_numpy(dtype=float), df["next_target"].to_numpy(dtype=float),
+    projected_met = is_met(df["projected_value"].to_numpy(dtype=float), df["next_target"].to_numpy(dtype=float),
                             df["next_target_max"].to_numpy(dtype=float), next_cmp,
                             df["next_strict"].fillna(False).to_numpy(dtype=bool))
-    met_now = _is_met(df["value"].to_numpy(dtype=float), df["next_target"].to_numpy(dtype=float),
+    met_now = is_met(df["value"].to_numpy(dtype=float), df["next_target"].to_numpy(dtype=float),
                       df["next_target_max"].to_numpy(dtype=float), next_cmp,
                       df["next_strict"].fillna(False).to_numpy(dtype=bool))
     is_reach = next_cmp == "reach"
@@ -263,6 +293,9 @@ def scorecard(
         [np.isnan(next_year), next_year == df["year"].to_numpy(dtype=float), is_reach],
         [np.nan, met_now, np.where(met_now == 1.0, 1.0, np.nan)], default=projected_met,
     )
+
+    carried = (df["target_year"] < df["year"]).to_numpy(dtype=bool, na_value=False)
+    df["is_on_track"] = np.where(carried, df["is_met"], df["is_on_track"])
 
     counties = df["county_code"] != ind.CITY_CODE
     sign = df["direction"].map({"higher": -1.0, "lower": 1.0})
@@ -292,6 +325,65 @@ def scorecard(
     return _typed(df[list(COLUMNS)].reset_index(drop=True))
 
 
+STATUS_LABELS = {
+    "met": ("达标", "met"), "not_met": ("未达标", "not met"), "not_due": ("未到期", "not yet due"),
+    "no_data": ("无数据", "no data"),
+}
+SCOPE_LABELS = {
+    "county": ("本县目标", "county target"), "city": ("全市目标", "city target"),
+    "city_reference": ("全市目标(参照)", "city target (reference)"),
+}
+
+
+def city_rate_references(targets: pd.DataFrame) -> pd.DataFrame:
+    """The city's percentage targets re-scoped to every county: shown on county rows as references."""
+    rates = targets[(targets["scope"] == "city") & targets["comparison"].isin(["at_least", "at_most"])
+                    & (targets["unit"] == "%")]
+    return rates.assign(scope="each_county", counties=[()] * len(rates))
+
+
+def effective_targets(expanded: pd.DataFrame, years: Iterable[int]) -> pd.DataFrame:
+    """The target in force for each (indicator, entity, year): this year's, else the latest earlier, else the next.
+
+    ``expanded``: :func:`expand_targets` rows (with ``target_scope``); returns them keyed by
+    ``year`` with the year they are due as ``target_year``.
+    """
+    cols = ["indicator", "county_code", "year", "target_year", "target", "target_max", "comparison", "strict",
+            "target_clause", "target_scope"]
+    if expanded.empty:
+        return pd.DataFrame(columns=cols).astype({"year": "int64"})
+    grid = expanded[["indicator", "county_code"]].drop_duplicates().merge(
+        pd.DataFrame({"year": sorted({int(y) for y in years})}, dtype="int64"), how="cross").sort_values("year")
+    due = expanded.drop(columns="quote", errors="ignore").rename(columns={"year": "target_year"})
+    due = due.assign(_year=due["target_year"].astype("int64")).sort_values("_year")
+    found = [pd.merge_asof(grid, due, left_on="year", right_on="_year", by=["indicator", "county_code"],
+                           direction=d) for d in ("backward", "forward")]
+    pending = found[0]["target_year"].isna().to_numpy()
+    chosen = pd.concat([found[0][~pending], found[1][pending]], ignore_index=True)
+    return chosen[chosen["target_year"].notna()][cols].reset_index(drop=True)
+
+
+def target_counts(card: pd.DataFrame, *, own_only: bool = True) -> pd.DataFrame:
+    """Per entity and year: targets counted and how many are met, not met, not yet due, on track, no data.
+
+    The one count every page states. ``own_only`` counts the entity's own targets (a county's
+    本县目标, the city's 全市目标); city targets shown as references on county rows are not counted.
+    """
+    rows = card[card["status"].notna()]
+    if own_only:
+        rows = rows[rows["target_scope"] != "city_reference"]
+    status = rows["status"].astype(str)
+    frame = pd.DataFrame({
+        "county_code": rows["county_code"].astype(str), "year": rows["year"].astype("int64"),
+        "met": status.eq("met"), "not_met": status.eq("not_met"), "not_due": status.eq("not_due"),
+        "no_data": status.eq("no_data"),
+        "not_due_on_track": status.eq("not_due") & rows["is_on_track"].fillna(False).astype(bool),
+    })
+    out = frame.groupby(["county_code", "year"]).sum().astype("int64")
+    out.insert(0, "targets", out[["met", "not_met", "not_due", "no_data"]].sum(axis=1))
+    return out.reset_index()
+
+
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     floats = ["value", "numerator", "denominator", "target", "target_max", "gap", "baseline_value",
               "change_since_baseline", "next_target", "projected_value", "spread_max_min_ratio", "spread_cv"]
@@ -301,9 +393,11 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     strings = ["county_code", "indicator", "name_zh", "name_en", "unit", "direction", "na_reason", "comparison",
                "target_clause"]
     out = out.astype({c: "string" for c in strings})
-    for c in ("is_met", "is_on_track"):
+    out["target_scope"] = df["target_scope"].astype("string")
+    out["status"] = df["status"].astype("string")
+    for c in ("is_met", "is_on_track", "is_target_due"):
         out[c] = pd.array(df[c].to_numpy(dtype=float), dtype="Float64").astype("boolean")
-    for c in ("year", "baseline_year", "next_target_year", "rank", "rank_count"):
+    for c in ("year", "baseline_year", "target_year", "next_target_year", "rank", "rank_count"):
         out[c] = pd.array(df[c].to_numpy(dtype=float, na_value=np.nan), dtype="Float64").astype("Int64")
     out["strict"] = df["strict"].astype("boolean")
     return out

@@ -190,6 +190,7 @@ def params(county: object, year: object, baseline_year: object = 2022, lang: str
 class _Base:
     tables: dict[str, pd.DataFrame]
     results: pd.DataFrame
+    stored: dict[str, pd.DataFrame]  # the build's result tables (lcedu.measure.results)
     assessments: pd.DataFrame
     criteria: pd.DataFrame
     synthetic: bool
@@ -207,13 +208,14 @@ def _build() -> str:
 def _base(build: str) -> _Base:
     from lcedu.ingest import store
     from lcedu.measure import indicators as ind
+    from lcedu.measure.results import load_results
 
-    tables = ind.load_tables()
-    results = ind.compute(tables=tables)
+    stored = load_results()
     manifest = store.manifest()
+    results = stored["indicator_results"]
     return _Base(
-        tables=tables, results=results,
-        assessments=ind.assessments(tables=tables), criteria=ind.assessment_criteria(tables=tables),
+        tables=ind.load_tables(), results=results, stored=stored,
+        assessments=stored["assessments"], criteria=stored["assessment_criteria"],
         synthetic=bool(manifest.get("is_sample", False)), created_at=str(manifest.get("created_at", "")),
         years=tuple(sorted(int(y) for y in results["year"].dropna().unique())),
     )
@@ -266,73 +268,22 @@ def project_name(key: str, lang: str) -> str:
     return key
 
 
-def _targets_with_reference() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(plan targets, plan targets + city rate targets re-scoped to each county as references)."""
-    from lcedu.measure.plan import load_targets
-
-    targets = load_targets()
-    rates = targets[(targets["scope"] == "city") & targets["comparison"].isin(["at_least", "at_most"])
-                    & (targets["unit"] == "%")]
-    reference = rates.assign(scope="each_county", counties=[()] * len(rates))
-    return targets, pd.concat([targets, reference], ignore_index=True)
-
-
 @lru_cache(maxsize=4)
 def _card(build: str, baseline_year: int) -> pd.DataFrame:
     from lcedu.measure import scorecard as sc
 
     b = _base(build)
-    targets, combined = _targets_with_reference()
-    card = sc.scorecard(results=b.results, tables=b.tables, targets=combined, baseline_year=baseline_year)
-    codes = sorted(set(card["county_code"]))
-    own = sc.expand_targets(targets, codes, b.tables.get("population"))
-    own_keys = set(zip(own["indicator"], own["county_code"], strict=True))
-    every = sc.expand_targets(combined, codes, b.tables.get("population"))
-    # Effective target of each row: this year's, else the latest earlier, else the next one.
-    years = pd.DataFrame({"year": sorted(set(card["year"].astype(int)))})
-    pairs = every[["indicator", "county_code"]].drop_duplicates()
-    grid = pairs.merge(years, how="cross")
-    ev = every.rename(columns={"year": "target_year"}).sort_values("target_year")
-    grid = grid.sort_values("year")
-    before = pd.merge_asof(grid, ev, left_on="year", right_on="target_year", by=["indicator", "county_code"],
-                           direction="backward")
-    after = pd.merge_asof(grid, ev, left_on="year", right_on="target_year", by=["indicator", "county_code"],
-                          direction="forward")
-    pending = before["target_year"].isna().to_numpy()
-    chosen = pd.concat([before[~pending], after[pending]], ignore_index=True)
-    chosen = chosen[chosen["target_year"].notna()][["indicator", "county_code", "year", "target_year", "target",
-                                                      "target_max", "comparison", "strict", "target_clause"]]
-    card = card.drop(columns=["target", "target_max", "comparison", "strict", "target_clause", "gap", "is_met"])
-    card = card.merge(chosen.astype({"year": "Int64"}), how="left", on=["indicator", "county_code", "year"])
-    value = card["value"].to_numpy(dtype=float, na_value=np.nan)
-    target = card["target"].to_numpy(dtype=float, na_value=np.nan)
-    target_max = card["target_max"].to_numpy(dtype=float, na_value=np.nan)
-    comparison = card["comparison"].to_numpy(dtype=object)
-    strict = card["strict"].fillna(False).to_numpy(dtype=bool)
-    card["is_met"] = pd.array(sc._is_met(value, target, target_max, comparison, strict),
-                              dtype="Float64").astype("boolean")
-    card["gap"] = pd.array(sc._gap(value, target, target_max, comparison), dtype="Float64")
-    has_target = card["target_year"].notna()
-    keys = list(zip(card["indicator"], card["county_code"], strict=True))
-    card["target_scope"] = np.where(  # plain objects (None without a target), so == never yields NA
-        ~has_target.to_numpy(dtype=bool), None,
-        np.where(card["county_code"] == CITY_CODE, "city",
-                 np.where([k in own_keys for k in keys], "county", "city_reference"))).astype(object)
-    in_force = has_target & (card["target_year"] < card["year"])
-    card["is_on_track"] = card["is_on_track"].where(~in_force, card["is_met"])
-    card["target_year"] = card["target_year"].astype("Int64")
+    card = b.stored["scorecard"]
+    if not card.empty and int(card["baseline_year"].iloc[0]) != baseline_year:  # another baseline: re-derive
+        card = sc.scorecard(results=b.results, tables=b.tables, baseline_year=baseline_year)
     position = project_of()
-    card["project"] = card["indicator"].map(lambda c: position.get(c, (99, ""))[1]).astype("string")
-    card["_order"] = card["indicator"].map(lambda c: position.get(c, (99, ""))[0])
+    card = card.assign(project=card["indicator"].map(lambda c: position.get(c, (99, ""))[1]).astype("string"),
+                       _order=card["indicator"].map(lambda c: position.get(c, (99, ""))[0]))
     return card.sort_values(["_order", "county_code", "year"], kind="stable").drop(columns="_order")
 
 
 def card(baseline_year: int = 2022) -> pd.DataFrame:
-    """Every county and city row of every indicator and year with its effective target.
-
-    Scorecard columns plus ``target_year`` and ``target_scope`` ("county", "city",
-    "city_reference"), ``is_met`` / ``gap`` against that target, and ``project``.
-    """
+    """The build's scorecard (:func:`lcedu.measure.scorecard.scorecard`) with each row's plan ``project``."""
     return _card(_build(), int(baseline_year))
 
 
@@ -365,9 +316,8 @@ def sentence(p: Params, indicator: str, *, county: str | None = None, year: int 
 
 @lru_cache(maxsize=8)
 def _parts(build: str, year: int) -> pd.DataFrame:
-    from lcedu.measure import indicators as ind
-
-    return ind.school_indicators(None, year, tables=_base(build).tables)
+    parts = _base(build).stored["school_indicators"]
+    return parts[parts["year"] == year].reset_index(drop=True)
 
 
 def school_parts(year: int) -> pd.DataFrame:
@@ -482,6 +432,12 @@ def status_text(flag: Any, lang: str) -> str:
     return nv.text("met_mark" if bool(flag) else "not_met_mark", lang)
 
 
+def scorecard_status_text(status: Any, lang: str) -> str:
+    """✓ 达标 / ✗ 未达标 / 未到期 / — from a scorecard ``status``."""
+    marks = {"met": "met_mark", "not_met": "not_met_mark", "not_due": "not_due_mark"}
+    return nv.text(marks.get(str(status), "na_short") if not is_missing(status) else "na_short", lang)
+
+
 def track_text(flag: Any, lang: str) -> str:
     """按趋势可达标 / 按趋势难以达标 / — from ``is_on_track``."""
     if is_missing(flag):
@@ -521,9 +477,9 @@ def indicator_table(p: Params, rows: pd.DataFrame, *, with_project: bool = False
         lab["target_source"]: [SCOPE_WORDS[lang].get(str(r.get("target_scope")), nv.text("na_short", lang))
                                if not is_missing(r.get("target_scope")) else nv.text("na_short", lang)
                                for r in records],
-        lab["status"]: [status_text(r["is_met"], lang) for r in records],
+        lab["status"]: [scorecard_status_text(r["status"], lang) for r in records],
         lab["on_track"]: [track_text(r["is_on_track"], lang) for r in records],
-        lab["change"]: [_change_cell(r, lang) for r in records],
+        lab["change"]: [change_cell(r, lang) for r in records],
         **({lab["rank"]: [rank_text(r, lang) for r in records]} if with_rank else {}),
         lab["note"]: [nv.na_text(r["na_reason"], lang) if is_missing(r["value"]) else "" for r in records],
     })
@@ -533,7 +489,7 @@ def indicator_table(p: Params, rows: pd.DataFrame, *, with_project: bool = False
     return styled(out, flags=flags, caption=caption, right=[lab["value"], lab["change"], lab.get("rank", "")])
 
 
-def _change_cell(r: Mapping[str, Any], lang: str) -> str:
+def change_cell(r: Mapping[str, Any], lang: str) -> str:
     change, unit = r.get("change_since_baseline"), str(r.get("unit") or "")
     if is_missing(change) or unit == "yes/no":
         return nv.text("na_short", lang)
@@ -598,7 +554,7 @@ def _targeted(p: Params, county: str | None = None) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def _assessment_line(p: Params, assessment: str, county: str | None = None, year: int | None = None) -> str:
+def assessment_line(p: Params, assessment: str, county: str | None = None, year: int | None = None) -> str:
     """普及普惠 / 优质均衡 status of the county, with the criteria not met."""
     b = base()
     code, y, lang = county or p.county, year or p.year, p.lang
@@ -629,41 +585,56 @@ def briefing_overview(p: Params) -> Section:
 
     lang = p.lang
     rows = _targeted(p)
-    rows = rows[rows["target_year"] >= p.year - 10]
-    met = int(rows["is_met"].fillna(False).sum())
-    not_met = rows[rows["is_met"].eq(False).fillna(False)]
-    ahead = not_met[not_met["target_year"] > p.year]  # targets still ahead: the trend says whether they will be met
-    on_track = int(ahead["is_on_track"].fillna(False).sum())
-    missing = int(rows["value"].isna().sum())
-    if lang == "zh":
-        lead = (f"{p.year}年，{p.name}对照计划的{len(rows)}项指标中达标{met}项、未达标{len(not_met)}项"
-                + (f"（其中{len(ahead)}项目标年在{p.year}年之后，按{p.baseline_year}年以来的趋势可按期达标的{on_track}项）"
-                   if len(ahead) else "")
-                + (f"，{missing}项数据缺失" if missing else "") + "。")
-    else:
-        lead = (f"In {p.year}, {p.name} met {met} of the {len(rows)} plan indicators that apply to it and missed "
-                f"{len(not_met)}" + (f" ({len(ahead)} have a later target year; {on_track} of these are on track by "
-                                     f"the trend since {p.baseline_year})" if len(ahead) else "")
-                + (f"; {missing} have no data" if missing else "") + ".")
+    lead = target_count_sentence(p)
     best = rows[(rows["rank"] == 1)]
     best_names = [indicator_name(c, lang) for c in best["indicator"].head(4)]
     rank_line = ""
     if best_names:
         rank_line = (f"在全市8个县(区)中排名第一的指标：{nv.join(best_names, lang)}。" if lang == "zh" else
                      f"Best of the 8 counties on: {nv.join(best_names, lang)}.")
-    lines = [lead, *(_assessment_line(p, a) for a in ASSESSMENTS), rank_line]
+    lines = [lead, *(assessment_line(p, a) for a in ASSESSMENTS), rank_line]
     ax = maps.locator_map(p.county, lang=lang)
     return Section(_TITLES[lang]["overview"], [bullets(lines), ax.figure])
+
+
+def target_count_sentence(p: Params, county: str | None = None) -> str:
+    """The scorecard's own count (:func:`lcedu.measure.scorecard.target_counts`), said as a sentence.
+
+    The site index and the workbooks state the same count, from the same function.
+    """
+    from lcedu.measure.scorecard import target_counts
+
+    code = county or p.county
+    c = card(p.baseline_year)
+    rows = c[(c["county_code"] == code) & (c["year"] == p.year)]
+    counts = target_counts(rows)
+    n = counts.iloc[0].to_dict() if len(counts) else dict.fromkeys(
+        ("targets", "met", "not_met", "not_due", "not_due_on_track", "no_data"), 0)
+    references = int((rows["target_scope"] == "city_reference").sum())
+    place = place_name(code, p.lang)
+    own = nv.text("city_target" if code == CITY_CODE else "county_target", p.lang)
+    if p.lang == "zh":
+        return (f"{p.year}年，{place}对照{own}{n['targets']}项：达标{n['met']}项、未达标{n['not_met']}项、"
+                f"未到期{n['not_due']}项"
+                + (f"（按{p.baseline_year}年以来的趋势可按期达标{n['not_due_on_track']}项）" if n["not_due"] else "")
+                + (f"、无数据{n['no_data']}项" if n["no_data"] else "") + "。"
+                + (f"另有{references}项以全市目标作参照，未计入。" if references else ""))
+    return (f"In {p.year}, {place} against its {n['targets']} own targets: {n['met']} met, {n['not_met']} not met, "
+            f"{n['not_due']} not yet due"
+            + (f" ({n['not_due_on_track']} on track by the trend since {p.baseline_year})" if n["not_due"] else "")
+            + (f", {n['no_data']} without data" if n["no_data"] else "") + "."
+            + (f" {references} more are compared with city targets as references, not counted." if references else ""))
 
 
 def briefing_scorecard(p: Params) -> Section:
     """Every plan indicator that applies to the county: value, target, met, on track, change, rank."""
     rows = _targeted(p)
     lang = p.lang
-    caption = (f"{p.name}{p.year}年：✓ 达标 / ✗ 未达标；“按趋势”为按{p.baseline_year}年以来的线性趋势推算到目标年份"
+    caption = (f"{p.name}{p.year}年：✓ 达标 / ✗ 未达标 / 未到期（目标年份在{p.year}年之后）；"
+               f"“按趋势”为按{p.baseline_year}年以来的线性趋势推算到目标年份"
                if lang == "zh" else
-               f"{p.name}, {p.year}: ✓ met / ✗ not met; “Trend” projects the line since {p.baseline_year} "
-               "to the target year")
+               f"{p.name}, {p.year}: ✓ met / ✗ not met / not yet due (target year after {p.year}); "
+               f"“Trend” projects the line since {p.baseline_year} to the target year")
     return Section(_TITLES[lang]["scorecard"], [indicator_table(p, rows, with_project=True, caption=caption)])
 
 
@@ -790,11 +761,11 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
         items.append(lead)
         items.append(styled(table, right=[lab["value"], lab["gap"]]))
     for assessment in ASSESSMENTS:
-        items.append(_assessment_gap_line(p, assessment))
+        items.append(assessment_gap_line(p, assessment))
     return Section(_TITLES[lang]["gaps"], items)
 
 
-def _assessment_gap_line(p: Params, assessment: str) -> str:
+def assessment_gap_line(p: Params, assessment: str) -> str:
     """For an unmet assessment, the additions the gap estimates say it takes."""
     from lcedu.measure import gaps
 
@@ -807,37 +778,50 @@ def _assessment_gap_line(p: Params, assessment: str) -> str:
     name = indicator_name(assessment, lang)
     parts: list[str] = []
     if assessment == "preschool_universal":
-        g = gaps.preschool_gaps(p.year, p.county, b.tables)
-        g = g[(g["county_code"] == p.county) & (g["needed"].fillna(0) > 0)]
+        g = county_preschool_gaps(p)
+        g = g[g["needed"].fillna(0) > 0]
         parts = [f"{int(r.needed):,}{r.gap_zh}" if lang == "zh" else f"{int(r.needed):,} {r.gap_en}"
                  for r in g.itertuples()]
     else:
-        s = gaps.resource_gap_summary(gaps=gaps.school_gaps(parts=_county_parts(p)))
+        s = gaps.resource_gap_summary(gaps=county_school_gaps(p))
         s = s[(s["county_code"] == p.county) & (s["addition"] > 0)]
-        parts = [_resource_addition(r, lang) for r in s.itertuples()]
+        parts = [resource_addition(r, lang) for r in s.itertuples()]
     if not parts:
         return ""
     return (f"要实现{name}，按现有数据估算需：{nv.join(parts, lang)}。" if lang == "zh" else
             f"To reach “{name}”, the data suggest: {nv.join(parts, lang)}.")
 
 
-def _county_parts(p: Params, county: str | None = None) -> pd.DataFrame:
+def county_parts(p: Params, county: str | None = None) -> pd.DataFrame:
+    """The county's school parts (学段) with the 7 优质均衡 indicators, from the build's results."""
     parts = school_parts(p.year)
     return parts[parts["county_code"] == (county or p.county)].reset_index(drop=True)
 
 
-def _resource_addition(r: Any, lang: str) -> str:
+def county_school_gaps(p: Params, county: str | None = None) -> pd.DataFrame:
+    """What each of the county's school parts needs to meet every standard (stored gap estimates)."""
+    g = base().stored["school_gaps"]
+    return g[(g["county_code"] == (county or p.county)) & (g["year"] == p.year)].reset_index(drop=True)
+
+
+def county_preschool_gaps(p: Params, county: str | None = None) -> pd.DataFrame:
+    """What each 普及普惠 criterion still needs in the county (stored gap estimates)."""
+    g = base().stored["preschool_gaps"]
+    return g[(g["county_code"] == (county or p.county)) & (g["year"] == p.year)].reset_index(drop=True)
+
+
+def resource_addition(r: Any, lang: str) -> str:
     amount = float(r.addition)
     decimals = 0 if amount >= 100 or float(amount).is_integer() else 1
     if lang == "zh":
-        return f"{r.resource_zh.split(' (')[0]}增加{amount:,.{decimals}f}{_resource_unit(r.resource_zh)}" \
+        return f"{r.resource_zh.split(' (')[0]}增加{amount:,.{decimals}f}{resource_unit(r.resource_zh)}" \
                f"（{int(r.schools_below_count)}所学校）"
-    unit = _resource_unit(r.resource_en)
+    unit = resource_unit(r.resource_en)
     what = f"{unit} of {r.resource_en.split(' (')[0]}" if unit else r.resource_en
     return f"{amount:,.{decimals}f} {what} ({int(r.schools_below_count)} schools)"
 
 
-def _resource_unit(resource_zh: str) -> str:
+def resource_unit(resource_zh: str) -> str:
     return resource_zh.rsplit("(", 1)[-1].rstrip(")").strip() if "(" in resource_zh else ""
 
 
@@ -858,15 +842,7 @@ def city_summary(p: Params) -> Section:
         r = _share_row(p, f"{assessment}_county_share_pct", p.year)
         if r:
             lines.append(nv.indicator_sentence(r, lang))
-    c = card(p.baseline_year)
-    city = c[(c["county_code"] == CITY_CODE) & (c["year"] == p.year) & c["target_year"].notna()]
-    due = city[city["target_year"] <= p.year]
-    met = int(due["is_met"].fillna(False).sum())
-    missing = int(due["value"].isna().sum())
-    lines.append(f"全市层面{len(due)}项已到期的计划目标中达标{met}项" + (f"，{missing}项数据缺失" if missing else "") + "。"
-                 if lang == "zh" else
-                 f"Of the {len(due)} city-level targets due by {p.year}, {met} are met"
-                 + (f" and {missing} have no data" if missing else "") + ".")
+    lines.append(target_count_sentence(p, CITY_CODE))
     if not p.is_city:
         lines.append(f"本页突出显示：{p.name}。" if lang == "zh" else f"Highlighted county: {p.name}.")
     return Section(None, [bullets(lines)])

@@ -102,7 +102,7 @@ def _table(p: Params, indicator: str) -> Any:
         lab["value"]: [fmt_value(r["value"], nv.indicator_unit(indicator), lang) for r in records],
         lab["target"]: [bf.target_text(r, lang) for r in records],
         lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
-        lab["change"]: [bf._change_cell(r, lang) for r in records],
+        lab["change"]: [bf.change_cell(r, lang) for r in records],
         lab["rank"]: [bf.rank_text(r, lang) for r in records],
     })
     flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy()})

@@ -78,14 +78,14 @@ _SINGULAR = {"schools": "school", "classes": "class", "people": "person", "stude
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "missing": "数据缺失", "na_short": "—", "yes": "是", "no": "否", "met": "达标", "not_met": "未达标",
-        "met_mark": "✓ 达标", "not_met_mark": "✗ 未达标", "unknown": "无法判断", "on_track": "按趋势可达标",
+        "met_mark": "✓ 达标", "not_met_mark": "✗ 未达标", "not_due_mark": "未到期", "unknown": "无法判断", "on_track": "按趋势可达标",
         "off_track": "按趋势难以达标", "no_target": "无量化目标", "city": "临沧市", "city_target": "全市目标",
         "county_target": "本县目标", "reference": "全市目标(参照)", "sample": "合成样例数据，非官方统计",
         "pp": "个百分点", "colon": "：", "sep": "，", "end": "。", "list_sep": "、",
     },
     "en": {
         "missing": "No data", "na_short": "–", "yes": "Yes", "no": "No", "met": "Met", "not_met": "Not met",
-        "met_mark": "✓ Met", "not_met_mark": "✗ Not met", "unknown": "Cannot tell", "on_track": "On track",
+        "met_mark": "✓ Met", "not_met_mark": "✗ Not met", "not_due_mark": "Not yet due", "unknown": "Cannot tell", "on_track": "On track",
         "off_track": "Off track", "no_target": "No numeric target", "city": "Lincang", "city_target": "City target",
         "county_target": "County target", "reference": "City target (reference)",
         "sample": "Synthetic sample, not official statistics", "pp": "percentage points", "colon": ": ",

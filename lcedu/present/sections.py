@@ -136,14 +136,13 @@ def preschool_overview(p: Params) -> Section:
 
 def preschool_assessment(p: Params) -> Section:
     """The county's 普及普惠 assessment criterion by criterion, with what each unmet one needs."""
-    from lcedu.measure import gaps
 
     lang = p.lang
     lab = LABELS[lang]
     b = bf.base()
     crit = b.criteria[(b.criteria["county_code"] == p.county) & (b.criteria["year"] == p.year)
                       & (b.criteria["assessment"] == "preschool_universal")]
-    need = gaps.preschool_gaps(p.year, p.county, b.tables)
+    need = bf.county_preschool_gaps(p)
     need = need[need["county_code"] == p.county].set_index("indicator")
     records = crit.to_dict("records")
     ops = {"at_least": "≥", "at_most": "≤"}
@@ -173,7 +172,7 @@ def preschool_assessment(p: Params) -> Section:
              if lang == "zh" else
              f"Thresholds are the national quantified criteria (教督〔2020〕1号); the plan sets higher city targets: "
              f"{plan}.")
-    lines = [bf._assessment_line(p, "preschool_universal"), sentence(p, "preschool_universal")]
+    lines = [bf.assessment_line(p, "preschool_universal"), sentence(p, "preschool_universal")]
     return Section(_T[lang]["assessment"], [bullets(lines), styled(table, flags=flags, right=[lab["value"]]), intro])
 
 
@@ -272,7 +271,7 @@ def compulsory_overview(p: Params) -> Section:
     codes = ("compulsory_balanced", "primary_resource_standard_school_pct", "junior_resource_standard_school_pct",
              "primary_resource_failing_school_count", "junior_resource_failing_school_count",
              "nine_year_retention_pct", "junior_retention_3yr_pct")
-    lines = [bf._assessment_line(p, "compulsory_balanced"), *(sentence(p, c) for c in codes[1:])]
+    lines = [bf.assessment_line(p, "compulsory_balanced"), *(sentence(p, c) for c in codes[1:])]
     table = bf.indicator_table(p, bf.county_card(p, codes))
     fig = bf.trend_figure(p, ["primary_resource_standard_school_pct", "junior_resource_standard_school_pct",
                               "nine_year_retention_pct", "junior_retention_3yr_pct"], columns=4)
@@ -287,7 +286,7 @@ def compulsory_schools(p: Params) -> Section:
     """The 7 resource indicators of every school part in the county, cells coloured met / not met."""
     lang = p.lang
     lab = LABELS[lang]
-    parts = bf._county_parts(p).sort_values(["meets_standard", "stage", "school_name"], na_position="first")
+    parts = bf.county_parts(p).sort_values(["meets_standard", "stage", "school_name"], na_position="first")
     assessed = parts[parts["is_assessed"].fillna(False)]
     excluded = parts[~parts["is_assessed"].fillna(False)]
     data: dict[str, list[str]] = {
@@ -323,12 +322,11 @@ def compulsory_schools(p: Params) -> Section:
 
 def compulsory_failing(p: Params) -> Section:
     """The school parts failing the 6-of-7 / 85 % rule and each indicator they miss, by how much."""
-    from lcedu.measure import gaps
 
     lang = p.lang
     lab = LABELS[lang]
-    parts = bf._county_parts(p)
-    g = gaps.school_gaps(parts=parts)
+    parts = bf.county_parts(p)
+    g = bf.county_school_gaps(p)
     failing = parts[parts["meets_standard"].eq(False).fillna(False)]
     if failing.empty:
         text = (f"{p.name}{p.year}年所有参评学校(学段)均达到资源配置要求。" if lang == "zh" else
@@ -370,9 +368,9 @@ def _addition(r: dict, lang: str) -> str:
     amount = float(r["addition"])
     shown = f"{amount:,.0f}" if r["is_integer"] else f"{amount:,.2f}"
     if lang == "zh":
-        return f"{shown}{bf._resource_unit(str(r['resource_zh']))}"
+        return f"{shown}{bf.resource_unit(str(r['resource_zh']))}"
     name = str(r["resource_en"])
-    unit = bf._resource_unit(name)
+    unit = bf.resource_unit(name)
     return f"{shown} {unit} of {name.split(' (')[0]}" if unit else f"{shown} {name}"
 
 
@@ -481,8 +479,7 @@ def compulsory_gap_estimates(p: Params) -> Section:
 
     lang = p.lang
     lab = LABELS[lang]
-    parts = bf._county_parts(p)
-    school = gaps.school_gaps(parts=parts)
+    school = bf.county_school_gaps(p)
     summary = gaps.resource_gap_summary(gaps=school, by_stage=True)
     summary = summary[(summary["county_code"] == p.county) & (summary["addition"] > 0)]
     if summary.empty:
@@ -502,11 +499,11 @@ def compulsory_gap_estimates(p: Params) -> Section:
     })
     totals = gaps.resource_gap_summary(gaps=school)
     totals = totals[(totals["county_code"] == p.county) & (totals["addition"] > 0)]
-    line = bf._assessment_gap_line(p, "compulsory_balanced") or (
-        f"让每所参评学校每项指标都达到标准，需：{nv.join([bf._resource_addition(r, lang) for r in totals.itertuples()], lang)}。"
+    line = bf.assessment_gap_line(p, "compulsory_balanced") or (
+        f"让每所参评学校每项指标都达到标准，需：{nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang)}。"
         if lang == "zh" else
         f"For every assessed school part to reach every standard: "
-        f"{nv.join([bf._resource_addition(r, lang) for r in totals.itertuples()], lang)}.")
+        f"{nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang)}.")
     note = ("估算为最小增量：教师按学段计；共享设施（面积、设备、多媒体教室）按学段分摊，一贯制学校按需求最大的学段计一次。"
             if lang == "zh" else
             "Minimum additions: teachers per 学段; shared facilities (areas, equipment, classrooms) are split between a "

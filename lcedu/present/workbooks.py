@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from lcedu.measure import gaps, indicators, scorecard
 from lcedu.measure import standards as std
 from lcedu.measure.plan import load_plan, load_targets
+from lcedu.measure.results import compute_results, load_results
 
 __all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
 
@@ -97,6 +98,9 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
+_STATUS_ZH = {k: v[0] for k, v in scorecard.STATUS_LABELS.items()}
+
+
 def _met_text(value: Any) -> str:
     if value is None or value is pd.NA:
         return ""
@@ -119,10 +123,10 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
                 ws.cell(row=i, column=j, value=text or None)
                 widths[j - 1] = max(widths[j - 1], _display_width(text))
                 continue
-            if col.kind == "met":
-                text = _met_text(raw)
+            if col.kind in ("met", "status"):
+                text = _met_text(raw) if col.kind == "met" else _STATUS_ZH.get(str(raw), "") if raw is not pd.NA else ""
                 cell = ws.cell(row=i, column=j, value=text or None)
-                if text:
+                if text in ("达标", "未达标"):
                     cell.fill = _MET_FILL if text == "达标" else _NOT_MET_FILL
                 widths[j - 1] = max(widths[j - 1], _display_width(text))
                 continue
@@ -177,6 +181,9 @@ class _Data:
     scorecard: pd.DataFrame
     parts: pd.DataFrame
     school_gaps: pd.DataFrame
+    preschool_gaps: pd.DataFrame
+    assessments: pd.DataFrame
+    criteria: pd.DataFrame
     manifest: dict[str, Any] | None
 
 
@@ -187,10 +194,13 @@ def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path |
     tabs = tables if tables is not None else indicators.load_tables(processed_dir)
     if manifest is None and tables is None:
         manifest = store.manifest(processed_dir)
-    results = indicators.compute(tables=tabs)
-    card = scorecard.scorecard(results=results, tables=tabs)
-    parts = indicators.school_indicators(year=year, tables=tabs)
-    return _Data(tabs, results, card, parts, gaps.school_gaps(parts=parts), manifest)
+    # The build's stored results; explicit tables (tests, other data) get them computed the same way.
+    res = compute_results(tabs) if tables is not None else load_results(processed_dir)
+    parts = res["school_indicators"]
+    parts = parts[parts["year"] == year].reset_index(drop=True)
+    school_gaps = res["school_gaps"][res["school_gaps"]["year"] == year].reset_index(drop=True)
+    return _Data(tabs, res["indicator_results"], res["scorecard"], parts, school_gaps, res["preschool_gaps"],
+                 res["assessments"], res["assessment_criteria"], manifest)
 
 
 # --------------------------------------------------------------------------- sheets
@@ -202,9 +212,11 @@ _SCORECARD_COLUMNS = [
     _Column("comparison_zh", "比较"),
     _Column("target", "目标值", "unit"),
     _Column("gap", "差距(正数为未达)", "unit"),
-    _Column("is_met", "是否达标", "met"),
+    _Column("target_year", "目标年份", "int"),
+    _Column("target_scope_zh", "目标来源"),
+    _Column("status", "状态", "status"),
     _Column("change_since_baseline", "较2022年变化", "unit"),
-    _Column("next_target_year", "目标年份", "int"),
+    _Column("next_target_year", "下一目标年份", "int"),
     _Column("projected_value", "趋势外推值", "unit"),
     _Column("is_on_track", "按趋势可达标", "met"),
     _Column("rank", "县际排名", "int"),
@@ -218,7 +230,24 @@ _SCORECARD_COLUMNS = [
 
 
 def _with_comparison(card: pd.DataFrame) -> pd.DataFrame:
-    return card.assign(comparison_zh=card["comparison"].map(_COMPARISON_ZH), unit_zh=_unit_zh(card["unit"]))
+    scope = {k: v[0] for k, v in scorecard.SCOPE_LABELS.items()}
+    return card.assign(comparison_zh=card["comparison"].map(_COMPARISON_ZH), unit_zh=_unit_zh(card["unit"]),
+                       target_scope_zh=card["target_scope"].map(scope))
+
+
+def _counts_sheet(wb: Workbook, card: pd.DataFrame) -> None:
+    """The scorecard's own count (:func:`lcedu.measure.scorecard.target_counts`), the one every page states."""
+    counts = scorecard.target_counts(card)
+    counts = counts.join(scorecard.county_names(counts["county_code"]), on="county_code")
+    ws = wb.create_sheet("目标达成统计")
+    ws.cell(row=1, column=1, value="统计口径：各县(区)对照本县目标、全市对照全市目标；以全市目标作参照的县级指标不计入。"
+                                    "未到期：目标年份晚于统计年份。")
+    _write_table(ws, counts, [
+        _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("targets", "目标数", "int"),
+        _Column("met", "达标", "int"), _Column("not_met", "未达标", "int"), _Column("not_due", "未到期", "int"),
+        _Column("not_due_on_track", "未到期中按趋势可达标", "int"), _Column("no_data", "无数据", "int"),
+        _Column("county_code", "县(区)代码"),
+    ], start_row=3)
 
 
 def _unit_zh(units: pd.Series) -> pd.Series:
@@ -254,7 +283,9 @@ def _comparison_sheet(wb: Workbook, card: pd.DataFrame) -> None:
 
 
 def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None, year: int | None) -> None:
-    summary = indicators.assessments(counties=counties, tables=data.tables)
+    summary = data.assessments
+    if counties is not None:
+        summary = summary[summary["county_code"].isin(list(counties))]
     if year is not None:
         summary = summary[summary["year"] == year]
     names_zh = indicators.registry_frame().set_index("indicator")["name_zh"]
@@ -268,7 +299,11 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
         _Column("criteria_count", "条件总数", "int"), _Column("unmet_zh", "未达标条件"),
         _Column("na_reason", "缺失原因"),
     ])
-    detail = indicators.assessment_criteria(counties=counties, years=year, tables=data.tables)
+    detail = data.criteria
+    if counties is not None:
+        detail = detail[detail["county_code"].isin(list(counties))]
+    if year is not None:
+        detail = detail[detail["year"] == year]
     names = indicators.registry_frame()[["indicator", "name_zh", "unit"]]
     detail = detail.merge(names, how="left", left_on="criterion", right_on="indicator").assign(
         assessment_zh=lambda d: d["assessment"].map(_ASSESSMENT_ZH),
@@ -320,8 +355,7 @@ def _gap_summary_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | Non
         _Column("school_parts_below_count", "低于标准的学段数", "int"),
         _Column("schools_below_count", "低于标准的学校数", "int"), _Column("indicator", "指标代码"),
     ])
-    pre = gaps.preschool_gaps(years=year, counties=counties, tables=data.tables,
-                              results=data.results[data.results["year"] == year])
+    pre = data.preschool_gaps[data.preschool_gaps["year"] == year]
     if counties is not None:
         pre = pre[pre["county_code"].isin(list(counties))]
     pre = pre.join(scorecard.county_names(pre["county_code"]), on="county_code").assign(
@@ -421,6 +455,7 @@ def write_county_workbook(
     baseline = int(card["baseline_year"].dropna().iloc[0]) if card["baseline_year"].notna().any() else year
     wb = _new_workbook()
     _scorecard_sheet(wb, "指标总览", card, baseline)
+    _counts_sheet(wb, card)
     _assessment_sheets(wb, data, [county], None)
     _school_sheets(wb, data, county, year)
     _gap_summary_sheets(wb, data, [county], year)
@@ -446,6 +481,7 @@ def write_city_workbook(
     baseline = int(card["baseline_year"].dropna().iloc[0]) if card["baseline_year"].notna().any() else year
     wb = _new_workbook()
     _scorecard_sheet(wb, "全市指标", city, baseline)
+    _counts_sheet(wb, card)
     _counties_sheet(wb, counties)
     _comparison_sheet(wb, card)
     _assessment_sheets(wb, data, None, year)

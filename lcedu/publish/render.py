@@ -23,12 +23,10 @@ from pathlib import Path
 from lcedu import paths
 from lcedu.paths import CITY_CODE
 from lcedu.present.suite import suite
+from lcedu.present.warmup import warm_up
 
-# Run in each spare kernel while the previous notebook executes: the imports (about 3 s) and the
-# cached indicator results every notebook starts from (about 2 s). A failing line only costs the warm-up.
-PRELOAD = ["import pandas", "import matplotlib.pyplot",
-           "import lcedu.present.briefing, lcedu.present.sections, lcedu.present.charts, lcedu.present.narrative, lcedu.present.maps",
-           "lcedu.present.briefing.base()"]
+# Run in each spare kernel while the previous notebook executes (a failing line only costs the warm-up).
+PRELOAD = [f"import {warm_up.__module__}", f"{warm_up.__module__}.{warm_up.__name__}()"]
 
 
 @dataclass(frozen=True)
@@ -216,7 +214,7 @@ def execute(jobs: list[Job], workers: int | None = None, progress=None) -> Itera
         executor.shutdown(wait=True)
     except BaseException:
         if executor is not None:
-            for process in list(getattr(executor, "_processes", {}).values()):
+            for process in mp.active_children():  # the pool's workers: each takes its kernels down on SIGTERM
                 process.terminate()
             executor.shutdown(wait=False, cancel_futures=True)
         raise

@@ -30,12 +30,14 @@ ERROR_MARKERS = ("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.std
 def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg", "pdf"), lang: str = "zh") -> list[Path]:
     """`lcedu maps`: the standard map set for ``year`` from the processed tables."""
     from lcedu.measure import indicators
+    from lcedu.measure.results import load_results
     from lcedu.present import maps
 
     registry = indicators.registry_frame().set_index("indicator")
-    data = indicators.compute(indicators=list(MAP_INDICATORS), years=range(2000, year + 1))
-    data = data[data["county_code"] != CITY_CODE]
-    status = indicators.assessments()
+    stored = load_results()
+    data = stored["indicator_results"]
+    data = data[data["indicator"].isin(MAP_INDICATORS) & (data["year"] <= year) & (data["county_code"] != CITY_CODE)]
+    status = stored["assessments"]
     status = status[status["year"] <= year]
     name = "name_zh" if lang == "zh" else "name_en"
     return maps.write_map_set(
@@ -55,17 +57,12 @@ def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str]) -> li
 
 
 def county_summary(year: int) -> pd.DataFrame:
-    """Per county: targets met, not met, and on track for the index page."""
-    from lcedu.measure.scorecard import scorecard
+    """Per county (and the city): the scorecard's own target count, indexed by county_code."""
+    from lcedu.measure.results import load_results
+    from lcedu.measure.scorecard import target_counts
 
-    card = scorecard(year=year)
-    card = card[card["target"].notna()]
-    grouped = card.groupby("county_code")
-    return pd.DataFrame({
-        "met": grouped["is_met"].apply(lambda s: int((s == True).sum())),  # noqa: E712 (nullable booleans)
-        "not_met": grouped["is_met"].apply(lambda s: int((s == False).sum())),  # noqa: E712
-        "on_track": grouped["is_on_track"].apply(lambda s: int((s == True).sum())),  # noqa: E712
-    })
+    card = load_results()["scorecard"]
+    return target_counts(card[card["year"] == year]).set_index("county_code")
 
 
 def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequence, maps_dir: Path | None) -> Path:
@@ -93,7 +90,10 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
             if image.exists():
                 thumb = f'<img src="{image.relative_to(out_dir).as_posix()}" alt="{html.escape(title)}">'
         counts = summary.loc[code] if code in summary.index else None
-        score = (f"达标 {counts['met']} · 未达标 {counts['not_met']} · 有望按期达标 {counts['on_track']}"
+        own = "全市目标" if code == CITY_CODE else "本县目标"
+        score = (f"对照{own} {counts['targets']} 项：达标 {counts['met']} · 未达标 {counts['not_met']} · "
+                 f"未到期 {counts['not_due']}（按趋势可达标 {counts['not_due_on_track']}）"
+                 + (f" · 无数据 {counts['no_data']}" if counts["no_data"] else "")
                  if counts is not None else "")
         rows.append(f'<section class="county" id="c{code}"><h2>{html.escape(title)} <small>{code}</small></h2>'
                     f'{thumb}<p class="score">{score}</p><p class="links">{" · ".join(links)}</p></section>')

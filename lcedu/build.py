@@ -1,0 +1,20 @@
+"""A processed build: the cleaned tables and the results computed from them, written as one.
+
+The step between the layers: ingest cleans, measure computes once, and both land in the same
+atomic build with one manifest, so every page of a report reads the same numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from lcedu.ingest import store
+from lcedu.measure.results import compute_results
+
+
+def write_build(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path | None = None) -> Path:
+    """Compute the results of ``tables`` and write both as a new build (``current`` points at it)."""
+    results = compute_results(tables)
+    return store.write({**tables, **results}, {**manifest, "results": list(results)}, out_dir)

@@ -1,0 +1,50 @@
+"""Results as a build step: everything the pages state, computed once per processed build and stored.
+
+After cleaning, :func:`compute_results` evaluates the indicator registry for every county, the
+city and every year, both assessments with every criterion, the scorecard (the one definition
+of which targets apply and whether they are met) and the gap-closing estimates. ``lcedu clean``
+stores them beside the cleaned tables, covered by the same manifest, so a notebook, the site
+index, the workbooks and the maps read the same numbers and never recompute them:
+``lcedu.load("scorecard")`` works like ``lcedu.load("schools")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from lcedu.measure import gaps, indicators, scorecard
+
+#: Result tables stored in every processed build, in the order they are computed.
+RESULT_TABLES = ("indicator_results", "assessments", "assessment_criteria", "scorecard", "school_indicators",
+                 "school_gaps", "preschool_gaps")
+
+
+def compute_results(tables: Mapping[str, pd.DataFrame], targets: str | Path | pd.DataFrame | None = None
+                    ) -> dict[str, pd.DataFrame]:
+    """Every result table of :data:`RESULT_TABLES` from the cleaned tables (inputs are not modified)."""
+    results = indicators.compute(tables=tables)
+    parts = indicators.school_indicators(tables=tables)
+    return {
+        "indicator_results": results,
+        "assessments": indicators.assessments(tables=tables),
+        "assessment_criteria": indicators.assessment_criteria(tables=tables),
+        "scorecard": scorecard.scorecard(results=results, tables=tables, targets=targets),
+        "school_indicators": parts,
+        "school_gaps": gaps.school_gaps(parts=parts),
+        "preschool_gaps": gaps.preschool_gaps(tables=tables, results=results),
+    }
+
+
+def load_results(processed_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """The stored result tables of the current build (a clear error for a build made before they existed)."""
+    from lcedu.ingest import store
+
+    build = store.current(processed_dir)
+    missing = [name for name in RESULT_TABLES if not (build / f"{name}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(f"{build} 缺少结果表 {', '.join(missing)}：重新运行 `lcedu clean` / "
+                                "results missing from this build: run `lcedu clean` again")
+    return {name: store.load(name, processed_dir) for name in RESULT_TABLES}

@@ -1,0 +1,77 @@
+"""One scorecard: the site index, every county's briefing and its workbook state the same counts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from lcedu.ingest.counties import registry
+from lcedu.measure.results import load_results
+from lcedu.paths import CITY_CODE
+from lcedu.present import briefing, workbooks
+from lcedu.publish import render, site
+
+YEAR = 2025
+pytestmark = pytest.mark.integration
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", text)]
+
+
+COUNT_SENTENCE = re.compile(r"对照(?:本县|全市)目标(\d+)项：达标(\d+)项、未达标(\d+)项、未到期(\d+)项"
+                            r"(?:（按\d{4}年以来的趋势可按期达标(\d+)项）)?")
+
+
+@pytest.fixture(scope="module")
+def index_counts(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[int]]:
+    out = tmp_path_factory.mktemp("site")
+    codes = [*registry()["county_code"], CITY_CODE]
+    outcomes = [render.Outcome(job=render.Job("county_briefing", code, YEAR, "zh", "", "", ""), ok=True, seconds=0)
+                for code in codes]
+    page = site.build_index(out, YEAR, outcomes, render.suite(), None).read_text(encoding="utf-8")
+    found = dict(re.findall(r'id="c(\d{6})".*?<p class="score">(.*?)</p>', page, flags=re.S))
+    assert set(found) == set(codes)
+    return {code: _numbers(text) for code, text in found.items()}
+
+
+@pytest.mark.parametrize("county", [*registry()["county_code"], CITY_CODE])
+def test_index_briefing_and_workbook_agree(county: str, index_counts: dict, processed_sample: Path,
+                                           tmp_path: Path) -> None:
+    # Briefing: the sentence the county briefing's overview shows.
+    p = briefing.params(county, YEAR, 2022, "zh", scope="city" if county == CITY_CODE else "county")
+    overview = briefing.city_summary(p) if county == CITY_CODE else briefing.briefing_overview(p)
+    text = "\n".join(str(item) for item in overview.items)
+    found = COUNT_SENTENCE.search(text)
+    assert found, text
+    targets, met, not_met, not_due = (int(g) for g in found.groups()[:4])
+    on_track = int(found.group(5) or 0)
+    # Index: 对照本县目标 N 项：达标 a · 未达标 b · 未到期 c（按趋势可达标 d）.
+    assert index_counts[county][:5] == [targets, met, not_met, not_due, on_track]
+    # Workbook: the 目标达成统计 sheet, this county's row for the year.
+    path = tmp_path / "book.xlsx"
+    if county == CITY_CODE:
+        workbooks.write_city_workbook(YEAR, path)
+    else:
+        workbooks.write_county_workbook(county, YEAR, path)
+    ws = openpyxl.load_workbook(path)["目标达成统计"]
+    header = [c.value for c in ws[3]]
+    rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=4)]
+    row = next(r for r in rows if r["县(区)代码"] == county and r["年份"] == YEAR)
+    assert [row["目标数"], row["达标"], row["未达标"], row["未到期"], row["未到期中按趋势可达标"]] == \
+        [targets, met, not_met, not_due, on_track]
+    # And all three are the stored scorecard's: own targets only, the references not counted.
+    card = load_results()["scorecard"]
+    own = card[(card["county_code"] == county) & (card["year"] == YEAR) & card["status"].notna()
+               & (card["target_scope"] != "city_reference")]
+    assert targets == len(own) and met == int((own["status"] == "met").sum())
+
+
+def test_a_target_not_yet_due_is_not_a_failure(processed_sample: Path) -> None:
+    card = load_results()["scorecard"]
+    early = card[(card["year"] == 2023) & (card["target_year"] == 2025)]
+    assert len(early) and set(early["status"].dropna()) <= {"not_due", "no_data"}
+    assert early["is_met"].isna().all()
