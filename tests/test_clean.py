@@ -15,8 +15,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.integration  # generates and cleans whole samples
-
 from lcedu.cli import main
 from lcedu.errors import InputErrors
 from lcedu.ingest import store
@@ -25,6 +23,8 @@ from lcedu.ingest.layout import load_layout
 from lcedu.ingest.parse import convert, parse_sheet
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
+
+pytestmark = pytest.mark.integration  # generates and cleans whole samples
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"

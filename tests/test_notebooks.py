@@ -17,9 +17,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 pytestmark = pytest.mark.notebooks
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"

@@ -12,9 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-pytestmark = pytest.mark.notebooks
-
 from lcedu.publish import render, site
+
+pytestmark = pytest.mark.notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 
