@@ -65,7 +65,6 @@ _CITY_MODES = frozenset({"sum", "none", "weighted"})
 _OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "gt": np.greater, "gte": np.greater_equal, "lt": np.less, "lte": np.less_equal, "ne": np.not_equal,
 }
-_REL_TOL = 1e-9
 _STAGES = std.STAGES
 
 
@@ -777,15 +776,10 @@ def criterion_threshold(criterion: Mapping[str, Any], standards: Mapping[str, An
 
 
 def _meets(values: np.ndarray, threshold: float, comparison: str, strict: bool = False) -> np.ndarray:
-    """True/False per value against a threshold with a relative tolerance; NaN values give NaN."""
-    slack = _REL_TOL * abs(threshold)
-    if comparison in ("at_least", "count_at_least", "reach"):
-        met = values > threshold + slack if strict else values >= threshold - slack
-    elif comparison == "at_most":
-        met = values < threshold - slack if strict else values <= threshold + slack
-    else:
+    """True/False per value against a threshold (the one rule, :func:`lcedu.measure.standards.meets`)."""
+    if comparison not in ("at_least", "count_at_least", "reach", "at_most"):
         raise ValueError(f"unsupported comparison {comparison!r}")
-    return np.where(np.isnan(values), np.nan, met.astype(float))
+    return std.meets(values, threshold, comparison, strict)
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from lcedu.measure import indicators as ind
+from lcedu.measure import standards as std
 from lcedu.measure.plan import load_plan, load_targets
 
-__all__ = ["COLUMNS", "city_rate_references", "county_names", "effective_targets", "expand_targets", "is_met",
+__all__ = ["COLUMNS", "assessment_share_targets", "city_rate_references", "county_names", "effective_targets", "expand_targets", "is_met",
            "scorecard", "scorecard_labels", "target_counts"]
 
 #: Columns of :func:`scorecard`, in order.
@@ -70,7 +71,6 @@ _LABELS = {
     "spread_max_min_ratio": ("县际最大/最小比", "Max/min ratio across counties"),
     "spread_cv": ("县际差异系数", "CV across counties"),
 }
-_REL_TOL = 1e-9
 
 
 def scorecard_labels(lang: str = "zh") -> dict[str, str]:
@@ -128,19 +128,9 @@ def expand_targets(targets: pd.DataFrame, county_codes: Iterable[str], populatio
 
 
 def is_met(value: np.ndarray, target: np.ndarray, target_max: np.ndarray, comparison: np.ndarray,
-            strict: np.ndarray) -> np.ndarray:
-    """1.0 / 0.0 / NaN per row, with a relative tolerance so 0.95 × 100 counts as 95."""
-    slack = _REL_TOL * np.abs(np.nan_to_num(target))
-    with np.errstate(invalid="ignore"):
-        at_least = np.where(strict, value > target + slack, value >= target - slack)
-        at_most = np.where(strict, value < target - slack, value <= target + slack)
-        in_range = (value >= target - slack) & (value <= target_max + _REL_TOL * np.abs(np.nan_to_num(target_max)))
-    met = np.select(
-        [np.isin(comparison, ["at_least", "count_at_least", "reach"]), comparison == "at_most", comparison == "range"],
-        [at_least, at_most, in_range], default=False,
-    ).astype(float)
-    known = ~np.isnan(value) & ~np.isnan(target) & pd.notna(comparison)
-    return np.where(known, met, np.nan)
+           strict: np.ndarray) -> np.ndarray:
+    """1.0 / 0.0 / NaN per row: :func:`lcedu.measure.standards.meets`, the one rule."""
+    return std.meets(value, target, comparison, strict, target_max)
 
 
 def _gap(value: np.ndarray, target: np.ndarray, target_max: np.ndarray, comparison: np.ndarray) -> np.ndarray:
@@ -333,6 +323,18 @@ SCOPE_LABELS = {
     "county": ("本县目标", "county target"), "city": ("全市目标", "city target"),
     "city_reference": ("全市目标(参照)", "city target (reference)"),
 }
+
+
+def assessment_share_targets(targets: pd.DataFrame | str | Path | None = None) -> dict[str, float]:
+    """The plan's share of counties meeting each assessment, as a fraction (优质均衡县占比 37.5 % → 0.375).
+
+    Read from the ``<assessment>_county_share_pct`` targets (the latest year of each), so a plan
+    file, not code, says what the maps compare against.
+    """
+    tgt = targets if isinstance(targets, pd.DataFrame) else load_targets(targets)
+    share = tgt[tgt["indicator"].str.endswith("_county_share_pct")].sort_values("year")
+    return {code.removesuffix("_county_share_pct"): float(value) / 100
+            for code, value in zip(share["indicator"], share["value"], strict=True)}
 
 
 def city_rate_references(targets: pd.DataFrame) -> pd.DataFrame:

@@ -62,9 +62,34 @@ STAGES: tuple[str, ...] = ("primary", "junior")
 _CONFIDENCE = frozenset({"C", "C-loc", "T", "U"})
 _COMPARISONS = frozenset({"at_least", "at_most", "parameter", "exclude_below"})
 _WEIGHT_KEYS = ("primary", "junior", "senior")
-# Relative slack when comparing with a threshold: 0.85 × 5.3 is 4.505000000000001 in
-# binary floating point, and a school at exactly 4.505 must not fail on rounding.
-_REL_TOL = 1e-9
+#: Relative slack of every "is it met" comparison in lcedu: 0.85 × 5.3 is 4.505000000000001 in
+#: binary floating point, and a school at exactly 4.505 must not fail on rounding.
+REL_TOL = 1e-9
+
+
+def meets(value: Any, target: Any, comparison: Any, strict: Any = False, target_max: Any = np.nan) -> np.ndarray:
+    """The one "is it met" rule: 1.0 / 0.0 per value, NaN where the value, target or comparison is missing.
+
+    ``comparison``: at_least / count_at_least / reach (≥, or > when ``strict``), at_most (≤ / <),
+    range (target ≤ value ≤ target_max). Every argument broadcasts (scalars or arrays); the
+    tolerance is :data:`REL_TOL` relative to the target.
+    """
+    value = np.asarray(value, dtype=float)
+    target = np.asarray(target, dtype=float)
+    target_max = np.asarray(target_max, dtype=float)
+    comparison = np.asarray(comparison, dtype=object)
+    strict = np.asarray(strict, dtype=bool)
+    slack = REL_TOL * np.abs(np.nan_to_num(target))
+    with np.errstate(invalid="ignore"):
+        at_least = np.where(strict, value > target + slack, value >= target - slack)
+        at_most = np.where(strict, value < target - slack, value <= target + slack)
+        in_range = (value >= target - slack) & (value <= target_max + REL_TOL * np.abs(np.nan_to_num(target_max)))
+    met = np.select(
+        [np.isin(comparison, ["at_least", "count_at_least", "reach"]), comparison == "at_most", comparison == "range"],
+        [at_least, at_most, in_range], default=False,
+    ).astype(float)
+    known = ~np.isnan(value) & ~np.isnan(target) & pd.notna(comparison)
+    return np.where(known, met, np.nan)
 
 
 # --------------------------------------------------------------------------- loading
@@ -282,8 +307,8 @@ def _flags(
     thresholds = resource_thresholds(stage, standards)
     _, floor = _school_rule(standards)
     t = np.array([thresholds[code] for code in RESOURCE_INDICATORS])
-    met = x >= t * (1 - _REL_TOL)
-    above_floor = x >= t * floor * (1 - _REL_TOL)
+    met = x >= t * (1 - REL_TOL)
+    above_floor = x >= t * floor * (1 - REL_TOL)
     return met, above_floor
 
 

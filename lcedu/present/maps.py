@@ -51,8 +51,6 @@ Direction = Literal["higher", "lower"]
 PROJECTED_CRS = "EPSG:32647"
 KEY_COLUMNS = ("county_code", "year", "indicator")
 DEFAULT_YEARS = (2022, 2023, 2024, 2025)
-# 三年行动计划: 3 of the 8 counties (37.5 %) meet each county assessment by 2025.
-PLAN_TARGET_SHARE = 0.375
 DEFAULT_REACH_MARGIN = 0.05
 
 SEQUENTIAL_CMAP = "YlGnBu"  # ColorBrewer, colour-blind safe and prints in greyscale
@@ -903,10 +901,12 @@ def status_share(is_met: pd.Series, county_codes: Sequence[str]) -> tuple[int, i
 
 
 def _status_title(
-    assessment: str, is_met: pd.Series, codes: Sequence[str], target_share: float, lang: Lang
+    assessment: str, is_met: pd.Series, codes: Sequence[str], target_share: float | None, lang: Lang
 ) -> str:
     met, total, share = status_share(is_met, codes)
     name = ASSESSMENT_NAMES.get(assessment, {}).get(lang, assessment)
+    if target_share is None:  # the plan sets no share for this assessment
+        return f"{name}：{met}/{total}" if lang == "zh" else f"{name}: {met}/{total}"
     reached = TEXT[lang]["status_reached" if share >= target_share else "status_not_reached"]
     return TEXT[lang]["status_panel"].format(
         name=name, met=met, total=total, share=share, target=target_share, reached=reached
@@ -918,13 +918,21 @@ def status_map(
     year: int,
     *,
     assessments: Sequence[str] | None = None,
-    target_share: float = PLAN_TARGET_SHARE,
+    target_shares: dict[str, float] | None = None,
     title: str | None = None,
     lang: Lang = "zh",
     source: str | None = None,
     synthetic: bool | None = None,
 ) -> Figure:
-    """Which counties meet each county-level assessment, and the share against the plan."""
+    """Which counties meet each county-level assessment, and the share against the plan.
+
+    ``target_shares``: assessment → share of counties the plan asks for (default: the plan's
+    ``*_county_share_pct`` targets).
+    """
+    if target_shares is None:
+        from lcedu.measure.scorecard import assessment_share_targets
+
+        target_shares = assessment_share_targets()
     counties = _projected_counties()
     codes = list(counties["county_code"])
     present = set(status["assessment"])
@@ -936,7 +944,7 @@ def status_map(
         classification = status_classification(is_met, lang)
         _draw_panel(ax, counties, classification, _county_name(counties, lang), label_size=8)
         ax.set_title(
-            _status_title(assessment, is_met, codes, target_share, lang), fontsize=10, loc="left"
+            _status_title(assessment, is_met, codes, target_shares.get(assessment), lang), fontsize=10, loc="left"
         )
         ax.set_gid(f"panel-{assessment}")
         with_no_data |= _has_no_data(counties, classification)

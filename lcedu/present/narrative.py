@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from lcedu.measure.standards import REL_TOL
 from lcedu.paths import CITY_CODE
 
 __all__ = [
@@ -339,7 +340,7 @@ def verdict(row: Mapping[str, Any], lang: str) -> str:
     zh = lang == "zh"
     if comparison in ("at_least", "count_at_least"):
         if met:
-            equal = abs(value - target) <= 1e-9 * max(1.0, abs(target))
+            equal = abs(value - target) <= REL_TOL * max(1.0, abs(target))
             if zh:
                 return f"{'达到' if equal else '高于'}{phrase}"
             return f"{'meeting' if equal else 'above'} {phrase}"
