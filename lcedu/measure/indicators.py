@@ -87,6 +87,7 @@ class Indicator:
     city: str = "sum"
     city_weight: Mapping[str, Any] | None = None
     note: str = ""
+    map_breaks: tuple[float, ...] | None = None  # declared class bounds: maps look the same in every run
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def _read(path: str, mtime_ns: int) -> Registry:
         raise ValueError(f"{path}: invalid indicator registry:\n  " + "\n  ".join(problems))
     fields = Indicator.__dataclass_fields__
     indicators = {
-        e["code"]: Indicator(**{k: v for k, v in e.items() if k in fields}) for e in data["indicators"]
+        e["code"]: Indicator(**{k: tuple(v) if k == "map_breaks" else v for k, v in e.items() if k in fields})
+        for e in data["indicators"]
     }
     return Registry(indicators, data["school_resources"], data["assessments"], path)
 
@@ -159,6 +161,11 @@ def _validate(data: object) -> list[str]:
             problems.append(f"{where}: direction must be one of {sorted(_DIRECTIONS)}")
         if e.get("city", "sum") not in _CITY_MODES:
             problems.append(f"{where}: city must be one of {sorted(_CITY_MODES)}")
+        breaks = e.get("map_breaks")
+        if breaks is not None and (not isinstance(breaks, list) or len(breaks) < 2
+                                   or not all(isinstance(b, int | float) for b in breaks)
+                                   or sorted(set(breaks)) != breaks):
+            problems.append(f"{where}: map_breaks must be a list of at least 2 increasing numbers")
         if e.get("city") == "weighted" and not isinstance(e.get("city_weight"), dict):
             problems.append(f"{where}: city: weighted needs a city_weight term")
         formula = e.get("formula") or {}
@@ -200,6 +207,11 @@ def registry_frame(path: str | Path | None = None) -> pd.DataFrame:
         for i in reg.indicators.values()
     ]
     return pd.DataFrame(rows).astype("string")
+
+
+def map_breaks(path: str | Path | None = None) -> dict[str, tuple[float, ...]]:
+    """Indicator code → its declared map class bounds (only indicators that declare them)."""
+    return {i.code: i.map_breaks for i in load_registry(path).indicators.values() if i.map_breaks}
 
 
 # --------------------------------------------------------------------------- tables

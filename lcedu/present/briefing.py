@@ -948,16 +948,19 @@ SMALL_MULTIPLES = ("preschool_gross_enrollment_pct", "senior_gross_enrollment_pc
 
 def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES) -> Section:
     """Small-multiple maps (one panel per year, shared classes) of key indicators."""
+    from lcedu.measure.indicators import map_breaks
     from lcedu.present import maps
 
     lang = p.lang
     data = base().results
     years = [y for y in available_years() if y <= p.year]
+    declared = map_breaks()
     items: list[Any] = []
     for code in indicators:
         unit = nv.indicator_unit(code)
         figure = maps.small_multiples(data, code, years, label=indicator_name(code, lang),
-                                      unit=nv.unit_label(unit, lang) or unit, lang=lang, synthetic=base().synthetic)
+                                      unit=nv.unit_label(unit, lang) or unit, lang=lang, synthetic=base().synthetic,
+                                      breaks=declared.get(code))
         items.append(figure)
     return Section(_TITLES[lang]["multiples"], items)
 

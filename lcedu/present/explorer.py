@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from lcedu.measure.indicators import map_breaks
 from lcedu.paths import CITY_CODE
 from lcedu.present import briefing as bf
 from lcedu.present import narrative as nv
@@ -80,7 +81,7 @@ def _map(p: Params, indicator: str) -> Figure | str:
     direction = "lower" if row.get("direction") == "lower" else "higher"
     ax = maps.choropleth(data, indicator, p.year, label=indicator_name(indicator, p.lang),
                          unit=nv.unit_label(unit, p.lang) or unit, lang=p.lang, synthetic=bf.base().synthetic,
-                         target=target, direction=direction)
+                         target=target, direction=direction, breaks=map_breaks().get(indicator))
     if not p.is_city:
         _outline(ax, p.county)
     return ax.figure

@@ -1077,16 +1077,21 @@ def _write_indicator_maps(
     year: int,
     save: Callable[[Figure, str], list[Path]],
     options: Mapping[str, object],
+    breaks: Sequence[float] | None = None,
 ) -> list[Path]:
-    """Choropleth, small multiples and change map of one indicator (empty if no data)."""
+    """Choropleth, small multiples and change map of one indicator (empty if no data).
+
+    ``breaks``: the indicator's declared class bounds, so a year's map looks the same whichever
+    years are loaded; without them, breaks come from every loaded year's values.
+    """
     name = safe_name(indicator)
     indicator_years = data.loc[data["indicator"] == indicator, "year"].dropna().unique()
     years = sorted(int(y) for y in indicator_years if y <= year)
     if year not in years:
         return []
     first = years[0]
-    written = save(choropleth(data, indicator, year, **options).figure, f"{name}_{year}_choropleth")
-    figure = small_multiples(data, indicator, years, **options)
+    written = save(choropleth(data, indicator, year, breaks=breaks, **options).figure, f"{name}_{year}_choropleth")
+    figure = small_multiples(data, indicator, years, breaks=breaks, **options)
     written += save(figure, f"{name}_{first}-{year}_small-multiples")
     if first < year:
         ax = change_map(data, indicator, first, year, **options)
@@ -1103,6 +1108,7 @@ def write_map_set(
     indicators: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
+    breaks: Mapping[str, Sequence[float]] | None = None,
     formats: Sequence[str] = ("png", "svg", "pdf"),
     dpi: int = 200,
     lang: Lang = "zh",
@@ -1113,7 +1119,8 @@ def write_map_set(
     Per indicator (default: every indicator in ``data``): a choropleth for ``year``, small
     multiples over the years up to ``year``, and the change since the first of them; then
     the status map (if ``status`` is given) and one locator map per county. ``labels`` and
-    ``units`` map indicator codes to display names and units. File names are ASCII:
+    ``units`` map indicator codes to display names and units, ``breaks`` to declared class
+    bounds (the registry's ``map_breaks``). File names are ASCII:
     ``{indicator}_{year}_choropleth``, ``status_{year}``, ``locator_{county_code}`` ...
     """
     out = Path(out_dir)
@@ -1131,7 +1138,7 @@ def write_map_set(
             "label": (labels or {}).get(indicator),
             "unit": (units or {}).get(indicator, ""),
         }
-        written += _write_indicator_maps(data, indicator, year, save, options)
+        written += _write_indicator_maps(data, indicator, year, save, options, (breaks or {}).get(indicator))
     if status is not None and not status.empty:
         written += save(status_map(status, year, lang=lang, synthetic=sample), f"status_{year}")
     for code in _projected_counties()["county_code"]:

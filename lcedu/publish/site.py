@@ -42,7 +42,8 @@ def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg",
     name = "name_zh" if lang == "zh" else "name_en"
     return maps.write_map_set(
         data, status, year, out_dir, indicators=list(MAP_INDICATORS),
-        labels=registry[name].to_dict(), units=registry["unit"].to_dict(), formats=formats,
+        labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
+        formats=formats,
         lang=lang, synthetic=bool(store.manifest().get("is_sample")))
 
 
