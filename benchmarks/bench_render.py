@@ -44,10 +44,11 @@ def _cli_loop(out: Path) -> float:
 
 def _in_process(out: Path) -> float:
     import papermill
-    from nbconvert import HTMLExporter
+
+    from lcedu.publish.render import html_exporter
 
     jobs = _jobs(out)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True)
+    exporter = html_exporter()
     start = time.perf_counter()
     for job in jobs:
         Path(job.output_ipynb).parent.mkdir(parents=True, exist_ok=True)

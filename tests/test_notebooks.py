@@ -136,15 +136,14 @@ def test_runs_without_errors_or_warnings(executed: dict, name: str, lang: str) -
 @pytest.mark.parametrize("name", NAMES)
 def test_shows_at_least_min_figures_and_no_empty_section(executed: dict, name: str, lang: str,
                                                          tmp_path: Path) -> None:
-    from nbconvert import HTMLExporter
-
     from lcedu.publish import site
+    from lcedu.publish.render import html_exporter
 
     nb = _notebook(executed, name, lang)
     minimum = next(n["min_figures"] for n in SUITE if n["name"] == name)
     images = sum("image/png" in o.get("data", {}) for o in _outputs(nb))
     assert images >= minimum, f"{name} ({lang}): {images} images, expected at least {minimum}"
-    body, _ = HTMLExporter(template_name="lab", exclude_input=True).from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(nb)
     page = tmp_path / f"{name}.html"
     page.write_text(body, encoding="utf-8")
     assert site.check_html(page, min_figures=minimum) == []

@@ -98,6 +98,15 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
+def _put(ws: Worksheet, row: int, column: int, value: Any) -> Any:
+    """Write one cell; text is always stored as text, never as a formula (data is untrusted:
+    a school named ``=HYPERLINK(…)`` or ``=cmd|' /C calc'!A0`` must stay a name)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 _STATUS_ZH = {k: v[0] for k, v in scorecard.STATUS_LABELS.items()}
 
 
@@ -111,7 +120,7 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
     """A header row and the rows of ``frame``; met columns as 达标/未达标 with fills, widths fitted."""
     widths = [_display_width(c.header) for c in columns]
     for j, col in enumerate(columns, start=1):
-        cell = ws.cell(row=start_row, column=j, value=col.header)
+        cell = _put(ws, start_row, j, col.header)
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=False)
     records = frame.to_dict("records")
@@ -120,18 +129,18 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
             raw = record.get(col.source)
             if col.kind == "yesno":
                 text = "" if raw is None or raw is pd.NA else ("是" if bool(raw) else "否")
-                ws.cell(row=i, column=j, value=text or None)
+                _put(ws, i, j, text or None)
                 widths[j - 1] = max(widths[j - 1], _display_width(text))
                 continue
             if col.kind in ("met", "status"):
                 text = _met_text(raw) if col.kind == "met" else _STATUS_ZH.get(str(raw), "") if raw is not pd.NA else ""
-                cell = ws.cell(row=i, column=j, value=text or None)
+                cell = _put(ws, i, j, text or None)
                 if text in ("达标", "未达标"):
                     cell.fill = _MET_FILL if text == "达标" else _NOT_MET_FILL
                 widths[j - 1] = max(widths[j - 1], _display_width(text))
                 continue
             value = _cell_value(raw)
-            cell = ws.cell(row=i, column=j, value=value)
+            cell = _put(ws, i, j, value)
             if col.kind == "unit":
                 cell.number_format = _unit_format(_cell_value(record.get(col.unit_column)))
             elif col.kind != "text":
@@ -240,7 +249,7 @@ def _counts_sheet(wb: Workbook, card: pd.DataFrame) -> None:
     counts = scorecard.target_counts(card)
     counts = counts.join(scorecard.county_names(counts["county_code"]), on="county_code")
     ws = wb.create_sheet("目标达成统计")
-    ws.cell(row=1, column=1, value="统计口径：各县(区)对照本县目标、全市对照全市目标；以全市目标作参照的县级指标不计入。"
+    _put(ws, 1, 1, "统计口径：各县(区)对照本县目标、全市对照全市目标；以全市目标作参照的县级指标不计入。"
                                     "未到期：目标年份晚于统计年份。")
     _write_table(ws, counts, [
         _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("targets", "目标数", "int"),
@@ -396,8 +405,8 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
         ("阈值文件", "lcedu/measure/config/standards.yml；指标定义 lcedu/measure/config/indicators.yml；目标 lcedu/plans/"),
     ]
     for key, value in lines:
-        a = ws.cell(row=row, column=1, value=key or None)
-        ws.cell(row=row, column=2, value=_cell_value(value))
+        a = _put(ws, row, 1, key or None)
+        _put(ws, row, 2, _cell_value(value))
         if value is None and key:
             a.font = bold
         if key == "性质":
@@ -405,13 +414,13 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
         row += 1
     row += 1
     if manifest and manifest.get("inputs"):
-        ws.cell(row=row, column=1, value="原始文件").font = bold
+        _put(ws, row, 1, "原始文件").font = bold
         row += 1
         inputs = pd.DataFrame(manifest["inputs"])
         _write_table(ws, inputs, [_Column("path", "文件"), _Column("sha256", "SHA-256"),
                                   _Column("bytes", "字节", "int")], start_row=row)
         row += len(inputs) + 2
-    ws.cell(row=row, column=1, value="指标来源").font = bold
+    _put(ws, row, 1, "指标来源").font = bold
     row += 1
     reg = indicators.registry_frame()
     reg = reg[reg["indicator"].isin(list(indicator_codes))]

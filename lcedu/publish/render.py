@@ -29,6 +29,17 @@ from lcedu.present.warmup import warm_up
 PRELOAD = [f"import {warm_up.__module__}", f"{warm_up.__module__}.{warm_up.__name__}()"]
 
 
+TEMPLATES = paths.package_file("publish", "templates")
+
+
+def html_exporter():  # -> nbconvert.HTMLExporter (imported lazily: nbconvert is heavy)
+    """The exporter of every rendered page: code hidden, and nothing loaded from outside (works offline)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lcedu_offline", extra_template_basedirs=[str(TEMPLATES)],
+                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
 @dataclass(frozen=True)
 class Job:
     notebook: str
@@ -117,10 +128,7 @@ def _init_worker() -> None:
 
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     import papermill  # noqa: F401  (imported once per worker, not per notebook)
-    from nbconvert import HTMLExporter
-
-    _WORKER["exporter"] = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                                       exclude_output_prompt=True)
+    _WORKER["exporter"] = html_exporter()
     _WORKER["spare"] = _start_kernel()
     # Shut the spare kernel down when the pool retires this worker.
     Finalize(None, _stop_kernels, exitpriority=10)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from lcedu import paths
 from lcedu.ingest import counties, store
 from lcedu.paths import CITY_CODE
 
@@ -66,6 +66,16 @@ def county_summary(year: int) -> pd.DataFrame:
     return target_counts(card[card["year"] == year]).set_index("county_code")
 
 
+PLAN_TITLE = "临沧市教育高质量发展三年行动计划（2023—2025年）"
+
+
+def _templates():  # -> jinja2.Environment; every value rendered into a page is escaped
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(paths.package_file("publish", "templates", "site")),
+                              autoescape=True, undefined=jinja2.StrictUndefined)
+
+
 def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequence, maps_dir: Path | None) -> Path:
     """``reports/index.html``: every county's briefings, a map thumbnail and its scorecard summary."""
     out_dir = Path(out_dir)
@@ -74,47 +84,31 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
     failed = {(o.job.county, o.job.notebook) for o in outcomes if not o.ok}
     codes = sorted({o.job.county for o in outcomes})
     synthetic = bool(store.manifest().get("is_sample"))
-    rows = []
+    cards = []
     for code in codes:
         title = "临沧市" if code == CITY_CODE else counties.name(code)
         links = []
         for nb in notebooks:
             if (code, nb.name) in ok:
-                links.append(f'<a href="{year}/{code}/{nb.name}.html">{html.escape(nb.title_zh)}</a>')
+                links.append({"href": f"{year}/{code}/{nb.name}.html", "text": nb.title_zh})
             elif (code, nb.name) in failed:
-                links.append(f'<span class="failed">{html.escape(nb.title_zh)}（生成失败）</span>')
+                links.append({"href": None, "text": nb.title_zh})
         if (out_dir / str(year) / code / "scorecard.xlsx").exists():
-            links.append(f'<a href="{year}/{code}/scorecard.xlsx">指标工作簿 (Excel)</a>')
-        thumb = ""
+            links.append({"href": f"{year}/{code}/scorecard.xlsx", "text": "指标工作簿 (Excel)"})
+        thumb = None
         if maps_dir is not None:
             image = Path(maps_dir) / (f"status_{year}.png" if code == CITY_CODE else f"locator_{code}.png")
             if image.exists():
-                thumb = f'<img src="{image.relative_to(out_dir).as_posix()}" alt="{html.escape(title)}">'
+                thumb = image.relative_to(out_dir).as_posix()
         counts = summary.loc[code] if code in summary.index else None
         own = "全市目标" if code == CITY_CODE else "本县目标"
         score = (f"对照{own} {counts['targets']} 项：达标 {counts['met']} · 未达标 {counts['not_met']} · "
                  f"未到期 {counts['not_due']}（按趋势可达标 {counts['not_due_on_track']}）"
                  + (f" · 无数据 {counts['no_data']}" if counts["no_data"] else "")
                  if counts is not None else "")
-        rows.append(f'<section class="county" id="c{code}"><h2>{html.escape(title)} <small>{code}</small></h2>'
-                    f'{thumb}<p class="score">{score}</p><p class="links">{" · ".join(links)}</p></section>')
-    note = ("<p class=\"note\">合成样例数据，依据公开数据校准，非官方统计。Synthetic sample, not official statistics.</p>"
-            if synthetic else "")
-    page = f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<title>临沧市教育高质量发展三年行动计划 · {year}年县域简报</title>
-<style>
-body{{font-family:"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}}
-.grid{{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1rem}}
-.county{{border:1px solid #ddd;border-radius:6px;padding:1rem}} .county img{{width:100%;height:auto}}
-.failed{{color:#b00}} .note{{color:#666}} small{{color:#888;font-weight:normal}}
-</style></head><body>
-<h1>临沧市教育高质量发展三年行动计划（2023—2025年）· {year}年县域简报</h1>
-{note}
-<div class="grid">
-{chr(10).join(rows)}
-</div></body></html>
-"""
+        cards.append({"code": code, "title": title, "links": links, "thumbnail": thumb, "score": score})
+    page = _templates().get_template("index.html.j2").render(
+        year=year, cards=cards, synthetic=synthetic, plan_title=PLAN_TITLE)
     path = out_dir / "index.html"
     tmp = path.with_name(".index.html.partial")
     tmp.write_text(page, encoding="utf-8")
