@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lcedu import paths
-from lcedu.errors import InputErrors
+from lcedu.errors import InputErrors, RequestError
 
 EXIT_INPUT = 2
 
@@ -69,8 +69,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_maps(args: argparse.Namespace) -> int:
+    from lcedu.measure.results import require_year
     from lcedu.publish.site import write_maps
 
+    require_year(args.year)
     start = time.perf_counter()
     written = write_maps(args.year, Path(args.out), formats=tuple(getattr(args, "formats", None) or ("png", "svg", "pdf")),
                          lang=args.lang)
@@ -80,6 +82,7 @@ def cmd_maps(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from lcedu.ingest.counties import registry, resolve
+    from lcedu.measure.results import require_year
     from lcedu.publish import render, site
 
     counties = [resolve(c) or c for c in args.counties] if args.counties else list(registry().county_code)
@@ -87,6 +90,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if unknown:
         print(f"错误 / error: 未知县(区) unknown county: {', '.join(unknown)}", file=sys.stderr)
         return EXIT_INPUT
+    require_year(args.year)
     out = Path(args.out)
     jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir))
     missing = sorted({Path(j.input).name for j in jobs if not Path(j.input).exists()})
@@ -190,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
         return handler(args)
-    except InputErrors as exc:
+    except (InputErrors, RequestError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_INPUT
     except FileNotFoundError as exc:

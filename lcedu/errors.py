@@ -46,3 +46,18 @@ class InputErrors(Exception):
         lines = [f"{len(errors)} 个输入错误 / input error(s); 未写入任何处理结果 (nothing was written):"]
         lines += [i.format() for i in errors]
         return "\n".join(lines)
+
+
+class RequestError(ValueError):
+    """A command asked for something the data cannot give (a year without data, an unknown county).
+
+    Expected, like bad input: the CLI prints the message and the fix and exits with 2.
+    """
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__(message)
+        self.fix = fix
+
+    def __str__(self) -> str:
+        text = f"错误 / error: {self.args[0]}"
+        return text + (f"\n    修正 / fix: {self.fix}" if self.fix else "")

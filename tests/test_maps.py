@@ -287,6 +287,27 @@ def test_status_map_share_is_computed_from_data():
     assert face_hex(county_patch(preschool, "530927")) == colours["未达标"]
 
 
+def test_status_map_never_counts_missing_as_not_met():
+    status = status_table()
+    balanced = status["assessment"] == "compulsory_balanced"
+    # 2 of 8 met and 2 without data: 4/8 would reach 37.5 %, so the verdict cannot be given.
+    status["is_met"] = status["is_met"].astype(object).mask(balanced & status["county_code"].isin(["530923", "530924"]))
+    # No county has data for 普及普惠: the panel says so instead of "0/8 … 尚未达到".
+    status.loc[~balanced, "is_met"] = None
+    figure = maps.status_map(status, 2025)
+    titles = {ax.get_gid(): ax.get_title(loc="left") for ax in figure.axes if ax.get_gid()}
+    assert "无法判断（2县无数据）" in titles["panel-compulsory_balanced"]
+    assert "无数据" in titles["panel-preschool_universal"] and "0/8" not in titles["panel-preschool_universal"]
+
+
+def test_a_year_without_data_is_refused(processed_sample, capsys):
+    from lcedu.cli import main
+
+    assert main(["maps", "--year", "2031", "--out", "unused"]) == 2
+    err = capsys.readouterr().err
+    assert "2031年没有数据" in err and "2022, 2023, 2024, 2025" in err and "Traceback" not in err
+
+
 def test_change_map_is_centred_on_zero():
     table = progress_table()
     shrink = table["county_code"].eq("530902") & table["year"].eq(2025)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lcedu.errors import RequestError
 from lcedu.measure import gaps, indicators, scorecard
 
 #: Result tables stored in every processed build, in the order they are computed.
@@ -48,3 +49,20 @@ def load_results(processed_dir: str | Path | None = None) -> dict[str, pd.DataFr
         raise FileNotFoundError(f"{build} 缺少结果表 {', '.join(missing)}：重新运行 `lcedu clean` / "
                                 "results missing from this build: run `lcedu clean` again")
     return {name: store.load(name, processed_dir) for name in RESULT_TABLES}
+
+
+def data_years(processed_dir: str | Path | None = None) -> list[int]:
+    """The years with any indicator value in the current build."""
+    from lcedu.ingest import store
+
+    res = store.load("indicator_results", processed_dir)
+    return sorted(int(y) for y in res.loc[res["value"].notna(), "year"].unique())
+
+
+def require_year(year: int, processed_dir: str | Path | None = None) -> None:
+    """Refuse a year without data: a map or a page of it would state counts of nothing as zero."""
+    years = data_years(processed_dir)
+    if int(year) not in years:
+        raise RequestError(f"{year}年没有数据 / no data for {year}",
+                           f"可用年份 years with data: {', '.join(map(str, years)) or '无 none'}；"
+                           "或先把该年的原始数据放入 data/raw/ 并运行 `lcedu clean`")

@@ -95,6 +95,8 @@ TEXT: dict[str, dict[str, str]] = {
         "status_panel": "{name}\n达标 {met}/{total} 县（{share:.1%}），计划目标 {target:.1%}，{reached}",
         "status_reached": "已达到",
         "status_not_reached": "尚未达到",
+        "status_unknown": "无法判断（{n}县无数据）",
+        "status_no_data": "{name}\n无数据",
         "locator_title": "{name}在{prefecture}的位置",
         "source_default": "数据：lcedu 指标库",
         "data_year": "数据年份：{years}年",
@@ -123,6 +125,8 @@ TEXT: dict[str, dict[str, str]] = {
         "status_panel": "{name}\n{met}/{total} met ({share:.1%}); plan target {target:.1%} {reached}",
         "status_reached": "reached",
         "status_not_reached": "not yet reached",
+        "status_unknown": "cannot tell ({n} counties without data)",
+        "status_no_data": "{name}\nno data",
         "locator_title": "{name} in {prefecture}",
         "source_default": "Data: lcedu indicators",
         "data_year": "Data year: {years}",
@@ -893,21 +897,28 @@ def _status_for(status: pd.DataFrame, assessment: str, year: int) -> pd.Series:
     return rows.set_index("county_code")["is_met"]
 
 
-def status_share(is_met: pd.Series, county_codes: Sequence[str]) -> tuple[int, int, float]:
-    """(met, total, share) over all map counties; a county without status counts as not met."""
-    met = int(is_met.reindex(list(county_codes)).fillna(False).astype(bool).sum())
-    total = len(county_codes)
-    return met, total, met / total
+def status_share(is_met: pd.Series, county_codes: Sequence[str]) -> tuple[int, int, int]:
+    """(met, without status, total) over the map's counties: a county without data is not counted as not met."""
+    flags = is_met.reindex(list(county_codes))
+    return int(flags.fillna(False).astype(bool).sum()), int(flags.isna().sum()), len(county_codes)
 
 
 def _status_title(
     assessment: str, is_met: pd.Series, codes: Sequence[str], target_share: float | None, lang: Lang
 ) -> str:
-    met, total, share = status_share(is_met, codes)
+    met, unknown, total = status_share(is_met, codes)
     name = ASSESSMENT_NAMES.get(assessment, {}).get(lang, assessment)
+    if unknown == total:
+        return TEXT[lang]["status_no_data"].format(name=name)
+    share = met / total
     if target_share is None:  # the plan sets no share for this assessment
         return f"{name}：{met}/{total}" if lang == "zh" else f"{name}: {met}/{total}"
-    reached = TEXT[lang]["status_reached" if share >= target_share else "status_not_reached"]
+    if share >= target_share - 1e-12:
+        reached = TEXT[lang]["status_reached"]
+    elif (met + unknown) / total < target_share:  # even the counties without data could not close it
+        reached = TEXT[lang]["status_not_reached"]
+    else:
+        reached = TEXT[lang]["status_unknown"].format(n=unknown)
     return TEXT[lang]["status_panel"].format(
         name=name, met=met, total=total, share=share, target=target_share, reached=reached
     )
