@@ -7,6 +7,7 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from collections.abc import Callable
@@ -199,6 +200,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except FileNotFoundError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except PermissionError as exc:
+        print(f"错误 / error: 没有权限 / permission denied: {exc.filename or exc}\n"
+              "    修正 / fix: 检查该文件夹的写权限，或用 --out 指向可写的文件夹；原有数据未被改动", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        print(f"错误 / error: 磁盘已满 / disk full: {exc.filename or ''}\n"
+              "    修正 / fix: 释放磁盘空间后重试；未写入任何不完整的结果", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("已中断；data/processed/ 保持原样 / interrupted; processed data unchanged", file=sys.stderr)

@@ -43,11 +43,15 @@ def write(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path |
     build = root / f"build-{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     staging = build.with_name("." + build.name + ".partial")
     staging.mkdir()
-    for name, frame in tables.items():
-        frame.to_parquet(staging / f"{name}.parquet", index=False)
-    manifest = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"), "versions": package_versions(),
-                **manifest, "tables": {n: {"rows": len(f), "columns": list(f.columns)} for n, f in tables.items()}}
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    try:
+        for name, frame in tables.items():
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
+        manifest = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"), "versions": package_versions(),
+                    **manifest, "tables": {n: {"rows": len(f), "columns": list(f.columns)} for n, f in tables.items()}}
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    except BaseException:  # disk full, interrupted …: leave nothing half-written behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     staging.rename(build)
     link = root / "current"
     tmp_link = root / f".current-{os.getpid()}"
