@@ -100,7 +100,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     print(f"渲染 {len(jobs)} 个笔记本 / rendering {len(jobs)} notebooks with {args.workers or 'all'} workers",
           file=sys.stderr)
-    outcomes = list(render.execute(jobs, args.workers, render.print_progress))
+    if args.scheduler:
+        from lcedu.publish import cluster
+
+        outcomes = list(cluster.execute(jobs, args.scheduler, args.workers, render.print_progress))
+    else:
+        outcomes = list(render.execute(jobs, args.workers, render.print_progress))
     render.write_manifest(outcomes, out, args.year, {"counties": counties, "notebooks": args.notebooks,
                                                       "year": args.year, "lang": args.lang})
     maps_dir = out / "maps"
@@ -187,6 +192,9 @@ def _render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, default=2025)
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="render on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
+                        "LocalCluster; default: the local process pool")
     p.add_argument("--notebook-dir", default=str(paths.project("notebooks")), help=argparse.SUPPRESS)
 
 

@@ -77,7 +77,7 @@ def test_html_hides_code_and_is_deterministic_in_name(notebook_dir: Path, tmp_pa
     assert [Path(j.output_html).relative_to(tmp_path / "r").as_posix() for j in jobs] == [
         "2025/530925/county_briefing.html"]
     outcome = render.run_job(jobs[0])
-    render._stop_kernels()
+    render.stop_kernels()
     assert outcome.ok, outcome.error
     page = Path(jobs[0].output_html).read_text(encoding="utf-8")
     assert "plt.subplots" not in page, "code hidden"
@@ -121,7 +121,7 @@ def test_plain_papermill_gives_the_same_result_as_the_batch(tmp_path: Path, proc
                    check=True, capture_output=True, cwd=REPO)
     job = render.plan(["530925"], ["high_school"], 2025, "zh", tmp_path / "batch")[0]
     outcome = render.run_job(job)
-    render._stop_kernels()
+    render.stop_kernels()
     assert outcome.ok, outcome.error
     assert render.text_outputs(plain) == render.text_outputs(Path(job.output_ipynb))
     assert render.text_outputs(plain)[1] >= 1

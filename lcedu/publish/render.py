@@ -102,7 +102,8 @@ def _start_kernel():
     return km
 
 
-def _stop_kernels(*_: object) -> None:
+def stop_kernels(*_: object) -> None:
+    """Shut down this worker's kernels (the spare one and any still running)."""
     for km in (_WORKER.pop("spare", None), _WORKER.pop("current", None)):
         if km is not None and km.has_kernel:
             km.shutdown_kernel(now=True)
@@ -120,58 +121,92 @@ def _kill_kernels_and_exit(*_: object) -> None:
 
 
 def _init_worker() -> None:
-    """Import once, keep an exporter, start the first kernel; leave Ctrl-C to the parent."""
+    """A local pool worker: leave Ctrl-C to the parent, die with it, then warm up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _kill_kernels_and_exit)
     if sys.platform.startswith("linux"):  # if the parent is killed outright, take the kernels down too
         import ctypes
 
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    warm_worker()
+    # Shut the spare kernel down when the pool retires this worker.
+    Finalize(None, stop_kernels, exitpriority=10)
+
+
+def warm_worker() -> None:
+    """Import once, keep an exporter, start the first kernel (a pool worker or a Dask worker)."""
     import papermill  # noqa: F401  (imported once per worker, not per notebook)
+
     _WORKER["exporter"] = html_exporter()
     _WORKER["spare"] = _start_kernel()
-    # Shut the spare kernel down when the pool retires this worker.
-    Finalize(None, _stop_kernels, exitpriority=10)
 
 
-def run_job(job: Job) -> Outcome:
-    """Execute one notebook with papermill on a ready kernel and export it to HTML (code hidden)."""
+def render_job(job: Job, notebook_text: str | None = None) -> tuple[Outcome, str | None, str | None]:
+    """Execute one notebook with papermill on a ready kernel and export it to HTML (code hidden).
+
+    Returns the outcome, the executed notebook (JSON text; for a failure, the notebook as far as
+    it ran) and the page (None for a failure). Writes nothing where the outputs go, so the caller
+    — this process or a Dask client on another machine — writes them atomically.
+    ``notebook_text``: the notebook itself when the worker cannot read ``job.input``.
+    """
+    import tempfile
+
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     if "exporter" not in _WORKER:
-        _init_worker()
+        warm_worker()
     km = _WORKER["current"] = _WORKER.pop("spare", None) or _start_kernel()
     _WORKER["spare"] = _start_kernel()  # warms up while this notebook runs
-    ipynb, html = Path(job.output_ipynb), Path(job.output_html)
-    ipynb.parent.mkdir(parents=True, exist_ok=True)
-    partial = ipynb.with_name(f".{ipynb.stem}.partial.ipynb")
     start = time.perf_counter()
-    try:
-        nb = papermill.execute_notebook(job.input, str(partial), parameters=job.parameters, km=km,
-                                        kernel_name="python3", progress_bar=False, cwd=str(paths.project(".")))
-    except PapermillExecutionError as exc:
-        failed = ipynb.with_name(f"{ipynb.stem}.failed.ipynb")
-        os.replace(partial, failed)
-        html.unlink(missing_ok=True)
-        return Outcome(job, False, time.perf_counter() - start, error=f"{exc.ename}: {exc.evalue}",
-                       cell=exc.exec_count, cell_source=_cell_source(failed, exc.exec_count))
-    except Exception as exc:  # a job that cannot even start (missing or unreadable notebook) fails alone
-        partial.unlink(missing_ok=True)
-        return Outcome(job, False, time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}")
-    finally:
-        _WORKER.pop("current", None)
-        km.shutdown_kernel(now=True)
-    body, _ = _WORKER["exporter"].from_notebook_node(nb)
-    _write_atomic(html, body)
-    os.replace(partial, ipynb)
-    ipynb.with_name(f"{ipynb.stem}.failed.ipynb").unlink(missing_ok=True)
-    return Outcome(job, True, time.perf_counter() - start, html_bytes=len(body.encode("utf-8")))
+    with tempfile.TemporaryDirectory(prefix="lcedu-render-") as tmp:
+        source = Path(tmp) / "input.ipynb"
+        if notebook_text is not None:
+            source.write_text(notebook_text, encoding="utf-8")
+        executed = Path(tmp) / "executed.ipynb"
+        try:
+            nb = papermill.execute_notebook(str(source) if notebook_text is not None else job.input, str(executed),
+                                            parameters=job.parameters, km=km, kernel_name="python3",
+                                            progress_bar=False, cwd=str(paths.project(".")))
+        except PapermillExecutionError as exc:
+            text = executed.read_text(encoding="utf-8")
+            return (Outcome(job, False, time.perf_counter() - start, error=f"{exc.ename}: {exc.evalue}",
+                            cell=exc.exec_count, cell_source=_cell_source(text, exc.exec_count)), text, None)
+        except Exception as exc:  # a job that cannot even start (missing or unreadable notebook) fails alone
+            return Outcome(job, False, time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"), None, None
+        finally:
+            _WORKER.pop("current", None)
+            km.shutdown_kernel(now=True)
+        body, _ = _WORKER["exporter"].from_notebook_node(nb)
+        text = executed.read_text(encoding="utf-8")
+    return Outcome(job, True, time.perf_counter() - start, html_bytes=len(body.encode("utf-8"))), text, body
 
 
-def _cell_source(path: Path, exec_count: int | None) -> str:
+def write_outputs(outcome: Outcome, notebook_text: str | None, html: str | None) -> None:
+    """Put a rendered job in place atomically: the page and notebook, or the failed notebook alone."""
+    ipynb, page = Path(outcome.job.output_ipynb), Path(outcome.job.output_html)
+    failed = ipynb.with_name(f"{ipynb.stem}.failed.ipynb")
+    ipynb.parent.mkdir(parents=True, exist_ok=True)
+    if outcome.ok and html is not None and notebook_text is not None:
+        _write_atomic(page, html)
+        _write_atomic(ipynb, notebook_text)
+        failed.unlink(missing_ok=True)
+        return
+    page.unlink(missing_ok=True)
+    if notebook_text is not None:
+        _write_atomic(failed, notebook_text)
+
+
+def run_job(job: Job) -> Outcome:
+    """Render one job in this process and write its outputs (the local pool's task)."""
+    outcome, notebook_text, html = render_job(job)
+    write_outputs(outcome, notebook_text, html)
+    return outcome
+
+
+def _cell_source(notebook_text: str, exec_count: int | None) -> str:
     """First line of the cell that failed, found by its execution count (In [n])."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    cells = json.loads(notebook_text)["cells"]
     source = next((c["source"] for c in cells if c.get("execution_count") == exec_count), "")
     text = "".join(source) if isinstance(source, list) else source
     return text.strip().splitlines()[0][:100] if text.strip() else ""
@@ -227,11 +262,15 @@ def execute(jobs: list[Job], workers: int | None = None, progress=None) -> Itera
             executor.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        for job in jobs:
-            out = Path(job.output_ipynb)
-            for partial in (out.with_name(f".{out.stem}.partial.ipynb"), Path(job.output_html).with_name(
-                    f".{Path(job.output_html).name}.partial")):
-                partial.unlink(missing_ok=True)
+        remove_partials(jobs)
+
+
+def remove_partials(jobs: Iterable[Job]) -> None:
+    """Partial files an interrupted write may leave: nothing half-written remains."""
+    for job in jobs:
+        for path in (Path(job.output_ipynb), Path(job.output_html),
+                     Path(job.output_ipynb).with_name(f"{Path(job.output_ipynb).stem}.failed.ipynb")):
+            path.with_name(f".{path.name}.partial").unlink(missing_ok=True)
 
 
 def print_progress(done: int, total: int, running: int, elapsed: float, outcome: Outcome) -> None:
