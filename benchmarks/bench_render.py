@@ -2,9 +2,11 @@
 
 (a) a shell loop of the `papermill` CLI plus `jupyter nbconvert --to html --no-input` per notebook;
 (b) a sequential in-process loop of `papermill.execute_notebook` plus nbconvert's HTMLExporter;
-(c) `lcedu render` (worker processes with pre-started kernels).
-All three render the same jobs; their text outputs are compared so the speed-up is for the same work.
-Set BENCH_RENDER_COUNTIES="530902 530925" to time a subset (default: all 8 counties).
+(c) `lcedu render` (worker processes with pre-started kernels);
+(d), (e) `lcedu render --scheduler local` on a Dask LocalCluster of 1 and 2 workers.
+All render the same jobs; their text outputs are compared so the speed-up is for the same work.
+Set BENCH_RENDER_COUNTIES="530902 530925" to time a subset (default: all 8 counties and the city:
+the whole suite); BENCH_RENDER_DASK=0 leaves out the Dask variants.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import OUT, REPO
@@ -69,6 +72,19 @@ def _lcedu(out: Path) -> float:
     return time.perf_counter() - start
 
 
+def _dask(workers: int) -> Callable[[Path], float]:
+    def run(out: Path) -> float:
+        from lcedu.publish import cluster
+
+        jobs = _jobs(out)
+        start = time.perf_counter()
+        outcomes = list(cluster.execute(jobs, "local", workers=workers))
+        assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
+        return time.perf_counter() - start
+
+    return run
+
+
 def _text_outputs(folder: Path) -> dict[str, list]:
     from lcedu.publish.render import text_outputs
 
@@ -83,6 +99,9 @@ def run(quick: bool = False) -> list[dict]:
     variants = {"(a) papermill CLI + nbconvert CLI loop": _cli_loop,
                 "(b) in-process papermill + HTMLExporter loop": _in_process,
                 "(c) lcedu render (workers, warm kernels)": _lcedu}
+    if os.environ.get("BENCH_RENDER_DASK", "1") != "0":
+        variants["(d) lcedu render --scheduler local, 1 worker"] = _dask(1)
+        variants["(e) lcedu render --scheduler local, 2 workers"] = _dask(2)
     seconds, outputs = {}, {}
     for i, (label, fn) in enumerate(variants.items()):
         folder = base / f"v{i}"
@@ -91,12 +110,11 @@ def run(quick: bool = False) -> list[dict]:
     reference = outputs[next(iter(outputs))]
     identical = all(o == reference for o in outputs.values())
     n = len(reference)
-    (a, b, c) = seconds.values()
-    rows = [{"benchmark": f"render {n} notebooks", "variant": label, "median_s": s,
-             "notes": f"{s / n:.2f} s per notebook; outputs identical across variants: {identical}"}
+    a, b, c = list(seconds.values())[:3]
+    rows = [{"benchmark": f"render {n} notebooks", "variant": label, "median_s": s, "ratio": a / s,
+             "notes": f"{s / n:.2f} s per notebook; {a / s:.2f}x vs (a), {b / s:.2f}x vs (b); "
+                      f"outputs identical across variants: {identical}"}
             for label, s in seconds.items()]
-    rows[-1]["ratio"] = a / c
-    rows[-1]["notes"] += f"; {a / c:.2f}x vs (a), {b / c:.2f}x vs (b)"
     return rows
 
 
