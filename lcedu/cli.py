@@ -180,6 +180,31 @@ def cmd_plan_draft(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """The 终期评估 documents: the city and each county (.docx; .pdf where LibreOffice is installed)."""
+    from lcedu.ingest.counties import resolve
+    from lcedu.measure.plan import TargetsFileError
+    from lcedu.publish import evaluation
+
+    counties = [resolve(c) or c for c in args.counties] if args.counties else None
+    unknown = [c for c in counties or [] if resolve(c) is None]
+    if unknown:
+        print(f"错误 / error: 未知县(区) unknown county: {', '.join(unknown)}", file=sys.stderr)
+        return EXIT_INPUT
+    start = time.perf_counter()
+    try:
+        written = evaluation.write_evaluation(args.plan, args.year, args.out, counties=counties, pdf=not args.no_pdf)
+    except (TargetsFileError, evaluation.NoDataYearError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    docx = [p for p in written if p.suffix == ".docx"]
+    pdf = [p for p in written if p.suffix == ".pdf"]
+    note = "" if pdf or args.no_pdf else "（未找到 LibreOffice，未生成 PDF / soffice not found: no PDF）"
+    print(f"评估文件已写入 / evaluation written: {len(docx)} docx, {len(pdf)} pdf in {docx[0].parent} "
+          f"({time.perf_counter() - start:.1f}s){note}")
+    return 0
+
+
 def _print_issues(issues: list) -> None:
     for issue in issues:
         print(issue.format(), file=sys.stderr)
@@ -220,6 +245,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--notebooks", nargs="+", metavar="NAME", help="notebook names (default: the whole suite)")
     r.add_argument("--out", default=str(paths.project("reports")))
     r.set_defaults(func=cmd_render)
+
+    ev = sub.add_parser("evaluate", help="the end-of-plan evaluation (终期评估) as Word documents (and PDF)")
+    ev.add_argument("--plan", default=None, help="plan name, folder or targets.yml (default: lincang_2023_2025)")
+    ev.add_argument("--year", type=int, default=None, help="evaluation year (default: the plan's final year)")
+    ev.add_argument("--out", default=None, help="output folder (default: reports/evaluation/<plan>/<year>/)")
+    ev.add_argument("--counties", nargs="+", metavar="COUNTY", help="codes or names (default: all 8)")
+    ev.add_argument("--no-pdf", action="store_true", help="skip the PDF conversion")
+    ev.set_defaults(func=cmd_evaluate)
 
     pl = sub.add_parser("plan", help="tools for writing a plan's targets file (check, draft)")
     plan_sub = pl.add_subparsers(dest="plan_command", required=True)

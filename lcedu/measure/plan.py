@@ -44,6 +44,7 @@ __all__ = [
     "STATUSES",
     "TargetsFileError",
     "check_plan_text",
+    "clause_titles",
     "get_plan",
     "list_plans",
     "load_plan",
@@ -505,6 +506,10 @@ class Plan:
         return {code.removesuffix("_county_share_pct"): float(v) / 100
                 for code, v in zip(shares["indicator"], shares["value"], strict=True)}
 
+    def clause_titles(self) -> dict[str, str]:
+        """:func:`clause_titles` of the plan's text (empty without a text file)."""
+        return clause_titles(self.text()) if self.text_file is not None else {}
+
     def scopes(self) -> dict[str, set[str]]:
         """Indicator → the scopes its targets use ("city", "each_county", "counties")."""
         t = self.targets()
@@ -694,3 +699,24 @@ def check_plan_text(text: str, targets: str | Path | pd.DataFrame | None = None,
     spec = passages if passages is not None else (plan.passages if plan else ())
     ignore = not_targets if not_targets is not None else (plan.not_targets if plan else ())
     return uncovered_numbers(target_passages(body, spec), frame, ignore)
+
+
+_HEADING = re.compile(r"^\s*([一二三四五六七八九十]+)、\s*(\S.*)$")
+_SUBHEADING = re.compile(r"^\s*[(（]([一二三四五六七八九十]+)[)）]\s*(\S.*)$")
+
+
+def clause_titles(text: str) -> dict[str, str]:
+    """Clause → its heading in the plan text, in text order: {"三": "重点任务", "三(三)": "强师兴校工程"}.
+
+    Top-level headings are "三、…" lines, sub-headings "(三)…" lines under them; a title is
+    the heading up to its first 。(so "(一)加强组织领导。构建…" gives 加强组织领导).
+    """
+    titles: dict[str, str] = {}
+    current = ""
+    for line in text.splitlines():
+        if m := _HEADING.match(line):
+            current = m.group(1)
+            titles.setdefault(current, m.group(2).split("。")[0].strip()[:30])
+        elif current and (m := _SUBHEADING.match(line)):
+            titles.setdefault(f"{current}({m.group(1)})", m.group(2).split("。")[0].strip()[:30])
+    return titles
