@@ -114,7 +114,8 @@ def target_status(
 
     ``year`` defaults to the plan's final year. ``card``: a :func:`lcedu.measure.scorecard.scorecard`
     frame of this plan to reuse (else computed from ``results`` / ``tables``). Columns:
-    plan, entry, indicator, name_zh, name_en, unit, clause, quote, scope, county_code,
+    plan, entry, indicator, name_zh, name_en, unit (the registry's, else the target's), clause, quote,
+    scope, county_code,
     county_name_zh, target_year, comparison, target, target_max, strict, value (the
     scorecard's value for the entity and target year), numerator, denominator, na_reason,
     baseline_year, baseline_value, gap (> 0 short), relative_gap (gap / |target|),
@@ -145,11 +146,14 @@ def target_status(
             })
     out = pd.DataFrame(rows)
     key = ["county_code", "year", "indicator"]
-    cols = [*key, "value", "numerator", "denominator", "na_reason", "baseline_value"]
+    cols = [*key, "value", "numerator", "denominator", "na_reason", "baseline_value", "unit"]
     values = card[cols].astype({"county_code": object, "indicator": object}).copy()
     values["year"] = values["year"].astype("int64")
-    merged = out.merge(values.rename(columns={"year": "target_year"}), how="left",
+    merged = out.merge(values.rename(columns={"year": "target_year", "unit": "_unit"}), how="left",
                        on=["county_code", "target_year", "indicator"])
+    # The registry's unit where the indicator is computed (the targets file may say "万元 per year").
+    merged["unit"] = merged["_unit"].astype(object).where(merged["_unit"].notna(), merged["unit"])
+    merged = merged.drop(columns="_unit")
     now = card[(card["year"] == as_of)][["county_code", "indicator", "is_on_track", "value"]].rename(
         columns={"value": "value_as_of"}).astype({"county_code": object, "indicator": object})
     merged = merged.merge(now.drop_duplicates(["county_code", "indicator"]), how="left",
