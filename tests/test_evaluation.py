@@ -182,6 +182,8 @@ def test_evaluation_of_the_second_plan(written, processed_sample):
     annex = _annex(written["second/evaluation_530900"])
     assert len(annex) == 32 and (annex["结论"].str.startswith("未到期")).sum() == 9
     assert "2024年(基期)" in annex.columns
+    doc = _docx().Document(str(written["second/evaluation_530900"]))
+    assert len(doc.inline_shapes) >= 2, "the maps of the second plan"
 
 
 def test_closing_needs_for_an_unmet_balanced_county(processed_sample):

@@ -39,6 +39,7 @@ STATUS_WORDS = {"met": "达标", "not_met": "未达标", "no_data": "无数据",
 _FONT = "Noto Sans CJK SC"
 _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CN_ORDINALS = "一二三四五六七八九十"
+_LANDSCAPE_CM = 26.5  # A4 landscape less the margins
 _PROGRESS_LIMIT = 2  # progress maps: the first county-scoped rate targets of the plan
 
 
@@ -246,8 +247,9 @@ def _section(doc: Any, landscape: bool) -> None:
 
 
 def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, font_pt: float = 8.0,
-           caption: str | None = None) -> Any:
-    from docx.shared import Pt
+           caption: str | None = None, widths_cm: Sequence[float] | None = None) -> Any:
+    """A grid table; ``widths_cm`` per column (the rest share what is left of ``_WIDTH_CM``)."""
+    from docx.shared import Cm, Pt
 
     if caption:
         doc.add_paragraph(_clean(caption), style="Caption")
@@ -266,7 +268,22 @@ def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, fo
             cells[j].text = _clean(value)
             for run in cells[j].paragraphs[0].runs:
                 run.font.size = Pt(font_pt)
+    if widths_cm:
+        table.autofit = False
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_cm, strict=False):
+                cell.width = Cm(width)
     return table
+
+
+def _widths(header: Sequence[str], page_cm: float) -> list[float]:
+    """Column widths of a target table: narrow numbers, a wide name and source, the rest shared."""
+    fixed = {"序号": 0.9, "指标": 4.2, "县(区)": 1.6, "目标": 2.6, "结论": 2.0, "数据来源": 3.4, "指标代码": 4.6,
+             "计划条款": 1.3}
+    known = sum(fixed.get(h, 0.0) for h in header)
+    rest = [h for h in header if h not in fixed]
+    share = max((page_cm - known) / max(len(rest), 1), 1.2)
+    return [fixed.get(h, share) for h in header]
 
 
 def _para(doc: Any, text: str, *, bold: bool = False, size: float | None = None, center: bool = False) -> Any:
@@ -331,7 +348,7 @@ def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
         table_rows.append([name, group["entry"].nunique(), len(group), c["met"], c["not_met"], c["no_data"],
                            c["not_due"]])
     header = ["工程（项目）", "目标项数", "评估点", "达标", "未达标", "无数据", "未到期"]
-    _table(doc, header, table_rows, font_pt=9, caption="表1　分工程目标完成情况")
+    _table(doc, header, table_rows, font_pt=9, caption="表1　分工程目标完成情况", widths_cm=[6.2] + [1.6] * 6)
     if county is None:
         by_county = []
         for code in [CITY_CODE, *sorted(set(rows["county_code"]) - {CITY_CODE})]:
@@ -344,7 +361,7 @@ def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
             by_county.append([_place(code) + ("（全市目标）" if code == CITY_CODE else ""), len(group), c["met"],
                               c["not_met"], c["no_data"], c["not_due"], share])
         _table(doc, ["县(区)", "评估点", "达标", "未达标", "无数据", "未到期", "达标率（已到期且有数据）"], by_county,
-               font_pt=9, caption="表2　分县(区)目标完成情况")
+               font_pt=9, caption="表2　分县(区)目标完成情况", widths_cm=[3.6] + [1.7] * 5 + [3.2])
         county_rows = rows[rows["county_code"] != CITY_CODE]
         if len(county_rows):
             rates = county_rows[county_rows["status"].isin(["met", "not_met"])].groupby("county_code")["status"]
@@ -385,7 +402,7 @@ def _tasks(doc: Any, data: EvaluationData, county: str | None) -> None:
         c = _counts(group)
         _para(doc, f"本工程涉及目标{group['entry'].nunique()}项、评估点{len(group)}个，{_counts_sentence(c)}。")
         header, table_rows = _task_rows(data, group.drop(columns="_p"), full=False)
-        _table(doc, header, table_rows, font_pt=7.5)
+        _table(doc, header, table_rows, font_pt=7.5, widths_cm=_widths(header, _LANDSCAPE_CM))
 
 
 def _problem_groups(rows: pd.DataFrame) -> list[pd.DataFrame]:
@@ -446,7 +463,7 @@ def _advice(doc: Any, data: EvaluationData, groups: list[pd.DataFrame], county: 
 def _annex_table(doc: Any, data: EvaluationData, county: str | None) -> None:
     doc.add_heading("附表　目标完成情况总表", level=1)
     header, rows = _task_rows(data, _rows_for(data, county), full=True)
-    _table(doc, header, rows, font_pt=7)
+    _table(doc, header, rows, font_pt=7, widths_cm=_widths(header, _LANDSCAPE_CM))
 
 
 def _annex_figures(doc: Any, figures: Sequence[tuple[str, Path]]) -> None:
