@@ -262,3 +262,24 @@ def test_figure_source_names_the_tables():
     assert ev.figure_source("famous_teacher_count") == "教育事业统计（工作台账）"
     assert ev.figure_source("education_network_unified") == "无数据来源（指标未纳入统计）"
     assert ev.figure_source("compulsory_balanced").startswith("按教督〔2017〕6号")
+
+
+def test_evaluate_cli_writes_text_from_the_plan_as_text(processed_sample, tmp_path, capsys):
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(TEST_PLAN, plan_dir)
+    data = yaml.safe_load((plan_dir / "targets.yml").read_text(encoding="utf-8"))
+    data["targets"][4]["name_zh"] = "名教师<w:t>&\x0b=SUM(A1)"  # markup, a control character, a formula
+    (plan_dir / "targets.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["evaluate", "--plan", str(plan_dir), "--year", "2025", "--counties", "双江", "--no-pdf",
+                     "--out", str(out)]) == 0
+    assert "2 docx" in capsys.readouterr().out
+    assert sorted(p.name for p in out.glob("*.docx")) == ["evaluation_530900.docx", "evaluation_530925.docx"]
+    annex = _annex(out / "evaluation_530900.docx")
+    assert "名教师<w:t>&=SUM(A1)" in set(annex["指标"])
+
+
+def test_clause_titles_come_from_the_plan_text():
+    titles = get_plan().clause_titles()
+    assert titles["三(三)"] == "强师兴校工程" and titles["四(二)"] == "落实资金保障" and titles["二"] == "工作目标"
+    assert list(titles).index("三(十)") < list(titles).index("四")
