@@ -1,4 +1,4 @@
-"""Command line: ``lcedu sample | check | clean | report``.
+"""Command line: ``lcedu sample | check | clean | maps | render | report | plan | evaluate``.
 
 Expected problems (bad input, missing data) print a readable message and exit with 2,
 never a traceback.
@@ -137,12 +137,85 @@ def cmd_report(args: argparse.Namespace) -> int:
     if code:
         return code
     from lcedu.ingest.counties import registry
-    from lcedu.publish import site
+    from lcedu.publish import evaluation, site
 
     workbooks = site.write_workbooks(args.year, reports, list(registry().county_code))
     print(f"工作簿已写入 / workbooks written: {len(workbooks)}")
+    documents = evaluation.write_evaluation(None, args.year, reports / "evaluation" / str(args.year))
+    print(f"终期评估已写入 / evaluation documents written: {len(documents)}")
     args.out, args.counties, args.notebooks = str(reports), None, None
     return cmd_render(args)
+
+
+def cmd_plan_check(args: argparse.Namespace) -> int:
+    """Numbers in the plan's target sentences without a targets entry: exit 1 when any, 0 when none."""
+    from lcedu.measure.plan import TargetsFileError, check_plan_text, read_plan_text
+
+    try:
+        text = read_plan_text(args.plan_text)
+        missing = check_plan_text(text, args.targets_file)
+    except (TargetsFileError, ValueError, OSError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    for n in missing:
+        print(f"{n.text}\t「{n.sentence.strip()}」")
+    if missing:
+        print(f"有 {len(missing)} 个目标数字没有对应条目 / {len(missing)} target number(s) without an entry "
+              f"in {args.targets_file}", file=sys.stderr)
+        return 1
+    print("检查通过 / check passed: 规划目标句中的每个数字都有条目 / every target number has an entry",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_plan_draft(args: argparse.Namespace) -> int:
+    """A next plan's skeleton (plan schema, status draft) from the data, to stdout or --out."""
+    from lcedu.ingest import store
+    from lcedu.measure.draft import draft_plan, draft_yaml, parse_years
+    from lcedu.measure.plan import TargetsFileError
+
+    try:
+        years = parse_years(args.years)
+        draft = draft_plan(args.source, args.baseline, years)
+    except (TargetsFileError, ValueError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    text = draft_yaml(draft, synthetic=bool(store.manifest().get("is_sample", False)))
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+        print(f"规划草案已写入 / draft written: {out} ({len(draft['draft'])} 项指标 indicators)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """The 终期评估 documents: the city and each county (.docx; .pdf where LibreOffice is installed)."""
+    from lcedu.ingest.counties import resolve
+    from lcedu.measure.plan import TargetsFileError
+    from lcedu.publish import evaluation
+
+    counties = [resolve(c) or c for c in args.counties] if args.counties else None
+    unknown = [c for c in counties or [] if resolve(c) is None]
+    if unknown:
+        print(f"错误 / error: 未知县(区) unknown county: {', '.join(unknown)}", file=sys.stderr)
+        return EXIT_INPUT
+    start = time.perf_counter()
+    try:
+        written = evaluation.write_evaluation(args.plan, args.year, args.out, counties=counties, pdf=not args.no_pdf)
+    except TargetsFileError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    docx = [p for p in written if p.suffix == ".docx"]
+    pdf = [p for p in written if p.suffix == ".pdf"]
+    note = "" if pdf or args.no_pdf else "（未找到 LibreOffice，未生成 PDF / soffice not found: no PDF）"
+    print(f"评估文件已写入 / evaluation written: {len(docx)} docx, {len(pdf)} pdf in {docx[0].parent} "
+          f"({time.perf_counter() - start:.1f}s){note}")
+    return 0
 
 
 def _print_issues(issues: list) -> None:
@@ -185,6 +258,28 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--notebooks", nargs="+", metavar="NAME", help="notebook names (default: the whole suite)")
     r.add_argument("--out", default=str(paths.project("reports")))
     r.set_defaults(func=cmd_render)
+
+    ev = sub.add_parser("evaluate", help="the end-of-plan evaluation (终期评估) as Word documents (and PDF)")
+    ev.add_argument("--plan", default=None, help="plan name, folder or targets.yml (default: lincang_2023_2025)")
+    ev.add_argument("--year", type=int, default=None, help="evaluation year (default: the plan's final year)")
+    ev.add_argument("--out", default=None, help="output folder (default: reports/evaluation/<plan>/<year>/)")
+    ev.add_argument("--counties", nargs="+", metavar="COUNTY", help="codes or names (default: all 8)")
+    ev.add_argument("--no-pdf", action="store_true", help="skip the PDF conversion")
+    ev.set_defaults(func=cmd_evaluate)
+
+    pl = sub.add_parser("plan", help="tools for writing a plan's targets file (check, draft)")
+    plan_sub = pl.add_subparsers(dest="plan_command", required=True)
+    pc = plan_sub.add_parser("check", help="list the numbers in the plan's target sentences without an entry")
+    pc.add_argument("plan_text", help="the plan's text (UTF-8), e.g. lcedu/plans/<name>/plan.txt")
+    pc.add_argument("targets_file", help="its targets.yml (its plan.check block says where the targets are)")
+    pc.set_defaults(func=cmd_plan_check)
+    pd_ = plan_sub.add_parser("draft", help="write a next plan's skeleton: baselines, trends, projections")
+    pd_.add_argument("--from", dest="source", default=None, metavar="PLAN",
+                     help="the plan being followed (name, folder or targets.yml; default the current plan)")
+    pd_.add_argument("--baseline", type=int, required=True, help="baseline year (must be in the data)")
+    pd_.add_argument("--years", required=True, help="the new plan's years, e.g. 2026-2030")
+    pd_.add_argument("--out", help="output YAML file (default: stdout)")
+    pd_.set_defaults(func=cmd_plan_draft)
     return p
 
 

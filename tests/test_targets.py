@@ -15,29 +15,24 @@ from lcedu.measure.plan import (
     COLUMNS,
     COMPARISONS,
     TargetsFileError,
+    check_plan_text,
+    get_plan,
+    list_plans,
     load_plan,
     load_plan_text,
     load_targets,
     plan_numbers,
+    plan_path,
+    target_passages,
     uncovered_numbers,
 )
 
 TARGETS_DIR = Path(__file__).resolve().parents[1] / "lcedu" / "plans" / "lincang_2023_2025"
 YAML_FILE = TARGETS_DIR / "targets.yml"
 
-# Phrases whose numerals are names, not quantities. Only Chinese numerals before a
-# measure word are read at all (so "三好", "(四)", "三年", "九年义务教育" never are);
-# these five are the ones that remain. test_every_exclusion_is_needed keeps it minimal.
-NOT_TARGETS = ("三个心向", "四名工程", "一张网", "一批", "每一名")
-
-
-def _target_passages(text: str) -> str:
-    """Sections 二 (工作目标) and 三 (重点任务), plus the funding sentence(s) of 四(二)."""
-    goals_and_tasks = text[text.index("二、工作目标") : text.index("四、保障措施")]
-    funding_clause = text[text.index("(二)落实资金保障") : text.index("(三)强化考核监督")]
-    funding = [s for s in funding_clause.split("。") if "万元" in s]
-    assert funding, "funding sentence of 四(二) not found"
-    return goals_and_tasks + "\n" + "\n".join(funding)
+# Phrases whose numerals are names, not quantities: the plan file's check.not_targets.
+# test_every_exclusion_is_needed keeps that list minimal.
+NOT_TARGETS = get_plan().not_targets
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +42,10 @@ def targets() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def passages() -> str:
-    return _target_passages(load_plan_text())
+    """Sections 二 (工作目标) and 三 (重点任务), plus the funding sentence(s) of 四(二)."""
+    text = target_passages(load_plan_text(), get_plan().passages)
+    assert "二、工作目标" in text and "万元" in text and "四、保障措施" not in text
+    return text
 
 
 def _rows(df: pd.DataFrame, indicator: str, year: int | None = None) -> pd.DataFrame:
@@ -175,7 +173,8 @@ def test_walker_reads_the_target_numbers(passages):
 
 
 def test_every_target_number_has_an_entry(targets, passages):
-    missing = uncovered_numbers(passages, targets, NOT_TARGETS)
+    assert check_plan_text(get_plan().text()) == uncovered_numbers(passages, targets, NOT_TARGETS)
+    missing = check_plan_text((TARGETS_DIR / "plan.txt").read_text(encoding="utf-8"), YAML_FILE)
     assert not missing, "numbers in the plan without a matching target entry:\n" + "\n".join(
         f"  {n.text} in 「{n.sentence}」" for n in missing
     )
@@ -317,3 +316,60 @@ def test_later_plan_loads_without_code_change(tmp_path):
     assert df[df.indicator == "compulsory_balanced"].counties.item() == ("530902", "530923")
     combined = pd.concat([load_targets(), df], ignore_index=True)
     assert set(combined.plan) == {"lincang_2023_2025", "lincang_2026_2030"}
+
+
+# --------------------------------------------------------------------------- plans by name
+
+
+def test_default_plan_years_and_shares_come_from_the_file():
+    plan = get_plan()
+    assert plan.name == "lincang_2023_2025" and "lincang_2023_2025" in list_plans()
+    assert (plan.baseline_year, plan.first_year, plan.final_year) == (2022, 2023, 2025)
+    assert plan.period == (2023, 2024, 2025) and plan.status == "adopted"
+    assert plan.target_shares() == {"preschool_universal": 0.375, "compulsory_balanced": 0.375}
+    assert plan.scopes()["preschool_universal"] == {"counties"}
+    assert get_plan(TARGETS_DIR) == get_plan(YAML_FILE) == get_plan("lincang_2023_2025")
+
+
+def test_baseline_defaults_to_the_year_before_the_plan(tmp_path):
+    path = _write_copy(tmp_path, lambda d: d["plan"].pop("baseline_year"))
+    assert get_plan(path).baseline_year == 2022 and get_plan(path).name == "copy"
+
+
+def test_unknown_plan_lists_the_plans():
+    with pytest.raises(FileNotFoundError, match="lincang_2023_2025"):
+        plan_path("lincang_2031_2035")
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "message"),
+    [
+        (lambda d: d["plan"].update(baseline_year=2023), "baseline_year", "before first_year 2023"),
+        (lambda d: d["plan"].update(status="final"), "status", "must be one of"),
+        (lambda d: d["plan"].update(finl_year=2025), "finl_year", "unknown field(s) ['finl_year']"),
+        (lambda d: d["plan"]["check"].update(passages=[{"from": "二、工作目标"}]), "check.passages", "passage #1"),
+        (lambda d: d.update(target=[]), "target", "unknown top-level key(s) ['target']"),
+    ],
+)
+def test_malformed_plan_block_names_file_entry_and_field(tmp_path, edit, field, message):
+    path = _write_copy(tmp_path, edit)
+    with pytest.raises(TargetsFileError) as err:
+        load_targets(path)
+    assert "copy.yml" in str(err.value) and message in str(err.value)
+    problem = err.value.problems[0]
+    assert (Path(problem.file).name, problem.field) == ("copy.yml", field)
+    assert problem.entry in ("plan", "file")
+
+
+def test_entry_problem_records_the_field(tmp_path):
+    path = _write_copy(tmp_path, lambda d: _first(d).update(comparison="atleast"))
+    with pytest.raises(TargetsFileError) as err:
+        load_targets(path)
+    (problem,) = err.value.problems
+    assert problem.field == "comparison" and problem.entry.startswith("entry #")
+    assert "field 'comparison'" in str(err.value)
+
+
+def test_missing_passage_marker_is_named():
+    with pytest.raises(ValueError, match="二、工作目标"):
+        target_passages("一、总体要求", get_plan().passages)

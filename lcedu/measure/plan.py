@@ -1,18 +1,22 @@
-"""Targets of the city's education plan, as data (``lcedu/plans/*/targets.yml``).
+"""Plans of the city's education plan, as data (``lcedu/plans/<name>/``).
 
-Each plan is one YAML file (``plan`` metadata + ``targets`` entries); the 2023–2025
-plan is the default, a later plan (2026–2030) is another file passed to
-:func:`load_targets` — no code change. Entries are validated on load so that a typo
-in a hand-edited file is reported with the file and the entry, not found later as a
-wrong chart.
+A plan is a folder: ``targets.yml`` (a ``plan`` block with the plan's years and a
+``targets`` list), the plan's text (``plan.txt``) and nothing else. The 2023–2025 plan is
+the default; a later plan (2026–2030) is another folder — no code change. Files are
+validated on load so that a typo in a hand-edited file is reported with the file, the
+entry and the field, not found later as a wrong chart. The schema is documented in
+``docs/plans.md``.
 
 Public API (stable):
 
+* :func:`list_plans`, :func:`get_plan` (a :class:`Plan`: years, period, target shares,
+  targets, text), :func:`plan_path` — plans by name (or by folder / file path).
 * :func:`load_targets` — one row per target and year, as a DataFrame.
-* :func:`load_plan` — the ``plan`` metadata block.
+* :func:`load_plan` — the validated ``plan`` block.
 * :func:`load_plan_text` — the plan's text stored beside the YAML.
 * :func:`plan_numbers`, :func:`uncovered_numbers` — find target numbers in plan text
-  that no entry accounts for (used to check a targets file against its plan).
+  that no entry accounts for; :func:`target_passages` and :func:`check_plan_text` apply
+  the plan's own ``check`` block (the passages holding targets, the slogans that are not).
 """
 
 from __future__ import annotations
@@ -33,12 +37,23 @@ from lcedu import paths
 __all__ = [
     "COLUMNS",
     "COMPARISONS",
+    "DEFAULT_PLAN",
+    "Plan",
     "PlanNumber",
+    "Problem",
+    "STATUSES",
     "TargetsFileError",
+    "check_plan_text",
+    "clause_titles",
+    "get_plan",
+    "list_plans",
     "load_plan",
     "load_plan_text",
     "load_targets",
     "plan_numbers",
+    "plan_path",
+    "read_plan_text",
+    "target_passages",
     "uncovered_numbers",
 ]
 
@@ -86,16 +101,70 @@ _CODE = re.compile(r"[a-z][a-z0-9_]*")
 _COUNTY = re.compile(r"\d{6}")
 
 
+#: ``plan.status``: adopted (issued by the government), draft (from ``lcedu plan draft``,
+#: no targets yet), test (made-up, for tests only).
+STATUSES: tuple[str, ...] = ("adopted", "draft", "test")
+_PLAN_FIELDS = ("id", "title_zh", "title_en", "issued_by", "published", "source", "region_code",
+                "baseline_year", "first_year", "last_year", "text_file", "status", "check")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a plan file: the file, the entry ("plan" or "entry #3 …"), the field."""
+
+    file: str
+    entry: str
+    field: str
+    message: str
+
+    def format(self) -> str:
+        return f"{self.entry}: field '{self.field}': {self.message}"
+
+
 class TargetsFileError(ValueError):
-    """A targets file that cannot be used; the message names the file and every bad entry."""
+    """A plan file that cannot be used; the message names the file, each bad entry and field.
+
+    ``problems`` holds the same as :class:`Problem` records (empty for a file that is not
+    readable at all, e.g. invalid YAML).
+    """
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[Problem, ...] = tuple(problems)
 
 
 def _default_path() -> Path:
     return paths.package_file("plans", DEFAULT_PLAN, "targets.yml")
 
 
+def list_plans() -> list[str]:
+    """Names of the plans shipped in ``lcedu/plans/`` (folders holding a ``targets.yml``)."""
+    root = paths.package_file("plans")
+    return sorted(d.name for d in root.iterdir() if (d / "targets.yml").is_file())
+
+
+def plan_path(plan: str | Path | None = None) -> Path:
+    """The targets file of a plan given by name (``lincang_2023_2025``), folder or file.
+
+    A FileNotFoundError names the plans there are when ``plan`` is neither.
+    """
+    if plan is None:
+        return _default_path().resolve()
+    p = Path(plan)
+    if p.is_dir():
+        p = p / "targets.yml"
+    if p.is_file():
+        return p.resolve()
+    named = paths.package_file("plans", str(plan), "targets.yml")
+    if p.name == str(plan) and named.is_file():
+        return named.resolve()
+    raise FileNotFoundError(
+        f"找不到规划 / plan not found: {plan!r}; 可用 / available: {', '.join(list_plans())} "
+        "(或给出 targets.yml 的路径 / or a path to a targets.yml or its folder)")
+
+
 def _resolve(path: str | Path | None) -> Path:
-    return (Path(path) if path is not None else _default_path()).resolve()
+    return plan_path(path)
 
 
 def _is_number(x: object) -> bool:
@@ -109,101 +178,143 @@ def _is_year(x: object) -> bool:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_plan(plan: object) -> list[str]:
+def _check_plan(plan: object) -> list[tuple[str, str]]:
+    """(field, problem) pairs of the ``plan`` block."""
     if not isinstance(plan, dict):
-        return ["'plan' must be a mapping with id, first_year and last_year"]
-    problems = []
+        return [("plan", "'plan' must be a mapping with id, first_year and last_year")]
+    problems: list[tuple[str, str]] = []
+    unknown = sorted(set(plan) - set(_PLAN_FIELDS))
+    if unknown:
+        problems.append((", ".join(map(str, unknown)), f"unknown field(s) {unknown}; known: {list(_PLAN_FIELDS)}"))
     if not isinstance(plan.get("id"), str) or not plan.get("id"):
-        problems.append("plan.id must be a non-empty string")
+        problems.append(("id", "plan.id must be a non-empty string"))
     first, last = plan.get("first_year"), plan.get("last_year")
     if not (_is_year(first) and _is_year(last) and first <= last):
-        problems.append(
+        problems.append(("first_year",
             f"plan.first_year/last_year must be years with first ≤ last, got {first!r}, {last!r}"
-        )
+        ))
+    baseline = plan.get("baseline_year")
+    if baseline is not None and not (_is_year(baseline) and (not _is_year(first) or baseline < first)):
+        problems.append(("baseline_year", f"plan.baseline_year must be a year before first_year {first!r}, "
+                                          f"got {baseline!r}"))
     region = plan.get("region_code")
     if region is not None and not _COUNTY.fullmatch(str(region)):
-        problems.append(f"plan.region_code must be a 6-digit code, got {region!r}")
+        problems.append(("region_code", f"plan.region_code must be a 6-digit code, got {region!r}"))
+    status = plan.get("status", "adopted")
+    if status not in STATUSES:
+        problems.append(("status", f"plan.status must be one of {list(STATUSES)}, got {status!r}"))
+    for key in ("title_zh", "title_en", "text_file"):
+        if key in plan and not (isinstance(plan[key], str) and plan[key].strip()):
+            problems.append((key, f"plan.{key} must be a non-empty string"))
+    problems += _check_check(plan.get("check"))
     return problems
 
 
-def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[str]:
-    problems = [f"missing '{key}'" for key in _REQUIRED if key not in entry]
+def _check_check(check: object) -> list[tuple[str, str]]:
+    """The optional ``plan.check`` block: passages [{from, to, only_sentences_with}], not_targets."""
+    if check is None:
+        return []
+    if not isinstance(check, dict):
+        return [("check", "plan.check must be a mapping with passages and/or not_targets")]
+    problems: list[tuple[str, str]] = []
+    unknown = sorted(set(check) - {"passages", "not_targets"})
+    if unknown:
+        problems.append(("check", f"plan.check has unknown field(s) {unknown}"))
+    passages = check.get("passages", [])
+    if not isinstance(passages, list):
+        problems.append(("check.passages", "plan.check.passages must be a list of {from, to}"))
+        passages = []
+    for i, passage in enumerate(passages, start=1):
+        ok = (isinstance(passage, dict) and set(passage) <= {"from", "to", "only_sentences_with"}
+              and all(isinstance(passage.get(k), str) and passage.get(k) for k in ("from", "to"))
+              and isinstance(passage.get("only_sentences_with", ""), str))
+        if not ok:
+            problems.append(("check.passages", f"passage #{i} must be {{from: text, to: text"
+                                               f"[, only_sentences_with: text]}}, got {passage!r}"))
+    ignore = check.get("not_targets", [])
+    if not (isinstance(ignore, list) and all(isinstance(x, str) and x for x in ignore)):
+        problems.append(("check.not_targets", f"plan.check.not_targets must be a list of phrases, got {ignore!r}"))
+    return problems
+
+
+def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, problem) pairs of one target entry; empty when the entry is valid."""
+    problems: list[tuple[str, str]] = [(key, f"missing '{key}'") for key in _REQUIRED if key not in entry]
     unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
-        problems.append(f"unknown field(s) {unknown}")
+        problems.append((", ".join(map(str, unknown)), f"unknown field(s) {unknown}"))
     if "indicator" in entry and not (
         isinstance(entry["indicator"], str) and _CODE.fullmatch(entry["indicator"])
     ):
-        problems.append(f"indicator must be a snake_case code, got {entry['indicator']!r}")
+        problems.append(("indicator", f"indicator must be a snake_case code, got {entry['indicator']!r}"))
     for key in ("name_zh", "name_en", "unit", "clause", "quote"):
         if key in entry and not (isinstance(entry[key], str) and entry[key].strip()):
-            problems.append(f"{key} must be a non-empty string")
+            problems.append((key, f"{key} must be a non-empty string"))
 
     comparison = entry.get("comparison")
     if "comparison" in entry and comparison not in COMPARISONS:
-        problems.append(f"comparison {comparison!r} is not one of {list(COMPARISONS)}")
+        problems.append(("comparison", f"comparison {comparison!r} is not one of {list(COMPARISONS)}"))
     value, value_max = entry.get("value"), entry.get("value_max")
     if comparison == "reach":
         if value not in (None, True):
-            problems.append(f"a 'reach' target takes no value (or true), got {value!r}")
+            problems.append(("value", f"a 'reach' target takes no value (or true), got {value!r}"))
     elif comparison in COMPARISONS and not _is_number(value):
-        problems.append(f"value must be a number for '{comparison}', got {value!r}")
+        problems.append(("value", f"value must be a number for '{comparison}', got {value!r}"))
     if comparison == "range":
         if not _is_number(value_max) or (_is_number(value) and value_max <= value):
-            problems.append(f"a 'range' needs a number value_max > value, got {value_max!r}")
+            problems.append(("value_max", f"a 'range' needs a number value_max > value, got {value_max!r}"))
     elif "value_max" in entry:
-        problems.append("value_max is only for comparison 'range'")
+        problems.append(("value_max", "value_max is only for comparison 'range'"))
     if "strict" in entry and not isinstance(entry["strict"], bool):
-        problems.append(f"strict must be true or false, got {entry['strict']!r}")
+        problems.append(("strict", f"strict must be true or false, got {entry['strict']!r}"))
     if entry.get("strict") and comparison not in ("at_least", "at_most", "count_at_least"):
-        problems.append(f"strict does not apply to comparison {comparison!r}")
+        problems.append(("strict", f"strict does not apply to comparison {comparison!r}"))
 
     years = entry.get("year")
     year_list = years if isinstance(years, list) else [years]
     first, last = plan.get("first_year"), plan.get("last_year")
     if "year" in entry:
         if not year_list or not all(_is_year(y) for y in year_list):
-            problems.append(f"year must be a year or a list of years, got {years!r}")
+            problems.append(("year", f"year must be a year or a list of years, got {years!r}"))
         elif _is_year(first) and _is_year(last):
             outside = [y for y in year_list if not first <= y <= last]
             if outside:
-                problems.append(f"year(s) {outside} outside the plan span {first}–{last}")
+                problems.append(("year", f"year(s) {outside} outside the plan span {first}–{last}"))
         if len(set(map(str, year_list))) != len(year_list):
-            problems.append(f"year list repeats a year: {years!r}")
+            problems.append(("year", f"year list repeats a year: {years!r}"))
 
     scope = entry.get("scope")
     if "scope" in entry and scope not in ("city", "each_county"):
         if not (isinstance(scope, list) and scope):
             problems.append(
-                f"scope must be city, each_county or a list of county codes, got {scope!r}"
-            )
+                ("scope", f"scope must be city, each_county or a list of county codes, got {scope!r}"))
         else:
             codes = [str(c) for c in scope]
             bad = [c for c in codes if not _COUNTY.fullmatch(c)]
             if bad:
-                problems.append(f"county code(s) {bad} are not 6-digit codes")
+                problems.append(("scope", f"county code(s) {bad} are not 6-digit codes"))
             region = plan.get("region_code")
             if region is not None and not bad:
                 foreign = [c for c in codes if c[:4] != str(region)[:4]]
                 if foreign:
-                    problems.append(f"county code(s) {foreign} are outside region {region}")
+                    problems.append(("scope", f"county code(s) {foreign} are outside region {region}"))
             if len(set(codes)) != len(codes):
-                problems.append(f"scope repeats a county: {codes}")
+                problems.append(("scope", f"scope repeats a county: {codes}"))
 
     restated = entry.get("restated", [])
     if not (
         isinstance(restated, list)
         and all(isinstance(r, dict) and r.get("clause") and r.get("quote") for r in restated)
     ):
-        problems.append("restated must be a list of {clause, quote}")
+        problems.append(("restated", "restated must be a list of {clause, quote}"))
     condition = entry.get("condition", {})
     if not (
         isinstance(condition, dict)
         and all(isinstance(k, str) and _is_number(v) for k, v in condition.items())
     ):
-        problems.append(f"condition must map names to numbers, got {condition!r}")
+        problems.append(("condition", f"condition must map names to numbers, got {condition!r}"))
     if "note" in entry and not isinstance(entry["note"], str):
-        problems.append("note must be a string")
+        problems.append(("note", "note must be a string"))
     return problems
 
 
@@ -218,38 +329,43 @@ def _describe(i: int, entry: object) -> str:
 @lru_cache(maxsize=16)
 def _read(path: str, mtime_ns: int) -> tuple[dict[str, Any], pd.DataFrame]:
     # mtime_ns is part of the key so an edited file is re-read, not served stale.
-    with open(path, encoding="utf-8") as f:
-        try:
+    try:
+        with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f)
-        except yaml.YAMLError as exc:
-            raise TargetsFileError(f"{path}: not valid YAML: {exc}") from exc
-    if (
-        not isinstance(data, dict)
-        or not isinstance(data.get("targets"), list)
-        or not data["targets"]
-    ):
-        raise TargetsFileError(f"{path}: needs a 'plan' mapping and a non-empty 'targets' list")
+    except yaml.YAMLError as exc:
+        raise TargetsFileError(f"{path}: not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise TargetsFileError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
+        raise TargetsFileError(f"{path}: needs a 'plan' mapping and a 'targets' list")
     plan = data.get("plan")
-    problems = _check_plan(plan)
+    found = [Problem(path, "plan", field, msg) for field, msg in _check_plan(plan)]
     plan = plan if isinstance(plan, dict) else {}
+    unknown = sorted(set(data) - {"plan", "targets", "draft"})
+    if unknown:
+        found.append(Problem(path, "file", ", ".join(map(str, unknown)),
+                             f"unknown top-level key(s) {unknown}; a plan file has plan, targets (and draft)"))
+    if not data["targets"] and plan.get("status") != "draft":
+        found.append(Problem(path, "file", "targets", "the targets list is empty (only a draft may have none)"))
     seen: dict[tuple[Any, ...], int] = {}
     for i, entry in enumerate(data["targets"], start=1):
+        where = _describe(i, entry)
         if not isinstance(entry, dict):
-            problems.append(f"{_describe(i, entry)}: must be a mapping")
+            found.append(Problem(path, where, "-", "must be a mapping"))
             continue
-        problems += [f"{_describe(i, entry)}: {p}" for p in _check_entry(entry, plan)]
+        found += [Problem(path, where, field, msg) for field, msg in _check_entry(entry, plan)]
         years = entry.get("year") if isinstance(entry.get("year"), list) else [entry.get("year")]
         scope = entry.get("scope")
         scope_key = tuple(sorted(map(str, scope))) if isinstance(scope, list) else scope
         for year in years:
             key = (entry.get("indicator"), year, scope_key)
             if key in seen:
-                problems.append(
-                    f"{_describe(i, entry)}: same indicator, year {year} and scope as entry #{seen[key]}"
-                )
+                found.append(Problem(path, where, "year",
+                                     f"same indicator, year {year} and scope as entry #{seen[key]}"))
             seen.setdefault(key, i)
-    if problems:
-        raise TargetsFileError(f"{path}: invalid targets file:\n  " + "\n  ".join(problems))
+    if found:
+        raise TargetsFileError(f"{path}: invalid targets file:\n  " + "\n  ".join(p.format() for p in found),
+                               found)
     return plan, _frame(plan, data["targets"])
 
 
@@ -320,11 +436,106 @@ def load_plan_text(path: str | Path | None = None) -> str:
     p = _resolve(path)
     name = load_plan(p).get("text_file")
     if not name:
-        raise TargetsFileError(f"{p}: plan.text_file is not set")
-    lines = (p.parent / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        raise TargetsFileError(f"{p}: plan.text_file is not set",
+                               [Problem(str(p), "plan", "text_file", "not set")])
+    lines = read_plan_text(p.parent / name).splitlines(keepends=True)
     while lines and lines[0].startswith("#"):
         lines.pop(0)
     return "".join(lines)
+
+
+def read_plan_text(path: str | Path) -> str:
+    """A plan text file as UTF-8; a TargetsFileError says when it is not text (e.g. a .docx)."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise TargetsFileError(f"{p}: not UTF-8 text ({exc.reason}); save the plan as plain UTF-8 text") from exc
+
+
+# --------------------------------------------------------------------------- plans by name
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan's identity and years, read from its file: what code uses instead of 2022 / 2025.
+
+    ``baseline_year`` is ``plan.baseline_year`` (default: the year before ``first_year``);
+    ``final_year`` is ``plan.last_year``; ``period`` the plan's years, first to final.
+    """
+
+    name: str
+    id: str
+    title_zh: str
+    status: str
+    region_code: str | None
+    baseline_year: int
+    first_year: int
+    final_year: int
+    targets_file: Path
+    text_file: Path | None
+    not_targets: tuple[str, ...]
+    passages: tuple[tuple[str, str, str], ...]
+
+    @property
+    def period(self) -> tuple[int, ...]:
+        return tuple(range(self.first_year, self.final_year + 1))
+
+    @property
+    def period_text(self) -> str:
+        """2023—2025年."""
+        return f"{self.first_year}—{self.final_year}年"
+
+    def targets(self) -> pd.DataFrame:
+        """:func:`load_targets` of this plan."""
+        return load_targets(self.targets_file)
+
+    def text(self) -> str:
+        """:func:`load_plan_text` of this plan."""
+        return load_plan_text(self.targets_file)
+
+    def target_shares(self) -> dict[str, float]:
+        """Share of counties (0–1) each county assessment must reach by the final year.
+
+        From the ``<assessment>_county_share_pct`` targets (e.g. 37.5 % → 0.375 for
+        ``compulsory_balanced``); an assessment without such a target is absent.
+        """
+        t = self.targets()
+        shares = t[t["indicator"].str.endswith("_county_share_pct") & (t["scope"] == "city")]
+        shares = shares.sort_values("year").drop_duplicates("indicator", keep="last")
+        return {code.removesuffix("_county_share_pct"): float(v) / 100
+                for code, v in zip(shares["indicator"], shares["value"], strict=True)}
+
+    def clause_titles(self) -> dict[str, str]:
+        """:func:`clause_titles` of the plan's text (empty without a text file)."""
+        return clause_titles(self.text()) if self.text_file is not None else {}
+
+    def scopes(self) -> dict[str, set[str]]:
+        """Indicator → the scopes its targets use ("city", "each_county", "counties")."""
+        t = self.targets()
+        return {code: set(group) for code, group in t.groupby("indicator")["scope"]}
+
+
+def get_plan(plan: str | Path | None = None) -> Plan:
+    """The plan by name (default ``lincang_2023_2025``), folder or targets file, validated.
+
+    Raises FileNotFoundError for an unknown plan and TargetsFileError for a bad file.
+    """
+    path = plan_path(plan)
+    block = load_plan(path)
+    name = path.parent.name if path.name == "targets.yml" else path.stem
+    check = block.get("check") or {}
+    text_file = path.parent / block["text_file"] if block.get("text_file") else None
+    return Plan(
+        name=name, id=str(block["id"]), title_zh=str(block.get("title_zh", block["id"])),
+        status=str(block.get("status", "adopted")),
+        region_code=str(block["region_code"]) if block.get("region_code") is not None else None,
+        baseline_year=int(block.get("baseline_year", int(block["first_year"]) - 1)),
+        first_year=int(block["first_year"]), final_year=int(block["last_year"]),
+        targets_file=path, text_file=text_file,
+        not_targets=tuple(check.get("not_targets", ())),
+        passages=tuple((p["from"], p["to"], p.get("only_sentences_with", "")) for p in check.get("passages", ())),
+    )
 
 
 # --------------------------------------------------------------------------- plan-text check
@@ -436,3 +647,76 @@ def uncovered_numbers(
         return False
 
     return [n for n in candidates if not covered(n)]
+
+
+def target_passages(text: str, passages: Iterable[tuple[str, str, str]] = ()) -> str:
+    """The parts of a plan text that hold its targets, one passage per line block.
+
+    ``passages``: (from, to, only_sentences_with) — the text from the first occurrence of
+    ``from`` up to ``to`` (exclusive); with ``only_sentences_with``, only the sentences (。)
+    containing it. No passages: the whole text. A passage whose marker is not in the text
+    raises a ValueError naming the marker (the text changed, or the check block is wrong).
+    """
+    spec = list(passages)
+    if not spec:
+        return text
+    parts = []
+    for start, end, only in spec:
+        if start not in text:
+            raise ValueError(f"plan.check.passages: start marker 「{start}」 is not in the plan text")
+        i = text.index(start)
+        if end not in text[i:]:
+            raise ValueError(f"plan.check.passages: end marker 「{end}」 is not after 「{start}」 in the plan text")
+        part = text[i: text.index(end, i)]
+        if only:
+            sentences = [s for s in part.split("。") if only in s]
+            if not sentences:
+                raise ValueError(f"plan.check.passages: no sentence with 「{only}」 between 「{start}」 and 「{end}」")
+            part = "\n".join(sentences)
+        parts.append(part)
+    return "\n".join(parts)
+
+
+def check_plan_text(text: str, targets: str | Path | pd.DataFrame | None = None, *,
+                    passages: Iterable[tuple[str, str, str]] | None = None,
+                    not_targets: Iterable[str] | None = None) -> list[PlanNumber]:
+    """Every number in the plan's target sentences that no entry of ``targets`` accounts for.
+
+    ``targets``: a plan name, folder, targets file or a :func:`load_targets` frame (default:
+    the default plan). ``passages`` and ``not_targets`` default to the plan file's ``check``
+    block (for a frame: none). ``text`` is the plan's text (leading ``#`` lines are
+    comments and skipped). Empty result: every target number has its entry.
+    """
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    body = "".join(lines)
+    if isinstance(targets, pd.DataFrame):
+        frame, plan = targets, None
+    else:
+        plan = get_plan(targets)
+        frame = plan.targets()
+    spec = passages if passages is not None else (plan.passages if plan else ())
+    ignore = not_targets if not_targets is not None else (plan.not_targets if plan else ())
+    return uncovered_numbers(target_passages(body, spec), frame, ignore)
+
+
+_HEADING = re.compile(r"^\s*([一二三四五六七八九十]+)、\s*(\S.*)$")
+_SUBHEADING = re.compile(r"^\s*[(（]([一二三四五六七八九十]+)[)）]\s*(\S.*)$")
+
+
+def clause_titles(text: str) -> dict[str, str]:
+    """Clause → its heading in the plan text, in text order: {"三": "重点任务", "三(三)": "强师兴校工程"}.
+
+    Top-level headings are "三、…" lines, sub-headings "(三)…" lines under them; a title is
+    the heading up to its first 。(so "(一)加强组织领导。构建…" gives 加强组织领导).
+    """
+    titles: dict[str, str] = {}
+    current = ""
+    for line in text.splitlines():
+        if m := _HEADING.match(line):
+            current = m.group(1)
+            titles.setdefault(current, m.group(2).split("。")[0].strip()[:30])
+        elif current and (m := _SUBHEADING.match(line)):
+            titles.setdefault(f"{current}({m.group(1)})", m.group(2).split("。")[0].strip()[:30])
+    return titles

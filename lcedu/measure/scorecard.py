@@ -21,7 +21,7 @@ from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 from lcedu.measure.plan import load_plan, load_targets
 
-__all__ = ["COLUMNS", "assessment_share_targets", "city_rate_references", "county_names", "effective_targets", "expand_targets", "is_met",
+__all__ = ["COLUMNS", "city_rate_references", "county_names", "effective_targets", "expand_targets", "is_met",
            "scorecard", "scorecard_labels", "target_counts"]
 
 #: Columns of :func:`scorecard`, in order.
@@ -323,18 +323,6 @@ SCOPE_LABELS = {
     "county": ("本县目标", "county target"), "city": ("全市目标", "city target"),
     "city_reference": ("全市目标(参照)", "city target (reference)"),
 }
-
-
-def assessment_share_targets(targets: pd.DataFrame | str | Path | None = None) -> dict[str, float]:
-    """The plan's share of counties meeting each assessment, as a fraction (优质均衡县占比 37.5 % → 0.375).
-
-    Read from the ``<assessment>_county_share_pct`` targets (the latest year of each), so a plan
-    file, not code, says what the maps compare against.
-    """
-    tgt = targets if isinstance(targets, pd.DataFrame) else load_targets(targets)
-    share = tgt[tgt["indicator"].str.endswith("_county_share_pct")].sort_values("year")
-    return {code.removesuffix("_county_share_pct"): float(value) / 100
-            for code, value in zip(share["indicator"], share["value"], strict=True)}
 
 
 def city_rate_references(targets: pd.DataFrame) -> pd.DataFrame:

@@ -3,6 +3,11 @@
 :func:`explorer_view` draws the three views for one choice (pure, testable without a
 browser); :func:`explorer` wires them to ipywidgets dropdowns. Headless (papermill,
 nbconvert) the widget renders its initial state and the views are computed once.
+Default years come from the plan (:func:`lcedu.measure.plan.get_plan`): its final year is
+shown, changes are measured from its baseline year. The trend chart always shows every
+data year with the chosen year marked (a single year would be one dot); a target due after
+the chosen year reads 未到期 (with the trend's verdict), never 未达标; map labels are
+formatted like the table (22人, not 22.0).
 """
 
 from __future__ import annotations
@@ -16,18 +21,24 @@ from matplotlib.figure import Figure
 from lcedu.measure.indicators import map_breaks
 from lcedu.paths import CITY_CODE
 from lcedu.present import briefing as bf
+from lcedu.present import charts
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import LABELS, Params
 from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
 
-__all__ = ["explorer", "explorer_view", "indicator_options"]
+__all__ = ["explorer", "explorer_view", "indicator_options", "plan_years", "status_cell"]
+
+#: CSS classes of the three output areas (what a browser test looks for).
+VIEW_CLASSES = ("lcedu-explorer-map", "lcedu-explorer-chart", "lcedu-explorer-table")
 
 _WORDS = {
     "zh": {"county": "县(区)", "indicator": "指标", "year": "年份", "title": "指标探索", "no_map": "该指标没有分县数值，无法绘制地图。",
+           "not_due": "未到期", "selected": "所选年份",
            "intro": "在 JupyterLab 中运行本笔记本，用下方的下拉框选择县(区)、指标和年份，地图、趋势图和表格随之更新。"
                     "静态页面只显示初始选择：{name}，{indicator}，{year}年。"},
     "en": {"county": "County", "indicator": "Indicator", "year": "Year", "title": "Indicator explorer",
-           "no_map": "This indicator has no county values to map.",
+           "no_map": "This indicator has no county values to map.", "not_due": "Not yet due",
+           "selected": "Selected year",
            "intro": "Run this notebook in JupyterLab and pick a county, an indicator and a year below; the map, the "
                     "trend chart and the table follow. A static page shows the initial choice only: {name}, "
                     "{indicator}, {year}."},
@@ -45,6 +56,28 @@ def indicator_options(lang: str = "zh") -> list[tuple[str, str]]:
     order = {c: i for i, c in enumerate(codes)}
     codes = sorted(codes, key=lambda c: (position.get(c, (50, ""))[0], order[c]))
     return [(indicator_name(c, lang), c) for c in codes]
+
+
+def plan_years(plan: str | None = None) -> tuple[int, int]:
+    """(baseline year, final year) of the plan (default: the current plan), from its file."""
+    from lcedu.measure.plan import get_plan
+
+    p = get_plan(plan)
+    return p.baseline_year, p.final_year
+
+
+def status_cell(r: dict[str, Any], lang: str) -> str:
+    """✓ 达标 / ✗ 未达标 for a target that is due; 未到期（按趋势…） for one due later (the scorecard's status)."""
+    if r.get("status") == "not_due":  # the scorecard's verdict: a target due after this year
+        track = r.get("is_on_track")
+        words = _WORDS[lang]["not_due"]
+        if is_missing(track):
+            return words
+        track_words = bf.track_text(track, lang)
+        if lang == "zh":
+            return f"{words}，{track_words}"
+        return f"{words}, {track_words[0].lower()}{track_words[1:]}"
+    return bf.scorecard_status_text(r.get("status"), lang)
 
 
 def _check_indicator(indicator: str) -> None:
@@ -82,9 +115,23 @@ def _map(p: Params, indicator: str) -> Figure | str:
     ax = maps.choropleth(data, indicator, p.year, label=indicator_name(indicator, p.lang),
                          unit=nv.unit_label(unit, p.lang) or unit, lang=p.lang, synthetic=bf.base().synthetic,
                          target=target, direction=direction, breaks=map_breaks().get(indicator))
+    _label_like_the_table(ax, data, indicator, p.year, unit, p.lang)
     if not p.is_city:
         _outline(ax, p.county)
     return ax.figure
+
+
+def _label_like_the_table(ax: Any, data: pd.DataFrame, indicator: str, year: int, unit: str, lang: str) -> None:
+    """County labels "双江县\\n22人" formatted as the table formats them (the map classes them as 22.0)."""
+    rows = data[(data["indicator"] == indicator) & (data["year"] == year)]
+    values = dict(zip(rows["county_code"].astype(str), rows["value"], strict=True))
+    prefix = "county-label-"
+    for text in ax.texts:
+        gid = text.get_gid() or ""
+        code = gid.removeprefix(prefix)
+        if gid.startswith(prefix) and not is_missing(values.get(code)):
+            name = text.get_text().split("\n")[0]
+            text.set_text(f"{name}\n{fmt_value(values[code], unit, lang)}")
 
 
 def _table(p: Params, indicator: str) -> Any:
@@ -102,32 +149,61 @@ def _table(p: Params, indicator: str) -> Any:
         lab["county"]: [place_name(r["county_code"], lang) for r in records],
         lab["value"]: [fmt_value(r["value"], nv.indicator_unit(indicator), lang) for r in records],
         lab["target"]: [bf.target_text(r, lang) for r in records],
-        lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
+        lab["status"]: [status_cell(r, lang) for r in records],
         lab["change"]: [bf.change_cell(r, lang) for r in records],
         lab["rank"]: [bf.rank_text(r, lang) for r in records],
     })
-    flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy()})
+    not_due = (rows["target_year"].astype("Float64") > p.year).fillna(False).to_numpy(dtype=bool)
+    flags = pd.DataFrame({lab["status"]: rows["is_met"].astype("boolean").where(~not_due, pd.NA).to_numpy()})
     css = pd.DataFrame("", index=table.index, columns=table.columns)
     css.loc[np.asarray(order) == p.county, :] = "font-weight: 700;"
     return bf.styled(table, flags=flags, css=css, right=[lab["value"], lab["change"]])
 
 
-def explorer_view(county: object, indicator: str, year: object, lang: str = "zh",
-                  baseline_year: object = 2022) -> tuple[Any, Any, Any]:
-    """(map, chart, table) for one county, indicator and year; a ValueError names a bad choice."""
-    p = bf.params(county, year, baseline_year, lang, scope="city")
+def _chart(p: Params, indicator: str) -> Figure:
+    """The indicator's line over every data year (county, city, other counties), the chosen year marked."""
+    c = bf.card(p.baseline_year)
+    rows = c[c["indicator"] == indicator]
+    series = rows[["county_code", "year", "indicator", "value", "unit"]]
+    own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
+    targets = own[["indicator", "year", "target"]].astype({"target": float})
+    fig = charts.trend_panels(series, [indicator], highlight=p.county, targets=targets, lang=p.lang, columns=1,
+                              note=bf.synthetic_note(p.lang))
+    ax = fig.axes[0]
+    ax.axvline(p.year, color="#7f7f7f", lw=1.0, ls=":", zorder=0, gid="selected-year")
+    ax.annotate(_WORDS[p.lang]["selected"], (p.year, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
+                textcoords="offset points", fontsize=7, color="#7f7f7f", ha="left", va="top")
+    return fig
+
+
+def _params(county: object, year: object, baseline_year: object, lang: str) -> Params:
+    """bf.params with the plan's years where ``year`` / ``baseline_year`` are None."""
+    base, final = plan_years()
+    return bf.params(county, final if year is None else year, base if baseline_year is None else baseline_year,
+                     lang, scope="city")
+
+
+def explorer_view(county: object, indicator: str, year: object = None, lang: str = "zh",
+                  baseline_year: object = None) -> tuple[Any, Any, Any]:
+    """(map, chart, table) for one county, indicator and year; a ValueError names a bad choice.
+
+    ``year`` / ``baseline_year`` default to the plan's final and baseline years.
+    """
+    p = _params(county, year, baseline_year, lang)
     _check_indicator(indicator)
-    chart = bf.trend_figure(p, [indicator], columns=1)
-    return _map(p, indicator), chart, _table(p, indicator)
+    return _map(p, indicator), _chart(p, indicator), _table(p, indicator)
 
 
-def explorer(county: object = "530902", year: object = 2025, lang: str = "zh", *,
-             indicator: str = "preschool_gross_enrollment_pct", baseline_year: object = 2022) -> Any:
-    """An ipywidgets box: county / indicator / year pickers driving a map, a trend chart and a table."""
+def explorer(county: object = "530902", year: object = None, lang: str = "zh", *,
+             indicator: str = "preschool_gross_enrollment_pct", baseline_year: object = None) -> Any:
+    """An ipywidgets box: county / indicator / year pickers driving a map, a trend chart and a table.
+
+    ``year`` / ``baseline_year`` default to the plan's final and baseline years.
+    """
     import ipywidgets as widgets
     from IPython.display import Markdown, display
 
-    p = bf.params(county, year, baseline_year, lang, scope="city")
+    p = _params(county, year, baseline_year, lang)
     _check_indicator(indicator)
     words = _WORDS[p.lang]
     from lcedu.ingest.counties import registry
@@ -139,6 +215,8 @@ def explorer(county: object = "530902", year: object = 2025, lang: str = "zh", *
                                       description=words["indicator"], layout=widgets.Layout(width="520px"))
     pick_year = widgets.Dropdown(options=list(bf.available_years()), value=p.year, description=words["year"])
     map_out, chart_out, table_out = widgets.Output(), widgets.Output(), widgets.Output()
+    for out, css in zip((map_out, chart_out, table_out), VIEW_CLASSES, strict=True):
+        out.add_class(css)
 
     def update(_: object = None) -> None:
         views = explorer_view(pick_county.value, pick_indicator.value, pick_year.value, p.lang, p.baseline_year)

@@ -937,13 +937,13 @@ def status_map(
 ) -> Figure:
     """Which counties meet each county-level assessment, and the share against the plan.
 
-    ``target_shares``: assessment → share of counties the plan asks for (default: the plan's
-    ``*_county_share_pct`` targets).
+    ``target_shares``: assessment → share of counties the plan asks for (default: the default
+    plan's ``*_county_share_pct`` targets, :meth:`lcedu.measure.plan.Plan.target_shares`).
     """
     if target_shares is None:
-        from lcedu.measure.scorecard import assessment_share_targets
+        from lcedu.measure.plan import get_plan
 
-        target_shares = assessment_share_targets()
+        target_shares = get_plan().target_shares()
     counties = _projected_counties()
     codes = list(counties["county_code"])
     present = set(status["assessment"])

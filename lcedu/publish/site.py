@@ -69,6 +69,13 @@ def county_summary(year: int) -> pd.DataFrame:
 PLAN_TITLE = "临沧市教育高质量发展三年行动计划（2023—2025年）"
 
 
+def evaluation_document_name(code: str) -> str:
+    """File stem of a county's (or the city's) 终期评估 document, as lcedu.publish.evaluation names it."""
+    from lcedu.publish.evaluation import document_name
+
+    return document_name(None if code == CITY_CODE else code)
+
+
 def _templates():  # -> jinja2.Environment; every value rendered into a page is escaped
     import jinja2
 
@@ -95,6 +102,10 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
                 links.append({"href": None, "text": nb.title_zh})
         if (out_dir / str(year) / code / "scorecard.xlsx").exists():
             links.append({"href": f"{year}/{code}/scorecard.xlsx", "text": "指标工作簿 (Excel)"})
+        for suffix, kind in ((".docx", "Word"), (".pdf", "PDF")):
+            document = Path("evaluation") / str(year) / f"{evaluation_document_name(code)}{suffix}"
+            if (out_dir / document).exists():
+                links.append({"href": document.as_posix(), "text": f"终期评估 ({kind})"})
         thumb = None
         if maps_dir is not None:
             image = Path(maps_dir) / (f"status_{year}.png" if code == CITY_CODE else f"locator_{code}.png")

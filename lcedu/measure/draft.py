@@ -1,0 +1,170 @@
+"""A next plan's skeleton from the data: where each indicator stands and how fast it moves.
+
+Planners drafting the next plan (2026–2030) need, county by county, each indicator's
+baseline value, its trend and where the trend would take it; :func:`draft_plan` builds
+that as a plan file in the plan schema (``docs/plans.md``) with ``status: draft``, no
+targets, and a ``draft`` list the planners turn into targets. Projections are arithmetic
+on the data, never targets: the key says so (``projected_not_target``).
+
+Public API: :func:`draft_plan`, :func:`draft_yaml`, :func:`parse_years`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from lcedu.measure import indicators as ind
+from lcedu.measure.plan import get_plan
+from lcedu.paths import CITY_CODE
+
+__all__ = ["draft_plan", "draft_yaml", "parse_years"]
+
+_HEADER = """\
+# 草案 DRAFT — 由 `lcedu plan draft` 根据数据生成，不是目标 / generated from the data, NOT targets.
+# 规划编制人员：把 draft 中需要设目标的指标写入 targets（字段见 docs/plans.md），
+# 数值由规划决定；projected_not_target 只是按{first}—{last}年趋势的线性外推（百分比封顶于 0—100）。
+# Planners: copy the indicators that get a target into `targets` (fields: docs/plans.md) with the
+# value you decide; `projected_not_target` is only the linear trend of {first}–{last}, capped at
+# 0–100 for percentages. Baseline {baseline}; data {data_note}.
+"""
+
+
+def parse_years(text: str) -> list[int]:
+    """"2026-2030" / "2026—2030" / "2026,2028,2030" → years; a ValueError says what is wrong."""
+    cleaned = text.strip().replace("—", "-").replace("–", "-")
+    try:
+        if "-" in cleaned:
+            first, last = (int(x) for x in cleaned.split("-", 1))
+            years = list(range(first, last + 1))
+        else:
+            years = [int(x) for x in cleaned.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"年份应写作 2026-2030 或 2026,2028 / years must look like 2026-2030, got {text!r}") from None
+    if not years or years != sorted(set(years)):
+        raise ValueError(f"年份应递增 / years must increase, got {text!r}")
+    return years
+
+
+def _slope(years: np.ndarray, values: np.ndarray) -> float:
+    """Least-squares change per year; NaN with fewer than two values."""
+    ok = ~np.isnan(values)
+    if ok.sum() < 2 or np.ptp(years[ok]) == 0:
+        return math.nan
+    return float(np.polyfit(years[ok].astype(float), values[ok], 1)[0])
+
+
+def _round(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), 4)
+
+
+def draft_plan(
+    source: str | Path | None,
+    baseline_year: int,
+    years: Sequence[int],
+    *,
+    results: pd.DataFrame | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    plan_id: str | None = None,
+) -> dict[str, Any]:
+    """The plan skeleton as a mapping (see :func:`draft_yaml` for the file).
+
+    ``source``: the plan being followed (name, folder or file): its region and which
+    indicators it targeted (``source_targets``). Every county- and city-level indicator
+    with a value in ``baseline_year`` is listed, with each county's and the city's
+    ``baseline``, ``trend_per_year`` (least squares over the data years up to the
+    baseline), and ``projected_not_target`` per year of ``years``: baseline + trend ×
+    (year − baseline), capped at 0–100 for % and at 0 below for amounts. A yes/no
+    indicator has no trend. A ValueError says when the baseline is not in the data or the
+    new years do not follow it.
+    """
+    plan = get_plan(source)
+    years = [int(y) for y in years]
+    if not years or min(years) <= baseline_year:
+        raise ValueError(f"新规划年份须晚于基期 {baseline_year} / the new years must follow the baseline, got {years}")
+    res = results if results is not None else ind.compute(tables=tables, processed_dir=processed_dir)
+    data_years = sorted(int(y) for y in res["year"].dropna().unique())
+    if baseline_year not in data_years:
+        raise ValueError(f"基期 {baseline_year} 年没有数据 / no data for baseline {baseline_year}; "
+                         f"数据年份 / data years: {', '.join(map(str, data_years))}")
+    reg = ind.load_registry()
+    source_targets = plan.targets()
+    used = res[res["year"] <= baseline_year]
+    entries = []
+    for code, spec in reg.indicators.items():
+        rows = used[used["indicator"] == code]
+        at_base = rows[(rows["year"] == baseline_year) & rows["value"].notna()]
+        if at_base.empty:
+            continue
+        is_pct = spec.unit == "%"
+        entities: dict[str, Any] = {}
+        for county, group in rows.groupby("county_code", sort=True):
+            group = group.sort_values("year")
+            base = group.loc[group["year"] == baseline_year, "value"]
+            if base.empty or pd.isna(base.iloc[0]):
+                continue
+            base_value = float(base.iloc[0])
+            values = group["value"].to_numpy(dtype=float, na_value=np.nan)
+            yrs = group["year"].to_numpy(dtype="int64")
+            entry: dict[str, Any] = {"baseline": _round(base_value),
+                                     "data_years": [int(y) for y, v in zip(yrs, values, strict=True)
+                                                    if not np.isnan(v)]}
+            if spec.unit != "yes/no":
+                slope = _slope(yrs, values)
+                entry["trend_per_year"] = _round(slope)
+                if math.isfinite(slope):
+                    projected = {}
+                    for y in years:
+                        v = base_value + slope * (y - baseline_year)
+                        v = min(max(v, 0.0), 100.0) if is_pct else (max(v, 0.0) if base_value >= 0 else v)
+                        projected[y] = _round(v)
+                    entry["projected_not_target"] = projected
+            entities[str(county)] = entry
+        item: dict[str, Any] = {"indicator": code, "name_zh": spec.name_zh, "name_en": spec.name_en,
+                                "unit": spec.unit, "direction": spec.direction}
+        mine = source_targets[source_targets["indicator"] == code]
+        if len(mine):
+            last = mine.sort_values("year").iloc[-1]
+            item["source_target"] = {
+                "plan": plan.id, "year": int(last["year"]), "scope": str(last["scope"]),
+                "comparison": str(last["comparison"]),
+                **({"value": float(last["value"])} if not math.isnan(float(last["value"])) else {}),
+                "quote": str(last["quote"]),
+            }
+        # The city first, then the counties by code.
+        item["counties"] = dict(sorted(entities.items(), key=lambda kv: (kv[0] != CITY_CODE, kv[0])))
+        entries.append(item)
+    first, last = years[0], years[-1]
+    block: dict[str, Any] = {
+        "id": plan_id or f"draft_{first}_{last}",
+        "title_zh": f"（草案）{first}—{last}年规划 目标底稿",
+        "title_en": f"Draft {first}–{last} plan: target skeleton",
+        "status": "draft",
+        **({"region_code": plan.region_code} if plan.region_code else {}),
+        "baseline_year": int(baseline_year),
+        "first_year": first,
+        "last_year": last,
+    }
+    return {"plan": block, "targets": [], "draft": entries,
+            "_data_years": [y for y in data_years if y <= baseline_year]}
+
+
+def draft_yaml(draft: Mapping[str, Any], *, synthetic: bool = False) -> str:
+    """The draft as YAML text, with the header that says what it is (and is not)."""
+    body = {k: v for k, v in draft.items() if not k.startswith("_")}
+    data_years = draft.get("_data_years") or []
+    note = (f"{data_years[0]}–{data_years[-1]}" if data_years else "none") + \
+        (" (合成样例数据 synthetic sample, not official)" if synthetic else "")
+    header = _HEADER.format(first=data_years[0] if data_years else "?", last=draft["plan"]["baseline_year"],
+                            baseline=draft["plan"]["baseline_year"], data_note=note)
+    head = {k: body[k] for k in ("plan", "targets")}
+    rest = {k: v for k, v in body.items() if k not in head}
+    return (header + yaml.safe_dump(head, allow_unicode=True, sort_keys=False, width=120)
+            + yaml.safe_dump(rest, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None))

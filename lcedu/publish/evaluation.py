@@ -1,0 +1,610 @@
+"""The end-of-plan evaluation (终期评估) as Word documents: one for the city, one per county.
+
+Laid out as a bureau writes it: cover, 一、总体情况, 二、各项任务完成情况, 三、存在的问题,
+四、下一步建议, 附表 and 附图. Every number and sentence comes from
+:func:`lcedu.measure.evaluation.target_status` (the scorecard's values judged against the
+plan) and the gap-closing estimates; this module only words and lays them out. Text from
+the data is written as text (python-docx escapes it; characters XML cannot hold are
+dropped). PDFs are converted with headless LibreOffice where ``soffice`` is installed.
+
+Public API: :func:`evaluation_data`, :func:`write_document`, :func:`write_evaluation`,
+:func:`to_pdf`, :data:`STATUS_WORDS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lcedu.measure import evaluation as ev
+from lcedu.measure.plan import Plan, get_plan
+from lcedu.measure.results import load_results, require_year
+from lcedu.paths import CITY_CODE
+from lcedu.present import narrative as nv
+
+__all__ = ["STATUS_WORDS", "EvaluationData", "document_name", "draw_figures",
+           "evaluation_data", "to_pdf", "write_document", "write_evaluation"]
+
+#: How each verdict reads in the documents.
+STATUS_WORDS = {"met": "达标", "not_met": "未达标", "no_data": "无数据", "not_due": "未到期"}
+_FONT = "Noto Sans CJK SC"
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CN_ORDINALS = "一二三四五六七八九十"
+_LANDSCAPE_CM = 26.5  # A4 landscape less the margins
+_PROGRESS_LIMIT = 2  # progress maps: the first county-scoped rate targets of the plan
+
+
+@dataclass(frozen=True)
+class EvaluationData:
+    """Everything the documents show, computed once for the city and every county."""
+
+    plan: Plan
+    year: int
+    status: pd.DataFrame
+    yearly: pd.DataFrame
+    needs: pd.DataFrame
+    card: pd.DataFrame
+    results: pd.DataFrame
+    assessments: pd.DataFrame
+    data_years: tuple[int, ...]
+    synthetic: bool
+    created_at: str
+
+    @property
+    def is_final(self) -> bool:
+        return self.year >= self.plan.final_year
+
+    @property
+    def shown_years(self) -> list[int]:
+        """Baseline to the evaluation year, the years the data has."""
+        return [y for y in self.data_years if self.plan.baseline_year <= y <= self.year]
+
+
+def evaluation_data(plan: str | Path | Plan | None = None, year: int | None = None,
+                    processed_dir: str | Path | None = None) -> EvaluationData:
+    """The evaluation of ``plan`` as of ``year`` (default: the plan's final year).
+
+    Raises :class:`lcedu.errors.RequestError` when ``year`` has no data.
+    """
+    from lcedu.ingest import store
+    from lcedu.measure import indicators as ind
+    from lcedu.measure import scorecard as sc
+
+    p = plan if isinstance(plan, Plan) else get_plan(plan)
+    as_of = int(year) if year is not None else p.final_year
+    require_year(as_of, processed_dir)  # a year without data is refused, never evaluated as all missing
+    tables = ind.load_tables(processed_dir)
+    stored = load_results(processed_dir)  # the build's results, never recomputed
+    results = stored["indicator_results"]
+    data_years = tuple(sorted(int(y) for y in results["year"].dropna().unique()))
+    card = sc.scorecard(results=results, tables=tables, targets=p.targets(), baseline_year=p.baseline_year)
+    status = ev.target_status(p, as_of, card=card, tables=tables)
+    years = [y for y in data_years if p.baseline_year <= y <= as_of]
+    manifest = store.manifest(processed_dir)
+    return EvaluationData(
+        plan=p, year=as_of, status=status, yearly=ev.yearly_values(status, card, years),
+        needs=ev.closing_needs(status, as_of, tables, results), card=card, results=results,
+        assessments=stored["assessments"], data_years=data_years,
+        synthetic=bool(manifest.get("is_sample", False)), created_at=str(manifest.get("created_at", "")),
+    )
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def _clean(text: Any) -> str:
+    """Text for the document: a string without the control characters XML cannot hold."""
+    return _XML_BAD.sub("", "" if text is None else str(text))
+
+
+def _projects(data: EvaluationData, rows: pd.DataFrame) -> list[tuple[int, str]]:
+    """(order, heading) of the plan clause each row's target belongs to, from the plan's own text.
+
+    "三(三) 强师兴校工程" for clause 三(三); a clause the text has no heading for keeps its label.
+    """
+    titles = data.plan.clause_titles()
+    order = {clause: i for i, clause in enumerate(titles)}
+    out = []
+    for clause in rows["clause"].astype(str):
+        head = clause.split()[0] if clause.strip() else ""
+        title = titles.get(head)
+        out.append((order.get(head, len(order)), f"{head} {title}" if title else (head or "其他")))
+    return out
+
+
+def _target_words(r: Any) -> str:
+    """≥95%（2025年） as the plan sets it."""
+    comparison = str(r["comparison"])
+    op = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤"}.get(comparison, "")
+    if comparison == "at_least" and bool(r["strict"]):
+        op = ">"
+    shown = nv.fmt_target(r["target"], str(r["unit"]), "zh", comparison, r["target_max"])
+    return f"{op}{shown}（{int(r['target_year'])}年）"
+
+
+def _value_words(value: Any, unit: str, reason: Any = None) -> str:
+    if nv.is_missing(value):
+        return nv.na_text(reason, "zh") if not nv.is_missing(reason) else "—"
+    return nv.fmt_value(value, unit, "zh")
+
+
+def _verdict_words(r: Any) -> str:
+    word = STATUS_WORDS[str(r["status"])]
+    if r["status"] == "not_due" and not nv.is_missing(r.get("is_on_track")):
+        word += "（按趋势可达标）" if bool(r["is_on_track"]) else "（按趋势难以达标）"
+    return word
+
+
+def _cn_ordinal(n: int) -> str:
+    """1 → 一, 10 → 十, 11 → 十一, 21 → 二十一 (numbering of sub-headings, up to 99)."""
+    digits = "零一二三四五六七八九"
+    if n <= 10:
+        return _CN_ORDINALS[n - 1]
+    tens, units = divmod(n, 10)
+    return f"{digits[tens] if tens > 1 else ''}十{digits[units] if units else ''}"
+
+
+def _reason(r: Any) -> str:
+    """Why a target has no value, in Chinese."""
+    if not bool(r["in_registry"]):
+        return "未纳入统计指标，无数据来源"
+    return nv.na_text(r["na_reason"], "zh")
+
+
+def _place(code: str) -> str:
+    return nv.place_name(str(code), "zh")
+
+
+def _counts(rows: pd.DataFrame) -> dict[str, int]:
+    return {s: int((rows["status"] == s).sum()) for s in ev.STATUSES}
+
+
+def _counts_sentence(counts: dict[str, int]) -> str:
+    parts = [f"达标{counts['met']}个", f"未达标{counts['not_met']}个", f"无数据{counts['no_data']}个"]
+    if counts["not_due"]:
+        parts.append(f"未到期{counts['not_due']}个")
+    return "，".join(parts)
+
+
+def _closing_words(r: Any, needs: pd.DataFrame) -> str:
+    """What closing one unmet row takes: the gap estimates, else the ratio arithmetic, else the gap."""
+    from lcedu.present import briefing as bf
+
+    mine = needs[(needs["entry"] == r["entry"]) & (needs["county_code"] == r["county_code"])
+                 & (needs["target_year"] == r["target_year"])]
+    if len(mine):
+        parts = []
+        for n in mine.itertuples(index=False):
+            amount = float(n.amount)
+            shown = f"{amount:,.0f}" if amount >= 100 or amount.is_integer() else f"{amount:,.1f}"
+            unit = str(n.unit_zh or "")
+            schools = f"（涉及{int(n.schools_count)}所学校）" if not nv.is_missing(n.schools_count) else ""
+            name = str(n.need_zh)
+            parts.append(f"{name}{shown}{unit}{schools}" if name.startswith("需") else
+                         f"{name}增加{shown}{unit}{schools}")
+        return "按现有数据估算" + "，".join(parts)
+    row = {k: r[k] for k in ("indicator", "unit", "comparison", "gap", "numerator", "denominator", "target")}
+    if nv.is_missing(row["gap"]):
+        return ""
+    return bf.closing_text(row, "zh")
+
+
+# --------------------------------------------------------------------------- document building
+
+
+def _new_document() -> Any:
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
+        style = doc.styles[style_name]
+        style.font.name = _FONT
+        rpr = style.element.get_or_add_rPr()
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = rpr.makeelement(qn("w:rFonts"), {})
+            rpr.append(fonts)
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(attr), _FONT)
+    doc.styles["Normal"].font.size = Pt(10.5)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.0))
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    return doc
+
+
+def _section(doc: Any, landscape: bool) -> None:
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Cm
+
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long_side, short_side = Cm(29.7), Cm(21.0)
+    section.page_width, section.page_height = (long_side, short_side) if landscape else (short_side, long_side)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(1.6 if landscape else 2.0))
+
+
+def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, font_pt: float = 8.0,
+           caption: str | None = None, widths_cm: Sequence[float] | None = None) -> Any:
+    """A grid table; ``widths_cm`` per column (the rest share what is left of ``_WIDTH_CM``)."""
+    from docx.shared import Cm, Pt
+
+    if caption:
+        doc.add_paragraph(_clean(caption), style="Caption")
+    rows = [list(r) for r in rows]
+    table = doc.add_table(rows=1 + len(rows), cols=len(header))
+    table.style = "Table Grid"
+    for j, text in enumerate(header):
+        cell = table.rows[0].cells[j]
+        cell.text = _clean(text)
+        for run in cell.paragraphs[0].runs:
+            run.font.bold = True
+            run.font.size = Pt(font_pt)
+    for i, values in enumerate(rows, start=1):
+        cells = table.rows[i].cells
+        for j, value in enumerate(values):
+            cells[j].text = _clean(value)
+            for run in cells[j].paragraphs[0].runs:
+                run.font.size = Pt(font_pt)
+    if widths_cm:
+        table.autofit = False
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_cm, strict=False):
+                cell.width = Cm(width)
+    return table
+
+
+def _widths(header: Sequence[str], page_cm: float) -> list[float]:
+    """Column widths of a target table: narrow numbers, a wide name and source, the rest shared."""
+    fixed = {"序号": 0.9, "指标": 4.2, "县(区)": 1.6, "目标": 2.6, "结论": 2.0, "数据来源": 3.4, "指标代码": 4.6,
+             "计划条款": 1.3}
+    known = sum(fixed.get(h, 0.0) for h in header)
+    rest = [h for h in header if h not in fixed]
+    share = max((page_cm - known) / max(len(rest), 1), 1.2)
+    return [fixed.get(h, share) for h in header]
+
+
+def _para(doc: Any, text: str, *, bold: bool = False, size: float | None = None, center: bool = False) -> Any:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    paragraph = doc.add_paragraph()
+    run = paragraph.add_run(_clean(text))
+    run.font.bold = bold
+    if size:
+        run.font.size = Pt(size)
+    if center:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return paragraph
+
+
+def _title(data: EvaluationData) -> str:
+    kind = "终期评估报告" if data.is_final else f"中期评估报告（截至{data.year}年）"
+    return f"《{data.plan.title_zh}》{kind}"
+
+
+def _rows_for(data: EvaluationData, county: str | None) -> pd.DataFrame:
+    s = data.status
+    return s if county is None else s[s["county_code"] == county]
+
+
+def _cover(doc: Any, data: EvaluationData, county: str | None, today: dt.date) -> None:
+    for _ in range(5):
+        doc.add_paragraph()
+    place = "临沧市" if county is None else _place(county)
+    _para(doc, place, bold=True, size=20, center=True)
+    _para(doc, _title(data), bold=True, size=18, center=True)
+    doc.add_paragraph()
+    _para(doc, f"评估年度：{data.year}年　　基期：{data.plan.baseline_year}年　　规划期：{data.plan.period_text}",
+          center=True)
+    _para(doc, f"数据生成：{data.created_at[:10] or '—'}　　成文日期：{today.year}年{today.month}月{today.day}日",
+          center=True)
+    if data.synthetic:
+        doc.add_paragraph()
+        _para(doc, "⚠ 合成样例数据，非官方统计。本文件由合成样例数据生成，仅用于演示和测试，不得作为正式评估结论引用。",
+              bold=True, size=12, center=True)
+    if data.plan.status == "test":
+        _para(doc, "⚠ 测试用虚构规划 / made-up test plan", bold=True, size=12, center=True)
+
+
+def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
+    rows = _rows_for(data, county)
+    doc.add_heading("一、总体情况", level=1)
+    place = "全市" if county is None else _place(county)
+    entries = rows["entry"].nunique()
+    counts = _counts(rows)
+    lead = (f"截至{data.year}年，《{data.plan.title_zh}》确定的目标中，涉及{place}的有{entries}项"
+            f"（按县(区)和年份分解为{len(rows)}个评估点），其中{_counts_sentence(counts)}。")
+    _para(doc, lead)
+    if counts["no_data"]:
+        missing = rows[rows["status"] == "no_data"].drop_duplicates("entry")
+        _para(doc, f"无数据的目标{len(missing)}项：{'、'.join(missing['name_zh'].astype(str))}，需补充统计口径或台账后评估。")
+    projects = rows.assign(_p=_projects(data, rows))
+    table_rows = []
+    for (_order, name), group in sorted(projects.groupby("_p"), key=lambda kv: kv[0]):
+        c = _counts(group)
+        table_rows.append([name, group["entry"].nunique(), len(group), c["met"], c["not_met"], c["no_data"],
+                           c["not_due"]])
+    header = ["工程（项目）", "目标项数", "评估点", "达标", "未达标", "无数据", "未到期"]
+    _table(doc, header, table_rows, font_pt=9, caption="表1　分工程目标完成情况", widths_cm=[6.2] + [1.6] * 6)
+    if county is None:
+        by_county = []
+        for code in [CITY_CODE, *sorted(set(rows["county_code"]) - {CITY_CODE})]:
+            group = rows[rows["county_code"] == code]
+            if group.empty:
+                continue
+            c = _counts(group)
+            due = c["met"] + c["not_met"]
+            share = f"{c['met'] / due:.0%}" if due else "—"
+            by_county.append([_place(code) + ("（全市目标）" if code == CITY_CODE else ""), len(group), c["met"],
+                              c["not_met"], c["no_data"], c["not_due"], share])
+        _table(doc, ["县(区)", "评估点", "达标", "未达标", "无数据", "未到期", "达标率（已到期且有数据）"], by_county,
+               font_pt=9, caption="表2　分县(区)目标完成情况", widths_cm=[3.6] + [1.7] * 5 + [3.2])
+        county_rows = rows[rows["county_code"] != CITY_CODE]
+        if len(county_rows):
+            rates = county_rows[county_rows["status"].isin(["met", "not_met"])].groupby("county_code")["status"]
+            share = (rates.apply(lambda s: (s == "met").mean())).sort_values(ascending=False)
+            if len(share) >= 2:
+                _para(doc, f"分县(区)看，{_place(share.index[0])}已到期目标达标率最高（{share.iloc[0]:.0%}），"
+                           f"{_place(share.index[-1])}最低（{share.iloc[-1]:.0%}）。")
+
+
+def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple[list[str], list[list[Any]]]:
+    years = data.shown_years
+    header = ["序号", "指标", "县(区)", "目标", *[f"{y}年" + ("(基期)" if y == data.plan.baseline_year else "")
+                                               for y in years], "目标年份值", "结论", "数据来源"]
+    if full:
+        header += ["差距", "计划条款", "指标代码"]
+    out = []
+    for i, (idx, r) in enumerate(rows.iterrows(), start=1):
+        unit = str(r["unit"])
+        yearly = [_value_words(data.yearly.loc[idx, y], unit) for y in years]
+        final = "—" if r["status"] == "not_due" else (
+            _reason(r) if nv.is_missing(r["value"]) else _value_words(r["value"], unit))
+        line = [i, r["name_zh"], _place(r["county_code"]), _target_words(r), *yearly, final, _verdict_words(r),
+                r["source"]]
+        if full:
+            gap = "" if nv.is_missing(r["gap"]) or r["status"] != "not_met" else nv.fmt_gap(float(r["gap"]), unit)
+            line += [gap, r["clause"], r["indicator"]]
+        out.append(line)
+    return header, out
+
+
+def _tasks(doc: Any, data: EvaluationData, county: str | None) -> None:
+    rows = _rows_for(data, county)
+    doc.add_heading("二、各项任务完成情况", level=1)
+    grouped = rows.assign(_p=_projects(data, rows))
+    for n, ((_order, name), group) in enumerate(sorted(grouped.groupby("_p"), key=lambda kv: kv[0])):
+        ordinal = _cn_ordinal(n + 1)
+        doc.add_heading(f"（{ordinal}）{name}", level=2)
+        c = _counts(group)
+        _para(doc, f"本工程涉及目标{group['entry'].nunique()}项、评估点{len(group)}个，{_counts_sentence(c)}。")
+        header, table_rows = _task_rows(data, group.drop(columns="_p"), full=False)
+        _table(doc, header, table_rows, font_pt=7.5, widths_cm=_widths(header, _LANDSCAPE_CM))
+
+
+def _problem_groups(rows: pd.DataFrame) -> list[pd.DataFrame]:
+    """Unmet rows grouped by target, the largest relative gap first."""
+    unmet = rows[rows["status"] == "not_met"]
+    groups = [g.sort_values("relative_gap", ascending=False, na_position="last")
+              for _, g in unmet.groupby(["entry", "target_year"])]
+    return sorted(groups, key=lambda g: -float(g["relative_gap"].fillna(0).max()))
+
+
+def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 12) -> list[pd.DataFrame]:
+    rows = _rows_for(data, county)
+    doc.add_heading("三、存在的问题", level=1)
+    groups = _problem_groups(rows)
+    if not groups:
+        _para(doc, f"截至{data.year}年，已到期且有数据的目标均已达标。")
+        return groups
+    _para(doc, f"已到期的目标中有{len(groups)}项未达标（涉及{sum(len(g) for g in groups)}个评估点），"
+               f"按差距占目标值的比例从大到小列出{'前' + str(limit) + '项' if len(groups) > limit else ''}：")
+    for k, g in enumerate(groups[:limit], start=1):
+        first = g.iloc[0]
+        unit = str(first["unit"])
+        if first["comparison"] == "reach":
+            places = "、".join(_place(c) for c in g["county_code"])
+            detail = f"{places}尚未实现"
+        else:
+            detail = "；".join(
+                f"{_place(r['county_code'])}{_value_words(r['value'], unit)}，差{nv.fmt_gap(float(r['gap']), unit)}"
+                for _, r in g.iterrows())
+        scope = f"，共{len(g)}个县(区)未达标" if len(g) > 1 else ""
+        _para(doc, f"{k}. {first['name_zh']}（目标{_target_words(first)}）：{detail}{scope}。")
+    missing = rows[rows["status"] == "no_data"].drop_duplicates("entry")
+    if len(missing):
+        reasons = "；".join(f"{r['name_zh']}（{_reason(r)}）" for _, r in missing.iterrows())
+        _para(doc, f"另有{len(missing)}项目标无数据，无法判断是否完成：{reasons}。")
+    return groups
+
+
+def _advice(doc: Any, data: EvaluationData, groups: list[pd.DataFrame], county: str | None, limit: int = 12) -> None:
+    doc.add_heading("四、下一步建议", level=1)
+    if not groups:
+        _para(doc, "巩固已达标成果，按新一轮规划目标持续监测。")
+        return
+    _para(doc, "按现有数据测算，补齐上述差距需要：")
+    for k, g in enumerate(groups[:limit], start=1):
+        parts = []
+        for _, r in g.iterrows():
+            words = _closing_words(r, data.needs)
+            if words:
+                parts.append(f"{_place(r['county_code'])}{words}")
+        if parts:
+            _para(doc, f"{k}. {g.iloc[0]['name_zh']}：{'；'.join(parts)}。")
+    if data.is_final:
+        _para(doc, f"建议将未达标目标纳入{data.plan.final_year + 1}年起的新一轮规划，"
+                   f"以各县(区){data.year}年基期值和{data.shown_years[0]}—{data.year}年变化趋势为依据确定分年度目标。")
+
+
+def _annex_table(doc: Any, data: EvaluationData, county: str | None) -> None:
+    doc.add_heading("附表　目标完成情况总表", level=1)
+    header, rows = _task_rows(data, _rows_for(data, county), full=True)
+    _table(doc, header, rows, font_pt=7, widths_cm=_widths(header, _LANDSCAPE_CM))
+
+
+def _annex_figures(doc: Any, figures: Sequence[tuple[str, Path]]) -> None:
+    from docx.shared import Cm
+
+    doc.add_heading("附图", level=1)
+    if not figures:
+        _para(doc, "本规划没有可制图的县域目标。")
+    for k, (caption, png) in enumerate(figures, start=1):
+        doc.add_picture(str(png), width=Cm(16))
+        doc.add_paragraph(_clean(f"附图{k}　{caption}"), style="Caption")
+
+
+def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
+    """Status and progress maps (PNG) shared by the documents: (caption, file)."""
+    import matplotlib.pyplot as plt
+
+    from lcedu.present import maps
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figures: list[tuple[str, Path]] = []
+    counties = data.status[data.status["county_code"] != CITY_CODE]
+    # 1. The share of each county's due targets met.
+    due = counties[counties["status"].isin(["met", "not_met"])]
+    if len(due):
+        share = due.groupby("county_code")["status"].apply(lambda s: (s == "met").mean() * 100).reset_index(
+            name="value")
+        frame = share.assign(year=data.year, indicator="plan_targets_met_pct")
+        ax = maps.choropleth(frame, "plan_targets_met_pct", data.year, label="已到期目标达标率", unit="%",
+                             breaks=[20, 40, 60, 80, 100], synthetic=data.synthetic)
+        figures.append((f"{data.year}年各县(区)已到期目标达标率", _save(ax.figure, out_dir / "targets_met")))
+    # 2. The county assessments the plan sets shares for.
+    shares = data.plan.target_shares()
+    status = data.assessments[data.assessments["assessment"].isin(list(shares)) & (data.assessments["year"]
+                                                                                   == data.year)]
+    for assessment, share in shares.items():
+        one = status[status["assessment"] == assessment]
+        if len(one):
+            fig = maps.status_map(one, data.year, assessments=[assessment], target_shares={assessment: share},
+                                  synthetic=data.synthetic)
+            name = nv.indicator_name(assessment, "zh")
+            figures.append((f"{data.year}年{name}达标情况（规划目标{share:.1%}的县）",
+                            _save(fig, out_dir / f"status_{assessment}")))
+    # 3. Progress since the baseline on the plan's county-scoped rate targets.
+    rates = counties[(counties["unit"] == "%") & counties["comparison"].isin(["at_least", "at_most"])]
+    unmet = rates.assign(_short=rates["status"] == "not_met").groupby("indicator", sort=False)["_short"].sum()
+    rates = rates.assign(_order=rates["indicator"].map(-unmet)).sort_values("_order", kind="stable")
+    drawn = 0
+    results = data.results[data.results["county_code"] != CITY_CODE]
+    for code in dict.fromkeys(rates["indicator"]):
+        if drawn >= _PROGRESS_LIMIT or data.year == data.plan.baseline_year:
+            break
+        values = results[(results["indicator"] == code) & results["year"].isin([data.plan.baseline_year, data.year])]
+        if values["value"].notna().sum() < 2:
+            continue
+        ax = maps.change_map(values, code, data.plan.baseline_year, data.year, label=nv.indicator_name(code, "zh"),
+                             unit="个百分点", synthetic=data.synthetic)
+        figures.append((f"{nv.indicator_name(code, 'zh')}：{data.plan.baseline_year}—{data.year}年变化",
+                        _save(ax.figure, out_dir / f"progress_{code}")))
+        drawn += 1
+    plt.close("all")
+    return figures
+
+
+def _save(figure: Any, stem: Path) -> Path:
+    from lcedu.present import maps
+
+    (png,) = maps.save_figure(figure, stem, formats=("png",), dpi=150)
+    return png
+
+
+def write_document(data: EvaluationData, county: str | None, path: str | Path,
+                   figures: Sequence[tuple[str, Path]] = (), *, today: dt.date | None = None) -> Path:
+    """One evaluation document (``county`` None: the city) written atomically to ``path``."""
+    doc = _new_document()
+    _cover(doc, data, county, today or dt.date.today())
+    _section(doc, landscape=False)
+    _overview(doc, data, county)
+    _section(doc, landscape=True)
+    _tasks(doc, data, county)
+    _section(doc, landscape=False)
+    groups = _problems(doc, data, county)
+    _advice(doc, data, groups, county)
+    _section(doc, landscape=True)
+    _annex_table(doc, data, county)
+    _section(doc, landscape=False)
+    _annex_figures(doc, figures)
+    doc.core_properties.title = _clean(_title(data))
+    doc.core_properties.author = "lcedu"
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        doc.save(temporary)
+        Path(temporary).chmod(0o644)
+        os.replace(temporary, target)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return target
+
+
+def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: int = 300) -> list[Path]:
+    """Convert with headless LibreOffice; an empty list when ``soffice`` is not installed.
+
+    A RuntimeError carries LibreOffice's output when a PDF is not produced.
+    """
+    soffice = shutil.which("soffice")
+    if soffice is None or not documents:
+        return []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lcedu-lo-") as profile:
+        done = subprocess.run(
+            [soffice, "--headless", "--norestore", "--nolockcheck", f"-env:UserInstallation=file://{profile}",
+             "--convert-to", "pdf", "--outdir", str(out_dir), *map(str, documents)],
+            capture_output=True, text=True, timeout=timeout)
+    pdfs = [out_dir / (Path(d).stem + ".pdf") for d in documents]
+    missing = [p for p in pdfs if not p.exists() or p.stat().st_size == 0]
+    if done.returncode != 0 or missing or "Error" in done.stderr:
+        raise RuntimeError(f"LibreOffice 转换 PDF 失败 / PDF conversion failed (exit {done.returncode}): "
+                           f"{', '.join(p.name for p in missing)}\n{done.stdout}\n{done.stderr}")
+    return pdfs
+
+
+def document_name(county: str | None) -> str:
+    """File stem of a document: ``evaluation_530900`` (city) / ``evaluation_530902``."""
+    return f"evaluation_{county or CITY_CODE}"
+
+
+def write_evaluation(plan: str | Path | Plan | None = None, year: int | None = None,
+                     out_dir: str | Path | None = None, *, counties: Sequence[str] | None = None,
+                     pdf: bool = True, processed_dir: str | Path | None = None) -> list[Path]:
+    """`lcedu evaluate`: the city's and each county's documents (.docx, and .pdf with LibreOffice).
+
+    Written to ``out_dir`` (default ``reports/evaluation/<plan>/<year>/``); returns the files.
+    """
+    from lcedu import paths
+    from lcedu.ingest.counties import registry
+
+    data = evaluation_data(plan, year, processed_dir)
+    out = Path(out_dir) if out_dir is not None else paths.project(f"reports/evaluation/{data.plan.name}/{data.year}")
+    figures = draw_figures(data, out / "figures")
+    codes = list(counties) if counties is not None else list(registry()["county_code"])
+    written = [write_document(data, None, out / f"{document_name(None)}.docx", figures)]
+    for code in codes:
+        written.append(write_document(data, code, out / f"{document_name(code)}.docx", figures))
+    if pdf:
+        written += to_pdf(written, out)
+    return written

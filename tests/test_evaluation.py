@@ -1,0 +1,285 @@
+"""The 终期评估 documents, a second plan through the suite, and the plan tools on the command line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from lcedu import cli
+from lcedu.measure import evaluation as ev
+from lcedu.measure import indicators as ind
+from lcedu.measure.plan import get_plan, list_plans, load_plan, load_targets
+from lcedu.measure.scorecard import scorecard
+from lcedu.present import narrative as nv
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_PLAN = REPO / "tests" / "data" / "plans" / "next_plan_test"
+DEFAULT_DIR = REPO / "lcedu" / "plans" / "lincang_2023_2025"
+HEADINGS = ["一、总体情况", "二、各项任务完成情况", "三、存在的问题", "四、下一步建议", "附表　目标完成情况总表", "附图"]
+
+
+def _docx():
+    return pytest.importorskip("docx")
+
+
+@pytest.fixture(scope="module")
+def written(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from lcedu.publish import evaluation
+
+    out = tmp_path_factory.mktemp("evaluation")
+    default = evaluation.write_evaluation(None, None, out / "default", counties=["530925"], pdf=False)
+    second = evaluation.write_evaluation(TEST_PLAN, 2025, out / "second", counties=["530902"], pdf=False)
+    return {p.parent.name + "/" + p.stem: p for p in [*default, *second]}
+
+
+@pytest.fixture(scope="module")
+def default_card(processed_sample: Path) -> pd.DataFrame:
+    return scorecard()
+
+
+def _paragraphs(path: Path) -> list[str]:
+    return [p.text for p in _docx().Document(str(path)).paragraphs if p.text.strip()]
+
+
+def _annex(path: Path) -> pd.DataFrame:
+    """The 附表 (the last table with an 指标代码 column) as a frame of its cell texts."""
+    doc = _docx().Document(str(path))
+    table = next(t for t in reversed(doc.tables) if "指标代码" in [c.text for c in t.rows[0].cells])
+    cells = [[c.text for c in row.cells] for row in table.rows]
+    return pd.DataFrame(cells[1:], columns=cells[0])
+
+
+def _target_year(text: str) -> int:
+    return int(text.rsplit("（", 1)[1][:4])
+
+
+# --------------------------------------------------------------------------- the documents
+
+
+def test_city_and_county_documents_have_the_bureau_structure(written):
+    for key in ("default/evaluation_530900", "default/evaluation_530925"):
+        texts = _paragraphs(written[key])
+        positions = [texts.index(h) for h in HEADINGS]
+        assert positions == sorted(positions), f"{key}: sections out of order"
+        assert "终期评估报告" in texts[1] and "临沧市教育高质量发展三年行动计划" in texts[1]
+        assert any("合成样例数据，非官方统计" in t for t in texts[:8]), "synthetic-data notice on the cover"
+        assert any(t.startswith("附图1") for t in texts)
+    county = _paragraphs(written["default/evaluation_530925"])
+    assert county[0] == "双江县"
+    doc = _docx().Document(str(written["default/evaluation_530925"]))
+    assert len(doc.inline_shapes) >= 3, "the status and progress maps are embedded"
+
+
+def test_every_target_of_the_plan_is_in_the_city_annex(written, processed_sample):
+    annex = _annex(written["default/evaluation_530900"])
+    targets = load_targets()
+    status = ev.target_status()
+    assert len(annex) == len(status)
+    assert set(annex["指标代码"]) == set(targets["indicator"])
+    for row in targets.drop_duplicates("entry").itertuples():
+        assert row.name_zh in set(annex["指标"]), f"entry #{row.entry} {row.indicator} missing"
+    assert set(annex["结论"]) <= {"达标", "未达标", "无数据"}
+    assert (annex["结论"] == "无数据").sum() == (status["status"] == "no_data").sum() > 0
+
+
+def test_annex_values_equal_the_scorecard(written, default_card):
+    card = default_card.set_index(["county_code", "indicator", "year"])
+    names = {nv.place_name(c, "zh"): c for c in set(default_card["county_code"])}
+    checked = 0
+    for key in ("default/evaluation_530900", "default/evaluation_530925"):
+        annex = _annex(written[key])
+        for r in annex.itertuples(index=False):
+            code, county, year = r[annex.columns.get_loc("指标代码")], names[r[2]], _target_year(r[3])
+            shown = r[annex.columns.get_loc("目标年份值")]
+            if (county, code, year) not in card.index:
+                assert r[annex.columns.get_loc("结论")] == "无数据" and "无数据来源" in shown
+                continue
+            row = card.loc[(county, code, year)]
+            value = row["value"]
+            if pd.isna(value):
+                assert r[annex.columns.get_loc("结论")] == "无数据"
+            else:
+                assert shown == nv.fmt_value(value, str(row["unit"]), "zh"), (county, code, year)
+                checked += 1
+            if not pd.isna(row["is_met"]):  # the scorecard's own verdict where it carries this target
+                assert r[annex.columns.get_loc("结论")] == ("达标" if row["is_met"] else "未达标"), (county, code)
+    assert checked > 60
+
+
+def test_county_document_holds_only_its_targets(written):
+    annex = _annex(written["default/evaluation_530925"])
+    assert set(annex["县(区)"]) == {"双江县"}
+    status = ev.target_status()
+    assert len(annex) == (status["county_code"] == "530925").sum()
+
+
+def test_problems_and_advice_come_from_the_results(written):
+    texts = _paragraphs(written["default/evaluation_530900"])
+    problems = texts[texts.index("三、存在的问题") + 1: texts.index("四、下一步建议")]
+    status = ev.target_status()
+    unmet = status[status["status"] == "not_met"]
+    groups = unmet.groupby(["entry", "target_year"]).ngroups
+    assert problems[0].startswith(f"已到期的目标中有{groups}项未达标（涉及{len(unmet)}个评估点）")
+    worst = unmet.sort_values("relative_gap", ascending=False).iloc[0]
+    assert problems[1].startswith(f"1. {worst['name_zh']}")
+    advice = texts[texts.index("四、下一步建议") + 1: texts.index("附表　目标完成情况总表")]
+    assert any("约需" in a or "估算" in a for a in advice)
+
+
+def test_a_year_without_data_is_refused(processed_sample, tmp_path, capsys):
+    assert cli.main(["evaluate", "--year", "2031", "--out", str(tmp_path), "--no-pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "2031年没有数据" in err and "2022, 2023, 2024, 2025" in err and "Traceback" not in err
+    # The made-up plan ends in 2029: its default (final) year is refused the same way.
+    assert cli.main(["evaluate", "--plan", str(TEST_PLAN), "--out", str(tmp_path), "--no-pdf"]) == 2
+    assert "2029年没有数据" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir()), "nothing written"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (.ci/run installs it)")
+def test_libreoffice_converts_the_documents_without_error(written, tmp_path):
+    from lcedu.publish.evaluation import to_pdf
+
+    docs = [written["default/evaluation_530900"], written["second/evaluation_530902"]]
+    pdfs = to_pdf(docs, tmp_path)
+    for pdf in pdfs:
+        head = pdf.read_bytes()[:5]
+        assert head == b"%PDF-" and pdf.stat().st_size > 50_000
+
+
+# --------------------------------------------------------------------------- a second plan
+
+
+def test_the_test_plan_is_marked_and_not_shipped():
+    plan = get_plan(TEST_PLAN)
+    assert plan.status == "test" and "next_plan_test" not in list_plans()
+    assert (plan.baseline_year, plan.first_year, plan.final_year) == (2024, 2025, 2029)
+    assert plan.target_shares() == {}
+
+
+def test_scorecard_runs_on_the_second_plan(processed_sample):
+    card = scorecard(targets=TEST_PLAN, targeted_only=True)
+    assert (card["baseline_year"] == 2024).all()
+    due = card[card["year"] == 2025]
+    assert set(due["is_met"].dropna()) == {True, False}, "2025 targets get verdicts, both ways"
+    senior = card[(card["indicator"] == "senior_gross_enrollment_pct") & (card["county_code"] == "530900")]
+    assert set(senior["target"].dropna()) == {94.0}  # the 2027 target is beyond the data
+
+
+def test_evaluation_of_the_second_plan(written, processed_sample):
+    status = ev.target_status(TEST_PLAN, 2025)
+    assert set(status["status"]) == set(ev.STATUSES)
+    assert len(status) == 32 and status["entry"].nunique() == len(load_targets(TEST_PLAN).drop_duplicates("entry"))
+    texts = _paragraphs(written["second/evaluation_530900"])
+    assert "中期评估报告（截至2025年）" in texts[1] and any("测试用虚构规划" in t for t in texts[:8])
+    headings = [t for t in texts if t.startswith("（")]  # project headings, from the plan's own text
+    assert headings == ["（一）二 工作目标", "（二）三(一) 义务教育", "（三）三(二) 教师队伍", "（四）三(三) 数字化"]
+    annex = _annex(written["second/evaluation_530900"])
+    assert len(annex) == 32 and (annex["结论"].str.startswith("未到期")).sum() == 9
+    assert "2024年(基期)" in annex.columns
+    doc = _docx().Document(str(written["second/evaluation_530900"]))
+    assert len(doc.inline_shapes) >= 2, "the maps of the second plan"
+
+
+def test_closing_needs_for_an_unmet_balanced_county(processed_sample):
+    status = ev.target_status(TEST_PLAN, 2025)
+    tables = ind.load_tables()
+    needs = ev.closing_needs(status, 2025, tables)
+    linxiang = needs[(needs["county_code"] == "530902") & (needs["indicator"] == "compulsory_balanced")]
+    assert len(linxiang) and (linxiang["amount"] > 0).all() and linxiang["schools_count"].notna().all()
+
+
+# --------------------------------------------------------------------------- plan check and draft
+
+
+def test_plan_check_cli(tmp_path, capsys):
+    text, targets = str(DEFAULT_DIR / "plan.txt"), str(DEFAULT_DIR / "targets.yml")
+    assert cli.main(["plan", "check", text, targets]) == 0
+    edited = tmp_path / "plan.txt"
+    edited.write_text((DEFAULT_DIR / "plan.txt").read_text(encoding="utf-8").replace("达2200名", "达2300名"),
+                      encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["plan", "check", str(edited), targets]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and out[0].startswith("2300\t") and "名教师" in out[0]
+    assert cli.main(["plan", "check", str(tmp_path / "missing.txt"), targets]) == 2
+    broken = tmp_path / "targets.yml"
+    broken.write_text("plan: {id: x\n", encoding="utf-8")
+    assert cli.main(["plan", "check", text, str(broken)]) == 2
+    binary = tmp_path / "plan.docx"
+    binary.write_bytes(b"PK\x03\x04\xff\xfe\x00")
+    assert cli.main(["plan", "check", str(binary), targets]) == 2
+    assert "UTF-8" in capsys.readouterr().err
+
+
+def test_plan_draft_cli(processed_sample, tmp_path, capsys):
+    out = tmp_path / "draft.yml"
+    assert cli.main(["plan", "draft", "--from", "lincang_2023_2025", "--baseline", "2025", "--years", "2026-2030",
+                     "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# 草案 DRAFT") and "NOT targets" in text
+    block = load_plan(out)
+    assert (block["status"], block["baseline_year"], block["first_year"], block["last_year"]) == (
+        "draft", 2025, 2026, 2030)
+    assert load_targets(out).empty
+    draft = yaml.safe_load(text)["draft"]
+    results = ind.compute()
+    with_data = results[(results["year"] == 2025) & results["value"].notna()]["indicator"].unique()
+    assert {d["indicator"] for d in draft} == set(with_data)
+    entry = next(d for d in draft if d["indicator"] == "preschool_gross_enrollment_pct")
+    assert entry["source_target"]["value"] == 95.0
+    assert set(entry["counties"]) == {"530900", *ind.load_tables()["population"]["county_code"].astype(str)}
+    for code, c in entry["counties"].items():
+        rows = results[(results["indicator"] == entry["indicator"]) & (results["county_code"] == code)]
+        rows = rows.sort_values("year")
+        slope = np.polyfit(rows["year"].astype(float), rows["value"].astype(float), 1)[0]
+        base = float(rows[rows["year"] == 2025]["value"].iloc[0])
+        assert c["baseline"] == pytest.approx(base, abs=1e-4)
+        assert c["trend_per_year"] == pytest.approx(slope, abs=1e-4)
+        for year, projected in c["projected_not_target"].items():
+            expected = min(max(base + slope * (year - 2025), 0.0), 100.0)
+            assert projected == pytest.approx(expected, abs=1e-3)
+    capped = [p for d in draft if d["unit"] == "%" for c in d["counties"].values()
+              for p in c.get("projected_not_target", {}).values()]
+    assert capped and all(0.0 <= p <= 100.0 for p in capped) and max(capped) == 100.0
+    assert all("projected_not_target" not in c for d in draft if d["unit"] == "yes/no" for c in d["counties"].values())
+
+
+def test_plan_draft_refuses_a_baseline_without_data(processed_sample, capsys):
+    assert cli.main(["plan", "draft", "--baseline", "2019", "--years", "2026-2030"]) == 2
+    assert "2019" in capsys.readouterr().err
+    assert cli.main(["plan", "draft", "--baseline", "2025", "--years", "2030-2026"]) == 2
+    assert cli.main(["plan", "draft", "--baseline", "2025", "--years", "2024-2026"]) == 2
+
+
+def test_figure_source_names_the_tables():
+    assert ev.figure_source("preschool_gross_enrollment_pct") == "教育事业统计（学生表、人口表）"
+    assert ev.figure_source("famous_teacher_count") == "教育事业统计（工作台账）"
+    assert ev.figure_source("education_network_unified") == "无数据来源（指标未纳入统计）"
+    assert ev.figure_source("compulsory_balanced").startswith("按教督〔2017〕6号")
+
+
+def test_evaluate_cli_writes_text_from_the_plan_as_text(processed_sample, tmp_path, capsys):
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(TEST_PLAN, plan_dir)
+    data = yaml.safe_load((plan_dir / "targets.yml").read_text(encoding="utf-8"))
+    data["targets"][4]["name_zh"] = "名教师<w:t>&\x0b=SUM(A1)"  # markup, a control character, a formula
+    (plan_dir / "targets.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["evaluate", "--plan", str(plan_dir), "--year", "2025", "--counties", "双江", "--no-pdf",
+                     "--out", str(out)]) == 0
+    assert "2 docx" in capsys.readouterr().out
+    assert sorted(p.name for p in out.glob("*.docx")) == ["evaluation_530900.docx", "evaluation_530925.docx"]
+    annex = _annex(out / "evaluation_530900.docx")
+    assert "名教师<w:t>&=SUM(A1)" in set(annex["指标"])
+
+
+def test_clause_titles_come_from_the_plan_text():
+    titles = get_plan().clause_titles()
+    assert titles["三(三)"] == "强师兴校工程" and titles["四(二)"] == "落实资金保障" and titles["二"] == "工作目标"
+    assert list(titles).index("三(十)") < list(titles).index("四")

@@ -1,0 +1,79 @@
+"""The explorer's three views: the faults a new user found (issue 12), guarded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from lcedu.present import explorer as ex
+from lcedu.present import narrative as nv
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _table(view) -> list[dict]:
+    return view.data.to_dict("records")
+
+
+def test_defaults_come_from_the_plan(processed_sample: Path) -> None:
+    assert ex.plan_years() == (2022, 2025)
+    _, _, table = ex.explorer_view("530902", "preschool_gross_enrollment_pct")
+    assert any("2025年" in r["目标"] for r in _table(table))
+
+
+def test_trend_chart_in_the_first_year_draws_every_year(processed_sample: Path) -> None:
+    _, chart, _ = ex.explorer_view("530902", "preschool_gross_enrollment_pct", 2022)
+    ax = chart.axes[0]
+    lines = [line for line in ax.lines if line.get_gid() != "selected-year"]
+    series = [line for line in lines if len(line.get_xdata()) >= 4]
+    # the county, the city (dashed) and the 7 other counties, each over the 4 data years
+    assert len(series) == 9
+    assert any(line.get_linestyle() == "--" for line in series), "the city line is drawn, as the legend says"
+    marker = next(line for line in ax.lines if line.get_gid() == "selected-year")
+    assert list(marker.get_xdata()) == [2022, 2022]
+    legend = [t.get_text() for legend in chart.legends for t in legend.get_texts()]
+    assert {"临翔区", "临沧市", "其他县(区)"} <= set(legend)
+
+
+@pytest.mark.parametrize("indicator", ["famous_teacher_count", "private_high_school_count",
+                                       "preschool_gross_enrollment_pct"])
+def test_map_labels_read_like_the_table(processed_sample: Path, indicator: str) -> None:
+    figure, _, table = ex.explorer_view("530925", indicator, 2025)
+    unit = nv.indicator_unit(indicator)
+    rows = {r["县(区)"]: r["数值"] for r in _table(table)}
+    labels = [t.get_text() for t in figure.axes[0].texts if (t.get_gid() or "").startswith("county-label-")]
+    assert len(labels) == 8
+    with_values = [label for label in labels if "\n" in label]
+    assert with_values, "counties with a value show it"
+    for label in with_values:
+        name, value = label.split("\n")
+        assert value == rows[name], f"map says {value!r}, table says {rows[name]!r}"
+        if unit in ("people", "schools"):
+            assert not value.endswith(".0") and value[-1] in "人所"
+
+
+def test_a_target_due_later_is_not_due_not_failed(processed_sample: Path) -> None:
+    _, _, early = ex.explorer_view("530902", "preschool_gross_enrollment_pct", 2022)
+    statuses = {r["县(区)"]: r["达标情况"] for r in _table(early)}
+    assert all(s.startswith("未到期") for s in statuses.values()), statuses
+    assert not any("未达标" in s for s in statuses.values())
+    _, _, middle = ex.explorer_view("530902", "preschool_gross_enrollment_pct", 2024)
+    city = next(r for r in _table(middle) if r["县(区)"] == "临沧市")
+    assert city["达标情况"] in ("未到期，按趋势可达标", "未到期，按趋势难以达标")
+    _, _, final = ex.explorer_view("530902", "preschool_gross_enrollment_pct", 2025)
+    assert {r["达标情况"] for r in _table(final)} <= {"✓ 达标", "✗ 未达标"}
+
+
+def test_status_cell_rules() -> None:
+    due_later = {"status": "not_due", "target_year": 2025, "is_met": None, "is_on_track": True}
+    assert ex.status_cell(due_later, "zh") == "未到期，按趋势可达标"
+    assert ex.status_cell(due_later, "en") == "Not yet due, on track"
+    assert ex.status_cell({**due_later, "is_on_track": None}, "zh") == "未到期"
+    assert ex.status_cell({"status": "not_met", "target_year": 2025, "is_met": False}, "zh") == "✗ 未达标"
+    assert ex.status_cell({"status": None, "target_year": None, "is_met": None}, "zh") == "—"
