@@ -381,3 +381,21 @@ def test_topic_pages_read_results_not_processed_tables():
         source = (REPO / "lcedu" / "present" / name).read_text(encoding="utf-8")
         assert ".tables[" not in source, f"{name} analyses processed tables itself"
         assert "0.85" not in source, f"{name} restates the 85 % floor instead of reading the standards"
+
+
+def test_city_target_contributions():
+    card = pd.DataFrame({
+        "county_code": [A, ind.CITY_CODE, A, ind.CITY_CODE, B],
+        "year": [YEAR] * 5,
+        "indicator": ["famous", "famous", "first_class", "first_class", "famous"],
+        "value": [3.0, 12.0, 1.0, 0.0, 9.0],
+        "target": [np.nan, 20.0, np.nan, np.nan, np.nan],
+        "is_met": pd.array([pd.NA, False, pd.NA, pd.NA, pd.NA], dtype="boolean"),
+    })
+    c = gaps.city_target_contributions(card, A, YEAR, ["first_class", "famous", "unknown"])
+    assert list(c["indicator"]) == ["first_class", "famous"]  # the order asked for; unknown codes left out
+    famous = c.set_index("indicator").loc["famous"]
+    assert (famous["county_value"], famous["value"]) == (3.0, 12.0)
+    assert famous["county_share"] == pytest.approx(0.25) and famous["city_progress"] == pytest.approx(0.6)
+    first = c.set_index("indicator").loc["first_class"]
+    assert math.isnan(first["county_share"]) and math.isnan(first["city_progress"])  # city 0, no target: NA

@@ -7,7 +7,8 @@ zero exactly when the indicator meets its threshold.
 
 Public API: :func:`school_gaps`, :func:`resource_gap_summary`, :func:`preschool_gaps`,
 :func:`amount_to_close` (the one arithmetic of "how many more" behind a rate), and
-:func:`largest_target_gaps` (a county's furthest plan targets).
+:func:`largest_target_gaps` (a county's furthest plan targets), :func:`city_target_contributions`
+(a county's part in a city-wide target).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import pandas as pd
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 
-__all__ = ["amount_to_close", "largest_target_gaps", "preschool_gaps", "resource_gap_summary", "school_gaps"]
+__all__ = ["amount_to_close", "city_target_contributions", "largest_target_gaps", "preschool_gaps",
+           "resource_gap_summary", "school_gaps"]
 
 _EPS = 1e-9
 
@@ -70,6 +72,32 @@ def largest_target_gaps(card: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     rows = card[card["is_met"].eq(False).fillna(False) & card["gap"].notna() & (card["comparison"] != "reach")]
     rel = rows["gap"].astype(float) / rows["target"].astype(float).abs().replace(0, np.nan)
     return rows.assign(relative_gap=rel).sort_values("relative_gap", ascending=False).head(n).reset_index(drop=True)
+
+
+def city_target_contributions(card: pd.DataFrame, county: str, year: int, indicators: Iterable[str]
+                              ) -> pd.DataFrame:
+    """For targets set for the whole city: the county's value, its share of the city and the city's progress.
+
+    ``card``: :func:`lcedu.measure.scorecard.scorecard` rows. One row per indicator (in the
+    order given) that has both a county and a city row in ``year``: the city's scorecard row
+    (value, target, target_year, comparison, is_met …) plus ``county_value``,
+    ``county_share`` (county ÷ city, a fraction) and ``city_progress`` (city value ÷ city
+    target, a fraction); NA where a value or target is missing or 0.
+    """
+    wanted = list(indicators)
+    rows = card[(card["year"] == year) & card["indicator"].isin(wanted)]
+    own = rows[rows["county_code"] == county].drop_duplicates("indicator").set_index("indicator")
+    city = rows[rows["county_code"] == ind.CITY_CODE].drop_duplicates("indicator").set_index("indicator")
+    keep = [code for code in wanted if code in own.index and code in city.index]
+    city = city.loc[keep]
+    county_value = own.loc[keep, "value"].to_numpy(dtype=float, na_value=np.nan)
+    city_value = city["value"].to_numpy(dtype=float, na_value=np.nan)
+    target = city["target"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(np.isnan(county_value) | np.isnan(city_value) | (city_value == 0), np.nan,
+                         county_value / city_value)
+        progress = np.where(np.isnan(target) | (target == 0) | np.isnan(city_value), np.nan, city_value / target)
+    return city.reset_index().assign(county_value=county_value, county_share=share, city_progress=progress)
 
 
 def school_gaps(

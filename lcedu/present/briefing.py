@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -187,7 +188,7 @@ def params(county: object, year: object, baseline_year: object = 2022, lang: str
 
 @dataclass(frozen=True)
 class _Base:
-    tables: dict[str, pd.DataFrame]
+    build: str
     results: pd.DataFrame
     stored: dict[str, pd.DataFrame]  # the build's result tables (lcedu.measure.results)
     assessments: pd.DataFrame
@@ -195,6 +196,13 @@ class _Base:
     synthetic: bool
     created_at: str
     years: tuple[int, ...]
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The processed tables, read on first use: pages read results; only another baseline needs these."""
+        from lcedu.measure import indicators as ind
+
+        return ind.load_tables(Path(self.build).parent)
 
 
 def _build() -> str:
@@ -206,14 +214,13 @@ def _build() -> str:
 @lru_cache(maxsize=2)
 def _base(build: str) -> _Base:
     from lcedu.ingest import store
-    from lcedu.measure import indicators as ind
     from lcedu.measure.results import load_results
 
     stored = load_results()
     manifest = store.manifest()
     results = stored["indicator_results"]
     return _Base(
-        tables=ind.load_tables(), results=results, stored=stored,
+        build=build, results=results, stored=stored,
         assessments=stored["assessments"], criteria=stored["assessment_criteria"],
         synthetic=bool(manifest.get("is_sample", False)), created_at=str(manifest.get("created_at", "")),
         years=tuple(sorted(int(y) for y in results["year"].dropna().unique())),

@@ -541,34 +541,27 @@ def high_school_quality(p: Params) -> Section:
 
 def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
     """County count, city total, city target and progress for indicators whose target is city-wide."""
+    from lcedu.measure.gaps import city_target_contributions
+
     lang = p.lang
     lab = LABELS[lang]
-    c = bf.card(p.baseline_year)
+    contributions = city_target_contributions(bf.card(p.baseline_year), p.county, p.year, codes)
+    if contributions.empty:
+        return None
     rows = []
-    for code in codes:
-        own = c[(c["indicator"] == code) & (c["county_code"] == p.county) & (c["year"] == p.year)]
-        city = c[(c["indicator"] == code) & (c["county_code"] == CITY_CODE) & (c["year"] == p.year)]
-        if own.empty or city.empty:
-            continue
-        o, t = own.iloc[0].to_dict(), city.iloc[0].to_dict()
+    for t in contributions.to_dict("records"):
         unit = str(t["unit"])
-        share = float(o["value"]) / float(t["value"]) if not is_missing(o["value"]) and not is_missing(t["value"]) \
-            and float(t["value"]) else np.nan
-        progress = float(t["value"]) / float(t["target"]) if not is_missing(t["target"]) and float(t["target"]) \
-            and not is_missing(t["value"]) else np.nan
         rows.append({
-            lab["indicator"]: indicator_name(code, lang),
-            place_name(p.county, lang): fmt_value(o["value"], unit, lang),
+            lab["indicator"]: indicator_name(t["indicator"], lang),
+            place_name(p.county, lang): fmt_value(t["county_value"], unit, lang),
             lab["city_total"]: fmt_value(t["value"], unit, lang),
-            lab["county_share"]: nv.percent(share, lang),
+            lab["county_share"]: nv.percent(t["county_share"], lang),
             lab["target"]: bf.target_text(t, lang) + (f" {bf.SCOPE_WORDS[lang]['city']}" if lang == "zh" else ""),
-            lab["progress"]: nv.percent(progress, lang, 0),
-            lab["status"]: bf.status_text(t["is_met"], lang), "_f": t["is_met"],
+            lab["progress"]: nv.percent(t["city_progress"], lang, 0),
+            lab["status"]: bf.status_text(t["is_met"], lang),
         })
     table = pd.DataFrame(rows)
-    if table.empty:
-        return None
-    flags = pd.DataFrame({lab["status"]: table.pop("_f")})
+    flags = pd.DataFrame({lab["status"]: contributions["is_met"].to_numpy()})
     return styled(table, flags=flags, right=list(table.columns[1:5]))
 
 
