@@ -12,7 +12,8 @@ Public API:
   indicators, met flags, pass/fail and the ratio to each threshold.
 * :func:`assessments` / :func:`assessment_criteria` — 普及普惠 and 优质均衡 per county and
   year, summary and criterion by criterion.
-* :func:`load_registry`, :func:`registry_frame`, :func:`load_tables`, :func:`criterion_threshold`.
+* :func:`load_registry`, :func:`registry_frame`, :func:`load_tables`, :func:`criterion_threshold`,
+  :func:`school_type_group`.
 
 Missing inputs give NA with a reason (``na_reason``), never 0.
 """
