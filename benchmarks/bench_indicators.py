@@ -19,6 +19,7 @@ TARGET_S = {"临沧 sample": 1.0, "province (129 counties)": 15.0}
 def _measure(name: str, processed: Path, repeat: int) -> list[dict]:
     from lcedu.ingest import store
     from lcedu.measure import indicators
+    from lcedu.measure.results import compute_results
 
     def from_disk() -> object:
         store.clear_cache()  # read the Parquet files again, as a fresh process would
@@ -30,6 +31,8 @@ def _measure(name: str, processed: Path, repeat: int) -> list[dict]:
     n_schools = len(tables["schools"])
     in_memory = median_time(lambda: indicators.compute(tables=tables), repeat)
     with_load = median_time(from_disk, repeat)
+    results_all = median_time(lambda: compute_results(tables), repeat)
+    listings = median_time(lambda: _listings(tables), repeat)
     notes = (f"{result['indicator'].nunique()} indicators × {n_counties} counties + city × "
              f"{result['year'].nunique()} years = {len(result)} rows; {n_schools} school-years; "
              f"target < {TARGET_S[name]:g} s; {repeat} runs")
@@ -38,7 +41,27 @@ def _measure(name: str, processed: Path, repeat: int) -> list[dict]:
          "median_s": in_memory, "rows_per_s": len(result) / in_memory, "notes": notes},
         {"benchmark": f"indicators {name}", "variant": "compute() all indicators, reading the processed set",
          "median_s": with_load, "rows_per_s": len(result) / with_load, "notes": notes},
+        {"benchmark": f"results {name}", "variant": "compute_results(): every stored result table",
+         "median_s": results_all, "notes": f"the build step of lcedu clean; {repeat} runs"},
+        {"benchmark": f"results {name}", "variant": "of which the page listings (measure.schools / teachers)",
+         "median_s": listings, "ratio": listings / results_all,
+         "notes": "ratio = share of compute_results() spent on the 8 listings"},
     ]
+
+
+def _listings(tables: dict) -> None:
+    """The eight per-school / per-county frames compute_results() adds for the topic pages."""
+    from lcedu.measure import schools, teachers
+
+    keyed = {name: schools.keyed(frame) for name, frame in tables.items()}
+    schools.school_sizes(keyed)
+    schools.campus_status(keyed)
+    schools.vocational_schools(keyed)
+    schools.special_school_provision(keyed)
+    schools.high_school_trusteeship(keyed)
+    teachers.teacher_qualifications(keyed)
+    teachers.staffing_against_norms(keyed)
+    teachers.subject_teachers(keyed)
 
 
 def lincang_processed() -> Path:

@@ -5,7 +5,10 @@ m², 元 and classrooms, and how many kindergarten places, teachers and certific
 answers here are arithmetic on the same values the indicator engine computes, so a gap is
 zero exactly when the indicator meets its threshold.
 
-Public API: :func:`school_gaps`, :func:`resource_gap_summary`, :func:`preschool_gaps`.
+Public API: :func:`school_gaps`, :func:`resource_gap_summary`, :func:`preschool_gaps`,
+:func:`amount_to_close` (the one arithmetic of "how many more" behind a rate), and
+:func:`largest_target_gaps` (a county's furthest plan targets), :func:`city_target_contributions`
+(a county's part in a city-wide target).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import pandas as pd
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 
-__all__ = ["preschool_gaps", "resource_gap_summary", "school_gaps"]
+__all__ = ["amount_to_close", "city_target_contributions", "largest_target_gaps", "preschool_gaps",
+           "resource_gap_summary", "school_gaps"]
 
 _EPS = 1e-9
 
@@ -31,6 +35,69 @@ def _round_up(x: np.ndarray, integer: bool) -> np.ndarray:
     if integer:
         return np.ceil(x - _EPS * np.maximum(1.0, x))
     return np.ceil(np.round(x * 100, 6)) / 100
+
+
+def amount_to_close(numerator: Any, denominator: Any, target: Any, *, factor: float = 1.0,
+                    comparison: str = "at_least", part: str = "numerator") -> np.ndarray:
+    """Whole units to add so that ``numerator × factor / denominator`` reaches ``target`` (0 when it does).
+
+    ``part="numerator"``: add to the numerator (places, certified teachers …; for
+    ``at_most``, the numerator to remove), the denominator fixed. ``part="denominator"``:
+    add to the denominator (teachers for children per teacher ≤ 15, classes …), the
+    numerator fixed. Rounded up to whole units, never below 0; NaN where an input is missing.
+    Used by :func:`preschool_gaps` and by the briefing's "what closing a gap takes".
+    """
+    if part not in ("numerator", "denominator"):
+        raise ValueError(f"part must be 'numerator' or 'denominator', got {part!r}")
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    target = np.asarray(target, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if part == "denominator":
+            raw = num * factor / target - den
+        elif comparison == "at_most":
+            raw = num - target / factor * den
+        else:
+            raw = target / factor * den - num
+    return np.where(np.isnan(raw), np.nan, _round_up(np.nan_to_num(raw), integer=True))
+
+
+def largest_target_gaps(card: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The ``n`` unmet numeric targets of scorecard rows with the largest gap relative to the target.
+
+    ``card``: rows of :func:`lcedu.measure.scorecard.scorecard` (one county and year, the
+    targets that apply). "reach" targets (yes/no) have no size and are left out.
+    ``relative_gap`` = gap ÷ |target| (NA for a target of 0).
+    """
+    rows = card[card["is_met"].eq(False).fillna(False) & card["gap"].notna() & (card["comparison"] != "reach")]
+    rel = rows["gap"].astype(float) / rows["target"].astype(float).abs().replace(0, np.nan)
+    return rows.assign(relative_gap=rel).sort_values("relative_gap", ascending=False).head(n).reset_index(drop=True)
+
+
+def city_target_contributions(card: pd.DataFrame, county: str, year: int, indicators: Iterable[str]
+                              ) -> pd.DataFrame:
+    """For targets set for the whole city: the county's value, its share of the city and the city's progress.
+
+    ``card``: :func:`lcedu.measure.scorecard.scorecard` rows. One row per indicator (in the
+    order given) that has both a county and a city row in ``year``: the city's scorecard row
+    (value, target, target_year, comparison, is_met …) plus ``county_value``,
+    ``county_share`` (county ÷ city, a fraction) and ``city_progress`` (city value ÷ city
+    target, a fraction); NA where a value or target is missing or 0.
+    """
+    wanted = list(indicators)
+    rows = card[(card["year"] == year) & card["indicator"].isin(wanted)]
+    own = rows[rows["county_code"] == county].drop_duplicates("indicator").set_index("indicator")
+    city = rows[rows["county_code"] == ind.CITY_CODE].drop_duplicates("indicator").set_index("indicator")
+    keep = [code for code in wanted if code in own.index and code in city.index]
+    city = city.loc[keep]
+    county_value = own.loc[keep, "value"].to_numpy(dtype=float, na_value=np.nan)
+    city_value = city["value"].to_numpy(dtype=float, na_value=np.nan)
+    target = city["target"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(np.isnan(county_value) | np.isnan(city_value) | (city_value == 0), np.nan,
+                         county_value / city_value)
+        progress = np.where(np.isnan(target) | (target == 0) | np.isnan(city_value), np.nan, city_value / target)
+    return city.reset_index().assign(county_value=county_value, county_share=share, city_progress=progress)
 
 
 def school_gaps(
@@ -60,6 +127,7 @@ def school_gaps(
     elif stage is not None:
         parts = parts[parts["stage"] == stage]
     assessed = parts[parts["is_assessed"].fillna(False).to_numpy(dtype=bool)]
+    floor = std.school_rule(standards).floor_ratio
     frames = []
     for code in std.RESOURCE_INDICATORS:
         spec = registry.school_resources[code]
@@ -95,11 +163,13 @@ def school_gaps(
             "required_amount": required,
             "shared_fraction": fraction,
             "addition": _round_up(raw, bool(spec.get("integer"))),
+            "to_threshold": below[code].to_numpy(dtype=float) / threshold,
+            "is_above_floor": std.meets(below[code].to_numpy(dtype=float), threshold * floor, "at_least"),
             "meets_standard": below["meets_standard"].to_numpy(dtype=object),
         }))
     columns = ["county_code", "year", "school_id", "school_name", "school_type", "stage", "indicator", "resource_zh",
                "resource_en", "is_integer", "is_shared", "student_count", "value", "threshold", "current_amount",
-               "required_amount", "shared_fraction", "addition", "meets_standard"]
+               "required_amount", "shared_fraction", "addition", "to_threshold", "is_above_floor", "meets_standard"]
     if not frames:
         out = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
         return _typed_school_gaps(out.assign(is_binding=pd.Series([], dtype=bool)))
@@ -120,8 +190,9 @@ def _typed_school_gaps(out: pd.DataFrame) -> pd.DataFrame:
                       "resource_en": "string", "is_integer": "bool", "is_shared": "bool", "is_binding": "bool"})
     out["year"] = pd.array(out["year"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
     for c in ("student_count", "value", "threshold", "current_amount", "required_amount", "shared_fraction",
-              "addition"):
+              "addition", "to_threshold"):
         out[c] = pd.array(out[c].to_numpy(dtype=float), dtype="Float64")
+    out["is_above_floor"] = pd.array(out["is_above_floor"].to_numpy(dtype=float), dtype="Float64").astype("boolean")
     out["meets_standard"] = out["meets_standard"].astype("boolean")
     return out
 
@@ -202,11 +273,9 @@ def preschool_gaps(
         num = r["numerator"].to_numpy(dtype=float, na_value=np.nan)
         den = r["denominator"].to_numpy(dtype=float, na_value=np.nan)
         value = r["value"].to_numpy(dtype=float, na_value=np.nan)
-        if comparison == "at_most":
-            raw = num * factor / threshold - den
-        else:
-            raw = threshold / factor * den - num
-        needed = np.where(np.isnan(value), np.nan, _round_up(raw, integer=True))
+        part = "denominator" if comparison == "at_most" else "numerator"  # ≤ 15 children per teacher: add teachers
+        needed = amount_to_close(num, den, threshold, factor=factor, comparison=comparison, part=part)
+        needed = np.where(np.isnan(value), np.nan, needed)
         frames.append(pd.DataFrame({
             "county_code": r["county_code"].to_numpy(dtype=object), "year": r["year"].to_numpy(dtype="int64"),
             "indicator": code, "gap": criterion["gap"], "gap_zh": criterion.get("gap_zh", criterion["gap"]),

@@ -12,7 +12,8 @@ Public API:
   indicators, met flags, pass/fail and the ratio to each threshold.
 * :func:`assessments` / :func:`assessment_criteria` — 普及普惠 and 优质均衡 per county and
   year, summary and criterion by criterion.
-* :func:`load_registry`, :func:`registry_frame`, :func:`load_tables`, :func:`criterion_threshold`.
+* :func:`load_registry`, :func:`registry_frame`, :func:`load_tables`, :func:`criterion_threshold`,
+  :func:`school_type_group`.
 
 Missing inputs give NA with a reason (``na_reason``), never 0.
 """
@@ -48,6 +49,7 @@ __all__ = [
     "load_tables",
     "registry_frame",
     "school_indicators",
+    "school_type_group",
 ]
 
 #: county_code of the city aggregate rows (临沧市).
@@ -117,7 +119,9 @@ def _read(path: str, mtime_ns: int) -> Registry:
         e["code"]: Indicator(**{k: tuple(v) if k == "map_breaks" else v for k, v in e.items() if k in fields})
         for e in data["indicators"]
     }
-    return Registry(indicators, data["school_resources"], data["assessments"], path)
+    groups = {k: tuple(v) for k, v in (data.get("school_type_groups") or {}).items()}
+    return Registry(indicators, data["school_resources"], data["assessments"], path,
+                    extra={"school_type_groups": groups})
 
 
 def load_registry(path: str | Path | None = None) -> Registry:
@@ -207,6 +211,14 @@ def registry_frame(path: str | Path | None = None) -> pd.DataFrame:
         for i in reg.indicators.values()
     ]
     return pd.DataFrame(rows).astype("string")
+
+
+def school_type_group(name: str, path: str | Path | None = None) -> tuple[str, ...]:
+    """School types of a named group of the registry (e.g. ``primary_secondary`` = 中小学)."""
+    groups = load_registry(path).extra.get("school_type_groups", {})
+    if name not in groups:
+        raise ValueError(f"unknown school type group {name!r}; known: {sorted(groups)}")
+    return tuple(groups[name])
 
 
 def map_breaks(path: str | Path | None = None) -> dict[str, tuple[float, ...]]:
@@ -739,24 +751,22 @@ def _resource_schools(ctx: _Context, ind: Indicator, stage: str, measure: str) -
 
 
 def _schools_over_size_cap(ctx: _Context, ind: Indicator, caps: Mapping[str, str]) -> tuple[_Block, ...]:
-    """Schools whose 义务教育 students exceed their type's cap (教督〔2017〕6号 政府保障程度 4)."""
-    size_max = ctx.standards["compulsory_quality_balance"]["school_size_max"]["value"]
+    """Schools whose 义务教育 students exceed their type's cap (教督〔2017〕6号 政府保障程度 4).
+
+    Counts the rows of :func:`lcedu.measure.schools.school_sizes`, the table the pages list,
+    so the count and the list cannot disagree; a school with a missing count makes its
+    county NA.
+    """
+    from lcedu.measure.schools import school_sizes
+
     if "enrollment" not in ctx.tables or "schools" not in ctx.tables:
         return _by_level(ctx, lambda lvl: _all_missing(len(ctx.index(lvl)), "missing enrollment or schools"))
-    enr = ctx.tables["enrollment"]
-    comp = enr[enr["stage"].isin(_STAGES)]
-    n_comp = comp["student_count"].to_numpy(dtype=float, na_value=np.nan)
-    grouped = pd.DataFrame({"students": np.nan_to_num(n_comp), "missing": np.isnan(n_comp)},
-                           index=pd.MultiIndex.from_arrays([comp["school_id"], comp["year"]])
-                           ).groupby(level=[0, 1], sort=False).sum()
-    schools = ctx.tables["schools"].drop_duplicates(["school_id", "year"]).set_index(["school_id", "year"])
-    checked = schools.loc[schools["school_type"].isin(list(caps)), ["county_code", "school_type"]].join(
-        grouped, how="inner")
-    cap = checked["school_type"].map({t: float(size_max[k]) for t, k in caps.items()}).to_numpy(dtype=float)
-    n_students = checked["students"].to_numpy(dtype=float)
-    unknown = checked["missing"].to_numpy(dtype=float) > 0
-    over = (n_students > cap) & ~unknown
-    checked = checked.reset_index()
+    sizes = school_sizes(ctx.tables, caps=caps, standards=ctx.standards)
+    checked = sizes[sizes["size_cap"].notna().to_numpy(dtype=bool)]
+    checked = checked.assign(county_code=checked["county_code"].to_numpy(dtype=object),
+                             year=checked["year"].to_numpy(dtype="int64"))
+    over = checked["is_over_size_cap"].to_numpy(dtype=float, na_value=0.0)
+    unknown = checked["student_count"].isna().to_numpy(dtype=float)
 
     def level(lvl: str) -> tuple[np.ndarray, ...]:
         codes, n = _part_codes(ctx, checked, lvl), len(ctx.index(lvl))

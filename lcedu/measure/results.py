@@ -16,26 +16,42 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu.errors import RequestError
-from lcedu.measure import gaps, indicators, scorecard
+from lcedu.measure import gaps, indicators, schools, scorecard, teachers
+from lcedu.measure.plan import load_targets
 
-#: Result tables stored in every processed build, in the order they are computed.
+#: Result tables stored in every processed build, in the order they are computed. The last
+#: eight are the per-school / per-county frames the topic pages list (lcedu.measure.schools,
+#: lcedu.measure.teachers).
 RESULT_TABLES = ("indicator_results", "assessments", "assessment_criteria", "scorecard", "school_indicators",
-                 "school_gaps", "preschool_gaps")
+                 "school_gaps", "preschool_gaps", "school_sizes", "campus_status", "vocational_schools",
+                 "special_school_provision", "high_school_trusteeship", "teacher_qualifications",
+                 "staffing_against_norms", "subject_teachers")
 
 
 def compute_results(tables: Mapping[str, pd.DataFrame], targets: str | Path | pd.DataFrame | None = None
                     ) -> dict[str, pd.DataFrame]:
     """Every result table of :data:`RESULT_TABLES` from the cleaned tables (inputs are not modified)."""
     results = indicators.compute(tables=tables)
+    plan_targets = targets if isinstance(targets, pd.DataFrame) else load_targets(targets)
+    population_over = schools.special_school_population_threshold(plan_targets)
     parts = indicators.school_indicators(tables=tables)
+    keyed = {name: schools.keyed(frame) for name, frame in tables.items()}  # plain keys once, for the listings
     return {
         "indicator_results": results,
         "assessments": indicators.assessments(tables=tables),
         "assessment_criteria": indicators.assessment_criteria(tables=tables),
-        "scorecard": scorecard.scorecard(results=results, tables=tables, targets=targets),
+        "scorecard": scorecard.scorecard(results=results, tables=tables, targets=plan_targets),
         "school_indicators": parts,
         "school_gaps": gaps.school_gaps(parts=parts),
         "preschool_gaps": gaps.preschool_gaps(tables=tables, results=results),
+        "school_sizes": schools.school_sizes(keyed),
+        "campus_status": schools.campus_status(keyed),
+        "vocational_schools": schools.vocational_schools(keyed),
+        "special_school_provision": schools.special_school_provision(keyed, population_over=population_over),
+        "high_school_trusteeship": schools.high_school_trusteeship(keyed),
+        "teacher_qualifications": teachers.teacher_qualifications(keyed),
+        "staffing_against_norms": teachers.staffing_against_norms(keyed),
+        "subject_teachers": teachers.subject_teachers(keyed),
     }
 
 

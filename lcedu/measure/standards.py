@@ -12,6 +12,9 @@ Public API (stable):
   :func:`indicators_met_count` — the per-school "6 of 7, rest ≥ 85 %" rule.
 * :func:`split_shared` — shares of a 一贯制 / 完全中学 resource by weighted students.
 * :func:`resource_thresholds` and :data:`RESOURCE_INDICATORS`.
+* :func:`school_rule`, :func:`school_size_caps`, :func:`class_size_caps`,
+  :func:`teaching_point_min_students` and
+  :func:`load_staffing_norms` — the numbers pages quote, read from the config files.
 """
 
 from __future__ import annotations
@@ -30,17 +33,25 @@ import yaml
 from lcedu import paths
 
 __all__ = [
+    "REL_TOL",
     "RESOURCE_INDICATORS",
     "STAGES",
+    "SchoolRule",
     "SharedSplit",
+    "class_size_caps",
     "cv",
     "indicator_flags",
     "indicators_met_count",
+    "load_staffing_norms",
     "load_standards",
+    "meets",
     "resource_thresholds",
     "school_meets",
     "school_meets_frame",
+    "school_rule",
+    "school_size_caps",
     "split_shared",
+    "teaching_point_min_students",
     "weighted_mean",
 ]
 
@@ -204,10 +215,62 @@ def resource_thresholds(stage: str, standards: Mapping[str, Any] | None = None) 
     return {code: float(indicators[code]["value"][stage]) for code in RESOURCE_INDICATORS}
 
 
-def _school_rule(standards: Mapping[str, Any] | None) -> tuple[int, float]:
+class SchoolRule(NamedTuple):
+    """The per-school rule of 优质均衡: at least ``min_indicators_met`` of 7 met, the rest ≥ ``floor_ratio``."""
+
+    min_indicators_met: int
+    floor_ratio: float
+
+
+def school_rule(standards: Mapping[str, Any] | None = None) -> SchoolRule:
+    """"6 of 7, the rest ≥ 85 %" as numbers from the standards file (pages quote them, never restate them)."""
     std = standards if standards is not None else _cached(None)
     rule = std["compulsory_quality_balance"]["school_rule"]
-    return int(rule["min_indicators_met"]["value"]), float(rule["floor_ratio"]["value"])
+    return SchoolRule(int(rule["min_indicators_met"]["value"]), float(rule["floor_ratio"]["value"]))
+
+
+def _school_rule(standards: Mapping[str, Any] | None) -> tuple[int, float]:
+    return school_rule(standards)
+
+
+def school_size_caps(standards: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """Students per school at most, by cap key (primary, junior, nine_year, twelve_year; 政府保障程度 4)."""
+    std = standards if standards is not None else _cached(None)
+    return {k: float(v) for k, v in std["compulsory_quality_balance"]["school_size_max"]["value"].items()}
+
+
+def teaching_point_min_students(standards: Mapping[str, Any] | None = None) -> float:
+    """教学点 with fewer students than this are left out of the resource assessment (configurable, C-loc)."""
+    std = standards if standards is not None else _cached(None)
+    return float(std["compulsory_quality_balance"]["teaching_point_min_students"]["value"])
+
+
+def class_size_caps(standards: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """Students per class at most, by 学段 (小学 45, 初中 50; 政府保障程度 5)."""
+    std = standards if standards is not None else _cached(None)
+    return {k: float(v) for k, v in std["compulsory_quality_balance"]["class_size_max"]["value"].items()}
+
+
+@lru_cache(maxsize=8)
+def _read_norms(path: str, mtime_ns: int) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    norms = data.get("staff_student_ratio") if isinstance(data, dict) else None
+    values = norms.get("value") if isinstance(norms, dict) else None
+    if not isinstance(values, dict) or not values or not all(_is_number(v) and v > 0 for v in values.values()):
+        raise ValueError(f"{path}: 编制标准文件无效 / invalid staffing norms: staff_student_ratio.value must map "
+                         "each 学段 to a positive number of students per staff member")
+    return data
+
+
+def load_staffing_norms(path: str | Path | None = None) -> dict[str, Any]:
+    """``lcedu/measure/config/staffing_norms.yml``: students per 教职工 by 学段 (a fresh copy).
+
+    Give another file for a province's or county's own 编制 rule; it is validated and
+    cached until it changes on disk.
+    """
+    p = (Path(path) if path is not None else paths.package_file("measure", "config", "staffing_norms.yml")).resolve()
+    return copy.deepcopy(_read_norms(str(p), p.stat().st_mtime_ns))
 
 
 def _check_stage(stage: str) -> None:

@@ -21,10 +21,10 @@ Public API: :func:`params`, :class:`Params`, :func:`show`, :class:`Section`,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -188,7 +188,7 @@ def params(county: object, year: object, baseline_year: object = 2022, lang: str
 
 @dataclass(frozen=True)
 class _Base:
-    tables: dict[str, pd.DataFrame]
+    build: str
     results: pd.DataFrame
     stored: dict[str, pd.DataFrame]  # the build's result tables (lcedu.measure.results)
     assessments: pd.DataFrame
@@ -196,6 +196,13 @@ class _Base:
     synthetic: bool
     created_at: str
     years: tuple[int, ...]
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The processed tables, read on first use: pages read results; only another baseline needs these."""
+        from lcedu.measure import indicators as ind
+
+        return ind.load_tables(Path(self.build).parent)
 
 
 def _build() -> str:
@@ -207,14 +214,13 @@ def _build() -> str:
 @lru_cache(maxsize=2)
 def _base(build: str) -> _Base:
     from lcedu.ingest import store
-    from lcedu.measure import indicators as ind
     from lcedu.measure.results import load_results
 
     stored = load_results()
     manifest = store.manifest()
     results = stored["indicator_results"]
     return _Base(
-        tables=ind.load_tables(), results=results, stored=stored,
+        build=build, results=results, stored=stored,
         assessments=stored["assessments"], criteria=stored["assessment_criteria"],
         synthetic=bool(manifest.get("is_sample", False)), created_at=str(manifest.get("created_at", "")),
         years=tuple(sorted(int(y) for y in results["year"].dropna().unique())),
@@ -312,6 +318,17 @@ def row(p: Params, indicator: str, *, county: str | None = None, year: int | Non
 def sentence(p: Params, indicator: str, *, county: str | None = None, year: int | None = None) -> str:
     """The generated sentence for one indicator (see :func:`lcedu.present.narrative.indicator_sentence`)."""
     return nv.indicator_sentence(row(p, indicator, county=county, year=year), p.lang)
+
+
+def result_rows(name: str, *, county: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """Rows of a stored result table (:data:`lcedu.measure.results.RESULT_TABLES`) for a county and/or year."""
+    frame = base().stored[name]
+    keep = np.ones(len(frame), dtype=bool)
+    if county is not None:
+        keep &= (frame["county_code"] == county).to_numpy(dtype=bool, na_value=False)
+    if year is not None:
+        keep &= (frame["year"] == int(year)).to_numpy(dtype=bool, na_value=False)
+    return frame[keep].reset_index(drop=True)
 
 
 @lru_cache(maxsize=8)
@@ -694,7 +711,12 @@ def briefing_ranks(p: Params) -> Section:
 
 
 def closing_text(r: Mapping[str, Any], lang: str) -> str:
-    """What closing one indicator's gap takes, in whole units where the formula allows."""
+    """What closing one indicator's gap takes, in whole units where the formula allows.
+
+    The amount is :func:`lcedu.measure.gaps.amount_to_close` (the arithmetic of the 普及普惠
+    estimates); ``closing`` in briefing.yml names what is counted and which part changes.
+    """
+    from lcedu.measure import gaps
     from lcedu.measure import indicators as ind
 
     code = str(r["indicator"])
@@ -706,31 +728,24 @@ def closing_text(r: Mapping[str, Any], lang: str) -> str:
         return f"需实现“{name}”" if lang == "zh" else f"reach “{name}”"
     if is_missing(r.get("gap")) or float(r["gap"]) <= 0:
         return ""
-    num, den, target = r.get("numerator"), r.get("denominator"), float(r["target"])
+    num, den = r.get("numerator"), r.get("denominator")
     formula = ind.load_registry().indicators[code].formula
-    factor = float(formula.get("factor", 1))
     if spec and not is_missing(num) and not is_missing(den) and "numerator" in formula:
-        num, den = float(num), float(den)
-        if spec["part"] == "denominator":
-            needed = num * factor / target - den
-        elif comparison == "at_most":
-            needed = num - target / factor * den
-        else:
-            needed = target / factor * den - num
-        needed = math.ceil(needed - 1e-9)
+        needed = float(gaps.amount_to_close(float(num), float(den), float(r["target"]),
+                                            factor=float(formula.get("factor", 1)), comparison=comparison,
+                                            part=spec["part"]))
         if needed > 0:
             noun = spec[lang]
-            return f"约需{needed:,}{noun}" if lang == "zh" else f"about {needed:,} {noun}"
+            return f"约需{int(needed):,}{noun}" if lang == "zh" else f"about {int(needed):,} {noun}"
     gap = nv.fmt_gap(float(r["gap"]), unit, lang)
     return f"还差{gap}" if lang == "zh" else f"{gap} to go"
 
 
 def largest_gaps(p: Params, n: int = 5) -> pd.DataFrame:
     """The county's n unmet numeric targets with the largest gap relative to the target."""
-    rows = _targeted(p)
-    rows = rows[rows["is_met"].eq(False).fillna(False) & rows["gap"].notna() & (rows["comparison"] != "reach")]
-    rel = rows["gap"].astype(float) / rows["target"].astype(float).abs().replace(0, np.nan)
-    return rows.assign(relative_gap=rel).sort_values("relative_gap", ascending=False).head(n).reset_index(drop=True)
+    from lcedu.measure.gaps import largest_target_gaps
+
+    return largest_target_gaps(_targeted(p), n)
 
 
 def briefing_gaps(p: Params, n: int = 5) -> Section:

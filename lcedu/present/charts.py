@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from lcedu.measure.standards import meets
 from lcedu.present.fonts import use_cjk_font
 from lcedu.present.narrative import (
     CITY_CODE,
@@ -232,7 +233,7 @@ def school_ratio_chart(
     parts: pd.DataFrame,
     resources: Mapping[str, str],
     *,
-    floor: float = 0.85,
+    floor: float,
     lang: str = "zh",
     title: str | None = None,
     stage_names: Mapping[str, str] | None = None,
@@ -241,8 +242,10 @@ def school_ratio_chart(
     """Every assessed school part against each of the 7 thresholds, one panel per 学段.
 
     ``parts``: :func:`lcedu.measure.indicators.school_indicators` rows; ``resources``: code →
-    display name. x is value ÷ threshold (1 = just meets, cut at 3); blue dots meet,
-    orange reach the 85 % floor, vermillion fall below it.
+    display name; ``floor``: the standards' floor ratio
+    (:func:`lcedu.measure.standards.school_rule`). x is value ÷ threshold (1 = just meets, cut
+    at 3); blue dots meet, orange reach the floor, vermillion fall below it (the one rule,
+    :func:`lcedu.measure.standards.meets`).
     """
     stages = [s for s in ("primary", "junior") if (parts["stage"] == s).any()]
     fig = _new_figure(10.5, 0.5 * len(resources) * 1 + 1.6, note)
@@ -256,8 +259,10 @@ def school_ratio_chart(
             ratio = rows[f"{code}_to_threshold"].to_numpy(dtype=float, na_value=np.nan)
             ratio = ratio[~np.isnan(ratio)]
             y = len(codes) - 1 - i + rng.uniform(-0.18, 0.18, len(ratio))
-            colour = np.where(ratio >= 1, COLOURS["met"], np.where(ratio >= floor, COLOURS["near"], COLOURS["not_met"]))
-            marker_sizes = np.where(ratio >= 1, 10, 26)
+            met = meets(ratio, 1.0, "at_least") == 1.0
+            colour = np.where(met, COLOURS["met"],
+                              np.where(meets(ratio, floor, "at_least") == 1.0, COLOURS["near"], COLOURS["not_met"]))
+            marker_sizes = np.where(met, 10, 26)
             ax.scatter(np.minimum(ratio, 3.0), y, c=colour, s=marker_sizes, alpha=0.75, lw=0)
         ax.axvline(1.0, color="#333333", lw=1)
         ax.axvline(floor, color=COLOURS["target"], lw=1, ls="--")
@@ -293,9 +298,10 @@ def reference_bars(
 ) -> Figure:
     """Horizontal bars of values against a reference per bar (a threshold or a norm).
 
-    ``panels``: panel title → frame with label, value, reference. A bar meeting its
-    reference (≥ for ``direction="higher"``, ≤ for "lower") is blue, else vermillion
-    and labelled; the reference is a black tick.
+    ``panels``: panel title → frame with label, value, reference and optionally ``is_met``
+    (the measure layer's verdict; without it the one rule :func:`lcedu.measure.standards.meets`
+    decides, ≥ for ``direction="higher"``, ≤ for "lower"). A bar meeting its reference is
+    blue, else vermillion and labelled; the reference is a black tick.
     """
     n = len(panels)
     longest = max((len(p) for p in panels.values()), default=1)
@@ -307,7 +313,10 @@ def reference_bars(
         y = np.arange(len(frame))[::-1]
         v = frame["value"].to_numpy(dtype=float, na_value=np.nan)
         ref = frame["reference"].to_numpy(dtype=float, na_value=np.nan)
-        ok = v >= ref if direction == "higher" else v <= ref
+        if "is_met" in frame.columns:
+            ok = frame["is_met"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        else:
+            ok = meets(v, ref, "at_least" if direction == "higher" else "at_most") == 1.0
         ax.barh(y, np.nan_to_num(v), color=np.where(ok, COLOURS["met"], COLOURS["not_met"]), height=0.62)
         ax.scatter(ref, y, marker="|", s=420, color="#222222", lw=2, zorder=3)
         top = np.nanmax(np.concatenate([v, ref])) if len(v) else 1.0
@@ -395,9 +404,12 @@ def stacked_shares(
     title: str | None = None,
     note: str | None = None,
 ) -> Figure:
-    """100 % stacked horizontal bars: rows are groups (e.g. 学段), columns the parts (e.g. 学历)."""
-    totals = frame.sum(axis=1).replace(0, np.nan)
-    shares = frame.div(totals, axis=0) * 100
+    """100 % stacked horizontal bars: rows are groups (e.g. 学段), columns the parts' shares in per cent.
+
+    ``frame`` holds shares computed by the measure layer (e.g.
+    :func:`lcedu.measure.teachers.teacher_qualifications`); a missing share draws nothing.
+    """
+    shares = frame.astype(float)
     fig = _new_figure(8.6, 0.5 * len(frame) + 1.5, note)
     ax = fig.subplots()
     y = np.arange(len(frame))[::-1]

@@ -3,22 +3,25 @@ education, high schools, vocational education, teachers, digital and safe campus
 
 Each function takes validated :class:`lcedu.present.briefing.Params` and returns a
 :class:`lcedu.present.briefing.Section` (heading, generated sentences, styled tables, figures) for
-:func:`lcedu.present.briefing.show`. All numbers come from the indicator engine and the processed
-tables; labels follow ``p.lang``.
+:func:`lcedu.present.briefing.show`. This module only formats: every number is read from the
+build's stored results (the scorecard, the assessments, and the per-school / per-county frames
+of :mod:`lcedu.measure.schools` and :mod:`lcedu.measure.teachers`), and every threshold it
+quotes comes from :mod:`lcedu.measure.standards`. Labels follow ``p.lang``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from lcedu import paths
+from lcedu.measure import standards as std
+from lcedu.measure import teachers as teacher_measures
+from lcedu.measure.schools import special_school_population_threshold
+from lcedu.measure.teachers import QUALIFICATION_COLUMNS
 from lcedu.paths import CITY_CODE
 from lcedu.present import briefing as bf
 from lcedu.present import charts
@@ -37,7 +40,7 @@ from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place
 __all__ = [
     "compulsory_cv", "compulsory_failing", "compulsory_gap_estimates", "compulsory_overview", "compulsory_schools",
     "compulsory_size", "digital", "high_school_enrolment", "high_school_quality", "preschool_assessment",
-    "preschool_overview", "safety", "special_education", "staffing_norms", "teacher_famous", "teacher_qualifications",
+    "preschool_overview", "safety", "special_education", "teacher_famous", "teacher_qualifications",
     "teacher_shortage", "teacher_staffing", "vocational_city", "vocational_county",
 ]
 
@@ -178,35 +181,28 @@ def preschool_assessment(p: Params) -> Section:
 
 def special_education(p: Params) -> Section:
     """残疾儿童少年入学率 and special-education schools in counties of over 200,000 people."""
-    from lcedu.ingest.counties import registry
-
     lang = p.lang
-    b = bf.base()
-    schools = b.tables["schools"]
-    pop = b.tables["population"]
     y = p.year
-    special = schools[(schools["school_type"] == "special") & (schools["year"] == y)]
-    threshold = _population_condition()
-    pop_y = pop[pop["year"] == y].set_index("county_code")
+    provision = bf.result_rows("special_school_provision", year=y)  # every county, registry order
+    threshold = (float(provision["population_threshold"].iloc[0]) if len(provision)
+                 else special_school_population_threshold())
     c = bf.card(p.baseline_year)
     rows = []
-    for code in registry()["county_code"]:
-        resident = pop_y["resident_population"].get(code, pd.NA)
-        names = special[special["county_code"] == code]["school_name"].tolist()
-        required = not is_missing(resident) and float(resident) > threshold
-        flag: Any = (len(names) > 0) if required else pd.NA
+    for r in provision.to_dict("records"):
+        code = str(r["county_code"])
+        names = [] if is_missing(r["special_school_names"]) else str(r["special_school_names"]).split("、")
         planned = c[(c["county_code"] == code) & (c["year"] == y)
                     & c["indicator"].isin(["special_school_built", "special_school_independent"])
                     & (c["target_scope"] == "county")]
         rows.append({
             "county": place_name(code, lang),
-            "resident": fmt_value(resident, "people", lang, with_unit=False),
-            "required": nv.text("yes" if required else "no", lang) if not is_missing(resident) else "—",
-            "schools": nv.join([str(n) for n in names], lang) or ("无" if lang == "zh" else "none"),
+            "resident": fmt_value(r["resident_population"], "people", lang, with_unit=False),
+            "required": "—" if is_missing(r["is_required"]) else nv.text("yes" if r["is_required"] else "no", lang),
+            "schools": nv.join(names, lang) or ("无" if lang == "zh" else "none"),
             "plan": nv.join([indicator_name(x, lang) + f"（{int(t)}年）" if lang == "zh" else
                              f"{indicator_name(x, lang)} ({int(t)})"
                              for x, t in zip(planned["indicator"], planned["target_year"], strict=True)], lang),
-            "status": bf.status_text(flag, lang), "_flag": flag, "_own": code == p.county,
+            "status": bf.status_text(r["is_met"], lang), "_flag": r["is_met"], "_own": code == p.county,
         })
     frame = pd.DataFrame(rows)
     heads = ({"county": "县(区)", "resident": "常住人口", "required": f"人口超过{threshold / 10_000:g}万",
@@ -228,18 +224,6 @@ def special_education(p: Params) -> Section:
                "(bold: this county)")
     return Section(_T[lang]["special"], [bullets(lines), styled(table, flags=flags, css=css, caption=caption),
                                          _county_dots(p, "disabled_children_enrollment_pct")])
-
-
-def _population_condition() -> float:
-    """The plan's population threshold for a special-education school (人口超过20万), from the targets file."""
-    from lcedu.measure.plan import load_targets
-
-    t = load_targets()
-    rows = t[t["indicator"] == "special_school_coverage_large_county_pct"]
-    for condition in rows["condition"]:
-        if "population_over" in dict(condition):
-            return float(dict(condition)["population_over"])
-    raise ValueError("the targets file has no population_over condition for special_school_coverage_large_county_pct")
 
 
 def _plan_targets_text(p: Params, codes: Sequence[str]) -> str:
@@ -265,6 +249,20 @@ def _short(resource: str, lang: str) -> str:
     return _presentation_short().get(resource, {}).get(lang, indicator_name(resource, lang))
 
 
+def _resource_rule_text(lang: str) -> str:
+    """The 6-of-7 / 85 % rule and the 教学点 exclusion, with the numbers of the standards file."""
+    rule = std.school_rule()
+    floor = f"{rule.floor_ratio * 100:g}%"
+    small = f"{std.teaching_point_min_students():g}"
+    n = len(RESOURCES)
+    if lang == "zh":
+        return (f"“资源配置达标”指每所学校{n}项指标中至少{rule.min_indicators_met}项达到标准、其余项不低于标准的{floor}"
+                f"（教督〔2017〕6号）；在校生不足{small}人的教学点不参评。")
+    return (f"A school part meets the resource rule when at least {rule.min_indicators_met} of the {n} indicators "
+            f"reach the standard and the rest reach {floor} of it (教督〔2017〕6号); teaching points under {small} "
+            "students are not assessed.")
+
+
 def compulsory_overview(p: Params) -> Section:
     """优质均衡 (资源配置) status, the share of school parts meeting the rule, and 巩固率."""
     lang = p.lang
@@ -275,11 +273,7 @@ def compulsory_overview(p: Params) -> Section:
     table = bf.indicator_table(p, bf.county_card(p, codes))
     fig = bf.trend_figure(p, ["primary_resource_standard_school_pct", "junior_resource_standard_school_pct",
                               "nine_year_retention_pct", "junior_retention_3yr_pct"], columns=4)
-    note = ("“资源配置达标”指每所学校7项指标中至少6项达到标准、其余项不低于标准的85%（教督〔2017〕6号）；"
-            "在校生不足50人的教学点不参评。" if lang == "zh" else
-            "A school part meets the resource rule when at least 6 of the 7 indicators reach the standard and the "
-            "rest reach 85% of it (教督〔2017〕6号); teaching points under 50 students are not assessed.")
-    return Section(_T[lang]["compulsory"], [bullets(lines), table, fig, note])
+    return Section(_T[lang]["compulsory"], [bullets(lines), table, fig, _resource_rule_text(lang)])
 
 
 def compulsory_schools(p: Params) -> Section:
@@ -301,21 +295,24 @@ def compulsory_schools(p: Params) -> Section:
         data[name] = [fmt_value(v, _RESOURCE_UNITS[code], lang, with_unit=False) for v in assessed[code]]
         met = assessed[f"{code}_is_met"]
         flags[name] = met.where(met.eq(False).fillna(False), pd.NA).to_numpy()  # colour only the shortfalls
-    data[lab["met_count"]] = [f"{int(v)}/7" if not is_missing(v) else "—" for v in assessed["indicators_met_count"]]
+    n = len(RESOURCES)
+    data[lab["met_count"]] = [f"{int(v)}/{n}" if not is_missing(v) else "—" for v in assessed["indicators_met_count"]]
     data[lab["meets"]] = [bf.status_text(v, lang) for v in assessed["meets_standard"]]
     flags[lab["meets"]] = assessed["meets_standard"].to_numpy()
     table = pd.DataFrame(data)
     numbers = [lab["students"], *(_short(c, lang) for c in RESOURCES)]
     styler = styled(table, flags=pd.DataFrame(flags), right=numbers, scroll=True)
     n_fail = int(assessed["meets_standard"].eq(False).fillna(False).sum())
+    small = f"{std.teaching_point_min_students():g}"
     if lang == "zh":
         line = (f"{p.name}{p.year}年参评学校(学段){len(assessed)}个，资源配置未达标{n_fail}个；"
-                f"{len(excluded)}个学段不参评（多为在校生不足50人的教学点）。橙色=该项未达到标准。")
+                f"{len(excluded)}个学段不参评（多为在校生不足{small}人的教学点）。橙色=该项未达到标准。")
     else:
         line = (f"{p.name}, {p.year}: {len(assessed)} school parts assessed, {n_fail} below the resource rule; "
-                f"{len(excluded)} parts not assessed (mostly teaching points under 50 students). "
+                f"{len(excluded)} parts not assessed (mostly teaching points under {small} students). "
                 "Orange = below the standard.")
-    fig = charts.school_ratio_chart(assessed, {c: _short(c, lang) for c in RESOURCES}, lang=lang,
+    fig = charts.school_ratio_chart(assessed, {c: _short(c, lang) for c in RESOURCES},
+                                    floor=std.school_rule().floor_ratio, lang=lang,
                                     stage_names=nv.STAGES[lang], note=synthetic_note(lang))
     return Section(_T[lang]["schools"], [line, styler, fig])
 
@@ -325,6 +322,8 @@ def compulsory_failing(p: Params) -> Section:
 
     lang = p.lang
     lab = LABELS[lang]
+    rule = std.school_rule()
+    floor = f"{rule.floor_ratio * 100:g}%"
     parts = bf.county_parts(p)
     g = bf.county_school_gaps(p)
     failing = parts[parts["meets_standard"].eq(False).fillna(False)]
@@ -333,15 +332,15 @@ def compulsory_failing(p: Params) -> Section:
                 f"Every assessed school part in {p.name} meets the resource rule in {p.year}.")
         below = g[g["county_code"] == p.county]
         if len(below):
-            text += (f"仍有{below['school_id'].nunique()}所学校个别指标低于标准（但在85%以上）。" if lang == "zh" else
+            text += (f"仍有{below['school_id'].nunique()}所学校个别指标低于标准（但在{floor}以上）。" if lang == "zh" else
                      f" {below['school_id'].nunique()} schools still have single indicators below the standard "
-                     "(but above 85% of it).")
+                     f"(but above {floor} of it).")
         return Section(_T[lang]["failing"], [text])
     keys = set(zip(failing["school_id"], failing["stage"], strict=True))
     rows = g[[k in keys for k in zip(g["school_id"], g["stage"], strict=True)]]
-    rows = rows.assign(_ratio=rows["value"].astype(float) / rows["threshold"].astype(float)).sort_values(
-        ["school_name", "stage", "_ratio"])
+    rows = rows.sort_values(["school_name", "stage", "to_threshold"])
     records = rows.to_dict("records")
+    share = "达到标准的比例" if lang == "zh" else "Share of standard"
     table = pd.DataFrame({
         lab["school"]: [r["school_name"] for r in records],
         lab["stage"]: [nv.stage_name(r["stage"], lang) for r in records],
@@ -349,18 +348,19 @@ def compulsory_failing(p: Params) -> Section:
         lab["value"]: [fmt_value(r["value"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False) for r in records],
         lab["threshold"]: [fmt_value(r["threshold"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False)
                            for r in records],
-        ("达到标准的比例" if lang == "zh" else "Share of standard"): [f"{r['_ratio'] * 100:.0f}%" for r in records],
+        share: [f"{r['to_threshold'] * 100:.0f}%" for r in records],
         lab["needed"]: [_addition(r, lang) for r in records],
     })
-    floor = pd.DataFrame({("达到标准的比例" if lang == "zh" else "Share of standard"):
-                          [r["_ratio"] >= 0.85 for r in records]})
+    floor_flags = pd.DataFrame({share: [r["is_above_floor"] for r in records]})
     n = len(keys)
-    line = (f"{p.name}{p.year}年有{n}个学校(学段)未达到“6项达标、余项不低于85%”的要求，下表列出其低于标准的指标"
-            "（橙色为低于标准85%）及需增加的资源（共享设施按学段分摊后折算到全校）。" if lang == "zh" else
-            f"{n} school parts in {p.name} fail the “6 of 7, rest ≥ 85%” rule in {p.year}; below are the indicators they "
-            "miss (orange: under 85% of the standard) and what the school would need to add.")
-    return Section(_T[lang]["failing"], [line, styled(table, flags=floor, right=[lab["value"], lab["threshold"]],
-                                                      scroll=True)])
+    line = (f"{p.name}{p.year}年有{n}个学校(学段)未达到“{rule.min_indicators_met}项达标、余项不低于{floor}”的要求，"
+            f"下表列出其低于标准的指标（橙色为低于标准{floor}）及需增加的资源（共享设施按学段分摊后折算到全校）。"
+            if lang == "zh" else
+            f"{n} school parts in {p.name} fail the “{rule.min_indicators_met} of {len(RESOURCES)}, rest ≥ {floor}” "
+            f"rule in {p.year}; below are the indicators they miss (orange: under {floor} of the standard) and what "
+            "the school would need to add.")
+    return Section(_T[lang]["failing"], [line, styled(table, flags=floor_flags,
+                                                      right=[lab["value"], lab["threshold"]], scroll=True)])
 
 
 def _addition(r: dict, lang: str) -> str:
@@ -412,33 +412,14 @@ def compulsory_cv(p: Params) -> Section:
     return Section(_T[lang]["cv"], [bullets(lines), styled(table, flags=flags, right=[lab["value"]]), fig])
 
 
-def _size_caps() -> tuple[dict[str, float], dict[str, float]]:
-    """School-size caps by school type, and class-size caps by 学段 (from the standards)."""
-    from lcedu.measure import indicators as ind
-    from lcedu.measure import standards as std
-
-    s = std.load_standards()["compulsory_quality_balance"]
-    caps = ind.load_registry().indicators["compulsory_school_over_size_cap_count"].formula["args"]["caps"]
-    size = {t: float(s["school_size_max"]["value"][k]) for t, k in caps.items()}
-    return size, {k: float(v) for k, v in s["class_size_max"]["value"].items()}
-
-
 def compulsory_size(p: Params) -> Section:
     """Schools above the size cap and schools with 超标准班额 / 大班额 classes."""
     lang = p.lang
     lab = LABELS[lang]
-    b = bf.base()
-    size_cap, class_cap = _size_caps()
-    enr = b.tables["enrollment"]
-    sch = b.tables["schools"]
-    y = p.year
-    e = enr[(enr["county_code"] == p.county) & (enr["year"] == y) & enr["stage"].isin(["primary", "junior"])]
-    s = sch[(sch["county_code"] == p.county) & (sch["year"] == y)][["school_id", "school_name", "school_type"]]
-    per_school = e.groupby("school_id").agg(students=("student_count", "sum"), oversize=("oversize_class_count", "sum"),
-                                            large=("large_class_count", "sum")).reset_index().merge(s, on="school_id")
-    per_school["cap"] = per_school["school_type"].map(size_cap)
-    flagged = per_school[(per_school["students"] > per_school["cap"]) | (per_school["oversize"] > 0)
-                         | (per_school["large"] > 0)].sort_values("students", ascending=False)
+    size_cap, class_cap = std.school_size_caps(), std.class_size_caps()
+    sizes = bf.result_rows("school_sizes", county=p.county, year=p.year)
+    flagged = sizes[sizes["has_size_problem"].fillna(False).to_numpy(dtype=bool)].sort_values(
+        "student_count", ascending=False)
     lines = [sentence(p, c) for c in ("compulsory_school_over_size_cap_count", "compulsory_oversize_class_count",
                                       "compulsory_oversize_class_pct", "compulsory_large_class_count")]
     rule = (f"标准：学校规模小学、初中不超过{size_cap['primary']:,.0f}人，九年一贯制不超过{size_cap['nine_year']:,.0f}人；"
@@ -450,21 +431,23 @@ def compulsory_size(p: Params) -> Section:
     items: list[Any] = [bullets(lines), rule]
     if len(flagged):
         records = flagged.to_dict("records")
+        over = "超标准班额班级" if lang == "zh" else "Oversize classes"
+        large = "大班额班级" if lang == "zh" else "Classes of 56+"
         table = pd.DataFrame({
             lab["school"]: [r["school_name"] for r in records],
             lab["type"]: [nv.school_type_name(r["school_type"], lang) for r in records],
-            lab["students"]: [fmt_value(r["students"], "students", lang, with_unit=False) for r in records],
-            ("规模上限" if lang == "zh" else "Size cap"): [fmt_value(r["cap"], "students", lang, with_unit=False)
+            lab["students"]: [fmt_value(r["student_count"], "students", lang, with_unit=False) for r in records],
+            ("规模上限" if lang == "zh" else "Size cap"): [fmt_value(r["size_cap"], "students", lang, with_unit=False)
                                                           for r in records],
-            ("超标准班额班级" if lang == "zh" else "Oversize classes"): [f"{int(r['oversize'])}" for r in records],
-            ("大班额班级" if lang == "zh" else "Classes of 56+"): [f"{int(r['large'])}" for r in records],
+            over: [_count_cell(r["oversize_class_count"], lang) for r in records],
+            large: [_count_cell(r["large_class_count"], lang) for r in records],
         })
-        over = "超标准班额班级" if lang == "zh" else "Oversize classes"
-        large = "大班额班级" if lang == "zh" else "Classes of 56+"
         flags = pd.DataFrame({  # orange marks what put the school on this list
-            lab["students"]: [False if r["students"] > r["cap"] else pd.NA for r in records],
-            over: [False if r["oversize"] > 0 else pd.NA for r in records],
-            large: [False if r["large"] > 0 else pd.NA for r in records],
+            lab["students"]: [False if r["is_over_size_cap"] is True else pd.NA for r in records],
+            over: [False if not is_missing(r["oversize_class_count"]) and r["oversize_class_count"] > 0 else pd.NA
+                   for r in records],
+            large: [False if not is_missing(r["large_class_count"]) and r["large_class_count"] > 0 else pd.NA
+                    for r in records],
         })
         items.append(styled(table, flags=flags, right=list(table.columns[2:]), scroll=True))
     else:
@@ -530,15 +513,19 @@ def high_school_quality(p: Params) -> Section:
     codes = ("provincial_first_class_high_school_count", "provincial_first_class_first_grade_high_school_count",
              "private_high_school_count")
     contribution = _contribution_table(p, codes)
-    b = bf.base()
-    ledger = b.tables["ledger"]
-    own = ledger[(ledger["county_code"] == p.county) & (ledger["year"] == p.year)]
-    trustee = int(own["trusteeship_high_school_count"].fillna(0).sum()) if len(own) else 0
+    trustee = bf.result_rows("high_school_trusteeship", county=p.county, year=p.year)
+    if len(trustee) and not is_missing(trustee["trusteeship_high_school_count"].iloc[0]):
+        count = int(trustee["trusteeship_high_school_count"].iloc[0])
+        trustee_line = (f"{p.name}{p.year}年纳入托管帮扶的普通高中{count}所。" if lang == "zh" else
+                        f"{p.name}: {count} high schools under trusteeship support in {p.year}.")
+    else:
+        reason = trustee["na_reason"].iloc[0] if len(trustee) else "missing ledger"
+        trustee_line = (f"{p.name}{p.year}年纳入托管帮扶的普通高中：{nv.na_text(reason, lang)}。" if lang == "zh" else
+                        f"{p.name}: high schools under trusteeship support in {p.year}: {nv.na_text(reason, lang)}.")
     lines = [
         sentence(p, "provincial_first_class_high_school_count"),
         sentence(p, "provincial_first_class_high_school_count", county=CITY_CODE),
-        (f"{p.name}{p.year}年纳入托管帮扶的普通高中{trustee}所。" if lang == "zh" else
-         f"{p.name}: {trustee} high schools under trusteeship support in {p.year}."),
+        trustee_line,
         sentence(p, "high_school_trusteeship_coverage_pct", county=CITY_CODE),
         sentence(p, "private_high_school_count"),
     ]
@@ -554,34 +541,27 @@ def high_school_quality(p: Params) -> Section:
 
 def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
     """County count, city total, city target and progress for indicators whose target is city-wide."""
+    from lcedu.measure.gaps import city_target_contributions
+
     lang = p.lang
     lab = LABELS[lang]
-    c = bf.card(p.baseline_year)
+    contributions = city_target_contributions(bf.card(p.baseline_year), p.county, p.year, codes)
+    if contributions.empty:
+        return None
     rows = []
-    for code in codes:
-        own = c[(c["indicator"] == code) & (c["county_code"] == p.county) & (c["year"] == p.year)]
-        city = c[(c["indicator"] == code) & (c["county_code"] == CITY_CODE) & (c["year"] == p.year)]
-        if own.empty or city.empty:
-            continue
-        o, t = own.iloc[0].to_dict(), city.iloc[0].to_dict()
+    for t in contributions.to_dict("records"):
         unit = str(t["unit"])
-        share = float(o["value"]) / float(t["value"]) if not is_missing(o["value"]) and not is_missing(t["value"]) \
-            and float(t["value"]) else np.nan
-        progress = float(t["value"]) / float(t["target"]) if not is_missing(t["target"]) and float(t["target"]) \
-            and not is_missing(t["value"]) else np.nan
         rows.append({
-            lab["indicator"]: indicator_name(code, lang),
-            place_name(p.county, lang): fmt_value(o["value"], unit, lang),
+            lab["indicator"]: indicator_name(t["indicator"], lang),
+            place_name(p.county, lang): fmt_value(t["county_value"], unit, lang),
             lab["city_total"]: fmt_value(t["value"], unit, lang),
-            lab["county_share"]: nv.percent(share, lang),
+            lab["county_share"]: nv.percent(t["county_share"], lang),
             lab["target"]: bf.target_text(t, lang) + (f" {bf.SCOPE_WORDS[lang]['city']}" if lang == "zh" else ""),
-            lab["progress"]: nv.percent(progress, lang, 0),
-            lab["status"]: bf.status_text(t["is_met"], lang), "_f": t["is_met"],
+            lab["progress"]: nv.percent(t["city_progress"], lang, 0),
+            lab["status"]: bf.status_text(t["is_met"], lang),
         })
     table = pd.DataFrame(rows)
-    if table.empty:
-        return None
-    flags = pd.DataFrame({lab["status"]: table.pop("_f")})
+    flags = pd.DataFrame({lab["status"]: contributions["is_met"].to_numpy()})
     return styled(table, flags=flags, right=list(table.columns[1:5]))
 
 
@@ -611,21 +591,12 @@ def vocational_county(p: Params) -> Section:
     """双师型 share and the vocational schools of the county (the only county-level vocational data)."""
     lang = p.lang
     lab = LABELS[lang]
-    b = bf.base()
-    teachers, schools, enr = b.tables["teachers"], b.tables["schools"], b.tables["enrollment"]
-    y = p.year
-    s = schools[(schools["county_code"] == p.county) & (schools["year"] == y) & (schools["school_type"] == "vocational")]
-    t = teachers[(teachers["year"] == y) & (teachers["stage"] == "vocational") & teachers["school_id"].isin(s["school_id"])]
-    e = enr[(enr["year"] == y) & (enr["stage"] == "vocational") & enr["school_id"].isin(s["school_id"])]
-    merged = s[["school_id", "school_name"]].merge(
-        t.groupby("school_id")[["full_time_teacher_count", "vocational_subject_teacher_count",
-                                "dual_qualified_teacher_count"]].sum(min_count=1).reset_index(), on="school_id", how="left"
-    ).merge(e.groupby("school_id")[["student_count"]].sum(min_count=1).reset_index(), on="school_id", how="left")
+    schools = bf.result_rows("vocational_schools", county=p.county, year=p.year)
     lines = [sentence(p, "dual_qualified_teacher_pct"), sentence(p, "vocational_school_built")]
     items: list[Any] = [bullets(lines)]
     target = bf.row(p, "dual_qualified_teacher_pct")
-    if len(merged):
-        records = merged.to_dict("records")
+    if len(schools):
+        records = schools.to_dict("records")
         share_col = "双师型占专业课教师" if lang == "zh" else "Dual-qualified share"
         table = pd.DataFrame({
             lab["school"]: [r["school_name"] for r in records],
@@ -636,30 +607,15 @@ def vocational_county(p: Params) -> Section:
                 fmt_value(r["vocational_subject_teacher_count"], "people", lang, with_unit=False) for r in records],
             ("双师型教师" if lang == "zh" else "Dual-qualified"): [
                 fmt_value(r["dual_qualified_teacher_count"], "people", lang, with_unit=False) for r in records],
-            share_col: [_ratio_text(r["dual_qualified_teacher_count"], r["vocational_subject_teacher_count"], lang)
-                        for r in records],
+            share_col: [_pct_text(r["dual_qualified_pct"], lang) for r in records],
         })
-        flags = pd.DataFrame({share_col: [_ratio_flag(r["dual_qualified_teacher_count"],
-                                                      r["vocational_subject_teacher_count"], target)
-                                          for r in records]})
+        met = std.meets(schools["dual_qualified_pct"].to_numpy(dtype=float, na_value=np.nan),
+                        np.nan if is_missing(target.get("target")) else float(target["target"]),
+                        target.get("comparison"), not is_missing(target.get("strict")) and bool(target["strict"]))
+        flags = pd.DataFrame({share_col: pd.array(met, dtype="Float64").astype("boolean")})
         items.append(styled(table, flags=flags, right=list(table.columns[1:])))
     items.append(bf.trend_figure(p, ["dual_qualified_teacher_pct"], columns=1))
     return Section(_T[lang]["voc_county"], items)
-
-
-def _ratio_text(num: Any, den: Any, lang: str) -> str:
-    if is_missing(num) or is_missing(den) or not float(den):
-        return nv.text("na_short", lang)
-    return f"{float(num) / float(den) * 100:.1f}%"
-
-
-def _ratio_flag(num: Any, den: Any, target: dict) -> Any:
-    """A school's share against the county's target row (NA without a target or a denominator)."""
-    if is_missing(num) or is_missing(den) or not float(den) or is_missing(target.get("target")):
-        return pd.NA
-    share, bar = float(num) / float(den) * 100, float(target["target"])
-    strict = not is_missing(target.get("strict")) and bool(target["strict"])
-    return share > bar if strict else share >= bar
 
 
 VOCATIONAL_CITY = ("vocational_employment_rate_pct", "vocational_school_compliance_pct",
@@ -689,15 +645,6 @@ def vocational_city(p: Params) -> Section:
 # --------------------------------------------------------------------------- 强师兴校
 
 
-@cache
-def staffing_norms() -> dict[str, Any]:
-    """lcedu/measure/config/staffing_norms.yml: students per 教职工 norms by 学段 (2014 unified, 2001 table)."""
-    text = paths.package_file("measure", "config", "staffing_norms.yml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-QUALIFICATION_COLUMNS = ("teacher_postgrad_count", "teacher_bachelor_count", "teacher_associate_count",
-                         "teacher_below_associate_count")
 _QUALIFICATION_NAMES = {"zh": ("研究生", "本科", "专科", "专科以下"),
                         "en": ("Postgraduate", "Bachelor", "Associate", "Below associate")}
 
@@ -706,19 +653,18 @@ def teacher_qualifications(p: Params) -> Section:
     """学历 structure of full-time teachers by 学段, and the rural 本科 share against 86 %."""
     lang = p.lang
     lab = LABELS[lang]
-    t = bf.base().tables["teachers"]
-    own = t[(t["county_code"] == p.county) & (t["year"] == p.year)]
-    by_stage = own.groupby("stage")[list(QUALIFICATION_COLUMNS)].sum(min_count=1)
-    order = [s for s in ("kindergarten", "primary", "junior", "senior", "vocational", "special") if s in by_stage.index]
-    by_stage = by_stage.reindex(order).astype(float)
+    q = bf.result_rows("teacher_qualifications", county=p.county, year=p.year).set_index("stage")
+    order = [s for s in ("kindergarten", "primary", "junior", "senior", "vocational", "special") if s in q.index]
+    q = q.reindex(order)
     names = _QUALIFICATION_NAMES[lang]
-    shares = by_stage.div(by_stage.sum(axis=1), axis=0)
     table = pd.DataFrame({lab["stage"]: [nv.stage_name(s, lang) for s in order]})
     for col, name in zip(QUALIFICATION_COLUMNS, names, strict=True):
-        table[name] = [f"{fmt_value(v, 'people', lang, with_unit=False)}（{nv.percent(s, lang)}）" if lang == "zh" else
-                       f"{fmt_value(v, 'people', lang, with_unit=False)} ({nv.percent(s, lang)})"
-                       for v, s in zip(by_stage[col], shares[col], strict=True)]
-    chart_frame = by_stage.set_axis(list(names), axis=1).set_axis([nv.stage_name(s, lang) for s in order], axis=0)
+        share = col.removesuffix("_count") + "_share_pct"
+        table[name] = [f"{fmt_value(v, 'people', lang, with_unit=False)}（{_pct_text(s, lang)}）" if lang == "zh" else
+                       f"{fmt_value(v, 'people', lang, with_unit=False)} ({_pct_text(s, lang)})"
+                       for v, s in zip(q[col], q[share], strict=True)]
+    shares = q[[c.removesuffix("_count") + "_share_pct" for c in QUALIFICATION_COLUMNS]].astype(float)
+    chart_frame = shares.set_axis(list(names), axis=1).set_axis([nv.stage_name(s, lang) for s in order], axis=0)
     title = f"{p.name}{p.year}年专任教师学历结构" if lang == "zh" else f"{p.name}: teacher qualifications, {p.year}"
     fig = charts.stacked_shares(chart_frame.iloc[::-1], lang=lang, title=title, note=synthetic_note(lang))
     lines = [sentence(p, "rural_compulsory_teacher_bachelor_pct")]
@@ -746,44 +692,35 @@ def teacher_staffing(p: Params) -> Section:
     """Students per 教职工 against the 编制 norms (小学 1:19, 初中 1:13.5, 高中 1:12.5) and 生师比."""
     lang = p.lang
     lab = LABELS[lang]
-    b = bf.base()
-    norms = staffing_norms()["staff_student_ratio"]
-    t, e = b.tables["teachers"], b.tables["enrollment"]
-    y = p.year
-    stages = list(norms["value"])
-    staff = t[(t["county_code"] == p.county) & (t["year"] == y)].groupby("stage")[
-        ["staff_count", "full_time_teacher_count"]].sum(min_count=1)
-    students = e[(e["county_code"] == p.county) & (e["year"] == y)].groupby("stage")["student_count"].sum(min_count=1)
+    norms = std.load_staffing_norms()["staff_student_ratio"]
+    staffing = bf.result_rows("staffing_against_norms", county=p.county, year=p.year)
+    per_staff_col = "学生/教职工" if lang == "zh" else "Students per staff"
+    difference_col = "差额" if lang == "zh" else "Difference"
     rows, panel = [], []
-    for stage in stages:
-        n_students = float(students.get(stage, np.nan))
-        n_staff = float(staff["staff_count"].get(stage, np.nan)) if stage in staff.index else np.nan
-        n_teachers = float(staff["full_time_teacher_count"].get(stage, np.nan)) if stage in staff.index else np.nan
-        norm = float(norms["value"][stage])
-        per_staff = n_students / n_staff if n_staff else np.nan
-        required = math.ceil(n_students / norm - 1e-9) if not math.isnan(n_students) else np.nan
+    for r in staffing.to_dict("records"):
+        stage = str(r["stage"])
         rows.append({
             lab["stage"]: nv.stage_name(stage, lang),
-            lab["students"]: fmt_value(n_students, "students", lang, with_unit=False),
-            ("教职工" if lang == "zh" else "Staff"): fmt_value(n_staff, "people", lang, with_unit=False),
-            ("专任教师" if lang == "zh" else "Full-time teachers"): fmt_value(n_teachers, "people", lang, with_unit=False),
+            lab["students"]: fmt_value(r["student_count"], "students", lang, with_unit=False),
+            ("教职工" if lang == "zh" else "Staff"): fmt_value(r["staff_count"], "people", lang, with_unit=False),
+            ("专任教师" if lang == "zh" else "Full-time teachers"): fmt_value(r["full_time_teacher_count"], "people",
+                                                                          lang, with_unit=False),
             ("生师比(学生/专任教师)" if lang == "zh" else "Students per teacher"):
-                fmt_value(n_students / n_teachers if n_teachers else np.nan, "students per teacher", lang,
-                          with_unit=False),
-            ("学生/教职工" if lang == "zh" else "Students per staff"): fmt_value(per_staff, "students per staff member",
-                                                                             lang, with_unit=False),
-            ("编制标准" if lang == "zh" else "Staffing norm"): f"1:{norm:g}",
-            ("按标准应配教职工" if lang == "zh" else "Staff required by norm"): fmt_value(required, "people", lang,
-                                                                                 with_unit=False),
-            ("差额" if lang == "zh" else "Difference"): (f"{n_staff - required:+,.0f}"
-                                                       if not (math.isnan(n_staff) or is_missing(required)) else "—"),
-            "_f": (per_staff <= norm) if not math.isnan(per_staff) else pd.NA,
+                fmt_value(r["students_per_teacher"], "students per teacher", lang, with_unit=False),
+            per_staff_col: fmt_value(r["students_per_staff"], "students per staff member", lang, with_unit=False),
+            ("编制标准" if lang == "zh" else "Staffing norm"): f"1:{float(r['norm_students_per_staff']):g}",
+            ("按标准应配教职工" if lang == "zh" else "Staff required by norm"): fmt_value(r["staff_required"], "people",
+                                                                                 lang, with_unit=False),
+            difference_col: "—" if is_missing(r["staff_difference"]) else f"{float(r['staff_difference']):+,.0f}",
         })
-        panel.append({"label": nv.stage_name(stage, lang), "value": per_staff, "reference": norm})
+        panel.append({"label": nv.stage_name(stage, lang),
+                      "value": np.nan if is_missing(r["students_per_staff"]) else float(r["students_per_staff"]),
+                      "reference": float(r["norm_students_per_staff"]), "is_met": r["is_within_norm"]})
     table = pd.DataFrame(rows)
-    flags = pd.DataFrame({("学生/教职工" if lang == "zh" else "Students per staff"): table.pop("_f"),
-                          ("差额" if lang == "zh" else "Difference"): [
-                              (not str(v).startswith("-")) if v != "—" else pd.NA for v in table.iloc[:, -1]]})
+    difference = staffing["staff_difference"].to_numpy(dtype=float, na_value=np.nan)
+    flags = pd.DataFrame({per_staff_col: staffing["is_within_norm"].to_numpy(),
+                          difference_col: pd.array(np.where(np.isnan(difference), np.nan, difference >= 0),
+                                                   dtype="Float64").astype("boolean")})
     fig = charts.reference_bars({("每名教职工对应学生数" if lang == "zh" else "Students per staff member"):
                                  pd.DataFrame(panel)}, direction="lower", unit="students per staff member", lang=lang,
                                 reference_label="编制标准" if lang == "zh" else "Staffing norm",
@@ -802,34 +739,28 @@ def teacher_shortage(p: Params) -> Section:
     """Schools with no PE, music or art teacher (primary and junior school parts)."""
     lang = p.lang
     lab = LABELS[lang]
-    b = bf.base()
-    t, s = b.tables["teachers"], b.tables["schools"]
-    y = p.year
-    own = t[(t["county_code"] == p.county) & (t["year"] == y) & t["stage"].isin(["primary", "junior"])]
-    own = own.merge(s[["school_id", "year", "school_name", "school_type"]], on=["school_id", "year"], how="left")
+    per_school = bf.result_rows("subject_teachers", county=p.county, year=p.year)
+    summary_rows = teacher_measures.subject_teacher_summary(per_school)
     subjects = {"pe_teacher_count": ("体育", "PE"), "music_teacher_count": ("音乐", "Music"),
                 "art_teacher_count": ("美术", "Art")}
-    per_school = own.groupby(["school_id", "school_name", "school_type"], as_index=False)[list(subjects)].sum(min_count=1)
-    missing = {col: per_school[col].eq(0).fillna(False) for col in subjects}
-    summary_rows = []
-    for school_type, group in per_school.groupby("school_type"):
-        summary_rows.append({
-            lab["type"]: nv.school_type_name(str(school_type), lang),
-            ("学校数" if lang == "zh" else "Schools"): str(len(group)),
-            **{(f"无{zh}教师" if lang == "zh" else f"No {en} teacher"): str(int(missing[col][group.index].sum()))
-               for col, (zh, en) in subjects.items()},
-        })
-    summary = pd.DataFrame(summary_rows)
-    any_missing = missing["pe_teacher_count"] | missing["music_teacher_count"] | missing["art_teacher_count"]
-    listed = per_school[any_missing & (per_school["school_type"] != "teaching_point")]
-    n_points = int((any_missing & (per_school["school_type"] == "teaching_point")).sum())
+    summary = pd.DataFrame([{
+        lab["type"]: nv.school_type_name(str(r["school_type"]), lang),
+        ("学校数" if lang == "zh" else "Schools"): str(int(r["school_count"])),
+        **{(f"无{zh}教师" if lang == "zh" else f"No {en} teacher"): str(int(r[f"lacks_{col.removesuffix('_count')}_count"]))
+           for col, (zh, en) in subjects.items()},
+    } for r in summary_rows.to_dict("records")])
+    lacking = {col: int(summary_rows[f"lacks_{col.removesuffix('_count')}_count"].sum()) for col in subjects}
+    any_missing = per_school["lacks_any"].fillna(False).to_numpy(dtype=bool)
+    is_point = (per_school["school_type"] == "teaching_point").to_numpy(dtype=bool, na_value=False)
+    listed = per_school[any_missing & ~is_point]
+    n_points = int((any_missing & is_point).sum())
     lines = [
-        (f"{p.name}{p.year}年中小学（含教学点）中，缺体育教师的{int(missing['pe_teacher_count'].sum())}所、"
-         f"缺音乐教师的{int(missing['music_teacher_count'].sum())}所、缺美术教师的{int(missing['art_teacher_count'].sum())}所"
+        (f"{p.name}{p.year}年中小学（含教学点）中，缺体育教师的{lacking['pe_teacher_count']}所、"
+         f"缺音乐教师的{lacking['music_teacher_count']}所、缺美术教师的{lacking['art_teacher_count']}所"
          f"（其中教学点{n_points}所，多由中心校走教）。" if lang == "zh" else
-         f"{p.name}, {p.year}: {int(missing['pe_teacher_count'].sum())} primary/junior schools (incl. teaching points) "
-         f"have no PE teacher, {int(missing['music_teacher_count'].sum())} no music teacher and "
-         f"{int(missing['art_teacher_count'].sum())} no art teacher ({n_points} of them teaching points)."),
+         f"{p.name}, {p.year}: {lacking['pe_teacher_count']} primary/junior schools (incl. teaching points) "
+         f"have no PE teacher, {lacking['music_teacher_count']} no music teacher and "
+         f"{lacking['art_teacher_count']} no art teacher ({n_points} of them teaching points)."),
         sentence(p, "talent_recruited_count"),
     ]
     items: list[Any] = [bullets(lines), styled(summary, right=list(summary.columns[1:]))]
@@ -850,6 +781,11 @@ def teacher_shortage(p: Params) -> Section:
     return Section(_T[lang]["shortage"], items)
 
 
+def _pct_text(value: Any, lang: str) -> str:
+    """12.3% (a value already in per cent), or — when missing."""
+    return nv.text("na_short", lang) if is_missing(value) else f"{float(value):.1f}%"
+
+
 def _count_cell(v: Any, lang: str) -> str:
     return nv.text("na_short", lang) if is_missing(v) else f"{int(v)}"
 
@@ -862,17 +798,13 @@ def digital(p: Params) -> Section:
     lang = p.lang
     codes = ("digital_classroom_coverage_pct", "fiber_campus_network_coverage_pct")
     lines = [sentence(p, c) for c in codes]
-    b = bf.base()
-    f, s = b.tables["facilities"], b.tables["schools"]
-    own = f[(f["county_code"] == p.county) & (f["year"] == p.year)].merge(
-        s[["school_id", "year", "school_name", "school_type"]], on=["school_id", "year"])
-    own = own[own["school_type"].isin(["primary", "teaching_point", "junior", "nine_year", "complete_secondary",
-                                       "senior", "twelve_year"])]
-    no_fiber = own[own["has_fiber_network"].eq(False).fillna(False)]
-    lines.append(f"尚未接入全光纤校园网的中小学{len(no_fiber)}所（含教学点{int((no_fiber['school_type'] == 'teaching_point').sum())}所）。"
-                 if lang == "zh" else
+    campus = bf.result_rows("campus_status", county=p.county, year=p.year)
+    no_fiber = campus[campus["is_primary_secondary"].fillna(False).to_numpy(dtype=bool)
+                      & campus["has_fiber_network"].eq(False).fillna(False).to_numpy(dtype=bool)]
+    n_points = int((no_fiber["school_type"] == "teaching_point").sum())
+    lines.append(f"尚未接入全光纤校园网的中小学{len(no_fiber)}所（含教学点{n_points}所）。" if lang == "zh" else
                  f"{len(no_fiber)} primary and secondary schools are not yet on an all-fibre network "
-                 f"({int((no_fiber['school_type'] == 'teaching_point').sum())} teaching points).")
+                 f"({n_points} teaching points).")
     fig = bf.trend_figure(p, codes, columns=2)
     return Section(_T[lang]["digital"], [bullets(lines), _year_table(p, codes), fig,
                                          _county_dots(p, "digital_classroom_coverage_pct")])
@@ -883,11 +815,8 @@ def safety(p: Params) -> Section:
     lang = p.lang
     lab = LABELS[lang]
     code = "safe_campus_rate_pct"
-    b = bf.base()
-    f, s = b.tables["facilities"], b.tables["schools"]
-    own = f[(f["county_code"] == p.county) & (f["year"] == p.year)].merge(
-        s[["school_id", "year", "school_name", "school_type"]], on=["school_id", "year"])
-    not_safe = own[own["is_safe_campus"].eq(False).fillna(False)]
+    campus = bf.result_rows("campus_status", county=p.county, year=p.year)
+    not_safe = campus[campus["is_safe_campus"].eq(False).fillna(False).to_numpy(dtype=bool)]
     by_type = not_safe.groupby("school_type").size()
     lines = [sentence(p, code)]
     if len(not_safe):
@@ -902,3 +831,5 @@ def safety(p: Params) -> Section:
                               lab["type"]: [nv.school_type_name(r["school_type"], lang) for r in records]})
         items.append(styled(table, scroll=True))
     return Section(_T[lang]["safety"], items)
+
+
