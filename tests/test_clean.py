@@ -158,16 +158,17 @@ FACILITY_HEADER_2022 = [
 def test_merged_headers_units_text_numbers_and_notes() -> None:
     grid = FACILITY_HEADER_2022 + [
         ["合计", "", "3,000", "200", "5000", "12.3", "20", "10", "4", "", ""],
-        [90200123, "某某小学", "２，０００", 150, "4,000", "12.34", 14, "８", "—", "是", "否"],
-        ["1090200124", "某某教学点", 1000.0, "50", "/", "", "6", 2, 1, "有", "已创建"],
+        [2153020123, "某某小学", "２，０００", 150, "4,000", "12.34", 14, "８", "—", "是", "否"],
+        ["2.153020124E+09", "某某教学点", 1000.0, "50", "/", "", "6", 2, 1, "有", "已创建"],
         ["", "", "", "", "", "", "", "", "", "", ""],
         ["注：本表为示例。", "", "", "", "", "", "", "", "", "", ""],
         ["填表人：某某", "", "", "", "", "", "", "", "", "", ""],
     ]
     typed, issues = _parse(grid, "facilities")
-    assert issues == []
+    assert [(i.level, i.row) for i in issues] == [("warning", 7)], "the id in scientific notation is repaired, with a note"
+    assert "2.153020124E+09" in issues[0].message and "2153020124" in issues[0].message
     records = typed[~typed["_is_total"]]
-    assert list(records["school_id"]) == ["0090200123", "1090200124"], "leading zero restored"
+    assert list(records["school_id"]) == ["2153020123", "2153020124"], "a number and scientific notation, repaired"
     assert list(records["teaching_aux_area_m2"]) == [2000.0, 1000.0], "full-width digits and separators"
     assert list(records["equipment_value_yuan"].astype(float).fillna(-1)) == [123400.0, -1], "万元 → 元; blank → NA"
     assert records["sports_ground_area_m2"].isna().tolist() == [False, True], "'/' → NA"
