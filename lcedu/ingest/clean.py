@@ -15,12 +15,16 @@ import numpy as np
 import pandas as pd
 
 from lcedu.errors import InputErrors, Issue
-from lcedu.ingest import counties
+from lcedu.ingest import counties, quality, roster
 from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
 from lcedu.ingest.parse import RawSheet, convert, parse_sheet
 from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
 
 RAW_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+# Files under data/raw/ that are known and not data tables (everything else is read or named).
+AUXILIARY = {"README.md", "sample.json", "counties.csv"}
+# The tables a complete raw folder gives; a partial one (--partial) may lack some.
+COMPLETE_SET = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger")
 YEAR_IN_NAME = re.compile(r"(20\d{2})")
 
 
@@ -165,17 +169,30 @@ def _pool(n_tasks: int, workers: int | None) -> ProcessPoolExecutor | None:
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
 
 
-def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
+def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) -> CleanResult:
     """Read and type every raw file; never raises for bad input, returns its issues instead.
 
     Files are read and parsed in worker processes (one per core by default), then sheets
-    of the same table and variant are typed together.
+    of the same table and variant are typed together. ``partial`` accepts a raw folder that
+    lacks some tables (e.g. only rosters) with a warning instead of an error.
     """
     raw_dir = Path(raw_dir)
     issues: list[Issue] = []
     extra = extra_counties(raw_dir)
-    files = sorted(p for p in raw_dir.rglob("*") if p.suffix.lower() in RAW_SUFFIXES and p.is_file())
-    if not files:
+    every = sorted(p for p in raw_dir.rglob("*") if p.is_file())
+    # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
+    roster_files = [p for p in every if roster.claims(p.relative_to(raw_dir))]
+    # --- end rosters ---
+    claimed = set(roster_files)
+    files = [p for p in every if p not in claimed and p.suffix.lower() in RAW_SUFFIXES
+             and (is_lock_file(p) or _layouts_for(p, raw_dir))]
+    for path in every:
+        if path not in claimed and path not in files and path.relative_to(raw_dir).as_posix() not in AUXILIARY:
+            issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
+                                "未识别的文件，未读取 / file not recognised, not read",
+                                "放到对应文件夹：rosters/<学年>/（过录表）、local/<学年>/（学校补充信息）、"
+                                "county/<学年>/、city/、schools/<学年>/（见 data/raw/README.md）"))
+    if not every:
         issues.append(Issue("error", str(raw_dir), "没有找到原始数据文件 / no raw files found",
                             "把导出的 .xlsx/.csv 放入 data/raw/，或运行 `lcedu sample` 生成样例"))
     pool = _pool(len(files), workers)
@@ -189,9 +206,17 @@ def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
     finally:
         if pool:
             pool.shutdown()
-    inputs = sorted((r for records, _, _ in results for r in records), key=lambda r: r["path"])
+    inputs = [r for records, _, _ in results for r in records]
     converted = [c for _, chunk, _ in results for c in chunk]
     issues += [i for _, _, chunk_issues in results for i in chunk_issues]
+    # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
+    if roster_files:
+        rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1])
+        inputs += rosters.inputs
+        converted += rosters.converted
+        issues += rosters.issues
+    # --- end rosters ---
+    inputs.sort(key=lambda r: r["path"])
 
     tables, missing, totals = {}, [], []
     by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)
@@ -204,7 +229,12 @@ def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
         layout = load_layout(table)
         frame = pd.concat(parts, ignore_index=True)
         totals.append(_totals_long(frame[frame["_is_total"]], layout))
-        tables[table] = frame[~frame["_is_total"]].reset_index(drop=True)
+        tables[table] = combine_inputs(frame[~frame["_is_total"]].reset_index(drop=True), layout, issues)
+    given = {lay.table for p in files for lay in _layouts_for(p, raw_dir)}
+    given |= {t for t, _, _, _ in converted} | ({"schools", "enrollment", "teachers", "facilities"}
+                                                 if any(roster.claims(p.relative_to(raw_dir)) == "roster"
+                                                        for p in roster_files) else set())
+    _report_absent(tables, given, issues, partial, bool(every))
     tables = _check_keys(tables, issues)
     if totals:
         tables["reported_totals"] = pd.concat(totals, ignore_index=True)
@@ -212,6 +242,83 @@ def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
     if missing:
         tables["missing_values"] = _missing_table(missing, tables)
     return CleanResult(tables=tables, issues=issues, inputs=inputs)
+
+
+def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: list[Issue], partial: bool,
+                   any_files: bool) -> None:
+    """A table no input gives: an error (warning with --partial); nothing usable at all is always an error.
+
+    A table whose input was found but failed is not reported again here: its errors say why.
+    """
+    if not tables:
+        if any_files and not any(i.level == "error" for i in issues):
+            issues.append(Issue("error", "data/raw", "没有可用的输入：没有读出任何表 / no usable input, no table built",
+                                "按 data/raw/README.md 放入过录表或县级工作簿；处理结果保持不变"))
+        return
+    absent = [t for t in COMPLETE_SET if t not in given]
+    if absent:
+        names = "、".join(f"{quality.LABELS[t]}({t})" for t in absent)
+        issues.append(Issue("warning" if partial else "error", "data/raw",
+                            f"缺少以下表 / tables missing: {names}",
+                            "补上对应的原始文件（见 data/raw/README.md）；只处理已有的表请加 --partial"))
+    if "city" not in given:
+        issues.append(Issue("warning", "data/raw", "没有市级表 city/ / no city-level workbook",
+                            "市级指标（职业教育与高等教育）将为空；需要时放入 city/市级职业与高等教育.xlsx"))
+
+
+def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:
+    """One record per key and year when several inputs give it; figures that differ are errors.
+
+    Two inputs (a roster and a per-school form, a roster and the old county workbook, the
+    local sheet and a roster) may give the same school and year: every column both give must
+    agree (amounts within 0.01), a column only one gives is taken from it, and the merged row
+    keeps the provenance of the first full input. Supplement rows (``_supplement``, the local
+    sheet) only add columns: one without a full row is an error. The same key twice in ONE
+    file is left for the duplicate check.
+    """
+    key = [*layout.key] + ([] if "year" in layout.key else ["year"])
+    supplement = frame["_supplement"].fillna(False).astype(bool) if "_supplement" in frame else None
+    if frame.empty or (supplement is None and frame["_file"].nunique() < 2):
+        return frame
+    frame = frame.assign(_supplement=False if supplement is None else supplement)
+    per_file = frame.groupby([*key, "_file"], dropna=False)["_row"].transform("size")
+    n_files = frame.groupby(key, dropna=False)["_file"].transform("nunique")
+    dup_in_file = per_file.gt(1).groupby([frame[k] for k in key], dropna=False).transform("any")
+    shared = (n_files > 1) & ~dup_in_file
+    full = frame.groupby(key, dropna=False)["_supplement"].transform("min").eq(False)
+    orphan = frame["_supplement"] & ~full
+    for r in frame[orphan].head(20).to_dict("records"):
+        issues.append(Issue("error", r["_file"], f"学校标识码 {r[layout.key[0]]} 在 {r['year']} 学年的过录表或学校表中不存在 / "
+                            "not in any roster or school table of that year", "更正学校标识码，或删除该行",
+                            sheet=r.get("_sheet"), row=int(r["_row"]), column="学校标识码"))
+    if not shared.any():
+        return frame[~orphan].drop(columns="_supplement").reset_index(drop=True)
+    rest = frame[~shared & ~orphan]
+    group = frame[shared & full].sort_values(["_supplement", "_file", "_row"], kind="stable")
+    rank = group.groupby(key, dropna=False).cumcount()
+    base = group[rank == 0].set_index(key)
+    values = [c for c in base.columns if not c.startswith("_")]
+    for n in range(1, int(rank.max()) + 1):
+        other = group[rank == n].set_index(key)
+        mine = base.loc[other.index]
+        for c in [c for c in values if c in other]:
+            a, b = mine[c], other[c]
+            both = a.notna().to_numpy(dtype=bool) & b.notna().to_numpy(dtype=bool)
+            if pd.api.types.is_float_dtype(a.dtype):
+                differ = both & ((a.astype(float) - b.astype(float)).abs().to_numpy() > 0.01)
+            else:
+                differ = both & a.ne(b).fillna(False).to_numpy(dtype=bool)
+            for i in np.flatnonzero(differ)[:20]:
+                x, y = mine.iloc[i], other.iloc[i]
+                issues.append(Issue(
+                    "error", y["_file"],
+                    f"同一学校同一学年两份输入不一致 / two inputs disagree: {c} = {a.iloc[i]}（{x['_file']} 第{x['_row']}行）"
+                    f" ≠ {b.iloc[i]}（{y['_file']} 第{y['_row']}行），{dict(zip(key, other.index[i] if len(key) > 1 else [other.index[i]], strict=True))}",
+                    "核对两份导出，以统计系统为准更正其中一份，或只保留一种输入", sheet=y["_sheet"], row=int(y["_row"]),
+                    column=c))
+            base.loc[other.index, c] = a.where(a.notna(), b)
+    merged = base.reset_index()[frame.columns]
+    return pd.concat([rest, merged], ignore_index=True).drop(columns="_supplement")
 
 
 def _totals_long(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
@@ -284,11 +391,11 @@ def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -
     return out.reset_index(drop=True)
 
 
-def clean(raw_dir: Path, workers: int | None = None) -> CleanResult:
+def clean(raw_dir: Path, workers: int | None = None, partial: bool = False) -> CleanResult:
     """Collect, validate and return the tidy tables; raise InputErrors if anything is wrong."""
     from lcedu.ingest.schemas import finalize
 
-    result = collect(raw_dir, workers)
+    result = collect(raw_dir, workers, partial)
     if not result.errors:
         result.tables = finalize(result.tables, result.issues)
     if result.errors:

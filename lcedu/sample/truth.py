@@ -150,6 +150,12 @@ def school_id_for(county: County, school_type: str, seq: dict[str, int]) -> str:
 def _attach_sites(rows: list[dict]) -> None:
     """教学点 are sites (是否计校数 = 0) of a primary or 九年一贯制 school (原校点), preferably in their township."""
     parents = [r for r in rows if r["school_type"] in ("primary", "nine_year")]
+    seen: dict[str, int] = defaultdict(int)
+    for r in rows:  # sites are mapped by name (sites.csv), so a county never has two of the same name
+        if r["school_type"] == "teaching_point":
+            seen[r["school_name"]] += 1
+            if seen[r["school_name"]] > 1:
+                r["school_name"] = r["school_name"].removesuffix("教学点") + f"第{seen[r['school_name']]}教学点"
     for r in rows:
         r["is_counted_school"] = r["school_type"] != "teaching_point"
         r["parent_school_id"] = None
