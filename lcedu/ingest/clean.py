@@ -186,8 +186,9 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     claimed = set(roster_files)
     files = [p for p in every if p not in claimed and p.suffix.lower() in RAW_SUFFIXES
              and (is_lock_file(p) or _layouts_for(p, raw_dir))]
-    for path in every:
-        if path not in claimed and path not in files and path.relative_to(raw_dir).as_posix() not in AUXILIARY:
+    unrecognised = [p for p in every if p not in claimed and p not in files
+                    and p.relative_to(raw_dir).as_posix() not in AUXILIARY]
+    for path in unrecognised:
             issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
                                 "未识别的文件，未读取 / file not recognised, not read",
                                 "放到对应文件夹：rosters/<学年>/（过录表）、local/<学年>/（学校补充信息）、"
@@ -234,7 +235,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     given |= {t for t, _, _, _ in converted} | ({"schools", "enrollment", "teachers", "facilities"}
                                                  if any(roster.claims(p.relative_to(raw_dir)) == "roster"
                                                         for p in roster_files) else set())
-    _report_absent(tables, given, issues, partial, bool(every))
+    _report_absent(tables, given, issues, partial, [str(p.relative_to(raw_dir.parent)) for p in unrecognised])
     tables = _check_keys(tables, issues)
     if totals:
         tables["reported_totals"] = pd.concat(totals, ignore_index=True)
@@ -245,15 +246,17 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
 
 
 def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: list[Issue], partial: bool,
-                   any_files: bool) -> None:
+                   unrecognised: list[str]) -> None:
     """A table no input gives: an error (warning with --partial); nothing usable at all is always an error.
 
     A table whose input was found but failed is not reported again here: its errors say why.
     """
     if not tables:
-        if any_files and not any(i.level == "error" for i in issues):
-            issues.append(Issue("error", "data/raw", "没有可用的输入：没有读出任何表 / no usable input, no table built",
-                                "按 data/raw/README.md 放入过录表或县级工作簿；处理结果保持不变"))
+        if not any(i.level == "error" for i in issues):
+            seen = f"；未识别的文件 not recognised: {'、'.join(unrecognised[:20])}" if unrecognised else ""
+            issues.append(Issue("error", "data/raw", f"没有可用的输入：没有读出任何表 / no usable input, no table built{seen}",
+                                "过录表放入 rosters/<学年>/，学校补充信息放入 local/<学年>/，县级工作簿放入 county/<学年>/"
+                                "（见 data/raw/README.md）；处理结果保持不变 / the processed set is left as it was"))
         return
     absent = [t for t in COMPLETE_SET if t not in given]
     if absent:

@@ -146,6 +146,12 @@ def cell_text(v: object) -> str:
     return str(v).strip()
 
 
+def code_text(v: object) -> str:
+    """A code cell as text: 211, 211.0 and "211.0" (a number that went through a CSV) are all "211"."""
+    text = cell_text(v)
+    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
+
+
 def _cells(grid: list[list[object]]) -> np.ndarray:
     width = max((len(r) for r in grid), default=0)
     cells = np.full((len(grid), width), "", dtype=object)
@@ -357,7 +363,7 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
               "float or in scientific notation, repaired", "把学校标识码列设为文本格式后重新导出", level="warning")
 
     for column, kind in (("school_type", "school_type"), ("urban_rural", "urban_rural"), ("is_public", "sponsor")):
-        texts = school[column].map(cell_text)
+        texts = school[column].map(code_text)
         lookup = {t: codes.lookup(kind, t) for t in set(texts) if t}
         values = texts.map(lambda t, lk=lookup: lk.get(t) if t else None)
         unknown = school[values.isna().to_numpy()]
@@ -386,7 +392,7 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
         known = pd.Series(None, index=school.index, dtype=object)
     out["county_code"] = known
     if "is_counted_school" in school:
-        flag = school["is_counted_school"].map(cell_text).map({"1": True, "0": False, "是": True, "否": False})
+        flag = school["is_counted_school"].map(code_text).map({"1": True, "0": False, "是": True, "否": False})
         bad = school[flag.isna().to_numpy() & (school["is_counted_school"].map(cell_text) != "").to_numpy()]
         if len(bad):
             _fail(issues, bad, "is_counted_school", headers, "是否计校数应为1或0，而不是「{value}」/ must be 1 or 0",
@@ -528,11 +534,6 @@ def _attach_sites(schools: pd.DataFrame, sites: SiteMap,
               for c, n in zip(site_rows["county_code"], site_rows["school_name"], strict=True)]
     unmapped = site_rows[[p is None for p in parent]]
     if len(unmapped):
-        distinct = unmapped.drop_duplicates(["county_code", "school_name"])
-        listed = "；".join(f"{r.school_name}（{r.county_code}，{r._file} 第{r._row}行）" for r in distinct.itertuples())
-        issues.append(Issue("error", sites.path, f"{len(distinct)} 个是否计校数=0 的校点在 sites.csv 中没有原校点 / "
-                            f"sites without a parent school: {listed}",
-                            "在 rosters/sites.csv 中为每个校点填写原校点的学校标识码（已写出模板，见提示）"))
         return None, unmapped
     schools.loc[site_rows.index, "parent_school_id"] = [p[0] for p in parent]
     is_counted = schools["is_counted_school"].fillna(True).to_numpy(dtype=bool)
@@ -700,9 +701,15 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
         converted += typed.converted
         if typed.unmapped is not None:
             template = write_site_template(raw_dir, typed.unmapped, typed.schools)
-            issues.append(Issue("warning", str(template.relative_to(raw_dir.parent)),
-                                "已写出校点模板，列出每个未对应的校点 / template written listing every unmapped site",
-                                "填写 parent_school_id 后把这些行并入 rosters/sites.csv，再删除模板"))
+            distinct = typed.unmapped.drop_duplicates(["county_code", "school_name"])
+            listed = "；".join(f"{r['school_name']}（{r['county_code']}，{r['_file']} 第{r['_row']}行）"
+                              for r in distinct.to_dict("records"))
+            issues.append(Issue(
+                "error", sites.path, f"{len(distinct)} 个是否计校数=0 的校点在 sites.csv 中没有原校点 / "
+                f"{len(distinct)} sites without a parent school: {listed}",
+                f"已写出模板 {template.relative_to(raw_dir.parent)}（每个校点一行，附同乡镇的候选原校点）：填写 "
+                "parent_school_id 后把这些行并入 rosters/sites.csv，再删除模板 / fill in the template, merge it into "
+                "sites.csv"))
     return RosterInputs(inputs=inputs, converted=converted, issues=issues)
 
 
