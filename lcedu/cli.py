@@ -38,7 +38,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     result = collect(Path(args.raw), partial=args.partial)
     if not result.errors:
-        finalize(result.tables, result.issues)
+        finalize(result.tables, result.issues, headers=result.headers)
     _print_issues(result.issues)
     if result.errors:
         return EXIT_INPUT

@@ -360,3 +360,27 @@ def test_check_reports_roster_problems_without_writing(raw: Path, capsys) -> Non
     err = capsys.readouterr().err
     assert book.name in err and f"第{row}行" in err and "215392500" in err
     assert _hashes(raw) == before
+
+
+def test_schema_error_points_at_the_header_path(cleaned, capsys) -> None:
+    """A blank 在校生数 in a stage block the school reported: NA is refused for a required column, and
+    the error names the file, the row and the header path as written."""
+    raw, out, before = cleaned
+    book = _roster(raw, 2024)
+    wb = openpyxl.load_workbook(book)
+    ws = wb.active
+    group = next(r for r in ws.merged_cells.ranges if ws.cell(r.min_row, r.min_col).value == "小学")
+    col = next(c for c in range(group.min_col, group.max_col + 1) if ws.cell(group.min_row + 1, c).value == "在校生数")
+    row = next(r for r in range(_first_school_row(ws), ws.max_row + 1)
+               if isinstance(ws.cell(r, col).value, (int, float)) or str(ws.cell(r, col).value or "").isdigit())
+    ws.cell(row, col).value = None
+    wb.save(book)
+    _rejected(raw, out, before, capsys, book.name, f"第{row}行", "列「小学 › 在校生数 › ", "校验失败")
+
+
+def test_roster_of_another_school_year(cleaned, capsys) -> None:
+    raw, out, before = cleaned
+    book = _roster(raw, 2022)
+    moved = raw / "rosters" / "2024" / book.name
+    book.rename(moved)
+    _rejected(raw, out, before, capsys, moved.name, "2022/2023学年", "rosters/2022/")

@@ -33,6 +33,8 @@ class CleanResult:
     tables: dict[str, pd.DataFrame]
     issues: list[Issue]
     inputs: list[dict] = field(default_factory=list)
+    # (file, sheet, stage or None, column) -> header as written, for schema errors (rosters' header paths)
+    headers: dict[tuple[str, str, str | None, str], str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Issue]:
@@ -211,11 +213,13 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     converted = [c for _, chunk, _ in results for c in chunk]
     issues += [i for _, _, chunk_issues in results for i in chunk_issues]
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
+    headers: dict = {}
     if roster_files:
         rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1])
         inputs += rosters.inputs
         converted += rosters.converted
         issues += rosters.issues
+        headers = rosters.headers
     # --- end rosters ---
     inputs.sort(key=lambda r: r["path"])
 
@@ -242,7 +246,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
         _reconcile(tables, issues)
     if missing:
         tables["missing_values"] = _missing_table(missing, tables)
-    return CleanResult(tables=tables, issues=issues, inputs=inputs)
+    return CleanResult(tables=tables, issues=issues, inputs=inputs, headers=headers)
 
 
 def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: list[Issue], partial: bool,
@@ -400,7 +404,7 @@ def clean(raw_dir: Path, workers: int | None = None, partial: bool = False) -> C
 
     result = collect(raw_dir, workers, partial)
     if not result.errors:
-        result.tables = finalize(result.tables, result.issues)
+        result.tables = finalize(result.tables, result.issues, headers=result.headers)
     if result.errors:
         raise InputErrors(result.issues)
     return result

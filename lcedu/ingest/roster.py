@@ -37,6 +37,7 @@ SEP = " › "
 _SPLIT = re.compile(r"\s*[›>]\s*")
 SUBTOTAL_PARTS = {"计", "合计", "小计", "总计"}
 HEADER_SEARCH_ROWS = 15
+SCHOOL_YEAR = re.compile(r"(20\d{2})\s*[/／-]\s*(20\d{2})\s*学年")
 STAGE_ORDER = ("kindergarten", "primary", "junior", "senior", "vocational", "special")
 SITES_COLUMNS = {"county_code": ("county_code", "县(区)", "县区", "区划代码", "县代码"),
                  "site_name": ("site_name", "教学点名称", "校点名称", "教学点"),
@@ -221,6 +222,12 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
             break
     if start is None:
         return None
+    for title in (cell_text(v) for row in cells[:start] for v in row):
+        stated = SCHOOL_YEAR.search(title)
+        if stated and int(stated.group(1)) != year:
+            issues.append(Issue("error", message=f"表中写的是 {stated.group(0)}，但文件在 {year} 学年的文件夹中 / the roster "
+                                f"states another school year", fix=f"把文件移到 rosters/{stated.group(1)}/", **where))
+            return None
     end = start + 1
     while (end < len(cells) and end - start < layout.max_header_rows and cells[end, anchor_col] == ""
            and not any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells[end])):
@@ -639,6 +646,7 @@ class RosterInputs:
     inputs: list[dict]
     converted: list[Converted]
     issues: list[Issue]
+    headers: dict[tuple[str, str, str | None, str], str] = field(default_factory=dict)
 
 
 def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
@@ -710,7 +718,12 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
                 f"已写出模板 {template.relative_to(raw_dir.parent)}（每个校点一行，附同乡镇的候选原校点）：填写 "
                 "parent_school_id 后把这些行并入 rosters/sites.csv，再删除模板 / fill in the template, merge it into "
                 "sites.csv"))
-    return RosterInputs(inputs=inputs, converted=converted, issues=issues)
+    headers = {}
+    for sheet in sheets:
+        for name, written in sheet.headers.items():
+            stage, _, column = name.rpartition(":")
+            headers[(sheet.file, sheet.sheet, stage or None, column)] = written
+    return RosterInputs(inputs=inputs, converted=converted, issues=issues, headers=headers)
 
 
 def _record(path: Path, rel: Path) -> dict:
