@@ -302,29 +302,36 @@ def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> 
         return frame[~orphan].drop(columns="_supplement").reset_index(drop=True)
     rest = frame[~shared & ~orphan]
     group = frame[shared & full].sort_values(["_supplement", "_file", "_row"], kind="stable")
-    rank = group.groupby(key, dropna=False).cumcount()
-    base = group[rank == 0].set_index(key)
-    values = [c for c in base.columns if not c.startswith("_")]
+    rank = group.groupby(key, dropna=False).cumcount().to_numpy()
+    base = group[rank == 0].reset_index(drop=True)
+    at = base[key].assign(_pos=np.arange(len(base)))
+    values = [c for c in base.columns if not c.startswith("_") and c not in key]
     for n in range(1, int(rank.max()) + 1):
-        other = group[rank == n].set_index(key)
-        mine = base.loc[other.index]
-        for c in [c for c in values if c in other]:
-            a, b = mine[c], other[c]
-            both = a.notna().to_numpy(dtype=bool) & b.notna().to_numpy(dtype=bool)
-            if pd.api.types.is_float_dtype(a.dtype):
-                differ = both & ((a.astype(float) - b.astype(float)).abs().to_numpy() > 0.01)
-            else:
-                differ = both & a.ne(b).fillna(False).to_numpy(dtype=bool)
-            for i in np.flatnonzero(differ)[:20]:
-                x, y = mine.iloc[i], other.iloc[i]
-                issues.append(Issue(
-                    "error", y["_file"],
-                    f"同一学校同一学年两份输入不一致 / two inputs disagree: {c} = {a.iloc[i]}（{x['_file']} 第{x['_row']}行）"
-                    f" ≠ {b.iloc[i]}（{y['_file']} 第{y['_row']}行），{dict(zip(key, other.index[i] if len(key) > 1 else [other.index[i]], strict=True))}",
-                    "核对两份导出，以统计系统为准更正其中一份，或只保留一种输入", sheet=y["_sheet"], row=int(y["_row"]),
-                    column=c))
-            base.loc[other.index, c] = a.where(a.notna(), b)
-    merged = base.reset_index()[frame.columns]
+        other = group[rank == n].reset_index(drop=True)
+        pos = other[key].merge(at, on=key, how="left")["_pos"].to_numpy()
+        for c in values:
+            a, b = base[c].take(pos).reset_index(drop=True), other[c]
+            a_set, b_set = a.notna().to_numpy(dtype=bool), b.notna().to_numpy(dtype=bool)
+            both = a_set & b_set
+            if both.any():
+                if pd.api.types.is_float_dtype(a.dtype):
+                    differ = both & ((a.astype(float) - b.astype(float)).abs().to_numpy() > 0.01)
+                else:
+                    differ = both & a.ne(b).fillna(False).to_numpy(dtype=bool)
+                for i in np.flatnonzero(differ)[:20]:
+                    x, y = base.iloc[pos[i]], other.iloc[i]
+                    issues.append(Issue(
+                        "error", y["_file"],
+                        f"同一学校同一学年两份输入不一致 / two inputs disagree: {c} = {a.iloc[i]}（{x['_file']} 第{x['_row']}行）"
+                        f" ≠ {b.iloc[i]}（{y['_file']} 第{y['_row']}行），{ {k: y[k] for k in key} }",
+                        "核对两份导出，以统计系统为准更正其中一份，或只保留一种输入", sheet=y["_sheet"], row=int(y["_row"]),
+                        column=c))
+            need = ~a_set & b_set
+            if need.any():
+                filled = base[c].copy()
+                filled.iloc[pos[need]] = b[need].to_numpy()
+                base[c] = filled
+    merged = base[frame.columns]
     return pd.concat([rest, merged], ignore_index=True).drop(columns="_supplement")
 
 

@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +76,7 @@ class Field:
     required: bool = False
     unit: str | None = None
 
-    @property
+    @cached_property
     def keys(self) -> tuple[tuple[str, ...], ...]:
         return tuple(path_key(split_path(w)) for w in self.written)
 
@@ -372,7 +372,7 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
     for column, kind in (("school_type", "school_type"), ("urban_rural", "urban_rural"), ("is_public", "sponsor")):
         texts = school[column].map(code_text)
         lookup = {t: codes.lookup(kind, t) for t in set(texts) if t}
-        values = texts.map(lambda t, lk=lookup: lk.get(t) if t else None)
+        values = texts.map(lookup)
         unknown = school[values.isna().to_numpy()]
         if len(unknown):
             known = ", ".join(str(c) for c in codes.code_table()[kind])[:160]
@@ -389,8 +389,8 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
 
     if "county_code" in school:
         area = school["county_code"].map(cell_text)
-        county = area.map(lambda t: codes.county_from_area_code(t) if t else None)
-        known = county.map(lambda c: counties.resolve(c, extra) if c else None)
+        resolved = {t: counties.resolve(codes.county_from_area_code(t), extra) if t else None for t in set(area)}
+        known = area.map(resolved)
         bad = school[(area != "").to_numpy() & known.isna().to_numpy()]
         if len(bad):
             _fail(issues, bad, "county_code", headers, "统计用区划代码「{value}」不是已知县(区)的12位代码 / unknown area code",
