@@ -384,3 +384,15 @@ def test_roster_of_another_school_year(cleaned, capsys) -> None:
     moved = raw / "rosters" / "2024" / book.name
     book.rename(moved)
     _rejected(raw, out, before, capsys, moved.name, "2022/2023学年", "rosters/2022/")
+
+
+def test_file_name_county_that_disagrees_with_the_rows_is_a_warning(raw: Path) -> None:
+    book = _roster(raw, 2024)
+    renamed = book.with_name("临翔区_过录表.xlsx")
+    book.rename(renamed)
+    (renamed.parent / f"~${renamed.name}").write_bytes(b"\x00" * 165)  # Excel's lock file beside it
+    result = collect(raw)
+    assert result.errors == []
+    assert set(result.tables["schools"]["county_code"]) == {SHUANGJIANG}, "the rows' 区划代码 win"
+    assert any(i.file.endswith(renamed.name) and "区划代码" in i.message for i in result.warnings)
+    assert any("锁文件" in i.message for i in result.warnings)

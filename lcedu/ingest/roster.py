@@ -31,7 +31,7 @@ from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import layout_text, load_layout, normalize
 from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, parse_sheet
-from lcedu.ingest.readers import read_bytes, read_csv_grid, read_workbook
+from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
 
 SEP = " › "
 _SPLIT = re.compile(r"\s*[›>]\s*")
@@ -428,6 +428,12 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
     sizes = [len(s.school) for s in sheets]
     file_county = pd.Series(np.repeat(np.array([s.file_county for s in sheets], dtype=object), sizes),
                             index=school.index)
+    differs = ident["county_code"].notna() & file_county.notna() & (ident["county_code"] != file_county).fillna(False)
+    for file, group in school[differs.to_numpy(dtype=bool)].groupby("_file"):
+        issues.append(Issue("warning", file, f"文件名中的县与各行统计用区划代码不同，按区划代码归县 / the county in the file name "
+                            f"differs from the rows' area codes ({len(group)} 行 rows)", "核对文件名或区划代码",
+                            row=int(group["_row"].iat[0]), column=headers.get((file, group["_sheet"].iat[0]), {})
+                            .get("county_code", "统计用区划代码")))
     ident["county_code"] = ident["county_code"].fillna(file_county).astype("string")
     ident["year"] = pd.array(np.repeat([s.year for s in sheets], sizes), dtype="Int64")
     keys = school[["_file", "_row"]].join(ident[["school_id", "year", "county_code"]])
@@ -663,7 +669,10 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
         display = str(path.relative_to(raw_dir.parent))
         kind = kinds[path]
         year = int(rel.parts[1]) if len(rel.parts) == 3 and re.fullmatch(r"20\d{2}", rel.parts[1]) else None
-        if kind == "template":
+        if is_lock_file(path):
+            issues.append(Issue("warning", display, "跳过 Excel 锁文件 / skipped an Excel lock file",
+                                "该工作簿正在 Excel 中打开；关闭后锁文件会消失"))
+        elif kind == "template":
             issues.append(Issue("warning", display, "校点模板未读取 / site template not read",
                                 "填好原校点后把这些行并入 rosters/sites.csv，再删除模板"))
         elif kind == "sites":
