@@ -16,9 +16,11 @@ import csv
 import difflib
 import hashlib
 import io
+import multiprocessing as mp
 import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -664,6 +666,7 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
     converted: list[Converted] = []
     sites = SiteMap(str(Path(raw_dir.name) / "rosters" / "sites.csv"))
     kinds = {p: claims(p.relative_to(raw_dir)) for p in files}
+    jobs: list[tuple[Path, str, int, str | None]] = []
     for path in files:
         rel = path.relative_to(raw_dir)
         display = str(path.relative_to(raw_dir.parent))
@@ -688,30 +691,12 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
                 issues.append(Issue("error", display, "过录表应放在以学年命名的文件夹中 / roster not in a year folder",
                                     "放入 data/raw/rosters/<学年起始年>/，如 rosters/2024/"))
                 continue
-            data = read_bytes(path, display, issues)
-            if data is None:
-                continue
-            inputs.append({"path": str(rel), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
-            book = ({"过录表": read_csv_grid(data, display, issues)} if path.suffix.lower() == ".csv"
-                    else read_workbook(data, display, issues))
-            if book is None:
-                continue
-            found = []
-            for name, grid in book.items():
-                if grid is None:
-                    continue
-                sheet = read_sheet(grid, file=display, sheet=name, year=year, file_county=county_of(path),
-                                   issues=issues)
-                if sheet is not None:
-                    found.append(sheet)
-                elif any(cell_text(v) for row in grid for v in row) and not any(i.file == display and i.level == "error"
-                                                                               for i in issues):
-                    issues.append(Issue("warning", display, f"工作表「{name}」不是过录表（没有学校标识码表头），未读取 / "
-                                        "sheet not read", sheet=name))
-            if not found and not any(i.file == display and i.level == "error" for i in issues):
-                issues.append(Issue("error", display, "文件中没有过录表：找不到「学校标识码」表头 / no roster header found",
-                                    "确认导出的是过录表（每校一行，含学校标识码列）"))
-            sheets += found
+            jobs.append((path, display, year, county_of(path)))
+    for record, found, file_issues in _map(read_roster_file, jobs):
+        if record:
+            inputs.append(record)
+        sheets += found
+        issues += file_issues
     if sheets:
         typed = type_rosters(sheets, extra, sites)
         issues += typed.issues
@@ -733,6 +718,43 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
             stage, _, column = name.rpartition(":")
             headers[(sheet.file, sheet.sheet, stage or None, column)] = written
     return RosterInputs(inputs=inputs, converted=converted, issues=issues, headers=headers)
+
+
+def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | None, list[RosterSheet], list[Issue]]:
+    """One roster file → its input record, its roster sheets and its issues (runs in a worker)."""
+    path, display, year, file_county = job
+    issues: list[Issue] = []
+    data = read_bytes(path, display, issues)
+    if data is None:
+        return None, [], issues
+    record = {"path": display.split("/", 1)[1], "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    book = ({"过录表": read_csv_grid(data, display, issues)} if path.suffix.lower() == ".csv"
+            else read_workbook(data, display, issues))
+    if book is None:
+        return record, [], issues
+    found = []
+    for name, grid in book.items():
+        if grid is None:
+            continue
+        sheet = read_sheet(grid, file=display, sheet=name, year=year, file_county=file_county, issues=issues)
+        if sheet is not None:
+            found.append(sheet)
+        elif any(cell_text(v) for row in grid for v in row) and not any(i.level == "error" for i in issues):
+            issues.append(Issue("warning", display, f"工作表「{name}」不是过录表（没有学校标识码表头），未读取 / "
+                                "sheet not read", sheet=name))
+    if not found and not any(i.level == "error" for i in issues):
+        issues.append(Issue("error", display, "文件中没有过录表：找不到「学校标识码」表头 / no roster header found",
+                            "确认导出的是过录表（每校一行，含学校标识码列）"))
+    return record, found, issues
+
+
+def _map(func: Callable, jobs: list) -> list:
+    """``map`` over worker processes when there are enough rosters to pay for them (a province)."""
+    workers = os.cpu_count() or 1
+    if workers <= 1 or len(jobs) < 16:
+        return [func(j) for j in jobs]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        return list(pool.map(func, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
 
 
 def _record(path: Path, rel: Path) -> dict:
