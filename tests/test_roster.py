@@ -144,7 +144,7 @@ def test_hand_made_roster_every_mess(tmp_path: Path) -> None:
     sheet = read_sheet(HAND_MADE, file="t.xlsx", sheet="过录表", year=2024, file_county=None, issues=issues)
     assert sheet is not None and [i.level for i in issues] == ["warning"], "the 合计 row is set aside with a note"
     assert "合计" in issues[0].message and issues[0].row == 10
-    assert list(sheet.school["_row"]) == [7, 9], "blank row, 合计 and notes skipped; Excel row numbers kept"
+    assert list(sheet.school.rows) == [7, 9], "blank row, 合计 and notes skipped; Excel row numbers kept"
     assert list(sheet.stages) == ["primary"] and len(sheet.stages["primary"]) == 2
     assert sheet.headers["teaching_aux_area_m2"] == "本学年校舍建筑面积 › 教学及辅助用房 › 计"
     assert sheet.headers["indoor_sports_area_m2"] == "本学年校舍建筑面积 › 教学及辅助用房 › 其中：室内体育用房"

@@ -16,11 +16,9 @@ import csv
 import difflib
 import hashlib
 import io
-import multiprocessing as mp
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -50,6 +48,7 @@ META = ["_file", "_sheet", "_row", "_is_total", "_label"]
 
 # --- the layout ---------------------------------------------------------------------------------
 
+@cache
 def part_key(part: object) -> str:
     """One header level as compared: no spaces, NFKC, no `#` ("of which"), no 其中 prefix, no _x000D_."""
     text = normalize(part).replace("_x000d_", "").lstrip("#")
@@ -195,6 +194,35 @@ def _is_column_number_row(row: np.ndarray) -> bool:
 
 
 @dataclass
+class Cells:
+    """Raw cells of some rows under canonical names, with their Excel row numbers.
+
+    Plain arrays, not frames: the frames are built once over all files (a province has 129 rosters
+    and ~1,000 such blocks), which is what keeps reading fast.
+    """
+
+    columns: dict[str, np.ndarray]
+    rows: np.ndarray  # Excel row numbers (1-based)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def cells_frame(parts: list[tuple[str, str, Cells]]) -> pd.DataFrame:
+    """Cells of several sheets as one text frame with _file, _sheet, _row, _is_total, _label."""
+    names = list(dict.fromkeys(n for _, _, c in parts for n in c.columns))
+    sizes = [len(c) for _, _, c in parts]
+    data = {n: np.concatenate([c.columns.get(n, np.full(len(c), "", dtype=object)) for _, _, c in parts])
+            if parts else np.array([], dtype=object) for n in names}
+    total = sum(sizes)
+    data |= {"_file": np.repeat(np.array([f for f, _, _ in parts], dtype=object), sizes),
+             "_sheet": np.repeat(np.array([s for _, s, _ in parts], dtype=object), sizes),
+             "_row": np.concatenate([c.rows for _, _, c in parts]).astype("int64") if parts else np.array([], "int64"),
+             "_is_total": np.zeros(total, dtype=bool), "_label": np.full(total, "", dtype=object)}
+    return pd.DataFrame(data)
+
+
+@dataclass
 class RosterSheet:
     """The data rows of one roster sheet, as raw cells under canonical names, not yet typed."""
 
@@ -203,8 +231,8 @@ class RosterSheet:
     year: int
     file_county: str | None
     variant: str
-    school: pd.DataFrame  # school-level canonical columns + _file, _sheet, _row
-    stages: dict[str, pd.DataFrame]  # stage -> stage columns of the rows that reported the stage
+    school: Cells  # school-level canonical columns
+    stages: dict[str, Cells]  # stage -> stage columns of the rows that reported the stage
     headers: dict[str, str]  # canonical (stage-qualified "primary:student_count") -> path as written
     units: dict[str, str | None]
 
@@ -309,12 +337,8 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
     rows = rows[~totals]
     excel_rows = rows + first_data + 1
 
-    def frame(cols: dict[str, tuple[int, Field]], sel: np.ndarray, excel: np.ndarray) -> pd.DataFrame:
-        data = {name: body[sel, j] for name, (j, _) in cols.items()}
-        data |= {"_file": np.full(len(sel), file, dtype=object), "_sheet": np.full(len(sel), sheet, dtype=object),
-                 "_row": excel.astype("int64"), "_is_total": np.zeros(len(sel), dtype=bool),
-                 "_label": np.full(len(sel), "", dtype=object)}
-        return pd.DataFrame(data)
+    def frame(cols: dict[str, tuple[int, Field]], sel: np.ndarray, excel: np.ndarray) -> Cells:
+        return Cells({name: body[sel, j] for name, (j, _) in cols.items()}, excel.astype("int64"))
 
     school = frame(school_cols, rows, excel_rows)
     stages = {}
@@ -391,8 +415,9 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
 
     if "county_code" in school:
         area = school["county_code"].map(cell_text)
-        resolved = {t: counties.resolve(codes.county_from_area_code(t), extra) if t else None for t in set(area)}
-        known = area.map(resolved)
+        six = {t: codes.county_from_area_code(t) if t else None for t in set(area)}
+        resolved = {c: counties.resolve(c, extra) for c in set(six.values()) if c}
+        known = area.map({t: resolved.get(c) if c else None for t, c in six.items()})
         bad = school[(area != "").to_numpy() & known.isna().to_numpy()]
         if len(bad):
             _fail(issues, bad, "county_code", headers, "统计用区划代码「{value}」不是已知县(区)的12位代码 / unknown area code",
@@ -421,7 +446,7 @@ class RosterTables:
 def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMap) -> RosterTables:
     """Type every roster sheet together: one schools/facilities frame, one enrollment/teachers frame per stage."""
     issues: list[Issue] = []
-    school = pd.concat([s.school for s in sheets], ignore_index=True)
+    school = cells_frame([(s.file, s.sheet, s.school) for s in sheets])
     headers = {(s.file, s.sheet): s.headers for s in sheets}
     units: dict[str, str | None] = {}
     for s in sheets:
@@ -456,10 +481,10 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
                        headers, units)
     by_stage: dict[str, list[pd.DataFrame]] = {"enrollment": [], "teachers": [], "schools": []}
     for stage in STAGE_ORDER:
-        parts = [s.stages[stage] for s in sheets if stage in s.stages]
+        parts = [(s.file, s.sheet, s.stages[stage]) for s in sheets if stage in s.stages]
         if not parts:
             continue
-        text = pd.concat(parts, ignore_index=True)
+        text = cells_frame(parts)
         prefix = stage + ":"
         heads = {(s.file, s.sheet): {n.removeprefix(prefix): h for n, h in s.headers.items() if n.startswith(prefix)}
                  for s in sheets}
@@ -692,7 +717,9 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
                                     "放入 data/raw/rosters/<学年起始年>/，如 rosters/2024/"))
                 continue
             jobs.append((path, display, year, county_of(path)))
-    for record, found, file_issues in _map(read_roster_file, jobs):
+    # Serial on purpose: a worker pool was measured no faster on 129 rosters (the typed-later frames
+    # cost as much to send back as to read; see benchmarks/bench_roster.py).
+    for record, found, file_issues in map(read_roster_file, jobs):
         if record:
             inputs.append(record)
         sheets += found
@@ -721,7 +748,7 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
 
 
 def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | None, list[RosterSheet], list[Issue]]:
-    """One roster file → its input record, its roster sheets and its issues (runs in a worker)."""
+    """One roster file → its input record, its roster sheets and its issues."""
     path, display, year, file_county = job
     issues: list[Issue] = []
     data = read_bytes(path, display, issues)
@@ -746,15 +773,6 @@ def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | Non
         issues.append(Issue("error", display, "文件中没有过录表：找不到「学校标识码」表头 / no roster header found",
                             "确认导出的是过录表（每校一行，含学校标识码列）"))
     return record, found, issues
-
-
-def _map(func: Callable, jobs: list) -> list:
-    """``map`` over worker processes when there are enough rosters to pay for them (a province)."""
-    workers = os.cpu_count() or 1
-    if workers <= 1 or len(jobs) < 16:
-        return [func(j) for j in jobs]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-        return list(pool.map(func, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
 
 
 def _record(path: Path, rel: Path) -> dict:
