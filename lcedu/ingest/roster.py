@@ -660,16 +660,18 @@ def read_local(path: Path, display: str, year: int | None, issues: list[Issue]) 
 # --- entry point for clean.collect ----------------------------------------------------------------
 
 def claims(rel: Path) -> str | None:
-    """What this module reads under the raw folder: 'roster', 'sites', 'template', 'local' or None."""
-    parts = rel.parts
-    if parts[0] == "rosters":
-        if len(parts) == 2 and rel.name == "sites.csv":
-            return "sites"
-        if len(parts) == 2 and rel.name.startswith(TEMPLATE_STEM):
-            return "template"
-        if len(parts) == 3 and rel.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
-            return "roster"
-    if parts[0] == "local" and len(parts) == 3 and rel.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
+    """What this module reads under the raw folder (paths from the layouts): 'roster', 'sites',
+    'template', 'local' or None."""
+    layout = load_roster_layout()
+    sites = Path(layout.sites_file)
+    if rel == sites:
+        return "sites"
+    if rel.parent == sites.parent and rel.name.startswith(TEMPLATE_STEM):
+        return "template"
+    table_file = rel.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv")
+    if table_file and rel.match(layout.files):
+        return "roster"
+    if table_file and rel.match(load_layout("school_local").files):
         return "local"
     return None
 
