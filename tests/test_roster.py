@@ -396,3 +396,23 @@ def test_file_name_county_that_disagrees_with_the_rows_is_a_warning(raw: Path) -
     assert set(result.tables["schools"]["county_code"]) == {SHUANGJIANG}, "the rows' 区划代码 win"
     assert any(i.file.endswith(renamed.name) and "区划代码" in i.message for i in result.warnings)
     assert any("锁文件" in i.message for i in result.warnings)
+
+
+def test_id_category_that_does_not_fit_the_type_is_a_warning(raw: Path) -> None:
+    book = _roster(raw, 2022)
+    wb = openpyxl.load_workbook(book)
+    ws = wb.active
+    code_col = next(c.column for r in ws.iter_rows(max_row=6) for c in r
+                    if c.value == "办学类型代码" or (c.value == "代码" and ws.cell(c.row - 1, c.column).value == "办学类型"))
+    ids = _id_column(ws)
+    row = next(r for r in range(_first_school_row(ws), ws.max_row + 1) if str(ws.cell(r, ids).value).startswith("11"))
+    ws.cell(row, code_col).value = 211  # a kindergarten id (category 11) said to be a 小学
+    wb.save(book)
+    shutil.rmtree(raw / "local" / "2022")
+    result = collect(raw)
+    assert result.errors == []
+    mismatch = [i for i in result.warnings if "类别与办学类型不符" in i.message]
+    assert len(mismatch) == 1 and mismatch[0].file.endswith(book.name) and f"第{row}行" in mismatch[0].message
+    assert any("2022 学年没有学校补充信息表" in i.message for i in result.warnings), "a year without the local sheet"
+    schools = result.tables["schools"]
+    assert schools.loc[schools["year"] == 2022, "is_inclusive"].isna().all()

@@ -726,6 +726,12 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
             inputs.append(record)
         sheets += found
         issues += file_issues
+    local_years = {int(p.relative_to(raw_dir).parts[1]) for p in files if kinds[p] == "local"
+                   and p.relative_to(raw_dir).parts[1].isdigit()}
+    for year in sorted({s.year for s in sheets} - local_years):
+        issues.append(Issue("warning", f"{raw_dir.name}/local/{year}", f"{year} 学年没有学校补充信息表：普惠性、全光纤、平安校园、"
+                            "数字教室为空(NA) / no local school sheet: those columns are NA",
+                            f"放入 local/{year}/学校补充信息.xlsx（见 data/raw/README.md）"))
     if sheets:
         typed = type_rosters(sheets, extra, sites)
         issues += typed.issues
