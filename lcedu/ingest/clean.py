@@ -191,10 +191,10 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     unrecognised = [p for p in every if p not in claimed and p not in files
                     and p.relative_to(raw_dir).as_posix() not in AUXILIARY]
     for path in unrecognised:
-            issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
-                                "未识别的文件，未读取 / file not recognised, not read",
-                                "放到对应文件夹：rosters/<学年>/（过录表）、local/<学年>/（学校补充信息）、"
-                                "county/<学年>/、city/、schools/<学年>/（见 data/raw/README.md）"))
+        issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
+                            "未识别的文件，未读取 / file not recognised, not read",
+                            "放到对应文件夹：rosters/<学年>/（过录表）、local/<学年>/（学校补充信息）、"
+                            "county/<学年>/、city/、schools/<学年>/（见 data/raw/README.md）"))
     if not every:
         issues.append(Issue("error", str(raw_dir), "没有找到原始数据文件 / no raw files found",
                             "把导出的 .xlsx/.csv 放入 data/raw/，或运行 `lcedu sample` 生成样例"))
@@ -235,10 +235,11 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
         frame = pd.concat(parts, ignore_index=True)
         totals.append(_totals_long(frame[frame["_is_total"]], layout))
         tables[table] = combine_inputs(frame[~frame["_is_total"]].reset_index(drop=True), layout, issues)
-    given = {lay.table for p in files for lay in _layouts_for(p, raw_dir)}
-    given |= {t for t, _, _, _ in converted} | ({"schools", "enrollment", "teachers", "facilities"}
-                                                 if any(roster.claims(p.relative_to(raw_dir)) == "roster"
-                                                        for p in roster_files) else set())
+    given = {lay.table for p in files for lay in _layouts_for(p, raw_dir)} | {t for t, _, _, _ in converted}
+    # --- 过录表 rosters ---
+    if any(roster.claims(p.relative_to(raw_dir)) == "roster" for p in roster_files):
+        given |= set(roster.SCHOOL_TABLES)
+    # --- end rosters ---
     _report_absent(tables, given, issues, partial, [str(p.relative_to(raw_dir.parent)) for p in unrecognised])
     tables = _check_keys(tables, issues)
     if totals:

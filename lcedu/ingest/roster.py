@@ -38,6 +38,7 @@ _SPLIT = re.compile(r"\s*[›>]\s*")
 SUBTOTAL_PARTS = {"计", "合计", "小计", "总计"}
 HEADER_SEARCH_ROWS = 15
 SCHOOL_YEAR = re.compile(r"(20\d{2})\s*[/／-]\s*(20\d{2})\s*学年")
+SCHOOL_TABLES = ("schools", "enrollment", "teachers", "facilities")  # what a roster gives
 STAGE_ORDER = ("kindergarten", "primary", "junior", "senior", "vocational", "special")
 SITES_COLUMNS = {"county_code": ("county_code", "县(区)", "县区", "区划代码", "县代码"),
                  "site_name": ("site_name", "教学点名称", "校点名称", "教学点"),
