@@ -416,3 +416,39 @@ def test_id_category_that_does_not_fit_the_type_is_a_warning(raw: Path) -> None:
     assert any("2022 学年没有学校补充信息表" in i.message for i in result.warnings), "a year without the local sheet"
     schools = result.tables["schools"]
     assert schools.loc[schools["year"] == 2022, "is_inclusive"].isna().all()
+
+
+def test_one_roster_per_stage_with_a_school_in_two_of_them(tmp_path: Path) -> None:
+    """Rosters exported per stage (小学过录表, 初中过录表) have no stage level in their headers: the stage
+    comes from the file name, and a 九年一贯制学校 in both is one school with two stage rows (its
+    identity and facilities, given twice, must agree and are merged)."""
+    header = [["学校名称", "学校标识码", "统计用区划代码", "所在乡镇", "办学类型代码", "举办者", "城乡分类代码", "是否计校数",
+               "本学年校舍建筑面积", "", "在校生数", "", "教职工数", "专任教师"],
+              ["", "", "", "", "", "", "", "", "教学及辅助用房", "", "合计", "#起始年级", "", ""],
+              ["", "", "", "", "", "", "", "", "计", "#室内体育用房", "", "", "", ""]]
+    school = ["勐勐九年一贯制学校", "3153925001", "530925100000", "勐勐镇", "312", "教育部门", "121", "1", 3000, 200]
+    rosters = {"小学过录表.csv": [school + [600, 100, 40, 36], ["勐勐小学", "2153925002", "530925100000", "勐勐镇", "211",
+                                                               "教育部门", "121", "1", 1500, 90, 300, 50, 20, 18]],
+               "初中过录表.csv": [school + [300, 100, 30, 27]]}
+    folder = tmp_path / "raw" / "rosters" / "2022"
+    folder.mkdir(parents=True)
+    for name, rows in rosters.items():
+        with (folder / name).open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(header + rows)
+    result = collect(tmp_path / "raw", partial=True)
+    assert result.errors == []
+    schools = result.tables["schools"]
+    assert sorted(schools["school_id"]) == ["2153925002", "3153925001"], "the 九年一贯制学校 is one school"
+    enrollment = result.tables["enrollment"].set_index(["school_id", "stage"])["student_count"]
+    assert enrollment.to_dict() == {("3153925001", "primary"): 600, ("2153925002", "primary"): 300,
+                                    ("3153925001", "junior"): 300}
+    assert len(result.tables["facilities"]) == 2
+
+    # The same school's facilities differing between the two rosters is an error naming both.
+    rows = rosters["初中过录表.csv"]
+    rows[0][8] = 3100
+    with (folder / "初中过录表.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(header + rows)
+    errors = collect(tmp_path / "raw", partial=True).errors
+    assert any("两份输入不一致" in i.message and "小学过录表.csv" in i.message and "初中过录表.csv" in i.message
+               and "teaching_aux_area_m2" in i.message for i in errors)

@@ -271,19 +271,26 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
         if k:
             position.setdefault(k, j)
 
-    def stage_groups(v: RosterVariant) -> dict[str, str]:
+    def stage_groups(v: RosterVariant) -> dict[str, tuple[str, ...]]:
+        """Stage → the header prefix of its block: ("小学",) in a county-wide roster. A roster of one
+        stage (e.g. 小学过录表.xlsx) has no stage level: its stage comes from the sheet or file name."""
         groups = {}
         for stage in v.stages:
             wanted = v.stage_key(stage)
             found = next((k[0] for k in keys if k and k[0] in wanted and len(k) > 1), None)
             if found:
-                groups[stage] = found
+                groups[stage] = (found,)
+        if not groups and any(any(k in position for k in f.keys) for f in v.stage if f.required):
+            named = normalize(sheet) + normalize(Path(file).stem)
+            stage = next((st for st in v.stages if any(part_key(x) in named for x in v.stages[st])), None)
+            if stage:
+                groups[stage] = ()
         return groups
 
     def hits(v: RosterVariant) -> int:
         groups = stage_groups(v)
         n = sum(any(k in position for k in f.keys) for f in v.school)
-        return n + sum(any((g, *k) in position for k in f.keys) for g in groups.values() for f in v.stage)
+        return n + sum(any((*g, *k) in position for k in f.keys) for g in groups.values() for f in v.stage)
 
     variant = max(layout.variants_for(year), key=hits)
     groups = stage_groups(variant)
@@ -308,10 +315,10 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
 
     school_cols = {f.name: (j, f) for f in variant.school if (j := locate(f)) is not None}
     stage_cols: dict[str, dict[str, tuple[int, Field]]] = {}
-    for stage, group in groups.items():
-        label = next(s for s in variant.stages[stage] if part_key(s) == group)
+    for stage, prefix in groups.items():
+        label = next((s for s in variant.stages[stage] if (part_key(s),) == prefix), "")
         stage_cols[stage] = {f.name.format(stage=stage): (j, f) for f in variant.stage
-                             if (j := locate(f, (group,), label)) is not None}
+                             if (j := locate(f, prefix, label)) is not None}
     if not ok:
         return None
     if not school_cols.get("county_code") and file_county is None:
