@@ -452,3 +452,16 @@ def test_one_roster_per_stage_with_a_school_in_two_of_them(tmp_path: Path) -> No
     errors = collect(tmp_path / "raw", partial=True).errors
     assert any("两份输入不一致" in i.message and "小学过录表.csv" in i.message and "初中过录表.csv" in i.message
                and "teaching_aux_area_m2" in i.message for i in errors)
+
+
+def test_the_same_school_twice_in_one_roster(cleaned, capsys) -> None:
+    raw, out, before = cleaned
+    book = _roster(raw, 2022)
+    wb = openpyxl.load_workbook(book)
+    ws = wb.active
+    first = _first_school_row(ws)
+    ws.insert_rows(first + 1)
+    for col in range(1, ws.max_column + 1):
+        ws.cell(first + 1, col).value = ws.cell(first, col).value
+    wb.save(book)
+    _rejected(raw, out, before, capsys, book.name, "重复记录", f"第{first + 1}行", f"第{first}行")
