@@ -160,26 +160,29 @@ def roster_grid(county: County, year: int, schools: pd.DataFrame, parts: pd.Data
         rows.append([("甲", "乙")[j] if j < 2 else j - 1 for j in range(width)])
     ids_as_numbers = bool(rng.random() < 0.5)
     text_share = float(rng.choice([0.0, 0.1]))
-    facility = facilities.set_index("school_id")
-    by_school = {sid: g for sid, g in parts.groupby("school_id")}
+    # Plain dicts, not frame lookups: a county-year has ~500,000 cells to write.
+    facility = facilities.set_index("school_id").to_dict("index")
+    by_school: dict[str, dict[str, dict]] = {}
+    for part in parts.to_dict("records"):
+        by_school.setdefault(part["school_id"], {})[part["stage"]] = part
     order = schools.sample(frac=1.0, random_state=int(rng.integers(0, 2**31))) if rng.random() < 0.3 else \
         schools.sort_values(["school_type", "school_id"])
     for school in order.to_dict("records"):
         sid = school["school_id"]
-        stage_rows = by_school[sid].set_index("stage")
-        fac = facility.loc[sid]
+        stage_rows = by_school[sid]
+        fac = facility[sid]
         row: list[object] = []
         for c in cols:
             if c.field is None:
                 row.append(_unused(c.fill, school, stage_rows, rng))
             elif ":" in c.field:
                 stage, name = c.field.split(":", 1)
-                if stage not in stage_rows.index:
+                if stage not in stage_rows:
                     row.append("")
                 elif name == f"{stage}_class_count":
                     row.append(_number(school[name], rng, text_share))
                 else:
-                    row.append(_number(stage_rows.at[stage, name], rng, text_share))
+                    row.append(_number(stage_rows[stage][name], rng, text_share))
             else:
                 row.append(_identity(c.field, school, fac, county, rng, ids_as_numbers, text_share))
         rows.append(row)
@@ -192,7 +195,7 @@ def roster_grid(county: County, year: int, schools: pd.DataFrame, parts: pd.Data
     return Grid(rows=rows, merges=merges)
 
 
-def _identity(field: str, school: dict, fac: pd.Series, county: County, rng: np.random.Generator,
+def _identity(field: str, school: dict, fac: dict, county: County, rng: np.random.Generator,
               ids_as_numbers: bool, text_share: float) -> object:
     if field == "school_id":
         sid = school["school_id"]
@@ -223,7 +226,7 @@ def _identity(field: str, school: dict, fac: pd.Series, county: County, rng: np.
     return _number(fac[field] / 10_000 if field == "equipment_value_yuan" else fac[field], rng, text_share)
 
 
-def _unused(fill: str, school: dict, stage_rows: pd.DataFrame, rng: np.random.Generator) -> object:
+def _unused(fill: str, school: dict, stage_rows: dict, rng: np.random.Generator) -> object:
     if fill == "postcode":
         return "677" + f"{int(rng.integers(0, 1000)):03d}"
     if fill == "phone":
