@@ -268,9 +268,14 @@ def test_unmapped_site_lists_every_site_and_writes_a_template(cleaned, capsys) -
     assert all(r["county_code"] == SHUANGJIANG and r["parent_school_id"] == "" and r["site_school_id"] for r in rows)
     assert any(r["candidates_in_township"] for r in rows), "candidate parents from the same township"
     assert {k: v for k, v in _hashes(raw).items() if "template" not in k} == raw_before, "raw files untouched"
-    # A second run never overwrites the first template: it writes a new file.
-    _rejected(raw, out, before, capsys, "sites.template-1.csv")
-    assert (raw / "rosters" / "sites.template.csv").read_bytes() == template.read_bytes()
+    # Run again: the same template is reused (no pile of copies) …
+    first = template.read_bytes()
+    _rejected(raw, out, before, capsys, "sites.template.csv")
+    assert sorted(p.name for p in (raw / "rosters").glob("sites.template*")) == ["sites.template.csv"]
+    # … and once the unmapped sites change, a NEW file is written; the first is never overwritten.
+    sites.iloc[1:].to_csv(sites_csv, index=False)
+    _rejected(raw, out, before, capsys, "sites.template-1.csv", dropped["site_name"].iat[0])
+    assert template.read_bytes() == first
 
 
 def test_a_site_whose_parent_is_not_in_the_roster(cleaned, capsys) -> None:

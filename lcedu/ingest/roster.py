@@ -595,13 +595,12 @@ def _attach_sites(schools: pd.DataFrame, sites: SiteMap,
 
 
 def write_site_template(raw_dir: Path, unmapped: pd.DataFrame, schools: pd.DataFrame) -> Path:
-    """A sites.csv template for the unmapped sites, as a NEW file beside sites.csv (never overwrites)."""
+    """A sites.csv template for the unmapped sites, as a NEW file beside sites.csv (never overwrites).
+
+    A template with the same content already there is reused, so running check twice does not
+    pile up copies.
+    """
     folder = raw_dir / "rosters"
-    path = folder / f"{TEMPLATE_STEM}.csv"
-    n = 1
-    while path.exists():
-        path = folder / f"{TEMPLATE_STEM}-{n}.csv"
-        n += 1
     counted = schools[schools["is_counted_school"].fillna(True).to_numpy(dtype=bool)
                       & schools["school_type"].isin(["primary", "nine_year"]).to_numpy(dtype=bool)]
     buffer = io.StringIO()
@@ -614,8 +613,14 @@ def write_site_template(raw_dir: Path, unmapped: pd.DataFrame, schools: pd.DataF
         candidates = " | ".join(sorted({f"{r.school_id} {r.school_name}" for r in near.itertuples()}))
         writer.writerow([county, name, "", first["school_id"], first["township"],
                          " ".join(str(y) for y in sorted(group["year"].unique())), candidates])
-    with path.open("x", encoding="utf-8-sig", newline="") as f:
-        f.write(buffer.getvalue())
+    content = buffer.getvalue().encode("utf-8-sig")
+    path, n = folder / f"{TEMPLATE_STEM}.csv", 1
+    while path.exists():
+        if path.read_bytes() == content:
+            return path
+        path, n = folder / f"{TEMPLATE_STEM}-{n}.csv", n + 1
+    with path.open("xb") as f:
+        f.write(content)
     return path
 
 
