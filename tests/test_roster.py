@@ -469,4 +469,5 @@ def test_the_same_school_twice_in_one_roster(cleaned, capsys) -> None:
     for col in range(1, ws.max_column + 1):
         ws.cell(first + 1, col).value = ws.cell(first, col).value
     wb.save(book)
-    _rejected(raw, out, before, capsys, book.name, "重复记录", f"第{first + 1}行", f"第{first}行")
+    err = _rejected(raw, out, before, capsys, book.name, "重复记录", f"第{first + 1}行", f"第{first}行")
+    assert "列「学校标识码」" in err or "列「学校代码」" in err, "the duplicate points at the id column as written"

@@ -241,7 +241,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
         given |= set(roster.SCHOOL_TABLES)
     # --- end rosters ---
     _report_absent(tables, given, issues, partial, [str(p.relative_to(raw_dir.parent)) for p in unrecognised])
-    tables = _check_keys(tables, issues)
+    tables = _check_keys(tables, issues, headers)
     if totals:
         tables["reported_totals"] = pd.concat(totals, ignore_index=True)
         _reconcile(tables, issues)
@@ -345,7 +345,8 @@ def _totals_long(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     return long.assign(table=layout.table, value=long["value"].astype("Float64"))
 
 
-def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> dict[str, pd.DataFrame]:
+def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue],
+                headers: dict[tuple[str, str, str | None, str], str]) -> dict[str, pd.DataFrame]:
     for layout in layouts():
         frame = tables.get(layout.table)
         if frame is None:
@@ -358,7 +359,8 @@ def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> dict[st
                 issues.append(Issue("error", r["_file"],
                                     f"重复记录 {({k: r[k] for k in key})} / duplicate; "
                                     f"首次出现于 first seen in {first['_file']} 第{first['_row']}行",
-                                    "删除重复行，或核对学校标识码", row=int(r["_row"]), column=layout.key[0]))
+                                    "删除重复行，或核对学校标识码", row=int(r["_row"]),
+                                    column=headers.get((r["_file"], r["_sheet"], None, layout.key[0]), layout.key[0])))
     schools = tables.get("schools")
     if schools is not None:
         known = set(zip(schools["school_id"], schools["year"], strict=True))
