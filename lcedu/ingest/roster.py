@@ -551,11 +551,14 @@ def read_sites(path: Path, display: str, extra: dict[str, str], issues: list[Iss
                                 "sites.csv 的表头应为 county_code,site_name,parent_school_id"))
             return sites
         column[name] = hit
+    resolved: dict[str, str | None] = {}
     for i, row in enumerate(grid[1:], start=2):
         cells = {k: (row[j].strip() if j < len(row) else "") for k, j in column.items()}
         if not any(cells.values()):
             continue
-        county = counties.resolve(cells["county_code"], extra)
+        if cells["county_code"] not in resolved:
+            resolved[cells["county_code"]] = counties.resolve(cells["county_code"], extra)
+        county = resolved[cells["county_code"]]
         parent = codes.school_id(cells["parent_school_id"]) if cells["parent_school_id"] else None
         if county is None:
             issues.append(Issue("error", display, f"未知县(区)「{cells['county_code']}」/ unknown county",
