@@ -326,9 +326,9 @@ def convert(
                 fail(bad_id, "学校标识码「{value}」应为10位数字且不以0开头 / a school id is 10 digits, not starting with 0",
                      "从统计系统核对学校标识码（类别2位+省份2位+顺序号6位）；不要补0或截断")
                 bad = True
-            for _, r in text.loc[repaired].head(5).iterrows():
+            for idx, r in text.loc[repaired].head(5).iterrows():
                 issues.append(Issue("warning", r["_file"], f"学校标识码「{_as_text(r[name])}」存为小数或科学计数法，已还原为"
-                                    f"「{ids[_]}」/ id stored as a float, repaired", "把该列设为文本格式后重新导出",
+                                    f"「{ids[idx]}」/ id stored as a float, repaired", "把该列设为文本格式后重新导出",
                                     sheet=r["_sheet"], row=int(r["_row"]),
                                     column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name)))
             out[name] = ids
