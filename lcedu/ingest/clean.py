@@ -240,7 +240,8 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     if any(roster.claims(p.relative_to(raw_dir)) == "roster" for p in roster_files):
         given |= set(roster.SCHOOL_TABLES)
     # --- end rosters ---
-    _report_absent(tables, given, issues, partial, [str(p.relative_to(raw_dir.parent)) for p in unrecognised])
+    _report_absent(tables, given, issues, partial, [str(p.relative_to(raw_dir.parent)) for p in unrecognised],
+                   str(raw_dir))
     tables = _check_keys(tables, issues, headers)
     if totals:
         tables["reported_totals"] = pd.concat(totals, ignore_index=True)
@@ -251,7 +252,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
 
 
 def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: list[Issue], partial: bool,
-                   unrecognised: list[str]) -> None:
+                   unrecognised: list[str], where: str) -> None:
     """A table no input gives: an error (warning with --partial); nothing usable at all is always an error.
 
     A table whose input was found but failed is not reported again here: its errors say why.
@@ -259,18 +260,18 @@ def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: lis
     if not tables:
         if not any(i.level == "error" for i in issues):
             seen = f"；未识别的文件 not recognised: {'、'.join(unrecognised[:20])}" if unrecognised else ""
-            issues.append(Issue("error", "data/raw", f"没有可用的输入：没有读出任何表 / no usable input, no table built{seen}",
+            issues.append(Issue("error", where, f"没有可用的输入：没有读出任何表 / no usable input, no table built{seen}",
                                 "过录表放入 rosters/<学年>/，学校补充信息放入 local/<学年>/，县级工作簿放入 county/<学年>/"
                                 "（见 data/raw/README.md）；处理结果保持不变 / the processed set is left as it was"))
         return
     absent = [t for t in COMPLETE_SET if t not in given]
     if absent:
         names = "、".join(f"{quality.LABELS[t]}({t})" for t in absent)
-        issues.append(Issue("warning" if partial else "error", "data/raw",
+        issues.append(Issue("warning" if partial else "error", where,
                             f"缺少以下表 / tables missing: {names}",
                             "补上对应的原始文件（见 data/raw/README.md）；只处理已有的表请加 --partial"))
     if "city" not in given:
-        issues.append(Issue("warning", "data/raw", "没有市级表 city/ / no city-level workbook",
+        issues.append(Issue("warning", where, "没有市级表 city/ / no city-level workbook",
                             "市级指标（职业教育与高等教育）将为空；需要时放入 city/市级职业与高等教育.xlsx"))
 
 
