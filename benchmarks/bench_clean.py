@@ -9,6 +9,7 @@ from __future__ import annotations
 from benchmarks.common import REPO, peak_rss_mib, province_raw
 
 BASELINE = """
+import csv
 from pathlib import Path
 import pandas as pd
 raw = Path({raw!r})
@@ -16,8 +17,9 @@ rows = 0
 for p in sorted(raw.rglob('*')):
     if p.suffix == '.xlsx' and not p.name.startswith('~$'):
         rows += sum(len(f) for f in pd.read_excel(p, sheet_name=None, header=None, engine='openpyxl').values())
-    elif p.suffix == '.csv' and 'schools' in p.parts:
-        rows += len(pd.read_csv(p, header=None, names=range(64), encoding='gb18030', dtype=str))
+    elif p.suffix == '.csv' and p.parent.name.isdigit():  # CSV exports (rosters/<year>/, schools/<year>/)
+        with p.open(encoding='gb18030', newline='') as f:
+            rows += sum(1 for _ in csv.reader(f))
 """
 LCEDU = """
 from pathlib import Path

@@ -37,9 +37,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from lcedu.ingest.clean import collect
     from lcedu.ingest.schemas import finalize
 
-    result = collect(Path(args.raw))
+    result = collect(Path(args.raw), partial=args.partial)
     if not result.errors:
-        finalize(result.tables, result.issues)
+        finalize(result.tables, result.issues, headers=result.headers)
     _print_issues(result.issues)
     if result.errors:
         return EXIT_INPUT
@@ -53,7 +53,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from lcedu.ingest.clean import clean
 
     start = time.perf_counter()
-    result = clean(Path(args.raw))
+    result = clean(Path(args.raw), partial=args.partial)
     raw = Path(args.raw)
     manifest = {
         "raw_dir": str(raw),
@@ -238,6 +238,8 @@ def parser() -> argparse.ArgumentParser:
                              ("report", cmd_report, "the main job: clean, maps, every briefing, the index")):
         c = sub.add_parser(name, help=text)
         c.add_argument("--raw", default=str(paths.project("data/raw")))
+        c.add_argument("--partial", action="store_true",
+                       help="accept a raw folder lacking some tables (e.g. only rosters): warn instead of failing")
         if name != "check":
             c.add_argument("--out", default=str(paths.project("data/processed")))
         if name == "report":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -43,11 +44,12 @@ def truth() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def mini_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """双江县 in 2022 (old wording) and 2024 (new wording) as messy workbooks, and its clean set."""
+    """双江县 in 2022 (old wording) and 2024 (new wording) as messy four-sheet county workbooks (the
+    older accepted input; the roster path has tests/test_roster.py), and its clean set."""
     county = next(c for c in lincang_counties() if c.county_code == SHUANGJIANG)
     small = build_truth([county], [2022, 2024], 2023, with_city=False)
     base = tmp_path_factory.mktemp("mini")
-    write_raw(small, [county], base / "raw", 2023)
+    write_raw(small, [county], base / "raw", 2023, school_format="county")
     result = clean(base / "raw")
     store.write(result.tables, {"inputs": result.inputs}, base / "processed")
     return base / "raw", base / "processed"
@@ -101,16 +103,23 @@ def test_sample_generation_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_sample_covers_every_mess_type(sample_tables: dict) -> None:
-    files = [p.name for p in RAW.rglob("*") if p.is_file()]
-    assert any(f.endswith(".csv") for f in files), "a GB18030 CSV export"
-    assert any("自治县" in f for f in files) and any(f[:6].isdigit() for f in files)
+    files = [p for p in RAW.rglob("*") if p.is_file()]
+    names = [p.name for p in files]
+    rosters = [p for p in files if "rosters" in p.parts and p.parent.name.isdigit()]
+    assert any(p.suffix == ".csv" for p in rosters), "a roster exported as GB18030 CSV"
+    assert any("自治县" in f for f in names) and any(f[:6].isdigit() for f in names)
+    assert any(not re.search(r"\d{6}|县|区", p.stem) or p.stem.startswith("过录表(") for p in rosters), \
+        "a roster whose county comes from its rows' 区划代码"
+    assert (RAW / "rosters" / "sites.csv").exists() and any("local" in p.parts for p in files)
     missing = sample_tables["missing_values"]
-    assert {"", "—", "/"} <= set(missing["raw_text"].fillna("")), "blank, dash and slash cells"
+    assert "" in set(missing["raw_text"].fillna("")), "blank cells: NA with a reason, not 0"
     totals = sample_tables["reported_totals"]
-    assert totals["label"].str.contains("合计").any() and totals["label"].str.contains("小计").any()
-    # ids that start with 0 survive although several workbooks store them as numbers
-    assert sample_tables["schools"]["school_id"].str.startswith("0").any()
-    assert sample_tables["schools"]["school_id"].str.len().eq(10).all()
+    assert totals["label"].str.contains("合计").any()
+    ids = sample_tables["schools"]["school_id"]
+    assert ids.str.fullmatch(r"[1-9]\d{9}").all(), "real-shaped 学校标识码, never zero-filled"
+    assert set(ids.str[2:4]) == {"53"} and {"11", "21", "31", "34", "36", "51"} <= set(ids.str[:2])
+    sites = sample_tables["schools"][~sample_tables["schools"]["is_counted_school"]]
+    assert len(sites) and (sites["school_type"] == "teaching_point").all() and sites["parent_school_id"].notna().all()
 
 
 def test_totals_are_flagged_never_counted(sample_tables: dict, truth: dict) -> None:
@@ -160,16 +169,17 @@ FACILITY_HEADER_2022 = [
 def test_merged_headers_units_text_numbers_and_notes() -> None:
     grid = FACILITY_HEADER_2022 + [
         ["合计", "", "3,000", "200", "5000", "12.3", "20", "10", "4", "", ""],
-        [90200123, "某某小学", "２，０００", 150, "4,000", "12.34", 14, "８", "—", "是", "否"],
-        ["1090200124", "某某教学点", 1000.0, "50", "/", "", "6", 2, 1, "有", "已创建"],
+        [2153020123, "某某小学", "２，０００", 150, "4,000", "12.34", 14, "８", "—", "是", "否"],
+        ["2.153020124E+09", "某某教学点", 1000.0, "50", "/", "", "6", 2, 1, "有", "已创建"],
         ["", "", "", "", "", "", "", "", "", "", ""],
         ["注：本表为示例。", "", "", "", "", "", "", "", "", "", ""],
         ["填表人：某某", "", "", "", "", "", "", "", "", "", ""],
     ]
     typed, issues = _parse(grid, "facilities")
-    assert issues == []
+    assert [(i.level, i.row) for i in issues] == [("warning", 7)], "the id in scientific notation is repaired, with a note"
+    assert "2.153020124E+09" in issues[0].message and "2153020124" in issues[0].message
     records = typed[~typed["_is_total"]]
-    assert list(records["school_id"]) == ["0090200123", "1090200124"], "leading zero restored"
+    assert list(records["school_id"]) == ["2153020123", "2153020124"], "a number and scientific notation, repaired"
     assert list(records["teaching_aux_area_m2"]) == [2000.0, 1000.0], "full-width digits and separators"
     assert list(records["equipment_value_yuan"].astype(float).fillna(-1)) == [123400.0, -1], "万元 → 元; blank → NA"
     assert records["sports_ground_area_m2"].isna().tolist() == [False, True], "'/' → NA"
@@ -198,7 +208,7 @@ def test_reordered_columns_and_new_wording_variant() -> None:
 def test_gb18030_csv_and_county_name_variants(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     truth = build_truth(lincang_counties(), [2024], 2023, with_city=False)
-    write_raw(truth, lincang_counties(), raw, 7, csv_exports={(SHUANGJIANG, 2024)})
+    write_raw(truth, lincang_counties(), raw, 7, csv_exports={(SHUANGJIANG, 2024)}, school_format="county")
     csvs = list(raw.rglob("*.csv"))
     assert csvs and all(p.read_bytes().decode("gb18030") for p in csvs)
     result = collect(raw)

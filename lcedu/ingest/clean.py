@@ -15,12 +15,16 @@ import numpy as np
 import pandas as pd
 
 from lcedu.errors import InputErrors, Issue
-from lcedu.ingest import counties
+from lcedu.ingest import counties, quality, roster
 from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
 from lcedu.ingest.parse import RawSheet, convert, parse_sheet
 from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
 
 RAW_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+# Files under data/raw/ that are known and not data tables (everything else is read or named).
+AUXILIARY = {"README.md", "sample.json", "counties.csv"}
+# The tables a complete raw folder gives; a partial one (--partial) may lack some.
+COMPLETE_SET = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger")
 YEAR_IN_NAME = re.compile(r"(20\d{2})")
 
 
@@ -29,6 +33,8 @@ class CleanResult:
     tables: dict[str, pd.DataFrame]
     issues: list[Issue]
     inputs: list[dict] = field(default_factory=list)
+    # (file, sheet, stage or None, column) -> header as written, for schema errors (rosters' header paths)
+    headers: dict[tuple[str, str, str | None, str], str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Issue]:
@@ -165,17 +171,31 @@ def _pool(n_tasks: int, workers: int | None) -> tuple[ProcessPoolExecutor | None
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")), workers
 
 
-def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
+def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) -> CleanResult:
     """Read and type every raw file; never raises for bad input, returns its issues instead.
 
     Files are read and parsed in worker processes (one per core by default), then sheets
-    of the same table and variant are typed together.
+    of the same table and variant are typed together. ``partial`` accepts a raw folder that
+    lacks some tables (e.g. only rosters) with a warning instead of an error.
     """
     raw_dir = Path(raw_dir)
     issues: list[Issue] = []
     extra = extra_counties(raw_dir)
-    files = sorted(p for p in raw_dir.rglob("*") if p.suffix.lower() in RAW_SUFFIXES and p.is_file())
-    if not files:
+    every = sorted(p for p in raw_dir.rglob("*") if p.is_file())
+    # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
+    roster_files = [p for p in every if roster.claims(p.relative_to(raw_dir))]
+    # --- end rosters ---
+    claimed = set(roster_files)
+    files = [p for p in every if p not in claimed and p.suffix.lower() in RAW_SUFFIXES
+             and (is_lock_file(p) or _layouts_for(p, raw_dir))]
+    unrecognised = [p for p in every if p not in claimed and p not in files
+                    and p.relative_to(raw_dir).as_posix() not in AUXILIARY]
+    for path in unrecognised:
+        issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
+                            "未识别的文件，未读取 / file not recognised, not read",
+                            "放到对应文件夹：rosters/<学年>/（过录表）、local/<学年>/（学校补充信息）、"
+                            "county/<学年>/、city/、schools/<学年>/（见 data/raw/README.md）"))
+    if not every:
         issues.append(Issue("error", str(raw_dir), "没有找到原始数据文件 / no raw files found",
                             "把导出的 .xlsx/.csv 放入 data/raw/，或运行 `lcedu sample` 生成样例"))
     pool, pool_size = _pool(len(files), workers)
@@ -189,9 +209,19 @@ def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
     finally:
         if pool:
             pool.shutdown()
-    inputs = sorted((r for records, _, _ in results for r in records), key=lambda r: r["path"])
+    inputs = [r for records, _, _ in results for r in records]
     converted = [c for _, chunk, _ in results for c in chunk]
     issues += [i for _, _, chunk_issues in results for i in chunk_issues]
+    # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
+    headers: dict = {}
+    if roster_files:
+        rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1])
+        inputs += rosters.inputs
+        converted += rosters.converted
+        issues += rosters.issues
+        headers = rosters.headers
+    # --- end rosters ---
+    inputs.sort(key=lambda r: r["path"])
 
     tables, missing, totals = {}, [], []
     by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)
@@ -204,14 +234,107 @@ def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
         layout = load_layout(table)
         frame = pd.concat(parts, ignore_index=True)
         totals.append(_totals_long(frame[frame["_is_total"]], layout))
-        tables[table] = frame[~frame["_is_total"]].reset_index(drop=True)
-    tables = _check_keys(tables, issues)
+        tables[table] = combine_inputs(frame[~frame["_is_total"]].reset_index(drop=True), layout, issues)
+    given = {lay.table for p in files for lay in _layouts_for(p, raw_dir)} | {t for t, _, _, _ in converted}
+    # --- 过录表 rosters ---
+    if any(roster.claims(p.relative_to(raw_dir)) == "roster" for p in roster_files):
+        given |= set(roster.SCHOOL_TABLES)
+    # --- end rosters ---
+    _report_absent(tables, given, issues, partial, [str(p.relative_to(raw_dir.parent)) for p in unrecognised],
+                   str(raw_dir))
+    tables = _check_keys(tables, issues, headers)
     if totals:
         tables["reported_totals"] = pd.concat(totals, ignore_index=True)
         _reconcile(tables, issues)
     if missing:
         tables["missing_values"] = _missing_table(missing, tables)
-    return CleanResult(tables=tables, issues=issues, inputs=inputs)
+    return CleanResult(tables=tables, issues=issues, inputs=inputs, headers=headers)
+
+
+def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: list[Issue], partial: bool,
+                   unrecognised: list[str], where: str) -> None:
+    """A table no input gives: an error (warning with --partial); nothing usable at all is always an error.
+
+    A table whose input was found but failed is not reported again here: its errors say why.
+    """
+    if not tables:
+        if not any(i.level == "error" for i in issues):
+            seen = f"；未识别的文件 not recognised: {'、'.join(unrecognised[:20])}" if unrecognised else ""
+            issues.append(Issue("error", where, f"没有可用的输入：没有读出任何表 / no usable input, no table built{seen}",
+                                "过录表放入 rosters/<学年>/，学校补充信息放入 local/<学年>/，县级工作簿放入 county/<学年>/"
+                                "（见 data/raw/README.md）；处理结果保持不变 / the processed set is left as it was"))
+        return
+    absent = [t for t in COMPLETE_SET if t not in given]
+    if absent:
+        names = "、".join(f"{quality.LABELS[t]}({t})" for t in absent)
+        issues.append(Issue("warning" if partial else "error", where,
+                            f"缺少以下表 / tables missing: {names}",
+                            "补上对应的原始文件（见 data/raw/README.md）；只处理已有的表请加 --partial"))
+    if "city" not in given:
+        issues.append(Issue("warning", where, "没有市级表 city/ / no city-level workbook",
+                            "市级指标（职业教育与高等教育）将为空；需要时放入 city/市级职业与高等教育.xlsx"))
+
+
+def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:
+    """One record per key and year when several inputs give it; figures that differ are errors.
+
+    Two inputs (a roster and a per-school form, a roster and the old county workbook, the
+    local sheet and a roster) may give the same school and year: every column both give must
+    agree (amounts within 0.01), a column only one gives is taken from it, and the merged row
+    keeps the provenance of the first full input. Supplement rows (``_supplement``, the local
+    sheet) only add columns: one without a full row is an error. The same key twice in ONE
+    file is left for the duplicate check.
+    """
+    key = [*layout.key] + ([] if "year" in layout.key else ["year"])
+    supplement = frame["_supplement"].fillna(False).astype(bool) if "_supplement" in frame else None
+    if frame.empty or (supplement is None and frame["_file"].nunique() < 2):
+        return frame
+    frame = frame.assign(_supplement=False if supplement is None else supplement)
+    per_file = frame.groupby([*key, "_file"], dropna=False)["_row"].transform("size")
+    n_files = frame.groupby(key, dropna=False)["_file"].transform("nunique")
+    dup_in_file = per_file.gt(1).groupby([frame[k] for k in key], dropna=False).transform("any")
+    shared = (n_files > 1) & ~dup_in_file
+    full = frame.groupby(key, dropna=False)["_supplement"].transform("min").eq(False)
+    orphan = frame["_supplement"] & ~full
+    for r in frame[orphan].head(20).to_dict("records"):
+        issues.append(Issue("error", r["_file"], f"学校标识码 {r[layout.key[0]]} 在 {r['year']} 学年的过录表或学校表中不存在 / "
+                            "not in any roster or school table of that year", "更正学校标识码，或删除该行",
+                            sheet=r.get("_sheet"), row=int(r["_row"]), column="学校标识码"))
+    if not shared.any():
+        return frame[~orphan].drop(columns="_supplement").reset_index(drop=True)
+    rest = frame[~shared & ~orphan]
+    group = frame[shared & full].sort_values(["_supplement", "_file", "_row"], kind="stable")
+    rank = group.groupby(key, dropna=False).cumcount().to_numpy()
+    base = group[rank == 0].reset_index(drop=True)
+    at = base[key].assign(_pos=np.arange(len(base)))
+    values = [c for c in base.columns if not c.startswith("_") and c not in key]
+    for n in range(1, int(rank.max()) + 1):
+        other = group[rank == n].reset_index(drop=True)
+        pos = other[key].merge(at, on=key, how="left")["_pos"].to_numpy()
+        for c in values:
+            a, b = base[c].take(pos).reset_index(drop=True), other[c]
+            a_set, b_set = a.notna().to_numpy(dtype=bool), b.notna().to_numpy(dtype=bool)
+            both = a_set & b_set
+            if both.any():
+                if pd.api.types.is_float_dtype(a.dtype):
+                    differ = both & ((a.astype(float) - b.astype(float)).abs().to_numpy() > 0.01)
+                else:
+                    differ = both & a.ne(b).fillna(False).to_numpy(dtype=bool)
+                for i in np.flatnonzero(differ)[:20]:
+                    x, y = base.iloc[pos[i]], other.iloc[i]
+                    issues.append(Issue(
+                        "error", y["_file"],
+                        f"同一学校同一学年两份输入不一致 / two inputs disagree: {c} = {a.iloc[i]}（{x['_file']} 第{x['_row']}行）"
+                        f" ≠ {b.iloc[i]}（{y['_file']} 第{y['_row']}行），{ {k: y[k] for k in key} }",
+                        "核对两份导出，以统计系统为准更正其中一份，或只保留一种输入", sheet=y["_sheet"], row=int(y["_row"]),
+                        column=c))
+            need = ~a_set & b_set
+            if need.any():
+                filled = base[c].copy()
+                filled.iloc[pos[need]] = b[need].to_numpy()
+                base[c] = filled
+    merged = base[frame.columns]
+    return pd.concat([rest, merged], ignore_index=True).drop(columns="_supplement")
 
 
 def _totals_long(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
@@ -223,7 +346,8 @@ def _totals_long(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     return long.assign(table=layout.table, value=long["value"].astype("Float64"))
 
 
-def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> dict[str, pd.DataFrame]:
+def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue],
+                headers: dict[tuple[str, str, str | None, str], str]) -> dict[str, pd.DataFrame]:
     for layout in layouts():
         frame = tables.get(layout.table)
         if frame is None:
@@ -236,7 +360,8 @@ def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> dict[st
                 issues.append(Issue("error", r["_file"],
                                     f"重复记录 {({k: r[k] for k in key})} / duplicate; "
                                     f"首次出现于 first seen in {first['_file']} 第{first['_row']}行",
-                                    "删除重复行，或核对学校标识码", row=int(r["_row"]), column=layout.key[0]))
+                                    "删除重复行，或核对学校标识码", row=int(r["_row"]),
+                                    column=headers.get((r["_file"], r["_sheet"], None, layout.key[0]), layout.key[0])))
     schools = tables.get("schools")
     if schools is not None:
         known = set(zip(schools["school_id"], schools["year"], strict=True))
@@ -284,13 +409,13 @@ def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -
     return out.reset_index(drop=True)
 
 
-def clean(raw_dir: Path, workers: int | None = None) -> CleanResult:
+def clean(raw_dir: Path, workers: int | None = None, partial: bool = False) -> CleanResult:
     """Collect, validate and return the tidy tables; raise InputErrors if anything is wrong."""
     from lcedu.ingest.schemas import finalize
 
-    result = collect(raw_dir, workers)
+    result = collect(raw_dir, workers, partial)
     if not result.errors:
-        result.tables = finalize(result.tables, result.issues)
+        result.tables = finalize(result.tables, result.issues, headers=result.headers)
     if result.errors:
         raise InputErrors(result.issues)
     return result

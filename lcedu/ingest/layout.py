@@ -106,7 +106,7 @@ def _variant(name: str, spec: dict, columns: dict[str, Column]) -> Variant:
     )
 
 
-def _layout_text(name: str) -> str:
+def layout_text(name: str) -> str:
     """A layout file: from $LCEDU_LAYOUTS when it has one (local wording), else the package's."""
     local = os.environ.get("LCEDU_LAYOUTS")
     if local and (Path(local) / name).exists():
@@ -120,7 +120,7 @@ def load_layout(table: str) -> Layout:
 
 @cache
 def _load_layout(table: str, _local: str | None) -> Layout:
-    spec = yaml.safe_load(_layout_text(f"{table}.yml"))
+    spec = yaml.safe_load(layout_text(f"{table}.yml"))
     columns = {n: Column(name=n, **c) for n, c in spec["columns"].items()}
     return Layout(
         table=spec["table"],
@@ -141,7 +141,7 @@ def code_lists() -> dict[str, dict[str, object]]:
 
 @cache
 def _code_lists(_local: str | None) -> dict[str, dict[str, object]]:
-    text = _layout_text("values.yml")
+    text = layout_text("values.yml")
     return {name: {normalize(k): v for k, v in m.items()} for name, m in yaml.safe_load(text).items()}
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lcedu.errors import Issue
-from lcedu.ingest import counties
+from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import UNIT_FACTORS, Layout, Variant, code_lists, normalize
 
 NA_TOKENS = {"", "—", "——", "–", "-", "--", "/", "nan", "none", "null", "#n/a", "不适用", "无数据"}
@@ -235,6 +235,24 @@ def _split(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     return is_num, is_na, clean
 
 
+def school_ids(raw: pd.Series, skip: np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """学校标识码 cells → (ids, refused mask, repaired mask), by ``codes.school_id`` (never zero-filled).
+
+    A whole-number cell is an id typed as a number, not a repair; the text forms Excel leaves
+    (``2153012345.0``, ``2.153012345E+09``) are repaired with a warning.
+    """
+    values = raw.to_numpy(dtype=object)
+    checked = {}
+    for v in set(values[~skip]):
+        key = int(v) if isinstance(v, float) and v.is_integer() else v
+        checked[v] = codes.school_id(key.strip() if isinstance(key, str) else key)
+    ids = pd.Series([checked[v].value if not s else None for v, s in zip(values, skip, strict=True)],
+                    index=raw.index, dtype="string")
+    refused = np.array([not s and checked[v].value is None for v, s in zip(values, skip, strict=True)], dtype=bool)
+    repaired = np.array([not s and checked[v].repaired for v, s in zip(values, skip, strict=True)], dtype=bool)
+    return ids, refused, repaired
+
+
 def convert(
     text: pd.DataFrame,
     layout: Layout,
@@ -303,13 +321,17 @@ def convert(
         as_text[is_num] = [_as_text(v) for v in raw[is_num]]
         as_text[strings.index] = strings
         if col.type == "school_id":
-            ids = as_text.str.replace(r"\.0$", "", regex=True)
-            valid = ids.str.fullmatch(r"\d{1,10}").fillna(False).to_numpy(dtype=bool) | is_total | is_na
-            if (~valid).any():
-                fail(~valid, "学校标识码「{value}」应为10位数字 / school id must be 10 digits",
-                     "核对学校标识码；以0开头的代码请设为文本格式")
+            ids, bad_id, repaired = school_ids(raw, is_na | is_total)
+            if bad_id.any():
+                fail(bad_id, "学校标识码「{value}」应为10位数字且不以0开头 / a school id is 10 digits, not starting with 0",
+                     "从统计系统核对学校标识码（类别2位+省份2位+顺序号6位）；不要补0或截断")
                 bad = True
-            out[name] = ids.str.zfill(10).where(~is_total, None).astype("string")
+            for idx, r in text.loc[repaired].head(5).iterrows():
+                issues.append(Issue("warning", r["_file"], f"学校标识码「{_as_text(r[name])}」存为小数或科学计数法，已还原为"
+                                    f"「{ids[idx]}」/ id stored as a float, repaired", "把该列设为文本格式后重新导出",
+                                    sheet=r["_sheet"], row=int(r["_row"]),
+                                    column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name)))
+            out[name] = ids
         elif col.type == "code":
             mapping = code_lists()[col.codes]
             lookup = {t: mapping.get(normalize(t)) for t in as_text.dropna().unique()}

@@ -18,6 +18,11 @@ def summary(tables: dict[str, pd.DataFrame]) -> str:
             continue
         years = ", ".join(f"{y}:{n}" for y, n in frame.groupby("year").size().items())
         lines.append(f"{label + ' ' + name:<28}{len(frame):>8}  {years}")
+    schools = tables.get("schools")
+    if schools is not None and "is_counted_school" in schools and schools["is_counted_school"].notna().any():
+        sites = schools[schools["is_counted_school"].eq(False).fillna(False).to_numpy(dtype=bool)]
+        lines.append(f"是否计校数=0 的校点（教学点）/ sites not counted as schools: {len(sites)} 行 rows, "
+                     f"{sites['parent_school_id'].notna().sum()} 已对应原校点 with a parent school")
     missing = tables.get("missing_values")
     if missing is not None and len(missing):
         lines.append("缺失值 (NA, 不计为0) / missing cells by table and reason:")

@@ -82,11 +82,12 @@ def schema(layout: Layout, county_codes: set[str]) -> pa.DataFrameSchema:
                               unique=[*layout.key] + ([] if "year" in layout.key else ["year"]), name=layout.table)
 
 
-def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue],
-             county_codes: set[str] | None = None) -> dict[str, pd.DataFrame]:
+def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue], county_codes: set[str] | None = None,
+             headers: dict[tuple[str, str, str | None, str], str] | None = None) -> dict[str, pd.DataFrame]:
     """Validate each table against its schema, then drop the provenance columns.
 
-    Failures become issues that point at the file, sheet and row the value came from.
+    Failures become issues that point at the file, sheet and row the value came from, and at
+    the header as written there when ``headers`` knows it ((file, sheet, stage, column) → header).
     """
     from lcedu.ingest.counties import registry
 
@@ -106,7 +107,7 @@ def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue],
         try:
             schema(layout, codes).validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
-            _report(exc.failure_cases, frame, layout, issues)
+            _report(exc.failure_cases, frame, layout, issues, headers or {})
         sort = [*layout.key, "year"] if "year" not in layout.key else [*layout.key]
         out[layout.table] = frame[order].sort_values(sort, ignore_index=True)
     for extra in ("reported_totals", "missing_values"):
@@ -116,15 +117,22 @@ def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue],
     return out
 
 
-def _report(cases: pd.DataFrame, frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> None:
+def _report(cases: pd.DataFrame, frame: pd.DataFrame, layout: Layout, issues: list[Issue],
+            headers: dict[tuple[str, str, str | None, str], str]) -> None:
     for case in cases.head(50).itertuples():
         idx = case.index
         where = {}
+        column = None if pd.isna(case.column) else str(case.column)
         if idx is not None and not pd.isna(idx) and idx in frame.index:
             row = frame.loc[idx]
             where = {"sheet": row.get("_sheet"), "row": int(row["_row"])}
             file = row.get("_file")
+            stage = row.get("stage") if "stage" in frame else None
+            stage = None if stage is None or pd.isna(stage) else str(stage)
+            if column is not None:
+                column = headers.get((file, where["sheet"], stage, column),
+                                     headers.get((file, where["sheet"], None, column), column))
         else:
             file = layout.table
         issues.append(Issue("error", str(file), f"校验失败 {case.check}: 值 {case.failure_case} / validation failed",
-                            "核对该单元格", column=None if pd.isna(case.column) else str(case.column), **where))
+                            "核对该单元格", column=column, **where))

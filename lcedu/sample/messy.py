@@ -2,8 +2,10 @@
 
 Each file draws its own mess (title and unit rows, merged multi-row headers, 合计/小计 rows,
 notes under the table, reordered columns, numbers as text, full-width digits, thousands
-separators, '—' and '/', ids that lost their leading zero, 万元 or 元, county name
-variants, GB18030 CSV), so that the cleaner meets every case somewhere in the sample.
+separators, '—' and '/', ids typed as numbers, 万元 or 元, county name variants, GB18030 CSV),
+so that the cleaner meets every case somewhere in the sample. The school tables are written as
+过录表 rosters by ``lcedu.sample.rosters``; the four-sheet county workbook here is the older
+accepted input (``school_format="county"``).
 """
 
 from __future__ import annotations
@@ -257,15 +259,24 @@ def county_names(county: County) -> list[str]:
 
 
 def write_raw(truth: dict[str, pd.DataFrame], counties: list[County], out_dir: Path, seed: int,
-              csv_exports: set[tuple[str, int]] = frozenset()) -> list[Path]:
-    """Every raw file of the sample; ``csv_exports`` names (county, year) pairs exported as CSV."""
+              csv_exports: set[tuple[str, int]] = frozenset(), school_format: str = "roster") -> list[Path]:
+    """Every raw file of the sample; ``csv_exports`` names (county, year) pairs exported as CSV.
+
+    ``school_format``: ``"roster"`` writes the school tables as 过录表 rosters, sites.csv and the
+    local school sheet (what the statistics system exports); ``"county"`` as the older four-sheet
+    county workbook, still an accepted input.
+    """
     written: list[Path] = []
     names = {c.county_code: county_names(c) for c in counties}
     schools = truth["schools"]
     years = sorted(schools["year"].unique())
     school_names = schools[["school_id", "year", "school_name"]]
+    if school_format == "roster":
+        from lcedu.sample.rosters import write_rosters
+
+        written += write_rosters(truth, counties, out_dir, seed, csv_exports)
     for year in years:
-        for county in counties:
+        for county in counties if school_format == "county" else []:
             rng = _rng(seed, county.county_code, year)
             label = names[county.county_code][int(rng.integers(0, len(names[county.county_code])))]
             sheets: dict[str, Grid] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -20,6 +21,7 @@ import pandas as pd
 import yaml
 
 from lcedu import paths
+from lcedu.ingest.codes import code_table
 from lcedu.ingest.layout import load_layout
 from lcedu.ingest.schemas import column_order, dtype_of
 from lcedu.paths import CITY_CODE
@@ -49,6 +51,8 @@ RESOURCE = {
 SHARED = ("teaching_room_area_per_student_m2", "sports_area_per_student_m2",
           "equipment_value_per_student_yuan", "multimedia_classrooms_per_100")
 STAGE_WEIGHT = {"primary": 1.0, "junior": 1.1, "senior": 1.32}
+# 学校标识码 category of each school type (the first one codes.yml allows for it).
+ID_CATEGORY = {t: cats[0] for t, cats in code_table()["id_categories"].items()}
 
 
 @cache
@@ -114,27 +118,53 @@ def build_universe(counties: list[County], years: list[int], seed: int, density:
                   for t, n in ((t, spec["city_count"]) for t, spec in cal["school_types"].items())}
         if county.county_code in cal.get("twelve_year_counties", []):
             counts["twelve_year"] = 1
-        seq = 0
+        seq: dict[str, int] = defaultdict(int)  # per id category: the 6-digit sequence in the county
+        first = len(rows)
         for school_type, n in counts.items():
             for i in range(n):
-                seq += 1
                 rows.append(_school_row(county, school_type, i, seq, rng, years[0]))
         if county.special_school_from is not None:
-            seq += 1
             rows.append(_school_row(county, "special", 0, seq, rng, county.special_school_from))
         for code, year in cal.get("private_high_school_opens", {}).items():
             if code == county.county_code:
-                seq += 1
                 row = _school_row(county, "senior", 99, seq, rng, year)
                 rows.append({**row, "is_public": False, "school_name": f"{county.short_name_zh}民办高级中学"})
         for year in years[1:]:  # a few new village kindergartens each year (一村一幼)
             for i in range(int(rng.integers(1, 4))):
-                seq += 1
                 rows.append(_school_row(county, "kindergarten", 1000 + year * 10 + i, seq, rng, year))
+        _attach_sites(rows[first:])
     return Universe(counties=counties, years=years, seed=seed, schools=pd.DataFrame(rows))
 
 
-def _school_row(county: County, school_type: str, i: int, seq: int, rng: np.random.Generator,
+def school_id_for(county: County, school_type: str, seq: dict[str, int]) -> str:
+    """A real-shaped 学校标识码: category (by type) + province + a 6-digit sequence, never starting with 0.
+
+    The sequence is the county's 3 digits (unique within a province's prefectures) and a
+    per-category counter, so ids are stable across years and never collide.
+    """
+    category = ID_CATEGORY[school_type]
+    seq[category] += 1
+    return f"{category}{county.county_code[:2]}{int(county.county_code[2:]) % 1000:03d}{seq[category]:03d}"
+
+
+def _attach_sites(rows: list[dict]) -> None:
+    """教学点 are sites (是否计校数 = 0) of a primary or 九年一贯制 school (原校点), preferably in their township."""
+    parents = [r for r in rows if r["school_type"] in ("primary", "nine_year")]
+    seen: dict[str, int] = defaultdict(int)
+    for r in rows:  # sites are mapped by name (sites.csv), so a county never has two of the same name
+        if r["school_type"] == "teaching_point":
+            seen[r["school_name"]] += 1
+            if seen[r["school_name"]] > 1:
+                r["school_name"] = r["school_name"].removesuffix("教学点") + f"第{seen[r['school_name']]}教学点"
+    for r in rows:
+        r["is_counted_school"] = r["school_type"] != "teaching_point"
+        r["parent_school_id"] = None
+        if not r["is_counted_school"] and parents:
+            near = [p for p in parents if p["township"] == r["township"]] or parents
+            r["parent_school_id"] = near[0]["school_id"]
+
+
+def _school_row(county: County, school_type: str, i: int, seq: dict[str, int], rng: np.random.Generator,
                 opened: int) -> dict:
     cal = calibration()
     spec = cal["school_types"][school_type]
@@ -148,10 +178,8 @@ def _school_row(county: County, school_type: str, i: int, seq: int, rng: np.rand
     urban = "urban" if township == seat else ("town" if village is None else "rural")
     name = _school_name(county, township, village, school_type, i)
     is_public = bool(rng.random() < spec.get("public_share", 1.0))
-    # A kindergarten id starts with 0, as county-coded ids often do, and loses it in Excel.
-    prefix = "0" if school_type == "kindergarten" else "1"
     return {
-        "school_id": f"{prefix}{county.county_code[2:]}{seq:05d}"[:10].rjust(10, "0"),
+        "school_id": school_id_for(county, school_type, seq),
         "county_code": county.county_code,
         "school_name": name,
         "township": township,

@@ -1,0 +1,91 @@
+"""过录表 throughput: one school year of rosters cleaned by lcedu, against opening them with openpyxl.
+
+The baseline opens every roster workbook with openpyxl (read-only, values only) and reads every
+cell of every row — the cells lcedu uses are among them, and openpyxl has to parse the whole sheet
+to reach any of them — and reads a CSV roster with the csv module. It does no matching, typing or
+validation, so the ratio understates what lcedu saves. lcedu runs ``clean(partial=True)`` on a
+folder holding only that year's rosters, sites.csv and the local sheet: read, match header paths,
+type, map sites, merge the local sheet and validate the schemas.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+from pathlib import Path
+
+from benchmarks.common import OUT, REPO, peak_rss_mib, province_raw
+
+BASELINE = """
+import csv
+from pathlib import Path
+import openpyxl
+cells = 0
+for p in sorted(Path({raw!r}).glob('rosters/*/*')):
+    if p.suffix == '.xlsx':
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                cells += sum(v is not None for v in row)
+        wb.close()
+    elif p.suffix == '.csv':
+        with p.open(encoding='gb18030', newline='') as f:
+            cells += sum(sum(v != '' for v in row) for row in csv.reader(f))
+"""
+LCEDU = """
+from pathlib import Path
+from lcedu.ingest.clean import clean
+result = clean(Path({raw!r}), partial=True)
+rows = sum(len(result.tables[t]) for t in ('schools', 'enrollment', 'teachers', 'facilities'))
+"""
+COUNT_ROWS = """
+from pathlib import Path
+from lcedu.ingest.clean import collect
+r = collect(Path({raw!r}), partial=True)
+assert not r.errors, [i.format() for i in r.errors][:3]
+print(len(r.tables['schools']), sum(len(r.tables[t]) for t in ('schools', 'enrollment', 'teachers', 'facilities')))
+"""
+
+
+def one_year(raw: Path, year: int, name: str) -> Path:
+    """A raw folder with one school year of rosters (and the sites and local sheet they need)."""
+    out = OUT / "roster" / name
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "rosters").mkdir(parents=True)
+    shutil.copytree(raw / "rosters" / str(year), out / "rosters" / str(year))
+    shutil.copy2(raw / "rosters" / "sites.csv", out / "rosters" / "sites.csv")
+    shutil.copytree(raw / "local" / str(year), out / "local" / str(year))
+    if (raw / "counties.csv").exists():
+        shutil.copy2(raw / "counties.csv", out / "counties.csv")
+    return out
+
+
+def _measure(name: str, raw: Path, repeat: int) -> list[dict]:
+    import subprocess
+    import sys
+
+    schools, rows = (int(x) for x in subprocess.run(
+        [sys.executable, "-c", COUNT_ROWS.format(raw=str(raw))], check=True, capture_output=True, text=True,
+        cwd=REPO).stdout.split()[-2:])
+    files = len(list(raw.glob("rosters/*/*")))
+    runs = {"baseline: openpyxl read-only, every cell, no cleaning": BASELINE,
+            "lcedu clean --partial (read + match + type + validate)": LCEDU}
+    out, measured = [], {}
+    for label, code in runs.items():
+        samples = [peak_rss_mib(code.format(raw=str(raw))) for _ in range(repeat)]
+        seconds = statistics.median(s for s, _ in samples)
+        measured[label] = seconds
+        out.append({"benchmark": f"roster {name}", "variant": label, "median_s": seconds,
+                    "peak_rss_mib": statistics.median(m for _, m in samples), "rows_per_s": rows / seconds,
+                    "notes": f"{files} rosters, {schools} schools/sites, {rows} records, {repeat} runs"})
+    base, ours = measured.values()
+    out[-1]["ratio"] = base / ours
+    return out
+
+
+def run(quick: bool = False) -> list[dict]:
+    rows = _measure("临沧 2025", one_year(REPO / "data" / "raw", 2025, "lincang"), 5 if not quick else 1)
+    if not quick:
+        rows += _measure("province 2025 (129 counties)", one_year(province_raw(), 2025, "province"), 3)
+    return rows
