@@ -16,6 +16,7 @@ import pandas as pd
 
 from lcedu.errors import InputErrors, Issue
 from lcedu.ingest import counties
+from lcedu.ingest.forms import read_forms
 from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
 from lcedu.ingest.parse import RawSheet, convert, parse_sheet
 from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
@@ -192,6 +193,11 @@ def collect(raw_dir: Path, workers: int | None = None) -> CleanResult:
     inputs = sorted((r for records, _, _ in results for r in records), key=lambda r: r["path"])
     converted = [c for _, chunk, _ in results for c in chunk]
     issues += [i for _, _, chunk_issues in results for i in chunk_issues]
+    # Per-school statistics forms (raw/forms/<year>/): typed like the other inputs, checked with them below.
+    forms = read_forms(raw_dir, workers)
+    inputs = sorted(inputs + forms.inputs, key=lambda r: r["path"])
+    converted += forms.converted
+    issues += forms.issues
 
     tables, missing, totals = {}, [], []
     by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)
