@@ -488,7 +488,7 @@ class _Reader:
                 return None, where
             raw = form.grid[r][j] if j < len(form.grid[r]) else ""
             text = cell_text(raw)
-            place = f"{form.code} {where['_label'] or wanted} 栏{c}"
+            place = f"{form.code} 行「{label_key(where['_label']) or wanted}」栏{c}"
             if text == "" or text == "*":
                 first_na = first_na or (text, place)
                 continue
