@@ -12,28 +12,14 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from lcedu.cli import main
-from lcedu.ingest import codes, store
+from lcedu.ingest import store
 from lcedu.ingest.clean import clean, collect
 from lcedu.ingest.forms import BLANK, IDENTITY_COLUMNS, NOT_APPLICABLE, load_scheme
-from lcedu.sample.forms import write_forms, written_stages
+from lcedu.sample.forms import real_shaped_ids, write_forms, written_stages
 from lcedu.sample.truth import build_truth, lincang_counties
 
 SHUANGJIANG = "530925"
 TABLES = ("schools", "enrollment", "teachers", "facilities")
-
-
-def real_ids(truth: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Give the truth real-shaped 学校标识码 (category + 53 + sequence) where it does not have them yet.
-
-    The forms refuse an id that is not 10 digits starting with 1–9, as the national system never issues one.
-    """
-    schools = truth["schools"].drop_duplicates("school_id").set_index("school_id")["school_type"]
-    if schools.index.str.fullmatch(codes.SCHOOL_ID.pattern).all():
-        return truth
-    mapping = {sid: codes.code_table()["id_categories"][t][0] + "53" + f"{i:06d}"
-               for i, (sid, t) in enumerate(sorted(schools.items()))}
-    return {name: frame.assign(school_id=frame["school_id"].map(mapping).astype("string"))
-            if "school_id" in frame else frame for name, frame in truth.items()}
 
 
 def expected_tables(truth: dict[str, pd.DataFrame], county: str, year: int, scheme: str) -> dict[str, pd.DataFrame]:
@@ -66,12 +52,12 @@ def expected_tables(truth: dict[str, pd.DataFrame], county: str, year: int, sche
 
 @pytest.fixture(scope="module")
 def truth2025() -> dict[str, pd.DataFrame]:
-    return real_ids(build_truth(lincang_counties(), [2025], 2023, with_city=False))
+    return real_shaped_ids(build_truth(lincang_counties(), [2025], 2023, with_city=False))
 
 
 @pytest.fixture(scope="module")
 def truth2020() -> dict[str, pd.DataFrame]:
-    return real_ids(build_truth(lincang_counties(), [2020], 2023, with_city=False))
+    return real_shaped_ids(build_truth(lincang_counties(), [2020], 2023, with_city=False))
 
 
 @pytest.fixture(scope="module")

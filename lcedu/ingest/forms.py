@@ -42,7 +42,12 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 
 def label_key(text: object) -> str:
     """A row label or 栏号 as compared: no spaces, no escaped carriage returns, no leading 其中/#."""
-    s = normalize(str(text).replace("_x000D_", ""))
+    return _label_key(str(text))
+
+
+@cache
+def _label_key(text: str) -> str:  # labels repeat across thousands of workbooks: normalise each once
+    s = normalize(text.replace("_x000D_", ""))
     s = s.rstrip(":：")
     for prefix in ("其中", "#", "其中:", "其中："):
         s = s.removeprefix(prefix)
@@ -184,8 +189,8 @@ def _recognise(sheet: str, grid: list[list[object]], scheme_list: list[Scheme]):
     for scheme in scheme_list:
         for row in grid[: scheme.code_rows]:
             for v in row:
-                if isinstance(v, str) and v:
-                    m = scheme.code_re.search(normalize(v.replace("_x000D_", "")))
+                if isinstance(v, str) and "基" in v:
+                    m = scheme.code_re.search(label_key(v))
                     if m:
                         return scheme, m
     for scheme in scheme_list:
@@ -200,6 +205,8 @@ def _index(form: FormSheet) -> None:
     form.indexed = True
     grid = form.grid
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if not any(isinstance(v, str) and "甲" in v for v in row):
+            continue
         texts = [label_key(cell_text(v)) for v in row]
         if "甲" not in texts:
             continue
@@ -307,7 +314,7 @@ class _Reader:
         for form in self.forms.values():
             for r, row in enumerate(form.grid[: self.scheme.code_rows + 2]):
                 for v in row:
-                    if not isinstance(v, str):
+                    if not isinstance(v, str) or "学年" not in v:
                         continue
                     m = self.scheme.year_re.search(normalize(v))
                     if m and int(m.group("start")) != self.year:
@@ -479,7 +486,8 @@ class _Reader:
         where["_row"], where["_label"] = r + 1, form.label_of.get(r, "")
         where["_column"] = "+".join(f"栏{c}" for c in address.cols)
         total, seen, first_na = 0.0, False, None
-        kind = load_layout(table).columns[column].type
+        spec = load_layout(table).columns[column]
+        kind = spec.type
         for c in address.cols:
             j = form.col_of.get(c)
             if j is None:
@@ -517,7 +525,7 @@ class _Reader:
             return None, where
         if kind == "count":
             return int(total), where
-        unit = load_layout(table).columns[column].unit or "元"
+        unit = spec.unit or "元"
         return round(total * UNIT_FACTORS[address.unit or unit] / UNIT_FACTORS[unit], 2), where
 
     def _fix(self, address: Address) -> str:

@@ -340,3 +340,18 @@ def write_forms(truth: dict[str, pd.DataFrame], out_dir: Path, county_code: str,
         _workbook(path, spec, school, values, year, rng, id_as_number=rng.random() < 0.1)
         written.append(path)
     return written
+
+
+def real_shaped_ids(truth: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The truth with real-shaped 学校标识码 (category + 53 + sequence), unchanged if it has them already.
+
+    The forms reader refuses ids the national system never issues (e.g. with a leading 0); until the
+    sample truth carries real-shaped ids itself, tests and benchmarks of the forms map them with this.
+    """
+    schools = truth["schools"].drop_duplicates("school_id").set_index("school_id")["school_type"]
+    if schools.index.str.fullmatch(codes.SCHOOL_ID.pattern).all():
+        return truth
+    mapping = {sid: codes.code_table()["id_categories"][t][0] + "53" + f"{i:06d}"
+               for i, (sid, t) in enumerate(sorted(schools.items()))}
+    return {name: frame.assign(school_id=frame["school_id"].map(mapping).astype("string"))
+            if "school_id" in frame else frame for name, frame in truth.items()}
