@@ -16,6 +16,7 @@ from lcedu.ingest import store
 from lcedu.ingest.clean import clean, collect
 from lcedu.ingest.forms import BLANK, IDENTITY_COLUMNS, NOT_APPLICABLE, load_scheme
 from lcedu.sample.forms import real_shaped_ids, write_forms, written_stages
+from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
 
 SHUANGJIANG = "530925"
@@ -359,3 +360,25 @@ def test_forms_outside_a_year_folder(raw_copy: Path, capsys) -> None:
     book = _books(raw_copy)[0]
     shutil.move(book, raw_copy / "forms" / book.name)
     _check_fails(raw_copy, capsys, book.name, "forms/<学年起始年>/")
+
+
+def test_files_that_are_not_workbooks_are_named(raw_copy: Path, capsys) -> None:
+    note = raw_copy / "forms" / "2025" / "说明.txt"
+    note.write_text("导出说明", encoding="utf-8")
+    assert main(["check", "--raw", str(raw_copy)]) == 0
+    assert "说明.txt" in capsys.readouterr().err
+
+
+def test_forms_join_the_county_workbooks(tmp_path: Path, truth2025, jichuji: Path) -> None:
+    """Forms (2020, 基础基) beside the county workbooks (2025): one set of tables, checked together."""
+    county = next(c for c in lincang_counties() if c.county_code == SHUANGJIANG)
+    subset = {name: frame[frame["county_code"] == SHUANGJIANG] for name, frame in truth2025.items()}
+    raw = tmp_path / "raw"
+    write_raw(subset, [county], raw, 2023)
+    shutil.copytree(jichuji / "forms", raw / "forms")
+    result = clean(raw)
+    schools = result.tables["schools"]
+    assert set(schools["year"]) == {2020, 2025}
+    assert len(schools[schools["year"] == 2025]) == len(subset["schools"])
+    assert {"population", "ledger", "missing_values"} <= set(result.tables)
+    assert any(p["path"].startswith("forms/2020/") for p in result.inputs)

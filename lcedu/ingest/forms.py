@@ -311,17 +311,22 @@ class _Reader:
         return True
 
     def check_years(self) -> None:
+        found = False
         for form in self.forms.values():
             for r, row in enumerate(form.grid[: self.scheme.code_rows + 2]):
                 for v in row:
                     if not isinstance(v, str) or "学年" not in v:
                         continue
                     m = self.scheme.year_re.search(normalize(v))
+                    found = found or m is not None
                     if m and int(m.group("start")) != self.year:
                         self.error(f"{form.code} 的学年「{v.strip()}」与文件夹 forms/{self.year}/ 不符 / "
                                    "school year of the form disagrees with its folder", f"把该文件移到 forms/"
                                    f"{m.group('start')}/，或核对导出的学年", sheet=form.sheet, row=r + 1,
                                    column="学年")
+        if not found:
+            self.error("报表中没有学年行（如「2020/2021学年初」）/ no school-year line, the folder's year is used",
+                       f"确认这是 {self.year}/{self.year + 1} 学年初的报表", level="warning")
 
     # identity (111 / 1001): labelled blocks, not a table
     def identity(self) -> dict | None:
@@ -667,6 +672,10 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
     """Every per-school workbook under ``raw/forms/``; never raises for bad input."""
     raw_dir = Path(raw_dir)
     files = form_files(raw_dir)
+    others = sorted(p for p in (raw_dir / FORMS_DIR).rglob("*") if p.is_file() and p not in set(files)) \
+        if (raw_dir / FORMS_DIR).is_dir() else []
+    not_read = [Issue("warning", str(p.relative_to(raw_dir.parent)), "forms/ 下的非 Excel 文件未读取 / not a workbook, "
+                      "not read", "学校基层表应为 .xlsx/.xls；其他文件请移出 data/raw/forms/") for p in others]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(files) >= 16:
         chunks = [files[i::workers * 4] for i in range(workers * 4) if files[i::workers * 4]]
@@ -675,7 +684,7 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
     else:
         results = _read_chunk(files, raw_dir)
     inputs = sorted((r.record for r in results if r.record), key=lambda r: r["path"])
-    issues = [i for r in results for i in r.issues]
+    issues = not_read + [i for r in results for i in r.issues]
     missing = pd.DataFrame([m for r in results for m in r.missing])
     converted = []
     for table in TABLES:
