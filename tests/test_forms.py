@@ -382,3 +382,39 @@ def test_forms_join_the_county_workbooks(tmp_path: Path, truth2025, jichuji: Pat
     assert len(schools[schools["year"] == 2025]) == len(subset["schools"])
     assert {"population", "ledger", "missing_values"} <= set(result.tables)
     assert any(p["path"].startswith("forms/2020/") for p in result.inputs)
+
+
+def test_jichuji_year_line_and_attached_classes(tmp_path: Path, jichuji: Path, capsys) -> None:
+    """基础基 scheme: a 附设班 code adds a stage (a warning while its student form is missing), and a
+    form of another year is refused with its 表号."""
+    raw = tmp_path / "raw"
+    shutil.copytree(jichuji, raw)
+    book = next(b for b in _books(raw) if {"基础基111", "基础基312"} <= set(openpyxl.load_workbook(b).sheetnames)
+                and "基础基311" not in openpyxl.load_workbook(b).sheetnames)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["基础基111"]
+    row, col = _find(ws, "附设班")
+    ws.cell(row, col + 1).value = "119"
+    wb.save(book)
+    result = collect(raw)
+    assert result.errors == []
+    assert any("基础基311" in i.message and i.file.endswith(book.name) for i in result.warnings)
+    book, wb, sheet = _book_with(raw, "基础基312")
+    ws = wb[sheet]
+    cell = next(c for r in ws.iter_rows(max_row=6) for c in r if isinstance(c.value, str) and "学年初" in c.value)
+    cell.value = "（2021/2022学年初）"
+    wb.save(book)
+    _check_fails(raw, capsys, book.name, f"工作表「{sheet}」", "基础基312 的学年", "forms/2020/")
+
+
+def test_repeated_row_labels_need_a_number(tmp_path: Path, jichuji: Path, monkeypatch) -> None:
+    """331 repeats 女 under each level: an address by label is refused as ambiguous, by 编号 it is read."""
+    spec = load_scheme("jichuji_2018")
+    local = tmp_path / "layouts"
+    (local / "forms").mkdir(parents=True)
+    yml = Path(spec.source).read_text(encoding="utf-8").replace(
+        'transfer_in_count: {form: "331", number: 4, col: 5}', 'transfer_in_count: {form: "331", row: 女, col: 5}')
+    (local / "forms" / "jichuji_2018.yml").write_text(yml, encoding="utf-8")
+    monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
+    errors = collect(jichuji).errors
+    assert errors and all("基础基331 中行「女」出现" in e.message and "编号" in e.fix for e in errors)
