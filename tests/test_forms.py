@@ -418,3 +418,12 @@ def test_repeated_row_labels_need_a_number(tmp_path: Path, jichuji: Path, monkey
     monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
     errors = collect(jichuji).errors
     assert errors and all("基础基331 中行「女」出现" in e.message and "编号" in e.fix for e in errors)
+
+
+def test_county_outside_the_registry(raw_copy: Path, capsys) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基1001")
+    ws = wb[sheet]
+    row, col = _find(ws, "统计用区划代码")
+    ws.cell(row, col + 1).value = "532901100000"
+    wb.save(book)
+    _check_fails(raw_copy, capsys, book.name, "532901", "不在县名录中", "counties.csv")

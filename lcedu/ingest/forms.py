@@ -24,7 +24,7 @@ import yaml
 
 from lcedu import paths
 from lcedu.errors import Issue
-from lcedu.ingest import codes
+from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import UNIT_FACTORS, load_layout, normalize
 from lcedu.ingest.readers import is_lock_file, read_bytes, read_workbook
 from lcedu.ingest.schemas import dtype_of
@@ -652,6 +652,15 @@ def form_files(raw_dir: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES)
 
 
+def _known_counties(raw_dir: Path) -> set[str]:
+    """The registry's counties and those a raw folder adds in its own counties.csv."""
+    known = set(counties.registry()["county_code"])
+    extra = raw_dir / "counties.csv"
+    if extra.exists():
+        known |= set(pd.read_csv(extra, dtype=str)["county_code"])
+    return known
+
+
 def _read_chunk(files: list[Path], raw_dir: Path) -> list[WorkbookResult]:
     return [read_school_workbook(p, raw_dir) for p in files]
 
@@ -685,6 +694,15 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
         results = _read_chunk(files, raw_dir)
     inputs = sorted((r.record for r in results if r.record), key=lambda r: r["path"])
     issues = not_read + [i for r in results for i in r.issues]
+    known = _known_counties(raw_dir)
+    for r in results:
+        for school in r.rows["schools"]:
+            if school["county_code"] not in known:
+                issues.append(Issue("error", school["_file"], f"统计用区划代码的县(区) {school['county_code']} 不在县名录中 / "
+                                    "county not in the registry", "核对 教基1001/基础基111 的统计用区划代码；"
+                                    "本市以外的县请在 data/raw/counties.csv 中登记", column="统计用区划代码"))
+                r.rows = {t: [] for t in TABLES}
+                break
     missing = pd.DataFrame([m for r in results for m in r.missing])
     converted = []
     for table in TABLES:
