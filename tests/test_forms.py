@@ -427,3 +427,16 @@ def test_county_outside_the_registry(raw_copy: Path, capsys) -> None:
     ws.cell(row, col + 1).value = "532901100000"
     wb.save(book)
     _check_fails(raw_copy, capsys, book.name, "532901", "不在县名录中", "counties.csv")
+
+
+def test_id_in_scientific_notation_is_repaired(raw_copy: Path) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基1001")
+    ws = wb[sheet]
+    row, col = _find(ws, "学校标识码")
+    sid = str(ws.cell(row + 1, col).value).removesuffix(".0")
+    ws.cell(row + 1, col).value = f"{sid[0]}.{sid[1:]}E+09"
+    wb.save(book)
+    result = collect(raw_copy)
+    assert result.errors == []
+    assert any(sid in i.message and "已还原" in i.message and i.file.endswith(book.name) for i in result.warnings)
+    assert sid in set(result.tables["schools"]["school_id"])
