@@ -16,6 +16,7 @@ import pandas as pd
 
 from lcedu.errors import InputErrors, Issue
 from lcedu.ingest import counties, quality, roster
+from lcedu.ingest.forms import FORMS_DIR, read_forms
 from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
 from lcedu.ingest.parse import RawSheet, convert, parse_sheet
 from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
@@ -185,7 +186,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     roster_files = [p for p in every if roster.claims(p.relative_to(raw_dir))]
     # --- end rosters ---
-    claimed = set(roster_files)
+    claimed = set(roster_files) | {p for p in every if p.relative_to(raw_dir).parts[0] == FORMS_DIR}
     files = [p for p in every if p not in claimed and p.suffix.lower() in RAW_SUFFIXES
              and (is_lock_file(p) or _layouts_for(p, raw_dir))]
     unrecognised = [p for p in every if p not in claimed and p not in files
@@ -221,6 +222,12 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
         issues += rosters.issues
         headers = rosters.headers
     # --- end rosters ---
+    # --- per-school statistics forms (raw/forms/<year>/, lcedu.ingest.forms) ---
+    forms = read_forms(raw_dir, workers)
+    inputs += forms.inputs
+    converted += forms.converted
+    issues += forms.issues
+    # --- end forms ---
     inputs.sort(key=lambda r: r["path"])
 
     tables, missing, totals = {}, [], []

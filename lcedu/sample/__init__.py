@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lcedu.sample.forms import write_forms
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import County, build_truth, lincang_counties, province_counties
 
@@ -16,6 +17,10 @@ DEFAULT_YEARS = [2022, 2023, 2024, 2025]
 DEFAULT_SEED = 2023
 # Two county-years arrive as GB18030 CSV exports instead of workbooks.
 LINCANG_CSV_EXPORTS = {("530923", 2023), ("530924", 2025)}
+# One county-year also arrives as complete per-school 教基 workbooks (the same schools as its roster:
+# the two inputs must agree), and one county's 2020 baseline-scheme forms are left out: the sample's
+# years all fall in the 教基 period.
+LINCANG_FORMS = ("530925", 2025, "jiaoji_2021")
 
 
 def generate(out_dir: Path, *, counties: list[County] | None = None, years: list[int] | None = None,
@@ -34,6 +39,9 @@ def generate(out_dir: Path, *, counties: list[County] | None = None, years: list
     staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=out_dir.parent))
     csv_exports = LINCANG_CSV_EXPORTS if is_lincang else {(counties[0].county_code, years[-1])}
     write_raw(truth, counties, staging, seed, csv_exports=csv_exports)
+    if is_lincang:
+        county, year, scheme = LINCANG_FORMS
+        write_forms(truth, staging, county, year, scheme, seed)
     if not is_lincang:
         pd.DataFrame([{"county_code": c.county_code, "name_zh": c.name_zh, "short_name_zh": c.short_name_zh}
                       for c in counties]).to_csv(staging / "counties.csv", index=False)

@@ -1,0 +1,719 @@
+"""Per-school workbooks of the national statistics forms (基础基NNN up to 2020/21, 教基NNNN from 2021/22).
+
+One workbook per school, one coded form per sheet, in ``data/raw/forms/<学年起始年>/`` (any sub-folders,
+any file names). A sheet is recognised by its form code, a cell by form code + row label (or 编号) + 栏号,
+all described in ``layouts/forms/<scheme>.yml``. The figures land in the canonical ``schools``,
+``enrollment``, ``teachers`` and ``facilities`` tables, with the same column names the county workbooks
+give, so everything downstream reads either input the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import os
+import re
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from lcedu import paths
+from lcedu.errors import Issue
+from lcedu.ingest import codes, counties
+from lcedu.ingest.layout import UNIT_FACTORS, load_layout, normalize
+from lcedu.ingest.readers import is_lock_file, read_bytes, read_workbook
+from lcedu.ingest.schemas import dtype_of
+
+FORMS_DIR = "forms"
+SCHEMES = ("jiaoji_2021", "jichuji_2018")
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+TABLES = ("schools", "enrollment", "teachers", "facilities")
+NOT_APPLICABLE = "不适用 not applicable"
+BLANK = "空白 blank"
+HEADER_SEARCH_ROWS = 20
+IDENTITY_COLUMNS = ("school_id", "school_name", "township", "village", "school_type", "is_public", "urban_rural")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+
+
+def label_key(text: object) -> str:
+    """A row label or 栏号 as compared: no spaces, no escaped carriage returns, no leading 其中/#."""
+    return _label_key(str(text))
+
+
+@cache
+def _label_key(text: str) -> str:  # labels repeat across thousands of workbooks: normalise each once
+    s = normalize(text.replace("_x000D_", ""))
+    s = s.rstrip(":：")
+    for prefix in ("其中", "#", "其中:", "其中："):
+        s = s.removeprefix(prefix)
+    return s
+
+
+def cell_text(v: object) -> str:
+    if v is None or v == "":
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v).strip()
+
+
+# --- the layout files ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Address:
+    """One figure: a form, a row (by label spellings or 编号) and one 栏号 or a sum of several."""
+
+    form: str
+    rows: tuple[str, ...]
+    no: int | None
+    cols: tuple[int, ...]
+    unit: str | None = None
+
+    def describe(self, scheme: Scheme) -> str:
+        row = f"编号{self.no}" if self.no is not None else f"行「{self.rows[0]}」"
+        cols = "+".join(f"栏{c}" for c in self.cols)
+        return f"{scheme.prefix}{self.form} {row} {cols}"
+
+
+@dataclass(frozen=True)
+class Field:
+    labels: tuple[str, ...]
+    look: tuple[str, ...]
+    pattern: re.Pattern | None
+    many: bool
+    optional: bool
+
+
+@dataclass(frozen=True)
+class Scheme:
+    name: str
+    title: str
+    prefix: str  # 教基 / 基础基
+    code_re: re.Pattern
+    code_rows: int
+    year_re: re.Pattern
+    other_sheets: frozenset[str]
+    identity_form: str
+    fields: dict[str, Field]
+    forms: dict[str, dict]
+    stages: dict[str, str]  # stage -> its student form
+    cells: dict[str, dict[str, dict[str, Address]]]  # table -> group (stage / school type) -> column -> address
+    source: str = ""
+
+    def forms_of(self, table: str, group: str) -> set[str]:
+        return {a.form for a in self.cells.get(table, {}).get(group, {}).values()}
+
+
+def _address(spec: dict) -> Address:
+    rows = spec.get("row", ())
+    rows = tuple(rows) if isinstance(rows, list) else ((rows,) if rows else ())
+    cols = spec["col"] if isinstance(spec["col"], list) else [spec["col"]]
+    return Address(form=str(spec["form"]), rows=tuple(label_key(r) for r in rows), no=spec.get("number"),
+                   cols=tuple(int(c) for c in cols), unit=spec.get("unit"))
+
+
+def _scheme_text(name: str) -> tuple[str, str]:
+    """A scheme file: from $LCEDU_LAYOUTS/forms/ when there is one (local corrections), else the package's."""
+    local = os.environ.get("LCEDU_LAYOUTS")
+    if local and (Path(local) / FORMS_DIR / f"{name}.yml").exists():
+        path = Path(local) / FORMS_DIR / f"{name}.yml"
+    else:
+        path = paths.package_file("ingest", "layouts", FORMS_DIR, f"{name}.yml")
+    return path.read_text(encoding="utf-8"), str(path)
+
+
+def load_scheme(name: str) -> Scheme:
+    return _load_scheme(name, os.environ.get("LCEDU_LAYOUTS"))
+
+
+@cache
+def _load_scheme(name: str, _local: str | None) -> Scheme:
+    text, source = _scheme_text(name)
+    spec = yaml.safe_load(text)
+    fields = {
+        key: Field(labels=tuple(label_key(x) for x in f["label"]), look=tuple(f.get("look", ["right"])),
+                   pattern=re.compile(f["pattern"]) if f.get("pattern") else None,
+                   many=bool(f.get("many")), optional=bool(f.get("optional")))
+        for key, f in spec["identity"]["fields"].items()
+    }
+    cells = {table: {str(group): {col: _address(a) for col, a in columns.items()} for group, columns in groups.items()}
+             for table, groups in spec["cells"].items()}
+    for table, groups in cells.items():
+        layout = load_layout(table)
+        for group, columns in groups.items():
+            unknown = [c for c in columns if c not in layout.columns]
+            if unknown:
+                raise ValueError(f"{source}: cells.{table}.{group}: unknown column(s) {unknown}")
+    return Scheme(
+        name=spec["scheme"], title=spec["name"], prefix=spec["code_pattern"].split("\\")[0],
+        code_re=re.compile(spec["code_pattern"]), code_rows=int(spec.get("code_rows", 8)),
+        year_re=re.compile(spec["year_pattern"]),
+        other_sheets=frozenset(label_key(s) for s in spec.get("other_sheets", [])),
+        identity_form=str(spec["identity"]["form"]), fields=fields,
+        forms={str(k): (v or {}) for k, v in spec["forms"].items()},
+        stages={k: str(v) for k, v in spec["stages"].items()}, cells=cells, source=source,
+    )
+
+
+def schemes() -> list[Scheme]:
+    return [load_scheme(n) for n in SCHEMES]
+
+
+# --- one sheet ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FormSheet:
+    """One recognised form: where its 栏 are and which row holds which label / 编号."""
+
+    code: str  # the form code as written, e.g. 教基3112 or 基础基112续表1
+    key: str  # the number (+ 续…) used in the layout file
+    sheet: str
+    grid: list[list[object]]
+    col_of: dict[int, int] = field(default_factory=dict)  # 栏号 -> grid column
+    rows_of: dict[str, list[int]] = field(default_factory=dict)  # label key -> grid rows
+    row_of_no: dict[int, int] = field(default_factory=dict)  # 编号 -> grid row
+    label_of: dict[int, str] = field(default_factory=dict)  # grid row -> label as written
+    indexed: bool = False
+    has_columns: bool = False
+
+
+def _recognise(sheet: str, grid: list[list[object]], scheme_list: list[Scheme]):
+    """(scheme, match) of a sheet's form code: the form-code row first, then the sheet name."""
+    for scheme in scheme_list:
+        for row in grid[: scheme.code_rows]:
+            for v in row:
+                if isinstance(v, str) and "基" in v:
+                    m = scheme.code_re.search(label_key(v))
+                    if m:
+                        return scheme, m
+    for scheme in scheme_list:
+        m = scheme.code_re.search(normalize(sheet))
+        if m:
+            return scheme, m
+    return None, None
+
+
+def _index(form: FormSheet) -> None:
+    """Find the 栏号 row (甲 乙 1 2 …) and the label / 编号 of every data row below it."""
+    form.indexed = True
+    grid = form.grid
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if not any(isinstance(v, str) and "甲" in v for v in row):
+            continue
+        texts = [label_key(cell_text(v)) for v in row]
+        if "甲" not in texts:
+            continue
+        jia = texts.index("甲")
+        yi = texts.index("乙") if "乙" in texts else None
+        for j, t in enumerate(texts):
+            if j > jia and t.isdigit():
+                form.col_of.setdefault(int(t), j)
+        if not form.col_of:
+            continue
+        form.has_columns = True
+        first_value = min(form.col_of.values())
+        label_end = yi if yi is not None else first_value
+        ordinal = 0
+        for r in range(i + 1, len(grid)):
+            cells = grid[r]
+            label_cells = [cell_text(v) for v in cells[jia:label_end]]
+            label = "".join(label_cells)
+            number = cell_text(cells[yi]) if yi is not None and yi < len(cells) else ""
+            if not label and not number:
+                continue
+            ordinal += 1
+            form.label_of[r] = " ".join(x for x in label_cells if x)
+            form.rows_of.setdefault(label_key(label), []).append(r)
+            no = int(number) if number.isdigit() else (ordinal if yi is None else None)
+            if no is not None:
+                form.row_of_no.setdefault(no, r)
+        return
+
+
+# --- one workbook -------------------------------------------------------------------------------
+
+
+@dataclass
+class WorkbookResult:
+    """What one school's workbook gives: input record, typed rows per table, NA cells, issues."""
+
+    record: dict | None = None
+    rows: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    missing: list[dict] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+class _Reader:
+    """Reads one workbook; every problem becomes an Issue naming 文件 / 表号 / 行 / 栏号."""
+
+    def __init__(self, display: str, year: int, sheets: dict[str, list[list[object]]]):
+        self.display, self.year, self.sheets = display, year, sheets
+        self.issues: list[Issue] = []
+        self.missing: list[dict] = []
+        self.forms: dict[str, FormSheet] = {}
+        self.scheme: Scheme | None = None
+
+    def error(self, message: str, fix: str, sheet: str | None = None, row: int | None = None,
+              column: str | None = None, level: str = "error") -> None:
+        self.issues.append(Issue(level, self.display, message, fix, sheet=sheet, row=row, column=column))
+
+    def recognise(self) -> bool:
+        found: dict[str, list[tuple[Scheme, re.Match, str]]] = {}
+        others = {s for sc in schemes() for s in sc.other_sheets}
+        for name, grid in self.sheets.items():
+            if label_key(name) in others:  # 封面, 目录: the 目录 lists every form code, it is not a form
+                continue
+            scheme, m = _recognise(name, grid, schemes())
+            if scheme is None:
+                self.error(f"工作表「{name}」没有可识别的表号 / no form code found, sheet not read",
+                           "若是统计报表，表号行应写明如 教基3112 或 基础基312；否则可忽略", sheet=name,
+                           level="warning")
+                continue
+            found.setdefault(scheme.name, []).append((scheme, m, name))
+        if len(found) > 1:
+            self.error("同一工作簿混有 基础基 和 教基 两套表号 / forms of both schemes in one workbook",
+                       "一所学校一个学年只导出一套报表；分开存放两个学年的文件")
+            return False
+        if not found:
+            self.error("工作簿中没有任何统计报表(基础基/教基) / no statistics form in this workbook",
+                       "放入从教育统计系统导出的学校基层表，或把其他文件移出 data/raw/forms/")
+            return False
+        for scheme, m, name in next(iter(found.values())):
+            self.scheme = scheme
+            key = m.group("number") + (m.group("cont") or "")
+            code = scheme.prefix + key
+            if key not in scheme.forms:
+                self.error(f"未知表号 {code}（工作表「{name}」）/ unknown form code, not read",
+                           f"若是新表，在 {Path(scheme.source).name} 的 forms 中加入 {key}", sheet=name,
+                           level="warning")
+                continue
+            if key in self.forms:
+                first = self.forms[key].sheet
+                if key == scheme.identity_form:
+                    continue  # two identity forms: reported as two schools below
+                self.error(f"表号 {code} 出现两次（工作表「{first}」和「{name}」）/ the same form twice",
+                           "一个工作簿只含一所学校的一套报表；删除重复的工作表", sheet=name)
+                continue
+            self.forms[key] = FormSheet(code=code, key=key, sheet=name, grid=self.sheets[name])
+        identities = [n for s, m, n in next(iter(found.values()))
+                      if m.group("number") + (m.group("cont") or "") == self.scheme.identity_form]
+        if len(identities) > 1:
+            self.error(f"一个工作簿含两张 {self.scheme.prefix}{self.scheme.identity_form}（「{'」「'.join(identities)}」）"
+                       " / two schools in one workbook", "每所学校单独导出一个工作簿", sheet=identities[1])
+            return False
+        return True
+
+    def check_years(self) -> None:
+        found = False
+        for form in self.forms.values():
+            for r, row in enumerate(form.grid[: self.scheme.code_rows + 2]):
+                for v in row:
+                    if not isinstance(v, str) or "学年" not in v:
+                        continue
+                    m = self.scheme.year_re.search(normalize(v))
+                    found = found or m is not None
+                    if m and int(m.group("start")) != self.year:
+                        self.error(f"{form.code} 的学年「{v.strip()}」与文件夹 forms/{self.year}/ 不符 / "
+                                   "school year of the form disagrees with its folder", f"把该文件移到 forms/"
+                                   f"{m.group('start')}/，或核对导出的学年", sheet=form.sheet, row=r + 1,
+                                   column="学年")
+        if not found:
+            self.error("报表中没有学年行（如「2020/2021学年初」）/ no school-year line, the folder's year is used",
+                       f"确认这是 {self.year}/{self.year + 1} 学年初的报表", level="warning")
+
+    # identity (111 / 1001): labelled blocks, not a table
+    def identity(self) -> dict | None:
+        form = self.forms.get(self.scheme.identity_form)
+        code = f"{self.scheme.prefix}{self.scheme.identity_form}"
+        if form is None:
+            self.error(f"缺少学校基本情况表 {code} / no identity form in the workbook",
+                       f"导出时勾选 {code}（学校标识码、办学类型等都在这张表上）")
+            return None
+        grid = form.grid
+        positions: dict[str, list[tuple[int, int]]] = {}
+        for r, row in enumerate(grid):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and v:
+                    positions.setdefault(label_key(v), []).append((r, c))
+        values: dict[str, list[tuple[object, int, int]]] = {}
+        ok = True
+        for key, f in self.scheme.fields.items():
+            hits = [p for label in f.labels for p in positions.get(label, [])]
+            if not hits:
+                if not f.optional:
+                    self.error(f"{code} 中找不到「{f.labels[0]}」/ label not found on the identity form",
+                               f"核对 {code}，或在 {Path(self.scheme.source).name} 的 identity 中加入该写法",
+                               sheet=form.sheet, column=f.labels[0])
+                    ok = False
+                continue
+            if key == "school_id" and len(hits) > 1:
+                self.error(f"{code} 中有 {len(hits)} 个「学校标识码」/ two schools in one workbook",
+                           "每所学校单独导出一个工作簿", sheet=form.sheet, row=hits[1][0] + 1, column="学校标识码")
+                return None
+            r, c = hits[0]
+            found = self._look(grid, r, c, f)
+            values[key] = found
+            if not found and not f.optional:
+                self.error(f"{code}「{f.labels[0]}」没有填写 / identity value missing",
+                           "在统计系统中补填后重新导出", sheet=form.sheet, row=r + 1, column=f.labels[0])
+                ok = False
+        if not ok:
+            return None
+        return self._identity_values(values, form, code)
+
+    @staticmethod
+    def _look(grid: list[list[object]], r: int, c: int, f: Field) -> list[tuple[object, int, int]]:
+        """The value(s) beside or under a label, as (value, grid row, grid column)."""
+        out: list[tuple[object, int, int]] = []
+        for direction in f.look:
+            if direction == "right":
+                cells = [(grid[r][k], r, k) for k in range(c + 1, len(grid[r]))]
+            else:
+                cells = [(grid[k][c], k, c) for k in range(r + 1, min(r + 4, len(grid))) if c < len(grid[k])]
+            for v, vr, vc in cells:
+                text = cell_text(v)
+                if not text or label_key(text) in f.labels:
+                    continue
+                if f.pattern is not None and not f.pattern.fullmatch(text):
+                    continue
+                out.append((v, vr, vc))
+                if not f.many:
+                    return out
+            if out:
+                return out
+        return out
+
+    def _identity_values(self, values: dict[str, list[tuple[object, int, int]]], form: FormSheet,
+                         code: str) -> dict | None:
+        where = {"sheet": form.sheet}
+        out: dict[str, object] = {}
+        ok = True
+        raw_id, r, _c = values["school_id"][0]
+        sid = codes.school_id(raw_id)
+        if sid.value is None:
+            self.error(f"{code} 学校标识码 {sid.problem}", "学校标识码是10位数字（类别2位+省份2位+序号6位），"
+                       "在统计系统中核对后重新导出", row=r + 1, column="学校标识码", **where)
+            return None
+        if sid.repaired:
+            self.error(f"{code} 学校标识码「{cell_text(raw_id)}」存为数字/科学计数，已还原为 {sid.value} / "
+                       "id stored as a number, repaired", "把该单元格设为文本格式", row=r + 1,
+                       column="学校标识码", level="warning", **where)
+        out["school_id"] = sid.value
+        for key in ("school_name", "township", "village"):
+            found = values.get(key)
+            out[key] = cell_text(found[0][0]) if found else None
+        area, area_row, _ = values["area_code"][0]
+        county = codes.county_from_area_code(cell_text(area))
+        if county is None:
+            self.error(f"{code} 统计用区划代码「{cell_text(area)}」应为12位数字 / area code must be 12 digits",
+                       "核对学校地址的统计用区划代码", row=area_row + 1, column="统计用区划代码", **where)
+            ok = False
+        out["county_code"] = county
+        for key, kind, label in (("school_type", "school_type", "办学类型"), ("urban_rural", "urban_rural", "城乡类型")):
+            v, vr, _ = values[key][0]
+            text = cell_text(v)
+            out[key] = codes.lookup(kind, text)
+            if out[key] is None:
+                allowed = "、".join(codes.code_table()[kind])
+                self.error(f"{code} {label}代码「{text}」未知 / unknown code", f"可用代码 allowed: {allowed}；"
+                           "新代码请加入 lcedu/ingest/layouts/codes.yml", row=vr + 1, column=label, **where)
+                ok = False
+        v, vr, _ = values["sponsor"][0]
+        sponsor = cell_text(v)
+        out["is_public"] = codes.lookup("sponsor", sponsor)
+        if out["is_public"] is None:
+            self.error(f"{code} 举办者「{sponsor}」未知 / unknown sponsor",
+                       "可用: " + "、".join(codes.code_table()["sponsor"]), row=vr + 1, column="举办者", **where)
+            ok = False
+        attached = []
+        for v, vr, _ in values.get("attached_classes", []):
+            stage = codes.lookup("attached_classes", cell_text(v))
+            if stage is None:
+                self.error(f"{code} 附设班代码「{cell_text(v)}」未知 / unknown attached-class code",
+                           "可用: " + "、".join(codes.code_table()["attached_classes"]), row=vr + 1, column="附设班",
+                           **where)
+                ok = False
+            else:
+                attached.append(stage)
+        out["_attached"] = attached
+        out["_row"] = r + 1
+        if ok and not codes.id_category_agrees(out["school_id"], out["school_type"]):
+            self.error(f"学校标识码 {out['school_id']} 的类别 {out['school_id'][:2]} 与办学类型 {out['school_type']} 不符 / "
+                       "id category disagrees with the school type", "核对办学类型或学校标识码",
+                       row=r + 1, column="学校标识码", level="warning", **where)
+        return out if ok else None
+
+    # figures
+    def value(self, address: Address, table: str, column: str, identity: dict,
+              stage: str | None) -> tuple[object, dict]:
+        """A typed value (or NA) and its provenance; NA cells are recorded with their reason."""
+        scheme = self.scheme
+        code = f"{scheme.prefix}{address.form}"
+        where = {"_file": self.display, "_sheet": code, "_row": 0, "_label": "", "_column": ""}
+        form = self.forms.get(address.form)
+        if form is None:
+            self._na(table, column, identity, stage, where, "", f"缺少表 {code} / form not in the workbook")
+            return None, where
+        if not form.indexed:
+            _index(form)
+        where["_sheet"] = form.code
+        if not form.has_columns:
+            self.error(f"{form.code} 找不到栏号行（甲 乙 1 2 …）/ no 栏号 row", "核对该表是否完整导出",
+                       sheet=form.sheet)
+            return None, where
+        if address.no is not None:
+            r = form.row_of_no.get(address.no)
+            wanted = f"编号{address.no}"
+            if r is None:
+                self.error(f"{form.code} 中没有编号 {address.no} 的行 / row not found", self._fix(address),
+                           sheet=form.sheet, column=wanted)
+                return None, where
+        else:
+            hits = [r for label in address.rows for r in form.rows_of.get(label, [])]
+            wanted = f"行「{address.rows[0]}」"
+            if not hits:
+                self.error(f"{form.code} 中找不到{wanted} / row not found", self._fix(address), sheet=form.sheet,
+                           column=wanted)
+                return None, where
+            if len(set(hits)) > 1:
+                self.error(f"{form.code} 中{wanted}出现 {len(set(hits))} 次 / ambiguous row label",
+                           f"在 {Path(scheme.source).name} 中改用编号 (number:) 指定该行", sheet=form.sheet,
+                           row=hits[1] + 1, column=wanted)
+                return None, where
+            r = hits[0]
+        where["_row"], where["_label"] = r + 1, form.label_of.get(r, "")
+        where["_column"] = "+".join(f"栏{c}" for c in address.cols)
+        total, seen, first_na = 0.0, False, None
+        spec = load_layout(table).columns[column]
+        kind = spec.type
+        for c in address.cols:
+            j = form.col_of.get(c)
+            if j is None:
+                self.error(f"{form.code} 中没有栏{c} / column number not found", self._fix(address),
+                           sheet=form.sheet, row=r + 1, column=f"栏{c}")
+                return None, where
+            raw = form.grid[r][j] if j < len(form.grid[r]) else ""
+            text = cell_text(raw)
+            place = f"{form.code} 行「{label_key(where['_label']) or wanted}」栏{c}"
+            if text == "" or text == "*":
+                first_na = first_na or (text, place)
+                continue
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                number = float(raw)
+            else:
+                try:
+                    number = float(_THOUSANDS.sub("", unicodedata.normalize("NFKC", text)))
+                except ValueError:
+                    self.error(f"{place}「{text}」不是数字 / not a number", "改为数字；不适用填 *，没有则留空",
+                               sheet=form.sheet, row=r + 1, column=f"栏{c}")
+                    return None, where
+            if number < 0:
+                self.error(f"{place} 负数「{text}」/ negative value", "人数、面积和金额不能为负，请核对",
+                           sheet=form.sheet, row=r + 1, column=f"栏{c}")
+                return None, where
+            if kind == "count" and not number.is_integer():
+                self.error(f"{place}「{text}」不是整数 / not a whole number", "人数、班数应为整数",
+                           sheet=form.sheet, row=r + 1, column=f"栏{c}")
+                return None, where
+            total += number
+            seen = True
+        if not seen:
+            text, _place = first_na
+            self._na(table, column, identity, stage, where, text, NOT_APPLICABLE if text == "*" else BLANK)
+            return None, where
+        if kind == "count":
+            return int(total), where
+        unit = spec.unit or "元"
+        return round(total * UNIT_FACTORS[address.unit or unit] / UNIT_FACTORS[unit], 2), where
+
+    def _fix(self, address: Address) -> str:
+        return (f"核对该表；若本地报表的行/栏不同，改 {Path(self.scheme.source).name} 中 {address.describe(self.scheme)}"
+                " 这一行")
+
+    def _na(self, table: str, column: str, identity: dict, stage: str | None, where: dict, raw: str,
+            reason: str) -> None:
+        self.missing.append({"table": table, "_file": where["_file"], "_sheet": where["_sheet"],
+                             "_row": where["_row"], "school_id": identity["school_id"],
+                             "county_code": identity["county_code"], "stage": stage, "column": column,
+                             "raw_text": raw, "reason": reason})
+
+
+def _group_rows(reader: _Reader, identity: dict, table: str, group: str, stage: str | None) -> dict:
+    row: dict[str, object] = {}
+    anchor = None
+    required = {c.name for c in load_layout(table).columns.values() if c.required}
+    for column, address in reader.scheme.cells[table][group].items():
+        value, where = reader.value(address, table, column, identity, stage)
+        row[column] = value
+        anchor = anchor or where
+        if value is None and column in required and address.form not in reader.forms:
+            reader.error(f"{where['_sheet']} 缺失，无法得到必需的 {column} / required form missing",
+                         f"导出时勾选 {where['_sheet']}", column=address.describe(reader.scheme))
+    return row | {"_file": anchor["_file"], "_sheet": anchor["_sheet"], "_row": anchor["_row"],
+                  "_label": anchor["_label"], "_column": anchor["_column"]}
+
+
+def read_school_workbook(path: Path, raw_dir: Path) -> WorkbookResult:
+    """One school's workbook → its rows in the canonical tables (runs in a worker)."""
+    result = WorkbookResult()
+    display = str(path.relative_to(raw_dir.parent))
+    if is_lock_file(path):
+        result.issues.append(Issue("warning", display, "跳过 Excel 锁文件 / skipped an Excel lock file",
+                                   "该工作簿正在 Excel 中打开；关闭后锁文件会消失"))
+        return result
+    rel = path.relative_to(raw_dir / FORMS_DIR)
+    folder = rel.parts[0] if len(rel.parts) > 1 else ""
+    if not re.fullmatch(r"(19|20)\d{2}", folder):
+        result.issues.append(Issue("error", display, "学校基层表应放在 forms/<学年起始年>/ 下 / no school-year folder",
+                                   "例如 2020/2021 学年初的报表放入 data/raw/forms/2020/"))
+        return result
+    year = int(folder)
+    data = read_bytes(path, display, result.issues)
+    if data is None:
+        return result
+    result.record = {"path": str(path.relative_to(raw_dir)), "sha256": hashlib.sha256(data).hexdigest(),
+                     "bytes": len(data)}
+    sheets = read_workbook(data, display, result.issues)
+    if sheets is None:
+        return result
+    reader = _Reader(display, year, sheets)
+    if reader.recognise():
+        reader.check_years()
+        identity = reader.identity()
+        if identity is not None:
+            _school_rows(reader, identity, year, result)
+    result.issues += reader.issues
+    if any(i.level == "error" for i in reader.issues):
+        result.rows = {t: [] for t in TABLES}  # a workbook with errors contributes nothing
+    else:
+        result.missing = reader.missing
+    return result
+
+
+def _school_rows(reader: _Reader, identity: dict, year: int, result: WorkbookResult) -> None:
+    scheme = reader.scheme
+    expected = list(codes.code_table()["type_stages"].get(identity["school_type"], []))
+    expected += [s for s in identity["_attached"] if s not in expected]
+    present = [s for s, form in scheme.stages.items() if form in reader.forms]
+    ident_code = f"{scheme.prefix}{scheme.identity_form}"
+    for stage in expected:
+        if stage not in present:
+            form = scheme.stages.get(stage)
+            reader.error(f"办学类型/附设班应有{stage}学段，但缺少学生表 {scheme.prefix}{form or '（本套表无此学段）'} / "
+                         "stage expected but its student form is missing", "导出该学段的学生数表",
+                         sheet=reader.forms[scheme.identity_form].sheet, column="办学类型", level="warning")
+    for stage in present:
+        if stage not in expected:
+            reader.error(f"有 {scheme.prefix}{scheme.stages[stage]}（{stage}）但办学类型和附设班中没有该学段 / "
+                         "a stage neither the school type nor an attached class gives", f"核对 {ident_code} 的附设班",
+                         sheet=reader.forms[scheme.stages[stage]].sheet, level="warning")
+    base = {"school_id": identity["school_id"], "year": year, "county_code": identity["county_code"],
+            "_is_total": False}
+    school = base | {k: identity[k] for k in IDENTITY_COLUMNS} | {
+        "_file": reader.display, "_sheet": reader.forms[scheme.identity_form].code, "_row": identity["_row"],
+        "_label": "学校标识码", "_column": ""}
+    for stage in present:
+        if stage in scheme.cells.get("schools", {}):
+            school |= {k: v for k, v in _group_rows(reader, identity, "schools", stage, None).items()
+                       if not k.startswith("_")}
+        for table in ("enrollment", "teachers"):
+            if stage in scheme.cells.get(table, {}):
+                result.rows[table].append(base | {"stage": stage} | _group_rows(reader, identity, table, stage, stage))
+    result.rows["schools"].append(school)
+    groups = scheme.cells.get("facilities", {})
+    group = identity["school_type"] if identity["school_type"] in groups else "default"
+    if group in groups:
+        result.rows["facilities"].append(base | _group_rows(reader, identity, "facilities", group, None))
+
+
+# --- a folder of workbooks ----------------------------------------------------------------------
+
+
+@dataclass
+class FormsResult:
+    """Everything read from ``raw/forms/``, shaped like the other inputs' results for ``clean.collect``."""
+
+    inputs: list[dict]
+    converted: list[tuple[str, pd.DataFrame | None, pd.DataFrame | None, list[Issue]]]
+    issues: list[Issue]
+
+
+def form_files(raw_dir: Path) -> list[Path]:
+    folder = Path(raw_dir) / FORMS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES)
+
+
+def _known_counties(raw_dir: Path) -> set[str]:
+    """The registry's counties and those a raw folder adds in its own counties.csv."""
+    known = set(counties.registry()["county_code"])
+    extra = raw_dir / "counties.csv"
+    if extra.exists():
+        known |= set(pd.read_csv(extra, dtype=str)["county_code"])
+    return known
+
+
+def _read_chunk(files: list[Path], raw_dir: Path) -> list[WorkbookResult]:
+    return [read_school_workbook(p, raw_dir) for p in files]
+
+
+def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    """Rows → a frame typed like the county workbooks' (so the two concatenate cleanly)."""
+    layout = load_layout(table)
+    frame = pd.DataFrame(rows)
+    for c in frame.columns:
+        if c in layout.columns or c in ("year", "county_code"):
+            frame[c] = frame[c].astype(dtype_of(layout, c))
+    frame["_row"] = frame["_row"].astype("int64")
+    frame["_is_total"] = frame["_is_total"].astype(bool)
+    return frame
+
+
+def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
+    """Every per-school workbook under ``raw/forms/``; never raises for bad input."""
+    raw_dir = Path(raw_dir)
+    files = form_files(raw_dir)
+    others = sorted(p for p in (raw_dir / FORMS_DIR).rglob("*") if p.is_file() and p not in set(files)) \
+        if (raw_dir / FORMS_DIR).is_dir() else []
+    not_read = [Issue("warning", str(p.relative_to(raw_dir.parent)), "forms/ 下的非 Excel 文件未读取 / not a workbook, "
+                      "not read", "学校基层表应为 .xlsx/.xls；其他文件请移出 data/raw/forms/") for p in others]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers > 1 and len(files) >= 16:
+        chunks = [files[i::workers * 4] for i in range(workers * 4) if files[i::workers * 4]]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+            results = [r for chunk in pool.map(_read_chunk, chunks, [raw_dir] * len(chunks)) for r in chunk]
+    else:
+        results = _read_chunk(files, raw_dir)
+    inputs = sorted((r.record for r in results if r.record), key=lambda r: r["path"])
+    issues = not_read + [i for r in results for i in r.issues]
+    known = _known_counties(raw_dir)
+    for r in results:
+        for school in r.rows["schools"]:
+            if school["county_code"] not in known:
+                issues.append(Issue("error", school["_file"], f"统计用区划代码的县(区) {school['county_code']} 不在县名录中 / "
+                                    "county not in the registry", "核对 教基1001/基础基111 的统计用区划代码；"
+                                    "本市以外的县请在 data/raw/counties.csv 中登记", column="统计用区划代码"))
+                r.rows = {t: [] for t in TABLES}
+                break
+    missing = pd.DataFrame([m for r in results for m in r.missing])
+    converted = []
+    for table in TABLES:
+        rows = [row for r in results for row in r.rows[table]]
+        if not rows:
+            continue
+        typed = _frame(table, rows)
+        miss = (missing[missing["table"] == table] if len(missing)
+                else pd.DataFrame(columns=["table", "_file", "_sheet", "_row", "school_id", "county_code",
+                                           "stage", "column", "raw_text", "reason"]))
+        if "stage" not in load_layout(table).key:
+            miss = miss.drop(columns="stage")
+        converted.append((table, typed, miss.reset_index(drop=True), []))
+    return FormsResult(inputs=inputs, converted=converted, issues=issues)

@@ -1,0 +1,442 @@
+"""Per-school statistics workbooks (教基 / 基础基 forms): round trip, the mess real exports have, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from lcedu.cli import main
+from lcedu.ingest import store
+from lcedu.ingest.clean import clean, collect
+from lcedu.ingest.forms import BLANK, IDENTITY_COLUMNS, NOT_APPLICABLE, load_scheme
+from lcedu.sample.forms import write_forms, written_stages
+from lcedu.sample.messy import write_raw
+from lcedu.sample.truth import build_truth, lincang_counties
+
+SHUANGJIANG = "530925"
+TABLES = ("schools", "enrollment", "teachers", "facilities")
+
+
+def expected_tables(truth: dict[str, pd.DataFrame], county: str, year: int, scheme: str) -> dict[str, pd.DataFrame]:
+    """The truth of one county-year as the forms hold it: columns no form holds for a stage/type become NA."""
+    spec = load_scheme(scheme)
+    schools = truth["schools"]
+    schools = schools[(schools["county_code"] == county) & (schools["year"] == year)]
+    schools = schools[[written_stages(spec, t) for t in schools["school_type"]]]
+    type_of = schools.set_index("school_id")["school_type"]
+    out = {}
+    for table in TABLES:
+        frame = truth[table]
+        frame = frame[frame["school_id"].isin(type_of.index) & (frame["year"] == year)].copy()
+        fixed = {"school_id", "year", "county_code", "stage"} | (set(IDENTITY_COLUMNS) if table == "schools" else set())
+        groups = spec.cells.get(table, {})
+        if table == "facilities":
+            types = frame["school_id"].map(type_of)
+            group = types.where(types.isin(list(groups)), "default")
+        elif table == "enrollment" or table == "teachers":
+            group = frame["stage"]
+        for column in (c for c in frame.columns if c not in fixed):
+            if table == "schools":  # class counts: held for every stage that has a class form
+                held = pd.Series(any(column in cols for cols in groups.values()), index=frame.index)
+            else:
+                held = group.isin([g for g, cols in groups.items() if column in cols])
+            frame[column] = frame[column].where(held)
+        out[table] = frame.reset_index(drop=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def truth2025() -> dict[str, pd.DataFrame]:
+    return build_truth(lincang_counties(), [2025], 2023, with_city=False)
+
+
+@pytest.fixture(scope="module")
+def truth2020() -> dict[str, pd.DataFrame]:
+    return build_truth(lincang_counties(), [2020], 2023, with_city=False)
+
+
+@pytest.fixture(scope="module")
+def jiaoji(tmp_path_factory: pytest.TempPathFactory, truth2025) -> Path:
+    """双江 2025 as 教基 workbooks: the raw folder (read-only for tests: copy before editing)."""
+    raw = tmp_path_factory.mktemp("jiaoji") / "raw"
+    write_forms(truth2025, raw, SHUANGJIANG, 2025, "jiaoji_2021")
+    return raw
+
+
+@pytest.fixture(scope="module")
+def jichuji(tmp_path_factory: pytest.TempPathFactory, truth2020) -> Path:
+    raw = tmp_path_factory.mktemp("jichuji") / "raw"
+    write_forms(truth2020, raw, SHUANGJIANG, 2020, "jichuji_2018")
+    return raw
+
+
+@pytest.fixture(scope="module")
+def jiaoji_cleaned(jiaoji: Path):
+    return clean(jiaoji)
+
+
+def _books(raw: Path) -> list[Path]:
+    return sorted(raw.rglob("*.xlsx"))
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- round trip -----------------------------------------------------------------------------------
+
+def test_jiaoji_round_trip_is_exact(jiaoji_cleaned, truth2025) -> None:
+    """truth → 教基 workbooks → clean gives back the truth on every column the forms hold."""
+    assert jiaoji_cleaned.errors == []
+    expected = expected_tables(truth2025, SHUANGJIANG, 2025, "jiaoji_2021")
+    for table in TABLES:
+        pd.testing.assert_frame_equal(jiaoji_cleaned.tables[table], expected[table], check_dtype=True, obj=table)
+    stages = set(jiaoji_cleaned.tables["enrollment"]["stage"])
+    assert stages == {"kindergarten", "primary", "junior", "senior", "vocational", "special"} & set(
+        truth2025["enrollment"].query("county_code == @SHUANGJIANG")["stage"])
+
+
+def test_jichuji_round_trip_is_exact(jichuji: Path, truth2020) -> None:
+    """The 2018 scheme (基础基, 2020/21 学年初) into the same tables and names; 中职 has no 基础基 forms."""
+    result = clean(jichuji)
+    expected = expected_tables(truth2020, SHUANGJIANG, 2020, "jichuji_2018")
+    for table in TABLES:
+        pd.testing.assert_frame_equal(result.tables[table], expected[table], check_dtype=True, obj=table)
+    assert "vocational" not in set(result.tables["enrollment"]["stage"])
+    assert len(result.tables["schools"]) > 100
+
+
+def test_forms_fill_the_canonical_columns(jiaoji_cleaned) -> None:
+    """The names notebooks use, in their units: 万元 on 5176 arrives in 元, areas in m², ids as text."""
+    facilities = jiaoji_cleaned.tables["facilities"]
+    assert facilities["equipment_value_yuan"].notna().all() and (facilities["equipment_value_yuan"] >= 1000).all()
+    teachers = jiaoji_cleaned.tables["teachers"]
+    assert teachers.loc[teachers["stage"] == "kindergarten", "nursery_staff_count"].notna().all()
+    assert teachers.loc[teachers["stage"] == "primary", "backbone_teacher_count"].notna().all()
+    schools = jiaoji_cleaned.tables["schools"]
+    assert schools["school_id"].str.fullmatch(r"[1-9]\d{9}").all()
+    assert set(schools["county_code"]) == {SHUANGJIANG}
+    assert schools["is_inclusive"].isna().all(), "普惠性 is not on the national forms: left to the local sheet"
+    assert facilities["has_fiber_network"].isna().all() and facilities["is_safe_campus"].isna().all()
+
+
+def test_writer_is_deterministic(tmp_path: Path, truth2025, jiaoji: Path) -> None:
+    write_forms(truth2025, tmp_path, SHUANGJIANG, 2025, "jiaoji_2021")
+    assert _hashes(tmp_path) == _hashes(jiaoji)
+
+
+# --- the mess real exports have ---------------------------------------------------------------------
+
+def test_written_workbooks_carry_every_mess_type(jiaoji: Path, jichuji: Path) -> None:
+    """Each kind of mess is somewhere in the written set (and the round trips above read them all)."""
+    seen: set[str] = set()
+    for book in _books(jiaoji) + _books(jichuji):
+        wb = CalamineWorkbook.from_path(str(book))
+        names = wb.sheet_names
+        if any(n.startswith("Sheet") for n in names):
+            seen.add("sheet named SheetN, form code only in the sheet")
+        for name in names:
+            grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if name in ("封面", "目录") or len(grid) < 6:
+                continue
+            if grid[0][:3] == ["A", "B", "C"] and grid[2][0] == 2.0:
+                seen.add("letters row and row numbers")
+            texts = [v for row in grid for v in row if isinstance(v, str)]
+            seen |= {"padded label" for v in texts if v.replace(" ", "") in ("总计", "园长") and " " in v}
+            seen |= {"_x000D_ in a header" for v in texts if "_x000D_" in v}
+            seen |= {"not applicable *" for v in texts if v == "*"}
+            seen |= {"form code with trailing spaces" for v in texts if v.rstrip() != v and ("教基" in v or "基础基" in v)}
+            seen |= {"label split over two columns" for row in grid if "其中" in row and "危房" in row}
+            seen |= {"numbers as text" for row in grid[8:] for v in row[4:] if isinstance(v, str) and v.isdigit()}
+            jia = next((i for i, row in enumerate(grid) if "甲" in row), None)
+            if jia and all(v == "" for v in grid[jia - 1][1:]):
+                seen.add("blank row before the 栏号 row")
+            if jia and any(all(v == "" for v in row[1:]) for row in grid[jia + 1: jia + 8]):
+                seen.add("blank row inside the table")
+            if isinstance(grid[6][1], float) and grid[5][1].replace(" ", "") == "学校标识码":
+                seen.add("id stored as a number")
+    assert seen == {"sheet named SheetN, form code only in the sheet", "letters row and row numbers", "padded label",
+                    "_x000D_ in a header", "not applicable *", "form code with trailing spaces",
+                    "label split over two columns", "numbers as text", "blank row before the 栏号 row",
+                    "blank row inside the table", "id stored as a number"}
+
+
+def test_star_is_not_applicable_never_zero(jiaoji_cleaned) -> None:
+    missing = jiaoji_cleaned.tables["missing_values"]
+    stars = missing[missing["raw_text"] == "*"]
+    assert len(stars) and (stars["reason"] == NOT_APPLICABLE).all()
+    assert (missing.loc[missing["raw_text"] == "", "reason"] == BLANK).all()
+    enrollment = jiaoji_cleaned.tables["enrollment"].set_index(["school_id", "stage"])
+    for r in stars[stars["table"] == "enrollment"].head(20).itertuples():
+        rows = enrollment.xs(r.record_key, level="school_id")
+        assert rows[r.column].isna().any(), "a * cell is NA, not 0"
+    assert stars["sheet"].str.startswith("教基").all(), "the form code is where it came from"
+
+
+def test_float_id_is_repaired_with_a_warning(jiaoji_cleaned) -> None:
+    repaired = [i for i in jiaoji_cleaned.warnings if "已还原" in i.message]
+    assert repaired and all(i.column == "学校标识码" and i.sheet and i.row for i in repaired)
+
+
+def test_recognised_by_form_code_not_order(tmp_path: Path, jiaoji: Path) -> None:
+    """Sheets reordered and renamed: the form code row inside each sheet still says which form it is."""
+    raw = tmp_path / "raw"
+    shutil.copytree(jiaoji, raw)
+    book = next(b for b in _books(raw) if "中学" in b.name)
+    before = collect(raw).tables["enrollment"]
+    wb = openpyxl.load_workbook(book)
+    for i, ws in enumerate(list(wb.worksheets)):
+        if ws.title not in ("封面", "目录"):
+            ws.title = f"表{i}"
+    wb.move_sheet(wb.worksheets[-1], offset=-(len(wb.worksheets) - 1))
+    wb.save(book)
+    after = collect(raw)
+    assert after.errors == []
+    cols = ["school_id", "stage", "student_count", "new_entrant_count"]
+    pd.testing.assert_frame_equal(after.tables["enrollment"][cols], before[cols])
+
+
+# --- bad input: 文件 / 表号 / 行 / 栏号 and the fix; exit 2; processed set unchanged ---------------------
+
+@pytest.fixture
+def raw_copy(tmp_path: Path, jiaoji: Path) -> Path:
+    raw = tmp_path / "raw"
+    shutil.copytree(jiaoji, raw)
+    return raw
+
+
+def _book_with(raw: Path, sheet_prefix: str) -> tuple[Path, openpyxl.Workbook, str]:
+    """A workbook whose sheets are named by form code, and the sheet of the form wanted."""
+    for book in _books(raw):
+        wb = openpyxl.load_workbook(book)
+        name = next((n for n in wb.sheetnames if n.startswith(sheet_prefix)), None)
+        if name:
+            return book, wb, name
+    raise AssertionError(sheet_prefix)
+
+
+def _find(ws, text: str) -> tuple[int, int]:
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str) and c.value.replace(" ", "") == text:
+                return c.row, c.column
+    raise AssertionError(text)
+
+
+def _check_fails(raw: Path, capsys, *expected: str) -> str:
+    assert main(["check", "--raw", str(raw)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for text in expected:
+        assert text in err, f"{text!r} not in:\n{err}"
+    return err
+
+
+def test_text_in_a_figure_names_file_form_row_and_column(raw_copy: Path, capsys) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基3112")
+    ws = wb[sheet]
+    row, _ = _find(ws, "总计")
+    jia_row, _ = _find(ws, "甲")
+    col = next(c.column for c in ws[jia_row] if str(c.value) == "3")
+    ws.cell(row, col).value = "三百"
+    wb.save(book)
+    _check_fails(raw_copy, capsys, book.name, f"工作表「{sheet}」", f"第{row}行", "列「栏3」", "教基3112 行「总计」栏3",
+                 "不是数字")
+
+
+def test_workbook_without_identity_form(raw_copy: Path, capsys) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基1001")
+    del wb[sheet]
+    wb.save(book)
+    _check_fails(raw_copy, capsys, book.name, "缺少学校基本情况表 教基1001", "导出时勾选 教基1001")
+
+
+def test_form_of_another_school_year(raw_copy: Path, capsys) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基3115")
+    ws = wb[sheet]
+    cell = next(c for row in ws.iter_rows(max_row=6) for c in row if isinstance(c.value, str) and "学年初" in c.value)
+    cell.value = "（2024 /2025 学年初）"
+    wb.save(book)
+    _check_fails(raw_copy, capsys, book.name, f"工作表「{sheet}」", f"第{cell.row}行", "列「学年」",
+                 "教基3115 的学年", "forms/2025/", "把该文件移到 forms/2024/")
+
+
+def test_two_schools_in_one_workbook(raw_copy: Path, capsys) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基1001")
+    other = wb.create_sheet("教基1001_幼儿园")
+    other["B3"], other["B6"], other["B7"] = "表号：教基1001", "学校标识码", "1153999999"
+    wb.save(book)
+    _check_fails(raw_copy, capsys, book.name, "两张 教基1001", "two schools in one workbook", "每所学校单独导出")
+
+
+def test_two_id_blocks_on_one_identity_form(raw_copy: Path, capsys) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基1001")
+    ws = wb[sheet]
+    ws["B19"], ws["B20"] = "学校标识码", "1153999999"
+    wb.save(book)
+    _check_fails(raw_copy, capsys, book.name, f"工作表「{sheet}」", "第19行", "2 个「学校标识码」")
+
+
+def test_unknown_form_code_is_a_warning(raw_copy: Path, capsys) -> None:
+    book, wb, _ = _book_with(raw_copy, "教基1001")
+    ws = wb.create_sheet("新表")
+    ws["B2"], ws["B3"] = "某新增调查表", "表号：教基9999  "
+    wb.save(book)
+    assert main(["check", "--raw", str(raw_copy)]) == 0
+    out = capsys.readouterr()
+    assert "未知表号 教基9999" in out.err + out.out and book.name in out.err + out.out
+
+
+@pytest.mark.parametrize("bad", ["215300123", "0153001234", "2.153E+09", "21530012345"])
+def test_id_of_the_wrong_shape(raw_copy: Path, capsys, bad: str) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基1001")
+    ws = wb[sheet]
+    row, col = _find(ws, "学校标识码")
+    ws.cell(row + 1, col).value = bad
+    wb.save(book)
+    _check_fails(raw_copy, capsys, book.name, f"工作表「{sheet}」", f"第{row + 1}行", "列「学校标识码」",
+                 "教基1001 学校标识码", bad)
+
+
+def test_row_not_found_points_at_the_layout_line(raw_copy: Path, capsys) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基5170")
+    ws = wb[sheet]
+    row, col = _find(ws, "一、教学及辅助用房")
+    ws.cell(row, col).value = "教学辅助用房合计"
+    wb.save(book)
+    _check_fails(raw_copy, capsys, book.name, f"工作表「{sheet}」", "教基5170 中找不到行「一、教学及辅助用房」",
+                 "jiaoji_2021.yml", "教基5170 行「一、教学及辅助用房」 栏1")
+
+
+def test_new_row_wording_is_a_yaml_only_change(raw_copy: Path, tmp_path: Path, monkeypatch) -> None:
+    """The statistician fixes one YAML line ($LCEDU_LAYOUTS/forms/…), not code."""
+    for book in _books(raw_copy):
+        wb = openpyxl.load_workbook(book)
+        name = next((n for n in wb.sheetnames if n.startswith("教基5170")), None)
+        if name:
+            row, col = _find(wb[name], "一、教学及辅助用房")
+            wb[name].cell(row, col).value = "教学及辅助用房小计"
+            wb.save(book)
+    assert collect(raw_copy).errors
+    local = tmp_path / "layouts"
+    (local / "forms").mkdir(parents=True)
+    text = load_scheme("jiaoji_2021").source
+    yml = Path(text).read_text(encoding="utf-8").replace(
+        'row: 一、教学及辅助用房, col: 1}', 'row: [一、教学及辅助用房, 教学及辅助用房小计], col: 1}')
+    (local / "forms" / "jiaoji_2021.yml").write_text(yml, encoding="utf-8")
+    monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
+    assert collect(raw_copy).errors == []
+
+
+def test_failing_clean_leaves_the_processed_set_unchanged(raw_copy: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "processed"
+    assert main(["clean", "--raw", str(raw_copy), "--out", str(out)]) == 0
+    build = store.current(out)
+    before = _hashes(build)
+    schools = store.load("schools", out)
+    assert len(schools) > 100
+    book, wb, sheet = _book_with(raw_copy, "教基1001")
+    del wb[sheet]
+    wb.save(book)
+    assert main(["clean", "--raw", str(raw_copy), "--out", str(out)]) == 2
+    assert "缺少学校基本情况表" in capsys.readouterr().err
+    assert store.current(out) == build and _hashes(build) == before
+
+
+def test_the_same_school_twice_is_a_duplicate(raw_copy: Path, capsys) -> None:
+    book = _books(raw_copy)[0]
+    shutil.copy(book, book.with_name("copy_" + book.name))
+    _check_fails(raw_copy, capsys, "重复记录", book.name)
+
+
+def test_forms_outside_a_year_folder(raw_copy: Path, capsys) -> None:
+    book = _books(raw_copy)[0]
+    shutil.move(book, raw_copy / "forms" / book.name)
+    _check_fails(raw_copy, capsys, book.name, "forms/<学年起始年>/")
+
+
+def test_files_that_are_not_workbooks_are_named(raw_copy: Path, capsys) -> None:
+    note = raw_copy / "forms" / "2025" / "说明.txt"
+    note.write_text("导出说明", encoding="utf-8")
+    assert main(["check", "--raw", str(raw_copy)]) == 0
+    assert "说明.txt" in capsys.readouterr().err
+
+
+def test_forms_join_the_county_workbooks(tmp_path: Path, truth2025, jichuji: Path) -> None:
+    """Forms (2020, 基础基) beside the county workbooks (2025): one set of tables, checked together."""
+    county = next(c for c in lincang_counties() if c.county_code == SHUANGJIANG)
+    subset = {name: frame[frame["county_code"] == SHUANGJIANG] for name, frame in truth2025.items()}
+    raw = tmp_path / "raw"
+    write_raw(subset, [county], raw, 2023)
+    shutil.copytree(jichuji / "forms", raw / "forms")
+    result = clean(raw)
+    schools = result.tables["schools"]
+    assert set(schools["year"]) == {2020, 2025}
+    assert len(schools[schools["year"] == 2025]) == len(subset["schools"])
+    assert {"population", "ledger", "missing_values"} <= set(result.tables)
+    assert any(p["path"].startswith("forms/2020/") for p in result.inputs)
+
+
+def test_jichuji_year_line_and_attached_classes(tmp_path: Path, jichuji: Path, capsys) -> None:
+    """基础基 scheme: a 附设班 code adds a stage (a warning while its student form is missing), and a
+    form of another year is refused with its 表号."""
+    raw = tmp_path / "raw"
+    shutil.copytree(jichuji, raw)
+    book = next(b for b in _books(raw) if {"基础基111", "基础基312"} <= set(openpyxl.load_workbook(b).sheetnames)
+                and "基础基311" not in openpyxl.load_workbook(b).sheetnames)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["基础基111"]
+    row, col = _find(ws, "附设班")
+    ws.cell(row, col + 1).value = "119"
+    wb.save(book)
+    result = collect(raw)
+    assert result.errors == []
+    assert any("基础基311" in i.message and i.file.endswith(book.name) for i in result.warnings)
+    book, wb, sheet = _book_with(raw, "基础基312")
+    ws = wb[sheet]
+    cell = next(c for r in ws.iter_rows(max_row=6) for c in r if isinstance(c.value, str) and "学年初" in c.value)
+    cell.value = "（2021/2022学年初）"
+    wb.save(book)
+    _check_fails(raw, capsys, book.name, f"工作表「{sheet}」", "基础基312 的学年", "forms/2020/")
+
+
+def test_repeated_row_labels_need_a_number(tmp_path: Path, jichuji: Path, monkeypatch) -> None:
+    """331 repeats 女 under each level: an address by label is refused as ambiguous, by 编号 it is read."""
+    spec = load_scheme("jichuji_2018")
+    local = tmp_path / "layouts"
+    (local / "forms").mkdir(parents=True)
+    yml = Path(spec.source).read_text(encoding="utf-8").replace(
+        'transfer_in_count: {form: "331", number: 4, col: 5}', 'transfer_in_count: {form: "331", row: 女, col: 5}')
+    (local / "forms" / "jichuji_2018.yml").write_text(yml, encoding="utf-8")
+    monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
+    errors = collect(jichuji).errors
+    assert errors and all("基础基331 中行「女」出现" in e.message and "编号" in e.fix for e in errors)
+
+
+def test_county_outside_the_registry(raw_copy: Path, capsys) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基1001")
+    ws = wb[sheet]
+    row, col = _find(ws, "统计用区划代码")
+    ws.cell(row, col + 1).value = "532901100000"
+    wb.save(book)
+    _check_fails(raw_copy, capsys, book.name, "532901", "不在县名录中", "counties.csv")
+
+
+def test_id_in_scientific_notation_is_repaired(raw_copy: Path) -> None:
+    book, wb, sheet = _book_with(raw_copy, "教基1001")
+    ws = wb[sheet]
+    row, col = _find(ws, "学校标识码")
+    sid = str(ws.cell(row + 1, col).value).removesuffix(".0")
+    ws.cell(row + 1, col).value = f"{sid[0]}.{sid[1:]}E+09"
+    wb.save(book)
+    result = collect(raw_copy)
+    assert result.errors == []
+    assert any(sid in i.message and "已还原" in i.message and i.file.endswith(book.name) for i in result.warnings)
+    assert sid in set(result.tables["schools"]["school_id"])
