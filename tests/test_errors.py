@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import errno
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -50,3 +54,29 @@ def test_permission_denied_is_a_message(tmp_path: Path, capsys, monkeypatch: pyt
     assert main(["clean", "--raw", str(RAW), "--out", str(tmp_path / "processed")]) == 2
     err = capsys.readouterr().err
     assert "permission denied" in err and str(tmp_path / "processed") in err and "Traceback" not in err
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def test_clean_workers_die_with_a_killed_clean(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(RAW), "--out",
+                             str(tmp_path / "processed")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    for _ in range(300):  # wait until the pool's workers are up
+        workers = _children(proc.pid)
+        if len(workers) >= 2:
+            break
+        time.sleep(0.1)
+    assert workers, "clean started no worker processes"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for _ in range(100):
+        alive = [w for w in workers if Path(f"/proc/{w}").exists() and
+                 Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"]
+        if not alive:
+            break
+        time.sleep(0.1)
+    assert not alive, f"workers outlived their parent: {alive}"

@@ -20,6 +20,7 @@ from lcedu.ingest.forms import FORMS_DIR, read_forms
 from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
 from lcedu.ingest.parse import RawSheet, convert, parse_sheet
 from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
+from lcedu.processes import die_with_parent
 
 RAW_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 # Files under data/raw/ that are known and not data tables (everything else is read or named).
@@ -169,7 +170,8 @@ def _pool(n_tasks: int, workers: int | None) -> tuple[ProcessPoolExecutor | None
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers <= 1 or n_tasks < 16:
         return None, 1
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")), workers
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+                               initializer=die_with_parent), workers
 
 
 def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) -> CleanResult:

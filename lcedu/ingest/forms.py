@@ -28,6 +28,7 @@ from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import UNIT_FACTORS, load_layout, normalize
 from lcedu.ingest.readers import is_lock_file, read_bytes, read_workbook
 from lcedu.ingest.schemas import dtype_of
+from lcedu.processes import die_with_parent
 
 FORMS_DIR = "forms"
 SCHEMES = ("jiaoji_2021", "jichuji_2018")
@@ -688,7 +689,8 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(files) >= 16:
         chunks = [files[i::workers * 4] for i in range(workers * 4) if files[i::workers * 4]]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+                                 initializer=die_with_parent) as pool:
             results = [r for chunk in pool.map(_read_chunk, chunks, [raw_dir] * len(chunks)) for r in chunk]
     else:
         results = _read_chunk(files, raw_dir)

@@ -24,6 +24,7 @@ from lcedu import paths
 from lcedu.paths import CITY_CODE
 from lcedu.present.suite import suite
 from lcedu.present.warmup import warm_up
+from lcedu.processes import die_with_parent
 
 # Run in each spare kernel while the previous notebook executes (a failing line only costs the warm-up).
 PRELOAD = [f"import {warm_up.__module__}", f"{warm_up.__module__}.{warm_up.__name__}()"]
@@ -124,10 +125,7 @@ def _init_worker() -> None:
     """A local pool worker: leave Ctrl-C to the parent, die with it, then warm up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _kill_kernels_and_exit)
-    if sys.platform.startswith("linux"):  # if the parent is killed outright, take the kernels down too
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    die_with_parent()  # if the parent is killed outright, SIGTERM takes the kernels down too
     warm_worker()
     # Shut the spare kernel down when the pool retires this worker.
     Finalize(None, stop_kernels, exitpriority=10)
