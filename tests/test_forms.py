@@ -78,7 +78,7 @@ def jichuji(tmp_path_factory: pytest.TempPathFactory, truth2020) -> Path:
 
 @pytest.fixture(scope="module")
 def jiaoji_cleaned(jiaoji: Path):
-    return clean(jiaoji)
+    return clean(jiaoji, partial=True)
 
 
 def _books(raw: Path) -> list[Path]:
@@ -105,7 +105,7 @@ def test_jiaoji_round_trip_is_exact(jiaoji_cleaned, truth2025) -> None:
 
 def test_jichuji_round_trip_is_exact(jichuji: Path, truth2020) -> None:
     """The 2018 scheme (基础基, 2020/21 学年初) into the same tables and names; 中职 has no 基础基 forms."""
-    result = clean(jichuji)
+    result = clean(jichuji, partial=True)
     expected = expected_tables(truth2020, SHUANGJIANG, 2020, "jichuji_2018")
     for table in TABLES:
         pd.testing.assert_frame_equal(result.tables[table], expected[table], check_dtype=True, obj=table)
@@ -190,14 +190,14 @@ def test_recognised_by_form_code_not_order(tmp_path: Path, jiaoji: Path) -> None
     raw = tmp_path / "raw"
     shutil.copytree(jiaoji, raw)
     book = next(b for b in _books(raw) if "中学" in b.name)
-    before = collect(raw).tables["enrollment"]
+    before = collect(raw, partial=True).tables["enrollment"]
     wb = openpyxl.load_workbook(book)
     for i, ws in enumerate(list(wb.worksheets)):
         if ws.title not in ("封面", "目录"):
             ws.title = f"表{i}"
     wb.move_sheet(wb.worksheets[-1], offset=-(len(wb.worksheets) - 1))
     wb.save(book)
-    after = collect(raw)
+    after = collect(raw, partial=True)
     assert after.errors == []
     cols = ["school_id", "stage", "student_count", "new_entrant_count"]
     pd.testing.assert_frame_equal(after.tables["enrollment"][cols], before[cols])
@@ -231,7 +231,7 @@ def _find(ws, text: str) -> tuple[int, int]:
 
 
 def _check_fails(raw: Path, capsys, *expected: str) -> str:
-    assert main(["check", "--raw", str(raw)]) == 2
+    assert main(["check", "--partial", "--raw", str(raw)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
     for text in expected:
@@ -289,7 +289,7 @@ def test_unknown_form_code_is_a_warning(raw_copy: Path, capsys) -> None:
     ws = wb.create_sheet("新表")
     ws["B2"], ws["B3"] = "某新增调查表", "表号：教基9999  "
     wb.save(book)
-    assert main(["check", "--raw", str(raw_copy)]) == 0
+    assert main(["check", "--partial", "--raw", str(raw_copy)]) == 0
     out = capsys.readouterr()
     assert "未知表号 教基9999" in out.err + out.out and book.name in out.err + out.out
 
@@ -324,7 +324,7 @@ def test_new_row_wording_is_a_yaml_only_change(raw_copy: Path, tmp_path: Path, m
             row, col = _find(wb[name], "一、教学及辅助用房")
             wb[name].cell(row, col).value = "教学及辅助用房小计"
             wb.save(book)
-    assert collect(raw_copy).errors
+    assert collect(raw_copy, partial=True).errors
     local = tmp_path / "layouts"
     (local / "forms").mkdir(parents=True)
     text = load_scheme("jiaoji_2021").source
@@ -332,12 +332,12 @@ def test_new_row_wording_is_a_yaml_only_change(raw_copy: Path, tmp_path: Path, m
         'row: 一、教学及辅助用房, col: 1}', 'row: [一、教学及辅助用房, 教学及辅助用房小计], col: 1}')
     (local / "forms" / "jiaoji_2021.yml").write_text(yml, encoding="utf-8")
     monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
-    assert collect(raw_copy).errors == []
+    assert collect(raw_copy, partial=True).errors == []
 
 
 def test_failing_clean_leaves_the_processed_set_unchanged(raw_copy: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "processed"
-    assert main(["clean", "--raw", str(raw_copy), "--out", str(out)]) == 0
+    assert main(["clean", "--partial", "--raw", str(raw_copy), "--out", str(out)]) == 0
     build = store.current(out)
     before = _hashes(build)
     schools = store.load("schools", out)
@@ -345,15 +345,25 @@ def test_failing_clean_leaves_the_processed_set_unchanged(raw_copy: Path, tmp_pa
     book, wb, sheet = _book_with(raw_copy, "教基1001")
     del wb[sheet]
     wb.save(book)
-    assert main(["clean", "--raw", str(raw_copy), "--out", str(out)]) == 2
+    assert main(["clean", "--partial", "--raw", str(raw_copy), "--out", str(out)]) == 2
     assert "缺少学校基本情况表" in capsys.readouterr().err
     assert store.current(out) == build and _hashes(build) == before
 
 
-def test_the_same_school_twice_is_a_duplicate(raw_copy: Path, capsys) -> None:
-    book = _books(raw_copy)[0]
-    shutil.copy(book, book.with_name("copy_" + book.name))
-    _check_fails(raw_copy, capsys, "重复记录", book.name)
+def test_the_same_school_in_two_workbooks_is_counted_once_or_refused(raw_copy: Path, capsys) -> None:
+    # Two inputs of one school and year follow the two-input rule (data/raw/README.md): figures
+    # that agree are one record, never counted twice; figures that differ are an error naming both.
+    book, wb, sheet = _book_with(raw_copy, "教基3115")
+    copy = book.with_name("copy_" + book.name)
+    shutil.copy(book, copy)
+    before = collect(raw_copy, partial=True)
+    assert before.errors == [] and before.tables["schools"]["school_id"].is_unique
+    ws = wb[sheet]
+    row, _ = _find(ws, "总计")
+    header_row, column = _find(ws, "在校生数")
+    ws.cell(row, column).value = int(ws.cell(row, column).value or 0) + 7
+    wb.save(copy)
+    _check_fails(raw_copy, capsys, book.name, copy.name)
 
 
 def test_forms_outside_a_year_folder(raw_copy: Path, capsys) -> None:
@@ -365,7 +375,7 @@ def test_forms_outside_a_year_folder(raw_copy: Path, capsys) -> None:
 def test_files_that_are_not_workbooks_are_named(raw_copy: Path, capsys) -> None:
     note = raw_copy / "forms" / "2025" / "说明.txt"
     note.write_text("导出说明", encoding="utf-8")
-    assert main(["check", "--raw", str(raw_copy)]) == 0
+    assert main(["check", "--partial", "--raw", str(raw_copy)]) == 0
     assert "说明.txt" in capsys.readouterr().err
 
 
@@ -376,7 +386,7 @@ def test_forms_join_the_county_workbooks(tmp_path: Path, truth2025, jichuji: Pat
     raw = tmp_path / "raw"
     write_raw(subset, [county], raw, 2023)
     shutil.copytree(jichuji / "forms", raw / "forms")
-    result = clean(raw)
+    result = clean(raw, partial=True)
     schools = result.tables["schools"]
     assert set(schools["year"]) == {2020, 2025}
     assert len(schools[schools["year"] == 2025]) == len(subset["schools"])
@@ -396,7 +406,7 @@ def test_jichuji_year_line_and_attached_classes(tmp_path: Path, jichuji: Path, c
     row, col = _find(ws, "附设班")
     ws.cell(row, col + 1).value = "119"
     wb.save(book)
-    result = collect(raw)
+    result = collect(raw, partial=True)
     assert result.errors == []
     assert any("基础基311" in i.message and i.file.endswith(book.name) for i in result.warnings)
     book, wb, sheet = _book_with(raw, "基础基312")
@@ -416,7 +426,7 @@ def test_repeated_row_labels_need_a_number(tmp_path: Path, jichuji: Path, monkey
         'transfer_in_count: {form: "331", number: 4, col: 5}', 'transfer_in_count: {form: "331", row: 女, col: 5}')
     (local / "forms" / "jichuji_2018.yml").write_text(yml, encoding="utf-8")
     monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
-    errors = collect(jichuji).errors
+    errors = collect(jichuji, partial=True).errors
     assert errors and all("基础基331 中行「女」出现" in e.message and "编号" in e.fix for e in errors)
 
 
@@ -436,7 +446,7 @@ def test_id_in_scientific_notation_is_repaired(raw_copy: Path) -> None:
     sid = str(ws.cell(row + 1, col).value).removesuffix(".0")
     ws.cell(row + 1, col).value = f"{sid[0]}.{sid[1:]}E+09"
     wb.save(book)
-    result = collect(raw_copy)
+    result = collect(raw_copy, partial=True)
     assert result.errors == []
     assert any(sid in i.message and "已还原" in i.message and i.file.endswith(book.name) for i in result.warnings)
     assert sid in set(result.tables["schools"]["school_id"])

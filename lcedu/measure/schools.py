@@ -312,8 +312,9 @@ def high_school_trusteeship(
     years: Iterable[int] | int | None = None,
 ) -> pd.DataFrame:
     """Per county and year in the ledger: high schools under 托管帮扶 (NA with a reason when not reported)."""
-    if "ledger" not in tables:
-        raise ValueError("high_school_trusteeship 需要 ledger 表 / needs the ledger table")
+    if "ledger" not in tables:  # a partial input without the ledger: no county-year to list
+        tables = {**tables, "ledger": pd.DataFrame({"county_code": pd.Series(dtype="string"),
+                                                    "year": pd.Series(dtype="Int64")})}
     ledger = keyed(tables["ledger"], [c for c in ("trusteeship_high_school_count",) if c in tables["ledger"].columns])
     if "trusteeship_high_school_count" not in ledger.columns:
         ledger = ledger.assign(trusteeship_high_school_count=np.nan)
