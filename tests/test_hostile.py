@@ -72,3 +72,27 @@ def test_rendered_pages_load_nothing_from_outside() -> None:
     body, _ = render.html_exporter().from_notebook_node(nb)
     assert not re.search(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', body)
     assert "<script" not in body  # the briefings need no JavaScript at all
+
+
+@pytest.mark.notebooks
+def test_rendered_briefings_show_hostile_names_as_text(sample_tables: dict, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from lcedu.build import write_build
+
+    tables = {name: frame.copy() for name, frame in sample_tables.items()
+              if name in ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger",
+                          "city", "reported_totals", "missing_values")}
+    schools = tables["schools"]
+    chosen = (schools["county_code"] == "530925") & schools["school_type"].isin(["primary", "junior", "nine_year"])
+    schools["school_name"] = schools["school_name"].mask(chosen, SCRIPT + " & " + FORMULAS[0])
+    processed = tmp_path / "processed"
+    write_build(tables, {"is_sample": True}, processed)
+    monkeypatch.setenv("LCEDU_PROCESSED", str(processed))  # the kernels inherit it
+    jobs = render.plan(["530925"], ["compulsory_balanced", "teachers"], 2025, "zh", tmp_path / "out")
+    outcomes = list(render.execute(jobs, workers=2))
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    page = Path(jobs[0].output_html).read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the name is shown, as text
+    for job in jobs:
+        text = Path(job.output_html).read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text, job.notebook

@@ -21,6 +21,7 @@ Public API: :func:`params`, :class:`Params`, :func:`show`, :class:`Section`,
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
@@ -366,6 +367,12 @@ class Section:
         return self
 
 
+def markdown_text(text: str) -> str:
+    """Markdown built from data, made inert: Markdown passes raw HTML through, so a school named
+    ``<script>…`` would run in the page. ``&`` and ``<`` become entities; Markdown syntax is kept."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
 def show(obj: Any) -> None:
     """Display a Section, markdown text, a matplotlib Figure/Axes (as PNG), a table or a widget."""
     from IPython.display import HTML, Image, Markdown, display
@@ -376,14 +383,14 @@ def show(obj: Any) -> None:
         return
     if isinstance(obj, Section):
         if obj.title:
-            display(Markdown(f"{'#' * obj.level} {obj.title}"))
+            display(Markdown(f"{'#' * obj.level} {markdown_text(obj.title)}"))
         for item in obj.items:
             show(item)
     elif isinstance(obj, list | tuple):
         for item in obj:
             show(item)
     elif isinstance(obj, str):
-        display(Markdown(obj))
+        display(Markdown(markdown_text(obj)))
     elif isinstance(obj, Axes):
         show(obj.figure)
     elif isinstance(obj, Sized):
@@ -415,7 +422,9 @@ def styled(frame: pd.DataFrame, *, flags: pd.DataFrame | None = None, caption: s
     scrolls inside a box (the Styler is returned wrapped as HTML).
     """
     frame = frame.reset_index(drop=True)
-    style = frame.style.hide(axis="index").set_table_styles(_TABLE_STYLES)
+    # Cells and headers may hold names from the data (untrusted): Styler escapes them only when told.
+    style = (frame.style.format(escape="html").format_index(escape="html", axis=1)
+             .hide(axis="index").set_table_styles(_TABLE_STYLES))
     cells = pd.DataFrame("", index=frame.index, columns=frame.columns)
     if flags is not None:
         for column in flags.columns:
@@ -433,7 +442,7 @@ def styled(frame: pd.DataFrame, *, flags: pd.DataFrame | None = None, caption: s
     if present:
         style = style.set_properties(subset=present, **{"text-align": "right"})
     if caption:
-        style = style.set_caption(caption)
+        style = style.set_caption(html.escape(caption))
     if scroll and len(frame) > 14:
         from IPython.display import HTML
 

@@ -235,6 +235,6 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
     ])
     intro = words["intro"].format(name=p.name, indicator=indicator_name(indicator, p.lang), year=p.year)
     sample = bf.sample_notice(p.lang)
-    display(Markdown(intro + (f"\n\n{sample}" if sample else "")))
+    display(Markdown(bf.markdown_text(intro) + (f"\n\n{sample}" if sample else "")))
     display(box)
     return None
