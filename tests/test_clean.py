@@ -277,6 +277,15 @@ def test_text_in_numeric_column(cleaned_once, capsys) -> None:
     _assert_rejected(raw, out, before, capsys, book.name, f"第{row}行", "县级以上骨干教师", "不是数字")
 
 
+@pytest.mark.parametrize("value", [1e20, "inf", "-Infinity"])
+def test_infinite_or_huge_count_is_a_message(cleaned_once, capsys, value) -> None:
+    raw, out, before = cleaned_once
+    book = _workbook(raw, 2024)
+    sheet = _sheet_named(book, "学生情况", "在校生情况", "学生")
+    row = _edit(book, sheet, "招生", value)
+    _assert_rejected(raw, out, before, capsys, book.name, f"第{row}行", "列「招生」", "不是可用的数值")
+
+
 def test_unknown_header_suggests_closest_spelling(cleaned_once, capsys) -> None:
     raw, out, before = cleaned_once
     book = _workbook(raw, 2022)

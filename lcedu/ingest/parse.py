@@ -253,6 +253,10 @@ def school_ids(raw: pd.Series, skip: np.ndarray) -> tuple[pd.Series, np.ndarray,
     return ids, refused, repaired
 
 
+#: Above 2**53 a float no longer holds every whole number: no count or amount of a school is that large.
+MAX_EXACT = 2.0**53
+
+
 def convert(
     text: pd.DataFrame,
     layout: Layout,
@@ -296,6 +300,15 @@ def convert(
             if not_numeric.any():
                 fail(not_numeric, "「{value}」不是数字 / text in a numeric column", "改为数字；缺失请留空或填 —")
                 bad = True
+            # inf, nan spelled out, or beyond what a float holds exactly (1e20 students): a typing
+            # accident in the export, never a figure. Checked before rounding, which would overflow.
+            unreal = (~np.isfinite(values.to_numpy()) & ~values.isna().to_numpy()) | \
+                (values.abs() >= MAX_EXACT).to_numpy()
+            if unreal.any():
+                fail(unreal, "「{value}」不是可用的数值（无穷大或过大）/ not a usable number (infinite or too large)",
+                     "核对该单元格：导出时可能多了位数或填了 inf")
+                bad = True
+                values = values.where(~unreal)
             negative = (values < 0).to_numpy()
             if negative.any():
                 fail(negative, "负数「{value}」/ negative value", "人数、面积和金额不能为负，请核对原始报表")
