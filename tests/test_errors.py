@@ -80,3 +80,25 @@ def test_clean_workers_die_with_a_killed_clean(tmp_path: Path) -> None:
             break
         time.sleep(0.1)
     assert not alive, f"workers outlived their parent: {alive}"
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    return raw
+
+
+def test_counties_csv_in_gbk_is_read(raw_copy: Path, capsys) -> None:
+    (raw_copy / "counties.csv").write_bytes("county_code,name_zh,short_name_zh\n530102,五华区,五华区\n".encode("gbk"))
+    assert main(["check", "--raw", str(raw_copy)]) == 0
+    assert "counties.csv" not in capsys.readouterr().err
+
+
+def test_counties_csv_with_other_columns_is_a_message(raw_copy: Path, capsys) -> None:
+    (raw_copy / "counties.csv").write_text("代码,名称\n530102,五华区\n", encoding="utf-8")
+    assert main(["check", "--raw", str(raw_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "counties.csv" in err and "county_code" in err and "代码, 名称" in err and "Traceback" not in err

@@ -47,19 +47,6 @@ class CleanResult:
         return [i for i in self.issues if i.level == "warning"]
 
 
-def extra_counties(raw_dir: Path) -> dict[str, str]:
-    """Counties beyond the built-in registry, from an optional ``counties.csv`` in the raw folder."""
-    path = raw_dir / "counties.csv"
-    if not path.exists():
-        return {}
-    table = pd.read_csv(path, dtype=str)
-    pairs = {}
-    for row in table.itertuples():
-        for name in (row.county_code, row.name_zh, getattr(row, "short_name_zh", row.name_zh)):
-            pairs[str(name)] = row.county_code
-    return pairs
-
-
 def identify(path: Path, raw_dir: Path, extra: dict[str, str]) -> tuple[int | None, str | None]:
     """School year and county of a file, from its name (临翔区_2024.xlsx, 530925-2023-学生情况.csv …)."""
     rel = path.relative_to(raw_dir)
@@ -183,7 +170,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     """
     raw_dir = Path(raw_dir)
     issues: list[Issue] = []
-    extra = extra_counties(raw_dir)
+    extra = counties.read_extra(raw_dir, issues)
     every = sorted(p for p in raw_dir.rglob("*") if p.is_file())
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     roster_files = [p for p in every if roster.claims(p.relative_to(raw_dir))]

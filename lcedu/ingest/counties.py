@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
 from lcedu import paths
+from lcedu.errors import Issue
+from lcedu.ingest.readers import read_csv_grid
 
 _SUFFIXES = ("拉祜族佤族布朗族傣族自治县", "傣族佤族自治县", "佤族自治县", "自治县", "县", "区", "市")
 
@@ -61,3 +64,42 @@ def name(code: str, lang: str = "zh") -> str:
     """Short display name of a county (临翔区, 双江县; Linxiang in English)."""
     row = registry().set_index("county_code").loc[code]
     return row.short_name_zh if lang == "zh" else row.name_pinyin
+
+
+EXTRA_FILE = "counties.csv"
+EXTRA_COLUMNS = ("county_code", "name_zh")
+
+
+def read_extra(raw_dir: Path, issues: list[Issue] | None = None) -> dict[str, str]:
+    """Counties beyond the built-in registry from ``<raw>/counties.csv``: every name and code → code.
+
+    Read like the school CSVs (UTF-8 or GB18030/GBK). A file that cannot be used is an error in
+    ``issues`` naming the file, the row or the missing column, and adds no county.
+    """
+    path = Path(raw_dir) / EXTRA_FILE
+    if not path.exists():
+        return {}
+    issues = issues if issues is not None else []
+    display = f"{Path(raw_dir).name}/{EXTRA_FILE}"
+    grid = read_csv_grid(path.read_bytes(), display, issues)
+    if grid is None:
+        return {}
+    if not grid or any(c not in [str(h).strip() for h in grid[0]] for c in EXTRA_COLUMNS):
+        issues.append(Issue("error", display, f"表头应含 {', '.join(EXTRA_COLUMNS)}（可加 short_name_zh）/ "
+                            f"header must have {', '.join(EXTRA_COLUMNS)}; 现有 found: "
+                            f"{', '.join(map(str, grid[0])) if grid else '空 empty'}",
+                            "第一行写列名：county_code,name_zh,short_name_zh", row=1))
+        return {}
+    header = [str(h).strip() for h in grid[0]]
+    pairs: dict[str, str] = {}
+    for number, cells in enumerate(grid[1:], start=2):
+        row = dict(zip(header, (str(c).strip() for c in cells), strict=False))
+        code = row.get("county_code", "")
+        if not re.fullmatch(r"\d{6}", code):
+            issues.append(Issue("error", display, f"县代码「{code}」应为6位数字 / county_code must be 6 digits",
+                                "填写6位行政区划代码，如 530925", row=number, column="county_code"))
+            continue
+        for value in (code, row.get("name_zh"), row.get("short_name_zh")):
+            if value:
+                pairs[value] = code
+    return pairs

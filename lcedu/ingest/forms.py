@@ -655,11 +655,8 @@ def form_files(raw_dir: Path) -> list[Path]:
 
 def _known_counties(raw_dir: Path) -> set[str]:
     """The registry's counties and those a raw folder adds in its own counties.csv."""
-    known = set(counties.registry()["county_code"])
-    extra = raw_dir / "counties.csv"
-    if extra.exists():
-        known |= set(pd.read_csv(extra, dtype=str)["county_code"])
-    return known
+    # Problems with counties.csv itself are reported once, by the cleaner's own read of it.
+    return set(counties.registry()["county_code"]) | set(counties.read_extra(raw_dir).values())
 
 
 def _read_chunk(files: list[Path], raw_dir: Path) -> list[WorkbookResult]:
