@@ -102,3 +102,14 @@ def test_counties_csv_with_other_columns_is_a_message(raw_copy: Path, capsys) ->
     assert main(["check", "--raw", str(raw_copy)]) == 2
     err = capsys.readouterr().err
     assert "counties.csv" in err and "county_code" in err and "代码, 名称" in err and "Traceback" not in err
+
+
+def test_a_broken_local_layout_is_a_message(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    local = tmp_path / "layouts"
+    local.mkdir()
+    (local / "population.yml").write_text("table: population\nlevel: county\n  key: [county_code\n",
+                                          encoding="utf-8")
+    monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
+    assert main(["check", "--raw", str(RAW)]) == 2
+    err = capsys.readouterr().err
+    assert "population.yml" in err and "第3行" in err and "YAML" in err and "Traceback" not in err

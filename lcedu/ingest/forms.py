@@ -20,12 +20,10 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from lcedu import paths
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
-from lcedu.ingest.layout import UNIT_FACTORS, load_layout, normalize
+from lcedu.ingest.layout import UNIT_FACTORS, layout_path, load_layout, normalize, read_spec
 from lcedu.ingest.readers import is_lock_file, read_bytes, read_workbook
 from lcedu.ingest.schemas import dtype_of
 from lcedu.processes import die_with_parent
@@ -119,14 +117,9 @@ def _address(spec: dict) -> Address:
                    cols=tuple(int(c) for c in cols), unit=spec.get("unit"))
 
 
-def _scheme_text(name: str) -> tuple[str, str]:
+def _scheme_path(name: str) -> Path:
     """A scheme file: from $LCEDU_LAYOUTS/forms/ when there is one (local corrections), else the package's."""
-    local = os.environ.get("LCEDU_LAYOUTS")
-    if local and (Path(local) / FORMS_DIR / f"{name}.yml").exists():
-        path = Path(local) / FORMS_DIR / f"{name}.yml"
-    else:
-        path = paths.package_file("ingest", "layouts", FORMS_DIR, f"{name}.yml")
-    return path.read_text(encoding="utf-8"), str(path)
+    return layout_path(f"{FORMS_DIR}/{name}.yml")
 
 
 def load_scheme(name: str) -> Scheme:
@@ -135,8 +128,9 @@ def load_scheme(name: str) -> Scheme:
 
 @cache
 def _load_scheme(name: str, _local: str | None) -> Scheme:
-    text, source = _scheme_text(name)
-    spec = yaml.safe_load(text)
+    path = _scheme_path(name)
+    source = str(path)
+    spec = read_spec(path)
     fields = {
         key: Field(labels=tuple(label_key(x) for x in f["label"]), look=tuple(f.get("look", ["right"])),
                    pattern=re.compile(f["pattern"]) if f.get("pattern") else None,

@@ -14,10 +14,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from lcedu import paths
+from lcedu.errors import RequestError
 
 TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city")
 UNIT_FACTORS = {"元": 1.0, "万元": 10_000.0, "平方米": 1.0, "人": 1.0}
@@ -106,12 +108,29 @@ def _variant(name: str, spec: dict, columns: dict[str, Column]) -> Variant:
     )
 
 
-def layout_text(name: str) -> str:
+def layout_path(name: str) -> Path:
     """A layout file: from $LCEDU_LAYOUTS when it has one (local wording), else the package's."""
     local = os.environ.get("LCEDU_LAYOUTS")
     if local and (Path(local) / name).exists():
-        return (Path(local) / name).read_text(encoding="utf-8")
-    return paths.package_file("ingest", "layouts", name).read_text(encoding="utf-8")
+        return Path(local) / name
+    return paths.package_file("ingest", "layouts", name)
+
+
+def read_spec(path: Path) -> Any:
+    """A layout YAML parsed; a syntax error is a message naming the file, line and column (exit 2)."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" 第{mark.line + 1}行第{mark.column + 1}列 / line {mark.line + 1}, column {mark.column + 1}" \
+            if mark is not None else ""
+        raise RequestError(f"版式文件 {path}{where} 不是有效的 YAML / not valid YAML: "
+                           f"{getattr(exc, 'problem', None) or exc}",
+                           "修正该行（常见：缩进不齐、冒号后缺空格、引号未闭合）；或删掉本地副本改用内置版式") from exc
+
+
+def layout_spec(name: str) -> Any:
+    return read_spec(layout_path(name))
 
 
 def load_layout(table: str) -> Layout:
@@ -120,7 +139,7 @@ def load_layout(table: str) -> Layout:
 
 @cache
 def _load_layout(table: str, _local: str | None) -> Layout:
-    spec = yaml.safe_load(layout_text(f"{table}.yml"))
+    spec = layout_spec(f"{table}.yml")
     columns = {n: Column(name=n, **c) for n, c in spec["columns"].items()}
     return Layout(
         table=spec["table"],
@@ -141,8 +160,7 @@ def code_lists() -> dict[str, dict[str, object]]:
 
 @cache
 def _code_lists(_local: str | None) -> dict[str, dict[str, object]]:
-    text = layout_text("values.yml")
-    return {name: {normalize(k): v for k, v in m.items()} for name, m in yaml.safe_load(text).items()}
+    return {name: {normalize(k): v for k, v in m.items()} for name, m in layout_spec("values.yml").items()}
 
 
 def layouts() -> list[Layout]:

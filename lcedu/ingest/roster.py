@@ -25,11 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
-from lcedu.ingest.layout import layout_text, load_layout, normalize
+from lcedu.ingest.layout import layout_spec, load_layout, normalize
 from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, parse_sheet
 from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
 
@@ -127,7 +126,7 @@ def load_roster_layout() -> RosterLayout:
 
 @cache
 def _load_roster_layout(_local: str | None) -> RosterLayout:
-    spec = yaml.safe_load(layout_text("roster.yml"))
+    spec = layout_spec("roster.yml")
     tables = {c: t for t, cols in spec["tables"].items() for c in cols}
     variants = []
     for name, v in spec["variants"].items():
