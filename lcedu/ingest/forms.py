@@ -24,7 +24,7 @@ import pandas as pd
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import UNIT_FACTORS, layout_path, load_layout, normalize, read_spec
-from lcedu.ingest.readers import is_lock_file, read_bytes, read_workbook
+from lcedu.ingest.readers import cell_text, is_lock_file, read_bytes, read_workbook
 from lcedu.ingest.schemas import dtype_of
 from lcedu.processes import die_with_parent
 
@@ -51,14 +51,6 @@ def _label_key(text: str) -> str:  # labels repeat across thousands of workbooks
     for prefix in ("其中", "#", "其中:", "其中："):
         s = s.removeprefix(prefix)
     return s
-
-
-def cell_text(v: object) -> str:
-    if v is None or v == "":
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    return str(v).strip()
 
 
 # --- the layout files ---------------------------------------------------------------------------

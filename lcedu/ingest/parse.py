@@ -16,6 +16,7 @@ import pandas as pd
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import UNIT_FACTORS, Layout, Variant, code_lists, normalize
+from lcedu.ingest.readers import cell_text
 
 NA_TOKENS = {"", "—", "——", "–", "-", "--", "/", "nan", "none", "null", "#n/a", "不适用", "无数据"}
 TOTAL_LABEL = re.compile(r"合计|总计|小计|全县|全区|全市")
@@ -51,16 +52,8 @@ def _cells(grid: list[list[object]]) -> np.ndarray:
     return cells
 
 
-def _as_text(v: object) -> str:
-    if v is None or v == "":
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    return str(v).strip()
-
-
 def _text(block: np.ndarray) -> np.ndarray:
-    return np.array([[_as_text(v) for v in row] for row in block], dtype=object).reshape(block.shape)
+    return np.array([[cell_text(v) for v in row] for row in block], dtype=object).reshape(block.shape)
 
 
 def find_header(cells: np.ndarray, layout: Layout) -> int | None:
@@ -69,7 +62,7 @@ def find_header(cells: np.ndarray, layout: Layout) -> int | None:
     # The anchor may sit in a lower header row under a merged group, so compare the last part.
     last_parts = {a.split("/")[-1] for a in anchors}
     for i in range(min(HEADER_SEARCH_ROWS, len(cells))):
-        row = {normalize(_as_text(c)) for c in cells[i] if c != ""}
+        row = {normalize(cell_text(c)) for c in cells[i] if c != ""}
         if row & last_parts:
             return i
     return None
@@ -173,7 +166,7 @@ def parse_sheet(
     columns |= {
         "_file": np.full(len(rows), file, dtype=object), "_sheet": np.full(len(rows), sheet, dtype=object),
         "_row": np.asarray(rows, dtype="int64") + first_data + 1, "_is_total": is_total,
-        "_label": np.array([_as_text(v) if t else "" for v, t in zip(labels, is_total, strict=True)], dtype=object),
+        "_label": np.array([cell_text(v) if t else "" for v, t in zip(labels, is_total, strict=True)], dtype=object),
     }
     text = pd.DataFrame(columns)
     return RawSheet(text=text, variant=variant.name,
@@ -182,7 +175,7 @@ def parse_sheet(
 
 
 def _is_note_column(body: np.ndarray, j: int) -> bool:
-    values = [_as_text(v) for v in body[:, j] if v != ""]
+    values = [cell_text(v) for v in body[:, j] if v != ""]
     return bool(values) and all(NOTE_START.match(v) for v in values)
 
 
@@ -193,7 +186,7 @@ def _data_rows(body: np.ndarray, layout: Layout, column_of: dict) -> np.ndarray:
         return np.array([], dtype=int)
     first = body[np.arange(len(body)), filled.argmax(axis=1)]
     # Notes are one merged cell of text under the table: 注：…, 填表人：…
-    is_note = np.array([bool(NOTE_START.match(_as_text(t))) for t in first], dtype=bool) & (filled.sum(axis=1) <= 1)
+    is_note = np.array([bool(NOTE_START.match(cell_text(t))) for t in first], dtype=bool) & (filled.sum(axis=1) <= 1)
     has_data = filled[:, list(column_of)].any(axis=1)
     stop = int(np.argmax(is_note)) if is_note.any() else len(body)
     rows = np.flatnonzero(has_data)
@@ -280,12 +273,12 @@ def convert(
         is_num, is_na, clean = _split(raw)
         if is_na.any():
             miss_parts.append(text.loc[is_na, ["_file", "_sheet", "_row"]].assign(
-                column=name, raw_text=[_as_text(v) for v in raw[is_na]]))
+                column=name, raw_text=[cell_text(v) for v in raw[is_na]]))
         strings = clean[~is_na[raw.index.get_indexer(clean.index)]] if len(clean) else clean
 
         def fail(mask: np.ndarray, message: str, fix: str, *, _name: str = name) -> None:
             for _, r in text.loc[mask].head(5).iterrows():
-                issues.append(Issue("error", r["_file"], message.format(value=_as_text(r[_name])), fix,
+                issues.append(Issue("error", r["_file"], message.format(value=cell_text(r[_name])), fix,
                                     sheet=r["_sheet"], row=int(r["_row"]),
                                     column=headers.get((r["_file"], r["_sheet"]), {}).get(_name, _name)))
 
@@ -331,7 +324,7 @@ def convert(
             continue
         # Text-like columns: numbers (an id typed as a number) become their digits.
         as_text = pd.Series([None] * len(raw), index=raw.index, dtype=object)
-        as_text[is_num] = [_as_text(v) for v in raw[is_num]]
+        as_text[is_num] = [cell_text(v) for v in raw[is_num]]
         as_text[strings.index] = strings
         if col.type == "school_id":
             ids, bad_id, repaired = school_ids(raw, is_na | is_total)
@@ -340,7 +333,7 @@ def convert(
                      "从统计系统核对学校标识码（类别2位+省份2位+顺序号6位）；不要补0或截断")
                 bad = True
             for idx, r in text.loc[repaired].head(5).iterrows():
-                issues.append(Issue("warning", r["_file"], f"学校标识码「{_as_text(r[name])}」存为小数或科学计数法，已还原为"
+                issues.append(Issue("warning", r["_file"], f"学校标识码「{cell_text(r[name])}」存为小数或科学计数法，已还原为"
                                     f"「{ids[idx]}」/ id stored as a float, repaired", "把该列设为文本格式后重新导出",
                                     sheet=r["_sheet"], row=int(r["_row"]),
                                     column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name)))

@@ -55,3 +55,12 @@ def read_csv_grid(raw: bytes, display: str, issues: list[Issue]) -> list[list[ob
     issues.append(Issue("error", display, "无法识别文件编码 / unknown text encoding",
                         "另存为 UTF-8 或 GB18030 编码的 CSV"))
     return None
+
+
+def cell_text(v: object) -> str:
+    """A cell as the text a person sees: '' for empty, 2153000001 (not 2153000001.0) for a whole float."""
+    if v is None or v == "":
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v).strip()

@@ -30,7 +30,7 @@ from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import layout_spec, load_layout, normalize
 from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, parse_sheet
-from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
+from lcedu.ingest.readers import cell_text, is_lock_file, read_bytes, read_csv_grid, read_workbook
 
 SEP = " › "
 _SPLIT = re.compile(r"\s*[›>]\s*")
@@ -139,14 +139,6 @@ def _load_roster_layout(_local: str | None) -> RosterLayout:
 
 
 # --- one sheet ----------------------------------------------------------------------------------
-
-def cell_text(v: object) -> str:
-    if v is None or v == "":
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    return str(v).strip()
-
 
 def code_text(v: object) -> str:
     """A code cell as text: 211, 211.0 and "211.0" (a number that went through a CSV) are all "211"."""
