@@ -248,7 +248,7 @@ def parser() -> argparse.ArgumentParser:
         c.set_defaults(func=func)
 
     m = sub.add_parser("maps", help="write the standard map set (PNG, SVG, PDF) for a year")
-    m.add_argument("--year", type=int, default=2025)
+    m.add_argument("--year", type=int, default=None, help="default: the plan's final year")
     m.add_argument("--lang", choices=["zh", "en"], default="zh")
     m.add_argument("--out", default=str(paths.project("reports/maps")))
     m.add_argument("--formats", nargs="+", choices=["png", "svg", "pdf"], default=["png", "svg", "pdf"])
@@ -286,7 +286,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _render_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--year", type=int, default=2025)
+    p.add_argument("--year", type=int, default=None, help="default: the plan's final year")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -297,6 +297,10 @@ def _render_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command in ("maps", "render", "report") and args.year is None:
+        from lcedu.measure.plan import get_plan
+
+        args.year = get_plan().final_year  # the year a plan's targets are due: 2025 for the 2023–2025 plan
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
         return handler(args)

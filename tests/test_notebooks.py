@@ -98,7 +98,7 @@ def test_one_typed_parameters_cell_first_then_the_chinese_title(name: str) -> No
     assert len(tagged) == 1, f"{name}: exactly one parameters cell"
     assert nb.cells[0] is tagged[0], f"{name}: the parameters cell comes first"
     source = tagged[0].source
-    for line in ("county: str = ", "year: int = ", "baseline_year: int = ", "lang: str = \"zh\""):
+    for line in ("county: str = ", "year: int = ", "baseline_year: int | None = None", "lang: str = \"zh\""):
         assert line in source, f"{name}: parameters cell lacks {line!r}"
     assert all("#" in line for line in source.splitlines()), f"{name}: every parameter is commented"
     title = next(n["title_zh"] for n in SUITE if n["name"] == name)

@@ -166,7 +166,7 @@ def _year(value: object, years: Sequence[int], name: str) -> int:
     return year
 
 
-def params(county: object, year: object, baseline_year: object = 2022, lang: str = "zh", *,
+def params(county: object, year: object, baseline_year: object = None, lang: str = "zh", *,
            scope: str = "county") -> Params:
     """Check the notebook parameters and return them resolved; a ValueError says what is wrong.
 
@@ -178,7 +178,7 @@ def params(county: object, year: object, baseline_year: object = 2022, lang: str
     code = _resolve(county, allow_city=scope == "city")
     years = available_years()
     y = _year(year, years, "year")
-    base = _year(baseline_year, years, "baseline_year")
+    base = _year(baseline_year if baseline_year is not None else plan_baseline_year(), years, "baseline_year")
     if base > y:
         raise ValueError(f"baseline_year={base} 晚于 year={y} / baseline_year must not be after year")
     return Params(code, y, base, lang)
@@ -289,9 +289,19 @@ def _card(build: str, baseline_year: int) -> pd.DataFrame:
     return card.sort_values(["_order", "county_code", "year"], kind="stable").drop(columns="_order")
 
 
-def card(baseline_year: int = 2022) -> pd.DataFrame:
-    """The build's scorecard (:func:`lcedu.measure.scorecard.scorecard`) with each row's plan ``project``."""
-    return _card(_build(), int(baseline_year))
+def plan_baseline_year() -> int:
+    """The default plan's baseline year (2022 for the 2023–2025 plan), from its plan file."""
+    from lcedu.measure.plan import get_plan
+
+    return get_plan().baseline_year
+
+
+def card(baseline_year: int | None = None) -> pd.DataFrame:
+    """The build's scorecard (:func:`lcedu.measure.scorecard.scorecard`) with each row's plan ``project``.
+
+    ``baseline_year``: default the plan's.
+    """
+    return _card(_build(), int(baseline_year if baseline_year is not None else plan_baseline_year()))
 
 
 def county_card(p: Params, indicators: Iterable[str] | None = None, *, county: str | None = None,
