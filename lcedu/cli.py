@@ -76,7 +76,7 @@ def cmd_maps(args: argparse.Namespace) -> int:
     require_year(args.year)
     start = time.perf_counter()
     written = write_maps(args.year, Path(args.out), formats=tuple(getattr(args, "formats", None) or ("png", "svg", "pdf")),
-                         lang=args.lang)
+                         lang=args.lang, plan=args.plan)
     print(f"地图已写入 / maps written: {len(written)} files in {args.out} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -93,7 +93,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     require_year(args.year)
     out = Path(args.out)
-    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir))
+    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir), args.plan)
     missing = sorted({Path(j.input).name for j in jobs if not Path(j.input).exists()})
     if args.notebooks and not jobs or missing:
         print(f"错误 / error: 找不到笔记本 notebook not found: {', '.join(missing or args.notebooks)}", file=sys.stderr)
@@ -107,9 +107,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         outcomes = list(render.execute(jobs, args.workers, render.print_progress))
     render.write_manifest(outcomes, out, args.year, {"counties": counties, "notebooks": args.notebooks,
-                                                      "year": args.year, "lang": args.lang})
+                                                      "year": args.year, "lang": args.lang, "plan": args.plan})
     maps_dir = out / "maps"
-    index = site.build_index(out, args.year, outcomes, render.suite(), maps_dir if maps_dir.exists() else None)
+    index = site.build_index(out, args.year, outcomes, render.suite(), maps_dir if maps_dir.exists() else None,
+                             args.plan)
     problems = {o.job.output_html: site.check_html(Path(o.job.output_html), _min_figures(o.job.notebook))
                 for o in outcomes if o.ok}
     problems = {k: v for k, v in problems.items() if v}
@@ -139,9 +140,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from lcedu.ingest.counties import registry
     from lcedu.publish import evaluation, site
 
-    workbooks = site.write_workbooks(args.year, reports, list(registry().county_code))
+    workbooks = site.write_workbooks(args.year, reports, list(registry().county_code), args.plan)
     print(f"工作簿已写入 / workbooks written: {len(workbooks)}")
-    documents = evaluation.write_evaluation(None, args.year, reports / "evaluation" / str(args.year))
+    documents = evaluation.write_evaluation(args.plan, args.year, reports / "evaluation" / str(args.year))
     print(f"终期评估已写入 / evaluation documents written: {len(documents)}")
     args.out, args.counties, args.notebooks = str(reports), None, None
     return cmd_render(args)
@@ -249,6 +250,7 @@ def parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("maps", help="write the standard map set (PNG, SVG, PDF) for a year")
     m.add_argument("--year", type=int, default=None, help="default: the plan's final year")
+    m.add_argument("--plan", default=None, help="plan name, folder or targets.yml (default: lincang_2023_2025)")
     m.add_argument("--lang", choices=["zh", "en"], default="zh")
     m.add_argument("--out", default=str(paths.project("reports/maps")))
     m.add_argument("--formats", nargs="+", choices=["png", "svg", "pdf"], default=["png", "svg", "pdf"])
@@ -287,6 +289,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, default=None, help="default: the plan's final year")
+    p.add_argument("--plan", default=None, help="plan name, folder or targets.yml (default: lincang_2023_2025)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -300,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("maps", "render", "report") and args.year is None:
         from lcedu.measure.plan import get_plan
 
-        args.year = get_plan().final_year  # the year a plan's targets are due: 2025 for the 2023–2025 plan
+        args.year = get_plan(args.plan).final_year  # the year its targets are due: 2025 for the 2023–2025 plan
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
         return handler(args)

@@ -75,3 +75,29 @@ def test_a_target_not_yet_due_is_not_a_failure(processed_sample: Path) -> None:
     early = card[(card["year"] == 2023) & (card["target_year"] == 2025)]
     assert len(early) and set(early["status"].dropna()) <= {"not_due", "no_data"}
     assert early["is_met"].isna().all()
+
+
+TEST_PLAN = str(Path(__file__).resolve().parent / "data" / "plans" / "next_plan_test" / "targets.yml")
+
+
+@pytest.mark.notebooks
+def test_a_second_plan_runs_through_the_briefing_and_the_index(processed_sample: Path, tmp_path: Path) -> None:
+    from lcedu.measure.results import plan_scorecard
+    from lcedu.measure.scorecard import target_counts
+
+    jobs = render.plan(["530925"], ["county_briefing"], YEAR, "zh", tmp_path / "out", plan_name=TEST_PLAN)
+    outcomes = list(render.execute(jobs, workers=1))
+    assert outcomes[0].ok, outcomes[0].error
+    text = "\n".join(render.text_outputs(Path(jobs[0].output_ipynb))[0])
+    found = COUNT_SENTENCE.search(text)
+    assert found, text[:2000]
+    shown = [int(g or 0) for g in found.groups()]
+    counts = target_counts(plan_scorecard(TEST_PLAN)).set_index(["county_code", "year"]).loc[("530925", YEAR)]
+    expected = [int(counts[k]) for k in ("targets", "met", "not_met", "not_due", "not_due_on_track")]
+    assert shown[:4] == expected[:4] and (shown[4] == expected[4] or not expected[3])
+    default = target_counts(plan_scorecard()).set_index(["county_code", "year"]).loc[("530925", YEAR)]
+    assert int(default["targets"]) != expected[0] or int(default["met"]) != expected[1], "the other plan's targets"
+    page = site.build_index(tmp_path / "out", YEAR, outcomes, render.suite(), None, TEST_PLAN).read_text(
+        encoding="utf-8")
+    score = re.search(r'id="c530925".*?<p class="score">(.*?)</p>', page, flags=re.S).group(1)
+    assert _numbers(score)[:4] == expected[:4]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from lcedu.errors import RequestError
 from lcedu.measure import gaps, indicators, schools, scorecard, teachers
-from lcedu.measure.plan import load_targets
+from lcedu.measure.plan import get_plan, load_targets
 
 #: Result tables stored in every processed build, in the order they are computed. The last
 #: eight are the per-school / per-county frames the topic pages list (lcedu.measure.schools,
@@ -82,3 +82,13 @@ def require_year(year: int, processed_dir: str | Path | None = None) -> None:
         raise RequestError(f"{year}年没有数据 / no data for {year}",
                            f"可用年份 years with data: {', '.join(map(str, years)) or '无 none'}；"
                            "或先把该年的原始数据放入 data/raw/ 并运行 `lcedu clean`")
+
+
+def plan_scorecard(plan: str | Path | None = None, processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """The build's scorecard; for another plan, the same scorecard of the same results with its targets."""
+    stored = load_results(processed_dir)
+    if plan is None:
+        return stored["scorecard"]
+    chosen = get_plan(plan)
+    return scorecard.scorecard(results=stored["indicator_results"], tables=indicators.load_tables(processed_dir),
+                               targets=chosen.targets(), baseline_year=chosen.baseline_year)

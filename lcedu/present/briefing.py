@@ -116,6 +116,7 @@ class Params:
     year: int
     baseline_year: int
     lang: str
+    plan: str | None = None  # a plan name, folder or targets file; None: the default plan
 
     @property
     def name(self) -> str:
@@ -167,7 +168,7 @@ def _year(value: object, years: Sequence[int], name: str) -> int:
 
 
 def params(county: object, year: object, baseline_year: object = None, lang: str = "zh", *,
-           scope: str = "county") -> Params:
+           scope: str = "county", plan: str | None = None) -> Params:
     """Check the notebook parameters and return them resolved; a ValueError says what is wrong.
 
     ``county``: 6-digit code or name (双江, 双江县, 530925); with ``scope="city"`` also
@@ -178,10 +179,11 @@ def params(county: object, year: object, baseline_year: object = None, lang: str
     code = _resolve(county, allow_city=scope == "city")
     years = available_years()
     y = _year(year, years, "year")
-    base = _year(baseline_year if baseline_year is not None else plan_baseline_year(), years, "baseline_year")
+    chosen = plan_of(plan)  # an unknown or broken plan fails here, with the file and field
+    base = _year(baseline_year if baseline_year is not None else chosen.baseline_year, years, "baseline_year")
     if base > y:
         raise ValueError(f"baseline_year={base} 晚于 year={y} / baseline_year must not be after year")
-    return Params(code, y, base, lang)
+    return Params(code, y, base, lang, None if plan is None else str(plan))
 
 
 # --------------------------------------------------------------------------- data (cached per processed build)
@@ -276,38 +278,42 @@ def project_name(key: str, lang: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _card(build: str, baseline_year: int) -> pd.DataFrame:
+def _card(build: str, baseline_year: int, plan: str | None) -> pd.DataFrame:
     from lcedu.measure import scorecard as sc
 
     b = _base(build)
     card = b.stored["scorecard"]
-    if not card.empty and int(card["baseline_year"].iloc[0]) != baseline_year:  # another baseline: re-derive
-        card = sc.scorecard(results=b.results, tables=b.tables, baseline_year=baseline_year)
+    stored_baseline = not card.empty and int(card["baseline_year"].iloc[0]) == baseline_year
+    if plan is not None or not stored_baseline:  # another plan or baseline: the same scorecard, other targets
+        card = sc.scorecard(results=b.results, tables=b.tables, targets=plan_of(plan).targets(),
+                            baseline_year=baseline_year)
     position = project_of()
     card = card.assign(project=card["indicator"].map(lambda c: position.get(c, (99, ""))[1]).astype("string"),
                        _order=card["indicator"].map(lambda c: position.get(c, (99, ""))[0]))
     return card.sort_values(["_order", "county_code", "year"], kind="stable").drop(columns="_order")
 
 
-def plan_baseline_year() -> int:
-    """The default plan's baseline year (2022 for the 2023–2025 plan), from its plan file."""
+@lru_cache(maxsize=8)
+def plan_of(plan: str | None = None) -> Any:  # -> lcedu.measure.plan.Plan
+    """The plan a page reports against (default: the 2023–2025 plan), from its plan file."""
     from lcedu.measure.plan import get_plan
 
-    return get_plan().baseline_year
+    return get_plan(plan)
 
 
-def card(baseline_year: int | None = None) -> pd.DataFrame:
+def card(baseline_year: int | None = None, plan: str | None = None) -> pd.DataFrame:
     """The build's scorecard (:func:`lcedu.measure.scorecard.scorecard`) with each row's plan ``project``.
 
-    ``baseline_year``: default the plan's.
+    ``baseline_year``: default the plan's. ``plan``: another plan's targets on the same results.
     """
-    return _card(_build(), int(baseline_year if baseline_year is not None else plan_baseline_year()))
+    base_year = baseline_year if baseline_year is not None else plan_of(plan).baseline_year
+    return _card(_build(), int(base_year), None if plan is None else str(plan))
 
 
 def county_card(p: Params, indicators: Iterable[str] | None = None, *, county: str | None = None,
                 year: int | None = None) -> pd.DataFrame:
     """Rows of :func:`card` for one county (default ``p.county``) and year, in registry/project order."""
-    c = card(p.baseline_year)
+    c = card(p.baseline_year, p.plan)
     code = county or p.county
     rows = c[(c["county_code"] == code) & (c["year"] == (year or p.year))]
     if indicators is not None:
@@ -571,10 +577,10 @@ def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
         clause = "" if clause and clause in source else clause
         lines.append(f"{indicator_name(code, lang)}：{source}{'，' + clause if clause else ''}" if lang == "zh"
                      else f"{i.name_en}: {source}{', ' + clause if clause else ''}")
-    intro = ("目标来自《临沧市教育高质量发展三年行动计划实施方案(2023—2025年)》；计划只设全市目标的比率指标，"
+    intro = (f"目标来自《{plan_of(p.plan).title_zh}》；计划只设全市目标的比率指标，"
              "县(区)以全市目标作参照（标注“全市目标(参照)”）。缺失值显示为“—”并注明原因，不按0计算。"
              if lang == "zh" else
-             "Targets come from the Lincang 2023–2025 education plan. Where the plan sets a rate only for the city, "
+             f"Targets come from the plan “{plan_of(p.plan).title_zh}”. Where the plan sets a rate only for the city, "
              "counties are compared with it as a reference (\"City target (reference)\"). Missing values show as "
              "\"–\" with the reason; they are never counted as 0.")
     return Section(_TITLES[lang]["notes"], [intro, bullets(lines)], level=3)
@@ -641,7 +647,7 @@ def target_count_sentence(p: Params, county: str | None = None) -> str:
     from lcedu.measure.scorecard import target_counts
 
     code = county or p.county
-    c = card(p.baseline_year)
+    c = card(p.baseline_year, p.plan)
     rows = c[(c["county_code"] == code) & (c["year"] == p.year)]
     counts = target_counts(rows)
     n = counts.iloc[0].to_dict() if len(counts) else dict.fromkeys(
@@ -683,7 +689,7 @@ TREND_INDICATORS = (
 
 def trend_series(p: Params, indicators: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(values of every county and the city for the years up to p.year, the county's targets)."""
-    c = card(p.baseline_year)
+    c = card(p.baseline_year, p.plan)
     rows = c[c["indicator"].isin(indicators) & (c["year"] <= p.year)]
     series = rows[["county_code", "year", "indicator", "value", "unit"]]
     own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
@@ -708,7 +714,7 @@ def briefing_trends(p: Params) -> Section:
 
 def briefing_ranks(p: Params) -> Section:
     """The county's position among the 8 counties on every targeted indicator with a direction."""
-    c = card(p.baseline_year)
+    c = card(p.baseline_year, p.plan)
     codes = [code for code in _targeted(p)["indicator"] if code not in ASSESSMENTS]
     rows = c[(c["year"] == p.year) & c["indicator"].isin(codes) & (c["county_code"] != CITY_CODE)
              & c["direction"].isin(["higher", "lower"])]
@@ -863,7 +869,7 @@ def resource_unit(resource_zh: str) -> str:
 
 
 def _share_row(p: Params, indicator: str, year: int) -> Mapping[str, Any]:
-    c = card(p.baseline_year)
+    c = card(p.baseline_year, p.plan)
     rows = c[(c["county_code"] == CITY_CODE) & (c["indicator"] == indicator) & (c["year"] == year)]
     return rows.iloc[0].to_dict() if len(rows) else {}
 
@@ -904,7 +910,7 @@ def city_heat_table(p: Params) -> Section:
 
     lang = p.lang
     lab = LABELS[lang]
-    c = card(p.baseline_year)
+    c = card(p.baseline_year, p.plan)
     reg = ind.load_registry()
     county_level = [code for code, i in reg.indicators.items() if i.level == "county"]
     position = project_of()
@@ -965,14 +971,15 @@ def city_status_maps(p: Params) -> Section:
     years = [y for y in available_years() if y <= p.year]
     items: list[Any] = []
     series, _ = trend_series(p, [f"{a}_county_share_pct" for a in ASSESSMENTS])
-    c = card(p.baseline_year)
+    c = card(p.baseline_year, p.plan)
     targets = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(series["indicator"])
                 & (c["target_year"] == c["year"]) & (c["year"] <= p.year)][["indicator", "year", "target"]]
     items.append(charts.trend_panels(series, [f"{a}_county_share_pct" for a in ASSESSMENTS], highlight=CITY_CODE,
                                      targets=targets.astype({"target": float}), lang=lang, columns=2, others=False,
                                      note=synthetic_note(lang)))
     for year in reversed(years):  # the chosen year full size, earlier years smaller
-        figure = maps.status_map(status, year, lang=lang, synthetic=synthetic)
+        figure = maps.status_map(status, year, lang=lang, synthetic=synthetic,
+                                 target_shares=plan_of(p.plan).target_shares())
         items.append(figure if year == p.year else Sized(figure, 640))
     return Section(_TITLES[lang]["status_maps"], items)
 
@@ -1001,8 +1008,6 @@ def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES)
 
 def city_share_targets(p: Params) -> Section:
     """The plan's 37.5 % targets: share of counties per year, and the named counties' status."""
-    from lcedu.measure.plan import load_targets
-
     lang = p.lang
     lab = LABELS[lang]
     status = _status_frame()
@@ -1023,7 +1028,7 @@ def city_share_targets(p: Params) -> Section:
             })
     table = pd.DataFrame(rows)
     flags = pd.DataFrame({lab["status"]: table.pop("_met")})
-    targets = load_targets()
+    targets = plan_of(p.plan).targets()
     named = targets[targets["indicator"].isin(ASSESSMENTS) & (targets["scope"] == "counties")]
     named_rows = []
     for t in named.itertuples():
@@ -1061,15 +1066,14 @@ def city_targets(p: Params) -> Section:
     Covers 党建示范校, 育人 (体质健康, 近视 — no numeric target in the plan), 高等教育
     (滇西科技师范学院) and funding; targets with no data say so.
     """
-    from lcedu.measure.plan import load_targets
 
     lang = p.lang
-    c = card(p.baseline_year)
+    c = card(p.baseline_year, p.plan)
     city = c[(c["county_code"] == CITY_CODE) & (c["year"] == p.year)
              & (c["target_year"].notna() | c["indicator"].isin(CITY_TREND_INDICATORS))]
     table = indicator_table(p, city, with_project=True, with_rank=False)
     # Plan targets with no indicator in the data (e.g. 合格评估, 全市一张网): listed, not guessed.
-    targets = load_targets()
+    targets = plan_of(p.plan).targets()
     known = set(c["indicator"])
     missing = targets[(targets["scope"] == "city") & ~targets["indicator"].isin(known)]
     missing = missing.sort_values("year").drop_duplicates("indicator", keep="last")

@@ -140,7 +140,7 @@ def _table(p: Params, indicator: str) -> Any:
 
     lang = p.lang
     lab = LABELS[lang]
-    c = bf.card(p.baseline_year)
+    c = bf.card(p.baseline_year, p.plan)
     order = [*registry()["county_code"], CITY_CODE]
     rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)].set_index("county_code").reindex(order)
     rows = rows.reset_index()
@@ -162,7 +162,7 @@ def _table(p: Params, indicator: str) -> Any:
 
 def _chart(p: Params, indicator: str) -> Figure:
     """The indicator's line over every data year (county, city, other counties), the chosen year marked."""
-    c = bf.card(p.baseline_year)
+    c = bf.card(p.baseline_year, p.plan)
     rows = c[c["indicator"] == indicator]
     series = rows[["county_code", "year", "indicator", "value", "unit"]]
     own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
@@ -176,26 +176,27 @@ def _chart(p: Params, indicator: str) -> Figure:
     return fig
 
 
-def _params(county: object, year: object, baseline_year: object, lang: str) -> Params:
+def _params(county: object, year: object, baseline_year: object, lang: str, plan: str | None = None) -> Params:
     """bf.params with the plan's years where ``year`` / ``baseline_year`` are None."""
-    base, final = plan_years()
+    base, final = plan_years(plan)
     return bf.params(county, final if year is None else year, base if baseline_year is None else baseline_year,
-                     lang, scope="city")
+                     lang, scope="city", plan=plan)
 
 
 def explorer_view(county: object, indicator: str, year: object = None, lang: str = "zh",
-                  baseline_year: object = None) -> tuple[Any, Any, Any]:
+                  baseline_year: object = None, plan: str | None = None) -> tuple[Any, Any, Any]:
     """(map, chart, table) for one county, indicator and year; a ValueError names a bad choice.
 
     ``year`` / ``baseline_year`` default to the plan's final and baseline years.
     """
-    p = _params(county, year, baseline_year, lang)
+    p = _params(county, year, baseline_year, lang, plan)
     _check_indicator(indicator)
     return _map(p, indicator), _chart(p, indicator), _table(p, indicator)
 
 
 def explorer(county: object = "530902", year: object = None, lang: str = "zh", *,
-             indicator: str = "preschool_gross_enrollment_pct", baseline_year: object = None) -> Any:
+             indicator: str = "preschool_gross_enrollment_pct", baseline_year: object = None,
+             plan: str | None = None) -> Any:
     """An ipywidgets box: county / indicator / year pickers driving a map, a trend chart and a table.
 
     ``year`` / ``baseline_year`` default to the plan's final and baseline years.
@@ -203,7 +204,7 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
     import ipywidgets as widgets
     from IPython.display import Markdown, display
 
-    p = _params(county, year, baseline_year, lang)
+    p = _params(county, year, baseline_year, lang, plan)
     _check_indicator(indicator)
     words = _WORDS[p.lang]
     from lcedu.ingest.counties import registry
@@ -219,7 +220,8 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
         out.add_class(css)
 
     def update(_: object = None) -> None:
-        views = explorer_view(pick_county.value, pick_indicator.value, pick_year.value, p.lang, p.baseline_year)
+        views = explorer_view(pick_county.value, pick_indicator.value, pick_year.value, p.lang, p.baseline_year,
+                              p.plan)
         for out, view in zip((map_out, chart_out, table_out), views, strict=True):
             out.clear_output(wait=True)
             with out:

@@ -1120,6 +1120,7 @@ def write_map_set(
     labels: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     breaks: Mapping[str, Sequence[float]] | None = None,
+    target_shares: Mapping[str, float] | None = None,
     formats: Sequence[str] = ("png", "svg", "pdf"),
     dpi: int = 200,
     lang: Lang = "zh",
@@ -1151,7 +1152,9 @@ def write_map_set(
         }
         written += _write_indicator_maps(data, indicator, year, save, options, (breaks or {}).get(indicator))
     if status is not None and not status.empty:
-        written += save(status_map(status, year, lang=lang, synthetic=sample), f"status_{year}")
+        written += save(status_map(status, year, lang=lang, synthetic=sample,
+                                   target_shares=None if target_shares is None else dict(target_shares)),
+                        f"status_{year}")
     for code in _projected_counties()["county_code"]:
         written += save(locator_map(code, lang=lang).figure, f"locator_{safe_name(code)}")
     return written

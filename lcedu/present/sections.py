@@ -87,7 +87,7 @@ _RESOURCE_UNITS = {"qualified_teachers_per_100": "teachers per 100 students",
 
 def _county_dots(p: Params, indicator: str, year: int | None = None) -> Any:
     """Bars of the 8 counties (and the city) for one indicator and year, with the county's target."""
-    c = bf.card(p.baseline_year)
+    c = bf.card(p.baseline_year, p.plan)
     y = year or p.year
     rows = c[(c["indicator"] == indicator) & (c["year"] == y)].set_index("county_code")
     own = rows.loc[p.county] if p.county in rows.index else None
@@ -108,7 +108,7 @@ def _year_table(p: Params, indicators: Sequence[str], county: str | None = None)
     """Each indicator year by year up to p.year with that year's target and status."""
     lang = p.lang
     lab = LABELS[lang]
-    c = bf.card(p.baseline_year)
+    c = bf.card(p.baseline_year, p.plan)
     code = county or p.county
     rows = c[(c["county_code"] == code) & c["indicator"].isin(indicators) & (c["year"] <= p.year)]
     rows = rows.assign(_o=rows["indicator"].map({k: i for i, k in enumerate(indicators)})).sort_values(["_o", "year"])
@@ -186,7 +186,7 @@ def special_education(p: Params) -> Section:
     provision = bf.result_rows("special_school_provision", year=y)  # every county, registry order
     threshold = (float(provision["population_threshold"].iloc[0]) if len(provision)
                  else special_school_population_threshold())
-    c = bf.card(p.baseline_year)
+    c = bf.card(p.baseline_year, p.plan)
     rows = []
     for r in provision.to_dict("records"):
         code = str(r["county_code"])
@@ -228,7 +228,7 @@ def special_education(p: Params) -> Section:
 
 def _plan_targets_text(p: Params, codes: Sequence[str]) -> str:
     """'毛入园率≥95%、…' from the city's targets in the plan's last year (for notes)."""
-    c = bf.card(p.baseline_year)
+    c = bf.card(p.baseline_year, p.plan)
     last = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(codes) & c["target_year"].notna()]
     last = last.sort_values("target_year").drop_duplicates("indicator", keep="last")
     last = last.set_index("indicator").reindex(codes).dropna(subset=["target"])
@@ -509,7 +509,7 @@ def high_school_enrolment(p: Params) -> Section:
 def high_school_quality(p: Params) -> Section:
     """省一级高完中 (and 一等), 托管帮扶 and 民办高中: the county's count and the city's against the targets."""
     lang = p.lang
-    c = bf.card(p.baseline_year)
+    c = bf.card(p.baseline_year, p.plan)
     codes = ("provincial_first_class_high_school_count", "provincial_first_class_first_grade_high_school_count",
              "private_high_school_count")
     contribution = _contribution_table(p, codes)
@@ -545,7 +545,7 @@ def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
 
     lang = p.lang
     lab = LABELS[lang]
-    contributions = city_target_contributions(bf.card(p.baseline_year), p.county, p.year, codes)
+    contributions = city_target_contributions(bf.card(p.baseline_year, p.plan), p.county, p.year, codes)
     if contributions.empty:
         return None
     rows = []
@@ -570,7 +570,7 @@ def _all_counties_table(p: Params, codes: Sequence[str]) -> Any:
     from lcedu.ingest.counties import registry
 
     lang = p.lang
-    c = bf.card(p.baseline_year)
+    c = bf.card(p.baseline_year, p.plan)
     rows = c[(c["year"] == p.year) & c["indicator"].isin(codes)]
     order = [*registry()["county_code"], CITY_CODE]
     data: dict[str, list[str]] = {LABELS[lang]["county"]: [place_name(x, lang) for x in order]}
@@ -633,7 +633,7 @@ def vocational_city(p: Params) -> Section:
     rows = bf.county_card(p, VOCATIONAL_CITY, county=CITY_CODE)
     table = bf.indicator_table(p, rows, with_rank=False)
     series, _ = bf.trend_series(p, VOCATIONAL_CITY[:4])
-    c = bf.card(p.baseline_year)
+    c = bf.card(p.baseline_year, p.plan)
     targets = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(VOCATIONAL_CITY[:4])
                 & (c["target_year"] == c["year"]) & (c["year"] <= p.year)][["indicator", "year", "target"]]
     fig = charts.trend_panels(series, VOCATIONAL_CITY[:4], highlight=CITY_CODE,

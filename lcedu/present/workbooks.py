@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lcedu.measure import gaps, indicators, scorecard
 from lcedu.measure import standards as std
-from lcedu.measure.plan import load_plan, load_targets
+from lcedu.measure.plan import get_plan, load_plan
 from lcedu.measure.results import compute_results, load_results
 
 __all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
@@ -194,10 +194,11 @@ class _Data:
     assessments: pd.DataFrame
     criteria: pd.DataFrame
     manifest: dict[str, Any] | None
+    plan: Any  # lcedu.measure.plan.Plan whose targets the scorecard sheets use
 
 
 def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path | None, year: int,
-          manifest: dict[str, Any] | None) -> _Data:
+          manifest: dict[str, Any] | None, plan: str | Path | None = None) -> _Data:
     from lcedu.ingest import store
 
     tabs = tables if tables is not None else indicators.load_tables(processed_dir)
@@ -208,8 +209,11 @@ def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path |
     parts = res["school_indicators"]
     parts = parts[parts["year"] == year].reset_index(drop=True)
     school_gaps = res["school_gaps"][res["school_gaps"]["year"] == year].reset_index(drop=True)
-    return _Data(tabs, res["indicator_results"], res["scorecard"], parts, school_gaps, res["preschool_gaps"],
-                 res["assessments"], res["assessment_criteria"], manifest)
+    chosen = get_plan(plan)
+    card = res["scorecard"] if plan is None else scorecard.scorecard(
+        results=res["indicator_results"], tables=tabs, targets=chosen.targets(), baseline_year=chosen.baseline_year)
+    return _Data(tabs, res["indicator_results"], card, parts, school_gaps, res["preschool_gaps"],
+                 res["assessments"], res["assessment_criteria"], manifest, chosen)
 
 
 # --------------------------------------------------------------------------- sheets
@@ -395,7 +399,7 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
             lines.append(("软件版本", ", ".join(f"{k} {v}" for k, v in versions.items())))
     else:
         lines.append(("数据来源", "由调用方直接提供的数据表（无 manifest）"))
-    plan = load_plan()
+    plan = load_plan(data.plan.targets_file)
     standards = std.load_standards()
     lines += [
         ("", None), ("标准与计划依据", None),
@@ -424,7 +428,7 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
     row += 1
     reg = indicators.registry_frame()
     reg = reg[reg["indicator"].isin(list(indicator_codes))]
-    quotes = load_targets().drop_duplicates("indicator").set_index("indicator")["quote"]
+    quotes = data.plan.targets().drop_duplicates("indicator").set_index("indicator")["quote"]
     reg = reg.assign(quote=reg["indicator"].map(quotes), unit_zh=_unit_zh(reg["unit"]))
     _write_table(ws, reg, [
         _Column("name_zh", "指标"), _Column("unit_zh", "单位"), _Column("source", "依据"), _Column("clause", "计划条款"),
@@ -449,6 +453,7 @@ def write_county_workbook(
     tables: Mapping[str, pd.DataFrame] | None = None,
     processed_dir: str | Path | None = None,
     manifest: dict[str, Any] | None = None,
+    plan: str | Path | None = None,
 ) -> Path:
     """One county's workbook for ``year``: scorecard, assessments, schools, gaps, sources.
 
@@ -457,7 +462,7 @@ def write_county_workbook(
     the path written (atomically).
     """
     county = str(county)
-    data = _load(tables, processed_dir, year, manifest)
+    data = _load(tables, processed_dir, year, manifest, plan)
     card = data.scorecard[(data.scorecard["county_code"] == county) & (data.scorecard["year"] == year)]
     if not len(card):
         raise ValueError(f"no indicator rows for county {county!r} in {year}")
@@ -479,9 +484,10 @@ def write_city_workbook(
     tables: Mapping[str, pd.DataFrame] | None = None,
     processed_dir: str | Path | None = None,
     manifest: dict[str, Any] | None = None,
+    plan: str | Path | None = None,
 ) -> Path:
     """The city's workbook for ``year``: city scorecard, every county side by side, assessments, gaps, sources."""
-    data = _load(tables, processed_dir, year, manifest)
+    data = _load(tables, processed_dir, year, manifest, plan)
     card = data.scorecard[data.scorecard["year"] == year]
     if not len(card):
         raise ValueError(f"no indicator rows in {year}")

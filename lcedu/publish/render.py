@@ -50,10 +50,12 @@ class Job:
     input: str
     output_ipynb: str
     output_html: str
+    plan: str | None = None  # another plan's targets (None: the notebooks' default plan)
 
     @property
     def parameters(self) -> dict:
-        return {"county": self.county, "year": self.year, "lang": self.lang}
+        extra = {"plan": self.plan} if self.plan is not None else {}
+        return {"county": self.county, "year": self.year, "lang": self.lang, **extra}
 
 
 @dataclass
@@ -69,7 +71,7 @@ class Outcome:
 
 
 def plan(counties: Iterable[str], notebooks: Iterable[str] | None, year: int, lang: str = "zh",
-         out_dir: Path | None = None, notebook_dir: Path | None = None) -> list[Job]:
+         out_dir: Path | None = None, notebook_dir: Path | None = None, plan_name: str | None = None) -> list[Job]:
     """One job per county and county notebook, plus each city notebook once.
 
     Output names are deterministic and safe: ``<year>/<6-digit code>/<notebook>.{ipynb,html}``.
@@ -84,7 +86,7 @@ def plan(counties: Iterable[str], notebooks: Iterable[str] | None, year: int, la
             jobs.append(Job(notebook=nb.name, county=county, year=year, lang=lang,
                             input=str(Path(notebook_dir) / f"{nb.name}.ipynb"),
                             output_ipynb=str(folder / f"{nb.name}.ipynb"),
-                            output_html=str(folder / f"{nb.name}.html")))
+                            output_html=str(folder / f"{nb.name}.html"), plan=plan_name))
     return jobs
 
 

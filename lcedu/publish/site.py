@@ -10,6 +10,7 @@ import pandas as pd
 
 from lcedu import paths
 from lcedu.ingest import counties, store
+from lcedu.measure.plan import get_plan
 from lcedu.paths import CITY_CODE
 
 # Indicators drawn in the standard map set: the equalization story of the plan.
@@ -27,7 +28,8 @@ ERROR_MARKERS = ("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.std
                  "Traceback (most recent call last)", "-Error</span>", "ename")
 
 
-def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg", "pdf"), lang: str = "zh") -> list[Path]:
+def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg", "pdf"), lang: str = "zh",
+               plan: str | None = None) -> list[Path]:
     """`lcedu maps`: the standard map set for ``year`` from the processed tables."""
     from lcedu.measure import indicators
     from lcedu.measure.results import load_results
@@ -43,30 +45,29 @@ def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg",
     return maps.write_map_set(
         data, status, year, out_dir, indicators=list(MAP_INDICATORS),
         labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
+        target_shares=get_plan(plan).target_shares(),
         formats=formats,
         lang=lang, synthetic=bool(store.manifest().get("is_sample")))
 
 
-def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str]) -> list[Path]:
+def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str], plan: str | None = None) -> list[Path]:
     """Scorecard and gap workbooks: ``<year>/<code>/scorecard.xlsx`` per county and for the city."""
     from lcedu.present import workbooks as export
 
     out = Path(out_dir) / str(year)
-    written = [export.write_county_workbook(code, year, out / code / "scorecard.xlsx") for code in county_codes]
-    written.append(export.write_city_workbook(year, out / CITY_CODE / "scorecard.xlsx"))
+    written = [export.write_county_workbook(code, year, out / code / "scorecard.xlsx", plan=plan)
+               for code in county_codes]
+    written.append(export.write_city_workbook(year, out / CITY_CODE / "scorecard.xlsx", plan=plan))
     return written
 
 
-def county_summary(year: int) -> pd.DataFrame:
+def county_summary(year: int, plan: str | None = None) -> pd.DataFrame:
     """Per county (and the city): the scorecard's own target count, indexed by county_code."""
-    from lcedu.measure.results import load_results
+    from lcedu.measure.results import plan_scorecard
     from lcedu.measure.scorecard import target_counts
 
-    card = load_results()["scorecard"]
+    card = plan_scorecard(plan)
     return target_counts(card[card["year"] == year]).set_index("county_code")
-
-
-PLAN_TITLE = "临沧市教育高质量发展三年行动计划（2023—2025年）"
 
 
 def evaluation_document_name(code: str) -> str:
@@ -83,10 +84,11 @@ def _templates():  # -> jinja2.Environment; every value rendered into a page is 
                               autoescape=True, undefined=jinja2.StrictUndefined)
 
 
-def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequence, maps_dir: Path | None) -> Path:
+def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequence, maps_dir: Path | None,
+                plan: str | None = None) -> Path:
     """``reports/index.html``: every county's briefings, a map thumbnail and its scorecard summary."""
     out_dir = Path(out_dir)
-    summary = county_summary(year)
+    summary = county_summary(year, plan)
     ok = {(o.job.county, o.job.notebook) for o in outcomes if o.ok}
     failed = {(o.job.county, o.job.notebook) for o in outcomes if not o.ok}
     codes = sorted({o.job.county for o in outcomes})
@@ -119,7 +121,7 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
                  if counts is not None else "")
         cards.append({"code": code, "title": title, "links": links, "thumbnail": thumb, "score": score})
     page = _templates().get_template("index.html.j2").render(
-        year=year, cards=cards, synthetic=synthetic, plan_title=PLAN_TITLE)
+        year=year, cards=cards, synthetic=synthetic, plan_title=get_plan(plan).title_zh)
     path = out_dir / "index.html"
     tmp = path.with_name(".index.html.partial")
     tmp.write_text(page, encoding="utf-8")
