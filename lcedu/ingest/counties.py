@@ -117,6 +117,11 @@ def matches(value: object) -> list[str]:
     return sorted(exact.get(re.sub(r"\s+", "", text)) or stems.get(_stem(text), ()))
 
 
+@cache
+def _extra_stems(extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {_stem(name): code for name, code in extra}
+
+
 def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
     """Map 双江县, 双江自治县, the full name or 530925 (also as a number) to ``"530925"``.
 
@@ -128,9 +133,9 @@ def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
         return None
     text = str(value).strip().removesuffix(".0")
     if extra:
-        if re.fullmatch(r"\d{6}", text) and text in set(extra.values()):
+        own = _extra_stems(tuple(sorted(extra.items())))
+        if re.fullmatch(r"\d{6}", text) and text in own.values():
             return text
-        own = {_stem(k): v for k, v in extra.items()}
         if _stem(text) in own:
             return own[_stem(text)]
     found = matches(text)
