@@ -37,7 +37,7 @@ GCJ_ECCENTRICITY_SQ = 0.00669342162296594323
 GCJ_INVERSE_ITERATIONS = 6
 
 # The 55 officially recognised minority names, used to shorten autonomous-county names
-# (双江拉祜族佤族布朗族傣族自治县 -> 双江县), as is the practice in official tables.
+# (双江拉祜族佤族布朗族傣族自治县 -> 双江自治县), as the Lincang plan writes them.
 # fmt: off
 MINORITY_NAMES = (
     "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克",
@@ -121,9 +121,9 @@ def gcj02_to_wgs84(coords: np.ndarray) -> np.ndarray:
 
 
 def short_name(name_zh: str) -> str:
-    """Drop the minority list of an autonomous county (耿马傣族佤族自治县 -> 耿马县)."""
+    """Drop the minority list of an autonomous county, keeping 自治 (耿马傣族佤族自治县 -> 耿马自治县)."""
     match = AUTONOMOUS_NAME.match(name_zh)
-    return f"{match['place']}{match['kind']}" if match else name_zh
+    return f"{match['place']}自治{match['kind']}" if match else name_zh
 
 
 def pinyin_name(short_name_zh: str) -> str:
@@ -132,7 +132,7 @@ def pinyin_name(short_name_zh: str) -> str:
 
     stem = short_name_zh
     if len(stem) > 2 and stem.endswith(ADMIN_SUFFIXES):
-        stem = stem[:-1]
+        stem = stem[:-1].removesuffix("自治")
     syllables = lazy_pinyin(stem)
     joined = syllables[0] + "".join(
         f"'{syllable}" if syllable[0] in "aoe" else syllable for syllable in syllables[1:]

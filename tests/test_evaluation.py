@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from lcedu import cli
+from lcedu.ingest import counties
 from lcedu.measure import evaluation as ev
 from lcedu.measure import indicators as ind
 from lcedu.measure.plan import get_plan, list_plans, load_plan, load_targets
@@ -70,7 +71,7 @@ def test_city_and_county_documents_have_the_bureau_structure(written):
         assert any("合成样例数据，非官方统计" in t for t in texts[:8]), "synthetic-data notice on the cover"
         assert any(t.startswith("附图1") for t in texts)
     county = _paragraphs(written["default/evaluation_530925"])
-    assert county[0] == "双江县"
+    assert county[0] == counties.name("530925") == "双江自治县"
     doc = _docx().Document(str(written["default/evaluation_530925"]))
     assert len(doc.inline_shapes) >= 3, "the status and progress maps are embedded"
 
@@ -113,7 +114,7 @@ def test_annex_values_equal_the_scorecard(written, default_card):
 
 def test_county_document_holds_only_its_targets(written):
     annex = _annex(written["default/evaluation_530925"])
-    assert set(annex["县(区)"]) == {"双江县"}
+    assert set(annex["县(区)"]) == {counties.name("530925")}
     status = ev.target_status()
     assert len(annex) == (status["county_code"] == "530925").sum()
 

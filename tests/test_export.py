@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from lcedu.ingest import counties
 from lcedu.present import workbooks as export
 
 COUNTY, YEAR = "530902", 2025
@@ -79,7 +80,8 @@ def test_city_workbook_layout(city_book: Path):
     assert counts.max_row == 3 + 9  # the city and its 8 counties
     compare = wb["各县对比"]
     assert _headers(compare)[:3] == ["指标", "单位", "临沧市"]
-    assert "临翔区" in _headers(compare) and "沧源县" in _headers(compare)
+    assert "临翔区" in _headers(compare) and counties.name("530927") in _headers(compare)
+    assert "沧源自治县" in _headers(compare)  # the plan's name
     assessed = wb["达标评估"]
     assert assessed.max_row == 1 + 8 * 2  # 8 counties × 2 assessments in 2025
 

@@ -29,7 +29,7 @@ from lcedu.present import fonts, maps  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"]
-SHORT_NAMES = ["临翔区", "凤庆县", "云县", "永德县", "镇康县", "双江县", "耿马县", "沧源县"]
+SHORT_NAMES = ["临翔区", "凤庆县", "云县", "永德县", "镇康县", "双江自治县", "耿马自治县", "沧源自治县"]  # as the plan writes them
 PINYIN = ["Linxiang", "Fengqing", "Yunxian", "Yongde", "Zhenkang", "Shuangjiang", "Gengma",
           "Cangyuan"]  # fmt: skip
 YEARS = (2022, 2023, 2024, 2025)
@@ -330,9 +330,24 @@ def test_locator_map_highlights_one_county():
     assert face_hex(county_patch(ax, "530925")) == maps.HIGHLIGHT_COLOUR
     others = {face_hex(county_patch(ax, code)) for code in CODES if code != "530925"}
     assert others == {maps.CONTEXT_COLOUR}
-    assert ax.get_title(loc="left") == "双江县在临沧市的位置"
+    assert ax.get_title(loc="left") == "双江自治县在临沧市的位置"
     with pytest.raises(ValueError, match="unknown county"):
         maps.locator_map("110101")
+
+
+def test_map_labels_come_from_the_county_registry_not_the_shapes_file(monkeypatch):
+    from lcedu.ingest import counties as registry
+
+    stale = maps.load_counties().to_crs(maps.PROJECTED_CRS)
+    stale["short_name_zh"] = "旧名" + stale["county_code"]  # what an old shapes file might say
+    stale["name_pinyin"] = "Old"
+    monkeypatch.setattr(maps, "_projected_counties", lambda path=None: stale)
+    for lang in ("zh", "en"):
+        ax = maps.choropleth(progress_table(), INDICATOR, 2025, lang=lang)
+        texts = {t.get_gid().removeprefix("county-label-"): t.get_text().split("\n")[0] for t in county_labels(ax)}
+        assert texts == {code: registry.name(code, lang) for code in CODES}
+    ax = maps.locator_map("530926")
+    assert ax.get_title(loc="left") == f"{registry.name('530926')}在临沧市的位置" == "耿马自治县在临沧市的位置"
 
 
 def test_inputs_are_not_mutated():
@@ -400,7 +415,8 @@ def test_gcj02_inverse_round_trips_and_offset_is_hundreds_of_metres(build):
 
 
 def test_build_script_shortens_autonomous_county_names(build):
-    assert build.short_name("双江拉祜族佤族布朗族傣族自治县") == "双江县"
-    assert build.short_name("耿马傣族佤族自治县") == "耿马县"
+    assert build.short_name("双江拉祜族佤族布朗族傣族自治县") == "双江自治县"
+    assert build.short_name("耿马傣族佤族自治县") == "耿马自治县"
     assert build.short_name("云县") == "云县"
-    assert build.short_name("莫力达瓦达斡尔族自治旗") == "莫力达瓦旗"
+    assert build.short_name("莫力达瓦达斡尔族自治旗") == "莫力达瓦自治旗"
+    assert build.pinyin_name("双江自治县") == "Shuangjiang"

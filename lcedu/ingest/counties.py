@@ -22,7 +22,8 @@ def registry() -> pd.DataFrame:
         return pd.read_csv(f, dtype=str)
 
 
-def _stem(name: str) -> str:
+def stem(name: str) -> str:
+    """A county name without province, prefecture and administrative suffix: 双江拉祜族…自治县 → 双江."""
     name = re.sub(r"\s+", "", name)
     for prefix in ("云南省", "临沧市"):
         name = name.removeprefix(prefix)
@@ -39,14 +40,14 @@ def _lookup(extra: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
     for row in reg.itertuples():
         names = [row.county_code, row.name_zh, row.short_name_zh, *str(row.aliases).split("|")]
         for name in names:
-            table[_stem(name)] = row.county_code
+            table[stem(name)] = row.county_code
     for name, code in extra:
-        table[_stem(name)] = code
+        table[stem(name)] = code
     return table
 
 
 def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
-    """Map 双江县, 双江自治县, the full name or 530925 (also as a number) to ``"530925"``.
+    """Map 双江自治县, 双江县, the full name or 530925 (also as a number) to ``"530925"``.
 
     ``extra`` adds name → code pairs (counties of another prefecture, e.g. a generated
     province); returns None when the name is unknown.
@@ -57,11 +58,15 @@ def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
     if re.fullmatch(r"\d{6}", text):
         known = set(registry().county_code) | set((extra or {}).values())
         return text if text in known else None
-    return _lookup(tuple(sorted((extra or {}).items()))).get(_stem(text))
+    return _lookup(tuple(sorted((extra or {}).items()))).get(stem(text))
 
 
 def name(code: str, lang: str = "zh") -> str:
-    """Short display name of a county (临翔区, 双江县; Linxiang in English)."""
+    """Display name of a county as the plan writes it (临翔区, 双江自治县); pinyin in English.
+
+    The English name is the pinyin place name without its suffix for every county (Linxiang,
+    Shuangjiang), as on the maps; the registry's ``aliases`` keep 双江县 etc. resolvable.
+    """
     row = registry().set_index("county_code").loc[code]
     return row.short_name_zh if lang == "zh" else row.name_pinyin
 

@@ -171,7 +171,7 @@ def params(county: object, year: object, baseline_year: object = None, lang: str
            scope: str = "county", plan: str | None = None) -> Params:
     """Check the notebook parameters and return them resolved; a ValueError says what is wrong.
 
-    ``county``: 6-digit code or name (双江, 双江县, 530925); with ``scope="city"`` also
+    ``county``: 6-digit code or name (双江, 双江自治县, 双江县, 530925); with ``scope="city"`` also
     ``"530900"`` / 临沧市 (a county is then highlighted in the city view). ``year`` and
     ``baseline_year`` must be years of the processed data, baseline ≤ year.
     """

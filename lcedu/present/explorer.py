@@ -122,7 +122,7 @@ def _map(p: Params, indicator: str) -> Figure | str:
 
 
 def _label_like_the_table(ax: Any, data: pd.DataFrame, indicator: str, year: int, unit: str, lang: str) -> None:
-    """County labels "双江县\\n22人" formatted as the table formats them (the map classes them as 22.0)."""
+    """County labels "双江自治县\\n22人" formatted as the table formats them (the map classes them as 22.0)."""
     rows = data[(data["indicator"] == indicator) & (data["year"] == year)]
     values = dict(zip(rows["county_code"].astype(str), rows["value"], strict=True))
     prefix = "county-label-"

@@ -524,14 +524,22 @@ def _add_county_labels(
 
 
 def _county_name(counties: gpd.GeoDataFrame, lang: Lang) -> dict[str, str]:
+    """Labels from the county registry (the plan's names: 双江自治县), never the shapes' own name fields.
+
+    A shape whose code the registry does not know keeps the name in its file.
+    """
+    from lcedu.ingest.counties import registry
+
     column = "short_name_zh" if lang == "zh" else "name_pinyin"
-    return dict(zip(counties["county_code"], counties[column], strict=True))
+    known = registry().set_index("county_code")[column]
+    own = counties[column] if column in counties.columns else counties["county_code"]
+    return {code: str(known.get(code, fallback)) for code, fallback in zip(counties["county_code"], own, strict=True)}
 
 
 def _value_label_texts(
     counties: gpd.GeoDataFrame, values: pd.Series, lang: Lang, decimals: int, signed: bool
 ) -> dict[str, str]:
-    """'双江县\\n85.3' per county; counties without a value show their name only."""
+    """'双江自治县\\n85.3' per county; counties without a value show their name only."""
     names = _county_name(counties, lang)
     known = values.dropna()
     return {

@@ -159,7 +159,7 @@ def is_missing(value: Any) -> bool:
 
 
 def place_name(code: str, lang: str = "zh") -> str:
-    """Short county name (双江县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``."""
+    """County name as the plan writes it (双江自治县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``."""
     from lcedu.ingest import counties
 
     if code == CITY_CODE:
