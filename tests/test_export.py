@@ -71,6 +71,17 @@ def test_sources_sheet_names_standards_plan_and_sample(county_book: Path):
     assert any(len(str(c.value)) == 64 for row in ws.iter_rows() for c in row if c.value)
 
 
+def test_the_inter_county_spread_is_named_for_what_it_is(county_book: Path):
+    """The unweighted CV across counties is 县际离散系数, explained, never the national 差异系数's name."""
+    wb = openpyxl.load_workbook(county_book)
+    headers = _headers(wb["指标总览"])
+    assert "县际离散系数（各县指标值未加权变异系数）" in headers
+    every_cell = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not any("县际差异系数" in text for text in every_cell)
+    notes = "\n".join(every_cell)
+    assert "不按学生数加权" in notes and "不是教督〔2017〕6号的校际差异系数" in notes
+
+
 def test_city_workbook_layout(city_book: Path):
     wb = openpyxl.load_workbook(city_book)
     assert wb.sheetnames == ["全市指标", "目标达成统计", "各县指标", "各县对比", "达标评估", "评估明细", "资源缺口汇总",

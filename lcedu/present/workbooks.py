@@ -234,8 +234,8 @@ _SCORECARD_COLUMNS = [
     _Column("is_on_track", "按趋势可达标", "met"),
     _Column("rank", "县际排名", "int"),
     _Column("rank_count", "参与排名县数", "int"),
-    _Column("spread_max_min_ratio", "县际最大/最小比", "float2"),
-    _Column("spread_cv", "县际差异系数", "cv"),
+    _Column("spread_max_min_ratio", scorecard.scorecard_labels("zh")["spread_max_min_ratio"], "float2"),
+    _Column("spread_cv", scorecard.scorecard_labels("zh")["spread_cv"], "cv"),
     _Column("target_clause", "计划条款"),
     _Column("na_reason", "缺失原因"),
     _Column("indicator", "指标代码"),
@@ -407,6 +407,7 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
         ("学前教育普及普惠", standards["preschool_universal_inclusive"]["document"]),
         ("行动计划", f"{plan.get('title_zh')}（{plan.get('issued_by')}，{plan.get('published')}）"),
         ("阈值文件", "lcedu/measure/config/standards.yml；指标定义 lcedu/measure/config/indicators.yml；目标 lcedu/plans/"),
+        ("县际离散系数", scorecard.SPREAD_NOTE["zh"]),
     ]
     for key, value in lines:
         a = _put(ws, row, 1, key or None)
