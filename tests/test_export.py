@@ -42,13 +42,38 @@ def test_county_workbook_layout(county_book: Path):
     for name in [n for n in wb.sheetnames[:-1] if n != "目标达成统计"]:
         assert wb[name].freeze_panes == "A2", name
         assert all(h and not h.isascii() or h == "SHA-256" for h in _headers(wb[name])[:3]), name
-    # Number formats follow the unit: a percentage row gets one decimal.
+    # Number formats follow the unit: a percentage row gets one decimal, more only where one decimal
+    # would put the shown value on the wrong side of its target (94.96 beside ≥95 is 94.96, not 95.0).
     value_col = headers.index("数值") + 1
     unit_col = headers.index("单位") + 1
     pct_rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, unit_col).value == "%"]
-    assert pct_rows and all(ws.cell(r, value_col).number_format == "0.0" for r in pct_rows)
+    assert pct_rows and all(ws.cell(r, value_col).number_format in ("0.0", "0.00", "0.000", "0.0000", "0.00000")
+                            for r in pct_rows)
+    assert sum(ws.cell(r, value_col).number_format == "0.0" for r in pct_rows) > len(pct_rows) / 2
     # Widths were fitted (wider than the default 8.43 for the indicator names).
     assert ws.column_dimensions["A"].width > 15
+
+
+def test_shown_values_agree_with_the_status(county_book: Path):
+    """Each value as Excel shows it (its number format's decimals) sits on the side of the target the status says."""
+    from lcedu.present.workbooks import _near_format
+
+    ws = openpyxl.load_workbook(county_book)["指标总览"]
+    h = _headers(ws)
+    col = {name: h.index(name) + 1 for name in ("数值", "比较", "目标值", "状态")}
+    checked = 0
+    for r in range(2, ws.max_row + 1):
+        value, op, target, status = (ws.cell(r, col[k]).value for k in ("数值", "比较", "目标值", "状态"))
+        if status not in ("达标", "未达标") or op not in ("≥", "≤") or not isinstance(value, (int, float)):
+            continue
+        fmt = ws.cell(r, col["数值"]).number_format
+        shown = round(value, len(fmt.split(".")[1]) if "." in fmt else 0)
+        met = shown >= target if op == "≥" else shown <= target
+        assert met == (status == "达标"), (r, value, fmt, target, status)
+        checked += 1
+    assert checked > 10
+    assert _near_format("0.0", 94.96, [95.0]) == "0.00" and _near_format("0.0", 96.14, [95.0]) == "0.0"
+    assert _near_format("#,##0.0", 94.996, [95.0, None]) == "#,##0.000"
 
 
 def test_met_and_not_met_are_filled(county_book: Path):

@@ -350,6 +350,17 @@ def test_map_labels_come_from_the_county_registry_not_the_shapes_file(monkeypatc
     assert ax.get_title(loc="left") == f"{registry.name('530926')}在临沧市的位置" == "耿马自治县在临沧市的位置"
 
 
+def test_target_map_labels_near_the_target_keep_their_side():
+    table = progress_table()
+    table.loc[(table["county_code"] == "530925") & (table["year"] == 2025), "value"] = 94.96
+    table.loc[(table["county_code"] == "530926") & (table["year"] == 2025), "value"] = 95.04
+    ax = maps.choropleth(table, INDICATOR, 2025, target=95.0)
+    texts = {t.get_gid(): t.get_text() for t in county_labels(ax)}
+    assert texts["county-label-530925"].endswith("\n94.96")  # not met: never "95.0"
+    assert texts["county-label-530926"].endswith("\n95.04")
+    assert texts["county-label-530927"].endswith("\n96.0")  # far from the target: the usual decimals
+
+
 def test_inputs_are_not_mutated():
     table, status = progress_table(), status_table()
     table_before, status_before = table.copy(), status.copy()

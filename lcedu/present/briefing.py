@@ -514,7 +514,7 @@ def indicator_table(p: Params, rows: pd.DataFrame, *, with_project: bool = False
     out = pd.DataFrame({
         **({lab["project"]: [project_name(str(r["project"]), lang) for r in records]} if with_project else {}),
         lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
-        lab["value"]: [fmt_value(r["value"], str(r["unit"]), lang) for r in records],
+        lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
         lab["target"]: [target_text(r, lang) for r in records],
         lab["target_source"]: [SCOPE_WORDS[lang].get(str(r.get("target_scope")), nv.text("na_short", lang))
                                if not is_missing(r.get("target_scope")) else nv.text("na_short", lang)
@@ -762,8 +762,14 @@ def closing_text(r: Mapping[str, Any], lang: str) -> str:
         if needed > 0:
             noun = spec[lang]
             return f"约需{int(needed):,}{noun}" if lang == "zh" else f"about {int(needed):,} {noun}"
-    gap = nv.fmt_gap(float(r["gap"]), unit, lang)
+    gap = nv.fmt_gap(float(r["gap"]), unit, lang, _shown_decimals(r))
     return f"还差{gap}" if lang == "zh" else f"{gap} to go"
+
+
+def _shown_decimals(r: Mapping[str, Any]) -> int:
+    """The decimals the row's value is shown with beside its target, for its gap."""
+    unit = str(r["unit"])
+    return nv.decimals_near(float(r["value"]), nv.row_thresholds(r), nv.DECIMALS.get(unit, 0))
 
 
 def largest_gaps(p: Params, n: int = 5) -> pd.DataFrame:
@@ -786,14 +792,14 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
         records = gaps.to_dict("records")
         table = pd.DataFrame({
             lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
-            lab["value"]: [fmt_value(r["value"], str(r["unit"]), lang) for r in records],
+            lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
             lab["target"]: [target_text(r, lang) for r in records],
             lab["target_source"]: [SCOPE_WORDS[lang][str(r["target_scope"])] for r in records],
-            lab["gap"]: [nv.fmt_gap(float(r["gap"]), str(r["unit"]), lang) for r in records],
+            lab["gap"]: [nv.fmt_gap(float(r["gap"]), str(r["unit"]), lang, _shown_decimals(r)) for r in records],
             lab["needed"]: [closing_text(r, lang) for r in records],
         })
         first = records[0]
-        shown = fmt_value(first["value"], str(first["unit"]), lang)
+        shown = nv.fmt_row_value(first, lang)
         lead = (f"差距最大的是{indicator_name(first['indicator'], lang)}：{shown}，{nv.verdict(first, lang)}；"
                 f"{closing_text(first, lang)}。" if lang == "zh" else
                 f"The largest gap is {indicator_name(first['indicator'], lang)}: {shown}, {nv.verdict(first, lang)}; "
@@ -932,7 +938,7 @@ def city_heat_table(p: Params) -> Section:
         line, style = {}, {}
         for county, name in zip(columns, names, strict=True):
             v = r.at[county, "value"]
-            shown = fmt_value(v, unit, lang)
+            shown = fmt_value(v, unit, lang, thresholds=nv.row_thresholds(r.loc[county]))
             flag = r.at[county, "is_met"]
             if not is_missing(flag) and not is_missing(v):
                 shown += " ✓" if bool(flag) else " ✗"
@@ -1020,7 +1026,8 @@ def city_share_targets(p: Params) -> Section:
                                & status["is_met"].fillna(False)]["county_code"]
             rows.append({
                 lab["assessment"]: indicator_name(assessment, lang), lab["year"]: str(year),
-                lab["value"]: fmt_value(r.get("value"), "%", lang), lab["target"]: target_text(r, lang),
+                lab["value"]: fmt_value(r.get("value"), "%", lang, thresholds=nv.row_thresholds(r)),
+                lab["target"]: target_text(r, lang),
                 lab["status"]: status_text(r.get("is_met"), lang),
                 lab["counties_met"]: nv.join([place_name(c, lang) for c in met_codes], lang) or
                 nv.text("na_short", lang),

@@ -147,7 +147,8 @@ def _table(p: Params, indicator: str) -> Any:
     records = rows.to_dict("records")
     table = pd.DataFrame({
         lab["county"]: [place_name(r["county_code"], lang) for r in records],
-        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(indicator), lang) for r in records],
+        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(indicator), lang, thresholds=nv.row_thresholds(r))
+                       for r in records],
         lab["target"]: [bf.target_text(r, lang) for r in records],
         lab["status"]: [status_cell(r, lang) for r in records],
         lab["change"]: [bf.change_cell(r, lang) for r in records],

@@ -537,13 +537,21 @@ def _county_name(counties: gpd.GeoDataFrame, lang: Lang) -> dict[str, str]:
 
 
 def _value_label_texts(
-    counties: gpd.GeoDataFrame, values: pd.Series, lang: Lang, decimals: int, signed: bool
+    counties: gpd.GeoDataFrame, values: pd.Series, lang: Lang, decimals: int, signed: bool,
+    target: float | None = None,
 ) -> dict[str, str]:
-    """'双江自治县\\n85.3' per county; counties without a value show their name only."""
+    """'双江自治县\\n85.3' per county; counties without a value show their name only.
+
+    On a target map a value near the target gets the decimals that keep it on its side
+    (94.96 in a 未达标 county, never 95.0), as the pages show it.
+    """
+    from lcedu.present.narrative import decimals_near
+
     names = _county_name(counties, lang)
     known = values.dropna()
     return {
-        code: f"{name}\n{_format_value(known[code], decimals, signed)}" if code in known else name
+        code: f"{name}\n{_format_value(known[code], decimals_near(known[code], target, decimals), signed)}"
+        if code in known else name
         for code, name in names.items()
     }
 
@@ -776,7 +784,7 @@ def choropleth(
     values = indicator_values(data, indicator, year, value_col)
     classification = classify(values)
     ax = _single_map_axes(ax)
-    texts = _value_label_texts(counties, values, lang, decimals, signed=False)
+    texts = _value_label_texts(counties, values, lang, decimals, signed=False, target=target)
     _draw_panel(ax, counties, classification, texts, label_size=9)
     heading = title or TEXT[lang]["title"].format(label=label or indicator, year=year)
     note = _source_line(lang, source, str(year), _is_synthetic(data, synthetic))
@@ -880,7 +888,7 @@ def small_multiples(
     for ax, year in zip(axes, years, strict=True):
         values = indicator_values(data, indicator, year, value_col)
         classification = classify(values)
-        texts = _value_label_texts(counties, values, lang, decimals, signed=False)
+        texts = _value_label_texts(counties, values, lang, decimals, signed=False, target=target)
         _draw_panel(ax, counties, classification, texts, label_size=7)
         ax.set_title(TEXT[lang]["panel_year"].format(year=year), fontsize=11)
         ax.set_gid(f"panel-{year}")

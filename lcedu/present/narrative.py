@@ -6,7 +6,8 @@ gives the English equivalent. A missing value is said to be missing, with its re
 ("数据缺失：…"), never shown as 0.
 
 Public API: :func:`check_lang`, :func:`place_name`, :func:`indicator_name`,
-:func:`unit_label`, :func:`fmt_value`, :func:`fmt_target`, :func:`fmt_gap`,
+:func:`unit_label`, :func:`fmt_value` (with :func:`decimals_near`: enough decimals beside a threshold),
+:func:`fmt_row_value`, :func:`fmt_target`, :func:`fmt_gap`,
 :func:`fmt_change`, :func:`na_text`, :func:`indicator_sentence`, :func:`text`.
 """
 
@@ -27,7 +28,9 @@ __all__ = [
     "CITY_CODE",
     "check_lang",
     "fmt_change",
+    "decimals_near",
     "fmt_gap",
+    "fmt_row_value",
     "fmt_target",
     "fmt_value",
     "indicator_name",
@@ -35,6 +38,7 @@ __all__ = [
     "is_missing",
     "na_text",
     "place_name",
+    "row_thresholds",
     "text",
     "unit_label",
     "verdict",
@@ -205,14 +209,77 @@ def _number(value: float, decimals: int) -> str:
     return "0" if decimals == 0 and text_ in ("-0", "0") else text_
 
 
-def fmt_value(value: Any, unit: str, lang: str = "zh", *, with_unit: bool = True, decimals: int | None = None) -> str:
-    """A value for a sentence or table: 96.1%, 1,234 所, 0.114, 是 (yes/no); NA → "—"."""
+#: At most this many decimals beyond the unit's are added to keep a value on its side of a threshold.
+MAX_EXTRA_DECIMALS = 4
+
+
+def _side(value: float, threshold: float) -> int:
+    """-1 below, 0 equal (within the tolerance of :func:`lcedu.measure.standards.meets`), 1 above."""
+    if abs(value - threshold) <= REL_TOL * abs(threshold):
+        return 0
+    return 1 if value > threshold else -1
+
+
+def _thresholds(thresholds: Any) -> list[float]:
+    if thresholds is None or isinstance(thresholds, (int, float)):
+        thresholds = [thresholds]
+    return [float(t) for t in thresholds if not is_missing(t) and math.isfinite(float(t))]
+
+
+def decimals_near(value: float, thresholds: Any, decimals: int) -> int:
+    """The fewest decimals (at least ``decimals``) at which ``value`` shows on the same side of every threshold.
+
+    94.96 against 95 with 1 decimal would show "95.0" beside "低于95%的目标"; this gives 2
+    ("94.96"). A value equal to a threshold (within the tolerance of
+    :func:`lcedu.measure.standards.meets`) must show as the threshold itself. Capped at
+    ``decimals + MAX_EXTRA_DECIMALS``; :func:`fmt_value` then rounds towards the value's side.
+    """
+    limits = _thresholds(thresholds)
+    value = float(value)
+    if not limits or not math.isfinite(value):
+        return decimals
+    for d in range(decimals, decimals + MAX_EXTRA_DECIMALS + 1):
+        shown = float(f"{value:.{d}f}")
+        if all(_side(shown, t) == _side(value, t) for t in limits):
+            return d
+    return decimals + MAX_EXTRA_DECIMALS
+
+
+def _number_near(value: float, decimals: int, thresholds: Any) -> str:
+    """The number with enough decimals for every threshold; past the cap, rounded towards its own side."""
+    d = decimals_near(value, thresholds, decimals)
+    text_ = _number(value, d)
+    limits = _thresholds(thresholds)
+    shown = float(text_.replace(",", ""))
+    wrong = [t for t in limits if _side(shown, t) != _side(value, t)]
+    if wrong:  # still rounds onto a threshold: floor below it, ceil above it
+        step = 10.0 ** -d
+        side = _side(value, wrong[0])
+        moved = (math.floor(value / step) if side < 0 else math.ceil(value / step)) * step
+        text_ = _number(moved, d)
+    return text_
+
+
+def row_thresholds(row: Mapping[str, Any]) -> list[float]:
+    """The thresholds a shown value of a scorecard-like row is read against: its target (and range top)."""
+    return _thresholds([row.get("target"), row.get("target_max")])
+
+
+def fmt_value(value: Any, unit: str, lang: str = "zh", *, with_unit: bool = True, decimals: int | None = None,
+              thresholds: Any = None) -> str:
+    """A value for a sentence or table: 96.1%, 1,234 所, 0.114, 是 (yes/no); NA → "—".
+
+    ``thresholds`` (a number or several) are the targets or limits the value is shown next to:
+    the value then gets the decimals it needs to stay on its side of each (94.96%, never
+    "95.0%" beside 低于95%), see :func:`decimals_near`. Every page, table and workbook that
+    shows a value beside a threshold formats it here.
+    """
     if is_missing(value):
         return text("na_short", lang)
     if unit == "yes/no":
         return text("yes" if float(value) >= 0.5 else "no", lang)
     d = _decimals(unit) if decimals is None else decimals
-    shown = _number(float(value), d)
+    shown = _number_near(float(value), d, thresholds)
     word = unit_label(unit, lang) if with_unit else ""
     if lang == "en" and shown in ("1", "-1") and word in _SINGULAR:
         word = _SINGULAR[word]
@@ -245,9 +312,18 @@ def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_l
     return f"{low}{word}" if unit in _TIGHT_UNITS or lang == "zh" else f"{low} {word}"
 
 
-def fmt_gap(gap: float, unit: str, lang: str = "zh") -> str:
-    """A distance to a target: 0.6个百分点 / 0.6 percentage points; tiny gaps say so."""
-    d = _decimals(unit)
+def fmt_row_value(row: Mapping[str, Any], lang: str = "zh", *, with_unit: bool = True) -> str:
+    """The ``value`` of a scorecard-like row (value, unit, target, target_max) beside its target."""
+    unit = str(row.get("unit") or indicator_unit(str(row.get("indicator", ""))))
+    return fmt_value(row.get("value"), unit, lang, with_unit=with_unit, thresholds=row_thresholds(row))
+
+
+def fmt_gap(gap: float, unit: str, lang: str = "zh", decimals: int | None = None) -> str:
+    """A distance to a target: 0.6个百分点 / 0.6 percentage points; tiny gaps say so.
+
+    ``decimals``: those the value was shown with (:func:`decimals_near`), so 94.96% is 0.04个百分点 short.
+    """
+    d = _decimals(unit) if decimals is None else max(decimals, _decimals(unit))
     step = 10.0 ** -d
     if unit == "%":
         if abs(gap) < step / 2:
@@ -256,7 +332,7 @@ def fmt_gap(gap: float, unit: str, lang: str = "zh") -> str:
             f"{_number(abs(gap), d)} {text('pp', lang)}"
     if abs(gap) < step / 2:
         return f"不足{step:g}" if lang == "zh" else f"less than {step:g}"
-    return fmt_value(abs(gap), unit, lang)
+    return fmt_value(abs(gap), unit, lang, decimals=d)
 
 
 def fmt_change(change: Any, unit: str, baseline_year: int, lang: str = "zh") -> str:
@@ -338,20 +414,21 @@ def verdict(row: Mapping[str, Any], lang: str) -> str:
     gap = row.get("gap")
     value, target = float(row["value"]), float(row["target"])
     zh = lang == "zh"
+    shown_decimals = decimals_near(value, row_thresholds(row), _decimals(unit))
     if comparison in ("at_least", "count_at_least"):
         if met:
             equal = abs(value - target) <= REL_TOL * max(1.0, abs(target))
             if zh:
                 return f"{'达到' if equal else '高于'}{phrase}"
             return f"{'meeting' if equal else 'above'} {phrase}"
-        return f"低于{phrase}，差{fmt_gap(float(gap), unit, lang)}" if zh else \
-            f"below {phrase} by {fmt_gap(float(gap), unit, lang)}"
+        return f"低于{phrase}，差{fmt_gap(float(gap), unit, lang, shown_decimals)}" if zh else \
+            f"below {phrase} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
     if comparison == "at_most":
         if zh:
             return f"未超过{phrase.removesuffix('的目标')}的上限" if met else \
-                f"高于{phrase.removesuffix('的目标')}的上限，超出{fmt_gap(float(gap), unit, lang)}"
+                f"高于{phrase.removesuffix('的目标')}的上限，超出{fmt_gap(float(gap), unit, lang, shown_decimals)}"
         return f"within {phrase.replace('target', 'limit')}" if met else \
-            f"above {phrase.replace('target', 'limit')} by {fmt_gap(float(gap), unit, lang)}"
+            f"above {phrase.replace('target', 'limit')} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
     if comparison == "range":
         if zh:
             return f"在{phrase}区间内" if met else f"不在{phrase}区间内"
@@ -390,7 +467,7 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
             else:
                 tail = ", as the plan requires" if row.get("is_met") else f"; the plan requires it by {ty}"
         return f"{place}{year}年「{name}」：{answer}{tail}。" if zh else f"{place}, {year} — {name}: {answer}{tail}."
-    shown = fmt_value(value, unit, lang)
+    shown = fmt_value(value, unit, lang, thresholds=row_thresholds(row) if has_target else None)
     clauses = []
     if has_target and not is_missing(row.get("is_met")):
         clauses.append(verdict(row, lang))

@@ -116,7 +116,7 @@ def _year_table(p: Params, indicators: Sequence[str], county: str | None = None)
     table = pd.DataFrame({
         lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
         lab["year"]: [str(int(r["year"])) for r in records],
-        lab["value"]: [fmt_value(r["value"], str(r["unit"]), lang) for r in records],
+        lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
         lab["target"]: [bf.target_text(r, lang) for r in records],
         lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
     })
@@ -160,7 +160,8 @@ def preschool_assessment(p: Params) -> Section:
 
     table = pd.DataFrame({
         lab["criterion"]: [indicator_name(r["criterion"], lang) for r in records],
-        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(r["criterion"]), lang) for r in records],
+        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(r["criterion"]), lang, thresholds=r["threshold"])
+                       for r in records],
         lab["threshold"]: [f"{ops.get(r['comparison'], '')}{nv.fmt_target(r['threshold'], nv.indicator_unit(r['criterion']), lang)}"
                            for r in records],
         lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
@@ -345,7 +346,8 @@ def compulsory_failing(p: Params) -> Section:
         lab["school"]: [r["school_name"] for r in records],
         lab["stage"]: [nv.stage_name(r["stage"], lang) for r in records],
         lab["indicator"]: [_short(r["indicator"], lang) for r in records],
-        lab["value"]: [fmt_value(r["value"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False) for r in records],
+        lab["value"]: [fmt_value(r["value"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False,
+                                 thresholds=r["threshold"]) for r in records],
         lab["threshold"]: [fmt_value(r["threshold"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False)
                            for r in records],
         share: [f"{r['to_threshold'] * 100:.0f}%" for r in records],
@@ -390,7 +392,7 @@ def compulsory_cv(p: Params) -> Section:
                                                            "reference": part["threshold"].astype(float).to_numpy()})
         for label, r in zip(labels, part.to_dict("records"), strict=True):
             rows.append({lab["stage"]: nv.stage_name(stage, lang), lab["indicator"]: label,
-                         lab["value"]: fmt_value(r["value"], "CV", lang),
+                         lab["value"]: fmt_value(r["value"], "CV", lang, thresholds=r["threshold"]),
                          lab["threshold"]: f"≤{r['threshold']:.2f}", lab["status"]: bf.status_text(r["is_met"], lang),
                          "_f": r["is_met"]})
     table = pd.DataFrame(rows)
@@ -554,7 +556,7 @@ def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
         rows.append({
             lab["indicator"]: indicator_name(t["indicator"], lang),
             place_name(p.county, lang): fmt_value(t["county_value"], unit, lang),
-            lab["city_total"]: fmt_value(t["value"], unit, lang),
+            lab["city_total"]: fmt_value(t["value"], unit, lang, thresholds=nv.row_thresholds(t)),
             lab["county_share"]: nv.percent(t["county_share"], lang),
             lab["target"]: bf.target_text(t, lang) + (f" {bf.SCOPE_WORDS[lang]['city']}" if lang == "zh" else ""),
             lab["progress"]: nv.percent(t["city_progress"], lang, 0),

@@ -29,6 +29,7 @@ from lcedu.measure import gaps, indicators, scorecard
 from lcedu.measure import standards as std
 from lcedu.measure.plan import get_plan, load_plan
 from lcedu.measure.results import compute_results, load_results
+from lcedu.present.narrative import decimals_near
 
 __all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
 
@@ -74,6 +75,8 @@ class _Column:
     # int | float1 | float2 | pct | cv | text | unit (format by the row's unit) | met (达标/未达标) | yesno
     kind: str = "text"
     unit_column: str = "unit"
+    #: Columns of the row holding the target(s) this value is shown beside (more decimals near them).
+    thresholds: tuple[str, ...] = ()
 
 
 def _unit_format(unit: str | None) -> str:
@@ -84,6 +87,20 @@ def _unit_format(unit: str | None) -> str:
     if unit in _COUNT_UNITS or unit == "万元":
         return _FORMATS["int"] if unit != "万元" else _FORMATS["float1"]
     return _FORMATS["float2"]
+
+
+def _near_format(number_format: str, value: Any, thresholds: Sequence[Any]) -> str:
+    """The number format with the decimals :func:`lcedu.present.narrative.decimals_near` asks for.
+
+    A rate of 94.96 beside a 95 target shows 94.96, not 95.0, as the pages show it.
+    """
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not thresholds:
+        return number_format
+    base = len(number_format.split(".")[1]) if "." in number_format else 0
+    decimals = decimals_near(float(value), thresholds, base)
+    if decimals == base:
+        return number_format
+    return number_format.split(".")[0] + "." + "0" * decimals
 
 
 def _display_width(text: str) -> int:
@@ -145,6 +162,9 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
                 cell.number_format = _unit_format(_cell_value(record.get(col.unit_column)))
             elif col.kind != "text":
                 cell.number_format = _FORMATS[col.kind]
+            if col.thresholds and col.kind != "text":
+                cell.number_format = _near_format(cell.number_format, value,
+                                                  [record.get(t) for t in col.thresholds])
             shown = f"{value:,.2f}" if isinstance(value, float) else ("" if value is None else str(value))
             widths[j - 1] = max(widths[j - 1], _display_width(shown))
     for j, width in enumerate(widths, start=1):
@@ -221,7 +241,7 @@ def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path |
 _SCORECARD_COLUMNS = [
     _Column("name_zh", "指标"),
     _Column("unit_zh", "单位"),
-    _Column("value", "数值", "unit"),
+    _Column("value", "数值", "unit", thresholds=("target", "target_max")),
     _Column("comparison_zh", "比较"),
     _Column("target", "目标值", "unit"),
     _Column("gap", "差距(正数为未达)", "unit"),
@@ -325,8 +345,8 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
     detail = detail.join(scorecard.county_names(detail["county_code"]), on="county_code")
     _write_table(wb.create_sheet("评估明细"), detail, [
         _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("assessment_zh", "评估"),
-        _Column("name_zh", "条件(指标)"), _Column("value", "数值", "unit"), _Column("comparison_zh", "比较"),
-        _Column("threshold", "标准", "unit"), _Column("is_met", "是否达标", "met"), _Column("na_reason", "缺失原因"),
+        _Column("name_zh", "条件(指标)"), _Column("value", "数值", "unit", thresholds=("threshold",)),
+        _Column("comparison_zh", "比较"), _Column("threshold", "标准", "unit"), _Column("is_met", "是否达标", "met"), _Column("na_reason", "缺失原因"),
         _Column("criterion", "指标代码"),
     ])
 

@@ -132,10 +132,17 @@ def _target_words(r: Any) -> str:
     return f"{op}{shown}（{int(r['target_year'])}年）"
 
 
-def _value_words(value: Any, unit: str, reason: Any = None) -> str:
+def _value_words(value: Any, unit: str, reason: Any = None, thresholds: Any = None) -> str:
+    """A value beside its target: enough decimals that it sits on the side the verdict says."""
     if nv.is_missing(value):
         return nv.na_text(reason, "zh") if not nv.is_missing(reason) else "—"
-    return nv.fmt_value(value, unit, "zh")
+    return nv.fmt_value(value, unit, "zh", thresholds=thresholds)
+
+
+def _gap_words(r: Any, unit: str) -> str:
+    decimals = nv.decimals_near(float(r["value"]), nv.row_thresholds(r), nv.DECIMALS.get(unit, 0)) \
+        if not nv.is_missing(r["value"]) else None
+    return nv.fmt_gap(float(r["gap"]), unit, "zh", decimals)
 
 
 def _verdict_words(r: Any) -> str:
@@ -375,13 +382,14 @@ def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple
     out = []
     for i, (idx, r) in enumerate(rows.iterrows(), start=1):
         unit = str(r["unit"])
-        yearly = [_value_words(data.yearly.loc[idx, y], unit) for y in years]
+        limits = nv.row_thresholds(r)
+        yearly = [_value_words(data.yearly.loc[idx, y], unit, thresholds=limits) for y in years]
         final = "—" if r["status"] == "not_due" else (
-            _reason(r) if nv.is_missing(r["value"]) else _value_words(r["value"], unit))
+            _reason(r) if nv.is_missing(r["value"]) else _value_words(r["value"], unit, thresholds=limits))
         line = [i, r["name_zh"], _place(r["county_code"]), _target_words(r), *yearly, final, _verdict_words(r),
                 r["source"]]
         if full:
-            gap = "" if nv.is_missing(r["gap"]) or r["status"] != "not_met" else nv.fmt_gap(float(r["gap"]), unit)
+            gap = "" if nv.is_missing(r["gap"]) or r["status"] != "not_met" else _gap_words(r, unit)
             line += [gap, r["clause"], r["indicator"]]
         out.append(line)
     return header, out
@@ -425,7 +433,8 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
             detail = f"{places}尚未实现"
         else:
             detail = "；".join(
-                f"{_place(r['county_code'])}{_value_words(r['value'], unit)}，差{nv.fmt_gap(float(r['gap']), unit)}"
+                f"{_place(r['county_code'])}{_value_words(r['value'], unit, thresholds=nv.row_thresholds(r))}，"
+                f"差{_gap_words(r, unit)}"
                 for _, r in g.iterrows())
         scope = f"，共{len(g)}个县(区)未达标" if len(g) > 1 else ""
         _para(doc, f"{k}. {first['name_zh']}（目标{_target_words(first)}）：{detail}{scope}。")
