@@ -105,7 +105,9 @@ def test_annex_values_equal_the_scorecard(written, default_card):
             if pd.isna(value):
                 assert r[annex.columns.get_loc("结论")] == "无数据"
             else:
-                assert shown == nv.fmt_value(value, str(row["unit"]), "zh"), (county, code, year)
+                # The scorecard's value, with the unit's decimals or the more it needs beside its target.
+                assert shown in {nv.fmt_value(value, str(row["unit"]), "zh", thresholds=t)
+                                 for t in (None, nv.row_thresholds(row))}, (county, code, year)
                 checked += 1
             if not pd.isna(row["is_met"]):  # the scorecard's own verdict where it carries this target
                 assert r[annex.columns.get_loc("结论")] == ("达标" if row["is_met"] else "未达标"), (county, code)
@@ -177,12 +179,12 @@ def test_evaluation_of_the_second_plan(written, processed_sample):
     assert set(status["status"]) == set(ev.STATUSES)
     assert len(status) == 32 and status["entry"].nunique() == len(load_targets(TEST_PLAN).drop_duplicates("entry"))
     texts = _paragraphs(written["second/evaluation_530900"])
-    assert "中期评估报告（截至2025年）" in texts[1] and any("测试用虚构规划" in t for t in texts[:8])
+    assert "中期评估报告（截至2025/26学年初）" in texts[1] and any("测试用虚构规划" in t for t in texts[:8])
     headings = [t for t in texts if t.startswith("（")]  # project headings, from the plan's own text
     assert headings == ["（一）二 工作目标", "（二）三(一) 义务教育", "（三）三(二) 教师队伍", "（四）三(三) 数字化"]
     annex = _annex(written["second/evaluation_530900"])
     assert len(annex) == 32 and (annex["结论"].str.startswith("未到期")).sum() == 9
-    assert "2024年(基期)" in annex.columns
+    assert "2024/25学年初(基期)" in annex.columns
     doc = _docx().Document(str(written["second/evaluation_530900"]))
     assert len(doc.inline_shapes) >= 2, "the maps of the second plan"
 

@@ -164,7 +164,7 @@ def test_explorer_updates_in_jupyterlab(lab: str) -> None:
             _pick(page, "指标", "学前三年毛入园率")
             _wait_all_changed(page, indicator)
             before = _snapshot(page)
-            _pick(page, "年份", "2022")
+            _pick(page, "学年初", "2022/23")  # data year 2022 = the 2022/23 school year's start
             early = _wait_all_changed(page, before)
             assert "未到期" in early["table"] and "未达标" not in early["table"]
         finally:

@@ -37,14 +37,16 @@ def test_county_workbook_layout(county_book: Path):
                              "资源缺口汇总", "学前缺口", "来源与数据说明"]
     ws = wb["指标总览"]
     headers = _headers(ws)
-    assert headers[:3] == ["指标", "单位", "数值"] and "状态" in headers and "目标来源" in headers
+    # The value column says which state it is: data year 2025 = the start of the 2025/26 school year.
+    assert headers[:3] == ["指标", "单位", "数值（2025/26学年初）"] and "状态" in headers and "目标来源" in headers
+    assert "较2022/23学年初变化" in headers
     assert "县际排名" in headers
     for name in [n for n in wb.sheetnames[:-1] if n != "目标达成统计"]:
         assert wb[name].freeze_panes == "A2", name
         assert all(h and not h.isascii() or h == "SHA-256" for h in _headers(wb[name])[:3]), name
     # Number formats follow the unit: a percentage row gets one decimal, more only where one decimal
     # would put the shown value on the wrong side of its target (94.96 beside ≥95 is 94.96, not 95.0).
-    value_col = headers.index("数值") + 1
+    value_col = headers.index("数值（2025/26学年初）") + 1
     unit_col = headers.index("单位") + 1
     pct_rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, unit_col).value == "%"]
     assert pct_rows and all(ws.cell(r, value_col).number_format in ("0.0", "0.00", "0.000", "0.0000", "0.00000")
@@ -60,6 +62,7 @@ def test_shown_values_agree_with_the_status(county_book: Path):
 
     ws = openpyxl.load_workbook(county_book)["指标总览"]
     h = _headers(ws)
+    h[2] = "数值"
     col = {name: h.index(name) + 1 for name in ("数值", "比较", "目标值", "状态")}
     checked = 0
     for r in range(2, ws.max_row + 1):
@@ -112,7 +115,8 @@ def test_city_workbook_layout(city_book: Path):
     assert wb.sheetnames == ["全市指标", "目标达成统计", "各县指标", "各县对比", "达标评估", "评估明细", "资源缺口汇总",
                              "学前缺口", "来源与数据说明"]
     counts = wb["目标达成统计"]
-    assert "口径" in counts["A1"].value and [c.value for c in counts[3]][:4] == ["县(区)", "年份", "目标数", "达标"]
+    assert "口径" in counts["A1"].value and [c.value for c in counts[3]][:4] == ["县(区)", "学年初", "目标数", "达标"]
+    assert counts["B4"].value == "2025/26" and "2025/2026学年初" in counts["A1"].value
     assert counts.max_row == 3 + 9  # the city and its 8 counties
     compare = wb["各县对比"]
     assert _headers(compare)[:3] == ["指标", "单位", "临沧市"]

@@ -26,6 +26,7 @@ from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from lcedu.present import fonts, maps  # noqa: E402
+from lcedu.present.narrative import year_label  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"]
@@ -154,6 +155,8 @@ def test_small_multiples_share_breaks_and_one_legend():
     figure = maps.small_multiples(progress_table(), INDICATOR, YEARS)
     panels = [ax for ax in figure.axes if (ax.get_gid() or "").startswith("panel-")]
     assert [ax.get_gid() for ax in panels] == [f"panel-{year}" for year in YEARS]
+    assert [ax.get_title() for ax in panels] == [f"{y}/{(y + 1) % 100}学年初" for y in YEARS]
+    assert figure._suptitle.get_text() == f"{INDICATOR}：2022/23—2025/26学年初"
     assert len(figure.legends) == 1 and all(ax.get_legend() is None for ax in panels)
     by_year = dict(zip(YEARS, panels, strict=True))
     assert face_hex(county_patch(by_year[2025], "530921")) == face_hex(
@@ -206,7 +209,7 @@ def test_labels_show_names_and_values_without_overlap():
     assert_no_overlap(texts)
     english = maps.choropleth(progress_table(), INDICATOR, 2025, lang="en", label="Enrolment")
     assert {text.get_text().split("\n")[0] for text in county_labels(english)} == set(PINYIN)
-    assert english.get_title(loc="left") == "Enrolment (2025)"
+    assert english.get_title(loc="left") == "Enrolment (start of the 2025/26 school year)"
 
 
 def test_crowded_labels_are_moved_apart():
@@ -224,9 +227,10 @@ def test_map_furniture_and_source_line():
     ax = maps.choropleth(progress_table(), INDICATOR, 2025, source="临沧市教育体育局")
     gids = {artist.get_gid() for artist in ax.get_children()}
     assert {"scale-bar", "north-arrow", "source-note", "map-legend"} <= gids
-    assert ax.get_title(loc="left") == f"{INDICATOR}（2025年）"
+    # Data year 2025 is the state at the start of the 2025/26 school year, and the title says so.
+    assert ax.get_title(loc="left") == f"{INDICATOR}（2025/26学年初）" == f"{INDICATOR}（{year_label(2025)}）"
     note = next(text.get_text() for text in ax.texts if text.get_gid() == "source-note")
-    assert note.startswith("临沧市教育体育局") and "2025" in note
+    assert note.startswith("临沧市教育体育局") and "数据：2025/26学年初" in note
     assert "合成样例数据，非官方统计" in note
     official = maps.choropleth(progress_table(synthetic=False), INDICATOR, 2025)
     official_note = next(t.get_text() for t in official.texts if t.get_gid() == "source-note")

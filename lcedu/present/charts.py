@@ -31,6 +31,7 @@ from lcedu.present.narrative import (
     is_missing,
     place_name,
     text,
+    year_label,
 )
 
 __all__ = [
@@ -155,7 +156,7 @@ def trend_panels(
                             fontsize=7, color=COLOURS["target"], ha="center", va="bottom")
         years = sorted(int(y) for y in data["year"].dropna().unique())
         ax.set_xticks(years)
-        ax.set_xticklabels([str(y) for y in years], fontsize=8)
+        ax.set_xticklabels([year_label(y, lang, short=True) for y in years], fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
         ax.set_title(_wrap(indicator_name(code, lang), lang, 16), fontsize=9.5, loc="left")
         ax.grid(axis="y", color="#e5e5e5", lw=0.6)

@@ -32,11 +32,11 @@ __all__ = ["explorer", "explorer_view", "indicator_options", "plan_years", "stat
 VIEW_CLASSES = ("lcedu-explorer-map", "lcedu-explorer-chart", "lcedu-explorer-table")
 
 _WORDS = {
-    "zh": {"county": "县(区)", "indicator": "指标", "year": "年份", "title": "指标探索", "no_map": "该指标没有分县数值，无法绘制地图。",
+    "zh": {"county": "县(区)", "indicator": "指标", "year": "学年初", "title": "指标探索", "no_map": "该指标没有分县数值，无法绘制地图。",
            "not_due": "未到期", "selected": "所选年份",
            "intro": "在 JupyterLab 中运行本笔记本，用下方的下拉框选择县(区)、指标和年份，地图、趋势图和表格随之更新。"
-                    "静态页面只显示初始选择：{name}，{indicator}，{year}年。"},
-    "en": {"county": "County", "indicator": "Indicator", "year": "Year", "title": "Indicator explorer",
+                    "静态页面只显示初始选择：{name}，{indicator}，{year}。"},
+    "en": {"county": "County", "indicator": "Indicator", "year": "School year", "title": "Indicator explorer",
            "no_map": "This indicator has no county values to map.", "not_due": "Not yet due",
            "selected": "Selected year",
            "intro": "Run this notebook in JupyterLab and pick a county, an indicator and a year below; the map, the "
@@ -215,7 +215,8 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
                                    description=words["county"])
     pick_indicator = widgets.Dropdown(options=indicator_options(p.lang), value=indicator,
                                       description=words["indicator"], layout=widgets.Layout(width="520px"))
-    pick_year = widgets.Dropdown(options=list(bf.available_years()), value=p.year, description=words["year"])
+    pick_year = widgets.Dropdown(options=[(nv.year_label(y, p.lang, short=True), y) for y in bf.available_years()],
+                                 value=p.year, description=words["year"])
     map_out, chart_out, table_out = widgets.Output(), widgets.Output(), widgets.Output()
     for out, css in zip((map_out, chart_out, table_out), VIEW_CLASSES, strict=True):
         out.add_class(css)
@@ -236,7 +237,8 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
         widgets.HBox([pick_county, pick_year]), pick_indicator,
         widgets.HBox([map_out, chart_out]), table_out,
     ])
-    intro = words["intro"].format(name=p.name, indicator=indicator_name(indicator, p.lang), year=p.year)
+    intro = words["intro"].format(name=p.name, indicator=indicator_name(indicator, p.lang),
+                                  year=nv.year_label(p.year, p.lang))
     sample = bf.sample_notice(p.lang)
     display(Markdown(bf.markdown_text(intro) + (f"\n\n{sample}" if sample else "")))
     display(box)

@@ -8,7 +8,8 @@ gives the English equivalent. A missing value is said to be missing, with its re
 Public API: :func:`check_lang`, :func:`place_name`, :func:`indicator_name`,
 :func:`unit_label`, :func:`fmt_value` (with :func:`decimals_near`: enough decimals beside a threshold),
 :func:`fmt_row_value`, :func:`fmt_target`, :func:`fmt_gap`,
-:func:`fmt_change`, :func:`na_text`, :func:`indicator_sentence`, :func:`text`.
+:func:`fmt_change`, :func:`na_text`, :func:`indicator_sentence`, :func:`text`, :func:`year_label` (a data
+year as the 学年初 state it is).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "text",
     "unit_label",
     "verdict",
+    "year_label",
 ]
 
 Lang = Literal["zh", "en"]
@@ -160,6 +162,21 @@ def is_missing(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def year_label(year: Any, lang: str = "zh", *, short: bool = False) -> str:
+    """A data year as the state it is: 2025 → 2025/26学年初 / start of the 2025/26 school year.
+
+    The statistics of lcedu's year 2025 are the 2025/2026 school year's start (学年初, as of the
+    autumn 2025 term). Every page, map, table and workbook shows a data year through this one
+    function; the plan's target years ("到2025年") are not data years and keep the plan's words.
+    ``short`` gives "2025/26" for axis ticks and for columns under a heading that says 学年初.
+    """
+    y = int(year)
+    span = f"{y}/{(y + 1) % 100:02d}"
+    if short:
+        return span
+    return f"{span}学年初" if check_lang(lang) == "zh" else f"start of the {span} school year"
 
 
 def place_name(code: str, lang: str = "zh") -> str:
@@ -336,18 +353,18 @@ def fmt_gap(gap: float, unit: str, lang: str = "zh", decimals: int | None = None
 
 
 def fmt_change(change: Any, unit: str, baseline_year: int, lang: str = "zh") -> str:
-    """Change since the baseline: 较2022年上升1.4个百分点 / up 1.4 percentage points on 2022."""
+    """Change since the baseline: 较2022/23学年初上升1.4个百分点 / up 1.4 percentage points since the start of …"""
     if is_missing(change) or unit == "yes/no":
         return ""
     d = _decimals(unit)
     if abs(float(change)) < 10.0 ** -d / 2:
-        return f"与{baseline_year}年持平" if lang == "zh" else f"unchanged since {baseline_year}"
+        return f"与{year_label(baseline_year)}持平" if lang == "zh" else f"unchanged since the {year_label(baseline_year, 'en')}"
     amount = fmt_gap(float(change), unit, lang)
     if lang == "zh":
         verb = "上升" if unit in ("%", "CV") or "per" in unit else "增加"
         verb = verb if change > 0 else ("下降" if verb == "上升" else "减少")
-        return f"较{baseline_year}年{verb}{amount}"
-    return f"{'up' if change > 0 else 'down'} {amount} on {baseline_year}"
+        return f"较{year_label(baseline_year)}{verb}{amount}"
+    return f"{'up' if change > 0 else 'down'} {amount} since the {year_label(baseline_year, 'en')}"
 
 
 def na_text(reason: Any, lang: str = "zh") -> str:
@@ -442,10 +459,11 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     ``row`` has county_code, year, indicator, value, unit, na_reason and optionally target,
     target_max, comparison, target_scope, target_year, is_met, gap, baseline_year and
     change_since_baseline (see :func:`lcedu.present.briefing.county_card`). E.g.
-    "临翔区2025年学前三年毛入园率为96.1%，高于95%的目标。"
+    "临翔区2025/26学年初学前三年毛入园率为96.1%，高于95%的目标。"
     """
     lang = check_lang(lang)
     code, year, indicator = str(row["county_code"]), int(row["year"]), str(row["indicator"])
+    when = year_label(year, lang)
     place = place_name(code, lang)
     name = indicator_name(indicator, lang)
     unit = str(row.get("unit") or indicator_unit(indicator))
@@ -453,8 +471,8 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     zh = lang == "zh"
     if is_missing(value):
         why = na_text(row.get("na_reason"), lang)
-        return f"{place}{year}年{name}{text('colon', lang)}{why}。" if zh else \
-            f"{name} for {place} in {year}: {_lower_first(why)}."
+        return f"{place}{when}{name}{text('colon', lang)}{why}。" if zh else \
+            f"{name} for {place} at the {when}: {_lower_first(why)}."
     has_target = not is_missing(row.get("target")) or row.get("comparison") == "reach"
     if unit == "yes/no":
         answer = text("yes" if float(value) >= 0.5 else "no", lang)
@@ -466,7 +484,7 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
                 tail = "，达到计划要求" if row.get("is_met") else f"，计划要求{ty}年实现"
             else:
                 tail = ", as the plan requires" if row.get("is_met") else f"; the plan requires it by {ty}"
-        return f"{place}{year}年「{name}」：{answer}{tail}。" if zh else f"{place}, {year} — {name}: {answer}{tail}."
+        return f"{place}{when}「{name}」：{answer}{tail}。" if zh else f"{place}, {when} — {name}: {answer}{tail}."
     shown = fmt_value(value, unit, lang, thresholds=row_thresholds(row) if has_target else None)
     clauses = []
     if has_target and not is_missing(row.get("is_met")):
@@ -476,10 +494,10 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     if with_change and not is_missing(change) and not is_missing(base) and int(base) != year:
         clauses.append(fmt_change(float(change), unit, int(base), lang))
     if zh:
-        return f"{place}{year}年{name}为{shown}" + "".join(f"，{c}" for c in clauses if c) + "。"
+        return f"{place}{when}{name}为{shown}" + "".join(f"，{c}" for c in clauses if c) + "。"
     if unit in _COUNT_UNITS:
-        return f"{place}, {year} — {name}: {shown}" + "".join(f", {c}" for c in clauses if c) + "."
-    return f"In {year}, {place}'s {_lower_first(name)} was {shown}" + "".join(f", {c}" for c in clauses if c) + "."
+        return f"{place}, {when} — {name}: {shown}" + "".join(f", {c}" for c in clauses if c) + "."
+    return f"At the {when}, {place}'s {_lower_first(name)} was {shown}" + "".join(f", {c}" for c in clauses if c) + "."
 
 
 def join(items: list[str], lang: str = "zh") -> str:
