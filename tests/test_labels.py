@@ -89,3 +89,32 @@ def test_a_grid_around_95(value: float) -> None:
     row = _row("preschool_gross_enrollment_pct", "%", "at_least", 95.0, float(value))
     shown = float(nv.fmt_row_value(row).rstrip("%"))
     assert _agrees(shown, 95.0, float(value), row["is_met"], "at_least")
+
+
+# --------------------------------------------------------------------------- 学年初 labels
+
+
+def test_year_label_says_which_school_year_start() -> None:
+    assert nv.year_label(2025) == "2025/26学年初"
+    assert nv.year_label(2025, "en") == "start of the 2025/26 school year"
+    assert nv.year_label(2099, short=True) == "2099/00"
+    assert nv.fmt_change(1.4, "%", 2022) == "较2022/23学年初上升1.4个百分点"
+    row = _row("preschool_gross_enrollment_pct", "%", "at_least", 95.0, 96.14)
+    assert nv.indicator_sentence(row, with_change=False).startswith("双江自治县2025/26学年初学前三年毛入园率为96.1%")
+    # A plan's target year is the plan's words, not a data state.
+    other = {**row, "target_year": 2027}
+    assert "2027年95%的目标" in nv.indicator_sentence(other, with_change=False)
+
+
+def test_the_briefing_says_学年初(processed_sample) -> None:
+    from lcedu.present import briefing
+
+    for lang, when, base in (("zh", "2025/26学年初", "2022/23学年初"),
+                             ("en", "start of the 2025/26 school year", "start of the 2022/23 school year")):
+        p = briefing.params("530925", 2025, 2022, lang)
+        head = "\n".join(str(i) for i in briefing.header(p, "county_briefing").items)
+        assert when in head and base in head, head
+        assert "2025年" not in head
+        count = briefing.target_count_sentence(p)
+        assert count.startswith(when if lang == "zh" else f"At the {when}"), count
+        assert when in briefing.sentence(p, "preschool_gross_enrollment_pct")
