@@ -230,7 +230,7 @@ def test_map_furniture_and_source_line():
     # Data year 2025 is the state at the start of the 2025/26 school year, and the title says so.
     assert ax.get_title(loc="left") == f"{INDICATOR}（2025/26学年初）" == f"{INDICATOR}（{year_label(2025)}）"
     note = next(text.get_text() for text in ax.texts if text.get_gid() == "source-note")
-    assert note.startswith("临沧市教育体育局") and "数据：2025/26学年初" in note
+    assert note.startswith("临沧市教育体育局") and "统计时点：2025/26学年初" in note
     assert "合成样例数据，非官方统计" in note
     official = maps.choropleth(progress_table(synthetic=False), INDICATOR, 2025)
     official_note = next(t.get_text() for t in official.texts if t.get_gid() == "source-note")

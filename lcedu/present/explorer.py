@@ -115,23 +115,27 @@ def _map(p: Params, indicator: str) -> Figure | str:
     ax = maps.choropleth(data, indicator, p.year, label=indicator_name(indicator, p.lang),
                          unit=nv.unit_label(unit, p.lang) or unit, lang=p.lang, synthetic=bf.base().synthetic,
                          target=target, direction=direction, breaks=map_breaks().get(indicator))
-    _label_like_the_table(ax, data, indicator, p.year, unit, p.lang)
+    _label_like_the_table(ax, p, indicator, unit)
     if not p.is_city:
         _outline(ax, p.county)
     return ax.figure
 
 
-def _label_like_the_table(ax: Any, data: pd.DataFrame, indicator: str, year: int, unit: str, lang: str) -> None:
-    """County labels "双江自治县\\n22人" formatted as the table formats them (the map classes them as 22.0)."""
-    rows = data[(data["indicator"] == indicator) & (data["year"] == year)]
-    values = dict(zip(rows["county_code"].astype(str), rows["value"], strict=True))
+def _label_like_the_table(ax: Any, p: Params, indicator: str, unit: str) -> None:
+    """County labels "双江自治县\\n22人" formatted as the table formats them (the map classes them as 22.0),
+    with the decimals a value needs beside its target."""
+    c = bf.card(p.baseline_year, p.plan)
+    rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)]
+    values = {str(r["county_code"]): r for r in rows.to_dict("records")}
+    lang = p.lang
     prefix = "county-label-"
     for text in ax.texts:
         gid = text.get_gid() or ""
         code = gid.removeprefix(prefix)
-        if gid.startswith(prefix) and not is_missing(values.get(code)):
+        if gid.startswith(prefix) and code in values and not is_missing(values[code]["value"]):
             name = text.get_text().split("\n")[0]
-            text.set_text(f"{name}\n{fmt_value(values[code], unit, lang)}")
+            r = values[code]
+            text.set_text(f"{name}\n{fmt_value(r['value'], unit, lang, thresholds=nv.row_thresholds(r))}")
 
 
 def _table(p: Params, indicator: str) -> Any:
