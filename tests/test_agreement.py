@@ -12,6 +12,7 @@ from lcedu.ingest.counties import home
 from lcedu.measure.results import load_results
 from lcedu.paths import CITY_CODE
 from lcedu.present import briefing, workbooks
+from lcedu.present.narrative import year_label
 from lcedu.publish import render, site
 
 YEAR = 2025
@@ -23,7 +24,7 @@ def _numbers(text: str) -> list[int]:
 
 
 COUNT_SENTENCE = re.compile(r"对照(?:本县|全市)目标(\d+)项：达标(\d+)项、未达标(\d+)项、未到期(\d+)项"
-                            r"(?:（按\d{4}年以来的趋势可按期达标(\d+)项）)?")
+                            r"(?:（按\d{4}/\d{2}学年初以来的趋势可按期达标(\d+)项）)?")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def test_index_briefing_and_workbook_agree(county: str, index_counts: dict, proc
     ws = openpyxl.load_workbook(path)["目标达成统计"]
     header = [c.value for c in ws[3]]
     rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=4)]
-    row = next(r for r in rows if r["县(区)代码"] == county and r["年份"] == YEAR)
+    row = next(r for r in rows if r["县(区)代码"] == county and r["学年初"] == year_label(YEAR, short=True))
     assert [row["目标数"], row["达标"], row["未达标"], row["未到期"], row["未到期中按趋势可达标"]] == \
         [targets, met, not_met, not_due, on_track]
     # And all three are the stored scorecard's: own targets only, the references not counted.

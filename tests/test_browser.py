@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from matplotlib.image import imread
 
+from lcedu.ingest import counties
 from tests.test_render import FIGURE, _notebook
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,4 +67,5 @@ def test_index_links_every_rendered_briefing(site: Path) -> None:
     for code in ("530902", "530925"):
         assert f'href="2025/{code}/county_briefing.html"' in index
         assert (site / "2025" / code / "county_briefing.html").exists()
-    assert "临翔区" in index and "双江县" in index
+    assert counties.name("530902") in index and counties.name("530925") in index
+    assert "双江自治县" in index  # the plan's name, not 双江县

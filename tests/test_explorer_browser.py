@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from lcedu.ingest import counties
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -150,9 +152,9 @@ def test_explorer_updates_in_jupyterlab(lab: str) -> None:
             first = _snapshot(page)
             assert first["table"].endswith("bold: 临翔区") and "合成样例数据" in text
 
-            _pick(page, "县(区)", "双江县")
+            _pick(page, "县(区)", counties.name("530925"))
             county = _wait_all_changed(page, first)
-            assert county["table"].endswith("bold: 双江县")
+            assert county["table"].endswith(f"bold: {counties.name('530925')}")
 
             _pick(page, "指标", "名教师")
             indicator = _wait_all_changed(page, county)
@@ -162,7 +164,7 @@ def test_explorer_updates_in_jupyterlab(lab: str) -> None:
             _pick(page, "指标", "学前三年毛入园率")
             _wait_all_changed(page, indicator)
             before = _snapshot(page)
-            _pick(page, "年份", "2022")
+            _pick(page, "学年初", "2022/23")  # data year 2022 = the 2022/23 school year's start
             early = _wait_all_changed(page, before)
             assert "未到期" in early["table"] and "未达标" not in early["table"]
         finally:

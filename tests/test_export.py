@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from lcedu.ingest import counties
 from lcedu.present import workbooks as export
 
 COUNTY, YEAR = "530902", 2025
@@ -36,18 +37,46 @@ def test_county_workbook_layout(county_book: Path):
                              "资源缺口汇总", "学前缺口", "来源与数据说明"]
     ws = wb["指标总览"]
     headers = _headers(ws)
-    assert headers[:3] == ["指标", "单位", "数值"] and "状态" in headers and "目标来源" in headers
+    # The value column says which state it is: data year 2025 = the start of the 2025/26 school year.
+    assert headers[:3] == ["指标", "单位", "数值（2025/26学年初）"] and "状态" in headers and "目标来源" in headers
+    assert "较2022/23学年初变化" in headers
     assert "县际排名" in headers
     for name in [n for n in wb.sheetnames[:-1] if n != "目标达成统计"]:
         assert wb[name].freeze_panes == "A2", name
         assert all(h and not h.isascii() or h == "SHA-256" for h in _headers(wb[name])[:3]), name
-    # Number formats follow the unit: a percentage row gets one decimal.
-    value_col = headers.index("数值") + 1
+    # Number formats follow the unit: a percentage row gets one decimal, more only where one decimal
+    # would put the shown value on the wrong side of its target (94.96 beside ≥95 is 94.96, not 95.0).
+    value_col = headers.index("数值（2025/26学年初）") + 1
     unit_col = headers.index("单位") + 1
     pct_rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, unit_col).value == "%"]
-    assert pct_rows and all(ws.cell(r, value_col).number_format == "0.0" for r in pct_rows)
+    assert pct_rows and all(ws.cell(r, value_col).number_format in ("0.0", "0.00", "0.000", "0.0000", "0.00000")
+                            for r in pct_rows)
+    assert sum(ws.cell(r, value_col).number_format == "0.0" for r in pct_rows) > len(pct_rows) / 2
     # Widths were fitted (wider than the default 8.43 for the indicator names).
     assert ws.column_dimensions["A"].width > 15
+
+
+def test_shown_values_agree_with_the_status(county_book: Path):
+    """Each value as Excel shows it (its number format's decimals) sits on the side of the target the status says."""
+    from lcedu.present.workbooks import _near_format
+
+    ws = openpyxl.load_workbook(county_book)["指标总览"]
+    h = _headers(ws)
+    h[2] = "数值"
+    col = {name: h.index(name) + 1 for name in ("数值", "比较", "目标值", "状态")}
+    checked = 0
+    for r in range(2, ws.max_row + 1):
+        value, op, target, status = (ws.cell(r, col[k]).value for k in ("数值", "比较", "目标值", "状态"))
+        if status not in ("达标", "未达标") or op not in ("≥", "≤") or not isinstance(value, (int, float)):
+            continue
+        fmt = ws.cell(r, col["数值"]).number_format
+        shown = round(value, len(fmt.split(".")[1]) if "." in fmt else 0)
+        met = shown >= target if op == "≥" else shown <= target
+        assert met == (status == "达标"), (r, value, fmt, target, status)
+        checked += 1
+    assert checked > 10
+    assert _near_format("0.0", 94.96, [95.0]) == "0.00" and _near_format("0.0", 96.14, [95.0]) == "0.0"
+    assert _near_format("#,##0.0", 94.996, [95.0, None]) == "#,##0.000"
 
 
 def test_met_and_not_met_are_filled(county_book: Path):
@@ -70,16 +99,29 @@ def test_sources_sheet_names_standards_plan_and_sample(county_book: Path):
     assert any(len(str(c.value)) == 64 for row in ws.iter_rows() for c in row if c.value)
 
 
+def test_the_inter_county_spread_is_named_for_what_it_is(county_book: Path):
+    """The unweighted CV across counties is 县际离散系数, explained, never the national 差异系数's name."""
+    wb = openpyxl.load_workbook(county_book)
+    headers = _headers(wb["指标总览"])
+    assert "县际离散系数（各县指标值未加权变异系数）" in headers
+    every_cell = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not any("县际差异系数" in text for text in every_cell)
+    notes = "\n".join(every_cell)
+    assert "不按学生数加权" in notes and "不是教督〔2017〕6号的校际差异系数" in notes
+
+
 def test_city_workbook_layout(city_book: Path):
     wb = openpyxl.load_workbook(city_book)
     assert wb.sheetnames == ["全市指标", "目标达成统计", "各县指标", "各县对比", "达标评估", "评估明细", "资源缺口汇总",
                              "学前缺口", "来源与数据说明"]
     counts = wb["目标达成统计"]
-    assert "口径" in counts["A1"].value and [c.value for c in counts[3]][:4] == ["县(区)", "年份", "目标数", "达标"]
+    assert "口径" in counts["A1"].value and [c.value for c in counts[3]][:4] == ["县(区)", "学年初", "目标数", "达标"]
+    assert counts["B4"].value == "2025/26" and "2025/2026学年初" in counts["A1"].value
     assert counts.max_row == 3 + 9  # the city and its 8 counties
     compare = wb["各县对比"]
     assert _headers(compare)[:3] == ["指标", "单位", "临沧市"]
-    assert "临翔区" in _headers(compare) and "沧源县" in _headers(compare)
+    assert "临翔区" in _headers(compare) and counties.name("530927") in _headers(compare)
+    assert "沧源自治县" in _headers(compare)  # the plan's name
     assessed = wb["达标评估"]
     assert assessed.max_row == 1 + 8 * 2  # 8 counties × 2 assessments in 2025
 

@@ -25,10 +25,11 @@ from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from lcedu.present import fonts, maps  # noqa: E402
+from lcedu.present.narrative import year_label  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"]
-SHORT_NAMES = ["临翔区", "凤庆县", "云县", "永德县", "镇康县", "双江县", "耿马县", "沧源县"]
+SHORT_NAMES = ["临翔区", "凤庆县", "云县", "永德县", "镇康县", "双江自治县", "耿马自治县", "沧源自治县"]  # as the plan writes them
 PINYIN = ["Linxiang", "Fengqing", "Yunxian", "Yongde", "Zhenkang", "Shuangjiang", "Gengma",
           "Cangyuan"]  # fmt: skip
 YEARS = (2022, 2023, 2024, 2025)
@@ -153,6 +154,8 @@ def test_small_multiples_share_breaks_and_one_legend():
     figure = maps.small_multiples(progress_table(), INDICATOR, YEARS)
     panels = [ax for ax in figure.axes if (ax.get_gid() or "").startswith("panel-")]
     assert [ax.get_gid() for ax in panels] == [f"panel-{year}" for year in YEARS]
+    assert [ax.get_title() for ax in panels] == [f"{y}/{(y + 1) % 100}学年初" for y in YEARS]
+    assert figure._suptitle.get_text() == f"{INDICATOR}：2022/23—2025/26学年初"
     assert len(figure.legends) == 1 and all(ax.get_legend() is None for ax in panels)
     by_year = dict(zip(YEARS, panels, strict=True))
     assert face_hex(county_patch(by_year[2025], "530921")) == face_hex(
@@ -205,7 +208,7 @@ def test_labels_show_names_and_values_without_overlap():
     assert_no_overlap(texts)
     english = maps.choropleth(progress_table(), INDICATOR, 2025, lang="en", label="Enrolment")
     assert {text.get_text().split("\n")[0] for text in county_labels(english)} == set(PINYIN)
-    assert english.get_title(loc="left") == "Enrolment (2025)"
+    assert english.get_title(loc="left") == "Enrolment (start of the 2025/26 school year)"
 
 
 def test_crowded_labels_are_moved_apart():
@@ -223,9 +226,10 @@ def test_map_furniture_and_source_line():
     ax = maps.choropleth(progress_table(), INDICATOR, 2025, source="临沧市教育体育局")
     gids = {artist.get_gid() for artist in ax.get_children()}
     assert {"scale-bar", "north-arrow", "source-note", "map-legend"} <= gids
-    assert ax.get_title(loc="left") == f"{INDICATOR}（2025年）"
+    # Data year 2025 is the state at the start of the 2025/26 school year, and the title says so.
+    assert ax.get_title(loc="left") == f"{INDICATOR}（2025/26学年初）" == f"{INDICATOR}（{year_label(2025)}）"
     note = next(text.get_text() for text in ax.texts if text.get_gid() == "source-note")
-    assert note.startswith("临沧市教育体育局") and "2025" in note
+    assert note.startswith("临沧市教育体育局") and "统计时点：2025/26学年初" in note
     assert "合成样例数据，非官方统计" in note
     official = maps.choropleth(progress_table(synthetic=False), INDICATOR, 2025)
     official_note = next(t.get_text() for t in official.texts if t.get_gid() == "source-note")
@@ -329,9 +333,35 @@ def test_locator_map_highlights_one_county():
     assert face_hex(county_patch(ax, "530925")) == maps.HIGHLIGHT_COLOUR
     others = {face_hex(county_patch(ax, code)) for code in CODES if code != "530925"}
     assert others == {maps.CONTEXT_COLOUR}
-    assert ax.get_title(loc="left") == "双江县在临沧市的位置"
+    assert ax.get_title(loc="left") == "双江自治县在临沧市的位置"
     with pytest.raises(ValueError, match="unknown county"):
         maps.locator_map("110101")
+
+
+def test_map_labels_come_from_the_county_registry_not_the_shapes_file(monkeypatch):
+    from lcedu.ingest import counties as registry
+
+    stale = maps.load_counties().to_crs(maps.PROJECTED_CRS)
+    stale["short_name_zh"] = "旧名" + stale["county_code"]  # what an old shapes file might say
+    stale["name_pinyin"] = "Old"
+    monkeypatch.setattr(maps, "_projected_counties", lambda path=None: stale)
+    for lang in ("zh", "en"):
+        ax = maps.choropleth(progress_table(), INDICATOR, 2025, lang=lang)
+        texts = {t.get_gid().removeprefix("county-label-"): t.get_text().split("\n")[0] for t in county_labels(ax)}
+        assert texts == {code: registry.name(code, lang) for code in CODES}
+    ax = maps.locator_map("530926")
+    assert ax.get_title(loc="left") == f"{registry.name('530926')}在临沧市的位置" == "耿马自治县在临沧市的位置"
+
+
+def test_target_map_labels_near_the_target_keep_their_side():
+    table = progress_table()
+    table.loc[(table["county_code"] == "530925") & (table["year"] == 2025), "value"] = 94.96
+    table.loc[(table["county_code"] == "530926") & (table["year"] == 2025), "value"] = 95.04
+    ax = maps.choropleth(table, INDICATOR, 2025, target=95.0)
+    texts = {t.get_gid(): t.get_text() for t in county_labels(ax)}
+    assert texts["county-label-530925"].endswith("\n94.96")  # not met: never "95.0"
+    assert texts["county-label-530926"].endswith("\n95.04")
+    assert texts["county-label-530927"].endswith("\n96.0")  # far from the target: the usual decimals
 
 
 def test_inputs_are_not_mutated():
@@ -394,7 +424,8 @@ def test_gcj02_inverse_round_trips_and_offset_is_hundreds_of_metres(build):
 
 
 def test_build_script_shortens_autonomous_county_names(build):
-    assert build.short_name("双江拉祜族佤族布朗族傣族自治县") == "双江县"
-    assert build.short_name("耿马傣族佤族自治县") == "耿马县"
+    assert build.short_name("双江拉祜族佤族布朗族傣族自治县") == "双江自治县"
+    assert build.short_name("耿马傣族佤族自治县") == "耿马自治县"
     assert build.short_name("云县") == "云县"
-    assert build.short_name("莫力达瓦达斡尔族自治旗") == "莫力达瓦旗"
+    assert build.short_name("莫力达瓦达斡尔族自治旗") == "莫力达瓦自治旗"
+    assert build.pinyin_name("双江自治县") == "Shuangjiang"

@@ -1,6 +1,6 @@
 """The notebook suite: committed clean, parameterised, and every notebook runs under papermill.
 
-Each notebook of lcedu/present/config/notebooks.yml is executed once in Chinese (双江县, 2025) and
+Each notebook of lcedu/present/config/notebooks.yml is executed once in Chinese (双江自治县, 2025) and
 once in English (临翔区, 2024) in a small process pool, then checked: no error and no
 warning in any output, at least ``min_figures`` images, no empty section in the exported
 HTML, and the generated sentences carry the indicator engine's numbers.
@@ -19,13 +19,16 @@ import nbformat
 import pytest
 import yaml
 
+from lcedu.ingest import counties
+from lcedu.present.narrative import year_label
+
 pytestmark = pytest.mark.notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 SUITE = yaml.safe_load((REPO / "lcedu" / "present" / "config" / "notebooks.yml").read_text(encoding="utf-8"))["notebooks"]
 NAMES = [n["name"] for n in SUITE]
-RUNS = {"zh": ("530925", 2025), "en": ("530902", 2024)}  # 双江县 in Chinese, 临翔区 in English
+RUNS = {"zh": ("530925", 2025), "en": ("530902", 2024)}  # 双江自治县 in Chinese, 临翔区 in English
 CITY = "530900"
 
 
@@ -176,32 +179,40 @@ SENTENCE_INDICATORS = ("preschool_gross_enrollment_pct", "inclusive_kindergarten
                        "nine_year_retention_pct", "senior_gross_enrollment_pct", "digital_classroom_coverage_pct")
 
 
+def _shows(shown: str, value: float) -> bool:
+    """The printed number is the engine's value rounded to the decimals printed (one, or more near a target)."""
+    decimals = len(shown.split(".")[1])
+    return decimals >= 1 and float(shown) == round(value, decimals)
+
+
 @pytest.mark.parametrize("name", ["county_briefing", "preschool_special"])
 def test_gross_enrolment_sentence_matches_the_engine(executed: dict, name: str) -> None:
     county, year = RUNS["zh"]
     text = _markdown(_notebook(executed, name, "zh"))
-    match = re.search(rf"双江县{year}年学前三年毛入园率为(\d+\.\d)%，(高于|低于|达到)全市95%的目标", text)
+    # Data year 2025 is the state at the start of the 2025/26 school year; the sentence says so.
+    when = re.escape(year_label(year))
+    match = re.search(rf"{counties.name(county)}{when}学前三年毛入园率为(\d+\.\d+)%，(高于|低于|达到)全市95%的目标", text)
     assert match, f"{name}: no 毛入园率 sentence in\n{text[:2000]}"
     value = _values(county, year)["preschool_gross_enrollment_pct"]
-    assert float(match.group(1)) == round(value, 1)
+    assert _shows(match.group(1), value)
     assert match.group(2) == ("低于" if value < 95 else "高于" if value > 95 else "达到")
 
 
 def test_every_rate_sentence_of_the_briefing_matches_the_engine(executed: dict) -> None:
     from lcedu.present.narrative import indicator_name
 
-    for lang, pattern in (("zh", "{place}{year}年{name}为(\\d+\\.\\d)%"),
-                          ("en", "In {year}, {place}'s {name} was (\\d+\\.\\d)%")):
+    for lang, pattern in (("zh", "{place}{year}{name}为(\\d+\\.\\d+)%"),
+                          ("en", "At the {year}, {place}'s {name} was (\\d+\\.\\d+)%")):
         county, year = RUNS[lang]
         text = _markdown(_notebook(executed, "county_briefing", lang))
-        place = {"zh": "双江县", "en": "Linxiang"}[lang]
+        place = counties.name(county, lang)
         for code in SENTENCE_INDICATORS:
             name = indicator_name(code, lang)
             name = name if lang == "zh" else name[0].lower() + name[1:]
-            regex = pattern.format(place=re.escape(place), year=year, name=re.escape(name))
+            regex = pattern.format(place=re.escape(place), year=re.escape(year_label(year, lang)), name=re.escape(name))
             match = re.search(regex, text)
             assert match, f"{lang}: no sentence for {code} ({regex})"
-            assert float(match.group(1)) == round(_values(county, year)[code], 1), f"{lang}: {code}"
+            assert _shows(match.group(1), _values(county, year)[code]), f"{lang}: {code}"
 
 
 def test_city_share_sentences_match_the_engine(executed: dict) -> None:
@@ -210,8 +221,8 @@ def test_city_share_sentences_match_the_engine(executed: dict) -> None:
     values = _values(CITY, year)
     for code, name in (("preschool_universal_county_share_pct", "学前教育普及普惠县占比"),
                        ("compulsory_balanced_county_share_pct", "义务教育优质均衡县占比")):
-        match = re.search(rf"临沧市{year}年{name}为(\d+\.\d)%", text)
-        assert match and float(match.group(1)) == round(values[code], 1), code
+        match = re.search(rf"临沧市{re.escape(year_label(year))}{name}为(\d+\.\d+)%", text)
+        assert match and _shows(match.group(1), values[code]), code
 
 
 # --------------------------------------------------------------------------- parameters and NA
@@ -230,8 +241,9 @@ def test_bad_parameters_raise_a_readable_value_error(processed_sample: Path) -> 
         briefing.params("530900", 2025)
     with pytest.raises(ValueError, match="baseline_year"):
         briefing.params("530925", 2023, baseline_year=2024)
-    p = briefing.params("双江县", 2025)
-    assert (p.county, p.year, p.name) == ("530925", 2025, "双江县")
+    p = briefing.params("双江县", 2025)  # the statistics' short form still resolves
+    assert (p.county, p.year, p.name) == ("530925", 2025, "双江自治县")  # shown as the plan writes it
+    assert briefing.params("双江自治县", 2025).county == "530925"
     assert briefing.params("临沧市", 2025, scope="city").is_city
 
 
@@ -254,6 +266,7 @@ def test_missing_values_say_why_instead_of_zero(processed_sample: Path) -> None:
     assert "不适用：常住人口未超过20万" in text and "0.0%" not in text
     row = {"county_code": "530925", "year": 2025, "indicator": "preschool_gross_enrollment_pct", "value": None,
            "unit": "%", "na_reason": "missing population"}
-    assert narrative.indicator_sentence(row) == "双江县2025年学前三年毛入园率：数据缺失：缺少人口数据。"
-    assert narrative.indicator_sentence(row, "en").endswith("in 2025: no data: missing population.")
+    assert narrative.indicator_sentence(row) == f"{counties.name('530925')}2025/26学年初学前三年毛入园率：数据缺失：缺少人口数据。"
+    assert narrative.indicator_sentence(row, "en").endswith(
+        "at the start of the 2025/26 school year: no data: missing population.")
     assert narrative.fmt_value(None, "%") == "—"

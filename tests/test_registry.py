@@ -93,7 +93,7 @@ def test_registry_command_lists_a_province(capsys) -> None:
     assert main(["registry", "--province", "53"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("county_code\t") and len(lines) == 1 + 129
-    assert "530925\t双江县\t双江拉祜族佤族布朗族傣族自治县\t530900\t临沧市\t云南省" in lines
+    assert "530925\t双江自治县\t双江拉祜族佤族布朗族傣族自治县\t530900\t临沧市\t云南省" in lines
 
 
 @needs_cnmaps
@@ -109,11 +109,11 @@ def test_shipped_registry_is_what_the_builder_makes_from_the_pinned_source(tmp_p
 def test_short_names_and_pinyin_of_autonomous_counties() -> None:
     from lcedu.ingest.cnmaps import short_name
 
-    assert short_name("双江拉祜族佤族布朗族傣族自治县") == "双江县"
-    assert short_name("莫力达瓦达斡尔族自治旗") == "莫力达瓦旗"
-    assert short_name("巴里坤哈萨克自治县") == "巴里坤县"
-    assert short_name("长白朝鲜族自治县") == "长白县"  # 白 is a people's name too: the place keeps it
-    assert short_name("龙胜各族自治县") == "龙胜县"
+    assert short_name("双江拉祜族佤族布朗族傣族自治县") == "双江自治县"
+    assert short_name("莫力达瓦达斡尔族自治旗") == "莫力达瓦自治旗"
+    assert short_name("巴里坤哈萨克自治县") == "巴里坤自治县"
+    assert short_name("长白朝鲜族自治县") == "长白自治县"  # 白 is a people's name too: the place keeps it
+    assert short_name("龙胜各族自治县") == "龙胜自治县"
     assert short_name("东乡族自治县") == "东乡族自治县"  # the place is the people's name: kept whole
     reg = counties.registry().set_index("county_code")
     assert reg.loc["110105", "name_pinyin"] == "Chaoyang"  # 朝 read as in place names, not zhao
@@ -126,7 +126,7 @@ def test_coverage_names_the_counties_of_a_scope_without_data_and_keeps_the_other
               "city": pd.DataFrame({"value": [1]})}
     issues = counties.coverage(tables, counties.select(prefecture="5309"), "raw")
     errors = [i for i in issues if i.level == "error"]
-    assert len(errors) == 1 and "6/8" in errors[0].message and "双江县(530925)" in errors[0].message
+    assert len(errors) == 1 and "6/8" in errors[0].message and "双江自治县(530925)" in errors[0].message
     assert "临翔区" not in errors[0].message
     outside = [i for i in issues if i.level == "warning"]
     assert len(outside) == 1 and "530102" in outside[0].message and "530900" not in outside[0].message

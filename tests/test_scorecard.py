@@ -137,6 +137,9 @@ def test_rank_follows_direction_and_spread_by_hand():
     # Across counties (not the city row): max/min = 12/10; CV = population std 1 / mean 11.
     assert r["spread_max_min_ratio"] == pytest.approx(1.2)
     assert r["spread_cv"] == pytest.approx(1 / 11)
+    labels = scorecard_labels("zh"), scorecard_labels("en")
+    assert labels[0]["spread_cv"] == "县际离散系数（各县指标值未加权变异系数）"  # not the national 差异系数
+    assert labels[1]["spread_cv"] == "Inter-county coefficient of variation (unweighted)"
     assert r["rank_count"] is pd.NA and row_of(card, A, 2025, GROSS)["rank_count"] == 2
 
 

@@ -22,6 +22,7 @@ from lcedu.cli import main  # noqa: E402
 from lcedu.errors import RequestError  # noqa: E402
 from lcedu.ingest import counties  # noqa: E402
 from lcedu.present import maps  # noqa: E402
+from lcedu.present.narrative import year_label  # noqa: E402
 
 YUNNAN = paths.project("shapes") / "yunnan_counties.geojson"
 YUNNAN_PREFECTURES = paths.project("shapes") / "yunnan_prefectures.geojson"
@@ -135,7 +136,7 @@ def test_province_map_draws_129_counties_in_fixed_classes_and_16_thicker_prefect
     assert min(widths) > max(p.get_linewidth() for p in county_patches.values())
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == [*maps.class_labels([70, 80, 90, 95]), "无数据"]  # the fixed classes, every one shown
-    assert ax.get_title(loc="left") == "云南省学前三年毛入园率（2025年）"
+    assert ax.get_title(loc="left") == "云南省学前三年毛入园率（" + year_label(2025) + "）"
 
 
 def test_province_labels_only_where_they_fit_inside_their_county(province_map) -> None:

@@ -43,7 +43,7 @@ GCJ_ECCENTRICITY_SQ = 0.00669342162296594323
 GCJ_INVERSE_ITERATIONS = 6
 
 # The 55 officially recognised minority names, used to shorten autonomous-county names
-# (双江拉祜族佤族布朗族傣族自治县 -> 双江县), as is the practice in official tables.
+# (双江拉祜族佤族布朗族傣族自治县 -> 双江自治县), as the 临沧 plan writes them.
 # fmt: off
 MINORITY_NAMES = (
     "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克",
@@ -95,9 +95,10 @@ def admin_index(root: Path | None = None) -> pd.DataFrame:
 
 
 def short_name(name_zh: str) -> str:
-    """Drop the minority list of an autonomous county (耿马傣族佤族自治县 -> 耿马县)."""
+    """Drop the minority list of an autonomous county, keeping 自治 as the Lincang plan writes it
+    (耿马傣族佤族自治县 -> 耿马自治县)."""
     match = AUTONOMOUS_NAME.match(name_zh)
-    return f"{match['place']}{match['kind']}" if match else name_zh
+    return f"{match['place']}自治{match['kind']}" if match else name_zh
 
 
 #: Readings of polyphonic characters as place names use them (长沙, 成都, 乐山, 会泽, 什邡), where
@@ -114,7 +115,7 @@ def pinyin_name(short_name_zh: str) -> str:
 
     stem = short_name_zh
     if len(stem) > 2 and stem.endswith(ADMIN_SUFFIXES):
-        stem = stem[:-1]
+        stem = stem[:-1].removesuffix("自治")
     syllables = NAME_READINGS.get(stem) or [PLACE_READINGS.get(char, syllable)
                                             for char, syllable in zip(stem, lazy_pinyin(stem), strict=True)]
     joined = syllables[0] + "".join(
@@ -217,15 +218,15 @@ REGISTRY_COLUMNS = ("county_code", "name_zh", "short_name_zh", "name_pinyin", "p
 def registry_table(root: Path | None = None) -> pd.DataFrame:
     """The shipped registry's rows: :func:`county_table` plus the place-name aliases.
 
-    An autonomous county is also known by its place name and as 自治县 (耿马, 耿马自治县); other
+    An autonomous county is also known by its place name and without 自治 (耿马, 耿马县); other
     spellings (临沧市临翔区, 双江) are matched by ``counties.resolve`` from the names themselves.
     """
     table = county_table(root)
     aliases = []
     for name, short in zip(table["name_zh"], table["short_name_zh"], strict=True):
-        if short != name and short.endswith(("县", "旗")):
-            place = short[:-1]
-            aliases.append(f"{place}|{place}自治{short[-1]}")
+        if short != name and short.endswith(("自治县", "自治旗")):
+            place = short[:-3]
+            aliases.append(f"{place}|{place}{short[-1]}")
         else:
             aliases.append("")
     return table.assign(aliases=aliases)[list(REGISTRY_COLUMNS)]
@@ -257,7 +258,7 @@ def write_registry(out_dir: Path, built: str) -> tuple[Path, Path]:
             "Municipalities (直辖市) have one prefecture code XX0100 for all their districts and counties.",
             "County-level divisions governed by a province (仙桃, 济源, 海南的五指山 …, 新疆的石河子 …) are grouped "
             "under XX9000 (省/自治区直辖县级行政区划), as in GB/T 2260.",
-            "short_name_zh drops the minority names of autonomous counties (耿马傣族佤族自治县 → 耿马县).",
+            "short_name_zh drops the minority names of autonomous counties and keeps 自治 (耿马傣族佤族自治县 → 耿马自治县).",
             f"name_pinyin is machine romanisation (pypinyin {pypinyin_version}) with place-name readings "
             "fixed for common polyphonic characters (长, 都, 乐 …); not an official spelling.",
             "lcedu/data/counties.csv overrides short_name_zh, name_pinyin and aliases of the counties it lists "

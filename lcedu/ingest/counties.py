@@ -79,7 +79,8 @@ def home() -> pd.DataFrame:
     return in_prefecture(paths.CITY_CODE)
 
 
-def _stem(name: str) -> str:
+def stem(name: str) -> str:
+    """A county name without province, prefecture and administrative suffix: 双江拉祜族…自治县 → 双江."""
     name = re.sub(r"\s+", "", name)
     for prefix in ("云南省", "临沧市"):
         name = name.removeprefix(prefix)
@@ -101,7 +102,7 @@ def _names() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
             names |= {f"{row.prefecture_name_zh}{full}", f"{row.province_name_zh}{row.prefecture_name_zh}{full}",
                       f"{row.province_name_zh}{full}"}
         for name in names - {""}:
-            table.setdefault(_stem(name), set()).add(row.county_code)
+            table.setdefault(stem(name), set()).add(row.county_code)
             exact.setdefault(re.sub(r"\s+", "", name), set()).add(row.county_code)
     return {k: frozenset(v) for k, v in table.items()}, {k: frozenset(v) for k, v in exact.items()}
 
@@ -114,16 +115,16 @@ def matches(value: object) -> list[str]:
     if re.fullmatch(r"\d{6}", text):
         return [text] if text in _by_code().index else []
     stems, exact = _names()
-    return sorted(exact.get(re.sub(r"\s+", "", text)) or stems.get(_stem(text), ()))
+    return sorted(exact.get(re.sub(r"\s+", "", text)) or stems.get(stem(text), ()))
 
 
 @cache
 def _extra_stems(extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {_stem(name): code for name, code in extra}
+    return {stem(name): code for name, code in extra}
 
 
 def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
-    """Map 双江县, 双江自治县, the full name or 530925 (also as a number) to ``"530925"``.
+    """Map 双江自治县, 双江县, the full name or 530925 (also as a number) to ``"530925"``.
 
     ``extra`` adds name → code pairs (counties a raw folder's counties.csv adds) and wins over
     the registry; returns None when the name is unknown or ambiguous (朝阳区: qualify it,
@@ -136,14 +137,18 @@ def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
         own = _extra_stems(tuple(sorted(extra.items())))
         if re.fullmatch(r"\d{6}", text) and text in own.values():
             return text
-        if _stem(text) in own:
-            return own[_stem(text)]
+        if stem(text) in own:
+            return own[stem(text)]
     found = matches(text)
     return found[0] if len(found) == 1 else None
 
 
 def name(code: str, lang: str = "zh") -> str:
-    """Short display name of a county (临翔区, 双江县; Linxiang in English)."""
+    """Display name of a county as the plan writes it (临翔区, 双江自治县); pinyin in English.
+
+    The English name is the pinyin place name without its suffix (Linxiang, Shuangjiang); the
+    aliases keep 双江县 etc. resolvable.
+    """
     row = _by_code().loc[code]
     return row.short_name_zh if lang == "zh" else row.name_pinyin
 

@@ -21,7 +21,7 @@ from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 from lcedu.measure.plan import load_plan, load_targets
 
-__all__ = ["COLUMNS", "city_rate_references", "county_names", "effective_targets", "expand_targets", "is_met",
+__all__ = ["COLUMNS", "SPREAD_NOTE", "city_rate_references", "county_names", "effective_targets", "expand_targets", "is_met",
            "scorecard", "scorecard_labels", "target_counts"]
 
 #: Columns of :func:`scorecard`, in order.
@@ -69,7 +69,17 @@ _LABELS = {
     "rank": ("县际排名", "Rank among counties"),
     "rank_count": ("参与排名县数", "Counties ranked"),
     "spread_max_min_ratio": ("县际最大/最小比", "Max/min ratio across counties"),
-    "spread_cv": ("县际差异系数", "CV across counties"),
+    # Not the national 差异系数 (校际, student-weighted, against 0.50 / 0.45): say what it is.
+    "spread_cv": ("县际离散系数（各县指标值未加权变异系数）", "Inter-county coefficient of variation (unweighted)"),
+}
+
+#: What the inter-county spread columns are, for the pages and workbooks that show them.
+SPREAD_NOTE = {
+    "zh": "县际离散系数 = 各县(区)指标值的总体标准差 ÷ 均值，每县一票、不按学生数加权，只描述县与县之间的分散程度；"
+          "它不是教督〔2017〕6号的校际差异系数（县内各校按学生数加权，小学≤0.50、初中≤0.45），不能与其限值比较。",
+    "en": "Inter-county coefficient of variation = population standard deviation ÷ mean of the counties' values, "
+          "one vote per county, not weighted by students; it describes how far the counties differ and is not the "
+          "national 差异系数 (schools within a county, student-weighted, ≤ 0.50 primary / 0.45 junior).",
 }
 
 
@@ -196,7 +206,8 @@ def scorecard(
       year itself it is ``is_met``; NA with fewer than two values. A yes/no target has no
       trend: it is on track once reached, NA before.
     * ``rank`` among counties (1 = best, by the indicator's direction; ties share the best
-      rank); ``spread_max_min_ratio`` and ``spread_cv`` (population std / mean) across
+      rank); ``spread_max_min_ratio`` and ``spread_cv`` (population std / mean, unweighted: the
+      县际离散系数, not the national student-weighted 差异系数, see :data:`SPREAD_NOTE`) across
       counties for the indicator and year, repeated on every row.
     """
     if tables is None and results is None:

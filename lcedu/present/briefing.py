@@ -64,7 +64,7 @@ LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "project": "工程", "indicator": "指标", "value": "数值", "target": "目标", "target_source": "目标依据",
         "status": "达标情况", "on_track": "按趋势", "change": "较基期变化", "rank": "县际排名", "note": "说明",
-        "county": "县(区)", "year": "年份", "gap": "差距", "needed": "达标还需", "criterion": "评估指标",
+        "county": "县(区)", "year": "学年初", "gap": "差距", "needed": "达标还需", "criterion": "评估指标",
         "threshold": "标准", "school": "学校", "stage": "学段", "students": "在校生", "type": "类型",
         "met_count": "达标项数", "meets": "资源配置", "count": "数量", "share": "占比", "city_total": "全市合计",
         "county_share": "本县占全市", "progress": "全市完成度", "named": "计划点名县", "assessment": "评估",
@@ -73,7 +73,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "project": "Project", "indicator": "Indicator", "value": "Value", "target": "Target",
         "target_source": "Target source", "status": "Status", "on_track": "Trend", "change": "Change",
-        "rank": "Rank", "note": "Note", "county": "County", "year": "Year", "gap": "Gap", "needed": "Still needed",
+        "rank": "Rank", "note": "Note", "county": "County", "year": "School year (start)", "gap": "Gap", "needed": "Still needed",
         "criterion": "Criterion", "threshold": "Standard", "school": "School", "stage": "Stage",
         "students": "Students", "type": "Type", "met_count": "Indicators met", "meets": "Resources",
         "count": "Count", "share": "Share", "city_total": "City total", "county_share": "County share of city",
@@ -84,13 +84,13 @@ LABELS: dict[str, dict[str, str]] = {
 
 _TITLES: dict[str, dict[str, str]] = {
     "zh": {
-        "overview": "概况", "scorecard": "计划指标达标情况", "trends": "{base}年以来的变化", "ranks": "在全市8个县(区)中的位置",
-        "gaps": "差距最大的五项指标及达标所需", "notes": "数据与口径说明", "heat": "各县(区)全部指标一览（{year}年）",
+        "overview": "概况", "scorecard": "计划指标达标情况", "trends": "{base}以来的变化", "ranks": "在全市8个县(区)中的位置",
+        "gaps": "差距最大的五项指标及达标所需", "notes": "数据与口径说明", "heat": "各县(区)全部指标一览（{year}）",
         "status_maps": "优质均衡与普及普惠达标县分布", "multiples": "重点指标分县变化", "share_targets": "{share}达标县占比目标",
-        "city_targets": "全市层面目标（{year}年）",
+        "city_targets": "全市层面目标（{year}）",
     },
     "en": {
-        "overview": "Overview", "scorecard": "Plan indicators: met or not", "trends": "Change since {base}",
+        "overview": "Overview", "scorecard": "Plan indicators: met or not", "trends": "Change since the {base}",
         "ranks": "Position among the 8 counties", "gaps": "The five largest gaps and what closing them takes",
         "notes": "Data and definitions", "heat": "Every county on every indicator ({year})",
         "status_maps": "Counties meeting the two assessments", "multiples": "Key indicators by county over time",
@@ -171,7 +171,7 @@ def params(county: object, year: object, baseline_year: object = None, lang: str
            scope: str = "county", plan: str | None = None) -> Params:
     """Check the notebook parameters and return them resolved; a ValueError says what is wrong.
 
-    ``county``: 6-digit code or name (双江, 双江县, 530925); with ``scope="city"`` also
+    ``county``: 6-digit code or name (双江, 双江自治县, 双江县, 530925); with ``scope="city"`` also
     ``"530900"`` / 临沧市 (a county is then highlighted in the city view). ``year`` and
     ``baseline_year`` must be years of the processed data, baseline ≤ year.
     """
@@ -514,7 +514,7 @@ def indicator_table(p: Params, rows: pd.DataFrame, *, with_project: bool = False
     out = pd.DataFrame({
         **({lab["project"]: [project_name(str(r["project"]), lang) for r in records]} if with_project else {}),
         lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
-        lab["value"]: [fmt_value(r["value"], str(r["unit"]), lang) for r in records],
+        lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
         lab["target"]: [target_text(r, lang) for r in records],
         lab["target_source"]: [SCOPE_WORDS[lang].get(str(r.get("target_scope")), nv.text("na_short", lang))
                                if not is_missing(r.get("target_scope")) else nv.text("na_short", lang)
@@ -552,10 +552,12 @@ def header(p: Params, notebook: str) -> Section:
     b = base()
     code = "" if p.is_city else f"（{p.county}）" if lang == "zh" else f" ({p.county})"
     if lang == "zh":
-        line = f"**{p.name}{code} · {p.year}年** ｜ 对比基期：{p.baseline_year}年 ｜ 数据生成：{b.created_at[:10]}"
+        line = (f"**{p.name}{code} · {nv.year_label(p.year)}** ｜ 对比基期：{nv.year_label(p.baseline_year)} ｜ "
+                f"数据生成：{b.created_at[:10]}")
     else:  # the English title is a line, not a heading: the Chinese title cell is the page's only h1
         title = f"{entry.title_en} — " if entry else ""
-        line = (f"**{title}{p.name}{code} · {p.year}** | baseline {p.baseline_year} | "
+        line = (f"**{title}{p.name}{code} · {nv.year_label(p.year, lang)}** | "
+                f"baseline: {nv.year_label(p.baseline_year, lang)} | "
                 f"data built {b.created_at[:10]}")
     items = [line, sample_notice(lang)]
     return Section(None, items, level=1)
@@ -608,15 +610,15 @@ def assessment_line(p: Params, assessment: str, county: str | None = None, year:
     name = indicator_name(assessment, lang)
     place = place_name(code, lang)
     if is_missing(r["is_met"]):
-        return f"{place}{y}年{name}：{nv.na_text(r['na_reason'], lang)}。" if lang == "zh" else \
-            f"{place}, {y} — {name}: {nv.na_text(r['na_reason'], lang)}."
+        return f"{place}{nv.year_label(y)}{name}：{nv.na_text(r['na_reason'], lang)}。" if lang == "zh" else \
+            f"{place}, {nv.year_label(y, lang)} — {name}: {nv.na_text(r['na_reason'], lang)}."
     met, total = int(r["criteria_met_count"]), int(r["criteria_count"])
     unmet = [indicator_name(c.strip(), lang) for c in str(r["unmet_criteria"] or "").split(",") if c.strip()]
     if lang == "zh":
-        head = f"{place}{y}年{name}：{total}项量化指标达标{met}项，"
+        head = f"{place}{nv.year_label(y)}{name}：{total}项量化指标达标{met}项，"
         tail = "已达到。" if bool(r["is_met"]) else f"尚未达到（未达标：{nv.join(unmet, lang)}）。"
         return head + tail
-    head = f"{place}, {y} — {name}: {met} of {total} quantified criteria met; "
+    head = f"{place}, {nv.year_label(y, lang)} — {name}: {met} of {total} quantified criteria met; "
     tail = "reached." if bool(r["is_met"]) else f"not yet reached (not met: {nv.join(unmet, lang)})."
     return head + tail
 
@@ -656,14 +658,16 @@ def target_count_sentence(p: Params, county: str | None = None) -> str:
     place = place_name(code, p.lang)
     own = nv.text("city_target" if code == CITY_CODE else "county_target", p.lang)
     if p.lang == "zh":
-        return (f"{p.year}年，{place}对照{own}{n['targets']}项：达标{n['met']}项、未达标{n['not_met']}项、"
+        return (f"{nv.year_label(p.year)}，{place}对照{own}{n['targets']}项：达标{n['met']}项、未达标{n['not_met']}项、"
                 f"未到期{n['not_due']}项"
-                + (f"（按{p.baseline_year}年以来的趋势可按期达标{n['not_due_on_track']}项）" if n["not_due"] else "")
+                + (f"（按{nv.year_label(p.baseline_year)}以来的趋势可按期达标{n['not_due_on_track']}项）"
+                   if n["not_due"] else "")
                 + (f"、无数据{n['no_data']}项" if n["no_data"] else "") + "。"
                 + (f"另有{references}项以全市目标作参照，未计入。" if references else ""))
-    return (f"In {p.year}, {place} against its {n['targets']} own targets: {n['met']} met, {n['not_met']} not met, "
-            f"{n['not_due']} not yet due"
-            + (f" ({n['not_due_on_track']} on track by the trend since {p.baseline_year})" if n["not_due"] else "")
+    return (f"At the {nv.year_label(p.year, 'en')}, {place} against its {n['targets']} own targets: {n['met']} met, "
+            f"{n['not_met']} not met, {n['not_due']} not yet due"
+            + (f" ({n['not_due_on_track']} on track by the trend since the {nv.year_label(p.baseline_year, 'en')})"
+               if n["not_due"] else "")
             + (f", {n['no_data']} without data" if n["no_data"] else "") + "."
             + (f" {references} more are compared with city targets as references, not counted." if references else ""))
 
@@ -672,11 +676,11 @@ def briefing_scorecard(p: Params) -> Section:
     """Every plan indicator that applies to the county: value, target, met, on track, change, rank."""
     rows = _targeted(p)
     lang = p.lang
-    caption = (f"{p.name}{p.year}年：✓ 达标 / ✗ 未达标 / 未到期（目标年份在{p.year}年之后）；"
-               f"“按趋势”为按{p.baseline_year}年以来的线性趋势推算到目标年份"
+    caption = (f"{p.name}{nv.year_label(p.year)}：✓ 达标 / ✗ 未达标 / 未到期（目标年份在{p.year}年之后）；"
+               f"“按趋势”为按{nv.year_label(p.baseline_year)}以来的线性趋势推算到目标年份"
                if lang == "zh" else
-               f"{p.name}, {p.year}: ✓ met / ✗ not met / not yet due (target year after {p.year}); "
-               f"“Trend” projects the line since {p.baseline_year} to the target year")
+               f"{p.name}, {nv.year_label(p.year, lang)}: ✓ met / ✗ not met / not yet due (target year after "
+               f"{p.year}); “Trend” projects the line since the {nv.year_label(p.baseline_year, lang)} to the target year")
     return Section(_TITLES[lang]["scorecard"], [indicator_table(p, rows, with_project=True, caption=caption)])
 
 
@@ -708,7 +712,7 @@ def briefing_trends(p: Params) -> Section:
     """Trend lines since the baseline for the key indicators, with one sentence each."""
     lang = p.lang
     lines = [sentence(p, code) for code in TREND_INDICATORS]
-    title = _TITLES[lang]["trends"].format(base=p.baseline_year)
+    title = _TITLES[lang]["trends"].format(base=nv.year_label(p.baseline_year, lang))
     return Section(title, [trend_figure(p, TREND_INDICATORS), bullets(lines)])
 
 
@@ -762,8 +766,16 @@ def closing_text(r: Mapping[str, Any], lang: str) -> str:
         if needed > 0:
             noun = spec[lang]
             return f"约需{int(needed):,}{noun}" if lang == "zh" else f"about {int(needed):,} {noun}"
-    gap = nv.fmt_gap(float(r["gap"]), unit, lang)
+    gap = nv.fmt_gap(float(r["gap"]), unit, lang, _shown_decimals(r))
     return f"还差{gap}" if lang == "zh" else f"{gap} to go"
+
+
+def _shown_decimals(r: Mapping[str, Any]) -> int | None:
+    """The decimals the row's value is shown with beside its target, for its gap (None: the unit's)."""
+    unit = str(r.get("unit") or "")
+    if is_missing(r.get("value")):
+        return None
+    return nv.decimals_near(float(r["value"]), nv.row_thresholds(r), nv.DECIMALS.get(unit, 0))
 
 
 def largest_gaps(p: Params, n: int = 5) -> pd.DataFrame:
@@ -780,20 +792,20 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
     gaps = largest_gaps(p, n)
     items: list[Any] = []
     if gaps.empty:
-        items.append(f"{p.name}{p.year}年对照的计划指标均已达标。" if lang == "zh" else
-                     f"{p.name} met every applicable plan target in {p.year}.")
+        items.append(f"{p.name}{nv.year_label(p.year)}对照的计划指标均已达标。" if lang == "zh" else
+                     f"{p.name} met every applicable plan target at the {nv.year_label(p.year, lang)}.")
     else:
         records = gaps.to_dict("records")
         table = pd.DataFrame({
             lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
-            lab["value"]: [fmt_value(r["value"], str(r["unit"]), lang) for r in records],
+            lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
             lab["target"]: [target_text(r, lang) for r in records],
             lab["target_source"]: [SCOPE_WORDS[lang][str(r["target_scope"])] for r in records],
-            lab["gap"]: [nv.fmt_gap(float(r["gap"]), str(r["unit"]), lang) for r in records],
+            lab["gap"]: [nv.fmt_gap(float(r["gap"]), str(r["unit"]), lang, _shown_decimals(r)) for r in records],
             lab["needed"]: [closing_text(r, lang) for r in records],
         })
         first = records[0]
-        shown = fmt_value(first["value"], str(first["unit"]), lang)
+        shown = nv.fmt_row_value(first, lang)
         lead = (f"差距最大的是{indicator_name(first['indicator'], lang)}：{shown}，{nv.verdict(first, lang)}；"
                 f"{closing_text(first, lang)}。" if lang == "zh" else
                 f"The largest gap is {indicator_name(first['indicator'], lang)}: {shown}, {nv.verdict(first, lang)}; "
@@ -932,7 +944,7 @@ def city_heat_table(p: Params) -> Section:
         line, style = {}, {}
         for county, name in zip(columns, names, strict=True):
             v = r.at[county, "value"]
-            shown = fmt_value(v, unit, lang)
+            shown = fmt_value(v, unit, lang, thresholds=nv.row_thresholds(r.loc[county]))
             flag = r.at[county, "is_met"]
             if not is_missing(flag) and not is_missing(v):
                 shown += " ✓" if bool(flag) else " ✗"
@@ -952,7 +964,7 @@ def city_heat_table(p: Params) -> Section:
                "Colour shows each county's relative position on the row (blue = better, red = worse, by the "
                "indicator's direction); ✓/✗ = applicable target met / not met; the last column is the city.")
     styler = styled(table, css=pd.DataFrame(css), right=names, caption=caption)
-    return Section(_TITLES[lang]["heat"].format(year=p.year), [styler])
+    return Section(_TITLES[lang]["heat"].format(year=nv.year_label(p.year, lang)), [styler])
 
 
 def _status_frame() -> pd.DataFrame:
@@ -1019,8 +1031,9 @@ def city_share_targets(p: Params) -> Section:
             met_codes = status[(status["assessment"] == assessment) & (status["year"] == year)
                                & status["is_met"].fillna(False)]["county_code"]
             rows.append({
-                lab["assessment"]: indicator_name(assessment, lang), lab["year"]: str(year),
-                lab["value"]: fmt_value(r.get("value"), "%", lang), lab["target"]: target_text(r, lang),
+                lab["assessment"]: indicator_name(assessment, lang), lab["year"]: nv.year_label(year, lang, short=True),
+                lab["value"]: fmt_value(r.get("value"), "%", lang, thresholds=nv.row_thresholds(r)),
+                lab["target"]: target_text(r, lang),
                 lab["status"]: status_text(r.get("is_met"), lang),
                 lab["counties_met"]: nv.join([place_name(c, lang) for c in met_codes], lang) or
                 nv.text("na_short", lang),
@@ -1039,7 +1052,7 @@ def city_share_targets(p: Params) -> Section:
             named_rows.append({
                 lab["assessment"]: indicator_name(t.indicator, lang), lab["named"]: place_name(code, lang),
                 lab["target"]: f"{int(t.year)}年实现" if lang == "zh" else f"by {int(t.year)}",
-                lab["year"]: str(min(p.year, int(t.year))), lab["status"]: status_text(flag, lang), "_met": flag,
+                lab["year"]: nv.year_label(min(p.year, int(t.year)), lang, short=True), lab["status"]: status_text(flag, lang), "_met": flag,
             })
     named_table = pd.DataFrame(named_rows)
     named_flags = pd.DataFrame({lab["status"]: named_table.pop("_met")})
@@ -1090,5 +1103,5 @@ def city_targets(p: Params) -> Section:
                               targets=targets_city.astype({"target": float}), lang=lang, others=False,
                               note=synthetic_note(lang))
     head = "计划中尚无数据的全市目标：" if lang == "zh" else "City targets without data yet:"
-    return Section(_TITLES[lang]["city_targets"].format(year=p.year),
+    return Section(_TITLES[lang]["city_targets"].format(year=nv.year_label(p.year, lang)),
                    [bullets(sentences), table, fig, head + "\n\n" + bullets(lines) if lines else None])

@@ -31,6 +31,7 @@ from lcedu.present.narrative import (
     is_missing,
     place_name,
     text,
+    year_label,
 )
 
 __all__ = [
@@ -139,7 +140,8 @@ def trend_panels(
         known = own[values.notna()]
         if len(known):
             last = known.iloc[-1]
-            ax.annotate(fmt_value(last["value"], unit, lang), (last["year"], float(last["value"])),
+            limits = list(targets.loc[targets["indicator"] == code, "target"]) if targets is not None else None
+            ax.annotate(fmt_value(last["value"], unit, lang, thresholds=limits), (last["year"], float(last["value"])),
                         xytext=(7, 0), textcoords="offset points", fontsize=8, color=COLOURS["county"],
                         ha="left", va="center")
         if targets is not None:
@@ -154,7 +156,7 @@ def trend_panels(
                             fontsize=7, color=COLOURS["target"], ha="center", va="bottom")
         years = sorted(int(y) for y in data["year"].dropna().unique())
         ax.set_xticks(years)
-        ax.set_xticklabels([str(y) for y in years], fontsize=8)
+        ax.set_xticklabels([year_label(y, lang, short=True) for y in years], fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
         ax.set_title(_wrap(indicator_name(code, lang), lang, 16), fontsize=9.5, loc="left")
         ax.grid(axis="y", color="#e5e5e5", lw=0.6)
@@ -320,9 +322,9 @@ def reference_bars(
         ax.barh(y, np.nan_to_num(v), color=np.where(ok, COLOURS["met"], COLOURS["not_met"]), height=0.62)
         ax.scatter(ref, y, marker="|", s=420, color="#222222", lw=2, zorder=3)
         top = np.nanmax(np.concatenate([v, ref])) if len(v) else 1.0
-        for yi, vi, oki in zip(y, v, ok, strict=True):
+        for yi, vi, ri, oki in zip(y, v, ref, ok, strict=True):
             if not np.isnan(vi):
-                ax.annotate(fmt_value(vi, unit, lang) + ("" if oki else " ×"), (vi, yi), xytext=(3, 0),
+                ax.annotate(fmt_value(vi, unit, lang, thresholds=ri) + ("" if oki else " ×"), (vi, yi), xytext=(3, 0),
                             textcoords="offset points", va="center", fontsize=7.5,
                             color="#222222" if oki else COLOURS["not_met"])
         ax.set_xlim(0, top * 1.25 if top > 0 else 1)
@@ -379,7 +381,7 @@ def county_dots(
         ax.scatter([value], [yi], s=90 if own else 55, marker="D" if city else "o", zorder=3,
                    color=COLOURS["county"] if own else (COLOURS["city"] if city else "#9ecae1"),
                    edgecolor="white", lw=0.8)
-        ax.annotate(fmt_value(value, unit, lang), (value, yi), xytext=(8, 0), textcoords="offset points",
+        ax.annotate(fmt_value(value, unit, lang, thresholds=target), (value, yi), xytext=(8, 0), textcoords="offset points",
                     va="center", fontsize=8, color=COLOURS["county"] if own else "#222222")
     ax.set_yticks(y)
     ax.set_yticklabels([place_name(c, lang) for c in known.index], fontsize=9)

@@ -32,11 +32,11 @@ __all__ = ["explorer", "explorer_view", "indicator_options", "plan_years", "stat
 VIEW_CLASSES = ("lcedu-explorer-map", "lcedu-explorer-chart", "lcedu-explorer-table")
 
 _WORDS = {
-    "zh": {"county": "县(区)", "indicator": "指标", "year": "年份", "title": "指标探索", "no_map": "该指标没有分县数值，无法绘制地图。",
+    "zh": {"county": "县(区)", "indicator": "指标", "year": "学年初", "title": "指标探索", "no_map": "该指标没有分县数值，无法绘制地图。",
            "not_due": "未到期", "selected": "所选年份",
            "intro": "在 JupyterLab 中运行本笔记本，用下方的下拉框选择县(区)、指标和年份，地图、趋势图和表格随之更新。"
-                    "静态页面只显示初始选择：{name}，{indicator}，{year}年。"},
-    "en": {"county": "County", "indicator": "Indicator", "year": "Year", "title": "Indicator explorer",
+                    "静态页面只显示初始选择：{name}，{indicator}，{year}。"},
+    "en": {"county": "County", "indicator": "Indicator", "year": "School year", "title": "Indicator explorer",
            "no_map": "This indicator has no county values to map.", "not_due": "Not yet due",
            "selected": "Selected year",
            "intro": "Run this notebook in JupyterLab and pick a county, an indicator and a year below; the map, the "
@@ -115,23 +115,27 @@ def _map(p: Params, indicator: str) -> Figure | str:
     ax = maps.choropleth(data, indicator, p.year, label=indicator_name(indicator, p.lang),
                          unit=nv.unit_label(unit, p.lang) or unit, lang=p.lang, synthetic=bf.base().synthetic,
                          target=target, direction=direction, breaks=map_breaks().get(indicator))
-    _label_like_the_table(ax, data, indicator, p.year, unit, p.lang)
+    _label_like_the_table(ax, p, indicator, unit)
     if not p.is_city:
         _outline(ax, p.county)
     return ax.figure
 
 
-def _label_like_the_table(ax: Any, data: pd.DataFrame, indicator: str, year: int, unit: str, lang: str) -> None:
-    """County labels "双江县\\n22人" formatted as the table formats them (the map classes them as 22.0)."""
-    rows = data[(data["indicator"] == indicator) & (data["year"] == year)]
-    values = dict(zip(rows["county_code"].astype(str), rows["value"], strict=True))
+def _label_like_the_table(ax: Any, p: Params, indicator: str, unit: str) -> None:
+    """County labels "双江自治县\\n22人" formatted as the table formats them (the map classes them as 22.0),
+    with the decimals a value needs beside its target."""
+    c = bf.card(p.baseline_year, p.plan)
+    rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)]
+    values = {str(r["county_code"]): r for r in rows.to_dict("records")}
+    lang = p.lang
     prefix = "county-label-"
     for text in ax.texts:
         gid = text.get_gid() or ""
         code = gid.removeprefix(prefix)
-        if gid.startswith(prefix) and not is_missing(values.get(code)):
+        if gid.startswith(prefix) and code in values and not is_missing(values[code]["value"]):
             name = text.get_text().split("\n")[0]
-            text.set_text(f"{name}\n{fmt_value(values[code], unit, lang)}")
+            r = values[code]
+            text.set_text(f"{name}\n{fmt_value(r['value'], unit, lang, thresholds=nv.row_thresholds(r))}")
 
 
 def _table(p: Params, indicator: str) -> Any:
@@ -147,7 +151,8 @@ def _table(p: Params, indicator: str) -> Any:
     records = rows.to_dict("records")
     table = pd.DataFrame({
         lab["county"]: [place_name(r["county_code"], lang) for r in records],
-        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(indicator), lang) for r in records],
+        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(indicator), lang, thresholds=nv.row_thresholds(r))
+                       for r in records],
         lab["target"]: [bf.target_text(r, lang) for r in records],
         lab["status"]: [status_cell(r, lang) for r in records],
         lab["change"]: [bf.change_cell(r, lang) for r in records],
@@ -214,7 +219,8 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
                                    description=words["county"])
     pick_indicator = widgets.Dropdown(options=indicator_options(p.lang), value=indicator,
                                       description=words["indicator"], layout=widgets.Layout(width="520px"))
-    pick_year = widgets.Dropdown(options=list(bf.available_years()), value=p.year, description=words["year"])
+    pick_year = widgets.Dropdown(options=[(nv.year_label(y, p.lang, short=True), y) for y in bf.available_years()],
+                                 value=p.year, description=words["year"])
     map_out, chart_out, table_out = widgets.Output(), widgets.Output(), widgets.Output()
     for out, css in zip((map_out, chart_out, table_out), VIEW_CLASSES, strict=True):
         out.add_class(css)
@@ -235,7 +241,8 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
         widgets.HBox([pick_county, pick_year]), pick_indicator,
         widgets.HBox([map_out, chart_out]), table_out,
     ])
-    intro = words["intro"].format(name=p.name, indicator=indicator_name(indicator, p.lang), year=p.year)
+    intro = words["intro"].format(name=p.name, indicator=indicator_name(indicator, p.lang),
+                                  year=nv.year_label(p.year, p.lang))
     sample = bf.sample_notice(p.lang)
     display(Markdown(bf.markdown_text(intro) + (f"\n\n{sample}" if sample else "")))
     display(box)

@@ -88,11 +88,11 @@ TEXT: dict[str, dict[str, str]] = {
         "change_unit": "变化（{unit}）",
         "change": "变化",
         "target_title": "目标 {op} {target}\n接近目标：差距不超过目标的 {margin:.0%}",
-        "panel_year": "{year}年",
-        "title": "{label}（{year}年）",
-        "multiples_title": "{label}：{first}—{last}年",
-        "change_title": "{label}：{base}—{year}年变化",
-        "status_title": "{year}年县域评估达标情况",
+        "panel_year": "{year}",
+        "title": "{label}（{year}）",
+        "multiples_title": "{label}：{span}",
+        "change_title": "{label}：{base}至{year}变化",
+        "status_title": "{year}县域评估达标情况",
         "status_panel": "{name}\n达标 {met}/{total} 县（{share:.1%}），计划目标 {target:.1%}，{reached}",
         "status_reached": "已达到",
         "status_not_reached": "尚未达到",
@@ -100,7 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_no_data": "{name}\n无数据",
         "locator_title": "{name}在{prefecture}的位置",
         "source_default": "数据：lcedu 指标库",
-        "data_year": "数据年份：{years}年",
+        "data_year": "统计时点：{years}",
         "year_join": "、",
         "year_range": "{first}—{last}",
         "sample": "合成样例数据，非官方统计",
@@ -120,9 +120,9 @@ TEXT: dict[str, dict[str, str]] = {
         "target_title": "Target {op} {target}\nWithin reach: gap ≤ {margin:.0%} of target",
         "panel_year": "{year}",
         "title": "{label} ({year})",
-        "multiples_title": "{label}, {first}–{last}",
-        "change_title": "{label}: change {base}–{year}",
-        "status_title": "County assessments met in {year}",
+        "multiples_title": "{label}, {span}",
+        "change_title": "{label}: change from the {base} to the {year}",
+        "status_title": "County assessments met at the {year}",
         "status_panel": "{name}\n{met}/{total} met ({share:.1%}); plan target {target:.1%} {reached}",
         "status_reached": "reached",
         "status_not_reached": "not yet reached",
@@ -130,7 +130,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_no_data": "{name}\nno data",
         "locator_title": "{name} in {prefecture}",
         "source_default": "Data: lcedu indicators",
-        "data_year": "Data year: {years}",
+        "data_year": "As of: {years}",
         "year_join": ", ",
         "year_range": "{first}–{last}",
         "sample": "Synthetic sample, not official statistics",
@@ -525,18 +525,34 @@ def _add_county_labels(
 
 
 def _county_name(counties: gpd.GeoDataFrame, lang: Lang) -> dict[str, str]:
+    """Labels from the county registry (the plan's names: 双江自治县), never the shapes' own name fields.
+
+    A shape whose code the registry does not know keeps the name in its file.
+    """
+    from lcedu.ingest.counties import registry
+
     column = "short_name_zh" if lang == "zh" else "name_pinyin"
-    return dict(zip(counties["county_code"], counties[column], strict=True))
+    known = registry().set_index("county_code")[column]
+    own = counties[column] if column in counties.columns else counties["county_code"]
+    return {code: str(known.get(code, fallback)) for code, fallback in zip(counties["county_code"], own, strict=True)}
 
 
 def _value_label_texts(
-    counties: gpd.GeoDataFrame, values: pd.Series, lang: Lang, decimals: int, signed: bool
+    counties: gpd.GeoDataFrame, values: pd.Series, lang: Lang, decimals: int, signed: bool,
+    target: float | None = None,
 ) -> dict[str, str]:
-    """'双江县\\n85.3' per county; counties without a value show their name only."""
+    """'双江自治县\\n85.3' per county; counties without a value show their name only.
+
+    On a target map a value near the target gets the decimals that keep it on its side
+    (94.96 in a 未达标 county, never 95.0), as the pages show it.
+    """
+    from lcedu.present.narrative import decimals_near
+
     names = _county_name(counties, lang)
     known = values.dropna()
     return {
-        code: f"{name}\n{_format_value(known[code], decimals, signed)}" if code in known else name
+        code: f"{name}\n{_format_value(known[code], decimals_near(known[code], target, decimals), signed)}"
+        if code in known else name
         for code, name in names.items()
     }
 
@@ -615,6 +631,19 @@ def _legend_handles(classification: Classification, with_no_data: bool, lang: La
 
 def _has_no_data(counties: gpd.GeoDataFrame, classification: Classification) -> bool:
     return not set(counties["county_code"]) <= set(classification.fills)
+
+
+def _year(year: int, lang: Lang, short: bool = False) -> str:
+    """A data year as its 学年初 state (:func:`lcedu.present.narrative.year_label`)."""
+    from lcedu.present.narrative import year_label
+
+    return year_label(year, lang, short=short)
+
+
+def _year_span(first: int, last: int, lang: Lang) -> str:
+    """2022/23—2025/26学年初 / 2022/23–2025/26 school-year starts."""
+    span = TEXT[lang]["year_range"].format(first=_year(first, lang, True), last=_year(last, lang, True))
+    return f"{span}学年初" if lang == "zh" else f"{span} school-year starts"
 
 
 def _source_line(lang: Lang, source: str | None, years: str, synthetic: bool) -> str:
@@ -769,10 +798,10 @@ def choropleth(
     values = indicator_values(data, indicator, year, value_col)
     classification = classify(values)
     ax = _single_map_axes(ax)
-    texts = _value_label_texts(counties, values, lang, decimals, signed=False)
+    texts = _value_label_texts(counties, values, lang, decimals, signed=False, target=target)
     _draw_panel(ax, counties, classification, texts, label_size=9)
-    heading = title or TEXT[lang]["title"].format(label=label or indicator, year=year)
-    note = _source_line(lang, source, str(year), _is_synthetic(data, synthetic))
+    heading = title or TEXT[lang]["title"].format(label=label or indicator, year=_year(year, lang))
+    note = _source_line(lang, source, _year(year, lang), _is_synthetic(data, synthetic))
     return _finish_single_map(ax, counties, classification, heading, note, lang)
 
 
@@ -873,16 +902,15 @@ def small_multiples(
     for ax, year in zip(axes, years, strict=True):
         values = indicator_values(data, indicator, year, value_col)
         classification = classify(values)
-        texts = _value_label_texts(counties, values, lang, decimals, signed=False)
+        texts = _value_label_texts(counties, values, lang, decimals, signed=False, target=target)
         _draw_panel(ax, counties, classification, texts, label_size=7)
-        ax.set_title(TEXT[lang]["panel_year"].format(year=year), fontsize=11)
+        ax.set_title(TEXT[lang]["panel_year"].format(year=_year(year, lang, short=lang == "en")), fontsize=11)
         ax.set_gid(f"panel-{year}")
         with_no_data |= _has_no_data(counties, classification)
     first, last = years[0], years[-1]
-    heading = title or TEXT[lang]["multiples_title"].format(
-        label=label or indicator, first=first, last=last
-    )
-    year_text = TEXT[lang]["year_range"].format(first=first, last=last)
+    span = _year_span(first, last, lang)
+    heading = title or TEXT[lang]["multiples_title"].format(label=label or indicator, span=span)
+    year_text = span
     note = _source_line(lang, source, year_text, _is_synthetic(data, synthetic))
     return _finish_panel_figure(figure, classification, with_no_data, heading, note, lang)
 
@@ -960,8 +988,8 @@ def status_map(
         )
         ax.set_gid(f"panel-{assessment}")
         with_no_data |= _has_no_data(counties, classification)
-    heading = title or TEXT[lang]["status_title"].format(year=year)
-    note = _source_line(lang, source, str(year), _is_synthetic(status, synthetic))
+    heading = title or TEXT[lang]["status_title"].format(year=_year(year, lang))
+    note = _source_line(lang, source, _year(year, lang), _is_synthetic(status, synthetic))
     return _finish_panel_figure(figure, classification, with_no_data, heading, note, lang)
 
 
@@ -994,9 +1022,9 @@ def change_map(
     texts = _value_label_texts(counties, changes, lang, _decimals(bins), signed=True)
     _draw_panel(ax, counties, classification, texts, label_size=9)
     heading = title or TEXT[lang]["change_title"].format(
-        label=label or indicator, base=base_year, year=year
+        label=label or indicator, base=_year(base_year, lang), year=_year(year, lang)
     )
-    years = TEXT[lang]["year_join"].join([str(base_year), str(year)])
+    years = TEXT[lang]["year_join"].join([_year(base_year, lang), _year(year, lang)])
     note = _source_line(lang, source, years, _is_synthetic(data, synthetic))
     return _finish_single_map(ax, counties, classification, heading, note, lang)
 
@@ -1179,8 +1207,8 @@ def province_choropleth(
     _add_fitting_labels(ax, county_frame, choices, fontsize=8.0 if prefecture else 5.5)
     place = (county_frame["province_name_zh"].iloc[0] if prefecture is None
              else county_frame["prefecture_name_zh"].iloc[0]) if lang == "zh" else ""
-    heading = title or (place + TEXT[lang]["title"].format(label=label or indicator, year=year))
-    note = _source_line(lang, source, str(year), _is_synthetic(data, synthetic))
+    heading = title or (place + TEXT[lang]["title"].format(label=label or indicator, year=_year(year, lang)))
+    note = _source_line(lang, source, _year(year, lang), _is_synthetic(data, synthetic))
     return _finish_single_map(ax, county_frame, classification, heading, note, lang)
 
 

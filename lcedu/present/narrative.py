@@ -6,8 +6,10 @@ gives the English equivalent. A missing value is said to be missing, with its re
 ("数据缺失：…"), never shown as 0.
 
 Public API: :func:`check_lang`, :func:`place_name`, :func:`indicator_name`,
-:func:`unit_label`, :func:`fmt_value`, :func:`fmt_target`, :func:`fmt_gap`,
-:func:`fmt_change`, :func:`na_text`, :func:`indicator_sentence`, :func:`text`.
+:func:`unit_label`, :func:`fmt_value` (with :func:`decimals_near`: enough decimals beside a threshold),
+:func:`fmt_row_value`, :func:`fmt_target`, :func:`fmt_gap`,
+:func:`fmt_change`, :func:`na_text`, :func:`indicator_sentence`, :func:`text`, :func:`year_label` (a data
+year as the 学年初 state it is).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ __all__ = [
     "CITY_CODE",
     "check_lang",
     "fmt_change",
+    "decimals_near",
     "fmt_gap",
+    "fmt_row_value",
     "fmt_target",
     "fmt_value",
     "indicator_name",
@@ -35,9 +39,11 @@ __all__ = [
     "is_missing",
     "na_text",
     "place_name",
+    "row_thresholds",
     "text",
     "unit_label",
     "verdict",
+    "year_label",
 ]
 
 Lang = Literal["zh", "en"]
@@ -158,8 +164,23 @@ def is_missing(value: Any) -> bool:
         return False
 
 
+def year_label(year: Any, lang: str = "zh", *, short: bool = False) -> str:
+    """A data year as the state it is: 2025 → 2025/26学年初 / start of the 2025/26 school year.
+
+    The statistics of lcedu's year 2025 are the 2025/2026 school year's start (学年初, as of the
+    autumn 2025 term). Every page, map, table and workbook shows a data year through this one
+    function; the plan's target years ("到2025年") are not data years and keep the plan's words.
+    ``short`` gives "2025/26" for axis ticks and for columns under a heading that says 学年初.
+    """
+    y = int(year)
+    span = f"{y}/{(y + 1) % 100:02d}"
+    if short:
+        return span
+    return f"{span}学年初" if check_lang(lang) == "zh" else f"start of the {span} school year"
+
+
 def place_name(code: str, lang: str = "zh") -> str:
-    """Short county name (双江县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``."""
+    """County name as the plan writes it (双江自治县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``."""
     from lcedu.ingest import counties
 
     if code == CITY_CODE:
@@ -205,14 +226,77 @@ def _number(value: float, decimals: int) -> str:
     return "0" if decimals == 0 and text_ in ("-0", "0") else text_
 
 
-def fmt_value(value: Any, unit: str, lang: str = "zh", *, with_unit: bool = True, decimals: int | None = None) -> str:
-    """A value for a sentence or table: 96.1%, 1,234 所, 0.114, 是 (yes/no); NA → "—"."""
+#: At most this many decimals beyond the unit's are added to keep a value on its side of a threshold.
+MAX_EXTRA_DECIMALS = 4
+
+
+def _side(value: float, threshold: float) -> int:
+    """-1 below, 0 equal (within the tolerance of :func:`lcedu.measure.standards.meets`), 1 above."""
+    if abs(value - threshold) <= REL_TOL * abs(threshold):
+        return 0
+    return 1 if value > threshold else -1
+
+
+def _thresholds(thresholds: Any) -> list[float]:
+    if thresholds is None or isinstance(thresholds, (int, float)):
+        thresholds = [thresholds]
+    return [float(t) for t in thresholds if not is_missing(t) and math.isfinite(float(t))]
+
+
+def decimals_near(value: float, thresholds: Any, decimals: int) -> int:
+    """The fewest decimals (at least ``decimals``) at which ``value`` shows on the same side of every threshold.
+
+    94.96 against 95 with 1 decimal would show "95.0" beside "低于95%的目标"; this gives 2
+    ("94.96"). A value equal to a threshold (within the tolerance of
+    :func:`lcedu.measure.standards.meets`) must show as the threshold itself. Capped at
+    ``decimals + MAX_EXTRA_DECIMALS``; :func:`fmt_value` then rounds towards the value's side.
+    """
+    limits = _thresholds(thresholds)
+    value = float(value)
+    if not limits or not math.isfinite(value):
+        return decimals
+    for d in range(decimals, decimals + MAX_EXTRA_DECIMALS + 1):
+        shown = float(f"{value:.{d}f}")
+        if all(_side(shown, t) == _side(value, t) for t in limits):
+            return d
+    return decimals + MAX_EXTRA_DECIMALS
+
+
+def _number_near(value: float, decimals: int, thresholds: Any) -> str:
+    """The number with enough decimals for every threshold; past the cap, rounded towards its own side."""
+    d = decimals_near(value, thresholds, decimals)
+    text_ = _number(value, d)
+    limits = _thresholds(thresholds)
+    shown = float(text_.replace(",", ""))
+    wrong = [t for t in limits if _side(shown, t) != _side(value, t)]
+    if wrong:  # still rounds onto a threshold: floor below it, ceil above it
+        step = 10.0 ** -d
+        side = _side(value, wrong[0])
+        moved = (math.floor(value / step) if side < 0 else math.ceil(value / step)) * step
+        text_ = _number(moved, d)
+    return text_
+
+
+def row_thresholds(row: Mapping[str, Any]) -> list[float]:
+    """The thresholds a shown value of a scorecard-like row is read against: its target (and range top)."""
+    return _thresholds([row.get("target"), row.get("target_max")])
+
+
+def fmt_value(value: Any, unit: str, lang: str = "zh", *, with_unit: bool = True, decimals: int | None = None,
+              thresholds: Any = None) -> str:
+    """A value for a sentence or table: 96.1%, 1,234 所, 0.114, 是 (yes/no); NA → "—".
+
+    ``thresholds`` (a number or several) are the targets or limits the value is shown next to:
+    the value then gets the decimals it needs to stay on its side of each (94.96%, never
+    "95.0%" beside 低于95%), see :func:`decimals_near`. Every page, table and workbook that
+    shows a value beside a threshold formats it here.
+    """
     if is_missing(value):
         return text("na_short", lang)
     if unit == "yes/no":
         return text("yes" if float(value) >= 0.5 else "no", lang)
     d = _decimals(unit) if decimals is None else decimals
-    shown = _number(float(value), d)
+    shown = _number_near(float(value), d, thresholds)
     word = unit_label(unit, lang) if with_unit else ""
     if lang == "en" and shown in ("1", "-1") and word in _SINGULAR:
         word = _SINGULAR[word]
@@ -245,9 +329,18 @@ def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_l
     return f"{low}{word}" if unit in _TIGHT_UNITS or lang == "zh" else f"{low} {word}"
 
 
-def fmt_gap(gap: float, unit: str, lang: str = "zh") -> str:
-    """A distance to a target: 0.6个百分点 / 0.6 percentage points; tiny gaps say so."""
-    d = _decimals(unit)
+def fmt_row_value(row: Mapping[str, Any], lang: str = "zh", *, with_unit: bool = True) -> str:
+    """The ``value`` of a scorecard-like row (value, unit, target, target_max) beside its target."""
+    unit = str(row.get("unit") or indicator_unit(str(row.get("indicator", ""))))
+    return fmt_value(row.get("value"), unit, lang, with_unit=with_unit, thresholds=row_thresholds(row))
+
+
+def fmt_gap(gap: float, unit: str, lang: str = "zh", decimals: int | None = None) -> str:
+    """A distance to a target: 0.6个百分点 / 0.6 percentage points; tiny gaps say so.
+
+    ``decimals``: those the value was shown with (:func:`decimals_near`), so 94.96% is 0.04个百分点 short.
+    """
+    d = _decimals(unit) if decimals is None else max(decimals, _decimals(unit))
     step = 10.0 ** -d
     if unit == "%":
         if abs(gap) < step / 2:
@@ -256,22 +349,22 @@ def fmt_gap(gap: float, unit: str, lang: str = "zh") -> str:
             f"{_number(abs(gap), d)} {text('pp', lang)}"
     if abs(gap) < step / 2:
         return f"不足{step:g}" if lang == "zh" else f"less than {step:g}"
-    return fmt_value(abs(gap), unit, lang)
+    return fmt_value(abs(gap), unit, lang, decimals=d)
 
 
 def fmt_change(change: Any, unit: str, baseline_year: int, lang: str = "zh") -> str:
-    """Change since the baseline: 较2022年上升1.4个百分点 / up 1.4 percentage points on 2022."""
+    """Change since the baseline: 较2022/23学年初上升1.4个百分点 / up 1.4 percentage points since the start of …"""
     if is_missing(change) or unit == "yes/no":
         return ""
     d = _decimals(unit)
     if abs(float(change)) < 10.0 ** -d / 2:
-        return f"与{baseline_year}年持平" if lang == "zh" else f"unchanged since {baseline_year}"
+        return f"与{year_label(baseline_year)}持平" if lang == "zh" else f"unchanged since the {year_label(baseline_year, 'en')}"
     amount = fmt_gap(float(change), unit, lang)
     if lang == "zh":
         verb = "上升" if unit in ("%", "CV") or "per" in unit else "增加"
         verb = verb if change > 0 else ("下降" if verb == "上升" else "减少")
-        return f"较{baseline_year}年{verb}{amount}"
-    return f"{'up' if change > 0 else 'down'} {amount} on {baseline_year}"
+        return f"较{year_label(baseline_year)}{verb}{amount}"
+    return f"{'up' if change > 0 else 'down'} {amount} since the {year_label(baseline_year, 'en')}"
 
 
 def na_text(reason: Any, lang: str = "zh") -> str:
@@ -338,20 +431,21 @@ def verdict(row: Mapping[str, Any], lang: str) -> str:
     gap = row.get("gap")
     value, target = float(row["value"]), float(row["target"])
     zh = lang == "zh"
+    shown_decimals = decimals_near(value, row_thresholds(row), _decimals(unit))
     if comparison in ("at_least", "count_at_least"):
         if met:
             equal = abs(value - target) <= REL_TOL * max(1.0, abs(target))
             if zh:
                 return f"{'达到' if equal else '高于'}{phrase}"
             return f"{'meeting' if equal else 'above'} {phrase}"
-        return f"低于{phrase}，差{fmt_gap(float(gap), unit, lang)}" if zh else \
-            f"below {phrase} by {fmt_gap(float(gap), unit, lang)}"
+        return f"低于{phrase}，差{fmt_gap(float(gap), unit, lang, shown_decimals)}" if zh else \
+            f"below {phrase} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
     if comparison == "at_most":
         if zh:
             return f"未超过{phrase.removesuffix('的目标')}的上限" if met else \
-                f"高于{phrase.removesuffix('的目标')}的上限，超出{fmt_gap(float(gap), unit, lang)}"
+                f"高于{phrase.removesuffix('的目标')}的上限，超出{fmt_gap(float(gap), unit, lang, shown_decimals)}"
         return f"within {phrase.replace('target', 'limit')}" if met else \
-            f"above {phrase.replace('target', 'limit')} by {fmt_gap(float(gap), unit, lang)}"
+            f"above {phrase.replace('target', 'limit')} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
     if comparison == "range":
         if zh:
             return f"在{phrase}区间内" if met else f"不在{phrase}区间内"
@@ -365,10 +459,11 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     ``row`` has county_code, year, indicator, value, unit, na_reason and optionally target,
     target_max, comparison, target_scope, target_year, is_met, gap, baseline_year and
     change_since_baseline (see :func:`lcedu.present.briefing.county_card`). E.g.
-    "临翔区2025年学前三年毛入园率为96.1%，高于95%的目标。"
+    "临翔区2025/26学年初学前三年毛入园率为96.1%，高于95%的目标。"
     """
     lang = check_lang(lang)
     code, year, indicator = str(row["county_code"]), int(row["year"]), str(row["indicator"])
+    when = year_label(year, lang)
     place = place_name(code, lang)
     name = indicator_name(indicator, lang)
     unit = str(row.get("unit") or indicator_unit(indicator))
@@ -376,8 +471,8 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     zh = lang == "zh"
     if is_missing(value):
         why = na_text(row.get("na_reason"), lang)
-        return f"{place}{year}年{name}{text('colon', lang)}{why}。" if zh else \
-            f"{name} for {place} in {year}: {_lower_first(why)}."
+        return f"{place}{when}{name}{text('colon', lang)}{why}。" if zh else \
+            f"{name} for {place} at the {when}: {_lower_first(why)}."
     has_target = not is_missing(row.get("target")) or row.get("comparison") == "reach"
     if unit == "yes/no":
         answer = text("yes" if float(value) >= 0.5 else "no", lang)
@@ -389,8 +484,8 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
                 tail = "，达到计划要求" if row.get("is_met") else f"，计划要求{ty}年实现"
             else:
                 tail = ", as the plan requires" if row.get("is_met") else f"; the plan requires it by {ty}"
-        return f"{place}{year}年「{name}」：{answer}{tail}。" if zh else f"{place}, {year} — {name}: {answer}{tail}."
-    shown = fmt_value(value, unit, lang)
+        return f"{place}{when}「{name}」：{answer}{tail}。" if zh else f"{place}, {when} — {name}: {answer}{tail}."
+    shown = fmt_value(value, unit, lang, thresholds=row_thresholds(row) if has_target else None)
     clauses = []
     if has_target and not is_missing(row.get("is_met")):
         clauses.append(verdict(row, lang))
@@ -399,10 +494,10 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     if with_change and not is_missing(change) and not is_missing(base) and int(base) != year:
         clauses.append(fmt_change(float(change), unit, int(base), lang))
     if zh:
-        return f"{place}{year}年{name}为{shown}" + "".join(f"，{c}" for c in clauses if c) + "。"
+        return f"{place}{when}{name}为{shown}" + "".join(f"，{c}" for c in clauses if c) + "。"
     if unit in _COUNT_UNITS:
-        return f"{place}, {year} — {name}: {shown}" + "".join(f", {c}" for c in clauses if c) + "."
-    return f"In {year}, {place}'s {_lower_first(name)} was {shown}" + "".join(f", {c}" for c in clauses if c) + "."
+        return f"{place}, {when} — {name}: {shown}" + "".join(f", {c}" for c in clauses if c) + "."
+    return f"At the {when}, {place}'s {_lower_first(name)} was {shown}" + "".join(f", {c}" for c in clauses if c) + "."
 
 
 def join(items: list[str], lang: str = "zh") -> str:

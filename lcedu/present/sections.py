@@ -98,7 +98,7 @@ def _county_dots(p: Params, indicator: str, year: int | None = None) -> Any:
         label = bf.target_text(own.to_dict(), p.lang)
     unit = nv.indicator_unit(indicator)
     direction = str(rows["direction"].iloc[0]) if len(rows) else "higher"
-    title = f"{indicator_name(indicator, p.lang)}（{y}年）" if p.lang == "zh" else f"{indicator_name(indicator, p.lang)} ({y})"
+    title = f"{indicator_name(indicator, p.lang)}（{nv.year_label(y)}）" if p.lang == "zh" else f"{indicator_name(indicator, p.lang)} ({nv.year_label(y, p.lang)})"
     return charts.county_dots(rows["value"].astype(float), highlight=p.county, unit=unit, target=target,
                               target_label=label, lang=p.lang, title=title, direction=direction,
                               note=synthetic_note(p.lang))
@@ -115,8 +115,8 @@ def _year_table(p: Params, indicators: Sequence[str], county: str | None = None)
     records = rows.to_dict("records")
     table = pd.DataFrame({
         lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
-        lab["year"]: [str(int(r["year"])) for r in records],
-        lab["value"]: [fmt_value(r["value"], str(r["unit"]), lang) for r in records],
+        lab["year"]: [nv.year_label(r["year"], lang, short=True) for r in records],
+        lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
         lab["target"]: [bf.target_text(r, lang) for r in records],
         lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
     })
@@ -160,7 +160,8 @@ def preschool_assessment(p: Params) -> Section:
 
     table = pd.DataFrame({
         lab["criterion"]: [indicator_name(r["criterion"], lang) for r in records],
-        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(r["criterion"]), lang) for r in records],
+        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(r["criterion"]), lang, thresholds=r["threshold"])
+                       for r in records],
         lab["threshold"]: [f"{ops.get(r['comparison'], '')}{nv.fmt_target(r['threshold'], nv.indicator_unit(r['criterion']), lang)}"
                            for r in records],
         lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
@@ -305,10 +306,10 @@ def compulsory_schools(p: Params) -> Section:
     n_fail = int(assessed["meets_standard"].eq(False).fillna(False).sum())
     small = f"{std.teaching_point_min_students():g}"
     if lang == "zh":
-        line = (f"{p.name}{p.year}年参评学校(学段){len(assessed)}个，资源配置未达标{n_fail}个；"
+        line = (f"{p.name}{nv.year_label(p.year)}参评学校(学段){len(assessed)}个，资源配置未达标{n_fail}个；"
                 f"{len(excluded)}个学段不参评（多为在校生不足{small}人的教学点）。橙色=该项未达到标准。")
     else:
-        line = (f"{p.name}, {p.year}: {len(assessed)} school parts assessed, {n_fail} below the resource rule; "
+        line = (f"{p.name}, {nv.year_label(p.year, lang)}: {len(assessed)} school parts assessed, {n_fail} below the resource rule; "
                 f"{len(excluded)} parts not assessed (mostly teaching points under {small} students). "
                 "Orange = below the standard.")
     fig = charts.school_ratio_chart(assessed, {c: _short(c, lang) for c in RESOURCES},
@@ -328,8 +329,8 @@ def compulsory_failing(p: Params) -> Section:
     g = bf.county_school_gaps(p)
     failing = parts[parts["meets_standard"].eq(False).fillna(False)]
     if failing.empty:
-        text = (f"{p.name}{p.year}年所有参评学校(学段)均达到资源配置要求。" if lang == "zh" else
-                f"Every assessed school part in {p.name} meets the resource rule in {p.year}.")
+        text = (f"{p.name}{nv.year_label(p.year)}所有参评学校(学段)均达到资源配置要求。" if lang == "zh" else
+                f"Every assessed school part in {p.name} meets the resource rule at the {nv.year_label(p.year, lang)}.")
         below = g[g["county_code"] == p.county]
         if len(below):
             text += (f"仍有{below['school_id'].nunique()}所学校个别指标低于标准（但在{floor}以上）。" if lang == "zh" else
@@ -345,7 +346,8 @@ def compulsory_failing(p: Params) -> Section:
         lab["school"]: [r["school_name"] for r in records],
         lab["stage"]: [nv.stage_name(r["stage"], lang) for r in records],
         lab["indicator"]: [_short(r["indicator"], lang) for r in records],
-        lab["value"]: [fmt_value(r["value"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False) for r in records],
+        lab["value"]: [fmt_value(r["value"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False,
+                                 thresholds=r["threshold"]) for r in records],
         lab["threshold"]: [fmt_value(r["threshold"], _RESOURCE_UNITS[r["indicator"]], lang, with_unit=False)
                            for r in records],
         share: [f"{r['to_threshold'] * 100:.0f}%" for r in records],
@@ -353,11 +355,11 @@ def compulsory_failing(p: Params) -> Section:
     })
     floor_flags = pd.DataFrame({share: [r["is_above_floor"] for r in records]})
     n = len(keys)
-    line = (f"{p.name}{p.year}年有{n}个学校(学段)未达到“{rule.min_indicators_met}项达标、余项不低于{floor}”的要求，"
+    line = (f"{p.name}{nv.year_label(p.year)}有{n}个学校(学段)未达到“{rule.min_indicators_met}项达标、余项不低于{floor}”的要求，"
             f"下表列出其低于标准的指标（橙色为低于标准{floor}）及需增加的资源（共享设施按学段分摊后折算到全校）。"
             if lang == "zh" else
             f"{n} school parts in {p.name} fail the “{rule.min_indicators_met} of {len(RESOURCES)}, rest ≥ {floor}” "
-            f"rule in {p.year}; below are the indicators they miss (orange: under {floor} of the standard) and what "
+            f"rule at the {nv.year_label(p.year, lang)}; below are the indicators they miss (orange: under {floor} of the standard) and what "
             "the school would need to add.")
     return Section(_T[lang]["failing"], [line, styled(table, flags=floor_flags,
                                                       right=[lab["value"], lab["threshold"]], scroll=True)])
@@ -390,7 +392,7 @@ def compulsory_cv(p: Params) -> Section:
                                                            "reference": part["threshold"].astype(float).to_numpy()})
         for label, r in zip(labels, part.to_dict("records"), strict=True):
             rows.append({lab["stage"]: nv.stage_name(stage, lang), lab["indicator"]: label,
-                         lab["value"]: fmt_value(r["value"], "CV", lang),
+                         lab["value"]: fmt_value(r["value"], "CV", lang, thresholds=r["threshold"]),
                          lab["threshold"]: f"≤{r['threshold']:.2f}", lab["status"]: bf.status_text(r["is_met"], lang),
                          "_f": r["is_met"]})
     table = pd.DataFrame(rows)
@@ -405,9 +407,9 @@ def compulsory_cv(p: Params) -> Section:
         stage = "primary" if w["criterion"].startswith("primary") else "junior"
         name = _short(w["criterion"].removeprefix(stage + "_").removesuffix("_cv"), lang)
         lines.append(
-            f"{p.name}{p.year}年14项校际差异系数中超过上限的有{n_bad}项；最接近上限的是{nv.stage_name(stage, lang)}"
+            f"{p.name}{nv.year_label(p.year)}14项校际差异系数中超过上限的有{n_bad}项；最接近上限的是{nv.stage_name(stage, lang)}"
             f"“{name}”，为{w['value']:.3f}（上限{w['threshold']:.2f}）。" if lang == "zh" else
-            f"{p.name}, {p.year}: {n_bad} of the 14 coefficients of variation exceed the limit; the closest to its "
+            f"{p.name}, {nv.year_label(p.year, lang)}: {n_bad} of the 14 coefficients of variation exceed the limit; the closest to its "
             f"limit is {nv.stage_name(stage, lang).lower()} “{name}” at {w['value']:.3f} (limit {w['threshold']:.2f}).")
     return Section(_T[lang]["cv"], [bullets(lines), styled(table, flags=flags, right=[lab["value"]]), fig])
 
@@ -451,8 +453,8 @@ def compulsory_size(p: Params) -> Section:
         })
         items.append(styled(table, flags=flags, right=list(table.columns[2:]), scroll=True))
     else:
-        items.append(f"{p.name}{p.year}年没有超规模学校，也没有超标准班额或大班额。" if lang == "zh" else
-                     f"No school in {p.name} exceeds the size cap or has oversize classes in {p.year}.")
+        items.append(f"{p.name}{nv.year_label(p.year)}没有超规模学校，也没有超标准班额或大班额。" if lang == "zh" else
+                     f"No school in {p.name} exceeds the size cap or has oversize classes at the {nv.year_label(p.year, lang)}.")
     return Section(_T[lang]["size"], items)
 
 
@@ -467,8 +469,8 @@ def compulsory_gap_estimates(p: Params) -> Section:
     summary = summary[(summary["county_code"] == p.county) & (summary["addition"] > 0)]
     if summary.empty:
         return Section(_T[lang]["estimates"], [
-            f"{p.name}{p.year}年所有参评学校各项资源指标均已达到标准，无需新增。" if lang == "zh" else
-            f"Every assessed school part in {p.name} reaches every resource standard in {p.year}; nothing to add."])
+            f"{p.name}{nv.year_label(p.year)}所有参评学校各项资源指标均已达到标准，无需新增。" if lang == "zh" else
+            f"Every assessed school part in {p.name} reaches every resource standard at the {nv.year_label(p.year, lang)}; nothing to add."])
     records = summary.to_dict("records")
     table = pd.DataFrame({
         lab["stage"]: [nv.stage_name(r["stage"], lang) for r in records],
@@ -516,12 +518,12 @@ def high_school_quality(p: Params) -> Section:
     trustee = bf.result_rows("high_school_trusteeship", county=p.county, year=p.year)
     if len(trustee) and not is_missing(trustee["trusteeship_high_school_count"].iloc[0]):
         count = int(trustee["trusteeship_high_school_count"].iloc[0])
-        trustee_line = (f"{p.name}{p.year}年纳入托管帮扶的普通高中{count}所。" if lang == "zh" else
-                        f"{p.name}: {count} high schools under trusteeship support in {p.year}.")
+        trustee_line = (f"{p.name}{nv.year_label(p.year)}纳入托管帮扶的普通高中{count}所。" if lang == "zh" else
+                        f"{p.name}: {count} high schools under trusteeship support at the {nv.year_label(p.year, lang)}.")
     else:
         reason = trustee["na_reason"].iloc[0] if len(trustee) else "missing ledger"
-        trustee_line = (f"{p.name}{p.year}年纳入托管帮扶的普通高中：{nv.na_text(reason, lang)}。" if lang == "zh" else
-                        f"{p.name}: high schools under trusteeship support in {p.year}: {nv.na_text(reason, lang)}.")
+        trustee_line = (f"{p.name}{nv.year_label(p.year)}纳入托管帮扶的普通高中：{nv.na_text(reason, lang)}。" if lang == "zh" else
+                        f"{p.name}: high schools under trusteeship support at the {nv.year_label(p.year, lang)}: {nv.na_text(reason, lang)}.")
     lines = [
         sentence(p, "provincial_first_class_high_school_count"),
         sentence(p, "provincial_first_class_high_school_count", county=CITY_CODE),
@@ -554,7 +556,7 @@ def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
         rows.append({
             lab["indicator"]: indicator_name(t["indicator"], lang),
             place_name(p.county, lang): fmt_value(t["county_value"], unit, lang),
-            lab["city_total"]: fmt_value(t["value"], unit, lang),
+            lab["city_total"]: fmt_value(t["value"], unit, lang, thresholds=nv.row_thresholds(t)),
             lab["county_share"]: nv.percent(t["county_share"], lang),
             lab["target"]: bf.target_text(t, lang) + (f" {bf.SCOPE_WORDS[lang]['city']}" if lang == "zh" else ""),
             lab["progress"]: nv.percent(t["city_progress"], lang, 0),
@@ -580,7 +582,7 @@ def _all_counties_table(p: Params, codes: Sequence[str]) -> Any:
     table = pd.DataFrame(data)
     css = pd.DataFrame("", index=table.index, columns=table.columns)
     css.loc[[i for i, x in enumerate(order) if x == p.county], :] = "font-weight: 700; background-color: #eef3f8;"
-    caption = f"{_T[lang]['by_county']}（{p.year}年）" if lang == "zh" else f"{_T[lang]['by_county']} ({p.year})"
+    caption = f"{_T[lang]['by_county']}（{nv.year_label(p.year)}）" if lang == "zh" else f"{_T[lang]['by_county']} ({nv.year_label(p.year, lang)})"
     return styled(table, css=css, right=list(table.columns[1:]), caption=caption)
 
 
@@ -665,7 +667,7 @@ def teacher_qualifications(p: Params) -> Section:
                        for v, s in zip(q[col], q[share], strict=True)]
     shares = q[[c.removesuffix("_count") + "_share_pct" for c in QUALIFICATION_COLUMNS]].astype(float)
     chart_frame = shares.set_axis(list(names), axis=1).set_axis([nv.stage_name(s, lang) for s in order], axis=0)
-    title = f"{p.name}{p.year}年专任教师学历结构" if lang == "zh" else f"{p.name}: teacher qualifications, {p.year}"
+    title = f"{p.name}{nv.year_label(p.year)}专任教师学历结构" if lang == "zh" else f"{p.name}: teacher qualifications, {nv.year_label(p.year, lang)}"
     fig = charts.stacked_shares(chart_frame.iloc[::-1], lang=lang, title=title, note=synthetic_note(lang))
     lines = [sentence(p, "rural_compulsory_teacher_bachelor_pct")]
     return Section(_T[lang]["qualifications"], [bullets(lines), styled(table, right=list(names)), fig,
@@ -755,10 +757,10 @@ def teacher_shortage(p: Params) -> Section:
     listed = per_school[any_missing & ~is_point]
     n_points = int((any_missing & is_point).sum())
     lines = [
-        (f"{p.name}{p.year}年中小学（含教学点）中，缺体育教师的{lacking['pe_teacher_count']}所、"
+        (f"{p.name}{nv.year_label(p.year)}中小学（含教学点）中，缺体育教师的{lacking['pe_teacher_count']}所、"
          f"缺音乐教师的{lacking['music_teacher_count']}所、缺美术教师的{lacking['art_teacher_count']}所"
          f"（其中教学点{n_points}所，多由中心校走教）。" if lang == "zh" else
-         f"{p.name}, {p.year}: {lacking['pe_teacher_count']} primary/junior schools (incl. teaching points) "
+         f"{p.name}, {nv.year_label(p.year, lang)}: {lacking['pe_teacher_count']} primary/junior schools (incl. teaching points) "
          f"have no PE teacher, {lacking['music_teacher_count']} no music teacher and "
          f"{lacking['art_teacher_count']} no art teacher ({n_points} of them teaching points)."),
         sentence(p, "talent_recruited_count"),

@@ -29,6 +29,7 @@ from lcedu.measure import gaps, indicators, scorecard
 from lcedu.measure import standards as std
 from lcedu.measure.plan import get_plan, load_plan
 from lcedu.measure.results import compute_results, load_results
+from lcedu.present.narrative import decimals_near, year_label
 
 __all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
 
@@ -72,8 +73,11 @@ class _Column:
     source: str
     header: str
     # int | float1 | float2 | pct | cv | text | unit (format by the row's unit) | met (达标/未达标) | yesno
+    # | school_year (a data year as its 学年初: 2025 → "2025/26")
     kind: str = "text"
     unit_column: str = "unit"
+    #: Columns of the row holding the target(s) this value is shown beside (more decimals near them).
+    thresholds: tuple[str, ...] = ()
 
 
 def _unit_format(unit: str | None) -> str:
@@ -84,6 +88,20 @@ def _unit_format(unit: str | None) -> str:
     if unit in _COUNT_UNITS or unit == "万元":
         return _FORMATS["int"] if unit != "万元" else _FORMATS["float1"]
     return _FORMATS["float2"]
+
+
+def _near_format(number_format: str, value: Any, thresholds: Sequence[Any]) -> str:
+    """The number format with the decimals :func:`lcedu.present.narrative.decimals_near` asks for.
+
+    A rate of 94.96 beside a 95 target shows 94.96, not 95.0, as the pages show it.
+    """
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not thresholds:
+        return number_format
+    base = len(number_format.split(".")[1]) if "." in number_format else 0
+    decimals = decimals_near(float(value), thresholds, base)
+    if decimals == base:
+        return number_format
+    return number_format.split(".")[0] + "." + "0" * decimals
 
 
 def _display_width(text: str) -> int:
@@ -127,6 +145,11 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
     for i, record in enumerate(records, start=start_row + 1):
         for j, col in enumerate(columns, start=1):
             raw = record.get(col.source)
+            if col.kind == "school_year":
+                text = "" if _cell_value(raw) is None else year_label(raw, short=True)
+                _put(ws, i, j, text or None)
+                widths[j - 1] = max(widths[j - 1], _display_width(text))
+                continue
             if col.kind == "yesno":
                 text = "" if raw is None or raw is pd.NA else ("是" if bool(raw) else "否")
                 _put(ws, i, j, text or None)
@@ -145,6 +168,9 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
                 cell.number_format = _unit_format(_cell_value(record.get(col.unit_column)))
             elif col.kind != "text":
                 cell.number_format = _FORMATS[col.kind]
+            if col.thresholds and col.kind != "text":
+                cell.number_format = _near_format(cell.number_format, value,
+                                                  [record.get(t) for t in col.thresholds])
             shown = f"{value:,.2f}" if isinstance(value, float) else ("" if value is None else str(value))
             widths[j - 1] = max(widths[j - 1], _display_width(shown))
     for j, width in enumerate(widths, start=1):
@@ -221,21 +247,21 @@ def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path |
 _SCORECARD_COLUMNS = [
     _Column("name_zh", "指标"),
     _Column("unit_zh", "单位"),
-    _Column("value", "数值", "unit"),
+    _Column("value", "数值", "unit", thresholds=("target", "target_max")),
     _Column("comparison_zh", "比较"),
     _Column("target", "目标值", "unit"),
     _Column("gap", "差距(正数为未达)", "unit"),
     _Column("target_year", "目标年份", "int"),
     _Column("target_scope_zh", "目标来源"),
     _Column("status", "状态", "status"),
-    _Column("change_since_baseline", "较2022年变化", "unit"),
+    _Column("change_since_baseline", "较基期变化", "unit"),
     _Column("next_target_year", "下一目标年份", "int"),
     _Column("projected_value", "趋势外推值", "unit"),
     _Column("is_on_track", "按趋势可达标", "met"),
     _Column("rank", "县际排名", "int"),
     _Column("rank_count", "参与排名县数", "int"),
-    _Column("spread_max_min_ratio", "县际最大/最小比", "float2"),
-    _Column("spread_cv", "县际差异系数", "cv"),
+    _Column("spread_max_min_ratio", scorecard.scorecard_labels("zh")["spread_max_min_ratio"], "float2"),
+    _Column("spread_cv", scorecard.scorecard_labels("zh")["spread_cv"], "cv"),
     _Column("target_clause", "计划条款"),
     _Column("na_reason", "缺失原因"),
     _Column("indicator", "指标代码"),
@@ -254,9 +280,9 @@ def _counts_sheet(wb: Workbook, card: pd.DataFrame) -> None:
     counts = counts.join(scorecard.county_names(counts["county_code"]), on="county_code")
     ws = wb.create_sheet("目标达成统计")
     _put(ws, 1, 1, "统计口径：各县(区)对照本县目标、全市对照全市目标；以全市目标作参照的县级指标不计入。"
-                                    "未到期：目标年份晚于统计年份。")
+                                    "未到期：目标年份晚于统计年份。" + _SCHOOL_YEAR_NOTE)
     _write_table(ws, counts, [
-        _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("targets", "目标数", "int"),
+        _Column("county_name_zh", "县(区)"), _Column("year", "学年初", "school_year"), _Column("targets", "目标数", "int"),
         _Column("met", "达标", "int"), _Column("not_met", "未达标", "int"), _Column("not_due", "未到期", "int"),
         _Column("not_due_on_track", "未到期中按趋势可达标", "int"), _Column("no_data", "无数据", "int"),
         _Column("county_code", "县(区)代码"),
@@ -267,10 +293,17 @@ def _unit_zh(units: pd.Series) -> pd.Series:
     return units.map(_UNIT_ZH).fillna(units)
 
 
+#: What a data year means, for every sheet that lists years.
+_SCHOOL_YEAR_NOTE = "学年初：2025/26 表示2025/2026学年初（2025年秋季学期）的统计状态；目标年份按计划原文。"
+
+
 def _scorecard_sheet(wb: Workbook, title: str, card: pd.DataFrame, baseline_year: int) -> None:
     ws = wb.create_sheet(title)
-    columns = [c if c.source != "change_since_baseline" else _Column(c.source, f"较{baseline_year}年变化", c.kind)
-               for c in _SCORECARD_COLUMNS]
+    years = card["year"].dropna().unique()
+    value_header = f"数值（{year_label(years[0])}）" if len(years) == 1 else "数值"
+    columns = [_Column(c.source, f"较{year_label(baseline_year)}变化", c.kind) if c.source == "change_since_baseline"
+               else _Column(c.source, value_header, c.kind, thresholds=c.thresholds) if c.source == "value"
+               else c for c in _SCORECARD_COLUMNS]
     _write_table(ws, _with_comparison(card), columns)
 
 
@@ -307,7 +340,7 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
     summary = summary.join(scorecard.county_names(summary["county_code"]), on="county_code").assign(
         assessment_zh=summary["assessment"].map(_ASSESSMENT_ZH), unmet_zh=unmet_zh)
     _write_table(wb.create_sheet("达标评估"), summary, [
-        _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("assessment_zh", "评估"),
+        _Column("county_name_zh", "县(区)"), _Column("year", "学年初", "school_year"), _Column("assessment_zh", "评估"),
         _Column("is_met", "是否达标", "met"), _Column("criteria_met_count", "达标条件数", "int"),
         _Column("criteria_count", "条件总数", "int"), _Column("unmet_zh", "未达标条件"),
         _Column("na_reason", "缺失原因"),
@@ -324,9 +357,9 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
     )
     detail = detail.join(scorecard.county_names(detail["county_code"]), on="county_code")
     _write_table(wb.create_sheet("评估明细"), detail, [
-        _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("assessment_zh", "评估"),
-        _Column("name_zh", "条件(指标)"), _Column("value", "数值", "unit"), _Column("comparison_zh", "比较"),
-        _Column("threshold", "标准", "unit"), _Column("is_met", "是否达标", "met"), _Column("na_reason", "缺失原因"),
+        _Column("county_name_zh", "县(区)"), _Column("year", "学年初", "school_year"), _Column("assessment_zh", "评估"),
+        _Column("name_zh", "条件(指标)"), _Column("value", "数值", "unit", thresholds=("threshold",)),
+        _Column("comparison_zh", "比较"), _Column("threshold", "标准", "unit"), _Column("is_met", "是否达标", "met"), _Column("na_reason", "缺失原因"),
         _Column("criterion", "指标代码"),
     ])
 
@@ -407,6 +440,8 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
         ("学前教育普及普惠", standards["preschool_universal_inclusive"]["document"]),
         ("行动计划", f"{plan.get('title_zh')}（{plan.get('issued_by')}，{plan.get('published')}）"),
         ("阈值文件", "lcedu/measure/config/standards.yml；指标定义 lcedu/measure/config/indicators.yml；目标 lcedu/plans/"),
+        ("县际离散系数", scorecard.SPREAD_NOTE["zh"]),
+        ("学年初", _SCHOOL_YEAR_NOTE.removeprefix("学年初：")),
     ]
     for key, value in lines:
         a = _put(ws, row, 1, key or None)

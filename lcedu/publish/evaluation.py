@@ -132,10 +132,17 @@ def _target_words(r: Any) -> str:
     return f"{op}{shown}（{int(r['target_year'])}年）"
 
 
-def _value_words(value: Any, unit: str, reason: Any = None) -> str:
+def _value_words(value: Any, unit: str, reason: Any = None, thresholds: Any = None) -> str:
+    """A value beside its target: enough decimals that it sits on the side the verdict says."""
     if nv.is_missing(value):
         return nv.na_text(reason, "zh") if not nv.is_missing(reason) else "—"
-    return nv.fmt_value(value, unit, "zh")
+    return nv.fmt_value(value, unit, "zh", thresholds=thresholds)
+
+
+def _gap_words(r: Any, unit: str) -> str:
+    decimals = nv.decimals_near(float(r["value"]), nv.row_thresholds(r), nv.DECIMALS.get(unit, 0)) \
+        if not nv.is_missing(r["value"]) else None
+    return nv.fmt_gap(float(r["gap"]), unit, "zh", decimals)
 
 
 def _verdict_words(r: Any) -> str:
@@ -296,7 +303,7 @@ def _para(doc: Any, text: str, *, bold: bool = False, size: float | None = None,
 
 
 def _title(data: EvaluationData) -> str:
-    kind = "终期评估报告" if data.is_final else f"中期评估报告（截至{data.year}年）"
+    kind = "终期评估报告" if data.is_final else f"中期评估报告（截至{nv.year_label(data.year)}）"
     return f"《{data.plan.title_zh}》{kind}"
 
 
@@ -312,8 +319,10 @@ def _cover(doc: Any, data: EvaluationData, county: str | None, today: dt.date) -
     _para(doc, place, bold=True, size=20, center=True)
     _para(doc, _title(data), bold=True, size=18, center=True)
     doc.add_paragraph()
-    _para(doc, f"评估年度：{data.year}年　　基期：{data.plan.baseline_year}年　　规划期：{data.plan.period_text}",
-          center=True)
+    _para(doc, f"评估时点：{nv.year_label(data.year)}　　基期：{nv.year_label(data.plan.baseline_year)}　　"
+               f"规划期：{data.plan.period_text}", center=True)
+    _para(doc, f"注：统计数据为各学年初的状态，{nv.year_label(data.year)}即{data.year}年秋季学期；计划目标年份按计划原文。",
+          size=9, center=True)
     _para(doc, f"数据生成：{data.created_at[:10] or '—'}　　成文日期：{today.year}年{today.month}月{today.day}日",
           center=True)
     if data.synthetic:
@@ -330,7 +339,7 @@ def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
     place = "全市" if county is None else _place(county)
     entries = rows["entry"].nunique()
     counts = _counts(rows)
-    lead = (f"截至{data.year}年，《{data.plan.title_zh}》确定的目标中，涉及{place}的有{entries}项"
+    lead = (f"截至{nv.year_label(data.year)}，《{data.plan.title_zh}》确定的目标中，涉及{place}的有{entries}项"
             f"（按县(区)和年份分解为{len(rows)}个评估点），其中{_counts_sentence(counts)}。")
     _para(doc, lead)
     if counts["no_data"]:
@@ -368,20 +377,21 @@ def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
 
 def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple[list[str], list[list[Any]]]:
     years = data.shown_years
-    header = ["序号", "指标", "县(区)", "目标", *[f"{y}年" + ("(基期)" if y == data.plan.baseline_year else "")
+    header = ["序号", "指标", "县(区)", "目标", *[nv.year_label(y) + ("(基期)" if y == data.plan.baseline_year else "")
                                                for y in years], "目标年份值", "结论", "数据来源"]
     if full:
         header += ["差距", "计划条款", "指标代码"]
     out = []
     for i, (idx, r) in enumerate(rows.iterrows(), start=1):
         unit = str(r["unit"])
-        yearly = [_value_words(data.yearly.loc[idx, y], unit) for y in years]
+        limits = nv.row_thresholds(r)
+        yearly = [_value_words(data.yearly.loc[idx, y], unit, thresholds=limits) for y in years]
         final = "—" if r["status"] == "not_due" else (
-            _reason(r) if nv.is_missing(r["value"]) else _value_words(r["value"], unit))
+            _reason(r) if nv.is_missing(r["value"]) else _value_words(r["value"], unit, thresholds=limits))
         line = [i, r["name_zh"], _place(r["county_code"]), _target_words(r), *yearly, final, _verdict_words(r),
                 r["source"]]
         if full:
-            gap = "" if nv.is_missing(r["gap"]) or r["status"] != "not_met" else nv.fmt_gap(float(r["gap"]), unit)
+            gap = "" if nv.is_missing(r["gap"]) or r["status"] != "not_met" else _gap_words(r, unit)
             line += [gap, r["clause"], r["indicator"]]
         out.append(line)
     return header, out
@@ -413,7 +423,7 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
     doc.add_heading("三、存在的问题", level=1)
     groups = _problem_groups(rows)
     if not groups:
-        _para(doc, f"截至{data.year}年，已到期且有数据的目标均已达标。")
+        _para(doc, f"截至{nv.year_label(data.year)}，已到期且有数据的目标均已达标。")
         return groups
     _para(doc, f"已到期的目标中有{len(groups)}项未达标（涉及{sum(len(g) for g in groups)}个评估点），"
                f"按差距占目标值的比例从大到小列出{'前' + str(limit) + '项' if len(groups) > limit else ''}：")
@@ -425,7 +435,8 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
             detail = f"{places}尚未实现"
         else:
             detail = "；".join(
-                f"{_place(r['county_code'])}{_value_words(r['value'], unit)}，差{nv.fmt_gap(float(r['gap']), unit)}"
+                f"{_place(r['county_code'])}{_value_words(r['value'], unit, thresholds=nv.row_thresholds(r))}，"
+                f"差{_gap_words(r, unit)}"
                 for _, r in g.iterrows())
         scope = f"，共{len(g)}个县(区)未达标" if len(g) > 1 else ""
         _para(doc, f"{k}. {first['name_zh']}（目标{_target_words(first)}）：{detail}{scope}。")
@@ -452,7 +463,8 @@ def _advice(doc: Any, data: EvaluationData, groups: list[pd.DataFrame], county: 
             _para(doc, f"{k}. {g.iloc[0]['name_zh']}：{'；'.join(parts)}。")
     if data.is_final:
         _para(doc, f"建议将未达标目标纳入{data.plan.final_year + 1}年起的新一轮规划，"
-                   f"以各县(区){data.year}年基期值和{data.shown_years[0]}—{data.year}年变化趋势为依据确定分年度目标。")
+                   f"以各县(区){nv.year_label(data.year)}基期值和{nv.year_label(data.shown_years[0])}至"
+                   f"{nv.year_label(data.year)}的变化趋势为依据确定分年度目标。")
 
 
 def _annex_table(doc: Any, data: EvaluationData, county: str | None) -> None:
@@ -489,7 +501,7 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
         frame = share.assign(year=data.year, indicator="plan_targets_met_pct")
         ax = maps.choropleth(frame, "plan_targets_met_pct", data.year, label="已到期目标达标率", unit="%",
                              breaks=[20, 40, 60, 80, 100], synthetic=data.synthetic)
-        figures.append((f"{data.year}年各县(区)已到期目标达标率", _save(ax.figure, out_dir / "targets_met")))
+        figures.append((f"{nv.year_label(data.year)}各县(区)已到期目标达标率", _save(ax.figure, out_dir / "targets_met")))
     # 2. The county assessments the plan sets shares for.
     shares = data.plan.target_shares()
     status = data.assessments[data.assessments["assessment"].isin(list(shares)) & (data.assessments["year"]
@@ -500,7 +512,7 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
             fig = maps.status_map(one, data.year, assessments=[assessment], target_shares={assessment: share},
                                   synthetic=data.synthetic)
             name = nv.indicator_name(assessment, "zh")
-            figures.append((f"{data.year}年{name}达标情况（规划目标{share:.1%}的县）",
+            figures.append((f"{nv.year_label(data.year)}{name}达标情况（规划目标{share:.1%}的县）",
                             _save(fig, out_dir / f"status_{assessment}")))
     # 3. Progress since the baseline on the plan's county-scoped rate targets.
     rates = counties[(counties["unit"] == "%") & counties["comparison"].isin(["at_least", "at_most"])]
@@ -516,7 +528,8 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
             continue
         ax = maps.change_map(values, code, data.plan.baseline_year, data.year, label=nv.indicator_name(code, "zh"),
                              unit="个百分点", synthetic=data.synthetic)
-        figures.append((f"{nv.indicator_name(code, 'zh')}：{data.plan.baseline_year}—{data.year}年变化",
+        figures.append((f"{nv.indicator_name(code, 'zh')}：{nv.year_label(data.plan.baseline_year)}至"
+                        f"{nv.year_label(data.year)}变化",
                         _save(ax.figure, out_dir / f"progress_{code}")))
         drawn += 1
     plt.close("all")

@@ -12,6 +12,7 @@ from lcedu import paths
 from lcedu.ingest import counties, store
 from lcedu.measure.plan import get_plan
 from lcedu.paths import CITY_CODE
+from lcedu.present.narrative import year_label
 
 # Indicators drawn in the standard map set: the equalization story of the plan.
 MAP_INDICATORS = (
@@ -127,7 +128,7 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
                  if counts is not None else "")
         cards.append({"code": code, "title": title, "links": links, "thumbnail": thumb, "score": score})
     page = _templates().get_template("index.html.j2").render(
-        year=year, cards=cards, synthetic=synthetic, plan_title=get_plan(plan).title_zh)
+        year=year, year_text=year_label(year), cards=cards, synthetic=synthetic, plan_title=get_plan(plan).title_zh)
     path = out_dir / "index.html"
     tmp = path.with_name(".index.html.partial")
     tmp.write_text(page, encoding="utf-8")

@@ -663,6 +663,7 @@ def lincang_counties() -> list[County]:
     from lcedu.ingest.counties import registry
 
     names = registry().set_index("county_code")
+    names["short_name_zh"] = names["name_zh"].map(export_short_name)
     out = []
     for row in census[census["code"] != CITY_CODE].itertuples():
         code = row.code
@@ -679,6 +680,17 @@ def lincang_counties() -> list[County]:
             special_school_from=design_["special_school_from"].get(code),
         ))
     return out
+
+
+def export_short_name(full_name: str) -> str:
+    """The short form county statistics exports use (双江拉祜族…自治县 → 双江县, 临翔区 → 临翔区).
+
+    The sample writes it in school and file names, as real exports do; the pages print the
+    plan's names (双江自治县, :func:`lcedu.ingest.counties.name`) and both forms resolve.
+    """
+    from lcedu.ingest.counties import stem
+
+    return stem(full_name) + full_name[-1]
 
 
 def _township_names(county_short: str, n: int, rng: np.random.Generator) -> list[str]:
