@@ -19,10 +19,10 @@ from lcedu.ingest import counties, quality, roster
 from lcedu.ingest.forms import FORMS_DIR, read_forms
 from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
 from lcedu.ingest.parse import RawSheet, convert, parse_sheet
-from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
+from lcedu.ingest.readers import TABLE_SUFFIXES, is_lock_file, read_bytes, read_csv_grid, read_workbook
 from lcedu.processes import die_with_parent
 
-RAW_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+RAW_SUFFIXES = set(TABLE_SUFFIXES)
 # Files under data/raw/ that are known and not data tables (everything else is read or named).
 AUXILIARY = {"README.md", "sample.json", "counties.csv"}
 # The tables a complete raw folder gives; a partial one (--partial) may lack some.

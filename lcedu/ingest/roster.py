@@ -30,7 +30,7 @@ from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import layout_spec, load_layout, normalize
 from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, parse_sheet
-from lcedu.ingest.readers import cell_text, is_lock_file, read_bytes, read_csv_grid, read_workbook
+from lcedu.ingest.readers import TABLE_SUFFIXES, cell_text, is_lock_file, read_bytes, read_csv_grid, read_workbook
 
 SEP = " › "
 _SPLIT = re.compile(r"\s*[›>]\s*")
@@ -675,7 +675,7 @@ def claims(rel: Path) -> str | None:
         return "sites"
     if rel.parent == sites.parent and rel.name.startswith(TEMPLATE_STEM):
         return "template"
-    table_file = rel.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv")
+    table_file = rel.suffix.lower() in TABLE_SUFFIXES
     if table_file and rel.match(layout.files):
         return "roster"
     if table_file and rel.match(load_layout("school_local").files):
