@@ -34,6 +34,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from lcedu.ingest import quality
     from lcedu.ingest.clean import collect
     from lcedu.ingest.schemas import finalize
 
@@ -41,6 +42,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not result.errors:
         finalize(result.tables, result.issues, headers=result.headers)
     _print_issues(result.issues)
+    print("\n".join(quality.plausibility_lines(result.issues)), file=sys.stderr)
     if result.errors:
         return EXIT_INPUT
     print(f"检查通过 / check passed: {len(result.inputs)} 个文件, {len(result.warnings)} 条提示")
@@ -64,7 +66,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     }
     build = write_build(result.tables, manifest, args.out)
     _print_issues(result.warnings)
-    print(quality.summary(result.tables))
+    print(quality.summary(result.tables, result.warnings))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
     return 0
 

@@ -16,7 +16,12 @@ import pandas as pd
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import UNIT_FACTORS, Layout, Variant, code_lists, normalize
-from lcedu.ingest.readers import FORMULA_FIX, FORMULA_WITHOUT_VALUE, FORMULA_WITHOUT_VALUE_REASON, cell_text
+from lcedu.ingest.readers import (
+    FORMULA_FIX,
+    FORMULA_WITHOUT_VALUE,
+    FORMULA_WITHOUT_VALUE_REASON,
+    cell_text,
+)
 
 NA_TOKENS = {"", "—", "——", "–", "-", "--", "/", "nan", "none", "null", "#n/a", "不适用", "无数据",
              FORMULA_WITHOUT_VALUE.lower()}

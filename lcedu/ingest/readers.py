@@ -131,6 +131,12 @@ def read_csv_grid(raw: bytes, display: str, issues: list[Issue]) -> list[list[ob
     return None
 
 
+def empty_table(display: str, sheet: str) -> Issue:
+    """A sheet with its header but no data rows: named, never a silent loss of a county's schools."""
+    return Issue("error", display, "工作表只有表头，没有数据行 / the sheet has headers but no data rows",
+                 "从统计系统重新导出含数据的表；确实只交部分数据时加 --partial", sheet=sheet, relaxed_by_partial=True)
+
+
 def cell_text(v: object) -> str:
     """A cell as the text a person sees: '' for empty, 2153000001 (not 2153000001.0) for a whole float."""
     if v is None or v == "":
