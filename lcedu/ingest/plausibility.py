@@ -71,14 +71,20 @@ def beyond_soft_bound(issue: Issue) -> bool:
     return issue.level == "warning" and SOFT in issue.message
 
 
+def _keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Rows with a whole key, in one dtype per key column (tables typed by different readers meet here)."""
+    frame = frame.dropna(subset=key)
+    return frame.assign(**{k: frame[k].astype("int64") if k == "year" else frame[k].astype(str) for k in key})
+
+
 def _with_source(frame: pd.DataFrame, column: str, key: list[str]) -> pd.DataFrame:
     """``column`` summed over ``key`` with the provenance of its largest part (the row to look at)."""
-    parts = frame[[*key, column, *[c for c in PROVENANCE if c in frame and c not in key]]]
+    parts = _keyed(frame[[*key, column, *[c for c in PROVENANCE if c in frame and c not in key]]], key)
     parts = parts.assign(_value=parts[column].astype("Float64").astype(float))
-    total = parts.groupby(key, dropna=False)["_value"].sum(min_count=1).rename(column)
+    total = parts.groupby(key)["_value"].sum(min_count=1).rename(column).to_frame()
     largest = parts.sort_values("_value", ascending=False, na_position="last", kind="stable").drop_duplicates(key)
     source = largest.set_index(key)[[c for c in PROVENANCE if c in largest and c not in key]]
-    return pd.concat([total, source.add_prefix(f"{column}:")], axis=1)
+    return total.join(source.add_prefix(f"{column}:"))
 
 
 def _stage_classes(schools: pd.DataFrame, stages: pd.Series) -> pd.DataFrame:
@@ -100,7 +106,7 @@ def measures(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     schools = tables.get("schools")
     if schools is None or schools.empty:
         return {}
-    types = schools.drop_duplicates(KEY["school"]).set_index(KEY["school"])[["school_type"]]
+    types = _keyed(schools, KEY["school"]).drop_duplicates(KEY["school"]).set_index(KEY["school"])[["school_type"]]
     per_school, per_stage = [types], []
     for table in STAGE_TABLES:
         frame = tables.get(table)
@@ -117,8 +123,10 @@ def measures(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     enrollment = tables.get("enrollment")
     if enrollment is not None and not enrollment.empty:
         per_stage.append(_with_source(_stage_classes(schools, enrollment["stage"]), "class_count", KEY["stage"]))
-    school = pd.concat(per_school, axis=1).reset_index()
-    stage = (pd.concat(per_stage, axis=1).reset_index().merge(types.reset_index(), on=KEY["school"], how="left")
+    school = per_school[0].join(per_school[1:], how="outer").reset_index() if len(per_school) > 1 \
+        else per_school[0].reset_index()
+    stage = (per_stage[0].join(per_stage[1:], how="outer").reset_index()
+             .merge(types.reset_index(), on=KEY["school"], how="left")
              if per_stage else pd.DataFrame(columns=[*KEY["stage"], "school_type"]))
     return {"school": school, "stage": stage}
 
