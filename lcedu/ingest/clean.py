@@ -21,6 +21,7 @@ from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
 from lcedu.ingest.parse import RawSheet, convert, parse_sheet
 from lcedu.ingest.readers import (
     TABLE_SUFFIXES,
+    UNSUPPORTED_SPREADSHEETS,
     empty_table,
     is_lock_file,
     read_bytes,
@@ -190,6 +191,12 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     unrecognised = [p for p in every if p not in claimed and p not in files
                     and p.relative_to(raw_dir).as_posix() not in AUXILIARY]
     for path in unrecognised:
+        if path.suffix.lower() in UNSUPPORTED_SPREADSHEETS:
+            issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
+                                f"未识别的文件：不支持 {path.suffix} 格式，未读取 / file not recognised: unsupported "
+                                f"spreadsheet format {path.suffix}, not read",
+                                "用 WPS 或 Excel 打开，另存为 .xlsx 后放回原处 / save as .xlsx"))
+            continue
         issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
                             "未识别的文件，未读取 / file not recognised, not read",
                             "放到对应文件夹：rosters/<学年>/（过录表）、local/<学年>/（学校补充信息）、"

@@ -15,8 +15,11 @@ from python_calamine import CalamineWorkbook
 from lcedu.errors import Issue
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
-# Workbook formats calamine reads: Excel 2007+ (.xlsx/.xlsm), Excel 97–2003 (.xls), OpenDocument (.ods, WPS/LibreOffice).
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+# Workbook formats calamine reads: Excel 2007+ (.xlsx/.xlsm/.xlsb), Excel 97–2003 (.xls), OpenDocument
+# (.ods, WPS/LibreOffice).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+# Spreadsheets no maintained Python reader opens (WPS's own .et, Apple Numbers, Gnumeric): named with the fix.
+UNSUPPORTED_SPREADSHEETS = (".et", ".ett", ".numbers", ".gnumeric")
 TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")
 # What a formula cell without a stored result reads as: an NA token with its own reason, never a blank
 # (a workbook written by a program and never opened in Excel/WPS stores formulas but not their values).
