@@ -446,3 +446,29 @@ def test_render_on_the_corpus_never_ends_in_a_traceback(builds: dict, tmp_path: 
                        "--workers", "1", "--out", str(tmp_path / name), env={"LCEDU_PROCESSED": str(builds[name][1])})
         text = result.stdout + result.stderr
         assert result.returncode in (0, 1, 2) and "Traceback" not in text, f"{name}: {text[-3000:]}"
+
+
+PLAN = REPO / "lcedu" / "plans" / "lincang_2023_2025"
+
+
+@pytest.mark.parametrize("broken", ["plan_text_in_gbk", "plan_text_is_a_workbook", "targets_yaml_syntax",
+                                    "targets_missing"])
+def test_plan_check_on_broken_files_is_a_message(broken: str, tmp_path: Path) -> None:
+    text, targets = tmp_path / "plan.txt", tmp_path / "targets.yml"
+    shutil.copy(PLAN / "plan.txt", text)
+    shutil.copy(PLAN / "targets.yml", targets)
+    if broken == "plan_text_in_gbk":
+        text.write_bytes((PLAN / "plan.txt").read_text(encoding="utf-8").encode("gbk", errors="replace"))
+    elif broken == "plan_text_is_a_workbook":
+        shutil.copy(roster_file(RAW), text)
+    elif broken == "targets_yaml_syntax":
+        targets.write_text(targets.read_text(encoding="utf-8") + "\n  broken: [unclosed\n", encoding="utf-8")
+    else:
+        targets.unlink()
+    before = hashes(tmp_path)
+    result = lcedu("plan", "check", str(text), str(targets))
+    out = result.stdout + result.stderr
+    assert result.returncode == 2, out[-3000:]
+    assert "Traceback" not in out and "错误" in out
+    assert (text.name if broken.startswith("plan_text") else targets.name) in out
+    assert hashes(tmp_path) == before
