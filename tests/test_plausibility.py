@@ -114,3 +114,11 @@ def test_a_formula_without_a_stored_value_is_told_apart_from_a_blank(cached: boo
         assert formulas_without_value(data) == {"表1": [(1, 1)]}
         assert grid[1][1] == FORMULA_WITHOUT_VALUE
     assert not issues
+
+
+def test_the_summary_counts_the_values_not_listed_one_by_one() -> None:
+    many = {f"21539210{i:02d}": 3500 for i in range(plausibility.MAX_LISTED + 5)}
+    issues: list[Issue] = []
+    plausibility.check(school_tables(many, classes=80, teachers=200), issues)
+    assert len([i for i in issues if i.row is not None]) == plausibility.MAX_LISTED
+    assert quality.plausibility_lines(issues)[0].endswith(f": {plausibility.MAX_LISTED + 5}")

@@ -7,6 +7,7 @@ under a 万元 header). Each bound has a hard limit (an error: nothing is writte
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -23,7 +24,8 @@ KEY = {"school": ["school_id", "year"], "stage": ["school_id", "year", "stage"]}
 STAGE_TABLES = ("enrollment", "teachers")
 SOFT = "软界限 soft bound"
 HARD = "硬界限 hard bound"
-MAX_LISTED = 20  # issues listed per bound and level; the rest are counted in one line
+MAX_LISTED = 20  # issues listed per bound and limit; the rest are counted in one "more" line
+MORE = re.compile(r"另有 (\d+) 处")
 FIX = ("核对该单元格：是否多打了位数、填错了列或单位（如 元 填在 万元 列）/ check the cell: extra digits, wrong column "
        "or unit; 确属实情，在 lcedu/ingest/config/plausibility.yml 中放宽该界限并写明依据")
 
@@ -69,6 +71,13 @@ def bounds() -> tuple[Bound, ...]:
 def beyond_soft_bound(issue: Issue) -> bool:
     """A warning this module raised (the quality summary lists them)."""
     return issue.level == "warning" and SOFT in issue.message
+
+
+def count_beyond_soft_bound(issues: list[Issue]) -> int:
+    """How many values are beyond a soft bound: those listed one by one and those counted in a "more" line."""
+    soft = [i for i in issues if beyond_soft_bound(i)]
+    more = [MORE.search(i.message) for i in soft]
+    return sum(int(m.group(1)) if m else 1 for m in more)
 
 
 def _keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:

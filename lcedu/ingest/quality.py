@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lcedu.errors import Issue
-from lcedu.ingest.plausibility import beyond_soft_bound
+from lcedu.ingest.plausibility import beyond_soft_bound, count_beyond_soft_bound
 
 LABELS = {"schools": "学校基本情况", "enrollment": "学生情况", "teachers": "教职工情况", "facilities": "办学条件",
           "population": "常住人口", "disability": "适龄残疾儿童少年", "ledger": "任务台账", "city": "市级指标"}
@@ -14,7 +14,7 @@ LABELS = {"schools": "学校基本情况", "enrollment": "学生情况", "teache
 def plausibility_lines(issues: list[Issue]) -> list[str]:
     """The values beyond a soft plausibility bound: a count, then each, with where to look."""
     soft = [i for i in issues if beyond_soft_bound(i)]
-    lines = [f"超出合理范围软界限的数值 / values beyond a soft plausibility bound: {len(soft)}"]
+    lines = [f"超出合理范围软界限的数值 / values beyond a soft plausibility bound: {count_beyond_soft_bound(issues)}"]
     for i in soft:
         where = " ".join(str(x) for x in (i.file, i.sheet and f"「{i.sheet}」", i.row and f"第{i.row}行",
                                           i.column and f"「{i.column}」") if x)
