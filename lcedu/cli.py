@@ -35,6 +35,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from lcedu.ingest import quality
     from lcedu.ingest.clean import collect
     from lcedu.ingest.schemas import finalize
 
@@ -43,6 +44,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         finalize(result.tables, result.issues, headers=result.headers)
     result.issues.extend(_scope_coverage(args, result.tables))
     _print_issues(result.issues)
+    soft = quality.plausibility_lines(result.issues)
+    if len(soft) > 1 or not result.errors:
+        print("\n".join(soft), file=sys.stderr)
     if result.errors:
         return EXIT_INPUT
     print(f"检查通过 / check passed: {len(result.inputs)} 个文件, {len(result.warnings)} 条提示")
@@ -70,7 +74,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     }
     build = write_build(result.tables, manifest, args.out)
     _print_issues(result.warnings)
-    print(quality.summary(result.tables))
+    print(quality.summary(result.tables, result.warnings))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -395,11 +399,15 @@ def main(argv: list[str] | None = None) -> int:
               "    修正 / fix: 检查该文件夹的写权限，或用 --out 指向可写的文件夹；原有数据未被改动", file=sys.stderr)
         return EXIT_INPUT
     except OSError as exc:
-        if exc.errno != errno.ENOSPC:
-            raise
-        print(f"错误 / error: 磁盘已满 / disk full: {exc.filename or ''}\n"
-              "    修正 / fix: 释放磁盘空间后重试；未写入任何不完整的结果", file=sys.stderr)
-        return EXIT_INPUT
+        if exc.errno == errno.ENOSPC:
+            print(f"错误 / error: 磁盘已满 / disk full: {exc.filename or ''}\n"
+                  "    修正 / fix: 释放磁盘空间后重试；未写入任何不完整的结果", file=sys.stderr)
+            return EXIT_INPUT
+        if exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EROFS, errno.ENAMETOOLONG):
+            print(f"错误 / error: 无法写入 / cannot write: {exc.filename or ''} ({exc.strerror})\n"
+                  "    修正 / fix: --out/--raw 应指向文件夹（不是文件）且可写；原有数据未被改动", file=sys.stderr)
+            return EXIT_INPUT
+        raise
     except KeyboardInterrupt:
         print("已中断；data/processed/ 保持原样 / interrupted; processed data unchanged", file=sys.stderr)
         return 130

@@ -20,6 +20,9 @@ class Issue:
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    # Input that is missing rather than wrong (an absent table, county-year or an empty sheet): an
+    # error by default, a warning when the user says the input is partial (--partial).
+    relaxed_by_partial: bool = False
 
     def format(self) -> str:
         where = [self.file]

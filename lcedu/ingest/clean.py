@@ -8,21 +8,29 @@ import os
 import re
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from lcedu.errors import InputErrors, Issue
-from lcedu.ingest import counties, quality, roster
+from lcedu.ingest import counties, plausibility, quality, roster
 from lcedu.ingest.forms import FORMS_DIR, read_forms
 from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
 from lcedu.ingest.parse import RawSheet, convert, parse_sheet
-from lcedu.ingest.readers import is_lock_file, read_bytes, read_csv_grid, read_workbook
+from lcedu.ingest.readers import (
+    TABLE_SUFFIXES,
+    UNSUPPORTED_SPREADSHEETS,
+    empty_table,
+    is_lock_file,
+    read_bytes,
+    read_csv_grid,
+    read_workbook,
+)
 from lcedu.processes import die_with_parent
 
-RAW_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+RAW_SUFFIXES = set(TABLE_SUFFIXES)
 # Files under data/raw/ that are known and not data tables (everything else is read or named).
 AUXILIARY = {"README.md", "sample.json", "counties.csv"}
 # The tables a complete raw folder gives; a partial one (--partial) may lack some.
@@ -117,6 +125,8 @@ def _read_file(path: Path, raw_dir: Path, extra: dict[str, str]) -> tuple[dict |
             continue
         parsed = parse_sheet(workbook[sheet], layout, file=display, sheet=sheet, year=year,
                              has_county=county is not None, issues=issues)
+        if parsed is not None and not (~parsed.text["_is_total"]).any():
+            issues.append(empty_table(display, sheet))
         if parsed is not None:
             parsed_sheets.append((layout.table, parsed, year, county))
     return record, parsed_sheets, issues
@@ -181,6 +191,12 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     unrecognised = [p for p in every if p not in claimed and p not in files
                     and p.relative_to(raw_dir).as_posix() not in AUXILIARY]
     for path in unrecognised:
+        if path.suffix.lower() in UNSUPPORTED_SPREADSHEETS:
+            issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
+                                f"未识别的文件：不支持 {path.suffix} 格式，未读取 / file not recognised: unsupported "
+                                f"spreadsheet format {path.suffix}, not read",
+                                "用 WPS 或 Excel 打开，另存为 .xlsx 后放回原处 / save as .xlsx"))
+            continue
         issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
                             "未识别的文件，未读取 / file not recognised, not read",
                             "放到对应文件夹：rosters/<学年>/（过录表）、local/<学年>/（学校补充信息）、"
@@ -236,18 +252,22 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     if any(roster.claims(p.relative_to(raw_dir)) == "roster" for p in roster_files):
         given |= set(roster.SCHOOL_TABLES)
     # --- end rosters ---
-    _report_absent(tables, given, issues, partial, [str(p.relative_to(raw_dir.parent)) for p in unrecognised],
+    _report_absent(tables, given, issues, [str(p.relative_to(raw_dir.parent)) for p in unrecognised],
                    str(raw_dir))
+    _report_incomplete(tables, issues, raw_dir)
     tables = _check_keys(tables, issues, headers)
+    plausibility.check(tables, issues, headers)
     if totals:
         tables["reported_totals"] = pd.concat(totals, ignore_index=True)
         _reconcile(tables, issues)
     if missing:
         tables["missing_values"] = _missing_table(missing, tables)
+    if partial:
+        issues = [replace(i, level="warning") if i.relaxed_by_partial else i for i in issues]
     return CleanResult(tables=tables, issues=issues, inputs=inputs, headers=headers)
 
 
-def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: list[Issue], partial: bool,
+def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: list[Issue],
                    unrecognised: list[str], where: str) -> None:
     """A table no input gives: an error (warning with --partial); nothing usable at all is always an error.
 
@@ -263,12 +283,44 @@ def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: lis
     absent = [t for t in COMPLETE_SET if t not in given]
     if absent:
         names = "、".join(f"{quality.LABELS[t]}({t})" for t in absent)
-        issues.append(Issue("warning" if partial else "error", where,
-                            f"缺少以下表 / tables missing: {names}",
-                            "补上对应的原始文件（见 data/raw/README.md）；只处理已有的表请加 --partial"))
+        issues.append(Issue("error", where, f"缺少以下表 / tables missing: {names}",
+                            "补上对应的原始文件（见 data/raw/README.md）；只处理已有的表请加 --partial",
+                            relaxed_by_partial=True))
     if "city" not in given:
         issues.append(Issue("warning", where, "没有市级表 city/ / no city-level workbook",
                             "市级指标（职业教育与高等教育）将为空；需要时放入 city/市级职业与高等教育.xlsx"))
+
+
+def _report_incomplete(tables: dict[str, pd.DataFrame], issues: list[Issue], raw_dir: Path) -> None:
+    """Every county × school year in scope has rows in every table of the complete set.
+
+    In scope: the counties and years found anywhere in the input. A county-year missing from one
+    table (its roster not exported, saved in a format not read, or a sheet with headers only)
+    would otherwise vanish from that year's indicators without a word. An error by default, a
+    warning with --partial; a table absent altogether is reported by ``_report_absent``.
+    """
+    present = {t: tables[t] for t in COMPLETE_SET if t in tables and {"county_code", "year"} <= set(tables[t])}
+    pairs = {t: set(zip(f["county_code"].dropna().astype(str), f["year"].dropna().astype(int), strict=False))
+             for t, f in present.items()}
+    counties_in = {c for p in pairs.values() for c, _ in p}
+    years_in = {y for p in pairs.values() for _, y in p}
+    lacking_by_table = {t: tuple(sorted((y, c) for c in counties_in for y in years_in if (c, y) not in have))
+                        for t, have in pairs.items()}
+    known = set(counties.registry().county_code)
+    for lacking in dict.fromkeys(v for v in lacking_by_table.values() if v):
+        names = [t for t, v in lacking_by_table.items() if v == lacking]
+        layout = load_layout(names[0])
+        pattern = roster.load_roster_layout().files if layout.level == "school" else layout.files
+        folder = pattern.replace("*", "<学年>", 1).rstrip("/*")
+        listed = "、".join(f"{y} {counties.name(c) if c in known else ''}({c})" for y, c in lacking[:40])
+        more = f" 等 {len(lacking)} 个 / and more" if len(lacking) > 40 else ""
+        tables_text = "、".join(f"{quality.LABELS[t]}({t})" for t in names)
+        issues.append(Issue("error", str(raw_dir),
+                            f"以下县(区)和学年没有数据 / no rows for these county-years: {listed}{more}；"
+                            f"缺的表 tables: {tables_text}",
+                            f"放入对应的原始文件（{folder}/，见 data/raw/README.md），检查它是否只有表头、格式能否读取；"
+                            "只处理已有的数据请加 --partial",
+                            relaxed_by_partial=True))
 
 
 def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:

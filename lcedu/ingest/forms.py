@@ -24,13 +24,21 @@ import pandas as pd
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import UNIT_FACTORS, layout_path, load_layout, normalize, read_spec
-from lcedu.ingest.readers import cell_text, is_lock_file, read_bytes, read_workbook
+from lcedu.ingest.readers import (
+    FORMULA_FIX,
+    FORMULA_WITHOUT_VALUE,
+    FORMULA_WITHOUT_VALUE_REASON,
+    WORKBOOK_SUFFIXES,
+    cell_text,
+    is_lock_file,
+    read_bytes,
+    read_workbook,
+)
 from lcedu.ingest.schemas import dtype_of
 from lcedu.processes import die_with_parent
 
 FORMS_DIR = "forms"
 SCHEMES = ("jiaoji_2021", "jichuji_2018")
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 TABLES = ("schools", "enrollment", "teachers", "facilities")
 NOT_APPLICABLE = "不适用 not applicable"
 BLANK = "空白 blank"
@@ -489,7 +497,10 @@ class _Reader:
             raw = form.grid[r][j] if j < len(form.grid[r]) else ""
             text = cell_text(raw)
             place = f"{form.code} 行「{label_key(where['_label']) or wanted}」栏{c}"
-            if text == "" or text == "*":
+            if text == FORMULA_WITHOUT_VALUE:
+                self.error(f"{place} 是公式但没有保存计算结果，按缺失(NA)处理 / a formula without a stored value, "
+                           "read as NA", FORMULA_FIX, sheet=form.sheet, row=r + 1, column=f"栏{c}", level="warning")
+            if text in ("", "*", FORMULA_WITHOUT_VALUE):
                 first_na = first_na or (text, place)
                 continue
             if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -513,7 +524,8 @@ class _Reader:
             seen = True
         if not seen:
             text, _place = first_na
-            self._na(table, column, identity, stage, where, text, NOT_APPLICABLE if text == "*" else BLANK)
+            reason = {"*": NOT_APPLICABLE, FORMULA_WITHOUT_VALUE: FORMULA_WITHOUT_VALUE_REASON}.get(text, BLANK)
+            self._na(table, column, identity, stage, where, text, reason)
             return None, where
         if kind == "count":
             return int(total), where

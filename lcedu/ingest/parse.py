@@ -16,9 +16,15 @@ import pandas as pd
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import UNIT_FACTORS, Layout, Variant, code_lists, normalize
-from lcedu.ingest.readers import cell_text
+from lcedu.ingest.readers import (
+    FORMULA_FIX,
+    FORMULA_WITHOUT_VALUE,
+    FORMULA_WITHOUT_VALUE_REASON,
+    cell_text,
+)
 
-NA_TOKENS = {"", "—", "——", "–", "-", "--", "/", "nan", "none", "null", "#n/a", "不适用", "无数据"}
+NA_TOKENS = {"", "—", "——", "–", "-", "--", "/", "nan", "none", "null", "#n/a", "不适用", "无数据",
+             FORMULA_WITHOUT_VALUE.lower()}
 TOTAL_LABEL = re.compile(r"合计|总计|小计|全县|全区|全市")
 NOTE_START = re.compile(r"^(注|说明|备注|填表|审核|数据来源|单位负责人)")
 HEADER_SEARCH_ROWS = 15
@@ -274,6 +280,11 @@ def convert(
         if is_na.any():
             miss_parts.append(text.loc[is_na, ["_file", "_sheet", "_row"]].assign(
                 column=name, raw_text=[cell_text(v) for v in raw[is_na]]))
+            formula = is_na & (raw.to_numpy(dtype=object) == FORMULA_WITHOUT_VALUE)
+            for _, r in text.loc[formula].head(20).iterrows():
+                issues.append(Issue("warning", r["_file"], "公式没有保存计算结果，按缺失(NA)处理 / a formula without a "
+                                    "stored value, read as NA", FORMULA_FIX, sheet=r["_sheet"], row=int(r["_row"]),
+                                    column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name)))
         strings = clean[~is_na[raw.index.get_indexer(clean.index)]] if len(clean) else clean
 
         def fail(mask: np.ndarray, message: str, fix: str, *, _name: str = name) -> None:
@@ -362,8 +373,10 @@ def convert(
             out[name] = as_text.astype("string")
     missing = (pd.concat(miss_parts, ignore_index=True) if miss_parts
                else pd.DataFrame(columns=["_file", "_sheet", "_row", "column", "raw_text"]))
-    missing["reason"] = np.where(missing["raw_text"].astype(str).str.strip() == "", "空白 blank",
-                                 "填报为缺失或不适用 reported as missing/not applicable")
+    raw_text = missing["raw_text"].astype(str).str.strip()
+    missing["reason"] = np.select([raw_text == "", raw_text == FORMULA_WITHOUT_VALUE],
+                                  ["空白 blank", FORMULA_WITHOUT_VALUE_REASON],
+                                  "填报为缺失或不适用 reported as missing/not applicable")
     if bad:
         return None, missing
     typed = pd.DataFrame(out, index=text.index)

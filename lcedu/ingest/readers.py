@@ -1,16 +1,34 @@
-"""Read raw files into cell grids: xlsx via calamine (fast, read-only), CSV in GB18030/GBK or UTF-8."""
+"""Read raw files into cell grids: workbooks via calamine (fast, read-only), CSV in GB18030/GBK or UTF-8."""
 
 from __future__ import annotations
 
 import csv
 import io
+import posixpath
+import re
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
 from lcedu.errors import Issue
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+# Workbook formats calamine reads: Excel 2007+ (.xlsx/.xlsm/.xlsb), Excel 97–2003 (.xls), OpenDocument
+# (.ods, WPS/LibreOffice).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+# Spreadsheets no maintained Python reader opens (WPS's own .et, Apple Numbers, Gnumeric): named with the fix.
+UNSUPPORTED_SPREADSHEETS = (".et", ".ett", ".numbers", ".gnumeric")
+TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")
+# What a formula cell without a stored result reads as: an NA token with its own reason, never a blank
+# (a workbook written by a program and never opened in Excel/WPS stores formulas but not their values).
+FORMULA_WITHOUT_VALUE = "#公式无缓存值#"
+FORMULA_WITHOUT_VALUE_REASON = "公式没有保存计算结果 formula_without_value"
+FORMULA_FIX = "用 Excel 或 WPS 打开该文件并保存（保存时会写入公式的计算结果），或把公式改为数值 / open and save in Excel/WPS so values are stored"
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL = re.compile(r"([A-Z]+)(\d+)")
 
 
 def is_lock_file(path: Path) -> bool:
@@ -35,13 +53,72 @@ def read_workbook(data: bytes, display: str, issues: list[Issue]) -> dict[str, l
         return None
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                for name in wb.sheet_names}
+        grids = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                 for name in wb.sheet_names}
     except Exception as exc:  # calamine raises several error types for damaged files
         issues.append(Issue("error", display,
                             f"不是有效的 Excel 文件，可能已损坏 / not a readable workbook ({type(exc).__name__})",
                             "用 Excel 打开并另存为 .xlsx，或从统计系统重新导出"))
         return None
+    for sheet, cells in formulas_without_value(data).items():
+        grid = grids.get(sheet)
+        if grid is None:
+            continue
+        for row, col in cells:
+            while len(grid) <= row:
+                grid.append([])
+            line = grid[row]
+            if len(line) <= col:
+                line.extend([""] * (col + 1 - len(line)))
+            if line[col] == "":
+                line[col] = FORMULA_WITHOUT_VALUE
+    return grids
+
+
+def formulas_without_value(data: bytes) -> dict[str, list[tuple[int, int]]]:
+    """(row, column) positions, 0-based, of formula cells with no stored result, per sheet of an xlsx.
+
+    calamine (like openpyxl with data_only=True) reads such a cell as empty; this tells it apart
+    from a cell left blank. Only xlsx/xlsm keep formulas apart from values; .xls and .ods always
+    store a formula's result. Cheap when there are no formulas: a sheet without ``<f`` is not parsed.
+    """
+    if not data.startswith(b"PK"):
+        return {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+            if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+                return {}
+            rels = {r.get("Id"): r.get("Target") for r in ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+            found: dict[str, list[tuple[int, int]]] = {}
+            for sheet in ElementTree.fromstring(z.read("xl/workbook.xml")).iterfind("m:sheets/m:sheet", _NS):
+                target = rels.get(sheet.get(_REL)) or ""
+                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+                if part not in names:
+                    continue
+                xml = z.read(part)
+                if b"<f" not in xml:
+                    continue
+                cells = []
+                for c in ElementTree.fromstring(xml).iterfind("m:sheetData/m:row/m:c", _NS):
+                    v = c.find("m:v", _NS)
+                    if c.find("m:f", _NS) is not None and (v is None or not v.text) and c.get("t") != "str":
+                        m = _CELL.fullmatch(c.get("r") or "")
+                        if m:
+                            cells.append((int(m.group(2)) - 1, column_index(m.group(1))))
+                if cells:
+                    found[sheet.get("name")] = cells
+            return found
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError):
+        return {}  # calamine has read the workbook; a part it does not need is not a reason to fail
+
+
+def column_index(letters: str) -> int:
+    """'A' → 0, 'AB' → 27."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
 
 
 def read_csv_grid(raw: bytes, display: str, issues: list[Issue]) -> list[list[object]] | None:
@@ -55,6 +132,12 @@ def read_csv_grid(raw: bytes, display: str, issues: list[Issue]) -> list[list[ob
     issues.append(Issue("error", display, "无法识别文件编码 / unknown text encoding",
                         "另存为 UTF-8 或 GB18030 编码的 CSV"))
     return None
+
+
+def empty_table(display: str, sheet: str) -> Issue:
+    """A sheet with its header but no data rows: named, never a silent loss of a county's schools."""
+    return Issue("error", display, "工作表只有表头，没有数据行 / the sheet has headers but no data rows",
+                 "从统计系统重新导出含数据的表；确实只交部分数据时加 --partial", sheet=sheet, relaxed_by_partial=True)
 
 
 def cell_text(v: object) -> str:

@@ -30,7 +30,15 @@ from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import layout_spec, load_layout, normalize
 from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, parse_sheet
-from lcedu.ingest.readers import cell_text, is_lock_file, read_bytes, read_csv_grid, read_workbook
+from lcedu.ingest.readers import (
+    TABLE_SUFFIXES,
+    cell_text,
+    empty_table,
+    is_lock_file,
+    read_bytes,
+    read_csv_grid,
+    read_workbook,
+)
 
 SEP = " › "
 _SPLIT = re.compile(r"\s*[›>]\s*")
@@ -321,6 +329,7 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
     used = [j for j, _ in school_cols.values()] + [j for cols in stage_cols.values() for j, _ in cols.values()]
     filled = body != ""
     if not len(body):
+        issues.append(empty_table(file, sheet))
         return None
     first_text = [cell_text(r[np.argmax(f)]) if f.any() else "" for r, f in zip(body, filled, strict=True)]
     is_note = np.array([bool(NOTE_START.match(t)) for t in first_text]) & (filled.sum(axis=1) <= 1)
@@ -646,6 +655,8 @@ def read_local(path: Path, display: str, year: int | None, issues: list[Issue]) 
     own: list[Issue] = []
     raw = parse_sheet(book[sheet], layout, file=display, sheet=sheet, year=year, has_county=True, issues=own)
     typed = miss = None
+    if raw is not None and not (~raw.text["_is_total"]).any():
+        own.append(empty_table(display, sheet))
     if raw is not None:
         typed, miss = convert(raw.text, layout, raw.units, {(display, sheet): raw.headers}, own)
     issues.extend(own)
@@ -675,7 +686,7 @@ def claims(rel: Path) -> str | None:
         return "sites"
     if rel.parent == sites.parent and rel.name.startswith(TEMPLATE_STEM):
         return "template"
-    table_file = rel.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv")
+    table_file = rel.suffix.lower() in TABLE_SUFFIXES
     if table_file and rel.match(layout.files):
         return "roster"
     if table_file and rel.match(load_layout("school_local").files):
@@ -779,6 +790,8 @@ def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | Non
         if grid is None:
             continue
         sheet = read_sheet(grid, file=display, sheet=name, year=year, file_county=file_county, issues=issues)
+        if sheet is not None and not len(sheet.school):
+            issues.append(empty_table(display, name))
         if sheet is not None:
             found.append(sheet)
         elif any(cell_text(v) for row in grid for v in row) and not any(i.level == "error" for i in issues):

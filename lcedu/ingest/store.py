@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lcedu.errors import RequestError
 from lcedu.paths import processed_dir
 
 PACKAGES = ("lcedu", "pandas", "pyarrow", "python-calamine", "pandera", "numpy", "xlsxwriter")
@@ -66,10 +67,15 @@ def write(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path |
     return build
 
 
+class NoBuildError(RequestError, FileNotFoundError):
+    """No processed build where one is looked for: exit 2 with the fix (still a FileNotFoundError)."""
+
+
 def current(path: str | Path | None = None) -> Path:
     link = processed_dir(path) / "current"
     if not link.exists():
-        raise FileNotFoundError(f"{link} 不存在：先运行 `lcedu clean` / no processed data yet: run `lcedu clean`")
+        raise NoBuildError(f"{link} 不存在 / no processed data yet",
+                           "先运行 `lcedu clean`（或把 LCEDU_PROCESSED 指向已有的处理结果）/ run `lcedu clean` first")
     return link.resolve()
 
 
@@ -77,12 +83,21 @@ def manifest(path: str | Path | None = None) -> dict:
     return json.loads((current(path) / "manifest.json").read_text(encoding="utf-8"))
 
 
+class MissingTableError(RequestError, KeyError):
+    """A processed build without the table asked for (an older or partial build): exit 2, not a traceback.
+
+    Still a KeyError for callers that look a table up and fall back.
+    """
+
+
 @cache
 def _read(build: Path, table: str) -> pd.DataFrame:
     file = build / f"{table}.parquet"
     if not file.exists():
         names = sorted(p.stem for p in build.glob("*.parquet"))
-        raise KeyError(f"no processed table {table!r}; available: {', '.join(names)}")
+        raise MissingTableError(f"处理结果 {build} 中没有表 {table} / no processed table {table!r}; "
+                                f"available: {', '.join(names) or '—'}",
+                                "重新运行 `lcedu clean` 生成完整的处理结果（该构建来自旧版本或不完整）/ run `lcedu clean`")
     return pd.read_parquet(file)
 
 
