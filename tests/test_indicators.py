@@ -30,7 +30,8 @@ TEACHER_COLS = ["school_id", "stage", "year", "county_code", "staff_count", "ful
                 "teacher_postgrad_count", "teacher_bachelor_count", "teacher_associate_count",
                 "teacher_below_associate_count", "backbone_teacher_count", "pe_teacher_count",
                 "music_teacher_count", "art_teacher_count", "certified_teacher_count", "nursery_staff_count",
-                "vocational_subject_teacher_count", "dual_qualified_teacher_count"]
+                "principal_count", "certified_principal_count", "vocational_subject_teacher_count",
+                "dual_qualified_teacher_count"]
 FACILITY_COLS = ["school_id", "year", "county_code", "teaching_aux_area_m2", "indoor_sports_area_m2",
                  "sports_ground_area_m2", "equipment_value_yuan", "classroom_count", "multimedia_classroom_count",
                  "digital_classroom_count", "has_fiber_network", "is_safe_campus"]
@@ -74,11 +75,11 @@ def kindergarten_world() -> dict[str, pd.DataFrame]:
     ]
     teachers = [
         {"school_id": "K1", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 4,
-         "certified_teacher_count": 4},
+         "certified_teacher_count": 4, "principal_count": 1, "certified_principal_count": 1, "nursery_staff_count": 2},
         {"school_id": "K2", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 2,
-         "certified_teacher_count": 1},
+         "certified_teacher_count": 1, "principal_count": 1, "certified_principal_count": 0, "nursery_staff_count": 1},
         {"school_id": "K3", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 2,
-         "certified_teacher_count": 2},
+         "certified_teacher_count": 2, "principal_count": 1, "certified_principal_count": 1, "nursery_staff_count": 1},
     ]
     population = [{"county_code": A, "year": YEAR, "resident_population": 250_000, "pop_age3_5": 150,
                    "pop_age6_11": 300, "pop_age12_14": 150, "pop_age15_17": 80, "township_count": 2,
@@ -120,14 +121,142 @@ def test_preschool_formulas_by_hand():
     assert value_of(r, "children_per_kindergarten_teacher") == pytest.approx(15.0)
     # 班额达标率 = 1 − 1 oversize / 5 classes = 80 %
     assert value_of(r, "kindergarten_class_size_compliance_pct") == pytest.approx(80.0)
-    # 持证 = 7 / 8 = 87.5 %
-    assert value_of(r, "kindergarten_certified_teacher_pct") == pytest.approx(87.5)
+    # 园长、专任教师持证 = (7 teachers + 2 principals) / (8 + 3) = 81.8 %
+    assert value_of(r, "kindergarten_certified_teacher_pct") == pytest.approx(900 / 11)
+    # 幼儿与保教人员比 = 120 children / (8 teachers + 4 保育员) = 10
+    assert value_of(r, "children_per_care_staff") == pytest.approx(10.0)
     # 一村一幼: (甲乡, 一村), (甲乡, 二村), (乙镇, 二村) = 3 distinct villages of 4 → 75 %
     assert value_of(r, "village_kindergarten_coverage_pct") == pytest.approx(75.0)
     # 一乡一公办: only 甲乡 has a public kindergarten, 1 of 2 townships → 50 %
     assert value_of(r, "township_public_kindergarten_coverage_pct") == pytest.approx(50.0)
     row = r[(r["indicator"] == "preschool_gross_enrollment_pct") & (r["county_code"] == A)].iloc[0]
     assert (row["numerator"], row["denominator"]) == (120, 150)
+
+
+PRESCHOOL_SCOPE = ("preschool_gross_enrollment_pct", "inclusive_kindergarten_coverage_pct",
+                   "public_kindergarten_enrollment_share_pct", "children_per_kindergarten_teacher",
+                   "kindergarten_class_size_compliance_pct", "kindergarten_certified_teacher_pct",
+                   "children_per_care_staff", "village_kindergarten_coverage_pct")
+
+
+def with_attached_class(t: dict[str, pd.DataFrame], children: int, classes: int, oversize: int,
+                        is_public: bool = True, is_inclusive: bool | None = None) -> dict[str, pd.DataFrame]:
+    """County A plus a primary school running a 附设幼儿班 (its kindergarten 学段)."""
+    out = dict(t)
+    extra = school("P9", A, "primary", village="三村", is_public=is_public, primary_class_count=6,
+                   kindergarten_class_count=classes,
+                   **({} if is_inclusive is None else {"is_inclusive": is_inclusive}))
+    out["schools"] = pd.concat([t["schools"], typed([extra], SCHOOL_COLS)], ignore_index=True)
+    out["enrollment"] = pd.concat([t["enrollment"], typed([
+        {"school_id": "P9", "stage": "kindergarten", "year": YEAR, "county_code": A, "student_count": children,
+         "oversize_class_count": oversize},
+        {"school_id": "P9", "stage": "primary", "year": YEAR, "county_code": A, "student_count": 200}],
+        ENROLLMENT_COLS)], ignore_index=True)
+    out["teachers"] = pd.concat([t["teachers"], typed([
+        {"school_id": "P9", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 4,
+         "certified_teacher_count": 4, "principal_count": 0, "certified_principal_count": 0,
+         "nursery_staff_count": 2}], TEACHER_COLS)], ignore_index=True)
+    return out
+
+
+def test_attached_preschool_classes_count_in_every_preschool_indicator():
+    # The issue's case: 2,000 children in one public primary school's 附设幼儿班.
+    r = ind.compute(list(PRESCHOOL_SCOPE), tables=with_attached_class(kindergarten_world(), 2000, 40, 10))
+    # 普惠 = (60 public + 30 inclusive private + 2000 public 附设班) / 2120; before, the 附设班 was left out
+    # of the numerator only and 普惠 fell to 4.2 % while 公办 rose.
+    assert value_of(r, "inclusive_kindergarten_coverage_pct") == pytest.approx(2090 / 2120 * 100)
+    assert value_of(r, "public_kindergarten_enrollment_share_pct") == pytest.approx(2060 / 2120 * 100)
+    # 班额: (5 + 40 classes − 1 − 10 oversize) / 45 — each class counted once, numerator and denominator alike
+    assert value_of(r, "kindergarten_class_size_compliance_pct") == pytest.approx(34 / 45 * 100)
+    # 毛入园率 and 师幼比 count the same children
+    assert value_of(r, "preschool_gross_enrollment_pct") == pytest.approx(2120 / 150 * 100)
+    assert value_of(r, "children_per_kindergarten_teacher") == pytest.approx(2120 / 12)
+    # 一村一幼: the 附设幼儿班 in 三村 is a village with preschool places (4 of 4 villages)
+    assert value_of(r, "village_kindergarten_coverage_pct") == pytest.approx(100.0)
+
+
+def test_one_preschool_scope_is_written_once_in_the_registry():
+    reg = ind.load_registry()
+    assert reg.scopes["preschool"]["filter"] == {"stage": "kindergarten"}
+    for code in PRESCHOOL_SCOPE:
+        formula = reg.indicators[code].formula
+        terms = [formula[key] for key in ("numerator", "denominator") if key in formula]
+        terms += [sub for t in list(terms) for sub in t.get("plus", []) + t.get("minus", [])]
+        child_terms = [t for t in terms if t["table"] in ("enrollment", "teachers")]
+        assert child_terms and all(t.get("scope_name") == "preschool" for t in child_terms), code
+        assert all("school_type" not in (t.get("filter") or {}) for t in child_terms), code
+
+
+def test_a_term_may_not_override_its_scope(tmp_path):
+    import yaml
+
+    from lcedu import paths
+
+    data = yaml.safe_load(paths.package_file("measure", "config", "indicators.yml").read_text(encoding="utf-8"))
+    entry = next(e for e in data["indicators"] if e["code"] == "public_kindergarten_enrollment_share_pct")
+    entry["formula"]["numerator"]["filter"]["stage"] = "primary"
+    path = tmp_path / "indicators.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="scope 'preschool' already defines"):
+        ind.load_registry(path)
+
+
+@st.composite
+def preschool_worlds(draw):
+    """Kindergartens and 附设幼儿班 of any ownership and recognition in two counties and two years."""
+    schools, enrollment, teachers = [], [], []
+    for county in (A, B):
+        for year in (YEAR, YEAR + 1):
+            for i in range(draw(st.integers(1, 6))):
+                sid = f"{county[-2:]}{year % 100}{i}"
+                kind = draw(st.sampled_from(["kindergarten", "primary", "teaching_point", "nine_year"]))
+                is_public = draw(st.booleans())
+                classes = draw(st.integers(1, 12))
+                schools.append({"school_id": sid, "year": year, "county_code": county, "school_name": sid,
+                                "township": "甲乡", "village": f"{i}村", "school_type": kind,
+                                "is_public": is_public, "is_inclusive": True if is_public else draw(st.booleans()),
+                                "urban_rural": "rural", "kindergarten_class_count": classes})
+                enrollment.append({"school_id": sid, "stage": "kindergarten", "year": year, "county_code": county,
+                                   "student_count": draw(st.integers(1, 3000)),
+                                   "oversize_class_count": draw(st.integers(0, classes))})
+                teachers.append({"school_id": sid, "stage": "kindergarten", "year": year, "county_code": county,
+                                 "full_time_teacher_count": draw(st.integers(1, 40)), "certified_teacher_count": 1,
+                                 "principal_count": 1, "certified_principal_count": 1, "nursery_staff_count": 1})
+    population = [{"county_code": c, "year": y, "pop_age3_5": 1000, "village_count": 10}
+                  for c in (A, B) for y in (YEAR, YEAR + 1)]
+    return {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS),
+            "teachers": typed(teachers, TEACHER_COLS),
+            "population": typed(population, ["county_code", "year", "pop_age3_5", "village_count"])}
+
+
+@settings(max_examples=60, deadline=None)
+@given(preschool_worlds())
+def test_inclusive_coverage_is_never_below_the_public_share(world):
+    r = ind.compute(list(PRESCHOOL_SCOPE), tables=world)
+    enr = world["enrollment"].join(world["schools"].set_index(["school_id", "year"])[["is_public"]],
+                                   on=["school_id", "year"])
+    classes = world["schools"].set_index(["school_id", "year"])["kindergarten_class_count"]
+    for county in (A, B):
+        for year in (YEAR, YEAR + 1):
+            inclusive = value_of(r, "inclusive_kindergarten_coverage_pct", county, year)
+            public = value_of(r, "public_kindergarten_enrollment_share_pct", county, year)
+            assert inclusive >= public - 1e-9
+            rows = enr[(enr["county_code"] == county) & (enr["year"] == year)]
+            # every indicator counts the same children: all kindergarten rows, whatever the school type
+            def part(code, col, county=county, year=year):
+                row = r[(r["indicator"] == code) & (r["county_code"] == county) & (r["year"] == year)]
+                return float(row[col].iloc[0])
+            children = float(rows["student_count"].sum())
+            assert part("preschool_gross_enrollment_pct", "numerator") == children
+            assert part("inclusive_kindergarten_coverage_pct", "denominator") == children
+            assert part("public_kindergarten_enrollment_share_pct", "denominator") == children
+            assert part("children_per_kindergarten_teacher", "numerator") == children
+            # 班额: the same rows' classes in numerator and denominator, so 0–100 %
+            n_classes = float(classes.loc[list(zip(rows["school_id"], rows["year"], strict=True))].sum())
+            compliance = value_of(r, "kindergarten_class_size_compliance_pct", county, year)
+            expected = (n_classes - float(rows["oversize_class_count"].sum())) / n_classes * 100
+            assert compliance == pytest.approx(expected)
+            assert 0 <= compliance <= 100
 
 
 def test_village_coverage_is_capped_at_100():

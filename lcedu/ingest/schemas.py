@@ -19,6 +19,7 @@ RULES: dict[str, list[tuple[str, str]]] = {
         ("certified_teacher_count <= full_time_teacher_count", "持证教师多于专任教师 / more certified than teachers"),
         ("backbone_teacher_count <= full_time_teacher_count", "骨干教师多于专任教师 / more backbone than teachers"),
         ("dual_qualified_teacher_count <= vocational_subject_teacher_count", "双师型多于专业课教师"),
+        ("certified_principal_count <= principal_count", "持证园长多于园长 / more certified than principals"),
     ],
     "facilities": [
         ("indoor_sports_area_m2 <= teaching_aux_area_m2", "室内体育用房大于教学及辅助用房 / gym larger than teaching area"),

@@ -60,7 +60,10 @@ TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disa
 
 _SCHOOL_TABLES = ("enrollment", "teachers", "facilities")
 _COUNTY_TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger")
-_SCHOOL_ATTRIBUTES = ("school_name", "school_type", "is_public", "is_inclusive", "urban_rural", "township", "village")
+_SCHOOL_ATTRIBUTES = ("school_name", "school_type", "is_public", "is_inclusive", "urban_rural", "township", "village",
+                      "opened_year", "operator", "is_independent", "independent_year")
+#: A per-学段 row (enrollment, teachers) sees its school's class count of the same 学段 as this column.
+STAGE_CLASS_COUNT = "class_count"
 _LEVELS = frozenset({"school", "county", "city"})
 _DIRECTIONS = frozenset({"higher", "lower", "none"})
 _CITY_MODES = frozenset({"sum", "none", "weighted"})
@@ -101,6 +104,7 @@ class Registry:
     assessments: dict[str, dict[str, Any]]
     path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    scopes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _default_path() -> Path:
@@ -114,6 +118,10 @@ def _read(path: str, mtime_ns: int) -> Registry:
     problems = _validate(data)
     if problems:
         raise ValueError(f"{path}: invalid indicator registry:\n  " + "\n  ".join(problems))
+    scopes = data.get("scopes") or {}
+    for e in data["indicators"]:
+        for term in [*_terms(e["formula"]), *(_nested(e["city_weight"]) if e.get("city_weight") else [])]:
+            _apply_scope(term, scopes)
     fields = Indicator.__dataclass_fields__
     indicators = {
         e["code"]: Indicator(**{k: tuple(v) if k == "map_breaks" else v for k, v in e.items() if k in fields})
@@ -121,7 +129,15 @@ def _read(path: str, mtime_ns: int) -> Registry:
     }
     groups = {k: tuple(v) for k, v in (data.get("school_type_groups") or {}).items()}
     return Registry(indicators, data["school_resources"], data["assessments"], path,
-                    extra={"school_type_groups": groups})
+                    extra={"school_type_groups": groups}, scopes=scopes)
+
+
+def _apply_scope(term: dict[str, Any], scopes: Mapping[str, Any]) -> None:
+    """Merge a named scope's filter into the term's own (validated: the scope exists, no key is set twice)."""
+    name = term.pop("scope", None)
+    if name is not None:
+        term["filter"] = {**scopes[name]["filter"], **(term.get("filter") or {})}
+        term["scope_name"] = name
 
 
 def load_registry(path: str | Path | None = None) -> Registry:
@@ -186,6 +202,14 @@ def _validate(data: object) -> list[str]:
             aggs = [k for k in ("sum", "count", "count_distinct") if k in term]
             if len(aggs) != 1:
                 problems.append(f"{where}: a term needs exactly one of sum, count, count_distinct")
+            scope = term.get("scope")
+            if scope is not None:
+                spec = (data.get("scopes") or {}).get(scope)
+                if not isinstance(spec, dict) or not isinstance(spec.get("filter"), dict):
+                    problems.append(f"{where}: unknown scope {scope!r} (define it under scopes: with a filter)")
+                elif set(spec["filter"]) & set(term.get("filter") or {}):
+                    problems.append(f"{where}: the term's filter sets {sorted(set(spec['filter']) & set(term['filter']))}"
+                                    f" that scope {scope!r} already defines")
     for name, a in (data.get("assessments") or {}).items():
         for c in a.get("criteria", []):
             if c.get("indicator") not in codes:
@@ -317,6 +341,8 @@ class _Context:
             if attrs and any(c in attrs for c in missing):
                 schools = self.tables["schools"].drop_duplicates(["school_id", "year"])
                 df = df.join(schools.set_index(["school_id", "year"])[attrs], on=["school_id", "year"])
+        if STAGE_CLASS_COUNT in missing and "stage" in df.columns and "schools" in self.tables:
+            df = df.assign(**{STAGE_CLASS_COUNT: _stage_class_count(df, self.tables["schools"])})
         pop_cols = [c for c in missing if c not in df.columns]
         if pop_cols and "county_code" in df.columns and "population" in self.tables and table != "population":
             pop = self.tables["population"]
@@ -332,6 +358,19 @@ class _Context:
         if code not in self._results:
             self._results[code] = _evaluate(self, self.registry.indicators[code])
         return self._results[code]
+
+
+def _stage_class_count(df: pd.DataFrame, schools: pd.DataFrame) -> np.ndarray:
+    """``{stage}_class_count`` of each row's school, for the row's own 学段 (NaN when not reported)."""
+    out = np.full(len(df), np.nan)
+    schools = schools.drop_duplicates(["school_id", "year"]).set_index(["school_id", "year"])
+    for stage in pd.unique(df["stage"]):
+        column = f"{stage}_class_count"
+        rows = (df["stage"] == stage).to_numpy()
+        if column in schools.columns:
+            keys = pd.MultiIndex.from_arrays([df.loc[rows, "school_id"].to_numpy(), df.loc[rows, "year"].to_numpy()])
+            out[rows] = schools[column].reindex(keys).to_numpy(dtype=float, na_value=np.nan)
+    return out
 
 
 # --------------------------------------------------------------------------- terms
