@@ -21,7 +21,7 @@ YEAR = 2024
 # --------------------------------------------------------------------------- tiny tables in the processed schema
 
 SCHOOL_COLS = ["school_id", "year", "county_code", "school_name", "township", "village", "school_type", "is_public",
-               "is_inclusive", "urban_rural", "kindergarten_class_count", "primary_class_count",
+               "is_inclusive", "urban_rural", "is_counted_school", "parent_school_id", "kindergarten_class_count", "primary_class_count",
                "junior_class_count", "senior_class_count", "vocational_class_count", "special_class_count"]
 ENROLLMENT_COLS = ["school_id", "stage", "year", "county_code", "student_count", "entry_grade_student_count",
                    "new_entrant_count", "graduate_count", "transfer_in_count", "transfer_out_count",
@@ -35,8 +35,9 @@ TEACHER_COLS = ["school_id", "stage", "year", "county_code", "staff_count", "ful
 FACILITY_COLS = ["school_id", "year", "county_code", "teaching_aux_area_m2", "indoor_sports_area_m2",
                  "sports_ground_area_m2", "equipment_value_yuan", "classroom_count", "multimedia_classroom_count",
                  "digital_classroom_count", "has_fiber_network", "is_safe_campus"]
-BOOLS = {"is_public", "is_inclusive", "has_fiber_network", "is_safe_campus"}
-STRINGS = {"school_id", "county_code", "school_name", "township", "village", "school_type", "urban_rural", "stage"}
+BOOLS = {"is_public", "is_inclusive", "has_fiber_network", "is_safe_campus", "is_counted_school"}
+STRINGS = {"school_id", "county_code", "school_name", "township", "village", "school_type", "urban_rural", "stage",
+           "parent_school_id"}
 FLOATS = {"teaching_aux_area_m2", "indoor_sports_area_m2", "sports_ground_area_m2", "equipment_value_yuan",
           "physical_health_good_pct", "myopia_pct", "quality_award_funding_yuan", "vocational_special_funding_yuan",
           "vocational_graduate_employment_pct"}
@@ -459,9 +460,9 @@ def test_schools_over_size_cap():
 
 
 def resource_world() -> dict[str, pd.DataFrame]:
-    """Two primary schools (100 and 300 students), a nine-year school and a small teaching point."""
+    """Two primary schools (100 and 300 students), a nine-year school and a small teaching point, a site of P1."""
     schools = [school("P1", A, "primary"), school("P2", A, "primary"), school("N1", A, "nine_year"),
-               school("T1", A, "teaching_point")]
+               school("T1", A, "teaching_point", is_counted_school=False, parent_school_id="P1")]
     students = {("P1", "primary"): 100, ("P2", "primary"): 300, ("N1", "primary"): 100, ("N1", "junior"): 50,
                 ("T1", "primary"): 40}
     enrollment = [{"school_id": s, "stage": g, "student_count": n} for (s, g), n in students.items()]
@@ -492,34 +493,39 @@ def test_shared_facilities_are_split_by_weighted_students():
     assert parts.loc[("N1", "primary"), "shared_fraction"] == pytest.approx(100 / 155)
     # Teachers are per stage already: 高于规定学历 = postgrad + bachelor + associate (小学) = 20 → 20 per 100;
     # 初中 counts only bachelor and above = 10 of 50 students → 20 per 100.
-    assert parts.loc[("P1", "primary"), "qualified_teachers_per_100"] == pytest.approx(20.0)
+    assert parts.loc[("P2", "primary"), "qualified_teachers_per_100"] == pytest.approx(20 / 300 * 100)
     assert parts.loc[("N1", "junior"), "qualified_teachers_per_100"] == pytest.approx(20.0)
     # 体育艺术 = 2 + 1 + 1 per 100 students
     assert parts.loc[("P2", "primary"), "pe_arts_teachers_per_100"] == pytest.approx(400 / 300)
-    # The teaching point under 50 students is not assessed.
+    # The teaching point is a site of P1: listed, not assessed on its own, its figures in P1's part.
     assert not parts.loc[("T1", "primary"), "is_assessed"]
-    assert parts.loc[("T1", "primary"), "exclusion_reason"].startswith("teaching point under 50")
+    assert parts.loc[("T1", "primary"), "exclusion_reason"] == "joined to parent school P1"
+    assert parts.loc[("P1", "primary"), "qualified_teachers_per_100"] == pytest.approx((20 + 20) / 140 * 100)
     # Met flags, ratio to threshold and the 6-of-7 rule agree with lcedu.measure.standards.
     p1 = parts.loc[("P1", "primary")]
     thresholds = std.resource_thresholds("primary")
-    assert p1["backbone_teachers_per_100_to_threshold"] == pytest.approx(4.0 / thresholds["backbone_teachers_per_100"])
+    assert p1["backbone_teachers_per_100_to_threshold"] == pytest.approx(
+        4 / 140 * 100 / thresholds["backbone_teachers_per_100"])
     assert bool(p1["meets_standard"]) == std.school_meets({k: p1[k] for k in std.RESOURCE_INDICATORS}, "primary")
 
 
 def test_resource_value_and_cv_by_hand():
     r = ind.compute(["primary_backbone_teachers_per_100", "primary_backbone_teachers_per_100_cv"],
                     tables=resource_world())
-    # Assessed primary parts: P1 4/100 → 4.0, P2 18/300 → 6.0, N1 2/100 → 2.0 (T1 excluded).
-    # X̄ = (4 + 18 + 2) / (100 + 300 + 100) × 100 = 4.8
-    assert value_of(r, "primary_backbone_teachers_per_100") == pytest.approx(4.8)
-    # S² = (100 × 0.8² + 300 × 1.2² + 100 × 2.8²) / 500 = (64 + 432 + 784) / 500 = 2.56 → S = 1.6, CV = 1/3
-    assert value_of(r, "primary_backbone_teachers_per_100_cv") == pytest.approx(1.6 / 4.8)
+    # Assessed primary parts: P1 with its site T1 (4 + 0) / (100 + 40) → 2.857, P2 18/300 → 6.0, N1 2/100 → 2.0.
+    # X̄ = (4 + 18 + 2) / (140 + 300 + 100) × 100 = 4.444
+    assert value_of(r, "primary_backbone_teachers_per_100") == pytest.approx(24 / 540 * 100)
+    # S² = (140 × (2.857 − 4.444)² + 300 × (6 − 4.444)² + 100 × (2 − 4.444)²) / 540 = 3.104 → S = 1.762, CV = 0.3964
+    xbar = 24 / 540 * 100
+    s = math.sqrt((140 * (400 / 140 - xbar) ** 2 + 300 * (6 - xbar) ** 2 + 100 * (2 - xbar) ** 2) / 540)
+    assert value_of(r, "primary_backbone_teachers_per_100_cv") == pytest.approx(s / xbar)
+    assert value_of(r, "primary_backbone_teachers_per_100_cv") == pytest.approx(0.39641, abs=1e-5)
     parts = ind.school_indicators("primary", tables=resource_world())
     assessed = parts[parts["is_assessed"]]
     assert value_of(r, "primary_backbone_teachers_per_100_cv") == pytest.approx(
         std.cv(assessed["backbone_teachers_per_100"], assessed["student_count"]))
     row = r[(r["indicator"] == "primary_backbone_teachers_per_100_cv") & (r["county_code"] == A)].iloc[0]
-    assert row["numerator"] == pytest.approx(1.6) and row["denominator"] == pytest.approx(4.8)
+    assert row["numerator"] == pytest.approx(s) and row["denominator"] == pytest.approx(xbar)
 
 
 def test_resource_na_when_a_school_value_is_missing():
@@ -553,8 +559,62 @@ def test_no_assessed_schools_gives_reason():
     assert reason_of(r, "junior_teaching_room_area_per_student_m2_cv") == "no assessed schools"
 
 
-def test_standards_override_changes_the_exclusion():
+def test_a_site_joins_its_parent_school():
+    """The parent-school rule (是否计校数 = 0): the site's students and 教学用房 are in its parent's part."""
+    parts = ind.school_indicators("primary", tables=resource_world()).set_index("school_id")
+    p1, t1 = parts.loc["P1"], parts.loc["T1"]
+    assert p1["student_count"] == 100 + 40
+    # 教学及辅助用房 − 室内体育用房: (3000 − 100) of P1 + (3000 − 100) of the site
+    assert p1["teaching_room_area_per_student_m2_amount"] == pytest.approx(2900 + 2900)
+    assert p1["teaching_room_area_per_student_m2"] == pytest.approx(5800 / 140)
+    assert p1["multimedia_classrooms_per_100_amount"] == pytest.approx(10 + 10)
+    assert bool(p1["is_assessed"]) and not bool(t1["is_assessed"]) and t1["joined_to_school_id"] == "P1"
+    # The county counts each student once: P1 + site, P2 and N1's 小学部.
+    assessed = parts[parts["is_assessed"].fillna(False)]
+    assert assessed["student_count"].sum() == 140 + 300 + 100
+    # A missing figure of the site makes the parent's value missing, not a smaller sum.
+    t = resource_world()
+    t["facilities"] = t["facilities"].assign(equipment_value_yuan=t["facilities"]["equipment_value_yuan"].mask(
+        t["facilities"]["school_id"] == "T1"))
+    parts = ind.school_indicators("primary", tables=t).set_index("school_id")
+    assert pd.isna(parts.loc["P1", "equipment_value_per_student_yuan"])
+    # The inputs are not modified.
+    assert len(t["enrollment"]) == 5 and (t["enrollment"]["school_id"] == "T1").sum() == 1
+
+
+def test_a_teaching_point_counted_as_a_school_is_assessed_on_its_own():
+    t = resource_world()
+    t["schools"] = t["schools"].assign(is_counted_school=pd.array([pd.NA] * 4, dtype="boolean"))
+    parts = ind.school_indicators("primary", tables=t).set_index("school_id")
+    assert parts.loc["T1", "is_assessed"] and parts.loc["P1", "student_count"] == 100
+
+
+def test_a_sites_students_count_in_its_parents_school_size():
+    from lcedu.measure.schools import school_sizes
+
+    schools = [school("P1", A, "primary"), school("T1", A, "teaching_point", is_counted_school=False,
+                                                   parent_school_id="P1")]
+    enrollment = [{"school_id": "P1", "stage": "primary", "student_count": 1980, "oversize_class_count": 0,
+                   "large_class_count": 0},
+                  {"school_id": "T1", "stage": "primary", "student_count": 40, "oversize_class_count": 0,
+                   "large_class_count": 0}]
+    for row in enrollment:
+        row.update(year=YEAR, county_code=A)
+    t = {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS)}
+    sizes = school_sizes(t).set_index("school_id")
+    assert list(sizes.index) == ["P1"] and sizes.loc["P1", "student_count"] == 2020  # over the 2000 cap
+    r = ind.compute("compulsory_school_over_size_cap_count", tables=t)
+    assert value_of(r, "compulsory_school_over_size_cap_count") == 1
+
+
+def test_hebei_rule_is_an_option_that_is_off_by_default():
+    assert std.teaching_point_min_students() == 0 and std.sites_join_parent()
     custom = std.load_standards()
+    custom["compulsory_quality_balance"]["teaching_point_min_students"]["value"] = 50
+    parts = ind.school_indicators("primary", tables=resource_world(), standards=custom).set_index("school_id")
+    assert not parts.loc["T1", "is_assessed"]  # 40 students < 50, assessed on its own and left out
+    assert parts.loc["T1", "exclusion_reason"] == "teaching point under 50 students"
+    assert parts.loc["P1", "student_count"] == 100  # not joined under this rule
     custom["compulsory_quality_balance"]["teaching_point_min_students"]["value"] = 30
     parts = ind.school_indicators("primary", tables=resource_world(), standards=custom).set_index("school_id")
     assert parts.loc["T1", "is_assessed"]  # 40 students ≥ 30

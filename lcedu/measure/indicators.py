@@ -45,11 +45,13 @@ __all__ = [
     "assessments",
     "compute",
     "criterion_threshold",
+    "join_sites",
     "load_registry",
     "load_tables",
     "registry_frame",
     "school_indicators",
     "school_type_group",
+    "site_parents",
 ]
 
 #: county_code of the city aggregate rows (临沧市).
@@ -598,7 +600,9 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     """One row per school and compulsory 学段 with the 7 resource amounts, values and flags."""
     if ctx._parts is not None:
         return ctx._parts
-    tables, cqb = ctx.tables, ctx.standards["compulsory_quality_balance"]
+    cqb = ctx.standards["compulsory_quality_balance"]
+    sites = site_parents(ctx.tables) if std.sites_join_parent(ctx.standards) else {}
+    tables = join_sites(ctx.tables, sites) if sites else ctx.tables
     columns = ["school_id", "year", "stage", "county_code", "student_count"]
     enr = tables["enrollment"] if "enrollment" in tables else pd.DataFrame(columns=columns)
     parts = enr.loc[enr["stage"].isin(_STAGES), columns].reset_index(drop=True)
@@ -656,9 +660,15 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     min_students = float(cqb["teaching_point_min_students"]["value"])
     small_point = (parts["school_type"] == "teaching_point").to_numpy(dtype=bool, na_value=False) & (students < min_students)
     no_students = students == 0  # a missing count stays assessed, so its county shows NA, not a smaller set
-    parts["is_assessed"] = ~small_point & ~no_students
+    keys = list(zip(parts["school_id"], parts["year"], strict=True))
+    parent = np.array([sites.get(k) for k in keys], dtype=object)
+    is_site = pd.notna(parent)
+    parts["joined_to_school_id"] = parent
+    parts["is_assessed"] = ~small_point & ~no_students & ~is_site
     parts["exclusion_reason"] = np.select(
-        [small_point, no_students], [f"teaching point under {min_students:g} students", "no students"], None)
+        [is_site, small_point, no_students],
+        ["joined to parent school " + parent.astype(str), f"teaching point under {min_students:g} students",
+         "no students"], None)
     frames = []
     for stage in _STAGES:
         sub = parts[parts["stage"] == stage]
@@ -681,6 +691,51 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
         np.where(pd.isna(first_missing), None, "missing data for " + first_missing.astype(str)))
     ctx._parts = parts.sort_values(["county_code", "year", "stage", "school_id"]).reset_index(drop=True)
     return ctx._parts
+
+
+def site_parents(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, int], str]:
+    """(site school_id, year) → parent school_id of every 教学点 site (是否计校数 = 0 with a 原校点)."""
+    schools = tables.get("schools")
+    if schools is None or not {"is_counted_school", "parent_school_id"} <= set(schools.columns):
+        return {}
+    is_site = schools["is_counted_school"].eq(False).to_numpy(dtype=bool, na_value=False)
+    sites = schools[is_site & schools["parent_school_id"].notna().to_numpy()]
+    return {(str(r.school_id), int(r.year)): str(r.parent_school_id)
+            for r in sites[["school_id", "year", "parent_school_id"]].itertuples(index=False)}
+
+
+def join_sites(tables: Mapping[str, pd.DataFrame], sites: Mapping[tuple[str, int], str]) -> dict[str, pd.DataFrame]:
+    """enrollment, teachers and facilities with each site's figures added to its parent school's.
+
+    The parent-school rule of the statistics (是否计校数 = 0): a site's students, teachers and
+    rooms are the parent's for the school-level figures. A missing figure of a site makes the
+    parent's sum missing (NA), never a smaller sum. The site keeps its own rows too, so it can
+    be listed as joined. Inputs are not modified.
+    """
+    out = dict(tables)
+    for table, keys in (("enrollment", ["school_id", "year", "stage"]), ("teachers", ["school_id", "year", "stage"]),
+                        ("facilities", ["school_id", "year"])):
+        df = tables.get(table)
+        if df is None or not len(df):
+            continue
+        rows = list(zip(df["school_id"], df["year"], strict=True))
+        parent = pd.Series([sites.get(k) for k in rows], index=df.index, dtype=object)
+        site_rows = df[parent.notna().to_numpy()]
+        if not len(site_rows):
+            continue
+        moved = site_rows.assign(school_id=parent[parent.notna()].to_numpy())
+        parent_ids = set(moved["school_id"])
+        involved = df["school_id"].isin(parent_ids).to_numpy() & parent.isna().to_numpy()
+        pool = pd.concat([df[involved], moved], ignore_index=True)
+        numeric = [c for c in pool.columns if c not in keys and pd.api.types.is_numeric_dtype(pool[c])
+                   and not pd.api.types.is_bool_dtype(pool[c])]
+        grouped = pool.groupby(keys, sort=False, dropna=False)
+        sums = grouped[numeric].sum(min_count=1).mask(pool[numeric].isna().groupby(
+            [pool[k] for k in keys], sort=False, dropna=False).any())
+        rest = grouped[[c for c in pool.columns if c not in keys and c not in numeric]].first()
+        merged = sums.join(rest).reset_index()[list(df.columns)]
+        out[table] = pd.concat([df[~involved], merged], ignore_index=True)
+    return out
 
 
 def _part_codes(ctx: _Context, parts: pd.DataFrame, level: str) -> np.ndarray:
@@ -1036,8 +1091,10 @@ def school_indicators(
 
     One row per school, year and stage ("primary" / "junior"; None for both): the school's
     attributes, ``student_count``, ``shared_fraction`` (this part's share of the school's
-    shared facilities), ``is_assessed`` (False for 教学点 under the standards'
-    minimum and parts without students, with ``exclusion_reason``), per indicator the
+    shared facilities), ``is_assessed`` (False for parts without students and for 教学点
+    sites, whose figures are in their parent school's part — ``joined_to_school_id`` —
+    or, with Hebei's option in the standards, for 教学点 under its minimum; with
+    ``exclusion_reason``), per indicator the
     amount (``<code>_amount``, shared facilities already split by 学段), the value
     (``<code>``), ``<code>_is_met`` and ``<code>_to_threshold`` (value / threshold), then
     ``indicators_met_count`` and ``meets_standard`` (the 6-of-7 / 85 % rule; NA when a
@@ -1053,7 +1110,8 @@ def school_indicators(
     if keep is not None:
         parts = parts[parts["county_code"].isin(keep)]
     return parts.astype({"county_code": "string", "school_id": "string", "stage": "string", "year": "Int64",
-                         "is_assessed": "boolean", "exclusion_reason": "string", "na_reason": "string"}
+                         "is_assessed": "boolean", "exclusion_reason": "string", "na_reason": "string",
+                         "joined_to_school_id": "string"}
                         ).reset_index(drop=True)
 
 

@@ -307,6 +307,9 @@ def _reason_zh(reason: str) -> str:
     m = re.fullmatch(r"teaching point under (\d+) students", reason)
     if m:
         return f"在校生不足{m.group(1)}人的教学点，不参评"
+    m = re.fullmatch(r"joined to parent school (\d+|\w+)", reason)
+    if m:
+        return f"教学点，并入原校点（{m.group(1)}）计算"
     return reason
 
 
