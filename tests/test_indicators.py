@@ -378,15 +378,17 @@ def county_world() -> dict[str, pd.DataFrame]:
                             ["county_code", "year", "disabled_school_age_count", "enrolled_inclusive_count",
                              "enrolled_special_school_count", "enrolled_home_delivery_count"]),
         "ledger": typed([{"county_code": A, "year": YEAR, "famous_principal_count": 7, "nine_year_cohort_base_count": 100,
-                          "junior_cohort_base_count": 97, "trusteeship_high_school_count": 1,
+                          "junior_cohort_base_count": 97, "junior_cohort_transfer_in_count": 5,
+                          "junior_cohort_transfer_out_count": 3, "trusteeship_high_school_count": 1,
                           "demo_kindergarten_count": 0, "physical_health_good_pct": 50.0}],
                         ["county_code", "year", "famous_principal_count", "nine_year_cohort_base_count",
-                         "junior_cohort_base_count", "trusteeship_high_school_count", "demo_kindergarten_count",
+                         "junior_cohort_base_count", "junior_cohort_transfer_in_count",
+                         "junior_cohort_transfer_out_count", "trusteeship_high_school_count", "demo_kindergarten_count",
                          "physical_health_good_pct"]),
         "city": typed([{"year": YEAR, "quality_award_funding_yuan": 20_000_000.0, "vocational_school_count": 4,
-                        "vocational_school_compliant_count": 3}],
+                        "vocational_school_compliant_count": 3, "technical_school_student_count": 12}],
                       ["year", "quality_award_funding_yuan", "vocational_school_count",
-                       "vocational_school_compliant_count"]),
+                       "vocational_school_compliant_count", "technical_school_student_count"]),
     }
 
 
@@ -394,11 +396,13 @@ def test_county_formulas_by_hand():
     r = ind.compute(tables=county_world())
     # 残疾儿童少年入学率 = (10 + 5 + 3) / 20 = 90 %
     assert value_of(r, "disabled_children_enrollment_pct") == pytest.approx(90.0)
-    # 九年巩固率 = 95 junior graduates / 100 = 95 %; 初中三年巩固率 = 95 / 97
+    # 九年巩固率 = 95 junior graduates / 100 = 95 %
     assert value_of(r, "nine_year_retention_pct") == pytest.approx(95.0)
-    assert value_of(r, "junior_retention_3yr_pct") == pytest.approx(9500 / 97)
-    # 高中阶段毛入学率 = (40 + 20) / 80 = 75 %
+    # 初中三年巩固率 = (95 graduates − 5 transferred in + 3 transferred out) / 97 entrants three years ago
+    assert value_of(r, "junior_retention_3yr_pct") == pytest.approx(9300 / 97)
+    # 高中阶段毛入学率 = (40 + 20) / 80 = 75 % in the county; the city adds 12 技工学校 students: 72 / 80
     assert value_of(r, "senior_gross_enrollment_pct") == pytest.approx(75.0)
+    assert value_of(r, "senior_gross_enrollment_pct", ind.CITY_CODE) == pytest.approx(90.0)
     # 农村本科以上 = (1 + 5) / 10 rural teachers = 60 % (the urban junior school is left out)
     assert value_of(r, "rural_compulsory_teacher_bachelor_pct") == pytest.approx(60.0)
     # 双师型 = 6 / 10 专业课教师 = 60 %
@@ -422,6 +426,40 @@ def test_county_formulas_by_hand():
     assert value_of(r, "vocational_school_compliance_pct", ind.CITY_CODE) == pytest.approx(75.0)
     # A county percentage averaged for the city with student weights: one county → its own value.
     assert value_of(r, "physical_health_good_pct", ind.CITY_CODE) == pytest.approx(50.0)
+
+
+def test_retention_and_technical_students_missing_inputs_are_na_not_a_smaller_rate():
+    t = county_world()
+    t["ledger"] = t["ledger"].drop(columns=["junior_cohort_transfer_out_count"])
+    t["city"] = t["city"].assign(technical_school_student_count=pd.array([pd.NA], dtype="Int64"))
+    r = ind.compute(["junior_retention_3yr_pct", "senior_gross_enrollment_pct"], tables=t)
+    assert math.isnan(value_of(r, "junior_retention_3yr_pct"))
+    assert reason_of(r, "junior_retention_3yr_pct") == "missing ledger.junior_cohort_transfer_out_count"
+    assert value_of(r, "senior_gross_enrollment_pct") == pytest.approx(75.0)  # the county row needs no city input
+    assert math.isnan(value_of(r, "senior_gross_enrollment_pct", ind.CITY_CODE))
+    assert reason_of(r, "senior_gross_enrollment_pct", ind.CITY_CODE) == "missing city.technical_school_student_count"
+
+
+def test_rural_scope_is_one_setting_of_the_registry(tmp_path):
+    import yaml
+
+    from lcedu import paths
+
+    reg = ind.load_registry()
+    assert reg.scopes["rural"]["filter"] == {"urban_rural": "rural"}
+    assert "210" in reg.scopes["rural"]["definition"] and "220" in reg.scopes["rural"]["definition"]
+    t = county_world()
+    t["schools"] = t["schools"].assign(urban_rural=pd.array(["rural", "town", "urban", "urban", "rural"],
+                                                             dtype="string"))
+    r = ind.compute("rural_compulsory_teacher_bachelor_pct", tables=t)
+    assert value_of(r, "rural_compulsory_teacher_bachelor_pct") == pytest.approx(60.0)  # P1 only: 6 / 10
+    # 县镇及以下 (镇区 + 乡村): one edit of the scope; J1 (镇区, 20 of 20 bachelor) now counts
+    data = yaml.safe_load(paths.package_file("measure", "config", "indicators.yml").read_text(encoding="utf-8"))
+    data["scopes"]["rural"]["filter"] = {"urban_rural": ["town", "rural"]}
+    path = tmp_path / "indicators.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    r = ind.compute("rural_compulsory_teacher_bachelor_pct", tables=t, registry=path)
+    assert value_of(r, "rural_compulsory_teacher_bachelor_pct") == pytest.approx((6 + 20) / 30 * 100)
 
 
 def test_special_school_coverage_applies_only_to_counties_over_200000():

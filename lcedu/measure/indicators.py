@@ -93,6 +93,7 @@ class Indicator:
     formula: Mapping[str, Any]
     city: str = "sum"
     city_weight: Mapping[str, Any] | None = None
+    city_plus: Mapping[str, Any] | None = None  # a city-table term added to the city row's numerator
     note: str = ""
     map_breaks: tuple[float, ...] | None = None  # declared class bounds: maps look the same in every run
 
@@ -190,6 +191,10 @@ def _validate(data: object) -> list[str]:
             problems.append(f"{where}: map_breaks must be a list of at least 2 increasing numbers")
         if e.get("city") == "weighted" and not isinstance(e.get("city_weight"), dict):
             problems.append(f"{where}: city: weighted needs a city_weight term")
+        plus = e.get("city_plus")
+        if plus is not None and not (isinstance(plus, dict) and plus.get("table") == "city"
+                                     and e.get("city", "sum") == "sum" and "numerator" in (e.get("formula") or {})):
+            problems.append(f"{where}: city_plus must be a city-table term of a ratio with city: sum")
         formula = e.get("formula") or {}
         kinds = [k for k in ("numerator", "value", "function") if k in formula]
         if len(kinds) != 1 or ("numerator" in formula) != ("denominator" in formula):
@@ -573,6 +578,9 @@ def _evaluate(ctx: _Context, ind: Indicator) -> tuple[_Block, ...]:
         if level == "county" and ind.city == "sum":
             # A county whose denominator is 0 adds 0/0 to the city: only missing inputs make it NA.
             c_num, c_den, c_r = _city_from_counties(ctx, num, den, _first_reason(num_r, den_r))
+            if ind.city_plus is not None:  # e.g. 技工学校 students, reported to the city only
+                extra, extra_r = _term(ctx, ind.city_plus, "city")
+                c_num, c_r = c_num + extra, _first_reason(c_r, extra_r)
             c_value, c_reasons = _ratio(c_num, c_den, c_r, np.full(len(c_r), None, dtype=object), formula)
             frames.append(_block("city", c_value, c_num, c_den, c_reasons))
     else:

@@ -634,7 +634,13 @@ def _ledger(county: County, year: int, seed: int, share: float, enrollment: pd.D
     r9 = _u(rng, _by_year(cal["paths"]["nine_year_retention"], year))
     r3 = _u(rng, cal["paths"]["junior_three_year_retention"])
     row["nine_year_cohort_base_count"] = int(math.ceil(junior_graduates / r9))
-    row["junior_cohort_base_count"] = int(math.ceil(junior_graduates / r3))
+    # The cohort's three-year transfers (初中三年巩固率 counts them out): the base keeps the designed rate.
+    t_rng = _rng(seed, county.county_code, year, "cohort_transfers")
+    transfer_in = int(t_rng.binomial(junior_graduates, 0.02))
+    transfer_out = int(t_rng.binomial(junior_graduates, 0.03))
+    row["junior_cohort_transfer_in_count"] = transfer_in
+    row["junior_cohort_transfer_out_count"] = transfer_out
+    row["junior_cohort_base_count"] = int(math.ceil((junior_graduates - transfer_in + transfer_out) / r3))
     return row
 
 
