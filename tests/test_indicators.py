@@ -802,7 +802,7 @@ def test_sample_city_cv_pools_every_school(sample_tables, sample_result):
         expected)
 
 
-def test_sample_city_rows_are_sums_of_county_rows(sample_result):
+def test_sample_city_rows_are_sums_of_county_rows(sample_tables, sample_result):
     r = sample_result
     reg = ind.load_registry().indicators
     summed = [c for c, i in reg.items() if i.level == "county" and i.city == "sum" and "function" not in i.formula]
@@ -810,6 +810,13 @@ def test_sample_city_rows_are_sums_of_county_rows(sample_result):
     city = sub[sub["county_code"] == ind.CITY_CODE].set_index(["indicator", "year"])
     counties = sub[sub["county_code"] != ind.CITY_CODE].groupby(["indicator", "year"])[["numerator"]].sum()
     joined = city.join(counties.rename(columns={"numerator": "numerator_counties"}))
+    # A figure only the city reports (city_plus: 技工学校在校生) is added to the city numerator.
+    for code in summed:
+        if reg[code].city_plus is not None:
+            extra = sample_tables["city"].set_index("year")[reg[code].city_plus["sum"]].astype(float)
+            rows = joined.index.get_level_values("indicator") == code
+            years = joined.index.get_level_values("year")[rows]
+            joined.loc[rows, "numerator_counties"] += extra.reindex(years).to_numpy()
     complete = joined["numerator"].notna()
     np.testing.assert_allclose(joined.loc[complete, "numerator"].to_numpy(dtype=float),
                                joined.loc[complete, "numerator_counties"].to_numpy(dtype=float))
