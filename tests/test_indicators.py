@@ -21,7 +21,8 @@ YEAR = 2024
 # --------------------------------------------------------------------------- tiny tables in the processed schema
 
 SCHOOL_COLS = ["school_id", "year", "county_code", "school_name", "township", "village", "school_type", "is_public",
-               "is_inclusive", "urban_rural", "is_counted_school", "parent_school_id", "kindergarten_class_count", "primary_class_count",
+               "is_inclusive", "urban_rural", "is_counted_school", "parent_school_id", "opened_year", "operator",
+               "is_independent", "independent_year", "kindergarten_class_count", "primary_class_count",
                "junior_class_count", "senior_class_count", "vocational_class_count", "special_class_count"]
 ENROLLMENT_COLS = ["school_id", "stage", "year", "county_code", "student_count", "entry_grade_student_count",
                    "new_entrant_count", "graduate_count", "transfer_in_count", "transfer_out_count",
@@ -35,11 +36,12 @@ TEACHER_COLS = ["school_id", "stage", "year", "county_code", "staff_count", "ful
 FACILITY_COLS = ["school_id", "year", "county_code", "teaching_aux_area_m2", "indoor_sports_area_m2",
                  "sports_ground_area_m2", "equipment_value_yuan", "classroom_count", "multimedia_classroom_count",
                  "digital_classroom_count", "has_fiber_network", "is_safe_campus"]
-BOOLS = {"is_public", "is_inclusive", "has_fiber_network", "is_safe_campus", "is_counted_school"}
+BOOLS = {"is_public", "is_inclusive", "has_fiber_network", "is_safe_campus", "is_counted_school", "is_independent"}
 STRINGS = {"school_id", "county_code", "school_name", "township", "village", "school_type", "urban_rural", "stage",
-           "parent_school_id"}
+           "parent_school_id", "operator"}
 FLOATS = {"teaching_aux_area_m2", "indoor_sports_area_m2", "sports_ground_area_m2", "equipment_value_yuan",
           "physical_health_good_pct", "myopia_pct", "quality_award_funding_yuan", "vocational_special_funding_yuan",
+          "education_expenditure_yuan", "province_education_expenditure_yuan",
           "vocational_graduate_employment_pct"}
 
 
@@ -460,6 +462,74 @@ def test_rural_scope_is_one_setting_of_the_registry(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     r = ind.compute("rural_compulsory_teacher_bachelor_pct", tables=t, registry=path)
     assert value_of(r, "rural_compulsory_teacher_bachelor_pct") == pytest.approx((6 + 20) / 30 * 100)
+
+
+def openings_world() -> dict[str, pd.DataFrame]:
+    """County A: the city's vocational centre (市属, 1985) and, from 2025, a 县属 vocational school; a 县属 special
+    school opened 2024; a private high school opened 2023 and one from 2005. County B: a 县属 vocational school of
+    2010, and a special school that ran as a part of another school from 2016 and is independent from 2025."""
+    def row(sid, county, kind, year, opened, operator, independent_year=None, is_public=True):
+        return school(sid, county, kind, year=year, opened_year=opened, operator=operator, is_public=is_public,
+                      is_independent=True, independent_year=independent_year or opened)
+    rows = []
+    for year in (2022, 2023, 2024, 2025):
+        rows += [row("V0", A, "vocational", year, 1985, "city"), row("V9", B, "vocational", year, 2010, "county"),
+                 row("H0", A, "senior", year, 2005, "private", is_public=False)]
+        if year >= 2023:
+            rows.append(row("H1", A, "senior", year, 2023, "private", is_public=False))
+        if year >= 2024:
+            rows.append(row("S1", A, "special", year, 2024, "county"))
+        if year == 2025:
+            rows += [row("V1", A, "vocational", year, 2025, "county"),
+                     row("S9", B, "special", year, 2016, "county", independent_year=2025)]
+    return {"schools": typed(rows, SCHOOL_COLS)}
+
+
+def test_built_targets_count_new_openings_by_the_named_operator():
+    r = ind.compute(["vocational_school_built", "special_school_built", "special_school_independent",
+                     "private_high_school_count"], tables=openings_world())
+    # 临翔区建成职业学校: the city's centre (市属, 1985) is there from the start; only the 县属 school of 2025 counts.
+    assert [value_of(r, "vocational_school_built", A, y) for y in (2022, 2023, 2024, 2025)] == [0, 0, 0, 1]
+    assert value_of(r, "vocational_school_built", B, 2025) == 0  # a 2010 school is a stock, not built in the plan
+    # 建成特殊教育学校 (A, opened 2024) and 独立办学 (B, a part since 2016, independent in 2025) are distinct tests.
+    assert value_of(r, "special_school_built", A, 2024) == 1 and value_of(r, "special_school_built", B, 2025) == 0
+    assert value_of(r, "special_school_independent", B, 2025) == 1
+    assert value_of(r, "special_school_independent", B, 2024) == 0
+    # 建成民办普通高中: the one opened in 2023, not the one of 2005.
+    assert value_of(r, "private_high_school_count", A, 2022) == 0
+    assert value_of(r, "private_high_school_count", A, 2025) == 1
+
+
+def test_an_unknown_opening_year_is_na_not_a_no():
+    t = openings_world()
+    t["schools"] = t["schools"].assign(opened_year=t["schools"]["opened_year"].mask(t["schools"]["school_id"] == "V1"))
+    r = ind.compute("vocational_school_built", tables=t)
+    assert math.isnan(value_of(r, "vocational_school_built", A, 2025))
+    assert "opened_year" in reason_of(r, "vocational_school_built", A, 2025)
+
+
+def test_funding_commitments_year_over_year():
+    city = typed([{"year": y, "education_expenditure_yuan": e, "province_education_expenditure_yuan": p}
+                  for y, e, p in ((2022, 100.0, 1000.0), (2023, 104.0, 1030.0), (2024, 105.0, 1070.0))],
+                 ["year", "education_expenditure_yuan", "province_education_expenditure_yuan"])
+    enrollment = typed([{"school_id": "P1", "stage": "primary", "year": y, "county_code": A, "student_count": n}
+                        for y, n in ((2022, 10), (2023, 10), (2024, 11))], ENROLLMENT_COLS)
+    r = ind.compute(["general_budget_education_expenditure_change_pct", "education_expenditure_per_student_change_pct",
+                     "education_expenditure_growth_above_province_pp"],
+                    tables={"city": city, "enrollment": enrollment, "schools": typed([school("P1", A, "primary")],
+                                                                                     SCHOOL_COLS)})
+    c = ind.CITY_CODE
+    assert math.isnan(value_of(r, "general_budget_education_expenditure_change_pct", c, 2022))
+    assert reason_of(r, "general_budget_education_expenditure_change_pct", c, 2022) == "no previous year"
+    assert value_of(r, "general_budget_education_expenditure_change_pct", c, 2023) == pytest.approx(4.0)
+    # 只增不减 per student: 105 / 11 students against 104 / 10 — spending grew, per student it fell
+    assert value_of(r, "education_expenditure_per_student_change_pct", c, 2024) == pytest.approx(
+        (105 / 11) / (104 / 10) * 100 - 100)
+    assert value_of(r, "education_expenditure_per_student_change_pct", c, 2024) < 0
+    # 增幅超过全省平均: 4 % against 3 % in 2023 (+1 point); 0.96 % against 3.88 % in 2024
+    assert value_of(r, "education_expenditure_growth_above_province_pp", c, 2023) == pytest.approx(1.0)
+    assert value_of(r, "education_expenditure_growth_above_province_pp", c, 2024) == pytest.approx(
+        (105 / 104 - 1070 / 1030) * 100)
 
 
 def test_special_school_coverage_applies_only_to_counties_over_200000():

@@ -973,6 +973,39 @@ def _assessment_share(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_
         return (_block("city", met / counties * 100, met, counties, reasons),)
 
 
+def _year_change(ctx: _Context, ind: Indicator, value: Mapping[str, Any], per: Mapping[str, Any] | None = None,
+                 minus_change_of: Mapping[str, Any] | None = None) -> tuple[_Block, ...]:
+    """(this year ÷ last year − 1) × 100 of a city figure (optionally per ``per``), minus another's change.
+
+    For 只增不减 and 增幅超过全省平均 (计划 四(二)): numerator is this year's figure, denominator last
+    year's; a year whose previous year is not in the data is NA ("no previous year").
+    """
+    years = ctx.year_index.to_numpy(dtype="int64")
+    previous = ctx.year_index.get_indexer(years - 1)
+    no_previous = np.where(previous < 0, "no previous year", None).astype(object)
+
+    def change(term: Mapping[str, Any], per_term: Mapping[str, Any] | None) -> tuple[np.ndarray, ...]:
+        amount, reasons = _term(ctx, term, "city")
+        if per_term is not None:
+            students, per_reasons = _term(ctx, per_term, "city")
+            reasons = _first_reason(reasons, per_reasons,
+                                    np.where(students == 0, "denominator is 0", None).astype(object))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                amount = amount / students
+        before = np.where(previous >= 0, amount[np.maximum(previous, 0)], np.nan)
+        before_r = np.where(previous >= 0, reasons[np.maximum(previous, 0)], None).astype(object)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = (amount / before - 1) * 100
+        return pct, amount, before, _first_reason(reasons, no_previous, before_r,
+                                                  np.where(before == 0, "previous year is 0", None).astype(object))
+
+    pct, now, before, reasons = change(value, per)
+    if minus_change_of is not None:
+        other, _, _, other_r = change(minus_change_of, None)
+        pct, reasons = pct - other, _first_reason(reasons, other_r)
+    return (_block("city", pct, now, before, reasons),)
+
+
 def _school_resource(ctx: _Context, ind: Indicator, resource: str) -> tuple[_Block, ...]:
     raise ValueError(f"{ind.code} is a per-school indicator: use lcedu.measure.indicators.school_indicators()")
 
@@ -985,6 +1018,7 @@ _FUNCTIONS: dict[str, Callable[..., tuple[_Block, ...]]] = {
     "assessment_flag": _assessment_flag,
     "assessment_share": _assessment_share,
     "school_resource": _school_resource,
+    "year_change": _year_change,
 }
 
 

@@ -230,13 +230,22 @@ def _trim(value: float, decimals: int) -> str:
 
 def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_least",
                target_max: Any = None) -> str:
-    """A target as written in the plan: 95%, 300人, 5—8个; yes/no targets say 实现 / reached."""
+    """A target as written in the plan: 95%, 300人, 5—8个; yes/no targets say 实现 / reached.
+
+    A floor with a planned band (count_at_least / at_least with ``target_max``) reads
+    至少5个（规划区间5至8个）: the band's top is shown, it is not a limit.
+    """
     if comparison == "reach" or unit == "yes/no":
         return "实现" if lang == "zh" else "reached"
     if is_missing(target):
         return text("na_short", lang)
     word = unit_label(unit, lang)
     low = _trim(float(target), _decimals(unit))
+    if comparison in ("at_least", "count_at_least") and not is_missing(target_max):
+        high = _trim(float(target_max), _decimals(unit))
+        if lang == "zh":
+            return f"至少{low}{word}（规划区间{low}至{high}{word}）"
+        return f"at least {low} {word} (planned range {low}–{high} {word})".replace("  ", " ")
     if comparison == "range" and not is_missing(target_max):
         low = f"{low}—{_trim(float(target_max), _decimals(unit))}" if lang == "zh" else \
             f"{low}–{_trim(float(target_max), _decimals(unit))}"

@@ -132,7 +132,12 @@ def build_universe(counties: list[County], years: list[int], seed: int, density:
         for year in years[1:]:  # a few new village kindergartens each year (一村一幼)
             for i in range(int(rng.integers(1, 4))):
                 rows.append(_school_row(county, "kindergarten", 1000 + year * 10 + i, seq, rng, year))
+        openings = _rng(seed, county.county_code, "openings")
+        year = cal.get("county_vocational_opens", {}).get(county.county_code)
+        if year is not None and year in years:
+            rows.append(_school_row(county, "vocational", 1, seq, openings, year))
         _attach_sites(rows[first:])
+        _attach_openings(rows[first:], county, years[0], openings)
         _attach_preschool_classes(rows[first:], _rng(seed, county.county_code, "attached_classes"))
     return Universe(counties=counties, years=years, seed=seed, schools=pd.DataFrame(rows))
 
@@ -163,6 +168,26 @@ def _attach_sites(rows: list[dict]) -> None:
         if not r["is_counted_school"] and parents:
             near = [p for p in parents if p["township"] == r["township"]] or parents
             r["parent_school_id"] = near[0]["school_id"]
+
+
+def _attach_openings(rows: list[dict], county: County, first_year: int, rng: np.random.Generator) -> None:
+    """开办年份, 举办者层级 and 独立设置 of every school (the local sheet's columns)."""
+    cal = calibration()
+    low, high = cal.get("historic_opened_years", [1952, first_year - 1])
+    city_run = set(cal.get("city_run", {}).get(county.county_code, []))
+    part_since = cal.get("special_school_became_independent", {}).get(county.county_code)
+    for r in rows:
+        opened = int(r["opened"]) if r["opened"] > first_year else int(rng.integers(low, high + 1))
+        operator = "private" if not r["is_public"] else "county"
+        if r["school_type"] in city_run and r["opened"] <= first_year:
+            operator = "city"
+            city_run.discard(r["school_type"])  # the first school of that type: 市一中, the city's 职教中心
+        r["operator"] = operator
+        r["is_independent"] = bool(r["is_counted_school"])
+        r["independent_year"] = opened if r["is_independent"] else None
+        if r["school_type"] == "special" and part_since is not None and r["opened"] > first_year:
+            opened = int(part_since)  # ran as a part of another school, independent from r["opened"]
+        r["opened_year"] = opened
 
 
 ATTACHED_PRESCHOOL_SHARE = 0.2  # village 完全小学 running a 附设幼儿班 (云南 一村一幼), stable over the years
