@@ -47,7 +47,7 @@ LANGS = ("zh", "en")
 DECIMALS: dict[str, int] = {
     "%": 1, "CV": 3, "children per teacher": 1, "teachers per 100 students": 2,
     "classrooms per 100 students": 2, "m² per student": 2, "yuan per student": 0, "万元": 0,
-    "students per staff member": 1, "students per teacher": 1,
+    "students per staff member": 1, "students per teacher": 1, "children per staff": 1, "percentage points": 2,
 }
 #: Unit words after a number.
 UNITS: dict[str, dict[str, str]] = {
@@ -58,6 +58,7 @@ UNITS: dict[str, dict[str, str]] = {
         "kindergartens": "所", "consortia": "个", "communities": "个", "majors": "个", "teachers": "人",
         "staff": "人", "classrooms": "间", "m²": "m²", "yuan": "元", "students per staff member": "名学生/教职工",
         "students per teacher": "名学生/专任教师", "villages": "个", "townships": "个",
+        "children per staff": "名幼儿/保教人员", "percentage points": "个百分点",
     },
     "en": {
         "%": "%", "CV": "", "children per teacher": "children per teacher",
@@ -68,6 +69,7 @@ UNITS: dict[str, dict[str, str]] = {
         "communities": "communities", "majors": "majors", "teachers": "teachers", "staff": "staff",
         "classrooms": "classrooms", "m²": "m²", "yuan": "yuan", "students per staff member": "students per staff",
         "students per teacher": "students per teacher", "villages": "villages", "townships": "townships",
+        "children per staff": "children per staff", "percentage points": "percentage points",
     },
 }
 _TIGHT_UNITS = {"%"}  # no space between number and unit

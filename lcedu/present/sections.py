@@ -73,7 +73,7 @@ PRESCHOOL_RATES = ("preschool_gross_enrollment_pct", "inclusive_kindergarten_cov
                    "public_kindergarten_enrollment_share_pct", "village_kindergarten_coverage_pct",
                    "township_public_kindergarten_coverage_pct", "county_demo_kindergarten_coverage_pct")
 PRESCHOOL_QUALITY = ("children_per_kindergarten_teacher", "kindergarten_class_size_compliance_pct",
-                     "kindergarten_certified_teacher_pct")
+                     "kindergarten_certified_teacher_pct", "children_per_care_staff")
 RESOURCES = ("qualified_teachers_per_100", "backbone_teachers_per_100", "pe_arts_teachers_per_100",
              "teaching_room_area_per_student_m2", "sports_area_per_student_m2", "equipment_value_per_student_yuan",
              "multimedia_classrooms_per_100")
