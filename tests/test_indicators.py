@@ -864,6 +864,47 @@ def test_sample_has_schools_below_a_threshold_in_every_county_and_year(sample_ta
     assert len(per_county_year) == 32 and per_county_year.all()
 
 
+def test_sample_attached_classes_keep_inclusive_above_public(sample_tables):
+    """The issue's mutation on the sample: 2,000 children in one public primary school's 附设幼儿班 in 临翔区."""
+    t = dict(sample_tables)
+    schools, enr = t["schools"], t["enrollment"]
+    host = schools[(schools["county_code"] == "530902") & (schools["year"] == 2025) & (schools["school_type"] == "primary")
+                   & schools["is_public"].fillna(False)].iloc[0]
+    t["schools"] = schools.assign(kindergarten_class_count=schools["kindergarten_class_count"].mask(
+        (schools["school_id"] == host["school_id"]) & (schools["year"] == 2025),
+        schools["kindergarten_class_count"].fillna(0) + 60))
+    existing = (enr["school_id"] == host["school_id"]) & (enr["year"] == 2025) & (enr["stage"] == "kindergarten")
+    row = enr[(enr["school_id"] == host["school_id"]) & (enr["year"] == 2025)].iloc[[0]].assign(
+        stage="kindergarten", student_count=2000, oversize_class_count=3)
+    t["enrollment"] = pd.concat([enr[~existing], row], ignore_index=True)
+    codes = ["inclusive_kindergarten_coverage_pct", "public_kindergarten_enrollment_share_pct",
+             "kindergarten_class_size_compliance_pct"]
+    before = ind.compute(codes, tables=sample_tables, years=2025)
+    after = ind.compute(codes, tables=t, years=2025)
+    for r in (before, after):
+        wide = r.pivot_table(index="county_code", columns="indicator", values="value")
+        assert (wide["inclusive_kindergarten_coverage_pct"] >= wide["public_kindergarten_enrollment_share_pct"]).all()
+        assert ((wide["kindergarten_class_size_compliance_pct"] >= 0)
+                & (wide["kindergarten_class_size_compliance_pct"] <= 100)).all()
+    # public children were added: both shares rise, neither falls
+    for code in codes[:2]:
+        assert value_of(after, code, "530902", 2025) > value_of(before, code, "530902", 2025)
+
+
+def test_sample_sites_are_in_their_parents_parts(sample_tables):
+    parts = ind.school_indicators("primary", 2025, tables=sample_tables)
+    sites = parts[parts["joined_to_school_id"].notna()]
+    assert len(sites) and not sites["is_assessed"].fillna(True).any()
+    enr = sample_tables["enrollment"]
+    own = enr[(enr["year"] == 2025) & (enr["stage"] == "primary")].set_index("school_id")["student_count"]
+    joined = sites.groupby("joined_to_school_id")["student_count"].sum()
+    parent_parts = parts.set_index("school_id").loc[joined.index]
+    assert (parent_parts["student_count"].to_numpy() == (own.reindex(joined.index).fillna(0) + joined).to_numpy()).all()
+    # every primary student counts once among the assessed parts (none lost with the old under-50 exclusion)
+    assessed = parts[parts["is_assessed"].fillna(False)]
+    assert assessed["student_count"].sum() == own[own > 0].sum()
+
+
 def test_sample_city_cv_pools_every_school(sample_tables, sample_result):
     parts = ind.school_indicators("junior", 2025, tables=sample_tables)
     assessed = parts[parts["is_assessed"]]
