@@ -121,7 +121,7 @@ def test_preschool_gaps_by_hand():
     assert county.loc["public_places_needed", "needed"] == 0  # 50 % already
     assert county.loc["teachers_needed", "needed"] == 0  # 120 / 15 = 8 teachers, 8 there
     assert county.loc["oversize_classes_to_fix", "needed"] == 1  # 0.85 × 5 = 4.25 − 4 → 1
-    assert county.loc["certifications_needed", "needed"] == 1  # 8 − 7
+    assert county.loc["certifications_needed", "needed"] == 2  # 园长 count: (8 teachers + 3 园长) − (7 + 2) certified
     # The plan's 95 % instead of the national 85 %: 142.5 − 120 → 23 places.
     plan = gaps.preschool_gaps(tables=t, thresholds={"preschool_gross_enrollment_pct": 95})
     plan_county = plan[plan["county_code"] == A].set_index("gap")

@@ -176,8 +176,16 @@ def test_hand_made_roster_every_mess(tmp_path: Path) -> None:
     assert list(result.tables["teachers"].sort_values("_row")["staff_count"]) == [24, 17]
 
 
-def test_float_and_scientific_ids_are_repaired_with_a_warning(template: tuple[dict, Path, Path]) -> None:
-    _, raw, _ = template
+def test_float_and_scientific_ids_are_repaired_with_a_warning(raw: Path) -> None:
+    book = _roster(raw, 2022)  # one id as float text and one in scientific notation, whatever the sample drew
+    wb = openpyxl.load_workbook(book)
+    ws, col = wb.active, _id_column(wb.active)
+    row = _first_school_row(ws)
+    for r, spell in ((row, lambda sid: f"{sid}.0"), (row + 1, lambda sid: f"{sid[0]}.{sid[1:]}E+09")):
+        sid = str(ws.cell(r, col).value)
+        if sid.isdigit():
+            ws.cell(r, col).value = spell(sid)
+    wb.save(book)
     result = collect(raw)
     repaired = [i for i in result.warnings if "科学计数法" in i.message]
     assert repaired and all(i.file.endswith((".xlsx", ".csv")) and i.row and i.column for i in repaired)

@@ -93,23 +93,34 @@ def test_trend_short_of_a_higher_target_is_not_on_track():
 def test_comparisons_strict_range_and_reach():
     res = results([
         (CITY, 2025, "dual_qualified_teacher_pct", 50.0),
-        (CITY, 2025, "provincial_first_class_major_count", 6.0),
+        (CITY, 2025, "provincial_first_class_major_count", 9.0),
         (CITY, 2024, "provincial_first_class_major_count", 9.0),
+        (CITY, 2023, "provincial_first_class_major_count", 4.0),
         (A, 2024, "preschool_universal", 0.0), (A, 2025, "preschool_universal", 1.0),
         (B, 2024, "preschool_universal", 1.0), (B, 2025, "preschool_universal", 0.0),
         (CITY, 2025, "children_per_kindergarten_teacher", 14.0),
     ])
     tg = targets(
         target("dual_qualified_teacher_pct", 2025, 50.0, strict=True),  # 超过50%
-        target("provincial_first_class_major_count", 2025, 5.0, "range", value_max=8.0),
-        target("provincial_first_class_major_count", 2024, 5.0, "range", value_max=8.0),
+        target("provincial_first_class_major_count", 2025, 5.0, "count_at_least", value_max=8.0),  # 5至8个: a floor
+        target("provincial_first_class_major_count", 2024, 5.0, "range", value_max=8.0),  # a true band (another plan)
+        target("provincial_first_class_major_count", 2023, 5.0, "count_at_least", value_max=8.0),
         target("preschool_universal", 2025, math.nan, "reach", "counties", (A, B)),
         target("children_per_kindergarten_teacher", 2025, 15.0, "at_most"),
     )
     card = scorecard(results=res, targets=tg, tables={})
     dual = row_of(card, CITY, 2025, "dual_qualified_teacher_pct")
     assert not dual["is_met"] and dual["gap"] == 0  # exactly 50 is not 超过 50
-    assert row_of(card, CITY, 2025, "provincial_first_class_major_count")["is_met"]
+    floor = row_of(card, CITY, 2025, "provincial_first_class_major_count")
+    assert floor["is_met"] and floor["status"] == "met"  # 9 majors meet 建成5至8个
+    assert not row_of(card, CITY, 2023, "provincial_first_class_major_count")["is_met"]  # 4 < 5
+    from lcedu.present.briefing import target_text
+    from lcedu.present.narrative import verdict
+
+    words = target_text(floor.to_dict() | {"unit": "个"}, "zh")
+    assert words.startswith("至少5个（规划区间5至8个）") and "≥" not in words
+    assert "至少5个（规划区间5至8个）" in verdict(floor.to_dict() | {"unit": "个"}, "zh")
+    assert "at least 5" in target_text(floor.to_dict() | {"unit": "个"}, "en")
     above = row_of(card, CITY, 2024, "provincial_first_class_major_count")
     assert not above["is_met"] and above["gap"] == pytest.approx(1.0)  # 9 is 1 above the range 5–8
     assert above["status"] == "not_met" and above["target_scope"] == "city"

@@ -72,7 +72,7 @@ def test_national_numbers_as_in_standards_md():
     assert weights["value"] == {"primary": 1, "junior": 1.1, "senior": 1.32}
     assert weights["confidence"] == "U" and weights["configurable"] is True
     point = cqb["teaching_point_min_students"]
-    assert (point["value"], point["confidence"], point["configurable"]) == (50, "C-loc", True)
+    assert (point["value"], point["confidence"], point["configurable"]) == (0, "C-loc", True)  # off: sites join
     pre = std["preschool_universal_inclusive"]
     assert [
         pre[k]["value"]

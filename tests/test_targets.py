@@ -109,7 +109,15 @@ def test_values_and_years(targets):
     dual = _rows(targets, "dual_qualified_teacher_pct").iloc[0]
     assert (dual.value, dual.strict) == (50.0, True)  # 超过50%
     majors = _rows(targets, "provincial_first_class_major_count").iloc[0]
-    assert (majors.comparison, majors.value, majors.value_max) == ("range", 5.0, 8.0)
+    # 建成…5至8个 is a floor (9 is met); 8 is the planned band's top, shown, not tested
+    assert (majors.comparison, majors.value, majors.value_max) == ("count_at_least", 5.0, 8.0)
+    # 四(二): 增幅超过全省平均 (strictly above) and the 两个只增不减, every plan year, city-wide
+    growth = _rows(targets, "education_expenditure_growth_above_province_pp")
+    assert sorted(growth.year) == [2023, 2024, 2025] and set(growth.strict) == {True} and set(growth.value) == {0}
+    for code in ("general_budget_education_expenditure_change_pct", "education_expenditure_per_student_change_pct"):
+        rows = _rows(targets, code)
+        assert sorted(rows.year) == [2023, 2024, 2025] and set(rows.comparison) == {"at_least"}
+        assert set(rows["quote"]) == {"严格落实教育经费“两个只增不减”政策要求"}
     assert _rows(targets, "dianxi_student_count").value.item() == 16000  # 1.6万人
     large = _rows(targets, "special_school_coverage_large_county_pct").iloc[0]
     assert dict(large.condition) == {"population_over": 200000.0}

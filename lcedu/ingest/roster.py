@@ -629,8 +629,8 @@ def write_site_template(raw_dir: Path, unmapped: pd.DataFrame, schools: pd.DataF
 
 # --- the local school sheet ----------------------------------------------------------------------
 
-LOCAL_TARGETS = {"schools": ["is_inclusive"], "facilities": ["has_fiber_network", "is_safe_campus",
-                                                             "digital_classroom_count"]}
+LOCAL_TARGETS = {"schools": ["is_inclusive", "opened_year", "operator", "is_independent", "independent_year"],
+                 "facilities": ["has_fiber_network", "is_safe_campus", "digital_classroom_count"]}
 
 
 def read_local(path: Path, display: str, year: int | None, issues: list[Issue]) -> tuple[dict | None, list[Converted]]:

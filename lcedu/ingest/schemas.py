@@ -19,6 +19,12 @@ RULES: dict[str, list[tuple[str, str]]] = {
         ("certified_teacher_count <= full_time_teacher_count", "持证教师多于专任教师 / more certified than teachers"),
         ("backbone_teacher_count <= full_time_teacher_count", "骨干教师多于专任教师 / more backbone than teachers"),
         ("dual_qualified_teacher_count <= vocational_subject_teacher_count", "双师型多于专业课教师"),
+        ("certified_principal_count <= principal_count", "持证园长多于园长 / more certified than principals"),
+    ],
+    "schools": [
+        ("opened_year <= year", "开办年份晚于本学年 / opened after this school year"),
+        ("independent_year >= opened_year", "独立设置年份早于开办年份 / independent before it opened"),
+        ("independent_year <= year", "独立设置年份晚于本学年 / independent after this school year"),
     ],
     "facilities": [
         ("indoor_sports_area_m2 <= teaching_aux_area_m2", "室内体育用房大于教学及辅助用房 / gym larger than teaching area"),

@@ -45,11 +45,13 @@ __all__ = [
     "assessments",
     "compute",
     "criterion_threshold",
+    "join_sites",
     "load_registry",
     "load_tables",
     "registry_frame",
     "school_indicators",
     "school_type_group",
+    "site_parents",
 ]
 
 #: county_code of the city aggregate rows (临沧市).
@@ -60,7 +62,10 @@ TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disa
 
 _SCHOOL_TABLES = ("enrollment", "teachers", "facilities")
 _COUNTY_TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger")
-_SCHOOL_ATTRIBUTES = ("school_name", "school_type", "is_public", "is_inclusive", "urban_rural", "township", "village")
+_SCHOOL_ATTRIBUTES = ("school_name", "school_type", "is_public", "is_inclusive", "urban_rural", "township", "village",
+                      "opened_year", "operator", "is_independent", "independent_year")
+#: A per-学段 row (enrollment, teachers) sees its school's class count of the same 学段 as this column.
+STAGE_CLASS_COUNT = "class_count"
 _LEVELS = frozenset({"school", "county", "city"})
 _DIRECTIONS = frozenset({"higher", "lower", "none"})
 _CITY_MODES = frozenset({"sum", "none", "weighted"})
@@ -88,6 +93,7 @@ class Indicator:
     formula: Mapping[str, Any]
     city: str = "sum"
     city_weight: Mapping[str, Any] | None = None
+    city_plus: Mapping[str, Any] | None = None  # a city-table term added to the city row's numerator
     note: str = ""
     map_breaks: tuple[float, ...] | None = None  # declared class bounds: maps look the same in every run
 
@@ -101,6 +107,7 @@ class Registry:
     assessments: dict[str, dict[str, Any]]
     path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    scopes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _default_path() -> Path:
@@ -114,6 +121,10 @@ def _read(path: str, mtime_ns: int) -> Registry:
     problems = _validate(data)
     if problems:
         raise ValueError(f"{path}: invalid indicator registry:\n  " + "\n  ".join(problems))
+    scopes = data.get("scopes") or {}
+    for e in data["indicators"]:
+        for term in [*_terms(e["formula"]), *(_nested(e["city_weight"]) if e.get("city_weight") else [])]:
+            _apply_scope(term, scopes)
     fields = Indicator.__dataclass_fields__
     indicators = {
         e["code"]: Indicator(**{k: tuple(v) if k == "map_breaks" else v for k, v in e.items() if k in fields})
@@ -121,7 +132,15 @@ def _read(path: str, mtime_ns: int) -> Registry:
     }
     groups = {k: tuple(v) for k, v in (data.get("school_type_groups") or {}).items()}
     return Registry(indicators, data["school_resources"], data["assessments"], path,
-                    extra={"school_type_groups": groups})
+                    extra={"school_type_groups": groups}, scopes=scopes)
+
+
+def _apply_scope(term: dict[str, Any], scopes: Mapping[str, Any]) -> None:
+    """Merge a named scope's filter into the term's own (validated: the scope exists, no key is set twice)."""
+    name = term.pop("scope", None)
+    if name is not None:
+        term["filter"] = {**scopes[name]["filter"], **(term.get("filter") or {})}
+        term["scope_name"] = name
 
 
 def load_registry(path: str | Path | None = None) -> Registry:
@@ -172,6 +191,10 @@ def _validate(data: object) -> list[str]:
             problems.append(f"{where}: map_breaks must be a list of at least 2 increasing numbers")
         if e.get("city") == "weighted" and not isinstance(e.get("city_weight"), dict):
             problems.append(f"{where}: city: weighted needs a city_weight term")
+        plus = e.get("city_plus")
+        if plus is not None and not (isinstance(plus, dict) and plus.get("table") == "city"
+                                     and e.get("city", "sum") == "sum" and "numerator" in (e.get("formula") or {})):
+            problems.append(f"{where}: city_plus must be a city-table term of a ratio with city: sum")
         formula = e.get("formula") or {}
         kinds = [k for k in ("numerator", "value", "function") if k in formula]
         if len(kinds) != 1 or ("numerator" in formula) != ("denominator" in formula):
@@ -186,6 +209,14 @@ def _validate(data: object) -> list[str]:
             aggs = [k for k in ("sum", "count", "count_distinct") if k in term]
             if len(aggs) != 1:
                 problems.append(f"{where}: a term needs exactly one of sum, count, count_distinct")
+            scope = term.get("scope")
+            if scope is not None:
+                spec = (data.get("scopes") or {}).get(scope)
+                if not isinstance(spec, dict) or not isinstance(spec.get("filter"), dict):
+                    problems.append(f"{where}: unknown scope {scope!r} (define it under scopes: with a filter)")
+                elif set(spec["filter"]) & set(term.get("filter") or {}):
+                    problems.append(f"{where}: the term's filter sets {sorted(set(spec['filter']) & set(term['filter']))}"
+                                    f" that scope {scope!r} already defines")
     for name, a in (data.get("assessments") or {}).items():
         for c in a.get("criteria", []):
             if c.get("indicator") not in codes:
@@ -317,6 +348,8 @@ class _Context:
             if attrs and any(c in attrs for c in missing):
                 schools = self.tables["schools"].drop_duplicates(["school_id", "year"])
                 df = df.join(schools.set_index(["school_id", "year"])[attrs], on=["school_id", "year"])
+        if STAGE_CLASS_COUNT in missing and "stage" in df.columns and "schools" in self.tables:
+            df = df.assign(**{STAGE_CLASS_COUNT: _stage_class_count(df, self.tables["schools"])})
         pop_cols = [c for c in missing if c not in df.columns]
         if pop_cols and "county_code" in df.columns and "population" in self.tables and table != "population":
             pop = self.tables["population"]
@@ -332,6 +365,19 @@ class _Context:
         if code not in self._results:
             self._results[code] = _evaluate(self, self.registry.indicators[code])
         return self._results[code]
+
+
+def _stage_class_count(df: pd.DataFrame, schools: pd.DataFrame) -> np.ndarray:
+    """``{stage}_class_count`` of each row's school, for the row's own 学段 (NaN when not reported)."""
+    out = np.full(len(df), np.nan)
+    schools = schools.drop_duplicates(["school_id", "year"]).set_index(["school_id", "year"])
+    for stage in pd.unique(df["stage"]):
+        column = f"{stage}_class_count"
+        rows = (df["stage"] == stage).to_numpy()
+        if column in schools.columns:
+            keys = pd.MultiIndex.from_arrays([df.loc[rows, "school_id"].to_numpy(), df.loc[rows, "year"].to_numpy()])
+            out[rows] = schools[column].reindex(keys).to_numpy(dtype=float, na_value=np.nan)
+    return out
 
 
 # --------------------------------------------------------------------------- terms
@@ -532,6 +578,9 @@ def _evaluate(ctx: _Context, ind: Indicator) -> tuple[_Block, ...]:
         if level == "county" and ind.city == "sum":
             # A county whose denominator is 0 adds 0/0 to the city: only missing inputs make it NA.
             c_num, c_den, c_r = _city_from_counties(ctx, num, den, _first_reason(num_r, den_r))
+            if ind.city_plus is not None:  # e.g. 技工学校 students, reported to the city only
+                extra, extra_r = _term(ctx, ind.city_plus, "city")
+                c_num, c_r = c_num + extra, _first_reason(c_r, extra_r)
             c_value, c_reasons = _ratio(c_num, c_den, c_r, np.full(len(c_r), None, dtype=object), formula)
             frames.append(_block("city", c_value, c_num, c_den, c_reasons))
     else:
@@ -559,7 +608,9 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     """One row per school and compulsory 学段 with the 7 resource amounts, values and flags."""
     if ctx._parts is not None:
         return ctx._parts
-    tables, cqb = ctx.tables, ctx.standards["compulsory_quality_balance"]
+    cqb = ctx.standards["compulsory_quality_balance"]
+    sites = site_parents(ctx.tables) if std.sites_join_parent(ctx.standards) else {}
+    tables = join_sites(ctx.tables, sites) if sites else ctx.tables
     columns = ["school_id", "year", "stage", "county_code", "student_count"]
     enr = tables["enrollment"] if "enrollment" in tables else pd.DataFrame(columns=columns)
     parts = enr.loc[enr["stage"].isin(_STAGES), columns].reset_index(drop=True)
@@ -617,9 +668,15 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     min_students = float(cqb["teaching_point_min_students"]["value"])
     small_point = (parts["school_type"] == "teaching_point").to_numpy(dtype=bool, na_value=False) & (students < min_students)
     no_students = students == 0  # a missing count stays assessed, so its county shows NA, not a smaller set
-    parts["is_assessed"] = ~small_point & ~no_students
+    keys = list(zip(parts["school_id"], parts["year"], strict=True))
+    parent = np.array([sites.get(k) for k in keys], dtype=object)
+    is_site = pd.notna(parent)
+    parts["joined_to_school_id"] = parent
+    parts["is_assessed"] = ~small_point & ~no_students & ~is_site
     parts["exclusion_reason"] = np.select(
-        [small_point, no_students], [f"teaching point under {min_students:g} students", "no students"], None)
+        [is_site, small_point, no_students],
+        ["joined to parent school " + parent.astype(str), f"teaching point under {min_students:g} students",
+         "no students"], None)
     frames = []
     for stage in _STAGES:
         sub = parts[parts["stage"] == stage]
@@ -642,6 +699,51 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
         np.where(pd.isna(first_missing), None, "missing data for " + first_missing.astype(str)))
     ctx._parts = parts.sort_values(["county_code", "year", "stage", "school_id"]).reset_index(drop=True)
     return ctx._parts
+
+
+def site_parents(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, int], str]:
+    """(site school_id, year) → parent school_id of every 教学点 site (是否计校数 = 0 with a 原校点)."""
+    schools = tables.get("schools")
+    if schools is None or not {"is_counted_school", "parent_school_id"} <= set(schools.columns):
+        return {}
+    is_site = schools["is_counted_school"].eq(False).to_numpy(dtype=bool, na_value=False)
+    sites = schools[is_site & schools["parent_school_id"].notna().to_numpy()]
+    return {(str(r.school_id), int(r.year)): str(r.parent_school_id)
+            for r in sites[["school_id", "year", "parent_school_id"]].itertuples(index=False)}
+
+
+def join_sites(tables: Mapping[str, pd.DataFrame], sites: Mapping[tuple[str, int], str]) -> dict[str, pd.DataFrame]:
+    """enrollment, teachers and facilities with each site's figures added to its parent school's.
+
+    The parent-school rule of the statistics (是否计校数 = 0): a site's students, teachers and
+    rooms are the parent's for the school-level figures. A missing figure of a site makes the
+    parent's sum missing (NA), never a smaller sum. The site keeps its own rows too, so it can
+    be listed as joined. Inputs are not modified.
+    """
+    out = dict(tables)
+    for table, keys in (("enrollment", ["school_id", "year", "stage"]), ("teachers", ["school_id", "year", "stage"]),
+                        ("facilities", ["school_id", "year"])):
+        df = tables.get(table)
+        if df is None or not len(df):
+            continue
+        rows = list(zip(df["school_id"], df["year"], strict=True))
+        parent = pd.Series([sites.get(k) for k in rows], index=df.index, dtype=object)
+        site_rows = df[parent.notna().to_numpy()]
+        if not len(site_rows):
+            continue
+        moved = site_rows.assign(school_id=parent[parent.notna()].to_numpy())
+        parent_ids = set(moved["school_id"])
+        involved = df["school_id"].isin(parent_ids).to_numpy() & parent.isna().to_numpy()
+        pool = pd.concat([df[involved], moved], ignore_index=True)
+        numeric = [c for c in pool.columns if c not in keys and pd.api.types.is_numeric_dtype(pool[c])
+                   and not pd.api.types.is_bool_dtype(pool[c])]
+        grouped = pool.groupby(keys, sort=False, dropna=False)
+        sums = grouped[numeric].sum(min_count=1).mask(pool[numeric].isna().groupby(
+            [pool[k] for k in keys], sort=False, dropna=False).any())
+        rest = grouped[[c for c in pool.columns if c not in keys and c not in numeric]].first()
+        merged = sums.join(rest).reset_index()[list(df.columns)]
+        out[table] = pd.concat([df[~involved], merged], ignore_index=True)
+    return out
 
 
 def _part_codes(ctx: _Context, parts: pd.DataFrame, level: str) -> np.ndarray:
@@ -871,6 +973,39 @@ def _assessment_share(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_
         return (_block("city", met / counties * 100, met, counties, reasons),)
 
 
+def _year_change(ctx: _Context, ind: Indicator, value: Mapping[str, Any], per: Mapping[str, Any] | None = None,
+                 minus_change_of: Mapping[str, Any] | None = None) -> tuple[_Block, ...]:
+    """(this year ÷ last year − 1) × 100 of a city figure (optionally per ``per``), minus another's change.
+
+    For 只增不减 and 增幅超过全省平均 (计划 四(二)): numerator is this year's figure, denominator last
+    year's; a year whose previous year is not in the data is NA ("no previous year").
+    """
+    years = ctx.year_index.to_numpy(dtype="int64")
+    previous = ctx.year_index.get_indexer(years - 1)
+    no_previous = np.where(previous < 0, "no previous year", None).astype(object)
+
+    def change(term: Mapping[str, Any], per_term: Mapping[str, Any] | None) -> tuple[np.ndarray, ...]:
+        amount, reasons = _term(ctx, term, "city")
+        if per_term is not None:
+            students, per_reasons = _term(ctx, per_term, "city")
+            reasons = _first_reason(reasons, per_reasons,
+                                    np.where(students == 0, "denominator is 0", None).astype(object))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                amount = amount / students
+        before = np.where(previous >= 0, amount[np.maximum(previous, 0)], np.nan)
+        before_r = np.where(previous >= 0, reasons[np.maximum(previous, 0)], None).astype(object)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = (amount / before - 1) * 100
+        return pct, amount, before, _first_reason(reasons, no_previous, before_r,
+                                                  np.where(before == 0, "previous year is 0", None).astype(object))
+
+    pct, now, before, reasons = change(value, per)
+    if minus_change_of is not None:
+        other, _, _, other_r = change(minus_change_of, None)
+        pct, reasons = pct - other, _first_reason(reasons, other_r)
+    return (_block("city", pct, now, before, reasons),)
+
+
 def _school_resource(ctx: _Context, ind: Indicator, resource: str) -> tuple[_Block, ...]:
     raise ValueError(f"{ind.code} is a per-school indicator: use lcedu.measure.indicators.school_indicators()")
 
@@ -883,6 +1018,7 @@ _FUNCTIONS: dict[str, Callable[..., tuple[_Block, ...]]] = {
     "assessment_flag": _assessment_flag,
     "assessment_share": _assessment_share,
     "school_resource": _school_resource,
+    "year_change": _year_change,
 }
 
 
@@ -997,8 +1133,10 @@ def school_indicators(
 
     One row per school, year and stage ("primary" / "junior"; None for both): the school's
     attributes, ``student_count``, ``shared_fraction`` (this part's share of the school's
-    shared facilities), ``is_assessed`` (False for 教学点 under the standards'
-    minimum and parts without students, with ``exclusion_reason``), per indicator the
+    shared facilities), ``is_assessed`` (False for parts without students and for 教学点
+    sites, whose figures are in their parent school's part — ``joined_to_school_id`` —
+    or, with Hebei's option in the standards, for 教学点 under its minimum; with
+    ``exclusion_reason``), per indicator the
     amount (``<code>_amount``, shared facilities already split by 学段), the value
     (``<code>``), ``<code>_is_met`` and ``<code>_to_threshold`` (value / threshold), then
     ``indicators_met_count`` and ``meets_standard`` (the 6-of-7 / 85 % rule; NA when a
@@ -1014,7 +1152,8 @@ def school_indicators(
     if keep is not None:
         parts = parts[parts["county_code"].isin(keep)]
     return parts.astype({"county_code": "string", "school_id": "string", "stage": "string", "year": "Int64",
-                         "is_assessed": "boolean", "exclusion_reason": "string", "na_reason": "string"}
+                         "is_assessed": "boolean", "exclusion_reason": "string", "na_reason": "string",
+                         "joined_to_school_id": "string"}
                         ).reset_index(drop=True)
 
 

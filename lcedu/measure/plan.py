@@ -263,8 +263,13 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
     if comparison == "range":
         if not _is_number(value_max) or (_is_number(value) and value_max <= value):
             problems.append(("value_max", f"a 'range' needs a number value_max > value, got {value_max!r}"))
+    elif "value_max" in entry and comparison in ("at_least", "count_at_least"):
+        # A planned band read as a floor (建成…5至8个: 9 is more than planned, not a miss): the top
+        # is shown beside the target, never tested.
+        if not _is_number(value_max) or (_is_number(value) and value_max <= value):
+            problems.append(("value_max", f"the planned band's top needs a number value_max > value, got {value_max!r}"))
     elif "value_max" in entry:
-        problems.append(("value_max", "value_max is only for comparison 'range'"))
+        problems.append(("value_max", "value_max is only for 'range' or the top of a floor's planned band"))
     if "strict" in entry and not isinstance(entry["strict"], bool):
         problems.append(("strict", f"strict must be true or false, got {entry['strict']!r}"))
     if entry.get("strict") and comparison not in ("at_least", "at_most", "count_at_least"):

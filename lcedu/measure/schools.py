@@ -127,7 +127,9 @@ def school_sizes(
     school. ``size_cap`` comes from the standards (``school_size_max``) through the type →
     cap mapping of the registry (``caps``); other types have no cap (NA). The class counts
     (``oversize_class_count`` above 45 / 50, ``large_class_count`` 56+) follow the same NA
-    rule. ``has_size_problem``: over the cap or any oversize or large class.
+    rule. ``has_size_problem``: over the cap or any oversize or large class. 教学点 sites
+    (是否计校数 = 0) are not schools of their own: their students and classes count in their
+    parent school (the statistics' parent-school rule; off with Hebei's option in the standards).
     """
     columns = ["county_code", "year", "school_id", "school_name", "school_type", "student_count", "size_cap",
                "is_over_size_cap", "oversize_class_count", "large_class_count", "has_size_problem", "na_reason"]
@@ -135,12 +137,21 @@ def school_sizes(
         raise ValueError("school_sizes 需要 enrollment 和 schools 表 / needs the enrollment and schools tables")
     caps = dict(caps) if caps is not None else size_cap_types()
     size_max = std.school_size_caps(standards)
+    sites: Mapping[tuple[str, int], str] = {}
+    if std.sites_join_parent(standards):
+        from lcedu.measure import indicators as ind
+
+        sites = ind.site_parents(tables)
+        if sites:
+            tables = {**tables, "enrollment": ind.join_sites({"enrollment": tables["enrollment"]}, sites)["enrollment"]}
     counted = ["student_count", "oversize_class_count", "large_class_count"]
     enr = keyed(tables["enrollment"], [c for c in counted if c in tables["enrollment"].columns])
     comp = enr[enr["stage"].isin(std.STAGES)]
     sums = strict_sum(comp.assign(**{c: comp[c] if c in comp.columns else np.nan for c in counted}),
                       ["school_id", "year"], counted)
     out = sums.merge(_school_attributes(tables), on=["school_id", "year"], how="inner")
+    if sites:
+        out = out[[(str(i), int(y)) not in sites for i, y in zip(out["school_id"], out["year"], strict=True)]]
     out["size_cap"] = out["school_type"].map({t: size_max[k] for t, k in caps.items()}).astype(float)
     students = out["student_count"].to_numpy(dtype=float)
     cap = out["size_cap"].to_numpy(dtype=float)

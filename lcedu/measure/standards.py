@@ -52,6 +52,7 @@ __all__ = [
     "school_size_caps",
     "split_shared",
     "teaching_point_min_students",
+    "sites_join_parent",
     "weighted_mean",
 ]
 
@@ -240,9 +241,18 @@ def school_size_caps(standards: Mapping[str, Any] | None = None) -> dict[str, fl
 
 
 def teaching_point_min_students(standards: Mapping[str, Any] | None = None) -> float:
-    """教学点 with fewer students than this are left out of the resource assessment (configurable, C-loc)."""
+    """Hebei's exclusion of small 教学点 (e.g. 50); 0 (the default) means the rule is off.
+
+    Off, 教学点 sites join their parent school (:func:`sites_join_parent`); on, 教学点 are
+    assessed on their own and those with fewer students are left out.
+    """
     std = standards if standards is not None else _cached(None)
     return float(std["compulsory_quality_balance"]["teaching_point_min_students"]["value"])
+
+
+def sites_join_parent(standards: Mapping[str, Any] | None = None) -> bool:
+    """Whether 教学点 sites (是否计校数 = 0) add their figures to their parent school (the national practice)."""
+    return teaching_point_min_students(standards) <= 0
 
 
 def class_size_caps(standards: Mapping[str, Any] | None = None) -> dict[str, float]:

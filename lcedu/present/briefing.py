@@ -493,6 +493,8 @@ def target_text(r: Mapping[str, Any], lang: str) -> str:
         return nv.text("na_short", lang)
     comparison = str(r.get("comparison") or "")
     op = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤"}.get(comparison, "")
+    if not is_missing(r.get("target_max")) and comparison != "range":
+        op = ""  # 至少5个（规划区间5至8个） says it in words
     shown = fmt_target(r.get("target"), str(r.get("unit") or ""), lang, comparison, r.get("target_max"))
     year = int(r["target_year"])
     return f"{op}{shown}（{year}年）" if lang == "zh" else f"{op}{shown} ({year})"

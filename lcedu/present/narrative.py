@@ -53,7 +53,7 @@ LANGS = ("zh", "en")
 DECIMALS: dict[str, int] = {
     "%": 1, "CV": 3, "children per teacher": 1, "teachers per 100 students": 2,
     "classrooms per 100 students": 2, "m² per student": 2, "yuan per student": 0, "万元": 0,
-    "students per staff member": 1, "students per teacher": 1,
+    "students per staff member": 1, "students per teacher": 1, "children per staff": 1, "percentage points": 2,
 }
 #: Unit words after a number.
 UNITS: dict[str, dict[str, str]] = {
@@ -64,6 +64,7 @@ UNITS: dict[str, dict[str, str]] = {
         "kindergartens": "所", "consortia": "个", "communities": "个", "majors": "个", "teachers": "人",
         "staff": "人", "classrooms": "间", "m²": "m²", "yuan": "元", "students per staff member": "名学生/教职工",
         "students per teacher": "名学生/专任教师", "villages": "个", "townships": "个",
+        "children per staff": "名幼儿/保教人员", "percentage points": "个百分点",
     },
     "en": {
         "%": "%", "CV": "", "children per teacher": "children per teacher",
@@ -74,6 +75,7 @@ UNITS: dict[str, dict[str, str]] = {
         "communities": "communities", "majors": "majors", "teachers": "teachers", "staff": "staff",
         "classrooms": "classrooms", "m²": "m²", "yuan": "yuan", "students per staff member": "students per staff",
         "students per teacher": "students per teacher", "villages": "villages", "townships": "townships",
+        "children per staff": "children per staff", "percentage points": "percentage points",
     },
 }
 _TIGHT_UNITS = {"%"}  # no space between number and unit
@@ -314,13 +316,22 @@ def _trim(value: float, decimals: int) -> str:
 
 def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_least",
                target_max: Any = None) -> str:
-    """A target as written in the plan: 95%, 300人, 5—8个; yes/no targets say 实现 / reached."""
+    """A target as written in the plan: 95%, 300人, 5—8个; yes/no targets say 实现 / reached.
+
+    A floor with a planned band (count_at_least / at_least with ``target_max``) reads
+    至少5个（规划区间5至8个）: the band's top is shown, it is not a limit.
+    """
     if comparison == "reach" or unit == "yes/no":
         return "实现" if lang == "zh" else "reached"
     if is_missing(target):
         return text("na_short", lang)
     word = unit_label(unit, lang)
     low = _trim(float(target), _decimals(unit))
+    if comparison in ("at_least", "count_at_least") and not is_missing(target_max):
+        high = _trim(float(target_max), _decimals(unit))
+        if lang == "zh":
+            return f"至少{low}{word}（规划区间{low}至{high}{word}）"
+        return f"at least {low} {word} (planned range {low}–{high} {word})".replace("  ", " ")
     if comparison == "range" and not is_missing(target_max):
         low = f"{low}—{_trim(float(target_max), _decimals(unit))}" if lang == "zh" else \
             f"{low}–{_trim(float(target_max), _decimals(unit))}"
@@ -400,6 +411,9 @@ def _reason_zh(reason: str) -> str:
     m = re.fullmatch(r"teaching point under (\d+) students", reason)
     if m:
         return f"在校生不足{m.group(1)}人的教学点，不参评"
+    m = re.fullmatch(r"joined to parent school (\d+|\w+)", reason)
+    if m:
+        return f"教学点，并入原校点（{m.group(1)}）计算"
     return reason
 
 

@@ -73,7 +73,7 @@ PRESCHOOL_RATES = ("preschool_gross_enrollment_pct", "inclusive_kindergarten_cov
                    "public_kindergarten_enrollment_share_pct", "village_kindergarten_coverage_pct",
                    "township_public_kindergarten_coverage_pct", "county_demo_kindergarten_coverage_pct")
 PRESCHOOL_QUALITY = ("children_per_kindergarten_teacher", "kindergarten_class_size_compliance_pct",
-                     "kindergarten_certified_teacher_pct")
+                     "kindergarten_certified_teacher_pct", "children_per_care_staff")
 RESOURCES = ("qualified_teachers_per_100", "backbone_teachers_per_100", "pe_arts_teachers_per_100",
              "teaching_room_area_per_student_m2", "sports_area_per_student_m2", "equipment_value_per_student_yuan",
              "multimedia_classrooms_per_100")
@@ -251,17 +251,22 @@ def _short(resource: str, lang: str) -> str:
 
 
 def _resource_rule_text(lang: str) -> str:
-    """The 6-of-7 / 85 % rule and the 教学点 exclusion, with the numbers of the standards file."""
+    """The 6-of-7 / 85 % rule and how 教学点 are counted, with the numbers of the standards file."""
     rule = std.school_rule()
     floor = f"{rule.floor_ratio * 100:g}%"
     small = f"{std.teaching_point_min_students():g}"
     n = len(RESOURCES)
+    joined = std.sites_join_parent()
     if lang == "zh":
+        points = ("教学点（是否计校数=0）的学生、教师和校舍并入其原校点计算。" if joined
+                  else f"在校生不足{small}人的教学点不参评（河北省口径，标准文件中的选项）。")
         return (f"“资源配置达标”指每所学校{n}项指标中至少{rule.min_indicators_met}项达到标准、其余项不低于标准的{floor}"
-                f"（教督〔2017〕6号）；在校生不足{small}人的教学点不参评。")
+                f"（教督〔2017〕6号）；{points}")
+    points = ("the students, teachers and rooms of a teaching point (a site, 是否计校数 = 0) count in its parent school."
+              if joined else f"teaching points under {small} students are not assessed (Hebei's rule, an option of the "
+              "standards file).")
     return (f"A school part meets the resource rule when at least {rule.min_indicators_met} of the {n} indicators "
-            f"reach the standard and the rest reach {floor} of it (教督〔2017〕6号); teaching points under {small} "
-            "students are not assessed.")
+            f"reach the standard and the rest reach {floor} of it (教督〔2017〕6号); {points}")
 
 
 def compulsory_overview(p: Params) -> Section:
@@ -305,12 +310,16 @@ def compulsory_schools(p: Params) -> Section:
     styler = styled(table, flags=pd.DataFrame(flags), right=numbers, scroll=True)
     n_fail = int(assessed["meets_standard"].eq(False).fillna(False).sum())
     small = f"{std.teaching_point_min_students():g}"
+    joined = std.sites_join_parent()
     if lang == "zh":
+        why = "多为并入原校点计算的教学点" if joined else f"多为在校生不足{small}人的教学点"
         line = (f"{p.name}{nv.year_label(p.year)}参评学校(学段){len(assessed)}个，资源配置未达标{n_fail}个；"
-                f"{len(excluded)}个学段不参评（多为在校生不足{small}人的教学点）。橙色=该项未达到标准。")
+                f"{len(excluded)}个学段不单独参评（{why}）。橙色=该项未达到标准。")
     else:
+        why = ("mostly teaching points counted in their parent school" if joined
+               else f"mostly teaching points under {small} students")
         line = (f"{p.name}, {nv.year_label(p.year, lang)}: {len(assessed)} school parts assessed, {n_fail} below the resource rule; "
-                f"{len(excluded)} parts not assessed (mostly teaching points under {small} students). "
+                f"{len(excluded)} parts not assessed on their own ({why}). "
                 "Orange = below the standard.")
     fig = charts.school_ratio_chart(assessed, {c: _short(c, lang) for c in RESOURCES},
                                     floor=std.school_rule().floor_ratio, lang=lang,

@@ -57,7 +57,8 @@ _SCHOOL_TYPE_ZH = {
 }
 _ASSESSMENT_ZH = {"preschool_universal": "学前教育普及普惠", "compulsory_balanced": "义务教育优质均衡(资源配置)"}
 _UNIT_ZH = {
-    "%": "%", "children per teacher": "人/师", "teachers per 100 students": "人/百生", "m² per student": "m²/生",
+    "%": "%", "children per teacher": "人/师", "children per staff": "人/保教人员", "percentage points": "个百分点",
+    "teachers per 100 students": "人/百生", "m² per student": "m²/生",
     "yuan per student": "元/生", "classrooms per 100 students": "间/百生", "CV": "差异系数", "schools": "所",
     "classes": "班", "people": "人", "students": "人", "studios": "个", "kindergartens": "所", "consortia": "个",
     "communities": "个", "majors": "个", "yes/no": "是=1/否=0", "万元": "万元",

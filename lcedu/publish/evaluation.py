@@ -128,6 +128,8 @@ def _target_words(r: Any) -> str:
     op = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤"}.get(comparison, "")
     if comparison == "at_least" and bool(r["strict"]):
         op = ">"
+    if comparison != "range" and not nv.is_missing(r["target_max"]):
+        op = ""  # 至少5个（规划区间5至8个） says it in words
     shown = nv.fmt_target(r["target"], str(r["unit"]), "zh", comparison, r["target_max"])
     return f"{op}{shown}（{int(r['target_year'])}年）"
 

@@ -265,9 +265,15 @@ def _identity_sheet(ws, scheme: Scheme, school: dict, year: int, rng: np.random.
         (14, 1): "属地管理教育行政部门", (14, 2): "县级教育行政部门", (14, 3): f"{school['county_code']}000000",
         (15, 1): label("办学类型"), (15, 2): type_name, (15, 3): type_code,
         (16, 1): label("举办者"), (16, 2): SPONSOR[bool(school["is_public"])],
-        (17, 1): "附设班", (17, 2): "无",
+        (17, 1): "附设班", (17, 2): "无",  # or the names and codes of the school's 附设班 (below)
         (18, 1): "是否通电", (18, 2): "是",
     }
+    first_code = {}  # the first 附设班 code of each stage (319 before 329)
+    for code, spec in codes.code_table()["attached_classes"].items():
+        first_code.setdefault(spec["stage"], (code, spec["names"][0]))
+    attached = [first_code[stage] for stage in school.get("attached_stages", ())]
+    for k, (code, name) in enumerate(attached):
+        grid[(17, 2 + 2 * k)], grid[(17, 3 + 2 * k)] = name, code
     if not school["is_public"]:
         grid[(16, 3)] = "999"
     _write(ws, grid, [(1, 1, 1, 5, scheme.forms[key]["title"])], 20, 6, fmt)
@@ -331,6 +337,8 @@ def write_forms(truth: dict[str, pd.DataFrame], out_dir: Path, county_code: str,
         if not written_stages(spec, school["school_type"]):
             continue
         sid = school["school_id"]
+        own = codes.code_table()["type_stages"][school["school_type"]]
+        school = {**school, "attached_stages": sorted(set(by_school["enrollment"][sid]["stage"]) - set(own))}
         values = _school_values(spec, school, {t: by_school[t][sid] for t in by_school})
         rng = _rng(seed, sid, year)
         name = school["school_name"]

@@ -250,7 +250,12 @@ def sites_table(schools: pd.DataFrame) -> pd.DataFrame:
 def local_grid(schools: pd.DataFrame, facilities: pd.DataFrame, names: dict[str, str]) -> Grid:
     """学校补充信息: one row per school, keyed by 学校标识码 (what the national forms lack)."""
     frame = schools.merge(facilities, on=["school_id", "year", "county_code"], how="left")
-    header = ["学校标识码", "学校名称", "县(区)", "普惠性幼儿园", "全光纤校园网", "平安校园", "数字教室数"]
+    header = ["学校标识码", "学校名称", "县(区)", "普惠性幼儿园", "全光纤校园网", "平安校园", "数字教室数",
+              "开办年份", "举办者层级", "独立设置", "独立设置年份"]
+    operators = {"city": "市属", "county": "县属", "private": "民办"}
+
+    def year_cell(v: object) -> object:
+        return "" if v is None or v is pd.NA else int(v)
 
     def yes_no(v: object) -> str:
         return "" if v is None or v is pd.NA else ("是" if v else "否")
@@ -260,7 +265,9 @@ def local_grid(schools: pd.DataFrame, facilities: pd.DataFrame, names: dict[str,
         digital = r["digital_classroom_count"]
         rows.append([r["school_id"], r["school_name"], names[r["county_code"]], yes_no(r["is_inclusive"]),
                      yes_no(r["has_fiber_network"]), yes_no(r["is_safe_campus"]),
-                     "" if digital is pd.NA else int(digital)])
+                     "" if digital is pd.NA else int(digital), year_cell(r["opened_year"]),
+                     "" if r["operator"] is pd.NA else operators[r["operator"]], yes_no(r["is_independent"]),
+                     year_cell(r["independent_year"])])
     return Grid(rows=rows, merges=[])
 
 

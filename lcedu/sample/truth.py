@@ -132,7 +132,13 @@ def build_universe(counties: list[County], years: list[int], seed: int, density:
         for year in years[1:]:  # a few new village kindergartens each year (一村一幼)
             for i in range(int(rng.integers(1, 4))):
                 rows.append(_school_row(county, "kindergarten", 1000 + year * 10 + i, seq, rng, year))
+        openings = _rng(seed, county.county_code, "openings")
+        year = cal.get("county_vocational_opens", {}).get(county.county_code)
+        if year is not None and year in years:
+            rows.append(_school_row(county, "vocational", 1, seq, openings, year))
         _attach_sites(rows[first:])
+        _attach_openings(rows[first:], county, years[0], openings)
+        _attach_preschool_classes(rows[first:], _rng(seed, county.county_code, "attached_classes"))
     return Universe(counties=counties, years=years, seed=seed, schools=pd.DataFrame(rows))
 
 
@@ -162,6 +168,37 @@ def _attach_sites(rows: list[dict]) -> None:
         if not r["is_counted_school"] and parents:
             near = [p for p in parents if p["township"] == r["township"]] or parents
             r["parent_school_id"] = near[0]["school_id"]
+
+
+def _attach_openings(rows: list[dict], county: County, first_year: int, rng: np.random.Generator) -> None:
+    """开办年份, 举办者层级 and 独立设置 of every school (the local sheet's columns)."""
+    cal = calibration()
+    low, high = cal.get("historic_opened_years", [1952, first_year - 1])
+    city_run = set(cal.get("city_run", {}).get(county.county_code, []))
+    part_since = cal.get("special_school_became_independent", {}).get(county.county_code)
+    for r in rows:
+        opened = int(r["opened"]) if r["opened"] > first_year else int(rng.integers(low, high + 1))
+        operator = "private" if not r["is_public"] else "county"
+        if r["school_type"] in city_run and r["opened"] <= first_year:
+            operator = "city"
+            city_run.discard(r["school_type"])  # the first school of that type: 市一中, the city's 职教中心
+        r["operator"] = operator
+        r["is_independent"] = bool(r["is_counted_school"])
+        r["independent_year"] = opened if r["is_independent"] else None
+        if r["school_type"] == "special" and part_since is not None and r["opened"] > first_year:
+            opened = int(part_since)  # ran as a part of another school, independent from r["opened"]
+        r["opened_year"] = opened
+
+
+ATTACHED_PRESCHOOL_SHARE = 0.2  # village 完全小学 running a 附设幼儿班 (云南 一村一幼), stable over the years
+ATTACHED_PRESCHOOL_SIZE = 0.3   # its children relative to a kindergarten of the same size weight
+
+
+def _attach_preschool_classes(rows: list[dict], rng: np.random.Generator) -> None:
+    """Some village primary schools run a 附设幼儿班 (附设班 code 119): a kindergarten 学段 of the school."""
+    for r in rows:
+        r["has_preschool_class"] = bool(r["school_type"] == "primary" and r["village"] is not None
+                                        and rng.random() < ATTACHED_PRESCHOOL_SHARE)
 
 
 def _school_row(county: County, school_type: str, i: int, seq: dict[str, int], rng: np.random.Generator,
@@ -317,10 +354,14 @@ STUDENTS_PER_TEACHER = {"kindergarten": 14, "senior": 12.8, "vocational": 19.5, 
 
 
 def _parts(roster: pd.DataFrame) -> pd.DataFrame:
-    """One row per school and 学段 it serves."""
-    rows = [(i, stage) for i, t in roster["school_type"].items() for stage in STAGES_OF_TYPE[t]]
-    parts = pd.DataFrame(rows, columns=["pos", "stage"])
-    return parts.join(roster, on="pos")
+    """One row per school and 学段 it serves (a 附设幼儿班 is the school's kindergarten 学段)."""
+    attached = roster["has_preschool_class"] if "has_preschool_class" in roster else pd.Series(False, roster.index)
+    rows = [(i, stage) for i, t in roster["school_type"].items()
+            for stage in STAGES_OF_TYPE[t] + (("kindergarten",) if attached[i] else ())]
+    parts = pd.DataFrame(rows, columns=["pos", "stage"]).join(roster, on="pos")
+    is_class = ((parts["stage"] == "kindergarten") & (parts["school_type"] != "kindergarten")).to_numpy()
+    parts.loc[is_class, "size_weight"] = parts.loc[is_class, "size_weight"] * ATTACHED_PRESCHOOL_SIZE
+    return parts
 
 
 def _stage_totals(d: Design, pop: dict, rng: np.random.Generator, n_special: int) -> dict[str, int]:
@@ -522,6 +563,10 @@ def _kindergarten_teachers(teachers: pd.DataFrame, parts: pd.DataFrame, d: Desig
     associate = np.array([rng.binomial(t - b, 0.75) for t, b in zip(each, bachelor, strict=True)])
     classes = np.maximum(1, np.ceil(children / CLASS_SIZE["kindergarten"]).astype(int))
     nursery = np.maximum(1, (classes * rng.uniform(0.6, 1.0, len(kg))).round().astype(int))
+    # 园长: 1 under 6 classes, 2 for 6–9, 3 from 10 (教职工配备标准); a 附设幼儿班 has none of its own.
+    own = (parts.loc[kg, "school_type"] == "kindergarten").to_numpy()
+    principals = np.where(own, np.select([classes < 6, classes < 10], [1, 2], 3), 0)
+    uncertified_principals = np.array([rng.binomial(n, 1 - d.certified_share) for n in principals])
     teachers.loc[kg, "full_time_teacher_count"] = each
     teachers.loc[kg, "teacher_postgrad_count"] = 0
     teachers.loc[kg, "teacher_bachelor_count"] = bachelor
@@ -530,14 +575,17 @@ def _kindergarten_teachers(teachers: pd.DataFrame, parts: pd.DataFrame, d: Desig
     teachers.loc[kg, "backbone_teacher_count"] = [int(rng.binomial(t, 0.06)) for t in each]
     teachers.loc[kg, "certified_teacher_count"] = each - uncertified
     teachers.loc[kg, "nursery_staff_count"] = nursery
-    teachers.loc[kg, "staff_count"] = each + nursery + rng.integers(1, 4, len(kg))
+    teachers.loc[kg, "principal_count"] = principals
+    teachers.loc[kg, "certified_principal_count"] = principals - uncertified_principals
+    teachers.loc[kg, "staff_count"] = each + nursery + principals + rng.integers(1, 4, len(kg))
     for col in ("pe_teacher_count", "music_teacher_count", "art_teacher_count"):
         teachers.loc[kg, col] = pd.NA
 
 
 def _facility_row(school: dict, parts: list[dict], plan: dict, d: Design, rng: np.random.Generator) -> dict:
     assessed = [p for p in parts if p["stage"] in ("primary", "junior")]
-    weighted = float(sum(STAGE_WEIGHT.get(p["stage"], 1.0) * p["student_count"] for p in parts))
+    # The assessment splits shared facilities between 小学/初中/高中 only (a 附设幼儿班 takes no share).
+    weighted = float(sum(STAGE_WEIGHT[p["stage"]] * p["student_count"] for p in parts if p["stage"] in STAGE_WEIGHT))
     n_all = int(sum(p["student_count"] for p in parts))
     classes = int(sum(max(1, math.ceil(p["student_count"] / CLASS_SIZE[p["stage"]])) for p in parts))
     resources_ = {}
@@ -611,7 +659,13 @@ def _ledger(county: County, year: int, seed: int, share: float, enrollment: pd.D
     r9 = _u(rng, _by_year(cal["paths"]["nine_year_retention"], year))
     r3 = _u(rng, cal["paths"]["junior_three_year_retention"])
     row["nine_year_cohort_base_count"] = int(math.ceil(junior_graduates / r9))
-    row["junior_cohort_base_count"] = int(math.ceil(junior_graduates / r3))
+    # The cohort's three-year transfers (初中三年巩固率 counts them out): the base keeps the designed rate.
+    t_rng = _rng(seed, county.county_code, year, "cohort_transfers")
+    transfer_in = int(t_rng.binomial(junior_graduates, 0.02))
+    transfer_out = int(t_rng.binomial(junior_graduates, 0.03))
+    row["junior_cohort_transfer_in_count"] = transfer_in
+    row["junior_cohort_transfer_out_count"] = transfer_out
+    row["junior_cohort_base_count"] = int(math.ceil((junior_graduates - transfer_in + transfer_out) / r3))
     return row
 
 
