@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 LABELS = {"schools": "学校基本情况", "enrollment": "学生情况", "teachers": "教职工情况", "facilities": "办学条件",
-          "population": "常住人口", "disability": "适龄残疾儿童少年", "ledger": "任务台账", "city": "市级指标"}
+          "population": "常住人口", "disability": "适龄残疾儿童少年", "ledger": "任务台账", "city": "市级指标",
+          "assessment_checklist": "督导评估清单"}
 
 
 def summary(tables: dict[str, pd.DataFrame]) -> str:
