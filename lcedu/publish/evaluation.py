@@ -139,6 +139,8 @@ def _value_words(value: Any, unit: str, reason: Any = None) -> str:
 
 
 def _verdict_words(r: Any) -> str:
+    if str(r["status"]) == "no_data" and str(r.get("na_reason") or "").startswith("not assessed: "):
+        return "未评估"  # an assessment with a dimension not assessed (e.g. no 督导评估清单): never 达标
     word = STATUS_WORDS[str(r["status"])]
     if r["status"] == "not_due" and not nv.is_missing(r.get("is_on_track")):
         word += "（按趋势可达标）" if bool(r["is_on_track"]) else "（按趋势难以达标）"
@@ -422,7 +424,7 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
         unit = str(first["unit"])
         if first["comparison"] == "reach":
             places = "、".join(_place(c) for c in g["county_code"])
-            detail = f"{places}尚未实现"
+            detail = f"{places}尚未达标"
         else:
             detail = "；".join(
                 f"{_place(r['county_code'])}{_value_words(r['value'], unit)}，差{nv.fmt_gap(float(r['gap']), unit)}"
