@@ -144,6 +144,12 @@ def test_checklist_code_list_matches_the_registry():
     assert {"compulsory_school_over_size_cap_count", "compulsory_oversize_class_count"} <= indicators
 
 
+def test_every_checklist_item_is_documented_for_the_user():
+    readme = (Path(__file__).resolve().parents[1] / "data" / "raw" / "README.md").read_text(encoding="utf-8")
+    for item in ind.checklist_items().itertuples():
+        assert f"| {item.item} |" in readme and item.name_zh in readme, item.item
+
+
 def _write_sheet(path: Path, rows: list[list[object]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = openpyxl.Workbook()
