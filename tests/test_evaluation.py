@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -287,3 +288,16 @@ def test_clause_titles_come_from_the_plan_text():
     titles = get_plan().clause_titles()
     assert titles["三(三)"] == "强师兴校工程" and titles["四(二)"] == "落实资金保障" and titles["二"] == "工作目标"
     assert list(titles).index("三(十)") < list(titles).index("四")
+
+
+def test_documents_state_every_assessment_dimension(written):
+    texts = _paragraphs(written["default/evaluation_530900"])
+    overview = texts[texts.index("一、总体情况") + 1: texts.index("二、各项任务完成情况")]
+    lines = [t for t in overview if "县域义务教育优质均衡：总体" in t]
+    assert len(lines) == 8  # every county, each dimension named
+    cangyuan = next(t for t in lines if t.startswith("沧源"))
+    assert "总体未评估" in cangyuan and "资源配置达标" in cangyuan and "政府保障程度未评估（无督导评估清单）" in cangyuan
+    assert not any(re.search(r"实现(县域)?(义务教育|学前教育)", t) for t in overview)
+    assert any(t.startswith("未评估的目标") and "沧源县" in t for t in overview)
+    county = _paragraphs(written["default/evaluation_530925"])
+    assert any(t.startswith("双江") and "县域义务教育优质均衡：总体达标" in t for t in county)
