@@ -45,6 +45,7 @@ __all__ = [
     "STATES",
     "assessment_criteria",
     "assessment_dimensions",
+    "assessment_tables",
     "assessments",
     "checklist_items",
     "compute",
@@ -1152,6 +1153,21 @@ def _assessment_names(ctx: _Context, which: str | Iterable[str] | None) -> list[
     return names
 
 
+def assessment_tables(
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    registry: Registry | str | Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`assessments`, :func:`assessment_dimensions` and :func:`assessment_criteria` of every
+    assessment from one evaluation of the criteria (what a build stores)."""
+    ctx = _context(tables, processed_dir, None, standards, registry)
+    return {"assessments": _assessments_frame(ctx, None, None),
+            "assessment_dimensions": _assessment_dimensions_frame(ctx, None, None),
+            "assessment_criteria": _assessment_criteria_frame(ctx, None, None)}
+
+
 def checklist_items(path: str | Path | None = None) -> pd.DataFrame:
     """Every checklist item of the registry's assessments: assessment, dimension, item, names, threshold.
 
@@ -1195,6 +1211,11 @@ def assessments(
     :func:`assessment_criteria` for what is behind each.
     """
     ctx = _context(tables, processed_dir, years, standards, registry)
+    return _assessments_frame(ctx, assessment, counties)
+
+
+def _assessments_frame(ctx: _Context, assessment: str | Iterable[str] | None,
+                        counties: Iterable[str] | str | None) -> pd.DataFrame:
     county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
     year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
     frames = []
@@ -1238,6 +1259,11 @@ def assessment_dimensions(
     unmet_criteria and na_reason (why a criterion could not be judged, for 未评估).
     """
     ctx = _context(tables, processed_dir, years, standards, registry)
+    return _assessment_dimensions_frame(ctx, assessment, counties)
+
+
+def _assessment_dimensions_frame(ctx: _Context, assessment: str | Iterable[str] | None,
+                                  counties: Iterable[str] | str | None) -> pd.DataFrame:
     county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
     year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
     frames = []
@@ -1289,6 +1315,11 @@ def assessment_criteria(
     item code (source checklist).
     """
     ctx = _context(tables, processed_dir, years, standards, registry)
+    return _assessment_criteria_frame(ctx, assessment, counties)
+
+
+def _assessment_criteria_frame(ctx: _Context, assessment: str | Iterable[str] | None,
+                                counties: Iterable[str] | str | None) -> pd.DataFrame:
     county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
     year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
     frames = []

@@ -39,9 +39,7 @@ def compute_results(tables: Mapping[str, pd.DataFrame], targets: str | Path | pd
     keyed = {name: schools.keyed(frame) for name, frame in tables.items()}  # plain keys once, for the listings
     return {
         "indicator_results": results,
-        "assessments": indicators.assessments(tables=tables),
-        "assessment_dimensions": indicators.assessment_dimensions(tables=tables),
-        "assessment_criteria": indicators.assessment_criteria(tables=tables),
+        **indicators.assessment_tables(tables=tables),
         "scorecard": scorecard.scorecard(results=results, tables=tables, targets=plan_targets),
         "school_indicators": parts,
         "school_gaps": gaps.school_gaps(parts=parts),
