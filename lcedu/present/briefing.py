@@ -520,7 +520,8 @@ def indicator_table(p: Params, rows: pd.DataFrame, *, with_project: bool = False
         lab["target_source"]: [SCOPE_WORDS[lang].get(str(r.get("target_scope")), nv.text("na_short", lang))
                                if not is_missing(r.get("target_scope")) else nv.text("na_short", lang)
                                for r in records],
-        lab["status"]: [scorecard_status_text(r["status"], lang) for r in records],
+        lab["status"]: [state_word("未评估", lang) if str(r.get("na_reason") or "").startswith("not assessed: ")
+                        else scorecard_status_text(r["status"], lang) for r in records],
         lab["on_track"]: [track_text(r["is_on_track"], lang) for r in records],
         lab["change"]: [change_cell(r, lang) for r in records],
         **({lab["rank"]: [rank_text(r, lang) for r in records]} if with_rank else {}),

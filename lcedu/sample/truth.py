@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -679,6 +680,8 @@ def _checklist(county: County, year: int, seed: int, balanced: bool, universal: 
             text = templates[int(rng.integers(0, len(templates)))]
             row |= {"is_met": bool(met), "evidence": text.format(county=county.short_name_zh, year=year, n=n,
                                                                  k=int(rng.integers(1, 4)), next_year=year + 1)}
+        # As the reader stores text cells (NFKC: "，" → ","), so the round trip gives the truth back.
+        row["evidence"] = unicodedata.normalize("NFKC", row["evidence"])
         rows.append(row)
     return rows
 
