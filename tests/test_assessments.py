@@ -195,6 +195,23 @@ def test_checklist_errors_name_file_sheet_row_column_and_fix(tmp_path: Path):
     assert errors["结果"].row == 3 and "达标" in errors["结果"].fix
 
 
+def test_an_item_without_result_or_value_is_an_error(tmp_path: Path):
+    from lcedu.ingest.clean import collect
+    from lcedu.ingest.schemas import finalize
+
+    _write_sheet(tmp_path / "raw" / "county" / "2024" / "督导评估清单_2024.xlsx", [
+        HEADER,
+        ["双江县", "义务教育优质均衡", "政府保障程度", "Y-G01", "规划布局", "达标", None, None, ""],
+        ["双江县", "义务教育优质均衡", "社会认可度", "Y-S01", "社会认可度", None, None, "%", "问卷未开展"],
+    ])
+    result = collect(tmp_path / "raw", workers=1, partial=True)
+    assert not result.errors
+    finalize(result.tables, result.issues)
+    errors = [i for i in result.issues if i.level == "error"]
+    assert len(errors) == 1 and errors[0].row == 3 and errors[0].file.endswith("督导评估清单_2024.xlsx")
+    assert "既无结果也无数值" in errors[0].message
+
+
 def test_duplicate_item_is_an_error(tmp_path: Path):
     from lcedu.ingest.clean import collect
 
