@@ -624,6 +624,14 @@ def _named(codes: Any, lang: str, most: int = 4) -> str:
     return nv.join(names, lang) if lang == "en" else "、".join(names)
 
 
+def why_not_assessed(reason: Any, lang: str) -> str:
+    """Why a criterion or dimension is 未评估: "无督导评估清单" / "no checklist" (the reasons joined, no "数据缺失" prefix)."""
+    parts = [w.strip() for w in str(reason or "").split(";") if w.strip()]
+    if lang == "zh":
+        return "；".join(dict.fromkeys(nv.na_text(w, lang).split("：", 1)[-1] for w in parts))
+    return "; ".join(dict.fromkeys(parts))
+
+
 def dimension_phrase(r: Mapping[str, Any], lang: str) -> str:
     """资源配置达标 / 政府保障程度未达标（未达标：…）/ 教育质量未评估（无督导评估清单）."""
     state = str(r["state"])
@@ -633,12 +641,8 @@ def dimension_phrase(r: Mapping[str, Any], lang: str) -> str:
         detail = (f"（未达标：{_named(r['unmet_criteria'], lang)}）" if lang == "zh" else
                   f" (not met: {_named(r['unmet_criteria'], lang)})")
     elif state == "未评估":
-        why = "；".join(dict.fromkeys(nv.na_text(w.strip(), lang).split("：", 1)[-1]
-                                      for w in str(r["na_reason"] or "").split(";") if w.strip()))
-        if lang == "zh":
-            detail = f"（{why}）" if why else ""
-        else:
-            detail = f" ({'; '.join(w.strip() for w in str(r['na_reason'] or '').split(';') if w.strip())})"
+        why = why_not_assessed(r["na_reason"], lang)
+        detail = (f"（{why}）" if lang == "zh" else f" ({why})") if why else ""
     return f"{name}{state_word(state, lang)}{detail}" if lang == "zh" else \
         f"{name} {state_word(state, lang)}{detail}"
 
@@ -695,8 +699,7 @@ def dimension_table(p: Params, assessment: str) -> Any:
         ("达标项" if zh else "Met"): [f"{int(d['criteria_met_count'])}/{int(d['criteria_count'])}" for d in dims],
         ("未达标项" if zh else "Not met"): [_named(d["unmet_criteria"], lang) for d in dims],
         ("未评估原因" if zh else "Why not assessed"): [
-            nv.na_text(str(d["na_reason"]).split(";")[0].strip(), lang) if d["state"] == "未评估" else ""
-            for d in dims],
+            why_not_assessed(d["na_reason"], lang) if d["state"] == "未评估" else "" for d in dims],
     })
     flags = pd.DataFrame({table.columns[1]: [None if d["state"] == "未评估" else d["state"] == "达标" for d in dims]})
     return styled(table, flags=flags)
@@ -731,7 +734,7 @@ def criteria_table(p: Params, assessment: str, dimensions: Sequence[str] | None 
 
     def note(r: dict) -> str:
         if is_missing(r["is_met"]):  # 未评估, and why (no checklist, missing data …)
-            why = nv.na_text(r["na_reason"], lang).split("：", 1)[-1] if zh else nv.na_text(r["na_reason"], lang)
+            why = why_not_assessed(r["na_reason"], lang)
             return f"未评估：{why}" if zh else f"Not assessed: {why}"
         return " ".join(str(x) for x in (r.get("evidence"), r.get("note")) if not is_missing(x) and str(x))
 
