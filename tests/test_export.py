@@ -33,7 +33,7 @@ def _headers(ws) -> list[str]:
 
 def test_county_workbook_layout(county_book: Path):
     wb = openpyxl.load_workbook(county_book)
-    assert wb.sheetnames == ["指标总览", "目标达成统计", "达标评估", "评估明细", "学校资源配置", "学校资源缺口",
+    assert wb.sheetnames == ["指标总览", "目标达成统计", "达标评估", "评估维度", "评估明细", "学校资源配置", "学校资源缺口",
                              "资源缺口汇总", "学前缺口", "来源与数据说明"]
     ws = wb["指标总览"]
     headers = _headers(ws)
@@ -82,7 +82,7 @@ def test_shown_values_agree_with_the_status(county_book: Path):
 def test_met_and_not_met_are_filled(county_book: Path):
     wb = openpyxl.load_workbook(county_book)
     ws = wb["达标评估"]
-    col = _headers(ws).index("是否达标") + 1
+    col = _headers(ws).index("总体结果(全部维度评估且达标才为达标)") + 1
     fills = {ws.cell(r, col).value: ws.cell(r, col).fill.start_color.rgb for r in range(2, ws.max_row + 1)}
     # 临翔区 meets 普及普惠 in 2024–2025 and not 优质均衡: both states appear.
     assert fills["达标"].endswith("C6EFCE") and fills["未达标"].endswith("FFC7CE")
@@ -112,8 +112,8 @@ def test_the_inter_county_spread_is_named_for_what_it_is(county_book: Path):
 
 def test_city_workbook_layout(city_book: Path):
     wb = openpyxl.load_workbook(city_book)
-    assert wb.sheetnames == ["全市指标", "目标达成统计", "各县指标", "各县对比", "达标评估", "评估明细", "资源缺口汇总",
-                             "学前缺口", "来源与数据说明"]
+    assert wb.sheetnames == ["全市指标", "目标达成统计", "各县指标", "各县对比", "达标评估", "评估维度", "评估明细",
+                             "资源缺口汇总", "学前缺口", "来源与数据说明"]
     counts = wb["目标达成统计"]
     assert "口径" in counts["A1"].value and [c.value for c in counts[3]][:4] == ["县(区)", "学年初", "目标数", "达标"]
     assert counts["B4"].value == "2025/26" and "2025/2026学年初" in counts["A1"].value
@@ -124,6 +124,7 @@ def test_city_workbook_layout(city_book: Path):
     assert "沧源自治县" in _headers(compare)  # the plan's name
     assessed = wb["达标评估"]
     assert assessed.max_row == 1 + 8 * 2  # 8 counties × 2 assessments in 2025
+    assert wb["评估维度"].max_row == 1 + 8 * 2 * 4  # … × 4 dimensions each
 
 
 def test_written_atomically(tmp_path: Path, processed_sample: Path, monkeypatch: pytest.MonkeyPatch):

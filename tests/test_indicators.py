@@ -734,23 +734,29 @@ def test_hebei_rule_is_an_option_that_is_off_by_default():
 def test_preschool_assessment_by_hand():
     a = ind.assessments("preschool_universal", tables=kindergarten_world())
     row = a[a["county_code"] == A].iloc[0]
-    # 80 % ≥ 85? no; 75 ≥ 80? no; 50 ≥ 50 yes; 15 ≤ 15 yes; 80 ≥ 85 no; 87.5 ≥ 100 no → 2 of 6
-    assert not row["is_met"]
-    assert (row["criteria_met_count"], row["criteria_count"]) == (2, 6)
-    assert "preschool_gross_enrollment_pct" in row["unmet_criteria"]
+    # Statistics: 80 % ≥ 85? no; 75 ≥ 80? no; 50 ≥ 50 yes; 15 ≤ 15 yes; 80 ≥ 85 no; 87.5 ≥ 100 no → 2 of 6.
+    # No checklist: its 13 items are not assessed. A failing dimension makes the whole 未达标.
+    assert not row["is_met"] and row["state"] == "未达标"
     detail = ind.assessment_criteria("preschool_universal", tables=kindergarten_world())
-    assert set(detail["criterion"]) == {c["indicator"] for c in
-                                        ind.load_registry().assessments["preschool_universal"]["criteria"]}
+    stats = detail[(detail["county_code"] == A) & (detail["source"] == "statistics")]
+    assert (int(stats["is_met"].sum()), len(stats)) == (2, 6)
+    assert row["criteria_met_count"] == 2 and row["criteria_count"] == 6 + len(
+        ind.checklist_items().query("assessment == 'preschool_universal'"))
+    assert "preschool_gross_enrollment_pct" in row["unmet_criteria"]
+    spec = ind.load_registry().assessments["preschool_universal"]["criteria"]
+    assert set(detail["criterion"]) == {c.get("indicator") or c.get("item") for c in spec}
+    checklist = detail[detail["source"] == "checklist"]
+    assert checklist["is_met"].isna().all() and set(checklist["na_reason"]) == {"no checklist"}
 
 
-def test_assessment_is_na_when_a_criterion_cannot_be_computed():
+def test_assessment_is_not_assessed_when_a_criterion_cannot_be_computed():
     t = kindergarten_world()
     t["population"] = t["population"].iloc[0:0]
     # Make every other criterion pass so only the missing one decides.
     a = ind.assessments("preschool_universal", tables=t, standards=_lenient_preschool())
     row = a.iloc[0]
-    assert row["is_met"] is pd.NA
-    assert "preschool_gross_enrollment_pct" in row["na_reason"]
+    assert row["is_met"] is pd.NA and row["state"] == "未评估"
+    assert row["na_reason"].startswith("not assessed: ") and "missing population" in row["na_reason"]
 
 
 def _lenient_preschool() -> dict:
@@ -851,8 +857,11 @@ def test_sample_designed_assessment_outcomes(sample_tables):
     balanced = set(map(tuple, met.loc[met["assessment"] == "compulsory_balanced", ["county_code", "year"]]
                        .astype({"year": int}).to_numpy().tolist()))
     assert preschool == {("530902", 2024), ("530902", 2025), ("530924", 2025), ("530925", 2025)}
-    assert balanced == {("530921", 2025), ("530927", 2025), ("530925", 2025)}
-    assert a["is_met"].notna().all()  # every county-year can be assessed
+    # 沧源 2025 meets 资源配置 but sent no 督导评估清单 (未评估); 临翔 2025 fails one 差异系数.
+    assert balanced == {("530921", 2025), ("530925", 2025)}
+    unassessed = a[a["state"] == "未评估"]
+    assert set(zip(unassessed["county_code"], unassessed["year"].astype(int), strict=True)) == {("530927", 2025)}
+    assert (a["is_met"].isna() == (a["state"] == "未评估")).all()
 
 
 def test_sample_has_schools_below_a_threshold_in_every_county_and_year(sample_tables):
@@ -941,6 +950,11 @@ def test_every_target_with_an_engine_code_has_a_value_in_its_scope(sample_tables
     joined = expanded.merge(sample_result.astype({"year": "int64", "county_code": object}), how="left",
                             on=["indicator", "year", "county_code"])
     missing = joined[joined["value"].isna()]
+    # The one county-year without a 督导评估清单 is 未评估 (NA with its reason), by design of the sample.
+    not_assessed = missing["na_reason"].fillna("").str.startswith("not assessed: ")
+    assert set(zip(missing.loc[not_assessed, "indicator"], missing.loc[not_assessed, "county_code"],
+                   strict=True)) <= {("compulsory_balanced", "530927"), ("preschool_universal", "530927")}
+    missing = missing[~not_assessed]
     assert missing.empty, missing[["indicator", "year", "county_code", "na_reason"]].to_string()
     # The each_county targets reach all eight counties (the 20万 condition narrows the special-school one).
     village = expanded[expanded["indicator"] == "village_kindergarten_coverage_pct"]

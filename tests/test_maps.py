@@ -299,7 +299,7 @@ def test_status_map_never_counts_missing_as_not_met():
     status.loc[~balanced, "is_met"] = None
     figure = maps.status_map(status, 2025)
     titles = {ax.get_gid(): ax.get_title(loc="left") for ax in figure.axes if ax.get_gid()}
-    assert "无法判断（2县无数据）" in titles["panel-compulsory_balanced"]
+    assert "尚不能判断（2县未评估或无数据）" in titles["panel-compulsory_balanced"]
     assert "无数据" in titles["panel-preschool_universal"] and "0/8" not in titles["panel-preschool_universal"]
 
 

@@ -216,12 +216,16 @@ def test_every_rate_sentence_of_the_briefing_matches_the_engine(executed: dict) 
 
 
 def test_city_share_sentences_match_the_engine(executed: dict) -> None:
+    from lcedu.present.narrative import indicator_name
+
     year = RUNS["zh"][1]
     text = _markdown(_notebook(executed, "city_overview", "zh"))
     values = _values(CITY, year)
-    for code, name in (("preschool_universal_county_share_pct", "学前教育普及普惠县占比"),
-                       ("compulsory_balanced_county_share_pct", "义务教育优质均衡县占比")):
-        match = re.search(rf"临沧市{re.escape(year_label(year))}{name}为(\d+\.\d+)%", text)
+    for code, short in (("preschool_universal_county_share_pct", "学前教育普及普惠县占比"),
+                        ("compulsory_balanced_county_share_pct", "义务教育优质均衡县占比")):
+        name = indicator_name(code, "zh")  # says whom it counts: 全部维度评估达标的县
+        assert name.startswith(short) and "全部维度评估达标" in name
+        match = re.search(rf"临沧市{re.escape(year_label(year))}{re.escape(name)}为(\d+\.\d+)%", text)
         assert match and _shows(match.group(1), values[code]), code
 
 

@@ -21,7 +21,8 @@ import yaml
 from lcedu import paths
 from lcedu.errors import RequestError
 
-TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city")
+TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city",
+          "assessment_checklist")
 UNIT_FACTORS = {"元": 1.0, "万元": 10_000.0, "平方米": 1.0, "人": 1.0}
 
 

@@ -8,7 +8,8 @@ from lcedu.errors import Issue
 from lcedu.ingest.plausibility import beyond_soft_bound, count_beyond_soft_bound
 
 LABELS = {"schools": "学校基本情况", "enrollment": "学生情况", "teachers": "教职工情况", "facilities": "办学条件",
-          "population": "常住人口", "disability": "适龄残疾儿童少年", "ledger": "任务台账", "city": "市级指标"}
+          "population": "常住人口", "disability": "适龄残疾儿童少年", "ledger": "任务台账", "city": "市级指标",
+          "assessment_checklist": "督导评估清单"}
 
 
 def plausibility_lines(issues: list[Issue]) -> list[str]:

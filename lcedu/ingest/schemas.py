@@ -30,6 +30,10 @@ RULES: dict[str, list[tuple[str, str]]] = {
         ("indoor_sports_area_m2 <= teaching_aux_area_m2", "室内体育用房大于教学及辅助用房 / gym larger than teaching area"),
         ("digital_classroom_count <= classroom_count", "数字教室多于教室总数 / more digital classrooms than classrooms"),
     ],
+    "assessment_checklist": [
+        ("is_met.notna() | item_value.notna()",
+         "督导评估清单该项既无结果也无数值：填写 达标/未达标，或填写数值 / an item needs a result or a value"),
+    ],
     "disability": [
         ("enrolled_inclusive_count + enrolled_special_school_count + enrolled_home_delivery_count"
          " <= disabled_school_age_count", "已入学人数多于适龄残疾儿童少年 / more enrolled than school-age"),
@@ -125,6 +129,10 @@ def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue], county_codes:
 
 def _report(cases: pd.DataFrame, frame: pd.DataFrame, layout: Layout, issues: list[Issue],
             headers: dict[tuple[str, str, str | None, str], str]) -> None:
+    if "schema_context" in cases:  # a row rule (RULES) fails once per row, not once per column of the row
+        frame_level = cases["schema_context"].eq("DataFrameSchema")
+        cases = pd.concat([cases[~frame_level], cases[frame_level].drop_duplicates(["check", "index"])
+                          .assign(column=None)])
     for case in cases.head(50).itertuples():
         idx = case.index
         where = {}
@@ -140,5 +148,9 @@ def _report(cases: pd.DataFrame, frame: pd.DataFrame, layout: Layout, issues: li
                                      headers.get((file, where["sheet"], None, column), column))
         else:
             file = layout.table
+        if getattr(case, "schema_context", "") == "DataFrameSchema":  # a row rule: its message says what is wrong
+            issues.append(Issue("error", str(file), f"校验失败 / validation failed: {case.check}", "核对并更正该行",
+                                **where))
+            continue
         issues.append(Issue("error", str(file), f"校验失败 {case.check}: 值 {case.failure_case} / validation failed",
                             "核对该单元格", column=column, **where))

@@ -10,8 +10,9 @@ Public API:
 * :func:`compute` — one tidy long table: county and city rows of every indicator.
 * :func:`school_indicators` — per school part (学段) values of the 7 优质均衡 resource
   indicators, met flags, pass/fail and the ratio to each threshold.
-* :func:`assessments` / :func:`assessment_criteria` — 普及普惠 and 优质均衡 per county and
-  year, summary and criterion by criterion.
+* :func:`assessments` / :func:`assessment_dimensions` / :func:`assessment_criteria` — 普及普惠
+  and 优质均衡 per county and year (达标 / 未达标 / 未评估), dimension by dimension and criterion
+  by criterion; :func:`checklist_items` — what the local checklist workbook answers.
 * :func:`load_registry`, :func:`registry_frame`, :func:`load_tables`, :func:`criterion_threshold`,
   :func:`school_type_group`.
 
@@ -41,8 +42,12 @@ __all__ = [
     "TABLES",
     "Indicator",
     "Registry",
+    "STATES",
     "assessment_criteria",
+    "assessment_dimensions",
+    "assessment_tables",
     "assessments",
+    "checklist_items",
     "compute",
     "criterion_threshold",
     "join_sites",
@@ -52,13 +57,15 @@ __all__ = [
     "school_indicators",
     "school_type_group",
     "site_parents",
+    "state_of",
 ]
 
 #: county_code of the city aggregate rows (临沧市).
 #: Columns of :func:`compute`, in order.
 OUTPUT_COLUMNS = ("county_code", "year", "indicator", "value", "numerator", "denominator", "unit", "na_reason")
 #: Processed tables the formulas may name.
-TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city")
+TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city",
+          "assessment_checklist")
 
 _SCHOOL_TABLES = ("enrollment", "teachers", "facilities")
 _COUNTY_TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger")
@@ -217,12 +224,26 @@ def _validate(data: object) -> list[str]:
                 elif set(spec["filter"]) & set(term.get("filter") or {}):
                     problems.append(f"{where}: the term's filter sets {sorted(set(spec['filter']) & set(term['filter']))}"
                                     f" that scope {scope!r} already defines")
+    items: set[str] = set()
     for name, a in (data.get("assessments") or {}).items():
+        dimensions = {d.get("code") for d in a.get("dimensions") or []}
         for c in a.get("criteria", []):
-            if c.get("indicator") not in codes:
+            label = c.get("item") or c.get("indicator")
+            if ("item" in c) == ("indicator" in c):
+                problems.append(f"assessments.{name}.{label}: needs exactly one of indicator (statistics) or item "
+                                "(checklist)")
+            elif "indicator" in c and c["indicator"] not in codes:
                 problems.append(f"assessments.{name}: unknown indicator {c.get('indicator')!r}")
-            if "standard" not in c and not ("value" in c and "comparison" in c):
-                problems.append(f"assessments.{name}.{c.get('indicator')}: needs standard or value+comparison")
+            elif "item" in c:
+                if c["item"] in items:
+                    problems.append(f"assessments.{name}: duplicate checklist item {c['item']!r}")
+                items.add(c["item"])
+                if not (c.get("name_zh") and c.get("name_en")):
+                    problems.append(f"assessments.{name}.{label}: a checklist item needs name_zh and name_en")
+            if "indicator" in c and "standard" not in c and not ("value" in c and "comparison" in c):
+                problems.append(f"assessments.{name}.{label}: needs standard or value+comparison")
+            if dimensions and c.get("dimension") not in dimensions:
+                problems.append(f"assessments.{name}.{label}: dimension must be one of {sorted(dimensions)}")
     resources_ = data.get("school_resources") or {}
     missing = [code for code in std.RESOURCE_INDICATORS if code not in resources_]
     if missing:
@@ -885,10 +906,20 @@ def _schools_over_size_cap(ctx: _Context, ind: Indicator, caps: Mapping[str, str
 # --------------------------------------------------------------------------- assessments
 
 
+#: Assessment and dimension states: 达标 (met), 未达标 (not met), 未评估 (not assessed: an input is missing).
+STATES = ("达标", "未达标", "未评估")
+_STATE_OF = {1.0: "达标", 0.0: "未达标"}
+
+
 def criterion_threshold(criterion: Mapping[str, Any], standards: Mapping[str, Any] | None = None
                         ) -> tuple[float, str]:
-    """(threshold, comparison) of an assessment criterion: from the standards file or written inline."""
+    """(threshold, comparison) of an assessment criterion: from the standards file or written inline.
+
+    A checklist item without a threshold (judged by its 结果 alone) gives (nan, "").
+    """
     if "standard" not in criterion:
+        if "value" not in criterion:
+            return float("nan"), ""
         return float(criterion["value"]), str(criterion["comparison"])
     node: Any = standards if standards is not None else std.load_standards()
     for part in criterion["standard"].split("."):
@@ -906,19 +937,84 @@ def _meets(values: np.ndarray, threshold: float, comparison: str, strict: bool =
     return std.meets(values, threshold, comparison, strict)
 
 
+def state_of(flag: Any) -> str:
+    """1 → 达标, 0 → 未达标, NA → 未评估."""
+    return _STATE_OF.get(None if pd.isna(flag) else float(flag), "未评估")
+
+
 @dataclass(frozen=True)
 class _Assessment:
-    """One assessment over the county universe: a column per criterion."""
+    """One assessment over the county universe: a column per criterion, and per dimension."""
 
-    criteria: list[str]
+    criteria: list[str]  # indicator code (statistics) or checklist item code
+    dimension_of: list[str]
+    sources: list[str]  # "statistics" | "checklist"
     thresholds: list[float]
     comparisons: list[str]
     values: np.ndarray  # (counties × criteria)
     reasons: np.ndarray
+    evidence: np.ndarray
+    notes: np.ndarray
     met: np.ndarray  # 1.0 / 0.0 / NaN
+    dimensions: list[dict[str, str]]
+    dimension_met: np.ndarray  # (counties × dimensions) 1.0 / 0.0 / NaN
     is_met: np.ndarray  # 1.0 / 0.0 / NaN per county-year
     unmet: np.ndarray
     na_reason: np.ndarray
+
+
+def _combine(met: np.ndarray) -> np.ndarray:
+    """Per row: 0 when any column is 0, 1 when all are 1, else NaN (the 达标/未达标/未评估 rule)."""
+    if met.shape[1] == 0:
+        return np.full(met.shape[0], np.nan)
+    return np.where((met == 0).any(axis=1), 0.0, np.where(np.isnan(met).any(axis=1), np.nan, 1.0))
+
+
+def _checklist(ctx: _Context) -> pd.DataFrame:
+    """The checklist rows keyed by (county, year, item), or an empty frame when there is none."""
+    cols = ["county_code", "year", "item_code", "is_met", "item_value", "unit", "evidence"]
+    frame = ctx.tables.get("assessment_checklist")
+    if frame is None or frame.empty:
+        return pd.DataFrame(columns=cols)
+    frame = frame.reindex(columns=cols)
+    return frame.assign(item_code=frame["item_code"].astype(str).to_numpy(dtype=object))
+
+
+def _checklist_item(ctx: _Context, rows: pd.DataFrame, has_list: np.ndarray, criterion: Mapping[str, Any],
+                    threshold: float, comparison: str) -> tuple[np.ndarray, ...]:
+    """value, met, reason, evidence and note of one checklist item per county-year.
+
+    With a threshold the item is judged by its value (a 结果 that disagrees is noted, the value
+    wins); without one, by its 结果. No row: "no checklist" for a county-year without any, else
+    "checklist lacks item"; a row with neither 结果 nor 数值: "checklist item not filled in".
+    """
+    n = len(ctx.county_index)
+    one = rows[rows["item_code"] == criterion["item"]]
+    pos = ctx.county_index.get_indexer(pd.MultiIndex.from_arrays([one["county_code"].to_numpy(dtype=object),
+                                                                 one["year"].to_numpy(dtype="int64")]))
+    keep = pos >= 0
+    one, pos = one[keep], pos[keep]
+    value = np.full(n, np.nan)
+    stated = np.full(n, np.nan)
+    evidence = np.full(n, None, dtype=object)
+    unit = np.full(n, None, dtype=object)
+    present = np.zeros(n, dtype=bool)
+    value[pos] = one["item_value"].to_numpy(dtype=float, na_value=np.nan)
+    stated[pos] = pd.array(one["is_met"], dtype="boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    evidence[pos] = [None if pd.isna(e) else str(e) for e in one["evidence"]]
+    unit[pos] = [None if pd.isna(u) else str(u) for u in one["unit"]]
+    present[pos] = True
+    note = np.full(n, None, dtype=object)
+    if comparison:
+        by_value = _meets(value, threshold, comparison)
+        met = np.where(np.isnan(by_value), stated, by_value)
+        differ = ~np.isnan(by_value) & ~np.isnan(stated) & (by_value != stated)
+        note[differ] = "结果栏与数值不符，按数值判定 / the stated result disagrees with the value; judged by the value"
+    else:
+        met = stated
+    reason = np.select([~has_list, ~present, np.isnan(met)],
+                       ["no checklist", "checklist lacks item", "checklist item not filled in"], None).astype(object)
+    return value, met, reason, evidence, note
 
 
 def _assessment(ctx: _Context, name: str) -> _Assessment:
@@ -926,49 +1022,80 @@ def _assessment(ctx: _Context, name: str) -> _Assessment:
     if key in ctx.memo:
         return ctx.memo[key]
     spec = ctx.registry.assessments[name]
-    criteria, thresholds, comparisons, values, reasons, met = [], [], [], [], [], []
+    n = len(ctx.county_index)
+    rows = _checklist(ctx)
+    listed = pd.MultiIndex.from_arrays([rows["county_code"].to_numpy(dtype=object),
+                                        rows["year"].to_numpy(dtype="int64")])
+    has_list = np.zeros(n, dtype=bool)
+    found = ctx.county_index.get_indexer(listed)
+    has_list[found[found >= 0]] = True
+    criteria, dims, sources, thresholds, comparisons = [], [], [], [], []
+    values, reasons, evidence, notes, met = [], [], [], [], []
     for criterion in spec["criteria"]:
-        block = next(b for b in ctx.result(criterion["indicator"]) if b.level == "county")
         threshold, comparison = criterion_threshold(criterion, ctx.standards)
-        criteria.append(criterion["indicator"])
+        if "item" in criterion:
+            v, m, r, e, note = _checklist_item(ctx, rows, has_list, criterion, threshold, comparison)
+            criteria.append(criterion["item"])
+            sources.append("checklist")
+        else:
+            block = next(b for b in ctx.result(criterion["indicator"]) if b.level == "county")
+            v, r = block.value, block.reason
+            m = _meets(v, threshold, comparison)
+            e = note = np.full(n, None, dtype=object)
+            criteria.append(criterion["indicator"])
+            sources.append("statistics")
+        dims.append(criterion.get("dimension", ""))
         thresholds.append(threshold)
         comparisons.append(comparison)
-        values.append(block.value)
-        reasons.append(block.reason)
-        met.append(_meets(block.value, threshold, comparison))
-    met_m = np.column_stack(met) if met else np.empty((len(ctx.county_index), 0))
+        values.append(v)
+        reasons.append(r)
+        evidence.append(e)
+        notes.append(note)
+        met.append(m)
+    met_m = np.column_stack(met) if met else np.empty((n, 0))
+    dimensions = list(spec.get("dimensions") or [{"code": "", "name_zh": spec.get("name_zh", name),
+                                                  "name_en": spec.get("name_en", name)}])
+    dim_met = np.column_stack([_combine(met_m[:, [j for j, d in enumerate(dims) if d == dim["code"]]])
+                               for dim in dimensions]) if dimensions else np.empty((n, 0))
+    is_met = _combine(dim_met)
     failed = met_m == 0
-    unknown = np.isnan(met_m)
-    is_met = np.where(failed.any(axis=1), 0.0, np.where(unknown.any(axis=1), np.nan, 1.0))
-    unmet = np.full(len(is_met), "", dtype=object)
-    na_reason = np.full(len(is_met), None, dtype=object)
+    unmet = np.full(n, "", dtype=object)
     for j in reversed(range(len(criteria))):  # a loop over criteria, not schools
         unmet = np.where(failed[:, j], criteria[j] + np.where(unmet == "", "", ", " + unmet), unmet)
-        na_reason = np.where(unknown[:, j], "cannot assess: " + criteria[j] + ": " + reasons[j].astype(str), na_reason)
-    na_reason = np.where(np.isnan(is_met), na_reason, None)
-    if not len(criteria):
-        na_reason[:] = "no criteria"
-    ctx.memo[key] = _Assessment(criteria, thresholds, comparisons, np.column_stack(values) if values else met_m,
-                                np.column_stack(reasons) if reasons else met_m.astype(object), met_m, is_met,
-                                unmet, na_reason)
+    na_reason = np.full(n, None, dtype=object)
+    for i in np.flatnonzero(np.isnan(is_met)):
+        parts = []
+        for k, dim in enumerate(dimensions):
+            if np.isnan(dim_met[i, k]):
+                cols = [j for j, d in enumerate(dims) if d == dim["code"] and np.isnan(met_m[i, j])]
+                whys = sorted({str(reasons[j][i]) for j in cols})
+                parts.append(f"{dim['name_en']} ({'; '.join(whys)})")
+        na_reason[i] = "not assessed: " + ", ".join(parts) if parts else "no criteria"
+    ctx.memo[key] = _Assessment(
+        criteria, dims, sources, thresholds, comparisons,
+        np.column_stack(values) if values else met_m, np.column_stack(reasons) if reasons else met_m.astype(object),
+        np.column_stack(evidence) if evidence else met_m.astype(object),
+        np.column_stack(notes) if notes else met_m.astype(object), met_m, dimensions, dim_met, is_met, unmet,
+        na_reason)
     return ctx.memo[key]
 
 
 def _assessment_flag(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_Block, ...]:
+    """1 when every dimension is 达标, 0 when one is 未达标, NA (未评估, with the reason) otherwise."""
     a = _assessment(ctx, assessment)
-    met_count = np.nansum(a.met, axis=1)
-    return (_block("county", a.is_met, met_count, np.full(len(a.is_met), float(len(a.criteria))), a.na_reason),)
+    met_count = np.nansum(a.dimension_met, axis=1)
+    return (_block("county", a.is_met, met_count, np.full(len(a.is_met), float(len(a.dimensions))),
+                   a.na_reason),)
 
 
 def _assessment_share(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_Block, ...]:
+    """Counties whose every dimension was assessed and met, over all counties (未评估 is not achieved)."""
     value = _assessment(ctx, assessment).is_met
     n = len(ctx.year_index)
     codes = ctx.county_year_code
-    met = np.bincount(codes, weights=np.nan_to_num(value), minlength=n)
+    met = np.bincount(codes, weights=(value == 1).astype(float), minlength=n)
     counties = np.bincount(codes, minlength=n).astype(float)
-    unknown = np.bincount(codes, weights=np.isnan(value), minlength=n)
-    reasons = np.select([counties == 0, unknown > 0],
-                        ["no counties", "some counties cannot be assessed"], None).astype(object)
+    reasons = np.where(counties == 0, "no counties", None).astype(object)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (_block("city", met / counties * 100, met, counties, reasons),)
 
@@ -1165,6 +1292,43 @@ def _assessment_names(ctx: _Context, which: str | Iterable[str] | None) -> list[
     return names
 
 
+def assessment_tables(
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    registry: Registry | str | Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`assessments`, :func:`assessment_dimensions` and :func:`assessment_criteria` of every
+    assessment from one evaluation of the criteria (what a build stores)."""
+    ctx = _context(tables, processed_dir, None, standards, registry)
+    return {"assessments": _assessments_frame(ctx, None, None),
+            "assessment_dimensions": _assessment_dimensions_frame(ctx, None, None),
+            "assessment_criteria": _assessment_criteria_frame(ctx, None, None)}
+
+
+def checklist_items(path: str | Path | None = None) -> pd.DataFrame:
+    """Every checklist item of the registry's assessments: assessment, dimension, item, names, threshold.
+
+    The items the local checklist workbook (督导评估清单) answers; ``data/raw/README.md`` lists them
+    and the code list ``assessment_item`` of the checklist layout holds the same codes.
+    """
+    reg = load_registry(path)
+    rows = []
+    for name, spec in reg.assessments.items():
+        dims = {d["code"]: d for d in spec.get("dimensions") or []}
+        for c in spec["criteria"]:
+            if "item" not in c:
+                continue
+            threshold, comparison = criterion_threshold(c)
+            rows.append({"assessment": name, "dimension": c.get("dimension", ""),
+                         "dimension_zh": dims.get(c.get("dimension"), {}).get("name_zh", ""),
+                         "item": c["item"], "name_zh": c["name_zh"], "name_en": c["name_en"],
+                         "threshold": threshold, "comparison": comparison, "confidence": c.get("confidence", "")})
+    return pd.DataFrame(rows, columns=["assessment", "dimension", "dimension_zh", "item", "name_zh", "name_en",
+                                       "threshold", "comparison", "confidence"])
+
+
 def assessments(
     assessment: str | Iterable[str] | None = None,
     counties: Iterable[str] | str | None = None,
@@ -1177,13 +1341,20 @@ def assessments(
 ) -> pd.DataFrame:
     """Whether each county meets 普及普惠 ("preschool_universal") and 优质均衡 ("compulsory_balanced").
 
-    One row per county, year and assessment: ``is_met`` (nullable boolean: NA when a
-    criterion cannot be computed, with ``na_reason``), ``criteria_met_count`` of
-    ``criteria_count`` and ``unmet_criteria`` (comma-separated indicator codes). The
-    criteria and their thresholds are in the registry's ``assessments`` section; see
-    :func:`assessment_criteria` for the values behind each.
+    One row per county, year and assessment: ``state`` 达标 only when every dimension is
+    assessed and met, 未达标 when any dimension is not met, else 未评估 (``na_reason`` names
+    the dimensions not assessed and why, e.g. no checklist); ``is_met`` is the same as a
+    nullable boolean (NA for 未评估); ``dimensions_met_count`` of ``dimensions_count``;
+    ``criteria_met_count`` of ``criteria_count`` and ``unmet_criteria`` (comma-separated
+    indicator or checklist item codes). See :func:`assessment_dimensions` and
+    :func:`assessment_criteria` for what is behind each.
     """
     ctx = _context(tables, processed_dir, years, standards, registry)
+    return _assessments_frame(ctx, assessment, counties)
+
+
+def _assessments_frame(ctx: _Context, assessment: str | Iterable[str] | None,
+                        counties: Iterable[str] | str | None) -> pd.DataFrame:
     county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
     year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
     frames = []
@@ -1191,7 +1362,10 @@ def assessments(
         a = _assessment(ctx, name)
         frames.append(pd.DataFrame({
             "county_code": county, "year": year, "assessment": name,
+            "state": [state_of(v) for v in a.is_met],
             "is_met": pd.array(a.is_met, dtype="Float64").astype("boolean"),
+            "dimensions_met_count": (a.dimension_met == 1).sum(axis=1).astype("int64"),
+            "dimensions_count": len(a.dimensions),
             "criteria_met_count": np.nansum(a.met, axis=1).astype("int64"),
             "criteria_count": len(a.criteria), "unmet_criteria": a.unmet, "na_reason": a.na_reason,
         }))
@@ -1199,10 +1373,69 @@ def assessments(
     keep = _county_filter(counties)
     if keep is not None:
         out = out[out["county_code"].isin(keep)]
-    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string",
+    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string", "state": "string",
+                       "dimensions_met_count": "Int64", "dimensions_count": "Int64",
                        "criteria_met_count": "Int64", "criteria_count": "Int64",
                        "unmet_criteria": "string", "na_reason": "string"}
                       ).sort_values(["assessment", "county_code", "year"]).reset_index(drop=True)
+
+
+def assessment_dimensions(
+    assessment: str | Iterable[str] | None = None,
+    counties: Iterable[str] | str | None = None,
+    years: Iterable[int] | int | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    processed_dir: str | Path | None = None,
+    *,
+    standards: Mapping[str, Any] | None = None,
+    registry: Registry | str | Path | None = None,
+) -> pd.DataFrame:
+    """Each dimension of each assessment per county and year: 达标 / 未达标 / 未评估.
+
+    Columns: county_code, year, assessment, dimension (code), dimension_zh, dimension_en,
+    position (the document's order), state, source (statistics / checklist / both),
+    criteria_count, criteria_met_count, criteria_not_met_count, criteria_unassessed_count,
+    unmet_criteria and na_reason (why a criterion could not be judged, for 未评估).
+    """
+    ctx = _context(tables, processed_dir, years, standards, registry)
+    return _assessment_dimensions_frame(ctx, assessment, counties)
+
+
+def _assessment_dimensions_frame(ctx: _Context, assessment: str | Iterable[str] | None,
+                                  counties: Iterable[str] | str | None) -> pd.DataFrame:
+    county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
+    year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
+    frames = []
+    for name in _assessment_names(ctx, assessment):
+        a = _assessment(ctx, name)
+        for k, dim in enumerate(a.dimensions):
+            cols = [j for j, d in enumerate(a.dimension_of) if d == dim.get("code", "")]
+            met = a.met[:, cols]
+            kinds = sorted({a.sources[j] for j in cols})
+            unmet = [", ".join(a.criteria[j] for j in cols if met[i, cols.index(j)] == 0) for i in range(len(county))]
+            reason = [None if not np.isnan(a.dimension_met[i, k]) else
+                      "; ".join(sorted({str(a.reasons[i, j]) for j in cols if np.isnan(a.met[i, j])}))
+                      for i in range(len(county))]
+            frames.append(pd.DataFrame({
+                "county_code": county, "year": year, "assessment": name, "dimension": dim.get("code", ""),
+                "dimension_zh": dim.get("name_zh", ""), "dimension_en": dim.get("name_en", ""), "position": k + 1,
+                "state": [state_of(v) for v in a.dimension_met[:, k]],
+                "source": "both" if len(kinds) > 1 else (kinds[0] if kinds else ""),
+                "criteria_count": len(cols), "criteria_met_count": (met == 1).sum(axis=1),
+                "criteria_not_met_count": (met == 0).sum(axis=1),
+                "criteria_unassessed_count": np.isnan(met).sum(axis=1),
+                "unmet_criteria": unmet, "na_reason": reason,
+            }))
+    out = pd.concat(frames, ignore_index=True)
+    keep = _county_filter(counties)
+    if keep is not None:
+        out = out[out["county_code"].isin(keep)]
+    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string", "dimension": "string",
+                       "dimension_zh": "string", "dimension_en": "string", "position": "Int64", "state": "string",
+                       "source": "string", "criteria_count": "Int64", "criteria_met_count": "Int64",
+                       "criteria_not_met_count": "Int64", "criteria_unassessed_count": "Int64",
+                       "unmet_criteria": "string", "na_reason": "string"}
+                      ).sort_values(["assessment", "county_code", "year", "position"]).reset_index(drop=True)
 
 
 def assessment_criteria(
@@ -1215,8 +1448,17 @@ def assessment_criteria(
     standards: Mapping[str, Any] | None = None,
     registry: Registry | str | Path | None = None,
 ) -> pd.DataFrame:
-    """Criterion by criterion: county_code, year, assessment, criterion, value, threshold, comparison, is_met."""
+    """Criterion by criterion: county_code, year, assessment, dimension, criterion, source, value, threshold,
+    comparison, is_met, na_reason, and for checklist items the evidence and a note (e.g. a 结果 that
+    disagrees with the value). ``criterion`` is an indicator code (source statistics) or a checklist
+    item code (source checklist).
+    """
     ctx = _context(tables, processed_dir, years, standards, registry)
+    return _assessment_criteria_frame(ctx, assessment, counties)
+
+
+def _assessment_criteria_frame(ctx: _Context, assessment: str | Iterable[str] | None,
+                                counties: Iterable[str] | str | None) -> pd.DataFrame:
     county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
     year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
     frames = []
@@ -1224,15 +1466,17 @@ def assessment_criteria(
         a = _assessment(ctx, name)
         for j, criterion in enumerate(a.criteria):
             frames.append(pd.DataFrame({
-                "county_code": county, "year": year, "assessment": name, "criterion": criterion,
+                "county_code": county, "year": year, "assessment": name, "dimension": a.dimension_of[j],
+                "criterion": criterion, "source": a.sources[j],
                 "value": pd.array(a.values[:, j], dtype="Float64"), "threshold": a.thresholds[j],
                 "comparison": a.comparisons[j], "is_met": pd.array(a.met[:, j], dtype="Float64").astype("boolean"),
-                "na_reason": a.reasons[:, j],
+                "na_reason": a.reasons[:, j], "evidence": a.evidence[:, j], "note": a.notes[:, j],
             }))
     out = pd.concat(frames, ignore_index=True)
     keep = _county_filter(counties)
     if keep is not None:
         out = out[out["county_code"].isin(keep)]
-    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string", "criterion": "string",
-                       "comparison": "string", "na_reason": "string"}
+    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string", "dimension": "string",
+                       "criterion": "string", "source": "string", "comparison": "string", "na_reason": "string",
+                       "evidence": "string", "note": "string"}
                       ).sort_values(["assessment", "county_code", "year"], kind="stable").reset_index(drop=True)

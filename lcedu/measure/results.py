@@ -22,7 +22,8 @@ from lcedu.measure.plan import get_plan, load_targets
 #: Result tables stored in every processed build, in the order they are computed. The last
 #: eight are the per-school / per-county frames the topic pages list (lcedu.measure.schools,
 #: lcedu.measure.teachers).
-RESULT_TABLES = ("indicator_results", "assessments", "assessment_criteria", "scorecard", "school_indicators",
+RESULT_TABLES = ("indicator_results", "assessments", "assessment_dimensions", "assessment_criteria", "scorecard",
+                 "school_indicators",
                  "school_gaps", "preschool_gaps", "school_sizes", "campus_status", "vocational_schools",
                  "special_school_provision", "high_school_trusteeship", "teacher_qualifications",
                  "staffing_against_norms", "subject_teachers")
@@ -38,8 +39,7 @@ def compute_results(tables: Mapping[str, pd.DataFrame], targets: str | Path | pd
     keyed = {name: schools.keyed(frame) for name, frame in tables.items()}  # plain keys once, for the listings
     return {
         "indicator_results": results,
-        "assessments": indicators.assessments(tables=tables),
-        "assessment_criteria": indicators.assessment_criteria(tables=tables),
+        **indicators.assessment_tables(tables=tables),
         "scorecard": scorecard.scorecard(results=results, tables=tables, targets=plan_targets),
         "school_indicators": parts,
         "school_gaps": gaps.school_gaps(parts=parts),

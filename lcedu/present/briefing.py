@@ -68,7 +68,7 @@ LABELS: dict[str, dict[str, str]] = {
         "threshold": "标准", "school": "学校", "stage": "学段", "students": "在校生", "type": "类型",
         "met_count": "达标项数", "meets": "资源配置", "count": "数量", "share": "占比", "city_total": "全市合计",
         "county_share": "本县占全市", "progress": "全市完成度", "named": "计划点名县", "assessment": "评估",
-        "counties_met": "达标县", "clause": "计划条款",
+        "counties_met": "全部维度评估且达标的县", "counties_unassessed": "未评估的县(不计入)", "clause": "计划条款",
     },
     "en": {
         "project": "Project", "indicator": "Indicator", "value": "Value", "target": "Target",
@@ -78,7 +78,8 @@ LABELS: dict[str, dict[str, str]] = {
         "students": "Students", "type": "Type", "met_count": "Indicators met", "meets": "Resources",
         "count": "Count", "share": "Share", "city_total": "City total", "county_share": "County share of city",
         "progress": "City progress", "named": "Named in plan", "assessment": "Assessment",
-        "counties_met": "Counties meeting", "clause": "Plan clause",
+        "counties_met": "Counties assessed on every dimension and met",
+        "counties_unassessed": "Counties not assessed (not counted)", "clause": "Plan clause",
     },
 }
 
@@ -521,7 +522,8 @@ def indicator_table(p: Params, rows: pd.DataFrame, *, with_project: bool = False
         lab["target_source"]: [SCOPE_WORDS[lang].get(str(r.get("target_scope")), nv.text("na_short", lang))
                                if not is_missing(r.get("target_scope")) else nv.text("na_short", lang)
                                for r in records],
-        lab["status"]: [scorecard_status_text(r["status"], lang) for r in records],
+        lab["status"]: [state_word("未评估", lang) if str(r.get("na_reason") or "").startswith("not assessed: ")
+                        else scorecard_status_text(r["status"], lang) for r in records],
         lab["on_track"]: [track_text(r["is_on_track"], lang) for r in records],
         lab["change"]: [change_cell(r, lang) for r in records],
         **({lab["rank"]: [rank_text(r, lang) for r in records]} if with_rank else {}),
@@ -600,8 +602,61 @@ def _targeted(p: Params, county: str | None = None) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+STATE_EN = {"达标": "met", "未达标": "not met", "未评估": "not assessed"}
+
+
+def state_word(state: Any, lang: str) -> str:
+    """达标 / 未达标 / 未评估 (met / not met / not assessed) of an assessment or a dimension."""
+    state = "未评估" if is_missing(state) else str(state)
+    return state if lang == "zh" else STATE_EN.get(state, state)
+
+
+def county_dimensions(p: Params, assessment: str, county: str | None = None, year: int | None = None
+                      ) -> pd.DataFrame:
+    """The county's dimensions of one assessment (达标 / 未达标 / 未评估), in the document's order."""
+    d = base().stored["assessment_dimensions"]
+    rows = d[(d["county_code"] == (county or p.county)) & (d["year"] == (year or p.year))
+             & (d["assessment"] == assessment)]
+    return rows.sort_values("position").reset_index(drop=True)
+
+
+def _named(codes: Any, lang: str, most: int = 4) -> str:
+    names = [indicator_name(c.strip(), lang) for c in str(codes or "").split(",") if c.strip()]
+    if len(names) > most:
+        rest = len(names) - most
+        names = names[:most] + ([f"等{rest}项"] if lang == "zh" else [f"{rest} more"])
+    return nv.join(names, lang) if lang == "en" else "、".join(names)
+
+
+def why_not_assessed(reason: Any, lang: str) -> str:
+    """Why a criterion or dimension is 未评估: "无督导评估清单" / "no checklist" (the reasons joined, no "数据缺失" prefix)."""
+    parts = [w.strip() for w in str(reason or "").split(";") if w.strip()]
+    if lang == "zh":
+        return "；".join(dict.fromkeys(nv.na_text(w, lang).split("：", 1)[-1] for w in parts))
+    return "; ".join(dict.fromkeys(parts))
+
+
+def dimension_phrase(r: Mapping[str, Any], lang: str) -> str:
+    """资源配置达标 / 政府保障程度未达标（未达标：…）/ 教育质量未评估（无督导评估清单）."""
+    state = str(r["state"])
+    name = str(r["dimension_zh"] if lang == "zh" else r["dimension_en"])
+    detail = ""
+    if state == "未达标":
+        detail = (f"（未达标：{_named(r['unmet_criteria'], lang)}）" if lang == "zh" else
+                  f" (not met: {_named(r['unmet_criteria'], lang)})")
+    elif state == "未评估":
+        why = why_not_assessed(r["na_reason"], lang)
+        detail = (f"（{why}）" if lang == "zh" else f" ({why})") if why else ""
+    return f"{name}{state_word(state, lang)}{detail}" if lang == "zh" else \
+        f"{name} {state_word(state, lang)}{detail}"
+
+
 def assessment_line(p: Params, assessment: str, county: str | None = None, year: int | None = None) -> str:
-    """普及普惠 / 优质均衡 status of the county, with the criteria not met."""
+    """普及普惠 / 优质均衡 of the county: the overall state and every dimension's (达标 / 未达标 / 未评估).
+
+    The overall state is 达标 only when every dimension was assessed and met; a dimension without
+    input (e.g. no 督导评估清单) is 未评估 and the sentence says so, never "实现" or "已达到".
+    """
     b = base()
     code, y, lang = county or p.county, year or p.year, p.lang
     rows = b.assessments[(b.assessments["county_code"] == code) & (b.assessments["year"] == y)
@@ -609,20 +664,96 @@ def assessment_line(p: Params, assessment: str, county: str | None = None, year:
     if rows.empty:
         return ""
     r = rows.iloc[0]
-    name = indicator_name(assessment, lang)
+    state = str(r["state"]) if "state" in r and not is_missing(r["state"]) else \
+        ("未评估" if is_missing(r["is_met"]) else ("达标" if bool(r["is_met"]) else "未达标"))
+    spec = _assessment_spec(assessment)
+    name = spec.get("name_zh" if lang == "zh" else "name_en", assessment)
     place = place_name(code, lang)
-    if is_missing(r["is_met"]):
-        return f"{place}{nv.year_label(y)}{name}：{nv.na_text(r['na_reason'], lang)}。" if lang == "zh" else \
-            f"{place}, {nv.year_label(y, lang)} — {name}: {nv.na_text(r['na_reason'], lang)}."
-    met, total = int(r["criteria_met_count"]), int(r["criteria_count"])
-    unmet = [indicator_name(c.strip(), lang) for c in str(r["unmet_criteria"] or "").split(",") if c.strip()]
+    dims = county_dimensions(p, assessment, code, y)
+    parts = [dimension_phrase(d, lang) for d in dims.to_dict("records")]
+    n = len(parts)
     if lang == "zh":
-        head = f"{place}{nv.year_label(y)}{name}：{total}项量化指标达标{met}项，"
-        tail = "已达到。" if bool(r["is_met"]) else f"尚未达到（未达标：{nv.join(unmet, lang)}）。"
-        return head + tail
-    head = f"{place}, {nv.year_label(y, lang)} — {name}: {met} of {total} quantified criteria met; "
-    tail = "reached." if bool(r["is_met"]) else f"not yet reached (not met: {nv.join(unmet, lang)})."
-    return head + tail
+        head = f"{place}{nv.year_label(y)}{name}：总体{state}（{n}个维度"
+        head += "均已评估且达标）" if state == "达标" else (
+            f"中{int((dims['state'] == '未达标').sum())}个未达标）" if state == "未达标" else
+            f"中{int((dims['state'] == '未评估').sum())}个未评估，不能认定达标）")
+        return head + "；" + "，".join(parts) + "。"
+    head = f"{place}, {nv.year_label(y, lang)} — {name}: overall {state_word(state, lang)} ("
+    head += (f"all {n} dimensions assessed and met)" if state == "达标" else
+             f"{int((dims['state'] == '未达标').sum())} of {n} dimensions not met)" if state == "未达标" else
+             f"{int((dims['state'] == '未评估').sum())} of {n} dimensions not assessed, so it cannot be called met)")
+    return head + "; " + ", ".join(parts) + "."
+
+
+def _assessment_spec(assessment: str) -> dict[str, Any]:
+    from lcedu.measure import indicators as ind
+
+    return dict(ind.load_registry().assessments.get(assessment, {}))
+
+
+def dimension_table(p: Params, assessment: str) -> Any:
+    """One row per dimension: its state, how many criteria were met / not met / not assessed, and why."""
+    lang = p.lang
+    dims = county_dimensions(p, assessment).to_dict("records")
+    zh = lang == "zh"
+    table = pd.DataFrame({
+        ("维度" if zh else "Dimension"): [d["dimension_zh"] if zh else d["dimension_en"] for d in dims],
+        ("结果" if zh else "Result"): [state_word(d["state"], lang) for d in dims],
+        ("依据" if zh else "From"): [_SOURCE_WORDS[lang].get(str(d["source"]), str(d["source"])) for d in dims],
+        ("达标项" if zh else "Met"): [f"{int(d['criteria_met_count'])}/{int(d['criteria_count'])}" for d in dims],
+        ("未达标项" if zh else "Not met"): [_named(d["unmet_criteria"], lang) for d in dims],
+        ("未评估原因" if zh else "Why not assessed"): [
+            why_not_assessed(d["na_reason"], lang) if d["state"] == "未评估" else "" for d in dims],
+    })
+    flags = pd.DataFrame({table.columns[1]: [None if d["state"] == "未评估" else d["state"] == "达标" for d in dims]})
+    return styled(table, flags=flags)
+
+
+_SOURCE_WORDS = {"zh": {"statistics": "统计数据", "checklist": "督导评估清单", "both": "统计数据和督导评估清单"},
+                 "en": {"statistics": "statistics", "checklist": "checklist", "both": "statistics and checklist"}}
+
+
+def criteria_table(p: Params, assessment: str, dimensions: Sequence[str] | None = None) -> Any:
+    """Criterion by criterion (statistics and checklist items) of the chosen dimensions, with the evidence."""
+    lang = p.lang
+    zh = lang == "zh"
+    b = base()
+    crit = b.criteria[(b.criteria["county_code"] == p.county) & (b.criteria["year"] == p.year)
+                      & (b.criteria["assessment"] == assessment)]
+    if dimensions is not None:
+        crit = crit[crit["dimension"].isin(list(dimensions))]
+    names = {d["code"]: d["name_zh" if zh else "name_en"] for d in _assessment_spec(assessment).get("dimensions", [])}
+    ops = {"at_least": "≥", "at_most": "≤"}
+    records = crit.to_dict("records")
+
+    def shown(r: dict) -> str:
+        unit = nv.indicator_unit(r["criterion"]) if r["source"] == "statistics" else "%"
+        return "" if is_missing(r["value"]) else fmt_value(r["value"], unit, lang)
+
+    def standard(r: dict) -> str:
+        if is_missing(r["threshold"]) or not r["comparison"]:
+            return "符合要求" if zh else "as required"
+        unit = nv.indicator_unit(r["criterion"]) if r["source"] == "statistics" else "%"
+        return f"{ops.get(r['comparison'], '')}{nv.fmt_target(r['threshold'], unit, lang)}"
+
+    def note(r: dict) -> str:
+        if is_missing(r["is_met"]):  # 未评估, and why (no checklist, missing data …)
+            why = why_not_assessed(r["na_reason"], lang)
+            return f"未评估：{why}" if zh else f"Not assessed: {why}"
+        return " ".join(str(x) for x in (r.get("evidence"), r.get("note")) if not is_missing(x) and str(x))
+
+    table = pd.DataFrame({
+        ("维度" if zh else "Dimension"): [names.get(r["dimension"], r["dimension"]) for r in records],
+        ("指标" if zh else "Criterion"): [indicator_name(r["criterion"], lang) for r in records],
+        ("数值" if zh else "Value"): [shown(r) for r in records],
+        ("标准" if zh else "Standard"): [standard(r) for r in records],
+        ("结果" if zh else "Result"): [status_text(r["is_met"], lang) if not is_missing(r["is_met"])
+                                       else state_word("未评估", lang) for r in records],
+        ("依据" if zh else "From"): [_SOURCE_WORDS[lang].get(str(r["source"]), "") for r in records],
+        ("说明" if zh else "Note"): [note(r) for r in records],
+    })
+    flags = pd.DataFrame({table.columns[4]: crit["is_met"].to_numpy()})
+    return styled(table, flags=flags)
 
 
 def briefing_overview(p: Params) -> Section:
@@ -756,7 +887,7 @@ def closing_text(r: Mapping[str, Any], lang: str) -> str:
     comparison = str(r.get("comparison") or "")
     if comparison == "reach":
         name = indicator_name(code, lang)
-        return f"需实现“{name}”" if lang == "zh" else f"reach “{name}”"
+        return f"需达到“{name}”" if lang == "zh" else f"reach “{name}”"
     if is_missing(r.get("gap")) or float(r["gap"]) <= 0:
         return ""
     num, den = r.get("numerator"), r.get("denominator")
@@ -827,9 +958,13 @@ def assessment_gap_line(p: Params, assessment: str) -> str:
     lang = p.lang
     status = b.assessments[(b.assessments["county_code"] == p.county) & (b.assessments["year"] == p.year)
                            & (b.assessments["assessment"] == assessment)]
-    if status.empty or is_missing(status["is_met"].iloc[0]) or bool(status["is_met"].iloc[0]):
+    if status.empty or (not is_missing(status["is_met"].iloc[0]) and bool(status["is_met"].iloc[0])):
         return ""
-    name = indicator_name(assessment, lang)
+    name = _assessment_spec(assessment).get("name_zh" if lang == "zh" else "name_en", assessment)
+    dims = county_dimensions(p, assessment)
+    computed = dims[dims["source"] != "checklist"]
+    if not (computed["state"] == "未达标").any():  # the estimates close statistics criteria only
+        return ""
     parts: list[str] = []
     if assessment == "preschool_universal":
         g = county_preschool_gaps(p)
@@ -842,8 +977,15 @@ def assessment_gap_line(p: Params, assessment: str) -> str:
         parts = [resource_addition(r, lang) for r in s.itertuples()]
     if not parts:
         return ""
-    return (f"要实现{name}，按现有数据估算需：{nv.join(parts, lang)}。" if lang == "zh" else
-            f"To reach “{name}”, the data suggest: {nv.join(parts, lang)}.")
+    if assessment == "compulsory_balanced":
+        return (f"要使{name}的资源配置维度达标（每所参评学校达到标准），按现有数据估算需：{nv.join(parts, lang)}"
+                "（其他维度另见各维度结果）。" if lang == "zh" else
+                f"For the resource-allocation dimension of “{name}” (every assessed school at the standard), the data "
+                f"suggest: {nv.join(parts, lang)} (the other dimensions are stated separately).")
+    return (f"要使{name}中由统计数据计算的指标达标，按现有数据估算需：{nv.join(parts, lang)}"
+            "（督导评估清单各项另见各维度结果）。" if lang == "zh" else
+            f"For the criteria of “{name}” computed from the statistics, the data suggest: {nv.join(parts, lang)} "
+            "(the checklist items are stated separately).")
 
 
 def county_parts(p: Params, county: str | None = None) -> pd.DataFrame:
@@ -970,7 +1112,7 @@ def city_heat_table(p: Params) -> Section:
 
 
 def _status_frame() -> pd.DataFrame:
-    status = base().assessments[["county_code", "year", "assessment", "is_met"]].copy()
+    status = base().assessments[["county_code", "year", "assessment", "is_met", "state"]].copy()
     status["year"] = status["year"].astype(int)
     return status
 
@@ -1030,14 +1172,17 @@ def city_share_targets(p: Params) -> Section:
     for assessment in ASSESSMENTS:
         for year in years:
             r = _share_row(p, f"{assessment}_county_share_pct", year)
-            met_codes = status[(status["assessment"] == assessment) & (status["year"] == year)
-                               & status["is_met"].fillna(False)]["county_code"]
+            one = status[(status["assessment"] == assessment) & (status["year"] == year)]
+            met_codes = one[one["state"] == "达标"]["county_code"]
+            unassessed = one[one["state"] == "未评估"]["county_code"]
             rows.append({
                 lab["assessment"]: indicator_name(assessment, lang), lab["year"]: nv.year_label(year, lang, short=True),
                 lab["value"]: fmt_value(r.get("value"), "%", lang, thresholds=nv.row_thresholds(r)),
                 lab["target"]: target_text(r, lang),
                 lab["status"]: status_text(r.get("is_met"), lang),
                 lab["counties_met"]: nv.join([place_name(c, lang) for c in met_codes], lang) or
+                nv.text("na_short", lang),
+                lab["counties_unassessed"]: nv.join([place_name(c, lang) for c in unassessed], lang) or
                 nv.text("na_short", lang),
                 "_met": r.get("is_met"),
             })
@@ -1051,15 +1196,18 @@ def city_share_targets(p: Params) -> Section:
             s = status[(status["assessment"] == t.indicator) & (status["year"] == min(p.year, int(t.year)))
                        & (status["county_code"] == code)]
             flag = s["is_met"].iloc[0] if len(s) else pd.NA
+            state = s["state"].iloc[0] if len(s) else pd.NA
             named_rows.append({
                 lab["assessment"]: indicator_name(t.indicator, lang), lab["named"]: place_name(code, lang),
-                lab["target"]: f"{int(t.year)}年实现" if lang == "zh" else f"by {int(t.year)}",
-                lab["year"]: nv.year_label(min(p.year, int(t.year)), lang, short=True), lab["status"]: status_text(flag, lang), "_met": flag,
+                lab["target"]: f"{int(t.year)}年全部维度达标" if lang == "zh" else f"by {int(t.year)}",
+                lab["year"]: nv.year_label(min(p.year, int(t.year)), lang, short=True), lab["status"]: state_word(state, lang), "_met": flag,
             })
     named_table = pd.DataFrame(named_rows)
     named_flags = pd.DataFrame({lab["status"]: named_table.pop("_met")})
-    caption = ("计划点名县的达标情况（按所选年份与目标年份中较早者）" if lang == "zh" else
-               "Counties the plan names, at the earlier of the chosen year and the target year")
+    caption = ("计划点名县的达标情况（按所选年份与目标年份中较早者；达标 = 全部维度评估且达标，未评估的维度不算达标）"
+               if lang == "zh" else
+               "Counties the plan names, at the earlier of the chosen year and the target year (met = every dimension "
+               "assessed and met; a dimension not assessed is not met)")
     share = nv.join(sorted({fmt_target(t, "%", lang) for t in targets[targets["indicator"].isin(
         [f"{a}_county_share_pct" for a in ASSESSMENTS])]["value"]}), lang)
     return Section(_TITLES[lang]["share_targets"].format(share=share), [

@@ -93,10 +93,10 @@ TEXT: dict[str, dict[str, str]] = {
         "multiples_title": "{label}：{span}",
         "change_title": "{label}：{base}至{year}变化",
         "status_title": "{year}县域评估达标情况",
-        "status_panel": "{name}\n达标 {met}/{total} 县（{share:.1%}），计划目标 {target:.1%}，{reached}",
+        "status_panel": "{name}\n全部维度评估且达标 {met}/{total} 县（{share:.1%}），计划目标 {target:.1%}，{reached}",
         "status_reached": "已达到",
         "status_not_reached": "尚未达到",
-        "status_unknown": "无法判断（{n}县无数据）",
+        "status_unknown": "尚不能判断（{n}县未评估或无数据）",
         "status_no_data": "{name}\n无数据",
         "locator_title": "{name}在{prefecture}的位置",
         "source_default": "数据：lcedu 指标库",
@@ -123,10 +123,10 @@ TEXT: dict[str, dict[str, str]] = {
         "multiples_title": "{label}, {span}",
         "change_title": "{label}: change from the {base} to the {year}",
         "status_title": "County assessments met at the {year}",
-        "status_panel": "{name}\n{met}/{total} met ({share:.1%}); plan target {target:.1%} {reached}",
+        "status_panel": "{name}\n{met}/{total} assessed on every dimension and met ({share:.1%}); plan target {target:.1%} {reached}",
         "status_reached": "reached",
         "status_not_reached": "not yet reached",
-        "status_unknown": "cannot tell ({n} counties without data)",
+        "status_unknown": "cannot tell yet ({n} counties not assessed or without data)",
         "status_no_data": "{name}\nno data",
         "locator_title": "{name} in {prefecture}",
         "source_default": "Data: lcedu indicators",
@@ -150,6 +150,7 @@ class Classification:
     fills: Mapping[str, str]
     legend: Sequence[tuple[str, str]]
     legend_title: str
+    no_data_label: str | None = None  # what a county without a class is called (default: 无数据 / No data)
 
 
 # ---------------------------------------------------------------- boundaries
@@ -393,11 +394,11 @@ def change_classification(
 
 
 def status_classification(is_met: pd.Series, lang: Lang = "zh") -> Classification:
-    """达标 / 未达标 per county; missing status stays no-data."""
+    """达标 / 未达标 per county; a missing status (未评估: a dimension without input) is hatched as such."""
     known = is_met.dropna().astype(bool)
     fills = {code: CATEGORY_COLOURS["met" if met else "not_met"] for code, met in known.items()}
     legend = [(TEXT[lang][key], CATEGORY_COLOURS[key]) for key in ("met", "not_met")]
-    return Classification(fills, legend, "")
+    return Classification(fills, legend, "", "未评估或无数据" if lang == "zh" else "Not assessed or no data")
 
 
 # ---------------------------------------------------------------- drawing
@@ -623,7 +624,7 @@ def _legend_handles(classification: Classification, with_no_data: bool, lang: La
                 linewidth=0.5,
                 hatch="////",
                 hatchcolor=NO_DATA_HATCH_COLOUR,
-                label=TEXT[lang]["no_data"],
+                label=classification.no_data_label or TEXT[lang]["no_data"],
             )
         )
     return handles

@@ -118,6 +118,8 @@ _REASONS_ZH: dict[str, str] = {
     "no students": "无在校生", "no county rows": "无县(区)数据",
     "school parts with missing data cannot be assessed": "部分学校数据缺失，无法评估",
     "denominator is 0": "分母为0",
+    "no checklist": "无督导评估清单", "checklist lacks item": "督导评估清单缺少该项",
+    "checklist item not filled in": "督导评估清单该项未填结果",
 }
 #: 学段 and school types in tables.
 STAGES: dict[str, dict[str, str]] = {
@@ -195,7 +197,20 @@ def _registry_names() -> dict[str, tuple[str, str, str]]:
     from lcedu.measure import indicators as ind
 
     reg = ind.load_registry()
-    return {code: (i.name_zh, i.name_en, i.unit) for code, i in reg.indicators.items()}
+    names = {code: (i.name_zh, i.name_en, i.unit) for code, i in reg.indicators.items()}
+    for spec in reg.assessments.values():  # checklist items (督导评估清单) are named like indicators
+        for c in spec["criteria"]:
+            if "item" in c:
+                names[c["item"]] = (c["name_zh"], c["name_en"], "%" if "standard" in c else "")
+    return names
+
+
+def dimension_names() -> dict[str, str]:
+    """English → Chinese names of the assessments' dimensions (资源配置, 政府保障程度 …)."""
+    from lcedu.measure import indicators as ind
+
+    return {d["name_en"]: d["name_zh"] for spec in ind.load_registry().assessments.values()
+            for d in spec.get("dimensions") or []}
 
 
 def indicator_name(code: str, lang: str = "zh") -> str:
@@ -316,13 +331,13 @@ def _trim(value: float, decimals: int) -> str:
 
 def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_least",
                target_max: Any = None) -> str:
-    """A target as written in the plan: 95%, 300人, 5—8个; yes/no targets say 实现 / reached.
+    """A target as written in the plan: 95%, 300人, 5—8个; yes/no targets say 达到 / reached.
 
     A floor with a planned band (count_at_least / at_least with ``target_max``) reads
     至少5个（规划区间5至8个）: the band's top is shown, it is not a limit.
     """
     if comparison == "reach" or unit == "yes/no":
-        return "实现" if lang == "zh" else "reached"
+        return "达到" if lang == "zh" else "reached"
     if is_missing(target):
         return text("na_short", lang)
     word = unit_label(unit, lang)
@@ -387,6 +402,8 @@ def na_text(reason: Any, lang: str = "zh") -> str:
     if reason.startswith("not applicable"):
         return "不适用：" + _reason_zh(reason) if lang == "zh" else "Not applicable: " + \
             reason.removeprefix("not applicable: ")
+    if reason.startswith("not assessed: "):  # an assessment with dimensions not assessed: 未评估, not missing
+        return _reason_zh(reason) if lang == "zh" else "Not assessed: " + reason.removeprefix("not assessed: ")
     if lang == "en":
         return f"{head}: {reason}"
     return f"{head}{text('colon', lang)}{_reason_zh(reason)}"
@@ -396,6 +413,13 @@ def _reason_zh(reason: str) -> str:
     if reason in _REASONS_ZH:
         zh = _REASONS_ZH[reason]
         return zh.removeprefix("不适用：") if reason.startswith("not applicable") else zh
+    if reason.startswith("not assessed: "):
+        dims = dimension_names()
+        parts = []
+        for part in re.findall(r"([^,(]+?) \(([^)]*)\)", reason.removeprefix("not assessed: ")):
+            whys = "；".join(_reason_zh(w.strip()) for w in part[1].split(";"))
+            parts.append(f"{dims.get(part[0].strip(), part[0].strip())}（{whys}）")
+        return "未评估：" + "、".join(parts) if parts else "未评估"
     if reason.startswith("cannot assess: "):
         rest = reason.removeprefix("cannot assess: ")
         code, _, why = rest.partition(": ")
@@ -495,7 +519,7 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
             target_year = row.get("target_year")
             ty = int(target_year) if not is_missing(target_year) else year
             if zh:
-                tail = "，达到计划要求" if row.get("is_met") else f"，计划要求{ty}年实现"
+                tail = "，达到计划要求" if row.get("is_met") else f"，计划要求{ty}年达到"
             else:
                 tail = ", as the plan requires" if row.get("is_met") else f"; the plan requires it by {ty}"
         return f"{place}{when}「{name}」：{answer}{tail}。" if zh else f"{place}, {when} — {name}: {answer}{tail}."

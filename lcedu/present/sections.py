@@ -144,7 +144,7 @@ def preschool_assessment(p: Params) -> Section:
     lab = LABELS[lang]
     b = bf.base()
     crit = b.criteria[(b.criteria["county_code"] == p.county) & (b.criteria["year"] == p.year)
-                      & (b.criteria["assessment"] == "preschool_universal")]
+                      & (b.criteria["assessment"] == "preschool_universal") & (b.criteria["source"] == "statistics")]
     need = bf.county_preschool_gaps(p)
     need = need[need["county_code"] == p.county].set_index("indicator")
     records = crit.to_dict("records")
@@ -177,7 +177,14 @@ def preschool_assessment(p: Params) -> Section:
              f"Thresholds are the national quantified criteria (教督〔2020〕1号); the plan sets higher city targets: "
              f"{plan}.")
     lines = [bf.assessment_line(p, "preschool_universal"), sentence(p, "preschool_universal")]
-    return Section(_T[lang]["assessment"], [bullets(lines), styled(table, flags=flags, right=[lab["value"]]), intro])
+    checklist = ("各维度的结果（政府保障情况和保教质量的部分内容、社会认可度来自督导评估清单；没有清单的县为“未评估”，不计为达标）："
+                 if lang == "zh" else
+                 "Each dimension (government support, part of quality and public satisfaction come from the local "
+                 "checklist; a county without one is “not assessed”, never met):")
+    return Section(_T[lang]["assessment"], [bullets(lines), bf.dimension_table(p, "preschool_universal"),
+                                            styled(table, flags=flags, right=[lab["value"]]), intro, checklist,
+                                            bf.criteria_table(p, "preschool_universal",
+                                                              ["government", "quality", "recognition"])])
 
 
 def special_education(p: Params) -> Section:
@@ -270,7 +277,8 @@ def _resource_rule_text(lang: str) -> str:
 
 
 def compulsory_overview(p: Params) -> Section:
-    """优质均衡 (资源配置) status, the share of school parts meeting the rule, and 巩固率."""
+    """优质均衡 by dimension (资源配置, 政府保障程度, 教育质量, 社会认可度), the share of school parts meeting
+    the rule, and 巩固率; the criteria of the dimensions other than 资源配置 with their evidence."""
     lang = p.lang
     codes = ("compulsory_balanced", "primary_resource_standard_school_pct", "junior_resource_standard_school_pct",
              "primary_resource_failing_school_count", "junior_resource_failing_school_count",
@@ -279,7 +287,15 @@ def compulsory_overview(p: Params) -> Section:
     table = bf.indicator_table(p, bf.county_card(p, codes))
     fig = bf.trend_figure(p, ["primary_resource_standard_school_pct", "junior_resource_standard_school_pct",
                               "nine_year_retention_pct", "junior_retention_3yr_pct"], columns=4)
-    return Section(_T[lang]["compulsory"], [bullets(lines), table, fig, _resource_rule_text(lang)])
+    checklist = ("政府保障程度、教育质量和社会认可度逐项（学校规模、班额、持证上岗率、巩固率、残疾儿童少年入学率来自统计数据，"
+                 "其余来自督导评估清单；没有清单的县为“未评估”，不计为达标）：" if lang == "zh" else
+                 "Government provision, education quality and public satisfaction item by item (school size, class "
+                 "size, certification, retention and the disability enrolment rate from the statistics, the rest from "
+                 "the local checklist; a county without one is “not assessed”, never met):")
+    return Section(_T[lang]["compulsory"], [bullets(lines), bf.dimension_table(p, "compulsory_balanced"), table, fig,
+                                            _resource_rule_text(lang), checklist,
+                                            bf.criteria_table(p, "compulsory_balanced",
+                                                              ["government", "quality", "recognition"])])
 
 
 def compulsory_schools(p: Params) -> Section:

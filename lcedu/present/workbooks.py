@@ -29,6 +29,7 @@ from lcedu.measure import gaps, indicators, scorecard
 from lcedu.measure import standards as std
 from lcedu.measure.plan import get_plan, load_plan
 from lcedu.measure.results import compute_results, load_results
+from lcedu.present import narrative as nv
 from lcedu.present.narrative import decimals_near, year_label
 
 __all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
@@ -48,14 +49,15 @@ _FORMATS = {
     "cv": "0.000",
     "text": "@",
 }
-_COMPARISON_ZH = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤", "range": "区间", "reach": "实现"}
+_COMPARISON_ZH = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤", "range": "区间", "reach": "达到"}
 _STAGE_ZH = {"primary": "小学", "junior": "初中"}
 _SCHOOL_TYPE_ZH = {
     "kindergarten": "幼儿园", "primary": "小学", "teaching_point": "教学点", "junior": "初级中学",
     "nine_year": "九年一贯制", "complete_secondary": "完全中学", "senior": "高级中学", "twelve_year": "十二年一贯制",
     "vocational": "中等职业学校", "special": "特殊教育学校",
 }
-_ASSESSMENT_ZH = {"preschool_universal": "学前教育普及普惠", "compulsory_balanced": "义务教育优质均衡(资源配置)"}
+_ASSESSMENT_ZH = {"preschool_universal": "学前教育普及普惠", "compulsory_balanced": "义务教育优质均衡"}
+_SOURCE_ZH = {"statistics": "统计数据", "checklist": "督导评估清单", "both": "统计数据和督导评估清单"}
 _UNIT_ZH = {
     "%": "%", "children per teacher": "人/师", "children per staff": "人/保教人员", "percentage points": "个百分点",
     "teachers per 100 students": "人/百生", "m² per student": "m²/生",
@@ -75,6 +77,7 @@ class _Column:
     header: str
     # int | float1 | float2 | pct | cv | text | unit (format by the row's unit) | met (达标/未达标) | yesno
     # | school_year (a data year as its 学年初: 2025 → "2025/26")
+    # | status (a scorecard status) | state (达标/未达标/未评估 as stored)
     kind: str = "text"
     unit_column: str = "unit"
     #: Columns of the row holding the target(s) this value is shown beside (more decimals near them).
@@ -126,7 +129,7 @@ def _put(ws: Worksheet, row: int, column: int, value: Any) -> Any:
     return cell
 
 
-_STATUS_ZH = {k: v[0] for k, v in scorecard.STATUS_LABELS.items()}
+_STATUS_ZH = {k: v[0] for k, v in scorecard.STATUS_LABELS.items()} | {"not_assessed": "未评估"}
 
 
 def _met_text(value: Any) -> str:
@@ -156,8 +159,9 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
                 _put(ws, i, j, text or None)
                 widths[j - 1] = max(widths[j - 1], _display_width(text))
                 continue
-            if col.kind in ("met", "status"):
-                text = _met_text(raw) if col.kind == "met" else _STATUS_ZH.get(str(raw), "") if raw is not pd.NA else ""
+            if col.kind in ("met", "status", "state"):
+                text = _met_text(raw) if col.kind == "met" else ("" if raw is None or raw is pd.NA else (
+                    str(raw) if col.kind == "state" else _STATUS_ZH.get(str(raw), "")))
                 cell = _put(ws, i, j, text or None)
                 if text in ("达标", "未达标"):
                     cell.fill = _MET_FILL if text == "达标" else _NOT_MET_FILL
@@ -222,6 +226,7 @@ class _Data:
     criteria: pd.DataFrame
     manifest: dict[str, Any] | None
     plan: Any  # lcedu.measure.plan.Plan whose targets the scorecard sheets use
+    dimensions: pd.DataFrame  # 达标 / 未达标 / 未评估 per assessment dimension
 
 
 def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path | None, year: int,
@@ -240,7 +245,7 @@ def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path |
     card = res["scorecard"] if plan is None else scorecard.scorecard(
         results=res["indicator_results"], tables=tabs, targets=chosen.targets(), baseline_year=chosen.baseline_year)
     return _Data(tabs, res["indicator_results"], card, parts, school_gaps, res["preschool_gaps"],
-                 res["assessments"], res["assessment_criteria"], manifest, chosen)
+                 res["assessments"], res["assessment_criteria"], manifest, chosen, res["assessment_dimensions"])
 
 
 # --------------------------------------------------------------------------- sheets
@@ -271,8 +276,13 @@ _SCORECARD_COLUMNS = [
 
 def _with_comparison(card: pd.DataFrame) -> pd.DataFrame:
     scope = {k: v[0] for k, v in scorecard.SCOPE_LABELS.items()}
+    # An assessment not assessed on every dimension is 未评估 (not "no data"), with the dimensions named.
+    not_assessed = card["na_reason"].fillna("").str.startswith("not assessed: ").to_numpy(dtype=bool)
     return card.assign(comparison_zh=card["comparison"].map(_COMPARISON_ZH), unit_zh=_unit_zh(card["unit"]),
-                       target_scope_zh=card["target_scope"].map(scope))
+                       target_scope_zh=card["target_scope"].map(scope),
+                       status=card["status"].where(~not_assessed, "not_assessed"),
+                       na_reason=card["na_reason"].map(lambda r: r if pd.isna(r) or not str(r).startswith(
+                           "not assessed: ") else nv.na_text(r)))
 
 
 def _counts_sheet(wb: Workbook, card: pd.DataFrame) -> None:
@@ -335,16 +345,38 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
         summary = summary[summary["county_code"].isin(list(counties))]
     if year is not None:
         summary = summary[summary["year"] == year]
-    names_zh = indicators.registry_frame().set_index("indicator")["name_zh"]
-    unmet = summary["unmet_criteria"].str.split(", ").explode()
-    unmet_zh = unmet.map(names_zh).dropna().groupby(level=0).agg("；".join)
+    items = indicators.checklist_items().set_index("item")["name_zh"]
+    names_zh = pd.concat([indicators.registry_frame().set_index("indicator")["name_zh"], items])
+
+    def named(codes: pd.Series) -> pd.Series:
+        exploded = codes.fillna("").str.split(", ").explode()
+        return exploded.map(names_zh).dropna().groupby(level=0).agg("；".join).reindex(codes.index).fillna("")
+
     summary = summary.join(scorecard.county_names(summary["county_code"]), on="county_code").assign(
-        assessment_zh=summary["assessment"].map(_ASSESSMENT_ZH), unmet_zh=unmet_zh)
+        assessment_zh=summary["assessment"].map(_ASSESSMENT_ZH), unmet_zh=named(summary["unmet_criteria"]),
+        reason_zh=summary["na_reason"].map(lambda r: "" if pd.isna(r) else nv.na_text(r)))
     _write_table(wb.create_sheet("达标评估"), summary, [
         _Column("county_name_zh", "县(区)"), _Column("year", "学年初", "school_year"), _Column("assessment_zh", "评估"),
-        _Column("is_met", "是否达标", "met"), _Column("criteria_met_count", "达标条件数", "int"),
+        _Column("state", "总体结果(全部维度评估且达标才为达标)", "state"), _Column("dimensions_met_count", "达标维度数", "int"),
+        _Column("dimensions_count", "维度总数", "int"), _Column("criteria_met_count", "达标条件数", "int"),
         _Column("criteria_count", "条件总数", "int"), _Column("unmet_zh", "未达标条件"),
-        _Column("na_reason", "缺失原因"),
+        _Column("reason_zh", "未评估原因"),
+    ])
+    dims = data.dimensions
+    if counties is not None:
+        dims = dims[dims["county_code"].isin(list(counties))]
+    if year is not None:
+        dims = dims[dims["year"] == year]
+    dims = dims.join(scorecard.county_names(dims["county_code"]), on="county_code").assign(
+        assessment_zh=dims["assessment"].map(_ASSESSMENT_ZH), source_zh=dims["source"].map(_SOURCE_ZH),
+        unmet_zh=named(dims["unmet_criteria"]),
+        reason_zh=dims["na_reason"].map(lambda r: "" if pd.isna(r) else "；".join(
+            dict.fromkeys(nv.na_text(w.strip()).split("：", 1)[-1] for w in str(r).split(";") if w.strip()))))
+    _write_table(wb.create_sheet("评估维度"), dims, [
+        _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("assessment_zh", "评估"),
+        _Column("dimension_zh", "维度"), _Column("state", "结果", "state"), _Column("source_zh", "依据"),
+        _Column("criteria_met_count", "达标条件数", "int"), _Column("criteria_count", "条件总数", "int"),
+        _Column("unmet_zh", "未达标条件"), _Column("reason_zh", "未评估原因"),
     ])
     detail = data.criteria
     if counties is not None:
@@ -352,16 +384,24 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
     if year is not None:
         detail = detail[detail["year"] == year]
     names = indicators.registry_frame()[["indicator", "name_zh", "unit"]]
+    checklist = indicators.checklist_items().rename(columns={"item": "indicator"})[["indicator", "name_zh"]]
+    names = pd.concat([names, checklist.assign(unit="%")], ignore_index=True)
+    dim_zh = {(a, d["code"]): d["name_zh"] for a, spec in indicators.load_registry().assessments.items()
+              for d in spec.get("dimensions") or []}
     detail = detail.merge(names, how="left", left_on="criterion", right_on="indicator").assign(
         assessment_zh=lambda d: d["assessment"].map(_ASSESSMENT_ZH),
         comparison_zh=lambda d: d["comparison"].map(_COMPARISON_ZH),
+        dimension_zh=lambda d: [dim_zh.get((a, k), k) for a, k in zip(d["assessment"], d["dimension"], strict=True)],
+        source_zh=lambda d: d["source"].map(_SOURCE_ZH),
+        reason_zh=lambda d: d["na_reason"].map(lambda r: "" if pd.isna(r) else nv.na_text(r)),
     )
     detail = detail.join(scorecard.county_names(detail["county_code"]), on="county_code")
     _write_table(wb.create_sheet("评估明细"), detail, [
         _Column("county_name_zh", "县(区)"), _Column("year", "学年初", "school_year"), _Column("assessment_zh", "评估"),
-        _Column("name_zh", "条件(指标)"), _Column("value", "数值", "unit", thresholds=("threshold",)),
-        _Column("comparison_zh", "比较"), _Column("threshold", "标准", "unit"), _Column("is_met", "是否达标", "met"), _Column("na_reason", "缺失原因"),
-        _Column("criterion", "指标代码"),
+        _Column("dimension_zh", "维度"), _Column("name_zh", "条件(指标)"), _Column("value", "数值", "unit", thresholds=("threshold",)),
+        _Column("comparison_zh", "比较"), _Column("threshold", "标准", "unit"), _Column("is_met", "是否达标", "met"),
+        _Column("source_zh", "依据"), _Column("evidence", "佐证材料及说明"), _Column("note", "备注"),
+        _Column("reason_zh", "缺失或未评估原因"), _Column("criterion", "指标代码"),
     ])
 
 

@@ -59,6 +59,7 @@ class EvaluationData:
     data_years: tuple[int, ...]
     synthetic: bool
     created_at: str
+    dimensions: pd.DataFrame | None = None  # 达标 / 未达标 / 未评估 per assessment dimension (stored results)
 
     @property
     def is_final(self) -> bool:
@@ -96,6 +97,7 @@ def evaluation_data(plan: str | Path | Plan | None = None, year: int | None = No
         needs=ev.closing_needs(status, as_of, tables, results), card=card, results=results,
         assessments=stored["assessments"], data_years=data_years,
         synthetic=bool(manifest.get("is_sample", False)), created_at=str(manifest.get("created_at", "")),
+        dimensions=stored["assessment_dimensions"],
     )
 
 
@@ -148,6 +150,8 @@ def _gap_words(r: Any, unit: str) -> str:
 
 
 def _verdict_words(r: Any) -> str:
+    if str(r["status"]) == "no_data" and str(r.get("na_reason") or "").startswith("not assessed: "):
+        return "未评估"  # an assessment with a dimension not assessed (e.g. no 督导评估清单): never 达标
     word = STATUS_WORDS[str(r["status"])]
     if r["status"] == "not_due" and not nv.is_missing(r.get("is_on_track")):
         word += "（按趋势可达标）" if bool(r["is_on_track"]) else "（按趋势难以达标）"
@@ -345,8 +349,15 @@ def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
             f"（按县(区)和年份分解为{len(rows)}个评估点），其中{_counts_sentence(counts)}。")
     _para(doc, lead)
     if counts["no_data"]:
-        missing = rows[rows["status"] == "no_data"].drop_duplicates("entry")
-        _para(doc, f"无数据的目标{len(missing)}项：{'、'.join(missing['name_zh'].astype(str))}，需补充统计口径或台账后评估。")
+        no_data = rows[rows["status"] == "no_data"]
+        unassessed = no_data["na_reason"].fillna("").str.startswith("not assessed: ")
+        missing = no_data[~unassessed].drop_duplicates("entry")
+        if len(missing):
+            _para(doc, f"无数据的目标{len(missing)}项：{'、'.join(missing['name_zh'].astype(str))}，需补充统计口径或台账后评估。")
+        waiting = no_data[unassessed]
+        if len(waiting):
+            who = "、".join(f"{_place(r['county_code'])}{r['name_zh']}" for _, r in waiting.iterrows())
+            _para(doc, f"未评估的目标{len(waiting)}个评估点：{who}——有维度缺少督导评估清单，不计为达标，需补充清单后认定。")
     projects = rows.assign(_p=_projects(data, rows))
     table_rows = []
     for (_order, name), group in sorted(projects.groupby("_p"), key=lambda kv: kv[0]):
@@ -375,6 +386,37 @@ def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
             if len(share) >= 2:
                 _para(doc, f"分县(区)看，{_place(share.index[0])}已到期目标达标率最高（{share.iloc[0]:.0%}），"
                            f"{_place(share.index[-1])}最低（{share.iloc[-1]:.0%}）。")
+
+
+def _assessment_paragraphs(doc: Any, data: EvaluationData, county: str | None) -> None:
+    """县域评估 as the national documents define them: each county's overall state and every dimension's.
+
+    达标 only when every dimension was assessed and met; a dimension without input (no 督导评估清单)
+    is 未评估, so the document never says a county reached a standard it only partly checked.
+    """
+    from lcedu.measure import indicators as ind
+    from lcedu.present.briefing import dimension_phrase
+
+    if data.dimensions is None:
+        return
+    a = data.assessments[data.assessments["year"] == data.year]
+    d = data.dimensions[data.dimensions["year"] == data.year]
+    codes = [county] if county not in (None, CITY_CODE) else sorted(set(a["county_code"]))
+    spec = ind.load_registry().assessments
+    lines = []
+    for name in ("compulsory_balanced", "preschool_universal"):
+        for code in codes:
+            row = a[(a["county_code"] == code) & (a["assessment"] == name)]
+            if row.empty:
+                continue
+            dims = d[(d["county_code"] == code) & (d["assessment"] == name)].sort_values("position")
+            parts = "，".join(dimension_phrase(r, "zh") for r in dims.to_dict("records"))
+            lines.append(f"{_place(code)}{spec[name]['name_zh']}：总体{row['state'].iloc[0]}；{parts}。")
+    if lines:
+        _para(doc, f"{data.year}年县域评估按国家文件分维度认定（全部维度评估且达标才为达标；没有督导评估清单的维度为“未评估”，"
+                   "不计为达标）：")
+        for line in lines:
+            _para(doc, line)
 
 
 def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple[list[str], list[list[Any]]]:
@@ -434,7 +476,7 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
         unit = str(first["unit"])
         if first["comparison"] == "reach":
             places = "、".join(_place(c) for c in g["county_code"])
-            detail = f"{places}尚未实现"
+            detail = f"{places}尚未达标"
         else:
             detail = "；".join(
                 f"{_place(r['county_code'])}{_value_words(r['value'], unit, thresholds=nv.row_thresholds(r))}，"
@@ -552,6 +594,7 @@ def write_document(data: EvaluationData, county: str | None, path: str | Path,
     _cover(doc, data, county, today or dt.date.today())
     _section(doc, landscape=False)
     _overview(doc, data, county)
+    _assessment_paragraphs(doc, data, county)
     _section(doc, landscape=True)
     _tasks(doc, data, county)
     _section(doc, landscape=False)

@@ -47,7 +47,13 @@ def generate(out_dir: Path, *, counties: list[County] | None = None, years: list
                       for c in counties]).to_csv(staging / "counties.csv", index=False)
     (staging / "sample.json").write_text(json.dumps({
         "synthetic": True,
-        "note": "合成样例数据，依据公开数据校准，不是官方统计 / synthetic sample calibrated to published figures, not official data",
+        "note": "合成样例数据，不是官方统计 / synthetic sample, not official data",
+        "calibrated_to": "各县2020年人口普查总人口和年龄段（按年趋势推算）；各类学校数按人口比例分摊全市校数 / "
+                         "each county's 2020 census population and age bands (moved by a yearly trend); school "
+                         "counts by type shared out by population",
+        "not_calibrated": "在校生按设计的毛入学率生成，教师按评估设计生成，均不对应2020年全市总数（在校生484,913人、"
+                          "专任教师27,083人）；样例没有2020年 / students follow designed gross ratios and teachers the "
+                          "assessment designs: neither matches the 2020 city totals; the sample has no 2020 year",
         "seed": seed, "years": years, "counties": [c.county_code for c in counties],
         "calibration": "lcedu/sample/calibration.yml",
     }, ensure_ascii=False, indent=2), encoding="utf-8")

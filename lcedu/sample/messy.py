@@ -28,7 +28,7 @@ SYNTHETIC_NOTE = ("注：本表为 lcedu 合成样例数据（依据第七次人
 SIGN_OFF = "填表人：王某某　　审核人：李某某　　填报日期：{year}年9月30日"
 SHEET_TITLES = {"schools": "学校基本情况", "enrollment": "学生情况", "teachers": "教职工情况", "facilities": "办学条件",
                 "population": "常住人口分年龄段", "disability": "适龄残疾儿童少年", "ledger": "三年行动计划任务台账",
-                "city": "市级职业教育与高等教育"}
+                "city": "市级职业教育与高等教育", "assessment_checklist": "义务教育优质均衡和学前教育普及普惠督导评估清单"}
 SPELLINGS = {
     "school_type": {"kindergarten": ["幼儿园"], "primary": ["小学", "完全小学"], "teaching_point": ["教学点", "小学教学点"],
                     "junior": ["初级中学", "初中"], "nine_year": ["九年一贯制学校"], "complete_secondary": ["完全中学"],
@@ -39,6 +39,7 @@ SPELLINGS = {
     "ownership": {True: ["公办", "教育部门办"], False: ["民办"]},
     "urban_rural": {"urban": ["城区", "主城区"], "town": ["镇区", "镇中心区"], "rural": ["乡村", "村庄"]},
     "yes_no": {True: ["是", "有"], False: ["否", "无"]},
+    "checklist_result": {True: ["达标", "达标"], False: ["未达标", "未达标"]},
 }
 FULLWIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
 NA_WRITTEN = ["", "—", "/"]
@@ -104,7 +105,7 @@ def _cell(value: object, column: str, layout: Layout, unit: str | None, rng: np.
     if col.type == "school_id":
         return int(value) if mess.id_as_number else str(value)
     if col.type == "code":
-        spellings = SPELLINGS[col.codes][value]
+        spellings = SPELLINGS.get(col.codes, {}).get(value, [str(value)])  # item codes are written as they are
         return spellings[(mess.spelling_pick + int(rng.random() < 0.1)) % len(spellings)]
     if col.type == "county":
         names = county_names[value]
@@ -141,7 +142,8 @@ def sheet_grid(frame: pd.DataFrame, layout: Layout, year: int, title: str, rng: 
     unit_words = ["人"] + (["平方米"] if any(c.endswith("_m2") for c in columns) else [])
     if any(layout.columns[c].type == "amount" and not c.endswith("_m2") for c in columns):
         unit_words.append("万元" if "万元" in units.values() else "元")
-    rows.append(["单位：" + "、".join(unit_words)] + [""] * (width - 1))
+    if layout.table != "assessment_checklist":  # the checklist has a 单位 column of its own
+        rows.append(["单位：" + "、".join(unit_words)] + [""] * (width - 1))
     top = len(rows)
     header_rows = [[""] * width for _ in range(h)]
     parts = [headers[c].split("/") for c in columns]
@@ -250,6 +252,29 @@ def write_csv(path: Path, grid: Grid) -> None:
         csv.writer(f).writerows([[("" if v is None else str(v)) for v in row] for row in grid.rows])
 
 
+def _write_checklist(checklist: pd.DataFrame, year: int, out_dir: Path, seed: int,
+                     names: dict[str, list[str]]) -> Path:
+    """督导评估清单 of one year: every county's rows, with the item's assessment, dimension and wording."""
+    from lcedu.measure.indicators import checklist_items
+
+    layout = load_layout("assessment_checklist")
+    items = checklist_items().set_index("item")
+    frame = checklist[checklist["year"] == year]
+    frame = frame.assign(
+        assessment_name=frame["item_code"].map(items["assessment"]).map(
+            {"compulsory_balanced": "义务教育优质均衡", "preschool_universal": "学前教育普及普惠"}),
+        dimension_name=frame["item_code"].map(items["dimension_zh"]),
+        item_name=frame["item_code"].map(items["name_zh"]))
+    rng = _rng(seed, "assessment_checklist", year)
+    mess = draw_mess(rng)
+    mess.total_at, mess.subtotals, mess.reorder = "none", False, False
+    grid = sheet_grid(frame, layout, year, f"临沧市{year}/{year + 1}学年{SHEET_TITLES['assessment_checklist']}", rng,
+                      mess, names)
+    path = out_dir / "county" / str(year) / f"督导评估清单_{year}.xlsx"
+    write_xlsx(path, {layout.sheets[0]: grid}, year)
+    return path
+
+
 def county_names(county: County) -> list[str]:
     """How other offices write a county: short name, full name, code, 自治县 form."""
     names = {county.short_name_zh, county.name_zh, county.county_code}
@@ -313,6 +338,8 @@ def write_raw(truth: dict[str, pd.DataFrame], counties: list[County], out_dir: P
             path = out_dir / "county" / str(year) / f"{stem}_{year}.xlsx"
             write_xlsx(path, {layout.sheets[0]: grid}, year)
             written.append(path)
+        if "assessment_checklist" in truth:
+            written.append(_write_checklist(truth["assessment_checklist"], year, out_dir, seed, names))
     if "city" in truth:
         layout = load_layout("city")
         rng = _rng(seed, "city")

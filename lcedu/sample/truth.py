@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -308,6 +309,9 @@ class Design:
     vocational_share: float
     balanced: bool
     fail_share: float
+    # (stage, resource) whose values are spread unevenly across the county's schools this year, so
+    # that its 差异系数 exceeds the limit while every school still passes the 6-of-7 rule.
+    skewed: tuple[str, str] | None
     rural_bachelor_share: float
     dual_qualified_share: float
     digital_share: float
@@ -341,12 +345,19 @@ def design(county: County, year: int, first_year: int, seed: int) -> Design:
         senior_stage_gross=_u(base, p["senior_stage_gross_2022"]) + t * _u(base, p["senior_stage_gross_step"]),
         vocational_share=_u(base, p["vocational_share_of_senior_stage"]),
         balanced=balanced, fail_share=0.0 if balanced else max(0.04, _u(base, [0.12, 0.24]) - 0.03 * t),
+        skewed=_skewed(county, year),
         rural_bachelor_share=_u(rng, _by_year(p["rural_bachelor_share"], year)),
         dual_qualified_share=_u(rng, _by_year(p["dual_qualified_share"], year)),
         digital_share=_u(rng, _by_year(p["digital_classroom_share"], year)),
         fiber_share=_u(rng, _by_year(p["fiber_share"], year)),
         safe_share=_u(rng, _by_year(p["safe_campus_share"], year)),
     )
+
+
+def _skewed(county: County, year: int) -> tuple[str, str] | None:
+    """The designed uneven resource of a county-year (calibration.yml lincang.cv_skew), if any."""
+    spec = (county.extra.get("cv_skew") or {}).get(year)
+    return (spec["stage"], spec["resource"]) if spec else None
 
 
 CLASS_SIZE = {"kindergarten": 27, "primary": 38, "junior": 46, "senior": 50, "vocational": 42, "special": 9}
@@ -425,6 +436,16 @@ def _resource_plan(roster: pd.DataFrame, d: Design, rng: np.random.Generator) ->
             for k in rng.choice(list(RESOURCE), size=2, replace=False):
                 mult[k], statuses[k] = float(rng.uniform(0.55, 0.8)), "fail"
         plans[pos] = {"mult": mult, "status": statuses}
+    if d.skewed is not None:
+        # Well-equipped 城区 schools (and a few others) far above the rest: every school passes,
+        # the 差异系数 of this resource does not.
+        stage, resource = d.skewed
+        serving = [pos for pos in roster.index if STAGES_OF_TYPE[roster.at[pos, "school_type"]] == (stage,)]
+        rich = [pos for pos in serving if roster.at[pos, "urban_rural"] == "urban"]
+        rich += [pos for pos in serving if pos not in rich and rng.random() < 0.15]
+        for pos in serving:
+            plans[pos]["mult"][resource] = float(rng.uniform(3.4, 3.9) if pos in rich else rng.uniform(1.0, 1.08))
+            plans[pos]["status"][resource] = "pass"
     return plans
 
 
@@ -669,6 +690,56 @@ def _ledger(county: County, year: int, seed: int, share: float, enrollment: pd.D
     return row
 
 
+_EVIDENCE_MET = (
+    "查阅{county}教育体育局{year}年相关文件、台账和经费决算；抽查{n}所学校，符合要求。",
+    "{county}人民政府督导室{year}年自评：已印发实施方案并落实，现场核查{n}所学校，达到要求。",
+    "县级自评报告及佐证材料齐全；督导组抽查{n}所学校，未发现问题。",
+)
+_EVIDENCE_NOT_MET = (
+    "抽查{n}所学校，其中{k}所未达到要求；已列入{next_year}年整改清单。",
+    "{county}{year}年该项尚未落实到位，佐证材料不全；督导组要求限期整改。",
+    "核查发现{k}所学校不符合要求，县级已制定整改方案，尚未完成。",
+)
+
+
+def _checklist(county: County, year: int, seed: int, balanced: bool, universal: bool) -> list[dict]:
+    """The county's 督导评估清单 rows of one year, or none when the design says it sent no checklist.
+
+    A county-year designed to meet an assessment meets every item of it; otherwise each item
+    is missed with some probability (a few are always missed somewhere), and 社会认可度 is a
+    survey value judged against its 85 % threshold.
+    """
+    from lcedu.measure.indicators import checklist_items
+
+    spec = calibration()["lincang"].get("checklist", {})
+    if year in (spec.get("missing", {}).get(county.county_code) or []):
+        return []
+    rng = _rng(seed, county.county_code, year, "checklist")
+    rows = []
+    for item in checklist_items().itertuples():
+        achieved = balanced if item.assessment == "compulsory_balanced" else universal
+        n = int(rng.integers(6, 19))
+        row = {"county_code": county.county_code, "year": year, "item_code": item.item, "item_value": pd.NA,
+               "unit": pd.NA}
+        if item.comparison:  # 社会认可度: a survey
+            low, high = spec["satisfaction_met"] if achieved else spec["satisfaction_other"]
+            value = round(float(rng.uniform(low, high)), 1)
+            met = value >= item.threshold
+            row |= {"item_value": value, "unit": "%", "is_met": met,
+                    "evidence": f"问卷调查{int(rng.integers(600, 2400))}份（学生、家长、教师、校长、人大代表、政协委员及群众），"
+                                f"满意度{value:.1f}%。"}
+        else:
+            met = achieved or rng.random() >= spec["miss_probability"]
+            templates = _EVIDENCE_MET if met else _EVIDENCE_NOT_MET
+            text = templates[int(rng.integers(0, len(templates)))]
+            row |= {"is_met": bool(met), "evidence": text.format(county=county.short_name_zh, year=year, n=n,
+                                                                 k=int(rng.integers(1, 4)), next_year=year + 1)}
+        # As the reader stores text cells (NFKC: "，" → ","), so the round trip gives the truth back.
+        row["evidence"] = unicodedata.normalize("NFKC", row["evidence"])
+        rows.append(row)
+    return rows
+
+
 def _city(year: int, vocational_school_count: int) -> dict:
     paths = calibration()["city_paths"]
     row = {"year": year, "vocational_school_count": vocational_school_count}
@@ -682,13 +753,17 @@ def _city(year: int, vocational_school_count: int) -> dict:
 
 
 def build_truth(counties: list[County], years: list[int], seed: int, density: float = 1.0,
-                with_city: bool = True) -> dict[str, pd.DataFrame]:
-    """Every processed table of the sample, in the processed schema and order."""
+                with_city: bool = True, with_checklist: bool | None = None) -> dict[str, pd.DataFrame]:
+    """Every processed table of the sample, in the processed schema and order.
+
+    ``with_checklist`` (default: as ``with_city``) adds the counties' 督导评估清单.
+    """
+    with_checklist = with_city if with_checklist is None else with_checklist
     universe = build_universe(counties, years, seed, density)
     city_pop = sum(c.pop2020 for c in counties)
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in
                                             ("schools", "enrollment", "teachers", "facilities", "population")}
-    disability, ledger, city = [], [], []
+    disability, ledger, city, checklist = [], [], [], []
     for year in years:
         vocational = 0
         for county in counties:
@@ -700,12 +775,17 @@ def build_truth(counties: list[County], years: list[int], seed: int, density: fl
             ledger.append(_ledger(county, year, seed, county.pop2020 / city_pop, tables["enrollment"],
                                   tables["schools"], years[0]))
             vocational += int((tables["schools"]["school_type"] == "vocational").sum())
+            if with_checklist:
+                universal = county.preschool_universal_from is not None and year >= county.preschool_universal_from
+                checklist += _checklist(county, year, seed, tables["_design"].balanced, universal)
         city.append(_city(year, vocational))
     out = {name: _typed(name, pd.concat(frames, ignore_index=True)) for name, frames in parts.items()}
     out["disability"] = _typed("disability", pd.DataFrame(disability))
     out["ledger"] = _typed("ledger", pd.DataFrame(ledger))
     if with_city:
         out["city"] = _typed("city", pd.DataFrame(city))
+    if checklist:
+        out["assessment_checklist"] = _typed("assessment_checklist", pd.DataFrame(checklist))
     return out
 
 
@@ -732,6 +812,7 @@ def lincang_counties() -> list[County]:
             preschool_universal_from=design_["preschool_universal_from"].get(code),
             balanced_from=design_["balanced_from"].get(code),
             special_school_from=design_["special_school_from"].get(code),
+            extra={"cv_skew": {int(y): v for y, v in (design_.get("cv_skew", {}).get(code) or {}).items()}},
         ))
     return out
 
