@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from lcedu import paths
+from lcedu.ingest.counties import aggregate_layers
 from lcedu.measure import standards as std
 from lcedu.paths import CITY_CODE
 
@@ -264,8 +265,54 @@ def _prepare(tables: Mapping[str, pd.DataFrame], years: Iterable[int] | None) ->
 # --------------------------------------------------------------------------- the evaluation context
 
 
+class _Groups:
+    """Positions of rows in a universe, one array per layer; -1 is outside.
+
+    The county universe has one layer. The aggregate universe (prefecture and province rows)
+    has one per level, since each county row belongs to its prefecture and to its province:
+    a group sum adds each layer's sums, which land on disjoint positions.
+    """
+
+    def __init__(self, layers: list[np.ndarray], n: int):
+        self.layers = layers
+        self.n = n
+
+    def sum(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Σ weights (or the row count) per position."""
+        total: np.ndarray | None = None
+        for codes in self.layers:
+            inside = codes >= 0
+            w = None if weights is None else np.asarray(weights)[inside]
+            part = np.bincount(codes[inside], weights=w, minlength=self.n)
+            total = part if total is None else total + part
+        return total if total is not None else np.zeros(self.n)
+
+    def sum_by(self, weights_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Σ per position of weights that depend on the row's position (e.g. a deviation from its group mean)."""
+        total = np.zeros(self.n)
+        for codes in self.layers:
+            inside = codes >= 0
+            total = total + np.bincount(codes[inside], weights=weights_of(codes)[inside], minlength=self.n)
+        return total
+
+    def first(self, values: np.ndarray, mask: np.ndarray) -> dict[int, Any]:
+        """The first of ``values`` where ``mask`` holds, per position."""
+        out: dict[int, Any] = {}
+        for codes in self.layers:
+            keep = mask & (codes >= 0)
+            if keep.any():
+                out |= pd.Series(values[keep], index=codes[keep]).groupby(level=0).first().to_dict()
+        return out
+
+
 class _Context:
-    """Tables of one compute call, the county-year and year universes, and memoised results."""
+    """Tables of one compute call, the county-year and aggregate universes, and memoised results.
+
+    Aggregate rows are one per prefecture code (the first 4 digits of the county codes, and 00) and
+    year, then one per province code and year when the counties span more than one prefecture
+    (:func:`lcedu.ingest.counties.aggregate_layers`); the ``city`` table, which has no county
+    rows, is 临沧's and lands on ``530900``. For 临沧 alone this is the 530900 row of each year.
+    """
 
     def __init__(self, tables: dict[str, pd.DataFrame], registry: Registry, standards: Mapping[str, Any]):
         self.tables = tables
@@ -278,13 +325,21 @@ class _Context:
             else pd.DataFrame({"county_code": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})
         )
         self.county_index = pd.MultiIndex.from_frame(county_years.reset_index(drop=True))
-        years = set(county_years["year"].tolist())
+        county_years = county_years.reset_index(drop=True)
+        layers = aggregate_layers(county_years["county_code"])
+        years = county_years["year"].to_numpy(dtype="int64")
+        frames = [pd.DataFrame({"county_code": layer, "year": years}) for layer in layers] or [
+            pd.DataFrame({"county_code": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})]
         if "city" in tables:
-            years |= set(tables["city"]["year"].tolist())
-        self.year_index = pd.Index(sorted(years), dtype="int64", name="year")
-        self.county_year_code = self.year_index.get_indexer(self.county_index.get_level_values("year"))
+            city_years = tables["city"]["year"].to_numpy(dtype="int64")
+            frames[0] = pd.concat([frames[0], pd.DataFrame({"county_code": CITY_CODE, "year": city_years})])
+        areas = pd.concat([f.drop_duplicates().sort_values(["county_code", "year"]) for f in frames])
+        self.area_index = pd.MultiIndex.from_frame(areas.astype({"year": "int64"}).reset_index(drop=True))
+        self.county_to_area = _Groups(
+            [self.area_index.get_indexer(pd.MultiIndex.from_arrays([layer, years])) for layer in layers],
+            len(self.area_index))
         self._results: dict[str, tuple[_Block, ...]] = {}
-        self._codes: dict[tuple[str, str], np.ndarray] = {}
+        self._codes: dict[tuple[str, str], _Groups] = {}
         self._views: dict[str, pd.DataFrame] = {}
         self._parts: pd.DataFrame | None = None
         self.memo: dict[str, Any] = {}
@@ -292,18 +347,28 @@ class _Context:
     # -- universes and group codes
 
     def index(self, level: str) -> pd.Index:
-        return self.county_index if level == "county" else self.year_index
+        return self.county_index if level == "county" else self.area_index
 
-    def codes(self, table: str, level: str) -> np.ndarray:
-        """Position of each row of ``table`` in the universe of ``level`` (county-years or years)."""
+    def groups(self, frame: pd.DataFrame, level: str) -> _Groups:
+        """Positions of the rows of ``frame`` (county_code and year, or year alone for the city
+        table) in the universe of ``level`` (county-years, or the aggregates)."""
+        if "county_code" not in frame.columns:  # the city table: 临沧's own rows
+            rows = pd.MultiIndex.from_arrays([np.full(len(frame), CITY_CODE, dtype=object),
+                                              frame["year"].to_numpy(dtype="int64")])
+            return _Groups([self.area_index.get_indexer(rows) if level != "county" else
+                            np.full(len(frame), -1)], len(self.index(level)))
+        rows = pd.MultiIndex.from_arrays([frame["county_code"].to_numpy(), frame["year"].to_numpy()])
+        position = self.county_index.get_indexer(rows)
+        if level == "county":
+            return _Groups([position], len(self.county_index))
+        return _Groups([np.where(position >= 0, layer[position], -1) for layer in self.county_to_area.layers],
+                       len(self.area_index))
+
+    def codes(self, table: str, level: str) -> _Groups:
+        """Positions of each row of ``table`` in the universe of ``level`` (memoised)."""
         key = (table, level)
         if key not in self._codes:
-            df = self.tables[table]
-            if level == "county":
-                rows = pd.MultiIndex.from_arrays([df["county_code"].to_numpy(), df["year"].to_numpy()])
-                self._codes[key] = self.county_index.get_indexer(rows)
-            else:
-                self._codes[key] = self.year_index.get_indexer(df["year"].to_numpy())
+            self._codes[key] = self.groups(self.tables[table], level)
         return self._codes[key]
 
     def view(self, table: str, columns: Iterable[str]) -> pd.DataFrame:
@@ -422,15 +487,17 @@ def _term(ctx: _Context, term: Mapping[str, Any], level: str) -> tuple[np.ndarra
     if absent:
         reasons[:] = f"missing {table}.{absent[0]}"
         return np.full(n, np.nan), reasons
-    codes = ctx.codes(table, level)
-    inside = codes >= 0
+    groups = ctx.codes(table, level)
     matched, unknown, unknown_cols = _filter(df, term.get("filter"))
-    present = np.bincount(codes[inside], minlength=n) > 0
+    present = groups.sum() > 0
 
     if "count_distinct" in term:
         cols = _listify(term["count_distinct"])
-        sub = df.loc[matched & inside, cols].assign(_code=codes[matched & inside]).dropna(subset=cols)
-        values = np.bincount(sub.drop_duplicates()["_code"].to_numpy(), minlength=n).astype(float)
+        values = np.zeros(n)
+        for codes in groups.layers:
+            keep = matched & (codes >= 0)
+            sub = df.loc[keep, cols].assign(_code=codes[keep]).dropna(subset=cols)
+            values = values + np.bincount(sub.drop_duplicates()["_code"].to_numpy(), minlength=n)
         nan_masks: list[tuple[str, np.ndarray]] = []
         row_nan = np.zeros(len(df), dtype=bool)
     else:
@@ -439,17 +506,16 @@ def _term(ctx: _Context, term: Mapping[str, Any], level: str) -> tuple[np.ndarra
         else:
             row_values, nan_masks = np.ones(len(df)), []
         row_nan = matched & np.isnan(row_values)
-        contrib = np.where(matched & ~row_nan, row_values, 0.0)
-        values = np.bincount(codes[inside], weights=contrib[inside], minlength=n)
+        values = groups.sum(np.where(matched & ~row_nan, row_values, 0.0))
 
     for column, mask in nan_masks:
-        bad = np.bincount(codes[inside], weights=(mask & matched)[inside], minlength=n) > 0
+        bad = groups.sum(mask & matched) > 0
         reasons[bad & pd.isna(reasons)] = f"missing {table}.{column}"
     if unknown.any():
-        bad = np.bincount(codes[inside], weights=unknown[inside], minlength=n) > 0
+        bad = groups.sum(unknown) > 0
         reasons[bad & pd.isna(reasons)] = f"missing {'/'.join(unknown_cols)} in {table}"
     if row_nan.any():
-        bad = np.bincount(codes[inside], weights=row_nan[inside], minlength=n) > 0
+        bad = groups.sum(row_nan) > 0
         reasons[bad & pd.isna(reasons)] = f"missing {table} values"
     reasons[~present] = f"missing {table}"
     values = np.where(pd.isna(reasons), values, np.nan)
@@ -498,15 +564,15 @@ def _ratio(num: np.ndarray, den: np.ndarray, num_r: np.ndarray, den_r: np.ndarra
 
 def _city_from_counties(ctx: _Context, num: np.ndarray, den: np.ndarray | None, reasons: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Sums over counties per year; a year with any NA county is NA, naming how many and why."""
-    n = len(ctx.year_index)
-    codes = ctx.county_year_code
+    """Sums over the counties of each aggregate and year; one NA county makes it NA, naming how many and why."""
+    groups = ctx.county_to_area
+    n = groups.n
     bad = ~pd.isna(reasons)
-    bad_count = np.bincount(codes, weights=bad, minlength=n)
-    counties = np.bincount(codes, minlength=n)
-    c_num = np.bincount(codes, weights=np.where(bad, 0.0, np.nan_to_num(num)), minlength=n)
-    c_den = None if den is None else np.bincount(codes, weights=np.where(bad, 0.0, np.nan_to_num(den)), minlength=n)
-    first = pd.Series(reasons[bad], index=codes[bad]).groupby(level=0).first() if bad.any() else pd.Series(dtype=object)
+    bad_count = groups.sum(bad)
+    counties = groups.sum()
+    c_num = groups.sum(np.where(bad, 0.0, np.nan_to_num(num)))
+    c_den = None if den is None else groups.sum(np.where(bad, 0.0, np.nan_to_num(den)))
+    first = groups.first(reasons, bad)
     out_r = np.full(n, None, dtype=object)
     for pos in np.flatnonzero(bad_count > 0):
         out_r[pos] = f"{int(bad_count[pos])} of {int(counties[pos])} counties NA ({first.get(pos)})"
@@ -644,21 +710,17 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     return ctx._parts
 
 
-def _part_codes(ctx: _Context, parts: pd.DataFrame, level: str) -> np.ndarray:
-    """Position of each row of ``parts`` (with county_code and year) in the universe of ``level``."""
-    if level == "county":
-        rows = pd.MultiIndex.from_arrays([parts["county_code"].to_numpy(), parts["year"].to_numpy()])
-        return ctx.county_index.get_indexer(rows)
-    return ctx.year_index.get_indexer(parts["year"].to_numpy())
+def _part_codes(ctx: _Context, parts: pd.DataFrame, level: str) -> _Groups:
+    """Positions of each row of ``parts`` (with county_code and year) in the universe of ``level``."""
+    return ctx.groups(parts, level)
 
 
 def _present(ctx: _Context, table: str, level: str) -> np.ndarray:
-    """Whether each county-year (or year) has any row in ``table``."""
+    """Whether each county-year (or aggregate-year) has any row in ``table``."""
     n = len(ctx.index(level))
     if table not in ctx.tables:
         return np.zeros(n, dtype=bool)
-    codes = ctx.codes(table, level)
-    return np.bincount(codes[codes >= 0], minlength=n) > 0
+    return ctx.codes(table, level).sum() > 0
 
 
 def _all_missing(n: int, reason: str) -> tuple[np.ndarray, ...]:
@@ -677,7 +739,7 @@ def _assessed(ctx: _Context, stage: str) -> tuple[pd.DataFrame, dict[str, np.nda
 
 
 def _by_level(ctx: _Context, compute_level: Callable[[str], tuple[np.ndarray, ...]]) -> tuple[_Block, ...]:
-    """County rows then city rows of a function computed the same way over both universes."""
+    """County rows then aggregate rows of a function computed the same way over both universes."""
     return tuple(_block(lvl, *compute_level(lvl)) for lvl in ("county", "city"))
 
 
@@ -689,10 +751,10 @@ def _resource_value(ctx: _Context, ind: Indicator, stage: str, resource: str) ->
     students = parts["student_count"].to_numpy(dtype=float, na_value=np.nan)
 
     def level(lvl: str) -> tuple[np.ndarray, ...]:
-        codes, n = part_codes[lvl], len(ctx.index(lvl))
-        missing = np.bincount(codes, weights=np.isnan(amount), minlength=n)
-        num = np.bincount(codes, weights=np.nan_to_num(amount), minlength=n)
-        den = np.bincount(codes, weights=students, minlength=n)
+        groups = part_codes[lvl]
+        missing = groups.sum(np.isnan(amount))
+        num = groups.sum(np.nan_to_num(amount))
+        den = groups.sum(students)
         reasons = np.select([~_present(ctx, "enrollment", lvl), np.isnan(den), den == 0, missing > 0],
                             ["missing enrollment", "missing enrollment.student_count", "no assessed schools",
                              f"missing data for {resource}"], None)
@@ -710,13 +772,13 @@ def _resource_cv(ctx: _Context, ind: Indicator, stage: str, resource: str) -> tu
     p = parts["student_count"].to_numpy(dtype=float, na_value=np.nan)
 
     def level(lvl: str) -> tuple[np.ndarray, ...]:
-        codes, n = part_codes[lvl], len(ctx.index(lvl))
-        missing = np.bincount(codes, weights=np.isnan(x), minlength=n)
+        groups = part_codes[lvl]
+        missing = groups.sum(np.isnan(x))
         xs = np.nan_to_num(x)
-        w = np.bincount(codes, weights=p, minlength=n)
+        w = groups.sum(p)
         with np.errstate(divide="ignore", invalid="ignore"):
-            xbar = np.bincount(codes, weights=p * xs, minlength=n) / w
-            s = np.sqrt(np.bincount(codes, weights=p * (xs - xbar[codes]) ** 2, minlength=n) / w)
+            xbar = groups.sum(p * xs) / w
+            s = np.sqrt(groups.sum_by(lambda codes: p * (xs - xbar[codes]) ** 2) / w)
             value = s / xbar
         reasons = np.select([~_present(ctx, "enrollment", lvl), np.isnan(w), w == 0, missing > 0, xbar == 0],
                             ["missing enrollment", "missing enrollment.student_count", "no assessed schools",
@@ -734,10 +796,10 @@ def _resource_schools(ctx: _Context, ind: Indicator, stage: str, measure: str) -
     passing = meets.to_numpy(dtype=bool, na_value=False)
 
     def level(lvl: str) -> tuple[np.ndarray, ...]:
-        codes, n = part_codes[lvl], len(ctx.index(lvl))
-        assessed = np.bincount(codes, minlength=n).astype(float)
-        n_unknown = np.bincount(codes, weights=unknown, minlength=n)
-        n_pass = np.bincount(codes, weights=passing, minlength=n)
+        groups = part_codes[lvl]
+        assessed = groups.sum().astype(float)
+        n_unknown = groups.sum(unknown)
+        n_pass = groups.sum(passing)
         reasons = np.select([~_present(ctx, "enrollment", lvl), assessed == 0, n_unknown > 0],
                             ["missing enrollment", "no assessed schools",
                              "school parts with missing data cannot be assessed"], None)
@@ -769,10 +831,10 @@ def _schools_over_size_cap(ctx: _Context, ind: Indicator, caps: Mapping[str, str
     unknown = checked["student_count"].isna().to_numpy(dtype=float)
 
     def level(lvl: str) -> tuple[np.ndarray, ...]:
-        codes, n = _part_codes(ctx, checked, lvl), len(ctx.index(lvl))
-        n_over = np.bincount(codes, weights=over, minlength=n)
-        n_checked = np.bincount(codes, minlength=n).astype(float)
-        n_unknown = np.bincount(codes, weights=unknown, minlength=n)
+        groups = _part_codes(ctx, checked, lvl)
+        n_over = groups.sum(over)
+        n_checked = groups.sum().astype(float)
+        n_unknown = groups.sum(unknown)
         reasons = np.select([~_present(ctx, "enrollment", lvl), n_unknown > 0],
                             ["missing enrollment", "missing enrollment.student_count"], None).astype(object)
         return n_over, n_over, n_checked, reasons
@@ -860,11 +922,10 @@ def _assessment_flag(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_B
 
 def _assessment_share(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_Block, ...]:
     value = _assessment(ctx, assessment).is_met
-    n = len(ctx.year_index)
-    codes = ctx.county_year_code
-    met = np.bincount(codes, weights=np.nan_to_num(value), minlength=n)
-    counties = np.bincount(codes, minlength=n).astype(float)
-    unknown = np.bincount(codes, weights=np.isnan(value), minlength=n)
+    groups = ctx.county_to_area
+    met = groups.sum(np.nan_to_num(value))
+    counties = groups.sum().astype(float)
+    unknown = groups.sum(np.isnan(value))
     reasons = np.select([counties == 0, unknown > 0],
                         ["no counties", "some counties cannot be assessed"], None).astype(object)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -951,8 +1012,8 @@ def _assemble(ctx: _Context, blocks: Sequence[tuple[str, _Block]]) -> pd.DataFra
     """One DataFrame from many blocks, built once (not one small frame per indicator)."""
     county_codes = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
     county_years = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
-    city_years = ctx.year_index.to_numpy(dtype="int64")
-    city_codes = np.full(len(city_years), CITY_CODE, dtype=object)
+    city_years = ctx.area_index.get_level_values("year").to_numpy(dtype="int64")
+    city_codes = ctx.area_index.get_level_values("county_code").to_numpy(dtype=object)
     keys = {"county": (county_codes, county_years), "city": (city_codes, city_years)}
     units = {code: ctx.registry.indicators[code].unit for code, _ in blocks}
 
