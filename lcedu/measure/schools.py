@@ -269,13 +269,14 @@ def special_school_provision(
     only stated where one is required. ``special_school_names`` lists the schools, joined
     with "、" (the data's names are Chinese).
     """
-    from lcedu.ingest.counties import registry
+    from lcedu.ingest.counties import home
 
     threshold = float(population_over) if population_over is not None else special_school_population_threshold()
     schools = keyed(tables["schools"], ["school_name", "school_type"]).drop_duplicates(["school_id", "year"])
     special = schools[schools["school_type"] == "special"].sort_values("school_id")
     years_all = sorted(set(schools["year"].tolist()))
-    grid = pd.MultiIndex.from_product([list(registry()["county_code"].astype(str)), years_all],
+    counties = sorted(set(home()["county_code"]) | set(schools["county_code"].dropna().astype(str)))
+    grid = pd.MultiIndex.from_product([counties, years_all],
                                       names=["county_code", "year"]).to_frame(index=False)
     if "population" in tables:
         pop = keyed(tables["population"], ["resident_population"]).drop_duplicates(["county_code", "year"])

@@ -132,9 +132,9 @@ _CITY_NAMES = {CITY_CODE, "临沧市", "临沧", "全市", "city", "lincang", "L
 
 
 def _county_choices() -> str:
-    from lcedu.ingest.counties import registry
+    from lcedu.ingest.counties import home
 
-    reg = registry()
+    reg = home()
     return "、".join(f"{n}({c})" for c, n in zip(reg["county_code"], reg["short_name_zh"], strict=True))
 
 
@@ -905,7 +905,7 @@ def city_heat_table(p: Params) -> Section:
     Each row is coloured by the counties' relative position (blue = better, red = worse,
     following the indicator's direction); ✓ / ✗ mark a target met / not met.
     """
-    from lcedu.ingest.counties import registry
+    from lcedu.ingest.counties import home
     from lcedu.measure import indicators as ind
 
     lang = p.lang
@@ -916,7 +916,7 @@ def city_heat_table(p: Params) -> Section:
     position = project_of()
     order = sorted(county_level, key=lambda code: (position.get(code, (50, ""))[0], county_level.index(code)))
     rows = c[(c["year"] == p.year) & c["indicator"].isin(order)]
-    counties = list(registry()["county_code"])
+    counties = list(home()["county_code"])
     columns = [*counties, CITY_CODE]
     names = [place_name(code, lang) for code in columns]
     cells, css = [], []

@@ -136,12 +136,12 @@ def _label_like_the_table(ax: Any, data: pd.DataFrame, indicator: str, year: int
 
 def _table(p: Params, indicator: str) -> Any:
     """The counties and the city for the year: value, target, status, change and rank."""
-    from lcedu.ingest.counties import registry
+    from lcedu.ingest.counties import home
 
     lang = p.lang
     lab = LABELS[lang]
     c = bf.card(p.baseline_year, p.plan)
-    order = [*registry()["county_code"], CITY_CODE]
+    order = [*home()["county_code"], CITY_CODE]
     rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)].set_index("county_code").reindex(order)
     rows = rows.reset_index()
     records = rows.to_dict("records")
@@ -207,9 +207,9 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
     p = _params(county, year, baseline_year, lang, plan)
     _check_indicator(indicator)
     words = _WORDS[p.lang]
-    from lcedu.ingest.counties import registry
+    from lcedu.ingest.counties import home
 
-    counties = [(place_name(c, p.lang), c) for c in registry()["county_code"]]
+    counties = [(place_name(c, p.lang), c) for c in home()["county_code"]]
     pick_county = widgets.Dropdown(options=counties, value=p.county if not p.is_city else counties[0][1],
                                    description=words["county"])
     pick_indicator = widgets.Dropdown(options=indicator_options(p.lang), value=indicator,

@@ -567,12 +567,12 @@ def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
 
 def _all_counties_table(p: Params, codes: Sequence[str]) -> Any:
     """The 8 counties and the city (rows) on a few indicators (columns) for p.year; this county bold."""
-    from lcedu.ingest.counties import registry
+    from lcedu.ingest.counties import home
 
     lang = p.lang
     c = bf.card(p.baseline_year, p.plan)
     rows = c[(c["year"] == p.year) & c["indicator"].isin(codes)]
-    order = [*registry()["county_code"], CITY_CODE]
+    order = [*home()["county_code"], CITY_CODE]
     data: dict[str, list[str]] = {LABELS[lang]["county"]: [place_name(x, lang) for x in order]}
     for code in codes:
         r = rows[rows["indicator"] == code].set_index("county_code").reindex(order)

@@ -596,12 +596,12 @@ def write_evaluation(plan: str | Path | Plan | None = None, year: int | None = N
     Written to ``out_dir`` (default ``reports/evaluation/<plan>/<year>/``); returns the files.
     """
     from lcedu import paths
-    from lcedu.ingest.counties import registry
+    from lcedu.ingest.counties import home
 
     data = evaluation_data(plan, year, processed_dir)
     out = Path(out_dir) if out_dir is not None else paths.project(f"reports/evaluation/{data.plan.name}/{data.year}")
     figures = draw_figures(data, out / "figures")
-    codes = list(counties) if counties is not None else list(registry()["county_code"])
+    codes = list(counties) if counties is not None else list(home()["county_code"])
     written = [write_document(data, None, out / f"{document_name(None)}.docx", figures)]
     for code in codes:
         written.append(write_document(data, code, out / f"{document_name(code)}.docx", figures))
