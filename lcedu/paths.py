@@ -39,3 +39,15 @@ def package_file(*parts: str) -> Path:
 def shapes_file() -> Path:
     """The committed county boundaries."""
     return project("shapes/lincang_counties.geojson")
+
+
+#: Province shapes shipped in shapes/ (``<name>_counties.geojson``, ``<name>_prefectures.geojson``).
+SHIPPED_SHAPES = {"530000": "yunnan"}
+
+
+def shapes_cache() -> Path:
+    """Where ``lcedu shapes`` writes other scopes: $LCEDU_SHAPES, else ~/.cache/lcedu/shapes (XDG)."""
+    if env := os.environ.get("LCEDU_SHAPES"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "lcedu" / "shapes"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import itertools
 import re
 import subprocess
@@ -375,15 +374,10 @@ def test_write_map_set_uses_deterministic_ascii_names(tmp_path):
 
 @pytest.fixture(scope="module")
 def build():
-    """shapes/build_shapes.py is a script, not a package module: load it by path."""
-    spec = importlib.util.spec_from_file_location("build_shapes", REPO / "shapes/build_shapes.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        del sys.modules[spec.name]
+    """The GCJ-02 conversion and name rules of the shapes and registry builder."""
+    from lcedu.ingest import cnmaps
+
+    return cnmaps
 
 
 def test_gcj02_inverse_round_trips_and_offset_is_hundreds_of_metres(build):

@@ -144,7 +144,7 @@ def name(code: str, lang: str = "zh") -> str:
     return row.short_name_zh if lang == "zh" else row.name_pinyin
 
 
-def _code_or_name(value: str, level: str) -> str | None:
+def scope_code(value: str, level: str) -> str | None:
     """A prefecture (``level="prefecture"``) or province given as 5309, 530900 or 临沧市 → its 6-digit code."""
     reg = registry()
     codes, names = reg[f"{level}_code"], reg[f"{level}_name_zh"]
@@ -188,7 +188,7 @@ def select(counties: Iterable[str] | None = None, prefecture: Iterable[str] | st
             problems.append(f"未知县(区)「{value}」/ unknown county")
     for level, values in (("prefecture", wanted_prefectures), ("province", wanted_provinces)):
         for value in values:
-            code = _code_or_name(value, level)
+            code = scope_code(value, level)
             if code is None:
                 label = "未知市(州) / unknown prefecture" if level == "prefecture" else "未知省份 / unknown province"
                 problems.append(f"{label}「{value}」")

@@ -43,6 +43,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.ops import polylabel
 
 from lcedu import paths
+from lcedu.errors import RequestError
 from lcedu.present.fonts import use_cjk_font
 
 Lang = Literal["zh", "en"]
@@ -1030,6 +1031,159 @@ def locator_map(
     return ax
 
 
+# ---------------------------------------------------------------- province and prefecture scale
+
+PREFECTURE_EDGE_WIDTH = 0.9
+PROVINCE_EDGE_WIDTH = 1.3
+SCOPE_COUNTY_EDGE_WIDTH = 0.3
+
+
+@lru_cache(maxsize=8)
+def _scope_shapes(level: str, code: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Counties and prefecture outlines of a province or prefecture, projected to the UTM zone of its centre.
+
+    Shipped (云南) or cached files from ``lcedu shapes``; a prefecture of a province whose file
+    exists is cut from it.
+    """
+    from lcedu.ingest import shapes
+
+    pair = shapes.find(shapes.Scope(level, code))
+    if pair is None and level == "prefecture":
+        pair = shapes.find(shapes.Scope("province", shapes.province_of(code)))
+    if pair is None:
+        flag, short = ("--province", code[:2]) if level == "province" else ("--prefecture", code[:4])
+        raise RequestError(f"没有 {code} 的县界 / no county boundaries for {code} (shipped: 云南 530000)",
+                           f"pip install 'lcedu[maps]'，再运行 / then run: lcedu shapes {flag} {short}")
+    from lcedu.ingest.counties import registry
+
+    column = f"{level}_code"
+    county_frame = _read_counties(str(pair[0]))
+    county_frame = county_frame[county_frame[column] == code].reset_index(drop=True)
+    names = registry().set_index("county_code")[["short_name_zh", "name_pinyin", "prefecture_name_zh",
+                                                 "province_name_zh"]]
+    county_frame = county_frame.drop(columns=[c for c in names.columns if c in county_frame]).join(
+        names, on="county_code")
+    prefectures = gpd.read_file(pair[1])
+    prefectures = prefectures[prefectures[column] == code].reset_index(drop=True)
+    crs = shapes.utm_crs_for(tuple(county_frame.total_bounds))
+    return county_frame.to_crs(crs), prefectures.to_crs(crs)
+
+
+def load_scope(province: str | None = None, prefecture: str | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Counties and prefecture outlines (projected, fresh copies) of a province (53, 云南省) or prefecture (5309)."""
+    from lcedu.ingest.shapes import scope
+
+    where = scope(province, prefecture)
+    county_frame, prefectures = _scope_shapes(where.level, where.code)
+    return county_frame.copy(), prefectures.copy()
+
+
+def _draw_scope(ax: Axes, county_frame: gpd.GeoDataFrame, prefectures: gpd.GeoDataFrame,
+                fills: Mapping[str, str]) -> None:
+    """Counties filled with thin white borders, prefecture outlines thicker, the whole outlined thickest."""
+    for code, geometry in zip(county_frame["county_code"], county_frame.geometry, strict=True):
+        fill = fills.get(code)
+        style = ({"facecolor": fill} if fill is not None
+                 else {"facecolor": NO_DATA_FACE, "hatch": "////", "hatchcolor": NO_DATA_HATCH_COLOUR})
+        patch = PathPatch(_geometry_path(geometry), edgecolor=COUNTY_EDGE, linewidth=SCOPE_COUNTY_EDGE_WIDTH, **style)
+        patch.set_gid(f"county-{code}")
+        ax.add_artist(patch)
+    for code, geometry in zip(prefectures["prefecture_code"], prefectures.geometry, strict=True):
+        outline = PathPatch(_geometry_path(geometry), facecolor="none", edgecolor=OUTLINE_COLOUR,
+                            linewidth=PREFECTURE_EDGE_WIDTH)
+        outline.set_gid(f"prefecture-outline-{code}")
+        ax.add_artist(outline)
+    whole = PathPatch(_geometry_path(prefectures.union_all()), facecolor="none", edgecolor="black",
+                      linewidth=PROVINCE_EDGE_WIDTH)
+    whole.set_gid("scope-outline")
+    ax.add_artist(whole)
+
+
+def _label_fits(text: Text, geometry: shapely.Geometry, ax: Axes) -> bool:
+    """The label's box, at its anchor and at the figure's scale, lies inside its county."""
+    to_data = ax.transData.inverted()
+    box = text.get_window_extent().padded(1.0)
+    (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+    return bool(geometry.contains(shapely.box(x0, y0, x1, y1)))
+
+
+def _add_fitting_labels(ax: Axes, county_frame: gpd.GeoDataFrame, choices: Mapping[str, Sequence[str]],
+                        fontsize: float) -> list[Text]:
+    """Per county, the first text that fits inside it (name and value, else the name), else none.
+
+    A label never crosses its county's border, so labels cannot overlap each other either.
+    """
+    ax.apply_aspect()
+    halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
+    placed = []
+    for code, geometry in zip(county_frame["county_code"], county_frame.geometry, strict=True):
+        x, y = _label_anchor(geometry)
+        for option in choices.get(code, ()):
+            text = ax.text(x, y, option, ha="center", va="center", fontsize=fontsize, linespacing=1.1,
+                           path_effects=halo, gid=f"county-label-{code}")
+            if _label_fits(text, geometry, ax):
+                placed.append(text)
+                break
+            text.remove()
+    return placed
+
+
+def province_choropleth(
+    data: pd.DataFrame,
+    indicator: str | None = None,
+    year: int | None = None,
+    *,
+    province: str | None = "530000",
+    prefecture: str | None = None,
+    value_col: str = "value",
+    ax: Axes | None = None,
+    title: str | None = None,
+    label: str | None = None,
+    lang: Lang = "zh",
+    scheme: str = "fisher_jenks",
+    k: int = 5,
+    breaks: Sequence[float] | None = None,
+    target: float | None = None,
+    direction: Direction = "higher",
+    reach_margin: float = DEFAULT_REACH_MARGIN,
+    source: str | None = None,
+    unit: str = "",
+    synthetic: bool | None = None,
+) -> Axes:
+    """One indicator over every county of a province (or of another prefecture), from a results table.
+
+    ``data`` is keyed by ``county_code`` like the indicator results (``county_code, year,
+    indicator, value``); counties without a row are hatched as no data. Same fixed classes,
+    target mode and legend as :func:`choropleth`; prefecture outlines are drawn thicker, and a
+    county is labelled only where its label fits inside it.
+    """
+    indicator = _resolve_indicator(data, indicator)
+    year = _resolve_year(data, indicator, year)
+    classify, decimals = _yearly_classifier(
+        data, indicator, value_col=value_col, scheme=scheme, k=k, breaks=breaks, target=target,
+        direction=direction, reach_margin=reach_margin, lang=lang, unit=unit,
+    )
+    county_frame, prefectures = load_scope(None if prefecture else province, prefecture)
+    values = indicator_values(data, indicator, year, value_col)
+    classification = classify(values.reindex(county_frame["county_code"]).dropna())
+    if ax is None:
+        ax = _new_figure(9.0, 7.8).add_axes((0.02, 0.05, 0.72, 0.88))
+    else:
+        use_cjk_font()
+    _draw_scope(ax, county_frame, prefectures, classification.fills)
+    _frame_map(ax, county_frame, margin=0.02)
+    names = _county_name(county_frame, lang)
+    known = values.dropna()
+    choices = {code: ([f"{name}\n{_format_value(known[code], decimals)}"] if code in known else []) + [name]
+               for code, name in names.items()}
+    _add_fitting_labels(ax, county_frame, choices, fontsize=8.0 if prefecture else 5.5)
+    place = (county_frame["province_name_zh"].iloc[0] if prefecture is None
+             else county_frame["prefecture_name_zh"].iloc[0]) if lang == "zh" else ""
+    heading = title or (place + TEXT[lang]["title"].format(label=label or indicator, year=year))
+    note = _source_line(lang, source, str(year), _is_synthetic(data, synthetic))
+    return _finish_single_map(ax, county_frame, classification, heading, note, lang)
+
+
 # ---------------------------------------------------------------- export
 
 _SAVE_METADATA: dict[str, dict[str, None]] = {
@@ -1157,4 +1311,44 @@ def write_map_set(
                         f"status_{year}")
     for code in _projected_counties()["county_code"]:
         written += save(locator_map(code, lang=lang).figure, f"locator_{safe_name(code)}")
+    return written
+
+
+def write_scope_maps(
+    data: pd.DataFrame,
+    year: int,
+    out_dir: str | Path,
+    *,
+    province: str | None = None,
+    prefecture: str | None = None,
+    indicators: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    breaks: Mapping[str, Sequence[float]] | None = None,
+    formats: Sequence[str] = ("png", "svg", "pdf"),
+    dpi: int = 200,
+    lang: Lang = "zh",
+    synthetic: bool | None = None,
+) -> list[Path]:
+    """One :func:`province_choropleth` per indicator with data in ``year``, for a province or prefecture.
+
+    File names: ``{indicator}_{year}_{scope code}_choropleth`` (e.g. ``…_2025_530000_choropleth``).
+    """
+    from lcedu.ingest.shapes import scope
+
+    where = scope(province, prefecture)
+    out = Path(out_dir)
+    sample = _is_synthetic(data, synthetic)
+    chosen = indicators if indicators is not None else sorted(data["indicator"].dropna().unique())
+    written: list[Path] = []
+    for indicator in chosen:
+        if not ((data["indicator"] == indicator) & (data["year"] == year)).any():
+            continue
+        ax = province_choropleth(
+            data, indicator, year, province=where.code if where.level == "province" else None,
+            prefecture=where.code if where.level == "prefecture" else None, lang=lang, synthetic=sample,
+            label=(labels or {}).get(indicator), unit=(units or {}).get(indicator, ""),
+            breaks=(breaks or {}).get(indicator))
+        stem = f"{safe_name(indicator)}_{year}_{where.code}_choropleth"
+        written += save_figure(ax.figure, out / stem, formats, dpi)
     return written

@@ -29,8 +29,9 @@ ERROR_MARKERS = ("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.std
 
 
 def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg", "pdf"), lang: str = "zh",
-               plan: str | None = None) -> list[Path]:
-    """`lcedu maps`: the standard map set for ``year`` from the processed tables."""
+               plan: str | None = None, province: str | None = None, prefecture: str | None = None) -> list[Path]:
+    """`lcedu maps`: the standard map set for ``year`` from the processed tables; with ``province``
+    or ``prefecture``, one choropleth per indicator over that scope's counties instead."""
     from lcedu.measure import indicators
     from lcedu.measure.results import load_results
     from lcedu.present import maps
@@ -42,6 +43,11 @@ def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg",
     status = stored["assessments"]
     status = status[status["year"] <= year]
     name = "name_zh" if lang == "zh" else "name_en"
+    if province or prefecture:
+        return maps.write_scope_maps(
+            data, year, out_dir, province=province, prefecture=prefecture, indicators=list(MAP_INDICATORS),
+            labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
+            formats=formats, lang=lang, synthetic=bool(store.manifest().get("is_sample")))
     return maps.write_map_set(
         data, status, year, out_dir, indicators=list(MAP_INDICATORS),
         labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
