@@ -126,3 +126,103 @@ def _copy_county(tables: dict, source: str, target: str) -> dict:
                     lambda s: s if pd.isna(s) else "9" + str(s)[1:], na_action="ignore")
         out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
     return out
+
+
+# --------------------------------------------------------------------------- views
+
+
+def test_render_adds_overviews_only_when_the_counties_span_prefectures(tmp_path):
+    from lcedu.ingest.counties import home
+    from lcedu.present.suite import suite
+    from lcedu.publish import render
+
+    lincang = render.plan(list(home()["county_code"]), None, 2025, "zh", tmp_path)
+    county_notebooks = [n for n in suite() if n.batch and n.scope == "county"]
+    assert len(lincang) == 8 * len(county_notebooks) + 1 == 57
+    assert {j.notebook for j in lincang if j.county == "530900"} == {"city_overview"}
+
+    wide = render.plan(["530102", "530302", "530925"], None, 2025, "zh", tmp_path)
+    overviews = {(j.notebook, j.county) for j in wide if j.notebook.endswith("_overview")}
+    assert overviews == {("city_overview", "530900"), ("prefecture_overview", "530100"),
+                         ("prefecture_overview", "530300"), ("prefecture_overview", "530900"),
+                         ("province_overview", "530000")}
+    job = next(j for j in wide if j.notebook == "province_overview")
+    assert job.parameters["province"] == "530000" and "county" not in job.parameters
+    assert job.output_html.endswith("2025/530000/province_overview.html")
+
+
+def test_index_groups_cards_by_prefecture_and_escapes_names():
+    from lcedu.publish.site import group_cards, templates
+
+    def card(code: str, title: str) -> dict:
+        return {"code": code, "title": title, "links": [], "thumbnail": None, "score": ""}
+
+    lincang = [card("530902", "临翔区"), card("530900", "临沧市")]
+    assert group_cards(lincang) == []
+    cards = [card("530000", "云南省"), card("530102", "五华区"), card("530100", "昆明市"),
+             card("530302", "<b>麒麟区</b>")]
+    groups = group_cards(cards)
+    assert [g["code"] for g in groups] == ["530000", "530100", "530300"]
+    assert [c["code"] for c in groups[1]["cards"]] == ["530100", "530102"]  # the prefecture's own card first
+    page = templates().get_template("index.html.j2").render(year=2025, cards=cards, groups=groups,
+                                                              synthetic=True, plan_title="计划")
+    assert page.index('id="g530100"') < page.index('id="c530102"') < page.index('id="g530300"')
+    assert "&lt;b&gt;麒麟区" in page and "<b>麒麟区" not in page
+
+
+@pytest.fixture(scope="module")
+def province_processed(province_build, tmp_path_factory: pytest.TempPathFactory):
+    """The small province written as a build; LCEDU_PROCESSED points at it for the module, then back."""
+    import os
+
+    from lcedu.build import write_build
+
+    _, tables, _ = province_build
+    out = tmp_path_factory.mktemp("province_processed")
+    write_build(tables, {"is_sample": True}, out)
+    before = os.environ.get("LCEDU_PROCESSED")
+    os.environ["LCEDU_PROCESSED"] = str(out)
+    yield out
+    if before is None:
+        del os.environ["LCEDU_PROCESSED"]
+    else:
+        os.environ["LCEDU_PROCESSED"] = before
+
+
+def test_province_overview_ranks_counties_within_prefectures(province_processed):
+    from lcedu.present import areas
+
+    p = areas.area_params("云南省", 2025, lang="zh", level="province")
+    assert p.county == "530000"
+    assert areas.aggregate_codes("prefecture") == sorted({prefecture_of(c) for c in areas.members("530000")})
+    ranked = areas.ranked_within_prefectures(p, "preschool_gross_enrollment_pct")
+    for _, group in ranked.groupby("prefecture_code"):
+        assert list(group["rank"]) == list(range(1, len(group) + 1))
+        assert list(group["value"]) == sorted(group["value"], reverse=True)  # higher is better
+    with pytest.raises(ValueError, match="530100"):
+        areas.area_params("5399", 2025, level="prefecture")
+    table = areas.prefecture_table(p).items[0].data
+    assert list(table.iloc[:, 0]) == [*(areas.area_name(c) for c in areas.aggregate_codes("prefecture")), "云南省"]
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", ["prefecture_overview", "province_overview"])
+def test_overview_notebooks_run_on_the_province(province_processed, tmp_path, name):
+    import nbformat
+    import papermill
+
+    from lcedu.present.areas import aggregate_codes
+
+    REPO = Path(__file__).resolve().parents[1]
+    code = aggregate_codes("province" if name == "province_overview" else "prefecture")[0]
+    key = "province" if name == "province_overview" else "prefecture"
+    out = tmp_path / f"{name}.ipynb"
+    papermill.execute_notebook(str(REPO / "notebooks" / f"{name}.ipynb"), str(out), parameters={key: code},
+                               progress_bar=False, cwd=str(REPO))
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error" or o.get("name") == "stderr"]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= (2 if name == "province_overview" else 1)
+    text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    assert "合成样例" in text

@@ -282,12 +282,12 @@ def area_name(code: str, lang: str = "zh") -> str:
         return "临沧市" if lang == "zh" else "Lincang"
     reg = registry()
     level = "province" if code.endswith("0000") else "prefecture"
-    column = f"{level}_name_{'zh' if lang == 'zh' else 'pinyin'}"
     key = f"{level}_code"
-    if column in reg.columns:
-        codes = reg[key] if key in reg.columns else reg["county_code"].map(
-            province_of if level == "province" else prefecture_of)
-        found = reg.loc[codes == code, column].dropna()
-        if len(found):
-            return str(found.iloc[0])
+    codes = reg[key] if key in reg.columns else reg["county_code"].map(
+        province_of if level == "province" else prefecture_of)
+    for column in ([f"{level}_name_pinyin"] if lang != "zh" else []) + [f"{level}_name_zh"]:
+        if column in reg.columns:
+            found = reg.loc[codes == code, column].dropna()
+            if len(found):
+                return str(found.iloc[0])
     return code
