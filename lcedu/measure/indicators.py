@@ -276,23 +276,29 @@ class _Groups:
     def __init__(self, layers: list[np.ndarray], n: int):
         self.layers = layers
         self.n = n
+        # Rows outside the universe are rare: keep a mask only for the layers that have some.
+        self._inside = [None if len(c) == 0 or c.min() >= 0 else c >= 0 for c in layers]
 
     def sum(self, weights: np.ndarray | None = None) -> np.ndarray:
         """Σ weights (or the row count) per position."""
         total: np.ndarray | None = None
-        for codes in self.layers:
-            inside = codes >= 0
-            w = None if weights is None else np.asarray(weights)[inside]
-            part = np.bincount(codes[inside], weights=w, minlength=self.n)
+        for codes, inside in zip(self.layers, self._inside, strict=True):
+            if inside is None:
+                part = np.bincount(codes, weights=weights, minlength=self.n)
+            else:
+                w = None if weights is None else np.asarray(weights)[inside]
+                part = np.bincount(codes[inside], weights=w, minlength=self.n)
             total = part if total is None else total + part
         return total if total is not None else np.zeros(self.n)
 
     def sum_by(self, weights_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """Σ per position of weights that depend on the row's position (e.g. a deviation from its group mean)."""
         total = np.zeros(self.n)
-        for codes in self.layers:
-            inside = codes >= 0
-            total = total + np.bincount(codes[inside], weights=weights_of(codes)[inside], minlength=self.n)
+        for codes, inside in zip(self.layers, self._inside, strict=True):
+            if inside is None:
+                total = total + np.bincount(codes, weights=weights_of(codes), minlength=self.n)
+            else:
+                total = total + np.bincount(codes[inside], weights=weights_of(codes)[inside], minlength=self.n)
         return total
 
     def first(self, values: np.ndarray, mask: np.ndarray) -> dict[int, Any]:
@@ -326,6 +332,13 @@ class _Context:
         )
         self.county_index = pd.MultiIndex.from_frame(county_years.reset_index(drop=True))
         county_years = county_years.reset_index(drop=True)
+        # County-year positions by integer arithmetic: one string lookup per row, no MultiIndex of strings.
+        self._county_numbers = pd.Index(pd.unique(county_years["county_code"].to_numpy(dtype=object)))
+        self._first_year = int(county_years["year"].min()) if len(county_years) else 0
+        self._n_years = int(county_years["year"].max()) - self._first_year + 1 if len(county_years) else 1
+        lookup = np.full(len(self._county_numbers) * self._n_years, -1, dtype=np.int64)
+        lookup[self._county_number_keys(county_years)] = np.arange(len(county_years))
+        self._county_year_lookup = lookup
         layers = aggregate_layers(county_years["county_code"])
         years = county_years["year"].to_numpy(dtype="int64")
         frames = [pd.DataFrame({"county_code": layer, "year": years}) for layer in layers] or [
@@ -357,12 +370,19 @@ class _Context:
                                               frame["year"].to_numpy(dtype="int64")])
             return _Groups([self.area_index.get_indexer(rows) if level != "county" else
                             np.full(len(frame), -1)], len(self.index(level)))
-        rows = pd.MultiIndex.from_arrays([frame["county_code"].to_numpy(), frame["year"].to_numpy()])
-        position = self.county_index.get_indexer(rows)
+        keys = self._county_number_keys(frame)
+        position = np.where(keys >= 0, self._county_year_lookup[np.maximum(keys, 0)], -1)
         if level == "county":
             return _Groups([position], len(self.county_index))
         return _Groups([np.where(position >= 0, layer[position], -1) for layer in self.county_to_area.layers],
                        len(self.area_index))
+
+    def _county_number_keys(self, frame: pd.DataFrame) -> np.ndarray:
+        """county number × years + year offset per row; -1 for a county or year outside the universe."""
+        county = self._county_numbers.get_indexer(frame["county_code"].to_numpy(dtype=object))
+        year = frame["year"].to_numpy(dtype="int64") - self._first_year
+        ok = (county >= 0) & (year >= 0) & (year < self._n_years)
+        return np.where(ok, county * self._n_years + year, -1)
 
     def codes(self, table: str, level: str) -> _Groups:
         """Positions of each row of ``table`` in the universe of ``level`` (memoised)."""
