@@ -22,6 +22,23 @@ def _sum_indicators() -> list[str]:
             if i.level == "county" and i.city == "sum" and "numerator" in i.formula]
 
 
+def test_province_counties_are_the_registry_s_with_distinct_school_ids_and_census_total():
+    """云南's 129 counties by their real codes; 530325 and 532325 must not share school ids."""
+    from collections import defaultdict
+
+    from lcedu.ingest.counties import registry
+    from lcedu.sample import province_sample_counties
+    from lcedu.sample.truth import calibration, school_id_for
+
+    counties = province_sample_counties("53")
+    listed = registry()[registry()["county_code"].str.startswith("53")]
+    assert sorted(c.county_code for c in counties) == sorted(listed["county_code"])
+    assert {c.name_zh for c in counties} == set(listed["name_zh"])
+    assert len({school_id_for(c, "primary", defaultdict(int)) for c in counties}) == len(counties)
+    total = calibration()["provinces"]["53"]["population_2020"]
+    assert sum(c.pop2020 for c in counties) == pytest.approx(total, rel=1e-5)
+
+
 @pytest.fixture(scope="module")
 def province_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
     """Two counties in each of two prefectures of the synthetic 云南, at a fifth of 临沧's density."""

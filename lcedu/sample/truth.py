@@ -140,12 +140,15 @@ def build_universe(counties: list[County], years: list[int], seed: int, density:
 def school_id_for(county: County, school_type: str, seq: dict[str, int]) -> str:
     """A real-shaped 学校标识码: category (by type) + province + a 6-digit sequence, never starting with 0.
 
-    The sequence is the county's 3 digits (unique within a province's prefectures) and a
-    per-category counter, so ids are stable across years and never collide.
+    The sequence is the county's 3-digit number and a per-category counter, so ids are stable
+    across years and never collide. The number is the code's last 3 digits (临沧's 902, 921 …) unless
+    the county list numbers its counties (``extra["id_number"]``: a province, where 530325 and 532325
+    would share 325).
     """
     category = ID_CATEGORY[school_type]
     seq[category] += 1
-    return f"{category}{county.county_code[:2]}{int(county.county_code[2:]) % 1000:03d}{seq[category]:03d}"
+    number = county.extra.get("id_number", int(county.county_code[2:]) % 1000)
+    return f"{category}{county.county_code[:2]}{number:03d}{seq[category]:03d}"
 
 
 def _attach_sites(rows: list[dict]) -> None:
@@ -756,5 +759,6 @@ def _modelled_counties(rows: list[dict], rng: np.random.Generator, total_populat
             preschool_universal_from=2024 if year_rng < 0.2 else (2025 if year_rng < 0.4 else None),
             balanced_from=2025 if rng.random() < 0.35 else None,
             special_school_from=2022 if model.pop2020 * scale > 200_000 else None,
+            extra={"id_number": i + 1},  # unique within the province (up to 999 counties)
         ))
     return out
