@@ -25,7 +25,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     counties = None
     if args.province and len(args.province) == 2 and args.province.isdigit():
-        counties = province_sample_counties(args.province, args.seed)
+        try:
+            counties = province_sample_counties(args.province, args.seed)
+        except ValueError as exc:
+            print(f"错误 / error: {exc}", file=sys.stderr)
+            return EXIT_INPUT
     elif args.province and args.province.isdigit():  # a count: N generated counties (older scale tests)
         counties = province_counties(int(args.province), args.seed)
     elif args.province:

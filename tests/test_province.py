@@ -243,3 +243,12 @@ def test_overview_notebooks_run_on_the_province(province_processed, tmp_path, na
     assert len(images) >= (2 if name == "province_overview" else 1)
     text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
     assert "合成样例" in text
+
+
+@pytest.mark.parametrize("value", ["99", "5x"])
+def test_sample_refuses_an_unknown_province_without_writing(tmp_path, capsys, value):
+    from lcedu import cli
+
+    assert cli.main(["sample", "--province", value, "--raw", str(tmp_path / "raw")]) == 2
+    assert not (tmp_path / "raw").exists()
+    assert "错误 / error" in capsys.readouterr().err

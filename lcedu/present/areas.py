@@ -285,7 +285,9 @@ def prefecture_chart(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[
         ax.invert_yaxis()
         ax.set_title(nv.indicator_name(code, p.lang), fontsize=9.5, loc="left")
         ax.tick_params(labelsize=8)
-    np.atleast_1d(axes)[0].legend(fontsize=8, loc="lower right")
+    first = np.atleast_1d(axes)[0]
+    if first.get_legend_handles_labels()[0]:  # no province value: no line to name
+        first.legend(fontsize=8, loc="lower right")
     note = briefing.synthetic_note(p.lang)
     if note:
         fig.text(0.995, 0.995, note, fontsize=7, color="#666666", ha="right", va="top")

@@ -715,8 +715,7 @@ def province_counties(n: int = 129, seed: int = 2023, prefix: str = "53") -> lis
 def province_sample_counties(province: str, seed: int = 2023) -> list[County]:
     """The counties of ``province`` (2-digit code, e.g. "53") to generate a synthetic province from.
 
-    Codes and names are the registry's when it lists more than one prefecture of the province;
-    otherwise a generated province (:func:`province_counties`, 129 counties, fake names). Each
+    Codes and names are the registry's (a ValueError when it lists no county of ``province``). Each
     county is modelled on one of 临沧's (census age structure, townships), scaled at random
     (×0.5–1.6); when ``calibration.yml`` gives the province's census population, the scales are
     normalised so the counties sum to it.
@@ -727,15 +726,11 @@ def province_sample_counties(province: str, seed: int = 2023) -> list[County]:
         raise ValueError(f"province must be a 2-digit code such as 53, not {province!r}")
     reg = registry()
     listed = reg[reg["county_code"].str.startswith(str(province))]
-    prefectures = listed["county_code"].str[:4].nunique()
-    rng = _rng(seed, "province", province)
+    if listed.empty:
+        raise ValueError(f"县级区划登记表中没有省代码 {province} 的县 / the registry lists no county of province "
+                         f"{province}: 用2位省代码，如 53（云南）/ use a 2-digit province code such as 53")
     target = (calibration().get("provinces") or {}).get(str(province), {}).get("population_2020")
-    if prefectures > 1:
-        rows = listed.sort_values("county_code")[["county_code", "name_zh", "short_name_zh"]].to_dict("records")
-        return _modelled_counties(rows, rng, target)
-    generated = province_counties(129, seed, str(province))
-    rows = [{"county_code": c.county_code, "name_zh": c.name_zh, "short_name_zh": c.short_name_zh}
-            for c in generated]
+    rows = listed.sort_values("county_code")[["county_code", "name_zh", "short_name_zh"]].to_dict("records")
     return _modelled_counties(rows, _rng(seed, "province", province), target)
 
 
