@@ -252,3 +252,22 @@ def test_sample_refuses_an_unknown_province_without_writing(tmp_path, capsys, va
     assert cli.main(["sample", "--province", value, "--raw", str(tmp_path / "raw")]) == 2
     assert not (tmp_path / "raw").exists()
     assert "错误 / error" in capsys.readouterr().err
+
+
+def test_site_index_of_a_province_build_groups_counties_by_prefecture(province_processed, tmp_path):
+    from lcedu.present.areas import members
+    from lcedu.publish import render, site
+
+    counties = members("530000")
+    jobs = render.plan(counties, ["county_briefing", "prefecture_overview", "province_overview"], 2025, "zh",
+                       tmp_path)
+    outcomes = [render.Outcome(job=j, ok=True, seconds=0.0) for j in jobs]
+    page = site.build_index(tmp_path, 2025, outcomes, render.suite(), None).read_text(encoding="utf-8")
+    prefectures = sorted({prefecture_of(c) for c in counties})
+    positions = [page.index(f'id="g{code}"') for code in ["530000", *prefectures]]
+    assert positions == sorted(positions)
+    for code in counties:  # each county's card sits under its own prefecture's heading
+        card = page.index(f'id="c{code}"')
+        heading = max(p for p in positions if p < card)
+        assert heading == page.index(f'id="g{prefecture_of(code)}"')
+    assert "2025/530000/province_overview.html" in page and "州(市)总览" in page
