@@ -4,8 +4,8 @@ Side by side in one run, medians, ratios:
 
 * 云南 sample: writing it (files, MB, seconds), ``lcedu clean`` (read + clean + results) against the
   临沧 sample, and ``compute_results()`` for 129 counties × 4 years against 临沧's 8 × 4;
-* rendering a fixed subset of the 云南 build (2 counties × 2 county notebooks, 2 prefecture overviews,
-  the province overview = 7 notebooks) through the local process pool and a Dask LocalCluster of 1
+* rendering a fixed subset of the 云南 build (2 of 临沧's counties × 2 county notebooks, the overviews of
+  昆明 and 曲靖 and the province overview = 7 notebooks) through the local process pool and a Dask LocalCluster of 1
   and 2 workers: per-notebook cost and the scaling from 1 to 2 workers;
 * indicators for a national-size table generated in memory in the processed schema (about 2,850
   counties, 500,000 schools, 4 years): ``indicators.compute()`` time and the process's peak RSS,
@@ -30,8 +30,11 @@ YUNNAN = OUT / "yunnan"
 NATIONAL_COUNTIES = 2850
 NATIONAL_SCHOOLS = 500_000
 BUDGET_S, BUDGET_GB = 60.0, 8.0
-RENDER_COUNTIES = ["530102", "530302"]  # 五华区 (昆明), 麒麟区 (曲靖)
-RENDER_NOTEBOOKS = ["county_briefing", "compulsory_balanced", "prefecture_overview", "province_overview"]
+# The county pages of two of 临沧's counties (their locator maps are drawn on 临沧's shapes) and the
+# overviews of two other prefectures and the province: 7 notebooks.
+RENDER_COUNTIES = ["530902", "530925"]
+RENDER_NOTEBOOKS = ["county_briefing", "compulsory_balanced"]
+RENDER_OVERVIEWS = (["530102", "530302"], ["prefecture_overview", "province_overview"])  # 昆明, 曲靖, 云南
 
 
 def _cli(*args: str, env: dict | None = None) -> str:
@@ -129,7 +132,9 @@ def _render_rows() -> list[dict]:
                     "Dask LocalCluster, 2 workers": lambda jobs: cluster.execute(jobs, "local", workers=2)}
         seconds, n = {}, 0
         for i, (label, run) in enumerate(variants.items()):
-            jobs = render.plan(RENDER_COUNTIES, RENDER_NOTEBOOKS, 2025, "zh", OUT / "yunnan" / f"render{i}")
+            out = OUT / "yunnan" / f"render{i}"
+            jobs = render.plan(RENDER_COUNTIES, RENDER_NOTEBOOKS, 2025, "zh", out) + render.plan(
+                *RENDER_OVERVIEWS, 2025, "zh", out)
             n = len(jobs)
             start = time.perf_counter()
             outcomes = list(run(jobs))
