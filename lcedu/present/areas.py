@@ -338,6 +338,7 @@ def province_map(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     data = res[(res["indicator"] == indicator) & ~res["county_code"].astype(str).map(is_aggregate)]
     try:
         ax = maps.province_choropleth(data, indicator, p.year, province=p.county[:2], lang=lang,
+                                      label=nv.indicator_name(indicator, lang),
                                       breaks=map_breaks().get(indicator), unit=_unit(indicator),
                                       direction="lower" if _direction(indicator) < 0 else "higher",
                                       synthetic=briefing.base().synthetic)
