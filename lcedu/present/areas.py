@@ -277,15 +277,20 @@ def prefecture_chart(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[
     axes = fig.subplots(1, len(indicators), sharey=True)
     names = [area_name(c, p.lang) for c in prefectures]
     for ax, code in zip(np.atleast_1d(axes), indicators, strict=True):
-        ax.barh(range(len(prefectures)), values.loc[prefectures, code].to_numpy(dtype=float), color="#56B4E9")
+        shown = values.loc[prefectures, code].to_numpy(dtype=float)
+        ax.barh(range(len(prefectures)), shown, color="#56B4E9")
         province = values.at[p.county, code]
         if not np.isnan(province):
             ax.axvline(province, color="#D55E00", lw=1.5, ls="--", label=area_name(p.county, p.lang))
         ax.set_yticks(range(len(prefectures)), names, fontsize=8)
-        ax.invert_yaxis()
+        if np.isfinite(shown).any():  # the differences, not the distance from 0
+            low, high = np.nanmin(shown), np.nanmax(shown)
+            pad = max((high - low) * 0.15, 0.5)
+            ax.set_xlim(max(low - pad, 0.0) if low >= 0 else low - pad, high + pad)
         ax.set_title(nv.indicator_name(code, p.lang), fontsize=9.5, loc="left")
         ax.tick_params(labelsize=8)
     first = np.atleast_1d(axes)[0]
+    first.invert_yaxis()  # shared by the panels: the first prefecture on top
     if first.get_legend_handles_labels()[0]:  # no province value: no line to name
         first.legend(fontsize=8, loc="lower right")
     note = briefing.synthetic_note(p.lang)
