@@ -60,6 +60,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = collect(Path(args.raw), partial=args.partial)
     if not result.errors:
         finalize(result.tables, result.issues, headers=result.headers)
+    result.issues.extend(_scope_coverage(args, result.tables))
     _print_issues(result.issues)
     if result.errors:
         return EXIT_INPUT
@@ -74,6 +75,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     result = clean(Path(args.raw), partial=args.partial)
+    scope_issues = _scope_coverage(args, result.tables)
+    if any(i.level == "error" for i in scope_issues):
+        raise InputErrors(scope_issues)
+    result.issues.extend(scope_issues)
     raw = Path(args.raw)
     manifest = {
         "raw_dir": str(raw),
@@ -87,6 +92,16 @@ def cmd_clean(args: argparse.Namespace) -> int:
     print(quality.summary(result.tables))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
     return 0
+
+
+def _scope_coverage(args: argparse.Namespace, tables: dict) -> list:
+    """With --counties/--prefecture/--province: is every county of that scope in the raw folder?"""
+    if not any(getattr(args, name, None) for name in ("counties", "prefecture", "province")):
+        return []
+    from lcedu.ingest.counties import coverage, select
+
+    codes = select(args.counties, args.prefecture, args.province)
+    return coverage(tables, codes, Path(args.raw).name, args.partial)
 
 
 def cmd_maps(args: argparse.Namespace) -> int:
@@ -301,6 +316,8 @@ def parser() -> argparse.ArgumentParser:
                        help="accept a raw folder lacking some tables (e.g. only rosters): warn instead of failing")
         if name != "check":
             c.add_argument("--out", default=str(paths.project("data/processed")))
+        if name != "report":
+            _scope_options(c, "check that every county of this scope has data (default: no check)")
         if name == "report":
             _render_options(c)
             c.add_argument("--reports", default=str(paths.project("reports")))
@@ -364,9 +381,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _scope_options(p: argparse.ArgumentParser) -> None:
+def _scope_options(p: argparse.ArgumentParser, counties_help: str = "county codes or names (default: 临沧's 8)") -> None:
     """Which counties: named ones, whole prefectures, whole provinces (together: all of them)."""
-    p.add_argument("--counties", nargs="+", metavar="COUNTY", help="county codes or names (default: 临沧's 8)")
+    p.add_argument("--counties", nargs="+", metavar="COUNTY", help=counties_help)
     p.add_argument("--prefecture", nargs="+", metavar="CODE", help="every county of a prefecture: 5309, 530900 or 临沧市")
     p.add_argument("--province", nargs="+", metavar="CODE", help="every county of a province: 53, 530000 or 云南省")
 

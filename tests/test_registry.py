@@ -118,3 +118,19 @@ def test_short_names_and_pinyin_of_autonomous_counties() -> None:
     reg = counties.registry().set_index("county_code")
     assert reg.loc["110105", "name_pinyin"] == "Chaoyang"  # 朝 read as in place names, not zhao
     assert reg.loc["220623", "name_pinyin"] == "Changbai" and reg.loc["522732", "name_pinyin"] == "Sandu"
+
+
+def test_coverage_names_the_counties_of_a_scope_without_data_and_keeps_the_others() -> None:
+    tables = {"schools": pd.DataFrame({"county_code": ["530902", "530921", "530102", None]}),
+              "population": pd.DataFrame({"county_code": ["530900"]}),  # the city row is no county
+              "city": pd.DataFrame({"value": [1]})}
+    issues = counties.coverage(tables, counties.select(prefecture="5309"), "raw")
+    errors = [i for i in issues if i.level == "error"]
+    assert len(errors) == 1 and "6/8" in errors[0].message and "双江县(530925)" in errors[0].message
+    assert "临翔区" not in errors[0].message
+    outside = [i for i in issues if i.level == "warning"]
+    assert len(outside) == 1 and "530102" in outside[0].message and "530900" not in outside[0].message
+    partial = counties.coverage(tables, counties.select(prefecture="5309"), "raw", partial=True)
+    assert {i.level for i in partial} == {"warning"}
+    complete = {"schools": pd.DataFrame({"county_code": LINCANG})}
+    assert counties.coverage(complete, LINCANG, "raw") == []

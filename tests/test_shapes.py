@@ -54,11 +54,21 @@ def test_shipped_yunnan_counties_are_129_valid_wgs84_polygons_named_as_the_regis
     assert 370_000 < shipped.to_crs(utm).area.sum() / 1e6 < 410_000  # 云南 is about 394,000 km²
 
 
+def _same_shapes(built: gpd.GeoDataFrame, shipped: gpd.GeoDataFrame, key: str) -> None:
+    """Same features and properties; each outline within 0.1 % of its area (a later GEOS may place a
+    vertex differently: today the files are byte-identical)."""
+    built, shipped = (f.sort_values(key, ignore_index=True) for f in (built, shipped))
+    pd.testing.assert_frame_equal(pd.DataFrame(built.drop(columns="geometry")),
+                                  pd.DataFrame(shipped.drop(columns="geometry")))
+    difference = shapely.area(shapely.symmetric_difference(built.geometry.values, shipped.geometry.values))
+    assert (difference < 1e-3 * shapely.area(shipped.geometry.values)).all()
+
+
 @needs_cnmaps
-def test_shapes_command_rebuilds_the_shipped_file_byte_for_byte(tmp_path: Path) -> None:
+def test_shapes_command_rebuilds_the_shipped_yunnan_files(tmp_path: Path) -> None:
     assert main(["shapes", "--province", "53", "--out", str(tmp_path)]) == 0
-    for name in ("yunnan_counties.geojson", "yunnan_prefectures.geojson"):
-        assert (tmp_path / name).read_bytes() == (paths.project("shapes") / name).read_bytes(), name
+    for name, key in (("yunnan_counties.geojson", "county_code"), ("yunnan_prefectures.geojson", "prefecture_code")):
+        _same_shapes(gpd.read_file(tmp_path / name), gpd.read_file(paths.project("shapes") / name), key)
 
 
 @needs_cnmaps
@@ -66,8 +76,8 @@ def test_shapes_for_a_prefecture_reproduce_the_committed_lincang_boundaries(tmp_
     assert main(["shapes", "--prefecture", "5309", "--out", str(tmp_path)]) == 0
     built = gpd.read_file(tmp_path / "530900_counties.geojson").sort_values("county_code", ignore_index=True)
     committed = maps.load_counties()
-    assert list(built["county_code"]) == list(committed["county_code"])
-    assert all(shapely.equals_exact(a, b, 0) for a, b in zip(built.geometry, committed.geometry, strict=True))
+    _same_shapes(built[["county_code", "name_zh", "geometry"]], committed[["county_code", "name_zh", "geometry"]],
+                 "county_code")
     outline = gpd.read_file(tmp_path / "530900_prefectures.geojson")
     assert len(outline) == 1 and outline.loc[0, "prefecture_name_zh"] == "临沧市"
 

@@ -118,6 +118,11 @@ def matches(value: object) -> list[str]:
     return sorted(exact.get(re.sub(r"\s+", "", text)) or stems.get(_stem(text), ()))
 
 
+@cache
+def _extra_stems(extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {_stem(name): code for name, code in extra}
+
+
 def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
     """Map 双江县, 双江自治县, the full name or 530925 (also as a number) to ``"530925"``.
 
@@ -129,9 +134,9 @@ def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
         return None
     text = str(value).strip().removesuffix(".0")
     if extra:
-        if re.fullmatch(r"\d{6}", text) and text in set(extra.values()):
+        own = _extra_stems(tuple(sorted(extra.items())))
+        if re.fullmatch(r"\d{6}", text) and text in own.values():
             return text
-        own = {_stem(k): v for k, v in extra.items()}
         if _stem(text) in own:
             return own[_stem(text)]
     found = matches(text)
@@ -200,6 +205,33 @@ def select(counties: Iterable[str] | None = None, prefecture: Iterable[str] | st
                            "重名的县写上市州名（如 北京市朝阳区） / use 6-digit county codes, a prefecture "
                            "(5309) or a province (53); qualify a shared name with its prefecture")
     return list(dict.fromkeys(chosen))
+
+
+def coverage(tables: dict[str, pd.DataFrame], codes: list[str], source: str, partial: bool = False) -> list[Issue]:
+    """A raw folder against the counties it should cover (``lcedu check/clean --province 53``).
+
+    A county of the scope without a single school or county row is an error (a warning with
+    ``partial``): its results would be missing, not zero. Counties outside the scope are kept and
+    named in one warning, never dropped silently.
+    """
+    found = {str(c) for t in tables.values() if "county_code" in t for c in t["county_code"].dropna().unique()}
+    found = {c for c in found if re.fullmatch(r"\d{6}", c)}
+    wanted = list(dict.fromkeys(codes))
+    missing = [c for c in wanted if c not in found]
+    outside = sorted(found - set(wanted) - {c for c in found if c.endswith("00")})
+    issues = []
+    if missing:
+        names = "、".join(f"{name(c) if c in _by_code().index else c}({c})" for c in missing[:30])
+        names += " …" if len(missing) > 30 else ""
+        issues.append(Issue("warning" if partial else "error", source,
+                            f"范围内 {len(missing)}/{len(wanted)} 个县没有任何数据 / counties of the scope without "
+                            f"any data: {names}",
+                            "补上这些县的报表，或缩小 --province/--prefecture/--counties 的范围"))
+    if outside:
+        issues.append(Issue("warning", source,
+                            f"{len(outside)} 个县不在所选范围内，照常保留 / counties outside the scope, kept: "
+                            f"{'、'.join(outside[:20])}{' …' if len(outside) > 20 else ''}"))
+    return issues
 
 
 EXTRA_FILE = "counties.csv"
