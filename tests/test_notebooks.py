@@ -28,13 +28,18 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 SUITE = yaml.safe_load((REPO / "lcedu" / "present" / "config" / "notebooks.yml").read_text(encoding="utf-8"))["notebooks"]
 NAMES = [n["name"] for n in SUITE]
+SCOPE = {n["name"]: n["scope"] for n in SUITE}
+# The sample is one prefecture: it has no province rows, so the province overview runs in test_province.py.
+EXECUTED = [n for n in NAMES if SCOPE[n] != "province"]
 RUNS = {"zh": ("530925", 2025), "en": ("530902", 2024)}  # 双江自治县 in Chinese, 临翔区 in English
 CITY = "530900"
 
 
 def _parameters(name: str, lang: str) -> dict:
     county, year = RUNS[lang]
-    scope = next(n["scope"] for n in SUITE if n["name"] == name)
+    scope = SCOPE[name]
+    if scope == "prefecture":
+        return {"prefecture": CITY, "year": year, "lang": lang}
     return {"county": CITY if scope == "city" else county, "year": year, "lang": lang}
 
 
@@ -57,7 +62,7 @@ def executed(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -
     """Every notebook in both languages, executed in parallel (kernels inherit LCEDU_PROCESSED)."""
     assert os.environ.get("LCEDU_PROCESSED") == str(processed_sample)
     out_dir = tmp_path_factory.mktemp("executed")
-    jobs = [(name, lang, str(out_dir)) for lang in RUNS for name in NAMES]
+    jobs = [(name, lang, str(out_dir)) for lang in RUNS for name in EXECUTED]
     with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("spawn")) as pool:
         results = list(pool.map(_execute, jobs))
     return {(name, lang): (Path(path), error) for name, lang, path, error in results}
@@ -101,7 +106,8 @@ def test_one_typed_parameters_cell_first_then_the_chinese_title(name: str) -> No
     assert len(tagged) == 1, f"{name}: exactly one parameters cell"
     assert nb.cells[0] is tagged[0], f"{name}: the parameters cell comes first"
     source = tagged[0].source
-    for line in ("county: str = ", "year: int = ", "baseline_year: int | None = None", "lang: str = \"zh\""):
+    place = SCOPE[name] if SCOPE[name] in ("prefecture", "province") else "county"
+    for line in (f"{place}: str = ", "year: int = ", "baseline_year: int | None = None", "lang: str = \"zh\""):
         assert line in source, f"{name}: parameters cell lacks {line!r}"
     assert all("#" in line for line in source.splitlines()), f"{name}: every parameter is commented"
     title = next(n["title_zh"] for n in SUITE if n["name"] == name)
@@ -123,7 +129,7 @@ def test_cells_are_thin(name: str) -> None:
 
 
 @pytest.mark.parametrize("lang", list(RUNS))
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", EXECUTED)
 def test_runs_without_errors_or_warnings(executed: dict, name: str, lang: str) -> None:
     nb = _notebook(executed, name, lang)
     for output in _outputs(nb):
@@ -136,7 +142,7 @@ def test_runs_without_errors_or_warnings(executed: dict, name: str, lang: str) -
 
 
 @pytest.mark.parametrize("lang", list(RUNS))
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", EXECUTED)
 def test_shows_at_least_min_figures_and_no_empty_section(executed: dict, name: str, lang: str,
                                                          tmp_path: Path) -> None:
     from lcedu.publish import site

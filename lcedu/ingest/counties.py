@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lcedu import paths
@@ -275,3 +276,55 @@ def read_extra(raw_dir: Path, issues: list[Issue] | None = None) -> dict[str, st
             if value:
                 pairs[value] = code
     return pairs
+
+
+# ---------------------------------------------------------------- prefectures and provinces
+
+
+def prefecture_of(code: str) -> str:
+    """The prefecture (地级) code of a county code: its first 4 digits and 00 (530925 → 530900)."""
+    return str(code)[:4] + "00"
+
+
+def province_of(code: str) -> str:
+    """The province code of a county code: its first 2 digits and 0000 (530925 → 530000)."""
+    return str(code)[:2] + "0000"
+
+
+def is_aggregate(code: object) -> bool:
+    """Whether a 6-digit code names a prefecture or province total (…00) rather than a county."""
+    return str(code).endswith("00")
+
+
+def aggregate_layers(county_codes: Iterable[str]) -> list[np.ndarray]:
+    """The aggregate each county belongs to, one array per level: prefectures, then provinces.
+
+    The province level is there only when the counties span more than one prefecture: for a
+    single prefecture (临沧's 8 counties) it would repeat the prefecture's rows under a name
+    that claims the whole province.
+    """
+    codes = np.asarray([str(c) for c in county_codes], dtype=object)
+    prefectures = np.asarray([prefecture_of(c) for c in codes], dtype=object)
+    layers = [prefectures]
+    if len(set(prefectures)) > 1:
+        layers.append(np.asarray([province_of(c) for c in codes], dtype=object))
+    return layers
+
+
+def area_name(code: str, lang: str = "zh") -> str:
+    """Name of a prefecture or province code from the registry (``prefecture_name_zh`` /
+    ``province_name_zh`` and their pinyin when it has them); 临沧市 for 530900; else the code."""
+    code = str(code)
+    if code == paths.CITY_CODE:
+        return "临沧市" if lang == "zh" else "Lincang"
+    reg = registry()
+    level = "province" if code.endswith("0000") else "prefecture"
+    key = f"{level}_code"
+    codes = reg[key] if key in reg.columns else reg["county_code"].map(
+        province_of if level == "province" else prefecture_of)
+    for column in ([f"{level}_name_pinyin"] if lang != "zh" else []) + [f"{level}_name_zh"]:
+        if column in reg.columns:
+            found = reg.loc[codes == code, column].dropna()
+            if len(found):
+                return str(found.iloc[0])
+    return code

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lcedu.ingest.counties import aggregate_layers, is_aggregate
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 
@@ -207,9 +208,10 @@ def resource_gap_summary(
     gaps: pd.DataFrame | None = None,
     by_stage: bool = False,
 ) -> pd.DataFrame:
-    """Additions per county, year and resource indicator (binding rows summed), plus city rows.
+    """Additions per county, year and resource indicator (binding rows summed), plus aggregate rows.
 
-    Columns: county_code ("530900" = the city, the sum over counties), year, [stage,]
+    Columns: county_code (a prefecture such as "530900" = 临沧市, or a province: the sum over its
+    counties, see :func:`lcedu.ingest.counties.aggregate_layers`), year, [stage,]
     indicator, resource_zh, resource_en, addition, school_parts_below_count (parts below
     this threshold), schools_below_count. ``gaps``: a :func:`school_gaps` frame to reuse.
     """
@@ -222,9 +224,10 @@ def resource_gap_summary(
         schools_below_count=("school_id", "nunique"),
     ).reset_index()
     city_keys = [k for k in keys if k != "county_code"]
-    city = summary.groupby(city_keys, sort=True, observed=True)[
-        ["addition", "school_parts_below_count", "schools_below_count"]].sum().reset_index()
-    out = pd.concat([city.assign(county_code=ind.CITY_CODE), summary], ignore_index=True)[
+    city = [summary.groupby([layer, *(summary[k] for k in city_keys)], sort=True, observed=True)[
+        ["addition", "school_parts_below_count", "schools_below_count"]].sum().rename_axis(keys).reset_index()
+        for layer in aggregate_layers(summary["county_code"])]
+    out = pd.concat([*city, summary], ignore_index=True)[
         [*keys, "addition", "school_parts_below_count", "schools_below_count"]]
     return out.astype({"county_code": "string", "addition": "Float64", "school_parts_below_count": "Int64",
                        "schools_below_count": "Int64"}).sort_values(["county_code", "year"], kind="stable"
@@ -258,7 +261,7 @@ def preschool_gaps(
     codes = [c["indicator"] for c in criteria]
     res = results if results is not None else ind.compute(codes, None, years, tables, processed_dir,
                                                           standards=standards)
-    res = res[res["indicator"].isin(codes) & (res["county_code"] != ind.CITY_CODE)]
+    res = res[res["indicator"].isin(codes) & ~res["county_code"].map(is_aggregate).astype(bool)]
     if counties is not None:
         keep = {counties} if isinstance(counties, str) else {str(c) for c in counties}
         res = res[res["county_code"].isin(keep)]
@@ -284,17 +287,19 @@ def preschool_gaps(
             "na_reason": r["na_reason"].to_numpy(dtype=object, na_value=None),
         }))
     out = pd.concat(frames, ignore_index=True)
-    group = out.assign(_missing=np.isnan(out["needed"].to_numpy(dtype=float))).groupby(["year", "indicator"],
-                                                                                    sort=False)
-    city = group.agg(gap=("gap", "first"), gap_zh=("gap_zh", "first"), gap_en=("gap_en", "first"),
-                     threshold=("threshold", "first"), comparison=("comparison", "first"),
-                     needed=("needed", "sum"), n_missing=("_missing", "sum")).reset_index()
-    city = city.assign(
-        county_code=ind.CITY_CODE, value=np.nan,
-        needed=city["needed"].where(city["n_missing"] == 0),
-        na_reason=np.where(city["n_missing"] > 0, city["n_missing"].astype(str) + " counties NA", None),
-    ).drop(columns="n_missing")
-    out = pd.concat([city[out.columns], out], ignore_index=True)
+    cities = []
+    for layer in aggregate_layers(out["county_code"]):
+        group = out.assign(_missing=np.isnan(out["needed"].to_numpy(dtype=float)), _area=layer).groupby(
+            ["_area", "year", "indicator"], sort=False)
+        city = group.agg(gap=("gap", "first"), gap_zh=("gap_zh", "first"), gap_en=("gap_en", "first"),
+                         threshold=("threshold", "first"), comparison=("comparison", "first"),
+                         needed=("needed", "sum"), n_missing=("_missing", "sum")).reset_index()
+        cities.append(city.assign(
+            county_code=city["_area"], value=np.nan,
+            needed=city["needed"].where(city["n_missing"] == 0),
+            na_reason=np.where(city["n_missing"] > 0, city["n_missing"].astype(str) + " counties NA", None),
+        ).drop(columns=["n_missing", "_area"])[out.columns])
+    out = pd.concat([*cities, out], ignore_index=True)
     out = out.astype({"county_code": "string", "indicator": "string", "gap": "string", "gap_zh": "string",
                       "gap_en": "string", "comparison": "string", "na_reason": "string"})
     out["year"] = pd.array(out["year"].to_numpy(dtype="int64"), dtype="Int64")

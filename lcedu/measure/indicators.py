@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from lcedu import paths
+from lcedu.ingest.counties import aggregate_layers
 from lcedu.measure import standards as std
 from lcedu.paths import CITY_CODE
 
@@ -316,8 +317,60 @@ def _prepare(tables: Mapping[str, pd.DataFrame], years: Iterable[int] | None) ->
 # --------------------------------------------------------------------------- the evaluation context
 
 
+class _Groups:
+    """Positions of rows in a universe, one array per layer; -1 is outside.
+
+    The county universe has one layer. The aggregate universe (prefecture and province rows)
+    has one per level, since each county row belongs to its prefecture and to its province:
+    a group sum adds each layer's sums, which land on disjoint positions.
+    """
+
+    def __init__(self, layers: list[np.ndarray], n: int):
+        self.layers = layers
+        self.n = n
+        # Rows outside the universe are rare: keep a mask only for the layers that have some.
+        self._inside = [None if len(c) == 0 or c.min() >= 0 else c >= 0 for c in layers]
+
+    def sum(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Σ weights (or the row count) per position."""
+        total: np.ndarray | None = None
+        for codes, inside in zip(self.layers, self._inside, strict=True):
+            if inside is None:
+                part = np.bincount(codes, weights=weights, minlength=self.n)
+            else:
+                w = None if weights is None else np.asarray(weights)[inside]
+                part = np.bincount(codes[inside], weights=w, minlength=self.n)
+            total = part if total is None else total + part
+        return total if total is not None else np.zeros(self.n)
+
+    def sum_by(self, weights_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Σ per position of weights that depend on the row's position (e.g. a deviation from its group mean)."""
+        total = np.zeros(self.n)
+        for codes, inside in zip(self.layers, self._inside, strict=True):
+            if inside is None:
+                total = total + np.bincount(codes, weights=weights_of(codes), minlength=self.n)
+            else:
+                total = total + np.bincount(codes[inside], weights=weights_of(codes)[inside], minlength=self.n)
+        return total
+
+    def first(self, values: np.ndarray, mask: np.ndarray) -> dict[int, Any]:
+        """The first of ``values`` where ``mask`` holds, per position."""
+        out: dict[int, Any] = {}
+        for codes in self.layers:
+            keep = mask & (codes >= 0)
+            if keep.any():
+                out |= pd.Series(values[keep], index=codes[keep]).groupby(level=0).first().to_dict()
+        return out
+
+
 class _Context:
-    """Tables of one compute call, the county-year and year universes, and memoised results."""
+    """Tables of one compute call, the county-year and aggregate universes, and memoised results.
+
+    Aggregate rows are one per prefecture code (the first 4 digits of the county codes, and 00) and
+    year, then one per province code and year when the counties span more than one prefecture
+    (:func:`lcedu.ingest.counties.aggregate_layers`); the ``city`` table, which has no county
+    rows, is 临沧's and lands on ``530900``. For 临沧 alone this is the 530900 row of each year.
+    """
 
     def __init__(self, tables: dict[str, pd.DataFrame], registry: Registry, standards: Mapping[str, Any]):
         self.tables = tables
@@ -330,13 +383,28 @@ class _Context:
             else pd.DataFrame({"county_code": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})
         )
         self.county_index = pd.MultiIndex.from_frame(county_years.reset_index(drop=True))
-        years = set(county_years["year"].tolist())
+        county_years = county_years.reset_index(drop=True)
+        # County-year positions by integer arithmetic: one string lookup per row, no MultiIndex of strings.
+        self._county_numbers = pd.Index(pd.unique(county_years["county_code"].to_numpy(dtype=object)))
+        self._first_year = int(county_years["year"].min()) if len(county_years) else 0
+        self._n_years = int(county_years["year"].max()) - self._first_year + 1 if len(county_years) else 1
+        lookup = np.full(len(self._county_numbers) * self._n_years, -1, dtype=np.int64)
+        lookup[self._county_number_keys(county_years)] = np.arange(len(county_years))
+        self._county_year_lookup = lookup
+        layers = aggregate_layers(county_years["county_code"])
+        years = county_years["year"].to_numpy(dtype="int64")
+        frames = [pd.DataFrame({"county_code": layer, "year": years}) for layer in layers] or [
+            pd.DataFrame({"county_code": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})]
         if "city" in tables:
-            years |= set(tables["city"]["year"].tolist())
-        self.year_index = pd.Index(sorted(years), dtype="int64", name="year")
-        self.county_year_code = self.year_index.get_indexer(self.county_index.get_level_values("year"))
+            city_years = tables["city"]["year"].to_numpy(dtype="int64")
+            frames[0] = pd.concat([frames[0], pd.DataFrame({"county_code": CITY_CODE, "year": city_years})])
+        areas = pd.concat([f.drop_duplicates().sort_values(["county_code", "year"]) for f in frames])
+        self.area_index = pd.MultiIndex.from_frame(areas.astype({"year": "int64"}).reset_index(drop=True))
+        self.county_to_area = _Groups(
+            [self.area_index.get_indexer(pd.MultiIndex.from_arrays([layer, years])) for layer in layers],
+            len(self.area_index))
         self._results: dict[str, tuple[_Block, ...]] = {}
-        self._codes: dict[tuple[str, str], np.ndarray] = {}
+        self._codes: dict[tuple[str, str], _Groups] = {}
         self._views: dict[str, pd.DataFrame] = {}
         self._parts: pd.DataFrame | None = None
         self.memo: dict[str, Any] = {}
@@ -344,18 +412,35 @@ class _Context:
     # -- universes and group codes
 
     def index(self, level: str) -> pd.Index:
-        return self.county_index if level == "county" else self.year_index
+        return self.county_index if level == "county" else self.area_index
 
-    def codes(self, table: str, level: str) -> np.ndarray:
-        """Position of each row of ``table`` in the universe of ``level`` (county-years or years)."""
+    def groups(self, frame: pd.DataFrame, level: str) -> _Groups:
+        """Positions of the rows of ``frame`` (county_code and year, or year alone for the city
+        table) in the universe of ``level`` (county-years, or the aggregates)."""
+        if "county_code" not in frame.columns:  # the city table: 临沧's own rows
+            rows = pd.MultiIndex.from_arrays([np.full(len(frame), CITY_CODE, dtype=object),
+                                              frame["year"].to_numpy(dtype="int64")])
+            return _Groups([self.area_index.get_indexer(rows) if level != "county" else
+                            np.full(len(frame), -1)], len(self.index(level)))
+        keys = self._county_number_keys(frame)
+        position = np.where(keys >= 0, self._county_year_lookup[np.maximum(keys, 0)], -1)
+        if level == "county":
+            return _Groups([position], len(self.county_index))
+        return _Groups([np.where(position >= 0, layer[position], -1) for layer in self.county_to_area.layers],
+                       len(self.area_index))
+
+    def _county_number_keys(self, frame: pd.DataFrame) -> np.ndarray:
+        """county number × years + year offset per row; -1 for a county or year outside the universe."""
+        county = self._county_numbers.get_indexer(frame["county_code"].to_numpy(dtype=object))
+        year = frame["year"].to_numpy(dtype="int64") - self._first_year
+        ok = (county >= 0) & (year >= 0) & (year < self._n_years)
+        return np.where(ok, county * self._n_years + year, -1)
+
+    def codes(self, table: str, level: str) -> _Groups:
+        """Positions of each row of ``table`` in the universe of ``level`` (memoised)."""
         key = (table, level)
         if key not in self._codes:
-            df = self.tables[table]
-            if level == "county":
-                rows = pd.MultiIndex.from_arrays([df["county_code"].to_numpy(), df["year"].to_numpy()])
-                self._codes[key] = self.county_index.get_indexer(rows)
-            else:
-                self._codes[key] = self.year_index.get_indexer(df["year"].to_numpy())
+            self._codes[key] = self.groups(self.tables[table], level)
         return self._codes[key]
 
     def view(self, table: str, columns: Iterable[str]) -> pd.DataFrame:
@@ -489,15 +574,17 @@ def _term(ctx: _Context, term: Mapping[str, Any], level: str) -> tuple[np.ndarra
     if absent:
         reasons[:] = f"missing {table}.{absent[0]}"
         return np.full(n, np.nan), reasons
-    codes = ctx.codes(table, level)
-    inside = codes >= 0
+    groups = ctx.codes(table, level)
     matched, unknown, unknown_cols = _filter(df, term.get("filter"))
-    present = np.bincount(codes[inside], minlength=n) > 0
+    present = groups.sum() > 0
 
     if "count_distinct" in term:
         cols = _listify(term["count_distinct"])
-        sub = df.loc[matched & inside, cols].assign(_code=codes[matched & inside]).dropna(subset=cols)
-        values = np.bincount(sub.drop_duplicates()["_code"].to_numpy(), minlength=n).astype(float)
+        values = np.zeros(n)
+        for codes in groups.layers:
+            keep = matched & (codes >= 0)
+            sub = df.loc[keep, cols].assign(_code=codes[keep]).dropna(subset=cols)
+            values = values + np.bincount(sub.drop_duplicates()["_code"].to_numpy(), minlength=n)
         nan_masks: list[tuple[str, np.ndarray]] = []
         row_nan = np.zeros(len(df), dtype=bool)
     else:
@@ -506,17 +593,16 @@ def _term(ctx: _Context, term: Mapping[str, Any], level: str) -> tuple[np.ndarra
         else:
             row_values, nan_masks = np.ones(len(df)), []
         row_nan = matched & np.isnan(row_values)
-        contrib = np.where(matched & ~row_nan, row_values, 0.0)
-        values = np.bincount(codes[inside], weights=contrib[inside], minlength=n)
+        values = groups.sum(np.where(matched & ~row_nan, row_values, 0.0))
 
     for column, mask in nan_masks:
-        bad = np.bincount(codes[inside], weights=(mask & matched)[inside], minlength=n) > 0
+        bad = groups.sum(mask & matched) > 0
         reasons[bad & pd.isna(reasons)] = f"missing {table}.{column}"
     if unknown.any():
-        bad = np.bincount(codes[inside], weights=unknown[inside], minlength=n) > 0
+        bad = groups.sum(unknown) > 0
         reasons[bad & pd.isna(reasons)] = f"missing {'/'.join(unknown_cols)} in {table}"
     if row_nan.any():
-        bad = np.bincount(codes[inside], weights=row_nan[inside], minlength=n) > 0
+        bad = groups.sum(row_nan) > 0
         reasons[bad & pd.isna(reasons)] = f"missing {table} values"
     reasons[~present] = f"missing {table}"
     values = np.where(pd.isna(reasons), values, np.nan)
@@ -565,15 +651,15 @@ def _ratio(num: np.ndarray, den: np.ndarray, num_r: np.ndarray, den_r: np.ndarra
 
 def _city_from_counties(ctx: _Context, num: np.ndarray, den: np.ndarray | None, reasons: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Sums over counties per year; a year with any NA county is NA, naming how many and why."""
-    n = len(ctx.year_index)
-    codes = ctx.county_year_code
+    """Sums over the counties of each aggregate and year; one NA county makes it NA, naming how many and why."""
+    groups = ctx.county_to_area
+    n = groups.n
     bad = ~pd.isna(reasons)
-    bad_count = np.bincount(codes, weights=bad, minlength=n)
-    counties = np.bincount(codes, minlength=n)
-    c_num = np.bincount(codes, weights=np.where(bad, 0.0, np.nan_to_num(num)), minlength=n)
-    c_den = None if den is None else np.bincount(codes, weights=np.where(bad, 0.0, np.nan_to_num(den)), minlength=n)
-    first = pd.Series(reasons[bad], index=codes[bad]).groupby(level=0).first() if bad.any() else pd.Series(dtype=object)
+    bad_count = groups.sum(bad)
+    counties = groups.sum()
+    c_num = groups.sum(np.where(bad, 0.0, np.nan_to_num(num)))
+    c_den = None if den is None else groups.sum(np.where(bad, 0.0, np.nan_to_num(den)))
+    first = groups.first(reasons, bad)
     out_r = np.full(n, None, dtype=object)
     for pos in np.flatnonzero(bad_count > 0):
         out_r[pos] = f"{int(bad_count[pos])} of {int(counties[pos])} counties NA ({first.get(pos)})"
@@ -599,7 +685,9 @@ def _evaluate(ctx: _Context, ind: Indicator) -> tuple[_Block, ...]:
         if level == "county" and ind.city == "sum":
             # A county whose denominator is 0 adds 0/0 to the city: only missing inputs make it NA.
             c_num, c_den, c_r = _city_from_counties(ctx, num, den, _first_reason(num_r, den_r))
-            if ind.city_plus is not None:  # e.g. 技工学校 students, reported to the city only
+            # e.g. 技工学校 students, reported to the city only (a build without a city table, such as a
+            # province sample, has no such figure: its aggregates stay county sums)
+            if ind.city_plus is not None and "city" in ctx.tables:
                 extra, extra_r = _term(ctx, ind.city_plus, "city")
                 c_num, c_r = c_num + extra, _first_reason(c_r, extra_r)
             c_value, c_reasons = _ratio(c_num, c_den, c_r, np.full(len(c_r), None, dtype=object), formula)
@@ -767,21 +855,17 @@ def join_sites(tables: Mapping[str, pd.DataFrame], sites: Mapping[tuple[str, int
     return out
 
 
-def _part_codes(ctx: _Context, parts: pd.DataFrame, level: str) -> np.ndarray:
-    """Position of each row of ``parts`` (with county_code and year) in the universe of ``level``."""
-    if level == "county":
-        rows = pd.MultiIndex.from_arrays([parts["county_code"].to_numpy(), parts["year"].to_numpy()])
-        return ctx.county_index.get_indexer(rows)
-    return ctx.year_index.get_indexer(parts["year"].to_numpy())
+def _part_codes(ctx: _Context, parts: pd.DataFrame, level: str) -> _Groups:
+    """Positions of each row of ``parts`` (with county_code and year) in the universe of ``level``."""
+    return ctx.groups(parts, level)
 
 
 def _present(ctx: _Context, table: str, level: str) -> np.ndarray:
-    """Whether each county-year (or year) has any row in ``table``."""
+    """Whether each county-year (or aggregate-year) has any row in ``table``."""
     n = len(ctx.index(level))
     if table not in ctx.tables:
         return np.zeros(n, dtype=bool)
-    codes = ctx.codes(table, level)
-    return np.bincount(codes[codes >= 0], minlength=n) > 0
+    return ctx.codes(table, level).sum() > 0
 
 
 def _all_missing(n: int, reason: str) -> tuple[np.ndarray, ...]:
@@ -800,7 +884,7 @@ def _assessed(ctx: _Context, stage: str) -> tuple[pd.DataFrame, dict[str, np.nda
 
 
 def _by_level(ctx: _Context, compute_level: Callable[[str], tuple[np.ndarray, ...]]) -> tuple[_Block, ...]:
-    """County rows then city rows of a function computed the same way over both universes."""
+    """County rows then aggregate rows of a function computed the same way over both universes."""
     return tuple(_block(lvl, *compute_level(lvl)) for lvl in ("county", "city"))
 
 
@@ -812,10 +896,10 @@ def _resource_value(ctx: _Context, ind: Indicator, stage: str, resource: str) ->
     students = parts["student_count"].to_numpy(dtype=float, na_value=np.nan)
 
     def level(lvl: str) -> tuple[np.ndarray, ...]:
-        codes, n = part_codes[lvl], len(ctx.index(lvl))
-        missing = np.bincount(codes, weights=np.isnan(amount), minlength=n)
-        num = np.bincount(codes, weights=np.nan_to_num(amount), minlength=n)
-        den = np.bincount(codes, weights=students, minlength=n)
+        groups = part_codes[lvl]
+        missing = groups.sum(np.isnan(amount))
+        num = groups.sum(np.nan_to_num(amount))
+        den = groups.sum(students)
         reasons = np.select([~_present(ctx, "enrollment", lvl), np.isnan(den), den == 0, missing > 0],
                             ["missing enrollment", "missing enrollment.student_count", "no assessed schools",
                              f"missing data for {resource}"], None)
@@ -833,13 +917,13 @@ def _resource_cv(ctx: _Context, ind: Indicator, stage: str, resource: str) -> tu
     p = parts["student_count"].to_numpy(dtype=float, na_value=np.nan)
 
     def level(lvl: str) -> tuple[np.ndarray, ...]:
-        codes, n = part_codes[lvl], len(ctx.index(lvl))
-        missing = np.bincount(codes, weights=np.isnan(x), minlength=n)
+        groups = part_codes[lvl]
+        missing = groups.sum(np.isnan(x))
         xs = np.nan_to_num(x)
-        w = np.bincount(codes, weights=p, minlength=n)
+        w = groups.sum(p)
         with np.errstate(divide="ignore", invalid="ignore"):
-            xbar = np.bincount(codes, weights=p * xs, minlength=n) / w
-            s = np.sqrt(np.bincount(codes, weights=p * (xs - xbar[codes]) ** 2, minlength=n) / w)
+            xbar = groups.sum(p * xs) / w
+            s = np.sqrt(groups.sum_by(lambda codes: p * (xs - xbar[codes]) ** 2) / w)
             value = s / xbar
         reasons = np.select([~_present(ctx, "enrollment", lvl), np.isnan(w), w == 0, missing > 0, xbar == 0],
                             ["missing enrollment", "missing enrollment.student_count", "no assessed schools",
@@ -857,10 +941,10 @@ def _resource_schools(ctx: _Context, ind: Indicator, stage: str, measure: str) -
     passing = meets.to_numpy(dtype=bool, na_value=False)
 
     def level(lvl: str) -> tuple[np.ndarray, ...]:
-        codes, n = part_codes[lvl], len(ctx.index(lvl))
-        assessed = np.bincount(codes, minlength=n).astype(float)
-        n_unknown = np.bincount(codes, weights=unknown, minlength=n)
-        n_pass = np.bincount(codes, weights=passing, minlength=n)
+        groups = part_codes[lvl]
+        assessed = groups.sum().astype(float)
+        n_unknown = groups.sum(unknown)
+        n_pass = groups.sum(passing)
         reasons = np.select([~_present(ctx, "enrollment", lvl), assessed == 0, n_unknown > 0],
                             ["missing enrollment", "no assessed schools",
                              "school parts with missing data cannot be assessed"], None)
@@ -892,10 +976,10 @@ def _schools_over_size_cap(ctx: _Context, ind: Indicator, caps: Mapping[str, str
     unknown = checked["student_count"].isna().to_numpy(dtype=float)
 
     def level(lvl: str) -> tuple[np.ndarray, ...]:
-        codes, n = _part_codes(ctx, checked, lvl), len(ctx.index(lvl))
-        n_over = np.bincount(codes, weights=over, minlength=n)
-        n_checked = np.bincount(codes, minlength=n).astype(float)
-        n_unknown = np.bincount(codes, weights=unknown, minlength=n)
+        groups = _part_codes(ctx, checked, lvl)
+        n_over = groups.sum(over)
+        n_checked = groups.sum().astype(float)
+        n_unknown = groups.sum(unknown)
         reasons = np.select([~_present(ctx, "enrollment", lvl), n_unknown > 0],
                             ["missing enrollment", "missing enrollment.student_count"], None).astype(object)
         return n_over, n_over, n_checked, reasons
@@ -1091,10 +1175,9 @@ def _assessment_flag(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_B
 def _assessment_share(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_Block, ...]:
     """Counties whose every dimension was assessed and met, over all counties (未评估 is not achieved)."""
     value = _assessment(ctx, assessment).is_met
-    n = len(ctx.year_index)
-    codes = ctx.county_year_code
-    met = np.bincount(codes, weights=(value == 1).astype(float), minlength=n)
-    counties = np.bincount(codes, minlength=n).astype(float)
+    groups = ctx.county_to_area
+    met = groups.sum((value == 1).astype(float))
+    counties = groups.sum().astype(float)
     reasons = np.where(counties == 0, "no counties", None).astype(object)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (_block("city", met / counties * 100, met, counties, reasons),)
@@ -1107,8 +1190,9 @@ def _year_change(ctx: _Context, ind: Indicator, value: Mapping[str, Any], per: M
     For 只增不减 and 增幅超过全省平均 (计划 四(二)): numerator is this year's figure, denominator last
     year's; a year whose previous year is not in the data is NA ("no previous year").
     """
-    years = ctx.year_index.to_numpy(dtype="int64")
-    previous = ctx.year_index.get_indexer(years - 1)
+    areas = ctx.area_index.get_level_values("county_code").to_numpy(dtype=object)
+    years = ctx.area_index.get_level_values("year").to_numpy(dtype="int64")
+    previous = ctx.area_index.get_indexer(pd.MultiIndex.from_arrays([areas, years - 1]))
     no_previous = np.where(previous < 0, "no previous year", None).astype(object)
 
     def change(term: Mapping[str, Any], per_term: Mapping[str, Any] | None) -> tuple[np.ndarray, ...]:
@@ -1214,8 +1298,8 @@ def _assemble(ctx: _Context, blocks: Sequence[tuple[str, _Block]]) -> pd.DataFra
     """One DataFrame from many blocks, built once (not one small frame per indicator)."""
     county_codes = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
     county_years = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
-    city_years = ctx.year_index.to_numpy(dtype="int64")
-    city_codes = np.full(len(city_years), CITY_CODE, dtype=object)
+    city_years = ctx.area_index.get_level_values("year").to_numpy(dtype="int64")
+    city_codes = ctx.area_index.get_level_values("county_code").to_numpy(dtype=object)
     keys = {"county": (county_codes, county_years), "city": (city_codes, city_years)}
     units = {code: ctx.registry.indicators[code].unit for code, _ in blocks}
 

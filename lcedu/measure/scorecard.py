@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lcedu.ingest.counties import is_aggregate
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 from lcedu.measure.plan import load_plan, load_targets
@@ -92,16 +93,20 @@ def scorecard_labels(lang: str = "zh") -> dict[str, str]:
 
 
 def county_names(codes: Iterable[str]) -> pd.DataFrame:
-    """Short Chinese and pinyin names of county codes; the city is 临沧市; unknown codes keep the code."""
-    from lcedu.ingest.counties import registry
+    """Short Chinese and pinyin names of county codes; the city is 临沧市, other prefectures and provinces
+    are named from the registry; unknown codes keep the code."""
+    from lcedu.ingest.counties import area_name, registry
 
     reg = registry().set_index("county_code")
     codes = pd.Index(pd.unique(np.asarray(list(codes), dtype=object)), name="county_code")
     zh = pd.Series(reg["short_name_zh"]).reindex(codes)
     en = pd.Series(reg["name_pinyin"]).reindex(codes)
     city = codes == ind.CITY_CODE
-    zh = zh.where(~city, "临沧市").fillna(pd.Series(codes, index=codes))
-    en = en.where(~city, "Lincang").fillna(pd.Series(codes, index=codes))
+    zh = zh.where(~city, "临沧市")
+    en = en.where(~city, "Lincang")
+    areas = [c for c in codes if is_aggregate(c) and c != ind.CITY_CODE]
+    zh = zh.fillna(pd.Series({c: area_name(c, "zh") for c in areas}, dtype=object)).fillna(pd.Series(codes, index=codes))
+    en = en.fillna(pd.Series({c: area_name(c, "en") for c in areas}, dtype=object)).fillna(pd.Series(codes, index=codes))
     return pd.DataFrame({"county_name_zh": zh.astype("string"), "county_name_en": en.astype("string")})
 
 
@@ -113,7 +118,7 @@ def expand_targets(targets: pd.DataFrame, county_codes: Iterable[str], populatio
     condition keeps the county-years whose resident population is strictly above it
     (county-years without population data are kept, so the missing value shows).
     """
-    counties = [c for c in dict.fromkeys(str(c) for c in county_codes) if c != ind.CITY_CODE]
+    counties = [c for c in dict.fromkeys(str(c) for c in county_codes) if not is_aggregate(c)]
     t = targets.assign(
         entity=[
             [ind.CITY_CODE] if scope == "city" else (counties if scope == "each_county" else list(listed))
@@ -298,7 +303,7 @@ def scorecard(
     carried = (df["target_year"] < df["year"]).to_numpy(dtype=bool, na_value=False)
     df["is_on_track"] = np.where(carried, df["is_met"], df["is_on_track"])
 
-    counties = df["county_code"] != ind.CITY_CODE
+    counties = ~df["county_code"].map(is_aggregate).astype(bool)
     sign = df["direction"].map({"higher": -1.0, "lower": 1.0})
     ranked = df.loc[counties].assign(_key=df.loc[counties, "value"] * sign[counties])
     groups = ranked.groupby(["indicator", "year"], sort=False)["_key"]

@@ -15,7 +15,7 @@ class Notebook:
     name: str  # file stem in notebooks/, also the output name
     title_zh: str
     title_en: str
-    scope: str  # "county" | "city"
+    scope: str  # "county" | "city" | "prefecture" | "province"
     min_figures: int = 0
     batch: bool = True  # the explorer is interactive: tested, not batch-rendered
 

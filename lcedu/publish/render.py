@@ -21,8 +21,9 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 from lcedu import paths
+from lcedu.ingest.counties import prefecture_of, province_of
 from lcedu.paths import CITY_CODE
-from lcedu.present.suite import suite
+from lcedu.present.suite import notebook, suite
 from lcedu.present.warmup import warm_up
 from lcedu.processes import die_with_parent
 
@@ -54,8 +55,11 @@ class Job:
 
     @property
     def parameters(self) -> dict:
+        """Papermill parameters; ``county`` holds the prefecture or province code of an overview."""
         extra = {"plan": self.plan} if self.plan is not None else {}
-        return {"county": self.county, "year": self.year, "lang": self.lang, **extra}
+        entry = notebook(self.notebook)
+        key = entry.scope if entry is not None and entry.scope in ("prefecture", "province") else "county"
+        return {key: self.county, "year": self.year, "lang": self.lang, **extra}
 
 
 @dataclass
@@ -72,16 +76,24 @@ class Outcome:
 
 def plan(counties: Iterable[str], notebooks: Iterable[str] | None, year: int, lang: str = "zh",
          out_dir: Path | None = None, notebook_dir: Path | None = None, plan_name: str | None = None) -> list[Job]:
-    """One job per county and county notebook, plus each city notebook once.
+    """One job per county and county notebook, each city notebook once, and — when the counties span
+    more than one prefecture — each prefecture notebook per prefecture and each province notebook per
+    province (so 临沧's suite is unchanged).
 
     Output names are deterministic and safe: ``<year>/<6-digit code>/<notebook>.{ipynb,html}``.
     """
     out_dir = Path(out_dir) if out_dir is not None else paths.project("reports")
     notebook_dir = Path(notebook_dir) if notebook_dir is not None else paths.project("notebooks")
     chosen = [n for n in suite() if n.batch and (notebooks is None or n.name in set(notebooks))]
+    counties = list(counties)
+    prefectures = sorted({prefecture_of(c) for c in counties})
+    wide = len(prefectures) > 1
+    places = {"county": counties, "city": [CITY_CODE] if CITY_CODE in prefectures else [],
+              "prefecture": prefectures if wide else [],
+              "province": sorted({province_of(c) for c in counties}) if wide else []}
     jobs = []
     for nb in chosen:
-        for county in ([CITY_CODE] if nb.scope == "city" else counties):
+        for county in places[nb.scope]:
             folder = Path(out_dir) / str(year) / county
             jobs.append(Job(notebook=nb.name, county=county, year=year, lang=lang,
                             input=str(Path(notebook_dir) / f"{nb.name}.ipynb"),

@@ -84,7 +84,7 @@ def evaluation_document_name(code: str) -> str:
     return document_name(None if code == CITY_CODE else code)
 
 
-def _templates():  # -> jinja2.Environment; every value rendered into a page is escaped
+def templates():  # -> jinja2.Environment; every value rendered into a page is escaped
     import jinja2
 
     return jinja2.Environment(loader=jinja2.FileSystemLoader(paths.package_file("publish", "templates", "site")),
@@ -102,7 +102,7 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
     synthetic = bool(store.manifest().get("is_sample"))
     cards = []
     for code in codes:
-        title = "临沧市" if code == CITY_CODE else counties.name(code)
+        title = place_title(code)
         links = []
         for nb in notebooks:
             if (code, nb.name) in ok:
@@ -121,19 +121,45 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
             if image.exists():
                 thumb = image.relative_to(out_dir).as_posix()
         counts = summary.loc[code] if code in summary.index else None
-        own = "全市目标" if code == CITY_CODE else "本县目标"
+        own = "全市目标" if counties.is_aggregate(code) else "本县目标"
         score = (f"对照{own} {counts['targets']} 项：达标 {counts['met']} · 未达标 {counts['not_met']} · "
                  f"未到期 {counts['not_due']}（按趋势可达标 {counts['not_due_on_track']}）"
                  + (f" · 无数据 {counts['no_data']}" if counts["no_data"] else "")
                  if counts is not None else "")
         cards.append({"code": code, "title": title, "links": links, "thumbnail": thumb, "score": score})
-    page = _templates().get_template("index.html.j2").render(
-        year=year, year_text=year_label(year), cards=cards, synthetic=synthetic, plan_title=get_plan(plan).title_zh)
+    page = templates().get_template("index.html.j2").render(
+        year=year, year_text=year_label(year), cards=cards, groups=group_cards(cards), synthetic=synthetic, plan_title=get_plan(plan).title_zh)
     path = out_dir / "index.html"
     tmp = path.with_name(".index.html.partial")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def place_title(code: str) -> str:
+    """A card's title: the county's short name, or the prefecture's / province's name; the code when unknown."""
+    if counties.is_aggregate(code):
+        return counties.area_name(code)
+    return counties.name(code) if counties.registry()["county_code"].eq(code).any() else code
+
+
+def group_cards(cards: list[dict]) -> list[dict]:
+    """Cards grouped by prefecture when they span more than one (else []: the index stays one grid).
+
+    Each group: the prefecture's code and name, its own overview card first, then its counties; a
+    province's card forms a group of its own, first.
+    """
+    prefectures = sorted({counties.prefecture_of(c["code"]) for c in cards
+                          if not c["code"].endswith("0000")})
+    if len(prefectures) < 2:
+        return []
+    provinces = [c for c in cards if c["code"].endswith("0000")]
+    groups = [{"code": c["code"], "title": c["title"], "cards": [c]} for c in provinces]
+    for prefecture in prefectures:
+        inside = [c for c in cards if not c["code"].endswith("0000") and counties.prefecture_of(c["code"]) == prefecture]
+        inside.sort(key=lambda c: (c["code"] != prefecture, c["code"]))
+        groups.append({"code": prefecture, "title": counties.area_name(prefecture), "cards": inside})
+    return groups
 
 
 def check_html(path: Path, min_figures: int = 0) -> list[str]:

@@ -11,7 +11,13 @@ import pandas as pd
 
 from lcedu.sample.forms import write_forms
 from lcedu.sample.messy import write_raw
-from lcedu.sample.truth import County, build_truth, lincang_counties, province_counties
+from lcedu.sample.truth import (
+    County,
+    build_truth,
+    lincang_counties,
+    province_counties,
+    province_sample_counties,
+)
 
 DEFAULT_YEARS = [2022, 2023, 2024, 2025]
 DEFAULT_SEED = 2023
@@ -21,6 +27,31 @@ LINCANG_CSV_EXPORTS = {("530923", 2023), ("530924", 2025)}
 # the two inputs must agree), and one county's 2020 baseline-scheme forms are left out: the sample's
 # years all fall in the 教基 period.
 LINCANG_FORMS = ("530925", 2025, "jiaoji_2021")
+
+
+#: How a province sample's county sizes are set (stated in its sample.json and README).
+PROVINCE_RULE = ("each county is a scaled copy (x0.5-1.6, at random) of one of Lincang's 8 counties (2020 census age "
+                 "structure); the scales are normalised to the province's 2020 census population where "
+                 "calibration.yml gives it; schools per resident as in Lincang, times the density")
+
+
+def province_readme(counties: list[County], years: list[int], density: float, seed: int) -> str:
+    """The README of a province sample's raw folder: what it is, that it is synthetic, how it was made."""
+    prefectures = sorted({c.county_code[:4] for c in counties})
+    return (
+        "# 合成省级样例 / synthetic province sample\n\n"
+        "> **本目录中的数据是 lcedu 生成的合成样例，不是官方统计数据。** 县代码和县名取自 lcedu 的县级区划登记表，"
+        "学校、学生、教师和设施均为生成。\n"
+        "> The files here are a **synthetic sample** written by `lcedu sample --province`. County codes and names come "
+        "from lcedu's registry of county-level divisions; every school, student, teacher and facility is generated. "
+        "They are **not official data**.\n\n"
+        f"- {len(counties)} 县(区) counties in {len(prefectures)} 州(市) prefectures, years {years[0]}–{years[-1]}, "
+        f"seed {seed}, density {density:g}\n"
+        f"- county sizes: {PROVINCE_RULE}\n"
+        "- the files are in the same formats as the 临沧 sample (`rosters/<学年>/` 过录表, `local/<学年>/学校补充信息.xlsx`, "
+        "`county/` 人口与台账); `counties.csv` lists the counties\n\n"
+        "`lcedu clean --raw THIS_FOLDER --out DIR` turns them into tables with county, prefecture and province rows.\n"
+    )
 
 
 def generate(out_dir: Path, *, counties: list[County] | None = None, years: list[int] | None = None,
@@ -43,8 +74,10 @@ def generate(out_dir: Path, *, counties: list[County] | None = None, years: list
         county, year, scheme = LINCANG_FORMS
         write_forms(truth, staging, county, year, scheme, seed)
     if not is_lincang:
-        pd.DataFrame([{"county_code": c.county_code, "name_zh": c.name_zh, "short_name_zh": c.short_name_zh}
+        pd.DataFrame([{"county_code": c.county_code, "name_zh": c.name_zh, "short_name_zh": c.short_name_zh,
+                       "prefecture_code": c.county_code[:4] + "00"}
                       for c in counties]).to_csv(staging / "counties.csv", index=False)
+    prefectures = sorted({c.county_code[:4] + "00" for c in counties})
     (staging / "sample.json").write_text(json.dumps({
         "synthetic": True,
         "note": "合成样例数据，不是官方统计 / synthetic sample, not official data",
@@ -54,11 +87,14 @@ def generate(out_dir: Path, *, counties: list[County] | None = None, years: list
         "not_calibrated": "在校生按设计的毛入学率生成，教师按评估设计生成，均不对应2020年全市总数（在校生484,913人、"
                           "专任教师27,083人）；样例没有2020年 / students follow designed gross ratios and teachers the "
                           "assessment designs: neither matches the 2020 city totals; the sample has no 2020 year",
-        "seed": seed, "years": years, "counties": [c.county_code for c in counties],
-        "calibration": "lcedu/sample/calibration.yml",
+        "seed": seed, "years": years, "density": density, "counties": [c.county_code for c in counties],
+        "prefectures": prefectures,
+        "calibration": "lcedu/sample/calibration.yml" + ("" if is_lincang else f"; {PROVINCE_RULE}"),
     }, ensure_ascii=False, indent=2), encoding="utf-8")
     readme = out_dir / "README.md"
-    if readme.exists():
+    if not is_lincang:
+        (staging / "README.md").write_text(province_readme(counties, years, density, seed), encoding="utf-8")
+    elif readme.exists():
         shutil.copy2(readme, staging / "README.md")
     if out_dir.exists():
         backup = out_dir.with_name(out_dir.name + ".old")
@@ -70,4 +106,4 @@ def generate(out_dir: Path, *, counties: list[County] | None = None, years: list
     return truth
 
 
-__all__ = ["generate", "build_truth", "lincang_counties", "province_counties", "County"]
+__all__ = ["generate", "build_truth", "lincang_counties", "province_counties", "province_sample_counties", "County"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -110,11 +111,11 @@ class Universe:
 def build_universe(counties: list[County], years: list[int], seed: int, density: float = 1.0) -> Universe:
     """The schools of every county, stable over the years but for designed openings."""
     cal = calibration()
-    city_pop = sum(c.pop2020 for c in counties) if density == 1.0 else None
     rows = []
     for county in counties:
         rng = _rng(seed, county.county_code, "roster")
-        share = county.pop2020 / (city_pop or cal["reference_city_population"]) * density
+        # Schools per resident as in 临沧 (whose counties sum to the reference population), times the density.
+        share = county.pop2020 / cal["reference_city_population"] * density
         counts = {t: max(int(round(n * share)), cal["school_types"][t].get("min_per_county", 0))
                   for t, n in ((t, spec["city_count"]) for t, spec in cal["school_types"].items())}
         if county.county_code in cal.get("twelve_year_counties", []):
@@ -146,12 +147,15 @@ def build_universe(counties: list[County], years: list[int], seed: int, density:
 def school_id_for(county: County, school_type: str, seq: dict[str, int]) -> str:
     """A real-shaped 学校标识码: category (by type) + province + a 6-digit sequence, never starting with 0.
 
-    The sequence is the county's 3 digits (unique within a province's prefectures) and a
-    per-category counter, so ids are stable across years and never collide.
+    The sequence is the county's 3-digit number and a per-category counter, so ids are stable
+    across years and never collide. The number is the code's last 3 digits (临沧's 902, 921 …) unless
+    the county list numbers its counties (``extra["id_number"]``: a province, where 530325 and 532325
+    would share 325).
     """
     category = ID_CATEGORY[school_type]
     seq[category] += 1
-    return f"{category}{county.county_code[:2]}{int(county.county_code[2:]) % 1000:03d}{seq[category]:03d}"
+    number = county.extra.get("id_number", int(county.county_code[2:]) % 1000)
+    return f"{category}{county.county_code[:2]}{number:03d}{seq[category]:03d}"
 
 
 def _attach_sites(rows: list[dict]) -> None:
@@ -841,23 +845,62 @@ def _township_names(county_short: str, n: int, rng: np.random.Generator) -> list
 
 
 def province_counties(n: int = 129, seed: int = 2023, prefix: str = "53") -> list[County]:
-    """A generated province: ``n`` counties shaped like 临沧's, with their own designed paths."""
+    """A generated province: ``n`` counties shaped like 临沧's, 20 to a prefecture, with fake names.
+
+    For scale tests when the registry does not list the province; :func:`province_sample_counties`
+    uses the registry's real codes and names when it does.
+    """
     rng = _rng(seed, "province", n)
-    base = lincang_counties()
-    out = []
+    rows = []
     for i in range(n):
-        model = base[i % len(base)]
-        scale = float(rng.uniform(0.5, 1.6))
-        code = f"{prefix}{(i // 20) + 1:02d}{(i % 20) + 1:02d}"
         short = f"样例{i + 1:03d}县"
+        rows.append({"county_code": f"{prefix}{(i // 20) + 1:02d}{(i % 20) + 1:02d}", "name_zh": short,
+                     "short_name_zh": short})
+    return _modelled_counties(rows, rng, None)
+
+
+def province_sample_counties(province: str, seed: int = 2023) -> list[County]:
+    """The counties of ``province`` (2-digit code, e.g. "53") to generate a synthetic province from.
+
+    Codes and names are the registry's (a ValueError when it lists no county of ``province``). Each
+    county is modelled on one of 临沧's (census age structure, townships), scaled at random
+    (×0.5–1.6); when ``calibration.yml`` gives the province's census population, the scales are
+    normalised so the counties sum to it.
+    """
+    from lcedu.ingest.counties import registry
+
+    if not re.fullmatch(r"\d{2}", str(province)):
+        raise ValueError(f"province must be a 2-digit code such as 53, not {province!r}")
+    reg = registry()
+    listed = reg[reg["county_code"].str.startswith(str(province))]
+    if listed.empty:
+        raise ValueError(f"县级区划登记表中没有省代码 {province} 的县 / the registry lists no county of province "
+                         f"{province}: 用2位省代码，如 53（云南）/ use a 2-digit province code such as 53")
+    target = (calibration().get("provinces") or {}).get(str(province), {}).get("population_2020")
+    rows = listed.sort_values("county_code")[["county_code", "name_zh", "short_name_zh"]].to_dict("records")
+    return _modelled_counties(rows, _rng(seed, "province", province), target)
+
+
+def _modelled_counties(rows: list[dict], rng: np.random.Generator, total_population: int | None) -> list[County]:
+    """Counties with the given codes and names, each a scaled copy of one of 临沧's (see above)."""
+    base = lincang_counties()
+    scales = rng.uniform(0.5, 1.6, len(rows))
+    if total_population:
+        scales = scales * total_population / sum(base[i % len(base)].pop2020 * s for i, s in enumerate(scales))
+    out = []
+    for i, row in enumerate(rows):
+        model, scale = base[i % len(base)], float(scales[i])
         year_rng = float(rng.random())
+        short = str(row["short_name_zh"])
         out.append(County(
-            county_code=code, name_zh=short, short_name_zh=short, pop2020=int(model.pop2020 * scale),
-            age3_5=int(model.age3_5 * scale), age6_11=int(model.age6_11 * scale),
-            age12_14=int(model.age12_14 * scale), age15_17=int(model.age15_17 * scale),
+            county_code=str(row["county_code"]), name_zh=str(row["name_zh"]), short_name_zh=short,
+            pop2020=int(model.pop2020 * scale), age3_5=int(model.age3_5 * scale),
+            age6_11=int(model.age6_11 * scale), age12_14=int(model.age12_14 * scale),
+            age15_17=int(model.age15_17 * scale),
             townships=_township_names(short, len(model.townships), rng), village_count=model.village_count,
             preschool_universal_from=2024 if year_rng < 0.2 else (2025 if year_rng < 0.4 else None),
             balanced_from=2025 if rng.random() < 0.35 else None,
             special_school_from=2022 if model.pop2020 * scale > 200_000 else None,
+            extra={"id_number": i + 1},  # unique within the province (up to 999 counties)
         ))
     return out

@@ -1,0 +1,273 @@
+"""A province-sized build: the synthetic province sample cleans, and its results carry prefecture and
+province rows that add up; 临沧's 530900 rows do not change when other prefectures are added."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lcedu.ingest.counties import is_aggregate, prefecture_of
+from lcedu.measure import indicators
+
+YEARS = [2024, 2025]
+
+
+def _sum_indicators() -> list[str]:
+    """Indicators whose aggregate rows are sums of the county numerators and denominators."""
+    reg = indicators.load_registry()
+    return [code for code, i in reg.indicators.items()
+            if i.level == "county" and i.city == "sum" and "numerator" in i.formula]
+
+
+def test_province_counties_are_the_registry_s_with_distinct_school_ids_and_census_total():
+    """云南's 129 counties by their real codes; 530325 and 532325 must not share school ids."""
+    from collections import defaultdict
+
+    from lcedu.ingest.counties import registry
+    from lcedu.sample import province_sample_counties
+    from lcedu.sample.truth import calibration, school_id_for
+
+    counties = province_sample_counties("53")
+    listed = registry()[registry()["county_code"].str.startswith("53")]
+    assert sorted(c.county_code for c in counties) == sorted(listed["county_code"])
+    assert {c.name_zh for c in counties} == set(listed["name_zh"])
+    assert len({school_id_for(c, "primary", defaultdict(int)) for c in counties}) == len(counties)
+    total = calibration()["provinces"]["53"]["population_2020"]
+    assert sum(c.pop2020 for c in counties) == pytest.approx(total, rel=1e-5)
+
+
+@pytest.fixture(scope="module")
+def province_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    """Two counties in each of two prefectures of the synthetic 云南, at a fifth of 临沧's density."""
+    from lcedu.ingest.clean import clean
+    from lcedu.measure.results import compute_results
+    from lcedu.sample import generate, province_sample_counties
+
+    everything = province_sample_counties("53")
+    by_prefecture: dict[str, list] = {}
+    for county in everything:
+        by_prefecture.setdefault(prefecture_of(county.county_code), []).append(county)
+    chosen = [c for prefecture in sorted(by_prefecture)[:2] for c in by_prefecture[prefecture][:2]]
+    raw = tmp_path_factory.mktemp("province") / "raw"
+    generate(raw, counties=chosen, years=YEARS, density=0.2)
+    result = clean(raw)
+    assert not result.errors, [i.format() for i in result.errors]
+    return raw, result.tables, compute_results(result.tables)
+
+
+def test_province_sample_is_marked_synthetic_and_uses_the_registry_counties(province_build):
+    raw, tables, _ = province_build
+    meta = json.loads((raw / "sample.json").read_text(encoding="utf-8"))
+    assert meta["synthetic"] is True
+    assert "不是官方" in (raw / "README.md").read_text(encoding="utf-8")
+    listed = pd.read_csv(raw / "counties.csv", dtype=str)
+    assert sorted(tables["schools"]["county_code"].astype(str).unique()) == sorted(meta["counties"])
+    assert set(listed["county_code"]) == set(meta["counties"])
+    assert len(meta["prefectures"]) == 2
+    # The same input formats as the 临沧 sample: 过录表 rosters per county and year, county sheets.
+    assert len(list((raw / "rosters").rglob("*过录表*"))) == len(meta["counties"]) * len(YEARS)
+
+
+def test_results_have_prefecture_and_province_rows_that_add_up(province_build):
+    _, tables, results = province_build
+    res = results["indicator_results"]
+    codes = set(res["county_code"].astype(str))
+    counties = sorted(c for c in codes if not is_aggregate(c))
+    prefectures = sorted({prefecture_of(c) for c in counties})
+    assert {c for c in codes if is_aggregate(c)} == {*prefectures, "530000"}
+    frame = res.assign(county_code=res["county_code"].astype(str))
+    checked = 0
+    for code in _sum_indicators():
+        rows = frame[(frame["indicator"] == code) & (frame["year"] == 2025)].set_index("county_code")
+        if rows.loc[counties, "na_reason"].notna().any():
+            continue
+        for prefecture in prefectures:
+            members = [c for c in counties if prefecture_of(c) == prefecture]
+            for part in ("numerator", "denominator"):
+                assert float(rows.at[prefecture, part]) == pytest.approx(float(rows.loc[members, part].sum()))
+        for part in ("numerator", "denominator"):
+            assert float(rows.at["530000", part]) == pytest.approx(float(rows.loc[prefectures, part].sum()))
+        province = rows.loc["530000"]
+        if float(province["denominator"]) > 0:
+            factor = float(indicators.load_registry().indicators[code].formula.get("factor", 1))
+            expected = float(province["numerator"]) / float(province["denominator"]) * factor
+            cap = indicators.load_registry().indicators[code].formula.get("cap")
+            assert float(province["value"]) == pytest.approx(min(expected, cap) if cap else expected)
+        checked += 1
+    assert checked >= 20
+    # Pooled school counts add up too: schools meeting the 6-of-7 rule.
+    share = frame[(frame["indicator"] == "primary_resource_standard_school_pct") & (frame["year"] == 2025)]
+    share = share.set_index("county_code")
+    assert float(share.at["530000", "denominator"]) == float(share.loc[counties, "denominator"].sum())
+    # Scorecard, gaps and listings were computed for the build; no county target lands on an aggregate.
+    card = results["scorecard"]
+    own = card[card["target_scope"].isin(["county", "city_reference"])]
+    assert not own["county_code"].astype(str).map(is_aggregate).any()
+    gaps = results["preschool_gaps"]
+    assert {*prefectures, "530000"} <= set(gaps["county_code"].astype(str))
+
+
+def test_lincang_rows_unchanged_when_another_prefecture_is_added(sample_tables):
+    """临沧 alone has only 530900 aggregate rows; adding a county of another prefecture changes none of them."""
+    alone = indicators.compute(tables=sample_tables)
+    assert sorted(c for c in alone["county_code"].unique() if is_aggregate(c)) == ["530900"]
+    extra = _copy_county(sample_tables, "530925", "530102")
+    both = indicators.compute(tables=extra)
+    lincang = both[both["county_code"] == "530900"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone[alone["county_code"] == "530900"].reset_index(drop=True), lincang,
+                                  check_exact=True)
+    assert {"530100", "530000"} <= set(both["county_code"])
+    rows = both[(both["indicator"] == "preschool_gross_enrollment_pct") & (both["year"] == 2025)].set_index(
+        "county_code")
+    assert float(rows.at["530000", "numerator"]) == float(rows.at["530900", "numerator"]) + float(
+        rows.at["530102", "numerator"])
+    # The copied county is its prefecture: the same numbers as the county it was copied from.
+    assert float(rows.at["530100", "value"]) == float(rows.at["530925", "value"])
+
+
+def _copy_county(tables: dict, source: str, target: str) -> dict:
+    """The tables with ``source``'s rows added again as county ``target`` (school ids made unique)."""
+    out = {}
+    for name, frame in tables.items():
+        if "county_code" not in frame.columns:
+            out[name] = frame
+            continue
+        rows = frame[frame["county_code"].astype(str) == source].copy()
+        rows["county_code"] = target
+        for column in ("school_id", "parent_school_id"):
+            if column in rows.columns:
+                rows[column] = rows[column].astype("string").map(
+                    lambda s: s if pd.isna(s) else "9" + str(s)[1:], na_action="ignore")
+        out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
+    return out
+
+
+# --------------------------------------------------------------------------- views
+
+
+def test_render_adds_overviews_only_when_the_counties_span_prefectures(tmp_path):
+    from lcedu.ingest.counties import home
+    from lcedu.present.suite import suite
+    from lcedu.publish import render
+
+    lincang = render.plan(list(home()["county_code"]), None, 2025, "zh", tmp_path)
+    county_notebooks = [n for n in suite() if n.batch and n.scope == "county"]
+    assert len(lincang) == 8 * len(county_notebooks) + 1 == 57
+    assert {j.notebook for j in lincang if j.county == "530900"} == {"city_overview"}
+
+    wide = render.plan(["530102", "530302", "530925"], None, 2025, "zh", tmp_path)
+    overviews = {(j.notebook, j.county) for j in wide if j.notebook.endswith("_overview")}
+    assert overviews == {("city_overview", "530900"), ("prefecture_overview", "530100"),
+                         ("prefecture_overview", "530300"), ("prefecture_overview", "530900"),
+                         ("province_overview", "530000")}
+    job = next(j for j in wide if j.notebook == "province_overview")
+    assert job.parameters["province"] == "530000" and "county" not in job.parameters
+    assert job.output_html.endswith("2025/530000/province_overview.html")
+
+
+def test_index_groups_cards_by_prefecture_and_escapes_names():
+    from lcedu.publish.site import group_cards, templates
+
+    def card(code: str, title: str) -> dict:
+        return {"code": code, "title": title, "links": [], "thumbnail": None, "score": ""}
+
+    lincang = [card("530902", "临翔区"), card("530900", "临沧市")]
+    assert group_cards(lincang) == []
+    cards = [card("530000", "云南省"), card("530102", "五华区"), card("530100", "昆明市"),
+             card("530302", "<b>麒麟区</b>")]
+    groups = group_cards(cards)
+    assert [g["code"] for g in groups] == ["530000", "530100", "530300"]
+    assert [c["code"] for c in groups[1]["cards"]] == ["530100", "530102"]  # the prefecture's own card first
+    page = templates().get_template("index.html.j2").render(year=2025, cards=cards, groups=groups,
+                                                              synthetic=True, plan_title="计划")
+    assert page.index('id="g530100"') < page.index('id="c530102"') < page.index('id="g530300"')
+    assert "&lt;b&gt;麒麟区" in page and "<b>麒麟区" not in page
+
+
+@pytest.fixture(scope="module")
+def province_processed(province_build, tmp_path_factory: pytest.TempPathFactory):
+    """The small province written as a build; LCEDU_PROCESSED points at it for the module, then back."""
+    import os
+
+    from lcedu.build import write_build
+
+    _, tables, _ = province_build
+    out = tmp_path_factory.mktemp("province_processed")
+    write_build(tables, {"is_sample": True}, out)
+    before = os.environ.get("LCEDU_PROCESSED")
+    os.environ["LCEDU_PROCESSED"] = str(out)
+    yield out
+    if before is None:
+        del os.environ["LCEDU_PROCESSED"]
+    else:
+        os.environ["LCEDU_PROCESSED"] = before
+
+
+def test_province_overview_ranks_counties_within_prefectures(province_processed):
+    from lcedu.present import areas
+
+    p = areas.area_params("云南省", 2025, lang="zh", level="province")
+    assert p.county == "530000"
+    assert areas.aggregate_codes("prefecture") == sorted({prefecture_of(c) for c in areas.members("530000")})
+    ranked = areas.ranked_within_prefectures(p, "preschool_gross_enrollment_pct")
+    for _, group in ranked.groupby("prefecture_code"):
+        assert list(group["rank"]) == list(range(1, len(group) + 1))
+        assert list(group["value"]) == sorted(group["value"], reverse=True)  # higher is better
+    with pytest.raises(ValueError, match="530100"):
+        areas.area_params("5399", 2025, level="prefecture")
+    table = areas.prefecture_table(p).items[0].data
+    assert list(table.iloc[:, 0]) == [*(areas.area_name(c) for c in areas.aggregate_codes("prefecture")), "云南省"]
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", ["prefecture_overview", "province_overview"])
+def test_overview_notebooks_run_on_the_province(province_processed, tmp_path, name):
+    import nbformat
+    import papermill
+
+    from lcedu.present.areas import aggregate_codes
+
+    REPO = Path(__file__).resolve().parents[1]
+    code = aggregate_codes("province" if name == "province_overview" else "prefecture")[0]
+    key = "province" if name == "province_overview" else "prefecture"
+    out = tmp_path / f"{name}.ipynb"
+    papermill.execute_notebook(str(REPO / "notebooks" / f"{name}.ipynb"), str(out), parameters={key: code},
+                               progress_bar=False, cwd=str(REPO))
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error" or o.get("name") == "stderr"]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= (2 if name == "province_overview" else 1)
+    text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    assert "合成样例" in text
+
+
+@pytest.mark.parametrize("value", ["99", "5x"])
+def test_sample_refuses_an_unknown_province_without_writing(tmp_path, capsys, value):
+    from lcedu import cli
+
+    assert cli.main(["sample", "--province", value, "--raw", str(tmp_path / "raw")]) == 2
+    assert not (tmp_path / "raw").exists()
+    assert "错误 / error" in capsys.readouterr().err
+
+
+def test_site_index_of_a_province_build_groups_counties_by_prefecture(province_processed, tmp_path):
+    from lcedu.present.areas import members
+    from lcedu.publish import render, site
+
+    counties = members("530000")
+    jobs = render.plan(counties, ["county_briefing", "prefecture_overview", "province_overview"], 2025, "zh",
+                       tmp_path)
+    outcomes = [render.Outcome(job=j, ok=True, seconds=0.0) for j in jobs]
+    page = site.build_index(tmp_path, 2025, outcomes, render.suite(), None).read_text(encoding="utf-8")
+    prefectures = sorted({prefecture_of(c) for c in counties})
+    positions = [page.index(f'id="g{code}"') for code in ["530000", *prefectures]]
+    assert positions == sorted(positions)
+    for code in counties:  # each county's card sits under its own prefecture's heading
+        card = page.index(f'id="c{code}"')
+        heading = max(p for p in positions if p < card)
+        assert heading == page.index(f'id="g{prefecture_of(code)}"')
+    assert "2025/530000/province_overview.html" in page and "州(市)总览" in page
