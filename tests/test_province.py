@@ -271,3 +271,26 @@ def test_site_index_of_a_province_build_groups_counties_by_prefecture(province_p
         heading = max(p for p in positions if p < card)
         assert heading == page.index(f'id="g{prefecture_of(code)}"')
     assert "2025/530000/province_overview.html" in page and "州(市)总览" in page
+
+
+@pytest.mark.notebooks
+def test_county_briefing_of_a_county_outside_lincang_runs_with_its_locator_map(province_processed, tmp_path):
+    """A 云南 county's 县域简报 runs on a province build and places the county in its own prefecture."""
+    import nbformat
+    import papermill
+
+    from lcedu.ingest.counties import name
+    from lcedu.present.areas import members
+
+    REPO = Path(__file__).resolve().parents[1]
+    county = sorted(members("530000"))[0]
+    assert not county.startswith("5309")
+    out = tmp_path / "county_briefing.ipynb"
+    papermill.execute_notebook(str(REPO / "notebooks" / "county_briefing.ipynb"), str(out),
+                               parameters={"county": county, "year": YEARS[-1], "baseline_year": YEARS[0]}, progress_bar=False, cwd=str(REPO))
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error" or o.get("name") == "stderr"]
+    text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    assert name(county) in text
+    assert any("image/png" in o.get("data", {}) for o in outputs)

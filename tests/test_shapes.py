@@ -172,3 +172,14 @@ def test_write_scope_maps_names_files_by_indicator_year_and_scope(tmp_path: Path
     written = maps.write_scope_maps(_province_table(), 2025, tmp_path, province="53", formats=("png",), dpi=50)
     assert [p.name for p in written] == [f"{INDICATOR}_2025_530000_choropleth.png"]
     assert np.all([p.stat().st_size > 0 for p in written])
+
+
+def test_locator_map_of_a_county_outside_lincang_shows_its_own_prefecture() -> None:
+    """A 云南 county's briefing places it among its prefecture's counties (shipped 云南 shapes)."""
+    ax = maps.locator_map("530102")
+    kunming = set(counties.registry().query("prefecture_code == '530100'")["county_code"])
+    drawn = {t.get_gid().removeprefix("county-label-") for t in ax.texts if str(t.get_gid()).startswith("county-label-")}
+    assert drawn and drawn <= kunming and "530102" in drawn
+    assert ax.get_title(loc="left") == f"{counties.name('530102')}在昆明市的位置"
+    with pytest.raises(ValueError, match="unknown county code"):
+        maps.locator_map("539999")

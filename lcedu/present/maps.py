@@ -1033,11 +1033,22 @@ def change_map(
 def locator_map(
     county_code: str, *, ax: Axes | None = None, title: str | None = None, lang: Lang = "zh"
 ) -> Axes:
-    """One county highlighted among the eight, for county briefings."""
+    """One county highlighted among the counties of its prefecture, for county briefings.
+
+    临沧's counties use the shipped 临沧 file; any other county its prefecture's shapes (shipped
+    for 云南, else built by ``lcedu shapes``).
+    """
     counties = _projected_counties()
     code = str(county_code)
+    prefecture = TEXT[lang]["prefecture"]
     if code not in set(counties["county_code"]):
-        raise ValueError(f"unknown county code {county_code!r}")
+        from lcedu.ingest.counties import registry
+
+        known = registry().set_index("county_code")
+        if code not in known.index:
+            raise ValueError(f"unknown county code {county_code!r}")
+        counties = _scope_shapes("prefecture", str(known.at[code, "prefecture_code"]))[0].copy()
+        prefecture = str(known.at[code, "prefecture_name_zh"])
     fills = {
         other: HIGHLIGHT_COLOUR if other == code else CONTEXT_COLOUR
         for other in counties["county_code"]
@@ -1052,7 +1063,7 @@ def locator_map(
     highlighted.set_color("white")
     highlighted.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground="#1b4f72")])
     heading = title or TEXT[lang]["locator_title"].format(
-        name=names[code], prefecture=TEXT[lang]["prefecture"]
+        name=names[code], prefecture=prefecture
     )
     ax.set_title(heading, loc="left", fontsize=11)
     _add_north_arrow(ax)
