@@ -18,6 +18,7 @@ import pytest
 from lcedu.ingest.layout import code_lists, normalize
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
+from lcedu.present.narrative import year_label
 from tests.test_indicators import YEAR, A, B, kindergarten_world
 
 YEAR_2025 = 2025
@@ -315,7 +316,7 @@ def test_workbook_states_each_dimension(processed_sample: Path, tmp_path: Path):
     summary = wb["达标评估"]
     header = [c.value for c in summary[1]]
     rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in summary.iter_rows(min_row=2)]
-    row = next(r for r in rows if r["评估"] == "义务教育优质均衡" and r["年份"] == YEAR_2025)
+    row = next(r for r in rows if r["评估"] == "义务教育优质均衡" and r["学年初"] == year_label(YEAR_2025, short=True))
     assert row["总体结果(全部维度评估且达标才为达标)"] == "未评估" and "督导评估清单" in row["未评估原因"]
     dims = wb["评估维度"]
     header = [c.value for c in dims[1]]

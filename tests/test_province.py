@@ -181,7 +181,7 @@ def test_index_groups_cards_by_prefecture_and_escapes_names():
     groups = group_cards(cards)
     assert [g["code"] for g in groups] == ["530000", "530100", "530300"]
     assert [c["code"] for c in groups[1]["cards"]] == ["530100", "530102"]  # the prefecture's own card first
-    page = templates().get_template("index.html.j2").render(year=2025, cards=cards, groups=groups,
+    page = templates().get_template("index.html.j2").render(year=2025, year_text="2025/26学年初", cards=cards, groups=groups,
                                                               synthetic=True, plan_title="计划")
     assert page.index('id="g530100"') < page.index('id="c530102"') < page.index('id="g530300"')
     assert "&lt;b&gt;麒麟区" in page and "<b>麒麟区" not in page

@@ -150,7 +150,8 @@ def _gap_words(r: Any, unit: str) -> str:
 
 
 def _verdict_words(r: Any) -> str:
-    if str(r["status"]) == "no_data" and str(r.get("na_reason") or "").startswith("not assessed: "):
+    reason = r.get("na_reason")
+    if str(r["status"]) == "no_data" and not nv.is_missing(reason) and str(reason).startswith("not assessed: "):
         return "未评估"  # an assessment with a dimension not assessed (e.g. no 督导评估清单): never 达标
     word = STATUS_WORDS[str(r["status"])]
     if r["status"] == "not_due" and not nv.is_missing(r.get("is_on_track")):
