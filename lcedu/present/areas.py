@@ -89,22 +89,11 @@ def area_params(area: object, year: object, baseline_year: object = None, lang: 
         raise ValueError(f"数据中没有{_WORDS['zh'][level]} {area!r} 的汇总行 / no {level} {area!r} in this build；"
                          f"可选 / choose from: {choices}")
     years = briefing.available_years()
-    y = _year(year, years, "year")
-    base = _year(baseline_year if baseline_year is not None else years[0], years, "baseline_year")
+    y = briefing.checked_year(year, years, "year")
+    base = briefing.checked_year(baseline_year if baseline_year is not None else years[0], years, "baseline_year")
     if base > y:
         raise ValueError(f"baseline_year={base} 晚于 year={y} / baseline_year must not be after year")
     return Params(code, y, base, lang, None if plan is None else str(plan))
-
-
-def _year(value: object, years: Sequence[int], name: str) -> int:
-    try:
-        year = int(str(value))
-    except ValueError:
-        raise ValueError(f"{name} 应为整数年份 / {name} must be a year (int), got {value!r}") from None
-    if year not in years:
-        raise ValueError(f"{name}={year} 不在数据中 / not in the data; "
-                         f"可用年份 / available years: {', '.join(str(y) for y in years)}")
-    return year
 
 
 def members(code: str, results: pd.DataFrame | None = None) -> list[str]:

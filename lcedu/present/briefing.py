@@ -155,7 +155,8 @@ def _resolve(county: object, allow_city: bool) -> str:
     return code
 
 
-def _year(value: object, years: Sequence[int], name: str) -> int:
+def checked_year(value: object, years: Sequence[int], name: str) -> int:
+    """A notebook's year parameter as an int that is in the data, else a message listing the years."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer | str):
         raise ValueError(f"{name} 应为整数年份 / {name} must be a year (int), got {value!r}")
     try:
@@ -179,9 +180,9 @@ def params(county: object, year: object, baseline_year: object = None, lang: str
     lang = check_lang(lang)
     code = _resolve(county, allow_city=scope == "city")
     years = available_years()
-    y = _year(year, years, "year")
+    y = checked_year(year, years, "year")
     chosen = plan_of(plan)  # an unknown or broken plan fails here, with the file and field
-    base = _year(baseline_year if baseline_year is not None else chosen.baseline_year, years, "baseline_year")
+    base = checked_year(baseline_year if baseline_year is not None else chosen.baseline_year, years, "baseline_year")
     if base > y:
         raise ValueError(f"baseline_year={base} 晚于 year={y} / baseline_year must not be after year")
     return Params(code, y, base, lang, None if plan is None else str(plan))

@@ -12,19 +12,11 @@ from lcedu import paths
 from lcedu.ingest import counties, store
 from lcedu.measure.plan import get_plan
 from lcedu.paths import CITY_CODE
+from lcedu.present.areas import OVERVIEW_INDICATORS
 from lcedu.present.narrative import year_label
 
-# Indicators drawn in the standard map set: the equalization story of the plan.
-MAP_INDICATORS = (
-    "preschool_gross_enrollment_pct",
-    "inclusive_kindergarten_coverage_pct",
-    "public_kindergarten_enrollment_share_pct",
-    "primary_resource_standard_school_pct",
-    "junior_resource_standard_school_pct",
-    "senior_gross_enrollment_pct",
-    "digital_classroom_coverage_pct",
-    "safe_campus_rate_pct",
-)
+# Indicators drawn in the standard map set: the equalization story of the plan (the overviews' too).
+MAP_INDICATORS = OVERVIEW_INDICATORS
 ERROR_MARKERS = ("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.stderr",
                  "Traceback (most recent call last)", "-Error</span>", "ename")
 
