@@ -125,3 +125,44 @@ def test_plain_papermill_gives_the_same_result_as_the_batch(tmp_path: Path, proc
     assert outcome.ok, outcome.error
     assert render.text_outputs(plain) == render.text_outputs(Path(job.output_ipynb))
     assert render.text_outputs(plain)[1] >= 1
+
+
+def test_a_kernel_that_dies_while_starting_is_replaced_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loaded machine can lose a kernel before it answers kernel_info: the job retries on a fresh kernel,
+    but a notebook's own failure, or a second start failure, is reported as it is."""
+    import papermill
+
+    class FakeKernel:
+        shut = 0
+
+        def shutdown_kernel(self, now: bool = False) -> None:
+            FakeKernel.shut += 1
+
+    class FakeExporter:
+        def from_notebook_node(self, nb):
+            return "<html>page</html>", {}
+
+    calls: list[int] = []
+
+    def flaky(source, executed, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        Path(executed).write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
+        return nbformat.v4.new_notebook()
+
+    monkeypatch.setattr(render, "_start_kernel", FakeKernel)
+    monkeypatch.setattr(render, "_WORKER", {"exporter": FakeExporter()})
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    job = render.Job("county_briefing", "530902", 2025, "zh", "notebooks/county_briefing.ipynb", "out.ipynb",
+                     "out.html")
+    outcome, text, html = render.render_job(job)
+    assert outcome.ok and html == "<html>page</html>" and len(calls) == 2 and FakeKernel.shut == 2
+
+    def always(source, executed, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", always)
+    outcome, _, html = render.render_job(job)
+    assert not outcome.ok and "kernel_info" in outcome.error and html is None
+    assert not render.is_kernel_start_failure(ValueError("Kernel died"))

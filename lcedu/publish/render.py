@@ -153,6 +153,17 @@ def warm_worker() -> None:
     _WORKER["spare"] = _start_kernel()
 
 
+#: A kernel that dies or stalls while starting (a loaded machine) is replaced, this many tries in all.
+KERNEL_START_ATTEMPTS = 2
+
+
+def is_kernel_start_failure(exc: BaseException) -> bool:
+    """The kernel never became ready (jupyter_client's start-up errors), as opposed to a notebook error."""
+    text = str(exc)
+    return isinstance(exc, RuntimeError | TimeoutError) and (
+        "kernel_info" in text or "Kernel didn't respond" in text or "Kernel died" in text)
+
+
 def render_job(job: Job, notebook_text: str | None = None) -> tuple[Outcome, str | None, str | None]:
     """Execute one notebook with papermill on a ready kernel and export it to HTML (code hidden).
 
@@ -168,27 +179,33 @@ def render_job(job: Job, notebook_text: str | None = None) -> tuple[Outcome, str
 
     if "exporter" not in _WORKER:
         warm_worker()
-    km = _WORKER["current"] = _WORKER.pop("spare", None) or _start_kernel()
-    _WORKER["spare"] = _start_kernel()  # warms up while this notebook runs
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lcedu-render-") as tmp:
         source = Path(tmp) / "input.ipynb"
         if notebook_text is not None:
             source.write_text(notebook_text, encoding="utf-8")
         executed = Path(tmp) / "executed.ipynb"
-        try:
-            nb = papermill.execute_notebook(str(source) if notebook_text is not None else job.input, str(executed),
-                                            parameters=job.parameters, km=km, kernel_name="python3",
-                                            progress_bar=False, cwd=str(paths.project(".")))
-        except PapermillExecutionError as exc:
-            text = executed.read_text(encoding="utf-8")
-            return (Outcome(job, False, time.perf_counter() - start, error=f"{exc.ename}: {exc.evalue}",
-                            cell=exc.exec_count, cell_source=_cell_source(text, exc.exec_count)), text, None)
-        except Exception as exc:  # a job that cannot even start (missing or unreadable notebook) fails alone
-            return Outcome(job, False, time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"), None, None
-        finally:
-            _WORKER.pop("current", None)
-            km.shutdown_kernel(now=True)
+        for attempt in range(KERNEL_START_ATTEMPTS):
+            km = _WORKER["current"] = _WORKER.pop("spare", None) or _start_kernel()
+            _WORKER["spare"] = _start_kernel()  # warms up while this notebook runs
+            try:
+                nb = papermill.execute_notebook(str(source) if notebook_text is not None else job.input,
+                                                str(executed), parameters=job.parameters, km=km,
+                                                kernel_name="python3", progress_bar=False,
+                                                cwd=str(paths.project(".")))
+                break
+            except PapermillExecutionError as exc:
+                text = executed.read_text(encoding="utf-8")
+                return (Outcome(job, False, time.perf_counter() - start, error=f"{exc.ename}: {exc.evalue}",
+                                cell=exc.exec_count, cell_source=_cell_source(text, exc.exec_count)), text, None)
+            except Exception as exc:  # a job that cannot even start (missing or unreadable notebook) fails alone
+                if is_kernel_start_failure(exc) and attempt + 1 < KERNEL_START_ATTEMPTS:
+                    continue  # the kernel, not the notebook: once more on a fresh kernel
+                return (Outcome(job, False, time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"),
+                        None, None)
+            finally:
+                _WORKER.pop("current", None)
+                km.shutdown_kernel(now=True)
         body, _ = _WORKER["exporter"].from_notebook_node(nb)
         text = executed.read_text(encoding="utf-8")
     return Outcome(job, True, time.perf_counter() - start, html_bytes=len(body.encode("utf-8"))), text, body
