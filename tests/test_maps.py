@@ -24,6 +24,7 @@ from matplotlib.font_manager import findfont  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from lcedu.errors import RequestError  # noqa: E402
 from lcedu.present import fonts, maps  # noqa: E402
 from lcedu.present.narrative import year_label  # noqa: E402
 
@@ -328,13 +329,16 @@ def test_change_map_is_centred_on_zero():
     assert decline[0] > decline[2] and gain[2] > gain[0]  # red for decline, blue for gain
 
 
-def test_locator_map_highlights_one_county():
+def test_locator_map_highlights_one_county(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("LCEDU_SHAPES", str(tmp_path))  # an empty shapes cache
     ax = maps.locator_map("530925")
     assert face_hex(county_patch(ax, "530925")) == maps.HIGHLIGHT_COLOUR
     others = {face_hex(county_patch(ax, code)) for code in CODES if code != "530925"}
     assert others == {maps.CONTEXT_COLOUR}
     assert ax.get_title(loc="left") == "双江自治县在临沧市的位置"
     with pytest.raises(ValueError, match="unknown county"):
+        maps.locator_map("539999")
+    with pytest.raises(RequestError, match="lcedu shapes --prefecture 1101"):  # a county whose shapes are not built
         maps.locator_map("110101")
 
 
