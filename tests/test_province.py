@@ -58,6 +58,17 @@ def province_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     return raw, result.tables, compute_results(result.tables)
 
 
+def test_every_name_the_province_sample_writes_resolves_to_its_county():
+    """The sample spells counties as other offices do (short, full, 自治县 forms): each one must resolve."""
+    from lcedu.ingest.counties import resolve
+    from lcedu.sample import province_sample_counties
+    from lcedu.sample.messy import county_names
+
+    unresolved = [(c.county_code, name) for c in province_sample_counties("53") for name in county_names(c)
+                  if resolve(name) != c.county_code]
+    assert not unresolved
+
+
 def test_province_sample_is_marked_synthetic_and_uses_the_registry_counties(province_build):
     raw, tables, _ = province_build
     meta = json.loads((raw / "sample.json").read_text(encoding="utf-8"))

@@ -278,7 +278,7 @@ def _write_checklist(checklist: pd.DataFrame, year: int, out_dir: Path, seed: in
 def county_names(county: County) -> list[str]:
     """How other offices write a county: short name, full name, code, 自治县 form."""
     names = {county.short_name_zh, county.name_zh, county.county_code}
-    if "自治县" in county.name_zh:
+    if "自治县" in county.name_zh and not county.short_name_zh.endswith("自治县"):
         names.add(county.short_name_zh.removesuffix("县") + "自治县")
     return sorted(names)
 

@@ -891,7 +891,7 @@ def _modelled_counties(rows: list[dict], rng: np.random.Generator, total_populat
     for i, row in enumerate(rows):
         model, scale = base[i % len(base)], float(scales[i])
         year_rng = float(rng.random())
-        short = str(row["short_name_zh"])
+        short = export_short_name(str(row["name_zh"]))  # as the exports write it, like 临沧's
         out.append(County(
             county_code=str(row["county_code"]), name_zh=str(row["name_zh"]), short_name_zh=short,
             pop2020=int(model.pop2020 * scale), age3_5=int(model.age3_5 * scale),
