@@ -830,13 +830,20 @@ def join_sites(tables: Mapping[str, pd.DataFrame], sites: Mapping[tuple[str, int
     be listed as joined. Inputs are not modified.
     """
     out = dict(tables)
+    if not sites:
+        return out
+    site_keys = pd.MultiIndex.from_tuples(list(sites), names=["school_id", "year"])
+    parents = np.array(list(sites.values()), dtype=object)
     for table, keys in (("enrollment", ["school_id", "year", "stage"]), ("teachers", ["school_id", "year", "stage"]),
                         ("facilities", ["school_id", "year"])):
         df = tables.get(table)
         if df is None or not len(df):
             continue
-        rows = list(zip(df["school_id"], df["year"], strict=True))
-        parent = pd.Series([sites.get(k) for k in rows], index=df.index, dtype=object)
+        # One vectorised lookup of (school_id, year) among the sites: a national table has millions of rows.
+        position = site_keys.get_indexer(pd.MultiIndex.from_arrays(
+            [df["school_id"].to_numpy(dtype=object), df["year"].to_numpy(dtype="int64")]))
+        parent = pd.Series(np.where(position >= 0, parents[np.maximum(position, 0)], None), index=df.index,
+                           dtype=object)
         site_rows = df[parent.notna().to_numpy()]
         if not len(site_rows):
             continue

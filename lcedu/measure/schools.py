@@ -151,7 +151,10 @@ def school_sizes(
                       ["school_id", "year"], counted)
     out = sums.merge(_school_attributes(tables), on=["school_id", "year"], how="inner")
     if sites:
-        out = out[[(str(i), int(y)) not in sites for i, y in zip(out["school_id"], out["year"], strict=True)]]
+        site_keys = pd.MultiIndex.from_tuples(list(sites))
+        is_site = site_keys.get_indexer(pd.MultiIndex.from_arrays(
+            [out["school_id"].to_numpy(dtype=object), out["year"].to_numpy(dtype="int64")])) >= 0
+        out = out[~is_site]
     out["size_cap"] = out["school_type"].map({t: size_max[k] for t, k in caps.items()}).astype(float)
     students = out["student_count"].to_numpy(dtype=float)
     cap = out["size_cap"].to_numpy(dtype=float)
