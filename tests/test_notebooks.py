@@ -43,18 +43,28 @@ def _parameters(name: str, lang: str) -> dict:
     return {"county": CITY if scope == "city" else county, "year": year, "lang": lang}
 
 
+CELL_TIMEOUT_S = 300
+
+
 def _execute(job: tuple[str, str, str]) -> tuple[str, str, str, str]:
     """Run one notebook with papermill (in a pool worker); returns (name, lang, output path, error)."""
     import papermill
 
     name, lang, out_dir = job
     out = Path(out_dir) / f"{name}_{lang}.ipynb"
-    try:
-        papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(out), parameters=_parameters(name, lang),
-                                   kernel_name="python3", progress_bar=False, cwd=str(REPO))
-    except Exception as exc:  # reported by the test of that notebook
-        return name, lang, str(out), f"{type(exc).__name__}: {exc}"
-    return name, lang, str(out), ""
+    for attempt in range(2):
+        try:
+            # A cell's reply lost between kernel and client would otherwise wait forever (seen once in CI):
+            # a time limit far above any cell's run time, then one more try on a fresh kernel.
+            papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(out),
+                                       parameters=_parameters(name, lang), kernel_name="python3",
+                                       progress_bar=False, cwd=str(REPO), execution_timeout=CELL_TIMEOUT_S)
+        except Exception as exc:  # reported by the test of that notebook
+            if "Timeout" in type(exc).__name__ and attempt == 0:
+                continue
+            return name, lang, str(out), f"{type(exc).__name__}: {exc}"
+        return name, lang, str(out), ""
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="module")
