@@ -1197,8 +1197,7 @@ def _year_change(ctx: _Context, ind: Indicator, value: Mapping[str, Any], per: M
     For 只增不减 and 增幅超过全省平均 (计划 四(二)): numerator is this year's figure, denominator last
     year's; a year whose previous year is not in the data is NA ("no previous year").
     """
-    areas = ctx.area_index.get_level_values("county_code").to_numpy(dtype=object)
-    years = ctx.area_index.get_level_values("year").to_numpy(dtype="int64")
+    areas, years = _codes_years(ctx.area_index)
     previous = ctx.area_index.get_indexer(pd.MultiIndex.from_arrays([areas, years - 1]))
     no_previous = np.where(previous < 0, "no previous year", None).astype(object)
 
@@ -1303,11 +1302,7 @@ def compute(
 
 def _assemble(ctx: _Context, blocks: Sequence[tuple[str, _Block]]) -> pd.DataFrame:
     """One DataFrame from many blocks, built once (not one small frame per indicator)."""
-    county_codes = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
-    county_years = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
-    city_years = ctx.area_index.get_level_values("year").to_numpy(dtype="int64")
-    city_codes = ctx.area_index.get_level_values("county_code").to_numpy(dtype=object)
-    keys = {"county": (county_codes, county_years), "city": (city_codes, city_years)}
+    keys = {"county": _codes_years(ctx.county_index), "city": _codes_years(ctx.area_index)}
     units = {code: ctx.registry.indicators[code].unit for code, _ in blocks}
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
@@ -1444,10 +1439,26 @@ def assessments(
     return _assessments_frame(ctx, assessment, counties)
 
 
+def _codes_years(index: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
+    """The codes and years of a (county_code, year) universe, as plain arrays."""
+    return (index.get_level_values("county_code").to_numpy(dtype=object),
+            index.get_level_values("year").to_numpy(dtype="int64"))
+
+
+def _assessment_frame(frames: list[pd.DataFrame], counties: Iterable[str] | str | None, dtypes: Mapping[str, str],
+                      sort_by: list[str], kind: str = "quicksort") -> pd.DataFrame:
+    """The per-assessment frames as one table: the counties asked for, typed, in a stable order."""
+    out = pd.concat(frames, ignore_index=True)
+    keep = _county_filter(counties)
+    if keep is not None:
+        out = out[out["county_code"].isin(keep)]
+    key_types = {"county_code": "string", "year": "Int64", "assessment": "string"}
+    return out.astype({**key_types, **dtypes}).sort_values(sort_by, kind=kind).reset_index(drop=True)
+
+
 def _assessments_frame(ctx: _Context, assessment: str | Iterable[str] | None,
                         counties: Iterable[str] | str | None) -> pd.DataFrame:
-    county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
-    year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
+    county, year = _codes_years(ctx.county_index)
     frames = []
     for name in _assessment_names(ctx, assessment):
         a = _assessment(ctx, name)
@@ -1460,15 +1471,10 @@ def _assessments_frame(ctx: _Context, assessment: str | Iterable[str] | None,
             "criteria_met_count": np.nansum(a.met, axis=1).astype("int64"),
             "criteria_count": len(a.criteria), "unmet_criteria": a.unmet, "na_reason": a.na_reason,
         }))
-    out = pd.concat(frames, ignore_index=True)
-    keep = _county_filter(counties)
-    if keep is not None:
-        out = out[out["county_code"].isin(keep)]
-    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string", "state": "string",
-                       "dimensions_met_count": "Int64", "dimensions_count": "Int64",
-                       "criteria_met_count": "Int64", "criteria_count": "Int64",
-                       "unmet_criteria": "string", "na_reason": "string"}
-                      ).sort_values(["assessment", "county_code", "year"]).reset_index(drop=True)
+    return _assessment_frame(frames, counties, {
+        "state": "string", "dimensions_met_count": "Int64", "dimensions_count": "Int64",
+        "criteria_met_count": "Int64", "criteria_count": "Int64", "unmet_criteria": "string",
+        "na_reason": "string"}, ["assessment", "county_code", "year"])
 
 
 def assessment_dimensions(
@@ -1494,8 +1500,7 @@ def assessment_dimensions(
 
 def _assessment_dimensions_frame(ctx: _Context, assessment: str | Iterable[str] | None,
                                   counties: Iterable[str] | str | None) -> pd.DataFrame:
-    county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
-    year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
+    county, year = _codes_years(ctx.county_index)
     frames = []
     for name in _assessment_names(ctx, assessment):
         a = _assessment(ctx, name)
@@ -1517,16 +1522,11 @@ def _assessment_dimensions_frame(ctx: _Context, assessment: str | Iterable[str] 
                 "criteria_unassessed_count": np.isnan(met).sum(axis=1),
                 "unmet_criteria": unmet, "na_reason": reason,
             }))
-    out = pd.concat(frames, ignore_index=True)
-    keep = _county_filter(counties)
-    if keep is not None:
-        out = out[out["county_code"].isin(keep)]
-    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string", "dimension": "string",
-                       "dimension_zh": "string", "dimension_en": "string", "position": "Int64", "state": "string",
-                       "source": "string", "criteria_count": "Int64", "criteria_met_count": "Int64",
-                       "criteria_not_met_count": "Int64", "criteria_unassessed_count": "Int64",
-                       "unmet_criteria": "string", "na_reason": "string"}
-                      ).sort_values(["assessment", "county_code", "year", "position"]).reset_index(drop=True)
+    return _assessment_frame(frames, counties, {
+        "dimension": "string", "dimension_zh": "string", "dimension_en": "string", "position": "Int64",
+        "state": "string", "source": "string", "criteria_count": "Int64", "criteria_met_count": "Int64",
+        "criteria_not_met_count": "Int64", "criteria_unassessed_count": "Int64", "unmet_criteria": "string",
+        "na_reason": "string"}, ["assessment", "county_code", "year", "position"])
 
 
 def assessment_criteria(
@@ -1550,8 +1550,7 @@ def assessment_criteria(
 
 def _assessment_criteria_frame(ctx: _Context, assessment: str | Iterable[str] | None,
                                 counties: Iterable[str] | str | None) -> pd.DataFrame:
-    county = ctx.county_index.get_level_values("county_code").to_numpy(dtype=object)
-    year = ctx.county_index.get_level_values("year").to_numpy(dtype="int64")
+    county, year = _codes_years(ctx.county_index)
     frames = []
     for name in _assessment_names(ctx, assessment):
         a = _assessment(ctx, name)
@@ -1563,11 +1562,7 @@ def _assessment_criteria_frame(ctx: _Context, assessment: str | Iterable[str] | 
                 "comparison": a.comparisons[j], "is_met": pd.array(a.met[:, j], dtype="Float64").astype("boolean"),
                 "na_reason": a.reasons[:, j], "evidence": a.evidence[:, j], "note": a.notes[:, j],
             }))
-    out = pd.concat(frames, ignore_index=True)
-    keep = _county_filter(counties)
-    if keep is not None:
-        out = out[out["county_code"].isin(keep)]
-    return out.astype({"county_code": "string", "year": "Int64", "assessment": "string", "dimension": "string",
-                       "criterion": "string", "source": "string", "comparison": "string", "na_reason": "string",
-                       "evidence": "string", "note": "string"}
-                      ).sort_values(["assessment", "county_code", "year"], kind="stable").reset_index(drop=True)
+    return _assessment_frame(frames, counties, {
+        "dimension": "string", "criterion": "string", "source": "string", "comparison": "string",
+        "na_reason": "string", "evidence": "string", "note": "string"},
+        ["assessment", "county_code", "year"], kind="stable")
