@@ -35,6 +35,7 @@ import yaml
 from lcedu import paths
 from lcedu.ingest.counties import aggregate_layers
 from lcedu.measure import standards as std
+from lcedu.measure.keys import key_positions
 from lcedu.paths import CITY_CODE
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Indicator",
     "Registry",
     "STATES",
+    "SiteJoin",
     "assessment_criteria",
     "assessment_dimensions",
     "assessment_tables",
@@ -57,6 +59,8 @@ __all__ = [
     "registry_frame",
     "school_indicators",
     "school_type_group",
+    "site_join",
+    "site_links",
     "site_parents",
     "state_of",
 ]
@@ -306,7 +310,7 @@ def _prepare(tables: Mapping[str, pd.DataFrame], years: Iterable[int] | None) ->
             keys["year"] = df["year"].astype("int64")
         for col in ("county_code", "school_id", "stage"):
             if col in df.columns:
-                keys[col] = df[col].astype(str).to_numpy(dtype=object)
+                keys[col] = df[col].astype(str)
         frame = df.assign(**keys)
         if wanted is not None:
             frame = frame[frame["year"].isin(wanted)]
@@ -431,7 +435,9 @@ class _Context:
 
     def _county_number_keys(self, frame: pd.DataFrame) -> np.ndarray:
         """county number × years + year offset per row; -1 for a county or year outside the universe."""
-        county = self._county_numbers.get_indexer(frame["county_code"].to_numpy(dtype=object))
+        # Factorize the column (a few thousand distinct codes), then look up only the distinct codes.
+        codes, uniques = pd.factorize(frame["county_code"], use_na_sentinel=False)
+        county = self._county_numbers.get_indexer(uniques.to_numpy(dtype=object))[codes]
         year = frame["year"].to_numpy(dtype="int64") - self._first_year
         ok = (county >= 0) & (year >= 0) & (year < self._n_years)
         return np.where(ok, county * self._n_years + year, -1)
@@ -464,6 +470,12 @@ class _Context:
                 df = df.join(pop.set_index(["county_code", "year"])[cols], on=["county_code", "year"])
         self._views[table] = df
         return df
+
+    def sites(self) -> SiteJoin:
+        """The tables with the 教学点 sites joined to their parents, made once per evaluation (memoised)."""
+        if "sites" not in self.memo:
+            self.memo["sites"] = site_join(self.tables, self.standards)
+        return self.memo["sites"]
 
     # -- results
 
@@ -718,8 +730,8 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     if ctx._parts is not None:
         return ctx._parts
     cqb = ctx.standards["compulsory_quality_balance"]
-    sites = site_parents(ctx.tables) if std.sites_join_parent(ctx.standards) else {}
-    tables = join_sites(ctx.tables, sites) if sites else ctx.tables
+    sites = ctx.sites()
+    tables = sites.tables
     columns = ["school_id", "year", "stage", "county_code", "student_count"]
     enr = tables["enrollment"] if "enrollment" in tables else pd.DataFrame(columns=columns)
     parts = enr.loc[enr["stage"].isin(_STAGES), columns].reset_index(drop=True)
@@ -777,8 +789,8 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     min_students = float(cqb["teaching_point_min_students"]["value"])
     small_point = (parts["school_type"] == "teaching_point").to_numpy(dtype=bool, na_value=False) & (students < min_students)
     no_students = students == 0  # a missing count stays assessed, so its county shows NA, not a smaller set
-    keys = list(zip(parts["school_id"], parts["year"], strict=True))
-    parent = np.array([sites.get(k) for k in keys], dtype=object)
+    site = key_positions(parts, sites.links, ["school_id", "year"])
+    parent = np.where(site >= 0, sites.links["parent_school_id"].to_numpy(dtype=object)[np.maximum(site, 0)], None)
     is_site = pd.notna(parent)
     parts["joined_to_school_id"] = parent
     parts["is_assessed"] = ~small_point & ~no_students & ~is_site
@@ -810,46 +822,66 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     return ctx._parts
 
 
-def site_parents(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, int], str]:
-    """(site school_id, year) → parent school_id of every 教学点 site (是否计校数 = 0 with a 原校点)."""
+def site_links(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per 教学点 site and year (是否计校数 = 0 with a 原校点): school_id, year, parent_school_id.
+
+    The table form of :func:`site_parents`, built without a Python loop (a national table has
+    hundreds of thousands of sites); a site listed twice in a year keeps its last parent.
+    """
+    columns = ["school_id", "year", "parent_school_id"]
     schools = tables.get("schools")
     if schools is None or not {"is_counted_school", "parent_school_id"} <= set(schools.columns):
-        return {}
+        return pd.DataFrame({"school_id": pd.Series([], dtype=str), "year": pd.Series([], dtype="int64"),
+                             "parent_school_id": pd.Series([], dtype=str)})
     is_site = schools["is_counted_school"].eq(False).to_numpy(dtype=bool, na_value=False)
-    sites = schools[is_site & schools["parent_school_id"].notna().to_numpy()]
-    return {(str(r.school_id), int(r.year)): str(r.parent_school_id)
-            for r in sites[["school_id", "year", "parent_school_id"]].itertuples(index=False)}
+    sites = schools.loc[is_site & schools["parent_school_id"].notna().to_numpy(), columns]
+    sites = sites.assign(school_id=sites["school_id"].astype(str), year=sites["year"].to_numpy(dtype="int64"),
+                         parent_school_id=sites["parent_school_id"].astype(str))
+    return sites.drop_duplicates(["school_id", "year"], keep="last").reset_index(drop=True)
 
 
-def join_sites(tables: Mapping[str, pd.DataFrame], sites: Mapping[tuple[str, int], str]) -> dict[str, pd.DataFrame]:
+def site_parents(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, int], str]:
+    """(site school_id, year) → parent school_id of every 教学点 site (是否计校数 = 0 with a 原校点)."""
+    links = site_links(tables)
+    return dict(zip(zip(links["school_id"], links["year"].astype(int), strict=True), links["parent_school_id"],
+                    strict=True))
+
+
+def _links_frame(sites: Mapping[tuple[str, int], str] | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(sites, pd.DataFrame):
+        return sites
+    return pd.DataFrame({"school_id": pd.Series([k[0] for k in sites], dtype=str),
+                         "year": np.array([k[1] for k in sites], dtype="int64"),
+                         "parent_school_id": pd.Series(list(sites.values()), dtype=str)})
+
+
+def join_sites(tables: Mapping[str, pd.DataFrame], sites: Mapping[tuple[str, int], str] | pd.DataFrame
+               ) -> dict[str, pd.DataFrame]:
     """enrollment, teachers and facilities with each site's figures added to its parent school's.
 
     The parent-school rule of the statistics (是否计校数 = 0): a site's students, teachers and
     rooms are the parent's for the school-level figures. A missing figure of a site makes the
     parent's sum missing (NA), never a smaller sum. The site keeps its own rows too, so it can
-    be listed as joined. Inputs are not modified.
+    be listed as joined. ``sites``: :func:`site_links` (or the mapping of :func:`site_parents`).
+    Inputs are not modified.
     """
     out = dict(tables)
-    if not sites:
+    links = _links_frame(sites)
+    if not len(links):
         return out
-    site_keys = pd.MultiIndex.from_tuples(list(sites), names=["school_id", "year"])
-    parents = np.array(list(sites.values()), dtype=object)
     for table, keys in (("enrollment", ["school_id", "year", "stage"]), ("teachers", ["school_id", "year", "stage"]),
                         ("facilities", ["school_id", "year"])):
         df = tables.get(table)
         if df is None or not len(df):
             continue
-        # One vectorised lookup of (school_id, year) among the sites: a national table has millions of rows.
-        position = site_keys.get_indexer(pd.MultiIndex.from_arrays(
-            [df["school_id"].to_numpy(dtype=object), df["year"].to_numpy(dtype="int64")]))
-        parent = pd.Series(np.where(position >= 0, parents[np.maximum(position, 0)], None), index=df.index,
-                           dtype=object)
-        site_rows = df[parent.notna().to_numpy()]
-        if not len(site_rows):
+        # A lookup of (school_id, year) among the sites by integer codes: a national table has millions of rows.
+        position = key_positions(df, links, ["school_id", "year"])
+        is_site = position >= 0
+        if not is_site.any():
             continue
-        moved = site_rows.assign(school_id=parent[parent.notna()].to_numpy())
-        parent_ids = set(moved["school_id"])
-        involved = df["school_id"].isin(parent_ids).to_numpy() & parent.isna().to_numpy()
+        site_rows = df[is_site]
+        moved = site_rows.assign(school_id=links["parent_school_id"].to_numpy(dtype=object)[position[is_site]])
+        involved = df["school_id"].isin(moved["school_id"].unique()).to_numpy() & ~is_site
         pool = pd.concat([df[involved], moved], ignore_index=True)
         numeric = [c for c in pool.columns if c not in keys and pd.api.types.is_numeric_dtype(pool[c])
                    and not pd.api.types.is_bool_dtype(pool[c])]
@@ -860,6 +892,22 @@ def join_sites(tables: Mapping[str, pd.DataFrame], sites: Mapping[tuple[str, int
         merged = sums.join(rest).reset_index()[list(df.columns)]
         out[table] = pd.concat([df[~involved], merged], ignore_index=True)
     return out
+
+
+@dataclass(frozen=True)
+class SiteJoin:
+    """The 教学点 sites of a set of tables (:func:`site_links`) and the tables with the sites' figures
+    added to their parent schools' (:func:`join_sites`); no sites under Hebei's option."""
+
+    links: pd.DataFrame
+    tables: Mapping[str, pd.DataFrame]
+
+
+def site_join(tables: Mapping[str, pd.DataFrame], standards: Mapping[str, Any] | None = None) -> SiteJoin:
+    """The parent-school rule applied once: a caller that needs it twice (the resource indicators and the
+    school sizes of one evaluation) passes this on instead of joining a national table again."""
+    links = site_links(tables) if std.sites_join_parent(standards) else site_links({})
+    return SiteJoin(links, join_sites(tables, links) if len(links) else dict(tables))
 
 
 def _part_codes(ctx: _Context, parts: pd.DataFrame, level: str) -> _Groups:
@@ -975,7 +1023,7 @@ def _schools_over_size_cap(ctx: _Context, ind: Indicator, caps: Mapping[str, str
 
     if "enrollment" not in ctx.tables or "schools" not in ctx.tables:
         return _by_level(ctx, lambda lvl: _all_missing(len(ctx.index(lvl)), "missing enrollment or schools"))
-    sizes = school_sizes(ctx.tables, caps=caps, standards=ctx.standards)
+    sizes = school_sizes(ctx.tables, caps=caps, standards=ctx.standards, sites=ctx.sites())
     checked = sizes[sizes["size_cap"].notna().to_numpy(dtype=bool)]
     checked = checked.assign(county_code=checked["county_code"].to_numpy(dtype=object),
                              year=checked["year"].to_numpy(dtype="int64"))

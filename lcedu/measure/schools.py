@@ -16,12 +16,16 @@ helpers the measure layer shares: :func:`keyed`, :func:`strict_sum`, :func:`sele
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from lcedu.measure import standards as std
+from lcedu.measure.keys import key_positions
+
+if TYPE_CHECKING:
+    from lcedu.measure.indicators import SiteJoin
 
 __all__ = [
     "campus_status", "high_school_trusteeship", "keyed", "school_sizes", "select", "size_cap_types",
@@ -119,6 +123,7 @@ def school_sizes(
     years: Iterable[int] | int | None = None,
     caps: Mapping[str, str] | None = None,
     standards: Mapping[str, Any] | None = None,
+    sites: SiteJoin | None = None,
 ) -> pd.DataFrame:
     """Per school with 小学 or 初中 students: 义务教育 students against the school-size cap, and its classes.
 
@@ -130,6 +135,8 @@ def school_sizes(
     rule. ``has_size_problem``: over the cap or any oversize or large class. 教学点 sites
     (是否计校数 = 0) are not schools of their own: their students and classes count in their
     parent school (the statistics' parent-school rule; off with Hebei's option in the standards).
+    ``sites``: :func:`lcedu.measure.indicators.site_join` of these tables when the caller has made it
+    already (the indicator engine does, for the resource indicators), so a national table is joined once.
     """
     columns = ["county_code", "year", "school_id", "school_name", "school_type", "student_count", "size_cap",
                "is_over_size_cap", "oversize_class_count", "large_class_count", "has_size_problem", "na_reason"]
@@ -137,24 +144,19 @@ def school_sizes(
         raise ValueError("school_sizes 需要 enrollment 和 schools 表 / needs the enrollment and schools tables")
     caps = dict(caps) if caps is not None else size_cap_types()
     size_max = std.school_size_caps(standards)
-    sites: Mapping[tuple[str, int], str] = {}
-    if std.sites_join_parent(standards):
+    if sites is None:
         from lcedu.measure import indicators as ind
 
-        sites = ind.site_parents(tables)
-        if sites:
-            tables = {**tables, "enrollment": ind.join_sites({"enrollment": tables["enrollment"]}, sites)["enrollment"]}
+        sites = ind.site_join({"schools": tables["schools"], "enrollment": tables["enrollment"]}, standards)
+    tables = {**tables, "enrollment": sites.tables["enrollment"]}
     counted = ["student_count", "oversize_class_count", "large_class_count"]
     enr = keyed(tables["enrollment"], [c for c in counted if c in tables["enrollment"].columns])
     comp = enr[enr["stage"].isin(std.STAGES)]
     sums = strict_sum(comp.assign(**{c: comp[c] if c in comp.columns else np.nan for c in counted}),
                       ["school_id", "year"], counted)
     out = sums.merge(_school_attributes(tables), on=["school_id", "year"], how="inner")
-    if sites:
-        site_keys = pd.MultiIndex.from_tuples(list(sites))
-        is_site = site_keys.get_indexer(pd.MultiIndex.from_arrays(
-            [out["school_id"].to_numpy(dtype=object), out["year"].to_numpy(dtype="int64")])) >= 0
-        out = out[~is_site]
+    if len(sites.links):
+        out = out[key_positions(out, sites.links, ["school_id", "year"]) < 0]
     out["size_cap"] = out["school_type"].map({t: size_max[k] for t, k in caps.items()}).astype(float)
     students = out["student_count"].to_numpy(dtype=float)
     cap = out["size_cap"].to_numpy(dtype=float)
