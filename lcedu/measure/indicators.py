@@ -35,7 +35,7 @@ import yaml
 from lcedu import paths
 from lcedu.ingest.counties import aggregate_layers
 from lcedu.measure import standards as std
-from lcedu.measure.keys import key_positions
+from lcedu.measure.keys import joined, key_codes, key_positions
 from lcedu.paths import CITY_CODE
 
 __all__ = [
@@ -458,8 +458,7 @@ class _Context:
         if "school_id" in df.columns and table != "schools" and "schools" in self.tables:
             attrs = [c for c in _SCHOOL_ATTRIBUTES if c in self.tables["schools"].columns and c not in df.columns]
             if attrs and any(c in attrs for c in missing):
-                schools = self.tables["schools"].drop_duplicates(["school_id", "year"])
-                df = df.join(schools.set_index(["school_id", "year"])[attrs], on=["school_id", "year"])
+                df = joined(df, self.tables["schools"], ["school_id", "year"], attrs)
         if STAGE_CLASS_COUNT in missing and "stage" in df.columns and "schools" in self.tables:
             df = df.assign(**{STAGE_CLASS_COUNT: _stage_class_count(df, self.tables["schools"])})
         pop_cols = [c for c in missing if c not in df.columns]
@@ -488,13 +487,12 @@ class _Context:
 def _stage_class_count(df: pd.DataFrame, schools: pd.DataFrame) -> np.ndarray:
     """``{stage}_class_count`` of each row's school, for the row's own 学段 (NaN when not reported)."""
     out = np.full(len(df), np.nan)
-    schools = schools.drop_duplicates(["school_id", "year"]).set_index(["school_id", "year"])
+    school = key_positions(df, schools, ["school_id", "year"])
     for stage in pd.unique(df["stage"]):
         column = f"{stage}_class_count"
-        rows = (df["stage"] == stage).to_numpy()
+        rows = (df["stage"] == stage).to_numpy() & (school >= 0)
         if column in schools.columns:
-            keys = pd.MultiIndex.from_arrays([df.loc[rows, "school_id"].to_numpy(), df.loc[rows, "year"].to_numpy()])
-            out[rows] = schools[column].reindex(keys).to_numpy(dtype=float, na_value=np.nan)
+            out[rows] = schools[column].to_numpy(dtype=float, na_value=np.nan)[school[rows]]
     return out
 
 
@@ -736,33 +734,28 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     enr = tables["enrollment"] if "enrollment" in tables else pd.DataFrame(columns=columns)
     parts = enr.loc[enr["stage"].isin(_STAGES), columns].reset_index(drop=True)
     if "schools" in tables:
-        schools = tables["schools"].drop_duplicates(["school_id", "year"]).set_index(["school_id", "year"])
-        parts = parts.join(schools[["school_name", "school_type", "urban_rural"]], on=["school_id", "year"])
+        parts = joined(parts, tables["schools"], ["school_id", "year"], ["school_name", "school_type", "urban_rural"])
     else:
         parts = parts.assign(school_name=pd.NA, school_type=pd.NA, urban_rural=pd.NA)
     # Students of every 学段 of the school, for the weighted split of shared facilities:
     # an absent 学段 has 0 students, a reported but missing count stays NaN.
-    by_stage = enr.drop_duplicates(["school_id", "year", "stage"]).set_index(["school_id", "year", "stage"])
-    counts = pd.Series(by_stage["student_count"].to_numpy(dtype=float, na_value=np.nan), index=by_stage.index)
-    wide = counts.unstack("stage")
-    present = pd.Series(1.0, index=by_stage.index).unstack("stage").notna()
-    part_keys = pd.MultiIndex.from_arrays([parts["school_id"].to_numpy(), parts["year"].to_numpy()])
+    part_school, enr_school = key_codes([parts, enr], ["school_id", "year"])
+    enr_stage = enr["stage"].to_numpy(dtype=object)
+    enr_students = enr["student_count"].to_numpy(dtype=float, na_value=np.nan)
     stage_students = {}
     for stage in ("primary", "junior", "senior"):
-        if stage in wide.columns:
-            col = wide[stage].where(present[stage], 0.0)
-            stage_students[stage] = col.reindex(part_keys).to_numpy(dtype=float)
-        else:
-            stage_students[stage] = np.zeros(len(parts))
+        rows = np.flatnonzero(enr_stage == stage)
+        first = ~pd.Series(enr_school[rows]).duplicated().to_numpy()
+        found = pd.Index(enr_school[rows][first]).get_indexer(part_school)
+        stage_students[stage] = np.where(found >= 0, enr_students[rows[first]][np.maximum(found, 0)], 0.0)
     students = parts["student_count"].to_numpy(dtype=float, na_value=np.nan)
     is_primary = (parts["stage"] == "primary").to_numpy()
     weights = cqb["shared_resource_weights"]["value"]
     sources = {}
     for table, keys in (("teachers", ["school_id", "year", "stage"]), ("facilities", ["school_id", "year"])):
         if table in tables:
-            src = tables[table].drop_duplicates(keys).set_index(keys)
-            src = src.drop(columns=[c for c in src.columns if c in parts.columns])
-            sources[table] = parts.join(src, on=keys)
+            columns = [c for c in tables[table].columns if c not in keys and c not in parts.columns]
+            sources[table] = joined(parts, tables[table], keys, columns)
     unit_split = std.split_shared(np.ones(len(parts)), stage_students["primary"], stage_students["junior"],
                                   stage_students["senior"], weights=weights)
     out = {"shared_fraction": np.where(is_primary, unit_split.primary, unit_split.junior)}
