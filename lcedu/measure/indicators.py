@@ -334,9 +334,18 @@ class _Groups:
         self.n = n
         # Rows outside the universe are rare: keep a mask only for the layers that have some.
         self._inside = [None if len(c) == 0 or c.min() >= 0 else c >= 0 for c in layers]
+        self._count: np.ndarray | None = None
 
     def sum(self, weights: np.ndarray | None = None) -> np.ndarray:
-        """Σ weights (or the row count) per position."""
+        """Σ weights (or the row count, computed once and read-only) per position."""
+        if weights is None:
+            if self._count is None:
+                self._count = self._sum(None)
+                self._count.setflags(write=False)
+            return self._count
+        return self._sum(weights)
+
+    def _sum(self, weights: np.ndarray | None) -> np.ndarray:
         total: np.ndarray | None = None
         for codes, inside in zip(self.layers, self._inside, strict=True):
             if inside is None:
@@ -380,7 +389,7 @@ class _Context:
         self.tables = tables
         self.registry = registry
         self.standards = standards
-        frames = [t[["county_code", "year"]] for n, t in tables.items() if n in _COUNTY_TABLES and len(t)]
+        frames = [_county_years(t) for n, t in tables.items() if n in _COUNTY_TABLES and len(t)]
         county_years = (
             pd.concat(frames).drop_duplicates().sort_values(["county_code", "year"])
             if frames
@@ -470,6 +479,13 @@ class _Context:
         self._views[table] = df
         return df
 
+    def filtered(self, table: str, spec: Mapping[str, Any] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """:func:`_filter` of ``table``'s view, once per table and filter (many indicators share a scope)."""
+        key = f"filter:{table}:{spec!r}"
+        if key not in self.memo:
+            self.memo[key] = _filter(self.view(table, list(spec or {})), spec)
+        return self.memo[key]
+
     def sites(self) -> SiteJoin:
         """The tables with the 教学点 sites joined to their parents, made once per evaluation (memoised)."""
         if "sites" not in self.memo:
@@ -482,6 +498,14 @@ class _Context:
         if code not in self._results:
             self._results[code] = _evaluate(self, self.registry.indicators[code])
         return self._results[code]
+
+
+def _county_years(frame: pd.DataFrame) -> pd.DataFrame:
+    """The distinct (county_code, year) pairs of ``frame``, found on integer codes (a table has millions of rows)."""
+    county, counties = pd.factorize(frame["county_code"], use_na_sentinel=False)
+    year, years = pd.factorize(frame["year"].to_numpy(dtype="int64"))
+    pairs = np.unique(county * len(years) + year)
+    return pd.DataFrame({"county_code": counties.take(pairs // len(years)), "year": years[pairs % len(years)]})
 
 
 def _stage_class_count(df: pd.DataFrame, schools: pd.DataFrame) -> np.ndarray:
@@ -585,7 +609,7 @@ def _term(ctx: _Context, term: Mapping[str, Any], level: str) -> tuple[np.ndarra
         reasons[:] = f"missing {table}.{absent[0]}"
         return np.full(n, np.nan), reasons
     groups = ctx.codes(table, level)
-    matched, unknown, unknown_cols = _filter(df, term.get("filter"))
+    matched, unknown, unknown_cols = ctx.filtered(table, term.get("filter"))
     present = groups.sum() > 0
 
     if "count_distinct" in term:
@@ -787,10 +811,10 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     is_site = pd.notna(parent)
     parts["joined_to_school_id"] = parent
     parts["is_assessed"] = ~small_point & ~no_students & ~is_site
-    parts["exclusion_reason"] = np.select(
-        [is_site, small_point, no_students],
-        ["joined to parent school " + parent.astype(str), f"teaching point under {min_students:g} students",
-         "no students"], None)
+    exclusion = np.select([small_point, no_students], [f"teaching point under {min_students:g} students",
+                                                        "no students"], None).astype(object)
+    exclusion[is_site] = "joined to parent school " + parent[is_site].astype(str)
+    parts["exclusion_reason"] = exclusion
     frames = []
     for stage in _STAGES:
         sub = parts[parts["stage"] == stage]
@@ -874,7 +898,8 @@ def join_sites(tables: Mapping[str, pd.DataFrame], sites: Mapping[tuple[str, int
             continue
         site_rows = df[is_site]
         moved = site_rows.assign(school_id=links["parent_school_id"].to_numpy(dtype=object)[position[is_site]])
-        involved = df["school_id"].isin(moved["school_id"].unique()).to_numpy() & ~is_site
+        school, parent = key_codes([df[["school_id"]], moved[["school_id"]]], ["school_id"])
+        involved = np.isin(school, parent) & ~is_site
         pool = pd.concat([df[involved], moved], ignore_index=True)
         numeric = [c for c in pool.columns if c not in keys and pd.api.types.is_numeric_dtype(pool[c])
                    and not pd.api.types.is_bool_dtype(pool[c])]
