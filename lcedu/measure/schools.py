@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from lcedu.measure import standards as std
-from lcedu.measure.keys import key_positions
+from lcedu.measure.keys import key_positions, take_rows
 
 if TYPE_CHECKING:
     from lcedu.measure.indicators import SiteJoin
@@ -154,7 +154,12 @@ def school_sizes(
     comp = enr[enr["stage"].isin(std.STAGES)]
     sums = strict_sum(comp.assign(**{c: comp[c] if c in comp.columns else np.nan for c in counted}),
                       ["school_id", "year"], counted)
-    out = sums.merge(_school_attributes(tables), on=["school_id", "year"], how="inner")
+    # An inner join on the first row of each school-year, by integer codes (a national table has millions).
+    attributes = ["county_code", "school_name", "school_type"]
+    school = key_positions(sums, tables["schools"], ["school_id", "year"])
+    found = school >= 0
+    out = pd.concat([sums[found].reset_index(drop=True),
+                     take_rows(keyed(tables["schools"], attributes)[attributes], school[found])], axis=1)
     if len(sites.links):
         out = out[key_positions(out, sites.links, ["school_id", "year"]) < 0]
     out["size_cap"] = out["school_type"].map({t: size_max[k] for t, k in caps.items()}).astype(float)
