@@ -35,7 +35,7 @@ import yaml
 from lcedu import paths
 from lcedu.ingest.counties import aggregate_layers
 from lcedu.measure import standards as std
-from lcedu.measure.keys import joined, key_codes, key_positions
+from lcedu.measure.keys import joined, key_codes, key_positions, take_rows
 from lcedu.paths import CITY_CODE
 
 __all__ = [
@@ -465,11 +465,14 @@ class _Context:
         if not missing:
             return df
         if "school_id" in df.columns and table != "schools" and "schools" in self.tables:
-            attrs = [c for c in _SCHOOL_ATTRIBUTES if c in self.tables["schools"].columns and c not in df.columns]
-            if attrs and any(c in attrs for c in missing):
-                df = joined(df, self.tables["schools"], ["school_id", "year"], attrs)
+            # Only the attributes asked for: the school positions are found once, the columns copied as needed.
+            attrs = [c for c in _SCHOOL_ATTRIBUTES if c in self.tables["schools"].columns and c in missing]
+            if attrs:
+                found = take_rows(self.tables["schools"][attrs], self.school_rows(table), df.index)
+                df = pd.concat([df, found], axis=1)
         if STAGE_CLASS_COUNT in missing and "stage" in df.columns and "schools" in self.tables:
-            df = df.assign(**{STAGE_CLASS_COUNT: _stage_class_count(df, self.tables["schools"])})
+            df = df.assign(**{STAGE_CLASS_COUNT: _stage_class_count(df, self.tables["schools"],
+                                                                    self.school_rows(table))})
         pop_cols = [c for c in missing if c not in df.columns]
         if pop_cols and "county_code" in df.columns and "population" in self.tables and table != "population":
             pop = self.tables["population"]
@@ -478,6 +481,13 @@ class _Context:
                 df = df.join(pop.set_index(["county_code", "year"])[cols], on=["county_code", "year"])
         self._views[table] = df
         return df
+
+    def school_rows(self, table: str) -> np.ndarray:
+        """Row of each row of ``table`` in the schools table (its first row of that school-year; -1 if none)."""
+        key = f"school_rows:{table}"
+        if key not in self.memo:
+            self.memo[key] = key_positions(self.tables[table], self.tables["schools"], ["school_id", "year"])
+        return self.memo[key]
 
     def filtered(self, table: str, spec: Mapping[str, Any] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """:func:`_filter` of ``table``'s view, once per table and filter (many indicators share a scope)."""
@@ -508,10 +518,10 @@ def _county_years(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"county_code": counties.take(pairs // len(years)), "year": years[pairs % len(years)]})
 
 
-def _stage_class_count(df: pd.DataFrame, schools: pd.DataFrame) -> np.ndarray:
-    """``{stage}_class_count`` of each row's school, for the row's own 学段 (NaN when not reported)."""
+def _stage_class_count(df: pd.DataFrame, schools: pd.DataFrame, school: np.ndarray) -> np.ndarray:
+    """``{stage}_class_count`` of each row's school (row ``school`` of ``schools``), for the row's own 学段
+    (NaN when not reported)."""
     out = np.full(len(df), np.nan)
-    school = key_positions(df, schools, ["school_id", "year"])
     for stage in pd.unique(df["stage"]):
         column = f"{stage}_class_count"
         rows = (df["stage"] == stage).to_numpy() & (school >= 0)
