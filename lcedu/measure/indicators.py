@@ -497,9 +497,17 @@ class _Context:
         return self.memo[key]
 
     def sites(self) -> SiteJoin:
-        """The tables with the 教学点 sites joined to their parents, made once per evaluation (memoised)."""
+        """The tables with the 教学点 sites joined to their parents, made once per evaluation (memoised), with
+        the columns the school parts and sizes read."""
         if "sites" not in self.memo:
-            self.memo["sites"] = site_join(self.tables, self.standards)
+            from lcedu.measure.schools import SIZE_COUNTS
+
+            needed: dict[str, list[str]] = {"enrollment": ["student_count", *SIZE_COUNTS], "teachers": [],
+                                            "facilities": []}
+            for spec in self.registry.school_resources.values():
+                sums = spec["sum"] if isinstance(spec["sum"], Mapping) else {"all": spec["sum"]}
+                needed.setdefault(spec["table"], []).extend(c.lstrip("-") for v in sums.values() for c in _listify(v))
+            self.memo["sites"] = site_join(self.tables, self.standards, needed)
         return self.memo["sites"]
 
     # -- results
@@ -931,10 +939,18 @@ class SiteJoin:
     tables: Mapping[str, pd.DataFrame]
 
 
-def site_join(tables: Mapping[str, pd.DataFrame], standards: Mapping[str, Any] | None = None) -> SiteJoin:
+def site_join(tables: Mapping[str, pd.DataFrame], standards: Mapping[str, Any] | None = None,
+              columns: Mapping[str, Sequence[str]] | None = None) -> SiteJoin:
     """The parent-school rule applied once: a caller that needs it twice (the resource indicators and the
-    school sizes of one evaluation) passes this on instead of joining a national table again."""
+    school sizes of one evaluation) passes this on instead of joining a national table again.
+
+    ``columns``: per table, the only columns (besides the keys) the caller reads; the others are left
+    out of the joined table instead of being summed for millions of rows nobody looks at.
+    """
     links = site_links(tables) if std.sites_join_parent(standards) else site_links({})
+    if columns is not None:
+        tables = {name: df[[c for c in df.columns if c in ("school_id", "year", "stage", "county_code")
+                            or c in columns[name]]] if name in columns else df for name, df in tables.items()}
     return SiteJoin(links, join_sites(tables, links) if len(links) else dict(tables))
 
 

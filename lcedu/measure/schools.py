@@ -28,12 +28,14 @@ if TYPE_CHECKING:
     from lcedu.measure.indicators import SiteJoin
 
 __all__ = [
-    "campus_status", "high_school_trusteeship", "keyed", "school_sizes", "select", "size_cap_types",
+    "SIZE_COUNTS", "campus_status", "high_school_trusteeship", "keyed", "school_sizes", "select", "size_cap_types",
     "special_school_population_threshold", "special_school_provision", "strict_sum", "vocational_schools",
 ]
 
 #: Key columns of the processed tables.
 KEYS = ("county_code", "year", "school_id", "stage")
+#: The enrollment counts :func:`school_sizes` sums per school.
+SIZE_COUNTS = ("student_count", "oversize_class_count", "large_class_count")
 #: The indicator whose registry entry maps school types to their size cap.
 SIZE_CAP_INDICATOR = "compulsory_school_over_size_cap_count"
 
@@ -149,7 +151,7 @@ def school_sizes(
 
         sites = ind.site_join({"schools": tables["schools"], "enrollment": tables["enrollment"]}, standards)
     tables = {**tables, "enrollment": sites.tables["enrollment"]}
-    counted = ["student_count", "oversize_class_count", "large_class_count"]
+    counted = list(SIZE_COUNTS)
     enr = keyed(tables["enrollment"], [c for c in counted if c in tables["enrollment"].columns])
     comp = enr[enr["stage"].isin(std.STAGES)]
     sums = strict_sum(comp.assign(**{c: comp[c] if c in comp.columns else np.nan for c in counted}),
