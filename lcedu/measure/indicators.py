@@ -35,7 +35,7 @@ import yaml
 from lcedu import paths
 from lcedu.ingest.counties import aggregate_layers
 from lcedu.measure import standards as std
-from lcedu.measure.keys import joined, key_codes, key_positions, take_rows
+from lcedu.measure.keys import first_match, joined, key_codes, key_positions, take_rows, take_values
 from lcedu.paths import CITY_CODE
 
 __all__ = [
@@ -787,9 +787,7 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     stage_students = {}
     for stage in ("primary", "junior", "senior"):
         rows = np.flatnonzero(enr_stage == stage)
-        first = ~pd.Series(enr_school[rows]).duplicated().to_numpy()
-        found = pd.Index(enr_school[rows][first]).get_indexer(part_school)
-        stage_students[stage] = np.where(found >= 0, enr_students[rows[first]][np.maximum(found, 0)], 0.0)
+        stage_students[stage] = take_values(enr_students[rows], first_match(part_school, enr_school[rows]), 0.0)
     students = parts["student_count"].to_numpy(dtype=float, na_value=np.nan)
     is_primary = (parts["stage"] == "primary").to_numpy()
     weights = cqb["shared_resource_weights"]["value"]
@@ -825,7 +823,7 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     small_point = (parts["school_type"] == "teaching_point").to_numpy(dtype=bool, na_value=False) & (students < min_students)
     no_students = students == 0  # a missing count stays assessed, so its county shows NA, not a smaller set
     site = key_positions(parts, sites.links, ["school_id", "year"])
-    parent = np.where(site >= 0, sites.links["parent_school_id"].to_numpy(dtype=object)[np.maximum(site, 0)], None)
+    parent = take_values(sites.links["parent_school_id"].to_numpy(dtype=object), site, None)
     is_site = pd.notna(parent)
     parts["joined_to_school_id"] = parent
     parts["is_assessed"] = ~small_point & ~no_students & ~is_site

@@ -11,11 +11,12 @@ on=keys)`` and its relatives, with missing keys matched as pandas matches them (
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["joined", "key_codes", "key_positions", "take_rows"]
+__all__ = ["first_match", "joined", "key_codes", "key_positions", "take_rows", "take_values"]
 
 
 def key_codes(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> list[np.ndarray]:
@@ -33,12 +34,27 @@ def key_codes(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> list[np.nd
     return np.split(combined, np.cumsum(sizes)[:-1])
 
 
+def first_match(codes: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Position of the first element of ``target`` equal to each of ``codes`` (-1 where there is none)."""
+    if not len(target):
+        return np.full(len(codes), -1, dtype=np.int64)
+    first = ~pd.Series(target).duplicated().to_numpy()
+    position = pd.Index(target[first]).get_indexer(codes)
+    return np.where(position >= 0, np.flatnonzero(first)[np.maximum(position, 0)], -1)
+
+
 def key_positions(frame: pd.DataFrame, target: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
     """Position in ``target`` of the first row with each row's ``keys`` (-1 where there is none)."""
-    left, right = key_codes([frame, target], keys)
-    first = ~pd.Series(right).duplicated().to_numpy()
-    position = pd.Index(right[first]).get_indexer(left)
-    return np.where(position >= 0, np.flatnonzero(first)[np.maximum(position, 0)], -1)
+    return first_match(*key_codes([frame, target], keys))
+
+
+def take_values(values: np.ndarray, positions: np.ndarray, fill: Any) -> np.ndarray:
+    """``values`` at ``positions``, ``fill`` where the position is -1 (also when ``values`` is empty)."""
+    found = positions >= 0
+    out = np.full(len(positions), fill, dtype=np.result_type(values.dtype, np.asarray(fill).dtype)
+                  if fill is not None else object)
+    out[found] = values[positions[found]]
+    return out
 
 
 def take_rows(frame: pd.DataFrame, positions: np.ndarray, index: pd.Index | None = None) -> pd.DataFrame:
