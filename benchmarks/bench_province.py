@@ -36,6 +36,8 @@ RENDER_COUNTIES = ["530902", "530925"]
 RENDER_NOTEBOOKS = ["county_briefing", "compulsory_balanced"]
 RENDER_OVERVIEWS = (["530102", "530302"], ["prefecture_overview", "province_overview"])  # 昆明, 曲靖, 云南
 RENDER_REPEAT = 3
+# Fresh processes for the national table: the median of their wall and CPU seconds, the largest peak RSS.
+NATIONAL_RUNS = 3
 
 
 def _cli(*args: str, env: dict | None = None) -> str:
@@ -224,9 +226,14 @@ def national_tables(source: str | Path, counties: int = NATIONAL_COUNTIES, schoo
 
 
 def _national_rows() -> list[dict]:
-    out = subprocess.run([sys.executable, "-c", NATIONAL.format(source=str(yunnan_processed()))], check=True,
-                         capture_output=True, text=True, cwd=REPO)
-    n = json.loads(out.stdout.strip().splitlines()[-1])
+    runs = []
+    for _ in range(NATIONAL_RUNS):
+        out = subprocess.run([sys.executable, "-c", NATIONAL.format(source=str(yunnan_processed()))], check=True,
+                             capture_output=True, text=True, cwd=REPO)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    n = {**runs[0], **{k: statistics.median(r[k] for r in runs) for k in ("compute_s", "compute_cpu_s", "build_s")},
+         "peak_rss_mib": max(r["peak_rss_mib"] for r in runs), "rss_tables_mib": max(r["rss_tables_mib"] for r in runs)}
+    walls = ", ".join(f"{r['compute_s']:.0f}" for r in runs)
     from lcedu.measure import indicators
 
     tables = indicators.load_tables(yunnan_processed())
@@ -243,8 +250,9 @@ def _national_rows() -> list[dict]:
          "notes": f"{n['rows']:,} rows incl. {n['aggregates']:,} aggregate rows; tables built in memory in "
                   f"{n['build_s']:.0f} s (peak {n['rss_tables_mib']:.0f} MiB before compute); budget < "
                   f"{BUDGET_S:g} s and < {BUDGET_GB:g} GB: wall {'met' if ok else 'NOT met'}, CPU "
-                  f"{n['compute_cpu_s']:.0f} s {'met' if cpu_ok else 'NOT met'} (the machine is shared); 1 run in a fresh "
-                  f"process; ratio = national / 云南 time"},
+                  f"{n['compute_cpu_s']:.0f} s {'met' if cpu_ok else 'NOT met'} (the machine is shared); median of "
+                  f"{NATIONAL_RUNS} fresh processes (walls {walls} s), "
+                  f"largest peak RSS; ratio = national / 云南 time"},
     ]
 
 
