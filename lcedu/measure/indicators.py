@@ -439,6 +439,10 @@ class _Context:
         position = np.where(keys >= 0, self._county_year_lookup[np.maximum(keys, 0)], -1)
         if level == "county":
             return _Groups([position], len(self.county_index))
+        return self._area_groups(position)
+
+    def _area_groups(self, position: np.ndarray) -> _Groups:
+        """Positions in the aggregate universe of rows at ``position`` in the county universe (-1 outside)."""
         return _Groups([np.where(position >= 0, layer[position], -1) for layer in self.county_to_area.layers],
                        len(self.area_index))
 
@@ -455,7 +459,11 @@ class _Context:
         """Positions of each row of ``table`` in the universe of ``level`` (memoised)."""
         key = (table, level)
         if key not in self._codes:
-            self._codes[key] = self.groups(self.tables[table], level)
+            frame = self.tables[table]
+            if level != "county" and "county_code" in frame.columns:  # from the county positions: no new lookup
+                self._codes[key] = self._area_groups(self.codes(table, "county").layers[0])
+            else:
+                self._codes[key] = self.groups(frame, level)
         return self._codes[key]
 
     def view(self, table: str, columns: Iterable[str]) -> pd.DataFrame:
@@ -483,11 +491,15 @@ class _Context:
         return df
 
     def school_rows(self, table: str) -> np.ndarray:
-        """Row of each row of ``table`` in the schools table (its first row of that school-year; -1 if none)."""
-        key = f"school_rows:{table}"
-        if key not in self.memo:
-            self.memo[key] = key_positions(self.tables[table], self.tables["schools"], ["school_id", "year"])
-        return self.memo[key]
+        """Row of each row of ``table`` in the schools table (its first row of that school-year; -1 if none).
+
+        Found for every school-level table at once: one factorization of their school ids, not one per table.
+        """
+        if "school_rows" not in self.memo:
+            names = [n for n, t in self.tables.items() if n != "schools" and "school_id" in t.columns]
+            codes = key_codes([self.tables["schools"], *(self.tables[n] for n in names)], ["school_id", "year"])
+            self.memo["school_rows"] = {n: first_match(c, codes[0]) for n, c in zip(names, codes[1:], strict=True)}
+        return self.memo["school_rows"][table]
 
     def filtered(self, table: str, spec: Mapping[str, Any] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """:func:`_filter` of ``table``'s view, once per table and filter (many indicators share a scope)."""
