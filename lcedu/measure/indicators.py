@@ -35,7 +35,7 @@ import yaml
 from lcedu import paths
 from lcedu.ingest.counties import aggregate_layers
 from lcedu.measure import standards as std
-from lcedu.measure.keys import first_match, joined, key_codes, key_positions, take_rows, take_values
+from lcedu.measure.keys import first_match, key_codes, key_positions, take_rows, take_values
 from lcedu.paths import CITY_CODE
 
 __all__ = [
@@ -787,13 +787,19 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     columns = ["school_id", "year", "stage", "county_code", "student_count"]
     enr = tables["enrollment"] if "enrollment" in tables else pd.DataFrame(columns=columns)
     parts = enr.loc[enr["stage"].isin(_STAGES), columns].reset_index(drop=True)
+    # The school-years of every table the parts look up, from one factorization (a national table has millions).
+    lookups = [name for name in ("schools", "teachers", "facilities") if name in tables]
+    part_school, enr_school, site_school, *codes = key_codes(
+        [parts, enr, sites.links, *(tables[name] for name in lookups)], ["school_id", "year"])
+    school_of = dict(zip(lookups, codes, strict=True))
     if "schools" in tables:
-        parts = joined(parts, tables["schools"], ["school_id", "year"], ["school_name", "school_type", "urban_rural"])
+        found = take_rows(tables["schools"][["school_name", "school_type", "urban_rural"]],
+                          first_match(part_school, school_of["schools"]), parts.index)
+        parts = pd.concat([parts, found], axis=1)
     else:
         parts = parts.assign(school_name=pd.NA, school_type=pd.NA, urban_rural=pd.NA)
     # Students of every 学段 of the school, for the weighted split of shared facilities:
     # an absent 学段 has 0 students, a reported but missing count stays NaN.
-    part_school, enr_school = key_codes([parts, enr], ["school_id", "year"])
     enr_stage = enr["stage"].to_numpy(dtype=object)
     enr_students = enr["student_count"].to_numpy(dtype=float, na_value=np.nan)
     stage_students = {}
@@ -807,7 +813,13 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     for table, keys in (("teachers", ["school_id", "year", "stage"]), ("facilities", ["school_id", "year"])):
         if table in tables:
             columns = [c for c in tables[table].columns if c not in keys and c not in parts.columns]
-            sources[table] = joined(parts, tables[table], keys, columns)
+            left, right = part_school, school_of[table]
+            if "stage" in keys:  # the school-year code and the 学段's, as one integer
+                part_stage, table_stage = key_codes([parts, tables[table]], ["stage"])
+                stages = int(max(part_stage.max(initial=0), table_stage.max(initial=0))) + 1
+                left, right = left * stages + part_stage, right * stages + table_stage
+            found = take_rows(tables[table][columns], first_match(left, right), parts.index)
+            sources[table] = pd.concat([parts, found], axis=1)
     unit_split = std.split_shared(np.ones(len(parts)), stage_students["primary"], stage_students["junior"],
                                   stage_students["senior"], weights=weights)
     out = {"shared_fraction": np.where(is_primary, unit_split.primary, unit_split.junior)}
@@ -834,7 +846,7 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     min_students = float(cqb["teaching_point_min_students"]["value"])
     small_point = (parts["school_type"] == "teaching_point").to_numpy(dtype=bool, na_value=False) & (students < min_students)
     no_students = students == 0  # a missing count stays assessed, so its county shows NA, not a smaller set
-    site = key_positions(parts, sites.links, ["school_id", "year"])
+    site = first_match(part_school, site_school)
     parent = take_values(sites.links["parent_school_id"].to_numpy(dtype=object), site, None)
     is_site = pd.notna(parent)
     parts["joined_to_school_id"] = parent
