@@ -129,7 +129,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     counties = select(args.counties, args.prefecture, args.province)
     require_year(args.year)
     out = Path(args.out)
-    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir), args.plan)
+    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir), args.plan,
+                       args.cell_timeout)
     missing = sorted({Path(j.input).name for j in jobs if not Path(j.input).exists()})
     if args.notebooks and not jobs or missing:
         print(f"错误 / error: 找不到笔记本 notebook not found: {', '.join(missing or args.notebooks)}", file=sys.stderr)
@@ -143,7 +144,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         outcomes = list(render.execute(jobs, args.workers, render.print_progress))
     render.write_manifest(outcomes, out, args.year, {"counties": counties, "notebooks": args.notebooks,
-                                                      "year": args.year, "lang": args.lang, "plan": args.plan})
+                                                      "year": args.year, "lang": args.lang, "plan": args.plan,
+                                                      "cell_timeout": args.cell_timeout})
     maps_dir = out / "maps"
     index = site.build_index(out, args.year, outcomes, render.suite(), maps_dir if maps_dir.exists() else None,
                              args.plan)
@@ -400,7 +402,24 @@ def _render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="render on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
                         "LocalCluster; default: the local process pool")
+    p.add_argument("--cell-timeout", type=_positive_seconds, default=DEFAULT_CELL_TIMEOUT_S, metavar="SECONDS",
+                   help="seconds one notebook cell may run; a cell that runs longer (a hung kernel) fails its "
+                        f"notebook, reported like any other failure, and the batch goes on (default {DEFAULT_CELL_TIMEOUT_S})")
     p.add_argument("--notebook-dir", default=str(paths.project("notebooks")), help=argparse.SUPPRESS)
+
+
+#: As lcedu.publish.render.DEFAULT_CELL_TIMEOUT_S (not imported here: the parser stays light).
+DEFAULT_CELL_TIMEOUT_S = 600
+
+
+def _positive_seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"应为正整数秒数 / must be a whole number of seconds above 0, not {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
