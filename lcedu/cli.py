@@ -58,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from lcedu.ingest.clean import collect
     from lcedu.ingest.schemas import finalize
 
-    result = collect(Path(args.raw), partial=args.partial)
+    result = collect(Path(args.raw), partial=args.partial, reports=_reports(args))
     if not result.errors:
         finalize(result.tables, result.issues, headers=result.headers)
     result.issues.extend(_scope_coverage(args, result.tables))
@@ -78,7 +78,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from lcedu.ingest.clean import clean
 
     start = time.perf_counter()
-    result = clean(Path(args.raw), partial=args.partial)
+    result = clean(Path(args.raw), partial=args.partial, reports=_reports(args))
     scope_issues = _scope_coverage(args, result.tables)
     if any(i.level == "error" for i in scope_issues):
         raise InputErrors(scope_issues)
@@ -96,6 +96,11 @@ def cmd_clean(args: argparse.Namespace) -> int:
     print(quality.summary(result.tables, result.warnings))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
     return 0
+
+
+def _reports(args: argparse.Namespace) -> Path | None:
+    """--reports (check, clean, report): where a check writes what the user must fill in, never data/raw/."""
+    return Path(args.reports) if getattr(args, "reports", None) else None
 
 
 def _scope_coverage(args: argparse.Namespace, tables: dict) -> list:
@@ -313,7 +318,7 @@ def parser() -> argparse.ArgumentParser:
                    help=f"schools per resident relative to 临沧 (default 1 for 临沧, {PROVINCE_DENSITY} for a province)")
     s.set_defaults(func=cmd_sample)
 
-    for name, func, text in (("check", cmd_check, "validate raw files without writing anything"),
+    for name, func, text in (("check", cmd_check, "validate raw files; writes nothing in data/raw/ or data/processed/"),
                              ("clean", cmd_clean, "raw files → validated Parquet tables in data/processed/"),
                              ("report", cmd_report, "the main job: clean, maps, every briefing, the index")):
         c = sub.add_parser(name, help=text)
@@ -327,6 +332,10 @@ def parser() -> argparse.ArgumentParser:
         if name == "report":
             _render_options(c)
             c.add_argument("--reports", default=str(paths.project("reports")))
+        else:
+            c.add_argument("--reports", default=None,
+                           help="reports folder for what the check writes for you to fill in (the sites.csv "
+                                "template under check/); default $LCEDU_REPORTS or reports/. data/raw/ is never written")
         c.set_defaults(func=func)
 
     m = sub.add_parser("maps", help="write the standard map set (PNG, SVG, PDF) for a year")

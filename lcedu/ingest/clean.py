@@ -171,12 +171,15 @@ def _pool(n_tasks: int, workers: int | None) -> tuple[ProcessPoolExecutor | None
                                initializer=die_with_parent), workers
 
 
-def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) -> CleanResult:
+def collect(raw_dir: Path, workers: int | None = None, partial: bool = False,
+            reports: Path | None = None) -> CleanResult:
     """Read and type every raw file; never raises for bad input, returns its issues instead.
 
     Files are read and parsed in worker processes (one per core by default), then sheets
     of the same table and variant are typed together. ``partial`` accepts a raw folder that
-    lacks some tables (e.g. only rosters) with a warning instead of an error.
+    lacks some tables (e.g. only rosters) with a warning instead of an error. The raw folder is
+    only read; the one file this may write (a template for unmapped 教学点) goes under
+    ``reports`` (default :func:`lcedu.paths.reports_dir`).
     """
     raw_dir = Path(raw_dir)
     issues: list[Issue] = []
@@ -221,7 +224,8 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     headers: dict = {}
     if roster_files:
-        rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1])
+        rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1],
+                                     reports)
         inputs += rosters.inputs
         converted += rosters.converted
         issues += rosters.issues
@@ -457,11 +461,12 @@ def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -
     return out.reset_index(drop=True)
 
 
-def clean(raw_dir: Path, workers: int | None = None, partial: bool = False) -> CleanResult:
+def clean(raw_dir: Path, workers: int | None = None, partial: bool = False,
+          reports: Path | None = None) -> CleanResult:
     """Collect, validate and return the tidy tables; raise InputErrors if anything is wrong."""
     from lcedu.ingest.schemas import finalize
 
-    result = collect(raw_dir, workers, partial)
+    result = collect(raw_dir, workers, partial, reports)
     if not result.errors:
         result.tables = finalize(result.tables, result.issues, headers=result.headers)
     if result.errors:
