@@ -259,6 +259,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False,
     _report_absent(tables, given, issues, [str(p.relative_to(raw_dir.parent)) for p in unrecognised],
                    str(raw_dir))
     _report_incomplete(tables, issues, raw_dir)
+    _report_no_checklist(tables, files, raw_dir, extra, issues)
     tables = _check_keys(tables, issues, headers)
     plausibility.check(tables, issues, headers)
     if totals:
@@ -325,6 +326,31 @@ def _report_incomplete(tables: dict[str, pd.DataFrame], issues: list[Issue], raw
                             f"放入对应的原始文件（{folder}/，见 data/raw/README.md），检查它是否只有表头、格式能否读取；"
                             "只处理已有的数据请加 --partial",
                             relaxed_by_partial=True))
+
+
+CHECKLIST = "assessment_checklist"
+
+
+def _report_no_checklist(tables: dict[str, pd.DataFrame], files: list[Path], raw_dir: Path,
+                         extra: dict[str, str], issues: list[Issue]) -> None:
+    """A school year in the data without a 督导评估清单 workbook: a warning naming the year and where the
+    workbook goes. Not an error (the checklist is the counties' own self-assessment, often late), but
+    never silent: the assessment dimensions that need it will read 未评估 for every county that year.
+    """
+    years_in = {int(y) for t in COMPLETE_SET if t in tables and "year" in tables[t]
+                for y in tables[t]["year"].dropna().unique()}
+    layout = load_layout(CHECKLIST)
+    given = {identify(p, raw_dir, extra)[0] for p in files if any(lay.table == CHECKLIST for lay in _layouts_for(p, raw_dir))}
+    folder = Path(layout.files).parent.as_posix()  # county/*
+    for year in sorted(years_in - given):
+        expected = f"{raw_dir.name}/{folder.replace('*', str(year), 1)}/{layout.sheets[0]}_{year}.xlsx"
+        issues.append(Issue(
+            "warning", expected,
+            f"{year} 学年没有督导评估清单：义务教育优质均衡、学前教育普及普惠中依据清单的维度将显示为「未评估」/ "
+            f"no assessment checklist for {year}: the assessment dimensions that need it will show as 未评估 "
+            "(not assessed), never 达标",
+            f"放入 {expected}（工作表「{layout.sheets[0]}」，格式见 data/raw/README.md 第5节）/ put the checklist "
+            f"workbook at {expected} (layout: lcedu/ingest/layouts/{CHECKLIST}.yml)"))
 
 
 def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:
