@@ -223,7 +223,7 @@ def coverage(tables: dict[str, pd.DataFrame], codes: list[str], source: str, par
     found = {c for c in found if re.fullmatch(r"\d{6}", c)}
     wanted = list(dict.fromkeys(codes))
     missing = [c for c in wanted if c not in found]
-    outside = sorted(found - set(wanted) - {c for c in found if c.endswith("00")})
+    outside = sorted(found - set(wanted) - {c for c in found if is_aggregate(c)})
     issues = []
     if missing:
         names = "、".join(f"{name(c) if c in _by_code().index else c}({c})" for c in missing[:30])
@@ -291,9 +291,23 @@ def province_of(code: str) -> str:
     return str(code)[:2] + "0000"
 
 
+@cache
+def _counties_coded_as_prefectures() -> frozenset[str]:
+    """County-level units whose own code ends in 00: prefecture-level cities without counties
+    (东莞 441900, 中山 442000, 儋州 460400, 嘉峪关 620200), listed by the registry as counties."""
+    codes = registry()["county_code"]
+    return frozenset(codes[codes.str.endswith("00")])
+
+
 def is_aggregate(code: object) -> bool:
-    """Whether a 6-digit code names a prefecture or province total (…00) rather than a county."""
-    return str(code).endswith("00")
+    """Whether a 6-digit code names a prefecture or province total rather than a county.
+
+    A total's code ends in 00 (530900, 530000), but so does a county-level unit such as 东莞
+    (441900), which is its own prefecture: the registry says which it is. Such a city has no
+    separate total row (see :func:`aggregate_layers`), so its code always means the county.
+    """
+    text = str(code)
+    return text.endswith("00") and text not in _counties_coded_as_prefectures()
 
 
 def aggregate_layers(county_codes: Iterable[str]) -> list[np.ndarray]:
@@ -301,11 +315,12 @@ def aggregate_layers(county_codes: Iterable[str]) -> list[np.ndarray]:
 
     The province level is there only when the counties span more than one prefecture: for a
     single prefecture (临沧's 8 counties) it would repeat the prefecture's rows under a name
-    that claims the whole province.
+    that claims the whole province. A county that is its own prefecture (东莞 441900) has None
+    in the prefecture layer: its total would repeat its own rows under its own code.
     """
     codes = np.asarray([str(c) for c in county_codes], dtype=object)
     prefectures = np.asarray([prefecture_of(c) for c in codes], dtype=object)
-    layers = [prefectures]
+    layers = [np.where(prefectures == codes, None, prefectures)]
     if len(set(prefectures)) > 1:
         layers.append(np.asarray([province_of(c) for c in codes], dtype=object))
     return layers

@@ -393,7 +393,8 @@ class _Context:
         self._county_year_lookup = lookup
         layers = aggregate_layers(county_years["county_code"])
         years = county_years["year"].to_numpy(dtype="int64")
-        frames = [pd.DataFrame({"county_code": layer, "year": years}) for layer in layers] or [
+        frames = [pd.DataFrame({"county_code": layer, "year": years}).dropna(subset="county_code")
+                  for layer in layers] or [
             pd.DataFrame({"county_code": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})]
         if "city" in tables:
             city_years = tables["city"]["year"].to_numpy(dtype="int64")

@@ -185,12 +185,16 @@ def _projected_counties(path: str | None = None) -> gpd.GeoDataFrame:
 
 
 def _county_rows(data: pd.DataFrame, value_col: str = "value") -> pd.DataFrame:
-    """Rows for counties only: admin codes ending in 00 are prefecture/province totals."""
+    """Rows for counties only: prefecture and province totals are left out, by the registry's
+    word (东莞 441900 is a county although its code ends in 00, like 临沧市's 530900 total)."""
+    from lcedu.ingest.counties import is_aggregate
+
     missing = {*KEY_COLUMNS, value_col} - set(data.columns)
     if missing:
         raise ValueError(f"data lacks columns {sorted(missing)}")
     codes = data["county_code"].astype(str)
-    return data.assign(county_code=codes).loc[~codes.str.endswith("00")]
+    totals = {code: is_aggregate(code) for code in codes.unique()}
+    return data.assign(county_code=codes).loc[~codes.map(totals).astype(bool)]
 
 
 def _resolve_indicator(data: pd.DataFrame, indicator: str | None) -> str:

@@ -1,0 +1,68 @@
+"""Prefecture and province builds say true things: county-level cities whose code ends in 00 are counties,
+ranks are within the county's own prefecture, and maps name and draw the right prefecture."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from lcedu.ingest.counties import aggregate_layers, is_aggregate
+from lcedu.measure import indicators
+
+#: Prefecture-level cities without counties: the registry lists each as one county-level unit.
+SELF_CODED = ("441900", "442000", "460400", "620200")
+
+
+def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> dict:
+    """The tables with ``source``'s rows added again as county ``target`` (school ids made unique)."""
+    out = {}
+    for name, frame in tables.items():
+        if "county_code" not in frame.columns:
+            out[name] = frame
+            continue
+        rows = frame[frame["county_code"].astype(str) == source].copy()
+        rows["county_code"] = target
+        for column in ("school_id", "parent_school_id"):
+            if column in rows.columns:
+                rows[column] = rows[column].astype("string").map(
+                    lambda s: s if pd.isna(s) else prefix + str(s)[1:], na_action="ignore")
+        out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
+    return out
+
+
+def test_county_level_cities_coded_like_prefectures_are_counties():
+    from lcedu.ingest.counties import registry
+
+    listed = set(registry()["county_code"])
+    for code in SELF_CODED:
+        assert code in listed and not is_aggregate(code)
+    assert is_aggregate("530900") and is_aggregate("530000") and is_aggregate("440000")
+    assert not is_aggregate("530925")
+    # 东莞 has no total of its own (it would repeat its rows under its own code); 广东 does.
+    layers = aggregate_layers(["441900", "442000", "440106"])
+    assert list(layers[0]) == [None, None, "440100"]
+    assert list(layers[1]) == ["440000", "440000", "440000"]
+
+
+@pytest.fixture(scope="module")
+def dongguan_results(sample_tables) -> pd.DataFrame:
+    """临沧's sample plus a copy of 双江 as 东莞 (441900): one row per code, indicator and year."""
+    tables = copy_county(sample_tables, "530925", "441900")
+    return indicators.compute(tables=tables)
+
+
+def test_a_county_coded_like_its_prefecture_has_one_row_per_indicator_and_year(dongguan_results):
+    res = dongguan_results
+    assert not res.duplicated(["county_code", "year", "indicator"]).any()
+    rows = res[(res["indicator"] == "preschool_gross_enrollment_pct") & (res["year"] == 2025)].set_index(
+        "county_code")
+    assert float(rows.at["441900", "value"]) == float(rows.at["530925", "value"])
+    # The province-level total (the counties span two provinces here) sums 东莞 once.
+    assert float(rows.at["440000", "numerator"]) == float(rows.at["441900", "numerator"])
+
+
+def test_maps_draw_a_county_coded_like_its_prefecture(dongguan_results):
+    from lcedu.present import maps
+
+    values = maps.indicator_values(dongguan_results, "preschool_gross_enrollment_pct", 2025)
+    assert "441900" in values.index and "530900" not in values.index and "440000" not in values.index
