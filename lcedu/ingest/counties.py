@@ -22,7 +22,8 @@ REGISTRY_META = "china_counties.json"
 #: The project's own names for the counties it lists (临沧's 8): short name, pinyin, aliases.
 OVERRIDE_FILE = "counties.csv"
 COLUMNS = ("county_code", "name_zh", "short_name_zh", "name_pinyin", "prefecture_code",
-           "prefecture_name_zh", "province_code", "province_name_zh", "aliases")
+           "prefecture_name_zh", "prefecture_name_pinyin", "province_code", "province_name_zh",
+           "province_name_pinyin", "aliases")
 OVERRIDDEN = ("short_name_zh", "name_pinyin", "aliases")
 
 
@@ -50,11 +51,12 @@ def registry() -> pd.DataFrame:
     added = own.loc[own.index.difference(china.index)]
     if len(added):
         prefectures = china.drop_duplicates("prefecture_code").set_index("prefecture_code")
-        provinces = china.drop_duplicates("province_code").set_index("province_code")["province_name_zh"]
-        added = added.assign(
-            prefecture_name_zh=added["prefecture_code"].map(prefectures["prefecture_name_zh"]).fillna(""),
-            province_code=[f"{c[:2]}0000" for c in added.index])
-        added["province_name_zh"] = added["province_code"].map(provinces).fillna("")
+        provinces = china.drop_duplicates("province_code").set_index("province_code")
+        added = added.assign(province_code=[f"{c[:2]}0000" for c in added.index])
+        for column in ("prefecture_name_zh", "prefecture_name_pinyin"):
+            added[column] = added["prefecture_code"].map(prefectures[column]).fillna("")
+        for column in ("province_name_zh", "province_name_pinyin"):
+            added[column] = added["province_code"].map(provinces[column]).fillna("")
         china = pd.concat([china, added.reindex(columns=china.columns, fill_value="")])
     return china.sort_index().reset_index()[list(COLUMNS)]
 

@@ -289,17 +289,20 @@ def prefecture_chart(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[
 
 
 def ranked_within_prefectures(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> pd.DataFrame:
-    """Every county of the province ranked within its prefecture on ``indicator`` (1 = best, by direction).
+    """Every county of the province ranked within its prefecture on ``indicator`` (1 = best, by direction):
+    the scorecard's ``rank`` and ``rank_count`` (:func:`lcedu.measure.scorecard.scorecard` ranks within
+    the prefecture), read, not recomputed.
 
     Columns: prefecture_code, county_code, value, rank, rank_count (counties with a value); NA values last.
     """
     codes = members(p.county)
-    values = _values(p.year, codes, [indicator])[indicator]
+    card = briefing.card(p.baseline_year, p.plan)
+    rows = card[(card["indicator"] == indicator) & (card["year"] == p.year)].set_index("county_code")
+    rows = rows.reindex(codes)
     frame = pd.DataFrame({"prefecture_code": [prefecture_of(c) for c in codes], "county_code": codes,
-                          "value": values.to_numpy(dtype=float)})
-    key = frame["value"] * -_direction(indicator)
-    frame["rank"] = key.groupby(frame["prefecture_code"]).rank(method="min").astype("Int64")
-    frame["rank_count"] = frame.groupby("prefecture_code")["value"].transform("count").astype("Int64")
+                          "value": rows["value"].to_numpy(dtype=float, na_value=np.nan),
+                          "rank": rows["rank"].astype("Int64").to_numpy(),
+                          "rank_count": rows["rank_count"].astype("Int64").to_numpy()})
     return frame.sort_values(["prefecture_code", "rank", "county_code"], na_position="last").reset_index(drop=True)
 
 

@@ -23,8 +23,9 @@ ERROR_MARKERS = ("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.std
 
 def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg", "pdf"), lang: str = "zh",
                plan: str | None = None, province: str | None = None, prefecture: str | None = None) -> list[Path]:
-    """`lcedu maps`: the standard map set for ``year`` from the processed tables; with ``province``
-    or ``prefecture``, one choropleth per indicator over that scope's counties instead."""
+    """`lcedu maps`: the standard map set for ``year`` from the processed tables, for 临沧 (the home
+    prefecture) or the ``prefecture`` given (its counties only; the plan's county-share targets
+    only on 临沧's status map); with ``province``, one choropleth per indicator over the province."""
     from lcedu.measure import indicators
     from lcedu.measure.results import load_results
     from lcedu.present import maps
@@ -36,15 +37,18 @@ def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg",
     status = stored["assessments"]
     status = status[status["year"] <= year]
     name = "name_zh" if lang == "zh" else "name_en"
-    if province or prefecture:
+    if province:
         return maps.write_scope_maps(
-            data, year, out_dir, province=province, prefecture=prefecture, indicators=list(MAP_INDICATORS),
+            data, year, out_dir, province=province, indicators=list(MAP_INDICATORS),
             labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
             formats=formats, lang=lang, synthetic=bool(store.manifest().get("is_sample")))
+    from lcedu.ingest.shapes import scope
+
+    where = scope(None, prefecture).code if prefecture else CITY_CODE
     return maps.write_map_set(
-        data, status, year, out_dir, indicators=list(MAP_INDICATORS),
+        data, status, year, out_dir, indicators=list(MAP_INDICATORS), prefecture=where,
         labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
-        target_shares=get_plan(plan).target_shares(),
+        target_shares=get_plan(plan).target_shares() if where == CITY_CODE else {},
         formats=formats,
         lang=lang, synthetic=bool(store.manifest().get("is_sample")))
 
