@@ -66,3 +66,29 @@ def test_maps_draw_a_county_coded_like_its_prefecture(dongguan_results):
 
     values = maps.indicator_values(dongguan_results, "preschool_gross_enrollment_pct", 2025)
     assert "441900" in values.index and "530900" not in values.index and "440000" not in values.index
+
+
+def test_lincang_pages_still_say_among_the_8_counties_of_the_city(processed_sample):
+    from lcedu.present import briefing
+
+    p = briefing.params("530925", 2025)
+    assert len(briefing.peer_codes(p)) == 8 and briefing.page_prefecture(p) == "530900"
+    assert briefing.peers_phrase(p) == "全市8个县(区)"
+    assert briefing.briefing_ranks(p).title == "在全市8个县(区)中的位置"
+    en = briefing.params("530925", 2025, lang="en")
+    assert briefing.briefing_ranks(en).title == "Position among the 8 counties"
+    card = briefing.card(p.baseline_year)
+    ranked = card[(card["year"] == 2025) & card["rank_count"].notna()]
+    assert int(ranked["rank_count"].max()) == 8
+
+
+def test_prefecture_and_province_names_have_english_in_the_registry():
+    from lcedu.ingest.counties import area_name, registry
+
+    reg = registry().set_index("county_code")
+    assert reg.at["532801", "prefecture_name_pinyin"] == "Xishuangbanna"
+    assert reg.at["610102", "province_name_pinyin"] == "Shaanxi" and reg.at["140105", "province_name_pinyin"] == "Shanxi"
+    assert reg.at["429004", "prefecture_name_pinyin"] == "Province-administered counties"
+    assert (reg["prefecture_name_pinyin"] != "").all() and (reg["province_name_pinyin"] != "").all()
+    assert area_name("530100", "en") == "Kunming" and area_name("530000", "en") == "Yunnan"
+    assert area_name("441900", "en") == "Dongguan"

@@ -346,3 +346,31 @@ def province_map(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     title = (f"{nv.indicator_name(indicator, lang)}：分县地图与各州(市)对比（{p.year}年）" if lang == "zh" else
              f"{nv.indicator_name(indicator, lang)}: counties and prefectures ({p.year})")
     return Section(title, items)
+
+
+def prefecture_maps(p: Params, indicators: Sequence[str] = briefing.SMALL_MULTIPLES) -> Section:
+    """The prefecture's counties on maps: which meet the two assessments in ``p.year``, and key indicators
+    year by year (small multiples on the declared classes). 临沧's status map measures the counties'
+    share against its plan; another prefecture's shows the counts only (the plan is 临沧's). Without
+    boundaries for the prefecture (云南's are shipped; ``lcedu shapes`` builds others) the page says so."""
+    from lcedu.measure.indicators import map_breaks
+    from lcedu.paths import CITY_CODE
+    from lcedu.present import maps
+
+    lang, b = p.lang, briefing.base()
+    years = [y for y in briefing.available_years() if y <= p.year]
+    shares = briefing.plan_of(p.plan).target_shares() if p.county == CITY_CODE else {}
+    items: list[Any] = []
+    try:
+        items.append(maps.status_map(b.assessments, p.year, lang=lang, synthetic=b.synthetic, target_shares=shares,
+                                     prefecture=p.county))
+        for code in indicators:
+            unit = nv.indicator_unit(code)
+            items.append(maps.small_multiples(
+                b.results[b.results["indicator"] == code], code, years, label=nv.indicator_name(code, lang),
+                unit=nv.unit_label(unit, lang) or unit, lang=lang, synthetic=b.synthetic,
+                breaks=map_breaks().get(code), prefecture=p.county))
+    except RequestError as exc:  # no boundaries for this prefecture: say so, the tables above still compare
+        items.append(f"（未绘制地图 / no map: {exc}）")
+    title = f"分县地图（{p.year}年）" if lang == "zh" else f"Maps by county ({p.year})"
+    return Section(title, items)
