@@ -212,9 +212,7 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
     p = _params(county, year, baseline_year, lang, plan)
     _check_indicator(indicator)
     words = _WORDS[p.lang]
-    from lcedu.ingest.counties import home
-
-    counties = [(place_name(c, p.lang), c) for c in home()["county_code"]]
+    counties = [(place_name(c, p.lang), c) for c in bf.peer_codes(p)]  # the county's prefecture (临沧's 8)
     pick_county = widgets.Dropdown(options=counties, value=p.county if not p.is_city else counties[0][1],
                                    description=words["county"])
     pick_indicator = widgets.Dropdown(options=indicator_options(p.lang), value=indicator,

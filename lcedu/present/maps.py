@@ -1,11 +1,13 @@
-"""Maps of equalization progress across 临沧's eight counties.
+"""Maps of equalization progress across the counties of a prefecture (临沧's eight by default).
 
 Every map takes the indicator engine's tidy table (``county_code, year, indicator, value``)
 and draws on a plain :class:`matplotlib.figure.Figure` (no pyplot state, safe in batch jobs).
 Class breaks are fixed per indicator across all years, so one colour means one value range
-on every map of a report. Maps are drawn in WGS 84 / UTM zone 47N (EPSG:32647): its central
+on every map of a report. 临沧's maps are drawn in WGS 84 / UTM zone 47N (EPSG:32647): its central
 meridian, 99°E, runs through 临沧 (98.7°E–100.6°E), so scale error stays below 0.04 % and
 grid north is within 1° of true north, which keeps the km scale bar and north arrow honest.
+Another prefecture (``prefecture=``) is cut from its province's shapes and drawn in the UTM zone
+of its own centre; a whole province is :func:`province_choropleth`.
 
 geopandas and matplotlib are imported here only; ``import lcedu`` stays light.
 """
