@@ -401,3 +401,16 @@ def test_locator_map_names_the_prefecture_in_the_page_language():
     assert maps.locator_map("530102", lang="en").get_title(loc="left") == "Wuhua in Kunming"
     assert maps.locator_map("530102").get_title(loc="left") == "五华区在昆明市的位置"
     assert maps.locator_map("530925", lang="en").get_title(loc="left") == "Shuangjiang in Lincang"
+
+
+def test_maps_command_draws_one_prefecture_of_a_province_build(province_processed, tmp_path, capsys):
+    from lcedu.cli import main
+
+    # Neither 临沧 nor one prefecture: the command names the prefectures and how to choose (exit 2).
+    assert main(["maps", "--year", "2025", "--out", str(tmp_path / "none"), "--formats", "png"]) == 2
+    assert "530100" in capsys.readouterr().err
+    assert main(["maps", "--year", "2025", "--out", str(tmp_path / "km"), "--formats", "png",
+                 "--prefecture", "昆明市"]) == 0
+    names = {p.name for p in (tmp_path / "km").glob("*.png")}
+    assert "status_2025.png" in names and "locator_530102.png" in names and "locator_530925.png" not in names
+    assert any(n.endswith("_small-multiples.png") for n in names)
