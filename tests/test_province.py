@@ -352,6 +352,7 @@ def test_county_pages_compare_a_county_with_its_own_prefecture(province_processe
     assert briefing.peers_phrase(briefing.params(county, 2025, 2024, lang="en")) == "the 2 counties of Kunming"
     ranks = briefing.briefing_ranks(p)
     assert ranks.title == "在昆明市2个县(区)中的位置"
+    assert ranks.items == [f"{p.name}没有可在昆明市2个县(区)中排名的计划目标指标。"]  # 临沧's plan sets 昆明 none
     series, _ = briefing.trend_series(p, ["preschool_gross_enrollment_pct"])
     assert set(series["county_code"]) == {*areas_members, "530100"}
     dots = sections._county_dots(p, "preschool_gross_enrollment_pct")
@@ -414,3 +415,17 @@ def test_maps_command_draws_one_prefecture_of_a_province_build(province_processe
     names = {p.name for p in (tmp_path / "km").glob("*.png")}
     assert "status_2025.png" in names and "locator_530102.png" in names and "locator_530925.png" not in names
     assert any(n.endswith("_small-multiples.png") for n in names)
+
+
+def test_the_plan_s_county_targets_stay_with_its_own_prefecture(province_build, sample_tables):
+    """临沧's plan sets targets for 临沧's counties: a county of 昆明 or 曲靖 gets none of them."""
+    from lcedu.measure.scorecard import scorecard
+
+    _, _, results = province_build
+    card = results["scorecard"]
+    assert card["target"].notna().sum() == 0
+    both = _copy_county(sample_tables, "530925", "530102")
+    res = indicators.compute(tables=both)
+    mixed = scorecard(results=res, tables=both)
+    targeted = set(mixed.loc[mixed["target"].notna(), "county_code"].astype(str))
+    assert "530925" in targeted and "530900" in targeted and "530102" not in targeted

@@ -244,6 +244,10 @@ def scorecard(
     df = df.merge(meta, how="left", on="indicator")
     population = (tables or {}).get("population")
     codes = list(dict.fromkeys(df["county_code"]))
+    region = str(tgt.attrs.get("region_code") or "")
+    if region:  # the plan's each_county targets are its own region's (临沧's 8), not a province's 129
+        width = 2 if region.endswith("0000") else 4
+        codes = [c for c in codes if is_aggregate(c) or str(c)[:width] == region[:width]]
     own = expand_targets(tgt[tgt["indicator"].isin(set(df["indicator"]))], codes, population)
     expanded = own.assign(target_scope=np.where(own["county_code"] == ind.CITY_CODE, "city", "county"))
     if city_reference:

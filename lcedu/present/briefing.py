@@ -897,6 +897,10 @@ def briefing_ranks(p: Params) -> Section:
              & c["direction"].isin(["higher", "lower"])]
     rows = rows[rows.groupby("indicator")["value"].transform(lambda v: v.notna().sum() >= 2 and v.nunique() > 1)]
     lang = p.lang
+    title = _TITLES[lang]["ranks"].format(peers=peers_phrase(p))
+    if rows.empty:  # a county outside the plan's region has no targets; one alone in its prefecture no peers
+        return Section(title, [f"{p.name}没有可在{peers_phrase(p)}中排名的计划目标指标。" if lang == "zh" else
+                               f"{p.name} has no plan-targeted indicator to rank among {peers_phrase(p)}."])
     fig = charts.rank_chart(rows, highlight=p.county, lang=lang, note=synthetic_note(lang))
     own = rows[rows["county_code"] == p.county]
     top = own[own["rank"] <= 2]
@@ -909,7 +913,7 @@ def briefing_ranks(p: Params) -> Section:
         line = (f"{p.name} is in the top two on {len(top)} indicators and in the bottom two on {len(bottom)}"
                 + (f" ({nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)})" if len(bottom) else "")
                 + ".")
-    return Section(_TITLES[lang]["ranks"].format(peers=peers_phrase(p)), [fig, line])
+    return Section(title, [fig, line])
 
 
 def closing_text(r: Mapping[str, Any], lang: str) -> str:
