@@ -92,3 +92,22 @@ def test_prefecture_and_province_names_have_english_in_the_registry():
     assert (reg["prefecture_name_pinyin"] != "").all() and (reg["province_name_pinyin"] != "").all()
     assert area_name("530100", "en") == "Kunming" and area_name("530000", "en") == "Yunnan"
     assert area_name("441900", "en") == "Dongguan"
+
+
+def test_a_build_of_a_county_coded_like_its_prefecture_alone_computes(sample_tables):
+    """东莞 alone: no total row at all (it would be 东莞 again), and every result is its own."""
+    from lcedu.measure.results import compute_results
+
+    alone = {}
+    for name, frame in sample_tables.items():
+        if "county_code" in frame.columns:
+            frame = frame[frame["county_code"].astype(str) == "530925"].assign(county_code="441900")
+        elif name == "city":  # 临沧's city-level sheet is not 东莞's
+            frame = frame.iloc[0:0]
+        alone[name] = frame
+    results = compute_results(alone)
+    res = results["indicator_results"]
+    assert set(res["county_code"].astype(str)) == {"441900"}
+    assert not res.duplicated(["county_code", "year", "indicator"]).any()
+    card = results["scorecard"]
+    assert int(card["rank_count"].max()) == 1  # ranked among its prefecture's one county
