@@ -111,3 +111,44 @@ def test_a_build_of_a_county_coded_like_its_prefecture_alone_computes(sample_tab
     assert not res.duplicated(["county_code", "year", "indicator"]).any()
     card = results["scorecard"]
     assert int(card["rank_count"].max()) == 1  # ranked among its prefecture's one county
+
+
+@pytest.fixture()
+def guangdong_processed(sample_tables, tmp_path):
+    """双江 copied as 东莞 and 耿马 as 中山 (two prefecture-level cities without counties), written as a build."""
+    import os
+
+    from lcedu.build import write_build
+
+    tables = {}
+    for name, frame in sample_tables.items():
+        if "county_code" in frame.columns:
+            codes = frame["county_code"].astype(str)
+            frame = frame[codes.isin(["530925", "530926"])].copy()
+            frame["county_code"] = frame["county_code"].astype(str).map({"530925": "441900", "530926": "442000"})
+        elif name == "city":
+            frame = frame.iloc[0:0]
+        tables[name] = frame
+    write_build(tables, {"is_sample": True}, tmp_path)
+    before = os.environ.get("LCEDU_PROCESSED")
+    os.environ["LCEDU_PROCESSED"] = str(tmp_path)
+    yield tmp_path
+    if before is None:
+        del os.environ["LCEDU_PROCESSED"]
+    else:
+        os.environ["LCEDU_PROCESSED"] = before
+
+
+def test_prefecture_overview_of_a_county_coded_like_its_prefecture(guangdong_processed):
+    from lcedu.present import areas, briefing
+
+    assert areas.aggregate_codes("prefecture") == ["441900", "442000"]
+    assert areas.aggregate_codes("province") == ["440000"]
+    p = areas.area_params("东莞市", 2025, lang="zh", level="prefecture")
+    assert p.county == "441900" and areas.members("441900") == ["441900"]
+    table = areas.county_table(p).items[0].data
+    assert list(table.iloc[:, 0]) == ["东莞市"]  # the county is its own total: one row, not two
+    lines = areas.summary(p).items[0]
+    assert "东莞市：1 个县(区)有数据" in str(lines)
+    county = briefing.params("441900", 2025, 2024)
+    assert briefing.peer_codes(county) == ["441900"] and briefing.peers_phrase(county) == "东莞市1个县(市、区)"

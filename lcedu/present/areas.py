@@ -60,9 +60,12 @@ def area_name(code: str, lang: str = "zh") -> str:
 
 
 def aggregate_codes(level: str) -> list[str]:
-    """The prefecture (``level="prefecture"``) or province codes with rows in the current build."""
+    """The prefecture (``level="prefecture"``) or province codes with rows in the current build; a
+    county that is its own prefecture (东莞 441900) is one, its rows are the prefecture's."""
     codes = briefing.base().results["county_code"].astype(str).unique()
     wanted = [c for c in codes if is_aggregate(c) and (c.endswith("0000") == (level == "province"))]
+    if level == "prefecture":
+        wanted += [c for c in codes if not is_aggregate(c) and prefecture_of(c) == c]
     return sorted(wanted)
 
 
@@ -102,6 +105,11 @@ def members(code: str, results: pd.DataFrame | None = None) -> list[str]:
     codes = [c for c in res["county_code"].astype(str).unique() if not is_aggregate(c)]
     of = province_of if str(code).endswith("0000") else prefecture_of
     return sorted(c for c in codes if of(c) == str(code))
+
+
+def _with_total(codes: Sequence[str], total: str) -> list[str]:
+    """The counties then their total, once: 东莞's total is 东莞 itself."""
+    return list(dict.fromkeys([*codes, total]))
 
 
 def _values(year: int, codes: Sequence[str], indicators: Sequence[str]) -> pd.DataFrame:
@@ -159,7 +167,7 @@ def summary(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> Secti
     counted = ", ".join(f"{words[a]} {int(np.nansum(met[a]))}/{len(codes)}" for a in ASSESSMENTS)
     lines.append(f"{area_name(p.county, lang)}：{len(codes)} 个县(区)有数据；{counted}" if lang == "zh" else
                  f"{area_name(p.county, lang)}: {len(codes)} counties with data; {counted}")
-    values = _values(p.year, [*codes, p.county], indicators)
+    values = _values(p.year, _with_total(codes, p.county), indicators)
     for code in indicators:
         unit = _unit(code)
         own = values.at[p.county, code]
@@ -176,7 +184,7 @@ def county_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> 
     """The prefecture's counties (and its total, last) on the key indicators, coloured by relative position."""
     lang, words = p.lang, _WORDS[p.lang]
     codes = members(p.county)
-    values = _values(p.year, [*codes, p.county], indicators)
+    values = _values(p.year, _with_total(codes, p.county), indicators)
     frame, css = _heat(values, codes, indicators, lang, first_column=words["county"])
     caption = ("颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；最后一行为汇总。"
                if lang == "zh" else
