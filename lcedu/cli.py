@@ -345,7 +345,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--out", default=str(paths.project("reports/maps")))
     m.add_argument("--formats", nargs="+", choices=["png", "svg", "pdf"], default=["png", "svg", "pdf"])
     m.add_argument("--province", metavar="CODE", help="one choropleth per indicator over a province (53, 云南省)")
-    m.add_argument("--prefecture", metavar="CODE", help="… or over a prefecture (5309, 临沧市)")
+    m.add_argument("--prefecture", metavar="CODE",
+                   help="… or the standard set for another prefecture (5301, 昆明市; default 临沧)")
     m.set_defaults(func=cmd_maps)
 
     r = sub.add_parser("render", help="run the notebooks per county into reports/ (HTML, index, manifest)")
