@@ -58,7 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from lcedu.ingest.clean import collect
     from lcedu.ingest.schemas import finalize
 
-    result = collect(Path(args.raw), partial=args.partial)
+    result = collect(Path(args.raw), partial=args.partial, reports=_reports(args))
     if not result.errors:
         finalize(result.tables, result.issues, headers=result.headers)
     result.issues.extend(_scope_coverage(args, result.tables))
@@ -78,7 +78,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from lcedu.ingest.clean import clean
 
     start = time.perf_counter()
-    result = clean(Path(args.raw), partial=args.partial)
+    result = clean(Path(args.raw), partial=args.partial, reports=_reports(args))
     scope_issues = _scope_coverage(args, result.tables)
     if any(i.level == "error" for i in scope_issues):
         raise InputErrors(scope_issues)
@@ -96,6 +96,11 @@ def cmd_clean(args: argparse.Namespace) -> int:
     print(quality.summary(result.tables, result.warnings))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
     return 0
+
+
+def _reports(args: argparse.Namespace) -> Path | None:
+    """--reports (check, clean, report): where a check writes what the user must fill in, never data/raw/."""
+    return Path(args.reports) if getattr(args, "reports", None) else None
 
 
 def _scope_coverage(args: argparse.Namespace, tables: dict) -> list:
@@ -129,7 +134,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     counties = select(args.counties, args.prefecture, args.province)
     require_year(args.year)
     out = Path(args.out)
-    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir), args.plan)
+    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir), args.plan,
+                       args.cell_timeout)
     missing = sorted({Path(j.input).name for j in jobs if not Path(j.input).exists()})
     if args.notebooks and not jobs or missing:
         print(f"错误 / error: 找不到笔记本 notebook not found: {', '.join(missing or args.notebooks)}", file=sys.stderr)
@@ -143,7 +149,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         outcomes = list(render.execute(jobs, args.workers, render.print_progress))
     render.write_manifest(outcomes, out, args.year, {"counties": counties, "notebooks": args.notebooks,
-                                                      "year": args.year, "lang": args.lang, "plan": args.plan})
+                                                      "year": args.year, "lang": args.lang, "plan": args.plan,
+                                                      "cell_timeout": args.cell_timeout})
     maps_dir = out / "maps"
     index = site.build_index(out, args.year, outcomes, render.suite(), maps_dir if maps_dir.exists() else None,
                              args.plan)
@@ -311,7 +318,7 @@ def parser() -> argparse.ArgumentParser:
                    help=f"schools per resident relative to 临沧 (default 1 for 临沧, {PROVINCE_DENSITY} for a province)")
     s.set_defaults(func=cmd_sample)
 
-    for name, func, text in (("check", cmd_check, "validate raw files without writing anything"),
+    for name, func, text in (("check", cmd_check, "validate raw files; writes nothing in data/raw/ or data/processed/"),
                              ("clean", cmd_clean, "raw files → validated Parquet tables in data/processed/"),
                              ("report", cmd_report, "the main job: clean, maps, every briefing, the index")):
         c = sub.add_parser(name, help=text)
@@ -325,6 +332,10 @@ def parser() -> argparse.ArgumentParser:
         if name == "report":
             _render_options(c)
             c.add_argument("--reports", default=str(paths.project("reports")))
+        else:
+            c.add_argument("--reports", default=None,
+                           help="reports folder for what the check writes for you to fill in (the sites.csv "
+                                "template under check/); default $LCEDU_REPORTS or reports/. data/raw/ is never written")
         c.set_defaults(func=func)
 
     m = sub.add_parser("maps", help="write the standard map set (PNG, SVG, PDF) for a year")
@@ -334,7 +345,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--out", default=str(paths.project("reports/maps")))
     m.add_argument("--formats", nargs="+", choices=["png", "svg", "pdf"], default=["png", "svg", "pdf"])
     m.add_argument("--province", metavar="CODE", help="one choropleth per indicator over a province (53, 云南省)")
-    m.add_argument("--prefecture", metavar="CODE", help="… or over a prefecture (5309, 临沧市)")
+    m.add_argument("--prefecture", metavar="CODE",
+                   help="… or the standard set for another prefecture (5301, 昆明市; default 临沧)")
     m.set_defaults(func=cmd_maps)
 
     r = sub.add_parser("render", help="run the notebooks per county into reports/ (HTML, index, manifest)")
@@ -400,7 +412,24 @@ def _render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="render on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
                         "LocalCluster; default: the local process pool")
+    p.add_argument("--cell-timeout", type=_positive_seconds, default=DEFAULT_CELL_TIMEOUT_S, metavar="SECONDS",
+                   help="seconds one notebook cell may run; a cell that runs longer (a hung kernel) fails its "
+                        f"notebook, reported like any other failure, and the batch goes on (default {DEFAULT_CELL_TIMEOUT_S})")
     p.add_argument("--notebook-dir", default=str(paths.project("notebooks")), help=argparse.SUPPRESS)
+
+
+#: As lcedu.publish.render.DEFAULT_CELL_TIMEOUT_S (not imported here: the parser stays light).
+DEFAULT_CELL_TIMEOUT_S = 600
+
+
+def _positive_seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"应为正整数秒数 / must be a whole number of seconds above 0, not {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,15 @@ def processed_dir(path: str | Path | None = None) -> Path:
     return project("data/processed")
 
 
+def reports_dir(path: str | Path | None = None) -> Path:
+    """The reports folder (what lcedu writes for people to read): the argument, $LCEDU_REPORTS, or reports/."""
+    if path is not None:
+        return Path(path)
+    if env := os.environ.get("LCEDU_REPORTS"):
+        return Path(env)
+    return project("reports")
+
+
 def package_file(*parts: str) -> Path:
     """A data file shipped inside the package, e.g. ``package_file("measure", "config", "standards.yml")``."""
     return PACKAGE.joinpath(*parts)

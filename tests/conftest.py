@@ -11,6 +11,14 @@ REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def reports_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What a check writes for the user (lcedu.paths.reports_dir) goes to a temp folder, not the checkout's reports/."""
+    folder = tmp_path_factory.mktemp("reports")
+    os.environ["LCEDU_REPORTS"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def processed_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The committed sample cleaned into a temp folder; LCEDU_PROCESSED points at it."""

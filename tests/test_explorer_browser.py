@@ -94,35 +94,47 @@ def _stop(process: subprocess.Popen) -> None:
             continue
 
 
-_BOLD_ROWS = """(table) => Array.from(table.querySelectorAll('tbody tr'))
-    .filter(tr => Array.from(tr.querySelectorAll('td')).some(td => Number(getComputedStyle(td).fontWeight) >= 600))
-    .map(tr => tr.querySelector('td').innerText)"""
+# One read of the three views in the page, in a single JS call (never a mix of an old and a new table):
+# the images' data URLs, the table's text and its bold (chosen) rows.
+_STATE = """() => {
+    const src = cls => { const img = document.querySelector(cls + ' img'); return img ? img.getAttribute('src') || '' : ''; };
+    const table = document.querySelector('TABLE table');
+    const bold = table ? Array.from(table.querySelectorAll('tbody tr'))
+        .filter(tr => Array.from(tr.querySelectorAll('td')).some(td => Number(getComputedStyle(td).fontWeight) >= 600))
+        .map(tr => tr.querySelector('td').innerText.trim()) : [];
+    return {map: src('MAP'), chart: src('CHART'), table: table ? table.innerText : '', bold: bold};
+}""".replace("TABLE", VIEWS["table"]).replace("MAP", VIEWS["map"]).replace("CHART", VIEWS["chart"])
+
+# Retried by Playwright until it holds (wait_for_function): every view drawn, the map and chart redrawn
+# since ``before``, the table changed when it must, exactly the expected county bold, the expected words
+# present. Returns the state that satisfied it, so later assertions read that same state.
+_SETTLED = """([before, bold, tableChanges, words]) => {
+    const s = (STATE)();
+    const drawn = s.map && s.chart && s.table;
+    const redrawn = !before || (s.map !== before.map && s.chart !== before.chart
+                                && (!tableChanges || s.table !== before.table));
+    const chosen = bold === null || (s.bold.length === 1 && s.bold[0] === bold);
+    return drawn && redrawn && chosen && words.every(w => s.table.includes(w)) ? s : false;
+}""".replace("STATE", _STATE)
+
+VIEW_TIMEOUT_MS = 60_000  # a redraw takes 1–5 s; CI machines are shared
 
 
-def _snapshot(page) -> dict[str, str]:
-    """What each view shows: the images' data URLs (map, chart); the table's text and its bold (chosen) row."""
-    table = page.locator(f"{VIEWS['table']} table").first
-    bold = table.evaluate(_BOLD_ROWS)
-    return {
-        "map": page.locator(f"{VIEWS['map']} img").first.get_attribute("src") or "",
-        "chart": page.locator(f"{VIEWS['chart']} img").first.get_attribute("src") or "",
-        "table": table.inner_text() + "\nbold: " + ",".join(bold),
-    }
+def _settled(page, before: dict | None, *, bold: str | None = None, table_changes: bool = False,
+             words: tuple[str, ...] = ()) -> dict:
+    """Wait until the views show the expected choice (Playwright retries the check in the page)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-
-def _wait_all_changed(page, before: dict[str, str], timeout_s: float = 30) -> dict[str, str]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            now = _snapshot(page)
-        except Exception:  # a view is being redrawn (clear_output(wait=True)); look again  # noqa: BLE001
-            now = before
-        if all(now[k] and now[k] != before[k] for k in VIEWS):
-            return now
-        if time.monotonic() > deadline:
-            same = [k for k in VIEWS if now[k] == before[k]]
-            pytest.fail(f"these views did not change: {same}")
-        page.wait_for_timeout(200)
+    try:
+        handle = page.wait_for_function(_SETTLED, arg=[before, bold, table_changes, list(words)],
+                                        timeout=VIEW_TIMEOUT_MS, polling=200)
+    except PlaywrightTimeout:
+        now = page.evaluate(_STATE)
+        same = [k for k in VIEWS if before and now[k] == before[k]]
+        pytest.fail(f"the explorer did not settle in {VIEW_TIMEOUT_MS / 1000:.0f}s: unchanged views {same}, "
+                    f"bold rows {now['bold']} (expected {bold!r}), words {list(words)} in the table: "
+                    f"{[w for w in words if w in now['table']]}; table:\n{now['table'][:1500]}")
+    return handle.json_value()
 
 
 def _pick(page, label: str, option: str) -> None:
@@ -132,6 +144,7 @@ def _pick(page, label: str, option: str) -> None:
 
 def test_explorer_updates_in_jupyterlab(lab: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
     start = time.monotonic()
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -147,26 +160,28 @@ def test_explorer_updates_in_jupyterlab(lab: str) -> None:
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
             for selector in (f"{VIEWS['map']} img", f"{VIEWS['chart']} img", f"{VIEWS['table']} table"):
                 page.wait_for_selector(selector, timeout=90_000)
-            text = page.locator(".jp-NotebookPanel").inner_text()
+            first = _settled(page, None, bold="临翔区")
+            panel = page.locator(".jp-NotebookPanel")
+            expect(panel).to_contain_text("合成样例数据", timeout=VIEW_TIMEOUT_MS)
+            text = panel.inner_text()
             assert "Traceback" not in text and "Error" not in text, text[-2000:]
-            first = _snapshot(page)
-            assert first["table"].endswith("bold: 临翔区") and "合成样例数据" in text
 
             _pick(page, "县(区)", counties.name("530925"))
-            county = _wait_all_changed(page, first)
-            assert county["table"].endswith(f"bold: {counties.name('530925')}")
+            county = _settled(page, first, bold=counties.name("530925"))
 
             _pick(page, "指标", "名教师")
-            indicator = _wait_all_changed(page, county)
-            assert "人" in indicator["table"] and ".0人" not in indicator["table"]
+            indicator = _settled(page, county, bold=counties.name("530925"), table_changes=True, words=("人",))
+            assert ".0人" not in indicator["table"]
 
             # The 2022 view: a target due in 2025 is not yet due, not failed.
             _pick(page, "指标", "学前三年毛入园率")
-            _wait_all_changed(page, indicator)
-            before = _snapshot(page)
+            before = _settled(page, indicator, bold=counties.name("530925"), table_changes=True, words=("%",))
             _pick(page, "学年初", "2022/23")  # data year 2022 = the 2022/23 school year's start
-            early = _wait_all_changed(page, before)
-            assert "未到期" in early["table"] and "未达标" not in early["table"]
+            early = _settled(page, before, bold=counties.name("530925"), table_changes=True, words=("未到期",))
+            assert "未达标" not in early["table"]
+            table = page.locator(f"{VIEWS['table']} table").first
+            expect(table).to_contain_text("未到期", timeout=VIEW_TIMEOUT_MS)
+            expect(table).not_to_contain_text("未达标", timeout=VIEW_TIMEOUT_MS)
         finally:
             browser.close()
     assert time.monotonic() - start < 120

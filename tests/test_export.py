@@ -40,7 +40,7 @@ def test_county_workbook_layout(county_book: Path):
     # The value column says which state it is: data year 2025 = the start of the 2025/26 school year.
     assert headers[:3] == ["指标", "单位", "数值（2025/26学年初）"] and "状态" in headers and "目标来源" in headers
     assert "较2022/23学年初变化" in headers
-    assert "县际排名" in headers
+    assert "州(市)内县际排名" in headers  # ranks are among the counties of the county's own prefecture
     for name in [n for n in wb.sheetnames[:-1] if n != "目标达成统计"]:
         assert wb[name].freeze_panes == "A2", name
         assert all(h and not h.isascii() or h == "SHA-256" for h in _headers(wb[name])[:3]), name

@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 from lcedu.cli import main
 from lcedu.ingest import store
 from lcedu.ingest.clean import clean, collect
-from lcedu.ingest.forms import BLANK, IDENTITY_COLUMNS, NOT_APPLICABLE, load_scheme
+from lcedu.ingest.forms import BLANK, EMPTY_FORM, IDENTITY_COLUMNS, NOT_APPLICABLE, load_scheme
 from lcedu.sample.forms import write_forms, written_stages
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
@@ -450,3 +450,35 @@ def test_id_in_scientific_notation_is_repaired(raw_copy: Path) -> None:
     assert result.errors == []
     assert any(sid in i.message and "已还原" in i.message and i.file.endswith(book.name) for i in result.warnings)
     assert sid in set(result.tables["schools"]["school_id"])
+
+
+def _headers_only(book: Path, wb: openpyxl.Workbook, sheet: str) -> None:
+    """Clear every row under the 栏号 row (甲 乙 1 2 …) but the footer: the form as exported with no data."""
+    ws = wb[sheet]
+    jia_row, _ = _find(ws, "甲")
+    for row in ws.iter_rows(min_row=jia_row + 1, max_row=ws.max_row - 1):
+        for c in row:
+            c.value = None
+    wb.save(book)
+
+
+def test_a_form_with_headers_but_no_data_rows_is_named_as_empty(raw_copy: Path, capsys) -> None:
+    """One issue naming file and sheet (like an empty roster sheet), not a "row not found, edit the YAML" per
+    cell: an error, a warning with --partial, and then the form's cells are NA with that reason, never 0."""
+    book, wb, sheet = _book_with(raw_copy, "教基3112")
+    _headers_only(book, wb, sheet)
+    assert main(["check", "--raw", str(raw_copy)]) == 2
+    err = capsys.readouterr().err
+    empty = [line for line in err.splitlines() if "只有表头" in line]
+    assert len(empty) == 1 and empty[0].startswith("错误") and book.name in empty[0], err
+    assert f"工作表「{sheet}」" in empty[0] and "headers but no data rows" in empty[0]
+    assert "找不到行" not in err and "row not found" not in err
+    assert main(["check", "--partial", "--raw", str(raw_copy)]) == 0
+    out = capsys.readouterr()
+    assert any(line.startswith("提示") and book.name in line and "只有表头" in line for line in out.err.splitlines())
+    result = clean(raw_copy, partial=True)
+    missing = result.tables["missing_values"]
+    mine = missing[missing["file"].str.endswith(book.name) & (missing["sheet"] == "教基3112")]
+    assert len(mine) and set(mine["reason"]) == {EMPTY_FORM}
+    school = mine["record_key"].iat[0]
+    assert school in set(result.tables["schools"]["school_id"]), "the rest of the school's workbook is kept"

@@ -305,3 +305,127 @@ def test_county_briefing_of_a_county_outside_lincang_runs_with_its_locator_map(p
     text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
     assert name(county) in text
     assert any("image/png" in o.get("data", {}) for o in outputs)
+
+
+# --------------------------------------------------------------------------- within the county's own prefecture
+
+
+def _two_prefectures(results: dict) -> dict[str, list[str]]:
+    codes = sorted(c for c in results["indicator_results"]["county_code"].astype(str).unique() if not is_aggregate(c))
+    out: dict[str, list[str]] = {}
+    for code in codes:
+        out.setdefault(prefecture_of(code), []).append(code)
+    return out
+
+
+def test_scorecard_ranks_counties_within_their_own_prefecture(province_build):
+    _, _, results = province_build
+    card = results["scorecard"]
+    by_prefecture = _two_prefectures(results)
+    assert len(by_prefecture) == 2
+    rows = card[(card["year"] == 2025) & card["rank"].notna()]
+    counties = rows[~rows["county_code"].astype(str).map(is_aggregate)]
+    assert len(counties)
+    # Each county is ranked among its prefecture's 2 counties, never among the build's 4.
+    assert int(counties["rank_count"].max()) == 2 and int(counties["rank"].max()) <= 2
+    one = card[(card["indicator"] == "preschool_gross_enrollment_pct") & (card["year"] == 2025)].set_index("county_code")
+    for members in by_prefecture.values():
+        values = one.loc[members, "value"].astype(float)
+        best = values.idxmax()
+        assert int(one.at[best, "rank"]) == 1 and (one.loc[members, "rank_count"] == 2).all()
+        spread = values.max() / values.min()
+        assert float(one.at[members[0], "spread_max_min_ratio"]) == pytest.approx(spread)
+        assert float(one.at[prefecture_of(members[0]), "spread_max_min_ratio"]) == pytest.approx(spread)
+    # The province row's spread is over all four counties.
+    everything = one.loc[[c for m in by_prefecture.values() for c in m], "value"].astype(float)
+    assert float(one.at["530000", "spread_max_min_ratio"]) == pytest.approx(everything.max() / everything.min())
+
+
+def test_county_pages_compare_a_county_with_its_own_prefecture(province_processed):
+    from lcedu.present import areas, briefing, sections
+
+    areas_members = areas.members("530100")
+    county = areas_members[0]
+    p = briefing.params(county, 2025, 2024)
+    assert briefing.peer_codes(p) == areas_members and len(areas_members) == 2
+    assert briefing.peers_phrase(p) == "昆明市2个县(区)"
+    assert briefing.peers_phrase(briefing.params(county, 2025, 2024, lang="en")) == "the 2 counties of Kunming"
+    ranks = briefing.briefing_ranks(p)
+    assert ranks.title == "在昆明市2个县(区)中的位置"
+    assert ranks.items == [f"{p.name}没有可在昆明市2个县(区)中排名的计划目标指标。"]  # 临沧's plan sets 昆明 none
+    series, _ = briefing.trend_series(p, ["preschool_gross_enrollment_pct"])
+    assert set(series["county_code"]) == {*areas_members, "530100"}
+    dots = sections._county_dots(p, "preschool_gross_enrollment_pct")
+    labels = [t.get_text() for t in dots.axes[0].get_yticklabels()]
+    assert sorted(labels) == sorted([areas.area_name(c) for c in [*areas_members, "530100"]])
+
+
+def test_prefecture_workbook_lists_only_its_own_counties(province_processed, tmp_path):
+    import openpyxl
+
+    from lcedu.present import areas, workbooks
+
+    members = areas.members("530300")
+    path = workbooks.write_city_workbook(2025, tmp_path / "530300.xlsx", prefecture="530300")
+    wb = openpyxl.load_workbook(path)
+    listed = {row[0] for row in wb["各县指标"].iter_rows(min_row=2, values_only=True) if row[0]}
+    assert listed == {areas.area_name(c) for c in members}
+    headers = [c.value for c in wb["各县指标"][1]]
+    assert "州(市)内县际排名" in headers
+
+
+def test_maps_draw_one_prefecture_of_a_province_build(province_processed):
+    from lcedu.errors import RequestError
+    from lcedu.present import briefing, maps
+
+    res = briefing.base().results
+    data = res[res["indicator"] == "preschool_gross_enrollment_pct"]
+    with pytest.raises(RequestError, match="prefecture"):
+        maps.small_multiples(data, "preschool_gross_enrollment_pct", [2024, 2025])
+    figure = maps.small_multiples(data, "preschool_gross_enrollment_pct", [2024, 2025], prefecture="5301")
+    drawn = {a.get_gid() for ax in figure.axes for a in ax.patches if str(a.get_gid()).startswith("county-")}
+    kunming = set(maps.prefecture_counties("530100")["county_code"])
+    assert drawn == {f"county-{c}" for c in kunming} and len(kunming) > 2  # all of 昆明, the ones without data hatched
+    assert figure._suptitle.get_text().startswith("昆明市")
+    status = briefing.base().assessments
+    status_figure = maps.status_map(status, 2025, prefecture="530300")
+    titles = [ax.get_title(loc="left") for ax in status_figure.axes if ax.get_gid()]
+    assert titles and all("计划目标" not in t for t in titles)  # 临沧's plan shares are not 曲靖's
+    assert status_figure._suptitle.get_text().startswith("曲靖市")
+    change = maps.change_map(data, "preschool_gross_enrollment_pct", 2024, 2025, prefecture="530300", lang="en")
+    assert change.get_title(loc="left").startswith("Qujing: ")
+
+
+def test_locator_map_names_the_prefecture_in_the_page_language():
+    from lcedu.present import maps
+
+    assert maps.locator_map("530102", lang="en").get_title(loc="left") == "Wuhua in Kunming"
+    assert maps.locator_map("530102").get_title(loc="left") == "五华区在昆明市的位置"
+    assert maps.locator_map("530925", lang="en").get_title(loc="left") == "Shuangjiang in Lincang"
+
+
+def test_maps_command_draws_one_prefecture_of_a_province_build(province_processed, tmp_path, capsys):
+    from lcedu.cli import main
+
+    # Neither 临沧 nor one prefecture: the command names the prefectures and how to choose (exit 2).
+    assert main(["maps", "--year", "2025", "--out", str(tmp_path / "none"), "--formats", "png"]) == 2
+    assert "530100" in capsys.readouterr().err
+    assert main(["maps", "--year", "2025", "--out", str(tmp_path / "km"), "--formats", "png",
+                 "--prefecture", "昆明市"]) == 0
+    names = {p.name for p in (tmp_path / "km").glob("*.png")}
+    assert "status_2025.png" in names and "locator_530102.png" in names and "locator_530925.png" not in names
+    assert any(n.endswith("_small-multiples.png") for n in names)
+
+
+def test_the_plan_s_county_targets_stay_with_its_own_prefecture(province_build, sample_tables):
+    """临沧's plan sets targets for 临沧's counties: a county of 昆明 or 曲靖 gets none of them."""
+    from lcedu.measure.scorecard import scorecard
+
+    _, _, results = province_build
+    card = results["scorecard"]
+    assert card["target"].notna().sum() == 0
+    both = _copy_county(sample_tables, "530925", "530102")
+    res = indicators.compute(tables=both)
+    mixed = scorecard(results=res, tables=both)
+    targeted = set(mixed.loc[mixed["target"].notna(), "county_code"].astype(str))
+    assert "530925" in targeted and "530900" in targeted and "530102" not in targeted

@@ -166,3 +166,52 @@ def test_a_kernel_that_dies_while_starting_is_replaced_once(monkeypatch: pytest.
     outcome, _, html = render.render_job(job)
     assert not outcome.ok and "kernel_info" in outcome.error and html is None
     assert not render.is_kernel_start_failure(ValueError("Kernel died"))
+
+
+def test_a_cell_past_the_time_limit_fails_its_notebook_and_the_batch_goes_on(notebook_dir: Path, tmp_path: Path,
+                                                                              processed_sample: Path) -> None:
+    """A hung cell (here: one that sleeps far past a 3 s --cell-timeout) is a failure like any other: named
+    by notebook, county and cell in the table and the manifest, the other notebooks rendered, no hang."""
+    _notebook(notebook_dir / "preschool_special.ipynb",
+              FIGURE + "\nimport time\nif county == '530921':\n    time.sleep(600)\nprint('done', county)")
+    out = tmp_path / "reports"
+    cmd = [sys.executable, "-m", "lcedu.cli", "render", "--out", str(out), "--notebook-dir", str(notebook_dir),
+           "--notebooks", "county_briefing", "preschool_special", "--workers", "2", "--cell-timeout", "3",
+           "--counties", "530902", "530921"]
+    start = time.monotonic()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert time.monotonic() - start < 240, "the sleeping cell was stopped, not waited for"
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    failed = [line for line in done.stdout.splitlines() if line.startswith("530921")]
+    assert len(failed) == 1 and "preschool_special" in failed[0] and "CellTimeoutError" in failed[0], done.stdout
+    assert "In[" in failed[0], "the cell is named"
+    assert "cell: import matplotlib.pyplot as plt" in done.stdout
+    year = out / "2025"
+    manifest = json.loads((year / "manifest.json").read_text(encoding="utf-8"))
+    by_job = {(n["county"], n["notebook"]): n for n in manifest["notebooks"]}
+    timed_out = by_job[("530921", "preschool_special")]
+    assert not timed_out["ok"] and timed_out["cell"] is not None and timed_out["cell_timeout"] == 3
+    for words in ("preschool_special", "530921", "第 4 个单元格", "cell 4", "timed out (limit 3 s"):
+        assert words in timed_out["error"], timed_out["error"]
+    assert manifest["parameters"]["cell_timeout"] == 3
+    assert [k for k, n in by_job.items() if n["ok"]] == [("530902", "county_briefing"), ("530902", "preschool_special"),
+                                                        ("530921", "county_briefing")]
+    kept = json.loads((year / "530921" / "preschool_special.failed.ipynb").read_text(encoding="utf-8"))
+    errors = [o for c in kept["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert [e["ename"] for e in errors] == ["CellTimeoutError"], "the kept notebook shows where it stopped"
+    assert not (year / "530921" / "preschool_special.html").exists()
+    assert (year / "530902" / "preschool_special.html").exists()
+    assert not list(out.rglob("*.partial*"))
+
+
+def test_cell_timeout_option_is_checked_and_defaults_to_the_render_default() -> None:
+    from lcedu import cli
+
+    assert cli.parser().parse_args(["render"]).cell_timeout == render.DEFAULT_CELL_TIMEOUT_S
+    assert cli.parser().parse_args(["report", "--cell-timeout", "90"]).cell_timeout == 90
+    for bad in ("0", "-5", "ten"):
+        with pytest.raises(SystemExit):
+            cli.parser().parse_args(["render", "--cell-timeout", bad])
+    with pytest.raises(ValueError, match="cell_timeout"):
+        render.plan(["530902"], None, 2025, cell_timeout=0)

@@ -261,29 +261,40 @@ def test_unknown_school_type_code(cleaned, capsys) -> None:
     _rejected(raw, out, before, capsys, book.name, f"第{row}行", "办学类型", "未知代码「999」")
 
 
-def test_unmapped_site_lists_every_site_and_writes_a_template(cleaned, capsys) -> None:
+def test_unmapped_site_lists_every_site_and_writes_a_template(cleaned, capsys, tmp_path: Path) -> None:
     raw, out, before = cleaned
     sites_csv = raw / "rosters" / "sites.csv"
     sites = pd.read_csv(sites_csv, dtype=str)
     dropped = sites.iloc[:2]
     sites.iloc[2:].to_csv(sites_csv, index=False)
     raw_before = _hashes(raw)
-    err = _rejected(raw, out, before, capsys, "sites.csv", "2 个是否计校数=0 的校点", *dropped["site_name"])
-    assert "sites.template.csv" in err
-    template = raw / "rosters" / "sites.template.csv"
+    reports = tmp_path / "reports"
+    template = reports / "check" / "sites.template.csv"
+    # The template goes to the reports folder; raw data is never written.
+    for argv in (["check", "--raw", str(raw)], ["clean", "--raw", str(raw), "--out", str(out)]):
+        code = main([*argv, "--reports", str(reports)])
+        err = capsys.readouterr().err
+        command = argv[0]
+        assert code == 2 and "Traceback" not in err, err
+        for text in ("sites.csv", "2 个是否计校数=0 的校点", *dropped["site_name"], str(template), "原始数据未改动"):
+            assert text in err, f"{text!r} not in:\n{err}"
+        assert _hashes(raw) == raw_before, f"{command}: raw folder byte-identical, no new file in it"
+        assert sorted(p.name for p in (reports / "check").iterdir()) == ["sites.template.csv"]
+    assert _hashes(store.current(out)) == before, "processed set unchanged"
     rows = list(csv.DictReader(template.open(encoding="utf-8-sig")))
     assert sorted(r["site_name"] for r in rows) == sorted(dropped["site_name"])
     assert all(r["county_code"] == SHUANGJIANG and r["parent_school_id"] == "" and r["site_school_id"] for r in rows)
     assert any(r["candidates_in_township"] for r in rows), "candidate parents from the same township"
-    assert {k: v for k, v in _hashes(raw).items() if "template" not in k} == raw_before, "raw files untouched"
     # Run again: the same template is reused (no pile of copies) …
     first = template.read_bytes()
-    _rejected(raw, out, before, capsys, "sites.template.csv")
-    assert sorted(p.name for p in (raw / "rosters").glob("sites.template*")) == ["sites.template.csv"]
-    # … and once the unmapped sites change, a NEW file is written; the first is never overwritten.
+    _rejected(raw, out, before, capsys, str(template), argv=("--reports", str(reports)))
+    assert sorted(p.name for p in (reports / "check").glob("sites.template*")) == ["sites.template.csv"]
+    # … and once the unmapped sites change, a NEW file is written: one being filled in is never overwritten.
     sites.iloc[1:].to_csv(sites_csv, index=False)
-    _rejected(raw, out, before, capsys, "sites.template-1.csv", dropped["site_name"].iat[0])
+    _rejected(raw, out, before, capsys, "sites.template-1.csv", dropped["site_name"].iat[0],
+              argv=("--reports", str(reports)))
     assert template.read_bytes() == first
+    assert not list(raw.rglob("sites.template*"))
 
 
 def test_a_site_whose_parent_is_not_in_the_roster(cleaned, capsys) -> None:

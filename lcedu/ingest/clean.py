@@ -171,12 +171,15 @@ def _pool(n_tasks: int, workers: int | None) -> tuple[ProcessPoolExecutor | None
                                initializer=die_with_parent), workers
 
 
-def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) -> CleanResult:
+def collect(raw_dir: Path, workers: int | None = None, partial: bool = False,
+            reports: Path | None = None) -> CleanResult:
     """Read and type every raw file; never raises for bad input, returns its issues instead.
 
     Files are read and parsed in worker processes (one per core by default), then sheets
     of the same table and variant are typed together. ``partial`` accepts a raw folder that
-    lacks some tables (e.g. only rosters) with a warning instead of an error.
+    lacks some tables (e.g. only rosters) with a warning instead of an error. The raw folder is
+    only read; the one file this may write (a template for unmapped 教学点) goes under
+    ``reports`` (default :func:`lcedu.paths.reports_dir`).
     """
     raw_dir = Path(raw_dir)
     issues: list[Issue] = []
@@ -221,7 +224,8 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     headers: dict = {}
     if roster_files:
-        rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1])
+        rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1],
+                                     reports)
         inputs += rosters.inputs
         converted += rosters.converted
         issues += rosters.issues
@@ -255,6 +259,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False) ->
     _report_absent(tables, given, issues, [str(p.relative_to(raw_dir.parent)) for p in unrecognised],
                    str(raw_dir))
     _report_incomplete(tables, issues, raw_dir)
+    _report_no_checklist(tables, files, raw_dir, extra, issues)
     tables = _check_keys(tables, issues, headers)
     plausibility.check(tables, issues, headers)
     if totals:
@@ -321,6 +326,31 @@ def _report_incomplete(tables: dict[str, pd.DataFrame], issues: list[Issue], raw
                             f"放入对应的原始文件（{folder}/，见 data/raw/README.md），检查它是否只有表头、格式能否读取；"
                             "只处理已有的数据请加 --partial",
                             relaxed_by_partial=True))
+
+
+CHECKLIST = "assessment_checklist"
+
+
+def _report_no_checklist(tables: dict[str, pd.DataFrame], files: list[Path], raw_dir: Path,
+                         extra: dict[str, str], issues: list[Issue]) -> None:
+    """A school year in the data without a 督导评估清单 workbook: a warning naming the year and where the
+    workbook goes. Not an error (the checklist is the counties' own self-assessment, often late), but
+    never silent: the assessment dimensions that need it will read 未评估 for every county that year.
+    """
+    years_in = {int(y) for t in COMPLETE_SET if t in tables and "year" in tables[t]
+                for y in tables[t]["year"].dropna().unique()}
+    layout = load_layout(CHECKLIST)
+    given = {identify(p, raw_dir, extra)[0] for p in files if any(lay.table == CHECKLIST for lay in _layouts_for(p, raw_dir))}
+    folder = Path(layout.files).parent.as_posix()  # county/*
+    for year in sorted(years_in - given):
+        expected = f"{raw_dir.name}/{folder.replace('*', str(year), 1)}/{layout.sheets[0]}_{year}.xlsx"
+        issues.append(Issue(
+            "warning", expected,
+            f"{year} 学年没有督导评估清单：义务教育优质均衡、学前教育普及普惠中依据清单的维度将显示为「未评估」/ "
+            f"no assessment checklist for {year}: the assessment dimensions that need it will show as 未评估 "
+            "(not assessed), never 达标",
+            f"放入 {expected}（工作表「{layout.sheets[0]}」，格式见 data/raw/README.md 第5节）/ put the checklist "
+            f"workbook at {expected} (layout: lcedu/ingest/layouts/{CHECKLIST}.yml)"))
 
 
 def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:
@@ -457,11 +487,12 @@ def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -
     return out.reset_index(drop=True)
 
 
-def clean(raw_dir: Path, workers: int | None = None, partial: bool = False) -> CleanResult:
+def clean(raw_dir: Path, workers: int | None = None, partial: bool = False,
+          reports: Path | None = None) -> CleanResult:
     """Collect, validate and return the tidy tables; raise InputErrors if anything is wrong."""
     from lcedu.ingest.schemas import finalize
 
-    result = collect(raw_dir, workers, partial)
+    result = collect(raw_dir, workers, partial, reports)
     if not result.errors:
         result.tables = finalize(result.tables, result.issues, headers=result.headers)
     if result.errors:

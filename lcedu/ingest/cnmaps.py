@@ -54,6 +54,11 @@ MINORITY_NAMES = (
 # fmt: on
 _ETHNIC_GROUP = "(?:" + "|".join(sorted(MINORITY_NAMES, key=len, reverse=True)) + ")族?"
 AUTONOMOUS_NAME = re.compile(rf"^(?P<place>.{{2,}}?)(?:{_ETHNIC_GROUP}|各族)+自治(?P<kind>县|旗)$")
+#: A prefecture or province name's place: 西双版纳傣族自治州 → 西双版纳, 广西壮族自治区 → 广西, 兴安盟 → 兴安.
+AREA_NAME = re.compile(rf"^(?P<place>.{{2,}}?)(?:(?:{_ETHNIC_GROUP})*自治[州区]|省|市|地区|盟)$")
+#: English for the groups of county-level units a province governs directly (XX9000).
+DIRECT_GROUP_EN = {"省直辖县级行政区划": "Province-administered counties",
+                   "自治区直辖县级行政区划": "Region-administered counties"}
 ADMIN_SUFFIXES = ("区", "县", "市", "旗")
 
 
@@ -104,18 +109,31 @@ def short_name(name_zh: str) -> str:
 #: Readings of polyphonic characters as place names use them (长沙, 成都, 乐山, 会泽, 什邡), where
 #: pypinyin's everyday reading is wrong; and whole names that are read otherwise still (长子县).
 PLACE_READINGS = {"长": "chang", "朝": "chao", "都": "du", "乐": "le", "会": "hui", "什": "shi", "厦": "xia", "重": "chong",
-                  "曲": "qu", "藏": "zang", "行": "xing", "单": "shan", "莘": "shen", "蚌": "beng"}
-NAME_READINGS = {"长子": ["zhang", "zi"], "乐清": ["yue", "qing"], "六安": ["lu", "an"], "番禺": ["pan", "yu"],
-                 "会稽": ["kuai", "ji"], "尉氏": ["yu", "shi"], "铅山": ["yan", "shan"]}
+                  "曲": "qu", "藏": "zang", "行": "xing", "单": "shan", "莘": "shen", "蚌": "beng", "漯": "luo"}
+NAME_READINGS = {"陕西": ["shaan", "xi"], "长子": ["zhang", "zi"], "乐清": ["yue", "qing"], "六安": ["lu", "an"],
+                 "番禺": ["pan", "yu"], "会稽": ["kuai", "ji"], "尉氏": ["yu", "shi"], "铅山": ["yan", "shan"]}
 
 
 def pinyin_name(short_name_zh: str) -> str:
     """Romanise the place name without its admin suffix unless that leaves one character."""
-    from pypinyin import lazy_pinyin
-
     stem = short_name_zh
     if len(stem) > 2 and stem.endswith(ADMIN_SUFFIXES):
         stem = stem[:-1].removesuffix("自治")
+    return _romanise(stem)
+
+
+def area_pinyin(name_zh: str) -> str:
+    """English name of a prefecture or province: its place in pinyin (临沧市 → Lincang, 西双版纳傣族自治州 →
+    Xishuangbanna, 陕西省 → Shaanxi); the groups of province-governed counties get an English phrase."""
+    if name_zh in DIRECT_GROUP_EN:
+        return DIRECT_GROUP_EN[name_zh]
+    match = AREA_NAME.match(name_zh)
+    return _romanise(match["place"] if match else name_zh)
+
+
+def _romanise(stem: str) -> str:
+    from pypinyin import lazy_pinyin
+
     syllables = NAME_READINGS.get(stem) or [PLACE_READINGS.get(char, syllable)
                                             for char, syllable in zip(stem, lazy_pinyin(stem), strict=True)]
     joined = syllables[0] + "".join(
@@ -212,7 +230,8 @@ def gcj02_to_wgs84(coords: np.ndarray) -> np.ndarray:
 
 
 REGISTRY_COLUMNS = ("county_code", "name_zh", "short_name_zh", "name_pinyin", "prefecture_code",
-                    "prefecture_name_zh", "province_code", "province_name_zh", "aliases")
+                    "prefecture_name_zh", "prefecture_name_pinyin", "province_code", "province_name_zh",
+                    "province_name_pinyin", "aliases")
 
 
 def registry_table(root: Path | None = None) -> pd.DataFrame:
@@ -229,7 +248,9 @@ def registry_table(root: Path | None = None) -> pd.DataFrame:
             aliases.append(f"{place}|{place}{short[-1]}")
         else:
             aliases.append("")
-    return table.assign(aliases=aliases)[list(REGISTRY_COLUMNS)]
+    names = {name: area_pinyin(name) for name in {*table["prefecture_name_zh"], *table["province_name_zh"]}}
+    return table.assign(aliases=aliases, prefecture_name_pinyin=table["prefecture_name_zh"].map(names),
+                        province_name_pinyin=table["province_name_zh"].map(names))[list(REGISTRY_COLUMNS)]
 
 
 def write_registry(out_dir: Path, built: str) -> tuple[Path, Path]:
@@ -261,6 +282,9 @@ def write_registry(out_dir: Path, built: str) -> tuple[Path, Path]:
             "short_name_zh drops the minority names of autonomous counties and keeps 自治 (耿马傣族佤族自治县 → 耿马自治县).",
             f"name_pinyin is machine romanisation (pypinyin {pypinyin_version}) with place-name readings "
             "fixed for common polyphonic characters (长, 都, 乐 …); not an official spelling.",
+            "prefecture_name_pinyin and province_name_pinyin are the place in the same romanisation, without "
+            "省/市/地区/盟/自治州/自治区 and the peoples' names (西双版纳傣族自治州 → Xishuangbanna, 陕西省 → Shaanxi); "
+            "the XX9000 groups are named in English (Province-administered counties).",
             "lcedu/data/counties.csv overrides short_name_zh, name_pinyin and aliases of the counties it lists "
             "(临沧's 8) when the registry is read.",
         ],

@@ -22,7 +22,8 @@ REGISTRY_META = "china_counties.json"
 #: The project's own names for the counties it lists (临沧's 8): short name, pinyin, aliases.
 OVERRIDE_FILE = "counties.csv"
 COLUMNS = ("county_code", "name_zh", "short_name_zh", "name_pinyin", "prefecture_code",
-           "prefecture_name_zh", "province_code", "province_name_zh", "aliases")
+           "prefecture_name_zh", "prefecture_name_pinyin", "province_code", "province_name_zh",
+           "province_name_pinyin", "aliases")
 OVERRIDDEN = ("short_name_zh", "name_pinyin", "aliases")
 
 
@@ -50,11 +51,12 @@ def registry() -> pd.DataFrame:
     added = own.loc[own.index.difference(china.index)]
     if len(added):
         prefectures = china.drop_duplicates("prefecture_code").set_index("prefecture_code")
-        provinces = china.drop_duplicates("province_code").set_index("province_code")["province_name_zh"]
-        added = added.assign(
-            prefecture_name_zh=added["prefecture_code"].map(prefectures["prefecture_name_zh"]).fillna(""),
-            province_code=[f"{c[:2]}0000" for c in added.index])
-        added["province_name_zh"] = added["province_code"].map(provinces).fillna("")
+        provinces = china.drop_duplicates("province_code").set_index("province_code")
+        added = added.assign(province_code=[f"{c[:2]}0000" for c in added.index])
+        for column in ("prefecture_name_zh", "prefecture_name_pinyin"):
+            added[column] = added["prefecture_code"].map(prefectures[column]).fillna("")
+        for column in ("province_name_zh", "province_name_pinyin"):
+            added[column] = added["province_code"].map(provinces[column]).fillna("")
         china = pd.concat([china, added.reindex(columns=china.columns, fill_value="")])
     return china.sort_index().reset_index()[list(COLUMNS)]
 
@@ -223,7 +225,7 @@ def coverage(tables: dict[str, pd.DataFrame], codes: list[str], source: str, par
     found = {c for c in found if re.fullmatch(r"\d{6}", c)}
     wanted = list(dict.fromkeys(codes))
     missing = [c for c in wanted if c not in found]
-    outside = sorted(found - set(wanted) - {c for c in found if c.endswith("00")})
+    outside = sorted(found - set(wanted) - {c for c in found if is_aggregate(c)})
     issues = []
     if missing:
         names = "、".join(f"{name(c) if c in _by_code().index else c}({c})" for c in missing[:30])
@@ -291,9 +293,23 @@ def province_of(code: str) -> str:
     return str(code)[:2] + "0000"
 
 
+@cache
+def _counties_coded_as_prefectures() -> frozenset[str]:
+    """County-level units whose own code ends in 00: prefecture-level cities without counties
+    (东莞 441900, 中山 442000, 儋州 460400, 嘉峪关 620200), listed by the registry as counties."""
+    codes = registry()["county_code"]
+    return frozenset(codes[codes.str.endswith("00")])
+
+
 def is_aggregate(code: object) -> bool:
-    """Whether a 6-digit code names a prefecture or province total (…00) rather than a county."""
-    return str(code).endswith("00")
+    """Whether a 6-digit code names a prefecture or province total rather than a county.
+
+    A total's code ends in 00 (530900, 530000), but so does a county-level unit such as 东莞
+    (441900), which is its own prefecture: the registry says which it is. Such a city has no
+    separate total row (see :func:`aggregate_layers`), so its code always means the county.
+    """
+    text = str(code)
+    return text.endswith("00") and text not in _counties_coded_as_prefectures()
 
 
 def aggregate_layers(county_codes: Iterable[str]) -> list[np.ndarray]:
@@ -301,11 +317,12 @@ def aggregate_layers(county_codes: Iterable[str]) -> list[np.ndarray]:
 
     The province level is there only when the counties span more than one prefecture: for a
     single prefecture (临沧's 8 counties) it would repeat the prefecture's rows under a name
-    that claims the whole province.
+    that claims the whole province. A county that is its own prefecture (东莞 441900) has None
+    in the prefecture layer: its total would repeat its own rows under its own code.
     """
     codes = np.asarray([str(c) for c in county_codes], dtype=object)
     prefectures = np.asarray([prefecture_of(c) for c in codes], dtype=object)
-    layers = [prefectures]
+    layers = [np.where(prefectures == codes, None, prefectures)]
     if len(set(prefectures)) > 1:
         layers.append(np.asarray([province_of(c) for c in codes], dtype=object))
     return layers

@@ -30,6 +30,7 @@ from lcedu.ingest.readers import (
     FORMULA_WITHOUT_VALUE_REASON,
     WORKBOOK_SUFFIXES,
     cell_text,
+    empty_table,
     is_lock_file,
     read_bytes,
     read_workbook,
@@ -42,6 +43,7 @@ SCHEMES = ("jiaoji_2021", "jichuji_2018")
 TABLES = ("schools", "enrollment", "teachers", "facilities")
 NOT_APPLICABLE = "不适用 not applicable"
 BLANK = "空白 blank"
+EMPTY_FORM = "表只有表头，没有数据行 form has headers but no data rows"
 HEADER_SEARCH_ROWS = 20
 IDENTITY_COLUMNS = ("school_id", "school_name", "township", "village", "school_type", "is_public", "urban_rural")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
@@ -177,6 +179,7 @@ class FormSheet:
     label_of: dict[int, str] = field(default_factory=dict)  # grid row -> label as written
     indexed: bool = False
     has_columns: bool = False
+    has_data: bool = False  # a row under the 栏号 row with an 编号 or a figure (else: headers only)
 
 
 def _recognise(sheet: str, grid: list[list[object]], scheme_list: list[Scheme]):
@@ -221,6 +224,8 @@ def _index(form: FormSheet) -> None:
             label_cells = [cell_text(v) for v in cells[jia:label_end]]
             label = "".join(label_cells)
             number = cell_text(cells[yi]) if yi is not None and yi < len(cells) else ""
+            form.has_data = form.has_data or bool(number) or any(
+                cell_text(cells[j]) for j in form.col_of.values() if j < len(cells))
             if not label and not number:
                 continue
             ordinal += 1
@@ -254,6 +259,7 @@ class _Reader:
         self.missing: list[dict] = []
         self.forms: dict[str, FormSheet] = {}
         self.scheme: Scheme | None = None
+        self.empty_forms: set[str] = set()  # forms with headers but no data rows (reported once each)
 
     def error(self, message: str, fix: str, sheet: str | None = None, row: int | None = None,
               column: str | None = None, level: str = "error") -> None:
@@ -463,6 +469,12 @@ class _Reader:
             self.error(f"{form.code} 找不到栏号行（甲 乙 1 2 …）/ no 栏号 row", "核对该表是否完整导出",
                        sheet=form.sheet)
             return None, where
+        if not form.has_data:  # headers only: one issue for the sheet, its cells NA with that reason
+            if form.key not in self.empty_forms:
+                self.empty_forms.add(form.key)
+                self.issues.append(empty_table(self.display, form.sheet))
+            self._na(table, column, identity, stage, where, "", EMPTY_FORM)
+            return None, where
         if address.no is not None:
             r = form.row_of_no.get(address.no)
             wanted = f"编号{address.no}"
@@ -544,10 +556,13 @@ class _Reader:
                              "raw_text": raw, "reason": reason})
 
 
-def _group_rows(reader: _Reader, identity: dict, table: str, group: str, stage: str | None) -> dict:
+def _group_rows(reader: _Reader, identity: dict, table: str, group: str, stage: str | None) -> dict | None:
+    """One row of ``table`` for a stage or school type; None when a required figure's form is empty
+    (headers only: already reported, and the row is not made up of NAs)."""
     row: dict[str, object] = {}
     anchor = None
     required = {c.name for c in load_layout(table).columns.values() if c.required}
+    lacking = False
     for column, address in reader.scheme.cells[table][group].items():
         value, where = reader.value(address, table, column, identity, stage)
         row[column] = value
@@ -555,6 +570,9 @@ def _group_rows(reader: _Reader, identity: dict, table: str, group: str, stage: 
         if value is None and column in required and address.form not in reader.forms:
             reader.error(f"{where['_sheet']} 缺失，无法得到必需的 {column} / required form missing",
                          f"导出时勾选 {where['_sheet']}", column=address.describe(reader.scheme))
+        lacking = lacking or (value is None and column in required and address.form in reader.empty_forms)
+    if lacking:
+        return None
     return row | {"_file": anchor["_file"], "_sheet": anchor["_sheet"], "_row": anchor["_row"],
                   "_label": anchor["_label"], "_column": anchor["_column"]}
 
@@ -589,8 +607,10 @@ def read_school_workbook(path: Path, raw_dir: Path) -> WorkbookResult:
         if identity is not None:
             _school_rows(reader, identity, year, result)
     result.issues += reader.issues
-    if any(i.level == "error" for i in reader.issues):
-        result.rows = {t: [] for t in TABLES}  # a workbook with errors contributes nothing
+    # A workbook with errors contributes nothing; missing input only (an empty form: an error unless
+    # --partial) keeps the rest of the school, that form's cells NA with their reason.
+    if any(i.level == "error" and not i.relaxed_by_partial for i in reader.issues):
+        result.rows = {t: [] for t in TABLES}
     else:
         result.missing = reader.missing
     return result
@@ -620,16 +640,20 @@ def _school_rows(reader: _Reader, identity: dict, year: int, result: WorkbookRes
         "_label": "学校标识码", "_column": ""}
     for stage in present:
         if stage in scheme.cells.get("schools", {}):
-            school |= {k: v for k, v in _group_rows(reader, identity, "schools", stage, None).items()
-                       if not k.startswith("_")}
+            extra = _group_rows(reader, identity, "schools", stage, None) or {}
+            school |= {k: v for k, v in extra.items() if not k.startswith("_")}
         for table in ("enrollment", "teachers"):
             if stage in scheme.cells.get(table, {}):
-                result.rows[table].append(base | {"stage": stage} | _group_rows(reader, identity, table, stage, stage))
+                row = _group_rows(reader, identity, table, stage, stage)
+                if row is not None:
+                    result.rows[table].append(base | {"stage": stage} | row)
     result.rows["schools"].append(school)
     groups = scheme.cells.get("facilities", {})
     group = identity["school_type"] if identity["school_type"] in groups else "default"
     if group in groups:
-        result.rows["facilities"].append(base | _group_rows(reader, identity, "facilities", group, None))
+        row = _group_rows(reader, identity, "facilities", group, None)
+        if row is not None:
+            result.rows["facilities"].append(base | row)
 
 
 # --- a folder of workbooks ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lcedu import paths
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import layout_spec, load_layout, normalize
@@ -597,13 +598,12 @@ def _attach_sites(schools: pd.DataFrame, sites: SiteMap,
     return (None if any(orphan) else schools), None
 
 
-def write_site_template(raw_dir: Path, unmapped: pd.DataFrame, schools: pd.DataFrame) -> Path:
-    """A sites.csv template for the unmapped sites, as a NEW file beside sites.csv (never overwrites).
-
-    A template with the same content already there is reused, so running check twice does not
-    pile up copies.
+def write_site_template(folder: Path, unmapped: pd.DataFrame, schools: pd.DataFrame) -> Path:
+    """A sites.csv template for the unmapped sites, as a NEW file in ``folder`` (a reports folder: raw
+    data is never written). Never overwrites: a template the user is filling in survives a rerun; one
+    with the same content already there is reused, so running check twice does not pile up copies.
     """
-    folder = raw_dir / "rosters"
+    folder.mkdir(parents=True, exist_ok=True)
     counted = schools[schools["is_counted_school"].fillna(True).to_numpy(dtype=bool)
                       & schools["school_type"].isin(["primary", "nine_year"]).to_numpy(dtype=bool)]
     buffer = io.StringIO()
@@ -702,9 +702,18 @@ class RosterInputs:
     headers: dict[tuple[str, str, str | None, str], str] = field(default_factory=dict)
 
 
+def template_dir(reports: Path | None = None) -> Path:
+    """Where check/clean write the sites.csv template: ``<reports>/check/`` (never the raw folder)."""
+    return paths.reports_dir(reports) / "check"
+
+
 def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
-                county_of: Callable[[Path], str | None]) -> RosterInputs:
-    """Read every roster, sites.csv and local sheet among ``files`` (all claimed by :func:`claims`)."""
+                county_of: Callable[[Path], str | None], reports: Path | None = None) -> RosterInputs:
+    """Read every roster, sites.csv and local sheet among ``files`` (all claimed by :func:`claims`).
+
+    Reads only: the one file it may write, the template for unmapped sites, goes to
+    :func:`template_dir` (``reports``: the reports folder, default :func:`lcedu.paths.reports_dir`).
+    """
     issues: list[Issue] = []
     inputs: list[dict] = []
     sheets: list[RosterSheet] = []
@@ -755,16 +764,17 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
         issues += typed.issues
         converted += typed.converted
         if typed.unmapped is not None:
-            template = write_site_template(raw_dir, typed.unmapped, typed.schools)
+            template = write_site_template(template_dir(reports), typed.unmapped, typed.schools)
             distinct = typed.unmapped.drop_duplicates(["county_code", "school_name"])
             listed = "；".join(f"{r['school_name']}（{r['county_code']}，{r['_file']} 第{r['_row']}行）"
                               for r in distinct.to_dict("records"))
             issues.append(Issue(
                 "error", sites.path, f"{len(distinct)} 个是否计校数=0 的校点在 sites.csv 中没有原校点 / "
                 f"{len(distinct)} sites without a parent school: {listed}",
-                f"已写出模板 {template.relative_to(raw_dir.parent)}（每个校点一行，附同乡镇的候选原校点）：填写 "
-                "parent_school_id 后把这些行并入 rosters/sites.csv，再删除模板 / fill in the template, merge it into "
-                "sites.csv"))
+                f"已在报告文件夹写出模板 {template}（每个校点一行，附同乡镇的候选原校点；原始数据未改动）：填写 "
+                f"parent_school_id 后把这些行并入 {sites.path} 再运行 lcedu check / a template is written to "
+                f"{template} (raw data untouched): fill in parent_school_id, copy those rows into {sites.path}, "
+                "run lcedu check again"))
     headers = {}
     for sheet in sheets:
         for name, written in sheet.headers.items():

@@ -359,6 +359,8 @@ class _Groups:
     def sum_by(self, weights_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """Σ per position of weights that depend on the row's position (e.g. a deviation from its group mean)."""
         total = np.zeros(self.n)
+        if self.n == 0:  # an empty universe (a build of 东莞 alone has no total rows): nothing to index
+            return total
         for codes, inside in zip(self.layers, self._inside, strict=True):
             if inside is None:
                 total = total + np.bincount(codes, weights=weights_of(codes), minlength=self.n)
@@ -406,7 +408,8 @@ class _Context:
         self._county_year_lookup = lookup
         layers = aggregate_layers(county_years["county_code"])
         years = county_years["year"].to_numpy(dtype="int64")
-        frames = [pd.DataFrame({"county_code": layer, "year": years}) for layer in layers] or [
+        frames = [pd.DataFrame({"county_code": layer, "year": years}).dropna(subset="county_code")
+                  for layer in layers] or [
             pd.DataFrame({"county_code": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})]
         if "city" in tables:
             city_years = tables["city"]["year"].to_numpy(dtype="int64")

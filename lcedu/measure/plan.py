@@ -425,9 +425,15 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     Raises TargetsFileError (a ValueError) naming the file and each bad entry: unknown
     comparison, non-numeric value, year outside the plan span, county code not 6 digits
     or outside the plan's region, missing or unknown fields, duplicate targets.
+
+    ``attrs["region_code"]`` is the plan's region (530900): its "each_county" targets are the
+    targets of that prefecture's counties, not of every county a build holds.
     """
     p = _resolve(path)
-    return _read(str(p), p.stat().st_mtime_ns)[1].copy()
+    plan, targets = _read(str(p), p.stat().st_mtime_ns)
+    out = targets.copy()
+    out.attrs["region_code"] = plan.get("region_code")
+    return out
 
 
 def load_plan(path: str | Path | None = None) -> dict[str, Any]:

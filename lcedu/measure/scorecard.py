@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lcedu.ingest.counties import is_aggregate
+from lcedu.ingest.counties import is_aggregate, prefecture_of, province_of
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 from lcedu.measure.plan import load_plan, load_targets
@@ -67,8 +67,8 @@ _LABELS = {
     "next_target": ("目标年份目标值", "Target in target year"),
     "projected_value": ("趋势外推值", "Projected value"),
     "is_on_track": ("按趋势可达标", "On track"),
-    "rank": ("县际排名", "Rank among counties"),
-    "rank_count": ("参与排名县数", "Counties ranked"),
+    "rank": ("州(市)内县际排名", "Rank among the prefecture's counties"),
+    "rank_count": ("州(市)内参与排名县数", "Counties ranked in the prefecture"),
     "spread_max_min_ratio": ("县际最大/最小比", "Max/min ratio across counties"),
     # Not the national 差异系数 (校际, student-weighted, against 0.50 / 0.45): say what it is.
     "spread_cv": ("县际离散系数（各县指标值未加权变异系数）", "Inter-county coefficient of variation (unweighted)"),
@@ -210,10 +210,12 @@ def scorecard(
       to the next target year (``next_target_year``), reaches that target; in the target
       year itself it is ``is_met``; NA with fewer than two values. A yes/no target has no
       trend: it is on track once reached, NA before.
-    * ``rank`` among counties (1 = best, by the indicator's direction; ties share the best
-      rank); ``spread_max_min_ratio`` and ``spread_cv`` (population std / mean, unweighted: the
+    * ``rank`` among the counties of the county's own prefecture (1 = best, by the indicator's
+      direction; ties share the best rank; ``rank_count`` counties with a value);
+      ``spread_max_min_ratio`` and ``spread_cv`` (population std / mean, unweighted: the
       县际离散系数, not the national student-weighted 差异系数, see :data:`SPREAD_NOTE`) across
-      counties for the indicator and year, repeated on every row.
+      the same counties for the indicator and year, repeated on their rows and on the
+      prefecture's total row (a province row: across all of the province's counties).
     """
     if tables is None and results is None:
         tables = ind.load_tables(processed_dir)
@@ -242,6 +244,10 @@ def scorecard(
     df = df.merge(meta, how="left", on="indicator")
     population = (tables or {}).get("population")
     codes = list(dict.fromkeys(df["county_code"]))
+    region = str(tgt.attrs.get("region_code") or "")
+    if region:  # the plan's each_county targets are its own region's (临沧's 8), not a province's 129
+        width = 2 if region.endswith("0000") else 4
+        codes = [c for c in codes if is_aggregate(c) or str(c)[:width] == region[:width]]
     own = expand_targets(tgt[tgt["indicator"].isin(set(df["indicator"]))], codes, population)
     expanded = own.assign(target_scope=np.where(own["county_code"] == ind.CITY_CODE, "city", "county"))
     if city_reference:
@@ -303,19 +309,23 @@ def scorecard(
     carried = (df["target_year"] < df["year"]).to_numpy(dtype=bool, na_value=False)
     df["is_on_track"] = np.where(carried, df["is_met"], df["is_on_track"])
 
-    counties = ~df["county_code"].map(is_aggregate).astype(bool)
+    # Ranks and spreads are among the counties of one prefecture (临沧's 8; 昆明's 14 on a 云南
+    # build), never across a province: a county is compared with its neighbours under the same city.
+    codes = df["county_code"].astype(str)
+    scope_of = {c: _comparison_scope(c) for c in codes.unique()}
+    df["_scope"] = codes.map(scope_of).to_numpy(dtype=object)
+    counties = ~codes.map({c: is_aggregate(c) for c in scope_of}).astype(bool)
     sign = df["direction"].map({"higher": -1.0, "lower": 1.0})
     ranked = df.loc[counties].assign(_key=df.loc[counties, "value"] * sign[counties])
-    groups = ranked.groupby(["indicator", "year"], sort=False)["_key"]
+    keys = ["indicator", "year", "_scope"]
+    groups = ranked.groupby(keys, sort=False)["_key"]
     df["rank"] = groups.rank(method="min").reindex(df.index)
     df["rank_count"] = groups.transform("count").reindex(df.index).where(sign.notna() & counties)
-    stats = ranked.groupby(["indicator", "year"], sort=False)["value"].agg(["max", "min", "mean", "count"])
-    stats["std"] = ranked.groupby(["indicator", "year"], sort=False)["value"].std(ddof=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stats["spread_max_min_ratio"] = np.where((stats["min"] > 0) & (stats["count"] >= 2),
-                                                 stats["max"] / stats["min"], np.nan)
-        stats["spread_cv"] = np.where((stats["mean"] != 0) & (stats["count"] >= 2), stats["std"] / stats["mean"], np.nan)
-    df = df.merge(stats[["spread_max_min_ratio", "spread_cv"]].reset_index(), how="left", on=["indicator", "year"])
+    pooled = [ranked]
+    if any(c.endswith("0000") for c in scope_of.values()):  # a province row: the spread over all its counties
+        pooled.append(ranked.assign(_scope=ranked["county_code"].map(province_of)))
+    stats = pd.concat([_spread(frame, keys) for frame in pooled])
+    df = df.merge(stats, how="left", on=keys).drop(columns="_scope")
     df = df.join(county_names(df["county_code"]), on="county_code")
 
     if county is not None:
@@ -329,6 +339,23 @@ def scorecard(
     order = {code: i for i, code in enumerate(reg.indicators)}
     df = df.assign(_order=df["indicator"].map(order)).sort_values(["_order", "county_code", "year"])
     return _typed(df[list(COLUMNS)].reset_index(drop=True))
+
+
+def _comparison_scope(code: str) -> str:
+    """The group a row is ranked and spread in: a county's prefecture; an aggregate's own code."""
+    return code if is_aggregate(code) else prefecture_of(code)
+
+
+def _spread(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Max/min ratio and coefficient of variation of the county values per group of ``keys``."""
+    grouped = frame.groupby(keys, sort=False)["value"]
+    stats = grouped.agg(["max", "min", "mean", "count"])
+    stats["std"] = grouped.std(ddof=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stats["spread_max_min_ratio"] = np.where((stats["min"] > 0) & (stats["count"] >= 2),
+                                                 stats["max"] / stats["min"], np.nan)
+        stats["spread_cv"] = np.where((stats["mean"] != 0) & (stats["count"] >= 2), stats["std"] / stats["mean"], np.nan)
+    return stats[["spread_max_min_ratio", "spread_cv"]].reset_index()
 
 
 STATUS_LABELS = {

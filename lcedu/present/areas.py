@@ -60,9 +60,12 @@ def area_name(code: str, lang: str = "zh") -> str:
 
 
 def aggregate_codes(level: str) -> list[str]:
-    """The prefecture (``level="prefecture"``) or province codes with rows in the current build."""
+    """The prefecture (``level="prefecture"``) or province codes with rows in the current build; a
+    county that is its own prefecture (东莞 441900) is one, its rows are the prefecture's."""
     codes = briefing.base().results["county_code"].astype(str).unique()
     wanted = [c for c in codes if is_aggregate(c) and (c.endswith("0000") == (level == "province"))]
+    if level == "prefecture":
+        wanted += [c for c in codes if not is_aggregate(c) and prefecture_of(c) == c]
     return sorted(wanted)
 
 
@@ -102,6 +105,11 @@ def members(code: str, results: pd.DataFrame | None = None) -> list[str]:
     codes = [c for c in res["county_code"].astype(str).unique() if not is_aggregate(c)]
     of = province_of if str(code).endswith("0000") else prefecture_of
     return sorted(c for c in codes if of(c) == str(code))
+
+
+def _with_total(codes: Sequence[str], total: str) -> list[str]:
+    """The counties then their total, once: 东莞's total is 东莞 itself."""
+    return list(dict.fromkeys([*codes, total]))
 
 
 def _values(year: int, codes: Sequence[str], indicators: Sequence[str]) -> pd.DataFrame:
@@ -159,7 +167,7 @@ def summary(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> Secti
     counted = ", ".join(f"{words[a]} {int(np.nansum(met[a]))}/{len(codes)}" for a in ASSESSMENTS)
     lines.append(f"{area_name(p.county, lang)}：{len(codes)} 个县(区)有数据；{counted}" if lang == "zh" else
                  f"{area_name(p.county, lang)}: {len(codes)} counties with data; {counted}")
-    values = _values(p.year, [*codes, p.county], indicators)
+    values = _values(p.year, _with_total(codes, p.county), indicators)
     for code in indicators:
         unit = _unit(code)
         own = values.at[p.county, code]
@@ -176,7 +184,7 @@ def county_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> 
     """The prefecture's counties (and its total, last) on the key indicators, coloured by relative position."""
     lang, words = p.lang, _WORDS[p.lang]
     codes = members(p.county)
-    values = _values(p.year, [*codes, p.county], indicators)
+    values = _values(p.year, _with_total(codes, p.county), indicators)
     frame, css = _heat(values, codes, indicators, lang, first_column=words["county"])
     caption = ("颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；最后一行为汇总。"
                if lang == "zh" else
@@ -289,17 +297,20 @@ def prefecture_chart(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[
 
 
 def ranked_within_prefectures(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> pd.DataFrame:
-    """Every county of the province ranked within its prefecture on ``indicator`` (1 = best, by direction).
+    """Every county of the province ranked within its prefecture on ``indicator`` (1 = best, by direction):
+    the scorecard's ``rank`` and ``rank_count`` (:func:`lcedu.measure.scorecard.scorecard` ranks within
+    the prefecture), read, not recomputed.
 
     Columns: prefecture_code, county_code, value, rank, rank_count (counties with a value); NA values last.
     """
     codes = members(p.county)
-    values = _values(p.year, codes, [indicator])[indicator]
+    card = briefing.card(p.baseline_year, p.plan)
+    rows = card[(card["indicator"] == indicator) & (card["year"] == p.year)].set_index("county_code")
+    rows = rows.reindex(codes)
     frame = pd.DataFrame({"prefecture_code": [prefecture_of(c) for c in codes], "county_code": codes,
-                          "value": values.to_numpy(dtype=float)})
-    key = frame["value"] * -_direction(indicator)
-    frame["rank"] = key.groupby(frame["prefecture_code"]).rank(method="min").astype("Int64")
-    frame["rank_count"] = frame.groupby("prefecture_code")["value"].transform("count").astype("Int64")
+                          "value": rows["value"].to_numpy(dtype=float, na_value=np.nan),
+                          "rank": rows["rank"].astype("Int64").to_numpy(),
+                          "rank_count": rows["rank_count"].astype("Int64").to_numpy()})
     return frame.sort_values(["prefecture_code", "rank", "county_code"], na_position="last").reset_index(drop=True)
 
 
@@ -342,4 +353,32 @@ def province_map(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     items.append(prefecture_chart(p))
     title = (f"{nv.indicator_name(indicator, lang)}：分县地图与各州(市)对比（{p.year}年）" if lang == "zh" else
              f"{nv.indicator_name(indicator, lang)}: counties and prefectures ({p.year})")
+    return Section(title, items)
+
+
+def prefecture_maps(p: Params, indicators: Sequence[str] = briefing.SMALL_MULTIPLES) -> Section:
+    """The prefecture's counties on maps: which meet the two assessments in ``p.year``, and key indicators
+    year by year (small multiples on the declared classes). 临沧's status map measures the counties'
+    share against its plan; another prefecture's shows the counts only (the plan is 临沧's). Without
+    boundaries for the prefecture (云南's are shipped; ``lcedu shapes`` builds others) the page says so."""
+    from lcedu.measure.indicators import map_breaks
+    from lcedu.paths import CITY_CODE
+    from lcedu.present import maps
+
+    lang, b = p.lang, briefing.base()
+    years = [y for y in briefing.available_years() if y <= p.year]
+    shares = briefing.plan_of(p.plan).target_shares() if p.county == CITY_CODE else {}
+    items: list[Any] = []
+    try:
+        items.append(maps.status_map(b.assessments, p.year, lang=lang, synthetic=b.synthetic, target_shares=shares,
+                                     prefecture=p.county))
+        for code in indicators:
+            unit = nv.indicator_unit(code)
+            items.append(maps.small_multiples(
+                b.results[b.results["indicator"] == code], code, years, label=nv.indicator_name(code, lang),
+                unit=nv.unit_label(unit, lang) or unit, lang=lang, synthetic=b.synthetic,
+                breaks=map_breaks().get(code), prefecture=p.county))
+    except RequestError as exc:  # no boundaries for this prefecture: say so, the tables above still compare
+        items.append(f"（未绘制地图 / no map: {exc}）")
+    title = f"分县地图（{p.year}年）" if lang == "zh" else f"Maps by county ({p.year})"
     return Section(title, items)

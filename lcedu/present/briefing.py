@@ -85,14 +85,14 @@ LABELS: dict[str, dict[str, str]] = {
 
 _TITLES: dict[str, dict[str, str]] = {
     "zh": {
-        "overview": "概况", "scorecard": "计划指标达标情况", "trends": "{base}以来的变化", "ranks": "在全市8个县(区)中的位置",
+        "overview": "概况", "scorecard": "计划指标达标情况", "trends": "{base}以来的变化", "ranks": "在{peers}中的位置",
         "gaps": "差距最大的五项指标及达标所需", "notes": "数据与口径说明", "heat": "各县(区)全部指标一览（{year}）",
         "status_maps": "优质均衡与普及普惠达标县分布", "multiples": "重点指标分县变化", "share_targets": "{share}达标县占比目标",
         "city_targets": "全市层面目标（{year}）",
     },
     "en": {
         "overview": "Overview", "scorecard": "Plan indicators: met or not", "trends": "Change since the {base}",
-        "ranks": "Position among the 8 counties", "gaps": "The five largest gaps and what closing them takes",
+        "ranks": "Position among {peers}", "gaps": "The five largest gaps and what closing them takes",
         "notes": "Data and definitions", "heat": "Every county on every indicator ({year})",
         "status_maps": "Counties meeting the two assessments", "multiples": "Key indicators by county over time",
         "share_targets": "The {share} county-share targets", "city_targets": "City-level targets ({year})",
@@ -240,6 +240,41 @@ def base() -> _Base:
 def available_years() -> tuple[int, ...]:
     """Years of the processed data."""
     return base().years
+
+
+def page_prefecture(p: Params) -> str:
+    """The prefecture a county page compares the county with: its own (临沧市 530900 for 临沧's counties)."""
+    from lcedu.ingest.counties import prefecture_of
+
+    return CITY_CODE if p.is_city else prefecture_of(p.county)
+
+
+def peer_codes(p: Params) -> list[str]:
+    """The counties of the page's prefecture that have results in the build (临沧's 8; 昆明's 14 on a 云南 build)."""
+    return _peer_codes(base().build, page_prefecture(p))
+
+
+@lru_cache(maxsize=64)
+def _peer_codes(build: str, prefecture: str) -> list[str]:
+    from lcedu.ingest.counties import is_aggregate, prefecture_of
+
+    codes = _base(build).results["county_code"].astype(str).unique()
+    return sorted(c for c in codes if not is_aggregate(c) and prefecture_of(c) == prefecture)
+
+
+def peers_phrase(p: Params) -> str:
+    """Who a county is ranked among: 全市8个县(区) for 临沧's counties, 昆明市14个县(市、区) elsewhere;
+    English "the 8 counties" / "the 14 counties of Kunming". The count is the build's."""
+    from lcedu.ingest import counties
+
+    prefecture, peers = page_prefecture(p), peer_codes(p)
+    if p.lang != "zh":
+        return f"the {len(peers)} counties" + ("" if prefecture == CITY_CODE else
+                                               f" of {counties.area_name(prefecture, 'en')}")
+    known = counties.registry().set_index("county_code")["name_zh"]
+    cities = any(str(known.get(c, "")).endswith("市") for c in peers)
+    where = "全市" if prefecture == CITY_CODE else counties.area_name(prefecture)
+    return f"{where}{len(peers)}个{'县(市、区)' if cities else '县(区)'}"
 
 
 def sample_notice(lang: str = "zh") -> str | None:
@@ -768,8 +803,8 @@ def briefing_overview(p: Params) -> Section:
     best_names = [indicator_name(c, lang) for c in best["indicator"].head(4)]
     rank_line = ""
     if best_names:
-        rank_line = (f"在全市8个县(区)中排名第一的指标：{nv.join(best_names, lang)}。" if lang == "zh" else
-                     f"Best of the 8 counties on: {nv.join(best_names, lang)}.")
+        rank_line = (f"在{peers_phrase(p)}中排名第一的指标：{nv.join(best_names, lang)}。" if lang == "zh" else
+                     f"Best of {peers_phrase(p)} on: {nv.join(best_names, lang)}.")
     lines = [lead, *(assessment_line(p, a) for a in ASSESSMENTS), rank_line]
     ax = maps.locator_map(p.county, lang=lang)
     return Section(_TITLES[lang]["overview"], [bullets(lines), ax.figure])
@@ -826,10 +861,12 @@ TREND_INDICATORS = (
 
 
 def trend_series(p: Params, indicators: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(values of every county and the city for the years up to p.year, the county's targets)."""
+    """(values of the counties of the page's prefecture and its total for the years up to p.year, the
+    county's targets)."""
     c = card(p.baseline_year, p.plan)
     rows = c[c["indicator"].isin(indicators) & (c["year"] <= p.year)]
-    series = rows[["county_code", "year", "indicator", "value", "unit"]]
+    series = rows.loc[rows["county_code"].isin([*peer_codes(p), page_prefecture(p)]),
+                      ["county_code", "year", "indicator", "value", "unit"]]
     own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
     targets = own[["indicator", "year", "target"]].astype({"target": float})
     return series, targets
@@ -838,7 +875,8 @@ def trend_series(p: Params, indicators: Sequence[str]) -> tuple[pd.DataFrame, pd
 def trend_figure(p: Params, indicators: Sequence[str], title: str | None = None, columns: int = 3) -> Any:
     """Small line charts of the indicators: the county, the city and the other counties, with targets."""
     series, targets = trend_series(p, indicators)
-    return charts.trend_panels(series, indicators, highlight=p.county, targets=targets, lang=p.lang, title=title,
+    return charts.trend_panels(series, indicators, highlight=p.county, total=page_prefecture(p), targets=targets,
+                               lang=p.lang, title=title,
                                columns=columns, note=synthetic_note(p.lang))
 
 
@@ -851,13 +889,18 @@ def briefing_trends(p: Params) -> Section:
 
 
 def briefing_ranks(p: Params) -> Section:
-    """The county's position among the 8 counties on every targeted indicator with a direction."""
+    """The county's position among the counties of its prefecture on every targeted indicator with a
+    direction (the scorecard's ``rank``, computed within the prefecture)."""
     c = card(p.baseline_year, p.plan)
     codes = [code for code in _targeted(p)["indicator"] if code not in ASSESSMENTS]
-    rows = c[(c["year"] == p.year) & c["indicator"].isin(codes) & (c["county_code"] != CITY_CODE)
+    rows = c[(c["year"] == p.year) & c["indicator"].isin(codes) & c["county_code"].isin(peer_codes(p))
              & c["direction"].isin(["higher", "lower"])]
     rows = rows[rows.groupby("indicator")["value"].transform(lambda v: v.notna().sum() >= 2 and v.nunique() > 1)]
     lang = p.lang
+    title = _TITLES[lang]["ranks"].format(peers=peers_phrase(p))
+    if rows.empty:  # a county outside the plan's region has no targets; one alone in its prefecture no peers
+        return Section(title, [f"{p.name}没有可在{peers_phrase(p)}中排名的计划目标指标。" if lang == "zh" else
+                               f"{p.name} has no plan-targeted indicator to rank among {peers_phrase(p)}."])
     fig = charts.rank_chart(rows, highlight=p.county, lang=lang, note=synthetic_note(lang))
     own = rows[rows["county_code"] == p.county]
     top = own[own["rank"] <= 2]
@@ -870,7 +913,7 @@ def briefing_ranks(p: Params) -> Section:
         line = (f"{p.name} is in the top two on {len(top)} indicators and in the bottom two on {len(bottom)}"
                 + (f" ({nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)})" if len(bottom) else "")
                 + ".")
-    return Section(_TITLES[lang]["ranks"], [fig, line])
+    return Section(title, [fig, line])
 
 
 def closing_text(r: Mapping[str, Any], lang: str) -> str:
@@ -1136,7 +1179,7 @@ def city_status_maps(p: Params) -> Section:
                                      note=synthetic_note(lang)))
     for year in reversed(years):  # the chosen year full size, earlier years smaller
         figure = maps.status_map(status, year, lang=lang, synthetic=synthetic,
-                                 target_shares=plan_of(p.plan).target_shares())
+                                 target_shares=plan_of(p.plan).target_shares(), prefecture=page_prefecture(p))
         items.append(figure if year == p.year else Sized(figure, 640))
     return Section(_TITLES[lang]["status_maps"], items)
 
@@ -1158,7 +1201,7 @@ def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES)
         unit = nv.indicator_unit(code)
         figure = maps.small_multiples(data, code, years, label=indicator_name(code, lang),
                                       unit=nv.unit_label(unit, lang) or unit, lang=lang, synthetic=base().synthetic,
-                                      breaks=declared.get(code))
+                                      breaks=declared.get(code), prefecture=page_prefecture(p))
         items.append(figure)
     return Section(_TITLES[lang]["multiples"], items)
 

@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from lcedu.ingest.counties import is_aggregate
 from lcedu.measure.standards import meets
 from lcedu.present.fonts import use_cjk_font
 from lcedu.present.narrative import (
@@ -103,6 +104,7 @@ def trend_panels(
     indicators: Sequence[str],
     *,
     highlight: str,
+    total: str = CITY_CODE,
     targets: pd.DataFrame | None = None,
     lang: str = "zh",
     title: str | None = None,
@@ -110,11 +112,12 @@ def trend_panels(
     others: bool = True,
     note: str | None = None,
 ) -> Figure:
-    """One small line chart per indicator: the county in focus, the city and the other counties.
+    """One small line chart per indicator: the county in focus, its prefecture and the other counties.
 
-    ``series``: county_code, year, indicator, value (every county and the city rows);
+    ``series``: county_code, year, indicator, value (every county and the prefecture's rows);
     ``targets``: indicator, year, target — drawn as vermillion marks with their value.
-    ``highlight`` is the county (or ``"530900"``) drawn in blue.
+    ``highlight`` is the county (or ``"530900"``) drawn in blue; ``total`` the prefecture total
+    drawn dashed (临沧市 ``"530900"``; 昆明市 ``"530100"`` for a county of 昆明).
     """
     indicators = [i for i in indicators if (series["indicator"] == i).any()]
     n = max(len(indicators), 1)
@@ -127,11 +130,11 @@ def trend_panels(
         data = series[series["indicator"] == code]
         unit = str(data["unit"].iloc[0]) if "unit" in data.columns and len(data) else ""
         if others:
-            for _, rows_ in data[~data["county_code"].isin([highlight, CITY_CODE])].groupby("county_code"):
+            for _, rows_ in data[~data["county_code"].isin([highlight, total])].groupby("county_code"):
                 rows_ = rows_.sort_values("year")
                 ax.plot(rows_["year"], rows_["value"].astype(float), color=COLOURS["other"], lw=0.9, zorder=1)
-        if highlight != CITY_CODE:
-            city = data[data["county_code"] == CITY_CODE].sort_values("year")
+        if highlight != total:
+            city = data[data["county_code"] == total].sort_values("year")
             if len(city) and city["value"].notna().any():
                 ax.plot(city["year"], city["value"].astype(float), color=COLOURS["city"], lw=1.6, ls="--", zorder=2)
         own = data[data["county_code"] == highlight].sort_values("year")
@@ -166,8 +169,8 @@ def trend_panels(
     for ax in axes[len(indicators):]:
         ax.set_visible(False)
     handles = [Line2D([], [], color=COLOURS["county"], lw=2.4, marker="o", label=place_name(highlight, lang))]
-    if highlight != CITY_CODE:
-        handles.append(Line2D([], [], color=COLOURS["city"], lw=1.6, ls="--", label=place_name(CITY_CODE, lang)))
+    if highlight != total:
+        handles.append(Line2D([], [], color=COLOURS["city"], lw=1.6, ls="--", label=place_name(total, lang)))
         if others:
             handles.append(Line2D([], [], color=COLOURS["other"], lw=0.9, label=words["others"]))
     if targets is not None and len(targets):
@@ -357,7 +360,7 @@ def county_dots(
     direction: str = "higher",
     note: str | None = None,
 ) -> Figure:
-    """The counties' (and the city's) values of one indicator as a sorted dot chart, best on top.
+    """The counties' (and their prefecture's) values of one indicator as a sorted dot chart, best on top.
 
     Dots rather than bars: rates cluster near their targets (90–100 %), and a dot chart may
     zoom to that range honestly. The target is a dashed vermillion line.
@@ -377,7 +380,7 @@ def county_dots(
         if np.isnan(value):
             ax.annotate(text("missing", lang), (lo - pad * 0.5, yi), va="center", fontsize=8, color=_NOTE_COLOUR)
             continue
-        own, city = code == highlight, code == CITY_CODE
+        own, city = code == highlight, is_aggregate(code)  # the prefecture's total: a diamond
         ax.scatter([value], [yi], s=90 if own else 55, marker="D" if city else "o", zorder=3,
                    color=COLOURS["county"] if own else (COLOURS["city"] if city else "#9ecae1"),
                    edgecolor="white", lw=0.8)

@@ -86,11 +86,11 @@ def _check_indicator(indicator: str) -> None:
                          "see lcedu.present.explorer.indicator_options()")
 
 
-def _outline(ax: Any, county: str) -> None:
+def _outline(ax: Any, county: str, prefecture: str) -> None:
     """Draw the chosen county's boundary on a map axes (projected like lcedu.present.maps)."""
     from lcedu.present import maps
 
-    shapes = maps.load_counties().to_crs(maps.PROJECTED_CRS)
+    shapes = maps.prefecture_counties(prefecture)
     rows = shapes[shapes["county_code"] == county]
     for geometry in rows.geometry:
         polygons = getattr(geometry, "geoms", [geometry])
@@ -114,10 +114,11 @@ def _map(p: Params, indicator: str) -> Figure | str:
     direction = "lower" if row.get("direction") == "lower" else "higher"
     ax = maps.choropleth(data, indicator, p.year, label=indicator_name(indicator, p.lang),
                          unit=nv.unit_label(unit, p.lang) or unit, lang=p.lang, synthetic=bf.base().synthetic,
-                         target=target, direction=direction, breaks=map_breaks().get(indicator))
+                         target=target, direction=direction, breaks=map_breaks().get(indicator),
+                         prefecture=bf.page_prefecture(p))
     _label_like_the_table(ax, p, indicator, unit)
     if not p.is_city:
-        _outline(ax, p.county)
+        _outline(ax, p.county, bf.page_prefecture(p))
     return ax.figure
 
 
@@ -139,13 +140,12 @@ def _label_like_the_table(ax: Any, p: Params, indicator: str, unit: str) -> None
 
 
 def _table(p: Params, indicator: str) -> Any:
-    """The counties and the city for the year: value, target, status, change and rank."""
-    from lcedu.ingest.counties import home
-
+    """The counties of the county's prefecture and its total for the year: value, target, status, change
+    and rank (within the prefecture)."""
     lang = p.lang
     lab = LABELS[lang]
     c = bf.card(p.baseline_year, p.plan)
-    order = [*home()["county_code"], CITY_CODE]
+    order = [*bf.peer_codes(p), bf.page_prefecture(p)]
     rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)].set_index("county_code").reindex(order)
     rows = rows.reset_index()
     records = rows.to_dict("records")
@@ -212,9 +212,7 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
     p = _params(county, year, baseline_year, lang, plan)
     _check_indicator(indicator)
     words = _WORDS[p.lang]
-    from lcedu.ingest.counties import home
-
-    counties = [(place_name(c, p.lang), c) for c in home()["county_code"]]
+    counties = [(place_name(c, p.lang), c) for c in bf.peer_codes(p)]  # the county's prefecture (临沧's 8)
     pick_county = widgets.Dropdown(options=counties, value=p.county if not p.is_city else counties[0][1],
                                    description=words["county"])
     pick_indicator = widgets.Dropdown(options=indicator_options(p.lang), value=indicator,

@@ -1,11 +1,13 @@
-"""Maps of equalization progress across 临沧's eight counties.
+"""Maps of equalization progress across the counties of a prefecture (临沧's eight by default).
 
 Every map takes the indicator engine's tidy table (``county_code, year, indicator, value``)
 and draws on a plain :class:`matplotlib.figure.Figure` (no pyplot state, safe in batch jobs).
 Class breaks are fixed per indicator across all years, so one colour means one value range
-on every map of a report. Maps are drawn in WGS 84 / UTM zone 47N (EPSG:32647): its central
+on every map of a report. 临沧's maps are drawn in WGS 84 / UTM zone 47N (EPSG:32647): its central
 meridian, 99°E, runs through 临沧 (98.7°E–100.6°E), so scale error stays below 0.04 % and
 grid north is within 1° of true north, which keeps the km scale bar and north arrow honest.
+Another prefecture (``prefecture=``) is cut from its province's shapes and drawn in the UTM zone
+of its own centre; a whole province is :func:`province_choropleth`.
 
 geopandas and matplotlib are imported here only; ``import lcedu`` stays light.
 """
@@ -181,16 +183,60 @@ def _projected_counties(path: str | None = None) -> gpd.GeoDataFrame:
     return load_counties(path).to_crs(PROJECTED_CRS)
 
 
+def map_prefecture(codes: Sequence[str], prefecture: str | None = None) -> str:
+    """The prefecture a per-prefecture map draws: ``prefecture`` (5309, 530900) if given, else the one
+    prefecture of the county ``codes`` (临沧's 530900 when there are none).
+
+    Data of several prefectures (a province build) without ``prefecture`` is refused: these maps
+    label every county and compare them within one prefecture; a province is drawn by
+    :func:`province_choropleth`, or one map per prefecture.
+    """
+    from lcedu.ingest.counties import is_aggregate, prefecture_of
+
+    if prefecture is not None:
+        text = str(prefecture).strip()
+        return prefecture_of(text + "00" if len(text) == 4 else text)
+    found = sorted({prefecture_of(c) for c in map(str, codes) if not is_aggregate(c)})
+    if len(found) > 1:
+        raise RequestError(f"数据含 {len(found)} 个州(市)的县，按州(市)的地图须指定一个 / the data spans "
+                           f"{len(found)} prefectures ({', '.join(found[:5])}{' …' if len(found) > 5 else ''})",
+                           "传入 prefecture=（如 530100），或用 province_choropleth / lcedu maps --province 画全省 "
+                           "/ pass prefecture=, or draw the province with province_choropleth")
+    return found[0] if found else paths.CITY_CODE
+
+
+def prefecture_counties(prefecture: str = paths.CITY_CODE) -> gpd.GeoDataFrame:
+    """Projected county shapes of one prefecture: 临沧's shipped file for 530900 (UTM 47N), any other
+    prefecture cut from its province's shapes (shipped for 云南; ``lcedu shapes`` builds others)."""
+    if prefecture == paths.CITY_CODE:
+        return _projected_counties()
+    return _scope_shapes("prefecture", prefecture)[0]
+
+
+def _place_prefix(prefecture: str, lang: Lang) -> str:
+    """The prefecture named before a title (昆明市 / Kunming: ); none for 临沧, whose maps are the default."""
+    if prefecture == paths.CITY_CODE:
+        return ""
+    from lcedu.ingest.counties import area_name
+
+    name = area_name(prefecture, lang)
+    return name if lang == "zh" else f"{name}: "
+
+
 # ---------------------------------------------------------------- data access
 
 
 def _county_rows(data: pd.DataFrame, value_col: str = "value") -> pd.DataFrame:
-    """Rows for counties only: admin codes ending in 00 are prefecture/province totals."""
+    """Rows for counties only: prefecture and province totals are left out, by the registry's
+    word (东莞 441900 is a county although its code ends in 00, like 临沧市's 530900 total)."""
+    from lcedu.ingest.counties import is_aggregate
+
     missing = {*KEY_COLUMNS, value_col} - set(data.columns)
     if missing:
         raise ValueError(f"data lacks columns {sorted(missing)}")
     codes = data["county_code"].astype(str)
-    return data.assign(county_code=codes).loc[~codes.str.endswith("00")]
+    totals = {code: is_aggregate(code) for code in codes.unique()}
+    return data.assign(county_code=codes).loc[~codes.map(totals).astype(bool)]
 
 
 def _resolve_indicator(data: pd.DataFrame, indicator: str | None) -> str:
@@ -773,12 +819,14 @@ def choropleth(
     source: str | None = None,
     unit: str = "",
     synthetic: bool | None = None,
+    prefecture: str | None = None,
 ) -> Axes:
     """One indicator in one year, classed on breaks shared by all years (or against a target).
 
     ``label`` is the indicator's display name for the title (defaults to its code);
     ``synthetic`` defaults to ``data.attrs['synthetic']`` and adds the sample disclaimer.
-    ``reach_margin`` is the 接近目标 band as a fraction of the target.
+    ``reach_margin`` is the 接近目标 band as a fraction of the target. ``prefecture``: whose
+    counties to draw (default: the one prefecture of the data, see :func:`map_prefecture`).
     """
     indicator = _resolve_indicator(data, indicator)
     year = _resolve_year(data, indicator, year)
@@ -795,13 +843,16 @@ def choropleth(
         lang=lang,
         unit=unit,
     )
-    counties = _projected_counties()
+    where = map_prefecture(_county_rows(data, value_col)["county_code"].unique(), prefecture)
+    counties = prefecture_counties(where)
     values = indicator_values(data, indicator, year, value_col)
+    values = values[values.index.isin(counties["county_code"])]
     classification = classify(values)
     ax = _single_map_axes(ax)
     texts = _value_label_texts(counties, values, lang, decimals, signed=False, target=target)
     _draw_panel(ax, counties, classification, texts, label_size=9)
-    heading = title or TEXT[lang]["title"].format(label=label or indicator, year=_year(year, lang))
+    heading = title or _place_prefix(where, lang) + TEXT[lang]["title"].format(label=label or indicator,
+                                                                                year=_year(year, lang))
     note = _source_line(lang, source, _year(year, lang), _is_synthetic(data, synthetic))
     return _finish_single_map(ax, counties, classification, heading, note, lang)
 
@@ -880,8 +931,12 @@ def small_multiples(
     source: str | None = None,
     unit: str = "",
     synthetic: bool | None = None,
+    prefecture: str | None = None,
 ) -> Figure:
-    """One panel per year on one shared classification and one legend: progress at a glance."""
+    """One panel per year on one shared classification and one legend: progress at a glance.
+
+    ``prefecture``: whose counties to draw (default: the one prefecture of the data; a province
+    build must name one, see :func:`map_prefecture`)."""
     if not years:
         raise ValueError("years is empty")
     classify, decimals = _yearly_classifier(
@@ -897,11 +952,13 @@ def small_multiples(
         lang=lang,
         unit=unit,
     )
-    counties = _projected_counties()
+    where = map_prefecture(_county_rows(data, value_col)["county_code"].unique(), prefecture)
+    counties = prefecture_counties(where)
     figure, axes = _panel_figure(len(years), (3.3, 3.6))
     with_no_data = False
     for ax, year in zip(axes, years, strict=True):
         values = indicator_values(data, indicator, year, value_col)
+        values = values[values.index.isin(counties["county_code"])]
         classification = classify(values)
         texts = _value_label_texts(counties, values, lang, decimals, signed=False, target=target)
         _draw_panel(ax, counties, classification, texts, label_size=7)
@@ -910,7 +967,8 @@ def small_multiples(
         with_no_data |= _has_no_data(counties, classification)
     first, last = years[0], years[-1]
     span = _year_span(first, last, lang)
-    heading = title or TEXT[lang]["multiples_title"].format(label=label or indicator, span=span)
+    heading = title or _place_prefix(where, lang) + TEXT[lang]["multiples_title"].format(label=label or indicator,
+                                                                                         span=span)
     year_text = span
     note = _source_line(lang, source, year_text, _is_synthetic(data, synthetic))
     return _finish_panel_figure(figure, classification, with_no_data, heading, note, lang)
@@ -964,17 +1022,21 @@ def status_map(
     lang: Lang = "zh",
     source: str | None = None,
     synthetic: bool | None = None,
+    prefecture: str | None = None,
 ) -> Figure:
     """Which counties meet each county-level assessment, and the share against the plan.
 
     ``target_shares``: assessment → share of counties the plan asks for (default: the default
-    plan's ``*_county_share_pct`` targets, :meth:`lcedu.measure.plan.Plan.target_shares`).
+    plan's ``*_county_share_pct`` targets, :meth:`lcedu.measure.plan.Plan.target_shares`, which
+    are 临沧's: for another prefecture only the counts are shown unless shares are given).
+    ``prefecture``: whose counties to draw and count (default: the one prefecture of ``status``).
     """
+    where = map_prefecture(status["county_code"].astype(str).unique(), prefecture)
     if target_shares is None:
         from lcedu.measure.plan import get_plan
 
-        target_shares = get_plan().target_shares()
-    counties = _projected_counties()
+        target_shares = get_plan().target_shares() if where == paths.CITY_CODE else {}
+    counties = prefecture_counties(where)
     codes = list(counties["county_code"])
     present = set(status["assessment"])
     chosen = assessments or [name for name in ASSESSMENTS if name in present] or sorted(present)
@@ -989,7 +1051,7 @@ def status_map(
         )
         ax.set_gid(f"panel-{assessment}")
         with_no_data |= _has_no_data(counties, classification)
-    heading = title or TEXT[lang]["status_title"].format(year=_year(year, lang))
+    heading = title or _place_prefix(where, lang) + TEXT[lang]["status_title"].format(year=_year(year, lang))
     note = _source_line(lang, source, _year(year, lang), _is_synthetic(status, synthetic))
     return _finish_panel_figure(figure, classification, with_no_data, heading, note, lang)
 
@@ -1011,18 +1073,23 @@ def change_map(
     source: str | None = None,
     unit: str = "",
     synthetic: bool | None = None,
+    prefecture: str | None = None,
 ) -> Axes:
-    """Change since the base year on a diverging scale centred on 0 (blue = improvement)."""
-    counties = _projected_counties()
+    """Change since the base year on a diverging scale centred on 0 (blue = improvement).
+
+    ``prefecture``: whose counties to draw (default: the one prefecture of the data)."""
+    where = map_prefecture(_county_rows(data, value_col)["county_code"].unique(), prefecture)
+    counties = prefecture_counties(where)
     before = indicator_values(data, indicator, base_year, value_col)
     after = indicator_values(data, indicator, year, value_col)
     changes = after.sub(before).dropna()
+    changes = changes[changes.index.isin(counties["county_code"])]
     bins = breaks if breaks is not None else change_breaks(changes, k)
     classification = change_classification(changes, bins, direction, lang, unit)
     ax = _single_map_axes(ax)
     texts = _value_label_texts(counties, changes, lang, _decimals(bins), signed=True)
     _draw_panel(ax, counties, classification, texts, label_size=9)
-    heading = title or TEXT[lang]["change_title"].format(
+    heading = title or _place_prefix(where, lang) + TEXT[lang]["change_title"].format(
         label=label or indicator, base=_year(base_year, lang), year=_year(year, lang)
     )
     years = TEXT[lang]["year_join"].join([_year(base_year, lang), _year(year, lang)])
@@ -1042,13 +1109,13 @@ def locator_map(
     code = str(county_code)
     prefecture = TEXT[lang]["prefecture"]
     if code not in set(counties["county_code"]):
-        from lcedu.ingest.counties import registry
+        from lcedu.ingest.counties import area_name, registry
 
         known = registry().set_index("county_code")
         if code not in known.index:
             raise ValueError(f"unknown county code {county_code!r}")
         counties = _scope_shapes("prefecture", str(known.at[code, "prefecture_code"]))[0].copy()
-        prefecture = str(known.at[code, "prefecture_name_zh"])
+        prefecture = area_name(str(known.at[code, "prefecture_code"]), lang)  # 昆明市 / Kunming
     fills = {
         other: HIGHLIGHT_COLOUR if other == code else CONTEXT_COLOUR
         for other in counties["county_code"]
@@ -1217,9 +1284,11 @@ def province_choropleth(
     choices = {code: ([f"{name}\n{_format_value(known[code], decimals)}"] if code in known else []) + [name]
                for code, name in names.items()}
     _add_fitting_labels(ax, county_frame, choices, fontsize=8.0 if prefecture else 5.5)
-    place = (county_frame["province_name_zh"].iloc[0] if prefecture is None
-             else county_frame["prefecture_name_zh"].iloc[0]) if lang == "zh" else ""
-    heading = title or (place + TEXT[lang]["title"].format(label=label or indicator, year=_year(year, lang)))
+    from lcedu.ingest.counties import area_name
+
+    place = area_name(prefecture if prefecture else str(county_frame["province_code"].iloc[0]), lang)
+    heading = title or ((place if lang == "zh" else f"{place}: ")
+                        + TEXT[lang]["title"].format(label=label or indicator, year=_year(year, lang)))
     note = _source_line(lang, source, _year(year, lang), _is_synthetic(data, synthetic))
     return _finish_single_map(ax, county_frame, classification, heading, note, lang)
 
@@ -1319,8 +1388,12 @@ def write_map_set(
     dpi: int = 200,
     lang: Lang = "zh",
     synthetic: bool | None = None,
+    prefecture: str | None = None,
 ) -> list[Path]:
     """The standard set for a report year; returns every file written, in a fixed order.
+
+    ``prefecture``: whose counties (default: the one prefecture of ``data``, 临沧's for its
+    build; a province build must name one, see :func:`map_prefecture`).
 
     Per indicator (default: every indicator in ``data``): a choropleth for ``year``, small
     multiples over the years up to ``year``, and the change since the first of them; then
@@ -1331,6 +1404,7 @@ def write_map_set(
     """
     out = Path(out_dir)
     sample = _is_synthetic(data, synthetic)
+    where = map_prefecture(_county_rows(data)["county_code"].unique(), prefecture)
 
     def save(figure: Figure, stem: str) -> list[Path]:
         return save_figure(figure, out / stem, formats, dpi)
@@ -1341,15 +1415,16 @@ def write_map_set(
         options = {
             "lang": lang,
             "synthetic": sample,
+            "prefecture": where,
             "label": (labels or {}).get(indicator),
             "unit": (units or {}).get(indicator, ""),
         }
         written += _write_indicator_maps(data, indicator, year, save, options, (breaks or {}).get(indicator))
     if status is not None and not status.empty:
-        written += save(status_map(status, year, lang=lang, synthetic=sample,
+        written += save(status_map(status, year, lang=lang, synthetic=sample, prefecture=where,
                                    target_shares=None if target_shares is None else dict(target_shares)),
                         f"status_{year}")
-    for code in _projected_counties()["county_code"]:
+    for code in prefecture_counties(where)["county_code"]:
         written += save(locator_map(code, lang=lang).figure, f"locator_{safe_name(code)}")
     return written
 

@@ -184,11 +184,14 @@ def year_label(year: Any, lang: str = "zh", *, short: bool = False) -> str:
 
 
 def place_name(code: str, lang: str = "zh") -> str:
-    """County name as the plan writes it (双江自治县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``."""
+    """County name as the plan writes it (双江自治县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``;
+    another prefecture or province by its registry name (昆明市 / Kunming)."""
     from lcedu.ingest import counties
 
     if code == CITY_CODE:
         return text("city", lang)
+    if counties.is_aggregate(code):
+        return counties.area_name(code, lang)
     return str(counties.name(code, lang))
 
 

@@ -86,10 +86,12 @@ _RESOURCE_UNITS = {"qualified_teachers_per_100": "teachers per 100 students",
 
 
 def _county_dots(p: Params, indicator: str, year: int | None = None) -> Any:
-    """Bars of the 8 counties (and the city) for one indicator and year, with the county's target."""
+    """Dots of the counties of the county's prefecture (and its total) for one indicator and year, with the
+    county's target."""
     c = bf.card(p.baseline_year, p.plan)
     y = year or p.year
-    rows = c[(c["indicator"] == indicator) & (c["year"] == y)].set_index("county_code")
+    shown = [*bf.peer_codes(p), bf.page_prefecture(p)]
+    rows = c[(c["indicator"] == indicator) & (c["year"] == y) & c["county_code"].isin(shown)].set_index("county_code")
     own = rows.loc[p.county] if p.county in rows.index else None
     target = None
     label = None
@@ -593,13 +595,12 @@ def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
 
 
 def _all_counties_table(p: Params, codes: Sequence[str]) -> Any:
-    """The 8 counties and the city (rows) on a few indicators (columns) for p.year; this county bold."""
-    from lcedu.ingest.counties import home
-
+    """The counties of the county's prefecture and its total (rows) on a few indicators (columns) for
+    p.year; this county bold."""
     lang = p.lang
     c = bf.card(p.baseline_year, p.plan)
     rows = c[(c["year"] == p.year) & c["indicator"].isin(codes)]
-    order = [*home()["county_code"], CITY_CODE]
+    order = [*bf.peer_codes(p), bf.page_prefecture(p)]
     data: dict[str, list[str]] = {LABELS[lang]["county"]: [place_name(x, lang) for x in order]}
     for code in codes:
         r = rows[rows["indicator"] == code].set_index("county_code").reindex(order)

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from lcedu.ingest.counties import is_aggregate, prefecture_of
 from lcedu.measure import gaps, indicators, scorecard
 from lcedu.measure import standards as std
 from lcedu.measure.plan import get_plan, load_plan
@@ -264,8 +265,8 @@ _SCORECARD_COLUMNS = [
     _Column("next_target_year", "下一目标年份", "int"),
     _Column("projected_value", "趋势外推值", "unit"),
     _Column("is_on_track", "按趋势可达标", "met"),
-    _Column("rank", "县际排名", "int"),
-    _Column("rank_count", "参与排名县数", "int"),
+    _Column("rank", scorecard.scorecard_labels("zh")["rank"], "int"),
+    _Column("rank_count", scorecard.scorecard_labels("zh")["rank_count"], "int"),
     _Column("spread_max_min_ratio", scorecard.scorecard_labels("zh")["spread_max_min_ratio"], "float2"),
     _Column("spread_cv", scorecard.scorecard_labels("zh")["spread_cv"], "cv"),
     _Column("target_clause", "计划条款"),
@@ -320,7 +321,7 @@ def _scorecard_sheet(wb: Workbook, title: str, card: pd.DataFrame, baseline_year
 
 def _counties_sheet(wb: Workbook, card: pd.DataFrame) -> None:
     ws = wb.create_sheet("各县指标")
-    columns = [_Column("county_name_zh", "县(区)"), *_SCORECARD_COLUMNS[:8], _Column("rank", "县际排名", "int"),
+    columns = [_Column("county_name_zh", "县(区)"), *_SCORECARD_COLUMNS[:8], _Column("rank", scorecard.scorecard_labels("zh")["rank"], "int"),
                _Column("na_reason", "缺失原因"), _Column("indicator", "指标代码")]
     _write_table(ws, _with_comparison(card), columns)
 
@@ -561,21 +562,27 @@ def write_city_workbook(
     processed_dir: str | Path | None = None,
     manifest: dict[str, Any] | None = None,
     plan: str | Path | None = None,
+    prefecture: str = indicators.CITY_CODE,
 ) -> Path:
-    """The city's workbook for ``year``: city scorecard, every county side by side, assessments, gaps, sources."""
+    """A prefecture's workbook for ``year`` (临沧市 by default): its scorecard, its counties side by side
+    (ranked among themselves), assessments, gaps, sources. Counties of other prefectures in the build
+    are left out."""
     data = _load(tables, processed_dir, year, manifest, plan)
     card = data.scorecard[data.scorecard["year"] == year]
+    codes = card["county_code"].astype(str)
+    members = sorted(c for c in codes.unique() if not is_aggregate(c) and prefecture_of(c) == prefecture)
+    card = card[codes.isin([*members, prefecture])]
     if not len(card):
-        raise ValueError(f"no indicator rows in {year}")
-    city = card[card["county_code"] == indicators.CITY_CODE]
-    counties = card[card["county_code"] != indicators.CITY_CODE]
+        raise ValueError(f"no indicator rows for {prefecture} in {year}")
+    city = card[card["county_code"] == prefecture]
+    counties = card[card["county_code"] != prefecture]
     baseline = int(card["baseline_year"].dropna().iloc[0]) if card["baseline_year"].notna().any() else year
     wb = _new_workbook()
     _scorecard_sheet(wb, "全市指标", city, baseline)
     _counts_sheet(wb, card)
     _counties_sheet(wb, counties)
     _comparison_sheet(wb, card)
-    _assessment_sheets(wb, data, None, year)
-    _gap_summary_sheets(wb, data, None, year)
+    _assessment_sheets(wb, data, [*members, prefecture], year)
+    _gap_summary_sheets(wb, data, [*members, prefecture], year)
     _sources_sheet(wb, data, list(dict.fromkeys(card["indicator"])))
     return _save_atomically(wb, path)

@@ -545,7 +545,7 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
             name="value")
         frame = share.assign(year=data.year, indicator="plan_targets_met_pct")
         ax = maps.choropleth(frame, "plan_targets_met_pct", data.year, label="已到期目标达标率", unit="%",
-                             breaks=[20, 40, 60, 80, 100], synthetic=data.synthetic)
+                             breaks=[20, 40, 60, 80, 100], synthetic=data.synthetic, prefecture=CITY_CODE)
         figures.append((f"{nv.year_label(data.year)}各县(区)已到期目标达标率", _save(ax.figure, out_dir / "targets_met")))
     # 2. The county assessments the plan sets shares for.
     shares = data.plan.target_shares()
@@ -555,7 +555,7 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
         one = status[status["assessment"] == assessment]
         if len(one):
             fig = maps.status_map(one, data.year, assessments=[assessment], target_shares={assessment: share},
-                                  synthetic=data.synthetic)
+                                  synthetic=data.synthetic, prefecture=CITY_CODE)
             name = nv.indicator_name(assessment, "zh")
             figures.append((f"{nv.year_label(data.year)}{name}达标情况（规划目标{share:.1%}的县）",
                             _save(fig, out_dir / f"status_{assessment}")))
@@ -572,7 +572,7 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
         if values["value"].notna().sum() < 2:
             continue
         ax = maps.change_map(values, code, data.plan.baseline_year, data.year, label=nv.indicator_name(code, "zh"),
-                             unit="个百分点", synthetic=data.synthetic)
+                             unit="个百分点", synthetic=data.synthetic, prefecture=CITY_CODE)
         figures.append((f"{nv.indicator_name(code, 'zh')}：{nv.year_label(data.plan.baseline_year)}至"
                         f"{nv.year_label(data.year)}变化",
                         _save(ax.figure, out_dir / f"progress_{code}")))

@@ -33,6 +33,10 @@ PRELOAD = [f"import {warm_up.__module__}", f"{warm_up.__module__}.{warm_up.__nam
 
 TEMPLATES = paths.package_file("publish", "templates")
 
+#: Per-cell execution limit (seconds) of a rendered notebook: far above any cell's normal run time,
+#: so only a hung cell or a kernel reply lost on the way hits it.
+DEFAULT_CELL_TIMEOUT_S = 600
+
 
 def html_exporter():  # -> nbconvert.HTMLExporter (imported lazily: nbconvert is heavy)
     """The exporter of every rendered page: code hidden, and nothing loaded from outside (works offline)."""
@@ -52,6 +56,7 @@ class Job:
     output_ipynb: str
     output_html: str
     plan: str | None = None  # another plan's targets (None: the notebooks' default plan)
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT_S  # seconds one cell may run before the notebook fails
 
     @property
     def parameters(self) -> dict:
@@ -75,13 +80,17 @@ class Outcome:
 
 
 def plan(counties: Iterable[str], notebooks: Iterable[str] | None, year: int, lang: str = "zh",
-         out_dir: Path | None = None, notebook_dir: Path | None = None, plan_name: str | None = None) -> list[Job]:
+         out_dir: Path | None = None, notebook_dir: Path | None = None, plan_name: str | None = None,
+         cell_timeout: int = DEFAULT_CELL_TIMEOUT_S) -> list[Job]:
     """One job per county and county notebook, each city notebook once, and — when the counties span
     more than one prefecture — each prefecture notebook per prefecture and each province notebook per
     province (so 临沧's suite is unchanged).
 
     Output names are deterministic and safe: ``<year>/<6-digit code>/<notebook>.{ipynb,html}``.
+    ``cell_timeout``: seconds any one cell may run; a cell that runs longer fails its notebook.
     """
+    if cell_timeout <= 0:
+        raise ValueError(f"cell_timeout must be a positive number of seconds, not {cell_timeout!r}")
     out_dir = Path(out_dir) if out_dir is not None else paths.project("reports")
     notebook_dir = Path(notebook_dir) if notebook_dir is not None else paths.project("notebooks")
     chosen = [n for n in suite() if n.batch and (notebooks is None or n.name in set(notebooks))]
@@ -98,7 +107,8 @@ def plan(counties: Iterable[str], notebooks: Iterable[str] | None, year: int, la
             jobs.append(Job(notebook=nb.name, county=county, year=year, lang=lang,
                             input=str(Path(notebook_dir) / f"{nb.name}.ipynb"),
                             output_ipynb=str(folder / f"{nb.name}.ipynb"),
-                            output_html=str(folder / f"{nb.name}.html"), plan=plan_name))
+                            output_html=str(folder / f"{nb.name}.html"), plan=plan_name,
+                            cell_timeout=cell_timeout))
     return jobs
 
 
@@ -110,7 +120,10 @@ _WORKER: dict = {}
 def _start_kernel():
     from jupyter_client.manager import KernelManager
 
-    km = KernelManager(kernel_name="python3")
+    # An asynchronous client, as nbclient's own kernels have: a blocking one waits for the kernel's next
+    # output with no time limit inside nbclient's event loop, so a hung cell would never reach the
+    # per-cell timeout (Job.cell_timeout). The manager stays synchronous (started here, shut down below).
+    km = KernelManager(kernel_name="python3", client_class="jupyter_client.asynchronous.AsyncKernelClient")
     # The kernel's own log lines (transport notices) are not the notebook's output: keep them out.
     km.start_kernel(extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD!r}"], cwd=str(paths.project(".")),
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -175,6 +188,7 @@ def render_job(job: Job, notebook_text: str | None = None) -> tuple[Outcome, str
     import tempfile
 
     import papermill
+    from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
 
     if "exporter" not in _WORKER:
@@ -192,8 +206,14 @@ def render_job(job: Job, notebook_text: str | None = None) -> tuple[Outcome, str
                 nb = papermill.execute_notebook(str(source) if notebook_text is not None else job.input,
                                                 str(executed), parameters=job.parameters, km=km,
                                                 kernel_name="python3", progress_bar=False,
-                                                cwd=str(paths.project(".")))
+                                                cwd=str(paths.project(".")), execution_timeout=job.cell_timeout)
                 break
+            except CellTimeoutError:
+                # A hung cell or a kernel reply lost on the way: this notebook fails, the batch goes on
+                # (the kernel is killed below).
+                text, index, count, source = _mark_timed_out(executed, job.cell_timeout)
+                return (Outcome(job, False, time.perf_counter() - start, error=timeout_message(job, index, count),
+                                cell=count, cell_source=source), text, None)
             except PapermillExecutionError as exc:
                 text = executed.read_text(encoding="utf-8")
                 return (Outcome(job, False, time.perf_counter() - start, error=f"{exc.ename}: {exc.evalue}",
@@ -231,6 +251,40 @@ def run_job(job: Job) -> Outcome:
     outcome, notebook_text, html = render_job(job)
     write_outputs(outcome, notebook_text, html)
     return outcome
+
+
+def timeout_message(job: Job, index: int | None, exec_count: int | None) -> str:
+    """The failure of a notebook whose cell ran past ``job.cell_timeout``: notebook, county and cell named."""
+    cell_zh = f"第 {index} 个单元格" if index is not None else "某个单元格"
+    cell_en = f"cell {index}" if index is not None else "a cell"
+    shown = f" (In[{exec_count}])" if exec_count is not None else ""
+    return (f"CellTimeoutError: {job.notebook} · {job.county} · {cell_zh}{shown} 超时（限 {job.cell_timeout} 秒），"
+            f"已停止 / {cell_en}{shown} of {job.notebook} for {job.county} timed out (limit {job.cell_timeout} s, "
+            "--cell-timeout) and was stopped")
+
+
+def _mark_timed_out(executed: Path, limit: int) -> tuple[str | None, int | None, int | None, str]:
+    """The notebook as far as it ran, its timed-out cell marked with an error output (papermill records
+    no error for a timeout), and that cell's position in the source notebook (1-based, papermill's
+    injected parameters cell not counted), In[n] and first line."""
+    if not executed.exists():
+        return None, None, None, ""
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    own = [c for c in nb["cells"] if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    started = [i for i, c in enumerate(own)
+               if c.get("cell_type") == "code" and c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    if not started:
+        return executed.read_text(encoding="utf-8"), None, None, ""
+    cell = own[started[-1]]
+    cell.setdefault("outputs", []).append({
+        "output_type": "error", "ename": "CellTimeoutError",
+        "evalue": f"单元格超时（限 {limit} 秒），已停止 / the cell timed out (limit {limit} s) and was stopped",
+        "traceback": []})
+    cell["metadata"]["papermill"].update(status="failed", exception=True)
+    nb.setdefault("metadata", {}).setdefault("papermill", {})["exception"] = True
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    first = source.strip().splitlines()[0][:100] if source.strip() else ""
+    return json.dumps(nb, ensure_ascii=False, indent=1), started[-1] + 1, cell.get("execution_count"), first
 
 
 def _cell_source(notebook_text: str, exec_count: int | None) -> str:
@@ -336,7 +390,7 @@ def write_manifest(outcomes: list[Outcome], out_dir: Path, year: int, parameters
         "processed": {"created_at": processed.get("created_at"), "is_sample": processed.get("is_sample"),
                       "inputs": processed.get("inputs", [])},
         "notebooks": [{**asdict(o.job), "ok": o.ok, "seconds": round(o.seconds, 2), "error": o.error,
-                       "cell": o.cell} for o in sorted(outcomes, key=lambda o: (o.job.county, o.job.notebook))],
+                       "cell": o.cell, "cell_source": o.cell_source} for o in sorted(outcomes, key=lambda o: (o.job.county, o.job.notebook))],
     }
     path = Path(out_dir) / str(year) / "manifest.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,8 +23,11 @@ ERROR_MARKERS = ("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.std
 
 def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg", "pdf"), lang: str = "zh",
                plan: str | None = None, province: str | None = None, prefecture: str | None = None) -> list[Path]:
-    """`lcedu maps`: the standard map set for ``year`` from the processed tables; with ``province``
-    or ``prefecture``, one choropleth per indicator over that scope's counties instead."""
+    """`lcedu maps`: the standard map set for ``year`` from the processed tables, for the ``prefecture``
+    given, else 临沧 (the home prefecture) when the build has its counties, else the build's one
+    prefecture (a build of several without ``prefecture`` is a RequestError naming them). The plan's
+    county-share targets appear on 临沧's status map only. With ``province``: one choropleth per
+    indicator over the province."""
     from lcedu.measure import indicators
     from lcedu.measure.results import load_results
     from lcedu.present import maps
@@ -36,27 +39,42 @@ def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg",
     status = stored["assessments"]
     status = status[status["year"] <= year]
     name = "name_zh" if lang == "zh" else "name_en"
-    if province or prefecture:
+    if province:
         return maps.write_scope_maps(
-            data, year, out_dir, province=province, prefecture=prefecture, indicators=list(MAP_INDICATORS),
+            data, year, out_dir, province=province, indicators=list(MAP_INDICATORS),
             labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
             formats=formats, lang=lang, synthetic=bool(store.manifest().get("is_sample")))
+    from lcedu.ingest.counties import is_aggregate, prefecture_of
+    from lcedu.ingest.shapes import scope
+
+    codes = [c for c in data["county_code"].astype(str).unique() if not is_aggregate(c)]
+    if prefecture:
+        where = scope(None, prefecture).code
+    elif not codes or any(prefecture_of(c) == CITY_CODE for c in codes):
+        where = CITY_CODE
+    else:
+        where = maps.map_prefecture(codes)
     return maps.write_map_set(
-        data, status, year, out_dir, indicators=list(MAP_INDICATORS),
+        data, status, year, out_dir, indicators=list(MAP_INDICATORS), prefecture=where,
         labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
-        target_shares=get_plan(plan).target_shares(),
+        target_shares=get_plan(plan).target_shares() if where == CITY_CODE else {},
         formats=formats,
         lang=lang, synthetic=bool(store.manifest().get("is_sample")))
 
 
 def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str], plan: str | None = None) -> list[Path]:
-    """Scorecard and gap workbooks: ``<year>/<code>/scorecard.xlsx`` per county and for the city."""
+    """Scorecard and gap workbooks: ``<year>/<code>/scorecard.xlsx`` per county and per prefecture of
+    the counties (临沧市 530900 for 临沧's)."""
+    from lcedu.ingest.counties import prefecture_of
     from lcedu.present import workbooks as export
 
     out = Path(out_dir) / str(year)
     written = [export.write_county_workbook(code, year, out / code / "scorecard.xlsx", plan=plan)
                for code in county_codes]
-    written.append(export.write_city_workbook(year, out / CITY_CODE / "scorecard.xlsx", plan=plan))
+    # A county that is its own prefecture (东莞 441900) has its county workbook only.
+    for prefecture in sorted(({prefecture_of(c) for c in county_codes} or {CITY_CODE}) - set(county_codes)):
+        written.append(export.write_city_workbook(year, out / prefecture / "scorecard.xlsx", plan=plan,
+                                                  prefecture=prefecture))
     return written
 
 

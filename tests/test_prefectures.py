@@ -1,0 +1,154 @@
+"""Prefecture and province builds say true things: county-level cities whose code ends in 00 are counties,
+ranks are within the county's own prefecture, and maps name and draw the right prefecture."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from lcedu.ingest.counties import aggregate_layers, is_aggregate
+from lcedu.measure import indicators
+
+#: Prefecture-level cities without counties: the registry lists each as one county-level unit.
+SELF_CODED = ("441900", "442000", "460400", "620200")
+
+
+def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> dict:
+    """The tables with ``source``'s rows added again as county ``target`` (school ids made unique)."""
+    out = {}
+    for name, frame in tables.items():
+        if "county_code" not in frame.columns:
+            out[name] = frame
+            continue
+        rows = frame[frame["county_code"].astype(str) == source].copy()
+        rows["county_code"] = target
+        for column in ("school_id", "parent_school_id"):
+            if column in rows.columns:
+                rows[column] = rows[column].astype("string").map(
+                    lambda s: s if pd.isna(s) else prefix + str(s)[1:], na_action="ignore")
+        out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
+    return out
+
+
+def test_county_level_cities_coded_like_prefectures_are_counties():
+    from lcedu.ingest.counties import registry
+
+    listed = set(registry()["county_code"])
+    for code in SELF_CODED:
+        assert code in listed and not is_aggregate(code)
+    assert is_aggregate("530900") and is_aggregate("530000") and is_aggregate("440000")
+    assert not is_aggregate("530925")
+    # 东莞 has no total of its own (it would repeat its rows under its own code); 广东 does.
+    layers = aggregate_layers(["441900", "442000", "440106"])
+    assert list(layers[0]) == [None, None, "440100"]
+    assert list(layers[1]) == ["440000", "440000", "440000"]
+
+
+@pytest.fixture(scope="module")
+def dongguan_results(sample_tables) -> pd.DataFrame:
+    """临沧's sample plus a copy of 双江 as 东莞 (441900): one row per code, indicator and year."""
+    tables = copy_county(sample_tables, "530925", "441900")
+    return indicators.compute(tables=tables)
+
+
+def test_a_county_coded_like_its_prefecture_has_one_row_per_indicator_and_year(dongguan_results):
+    res = dongguan_results
+    assert not res.duplicated(["county_code", "year", "indicator"]).any()
+    rows = res[(res["indicator"] == "preschool_gross_enrollment_pct") & (res["year"] == 2025)].set_index(
+        "county_code")
+    assert float(rows.at["441900", "value"]) == float(rows.at["530925", "value"])
+    # The province-level total (the counties span two provinces here) sums 东莞 once.
+    assert float(rows.at["440000", "numerator"]) == float(rows.at["441900", "numerator"])
+
+
+def test_maps_draw_a_county_coded_like_its_prefecture(dongguan_results):
+    from lcedu.present import maps
+
+    values = maps.indicator_values(dongguan_results, "preschool_gross_enrollment_pct", 2025)
+    assert "441900" in values.index and "530900" not in values.index and "440000" not in values.index
+
+
+def test_lincang_pages_still_say_among_the_8_counties_of_the_city(processed_sample):
+    from lcedu.present import briefing
+
+    p = briefing.params("530925", 2025)
+    assert len(briefing.peer_codes(p)) == 8 and briefing.page_prefecture(p) == "530900"
+    assert briefing.peers_phrase(p) == "全市8个县(区)"
+    assert briefing.briefing_ranks(p).title == "在全市8个县(区)中的位置"
+    en = briefing.params("530925", 2025, lang="en")
+    assert briefing.briefing_ranks(en).title == "Position among the 8 counties"
+    card = briefing.card(p.baseline_year)
+    ranked = card[(card["year"] == 2025) & card["rank_count"].notna()]
+    assert int(ranked["rank_count"].max()) == 8
+
+
+def test_prefecture_and_province_names_have_english_in_the_registry():
+    from lcedu.ingest.counties import area_name, registry
+
+    reg = registry().set_index("county_code")
+    assert reg.at["532801", "prefecture_name_pinyin"] == "Xishuangbanna"
+    assert reg.at["610102", "province_name_pinyin"] == "Shaanxi" and reg.at["140105", "province_name_pinyin"] == "Shanxi"
+    assert reg.at["429004", "prefecture_name_pinyin"] == "Province-administered counties"
+    assert (reg["prefecture_name_pinyin"] != "").all() and (reg["province_name_pinyin"] != "").all()
+    assert area_name("530100", "en") == "Kunming" and area_name("530000", "en") == "Yunnan"
+    assert area_name("441900", "en") == "Dongguan"
+
+
+def test_a_build_of_a_county_coded_like_its_prefecture_alone_computes(sample_tables):
+    """东莞 alone: no total row at all (it would be 东莞 again), and every result is its own."""
+    from lcedu.measure.results import compute_results
+
+    alone = {}
+    for name, frame in sample_tables.items():
+        if "county_code" in frame.columns:
+            frame = frame[frame["county_code"].astype(str) == "530925"].assign(county_code="441900")
+        elif name == "city":  # 临沧's city-level sheet is not 东莞's
+            frame = frame.iloc[0:0]
+        alone[name] = frame
+    results = compute_results(alone)
+    res = results["indicator_results"]
+    assert set(res["county_code"].astype(str)) == {"441900"}
+    assert not res.duplicated(["county_code", "year", "indicator"]).any()
+    card = results["scorecard"]
+    assert int(card["rank_count"].max()) == 1  # ranked among its prefecture's one county
+
+
+@pytest.fixture()
+def guangdong_processed(sample_tables, tmp_path):
+    """双江 copied as 东莞 and 耿马 as 中山 (two prefecture-level cities without counties), written as a build."""
+    import os
+
+    from lcedu.build import write_build
+
+    tables = {}
+    for name, frame in sample_tables.items():
+        if "county_code" in frame.columns:
+            codes = frame["county_code"].astype(str)
+            frame = frame[codes.isin(["530925", "530926"])].copy()
+            frame["county_code"] = frame["county_code"].astype(str).map({"530925": "441900", "530926": "442000"})
+        elif name == "city":
+            frame = frame.iloc[0:0]
+        tables[name] = frame
+    write_build(tables, {"is_sample": True}, tmp_path)
+    before = os.environ.get("LCEDU_PROCESSED")
+    os.environ["LCEDU_PROCESSED"] = str(tmp_path)
+    yield tmp_path
+    if before is None:
+        del os.environ["LCEDU_PROCESSED"]
+    else:
+        os.environ["LCEDU_PROCESSED"] = before
+
+
+def test_prefecture_overview_of_a_county_coded_like_its_prefecture(guangdong_processed):
+    from lcedu.present import areas, briefing
+
+    assert areas.aggregate_codes("prefecture") == ["441900", "442000"]
+    assert areas.aggregate_codes("province") == ["440000"]
+    p = areas.area_params("东莞市", 2025, lang="zh", level="prefecture")
+    assert p.county == "441900" and areas.members("441900") == ["441900"]
+    table = areas.county_table(p).items[0].data
+    assert list(table.iloc[:, 0]) == ["东莞市"]  # the county is its own total: one row, not two
+    lines = areas.summary(p).items[0]
+    assert "东莞市：1 个县(区)有数据" in str(lines)
+    county = briefing.params("441900", 2025, 2024)
+    assert briefing.peer_codes(county) == ["441900"] and briefing.peers_phrase(county) == "东莞市1个县(市、区)"
