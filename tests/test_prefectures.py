@@ -152,3 +152,88 @@ def test_prefecture_overview_of_a_county_coded_like_its_prefecture(guangdong_pro
     assert "东莞市：1 个县(区)有数据" in str(lines)
     county = briefing.params("441900", 2025, 2024)
     assert briefing.peer_codes(county) == ["441900"] and briefing.peers_phrase(county) == "东莞市1个县(市、区)"
+
+
+# --------------------------------------------------------------------------- pages outside the plan's region
+
+
+@pytest.fixture(scope="module")
+def lincang_and_wuhua(sample_tables, tmp_path_factory):
+    """临沧's sample plus 双江 copied as 五华区 (530102, 昆明市), written as a build; LCEDU_PROCESSED points at
+    it for the module, then back."""
+    import os
+
+    from lcedu.build import write_build
+
+    out = tmp_path_factory.mktemp("lincang_and_wuhua")
+    write_build(copy_county(sample_tables, "530925", "530102"), {"is_sample": True}, out)
+    before = os.environ.get("LCEDU_PROCESSED")
+    os.environ["LCEDU_PROCESSED"] = str(out)
+    yield out
+    if before is None:
+        del os.environ["LCEDU_PROCESSED"]
+    else:
+        os.environ["LCEDU_PROCESSED"] = before
+
+
+def _page_text(section) -> str:
+    """Everything a reader sees of a section as text: title, sentences, and each table's cells, headers
+    and caption (figures left out)."""
+    import html
+
+    parts = [str(section.title or "")]
+    for item in section.items:
+        if isinstance(item, str):
+            parts.append(item)
+        elif hasattr(item, "data") and isinstance(item.data, pd.DataFrame):
+            parts += [html.unescape(str(item.caption or "")), " ".join(map(str, item.data.columns)), item.data.to_string()]
+    return "\n".join(parts)
+
+
+CITY_SECTIONS = ("high_school_quality", "teacher_famous", "vocational_city", "preschool_assessment")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_county_of_kunming_names_kunming_and_claims_no_lincang_figure_or_target(lincang_and_wuhua, lang):
+    from lcedu.present import briefing, sections
+
+    p = briefing.params("530102", 2025, lang=lang)
+    assert not briefing.in_plan_region(p) and briefing.page_prefecture(p) == "530100"
+    texts = {name: _page_text(getattr(sections, name)(p)) for name in CITY_SECTIONS}
+    texts["notes"] = _page_text(briefing.notes(p, ["preschool_gross_enrollment_pct"]))
+    note = ("本计划目标为临沧市目标，昆明市无对应目标。" if lang == "zh" else
+            "The plan's targets are Lincang's; none apply to Kunming.")
+    for name, text in texts.items():
+        assert note in text, name
+        for word in (["全市目标", "全市合计", "全市完成度", "全市职业教育", "临沧市20"] if lang == "zh" else
+                     ["City target", "City total", "City progress", "Lincang,", "city-level data"]):
+            assert word not in text, (name, word)
+    # The figures are 昆明市's own (530100's row), not 临沧's: 临沧 has 7 省一级高完中, 五华 and so 昆明 none.
+    card = briefing.card(p.baseline_year)
+    first = card[(card["indicator"] == "provincial_first_class_high_school_count") & (card["year"] == 2025)]
+    kunming, lincang = (int(first.set_index("county_code").at[c, "value"]) for c in ("530100", "530900"))
+    assert kunming != lincang
+    quality = sections.high_school_quality(p)
+    line = next(s for s in str(quality.items[0]).split("\n") if s.startswith("- 昆明市" if lang == "zh" else "- Kunming,"))
+    assert (f"为{kunming}所" if lang == "zh" else f": {kunming} schools") in line
+    famous = sections.teacher_famous(p).items[1].data
+    assert list(famous.columns)[2:] == (["昆明市合计", "本县占昆明市"] if lang == "zh" else
+                                        ["Kunming total", "County share of Kunming"])
+    voc = sections.vocational_city(p)
+    assert voc.title == ("昆明市职业教育（州(市)层面数据）" if lang == "zh" else
+                         "Vocational education (Kunming, prefecture-level data)")
+
+
+def test_lincang_pages_keep_the_city_and_its_targets_on_the_same_build(lincang_and_wuhua):
+    from lcedu.present import briefing, sections
+
+    p = briefing.params("530925", 2025)
+    assert briefing.in_plan_region(p) and briefing.prefecture_word(p) == "全市"
+    famous = sections.teacher_famous(p)
+    assert famous.items[0] == "“四名工程”目标为全市目标，下表给出本县人数、全市合计及全市完成度。"
+    table = famous.items[1].data
+    assert {"全市合计", "本县占全市", "全市完成度"} <= set(table.columns)
+    assert table["目标"].str.endswith("全市目标").all()
+    assert sections.vocational_city(p).title == "全市职业教育（全市层面数据）"
+    assert "临沧市2025/26学年初省一级高完中为" in str(sections.high_school_quality(p).items[0])
+    assert "计划对全市另设更高目标：学前三年毛入园率≥95%" in _page_text(sections.preschool_assessment(p))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lcedu.ingest.counties import aggregate_layers, is_aggregate
+from lcedu.ingest.counties import aggregate_layers, is_aggregate, prefecture_of
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 
@@ -83,12 +83,13 @@ def city_target_contributions(card: pd.DataFrame, county: str, year: int, indica
     order given) that has both a county and a city row in ``year``: the city's scorecard row
     (value, target, target_year, comparison, is_met …) plus ``county_value``,
     ``county_share`` (county ÷ city, a fraction) and ``city_progress`` (city value ÷ city
-    target, a fraction); NA where a value or target is missing or 0.
+    target, a fraction); NA where a value or target is missing or 0. The city is the county's
+    own prefecture (530900 for 临沧's counties, 530100 for 昆明's), never another's.
     """
     wanted = list(indicators)
     rows = card[(card["year"] == year) & card["indicator"].isin(wanted)]
     own = rows[rows["county_code"] == county].drop_duplicates("indicator").set_index("indicator")
-    city = rows[rows["county_code"] == ind.CITY_CODE].drop_duplicates("indicator").set_index("indicator")
+    city = rows[rows["county_code"] == prefecture_of(county)].drop_duplicates("indicator").set_index("indicator")
     keep = [code for code in wanted if code in own.index and code in city.index]
     city = city.loc[keep]
     county_value = own.loc[keep, "value"].to_numpy(dtype=float, na_value=np.nan)

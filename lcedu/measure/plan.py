@@ -436,6 +436,15 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     return out
 
 
+def in_region(code: str, region: str | None) -> bool:
+    """Whether a county or area code lies in a plan's region (530900: 临沧's counties and 530900 itself;
+    a province region ``53xxxx`` ending in 0000: every code of the province). No region: everywhere."""
+    if not region:
+        return True
+    width = 2 if str(region).endswith("0000") else 4
+    return str(code)[:width] == str(region)[:width]
+
+
 def load_plan(path: str | Path | None = None) -> dict[str, Any]:
     """The validated ``plan`` block of a targets file (id, title, span, text_file ...)."""
     p = _resolve(path)

@@ -20,7 +20,7 @@ import pandas as pd
 from lcedu.ingest.counties import is_aggregate, prefecture_of, province_of
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
-from lcedu.measure.plan import load_plan, load_targets
+from lcedu.measure.plan import in_region, load_plan, load_targets
 
 __all__ = ["COLUMNS", "SPREAD_NOTE", "city_rate_references", "county_names", "effective_targets", "expand_targets", "is_met",
            "scorecard", "scorecard_labels", "target_counts"]
@@ -246,8 +246,7 @@ def scorecard(
     codes = list(dict.fromkeys(df["county_code"]))
     region = str(tgt.attrs.get("region_code") or "")
     if region:  # the plan's each_county targets are its own region's (临沧's 8), not a province's 129
-        width = 2 if region.endswith("0000") else 4
-        codes = [c for c in codes if is_aggregate(c) or str(c)[:width] == region[:width]]
+        codes = [c for c in codes if is_aggregate(c) or in_region(c, region)]
     own = expand_targets(tgt[tgt["indicator"].isin(set(df["indicator"]))], codes, population)
     expanded = own.assign(target_scope=np.where(own["county_code"] == ind.CITY_CODE, "city", "county"))
     if city_reference:

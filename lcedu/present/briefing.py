@@ -277,6 +277,35 @@ def peers_phrase(p: Params) -> str:
     return f"{where}{len(peers)}个{'县(市、区)' if cities else '县(区)'}"
 
 
+def in_plan_region(p: Params) -> bool:
+    """Whether the plan's targets are the page's own: 临沧's plan for 临沧's counties, none for 昆明's."""
+    from lcedu.measure.plan import in_region
+
+    return in_region(p.county, plan_of(p.plan).region_code)
+
+
+def prefecture_word(p: Params) -> str:
+    """How a page names the county's prefecture: 全市 / "the city" inside the plan's region (临沧's pages
+    as they always were), the prefecture's own name elsewhere (昆明市 / Kunming)."""
+    from lcedu.ingest import counties
+
+    if in_plan_region(p):
+        return "全市" if p.lang == "zh" else "the city"
+    return counties.area_name(page_prefecture(p), p.lang)
+
+
+def no_targets_note(p: Params) -> str:
+    """Said where a target would stand on a page outside the plan's region: the targets are the region's."""
+    from lcedu.ingest import counties
+
+    region = plan_of(p.plan).region_code or CITY_CODE
+    if p.lang == "zh":
+        return (f"本计划目标为{counties.area_name(region)}目标，"
+                f"{counties.area_name(page_prefecture(p))}无对应目标。")
+    return (f"The plan's targets are {counties.area_name(region, 'en')}'s; none apply to "
+            f"{counties.area_name(page_prefecture(p), 'en')}.")
+
+
 def sample_notice(lang: str = "zh") -> str | None:
     """The page-level disclaimer (markdown) when the processed set is the synthetic sample."""
     if not base().synthetic:
@@ -625,6 +654,11 @@ def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
              f"Targets come from the plan “{plan_of(p.plan).title_zh}”. Where the plan sets a rate only for the city, "
              "counties are compared with it as a reference (\"City target (reference)\"). Missing values show as "
              "\"–\" with the reason; they are never counted as 0.")
+    if not in_plan_region(p):  # 临沧's city targets are no reference for a county of 昆明
+        intro = (f"目标来自《{plan_of(p.plan).title_zh}》。{no_targets_note(p)}缺失值显示为“—”并注明原因，不按0计算。"
+                 if lang == "zh" else
+                 f"Targets come from the plan “{plan_of(p.plan).title_zh}”. {no_targets_note(p)} Missing values "
+                 "show as \"–\" with the reason; they are never counted as 0.")
     return Section(_TITLES[lang]["notes"], [intro, bullets(lines)], level=3)
 
 

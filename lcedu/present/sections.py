@@ -178,6 +178,10 @@ def preschool_assessment(p: Params) -> Section:
              if lang == "zh" else
              f"Thresholds are the national quantified criteria (教督〔2020〕1号); the plan sets higher city targets: "
              f"{plan}.")
+    if not bf.in_plan_region(p):  # 临沧's higher targets are not this prefecture's
+        intro = (f"标准为《县域学前教育普及普惠督导评估办法》（教督〔2020〕1号）的全国量化指标。{bf.no_targets_note(p)}"
+                 if lang == "zh" else
+                 f"Thresholds are the national quantified criteria (教督〔2020〕1号). {bf.no_targets_note(p)}")
     lines = [bf.assessment_line(p, "preschool_universal"), sentence(p, "preschool_universal")]
     checklist = ("各维度的结果（政府保障情况和保教质量的部分内容、社会认可度来自督导评估清单；没有清单的县为“未评估”，不计为达标）："
                  if lang == "zh" else
@@ -536,8 +540,9 @@ def high_school_enrolment(p: Params) -> Section:
 
 
 def high_school_quality(p: Params) -> Section:
-    """省一级高完中 (and 一等), 托管帮扶 and 民办高中: the county's count and the city's against the targets."""
+    """省一级高完中 (and 一等), 托管帮扶 and 民办高中: the county's count and its prefecture's against the targets."""
     lang = p.lang
+    prefecture = bf.page_prefecture(p)
     c = bf.card(p.baseline_year, p.plan)
     codes = ("provincial_first_class_high_school_count", "provincial_first_class_first_grade_high_school_count",
              "private_high_school_count")
@@ -553,9 +558,9 @@ def high_school_quality(p: Params) -> Section:
                         f"{p.name}: high schools under trusteeship support at the {nv.year_label(p.year, lang)}: {nv.na_text(reason, lang)}.")
     lines = [
         sentence(p, "provincial_first_class_high_school_count"),
-        sentence(p, "provincial_first_class_high_school_count", county=CITY_CODE),
+        sentence(p, "provincial_first_class_high_school_count", county=prefecture),
         trustee_line,
-        sentence(p, "high_school_trusteeship_coverage_pct", county=CITY_CODE),
+        sentence(p, "high_school_trusteeship_coverage_pct", county=prefecture),
         sentence(p, "private_high_school_count"),
     ]
     named = c[(c["indicator"] == "private_high_school_count") & (c["target_scope"] == "county")
@@ -569,14 +574,22 @@ def high_school_quality(p: Params) -> Section:
 
 
 def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
-    """County count, city total, city target and progress for indicators whose target is city-wide."""
+    """County count, city total, city target and progress for indicators whose target is city-wide.
+
+    Outside the plan's region the city is the county's own prefecture (昆明市合计, 本县占昆明市) and the
+    target columns give way to a caption saying the plan's targets are 临沧's."""
     from lcedu.measure.gaps import city_target_contributions
 
     lang = p.lang
-    lab = LABELS[lang]
+    lab = dict(LABELS[lang])
     contributions = city_target_contributions(bf.card(p.baseline_year, p.plan), p.county, p.year, codes)
     if contributions.empty:
         return None
+    own = bf.in_plan_region(p)
+    if not own:
+        where = bf.prefecture_word(p)
+        lab.update({"city_total": f"{where}合计", "county_share": f"本县占{where}"} if lang == "zh" else
+                   {"city_total": f"{where} total", "county_share": f"County share of {where}"})
     rows = []
     for t in contributions.to_dict("records"):
         unit = str(t["unit"])
@@ -585,11 +598,13 @@ def _contribution_table(p: Params, codes: Sequence[str]) -> Any:
             place_name(p.county, lang): fmt_value(t["county_value"], unit, lang),
             lab["city_total"]: fmt_value(t["value"], unit, lang, thresholds=nv.row_thresholds(t)),
             lab["county_share"]: nv.percent(t["county_share"], lang),
-            lab["target"]: bf.target_text(t, lang) + (f" {bf.SCOPE_WORDS[lang]['city']}" if lang == "zh" else ""),
-            lab["progress"]: nv.percent(t["city_progress"], lang, 0),
-            lab["status"]: bf.status_text(t["is_met"], lang),
+            **({lab["target"]: bf.target_text(t, lang) + (f" {bf.SCOPE_WORDS[lang]['city']}" if lang == "zh" else ""),
+                lab["progress"]: nv.percent(t["city_progress"], lang, 0),
+                lab["status"]: bf.status_text(t["is_met"], lang)} if own else {}),
         })
     table = pd.DataFrame(rows)
+    if not own:
+        return styled(table, right=list(table.columns[1:]), caption=bf.no_targets_note(p))
     flags = pd.DataFrame({lab["status"]: contributions["is_met"].to_numpy()})
     return styled(table, flags=flags, right=list(table.columns[1:5]))
 
@@ -653,21 +668,33 @@ VOCATIONAL_CITY = ("vocational_employment_rate_pct", "vocational_school_complian
 
 
 def vocational_city(p: Params) -> Section:
-    """就业率, 办学条件达标, 高职规模 and 产教融合: only city-level data exists, and the section says so."""
+    """就业率, 办学条件达标, 高职规模 and 产教融合: only city-level data exists, and the section says so.
+
+    The city is the county's own prefecture; outside the plan's region (a county of 昆明) the section says
+    the plan's targets are 临沧's, and draws none of them."""
     lang = p.lang
-    intro = ("**以下指标只有全市数据（来自全市汇总表），不分县(区)。**" if lang == "zh" else
-             "**The indicators below exist only for the city as a whole (city summary table), not by county.**")
-    lines = [sentence(p, code, county=CITY_CODE) for code in VOCATIONAL_CITY[:5]]
-    rows = bf.county_card(p, VOCATIONAL_CITY, county=CITY_CODE)
+    prefecture = bf.page_prefecture(p)
+    own = bf.in_plan_region(p)
+    title, intro = _T[lang]["voc_city"], (
+        "**以下指标只有全市数据（来自全市汇总表），不分县(区)。**" if lang == "zh" else
+        "**The indicators below exist only for the city as a whole (city summary table), not by county.**")
+    if not own:
+        where = bf.prefecture_word(p)
+        title = f"{where}职业教育（州(市)层面数据）" if lang == "zh" else f"Vocational education ({where}, prefecture-level data)"
+        intro = (f"**以下指标只有{where}数据（来自州(市)汇总表），不分县(区)。**{bf.no_targets_note(p)}" if lang == "zh" else
+                 f"**The indicators below exist only for {where} as a whole (prefecture summary table), not by "
+                 f"county.** {bf.no_targets_note(p)}")
+    lines = [sentence(p, code, county=prefecture) for code in VOCATIONAL_CITY[:5]]
+    rows = bf.county_card(p, VOCATIONAL_CITY, county=prefecture)
     table = bf.indicator_table(p, rows, with_rank=False)
     series, _ = bf.trend_series(p, VOCATIONAL_CITY[:4])
     c = bf.card(p.baseline_year, p.plan)
-    targets = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(VOCATIONAL_CITY[:4])
+    targets = c[(c["county_code"] == prefecture) & c["indicator"].isin(VOCATIONAL_CITY[:4])
                 & (c["target_year"] == c["year"]) & (c["year"] <= p.year)][["indicator", "year", "target"]]
-    fig = charts.trend_panels(series, VOCATIONAL_CITY[:4], highlight=CITY_CODE,
+    fig = charts.trend_panels(series, VOCATIONAL_CITY[:4], highlight=prefecture,
                               targets=targets.astype({"target": float}), lang=lang, columns=4, others=False,
                               note=synthetic_note(lang))
-    return Section(_T[lang]["voc_city"], [intro, bullets(lines), table, fig])
+    return Section(title, [intro, bullets(lines), table, fig])
 
 
 # --------------------------------------------------------------------------- 强师兴校
@@ -706,13 +733,17 @@ FAMOUS = ("famous_principal_count", "principal_studio_count", "famous_head_teach
 
 
 def teacher_famous(p: Params) -> Section:
-    """名校长 / 名班主任 / 名教师 / 名学生: the county's count and the city against the 2025 targets."""
+    """名校长 / 名班主任 / 名教师 / 名学生: the county's count and its prefecture's against the 2025 targets."""
     lang = p.lang
-    lines = [sentence(p, code, county=CITY_CODE) for code in FAMOUS]
+    lines = [sentence(p, code, county=bf.page_prefecture(p)) for code in FAMOUS]
     table = _contribution_table(p, [*FAMOUS, "talent_recruited_count"])
     intro = ("“四名工程”目标为全市目标，下表给出本县人数、全市合计及全市完成度。" if lang == "zh" else
              "The “four famous” targets are city-wide: the table gives the county's count, the city total and the "
              "city's progress.")
+    if not bf.in_plan_region(p):
+        where = bf.prefecture_word(p)
+        intro = (f"下表给出本县人数及{where}合计。{bf.no_targets_note(p)}" if lang == "zh" else
+                 f"The table gives the county's count and the {where} total. {bf.no_targets_note(p)}")
     return Section(_T[lang]["famous"], [intro, table, bullets(lines)])
 
 
