@@ -433,3 +433,45 @@ def test_build_script_shortens_autonomous_county_names(build):
     assert build.short_name("云县") == "云县"
     assert build.short_name("莫力达瓦达斡尔族自治旗") == "莫力达瓦自治旗"
     assert build.pinyin_name("双江自治县") == "Shuangjiang"
+
+
+def kunming_table() -> pd.DataFrame:
+    """A value for every county of 昆明 (a dense prefecture: 五华区, 盘龙区 … are small) in every year."""
+    codes = sorted(maps.prefecture_counties("530100")["county_code"])
+    rows = [(code, year, INDICATOR, 85.0 + 0.7 * i + 1.3 * (year - 2022))
+            for i, code in enumerate(codes) for year in YEARS]
+    table = pd.DataFrame(rows, columns=["county_code", "year", "indicator", "value"])
+    table.attrs["synthetic"] = True
+    return table
+
+
+def test_labels_of_a_dense_prefecture_never_overlap_and_lincang_keeps_all_eight():
+    """昆明's central districts are too small for 'name + value': they get the name alone or no label,
+    never a label over another; 临沧's 8 counties keep their name and value in every panel."""
+    kunming = maps.small_multiples(kunming_table(), INDICATOR, list(YEARS), prefecture="530100")
+    kunming.canvas.draw()
+    count = len(maps.prefecture_counties("530100"))
+    shortened = 0
+    for ax in kunming.axes:
+        texts = county_labels(ax)
+        assert_no_overlap(texts)
+        assert len({t.get_gid() for t in texts}) == len(texts)  # one label per county at most
+        shortened += count - sum("\n" in t.get_text() for t in texts)
+    assert shortened > 0  # some districts could not show their value: crowding is real here
+    single = maps.choropleth(kunming_table(), INDICATOR, 2025, prefecture="530100")
+    single.figure.canvas.draw()
+    assert_no_overlap(county_labels(single))
+    status = pd.DataFrame([(code, 2025, "preschool_universal", i % 2 == 0) for i, code in
+                           enumerate(sorted(maps.prefecture_counties("530100")["county_code"]))],
+                          columns=["county_code", "year", "assessment", "is_met"])
+    figure = maps.status_map(status, 2025, prefecture="530100", assessments=["preschool_universal"])
+    figure.canvas.draw()
+    for ax in figure.axes:
+        assert_no_overlap(county_labels(ax))
+    lincang = maps.small_multiples(progress_table(), INDICATOR, list(YEARS))
+    lincang.canvas.draw()
+    for ax, year in zip(lincang.axes, YEARS, strict=True):
+        texts = county_labels(ax)
+        assert sorted(t.get_text().split("\n")[0] for t in texts) == sorted(SHORT_NAMES)
+        assert all("\n" in t.get_text() for t in texts), year
+        assert_no_overlap(texts)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import mapclassify
@@ -521,14 +521,18 @@ def _overlap_area(box: Bbox, others: Sequence[Bbox]) -> float:
     return sum(i.width * i.height for i in intersections if i is not None)
 
 
-def _place_labels(ax: Axes, labels: Sequence[tuple[Text, shapely.Geometry]]) -> None:
+def _place_labels(ax: Axes, labels: Sequence[tuple[Text, shapely.Geometry]], placed: list[Bbox] | None = None,
+                  *, drop_overlapping: bool = False) -> list[Text]:
     """Greedy placement: big counties first; each label takes the nearest candidate offset
-    that overlaps no placed label and keeps its centre inside its county."""
+    that overlaps no placed label (``placed``: boxes already taken, extended in place) and keeps
+    its centre inside its county. With ``drop_overlapping`` a label that overlaps wherever it goes
+    is removed instead; the labels kept are returned."""
     ax.apply_aspect()
     to_display = ax.transData
     to_data = to_display.inverted()
     pixels_per_point = ax.figure.dpi / 72.0
-    placed: list[Bbox] = []
+    placed = [] if placed is None else placed
+    kept: list[Text] = []
     for text, geometry in sorted(labels, key=lambda item: -item[1].area):
         anchor = to_display.transform(text.get_position())
         box = text.get_window_extent().padded(LABEL_PADDING_PX)
@@ -541,34 +545,58 @@ def _place_labels(ax: Axes, labels: Sequence[tuple[Text, shapely.Geometry]]) -> 
             scored.append((overlap > 0, not geometry.contains(centre), overlap, rank, shift))
             if overlap == 0 and geometry.contains(centre):
                 break
-        *_, shift = min(scored, key=lambda item: item[:4])
+        overlapping, *_, shift = min(scored, key=lambda item: item[:4])
+        if overlapping and drop_overlapping:
+            text.remove()
+            continue
         text.set_position(to_data.transform(anchor + shift))
         placed.append(box.translated(*shift))
+        kept.append(text)
+    return kept
 
 
 def _add_county_labels(
     ax: Axes, counties: gpd.GeoDataFrame, texts: Mapping[str, str], fontsize: float
 ) -> list[Text]:
-    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-    labels = []
-    for code, geometry in zip(counties["county_code"], counties.geometry, strict=True):
-        if code not in texts:
-            continue
-        x, y = _label_anchor(geometry)
-        text = ax.text(
-            x,
-            y,
-            texts[code],
-            ha="center",
-            va="center",
-            fontsize=fontsize,
-            linespacing=1.15,
-            path_effects=halo,
-            gid=f"county-label-{code}",
-        )
-        labels.append((text, geometry))
-    _place_labels(ax, labels)
-    return [text for text, _ in labels]
+    """Labels of a prefecture map that never overlap: first every label that fits inside its county
+    (:func:`_fitting_label`, the rule of the province map), then the others moved to the nearest
+    free spot; where there is none (昆明's small central districts) the name alone is tried, and a
+    county with no free spot even for its name stays unlabelled. 临沧's 8 counties all fit."""
+    ax.apply_aspect()
+    style = {"fontsize": fontsize, "linespacing": 1.15,
+             "path_effects": [patheffects.withStroke(linewidth=2.2, foreground="white")]}
+    shapes = {code: geometry for code, geometry in zip(counties["county_code"], counties.geometry, strict=True)
+              if code in texts}
+    inside = {code: _fitting_label(ax, geometry, [texts[code]], gid=f"county-label-{code}", **style)
+              for code, geometry in shapes.items()}
+    placed = [text.get_window_extent().padded(LABEL_PADDING_PX) for text in inside.values() if text is not None]
+    rest = [code for code, text in inside.items() if text is None]
+    moved = {code: _anchored_text(ax, shapes[code], texts[code], gid=f"county-label-{code}", **style)
+             for code in rest}
+    kept = _place_labels(ax, [(moved[code], shapes[code]) for code in rest], placed, drop_overlapping=True)
+    names = {code: texts[code].split("\n")[0] for code in rest if moved[code] not in kept}
+    short = {code: _anchored_text(ax, shapes[code], name, gid=f"county-label-{code}", **style)
+             for code, name in names.items() if name != texts[code]}
+    _place_labels(ax, [(short[code], shapes[code]) for code in short], placed, drop_overlapping=True)
+    return [text for text in ax.texts if str(text.get_gid()).startswith("county-label-")]
+
+
+def _anchored_text(ax: Axes, geometry: shapely.Geometry, label: str, **style: Any) -> Text:
+    """A county's label text at the most central point of its county."""
+    x, y = _label_anchor(geometry)
+    return ax.text(x, y, label, ha="center", va="center", **style)
+
+
+def _fitting_label(ax: Axes, geometry: shapely.Geometry, options: Sequence[str], **style: Any) -> Text | None:
+    """The first of ``options`` that, at the county's most central point, lies wholly inside the county;
+    None (and nothing left drawn) if none does. The one label rule of every map: a label inside its own
+    county cannot cross another county's label."""
+    for option in options:
+        text = _anchored_text(ax, geometry, option, **style)
+        if _label_fits(text, geometry, ax):
+            return text
+        text.remove()
+    return None
 
 
 def _county_name(counties: gpd.GeoDataFrame, lang: Lang) -> dict[str, str]:
@@ -1224,14 +1252,10 @@ def _add_fitting_labels(ax: Axes, county_frame: gpd.GeoDataFrame, choices: Mappi
     halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
     placed = []
     for code, geometry in zip(county_frame["county_code"], county_frame.geometry, strict=True):
-        x, y = _label_anchor(geometry)
-        for option in choices.get(code, ()):
-            text = ax.text(x, y, option, ha="center", va="center", fontsize=fontsize, linespacing=1.1,
-                           path_effects=halo, gid=f"county-label-{code}")
-            if _label_fits(text, geometry, ax):
-                placed.append(text)
-                break
-            text.remove()
+        text = _fitting_label(ax, geometry, choices.get(code, ()), fontsize=fontsize, linespacing=1.1,
+                              path_effects=halo, gid=f"county-label-{code}")
+        if text is not None:
+            placed.append(text)
     return placed
 
 
