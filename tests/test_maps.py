@@ -475,3 +475,15 @@ def test_labels_of_a_dense_prefecture_never_overlap_and_lincang_keeps_all_eight(
         assert sorted(t.get_text().split("\n")[0] for t in texts) == sorted(SHORT_NAMES)
         assert all("\n" in t.get_text() for t in texts), year
         assert_no_overlap(texts)
+
+
+def test_a_locator_map_always_names_its_county_even_in_a_dense_prefecture():
+    import matplotlib.pyplot as plt
+
+    for code in ("530102", "530103", "530111", "530902"):  # 五华, 盘龙, 官渡: small central districts; 临翔
+        ax = maps.locator_map(code)
+        ax.figure.canvas.draw()
+        texts = county_labels(ax)
+        assert any(t.get_gid() == f"county-label-{code}" for t in texts), code
+        assert_no_overlap(texts)
+        plt.close(ax.figure)

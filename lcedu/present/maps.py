@@ -556,20 +556,30 @@ def _place_labels(ax: Axes, labels: Sequence[tuple[Text, shapely.Geometry]], pla
 
 
 def _add_county_labels(
-    ax: Axes, counties: gpd.GeoDataFrame, texts: Mapping[str, str], fontsize: float
+    ax: Axes, counties: gpd.GeoDataFrame, texts: Mapping[str, str], fontsize: float, first: str | None = None
 ) -> list[Text]:
     """Labels of a prefecture map that never overlap: first every label that fits inside its county
     (:func:`_fitting_label`, the rule of the province map), then the others moved to the nearest
     free spot; where there is none (昆明's small central districts) the name alone is tried, and a
-    county with no free spot even for its name stays unlabelled. 临沧's 8 counties all fit."""
+    county with no free spot even for its name stays unlabelled. 临沧's 8 counties all fit. ``first``: a
+    county labelled before all others, so always (the county a locator map is about)."""
     ax.apply_aspect()
     style = {"fontsize": fontsize, "linespacing": 1.15,
              "path_effects": [patheffects.withStroke(linewidth=2.2, foreground="white")]}
     shapes = {code: geometry for code, geometry in zip(counties["county_code"], counties.geometry, strict=True)
               if code in texts}
+    placed: list[Bbox] = []
+    if first in shapes:
+        geometry = shapes.pop(first)
+        lead = _fitting_label(ax, geometry, [texts[first]], gid=f"county-label-{first}", **style)
+        if lead is None:  # nothing is placed yet: it takes its best spot
+            lead = _anchored_text(ax, geometry, texts[first], gid=f"county-label-{first}", **style)
+            _place_labels(ax, [(lead, geometry)], placed)
+        else:
+            placed.append(lead.get_window_extent().padded(LABEL_PADDING_PX))
     inside = {code: _fitting_label(ax, geometry, [texts[code]], gid=f"county-label-{code}", **style)
               for code, geometry in shapes.items()}
-    placed = [text.get_window_extent().padded(LABEL_PADDING_PX) for text in inside.values() if text is not None]
+    placed += [text.get_window_extent().padded(LABEL_PADDING_PX) for text in inside.values() if text is not None]
     rest = [code for code, text in inside.items() if text is None]
     moved = {code: _anchored_text(ax, shapes[code], texts[code], gid=f"county-label-{code}", **style)
              for code in rest}
@@ -749,11 +759,12 @@ def _draw_panel(
     classification: Classification,
     label_texts: Mapping[str, str],
     label_size: float,
+    first: str | None = None,
 ) -> None:
     """Fills, outline and non-overlapping labels: the part every map shares."""
     _draw_counties(ax, counties, classification.fills)
     _frame_map(ax, counties)
-    _add_county_labels(ax, counties, label_texts, label_size)
+    _add_county_labels(ax, counties, label_texts, label_size, first=first)
 
 
 def _single_map_axes(ax: Axes | None) -> Axes:
@@ -1153,7 +1164,7 @@ def locator_map(
     else:
         use_cjk_font()
     names = _county_name(counties, lang)
-    _draw_panel(ax, counties, Classification(fills, [], ""), names, label_size=8)
+    _draw_panel(ax, counties, Classification(fills, [], ""), names, label_size=8, first=code)
     highlighted = next(t for t in ax.texts if t.get_gid() == f"county-label-{code}")
     highlighted.set_color("white")
     highlighted.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground="#1b4f72")])
