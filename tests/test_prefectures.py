@@ -237,3 +237,16 @@ def test_lincang_pages_keep_the_city_and_its_targets_on_the_same_build(lincang_a
     assert sections.vocational_city(p).title == "全市职业教育（全市层面数据）"
     assert "临沧市2025/26学年初省一级高完中为" in str(sections.high_school_quality(p).items[0])
     assert "计划对全市另设更高目标：学前三年毛入园率≥95%" in _page_text(sections.preschool_assessment(p))
+
+
+def test_the_city_overview_sends_a_county_of_another_prefecture_to_its_own_overview(lincang_and_wuhua):
+    """临沧's city overview highlighting 五华区 would show 临沧's heat table and targets as if they were 五华's."""
+    from lcedu.present import briefing
+
+    p = briefing.params("530102", 2025, scope="city")  # the explorer's scope: accepted
+    for section in (briefing.city_summary, briefing.city_heat_table, briefing.city_targets):
+        with pytest.raises(ValueError, match='prefecture_overview.*prefecture="530100"') as error:
+            section(p)
+        assert "五华区属昆明市" in str(error.value) and "Wuhua (530102) is in Kunming" in str(error.value)
+    for county in ("530925", "临沧市"):  # 临沧's city view, with or without a county highlighted, as before
+        assert briefing.city_heat_table(briefing.params(county, 2025, scope="city")).items

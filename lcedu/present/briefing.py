@@ -155,6 +155,22 @@ def _resolve(county: object, allow_city: bool) -> str:
     return code
 
 
+def check_city_view(p: Params) -> None:
+    """The city overview is 临沧's (its heat table, shares and targets): a county of another prefecture
+    highlighted in it would read 临沧's figures as its own, so it is sent to its prefecture's overview.
+    (The explorer, also ``scope="city"``, is prefecture-aware and does not call this.)"""
+    from lcedu.ingest.counties import area_name, name, prefecture_of
+
+    code = p.county
+    prefecture = CITY_CODE if p.is_city else prefecture_of(code)
+    if prefecture != CITY_CODE:
+        raise ValueError(
+            f"全市总览(city_overview)是临沧市的；{name(code)}属{area_name(prefecture)}，"
+            f"请用州(市)总览 prefecture_overview（prefecture=\"{prefecture}\"）。"
+            f" / city_overview is Lincang's; {name(code, 'en')} ({code}) is in "
+            f"{area_name(prefecture, 'en')}: use prefecture_overview with prefecture=\"{prefecture}\".")
+
+
 def checked_year(value: object, years: Sequence[int], name: str) -> int:
     """A notebook's year parameter as an int that is in the data, else a message listing the years."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer | str):
@@ -1110,6 +1126,7 @@ def _share_row(p: Params, indicator: str, year: int) -> Mapping[str, Any]:
 
 def city_summary(p: Params) -> Section:
     """Headline sentences for the city: assessment shares against 37.5 % and city targets met."""
+    check_city_view(p)
     lang = p.lang
     lines = []
     for assessment in ASSESSMENTS:
@@ -1139,6 +1156,7 @@ def city_heat_table(p: Params) -> Section:
     Each row is coloured by the counties' relative position (blue = better, red = worse,
     following the indicator's direction); ✓ / ✗ mark a target met / not met.
     """
+    check_city_view(p)
     from lcedu.ingest.counties import home
     from lcedu.measure import indicators as ind
 
@@ -1197,6 +1215,7 @@ def _status_frame() -> pd.DataFrame:
 
 def city_status_maps(p: Params) -> Section:
     """Status maps of counties meeting 优质均衡 / 普及普惠 for each year up to p.year, and the share chart."""
+    check_city_view(p)
     from lcedu.present import maps
 
     lang = p.lang
@@ -1223,6 +1242,7 @@ SMALL_MULTIPLES = ("preschool_gross_enrollment_pct", "senior_gross_enrollment_pc
 
 def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES) -> Section:
     """Small-multiple maps (one panel per year, shared classes) of key indicators."""
+    check_city_view(p)
     from lcedu.measure.indicators import map_breaks
     from lcedu.present import maps
 
@@ -1242,6 +1262,7 @@ def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES)
 
 def city_share_targets(p: Params) -> Section:
     """The plan's 37.5 % targets: share of counties per year, and the named counties' status."""
+    check_city_view(p)
     lang = p.lang
     lab = LABELS[lang]
     status = _status_frame()
@@ -1307,6 +1328,7 @@ def city_targets(p: Params) -> Section:
     Covers 党建示范校, 育人 (体质健康, 近视 — no numeric target in the plan), 高等教育
     (滇西科技师范学院) and funding; targets with no data say so.
     """
+    check_city_view(p)
 
     lang = p.lang
     c = card(p.baseline_year, p.plan)
