@@ -222,6 +222,9 @@ def test_a_county_of_kunming_names_kunming_and_claims_no_lincang_figure_or_targe
     voc = sections.vocational_city(p)
     assert voc.title == ("昆明市职业教育（州(市)层面数据）" if lang == "zh" else
                          "Vocational education (Kunming, prefecture-level data)")
+    # The briefing says there are no targets, never "0 of 0 met" nor "every target met".
+    assert briefing.target_count_sentence(p).endswith(note)
+    assert briefing.briefing_scorecard(p).items == [note] and briefing.briefing_gaps(p).items[0] == note
 
 
 def test_lincang_pages_keep_the_city_and_its_targets_on_the_same_build(lincang_and_wuhua):
@@ -237,6 +240,8 @@ def test_lincang_pages_keep_the_city_and_its_targets_on_the_same_build(lincang_a
     assert sections.vocational_city(p).title == "全市职业教育（全市层面数据）"
     assert "临沧市2025/26学年初省一级高完中为" in str(sections.high_school_quality(p).items[0])
     assert "计划对全市另设更高目标：学前三年毛入园率≥95%" in _page_text(sections.preschool_assessment(p))
+    assert briefing.target_count_sentence(p).startswith("2025/26学年初，双江自治县对照本县目标")
+    assert briefing.briefing_gaps(p).items[0] != briefing.no_targets_note(p)
 
 
 def test_the_city_overview_sends_a_county_of_another_prefecture_to_its_own_overview(lincang_and_wuhua):

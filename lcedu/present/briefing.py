@@ -310,16 +310,17 @@ def prefecture_word(p: Params) -> str:
     return counties.area_name(page_prefecture(p), p.lang)
 
 
-def no_targets_note(p: Params) -> str:
-    """Said where a target would stand on a page outside the plan's region: the targets are the region's."""
+def no_targets_note(p: Params, prefecture: str | None = None) -> str:
+    """Said where a target would stand on a page outside the plan's region: the targets are the region's.
+    ``prefecture``: whose page (default the page's own)."""
     from lcedu.ingest import counties
 
     region = plan_of(p.plan).region_code or CITY_CODE
+    where = prefecture or page_prefecture(p)
     if p.lang == "zh":
-        return (f"本计划目标为{counties.area_name(region)}目标，"
-                f"{counties.area_name(page_prefecture(p))}无对应目标。")
+        return f"本计划目标为{counties.area_name(region)}目标，{counties.area_name(where)}无对应目标。"
     return (f"The plan's targets are {counties.area_name(region, 'en')}'s; none apply to "
-            f"{counties.area_name(page_prefecture(p), 'en')}.")
+            f"{counties.area_name(where, 'en')}.")
 
 
 def sample_notice(lang: str = "zh") -> str | None:
@@ -865,6 +866,8 @@ def target_count_sentence(p: Params, county: str | None = None) -> str:
 
     The site index and the workbooks state the same count, from the same function.
     """
+    from lcedu.ingest.counties import prefecture_of
+    from lcedu.measure.plan import in_region
     from lcedu.measure.scorecard import target_counts
 
     code = county or p.county
@@ -875,6 +878,10 @@ def target_count_sentence(p: Params, county: str | None = None) -> str:
         ("targets", "met", "not_met", "not_due", "not_due_on_track", "no_data"), 0)
     references = int((rows["target_scope"] == "city_reference").sum())
     place = place_name(code, p.lang)
+    if not n["targets"] and not references and not in_region(code, plan_of(p.plan).region_code):
+        note = no_targets_note(p, prefecture_of(code))  # never "对照本县目标0项" for a county of 昆明
+        return (f"{nv.year_label(p.year)}，{place}没有本计划的目标。{note}" if p.lang == "zh" else
+                f"At the {nv.year_label(p.year, 'en')}, {place} has no targets in this plan. {note}")
     own = nv.text("city_target" if code == CITY_CODE else "county_target", p.lang)
     if p.lang == "zh":
         return (f"{nv.year_label(p.year)}，{place}对照{own}{n['targets']}项：达标{n['met']}项、未达标{n['not_met']}项、"
@@ -900,6 +907,8 @@ def briefing_scorecard(p: Params) -> Section:
                if lang == "zh" else
                f"{p.name}, {nv.year_label(p.year, lang)}: ✓ met / ✗ not met / not yet due (target year after "
                f"{p.year}); “Trend” projects the line since the {nv.year_label(p.baseline_year, lang)} to the target year")
+    if rows.empty and not in_plan_region(p):  # an empty table would say nothing; say why
+        return Section(_TITLES[lang]["scorecard"], [no_targets_note(p)])
     return Section(_TITLES[lang]["scorecard"], [indicator_table(p, rows, with_project=True, caption=caption)])
 
 
@@ -1018,7 +1027,9 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
     lab = LABELS[lang]
     gaps = largest_gaps(p, n)
     items: list[Any] = []
-    if gaps.empty:
+    if gaps.empty and not in_plan_region(p):  # no target at all, not "every target met"
+        items.append(no_targets_note(p))
+    elif gaps.empty:
         items.append(f"{p.name}{nv.year_label(p.year)}对照的计划指标均已达标。" if lang == "zh" else
                      f"{p.name} met every applicable plan target at the {nv.year_label(p.year, lang)}.")
     else:
