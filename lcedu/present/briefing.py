@@ -10,6 +10,9 @@ Targets for a county: the plan's county targets (``each_county`` or a county lis
 as they are; the plan's city-wide rate targets (≥95 % …) are shown as a reference
 ("全市目标(参照)"), because the plan sets no separate county value. A year without its own
 target takes the latest earlier target still in force, else the next one (its year shown).
+Outside the plan's region (a county of 昆明 on a 云南 build) a page compares the county with its own
+prefecture (昆明市合计, never 临沧's) and says where a target would stand that the plan's targets are
+临沧's (:func:`in_plan_region`, :func:`prefecture_word`, :func:`no_targets_note`).
 
 Public API: :func:`params`, :class:`Params`, :func:`show`, :class:`Section`,
 :func:`county_card`, :func:`styled`, :func:`header`, :func:`notes`, the county briefing
