@@ -152,6 +152,8 @@ def test_prefecture_overview_of_a_county_coded_like_its_prefecture(guangdong_pro
     assert "东莞市：1 个县(区)有数据" in str(lines)
     county = briefing.params("441900", 2025, 2024)
     assert briefing.peer_codes(county) == ["441900"] and briefing.peers_phrase(county) == "东莞市1个县(市、区)"
+    english = briefing.params("441900", 2025, 2024, lang="en")
+    assert briefing.peers_phrase(english) == "the only county of Dongguan"  # not "the 1 counties"
 
 
 # --------------------------------------------------------------------------- pages outside the plan's region

@@ -288,8 +288,8 @@ def peers_phrase(p: Params) -> str:
 
     prefecture, peers = page_prefecture(p), peer_codes(p)
     if p.lang != "zh":
-        return f"the {len(peers)} counties" + ("" if prefecture == CITY_CODE else
-                                               f" of {counties.area_name(prefecture, 'en')}")
+        whom = f"the {len(peers)} counties" if len(peers) != 1 else "the only county"
+        return whom + ("" if prefecture == CITY_CODE else f" of {counties.area_name(prefecture, 'en')}")
     known = counties.registry().set_index("county_code")["name_zh"]
     cities = any(str(known.get(c, "")).endswith("市") for c in peers)
     where = "全市" if prefecture == CITY_CODE else counties.area_name(prefecture)
