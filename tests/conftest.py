@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,23 @@ def sample_tables(processed_sample: Path) -> dict:
 
     names = [p.stem for p in store.current(processed_sample).glob("*.parquet")]
     return {n: store.load(n, processed_sample) for n in names}
+
+
+@contextmanager
+def build_as_processed(tables: dict, out: Path) -> Iterator[Path]:
+    """``tables`` written as a build in ``out``, with LCEDU_PROCESSED pointing at it until the block ends."""
+    from lcedu.build import write_build
+
+    write_build(tables, {"is_sample": True}, out)
+    before = os.environ.get("LCEDU_PROCESSED")
+    os.environ["LCEDU_PROCESSED"] = str(out)
+    try:
+        yield out
+    finally:
+        if before is None:
+            del os.environ["LCEDU_PROCESSED"]
+        else:
+            os.environ["LCEDU_PROCESSED"] = before
 
 
 _TIER_FIXTURES = {"processed_sample", "sample_tables", "notebook_dir"}

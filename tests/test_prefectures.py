@@ -8,6 +8,7 @@ import pytest
 
 from lcedu.ingest.counties import aggregate_layers, is_aggregate
 from lcedu.measure import indicators
+from tests.conftest import build_as_processed
 
 #: Prefecture-level cities without counties: the registry lists each as one county-level unit.
 SELF_CODED = ("441900", "442000", "460400", "620200")
@@ -116,10 +117,6 @@ def test_a_build_of_a_county_coded_like_its_prefecture_alone_computes(sample_tab
 @pytest.fixture()
 def guangdong_processed(sample_tables, tmp_path):
     """双江 copied as 东莞 and 耿马 as 中山 (two prefecture-level cities without counties), written as a build."""
-    import os
-
-    from lcedu.build import write_build
-
     tables = {}
     for name, frame in sample_tables.items():
         if "county_code" in frame.columns:
@@ -129,14 +126,8 @@ def guangdong_processed(sample_tables, tmp_path):
         elif name == "city":
             frame = frame.iloc[0:0]
         tables[name] = frame
-    write_build(tables, {"is_sample": True}, tmp_path)
-    before = os.environ.get("LCEDU_PROCESSED")
-    os.environ["LCEDU_PROCESSED"] = str(tmp_path)
-    yield tmp_path
-    if before is None:
-        del os.environ["LCEDU_PROCESSED"]
-    else:
-        os.environ["LCEDU_PROCESSED"] = before
+    with build_as_processed(tables, tmp_path) as out:
+        yield out
 
 
 def test_prefecture_overview_of_a_county_coded_like_its_prefecture(guangdong_processed):
@@ -163,19 +154,9 @@ def test_prefecture_overview_of_a_county_coded_like_its_prefecture(guangdong_pro
 def lincang_and_wuhua(sample_tables, tmp_path_factory):
     """临沧's sample plus 双江 copied as 五华区 (530102, 昆明市), written as a build; LCEDU_PROCESSED points at
     it for the module, then back."""
-    import os
-
-    from lcedu.build import write_build
-
-    out = tmp_path_factory.mktemp("lincang_and_wuhua")
-    write_build(copy_county(sample_tables, "530925", "530102"), {"is_sample": True}, out)
-    before = os.environ.get("LCEDU_PROCESSED")
-    os.environ["LCEDU_PROCESSED"] = str(out)
-    yield out
-    if before is None:
-        del os.environ["LCEDU_PROCESSED"]
-    else:
-        os.environ["LCEDU_PROCESSED"] = before
+    with build_as_processed(copy_county(sample_tables, "530925", "530102"),
+                            tmp_path_factory.mktemp("lincang_and_wuhua")) as out:
+        yield out
 
 
 def _page_text(section) -> str:

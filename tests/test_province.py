@@ -11,6 +11,7 @@ import pytest
 
 from lcedu.ingest.counties import is_aggregate, prefecture_of
 from lcedu.measure import indicators
+from tests.conftest import build_as_processed
 
 YEARS = [2024, 2025]
 
@@ -201,20 +202,9 @@ def test_index_groups_cards_by_prefecture_and_escapes_names():
 @pytest.fixture(scope="module")
 def province_processed(province_build, tmp_path_factory: pytest.TempPathFactory):
     """The small province written as a build; LCEDU_PROCESSED points at it for the module, then back."""
-    import os
-
-    from lcedu.build import write_build
-
     _, tables, _ = province_build
-    out = tmp_path_factory.mktemp("province_processed")
-    write_build(tables, {"is_sample": True}, out)
-    before = os.environ.get("LCEDU_PROCESSED")
-    os.environ["LCEDU_PROCESSED"] = str(out)
-    yield out
-    if before is None:
-        del os.environ["LCEDU_PROCESSED"]
-    else:
-        os.environ["LCEDU_PROCESSED"] = before
+    with build_as_processed(tables, tmp_path_factory.mktemp("province_processed")) as out:
+        yield out
 
 
 def test_province_overview_ranks_counties_within_prefectures(province_processed):
