@@ -42,6 +42,25 @@ def sample_tables(processed_sample: Path) -> dict:
     return {n: store.load(n, processed_sample) for n in names}
 
 
+def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> dict:
+    """The tables with ``source``'s rows added again as county ``target`` (school ids made unique)."""
+    import pandas as pd
+
+    out = {}
+    for name, frame in tables.items():
+        if "county_code" not in frame.columns:
+            out[name] = frame
+            continue
+        rows = frame[frame["county_code"].astype(str) == source].copy()
+        rows["county_code"] = target
+        for column in ("school_id", "parent_school_id"):
+            if column in rows.columns:
+                rows[column] = rows[column].astype("string").map(
+                    lambda s: s if pd.isna(s) else prefix + str(s)[1:], na_action="ignore")
+        out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
+    return out
+
+
 @contextmanager
 def build_as_processed(tables: dict, out: Path) -> Iterator[Path]:
     """``tables`` written as a build in ``out``, with LCEDU_PROCESSED pointing at it until the block ends."""

@@ -8,27 +8,10 @@ import pytest
 
 from lcedu.ingest.counties import aggregate_layers, is_aggregate
 from lcedu.measure import indicators
-from tests.conftest import build_as_processed
+from tests.conftest import build_as_processed, copy_county
 
 #: Prefecture-level cities without counties: the registry lists each as one county-level unit.
 SELF_CODED = ("441900", "442000", "460400", "620200")
-
-
-def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> dict:
-    """The tables with ``source``'s rows added again as county ``target`` (school ids made unique)."""
-    out = {}
-    for name, frame in tables.items():
-        if "county_code" not in frame.columns:
-            out[name] = frame
-            continue
-        rows = frame[frame["county_code"].astype(str) == source].copy()
-        rows["county_code"] = target
-        for column in ("school_id", "parent_school_id"):
-            if column in rows.columns:
-                rows[column] = rows[column].astype("string").map(
-                    lambda s: s if pd.isna(s) else prefix + str(s)[1:], na_action="ignore")
-        out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
-    return out
 
 
 def test_county_level_cities_coded_like_prefectures_are_counties():

@@ -11,7 +11,7 @@ import pytest
 
 from lcedu.ingest.counties import is_aggregate, prefecture_of
 from lcedu.measure import indicators
-from tests.conftest import build_as_processed
+from tests.conftest import build_as_processed, copy_county
 
 YEARS = [2024, 2025]
 
@@ -126,7 +126,7 @@ def test_lincang_rows_unchanged_when_another_prefecture_is_added(sample_tables):
     """临沧 alone has only 530900 aggregate rows; adding a county of another prefecture changes none of them."""
     alone = indicators.compute(tables=sample_tables)
     assert sorted(c for c in alone["county_code"].unique() if is_aggregate(c)) == ["530900"]
-    extra = _copy_county(sample_tables, "530925", "530102")
+    extra = copy_county(sample_tables, "530925", "530102")
     both = indicators.compute(tables=extra)
     lincang = both[both["county_code"] == "530900"].reset_index(drop=True)
     pd.testing.assert_frame_equal(alone[alone["county_code"] == "530900"].reset_index(drop=True), lincang,
@@ -138,23 +138,6 @@ def test_lincang_rows_unchanged_when_another_prefecture_is_added(sample_tables):
         rows.at["530102", "numerator"])
     # The copied county is its prefecture: the same numbers as the county it was copied from.
     assert float(rows.at["530100", "value"]) == float(rows.at["530925", "value"])
-
-
-def _copy_county(tables: dict, source: str, target: str) -> dict:
-    """The tables with ``source``'s rows added again as county ``target`` (school ids made unique)."""
-    out = {}
-    for name, frame in tables.items():
-        if "county_code" not in frame.columns:
-            out[name] = frame
-            continue
-        rows = frame[frame["county_code"].astype(str) == source].copy()
-        rows["county_code"] = target
-        for column in ("school_id", "parent_school_id"):
-            if column in rows.columns:
-                rows[column] = rows[column].astype("string").map(
-                    lambda s: s if pd.isna(s) else "9" + str(s)[1:], na_action="ignore")
-        out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
-    return out
 
 
 # --------------------------------------------------------------------------- views
@@ -414,7 +397,7 @@ def test_the_plan_s_county_targets_stay_with_its_own_prefecture(province_build, 
     _, _, results = province_build
     card = results["scorecard"]
     assert card["target"].notna().sum() == 0
-    both = _copy_county(sample_tables, "530925", "530102")
+    both = copy_county(sample_tables, "530925", "530102")
     res = indicators.compute(tables=both)
     mixed = scorecard(results=res, tables=both)
     targeted = set(mixed.loc[mixed["target"].notna(), "county_code"].astype(str))
