@@ -115,7 +115,7 @@ def test_city_workbook_layout(city_book: Path):
     assert wb.sheetnames == ["全市指标", "目标达成统计", "各县指标", "各县对比", "达标评估", "评估维度", "评估明细",
                              "资源缺口汇总", "学前缺口", "来源与数据说明"]
     counts = wb["目标达成统计"]
-    assert "口径" in counts["A1"].value and [c.value for c in counts[3]][:4] == ["县(区)", "学年初", "目标数", "达标"]
+    assert "全市对照全市目标" in counts["A1"].value and [c.value for c in counts[3]][:4] == ["县(区)", "学年初", "目标数", "达标"]
     assert counts["B4"].value == "2025/26" and "2025/2026学年初" in counts["A1"].value
     assert counts.max_row == 3 + 9  # the city and its 8 counties
     compare = wb["各县对比"]

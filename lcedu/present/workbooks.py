@@ -25,10 +25,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lcedu.ingest.counties import is_aggregate, prefecture_of
+from lcedu.ingest.counties import area_name, is_aggregate, prefecture_of
 from lcedu.measure import gaps, indicators, scorecard
 from lcedu.measure import standards as std
-from lcedu.measure.plan import get_plan, load_plan
+from lcedu.measure.plan import get_plan, in_region, load_plan
 from lcedu.measure.results import compute_results, load_results
 from lcedu.present import narrative as nv
 from lcedu.present.narrative import decimals_near, year_label
@@ -286,13 +286,16 @@ def _with_comparison(card: pd.DataFrame) -> pd.DataFrame:
                            "not assessed: ") else nv.na_text(r)))
 
 
-def _counts_sheet(wb: Workbook, card: pd.DataFrame) -> None:
-    """The scorecard's own count (:func:`lcedu.measure.scorecard.target_counts`), the one every page states."""
+def _counts_sheet(wb: Workbook, card: pd.DataFrame, data: _Data, area: str) -> None:
+    """The scorecard's own count (:func:`lcedu.measure.scorecard.target_counts`), the one every page states.
+    Outside the plan's region (a 昆明 workbook of a 云南 build) the note says the plan's targets are not its own."""
     counts = scorecard.target_counts(card)
     counts = counts.join(scorecard.county_names(counts["county_code"]), on="county_code")
     ws = wb.create_sheet("目标达成统计")
-    _put(ws, 1, 1, "统计口径：各县(区)对照本县目标、全市对照全市目标；以全市目标作参照的县级指标不计入。"
-                                    "未到期：目标年份晚于统计年份。" + _SCHOOL_YEAR_NOTE)
+    region = data.plan.region_code
+    scope = ("统计口径：各县(区)对照本县目标、全市对照全市目标；以全市目标作参照的县级指标不计入。" if in_region(area, region)
+             else f"本计划目标为{area_name(region)}目标，{area_name(prefecture_of(area))}无对应目标，各项计为0。")
+    _put(ws, 1, 1, scope + "未到期：目标年份晚于统计年份。" + _SCHOOL_YEAR_NOTE)
     _write_table(ws, counts, [
         _Column("county_name_zh", "县(区)"), _Column("year", "学年初", "school_year"), _Column("targets", "目标数", "int"),
         _Column("met", "达标", "int"), _Column("not_met", "未达标", "int"), _Column("not_due", "未到期", "int"),
@@ -546,7 +549,7 @@ def write_county_workbook(
     baseline = int(card["baseline_year"].dropna().iloc[0]) if card["baseline_year"].notna().any() else year
     wb = _new_workbook()
     _scorecard_sheet(wb, "指标总览", card, baseline)
-    _counts_sheet(wb, card)
+    _counts_sheet(wb, card, data, county)
     _assessment_sheets(wb, data, [county], None)
     _school_sheets(wb, data, county, year)
     _gap_summary_sheets(wb, data, [county], year)
@@ -579,7 +582,7 @@ def write_city_workbook(
     baseline = int(card["baseline_year"].dropna().iloc[0]) if card["baseline_year"].notna().any() else year
     wb = _new_workbook()
     _scorecard_sheet(wb, "全市指标", city, baseline)
-    _counts_sheet(wb, card)
+    _counts_sheet(wb, card, data, prefecture)
     _counties_sheet(wb, counties)
     _comparison_sheet(wb, card)
     _assessment_sheets(wb, data, [*members, prefecture], year)
