@@ -61,7 +61,6 @@ __all__ = [
     "school_type_group",
     "site_join",
     "site_links",
-    "site_parents",
     "state_of",
 ]
 
@@ -885,8 +884,8 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
 def site_links(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per 教学点 site and year (是否计校数 = 0 with a 原校点): school_id, year, parent_school_id.
 
-    The table form of :func:`site_parents`, built without a Python loop (a national table has
-    hundreds of thousands of sites); a site listed twice in a year keeps its last parent.
+    Built without a Python loop (a national table has hundreds of thousands of sites); a site
+    listed twice in a year keeps its last parent.
     """
     columns = ["school_id", "year", "parent_school_id"]
     schools = tables.get("schools")
@@ -900,33 +899,15 @@ def site_links(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return sites.drop_duplicates(["school_id", "year"], keep="last").reset_index(drop=True)
 
 
-def site_parents(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, int], str]:
-    """(site school_id, year) → parent school_id of every 教学点 site (是否计校数 = 0 with a 原校点)."""
-    links = site_links(tables)
-    return dict(zip(zip(links["school_id"], links["year"].astype(int), strict=True), links["parent_school_id"],
-                    strict=True))
-
-
-def _links_frame(sites: Mapping[tuple[str, int], str] | pd.DataFrame) -> pd.DataFrame:
-    if isinstance(sites, pd.DataFrame):
-        return sites
-    return pd.DataFrame({"school_id": pd.Series([k[0] for k in sites], dtype=str),
-                         "year": np.array([k[1] for k in sites], dtype="int64"),
-                         "parent_school_id": pd.Series(list(sites.values()), dtype=str)})
-
-
-def join_sites(tables: Mapping[str, pd.DataFrame], sites: Mapping[tuple[str, int], str] | pd.DataFrame
-               ) -> dict[str, pd.DataFrame]:
+def join_sites(tables: Mapping[str, pd.DataFrame], links: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """enrollment, teachers and facilities with each site's figures added to its parent school's.
 
     The parent-school rule of the statistics (是否计校数 = 0): a site's students, teachers and
     rooms are the parent's for the school-level figures. A missing figure of a site makes the
     parent's sum missing (NA), never a smaller sum. The site keeps its own rows too, so it can
-    be listed as joined. ``sites``: :func:`site_links` (or the mapping of :func:`site_parents`).
-    Inputs are not modified.
+    be listed as joined. ``links``: :func:`site_links`. Inputs are not modified.
     """
     out = dict(tables)
-    links = _links_frame(sites)
     if not len(links):
         return out
     for table, keys in (("enrollment", ["school_id", "year", "stage"]), ("teachers", ["school_id", "year", "stage"]),

@@ -282,15 +282,18 @@ def _mark_timed_out(executed: Path, limit: int) -> tuple[str | None, int | None,
         "traceback": []})
     cell["metadata"]["papermill"].update(status="failed", exception=True)
     nb.setdefault("metadata", {}).setdefault("papermill", {})["exception"] = True
-    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-    first = source.strip().splitlines()[0][:100] if source.strip() else ""
-    return json.dumps(nb, ensure_ascii=False, indent=1), started[-1] + 1, cell.get("execution_count"), first
+    return (json.dumps(nb, ensure_ascii=False, indent=1), started[-1] + 1, cell.get("execution_count"),
+            _first_line(cell["source"]))
 
 
 def _cell_source(notebook_text: str, exec_count: int | None) -> str:
     """First line of the cell that failed, found by its execution count (In [n])."""
     cells = json.loads(notebook_text)["cells"]
-    source = next((c["source"] for c in cells if c.get("execution_count") == exec_count), "")
+    return _first_line(next((c["source"] for c in cells if c.get("execution_count") == exec_count), ""))
+
+
+def _first_line(source: str | list[str]) -> str:
+    """A cell's first line (at most 100 characters), as the failure table shows it."""
     text = "".join(source) if isinstance(source, list) else source
     return text.strip().splitlines()[0][:100] if text.strip() else ""
 
