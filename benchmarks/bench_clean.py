@@ -42,18 +42,36 @@ def _measure(name: str, raw, repeat: int) -> list[dict]:
     import subprocess
     import sys
 
-    rows = int(subprocess.run([sys.executable, "-c", COUNT_ROWS.format(raw=str(raw))], check=True,
-                              capture_output=True, text=True, cwd=REPO).stdout.split()[-1])
+    rows = int(
+        subprocess.run(
+            [sys.executable, "-c", COUNT_ROWS.format(raw=str(raw))],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        ).stdout.split()[-1]
+    )
     out = []
-    runs = {"baseline: pandas.read_excel(openpyxl), read only": BASELINE, "lcedu clean (read + clean + validate)": LCEDU}
+    runs = {
+        "baseline: pandas.read_excel(openpyxl), read only": BASELINE,
+        "lcedu clean (read + clean + validate)": LCEDU,
+    }
     measured = {}
     for label, code in runs.items():
         samples = [peak_rss_mib(code.format(raw=str(raw))) for _ in range(repeat)]
         seconds = statistics.median(s for s, _ in samples)
         rss = statistics.median(m for _, m in samples)
         measured[label] = seconds
-        out.append({"benchmark": f"clean {name}", "variant": label, "median_s": seconds, "peak_rss_mib": rss,
-                    "rows_per_s": rows / seconds, "notes": f"{rows} records, {repeat} runs"})
+        out.append(
+            {
+                "benchmark": f"clean {name}",
+                "variant": label,
+                "median_s": seconds,
+                "peak_rss_mib": rss,
+                "rows_per_s": rows / seconds,
+                "notes": f"{rows} records, {repeat} runs",
+            }
+        )
     base, ours = measured.values()
     out[-1]["ratio"] = base / ours
     return out

@@ -48,7 +48,7 @@ def _write(raw: Path, quick: bool) -> int:
     counties = lincang_counties()
     truth = build_truth(counties, [YEAR], 2023, with_city=False)
     truth = {t: truth[t] for t in ("schools", "enrollment", "teachers", "facilities")}
-    codes = [c.county_code for c in counties][:1 if quick else None]
+    codes = [c.county_code for c in counties][: 1 if quick else None]
     with ProcessPoolExecutor(max_workers=2) as pool:
         return sum(pool.map(_write_county, [(truth, raw, c) for c in codes]))
 
@@ -58,16 +58,25 @@ def run(quick: bool = False) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="lcedu-forms-") as tmp:
         raw = Path(tmp) / "raw"
         n = _write(raw, quick)
-        runs = {"baseline: openpyxl read-only, every cell": BASELINE,
-                "lcedu clean (forms: read + type + validate)": LCEDU}
+        runs = {
+            "baseline: openpyxl read-only, every cell": BASELINE,
+            "lcedu clean (forms: read + type + validate)": LCEDU,
+        }
         out, measured = [], {}
         for label, code in runs.items():
             samples = [peak_rss_mib(code.format(raw=str(raw))) for _ in range(repeat)]
             seconds = statistics.median(s for s, _ in samples)
             measured[label] = seconds
-            out.append({"benchmark": f"forms 临沧 {YEAR}", "variant": label, "median_s": seconds,
-                        "peak_rss_mib": statistics.median(m for _, m in samples), "rows_per_s": n / seconds,
-                        "notes": f"{n} workbooks ({n / seconds:.0f} workbooks/s), {repeat} runs"})
+            out.append(
+                {
+                    "benchmark": f"forms 临沧 {YEAR}",
+                    "variant": label,
+                    "median_s": seconds,
+                    "peak_rss_mib": statistics.median(m for _, m in samples),
+                    "rows_per_s": n / seconds,
+                    "notes": f"{n} workbooks ({n / seconds:.0f} workbooks/s), {repeat} runs",
+                }
+            )
         base, ours = measured.values()
         out[-1]["ratio"] = base / ours
         return out

@@ -33,19 +33,39 @@ def _measure(name: str, processed: Path, repeat: int) -> list[dict]:
     with_load = median_time(from_disk, repeat)
     results_all = median_time(lambda: compute_results(tables), repeat)
     listings = median_time(lambda: _listings(tables), repeat)
-    notes = (f"{result['indicator'].nunique()} indicators × {n_counties} counties + city × "
-             f"{result['year'].nunique()} years = {len(result)} rows; {n_schools} school-years; "
-             f"target < {TARGET_S[name]:g} s; {repeat} runs")
+    notes = (
+        f"{result['indicator'].nunique()} indicators × {n_counties} counties + city × "
+        f"{result['year'].nunique()} years = {len(result)} rows; {n_schools} school-years; "
+        f"target < {TARGET_S[name]:g} s; {repeat} runs"
+    )
     return [
-        {"benchmark": f"indicators {name}", "variant": "compute() all indicators, tables in memory",
-         "median_s": in_memory, "rows_per_s": len(result) / in_memory, "notes": notes},
-        {"benchmark": f"indicators {name}", "variant": "compute() all indicators, reading the processed set",
-         "median_s": with_load, "rows_per_s": len(result) / with_load, "notes": notes},
-        {"benchmark": f"results {name}", "variant": "compute_results(): every stored result table",
-         "median_s": results_all, "notes": f"the build step of lcedu clean; {repeat} runs"},
-        {"benchmark": f"results {name}", "variant": "of which the page listings (measure.schools / teachers)",
-         "median_s": listings, "ratio": listings / results_all,
-         "notes": "ratio = share of compute_results() spent on the 8 listings"},
+        {
+            "benchmark": f"indicators {name}",
+            "variant": "compute() all indicators, tables in memory",
+            "median_s": in_memory,
+            "rows_per_s": len(result) / in_memory,
+            "notes": notes,
+        },
+        {
+            "benchmark": f"indicators {name}",
+            "variant": "compute() all indicators, reading the processed set",
+            "median_s": with_load,
+            "rows_per_s": len(result) / with_load,
+            "notes": notes,
+        },
+        {
+            "benchmark": f"results {name}",
+            "variant": "compute_results(): every stored result table",
+            "median_s": results_all,
+            "notes": f"the build step of lcedu clean; {repeat} runs",
+        },
+        {
+            "benchmark": f"results {name}",
+            "variant": "of which the page listings (measure.schools / teachers)",
+            "median_s": listings,
+            "ratio": listings / results_all,
+            "notes": "ratio = share of compute_results() spent on the 8 listings",
+        },
     ]
 
 
@@ -70,8 +90,11 @@ def lincang_processed() -> Path:
         return REPO / "data" / "processed"
     processed = OUT / "lincang" / "processed"
     if not (processed / "current").exists():
-        subprocess.run([sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(REPO / "data" / "raw"),
-                        "--out", str(processed)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(REPO / "data" / "raw"), "--out", str(processed)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return processed
 
 

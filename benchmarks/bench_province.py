@@ -41,8 +41,9 @@ NATIONAL_RUNS = 3
 
 
 def _cli(*args: str, env: dict | None = None) -> str:
-    out = subprocess.run([sys.executable, "-m", "lcedu.cli", *args], check=True, capture_output=True, text=True,
-                         cwd=REPO, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "lcedu.cli", *args], check=True, capture_output=True, text=True, cwd=REPO, env=env
+    )
     return out.stdout + out.stderr
 
 
@@ -56,8 +57,10 @@ def yunnan_raw() -> tuple[Path, dict]:
         _cli("sample", "--province", "53", "--raw", str(raw))
         seconds = time.perf_counter() - start
         files = [p for p in raw.rglob("*") if p.is_file()]
-        stats_file.write_text(json.dumps({"seconds": seconds, "files": len(files),
-                                          "mb": sum(p.stat().st_size for p in files) / 1e6}), encoding="utf-8")
+        stats_file.write_text(
+            json.dumps({"seconds": seconds, "files": len(files), "mb": sum(p.stat().st_size for p in files) / 1e6}),
+            encoding="utf-8",
+        )
     return raw, json.loads(stats_file.read_text(encoding="utf-8"))
 
 
@@ -91,14 +94,26 @@ def _clean_rows(raw_stats: dict) -> list[dict]:
         out = YUNNAN / "processed" if counties > 8 else OUT / "lincang_clean"  # 云南's build is reused below
         samples = [peak_rss_mib(CLEAN.format(raw=str(folder), out=str(out))) for _ in range(1 if counties > 8 else 3)]
         seconds[name] = statistics.median(s for s, _ in samples)
-        rows.append({"benchmark": "clean + results (lcedu clean)", "variant": f"{name}, {counties} counties × 4 years",
-                     "median_s": seconds[name], "peak_rss_mib": statistics.median(m for _, m in samples),
-                     "notes": f"{seconds[name] / counties / 4:.3f} s per county-year; {len(samples)} runs"})
+        rows.append(
+            {
+                "benchmark": "clean + results (lcedu clean)",
+                "variant": f"{name}, {counties} counties × 4 years",
+                "median_s": seconds[name],
+                "peak_rss_mib": statistics.median(m for _, m in samples),
+                "notes": f"{seconds[name] / counties / 4:.3f} s per county-year; {len(samples)} runs",
+            }
+        )
     rows[-1]["ratio"] = seconds["云南 sample"] / seconds["临沧 sample"]
     rows[-1]["notes"] += "; ratio = 云南 / 临沧 time (16x the counties)"
-    rows.insert(0, {"benchmark": "write the 云南 sample", "variant": "lcedu sample --province 53 (density 0.33)",
-                    "median_s": raw_stats["seconds"],
-                    "notes": f"{raw_stats['files']} files, {raw_stats['mb']:.1f} MB; 1 run (cached after)"})
+    rows.insert(
+        0,
+        {
+            "benchmark": "write the 云南 sample",
+            "variant": "lcedu sample --province 53 (density 0.33)",
+            "median_s": raw_stats["seconds"],
+            "notes": f"{raw_stats['files']} files, {raw_stats['mb']:.1f} MB; 1 run (cached after)",
+        },
+    )
     return rows
 
 
@@ -107,17 +122,25 @@ def _results_rows() -> list[dict]:
     from lcedu.measure.results import compute_results
 
     rows, seconds = [], {}
-    for name, processed, counties in (("临沧 sample", lincang_processed(), 8),
-                                      ("云南 sample", yunnan_processed(), 129)):
+    for name, processed, counties in (
+        ("临沧 sample", lincang_processed(), 8),
+        ("云南 sample", yunnan_processed(), 129),
+    ):
         tables = indicators.load_tables(processed)
         compute_results(tables)  # warm-up
         seconds[name] = median_time(lambda t=tables: compute_results(t), 3)
         res = indicators.compute(tables=tables)
         aggregates = sorted(c for c in res["county_code"].unique() if c.endswith("00"))
-        rows.append({"benchmark": "results (compute_results)", "variant": f"{name}, {counties} counties × 4 years",
-                     "median_s": seconds[name], "rows_per_s": len(res) / seconds[name],
-                     "notes": f"{len(res)} indicator rows incl. {len(aggregates)} aggregates "
-                              f"({', '.join(aggregates[:3])}{' …' if len(aggregates) > 3 else ''}); 3 runs"})
+        rows.append(
+            {
+                "benchmark": "results (compute_results)",
+                "variant": f"{name}, {counties} counties × 4 years",
+                "median_s": seconds[name],
+                "rows_per_s": len(res) / seconds[name],
+                "notes": f"{len(res)} indicator rows incl. {len(aggregates)} aggregates "
+                f"({', '.join(aggregates[:3])}{' …' if len(aggregates) > 3 else ''}); 3 runs",
+            }
+        )
     rows[-1]["ratio"] = seconds["云南 sample"] / seconds["临沧 sample"]
     rows[-1]["notes"] += "; ratio = 云南 / 临沧 time"
     return rows
@@ -130,16 +153,19 @@ def _render_rows() -> list[dict]:
     before = os.environ.get("LCEDU_PROCESSED")
     os.environ["LCEDU_PROCESSED"] = str(processed)  # kernels and Dask workers inherit it
     try:
-        variants = {"local process pool (2 workers)": lambda jobs: render.execute(jobs, 2),
-                    "Dask LocalCluster, 1 worker": lambda jobs: cluster.execute(jobs, "local", workers=1),
-                    "Dask LocalCluster, 2 workers": lambda jobs: cluster.execute(jobs, "local", workers=2)}
+        variants = {
+            "local process pool (2 workers)": lambda jobs: render.execute(jobs, 2),
+            "Dask LocalCluster, 1 worker": lambda jobs: cluster.execute(jobs, "local", workers=1),
+            "Dask LocalCluster, 2 workers": lambda jobs: cluster.execute(jobs, "local", workers=2),
+        }
         samples: dict[str, list[float]] = {label: [] for label in variants}
         n = 0
         for round_ in range(RENDER_REPEAT):  # interleaved rounds: a busy spell on the shared machine hits all
             for i, (label, run) in enumerate(variants.items()):
                 out = OUT / "yunnan" / f"render{i}_{round_}"
                 jobs = render.plan(RENDER_COUNTIES, RENDER_NOTEBOOKS, 2025, "zh", out) + render.plan(
-                    *RENDER_OVERVIEWS, 2025, "zh", out)
+                    *RENDER_OVERVIEWS, 2025, "zh", out
+                )
                 n = len(jobs)
                 start = time.perf_counter()
                 outcomes = list(run(jobs))
@@ -156,9 +182,16 @@ def _render_rows() -> list[dict]:
     local = seconds["local process pool (2 workers)"]
     rows = []
     for label, s in seconds.items():
-        rows.append({"benchmark": f"render 云南 subset ({n} notebooks)", "variant": label, "median_s": s,
-                     "ratio": local / s, "notes": f"{s / n:.2f} s per notebook wall; ratio = local pool / this; runs "
-                              f"{', '.join(f'{v:.0f}' for v in samples[label])} s"})
+        rows.append(
+            {
+                "benchmark": f"render 云南 subset ({n} notebooks)",
+                "variant": label,
+                "median_s": s,
+                "ratio": local / s,
+                "notes": f"{s / n:.2f} s per notebook wall; ratio = local pool / this; runs "
+                f"{', '.join(f'{v:.0f}' for v in samples[label])} s",
+            }
+        )
     rows[-1]["notes"] += f"; scaling 1→2 Dask workers {one / two:.2f}x"
     return rows
 
@@ -201,8 +234,13 @@ def national_tables(source: str | Path, counties: int = NATIONAL_COUNTIES, schoo
     base = {k: v for k, v in indicators.load_tables(source).items() if k != "city"}
     source_codes = sorted(base["schools"]["county_code"].astype(str).unique())
     codes = list(registry()["county_code"])[:counties]
-    target_of = pd.DataFrame({"source": [source_codes[i % len(source_codes)] for i in range(len(codes))],
-                              "county_code": codes, "copy": range(len(codes))})
+    target_of = pd.DataFrame(
+        {
+            "source": [source_codes[i % len(source_codes)] for i in range(len(codes))],
+            "county_code": codes,
+            "copy": range(len(codes)),
+        }
+    )
     per_year = base["schools"].groupby("year").size().mean()
     copies_per_source = len(codes) / len(source_codes)
     extra_share = max(0.0, schools / (per_year * copies_per_source) - 1.0)  # schools to copy twice
@@ -228,11 +266,20 @@ def national_tables(source: str | Path, counties: int = NATIONAL_COUNTIES, schoo
 def _national_rows() -> list[dict]:
     runs = []
     for _ in range(NATIONAL_RUNS):
-        out = subprocess.run([sys.executable, "-c", NATIONAL.format(source=str(yunnan_processed()))], check=True,
-                             capture_output=True, text=True, cwd=REPO)
+        out = subprocess.run(
+            [sys.executable, "-c", NATIONAL.format(source=str(yunnan_processed()))],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    n = {**runs[0], **{k: statistics.median(r[k] for r in runs) for k in ("compute_s", "compute_cpu_s", "build_s")},
-         "peak_rss_mib": max(r["peak_rss_mib"] for r in runs), "rss_tables_mib": max(r["rss_tables_mib"] for r in runs)}
+    n = {
+        **runs[0],
+        **{k: statistics.median(r[k] for r in runs) for k in ("compute_s", "compute_cpu_s", "build_s")},
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+        "rss_tables_mib": max(r["rss_tables_mib"] for r in runs),
+    }
     walls = ", ".join(f"{r['compute_s']:.0f}" for r in runs)
     from lcedu.measure import indicators
 
@@ -241,18 +288,26 @@ def _national_rows() -> list[dict]:
     ok = n["compute_s"] < BUDGET_S and n["peak_rss_mib"] < BUDGET_GB * 1024
     cpu_ok = n["compute_cpu_s"] < BUDGET_S and n["peak_rss_mib"] < BUDGET_GB * 1024
     return [
-        {"benchmark": "indicators national (generated)", "variant": "云南 build: compute(), tables in memory",
-         "median_s": yunnan, "notes": "129 counties × 4 years; 3 runs"},
-        {"benchmark": "indicators national (generated)",
-         "variant": f"{n['counties']} counties, {n['schools_per_year']:,} schools/yr × 4: compute()",
-         "median_s": n["compute_s"], "peak_rss_mib": n["peak_rss_mib"], "rows_per_s": n["rows"] / n["compute_s"],
-         "ratio": n["compute_s"] / yunnan,
-         "notes": f"{n['rows']:,} rows incl. {n['aggregates']:,} aggregate rows; tables built in memory in "
-                  f"{n['build_s']:.0f} s (peak {n['rss_tables_mib']:.0f} MiB before compute); budget < "
-                  f"{BUDGET_S:g} s and < {BUDGET_GB:g} GB: wall {'met' if ok else 'NOT met'}, CPU "
-                  f"{n['compute_cpu_s']:.0f} s {'met' if cpu_ok else 'NOT met'} (the machine is shared); median of "
-                  f"{NATIONAL_RUNS} fresh processes (walls {walls} s), "
-                  f"largest peak RSS; ratio = national / 云南 time"},
+        {
+            "benchmark": "indicators national (generated)",
+            "variant": "云南 build: compute(), tables in memory",
+            "median_s": yunnan,
+            "notes": "129 counties × 4 years; 3 runs",
+        },
+        {
+            "benchmark": "indicators national (generated)",
+            "variant": f"{n['counties']} counties, {n['schools_per_year']:,} schools/yr × 4: compute()",
+            "median_s": n["compute_s"],
+            "peak_rss_mib": n["peak_rss_mib"],
+            "rows_per_s": n["rows"] / n["compute_s"],
+            "ratio": n["compute_s"] / yunnan,
+            "notes": f"{n['rows']:,} rows incl. {n['aggregates']:,} aggregate rows; tables built in memory in "
+            f"{n['build_s']:.0f} s (peak {n['rss_tables_mib']:.0f} MiB before compute); budget < "
+            f"{BUDGET_S:g} s and < {BUDGET_GB:g} GB: wall {'met' if ok else 'NOT met'}, CPU "
+            f"{n['compute_cpu_s']:.0f} s {'met' if cpu_ok else 'NOT met'} (the machine is shared); median of "
+            f"{NATIONAL_RUNS} fresh processes (walls {walls} s), "
+            f"largest peak RSS; ratio = national / 云南 time",
+        },
     ]
 
 

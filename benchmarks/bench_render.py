@@ -38,10 +38,16 @@ def _cli_loop(out: Path) -> float:
     for job in jobs:
         Path(job.output_ipynb).parent.mkdir(parents=True, exist_ok=True)
         params = [a for k, v in job.parameters.items() for a in ("-p", k, str(v))]
-        subprocess.run([str(BIN / "papermill"), job.input, job.output_ipynb, *params, "--no-progress-bar",
-                        "--cwd", str(REPO)], check=True, capture_output=True)
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", job.output_ipynb],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "papermill"), job.input, job.output_ipynb, *params, "--no-progress-bar", "--cwd", str(REPO)],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", job.output_ipynb],
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - start
 
 
@@ -55,8 +61,9 @@ def _in_process(out: Path) -> float:
     start = time.perf_counter()
     for job in jobs:
         Path(job.output_ipynb).parent.mkdir(parents=True, exist_ok=True)
-        nb = papermill.execute_notebook(job.input, job.output_ipynb, parameters=job.parameters,
-                                        progress_bar=False, cwd=str(REPO))
+        nb = papermill.execute_notebook(
+            job.input, job.output_ipynb, parameters=job.parameters, progress_bar=False, cwd=str(REPO)
+        )
         body, _ = exporter.from_notebook_node(nb)
         Path(job.output_html).write_text(body, encoding="utf-8")
     return time.perf_counter() - start
@@ -96,9 +103,11 @@ def run(quick: bool = False) -> list[dict]:
         os.environ.setdefault("BENCH_RENDER_COUNTIES", "530925")
     base = OUT / "render"
     shutil.rmtree(base, ignore_errors=True)
-    variants = {"(a) papermill CLI + nbconvert CLI loop": _cli_loop,
-                "(b) in-process papermill + HTMLExporter loop": _in_process,
-                "(c) lcedu render (workers, warm kernels)": _lcedu}
+    variants = {
+        "(a) papermill CLI + nbconvert CLI loop": _cli_loop,
+        "(b) in-process papermill + HTMLExporter loop": _in_process,
+        "(c) lcedu render (workers, warm kernels)": _lcedu,
+    }
     if os.environ.get("BENCH_RENDER_DASK", "1") != "0":
         variants["(d) lcedu render --scheduler local, 1 worker"] = _dask(1)
         variants["(e) lcedu render --scheduler local, 2 workers"] = _dask(2)
@@ -111,10 +120,17 @@ def run(quick: bool = False) -> list[dict]:
     identical = all(o == reference for o in outputs.values())
     n = len(reference)
     a, b, c = list(seconds.values())[:3]
-    rows = [{"benchmark": f"render {n} notebooks", "variant": label, "median_s": s, "ratio": a / s,
-             "notes": f"{s / n:.2f} s per notebook; {a / s:.2f}x vs (a), {b / s:.2f}x vs (b); "
-                      f"outputs identical across variants: {identical}"}
-            for label, s in seconds.items()]
+    rows = [
+        {
+            "benchmark": f"render {n} notebooks",
+            "variant": label,
+            "median_s": s,
+            "ratio": a / s,
+            "notes": f"{s / n:.2f} s per notebook; {a / s:.2f}x vs (a), {b / s:.2f}x vs (b); "
+            f"outputs identical across variants: {identical}",
+        }
+        for label, s in seconds.items()
+    ]
     return rows
 
 

@@ -65,20 +65,36 @@ def _measure(name: str, raw: Path, repeat: int) -> list[dict]:
     import subprocess
     import sys
 
-    schools, rows = (int(x) for x in subprocess.run(
-        [sys.executable, "-c", COUNT_ROWS.format(raw=str(raw))], check=True, capture_output=True, text=True,
-        cwd=REPO).stdout.split()[-2:])
+    schools, rows = (
+        int(x)
+        for x in subprocess.run(
+            [sys.executable, "-c", COUNT_ROWS.format(raw=str(raw))],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        ).stdout.split()[-2:]
+    )
     files = len(list(raw.glob("rosters/*/*")))
-    runs = {"baseline: openpyxl read-only, every cell, no cleaning": BASELINE,
-            "lcedu clean --partial (read + match + type + validate)": LCEDU}
+    runs = {
+        "baseline: openpyxl read-only, every cell, no cleaning": BASELINE,
+        "lcedu clean --partial (read + match + type + validate)": LCEDU,
+    }
     out, measured = [], {}
     for label, code in runs.items():
         samples = [peak_rss_mib(code.format(raw=str(raw))) for _ in range(repeat)]
         seconds = statistics.median(s for s, _ in samples)
         measured[label] = seconds
-        out.append({"benchmark": f"roster {name}", "variant": label, "median_s": seconds,
-                    "peak_rss_mib": statistics.median(m for _, m in samples), "rows_per_s": rows / seconds,
-                    "notes": f"{files} rosters, {schools} schools/sites, {rows} records, {repeat} runs"})
+        out.append(
+            {
+                "benchmark": f"roster {name}",
+                "variant": label,
+                "median_s": seconds,
+                "peak_rss_mib": statistics.median(m for _, m in samples),
+                "rows_per_s": rows / seconds,
+                "notes": f"{files} rosters, {schools} schools/sites, {rows} records, {repeat} runs",
+            }
+        )
     base, ours = measured.values()
     out[-1]["ratio"] = base / ours
     return out

@@ -24,8 +24,10 @@ def province_raw() -> Path:
     raw = OUT / "province" / "raw"
     if not (raw / "sample.json").exists():
         raw.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "lcedu.cli", "sample", "--province", str(PROVINCE_COUNTIES),
-                        "--out", str(raw)], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "lcedu.cli", "sample", "--province", str(PROVINCE_COUNTIES), "--out", str(raw)],
+            check=True,
+        )
     return raw
 
 
@@ -33,8 +35,11 @@ def province_processed() -> Path:
     """A processed folder (with ``current``) for the generated province, built once."""
     processed = OUT / "province" / "processed"
     if not (processed / "current").exists():
-        subprocess.run([sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(province_raw()),
-                        "--out", str(processed)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(province_raw()), "--out", str(processed)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return processed
 
 

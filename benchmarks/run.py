@@ -26,9 +26,11 @@ def main() -> int:
         rows += module.run(quick=quick)
     print(f"\n{'benchmark':<32}{'variant':<52}{'median s':>10}{'peak MiB':>10}{'rows/s':>12}{'ratio':>8}")
     for r in rows:
-        print(f"{r['benchmark']:<32}{r['variant']:<52}{r['median_s']:>10.2f}"
-              f"{r.get('peak_rss_mib', float('nan')):>10.0f}{r.get('rows_per_s', float('nan')):>12.0f}"
-              f"{(format(r['ratio'], '.2f') + 'x') if 'ratio' in r else '':>8}")
+        print(
+            f"{r['benchmark']:<32}{r['variant']:<52}{r['median_s']:>10.2f}"
+            f"{r.get('peak_rss_mib', float('nan')):>10.0f}{r.get('rows_per_s', float('nan')):>12.0f}"
+            f"{(format(r['ratio'], '.2f') + 'x') if 'ratio' in r else '':>8}"
+        )
         if r.get("notes"):
             print(f"{'':<32}  {r['notes']}")
     OUT.mkdir(parents=True, exist_ok=True)

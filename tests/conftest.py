@@ -55,8 +55,11 @@ def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> di
         rows["county_code"] = target
         for column in ("school_id", "parent_school_id"):
             if column in rows.columns:
-                rows[column] = rows[column].astype("string").map(
-                    lambda s: s if pd.isna(s) else prefix + str(s)[1:], na_action="ignore")
+                rows[column] = (
+                    rows[column]
+                    .astype("string")
+                    .map(lambda s: s if pd.isna(s) else prefix + str(s)[1:], na_action="ignore")
+                )
         out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
     return out
 

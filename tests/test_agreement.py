@@ -23,16 +23,20 @@ def _numbers(text: str) -> list[int]:
     return [int(n) for n in re.findall(r"\d+", text)]
 
 
-COUNT_SENTENCE = re.compile(r"对照(?:本县|全市)目标(\d+)项：达标(\d+)项、未达标(\d+)项、未到期(\d+)项"
-                            r"(?:（按\d{4}/\d{2}学年初以来的趋势可按期达标(\d+)项）)?")
+COUNT_SENTENCE = re.compile(
+    r"对照(?:本县|全市)目标(\d+)项：达标(\d+)项、未达标(\d+)项、未到期(\d+)项"
+    r"(?:（按\d{4}/\d{2}学年初以来的趋势可按期达标(\d+)项）)?"
+)
 
 
 @pytest.fixture(scope="module")
 def index_counts(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[int]]:
     out = tmp_path_factory.mktemp("site")
     codes = [*home()["county_code"], CITY_CODE]
-    outcomes = [render.Outcome(job=render.Job("county_briefing", code, YEAR, "zh", "", "", ""), ok=True, seconds=0)
-                for code in codes]
+    outcomes = [
+        render.Outcome(job=render.Job("county_briefing", code, YEAR, "zh", "", "", ""), ok=True, seconds=0)
+        for code in codes
+    ]
     page = site.build_index(out, YEAR, outcomes, render.suite(), None).read_text(encoding="utf-8")
     found = dict(re.findall(r'id="c(\d{6})".*?<p class="score">(.*?)</p>', page, flags=re.S))
     assert set(found) == set(codes)
@@ -40,8 +44,9 @@ def index_counts(processed_sample: Path, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.mark.parametrize("county", [*home()["county_code"], CITY_CODE])
-def test_index_briefing_and_workbook_agree(county: str, index_counts: dict, processed_sample: Path,
-                                           tmp_path: Path) -> None:
+def test_index_briefing_and_workbook_agree(
+    county: str, index_counts: dict, processed_sample: Path, tmp_path: Path
+) -> None:
     # Briefing: the sentence the county briefing's overview shows.
     p = briefing.params(county, YEAR, 2022, "zh", scope="city" if county == CITY_CODE else "county")
     overview = briefing.city_summary(p) if county == CITY_CODE else briefing.briefing_overview(p)
@@ -62,12 +67,21 @@ def test_index_briefing_and_workbook_agree(county: str, index_counts: dict, proc
     header = [c.value for c in ws[3]]
     rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=4)]
     row = next(r for r in rows if r["县(区)代码"] == county and r["学年初"] == year_label(YEAR, short=True))
-    assert [row["目标数"], row["达标"], row["未达标"], row["未到期"], row["未到期中按趋势可达标"]] == \
-        [targets, met, not_met, not_due, on_track]
+    assert [row["目标数"], row["达标"], row["未达标"], row["未到期"], row["未到期中按趋势可达标"]] == [
+        targets,
+        met,
+        not_met,
+        not_due,
+        on_track,
+    ]
     # And all three are the stored scorecard's: own targets only, the references not counted.
     card = load_results()["scorecard"]
-    own = card[(card["county_code"] == county) & (card["year"] == YEAR) & card["status"].notna()
-               & (card["target_scope"] != "city_reference")]
+    own = card[
+        (card["county_code"] == county)
+        & (card["year"] == YEAR)
+        & card["status"].notna()
+        & (card["target_scope"] != "city_reference")
+    ]
     assert targets == len(own) and met == int((own["status"] == "met").sum())
 
 
@@ -99,6 +113,7 @@ def test_a_second_plan_runs_through_the_briefing_and_the_index(processed_sample:
     default = target_counts(plan_scorecard()).set_index(["county_code", "year"]).loc[("530925", YEAR)]
     assert int(default["targets"]) != expected[0] or int(default["met"]) != expected[1], "the other plan's targets"
     page = site.build_index(tmp_path / "out", YEAR, outcomes, render.suite(), None, TEST_PLAN).read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     score = re.search(r'id="c530925".*?<p class="score">(.*?)</p>', page, flags=re.S).group(1)
     assert _numbers(score)[:4] == expected[:4]

@@ -29,25 +29,46 @@ def _lenient() -> dict:
     """Thresholds the kindergarten world passes on every statistics criterion."""
     s = std.load_standards()
     pu = s["preschool_universal_inclusive"]
-    for key in ("gross_enrollment_pct", "inclusive_coverage_pct", "public_enrollment_share_pct",
-                "class_size_compliance_pct", "certified_staff_pct"):
+    for key in (
+        "gross_enrollment_pct",
+        "inclusive_coverage_pct",
+        "public_enrollment_share_pct",
+        "class_size_compliance_pct",
+        "certified_staff_pct",
+    ):
         pu[key]["value"] = 10
     return s
 
 
-def _checklist(county: str = A, *, recognition: float = 92.0, stated: bool | None = True,
-               not_met: tuple[str, ...] = ()) -> pd.DataFrame:
+def _checklist(
+    county: str = A, *, recognition: float = 92.0, stated: bool | None = True, not_met: tuple[str, ...] = ()
+) -> pd.DataFrame:
     items = ind.checklist_items().query("assessment == 'preschool_universal'")
     rows = []
     for item in items.itertuples():
-        row = {"county_code": county, "year": YEAR, "item_code": item.item, "is_met": item.item not in not_met,
-               "item_value": pd.NA, "unit": pd.NA, "evidence": f"{item.name_zh}：核查符合要求"}
+        row = {
+            "county_code": county,
+            "year": YEAR,
+            "item_code": item.item,
+            "is_met": item.item not in not_met,
+            "item_value": pd.NA,
+            "unit": pd.NA,
+            "evidence": f"{item.name_zh}：核查符合要求",
+        }
         if item.comparison:
             row |= {"item_value": recognition, "unit": "%", "is_met": stated}
         rows.append(row)
-    return pd.DataFrame(rows).astype({"county_code": "string", "year": "Int64", "item_code": "string",
-                                      "is_met": "boolean", "item_value": "Float64", "unit": "string",
-                                      "evidence": "string"})
+    return pd.DataFrame(rows).astype(
+        {
+            "county_code": "string",
+            "year": "Int64",
+            "item_code": "string",
+            "is_met": "boolean",
+            "item_value": "Float64",
+            "unit": "string",
+            "evidence": "string",
+        }
+    )
 
 
 def _state(tables: dict, county: str = A) -> pd.Series:
@@ -131,16 +152,21 @@ def test_checklist_code_list_matches_the_registry():
     # The national structure: 优质均衡 15 政府保障 + 9 教育质量 + 1 社会认可度; 资源配置 7 indicators × 2 学段
     # (差异系数) and the two school-rule counts.
     cb = pd.DataFrame(spec["compulsory_balanced"]["criteria"])
-    assert cb.groupby("dimension").size().to_dict() == {"resources": 16, "government": 15, "quality": 9,
-                                                       "recognition": 1}
+    assert cb.groupby("dimension").size().to_dict() == {
+        "resources": 16,
+        "government": 15,
+        "quality": 9,
+        "recognition": 1,
+    }
     pu = pd.DataFrame(spec["preschool_universal"]["criteria"])
-    assert pu.groupby("dimension").size().to_dict() == {"coverage": 3, "government": 9, "quality": 6,
-                                                       "recognition": 1}
+    assert pu.groupby("dimension").size().to_dict() == {"coverage": 3, "government": 9, "quality": 6, "recognition": 1}
     # The standards' thresholds that were unused are applied now.
     used = {c.get("standard") for c in spec["compulsory_balanced"]["criteria"]}
-    assert {"compulsory_quality_balance.junior_retention_3yr_pct",
-            "compulsory_quality_balance.disabled_children_enrollment_pct",
-            "compulsory_quality_balance.social_recognition_pct"} <= used
+    assert {
+        "compulsory_quality_balance.junior_retention_3yr_pct",
+        "compulsory_quality_balance.disabled_children_enrollment_pct",
+        "compulsory_quality_balance.social_recognition_pct",
+    } <= used
     indicators = {c.get("indicator") for c in spec["compulsory_balanced"]["criteria"]}
     assert {"compulsory_school_over_size_cap_count", "compulsory_oversize_class_count"} <= indicators
 
@@ -167,11 +193,15 @@ HEADER = ["县(区)", "评估", "维度", "编号", "评估内容", "结果", "�
 def test_checklist_workbook_is_read(tmp_path: Path):
     from lcedu.ingest.clean import collect
 
-    _write_sheet(tmp_path / "raw" / "county" / "2024" / "督导评估清单_2024.xlsx", [
-        ["临沧市督导评估清单"], HEADER,
-        ["双江自治县", "义务教育优质均衡", "社会认可度", "y-s01", "社会认可度", "达标", 91.2, "%", "问卷2000份"],
-        ["530902", "义务教育优质均衡", "政府保障程度", "Y-G11", "教师交流轮岗", "未达标", None, None, "轮岗比例8%"],
-    ])
+    _write_sheet(
+        tmp_path / "raw" / "county" / "2024" / "督导评估清单_2024.xlsx",
+        [
+            ["临沧市督导评估清单"],
+            HEADER,
+            ["双江自治县", "义务教育优质均衡", "社会认可度", "y-s01", "社会认可度", "达标", 91.2, "%", "问卷2000份"],
+            ["530902", "义务教育优质均衡", "政府保障程度", "Y-G11", "教师交流轮岗", "未达标", None, None, "轮岗比例8%"],
+        ],
+    )
     result = collect(tmp_path / "raw", workers=1, partial=True)
     assert not result.errors, result.errors
     sheet = result.tables["assessment_checklist"].sort_values("county_code")
@@ -182,11 +212,14 @@ def test_checklist_workbook_is_read(tmp_path: Path):
 def test_checklist_errors_name_file_sheet_row_column_and_fix(tmp_path: Path):
     from lcedu.ingest.clean import collect
 
-    _write_sheet(tmp_path / "raw" / "county" / "2024" / "督导评估清单_2024.xlsx", [
-        HEADER,
-        ["双江县", "义务教育优质均衡", "政府保障程度", "Y-G99", "？", "达标", None, None, ""],
-        ["双江县", "义务教育优质均衡", "政府保障程度", "Y-G01", "规划布局", "基本达标", None, None, ""],
-    ])
+    _write_sheet(
+        tmp_path / "raw" / "county" / "2024" / "督导评估清单_2024.xlsx",
+        [
+            HEADER,
+            ["双江县", "义务教育优质均衡", "政府保障程度", "Y-G99", "？", "达标", None, None, ""],
+            ["双江县", "义务教育优质均衡", "政府保障程度", "Y-G01", "规划布局", "基本达标", None, None, ""],
+        ],
+    )
     result = collect(tmp_path / "raw", workers=1, partial=True)
     errors = {e.column: e for e in result.errors}
     assert {"编号", "结果"} <= set(errors)
@@ -200,11 +233,14 @@ def test_an_item_without_result_or_value_is_an_error(tmp_path: Path):
     from lcedu.ingest.clean import collect
     from lcedu.ingest.schemas import finalize
 
-    _write_sheet(tmp_path / "raw" / "county" / "2024" / "督导评估清单_2024.xlsx", [
-        HEADER,
-        ["双江县", "义务教育优质均衡", "政府保障程度", "Y-G01", "规划布局", "达标", None, None, ""],
-        ["双江县", "义务教育优质均衡", "社会认可度", "Y-S01", "社会认可度", None, None, "%", "问卷未开展"],
-    ])
+    _write_sheet(
+        tmp_path / "raw" / "county" / "2024" / "督导评估清单_2024.xlsx",
+        [
+            HEADER,
+            ["双江县", "义务教育优质均衡", "政府保障程度", "Y-G01", "规划布局", "达标", None, None, ""],
+            ["双江县", "义务教育优质均衡", "社会认可度", "Y-S01", "社会认可度", None, None, "%", "问卷未开展"],
+        ],
+    )
     result = collect(tmp_path / "raw", workers=1, partial=True)
     assert not result.errors
     finalize(result.tables, result.issues)
@@ -268,9 +304,12 @@ def test_sample_has_a_county_failing_a_cv_criterion(sample_tables):
     equipment = lx.loc["primary_equipment_value_per_student_yuan_cv"]
     assert float(equipment["value"]) > float(equipment["threshold"]) == 0.5 and not equipment["is_met"]
     dims = ind.assessment_dimensions("compulsory_balanced", tables=sample_tables)
-    resources = dims[(dims["county_code"] == LINXIANG) & (dims["year"] == YEAR_2025)
-                     & (dims["dimension"] == "resources")].iloc[0]
-    assert resources["state"] == "未达标" and resources["unmet_criteria"] == "primary_equipment_value_per_student_yuan_cv"
+    resources = dims[
+        (dims["county_code"] == LINXIANG) & (dims["year"] == YEAR_2025) & (dims["dimension"] == "resources")
+    ].iloc[0]
+    assert (
+        resources["state"] == "未达标" and resources["unmet_criteria"] == "primary_equipment_value_per_student_yuan_cv"
+    )
 
 
 # --------------------------------------------------------------------------- pages
@@ -290,8 +329,12 @@ def test_briefing_never_calls_a_partly_assessed_county_achieved(processed_sample
     en = bf.assessment_line(bf.params(CANGYUAN, YEAR_2025, lang="en"), "compulsory_balanced")
     assert "overall not assessed" in en and "reached" not in en
     texts = [bf.briefing_overview(p), sections.compulsory_overview(p)]
-    words = " ".join(item.to_html() if hasattr(item, "to_html") else str(item) for s in texts for item in s.items
-                     if isinstance(item, str) or hasattr(item, "to_html"))
+    words = " ".join(
+        item.to_html() if hasattr(item, "to_html") else str(item)
+        for s in texts
+        for item in s.items
+        if isinstance(item, str) or hasattr(item, "to_html")
+    )
     assert "督导评估清单" in words and "未评估" in words
     assert "未评估：无督导评估清单" in words
     assert not re.search(r"实现(县域)?(义务教育|学前教育)|义务教育优质均衡：总体达标|已达到", words)
@@ -310,8 +353,14 @@ def test_workbook_states_each_dimension(processed_sample: Path, tmp_path: Path):
     workbooks.write_county_workbook(CANGYUAN, YEAR_2025, path)
     wb = openpyxl.load_workbook(path)
     # Every verdict sheet; 来源与数据说明 quotes the plan's own sentences (计划原文 "…实现县域义务教育优质均衡").
-    every = [str(c.value) for ws in wb.worksheets if ws.title != "来源与数据说明" for row in ws.iter_rows()
-             for c in row if c.value is not None]
+    every = [
+        str(c.value)
+        for ws in wb.worksheets
+        if ws.title != "来源与数据说明"
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
     assert every and not any("实现" in v and ("优质均衡" in v or "普及普惠" in v) for v in every)
     summary = wb["达标评估"]
     header = [c.value for c in summary[1]]
@@ -320,13 +369,18 @@ def test_workbook_states_each_dimension(processed_sample: Path, tmp_path: Path):
     assert row["总体结果(全部维度评估且达标才为达标)"] == "未评估" and "督导评估清单" in row["未评估原因"]
     dims = wb["评估维度"]
     header = [c.value for c in dims[1]]
-    states = {(r[2], r[3]): r[4] for r in (tuple(c.value for c in row) for row in dims.iter_rows(min_row=2))
-              if r[header.index("年份")] == YEAR_2025}
+    states = {
+        (r[2], r[3]): r[4]
+        for r in (tuple(c.value for c in row) for row in dims.iter_rows(min_row=2))
+        if r[header.index("年份")] == YEAR_2025
+    }
     assert states[("义务教育优质均衡", "资源配置")] == "达标"
     assert states[("义务教育优质均衡", "政府保障程度")] == "未评估"
     card = wb["指标总览"]
     header = [c.value for c in card[1]]
-    rows = [r for r in card.iter_rows(min_row=2, values_only=True) if r[header.index("指标代码")] == "compulsory_balanced"]
+    rows = [
+        r for r in card.iter_rows(min_row=2, values_only=True) if r[header.index("指标代码")] == "compulsory_balanced"
+    ]
     assert rows and all(r[header.index("状态")] == "未评估" for r in rows)
     assert all("未评估" in r[header.index("缺失原因")] for r in rows)
 

@@ -38,8 +38,11 @@ pytestmark = pytest.mark.integration
 
 def hashes(root: Path) -> dict[str, str]:
     """Every file under ``root`` and its SHA-256: what "byte-identical" is checked against."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +79,7 @@ def processed(tmp_path: Path) -> Path:
 
 # --- how the cases break the sample ---------------------------------------------------------------
 
+
 def roster_file(raw: Path) -> Path:
     return next(p for p in sorted((raw / "rosters" / str(YEAR)).iterdir()) if COUNTY[:2] in p.name)
 
@@ -111,12 +115,14 @@ class Roster:
 
 def cell(header: tuple[str, ...] | str, value: object) -> Callable[[Path], list[str]]:
     """Write ``value`` into one school's cell (the second school of the roster)."""
+
     def mutate(raw: Path) -> list[str]:
         r = Roster.open(raw)
         column = r.columns[header] if isinstance(header, tuple) else r.column(header)
         r.set(r.first + 1, column, value)
         r.save()
         return [r.path.name, f"第{r.first + 1}行"]
+
     return mutate
 
 
@@ -183,6 +189,7 @@ def roster_saved_as(suffix: str) -> Callable[[Path], list[str]]:
         moved = path.with_suffix(suffix)
         path.rename(moved)
         return [moved.name]
+
     return mutate
 
 
@@ -191,6 +198,7 @@ def write_bytes(name: str, data: bytes, *, replace_roster: bool = False) -> Call
         path = roster_file(raw) if replace_roster else raw / "rosters" / str(YEAR) / name
         path.write_bytes(data)
         return [path.name]
+
     return mutate
 
 
@@ -198,6 +206,7 @@ def counties_csv(text: str, encoding: str) -> Callable[[Path], list[str]]:
     def mutate(raw: Path) -> list[str]:
         (raw / "counties.csv").write_bytes(text.encode(encoding))
         return []
+
     return mutate
 
 
@@ -239,10 +248,15 @@ CASES = [
     Case("negative_count", cell(STUDENTS, -5), 2, ["负数"]),
     Case("fractional_count", cell(STUDENTS, 12.5), 2, ["不是整数"]),
     # implausible values (plausibility.yml)
-    Case("1e15_students", cell(STUDENTS, 1e15), 2, ["每校在校生数", "硬界限", "初中 › 在校生数 › 合计",
-                                                   "plausibility.yml"]),
-    Case("yuan_under_wanyuan", cell("教学仪器设备资产值(万元)", 25_000_000), 2,
-         ["生均教学仪器设备值", "硬界限", "万元"]),
+    Case(
+        "1e15_students",
+        cell(STUDENTS, 1e15),
+        2,
+        ["每校在校生数", "硬界限", "初中 › 在校生数 › 合计", "plausibility.yml"],
+    ),
+    Case(
+        "yuan_under_wanyuan", cell("教学仪器设备资产值(万元)", 25_000_000), 2, ["生均教学仪器设备值", "硬界限", "万元"]
+    ),
     # ids and rows
     Case("bad_school_id", cell("学校识别码", "215392100"), 2, ["10位数字"]),
     Case("duplicate_school_id", duplicate_id, 2, ["重复记录", "删除重复行"]),
@@ -250,15 +264,25 @@ CASES = [
     # silent loss (issue 14): empty tables, missing or unreadable county-years
     Case("roster_headers_only", headers_only, 2, ["只有表头", MISSING_COUNTY_YEAR, "--partial"]),
     Case("county_workbook_headers_only", county_headers_only, 2, ["只有表头", "常住人口(population)", "--partial"]),
-    Case("county_workbook_headers_only_partial", county_headers_only, 0, ["提示", "只有表头", "常住人口(population)"],
-         args=["--partial"]),
+    Case(
+        "county_workbook_headers_only_partial",
+        county_headers_only,
+        0,
+        ["提示", "只有表头", "常住人口(population)"],
+        args=["--partial"],
+    ),
     Case("missing_roster", delete_roster, 2, [MISSING_COUNTY_YEAR, "rosters/<学年>/", "--partial"]),
-    Case("roster_saved_as_numbers", roster_saved_as(".numbers"), 2, ["未识别的文件", MISSING_COUNTY_YEAR,
-                                                                     "另存为 .xlsx"]),
+    Case(
+        "roster_saved_as_numbers", roster_saved_as(".numbers"), 2, ["未识别的文件", MISSING_COUNTY_YEAR, "另存为 .xlsx"]
+    ),
     Case("roster_saved_as_wps_et", roster_saved_as(".et"), 2, ["不支持 .et 格式", "另存为 .xlsx", MISSING_COUNTY_YEAR]),
     Case("unknown_file_beside_rosters", write_bytes("说明.docx", b"PK\x03\x04"), 0, ["未识别的文件"]),
-    Case("corrupt_workbook", write_bytes("", b"this is not a workbook", replace_roster=True), 2,
-         ["不是有效的 Excel 文件", "另存为 .xlsx"]),
+    Case(
+        "corrupt_workbook",
+        write_bytes("", b"this is not a workbook", replace_roster=True),
+        2,
+        ["不是有效的 Excel 文件", "另存为 .xlsx"],
+    ),
     Case("zero_byte_workbook", write_bytes("", b"", replace_roster=True), 2, ["文件为空", "重新导出"]),
     Case("excel_lock_file", write_bytes(f"~$过录表_{YEAR}.xlsx", b"\x00" * 162), 0, ["锁文件"]),
     Case("no_city_workbook", no_city, 0, ["没有市级表", "city/"]),
@@ -268,10 +292,18 @@ CASES = [
     Case("roster_title_states_another_year", title_year, 2, ["学年的文件夹中"]),
     Case("formula_without_value", cell("教室(间)", "=R8*2"), 0, ["公式没有保存计算结果", "教室(间)", "Excel 或 WPS"]),
     # configuration (issue 14: AttributeError, UnicodeDecodeError, yaml ParserError)
-    Case("counties_csv_gbk", counties_csv("county_code,name_zh,short_name_zh\n530102,五华区,五华区\n", "gbk"), 0,
-         ["检查通过"]),
-    Case("counties_csv_other_columns", counties_csv("代码,名称\n530102,五华区\n", "utf-8"), 2,
-         ["counties.csv", "county_code"]),
+    Case(
+        "counties_csv_gbk",
+        counties_csv("county_code,name_zh,short_name_zh\n530102,五华区,五华区\n", "gbk"),
+        0,
+        ["检查通过"],
+    ),
+    Case(
+        "counties_csv_other_columns",
+        counties_csv("代码,名称\n530102,五华区\n", "utf-8"),
+        2,
+        ["counties.csv", "county_code"],
+    ),
     Case("broken_local_layout", broken_layout, 2, ["YAML"], env={"LCEDU_LAYOUTS": "../layouts"}),
 ]
 
@@ -287,8 +319,9 @@ def run(raw: Path, case: Case, monkeypatch: pytest.MonkeyPatch, capsys: pytest.C
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_is_a_message(case: Case, raw: Path, processed: Path, monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_a_message(
+    case: Case, raw: Path, processed: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     named = case.mutate(raw)
     before_raw, before_processed = hashes(raw), hashes(processed)
     text = run(raw, case, monkeypatch, capsys)
@@ -316,13 +349,17 @@ def test_formula_without_value_is_na_with_its_reason(raw: Path) -> None:
     result = collect(raw)
     missing = result.tables["missing_values"]
     row = int(named[1].removeprefix("第").removesuffix("行"))
-    hit = missing[(missing["row"] == row) & missing["file"].str.endswith(named[0])
-                  & (missing["column"] == "classroom_count")]
+    hit = missing[
+        (missing["row"] == row) & missing["file"].str.endswith(named[0]) & (missing["column"] == "classroom_count")
+    ]
     assert list(hit["reason"]) == [FORMULA_WITHOUT_VALUE_REASON]
     assert (missing["reason"] == FORMULA_WITHOUT_VALUE_REASON).sum() == 1  # the one cell, no other
     facilities = result.tables["facilities"]
-    assert facilities.loc[facilities["_row"].eq(row) & facilities["_file"].str.endswith(named[0]),
-                          "classroom_count"].isna().all()
+    assert (
+        facilities.loc[facilities["_row"].eq(row) & facilities["_file"].str.endswith(named[0]), "classroom_count"]
+        .isna()
+        .all()
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder; see test_errors (monkeypatched)")
@@ -352,6 +389,7 @@ def test_out_inside_a_file_is_a_message(raw: Path, tmp_path: Path, capsys: pytes
 
 # --- other formats: .ods and .xls read like .xlsx (calamine) -----------------------------------------
 
+
 @pytest.mark.office
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) converts the roster")
 @pytest.mark.parametrize("suffix", [".ods", ".xls"])
@@ -359,9 +397,22 @@ def test_a_roster_saved_as_ods_or_xls_is_read_like_xlsx(suffix: str, raw: Path, 
     from lcedu.ingest.clean import collect
 
     path = roster_file(raw)
-    out = subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo",
-                          "--convert-to", suffix[1:], "--outdir", str(tmp_path / "converted"), str(path)],
-                         capture_output=True, text=True, timeout=180)
+    out = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            suffix[1:],
+            "--outdir",
+            str(tmp_path / "converted"),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert out.returncode == 0, out.stderr
     before = collect(raw)
     path.unlink()
@@ -370,21 +421,35 @@ def test_a_roster_saved_as_ods_or_xls_is_read_like_xlsx(suffix: str, raw: Path, 
     assert not after.errors, [i.format() for i in after.errors]
     assert not [i for i in after.warnings if "未识别" in i.message]
     for table in ("schools", "enrollment", "teachers", "facilities"):
-        mine = [f[f["county_code"] == COUNTY_CODE].drop(columns=["_file"]).reset_index(drop=True)
-                for f in (before.tables[table], after.tables[table])]
+        mine = [
+            f[f["county_code"] == COUNTY_CODE].drop(columns=["_file"]).reset_index(drop=True)
+            for f in (before.tables[table], after.tables[table])
+        ]
         assert len(mine[0]) > 0
         pd.testing.assert_frame_equal(*mine, check_dtype=False)
 
 
 # --- every command that reads input, run as a user runs it ------------------------------------------
 
+
 def lcedu(*args: str, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lcedu.cli", *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "lcedu.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        cwd=REPO,
+    )
 
 
-BUILDS = ["totals_row", "formula_without_value", "county_workbook_headers_only_partial", "1e15_students",
-          "roster_headers_only"]
+BUILDS = [
+    "totals_row",
+    "formula_without_value",
+    "county_workbook_headers_only_partial",
+    "1e15_students",
+    "roster_headers_only",
+]
 
 
 @pytest.fixture(scope="module")
@@ -442,8 +507,20 @@ def test_commands_reading_a_build_never_end_in_a_traceback(command: str, builds:
 @pytest.mark.notebooks
 def test_render_on_the_corpus_never_ends_in_a_traceback(builds: dict, tmp_path: Path) -> None:
     for name in ("formula_without_value", "county_workbook_headers_only_partial"):
-        result = lcedu("render", "--notebooks", "county_briefing", "--counties", COUNTY_CODE, "--year", str(YEAR),
-                       "--workers", "1", "--out", str(tmp_path / name), env={"LCEDU_PROCESSED": str(builds[name][1])})
+        result = lcedu(
+            "render",
+            "--notebooks",
+            "county_briefing",
+            "--counties",
+            COUNTY_CODE,
+            "--year",
+            str(YEAR),
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / name),
+            env={"LCEDU_PROCESSED": str(builds[name][1])},
+        )
         text = result.stdout + result.stderr
         assert result.returncode in (0, 1, 2) and "Traceback" not in text, f"{name}: {text[-3000:]}"
 
@@ -451,8 +528,9 @@ def test_render_on_the_corpus_never_ends_in_a_traceback(builds: dict, tmp_path: 
 PLAN = REPO / "lcedu" / "plans" / "lincang_2023_2025"
 
 
-@pytest.mark.parametrize("broken", ["plan_text_in_gbk", "plan_text_is_a_workbook", "targets_yaml_syntax",
-                                    "targets_missing"])
+@pytest.mark.parametrize(
+    "broken", ["plan_text_in_gbk", "plan_text_is_a_workbook", "targets_yaml_syntax", "targets_missing"]
+)
 def test_plan_check_on_broken_files_is_a_message(broken: str, tmp_path: Path) -> None:
     text, targets = tmp_path / "plan.txt", tmp_path / "targets.yml"
     shutil.copy(PLAN / "plan.txt", text)

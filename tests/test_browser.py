@@ -15,15 +15,30 @@ from tests.test_render import FIGURE, _notebook
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)")]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)"),
+]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +48,35 @@ def site(tmp_path_factory: pytest.TempPathFactory, processed_sample: Path) -> Pa
     notebooks.mkdir()
     _notebook(notebooks / "county_briefing.ipynb", FIGURE + "\n" + FIGURE + "\nprint('临翔区简报')")
     out = base / "reports"
-    maps = subprocess.run([sys.executable, "-m", "lcedu.cli", "maps", "--out", str(out / "maps"), "--formats", "png"],
-                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    maps = subprocess.run(
+        [sys.executable, "-m", "lcedu.cli", "maps", "--out", str(out / "maps"), "--formats", "png"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
     assert maps.returncode == 0, maps.stderr
-    done = subprocess.run([sys.executable, "-m", "lcedu.cli", "render", "--out", str(out), "--notebook-dir",
-                           str(notebooks), "--notebooks", "county_briefing", "--counties", "530902", "530925"],
-                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lcedu.cli",
+            "render",
+            "--out",
+            str(out),
+            "--notebook-dir",
+            str(notebooks),
+            "--notebooks",
+            "county_briefing",
+            "--counties",
+            "530902",
+            "530925",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return out
 

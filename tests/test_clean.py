@@ -33,8 +33,11 @@ SHUANGJIANG = "530925"
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +73,9 @@ def _cell_of(ws, header: str) -> tuple[int, int]:
     for row in ws.iter_rows(min_row=1, max_row=8):
         for c in row:
             if c.value == header:
-                last_header = max(r for r in range(c.row, c.row + 4)
-                                  if ws.cell(r, c.column).value in (header, None) or r == c.row)
+                last_header = max(
+                    r for r in range(c.row, c.row + 4) if ws.cell(r, c.column).value in (header, None) or r == c.row
+                )
                 return last_header + 1, c.column
     raise AssertionError(f"header {header} not in sheet")
 
@@ -87,6 +91,7 @@ def _first_school_row(ws) -> int:
 
 
 # --- round trip -----------------------------------------------------------------------------
+
 
 def test_sample_round_trip_equals_truth(sample_tables: dict, truth: dict) -> None:
     """truth → messy files (committed in data/raw) → clean gives back exactly the truth."""
@@ -108,8 +113,9 @@ def test_sample_covers_every_mess_type(sample_tables: dict) -> None:
     rosters = [p for p in files if "rosters" in p.parts and p.parent.name.isdigit()]
     assert any(p.suffix == ".csv" for p in rosters), "a roster exported as GB18030 CSV"
     assert any("自治县" in f for f in names) and any(f[:6].isdigit() for f in names)
-    assert any(not re.search(r"\d{6}|县|区", p.stem) or p.stem.startswith("过录表(") for p in rosters), \
+    assert any(not re.search(r"\d{6}|县|区", p.stem) or p.stem.startswith("过录表(") for p in rosters), (
         "a roster whose county comes from its rows' 区划代码"
+    )
     assert (RAW / "rosters" / "sites.csv").exists() and any("local" in p.parts for p in files)
     missing = sample_tables["missing_values"]
     assert "" in set(missing["raw_text"].fillna("")), "blank cells: NA with a reason, not 0"
@@ -147,6 +153,7 @@ def test_clean_never_modifies_raw(tmp_path: Path) -> None:
 
 # --- each mess type on a hand-made sheet ------------------------------------------------------
 
+
 def _parse(grid: list[list[object]], table: str, year: int = 2022) -> tuple[pd.DataFrame | None, list]:
     layout = load_layout(table)
     issues: list = []
@@ -161,7 +168,19 @@ def _parse(grid: list[list[object]], table: str, year: int = 2022) -> tuple[pd.D
 FACILITY_HEADER_2022 = [
     ["临沧市双江县2022年教育事业统计——办学条件", "", "", "", "", "", "", "", "", "", ""],
     ["单位：人、平方米、万元", "", "", "", "", "", "", "", "", "", ""],
-    ["学校标识码", "学校名称", "校舍面积", "", "运动场地面积", "教学仪器设备资产值(万元)", "教室", "", "", "光纤接入", "平安校园"],
+    [
+        "学校标识码",
+        "学校名称",
+        "校舍面积",
+        "",
+        "运动场地面积",
+        "教学仪器设备资产值(万元)",
+        "教室",
+        "",
+        "",
+        "光纤接入",
+        "平安校园",
+    ],
     ["", "", "教学及辅助用房", "其中：室内体育用房", "", "", "普通教室", "网络多媒体教室", "数字教室", "", ""],
 ]
 
@@ -176,7 +195,9 @@ def test_merged_headers_units_text_numbers_and_notes() -> None:
         ["填表人：某某", "", "", "", "", "", "", "", "", "", ""],
     ]
     typed, issues = _parse(grid, "facilities")
-    assert [(i.level, i.row) for i in issues] == [("warning", 7)], "the id in scientific notation is repaired, with a note"
+    assert [(i.level, i.row) for i in issues] == [("warning", 7)], (
+        "the id in scientific notation is repaired, with a note"
+    )
     assert "2.153020124E+09" in issues[0].message and "2153020124" in issues[0].message
     records = typed[~typed["_is_total"]]
     assert list(records["school_id"]) == ["2153020123", "2153020124"], "a number and scientific notation, repaired"
@@ -191,7 +212,19 @@ def test_merged_headers_units_text_numbers_and_notes() -> None:
 
 def test_reordered_columns_and_new_wording_variant() -> None:
     header = [
-        ["学校(机构)名称", "学校识别码", "信息化", "", "", "", "校舍建筑面积", "", "体育运动场(馆)面积", "教学仪器设备值(元)", "平安校园创建"],
+        [
+            "学校(机构)名称",
+            "学校识别码",
+            "信息化",
+            "",
+            "",
+            "",
+            "校舍建筑面积",
+            "",
+            "体育运动场(馆)面积",
+            "教学仪器设备值(元)",
+            "平安校园创建",
+        ],
         ["", "", "全光纤校园网", "教室数", "网络多媒体教室", "数字教室", "教学及辅助用房", "", "", "", ""],
         ["", "", "", "", "", "", "合计", "室内体育用房", "", "", ""],
         ["甲", "乙", "丙", 1, 2, 3, 4, 5, 6, 7, 8],
@@ -216,12 +249,16 @@ def test_gb18030_csv_and_county_name_variants(tmp_path: Path) -> None:
     population = result.tables["population"].set_index("county_code")
     assert set(population.index) == {c.county_code for c in lincang_counties()}
     pd.testing.assert_frame_equal(
-        result.tables["enrollment"].drop(columns=["_file", "_sheet", "_row", "_is_total"]).sort_values(
-            ["school_id", "stage"], ignore_index=True)[truth["enrollment"].columns].astype(truth["enrollment"].dtypes),
-        truth["enrollment"].sort_values(["school_id", "stage"], ignore_index=True))
+        result.tables["enrollment"]
+        .drop(columns=["_file", "_sheet", "_row", "_is_total"])
+        .sort_values(["school_id", "stage"], ignore_index=True)[truth["enrollment"].columns]
+        .astype(truth["enrollment"].dtypes),
+        truth["enrollment"].sort_values(["school_id", "stage"], ignore_index=True),
+    )
 
 
 # --- bad input: clear error, exit 2, no traceback, processed data unchanged -------------------
+
 
 def _clean_cli(raw: Path, out: Path, capsys) -> tuple[int, str]:
     code = main(["clean", "--raw", str(raw), "--out", str(out)])
@@ -325,8 +362,12 @@ def test_unknown_county(cleaned_once, capsys) -> None:
     book = next((raw / "county" / "2022").glob("人口*.xlsx"))
     wb = openpyxl.load_workbook(book)
     ws = wb["常住人口"]
-    cell = next(c for r in ws.iter_rows() for c in r[:1] if str(c.value) in ("双江县", "530925", "双江自治县",
-                                                                                "双江拉祜族佤族布朗族傣族自治县"))
+    cell = next(
+        c
+        for r in ws.iter_rows()
+        for c in r[:1]
+        if str(c.value) in ("双江县", "530925", "双江自治县", "双江拉祜族佤族布朗族傣族自治县")
+    )
     cell.value, row = "火星县", cell.row
     wb.save(book)
     _assert_rejected(raw, out, before, capsys, book.name, f"第{row}行", "未知县(区)「火星县」")
@@ -411,13 +452,15 @@ def test_new_wording_is_a_data_only_change(mini_raw: Path, tmp_path: Path, monke
     local = tmp_path / "layouts"
     shutil.copytree(REPO / "lcedu" / "ingest" / "layouts", local)
     spec = (local / "enrollment.yml").read_text(encoding="utf-8")
-    (local / "enrollment.yml").write_text(spec.replace("new_entrant_count: 招生\n", "new_entrant_count: [招生, 招生人数]\n"),
-                                          encoding="utf-8")
+    (local / "enrollment.yml").write_text(
+        spec.replace("new_entrant_count: 招生\n", "new_entrant_count: [招生, 招生人数]\n"), encoding="utf-8"
+    )
     monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
     assert collect(mini_raw).errors == []
 
 
 # --- atomic writes and loading ------------------------------------------------------------------
+
 
 def test_crash_midway_leaves_previous_set_whole(cleaned_once, monkeypatch) -> None:
     raw, out, before = cleaned_once
@@ -439,8 +482,11 @@ def test_crash_midway_leaves_previous_set_whole(cleaned_once, monkeypatch) -> No
 
 def test_killed_clean_leaves_a_complete_set(cleaned_once) -> None:
     raw, out, _ = cleaned_once
-    proc = subprocess.Popen([sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(raw), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(raw), "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(2.5)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -473,6 +519,11 @@ def test_load_is_cached_and_returns_copies(processed_sample: Path) -> None:
 
 def test_import_lcedu_is_light() -> None:
     code = "import sys, lcedu; print(sorted(m for m in ('geopandas', 'matplotlib', 'pandera', 'pandas') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     assert out.stdout.strip() == "[]"

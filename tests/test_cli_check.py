@@ -17,12 +17,16 @@ RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
 def _hashes(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (new files show up as new keys) → its SHA-256."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_a_year_without_its_assessment_checklist_is_a_warning_naming_year_and_path(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     (raw / "county" / "2023" / "督导评估清单_2023.xlsx").unlink()

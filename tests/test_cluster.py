@@ -34,8 +34,10 @@ def test_local_cluster_renders_what_the_local_pool_renders(tmp_path: Path, proce
 def test_a_worker_lost_mid_run_has_its_jobs_rerun(tmp_path: Path, processed_sample: Path) -> None:
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
-            Client(lc) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
+        Client(lc) as client,
+    ):
         jobs = _jobs(tmp_path / "out", ["530902", "530925"])
         pids = list(client.run(os.getpid).values())
         killed: list[int] = []
@@ -56,7 +58,6 @@ def test_a_worker_lost_mid_run_has_its_jobs_rerun(tmp_path: Path, processed_samp
     assert all(Path(j.output_html).exists() for j in jobs)
 
 
-
 def test_a_cell_past_the_time_limit_fails_its_job_on_dask_too(tmp_path: Path, processed_sample: Path) -> None:
     """--cell-timeout reaches the Dask workers with each job: a hung cell fails that notebook, the other renders.
     Run as the CLI in a subprocess with its own time limit, so a regression fails instead of hanging."""
@@ -73,10 +74,33 @@ def test_a_cell_past_the_time_limit_fails_its_job_on_dask_too(tmp_path: Path, pr
     _notebook(folder / "county_briefing.ipynb", FIGURE + "\nprint('简报', county)")
     _notebook(folder / "preschool_special.ipynb", FIGURE + "\nimport time\ntime.sleep(600)")
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "lcedu.cli", "render", "--out", str(out), "--notebook-dir", str(folder),
-                           "--notebooks", "county_briefing", "preschool_special", "--counties", "530925",
-                           "--scheduler", "local", "--workers", "2", "--cell-timeout", "3"],
-                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lcedu.cli",
+            "render",
+            "--out",
+            str(out),
+            "--notebook-dir",
+            str(folder),
+            "--notebooks",
+            "county_briefing",
+            "preschool_special",
+            "--counties",
+            "530925",
+            "--scheduler",
+            "local",
+            "--workers",
+            "2",
+            "--cell-timeout",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     manifest = json.loads((out / "2025" / "manifest.json").read_text(encoding="utf-8"))
     outcomes = {n["notebook"]: n for n in manifest["notebooks"]}
@@ -86,4 +110,5 @@ def test_a_cell_past_the_time_limit_fails_its_job_on_dask_too(tmp_path: Path, pr
     assert hung["seconds"] < 120
     kept = nbformat.read(out / "2025" / "530925" / "preschool_special.failed.ipynb", as_version=4)
     assert [o["ename"] for c in kept.cells for o in c.get("outputs", []) if o["output_type"] == "error"] == [
-        "CellTimeoutError"]
+        "CellTimeoutError"
+    ]

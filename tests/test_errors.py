@@ -23,8 +23,9 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_disk_full_leaves_the_processed_set_as_it_was(processed_sample: Path, tmp_path: Path, capsys,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disk_full_leaves_the_processed_set_as_it_was(
+    processed_sample: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "processed"
     frame = pd.DataFrame({"a": [1]})
     store.write({"schools": frame}, {}, out)
@@ -62,8 +63,11 @@ def _children(pid: int) -> list[int]:
 
 
 def test_clean_workers_die_with_a_killed_clean(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(RAW), "--out",
-                             str(tmp_path / "processed")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lcedu.cli", "clean", "--raw", str(RAW), "--out", str(tmp_path / "processed")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     workers: list[int] = []
     for _ in range(300):  # wait until the pool's workers are up
         workers = _children(proc.pid)
@@ -74,8 +78,9 @@ def test_clean_workers_die_with_a_killed_clean(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     for _ in range(100):
-        alive = [w for w in workers if Path(f"/proc/{w}").exists() and
-                 Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"]
+        alive = [
+            w for w in workers if Path(f"/proc/{w}").exists() and Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"
+        ]
         if not alive:
             break
         time.sleep(0.1)
@@ -107,8 +112,7 @@ def test_counties_csv_with_other_columns_is_a_message(raw_copy: Path, capsys) ->
 def test_a_broken_local_layout_is_a_message(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     local = tmp_path / "layouts"
     local.mkdir()
-    (local / "population.yml").write_text("table: population\nlevel: county\n  key: [county_code\n",
-                                          encoding="utf-8")
+    (local / "population.yml").write_text("table: population\nlevel: county\n  key: [county_code\n", encoding="utf-8")
     monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
     assert main(["check", "--raw", str(RAW)]) == 2
     err = capsys.readouterr().err

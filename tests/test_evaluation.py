@@ -22,7 +22,14 @@ from lcedu.present import narrative as nv
 REPO = Path(__file__).resolve().parents[1]
 TEST_PLAN = REPO / "tests" / "data" / "plans" / "next_plan_test"
 DEFAULT_DIR = REPO / "lcedu" / "plans" / "lincang_2023_2025"
-HEADINGS = ["一、总体情况", "二、各项任务完成情况", "三、存在的问题", "四、下一步建议", "附表　目标完成情况总表", "附图"]
+HEADINGS = [
+    "一、总体情况",
+    "二、各项任务完成情况",
+    "三、存在的问题",
+    "四、下一步建议",
+    "附表　目标完成情况总表",
+    "附图",
+]
 
 
 def _docx():
@@ -111,8 +118,9 @@ def test_annex_values_equal_the_scorecard(written, default_card):
                 assert r[annex.columns.get_loc("结论")] == ("无数据" if assessed else "未评估")
             else:
                 # The scorecard's value, with the unit's decimals or the more it needs beside its target.
-                assert shown in {nv.fmt_value(value, str(row["unit"]), "zh", thresholds=t)
-                                 for t in (None, nv.row_thresholds(row))}, (county, code, year)
+                assert shown in {
+                    nv.fmt_value(value, str(row["unit"]), "zh", thresholds=t) for t in (None, nv.row_thresholds(row))
+                }, (county, code, year)
                 checked += 1
             if not pd.isna(row["is_met"]):  # the scorecard's own verdict where it carries this target
                 assert r[annex.columns.get_loc("结论")] == ("达标" if row["is_met"] else "未达标"), (county, code)
@@ -128,14 +136,14 @@ def test_county_document_holds_only_its_targets(written):
 
 def test_problems_and_advice_come_from_the_results(written):
     texts = _paragraphs(written["default/evaluation_530900"])
-    problems = texts[texts.index("三、存在的问题") + 1: texts.index("四、下一步建议")]
+    problems = texts[texts.index("三、存在的问题") + 1 : texts.index("四、下一步建议")]
     status = ev.target_status()
     unmet = status[status["status"] == "not_met"]
     groups = unmet.groupby(["entry", "target_year"]).ngroups
     assert problems[0].startswith(f"已到期的目标中有{groups}项未达标（涉及{len(unmet)}个评估点）")
     worst = unmet[unmet["relative_gap"] == unmet["relative_gap"].max()]  # ties (e.g. 0 of a target) in any order
     assert any(problems[1].startswith(f"1. {name}") for name in worst["name_zh"]), problems[1]
-    advice = texts[texts.index("四、下一步建议") + 1: texts.index("附表　目标完成情况总表")]
+    advice = texts[texts.index("四、下一步建议") + 1 : texts.index("附表　目标完成情况总表")]
     assert any("约需" in a or "估算" in a for a in advice)
 
 
@@ -209,8 +217,9 @@ def test_plan_check_cli(tmp_path, capsys):
     text, targets = str(DEFAULT_DIR / "plan.txt"), str(DEFAULT_DIR / "targets.yml")
     assert cli.main(["plan", "check", text, targets]) == 0
     edited = tmp_path / "plan.txt"
-    edited.write_text((DEFAULT_DIR / "plan.txt").read_text(encoding="utf-8").replace("达2200名", "达2300名"),
-                      encoding="utf-8")
+    edited.write_text(
+        (DEFAULT_DIR / "plan.txt").read_text(encoding="utf-8").replace("达2200名", "达2300名"), encoding="utf-8"
+    )
     capsys.readouterr()
     assert cli.main(["plan", "check", str(edited), targets]) == 1
     out = capsys.readouterr().out.splitlines()
@@ -227,13 +236,32 @@ def test_plan_check_cli(tmp_path, capsys):
 
 def test_plan_draft_cli(processed_sample, tmp_path, capsys):
     out = tmp_path / "draft.yml"
-    assert cli.main(["plan", "draft", "--from", "lincang_2023_2025", "--baseline", "2025", "--years", "2026-2030",
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "plan",
+                "draft",
+                "--from",
+                "lincang_2023_2025",
+                "--baseline",
+                "2025",
+                "--years",
+                "2026-2030",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# 草案 DRAFT") and "NOT targets" in text
     block = load_plan(out)
     assert (block["status"], block["baseline_year"], block["first_year"], block["last_year"]) == (
-        "draft", 2025, 2026, 2030)
+        "draft",
+        2025,
+        2026,
+        2030,
+    )
     assert load_targets(out).empty
     draft = yaml.safe_load(text)["draft"]
     results = ind.compute()
@@ -252,8 +280,13 @@ def test_plan_draft_cli(processed_sample, tmp_path, capsys):
         for year, projected in c["projected_not_target"].items():
             expected = min(max(base + slope * (year - 2025), 0.0), 100.0)
             assert projected == pytest.approx(expected, abs=1e-3)
-    capped = [p for d in draft if d["unit"] == "%" for c in d["counties"].values()
-              for p in c.get("projected_not_target", {}).values()]
+    capped = [
+        p
+        for d in draft
+        if d["unit"] == "%"
+        for c in d["counties"].values()
+        for p in c.get("projected_not_target", {}).values()
+    ]
     assert capped and all(0.0 <= p <= 100.0 for p in capped) and max(capped) == 100.0
     assert all("projected_not_target" not in c for d in draft if d["unit"] == "yes/no" for c in d["counties"].values())
 
@@ -279,8 +312,12 @@ def test_evaluate_cli_writes_text_from_the_plan_as_text(processed_sample, tmp_pa
     data["targets"][4]["name_zh"] = "名教师<w:t>&\x0b=SUM(A1)"  # markup, a control character, a formula
     (plan_dir / "targets.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     out = tmp_path / "out"
-    assert cli.main(["evaluate", "--plan", str(plan_dir), "--year", "2025", "--counties", "双江", "--no-pdf",
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            ["evaluate", "--plan", str(plan_dir), "--year", "2025", "--counties", "双江", "--no-pdf", "--out", str(out)]
+        )
+        == 0
+    )
     assert "2 docx" in capsys.readouterr().out
     assert sorted(p.name for p in out.glob("*.docx")) == ["evaluation_530900.docx", "evaluation_530925.docx"]
     annex = _annex(out / "evaluation_530900.docx")
@@ -295,11 +332,13 @@ def test_clause_titles_come_from_the_plan_text():
 
 def test_documents_state_every_assessment_dimension(written):
     texts = _paragraphs(written["default/evaluation_530900"])
-    overview = texts[texts.index("一、总体情况") + 1: texts.index("二、各项任务完成情况")]
+    overview = texts[texts.index("一、总体情况") + 1 : texts.index("二、各项任务完成情况")]
     lines = [t for t in overview if "县域义务教育优质均衡：总体" in t]
     assert len(lines) == 8  # every county, each dimension named
     cangyuan = next(t for t in lines if t.startswith("沧源"))
-    assert "总体未评估" in cangyuan and "资源配置达标" in cangyuan and "政府保障程度未评估（无督导评估清单）" in cangyuan
+    assert (
+        "总体未评估" in cangyuan and "资源配置达标" in cangyuan and "政府保障程度未评估（无督导评估清单）" in cangyuan
+    )
     assert not any(re.search(r"实现(县域)?(义务教育|学前教育)", t) for t in overview)
     assert any(t.startswith("未评估的目标") and counties.name("530927") in t for t in overview)
     county = _paragraphs(written["default/evaluation_530925"])

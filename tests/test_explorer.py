@@ -41,8 +41,9 @@ def test_trend_chart_in_the_first_year_draws_every_year(processed_sample: Path) 
     assert {"临翔区", "临沧市", "其他县(区)"} <= set(legend)
 
 
-@pytest.mark.parametrize("indicator", ["famous_teacher_count", "private_high_school_count",
-                                       "preschool_gross_enrollment_pct"])
+@pytest.mark.parametrize(
+    "indicator", ["famous_teacher_count", "private_high_school_count", "preschool_gross_enrollment_pct"]
+)
 def test_map_labels_read_like_the_table(processed_sample: Path, indicator: str) -> None:
     figure, _, table = ex.explorer_view("530925", indicator, 2025)
     unit = nv.indicator_unit(indicator)

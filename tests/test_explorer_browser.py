@@ -27,8 +27,13 @@ from lcedu.ingest import counties
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 JUPYTER = Path(sys.executable).with_name("jupyter")
 VIEWS = {"map": ".lcedu-explorer-map", "chart": ".lcedu-explorer-chart", "table": ".lcedu-explorer-table"}
 
@@ -51,17 +56,35 @@ def lab(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     notebooks = tmp_path_factory.mktemp("lab")
     shutil.copy(REPO / "notebooks" / "explorer.ipynb", notebooks / "explorer.ipynb")
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "LCEDU_PROCESSED": str(processed_sample),
-           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
-           "JUPYTER_CONFIG_DIR": str(notebooks / ".jupyter"), "JUPYTER_RUNTIME_DIR": str(notebooks / ".runtime"),
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env = {
+        **os.environ,
+        "LCEDU_PROCESSED": str(processed_sample),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+        "JUPYTER_CONFIG_DIR": str(notebooks / ".jupyter"),
+        "JUPYTER_RUNTIME_DIR": str(notebooks / ".runtime"),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
     log = (notebooks / "lab.log").open("w")
     process = subprocess.Popen(
-        [str(JUPYTER), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-         f"--notebook-dir={notebooks}", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],  # CI runs as root
-        cwd=notebooks, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(JUPYTER),
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--notebook-dir={notebooks}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],  # CI runs as root
+        cwd=notebooks,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -96,14 +119,18 @@ def _stop(process: subprocess.Popen) -> None:
 
 # One read of the three views in the page, in a single JS call (never a mix of an old and a new table):
 # the images' data URLs, the table's text and its bold (chosen) rows.
-_STATE = """() => {
+_STATE = (
+    """() => {
     const src = cls => { const img = document.querySelector(cls + ' img'); return img ? img.getAttribute('src') || '' : ''; };
     const table = document.querySelector('TABLE table');
     const bold = table ? Array.from(table.querySelectorAll('tbody tr'))
         .filter(tr => Array.from(tr.querySelectorAll('td')).some(td => Number(getComputedStyle(td).fontWeight) >= 600))
         .map(tr => tr.querySelector('td').innerText.trim()) : [];
     return {map: src('MAP'), chart: src('CHART'), table: table ? table.innerText : '', bold: bold};
-}""".replace("TABLE", VIEWS["table"]).replace("MAP", VIEWS["map"]).replace("CHART", VIEWS["chart"])
+}""".replace("TABLE", VIEWS["table"])
+    .replace("MAP", VIEWS["map"])
+    .replace("CHART", VIEWS["chart"])
+)
 
 # Retried by Playwright until it holds (wait_for_function): every view drawn, the map and chart redrawn
 # since ``before``, the table changed when it must, exactly the expected county bold, the expected words
@@ -120,20 +147,24 @@ _SETTLED = """([before, bold, tableChanges, words]) => {
 VIEW_TIMEOUT_MS = 60_000  # a redraw takes 1–5 s; CI machines are shared
 
 
-def _settled(page, before: dict | None, *, bold: str | None = None, table_changes: bool = False,
-             words: tuple[str, ...] = ()) -> dict:
+def _settled(
+    page, before: dict | None, *, bold: str | None = None, table_changes: bool = False, words: tuple[str, ...] = ()
+) -> dict:
     """Wait until the views show the expected choice (Playwright retries the check in the page)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        handle = page.wait_for_function(_SETTLED, arg=[before, bold, table_changes, list(words)],
-                                        timeout=VIEW_TIMEOUT_MS, polling=200)
+        handle = page.wait_for_function(
+            _SETTLED, arg=[before, bold, table_changes, list(words)], timeout=VIEW_TIMEOUT_MS, polling=200
+        )
     except PlaywrightTimeout:
         now = page.evaluate(_STATE)
         same = [k for k in VIEWS if before and now[k] == before[k]]
-        pytest.fail(f"the explorer did not settle in {VIEW_TIMEOUT_MS / 1000:.0f}s: unchanged views {same}, "
-                    f"bold rows {now['bold']} (expected {bold!r}), words {list(words)} in the table: "
-                    f"{[w for w in words if w in now['table']]}; table:\n{now['table'][:1500]}")
+        pytest.fail(
+            f"the explorer did not settle in {VIEW_TIMEOUT_MS / 1000:.0f}s: unchanged views {same}, "
+            f"bold rows {now['bold']} (expected {bold!r}), words {list(words)} in the table: "
+            f"{[w for w in words if w in now['table']]}; table:\n{now['table'][:1500]}"
+        )
     return handle.json_value()
 
 
@@ -156,7 +187,9 @@ def test_explorer_updates_in_jupyterlab(lab: str) -> None:
             page.wait_for_function(
                 "() => { const w = window.jupyterapp.shell.currentWidget;"
                 " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
-                " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=60_000)
+                " && w.sessionContext.session.kernel.status === 'idle'; }",
+                timeout=60_000,
+            )
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
             for selector in (f"{VIEWS['map']} img", f"{VIEWS['chart']} img", f"{VIEWS['table']} table"):
                 page.wait_for_selector(selector, timeout=90_000)

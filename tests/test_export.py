@@ -17,14 +17,16 @@ COUNTY, YEAR = "530902", 2025
 
 @pytest.fixture(scope="module")
 def county_book(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return export.write_county_workbook(COUNTY, YEAR, tmp_path_factory.mktemp("xlsx") / "临翔区_2025.xlsx",
-                                        processed_dir=processed_sample)
+    return export.write_county_workbook(
+        COUNTY, YEAR, tmp_path_factory.mktemp("xlsx") / "临翔区_2025.xlsx", processed_dir=processed_sample
+    )
 
 
 @pytest.fixture(scope="module")
 def city_book(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return export.write_city_workbook(YEAR, tmp_path_factory.mktemp("xlsx") / "临沧市_2025.xlsx",
-                                      processed_dir=processed_sample)
+    return export.write_city_workbook(
+        YEAR, tmp_path_factory.mktemp("xlsx") / "临沧市_2025.xlsx", processed_dir=processed_sample
+    )
 
 
 def _headers(ws) -> list[str]:
@@ -33,8 +35,18 @@ def _headers(ws) -> list[str]:
 
 def test_county_workbook_layout(county_book: Path):
     wb = openpyxl.load_workbook(county_book)
-    assert wb.sheetnames == ["指标总览", "目标达成统计", "达标评估", "评估维度", "评估明细", "学校资源配置", "学校资源缺口",
-                             "资源缺口汇总", "学前缺口", "来源与数据说明"]
+    assert wb.sheetnames == [
+        "指标总览",
+        "目标达成统计",
+        "达标评估",
+        "评估维度",
+        "评估明细",
+        "学校资源配置",
+        "学校资源缺口",
+        "资源缺口汇总",
+        "学前缺口",
+        "来源与数据说明",
+    ]
     ws = wb["指标总览"]
     headers = _headers(ws)
     # The value column says which state it is: data year 2025 = the start of the 2025/26 school year.
@@ -49,8 +61,9 @@ def test_county_workbook_layout(county_book: Path):
     value_col = headers.index("数值（2025/26学年初）") + 1
     unit_col = headers.index("单位") + 1
     pct_rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, unit_col).value == "%"]
-    assert pct_rows and all(ws.cell(r, value_col).number_format in ("0.0", "0.00", "0.000", "0.0000", "0.00000")
-                            for r in pct_rows)
+    assert pct_rows and all(
+        ws.cell(r, value_col).number_format in ("0.0", "0.00", "0.000", "0.0000", "0.00000") for r in pct_rows
+    )
     assert sum(ws.cell(r, value_col).number_format == "0.0" for r in pct_rows) > len(pct_rows) / 2
     # Widths were fitted (wider than the default 8.43 for the indicator names).
     assert ws.column_dimensions["A"].width > 15
@@ -112,10 +125,25 @@ def test_the_inter_county_spread_is_named_for_what_it_is(county_book: Path):
 
 def test_city_workbook_layout(city_book: Path):
     wb = openpyxl.load_workbook(city_book)
-    assert wb.sheetnames == ["全市指标", "目标达成统计", "各县指标", "各县对比", "达标评估", "评估维度", "评估明细",
-                             "资源缺口汇总", "学前缺口", "来源与数据说明"]
+    assert wb.sheetnames == [
+        "全市指标",
+        "目标达成统计",
+        "各县指标",
+        "各县对比",
+        "达标评估",
+        "评估维度",
+        "评估明细",
+        "资源缺口汇总",
+        "学前缺口",
+        "来源与数据说明",
+    ]
     counts = wb["目标达成统计"]
-    assert "全市对照全市目标" in counts["A1"].value and [c.value for c in counts[3]][:4] == ["县(区)", "学年初", "目标数", "达标"]
+    assert "全市对照全市目标" in counts["A1"].value and [c.value for c in counts[3]][:4] == [
+        "县(区)",
+        "学年初",
+        "目标数",
+        "达标",
+    ]
     assert counts["B4"].value == "2025/26" and "2025/2026学年初" in counts["A1"].value
     assert counts.max_row == 3 + 9  # the city and its 8 counties
     compare = wb["各县对比"]
@@ -156,9 +184,20 @@ def test_explicit_tables_without_manifest(sample_tables: dict, tmp_path: Path):
 def test_libreoffice_opens_the_workbooks(county_book: Path, city_book: Path, tmp_path: Path):
     for book in (county_book, city_book):
         out = subprocess.run(
-            ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-             "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
-            capture_output=True, text=True, timeout=180,
+            [
+                "soffice",
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(tmp_path),
+                str(book),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         assert out.returncode == 0, out.stderr
         pdf = tmp_path / (book.stem + ".pdf")

@@ -86,11 +86,15 @@ def _books(raw: Path) -> list[Path]:
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- round trip -----------------------------------------------------------------------------------
+
 
 def test_jiaoji_round_trip_is_exact(jiaoji_cleaned, truth2025) -> None:
     """truth → 教基 workbooks → clean gives back the truth on every column the forms hold."""
@@ -100,7 +104,8 @@ def test_jiaoji_round_trip_is_exact(jiaoji_cleaned, truth2025) -> None:
         pd.testing.assert_frame_equal(jiaoji_cleaned.tables[table], expected[table], check_dtype=True, obj=table)
     stages = set(jiaoji_cleaned.tables["enrollment"]["stage"])
     assert stages == {"kindergarten", "primary", "junior", "senior", "vocational", "special"} & set(
-        truth2025["enrollment"].query("county_code == @SHUANGJIANG")["stage"])
+        truth2025["enrollment"].query("county_code == @SHUANGJIANG")["stage"]
+    )
 
 
 def test_jichuji_round_trip_is_exact(jichuji: Path, truth2020) -> None:
@@ -134,6 +139,7 @@ def test_writer_is_deterministic(tmp_path: Path, truth2025, jiaoji: Path) -> Non
 
 # --- the mess real exports have ---------------------------------------------------------------------
 
+
 def test_written_workbooks_carry_every_mess_type(jiaoji: Path, jichuji: Path) -> None:
     """Each kind of mess is somewhere in the written set (and the round trips above read them all)."""
     seen: set[str] = set()
@@ -152,20 +158,31 @@ def test_written_workbooks_carry_every_mess_type(jiaoji: Path, jichuji: Path) ->
             seen |= {"padded label" for v in texts if v.replace(" ", "") in ("总计", "园长") and " " in v}
             seen |= {"_x000D_ in a header" for v in texts if "_x000D_" in v}
             seen |= {"not applicable *" for v in texts if v == "*"}
-            seen |= {"form code with trailing spaces" for v in texts if v.rstrip() != v and ("教基" in v or "基础基" in v)}
+            seen |= {
+                "form code with trailing spaces" for v in texts if v.rstrip() != v and ("教基" in v or "基础基" in v)
+            }
             seen |= {"label split over two columns" for row in grid if "其中" in row and "危房" in row}
             seen |= {"numbers as text" for row in grid[8:] for v in row[4:] if isinstance(v, str) and v.isdigit()}
             jia = next((i for i, row in enumerate(grid) if "甲" in row), None)
             if jia and all(v == "" for v in grid[jia - 1][1:]):
                 seen.add("blank row before the 栏号 row")
-            if jia and any(all(v == "" for v in row[1:]) for row in grid[jia + 1: jia + 8]):
+            if jia and any(all(v == "" for v in row[1:]) for row in grid[jia + 1 : jia + 8]):
                 seen.add("blank row inside the table")
             if isinstance(grid[6][1], float) and grid[5][1].replace(" ", "") == "学校标识码":
                 seen.add("id stored as a number")
-    assert seen == {"sheet named SheetN, form code only in the sheet", "letters row and row numbers", "padded label",
-                    "_x000D_ in a header", "not applicable *", "form code with trailing spaces",
-                    "label split over two columns", "numbers as text", "blank row before the 栏号 row",
-                    "blank row inside the table", "id stored as a number"}
+    assert seen == {
+        "sheet named SheetN, form code only in the sheet",
+        "letters row and row numbers",
+        "padded label",
+        "_x000D_ in a header",
+        "not applicable *",
+        "form code with trailing spaces",
+        "label split over two columns",
+        "numbers as text",
+        "blank row before the 栏号 row",
+        "blank row inside the table",
+        "id stored as a number",
+    }
 
 
 def test_star_is_not_applicable_never_zero(jiaoji_cleaned) -> None:
@@ -204,6 +221,7 @@ def test_recognised_by_form_code_not_order(tmp_path: Path, jiaoji: Path) -> None
 
 
 # --- bad input: 文件 / 表号 / 行 / 栏号 and the fix; exit 2; processed set unchanged ---------------------
+
 
 @pytest.fixture
 def raw_copy(tmp_path: Path, jiaoji: Path) -> Path:
@@ -247,8 +265,16 @@ def test_text_in_a_figure_names_file_form_row_and_column(raw_copy: Path, capsys)
     col = next(c.column for c in ws[jia_row] if str(c.value) == "3")
     ws.cell(row, col).value = "三百"
     wb.save(book)
-    _check_fails(raw_copy, capsys, book.name, f"工作表「{sheet}」", f"第{row}行", "列「栏3」", "教基3112 行「总计」栏3",
-                 "不是数字")
+    _check_fails(
+        raw_copy,
+        capsys,
+        book.name,
+        f"工作表「{sheet}」",
+        f"第{row}行",
+        "列「栏3」",
+        "教基3112 行「总计」栏3",
+        "不是数字",
+    )
 
 
 def test_workbook_without_identity_form(raw_copy: Path, capsys) -> None:
@@ -264,8 +290,17 @@ def test_form_of_another_school_year(raw_copy: Path, capsys) -> None:
     cell = next(c for row in ws.iter_rows(max_row=6) for c in row if isinstance(c.value, str) and "学年初" in c.value)
     cell.value = "（2024 /2025 学年初）"
     wb.save(book)
-    _check_fails(raw_copy, capsys, book.name, f"工作表「{sheet}」", f"第{cell.row}行", "列「学年」",
-                 "教基3115 的学年", "forms/2025/", "把该文件移到 forms/2024/")
+    _check_fails(
+        raw_copy,
+        capsys,
+        book.name,
+        f"工作表「{sheet}」",
+        f"第{cell.row}行",
+        "列「学年」",
+        "教基3115 的学年",
+        "forms/2025/",
+        "把该文件移到 forms/2024/",
+    )
 
 
 def test_two_schools_in_one_workbook(raw_copy: Path, capsys) -> None:
@@ -301,8 +336,16 @@ def test_id_of_the_wrong_shape(raw_copy: Path, capsys, bad: str) -> None:
     row, col = _find(ws, "学校标识码")
     ws.cell(row + 1, col).value = bad
     wb.save(book)
-    _check_fails(raw_copy, capsys, book.name, f"工作表「{sheet}」", f"第{row + 1}行", "列「学校标识码」",
-                 "教基1001 学校标识码", bad)
+    _check_fails(
+        raw_copy,
+        capsys,
+        book.name,
+        f"工作表「{sheet}」",
+        f"第{row + 1}行",
+        "列「学校标识码」",
+        "教基1001 学校标识码",
+        bad,
+    )
 
 
 def test_row_not_found_points_at_the_layout_line(raw_copy: Path, capsys) -> None:
@@ -311,8 +354,15 @@ def test_row_not_found_points_at_the_layout_line(raw_copy: Path, capsys) -> None
     row, col = _find(ws, "一、教学及辅助用房")
     ws.cell(row, col).value = "教学辅助用房合计"
     wb.save(book)
-    _check_fails(raw_copy, capsys, book.name, f"工作表「{sheet}」", "教基5170 中找不到行「一、教学及辅助用房」",
-                 "jiaoji_2021.yml", "教基5170 行「一、教学及辅助用房」 栏1")
+    _check_fails(
+        raw_copy,
+        capsys,
+        book.name,
+        f"工作表「{sheet}」",
+        "教基5170 中找不到行「一、教学及辅助用房」",
+        "jiaoji_2021.yml",
+        "教基5170 行「一、教学及辅助用房」 栏1",
+    )
 
 
 def test_new_row_wording_is_a_yaml_only_change(raw_copy: Path, tmp_path: Path, monkeypatch) -> None:
@@ -328,8 +378,11 @@ def test_new_row_wording_is_a_yaml_only_change(raw_copy: Path, tmp_path: Path, m
     local = tmp_path / "layouts"
     (local / "forms").mkdir(parents=True)
     text = load_scheme("jiaoji_2021").source
-    yml = Path(text).read_text(encoding="utf-8").replace(
-        'row: 一、教学及辅助用房, col: 1}', 'row: [一、教学及辅助用房, 教学及辅助用房小计], col: 1}')
+    yml = (
+        Path(text)
+        .read_text(encoding="utf-8")
+        .replace("row: 一、教学及辅助用房, col: 1}", "row: [一、教学及辅助用房, 教学及辅助用房小计], col: 1}")
+    )
     (local / "forms" / "jiaoji_2021.yml").write_text(yml, encoding="utf-8")
     monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
     assert collect(raw_copy, partial=True).errors == []
@@ -399,8 +452,12 @@ def test_jichuji_year_line_and_attached_classes(tmp_path: Path, jichuji: Path, c
     form of another year is refused with its 表号."""
     raw = tmp_path / "raw"
     shutil.copytree(jichuji, raw)
-    book = next(b for b in _books(raw) if {"基础基111", "基础基312"} <= set(openpyxl.load_workbook(b).sheetnames)
-                and "基础基311" not in openpyxl.load_workbook(b).sheetnames)
+    book = next(
+        b
+        for b in _books(raw)
+        if {"基础基111", "基础基312"} <= set(openpyxl.load_workbook(b).sheetnames)
+        and "基础基311" not in openpyxl.load_workbook(b).sheetnames
+    )
     wb = openpyxl.load_workbook(book)
     ws = wb["基础基111"]
     row, col = _find(ws, "附设班")
@@ -422,8 +479,13 @@ def test_repeated_row_labels_need_a_number(tmp_path: Path, jichuji: Path, monkey
     spec = load_scheme("jichuji_2018")
     local = tmp_path / "layouts"
     (local / "forms").mkdir(parents=True)
-    yml = Path(spec.source).read_text(encoding="utf-8").replace(
-        'transfer_in_count: {form: "331", number: 4, col: 5}', 'transfer_in_count: {form: "331", row: 女, col: 5}')
+    yml = (
+        Path(spec.source)
+        .read_text(encoding="utf-8")
+        .replace(
+            'transfer_in_count: {form: "331", number: 4, col: 5}', 'transfer_in_count: {form: "331", row: 女, col: 5}'
+        )
+    )
     (local / "forms" / "jichuji_2018.yml").write_text(yml, encoding="utf-8")
     monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
     errors = collect(jichuji, partial=True).errors

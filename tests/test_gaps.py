@@ -32,33 +32,79 @@ def school_world() -> dict[str, pd.DataFrame]:
     ]
     teachers = [
         # P1: 8 qualified (4.0 < 4.2), 1 backbone (0.5 < 1), 2 PE/arts (1.0 ≥ 0.9)
-        {"school_id": "P1", "stage": "primary", "full_time_teacher_count": 12, "teacher_postgrad_count": 0,
-         "teacher_bachelor_count": 4, "teacher_associate_count": 4, "teacher_below_associate_count": 4,
-         "backbone_teacher_count": 1, "pe_teacher_count": 1, "music_teacher_count": 1, "art_teacher_count": 0},
+        {
+            "school_id": "P1",
+            "stage": "primary",
+            "full_time_teacher_count": 12,
+            "teacher_postgrad_count": 0,
+            "teacher_bachelor_count": 4,
+            "teacher_associate_count": 4,
+            "teacher_below_associate_count": 4,
+            "backbone_teacher_count": 1,
+            "pe_teacher_count": 1,
+            "music_teacher_count": 1,
+            "art_teacher_count": 0,
+        },
         # N1: plenty of teachers in both parts
-        {"school_id": "N1", "stage": "primary", "full_time_teacher_count": 10, "teacher_postgrad_count": 0,
-         "teacher_bachelor_count": 5, "teacher_associate_count": 5, "teacher_below_associate_count": 0,
-         "backbone_teacher_count": 2, "pe_teacher_count": 1, "music_teacher_count": 1, "art_teacher_count": 1},
-        {"school_id": "N1", "stage": "junior", "full_time_teacher_count": 6, "teacher_postgrad_count": 0,
-         "teacher_bachelor_count": 6, "teacher_associate_count": 0, "teacher_below_associate_count": 0,
-         "backbone_teacher_count": 1, "pe_teacher_count": 1, "music_teacher_count": 0, "art_teacher_count": 0},
+        {
+            "school_id": "N1",
+            "stage": "primary",
+            "full_time_teacher_count": 10,
+            "teacher_postgrad_count": 0,
+            "teacher_bachelor_count": 5,
+            "teacher_associate_count": 5,
+            "teacher_below_associate_count": 0,
+            "backbone_teacher_count": 2,
+            "pe_teacher_count": 1,
+            "music_teacher_count": 1,
+            "art_teacher_count": 1,
+        },
+        {
+            "school_id": "N1",
+            "stage": "junior",
+            "full_time_teacher_count": 6,
+            "teacher_postgrad_count": 0,
+            "teacher_bachelor_count": 6,
+            "teacher_associate_count": 0,
+            "teacher_below_associate_count": 0,
+            "backbone_teacher_count": 1,
+            "pe_teacher_count": 1,
+            "music_teacher_count": 0,
+            "art_teacher_count": 0,
+        },
     ]
     facilities = [
         # P1: rooms (900 − 100) / 200 = 4.0 < 4.5; sports (1400 + 100) / 200 = 7.5 exactly; equipment 1900 < 2000;
         # multimedia 4 / 200 × 100 = 2.0 < 2.3
-        {"school_id": "P1", "teaching_aux_area_m2": 900.0, "indoor_sports_area_m2": 100.0,
-         "sports_ground_area_m2": 1400.0, "equipment_value_yuan": 380_000.0, "multimedia_classroom_count": 4,
-         "classroom_count": 8},
+        {
+            "school_id": "P1",
+            "teaching_aux_area_m2": 900.0,
+            "indoor_sports_area_m2": 100.0,
+            "sports_ground_area_m2": 1400.0,
+            "equipment_value_yuan": 380_000.0,
+            "multimedia_classroom_count": 4,
+            "classroom_count": 8,
+        },
         # N1: rooms 600 m² shared; everything else generous
-        {"school_id": "N1", "teaching_aux_area_m2": 600.0, "indoor_sports_area_m2": 0.0,
-         "sports_ground_area_m2": 5000.0, "equipment_value_yuan": 1_000_000.0, "multimedia_classroom_count": 10,
-         "classroom_count": 10},
+        {
+            "school_id": "N1",
+            "teaching_aux_area_m2": 600.0,
+            "indoor_sports_area_m2": 0.0,
+            "sports_ground_area_m2": 5000.0,
+            "equipment_value_yuan": 1_000_000.0,
+            "multimedia_classroom_count": 10,
+            "classroom_count": 10,
+        },
     ]
     for rows in (enrollment, teachers, facilities):
         for row in rows:
             row.update(year=YEAR, county_code=A)
-    return {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS),
-            "teachers": typed(teachers, TEACHER_COLS), "facilities": typed(facilities, FACILITY_COLS)}
+    return {
+        "schools": typed(schools, SCHOOL_COLS),
+        "enrollment": typed(enrollment, ENROLLMENT_COLS),
+        "teachers": typed(teachers, TEACHER_COLS),
+        "facilities": typed(facilities, FACILITY_COLS),
+    }
 
 
 def addition(g: pd.DataFrame, school_id: str, stage: str, indicator: str) -> float:
@@ -70,9 +116,13 @@ def addition(g: pd.DataFrame, school_id: str, stage: str, indicator: str) -> flo
 def test_school_gaps_by_hand():
     g = gaps.school_gaps(tables=school_world())
     p1 = g[g["school_id"] == "P1"]
-    assert set(p1["indicator"]) == {"qualified_teachers_per_100", "backbone_teachers_per_100",
-                                    "teaching_room_area_per_student_m2", "equipment_value_per_student_yuan",
-                                    "multimedia_classrooms_per_100"}  # PE/arts and sports area are met
+    assert set(p1["indicator"]) == {
+        "qualified_teachers_per_100",
+        "backbone_teachers_per_100",
+        "teaching_room_area_per_student_m2",
+        "equipment_value_per_student_yuan",
+        "multimedia_classrooms_per_100",
+    }  # PE/arts and sports area are met
     assert addition(g, "P1", "primary", "qualified_teachers_per_100") == 1  # 8.4 needed → 1 more teacher
     assert addition(g, "P1", "primary", "backbone_teachers_per_100") == 1  # 2 needed
     assert addition(g, "P1", "primary", "teaching_room_area_per_student_m2") == pytest.approx(100.0)  # 900 − 800
@@ -95,18 +145,28 @@ def test_shared_facility_addition_accounts_for_the_split():
     assert float(county["addition"].iloc[0]) == pytest.approx(317.28)
     assert int(county["school_parts_below_count"].iloc[0]) == 3
     assert int(county["schools_below_count"].iloc[0]) == 2
-    city = summary[(summary["county_code"] == ind.CITY_CODE)
-                   & (summary["indicator"] == "teaching_room_area_per_student_m2")]
+    city = summary[
+        (summary["county_code"] == ind.CITY_CODE) & (summary["indicator"] == "teaching_room_area_per_student_m2")
+    ]
     assert float(city["addition"].iloc[0]) == pytest.approx(317.28)
 
 
 def test_no_gap_rows_when_everything_meets():
     t = school_world()
-    t["teachers"] = t["teachers"].assign(**{c: t["teachers"][c] * 10 for c in
-                                            ("teacher_bachelor_count", "backbone_teacher_count")})
-    t["facilities"] = t["facilities"].assign(**{c: t["facilities"][c] * 10 for c in
-                                                ("teaching_aux_area_m2", "equipment_value_yuan",
-                                                 "multimedia_classroom_count", "sports_ground_area_m2")})
+    t["teachers"] = t["teachers"].assign(
+        **{c: t["teachers"][c] * 10 for c in ("teacher_bachelor_count", "backbone_teacher_count")}
+    )
+    t["facilities"] = t["facilities"].assign(
+        **{
+            c: t["facilities"][c] * 10
+            for c in (
+                "teaching_aux_area_m2",
+                "equipment_value_yuan",
+                "multimedia_classroom_count",
+                "sports_ground_area_m2",
+            )
+        }
+    )
     g = gaps.school_gaps(tables=t)
     assert g.empty and list(g.columns)[:3] == ["county_code", "year", "school_id"]
 
@@ -142,12 +202,17 @@ def test_sample_gaps_close_when_the_additions_are_made(sample_tables):
     g = gaps.school_gaps(years=year, tables=sample_tables)
     assert len(g) > 0
     binding = g[g["is_binding"]]
-    columns = {"qualified_teachers_per_100": "teacher_bachelor_count", "backbone_teachers_per_100":
-               "backbone_teacher_count", "pe_arts_teachers_per_100": "pe_teacher_count"}
-    facility_columns = {"teaching_room_area_per_student_m2": "teaching_aux_area_m2",
-                        "sports_area_per_student_m2": "sports_ground_area_m2",
-                        "equipment_value_per_student_yuan": "equipment_value_yuan",
-                        "multimedia_classrooms_per_100": "multimedia_classroom_count"}
+    columns = {
+        "qualified_teachers_per_100": "teacher_bachelor_count",
+        "backbone_teachers_per_100": "backbone_teacher_count",
+        "pe_arts_teachers_per_100": "pe_teacher_count",
+    }
+    facility_columns = {
+        "teaching_room_area_per_student_m2": "teaching_aux_area_m2",
+        "sports_area_per_student_m2": "sports_ground_area_m2",
+        "equipment_value_per_student_yuan": "equipment_value_yuan",
+        "multimedia_classrooms_per_100": "multimedia_classroom_count",
+    }
     tables = {k: v[v["year"] == year] if "year" in v.columns else v for k, v in sample_tables.items()}
     teachers = tables["teachers"].copy()
     add_t = binding[binding["indicator"].isin(list(columns))]
@@ -173,5 +238,6 @@ def test_sample_summary_city_is_the_sum_of_counties(sample_tables):
     s = gaps.resource_gap_summary(years=2024, tables=sample_tables)
     city = s[s["county_code"] == ind.CITY_CODE].set_index("indicator")["addition"]
     counties = s[s["county_code"] != ind.CITY_CODE].groupby("indicator")["addition"].sum()
-    pd.testing.assert_series_equal(city.sort_index().astype(float), counties.sort_index().astype(float),
-                                   check_names=False)
+    pd.testing.assert_series_equal(
+        city.sort_index().astype(float), counties.sort_index().astype(float), check_names=False
+    )

@@ -20,79 +20,244 @@ YEAR = 2024
 
 # --------------------------------------------------------------------------- tiny tables in the processed schema
 
-SCHOOL_COLS = ["school_id", "year", "county_code", "school_name", "township", "village", "school_type", "is_public",
-               "is_inclusive", "urban_rural", "is_counted_school", "parent_school_id", "opened_year", "operator",
-               "is_independent", "independent_year", "kindergarten_class_count", "primary_class_count",
-               "junior_class_count", "senior_class_count", "vocational_class_count", "special_class_count"]
-ENROLLMENT_COLS = ["school_id", "stage", "year", "county_code", "student_count", "entry_grade_student_count",
-                   "new_entrant_count", "graduate_count", "transfer_in_count", "transfer_out_count",
-                   "inclusive_disabled_student_count", "oversize_class_count", "large_class_count"]
-TEACHER_COLS = ["school_id", "stage", "year", "county_code", "staff_count", "full_time_teacher_count",
-                "teacher_postgrad_count", "teacher_bachelor_count", "teacher_associate_count",
-                "teacher_below_associate_count", "backbone_teacher_count", "pe_teacher_count",
-                "music_teacher_count", "art_teacher_count", "certified_teacher_count", "nursery_staff_count",
-                "principal_count", "certified_principal_count", "vocational_subject_teacher_count",
-                "dual_qualified_teacher_count"]
-FACILITY_COLS = ["school_id", "year", "county_code", "teaching_aux_area_m2", "indoor_sports_area_m2",
-                 "sports_ground_area_m2", "equipment_value_yuan", "classroom_count", "multimedia_classroom_count",
-                 "digital_classroom_count", "has_fiber_network", "is_safe_campus"]
+SCHOOL_COLS = [
+    "school_id",
+    "year",
+    "county_code",
+    "school_name",
+    "township",
+    "village",
+    "school_type",
+    "is_public",
+    "is_inclusive",
+    "urban_rural",
+    "is_counted_school",
+    "parent_school_id",
+    "opened_year",
+    "operator",
+    "is_independent",
+    "independent_year",
+    "kindergarten_class_count",
+    "primary_class_count",
+    "junior_class_count",
+    "senior_class_count",
+    "vocational_class_count",
+    "special_class_count",
+]
+ENROLLMENT_COLS = [
+    "school_id",
+    "stage",
+    "year",
+    "county_code",
+    "student_count",
+    "entry_grade_student_count",
+    "new_entrant_count",
+    "graduate_count",
+    "transfer_in_count",
+    "transfer_out_count",
+    "inclusive_disabled_student_count",
+    "oversize_class_count",
+    "large_class_count",
+]
+TEACHER_COLS = [
+    "school_id",
+    "stage",
+    "year",
+    "county_code",
+    "staff_count",
+    "full_time_teacher_count",
+    "teacher_postgrad_count",
+    "teacher_bachelor_count",
+    "teacher_associate_count",
+    "teacher_below_associate_count",
+    "backbone_teacher_count",
+    "pe_teacher_count",
+    "music_teacher_count",
+    "art_teacher_count",
+    "certified_teacher_count",
+    "nursery_staff_count",
+    "principal_count",
+    "certified_principal_count",
+    "vocational_subject_teacher_count",
+    "dual_qualified_teacher_count",
+]
+FACILITY_COLS = [
+    "school_id",
+    "year",
+    "county_code",
+    "teaching_aux_area_m2",
+    "indoor_sports_area_m2",
+    "sports_ground_area_m2",
+    "equipment_value_yuan",
+    "classroom_count",
+    "multimedia_classroom_count",
+    "digital_classroom_count",
+    "has_fiber_network",
+    "is_safe_campus",
+]
 BOOLS = {"is_public", "is_inclusive", "has_fiber_network", "is_safe_campus", "is_counted_school", "is_independent"}
-STRINGS = {"school_id", "county_code", "school_name", "township", "village", "school_type", "urban_rural", "stage",
-           "parent_school_id", "operator"}
-FLOATS = {"teaching_aux_area_m2", "indoor_sports_area_m2", "sports_ground_area_m2", "equipment_value_yuan",
-          "physical_health_good_pct", "myopia_pct", "quality_award_funding_yuan", "vocational_special_funding_yuan",
-          "education_expenditure_yuan", "province_education_expenditure_yuan",
-          "vocational_graduate_employment_pct"}
+STRINGS = {
+    "school_id",
+    "county_code",
+    "school_name",
+    "township",
+    "village",
+    "school_type",
+    "urban_rural",
+    "stage",
+    "parent_school_id",
+    "operator",
+}
+FLOATS = {
+    "teaching_aux_area_m2",
+    "indoor_sports_area_m2",
+    "sports_ground_area_m2",
+    "equipment_value_yuan",
+    "physical_health_good_pct",
+    "myopia_pct",
+    "quality_award_funding_yuan",
+    "vocational_special_funding_yuan",
+    "education_expenditure_yuan",
+    "province_education_expenditure_yuan",
+    "vocational_graduate_employment_pct",
+}
 
 
 def typed(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     """A frame in the processed dtypes (string, Int64, Float64, boolean); absent cells are pd.NA."""
     frame = pd.DataFrame([{c: r.get(c, pd.NA) for c in columns} for r in rows], columns=columns)
-    dtypes = {c: ("boolean" if c in BOOLS else "string" if c in STRINGS else "Float64" if c in FLOATS else "Int64")
-              for c in columns}
+    dtypes = {
+        c: ("boolean" if c in BOOLS else "string" if c in STRINGS else "Float64" if c in FLOATS else "Int64")
+        for c in columns
+    }
     return frame.astype(dtypes)
 
 
 def school(sid: str, county: str, school_type: str, **kw) -> dict:
-    return {"school_id": sid, "year": YEAR, "county_code": county, "school_name": f"学校{sid}",
-            "township": kw.pop("township", "甲乡"), "school_type": school_type, "is_public": True,
-            "urban_rural": "rural", **kw}
+    return {
+        "school_id": sid,
+        "year": YEAR,
+        "county_code": county,
+        "school_name": f"学校{sid}",
+        "township": kw.pop("township", "甲乡"),
+        "school_type": school_type,
+        "is_public": True,
+        "urban_rural": "rural",
+        **kw,
+    }
 
 
 def kindergarten_world() -> dict[str, pd.DataFrame]:
     """County A: three kindergartens (public 60, inclusive private 30, other private 30 children)."""
     schools = [
         school("K1", A, "kindergarten", village="一村", is_inclusive=True, kindergarten_class_count=3),
-        school("K2", A, "kindergarten", village="二村", is_public=False, is_inclusive=True,
-               kindergarten_class_count=1),
-        school("K3", A, "kindergarten", village="二村", township="乙镇", is_public=False, is_inclusive=False,
-               kindergarten_class_count=1),
+        school("K2", A, "kindergarten", village="二村", is_public=False, is_inclusive=True, kindergarten_class_count=1),
+        school(
+            "K3",
+            A,
+            "kindergarten",
+            village="二村",
+            township="乙镇",
+            is_public=False,
+            is_inclusive=False,
+            kindergarten_class_count=1,
+        ),
     ]
     enrollment = [
-        {"school_id": "K1", "stage": "kindergarten", "year": YEAR, "county_code": A, "student_count": 60,
-         "oversize_class_count": 1, "graduate_count": 20},
-        {"school_id": "K2", "stage": "kindergarten", "year": YEAR, "county_code": A, "student_count": 30,
-         "oversize_class_count": 0, "graduate_count": 10},
-        {"school_id": "K3", "stage": "kindergarten", "year": YEAR, "county_code": A, "student_count": 30,
-         "oversize_class_count": 0, "graduate_count": 10},
+        {
+            "school_id": "K1",
+            "stage": "kindergarten",
+            "year": YEAR,
+            "county_code": A,
+            "student_count": 60,
+            "oversize_class_count": 1,
+            "graduate_count": 20,
+        },
+        {
+            "school_id": "K2",
+            "stage": "kindergarten",
+            "year": YEAR,
+            "county_code": A,
+            "student_count": 30,
+            "oversize_class_count": 0,
+            "graduate_count": 10,
+        },
+        {
+            "school_id": "K3",
+            "stage": "kindergarten",
+            "year": YEAR,
+            "county_code": A,
+            "student_count": 30,
+            "oversize_class_count": 0,
+            "graduate_count": 10,
+        },
     ]
     teachers = [
-        {"school_id": "K1", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 4,
-         "certified_teacher_count": 4, "principal_count": 1, "certified_principal_count": 1, "nursery_staff_count": 2},
-        {"school_id": "K2", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 2,
-         "certified_teacher_count": 1, "principal_count": 1, "certified_principal_count": 0, "nursery_staff_count": 1},
-        {"school_id": "K3", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 2,
-         "certified_teacher_count": 2, "principal_count": 1, "certified_principal_count": 1, "nursery_staff_count": 1},
+        {
+            "school_id": "K1",
+            "stage": "kindergarten",
+            "year": YEAR,
+            "county_code": A,
+            "full_time_teacher_count": 4,
+            "certified_teacher_count": 4,
+            "principal_count": 1,
+            "certified_principal_count": 1,
+            "nursery_staff_count": 2,
+        },
+        {
+            "school_id": "K2",
+            "stage": "kindergarten",
+            "year": YEAR,
+            "county_code": A,
+            "full_time_teacher_count": 2,
+            "certified_teacher_count": 1,
+            "principal_count": 1,
+            "certified_principal_count": 0,
+            "nursery_staff_count": 1,
+        },
+        {
+            "school_id": "K3",
+            "stage": "kindergarten",
+            "year": YEAR,
+            "county_code": A,
+            "full_time_teacher_count": 2,
+            "certified_teacher_count": 2,
+            "principal_count": 1,
+            "certified_principal_count": 1,
+            "nursery_staff_count": 1,
+        },
     ]
-    population = [{"county_code": A, "year": YEAR, "resident_population": 250_000, "pop_age3_5": 150,
-                   "pop_age6_11": 300, "pop_age12_14": 150, "pop_age15_17": 80, "township_count": 2,
-                   "village_count": 4}]
+    population = [
+        {
+            "county_code": A,
+            "year": YEAR,
+            "resident_population": 250_000,
+            "pop_age3_5": 150,
+            "pop_age6_11": 300,
+            "pop_age12_14": 150,
+            "pop_age15_17": 80,
+            "township_count": 2,
+            "village_count": 4,
+        }
+    ]
     return {
         "schools": typed(schools, SCHOOL_COLS),
         "enrollment": typed(enrollment, ENROLLMENT_COLS),
         "teachers": typed(teachers, TEACHER_COLS),
-        "population": typed(population, ["county_code", "year", "resident_population", "pop_age3_5", "pop_age6_11",
-                                         "pop_age12_14", "pop_age15_17", "township_count", "village_count"]),
+        "population": typed(
+            population,
+            [
+                "county_code",
+                "year",
+                "resident_population",
+                "pop_age3_5",
+                "pop_age6_11",
+                "pop_age12_14",
+                "pop_age15_17",
+                "township_count",
+                "village_count",
+            ],
+        ),
     }
 
 
@@ -136,29 +301,81 @@ def test_preschool_formulas_by_hand():
     assert (row["numerator"], row["denominator"]) == (120, 150)
 
 
-PRESCHOOL_SCOPE = ("preschool_gross_enrollment_pct", "inclusive_kindergarten_coverage_pct",
-                   "public_kindergarten_enrollment_share_pct", "children_per_kindergarten_teacher",
-                   "kindergarten_class_size_compliance_pct", "kindergarten_certified_teacher_pct",
-                   "children_per_care_staff", "village_kindergarten_coverage_pct")
+PRESCHOOL_SCOPE = (
+    "preschool_gross_enrollment_pct",
+    "inclusive_kindergarten_coverage_pct",
+    "public_kindergarten_enrollment_share_pct",
+    "children_per_kindergarten_teacher",
+    "kindergarten_class_size_compliance_pct",
+    "kindergarten_certified_teacher_pct",
+    "children_per_care_staff",
+    "village_kindergarten_coverage_pct",
+)
 
 
-def with_attached_class(t: dict[str, pd.DataFrame], children: int, classes: int, oversize: int,
-                        is_public: bool = True, is_inclusive: bool | None = None) -> dict[str, pd.DataFrame]:
+def with_attached_class(
+    t: dict[str, pd.DataFrame],
+    children: int,
+    classes: int,
+    oversize: int,
+    is_public: bool = True,
+    is_inclusive: bool | None = None,
+) -> dict[str, pd.DataFrame]:
     """County A plus a primary school running a 附设幼儿班 (its kindergarten 学段)."""
     out = dict(t)
-    extra = school("P9", A, "primary", village="三村", is_public=is_public, primary_class_count=6,
-                   kindergarten_class_count=classes,
-                   **({} if is_inclusive is None else {"is_inclusive": is_inclusive}))
+    extra = school(
+        "P9",
+        A,
+        "primary",
+        village="三村",
+        is_public=is_public,
+        primary_class_count=6,
+        kindergarten_class_count=classes,
+        **({} if is_inclusive is None else {"is_inclusive": is_inclusive}),
+    )
     out["schools"] = pd.concat([t["schools"], typed([extra], SCHOOL_COLS)], ignore_index=True)
-    out["enrollment"] = pd.concat([t["enrollment"], typed([
-        {"school_id": "P9", "stage": "kindergarten", "year": YEAR, "county_code": A, "student_count": children,
-         "oversize_class_count": oversize},
-        {"school_id": "P9", "stage": "primary", "year": YEAR, "county_code": A, "student_count": 200}],
-        ENROLLMENT_COLS)], ignore_index=True)
-    out["teachers"] = pd.concat([t["teachers"], typed([
-        {"school_id": "P9", "stage": "kindergarten", "year": YEAR, "county_code": A, "full_time_teacher_count": 4,
-         "certified_teacher_count": 4, "principal_count": 0, "certified_principal_count": 0,
-         "nursery_staff_count": 2}], TEACHER_COLS)], ignore_index=True)
+    out["enrollment"] = pd.concat(
+        [
+            t["enrollment"],
+            typed(
+                [
+                    {
+                        "school_id": "P9",
+                        "stage": "kindergarten",
+                        "year": YEAR,
+                        "county_code": A,
+                        "student_count": children,
+                        "oversize_class_count": oversize,
+                    },
+                    {"school_id": "P9", "stage": "primary", "year": YEAR, "county_code": A, "student_count": 200},
+                ],
+                ENROLLMENT_COLS,
+            ),
+        ],
+        ignore_index=True,
+    )
+    out["teachers"] = pd.concat(
+        [
+            t["teachers"],
+            typed(
+                [
+                    {
+                        "school_id": "P9",
+                        "stage": "kindergarten",
+                        "year": YEAR,
+                        "county_code": A,
+                        "full_time_teacher_count": 4,
+                        "certified_teacher_count": 4,
+                        "principal_count": 0,
+                        "certified_principal_count": 0,
+                        "nursery_staff_count": 2,
+                    }
+                ],
+                TEACHER_COLS,
+            ),
+        ],
+        ignore_index=True,
+    )
     return out
 
 
@@ -215,29 +432,62 @@ def preschool_worlds(draw):
                 kind = draw(st.sampled_from(["kindergarten", "primary", "teaching_point", "nine_year"]))
                 is_public = draw(st.booleans())
                 classes = draw(st.integers(1, 12))
-                schools.append({"school_id": sid, "year": year, "county_code": county, "school_name": sid,
-                                "township": "甲乡", "village": f"{i}村", "school_type": kind,
-                                "is_public": is_public, "is_inclusive": True if is_public else draw(st.booleans()),
-                                "urban_rural": "rural", "kindergarten_class_count": classes})
-                enrollment.append({"school_id": sid, "stage": "kindergarten", "year": year, "county_code": county,
-                                   "student_count": draw(st.integers(1, 3000)),
-                                   "oversize_class_count": draw(st.integers(0, classes))})
-                teachers.append({"school_id": sid, "stage": "kindergarten", "year": year, "county_code": county,
-                                 "full_time_teacher_count": draw(st.integers(1, 40)), "certified_teacher_count": 1,
-                                 "principal_count": 1, "certified_principal_count": 1, "nursery_staff_count": 1})
-    population = [{"county_code": c, "year": y, "pop_age3_5": 1000, "village_count": 10}
-                  for c in (A, B) for y in (YEAR, YEAR + 1)]
-    return {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS),
-            "teachers": typed(teachers, TEACHER_COLS),
-            "population": typed(population, ["county_code", "year", "pop_age3_5", "village_count"])}
+                schools.append(
+                    {
+                        "school_id": sid,
+                        "year": year,
+                        "county_code": county,
+                        "school_name": sid,
+                        "township": "甲乡",
+                        "village": f"{i}村",
+                        "school_type": kind,
+                        "is_public": is_public,
+                        "is_inclusive": True if is_public else draw(st.booleans()),
+                        "urban_rural": "rural",
+                        "kindergarten_class_count": classes,
+                    }
+                )
+                enrollment.append(
+                    {
+                        "school_id": sid,
+                        "stage": "kindergarten",
+                        "year": year,
+                        "county_code": county,
+                        "student_count": draw(st.integers(1, 3000)),
+                        "oversize_class_count": draw(st.integers(0, classes)),
+                    }
+                )
+                teachers.append(
+                    {
+                        "school_id": sid,
+                        "stage": "kindergarten",
+                        "year": year,
+                        "county_code": county,
+                        "full_time_teacher_count": draw(st.integers(1, 40)),
+                        "certified_teacher_count": 1,
+                        "principal_count": 1,
+                        "certified_principal_count": 1,
+                        "nursery_staff_count": 1,
+                    }
+                )
+    population = [
+        {"county_code": c, "year": y, "pop_age3_5": 1000, "village_count": 10} for c in (A, B) for y in (YEAR, YEAR + 1)
+    ]
+    return {
+        "schools": typed(schools, SCHOOL_COLS),
+        "enrollment": typed(enrollment, ENROLLMENT_COLS),
+        "teachers": typed(teachers, TEACHER_COLS),
+        "population": typed(population, ["county_code", "year", "pop_age3_5", "village_count"]),
+    }
 
 
 @settings(max_examples=60, deadline=None)
 @given(preschool_worlds())
 def test_inclusive_coverage_is_never_below_the_public_share(world):
     r = ind.compute(list(PRESCHOOL_SCOPE), tables=world)
-    enr = world["enrollment"].join(world["schools"].set_index(["school_id", "year"])[["is_public"]],
-                                   on=["school_id", "year"])
+    enr = world["enrollment"].join(
+        world["schools"].set_index(["school_id", "year"])[["is_public"]], on=["school_id", "year"]
+    )
     classes = world["schools"].set_index(["school_id", "year"])["kindergarten_class_count"]
     for county in (A, B):
         for year in (YEAR, YEAR + 1):
@@ -245,10 +495,12 @@ def test_inclusive_coverage_is_never_below_the_public_share(world):
             public = value_of(r, "public_kindergarten_enrollment_share_pct", county, year)
             assert inclusive >= public - 1e-9
             rows = enr[(enr["county_code"] == county) & (enr["year"] == year)]
+
             # every indicator counts the same children: all kindergarten rows, whatever the school type
             def part(code, col, county=county, year=year):
                 row = r[(r["indicator"] == code) & (r["county_code"] == county) & (r["year"] == year)]
                 return float(row[col].iloc[0])
+
             children = float(rows["student_count"].sum())
             assert part("preschool_gross_enrollment_pct", "numerator") == children
             assert part("inclusive_kindergarten_coverage_pct", "denominator") == children
@@ -334,33 +586,84 @@ def county_world() -> dict[str, pd.DataFrame]:
         school("K1", A, "kindergarten", is_inclusive=True, kindergarten_class_count=2),
     ]
     enrollment = [
-        {"school_id": "P1", "stage": "primary", "student_count": 400, "graduate_count": 60, "oversize_class_count": 1,
-         "large_class_count": 0},
-        {"school_id": "J1", "stage": "junior", "student_count": 300, "graduate_count": 95, "oversize_class_count": 3,
-         "large_class_count": 1},
+        {
+            "school_id": "P1",
+            "stage": "primary",
+            "student_count": 400,
+            "graduate_count": 60,
+            "oversize_class_count": 1,
+            "large_class_count": 0,
+        },
+        {
+            "school_id": "J1",
+            "stage": "junior",
+            "student_count": 300,
+            "graduate_count": 95,
+            "oversize_class_count": 3,
+            "large_class_count": 1,
+        },
         {"school_id": "S1", "stage": "senior", "student_count": 40, "graduate_count": 12},
         {"school_id": "V1", "stage": "vocational", "student_count": 20, "graduate_count": 6},
         {"school_id": "K1", "stage": "kindergarten", "student_count": 50, "oversize_class_count": 0},
     ]
     teachers = [
         # rural primary: 1 postgrad + 5 bachelor of 10
-        {"school_id": "P1", "stage": "primary", "full_time_teacher_count": 10, "teacher_postgrad_count": 1,
-         "teacher_bachelor_count": 5, "teacher_associate_count": 4, "teacher_below_associate_count": 0},
+        {
+            "school_id": "P1",
+            "stage": "primary",
+            "full_time_teacher_count": 10,
+            "teacher_postgrad_count": 1,
+            "teacher_bachelor_count": 5,
+            "teacher_associate_count": 4,
+            "teacher_below_associate_count": 0,
+        },
         # urban junior: not in the rural share
-        {"school_id": "J1", "stage": "junior", "full_time_teacher_count": 20, "teacher_postgrad_count": 0,
-         "teacher_bachelor_count": 20, "teacher_associate_count": 0, "teacher_below_associate_count": 0},
-        {"school_id": "V1", "stage": "vocational", "full_time_teacher_count": 15, "vocational_subject_teacher_count": 10,
-         "dual_qualified_teacher_count": 6},
+        {
+            "school_id": "J1",
+            "stage": "junior",
+            "full_time_teacher_count": 20,
+            "teacher_postgrad_count": 0,
+            "teacher_bachelor_count": 20,
+            "teacher_associate_count": 0,
+            "teacher_below_associate_count": 0,
+        },
+        {
+            "school_id": "V1",
+            "stage": "vocational",
+            "full_time_teacher_count": 15,
+            "vocational_subject_teacher_count": 10,
+            "dual_qualified_teacher_count": 6,
+        },
     ]
     facilities = [
-        {"school_id": "P1", "classroom_count": 10, "digital_classroom_count": 3, "has_fiber_network": True,
-         "is_safe_campus": True},
-        {"school_id": "J1", "classroom_count": 10, "digital_classroom_count": 5, "has_fiber_network": False,
-         "is_safe_campus": False},
-        {"school_id": "K1", "classroom_count": 4, "digital_classroom_count": 4, "has_fiber_network": True,
-         "is_safe_campus": True},
-        {"school_id": "V1", "classroom_count": 8, "digital_classroom_count": 0, "has_fiber_network": False,
-         "is_safe_campus": True},
+        {
+            "school_id": "P1",
+            "classroom_count": 10,
+            "digital_classroom_count": 3,
+            "has_fiber_network": True,
+            "is_safe_campus": True,
+        },
+        {
+            "school_id": "J1",
+            "classroom_count": 10,
+            "digital_classroom_count": 5,
+            "has_fiber_network": False,
+            "is_safe_campus": False,
+        },
+        {
+            "school_id": "K1",
+            "classroom_count": 4,
+            "digital_classroom_count": 4,
+            "has_fiber_network": True,
+            "is_safe_campus": True,
+        },
+        {
+            "school_id": "V1",
+            "classroom_count": 8,
+            "digital_classroom_count": 0,
+            "has_fiber_network": False,
+            "is_safe_campus": True,
+        },
     ]
     for rows in (enrollment, teachers, facilities):
         for row in rows:
@@ -370,27 +673,96 @@ def county_world() -> dict[str, pd.DataFrame]:
         "enrollment": typed(enrollment, ENROLLMENT_COLS),
         "teachers": typed(teachers, TEACHER_COLS),
         "facilities": typed(facilities, FACILITY_COLS),
-        "population": typed([{"county_code": A, "year": YEAR, "resident_population": 150_000, "pop_age3_5": 60,
-                              "pop_age15_17": 80, "township_count": 1, "village_count": 1}],
-                            ["county_code", "year", "resident_population", "pop_age3_5", "pop_age6_11",
-                             "pop_age12_14", "pop_age15_17", "township_count", "village_count"]),
-        "disability": typed([{"county_code": A, "year": YEAR, "disabled_school_age_count": 20,
-                              "enrolled_inclusive_count": 10, "enrolled_special_school_count": 5,
-                              "enrolled_home_delivery_count": 3}],
-                            ["county_code", "year", "disabled_school_age_count", "enrolled_inclusive_count",
-                             "enrolled_special_school_count", "enrolled_home_delivery_count"]),
-        "ledger": typed([{"county_code": A, "year": YEAR, "famous_principal_count": 7, "nine_year_cohort_base_count": 100,
-                          "junior_cohort_base_count": 97, "junior_cohort_transfer_in_count": 5,
-                          "junior_cohort_transfer_out_count": 3, "trusteeship_high_school_count": 1,
-                          "demo_kindergarten_count": 0, "physical_health_good_pct": 50.0}],
-                        ["county_code", "year", "famous_principal_count", "nine_year_cohort_base_count",
-                         "junior_cohort_base_count", "junior_cohort_transfer_in_count",
-                         "junior_cohort_transfer_out_count", "trusteeship_high_school_count", "demo_kindergarten_count",
-                         "physical_health_good_pct"]),
-        "city": typed([{"year": YEAR, "quality_award_funding_yuan": 20_000_000.0, "vocational_school_count": 4,
-                        "vocational_school_compliant_count": 3, "technical_school_student_count": 12}],
-                      ["year", "quality_award_funding_yuan", "vocational_school_count",
-                       "vocational_school_compliant_count", "technical_school_student_count"]),
+        "population": typed(
+            [
+                {
+                    "county_code": A,
+                    "year": YEAR,
+                    "resident_population": 150_000,
+                    "pop_age3_5": 60,
+                    "pop_age15_17": 80,
+                    "township_count": 1,
+                    "village_count": 1,
+                }
+            ],
+            [
+                "county_code",
+                "year",
+                "resident_population",
+                "pop_age3_5",
+                "pop_age6_11",
+                "pop_age12_14",
+                "pop_age15_17",
+                "township_count",
+                "village_count",
+            ],
+        ),
+        "disability": typed(
+            [
+                {
+                    "county_code": A,
+                    "year": YEAR,
+                    "disabled_school_age_count": 20,
+                    "enrolled_inclusive_count": 10,
+                    "enrolled_special_school_count": 5,
+                    "enrolled_home_delivery_count": 3,
+                }
+            ],
+            [
+                "county_code",
+                "year",
+                "disabled_school_age_count",
+                "enrolled_inclusive_count",
+                "enrolled_special_school_count",
+                "enrolled_home_delivery_count",
+            ],
+        ),
+        "ledger": typed(
+            [
+                {
+                    "county_code": A,
+                    "year": YEAR,
+                    "famous_principal_count": 7,
+                    "nine_year_cohort_base_count": 100,
+                    "junior_cohort_base_count": 97,
+                    "junior_cohort_transfer_in_count": 5,
+                    "junior_cohort_transfer_out_count": 3,
+                    "trusteeship_high_school_count": 1,
+                    "demo_kindergarten_count": 0,
+                    "physical_health_good_pct": 50.0,
+                }
+            ],
+            [
+                "county_code",
+                "year",
+                "famous_principal_count",
+                "nine_year_cohort_base_count",
+                "junior_cohort_base_count",
+                "junior_cohort_transfer_in_count",
+                "junior_cohort_transfer_out_count",
+                "trusteeship_high_school_count",
+                "demo_kindergarten_count",
+                "physical_health_good_pct",
+            ],
+        ),
+        "city": typed(
+            [
+                {
+                    "year": YEAR,
+                    "quality_award_funding_yuan": 20_000_000.0,
+                    "vocational_school_count": 4,
+                    "vocational_school_compliant_count": 3,
+                    "technical_school_student_count": 12,
+                }
+            ],
+            [
+                "year",
+                "quality_award_funding_yuan",
+                "vocational_school_count",
+                "vocational_school_compliant_count",
+                "technical_school_student_count",
+            ],
+        ),
     }
 
 
@@ -451,8 +823,9 @@ def test_rural_scope_is_one_setting_of_the_registry(tmp_path):
     assert reg.scopes["rural"]["filter"] == {"urban_rural": "rural"}
     assert "210" in reg.scopes["rural"]["definition"] and "220" in reg.scopes["rural"]["definition"]
     t = county_world()
-    t["schools"] = t["schools"].assign(urban_rural=pd.array(["rural", "town", "urban", "urban", "rural"],
-                                                             dtype="string"))
+    t["schools"] = t["schools"].assign(
+        urban_rural=pd.array(["rural", "town", "urban", "urban", "rural"], dtype="string")
+    )
     r = ind.compute("rural_compulsory_teacher_bachelor_pct", tables=t)
     assert value_of(r, "rural_compulsory_teacher_bachelor_pct") == pytest.approx(60.0)  # P1 only: 6 / 10
     # 县镇及以下 (镇区 + 乡村): one edit of the scope; J1 (镇区, 20 of 20 bachelor) now counts
@@ -468,26 +841,44 @@ def openings_world() -> dict[str, pd.DataFrame]:
     """County A: the city's vocational centre (市属, 1985) and, from 2025, a 县属 vocational school; a 县属 special
     school opened 2024; a private high school opened 2023 and one from 2005. County B: a 县属 vocational school of
     2010, and a special school that ran as a part of another school from 2016 and is independent from 2025."""
+
     def row(sid, county, kind, year, opened, operator, independent_year=None, is_public=True):
-        return school(sid, county, kind, year=year, opened_year=opened, operator=operator, is_public=is_public,
-                      is_independent=True, independent_year=independent_year or opened)
+        return school(
+            sid,
+            county,
+            kind,
+            year=year,
+            opened_year=opened,
+            operator=operator,
+            is_public=is_public,
+            is_independent=True,
+            independent_year=independent_year or opened,
+        )
+
     rows = []
     for year in (2022, 2023, 2024, 2025):
-        rows += [row("V0", A, "vocational", year, 1985, "city"), row("V9", B, "vocational", year, 2010, "county"),
-                 row("H0", A, "senior", year, 2005, "private", is_public=False)]
+        rows += [
+            row("V0", A, "vocational", year, 1985, "city"),
+            row("V9", B, "vocational", year, 2010, "county"),
+            row("H0", A, "senior", year, 2005, "private", is_public=False),
+        ]
         if year >= 2023:
             rows.append(row("H1", A, "senior", year, 2023, "private", is_public=False))
         if year >= 2024:
             rows.append(row("S1", A, "special", year, 2024, "county"))
         if year == 2025:
-            rows += [row("V1", A, "vocational", year, 2025, "county"),
-                     row("S9", B, "special", year, 2016, "county", independent_year=2025)]
+            rows += [
+                row("V1", A, "vocational", year, 2025, "county"),
+                row("S9", B, "special", year, 2016, "county", independent_year=2025),
+            ]
     return {"schools": typed(rows, SCHOOL_COLS)}
 
 
 def test_built_targets_count_new_openings_by_the_named_operator():
-    r = ind.compute(["vocational_school_built", "special_school_built", "special_school_independent",
-                     "private_high_school_count"], tables=openings_world())
+    r = ind.compute(
+        ["vocational_school_built", "special_school_built", "special_school_independent", "private_high_school_count"],
+        tables=openings_world(),
+    )
     # 临翔区建成职业学校: the city's centre (市属, 1985) is there from the start; only the 县属 school of 2025 counts.
     assert [value_of(r, "vocational_school_built", A, y) for y in (2022, 2023, 2024, 2025)] == [0, 0, 0, 1]
     assert value_of(r, "vocational_school_built", B, 2025) == 0  # a 2010 school is a stock, not built in the plan
@@ -509,33 +900,49 @@ def test_an_unknown_opening_year_is_na_not_a_no():
 
 
 def test_funding_commitments_year_over_year():
-    city = typed([{"year": y, "education_expenditure_yuan": e, "province_education_expenditure_yuan": p}
-                  for y, e, p in ((2022, 100.0, 1000.0), (2023, 104.0, 1030.0), (2024, 105.0, 1070.0))],
-                 ["year", "education_expenditure_yuan", "province_education_expenditure_yuan"])
-    enrollment = typed([{"school_id": "P1", "stage": "primary", "year": y, "county_code": A, "student_count": n}
-                        for y, n in ((2022, 10), (2023, 10), (2024, 11))], ENROLLMENT_COLS)
-    r = ind.compute(["general_budget_education_expenditure_change_pct", "education_expenditure_per_student_change_pct",
-                     "education_expenditure_growth_above_province_pp"],
-                    tables={"city": city, "enrollment": enrollment, "schools": typed([school("P1", A, "primary")],
-                                                                                     SCHOOL_COLS)})
+    city = typed(
+        [
+            {"year": y, "education_expenditure_yuan": e, "province_education_expenditure_yuan": p}
+            for y, e, p in ((2022, 100.0, 1000.0), (2023, 104.0, 1030.0), (2024, 105.0, 1070.0))
+        ],
+        ["year", "education_expenditure_yuan", "province_education_expenditure_yuan"],
+    )
+    enrollment = typed(
+        [
+            {"school_id": "P1", "stage": "primary", "year": y, "county_code": A, "student_count": n}
+            for y, n in ((2022, 10), (2023, 10), (2024, 11))
+        ],
+        ENROLLMENT_COLS,
+    )
+    r = ind.compute(
+        [
+            "general_budget_education_expenditure_change_pct",
+            "education_expenditure_per_student_change_pct",
+            "education_expenditure_growth_above_province_pp",
+        ],
+        tables={"city": city, "enrollment": enrollment, "schools": typed([school("P1", A, "primary")], SCHOOL_COLS)},
+    )
     c = ind.CITY_CODE
     assert math.isnan(value_of(r, "general_budget_education_expenditure_change_pct", c, 2022))
     assert reason_of(r, "general_budget_education_expenditure_change_pct", c, 2022) == "no previous year"
     assert value_of(r, "general_budget_education_expenditure_change_pct", c, 2023) == pytest.approx(4.0)
     # 只增不减 per student: 105 / 11 students against 104 / 10 — spending grew, per student it fell
     assert value_of(r, "education_expenditure_per_student_change_pct", c, 2024) == pytest.approx(
-        (105 / 11) / (104 / 10) * 100 - 100)
+        (105 / 11) / (104 / 10) * 100 - 100
+    )
     assert value_of(r, "education_expenditure_per_student_change_pct", c, 2024) < 0
     # 增幅超过全省平均: 4 % against 3 % in 2023 (+1 point); 0.96 % against 3.88 % in 2024
     assert value_of(r, "education_expenditure_growth_above_province_pp", c, 2023) == pytest.approx(1.0)
     assert value_of(r, "education_expenditure_growth_above_province_pp", c, 2024) == pytest.approx(
-        (105 / 104 - 1070 / 1030) * 100)
+        (105 / 104 - 1070 / 1030) * 100
+    )
 
 
 def test_special_school_coverage_applies_only_to_counties_over_200000():
     t = county_world()
-    pop_b = t["population"].assign(county_code=pd.array([B], dtype="string"),
-                                   resident_population=pd.array([300_000], dtype="Int64"))
+    pop_b = t["population"].assign(
+        county_code=pd.array([B], dtype="string"), resident_population=pd.array([300_000], dtype="Int64")
+    )
     t["population"] = pd.concat([t["population"], pop_b], ignore_index=True)
     special = typed([school("X1", B, "special")], SCHOOL_COLS)
     t["schools"] = pd.concat([t["schools"], special], ignore_index=True)
@@ -569,26 +976,67 @@ def test_schools_over_size_cap():
 
 def resource_world() -> dict[str, pd.DataFrame]:
     """Two primary schools (100 and 300 students), a nine-year school and a small teaching point, a site of P1."""
-    schools = [school("P1", A, "primary"), school("P2", A, "primary"), school("N1", A, "nine_year"),
-               school("T1", A, "teaching_point", is_counted_school=False, parent_school_id="P1")]
-    students = {("P1", "primary"): 100, ("P2", "primary"): 300, ("N1", "primary"): 100, ("N1", "junior"): 50,
-                ("T1", "primary"): 40}
+    schools = [
+        school("P1", A, "primary"),
+        school("P2", A, "primary"),
+        school("N1", A, "nine_year"),
+        school("T1", A, "teaching_point", is_counted_school=False, parent_school_id="P1"),
+    ]
+    students = {
+        ("P1", "primary"): 100,
+        ("P2", "primary"): 300,
+        ("N1", "primary"): 100,
+        ("N1", "junior"): 50,
+        ("T1", "primary"): 40,
+    }
     enrollment = [{"school_id": s, "stage": g, "student_count": n} for (s, g), n in students.items()]
-    backbone = {("P1", "primary"): 4, ("P2", "primary"): 18, ("N1", "primary"): 2, ("N1", "junior"): 1,
-                ("T1", "primary"): 0}
-    teachers = [{"school_id": s, "stage": g, "full_time_teacher_count": 30, "teacher_postgrad_count": 0,
-                 "teacher_bachelor_count": 10, "teacher_associate_count": 10, "teacher_below_associate_count": 10,
-                 "backbone_teacher_count": backbone[(s, g)], "pe_teacher_count": 2, "music_teacher_count": 1,
-                 "art_teacher_count": 1} for (s, g) in students]
-    facilities = [{"school_id": s, "teaching_aux_area_m2": 1000.0 if s == "N1" else 3000.0,
-                   "indoor_sports_area_m2": 100.0, "sports_ground_area_m2": 4000.0, "equipment_value_yuan": 9e5,
-                   "classroom_count": 20, "multimedia_classroom_count": 10, "digital_classroom_count": 0,
-                   "has_fiber_network": True, "is_safe_campus": True} for s in ("P1", "P2", "N1", "T1")]
+    backbone = {
+        ("P1", "primary"): 4,
+        ("P2", "primary"): 18,
+        ("N1", "primary"): 2,
+        ("N1", "junior"): 1,
+        ("T1", "primary"): 0,
+    }
+    teachers = [
+        {
+            "school_id": s,
+            "stage": g,
+            "full_time_teacher_count": 30,
+            "teacher_postgrad_count": 0,
+            "teacher_bachelor_count": 10,
+            "teacher_associate_count": 10,
+            "teacher_below_associate_count": 10,
+            "backbone_teacher_count": backbone[(s, g)],
+            "pe_teacher_count": 2,
+            "music_teacher_count": 1,
+            "art_teacher_count": 1,
+        }
+        for (s, g) in students
+    ]
+    facilities = [
+        {
+            "school_id": s,
+            "teaching_aux_area_m2": 1000.0 if s == "N1" else 3000.0,
+            "indoor_sports_area_m2": 100.0,
+            "sports_ground_area_m2": 4000.0,
+            "equipment_value_yuan": 9e5,
+            "classroom_count": 20,
+            "multimedia_classroom_count": 10,
+            "digital_classroom_count": 0,
+            "has_fiber_network": True,
+            "is_safe_campus": True,
+        }
+        for s in ("P1", "P2", "N1", "T1")
+    ]
     for rows in (enrollment, teachers, facilities):
         for row in rows:
             row.update(year=YEAR, county_code=A)
-    return {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS),
-            "teachers": typed(teachers, TEACHER_COLS), "facilities": typed(facilities, FACILITY_COLS)}
+    return {
+        "schools": typed(schools, SCHOOL_COLS),
+        "enrollment": typed(enrollment, ENROLLMENT_COLS),
+        "teachers": typed(teachers, TEACHER_COLS),
+        "facilities": typed(facilities, FACILITY_COLS),
+    }
 
 
 def test_shared_facilities_are_split_by_weighted_students():
@@ -613,13 +1061,15 @@ def test_shared_facilities_are_split_by_weighted_students():
     p1 = parts.loc[("P1", "primary")]
     thresholds = std.resource_thresholds("primary")
     assert p1["backbone_teachers_per_100_to_threshold"] == pytest.approx(
-        4 / 140 * 100 / thresholds["backbone_teachers_per_100"])
+        4 / 140 * 100 / thresholds["backbone_teachers_per_100"]
+    )
     assert bool(p1["meets_standard"]) == std.school_meets({k: p1[k] for k in std.RESOURCE_INDICATORS}, "primary")
 
 
 def test_resource_value_and_cv_by_hand():
-    r = ind.compute(["primary_backbone_teachers_per_100", "primary_backbone_teachers_per_100_cv"],
-                    tables=resource_world())
+    r = ind.compute(
+        ["primary_backbone_teachers_per_100", "primary_backbone_teachers_per_100_cv"], tables=resource_world()
+    )
     # Assessed primary parts: P1 with its site T1 (4 + 0) / (100 + 40) → 2.857, P2 18/300 → 6.0, N1 2/100 → 2.0.
     # X̄ = (4 + 18 + 2) / (140 + 300 + 100) × 100 = 4.444
     assert value_of(r, "primary_backbone_teachers_per_100") == pytest.approx(24 / 540 * 100)
@@ -631,7 +1081,8 @@ def test_resource_value_and_cv_by_hand():
     parts = ind.school_indicators("primary", tables=resource_world())
     assessed = parts[parts["is_assessed"]]
     assert value_of(r, "primary_backbone_teachers_per_100_cv") == pytest.approx(
-        std.cv(assessed["backbone_teachers_per_100"], assessed["student_count"]))
+        std.cv(assessed["backbone_teachers_per_100"], assessed["student_count"])
+    )
     row = r[(r["indicator"] == "primary_backbone_teachers_per_100_cv") & (r["county_code"] == A)].iloc[0]
     assert row["numerator"] == pytest.approx(s) and row["denominator"] == pytest.approx(xbar)
 
@@ -639,7 +1090,8 @@ def test_resource_value_and_cv_by_hand():
 def test_resource_na_when_a_school_value_is_missing():
     t = resource_world()
     t["teachers"] = t["teachers"].assign(
-        backbone_teacher_count=t["teachers"]["backbone_teacher_count"].mask(t["teachers"]["school_id"] == "P2"))
+        backbone_teacher_count=t["teachers"]["backbone_teacher_count"].mask(t["teachers"]["school_id"] == "P2")
+    )
     r = ind.compute(["primary_backbone_teachers_per_100_cv", "primary_resource_failing_school_count"], tables=t)
     assert math.isnan(value_of(r, "primary_backbone_teachers_per_100_cv"))
     assert "missing data" in reason_of(r, "primary_backbone_teachers_per_100_cv")
@@ -652,9 +1104,16 @@ def test_resource_na_when_a_school_value_is_missing():
 def test_missing_student_count_of_a_school_makes_the_county_na():
     t = resource_world()
     t["enrollment"] = t["enrollment"].assign(
-        student_count=t["enrollment"]["student_count"].mask(t["enrollment"]["school_id"] == "P2"))
-    r = ind.compute(["primary_backbone_teachers_per_100", "primary_backbone_teachers_per_100_cv",
-                     "primary_resource_failing_school_count"], tables=t)
+        student_count=t["enrollment"]["student_count"].mask(t["enrollment"]["school_id"] == "P2")
+    )
+    r = ind.compute(
+        [
+            "primary_backbone_teachers_per_100",
+            "primary_backbone_teachers_per_100_cv",
+            "primary_resource_failing_school_count",
+        ],
+        tables=t,
+    )
     assert reason_of(r, "primary_backbone_teachers_per_100") == "missing enrollment.student_count"
     assert reason_of(r, "primary_backbone_teachers_per_100_cv") == "missing enrollment.student_count"
     assert math.isnan(value_of(r, "primary_resource_failing_school_count"))
@@ -682,8 +1141,9 @@ def test_a_site_joins_its_parent_school():
     assert assessed["student_count"].sum() == 140 + 300 + 100
     # A missing figure of the site makes the parent's value missing, not a smaller sum.
     t = resource_world()
-    t["facilities"] = t["facilities"].assign(equipment_value_yuan=t["facilities"]["equipment_value_yuan"].mask(
-        t["facilities"]["school_id"] == "T1"))
+    t["facilities"] = t["facilities"].assign(
+        equipment_value_yuan=t["facilities"]["equipment_value_yuan"].mask(t["facilities"]["school_id"] == "T1")
+    )
     parts = ind.school_indicators("primary", tables=t).set_index("school_id")
     assert pd.isna(parts.loc["P1", "equipment_value_per_student_yuan"])
     # The inputs are not modified.
@@ -700,12 +1160,20 @@ def test_a_teaching_point_counted_as_a_school_is_assessed_on_its_own():
 def test_a_sites_students_count_in_its_parents_school_size():
     from lcedu.measure.schools import school_sizes
 
-    schools = [school("P1", A, "primary"), school("T1", A, "teaching_point", is_counted_school=False,
-                                                   parent_school_id="P1")]
-    enrollment = [{"school_id": "P1", "stage": "primary", "student_count": 1980, "oversize_class_count": 0,
-                   "large_class_count": 0},
-                  {"school_id": "T1", "stage": "primary", "student_count": 40, "oversize_class_count": 0,
-                   "large_class_count": 0}]
+    schools = [
+        school("P1", A, "primary"),
+        school("T1", A, "teaching_point", is_counted_school=False, parent_school_id="P1"),
+    ]
+    enrollment = [
+        {
+            "school_id": "P1",
+            "stage": "primary",
+            "student_count": 1980,
+            "oversize_class_count": 0,
+            "large_class_count": 0,
+        },
+        {"school_id": "T1", "stage": "primary", "student_count": 40, "oversize_class_count": 0, "large_class_count": 0},
+    ]
     for row in enrollment:
         row.update(year=YEAR, county_code=A)
     t = {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS)}
@@ -741,7 +1209,8 @@ def test_preschool_assessment_by_hand():
     stats = detail[(detail["county_code"] == A) & (detail["source"] == "statistics")]
     assert (int(stats["is_met"].sum()), len(stats)) == (2, 6)
     assert row["criteria_met_count"] == 2 and row["criteria_count"] == 6 + len(
-        ind.checklist_items().query("assessment == 'preschool_universal'"))
+        ind.checklist_items().query("assessment == 'preschool_universal'")
+    )
     assert "preschool_gross_enrollment_pct" in row["unmet_criteria"]
     spec = ind.load_registry().assessments["preschool_universal"]["criteria"]
     assert set(detail["criterion"]) == {c.get("indicator") or c.get("item") for c in spec}
@@ -761,8 +1230,12 @@ def test_assessment_is_not_assessed_when_a_criterion_cannot_be_computed():
 
 def _lenient_preschool() -> dict:
     s = std.load_standards()
-    for key in ("inclusive_coverage_pct", "public_enrollment_share_pct", "class_size_compliance_pct",
-                "certified_staff_pct"):
+    for key in (
+        "inclusive_coverage_pct",
+        "public_enrollment_share_pct",
+        "class_size_compliance_pct",
+        "certified_staff_pct",
+    ):
         s["preschool_universal_inclusive"][key]["value"] = 10
     return s
 
@@ -786,11 +1259,16 @@ def test_output_contract():
 def two_county_world(children: list[int], population: list[int]) -> dict[str, pd.DataFrame]:
     codes = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"][: len(children)]
     schools = [school(f"K{i}", c, "kindergarten", is_inclusive=True) for i, c in enumerate(codes)]
-    enrollment = [{"school_id": f"K{i}", "stage": "kindergarten", "year": YEAR, "county_code": c, "student_count": n}
-                  for i, (c, n) in enumerate(zip(codes, children, strict=True))]
+    enrollment = [
+        {"school_id": f"K{i}", "stage": "kindergarten", "year": YEAR, "county_code": c, "student_count": n}
+        for i, (c, n) in enumerate(zip(codes, children, strict=True))
+    ]
     pop = [{"county_code": c, "year": YEAR, "pop_age3_5": p} for c, p in zip(codes, population, strict=True)]
-    return {"schools": typed(schools, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS),
-            "population": typed(pop, ["county_code", "year", "pop_age3_5"])}
+    return {
+        "schools": typed(schools, SCHOOL_COLS),
+        "enrollment": typed(enrollment, ENROLLMENT_COLS),
+        "population": typed(pop, ["county_code", "year", "pop_age3_5"]),
+    }
 
 
 @settings(max_examples=40, deadline=None)
@@ -827,14 +1305,29 @@ def test_registry_codes_match_the_targets_and_are_documented():
     target_codes = set(load_targets()["indicator"])
     engine_codes = {c for c, i in reg.indicators.items() if i.level != "school"}
     # Every quantitative target whose data exists has an engine indicator under the same code.
-    expected = {"preschool_gross_enrollment_pct", "inclusive_kindergarten_coverage_pct",
-                "public_kindergarten_enrollment_share_pct", "village_kindergarten_coverage_pct",
-                "township_public_kindergarten_coverage_pct", "disabled_children_enrollment_pct",
-                "special_school_coverage_large_county_pct", "nine_year_retention_pct", "senior_gross_enrollment_pct",
-                "rural_compulsory_teacher_bachelor_pct", "dual_qualified_teacher_pct", "digital_classroom_coverage_pct",
-                "fiber_campus_network_coverage_pct", "safe_campus_rate_pct", "preschool_universal",
-                "compulsory_balanced", "famous_principal_count", "green_campus_count",
-                "high_school_trusteeship_coverage_pct", "private_high_school_count", "higher_vocational_student_count"}
+    expected = {
+        "preschool_gross_enrollment_pct",
+        "inclusive_kindergarten_coverage_pct",
+        "public_kindergarten_enrollment_share_pct",
+        "village_kindergarten_coverage_pct",
+        "township_public_kindergarten_coverage_pct",
+        "disabled_children_enrollment_pct",
+        "special_school_coverage_large_county_pct",
+        "nine_year_retention_pct",
+        "senior_gross_enrollment_pct",
+        "rural_compulsory_teacher_bachelor_pct",
+        "dual_qualified_teacher_pct",
+        "digital_classroom_coverage_pct",
+        "fiber_campus_network_coverage_pct",
+        "safe_campus_rate_pct",
+        "preschool_universal",
+        "compulsory_balanced",
+        "famous_principal_count",
+        "green_campus_count",
+        "high_school_trusteeship_coverage_pct",
+        "private_high_school_count",
+        "higher_vocational_student_count",
+    }
     assert expected <= (engine_codes & target_codes)
     frame = ind.registry_frame()
     assert (frame["source"].str.len() > 0).all()
@@ -852,10 +1345,24 @@ def sample_result(sample_tables):
 def test_sample_designed_assessment_outcomes(sample_tables):
     a = ind.assessments(tables=sample_tables)
     met = a[a["is_met"].fillna(False)]
-    preschool = set(map(tuple, met.loc[met["assessment"] == "preschool_universal", ["county_code", "year"]]
-                        .astype({"year": int}).to_numpy().tolist()))
-    balanced = set(map(tuple, met.loc[met["assessment"] == "compulsory_balanced", ["county_code", "year"]]
-                       .astype({"year": int}).to_numpy().tolist()))
+    preschool = set(
+        map(
+            tuple,
+            met.loc[met["assessment"] == "preschool_universal", ["county_code", "year"]]
+            .astype({"year": int})
+            .to_numpy()
+            .tolist(),
+        )
+    )
+    balanced = set(
+        map(
+            tuple,
+            met.loc[met["assessment"] == "compulsory_balanced", ["county_code", "year"]]
+            .astype({"year": int})
+            .to_numpy()
+            .tolist(),
+        )
+    )
     assert preschool == {("530902", 2024), ("530902", 2025), ("530924", 2025), ("530925", 2025)}
     # 沧源 2025 meets 资源配置 but sent no 督导评估清单 (未评估); 临翔 2025 fails one 差异系数.
     assert balanced == {("530921", 2025), ("530925", 2025)}
@@ -877,24 +1384,39 @@ def test_sample_attached_classes_keep_inclusive_above_public(sample_tables):
     """The issue's mutation on the sample: 2,000 children in one public primary school's 附设幼儿班 in 临翔区."""
     t = dict(sample_tables)
     schools, enr = t["schools"], t["enrollment"]
-    host = schools[(schools["county_code"] == "530902") & (schools["year"] == 2025) & (schools["school_type"] == "primary")
-                   & schools["is_public"].fillna(False)].iloc[0]
-    t["schools"] = schools.assign(kindergarten_class_count=schools["kindergarten_class_count"].mask(
-        (schools["school_id"] == host["school_id"]) & (schools["year"] == 2025),
-        schools["kindergarten_class_count"].fillna(0) + 60))
+    host = schools[
+        (schools["county_code"] == "530902")
+        & (schools["year"] == 2025)
+        & (schools["school_type"] == "primary")
+        & schools["is_public"].fillna(False)
+    ].iloc[0]
+    t["schools"] = schools.assign(
+        kindergarten_class_count=schools["kindergarten_class_count"].mask(
+            (schools["school_id"] == host["school_id"]) & (schools["year"] == 2025),
+            schools["kindergarten_class_count"].fillna(0) + 60,
+        )
+    )
     existing = (enr["school_id"] == host["school_id"]) & (enr["year"] == 2025) & (enr["stage"] == "kindergarten")
-    row = enr[(enr["school_id"] == host["school_id"]) & (enr["year"] == 2025)].iloc[[0]].assign(
-        stage="kindergarten", student_count=2000, oversize_class_count=3)
+    row = (
+        enr[(enr["school_id"] == host["school_id"]) & (enr["year"] == 2025)]
+        .iloc[[0]]
+        .assign(stage="kindergarten", student_count=2000, oversize_class_count=3)
+    )
     t["enrollment"] = pd.concat([enr[~existing], row], ignore_index=True)
-    codes = ["inclusive_kindergarten_coverage_pct", "public_kindergarten_enrollment_share_pct",
-             "kindergarten_class_size_compliance_pct"]
+    codes = [
+        "inclusive_kindergarten_coverage_pct",
+        "public_kindergarten_enrollment_share_pct",
+        "kindergarten_class_size_compliance_pct",
+    ]
     before = ind.compute(codes, tables=sample_tables, years=2025)
     after = ind.compute(codes, tables=t, years=2025)
     for r in (before, after):
         wide = r.pivot_table(index="county_code", columns="indicator", values="value")
         assert (wide["inclusive_kindergarten_coverage_pct"] >= wide["public_kindergarten_enrollment_share_pct"]).all()
-        assert ((wide["kindergarten_class_size_compliance_pct"] >= 0)
-                & (wide["kindergarten_class_size_compliance_pct"] <= 100)).all()
+        assert (
+            (wide["kindergarten_class_size_compliance_pct"] >= 0)
+            & (wide["kindergarten_class_size_compliance_pct"] <= 100)
+        ).all()
     # public children were added: both shares rise, neither falls
     for code in codes[:2]:
         assert value_of(after, code, "530902", 2025) > value_of(before, code, "530902", 2025)
@@ -919,7 +1441,8 @@ def test_sample_city_cv_pools_every_school(sample_tables, sample_result):
     assessed = parts[parts["is_assessed"]]
     expected = std.cv(assessed["sports_area_per_student_m2"], assessed["student_count"])
     assert value_of(sample_result, "junior_sports_area_per_student_m2_cv", ind.CITY_CODE, 2025) == pytest.approx(
-        expected)
+        expected
+    )
 
 
 def test_sample_city_rows_are_sums_of_county_rows(sample_tables, sample_result):
@@ -938,8 +1461,10 @@ def test_sample_city_rows_are_sums_of_county_rows(sample_tables, sample_result):
             years = joined.index.get_level_values("year")[rows]
             joined.loc[rows, "numerator_counties"] += extra.reindex(years).to_numpy()
     complete = joined["numerator"].notna()
-    np.testing.assert_allclose(joined.loc[complete, "numerator"].to_numpy(dtype=float),
-                               joined.loc[complete, "numerator_counties"].to_numpy(dtype=float))
+    np.testing.assert_allclose(
+        joined.loc[complete, "numerator"].to_numpy(dtype=float),
+        joined.loc[complete, "numerator_counties"].to_numpy(dtype=float),
+    )
 
 
 def test_every_target_with_an_engine_code_has_a_value_in_its_scope(sample_tables, sample_result):
@@ -947,13 +1472,18 @@ def test_every_target_with_an_engine_code_has_a_value_in_its_scope(sample_tables
     targets = targets[targets["indicator"].isin(set(sample_result["indicator"]))]
     assert len(targets) >= 40
     expanded = expand_targets(targets, sample_result["county_code"], sample_tables["population"])
-    joined = expanded.merge(sample_result.astype({"year": "int64", "county_code": object}), how="left",
-                            on=["indicator", "year", "county_code"])
+    joined = expanded.merge(
+        sample_result.astype({"year": "int64", "county_code": object}),
+        how="left",
+        on=["indicator", "year", "county_code"],
+    )
     missing = joined[joined["value"].isna()]
     # The one county-year without a 督导评估清单 is 未评估 (NA with its reason), by design of the sample.
     not_assessed = missing["na_reason"].fillna("").str.startswith("not assessed: ")
-    assert set(zip(missing.loc[not_assessed, "indicator"], missing.loc[not_assessed, "county_code"],
-                   strict=True)) <= {("compulsory_balanced", "530927"), ("preschool_universal", "530927")}
+    assert set(zip(missing.loc[not_assessed, "indicator"], missing.loc[not_assessed, "county_code"], strict=True)) <= {
+        ("compulsory_balanced", "530927"),
+        ("preschool_universal", "530927"),
+    }
     missing = missing[~not_assessed]
     assert missing.empty, missing[["indicator", "year", "county_code", "na_reason"]].to_string()
     # The each_county targets reach all eight counties (the 20万 condition narrows the special-school one).

@@ -10,30 +10,37 @@ from lcedu.measure import keys
 
 
 def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows = pd.DataFrame({
-        "school_id": pd.array(["s1", "s2", "s3", "s1", None, "s9"], dtype="str"),
-        "year": np.array([2023, 2023, 2023, 2024, 2023, 2024], dtype="int64"),
-        "stage": pd.array(["primary", "junior", "primary", "primary", "primary", "junior"], dtype="str"),
-        "student_count": pd.array([10, 20, None, 12, 5, 7], dtype="Int64"),
-    })
-    schools = pd.DataFrame({
-        # s1/2023 twice: the first row wins, as with drop_duplicates before a join
-        "school_id": pd.array(["s1", "s1", "s2", "s3", "s1", None], dtype="str"),
-        "year": np.array([2023, 2023, 2023, 2023, 2024, 2023], dtype="int64"),
-        "school_type": pd.array(["primary", "junior", "junior", None, "primary", "primary"], dtype="string"),
-        "is_public": pd.array([True, False, True, None, True, False], dtype="boolean"),
-        "opened_year": pd.array([1990, 1991, None, 2001, 1990, 2010], dtype="Int64"),
-    })
+    rows = pd.DataFrame(
+        {
+            "school_id": pd.array(["s1", "s2", "s3", "s1", None, "s9"], dtype="str"),
+            "year": np.array([2023, 2023, 2023, 2024, 2023, 2024], dtype="int64"),
+            "stage": pd.array(["primary", "junior", "primary", "primary", "primary", "junior"], dtype="str"),
+            "student_count": pd.array([10, 20, None, 12, 5, 7], dtype="Int64"),
+        }
+    )
+    schools = pd.DataFrame(
+        {
+            # s1/2023 twice: the first row wins, as with drop_duplicates before a join
+            "school_id": pd.array(["s1", "s1", "s2", "s3", "s1", None], dtype="str"),
+            "year": np.array([2023, 2023, 2023, 2023, 2024, 2023], dtype="int64"),
+            "school_type": pd.array(["primary", "junior", "junior", None, "primary", "primary"], dtype="string"),
+            "is_public": pd.array([True, False, True, None, True, False], dtype="boolean"),
+            "opened_year": pd.array([1990, 1991, None, 2001, 1990, 2010], dtype="Int64"),
+        }
+    )
     return rows, schools
 
 
 def test_joined_equals_the_pandas_join() -> None:
     rows, schools = _frames()
     columns = ["school_type", "is_public", "opened_year"]
-    expected = rows.join(schools.drop_duplicates(["school_id", "year"]).set_index(["school_id", "year"])[columns],
-                         on=["school_id", "year"])
-    pd.testing.assert_frame_equal(keys.joined(rows, schools, ["school_id", "year"], columns), expected,
-                                  check_exact=True)
+    expected = rows.join(
+        schools.drop_duplicates(["school_id", "year"]).set_index(["school_id", "year"])[columns],
+        on=["school_id", "year"],
+    )
+    pd.testing.assert_frame_equal(
+        keys.joined(rows, schools, ["school_id", "year"], columns), expected, check_exact=True
+    )
     # s9/2024 has no school: NA, as a left join leaves it
     assert keys.joined(rows, schools, ["school_id", "year"], columns)["school_type"].isna().iloc[5]
 

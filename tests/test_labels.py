@@ -28,9 +28,21 @@ EN = re.compile(r"was (-?[\d,]+(?:\.\d+)?)%?, (above|meeting|below|within|above)
 def _row(indicator: str, unit: str, comparison: str, target: float, value: float) -> dict:
     is_met = bool(meets(value, target, comparison))
     gap = target - value if comparison == "at_least" else value - target
-    return {"county_code": "530925", "year": 2025, "indicator": indicator, "value": value, "unit": unit,
-            "na_reason": None, "target": target, "target_max": None, "comparison": comparison,
-            "target_scope": "county", "target_year": 2025, "is_met": is_met, "gap": max(gap, 0.0)}
+    return {
+        "county_code": "530925",
+        "year": 2025,
+        "indicator": indicator,
+        "value": value,
+        "unit": unit,
+        "na_reason": None,
+        "target": target,
+        "target_max": None,
+        "comparison": comparison,
+        "target_scope": "county",
+        "target_year": 2025,
+        "is_met": is_met,
+        "gap": max(gap, 0.0),
+    }
 
 
 def _agrees(shown: float, target: float, value: float, is_met: bool, comparison: str) -> bool:
@@ -41,8 +53,11 @@ def _agrees(shown: float, target: float, value: float, is_met: bool, comparison:
 
 
 @settings(max_examples=400, deadline=None)
-@given(case=st.sampled_from(CASES), offset=st.floats(-0.2, 0.2, allow_nan=False), scale=st.sampled_from([1, 1e-2,
-                                                                                                       1e-3, 1e-5]))
+@given(
+    case=st.sampled_from(CASES),
+    offset=st.floats(-0.2, 0.2, allow_nan=False),
+    scale=st.sampled_from([1, 1e-2, 1e-3, 1e-5]),
+)
 @example(case=CASES[0], offset=-0.04, scale=1)  # 94.96: never "95.0%，低于95%"
 @example(case=CASES[0], offset=-0.05, scale=1e-3)  # 94.99995 needs the directed rounding
 @example(case=CASES[0], offset=0.0, scale=1)
@@ -57,8 +72,12 @@ def test_the_number_and_the_sentence_agree_near_thresholds(case, offset: float, 
     shown = float(match.group(1).replace(",", ""))
     assert _agrees(shown, target, value, row["is_met"], comparison), zh
     word = match.group(3)
-    assert (word in ("高于", "达到", "未超过")) == row["is_met"] or comparison == "at_most" and word == "高于" \
-        and not row["is_met"], zh
+    assert (
+        (word in ("高于", "达到", "未超过")) == row["is_met"]
+        or comparison == "at_most"
+        and word == "高于"
+        and not row["is_met"]
+    ), zh
     if word == "达到":
         assert shown == target, zh
     if word == "高于" and comparison == "at_least":
@@ -109,8 +128,10 @@ def test_year_label_says_which_school_year_start() -> None:
 def test_the_briefing_says_学年初(processed_sample) -> None:
     from lcedu.present import briefing
 
-    for lang, when, base in (("zh", "2025/26学年初", "2022/23学年初"),
-                             ("en", "start of the 2025/26 school year", "start of the 2022/23 school year")):
+    for lang, when, base in (
+        ("zh", "2025/26学年初", "2022/23学年初"),
+        ("en", "start of the 2025/26 school year", "start of the 2022/23 school year"),
+    ):
         p = briefing.params("530925", 2025, 2022, lang)
         head = "\n".join(str(i) for i in briefing.header(p, "county_briefing").items)
         assert when in head and base in head, head

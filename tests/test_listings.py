@@ -44,20 +44,57 @@ def rows_for(rows: list[dict], county: str = A) -> list[dict]:
 
 def size_world(missing: bool = False) -> dict[str, pd.DataFrame]:
     """A: P1 primary 2100 (> 2000), N1 nine-year 1500 + 900 (≤ 2500), J1 junior 2000 (= cap), S1 special school."""
-    frame = [school("P1", A, "primary"), school("N1", A, "nine_year"), school("J1", A, "junior"),
-             school("S1", A, "special"), school("Q1", B, "primary")]
-    enrollment = rows_for([
-        {"school_id": "P1", "stage": "primary", "student_count": 2100, "oversize_class_count": 2,
-         "large_class_count": 1},
-        {"school_id": "N1", "stage": "primary", "student_count": 1500, "oversize_class_count": 0,
-         "large_class_count": 0},
-        {"school_id": "N1", "stage": "junior", "student_count": None if missing else 900, "oversize_class_count": 1,
-         "large_class_count": 0},
-        {"school_id": "J1", "stage": "junior", "student_count": 2000, "oversize_class_count": 0,
-         "large_class_count": 0},
-        {"school_id": "S1", "stage": "special", "student_count": 80},
-    ]) + rows_for([{"school_id": "Q1", "stage": "primary", "student_count": 300, "oversize_class_count": 0,
-                    "large_class_count": 0}], B)
+    frame = [
+        school("P1", A, "primary"),
+        school("N1", A, "nine_year"),
+        school("J1", A, "junior"),
+        school("S1", A, "special"),
+        school("Q1", B, "primary"),
+    ]
+    enrollment = rows_for(
+        [
+            {
+                "school_id": "P1",
+                "stage": "primary",
+                "student_count": 2100,
+                "oversize_class_count": 2,
+                "large_class_count": 1,
+            },
+            {
+                "school_id": "N1",
+                "stage": "primary",
+                "student_count": 1500,
+                "oversize_class_count": 0,
+                "large_class_count": 0,
+            },
+            {
+                "school_id": "N1",
+                "stage": "junior",
+                "student_count": None if missing else 900,
+                "oversize_class_count": 1,
+                "large_class_count": 0,
+            },
+            {
+                "school_id": "J1",
+                "stage": "junior",
+                "student_count": 2000,
+                "oversize_class_count": 0,
+                "large_class_count": 0,
+            },
+            {"school_id": "S1", "stage": "special", "student_count": 80},
+        ]
+    ) + rows_for(
+        [
+            {
+                "school_id": "Q1",
+                "stage": "primary",
+                "student_count": 300,
+                "oversize_class_count": 0,
+                "large_class_count": 0,
+            }
+        ],
+        B,
+    )
     return {"schools": typed(frame, SCHOOL_COLS), "enrollment": typed(enrollment, ENROLLMENT_COLS)}
 
 
@@ -95,8 +132,12 @@ def test_size_cap_indicator_counts_the_listing():
             else:
                 assert row["value"] == int(mine["is_over_size_cap"].sum())
                 assert row["denominator"] == int(mine["size_cap"].notna().sum())
-    assert ind.compute("compulsory_school_over_size_cap_count", tables=size_world()).query(
-        "county_code == @A")["value"].iloc[0] == 1
+    assert (
+        ind.compute("compulsory_school_over_size_cap_count", tables=size_world())
+        .query("county_code == @A")["value"]
+        .iloc[0]
+        == 1
+    )
 
 
 def test_school_size_caps_come_from_the_standards():
@@ -112,15 +153,20 @@ def test_school_size_caps_come_from_the_standards():
 
 def test_campus_status_scope_and_missing_flags():
     frame = [school("P1", A, "primary"), school("K1", A, "kindergarten"), school("T1", A, "teaching_point")]
-    facilities = rows_for([
-        {"school_id": "P1", "has_fiber_network": False, "is_safe_campus": True},
-        {"school_id": "K1", "has_fiber_network": False, "is_safe_campus": False},
-        {"school_id": "T1", "has_fiber_network": None, "is_safe_campus": False},
-    ])
-    c = schools.campus_status({"schools": typed(frame, SCHOOL_COLS),
-                               "facilities": typed(facilities, FACILITY_COLS)}).set_index("school_id")
+    facilities = rows_for(
+        [
+            {"school_id": "P1", "has_fiber_network": False, "is_safe_campus": True},
+            {"school_id": "K1", "has_fiber_network": False, "is_safe_campus": False},
+            {"school_id": "T1", "has_fiber_network": None, "is_safe_campus": False},
+        ]
+    )
+    c = schools.campus_status(
+        {"schools": typed(frame, SCHOOL_COLS), "facilities": typed(facilities, FACILITY_COLS)}
+    ).set_index("school_id")
     assert c["is_primary_secondary"].to_dict() == {"K1": False, "P1": True, "T1": True}
-    assert c.loc["T1", "has_fiber_network"] is pd.NA and c.loc["T1", "na_reason"] == "missing facilities.has_fiber_network"
+    assert (
+        c.loc["T1", "has_fiber_network"] is pd.NA and c.loc["T1", "na_reason"] == "missing facilities.has_fiber_network"
+    )
     # What the digital page counts: 中小学 known not to be on fibre → P1 only (K1 is out of scope, T1 unknown).
     no_fiber = c[c["is_primary_secondary"] & c["has_fiber_network"].eq(False).fillna(False)]
     assert list(no_fiber.index) == ["P1"]
@@ -135,16 +181,32 @@ def test_campus_status_scope_and_missing_flags():
 
 def test_vocational_schools_share_by_hand_and_na():
     frame = [school("V1", A, "vocational"), school("V2", A, "vocational"), school("P1", A, "primary")]
-    teacher_rows = rows_for([
-        {"school_id": "V1", "stage": "vocational", "full_time_teacher_count": 50,
-         "vocational_subject_teacher_count": 40, "dual_qualified_teacher_count": 22},
-        {"school_id": "V2", "stage": "vocational", "full_time_teacher_count": 5,
-         "vocational_subject_teacher_count": 0, "dual_qualified_teacher_count": 0},
-    ])
+    teacher_rows = rows_for(
+        [
+            {
+                "school_id": "V1",
+                "stage": "vocational",
+                "full_time_teacher_count": 50,
+                "vocational_subject_teacher_count": 40,
+                "dual_qualified_teacher_count": 22,
+            },
+            {
+                "school_id": "V2",
+                "stage": "vocational",
+                "full_time_teacher_count": 5,
+                "vocational_subject_teacher_count": 0,
+                "dual_qualified_teacher_count": 0,
+            },
+        ]
+    )
     enrollment = rows_for([{"school_id": "V1", "stage": "vocational", "student_count": 900}])
-    v = schools.vocational_schools({"schools": typed(frame, SCHOOL_COLS),
-                                    "teachers": typed(teacher_rows, TEACHER_COLS),
-                                    "enrollment": typed(enrollment, ENROLLMENT_COLS)}).set_index("school_id")
+    v = schools.vocational_schools(
+        {
+            "schools": typed(frame, SCHOOL_COLS),
+            "teachers": typed(teacher_rows, TEACHER_COLS),
+            "enrollment": typed(enrollment, ENROLLMENT_COLS),
+        }
+    ).set_index("school_id")
     assert list(v.index) == ["V1", "V2"]
     assert v.loc["V1", "dual_qualified_pct"] == pytest.approx(55.0)  # 22 / 40
     assert v.loc["V1", "student_count"] == 900
@@ -154,12 +216,22 @@ def test_vocational_schools_share_by_hand_and_na():
 
 def test_vocational_listing_agrees_with_the_indicator_for_one_school():
     frame = [school("V1", A, "vocational")]
-    teacher_rows = rows_for([{"school_id": "V1", "stage": "vocational", "vocational_subject_teacher_count": 40,
-                              "dual_qualified_teacher_count": 22, "full_time_teacher_count": 50}])
+    teacher_rows = rows_for(
+        [
+            {
+                "school_id": "V1",
+                "stage": "vocational",
+                "vocational_subject_teacher_count": 40,
+                "dual_qualified_teacher_count": 22,
+                "full_time_teacher_count": 50,
+            }
+        ]
+    )
     t = {"schools": typed(frame, SCHOOL_COLS), "teachers": typed(teacher_rows, TEACHER_COLS)}
     r = ind.compute("dual_qualified_teacher_pct", tables=t)
     assert float(r[r["county_code"] == A]["value"].iloc[0]) == pytest.approx(
-        float(schools.vocational_schools(t)["dual_qualified_pct"].iloc[0]))
+        float(schools.vocational_schools(t)["dual_qualified_pct"].iloc[0])
+    )
 
 
 # --------------------------------------------------------------------------- special schools, trusteeship
@@ -167,11 +239,16 @@ def test_vocational_listing_agrees_with_the_indicator_for_one_school():
 
 def test_special_school_provision():
     frame = [school("X1", A, "special"), school("X2", A, "special"), school("P1", B, "primary")]
-    pop = typed([{"county_code": A, "year": YEAR, "resident_population": 250_000},
-                 {"county_code": B, "year": YEAR, "resident_population": 150_000}],
-                ["county_code", "year", "resident_population"])
-    p = schools.special_school_provision({"schools": typed(frame, SCHOOL_COLS), "population": pop},
-                                         population_over=200_000).set_index("county_code")
+    pop = typed(
+        [
+            {"county_code": A, "year": YEAR, "resident_population": 250_000},
+            {"county_code": B, "year": YEAR, "resident_population": 150_000},
+        ],
+        ["county_code", "year", "resident_population"],
+    )
+    p = schools.special_school_provision(
+        {"schools": typed(frame, SCHOOL_COLS), "population": pop}, population_over=200_000
+    ).set_index("county_code")
     assert len(p) == 8  # every county of the registry, also those without data
     assert bool(p.loc[A, "is_required"]) and bool(p.loc[A, "is_met"])
     assert p.loc[A, "special_school_count"] == 2 and p.loc[A, "special_school_names"] == "学校X1、学校X2"
@@ -182,9 +259,13 @@ def test_special_school_provision():
 
 
 def test_high_school_trusteeship_missing_is_na():
-    ledger = typed([{"county_code": A, "year": YEAR, "trusteeship_high_school_count": 2},
-                    {"county_code": B, "year": YEAR, "trusteeship_high_school_count": None}],
-                   ["county_code", "year", "trusteeship_high_school_count"])
+    ledger = typed(
+        [
+            {"county_code": A, "year": YEAR, "trusteeship_high_school_count": 2},
+            {"county_code": B, "year": YEAR, "trusteeship_high_school_count": None},
+        ],
+        ["county_code", "year", "trusteeship_high_school_count"],
+    )
     h = schools.high_school_trusteeship({"ledger": ledger}).set_index("county_code")
     assert h.loc[A, "trusteeship_high_school_count"] == 2
     assert h.loc[B, "trusteeship_high_school_count"] is pd.NA
@@ -195,32 +276,81 @@ def test_high_school_trusteeship_missing_is_na():
 
 
 def teacher_world(missing: bool = False) -> dict[str, pd.DataFrame]:
-    frame = [school("P1", A, "primary"), school("P2", A, "primary"), school("T1", A, "teaching_point"),
-             school("J1", A, "junior")]
-    teacher_rows = rows_for([
-        {"school_id": "P1", "stage": "primary", "staff_count": 5, "full_time_teacher_count": 4,
-         "teacher_postgrad_count": 0, "teacher_bachelor_count": 3, "teacher_associate_count": 1,
-         "teacher_below_associate_count": 0, "pe_teacher_count": 1, "music_teacher_count": 0, "art_teacher_count": 0},
-        {"school_id": "P2", "stage": "primary", "staff_count": 4, "full_time_teacher_count": 4,
-         "teacher_postgrad_count": 1, "teacher_bachelor_count": 2,
-         "teacher_associate_count": None if missing else 1, "teacher_below_associate_count": 0,
-         "pe_teacher_count": 1, "music_teacher_count": 1, "art_teacher_count": 1},
-        {"school_id": "T1", "stage": "primary", "staff_count": 1, "full_time_teacher_count": 1,
-         "teacher_postgrad_count": 0, "teacher_bachelor_count": 0, "teacher_associate_count": 1,
-         "teacher_below_associate_count": 0, "pe_teacher_count": 0, "music_teacher_count": None,
-         "art_teacher_count": 0},
-        {"school_id": "J1", "stage": "junior", "staff_count": 10, "full_time_teacher_count": 9,
-         "teacher_postgrad_count": 1, "teacher_bachelor_count": 8, "teacher_associate_count": 0,
-         "teacher_below_associate_count": 0, "pe_teacher_count": 1, "music_teacher_count": 1, "art_teacher_count": 1},
-    ])
-    enrollment = rows_for([
-        {"school_id": "P1", "stage": "primary", "student_count": 100},
-        {"school_id": "P2", "stage": "primary", "student_count": 80},
-        {"school_id": "T1", "stage": "primary", "student_count": 10},
-        {"school_id": "J1", "stage": "junior", "student_count": 135},
-    ])
-    return {"schools": typed(frame, SCHOOL_COLS), "teachers": typed(teacher_rows, TEACHER_COLS),
-            "enrollment": typed(enrollment, ENROLLMENT_COLS)}
+    frame = [
+        school("P1", A, "primary"),
+        school("P2", A, "primary"),
+        school("T1", A, "teaching_point"),
+        school("J1", A, "junior"),
+    ]
+    teacher_rows = rows_for(
+        [
+            {
+                "school_id": "P1",
+                "stage": "primary",
+                "staff_count": 5,
+                "full_time_teacher_count": 4,
+                "teacher_postgrad_count": 0,
+                "teacher_bachelor_count": 3,
+                "teacher_associate_count": 1,
+                "teacher_below_associate_count": 0,
+                "pe_teacher_count": 1,
+                "music_teacher_count": 0,
+                "art_teacher_count": 0,
+            },
+            {
+                "school_id": "P2",
+                "stage": "primary",
+                "staff_count": 4,
+                "full_time_teacher_count": 4,
+                "teacher_postgrad_count": 1,
+                "teacher_bachelor_count": 2,
+                "teacher_associate_count": None if missing else 1,
+                "teacher_below_associate_count": 0,
+                "pe_teacher_count": 1,
+                "music_teacher_count": 1,
+                "art_teacher_count": 1,
+            },
+            {
+                "school_id": "T1",
+                "stage": "primary",
+                "staff_count": 1,
+                "full_time_teacher_count": 1,
+                "teacher_postgrad_count": 0,
+                "teacher_bachelor_count": 0,
+                "teacher_associate_count": 1,
+                "teacher_below_associate_count": 0,
+                "pe_teacher_count": 0,
+                "music_teacher_count": None,
+                "art_teacher_count": 0,
+            },
+            {
+                "school_id": "J1",
+                "stage": "junior",
+                "staff_count": 10,
+                "full_time_teacher_count": 9,
+                "teacher_postgrad_count": 1,
+                "teacher_bachelor_count": 8,
+                "teacher_associate_count": 0,
+                "teacher_below_associate_count": 0,
+                "pe_teacher_count": 1,
+                "music_teacher_count": 1,
+                "art_teacher_count": 1,
+            },
+        ]
+    )
+    enrollment = rows_for(
+        [
+            {"school_id": "P1", "stage": "primary", "student_count": 100},
+            {"school_id": "P2", "stage": "primary", "student_count": 80},
+            {"school_id": "T1", "stage": "primary", "student_count": 10},
+            {"school_id": "J1", "stage": "junior", "student_count": 135},
+        ]
+    )
+    return {
+        "schools": typed(frame, SCHOOL_COLS),
+        "teachers": typed(teacher_rows, TEACHER_COLS),
+        "enrollment": typed(enrollment, ENROLLMENT_COLS),
+    }
 
 
 def test_teacher_qualifications_by_hand():
@@ -301,11 +431,28 @@ def test_amount_to_close_by_hand():
 def test_briefing_closing_text_uses_the_gap_arithmetic():
     from lcedu.present.briefing import closing_text
 
-    row = {"indicator": "inclusive_kindergarten_coverage_pct", "unit": "%", "comparison": "at_least", "gap": 5.0,
-           "numerator": 80.0, "denominator": 100.0, "target": 85.0}
-    assert closing_text(row, "zh") == f"约需{int(gaps.amount_to_close(80, 100, 85, factor=100))}个普惠性学位（在园总数不变）"
-    teachers_row = {"indicator": "children_per_kindergarten_teacher", "unit": "children per teacher",
-                    "comparison": "at_most", "gap": 2.14, "numerator": 120.0, "denominator": 7.0, "target": 15.0}
+    row = {
+        "indicator": "inclusive_kindergarten_coverage_pct",
+        "unit": "%",
+        "comparison": "at_least",
+        "gap": 5.0,
+        "numerator": 80.0,
+        "denominator": 100.0,
+        "target": 85.0,
+    }
+    assert (
+        closing_text(row, "zh")
+        == f"约需{int(gaps.amount_to_close(80, 100, 85, factor=100))}个普惠性学位（在园总数不变）"
+    )
+    teachers_row = {
+        "indicator": "children_per_kindergarten_teacher",
+        "unit": "children per teacher",
+        "comparison": "at_most",
+        "gap": 2.14,
+        "numerator": 120.0,
+        "denominator": 7.0,
+        "target": 15.0,
+    }
     assert closing_text(teachers_row, "en") == "about 1 more full-time kindergarten teachers"
 
 
@@ -318,17 +465,23 @@ def test_preschool_gaps_and_closing_agree_on_a_county():
     row = r[(r["county_code"] == A) & (r["indicator"] == "inclusive_kindergarten_coverage_pct")].iloc[0]
     needed = g[(g["county_code"] == A) & (g["indicator"] == "inclusive_kindergarten_coverage_pct")]["needed"].iloc[0]
     threshold = g[(g["county_code"] == A) & (g["indicator"] == "inclusive_kindergarten_coverage_pct")][
-        "threshold"].iloc[0]
-    assert needed == gaps.amount_to_close(float(row["numerator"]), float(row["denominator"]), float(threshold),
-                                          factor=100)
+        "threshold"
+    ].iloc[0]
+    assert needed == gaps.amount_to_close(
+        float(row["numerator"]), float(row["denominator"]), float(threshold), factor=100
+    )
 
 
 def test_largest_target_gaps():
-    card = pd.DataFrame({
-        "indicator": ["a", "b", "c", "d", "e"], "is_met": pd.array([False, False, True, False, pd.NA], "boolean"),
-        "gap": [5.0, 10.0, 0.0, 1.0, 3.0], "target": [10.0, 100.0, 5.0, 0.0, 10.0],
-        "comparison": ["at_least", "at_least", "at_least", "at_least", "at_least"],
-    })
+    card = pd.DataFrame(
+        {
+            "indicator": ["a", "b", "c", "d", "e"],
+            "is_met": pd.array([False, False, True, False, pd.NA], "boolean"),
+            "gap": [5.0, 10.0, 0.0, 1.0, 3.0],
+            "target": [10.0, 100.0, 5.0, 0.0, 10.0],
+            "comparison": ["at_least", "at_least", "at_least", "at_least", "at_least"],
+        }
+    )
     out = gaps.largest_target_gaps(card, n=2)
     assert list(out["indicator"]) == ["a", "b"]  # 50 % of its target before 10 %; "d" has no relative size
     assert out["relative_gap"].tolist() == [0.5, 0.1]
@@ -341,8 +494,9 @@ def test_school_rule_numbers_and_floor_flags():
     from tests.test_gaps import school_world
 
     g = gaps.school_gaps(tables=school_world())
-    assert ((g["to_threshold"].astype(float) - g["value"].astype(float) / g["threshold"].astype(float)).abs()
-            < 1e-12).all()
+    assert (
+        (g["to_threshold"].astype(float) - g["value"].astype(float) / g["threshold"].astype(float)).abs() < 1e-12
+    ).all()
     expected = g["to_threshold"].astype(float) >= rule.floor_ratio * (1 - std.REL_TOL)
     assert (g["is_above_floor"].astype(bool) == expected).all()
     assert (~g["is_above_floor"]).any() and g["is_above_floor"].any()  # the world has both kinds
@@ -368,10 +522,18 @@ def test_no_module_uses_another_modules_private_names():
         modules = _imported_lcedu_modules(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lcedu"):
-                offences += [f"{path.name}: from {node.module} import {a.name}" for a in node.names
-                             if a.name.startswith("_") and not a.name.startswith("__")]
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
-                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+                offences += [
+                    f"{path.name}: from {node.module} import {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")
+                ]
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in modules
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
                 offences.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
     assert not offences, offences
 
@@ -384,14 +546,16 @@ def test_topic_pages_read_results_not_processed_tables():
 
 
 def test_city_target_contributions():
-    card = pd.DataFrame({
-        "county_code": [A, ind.CITY_CODE, A, ind.CITY_CODE, B],
-        "year": [YEAR] * 5,
-        "indicator": ["famous", "famous", "first_class", "first_class", "famous"],
-        "value": [3.0, 12.0, 1.0, 0.0, 9.0],
-        "target": [np.nan, 20.0, np.nan, np.nan, np.nan],
-        "is_met": pd.array([pd.NA, False, pd.NA, pd.NA, pd.NA], dtype="boolean"),
-    })
+    card = pd.DataFrame(
+        {
+            "county_code": [A, ind.CITY_CODE, A, ind.CITY_CODE, B],
+            "year": [YEAR] * 5,
+            "indicator": ["famous", "famous", "first_class", "first_class", "famous"],
+            "value": [3.0, 12.0, 1.0, 0.0, 9.0],
+            "target": [np.nan, 20.0, np.nan, np.nan, np.nan],
+            "is_met": pd.array([pd.NA, False, pd.NA, pd.NA, pd.NA], dtype="boolean"),
+        }
+    )
     c = gaps.city_target_contributions(card, A, YEAR, ["first_class", "famous", "unknown"])
     assert list(c["indicator"]) == ["first_class", "famous"]  # the order asked for; unknown codes left out
     famous = c.set_index("indicator").loc["famous"]

@@ -30,7 +30,16 @@ from lcedu.present.narrative import year_label  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"]
-SHORT_NAMES = ["临翔区", "凤庆县", "云县", "永德县", "镇康县", "双江自治县", "耿马自治县", "沧源自治县"]  # as the plan writes them
+SHORT_NAMES = [
+    "临翔区",
+    "凤庆县",
+    "云县",
+    "永德县",
+    "镇康县",
+    "双江自治县",
+    "耿马自治县",
+    "沧源自治县",
+]  # as the plan writes them
 PINYIN = ["Linxiang", "Fengqing", "Yunxian", "Yongde", "Zhenkang", "Shuangjiang", "Gengma",
           "Cangyuan"]  # fmt: skip
 YEARS = (2022, 2023, 2024, 2025)
@@ -40,11 +49,7 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 def progress_table(synthetic: bool = True) -> pd.DataFrame:
     """County i starts at 62 + 4i and gains 2 points a year (62.0 ... 96.0)."""
-    rows = [
-        (code, year, INDICATOR, 62.0 + 4 * i + 2 * (year - 2022))
-        for i, code in enumerate(CODES)
-        for year in YEARS
-    ]
+    rows = [(code, year, INDICATOR, 62.0 + 4 * i + 2 * (year - 2022)) for i, code in enumerate(CODES) for year in YEARS]
     rows.append(("530900", 2025, INDICATOR, 500.0))  # prefecture total: never mapped
     table = pd.DataFrame(rows, columns=["county_code", "year", "indicator", "value"])
     table.attrs["synthetic"] = synthetic
@@ -159,9 +164,7 @@ def test_small_multiples_share_breaks_and_one_legend():
     assert figure._suptitle.get_text() == f"{INDICATOR}：2022/23—2025/26学年初"
     assert len(figure.legends) == 1 and all(ax.get_legend() is None for ax in panels)
     by_year = dict(zip(YEARS, panels, strict=True))
-    assert face_hex(county_patch(by_year[2025], "530921")) == face_hex(
-        county_patch(by_year[2022], "530923")
-    )
+    assert face_hex(county_patch(by_year[2025], "530921")) == face_hex(county_patch(by_year[2022], "530923"))
     figure.canvas.draw()
     for panel in panels:
         assert_no_overlap(county_labels(panel))
@@ -202,9 +205,7 @@ def test_no_data_county_gets_hatch_and_legend_entry():
 def test_labels_show_names_and_values_without_overlap():
     ax = maps.choropleth(progress_table(), INDICATOR, 2025, breaks=[70, 80, 90, 100])
     texts = county_labels(ax)
-    assert {text.get_text() for text in texts} == {
-        f"{name}\n{62 + 4 * i + 6}" for i, name in enumerate(SHORT_NAMES)
-    }
+    assert {text.get_text() for text in texts} == {f"{name}\n{62 + 4 * i + 6}" for i, name in enumerate(SHORT_NAMES)}
     ax.figure.canvas.draw()
     assert_no_overlap(texts)
     english = maps.choropleth(progress_table(), INDICATOR, 2025, lang="en", label="Enrolment")
@@ -391,9 +392,7 @@ def test_save_figure_writes_print_resolution_files_atomically(tmp_path):
 
 
 def test_write_map_set_uses_deterministic_ascii_names(tmp_path):
-    written = maps.write_map_set(
-        progress_table(), status_table(), 2025, tmp_path, formats=("png",), dpi=40
-    )
+    written = maps.write_map_set(progress_table(), status_table(), 2025, tmp_path, formats=("png",), dpi=40)
     names = [path.name for path in written]
     expected = [
         f"{INDICATOR}_2025_choropleth.png",
@@ -438,8 +437,9 @@ def test_build_script_shortens_autonomous_county_names(build):
 def kunming_table() -> pd.DataFrame:
     """A value for every county of 昆明 (a dense prefecture: 五华区, 盘龙区 … are small) in every year."""
     codes = sorted(maps.prefecture_counties("530100")["county_code"])
-    rows = [(code, year, INDICATOR, 85.0 + 0.7 * i + 1.3 * (year - 2022))
-            for i, code in enumerate(codes) for year in YEARS]
+    rows = [
+        (code, year, INDICATOR, 85.0 + 0.7 * i + 1.3 * (year - 2022)) for i, code in enumerate(codes) for year in YEARS
+    ]
     table = pd.DataFrame(rows, columns=["county_code", "year", "indicator", "value"])
     table.attrs["synthetic"] = True
     return table
@@ -461,9 +461,13 @@ def test_labels_of_a_dense_prefecture_never_overlap_and_lincang_keeps_all_eight(
     single = maps.choropleth(kunming_table(), INDICATOR, 2025, prefecture="530100")
     single.figure.canvas.draw()
     assert_no_overlap(county_labels(single))
-    status = pd.DataFrame([(code, 2025, "preschool_universal", i % 2 == 0) for i, code in
-                           enumerate(sorted(maps.prefecture_counties("530100")["county_code"]))],
-                          columns=["county_code", "year", "assessment", "is_met"])
+    status = pd.DataFrame(
+        [
+            (code, 2025, "preschool_universal", i % 2 == 0)
+            for i, code in enumerate(sorted(maps.prefecture_counties("530100")["county_code"]))
+        ],
+        columns=["county_code", "year", "assessment", "is_met"],
+    )
     figure = maps.status_map(status, 2025, prefecture="530100", assessments=["preschool_universal"])
     figure.canvas.draw()
     for ax in figure.axes:

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
-SUITE = yaml.safe_load((REPO / "lcedu" / "present" / "config" / "notebooks.yml").read_text(encoding="utf-8"))["notebooks"]
+SUITE = yaml.safe_load((REPO / "lcedu" / "present" / "config" / "notebooks.yml").read_text(encoding="utf-8"))[
+    "notebooks"
+]
 NAMES = [n["name"] for n in SUITE]
 SCOPE = {n["name"]: n["scope"] for n in SUITE}
 # The sample is one prefecture: it has no province rows, so the province overview runs in test_province.py.
@@ -56,9 +58,15 @@ def _execute(job: tuple[str, str, str]) -> tuple[str, str, str, str]:
         try:
             # A cell's reply lost between kernel and client would otherwise wait forever (seen once in CI):
             # a time limit far above any cell's run time, then one more try on a fresh kernel.
-            papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(out),
-                                       parameters=_parameters(name, lang), kernel_name="python3",
-                                       progress_bar=False, cwd=str(REPO), execution_timeout=CELL_TIMEOUT_S)
+            papermill.execute_notebook(
+                str(NOTEBOOKS / f"{name}.ipynb"),
+                str(out),
+                parameters=_parameters(name, lang),
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=str(REPO),
+                execution_timeout=CELL_TIMEOUT_S,
+            )
         except Exception as exc:  # reported by the test of that notebook
             if "Timeout" in type(exc).__name__ and attempt == 0:
                 continue
@@ -117,7 +125,7 @@ def test_one_typed_parameters_cell_first_then_the_chinese_title(name: str) -> No
     assert nb.cells[0] is tagged[0], f"{name}: the parameters cell comes first"
     source = tagged[0].source
     place = SCOPE[name] if SCOPE[name] in ("prefecture", "province") else "county"
-    for line in (f"{place}: str = ", "year: int = ", "baseline_year: int | None = None", "lang: str = \"zh\""):
+    for line in (f"{place}: str = ", "year: int = ", "baseline_year: int | None = None", 'lang: str = "zh"'):
         assert line in source, f"{name}: parameters cell lacks {line!r}"
     assert all("#" in line for line in source.splitlines()), f"{name}: every parameter is commented"
     title = next(n["title_zh"] for n in SUITE if n["name"] == name)
@@ -153,8 +161,7 @@ def test_runs_without_errors_or_warnings(executed: dict, name: str, lang: str) -
 
 @pytest.mark.parametrize("lang", list(RUNS))
 @pytest.mark.parametrize("name", EXECUTED)
-def test_shows_at_least_min_figures_and_no_empty_section(executed: dict, name: str, lang: str,
-                                                         tmp_path: Path) -> None:
+def test_shows_at_least_min_figures_and_no_empty_section(executed: dict, name: str, lang: str, tmp_path: Path) -> None:
     from lcedu.publish import site
     from lcedu.publish.render import html_exporter
 
@@ -190,9 +197,15 @@ def _values(county: str, year: int) -> dict[str, float]:
     return {r.indicator: float(r.value) for r in rows.itertuples() if pd.notna(r.value)}
 
 
-SENTENCE_INDICATORS = ("preschool_gross_enrollment_pct", "inclusive_kindergarten_coverage_pct",
-                       "public_kindergarten_enrollment_share_pct", "disabled_children_enrollment_pct",
-                       "nine_year_retention_pct", "senior_gross_enrollment_pct", "digital_classroom_coverage_pct")
+SENTENCE_INDICATORS = (
+    "preschool_gross_enrollment_pct",
+    "inclusive_kindergarten_coverage_pct",
+    "public_kindergarten_enrollment_share_pct",
+    "disabled_children_enrollment_pct",
+    "nine_year_retention_pct",
+    "senior_gross_enrollment_pct",
+    "digital_classroom_coverage_pct",
+)
 
 
 def _shows(shown: str, value: float) -> bool:
@@ -207,7 +220,9 @@ def test_gross_enrolment_sentence_matches_the_engine(executed: dict, name: str) 
     text = _markdown(_notebook(executed, name, "zh"))
     # Data year 2025 is the state at the start of the 2025/26 school year; the sentence says so.
     when = re.escape(year_label(year))
-    match = re.search(rf"{counties.name(county)}{when}学前三年毛入园率为(\d+\.\d+)%，(高于|低于|达到)全市95%的目标", text)
+    match = re.search(
+        rf"{counties.name(county)}{when}学前三年毛入园率为(\d+\.\d+)%，(高于|低于|达到)全市95%的目标", text
+    )
     assert match, f"{name}: no 毛入园率 sentence in\n{text[:2000]}"
     value = _values(county, year)["preschool_gross_enrollment_pct"]
     assert _shows(match.group(1), value)
@@ -217,8 +232,10 @@ def test_gross_enrolment_sentence_matches_the_engine(executed: dict, name: str) 
 def test_every_rate_sentence_of_the_briefing_matches_the_engine(executed: dict) -> None:
     from lcedu.present.narrative import indicator_name
 
-    for lang, pattern in (("zh", "{place}{year}{name}为(\\d+\\.\\d+)%"),
-                          ("en", "At the {year}, {place}'s {name} was (\\d+\\.\\d+)%")):
+    for lang, pattern in (
+        ("zh", "{place}{year}{name}为(\\d+\\.\\d+)%"),
+        ("en", "At the {year}, {place}'s {name} was (\\d+\\.\\d+)%"),
+    ):
         county, year = RUNS[lang]
         text = _markdown(_notebook(executed, "county_briefing", lang))
         place = counties.name(county, lang)
@@ -237,8 +254,10 @@ def test_city_share_sentences_match_the_engine(executed: dict) -> None:
     year = RUNS["zh"][1]
     text = _markdown(_notebook(executed, "city_overview", "zh"))
     values = _values(CITY, year)
-    for code, short in (("preschool_universal_county_share_pct", "学前教育普及普惠县占比"),
-                        ("compulsory_balanced_county_share_pct", "义务教育优质均衡县占比")):
+    for code, short in (
+        ("preschool_universal_county_share_pct", "学前教育普及普惠县占比"),
+        ("compulsory_balanced_county_share_pct", "义务教育优质均衡县占比"),
+    ):
         name = indicator_name(code, "zh")  # says whom it counts: 全部维度评估达标的县
         assert name.startswith(short) and "全部维度评估达标" in name
         match = re.search(rf"临沧市{re.escape(year_label(year))}{re.escape(name)}为(\d+\.\d+)%", text)
@@ -272,9 +291,14 @@ def test_a_notebook_with_an_unknown_county_fails_in_its_first_cell(processed_sam
     from papermill.exceptions import PapermillExecutionError
 
     with pytest.raises(PapermillExecutionError) as failure:
-        papermill.execute_notebook(str(NOTEBOOKS / "high_school.ipynb"), str(tmp_path / "bad.ipynb"),
-                                   parameters={"county": "不存在县", "year": 2025, "lang": "zh"},
-                                   kernel_name="python3", progress_bar=False, cwd=str(REPO))
+        papermill.execute_notebook(
+            str(NOTEBOOKS / "high_school.ipynb"),
+            str(tmp_path / "bad.ipynb"),
+            parameters={"county": "不存在县", "year": 2025, "lang": "zh"},
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(REPO),
+        )
     assert failure.value.ename == "ValueError" and "未知的县" in failure.value.evalue
 
 
@@ -284,9 +308,19 @@ def test_missing_values_say_why_instead_of_zero(processed_sample: Path) -> None:
     p = briefing.params("双江", 2025)
     text = briefing.sentence(p, "special_school_coverage_large_county_pct")
     assert "不适用：常住人口未超过20万" in text and "0.0%" not in text
-    row = {"county_code": "530925", "year": 2025, "indicator": "preschool_gross_enrollment_pct", "value": None,
-           "unit": "%", "na_reason": "missing population"}
-    assert narrative.indicator_sentence(row) == f"{counties.name('530925')}2025/26学年初学前三年毛入园率：数据缺失：缺少人口数据。"
+    row = {
+        "county_code": "530925",
+        "year": 2025,
+        "indicator": "preschool_gross_enrollment_pct",
+        "value": None,
+        "unit": "%",
+        "na_reason": "missing population",
+    }
+    assert (
+        narrative.indicator_sentence(row)
+        == f"{counties.name('530925')}2025/26学年初学前三年毛入园率：数据缺失：缺少人口数据。"
+    )
     assert narrative.indicator_sentence(row, "en").endswith(
-        "at the start of the 2025/26 school year: no data: missing population.")
+        "at the start of the 2025/26 school year: no data: missing population."
+    )
     assert narrative.fmt_value(None, "%") == "—"

@@ -19,9 +19,15 @@ SOURCE = re.compile(r"standards §\d|lincang-figures §\d|^judgement: ")
 
 def test_every_bound_has_a_hard_limit_and_says_where_each_limit_comes_from() -> None:
     bounds = plausibility.bounds()
-    assert {b.name for b in bounds} >= {"students_per_school", "students_per_class", "teachers_per_school",
-                                        "students_per_teacher", "teaching_area_per_student", "equipment_per_student",
-                                        "classes_per_stage"}
+    assert {b.name for b in bounds} >= {
+        "students_per_school",
+        "students_per_class",
+        "teachers_per_school",
+        "students_per_teacher",
+        "teaching_area_per_student",
+        "equipment_per_student",
+        "classes_per_stage",
+    }
     for b in bounds:
         assert b.hard.max is not None or b.hard.min is not None, b.name
         for limit in (b.hard, *b.soft):
@@ -30,8 +36,9 @@ def test_every_bound_has_a_hard_limit_and_says_where_each_limit_comes_from() -> 
                 assert limit.max < b.hard.max, b.name  # a soft bound warns before the hard one fails
 
 
-def school_tables(students: dict[str, int], school_type: str = "primary", classes: int = 20,
-                  teachers: int = 30) -> dict[str, pd.DataFrame]:
+def school_tables(
+    students: dict[str, int], school_type: str = "primary", classes: int = 20, teachers: int = 30
+) -> dict[str, pd.DataFrame]:
     """Schools with their students, classes and teachers, as one roster's rows."""
     ids = list(students)
     where = {"_file": "raw/rosters/2024/x.xlsx", "_sheet": "过录表"}

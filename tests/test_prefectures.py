@@ -38,8 +38,7 @@ def dongguan_results(sample_tables) -> pd.DataFrame:
 def test_a_county_coded_like_its_prefecture_has_one_row_per_indicator_and_year(dongguan_results):
     res = dongguan_results
     assert not res.duplicated(["county_code", "year", "indicator"]).any()
-    rows = res[(res["indicator"] == "preschool_gross_enrollment_pct") & (res["year"] == 2025)].set_index(
-        "county_code")
+    rows = res[(res["indicator"] == "preschool_gross_enrollment_pct") & (res["year"] == 2025)].set_index("county_code")
     assert float(rows.at["441900", "value"]) == float(rows.at["530925", "value"])
     # The province-level total (the counties span two provinces here) sums 东莞 once.
     assert float(rows.at["440000", "numerator"]) == float(rows.at["441900", "numerator"])
@@ -71,7 +70,9 @@ def test_prefecture_and_province_names_have_english_in_the_registry():
 
     reg = registry().set_index("county_code")
     assert reg.at["532801", "prefecture_name_pinyin"] == "Xishuangbanna"
-    assert reg.at["610102", "province_name_pinyin"] == "Shaanxi" and reg.at["140105", "province_name_pinyin"] == "Shanxi"
+    assert (
+        reg.at["610102", "province_name_pinyin"] == "Shaanxi" and reg.at["140105", "province_name_pinyin"] == "Shanxi"
+    )
     assert reg.at["429004", "prefecture_name_pinyin"] == "Province-administered counties"
     assert (reg["prefecture_name_pinyin"] != "").all() and (reg["province_name_pinyin"] != "").all()
     assert area_name("530100", "en") == "Kunming" and area_name("530000", "en") == "Yunnan"
@@ -137,8 +138,9 @@ def test_prefecture_overview_of_a_county_coded_like_its_prefecture(guangdong_pro
 def lincang_and_wuhua(sample_tables, tmp_path_factory):
     """临沧's sample plus 双江 copied as 五华区 (530102, 昆明市), written as a build; LCEDU_PROCESSED points at
     it for the module, then back."""
-    with build_as_processed(copy_county(sample_tables, "530925", "530102"),
-                            tmp_path_factory.mktemp("lincang_and_wuhua")) as out:
+    with build_as_processed(
+        copy_county(sample_tables, "530925", "530102"), tmp_path_factory.mktemp("lincang_and_wuhua")
+    ) as out:
         yield out
 
 
@@ -152,7 +154,11 @@ def _page_text(section) -> str:
         if isinstance(item, str):
             parts.append(item)
         elif hasattr(item, "data") and isinstance(item.data, pd.DataFrame):
-            parts += [html.unescape(str(item.caption or "")), " ".join(map(str, item.data.columns)), item.data.to_string()]
+            parts += [
+                html.unescape(str(item.caption or "")),
+                " ".join(map(str, item.data.columns)),
+                item.data.to_string(),
+            ]
     return "\n".join(parts)
 
 
@@ -167,12 +173,18 @@ def test_a_county_of_kunming_names_kunming_and_claims_no_lincang_figure_or_targe
     assert not briefing.in_plan_region(p) and briefing.page_prefecture(p) == "530100"
     texts = {name: _page_text(getattr(sections, name)(p)) for name in CITY_SECTIONS}
     texts["notes"] = _page_text(briefing.notes(p, ["preschool_gross_enrollment_pct"]))
-    note = ("本计划目标为临沧市目标，昆明市无对应目标。" if lang == "zh" else
-            "The plan's targets are Lincang's; none apply to Kunming.")
+    note = (
+        "本计划目标为临沧市目标，昆明市无对应目标。"
+        if lang == "zh"
+        else "The plan's targets are Lincang's; none apply to Kunming."
+    )
     for name, text in texts.items():
         assert note in text, name
-        for word in (["全市目标", "全市合计", "全市完成度", "全市职业教育", "临沧市20"] if lang == "zh" else
-                     ["City target", "City total", "City progress", "Lincang,", "city-level data"]):
+        for word in (
+            ["全市目标", "全市合计", "全市完成度", "全市职业教育", "临沧市20"]
+            if lang == "zh"
+            else ["City target", "City total", "City progress", "Lincang,", "city-level data"]
+        ):
             assert word not in text, (name, word)
     # The figures are 昆明市's own (530100's row), not 临沧's: 临沧 has 7 省一级高完中, 五华 and so 昆明 none.
     card = briefing.card(p.baseline_year)
@@ -180,14 +192,18 @@ def test_a_county_of_kunming_names_kunming_and_claims_no_lincang_figure_or_targe
     kunming, lincang = (int(first.set_index("county_code").at[c, "value"]) for c in ("530100", "530900"))
     assert kunming != lincang
     quality = sections.high_school_quality(p)
-    line = next(s for s in str(quality.items[0]).split("\n") if s.startswith("- 昆明市" if lang == "zh" else "- Kunming,"))
+    line = next(
+        s for s in str(quality.items[0]).split("\n") if s.startswith("- 昆明市" if lang == "zh" else "- Kunming,")
+    )
     assert (f"为{kunming}所" if lang == "zh" else f": {kunming} schools") in line
     famous = sections.teacher_famous(p).items[1].data
-    assert list(famous.columns)[2:] == (["昆明市合计", "本县占昆明市"] if lang == "zh" else
-                                        ["Kunming total", "County share of Kunming"])
+    assert list(famous.columns)[2:] == (
+        ["昆明市合计", "本县占昆明市"] if lang == "zh" else ["Kunming total", "County share of Kunming"]
+    )
     voc = sections.vocational_city(p)
-    assert voc.title == ("昆明市职业教育（州(市)层面数据）" if lang == "zh" else
-                         "Vocational education (Kunming, prefecture-level data)")
+    assert voc.title == (
+        "昆明市职业教育（州(市)层面数据）" if lang == "zh" else "Vocational education (Kunming, prefecture-level data)"
+    )
     # The briefing says there are no targets, never "0 of 0 met" nor "every target met".
     assert briefing.target_count_sentence(p).endswith(note)
     assert briefing.briefing_scorecard(p).items == [note] and briefing.briefing_gaps(p).items[0] == note

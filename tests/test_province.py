@@ -19,8 +19,11 @@ YEARS = [2024, 2025]
 def _sum_indicators() -> list[str]:
     """Indicators whose aggregate rows are sums of the county numerators and denominators."""
     reg = indicators.load_registry()
-    return [code for code, i in reg.indicators.items()
-            if i.level == "county" and i.city == "sum" and "numerator" in i.formula]
+    return [
+        code
+        for code, i in reg.indicators.items()
+        if i.level == "county" and i.city == "sum" and "numerator" in i.formula
+    ]
 
 
 def test_province_counties_are_the_registry_s_with_distinct_school_ids_and_census_total():
@@ -65,8 +68,12 @@ def test_every_name_the_province_sample_writes_resolves_to_its_county():
     from lcedu.sample import province_sample_counties
     from lcedu.sample.messy import county_names
 
-    unresolved = [(c.county_code, name) for c in province_sample_counties("53") for name in county_names(c)
-                  if resolve(name) != c.county_code]
+    unresolved = [
+        (c.county_code, name)
+        for c in province_sample_counties("53")
+        for name in county_names(c)
+        if resolve(name) != c.county_code
+    ]
     assert not unresolved
 
 
@@ -129,13 +136,16 @@ def test_lincang_rows_unchanged_when_another_prefecture_is_added(sample_tables):
     extra = copy_county(sample_tables, "530925", "530102")
     both = indicators.compute(tables=extra)
     lincang = both[both["county_code"] == "530900"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(alone[alone["county_code"] == "530900"].reset_index(drop=True), lincang,
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        alone[alone["county_code"] == "530900"].reset_index(drop=True), lincang, check_exact=True
+    )
     assert {"530100", "530000"} <= set(both["county_code"])
     rows = both[(both["indicator"] == "preschool_gross_enrollment_pct") & (both["year"] == 2025)].set_index(
-        "county_code")
+        "county_code"
+    )
     assert float(rows.at["530000", "numerator"]) == float(rows.at["530900", "numerator"]) + float(
-        rows.at["530102", "numerator"])
+        rows.at["530102", "numerator"]
+    )
     # The copied county is its prefecture: the same numbers as the county it was copied from.
     assert float(rows.at["530100", "value"]) == float(rows.at["530925", "value"])
 
@@ -155,9 +165,13 @@ def test_render_adds_overviews_only_when_the_counties_span_prefectures(tmp_path)
 
     wide = render.plan(["530102", "530302", "530925"], None, 2025, "zh", tmp_path)
     overviews = {(j.notebook, j.county) for j in wide if j.notebook.endswith("_overview")}
-    assert overviews == {("city_overview", "530900"), ("prefecture_overview", "530100"),
-                         ("prefecture_overview", "530300"), ("prefecture_overview", "530900"),
-                         ("province_overview", "530000")}
+    assert overviews == {
+        ("city_overview", "530900"),
+        ("prefecture_overview", "530100"),
+        ("prefecture_overview", "530300"),
+        ("prefecture_overview", "530900"),
+        ("province_overview", "530000"),
+    }
     job = next(j for j in wide if j.notebook == "province_overview")
     assert job.parameters["province"] == "530000" and "county" not in job.parameters
     assert job.output_html.endswith("2025/530000/province_overview.html")
@@ -171,13 +185,20 @@ def test_index_groups_cards_by_prefecture_and_escapes_names():
 
     lincang = [card("530902", "临翔区"), card("530900", "临沧市")]
     assert group_cards(lincang) == []
-    cards = [card("530000", "云南省"), card("530102", "五华区"), card("530100", "昆明市"),
-             card("530302", "<b>麒麟区</b>")]
+    cards = [
+        card("530000", "云南省"),
+        card("530102", "五华区"),
+        card("530100", "昆明市"),
+        card("530302", "<b>麒麟区</b>"),
+    ]
     groups = group_cards(cards)
     assert [g["code"] for g in groups] == ["530000", "530100", "530300"]
     assert [c["code"] for c in groups[1]["cards"]] == ["530100", "530102"]  # the prefecture's own card first
-    page = templates().get_template("index.html.j2").render(year=2025, year_text="2025/26学年初", cards=cards, groups=groups,
-                                                              synthetic=True, plan_title="计划")
+    page = (
+        templates()
+        .get_template("index.html.j2")
+        .render(year=2025, year_text="2025/26学年初", cards=cards, groups=groups, synthetic=True, plan_title="计划")
+    )
     assert page.index('id="g530100"') < page.index('id="c530102"') < page.index('id="g530300"')
     assert "&lt;b&gt;麒麟区" in page and "<b>麒麟区" not in page
 
@@ -218,8 +239,9 @@ def test_overview_notebooks_run_on_the_province(province_processed, tmp_path, na
     code = aggregate_codes("province" if name == "province_overview" else "prefecture")[0]
     key = "province" if name == "province_overview" else "prefecture"
     out = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(str(REPO / "notebooks" / f"{name}.ipynb"), str(out), parameters={key: code},
-                               progress_bar=False, cwd=str(REPO))
+    papermill.execute_notebook(
+        str(REPO / "notebooks" / f"{name}.ipynb"), str(out), parameters={key: code}, progress_bar=False, cwd=str(REPO)
+    )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error" or o.get("name") == "stderr"]
@@ -243,8 +265,7 @@ def test_site_index_of_a_province_build_groups_counties_by_prefecture(province_p
     from lcedu.publish import render, site
 
     counties = members("530000")
-    jobs = render.plan(counties, ["county_briefing", "prefecture_overview", "province_overview"], 2025, "zh",
-                       tmp_path)
+    jobs = render.plan(counties, ["county_briefing", "prefecture_overview", "province_overview"], 2025, "zh", tmp_path)
     outcomes = [render.Outcome(job=j, ok=True, seconds=0.0) for j in jobs]
     page = site.build_index(tmp_path, 2025, outcomes, render.suite(), None).read_text(encoding="utf-8")
     prefectures = sorted({prefecture_of(c) for c in counties})
@@ -270,8 +291,13 @@ def test_county_briefing_of_a_county_outside_lincang_runs_with_its_locator_map(p
     county = sorted(members("530000"))[0]
     assert not county.startswith("5309")
     out = tmp_path / "county_briefing.ipynb"
-    papermill.execute_notebook(str(REPO / "notebooks" / "county_briefing.ipynb"), str(out),
-                               parameters={"county": county, "year": YEARS[-1], "baseline_year": YEARS[0]}, progress_bar=False, cwd=str(REPO))
+    papermill.execute_notebook(
+        str(REPO / "notebooks" / "county_briefing.ipynb"),
+        str(out),
+        parameters={"county": county, "year": YEARS[-1], "baseline_year": YEARS[0]},
+        progress_bar=False,
+        cwd=str(REPO),
+    )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error" or o.get("name") == "stderr"]
@@ -301,7 +327,9 @@ def test_scorecard_ranks_counties_within_their_own_prefecture(province_build):
     assert len(counties)
     # Each county is ranked among its prefecture's 2 counties, never among the build's 4.
     assert int(counties["rank_count"].max()) == 2 and int(counties["rank"].max()) <= 2
-    one = card[(card["indicator"] == "preschool_gross_enrollment_pct") & (card["year"] == 2025)].set_index("county_code")
+    one = card[(card["indicator"] == "preschool_gross_enrollment_pct") & (card["year"] == 2025)].set_index(
+        "county_code"
+    )
     for members in by_prefecture.values():
         values = one.loc[members, "value"].astype(float)
         best = values.idxmax()
@@ -385,8 +413,10 @@ def test_maps_command_draws_one_prefecture_of_a_province_build(province_processe
     # Neither 临沧 nor one prefecture: the command names the prefectures and how to choose (exit 2).
     assert main(["maps", "--year", "2025", "--out", str(tmp_path / "none"), "--formats", "png"]) == 2
     assert "530100" in capsys.readouterr().err
-    assert main(["maps", "--year", "2025", "--out", str(tmp_path / "km"), "--formats", "png",
-                 "--prefecture", "昆明市"]) == 0
+    assert (
+        main(["maps", "--year", "2025", "--out", str(tmp_path / "km"), "--formats", "png", "--prefecture", "昆明市"])
+        == 0
+    )
     names = {p.name for p in (tmp_path / "km").glob("*.png")}
     assert "status_2025.png" in names and "locator_530102.png" in names and "locator_530925.png" not in names
     assert any(n.endswith("_small-multiples.png") for n in names)

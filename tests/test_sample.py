@@ -24,10 +24,13 @@ def test_population_follows_the_2020_census_and_the_trend(truth):
     t = FIRST - 2020
     pop = truth["population"].set_index("county_code")
     for county in lincang_counties():
-        for column, base, key in (("resident_population", county.pop2020, "total"),
-                                  ("pop_age3_5", county.age3_5, "age3_5"), ("pop_age6_11", county.age6_11, "age6_11"),
-                                  ("pop_age12_14", county.age12_14, "age12_14"),
-                                  ("pop_age15_17", county.age15_17, "age15_17")):
+        for column, base, key in (
+            ("resident_population", county.pop2020, "total"),
+            ("pop_age3_5", county.age3_5, "age3_5"),
+            ("pop_age6_11", county.age6_11, "age6_11"),
+            ("pop_age12_14", county.age12_14, "age12_14"),
+            ("pop_age15_17", county.age15_17, "age15_17"),
+        ):
             expected = base * (1 + trend[key]) ** t
             assert pop.at[county.county_code, column] == pytest.approx(expected, rel=0.0101), (county.name_zh, column)
     # The anchors are the census: the counties add up to the city's 2020 population.

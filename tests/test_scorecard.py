@@ -26,24 +26,49 @@ def results(rows: list[tuple[str, int, str, float]]) -> pd.DataFrame:
     """A compute()-shaped frame from (county, year, indicator, value)."""
     frame = pd.DataFrame(rows, columns=["county_code", "year", "indicator", "value"])
     value = frame["value"].astype(float)
-    return pd.DataFrame({
-        "county_code": frame["county_code"].astype("string"),
-        "year": frame["year"].astype("Int64"),
-        "indicator": frame["indicator"].astype("string"),
-        "value": pd.array(value.to_numpy(), dtype="Float64"),
-        "numerator": pd.array(np.full(len(frame), np.nan), dtype="Float64"),
-        "denominator": pd.array(np.full(len(frame), np.nan), dtype="Float64"),
-        "unit": pd.array(["%"] * len(frame), dtype="string"),
-        "na_reason": pd.array([None if not math.isnan(v) else "missing population" for v in value], dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "county_code": frame["county_code"].astype("string"),
+            "year": frame["year"].astype("Int64"),
+            "indicator": frame["indicator"].astype("string"),
+            "value": pd.array(value.to_numpy(), dtype="Float64"),
+            "numerator": pd.array(np.full(len(frame), np.nan), dtype="Float64"),
+            "denominator": pd.array(np.full(len(frame), np.nan), dtype="Float64"),
+            "unit": pd.array(["%"] * len(frame), dtype="string"),
+            "na_reason": pd.array([None if not math.isnan(v) else "missing population" for v in value], dtype="string"),
+        }
+    )
 
 
-def target(indicator: str, year: int, value: float, comparison: str = "at_least", scope: str = "city",
-           counties: tuple[str, ...] = (), **extra) -> dict:
-    row = {"plan": "test", "entry": 1, "indicator": indicator, "name_zh": indicator, "name_en": indicator,
-           "year": year, "scope": scope, "counties": counties, "comparison": comparison, "value": value,
-           "value_max": math.nan, "strict": False, "unit": "%", "clause": "三(四)", "quote": "q", "restated": (),
-           "condition": (), "note": ""}
+def target(
+    indicator: str,
+    year: int,
+    value: float,
+    comparison: str = "at_least",
+    scope: str = "city",
+    counties: tuple[str, ...] = (),
+    **extra,
+) -> dict:
+    row = {
+        "plan": "test",
+        "entry": 1,
+        "indicator": indicator,
+        "name_zh": indicator,
+        "name_en": indicator,
+        "year": year,
+        "scope": scope,
+        "counties": counties,
+        "comparison": comparison,
+        "value": value,
+        "value_max": math.nan,
+        "strict": False,
+        "unit": "%",
+        "clause": "三(四)",
+        "quote": "q",
+        "restated": (),
+        "condition": (),
+        "note": "",
+    }
     row.update(extra)
     return row
 
@@ -62,8 +87,9 @@ GROSS = "preschool_gross_enrollment_pct"
 
 
 def test_gap_met_change_and_trend_by_hand():
-    res = results([(CITY, 2022, GROSS, 80.0), (CITY, 2023, GROSS, 85.0), (CITY, 2024, GROSS, 90.0),
-                   (CITY, 2025, GROSS, 94.0)])
+    res = results(
+        [(CITY, 2022, GROSS, 80.0), (CITY, 2023, GROSS, 85.0), (CITY, 2024, GROSS, 90.0), (CITY, 2025, GROSS, 94.0)]
+    )
     card = scorecard(results=res, targets=targets(target(GROSS, 2025, 95.0)), tables={})
     r24 = row_of(card, CITY, 2024, GROSS)
     # No target in 2024 itself: the row is judged against the next one, 95 in 2025, not yet due —
@@ -91,15 +117,19 @@ def test_trend_short_of_a_higher_target_is_not_on_track():
 
 
 def test_comparisons_strict_range_and_reach():
-    res = results([
-        (CITY, 2025, "dual_qualified_teacher_pct", 50.0),
-        (CITY, 2025, "provincial_first_class_major_count", 9.0),
-        (CITY, 2024, "provincial_first_class_major_count", 9.0),
-        (CITY, 2023, "provincial_first_class_major_count", 4.0),
-        (A, 2024, "preschool_universal", 0.0), (A, 2025, "preschool_universal", 1.0),
-        (B, 2024, "preschool_universal", 1.0), (B, 2025, "preschool_universal", 0.0),
-        (CITY, 2025, "children_per_kindergarten_teacher", 14.0),
-    ])
+    res = results(
+        [
+            (CITY, 2025, "dual_qualified_teacher_pct", 50.0),
+            (CITY, 2025, "provincial_first_class_major_count", 9.0),
+            (CITY, 2024, "provincial_first_class_major_count", 9.0),
+            (CITY, 2023, "provincial_first_class_major_count", 4.0),
+            (A, 2024, "preschool_universal", 0.0),
+            (A, 2025, "preschool_universal", 1.0),
+            (B, 2024, "preschool_universal", 1.0),
+            (B, 2025, "preschool_universal", 0.0),
+            (CITY, 2025, "children_per_kindergarten_teacher", 14.0),
+        ]
+    )
     tg = targets(
         target("dual_qualified_teacher_pct", 2025, 50.0, strict=True),  # 超过50%
         target("provincial_first_class_major_count", 2025, 5.0, "count_at_least", value_max=8.0),  # 5至8个: a floor
@@ -134,11 +164,16 @@ def test_comparisons_strict_range_and_reach():
 
 
 def test_rank_follows_direction_and_spread_by_hand():
-    res = results([
-        (A, 2025, "children_per_kindergarten_teacher", 10.0), (B, 2025, "children_per_kindergarten_teacher", 12.0),
-        (CITY, 2025, "children_per_kindergarten_teacher", 11.0),
-        (A, 2025, GROSS, 10.0), (B, 2025, GROSS, 12.0), (CITY, 2025, GROSS, 11.0),
-    ])
+    res = results(
+        [
+            (A, 2025, "children_per_kindergarten_teacher", 10.0),
+            (B, 2025, "children_per_kindergarten_teacher", 12.0),
+            (CITY, 2025, "children_per_kindergarten_teacher", 11.0),
+            (A, 2025, GROSS, 10.0),
+            (B, 2025, GROSS, 12.0),
+            (CITY, 2025, GROSS, 11.0),
+        ]
+    )
     card = scorecard(results=res, targets=targets(target(GROSS, 2025, 95.0)), tables={})
     # Fewer children per teacher is better: A (10) ranks first; a higher 毛入园率 is better: B first.
     assert row_of(card, A, 2025, "children_per_kindergarten_teacher")["rank"] == 1
@@ -164,9 +199,13 @@ def test_na_value_is_never_met_and_keeps_its_reason():
 def test_population_condition_narrows_each_county_scope():
     code = "special_school_coverage_large_county_pct"
     tg = targets(target(code, 2025, 100.0, scope="each_county", condition=(("population_over", 200000.0),)))
-    population = pd.DataFrame({"county_code": pd.array([A, B], dtype="string"),
-                               "year": pd.array([2025, 2025], dtype="Int64"),
-                               "resident_population": pd.array([250_000, 150_000], dtype="Int64")})
+    population = pd.DataFrame(
+        {
+            "county_code": pd.array([A, B], dtype="string"),
+            "year": pd.array([2025, 2025], dtype="Int64"),
+            "resident_population": pd.array([250_000, 150_000], dtype="Int64"),
+        }
+    )
     expanded = expand_targets(tg, [A, B, CITY], population)
     assert list(expanded["county_code"]) == [A]
 
@@ -188,8 +227,11 @@ def test_sample_scorecard(sample_tables):
     assert bool(city["is_met"]) == (city["value"] >= 95)
     assert city["county_name_zh"] == "临沧市"
     # County-level target rows: 一村一幼 applies to every county in 2025.
-    village = card[(card["indicator"] == "village_kindergarten_coverage_pct") & (card["year"] == 2025)
-                   & (card["county_code"] != CITY)]
+    village = card[
+        (card["indicator"] == "village_kindergarten_coverage_pct")
+        & (card["year"] == 2025)
+        & (card["county_code"] != CITY)
+    ]
     assert village["target"].notna().all() and len(village) == 8
     assert set(village["rank"]) <= set(range(1, 9))
     # Filters.
@@ -199,12 +241,20 @@ def test_sample_scorecard(sample_tables):
 
 
 def test_carried_forward_and_city_reference_targets():
-    res = results([(A, 2024, GROSS, 90.0), (A, 2025, GROSS, 96.0), (B, 2025, GROSS, 99.0),
-                   (CITY, 2025, GROSS, 97.0),
-                   (A, 2025, "village_kindergarten_coverage_pct", 80.0)])
-    tg = targets(target(GROSS, 2024, 95.0),  # a city rate target: a reference for the counties
-                 target(GROSS, 2025, 98.0, scope="counties", counties=(B,)),  # B's own target
-                 target("village_kindergarten_coverage_pct", 2024, 85.0, scope="each_county"))
+    res = results(
+        [
+            (A, 2024, GROSS, 90.0),
+            (A, 2025, GROSS, 96.0),
+            (B, 2025, GROSS, 99.0),
+            (CITY, 2025, GROSS, 97.0),
+            (A, 2025, "village_kindergarten_coverage_pct", 80.0),
+        ]
+    )
+    tg = targets(
+        target(GROSS, 2024, 95.0),  # a city rate target: a reference for the counties
+        target(GROSS, 2025, 98.0, scope="counties", counties=(B,)),  # B's own target
+        target("village_kindergarten_coverage_pct", 2024, 85.0, scope="each_county"),
+    )
     card = scorecard(results=res, targets=tg, tables={})
     # The 2024 city target is carried forward into 2025 for the city and, as a reference, for A.
     city = row_of(card, CITY, 2025, GROSS)

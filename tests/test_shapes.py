@@ -59,8 +59,9 @@ def _same_shapes(built: gpd.GeoDataFrame, shipped: gpd.GeoDataFrame, key: str) -
     """Same features and properties; each outline within 0.1 % of its area (a later GEOS may place a
     vertex differently: today the files are byte-identical)."""
     built, shipped = (f.sort_values(key, ignore_index=True) for f in (built, shipped))
-    pd.testing.assert_frame_equal(pd.DataFrame(built.drop(columns="geometry")),
-                                  pd.DataFrame(shipped.drop(columns="geometry")))
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(built.drop(columns="geometry")), pd.DataFrame(shipped.drop(columns="geometry"))
+    )
     difference = shapely.area(shapely.symmetric_difference(built.geometry.values, shipped.geometry.values))
     assert (difference < 1e-3 * shapely.area(shipped.geometry.values)).all()
 
@@ -77,13 +78,16 @@ def test_shapes_for_a_prefecture_reproduce_the_committed_lincang_boundaries(tmp_
     assert main(["shapes", "--prefecture", "5309", "--out", str(tmp_path)]) == 0
     built = gpd.read_file(tmp_path / "530900_counties.geojson").sort_values("county_code", ignore_index=True)
     committed = maps.load_counties()
-    _same_shapes(built[["county_code", "name_zh", "geometry"]], committed[["county_code", "name_zh", "geometry"]],
-                 "county_code")
+    _same_shapes(
+        built[["county_code", "name_zh", "geometry"]], committed[["county_code", "name_zh", "geometry"]], "county_code"
+    )
     outline = gpd.read_file(tmp_path / "530900_prefectures.geojson")
     assert len(outline) == 1 and outline.loc[0, "prefecture_name_zh"] == "临沧市"
 
 
-@pytest.mark.parametrize("args", [["--province", "99"], ["--prefecture", "5399"], ["--province", "53", "--prefecture", "5309"], []])
+@pytest.mark.parametrize(
+    "args", [["--province", "99"], ["--prefecture", "5399"], ["--province", "53", "--prefecture", "5309"], []]
+)
 def test_shapes_command_refuses_an_unknown_or_unclear_scope(args: list[str], capsys, tmp_path: Path) -> None:
     assert main(["shapes", *args, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -101,8 +105,11 @@ def test_a_province_without_shapes_says_how_to_build_them(monkeypatch, tmp_path:
 def _province_table() -> pd.DataFrame:
     """A results table over 云南's registry codes: county i gets 60 + 40·i/128 in 2025, 2 less in 2022."""
     codes = [c for c in counties.select(province="53") if c != NO_DATA_COUNTY]
-    rows = [(code, year, INDICATOR, 60 + 40 * i / 128 - (2 if year == 2022 else 0))
-            for i, code in enumerate(codes) for year in (2022, 2025)]
+    rows = [
+        (code, year, INDICATOR, 60 + 40 * i / 128 - (2 if year == 2022 else 0))
+        for i, code in enumerate(codes)
+        for year in (2022, 2025)
+    ]
     rows.append(("530000", 2025, INDICATOR, 999.0))  # a province total: never mapped
     table = pd.DataFrame(rows, columns=["county_code", "year", "indicator", "value"])
     table.attrs["synthetic"] = True
@@ -111,8 +118,9 @@ def _province_table() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def province_map():
-    return maps.province_choropleth(_province_table(), INDICATOR, 2025, province="53", breaks=[70, 80, 90, 95],
-                                    label="学前三年毛入园率", unit="%")
+    return maps.province_choropleth(
+        _province_table(), INDICATOR, 2025, province="53", breaks=[70, 80, 90, 95], label="学前三年毛入园率", unit="%"
+    )
 
 
 def _patches(ax, prefix: str) -> dict[str, object]:
@@ -178,7 +186,9 @@ def test_locator_map_of_a_county_outside_lincang_shows_its_own_prefecture() -> N
     """A 云南 county's briefing places it among its prefecture's counties (shipped 云南 shapes)."""
     ax = maps.locator_map("530102")
     kunming = set(counties.registry().query("prefecture_code == '530100'")["county_code"])
-    drawn = {t.get_gid().removeprefix("county-label-") for t in ax.texts if str(t.get_gid()).startswith("county-label-")}
+    drawn = {
+        t.get_gid().removeprefix("county-label-") for t in ax.texts if str(t.get_gid()).startswith("county-label-")
+    }
     assert drawn and drawn <= kunming and "530102" in drawn
     assert ax.get_title(loc="left") == f"{counties.name('530102')}在昆明市的位置"
     with pytest.raises(ValueError, match="unknown county code"):

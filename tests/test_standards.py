@@ -75,8 +75,7 @@ def test_national_numbers_as_in_standards_md():
     assert (point["value"], point["confidence"], point["configurable"]) == (0, "C-loc", True)  # off: sites join
     pre = std["preschool_universal_inclusive"]
     assert [
-        pre[k]["value"]
-        for k in ("gross_enrollment_pct", "inclusive_coverage_pct", "public_enrollment_share_pct")
+        pre[k]["value"] for k in ("gross_enrollment_pct", "inclusive_coverage_pct", "public_enrollment_share_pct")
     ] == [85, 80, 50]
     assert pre["children_per_teacher_max"]["comparison"] == "at_most"
     assert pre["kindergarten_class_size_max"]["value"] == {
@@ -100,9 +99,7 @@ def _write(path, data):
 
 def test_stricter_province_file_changes_the_verdict(tmp_path):
     data = load_standards()
-    data["compulsory_quality_balance"]["resource_indicators"]["sports_area_per_student_m2"][
-        "value"
-    ]["primary"] = 8.0
+    data["compulsory_quality_balance"]["resource_indicators"]["sports_area_per_student_m2"]["value"]["primary"] = 8.0
     strict = load_standards(_write(tmp_path / "yunnan.yml", data))
     school = {**resource_thresholds("primary"), "sports_area_per_student_m2": 6.40}
     assert school_meets(school, "primary")
@@ -121,15 +118,11 @@ def test_stricter_province_file_changes_the_verdict(tmp_path):
             "confidence 'X'",
         ),
         (
-            lambda d: d["compulsory_quality_balance"]["shared_resource_weights"].pop(
-                "configurable"
-            ),
+            lambda d: d["compulsory_quality_balance"]["shared_resource_weights"].pop("configurable"),
             "configurable: true",
         ),
         (
-            lambda d: d["compulsory_quality_balance"]["resource_indicators"].pop(
-                "backbone_teachers_per_100"
-            ),
+            lambda d: d["compulsory_quality_balance"]["resource_indicators"].pop("backbone_teachers_per_100"),
             "backbone_teachers_per_100",
         ),
     ],
@@ -224,9 +217,7 @@ schools = st.lists(
 @given(schools, st.floats(min_value=1e-3, max_value=1e3))
 def test_cv_is_scale_free(data, k):
     values, students = zip(*data, strict=True)
-    assert cv([v * k for v in values], students) == pytest.approx(
-        cv(values, students), rel=1e-9, abs=1e-12
-    )
+    assert cv([v * k for v in values], students) == pytest.approx(cv(values, students), rel=1e-9, abs=1e-12)
 
 
 @settings(max_examples=200, deadline=None)
@@ -243,9 +234,7 @@ def test_identical_schools_have_zero_cv(value, students):
 def test_weighted_mean_is_the_aggregate_ratio(data):
     resources, students = zip(*data, strict=True)
     values = [r / p for r, p in zip(resources, students, strict=True)]
-    assert weighted_mean(values, students) == pytest.approx(
-        sum(resources) / sum(students), rel=1e-9, abs=1e-12
-    )
+    assert weighted_mean(values, students) == pytest.approx(sum(resources) / sum(students), rel=1e-9, abs=1e-12)
 
 
 @settings(max_examples=100, deadline=None)
@@ -278,9 +267,7 @@ def test_six_met_and_rest_above_85_percent():
     # standards.md §4.1: 7.5 × 0.85 = 6.375 m².
     assert school_meets(_school(sports_area_per_student_m2=6.40), "primary")
     assert not school_meets(_school(sports_area_per_student_m2=6.30), "primary")
-    assert school_meets(
-        _school(sports_area_per_student_m2=7.5 * 0.85), "primary"
-    )  # exactly the floor
+    assert school_meets(_school(sports_area_per_student_m2=7.5 * 0.85), "primary")  # exactly the floor
 
 
 def test_floor_is_not_lost_to_float_rounding():
@@ -376,10 +363,7 @@ def test_frame_accepts_nullable_columns():
 )
 def test_frame_agrees_with_scalar(ratios, stage):
     thresholds = resource_thresholds(stage)
-    rows = [
-        {code: r * thresholds[code] for code, r in zip(RESOURCE_INDICATORS, row, strict=True)}
-        for row in ratios
-    ]
+    rows = [{code: r * thresholds[code] for code, r in zip(RESOURCE_INDICATORS, row, strict=True)} for row in ratios]
     frame = school_meets_frame(pd.DataFrame(rows), stage)
     assert frame.tolist() == [school_meets(row, stage) for row in rows]
 
@@ -411,9 +395,7 @@ def test_twelve_year_school_split():
 
 
 def test_custom_weights():
-    assert split_shared(
-        100, 1, 1, 0, weights={"primary": 1, "junior": 3, "senior": 1}
-    ) == pytest.approx((25, 75, 0))
+    assert split_shared(100, 1, 1, 0, weights={"primary": 1, "junior": 3, "senior": 1}) == pytest.approx((25, 75, 0))
     assert split_shared(100, 1, 1, 0, weights=(1, 1, 1)) == pytest.approx((50, 50, 0))
     with pytest.raises(ValueError, match="positive"):
         split_shared(100, 1, 1, weights=(1, 0, 1))

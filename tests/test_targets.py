@@ -154,9 +154,7 @@ def test_quotes_are_verbatim(targets):
 
 def test_plan_text_file():
     first_line = (TARGETS_DIR / "plan.txt").read_text(encoding="utf-8").splitlines()[0]
-    assert (
-        first_line.startswith("#") and "临沧市人民政府" in first_line and "2023-09-14" in first_line
-    )
+    assert first_line.startswith("#") and "临沧市人民政府" in first_line and "2023-09-14" in first_line
     text = load_plan_text()
     assert not text.startswith("#") and "临沧市教育高质量发展三年行动计划实施方案" in text
     assert load_plan()["first_year"] == 2023
@@ -196,9 +194,7 @@ def test_every_exclusion_is_needed(targets, passages, phrase):
 
 def _entries_with_numbers() -> list[tuple[int, str]]:
     data = yaml.safe_load(YAML_FILE.read_text(encoding="utf-8"))
-    return [
-        (i, e["indicator"]) for i, e in enumerate(data["targets"]) if re.search(r"\d", e["quote"])
-    ]
+    return [(i, e["indicator"]) for i, e in enumerate(data["targets"]) if re.search(r"\d", e["quote"])]
 
 
 def _write_copy(tmp_path: Path, edit) -> Path:
@@ -227,11 +223,7 @@ def test_removed_famous_teachers_names_the_number(tmp_path, passages):
 
 def test_wrong_value_is_reported(tmp_path, passages):
     def edit(d):
-        entry = next(
-            e
-            for e in d["targets"]
-            if e["indicator"] == "senior_gross_enrollment_pct" and e["year"] == 2024
-        )
+        entry = next(e for e in d["targets"] if e["indicator"] == "senior_gross_enrollment_pct" and e["year"] == 2024)
         entry["value"] = 94.5
 
     missing = uncovered_numbers(passages, load_targets(_write_copy(tmp_path, edit)), NOT_TARGETS)

@@ -83,20 +83,38 @@ def _read_file(path: Path, raw_dir: Path, extra: dict[str, str]) -> tuple[dict |
     issues: list[Issue] = []
     display = str(path.relative_to(raw_dir.parent))
     if is_lock_file(path):
-        issues.append(Issue("warning", display, "跳过 Excel 锁文件 / skipped an Excel lock file",
-                            "该工作簿正在 Excel 中打开；关闭后锁文件会消失"))
+        issues.append(
+            Issue(
+                "warning",
+                display,
+                "跳过 Excel 锁文件 / skipped an Excel lock file",
+                "该工作簿正在 Excel 中打开；关闭后锁文件会消失",
+            )
+        )
         return None, [], issues
     targets = _layouts_for(path, raw_dir)
     if not targets:
         return None, [], issues
     year, county = identify(path, raw_dir, extra)
     if targets[0].level == "school" and county is None:
-        issues.append(Issue("error", display, "文件名中没有可识别的县(区) / county not recognised in the file name",
-                            "文件名应含县名或6位代码，如 双江县_2024.xlsx 或 530925_2024.xlsx"))
+        issues.append(
+            Issue(
+                "error",
+                display,
+                "文件名中没有可识别的县(区) / county not recognised in the file name",
+                "文件名应含县名或6位代码，如 双江县_2024.xlsx 或 530925_2024.xlsx",
+            )
+        )
         return None, [], issues
     if targets[0].level != "city" and year is None:
-        issues.append(Issue("error", display, "文件名中没有年份 / no school year in the file name",
-                            "文件名应含4位年份，如 临翔区_2024.xlsx"))
+        issues.append(
+            Issue(
+                "error",
+                display,
+                "文件名中没有年份 / no school year in the file name",
+                "文件名应含4位年份，如 临翔区_2024.xlsx",
+            )
+        )
         return None, [], issues
     data = read_bytes(path, display, issues)
     if data is None:
@@ -105,8 +123,14 @@ def _read_file(path: Path, raw_dir: Path, extra: dict[str, str]) -> tuple[dict |
     if path.suffix.lower() == ".csv":
         layout = next((lay for lay in targets if lay.csv_suffix and path.stem.endswith(lay.csv_suffix)), None)
         if layout is None:
-            issues.append(Issue("error", display, "无法判断该CSV属于哪张表 / unknown CSV table",
-                                "文件名应以表名结尾，如 _学生情况.csv"))
+            issues.append(
+                Issue(
+                    "error",
+                    display,
+                    "无法判断该CSV属于哪张表 / unknown CSV table",
+                    "文件名应以表名结尾，如 _学生情况.csv",
+                )
+            )
             return record, [], issues
         grid = read_csv_grid(data, display, issues)
         workbook = {layout.sheets[0]: grid} if grid is not None else None
@@ -119,12 +143,19 @@ def _read_file(path: Path, raw_dir: Path, extra: dict[str, str]) -> tuple[dict |
     for layout in targets:
         sheet = _sheet_for(layout, list(workbook))
         if sheet is None:
-            issues.append(Issue("error", display,
-                                f"缺少工作表「{layout.sheets[0]}」/ missing sheet; 现有 present: {'、'.join(workbook) or '无'}",
-                                f"工作表应命名为 {' 或 '.join(layout.sheets)}", sheet=layout.sheets[0]))
+            issues.append(
+                Issue(
+                    "error",
+                    display,
+                    f"缺少工作表「{layout.sheets[0]}」/ missing sheet; 现有 present: {'、'.join(workbook) or '无'}",
+                    f"工作表应命名为 {' 或 '.join(layout.sheets)}",
+                    sheet=layout.sheets[0],
+                )
+            )
             continue
-        parsed = parse_sheet(workbook[sheet], layout, file=display, sheet=sheet, year=year,
-                             has_county=county is not None, issues=issues)
+        parsed = parse_sheet(
+            workbook[sheet], layout, file=display, sheet=sheet, year=year, has_county=county is not None, issues=issues
+        )
         if parsed is not None and not (~parsed.text["_is_total"]).any():
             issues.append(empty_table(display, sheet))
         if parsed is not None:
@@ -167,12 +198,14 @@ def _pool(n_tasks: int, workers: int | None) -> tuple[ProcessPoolExecutor | None
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers <= 1 or n_tasks < 16:
         return None, 1
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
-                               initializer=die_with_parent), workers
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("fork"), initializer=die_with_parent
+    ), workers
 
 
-def collect(raw_dir: Path, workers: int | None = None, partial: bool = False,
-            reports: Path | None = None) -> CleanResult:
+def collect(
+    raw_dir: Path, workers: int | None = None, partial: bool = False, reports: Path | None = None
+) -> CleanResult:
     """Read and type every raw file; never raises for bad input, returns its issues instead.
 
     Files are read and parsed in worker processes (one per core by default), then sheets
@@ -189,24 +222,44 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False,
     roster_files = [p for p in every if roster.claims(p.relative_to(raw_dir))]
     # --- end rosters ---
     claimed = set(roster_files) | {p for p in every if p.relative_to(raw_dir).parts[0] == FORMS_DIR}
-    files = [p for p in every if p not in claimed and p.suffix.lower() in RAW_SUFFIXES
-             and (is_lock_file(p) or _layouts_for(p, raw_dir))]
-    unrecognised = [p for p in every if p not in claimed and p not in files
-                    and p.relative_to(raw_dir).as_posix() not in AUXILIARY]
+    files = [
+        p
+        for p in every
+        if p not in claimed and p.suffix.lower() in RAW_SUFFIXES and (is_lock_file(p) or _layouts_for(p, raw_dir))
+    ]
+    unrecognised = [
+        p for p in every if p not in claimed and p not in files and p.relative_to(raw_dir).as_posix() not in AUXILIARY
+    ]
     for path in unrecognised:
         if path.suffix.lower() in UNSUPPORTED_SPREADSHEETS:
-            issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
-                                f"未识别的文件：不支持 {path.suffix} 格式，未读取 / file not recognised: unsupported "
-                                f"spreadsheet format {path.suffix}, not read",
-                                "用 WPS 或 Excel 打开，另存为 .xlsx 后放回原处 / save as .xlsx"))
+            issues.append(
+                Issue(
+                    "warning",
+                    str(path.relative_to(raw_dir.parent)),
+                    f"未识别的文件：不支持 {path.suffix} 格式，未读取 / file not recognised: unsupported "
+                    f"spreadsheet format {path.suffix}, not read",
+                    "用 WPS 或 Excel 打开，另存为 .xlsx 后放回原处 / save as .xlsx",
+                )
+            )
             continue
-        issues.append(Issue("warning", str(path.relative_to(raw_dir.parent)),
-                            "未识别的文件，未读取 / file not recognised, not read",
-                            "放到对应文件夹：rosters/<学年>/（过录表）、local/<学年>/（学校补充信息）、"
-                            "county/<学年>/、city/、schools/<学年>/（见 data/raw/README.md）"))
+        issues.append(
+            Issue(
+                "warning",
+                str(path.relative_to(raw_dir.parent)),
+                "未识别的文件，未读取 / file not recognised, not read",
+                "放到对应文件夹：rosters/<学年>/（过录表）、local/<学年>/（学校补充信息）、"
+                "county/<学年>/、city/、schools/<学年>/（见 data/raw/README.md）",
+            )
+        )
     if not every:
-        issues.append(Issue("error", str(raw_dir), "没有找到原始数据文件 / no raw files found",
-                            "把导出的 .xlsx/.csv 放入 data/raw/，或运行 `lcedu sample` 生成样例"))
+        issues.append(
+            Issue(
+                "error",
+                str(raw_dir),
+                "没有找到原始数据文件 / no raw files found",
+                "把导出的 .xlsx/.csv 放入 data/raw/，或运行 `lcedu sample` 生成样例",
+            )
+        )
     pool, pool_size = _pool(len(files), workers)
     # A few chunks per worker: the typing of each chunk is amortised over many sheets, and the
     # chunks still balance the load.
@@ -224,8 +277,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False,
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     headers: dict = {}
     if roster_files:
-        rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1],
-                                     reports)
+        rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1], reports)
         inputs += rosters.inputs
         converted += rosters.converted
         issues += rosters.issues
@@ -256,8 +308,7 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False,
     if any(roster.claims(p.relative_to(raw_dir)) == "roster" for p in roster_files):
         given |= set(roster.SCHOOL_TABLES)
     # --- end rosters ---
-    _report_absent(tables, given, issues, [str(p.relative_to(raw_dir.parent)) for p in unrecognised],
-                   str(raw_dir))
+    _report_absent(tables, given, issues, [str(p.relative_to(raw_dir.parent)) for p in unrecognised], str(raw_dir))
     _report_incomplete(tables, issues, raw_dir)
     _report_no_checklist(tables, files, raw_dir, extra, issues)
     tables = _check_keys(tables, issues, headers)
@@ -272,8 +323,9 @@ def collect(raw_dir: Path, workers: int | None = None, partial: bool = False,
     return CleanResult(tables=tables, issues=issues, inputs=inputs, headers=headers)
 
 
-def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: list[Issue],
-                   unrecognised: list[str], where: str) -> None:
+def _report_absent(
+    tables: dict[str, pd.DataFrame], given: set[str], issues: list[Issue], unrecognised: list[str], where: str
+) -> None:
     """A table no input gives: an error (warning with --partial); nothing usable at all is always an error.
 
     A table whose input was found but failed is not reported again here: its errors say why.
@@ -281,19 +333,37 @@ def _report_absent(tables: dict[str, pd.DataFrame], given: set[str], issues: lis
     if not tables:
         if not any(i.level == "error" for i in issues):
             seen = f"；未识别的文件 not recognised: {'、'.join(unrecognised[:20])}" if unrecognised else ""
-            issues.append(Issue("error", where, f"没有可用的输入：没有读出任何表 / no usable input, no table built{seen}",
-                                "过录表放入 rosters/<学年>/，学校补充信息放入 local/<学年>/，县级工作簿放入 county/<学年>/"
-                                "（见 data/raw/README.md）；处理结果保持不变 / the processed set is left as it was"))
+            issues.append(
+                Issue(
+                    "error",
+                    where,
+                    f"没有可用的输入：没有读出任何表 / no usable input, no table built{seen}",
+                    "过录表放入 rosters/<学年>/，学校补充信息放入 local/<学年>/，县级工作簿放入 county/<学年>/"
+                    "（见 data/raw/README.md）；处理结果保持不变 / the processed set is left as it was",
+                )
+            )
         return
     absent = [t for t in COMPLETE_SET if t not in given]
     if absent:
         names = "、".join(f"{quality.LABELS[t]}({t})" for t in absent)
-        issues.append(Issue("error", where, f"缺少以下表 / tables missing: {names}",
-                            "补上对应的原始文件（见 data/raw/README.md）；只处理已有的表请加 --partial",
-                            relaxed_by_partial=True))
+        issues.append(
+            Issue(
+                "error",
+                where,
+                f"缺少以下表 / tables missing: {names}",
+                "补上对应的原始文件（见 data/raw/README.md）；只处理已有的表请加 --partial",
+                relaxed_by_partial=True,
+            )
+        )
     if "city" not in given:
-        issues.append(Issue("warning", where, "没有市级表 city/ / no city-level workbook",
-                            "市级指标（职业教育与高等教育）将为空；需要时放入 city/市级职业与高等教育.xlsx"))
+        issues.append(
+            Issue(
+                "warning",
+                where,
+                "没有市级表 city/ / no city-level workbook",
+                "市级指标（职业教育与高等教育）将为空；需要时放入 city/市级职业与高等教育.xlsx",
+            )
+        )
 
 
 def _report_incomplete(tables: dict[str, pd.DataFrame], issues: list[Issue], raw_dir: Path) -> None:
@@ -305,12 +375,16 @@ def _report_incomplete(tables: dict[str, pd.DataFrame], issues: list[Issue], raw
     warning with --partial; a table absent altogether is reported by ``_report_absent``.
     """
     present = {t: tables[t] for t in COMPLETE_SET if t in tables and {"county_code", "year"} <= set(tables[t])}
-    pairs = {t: set(zip(f["county_code"].dropna().astype(str), f["year"].dropna().astype(int), strict=False))
-             for t, f in present.items()}
+    pairs = {
+        t: set(zip(f["county_code"].dropna().astype(str), f["year"].dropna().astype(int), strict=False))
+        for t, f in present.items()
+    }
     counties_in = {c for p in pairs.values() for c, _ in p}
     years_in = {y for p in pairs.values() for _, y in p}
-    lacking_by_table = {t: tuple(sorted((y, c) for c in counties_in for y in years_in if (c, y) not in have))
-                        for t, have in pairs.items()}
+    lacking_by_table = {
+        t: tuple(sorted((y, c) for c in counties_in for y in years_in if (c, y) not in have))
+        for t, have in pairs.items()
+    }
     known = set(counties.registry().county_code)
     for lacking in dict.fromkeys(v for v in lacking_by_table.values() if v):
         names = [t for t, v in lacking_by_table.items() if v == lacking]
@@ -320,37 +394,50 @@ def _report_incomplete(tables: dict[str, pd.DataFrame], issues: list[Issue], raw
         listed = "、".join(f"{y} {counties.name(c) if c in known else ''}({c})" for y, c in lacking[:40])
         more = f" 等 {len(lacking)} 个 / and more" if len(lacking) > 40 else ""
         tables_text = "、".join(f"{quality.LABELS[t]}({t})" for t in names)
-        issues.append(Issue("error", str(raw_dir),
-                            f"以下县(区)和学年没有数据 / no rows for these county-years: {listed}{more}；"
-                            f"缺的表 tables: {tables_text}",
-                            f"放入对应的原始文件（{folder}/，见 data/raw/README.md），检查它是否只有表头、格式能否读取；"
-                            "只处理已有的数据请加 --partial",
-                            relaxed_by_partial=True))
+        issues.append(
+            Issue(
+                "error",
+                str(raw_dir),
+                f"以下县(区)和学年没有数据 / no rows for these county-years: {listed}{more}；"
+                f"缺的表 tables: {tables_text}",
+                f"放入对应的原始文件（{folder}/，见 data/raw/README.md），检查它是否只有表头、格式能否读取；"
+                "只处理已有的数据请加 --partial",
+                relaxed_by_partial=True,
+            )
+        )
 
 
 CHECKLIST = "assessment_checklist"
 
 
-def _report_no_checklist(tables: dict[str, pd.DataFrame], files: list[Path], raw_dir: Path,
-                         extra: dict[str, str], issues: list[Issue]) -> None:
+def _report_no_checklist(
+    tables: dict[str, pd.DataFrame], files: list[Path], raw_dir: Path, extra: dict[str, str], issues: list[Issue]
+) -> None:
     """A school year in the data without a 督导评估清单 workbook: a warning naming the year and where the
     workbook goes. Not an error (the checklist is the counties' own self-assessment, often late), but
     never silent: the assessment dimensions that need it will read 未评估 for every county that year.
     """
-    years_in = {int(y) for t in COMPLETE_SET if t in tables and "year" in tables[t]
-                for y in tables[t]["year"].dropna().unique()}
+    years_in = {
+        int(y) for t in COMPLETE_SET if t in tables and "year" in tables[t] for y in tables[t]["year"].dropna().unique()
+    }
     layout = load_layout(CHECKLIST)
-    given = {identify(p, raw_dir, extra)[0] for p in files if any(lay.table == CHECKLIST for lay in _layouts_for(p, raw_dir))}
+    given = {
+        identify(p, raw_dir, extra)[0] for p in files if any(lay.table == CHECKLIST for lay in _layouts_for(p, raw_dir))
+    }
     folder = Path(layout.files).parent.as_posix()  # county/*
     for year in sorted(years_in - given):
         expected = f"{raw_dir.name}/{folder.replace('*', str(year), 1)}/{layout.sheets[0]}_{year}.xlsx"
-        issues.append(Issue(
-            "warning", expected,
-            f"{year} 学年没有督导评估清单：义务教育优质均衡、学前教育普及普惠中依据清单的维度将显示为「未评估」/ "
-            f"no assessment checklist for {year}: the assessment dimensions that need it will show as 未评估 "
-            "(not assessed), never 达标",
-            f"放入 {expected}（工作表「{layout.sheets[0]}」，格式见 data/raw/README.md 第5节）/ put the checklist "
-            f"workbook at {expected} (layout: lcedu/ingest/layouts/{CHECKLIST}.yml)"))
+        issues.append(
+            Issue(
+                "warning",
+                expected,
+                f"{year} 学年没有督导评估清单：义务教育优质均衡、学前教育普及普惠中依据清单的维度将显示为「未评估」/ "
+                f"no assessment checklist for {year}: the assessment dimensions that need it will show as 未评估 "
+                "(not assessed), never 达标",
+                f"放入 {expected}（工作表「{layout.sheets[0]}」，格式见 data/raw/README.md 第5节）/ put the checklist "
+                f"workbook at {expected} (layout: lcedu/ingest/layouts/{CHECKLIST}.yml)",
+            )
+        )
 
 
 def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:
@@ -375,9 +462,18 @@ def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> 
     full = frame.groupby(key, dropna=False)["_supplement"].transform("min").eq(False)
     orphan = frame["_supplement"] & ~full
     for r in frame[orphan].head(20).to_dict("records"):
-        issues.append(Issue("error", r["_file"], f"学校标识码 {r[layout.key[0]]} 在 {r['year']} 学年的过录表或学校表中不存在 / "
-                            "not in any roster or school table of that year", "更正学校标识码，或删除该行",
-                            sheet=r.get("_sheet"), row=int(r["_row"]), column="学校标识码"))
+        issues.append(
+            Issue(
+                "error",
+                r["_file"],
+                f"学校标识码 {r[layout.key[0]]} 在 {r['year']} 学年的过录表或学校表中不存在 / "
+                "not in any roster or school table of that year",
+                "更正学校标识码，或删除该行",
+                sheet=r.get("_sheet"),
+                row=int(r["_row"]),
+                column="学校标识码",
+            )
+        )
     if not shared.any():
         return frame[~orphan].drop(columns="_supplement").reset_index(drop=True)
     rest = frame[~shared & ~orphan]
@@ -400,12 +496,18 @@ def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> 
                     differ = both & a.ne(b).fillna(False).to_numpy(dtype=bool)
                 for i in np.flatnonzero(differ)[:20]:
                     x, y = base.iloc[pos[i]], other.iloc[i]
-                    issues.append(Issue(
-                        "error", y["_file"],
-                        f"同一学校同一学年两份输入不一致 / two inputs disagree: {c} = {a.iloc[i]}（{x['_file']} 第{x['_row']}行）"
-                        f" ≠ {b.iloc[i]}（{y['_file']} 第{y['_row']}行），{ {k: y[k] for k in key} }",
-                        "核对两份导出，以统计系统为准更正其中一份，或只保留一种输入", sheet=y["_sheet"], row=int(y["_row"]),
-                        column=c))
+                    issues.append(
+                        Issue(
+                            "error",
+                            y["_file"],
+                            f"同一学校同一学年两份输入不一致 / two inputs disagree: {c} = {a.iloc[i]}（{x['_file']} 第{x['_row']}行）"
+                            f" ≠ {b.iloc[i]}（{y['_file']} 第{y['_row']}行），{ {k: y[k] for k in key} }",
+                            "核对两份导出，以统计系统为准更正其中一份，或只保留一种输入",
+                            sheet=y["_sheet"],
+                            row=int(y["_row"]),
+                            column=c,
+                        )
+                    )
             need = ~a_set & b_set
             if need.any():
                 filled = base[c].copy()
@@ -420,12 +522,14 @@ def _totals_long(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     numeric = [c.name for c in layout.columns.values() if c.type in ("count", "amount") and c.name in frame]
     ids = [c for c in ("county_code", "year", "_file", "_row") if c in frame]
     long = frame.rename(columns={"_label": "label"})[ids + ["label", *numeric]].melt(
-        id_vars=[*ids, "label"], var_name="column", value_name="value")
+        id_vars=[*ids, "label"], var_name="column", value_name="value"
+    )
     return long.assign(table=layout.table, value=long["value"].astype("Float64"))
 
 
-def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue],
-                headers: dict[tuple[str, str, str | None, str], str]) -> dict[str, pd.DataFrame]:
+def _check_keys(
+    tables: dict[str, pd.DataFrame], issues: list[Issue], headers: dict[tuple[str, str, str | None, str], str]
+) -> dict[str, pd.DataFrame]:
     for layout in layouts():
         frame = tables.get(layout.table)
         if frame is None:
@@ -435,11 +539,17 @@ def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue],
         for _, group in dup.groupby(key, dropna=False):
             first, *rest = group.to_dict("records")
             for r in rest:
-                issues.append(Issue("error", r["_file"],
-                                    f"重复记录 {({k: r[k] for k in key})} / duplicate; "
-                                    f"首次出现于 first seen in {first['_file']} 第{first['_row']}行",
-                                    "删除重复行，或核对学校标识码", row=int(r["_row"]),
-                                    column=headers.get((r["_file"], r["_sheet"], None, layout.key[0]), layout.key[0])))
+                issues.append(
+                    Issue(
+                        "error",
+                        r["_file"],
+                        f"重复记录 { ({k: r[k] for k in key}) } / duplicate; "
+                        f"首次出现于 first seen in {first['_file']} 第{first['_row']}行",
+                        "删除重复行，或核对学校标识码",
+                        row=int(r["_row"]),
+                        column=headers.get((r["_file"], r["_sheet"], None, layout.key[0]), layout.key[0]),
+                    )
+                )
     schools = tables.get("schools")
     if schools is not None:
         known = set(zip(schools["school_id"], schools["year"], strict=True))
@@ -449,9 +559,16 @@ def _check_keys(tables: dict[str, pd.DataFrame], issues: list[Issue],
                 continue
             orphan = [(sid, y) not in known for sid, y in zip(frame["school_id"], frame["year"], strict=True)]
             for r in frame[orphan].head(10).to_dict("records"):
-                issues.append(Issue("error", r["_file"],
-                                    f"学校标识码 {r['school_id']} 不在学校基本情况表中 / school not in the roster",
-                                    "在学校基本情况表中补上该校，或更正标识码", row=int(r["_row"]), column="学校标识码"))
+                issues.append(
+                    Issue(
+                        "error",
+                        r["_file"],
+                        f"学校标识码 {r['school_id']} 不在学校基本情况表中 / school not in the roster",
+                        "在学校基本情况表中补上该校，或更正标识码",
+                        row=int(r["_row"]),
+                        column="学校标识码",
+                    )
+                )
     return tables
 
 
@@ -469,10 +586,17 @@ def _reconcile(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
         check = group.merge(sums, on=["_file", "column"], how="left")
         off = check[(check["sum"].astype(float) - check["value"].astype(float)).abs() > 0.5]
         for row in off.to_dict("records"):
-            issues.append(Issue("warning", row["_file"],
-                                f"合计行 {row['column']}={row['value']:g} 与各校之和 {row['sum']:g} 不符 / "
-                                "total row does not reconcile", "核对合计行或明细行", row=int(row["_row"]),
-                                column=row["column"]))
+            issues.append(
+                Issue(
+                    "warning",
+                    row["_file"],
+                    f"合计行 {row['column']}={row['value']:g} 与各校之和 {row['sum']:g} 不符 / "
+                    "total row does not reconcile",
+                    "核对合计行或明细行",
+                    row=int(row["_row"]),
+                    column=row["column"],
+                )
+            )
 
 
 def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -482,13 +606,22 @@ def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -
         frame["record_key"] = frame["record_key"].fillna(frame["county_code"])
     frame = frame.rename(columns={"_file": "file", "_sheet": "sheet", "_row": "row"})
     cols = ["table", "file", "sheet", "row", "record_key", "column", "raw_text", "reason"]
-    out = frame[cols].astype({"table": "string", "file": "string", "sheet": "string", "row": "int64",
-                              "record_key": "string", "column": "string", "raw_text": "string", "reason": "string"})
+    out = frame[cols].astype(
+        {
+            "table": "string",
+            "file": "string",
+            "sheet": "string",
+            "row": "int64",
+            "record_key": "string",
+            "column": "string",
+            "raw_text": "string",
+            "reason": "string",
+        }
+    )
     return out.reset_index(drop=True)
 
 
-def clean(raw_dir: Path, workers: int | None = None, partial: bool = False,
-          reports: Path | None = None) -> CleanResult:
+def clean(raw_dir: Path, workers: int | None = None, partial: bool = False, reports: Path | None = None) -> CleanResult:
     """Collect, validate and return the tidy tables; raise InputErrors if anything is wrong."""
     from lcedu.ingest.schemas import finalize
 

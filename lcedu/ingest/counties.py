@@ -21,9 +21,19 @@ REGISTRY_FILE = "china_counties.csv"
 REGISTRY_META = "china_counties.json"
 #: The project's own names for the counties it lists (临沧's 8): short name, pinyin, aliases.
 OVERRIDE_FILE = "counties.csv"
-COLUMNS = ("county_code", "name_zh", "short_name_zh", "name_pinyin", "prefecture_code",
-           "prefecture_name_zh", "prefecture_name_pinyin", "province_code", "province_name_zh",
-           "province_name_pinyin", "aliases")
+COLUMNS = (
+    "county_code",
+    "name_zh",
+    "short_name_zh",
+    "name_pinyin",
+    "prefecture_code",
+    "prefecture_name_zh",
+    "prefecture_name_pinyin",
+    "province_code",
+    "province_name_zh",
+    "province_name_pinyin",
+    "aliases",
+)
 OVERRIDDEN = ("short_name_zh", "name_pinyin", "aliases")
 
 
@@ -102,8 +112,11 @@ def _names() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     for row in registry().itertuples():
         names = {row.county_code, row.name_zh, row.short_name_zh, *row.aliases.split("|")}
         for full in (row.name_zh, row.short_name_zh):
-            names |= {f"{row.prefecture_name_zh}{full}", f"{row.province_name_zh}{row.prefecture_name_zh}{full}",
-                      f"{row.province_name_zh}{full}"}
+            names |= {
+                f"{row.prefecture_name_zh}{full}",
+                f"{row.province_name_zh}{row.prefecture_name_zh}{full}",
+                f"{row.province_name_zh}{full}",
+            }
         for name in names - {""}:
             table.setdefault(stem(name), set()).add(row.county_code)
             exact.setdefault(re.sub(r"\s+", "", name), set()).add(row.county_code)
@@ -166,19 +179,27 @@ def scope_code(value: str, level: str) -> str | None:
         text = text + "0" * (6 - width)
     if re.fullmatch(r"\d{6}", text):
         return text if text in set(codes) else None
-    found = set(codes[(names == text) | (names.str.replace(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)$", "",
-                                                           regex=True) == text)])
+    found = set(
+        codes[
+            (names == text)
+            | (names.str.replace(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)$", "", regex=True) == text)
+        ]
+    )
     return found.pop() if len(found) == 1 else None
 
 
-def select(counties: Iterable[str] | None = None, prefecture: Iterable[str] | str | None = None,
-           province: Iterable[str] | str | None = None) -> list[str]:
+def select(
+    counties: Iterable[str] | None = None,
+    prefecture: Iterable[str] | str | None = None,
+    province: Iterable[str] | str | None = None,
+) -> list[str]:
     """The county codes a command should cover: named counties, whole prefectures, whole provinces.
 
     Codes or names are accepted (530925 / 双江县; 5309 / 530900 / 临沧市; 53 / 云南省). With nothing
     given: the home prefecture's counties (临沧's 8). An unknown or ambiguous value is a
     :class:`RequestError` naming it (the CLI exits with 2).
     """
+
     def as_list(values: Iterable[str] | str | None) -> list[str]:
         return [values] if isinstance(values, str) else list(values or [])
 
@@ -193,8 +214,9 @@ def select(counties: Iterable[str] | None = None, prefecture: Iterable[str] | st
         if len(found) == 1:
             chosen.append(found[0])
         elif found:
-            options = "、".join(f"{_by_code().loc[c, 'prefecture_name_zh']}{_by_code().loc[c, 'name_zh']}({c})"
-                               for c in found)
+            options = "、".join(
+                f"{_by_code().loc[c, 'prefecture_name_zh']}{_by_code().loc[c, 'name_zh']}({c})" for c in found
+            )
             problems.append(f"县名「{value}」不唯一 / ambiguous county name: {options}")
         else:
             problems.append(f"未知县(区)「{value}」/ unknown county")
@@ -207,10 +229,12 @@ def select(counties: Iterable[str] | None = None, prefecture: Iterable[str] | st
             else:
                 chosen.extend(reg.loc[reg[f"{level}_code"] == code, "county_code"])
     if problems:
-        raise RequestError("；".join(problems),
-                           "用6位县代码（如 530925）、市州代码（如 5309）或省代码（如 53）；"
-                           "重名的县写上市州名（如 北京市朝阳区） / use 6-digit county codes, a prefecture "
-                           "(5309) or a province (53); qualify a shared name with its prefecture")
+        raise RequestError(
+            "；".join(problems),
+            "用6位县代码（如 530925）、市州代码（如 5309）或省代码（如 53）；"
+            "重名的县写上市州名（如 北京市朝阳区） / use 6-digit county codes, a prefecture "
+            "(5309) or a province (53); qualify a shared name with its prefecture",
+        )
     return list(dict.fromkeys(chosen))
 
 
@@ -230,14 +254,24 @@ def coverage(tables: dict[str, pd.DataFrame], codes: list[str], source: str, par
     if missing:
         names = "、".join(f"{name(c) if c in _by_code().index else c}({c})" for c in missing[:30])
         names += " …" if len(missing) > 30 else ""
-        issues.append(Issue("warning" if partial else "error", source,
-                            f"范围内 {len(missing)}/{len(wanted)} 个县没有任何数据 / counties of the scope without "
-                            f"any data: {names}",
-                            "补上这些县的报表，或缩小 --province/--prefecture/--counties 的范围"))
+        issues.append(
+            Issue(
+                "warning" if partial else "error",
+                source,
+                f"范围内 {len(missing)}/{len(wanted)} 个县没有任何数据 / counties of the scope without "
+                f"any data: {names}",
+                "补上这些县的报表，或缩小 --province/--prefecture/--counties 的范围",
+            )
+        )
     if outside:
-        issues.append(Issue("warning", source,
-                            f"{len(outside)} 个县不在所选范围内，照常保留 / counties outside the scope, kept: "
-                            f"{'、'.join(outside[:20])}{' …' if len(outside) > 20 else ''}"))
+        issues.append(
+            Issue(
+                "warning",
+                source,
+                f"{len(outside)} 个县不在所选范围内，照常保留 / counties outside the scope, kept: "
+                f"{'、'.join(outside[:20])}{' …' if len(outside) > 20 else ''}",
+            )
+        )
     return issues
 
 
@@ -260,10 +294,17 @@ def read_extra(raw_dir: Path, issues: list[Issue] | None = None) -> dict[str, st
     if grid is None:
         return {}
     if not grid or any(c not in [str(h).strip() for h in grid[0]] for c in EXTRA_COLUMNS):
-        issues.append(Issue("error", display, f"表头应含 {', '.join(EXTRA_COLUMNS)}（可加 short_name_zh）/ "
-                            f"header must have {', '.join(EXTRA_COLUMNS)}; 现有 found: "
-                            f"{', '.join(map(str, grid[0])) if grid else '空 empty'}",
-                            "第一行写列名：county_code,name_zh,short_name_zh", row=1))
+        issues.append(
+            Issue(
+                "error",
+                display,
+                f"表头应含 {', '.join(EXTRA_COLUMNS)}（可加 short_name_zh）/ "
+                f"header must have {', '.join(EXTRA_COLUMNS)}; 现有 found: "
+                f"{', '.join(map(str, grid[0])) if grid else '空 empty'}",
+                "第一行写列名：county_code,name_zh,short_name_zh",
+                row=1,
+            )
+        )
         return {}
     header = [str(h).strip() for h in grid[0]]
     pairs: dict[str, str] = {}
@@ -271,8 +312,16 @@ def read_extra(raw_dir: Path, issues: list[Issue] | None = None) -> dict[str, st
         row = dict(zip(header, (str(c).strip() for c in cells), strict=False))
         code = row.get("county_code", "")
         if not re.fullmatch(r"\d{6}", code):
-            issues.append(Issue("error", display, f"县代码「{code}」应为6位数字 / county_code must be 6 digits",
-                                "填写6位行政区划代码，如 530925", row=number, column="county_code"))
+            issues.append(
+                Issue(
+                    "error",
+                    display,
+                    f"县代码「{code}」应为6位数字 / county_code must be 6 digits",
+                    "填写6位行政区划代码，如 530925",
+                    row=number,
+                    column="county_code",
+                )
+            )
             continue
         for value in (code, row.get("name_zh"), row.get("short_name_zh")):
             if value:
@@ -337,8 +386,11 @@ def area_name(code: str, lang: str = "zh") -> str:
     reg = registry()
     level = "province" if code.endswith("0000") else "prefecture"
     key = f"{level}_code"
-    codes = reg[key] if key in reg.columns else reg["county_code"].map(
-        province_of if level == "province" else prefecture_of)
+    codes = (
+        reg[key]
+        if key in reg.columns
+        else reg["county_code"].map(province_of if level == "province" else prefecture_of)
+    )
     for column in ([f"{level}_name_pinyin"] if lang != "zh" else []) + [f"{level}_name_zh"]:
         if column in reg.columns:
             found = reg.loc[codes == code, column].dropna()

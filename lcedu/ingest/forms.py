@@ -115,8 +115,13 @@ def _address(spec: dict) -> Address:
     rows = spec.get("row", ())
     rows = tuple(rows) if isinstance(rows, list) else ((rows,) if rows else ())
     cols = spec["col"] if isinstance(spec["col"], list) else [spec["col"]]
-    return Address(form=str(spec["form"]), rows=tuple(label_key(r) for r in rows), no=spec.get("number"),
-                   cols=tuple(int(c) for c in cols), unit=spec.get("unit"))
+    return Address(
+        form=str(spec["form"]),
+        rows=tuple(label_key(r) for r in rows),
+        no=spec.get("number"),
+        cols=tuple(int(c) for c in cols),
+        unit=spec.get("unit"),
+    )
 
 
 def _scheme_path(name: str) -> Path:
@@ -134,13 +139,19 @@ def _load_scheme(name: str, _local: str | None) -> Scheme:
     source = str(path)
     spec = read_spec(path)
     fields = {
-        key: Field(labels=tuple(label_key(x) for x in f["label"]), look=tuple(f.get("look", ["right"])),
-                   pattern=re.compile(f["pattern"]) if f.get("pattern") else None,
-                   many=bool(f.get("many")), optional=bool(f.get("optional")))
+        key: Field(
+            labels=tuple(label_key(x) for x in f["label"]),
+            look=tuple(f.get("look", ["right"])),
+            pattern=re.compile(f["pattern"]) if f.get("pattern") else None,
+            many=bool(f.get("many")),
+            optional=bool(f.get("optional")),
+        )
         for key, f in spec["identity"]["fields"].items()
     }
-    cells = {table: {str(group): {col: _address(a) for col, a in columns.items()} for group, columns in groups.items()}
-             for table, groups in spec["cells"].items()}
+    cells = {
+        table: {str(group): {col: _address(a) for col, a in columns.items()} for group, columns in groups.items()}
+        for table, groups in spec["cells"].items()
+    }
     for table, groups in cells.items():
         layout = load_layout(table)
         for group, columns in groups.items():
@@ -148,13 +159,19 @@ def _load_scheme(name: str, _local: str | None) -> Scheme:
             if unknown:
                 raise ValueError(f"{source}: cells.{table}.{group}: unknown column(s) {unknown}")
     return Scheme(
-        name=spec["scheme"], title=spec["name"], prefix=spec["code_pattern"].split("\\")[0],
-        code_re=re.compile(spec["code_pattern"]), code_rows=int(spec.get("code_rows", 8)),
+        name=spec["scheme"],
+        title=spec["name"],
+        prefix=spec["code_pattern"].split("\\")[0],
+        code_re=re.compile(spec["code_pattern"]),
+        code_rows=int(spec.get("code_rows", 8)),
         year_re=re.compile(spec["year_pattern"]),
         other_sheets=frozenset(label_key(s) for s in spec.get("other_sheets", [])),
-        identity_form=str(spec["identity"]["form"]), fields=fields,
+        identity_form=str(spec["identity"]["form"]),
+        fields=fields,
         forms={str(k): (v or {}) for k, v in spec["forms"].items()},
-        stages={k: str(v) for k, v in spec["stages"].items()}, cells=cells, source=source,
+        stages={k: str(v) for k, v in spec["stages"].items()},
+        cells=cells,
+        source=source,
     )
 
 
@@ -224,8 +241,11 @@ def _index(form: FormSheet) -> None:
             label_cells = [cell_text(v) for v in cells[jia:label_end]]
             label = "".join(label_cells)
             number = cell_text(cells[yi]) if yi is not None and yi < len(cells) else ""
-            form.has_data = form.has_data or bool(number) or any(
-                cell_text(cells[j]) for j in form.col_of.values() if j < len(cells))
+            form.has_data = (
+                form.has_data
+                or bool(number)
+                or any(cell_text(cells[j]) for j in form.col_of.values() if j < len(cells))
+            )
             if not label and not number:
                 continue
             ordinal += 1
@@ -261,8 +281,15 @@ class _Reader:
         self.scheme: Scheme | None = None
         self.empty_forms: set[str] = set()  # forms with headers but no data rows (reported once each)
 
-    def error(self, message: str, fix: str, sheet: str | None = None, row: int | None = None,
-              column: str | None = None, level: str = "error") -> None:
+    def error(
+        self,
+        message: str,
+        fix: str,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        level: str = "error",
+    ) -> None:
         self.issues.append(Issue(level, self.display, message, fix, sheet=sheet, row=row, column=column))
 
     def recognise(self) -> bool:
@@ -273,41 +300,61 @@ class _Reader:
                 continue
             scheme, m = _recognise(name, grid, schemes())
             if scheme is None:
-                self.error(f"工作表「{name}」没有可识别的表号 / no form code found, sheet not read",
-                           "若是统计报表，表号行应写明如 教基3112 或 基础基312；否则可忽略", sheet=name,
-                           level="warning")
+                self.error(
+                    f"工作表「{name}」没有可识别的表号 / no form code found, sheet not read",
+                    "若是统计报表，表号行应写明如 教基3112 或 基础基312；否则可忽略",
+                    sheet=name,
+                    level="warning",
+                )
                 continue
             found.setdefault(scheme.name, []).append((scheme, m, name))
         if len(found) > 1:
-            self.error("同一工作簿混有 基础基 和 教基 两套表号 / forms of both schemes in one workbook",
-                       "一所学校一个学年只导出一套报表；分开存放两个学年的文件")
+            self.error(
+                "同一工作簿混有 基础基 和 教基 两套表号 / forms of both schemes in one workbook",
+                "一所学校一个学年只导出一套报表；分开存放两个学年的文件",
+            )
             return False
         if not found:
-            self.error("工作簿中没有任何统计报表(基础基/教基) / no statistics form in this workbook",
-                       "放入从教育统计系统导出的学校基层表，或把其他文件移出 data/raw/forms/")
+            self.error(
+                "工作簿中没有任何统计报表(基础基/教基) / no statistics form in this workbook",
+                "放入从教育统计系统导出的学校基层表，或把其他文件移出 data/raw/forms/",
+            )
             return False
         for scheme, m, name in next(iter(found.values())):
             self.scheme = scheme
             key = m.group("number") + (m.group("cont") or "")
             code = scheme.prefix + key
             if key not in scheme.forms:
-                self.error(f"未知表号 {code}（工作表「{name}」）/ unknown form code, not read",
-                           f"若是新表，在 {Path(scheme.source).name} 的 forms 中加入 {key}", sheet=name,
-                           level="warning")
+                self.error(
+                    f"未知表号 {code}（工作表「{name}」）/ unknown form code, not read",
+                    f"若是新表，在 {Path(scheme.source).name} 的 forms 中加入 {key}",
+                    sheet=name,
+                    level="warning",
+                )
                 continue
             if key in self.forms:
                 first = self.forms[key].sheet
                 if key == scheme.identity_form:
                     continue  # two identity forms: reported as two schools below
-                self.error(f"表号 {code} 出现两次（工作表「{first}」和「{name}」）/ the same form twice",
-                           "一个工作簿只含一所学校的一套报表；删除重复的工作表", sheet=name)
+                self.error(
+                    f"表号 {code} 出现两次（工作表「{first}」和「{name}」）/ the same form twice",
+                    "一个工作簿只含一所学校的一套报表；删除重复的工作表",
+                    sheet=name,
+                )
                 continue
             self.forms[key] = FormSheet(code=code, key=key, sheet=name, grid=self.sheets[name])
-        identities = [n for s, m, n in next(iter(found.values()))
-                      if m.group("number") + (m.group("cont") or "") == self.scheme.identity_form]
+        identities = [
+            n
+            for s, m, n in next(iter(found.values()))
+            if m.group("number") + (m.group("cont") or "") == self.scheme.identity_form
+        ]
         if len(identities) > 1:
-            self.error(f"一个工作簿含两张 {self.scheme.prefix}{self.scheme.identity_form}（「{'」「'.join(identities)}」）"
-                       " / two schools in one workbook", "每所学校单独导出一个工作簿", sheet=identities[1])
+            self.error(
+                f"一个工作簿含两张 {self.scheme.prefix}{self.scheme.identity_form}（「{'」「'.join(identities)}」）"
+                " / two schools in one workbook",
+                "每所学校单独导出一个工作簿",
+                sheet=identities[1],
+            )
             return False
         return True
 
@@ -321,21 +368,30 @@ class _Reader:
                     m = self.scheme.year_re.search(normalize(v))
                     found = found or m is not None
                     if m and int(m.group("start")) != self.year:
-                        self.error(f"{form.code} 的学年「{v.strip()}」与文件夹 forms/{self.year}/ 不符 / "
-                                   "school year of the form disagrees with its folder", f"把该文件移到 forms/"
-                                   f"{m.group('start')}/，或核对导出的学年", sheet=form.sheet, row=r + 1,
-                                   column="学年")
+                        self.error(
+                            f"{form.code} 的学年「{v.strip()}」与文件夹 forms/{self.year}/ 不符 / "
+                            "school year of the form disagrees with its folder",
+                            f"把该文件移到 forms/{m.group('start')}/，或核对导出的学年",
+                            sheet=form.sheet,
+                            row=r + 1,
+                            column="学年",
+                        )
         if not found:
-            self.error("报表中没有学年行（如「2020/2021学年初」）/ no school-year line, the folder's year is used",
-                       f"确认这是 {self.year}/{self.year + 1} 学年初的报表", level="warning")
+            self.error(
+                "报表中没有学年行（如「2020/2021学年初」）/ no school-year line, the folder's year is used",
+                f"确认这是 {self.year}/{self.year + 1} 学年初的报表",
+                level="warning",
+            )
 
     # identity (111 / 1001): labelled blocks, not a table
     def identity(self) -> dict | None:
         form = self.forms.get(self.scheme.identity_form)
         code = f"{self.scheme.prefix}{self.scheme.identity_form}"
         if form is None:
-            self.error(f"缺少学校基本情况表 {code} / no identity form in the workbook",
-                       f"导出时勾选 {code}（学校标识码、办学类型等都在这张表上）")
+            self.error(
+                f"缺少学校基本情况表 {code} / no identity form in the workbook",
+                f"导出时勾选 {code}（学校标识码、办学类型等都在这张表上）",
+            )
             return None
         grid = form.grid
         positions: dict[str, list[tuple[int, int]]] = {}
@@ -349,21 +405,34 @@ class _Reader:
             hits = [p for label in f.labels for p in positions.get(label, [])]
             if not hits:
                 if not f.optional:
-                    self.error(f"{code} 中找不到「{f.labels[0]}」/ label not found on the identity form",
-                               f"核对 {code}，或在 {Path(self.scheme.source).name} 的 identity 中加入该写法",
-                               sheet=form.sheet, column=f.labels[0])
+                    self.error(
+                        f"{code} 中找不到「{f.labels[0]}」/ label not found on the identity form",
+                        f"核对 {code}，或在 {Path(self.scheme.source).name} 的 identity 中加入该写法",
+                        sheet=form.sheet,
+                        column=f.labels[0],
+                    )
                     ok = False
                 continue
             if key == "school_id" and len(hits) > 1:
-                self.error(f"{code} 中有 {len(hits)} 个「学校标识码」/ two schools in one workbook",
-                           "每所学校单独导出一个工作簿", sheet=form.sheet, row=hits[1][0] + 1, column="学校标识码")
+                self.error(
+                    f"{code} 中有 {len(hits)} 个「学校标识码」/ two schools in one workbook",
+                    "每所学校单独导出一个工作簿",
+                    sheet=form.sheet,
+                    row=hits[1][0] + 1,
+                    column="学校标识码",
+                )
                 return None
             r, c = hits[0]
             found = self._look(grid, r, c, f)
             values[key] = found
             if not found and not f.optional:
-                self.error(f"{code}「{f.labels[0]}」没有填写 / identity value missing",
-                           "在统计系统中补填后重新导出", sheet=form.sheet, row=r + 1, column=f.labels[0])
+                self.error(
+                    f"{code}「{f.labels[0]}」没有填写 / identity value missing",
+                    "在统计系统中补填后重新导出",
+                    sheet=form.sheet,
+                    row=r + 1,
+                    column=f.labels[0],
+                )
                 ok = False
         if not ok:
             return None
@@ -391,21 +460,33 @@ class _Reader:
                 return out
         return out
 
-    def _identity_values(self, values: dict[str, list[tuple[object, int, int]]], form: FormSheet,
-                         code: str) -> dict | None:
+    def _identity_values(
+        self, values: dict[str, list[tuple[object, int, int]]], form: FormSheet, code: str
+    ) -> dict | None:
         where = {"sheet": form.sheet}
         out: dict[str, object] = {}
         ok = True
         raw_id, r, _c = values["school_id"][0]
         sid = codes.school_id(raw_id)
         if sid.value is None:
-            self.error(f"{code} 学校标识码 {sid.problem}", "学校标识码是10位数字（类别2位+省份2位+序号6位），"
-                       "在统计系统中核对后重新导出", row=r + 1, column="学校标识码", **where)
+            self.error(
+                f"{code} 学校标识码 {sid.problem}",
+                "学校标识码是10位数字（类别2位+省份2位+序号6位），在统计系统中核对后重新导出",
+                row=r + 1,
+                column="学校标识码",
+                **where,
+            )
             return None
         if sid.repaired:
-            self.error(f"{code} 学校标识码「{cell_text(raw_id)}」存为数字/科学计数，已还原为 {sid.value} / "
-                       "id stored as a number, repaired", "把该单元格设为文本格式", row=r + 1,
-                       column="学校标识码", level="warning", **where)
+            self.error(
+                f"{code} 学校标识码「{cell_text(raw_id)}」存为数字/科学计数，已还原为 {sid.value} / "
+                "id stored as a number, repaired",
+                "把该单元格设为文本格式",
+                row=r + 1,
+                column="学校标识码",
+                level="warning",
+                **where,
+            )
         out["school_id"] = sid.value
         for key in ("school_name", "township", "village"):
             found = values.get(key)
@@ -413,47 +494,76 @@ class _Reader:
         area, area_row, _ = values["area_code"][0]
         county = codes.county_from_area_code(cell_text(area))
         if county is None:
-            self.error(f"{code} 统计用区划代码「{cell_text(area)}」应为12位数字 / area code must be 12 digits",
-                       "核对学校地址的统计用区划代码", row=area_row + 1, column="统计用区划代码", **where)
+            self.error(
+                f"{code} 统计用区划代码「{cell_text(area)}」应为12位数字 / area code must be 12 digits",
+                "核对学校地址的统计用区划代码",
+                row=area_row + 1,
+                column="统计用区划代码",
+                **where,
+            )
             ok = False
         out["county_code"] = county
-        for key, kind, label in (("school_type", "school_type", "办学类型"), ("urban_rural", "urban_rural", "城乡类型")):
+        for key, kind, label in (
+            ("school_type", "school_type", "办学类型"),
+            ("urban_rural", "urban_rural", "城乡类型"),
+        ):
             v, vr, _ = values[key][0]
             text = cell_text(v)
             out[key] = codes.lookup(kind, text)
             if out[key] is None:
                 allowed = "、".join(codes.code_table()[kind])
-                self.error(f"{code} {label}代码「{text}」未知 / unknown code", f"可用代码 allowed: {allowed}；"
-                           "新代码请加入 lcedu/ingest/layouts/codes.yml", row=vr + 1, column=label, **where)
+                self.error(
+                    f"{code} {label}代码「{text}」未知 / unknown code",
+                    f"可用代码 allowed: {allowed}；新代码请加入 lcedu/ingest/layouts/codes.yml",
+                    row=vr + 1,
+                    column=label,
+                    **where,
+                )
                 ok = False
         v, vr, _ = values["sponsor"][0]
         sponsor = cell_text(v)
         out["is_public"] = codes.lookup("sponsor", sponsor)
         if out["is_public"] is None:
-            self.error(f"{code} 举办者「{sponsor}」未知 / unknown sponsor",
-                       "可用: " + "、".join(codes.code_table()["sponsor"]), row=vr + 1, column="举办者", **where)
+            self.error(
+                f"{code} 举办者「{sponsor}」未知 / unknown sponsor",
+                "可用: " + "、".join(codes.code_table()["sponsor"]),
+                row=vr + 1,
+                column="举办者",
+                **where,
+            )
             ok = False
         attached = []
         for v, vr, _ in values.get("attached_classes", []):
             stage = codes.lookup("attached_classes", cell_text(v))
             if stage is None:
-                self.error(f"{code} 附设班代码「{cell_text(v)}」未知 / unknown attached-class code",
-                           "可用: " + "、".join(codes.code_table()["attached_classes"]), row=vr + 1, column="附设班",
-                           **where)
+                self.error(
+                    f"{code} 附设班代码「{cell_text(v)}」未知 / unknown attached-class code",
+                    "可用: " + "、".join(codes.code_table()["attached_classes"]),
+                    row=vr + 1,
+                    column="附设班",
+                    **where,
+                )
                 ok = False
             else:
                 attached.append(stage)
         out["_attached"] = attached
         out["_row"] = r + 1
         if ok and not codes.id_category_agrees(out["school_id"], out["school_type"]):
-            self.error(f"学校标识码 {out['school_id']} 的类别 {out['school_id'][:2]} 与办学类型 {out['school_type']} 不符 / "
-                       "id category disagrees with the school type", "核对办学类型或学校标识码",
-                       row=r + 1, column="学校标识码", level="warning", **where)
+            self.error(
+                f"学校标识码 {out['school_id']} 的类别 {out['school_id'][:2]} 与办学类型 {out['school_type']} 不符 / "
+                "id category disagrees with the school type",
+                "核对办学类型或学校标识码",
+                row=r + 1,
+                column="学校标识码",
+                level="warning",
+                **where,
+            )
         return out if ok else None
 
     # figures
-    def value(self, address: Address, table: str, column: str, identity: dict,
-              stage: str | None) -> tuple[object, dict]:
+    def value(
+        self, address: Address, table: str, column: str, identity: dict, stage: str | None
+    ) -> tuple[object, dict]:
         """A typed value (or NA) and its provenance; NA cells are recorded with their reason."""
         scheme = self.scheme
         code = f"{scheme.prefix}{address.form}"
@@ -466,8 +576,9 @@ class _Reader:
             _index(form)
         where["_sheet"] = form.code
         if not form.has_columns:
-            self.error(f"{form.code} 找不到栏号行（甲 乙 1 2 …）/ no 栏号 row", "核对该表是否完整导出",
-                       sheet=form.sheet)
+            self.error(
+                f"{form.code} 找不到栏号行（甲 乙 1 2 …）/ no 栏号 row", "核对该表是否完整导出", sheet=form.sheet
+            )
             return None, where
         if not form.has_data:  # headers only: one issue for the sheet, its cells NA with that reason
             if form.key not in self.empty_forms:
@@ -479,20 +590,29 @@ class _Reader:
             r = form.row_of_no.get(address.no)
             wanted = f"编号{address.no}"
             if r is None:
-                self.error(f"{form.code} 中没有编号 {address.no} 的行 / row not found", self._fix(address),
-                           sheet=form.sheet, column=wanted)
+                self.error(
+                    f"{form.code} 中没有编号 {address.no} 的行 / row not found",
+                    self._fix(address),
+                    sheet=form.sheet,
+                    column=wanted,
+                )
                 return None, where
         else:
             hits = [r for label in address.rows for r in form.rows_of.get(label, [])]
             wanted = f"行「{address.rows[0]}」"
             if not hits:
-                self.error(f"{form.code} 中找不到{wanted} / row not found", self._fix(address), sheet=form.sheet,
-                           column=wanted)
+                self.error(
+                    f"{form.code} 中找不到{wanted} / row not found", self._fix(address), sheet=form.sheet, column=wanted
+                )
                 return None, where
             if len(set(hits)) > 1:
-                self.error(f"{form.code} 中{wanted}出现 {len(set(hits))} 次 / ambiguous row label",
-                           f"在 {Path(scheme.source).name} 中改用编号 (number:) 指定该行", sheet=form.sheet,
-                           row=hits[1] + 1, column=wanted)
+                self.error(
+                    f"{form.code} 中{wanted}出现 {len(set(hits))} 次 / ambiguous row label",
+                    f"在 {Path(scheme.source).name} 中改用编号 (number:) 指定该行",
+                    sheet=form.sheet,
+                    row=hits[1] + 1,
+                    column=wanted,
+                )
                 return None, where
             r = hits[0]
         where["_row"], where["_label"] = r + 1, form.label_of.get(r, "")
@@ -503,15 +623,26 @@ class _Reader:
         for c in address.cols:
             j = form.col_of.get(c)
             if j is None:
-                self.error(f"{form.code} 中没有栏{c} / column number not found", self._fix(address),
-                           sheet=form.sheet, row=r + 1, column=f"栏{c}")
+                self.error(
+                    f"{form.code} 中没有栏{c} / column number not found",
+                    self._fix(address),
+                    sheet=form.sheet,
+                    row=r + 1,
+                    column=f"栏{c}",
+                )
                 return None, where
             raw = form.grid[r][j] if j < len(form.grid[r]) else ""
             text = cell_text(raw)
             place = f"{form.code} 行「{label_key(where['_label']) or wanted}」栏{c}"
             if text == FORMULA_WITHOUT_VALUE:
-                self.error(f"{place} 是公式但没有保存计算结果，按缺失(NA)处理 / a formula without a stored value, "
-                           "read as NA", FORMULA_FIX, sheet=form.sheet, row=r + 1, column=f"栏{c}", level="warning")
+                self.error(
+                    f"{place} 是公式但没有保存计算结果，按缺失(NA)处理 / a formula without a stored value, read as NA",
+                    FORMULA_FIX,
+                    sheet=form.sheet,
+                    row=r + 1,
+                    column=f"栏{c}",
+                    level="warning",
+                )
             if text in ("", "*", FORMULA_WITHOUT_VALUE):
                 first_na = first_na or (text, place)
                 continue
@@ -521,16 +652,31 @@ class _Reader:
                 try:
                     number = float(_THOUSANDS.sub("", unicodedata.normalize("NFKC", text)))
                 except ValueError:
-                    self.error(f"{place}「{text}」不是数字 / not a number", "改为数字；不适用填 *，没有则留空",
-                               sheet=form.sheet, row=r + 1, column=f"栏{c}")
+                    self.error(
+                        f"{place}「{text}」不是数字 / not a number",
+                        "改为数字；不适用填 *，没有则留空",
+                        sheet=form.sheet,
+                        row=r + 1,
+                        column=f"栏{c}",
+                    )
                     return None, where
             if number < 0:
-                self.error(f"{place} 负数「{text}」/ negative value", "人数、面积和金额不能为负，请核对",
-                           sheet=form.sheet, row=r + 1, column=f"栏{c}")
+                self.error(
+                    f"{place} 负数「{text}」/ negative value",
+                    "人数、面积和金额不能为负，请核对",
+                    sheet=form.sheet,
+                    row=r + 1,
+                    column=f"栏{c}",
+                )
                 return None, where
             if kind == "count" and not number.is_integer():
-                self.error(f"{place}「{text}」不是整数 / not a whole number", "人数、班数应为整数",
-                           sheet=form.sheet, row=r + 1, column=f"栏{c}")
+                self.error(
+                    f"{place}「{text}」不是整数 / not a whole number",
+                    "人数、班数应为整数",
+                    sheet=form.sheet,
+                    row=r + 1,
+                    column=f"栏{c}",
+                )
                 return None, where
             total += number
             seen = True
@@ -545,15 +691,28 @@ class _Reader:
         return round(total * UNIT_FACTORS[address.unit or unit] / UNIT_FACTORS[unit], 2), where
 
     def _fix(self, address: Address) -> str:
-        return (f"核对该表；若本地报表的行/栏不同，改 {Path(self.scheme.source).name} 中 {address.describe(self.scheme)}"
-                " 这一行")
+        return (
+            f"核对该表；若本地报表的行/栏不同，改 {Path(self.scheme.source).name} 中 {address.describe(self.scheme)}"
+            " 这一行"
+        )
 
-    def _na(self, table: str, column: str, identity: dict, stage: str | None, where: dict, raw: str,
-            reason: str) -> None:
-        self.missing.append({"table": table, "_file": where["_file"], "_sheet": where["_sheet"],
-                             "_row": where["_row"], "school_id": identity["school_id"],
-                             "county_code": identity["county_code"], "stage": stage, "column": column,
-                             "raw_text": raw, "reason": reason})
+    def _na(
+        self, table: str, column: str, identity: dict, stage: str | None, where: dict, raw: str, reason: str
+    ) -> None:
+        self.missing.append(
+            {
+                "table": table,
+                "_file": where["_file"],
+                "_sheet": where["_sheet"],
+                "_row": where["_row"],
+                "school_id": identity["school_id"],
+                "county_code": identity["county_code"],
+                "stage": stage,
+                "column": column,
+                "raw_text": raw,
+                "reason": reason,
+            }
+        )
 
 
 def _group_rows(reader: _Reader, identity: dict, table: str, group: str, stage: str | None) -> dict | None:
@@ -568,13 +727,21 @@ def _group_rows(reader: _Reader, identity: dict, table: str, group: str, stage: 
         row[column] = value
         anchor = anchor or where
         if value is None and column in required and address.form not in reader.forms:
-            reader.error(f"{where['_sheet']} 缺失，无法得到必需的 {column} / required form missing",
-                         f"导出时勾选 {where['_sheet']}", column=address.describe(reader.scheme))
+            reader.error(
+                f"{where['_sheet']} 缺失，无法得到必需的 {column} / required form missing",
+                f"导出时勾选 {where['_sheet']}",
+                column=address.describe(reader.scheme),
+            )
         lacking = lacking or (value is None and column in required and address.form in reader.empty_forms)
     if lacking:
         return None
-    return row | {"_file": anchor["_file"], "_sheet": anchor["_sheet"], "_row": anchor["_row"],
-                  "_label": anchor["_label"], "_column": anchor["_column"]}
+    return row | {
+        "_file": anchor["_file"],
+        "_sheet": anchor["_sheet"],
+        "_row": anchor["_row"],
+        "_label": anchor["_label"],
+        "_column": anchor["_column"],
+    }
 
 
 def read_school_workbook(path: Path, raw_dir: Path) -> WorkbookResult:
@@ -582,21 +749,36 @@ def read_school_workbook(path: Path, raw_dir: Path) -> WorkbookResult:
     result = WorkbookResult()
     display = str(path.relative_to(raw_dir.parent))
     if is_lock_file(path):
-        result.issues.append(Issue("warning", display, "跳过 Excel 锁文件 / skipped an Excel lock file",
-                                   "该工作簿正在 Excel 中打开；关闭后锁文件会消失"))
+        result.issues.append(
+            Issue(
+                "warning",
+                display,
+                "跳过 Excel 锁文件 / skipped an Excel lock file",
+                "该工作簿正在 Excel 中打开；关闭后锁文件会消失",
+            )
+        )
         return result
     rel = path.relative_to(raw_dir / FORMS_DIR)
     folder = rel.parts[0] if len(rel.parts) > 1 else ""
     if not re.fullmatch(r"(19|20)\d{2}", folder):
-        result.issues.append(Issue("error", display, "学校基层表应放在 forms/<学年起始年>/ 下 / no school-year folder",
-                                   "例如 2020/2021 学年初的报表放入 data/raw/forms/2020/"))
+        result.issues.append(
+            Issue(
+                "error",
+                display,
+                "学校基层表应放在 forms/<学年起始年>/ 下 / no school-year folder",
+                "例如 2020/2021 学年初的报表放入 data/raw/forms/2020/",
+            )
+        )
         return result
     year = int(folder)
     data = read_bytes(path, display, result.issues)
     if data is None:
         return result
-    result.record = {"path": str(path.relative_to(raw_dir)), "sha256": hashlib.sha256(data).hexdigest(),
-                     "bytes": len(data)}
+    result.record = {
+        "path": str(path.relative_to(raw_dir)),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+    }
     sheets = read_workbook(data, display, result.issues)
     if sheets is None:
         return result
@@ -625,19 +807,40 @@ def _school_rows(reader: _Reader, identity: dict, year: int, result: WorkbookRes
     for stage in expected:
         if stage not in present:
             form = scheme.stages.get(stage)
-            reader.error(f"办学类型/附设班应有{stage}学段，但缺少学生表 {scheme.prefix}{form or '（本套表无此学段）'} / "
-                         "stage expected but its student form is missing", "导出该学段的学生数表",
-                         sheet=reader.forms[scheme.identity_form].sheet, column="办学类型", level="warning")
+            reader.error(
+                f"办学类型/附设班应有{stage}学段，但缺少学生表 {scheme.prefix}{form or '（本套表无此学段）'} / "
+                "stage expected but its student form is missing",
+                "导出该学段的学生数表",
+                sheet=reader.forms[scheme.identity_form].sheet,
+                column="办学类型",
+                level="warning",
+            )
     for stage in present:
         if stage not in expected:
-            reader.error(f"有 {scheme.prefix}{scheme.stages[stage]}（{stage}）但办学类型和附设班中没有该学段 / "
-                         "a stage neither the school type nor an attached class gives", f"核对 {ident_code} 的附设班",
-                         sheet=reader.forms[scheme.stages[stage]].sheet, level="warning")
-    base = {"school_id": identity["school_id"], "year": year, "county_code": identity["county_code"],
-            "_is_total": False}
-    school = base | {k: identity[k] for k in IDENTITY_COLUMNS} | {
-        "_file": reader.display, "_sheet": reader.forms[scheme.identity_form].code, "_row": identity["_row"],
-        "_label": "学校标识码", "_column": ""}
+            reader.error(
+                f"有 {scheme.prefix}{scheme.stages[stage]}（{stage}）但办学类型和附设班中没有该学段 / "
+                "a stage neither the school type nor an attached class gives",
+                f"核对 {ident_code} 的附设班",
+                sheet=reader.forms[scheme.stages[stage]].sheet,
+                level="warning",
+            )
+    base = {
+        "school_id": identity["school_id"],
+        "year": year,
+        "county_code": identity["county_code"],
+        "_is_total": False,
+    }
+    school = (
+        base
+        | {k: identity[k] for k in IDENTITY_COLUMNS}
+        | {
+            "_file": reader.display,
+            "_sheet": reader.forms[scheme.identity_form].code,
+            "_row": identity["_row"],
+            "_label": "学校标识码",
+            "_column": "",
+        }
+    )
     for stage in present:
         if stage in scheme.cells.get("schools", {}):
             extra = _group_rows(reader, identity, "schools", stage, None) or {}
@@ -701,15 +904,26 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
     """Every per-school workbook under ``raw/forms/``; never raises for bad input."""
     raw_dir = Path(raw_dir)
     files = form_files(raw_dir)
-    others = sorted(p for p in (raw_dir / FORMS_DIR).rglob("*") if p.is_file() and p not in set(files)) \
-        if (raw_dir / FORMS_DIR).is_dir() else []
-    not_read = [Issue("warning", str(p.relative_to(raw_dir.parent)), "forms/ 下的非 Excel 文件未读取 / not a workbook, "
-                      "not read", "学校基层表应为 .xlsx/.xls；其他文件请移出 data/raw/forms/") for p in others]
+    others = (
+        sorted(p for p in (raw_dir / FORMS_DIR).rglob("*") if p.is_file() and p not in set(files))
+        if (raw_dir / FORMS_DIR).is_dir()
+        else []
+    )
+    not_read = [
+        Issue(
+            "warning",
+            str(p.relative_to(raw_dir.parent)),
+            "forms/ 下的非 Excel 文件未读取 / not a workbook, not read",
+            "学校基层表应为 .xlsx/.xls；其他文件请移出 data/raw/forms/",
+        )
+        for p in others
+    ]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(files) >= 16:
-        chunks = [files[i::workers * 4] for i in range(workers * 4) if files[i::workers * 4]]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
-                                 initializer=die_with_parent) as pool:
+        chunks = [files[i :: workers * 4] for i in range(workers * 4) if files[i :: workers * 4]]
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=mp.get_context("fork"), initializer=die_with_parent
+        ) as pool:
             results = [r for chunk in pool.map(_read_chunk, chunks, [raw_dir] * len(chunks)) for r in chunk]
     else:
         results = _read_chunk(files, raw_dir)
@@ -719,9 +933,15 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
     for r in results:
         for school in r.rows["schools"]:
             if school["county_code"] not in known:
-                issues.append(Issue("error", school["_file"], f"统计用区划代码的县(区) {school['county_code']} 不在县名录中 / "
-                                    "county not in the registry", "核对 教基1001/基础基111 的统计用区划代码；"
-                                    "本市以外的县请在 data/raw/counties.csv 中登记", column="统计用区划代码"))
+                issues.append(
+                    Issue(
+                        "error",
+                        school["_file"],
+                        f"统计用区划代码的县(区) {school['county_code']} 不在县名录中 / county not in the registry",
+                        "核对 教基1001/基础基111 的统计用区划代码；本市以外的县请在 data/raw/counties.csv 中登记",
+                        column="统计用区划代码",
+                    )
+                )
                 r.rows = {t: [] for t in TABLES}
                 break
     missing = pd.DataFrame([m for r in results for m in r.missing])
@@ -731,9 +951,24 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
         if not rows:
             continue
         typed = _frame(table, rows)
-        miss = (missing[missing["table"] == table] if len(missing)
-                else pd.DataFrame(columns=["table", "_file", "_sheet", "_row", "school_id", "county_code",
-                                           "stage", "column", "raw_text", "reason"]))
+        miss = (
+            missing[missing["table"] == table]
+            if len(missing)
+            else pd.DataFrame(
+                columns=[
+                    "table",
+                    "_file",
+                    "_sheet",
+                    "_row",
+                    "school_id",
+                    "county_code",
+                    "stage",
+                    "column",
+                    "raw_text",
+                    "reason",
+                ]
+            )
+        )
         if "stage" not in load_layout(table).key:
             miss = miss.drop(columns="stage")
         converted.append((table, typed, miss.reset_index(drop=True), []))

@@ -21,8 +21,17 @@ import yaml
 from lcedu import paths
 from lcedu.errors import RequestError
 
-TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city",
-          "assessment_checklist")
+TABLES = (
+    "schools",
+    "enrollment",
+    "teachers",
+    "facilities",
+    "population",
+    "disability",
+    "ledger",
+    "city",
+    "assessment_checklist",
+)
 UNIT_FACTORS = {"元": 1.0, "万元": 10_000.0, "平方米": 1.0, "人": 1.0}
 
 
@@ -123,11 +132,15 @@ def read_spec(path: Path) -> Any:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" 第{mark.line + 1}行第{mark.column + 1}列 / line {mark.line + 1}, column {mark.column + 1}" \
-            if mark is not None else ""
-        raise RequestError(f"版式文件 {path}{where} 不是有效的 YAML / not valid YAML: "
-                           f"{getattr(exc, 'problem', None) or exc}",
-                           "修正该行（常见：缩进不齐、冒号后缺空格、引号未闭合）；或删掉本地副本改用内置版式") from exc
+        where = (
+            f" 第{mark.line + 1}行第{mark.column + 1}列 / line {mark.line + 1}, column {mark.column + 1}"
+            if mark is not None
+            else ""
+        )
+        raise RequestError(
+            f"版式文件 {path}{where} 不是有效的 YAML / not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            "修正该行（常见：缩进不齐、冒号后缺空格、引号未闭合）；或删掉本地副本改用内置版式",
+        ) from exc
 
 
 def layout_spec(name: str) -> Any:

@@ -23,8 +23,22 @@ from lcedu.ingest.readers import (
     cell_text,
 )
 
-NA_TOKENS = {"", "—", "——", "–", "-", "--", "/", "nan", "none", "null", "#n/a", "不适用", "无数据",
-             FORMULA_WITHOUT_VALUE.lower()}
+NA_TOKENS = {
+    "",
+    "—",
+    "——",
+    "–",
+    "-",
+    "--",
+    "/",
+    "nan",
+    "none",
+    "null",
+    "#n/a",
+    "不适用",
+    "无数据",
+    FORMULA_WITHOUT_VALUE.lower(),
+}
 TOTAL_LABEL = re.compile(r"合计|总计|小计|全县|全区|全市")
 NOTE_START = re.compile(r"^(注|说明|备注|填表|审核|数据来源|单位负责人)")
 HEADER_SEARCH_ROWS = 15
@@ -117,20 +131,28 @@ def parse_sheet(
     cells = _cells(grid)
     where = {"file": file, "sheet": sheet}
     if cells.size == 0 or (cells == "").all():
-        issues.append(Issue("error", message="工作表为空 / the sheet is empty",
-                            fix="导出完整的数据表后重新放入 data/raw/", **where))
+        issues.append(
+            Issue(
+                "error", message="工作表为空 / the sheet is empty", fix="导出完整的数据表后重新放入 data/raw/", **where
+            )
+        )
         return None
     start = find_header(cells, layout)
     if start is None:
         key_header = sorted(layout.anchor_spellings())[0]
-        issues.append(Issue("error", message=f"找不到表头：应有一列「{key_header}」 / header row not found",
-                            fix=f"确认表头含「{key_header}」，或在 lcedu/ingest/layouts/{layout.table}.yml 增加新写法",
-                            **where))
+        issues.append(
+            Issue(
+                "error",
+                message=f"找不到表头：应有一列「{key_header}」 / header row not found",
+                fix=f"确认表头含「{key_header}」，或在 lcedu/ingest/layouts/{layout.table}.yml 增加新写法",
+                **where,
+            )
+        )
         return None
 
     # Read the header at each variant's depth; keep the variant whose spellings explain the most
     # headers (ties go to the variant declared for the year, which comes first).
-    candidates = [(v, flatten_header(cells[start:start + v.header_rows])) for v in layout.variants_for(year)]
+    candidates = [(v, flatten_header(cells[start : start + v.header_rows])) for v in layout.variants_for(year)]
     variant, headers = max(candidates, key=lambda c: _hits(c[1], c[0]))
     first_data = start + variant.header_rows + variant.skip_after_header
     body = cells[first_data:]
@@ -140,17 +162,30 @@ def parse_sheet(
     for j, h in enumerate(headers):
         if not h:
             if (body[:, j] != "").any() and not _is_note_column(body, j):
-                issues.append(Issue("error", message=f"第{j + 1}列有数据但没有表头 / data without a header",
-                                    fix="补上表头或删除该列", row=start + 1, **where))
+                issues.append(
+                    Issue(
+                        "error",
+                        message=f"第{j + 1}列有数据但没有表头 / data without a header",
+                        fix="补上表头或删除该列",
+                        row=start + 1,
+                        **where,
+                    )
+                )
                 ok = False
             continue
         hit = variant.spellings.get(normalize(h))
         if hit is None:
             near = layout.closest_spelling(h)
-            issues.append(Issue("error", column=h, row=start + 1,
-                                message=f"未知表头「{h}」/ unknown header; 最接近的已知写法 closest known: 「{near}」",
-                                fix=f"若是新年份的新写法，在 lcedu/ingest/layouts/{layout.table}.yml 的 {variant.name} 中加入它",
-                                **where))
+            issues.append(
+                Issue(
+                    "error",
+                    column=h,
+                    row=start + 1,
+                    message=f"未知表头「{h}」/ unknown header; 最接近的已知写法 closest known: 「{near}」",
+                    fix=f"若是新年份的新写法，在 lcedu/ingest/layouts/{layout.table}.yml 的 {variant.name} 中加入它",
+                    **where,
+                )
+            )
             ok = False
             continue
         column_of[j] = hit
@@ -158,9 +193,16 @@ def parse_sheet(
     for col in layout.columns.values():
         if col.required and col.name not in found and not (col.type == "county" and has_county):
             spelled = [t for t, (c, _) in variant.spellings.items() if c == col.name]
-            issues.append(Issue("error", row=start + 1, column=spelled[0] if spelled else col.name,
-                                message=f"缺少必需的列「{spelled[0] if spelled else col.name}」/ required column missing",
-                                fix="检查导出时是否漏选了该列", **where))
+            issues.append(
+                Issue(
+                    "error",
+                    row=start + 1,
+                    column=spelled[0] if spelled else col.name,
+                    message=f"缺少必需的列「{spelled[0] if spelled else col.name}」/ required column missing",
+                    fix="检查导出时是否漏选了该列",
+                    **where,
+                )
+            )
             ok = False
     if not ok:
         return None
@@ -170,14 +212,19 @@ def parse_sheet(
     is_total = _total_mask(columns, layout)
     labels = columns.get(layout.name_column, np.full(len(rows), "", dtype=object))
     columns |= {
-        "_file": np.full(len(rows), file, dtype=object), "_sheet": np.full(len(rows), sheet, dtype=object),
-        "_row": np.asarray(rows, dtype="int64") + first_data + 1, "_is_total": is_total,
+        "_file": np.full(len(rows), file, dtype=object),
+        "_sheet": np.full(len(rows), sheet, dtype=object),
+        "_row": np.asarray(rows, dtype="int64") + first_data + 1,
+        "_is_total": is_total,
         "_label": np.array([cell_text(v) if t else "" for v, t in zip(labels, is_total, strict=True)], dtype=object),
     }
     text = pd.DataFrame(columns)
-    return RawSheet(text=text, variant=variant.name,
-                    headers={column_of[j][0]: headers[j] for j in column_of},
-                    units={column_of[j][0]: column_of[j][1] for j in column_of})
+    return RawSheet(
+        text=text,
+        variant=variant.name,
+        headers={column_of[j][0]: headers[j] for j in column_of},
+        units={column_of[j][0]: column_of[j][1] for j in column_of},
+    )
 
 
 def _is_note_column(body: np.ndarray, j: int) -> bool:
@@ -245,8 +292,11 @@ def school_ids(raw: pd.Series, skip: np.ndarray) -> tuple[pd.Series, np.ndarray,
     for v in set(values[~skip]):
         key = int(v) if isinstance(v, float) and v.is_integer() else v
         checked[v] = codes.school_id(key.strip() if isinstance(key, str) else key)
-    ids = pd.Series([checked[v].value if not s else None for v, s in zip(values, skip, strict=True)],
-                    index=raw.index, dtype="string")
+    ids = pd.Series(
+        [checked[v].value if not s else None for v, s in zip(values, skip, strict=True)],
+        index=raw.index,
+        dtype="string",
+    )
     refused = np.array([not s and checked[v].value is None for v, s in zip(values, skip, strict=True)], dtype=bool)
     repaired = np.array([not s and checked[v].repaired for v, s in zip(values, skip, strict=True)], dtype=bool)
     return ids, refused, repaired
@@ -278,20 +328,39 @@ def convert(
         raw = text[name]
         is_num, is_na, clean = _split(raw)
         if is_na.any():
-            miss_parts.append(text.loc[is_na, ["_file", "_sheet", "_row"]].assign(
-                column=name, raw_text=[cell_text(v) for v in raw[is_na]]))
+            miss_parts.append(
+                text.loc[is_na, ["_file", "_sheet", "_row"]].assign(
+                    column=name, raw_text=[cell_text(v) for v in raw[is_na]]
+                )
+            )
             formula = is_na & (raw.to_numpy(dtype=object) == FORMULA_WITHOUT_VALUE)
             for _, r in text.loc[formula].head(20).iterrows():
-                issues.append(Issue("warning", r["_file"], "公式没有保存计算结果，按缺失(NA)处理 / a formula without a "
-                                    "stored value, read as NA", FORMULA_FIX, sheet=r["_sheet"], row=int(r["_row"]),
-                                    column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name)))
+                issues.append(
+                    Issue(
+                        "warning",
+                        r["_file"],
+                        "公式没有保存计算结果，按缺失(NA)处理 / a formula without a stored value, read as NA",
+                        FORMULA_FIX,
+                        sheet=r["_sheet"],
+                        row=int(r["_row"]),
+                        column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name),
+                    )
+                )
         strings = clean[~is_na[raw.index.get_indexer(clean.index)]] if len(clean) else clean
 
         def fail(mask: np.ndarray, message: str, fix: str, *, _name: str = name) -> None:
             for _, r in text.loc[mask].head(5).iterrows():
-                issues.append(Issue("error", r["_file"], message.format(value=cell_text(r[_name])), fix,
-                                    sheet=r["_sheet"], row=int(r["_row"]),
-                                    column=headers.get((r["_file"], r["_sheet"]), {}).get(_name, _name)))
+                issues.append(
+                    Issue(
+                        "error",
+                        r["_file"],
+                        message.format(value=cell_text(r[_name])),
+                        fix,
+                        sheet=r["_sheet"],
+                        row=int(r["_row"]),
+                        column=headers.get((r["_file"], r["_sheet"]), {}).get(_name, _name),
+                    )
+                )
 
         if col.type in ("count", "amount", "pct", "year"):
             values = np.full(len(raw), np.nan)
@@ -306,11 +375,15 @@ def convert(
                 bad = True
             # inf, nan spelled out, or beyond what a float holds exactly (1e20 students): a typing
             # accident in the export, never a figure. Checked before rounding, which would overflow.
-            unreal = (~np.isfinite(values.to_numpy()) & ~values.isna().to_numpy()) | \
-                (values.abs() >= MAX_EXACT).to_numpy()
+            unreal = (~np.isfinite(values.to_numpy()) & ~values.isna().to_numpy()) | (
+                values.abs() >= MAX_EXACT
+            ).to_numpy()
             if unreal.any():
-                fail(unreal, "「{value}」不是可用的数值（无穷大或过大）/ not a usable number (infinite or too large)",
-                     "核对该单元格：导出时可能多了位数或填了 inf")
+                fail(
+                    unreal,
+                    "「{value}」不是可用的数值（无穷大或过大）/ not a usable number (infinite or too large)",
+                    "核对该单元格：导出时可能多了位数或填了 inf",
+                )
                 bad = True
                 values = values.where(~unreal)
             negative = (values < 0).to_numpy()
@@ -340,14 +413,25 @@ def convert(
         if col.type == "school_id":
             ids, bad_id, repaired = school_ids(raw, is_na | is_total)
             if bad_id.any():
-                fail(bad_id, "学校标识码「{value}」应为10位数字且不以0开头 / a school id is 10 digits, not starting with 0",
-                     "从统计系统核对学校标识码（类别2位+省份2位+顺序号6位）；不要补0或截断")
+                fail(
+                    bad_id,
+                    "学校标识码「{value}」应为10位数字且不以0开头 / a school id is 10 digits, not starting with 0",
+                    "从统计系统核对学校标识码（类别2位+省份2位+顺序号6位）；不要补0或截断",
+                )
                 bad = True
             for idx, r in text.loc[repaired].head(5).iterrows():
-                issues.append(Issue("warning", r["_file"], f"学校标识码「{cell_text(r[name])}」存为小数或科学计数法，已还原为"
-                                    f"「{ids[idx]}」/ id stored as a float, repaired", "把该列设为文本格式后重新导出",
-                                    sheet=r["_sheet"], row=int(r["_row"]),
-                                    column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name)))
+                issues.append(
+                    Issue(
+                        "warning",
+                        r["_file"],
+                        f"学校标识码「{cell_text(r[name])}」存为小数或科学计数法，已还原为"
+                        f"「{ids[idx]}」/ id stored as a float, repaired",
+                        "把该列设为文本格式后重新导出",
+                        sheet=r["_sheet"],
+                        row=int(r["_row"]),
+                        column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name),
+                    )
+                )
             out[name] = ids
         elif col.type == "code":
             mapping = code_lists()[col.codes]
@@ -365,18 +449,26 @@ def convert(
             codes = as_text.map(lookup)
             unknown = (pd.isna(codes).to_numpy() & ~is_na) & ~is_total
             if unknown.any():
-                fail(unknown, "未知县(区)「{value}」/ unknown county",
-                     "用6位行政区划代码(如530925)或县名(如双江县)；新县请加入 lcedu/data/counties.csv")
+                fail(
+                    unknown,
+                    "未知县(区)「{value}」/ unknown county",
+                    "用6位行政区划代码(如530925)或县名(如双江县)；新县请加入 lcedu/data/counties.csv",
+                )
                 bad = True
             out[name] = codes.astype("string")
         else:
             out[name] = as_text.astype("string")
-    missing = (pd.concat(miss_parts, ignore_index=True) if miss_parts
-               else pd.DataFrame(columns=["_file", "_sheet", "_row", "column", "raw_text"]))
+    missing = (
+        pd.concat(miss_parts, ignore_index=True)
+        if miss_parts
+        else pd.DataFrame(columns=["_file", "_sheet", "_row", "column", "raw_text"])
+    )
     raw_text = missing["raw_text"].astype(str).str.strip()
-    missing["reason"] = np.select([raw_text == "", raw_text == FORMULA_WITHOUT_VALUE],
-                                  ["空白 blank", FORMULA_WITHOUT_VALUE_REASON],
-                                  "填报为缺失或不适用 reported as missing/not applicable")
+    missing["reason"] = np.select(
+        [raw_text == "", raw_text == FORMULA_WITHOUT_VALUE],
+        ["空白 blank", FORMULA_WITHOUT_VALUE_REASON],
+        "填报为缺失或不适用 reported as missing/not applicable",
+    )
     if bad:
         return None, missing
     typed = pd.DataFrame(out, index=text.index)

@@ -26,8 +26,10 @@ SOFT = "软界限 soft bound"
 HARD = "硬界限 hard bound"
 MAX_LISTED = 20  # issues listed per bound and limit; the rest are counted in one "more" line
 MORE = re.compile(r"另有 (\d+) 处")
-FIX = ("核对该单元格：是否多打了位数、填错了列或单位（如 元 填在 万元 列）/ check the cell: extra digits, wrong column "
-       "or unit; 确属实情，在 lcedu/ingest/config/plausibility.yml 中放宽该界限并写明依据")
+FIX = (
+    "核对该单元格：是否多打了位数、填错了列或单位（如 元 填在 万元 列）/ check the cell: extra digits, wrong column "
+    "or unit; 确属实情，在 lcedu/ingest/config/plausibility.yml 中放宽该界限并写明依据"
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,13 @@ class Bound:
 
 
 def _limit(spec: dict) -> Limit:
-    return Limit(min=spec.get("min"), max=spec.get("max"), source=str(spec["source"]).strip(),
-                 school_types=tuple(spec.get("school_type", ())), stages=tuple(spec.get("stage", ())))
+    return Limit(
+        min=spec.get("min"),
+        max=spec.get("max"),
+        source=str(spec["source"]).strip(),
+        school_types=tuple(spec.get("school_type", ())),
+        stages=tuple(spec.get("stage", ())),
+    )
 
 
 @cache
@@ -62,9 +69,17 @@ def bounds() -> tuple[Bound, ...]:
     out = []
     for b in spec["bounds"]:
         numerator, _, denominator = (p.strip() for p in b["value"].partition("/"))
-        out.append(Bound(name=b["name"], label=b["label"], per=b["per"], numerator=numerator,
-                         denominator=denominator or None, hard=_limit(b["hard"]),
-                         soft=tuple(_limit(s) for s in b.get("soft", ()))))
+        out.append(
+            Bound(
+                name=b["name"],
+                label=b["label"],
+                per=b["per"],
+                numerator=numerator,
+                denominator=denominator or None,
+                hard=_limit(b["hard"]),
+                soft=tuple(_limit(s) for s in b.get("soft", ())),
+            )
+        )
     return tuple(out)
 
 
@@ -132,11 +147,19 @@ def measures(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     enrollment = tables.get("enrollment")
     if enrollment is not None and not enrollment.empty:
         per_stage.append(_with_source(_stage_classes(schools, enrollment["stage"]), "class_count", KEY["stage"]))
-    school = per_school[0].join(per_school[1:], how="outer").reset_index() if len(per_school) > 1 \
+    school = (
+        per_school[0].join(per_school[1:], how="outer").reset_index()
+        if len(per_school) > 1
         else per_school[0].reset_index()
-    stage = (per_stage[0].join(per_stage[1:], how="outer").reset_index()
-             .merge(types.reset_index(), on=KEY["school"], how="left")
-             if per_stage else pd.DataFrame(columns=[*KEY["stage"], "school_type"]))
+    )
+    stage = (
+        per_stage[0]
+        .join(per_stage[1:], how="outer")
+        .reset_index()
+        .merge(types.reset_index(), on=KEY["school"], how="left")
+        if per_stage
+        else pd.DataFrame(columns=[*KEY["stage"], "school_type"])
+    )
     return {"school": school, "stage": stage}
 
 
@@ -168,8 +191,11 @@ def _range(limit: Limit) -> str:
     return f"[{low or '—'}, {high or '—'}]"
 
 
-def check(tables: dict[str, pd.DataFrame], issues: list[Issue],
-          headers: dict[tuple[str, str, str | None, str], str] | None = None) -> None:
+def check(
+    tables: dict[str, pd.DataFrame],
+    issues: list[Issue],
+    headers: dict[tuple[str, str, str | None, str], str] | None = None,
+) -> None:
     """Add an error for every value beyond a hard bound and a warning for every one beyond a soft bound.
 
     ``tables`` still carry their provenance (``_file``, ``_sheet``, ``_row``): each issue names the
@@ -198,8 +224,10 @@ def check(tables: dict[str, pd.DataFrame], issues: list[Issue],
         _report(bound, frame, values, num, den, hard, bound.hard, "error", issues, headers, cells)
     for bound, frame, num, den, values in checks:
         claimed = _outside(values, bound.hard.min, bound.hard.max) | np.fromiter(
-            ((s, y) in failed for s, y in zip(frame["school_id"], frame["year"], strict=True)), dtype=bool,
-            count=len(frame))
+            ((s, y) in failed for s, y in zip(frame["school_id"], frame["year"], strict=True)),
+            dtype=bool,
+            count=len(frame),
+        )
         types, stages = _labels(frame, "school_type"), _labels(frame, "stage")
         for limit in bound.soft:
             applies = ~claimed
@@ -208,17 +236,38 @@ def check(tables: dict[str, pd.DataFrame], issues: list[Issue],
             if limit.stages:
                 applies &= np.isin(stages, limit.stages)
             claimed |= applies
-            _report(bound, frame, values, num, den, applies & _outside(values, limit.min, limit.max), limit,
-                    "warning", issues, headers, cells)
+            _report(
+                bound,
+                frame,
+                values,
+                num,
+                den,
+                applies & _outside(values, limit.min, limit.max),
+                limit,
+                "warning",
+                issues,
+                headers,
+                cells,
+            )
 
 
 def _number(v: float) -> str:
     return f"{v:,.0f}" if float(v).is_integer() and abs(v) < 1e18 else f"{v:,.4g}"
 
 
-def _report(bound: Bound, frame: pd.DataFrame, values: np.ndarray, num: np.ndarray, den: np.ndarray | None,
-            mask: np.ndarray, limit: Limit, level: str, issues: list[Issue],
-            headers: dict[tuple[str, str, str | None, str], str], cells: set[tuple[object, ...]]) -> None:
+def _report(
+    bound: Bound,
+    frame: pd.DataFrame,
+    values: np.ndarray,
+    num: np.ndarray,
+    den: np.ndarray | None,
+    mask: np.ndarray,
+    limit: Limit,
+    level: str,
+    issues: list[Issue],
+    headers: dict[tuple[str, str, str | None, str], str],
+    cells: set[tuple[object, ...]],
+) -> None:
     hits = np.flatnonzero(mask)
     if not len(hits):
         return
@@ -236,20 +285,38 @@ def _report(bound: Bound, frame: pd.DataFrame, values: np.ndarray, num: np.ndarr
         written = r.get(f"{src}_column")
         column = None if written is None or pd.isna(written) or written == "" else str(written)
         if column is None or column.endswith("_class_count"):
-            column = headers.get((file, sheet, stage, column or bound.numerator),
-                                 headers.get((file, sheet, None, column or bound.numerator), column or bound.numerator))
+            column = headers.get(
+                (file, sheet, stage, column or bound.numerator),
+                headers.get((file, sheet, None, column or bound.numerator), column or bound.numerator),
+            )
         cell = (level, file, sheet, row, column)
         if cell in cells:
             continue
         cells.add(cell)
         listed += 1
-        parts = f"（{bound.numerator} {_number(num[i])} / {bound.denominator} {_number(den[i])}）" if den is not None else ""
-        issues.append(Issue(
-            level, str(file) if file is not None and not pd.isna(file) else "",
-            f"{bound.label} = {_number(values[i])}{parts} 超出{kind} {_range(limit)}：学校标识码 {r['school_id']}，"
-            f"{r['year']} 学年{f'，学段 {stage}' if stage else ''} / implausible value; 依据 source: {limit.source}",
-            FIX, sheet=None if sheet is None or pd.isna(sheet) else str(sheet),
-            row=None if row is None or pd.isna(row) else int(row), column=column))
+        parts = (
+            f"（{bound.numerator} {_number(num[i])} / {bound.denominator} {_number(den[i])}）"
+            if den is not None
+            else ""
+        )
+        issues.append(
+            Issue(
+                level,
+                str(file) if file is not None and not pd.isna(file) else "",
+                f"{bound.label} = {_number(values[i])}{parts} 超出{kind} {_range(limit)}：学校标识码 {r['school_id']}，"
+                f"{r['year']} 学年{f'，学段 {stage}' if stage else ''} / implausible value; 依据 source: {limit.source}",
+                FIX,
+                sheet=None if sheet is None or pd.isna(sheet) else str(sheet),
+                row=None if row is None or pd.isna(row) else int(row),
+                column=column,
+            )
+        )
     if len(hits) > listed and listed == MAX_LISTED:
-        issues.append(Issue(level, "", f"{bound.label}：另有 {len(hits) - listed} 处超出{kind} / "
-                            f"{len(hits) - listed} more beyond this bound", FIX))
+        issues.append(
+            Issue(
+                level,
+                "",
+                f"{bound.label}：另有 {len(hits) - listed} 处超出{kind} / {len(hits) - listed} more beyond this bound",
+                FIX,
+            )
+        )

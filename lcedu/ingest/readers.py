@@ -41,8 +41,14 @@ def read_bytes(path: Path, display: str, issues: list[Issue]) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError as exc:
-        issues.append(Issue("error", display, f"无法读取文件 / cannot read the file ({exc.strerror})",
-                            "关闭在 Excel 中打开的该文件，或检查文件权限后重试"))
+        issues.append(
+            Issue(
+                "error",
+                display,
+                f"无法读取文件 / cannot read the file ({exc.strerror})",
+                "关闭在 Excel 中打开的该文件，或检查文件权限后重试",
+            )
+        )
         return None
 
 
@@ -53,12 +59,16 @@ def read_workbook(data: bytes, display: str, issues: list[Issue]) -> dict[str, l
         return None
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        grids = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                 for name in wb.sheet_names}
+        grids = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}
     except Exception as exc:  # calamine raises several error types for damaged files
-        issues.append(Issue("error", display,
-                            f"不是有效的 Excel 文件，可能已损坏 / not a readable workbook ({type(exc).__name__})",
-                            "用 Excel 打开并另存为 .xlsx，或从统计系统重新导出"))
+        issues.append(
+            Issue(
+                "error",
+                display,
+                f"不是有效的 Excel 文件，可能已损坏 / not a readable workbook ({type(exc).__name__})",
+                "用 Excel 打开并另存为 .xlsx，或从统计系统重新导出",
+            )
+        )
         return None
     for sheet, cells in formulas_without_value(data).items():
         grid = grids.get(sheet)
@@ -129,15 +139,22 @@ def read_csv_grid(raw: bytes, display: str, issues: list[Issue]) -> list[list[ob
         except UnicodeDecodeError:
             continue
         return [list(row) for row in csv.reader(io.StringIO(text))]
-    issues.append(Issue("error", display, "无法识别文件编码 / unknown text encoding",
-                        "另存为 UTF-8 或 GB18030 编码的 CSV"))
+    issues.append(
+        Issue("error", display, "无法识别文件编码 / unknown text encoding", "另存为 UTF-8 或 GB18030 编码的 CSV")
+    )
     return None
 
 
 def empty_table(display: str, sheet: str) -> Issue:
     """A sheet with its header but no data rows: named, never a silent loss of a county's schools."""
-    return Issue("error", display, "工作表只有表头，没有数据行 / the sheet has headers but no data rows",
-                 "从统计系统重新导出含数据的表；确实只交部分数据时加 --partial", sheet=sheet, relaxed_by_partial=True)
+    return Issue(
+        "error",
+        display,
+        "工作表只有表头，没有数据行 / the sheet has headers but no data rows",
+        "从统计系统重新导出含数据的表；确实只交部分数据时加 --partial",
+        sheet=sheet,
+        relaxed_by_partial=True,
+    )
 
 
 def cell_text(v: object) -> str:

@@ -48,14 +48,17 @@ HEADER_SEARCH_ROWS = 15
 SCHOOL_YEAR = re.compile(r"(20\d{2})\s*[/／-]\s*(20\d{2})\s*学年")
 SCHOOL_TABLES = ("schools", "enrollment", "teachers", "facilities")  # what a roster gives
 STAGE_ORDER = ("kindergarten", "primary", "junior", "senior", "vocational", "special")
-SITES_COLUMNS = {"county_code": ("county_code", "县(区)", "县区", "区划代码", "县代码"),
-                 "site_name": ("site_name", "教学点名称", "校点名称", "教学点"),
-                 "parent_school_id": ("parent_school_id", "原校点学校标识码", "原校点标识码", "所属学校标识码")}
+SITES_COLUMNS = {
+    "county_code": ("county_code", "县(区)", "县区", "区划代码", "县代码"),
+    "site_name": ("site_name", "教学点名称", "校点名称", "教学点"),
+    "parent_school_id": ("parent_school_id", "原校点学校标识码", "原校点标识码", "所属学校标识码"),
+}
 TEMPLATE_STEM = "sites.template"
 META = ["_file", "_sheet", "_row", "_is_total", "_label"]
 
 
 # --- the layout ---------------------------------------------------------------------------------
+
 
 @cache
 def part_key(part: object) -> str:
@@ -124,8 +127,15 @@ def _fields(spec: dict, table_of: Callable[[str], str]) -> tuple[Field, ...]:
     out = []
     for name, entry in spec.items():
         paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
-        out.append(Field(name=name, table=table_of(name), written=tuple(paths),
-                         required=bool(entry.get("required", False)), unit=entry.get("unit")))
+        out.append(
+            Field(
+                name=name,
+                table=table_of(name),
+                written=tuple(paths),
+                required=bool(entry.get("required", False)),
+                unit=entry.get("unit"),
+            )
+        )
     return tuple(out)
 
 
@@ -140,14 +150,27 @@ def _load_roster_layout(_local: str | None) -> RosterLayout:
     variants = []
     for name, v in spec["variants"].items():
         stage_fields = tuple(f for table, cols in v["stage"].items() for f in _fields(cols, lambda _c, t=table: t))
-        variants.append(RosterVariant(
-            name=name, years=tuple(v["years"]), school=_fields(v["school"], lambda c: tables[c]),
-            stages={s: tuple(names) for s, names in v["stages"].items()}, stage=stage_fields))
-    return RosterLayout(files=spec["files"], sites_file=spec["sites_file"], anchor=spec["anchor"],
-                        max_header_rows=int(spec["max_header_rows"]), tables=tables, variants=tuple(variants))
+        variants.append(
+            RosterVariant(
+                name=name,
+                years=tuple(v["years"]),
+                school=_fields(v["school"], lambda c: tables[c]),
+                stages={s: tuple(names) for s, names in v["stages"].items()},
+                stage=stage_fields,
+            )
+        )
+    return RosterLayout(
+        files=spec["files"],
+        sites_file=spec["sites_file"],
+        anchor=spec["anchor"],
+        max_header_rows=int(spec["max_header_rows"]),
+        tables=tables,
+        variants=tuple(variants),
+    )
 
 
 # --- one sheet ----------------------------------------------------------------------------------
+
 
 def code_text(v: object) -> str:
     """A code cell as text: 211, 211.0 and "211.0" (a number that went through a CSV) are all "211"."""
@@ -174,8 +197,12 @@ def header_paths(block: np.ndarray) -> list[tuple[str, ...]]:
     n = len(rows)
     for k in range(n - 1):
         for j in range(1, len(rows[k])):
-            if (not rows[k][j] and rows[k][j - 1] and any(rows[m][j] for m in range(k + 1, n))
-                    and any(rows[m][j - 1] for m in range(k + 1, n))):
+            if (
+                not rows[k][j]
+                and rows[k][j - 1]
+                and any(rows[m][j] for m in range(k + 1, n))
+                and any(rows[m][j - 1] for m in range(k + 1, n))
+            ):
                 rows[k][j] = rows[k][j - 1]
     paths = []
     for j in range(len(rows[0]) if rows else 0):
@@ -213,13 +240,20 @@ def cells_frame(parts: list[tuple[str, str, Cells]]) -> pd.DataFrame:
     """Cells of several sheets as one text frame with _file, _sheet, _row, _is_total, _label."""
     names = list(dict.fromkeys(n for _, _, c in parts for n in c.columns))
     sizes = [len(c) for _, _, c in parts]
-    data = {n: np.concatenate([c.columns.get(n, np.full(len(c), "", dtype=object)) for _, _, c in parts])
-            if parts else np.array([], dtype=object) for n in names}
+    data = {
+        n: np.concatenate([c.columns.get(n, np.full(len(c), "", dtype=object)) for _, _, c in parts])
+        if parts
+        else np.array([], dtype=object)
+        for n in names
+    }
     total = sum(sizes)
-    data |= {"_file": np.repeat(np.array([f for f, _, _ in parts], dtype=object), sizes),
-             "_sheet": np.repeat(np.array([s for _, s, _ in parts], dtype=object), sizes),
-             "_row": np.concatenate([c.rows for _, _, c in parts]).astype("int64") if parts else np.array([], "int64"),
-             "_is_total": np.zeros(total, dtype=bool), "_label": np.full(total, "", dtype=object)}
+    data |= {
+        "_file": np.repeat(np.array([f for f, _, _ in parts], dtype=object), sizes),
+        "_sheet": np.repeat(np.array([s for _, s, _ in parts], dtype=object), sizes),
+        "_row": np.concatenate([c.rows for _, _, c in parts]).astype("int64") if parts else np.array([], "int64"),
+        "_is_total": np.zeros(total, dtype=bool),
+        "_label": np.full(total, "", dtype=object),
+    }
     return pd.DataFrame(data)
 
 
@@ -238,8 +272,9 @@ class RosterSheet:
     units: dict[str, str | None]
 
 
-def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, file_county: str | None,
-               issues: list[Issue]) -> RosterSheet | None:
+def read_sheet(
+    grid: list[list[object]], *, file: str, sheet: str, year: int, file_county: str | None, issues: list[Issue]
+) -> RosterSheet | None:
     """Find the header block, match the header paths and select the school rows; None if unusable."""
     layout = load_roster_layout()
     cells = _cells(grid)
@@ -256,12 +291,23 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
     for title in (cell_text(v) for row in cells[:start] for v in row):
         stated = SCHOOL_YEAR.search(title)
         if stated and int(stated.group(1)) != year:
-            issues.append(Issue("error", message=f"表中写的是 {stated.group(0)}，但文件在 {year} 学年的文件夹中 / the roster "
-                                f"states another school year", fix=f"把文件移到 rosters/{stated.group(1)}/", **where))
+            issues.append(
+                Issue(
+                    "error",
+                    message=f"表中写的是 {stated.group(0)}，但文件在 {year} 学年的文件夹中 / the roster "
+                    f"states another school year",
+                    fix=f"把文件移到 rosters/{stated.group(1)}/",
+                    **where,
+                )
+            )
             return None
     end = start + 1
-    while (end < len(cells) and end - start < layout.max_header_rows and cells[end, anchor_col] == ""
-           and not any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells[end])):
+    while (
+        end < len(cells)
+        and end - start < layout.max_header_rows
+        and cells[end, anchor_col] == ""
+        and not any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells[end])
+    ):
         end += 1
     paths = header_paths(cells[start:end])
     first_data = end + 1 if end < len(cells) and _is_column_number_row(cells[end]) else end
@@ -305,11 +351,18 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
         if f.required:
             wanted = SEP.join(([label] if label else []) + list(split_path(f.written[0])))
             near = difflib.get_close_matches(wanted, written_paths, n=1, cutoff=0.0)
-            issues.append(Issue(
-                "error", message=f"缺少必需的列「{wanted}」/ required column missing; 最接近的表头 closest header "
-                                 f"found: 「{near[0] if near else '无'}」",
-                fix=f"检查导出时是否漏选了该列；若表头写法不同，在 lcedu/ingest/layouts/roster.yml 的 {variant.name} "
-                    "中加入该写法 / add the wording to the layout", row=start + 1, column=wanted, **where))
+            issues.append(
+                Issue(
+                    "error",
+                    message=f"缺少必需的列「{wanted}」/ required column missing; 最接近的表头 closest header "
+                    f"found: 「{near[0] if near else '无'}」",
+                    fix=f"检查导出时是否漏选了该列；若表头写法不同，在 lcedu/ingest/layouts/roster.yml 的 {variant.name} "
+                    "中加入该写法 / add the wording to the layout",
+                    row=start + 1,
+                    column=wanted,
+                    **where,
+                )
+            )
             ok = False
         return None
 
@@ -317,13 +370,20 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
     stage_cols: dict[str, dict[str, tuple[int, Field]]] = {}
     for stage, prefix in groups.items():
         label = next((s for s in variant.stages[stage] if (part_key(s),) == prefix), "")
-        stage_cols[stage] = {f.name.format(stage=stage): (j, f) for f in variant.stage
-                             if (j := locate(f, prefix, label)) is not None}
+        stage_cols[stage] = {
+            f.name.format(stage=stage): (j, f) for f in variant.stage if (j := locate(f, prefix, label)) is not None
+        }
     if not ok:
         return None
     if not school_cols.get("county_code") and file_county is None:
-        issues.append(Issue("error", message="无法确定县(区)：没有统计用区划代码列，文件名中也没有县名 / county unknown",
-                            fix="导出时包含「统计用区划代码」列，或在文件名中写上县名，如 双江县_2024_过录表.xlsx", **where))
+        issues.append(
+            Issue(
+                "error",
+                message="无法确定县(区)：没有统计用区划代码列，文件名中也没有县名 / county unknown",
+                fix="导出时包含「统计用区划代码」列，或在文件名中写上县名，如 双江县_2024_过录表.xlsx",
+                **where,
+            )
+        )
         return None
 
     body = cells[first_data:]
@@ -338,11 +398,18 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
     rows = np.flatnonzero(filled[:, used].any(axis=1))
     rows = rows[rows < stop]
     id_col, name_col = school_cols["school_id"][0], school_cols["school_name"][0]
-    totals = np.array([body[r, id_col] == "" and bool(TOTAL_LABEL.search(cell_text(body[r, name_col]))) for r in rows],
-                      dtype=bool)
+    totals = np.array(
+        [body[r, id_col] == "" and bool(TOTAL_LABEL.search(cell_text(body[r, name_col]))) for r in rows], dtype=bool
+    )
     for r in rows[totals]:
-        issues.append(Issue("warning", message=f"合计行「{cell_text(body[r, name_col])}」已标记、未计入 / total row set aside",
-                            row=int(r + first_data + 1), **where))
+        issues.append(
+            Issue(
+                "warning",
+                message=f"合计行「{cell_text(body[r, name_col])}」已标记、未计入 / total row set aside",
+                row=int(r + first_data + 1),
+                **where,
+            )
+        )
     rows = rows[~totals]
     excel_rows = rows + first_data + 1
 
@@ -358,8 +425,17 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
         stages[stage] = frame(cols, rows[present], excel_rows[present])
         headers |= {f"{stage}:{name}": SEP.join(paths[j]) for name, (j, _) in cols.items()}
         units |= {f"{stage}:{name}": f.unit for name, (_, f) in cols.items()}
-    return RosterSheet(file=file, sheet=sheet, year=year, file_county=file_county, variant=variant.name,
-                       school=school, stages=stages, headers=headers, units=units)
+    return RosterSheet(
+        file=file,
+        sheet=sheet,
+        year=year,
+        file_county=file_county,
+        variant=variant.name,
+        school=school,
+        stages=stages,
+        headers=headers,
+        units=units,
+    )
 
 
 # --- typing -------------------------------------------------------------------------------------
@@ -367,42 +443,85 @@ def read_sheet(grid: list[list[object]], *, file: str, sheet: str, year: int, fi
 Converted = tuple[str, pd.DataFrame | None, pd.DataFrame | None, list[Issue]]
 
 
-def _fail(issues: list[Issue], rows: pd.DataFrame, column: str, header: dict, message: str, fix: str,
-          level: str = "error") -> None:
+def _fail(
+    issues: list[Issue], rows: pd.DataFrame, column: str, header: dict, message: str, fix: str, level: str = "error"
+) -> None:
     """Errors one per row (the first 10, then a count); warnings one per file, listing its rows."""
     if level == "warning":
         for (file, sheet), group in rows.groupby(["_file", "_sheet"], sort=True):
             first = group.iloc[0]
-            listed = "、".join(f"第{r}行「{cell_text(v)}」" for r, v in zip(group["_row"][:10], group[column][:10],
-                                                                          strict=True))
+            listed = "、".join(
+                f"第{r}行「{cell_text(v)}」" for r, v in zip(group["_row"][:10], group[column][:10], strict=True)
+            )
             more = f" 等{len(group)}行 / {len(group)} rows" if len(group) > 10 else ""
-            issues.append(Issue(level, file, message.format(value=cell_text(first[column])) + f"：{listed}{more}", fix,
-                                sheet=sheet, row=int(first["_row"]),
-                                column=header.get((file, sheet), {}).get(column, column)))
+            issues.append(
+                Issue(
+                    level,
+                    file,
+                    message.format(value=cell_text(first[column])) + f"：{listed}{more}",
+                    fix,
+                    sheet=sheet,
+                    row=int(first["_row"]),
+                    column=header.get((file, sheet), {}).get(column, column),
+                )
+            )
         return
     for r in rows.head(10).to_dict("records"):
-        issues.append(Issue(level, r["_file"], message.format(value=cell_text(r[column])), fix, sheet=r["_sheet"],
-                            row=int(r["_row"]), column=header.get((r["_file"], r["_sheet"]), {}).get(column, column)))
+        issues.append(
+            Issue(
+                level,
+                r["_file"],
+                message.format(value=cell_text(r[column])),
+                fix,
+                sheet=r["_sheet"],
+                row=int(r["_row"]),
+                column=header.get((r["_file"], r["_sheet"]), {}).get(column, column),
+            )
+        )
     if len(rows) > 10:
-        issues.append(Issue(level, rows["_file"].iat[10], f"……另有 {len(rows) - 10} 行同样的问题 / and {len(rows) - 10} more rows"))
+        issues.append(
+            Issue(
+                level, rows["_file"].iat[10], f"……另有 {len(rows) - 10} 行同样的问题 / and {len(rows) - 10} more rows"
+            )
+        )
 
 
 def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues: list[Issue]) -> pd.DataFrame:
     """school_id, school_type, is_public, urban_rural, county_code, is_counted_school from the codes."""
     out = pd.DataFrame(index=school.index)
     raw_id = school["school_id"]
-    checked = {v: codes.school_id(int(v) if isinstance(v, float) and v.is_integer() else
-                                  (v.strip() if isinstance(v, str) else v)) for v in set(raw_id) if v != ""}
-    out["school_id"] = pd.Series([checked[v].value if v != "" else None for v in raw_id], index=school.index,
-                                 dtype="string")
+    checked = {
+        v: codes.school_id(
+            int(v) if isinstance(v, float) and v.is_integer() else (v.strip() if isinstance(v, str) else v)
+        )
+        for v in set(raw_id)
+        if v != ""
+    }
+    out["school_id"] = pd.Series(
+        [checked[v].value if v != "" else None for v in raw_id], index=school.index, dtype="string"
+    )
     bad = school[[v == "" or checked[v].value is None for v in raw_id]]
     if len(bad):
-        _fail(issues, bad, "school_id", headers, "学校标识码「{value}」应为10位数字且不以0开头 / a school id is 10 digits, "
-              "not starting with 0", "从统计系统核对学校标识码（类别2位+省份2位+顺序号6位），不要补0或截断")
+        _fail(
+            issues,
+            bad,
+            "school_id",
+            headers,
+            "学校标识码「{value}」应为10位数字且不以0开头 / a school id is 10 digits, not starting with 0",
+            "从统计系统核对学校标识码（类别2位+省份2位+顺序号6位），不要补0或截断",
+        )
     fixed = school[[v != "" and checked[v].repaired for v in raw_id]]
     if len(fixed):
-        _fail(issues, fixed, "school_id", headers, "学校标识码「{value}」存为小数或科学计数法，已还原 / id stored as a "
-              "float or in scientific notation, repaired", "把学校标识码列设为文本格式后重新导出", level="warning")
+        _fail(
+            issues,
+            fixed,
+            "school_id",
+            headers,
+            "学校标识码「{value}」存为小数或科学计数法，已还原 / id stored as a "
+            "float or in scientific notation, repaired",
+            "把学校标识码列设为文本格式后重新导出",
+            level="warning",
+        )
 
     for column, kind in (("school_type", "school_type"), ("urban_rural", "urban_rural"), ("is_public", "sponsor")):
         texts = school[column].map(code_text)
@@ -411,16 +530,31 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
         unknown = school[values.isna().to_numpy()]
         if len(unknown):
             known = ", ".join(str(c) for c in codes.code_table()[kind])[:160]
-            _fail(issues, unknown, column, headers, "未知代码「{value}」/ unknown code",
-                  f"应为国家统计代码之一 / one of: {known}；新代码请加入 lcedu/ingest/layouts/codes.yml")
+            _fail(
+                issues,
+                unknown,
+                column,
+                headers,
+                "未知代码「{value}」/ unknown code",
+                f"应为国家统计代码之一 / one of: {known}；新代码请加入 lcedu/ingest/layouts/codes.yml",
+            )
         out[column] = values.astype("boolean" if kind == "sponsor" else "string")
 
     sid, stype = out["school_id"], out["school_type"]
-    mismatch = [s is not pd.NA and t is not pd.NA and not codes.id_category_agrees(s, t)
-                for s, t in zip(sid, stype, strict=True)]
+    mismatch = [
+        s is not pd.NA and t is not pd.NA and not codes.id_category_agrees(s, t)
+        for s, t in zip(sid, stype, strict=True)
+    ]
     if any(mismatch):
-        _fail(issues, school[mismatch], "school_id", headers, "学校标识码「{value}」的类别与办学类型不符 / the id's "
-              "category does not fit the school type", "核对办学类型或标识码（学校改变类别时会换新标识码）", level="warning")
+        _fail(
+            issues,
+            school[mismatch],
+            "school_id",
+            headers,
+            "学校标识码「{value}」的类别与办学类型不符 / the id's category does not fit the school type",
+            "核对办学类型或标识码（学校改变类别时会换新标识码）",
+            level="warning",
+        )
 
     if "county_code" in school:
         area = school["county_code"].map(cell_text)
@@ -429,8 +563,14 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
         known = area.map({t: resolved.get(c) if c else None for t, c in six.items()})
         bad = school[(area != "").to_numpy() & known.isna().to_numpy()]
         if len(bad):
-            _fail(issues, bad, "county_code", headers, "统计用区划代码「{value}」不是已知县(区)的12位代码 / unknown area code",
-                  "区划代码应为12位，前6位为县代码；新县请加入 data/raw/counties.csv")
+            _fail(
+                issues,
+                bad,
+                "county_code",
+                headers,
+                "统计用区划代码「{value}」不是已知县(区)的12位代码 / unknown area code",
+                "区划代码应为12位，前6位为县代码；新县请加入 data/raw/counties.csv",
+            )
     else:
         known = pd.Series(None, index=school.index, dtype=object)
     out["county_code"] = known
@@ -438,8 +578,14 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
         flag = school["is_counted_school"].map(code_text).map({"1": True, "0": False, "是": True, "否": False})
         bad = school[flag.isna().to_numpy() & (school["is_counted_school"].map(cell_text) != "").to_numpy()]
         if len(bad):
-            _fail(issues, bad, "is_counted_school", headers, "是否计校数应为1或0，而不是「{value}」/ must be 1 or 0",
-                  "1 = 计为学校；0 = 教学点等不计校数的校点")
+            _fail(
+                issues,
+                bad,
+                "is_counted_school",
+                headers,
+                "是否计校数应为1或0，而不是「{value}」/ must be 1 or 0",
+                "1 = 计为学校；0 = 教学点等不计校数的校点",
+            )
         out["is_counted_school"] = flag.astype("boolean")
     return out
 
@@ -462,14 +608,22 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
         units |= s.units
     ident = _identity(school, headers, extra, issues)
     sizes = [len(s.school) for s in sheets]
-    file_county = pd.Series(np.repeat(np.array([s.file_county for s in sheets], dtype=object), sizes),
-                            index=school.index)
+    file_county = pd.Series(
+        np.repeat(np.array([s.file_county for s in sheets], dtype=object), sizes), index=school.index
+    )
     differs = ident["county_code"].notna() & file_county.notna() & (ident["county_code"] != file_county).fillna(False)
     for file, group in school[differs.to_numpy(dtype=bool)].groupby("_file"):
-        issues.append(Issue("warning", file, f"文件名中的县与各行统计用区划代码不同，按区划代码归县 / the county in the file name "
-                            f"differs from the rows' area codes ({len(group)} 行 rows)", "核对文件名或区划代码",
-                            row=int(group["_row"].iat[0]), column=headers.get((file, group["_sheet"].iat[0]), {})
-                            .get("county_code", "统计用区划代码")))
+        issues.append(
+            Issue(
+                "warning",
+                file,
+                f"文件名中的县与各行统计用区划代码不同，按区划代码归县 / the county in the file name "
+                f"differs from the rows' area codes ({len(group)} 行 rows)",
+                "核对文件名或区划代码",
+                row=int(group["_row"].iat[0]),
+                column=headers.get((file, group["_sheet"].iat[0]), {}).get("county_code", "统计用区划代码"),
+            )
+        )
     ident["county_code"] = ident["county_code"].fillna(file_county).astype("string")
     ident["year"] = pd.array(np.repeat([s.year for s in sheets], sizes), dtype="Int64")
     keys = school[["_file", "_row"]].join(ident[["school_id", "year", "county_code"]])
@@ -484,10 +638,12 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
         misses.append(miss.assign(table=table))
         return frame
 
-    schools = typed("schools", school, [c for c in ("school_name", "township", "village") if c in school],
-                    headers, units)
-    facilities = typed("facilities", school, [c for c, t in table_of.items() if t == "facilities" and c in school],
-                       headers, units)
+    schools = typed(
+        "schools", school, [c for c in ("school_name", "township", "village") if c in school], headers, units
+    )
+    facilities = typed(
+        "facilities", school, [c for c, t in table_of.items() if t == "facilities" and c in school], headers, units
+    )
     by_stage: dict[str, list[pd.DataFrame]] = {"enrollment": [], "teachers": [], "schools": []}
     for stage in STAGE_ORDER:
         parts = [(s.file, s.sheet, s.stages[stage]) for s in sheets if stage in s.stages]
@@ -495,8 +651,10 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
             continue
         text = cells_frame(parts)
         prefix = stage + ":"
-        heads = {(s.file, s.sheet): {n.removeprefix(prefix): h for n, h in s.headers.items() if n.startswith(prefix)}
-                 for s in sheets}
+        heads = {
+            (s.file, s.sheet): {n.removeprefix(prefix): h for n, h in s.headers.items() if n.startswith(prefix)}
+            for s in sheets
+        }
         unit = {n.removeprefix(prefix): u for n, u in units.items() if n.startswith(prefix)}
         for table in by_stage:
             cols = [c for c in text.columns if not c.startswith("_") and c in load_layout(table).columns]
@@ -510,17 +668,29 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
 
     schools = pd.concat([ident, schools], axis=1)
     for classes in by_stage["schools"]:
-        schools = schools.merge(classes.drop(columns=["_sheet", "_is_total", "_label"]), on=["_file", "_row"],
-                                how="left")
+        schools = schools.merge(
+            classes.drop(columns=["_sheet", "_is_total", "_label"]), on=["_file", "_row"], how="left"
+        )
     schools, unmapped = _attach_sites(schools, sites, issues)
     if schools is None:
-        return RosterTables([], issues, ident.assign(school_name=school["school_name"].map(cell_text),
-                                                     township=school["township"].map(cell_text)), unmapped)
-    miss = pd.concat(misses, ignore_index=True).merge(keys[["_file", "_row", "school_id", "county_code"]],
-                                                      on=["_file", "_row"], how="left")
-    out: list[Converted] = [("schools", schools, miss[miss["table"] == "schools"], []),
-                            ("facilities", keys[["school_id", "year", "county_code"]].join(facilities),
-                             miss[miss["table"] == "facilities"], [])]
+        return RosterTables(
+            [],
+            issues,
+            ident.assign(school_name=school["school_name"].map(cell_text), township=school["township"].map(cell_text)),
+            unmapped,
+        )
+    miss = pd.concat(misses, ignore_index=True).merge(
+        keys[["_file", "_row", "school_id", "county_code"]], on=["_file", "_row"], how="left"
+    )
+    out: list[Converted] = [
+        ("schools", schools, miss[miss["table"] == "schools"], []),
+        (
+            "facilities",
+            keys[["school_id", "year", "county_code"]].join(facilities),
+            miss[miss["table"] == "facilities"],
+            [],
+        ),
+    ]
     for table in ("enrollment", "teachers"):
         if by_stage[table]:
             frame = pd.concat(by_stage[table], ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
@@ -529,6 +699,7 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
 
 
 # --- 教学点 sites -------------------------------------------------------------------------------
+
 
 @dataclass
 class SiteMap:
@@ -548,8 +719,14 @@ def read_sites(path: Path, display: str, extra: dict[str, str], issues: list[Iss
     for name, spellings in SITES_COLUMNS.items():
         hit = next((header.index(normalize(s)) for s in spellings if normalize(s) in header), None)
         if hit is None:
-            issues.append(Issue("error", display, f"缺少列「{name}」/ column missing",
-                                "sites.csv 的表头应为 county_code,site_name,parent_school_id"))
+            issues.append(
+                Issue(
+                    "error",
+                    display,
+                    f"缺少列「{name}」/ column missing",
+                    "sites.csv 的表头应为 county_code,site_name,parent_school_id",
+                )
+            )
             return sites
         column[name] = hit
     resolved: dict[str, str | None] = {}
@@ -562,19 +739,36 @@ def read_sites(path: Path, display: str, extra: dict[str, str], issues: list[Iss
         county = resolved[cells["county_code"]]
         parent = codes.school_id(cells["parent_school_id"]) if cells["parent_school_id"] else None
         if county is None:
-            issues.append(Issue("error", display, f"未知县(区)「{cells['county_code']}」/ unknown county",
-                                "用6位县代码或县名", row=i, column="county_code"))
+            issues.append(
+                Issue(
+                    "error",
+                    display,
+                    f"未知县(区)「{cells['county_code']}」/ unknown county",
+                    "用6位县代码或县名",
+                    row=i,
+                    column="county_code",
+                )
+            )
         elif parent is None or parent.value is None:
-            issues.append(Issue("error", display, f"原校点学校标识码「{cells['parent_school_id']}」无效 / invalid parent id "
-                                f"for 「{cells['site_name']}」", "填写原校点（所属学校）的10位学校标识码", row=i,
-                                column="parent_school_id"))
+            issues.append(
+                Issue(
+                    "error",
+                    display,
+                    f"原校点学校标识码「{cells['parent_school_id']}」无效 / invalid parent id "
+                    f"for 「{cells['site_name']}」",
+                    "填写原校点（所属学校）的10位学校标识码",
+                    row=i,
+                    column="parent_school_id",
+                )
+            )
         else:
             sites.parents[(county, normalize(cells["site_name"]))] = (parent.value, i)
     return sites
 
 
-def _attach_sites(schools: pd.DataFrame, sites: SiteMap,
-                  issues: list[Issue]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+def _attach_sites(
+    schools: pd.DataFrame, sites: SiteMap, issues: list[Issue]
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """parent_school_id of every 是否计校数 = 0 site, from sites.csv; every unmapped site is listed."""
     schools["parent_school_id"] = pd.Series(pd.NA, index=schools.index, dtype="string")
     if "is_counted_school" not in schools:
@@ -582,8 +776,10 @@ def _attach_sites(schools: pd.DataFrame, sites: SiteMap,
     site_rows = schools[schools["is_counted_school"].eq(False).fillna(False).to_numpy(dtype=bool)]
     if not len(site_rows):
         return schools, None
-    parent = [sites.parents.get((c, normalize(n)))
-              for c, n in zip(site_rows["county_code"], site_rows["school_name"], strict=True)]
+    parent = [
+        sites.parents.get((c, normalize(n)))
+        for c, n in zip(site_rows["county_code"], site_rows["school_name"], strict=True)
+    ]
     unmapped = site_rows[[p is None for p in parent]]
     if len(unmapped):
         return None, unmapped
@@ -592,9 +788,17 @@ def _attach_sites(schools: pd.DataFrame, sites: SiteMap,
     counted = set(zip(schools["school_id"][is_counted], schools["year"][is_counted], strict=True))
     orphan = [(p[0], y) not in counted for p, y in zip(parent, site_rows["year"], strict=True)]
     for r, p in zip(site_rows[orphan].itertuples(), [p for p, o in zip(parent, orphan, strict=True) if o], strict=True):
-        issues.append(Issue("error", sites.path, f"校点「{r.school_name}」的原校点 {p[0]} 不在 {r.year} 学年的过录表中"
-                            " / parent school not in the roster", "更正原校点学校标识码", row=p[1],
-                            column="parent_school_id"))
+        issues.append(
+            Issue(
+                "error",
+                sites.path,
+                f"校点「{r.school_name}」的原校点 {p[0]} 不在 {r.year} 学年的过录表中"
+                " / parent school not in the roster",
+                "更正原校点学校标识码",
+                row=p[1],
+                column="parent_school_id",
+            )
+        )
     return (None if any(orphan) else schools), None
 
 
@@ -604,18 +808,38 @@ def write_site_template(folder: Path, unmapped: pd.DataFrame, schools: pd.DataFr
     with the same content already there is reused, so running check twice does not pile up copies.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    counted = schools[schools["is_counted_school"].fillna(True).to_numpy(dtype=bool)
-                      & schools["school_type"].isin(["primary", "nine_year"]).to_numpy(dtype=bool)]
+    counted = schools[
+        schools["is_counted_school"].fillna(True).to_numpy(dtype=bool)
+        & schools["school_type"].isin(["primary", "nine_year"]).to_numpy(dtype=bool)
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["county_code", "site_name", "parent_school_id", "site_school_id", "township", "years",
-                     "candidates_in_township"])
+    writer.writerow(
+        [
+            "county_code",
+            "site_name",
+            "parent_school_id",
+            "site_school_id",
+            "township",
+            "years",
+            "candidates_in_township",
+        ]
+    )
     for (county, name), group in unmapped.groupby(["county_code", "school_name"], sort=True):
         first = group.iloc[0]
         near = counted[(counted["county_code"] == county) & (counted["township"] == first["township"])]
         candidates = " | ".join(sorted({f"{r.school_id} {r.school_name}" for r in near.itertuples()}))
-        writer.writerow([county, name, "", first["school_id"], first["township"],
-                         " ".join(str(y) for y in sorted(group["year"].unique())), candidates])
+        writer.writerow(
+            [
+                county,
+                name,
+                "",
+                first["school_id"],
+                first["township"],
+                " ".join(str(y) for y in sorted(group["year"].unique())),
+                candidates,
+            ]
+        )
     content = buffer.getvalue().encode("utf-8-sig")
     path, n = folder / f"{TEMPLATE_STEM}.csv", 1
     while path.exists():
@@ -629,16 +853,24 @@ def write_site_template(folder: Path, unmapped: pd.DataFrame, schools: pd.DataFr
 
 # --- the local school sheet ----------------------------------------------------------------------
 
-LOCAL_TARGETS = {"schools": ["is_inclusive", "opened_year", "operator", "is_independent", "independent_year"],
-                 "facilities": ["has_fiber_network", "is_safe_campus", "digital_classroom_count"]}
+LOCAL_TARGETS = {
+    "schools": ["is_inclusive", "opened_year", "operator", "is_independent", "independent_year"],
+    "facilities": ["has_fiber_network", "is_safe_campus", "digital_classroom_count"],
+}
 
 
 def read_local(path: Path, display: str, year: int | None, issues: list[Issue]) -> tuple[dict | None, list[Converted]]:
     """``local/<学年>/学校补充信息.xlsx`` → supplement rows for ``schools`` and ``facilities``."""
     layout = load_layout("school_local")
     if year is None:
-        issues.append(Issue("error", display, "无法确定学年 / no school year",
-                            "放入 data/raw/local/<学年起始年>/ 文件夹，如 local/2024/学校补充信息.xlsx"))
+        issues.append(
+            Issue(
+                "error",
+                display,
+                "无法确定学年 / no school year",
+                "放入 data/raw/local/<学年起始年>/ 文件夹，如 local/2024/学校补充信息.xlsx",
+            )
+        )
         return None, []
     data = read_bytes(path, display, issues)
     if data is None:
@@ -677,6 +909,7 @@ def read_local(path: Path, display: str, year: int | None, issues: list[Issue]) 
 
 # --- entry point for clean.collect ----------------------------------------------------------------
 
+
 def claims(rel: Path) -> str | None:
     """What this module reads under the raw folder (paths from the layouts): 'roster', 'sites',
     'template', 'local' or None."""
@@ -707,8 +940,13 @@ def template_dir(reports: Path | None = None) -> Path:
     return paths.reports_dir(reports) / "check"
 
 
-def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
-                county_of: Callable[[Path], str | None], reports: Path | None = None) -> RosterInputs:
+def read_inputs(
+    raw_dir: Path,
+    files: list[Path],
+    extra: dict[str, str],
+    county_of: Callable[[Path], str | None],
+    reports: Path | None = None,
+) -> RosterInputs:
     """Read every roster, sites.csv and local sheet among ``files`` (all claimed by :func:`claims`).
 
     Reads only: the one file it may write, the template for unmapped sites, goes to
@@ -727,11 +965,23 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
         kind = kinds[path]
         year = int(rel.parts[1]) if len(rel.parts) == 3 and re.fullmatch(r"20\d{2}", rel.parts[1]) else None
         if is_lock_file(path):
-            issues.append(Issue("warning", display, "跳过 Excel 锁文件 / skipped an Excel lock file",
-                                "该工作簿正在 Excel 中打开；关闭后锁文件会消失"))
+            issues.append(
+                Issue(
+                    "warning",
+                    display,
+                    "跳过 Excel 锁文件 / skipped an Excel lock file",
+                    "该工作簿正在 Excel 中打开；关闭后锁文件会消失",
+                )
+            )
         elif kind == "template":
-            issues.append(Issue("warning", display, "校点模板未读取 / site template not read",
-                                "填好原校点后把这些行并入 rosters/sites.csv，再删除模板"))
+            issues.append(
+                Issue(
+                    "warning",
+                    display,
+                    "校点模板未读取 / site template not read",
+                    "填好原校点后把这些行并入 rosters/sites.csv，再删除模板",
+                )
+            )
         elif kind == "sites":
             sites = read_sites(path, display, extra, issues)
             inputs.append(_record(path, rel))
@@ -742,8 +992,14 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
             converted += parts
         elif kind == "roster":
             if year is None:
-                issues.append(Issue("error", display, "过录表应放在以学年命名的文件夹中 / roster not in a year folder",
-                                    "放入 data/raw/rosters/<学年起始年>/，如 rosters/2024/"))
+                issues.append(
+                    Issue(
+                        "error",
+                        display,
+                        "过录表应放在以学年命名的文件夹中 / roster not in a year folder",
+                        "放入 data/raw/rosters/<学年起始年>/，如 rosters/2024/",
+                    )
+                )
                 continue
             jobs.append((path, display, year, county_of(path)))
     # Serial on purpose: a worker pool was measured no faster on 129 rosters (the typed-later frames
@@ -753,12 +1009,21 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
             inputs.append(record)
         sheets += found
         issues += file_issues
-    local_years = {int(p.relative_to(raw_dir).parts[1]) for p in files if kinds[p] == "local"
-                   and p.relative_to(raw_dir).parts[1].isdigit()}
+    local_years = {
+        int(p.relative_to(raw_dir).parts[1])
+        for p in files
+        if kinds[p] == "local" and p.relative_to(raw_dir).parts[1].isdigit()
+    }
     for year in sorted({s.year for s in sheets} - local_years):
-        issues.append(Issue("warning", f"{raw_dir.name}/local/{year}", f"{year} 学年没有学校补充信息表：普惠性、全光纤、平安校园、"
-                            "数字教室为空(NA) / no local school sheet: those columns are NA",
-                            f"放入 local/{year}/学校补充信息.xlsx（见 data/raw/README.md）"))
+        issues.append(
+            Issue(
+                "warning",
+                f"{raw_dir.name}/local/{year}",
+                f"{year} 学年没有学校补充信息表：普惠性、全光纤、平安校园、"
+                "数字教室为空(NA) / no local school sheet: those columns are NA",
+                f"放入 local/{year}/学校补充信息.xlsx（见 data/raw/README.md）",
+            )
+        )
     if sheets:
         typed = type_rosters(sheets, extra, sites)
         issues += typed.issues
@@ -766,15 +1031,22 @@ def read_inputs(raw_dir: Path, files: list[Path], extra: dict[str, str],
         if typed.unmapped is not None:
             template = write_site_template(template_dir(reports), typed.unmapped, typed.schools)
             distinct = typed.unmapped.drop_duplicates(["county_code", "school_name"])
-            listed = "；".join(f"{r['school_name']}（{r['county_code']}，{r['_file']} 第{r['_row']}行）"
-                              for r in distinct.to_dict("records"))
-            issues.append(Issue(
-                "error", sites.path, f"{len(distinct)} 个是否计校数=0 的校点在 sites.csv 中没有原校点 / "
-                f"{len(distinct)} sites without a parent school: {listed}",
-                f"已在报告文件夹写出模板 {template}（每个校点一行，附同乡镇的候选原校点；原始数据未改动）：填写 "
-                f"parent_school_id 后把这些行并入 {sites.path} 再运行 lcedu check / a template is written to "
-                f"{template} (raw data untouched): fill in parent_school_id, copy those rows into {sites.path}, "
-                "run lcedu check again"))
+            listed = "；".join(
+                f"{r['school_name']}（{r['county_code']}，{r['_file']} 第{r['_row']}行）"
+                for r in distinct.to_dict("records")
+            )
+            issues.append(
+                Issue(
+                    "error",
+                    sites.path,
+                    f"{len(distinct)} 个是否计校数=0 的校点在 sites.csv 中没有原校点 / "
+                    f"{len(distinct)} sites without a parent school: {listed}",
+                    f"已在报告文件夹写出模板 {template}（每个校点一行，附同乡镇的候选原校点；原始数据未改动）：填写 "
+                    f"parent_school_id 后把这些行并入 {sites.path} 再运行 lcedu check / a template is written to "
+                    f"{template} (raw data untouched): fill in parent_school_id, copy those rows into {sites.path}, "
+                    "run lcedu check again",
+                )
+            )
     headers = {}
     for sheet in sheets:
         for name, written in sheet.headers.items():
@@ -791,8 +1063,11 @@ def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | Non
     if data is None:
         return None, [], issues
     record = {"path": display.split("/", 1)[1], "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    book = ({"过录表": read_csv_grid(data, display, issues)} if path.suffix.lower() == ".csv"
-            else read_workbook(data, display, issues))
+    book = (
+        {"过录表": read_csv_grid(data, display, issues)}
+        if path.suffix.lower() == ".csv"
+        else read_workbook(data, display, issues)
+    )
     if book is None:
         return record, [], issues
     found = []
@@ -805,11 +1080,23 @@ def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | Non
         if sheet is not None:
             found.append(sheet)
         elif any(cell_text(v) for row in grid for v in row) and not any(i.level == "error" for i in issues):
-            issues.append(Issue("warning", display, f"工作表「{name}」不是过录表（没有学校标识码表头），未读取 / "
-                                "sheet not read", sheet=name))
+            issues.append(
+                Issue(
+                    "warning",
+                    display,
+                    f"工作表「{name}」不是过录表（没有学校标识码表头），未读取 / sheet not read",
+                    sheet=name,
+                )
+            )
     if not found and not any(i.level == "error" for i in issues):
-        issues.append(Issue("error", display, "文件中没有过录表：找不到「学校标识码」表头 / no roster header found",
-                            "确认导出的是过录表（每校一行，含学校标识码列）"))
+        issues.append(
+            Issue(
+                "error",
+                display,
+                "文件中没有过录表：找不到「学校标识码」表头 / no roster header found",
+                "确认导出的是过录表（每校一行，含学校标识码列）",
+            )
+        )
     return record, found, issues
 
 

@@ -9,8 +9,15 @@ from lcedu.errors import Issue
 from lcedu.ingest.layout import Layout, code_lists, layouts
 
 META = ["_file", "_sheet", "_row", "_is_total", "_label"]
-DTYPES = {"school_id": "string", "text": "string", "county": "string", "count": "Int64",
-          "amount": "Float64", "pct": "Float64", "year": "Int64"}
+DTYPES = {
+    "school_id": "string",
+    "text": "string",
+    "county": "string",
+    "count": "Int64",
+    "amount": "Float64",
+    "pct": "Float64",
+    "year": "Int64",
+}
 
 # Cross-column rules a statistics clerk would check by eye.
 RULES: dict[str, list[tuple[str, str]]] = {
@@ -27,16 +34,27 @@ RULES: dict[str, list[tuple[str, str]]] = {
         ("independent_year <= year", "独立设置年份晚于本学年 / independent after this school year"),
     ],
     "facilities": [
-        ("indoor_sports_area_m2 <= teaching_aux_area_m2", "室内体育用房大于教学及辅助用房 / gym larger than teaching area"),
-        ("digital_classroom_count <= classroom_count", "数字教室多于教室总数 / more digital classrooms than classrooms"),
+        (
+            "indoor_sports_area_m2 <= teaching_aux_area_m2",
+            "室内体育用房大于教学及辅助用房 / gym larger than teaching area",
+        ),
+        (
+            "digital_classroom_count <= classroom_count",
+            "数字教室多于教室总数 / more digital classrooms than classrooms",
+        ),
     ],
     "assessment_checklist": [
-        ("is_met.notna() | item_value.notna()",
-         "督导评估清单该项既无结果也无数值：填写 达标/未达标，或填写数值 / an item needs a result or a value"),
+        (
+            "is_met.notna() | item_value.notna()",
+            "督导评估清单该项既无结果也无数值：填写 达标/未达标，或填写数值 / an item needs a result or a value",
+        ),
     ],
     "disability": [
-        ("enrolled_inclusive_count + enrolled_special_school_count + enrolled_home_delivery_count"
-         " <= disabled_school_age_count", "已入学人数多于适龄残疾儿童少年 / more enrolled than school-age"),
+        (
+            "enrolled_inclusive_count + enrolled_special_school_count + enrolled_home_delivery_count"
+            " <= disabled_school_age_count",
+            "已入学人数多于适龄残疾儿童少年 / more enrolled than school-age",
+        ),
     ],
 }
 
@@ -88,12 +106,21 @@ def schema(layout: Layout, county_codes: set[str]) -> pa.DataFrameSchema:
         pa.Check(lambda df, e=expr: df.eval(e).fillna(True), error=message)
         for expr, message in RULES.get(layout.table, [])
     ]
-    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False,
-                              unique=[*layout.key] + ([] if "year" in layout.key else ["year"]), name=layout.table)
+    return pa.DataFrameSchema(
+        columns,
+        checks=frame_checks,
+        strict=False,
+        unique=[*layout.key] + ([] if "year" in layout.key else ["year"]),
+        name=layout.table,
+    )
 
 
-def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue], county_codes: set[str] | None = None,
-             headers: dict[tuple[str, str, str | None, str], str] | None = None) -> dict[str, pd.DataFrame]:
+def finalize(
+    tables: dict[str, pd.DataFrame],
+    issues: list[Issue],
+    county_codes: set[str] | None = None,
+    headers: dict[tuple[str, str, str | None, str], str] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Validate each table against its schema, then drop the provenance columns.
 
     Failures become issues that point at the file, sheet and row the value came from, and at
@@ -127,12 +154,18 @@ def finalize(tables: dict[str, pd.DataFrame], issues: list[Issue], county_codes:
     return out
 
 
-def _report(cases: pd.DataFrame, frame: pd.DataFrame, layout: Layout, issues: list[Issue],
-            headers: dict[tuple[str, str, str | None, str], str]) -> None:
+def _report(
+    cases: pd.DataFrame,
+    frame: pd.DataFrame,
+    layout: Layout,
+    issues: list[Issue],
+    headers: dict[tuple[str, str, str | None, str], str],
+) -> None:
     if "schema_context" in cases:  # a row rule (RULES) fails once per row, not once per column of the row
         frame_level = cases["schema_context"].eq("DataFrameSchema")
-        cases = pd.concat([cases[~frame_level], cases[frame_level].drop_duplicates(["check", "index"])
-                          .assign(column=None)])
+        cases = pd.concat(
+            [cases[~frame_level], cases[frame_level].drop_duplicates(["check", "index"]).assign(column=None)]
+        )
     for case in cases.head(50).itertuples():
         idx = case.index
         where = {}
@@ -144,13 +177,23 @@ def _report(cases: pd.DataFrame, frame: pd.DataFrame, layout: Layout, issues: li
             stage = row.get("stage") if "stage" in frame else None
             stage = None if stage is None or pd.isna(stage) else str(stage)
             if column is not None:
-                column = headers.get((file, where["sheet"], stage, column),
-                                     headers.get((file, where["sheet"], None, column), column))
+                column = headers.get(
+                    (file, where["sheet"], stage, column), headers.get((file, where["sheet"], None, column), column)
+                )
         else:
             file = layout.table
         if getattr(case, "schema_context", "") == "DataFrameSchema":  # a row rule: its message says what is wrong
-            issues.append(Issue("error", str(file), f"校验失败 / validation failed: {case.check}", "核对并更正该行",
-                                **where))
+            issues.append(
+                Issue("error", str(file), f"校验失败 / validation failed: {case.check}", "核对并更正该行", **where)
+            )
             continue
-        issues.append(Issue("error", str(file), f"校验失败 {case.check}: 值 {case.failure_case} / validation failed",
-                            "核对该单元格", column=column, **where))
+        issues.append(
+            Issue(
+                "error",
+                str(file),
+                f"校验失败 {case.check}: 值 {case.failure_case} / validation failed",
+                "核对该单元格",
+                column=column,
+                **where,
+            )
+        )

@@ -43,8 +43,10 @@ class Scope:
 def scope(province: str | None = None, prefecture: str | None = None) -> Scope:
     """The one province or prefecture asked for (5309, 530900, 临沧市; 53, 云南省); else a RequestError."""
     if bool(province) == bool(prefecture):
-        raise RequestError("请给出 --province 或 --prefecture 之一 / give one of --province or --prefecture",
-                           "例如 lcedu shapes --province 53")
+        raise RequestError(
+            "请给出 --province 或 --prefecture 之一 / give one of --province or --prefecture",
+            "例如 lcedu shapes --province 53",
+        )
     level, value = ("province", province) if province else ("prefecture", prefecture)
     codes = county_registry.select(province=value) if province else county_registry.select(prefecture=value)
     reg = county_registry.registry().set_index("county_code")
@@ -84,8 +86,9 @@ def build(where: Scope, tolerance_m: float | None = None):
     columns = ["county_code", "name_zh", "prefecture_code", "province_code"]
     county_frame = gpd.GeoDataFrame(rows[columns], geometry=list(gridded), crs="EPSG:4326")
     check(county_frame)
-    prefectures = county_frame.dissolve("prefecture_code", as_index=False)[["prefecture_code", "province_code",
-                                                                             "geometry"]]
+    prefectures = county_frame.dissolve("prefecture_code", as_index=False)[
+        ["prefecture_code", "province_code", "geometry"]
+    ]
     names = rows.drop_duplicates("prefecture_code").set_index("prefecture_code")["prefecture_name_zh"]
     prefectures.insert(1, "prefecture_name_zh", prefectures["prefecture_code"].map(names))
     prefectures["county_count"] = prefectures["prefecture_code"].map(county_frame["prefecture_code"].value_counts())
@@ -114,8 +117,9 @@ def feature_collection_text(frame) -> str:
     for row in frame.itertuples(index=False):
         feature = {
             "type": "Feature",
-            "properties": {c: (int(v) if hasattr(v, "item") else v) for c, v in
-                           ((c, getattr(row, c)) for c in properties)},
+            "properties": {
+                c: (int(v) if hasattr(v, "item") else v) for c, v in ((c, getattr(row, c)) for c in properties)
+            },
             "geometry": json.loads(shapely.to_geojson(row.geometry)),
         }
         lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))

@@ -25,8 +25,6 @@ from lcedu.paths import processed_dir
 PACKAGES = ("lcedu", "pandas", "pyarrow", "python-calamine", "pandera", "numpy", "xlsxwriter")
 
 
-
-
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -47,8 +45,12 @@ def write(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path |
     try:
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
-        manifest = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"), "versions": package_versions(),
-                    **manifest, "tables": {n: {"rows": len(f), "columns": list(f.columns)} for n, f in tables.items()}}
+        manifest = {
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": package_versions(),
+            **manifest,
+            "tables": {n: {"rows": len(f), "columns": list(f.columns)} for n, f in tables.items()},
+        }
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     except BaseException:  # disk full, interrupted …: leave nothing half-written behind
         shutil.rmtree(staging, ignore_errors=True)
@@ -74,8 +76,10 @@ class NoBuildError(RequestError, FileNotFoundError):
 def current(path: str | Path | None = None) -> Path:
     link = processed_dir(path) / "current"
     if not link.exists():
-        raise NoBuildError(f"{link} 不存在 / no processed data yet",
-                           "先运行 `lcedu clean`（或把 LCEDU_PROCESSED 指向已有的处理结果）/ run `lcedu clean` first")
+        raise NoBuildError(
+            f"{link} 不存在 / no processed data yet",
+            "先运行 `lcedu clean`（或把 LCEDU_PROCESSED 指向已有的处理结果）/ run `lcedu clean` first",
+        )
     return link.resolve()
 
 
@@ -95,9 +99,10 @@ def _read(build: Path, table: str) -> pd.DataFrame:
     file = build / f"{table}.parquet"
     if not file.exists():
         names = sorted(p.stem for p in build.glob("*.parquet"))
-        raise MissingTableError(f"处理结果 {build} 中没有表 {table} / no processed table {table!r}; "
-                                f"available: {', '.join(names) or '—'}",
-                                "重新运行 `lcedu clean` 生成完整的处理结果（该构建来自旧版本或不完整）/ run `lcedu clean`")
+        raise MissingTableError(
+            f"处理结果 {build} 中没有表 {table} / no processed table {table!r}; available: {', '.join(names) or '—'}",
+            "重新运行 `lcedu clean` 生成完整的处理结果（该构建来自旧版本或不完整）/ run `lcedu clean`",
+        )
     return pd.read_parquet(file)
 
 

@@ -37,7 +37,7 @@ _HEADER = """\
 
 
 def parse_years(text: str) -> list[int]:
-    """"2026-2030" / "2026—2030" / "2026,2028,2030" → years; a ValueError says what is wrong."""
+    """ "2026-2030" / "2026—2030" / "2026,2028,2030" → years; a ValueError says what is wrong."""
     cleaned = text.strip().replace("—", "-").replace("–", "-")
     try:
         if "-" in cleaned:
@@ -92,8 +92,10 @@ def draft_plan(
     res = results if results is not None else ind.compute(tables=tables, processed_dir=processed_dir)
     data_years = sorted(int(y) for y in res["year"].dropna().unique())
     if baseline_year not in data_years:
-        raise ValueError(f"基期 {baseline_year} 年没有数据 / no data for baseline {baseline_year}; "
-                         f"数据年份 / data years: {', '.join(map(str, data_years))}")
+        raise ValueError(
+            f"基期 {baseline_year} 年没有数据 / no data for baseline {baseline_year}; "
+            f"数据年份 / data years: {', '.join(map(str, data_years))}"
+        )
     reg = ind.load_registry()
     source_targets = plan.targets()
     used = res[res["year"] <= baseline_year]
@@ -113,9 +115,10 @@ def draft_plan(
             base_value = float(base.iloc[0])
             values = group["value"].to_numpy(dtype=float, na_value=np.nan)
             yrs = group["year"].to_numpy(dtype="int64")
-            entry: dict[str, Any] = {"baseline": _round(base_value),
-                                     "data_years": [int(y) for y, v in zip(yrs, values, strict=True)
-                                                    if not np.isnan(v)]}
+            entry: dict[str, Any] = {
+                "baseline": _round(base_value),
+                "data_years": [int(y) for y, v in zip(yrs, values, strict=True) if not np.isnan(v)],
+            }
             if spec.unit != "yes/no":
                 slope = _slope(yrs, values)
                 entry["trend_per_year"] = _round(slope)
@@ -127,13 +130,20 @@ def draft_plan(
                         projected[y] = _round(v)
                     entry["projected_not_target"] = projected
             entities[str(county)] = entry
-        item: dict[str, Any] = {"indicator": code, "name_zh": spec.name_zh, "name_en": spec.name_en,
-                                "unit": spec.unit, "direction": spec.direction}
+        item: dict[str, Any] = {
+            "indicator": code,
+            "name_zh": spec.name_zh,
+            "name_en": spec.name_en,
+            "unit": spec.unit,
+            "direction": spec.direction,
+        }
         mine = source_targets[source_targets["indicator"] == code]
         if len(mine):
             last = mine.sort_values("year").iloc[-1]
             item["source_target"] = {
-                "plan": plan.id, "year": int(last["year"]), "scope": str(last["scope"]),
+                "plan": plan.id,
+                "year": int(last["year"]),
+                "scope": str(last["scope"]),
                 "comparison": str(last["comparison"]),
                 **({"value": float(last["value"])} if not math.isnan(float(last["value"])) else {}),
                 "quote": str(last["quote"]),
@@ -152,19 +162,31 @@ def draft_plan(
         "first_year": first,
         "last_year": last,
     }
-    return {"plan": block, "targets": [], "draft": entries,
-            "_data_years": [y for y in data_years if y <= baseline_year]}
+    return {
+        "plan": block,
+        "targets": [],
+        "draft": entries,
+        "_data_years": [y for y in data_years if y <= baseline_year],
+    }
 
 
 def draft_yaml(draft: Mapping[str, Any], *, synthetic: bool = False) -> str:
     """The draft as YAML text, with the header that says what it is (and is not)."""
     body = {k: v for k, v in draft.items() if not k.startswith("_")}
     data_years = draft.get("_data_years") or []
-    note = (f"{data_years[0]}–{data_years[-1]}" if data_years else "none") + \
-        (" (合成样例数据 synthetic sample, not official)" if synthetic else "")
-    header = _HEADER.format(first=data_years[0] if data_years else "?", last=draft["plan"]["baseline_year"],
-                            baseline=draft["plan"]["baseline_year"], data_note=note)
+    note = (f"{data_years[0]}–{data_years[-1]}" if data_years else "none") + (
+        " (合成样例数据 synthetic sample, not official)" if synthetic else ""
+    )
+    header = _HEADER.format(
+        first=data_years[0] if data_years else "?",
+        last=draft["plan"]["baseline_year"],
+        baseline=draft["plan"]["baseline_year"],
+        data_note=note,
+    )
     head = {k: body[k] for k in ("plan", "targets")}
     rest = {k: v for k, v in body.items() if k not in head}
-    return (header + yaml.safe_dump(head, allow_unicode=True, sort_keys=False, width=120)
-            + yaml.safe_dump(rest, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None))
+    return (
+        header
+        + yaml.safe_dump(head, allow_unicode=True, sort_keys=False, width=120)
+        + yaml.safe_dump(rest, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
+    )

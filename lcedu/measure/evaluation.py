@@ -30,16 +30,37 @@ __all__ = ["STATUSES", "closing_needs", "figure_source", "target_status", "yearl
 STATUSES: tuple[str, ...] = ("met", "not_met", "no_data", "not_due")
 
 _TABLE_WORDS = {
-    "schools": "学校基础表", "enrollment": "学生表", "teachers": "教职工表", "facilities": "办学条件表",
-    "population": "人口表", "disability": "残疾儿童少年台账", "ledger": "工作台账", "city": "全市汇总表",
+    "schools": "学校基础表",
+    "enrollment": "学生表",
+    "teachers": "教职工表",
+    "facilities": "办学条件表",
+    "population": "人口表",
+    "disability": "残疾儿童少年台账",
+    "ledger": "工作台账",
+    "city": "全市汇总表",
 }
 _TABLE_WORDS_EN = {
-    "schools": "schools", "enrollment": "enrolment", "teachers": "teachers", "facilities": "facilities",
-    "population": "population", "disability": "disability ledger", "ledger": "work ledger", "city": "city tables",
+    "schools": "schools",
+    "enrollment": "enrolment",
+    "teachers": "teachers",
+    "facilities": "facilities",
+    "population": "population",
+    "disability": "disability ledger",
+    "ledger": "work ledger",
+    "city": "city tables",
 }
 _REL_TOL = 1e-9
-_NEED_COLUMNS = ("entry", "target_year", "county_code", "indicator", "need_zh", "need_en", "amount", "unit_zh",
-                 "schools_count")
+_NEED_COLUMNS = (
+    "entry",
+    "target_year",
+    "county_code",
+    "indicator",
+    "need_zh",
+    "need_en",
+    "amount",
+    "unit_zh",
+    "schools_count",
+)
 
 
 def _tables_of(node: Any) -> set[str]:
@@ -69,8 +90,11 @@ def figure_source(indicator: str, lang: str = "zh") -> str:
     tables = sorted(_tables_of(spec.formula))
     if not tables:
         document = str(spec.source.get("document", "")) if spec.source else ""
-        return (f"按{document}计算" if lang == "zh" else f"computed per {document}") if document else (
-            "计算值" if lang == "zh" else "computed")
+        return (
+            (f"按{document}计算" if lang == "zh" else f"computed per {document}")
+            if document
+            else ("计算值" if lang == "zh" else "computed")
+        )
     words = _TABLE_WORDS if lang == "zh" else _TABLE_WORDS_EN
     shown = [words.get(t, t) for t in tables]
     return f"教育事业统计（{'、'.join(shown)}）" if lang == "zh" else f"education statistics ({', '.join(shown)})"
@@ -137,34 +161,60 @@ def target_status(
         expanded = sc.expand_targets(entry_rows, counties, population)
         first = entry_rows.iloc[0]
         for t in expanded.itertuples(index=False):
-            rows.append({
-                "plan": p.id, "entry": int(first["entry"]), "indicator": t.indicator, "name_zh": first["name_zh"],
-                "name_en": first["name_en"], "unit": first["unit"], "clause": first["clause"], "quote": first["quote"],
-                "scope": first["scope"], "county_code": str(t.county_code), "target_year": int(t.year),
-                "comparison": t.comparison, "target": float(t.target), "target_max": float(t.target_max),
-                "strict": bool(t.strict),
-            })
+            rows.append(
+                {
+                    "plan": p.id,
+                    "entry": int(first["entry"]),
+                    "indicator": t.indicator,
+                    "name_zh": first["name_zh"],
+                    "name_en": first["name_en"],
+                    "unit": first["unit"],
+                    "clause": first["clause"],
+                    "quote": first["quote"],
+                    "scope": first["scope"],
+                    "county_code": str(t.county_code),
+                    "target_year": int(t.year),
+                    "comparison": t.comparison,
+                    "target": float(t.target),
+                    "target_max": float(t.target_max),
+                    "strict": bool(t.strict),
+                }
+            )
     out = pd.DataFrame(rows)
     key = ["county_code", "year", "indicator"]
     cols = [*key, "value", "numerator", "denominator", "na_reason", "baseline_value", "unit"]
     values = card[cols].astype({"county_code": object, "indicator": object}).copy()
     values["year"] = values["year"].astype("int64")
-    merged = out.merge(values.rename(columns={"year": "target_year", "unit": "_unit"}), how="left",
-                       on=["county_code", "target_year", "indicator"])
+    merged = out.merge(
+        values.rename(columns={"year": "target_year", "unit": "_unit"}),
+        how="left",
+        on=["county_code", "target_year", "indicator"],
+    )
     # The registry's unit where the indicator is computed (the targets file may say "万元 per year").
     merged["unit"] = merged["_unit"].astype(object).where(merged["_unit"].notna(), merged["unit"])
     merged = merged.drop(columns="_unit")
-    now = card[(card["year"] == as_of)][["county_code", "indicator", "is_on_track", "value"]].rename(
-        columns={"value": "value_as_of"}).astype({"county_code": object, "indicator": object})
-    merged = merged.merge(now.drop_duplicates(["county_code", "indicator"]), how="left",
-                          on=["county_code", "indicator"])
+    now = (
+        card[(card["year"] == as_of)][["county_code", "indicator", "is_on_track", "value"]]
+        .rename(columns={"value": "value_as_of"})
+        .astype({"county_code": object, "indicator": object})
+    )
+    merged = merged.merge(
+        now.drop_duplicates(["county_code", "indicator"]), how="left", on=["county_code", "indicator"]
+    )
     value = merged["value"].to_numpy(dtype=float, na_value=np.nan)
     target = merged["target"].to_numpy(dtype=float)
     target_max = merged["target_max"].to_numpy(dtype=float)
-    met = np.array([_meets(v, t, m, c, s) for v, t, m, c, s in zip(
-        value, target, target_max, merged["comparison"], merged["strict"], strict=True)], dtype=float)
-    gap = np.array([_gap(v, t, m, c) for v, t, m, c in zip(value, target, target_max, merged["comparison"],
-                                                           strict=True)], dtype=float)
+    met = np.array(
+        [
+            _meets(v, t, m, c, s)
+            for v, t, m, c, s in zip(value, target, target_max, merged["comparison"], merged["strict"], strict=True)
+        ],
+        dtype=float,
+    )
+    gap = np.array(
+        [_gap(v, t, m, c) for v, t, m, c in zip(value, target, target_max, merged["comparison"], strict=True)],
+        dtype=float,
+    )
     due = merged["target_year"].to_numpy() <= as_of
     merged["is_met"] = pd.array(np.where(due, met, np.nan), dtype="Float64").astype("boolean")
     merged["gap"] = pd.array(np.where(due, gap, np.nan), dtype="Float64")
@@ -175,14 +225,20 @@ def target_status(
     merged["is_on_track"] = merged["is_on_track"].astype("boolean").where(~due, pd.NA)
     merged["baseline_year"] = p.baseline_year
     merged["in_registry"] = merged["indicator"].isin(list(registry))
-    merged["na_reason"] = merged["na_reason"].astype(object).where(
-        merged["in_registry"] | merged["na_reason"].notna(), "indicator not in the registry")
+    merged["na_reason"] = (
+        merged["na_reason"]
+        .astype(object)
+        .where(merged["in_registry"] | merged["na_reason"].notna(), "indicator not in the registry")
+    )
     merged["source"] = merged["indicator"].map(figure_source)
     merged = merged.join(sc.county_names(merged["county_code"])[["county_name_zh"]], on="county_code")
     merged = merged.drop(columns="value_as_of")
     entity_order = {c: i for i, c in enumerate([CITY_CODE, *counties])}
-    merged = merged.assign(_e=merged["county_code"].map(entity_order)).sort_values(
-        ["entry", "target_year", "_e"], kind="stable").drop(columns="_e")
+    merged = (
+        merged.assign(_e=merged["county_code"].map(entity_order))
+        .sort_values(["entry", "target_year", "_e"], kind="stable")
+        .drop(columns="_e")
+    )
     return merged.reset_index(drop=True)
 
 
@@ -190,7 +246,8 @@ def yearly_values(status: pd.DataFrame, card: pd.DataFrame, years: Iterable[int]
     """The value of each status row's indicator and entity in each of ``years`` (columns = years)."""
     wanted = [int(y) for y in years]
     c = card[card["year"].isin(wanted)][["county_code", "indicator", "year", "value"]].astype(
-        {"county_code": object, "indicator": object})
+        {"county_code": object, "indicator": object}
+    )
     wide = c.pivot_table(index=["county_code", "indicator"], columns="year", values="value", aggfunc="first")
     wide = wide.reindex(columns=wanted)
     keys = pd.MultiIndex.from_arrays([status["county_code"].astype(object), status["indicator"].astype(object)])
@@ -199,8 +256,9 @@ def yearly_values(status: pd.DataFrame, card: pd.DataFrame, years: Iterable[int]
     return out.astype("Float64")
 
 
-def closing_needs(status: pd.DataFrame, year: int, tables: Mapping[str, pd.DataFrame],
-                  results: pd.DataFrame | None = None) -> pd.DataFrame:
+def closing_needs(
+    status: pd.DataFrame, year: int, tables: Mapping[str, pd.DataFrame], results: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """For unmet targets, what the gap-closing estimates (:mod:`lcedu.measure.gaps`) say it takes.
 
     A 普及普惠 target (``preschool_universal``) gets every criterion's ``needed`` from
@@ -214,8 +272,9 @@ def closing_needs(status: pd.DataFrame, year: int, tables: Mapping[str, pd.DataF
     rows: list[dict[str, Any]] = []
     if unmet.empty:
         return pd.DataFrame(columns=list(_NEED_COLUMNS))
-    criteria = {c["indicator"] for c in ind.load_registry().assessments["preschool_universal"]["criteria"]
-                if "gap" in c}
+    criteria = {
+        c["indicator"] for c in ind.load_registry().assessments["preschool_universal"]["criteria"] if "gap" in c
+    }
     preschool: dict[tuple[int, str, float], pd.DataFrame] = {}
     school_summary = None
     for r in unmet.itertuples(index=False):
@@ -234,17 +293,40 @@ def closing_needs(status: pd.DataFrame, year: int, tables: Mapping[str, pd.DataF
                 g = g[g["indicator"] == r.indicator]
             for x in g.itertuples(index=False):
                 if pd.notna(x.needed) and int(x.needed) > 0:
-                    rows.append({"entry": r.entry, "target_year": when, "county_code": county, "indicator": r.indicator,
-                                 "need_zh": str(x.gap_zh), "need_en": str(x.gap_en), "amount": float(x.needed),
-                                 "unit_zh": "", "schools_count": pd.NA})
+                    rows.append(
+                        {
+                            "entry": r.entry,
+                            "target_year": when,
+                            "county_code": county,
+                            "indicator": r.indicator,
+                            "need_zh": str(x.gap_zh),
+                            "need_en": str(x.gap_en),
+                            "amount": float(x.needed),
+                            "unit_zh": "",
+                            "schools_count": pd.NA,
+                        }
+                    )
         elif r.indicator == "compulsory_balanced":
             if school_summary is None:
                 school_summary = gaps.resource_gap_summary(tables=tables)
-            s = school_summary[(school_summary["county_code"] == county) & (school_summary["year"] == when)
-                               & (school_summary["addition"] > 0)]
+            s = school_summary[
+                (school_summary["county_code"] == county)
+                & (school_summary["year"] == when)
+                & (school_summary["addition"] > 0)
+            ]
             for x in s.itertuples(index=False):
                 name, _, unit = str(x.resource_zh).partition(" (")
-                rows.append({"entry": r.entry, "target_year": when, "county_code": county, "indicator": r.indicator,
-                             "need_zh": name, "need_en": str(x.resource_en), "amount": float(x.addition),
-                             "unit_zh": unit.rstrip(")"), "schools_count": int(x.schools_below_count)})
+                rows.append(
+                    {
+                        "entry": r.entry,
+                        "target_year": when,
+                        "county_code": county,
+                        "indicator": r.indicator,
+                        "need_zh": name,
+                        "need_en": str(x.resource_en),
+                        "amount": float(x.addition),
+                        "unit_zh": unit.rstrip(")"),
+                        "schools_count": int(x.schools_below_count),
+                    }
+                )
     return pd.DataFrame(rows, columns=list(_NEED_COLUMNS))

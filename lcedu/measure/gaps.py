@@ -24,8 +24,14 @@ from lcedu.ingest.counties import aggregate_layers, is_aggregate, prefecture_of
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 
-__all__ = ["amount_to_close", "city_target_contributions", "largest_target_gaps", "preschool_gaps",
-           "resource_gap_summary", "school_gaps"]
+__all__ = [
+    "amount_to_close",
+    "city_target_contributions",
+    "largest_target_gaps",
+    "preschool_gaps",
+    "resource_gap_summary",
+    "school_gaps",
+]
 
 _EPS = 1e-9
 
@@ -38,8 +44,15 @@ def _round_up(x: np.ndarray, integer: bool) -> np.ndarray:
     return np.ceil(np.round(x * 100, 6)) / 100
 
 
-def amount_to_close(numerator: Any, denominator: Any, target: Any, *, factor: float = 1.0,
-                    comparison: str = "at_least", part: str = "numerator") -> np.ndarray:
+def amount_to_close(
+    numerator: Any,
+    denominator: Any,
+    target: Any,
+    *,
+    factor: float = 1.0,
+    comparison: str = "at_least",
+    part: str = "numerator",
+) -> np.ndarray:
     """Whole units to add so that ``numerator × factor / denominator`` reaches ``target`` (0 when it does).
 
     ``part="numerator"``: add to the numerator (places, certified teachers …; for
@@ -75,8 +88,7 @@ def largest_target_gaps(card: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     return rows.assign(relative_gap=rel).sort_values("relative_gap", ascending=False).head(n).reset_index(drop=True)
 
 
-def city_target_contributions(card: pd.DataFrame, county: str, year: int, indicators: Iterable[str]
-                              ) -> pd.DataFrame:
+def city_target_contributions(card: pd.DataFrame, county: str, year: int, indicators: Iterable[str]) -> pd.DataFrame:
     """For targets set for the whole city: the county's value, its share of the city and the city's progress.
 
     ``card``: :func:`lcedu.measure.scorecard.scorecard` rows. One row per indicator (in the
@@ -96,8 +108,9 @@ def city_target_contributions(card: pd.DataFrame, county: str, year: int, indica
     city_value = city["value"].to_numpy(dtype=float, na_value=np.nan)
     target = city["target"].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(np.isnan(county_value) | np.isnan(city_value) | (city_value == 0), np.nan,
-                         county_value / city_value)
+        share = np.where(
+            np.isnan(county_value) | np.isnan(city_value) | (city_value == 0), np.nan, county_value / city_value
+        )
         progress = np.where(np.isnan(target) | (target == 0) | np.isnan(city_value), np.nan, city_value / target)
     return city.reset_index().assign(county_value=county_value, county_share=share, city_progress=progress)
 
@@ -146,32 +159,56 @@ def school_gaps(
         fraction = below["shared_fraction"].to_numpy(dtype=float) if shared else np.ones(len(below))
         with np.errstate(divide="ignore", invalid="ignore"):
             raw = (required - current) / fraction
-        frames.append(pd.DataFrame({
-            "county_code": below["county_code"].to_numpy(dtype=object),
-            "year": below["year"].to_numpy(dtype="int64"),
-            "school_id": below["school_id"].to_numpy(dtype=object),
-            "school_name": below["school_name"].to_numpy(dtype=object),
-            "school_type": below["school_type"].to_numpy(dtype=object),
-            "stage": below["stage"].to_numpy(dtype=object),
-            "indicator": code,
-            "resource_zh": spec.get("resource_zh", code),
-            "resource_en": spec.get("resource_en", code),
-            "is_integer": bool(spec.get("integer")),
-            "is_shared": shared,
-            "student_count": students,
-            "value": below[code].to_numpy(dtype=float),
-            "threshold": threshold,
-            "current_amount": current,
-            "required_amount": required,
-            "shared_fraction": fraction,
-            "addition": _round_up(raw, bool(spec.get("integer"))),
-            "to_threshold": below[code].to_numpy(dtype=float) / threshold,
-            "is_above_floor": std.meets(below[code].to_numpy(dtype=float), threshold * floor, "at_least"),
-            "meets_standard": below["meets_standard"].to_numpy(dtype=object),
-        }))
-    columns = ["county_code", "year", "school_id", "school_name", "school_type", "stage", "indicator", "resource_zh",
-               "resource_en", "is_integer", "is_shared", "student_count", "value", "threshold", "current_amount",
-               "required_amount", "shared_fraction", "addition", "to_threshold", "is_above_floor", "meets_standard"]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "county_code": below["county_code"].to_numpy(dtype=object),
+                    "year": below["year"].to_numpy(dtype="int64"),
+                    "school_id": below["school_id"].to_numpy(dtype=object),
+                    "school_name": below["school_name"].to_numpy(dtype=object),
+                    "school_type": below["school_type"].to_numpy(dtype=object),
+                    "stage": below["stage"].to_numpy(dtype=object),
+                    "indicator": code,
+                    "resource_zh": spec.get("resource_zh", code),
+                    "resource_en": spec.get("resource_en", code),
+                    "is_integer": bool(spec.get("integer")),
+                    "is_shared": shared,
+                    "student_count": students,
+                    "value": below[code].to_numpy(dtype=float),
+                    "threshold": threshold,
+                    "current_amount": current,
+                    "required_amount": required,
+                    "shared_fraction": fraction,
+                    "addition": _round_up(raw, bool(spec.get("integer"))),
+                    "to_threshold": below[code].to_numpy(dtype=float) / threshold,
+                    "is_above_floor": std.meets(below[code].to_numpy(dtype=float), threshold * floor, "at_least"),
+                    "meets_standard": below["meets_standard"].to_numpy(dtype=object),
+                }
+            )
+        )
+    columns = [
+        "county_code",
+        "year",
+        "school_id",
+        "school_name",
+        "school_type",
+        "stage",
+        "indicator",
+        "resource_zh",
+        "resource_en",
+        "is_integer",
+        "is_shared",
+        "student_count",
+        "value",
+        "threshold",
+        "current_amount",
+        "required_amount",
+        "shared_fraction",
+        "addition",
+        "to_threshold",
+        "is_above_floor",
+        "meets_standard",
+    ]
     if not frames:
         out = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
         return _typed_school_gaps(out.assign(is_binding=pd.Series([], dtype=bool)))
@@ -180,19 +217,40 @@ def school_gaps(
     key = [out["school_id"], out["year"], out["indicator"]]
     largest = out.groupby(key, sort=False)["addition"].transform("max")
     first_of_largest = (out["addition"] == largest) & ~out.assign(_m=out["addition"] == largest).duplicated(
-        ["school_id", "year", "indicator", "_m"])
+        ["school_id", "year", "indicator", "_m"]
+    )
     out["is_binding"] = ~out["is_shared"] | first_of_largest
     out = out.sort_values(["county_code", "year", "school_id", "stage", "indicator"]).reset_index(drop=True)
     return _typed_school_gaps(out)
 
 
 def _typed_school_gaps(out: pd.DataFrame) -> pd.DataFrame:
-    out = out.astype({"county_code": "string", "school_id": "string", "school_name": "string",
-                      "school_type": "string", "stage": "string", "indicator": "string", "resource_zh": "string",
-                      "resource_en": "string", "is_integer": "bool", "is_shared": "bool", "is_binding": "bool"})
+    out = out.astype(
+        {
+            "county_code": "string",
+            "school_id": "string",
+            "school_name": "string",
+            "school_type": "string",
+            "stage": "string",
+            "indicator": "string",
+            "resource_zh": "string",
+            "resource_en": "string",
+            "is_integer": "bool",
+            "is_shared": "bool",
+            "is_binding": "bool",
+        }
+    )
     out["year"] = pd.array(out["year"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
-    for c in ("student_count", "value", "threshold", "current_amount", "required_amount", "shared_fraction",
-              "addition", "to_threshold"):
+    for c in (
+        "student_count",
+        "value",
+        "threshold",
+        "current_amount",
+        "required_amount",
+        "shared_fraction",
+        "addition",
+        "to_threshold",
+    ):
         out[c] = pd.array(out[c].to_numpy(dtype=float), dtype="Float64")
     out["is_above_floor"] = pd.array(out["is_above_floor"].to_numpy(dtype=float), dtype="Float64").astype("boolean")
     out["meets_standard"] = out["meets_standard"].astype("boolean")
@@ -219,20 +277,40 @@ def resource_gap_summary(
     g = gaps if gaps is not None else school_gaps(years, counties, None, tables, processed_dir, standards=standards)
     keys = ["county_code", "year", *(["stage"] if by_stage else []), "indicator", "resource_zh", "resource_en"]
     frame = g.assign(_binding_addition=g["addition"].where(g["is_binding"], 0.0))
-    summary = frame.groupby(keys, sort=True, observed=True).agg(
-        addition=("_binding_addition", "sum"),
-        school_parts_below_count=("school_id", "size"),
-        schools_below_count=("school_id", "nunique"),
-    ).reset_index()
+    summary = (
+        frame.groupby(keys, sort=True, observed=True)
+        .agg(
+            addition=("_binding_addition", "sum"),
+            school_parts_below_count=("school_id", "size"),
+            schools_below_count=("school_id", "nunique"),
+        )
+        .reset_index()
+    )
     city_keys = [k for k in keys if k != "county_code"]
-    city = [summary.groupby([layer, *(summary[k] for k in city_keys)], sort=True, observed=True)[
-        ["addition", "school_parts_below_count", "schools_below_count"]].sum().rename_axis(keys).reset_index()
-        for layer in aggregate_layers(summary["county_code"])]
+    city = [
+        summary.groupby([layer, *(summary[k] for k in city_keys)], sort=True, observed=True)[
+            ["addition", "school_parts_below_count", "schools_below_count"]
+        ]
+        .sum()
+        .rename_axis(keys)
+        .reset_index()
+        for layer in aggregate_layers(summary["county_code"])
+    ]
     out = pd.concat([*city, summary], ignore_index=True)[
-        [*keys, "addition", "school_parts_below_count", "schools_below_count"]]
-    return out.astype({"county_code": "string", "addition": "Float64", "school_parts_below_count": "Int64",
-                       "schools_below_count": "Int64"}).sort_values(["county_code", "year"], kind="stable"
-                                                                    ).reset_index(drop=True)
+        [*keys, "addition", "school_parts_below_count", "schools_below_count"]
+    ]
+    return (
+        out.astype(
+            {
+                "county_code": "string",
+                "addition": "Float64",
+                "school_parts_below_count": "Int64",
+                "schools_below_count": "Int64",
+            }
+        )
+        .sort_values(["county_code", "year"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def preschool_gaps(
@@ -260,8 +338,9 @@ def preschool_gaps(
     registry = ind.load_registry()
     criteria = [c for c in registry.assessments["preschool_universal"]["criteria"] if "gap" in c]
     codes = [c["indicator"] for c in criteria]
-    res = results if results is not None else ind.compute(codes, None, years, tables, processed_dir,
-                                                          standards=standards)
+    res = (
+        results if results is not None else ind.compute(codes, None, years, tables, processed_dir, standards=standards)
+    )
     res = res[res["indicator"].isin(codes) & ~res["county_code"].map(is_aggregate).astype(bool)]
     if counties is not None:
         keep = {counties} if isinstance(counties, str) else {str(c) for c in counties}
@@ -280,29 +359,58 @@ def preschool_gaps(
         part = "denominator" if comparison == "at_most" else "numerator"  # ≤ 15 children per teacher: add teachers
         needed = amount_to_close(num, den, threshold, factor=factor, comparison=comparison, part=part)
         needed = np.where(np.isnan(value), np.nan, needed)
-        frames.append(pd.DataFrame({
-            "county_code": r["county_code"].to_numpy(dtype=object), "year": r["year"].to_numpy(dtype="int64"),
-            "indicator": code, "gap": criterion["gap"], "gap_zh": criterion.get("gap_zh", criterion["gap"]),
-            "gap_en": criterion.get("gap_en", criterion["gap"]), "value": value, "threshold": threshold,
-            "comparison": comparison, "needed": needed,
-            "na_reason": r["na_reason"].to_numpy(dtype=object, na_value=None),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "county_code": r["county_code"].to_numpy(dtype=object),
+                    "year": r["year"].to_numpy(dtype="int64"),
+                    "indicator": code,
+                    "gap": criterion["gap"],
+                    "gap_zh": criterion.get("gap_zh", criterion["gap"]),
+                    "gap_en": criterion.get("gap_en", criterion["gap"]),
+                    "value": value,
+                    "threshold": threshold,
+                    "comparison": comparison,
+                    "needed": needed,
+                    "na_reason": r["na_reason"].to_numpy(dtype=object, na_value=None),
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     cities = []
     for layer in aggregate_layers(out["county_code"]):
         group = out.assign(_missing=np.isnan(out["needed"].to_numpy(dtype=float)), _area=layer).groupby(
-            ["_area", "year", "indicator"], sort=False)
-        city = group.agg(gap=("gap", "first"), gap_zh=("gap_zh", "first"), gap_en=("gap_en", "first"),
-                         threshold=("threshold", "first"), comparison=("comparison", "first"),
-                         needed=("needed", "sum"), n_missing=("_missing", "sum")).reset_index()
-        cities.append(city.assign(
-            county_code=city["_area"], value=np.nan,
-            needed=city["needed"].where(city["n_missing"] == 0),
-            na_reason=np.where(city["n_missing"] > 0, city["n_missing"].astype(str) + " counties NA", None),
-        ).drop(columns=["n_missing", "_area"])[out.columns])
+            ["_area", "year", "indicator"], sort=False
+        )
+        city = group.agg(
+            gap=("gap", "first"),
+            gap_zh=("gap_zh", "first"),
+            gap_en=("gap_en", "first"),
+            threshold=("threshold", "first"),
+            comparison=("comparison", "first"),
+            needed=("needed", "sum"),
+            n_missing=("_missing", "sum"),
+        ).reset_index()
+        cities.append(
+            city.assign(
+                county_code=city["_area"],
+                value=np.nan,
+                needed=city["needed"].where(city["n_missing"] == 0),
+                na_reason=np.where(city["n_missing"] > 0, city["n_missing"].astype(str) + " counties NA", None),
+            ).drop(columns=["n_missing", "_area"])[out.columns]
+        )
     out = pd.concat([*cities, out], ignore_index=True)
-    out = out.astype({"county_code": "string", "indicator": "string", "gap": "string", "gap_zh": "string",
-                      "gap_en": "string", "comparison": "string", "na_reason": "string"})
+    out = out.astype(
+        {
+            "county_code": "string",
+            "indicator": "string",
+            "gap": "string",
+            "gap_zh": "string",
+            "gap_en": "string",
+            "comparison": "string",
+            "na_reason": "string",
+        }
+    )
     out["year"] = pd.array(out["year"].to_numpy(dtype="int64"), dtype="Int64")
     out["value"] = pd.array(out["value"].to_numpy(dtype=float), dtype="Float64")
     out["needed"] = pd.array(out["needed"].to_numpy(dtype=float), dtype="Float64").astype("Int64")

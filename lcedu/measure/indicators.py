@@ -68,20 +68,44 @@ __all__ = [
 #: Columns of :func:`compute`, in order.
 OUTPUT_COLUMNS = ("county_code", "year", "indicator", "value", "numerator", "denominator", "unit", "na_reason")
 #: Processed tables the formulas may name.
-TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger", "city",
-          "assessment_checklist")
+TABLES = (
+    "schools",
+    "enrollment",
+    "teachers",
+    "facilities",
+    "population",
+    "disability",
+    "ledger",
+    "city",
+    "assessment_checklist",
+)
 
 _SCHOOL_TABLES = ("enrollment", "teachers", "facilities")
 _COUNTY_TABLES = ("schools", "enrollment", "teachers", "facilities", "population", "disability", "ledger")
-_SCHOOL_ATTRIBUTES = ("school_name", "school_type", "is_public", "is_inclusive", "urban_rural", "township", "village",
-                      "opened_year", "operator", "is_independent", "independent_year")
+_SCHOOL_ATTRIBUTES = (
+    "school_name",
+    "school_type",
+    "is_public",
+    "is_inclusive",
+    "urban_rural",
+    "township",
+    "village",
+    "opened_year",
+    "operator",
+    "is_independent",
+    "independent_year",
+)
 #: A per-学段 row (enrollment, teachers) sees its school's class count of the same 学段 as this column.
 STAGE_CLASS_COUNT = "class_count"
 _LEVELS = frozenset({"school", "county", "city"})
 _DIRECTIONS = frozenset({"higher", "lower", "none"})
 _CITY_MODES = frozenset({"sum", "none", "weighted"})
 _OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
-    "gt": np.greater, "gte": np.greater_equal, "lt": np.less, "lte": np.less_equal, "ne": np.not_equal,
+    "gt": np.greater,
+    "gte": np.greater_equal,
+    "lt": np.less,
+    "lte": np.less_equal,
+    "ne": np.not_equal,
 }
 _STAGES = std.STAGES
 
@@ -142,8 +166,14 @@ def _read(path: str, mtime_ns: int) -> Registry:
         for e in data["indicators"]
     }
     groups = {k: tuple(v) for k, v in (data.get("school_type_groups") or {}).items()}
-    return Registry(indicators, data["school_resources"], data["assessments"], path,
-                    extra={"school_type_groups": groups}, scopes=scopes)
+    return Registry(
+        indicators,
+        data["school_resources"],
+        data["assessments"],
+        path,
+        extra={"school_type_groups": groups},
+        scopes=scopes,
+    )
 
 
 def _apply_scope(term: dict[str, Any], scopes: Mapping[str, Any]) -> None:
@@ -196,15 +226,22 @@ def _validate(data: object) -> list[str]:
         if e.get("city", "sum") not in _CITY_MODES:
             problems.append(f"{where}: city must be one of {sorted(_CITY_MODES)}")
         breaks = e.get("map_breaks")
-        if breaks is not None and (not isinstance(breaks, list) or len(breaks) < 2
-                                   or not all(isinstance(b, int | float) for b in breaks)
-                                   or sorted(set(breaks)) != breaks):
+        if breaks is not None and (
+            not isinstance(breaks, list)
+            or len(breaks) < 2
+            or not all(isinstance(b, int | float) for b in breaks)
+            or sorted(set(breaks)) != breaks
+        ):
             problems.append(f"{where}: map_breaks must be a list of at least 2 increasing numbers")
         if e.get("city") == "weighted" and not isinstance(e.get("city_weight"), dict):
             problems.append(f"{where}: city: weighted needs a city_weight term")
         plus = e.get("city_plus")
-        if plus is not None and not (isinstance(plus, dict) and plus.get("table") == "city"
-                                     and e.get("city", "sum") == "sum" and "numerator" in (e.get("formula") or {})):
+        if plus is not None and not (
+            isinstance(plus, dict)
+            and plus.get("table") == "city"
+            and e.get("city", "sum") == "sum"
+            and "numerator" in (e.get("formula") or {})
+        ):
             problems.append(f"{where}: city_plus must be a city-table term of a ratio with city: sum")
         formula = e.get("formula") or {}
         kinds = [k for k in ("numerator", "value", "function") if k in formula]
@@ -226,16 +263,19 @@ def _validate(data: object) -> list[str]:
                 if not isinstance(spec, dict) or not isinstance(spec.get("filter"), dict):
                     problems.append(f"{where}: unknown scope {scope!r} (define it under scopes: with a filter)")
                 elif set(spec["filter"]) & set(term.get("filter") or {}):
-                    problems.append(f"{where}: the term's filter sets {sorted(set(spec['filter']) & set(term['filter']))}"
-                                    f" that scope {scope!r} already defines")
+                    problems.append(
+                        f"{where}: the term's filter sets {sorted(set(spec['filter']) & set(term['filter']))}"
+                        f" that scope {scope!r} already defines"
+                    )
     items: set[str] = set()
     for name, a in (data.get("assessments") or {}).items():
         dimensions = {d.get("code") for d in a.get("dimensions") or []}
         for c in a.get("criteria", []):
             label = c.get("item") or c.get("indicator")
             if ("item" in c) == ("indicator" in c):
-                problems.append(f"assessments.{name}.{label}: needs exactly one of indicator (statistics) or item "
-                                "(checklist)")
+                problems.append(
+                    f"assessments.{name}.{label}: needs exactly one of indicator (statistics) or item (checklist)"
+                )
             elif "indicator" in c and c["indicator"] not in codes:
                 problems.append(f"assessments.{name}: unknown indicator {c.get('indicator')!r}")
             elif "item" in c:
@@ -260,9 +300,16 @@ def registry_frame(path: str | Path | None = None) -> pd.DataFrame:
     reg = load_registry(path)
     rows = [
         {
-            "indicator": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "level": i.level,
-            "stage": i.stage, "unit": i.unit, "direction": i.direction,
-            "source": i.source.get("document", ""), "clause": i.source.get("clause", ""), "note": i.note,
+            "indicator": i.code,
+            "name_zh": i.name_zh,
+            "name_en": i.name_en,
+            "level": i.level,
+            "stage": i.stage,
+            "unit": i.unit,
+            "direction": i.direction,
+            "source": i.source.get("document", ""),
+            "clause": i.source.get("clause", ""),
+            "note": i.note,
         }
         for i in reg.indicators.values()
     ]
@@ -407,9 +454,9 @@ class _Context:
         self._county_year_lookup = lookup
         layers = aggregate_layers(county_years["county_code"])
         years = county_years["year"].to_numpy(dtype="int64")
-        frames = [pd.DataFrame({"county_code": layer, "year": years}).dropna(subset="county_code")
-                  for layer in layers] or [
-            pd.DataFrame({"county_code": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})]
+        frames = [
+            pd.DataFrame({"county_code": layer, "year": years}).dropna(subset="county_code") for layer in layers
+        ] or [pd.DataFrame({"county_code": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64")})]
         if "city" in tables:
             city_years = tables["city"]["year"].to_numpy(dtype="int64")
             frames[0] = pd.concat([frames[0], pd.DataFrame({"county_code": CITY_CODE, "year": city_years})])
@@ -417,7 +464,8 @@ class _Context:
         self.area_index = pd.MultiIndex.from_frame(areas.astype({"year": "int64"}).reset_index(drop=True))
         self.county_to_area = _Groups(
             [self.area_index.get_indexer(pd.MultiIndex.from_arrays([layer, years])) for layer in layers],
-            len(self.area_index))
+            len(self.area_index),
+        )
         self._results: dict[str, tuple[_Block, ...]] = {}
         self._codes: dict[tuple[str, str], _Groups] = {}
         self._views: dict[str, pd.DataFrame] = {}
@@ -433,10 +481,13 @@ class _Context:
         """Positions of the rows of ``frame`` (county_code and year, or year alone for the city
         table) in the universe of ``level`` (county-years, or the aggregates)."""
         if "county_code" not in frame.columns:  # the city table: 临沧's own rows
-            rows = pd.MultiIndex.from_arrays([np.full(len(frame), CITY_CODE, dtype=object),
-                                              frame["year"].to_numpy(dtype="int64")])
-            return _Groups([self.area_index.get_indexer(rows) if level != "county" else
-                            np.full(len(frame), -1)], len(self.index(level)))
+            rows = pd.MultiIndex.from_arrays(
+                [np.full(len(frame), CITY_CODE, dtype=object), frame["year"].to_numpy(dtype="int64")]
+            )
+            return _Groups(
+                [self.area_index.get_indexer(rows) if level != "county" else np.full(len(frame), -1)],
+                len(self.index(level)),
+            )
         keys = self._county_number_keys(frame)
         position = np.where(keys >= 0, self._county_year_lookup[np.maximum(keys, 0)], -1)
         if level == "county":
@@ -445,8 +496,9 @@ class _Context:
 
     def _area_groups(self, position: np.ndarray) -> _Groups:
         """Positions in the aggregate universe of rows at ``position`` in the county universe (-1 outside)."""
-        return _Groups([np.where(position >= 0, layer[position], -1) for layer in self.county_to_area.layers],
-                       len(self.area_index))
+        return _Groups(
+            [np.where(position >= 0, layer[position], -1) for layer in self.county_to_area.layers], len(self.area_index)
+        )
 
     def _county_number_keys(self, frame: pd.DataFrame) -> np.ndarray:
         """county number × years + year offset per row; -1 for a county or year outside the universe."""
@@ -481,8 +533,9 @@ class _Context:
                 found = take_rows(self.tables["schools"][attrs], self.school_rows(table), df.index)
                 df = pd.concat([df, found], axis=1)
         if STAGE_CLASS_COUNT in missing and "stage" in df.columns and "schools" in self.tables:
-            df = df.assign(**{STAGE_CLASS_COUNT: _stage_class_count(df, self.tables["schools"],
-                                                                    self.school_rows(table))})
+            df = df.assign(
+                **{STAGE_CLASS_COUNT: _stage_class_count(df, self.tables["schools"], self.school_rows(table))}
+            )
         pop_cols = [c for c in missing if c not in df.columns]
         if pop_cols and "county_code" in df.columns and "population" in self.tables and table != "population":
             pop = self.tables["population"]
@@ -516,8 +569,11 @@ class _Context:
         if "sites" not in self.memo:
             from lcedu.measure.schools import SIZE_COUNTS
 
-            needed: dict[str, list[str]] = {"enrollment": ["student_count", *SIZE_COUNTS], "teachers": [],
-                                            "facilities": []}
+            needed: dict[str, list[str]] = {
+                "enrollment": ["student_count", *SIZE_COUNTS],
+                "teachers": [],
+                "facilities": [],
+            }
             for spec in self.registry.school_resources.values():
                 sums = spec["sum"] if isinstance(spec["sum"], Mapping) else {"all": spec["sum"]}
                 needed.setdefault(spec["table"], []).extend(c.lstrip("-") for v in sums.values() for c in _listify(v))
@@ -695,16 +751,18 @@ class _Block:
     reason: np.ndarray
 
 
-def _block(level: str, value: np.ndarray, numerator: np.ndarray, denominator: np.ndarray,
-           reasons: np.ndarray) -> _Block:
+def _block(
+    level: str, value: np.ndarray, numerator: np.ndarray, denominator: np.ndarray, reasons: np.ndarray
+) -> _Block:
     """A block whose value is NA exactly where a reason says why (a NaN without one is flagged)."""
     value = np.where(pd.isna(reasons), np.asarray(value, dtype=float), np.nan)
     reasons = np.where(pd.isna(reasons) & np.isnan(value), "not computable", reasons).astype(object)
     return _Block(level, value, np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float), reasons)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, num_r: np.ndarray, den_r: np.ndarray,
-           formula: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def _ratio(
+    num: np.ndarray, den: np.ndarray, num_r: np.ndarray, den_r: np.ndarray, formula: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
     zero = den == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(zero, np.nan, num / np.where(zero, 1.0, den)) * float(formula.get("factor", 1))
@@ -715,8 +773,9 @@ def _ratio(num: np.ndarray, den: np.ndarray, num_r: np.ndarray, den_r: np.ndarra
     return value, reasons
 
 
-def _city_from_counties(ctx: _Context, num: np.ndarray, den: np.ndarray | None, reasons: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+def _city_from_counties(
+    ctx: _Context, num: np.ndarray, den: np.ndarray | None, reasons: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Sums over the counties of each aggregate and year; one NA county makes it NA, naming how many and why."""
     groups = ctx.county_to_area
     n = groups.n
@@ -792,11 +851,15 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
     # The school-years of every table the parts look up, from one factorization (a national table has millions).
     lookups = [name for name in ("schools", "teachers", "facilities") if name in tables]
     part_school, enr_school, site_school, *codes = key_codes(
-        [parts, enr, sites.links, *(tables[name] for name in lookups)], ["school_id", "year"])
+        [parts, enr, sites.links, *(tables[name] for name in lookups)], ["school_id", "year"]
+    )
     school_of = dict(zip(lookups, codes, strict=True))
     if "schools" in tables:
-        found = take_rows(tables["schools"][["school_name", "school_type", "urban_rural"]],
-                          first_match(part_school, school_of["schools"]), parts.index)
+        found = take_rows(
+            tables["schools"][["school_name", "school_type", "urban_rural"]],
+            first_match(part_school, school_of["schools"]),
+            parts.index,
+        )
         parts = pd.concat([parts, found], axis=1)
     else:
         parts = parts.assign(school_name=pd.NA, school_type=pd.NA, urban_rural=pd.NA)
@@ -822,8 +885,13 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
                 left, right = left * stages + part_stage, right * stages + table_stage
             found = take_rows(tables[table][columns], first_match(left, right), parts.index)
             sources[table] = pd.concat([parts, found], axis=1)
-    unit_split = std.split_shared(np.ones(len(parts)), stage_students["primary"], stage_students["junior"],
-                                  stage_students["senior"], weights=weights)
+    unit_split = std.split_shared(
+        np.ones(len(parts)),
+        stage_students["primary"],
+        stage_students["junior"],
+        stage_students["senior"],
+        weights=weights,
+    )
     out = {"shared_fraction": np.where(is_primary, unit_split.primary, unit_split.junior)}
     for code, spec in ctx.registry.school_resources.items():
         per = float(spec.get("per", 1))
@@ -837,8 +905,13 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
             junior_amount, _ = _row_sum(sources[table], _listify(by_stage["junior"]))
             amount = np.where(is_primary, primary_amount, junior_amount)
             if spec.get("shared"):
-                split = std.split_shared(amount, stage_students["primary"], stage_students["junior"],
-                                         stage_students["senior"], weights=weights)
+                split = std.split_shared(
+                    amount,
+                    stage_students["primary"],
+                    stage_students["junior"],
+                    stage_students["senior"],
+                    weights=weights,
+                )
                 amount = np.where(is_primary, split.primary, split.junior)
         with np.errstate(divide="ignore", invalid="ignore"):
             value = np.where(students > 0, amount * per / students, np.nan)
@@ -846,15 +919,18 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
         out[code] = value
     parts = parts.assign(**out)
     min_students = float(cqb["teaching_point_min_students"]["value"])
-    small_point = (parts["school_type"] == "teaching_point").to_numpy(dtype=bool, na_value=False) & (students < min_students)
+    small_point = (parts["school_type"] == "teaching_point").to_numpy(dtype=bool, na_value=False) & (
+        students < min_students
+    )
     no_students = students == 0  # a missing count stays assessed, so its county shows NA, not a smaller set
     site = first_match(part_school, site_school)
     parent = take_values(sites.links["parent_school_id"].to_numpy(dtype=object), site, None)
     is_site = pd.notna(parent)
     parts["joined_to_school_id"] = parent
     parts["is_assessed"] = ~small_point & ~no_students & ~is_site
-    exclusion = np.select([small_point, no_students], [f"teaching point under {min_students:g} students",
-                                                        "no students"], None).astype(object)
+    exclusion = np.select(
+        [small_point, no_students], [f"teaching point under {min_students:g} students", "no students"], None
+    ).astype(object)
     exclusion[is_site] = "joined to parent school " + parent[is_site].astype(str)
     parts["exclusion_reason"] = exclusion
     frames = []
@@ -862,21 +938,31 @@ def _school_parts(ctx: _Context) -> pd.DataFrame:
         sub = parts[parts["stage"] == stage]
         thresholds = std.resource_thresholds(stage, ctx.standards)
         flags = std.indicator_flags(sub, stage, ctx.standards).add_suffix("_is_met")
-        ratios = pd.DataFrame({f"{c}_to_threshold": sub[c] / thresholds[c] for c in std.RESOURCE_INDICATORS},
-                              index=sub.index)
-        frames.append(pd.concat([
-            sub, flags, ratios,
-            std.indicators_met_count(sub, stage, ctx.standards).rename("indicators_met_count"),
-            std.school_meets_frame(sub, stage, ctx.standards),
-        ], axis=1))
+        ratios = pd.DataFrame(
+            {f"{c}_to_threshold": sub[c] / thresholds[c] for c in std.RESOURCE_INDICATORS}, index=sub.index
+        )
+        frames.append(
+            pd.concat(
+                [
+                    sub,
+                    flags,
+                    ratios,
+                    std.indicators_met_count(sub, stage, ctx.standards).rename("indicators_met_count"),
+                    std.school_meets_frame(sub, stage, ctx.standards),
+                ],
+                axis=1,
+            )
+        )
     parts = pd.concat(frames)
     values = parts[list(std.RESOURCE_INDICATORS)].to_numpy(dtype=float, na_value=np.nan)
     missing = np.isnan(values)
     names = np.array(std.RESOURCE_INDICATORS, dtype=object)
     first_missing = np.where(missing.any(axis=1), names[missing.argmax(axis=1)], None)
     parts["na_reason"] = np.where(
-        parts["exclusion_reason"].notna(), parts["exclusion_reason"],
-        np.where(pd.isna(first_missing), None, "missing data for " + first_missing.astype(str)))
+        parts["exclusion_reason"].notna(),
+        parts["exclusion_reason"],
+        np.where(pd.isna(first_missing), None, "missing data for " + first_missing.astype(str)),
+    )
     ctx._parts = parts.sort_values(["county_code", "year", "stage", "school_id"]).reset_index(drop=True)
     return ctx._parts
 
@@ -890,12 +976,20 @@ def site_links(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     columns = ["school_id", "year", "parent_school_id"]
     schools = tables.get("schools")
     if schools is None or not {"is_counted_school", "parent_school_id"} <= set(schools.columns):
-        return pd.DataFrame({"school_id": pd.Series([], dtype=str), "year": pd.Series([], dtype="int64"),
-                             "parent_school_id": pd.Series([], dtype=str)})
+        return pd.DataFrame(
+            {
+                "school_id": pd.Series([], dtype=str),
+                "year": pd.Series([], dtype="int64"),
+                "parent_school_id": pd.Series([], dtype=str),
+            }
+        )
     is_site = schools["is_counted_school"].eq(False).to_numpy(dtype=bool, na_value=False)
     sites = schools.loc[is_site & schools["parent_school_id"].notna().to_numpy(), columns]
-    sites = sites.assign(school_id=sites["school_id"].astype(str), year=sites["year"].to_numpy(dtype="int64"),
-                         parent_school_id=sites["parent_school_id"].astype(str))
+    sites = sites.assign(
+        school_id=sites["school_id"].astype(str),
+        year=sites["year"].to_numpy(dtype="int64"),
+        parent_school_id=sites["parent_school_id"].astype(str),
+    )
     return sites.drop_duplicates(["school_id", "year"], keep="last").reset_index(drop=True)
 
 
@@ -910,8 +1004,11 @@ def join_sites(tables: Mapping[str, pd.DataFrame], links: pd.DataFrame) -> dict[
     out = dict(tables)
     if not len(links):
         return out
-    for table, keys in (("enrollment", ["school_id", "year", "stage"]), ("teachers", ["school_id", "year", "stage"]),
-                        ("facilities", ["school_id", "year"])):
+    for table, keys in (
+        ("enrollment", ["school_id", "year", "stage"]),
+        ("teachers", ["school_id", "year", "stage"]),
+        ("facilities", ["school_id", "year"]),
+    ):
         df = tables.get(table)
         if df is None or not len(df):
             continue
@@ -925,11 +1022,17 @@ def join_sites(tables: Mapping[str, pd.DataFrame], links: pd.DataFrame) -> dict[
         school, parent = key_codes([df[["school_id"]], moved[["school_id"]]], ["school_id"])
         involved = np.isin(school, parent) & ~is_site
         pool = pd.concat([df[involved], moved], ignore_index=True)
-        numeric = [c for c in pool.columns if c not in keys and pd.api.types.is_numeric_dtype(pool[c])
-                   and not pd.api.types.is_bool_dtype(pool[c])]
+        numeric = [
+            c
+            for c in pool.columns
+            if c not in keys and pd.api.types.is_numeric_dtype(pool[c]) and not pd.api.types.is_bool_dtype(pool[c])
+        ]
         grouped = pool.groupby(keys, sort=False, dropna=False)
-        sums = grouped[numeric].sum(min_count=1).mask(pool[numeric].isna().groupby(
-            [pool[k] for k in keys], sort=False, dropna=False).any())
+        sums = (
+            grouped[numeric]
+            .sum(min_count=1)
+            .mask(pool[numeric].isna().groupby([pool[k] for k in keys], sort=False, dropna=False).any())
+        )
         rest = grouped[[c for c in pool.columns if c not in keys and c not in numeric]].first()
         merged = sums.join(rest).reset_index()[list(df.columns)]
         out[table] = pd.concat([df[~involved], merged], ignore_index=True)
@@ -945,8 +1048,11 @@ class SiteJoin:
     tables: Mapping[str, pd.DataFrame]
 
 
-def site_join(tables: Mapping[str, pd.DataFrame], standards: Mapping[str, Any] | None = None,
-              columns: Mapping[str, Sequence[str]] | None = None) -> SiteJoin:
+def site_join(
+    tables: Mapping[str, pd.DataFrame],
+    standards: Mapping[str, Any] | None = None,
+    columns: Mapping[str, Sequence[str]] | None = None,
+) -> SiteJoin:
     """The parent-school rule applied once: a caller that needs it twice (the resource indicators and the
     school sizes of one evaluation) passes this on instead of joining a national table again.
 
@@ -955,8 +1061,14 @@ def site_join(tables: Mapping[str, pd.DataFrame], standards: Mapping[str, Any] |
     """
     links = site_links(tables) if std.sites_join_parent(standards) else site_links({})
     if columns is not None:
-        tables = {name: df[[c for c in df.columns if c in ("school_id", "year", "stage", "county_code")
-                            or c in columns[name]]] if name in columns else df for name, df in tables.items()}
+        tables = {
+            name: df[
+                [c for c in df.columns if c in ("school_id", "year", "stage", "county_code") or c in columns[name]]
+            ]
+            if name in columns
+            else df
+            for name, df in tables.items()
+        }
     return SiteJoin(links, join_sites(tables, links) if len(links) else dict(tables))
 
 
@@ -1005,9 +1117,16 @@ def _resource_value(ctx: _Context, ind: Indicator, stage: str, resource: str) ->
         missing = groups.sum(np.isnan(amount))
         num = groups.sum(np.nan_to_num(amount))
         den = groups.sum(students)
-        reasons = np.select([~_present(ctx, "enrollment", lvl), np.isnan(den), den == 0, missing > 0],
-                            ["missing enrollment", "missing enrollment.student_count", "no assessed schools",
-                             f"missing data for {resource}"], None)
+        reasons = np.select(
+            [~_present(ctx, "enrollment", lvl), np.isnan(den), den == 0, missing > 0],
+            [
+                "missing enrollment",
+                "missing enrollment.student_count",
+                "no assessed schools",
+                f"missing data for {resource}",
+            ],
+            None,
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             value = num * per / den
         return value, np.where(missing > 0, np.nan, num), den, reasons.astype(object)
@@ -1030,9 +1149,17 @@ def _resource_cv(ctx: _Context, ind: Indicator, stage: str, resource: str) -> tu
             xbar = groups.sum(p * xs) / w
             s = np.sqrt(groups.sum_by(lambda codes: p * (xs - xbar[codes]) ** 2) / w)
             value = s / xbar
-        reasons = np.select([~_present(ctx, "enrollment", lvl), np.isnan(w), w == 0, missing > 0, xbar == 0],
-                            ["missing enrollment", "missing enrollment.student_count", "no assessed schools",
-                             f"missing data for {resource}", "mean is 0"], None)
+        reasons = np.select(
+            [~_present(ctx, "enrollment", lvl), np.isnan(w), w == 0, missing > 0, xbar == 0],
+            [
+                "missing enrollment",
+                "missing enrollment.student_count",
+                "no assessed schools",
+                f"missing data for {resource}",
+                "mean is 0",
+            ],
+            None,
+        )
         return value, s, xbar, reasons.astype(object)
 
     return _by_level(ctx, level)
@@ -1050,9 +1177,11 @@ def _resource_schools(ctx: _Context, ind: Indicator, stage: str, measure: str) -
         assessed = groups.sum().astype(float)
         n_unknown = groups.sum(unknown)
         n_pass = groups.sum(passing)
-        reasons = np.select([~_present(ctx, "enrollment", lvl), assessed == 0, n_unknown > 0],
-                            ["missing enrollment", "no assessed schools",
-                             "school parts with missing data cannot be assessed"], None)
+        reasons = np.select(
+            [~_present(ctx, "enrollment", lvl), assessed == 0, n_unknown > 0],
+            ["missing enrollment", "no assessed schools", "school parts with missing data cannot be assessed"],
+            None,
+        )
         if measure == "failing_count":
             num = assessed - n_pass - n_unknown
             return num, num, assessed, reasons.astype(object)
@@ -1075,8 +1204,9 @@ def _schools_over_size_cap(ctx: _Context, ind: Indicator, caps: Mapping[str, str
         return _by_level(ctx, lambda lvl: _all_missing(len(ctx.index(lvl)), "missing enrollment or schools"))
     sizes = school_sizes(ctx.tables, caps=caps, standards=ctx.standards, sites=ctx.sites())
     checked = sizes[sizes["size_cap"].notna().to_numpy(dtype=bool)]
-    checked = checked.assign(county_code=checked["county_code"].to_numpy(dtype=object),
-                             year=checked["year"].to_numpy(dtype="int64"))
+    checked = checked.assign(
+        county_code=checked["county_code"].to_numpy(dtype=object), year=checked["year"].to_numpy(dtype="int64")
+    )
     over = checked["is_over_size_cap"].to_numpy(dtype=float, na_value=0.0)
     unknown = checked["student_count"].isna().to_numpy(dtype=float)
 
@@ -1085,8 +1215,11 @@ def _schools_over_size_cap(ctx: _Context, ind: Indicator, caps: Mapping[str, str
         n_over = groups.sum(over)
         n_checked = groups.sum().astype(float)
         n_unknown = groups.sum(unknown)
-        reasons = np.select([~_present(ctx, "enrollment", lvl), n_unknown > 0],
-                            ["missing enrollment", "missing enrollment.student_count"], None).astype(object)
+        reasons = np.select(
+            [~_present(ctx, "enrollment", lvl), n_unknown > 0],
+            ["missing enrollment", "missing enrollment.student_count"],
+            None,
+        ).astype(object)
         return n_over, n_over, n_checked, reasons
 
     return _by_level(ctx, level)
@@ -1100,8 +1233,7 @@ STATES = ("达标", "未达标", "未评估")
 _STATE_OF = {1.0: "达标", 0.0: "未达标"}
 
 
-def criterion_threshold(criterion: Mapping[str, Any], standards: Mapping[str, Any] | None = None
-                        ) -> tuple[float, str]:
+def criterion_threshold(criterion: Mapping[str, Any], standards: Mapping[str, Any] | None = None) -> tuple[float, str]:
     """(threshold, comparison) of an assessment criterion: from the standards file or written inline.
 
     A checklist item without a threshold (judged by its 结果 alone) gives (nan, "").
@@ -1169,8 +1301,14 @@ def _checklist(ctx: _Context) -> pd.DataFrame:
     return frame.assign(item_code=frame["item_code"].astype(str).to_numpy(dtype=object))
 
 
-def _checklist_item(ctx: _Context, rows: pd.DataFrame, has_list: np.ndarray, criterion: Mapping[str, Any],
-                    threshold: float, comparison: str) -> tuple[np.ndarray, ...]:
+def _checklist_item(
+    ctx: _Context,
+    rows: pd.DataFrame,
+    has_list: np.ndarray,
+    criterion: Mapping[str, Any],
+    threshold: float,
+    comparison: str,
+) -> tuple[np.ndarray, ...]:
     """value, met, reason, evidence and note of one checklist item per county-year.
 
     With a threshold the item is judged by its value (a 结果 that disagrees is noted, the value
@@ -1179,8 +1317,9 @@ def _checklist_item(ctx: _Context, rows: pd.DataFrame, has_list: np.ndarray, cri
     """
     n = len(ctx.county_index)
     one = rows[rows["item_code"] == criterion["item"]]
-    pos = ctx.county_index.get_indexer(pd.MultiIndex.from_arrays([one["county_code"].to_numpy(dtype=object),
-                                                                 one["year"].to_numpy(dtype="int64")]))
+    pos = ctx.county_index.get_indexer(
+        pd.MultiIndex.from_arrays([one["county_code"].to_numpy(dtype=object), one["year"].to_numpy(dtype="int64")])
+    )
     keep = pos >= 0
     one, pos = one[keep], pos[keep]
     value = np.full(n, np.nan)
@@ -1201,8 +1340,11 @@ def _checklist_item(ctx: _Context, rows: pd.DataFrame, has_list: np.ndarray, cri
         note[differ] = "结果栏与数值不符，按数值判定 / the stated result disagrees with the value; judged by the value"
     else:
         met = stated
-    reason = np.select([~has_list, ~present, np.isnan(met)],
-                       ["no checklist", "checklist lacks item", "checklist item not filled in"], None).astype(object)
+    reason = np.select(
+        [~has_list, ~present, np.isnan(met)],
+        ["no checklist", "checklist lacks item", "checklist item not filled in"],
+        None,
+    ).astype(object)
     return value, met, reason, evidence, note
 
 
@@ -1213,8 +1355,9 @@ def _assessment(ctx: _Context, name: str) -> _Assessment:
     spec = ctx.registry.assessments[name]
     n = len(ctx.county_index)
     rows = _checklist(ctx)
-    listed = pd.MultiIndex.from_arrays([rows["county_code"].to_numpy(dtype=object),
-                                        rows["year"].to_numpy(dtype="int64")])
+    listed = pd.MultiIndex.from_arrays(
+        [rows["county_code"].to_numpy(dtype=object), rows["year"].to_numpy(dtype="int64")]
+    )
     has_list = np.zeros(n, dtype=bool)
     found = ctx.county_index.get_indexer(listed)
     has_list[found[found >= 0]] = True
@@ -1242,10 +1385,15 @@ def _assessment(ctx: _Context, name: str) -> _Assessment:
         notes.append(note)
         met.append(m)
     met_m = np.column_stack(met) if met else np.empty((n, 0))
-    dimensions = list(spec.get("dimensions") or [{"code": "", "name_zh": spec.get("name_zh", name),
-                                                  "name_en": spec.get("name_en", name)}])
-    dim_met = np.column_stack([_combine(met_m[:, [j for j, d in enumerate(dims) if d == dim["code"]]])
-                               for dim in dimensions]) if dimensions else np.empty((n, 0))
+    dimensions = list(
+        spec.get("dimensions")
+        or [{"code": "", "name_zh": spec.get("name_zh", name), "name_en": spec.get("name_en", name)}]
+    )
+    dim_met = (
+        np.column_stack([_combine(met_m[:, [j for j, d in enumerate(dims) if d == dim["code"]]]) for dim in dimensions])
+        if dimensions
+        else np.empty((n, 0))
+    )
     is_met = _combine(dim_met)
     failed = met_m == 0
     unmet = np.full(n, "", dtype=object)
@@ -1261,11 +1409,22 @@ def _assessment(ctx: _Context, name: str) -> _Assessment:
                 parts.append(f"{dim['name_en']} ({'; '.join(whys)})")
         na_reason[i] = "not assessed: " + ", ".join(parts) if parts else "no criteria"
     ctx.memo[key] = _Assessment(
-        criteria, dims, sources, thresholds, comparisons,
-        np.column_stack(values) if values else met_m, np.column_stack(reasons) if reasons else met_m.astype(object),
+        criteria,
+        dims,
+        sources,
+        thresholds,
+        comparisons,
+        np.column_stack(values) if values else met_m,
+        np.column_stack(reasons) if reasons else met_m.astype(object),
         np.column_stack(evidence) if evidence else met_m.astype(object),
-        np.column_stack(notes) if notes else met_m.astype(object), met_m, dimensions, dim_met, is_met, unmet,
-        na_reason)
+        np.column_stack(notes) if notes else met_m.astype(object),
+        met_m,
+        dimensions,
+        dim_met,
+        is_met,
+        unmet,
+        na_reason,
+    )
     return ctx.memo[key]
 
 
@@ -1273,8 +1432,7 @@ def _assessment_flag(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_B
     """1 when every dimension is 达标, 0 when one is 未达标, NA (未评估, with the reason) otherwise."""
     a = _assessment(ctx, assessment)
     met_count = np.nansum(a.dimension_met, axis=1)
-    return (_block("county", a.is_met, met_count, np.full(len(a.is_met), float(len(a.dimensions))),
-                   a.na_reason),)
+    return (_block("county", a.is_met, met_count, np.full(len(a.is_met), float(len(a.dimensions))), a.na_reason),)
 
 
 def _assessment_share(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_Block, ...]:
@@ -1288,8 +1446,13 @@ def _assessment_share(ctx: _Context, ind: Indicator, assessment: str) -> tuple[_
         return (_block("city", met / counties * 100, met, counties, reasons),)
 
 
-def _year_change(ctx: _Context, ind: Indicator, value: Mapping[str, Any], per: Mapping[str, Any] | None = None,
-                 minus_change_of: Mapping[str, Any] | None = None) -> tuple[_Block, ...]:
+def _year_change(
+    ctx: _Context,
+    ind: Indicator,
+    value: Mapping[str, Any],
+    per: Mapping[str, Any] | None = None,
+    minus_change_of: Mapping[str, Any] | None = None,
+) -> tuple[_Block, ...]:
     """(this year ÷ last year − 1) × 100 of a city figure (optionally per ``per``), minus another's change.
 
     For 只增不减 and 增幅超过全省平均 (计划 四(二)): numerator is this year's figure, denominator last
@@ -1303,16 +1466,23 @@ def _year_change(ctx: _Context, ind: Indicator, value: Mapping[str, Any], per: M
         amount, reasons = _term(ctx, term, "city")
         if per_term is not None:
             students, per_reasons = _term(ctx, per_term, "city")
-            reasons = _first_reason(reasons, per_reasons,
-                                    np.where(students == 0, "denominator is 0", None).astype(object))
+            reasons = _first_reason(
+                reasons, per_reasons, np.where(students == 0, "denominator is 0", None).astype(object)
+            )
             with np.errstate(divide="ignore", invalid="ignore"):
                 amount = amount / students
         before = np.where(previous >= 0, amount[np.maximum(previous, 0)], np.nan)
         before_r = np.where(previous >= 0, reasons[np.maximum(previous, 0)], None).astype(object)
         with np.errstate(divide="ignore", invalid="ignore"):
             pct = (amount / before - 1) * 100
-        return pct, amount, before, _first_reason(reasons, no_previous, before_r,
-                                                  np.where(before == 0, "previous year is 0", None).astype(object))
+        return (
+            pct,
+            amount,
+            before,
+            _first_reason(
+                reasons, no_previous, before_r, np.where(before == 0, "previous year is 0", None).astype(object)
+            ),
+        )
 
     pct, now, before, reasons = change(value, per)
     if minus_change_of is not None:
@@ -1340,9 +1510,13 @@ _FUNCTIONS: dict[str, Callable[..., tuple[_Block, ...]]] = {
 # --------------------------------------------------------------------------- public API
 
 
-def _context(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path | None,
-             years: Iterable[int] | int | None, standards: Mapping[str, Any] | None,
-             registry: Registry | str | Path | None) -> _Context:
+def _context(
+    tables: Mapping[str, pd.DataFrame] | None,
+    processed_dir: str | Path | None,
+    years: Iterable[int] | int | None,
+    standards: Mapping[str, Any] | None,
+    registry: Registry | str | Path | None,
+) -> _Context:
     if isinstance(years, int):
         years = [years]
     raw = tables if tables is not None else load_tables(processed_dir)
@@ -1416,17 +1590,19 @@ def _assemble(ctx: _Context, blocks: Sequence[tuple[str, _Block]]) -> pd.DataFra
         "unit": cat([np.full(len(b.value), units[code], dtype=object) for code, b in blocks], object),
         "na_reason": cat([b.reason for _, b in blocks], object),
     }
-    out = pd.DataFrame({
-        "county_code": pd.array(columns["county_code"], dtype="string"),
-        "year": pd.array(columns["year"], dtype="Int64"),
-        "indicator": pd.array(columns["indicator"], dtype="string"),
-        # pd.array turns NaN into pd.NA for the nullable float dtype.
-        "value": pd.array(columns["value"], dtype="Float64"),
-        "numerator": pd.array(columns["numerator"], dtype="Float64"),
-        "denominator": pd.array(columns["denominator"], dtype="Float64"),
-        "unit": pd.array(columns["unit"], dtype="string"),
-        "na_reason": pd.array(columns["na_reason"], dtype="string"),
-    })
+    out = pd.DataFrame(
+        {
+            "county_code": pd.array(columns["county_code"], dtype="string"),
+            "year": pd.array(columns["year"], dtype="Int64"),
+            "indicator": pd.array(columns["indicator"], dtype="string"),
+            # pd.array turns NaN into pd.NA for the nullable float dtype.
+            "value": pd.array(columns["value"], dtype="Float64"),
+            "numerator": pd.array(columns["numerator"], dtype="Float64"),
+            "denominator": pd.array(columns["denominator"], dtype="Float64"),
+            "unit": pd.array(columns["unit"], dtype="string"),
+            "na_reason": pd.array(columns["na_reason"], dtype="string"),
+        }
+    )
     return out
 
 
@@ -1462,10 +1638,18 @@ def school_indicators(
     keep = _county_filter(counties)
     if keep is not None:
         parts = parts[parts["county_code"].isin(keep)]
-    return parts.astype({"county_code": "string", "school_id": "string", "stage": "string", "year": "Int64",
-                         "is_assessed": "boolean", "exclusion_reason": "string", "na_reason": "string",
-                         "joined_to_school_id": "string"}
-                        ).reset_index(drop=True)
+    return parts.astype(
+        {
+            "county_code": "string",
+            "school_id": "string",
+            "stage": "string",
+            "year": "Int64",
+            "is_assessed": "boolean",
+            "exclusion_reason": "string",
+            "na_reason": "string",
+            "joined_to_school_id": "string",
+        }
+    ).reset_index(drop=True)
 
 
 def _assessment_names(ctx: _Context, which: str | Iterable[str] | None) -> list[str]:
@@ -1486,9 +1670,11 @@ def assessment_tables(
     """:func:`assessments`, :func:`assessment_dimensions` and :func:`assessment_criteria` of every
     assessment from one evaluation of the criteria (what a build stores)."""
     ctx = _context(tables, processed_dir, None, standards, registry)
-    return {"assessments": _assessments_frame(ctx, None, None),
-            "assessment_dimensions": _assessment_dimensions_frame(ctx, None, None),
-            "assessment_criteria": _assessment_criteria_frame(ctx, None, None)}
+    return {
+        "assessments": _assessments_frame(ctx, None, None),
+        "assessment_dimensions": _assessment_dimensions_frame(ctx, None, None),
+        "assessment_criteria": _assessment_criteria_frame(ctx, None, None),
+    }
 
 
 def checklist_items(path: str | Path | None = None) -> pd.DataFrame:
@@ -1505,12 +1691,33 @@ def checklist_items(path: str | Path | None = None) -> pd.DataFrame:
             if "item" not in c:
                 continue
             threshold, comparison = criterion_threshold(c)
-            rows.append({"assessment": name, "dimension": c.get("dimension", ""),
-                         "dimension_zh": dims.get(c.get("dimension"), {}).get("name_zh", ""),
-                         "item": c["item"], "name_zh": c["name_zh"], "name_en": c["name_en"],
-                         "threshold": threshold, "comparison": comparison, "confidence": c.get("confidence", "")})
-    return pd.DataFrame(rows, columns=["assessment", "dimension", "dimension_zh", "item", "name_zh", "name_en",
-                                       "threshold", "comparison", "confidence"])
+            rows.append(
+                {
+                    "assessment": name,
+                    "dimension": c.get("dimension", ""),
+                    "dimension_zh": dims.get(c.get("dimension"), {}).get("name_zh", ""),
+                    "item": c["item"],
+                    "name_zh": c["name_zh"],
+                    "name_en": c["name_en"],
+                    "threshold": threshold,
+                    "comparison": comparison,
+                    "confidence": c.get("confidence", ""),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "assessment",
+            "dimension",
+            "dimension_zh",
+            "item",
+            "name_zh",
+            "name_en",
+            "threshold",
+            "comparison",
+            "confidence",
+        ],
+    )
 
 
 def assessments(
@@ -1539,12 +1746,19 @@ def assessments(
 
 def _codes_years(index: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
     """The codes and years of a (county_code, year) universe, as plain arrays."""
-    return (index.get_level_values("county_code").to_numpy(dtype=object),
-            index.get_level_values("year").to_numpy(dtype="int64"))
+    return (
+        index.get_level_values("county_code").to_numpy(dtype=object),
+        index.get_level_values("year").to_numpy(dtype="int64"),
+    )
 
 
-def _assessment_frame(frames: list[pd.DataFrame], counties: Iterable[str] | str | None, dtypes: Mapping[str, str],
-                      sort_by: list[str], kind: str = "quicksort") -> pd.DataFrame:
+def _assessment_frame(
+    frames: list[pd.DataFrame],
+    counties: Iterable[str] | str | None,
+    dtypes: Mapping[str, str],
+    sort_by: list[str],
+    kind: str = "quicksort",
+) -> pd.DataFrame:
     """The per-assessment frames as one table: the counties asked for, typed, in a stable order."""
     out = pd.concat(frames, ignore_index=True)
     keep = _county_filter(counties)
@@ -1554,25 +1768,44 @@ def _assessment_frame(frames: list[pd.DataFrame], counties: Iterable[str] | str 
     return out.astype({**key_types, **dtypes}).sort_values(sort_by, kind=kind).reset_index(drop=True)
 
 
-def _assessments_frame(ctx: _Context, assessment: str | Iterable[str] | None,
-                        counties: Iterable[str] | str | None) -> pd.DataFrame:
+def _assessments_frame(
+    ctx: _Context, assessment: str | Iterable[str] | None, counties: Iterable[str] | str | None
+) -> pd.DataFrame:
     county, year = _codes_years(ctx.county_index)
     frames = []
     for name in _assessment_names(ctx, assessment):
         a = _assessment(ctx, name)
-        frames.append(pd.DataFrame({
-            "county_code": county, "year": year, "assessment": name,
-            "state": [state_of(v) for v in a.is_met],
-            "is_met": pd.array(a.is_met, dtype="Float64").astype("boolean"),
-            "dimensions_met_count": (a.dimension_met == 1).sum(axis=1).astype("int64"),
-            "dimensions_count": len(a.dimensions),
-            "criteria_met_count": np.nansum(a.met, axis=1).astype("int64"),
-            "criteria_count": len(a.criteria), "unmet_criteria": a.unmet, "na_reason": a.na_reason,
-        }))
-    return _assessment_frame(frames, counties, {
-        "state": "string", "dimensions_met_count": "Int64", "dimensions_count": "Int64",
-        "criteria_met_count": "Int64", "criteria_count": "Int64", "unmet_criteria": "string",
-        "na_reason": "string"}, ["assessment", "county_code", "year"])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "county_code": county,
+                    "year": year,
+                    "assessment": name,
+                    "state": [state_of(v) for v in a.is_met],
+                    "is_met": pd.array(a.is_met, dtype="Float64").astype("boolean"),
+                    "dimensions_met_count": (a.dimension_met == 1).sum(axis=1).astype("int64"),
+                    "dimensions_count": len(a.dimensions),
+                    "criteria_met_count": np.nansum(a.met, axis=1).astype("int64"),
+                    "criteria_count": len(a.criteria),
+                    "unmet_criteria": a.unmet,
+                    "na_reason": a.na_reason,
+                }
+            )
+        )
+    return _assessment_frame(
+        frames,
+        counties,
+        {
+            "state": "string",
+            "dimensions_met_count": "Int64",
+            "dimensions_count": "Int64",
+            "criteria_met_count": "Int64",
+            "criteria_count": "Int64",
+            "unmet_criteria": "string",
+            "na_reason": "string",
+        },
+        ["assessment", "county_code", "year"],
+    )
 
 
 def assessment_dimensions(
@@ -1596,8 +1829,9 @@ def assessment_dimensions(
     return _assessment_dimensions_frame(ctx, assessment, counties)
 
 
-def _assessment_dimensions_frame(ctx: _Context, assessment: str | Iterable[str] | None,
-                                  counties: Iterable[str] | str | None) -> pd.DataFrame:
+def _assessment_dimensions_frame(
+    ctx: _Context, assessment: str | Iterable[str] | None, counties: Iterable[str] | str | None
+) -> pd.DataFrame:
     county, year = _codes_years(ctx.county_index)
     frames = []
     for name in _assessment_names(ctx, assessment):
@@ -1607,24 +1841,52 @@ def _assessment_dimensions_frame(ctx: _Context, assessment: str | Iterable[str] 
             met = a.met[:, cols]
             kinds = sorted({a.sources[j] for j in cols})
             unmet = [", ".join(a.criteria[j] for j in cols if met[i, cols.index(j)] == 0) for i in range(len(county))]
-            reason = [None if not np.isnan(a.dimension_met[i, k]) else
-                      "; ".join(sorted({str(a.reasons[i, j]) for j in cols if np.isnan(a.met[i, j])}))
-                      for i in range(len(county))]
-            frames.append(pd.DataFrame({
-                "county_code": county, "year": year, "assessment": name, "dimension": dim.get("code", ""),
-                "dimension_zh": dim.get("name_zh", ""), "dimension_en": dim.get("name_en", ""), "position": k + 1,
-                "state": [state_of(v) for v in a.dimension_met[:, k]],
-                "source": "both" if len(kinds) > 1 else (kinds[0] if kinds else ""),
-                "criteria_count": len(cols), "criteria_met_count": (met == 1).sum(axis=1),
-                "criteria_not_met_count": (met == 0).sum(axis=1),
-                "criteria_unassessed_count": np.isnan(met).sum(axis=1),
-                "unmet_criteria": unmet, "na_reason": reason,
-            }))
-    return _assessment_frame(frames, counties, {
-        "dimension": "string", "dimension_zh": "string", "dimension_en": "string", "position": "Int64",
-        "state": "string", "source": "string", "criteria_count": "Int64", "criteria_met_count": "Int64",
-        "criteria_not_met_count": "Int64", "criteria_unassessed_count": "Int64", "unmet_criteria": "string",
-        "na_reason": "string"}, ["assessment", "county_code", "year", "position"])
+            reason = [
+                None
+                if not np.isnan(a.dimension_met[i, k])
+                else "; ".join(sorted({str(a.reasons[i, j]) for j in cols if np.isnan(a.met[i, j])}))
+                for i in range(len(county))
+            ]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "county_code": county,
+                        "year": year,
+                        "assessment": name,
+                        "dimension": dim.get("code", ""),
+                        "dimension_zh": dim.get("name_zh", ""),
+                        "dimension_en": dim.get("name_en", ""),
+                        "position": k + 1,
+                        "state": [state_of(v) for v in a.dimension_met[:, k]],
+                        "source": "both" if len(kinds) > 1 else (kinds[0] if kinds else ""),
+                        "criteria_count": len(cols),
+                        "criteria_met_count": (met == 1).sum(axis=1),
+                        "criteria_not_met_count": (met == 0).sum(axis=1),
+                        "criteria_unassessed_count": np.isnan(met).sum(axis=1),
+                        "unmet_criteria": unmet,
+                        "na_reason": reason,
+                    }
+                )
+            )
+    return _assessment_frame(
+        frames,
+        counties,
+        {
+            "dimension": "string",
+            "dimension_zh": "string",
+            "dimension_en": "string",
+            "position": "Int64",
+            "state": "string",
+            "source": "string",
+            "criteria_count": "Int64",
+            "criteria_met_count": "Int64",
+            "criteria_not_met_count": "Int64",
+            "criteria_unassessed_count": "Int64",
+            "unmet_criteria": "string",
+            "na_reason": "string",
+        },
+        ["assessment", "county_code", "year", "position"],
+    )
 
 
 def assessment_criteria(
@@ -1646,21 +1908,45 @@ def assessment_criteria(
     return _assessment_criteria_frame(ctx, assessment, counties)
 
 
-def _assessment_criteria_frame(ctx: _Context, assessment: str | Iterable[str] | None,
-                                counties: Iterable[str] | str | None) -> pd.DataFrame:
+def _assessment_criteria_frame(
+    ctx: _Context, assessment: str | Iterable[str] | None, counties: Iterable[str] | str | None
+) -> pd.DataFrame:
     county, year = _codes_years(ctx.county_index)
     frames = []
     for name in _assessment_names(ctx, assessment):
         a = _assessment(ctx, name)
         for j, criterion in enumerate(a.criteria):
-            frames.append(pd.DataFrame({
-                "county_code": county, "year": year, "assessment": name, "dimension": a.dimension_of[j],
-                "criterion": criterion, "source": a.sources[j],
-                "value": pd.array(a.values[:, j], dtype="Float64"), "threshold": a.thresholds[j],
-                "comparison": a.comparisons[j], "is_met": pd.array(a.met[:, j], dtype="Float64").astype("boolean"),
-                "na_reason": a.reasons[:, j], "evidence": a.evidence[:, j], "note": a.notes[:, j],
-            }))
-    return _assessment_frame(frames, counties, {
-        "dimension": "string", "criterion": "string", "source": "string", "comparison": "string",
-        "na_reason": "string", "evidence": "string", "note": "string"},
-        ["assessment", "county_code", "year"], kind="stable")
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "county_code": county,
+                        "year": year,
+                        "assessment": name,
+                        "dimension": a.dimension_of[j],
+                        "criterion": criterion,
+                        "source": a.sources[j],
+                        "value": pd.array(a.values[:, j], dtype="Float64"),
+                        "threshold": a.thresholds[j],
+                        "comparison": a.comparisons[j],
+                        "is_met": pd.array(a.met[:, j], dtype="Float64").astype("boolean"),
+                        "na_reason": a.reasons[:, j],
+                        "evidence": a.evidence[:, j],
+                        "note": a.notes[:, j],
+                    }
+                )
+            )
+    return _assessment_frame(
+        frames,
+        counties,
+        {
+            "dimension": "string",
+            "criterion": "string",
+            "source": "string",
+            "comparison": "string",
+            "na_reason": "string",
+            "evidence": "string",
+            "note": "string",
+        },
+        ["assessment", "county_code", "year"],
+        kind="stable",
+    )

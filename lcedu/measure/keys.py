@@ -51,8 +51,9 @@ def key_positions(frame: pd.DataFrame, target: pd.DataFrame, keys: Sequence[str]
 def take_values(values: np.ndarray, positions: np.ndarray, fill: Any) -> np.ndarray:
     """``values`` at ``positions``, ``fill`` where the position is -1 (also when ``values`` is empty)."""
     found = positions >= 0
-    out = np.full(len(positions), fill, dtype=np.result_type(values.dtype, np.asarray(fill).dtype)
-                  if fill is not None else object)
+    out = np.full(
+        len(positions), fill, dtype=np.result_type(values.dtype, np.asarray(fill).dtype) if fill is not None else object
+    )
     out[found] = values[positions[found]]
     return out
 

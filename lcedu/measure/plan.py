@@ -104,8 +104,21 @@ _COUNTY = re.compile(r"\d{6}")
 #: ``plan.status``: adopted (issued by the government), draft (from ``lcedu plan draft``,
 #: no targets yet), test (made-up, for tests only).
 STATUSES: tuple[str, ...] = ("adopted", "draft", "test")
-_PLAN_FIELDS = ("id", "title_zh", "title_en", "issued_by", "published", "source", "region_code",
-                "baseline_year", "first_year", "last_year", "text_file", "status", "check")
+_PLAN_FIELDS = (
+    "id",
+    "title_zh",
+    "title_en",
+    "issued_by",
+    "published",
+    "source",
+    "region_code",
+    "baseline_year",
+    "first_year",
+    "last_year",
+    "text_file",
+    "status",
+    "check",
+)
 
 
 @dataclass(frozen=True)
@@ -160,7 +173,8 @@ def plan_path(plan: str | Path | None = None) -> Path:
         return named.resolve()
     raise FileNotFoundError(
         f"找不到规划 / plan not found: {plan!r}; 可用 / available: {', '.join(list_plans())} "
-        "(或给出 targets.yml 的路径 / or a path to a targets.yml or its folder)")
+        "(或给出 targets.yml 的路径 / or a path to a targets.yml or its folder)"
+    )
 
 
 def _resolve(path: str | Path | None) -> Path:
@@ -190,13 +204,14 @@ def _check_plan(plan: object) -> list[tuple[str, str]]:
         problems.append(("id", "plan.id must be a non-empty string"))
     first, last = plan.get("first_year"), plan.get("last_year")
     if not (_is_year(first) and _is_year(last) and first <= last):
-        problems.append(("first_year",
-            f"plan.first_year/last_year must be years with first ≤ last, got {first!r}, {last!r}"
-        ))
+        problems.append(
+            ("first_year", f"plan.first_year/last_year must be years with first ≤ last, got {first!r}, {last!r}")
+        )
     baseline = plan.get("baseline_year")
     if baseline is not None and not (_is_year(baseline) and (not _is_year(first) or baseline < first)):
-        problems.append(("baseline_year", f"plan.baseline_year must be a year before first_year {first!r}, "
-                                          f"got {baseline!r}"))
+        problems.append(
+            ("baseline_year", f"plan.baseline_year must be a year before first_year {first!r}, got {baseline!r}")
+        )
     region = plan.get("region_code")
     if region is not None and not _COUNTY.fullmatch(str(region)):
         problems.append(("region_code", f"plan.region_code must be a 6-digit code, got {region!r}"))
@@ -225,12 +240,19 @@ def _check_check(check: object) -> list[tuple[str, str]]:
         problems.append(("check.passages", "plan.check.passages must be a list of {from, to}"))
         passages = []
     for i, passage in enumerate(passages, start=1):
-        ok = (isinstance(passage, dict) and set(passage) <= {"from", "to", "only_sentences_with"}
-              and all(isinstance(passage.get(k), str) and passage.get(k) for k in ("from", "to"))
-              and isinstance(passage.get("only_sentences_with", ""), str))
+        ok = (
+            isinstance(passage, dict)
+            and set(passage) <= {"from", "to", "only_sentences_with"}
+            and all(isinstance(passage.get(k), str) and passage.get(k) for k in ("from", "to"))
+            and isinstance(passage.get("only_sentences_with", ""), str)
+        )
         if not ok:
-            problems.append(("check.passages", f"passage #{i} must be {{from: text, to: text"
-                                               f"[, only_sentences_with: text]}}, got {passage!r}"))
+            problems.append(
+                (
+                    "check.passages",
+                    f"passage #{i} must be {{from: text, to: text[, only_sentences_with: text]}}, got {passage!r}",
+                )
+            )
     ignore = check.get("not_targets", [])
     if not (isinstance(ignore, list) and all(isinstance(x, str) and x for x in ignore)):
         problems.append(("check.not_targets", f"plan.check.not_targets must be a list of phrases, got {ignore!r}"))
@@ -243,9 +265,7 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
     unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
         problems.append((", ".join(map(str, unknown)), f"unknown field(s) {unknown}"))
-    if "indicator" in entry and not (
-        isinstance(entry["indicator"], str) and _CODE.fullmatch(entry["indicator"])
-    ):
+    if "indicator" in entry and not (isinstance(entry["indicator"], str) and _CODE.fullmatch(entry["indicator"])):
         problems.append(("indicator", f"indicator must be a snake_case code, got {entry['indicator']!r}"))
     for key in ("name_zh", "name_en", "unit", "clause", "quote"):
         if key in entry and not (isinstance(entry[key], str) and entry[key].strip()):
@@ -267,7 +287,9 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
         # A planned band read as a floor (建成…5至8个: 9 is more than planned, not a miss): the top
         # is shown beside the target, never tested.
         if not _is_number(value_max) or (_is_number(value) and value_max <= value):
-            problems.append(("value_max", f"the planned band's top needs a number value_max > value, got {value_max!r}"))
+            problems.append(
+                ("value_max", f"the planned band's top needs a number value_max > value, got {value_max!r}")
+            )
     elif "value_max" in entry:
         problems.append(("value_max", "value_max is only for 'range' or the top of a floor's planned band"))
     if "strict" in entry and not isinstance(entry["strict"], bool):
@@ -291,8 +313,7 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
     scope = entry.get("scope")
     if "scope" in entry and scope not in ("city", "each_county"):
         if not (isinstance(scope, list) and scope):
-            problems.append(
-                ("scope", f"scope must be city, each_county or a list of county codes, got {scope!r}"))
+            problems.append(("scope", f"scope must be city, each_county or a list of county codes, got {scope!r}"))
         else:
             codes = [str(c) for c in scope]
             bad = [c for c in codes if not _COUNTY.fullmatch(c)]
@@ -308,15 +329,11 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
 
     restated = entry.get("restated", [])
     if not (
-        isinstance(restated, list)
-        and all(isinstance(r, dict) and r.get("clause") and r.get("quote") for r in restated)
+        isinstance(restated, list) and all(isinstance(r, dict) and r.get("clause") and r.get("quote") for r in restated)
     ):
         problems.append(("restated", "restated must be a list of {clause, quote}"))
     condition = entry.get("condition", {})
-    if not (
-        isinstance(condition, dict)
-        and all(isinstance(k, str) and _is_number(v) for k, v in condition.items())
-    ):
+    if not (isinstance(condition, dict) and all(isinstance(k, str) and _is_number(v) for k, v in condition.items())):
         problems.append(("condition", f"condition must map names to numbers, got {condition!r}"))
     if "note" in entry and not isinstance(entry["note"], str):
         problems.append(("note", "note must be a string"))
@@ -325,9 +342,7 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
 
 def _describe(i: int, entry: object) -> str:
     if isinstance(entry, dict):
-        return (
-            f"entry #{i} (indicator={entry.get('indicator')!r}, quote「{entry.get('quote', '')}」)"
-        )
+        return f"entry #{i} (indicator={entry.get('indicator')!r}, quote「{entry.get('quote', '')}」)"
     return f"entry #{i}"
 
 
@@ -348,8 +363,14 @@ def _read(path: str, mtime_ns: int) -> tuple[dict[str, Any], pd.DataFrame]:
     plan = plan if isinstance(plan, dict) else {}
     unknown = sorted(set(data) - {"plan", "targets", "draft"})
     if unknown:
-        found.append(Problem(path, "file", ", ".join(map(str, unknown)),
-                             f"unknown top-level key(s) {unknown}; a plan file has plan, targets (and draft)"))
+        found.append(
+            Problem(
+                path,
+                "file",
+                ", ".join(map(str, unknown)),
+                f"unknown top-level key(s) {unknown}; a plan file has plan, targets (and draft)",
+            )
+        )
     if not data["targets"] and plan.get("status") != "draft":
         found.append(Problem(path, "file", "targets", "the targets list is empty (only a draft may have none)"))
     seen: dict[tuple[Any, ...], int] = {}
@@ -365,12 +386,12 @@ def _read(path: str, mtime_ns: int) -> tuple[dict[str, Any], pd.DataFrame]:
         for year in years:
             key = (entry.get("indicator"), year, scope_key)
             if key in seen:
-                found.append(Problem(path, where, "year",
-                                     f"same indicator, year {year} and scope as entry #{seen[key]}"))
+                found.append(
+                    Problem(path, where, "year", f"same indicator, year {year} and scope as entry #{seen[key]}")
+                )
             seen.setdefault(key, i)
     if found:
-        raise TargetsFileError(f"{path}: invalid targets file:\n  " + "\n  ".join(p.format() for p in found),
-                               found)
+        raise TargetsFileError(f"{path}: invalid targets file:\n  " + "\n  ".join(p.format() for p in found), found)
     return plan, _frame(plan, data["targets"])
 
 
@@ -399,9 +420,7 @@ def _frame(plan: Mapping[str, Any], entries: list[dict[str, Any]]) -> pd.DataFra
                     "clause": e["clause"],
                     "quote": e["quote"],
                     "restated": tuple((r["clause"], r["quote"]) for r in e.get("restated", [])),
-                    "condition": tuple(
-                        sorted((k, float(v)) for k, v in e.get("condition", {}).items())
-                    ),
+                    "condition": tuple(sorted((k, float(v)) for k, v in e.get("condition", {}).items())),
                     "note": e.get("note", ""),
                 }
             )
@@ -456,8 +475,7 @@ def load_plan_text(path: str | Path | None = None) -> str:
     p = _resolve(path)
     name = load_plan(p).get("text_file")
     if not name:
-        raise TargetsFileError(f"{p}: plan.text_file is not set",
-                               [Problem(str(p), "plan", "text_file", "not set")])
+        raise TargetsFileError(f"{p}: plan.text_file is not set", [Problem(str(p), "plan", "text_file", "not set")])
     lines = read_plan_text(p.parent / name).splitlines(keepends=True)
     while lines and lines[0].startswith("#"):
         lines.pop(0)
@@ -523,8 +541,10 @@ class Plan:
         t = self.targets()
         shares = t[t["indicator"].str.endswith("_county_share_pct") & (t["scope"] == "city")]
         shares = shares.sort_values("year").drop_duplicates("indicator", keep="last")
-        return {code.removesuffix("_county_share_pct"): float(v) / 100
-                for code, v in zip(shares["indicator"], shares["value"], strict=True)}
+        return {
+            code.removesuffix("_county_share_pct"): float(v) / 100
+            for code, v in zip(shares["indicator"], shares["value"], strict=True)
+        }
 
     def clause_titles(self) -> dict[str, str]:
         """:func:`clause_titles` of the plan's text (empty without a text file)."""
@@ -547,12 +567,16 @@ def get_plan(plan: str | Path | None = None) -> Plan:
     check = block.get("check") or {}
     text_file = path.parent / block["text_file"] if block.get("text_file") else None
     return Plan(
-        name=name, id=str(block["id"]), title_zh=str(block.get("title_zh", block["id"])),
+        name=name,
+        id=str(block["id"]),
+        title_zh=str(block.get("title_zh", block["id"])),
         status=str(block.get("status", "adopted")),
         region_code=str(block["region_code"]) if block.get("region_code") is not None else None,
         baseline_year=int(block.get("baseline_year", int(block["first_year"]) - 1)),
-        first_year=int(block["first_year"]), final_year=int(block["last_year"]),
-        targets_file=path, text_file=text_file,
+        first_year=int(block["first_year"]),
+        final_year=int(block["last_year"]),
+        targets_file=path,
+        text_file=text_file,
         not_targets=tuple(check.get("not_targets", ())),
         passages=tuple((p["from"], p["to"], p.get("only_sentences_with", "")) for p in check.get("passages", ())),
     )
@@ -616,11 +640,7 @@ def plan_numbers(text: str, ignore: Iterable[str] = ()) -> list[PlanNumber]:
     found: list[PlanNumber] = []
     for m_sentence in _SENTENCE.finditer(text):
         sentence = m_sentence.group()
-        blocked = [
-            (m.start(), m.end())
-            for phrase in ignore
-            for m in re.finditer(re.escape(phrase), sentence)
-        ]
+        blocked = [(m.start(), m.end()) for phrase in ignore for m in re.finditer(re.escape(phrase), sentence)]
         for m in _TOKEN.finditer(sentence):
             token, start, end = m.group(), m.start(), m.end()
             following = sentence[end : end + 1]
@@ -638,9 +658,7 @@ def _accepted_values(row: Mapping[str, Any]) -> list[float]:
     return [float(v) for v in values if not math.isnan(float(v))]
 
 
-def uncovered_numbers(
-    text: str, targets: pd.DataFrame, ignore: Iterable[str] = ()
-) -> list[PlanNumber]:
+def uncovered_numbers(text: str, targets: pd.DataFrame, ignore: Iterable[str] = ()) -> list[PlanNumber]:
     """Numbers of :func:`plan_numbers` that no target accounts for.
 
     A number is accounted for when some target's ``quote`` (or a ``restated`` quote)
@@ -687,7 +705,7 @@ def target_passages(text: str, passages: Iterable[tuple[str, str, str]] = ()) ->
         i = text.index(start)
         if end not in text[i:]:
             raise ValueError(f"plan.check.passages: end marker 「{end}」 is not after 「{start}」 in the plan text")
-        part = text[i: text.index(end, i)]
+        part = text[i : text.index(end, i)]
         if only:
             sentences = [s for s in part.split("。") if only in s]
             if not sentences:
@@ -697,9 +715,13 @@ def target_passages(text: str, passages: Iterable[tuple[str, str, str]] = ()) ->
     return "\n".join(parts)
 
 
-def check_plan_text(text: str, targets: str | Path | pd.DataFrame | None = None, *,
-                    passages: Iterable[tuple[str, str, str]] | None = None,
-                    not_targets: Iterable[str] | None = None) -> list[PlanNumber]:
+def check_plan_text(
+    text: str,
+    targets: str | Path | pd.DataFrame | None = None,
+    *,
+    passages: Iterable[tuple[str, str, str]] | None = None,
+    not_targets: Iterable[str] | None = None,
+) -> list[PlanNumber]:
     """Every number in the plan's target sentences that no entry of ``targets`` accounts for.
 
     ``targets``: a plan name, folder, targets file or a :func:`load_targets` frame (default:

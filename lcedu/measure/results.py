@@ -22,15 +22,29 @@ from lcedu.measure.plan import get_plan, load_targets
 #: Result tables stored in every processed build, in the order they are computed. The last
 #: eight are the per-school / per-county frames the topic pages list (lcedu.measure.schools,
 #: lcedu.measure.teachers).
-RESULT_TABLES = ("indicator_results", "assessments", "assessment_dimensions", "assessment_criteria", "scorecard",
-                 "school_indicators",
-                 "school_gaps", "preschool_gaps", "school_sizes", "campus_status", "vocational_schools",
-                 "special_school_provision", "high_school_trusteeship", "teacher_qualifications",
-                 "staffing_against_norms", "subject_teachers")
+RESULT_TABLES = (
+    "indicator_results",
+    "assessments",
+    "assessment_dimensions",
+    "assessment_criteria",
+    "scorecard",
+    "school_indicators",
+    "school_gaps",
+    "preschool_gaps",
+    "school_sizes",
+    "campus_status",
+    "vocational_schools",
+    "special_school_provision",
+    "high_school_trusteeship",
+    "teacher_qualifications",
+    "staffing_against_norms",
+    "subject_teachers",
+)
 
 
-def compute_results(tables: Mapping[str, pd.DataFrame], targets: str | Path | pd.DataFrame | None = None
-                    ) -> dict[str, pd.DataFrame]:
+def compute_results(
+    tables: Mapping[str, pd.DataFrame], targets: str | Path | pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
     """Every result table of :data:`RESULT_TABLES` from the cleaned tables (inputs are not modified)."""
     results = indicators.compute(tables=tables)
     plan_targets = targets if isinstance(targets, pd.DataFrame) else load_targets(targets)
@@ -62,8 +76,10 @@ def load_results(processed_dir: str | Path | None = None) -> dict[str, pd.DataFr
     build = store.current(processed_dir)
     missing = [name for name in RESULT_TABLES if not (build / f"{name}.parquet").exists()]
     if missing:
-        raise FileNotFoundError(f"{build} 缺少结果表 {', '.join(missing)}：重新运行 `lcedu clean` / "
-                                "results missing from this build: run `lcedu clean` again")
+        raise FileNotFoundError(
+            f"{build} 缺少结果表 {', '.join(missing)}：重新运行 `lcedu clean` / "
+            "results missing from this build: run `lcedu clean` again"
+        )
     return {name: store.load(name, processed_dir) for name in RESULT_TABLES}
 
 
@@ -79,9 +95,11 @@ def require_year(year: int, processed_dir: str | Path | None = None) -> None:
     """Refuse a year without data: a map or a page of it would state counts of nothing as zero."""
     years = data_years(processed_dir)
     if int(year) not in years:
-        raise RequestError(f"{year}年没有数据 / no data for {year}",
-                           f"可用年份 years with data: {', '.join(map(str, years)) or '无 none'}；"
-                           "或先把该年的原始数据放入 data/raw/ 并运行 `lcedu clean`")
+        raise RequestError(
+            f"{year}年没有数据 / no data for {year}",
+            f"可用年份 years with data: {', '.join(map(str, years)) or '无 none'}；"
+            "或先把该年的原始数据放入 data/raw/ 并运行 `lcedu clean`",
+        )
 
 
 def plan_scorecard(plan: str | Path | None = None, processed_dir: str | Path | None = None) -> pd.DataFrame:
@@ -90,5 +108,9 @@ def plan_scorecard(plan: str | Path | None = None, processed_dir: str | Path | N
     if plan is None:
         return stored["scorecard"]
     chosen = get_plan(plan)
-    return scorecard.scorecard(results=stored["indicator_results"], tables=indicators.load_tables(processed_dir),
-                               targets=chosen.targets(), baseline_year=chosen.baseline_year)
+    return scorecard.scorecard(
+        results=stored["indicator_results"],
+        tables=indicators.load_tables(processed_dir),
+        targets=chosen.targets(),
+        baseline_year=chosen.baseline_year,
+    )

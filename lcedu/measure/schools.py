@@ -28,8 +28,17 @@ if TYPE_CHECKING:
     from lcedu.measure.indicators import SiteJoin
 
 __all__ = [
-    "SIZE_COUNTS", "campus_status", "high_school_trusteeship", "keyed", "school_sizes", "select", "size_cap_types",
-    "special_school_population_threshold", "special_school_provision", "strict_sum", "vocational_schools",
+    "SIZE_COUNTS",
+    "campus_status",
+    "high_school_trusteeship",
+    "keyed",
+    "school_sizes",
+    "select",
+    "size_cap_types",
+    "special_school_population_threshold",
+    "special_school_provision",
+    "strict_sum",
+    "vocational_schools",
 ]
 
 #: Key columns of the processed tables.
@@ -73,8 +82,9 @@ def strict_sum(frame: pd.DataFrame, keys: Sequence[str], columns: Sequence[str])
     return out.reset_index()
 
 
-def select(frame: pd.DataFrame, counties: Iterable[str] | str | None, years: Iterable[int] | int | None
-           ) -> pd.DataFrame:
+def select(
+    frame: pd.DataFrame, counties: Iterable[str] | str | None, years: Iterable[int] | int | None
+) -> pd.DataFrame:
     """Rows of the given counties and years (None keeps all)."""
     keep = np.ones(len(frame), dtype=bool)
     if counties is not None:
@@ -86,14 +96,21 @@ def select(frame: pd.DataFrame, counties: Iterable[str] | str | None, years: Ite
     return frame[keep].reset_index(drop=True)
 
 
-def _school_attributes(tables: Mapping[str, pd.DataFrame], columns: Sequence[str] = ("county_code", "school_name",
-                                                                                    "school_type")) -> pd.DataFrame:
+def _school_attributes(
+    tables: Mapping[str, pd.DataFrame], columns: Sequence[str] = ("county_code", "school_name", "school_type")
+) -> pd.DataFrame:
     schools = keyed(tables["schools"], columns).drop_duplicates(["school_id", "year"])
     return schools[["school_id", "year", *columns]]
 
 
-def _typed(out: pd.DataFrame, *, counts: Sequence[str] = (), floats: Sequence[str] = (),
-           flags: Sequence[str] = (), strings: Sequence[str] = ()) -> pd.DataFrame:
+def _typed(
+    out: pd.DataFrame,
+    *,
+    counts: Sequence[str] = (),
+    floats: Sequence[str] = (),
+    flags: Sequence[str] = (),
+    strings: Sequence[str] = (),
+) -> pd.DataFrame:
     out = out.assign(year=pd.array(out["year"].to_numpy(dtype="int64"), dtype="Int64"))
     for c in ("county_code", "school_id", "school_name", "school_type", "na_reason", *strings):
         if c in out.columns:
@@ -140,8 +157,20 @@ def school_sizes(
     ``sites``: :func:`lcedu.measure.indicators.site_join` of these tables when the caller has made it
     already (the indicator engine does, for the resource indicators), so a national table is joined once.
     """
-    columns = ["county_code", "year", "school_id", "school_name", "school_type", "student_count", "size_cap",
-               "is_over_size_cap", "oversize_class_count", "large_class_count", "has_size_problem", "na_reason"]
+    columns = [
+        "county_code",
+        "year",
+        "school_id",
+        "school_name",
+        "school_type",
+        "student_count",
+        "size_cap",
+        "is_over_size_cap",
+        "oversize_class_count",
+        "large_class_count",
+        "has_size_problem",
+        "na_reason",
+    ]
     if "enrollment" not in tables or "schools" not in tables:
         raise ValueError("school_sizes 需要 enrollment 和 schools 表 / needs the enrollment and schools tables")
     caps = dict(caps) if caps is not None else size_cap_types()
@@ -154,14 +183,20 @@ def school_sizes(
     counted = list(SIZE_COUNTS)
     enr = keyed(tables["enrollment"], [c for c in counted if c in tables["enrollment"].columns])
     comp = enr[enr["stage"].isin(std.STAGES)]
-    sums = strict_sum(comp.assign(**{c: comp[c] if c in comp.columns else np.nan for c in counted}),
-                      ["school_id", "year"], counted)
+    sums = strict_sum(
+        comp.assign(**{c: comp[c] if c in comp.columns else np.nan for c in counted}), ["school_id", "year"], counted
+    )
     # An inner join on the first row of each school-year, by integer codes (a national table has millions).
     attributes = ["county_code", "school_name", "school_type"]
     school = key_positions(sums, tables["schools"], ["school_id", "year"])
     found = school >= 0
-    out = pd.concat([sums[found].reset_index(drop=True),
-                     take_rows(keyed(tables["schools"], attributes)[attributes], school[found])], axis=1)
+    out = pd.concat(
+        [
+            sums[found].reset_index(drop=True),
+            take_rows(keyed(tables["schools"], attributes)[attributes], school[found]),
+        ],
+        axis=1,
+    )
     if len(sites.links):
         out = out[key_positions(out, sites.links, ["school_id", "year"]) < 0]
     out["size_cap"] = out["school_type"].map({t: size_max[k] for t, k in caps.items()}).astype(float)
@@ -172,13 +207,15 @@ def school_sizes(
         over = std.meets(students, cap, "at_most") == 0.0
     out["is_over_size_cap"] = pd.array(np.where(known, over, np.nan), dtype="Float64").astype("boolean")
     classes = out[["oversize_class_count", "large_class_count"]].to_numpy(dtype=float)
-    any_class = pd.array(np.where(np.isnan(classes).all(axis=1), np.nan, (np.nan_to_num(classes) > 0).any(axis=1)),
-                         dtype="Float64").astype("boolean")
+    any_class = pd.array(
+        np.where(np.isnan(classes).all(axis=1), np.nan, (np.nan_to_num(classes) > 0).any(axis=1)), dtype="Float64"
+    ).astype("boolean")
     out["has_size_problem"] = out["is_over_size_cap"] | any_class
     out["na_reason"] = np.select(
         [np.isnan(students), np.isnan(cap), np.isnan(classes).any(axis=1)],
         ["missing enrollment.student_count", "no size cap for this school type", "missing enrollment class counts"],
-        None)
+        None,
+    )
     out = _typed(out, counts=["oversize_class_count", "large_class_count"], floats=["student_count", "size_cap"])
     out = out[columns].sort_values(["county_code", "year", "school_id"]).reset_index(drop=True)
     return select(out, counties, years)
@@ -204,17 +241,34 @@ def campus_status(
     scope = ind.school_type_group("primary_secondary")
     keep = [c for c in ("has_fiber_network", "is_safe_campus") if c in tables["facilities"].columns]
     fac = keyed(tables["facilities"], keep)
-    out = fac[["school_id", "year", *keep]].drop_duplicates(["school_id", "year"]).merge(
-        _school_attributes(tables), on=["school_id", "year"], how="inner")
+    out = (
+        fac[["school_id", "year", *keep]]
+        .drop_duplicates(["school_id", "year"])
+        .merge(_school_attributes(tables), on=["school_id", "year"], how="inner")
+    )
     for c in ("has_fiber_network", "is_safe_campus"):
         if c not in out.columns:
             out[c] = pd.NA
     out["is_primary_secondary"] = out["school_type"].isin(scope)
-    out["na_reason"] = np.select([out["has_fiber_network"].isna().to_numpy(), out["is_safe_campus"].isna().to_numpy()],
-                                 ["missing facilities.has_fiber_network", "missing facilities.is_safe_campus"], None)
+    out["na_reason"] = np.select(
+        [out["has_fiber_network"].isna().to_numpy(), out["is_safe_campus"].isna().to_numpy()],
+        ["missing facilities.has_fiber_network", "missing facilities.is_safe_campus"],
+        None,
+    )
     out = _typed(out, flags=["has_fiber_network", "is_safe_campus", "is_primary_secondary"])
-    out = out[["county_code", "year", "school_id", "school_name", "school_type", "is_primary_secondary",
-               "has_fiber_network", "is_safe_campus", "na_reason"]]
+    out = out[
+        [
+            "county_code",
+            "year",
+            "school_id",
+            "school_name",
+            "school_type",
+            "is_primary_secondary",
+            "has_fiber_network",
+            "is_safe_campus",
+            "na_reason",
+        ]
+    ]
     return select(out.sort_values(["county_code", "year", "school_type", "school_name"]), counties, years)
 
 
@@ -253,11 +307,26 @@ def vocational_schools(
         out["dual_qualified_pct"] = np.where(den > 0, num / den * 100, np.nan)
     out["na_reason"] = np.select(
         [np.isnan(num), np.isnan(den), den == 0],
-        ["missing teachers.dual_qualified_teacher_count", "missing teachers.vocational_subject_teacher_count",
-         "no vocational subject teachers"], None)
+        [
+            "missing teachers.dual_qualified_teacher_count",
+            "missing teachers.vocational_subject_teacher_count",
+            "no vocational subject teachers",
+        ],
+        None,
+    )
     out = _typed(out, counts=[*teacher_cols, "student_count"], floats=["dual_qualified_pct"])
-    out = out[["county_code", "year", "school_id", "school_name", "student_count", *teacher_cols,
-               "dual_qualified_pct", "na_reason"]]
+    out = out[
+        [
+            "county_code",
+            "year",
+            "school_id",
+            "school_name",
+            "student_count",
+            *teacher_cols,
+            "dual_qualified_pct",
+            "na_reason",
+        ]
+    ]
     return select(out.sort_values(["county_code", "year", "school_id"]), counties, years)
 
 
@@ -274,8 +343,10 @@ def special_school_population_threshold(targets: pd.DataFrame | None = None) -> 
         given = dict(condition) if isinstance(condition, Mapping | tuple | list) else {}
         if "population_over" in given:
             return float(given["population_over"])
-    raise ValueError("目标文件缺少 special_school_coverage_large_county_pct 的 population_over 条件 / the targets "
-                     "file has no population_over condition for special_school_coverage_large_county_pct")
+    raise ValueError(
+        "目标文件缺少 special_school_coverage_large_county_pct 的 population_over 条件 / the targets "
+        "file has no population_over condition for special_school_coverage_large_county_pct"
+    )
 
 
 def special_school_provision(
@@ -299,15 +370,17 @@ def special_school_provision(
     special = schools[schools["school_type"] == "special"].sort_values("school_id")
     years_all = sorted(set(schools["year"].tolist()))
     counties = sorted(set(home()["county_code"]) | set(schools["county_code"].dropna().astype(str)))
-    grid = pd.MultiIndex.from_product([counties, years_all],
-                                      names=["county_code", "year"]).to_frame(index=False)
+    grid = pd.MultiIndex.from_product([counties, years_all], names=["county_code", "year"]).to_frame(index=False)
     if "population" in tables:
         pop = keyed(tables["population"], ["resident_population"]).drop_duplicates(["county_code", "year"])
         grid = grid.merge(pop[["county_code", "year", "resident_population"]], on=["county_code", "year"], how="left")
     else:
         grid["resident_population"] = np.nan
-    names = special.groupby(["county_code", "year"])["school_name"].agg(
-        lambda s: "、".join(str(x) for x in s)).rename("special_school_names")
+    names = (
+        special.groupby(["county_code", "year"])["school_name"]
+        .agg(lambda s: "、".join(str(x) for x in s))
+        .rename("special_school_names")
+    )
     count = special.groupby(["county_code", "year"]).size().rename("special_school_count")
     grid = grid.join(count, on=["county_code", "year"]).join(names, on=["county_code", "year"])
     grid["special_school_count"] = grid["special_school_count"].fillna(0)  # no special school row: none built
@@ -319,10 +392,26 @@ def special_school_provision(
     grid["has_special_school"] = pd.array(has_school, dtype="Float64").astype("boolean")
     grid["is_met"] = pd.array(np.where(required == 1.0, has_school, np.nan), dtype="Float64").astype("boolean")
     grid["na_reason"] = np.where(np.isnan(resident), "missing population.resident_population", None)
-    out = _typed(grid, counts=["resident_population", "special_school_count"], floats=["population_threshold"],
-                 strings=["special_school_names"])
-    out = out[["county_code", "year", "resident_population", "population_threshold", "is_required",
-               "special_school_count", "special_school_names", "has_special_school", "is_met", "na_reason"]]
+    out = _typed(
+        grid,
+        counts=["resident_population", "special_school_count"],
+        floats=["population_threshold"],
+        strings=["special_school_names"],
+    )
+    out = out[
+        [
+            "county_code",
+            "year",
+            "resident_population",
+            "population_threshold",
+            "is_required",
+            "special_school_count",
+            "special_school_names",
+            "has_special_school",
+            "is_met",
+            "na_reason",
+        ]
+    ]
     return select(out, counties, years)
 
 
@@ -337,13 +426,16 @@ def high_school_trusteeship(
 ) -> pd.DataFrame:
     """Per county and year in the ledger: high schools under 托管帮扶 (NA with a reason when not reported)."""
     if "ledger" not in tables:  # a partial input without the ledger: no county-year to list
-        tables = {**tables, "ledger": pd.DataFrame({"county_code": pd.Series(dtype="string"),
-                                                    "year": pd.Series(dtype="Int64")})}
+        tables = {
+            **tables,
+            "ledger": pd.DataFrame({"county_code": pd.Series(dtype="string"), "year": pd.Series(dtype="Int64")}),
+        }
     ledger = keyed(tables["ledger"], [c for c in ("trusteeship_high_school_count",) if c in tables["ledger"].columns])
     if "trusteeship_high_school_count" not in ledger.columns:
         ledger = ledger.assign(trusteeship_high_school_count=np.nan)
     out = strict_sum(ledger, ["county_code", "year"], ["trusteeship_high_school_count"])
-    out["na_reason"] = np.where(out["trusteeship_high_school_count"].isna(),
-                                "missing ledger.trusteeship_high_school_count", None)
+    out["na_reason"] = np.where(
+        out["trusteeship_high_school_count"].isna(), "missing ledger.trusteeship_high_school_count", None
+    )
     out = _typed(out, counts=["trusteeship_high_school_count"])
     return select(out, counties, years)

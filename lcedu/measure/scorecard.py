@@ -22,17 +22,56 @@ from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 from lcedu.measure.plan import in_region, load_plan, load_targets
 
-__all__ = ["COLUMNS", "SPREAD_NOTE", "city_rate_references", "county_names", "effective_targets", "expand_targets", "is_met",
-           "scorecard", "scorecard_labels", "target_counts"]
+__all__ = [
+    "COLUMNS",
+    "SPREAD_NOTE",
+    "city_rate_references",
+    "county_names",
+    "effective_targets",
+    "expand_targets",
+    "is_met",
+    "scorecard",
+    "scorecard_labels",
+    "target_counts",
+]
 
 #: Columns of :func:`scorecard`, in order.
 COLUMNS = (
-    "county_code", "county_name_zh", "county_name_en", "year", "indicator", "name_zh", "name_en", "unit",
-    "direction", "value", "numerator", "denominator", "na_reason", "target", "target_max", "comparison",
-    "strict", "target_clause", "target_year", "target_scope", "is_target_due", "status", "gap", "is_met",
-    "baseline_year", "baseline_value", "change_since_baseline",
-    "next_target_year", "next_target", "projected_value", "is_on_track", "rank", "rank_count",
-    "spread_max_min_ratio", "spread_cv",
+    "county_code",
+    "county_name_zh",
+    "county_name_en",
+    "year",
+    "indicator",
+    "name_zh",
+    "name_en",
+    "unit",
+    "direction",
+    "value",
+    "numerator",
+    "denominator",
+    "na_reason",
+    "target",
+    "target_max",
+    "comparison",
+    "strict",
+    "target_clause",
+    "target_year",
+    "target_scope",
+    "is_target_due",
+    "status",
+    "gap",
+    "is_met",
+    "baseline_year",
+    "baseline_value",
+    "change_since_baseline",
+    "next_target_year",
+    "next_target",
+    "projected_value",
+    "is_on_track",
+    "rank",
+    "rank_count",
+    "spread_max_min_ratio",
+    "spread_cv",
 )
 
 _LABELS = {
@@ -77,10 +116,10 @@ _LABELS = {
 #: What the inter-county spread columns are, for the pages and workbooks that show them.
 SPREAD_NOTE = {
     "zh": "县际离散系数 = 各县(区)指标值的总体标准差 ÷ 均值，每县一票、不按学生数加权，只描述县与县之间的分散程度；"
-          "它不是教督〔2017〕6号的校际差异系数（县内各校按学生数加权，小学≤0.50、初中≤0.45），不能与其限值比较。",
+    "它不是教督〔2017〕6号的校际差异系数（县内各校按学生数加权，小学≤0.50、初中≤0.45），不能与其限值比较。",
     "en": "Inter-county coefficient of variation = population standard deviation ÷ mean of the counties' values, "
-          "one vote per county, not weighted by students; it describes how far the counties differ and is not the "
-          "national 差异系数 (schools within a county, student-weighted, ≤ 0.50 primary / 0.45 junior).",
+    "one vote per county, not weighted by students; it describes how far the counties differ and is not the "
+    "national 差异系数 (schools within a county, student-weighted, ≤ 0.50 primary / 0.45 junior).",
 }
 
 
@@ -105,13 +144,18 @@ def county_names(codes: Iterable[str]) -> pd.DataFrame:
     zh = zh.where(~city, "临沧市")
     en = en.where(~city, "Lincang")
     areas = [c for c in codes if is_aggregate(c) and c != ind.CITY_CODE]
-    zh = zh.fillna(pd.Series({c: area_name(c, "zh") for c in areas}, dtype=object)).fillna(pd.Series(codes, index=codes))
-    en = en.fillna(pd.Series({c: area_name(c, "en") for c in areas}, dtype=object)).fillna(pd.Series(codes, index=codes))
+    zh = zh.fillna(pd.Series({c: area_name(c, "zh") for c in areas}, dtype=object)).fillna(
+        pd.Series(codes, index=codes)
+    )
+    en = en.fillna(pd.Series({c: area_name(c, "en") for c in areas}, dtype=object)).fillna(
+        pd.Series(codes, index=codes)
+    )
     return pd.DataFrame({"county_name_zh": zh.astype("string"), "county_name_en": en.astype("string")})
 
 
-def expand_targets(targets: pd.DataFrame, county_codes: Iterable[str], population: pd.DataFrame | None = None
-                   ) -> pd.DataFrame:
+def expand_targets(
+    targets: pd.DataFrame, county_codes: Iterable[str], population: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per target, year and entity (a county or ``530900``) the target applies to.
 
     ``each_county`` targets apply to every code in ``county_codes``; a ``population_over``
@@ -119,21 +163,31 @@ def expand_targets(targets: pd.DataFrame, county_codes: Iterable[str], populatio
     (county-years without population data are kept, so the missing value shows).
     """
     counties = [c for c in dict.fromkeys(str(c) for c in county_codes) if not is_aggregate(c)]
-    t = targets.assign(
-        entity=[
-            [ind.CITY_CODE] if scope == "city" else (counties if scope == "each_county" else list(listed))
-            for scope, listed in zip(targets["scope"], targets["counties"], strict=True)
-        ],
-        target=np.where(targets["comparison"] == "reach", 1.0, targets["value"].astype(float)),
-    ).explode("entity").rename(columns={"entity": "county_code"})
+    t = (
+        targets.assign(
+            entity=[
+                [ind.CITY_CODE] if scope == "city" else (counties if scope == "each_county" else list(listed))
+                for scope, listed in zip(targets["scope"], targets["counties"], strict=True)
+            ],
+            target=np.where(targets["comparison"] == "reach", 1.0, targets["value"].astype(float)),
+        )
+        .explode("entity")
+        .rename(columns={"entity": "county_code"})
+    )
     t = t[t["county_code"].notna()]
     over = t["condition"].map(lambda c: dict(c).get("population_over", np.nan)).astype(float)
     if population is not None and over.notna().any():
-        pop = population.assign(county_code=population["county_code"].astype(str),
-                                year=population["year"].astype("int64"))
-        resident = t[["county_code", "year"]].astype({"year": "int64"}).merge(
-            pop[["county_code", "year", "resident_population"]], how="left", on=["county_code", "year"]
-        )["resident_population"].to_numpy(dtype=float, na_value=np.nan)
+        pop = population.assign(
+            county_code=population["county_code"].astype(str), year=population["year"].astype("int64")
+        )
+        resident = (
+            t[["county_code", "year"]]
+            .astype({"year": "int64"})
+            .merge(pop[["county_code", "year", "resident_population"]], how="left", on=["county_code", "year"])[
+                "resident_population"
+            ]
+            .to_numpy(dtype=float, na_value=np.nan)
+        )
         keep = over.isna().to_numpy() | np.isnan(resident) | (resident > over.to_numpy())
         t = t[keep]
     cols = ["indicator", "year", "county_code", "target", "value_max", "comparison", "strict", "clause", "quote"]
@@ -142,8 +196,9 @@ def expand_targets(targets: pd.DataFrame, county_codes: Iterable[str], populatio
     return out.drop_duplicates(["indicator", "year", "county_code"]).reset_index(drop=True)
 
 
-def is_met(value: np.ndarray, target: np.ndarray, target_max: np.ndarray, comparison: np.ndarray,
-           strict: np.ndarray) -> np.ndarray:
+def is_met(
+    value: np.ndarray, target: np.ndarray, target_max: np.ndarray, comparison: np.ndarray, strict: np.ndarray
+) -> np.ndarray:
     """1.0 / 0.0 / NaN per row: :func:`lcedu.measure.standards.meets`, the one rule."""
     return std.meets(value, target, comparison, strict, target_max)
 
@@ -164,8 +219,16 @@ def _trend(frame: pd.DataFrame) -> pd.DataFrame:
     y = f["value"].to_numpy(dtype=float, na_value=np.nan)
     x = f["year"].to_numpy(dtype=float)
     ok = ~np.isnan(y)
-    parts = pd.DataFrame({"n": ok * 1.0, "sx": np.where(ok, x, 0), "sy": np.where(ok, y, 0),
-                          "sxy": np.where(ok, x * y, 0), "sxx": np.where(ok, x * x, 0)}, index=f.index)
+    parts = pd.DataFrame(
+        {
+            "n": ok * 1.0,
+            "sx": np.where(ok, x, 0),
+            "sy": np.where(ok, y, 0),
+            "sxy": np.where(ok, x * y, 0),
+            "sxx": np.where(ok, x * x, 0),
+        },
+        index=f.index,
+    )
     cum = parts.groupby([f["indicator"], f["county_code"]], sort=False).cumsum()
     denom = cum["n"] * cum["sxx"] - cum["sx"] ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -227,16 +290,18 @@ def scorecard(
     plan_file = None if isinstance(targets, pd.DataFrame) else targets
     baseline = int(baseline_year) if baseline_year is not None else int(load_plan(plan_file)["first_year"]) - 1
 
-    df = pd.DataFrame({
-        "county_code": res["county_code"].to_numpy(dtype=object),
-        "year": res["year"].to_numpy(dtype="int64"),
-        "indicator": res["indicator"].to_numpy(dtype=object),
-        "value": res["value"].to_numpy(dtype=float, na_value=np.nan),
-        "numerator": res["numerator"].to_numpy(dtype=float, na_value=np.nan),
-        "denominator": res["denominator"].to_numpy(dtype=float, na_value=np.nan),
-        "unit": res["unit"].to_numpy(dtype=object),
-        "na_reason": res["na_reason"].to_numpy(dtype=object, na_value=None),
-    })
+    df = pd.DataFrame(
+        {
+            "county_code": res["county_code"].to_numpy(dtype=object),
+            "year": res["year"].to_numpy(dtype="int64"),
+            "indicator": res["indicator"].to_numpy(dtype=object),
+            "value": res["value"].to_numpy(dtype=float, na_value=np.nan),
+            "numerator": res["numerator"].to_numpy(dtype=float, na_value=np.nan),
+            "denominator": res["denominator"].to_numpy(dtype=float, na_value=np.nan),
+            "unit": res["unit"].to_numpy(dtype=object),
+            "na_reason": res["na_reason"].to_numpy(dtype=object, na_value=None),
+        }
+    )
     meta = pd.DataFrame(
         [(i.code, i.name_zh, i.name_en, i.direction) for i in reg.indicators.values()],
         columns=["indicator", "name_zh", "name_en", "direction"],
@@ -255,8 +320,9 @@ def scorecard(
         known = set(zip(own["indicator"], own["county_code"], strict=True))
         keep = [k not in known for k in zip(reference["indicator"], reference["county_code"], strict=True)]
         expanded = pd.concat([expanded, reference[keep]], ignore_index=True)
-    df = df.merge(effective_targets(expanded, sorted(set(df["year"]))), how="left",
-                  on=["indicator", "county_code", "year"])
+    df = df.merge(
+        effective_targets(expanded, sorted(set(df["year"]))), how="left", on=["indicator", "county_code", "year"]
+    )
 
     value = df["value"].to_numpy(dtype=float)
     target = df["target"].to_numpy(dtype=float)
@@ -270,39 +336,71 @@ def scorecard(
     df["is_met"] = np.where(due, is_met(value, target, target_max, comparison, strict), np.nan)
     df["status"] = np.select(
         [df["target_year"].isna().to_numpy(), np.isnan(value), ~due, df["is_met"].to_numpy() == 1.0],
-        [None, "no_data", "not_due", "met"], default="not_met").astype(object)
+        [None, "no_data", "not_due", "met"],
+        default="not_met",
+    ).astype(object)
 
     base = df.loc[df["year"] == baseline, ["indicator", "county_code", "value"]].rename(
-        columns={"value": "baseline_value"})
+        columns={"value": "baseline_value"}
+    )
     df = df.merge(base, how="left", on=["indicator", "county_code"])
     df["baseline_year"] = baseline
     df["change_since_baseline"] = df["value"] - df["baseline_value"]
 
     # Next target at or after the row's year for the same indicator and entity.
-    upcoming = expanded.rename(columns={"year": "next_target_year", "target": "next_target",
-                                        "target_max": "next_target_max", "comparison": "next_comparison",
-                                        "strict": "next_strict"})
+    upcoming = expanded.rename(
+        columns={
+            "year": "next_target_year",
+            "target": "next_target",
+            "target_max": "next_target_max",
+            "comparison": "next_comparison",
+            "strict": "next_strict",
+        }
+    )
     upcoming = upcoming.assign(_year=upcoming["next_target_year"]).sort_values("_year")
     df = pd.merge_asof(
-        df.sort_values("year"), upcoming[["_year", "indicator", "county_code", "next_target_year", "next_target",
-                                          "next_target_max", "next_comparison", "next_strict"]],
-        left_on="year", right_on="_year", by=["indicator", "county_code"], direction="forward",
+        df.sort_values("year"),
+        upcoming[
+            [
+                "_year",
+                "indicator",
+                "county_code",
+                "next_target_year",
+                "next_target",
+                "next_target_max",
+                "next_comparison",
+                "next_strict",
+            ]
+        ],
+        left_on="year",
+        right_on="_year",
+        by=["indicator", "county_code"],
+        direction="forward",
     ).drop(columns="_year")
     trend = _trend(df)
     next_year = df["next_target_year"].to_numpy(dtype=float)
     projected = trend["intercept"].to_numpy() + trend["slope"].to_numpy() * next_year
     df["projected_value"] = np.where(np.isnan(df["value"].to_numpy(dtype=float)), np.nan, projected)
     next_cmp = df["next_comparison"].to_numpy(dtype=object)
-    projected_met = is_met(df["projected_value"].to_numpy(dtype=float), df["next_target"].to_numpy(dtype=float),
-                            df["next_target_max"].to_numpy(dtype=float), next_cmp,
-                            df["next_strict"].fillna(False).to_numpy(dtype=bool))
-    met_now = is_met(df["value"].to_numpy(dtype=float), df["next_target"].to_numpy(dtype=float),
-                      df["next_target_max"].to_numpy(dtype=float), next_cmp,
-                      df["next_strict"].fillna(False).to_numpy(dtype=bool))
+    projected_met = is_met(
+        df["projected_value"].to_numpy(dtype=float),
+        df["next_target"].to_numpy(dtype=float),
+        df["next_target_max"].to_numpy(dtype=float),
+        next_cmp,
+        df["next_strict"].fillna(False).to_numpy(dtype=bool),
+    )
+    met_now = is_met(
+        df["value"].to_numpy(dtype=float),
+        df["next_target"].to_numpy(dtype=float),
+        df["next_target_max"].to_numpy(dtype=float),
+        next_cmp,
+        df["next_strict"].fillna(False).to_numpy(dtype=bool),
+    )
     is_reach = next_cmp == "reach"
     df["is_on_track"] = np.select(
         [np.isnan(next_year), next_year == df["year"].to_numpy(dtype=float), is_reach],
-        [np.nan, met_now, np.where(met_now == 1.0, 1.0, np.nan)], default=projected_met,
+        [np.nan, met_now, np.where(met_now == 1.0, 1.0, np.nan)],
+        default=projected_met,
     )
 
     carried = (df["target_year"] < df["year"]).to_numpy(dtype=bool, na_value=False)
@@ -351,26 +449,33 @@ def _spread(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     stats = grouped.agg(["max", "min", "mean", "count"])
     stats["std"] = grouped.std(ddof=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        stats["spread_max_min_ratio"] = np.where((stats["min"] > 0) & (stats["count"] >= 2),
-                                                 stats["max"] / stats["min"], np.nan)
-        stats["spread_cv"] = np.where((stats["mean"] != 0) & (stats["count"] >= 2), stats["std"] / stats["mean"], np.nan)
+        stats["spread_max_min_ratio"] = np.where(
+            (stats["min"] > 0) & (stats["count"] >= 2), stats["max"] / stats["min"], np.nan
+        )
+        stats["spread_cv"] = np.where(
+            (stats["mean"] != 0) & (stats["count"] >= 2), stats["std"] / stats["mean"], np.nan
+        )
     return stats[["spread_max_min_ratio", "spread_cv"]].reset_index()
 
 
 STATUS_LABELS = {
-    "met": ("达标", "met"), "not_met": ("未达标", "not met"), "not_due": ("未到期", "not yet due"),
+    "met": ("达标", "met"),
+    "not_met": ("未达标", "not met"),
+    "not_due": ("未到期", "not yet due"),
     "no_data": ("无数据", "no data"),
 }
 SCOPE_LABELS = {
-    "county": ("本县目标", "county target"), "city": ("全市目标", "city target"),
+    "county": ("本县目标", "county target"),
+    "city": ("全市目标", "city target"),
     "city_reference": ("全市目标(参照)", "city target (reference)"),
 }
 
 
 def city_rate_references(targets: pd.DataFrame) -> pd.DataFrame:
     """The city's percentage targets re-scoped to every county: shown on county rows as references."""
-    rates = targets[(targets["scope"] == "city") & targets["comparison"].isin(["at_least", "at_most"])
-                    & (targets["unit"] == "%")]
+    rates = targets[
+        (targets["scope"] == "city") & targets["comparison"].isin(["at_least", "at_most"]) & (targets["unit"] == "%")
+    ]
     return rates.assign(scope="each_county", counties=[()] * len(rates))
 
 
@@ -380,16 +485,32 @@ def effective_targets(expanded: pd.DataFrame, years: Iterable[int]) -> pd.DataFr
     ``expanded``: :func:`expand_targets` rows (with ``target_scope``); returns them keyed by
     ``year`` with the year they are due as ``target_year``.
     """
-    cols = ["indicator", "county_code", "year", "target_year", "target", "target_max", "comparison", "strict",
-            "target_clause", "target_scope"]
+    cols = [
+        "indicator",
+        "county_code",
+        "year",
+        "target_year",
+        "target",
+        "target_max",
+        "comparison",
+        "strict",
+        "target_clause",
+        "target_scope",
+    ]
     if expanded.empty:
         return pd.DataFrame(columns=cols).astype({"year": "int64"})
-    grid = expanded[["indicator", "county_code"]].drop_duplicates().merge(
-        pd.DataFrame({"year": sorted({int(y) for y in years})}, dtype="int64"), how="cross").sort_values("year")
+    grid = (
+        expanded[["indicator", "county_code"]]
+        .drop_duplicates()
+        .merge(pd.DataFrame({"year": sorted({int(y) for y in years})}, dtype="int64"), how="cross")
+        .sort_values("year")
+    )
     due = expanded.drop(columns="quote", errors="ignore").rename(columns={"year": "target_year"})
     due = due.assign(_year=due["target_year"].astype("int64")).sort_values("_year")
-    found = [pd.merge_asof(grid, due, left_on="year", right_on="_year", by=["indicator", "county_code"],
-                           direction=d) for d in ("backward", "forward")]
+    found = [
+        pd.merge_asof(grid, due, left_on="year", right_on="_year", by=["indicator", "county_code"], direction=d)
+        for d in ("backward", "forward")
+    ]
     pending = found[0]["target_year"].isna().to_numpy()
     chosen = pd.concat([found[0][~pending], found[1][pending]], ignore_index=True)
     return chosen[chosen["target_year"].notna()][cols].reset_index(drop=True)
@@ -405,25 +526,51 @@ def target_counts(card: pd.DataFrame, *, own_only: bool = True) -> pd.DataFrame:
     if own_only:
         rows = rows[rows["target_scope"] != "city_reference"]
     status = rows["status"].astype(str)
-    frame = pd.DataFrame({
-        "county_code": rows["county_code"].astype(str), "year": rows["year"].astype("int64"),
-        "met": status.eq("met"), "not_met": status.eq("not_met"), "not_due": status.eq("not_due"),
-        "no_data": status.eq("no_data"),
-        "not_due_on_track": status.eq("not_due") & rows["is_on_track"].fillna(False).astype(bool),
-    })
+    frame = pd.DataFrame(
+        {
+            "county_code": rows["county_code"].astype(str),
+            "year": rows["year"].astype("int64"),
+            "met": status.eq("met"),
+            "not_met": status.eq("not_met"),
+            "not_due": status.eq("not_due"),
+            "no_data": status.eq("no_data"),
+            "not_due_on_track": status.eq("not_due") & rows["is_on_track"].fillna(False).astype(bool),
+        }
+    )
     out = frame.groupby(["county_code", "year"]).sum().astype("int64")
     out.insert(0, "targets", out[["met", "not_met", "not_due", "no_data"]].sum(axis=1))
     return out.reset_index()
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    floats = ["value", "numerator", "denominator", "target", "target_max", "gap", "baseline_value",
-              "change_since_baseline", "next_target", "projected_value", "spread_max_min_ratio", "spread_cv"]
+    floats = [
+        "value",
+        "numerator",
+        "denominator",
+        "target",
+        "target_max",
+        "gap",
+        "baseline_value",
+        "change_since_baseline",
+        "next_target",
+        "projected_value",
+        "spread_max_min_ratio",
+        "spread_cv",
+    ]
     out = df.astype({c: "Float64" for c in floats})
     for c in floats:
         out[c] = pd.array(df[c].to_numpy(dtype=float, na_value=np.nan), dtype="Float64")
-    strings = ["county_code", "indicator", "name_zh", "name_en", "unit", "direction", "na_reason", "comparison",
-               "target_clause"]
+    strings = [
+        "county_code",
+        "indicator",
+        "name_zh",
+        "name_en",
+        "unit",
+        "direction",
+        "na_reason",
+        "comparison",
+        "target_clause",
+    ]
     out = out.astype({c: "string" for c in strings})
     out["target_scope"] = df["target_scope"].astype("string")
     out["status"] = df["status"].astype("string")

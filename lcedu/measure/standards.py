@@ -98,7 +98,8 @@ def meets(value: Any, target: Any, comparison: Any, strict: Any = False, target_
         in_range = (value >= target - slack) & (value <= target_max + REL_TOL * np.abs(np.nan_to_num(target_max)))
     met = np.select(
         [np.isin(comparison, ["at_least", "count_at_least", "reach"]), comparison == "at_most", comparison == "range"],
-        [at_least, at_most, in_range], default=False,
+        [at_least, at_most, in_range],
+        default=False,
     ).astype(float)
     known = ~np.isnan(value) & ~np.isnan(target) & pd.notna(comparison)
     return np.where(known, met, np.nan)
@@ -157,22 +158,16 @@ def _validate(data: object) -> list[str]:
         value = entry.get("value")
         values = value.values() if isinstance(value, dict) else [value]
         if not values or not all(_is_number(v) for v in values):
-            problems.append(
-                f"{where}: value must be a number or a mapping of numbers, got {value!r}"
-            )
+            problems.append(f"{where}: value must be a number or a mapping of numbers, got {value!r}")
         if "comparison" in entry and entry["comparison"] not in _COMPARISONS:
-            problems.append(
-                f"{where}: comparison {entry['comparison']!r} not one of {sorted(_COMPARISONS)}"
-            )
+            problems.append(f"{where}: comparison {entry['comparison']!r} not one of {sorted(_COMPARISONS)}")
         conf = entry.get("confidence")
         if "confidence" in entry and conf not in _CONFIDENCE:
             problems.append(f"{where}: confidence {conf!r} not one of {sorted(_CONFIDENCE)}")
         if conf == "U" and not (entry.get("configurable") is True and entry.get("note")):
             problems.append(f"{where}: confidence U needs 'configurable: true' and a 'note'")
         source = entry.get("source")
-        if "source" in entry and not (
-            isinstance(source, dict) and source.get("document") and source.get("url")
-        ):
+        if "source" in entry and not (isinstance(source, dict) and source.get("document") and source.get("url")):
             problems.append(f"{where}: source needs 'document' and 'url'")
 
     def walk(where: str, node: object) -> None:
@@ -224,7 +219,7 @@ class SchoolRule(NamedTuple):
 
 
 def school_rule(standards: Mapping[str, Any] | None = None) -> SchoolRule:
-    """"6 of 7, the rest ≥ 85 %" as numbers from the standards file (pages quote them, never restate them)."""
+    """ "6 of 7, the rest ≥ 85 %" as numbers from the standards file (pages quote them, never restate them)."""
     std = standards if standards is not None else _cached(None)
     rule = std["compulsory_quality_balance"]["school_rule"]
     return SchoolRule(int(rule["min_indicators_met"]["value"]), float(rule["floor_ratio"]["value"]))
@@ -268,8 +263,10 @@ def _read_norms(path: str, mtime_ns: int) -> dict[str, Any]:
     norms = data.get("staff_student_ratio") if isinstance(data, dict) else None
     values = norms.get("value") if isinstance(norms, dict) else None
     if not isinstance(values, dict) or not values or not all(_is_number(v) and v > 0 for v in values.values()):
-        raise ValueError(f"{path}: 编制标准文件无效 / invalid staffing norms: staff_student_ratio.value must map "
-                         "each 学段 to a positive number of students per staff member")
+        raise ValueError(
+            f"{path}: 编制标准文件无效 / invalid staffing norms: staff_student_ratio.value must map "
+            "each 学段 to a positive number of students per staff member"
+        )
     return data
 
 
@@ -303,11 +300,7 @@ def _as_float_array(obj: object, name: str) -> np.ndarray:
 
 def _paired(values: object, students: object) -> tuple[np.ndarray, np.ndarray]:
     """Validated (value, students) pairs with NaN values and zero-student schools dropped."""
-    if (
-        isinstance(values, pd.Series)
-        and isinstance(students, pd.Series)
-        and not values.index.equals(students.index)
-    ):
+    if isinstance(values, pd.Series) and isinstance(students, pd.Series) and not values.index.equals(students.index):
         raise ValueError("values and students are Series with different indexes; align them first")
     x = _as_float_array(values, "values")
     p = _as_float_array(students, "students")
@@ -373,9 +366,7 @@ def cv(values: Sequence[float] | np.ndarray | pd.Series, students: Any) -> float
 # --------------------------------------------------------------------------- school rule
 
 
-def _flags(
-    x: np.ndarray, stage: str, standards: Mapping[str, Any] | None
-) -> tuple[np.ndarray, np.ndarray]:
+def _flags(x: np.ndarray, stage: str, standards: Mapping[str, Any] | None) -> tuple[np.ndarray, np.ndarray]:
     """Per-indicator (met, at-or-above-floor) flags for an (n, 7) array in RESOURCE_INDICATORS order."""
     thresholds = resource_thresholds(stage, standards)
     _, floor = _school_rule(standards)
@@ -385,17 +376,13 @@ def _flags(
     return met, above_floor
 
 
-def _passes(
-    met: np.ndarray, above_floor: np.ndarray, standards: Mapping[str, Any] | None
-) -> np.ndarray:
+def _passes(met: np.ndarray, above_floor: np.ndarray, standards: Mapping[str, Any] | None) -> np.ndarray:
     min_met, _ = _school_rule(standards)
     # All met, or ≥ min_met met and every other one at least at the floor.
     return (met.sum(axis=1) >= min_met) & (met | above_floor).all(axis=1)
 
 
-def school_meets(
-    values: Mapping[str, float], stage: str, standards: Mapping[str, Any] | None = None
-) -> bool:
+def school_meets(values: Mapping[str, float], stage: str, standards: Mapping[str, Any] | None = None) -> bool:
     """Whether one school (one 学段 part) meets the 优质均衡 resource standard.
 
     Rule (教督〔2017〕6号): at least 6 of the 7 indicators reach their threshold and the
@@ -435,9 +422,7 @@ def _frame_values(df: pd.DataFrame) -> np.ndarray:
     return np.column_stack(columns) if columns[0].size else np.empty((0, len(RESOURCE_INDICATORS)))
 
 
-def indicator_flags(
-    df: pd.DataFrame, stage: str, standards: Mapping[str, Any] | None = None
-) -> pd.DataFrame:
+def indicator_flags(df: pd.DataFrame, stage: str, standards: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Per school and indicator: reaches the threshold (True/False), or pd.NA when the value is NaN.
 
     Columns are :data:`RESOURCE_INDICATORS` (nullable ``boolean``), index is ``df``'s.
@@ -449,9 +434,7 @@ def indicator_flags(
     return out.mask(pd.DataFrame(np.isnan(x), index=df.index, columns=out.columns))
 
 
-def indicators_met_count(
-    df: pd.DataFrame, stage: str, standards: Mapping[str, Any] | None = None
-) -> pd.Series:
+def indicators_met_count(df: pd.DataFrame, stage: str, standards: Mapping[str, Any] | None = None) -> pd.Series:
     """Number of the 7 thresholds each school reaches (``Int64``); pd.NA if any value is NaN."""
     _check_stage(stage)
     x = _frame_values(df)
@@ -460,9 +443,7 @@ def indicators_met_count(
     return count.mask(np.isnan(x).any(axis=1))
 
 
-def school_meets_frame(
-    df: pd.DataFrame, stage: str, standards: Mapping[str, Any] | None = None
-) -> pd.Series:
+def school_meets_frame(df: pd.DataFrame, stage: str, standards: Mapping[str, Any] | None = None) -> pd.Series:
     """Vectorised :func:`school_meets` over rows (schools) of ``df``.
 
     ``df`` needs the 7 :data:`RESOURCE_INDICATORS` columns (others are ignored). Returns a
@@ -472,9 +453,7 @@ def school_meets_frame(
     _check_stage(stage)
     x = _frame_values(df)
     met, above_floor = _flags(x, stage, standards)
-    result = pd.Series(
-        _passes(met, above_floor, standards), index=df.index, dtype="boolean", name="meets_standard"
-    )
+    result = pd.Series(_passes(met, above_floor, standards), index=df.index, dtype="boolean", name="meets_standard")
     return result.mask(np.isnan(x).any(axis=1))
 
 

@@ -34,16 +34,34 @@ OVERVIEW_INDICATORS = (
 )
 ASSESSMENTS = briefing.ASSESSMENTS
 _WORDS = {
-    "zh": {"prefecture": "州(市)", "province": "省", "county": "县(区)", "rank": "州(市)内排名", "counties": "县数",
-           "preschool_universal": "普及普惠达标县", "compulsory_balanced": "优质均衡达标县",
-           "ranked": "各州(市)内县(区)排名：{indicator}（{year}年）", "side": "各州(市)对比（{year}年）",
-           "table": "各县(区)重点指标（{year}年）", "trend": "重点指标变化", "summary": "概况"},
-    "en": {"prefecture": "Prefecture", "province": "Province", "county": "County", "rank": "Rank in prefecture",
-           "counties": "Counties", "preschool_universal": "Counties meeting 普及普惠",
-           "compulsory_balanced": "Counties meeting 优质均衡",
-           "ranked": "Counties ranked within each prefecture: {indicator} ({year})",
-           "side": "Prefectures side by side ({year})", "table": "Key indicators by county ({year})",
-           "trend": "Key indicators over time", "summary": "Overview"},
+    "zh": {
+        "prefecture": "州(市)",
+        "province": "省",
+        "county": "县(区)",
+        "rank": "州(市)内排名",
+        "counties": "县数",
+        "preschool_universal": "普及普惠达标县",
+        "compulsory_balanced": "优质均衡达标县",
+        "ranked": "各州(市)内县(区)排名：{indicator}（{year}年）",
+        "side": "各州(市)对比（{year}年）",
+        "table": "各县(区)重点指标（{year}年）",
+        "trend": "重点指标变化",
+        "summary": "概况",
+    },
+    "en": {
+        "prefecture": "Prefecture",
+        "province": "Province",
+        "county": "County",
+        "rank": "Rank in prefecture",
+        "counties": "Counties",
+        "preschool_universal": "Counties meeting 普及普惠",
+        "compulsory_balanced": "Counties meeting 优质均衡",
+        "ranked": "Counties ranked within each prefecture: {indicator} ({year})",
+        "side": "Prefectures side by side ({year})",
+        "table": "Key indicators by county ({year})",
+        "trend": "Key indicators over time",
+        "summary": "Overview",
+    },
 }
 
 
@@ -69,8 +87,9 @@ def aggregate_codes(level: str) -> list[str]:
     return sorted(wanted)
 
 
-def area_params(area: object, year: object, baseline_year: object = None, lang: str = "zh", *, level: str,
-                plan: str | None = None) -> Params:
+def area_params(
+    area: object, year: object, baseline_year: object = None, lang: str = "zh", *, level: str, plan: str | None = None
+) -> Params:
     """Check an overview's parameters; ``area`` is a prefecture (530900, 5309, 临沧市) or a province
     (53, 530000, 云南省) code or name, which must have rows in the build. A ValueError says what is wrong."""
     lang = nv.check_lang(lang)
@@ -89,8 +108,10 @@ def area_params(area: object, year: object, baseline_year: object = None, lang: 
     available = aggregate_codes(level)
     if code not in available:
         choices = "、".join(f"{area_name(c)}({c})" for c in available) or "无 none"
-        raise ValueError(f"数据中没有{_WORDS['zh'][level]} {area!r} 的汇总行 / no {level} {area!r} in this build；"
-                         f"可选 / choose from: {choices}")
+        raise ValueError(
+            f"数据中没有{_WORDS['zh'][level]} {area!r} 的汇总行 / no {level} {area!r} in this build；"
+            f"可选 / choose from: {choices}"
+        )
     years = briefing.available_years()
     y = briefing.checked_year(year, years, "year")
     base = briefing.checked_year(baseline_year if baseline_year is not None else years[0], years, "baseline_year")
@@ -116,8 +137,7 @@ def _values(year: int, codes: Sequence[str], indicators: Sequence[str]) -> pd.Da
     """Value per code (rows) and indicator (columns) in ``year``, in the order given."""
     res = briefing.base().results
     rows = res[(res["year"] == year) & res["indicator"].isin(indicators) & res["county_code"].isin(codes)]
-    wide = rows.pivot_table(index="county_code", columns="indicator", values="value", aggfunc="first",
-                            dropna=False)
+    wide = rows.pivot_table(index="county_code", columns="indicator", values="value", aggfunc="first", dropna=False)
     return wide.reindex(index=list(codes), columns=list(indicators)).astype(float)
 
 
@@ -165,18 +185,26 @@ def summary(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> Secti
     met = _met_counts(p.year, codes)
     lines = []
     counted = ", ".join(f"{words[a]} {int(np.nansum(met[a]))}/{len(codes)}" for a in ASSESSMENTS)
-    lines.append(f"{area_name(p.county, lang)}：{len(codes)} 个县(区)有数据；{counted}" if lang == "zh" else
-                 f"{area_name(p.county, lang)}: {len(codes)} counties with data; {counted}")
+    lines.append(
+        f"{area_name(p.county, lang)}：{len(codes)} 个县(区)有数据；{counted}"
+        if lang == "zh"
+        else f"{area_name(p.county, lang)}: {len(codes)} counties with data; {counted}"
+    )
     values = _values(p.year, _with_total(codes, p.county), indicators)
     for code in indicators:
         unit = _unit(code)
         own = values.at[p.county, code]
         spread = values.loc[codes, code].dropna()
-        span = (f"{nv.fmt_value(spread.min(), unit, lang)}–{nv.fmt_value(spread.max(), unit, lang)}"
-                if len(spread) else nv.text("na_short", lang))
-        lines.append(f"{nv.indicator_name(code, lang)}：{nv.fmt_value(own, unit, lang)}（各县(区) {span}）"
-                     if lang == "zh" else
-                     f"{nv.indicator_name(code, lang)}: {nv.fmt_value(own, unit, lang)} (counties {span})")
+        span = (
+            f"{nv.fmt_value(spread.min(), unit, lang)}–{nv.fmt_value(spread.max(), unit, lang)}"
+            if len(spread)
+            else nv.text("na_short", lang)
+        )
+        lines.append(
+            f"{nv.indicator_name(code, lang)}：{nv.fmt_value(own, unit, lang)}（各县(区) {span}）"
+            if lang == "zh"
+            else f"{nv.indicator_name(code, lang)}: {nv.fmt_value(own, unit, lang)} (counties {span})"
+        )
     return Section(words["summary"], [bullets(lines)])
 
 
@@ -186,14 +214,17 @@ def county_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> 
     codes = members(p.county)
     values = _values(p.year, _with_total(codes, p.county), indicators)
     frame, css = _heat(values, codes, indicators, lang, first_column=words["county"])
-    caption = ("颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；最后一行为汇总。"
-               if lang == "zh" else
-               "Colour shows each county's relative position (blue = better, red = worse); the last row is the total.")
+    caption = (
+        "颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；最后一行为汇总。"
+        if lang == "zh"
+        else "Colour shows each county's relative position (blue = better, red = worse); the last row is the total."
+    )
     return Section(words["table"].format(year=p.year), [styled(frame, css=css, caption=caption, scroll=True)])
 
 
-def _heat(values: pd.DataFrame, ranked: Sequence[str], indicators: Sequence[str], lang: str,
-          first_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _heat(
+    values: pd.DataFrame, ranked: Sequence[str], indicators: Sequence[str], lang: str, first_column: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A table of ``values`` with names and formatted cells, and the CSS colouring the rows in ``ranked``."""
     frame = pd.DataFrame({first_column: [area_name(c, lang) for c in values.index]})
     css = pd.DataFrame({first_column: [""] * len(values)})
@@ -204,9 +235,12 @@ def _heat(values: pd.DataFrame, ranked: Sequence[str], indicators: Sequence[str]
         frame[name] = [nv.fmt_value(v, unit, lang) for v in column]
         scaled = column.loc[list(ranked)] * sign
         lo, hi = scaled.min(), scaled.max()
-        css[name] = ["background-color: #f4f4f4;" if c not in ranked else
-                     (heat_colour((v * sign - lo) / (hi - lo)) if not np.isnan(v) and hi > lo else "")
-                     for c, v in zip(values.index, column, strict=True)]
+        css[name] = [
+            "background-color: #f4f4f4;"
+            if c not in ranked
+            else (heat_colour((v * sign - lo) / (hi - lo)) if not np.isnan(v) and hi > lo else "")
+            for c, v in zip(values.index, column, strict=True)
+        ]
     return frame, css
 
 
@@ -227,8 +261,14 @@ def trend_figure(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:4])
             line = rows[rows["county_code"] == county].sort_values("year")
             ax.plot(line["year"].astype(int), line["value"].astype(float), color="#bbbbbb", lw=0.8)
         total = rows[rows["county_code"] == p.county].sort_values("year")
-        ax.plot(total["year"].astype(int), total["value"].astype(float), color="#0072B2", lw=2.2, marker="o",
-                label=area_name(p.county, p.lang))
+        ax.plot(
+            total["year"].astype(int),
+            total["value"].astype(float),
+            color="#0072B2",
+            lw=2.2,
+            marker="o",
+            label=area_name(p.county, p.lang),
+        )
         ax.set_title(nv.indicator_name(code, p.lang), fontsize=9, loc="left")
         ax.set_xticks(sorted(int(y) for y in rows["year"].unique()))
         ax.tick_params(labelsize=8)
@@ -256,8 +296,11 @@ def prefecture_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS)
     for i, a in enumerate(ASSESSMENTS):
         frame.insert(2 + i, words[a], met[a])
         css.insert(2 + i, words[a], "")
-    caption = ("颜色表示各州(市)在该指标上的相对位置（蓝=较好，红=较差）；最后一行为全省。" if lang == "zh" else
-               "Colour shows each prefecture's relative position (blue = better, red = worse); the last row is the province.")
+    caption = (
+        "颜色表示各州(市)在该指标上的相对位置（蓝=较好，红=较差）；最后一行为全省。"
+        if lang == "zh"
+        else "Colour shows each prefecture's relative position (blue = better, red = worse); the last row is the province."
+    )
     return Section(words["side"].format(year=p.year), [styled(frame, css=css, caption=caption)])
 
 
@@ -307,10 +350,15 @@ def ranked_within_prefectures(p: Params, indicator: str = OVERVIEW_INDICATORS[0]
     card = briefing.card(p.baseline_year, p.plan)
     rows = card[(card["indicator"] == indicator) & (card["year"] == p.year)].set_index("county_code")
     rows = rows.reindex(codes)
-    frame = pd.DataFrame({"prefecture_code": [prefecture_of(c) for c in codes], "county_code": codes,
-                          "value": rows["value"].to_numpy(dtype=float, na_value=np.nan),
-                          "rank": rows["rank"].astype("Int64").to_numpy(),
-                          "rank_count": rows["rank_count"].astype("Int64").to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "prefecture_code": [prefecture_of(c) for c in codes],
+            "county_code": codes,
+            "value": rows["value"].to_numpy(dtype=float, na_value=np.nan),
+            "rank": rows["rank"].astype("Int64").to_numpy(),
+            "rank_count": rows["rank_count"].astype("Int64").to_numpy(),
+        }
+    )
     return frame.sort_values(["prefecture_code", "rank", "county_code"], na_position="last").reset_index(drop=True)
 
 
@@ -319,13 +367,17 @@ def ranked_table(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     lang, words = p.lang, _WORDS[p.lang]
     ranked = ranked_within_prefectures(p, indicator)
     unit = _unit(indicator)
-    table = pd.DataFrame({
-        words["prefecture"]: [area_name(c, lang) for c in ranked["prefecture_code"]],
-        words["rank"]: [nv.text("na_short", lang) if pd.isna(r) else f"{r}/{n}"
-                        for r, n in zip(ranked["rank"], ranked["rank_count"], strict=True)],
-        words["county"]: [area_name(c, lang) for c in ranked["county_code"]],
-        nv.indicator_name(indicator, lang): [nv.fmt_value(v, unit, lang) for v in ranked["value"]],
-    })
+    table = pd.DataFrame(
+        {
+            words["prefecture"]: [area_name(c, lang) for c in ranked["prefecture_code"]],
+            words["rank"]: [
+                nv.text("na_short", lang) if pd.isna(r) else f"{r}/{n}"
+                for r, n in zip(ranked["rank"], ranked["rank_count"], strict=True)
+            ],
+            words["county"]: [area_name(c, lang) for c in ranked["county_code"]],
+            nv.indicator_name(indicator, lang): [nv.fmt_value(v, unit, lang) for v in ranked["value"]],
+        }
+    )
     title = words["ranked"].format(indicator=nv.indicator_name(indicator, lang), year=p.year)
     return Section(title, [styled(table, right=[nv.indicator_name(indicator, lang)], scroll=True)])
 
@@ -342,17 +394,27 @@ def province_map(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     res = briefing.base().results
     data = res[(res["indicator"] == indicator) & ~res["county_code"].astype(str).map(is_aggregate)]
     try:
-        ax = maps.province_choropleth(data, indicator, p.year, province=p.county[:2], lang=lang,
-                                      label=nv.indicator_name(indicator, lang),
-                                      breaks=map_breaks().get(indicator), unit=_unit(indicator),
-                                      direction="lower" if _direction(indicator) < 0 else "higher",
-                                      synthetic=briefing.base().synthetic)
+        ax = maps.province_choropleth(
+            data,
+            indicator,
+            p.year,
+            province=p.county[:2],
+            lang=lang,
+            label=nv.indicator_name(indicator, lang),
+            breaks=map_breaks().get(indicator),
+            unit=_unit(indicator),
+            direction="lower" if _direction(indicator) < 0 else "higher",
+            synthetic=briefing.base().synthetic,
+        )
         items.append(ax.figure)
     except RequestError as exc:  # no boundaries for this province: say so, the bars still compare
         items.append(f"（未绘制地图 / no map: {exc}）")
     items.append(prefecture_chart(p))
-    title = (f"{nv.indicator_name(indicator, lang)}：分县地图与各州(市)对比（{p.year}年）" if lang == "zh" else
-             f"{nv.indicator_name(indicator, lang)}: counties and prefectures ({p.year})")
+    title = (
+        f"{nv.indicator_name(indicator, lang)}：分县地图与各州(市)对比（{p.year}年）"
+        if lang == "zh"
+        else f"{nv.indicator_name(indicator, lang)}: counties and prefectures ({p.year})"
+    )
     return Section(title, items)
 
 
@@ -370,14 +432,26 @@ def prefecture_maps(p: Params, indicators: Sequence[str] = briefing.SMALL_MULTIP
     shares = briefing.plan_of(p.plan).target_shares() if p.county == CITY_CODE else {}
     items: list[Any] = []
     try:
-        items.append(maps.status_map(b.assessments, p.year, lang=lang, synthetic=b.synthetic, target_shares=shares,
-                                     prefecture=p.county))
+        items.append(
+            maps.status_map(
+                b.assessments, p.year, lang=lang, synthetic=b.synthetic, target_shares=shares, prefecture=p.county
+            )
+        )
         for code in indicators:
             unit = nv.indicator_unit(code)
-            items.append(maps.small_multiples(
-                b.results[b.results["indicator"] == code], code, years, label=nv.indicator_name(code, lang),
-                unit=nv.unit_label(unit, lang) or unit, lang=lang, synthetic=b.synthetic,
-                breaks=map_breaks().get(code), prefecture=p.county))
+            items.append(
+                maps.small_multiples(
+                    b.results[b.results["indicator"] == code],
+                    code,
+                    years,
+                    label=nv.indicator_name(code, lang),
+                    unit=nv.unit_label(unit, lang) or unit,
+                    lang=lang,
+                    synthetic=b.synthetic,
+                    breaks=map_breaks().get(code),
+                    prefecture=p.county,
+                )
+            )
     except RequestError as exc:  # no boundaries for this prefecture: say so, the tables above still compare
         items.append(f"（未绘制地图 / no map: {exc}）")
     title = f"分县地图（{p.year}年）" if lang == "zh" else f"Maps by county ({p.year})"

@@ -49,12 +49,29 @@ from lcedu.present.narrative import (
 )
 
 __all__ = [
-    "Params", "Section", "Sized", "briefing_gaps", "briefing_overview", "briefing_ranks", "briefing_scorecard",
-    "briefing_trends", "city_heat_table", "city_share_targets", "city_small_multiples", "city_status_maps",
-    "city_summary", "city_targets", "county_card", "header", "notes", "params", "show", "styled",
+    "Params",
+    "Section",
+    "Sized",
+    "briefing_gaps",
+    "briefing_overview",
+    "briefing_ranks",
+    "briefing_scorecard",
+    "briefing_trends",
+    "city_heat_table",
+    "city_share_targets",
+    "city_small_multiples",
+    "city_status_maps",
+    "city_summary",
+    "city_targets",
+    "county_card",
+    "header",
+    "notes",
+    "params",
+    "show",
+    "styled",
 ]
 
-MET_CSS = "background-color: #d1e5f0; color: #08306b; white-space: nowrap;"      # light blue (RdBu), with ✓
+MET_CSS = "background-color: #d1e5f0; color: #08306b; white-space: nowrap;"  # light blue (RdBu), with ✓
 NOT_MET_CSS = "background-color: #fddbc7; color: #67000d; white-space: nowrap;"  # light orange (RdBu), with ✗
 _TABLE_STYLES = [
     {"selector": "th", "props": "background-color: #eef3f8; font-weight: 600; text-align: left; padding: 4px 8px;"},
@@ -65,40 +82,101 @@ _TABLE_STYLES = [
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
-        "project": "工程", "indicator": "指标", "value": "数值", "target": "目标", "target_source": "目标依据",
-        "status": "达标情况", "on_track": "按趋势", "change": "较基期变化", "rank": "县际排名", "note": "说明",
-        "county": "县(区)", "year": "学年初", "gap": "差距", "needed": "达标还需", "criterion": "评估指标",
-        "threshold": "标准", "school": "学校", "stage": "学段", "students": "在校生", "type": "类型",
-        "met_count": "达标项数", "meets": "资源配置", "count": "数量", "share": "占比", "city_total": "全市合计",
-        "county_share": "本县占全市", "progress": "全市完成度", "named": "计划点名县", "assessment": "评估",
-        "counties_met": "全部维度评估且达标的县", "counties_unassessed": "未评估的县(不计入)", "clause": "计划条款",
+        "project": "工程",
+        "indicator": "指标",
+        "value": "数值",
+        "target": "目标",
+        "target_source": "目标依据",
+        "status": "达标情况",
+        "on_track": "按趋势",
+        "change": "较基期变化",
+        "rank": "县际排名",
+        "note": "说明",
+        "county": "县(区)",
+        "year": "学年初",
+        "gap": "差距",
+        "needed": "达标还需",
+        "criterion": "评估指标",
+        "threshold": "标准",
+        "school": "学校",
+        "stage": "学段",
+        "students": "在校生",
+        "type": "类型",
+        "met_count": "达标项数",
+        "meets": "资源配置",
+        "count": "数量",
+        "share": "占比",
+        "city_total": "全市合计",
+        "county_share": "本县占全市",
+        "progress": "全市完成度",
+        "named": "计划点名县",
+        "assessment": "评估",
+        "counties_met": "全部维度评估且达标的县",
+        "counties_unassessed": "未评估的县(不计入)",
+        "clause": "计划条款",
     },
     "en": {
-        "project": "Project", "indicator": "Indicator", "value": "Value", "target": "Target",
-        "target_source": "Target source", "status": "Status", "on_track": "Trend", "change": "Change",
-        "rank": "Rank", "note": "Note", "county": "County", "year": "School year (start)", "gap": "Gap", "needed": "Still needed",
-        "criterion": "Criterion", "threshold": "Standard", "school": "School", "stage": "Stage",
-        "students": "Students", "type": "Type", "met_count": "Indicators met", "meets": "Resources",
-        "count": "Count", "share": "Share", "city_total": "City total", "county_share": "County share of city",
-        "progress": "City progress", "named": "Named in plan", "assessment": "Assessment",
+        "project": "Project",
+        "indicator": "Indicator",
+        "value": "Value",
+        "target": "Target",
+        "target_source": "Target source",
+        "status": "Status",
+        "on_track": "Trend",
+        "change": "Change",
+        "rank": "Rank",
+        "note": "Note",
+        "county": "County",
+        "year": "School year (start)",
+        "gap": "Gap",
+        "needed": "Still needed",
+        "criterion": "Criterion",
+        "threshold": "Standard",
+        "school": "School",
+        "stage": "Stage",
+        "students": "Students",
+        "type": "Type",
+        "met_count": "Indicators met",
+        "meets": "Resources",
+        "count": "Count",
+        "share": "Share",
+        "city_total": "City total",
+        "county_share": "County share of city",
+        "progress": "City progress",
+        "named": "Named in plan",
+        "assessment": "Assessment",
         "counties_met": "Counties assessed on every dimension and met",
-        "counties_unassessed": "Counties not assessed (not counted)", "clause": "Plan clause",
+        "counties_unassessed": "Counties not assessed (not counted)",
+        "clause": "Plan clause",
     },
 }
 
 _TITLES: dict[str, dict[str, str]] = {
     "zh": {
-        "overview": "概况", "scorecard": "计划指标达标情况", "trends": "{base}以来的变化", "ranks": "在{peers}中的位置",
-        "gaps": "差距最大的五项指标及达标所需", "notes": "数据与口径说明", "heat": "各县(区)全部指标一览（{year}）",
-        "status_maps": "优质均衡与普及普惠达标县分布", "multiples": "重点指标分县变化", "share_targets": "{share}达标县占比目标",
+        "overview": "概况",
+        "scorecard": "计划指标达标情况",
+        "trends": "{base}以来的变化",
+        "ranks": "在{peers}中的位置",
+        "gaps": "差距最大的五项指标及达标所需",
+        "notes": "数据与口径说明",
+        "heat": "各县(区)全部指标一览（{year}）",
+        "status_maps": "优质均衡与普及普惠达标县分布",
+        "multiples": "重点指标分县变化",
+        "share_targets": "{share}达标县占比目标",
         "city_targets": "全市层面目标（{year}）",
     },
     "en": {
-        "overview": "Overview", "scorecard": "Plan indicators: met or not", "trends": "Change since the {base}",
-        "ranks": "Position among {peers}", "gaps": "The five largest gaps and what closing them takes",
-        "notes": "Data and definitions", "heat": "Every county on every indicator ({year})",
-        "status_maps": "Counties meeting the two assessments", "multiples": "Key indicators by county over time",
-        "share_targets": "The {share} county-share targets", "city_targets": "City-level targets ({year})",
+        "overview": "Overview",
+        "scorecard": "Plan indicators: met or not",
+        "trends": "Change since the {base}",
+        "ranks": "Position among {peers}",
+        "gaps": "The five largest gaps and what closing them takes",
+        "notes": "Data and definitions",
+        "heat": "Every county on every indicator ({year})",
+        "status_maps": "Counties meeting the two assessments",
+        "multiples": "Key indicators by county over time",
+        "share_targets": "The {share} county-share targets",
+        "city_targets": "City-level targets ({year})",
     },
 }
 
@@ -149,12 +227,14 @@ def _resolve(county: object, allow_city: bool) -> str:
         if not allow_city:
             raise ValueError(
                 f"本笔记本按县(区)呈现，county 不能是全市 {county!r}；全市情况请看 city_overview。"
-                f" / This notebook is per county; use city_overview for the city. Counties: {_county_choices()}")
+                f" / This notebook is per county; use city_overview for the city. Counties: {_county_choices()}"
+            )
         return CITY_CODE
     code = resolve(county)
     if code is None:
-        raise ValueError(f"未知的县(区) {county!r} / unknown county {county!r}。"
-                         f"可选 / choose from: {_county_choices()}")
+        raise ValueError(
+            f"未知的县(区) {county!r} / unknown county {county!r}。可选 / choose from: {_county_choices()}"
+        )
     return code
 
 
@@ -169,9 +249,10 @@ def check_city_view(p: Params) -> None:
     if prefecture != CITY_CODE:
         raise ValueError(
             f"全市总览(city_overview)是临沧市的；{name(code)}属{area_name(prefecture)}，"
-            f"请用州(市)总览 prefecture_overview（prefecture=\"{prefecture}\"）。"
+            f'请用州(市)总览 prefecture_overview（prefecture="{prefecture}"）。'
             f" / city_overview is Lincang's; {name(code, 'en')} ({code}) is in "
-            f"{area_name(prefecture, 'en')}: use prefecture_overview with prefecture=\"{prefecture}\".")
+            f'{area_name(prefecture, "en")}: use prefecture_overview with prefecture="{prefecture}".'
+        )
 
 
 def checked_year(value: object, years: Sequence[int], name: str) -> int:
@@ -183,13 +264,22 @@ def checked_year(value: object, years: Sequence[int], name: str) -> int:
     except ValueError:
         raise ValueError(f"{name} 应为整数年份 / {name} must be a year (int), got {value!r}") from None
     if year not in years:
-        raise ValueError(f"{name}={year} 不在数据中 / not in the data; "
-                         f"可用年份 / available years: {', '.join(str(y) for y in years)}")
+        raise ValueError(
+            f"{name}={year} 不在数据中 / not in the data; "
+            f"可用年份 / available years: {', '.join(str(y) for y in years)}"
+        )
     return year
 
 
-def params(county: object, year: object, baseline_year: object = None, lang: str = "zh", *,
-           scope: str = "county", plan: str | None = None) -> Params:
+def params(
+    county: object,
+    year: object,
+    baseline_year: object = None,
+    lang: str = "zh",
+    *,
+    scope: str = "county",
+    plan: str | None = None,
+) -> Params:
     """Check the notebook parameters and return them resolved; a ValueError says what is wrong.
 
     ``county``: 6-digit code or name (双江, 双江自治县, 双江县, 530925); with ``scope="city"`` also
@@ -244,9 +334,13 @@ def _base(build: str) -> _Base:
     manifest = store.manifest()
     results = stored["indicator_results"]
     return _Base(
-        build=build, results=results, stored=stored,
-        assessments=stored["assessments"], criteria=stored["assessment_criteria"],
-        synthetic=bool(manifest.get("is_sample", False)), created_at=str(manifest.get("created_at", "")),
+        build=build,
+        results=results,
+        stored=stored,
+        assessments=stored["assessments"],
+        criteria=stored["assessment_criteria"],
+        synthetic=bool(manifest.get("is_sample", False)),
+        created_at=str(manifest.get("created_at", "")),
         years=tuple(sorted(int(y) for y in results["year"].dropna().unique())),
     )
 
@@ -322,16 +416,20 @@ def no_targets_note(p: Params, prefecture: str | None = None) -> str:
     where = prefecture or page_prefecture(p)
     if p.lang == "zh":
         return f"本计划目标为{counties.area_name(region)}目标，{counties.area_name(where)}无对应目标。"
-    return (f"The plan's targets are {counties.area_name(region, 'en')}'s; none apply to "
-            f"{counties.area_name(where, 'en')}.")
+    return (
+        f"The plan's targets are {counties.area_name(region, 'en')}'s; none apply to {counties.area_name(where, 'en')}."
+    )
 
 
 def sample_notice(lang: str = "zh") -> str | None:
     """The page-level disclaimer (markdown) when the processed set is the synthetic sample."""
     if not base().synthetic:
         return None
-    return ("> **⚠ 合成样例数据，非官方统计。**" if lang == "zh" else
-            "> **⚠ Synthetic sample data (合成样例数据), not official statistics.**")
+    return (
+        "> **⚠ 合成样例数据，非官方统计。**"
+        if lang == "zh"
+        else "> **⚠ Synthetic sample data (合成样例数据), not official statistics.**"
+    )
 
 
 def synthetic_note(lang: str = "zh") -> str | None:
@@ -371,11 +469,14 @@ def _card(build: str, baseline_year: int, plan: str | None) -> pd.DataFrame:
     card = b.stored["scorecard"]
     stored_baseline = not card.empty and int(card["baseline_year"].iloc[0]) == baseline_year
     if plan is not None or not stored_baseline:  # another plan or baseline: the same scorecard, other targets
-        card = sc.scorecard(results=b.results, tables=b.tables, targets=plan_of(plan).targets(),
-                            baseline_year=baseline_year)
+        card = sc.scorecard(
+            results=b.results, tables=b.tables, targets=plan_of(plan).targets(), baseline_year=baseline_year
+        )
     position = project_of()
-    card = card.assign(project=card["indicator"].map(lambda c: position.get(c, (99, ""))[1]).astype("string"),
-                       _order=card["indicator"].map(lambda c: position.get(c, (99, ""))[0]))
+    card = card.assign(
+        project=card["indicator"].map(lambda c: position.get(c, (99, ""))[1]).astype("string"),
+        _order=card["indicator"].map(lambda c: position.get(c, (99, ""))[0]),
+    )
     return card.sort_values(["_order", "county_code", "year"], kind="stable").drop(columns="_order")
 
 
@@ -396,8 +497,9 @@ def card(baseline_year: int | None = None, plan: str | None = None) -> pd.DataFr
     return _card(_build(), int(base_year), None if plan is None else str(plan))
 
 
-def county_card(p: Params, indicators: Iterable[str] | None = None, *, county: str | None = None,
-                year: int | None = None) -> pd.DataFrame:
+def county_card(
+    p: Params, indicators: Iterable[str] | None = None, *, county: str | None = None, year: int | None = None
+) -> pd.DataFrame:
     """Rows of :func:`card` for one county (default ``p.county``) and year, in registry/project order."""
     c = card(p.baseline_year, p.plan)
     code = county or p.county
@@ -514,8 +616,15 @@ def bullets(lines: Iterable[str]) -> str:
     return "\n".join(f"- {line}" for line in lines if line)
 
 
-def styled(frame: pd.DataFrame, *, flags: pd.DataFrame | None = None, caption: str | None = None,
-           right: Sequence[str] = (), scroll: bool = False, css: pd.DataFrame | None = None) -> Any:
+def styled(
+    frame: pd.DataFrame,
+    *,
+    flags: pd.DataFrame | None = None,
+    caption: str | None = None,
+    right: Sequence[str] = (),
+    scroll: bool = False,
+    css: pd.DataFrame | None = None,
+) -> Any:
     """A table for a report: index hidden, header shaded, met / not met cells coloured.
 
     ``flags``: boolean frame (same index) whose True / False marks cells of the same
@@ -525,15 +634,21 @@ def styled(frame: pd.DataFrame, *, flags: pd.DataFrame | None = None, caption: s
     """
     frame = frame.reset_index(drop=True)
     # Cells and headers may hold names from the data (untrusted): Styler escapes them only when told.
-    style = (frame.style.format(escape="html").format_index(escape="html", axis=1)
-             .hide(axis="index").set_table_styles(_TABLE_STYLES))
+    style = (
+        frame.style.format(escape="html")
+        .format_index(escape="html", axis=1)
+        .hide(axis="index")
+        .set_table_styles(_TABLE_STYLES)
+    )
     cells = pd.DataFrame("", index=frame.index, columns=frame.columns)
     if flags is not None:
         for column in flags.columns:
             if column in cells.columns:
                 f = flags[column].reset_index(drop=True)
-                cells[column] = [MET_CSS if (not is_missing(v) and bool(v)) else
-                                 (NOT_MET_CSS if not is_missing(v) else "") for v in f]
+                cells[column] = [
+                    MET_CSS if (not is_missing(v) and bool(v)) else (NOT_MET_CSS if not is_missing(v) else "")
+                    for v in f
+                ]
     if css is not None:
         extra = css.reset_index(drop=True).reindex(index=frame.index, columns=frame.columns).astype(object)
         extra = extra.where(extra.notna(), "")
@@ -548,8 +663,9 @@ def styled(frame: pd.DataFrame, *, flags: pd.DataFrame | None = None, caption: s
     if scroll and len(frame) > 14:
         from IPython.display import HTML
 
-        return HTML(f'<div style="max-height: 460px; overflow-y: auto; border: 1px solid #ddd;">'
-                    f"{style.to_html()}</div>")
+        return HTML(
+            f'<div style="max-height: 460px; overflow-y: auto; border: 1px solid #ddd;">{style.to_html()}</div>'
+        )
     return style
 
 
@@ -593,27 +709,37 @@ def rank_text(r: Mapping[str, Any], lang: str) -> str:
     return f"{int(r['rank'])}/{int(r['rank_count'])}"
 
 
-def indicator_table(p: Params, rows: pd.DataFrame, *, with_project: bool = False, caption: str | None = None,
-                    with_rank: bool = True) -> Any:
+def indicator_table(
+    p: Params, rows: pd.DataFrame, *, with_project: bool = False, caption: str | None = None, with_rank: bool = True
+) -> Any:
     """Indicator rows (from :func:`county_card`) as a styled table with target, status, change and rank."""
     lang = p.lang
     lab = LABELS[lang]
     records = rows.to_dict("records")
-    out = pd.DataFrame({
-        **({lab["project"]: [project_name(str(r["project"]), lang) for r in records]} if with_project else {}),
-        lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
-        lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
-        lab["target"]: [target_text(r, lang) for r in records],
-        lab["target_source"]: [SCOPE_WORDS[lang].get(str(r.get("target_scope")), nv.text("na_short", lang))
-                               if not is_missing(r.get("target_scope")) else nv.text("na_short", lang)
-                               for r in records],
-        lab["status"]: [state_word("未评估", lang) if str(r.get("na_reason") or "").startswith("not assessed: ")
-                        else scorecard_status_text(r["status"], lang) for r in records],
-        lab["on_track"]: [track_text(r["is_on_track"], lang) for r in records],
-        lab["change"]: [change_cell(r, lang) for r in records],
-        **({lab["rank"]: [rank_text(r, lang) for r in records]} if with_rank else {}),
-        lab["note"]: [nv.na_text(r["na_reason"], lang) if is_missing(r["value"]) else "" for r in records],
-    })
+    out = pd.DataFrame(
+        {
+            **({lab["project"]: [project_name(str(r["project"]), lang) for r in records]} if with_project else {}),
+            lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
+            lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
+            lab["target"]: [target_text(r, lang) for r in records],
+            lab["target_source"]: [
+                SCOPE_WORDS[lang].get(str(r.get("target_scope")), nv.text("na_short", lang))
+                if not is_missing(r.get("target_scope"))
+                else nv.text("na_short", lang)
+                for r in records
+            ],
+            lab["status"]: [
+                state_word("未评估", lang)
+                if str(r.get("na_reason") or "").startswith("not assessed: ")
+                else scorecard_status_text(r["status"], lang)
+                for r in records
+            ],
+            lab["on_track"]: [track_text(r["is_on_track"], lang) for r in records],
+            lab["change"]: [change_cell(r, lang) for r in records],
+            **({lab["rank"]: [rank_text(r, lang) for r in records]} if with_rank else {}),
+            lab["note"]: [nv.na_text(r["na_reason"], lang) if is_missing(r["value"]) else "" for r in records],
+        }
+    )
     if not out[lab["note"]].astype(bool).any():
         out = out.drop(columns=lab["note"])
     flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy(), lab["on_track"]: rows["is_on_track"].to_numpy()})
@@ -641,13 +767,17 @@ def header(p: Params, notebook: str) -> Section:
     b = base()
     code = "" if p.is_city else f"（{p.county}）" if lang == "zh" else f" ({p.county})"
     if lang == "zh":
-        line = (f"**{p.name}{code} · {nv.year_label(p.year)}** ｜ 对比基期：{nv.year_label(p.baseline_year)} ｜ "
-                f"数据生成：{b.created_at[:10]}")
+        line = (
+            f"**{p.name}{code} · {nv.year_label(p.year)}** ｜ 对比基期：{nv.year_label(p.baseline_year)} ｜ "
+            f"数据生成：{b.created_at[:10]}"
+        )
     else:  # the English title is a line, not a heading: the Chinese title cell is the page's only h1
         title = f"{entry.title_en} — " if entry else ""
-        line = (f"**{title}{p.name}{code} · {nv.year_label(p.year, lang)}** | "
-                f"baseline: {nv.year_label(p.baseline_year, lang)} | "
-                f"data built {b.created_at[:10]}")
+        line = (
+            f"**{title}{p.name}{code} · {nv.year_label(p.year, lang)}** | "
+            f"baseline: {nv.year_label(p.baseline_year, lang)} | "
+            f"data built {b.created_at[:10]}"
+        )
     items = [line, sample_notice(lang)]
     return Section(None, items, level=1)
 
@@ -666,19 +796,26 @@ def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
         source = i.source.get("document", "")
         clause = i.source.get("clause", "")
         clause = "" if clause and clause in source else clause
-        lines.append(f"{indicator_name(code, lang)}：{source}{'，' + clause if clause else ''}" if lang == "zh"
-                     else f"{i.name_en}: {source}{', ' + clause if clause else ''}")
-    intro = (f"目标来自《{plan_of(p.plan).title_zh}》；计划只设全市目标的比率指标，"
-             "县(区)以全市目标作参照（标注“全市目标(参照)”）。缺失值显示为“—”并注明原因，不按0计算。"
-             if lang == "zh" else
-             f"Targets come from the plan “{plan_of(p.plan).title_zh}”. Where the plan sets a rate only for the city, "
-             "counties are compared with it as a reference (\"City target (reference)\"). Missing values show as "
-             "\"–\" with the reason; they are never counted as 0.")
+        lines.append(
+            f"{indicator_name(code, lang)}：{source}{'，' + clause if clause else ''}"
+            if lang == "zh"
+            else f"{i.name_en}: {source}{', ' + clause if clause else ''}"
+        )
+    intro = (
+        f"目标来自《{plan_of(p.plan).title_zh}》；计划只设全市目标的比率指标，"
+        "县(区)以全市目标作参照（标注“全市目标(参照)”）。缺失值显示为“—”并注明原因，不按0计算。"
+        if lang == "zh"
+        else f"Targets come from the plan “{plan_of(p.plan).title_zh}”. Where the plan sets a rate only for the city, "
+        'counties are compared with it as a reference ("City target (reference)"). Missing values show as '
+        '"–" with the reason; they are never counted as 0.'
+    )
     if not in_plan_region(p):  # 临沧's city targets are no reference for a county of 昆明
-        intro = (f"目标来自《{plan_of(p.plan).title_zh}》。{no_targets_note(p)}缺失值显示为“—”并注明原因，不按0计算。"
-                 if lang == "zh" else
-                 f"Targets come from the plan “{plan_of(p.plan).title_zh}”. {no_targets_note(p)} Missing values "
-                 "show as \"–\" with the reason; they are never counted as 0.")
+        intro = (
+            f"目标来自《{plan_of(p.plan).title_zh}》。{no_targets_note(p)}缺失值显示为“—”并注明原因，不按0计算。"
+            if lang == "zh"
+            else f"Targets come from the plan “{plan_of(p.plan).title_zh}”. {no_targets_note(p)} Missing values "
+            'show as "–" with the reason; they are never counted as 0.'
+        )
     return Section(_TITLES[lang]["notes"], [intro, bullets(lines)], level=3)
 
 
@@ -701,12 +838,12 @@ def state_word(state: Any, lang: str) -> str:
     return state if lang == "zh" else STATE_EN.get(state, state)
 
 
-def county_dimensions(p: Params, assessment: str, county: str | None = None, year: int | None = None
-                      ) -> pd.DataFrame:
+def county_dimensions(p: Params, assessment: str, county: str | None = None, year: int | None = None) -> pd.DataFrame:
     """The county's dimensions of one assessment (达标 / 未达标 / 未评估), in the document's order."""
     d = base().stored["assessment_dimensions"]
-    rows = d[(d["county_code"] == (county or p.county)) & (d["year"] == (year or p.year))
-             & (d["assessment"] == assessment)]
+    rows = d[
+        (d["county_code"] == (county or p.county)) & (d["year"] == (year or p.year)) & (d["assessment"] == assessment)
+    ]
     return rows.sort_values("position").reset_index(drop=True)
 
 
@@ -732,13 +869,15 @@ def dimension_phrase(r: Mapping[str, Any], lang: str) -> str:
     name = str(r["dimension_zh"] if lang == "zh" else r["dimension_en"])
     detail = ""
     if state == "未达标":
-        detail = (f"（未达标：{_named(r['unmet_criteria'], lang)}）" if lang == "zh" else
-                  f" (not met: {_named(r['unmet_criteria'], lang)})")
+        detail = (
+            f"（未达标：{_named(r['unmet_criteria'], lang)}）"
+            if lang == "zh"
+            else f" (not met: {_named(r['unmet_criteria'], lang)})"
+        )
     elif state == "未评估":
         why = why_not_assessed(r["na_reason"], lang)
         detail = (f"（{why}）" if lang == "zh" else f" ({why})") if why else ""
-    return f"{name}{state_word(state, lang)}{detail}" if lang == "zh" else \
-        f"{name} {state_word(state, lang)}{detail}"
+    return f"{name}{state_word(state, lang)}{detail}" if lang == "zh" else f"{name} {state_word(state, lang)}{detail}"
 
 
 def assessment_line(p: Params, assessment: str, county: str | None = None, year: int | None = None) -> str:
@@ -749,13 +888,19 @@ def assessment_line(p: Params, assessment: str, county: str | None = None, year:
     """
     b = base()
     code, y, lang = county or p.county, year or p.year, p.lang
-    rows = b.assessments[(b.assessments["county_code"] == code) & (b.assessments["year"] == y)
-                         & (b.assessments["assessment"] == assessment)]
+    rows = b.assessments[
+        (b.assessments["county_code"] == code)
+        & (b.assessments["year"] == y)
+        & (b.assessments["assessment"] == assessment)
+    ]
     if rows.empty:
         return ""
     r = rows.iloc[0]
-    state = str(r["state"]) if "state" in r and not is_missing(r["state"]) else \
-        ("未评估" if is_missing(r["is_met"]) else ("达标" if bool(r["is_met"]) else "未达标"))
+    state = (
+        str(r["state"])
+        if "state" in r and not is_missing(r["state"])
+        else ("未评估" if is_missing(r["is_met"]) else ("达标" if bool(r["is_met"]) else "未达标"))
+    )
     spec = _assessment_spec(assessment)
     name = spec.get("name_zh" if lang == "zh" else "name_en", assessment)
     place = place_name(code, lang)
@@ -764,14 +909,24 @@ def assessment_line(p: Params, assessment: str, county: str | None = None, year:
     n = len(parts)
     if lang == "zh":
         head = f"{place}{nv.year_label(y)}{name}：总体{state}（{n}个维度"
-        head += "均已评估且达标）" if state == "达标" else (
-            f"中{int((dims['state'] == '未达标').sum())}个未达标）" if state == "未达标" else
-            f"中{int((dims['state'] == '未评估').sum())}个未评估，不能认定达标）")
+        head += (
+            "均已评估且达标）"
+            if state == "达标"
+            else (
+                f"中{int((dims['state'] == '未达标').sum())}个未达标）"
+                if state == "未达标"
+                else f"中{int((dims['state'] == '未评估').sum())}个未评估，不能认定达标）"
+            )
+        )
         return head + "；" + "，".join(parts) + "。"
     head = f"{place}, {nv.year_label(y, lang)} — {name}: overall {state_word(state, lang)} ("
-    head += (f"all {n} dimensions assessed and met)" if state == "达标" else
-             f"{int((dims['state'] == '未达标').sum())} of {n} dimensions not met)" if state == "未达标" else
-             f"{int((dims['state'] == '未评估').sum())} of {n} dimensions not assessed, so it cannot be called met)")
+    head += (
+        f"all {n} dimensions assessed and met)"
+        if state == "达标"
+        else f"{int((dims['state'] == '未达标').sum())} of {n} dimensions not met)"
+        if state == "未达标"
+        else f"{int((dims['state'] == '未评估').sum())} of {n} dimensions not assessed, so it cannot be called met)"
+    )
     return head + "; " + ", ".join(parts) + "."
 
 
@@ -786,21 +941,26 @@ def dimension_table(p: Params, assessment: str) -> Any:
     lang = p.lang
     dims = county_dimensions(p, assessment).to_dict("records")
     zh = lang == "zh"
-    table = pd.DataFrame({
-        ("维度" if zh else "Dimension"): [d["dimension_zh"] if zh else d["dimension_en"] for d in dims],
-        ("结果" if zh else "Result"): [state_word(d["state"], lang) for d in dims],
-        ("依据" if zh else "From"): [_SOURCE_WORDS[lang].get(str(d["source"]), str(d["source"])) for d in dims],
-        ("达标项" if zh else "Met"): [f"{int(d['criteria_met_count'])}/{int(d['criteria_count'])}" for d in dims],
-        ("未达标项" if zh else "Not met"): [_named(d["unmet_criteria"], lang) for d in dims],
-        ("未评估原因" if zh else "Why not assessed"): [
-            why_not_assessed(d["na_reason"], lang) if d["state"] == "未评估" else "" for d in dims],
-    })
+    table = pd.DataFrame(
+        {
+            ("维度" if zh else "Dimension"): [d["dimension_zh"] if zh else d["dimension_en"] for d in dims],
+            ("结果" if zh else "Result"): [state_word(d["state"], lang) for d in dims],
+            ("依据" if zh else "From"): [_SOURCE_WORDS[lang].get(str(d["source"]), str(d["source"])) for d in dims],
+            ("达标项" if zh else "Met"): [f"{int(d['criteria_met_count'])}/{int(d['criteria_count'])}" for d in dims],
+            ("未达标项" if zh else "Not met"): [_named(d["unmet_criteria"], lang) for d in dims],
+            ("未评估原因" if zh else "Why not assessed"): [
+                why_not_assessed(d["na_reason"], lang) if d["state"] == "未评估" else "" for d in dims
+            ],
+        }
+    )
     flags = pd.DataFrame({table.columns[1]: [None if d["state"] == "未评估" else d["state"] == "达标" for d in dims]})
     return styled(table, flags=flags)
 
 
-_SOURCE_WORDS = {"zh": {"statistics": "统计数据", "checklist": "督导评估清单", "both": "统计数据和督导评估清单"},
-                 "en": {"statistics": "statistics", "checklist": "checklist", "both": "statistics and checklist"}}
+_SOURCE_WORDS = {
+    "zh": {"statistics": "统计数据", "checklist": "督导评估清单", "both": "统计数据和督导评估清单"},
+    "en": {"statistics": "statistics", "checklist": "checklist", "both": "statistics and checklist"},
+}
 
 
 def criteria_table(p: Params, assessment: str, dimensions: Sequence[str] | None = None) -> Any:
@@ -808,8 +968,11 @@ def criteria_table(p: Params, assessment: str, dimensions: Sequence[str] | None 
     lang = p.lang
     zh = lang == "zh"
     b = base()
-    crit = b.criteria[(b.criteria["county_code"] == p.county) & (b.criteria["year"] == p.year)
-                      & (b.criteria["assessment"] == assessment)]
+    crit = b.criteria[
+        (b.criteria["county_code"] == p.county)
+        & (b.criteria["year"] == p.year)
+        & (b.criteria["assessment"] == assessment)
+    ]
     if dimensions is not None:
         crit = crit[crit["dimension"].isin(list(dimensions))]
     names = {d["code"]: d["name_zh" if zh else "name_en"] for d in _assessment_spec(assessment).get("dimensions", [])}
@@ -832,16 +995,20 @@ def criteria_table(p: Params, assessment: str, dimensions: Sequence[str] | None 
             return f"未评估：{why}" if zh else f"Not assessed: {why}"
         return " ".join(str(x) for x in (r.get("evidence"), r.get("note")) if not is_missing(x) and str(x))
 
-    table = pd.DataFrame({
-        ("维度" if zh else "Dimension"): [names.get(r["dimension"], r["dimension"]) for r in records],
-        ("指标" if zh else "Criterion"): [indicator_name(r["criterion"], lang) for r in records],
-        ("数值" if zh else "Value"): [shown(r) for r in records],
-        ("标准" if zh else "Standard"): [standard(r) for r in records],
-        ("结果" if zh else "Result"): [status_text(r["is_met"], lang) if not is_missing(r["is_met"])
-                                       else state_word("未评估", lang) for r in records],
-        ("依据" if zh else "From"): [_SOURCE_WORDS[lang].get(str(r["source"]), "") for r in records],
-        ("说明" if zh else "Note"): [note(r) for r in records],
-    })
+    table = pd.DataFrame(
+        {
+            ("维度" if zh else "Dimension"): [names.get(r["dimension"], r["dimension"]) for r in records],
+            ("指标" if zh else "Criterion"): [indicator_name(r["criterion"], lang) for r in records],
+            ("数值" if zh else "Value"): [shown(r) for r in records],
+            ("标准" if zh else "Standard"): [standard(r) for r in records],
+            ("结果" if zh else "Result"): [
+                status_text(r["is_met"], lang) if not is_missing(r["is_met"]) else state_word("未评估", lang)
+                for r in records
+            ],
+            ("依据" if zh else "From"): [_SOURCE_WORDS[lang].get(str(r["source"]), "") for r in records],
+            ("说明" if zh else "Note"): [note(r) for r in records],
+        }
+    )
     flags = pd.DataFrame({table.columns[4]: crit["is_met"].to_numpy()})
     return styled(table, flags=flags)
 
@@ -857,8 +1024,11 @@ def briefing_overview(p: Params) -> Section:
     best_names = [indicator_name(c, lang) for c in best["indicator"].head(4)]
     rank_line = ""
     if best_names:
-        rank_line = (f"在{peers_phrase(p)}中排名第一的指标：{nv.join(best_names, lang)}。" if lang == "zh" else
-                     f"Best of {peers_phrase(p)} on: {nv.join(best_names, lang)}.")
+        rank_line = (
+            f"在{peers_phrase(p)}中排名第一的指标：{nv.join(best_names, lang)}。"
+            if lang == "zh"
+            else f"Best of {peers_phrase(p)} on: {nv.join(best_names, lang)}."
+        )
     lines = [lead, *(assessment_line(p, a) for a in ASSESSMENTS), rank_line]
     ax = maps.locator_map(p.county, lang=lang)
     return Section(_TITLES[lang]["overview"], [bullets(lines), ax.figure])
@@ -877,48 +1047,74 @@ def target_count_sentence(p: Params, county: str | None = None) -> str:
     c = card(p.baseline_year, p.plan)
     rows = c[(c["county_code"] == code) & (c["year"] == p.year)]
     counts = target_counts(rows)
-    n = counts.iloc[0].to_dict() if len(counts) else dict.fromkeys(
-        ("targets", "met", "not_met", "not_due", "not_due_on_track", "no_data"), 0)
+    n = (
+        counts.iloc[0].to_dict()
+        if len(counts)
+        else dict.fromkeys(("targets", "met", "not_met", "not_due", "not_due_on_track", "no_data"), 0)
+    )
     references = int((rows["target_scope"] == "city_reference").sum())
     place = place_name(code, p.lang)
     if not n["targets"] and not references and not in_region(code, plan_of(p.plan).region_code):
         note = no_targets_note(p, prefecture_of(code))  # never "对照本县目标0项" for a county of 昆明
-        return (f"{nv.year_label(p.year)}，{place}没有本计划的目标。{note}" if p.lang == "zh" else
-                f"At the {nv.year_label(p.year, 'en')}, {place} has no targets in this plan. {note}")
+        return (
+            f"{nv.year_label(p.year)}，{place}没有本计划的目标。{note}"
+            if p.lang == "zh"
+            else f"At the {nv.year_label(p.year, 'en')}, {place} has no targets in this plan. {note}"
+        )
     own = nv.text("city_target" if code == CITY_CODE else "county_target", p.lang)
     if p.lang == "zh":
-        return (f"{nv.year_label(p.year)}，{place}对照{own}{n['targets']}项：达标{n['met']}项、未达标{n['not_met']}项、"
-                f"未到期{n['not_due']}项"
-                + (f"（按{nv.year_label(p.baseline_year)}以来的趋势可按期达标{n['not_due_on_track']}项）"
-                   if n["not_due"] else "")
-                + (f"、无数据{n['no_data']}项" if n["no_data"] else "") + "。"
-                + (f"另有{references}项以全市目标作参照，未计入。" if references else ""))
-    return (f"At the {nv.year_label(p.year, 'en')}, {place} against its {n['targets']} own targets: {n['met']} met, "
-            f"{n['not_met']} not met, {n['not_due']} not yet due"
-            + (f" ({n['not_due_on_track']} on track by the trend since the {nv.year_label(p.baseline_year, 'en')})"
-               if n["not_due"] else "")
-            + (f", {n['no_data']} without data" if n["no_data"] else "") + "."
-            + (f" {references} more are compared with city targets as references, not counted." if references else ""))
+        return (
+            f"{nv.year_label(p.year)}，{place}对照{own}{n['targets']}项：达标{n['met']}项、未达标{n['not_met']}项、"
+            f"未到期{n['not_due']}项"
+            + (
+                f"（按{nv.year_label(p.baseline_year)}以来的趋势可按期达标{n['not_due_on_track']}项）"
+                if n["not_due"]
+                else ""
+            )
+            + (f"、无数据{n['no_data']}项" if n["no_data"] else "")
+            + "。"
+            + (f"另有{references}项以全市目标作参照，未计入。" if references else "")
+        )
+    return (
+        f"At the {nv.year_label(p.year, 'en')}, {place} against its {n['targets']} own targets: {n['met']} met, "
+        f"{n['not_met']} not met, {n['not_due']} not yet due"
+        + (
+            f" ({n['not_due_on_track']} on track by the trend since the {nv.year_label(p.baseline_year, 'en')})"
+            if n["not_due"]
+            else ""
+        )
+        + (f", {n['no_data']} without data" if n["no_data"] else "")
+        + "."
+        + (f" {references} more are compared with city targets as references, not counted." if references else "")
+    )
 
 
 def briefing_scorecard(p: Params) -> Section:
     """Every plan indicator that applies to the county: value, target, met, on track, change, rank."""
     rows = _targeted(p)
     lang = p.lang
-    caption = (f"{p.name}{nv.year_label(p.year)}：✓ 达标 / ✗ 未达标 / 未到期（目标年份在{p.year}年之后）；"
-               f"“按趋势”为按{nv.year_label(p.baseline_year)}以来的线性趋势推算到目标年份"
-               if lang == "zh" else
-               f"{p.name}, {nv.year_label(p.year, lang)}: ✓ met / ✗ not met / not yet due (target year after "
-               f"{p.year}); “Trend” projects the line since the {nv.year_label(p.baseline_year, lang)} to the target year")
+    caption = (
+        f"{p.name}{nv.year_label(p.year)}：✓ 达标 / ✗ 未达标 / 未到期（目标年份在{p.year}年之后）；"
+        f"“按趋势”为按{nv.year_label(p.baseline_year)}以来的线性趋势推算到目标年份"
+        if lang == "zh"
+        else f"{p.name}, {nv.year_label(p.year, lang)}: ✓ met / ✗ not met / not yet due (target year after "
+        f"{p.year}); “Trend” projects the line since the {nv.year_label(p.baseline_year, lang)} to the target year"
+    )
     if rows.empty and not in_plan_region(p):  # an empty table would say nothing; say why
         return Section(_TITLES[lang]["scorecard"], [no_targets_note(p)])
     return Section(_TITLES[lang]["scorecard"], [indicator_table(p, rows, with_project=True, caption=caption)])
 
 
 TREND_INDICATORS = (
-    "preschool_gross_enrollment_pct", "inclusive_kindergarten_coverage_pct", "public_kindergarten_enrollment_share_pct",
-    "disabled_children_enrollment_pct", "nine_year_retention_pct", "senior_gross_enrollment_pct",
-    "rural_compulsory_teacher_bachelor_pct", "digital_classroom_coverage_pct", "safe_campus_rate_pct",
+    "preschool_gross_enrollment_pct",
+    "inclusive_kindergarten_coverage_pct",
+    "public_kindergarten_enrollment_share_pct",
+    "disabled_children_enrollment_pct",
+    "nine_year_retention_pct",
+    "senior_gross_enrollment_pct",
+    "rural_compulsory_teacher_bachelor_pct",
+    "digital_classroom_coverage_pct",
+    "safe_campus_rate_pct",
 )
 
 
@@ -927,8 +1123,10 @@ def trend_series(p: Params, indicators: Sequence[str]) -> tuple[pd.DataFrame, pd
     county's targets)."""
     c = card(p.baseline_year, p.plan)
     rows = c[c["indicator"].isin(indicators) & (c["year"] <= p.year)]
-    series = rows.loc[rows["county_code"].isin([*peer_codes(p), page_prefecture(p)]),
-                      ["county_code", "year", "indicator", "value", "unit"]]
+    series = rows.loc[
+        rows["county_code"].isin([*peer_codes(p), page_prefecture(p)]),
+        ["county_code", "year", "indicator", "value", "unit"],
+    ]
     own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
     targets = own[["indicator", "year", "target"]].astype({"target": float})
     return series, targets
@@ -937,9 +1135,17 @@ def trend_series(p: Params, indicators: Sequence[str]) -> tuple[pd.DataFrame, pd
 def trend_figure(p: Params, indicators: Sequence[str], title: str | None = None, columns: int = 3) -> Any:
     """Small line charts of the indicators: the county, the city and the other counties, with targets."""
     series, targets = trend_series(p, indicators)
-    return charts.trend_panels(series, indicators, highlight=p.county, total=page_prefecture(p), targets=targets,
-                               lang=p.lang, title=title,
-                               columns=columns, note=synthetic_note(p.lang))
+    return charts.trend_panels(
+        series,
+        indicators,
+        highlight=p.county,
+        total=page_prefecture(p),
+        targets=targets,
+        lang=p.lang,
+        title=title,
+        columns=columns,
+        note=synthetic_note(p.lang),
+    )
 
 
 def briefing_trends(p: Params) -> Section:
@@ -955,26 +1161,40 @@ def briefing_ranks(p: Params) -> Section:
     direction (the scorecard's ``rank``, computed within the prefecture)."""
     c = card(p.baseline_year, p.plan)
     codes = [code for code in _targeted(p)["indicator"] if code not in ASSESSMENTS]
-    rows = c[(c["year"] == p.year) & c["indicator"].isin(codes) & c["county_code"].isin(peer_codes(p))
-             & c["direction"].isin(["higher", "lower"])]
+    rows = c[
+        (c["year"] == p.year)
+        & c["indicator"].isin(codes)
+        & c["county_code"].isin(peer_codes(p))
+        & c["direction"].isin(["higher", "lower"])
+    ]
     rows = rows[rows.groupby("indicator")["value"].transform(lambda v: v.notna().sum() >= 2 and v.nunique() > 1)]
     lang = p.lang
     title = _TITLES[lang]["ranks"].format(peers=peers_phrase(p))
     if rows.empty:  # a county outside the plan's region has no targets; one alone in its prefecture no peers
-        return Section(title, [f"{p.name}没有可在{peers_phrase(p)}中排名的计划目标指标。" if lang == "zh" else
-                               f"{p.name} has no plan-targeted indicator to rank among {peers_phrase(p)}."])
+        return Section(
+            title,
+            [
+                f"{p.name}没有可在{peers_phrase(p)}中排名的计划目标指标。"
+                if lang == "zh"
+                else f"{p.name} has no plan-targeted indicator to rank among {peers_phrase(p)}."
+            ],
+        )
     fig = charts.rank_chart(rows, highlight=p.county, lang=lang, note=synthetic_note(lang))
     own = rows[rows["county_code"] == p.county]
     top = own[own["rank"] <= 2]
     bottom = own[own["rank"] >= own["rank_count"] - 1]
     if lang == "zh":
-        line = (f"{p.name}位居前两名的指标{len(top)}项，位居后两名的{len(bottom)}项"
-                + (f"（{nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)}）" if len(bottom) else "")
-                + "。")
+        line = (
+            f"{p.name}位居前两名的指标{len(top)}项，位居后两名的{len(bottom)}项"
+            + (f"（{nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)}）" if len(bottom) else "")
+            + "。"
+        )
     else:
-        line = (f"{p.name} is in the top two on {len(top)} indicators and in the bottom two on {len(bottom)}"
-                + (f" ({nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)})" if len(bottom) else "")
-                + ".")
+        line = (
+            f"{p.name} is in the top two on {len(top)} indicators and in the bottom two on {len(bottom)}"
+            + (f" ({nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)})" if len(bottom) else "")
+            + "."
+        )
     return Section(title, [fig, line])
 
 
@@ -999,9 +1219,16 @@ def closing_text(r: Mapping[str, Any], lang: str) -> str:
     num, den = r.get("numerator"), r.get("denominator")
     formula = ind.load_registry().indicators[code].formula
     if spec and not is_missing(num) and not is_missing(den) and "numerator" in formula:
-        needed = float(gaps.amount_to_close(float(num), float(den), float(r["target"]),
-                                            factor=float(formula.get("factor", 1)), comparison=comparison,
-                                            part=spec["part"]))
+        needed = float(
+            gaps.amount_to_close(
+                float(num),
+                float(den),
+                float(r["target"]),
+                factor=float(formula.get("factor", 1)),
+                comparison=comparison,
+                part=spec["part"],
+            )
+        )
         if needed > 0:
             noun = spec[lang]
             return f"约需{int(needed):,}{noun}" if lang == "zh" else f"about {int(needed):,} {noun}"
@@ -1033,24 +1260,32 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
     if gaps.empty and not in_plan_region(p):  # no target at all, not "every target met"
         items.append(no_targets_note(p))
     elif gaps.empty:
-        items.append(f"{p.name}{nv.year_label(p.year)}对照的计划指标均已达标。" if lang == "zh" else
-                     f"{p.name} met every applicable plan target at the {nv.year_label(p.year, lang)}.")
+        items.append(
+            f"{p.name}{nv.year_label(p.year)}对照的计划指标均已达标。"
+            if lang == "zh"
+            else f"{p.name} met every applicable plan target at the {nv.year_label(p.year, lang)}."
+        )
     else:
         records = gaps.to_dict("records")
-        table = pd.DataFrame({
-            lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
-            lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
-            lab["target"]: [target_text(r, lang) for r in records],
-            lab["target_source"]: [SCOPE_WORDS[lang][str(r["target_scope"])] for r in records],
-            lab["gap"]: [nv.fmt_gap(float(r["gap"]), str(r["unit"]), lang, _shown_decimals(r)) for r in records],
-            lab["needed"]: [closing_text(r, lang) for r in records],
-        })
+        table = pd.DataFrame(
+            {
+                lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
+                lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
+                lab["target"]: [target_text(r, lang) for r in records],
+                lab["target_source"]: [SCOPE_WORDS[lang][str(r["target_scope"])] for r in records],
+                lab["gap"]: [nv.fmt_gap(float(r["gap"]), str(r["unit"]), lang, _shown_decimals(r)) for r in records],
+                lab["needed"]: [closing_text(r, lang) for r in records],
+            }
+        )
         first = records[0]
         shown = nv.fmt_row_value(first, lang)
-        lead = (f"差距最大的是{indicator_name(first['indicator'], lang)}：{shown}，{nv.verdict(first, lang)}；"
-                f"{closing_text(first, lang)}。" if lang == "zh" else
-                f"The largest gap is {indicator_name(first['indicator'], lang)}: {shown}, {nv.verdict(first, lang)}; "
-                f"{closing_text(first, lang)}.")
+        lead = (
+            f"差距最大的是{indicator_name(first['indicator'], lang)}：{shown}，{nv.verdict(first, lang)}；"
+            f"{closing_text(first, lang)}。"
+            if lang == "zh"
+            else f"The largest gap is {indicator_name(first['indicator'], lang)}: {shown}, {nv.verdict(first, lang)}; "
+            f"{closing_text(first, lang)}."
+        )
         items.append(lead)
         items.append(styled(table, right=[lab["value"], lab["gap"]]))
     for assessment in ASSESSMENTS:
@@ -1064,8 +1299,11 @@ def assessment_gap_line(p: Params, assessment: str) -> str:
 
     b = base()
     lang = p.lang
-    status = b.assessments[(b.assessments["county_code"] == p.county) & (b.assessments["year"] == p.year)
-                           & (b.assessments["assessment"] == assessment)]
+    status = b.assessments[
+        (b.assessments["county_code"] == p.county)
+        & (b.assessments["year"] == p.year)
+        & (b.assessments["assessment"] == assessment)
+    ]
     if status.empty or (not is_missing(status["is_met"].iloc[0]) and bool(status["is_met"].iloc[0])):
         return ""
     name = _assessment_spec(assessment).get("name_zh" if lang == "zh" else "name_en", assessment)
@@ -1077,8 +1315,9 @@ def assessment_gap_line(p: Params, assessment: str) -> str:
     if assessment == "preschool_universal":
         g = county_preschool_gaps(p)
         g = g[g["needed"].fillna(0) > 0]
-        parts = [f"{int(r.needed):,}{r.gap_zh}" if lang == "zh" else f"{int(r.needed):,} {r.gap_en}"
-                 for r in g.itertuples()]
+        parts = [
+            f"{int(r.needed):,}{r.gap_zh}" if lang == "zh" else f"{int(r.needed):,} {r.gap_en}" for r in g.itertuples()
+        ]
     else:
         s = gaps.resource_gap_summary(gaps=county_school_gaps(p))
         s = s[(s["county_code"] == p.county) & (s["addition"] > 0)]
@@ -1086,14 +1325,20 @@ def assessment_gap_line(p: Params, assessment: str) -> str:
     if not parts:
         return ""
     if assessment == "compulsory_balanced":
-        return (f"要使{name}的资源配置维度达标（每所参评学校达到标准），按现有数据估算需：{nv.join(parts, lang)}"
-                "（其他维度另见各维度结果）。" if lang == "zh" else
-                f"For the resource-allocation dimension of “{name}” (every assessed school at the standard), the data "
-                f"suggest: {nv.join(parts, lang)} (the other dimensions are stated separately).")
-    return (f"要使{name}中由统计数据计算的指标达标，按现有数据估算需：{nv.join(parts, lang)}"
-            "（督导评估清单各项另见各维度结果）。" if lang == "zh" else
-            f"For the criteria of “{name}” computed from the statistics, the data suggest: {nv.join(parts, lang)} "
-            "(the checklist items are stated separately).")
+        return (
+            f"要使{name}的资源配置维度达标（每所参评学校达到标准），按现有数据估算需：{nv.join(parts, lang)}"
+            "（其他维度另见各维度结果）。"
+            if lang == "zh"
+            else f"For the resource-allocation dimension of “{name}” (every assessed school at the standard), the data "
+            f"suggest: {nv.join(parts, lang)} (the other dimensions are stated separately)."
+        )
+    return (
+        f"要使{name}中由统计数据计算的指标达标，按现有数据估算需：{nv.join(parts, lang)}"
+        "（督导评估清单各项另见各维度结果）。"
+        if lang == "zh"
+        else f"For the criteria of “{name}” computed from the statistics, the data suggest: {nv.join(parts, lang)} "
+        "(the checklist items are stated separately)."
+    )
 
 
 def county_parts(p: Params, county: str | None = None) -> pd.DataFrame:
@@ -1118,8 +1363,10 @@ def resource_addition(r: Any, lang: str) -> str:
     amount = float(r.addition)
     decimals = 0 if amount >= 100 or float(amount).is_integer() else 1
     if lang == "zh":
-        return f"{r.resource_zh.split(' (')[0]}增加{amount:,.{decimals}f}{resource_unit(r.resource_zh)}" \
-               f"（{int(r.schools_below_count)}所学校）"
+        return (
+            f"{r.resource_zh.split(' (')[0]}增加{amount:,.{decimals}f}{resource_unit(r.resource_zh)}"
+            f"（{int(r.schools_below_count)}所学校）"
+        )
     unit = resource_unit(r.resource_en)
     what = f"{unit} of {r.resource_en.split(' (')[0]}" if unit else r.resource_en
     return f"{amount:,.{decimals}f} {what} ({int(r.schools_below_count)} schools)"
@@ -1193,8 +1440,10 @@ def city_heat_table(p: Params) -> Section:
         values = r["value"].astype(float)
         county_values = values[counties]
         sign = -1.0 if direction == "lower" else 1.0
-        lo, hi = np.nanmin(county_values * sign) if county_values.notna().any() else np.nan, \
-            np.nanmax(county_values * sign) if county_values.notna().any() else np.nan
+        lo, hi = (
+            np.nanmin(county_values * sign) if county_values.notna().any() else np.nan,
+            np.nanmax(county_values * sign) if county_values.notna().any() else np.nan,
+        )
         line, style = {}, {}
         for county, name in zip(columns, names, strict=True):
             v = r.at[county, "value"]
@@ -1209,14 +1458,22 @@ def city_heat_table(p: Params) -> Section:
                 style[name] = heat_colour((float(v) * sign - lo) / (hi - lo))
         project = position.get(code, (50, "compulsory"))[1]
         first = not cells or cells[-1]["_project"] != project
-        cells.append({"_project": project, lab["project"]: project_name(project, lang) if first else "",
-                      lab["indicator"]: indicator_name(code, lang), **line})
+        cells.append(
+            {
+                "_project": project,
+                lab["project"]: project_name(project, lang) if first else "",
+                lab["indicator"]: indicator_name(code, lang),
+                **line,
+            }
+        )
         css.append({lab["project"]: "", lab["indicator"]: "", **style})
     table = pd.DataFrame(cells).drop(columns="_project")
-    caption = ("颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；✓/✗ 表示达到/未达到适用目标；最后一列为全市。"
-               if lang == "zh" else
-               "Colour shows each county's relative position on the row (blue = better, red = worse, by the "
-               "indicator's direction); ✓/✗ = applicable target met / not met; the last column is the city.")
+    caption = (
+        "颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；✓/✗ 表示达到/未达到适用目标；最后一列为全市。"
+        if lang == "zh"
+        else "Colour shows each county's relative position on the row (blue = better, red = worse, by the "
+        "indicator's direction); ✓/✗ = applicable target met / not met; the last column is the city."
+    )
     styler = styled(table, css=pd.DataFrame(css), right=names, caption=caption)
     return Section(_TITLES[lang]["heat"].format(year=nv.year_label(p.year, lang)), [styler])
 
@@ -1239,14 +1496,33 @@ def city_status_maps(p: Params) -> Section:
     items: list[Any] = []
     series, _ = trend_series(p, [f"{a}_county_share_pct" for a in ASSESSMENTS])
     c = card(p.baseline_year, p.plan)
-    targets = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(series["indicator"])
-                & (c["target_year"] == c["year"]) & (c["year"] <= p.year)][["indicator", "year", "target"]]
-    items.append(charts.trend_panels(series, [f"{a}_county_share_pct" for a in ASSESSMENTS], highlight=CITY_CODE,
-                                     targets=targets.astype({"target": float}), lang=lang, columns=2, others=False,
-                                     note=synthetic_note(lang)))
+    targets = c[
+        (c["county_code"] == CITY_CODE)
+        & c["indicator"].isin(series["indicator"])
+        & (c["target_year"] == c["year"])
+        & (c["year"] <= p.year)
+    ][["indicator", "year", "target"]]
+    items.append(
+        charts.trend_panels(
+            series,
+            [f"{a}_county_share_pct" for a in ASSESSMENTS],
+            highlight=CITY_CODE,
+            targets=targets.astype({"target": float}),
+            lang=lang,
+            columns=2,
+            others=False,
+            note=synthetic_note(lang),
+        )
+    )
     for year in reversed(years):  # the chosen year full size, earlier years smaller
-        figure = maps.status_map(status, year, lang=lang, synthetic=synthetic,
-                                 target_shares=plan_of(p.plan).target_shares(), prefecture=page_prefecture(p))
+        figure = maps.status_map(
+            status,
+            year,
+            lang=lang,
+            synthetic=synthetic,
+            target_shares=plan_of(p.plan).target_shares(),
+            prefecture=page_prefecture(p),
+        )
         items.append(figure if year == p.year else Sized(figure, 640))
     return Section(_TITLES[lang]["status_maps"], items)
 
@@ -1267,9 +1543,17 @@ def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES)
     items: list[Any] = []
     for code in indicators:
         unit = nv.indicator_unit(code)
-        figure = maps.small_multiples(data, code, years, label=indicator_name(code, lang),
-                                      unit=nv.unit_label(unit, lang) or unit, lang=lang, synthetic=base().synthetic,
-                                      breaks=declared.get(code), prefecture=page_prefecture(p))
+        figure = maps.small_multiples(
+            data,
+            code,
+            years,
+            label=indicator_name(code, lang),
+            unit=nv.unit_label(unit, lang) or unit,
+            lang=lang,
+            synthetic=base().synthetic,
+            breaks=declared.get(code),
+            prefecture=page_prefecture(p),
+        )
         items.append(figure)
     return Section(_TITLES[lang]["multiples"], items)
 
@@ -1288,17 +1572,20 @@ def city_share_targets(p: Params) -> Section:
             one = status[(status["assessment"] == assessment) & (status["year"] == year)]
             met_codes = one[one["state"] == "达标"]["county_code"]
             unassessed = one[one["state"] == "未评估"]["county_code"]
-            rows.append({
-                lab["assessment"]: indicator_name(assessment, lang), lab["year"]: nv.year_label(year, lang, short=True),
-                lab["value"]: fmt_value(r.get("value"), "%", lang, thresholds=nv.row_thresholds(r)),
-                lab["target"]: target_text(r, lang),
-                lab["status"]: status_text(r.get("is_met"), lang),
-                lab["counties_met"]: nv.join([place_name(c, lang) for c in met_codes], lang) or
-                nv.text("na_short", lang),
-                lab["counties_unassessed"]: nv.join([place_name(c, lang) for c in unassessed], lang) or
-                nv.text("na_short", lang),
-                "_met": r.get("is_met"),
-            })
+            rows.append(
+                {
+                    lab["assessment"]: indicator_name(assessment, lang),
+                    lab["year"]: nv.year_label(year, lang, short=True),
+                    lab["value"]: fmt_value(r.get("value"), "%", lang, thresholds=nv.row_thresholds(r)),
+                    lab["target"]: target_text(r, lang),
+                    lab["status"]: status_text(r.get("is_met"), lang),
+                    lab["counties_met"]: nv.join([place_name(c, lang) for c in met_codes], lang)
+                    or nv.text("na_short", lang),
+                    lab["counties_unassessed"]: nv.join([place_name(c, lang) for c in unassessed], lang)
+                    or nv.text("na_short", lang),
+                    "_met": r.get("is_met"),
+                }
+            )
     table = pd.DataFrame(rows)
     flags = pd.DataFrame({lab["status"]: table.pop("_met")})
     targets = plan_of(p.plan).targets()
@@ -1306,33 +1593,59 @@ def city_share_targets(p: Params) -> Section:
     named_rows = []
     for t in named.itertuples():
         for code in t.counties:
-            s = status[(status["assessment"] == t.indicator) & (status["year"] == min(p.year, int(t.year)))
-                       & (status["county_code"] == code)]
+            s = status[
+                (status["assessment"] == t.indicator)
+                & (status["year"] == min(p.year, int(t.year)))
+                & (status["county_code"] == code)
+            ]
             flag = s["is_met"].iloc[0] if len(s) else pd.NA
             state = s["state"].iloc[0] if len(s) else pd.NA
-            named_rows.append({
-                lab["assessment"]: indicator_name(t.indicator, lang), lab["named"]: place_name(code, lang),
-                lab["target"]: f"{int(t.year)}年全部维度达标" if lang == "zh" else f"by {int(t.year)}",
-                lab["year"]: nv.year_label(min(p.year, int(t.year)), lang, short=True), lab["status"]: state_word(state, lang), "_met": flag,
-            })
+            named_rows.append(
+                {
+                    lab["assessment"]: indicator_name(t.indicator, lang),
+                    lab["named"]: place_name(code, lang),
+                    lab["target"]: f"{int(t.year)}年全部维度达标" if lang == "zh" else f"by {int(t.year)}",
+                    lab["year"]: nv.year_label(min(p.year, int(t.year)), lang, short=True),
+                    lab["status"]: state_word(state, lang),
+                    "_met": flag,
+                }
+            )
     named_table = pd.DataFrame(named_rows)
     named_flags = pd.DataFrame({lab["status"]: named_table.pop("_met")})
-    caption = ("计划点名县的达标情况（按所选年份与目标年份中较早者；达标 = 全部维度评估且达标，未评估的维度不算达标）"
-               if lang == "zh" else
-               "Counties the plan names, at the earlier of the chosen year and the target year (met = every dimension "
-               "assessed and met; a dimension not assessed is not met)")
-    share = nv.join(sorted({fmt_target(t, "%", lang) for t in targets[targets["indicator"].isin(
-        [f"{a}_county_share_pct" for a in ASSESSMENTS])]["value"]}), lang)
-    return Section(_TITLES[lang]["share_targets"].format(share=share), [
-        styled(table, flags=flags, right=[lab["value"]]),
-        styled(named_table, flags=named_flags, caption=caption),
-    ])
+    caption = (
+        "计划点名县的达标情况（按所选年份与目标年份中较早者；达标 = 全部维度评估且达标，未评估的维度不算达标）"
+        if lang == "zh"
+        else "Counties the plan names, at the earlier of the chosen year and the target year (met = every dimension "
+        "assessed and met; a dimension not assessed is not met)"
+    )
+    share = nv.join(
+        sorted(
+            {
+                fmt_target(t, "%", lang)
+                for t in targets[targets["indicator"].isin([f"{a}_county_share_pct" for a in ASSESSMENTS])]["value"]
+            }
+        ),
+        lang,
+    )
+    return Section(
+        _TITLES[lang]["share_targets"].format(share=share),
+        [
+            styled(table, flags=flags, right=[lab["value"]]),
+            styled(named_table, flags=named_flags, caption=caption),
+        ],
+    )
 
 
 CITY_TREND_INDICATORS = (
-    "party_demo_school_count", "physical_health_good_pct", "myopia_pct", "dianxi_student_count",
-    "provincial_first_class_major_count", "quality_award_funding_wan_yuan", "vocational_special_funding_wan_yuan",
-    "higher_vocational_student_count", "famous_teacher_count",
+    "party_demo_school_count",
+    "physical_health_good_pct",
+    "myopia_pct",
+    "dianxi_student_count",
+    "provincial_first_class_major_count",
+    "quality_award_funding_wan_yuan",
+    "vocational_special_funding_wan_yuan",
+    "higher_vocational_student_count",
+    "famous_teacher_count",
 )
 
 
@@ -1346,26 +1659,52 @@ def city_targets(p: Params) -> Section:
 
     lang = p.lang
     c = card(p.baseline_year, p.plan)
-    city = c[(c["county_code"] == CITY_CODE) & (c["year"] == p.year)
-             & (c["target_year"].notna() | c["indicator"].isin(CITY_TREND_INDICATORS))]
+    city = c[
+        (c["county_code"] == CITY_CODE)
+        & (c["year"] == p.year)
+        & (c["target_year"].notna() | c["indicator"].isin(CITY_TREND_INDICATORS))
+    ]
     table = indicator_table(p, city, with_project=True, with_rank=False)
     # Plan targets with no indicator in the data (e.g. 合格评估, 全市一张网): listed, not guessed.
     targets = plan_of(p.plan).targets()
     known = set(c["indicator"])
     missing = targets[(targets["scope"] == "city") & ~targets["indicator"].isin(known)]
     missing = missing.sort_values("year").drop_duplicates("indicator", keep="last")
-    lines = [f"{t.name_zh}（{t.clause}，{int(t.year)}年）：{nv.na_text('', lang)}（统计中尚无对应数据）" if lang == "zh"
-             else f"{t.name_en} ({t.clause}, {int(t.year)}): no data yet"
-             for t in missing.itertuples()]
-    sentences = [sentence(p, code, county=CITY_CODE) for code in
-                 ("party_demo_school_count", "physical_health_good_pct", "myopia_pct", "dianxi_student_count",
-                  "quality_award_funding_wan_yuan", "vocational_special_funding_wan_yuan")]
+    lines = [
+        f"{t.name_zh}（{t.clause}，{int(t.year)}年）：{nv.na_text('', lang)}（统计中尚无对应数据）"
+        if lang == "zh"
+        else f"{t.name_en} ({t.clause}, {int(t.year)}): no data yet"
+        for t in missing.itertuples()
+    ]
+    sentences = [
+        sentence(p, code, county=CITY_CODE)
+        for code in (
+            "party_demo_school_count",
+            "physical_health_good_pct",
+            "myopia_pct",
+            "dianxi_student_count",
+            "quality_award_funding_wan_yuan",
+            "vocational_special_funding_wan_yuan",
+        )
+    ]
     series, _ = trend_series(p, CITY_TREND_INDICATORS)
-    targets_city = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(CITY_TREND_INDICATORS)
-                     & (c["target_year"] == c["year"]) & (c["year"] <= p.year)][["indicator", "year", "target"]]
-    fig = charts.trend_panels(series, CITY_TREND_INDICATORS, highlight=CITY_CODE,
-                              targets=targets_city.astype({"target": float}), lang=lang, others=False,
-                              note=synthetic_note(lang))
+    targets_city = c[
+        (c["county_code"] == CITY_CODE)
+        & c["indicator"].isin(CITY_TREND_INDICATORS)
+        & (c["target_year"] == c["year"])
+        & (c["year"] <= p.year)
+    ][["indicator", "year", "target"]]
+    fig = charts.trend_panels(
+        series,
+        CITY_TREND_INDICATORS,
+        highlight=CITY_CODE,
+        targets=targets_city.astype({"target": float}),
+        lang=lang,
+        others=False,
+        note=synthetic_note(lang),
+    )
     head = "计划中尚无数据的全市目标：" if lang == "zh" else "City targets without data yet:"
-    return Section(_TITLES[lang]["city_targets"].format(year=nv.year_label(p.year, lang)),
-                   [bullets(sentences), table, fig, head + "\n\n" + bullets(lines) if lines else None])
+    return Section(
+        _TITLES[lang]["city_targets"].format(year=nv.year_label(p.year, lang)),
+        [bullets(sentences), table, fig, head + "\n\n" + bullets(lines) if lines else None],
+    )

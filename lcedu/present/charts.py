@@ -36,16 +36,22 @@ from lcedu.present.narrative import (
 )
 
 __all__ = [
-    "COLOURS", "county_dots", "rank_chart", "reference_bars", "school_ratio_chart", "stacked_shares", "to_png",
+    "COLOURS",
+    "county_dots",
+    "rank_chart",
+    "reference_bars",
+    "school_ratio_chart",
+    "stacked_shares",
+    "to_png",
     "trend_panels",
 ]
 
 #: Okabe–Ito colours by role.
 COLOURS = {
-    "county": "#0072B2",   # blue: the county in focus
-    "city": "#E69F00",     # orange: the city aggregate
-    "other": "#B8B8B8",    # grey: the other counties
-    "target": "#D55E00",   # vermillion: targets and thresholds
+    "county": "#0072B2",  # blue: the county in focus
+    "city": "#E69F00",  # orange: the city aggregate
+    "other": "#B8B8B8",  # grey: the other counties
+    "target": "#D55E00",  # vermillion: targets and thresholds
     "met": "#0072B2",
     "near": "#E69F00",
     "not_met": "#D55E00",
@@ -56,13 +62,40 @@ PARTS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7", "#eff3ff")
 _NOTE_COLOUR = "#505050"
 
 _WORDS = {
-    "zh": {"target": "目标", "threshold": "标准", "floor": "85%下限", "others": "其他县(区)", "rank": "第{rank}/{n}名",
-           "worse": "← 较差", "better": "较好 →", "to_threshold": "实际值 ÷ 标准值", "met": "达标", "near": "达到85%以上",
-           "below": "低于85%", "year": "年份", "share": "占比", "value": "数值", "limit": "上限"},
-    "en": {"target": "Target", "threshold": "Standard", "floor": "85% floor", "others": "Other counties",
-           "rank": "{rank} of {n}", "worse": "← worse", "better": "better →", "to_threshold": "value ÷ standard",
-           "met": "Met", "near": "At least 85%", "below": "Below 85%", "year": "Year", "share": "Share",
-           "value": "Value", "limit": "Limit"},
+    "zh": {
+        "target": "目标",
+        "threshold": "标准",
+        "floor": "85%下限",
+        "others": "其他县(区)",
+        "rank": "第{rank}/{n}名",
+        "worse": "← 较差",
+        "better": "较好 →",
+        "to_threshold": "实际值 ÷ 标准值",
+        "met": "达标",
+        "near": "达到85%以上",
+        "below": "低于85%",
+        "year": "年份",
+        "share": "占比",
+        "value": "数值",
+        "limit": "上限",
+    },
+    "en": {
+        "target": "Target",
+        "threshold": "Standard",
+        "floor": "85% floor",
+        "others": "Other counties",
+        "rank": "{rank} of {n}",
+        "worse": "← worse",
+        "better": "better →",
+        "to_threshold": "value ÷ standard",
+        "met": "Met",
+        "near": "At least 85%",
+        "below": "Below 85%",
+        "year": "Year",
+        "share": "Share",
+        "value": "Value",
+        "limit": "Limit",
+    },
 }
 
 
@@ -81,7 +114,7 @@ def _new_figure(width: float, height: float, note: str | None = None) -> Figure:
 def _wrap(label: str, lang: str, width: int) -> str:
     """Wrap a label: by characters in Chinese (no line of one or two characters), by words in English."""
     if lang == "zh":
-        lines = [label[i:i + width] for i in range(0, len(label), width)]
+        lines = [label[i : i + width] for i in range(0, len(label), width)]
         if len(lines) > 1 and len(lines[-1]) <= 2:
             lines[-2:] = [lines[-2] + lines[-1]]
         return "\n".join(lines)
@@ -144,19 +177,38 @@ def trend_panels(
         if len(known):
             last = known.iloc[-1]
             limits = list(targets.loc[targets["indicator"] == code, "target"]) if targets is not None else None
-            ax.annotate(fmt_value(last["value"], unit, lang, thresholds=limits), (last["year"], float(last["value"])),
-                        xytext=(7, 0), textcoords="offset points", fontsize=8, color=COLOURS["county"],
-                        ha="left", va="center")
+            ax.annotate(
+                fmt_value(last["value"], unit, lang, thresholds=limits),
+                (last["year"], float(last["value"])),
+                xytext=(7, 0),
+                textcoords="offset points",
+                fontsize=8,
+                color=COLOURS["county"],
+                ha="left",
+                va="center",
+            )
         if targets is not None:
             mine = targets[targets["indicator"] == code]
             for _, t in mine.iterrows():
                 if is_missing(t["target"]):
                     continue
-                ax.plot([t["year"] - 0.3, t["year"] + 0.3], [t["target"], t["target"]], color=COLOURS["target"],
-                        lw=2.2, zorder=3)
-                ax.annotate(f"{words['target']} {fmt_value(t['target'], unit, lang, decimals=_target_decimals(t))}",
-                            (t["year"], float(t["target"])), xytext=(0, 3), textcoords="offset points",
-                            fontsize=7, color=COLOURS["target"], ha="center", va="bottom")
+                ax.plot(
+                    [t["year"] - 0.3, t["year"] + 0.3],
+                    [t["target"], t["target"]],
+                    color=COLOURS["target"],
+                    lw=2.2,
+                    zorder=3,
+                )
+                ax.annotate(
+                    f"{words['target']} {fmt_value(t['target'], unit, lang, decimals=_target_decimals(t))}",
+                    (t["year"], float(t["target"])),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=COLOURS["target"],
+                    ha="center",
+                    va="bottom",
+                )
         years = sorted(int(y) for y in data["year"].dropna().unique())
         ax.set_xticks(years)
         ax.set_xticklabels([year_label(y, lang, short=True) for y in years], fontsize=8)
@@ -166,7 +218,7 @@ def trend_panels(
         ax.spines[["top", "right"]].set_visible(False)
         if years:
             ax.set_xlim(years[0] - 0.35, years[-1] + 0.75)
-    for ax in axes[len(indicators):]:
+    for ax in axes[len(indicators) :]:
         ax.set_visible(False)
     handles = [Line2D([], [], color=COLOURS["county"], lw=2.4, marker="o", label=place_name(highlight, lang))]
     if highlight != total:
@@ -219,8 +271,15 @@ def rank_chart(
             r = rows[own].iloc[0]
             ax.scatter(pos[own], [y], s=70, color=COLOURS["county"], zorder=3, edgecolor="white", lw=0.8)
             label = words["rank"].format(rank=int(r["rank"]), n=int(r["rank_count"])) if pd.notna(r["rank"]) else ""
-            ax.annotate(label, (float(pos[own].iloc[0]), y), xytext=(0, 7), textcoords="offset points",
-                        ha="center", fontsize=7.5, color=COLOURS["county"])
+            ax.annotate(
+                label,
+                (float(pos[own].iloc[0]), y),
+                xytext=(0, 7),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7.5,
+                color=COLOURS["county"],
+            )
     ax.set_yticks(range(len(codes)))
     ax.set_yticklabels([_wrap(indicator_name(c, lang), lang, 22) for c in reversed(codes)], fontsize=8.5)
     ax.set_xlim(-0.06, 1.06)
@@ -265,8 +324,11 @@ def school_ratio_chart(
             ratio = ratio[~np.isnan(ratio)]
             y = len(codes) - 1 - i + rng.uniform(-0.18, 0.18, len(ratio))
             met = meets(ratio, 1.0, "at_least") == 1.0
-            colour = np.where(met, COLOURS["met"],
-                              np.where(meets(ratio, floor, "at_least") == 1.0, COLOURS["near"], COLOURS["not_met"]))
+            colour = np.where(
+                met,
+                COLOURS["met"],
+                np.where(meets(ratio, floor, "at_least") == 1.0, COLOURS["near"], COLOURS["not_met"]),
+            )
             marker_sizes = np.where(met, 10, 26)
             ax.scatter(np.minimum(ratio, 3.0), y, c=colour, s=marker_sizes, alpha=0.75, lw=0)
         ax.axvline(1.0, color="#333333", lw=1)
@@ -327,9 +389,15 @@ def reference_bars(
         top = np.nanmax(np.concatenate([v, ref])) if len(v) else 1.0
         for yi, vi, ri, oki in zip(y, v, ref, ok, strict=True):
             if not np.isnan(vi):
-                ax.annotate(fmt_value(vi, unit, lang, thresholds=ri) + ("" if oki else " ×"), (vi, yi), xytext=(3, 0),
-                            textcoords="offset points", va="center", fontsize=7.5,
-                            color="#222222" if oki else COLOURS["not_met"])
+                ax.annotate(
+                    fmt_value(vi, unit, lang, thresholds=ri) + ("" if oki else " ×"),
+                    (vi, yi),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7.5,
+                    color="#222222" if oki else COLOURS["not_met"],
+                )
         ax.set_xlim(0, top * 1.25 if top > 0 else 1)
         ax.set_yticks(y)
         ax.set_yticklabels([_wrap(str(s), lang, 16) for s in frame["label"]], fontsize=8.5)
@@ -339,8 +407,16 @@ def reference_bars(
     handles = [
         Line2D([], [], ls="", marker="s", color=COLOURS["met"], label=words["met"]),
         Line2D([], [], ls="", marker="s", color=COLOURS["not_met"], label=text("not_met", lang)),
-        Line2D([], [], ls="", marker="|", markersize=12, mew=2, color="#222222",
-               label=reference_label or (words["threshold"] if direction == "higher" else words["limit"])),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="|",
+            markersize=12,
+            mew=2,
+            color="#222222",
+            label=reference_label or (words["threshold"] if direction == "higher" else words["limit"]),
+        ),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
     if title:
@@ -381,19 +457,40 @@ def county_dots(
             ax.annotate(text("missing", lang), (lo - pad * 0.5, yi), va="center", fontsize=8, color=_NOTE_COLOUR)
             continue
         own, city = code == highlight, is_aggregate(code)  # the prefecture's total: a diamond
-        ax.scatter([value], [yi], s=90 if own else 55, marker="D" if city else "o", zorder=3,
-                   color=COLOURS["county"] if own else (COLOURS["city"] if city else "#9ecae1"),
-                   edgecolor="white", lw=0.8)
-        ax.annotate(fmt_value(value, unit, lang, thresholds=target), (value, yi), xytext=(8, 0), textcoords="offset points",
-                    va="center", fontsize=8, color=COLOURS["county"] if own else "#222222")
+        ax.scatter(
+            [value],
+            [yi],
+            s=90 if own else 55,
+            marker="D" if city else "o",
+            zorder=3,
+            color=COLOURS["county"] if own else (COLOURS["city"] if city else "#9ecae1"),
+            edgecolor="white",
+            lw=0.8,
+        )
+        ax.annotate(
+            fmt_value(value, unit, lang, thresholds=target),
+            (value, yi),
+            xytext=(8, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color=COLOURS["county"] if own else "#222222",
+        )
     ax.set_yticks(y)
     ax.set_yticklabels([place_name(c, lang) for c in known.index], fontsize=9)
     ax.set_xlim(lo - pad, hi + pad * 1.6)
     ax.set_ylim(-0.6, len(known) - 0.1)
     if target is not None and not is_missing(target):
         ax.axvline(float(target), color=COLOURS["target"], ls="--", lw=1.4, zorder=1)
-        ax.annotate(target_label or _WORDS[lang]["target"], (float(target), len(known) - 0.35), fontsize=8,
-                    color=COLOURS["target"], ha="center", va="bottom", annotation_clip=False)
+        ax.annotate(
+            target_label or _WORDS[lang]["target"],
+            (float(target), len(known) - 0.35),
+            fontsize=8,
+            color=COLOURS["target"],
+            ha="center",
+            va="bottom",
+            annotation_clip=False,
+        )
     ax.spines[["top", "right", "left"]].set_visible(False)
     ax.tick_params(axis="x", labelsize=8)
     ax.tick_params(axis="y", length=0)
@@ -422,12 +519,27 @@ def stacked_shares(
     colours = list(PARTS)[: frame.shape[1]]
     for j, column in enumerate(frame.columns):
         width = shares[column].fillna(0).to_numpy(dtype=float)
-        ax.barh(y, width, left=left, color=colours[j % len(colours)], height=0.62, label=str(column),
-                edgecolor="white", lw=0.6)
+        ax.barh(
+            y,
+            width,
+            left=left,
+            color=colours[j % len(colours)],
+            height=0.62,
+            label=str(column),
+            edgecolor="white",
+            lw=0.6,
+        )
         for yi, li, wi in zip(y, left, width, strict=True):
             if wi >= 6:
-                ax.text(li + wi / 2, yi, f"{wi:.0f}%", ha="center", va="center", fontsize=7.5,
-                        color="white" if j < 2 else "#222222")
+                ax.text(
+                    li + wi / 2,
+                    yi,
+                    f"{wi:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=7.5,
+                    color="white" if j < 2 else "#222222",
+                )
         left += width
     ax.set_yticks(y)
     ax.set_yticklabels([str(i) for i in frame.index], fontsize=9)

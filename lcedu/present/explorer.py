@@ -32,16 +32,29 @@ __all__ = ["explorer", "explorer_view", "indicator_options", "plan_years", "stat
 VIEW_CLASSES = ("lcedu-explorer-map", "lcedu-explorer-chart", "lcedu-explorer-table")
 
 _WORDS = {
-    "zh": {"county": "县(区)", "indicator": "指标", "year": "学年初", "title": "指标探索", "no_map": "该指标没有分县数值，无法绘制地图。",
-           "not_due": "未到期", "selected": "所选年份",
-           "intro": "在 JupyterLab 中运行本笔记本，用下方的下拉框选择县(区)、指标和年份，地图、趋势图和表格随之更新。"
-                    "静态页面只显示初始选择：{name}，{indicator}，{year}。"},
-    "en": {"county": "County", "indicator": "Indicator", "year": "School year", "title": "Indicator explorer",
-           "no_map": "This indicator has no county values to map.", "not_due": "Not yet due",
-           "selected": "Selected year",
-           "intro": "Run this notebook in JupyterLab and pick a county, an indicator and a year below; the map, the "
-                    "trend chart and the table follow. A static page shows the initial choice only: {name}, "
-                    "{indicator}, {year}."},
+    "zh": {
+        "county": "县(区)",
+        "indicator": "指标",
+        "year": "学年初",
+        "title": "指标探索",
+        "no_map": "该指标没有分县数值，无法绘制地图。",
+        "not_due": "未到期",
+        "selected": "所选年份",
+        "intro": "在 JupyterLab 中运行本笔记本，用下方的下拉框选择县(区)、指标和年份，地图、趋势图和表格随之更新。"
+        "静态页面只显示初始选择：{name}，{indicator}，{year}。",
+    },
+    "en": {
+        "county": "County",
+        "indicator": "Indicator",
+        "year": "School year",
+        "title": "Indicator explorer",
+        "no_map": "This indicator has no county values to map.",
+        "not_due": "Not yet due",
+        "selected": "Selected year",
+        "intro": "Run this notebook in JupyterLab and pick a county, an indicator and a year below; the map, the "
+        "trend chart and the table follow. A static page shows the initial choice only: {name}, "
+        "{indicator}, {year}.",
+    },
 }
 
 
@@ -82,8 +95,10 @@ def status_cell(r: dict[str, Any], lang: str) -> str:
 
 def _check_indicator(indicator: str) -> None:
     if indicator not in {code for _, code in indicator_options("en")}:
-        raise ValueError(f"未知或不可探索的指标 {indicator!r} / unknown indicator {indicator!r}; "
-                         "see lcedu.present.explorer.indicator_options()")
+        raise ValueError(
+            f"未知或不可探索的指标 {indicator!r} / unknown indicator {indicator!r}; "
+            "see lcedu.present.explorer.indicator_options()"
+        )
 
 
 def _outline(ax: Any, county: str, prefecture: str) -> None:
@@ -112,10 +127,19 @@ def _map(p: Params, indicator: str) -> Figure | str:
     if not is_missing(row.get("target")) and row.get("comparison") in ("at_least", "at_most"):
         target = float(row["target"])
     direction = "lower" if row.get("direction") == "lower" else "higher"
-    ax = maps.choropleth(data, indicator, p.year, label=indicator_name(indicator, p.lang),
-                         unit=nv.unit_label(unit, p.lang) or unit, lang=p.lang, synthetic=bf.base().synthetic,
-                         target=target, direction=direction, breaks=map_breaks().get(indicator),
-                         prefecture=bf.page_prefecture(p))
+    ax = maps.choropleth(
+        data,
+        indicator,
+        p.year,
+        label=indicator_name(indicator, p.lang),
+        unit=nv.unit_label(unit, p.lang) or unit,
+        lang=p.lang,
+        synthetic=bf.base().synthetic,
+        target=target,
+        direction=direction,
+        breaks=map_breaks().get(indicator),
+        prefecture=bf.page_prefecture(p),
+    )
     _label_like_the_table(ax, p, indicator, unit)
     if not p.is_city:
         _outline(ax, p.county, bf.page_prefecture(p))
@@ -149,15 +173,19 @@ def _table(p: Params, indicator: str) -> Any:
     rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)].set_index("county_code").reindex(order)
     rows = rows.reset_index()
     records = rows.to_dict("records")
-    table = pd.DataFrame({
-        lab["county"]: [place_name(r["county_code"], lang) for r in records],
-        lab["value"]: [fmt_value(r["value"], nv.indicator_unit(indicator), lang, thresholds=nv.row_thresholds(r))
-                       for r in records],
-        lab["target"]: [bf.target_text(r, lang) for r in records],
-        lab["status"]: [status_cell(r, lang) for r in records],
-        lab["change"]: [bf.change_cell(r, lang) for r in records],
-        lab["rank"]: [bf.rank_text(r, lang) for r in records],
-    })
+    table = pd.DataFrame(
+        {
+            lab["county"]: [place_name(r["county_code"], lang) for r in records],
+            lab["value"]: [
+                fmt_value(r["value"], nv.indicator_unit(indicator), lang, thresholds=nv.row_thresholds(r))
+                for r in records
+            ],
+            lab["target"]: [bf.target_text(r, lang) for r in records],
+            lab["status"]: [status_cell(r, lang) for r in records],
+            lab["change"]: [bf.change_cell(r, lang) for r in records],
+            lab["rank"]: [bf.rank_text(r, lang) for r in records],
+        }
+    )
     not_due = (rows["target_year"].astype("Float64") > p.year).fillna(False).to_numpy(dtype=bool)
     flags = pd.DataFrame({lab["status"]: rows["is_met"].astype("boolean").where(~not_due, pd.NA).to_numpy()})
     css = pd.DataFrame("", index=table.index, columns=table.columns)
@@ -172,24 +200,46 @@ def _chart(p: Params, indicator: str) -> Figure:
     series = rows[["county_code", "year", "indicator", "value", "unit"]]
     own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
     targets = own[["indicator", "year", "target"]].astype({"target": float})
-    fig = charts.trend_panels(series, [indicator], highlight=p.county, targets=targets, lang=p.lang, columns=1,
-                              note=bf.synthetic_note(p.lang))
+    fig = charts.trend_panels(
+        series, [indicator], highlight=p.county, targets=targets, lang=p.lang, columns=1, note=bf.synthetic_note(p.lang)
+    )
     ax = fig.axes[0]
     ax.axvline(p.year, color="#7f7f7f", lw=1.0, ls=":", zorder=0, gid="selected-year")
-    ax.annotate(_WORDS[p.lang]["selected"], (p.year, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
-                textcoords="offset points", fontsize=7, color="#7f7f7f", ha="left", va="top")
+    ax.annotate(
+        _WORDS[p.lang]["selected"],
+        (p.year, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -3),
+        textcoords="offset points",
+        fontsize=7,
+        color="#7f7f7f",
+        ha="left",
+        va="top",
+    )
     return fig
 
 
 def _params(county: object, year: object, baseline_year: object, lang: str, plan: str | None = None) -> Params:
     """bf.params with the plan's years where ``year`` / ``baseline_year`` are None."""
     base, final = plan_years(plan)
-    return bf.params(county, final if year is None else year, base if baseline_year is None else baseline_year,
-                     lang, scope="city", plan=plan)
+    return bf.params(
+        county,
+        final if year is None else year,
+        base if baseline_year is None else baseline_year,
+        lang,
+        scope="city",
+        plan=plan,
+    )
 
 
-def explorer_view(county: object, indicator: str, year: object = None, lang: str = "zh",
-                  baseline_year: object = None, plan: str | None = None) -> tuple[Any, Any, Any]:
+def explorer_view(
+    county: object,
+    indicator: str,
+    year: object = None,
+    lang: str = "zh",
+    baseline_year: object = None,
+    plan: str | None = None,
+) -> tuple[Any, Any, Any]:
     """(map, chart, table) for one county, indicator and year; a ValueError names a bad choice.
 
     ``year`` / ``baseline_year`` default to the plan's final and baseline years.
@@ -199,9 +249,15 @@ def explorer_view(county: object, indicator: str, year: object = None, lang: str
     return _map(p, indicator), _chart(p, indicator), _table(p, indicator)
 
 
-def explorer(county: object = "530902", year: object = None, lang: str = "zh", *,
-             indicator: str = "preschool_gross_enrollment_pct", baseline_year: object = None,
-             plan: str | None = None) -> Any:
+def explorer(
+    county: object = "530902",
+    year: object = None,
+    lang: str = "zh",
+    *,
+    indicator: str = "preschool_gross_enrollment_pct",
+    baseline_year: object = None,
+    plan: str | None = None,
+) -> Any:
     """An ipywidgets box: county / indicator / year pickers driving a map, a trend chart and a table.
 
     ``year`` / ``baseline_year`` default to the plan's final and baseline years.
@@ -213,19 +269,26 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
     _check_indicator(indicator)
     words = _WORDS[p.lang]
     counties = [(place_name(c, p.lang), c) for c in bf.peer_codes(p)]  # the county's prefecture (临沧's 8)
-    pick_county = widgets.Dropdown(options=counties, value=p.county if not p.is_city else counties[0][1],
-                                   description=words["county"])
-    pick_indicator = widgets.Dropdown(options=indicator_options(p.lang), value=indicator,
-                                      description=words["indicator"], layout=widgets.Layout(width="520px"))
-    pick_year = widgets.Dropdown(options=[(nv.year_label(y, p.lang, short=True), y) for y in bf.available_years()],
-                                 value=p.year, description=words["year"])
+    pick_county = widgets.Dropdown(
+        options=counties, value=p.county if not p.is_city else counties[0][1], description=words["county"]
+    )
+    pick_indicator = widgets.Dropdown(
+        options=indicator_options(p.lang),
+        value=indicator,
+        description=words["indicator"],
+        layout=widgets.Layout(width="520px"),
+    )
+    pick_year = widgets.Dropdown(
+        options=[(nv.year_label(y, p.lang, short=True), y) for y in bf.available_years()],
+        value=p.year,
+        description=words["year"],
+    )
     map_out, chart_out, table_out = widgets.Output(), widgets.Output(), widgets.Output()
     for out, css in zip((map_out, chart_out, table_out), VIEW_CLASSES, strict=True):
         out.add_class(css)
 
     def update(_: object = None) -> None:
-        views = explorer_view(pick_county.value, pick_indicator.value, pick_year.value, p.lang, p.baseline_year,
-                              p.plan)
+        views = explorer_view(pick_county.value, pick_indicator.value, pick_year.value, p.lang, p.baseline_year, p.plan)
         for out, view in zip((map_out, chart_out, table_out), views, strict=True):
             out.clear_output(wait=True)
             with out:
@@ -234,13 +297,18 @@ def explorer(county: object = "530902", year: object = None, lang: str = "zh", *
     for w in (pick_county, pick_indicator, pick_year):
         w.observe(update, names="value")
     update()
-    box = widgets.VBox([
-        widgets.HTML(f"<h3>{words['title']}</h3>"),
-        widgets.HBox([pick_county, pick_year]), pick_indicator,
-        widgets.HBox([map_out, chart_out]), table_out,
-    ])
-    intro = words["intro"].format(name=p.name, indicator=indicator_name(indicator, p.lang),
-                                  year=nv.year_label(p.year, p.lang))
+    box = widgets.VBox(
+        [
+            widgets.HTML(f"<h3>{words['title']}</h3>"),
+            widgets.HBox([pick_county, pick_year]),
+            pick_indicator,
+            widgets.HBox([map_out, chart_out]),
+            table_out,
+        ]
+    )
+    intro = words["intro"].format(
+        name=p.name, indicator=indicator_name(indicator, p.lang), year=nv.year_label(p.year, p.lang)
+    )
     sample = bf.sample_notice(p.lang)
     display(Markdown(bf.markdown_text(intro) + (f"\n\n{sample}" if sample else "")))
     display(box)

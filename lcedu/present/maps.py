@@ -198,10 +198,12 @@ def map_prefecture(codes: Sequence[str], prefecture: str | None = None) -> str:
         return prefecture_of(text + "00" if len(text) == 4 else text)
     found = sorted({prefecture_of(c) for c in map(str, codes) if not is_aggregate(c)})
     if len(found) > 1:
-        raise RequestError(f"数据含 {len(found)} 个州(市)的县，按州(市)的地图须指定一个 / the data spans "
-                           f"{len(found)} prefectures ({', '.join(found[:5])}{' …' if len(found) > 5 else ''})",
-                           "传入 prefecture=（如 530100），或用 province_choropleth / lcedu maps --province 画全省 "
-                           "/ pass prefecture=, or draw the province with province_choropleth")
+        raise RequestError(
+            f"数据含 {len(found)} 个州(市)的县，按州(市)的地图须指定一个 / the data spans "
+            f"{len(found)} prefectures ({', '.join(found[:5])}{' …' if len(found) > 5 else ''})",
+            "传入 prefecture=（如 530100），或用 province_choropleth / lcedu maps --province 画全省 "
+            "/ pass prefecture=, or draw the province with province_choropleth",
+        )
     return found[0] if found else paths.CITY_CODE
 
 
@@ -257,9 +259,7 @@ def _resolve_year(data: pd.DataFrame, indicator: str, year: int | None) -> int:
     return int(years.max())
 
 
-def indicator_values(
-    data: pd.DataFrame, indicator: str, year: int, value_col: str = "value"
-) -> pd.Series:
+def indicator_values(data: pd.DataFrame, indicator: str, year: int, value_col: str = "value") -> pd.Series:
     """One float per county for one indicator and year (NaN where the value is missing)."""
     rows = _county_rows(data, value_col)
     rows = rows.loc[(rows["indicator"] == indicator) & (rows["year"] == year)]
@@ -270,9 +270,7 @@ def indicator_values(
     return values.rename(indicator)
 
 
-def indicator_values_all_years(
-    data: pd.DataFrame, indicator: str, value_col: str = "value"
-) -> pd.Series:
+def indicator_values_all_years(data: pd.DataFrame, indicator: str, value_col: str = "value") -> pd.Series:
     """Every county-year value of one indicator, the population that fixed breaks describe."""
     rows = _county_rows(data, value_col)
     return pd.to_numeric(rows.loc[rows["indicator"] == indicator, value_col]).astype(float)
@@ -330,9 +328,7 @@ def _label_decimals(values: pd.Series) -> int:
     known = values.dropna()
     if known.empty:
         return 1
-    return _decimals(
-        np.linspace(known.min(), known.max(), 5) if known.nunique() > 1 else [known.iloc[0]]
-    )
+    return _decimals(np.linspace(known.min(), known.max(), 5) if known.nunique() > 1 else [known.iloc[0]])
 
 
 def _format_value(value: float, decimals: int, signed: bool = False) -> str:
@@ -396,8 +392,7 @@ def target_classification(
     if direction not in ("higher", "lower"):
         raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
     categories = {
-        code: target_category(value, target, direction, reach_margin)
-        for code, value in values.dropna().items()
+        code: target_category(value, target, direction, reach_margin) for code, value in values.dropna().items()
     }
     fills = {code: CATEGORY_COLOURS[category] for code, category in categories.items()}
     legend = [(TEXT[lang][key], CATEGORY_COLOURS[key]) for key in ("met", "near", "far")]
@@ -521,8 +516,13 @@ def _overlap_area(box: Bbox, others: Sequence[Bbox]) -> float:
     return sum(i.width * i.height for i in intersections if i is not None)
 
 
-def _place_labels(ax: Axes, labels: Sequence[tuple[Text, shapely.Geometry]], placed: list[Bbox] | None = None,
-                  *, drop_overlapping: bool = False) -> list[Text]:
+def _place_labels(
+    ax: Axes,
+    labels: Sequence[tuple[Text, shapely.Geometry]],
+    placed: list[Bbox] | None = None,
+    *,
+    drop_overlapping: bool = False,
+) -> list[Text]:
     """Greedy placement: big counties first; each label takes the nearest candidate offset
     that overlaps no placed label (``placed``: boxes already taken, extended in place) and keeps
     its centre inside its county. With ``drop_overlapping`` a label that overlaps wherever it goes
@@ -564,10 +564,16 @@ def _add_county_labels(
     county with no free spot even for its name stays unlabelled. 临沧's 8 counties all fit. ``first``: a
     county labelled before all others, so always (the county a locator map is about)."""
     ax.apply_aspect()
-    style = {"fontsize": fontsize, "linespacing": 1.15,
-             "path_effects": [patheffects.withStroke(linewidth=2.2, foreground="white")]}
-    shapes = {code: geometry for code, geometry in zip(counties["county_code"], counties.geometry, strict=True)
-              if code in texts}
+    style = {
+        "fontsize": fontsize,
+        "linespacing": 1.15,
+        "path_effects": [patheffects.withStroke(linewidth=2.2, foreground="white")],
+    }
+    shapes = {
+        code: geometry
+        for code, geometry in zip(counties["county_code"], counties.geometry, strict=True)
+        if code in texts
+    }
     placed: list[Bbox] = []
     if first in shapes:
         geometry = shapes.pop(first)
@@ -577,16 +583,20 @@ def _add_county_labels(
             _place_labels(ax, [(lead, geometry)], placed)
         else:
             placed.append(lead.get_window_extent().padded(LABEL_PADDING_PX))
-    inside = {code: _fitting_label(ax, geometry, [texts[code]], gid=f"county-label-{code}", **style)
-              for code, geometry in shapes.items()}
+    inside = {
+        code: _fitting_label(ax, geometry, [texts[code]], gid=f"county-label-{code}", **style)
+        for code, geometry in shapes.items()
+    }
     placed += [text.get_window_extent().padded(LABEL_PADDING_PX) for text in inside.values() if text is not None]
     rest = [code for code, text in inside.items() if text is None]
-    moved = {code: _anchored_text(ax, shapes[code], texts[code], gid=f"county-label-{code}", **style)
-             for code in rest}
+    moved = {code: _anchored_text(ax, shapes[code], texts[code], gid=f"county-label-{code}", **style) for code in rest}
     kept = _place_labels(ax, [(moved[code], shapes[code]) for code in rest], placed, drop_overlapping=True)
     names = {code: texts[code].split("\n")[0] for code in rest if moved[code] not in kept}
-    short = {code: _anchored_text(ax, shapes[code], name, gid=f"county-label-{code}", **style)
-             for code, name in names.items() if name != texts[code]}
+    short = {
+        code: _anchored_text(ax, shapes[code], name, gid=f"county-label-{code}", **style)
+        for code, name in names.items()
+        if name != texts[code]
+    }
     _place_labels(ax, [(short[code], shapes[code]) for code in short], placed, drop_overlapping=True)
     return [text for text in ax.texts if str(text.get_gid()).startswith("county-label-")]
 
@@ -623,7 +633,11 @@ def _county_name(counties: gpd.GeoDataFrame, lang: Lang) -> dict[str, str]:
 
 
 def _value_label_texts(
-    counties: gpd.GeoDataFrame, values: pd.Series, lang: Lang, decimals: int, signed: bool,
+    counties: gpd.GeoDataFrame,
+    values: pd.Series,
+    lang: Lang,
+    decimals: int,
+    signed: bool,
     target: float | None = None,
 ) -> dict[str, str]:
     """'双江自治县\\n85.3' per county; counties without a value show their name only.
@@ -637,7 +651,8 @@ def _value_label_texts(
     known = values.dropna()
     return {
         code: f"{name}\n{_format_value(known[code], decimals_near(known[code], target, decimals), signed)}"
-        if code in known else name
+        if code in known
+        else name
         for code, name in names.items()
     }
 
@@ -827,11 +842,7 @@ def _yearly_classifier(
             return target_classification(values, target, direction, reach_margin, lang, unit)
 
         return by_target, decimals
-    bins = (
-        breaks
-        if breaks is not None
-        else fixed_breaks(data, indicator, scheme, k, value_col=value_col)
-    )
+    bins = breaks if breaks is not None else fixed_breaks(data, indicator, scheme, k, value_col=value_col)
 
     def by_class(values: pd.Series) -> Classification:
         return value_classification(values, bins, lang, unit)
@@ -890,8 +901,9 @@ def choropleth(
     ax = _single_map_axes(ax)
     texts = _value_label_texts(counties, values, lang, decimals, signed=False, target=target)
     _draw_panel(ax, counties, classification, texts, label_size=9)
-    heading = title or _place_prefix(where, lang) + TEXT[lang]["title"].format(label=label or indicator,
-                                                                                year=_year(year, lang))
+    heading = title or _place_prefix(where, lang) + TEXT[lang]["title"].format(
+        label=label or indicator, year=_year(year, lang)
+    )
     note = _source_line(lang, source, _year(year, lang), _is_synthetic(data, synthetic))
     return _finish_single_map(ax, counties, classification, heading, note, lang)
 
@@ -901,9 +913,7 @@ def _grid_shape(panels: int) -> tuple[int, int]:
     return math.ceil(panels / columns), columns
 
 
-def _panel_figure(
-    panels: int, panel_size: tuple[float, float], legend_width: float = 1.9
-) -> tuple[Figure, list[Axes]]:
+def _panel_figure(panels: int, panel_size: tuple[float, float], legend_width: float = 1.9) -> tuple[Figure, list[Axes]]:
     """Fixed layout (no constrained layout), so labels placed now stay clear of each other."""
     rows, columns = _grid_shape(panels)
     width = panel_size[0] * columns + legend_width
@@ -1006,8 +1016,9 @@ def small_multiples(
         with_no_data |= _has_no_data(counties, classification)
     first, last = years[0], years[-1]
     span = _year_span(first, last, lang)
-    heading = title or _place_prefix(where, lang) + TEXT[lang]["multiples_title"].format(label=label or indicator,
-                                                                                         span=span)
+    heading = title or _place_prefix(where, lang) + TEXT[lang]["multiples_title"].format(
+        label=label or indicator, span=span
+    )
     year_text = span
     note = _source_line(lang, source, year_text, _is_synthetic(data, synthetic))
     return _finish_panel_figure(figure, classification, with_no_data, heading, note, lang)
@@ -1136,9 +1147,7 @@ def change_map(
     return _finish_single_map(ax, counties, classification, heading, note, lang)
 
 
-def locator_map(
-    county_code: str, *, ax: Axes | None = None, title: str | None = None, lang: Lang = "zh"
-) -> Axes:
+def locator_map(county_code: str, *, ax: Axes | None = None, title: str | None = None, lang: Lang = "zh") -> Axes:
     """One county highlighted among the counties of its prefecture, for county briefings.
 
     临沧's counties use the shipped 临沧 file; any other county its prefecture's shapes (shipped
@@ -1155,10 +1164,7 @@ def locator_map(
             raise ValueError(f"unknown county code {county_code!r}")
         counties = _scope_shapes("prefecture", str(known.at[code, "prefecture_code"]))[0].copy()
         prefecture = area_name(str(known.at[code, "prefecture_code"]), lang)  # 昆明市 / Kunming
-    fills = {
-        other: HIGHLIGHT_COLOUR if other == code else CONTEXT_COLOUR
-        for other in counties["county_code"]
-    }
+    fills = {other: HIGHLIGHT_COLOUR if other == code else CONTEXT_COLOUR for other in counties["county_code"]}
     if ax is None:
         ax = _new_figure(4.2, 4.6).add_axes((0.03, 0.03, 0.94, 0.84))
     else:
@@ -1168,9 +1174,7 @@ def locator_map(
     highlighted = next(t for t in ax.texts if t.get_gid() == f"county-label-{code}")
     highlighted.set_color("white")
     highlighted.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground="#1b4f72")])
-    heading = title or TEXT[lang]["locator_title"].format(
-        name=names[code], prefecture=prefecture
-    )
+    heading = title or TEXT[lang]["locator_title"].format(name=names[code], prefecture=prefecture)
     ax.set_title(heading, loc="left", fontsize=11)
     _add_north_arrow(ax)
     _add_scale_bar(ax, fontsize=7)
@@ -1198,17 +1202,21 @@ def _scope_shapes(level: str, code: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
         pair = shapes.find(shapes.Scope("province", shapes.province_of(code)))
     if pair is None:
         flag, short = ("--province", code[:2]) if level == "province" else ("--prefecture", code[:4])
-        raise RequestError(f"没有 {code} 的县界 / no county boundaries for {code} (shipped: 云南 530000)",
-                           f"pip install 'lcedu[maps]'，再运行 / then run: lcedu shapes {flag} {short}")
+        raise RequestError(
+            f"没有 {code} 的县界 / no county boundaries for {code} (shipped: 云南 530000)",
+            f"pip install 'lcedu[maps]'，再运行 / then run: lcedu shapes {flag} {short}",
+        )
     from lcedu.ingest.counties import registry
 
     column = f"{level}_code"
     county_frame = _read_counties(str(pair[0]))
     county_frame = county_frame[county_frame[column] == code].reset_index(drop=True)
-    names = registry().set_index("county_code")[["short_name_zh", "name_pinyin", "prefecture_name_zh",
-                                                 "province_name_zh"]]
+    names = registry().set_index("county_code")[
+        ["short_name_zh", "name_pinyin", "prefecture_name_zh", "province_name_zh"]
+    ]
     county_frame = county_frame.drop(columns=[c for c in names.columns if c in county_frame]).join(
-        names, on="county_code")
+        names, on="county_code"
+    )
     prefectures = gpd.read_file(pair[1])
     prefectures = prefectures[prefectures[column] == code].reset_index(drop=True)
     crs = shapes.utm_crs_for(tuple(county_frame.total_bounds))
@@ -1224,23 +1232,29 @@ def load_scope(province: str | None = None, prefecture: str | None = None) -> tu
     return county_frame.copy(), prefectures.copy()
 
 
-def _draw_scope(ax: Axes, county_frame: gpd.GeoDataFrame, prefectures: gpd.GeoDataFrame,
-                fills: Mapping[str, str]) -> None:
+def _draw_scope(
+    ax: Axes, county_frame: gpd.GeoDataFrame, prefectures: gpd.GeoDataFrame, fills: Mapping[str, str]
+) -> None:
     """Counties filled with thin white borders, prefecture outlines thicker, the whole outlined thickest."""
     for code, geometry in zip(county_frame["county_code"], county_frame.geometry, strict=True):
         fill = fills.get(code)
-        style = ({"facecolor": fill} if fill is not None
-                 else {"facecolor": NO_DATA_FACE, "hatch": "////", "hatchcolor": NO_DATA_HATCH_COLOUR})
+        style = (
+            {"facecolor": fill}
+            if fill is not None
+            else {"facecolor": NO_DATA_FACE, "hatch": "////", "hatchcolor": NO_DATA_HATCH_COLOUR}
+        )
         patch = PathPatch(_geometry_path(geometry), edgecolor=COUNTY_EDGE, linewidth=SCOPE_COUNTY_EDGE_WIDTH, **style)
         patch.set_gid(f"county-{code}")
         ax.add_artist(patch)
     for code, geometry in zip(prefectures["prefecture_code"], prefectures.geometry, strict=True):
-        outline = PathPatch(_geometry_path(geometry), facecolor="none", edgecolor=OUTLINE_COLOUR,
-                            linewidth=PREFECTURE_EDGE_WIDTH)
+        outline = PathPatch(
+            _geometry_path(geometry), facecolor="none", edgecolor=OUTLINE_COLOUR, linewidth=PREFECTURE_EDGE_WIDTH
+        )
         outline.set_gid(f"prefecture-outline-{code}")
         ax.add_artist(outline)
-    whole = PathPatch(_geometry_path(prefectures.union_all()), facecolor="none", edgecolor="black",
-                      linewidth=PROVINCE_EDGE_WIDTH)
+    whole = PathPatch(
+        _geometry_path(prefectures.union_all()), facecolor="none", edgecolor="black", linewidth=PROVINCE_EDGE_WIDTH
+    )
     whole.set_gid("scope-outline")
     ax.add_artist(whole)
 
@@ -1253,8 +1267,9 @@ def _label_fits(text: Text, geometry: shapely.Geometry, ax: Axes) -> bool:
     return bool(geometry.contains(shapely.box(x0, y0, x1, y1)))
 
 
-def _add_fitting_labels(ax: Axes, county_frame: gpd.GeoDataFrame, choices: Mapping[str, Sequence[str]],
-                        fontsize: float) -> list[Text]:
+def _add_fitting_labels(
+    ax: Axes, county_frame: gpd.GeoDataFrame, choices: Mapping[str, Sequence[str]], fontsize: float
+) -> list[Text]:
     """Per county, the first text that fits inside it (name and value, else the name), else none.
 
     A label never crosses its county's border, so labels cannot overlap each other either.
@@ -1263,8 +1278,15 @@ def _add_fitting_labels(ax: Axes, county_frame: gpd.GeoDataFrame, choices: Mappi
     halo = [patheffects.withStroke(linewidth=1.6, foreground="white")]
     placed = []
     for code, geometry in zip(county_frame["county_code"], county_frame.geometry, strict=True):
-        text = _fitting_label(ax, geometry, choices.get(code, ()), fontsize=fontsize, linespacing=1.1,
-                              path_effects=halo, gid=f"county-label-{code}")
+        text = _fitting_label(
+            ax,
+            geometry,
+            choices.get(code, ()),
+            fontsize=fontsize,
+            linespacing=1.1,
+            path_effects=halo,
+            gid=f"county-label-{code}",
+        )
         if text is not None:
             placed.append(text)
     return placed
@@ -1302,8 +1324,17 @@ def province_choropleth(
     indicator = _resolve_indicator(data, indicator)
     year = _resolve_year(data, indicator, year)
     classify, decimals = _yearly_classifier(
-        data, indicator, value_col=value_col, scheme=scheme, k=k, breaks=breaks, target=target,
-        direction=direction, reach_margin=reach_margin, lang=lang, unit=unit,
+        data,
+        indicator,
+        value_col=value_col,
+        scheme=scheme,
+        k=k,
+        breaks=breaks,
+        target=target,
+        direction=direction,
+        reach_margin=reach_margin,
+        lang=lang,
+        unit=unit,
     )
     county_frame, prefectures = load_scope(None if prefecture else province, prefecture)
     values = indicator_values(data, indicator, year, value_col)
@@ -1316,14 +1347,18 @@ def province_choropleth(
     _frame_map(ax, county_frame, margin=0.02)
     names = _county_name(county_frame, lang)
     known = values.dropna()
-    choices = {code: ([f"{name}\n{_format_value(known[code], decimals)}"] if code in known else []) + [name]
-               for code, name in names.items()}
+    choices = {
+        code: ([f"{name}\n{_format_value(known[code], decimals)}"] if code in known else []) + [name]
+        for code, name in names.items()
+    }
     _add_fitting_labels(ax, county_frame, choices, fontsize=8.0 if prefecture else 5.5)
     from lcedu.ingest.counties import area_name
 
     place = area_name(prefecture if prefecture else str(county_frame["province_code"].iloc[0]), lang)
-    heading = title or ((place if lang == "zh" else f"{place}: ")
-                        + TEXT[lang]["title"].format(label=label or indicator, year=_year(year, lang)))
+    heading = title or (
+        (place if lang == "zh" else f"{place}: ")
+        + TEXT[lang]["title"].format(label=label or indicator, year=_year(year, lang))
+    )
     note = _source_line(lang, source, _year(year, lang), _is_synthetic(data, synthetic))
     return _finish_single_map(ax, county_frame, classification, heading, note, lang)
 
@@ -1456,9 +1491,17 @@ def write_map_set(
         }
         written += _write_indicator_maps(data, indicator, year, save, options, (breaks or {}).get(indicator))
     if status is not None and not status.empty:
-        written += save(status_map(status, year, lang=lang, synthetic=sample, prefecture=where,
-                                   target_shares=None if target_shares is None else dict(target_shares)),
-                        f"status_{year}")
+        written += save(
+            status_map(
+                status,
+                year,
+                lang=lang,
+                synthetic=sample,
+                prefecture=where,
+                target_shares=None if target_shares is None else dict(target_shares),
+            ),
+            f"status_{year}",
+        )
     for code in prefecture_counties(where)["county_code"]:
         written += save(locator_map(code, lang=lang).figure, f"locator_{safe_name(code)}")
     return written
@@ -1495,10 +1538,17 @@ def write_scope_maps(
         if not ((data["indicator"] == indicator) & (data["year"] == year)).any():
             continue
         ax = province_choropleth(
-            data, indicator, year, province=where.code if where.level == "province" else None,
-            prefecture=where.code if where.level == "prefecture" else None, lang=lang, synthetic=sample,
-            label=(labels or {}).get(indicator), unit=(units or {}).get(indicator, ""),
-            breaks=(breaks or {}).get(indicator))
+            data,
+            indicator,
+            year,
+            province=where.code if where.level == "province" else None,
+            prefecture=where.code if where.level == "prefecture" else None,
+            lang=lang,
+            synthetic=sample,
+            label=(labels or {}).get(indicator),
+            unit=(units or {}).get(indicator, ""),
+            breaks=(breaks or {}).get(indicator),
+        )
         stem = f"{safe_name(indicator)}_{year}_{where.code}_choropleth"
         written += save_figure(ax.figure, out / stem, formats, dpi)
     return written

@@ -51,105 +51,261 @@ LANGS = ("zh", "en")
 
 #: Decimals shown per unit (counts are whole numbers).
 DECIMALS: dict[str, int] = {
-    "%": 1, "CV": 3, "children per teacher": 1, "teachers per 100 students": 2,
-    "classrooms per 100 students": 2, "m² per student": 2, "yuan per student": 0, "万元": 0,
-    "students per staff member": 1, "students per teacher": 1, "children per staff": 1, "percentage points": 2,
+    "%": 1,
+    "CV": 3,
+    "children per teacher": 1,
+    "teachers per 100 students": 2,
+    "classrooms per 100 students": 2,
+    "m² per student": 2,
+    "yuan per student": 0,
+    "万元": 0,
+    "students per staff member": 1,
+    "students per teacher": 1,
+    "children per staff": 1,
+    "percentage points": 2,
 }
 #: Unit words after a number.
 UNITS: dict[str, dict[str, str]] = {
     "zh": {
-        "%": "%", "CV": "", "children per teacher": "名幼儿/师", "teachers per 100 students": "人/百生",
-        "classrooms per 100 students": "间/百生", "m² per student": "m²/生", "yuan per student": "元/生",
-        "万元": "万元", "schools": "所", "classes": "个班", "people": "人", "students": "人", "studios": "个",
-        "kindergartens": "所", "consortia": "个", "communities": "个", "majors": "个", "teachers": "人",
-        "staff": "人", "classrooms": "间", "m²": "m²", "yuan": "元", "students per staff member": "名学生/教职工",
-        "students per teacher": "名学生/专任教师", "villages": "个", "townships": "个",
-        "children per staff": "名幼儿/保教人员", "percentage points": "个百分点",
+        "%": "%",
+        "CV": "",
+        "children per teacher": "名幼儿/师",
+        "teachers per 100 students": "人/百生",
+        "classrooms per 100 students": "间/百生",
+        "m² per student": "m²/生",
+        "yuan per student": "元/生",
+        "万元": "万元",
+        "schools": "所",
+        "classes": "个班",
+        "people": "人",
+        "students": "人",
+        "studios": "个",
+        "kindergartens": "所",
+        "consortia": "个",
+        "communities": "个",
+        "majors": "个",
+        "teachers": "人",
+        "staff": "人",
+        "classrooms": "间",
+        "m²": "m²",
+        "yuan": "元",
+        "students per staff member": "名学生/教职工",
+        "students per teacher": "名学生/专任教师",
+        "villages": "个",
+        "townships": "个",
+        "children per staff": "名幼儿/保教人员",
+        "percentage points": "个百分点",
     },
     "en": {
-        "%": "%", "CV": "", "children per teacher": "children per teacher",
-        "teachers per 100 students": "per 100 students", "classrooms per 100 students": "per 100 students",
-        "m² per student": "m² per student", "yuan per student": "yuan per student", "万元": "10k yuan",
-        "schools": "schools", "classes": "classes", "people": "people", "students": "students",
-        "studios": "studios", "kindergartens": "kindergartens", "consortia": "consortia",
-        "communities": "communities", "majors": "majors", "teachers": "teachers", "staff": "staff",
-        "classrooms": "classrooms", "m²": "m²", "yuan": "yuan", "students per staff member": "students per staff",
-        "students per teacher": "students per teacher", "villages": "villages", "townships": "townships",
-        "children per staff": "children per staff", "percentage points": "percentage points",
+        "%": "%",
+        "CV": "",
+        "children per teacher": "children per teacher",
+        "teachers per 100 students": "per 100 students",
+        "classrooms per 100 students": "per 100 students",
+        "m² per student": "m² per student",
+        "yuan per student": "yuan per student",
+        "万元": "10k yuan",
+        "schools": "schools",
+        "classes": "classes",
+        "people": "people",
+        "students": "students",
+        "studios": "studios",
+        "kindergartens": "kindergartens",
+        "consortia": "consortia",
+        "communities": "communities",
+        "majors": "majors",
+        "teachers": "teachers",
+        "staff": "staff",
+        "classrooms": "classrooms",
+        "m²": "m²",
+        "yuan": "yuan",
+        "students per staff member": "students per staff",
+        "students per teacher": "students per teacher",
+        "villages": "villages",
+        "townships": "townships",
+        "children per staff": "children per staff",
+        "percentage points": "percentage points",
     },
 }
 _TIGHT_UNITS = {"%"}  # no space between number and unit
-_SINGULAR = {"schools": "school", "classes": "class", "people": "person", "students": "student", "studios": "studio",
-             "kindergartens": "kindergarten", "consortia": "consortium", "communities": "community", "majors": "major",
-             "teachers": "teacher", "classrooms": "classroom", "villages": "village", "townships": "township"}
+_SINGULAR = {
+    "schools": "school",
+    "classes": "class",
+    "people": "person",
+    "students": "student",
+    "studios": "studio",
+    "kindergartens": "kindergarten",
+    "consortia": "consortium",
+    "communities": "community",
+    "majors": "major",
+    "teachers": "teacher",
+    "classrooms": "classroom",
+    "villages": "village",
+    "townships": "township",
+}
 
 #: Common words of tables and sentences.
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
-        "missing": "数据缺失", "na_short": "—", "yes": "是", "no": "否", "met": "达标", "not_met": "未达标",
-        "met_mark": "✓ 达标", "not_met_mark": "✗ 未达标", "not_due_mark": "未到期", "unknown": "无法判断", "on_track": "按趋势可达标",
-        "off_track": "按趋势难以达标", "no_target": "无量化目标", "city": "临沧市", "city_target": "全市目标",
-        "county_target": "本县目标", "reference": "全市目标(参照)", "sample": "合成样例数据，非官方统计",
-        "pp": "个百分点", "colon": "：", "sep": "，", "end": "。", "list_sep": "、",
+        "missing": "数据缺失",
+        "na_short": "—",
+        "yes": "是",
+        "no": "否",
+        "met": "达标",
+        "not_met": "未达标",
+        "met_mark": "✓ 达标",
+        "not_met_mark": "✗ 未达标",
+        "not_due_mark": "未到期",
+        "unknown": "无法判断",
+        "on_track": "按趋势可达标",
+        "off_track": "按趋势难以达标",
+        "no_target": "无量化目标",
+        "city": "临沧市",
+        "city_target": "全市目标",
+        "county_target": "本县目标",
+        "reference": "全市目标(参照)",
+        "sample": "合成样例数据，非官方统计",
+        "pp": "个百分点",
+        "colon": "：",
+        "sep": "，",
+        "end": "。",
+        "list_sep": "、",
     },
     "en": {
-        "missing": "No data", "na_short": "–", "yes": "Yes", "no": "No", "met": "Met", "not_met": "Not met",
-        "met_mark": "✓ Met", "not_met_mark": "✗ Not met", "not_due_mark": "Not yet due", "unknown": "Cannot tell", "on_track": "On track",
-        "off_track": "Off track", "no_target": "No numeric target", "city": "Lincang", "city_target": "City target",
-        "county_target": "County target", "reference": "City target (reference)",
-        "sample": "Synthetic sample, not official statistics", "pp": "percentage points", "colon": ": ",
-        "sep": ", ", "end": ".", "list_sep": ", ",
+        "missing": "No data",
+        "na_short": "–",
+        "yes": "Yes",
+        "no": "No",
+        "met": "Met",
+        "not_met": "Not met",
+        "met_mark": "✓ Met",
+        "not_met_mark": "✗ Not met",
+        "not_due_mark": "Not yet due",
+        "unknown": "Cannot tell",
+        "on_track": "On track",
+        "off_track": "Off track",
+        "no_target": "No numeric target",
+        "city": "Lincang",
+        "city_target": "City target",
+        "county_target": "County target",
+        "reference": "City target (reference)",
+        "sample": "Synthetic sample, not official statistics",
+        "pp": "percentage points",
+        "colon": ": ",
+        "sep": ", ",
+        "end": ".",
+        "list_sep": ", ",
     },
 }
 
 # Reasons the indicator engine gives for NA (its zero_reason texts and "missing <table>").
 _REASONS_ZH: dict[str, str] = {
     "not applicable: resident population not over 200,000": "不适用：常住人口未超过20万",
-    "no administrative villages": "无行政村", "no children aged 3–5": "无3—5岁人口",
-    "no classrooms in primary and secondary schools": "中小学无教室", "no cohort base": "无入学基数",
-    "no compulsory-school classes": "无义务教育班级", "no kindergarten children": "无在园幼儿",
-    "no kindergarten classes": "无幼儿园班级", "no kindergarten teachers": "无幼儿园专任教师",
-    "no people aged 15–17": "无15—17岁人口", "no primary or secondary schools": "无中小学",
+    "no administrative villages": "无行政村",
+    "no children aged 3–5": "无3—5岁人口",
+    "no classrooms in primary and secondary schools": "中小学无教室",
+    "no cohort base": "无入学基数",
+    "no compulsory-school classes": "无义务教育班级",
+    "no kindergarten children": "无在园幼儿",
+    "no kindergarten classes": "无幼儿园班级",
+    "no kindergarten teachers": "无幼儿园专任教师",
+    "no people aged 15–17": "无15—17岁人口",
+    "no primary or secondary schools": "无中小学",
     "no rural compulsory-school teachers": "无农村义务教育学校教师",
-    "no school-age children with disabilities": "无适龄残疾儿童少年", "no schools": "无学校",
-    "no townships": "无乡镇", "no vocational schools": "无职业学校", "no vocational subject teachers": "无专业课教师",
-    "no assessed schools": "无参评学校", "mean is 0": "均值为0", "no counties": "无县(区)数据",
-    "some counties cannot be assessed": "部分县(区)无法评估", "no weight": "无权重数据",
-    "no students": "无在校生", "no county rows": "无县(区)数据",
+    "no school-age children with disabilities": "无适龄残疾儿童少年",
+    "no schools": "无学校",
+    "no townships": "无乡镇",
+    "no vocational schools": "无职业学校",
+    "no vocational subject teachers": "无专业课教师",
+    "no assessed schools": "无参评学校",
+    "mean is 0": "均值为0",
+    "no counties": "无县(区)数据",
+    "some counties cannot be assessed": "部分县(区)无法评估",
+    "no weight": "无权重数据",
+    "no students": "无在校生",
+    "no county rows": "无县(区)数据",
     "school parts with missing data cannot be assessed": "部分学校数据缺失，无法评估",
     "denominator is 0": "分母为0",
-    "no checklist": "无督导评估清单", "checklist lacks item": "督导评估清单缺少该项",
+    "no checklist": "无督导评估清单",
+    "checklist lacks item": "督导评估清单缺少该项",
     "checklist item not filled in": "督导评估清单该项未填结果",
 }
 #: 学段 and school types in tables.
 STAGES: dict[str, dict[str, str]] = {
-    "zh": {"kindergarten": "学前", "primary": "小学", "junior": "初中", "senior": "普通高中", "vocational": "中职",
-           "special": "特殊教育", "compulsory": "义务教育"},
-    "en": {"kindergarten": "Preschool", "primary": "Primary", "junior": "Junior secondary", "senior": "Senior high",
-           "vocational": "Secondary vocational", "special": "Special education", "compulsory": "Compulsory"},
+    "zh": {
+        "kindergarten": "学前",
+        "primary": "小学",
+        "junior": "初中",
+        "senior": "普通高中",
+        "vocational": "中职",
+        "special": "特殊教育",
+        "compulsory": "义务教育",
+    },
+    "en": {
+        "kindergarten": "Preschool",
+        "primary": "Primary",
+        "junior": "Junior secondary",
+        "senior": "Senior high",
+        "vocational": "Secondary vocational",
+        "special": "Special education",
+        "compulsory": "Compulsory",
+    },
 }
 SCHOOL_TYPES: dict[str, dict[str, str]] = {
-    "zh": {"kindergarten": "幼儿园", "primary": "小学", "teaching_point": "教学点", "junior": "初级中学",
-           "nine_year": "九年一贯制", "complete_secondary": "完全中学", "senior": "高级中学", "twelve_year": "十二年一贯制",
-           "vocational": "中等职业学校", "special": "特殊教育学校"},
-    "en": {"kindergarten": "Kindergarten", "primary": "Primary", "teaching_point": "Teaching point",
-           "junior": "Junior secondary", "nine_year": "Nine-year", "complete_secondary": "Complete secondary",
-           "senior": "Senior high", "twelve_year": "Twelve-year", "vocational": "Secondary vocational",
-           "special": "Special education"},
+    "zh": {
+        "kindergarten": "幼儿园",
+        "primary": "小学",
+        "teaching_point": "教学点",
+        "junior": "初级中学",
+        "nine_year": "九年一贯制",
+        "complete_secondary": "完全中学",
+        "senior": "高级中学",
+        "twelve_year": "十二年一贯制",
+        "vocational": "中等职业学校",
+        "special": "特殊教育学校",
+    },
+    "en": {
+        "kindergarten": "Kindergarten",
+        "primary": "Primary",
+        "teaching_point": "Teaching point",
+        "junior": "Junior secondary",
+        "nine_year": "Nine-year",
+        "complete_secondary": "Complete secondary",
+        "senior": "Senior high",
+        "twelve_year": "Twelve-year",
+        "vocational": "Secondary vocational",
+        "special": "Special education",
+    },
 }
-_COUNT_UNITS = {"schools", "people", "classes", "students", "studios", "kindergartens", "consortia", "communities",
-                "majors"}
+_COUNT_UNITS = {
+    "schools",
+    "people",
+    "classes",
+    "students",
+    "studios",
+    "kindergartens",
+    "consortia",
+    "communities",
+    "majors",
+}
 
 _TABLES_ZH = {
-    "schools": "学校", "enrollment": "学生", "teachers": "教师", "facilities": "办学条件", "population": "人口",
-    "disability": "残疾儿童少年", "ledger": "工作台账", "city": "全市汇总", "data for": "",
+    "schools": "学校",
+    "enrollment": "学生",
+    "teachers": "教师",
+    "facilities": "办学条件",
+    "population": "人口",
+    "disability": "残疾儿童少年",
+    "ledger": "工作台账",
+    "city": "全市汇总",
+    "data for": "",
 }
 
 
 def check_lang(lang: str) -> Lang:
     """``lang`` if it is "zh" or "en", else a ValueError that says so in both languages."""
     if lang not in LANGS:
-        raise ValueError(f"lang 只能是 \"zh\"（中文）或 \"en\"（English）/ lang must be \"zh\" or \"en\", got {lang!r}")
+        raise ValueError(f'lang 只能是 "zh"（中文）或 "en"（English）/ lang must be "zh" or "en", got {lang!r}')
     return lang  # type: ignore[return-value]
 
 
@@ -212,8 +368,11 @@ def dimension_names() -> dict[str, str]:
     """English → Chinese names of the assessments' dimensions (资源配置, 政府保障程度 …)."""
     from lcedu.measure import indicators as ind
 
-    return {d["name_en"]: d["name_zh"] for spec in ind.load_registry().assessments.values()
-            for d in spec.get("dimensions") or []}
+    return {
+        d["name_en"]: d["name_zh"]
+        for spec in ind.load_registry().assessments.values()
+        for d in spec.get("dimensions") or []
+    }
 
 
 def indicator_name(code: str, lang: str = "zh") -> str:
@@ -290,7 +449,7 @@ def _number_near(value: float, decimals: int, thresholds: Any) -> str:
     shown = float(text_.replace(",", ""))
     wrong = [t for t in limits if _side(shown, t) != _side(value, t)]
     if wrong:  # still rounds onto a threshold: floor below it, ceil above it
-        step = 10.0 ** -d
+        step = 10.0**-d
         side = _side(value, wrong[0])
         moved = (math.floor(value / step) if side < 0 else math.ceil(value / step)) * step
         text_ = _number(moved, d)
@@ -302,8 +461,15 @@ def row_thresholds(row: Mapping[str, Any]) -> list[float]:
     return _thresholds([row.get("target"), row.get("target_max")])
 
 
-def fmt_value(value: Any, unit: str, lang: str = "zh", *, with_unit: bool = True, decimals: int | None = None,
-              thresholds: Any = None) -> str:
+def fmt_value(
+    value: Any,
+    unit: str,
+    lang: str = "zh",
+    *,
+    with_unit: bool = True,
+    decimals: int | None = None,
+    thresholds: Any = None,
+) -> str:
     """A value for a sentence or table: 96.1%, 1,234 所, 0.114, 是 (yes/no); NA → "—".
 
     ``thresholds`` (a number or several) are the targets or limits the value is shown next to:
@@ -322,8 +488,11 @@ def fmt_value(value: Any, unit: str, lang: str = "zh", *, with_unit: bool = True
         word = _SINGULAR[word]
     if not word:
         return shown
-    return f"{shown}{word}" if unit in _TIGHT_UNITS or (lang == "zh" and unit not in ("m²", "m² per student")) \
+    return (
+        f"{shown}{word}"
+        if unit in _TIGHT_UNITS or (lang == "zh" and unit not in ("m²", "m² per student"))
         else f"{shown} {word}"
+    )
 
 
 def _trim(value: float, decimals: int) -> str:
@@ -332,8 +501,7 @@ def _trim(value: float, decimals: int) -> str:
     return shown or "0"
 
 
-def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_least",
-               target_max: Any = None) -> str:
+def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_least", target_max: Any = None) -> str:
     """A target as written in the plan: 95%, 300人, 5—8个; yes/no targets say 达到 / reached.
 
     A floor with a planned band (count_at_least / at_least with ``target_max``) reads
@@ -351,8 +519,11 @@ def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_l
             return f"至少{low}{word}（规划区间{low}至{high}{word}）"
         return f"at least {low} {word} (planned range {low}–{high} {word})".replace("  ", " ")
     if comparison == "range" and not is_missing(target_max):
-        low = f"{low}—{_trim(float(target_max), _decimals(unit))}" if lang == "zh" else \
-            f"{low}–{_trim(float(target_max), _decimals(unit))}"
+        low = (
+            f"{low}—{_trim(float(target_max), _decimals(unit))}"
+            if lang == "zh"
+            else f"{low}–{_trim(float(target_max), _decimals(unit))}"
+        )
     if not word:
         return low
     return f"{low}{word}" if unit in _TIGHT_UNITS or lang == "zh" else f"{low} {word}"
@@ -370,12 +541,15 @@ def fmt_gap(gap: float, unit: str, lang: str = "zh", decimals: int | None = None
     ``decimals``: those the value was shown with (:func:`decimals_near`), so 94.96% is 0.04个百分点 short.
     """
     d = _decimals(unit) if decimals is None else max(decimals, _decimals(unit))
-    step = 10.0 ** -d
+    step = 10.0**-d
     if unit == "%":
         if abs(gap) < step / 2:
             return f"不足{step:g}个百分点" if lang == "zh" else f"less than {step:g} percentage points"
-        return f"{_number(abs(gap), d)}{text('pp', lang)}" if lang == "zh" else \
-            f"{_number(abs(gap), d)} {text('pp', lang)}"
+        return (
+            f"{_number(abs(gap), d)}{text('pp', lang)}"
+            if lang == "zh"
+            else f"{_number(abs(gap), d)} {text('pp', lang)}"
+        )
     if abs(gap) < step / 2:
         return f"不足{step:g}" if lang == "zh" else f"less than {step:g}"
     return fmt_value(abs(gap), unit, lang, decimals=d)
@@ -386,8 +560,12 @@ def fmt_change(change: Any, unit: str, baseline_year: int, lang: str = "zh") -> 
     if is_missing(change) or unit == "yes/no":
         return ""
     d = _decimals(unit)
-    if abs(float(change)) < 10.0 ** -d / 2:
-        return f"与{year_label(baseline_year)}持平" if lang == "zh" else f"unchanged since the {year_label(baseline_year, 'en')}"
+    if abs(float(change)) < 10.0**-d / 2:
+        return (
+            f"与{year_label(baseline_year)}持平"
+            if lang == "zh"
+            else f"unchanged since the {year_label(baseline_year, 'en')}"
+        )
     amount = fmt_gap(float(change), unit, lang)
     if lang == "zh":
         verb = "上升" if unit in ("%", "CV") or "per" in unit else "增加"
@@ -403,8 +581,11 @@ def na_text(reason: Any, lang: str = "zh") -> str:
         return head
     reason = str(reason)
     if reason.startswith("not applicable"):
-        return "不适用：" + _reason_zh(reason) if lang == "zh" else "Not applicable: " + \
-            reason.removeprefix("not applicable: ")
+        return (
+            "不适用：" + _reason_zh(reason)
+            if lang == "zh"
+            else "Not applicable: " + reason.removeprefix("not applicable: ")
+        )
     if reason.startswith("not assessed: "):  # an assessment with dimensions not assessed: 未评估, not missing
         return _reason_zh(reason) if lang == "zh" else "Not assessed: " + reason.removeprefix("not assessed: ")
     if lang == "en":
@@ -451,8 +632,7 @@ def _lower_first(name: str) -> str:
 def _target_phrase(row: Mapping[str, Any], lang: str) -> str:
     """'全市2025年95%的目标' / 'the city-wide 2025 target of 95%'."""
     unit = str(row.get("unit") or "")
-    target = fmt_target(row.get("target"), unit, lang, str(row.get("comparison") or "at_least"),
-                        row.get("target_max"))
+    target = fmt_target(row.get("target"), unit, lang, str(row.get("comparison") or "at_least"), row.get("target_max"))
     scope = row.get("target_scope")
     year, target_year = row.get("year"), row.get("target_year")
     year_part = "" if is_missing(target_year) or target_year == year else str(int(target_year))
@@ -479,14 +659,23 @@ def verdict(row: Mapping[str, Any], lang: str) -> str:
             if zh:
                 return f"{'达到' if equal else '高于'}{phrase}"
             return f"{'meeting' if equal else 'above'} {phrase}"
-        return f"低于{phrase}，差{fmt_gap(float(gap), unit, lang, shown_decimals)}" if zh else \
-            f"below {phrase} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
+        return (
+            f"低于{phrase}，差{fmt_gap(float(gap), unit, lang, shown_decimals)}"
+            if zh
+            else f"below {phrase} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
+        )
     if comparison == "at_most":
         if zh:
-            return f"未超过{phrase.removesuffix('的目标')}的上限" if met else \
-                f"高于{phrase.removesuffix('的目标')}的上限，超出{fmt_gap(float(gap), unit, lang, shown_decimals)}"
-        return f"within {phrase.replace('target', 'limit')}" if met else \
-            f"above {phrase.replace('target', 'limit')} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
+            return (
+                f"未超过{phrase.removesuffix('的目标')}的上限"
+                if met
+                else f"高于{phrase.removesuffix('的目标')}的上限，超出{fmt_gap(float(gap), unit, lang, shown_decimals)}"
+            )
+        return (
+            f"within {phrase.replace('target', 'limit')}"
+            if met
+            else f"above {phrase.replace('target', 'limit')} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
+        )
     if comparison == "range":
         if zh:
             return f"在{phrase}区间内" if met else f"不在{phrase}区间内"
@@ -512,8 +701,11 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     zh = lang == "zh"
     if is_missing(value):
         why = na_text(row.get("na_reason"), lang)
-        return f"{place}{when}{name}{text('colon', lang)}{why}。" if zh else \
-            f"{name} for {place} at the {when}: {_lower_first(why)}."
+        return (
+            f"{place}{when}{name}{text('colon', lang)}{why}。"
+            if zh
+            else f"{name} for {place} at the {when}: {_lower_first(why)}."
+        )
     has_target = not is_missing(row.get("target")) or row.get("comparison") == "reach"
     if unit == "yes/no":
         answer = text("yes" if float(value) >= 0.5 else "no", lang)

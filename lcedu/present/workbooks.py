@@ -53,21 +53,53 @@ _FORMATS = {
 _COMPARISON_ZH = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤", "range": "区间", "reach": "达到"}
 _STAGE_ZH = {"primary": "小学", "junior": "初中"}
 _SCHOOL_TYPE_ZH = {
-    "kindergarten": "幼儿园", "primary": "小学", "teaching_point": "教学点", "junior": "初级中学",
-    "nine_year": "九年一贯制", "complete_secondary": "完全中学", "senior": "高级中学", "twelve_year": "十二年一贯制",
-    "vocational": "中等职业学校", "special": "特殊教育学校",
+    "kindergarten": "幼儿园",
+    "primary": "小学",
+    "teaching_point": "教学点",
+    "junior": "初级中学",
+    "nine_year": "九年一贯制",
+    "complete_secondary": "完全中学",
+    "senior": "高级中学",
+    "twelve_year": "十二年一贯制",
+    "vocational": "中等职业学校",
+    "special": "特殊教育学校",
 }
 _ASSESSMENT_ZH = {"preschool_universal": "学前教育普及普惠", "compulsory_balanced": "义务教育优质均衡"}
 _SOURCE_ZH = {"statistics": "统计数据", "checklist": "督导评估清单", "both": "统计数据和督导评估清单"}
 _UNIT_ZH = {
-    "%": "%", "children per teacher": "人/师", "children per staff": "人/保教人员", "percentage points": "个百分点",
-    "teachers per 100 students": "人/百生", "m² per student": "m²/生",
-    "yuan per student": "元/生", "classrooms per 100 students": "间/百生", "CV": "差异系数", "schools": "所",
-    "classes": "班", "people": "人", "students": "人", "studios": "个", "kindergartens": "所", "consortia": "个",
-    "communities": "个", "majors": "个", "yes/no": "是=1/否=0", "万元": "万元",
+    "%": "%",
+    "children per teacher": "人/师",
+    "children per staff": "人/保教人员",
+    "percentage points": "个百分点",
+    "teachers per 100 students": "人/百生",
+    "m² per student": "m²/生",
+    "yuan per student": "元/生",
+    "classrooms per 100 students": "间/百生",
+    "CV": "差异系数",
+    "schools": "所",
+    "classes": "班",
+    "people": "人",
+    "students": "人",
+    "studios": "个",
+    "kindergartens": "所",
+    "consortia": "个",
+    "communities": "个",
+    "majors": "个",
+    "yes/no": "是=1/否=0",
+    "万元": "万元",
 }
-_COUNT_UNITS = {"schools", "people", "classes", "students", "studios", "kindergartens", "consortia",
-                "communities", "majors", "yes/no"}
+_COUNT_UNITS = {
+    "schools",
+    "people",
+    "classes",
+    "students",
+    "studios",
+    "kindergartens",
+    "consortia",
+    "communities",
+    "majors",
+    "yes/no",
+}
 
 
 @dataclass(frozen=True)
@@ -161,8 +193,15 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
                 widths[j - 1] = max(widths[j - 1], _display_width(text))
                 continue
             if col.kind in ("met", "status", "state"):
-                text = _met_text(raw) if col.kind == "met" else ("" if raw is None or raw is pd.NA else (
-                    str(raw) if col.kind == "state" else _STATUS_ZH.get(str(raw), "")))
+                text = (
+                    _met_text(raw)
+                    if col.kind == "met"
+                    else (
+                        ""
+                        if raw is None or raw is pd.NA
+                        else (str(raw) if col.kind == "state" else _STATUS_ZH.get(str(raw), ""))
+                    )
+                )
                 cell = _put(ws, i, j, text or None)
                 if text in ("达标", "未达标"):
                     cell.fill = _MET_FILL if text == "达标" else _NOT_MET_FILL
@@ -175,8 +214,7 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
             elif col.kind != "text":
                 cell.number_format = _FORMATS[col.kind]
             if col.thresholds and col.kind != "text":
-                cell.number_format = _near_format(cell.number_format, value,
-                                                  [record.get(t) for t in col.thresholds])
+                cell.number_format = _near_format(cell.number_format, value, [record.get(t) for t in col.thresholds])
             shown = f"{value:,.2f}" if isinstance(value, float) else ("" if value is None else str(value))
             widths[j - 1] = max(widths[j - 1], _display_width(shown))
     for j, width in enumerate(widths, start=1):
@@ -230,8 +268,13 @@ class _Data:
     dimensions: pd.DataFrame  # 达标 / 未达标 / 未评估 per assessment dimension
 
 
-def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path | None, year: int,
-          manifest: dict[str, Any] | None, plan: str | Path | None = None) -> _Data:
+def _load(
+    tables: Mapping[str, pd.DataFrame] | None,
+    processed_dir: str | Path | None,
+    year: int,
+    manifest: dict[str, Any] | None,
+    plan: str | Path | None = None,
+) -> _Data:
     from lcedu.ingest import store
 
     tabs = tables if tables is not None else indicators.load_tables(processed_dir)
@@ -243,10 +286,26 @@ def _load(tables: Mapping[str, pd.DataFrame] | None, processed_dir: str | Path |
     parts = parts[parts["year"] == year].reset_index(drop=True)
     school_gaps = res["school_gaps"][res["school_gaps"]["year"] == year].reset_index(drop=True)
     chosen = get_plan(plan)
-    card = res["scorecard"] if plan is None else scorecard.scorecard(
-        results=res["indicator_results"], tables=tabs, targets=chosen.targets(), baseline_year=chosen.baseline_year)
-    return _Data(tabs, res["indicator_results"], card, parts, school_gaps, res["preschool_gaps"],
-                 res["assessments"], res["assessment_criteria"], manifest, chosen, res["assessment_dimensions"])
+    card = (
+        res["scorecard"]
+        if plan is None
+        else scorecard.scorecard(
+            results=res["indicator_results"], tables=tabs, targets=chosen.targets(), baseline_year=chosen.baseline_year
+        )
+    )
+    return _Data(
+        tabs,
+        res["indicator_results"],
+        card,
+        parts,
+        school_gaps,
+        res["preschool_gaps"],
+        res["assessments"],
+        res["assessment_criteria"],
+        manifest,
+        chosen,
+        res["assessment_dimensions"],
+    )
 
 
 # --------------------------------------------------------------------------- sheets
@@ -279,11 +338,15 @@ def _with_comparison(card: pd.DataFrame) -> pd.DataFrame:
     scope = {k: v[0] for k, v in scorecard.SCOPE_LABELS.items()}
     # An assessment not assessed on every dimension is 未评估 (not "no data"), with the dimensions named.
     not_assessed = card["na_reason"].fillna("").str.startswith("not assessed: ").to_numpy(dtype=bool)
-    return card.assign(comparison_zh=card["comparison"].map(_COMPARISON_ZH), unit_zh=_unit_zh(card["unit"]),
-                       target_scope_zh=card["target_scope"].map(scope),
-                       status=card["status"].where(~not_assessed, "not_assessed"),
-                       na_reason=card["na_reason"].map(lambda r: r if pd.isna(r) or not str(r).startswith(
-                           "not assessed: ") else nv.na_text(r)))
+    return card.assign(
+        comparison_zh=card["comparison"].map(_COMPARISON_ZH),
+        unit_zh=_unit_zh(card["unit"]),
+        target_scope_zh=card["target_scope"].map(scope),
+        status=card["status"].where(~not_assessed, "not_assessed"),
+        na_reason=card["na_reason"].map(
+            lambda r: r if pd.isna(r) or not str(r).startswith("not assessed: ") else nv.na_text(r)
+        ),
+    )
 
 
 def _counts_sheet(wb: Workbook, card: pd.DataFrame, data: _Data, area: str) -> None:
@@ -293,15 +356,28 @@ def _counts_sheet(wb: Workbook, card: pd.DataFrame, data: _Data, area: str) -> N
     counts = counts.join(scorecard.county_names(counts["county_code"]), on="county_code")
     ws = wb.create_sheet("目标达成统计")
     region = data.plan.region_code
-    scope = ("统计口径：各县(区)对照本县目标、全市对照全市目标；以全市目标作参照的县级指标不计入。" if in_region(area, region)
-             else f"本计划目标为{area_name(region)}目标，{area_name(prefecture_of(area))}无对应目标，各项计为0。")
+    scope = (
+        "统计口径：各县(区)对照本县目标、全市对照全市目标；以全市目标作参照的县级指标不计入。"
+        if in_region(area, region)
+        else f"本计划目标为{area_name(region)}目标，{area_name(prefecture_of(area))}无对应目标，各项计为0。"
+    )
     _put(ws, 1, 1, scope + "未到期：目标年份晚于统计年份。" + _SCHOOL_YEAR_NOTE)
-    _write_table(ws, counts, [
-        _Column("county_name_zh", "县(区)"), _Column("year", "学年初", "school_year"), _Column("targets", "目标数", "int"),
-        _Column("met", "达标", "int"), _Column("not_met", "未达标", "int"), _Column("not_due", "未到期", "int"),
-        _Column("not_due_on_track", "未到期中按趋势可达标", "int"), _Column("no_data", "无数据", "int"),
-        _Column("county_code", "县(区)代码"),
-    ], start_row=3)
+    _write_table(
+        ws,
+        counts,
+        [
+            _Column("county_name_zh", "县(区)"),
+            _Column("year", "学年初", "school_year"),
+            _Column("targets", "目标数", "int"),
+            _Column("met", "达标", "int"),
+            _Column("not_met", "未达标", "int"),
+            _Column("not_due", "未到期", "int"),
+            _Column("not_due_on_track", "未到期中按趋势可达标", "int"),
+            _Column("no_data", "无数据", "int"),
+            _Column("county_code", "县(区)代码"),
+        ],
+        start_row=3,
+    )
 
 
 def _unit_zh(units: pd.Series) -> pd.Series:
@@ -316,16 +392,26 @@ def _scorecard_sheet(wb: Workbook, title: str, card: pd.DataFrame, baseline_year
     ws = wb.create_sheet(title)
     years = card["year"].dropna().unique()
     value_header = f"数值（{year_label(years[0])}）" if len(years) == 1 else "数值"
-    columns = [_Column(c.source, f"较{year_label(baseline_year)}变化", c.kind) if c.source == "change_since_baseline"
-               else _Column(c.source, value_header, c.kind, thresholds=c.thresholds) if c.source == "value"
-               else c for c in _SCORECARD_COLUMNS]
+    columns = [
+        _Column(c.source, f"较{year_label(baseline_year)}变化", c.kind)
+        if c.source == "change_since_baseline"
+        else _Column(c.source, value_header, c.kind, thresholds=c.thresholds)
+        if c.source == "value"
+        else c
+        for c in _SCORECARD_COLUMNS
+    ]
     _write_table(ws, _with_comparison(card), columns)
 
 
 def _counties_sheet(wb: Workbook, card: pd.DataFrame) -> None:
     ws = wb.create_sheet("各县指标")
-    columns = [_Column("county_name_zh", "县(区)"), *_SCORECARD_COLUMNS[:8], _Column("rank", scorecard.scorecard_labels("zh")["rank"], "int"),
-               _Column("na_reason", "缺失原因"), _Column("indicator", "指标代码")]
+    columns = [
+        _Column("county_name_zh", "县(区)"),
+        *_SCORECARD_COLUMNS[:8],
+        _Column("rank", scorecard.scorecard_labels("zh")["rank"], "int"),
+        _Column("na_reason", "缺失原因"),
+        _Column("indicator", "指标代码"),
+    ]
     _write_table(ws, _with_comparison(card), columns)
 
 
@@ -357,31 +443,61 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
         return exploded.map(names_zh).dropna().groupby(level=0).agg("；".join).reindex(codes.index).fillna("")
 
     summary = summary.join(scorecard.county_names(summary["county_code"]), on="county_code").assign(
-        assessment_zh=summary["assessment"].map(_ASSESSMENT_ZH), unmet_zh=named(summary["unmet_criteria"]),
-        reason_zh=summary["na_reason"].map(lambda r: "" if pd.isna(r) else nv.na_text(r)))
-    _write_table(wb.create_sheet("达标评估"), summary, [
-        _Column("county_name_zh", "县(区)"), _Column("year", "学年初", "school_year"), _Column("assessment_zh", "评估"),
-        _Column("state", "总体结果(全部维度评估且达标才为达标)", "state"), _Column("dimensions_met_count", "达标维度数", "int"),
-        _Column("dimensions_count", "维度总数", "int"), _Column("criteria_met_count", "达标条件数", "int"),
-        _Column("criteria_count", "条件总数", "int"), _Column("unmet_zh", "未达标条件"),
-        _Column("reason_zh", "未评估原因"),
-    ])
+        assessment_zh=summary["assessment"].map(_ASSESSMENT_ZH),
+        unmet_zh=named(summary["unmet_criteria"]),
+        reason_zh=summary["na_reason"].map(lambda r: "" if pd.isna(r) else nv.na_text(r)),
+    )
+    _write_table(
+        wb.create_sheet("达标评估"),
+        summary,
+        [
+            _Column("county_name_zh", "县(区)"),
+            _Column("year", "学年初", "school_year"),
+            _Column("assessment_zh", "评估"),
+            _Column("state", "总体结果(全部维度评估且达标才为达标)", "state"),
+            _Column("dimensions_met_count", "达标维度数", "int"),
+            _Column("dimensions_count", "维度总数", "int"),
+            _Column("criteria_met_count", "达标条件数", "int"),
+            _Column("criteria_count", "条件总数", "int"),
+            _Column("unmet_zh", "未达标条件"),
+            _Column("reason_zh", "未评估原因"),
+        ],
+    )
     dims = data.dimensions
     if counties is not None:
         dims = dims[dims["county_code"].isin(list(counties))]
     if year is not None:
         dims = dims[dims["year"] == year]
     dims = dims.join(scorecard.county_names(dims["county_code"]), on="county_code").assign(
-        assessment_zh=dims["assessment"].map(_ASSESSMENT_ZH), source_zh=dims["source"].map(_SOURCE_ZH),
+        assessment_zh=dims["assessment"].map(_ASSESSMENT_ZH),
+        source_zh=dims["source"].map(_SOURCE_ZH),
         unmet_zh=named(dims["unmet_criteria"]),
-        reason_zh=dims["na_reason"].map(lambda r: "" if pd.isna(r) else "；".join(
-            dict.fromkeys(nv.na_text(w.strip()).split("：", 1)[-1] for w in str(r).split(";") if w.strip()))))
-    _write_table(wb.create_sheet("评估维度"), dims, [
-        _Column("county_name_zh", "县(区)"), _Column("year", "年份", "int"), _Column("assessment_zh", "评估"),
-        _Column("dimension_zh", "维度"), _Column("state", "结果", "state"), _Column("source_zh", "依据"),
-        _Column("criteria_met_count", "达标条件数", "int"), _Column("criteria_count", "条件总数", "int"),
-        _Column("unmet_zh", "未达标条件"), _Column("reason_zh", "未评估原因"),
-    ])
+        reason_zh=dims["na_reason"].map(
+            lambda r: (
+                ""
+                if pd.isna(r)
+                else "；".join(
+                    dict.fromkeys(nv.na_text(w.strip()).split("：", 1)[-1] for w in str(r).split(";") if w.strip())
+                )
+            )
+        ),
+    )
+    _write_table(
+        wb.create_sheet("评估维度"),
+        dims,
+        [
+            _Column("county_name_zh", "县(区)"),
+            _Column("year", "年份", "int"),
+            _Column("assessment_zh", "评估"),
+            _Column("dimension_zh", "维度"),
+            _Column("state", "结果", "state"),
+            _Column("source_zh", "依据"),
+            _Column("criteria_met_count", "达标条件数", "int"),
+            _Column("criteria_count", "条件总数", "int"),
+            _Column("unmet_zh", "未达标条件"),
+            _Column("reason_zh", "未评估原因"),
+        ],
+    )
     detail = data.criteria
     if counties is not None:
         detail = detail[detail["county_code"].isin(list(counties))]
@@ -390,8 +506,11 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
     names = indicators.registry_frame()[["indicator", "name_zh", "unit"]]
     checklist = indicators.checklist_items().rename(columns={"item": "indicator"})[["indicator", "name_zh"]]
     names = pd.concat([names, checklist.assign(unit="%")], ignore_index=True)
-    dim_zh = {(a, d["code"]): d["name_zh"] for a, spec in indicators.load_registry().assessments.items()
-              for d in spec.get("dimensions") or []}
+    dim_zh = {
+        (a, d["code"]): d["name_zh"]
+        for a, spec in indicators.load_registry().assessments.items()
+        for d in spec.get("dimensions") or []
+    }
     detail = detail.merge(names, how="left", left_on="criterion", right_on="indicator").assign(
         assessment_zh=lambda d: d["assessment"].map(_ASSESSMENT_ZH),
         comparison_zh=lambda d: d["comparison"].map(_COMPARISON_ZH),
@@ -400,13 +519,26 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
         reason_zh=lambda d: d["na_reason"].map(lambda r: "" if pd.isna(r) else nv.na_text(r)),
     )
     detail = detail.join(scorecard.county_names(detail["county_code"]), on="county_code")
-    _write_table(wb.create_sheet("评估明细"), detail, [
-        _Column("county_name_zh", "县(区)"), _Column("year", "学年初", "school_year"), _Column("assessment_zh", "评估"),
-        _Column("dimension_zh", "维度"), _Column("name_zh", "条件(指标)"), _Column("value", "数值", "unit", thresholds=("threshold",)),
-        _Column("comparison_zh", "比较"), _Column("threshold", "标准", "unit"), _Column("is_met", "是否达标", "met"),
-        _Column("source_zh", "依据"), _Column("evidence", "佐证材料及说明"), _Column("note", "备注"),
-        _Column("reason_zh", "缺失或未评估原因"), _Column("criterion", "指标代码"),
-    ])
+    _write_table(
+        wb.create_sheet("评估明细"),
+        detail,
+        [
+            _Column("county_name_zh", "县(区)"),
+            _Column("year", "学年初", "school_year"),
+            _Column("assessment_zh", "评估"),
+            _Column("dimension_zh", "维度"),
+            _Column("name_zh", "条件(指标)"),
+            _Column("value", "数值", "unit", thresholds=("threshold",)),
+            _Column("comparison_zh", "比较"),
+            _Column("threshold", "标准", "unit"),
+            _Column("is_met", "是否达标", "met"),
+            _Column("source_zh", "依据"),
+            _Column("evidence", "佐证材料及说明"),
+            _Column("note", "备注"),
+            _Column("reason_zh", "缺失或未评估原因"),
+            _Column("criterion", "指标代码"),
+        ],
+    )
 
 
 def _school_sheets(wb: Workbook, data: _Data, county: str, year: int) -> None:
@@ -414,25 +546,44 @@ def _school_sheets(wb: Workbook, data: _Data, county: str, year: int) -> None:
     parts = parts.assign(stage_zh=parts["stage"].map(_STAGE_ZH), type_zh=parts["school_type"].map(_SCHOOL_TYPE_ZH))
     thresholds = {s: std.resource_thresholds(s) for s in std.STAGES}
     names = indicators.load_registry().indicators
-    columns = [_Column("school_name", "学校"), _Column("stage_zh", "学段"), _Column("type_zh", "类型"),
-               _Column("student_count", "在校生", "int"), _Column("is_assessed", "参评", "yesno"),
-               _Column("exclusion_reason", "不参评原因")]
+    columns = [
+        _Column("school_name", "学校"),
+        _Column("stage_zh", "学段"),
+        _Column("type_zh", "类型"),
+        _Column("student_count", "在校生", "int"),
+        _Column("is_assessed", "参评", "yesno"),
+        _Column("exclusion_reason", "不参评原因"),
+    ]
     for code in std.RESOURCE_INDICATORS:
         kind = "float2" if thresholds["primary"][code] < 100 else "int"
         columns.append(_Column(code, names[code].name_zh, kind))
-    columns += [_Column("indicators_met_count", "达标项数", "int"), _Column("meets_standard", "是否达标", "met"),
-                _Column("na_reason", "缺失原因"), _Column("school_id", "学校标识码")]
+    columns += [
+        _Column("indicators_met_count", "达标项数", "int"),
+        _Column("meets_standard", "是否达标", "met"),
+        _Column("na_reason", "缺失原因"),
+        _Column("school_id", "学校标识码"),
+    ]
     _write_table(wb.create_sheet("学校资源配置"), parts, columns)
 
     g = data.school_gaps[(data.school_gaps["county_code"] == county) & (data.school_gaps["year"] == year)]
     g = g.assign(stage_zh=g["stage"].map(_STAGE_ZH), binding_zh=np.where(g["is_binding"], "是", "否"))
-    _write_table(wb.create_sheet("学校资源缺口"), g, [
-        _Column("school_name", "学校"), _Column("stage_zh", "学段"), _Column("resource_zh", "资源"),
-        _Column("value", "现值(生均/每百名)", "float2"), _Column("threshold", "标准", "float2"),
-        _Column("current_amount", "现有(本学段)", "float2"), _Column("required_amount", "需达到(本学段)", "float2"),
-        _Column("addition", "学校需新增", "float2"), _Column("binding_zh", "计入合计"),
-        _Column("meets_standard", "学校是否达标", "met"), _Column("school_id", "学校标识码"),
-    ])
+    _write_table(
+        wb.create_sheet("学校资源缺口"),
+        g,
+        [
+            _Column("school_name", "学校"),
+            _Column("stage_zh", "学段"),
+            _Column("resource_zh", "资源"),
+            _Column("value", "现值(生均/每百名)", "float2"),
+            _Column("threshold", "标准", "float2"),
+            _Column("current_amount", "现有(本学段)", "float2"),
+            _Column("required_amount", "需达到(本学段)", "float2"),
+            _Column("addition", "学校需新增", "float2"),
+            _Column("binding_zh", "计入合计"),
+            _Column("meets_standard", "学校是否达标", "met"),
+            _Column("school_id", "学校标识码"),
+        ],
+    )
 
 
 def _gap_summary_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None, year: int) -> None:
@@ -441,22 +592,40 @@ def _gap_summary_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | Non
     if counties is not None:
         summary = summary[summary["county_code"].isin(list(counties))]
     summary = summary.join(scorecard.county_names(summary["county_code"]), on="county_code")
-    _write_table(wb.create_sheet("资源缺口汇总"), summary, [
-        _Column("county_name_zh", "县(区)"), _Column("resource_zh", "资源"), _Column("addition", "需新增", "float2"),
-        _Column("school_parts_below_count", "低于标准的学段数", "int"),
-        _Column("schools_below_count", "低于标准的学校数", "int"), _Column("indicator", "指标代码"),
-    ])
+    _write_table(
+        wb.create_sheet("资源缺口汇总"),
+        summary,
+        [
+            _Column("county_name_zh", "县(区)"),
+            _Column("resource_zh", "资源"),
+            _Column("addition", "需新增", "float2"),
+            _Column("school_parts_below_count", "低于标准的学段数", "int"),
+            _Column("schools_below_count", "低于标准的学校数", "int"),
+            _Column("indicator", "指标代码"),
+        ],
+    )
     pre = data.preschool_gaps[data.preschool_gaps["year"] == year]
     if counties is not None:
         pre = pre[pre["county_code"].isin(list(counties))]
     pre = pre.join(scorecard.county_names(pre["county_code"]), on="county_code").assign(
-        comparison_zh=lambda d: d["comparison"].map(_COMPARISON_ZH))
+        comparison_zh=lambda d: d["comparison"].map(_COMPARISON_ZH)
+    )
     pre = pre.merge(indicators.registry_frame()[["indicator", "name_zh", "unit"]], how="left", on="indicator")
-    _write_table(wb.create_sheet("学前缺口"), pre, [
-        _Column("county_name_zh", "县(区)"), _Column("name_zh", "指标"), _Column("value", "数值", "unit"),
-        _Column("comparison_zh", "比较"), _Column("threshold", "标准", "unit"), _Column("gap_zh", "缺口"),
-        _Column("needed", "需要", "int"), _Column("na_reason", "缺失原因"), _Column("indicator", "指标代码"),
-    ])
+    _write_table(
+        wb.create_sheet("学前缺口"),
+        pre,
+        [
+            _Column("county_name_zh", "县(区)"),
+            _Column("name_zh", "指标"),
+            _Column("value", "数值", "unit"),
+            _Column("comparison_zh", "比较"),
+            _Column("threshold", "标准", "unit"),
+            _Column("gap_zh", "缺口"),
+            _Column("needed", "需要", "int"),
+            _Column("na_reason", "缺失原因"),
+            _Column("indicator", "指标代码"),
+        ],
+    )
 
 
 def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) -> None:
@@ -470,8 +639,11 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
     if is_sample:
         lines.append(("性质", f"{SAMPLE_NOTICE}（synthetic sample, not official statistics）"))
     if manifest:
-        lines += [("数据生成时间", manifest.get("created_at")), ("原始数据目录", manifest.get("raw_dir")),
-                  ("是否样例数据", "是" if is_sample else "否")]
+        lines += [
+            ("数据生成时间", manifest.get("created_at")),
+            ("原始数据目录", manifest.get("raw_dir")),
+            ("是否样例数据", "是" if is_sample else "否"),
+        ]
         versions = manifest.get("versions") or {}
         if versions:
             lines.append(("软件版本", ", ".join(f"{k} {v}" for k, v in versions.items())))
@@ -480,11 +652,15 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
     plan = load_plan(data.plan.targets_file)
     standards = std.load_standards()
     lines += [
-        ("", None), ("标准与计划依据", None),
+        ("", None),
+        ("标准与计划依据", None),
         ("义务教育优质均衡", standards["compulsory_quality_balance"]["document"]),
         ("学前教育普及普惠", standards["preschool_universal_inclusive"]["document"]),
         ("行动计划", f"{plan.get('title_zh')}（{plan.get('issued_by')}，{plan.get('published')}）"),
-        ("阈值文件", "lcedu/measure/config/standards.yml；指标定义 lcedu/measure/config/indicators.yml；目标 lcedu/plans/"),
+        (
+            "阈值文件",
+            "lcedu/measure/config/standards.yml；指标定义 lcedu/measure/config/indicators.yml；目标 lcedu/plans/",
+        ),
         ("县际离散系数", scorecard.SPREAD_NOTE["zh"]),
         ("学年初", _SCHOOL_YEAR_NOTE.removeprefix("学年初：")),
     ]
@@ -501,8 +677,12 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
         _put(ws, row, 1, "原始文件").font = bold
         row += 1
         inputs = pd.DataFrame(manifest["inputs"])
-        _write_table(ws, inputs, [_Column("path", "文件"), _Column("sha256", "SHA-256"),
-                                  _Column("bytes", "字节", "int")], start_row=row)
+        _write_table(
+            ws,
+            inputs,
+            [_Column("path", "文件"), _Column("sha256", "SHA-256"), _Column("bytes", "字节", "int")],
+            start_row=row,
+        )
         row += len(inputs) + 2
     _put(ws, row, 1, "指标来源").font = bold
     row += 1
@@ -510,10 +690,20 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
     reg = reg[reg["indicator"].isin(list(indicator_codes))]
     quotes = data.plan.targets().drop_duplicates("indicator").set_index("indicator")["quote"]
     reg = reg.assign(quote=reg["indicator"].map(quotes), unit_zh=_unit_zh(reg["unit"]))
-    _write_table(ws, reg, [
-        _Column("name_zh", "指标"), _Column("unit_zh", "单位"), _Column("source", "依据"), _Column("clause", "计划条款"),
-        _Column("quote", "计划原文"), _Column("note", "口径说明"), _Column("indicator", "指标代码"),
-    ], start_row=row)
+    _write_table(
+        ws,
+        reg,
+        [
+            _Column("name_zh", "指标"),
+            _Column("unit_zh", "单位"),
+            _Column("source", "依据"),
+            _Column("clause", "计划条款"),
+            _Column("quote", "计划原文"),
+            _Column("note", "口径说明"),
+            _Column("indicator", "指标代码"),
+        ],
+        start_row=row,
+    )
     ws.freeze_panes = None
     ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 18)
     ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 40)

@@ -41,14 +41,16 @@ def _client(scheduler: str, workers: int | None):
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
+        )
         return Client(cluster), cluster
     return Client(scheduler), None
 
 
-def execute(jobs: list[Job], scheduler: str, workers: int | None = None,
-            progress: Callable[..., None] | None = None) -> Iterator[Outcome]:
+def execute(
+    jobs: list[Job], scheduler: str, workers: int | None = None, progress: Callable[..., None] | None = None
+) -> Iterator[Outcome]:
     """Like :func:`lcedu.publish.render.execute`, on a Dask cluster; yields outcomes as they finish.
 
     A failing notebook does not stop the others; on Ctrl-C the remaining tasks are cancelled and
@@ -61,9 +63,16 @@ def execute(jobs: list[Job], scheduler: str, workers: int | None = None,
     try:
         client.register_plugin(WarmKernels())
         started = time.perf_counter()
-        futures = [client.submit(_render_task, job, Path(job.input).read_text(encoding="utf-8"), pure=False,
-                                 key=f"render-{job.county}-{job.notebook}-{job.year}-{job.lang}")
-                   for job in jobs]
+        futures = [
+            client.submit(
+                _render_task,
+                job,
+                Path(job.input).read_text(encoding="utf-8"),
+                pure=False,
+                key=f"render-{job.county}-{job.notebook}-{job.year}-{job.lang}",
+            )
+            for job in jobs
+        ]
         for done, future in enumerate(as_completed(futures), start=1):
             outcome, notebook_text, html = future.result()
             render.write_outputs(outcome, notebook_text, html)

@@ -32,8 +32,16 @@ from lcedu.measure.results import load_results, require_year
 from lcedu.paths import CITY_CODE
 from lcedu.present import narrative as nv
 
-__all__ = ["STATUS_WORDS", "EvaluationData", "document_name", "draw_figures",
-           "evaluation_data", "to_pdf", "write_document", "write_evaluation"]
+__all__ = [
+    "STATUS_WORDS",
+    "EvaluationData",
+    "document_name",
+    "draw_figures",
+    "evaluation_data",
+    "to_pdf",
+    "write_document",
+    "write_evaluation",
+]
 
 #: How each verdict reads in the documents.
 STATUS_WORDS = {"met": "达标", "not_met": "未达标", "no_data": "无数据", "not_due": "未到期"}
@@ -71,8 +79,9 @@ class EvaluationData:
         return [y for y in self.data_years if self.plan.baseline_year <= y <= self.year]
 
 
-def evaluation_data(plan: str | Path | Plan | None = None, year: int | None = None,
-                    processed_dir: str | Path | None = None) -> EvaluationData:
+def evaluation_data(
+    plan: str | Path | Plan | None = None, year: int | None = None, processed_dir: str | Path | None = None
+) -> EvaluationData:
     """The evaluation of ``plan`` as of ``year`` (default: the plan's final year).
 
     Raises :class:`lcedu.errors.RequestError` when ``year`` has no data.
@@ -93,10 +102,17 @@ def evaluation_data(plan: str | Path | Plan | None = None, year: int | None = No
     years = [y for y in data_years if p.baseline_year <= y <= as_of]
     manifest = store.manifest(processed_dir)
     return EvaluationData(
-        plan=p, year=as_of, status=status, yearly=ev.yearly_values(status, card, years),
-        needs=ev.closing_needs(status, as_of, tables, results), card=card, results=results,
-        assessments=stored["assessments"], data_years=data_years,
-        synthetic=bool(manifest.get("is_sample", False)), created_at=str(manifest.get("created_at", "")),
+        plan=p,
+        year=as_of,
+        status=status,
+        yearly=ev.yearly_values(status, card, years),
+        needs=ev.closing_needs(status, as_of, tables, results),
+        card=card,
+        results=results,
+        assessments=stored["assessments"],
+        data_years=data_years,
+        synthetic=bool(manifest.get("is_sample", False)),
+        created_at=str(manifest.get("created_at", "")),
         dimensions=stored["assessment_dimensions"],
     )
 
@@ -144,8 +160,11 @@ def _value_words(value: Any, unit: str, reason: Any = None, thresholds: Any = No
 
 
 def _gap_words(r: Any, unit: str) -> str:
-    decimals = nv.decimals_near(float(r["value"]), nv.row_thresholds(r), nv.DECIMALS.get(unit, 0)) \
-        if not nv.is_missing(r["value"]) else None
+    decimals = (
+        nv.decimals_near(float(r["value"]), nv.row_thresholds(r), nv.DECIMALS.get(unit, 0))
+        if not nv.is_missing(r["value"])
+        else None
+    )
     return nv.fmt_gap(float(r["gap"]), unit, "zh", decimals)
 
 
@@ -194,8 +213,11 @@ def _closing_words(r: Any, needs: pd.DataFrame) -> str:
     """What closing one unmet row takes: the gap estimates, else the ratio arithmetic, else the gap."""
     from lcedu.present import briefing as bf
 
-    mine = needs[(needs["entry"] == r["entry"]) & (needs["county_code"] == r["county_code"])
-                 & (needs["target_year"] == r["target_year"])]
+    mine = needs[
+        (needs["entry"] == r["entry"])
+        & (needs["county_code"] == r["county_code"])
+        & (needs["target_year"] == r["target_year"])
+    ]
     if len(mine):
         parts = []
         for n in mine.itertuples(index=False):
@@ -204,8 +226,9 @@ def _closing_words(r: Any, needs: pd.DataFrame) -> str:
             unit = str(n.unit_zh or "")
             schools = f"（涉及{int(n.schools_count)}所学校）" if not nv.is_missing(n.schools_count) else ""
             name = str(n.need_zh)
-            parts.append(f"{name}{shown}{unit}{schools}" if name.startswith("需") else
-                         f"{name}增加{shown}{unit}{schools}")
+            parts.append(
+                f"{name}{shown}{unit}{schools}" if name.startswith("需") else f"{name}增加{shown}{unit}{schools}"
+            )
         return "按现有数据估算" + "，".join(parts)
     row = {k: r[k] for k in ("indicator", "unit", "comparison", "gap", "numerator", "denominator", "target")}
     if nv.is_missing(row["gap"]):
@@ -255,8 +278,15 @@ def _section(doc: Any, landscape: bool) -> None:
         setattr(section, side, Cm(1.6 if landscape else 2.0))
 
 
-def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, font_pt: float = 8.0,
-           caption: str | None = None, widths_cm: Sequence[float] | None = None) -> Any:
+def _table(
+    doc: Any,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    font_pt: float = 8.0,
+    caption: str | None = None,
+    widths_cm: Sequence[float] | None = None,
+) -> Any:
     """A grid table; ``widths_cm`` per column (the rest share what is left of ``_WIDTH_CM``)."""
     from docx.shared import Cm, Pt
 
@@ -287,8 +317,16 @@ def _table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, fo
 
 def _widths(header: Sequence[str], page_cm: float) -> list[float]:
     """Column widths of a target table: narrow numbers, a wide name and source, the rest shared."""
-    fixed = {"序号": 0.9, "指标": 4.2, "县(区)": 1.6, "目标": 2.6, "结论": 2.0, "数据来源": 3.4, "指标代码": 4.6,
-             "计划条款": 1.3}
+    fixed = {
+        "序号": 0.9,
+        "指标": 4.2,
+        "县(区)": 1.6,
+        "目标": 2.6,
+        "结论": 2.0,
+        "数据来源": 3.4,
+        "指标代码": 4.6,
+        "计划条款": 1.3,
+    }
     known = sum(fixed.get(h, 0.0) for h in header)
     rest = [h for h in header if h not in fixed]
     share = max((page_cm - known) / max(len(rest), 1), 1.2)
@@ -326,16 +364,32 @@ def _cover(doc: Any, data: EvaluationData, county: str | None, today: dt.date) -
     _para(doc, place, bold=True, size=20, center=True)
     _para(doc, _title(data), bold=True, size=18, center=True)
     doc.add_paragraph()
-    _para(doc, f"评估时点：{nv.year_label(data.year)}　　基期：{nv.year_label(data.plan.baseline_year)}　　"
-               f"规划期：{data.plan.period_text}", center=True)
-    _para(doc, f"注：统计数据为各学年初的状态，{nv.year_label(data.year)}即{data.year}年秋季学期；计划目标年份按计划原文。",
-          size=9, center=True)
-    _para(doc, f"数据生成：{data.created_at[:10] or '—'}　　成文日期：{today.year}年{today.month}月{today.day}日",
-          center=True)
+    _para(
+        doc,
+        f"评估时点：{nv.year_label(data.year)}　　基期：{nv.year_label(data.plan.baseline_year)}　　"
+        f"规划期：{data.plan.period_text}",
+        center=True,
+    )
+    _para(
+        doc,
+        f"注：统计数据为各学年初的状态，{nv.year_label(data.year)}即{data.year}年秋季学期；计划目标年份按计划原文。",
+        size=9,
+        center=True,
+    )
+    _para(
+        doc,
+        f"数据生成：{data.created_at[:10] or '—'}　　成文日期：{today.year}年{today.month}月{today.day}日",
+        center=True,
+    )
     if data.synthetic:
         doc.add_paragraph()
-        _para(doc, "⚠ 合成样例数据，非官方统计。本文件由合成样例数据生成，仅用于演示和测试，不得作为正式评估结论引用。",
-              bold=True, size=12, center=True)
+        _para(
+            doc,
+            "⚠ 合成样例数据，非官方统计。本文件由合成样例数据生成，仅用于演示和测试，不得作为正式评估结论引用。",
+            bold=True,
+            size=12,
+            center=True,
+        )
     if data.plan.status == "test":
         _para(doc, "⚠ 测试用虚构规划 / made-up test plan", bold=True, size=12, center=True)
 
@@ -346,25 +400,34 @@ def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
     place = "全市" if county is None else _place(county)
     entries = rows["entry"].nunique()
     counts = _counts(rows)
-    lead = (f"截至{nv.year_label(data.year)}，《{data.plan.title_zh}》确定的目标中，涉及{place}的有{entries}项"
-            f"（按县(区)和年份分解为{len(rows)}个评估点），其中{_counts_sentence(counts)}。")
+    lead = (
+        f"截至{nv.year_label(data.year)}，《{data.plan.title_zh}》确定的目标中，涉及{place}的有{entries}项"
+        f"（按县(区)和年份分解为{len(rows)}个评估点），其中{_counts_sentence(counts)}。"
+    )
     _para(doc, lead)
     if counts["no_data"]:
         no_data = rows[rows["status"] == "no_data"]
         unassessed = no_data["na_reason"].fillna("").str.startswith("not assessed: ")
         missing = no_data[~unassessed].drop_duplicates("entry")
         if len(missing):
-            _para(doc, f"无数据的目标{len(missing)}项：{'、'.join(missing['name_zh'].astype(str))}，需补充统计口径或台账后评估。")
+            _para(
+                doc,
+                f"无数据的目标{len(missing)}项：{'、'.join(missing['name_zh'].astype(str))}，需补充统计口径或台账后评估。",
+            )
         waiting = no_data[unassessed]
         if len(waiting):
             who = "、".join(f"{_place(r['county_code'])}{r['name_zh']}" for _, r in waiting.iterrows())
-            _para(doc, f"未评估的目标{len(waiting)}个评估点：{who}——有维度缺少督导评估清单，不计为达标，需补充清单后认定。")
+            _para(
+                doc,
+                f"未评估的目标{len(waiting)}个评估点：{who}——有维度缺少督导评估清单，不计为达标，需补充清单后认定。",
+            )
     projects = rows.assign(_p=_projects(data, rows))
     table_rows = []
     for (_order, name), group in sorted(projects.groupby("_p"), key=lambda kv: kv[0]):
         c = _counts(group)
-        table_rows.append([name, group["entry"].nunique(), len(group), c["met"], c["not_met"], c["no_data"],
-                           c["not_due"]])
+        table_rows.append(
+            [name, group["entry"].nunique(), len(group), c["met"], c["not_met"], c["no_data"], c["not_due"]]
+        )
     header = ["工程（项目）", "目标项数", "评估点", "达标", "未达标", "无数据", "未到期"]
     _table(doc, header, table_rows, font_pt=9, caption="表1　分工程目标完成情况", widths_cm=[6.2] + [1.6] * 6)
     if county is None:
@@ -376,17 +439,35 @@ def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
             c = _counts(group)
             due = c["met"] + c["not_met"]
             share = f"{c['met'] / due:.0%}" if due else "—"
-            by_county.append([_place(code) + ("（全市目标）" if code == CITY_CODE else ""), len(group), c["met"],
-                              c["not_met"], c["no_data"], c["not_due"], share])
-        _table(doc, ["县(区)", "评估点", "达标", "未达标", "无数据", "未到期", "达标率（已到期且有数据）"], by_county,
-               font_pt=9, caption="表2　分县(区)目标完成情况", widths_cm=[3.6] + [1.7] * 5 + [3.2])
+            by_county.append(
+                [
+                    _place(code) + ("（全市目标）" if code == CITY_CODE else ""),
+                    len(group),
+                    c["met"],
+                    c["not_met"],
+                    c["no_data"],
+                    c["not_due"],
+                    share,
+                ]
+            )
+        _table(
+            doc,
+            ["县(区)", "评估点", "达标", "未达标", "无数据", "未到期", "达标率（已到期且有数据）"],
+            by_county,
+            font_pt=9,
+            caption="表2　分县(区)目标完成情况",
+            widths_cm=[3.6] + [1.7] * 5 + [3.2],
+        )
         county_rows = rows[rows["county_code"] != CITY_CODE]
         if len(county_rows):
             rates = county_rows[county_rows["status"].isin(["met", "not_met"])].groupby("county_code")["status"]
             share = (rates.apply(lambda s: (s == "met").mean())).sort_values(ascending=False)
             if len(share) >= 2:
-                _para(doc, f"分县(区)看，{_place(share.index[0])}已到期目标达标率最高（{share.iloc[0]:.0%}），"
-                           f"{_place(share.index[-1])}最低（{share.iloc[-1]:.0%}）。")
+                _para(
+                    doc,
+                    f"分县(区)看，{_place(share.index[0])}已到期目标达标率最高（{share.iloc[0]:.0%}），"
+                    f"{_place(share.index[-1])}最低（{share.iloc[-1]:.0%}）。",
+                )
 
 
 def _assessment_paragraphs(doc: Any, data: EvaluationData, county: str | None) -> None:
@@ -414,16 +495,27 @@ def _assessment_paragraphs(doc: Any, data: EvaluationData, county: str | None) -
             parts = "，".join(dimension_phrase(r, "zh") for r in dims.to_dict("records"))
             lines.append(f"{_place(code)}{spec[name]['name_zh']}：总体{row['state'].iloc[0]}；{parts}。")
     if lines:
-        _para(doc, f"{data.year}年县域评估按国家文件分维度认定（全部维度评估且达标才为达标；没有督导评估清单的维度为“未评估”，"
-                   "不计为达标）：")
+        _para(
+            doc,
+            f"{data.year}年县域评估按国家文件分维度认定（全部维度评估且达标才为达标；没有督导评估清单的维度为“未评估”，"
+            "不计为达标）：",
+        )
         for line in lines:
             _para(doc, line)
 
 
 def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple[list[str], list[list[Any]]]:
     years = data.shown_years
-    header = ["序号", "指标", "县(区)", "目标", *[nv.year_label(y) + ("(基期)" if y == data.plan.baseline_year else "")
-                                               for y in years], "目标年份值", "结论", "数据来源"]
+    header = [
+        "序号",
+        "指标",
+        "县(区)",
+        "目标",
+        *[nv.year_label(y) + ("(基期)" if y == data.plan.baseline_year else "") for y in years],
+        "目标年份值",
+        "结论",
+        "数据来源",
+    ]
     if full:
         header += ["差距", "计划条款", "指标代码"]
     out = []
@@ -431,10 +523,21 @@ def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple
         unit = str(r["unit"])
         limits = nv.row_thresholds(r)
         yearly = [_value_words(data.yearly.loc[idx, y], unit, thresholds=limits) for y in years]
-        final = "—" if r["status"] == "not_due" else (
-            _reason(r) if nv.is_missing(r["value"]) else _value_words(r["value"], unit, thresholds=limits))
-        line = [i, r["name_zh"], _place(r["county_code"]), _target_words(r), *yearly, final, _verdict_words(r),
-                r["source"]]
+        final = (
+            "—"
+            if r["status"] == "not_due"
+            else (_reason(r) if nv.is_missing(r["value"]) else _value_words(r["value"], unit, thresholds=limits))
+        )
+        line = [
+            i,
+            r["name_zh"],
+            _place(r["county_code"]),
+            _target_words(r),
+            *yearly,
+            final,
+            _verdict_words(r),
+            r["source"],
+        ]
         if full:
             gap = "" if nv.is_missing(r["gap"]) or r["status"] != "not_met" else _gap_words(r, unit)
             line += [gap, r["clause"], r["indicator"]]
@@ -458,8 +561,10 @@ def _tasks(doc: Any, data: EvaluationData, county: str | None) -> None:
 def _problem_groups(rows: pd.DataFrame) -> list[pd.DataFrame]:
     """Unmet rows grouped by target, the largest relative gap first."""
     unmet = rows[rows["status"] == "not_met"]
-    groups = [g.sort_values("relative_gap", ascending=False, na_position="last")
-              for _, g in unmet.groupby(["entry", "target_year"])]
+    groups = [
+        g.sort_values("relative_gap", ascending=False, na_position="last")
+        for _, g in unmet.groupby(["entry", "target_year"])
+    ]
     return sorted(groups, key=lambda g: -float(g["relative_gap"].fillna(0).max()))
 
 
@@ -470,8 +575,11 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
     if not groups:
         _para(doc, f"截至{nv.year_label(data.year)}，已到期且有数据的目标均已达标。")
         return groups
-    _para(doc, f"已到期的目标中有{len(groups)}项未达标（涉及{sum(len(g) for g in groups)}个评估点），"
-               f"按差距占目标值的比例从大到小列出{'前' + str(limit) + '项' if len(groups) > limit else ''}：")
+    _para(
+        doc,
+        f"已到期的目标中有{len(groups)}项未达标（涉及{sum(len(g) for g in groups)}个评估点），"
+        f"按差距占目标值的比例从大到小列出{'前' + str(limit) + '项' if len(groups) > limit else ''}：",
+    )
     for k, g in enumerate(groups[:limit], start=1):
         first = g.iloc[0]
         unit = str(first["unit"])
@@ -482,7 +590,8 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
             detail = "；".join(
                 f"{_place(r['county_code'])}{_value_words(r['value'], unit, thresholds=nv.row_thresholds(r))}，"
                 f"差{_gap_words(r, unit)}"
-                for _, r in g.iterrows())
+                for _, r in g.iterrows()
+            )
         scope = f"，共{len(g)}个县(区)未达标" if len(g) > 1 else ""
         _para(doc, f"{k}. {first['name_zh']}（目标{_target_words(first)}）：{detail}{scope}。")
     missing = rows[rows["status"] == "no_data"].drop_duplicates("entry")
@@ -507,9 +616,12 @@ def _advice(doc: Any, data: EvaluationData, groups: list[pd.DataFrame], county: 
         if parts:
             _para(doc, f"{k}. {g.iloc[0]['name_zh']}：{'；'.join(parts)}。")
     if data.is_final:
-        _para(doc, f"建议将未达标目标纳入{data.plan.final_year + 1}年起的新一轮规划，"
-                   f"以各县(区){nv.year_label(data.year)}基期值和{nv.year_label(data.shown_years[0])}至"
-                   f"{nv.year_label(data.year)}的变化趋势为依据确定分年度目标。")
+        _para(
+            doc,
+            f"建议将未达标目标纳入{data.plan.final_year + 1}年起的新一轮规划，"
+            f"以各县(区){nv.year_label(data.year)}基期值和{nv.year_label(data.shown_years[0])}至"
+            f"{nv.year_label(data.year)}的变化趋势为依据确定分年度目标。",
+        )
 
 
 def _annex_table(doc: Any, data: EvaluationData, county: str | None) -> None:
@@ -541,24 +653,46 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
     # 1. The share of each county's due targets met.
     due = counties[counties["status"].isin(["met", "not_met"])]
     if len(due):
-        share = due.groupby("county_code")["status"].apply(lambda s: (s == "met").mean() * 100).reset_index(
-            name="value")
+        share = (
+            due.groupby("county_code")["status"].apply(lambda s: (s == "met").mean() * 100).reset_index(name="value")
+        )
         frame = share.assign(year=data.year, indicator="plan_targets_met_pct")
-        ax = maps.choropleth(frame, "plan_targets_met_pct", data.year, label="已到期目标达标率", unit="%",
-                             breaks=[20, 40, 60, 80, 100], synthetic=data.synthetic, prefecture=CITY_CODE)
-        figures.append((f"{nv.year_label(data.year)}各县(区)已到期目标达标率", _save(ax.figure, out_dir / "targets_met")))
+        ax = maps.choropleth(
+            frame,
+            "plan_targets_met_pct",
+            data.year,
+            label="已到期目标达标率",
+            unit="%",
+            breaks=[20, 40, 60, 80, 100],
+            synthetic=data.synthetic,
+            prefecture=CITY_CODE,
+        )
+        figures.append(
+            (f"{nv.year_label(data.year)}各县(区)已到期目标达标率", _save(ax.figure, out_dir / "targets_met"))
+        )
     # 2. The county assessments the plan sets shares for.
     shares = data.plan.target_shares()
-    status = data.assessments[data.assessments["assessment"].isin(list(shares)) & (data.assessments["year"]
-                                                                                   == data.year)]
+    status = data.assessments[
+        data.assessments["assessment"].isin(list(shares)) & (data.assessments["year"] == data.year)
+    ]
     for assessment, share in shares.items():
         one = status[status["assessment"] == assessment]
         if len(one):
-            fig = maps.status_map(one, data.year, assessments=[assessment], target_shares={assessment: share},
-                                  synthetic=data.synthetic, prefecture=CITY_CODE)
+            fig = maps.status_map(
+                one,
+                data.year,
+                assessments=[assessment],
+                target_shares={assessment: share},
+                synthetic=data.synthetic,
+                prefecture=CITY_CODE,
+            )
             name = nv.indicator_name(assessment, "zh")
-            figures.append((f"{nv.year_label(data.year)}{name}达标情况（规划目标{share:.1%}的县）",
-                            _save(fig, out_dir / f"status_{assessment}")))
+            figures.append(
+                (
+                    f"{nv.year_label(data.year)}{name}达标情况（规划目标{share:.1%}的县）",
+                    _save(fig, out_dir / f"status_{assessment}"),
+                )
+            )
     # 3. Progress since the baseline on the plan's county-scoped rate targets.
     rates = counties[(counties["unit"] == "%") & counties["comparison"].isin(["at_least", "at_most"])]
     unmet = rates.assign(_short=rates["status"] == "not_met").groupby("indicator", sort=False)["_short"].sum()
@@ -571,11 +705,23 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
         values = results[(results["indicator"] == code) & results["year"].isin([data.plan.baseline_year, data.year])]
         if values["value"].notna().sum() < 2:
             continue
-        ax = maps.change_map(values, code, data.plan.baseline_year, data.year, label=nv.indicator_name(code, "zh"),
-                             unit="个百分点", synthetic=data.synthetic, prefecture=CITY_CODE)
-        figures.append((f"{nv.indicator_name(code, 'zh')}：{nv.year_label(data.plan.baseline_year)}至"
-                        f"{nv.year_label(data.year)}变化",
-                        _save(ax.figure, out_dir / f"progress_{code}")))
+        ax = maps.change_map(
+            values,
+            code,
+            data.plan.baseline_year,
+            data.year,
+            label=nv.indicator_name(code, "zh"),
+            unit="个百分点",
+            synthetic=data.synthetic,
+            prefecture=CITY_CODE,
+        )
+        figures.append(
+            (
+                f"{nv.indicator_name(code, 'zh')}：{nv.year_label(data.plan.baseline_year)}至"
+                f"{nv.year_label(data.year)}变化",
+                _save(ax.figure, out_dir / f"progress_{code}"),
+            )
+        )
         drawn += 1
     plt.close("all")
     return figures
@@ -588,8 +734,14 @@ def _save(figure: Any, stem: Path) -> Path:
     return png
 
 
-def write_document(data: EvaluationData, county: str | None, path: str | Path,
-                   figures: Sequence[tuple[str, Path]] = (), *, today: dt.date | None = None) -> Path:
+def write_document(
+    data: EvaluationData,
+    county: str | None,
+    path: str | Path,
+    figures: Sequence[tuple[str, Path]] = (),
+    *,
+    today: dt.date | None = None,
+) -> Path:
     """One evaluation document (``county`` None: the city) written atomically to ``path``."""
     doc = _new_document()
     _cover(doc, data, county, today or dt.date.today())
@@ -631,14 +783,29 @@ def to_pdf(documents: Sequence[Path], out_dir: Path, timeout: int = 300) -> list
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lcedu-lo-") as profile:
         done = subprocess.run(
-            [soffice, "--headless", "--norestore", "--nolockcheck", f"-env:UserInstallation=file://{profile}",
-             "--convert-to", "pdf", "--outdir", str(out_dir), *map(str, documents)],
-            capture_output=True, text=True, timeout=timeout)
+            [
+                soffice,
+                "--headless",
+                "--norestore",
+                "--nolockcheck",
+                f"-env:UserInstallation=file://{profile}",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out_dir),
+                *map(str, documents),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     pdfs = [out_dir / (Path(d).stem + ".pdf") for d in documents]
     missing = [p for p in pdfs if not p.exists() or p.stat().st_size == 0]
     if done.returncode != 0 or missing or "Error" in done.stderr:
-        raise RuntimeError(f"LibreOffice 转换 PDF 失败 / PDF conversion failed (exit {done.returncode}): "
-                           f"{', '.join(p.name for p in missing)}\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(
+            f"LibreOffice 转换 PDF 失败 / PDF conversion failed (exit {done.returncode}): "
+            f"{', '.join(p.name for p in missing)}\n{done.stdout}\n{done.stderr}"
+        )
     return pdfs
 
 
@@ -647,9 +814,15 @@ def document_name(county: str | None) -> str:
     return f"evaluation_{county or CITY_CODE}"
 
 
-def write_evaluation(plan: str | Path | Plan | None = None, year: int | None = None,
-                     out_dir: str | Path | None = None, *, counties: Sequence[str] | None = None,
-                     pdf: bool = True, processed_dir: str | Path | None = None) -> list[Path]:
+def write_evaluation(
+    plan: str | Path | Plan | None = None,
+    year: int | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    counties: Sequence[str] | None = None,
+    pdf: bool = True,
+    processed_dir: str | Path | None = None,
+) -> list[Path]:
     """`lcedu evaluate`: the city's and each county's documents (.docx, and .pdf with LibreOffice).
 
     Written to ``out_dir`` (default ``reports/evaluation/<plan>/<year>/``); returns the files.

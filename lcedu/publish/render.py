@@ -42,8 +42,13 @@ def html_exporter():  # -> nbconvert.HTMLExporter (imported lazily: nbconvert is
     """The exporter of every rendered page: code hidden, and nothing loaded from outside (works offline)."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="lcedu_offline", extra_template_basedirs=[str(TEMPLATES)],
-                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    return HTMLExporter(
+        template_name="lcedu_offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,16 @@ class Outcome:
     extra: dict = field(default_factory=dict)
 
 
-def plan(counties: Iterable[str], notebooks: Iterable[str] | None, year: int, lang: str = "zh",
-         out_dir: Path | None = None, notebook_dir: Path | None = None, plan_name: str | None = None,
-         cell_timeout: int = DEFAULT_CELL_TIMEOUT_S) -> list[Job]:
+def plan(
+    counties: Iterable[str],
+    notebooks: Iterable[str] | None,
+    year: int,
+    lang: str = "zh",
+    out_dir: Path | None = None,
+    notebook_dir: Path | None = None,
+    plan_name: str | None = None,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT_S,
+) -> list[Job]:
     """One job per county and county notebook, each city notebook once, and — when the counties span
     more than one prefecture — each prefecture notebook per prefecture and each province notebook per
     province (so 临沧's suite is unchanged).
@@ -97,18 +109,29 @@ def plan(counties: Iterable[str], notebooks: Iterable[str] | None, year: int, la
     counties = list(counties)
     prefectures = sorted({prefecture_of(c) for c in counties})
     wide = len(prefectures) > 1
-    places = {"county": counties, "city": [CITY_CODE] if CITY_CODE in prefectures else [],
-              "prefecture": prefectures if wide else [],
-              "province": sorted({province_of(c) for c in counties}) if wide else []}
+    places = {
+        "county": counties,
+        "city": [CITY_CODE] if CITY_CODE in prefectures else [],
+        "prefecture": prefectures if wide else [],
+        "province": sorted({province_of(c) for c in counties}) if wide else [],
+    }
     jobs = []
     for nb in chosen:
         for county in places[nb.scope]:
             folder = Path(out_dir) / str(year) / county
-            jobs.append(Job(notebook=nb.name, county=county, year=year, lang=lang,
-                            input=str(Path(notebook_dir) / f"{nb.name}.ipynb"),
-                            output_ipynb=str(folder / f"{nb.name}.ipynb"),
-                            output_html=str(folder / f"{nb.name}.html"), plan=plan_name,
-                            cell_timeout=cell_timeout))
+            jobs.append(
+                Job(
+                    notebook=nb.name,
+                    county=county,
+                    year=year,
+                    lang=lang,
+                    input=str(Path(notebook_dir) / f"{nb.name}.ipynb"),
+                    output_ipynb=str(folder / f"{nb.name}.ipynb"),
+                    output_html=str(folder / f"{nb.name}.html"),
+                    plan=plan_name,
+                    cell_timeout=cell_timeout,
+                )
+            )
     return jobs
 
 
@@ -125,8 +148,12 @@ def _start_kernel():
     # per-cell timeout (Job.cell_timeout). The manager stays synchronous (started here, shut down below).
     km = KernelManager(kernel_name="python3", client_class="jupyter_client.asynchronous.AsyncKernelClient")
     # The kernel's own log lines (transport notices) are not the notebook's output: keep them out.
-    km.start_kernel(extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD!r}"], cwd=str(paths.project(".")),
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    km.start_kernel(
+        extra_arguments=[f"--IPKernelApp.exec_lines={PRELOAD!r}"],
+        cwd=str(paths.project(".")),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return km
 
 
@@ -174,7 +201,8 @@ def is_kernel_start_failure(exc: BaseException) -> bool:
     """The kernel never became ready (jupyter_client's start-up errors), as opposed to a notebook error."""
     text = str(exc)
     return isinstance(exc, RuntimeError | TimeoutError) and (
-        "kernel_info" in text or "Kernel didn't respond" in text or "Kernel died" in text)
+        "kernel_info" in text or "Kernel didn't respond" in text or "Kernel died" in text
+    )
 
 
 def render_job(job: Job, notebook_text: str | None = None) -> tuple[Outcome, str | None, str | None]:
@@ -203,26 +231,55 @@ def render_job(job: Job, notebook_text: str | None = None) -> tuple[Outcome, str
             km = _WORKER["current"] = _WORKER.pop("spare", None) or _start_kernel()
             _WORKER["spare"] = _start_kernel()  # warms up while this notebook runs
             try:
-                nb = papermill.execute_notebook(str(source) if notebook_text is not None else job.input,
-                                                str(executed), parameters=job.parameters, km=km,
-                                                kernel_name="python3", progress_bar=False,
-                                                cwd=str(paths.project(".")), execution_timeout=job.cell_timeout)
+                nb = papermill.execute_notebook(
+                    str(source) if notebook_text is not None else job.input,
+                    str(executed),
+                    parameters=job.parameters,
+                    km=km,
+                    kernel_name="python3",
+                    progress_bar=False,
+                    cwd=str(paths.project(".")),
+                    execution_timeout=job.cell_timeout,
+                )
                 break
             except CellTimeoutError:
                 # A hung cell or a kernel reply lost on the way: this notebook fails, the batch goes on
                 # (the kernel is killed below).
                 text, index, count, source = _mark_timed_out(executed, job.cell_timeout)
-                return (Outcome(job, False, time.perf_counter() - start, error=timeout_message(job, index, count),
-                                cell=count, cell_source=source), text, None)
+                return (
+                    Outcome(
+                        job,
+                        False,
+                        time.perf_counter() - start,
+                        error=timeout_message(job, index, count),
+                        cell=count,
+                        cell_source=source,
+                    ),
+                    text,
+                    None,
+                )
             except PapermillExecutionError as exc:
                 text = executed.read_text(encoding="utf-8")
-                return (Outcome(job, False, time.perf_counter() - start, error=f"{exc.ename}: {exc.evalue}",
-                                cell=exc.exec_count, cell_source=_cell_source(text, exc.exec_count)), text, None)
+                return (
+                    Outcome(
+                        job,
+                        False,
+                        time.perf_counter() - start,
+                        error=f"{exc.ename}: {exc.evalue}",
+                        cell=exc.exec_count,
+                        cell_source=_cell_source(text, exc.exec_count),
+                    ),
+                    text,
+                    None,
+                )
             except Exception as exc:  # a job that cannot even start (missing or unreadable notebook) fails alone
                 if is_kernel_start_failure(exc) and attempt + 1 < KERNEL_START_ATTEMPTS:
                     continue  # the kernel, not the notebook: once more on a fresh kernel
-                return (Outcome(job, False, time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"),
-                        None, None)
+                return (
+                    Outcome(job, False, time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"),
+                    None,
+                    None,
+                )
             finally:
                 _WORKER.pop("current", None)
                 km.shutdown_kernel(now=True)
@@ -258,9 +315,11 @@ def timeout_message(job: Job, index: int | None, exec_count: int | None) -> str:
     cell_zh = f"第 {index} 个单元格" if index is not None else "某个单元格"
     cell_en = f"cell {index}" if index is not None else "a cell"
     shown = f" (In[{exec_count}])" if exec_count is not None else ""
-    return (f"CellTimeoutError: {job.notebook} · {job.county} · {cell_zh}{shown} 超时（限 {job.cell_timeout} 秒），"
-            f"已停止 / {cell_en}{shown} of {job.notebook} for {job.county} timed out (limit {job.cell_timeout} s, "
-            "--cell-timeout) and was stopped")
+    return (
+        f"CellTimeoutError: {job.notebook} · {job.county} · {cell_zh}{shown} 超时（限 {job.cell_timeout} 秒），"
+        f"已停止 / {cell_en}{shown} of {job.notebook} for {job.county} timed out (limit {job.cell_timeout} s, "
+        "--cell-timeout) and was stopped"
+    )
 
 
 def _mark_timed_out(executed: Path, limit: int) -> tuple[str | None, int | None, int | None, str]:
@@ -271,19 +330,30 @@ def _mark_timed_out(executed: Path, limit: int) -> tuple[str | None, int | None,
         return None, None, None, ""
     nb = json.loads(executed.read_text(encoding="utf-8"))
     own = [c for c in nb["cells"] if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
-    started = [i for i, c in enumerate(own)
-               if c.get("cell_type") == "code" and c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    started = [
+        i
+        for i, c in enumerate(own)
+        if c.get("cell_type") == "code" and c.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
     if not started:
         return executed.read_text(encoding="utf-8"), None, None, ""
     cell = own[started[-1]]
-    cell.setdefault("outputs", []).append({
-        "output_type": "error", "ename": "CellTimeoutError",
-        "evalue": f"单元格超时（限 {limit} 秒），已停止 / the cell timed out (limit {limit} s) and was stopped",
-        "traceback": []})
+    cell.setdefault("outputs", []).append(
+        {
+            "output_type": "error",
+            "ename": "CellTimeoutError",
+            "evalue": f"单元格超时（限 {limit} 秒），已停止 / the cell timed out (limit {limit} s) and was stopped",
+            "traceback": [],
+        }
+    )
     cell["metadata"]["papermill"].update(status="failed", exception=True)
     nb.setdefault("metadata", {}).setdefault("papermill", {})["exception"] = True
-    return (json.dumps(nb, ensure_ascii=False, indent=1), started[-1] + 1, cell.get("execution_count"),
-            _first_line(cell["source"]))
+    return (
+        json.dumps(nb, ensure_ascii=False, indent=1),
+        started[-1] + 1,
+        cell.get("execution_count"),
+        _first_line(cell["source"]),
+    )
 
 
 def _cell_source(notebook_text: str, exec_count: int | None) -> str:
@@ -321,6 +391,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 # --- parent side ---------------------------------------------------------------------------------
 
+
 def execute(jobs: list[Job], workers: int | None = None, progress=None) -> Iterator[Outcome]:
     """Run jobs across worker processes; yields outcomes as they finish.
 
@@ -354,31 +425,39 @@ def execute(jobs: list[Job], workers: int | None = None, progress=None) -> Itera
 def remove_partials(jobs: Iterable[Job]) -> None:
     """Partial files an interrupted write may leave: nothing half-written remains."""
     for job in jobs:
-        for path in (Path(job.output_ipynb), Path(job.output_html),
-                     Path(job.output_ipynb).with_name(f"{Path(job.output_ipynb).stem}.failed.ipynb")):
+        for path in (
+            Path(job.output_ipynb),
+            Path(job.output_html),
+            Path(job.output_ipynb).with_name(f"{Path(job.output_ipynb).stem}.failed.ipynb"),
+        ):
             path.with_name(f".{path.name}.partial").unlink(missing_ok=True)
 
 
 def print_progress(done: int, total: int, running: int, elapsed: float, outcome: Outcome) -> None:
     eta = elapsed / done * (total - done)
     mark = "✓" if outcome.ok else "✗"
-    line = (f"[{done}/{total}] {done / total:4.0%} 运行中 running {running} · 已用 {elapsed:4.0f}s · "
-            f"ETA {eta:4.0f}s · {mark} {outcome.job.county}/{outcome.job.notebook} ({outcome.seconds:.1f}s)")
+    line = (
+        f"[{done}/{total}] {done / total:4.0%} 运行中 running {running} · 已用 {elapsed:4.0f}s · "
+        f"ETA {eta:4.0f}s · {mark} {outcome.job.county}/{outcome.job.notebook} ({outcome.seconds:.1f}s)"
+    )
     print(line, file=sys.stderr, flush=True)
 
 
 def summary(outcomes: list[Outcome]) -> str:
     failed = [o for o in outcomes if not o.ok]
-    lines = [f"完成 {len(outcomes) - len(failed)} / {len(outcomes)} 个笔记本 (notebooks rendered); 失败 failed: {len(failed)}"]
+    lines = [
+        f"完成 {len(outcomes) - len(failed)} / {len(outcomes)} 个笔记本 (notebooks rendered); 失败 failed: {len(failed)}"
+    ]
     if failed:
         lines.append(f"{'county':<8} {'notebook':<28} {'cell':>7}  error")
         for o in sorted(failed, key=lambda o: (o.job.county, o.job.notebook)):
             cell = f"In[{o.cell}]" if o.cell is not None else "-"
-            lines.append(f"{o.job.county:<8} {o.job.notebook:<28} {cell:>7}  "
-                         f"{o.error[:120]}")
+            lines.append(f"{o.job.county:<8} {o.job.notebook:<28} {cell:>7}  {o.error[:120]}")
             if o.cell_source:
                 lines.append(f"{'':<42}cell: {o.cell_source}")
-            lines.append(f"{'':<42}kept for diagnosis: {Path(o.job.output_ipynb).with_suffix('').as_posix()}.failed.ipynb")
+            lines.append(
+                f"{'':<42}kept for diagnosis: {Path(o.job.output_ipynb).with_suffix('').as_posix()}.failed.ipynb"
+            )
     return "\n".join(lines)
 
 
@@ -390,10 +469,22 @@ def write_manifest(outcomes: list[Outcome], out_dir: Path, year: int, parameters
     manifest = {
         "parameters": parameters,
         "versions": store.package_versions() | _versions("papermill", "nbconvert", "nbclient", "ipykernel"),
-        "processed": {"created_at": processed.get("created_at"), "is_sample": processed.get("is_sample"),
-                      "inputs": processed.get("inputs", [])},
-        "notebooks": [{**asdict(o.job), "ok": o.ok, "seconds": round(o.seconds, 2), "error": o.error,
-                       "cell": o.cell, "cell_source": o.cell_source} for o in sorted(outcomes, key=lambda o: (o.job.county, o.job.notebook))],
+        "processed": {
+            "created_at": processed.get("created_at"),
+            "is_sample": processed.get("is_sample"),
+            "inputs": processed.get("inputs", []),
+        },
+        "notebooks": [
+            {
+                **asdict(o.job),
+                "ok": o.ok,
+                "seconds": round(o.seconds, 2),
+                "error": o.error,
+                "cell": o.cell,
+                "cell_source": o.cell_source,
+            }
+            for o in sorted(outcomes, key=lambda o: (o.job.county, o.job.notebook))
+        ],
     }
     path = Path(out_dir) / str(year) / "manifest.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,12 +17,23 @@ from lcedu.present.narrative import year_label
 
 # Indicators drawn in the standard map set: the equalization story of the plan (the overviews' too).
 MAP_INDICATORS = OVERVIEW_INDICATORS
-ERROR_MARKERS = ("jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.stderr",
-                 "Traceback (most recent call last)", "-Error</span>", "ename")
+ERROR_MARKERS = (
+    'jp-RenderedText" data-mime-type="application/vnd.jupyter.stderr',
+    "Traceback (most recent call last)",
+    "-Error</span>",
+    "ename",
+)
 
 
-def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg", "pdf"), lang: str = "zh",
-               plan: str | None = None, province: str | None = None, prefecture: str | None = None) -> list[Path]:
+def write_maps(
+    year: int,
+    out_dir: Path,
+    formats: Sequence[str] = ("png", "svg", "pdf"),
+    lang: str = "zh",
+    plan: str | None = None,
+    province: str | None = None,
+    prefecture: str | None = None,
+) -> list[Path]:
     """`lcedu maps`: the standard map set for ``year`` from the processed tables, for the ``prefecture``
     given, else 临沧 (the home prefecture) when the build has its counties, else the build's one
     prefecture (a build of several without ``prefecture`` is a RequestError naming them). The plan's
@@ -41,9 +52,18 @@ def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg",
     name = "name_zh" if lang == "zh" else "name_en"
     if province:
         return maps.write_scope_maps(
-            data, year, out_dir, province=province, indicators=list(MAP_INDICATORS),
-            labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
-            formats=formats, lang=lang, synthetic=bool(store.manifest().get("is_sample")))
+            data,
+            year,
+            out_dir,
+            province=province,
+            indicators=list(MAP_INDICATORS),
+            labels=registry[name].to_dict(),
+            units=registry["unit"].to_dict(),
+            breaks=indicators.map_breaks(),
+            formats=formats,
+            lang=lang,
+            synthetic=bool(store.manifest().get("is_sample")),
+        )
     from lcedu.ingest.counties import is_aggregate, prefecture_of
     from lcedu.ingest.shapes import scope
 
@@ -55,11 +75,20 @@ def write_maps(year: int, out_dir: Path, formats: Sequence[str] = ("png", "svg",
     else:
         where = maps.map_prefecture(codes)
     return maps.write_map_set(
-        data, status, year, out_dir, indicators=list(MAP_INDICATORS), prefecture=where,
-        labels=registry[name].to_dict(), units=registry["unit"].to_dict(), breaks=indicators.map_breaks(),
+        data,
+        status,
+        year,
+        out_dir,
+        indicators=list(MAP_INDICATORS),
+        prefecture=where,
+        labels=registry[name].to_dict(),
+        units=registry["unit"].to_dict(),
+        breaks=indicators.map_breaks(),
         target_shares=get_plan(plan).target_shares() if where == CITY_CODE else {},
         formats=formats,
-        lang=lang, synthetic=bool(store.manifest().get("is_sample")))
+        lang=lang,
+        synthetic=bool(store.manifest().get("is_sample")),
+    )
 
 
 def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str], plan: str | None = None) -> list[Path]:
@@ -69,12 +98,14 @@ def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str], plan:
     from lcedu.present import workbooks as export
 
     out = Path(out_dir) / str(year)
-    written = [export.write_county_workbook(code, year, out / code / "scorecard.xlsx", plan=plan)
-               for code in county_codes]
+    written = [
+        export.write_county_workbook(code, year, out / code / "scorecard.xlsx", plan=plan) for code in county_codes
+    ]
     # A county that is its own prefecture (东莞 441900) has its county workbook only.
     for prefecture in sorted(({prefecture_of(c) for c in county_codes} or {CITY_CODE}) - set(county_codes)):
-        written.append(export.write_city_workbook(year, out / prefecture / "scorecard.xlsx", plan=plan,
-                                                  prefecture=prefecture))
+        written.append(
+            export.write_city_workbook(year, out / prefecture / "scorecard.xlsx", plan=plan, prefecture=prefecture)
+        )
     return written
 
 
@@ -97,12 +128,16 @@ def evaluation_document_name(code: str) -> str:
 def templates():  # -> jinja2.Environment; every value rendered into a page is escaped
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(paths.package_file("publish", "templates", "site")),
-                              autoescape=True, undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(paths.package_file("publish", "templates", "site")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
 
 
-def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequence, maps_dir: Path | None,
-                plan: str | None = None) -> Path:
+def build_index(
+    out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequence, maps_dir: Path | None, plan: str | None = None
+) -> Path:
     """``reports/index.html``: every county's briefings, a map thumbnail and its scorecard summary."""
     out_dir = Path(out_dir)
     summary = county_summary(year, plan)
@@ -132,13 +167,26 @@ def build_index(out_dir: Path, year: int, outcomes: Sequence, notebooks: Sequenc
                 thumb = image.relative_to(out_dir).as_posix()
         counts = summary.loc[code] if code in summary.index else None
         own = "全市目标" if counties.is_aggregate(code) else "本县目标"
-        score = (f"对照{own} {counts['targets']} 项：达标 {counts['met']} · 未达标 {counts['not_met']} · "
-                 f"未到期 {counts['not_due']}（按趋势可达标 {counts['not_due_on_track']}）"
-                 + (f" · 无数据 {counts['no_data']}" if counts["no_data"] else "")
-                 if counts is not None else "")
+        score = (
+            f"对照{own} {counts['targets']} 项：达标 {counts['met']} · 未达标 {counts['not_met']} · "
+            f"未到期 {counts['not_due']}（按趋势可达标 {counts['not_due_on_track']}）"
+            + (f" · 无数据 {counts['no_data']}" if counts["no_data"] else "")
+            if counts is not None
+            else ""
+        )
         cards.append({"code": code, "title": title, "links": links, "thumbnail": thumb, "score": score})
-    page = templates().get_template("index.html.j2").render(
-        year=year, year_text=year_label(year), cards=cards, groups=group_cards(cards), synthetic=synthetic, plan_title=get_plan(plan).title_zh)
+    page = (
+        templates()
+        .get_template("index.html.j2")
+        .render(
+            year=year,
+            year_text=year_label(year),
+            cards=cards,
+            groups=group_cards(cards),
+            synthetic=synthetic,
+            plan_title=get_plan(plan).title_zh,
+        )
+    )
     path = out_dir / "index.html"
     tmp = path.with_name(".index.html.partial")
     tmp.write_text(page, encoding="utf-8")
@@ -159,14 +207,15 @@ def group_cards(cards: list[dict]) -> list[dict]:
     Each group: the prefecture's code and name, its own overview card first, then its counties; a
     province's card forms a group of its own, first.
     """
-    prefectures = sorted({counties.prefecture_of(c["code"]) for c in cards
-                          if not c["code"].endswith("0000")})
+    prefectures = sorted({counties.prefecture_of(c["code"]) for c in cards if not c["code"].endswith("0000")})
     if len(prefectures) < 2:
         return []
     provinces = [c for c in cards if c["code"].endswith("0000")]
     groups = [{"code": c["code"], "title": c["title"], "cards": [c]} for c in provinces]
     for prefecture in prefectures:
-        inside = [c for c in cards if not c["code"].endswith("0000") and counties.prefecture_of(c["code"]) == prefecture]
+        inside = [
+            c for c in cards if not c["code"].endswith("0000") and counties.prefecture_of(c["code"]) == prefecture
+        ]
         inside.sort(key=lambda c: (c["code"] != prefecture, c["code"]))
         groups.append({"code": prefecture, "title": counties.area_name(prefecture), "cards": inside})
     return groups
@@ -186,8 +235,8 @@ def check_html(path: Path, min_figures: int = 0) -> list[str]:
     headings = list(re.finditer(r"<h([1-4])[^>]*>(.*?)</h\1>", body))
     for i, match in enumerate(headings):
         level = int(match.group(1))
-        end = next((h.start() for h in headings[i + 1:] if int(h.group(1)) <= level), len(body))
-        section = body[match.end():end]
+        end = next((h.start() for h in headings[i + 1 :] if int(h.group(1)) <= level), len(body))
+        section = body[match.end() : end]
         if not re.sub(r"<[^>]+>", "", section).strip() and "<img" not in section and "<svg" not in section:
             problems.append(f"empty section: {re.sub(r'<[^>]+>', '', match.group(2)).strip(' ¶')}")
     return problems

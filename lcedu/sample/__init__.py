@@ -30,9 +30,11 @@ LINCANG_FORMS = ("530925", 2025, "jiaoji_2021")
 
 
 #: How a province sample's county sizes are set (stated in its sample.json and README).
-PROVINCE_RULE = ("each county is a scaled copy (x0.5-1.6, at random) of one of Lincang's 8 counties (2020 census age "
-                 "structure); the scales are normalised to the province's 2020 census population where "
-                 "calibration.yml gives it; schools per resident as in Lincang, times the density")
+PROVINCE_RULE = (
+    "each county is a scaled copy (x0.5-1.6, at random) of one of Lincang's 8 counties (2020 census age "
+    "structure); the scales are normalised to the province's 2020 census population where "
+    "calibration.yml gives it; schools per resident as in Lincang, times the density"
+)
 
 
 def province_readme(counties: list[County], years: list[int], density: float, seed: int) -> str:
@@ -54,8 +56,14 @@ def province_readme(counties: list[County], years: list[int], density: float, se
     )
 
 
-def generate(out_dir: Path, *, counties: list[County] | None = None, years: list[int] | None = None,
-             seed: int = DEFAULT_SEED, density: float = 1.0) -> dict[str, pd.DataFrame]:
+def generate(
+    out_dir: Path,
+    *,
+    counties: list[County] | None = None,
+    years: list[int] | None = None,
+    seed: int = DEFAULT_SEED,
+    density: float = 1.0,
+) -> dict[str, pd.DataFrame]:
     """Write the sample's raw files into ``out_dir`` (replacing what was there) and return its truth.
 
     The files are first written to a temporary folder and moved in place at the end, so an
@@ -74,23 +82,41 @@ def generate(out_dir: Path, *, counties: list[County] | None = None, years: list
         county, year, scheme = LINCANG_FORMS
         write_forms(truth, staging, county, year, scheme, seed)
     if not is_lincang:
-        pd.DataFrame([{"county_code": c.county_code, "name_zh": c.name_zh, "short_name_zh": c.short_name_zh,
-                       "prefecture_code": c.county_code[:4] + "00"}
-                      for c in counties]).to_csv(staging / "counties.csv", index=False)
+        pd.DataFrame(
+            [
+                {
+                    "county_code": c.county_code,
+                    "name_zh": c.name_zh,
+                    "short_name_zh": c.short_name_zh,
+                    "prefecture_code": c.county_code[:4] + "00",
+                }
+                for c in counties
+            ]
+        ).to_csv(staging / "counties.csv", index=False)
     prefectures = sorted({c.county_code[:4] + "00" for c in counties})
-    (staging / "sample.json").write_text(json.dumps({
-        "synthetic": True,
-        "note": "合成样例数据，不是官方统计 / synthetic sample, not official data",
-        "calibrated_to": "各县2020年人口普查总人口和年龄段（按年趋势推算）；各类学校数按人口比例分摊全市校数 / "
-                         "each county's 2020 census population and age bands (moved by a yearly trend); school "
-                         "counts by type shared out by population",
-        "not_calibrated": "在校生按设计的毛入学率生成，教师按评估设计生成，均不对应2020年全市总数（在校生484,913人、"
-                          "专任教师27,083人）；样例没有2020年 / students follow designed gross ratios and teachers the "
-                          "assessment designs: neither matches the 2020 city totals; the sample has no 2020 year",
-        "seed": seed, "years": years, "density": density, "counties": [c.county_code for c in counties],
-        "prefectures": prefectures,
-        "calibration": "lcedu/sample/calibration.yml" + ("" if is_lincang else f"; {PROVINCE_RULE}"),
-    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    (staging / "sample.json").write_text(
+        json.dumps(
+            {
+                "synthetic": True,
+                "note": "合成样例数据，不是官方统计 / synthetic sample, not official data",
+                "calibrated_to": "各县2020年人口普查总人口和年龄段（按年趋势推算）；各类学校数按人口比例分摊全市校数 / "
+                "each county's 2020 census population and age bands (moved by a yearly trend); school "
+                "counts by type shared out by population",
+                "not_calibrated": "在校生按设计的毛入学率生成，教师按评估设计生成，均不对应2020年全市总数（在校生484,913人、"
+                "专任教师27,083人）；样例没有2020年 / students follow designed gross ratios and teachers the "
+                "assessment designs: neither matches the 2020 city totals; the sample has no 2020 year",
+                "seed": seed,
+                "years": years,
+                "density": density,
+                "counties": [c.county_code for c in counties],
+                "prefectures": prefectures,
+                "calibration": "lcedu/sample/calibration.yml" + ("" if is_lincang else f"; {PROVINCE_RULE}"),
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     readme = out_dir / "README.md"
     if not is_lincang:
         (staging / "README.md").write_text(province_readme(counties, years, density, seed), encoding="utf-8")

@@ -131,8 +131,9 @@ def _pad(label: str, rng: np.random.Generator) -> str:
     return label
 
 
-def _form_sheet(ws, scheme: Scheme, key: str, values: dict[tuple[int, int], object], year: int,
-                rng: np.random.Generator, fmt) -> None:
+def _form_sheet(
+    ws, scheme: Scheme, key: str, values: dict[tuple[int, int], object], year: int, rng: np.random.Generator, fmt
+) -> None:
     """One form: letters row, row numbers, title, form code, year, 1–3 header rows, 栏号 row, data rows."""
     spec = scheme.forms[key]
     cols = [str(c) for c in spec.get("cols", [])]
@@ -144,7 +145,9 @@ def _form_sheet(ws, scheme: Scheme, key: str, values: dict[tuple[int, int], obje
     grid[(r, LABEL_COL)] = spec["title"]
     merges.append((r, LABEL_COL, r, width - 1, spec["title"]))
     r += 1
-    grid[(r, LABEL_COL)] = (f"表号：{scheme.prefix}{key}" if rng.random() < 0.5 else f"{scheme.prefix}{key}") + " " * int(rng.integers(1, 6))
+    grid[(r, LABEL_COL)] = (
+        f"表号：{scheme.prefix}{key}" if rng.random() < 0.5 else f"{scheme.prefix}{key}"
+    ) + " " * int(rng.integers(1, 6))
     r += 1
     grid[(r, LABEL_COL)] = f"（{year}{' ' * int(rng.integers(0, 3))}/{year + 1} 学年初）"
     r += 1
@@ -168,12 +171,21 @@ def _form_sheet(ws, scheme: Scheme, key: str, values: dict[tuple[int, int], obje
         for k, text in enumerate(p):
             grid[(header_top + k, FIRST_VALUE_COL + j)] = text.replace("：", "：_x000D_") if j == x000d else text
         if len(p) < depth:
-            merges.append((header_top + len(p) - 1, FIRST_VALUE_COL + j, header_top + depth - 1,
-                           FIRST_VALUE_COL + j, grid[(header_top + len(p) - 1, FIRST_VALUE_COL + j)]))
+            merges.append(
+                (
+                    header_top + len(p) - 1,
+                    FIRST_VALUE_COL + j,
+                    header_top + depth - 1,
+                    FIRST_VALUE_COL + j,
+                    grid[(header_top + len(p) - 1, FIRST_VALUE_COL + j)],
+                )
+            )
     j = 0
     while j < len(parts):  # merge a group header over its columns
         end = j
-        while end + 1 < len(parts) and len(parts[j]) > 1 and len(parts[end + 1]) > 1 and parts[end + 1][0] == parts[j][0]:
+        while (
+            end + 1 < len(parts) and len(parts[j]) > 1 and len(parts[end + 1]) > 1 and parts[end + 1][0] == parts[j][0]
+        ):
             end += 1
         if end > j:
             for m in range(j + 1, end + 1):
@@ -237,8 +249,9 @@ def _write(ws, grid: dict, merges: list, n_rows: int, width: int, fmt) -> None:
             ws.write_number(r, c, v)
 
 
-def _identity_sheet(ws, scheme: Scheme, school: dict, year: int, rng: np.random.Generator, fmt,
-                    id_as_number: bool) -> None:
+def _identity_sheet(
+    ws, scheme: Scheme, school: dict, year: int, rng: np.random.Generator, fmt, id_as_number: bool
+) -> None:
     """Form 111/1001: labelled blocks, not a table."""
     key = scheme.identity_form
     type_code, type_name = _type_code(school["school_type"])
@@ -255,18 +268,32 @@ def _identity_sheet(ws, scheme: Scheme, school: dict, year: int, rng: np.random.
         (1, 1): scheme.forms[key]["title"],
         (2, 1): f"表号：{scheme.prefix}{key}" + " " * int(rng.integers(1, 6)),
         (3, 1): f"（{year} /{year + 1}学年初）",
-        (5, 1): label("学校标识码"), (5, 4): "学校（机构）名称",
-        (6, 1): float(sid) if id_as_number else sid, (6, 4): school["school_name"],
+        (5, 1): label("学校标识码"),
+        (5, 4): "学校（机构）名称",
+        (6, 1): float(sid) if id_as_number else sid,
+        (6, 4): school["school_name"],
         (8, 1): "学校（机构）地址",
-        (9, 1): "统计用区划代码", (9, 2): area,
-        (10, 1): "乡（镇、街道）", (10, 2): school["township"],
-        (11, 1): "村（社区）", (11, 2): school["village"] if isinstance(school["village"], str) else "",
-        (13, 1): "驻地城乡类型", (13, 2): urban_name, (13, 3): urban,
-        (14, 1): "属地管理教育行政部门", (14, 2): "县级教育行政部门", (14, 3): f"{school['county_code']}000000",
-        (15, 1): label("办学类型"), (15, 2): type_name, (15, 3): type_code,
-        (16, 1): label("举办者"), (16, 2): SPONSOR[bool(school["is_public"])],
-        (17, 1): "附设班", (17, 2): "无",  # or the names and codes of the school's 附设班 (below)
-        (18, 1): "是否通电", (18, 2): "是",
+        (9, 1): "统计用区划代码",
+        (9, 2): area,
+        (10, 1): "乡（镇、街道）",
+        (10, 2): school["township"],
+        (11, 1): "村（社区）",
+        (11, 2): school["village"] if isinstance(school["village"], str) else "",
+        (13, 1): "驻地城乡类型",
+        (13, 2): urban_name,
+        (13, 3): urban,
+        (14, 1): "属地管理教育行政部门",
+        (14, 2): "县级教育行政部门",
+        (14, 3): f"{school['county_code']}000000",
+        (15, 1): label("办学类型"),
+        (15, 2): type_name,
+        (15, 3): type_code,
+        (16, 1): label("举办者"),
+        (16, 2): SPONSOR[bool(school["is_public"])],
+        (17, 1): "附设班",
+        (17, 2): "无",  # or the names and codes of the school's 附设班 (below)
+        (18, 1): "是否通电",
+        (18, 2): "是",
     }
     first_code = {}  # the first 附设班 code of each stage (319 before 329)
     for code, spec in codes.code_table()["attached_classes"].items():
@@ -279,16 +306,24 @@ def _identity_sheet(ws, scheme: Scheme, school: dict, year: int, rng: np.random.
     _write(ws, grid, [(1, 1, 1, 5, scheme.forms[key]["title"])], 20, 6, fmt)
 
 
-def _workbook(path: Path, scheme: Scheme, school: dict, values: _Values, year: int, rng: np.random.Generator,
-              id_as_number: bool) -> None:
+def _workbook(
+    path: Path, scheme: Scheme, school: dict, values: _Values, year: int, rng: np.random.Generator, id_as_number: bool
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
-    wb.set_properties({"title": school["school_name"], "author": "lcedu sample",
-                       "comments": "合成样例数据，非官方统计 / synthetic sample, not official statistics",
-                       "created": datetime(year, 9, 30)})
+    wb.set_properties(
+        {
+            "title": school["school_name"],
+            "author": "lcedu sample",
+            "comments": "合成样例数据，非官方统计 / synthetic sample, not official statistics",
+            "created": datetime(year, 9, 30),
+        }
+    )
     fmt = wb.add_format({"align": "center", "valign": "vcenter", "text_wrap": True})
     cover = wb.add_worksheet("封面")
-    cover.write_string(0, 0, f"{school['school_name']} {year}/{year + 1}学年初 基层统计报表（合成样例 synthetic sample）")
+    cover.write_string(
+        0, 0, f"{school['school_name']} {year}/{year + 1}学年初 基层统计报表（合成样例 synthetic sample）"
+    )
     contents = wb.add_worksheet("目录")
     keys = [scheme.identity_form] + sorted(values.cells)
     for i, k in enumerate(keys):
@@ -317,8 +352,14 @@ def written_stages(scheme: Scheme, school_type: str) -> bool:
     return all(s in scheme.stages for s in codes.code_table()["type_stages"][school_type])
 
 
-def write_forms(truth: dict[str, pd.DataFrame], out_dir: Path, county_code: str, year: int,
-                scheme: str = "jiaoji_2021", seed: int = 2023) -> list[Path]:
+def write_forms(
+    truth: dict[str, pd.DataFrame],
+    out_dir: Path,
+    county_code: str,
+    year: int,
+    scheme: str = "jiaoji_2021",
+    seed: int = 2023,
+) -> list[Path]:
     """One workbook per school of ``county_code`` in ``year`` under ``out_dir/forms/<year>/``.
 
     Schools the scheme has no forms for (中职 under 基础基) are not written. Deterministic: the same

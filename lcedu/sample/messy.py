@@ -23,19 +23,43 @@ import xlsxwriter
 from lcedu.ingest.layout import Layout, Variant, load_layout
 from lcedu.sample.truth import County
 
-SYNTHETIC_NOTE = ("注：本表为 lcedu 合成样例数据（依据第七次人口普查分县数据和临沧市“十四五”教育体育事业发展规划校准），"
-                  "不是官方统计数据。Synthetic sample calibrated to published figures; not official statistics.")
+SYNTHETIC_NOTE = (
+    "注：本表为 lcedu 合成样例数据（依据第七次人口普查分县数据和临沧市“十四五”教育体育事业发展规划校准），"
+    "不是官方统计数据。Synthetic sample calibrated to published figures; not official statistics."
+)
 SIGN_OFF = "填表人：王某某　　审核人：李某某　　填报日期：{year}年9月30日"
-SHEET_TITLES = {"schools": "学校基本情况", "enrollment": "学生情况", "teachers": "教职工情况", "facilities": "办学条件",
-                "population": "常住人口分年龄段", "disability": "适龄残疾儿童少年", "ledger": "三年行动计划任务台账",
-                "city": "市级职业教育与高等教育", "assessment_checklist": "义务教育优质均衡和学前教育普及普惠督导评估清单"}
+SHEET_TITLES = {
+    "schools": "学校基本情况",
+    "enrollment": "学生情况",
+    "teachers": "教职工情况",
+    "facilities": "办学条件",
+    "population": "常住人口分年龄段",
+    "disability": "适龄残疾儿童少年",
+    "ledger": "三年行动计划任务台账",
+    "city": "市级职业教育与高等教育",
+    "assessment_checklist": "义务教育优质均衡和学前教育普及普惠督导评估清单",
+}
 SPELLINGS = {
-    "school_type": {"kindergarten": ["幼儿园"], "primary": ["小学", "完全小学"], "teaching_point": ["教学点", "小学教学点"],
-                    "junior": ["初级中学", "初中"], "nine_year": ["九年一贯制学校"], "complete_secondary": ["完全中学"],
-                    "senior": ["高级中学"], "twelve_year": ["十二年一贯制学校"], "vocational": ["中等职业学校", "中职学校"],
-                    "special": ["特殊教育学校", "特教学校"]},
-    "stage": {"kindergarten": ["学前", "幼儿园"], "primary": ["小学"], "junior": ["初中"], "senior": ["高中", "普通高中"],
-              "vocational": ["中职", "中等职业教育"], "special": ["特教", "特殊教育"]},
+    "school_type": {
+        "kindergarten": ["幼儿园"],
+        "primary": ["小学", "完全小学"],
+        "teaching_point": ["教学点", "小学教学点"],
+        "junior": ["初级中学", "初中"],
+        "nine_year": ["九年一贯制学校"],
+        "complete_secondary": ["完全中学"],
+        "senior": ["高级中学"],
+        "twelve_year": ["十二年一贯制学校"],
+        "vocational": ["中等职业学校", "中职学校"],
+        "special": ["特殊教育学校", "特教学校"],
+    },
+    "stage": {
+        "kindergarten": ["学前", "幼儿园"],
+        "primary": ["小学"],
+        "junior": ["初中"],
+        "senior": ["高中", "普通高中"],
+        "vocational": ["中职", "中等职业教育"],
+        "special": ["特教", "特殊教育"],
+    },
     "ownership": {True: ["公办", "教育部门办"], False: ["民办"]},
     "urban_rural": {"urban": ["城区", "主城区"], "town": ["镇区", "镇中心区"], "rural": ["乡村", "村庄"]},
     "yes_no": {True: ["是", "有"], False: ["否", "无"]},
@@ -62,9 +86,12 @@ class Mess:
 def draw_mess(rng: np.random.Generator) -> Mess:
     return Mess(
         total_at=str(rng.choice(["top", "bottom", "none"], p=[0.35, 0.45, 0.2])),
-        subtotals=bool(rng.random() < 0.3), reorder=bool(rng.random() < 0.4),
-        id_as_number=bool(rng.random() < 0.5), text_share=float(rng.choice([0.0, 0.15, 0.5])),
-        fullwidth_share=float(rng.choice([0.0, 0.0, 0.05])), thousands_share=float(rng.choice([0.0, 0.3, 0.8])),
+        subtotals=bool(rng.random() < 0.3),
+        reorder=bool(rng.random() < 0.4),
+        id_as_number=bool(rng.random() < 0.5),
+        text_share=float(rng.choice([0.0, 0.15, 0.5])),
+        fullwidth_share=float(rng.choice([0.0, 0.0, 0.05])),
+        thousands_share=float(rng.choice([0.0, 0.3, 0.8])),
         spelling_pick=int(rng.integers(0, 2)),
     )
 
@@ -97,8 +124,15 @@ def _format_number(value: float, rng: np.random.Generator, mess: Mess, decimals:
     return value
 
 
-def _cell(value: object, column: str, layout: Layout, unit: str | None, rng: np.random.Generator,
-          mess: Mess, county_names: dict[str, list[str]]) -> object:
+def _cell(
+    value: object,
+    column: str,
+    layout: Layout,
+    unit: str | None,
+    rng: np.random.Generator,
+    mess: Mess,
+    county_names: dict[str, list[str]],
+) -> object:
     col = layout.columns[column]
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return NA_WRITTEN[int(rng.integers(0, 3))] if col.type != "text" else ""
@@ -127,8 +161,15 @@ class Grid:
     merges: list[tuple[int, int, int, int, str]]
 
 
-def sheet_grid(frame: pd.DataFrame, layout: Layout, year: int, title: str, rng: np.random.Generator,
-               mess: Mess, county_names: dict[str, list[str]]) -> Grid:
+def sheet_grid(
+    frame: pd.DataFrame,
+    layout: Layout,
+    year: int,
+    title: str,
+    rng: np.random.Generator,
+    mess: Mess,
+    county_names: dict[str, list[str]],
+) -> Grid:
     """The cells of one exported sheet, with title, unit row, headers, totals and notes."""
     variant = variant_for(layout, year)
     columns = [c for c in layout.columns if any(col == c for col, _ in variant.spellings.values())]
@@ -156,8 +197,12 @@ def sheet_grid(frame: pd.DataFrame, layout: Layout, year: int, title: str, rng: 
         j = 0
         while j < width:
             end = j
-            while (end + 1 < width and len(parts[j]) > k + 1 and len(parts[end + 1]) > k + 1
-                   and parts[end + 1][: k + 1] == parts[j][: k + 1]):
+            while (
+                end + 1 < width
+                and len(parts[j]) > k + 1
+                and len(parts[end + 1]) > k + 1
+                and parts[end + 1][: k + 1] == parts[j][: k + 1]
+            ):
                 end += 1
             if end > j:
                 for m in range(j + 1, end + 1):
@@ -203,13 +248,21 @@ def sheet_grid(frame: pd.DataFrame, layout: Layout, year: int, title: str, rng: 
     return Grid(rows=rows, merges=merges)
 
 
-def _record(record: dict, columns: list[str], layout: Layout, units: dict, rng: np.random.Generator,
-            mess: Mess, county_names: dict[str, list[str]]) -> list[object]:
+def _record(
+    record: dict,
+    columns: list[str],
+    layout: Layout,
+    units: dict,
+    rng: np.random.Generator,
+    mess: Mess,
+    county_names: dict[str, list[str]],
+) -> list[object]:
     return [_cell(record.get(c), c, layout, units[c], rng, mess, county_names) for c in columns]
 
 
-def _ordered(columns: list[str], headers: dict[str, str], layout: Layout, mess: Mess,
-             rng: np.random.Generator) -> list[str]:
+def _ordered(
+    columns: list[str], headers: dict[str, str], layout: Layout, mess: Mess, rng: np.random.Generator
+) -> list[str]:
     """Columns in layout order, or with whole header groups shuffled (groups stay contiguous)."""
     groups: dict[str, list[str]] = {}
     for c in columns:
@@ -224,9 +277,14 @@ def _ordered(columns: list[str], headers: dict[str, str], layout: Layout, mess: 
 def write_xlsx(path: Path, sheets: dict[str, Grid], year: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
-    wb.set_properties({"title": path.stem, "author": "lcedu sample",
-                       "comments": "合成样例数据，非官方统计 / synthetic sample, not official statistics",
-                       "created": datetime(year, 9, 30)})
+    wb.set_properties(
+        {
+            "title": path.stem,
+            "author": "lcedu sample",
+            "comments": "合成样例数据，非官方统计 / synthetic sample, not official statistics",
+            "created": datetime(year, 9, 30),
+        }
+    )
     merged = wb.add_format({"align": "center", "valign": "vcenter", "text_wrap": True})
     for name, grid in sheets.items():
         ws = wb.add_worksheet(name)
@@ -252,8 +310,7 @@ def write_csv(path: Path, grid: Grid) -> None:
         csv.writer(f).writerows([[("" if v is None else str(v)) for v in row] for row in grid.rows])
 
 
-def _write_checklist(checklist: pd.DataFrame, year: int, out_dir: Path, seed: int,
-                     names: dict[str, list[str]]) -> Path:
+def _write_checklist(checklist: pd.DataFrame, year: int, out_dir: Path, seed: int, names: dict[str, list[str]]) -> Path:
     """督导评估清单 of one year: every county's rows, with the item's assessment, dimension and wording."""
     from lcedu.measure.indicators import checklist_items
 
@@ -261,15 +318,18 @@ def _write_checklist(checklist: pd.DataFrame, year: int, out_dir: Path, seed: in
     items = checklist_items().set_index("item")
     frame = checklist[checklist["year"] == year]
     frame = frame.assign(
-        assessment_name=frame["item_code"].map(items["assessment"]).map(
-            {"compulsory_balanced": "义务教育优质均衡", "preschool_universal": "学前教育普及普惠"}),
+        assessment_name=frame["item_code"]
+        .map(items["assessment"])
+        .map({"compulsory_balanced": "义务教育优质均衡", "preschool_universal": "学前教育普及普惠"}),
         dimension_name=frame["item_code"].map(items["dimension_zh"]),
-        item_name=frame["item_code"].map(items["name_zh"]))
+        item_name=frame["item_code"].map(items["name_zh"]),
+    )
     rng = _rng(seed, "assessment_checklist", year)
     mess = draw_mess(rng)
     mess.total_at, mess.subtotals, mess.reorder = "none", False, False
-    grid = sheet_grid(frame, layout, year, f"临沧市{year}/{year + 1}学年{SHEET_TITLES['assessment_checklist']}", rng,
-                      mess, names)
+    grid = sheet_grid(
+        frame, layout, year, f"临沧市{year}/{year + 1}学年{SHEET_TITLES['assessment_checklist']}", rng, mess, names
+    )
     path = out_dir / "county" / str(year) / f"督导评估清单_{year}.xlsx"
     write_xlsx(path, {layout.sheets[0]: grid}, year)
     return path
@@ -283,8 +343,14 @@ def county_names(county: County) -> list[str]:
     return sorted(names)
 
 
-def write_raw(truth: dict[str, pd.DataFrame], counties: list[County], out_dir: Path, seed: int,
-              csv_exports: set[tuple[str, int]] = frozenset(), school_format: str = "roster") -> list[Path]:
+def write_raw(
+    truth: dict[str, pd.DataFrame],
+    counties: list[County],
+    out_dir: Path,
+    seed: int,
+    csv_exports: set[tuple[str, int]] = frozenset(),
+    school_format: str = "roster",
+) -> list[Path]:
     """Every raw file of the sample; ``csv_exports`` names (county, year) pairs exported as CSV.
 
     ``school_format``: ``"roster"`` writes the school tables as 过录表 rosters, sites.csv and the
@@ -316,8 +382,9 @@ def write_raw(truth: dict[str, pd.DataFrame], counties: list[County], out_dir: P
                 sheet_name = layout.sheets[mess.spelling_pick % len(layout.sheets)]
                 sheets[sheet_name] = sheet_grid(frame, layout, year, title, rng, mess, names)
             if (county.county_code, year) in csv_exports:
-                for grid, table in zip(sheets.values(), ("schools", "enrollment", "teachers", "facilities"),
-                                       strict=True):
+                for grid, table in zip(
+                    sheets.values(), ("schools", "enrollment", "teachers", "facilities"), strict=True
+                ):
                     suffix = load_layout(table).csv_suffix
                     path = out_dir / "schools" / str(year) / f"{county.county_code}_{year}_{suffix}.csv"
                     write_csv(path, grid)

@@ -22,10 +22,30 @@ from lcedu.ingest.roster import SEP, STAGE_ORDER, RosterVariant, load_roster_lay
 from lcedu.sample.messy import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
 from lcedu.sample.truth import County
 
-TYPE_CODE = {"kindergarten": 111, "primary": 211, "teaching_point": 218, "junior": 311, "nine_year": 312,
-             "complete_secondary": 341, "senior": 342, "twelve_year": 345, "vocational": 362, "special": 514}
-TYPE_NAME = {111: "幼儿园", 211: "小学", 218: "小学教学点", 311: "初级中学", 312: "九年一贯制学校", 341: "完全中学",
-             342: "高级中学", 345: "十二年一贯制学校", 362: "职业高中学校", 514: "其他特殊教育学校"}
+TYPE_CODE = {
+    "kindergarten": 111,
+    "primary": 211,
+    "teaching_point": 218,
+    "junior": 311,
+    "nine_year": 312,
+    "complete_secondary": 341,
+    "senior": 342,
+    "twelve_year": 345,
+    "vocational": 362,
+    "special": 514,
+}
+TYPE_NAME = {
+    111: "幼儿园",
+    211: "小学",
+    218: "小学教学点",
+    311: "初级中学",
+    312: "九年一贯制学校",
+    341: "完全中学",
+    342: "高级中学",
+    345: "十二年一贯制学校",
+    362: "职业高中学校",
+    514: "其他特殊教育学校",
+}
 URBAN_CODE = {"urban": (111, 112), "town": (121, 122), "rural": (210, 220)}
 URBAN_NAME = {111: "主城区", 112: "城乡结合区", 121: "镇中心区", 122: "镇乡结合区", 210: "乡中心区", 220: "村庄"}
 SPONSOR = {True: ("教育部门", "教育部门办"), False: ("民办",)}
@@ -119,8 +139,12 @@ def _header(cols: list[Column], top: int) -> tuple[list[list[object]], list[tupl
         j = 0
         while j < width:
             end = j
-            while (end + 1 < width and len(cols[j].path) > k + 1 and len(cols[end + 1].path) > k + 1
-                   and cols[end + 1].path[: k + 1] == cols[j].path[: k + 1]):
+            while (
+                end + 1 < width
+                and len(cols[j].path) > k + 1
+                and len(cols[end + 1].path) > k + 1
+                and cols[end + 1].path[: k + 1] == cols[j].path[: k + 1]
+            ):
                 end += 1
             if end > j:
                 for m in range(j + 1, end + 1):
@@ -144,8 +168,9 @@ def _area_code(county: County, township: str, village: object, school_id: str) -
     return f"{county.county_code}{100 + town:03d}{(200 + village_no) if village_no else 0:03d}"
 
 
-def roster_grid(county: County, year: int, schools: pd.DataFrame, parts: pd.DataFrame, facilities: pd.DataFrame,
-                seed: int) -> Grid:
+def roster_grid(
+    county: County, year: int, schools: pd.DataFrame, parts: pd.DataFrame, facilities: pd.DataFrame, seed: int
+) -> Grid:
     """One county's roster for one year: a title, 4 merged header rows, one row per school or site."""
     rng = _rng(seed, county.county_code, year)
     cols = columns(year, rng)
@@ -165,8 +190,11 @@ def roster_grid(county: County, year: int, schools: pd.DataFrame, parts: pd.Data
     by_school: dict[str, dict[str, dict]] = {}
     for part in parts.to_dict("records"):
         by_school.setdefault(part["school_id"], {})[part["stage"]] = part
-    order = schools.sample(frac=1.0, random_state=int(rng.integers(0, 2**31))) if rng.random() < 0.3 else \
-        schools.sort_values(["school_type", "school_id"])
+    order = (
+        schools.sample(frac=1.0, random_state=int(rng.integers(0, 2**31)))
+        if rng.random() < 0.3
+        else schools.sort_values(["school_type", "school_id"])
+    )
     for school in order.to_dict("records"):
         sid = school["school_id"]
         stage_rows = by_school[sid]
@@ -195,8 +223,15 @@ def roster_grid(county: County, year: int, schools: pd.DataFrame, parts: pd.Data
     return Grid(rows=rows, merges=merges)
 
 
-def _identity(field: str, school: dict, fac: dict, county: County, rng: np.random.Generator,
-              ids_as_numbers: bool, text_share: float) -> object:
+def _identity(
+    field: str,
+    school: dict,
+    fac: dict,
+    county: County,
+    rng: np.random.Generator,
+    ids_as_numbers: bool,
+    text_share: float,
+) -> object:
     if field == "school_id":
         sid = school["school_id"]
         r = rng.random()
@@ -243,15 +278,30 @@ def _unused(fill: str, school: dict, stage_rows: dict, rng: np.random.Generator)
 def sites_table(schools: pd.DataFrame) -> pd.DataFrame:
     """sites.csv: every 是否计校数 = 0 site (county, name) and its 原校点."""
     sites = schools[~schools["is_counted_school"].astype(bool)]
-    return (sites[["county_code", "school_name", "parent_school_id"]].drop_duplicates(["county_code", "school_name"])
-            .rename(columns={"school_name": "site_name"}).sort_values(["county_code", "site_name"]))
+    return (
+        sites[["county_code", "school_name", "parent_school_id"]]
+        .drop_duplicates(["county_code", "school_name"])
+        .rename(columns={"school_name": "site_name"})
+        .sort_values(["county_code", "site_name"])
+    )
 
 
 def local_grid(schools: pd.DataFrame, facilities: pd.DataFrame, names: dict[str, str]) -> Grid:
     """学校补充信息: one row per school, keyed by 学校标识码 (what the national forms lack)."""
     frame = schools.merge(facilities, on=["school_id", "year", "county_code"], how="left")
-    header = ["学校标识码", "学校名称", "县(区)", "普惠性幼儿园", "全光纤校园网", "平安校园", "数字教室数",
-              "开办年份", "举办者层级", "独立设置", "独立设置年份"]
+    header = [
+        "学校标识码",
+        "学校名称",
+        "县(区)",
+        "普惠性幼儿园",
+        "全光纤校园网",
+        "平安校园",
+        "数字教室数",
+        "开办年份",
+        "举办者层级",
+        "独立设置",
+        "独立设置年份",
+    ]
     operators = {"city": "市属", "county": "县属", "private": "民办"}
 
     def year_cell(v: object) -> object:
@@ -263,23 +313,42 @@ def local_grid(schools: pd.DataFrame, facilities: pd.DataFrame, names: dict[str,
     rows: list[list[object]] = [header]
     for r in frame.sort_values(["county_code", "school_id"]).to_dict("records"):
         digital = r["digital_classroom_count"]
-        rows.append([r["school_id"], r["school_name"], names[r["county_code"]], yes_no(r["is_inclusive"]),
-                     yes_no(r["has_fiber_network"]), yes_no(r["is_safe_campus"]),
-                     "" if digital is pd.NA else int(digital), year_cell(r["opened_year"]),
-                     "" if r["operator"] is pd.NA else operators[r["operator"]], yes_no(r["is_independent"]),
-                     year_cell(r["independent_year"])])
+        rows.append(
+            [
+                r["school_id"],
+                r["school_name"],
+                names[r["county_code"]],
+                yes_no(r["is_inclusive"]),
+                yes_no(r["has_fiber_network"]),
+                yes_no(r["is_safe_campus"]),
+                "" if digital is pd.NA else int(digital),
+                year_cell(r["opened_year"]),
+                "" if r["operator"] is pd.NA else operators[r["operator"]],
+                yes_no(r["is_independent"]),
+                year_cell(r["independent_year"]),
+            ]
+        )
     return Grid(rows=rows, merges=[])
 
 
 def roster_file_name(county: County, year: int, rng: np.random.Generator) -> str:
     """Exported file names vary; some carry no county (it then comes from the rows' 区划代码)."""
-    forms = [f"{county.short_name_zh}{year}学年基础教育过录表", f"{county.county_code}_过录表_{year}",
-             f"过录表({year}-{year + 1}学年初)_{county.county_code}", f"基础教育过录表 {county.name_zh}"]
+    forms = [
+        f"{county.short_name_zh}{year}学年基础教育过录表",
+        f"{county.county_code}_过录表_{year}",
+        f"过录表({year}-{year + 1}学年初)_{county.county_code}",
+        f"基础教育过录表 {county.name_zh}",
+    ]
     return forms[int(rng.integers(0, len(forms)))]
 
 
-def write_rosters(truth: dict[str, pd.DataFrame], counties: list[County], out_dir: Path, seed: int,
-                  csv_exports: set[tuple[str, int]] = frozenset()) -> list[Path]:
+def write_rosters(
+    truth: dict[str, pd.DataFrame],
+    counties: list[County],
+    out_dir: Path,
+    seed: int,
+    csv_exports: set[tuple[str, int]] = frozenset(),
+) -> list[Path]:
     """rosters/<year>/<county>…过录表.xlsx for every county and year, rosters/sites.csv, local/<year>/学校补充信息.xlsx."""
     written: list[Path] = []
     schools, enrollment, teachers = truth["schools"], truth["enrollment"], truth["teachers"]
@@ -288,11 +357,16 @@ def write_rosters(truth: dict[str, pd.DataFrame], counties: list[County], out_di
     for year in sorted(schools["year"].unique()):
         for county in counties:
             sel = (schools["year"] == year) & (schools["county_code"] == county.county_code)
-            grid = roster_grid(county, int(year), schools[sel],
-                               parts[(parts["year"] == year) & (parts["county_code"] == county.county_code)],
-                               truth["facilities"][(truth["facilities"]["year"] == year)
-                                                   & (truth["facilities"]["county_code"] == county.county_code)],
-                               seed)
+            grid = roster_grid(
+                county,
+                int(year),
+                schools[sel],
+                parts[(parts["year"] == year) & (parts["county_code"] == county.county_code)],
+                truth["facilities"][
+                    (truth["facilities"]["year"] == year) & (truth["facilities"]["county_code"] == county.county_code)
+                ],
+                seed,
+            )
             stem = roster_file_name(county, int(year), _rng(seed, "name", county.county_code, year))
             if (county.county_code, int(year)) in csv_exports:
                 path = out_dir / "rosters" / str(year) / f"{county.county_code}_{year}_过录表.csv"

@@ -50,8 +50,12 @@ RESOURCE = {
     "equipment_value_per_student_yuan": (2000.0, 2500.0),
     "multimedia_classrooms_per_100": (2.3, 2.4),
 }
-SHARED = ("teaching_room_area_per_student_m2", "sports_area_per_student_m2",
-          "equipment_value_per_student_yuan", "multimedia_classrooms_per_100")
+SHARED = (
+    "teaching_room_area_per_student_m2",
+    "sports_area_per_student_m2",
+    "equipment_value_per_student_yuan",
+    "multimedia_classrooms_per_100",
+)
 STAGE_WEIGHT = {"primary": 1.0, "junior": 1.1, "senior": 1.32}
 # 学校标识码 category of each school type (the first one codes.yml allows for it).
 ID_CATEGORY = {t: cats[0] for t, cats in code_table()["id_categories"].items()}
@@ -116,8 +120,10 @@ def build_universe(counties: list[County], years: list[int], seed: int, density:
         rng = _rng(seed, county.county_code, "roster")
         # Schools per resident as in 临沧 (whose counties sum to the reference population), times the density.
         share = county.pop2020 / cal["reference_city_population"] * density
-        counts = {t: max(int(round(n * share)), cal["school_types"][t].get("min_per_county", 0))
-                  for t, n in ((t, spec["city_count"]) for t, spec in cal["school_types"].items())}
+        counts = {
+            t: max(int(round(n * share)), cal["school_types"][t].get("min_per_county", 0))
+            for t, n in ((t, spec["city_count"]) for t, spec in cal["school_types"].items())
+        }
         if county.county_code in cal.get("twelve_year_counties", []):
             counts["twelve_year"] = 1
         seq: dict[str, int] = defaultdict(int)  # per id category: the 6-digit sequence in the county
@@ -196,23 +202,27 @@ def _attach_openings(rows: list[dict], county: County, first_year: int, rng: np.
 
 
 ATTACHED_PRESCHOOL_SHARE = 0.2  # village 完全小学 running a 附设幼儿班 (云南 一村一幼), stable over the years
-ATTACHED_PRESCHOOL_SIZE = 0.3   # its children relative to a kindergarten of the same size weight
+ATTACHED_PRESCHOOL_SIZE = 0.3  # its children relative to a kindergarten of the same size weight
 
 
 def _attach_preschool_classes(rows: list[dict], rng: np.random.Generator) -> None:
     """Some village primary schools run a 附设幼儿班 (附设班 code 119): a kindergarten 学段 of the school."""
     for r in rows:
-        r["has_preschool_class"] = bool(r["school_type"] == "primary" and r["village"] is not None
-                                        and rng.random() < ATTACHED_PRESCHOOL_SHARE)
+        r["has_preschool_class"] = bool(
+            r["school_type"] == "primary" and r["village"] is not None and rng.random() < ATTACHED_PRESCHOOL_SHARE
+        )
 
 
-def _school_row(county: County, school_type: str, i: int, seq: dict[str, int], rng: np.random.Generator,
-                opened: int) -> dict:
+def _school_row(
+    county: County, school_type: str, i: int, seq: dict[str, int], rng: np.random.Generator, opened: int
+) -> dict:
     cal = calibration()
     spec = cal["school_types"][school_type]
     n_town = len(county.townships)
     seat = county.townships[0]
-    town_index = 0 if (spec.get("in_seat") or rng.random() < spec.get("seat_share", 0.2)) else int(rng.integers(0, n_town))
+    town_index = (
+        0 if (spec.get("in_seat") or rng.random() < spec.get("seat_share", 0.2)) else int(rng.integers(0, n_town))
+    )
     township = county.townships[town_index]
     village = None
     if school_type in ("kindergarten", "teaching_point", "primary") and town_index != 0:
@@ -289,11 +299,15 @@ def population(county: County, year: int, seed: int) -> dict:
         return int(round(base * (1 + trend[key]) ** t * rng.uniform(0.99, 1.01)))
 
     return {
-        "county_code": county.county_code, "year": year,
+        "county_code": county.county_code,
+        "year": year,
         "resident_population": band(county.pop2020, "total"),
-        "pop_age3_5": band(county.age3_5, "age3_5"), "pop_age6_11": band(county.age6_11, "age6_11"),
-        "pop_age12_14": band(county.age12_14, "age12_14"), "pop_age15_17": band(county.age15_17, "age15_17"),
-        "township_count": len(county.townships), "village_count": county.village_count,
+        "pop_age3_5": band(county.age3_5, "age3_5"),
+        "pop_age6_11": band(county.age6_11, "age6_11"),
+        "pop_age12_14": band(county.age12_14, "age12_14"),
+        "pop_age15_17": band(county.age15_17, "age15_17"),
+        "township_count": len(county.townships),
+        "village_count": county.village_count,
     }
 
 
@@ -330,7 +344,9 @@ def design(county: County, year: int, first_year: int, seed: int) -> Design:
     t = year - first_year
     universal = county.preschool_universal_from is not None and year >= county.preschool_universal_from
     ger = min(_u(base, p["preschool_gross_2022"]) + t * _u(base, p["preschool_gross_step"]), 0.985)
-    inclusive = min(_u(base, p["kindergarten_inclusive_share_2022"]) + t * _u(base, p["kindergarten_inclusive_step"]), 0.97)
+    inclusive = min(
+        _u(base, p["kindergarten_inclusive_share_2022"]) + t * _u(base, p["kindergarten_inclusive_step"]), 0.97
+    )
     ratio, compliance, certified = rng.uniform(12.6, 14.3), rng.uniform(0.88, 0.96), 1.0
     if universal:
         ger = max(ger, 0.88)
@@ -343,12 +359,18 @@ def design(county: County, year: int, first_year: int, seed: int) -> Design:
             compliance = rng.uniform(0.72, 0.82)
     balanced = county.balanced_from is not None and year >= county.balanced_from
     return Design(
-        preschool_gross=ger, public_share=_u(base, p["kindergarten_public_share"]), inclusive_share=inclusive,
-        children_per_teacher=ratio, class_compliance=compliance, certified_share=certified,
-        primary_gross=_u(base, p["primary_gross"]), junior_gross=_u(base, p["junior_gross"]),
+        preschool_gross=ger,
+        public_share=_u(base, p["kindergarten_public_share"]),
+        inclusive_share=inclusive,
+        children_per_teacher=ratio,
+        class_compliance=compliance,
+        certified_share=certified,
+        primary_gross=_u(base, p["primary_gross"]),
+        junior_gross=_u(base, p["junior_gross"]),
         senior_stage_gross=_u(base, p["senior_stage_gross_2022"]) + t * _u(base, p["senior_stage_gross_step"]),
         vocational_share=_u(base, p["vocational_share_of_senior_stage"]),
-        balanced=balanced, fail_share=0.0 if balanced else max(0.04, _u(base, [0.12, 0.24]) - 0.03 * t),
+        balanced=balanced,
+        fail_share=0.0 if balanced else max(0.04, _u(base, [0.12, 0.24]) - 0.03 * t),
         skewed=_skewed(county, year),
         rural_bachelor_share=_u(rng, _by_year(p["rural_bachelor_share"], year)),
         dual_qualified_share=_u(rng, _by_year(p["dual_qualified_share"], year)),
@@ -371,8 +393,11 @@ STUDENTS_PER_TEACHER = {"kindergarten": 14, "senior": 12.8, "vocational": 19.5, 
 def _parts(roster: pd.DataFrame) -> pd.DataFrame:
     """One row per school and 学段 it serves (a 附设幼儿班 is the school's kindergarten 学段)."""
     attached = roster["has_preschool_class"] if "has_preschool_class" in roster else pd.Series(False, roster.index)
-    rows = [(i, stage) for i, t in roster["school_type"].items()
-            for stage in STAGES_OF_TYPE[t] + (("kindergarten",) if attached[i] else ())]
+    rows = [
+        (i, stage)
+        for i, t in roster["school_type"].items()
+        for stage in STAGES_OF_TYPE[t] + (("kindergarten",) if attached[i] else ())
+    ]
     parts = pd.DataFrame(rows, columns=["pos", "stage"]).join(roster, on="pos")
     is_class = ((parts["stage"] == "kindergarten") & (parts["school_type"] != "kindergarten")).to_numpy()
     parts.loc[is_class, "size_weight"] = parts.loc[is_class, "size_weight"] * ATTACHED_PRESCHOOL_SIZE
@@ -485,8 +510,12 @@ def county_year(universe: Universe, county: County, year: int) -> dict[str, pd.D
     enrollment = pd.DataFrame([_enrollment_row(part, d, rng) for part in records], index=parts.index)
     teachers = pd.DataFrame([_teacher_row(part, plans[part["pos"]], d, rng) for part in records], index=parts.index)
     _kindergarten_teachers(teachers, parts, d, rng)
-    facilities = pd.DataFrame([_facility_row(school, by_school[pos], plans[pos], d, rng)
-                               for pos, school in zip(roster.index, roster.to_dict("records"), strict=True)])
+    facilities = pd.DataFrame(
+        [
+            _facility_row(school, by_school[pos], plans[pos], d, rng)
+            for pos, school in zip(roster.index, roster.to_dict("records"), strict=True)
+        ]
+    )
     classes = enrollment.pivot_table(index="school_id", columns="stage", values="_classes", aggfunc="sum")
     for stage in CLASS_SIZE:
         roster[f"{stage}_class_count"] = roster["school_id"].map(classes[stage]) if stage in classes else pd.NA
@@ -494,14 +523,22 @@ def county_year(universe: Universe, county: County, year: int) -> dict[str, pd.D
     for frame in (enrollment, teachers, facilities):
         frame["year"] = year
         frame["county_code"] = county.county_code
-    return {"schools": roster, "enrollment": enrollment.drop(columns="_classes"),
-            "teachers": teachers, "facilities": facilities, "population": pd.DataFrame([pop]), "_design": d}
+    return {
+        "schools": roster,
+        "enrollment": enrollment.drop(columns="_classes"),
+        "teachers": teachers,
+        "facilities": facilities,
+        "population": pd.DataFrame([pop]),
+        "_design": d,
+    }
 
 
 def _enrollment_row(part: dict, d: Design, rng: np.random.Generator) -> dict:
     stage, n = part["stage"], int(part["student_count"])
     grades = {"kindergarten": 3, "primary": 6, "junior": 3, "senior": 3, "vocational": 3, "special": 9}[stage]
-    classes = max(1, math.ceil(n / CLASS_SIZE[stage])) if part["school_type"] != "teaching_point" else max(1, min(6, n // 8))
+    classes = (
+        max(1, math.ceil(n / CLASS_SIZE[stage])) if part["school_type"] != "teaching_point" else max(1, min(6, n // 8))
+    )
     entry = int(round(n / grades * rng.uniform(0.95, 1.08)))
     oversize = 0
     if stage == "kindergarten":
@@ -510,7 +547,9 @@ def _enrollment_row(part: dict, d: Design, rng: np.random.Generator) -> dict:
         oversize = int(rng.binomial(classes, 0.08))
     compulsory = stage in ("primary", "junior")
     return {
-        "school_id": part["school_id"], "stage": stage, "student_count": n,
+        "school_id": part["school_id"],
+        "stage": stage,
+        "student_count": n,
         "entry_grade_student_count": min(entry, n),
         "new_entrant_count": int(round(entry * rng.uniform(0.97, 1.0))) if stage != "special" else pd.NA,
         "graduate_count": int(round(n / grades * rng.uniform(0.93, 1.0))),
@@ -525,8 +564,13 @@ def _enrollment_row(part: dict, d: Design, rng: np.random.Generator) -> dict:
 
 def _teacher_row(part: dict, plan: dict, d: Design, rng: np.random.Generator) -> dict:
     stage, n = part["stage"], int(part["student_count"])
-    row = {"school_id": part["school_id"], "stage": stage, "nursery_staff_count": pd.NA,
-           "vocational_subject_teacher_count": pd.NA, "dual_qualified_teacher_count": pd.NA}
+    row = {
+        "school_id": part["school_id"],
+        "stage": stage,
+        "nursery_staff_count": pd.NA,
+        "vocational_subject_teacher_count": pd.NA,
+        "dual_qualified_teacher_count": pd.NA,
+    }
     if stage in ("primary", "junior"):
         j = 0 if stage == "primary" else 1
         counts = {}
@@ -534,42 +578,71 @@ def _teacher_row(part: dict, plan: dict, d: Design, rng: np.random.Generator) ->
             thr = RESOURCE[k][j]
             counts[k] = _quantize(thr * plan["mult"][k], n, plan["status"][k], thr)
         qualified_share = rng.uniform(0.86, 0.97) if stage == "primary" else rng.uniform(0.78, 0.95)
-        total = max(math.ceil(counts["qualified_teachers_per_100"] / qualified_share),
-                    counts["backbone_teachers_per_100"], counts["pe_arts_teachers_per_100"] + 1, 1)
+        total = max(
+            math.ceil(counts["qualified_teachers_per_100"] / qualified_share),
+            counts["backbone_teachers_per_100"],
+            counts["pe_arts_teachers_per_100"] + 1,
+            1,
+        )
         qualified = counts["qualified_teachers_per_100"]
         if stage == "primary":
             bachelor_plus = min(qualified, int(round(d.rural_bachelor_share * total)))
             postgrad = min(bachelor_plus, int(rng.binomial(total, 0.01)))
-            row |= {"teacher_postgrad_count": postgrad, "teacher_bachelor_count": bachelor_plus - postgrad,
-                    "teacher_associate_count": qualified - bachelor_plus, "teacher_below_associate_count": total - qualified}
+            row |= {
+                "teacher_postgrad_count": postgrad,
+                "teacher_bachelor_count": bachelor_plus - postgrad,
+                "teacher_associate_count": qualified - bachelor_plus,
+                "teacher_below_associate_count": total - qualified,
+            }
         else:
             postgrad = min(qualified, int(rng.binomial(total, 0.03)))
             rest = total - qualified
             associate = int(round(rest * 0.85))
-            row |= {"teacher_postgrad_count": postgrad, "teacher_bachelor_count": qualified - postgrad,
-                    "teacher_associate_count": associate, "teacher_below_associate_count": rest - associate}
+            row |= {
+                "teacher_postgrad_count": postgrad,
+                "teacher_bachelor_count": qualified - postgrad,
+                "teacher_associate_count": associate,
+                "teacher_below_associate_count": rest - associate,
+            }
         pe_arts = _allocate(counts["pe_arts_teachers_per_100"], np.array([0.45, 0.3, 0.25]))
-        row |= {"full_time_teacher_count": total, "backbone_teacher_count": counts["backbone_teachers_per_100"],
-                "pe_teacher_count": int(pe_arts[0]), "music_teacher_count": int(pe_arts[1]),
-                "art_teacher_count": int(pe_arts[2]), "certified_teacher_count": total}
+        row |= {
+            "full_time_teacher_count": total,
+            "backbone_teacher_count": counts["backbone_teachers_per_100"],
+            "pe_teacher_count": int(pe_arts[0]),
+            "music_teacher_count": int(pe_arts[1]),
+            "art_teacher_count": int(pe_arts[2]),
+            "certified_teacher_count": total,
+        }
     elif stage != "kindergarten":
         total = max(2, int(round(n / STUDENTS_PER_TEACHER[stage] * rng.uniform(0.92, 1.08))))
         bachelor = int(round(total * rng.uniform(0.8, 0.95)))
         postgrad = int(rng.binomial(bachelor, 0.08))
         associate = total - bachelor
         pe_arts = _allocate(max(1, int(round(n * 0.011))), np.array([0.45, 0.3, 0.25]))
-        row |= {"full_time_teacher_count": total, "teacher_postgrad_count": postgrad,
-                "teacher_bachelor_count": bachelor - postgrad, "teacher_associate_count": associate,
-                "teacher_below_associate_count": 0, "backbone_teacher_count": int(round(total * rng.uniform(0.05, 0.15))),
-                "pe_teacher_count": int(pe_arts[0]), "music_teacher_count": int(pe_arts[1]),
-                "art_teacher_count": int(pe_arts[2]), "certified_teacher_count": total - int(rng.binomial(total, 0.02))}
+        row |= {
+            "full_time_teacher_count": total,
+            "teacher_postgrad_count": postgrad,
+            "teacher_bachelor_count": bachelor - postgrad,
+            "teacher_associate_count": associate,
+            "teacher_below_associate_count": 0,
+            "backbone_teacher_count": int(round(total * rng.uniform(0.05, 0.15))),
+            "pe_teacher_count": int(pe_arts[0]),
+            "music_teacher_count": int(pe_arts[1]),
+            "art_teacher_count": int(pe_arts[2]),
+            "certified_teacher_count": total - int(rng.binomial(total, 0.02)),
+        }
         if stage == "vocational":
             subject = int(round(total * rng.uniform(0.55, 0.7)))
-            row |= {"vocational_subject_teacher_count": subject,
-                    "dual_qualified_teacher_count": int(round(subject * d.dual_qualified_share * rng.uniform(0.9, 1.1)))}
+            row |= {
+                "vocational_subject_teacher_count": subject,
+                "dual_qualified_teacher_count": int(round(subject * d.dual_qualified_share * rng.uniform(0.9, 1.1))),
+            }
             row["dual_qualified_teacher_count"] = min(row["dual_qualified_teacher_count"], subject)
-    row["staff_count"] = row.get("full_time_teacher_count", 0) + int(rng.integers(1, 4)) + int(
-        round(row.get("full_time_teacher_count", 0) * 0.08))
+    row["staff_count"] = (
+        row.get("full_time_teacher_count", 0)
+        + int(rng.integers(1, 4))
+        + int(round(row.get("full_time_teacher_count", 0) * 0.08))
+    )
     return row
 
 
@@ -657,14 +730,19 @@ def _disability(county: County, year: int, seed: int, pop: dict, enrollment: pd.
     special = int(enrollment.loc[enrollment["stage"] == "special", "student_count"].sum() * 0.8)
     home = int(round(inclusive * rng.uniform(0.12, 0.2)))
     enrolled = inclusive + special + home
-    return {"county_code": county.county_code, "year": year,
-            "disabled_school_age_count": int(math.ceil(enrolled / rate)),
-            "enrolled_inclusive_count": inclusive, "enrolled_special_school_count": special,
-            "enrolled_home_delivery_count": home}
+    return {
+        "county_code": county.county_code,
+        "year": year,
+        "disabled_school_age_count": int(math.ceil(enrolled / rate)),
+        "enrolled_inclusive_count": inclusive,
+        "enrolled_special_school_count": special,
+        "enrolled_home_delivery_count": home,
+    }
 
 
-def _ledger(county: County, year: int, seed: int, share: float, enrollment: pd.DataFrame,
-            roster: pd.DataFrame, first_year: int) -> dict:
+def _ledger(
+    county: County, year: int, seed: int, share: float, enrollment: pd.DataFrame, roster: pd.DataFrame, first_year: int
+) -> dict:
     cal = calibration()
     rng = _rng(seed, county.county_code, year, "ledger")
     progress = _by_year(cal["ledger_progress"], year) if isinstance(cal["ledger_progress"], dict) else 1.0
@@ -674,8 +752,9 @@ def _ledger(county: County, year: int, seed: int, share: float, enrollment: pd.D
         row[key] = int(math.floor(value)) if value < 3 else int(round(value))
     t = year - first_year
     row["demo_kindergarten_count"] = int(min(1 + t, 3) if rng.random() < 0.5 + 0.2 * t else 0)
-    senior_public = int(((roster["school_type"].isin(["senior", "complete_secondary", "twelve_year"]))
-                         & roster["is_public"]).sum())
+    senior_public = int(
+        ((roster["school_type"].isin(["senior", "complete_secondary", "twelve_year"])) & roster["is_public"]).sum()
+    )
     row["trusteeship_high_school_count"] = min(senior_public, int(t >= 1) + int(t >= 3 and senior_public > 1))
     row["private_high_school_count"] = int(((roster["school_type"] == "senior") & ~roster["is_public"]).sum())
     row["physical_health_good_pct"] = round(rng.uniform(46, 52) + 2.2 * t, 1)
@@ -723,21 +802,34 @@ def _checklist(county: County, year: int, seed: int, balanced: bool, universal: 
     for item in checklist_items().itertuples():
         achieved = balanced if item.assessment == "compulsory_balanced" else universal
         n = int(rng.integers(6, 19))
-        row = {"county_code": county.county_code, "year": year, "item_code": item.item, "item_value": pd.NA,
-               "unit": pd.NA}
+        row = {
+            "county_code": county.county_code,
+            "year": year,
+            "item_code": item.item,
+            "item_value": pd.NA,
+            "unit": pd.NA,
+        }
         if item.comparison:  # 社会认可度: a survey
             low, high = spec["satisfaction_met"] if achieved else spec["satisfaction_other"]
             value = round(float(rng.uniform(low, high)), 1)
             met = value >= item.threshold
-            row |= {"item_value": value, "unit": "%", "is_met": met,
-                    "evidence": f"问卷调查{int(rng.integers(600, 2400))}份（学生、家长、教师、校长、人大代表、政协委员及群众），"
-                                f"满意度{value:.1f}%。"}
+            row |= {
+                "item_value": value,
+                "unit": "%",
+                "is_met": met,
+                "evidence": f"问卷调查{int(rng.integers(600, 2400))}份（学生、家长、教师、校长、人大代表、政协委员及群众），"
+                f"满意度{value:.1f}%。",
+            }
         else:
             met = achieved or rng.random() >= spec["miss_probability"]
             templates = _EVIDENCE_MET if met else _EVIDENCE_NOT_MET
             text = templates[int(rng.integers(0, len(templates)))]
-            row |= {"is_met": bool(met), "evidence": text.format(county=county.short_name_zh, year=year, n=n,
-                                                                 k=int(rng.integers(1, 4)), next_year=year + 1)}
+            row |= {
+                "is_met": bool(met),
+                "evidence": text.format(
+                    county=county.short_name_zh, year=year, n=n, k=int(rng.integers(1, 4)), next_year=year + 1
+                ),
+            }
         # As the reader stores text cells (NFKC: "，" → ","), so the round trip gives the truth back.
         row["evidence"] = unicodedata.normalize("NFKC", row["evidence"])
         rows.append(row)
@@ -756,8 +848,14 @@ def _city(year: int, vocational_school_count: int) -> dict:
     return row
 
 
-def build_truth(counties: list[County], years: list[int], seed: int, density: float = 1.0,
-                with_city: bool = True, with_checklist: bool | None = None) -> dict[str, pd.DataFrame]:
+def build_truth(
+    counties: list[County],
+    years: list[int],
+    seed: int,
+    density: float = 1.0,
+    with_city: bool = True,
+    with_checklist: bool | None = None,
+) -> dict[str, pd.DataFrame]:
     """Every processed table of the sample, in the processed schema and order.
 
     ``with_checklist`` (default: as ``with_city``) adds the counties' 督导评估清单.
@@ -765,8 +863,9 @@ def build_truth(counties: list[County], years: list[int], seed: int, density: fl
     with_checklist = with_city if with_checklist is None else with_checklist
     universe = build_universe(counties, years, seed, density)
     city_pop = sum(c.pop2020 for c in counties)
-    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in
-                                            ("schools", "enrollment", "teachers", "facilities", "population")}
+    parts: dict[str, list[pd.DataFrame]] = {
+        t: [] for t in ("schools", "enrollment", "teachers", "facilities", "population")
+    }
     disability, ledger, city, checklist = [], [], [], []
     for year in years:
         vocational = 0
@@ -776,8 +875,11 @@ def build_truth(counties: list[County], years: list[int], seed: int, density: fl
                 parts[name].append(tables[name])
             pop = tables["population"].iloc[0].to_dict()
             disability.append(_disability(county, year, seed, pop, tables["enrollment"]))
-            ledger.append(_ledger(county, year, seed, county.pop2020 / city_pop, tables["enrollment"],
-                                  tables["schools"], years[0]))
+            ledger.append(
+                _ledger(
+                    county, year, seed, county.pop2020 / city_pop, tables["enrollment"], tables["schools"], years[0]
+                )
+            )
             vocational += int((tables["schools"]["school_type"] == "vocational").sum())
             if with_checklist:
                 universal = county.preschool_universal_from is not None and year >= county.preschool_universal_from
@@ -807,17 +909,26 @@ def lincang_counties() -> list[County]:
         code = row.code
         rng = _rng(0, code, "townships")
         townships = design_["townships"].get(code) or _township_names(
-            names.at[code, "short_name_zh"], design_["township_counts"][code], rng)
-        out.append(County(
-            county_code=code, name_zh=names.at[code, "name_zh"], short_name_zh=names.at[code, "short_name_zh"],
-            pop2020=int(row.pop2020), age3_5=int(row.est_age3_5), age6_11=int(row.est_age6_11),
-            age12_14=int(row.est_age12_14), age15_17=int(row.est_age15_17), townships=townships,
-            village_count=len(townships) * 10 + int(rng.integers(0, 12)),
-            preschool_universal_from=design_["preschool_universal_from"].get(code),
-            balanced_from=design_["balanced_from"].get(code),
-            special_school_from=design_["special_school_from"].get(code),
-            extra={"cv_skew": {int(y): v for y, v in (design_.get("cv_skew", {}).get(code) or {}).items()}},
-        ))
+            names.at[code, "short_name_zh"], design_["township_counts"][code], rng
+        )
+        out.append(
+            County(
+                county_code=code,
+                name_zh=names.at[code, "name_zh"],
+                short_name_zh=names.at[code, "short_name_zh"],
+                pop2020=int(row.pop2020),
+                age3_5=int(row.est_age3_5),
+                age6_11=int(row.est_age6_11),
+                age12_14=int(row.est_age12_14),
+                age15_17=int(row.est_age15_17),
+                townships=townships,
+                village_count=len(townships) * 10 + int(rng.integers(0, 12)),
+                preschool_universal_from=design_["preschool_universal_from"].get(code),
+                balanced_from=design_["balanced_from"].get(code),
+                special_school_from=design_["special_school_from"].get(code),
+                extra={"cv_skew": {int(y): v for y, v in (design_.get("cv_skew", {}).get(code) or {}).items()}},
+            )
+        )
     return out
 
 
@@ -854,8 +965,9 @@ def province_counties(n: int = 129, seed: int = 2023, prefix: str = "53") -> lis
     rows = []
     for i in range(n):
         short = f"样例{i + 1:03d}县"
-        rows.append({"county_code": f"{prefix}{(i // 20) + 1:02d}{(i % 20) + 1:02d}", "name_zh": short,
-                     "short_name_zh": short})
+        rows.append(
+            {"county_code": f"{prefix}{(i // 20) + 1:02d}{(i % 20) + 1:02d}", "name_zh": short, "short_name_zh": short}
+        )
     return _modelled_counties(rows, rng, None)
 
 
@@ -874,8 +986,10 @@ def province_sample_counties(province: str, seed: int = 2023) -> list[County]:
     reg = registry()
     listed = reg[reg["county_code"].str.startswith(str(province))]
     if listed.empty:
-        raise ValueError(f"县级区划登记表中没有省代码 {province} 的县 / the registry lists no county of province "
-                         f"{province}: 用2位省代码，如 53（云南）/ use a 2-digit province code such as 53")
+        raise ValueError(
+            f"县级区划登记表中没有省代码 {province} 的县 / the registry lists no county of province "
+            f"{province}: 用2位省代码，如 53（云南）/ use a 2-digit province code such as 53"
+        )
     target = (calibration().get("provinces") or {}).get(str(province), {}).get("population_2020")
     rows = listed.sort_values("county_code")[["county_code", "name_zh", "short_name_zh"]].to_dict("records")
     return _modelled_counties(rows, _rng(seed, "province", province), target)
@@ -892,15 +1006,22 @@ def _modelled_counties(rows: list[dict], rng: np.random.Generator, total_populat
         model, scale = base[i % len(base)], float(scales[i])
         year_rng = float(rng.random())
         short = export_short_name(str(row["name_zh"]))  # as the exports write it, like 临沧's
-        out.append(County(
-            county_code=str(row["county_code"]), name_zh=str(row["name_zh"]), short_name_zh=short,
-            pop2020=int(model.pop2020 * scale), age3_5=int(model.age3_5 * scale),
-            age6_11=int(model.age6_11 * scale), age12_14=int(model.age12_14 * scale),
-            age15_17=int(model.age15_17 * scale),
-            townships=_township_names(short, len(model.townships), rng), village_count=model.village_count,
-            preschool_universal_from=2024 if year_rng < 0.2 else (2025 if year_rng < 0.4 else None),
-            balanced_from=2025 if rng.random() < 0.35 else None,
-            special_school_from=2022 if model.pop2020 * scale > 200_000 else None,
-            extra={"id_number": i + 1},  # unique within the province (up to 999 counties)
-        ))
+        out.append(
+            County(
+                county_code=str(row["county_code"]),
+                name_zh=str(row["name_zh"]),
+                short_name_zh=short,
+                pop2020=int(model.pop2020 * scale),
+                age3_5=int(model.age3_5 * scale),
+                age6_11=int(model.age6_11 * scale),
+                age12_14=int(model.age12_14 * scale),
+                age15_17=int(model.age15_17 * scale),
+                townships=_township_names(short, len(model.townships), rng),
+                village_count=model.village_count,
+                preschool_universal_from=2024 if year_rng < 0.2 else (2025 if year_rng < 0.4 else None),
+                balanced_from=2025 if rng.random() < 0.35 else None,
+                special_school_from=2022 if model.pop2020 * scale > 200_000 else None,
+                extra={"id_number": i + 1},  # unique within the province (up to 999 counties)
+            )
+        )
     return out
