@@ -655,10 +655,8 @@ def _row_sum(df: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, list
     masks = []
     for spec in columns:
         sign, name = (-1.0, spec[1:]) if spec.startswith("-") else (1.0, spec)
-        if name not in df.columns:  # an export without this column: missing, not 0
-            arr = np.full(len(df), np.nan)
-        else:
-            arr = df[name].to_numpy(dtype=float, na_value=np.nan)
+        # An export without this column: missing, not 0.
+        arr = df[name].to_numpy(dtype=float, na_value=np.nan) if name in df.columns else np.full(len(df), np.nan)
         total = total + sign * arr
         masks.append((name, np.isnan(arr)))
     return total, masks
