@@ -14,7 +14,15 @@ from python_calamine import CalamineWorkbook
 from lcedu.cli import main
 from lcedu.ingest import store
 from lcedu.ingest.clean import clean, collect
-from lcedu.ingest.forms import BLANK, EMPTY_FORM, IDENTITY_COLUMNS, NOT_APPLICABLE, load_scheme
+from lcedu.ingest.forms import (
+    BLANK,
+    EMPTY_FORM,
+    IDENTITY_COLUMNS,
+    NOT_APPLICABLE,
+    detail_key,
+    label_key,
+    load_scheme,
+)
 from lcedu.sample.forms import write_forms, written_stages
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
@@ -47,7 +55,16 @@ def expected_tables(truth: dict[str, pd.DataFrame], county: str, year: int, sche
             else:
                 held = group.isin([g for g, cols in groups.items() if column in cols])
             frame[column] = frame[column].where(held)
+        if table == "schools" and scheme == "jichuji_2018":  # the 2020 form 111 has no 乡镇 / 村 field
+            frame = frame.assign(township=pd.NA, village=pd.NA).astype({"township": "string", "village": "string"})
         out[table] = frame.reset_index(drop=True)
+    for table, entries in spec.details.items():  # students by grade / age, 331 flows of the 学段 written
+        key = detail_key(table)
+        frame = truth[table][(truth[table]["year"] == year) & truth[table]["school_id"].isin(type_of.index)]
+        wanted = {(stage, k) for stage, k, _ in entries}
+        stages = frame["stage"] if "stage" in frame else pd.Series("kindergarten", index=frame.index)
+        held = [(st, k) in wanted for st, k in zip(stages, frame[key], strict=True)]
+        out[table] = frame[held].reset_index(drop=True)
     return out
 
 
@@ -114,6 +131,9 @@ def test_jichuji_round_trip_is_exact(jichuji: Path, truth2020) -> None:
     expected = expected_tables(truth2020, SHUANGJIANG, 2020, "jichuji_2018")
     for table in TABLES:
         pd.testing.assert_frame_equal(result.tables[table], expected[table], check_dtype=True, obj=table)
+    for table in ("grade_enrollment", "kindergarten_ages", "student_flows"):
+        assert len(expected[table]) > 100, table
+        pd.testing.assert_frame_equal(result.tables[table], expected[table], check_dtype=True, obj=table)
     assert "vocational" not in set(result.tables["enrollment"]["stage"])
     assert len(result.tables["schools"]) > 100
 
@@ -168,7 +188,8 @@ def test_written_workbooks_carry_every_mess_type(jiaoji: Path, jichuji: Path) ->
                 seen.add("blank row before the 栏号 row")
             if jia and any(all(v == "" for v in row[1:]) for row in grid[jia + 1 : jia + 8]):
                 seen.add("blank row inside the table")
-            if isinstance(grid[6][1], float) and grid[5][1].replace(" ", "") == "学校标识码":
+            id_cells = [row[1] if len(row) > 1 else "" for row in grid[5:7]] + ["", ""]
+            if isinstance(id_cells[1], float) and str(id_cells[0]).replace(" ", "") == "学校标识码":
                 seen.add("id stored as a number")
     assert seen == {
         "sheet named SheetN, form code only in the sheet",
@@ -262,7 +283,7 @@ def test_text_in_a_figure_names_file_form_row_and_column(raw_copy: Path, capsys)
     ws = wb[sheet]
     row, _ = _find(ws, "总计")
     jia_row, _ = _find(ws, "甲")
-    col = next(c.column for c in ws[jia_row] if str(c.value) == "3")
+    col = next(c.column for c in ws[jia_row] if str(c.value) == "7")  # 在校生数 (栏3 is 未接受过学前教育)
     ws.cell(row, col).value = "三百"
     wb.save(book)
     _check_fails(
@@ -271,8 +292,8 @@ def test_text_in_a_figure_names_file_form_row_and_column(raw_copy: Path, capsys)
         book.name,
         f"工作表「{sheet}」",
         f"第{row}行",
-        "列「栏3」",
-        "教基3112 行「总计」栏3",
+        "列「栏7」",
+        "教基3112 行「总计」栏7",
         "不是数字",
     )
 
@@ -448,8 +469,8 @@ def test_forms_join_the_county_workbooks(tmp_path: Path, truth2025, jichuji: Pat
 
 
 def test_jichuji_year_line_and_attached_classes(tmp_path: Path, jichuji: Path, capsys) -> None:
-    """基础基 scheme: a 附设班 code adds a stage (a warning while its student form is missing), and a
-    form of another year is refused with its 表号."""
+    """基础基 scheme: the 111 附设班 block pre-prints all seven classes, which add nothing; filling in the pair
+    of 附设幼儿班 adds a stage (a warning while its student form is missing); a form of another year is refused."""
     raw = tmp_path / "raw"
     shutil.copytree(jichuji, raw)
     book = next(
@@ -458,20 +479,23 @@ def test_jichuji_year_line_and_attached_classes(tmp_path: Path, jichuji: Path, c
         if {"基础基111", "基础基312"} <= set(openpyxl.load_workbook(b).sheetnames)
         and "基础基311" not in openpyxl.load_workbook(b).sheetnames
     )
+    before = collect(raw, partial=True)
+    assert before.errors == [] and not any("基础基311" in i.message for i in before.warnings), "template text only"
     wb = openpyxl.load_workbook(book)
     ws = wb["基础基111"]
-    row, col = _find(ws, "附设班")
-    ws.cell(row, col + 1).value = "119"
+    row, col = _find(ws, "附设幼儿班")
+    assert ws.cell(row + 1, col).value == "119" and ws.cell(row, col + 1).value is None
+    ws.cell(row, col + 1).value, ws.cell(row + 1, col + 1).value = "教育部门", "811"
     wb.save(book)
     result = collect(raw, partial=True)
     assert result.errors == []
     assert any("基础基311" in i.message and i.file.endswith(book.name) for i in result.warnings)
-    book, wb, sheet = _book_with(raw, "基础基312")
+    book, wb, sheet = _book_with(raw, "基础基111")  # the 2020 forms print the year on 111 only
     ws = wb[sheet]
     cell = next(c for r in ws.iter_rows(max_row=6) for c in r if isinstance(c.value, str) and "学年初" in c.value)
     cell.value = "（2021/2022学年初）"
     wb.save(book)
-    _check_fails(raw, capsys, book.name, f"工作表「{sheet}」", "基础基312 的学年", "forms/2020/")
+    _check_fails(raw, capsys, book.name, f"工作表「{sheet}」", "基础基111 的学年", "forms/2020/")
 
 
 def test_repeated_row_labels_need_a_number(tmp_path: Path, jichuji: Path, monkeypatch) -> None:
@@ -544,3 +568,55 @@ def test_a_form_with_headers_but_no_data_rows_is_named_as_empty(raw_copy: Path, 
     assert len(mine) and set(mine["reason"]) == {EMPTY_FORM}
     school = mine["record_key"].iat[0]
     assert school in set(result.tables["schools"]["school_id"]), "the rest of the school's workbook is kept"
+
+
+# --- the sample's 2020 workbooks are structurally the real export ------------------------------------
+
+REAL_KINDERGARTEN = Path(__file__).resolve().parent / "data" / "real" / "jcj2020_kindergarten_330282.xlsx"
+
+
+def _numbers_row(ws) -> tuple[int, list[int]] | None:
+    """(row, columns holding text) of the 栏号 row (甲 乙 1 2 …) or of 112's 项目 编号 内容 row."""
+    for row in ws.iter_rows():
+        if any(c.value in ("甲", "项目") for c in row):
+            return row[0].row, [c.column for c in row if c.value not in (None, "")]
+    return None
+
+
+def _labels(ws, start: int, width: int) -> list[str]:
+    return [
+        label_key("".join(str(ws.cell(r, c).value or "") for c in range(2, 2 + width)))
+        for r in range(start + 1, ws.max_row + 1)
+        if any(ws.cell(r, c).value for c in range(2, 2 + width))
+    ]
+
+
+def test_written_kindergarten_workbook_is_the_real_layout(jichuji: Path) -> None:
+    """Sheet by sheet against the real export: the same sheets in the same order, merged ranges, hidden
+    letters row and row-number column, 栏号 row in the same cells, the same row labels, text figures."""
+    real = openpyxl.load_workbook(REAL_KINDERGARTEN)
+    book = next(b for b in _books(jichuji) if "幼儿园" in b.stem)
+    ours = openpyxl.load_workbook(book)
+    assert ours.sheetnames == real.sheetnames
+    for name in real.sheetnames[2:]:
+        a, b = real[name], ours[name]
+        assert b.row_dimensions[1].hidden and b.column_dimensions["A"].hidden, name
+        assert [c.value for c in b[1]] == [c.value for c in a[1]], f"{name}: the letters row"
+        assert sorted(map(str, b.merged_cells.ranges)) == sorted(map(str, a.merged_cells.ranges)), name
+        if name == "基础基111":  # the grid: every label and pre-printed text in its cell; the school's own data aside
+            data = {"B7", "D7", "D10", "G10", "H10", "D11", "G11", "H11", "D14", "E14", "D15", "E15", "J19", "K19"}
+            printed = {c.coordinate: c.value for row in a.iter_rows(min_row=2, min_col=2) for c in row if c.value}
+            for coordinate, value in printed.items():
+                if coordinate not in data and not coordinate.startswith("L"):
+                    assert b[coordinate].value == value, (coordinate, value, b[coordinate].value)
+            assert {k for k in data if b[k].value} == data, "the school's own cells are filled where the real ones are"
+            continue
+        found = _numbers_row(a)
+        assert _numbers_row(b) == found, name
+        if found is None:
+            continue
+        width = 2 if name == "基础基511" else 1
+        assert _labels(b, found[0], width) == _labels(a, found[0], width), name
+        figures = [c.value for row in b.iter_rows(min_row=found[0] + 1, min_col=4) for c in row if c.value is not None]
+        assert all(isinstance(v, str) for v in figures), f"{name}: every figure a text cell, as exported"
+        assert str(b.cell(3, 2).value).startswith(str(a.cell(3, 2).value).split()[0]), name

@@ -28,6 +28,7 @@ from lcedu.ingest.readers import (
     read_csv_grid,
     read_workbook,
 )
+from lcedu.ingest.schemas import DETAIL_TABLES, typed_detail
 from lcedu.processes import die_with_parent
 
 RAW_SUFFIXES = set(TABLE_SUFFIXES)
@@ -288,10 +289,15 @@ def collect(
     inputs += forms.inputs
     converted += forms.converted
     issues += forms.issues
+    details: dict[str, list[pd.DataFrame]] = defaultdict(list)  # schemas.DETAIL_TABLES, from any reader
+    for name, frame in forms.details.items():
+        details[name].append(frame)
     # --- end forms ---
     inputs.sort(key=lambda r: r["path"])
 
     tables, missing, totals = {}, [], []
+    if forms.detail_missing is not None and len(forms.detail_missing):
+        missing.append(forms.detail_missing)
     by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)
     for table, typed, miss, group_issues in converted:
         issues += group_issues
@@ -308,6 +314,7 @@ def collect(
     if any(roster.claims(p.relative_to(raw_dir)) == "roster" for p in roster_files):
         given |= set(roster.SCHOOL_TABLES)
     # --- end rosters ---
+    tables |= combine_details(details, issues)
     _report_absent(tables, given, issues, [str(p.relative_to(raw_dir.parent)) for p in unrecognised], str(raw_dir))
     _report_incomplete(tables, issues, raw_dir)
     _report_no_checklist(tables, files, raw_dir, extra, issues)
@@ -321,6 +328,36 @@ def collect(
     if partial:
         issues = [replace(i, level="warning") if i.relaxed_by_partial else i for i in issues]
     return CleanResult(tables=tables, issues=issues, inputs=inputs, headers=headers)
+
+
+def combine_details(parts: dict[str, list[pd.DataFrame]], issues: list[Issue]) -> dict[str, pd.DataFrame]:
+    """The detail tables (students by grade and age, 331 flows) from every reader that gives them.
+
+    A reader contributes frames with :data:`lcedu.ingest.schemas.DETAIL_TABLES`' columns (any order, any
+    dtypes). A school-year given by two inputs (its roster and its forms) is kept once when the
+    figures agree; when they differ it is an error naming the school, and both inputs must be fixed.
+    """
+    out = {}
+    for name, frames in parts.items():
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            continue
+        frame = typed_detail(name, pd.concat([typed_detail(name, f) for f in frames], ignore_index=True))
+        frame = frame.drop_duplicates(ignore_index=True)
+        key = list(DETAIL_TABLES[name]["key"])  # type: ignore[call-overload]
+        clash = frame[frame.duplicated(key, keep=False)]
+        for (school, year), rows in clash.groupby(["school_id", "year"]):
+            issues.append(
+                Issue(
+                    "error",
+                    name,
+                    f"学校 {school} {year} 学年的{name}在两个输入中不一致 / two inputs disagree "
+                    f"({len(rows)} rows, e.g. {rows.iloc[0].to_dict()})",
+                    "核对该校的过录表和基层表，使两者一致",
+                )
+            )
+        out[name] = frame.drop_duplicates(key, ignore_index=True)
+    return out
 
 
 def _report_absent(

@@ -35,7 +35,7 @@ from lcedu.ingest.readers import (
     read_bytes,
     read_workbook,
 )
-from lcedu.ingest.schemas import dtype_of
+from lcedu.ingest.schemas import DETAIL_TABLES, dtype_of, typed_detail
 from lcedu.processes import die_with_parent
 
 FORMS_DIR = "forms"
@@ -45,7 +45,17 @@ NOT_APPLICABLE = "不适用 not applicable"
 BLANK = "空白 blank"
 EMPTY_FORM = "表只有表头，没有数据行 form has headers but no data rows"
 HEADER_SEARCH_ROWS = 20
-IDENTITY_COLUMNS = ("school_id", "school_name", "township", "village", "school_type", "is_public", "urban_rural")
+IDENTITY_COLUMNS = (
+    "school_id",
+    "school_name",
+    "township",
+    "village",
+    "school_type",
+    "is_public",
+    "urban_rural",
+    "longitude",
+    "latitude",
+)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 
 
@@ -84,11 +94,18 @@ class Address:
 
 @dataclass(frozen=True)
 class Field:
+    """An identity field: its label spellings and where its value sits relative to the label."""
+
     labels: tuple[str, ...]
     look: tuple[str, ...]
     pattern: re.Pattern | None
     many: bool
     optional: bool
+    # 附设班 on the 111 grid: the label is a pre-printed class name (附设幼儿班) over its code row; the
+    # class is run only when one of the ``pairs`` cells right of the name or the code is filled in.
+    pairs: int = 0
+    missing: str | None = None  # the reason recorded when an optional field is absent (NA, never a guess)
+    spellings: tuple[str, ...] = ()  # the labels as the YAML writes them (for messages)
 
 
 @dataclass(frozen=True)
@@ -102,9 +119,14 @@ class Scheme:
     other_sheets: frozenset[str]
     identity_form: str
     fields: dict[str, Field]
+    county_from: tuple[str, ...]  # identity fields whose 12-digit code gives the county, first found wins
     forms: dict[str, dict]
     stages: dict[str, str]  # stage -> its student form
     cells: dict[str, dict[str, dict[str, Address]]]  # table -> group (stage / school type) -> column -> address
+    # the forms a school's workbook holds, by school type (the sample writes them, headers only if lcedu reads none)
+    workbook_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # detail table -> [(stage or None, key value (grade / age / flow), address)]
+    details: dict[str, list[tuple[str | None, object, Address]]] = field(default_factory=dict)
     source: str = ""
 
     def forms_of(self, table: str, group: str) -> set[str]:
@@ -122,6 +144,31 @@ def _address(spec: dict) -> Address:
         cols=tuple(int(c) for c in cols),
         unit=spec.get("unit"),
     )
+
+
+def detail_key(table: str) -> str:
+    """The column a detail table varies by (grade, age, flow): the last of its key."""
+    return str(DETAIL_TABLES[table]["key"][-1])  # type: ignore[index]
+
+
+def _details(spec: dict, source: str) -> dict[str, list[tuple[str | None, object, Address]]]:
+    """A scheme's ``details:`` blocks → one address per (stage, key value)."""
+    out: dict[str, list[tuple[str | None, object, Address]]] = {}
+    for table, blocks in (spec.get("details") or {}).items():
+        if table not in DETAIL_TABLES:
+            raise ValueError(f"{source}: details.{table}: unknown table (known: {', '.join(DETAIL_TABLES)})")
+        entries = []
+        for block in blocks:
+            where = {"number": block["number"]} if "number" in block else {"row": block.get("row")}
+            if "cols" in block:
+                pairs = [(k, where | {"col": c}) for k, c in block["cols"].items()]
+            elif "rows" in block:
+                pairs = [(k, {"row": r, "col": block["col"]}) for k, r in block["rows"].items()]
+            else:
+                pairs = [(k, {"number": n, "col": block["col"]}) for k, n in block["numbers"].items()]
+            entries += [(block.get("stage"), k, _address({"form": block["form"]} | a)) for k, a in pairs]
+        out[table] = entries
+    return out
 
 
 def _scheme_path(name: str) -> Path:
@@ -145,6 +192,9 @@ def _load_scheme(name: str, _local: str | None) -> Scheme:
             pattern=re.compile(f["pattern"]) if f.get("pattern") else None,
             many=bool(f.get("many")),
             optional=bool(f.get("optional")),
+            pairs=int(f.get("pairs", 0)),
+            missing=f.get("missing"),
+            spellings=tuple(str(x) for x in f["label"]),
         )
         for key, f in spec["identity"]["fields"].items()
     }
@@ -168,9 +218,12 @@ def _load_scheme(name: str, _local: str | None) -> Scheme:
         other_sheets=frozenset(label_key(s) for s in spec.get("other_sheets", [])),
         identity_form=str(spec["identity"]["form"]),
         fields=fields,
+        county_from=tuple(spec["identity"].get("county_from", ["area_code"])),
         forms={str(k): (v or {}) for k, v in spec["forms"].items()},
         stages={k: str(v) for k, v in spec["stages"].items()},
         cells=cells,
+        details=_details(spec, source),
+        workbook_forms={t: tuple(str(k) for k in ks) for t, ks in (spec.get("workbook_forms") or {}).items()},
         source=source,
     )
 
@@ -215,21 +268,28 @@ def _recognise(sheet: str, grid: list[list[object]], scheme_list: list[Scheme]):
     return None, None
 
 
-def _index(form: FormSheet) -> None:
-    """Find the 栏号 row (甲 乙 1 2 …) and the label / 编号 of every data row below it."""
+def _index(form: FormSheet, spec: dict | None = None) -> None:
+    """Find the 栏号 row (甲 乙 1 2 …) and the label / 编号 of every data row below it.
+
+    An items form without a 栏号 row (112: 项目 编号 内容 单位 备注) names its header texts in the
+    layout (``header: {label: 项目, number: 编号}``, ``cols:``): 项目 is 甲, 编号 is 乙, 内容 栏1 ….
+    """
     form.indexed = True
     grid = form.grid
+    header = (spec or {}).get("header")
+    marks = (label_key(header["label"]), label_key(header["number"])) if header else ("甲", "乙")
+    cols = [label_key(c) for c in (spec or {}).get("cols", [])] if header else []
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        if not any(isinstance(v, str) and "甲" in v for v in row):
+        if not any(isinstance(v, str) and marks[0] in label_key(v) for v in row):
             continue
         texts = [label_key(cell_text(v)) for v in row]
-        if "甲" not in texts:
+        if marks[0] not in texts:
             continue
-        jia = texts.index("甲")
-        yi = texts.index("乙") if "乙" in texts else None
+        jia = texts.index(marks[0])
+        yi = texts.index(marks[1]) if marks[1] in texts else None
         for j, t in enumerate(texts):
-            if j > jia and t.isdigit():
-                form.col_of.setdefault(int(t), j)
+            if j > jia and (t in cols if header else t.isdigit()):
+                form.col_of.setdefault(cols.index(t) + 1 if header else int(t), j)
         if not form.col_of:
             continue
         form.has_columns = True
@@ -257,6 +317,28 @@ def _index(form: FormSheet) -> None:
         return
 
 
+def _labels_held(grid: list[list[object]], limit: int = 40) -> str:
+    """The text labels of a form (not figures or codes), as a person would list them to find a spelling."""
+    seen: list[str] = []
+    for row in grid:
+        for v in row:
+            text = cell_text(v) if isinstance(v, str) else ""
+            if text and not re.fullmatch(r"[\d.*\-\s]+|[A-Z]{1,2}", text) and text not in seen:
+                seen.append(text)
+    return "、".join(f"「{t}」" for t in seen[:limit]) + ("…" if len(seen) > limit else "")
+
+
+def _filled_pair(grid: list[list[object]], r: int, c: int, width: int) -> list[tuple[object, int, int]]:
+    """A 附设班 the school runs: its pre-printed name (r, c) over its code, if a cell of the pair is filled.
+
+    The seven class names and codes are template text on every 111; only the cells right of them
+    (举办者, 属地管理, 地址 …: ``width`` columns) say that the school runs that class.
+    """
+    rows = [k for k in (r, r + 1) if k < len(grid)]
+    filled = any(cell_text(grid[k][j]) for k in rows for j in range(c + 1, c + 1 + width) if j < len(grid[k]))
+    return [(grid[r][c], r, c)] if filled else []
+
+
 # --- one workbook -------------------------------------------------------------------------------
 
 
@@ -266,6 +348,7 @@ class WorkbookResult:
 
     record: dict | None = None
     rows: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    details: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in DETAIL_TABLES})
     missing: list[dict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
 
@@ -401,19 +484,21 @@ class _Reader:
                     positions.setdefault(label_key(v), []).append((r, c))
         values: dict[str, list[tuple[object, int, int]]] = {}
         ok = True
+        yml = Path(self.scheme.source).name
         for key, f in self.scheme.fields.items():
-            hits = [p for label in f.labels for p in positions.get(label, [])]
+            hits = sorted(p for label in f.labels for p in positions.get(label, []))
             if not hits:
                 if not f.optional:
                     self.error(
-                        f"{code} 中找不到「{f.labels[0]}」/ label not found on the identity form",
-                        f"核对 {code}，或在 {Path(self.scheme.source).name} 的 identity 中加入该写法",
+                        f"{code} 中找不到「{f.spellings[0]}」/ label not found on the identity form; "
+                        f"该表的标签有 the form's labels are: {_labels_held(grid)}",
+                        f"核对 {code}；若本地写法不同，在 {yml} 的 identity.fields.{key}.label 中加入该写法",
                         sheet=form.sheet,
-                        column=f.labels[0],
+                        column=f.spellings[0],
                     )
                     ok = False
                 continue
-            if key == "school_id" and len(hits) > 1:
+            if key == "school_id" and len({p[0] for p in hits}) > 1:
                 self.error(
                     f"{code} 中有 {len(hits)} 个「学校标识码」/ two schools in one workbook",
                     "每所学校单独导出一个工作簿",
@@ -422,16 +507,20 @@ class _Reader:
                     column="学校标识码",
                 )
                 return None
-            r, c = hits[0]
+            if f.pairs:
+                values[key] = [v for r, c in hits for v in _filled_pair(grid, r, c, f.pairs)]
+                continue
+            r, c = hits[0]  # a label printed twice (举办者 of the 附设班 block): the school's own is the first
             found = self._look(grid, r, c, f)
             values[key] = found
             if not found and not f.optional:
                 self.error(
-                    f"{code}「{f.labels[0]}」没有填写 / identity value missing",
-                    "在统计系统中补填后重新导出",
+                    f"{code}「{f.spellings[0]}」没有填写 / identity value missing "
+                    f"(look {'/'.join(f.look)}{'，格式 ' + f.pattern.pattern if f.pattern else ''})",
+                    f"在统计系统中补填后重新导出；若值在别处，改 {yml} 的 identity.fields.{key}.look",
                     sheet=form.sheet,
                     row=r + 1,
-                    column=f.labels[0],
+                    column=f.spellings[0],
                 )
                 ok = False
         if not ok:
@@ -488,21 +577,39 @@ class _Reader:
                 **where,
             )
         out["school_id"] = sid.value
+        out["_row"] = r + 1
         for key in ("school_name", "township", "village"):
             found = values.get(key)
             out[key] = cell_text(found[0][0]) if found else None
-        area, area_row, _ = values["area_code"][0]
+        sources = [k for k in self.scheme.county_from if values.get(k)]
+        if not sources:
+            labels = "、".join(self.scheme.fields[k].spellings[0] for k in self.scheme.county_from)
+            self.error(
+                f"{code} 中找不到县(区)代码：{labels} 都没有12位代码 / no 12-digit area or address code; "
+                f"该表的标签有 the form's labels are: {_labels_held(form.grid)}",
+                f"核对 {code}；若写法不同，在 {Path(self.scheme.source).name} 的 identity.fields 中加入该写法",
+                **where,
+            )
+            return None
+        area, area_row, _ = values[sources[0]][0]
+        label = self.scheme.fields[sources[0]].spellings[0]
         county = codes.county_from_area_code(cell_text(area))
         if county is None:
             self.error(
-                f"{code} 统计用区划代码「{cell_text(area)}」应为12位数字 / area code must be 12 digits",
+                f"{code} {label}「{cell_text(area)}」应为12位数字 / area code must be 12 digits",
                 "核对学校地址的统计用区划代码",
                 row=area_row + 1,
-                column="统计用区划代码",
+                column=label,
                 **where,
             )
             ok = False
         out["county_code"] = county
+        out["_missing"] = {}
+        township = self.scheme.fields.get("township")
+        if not out.get("township") and township is not None and township.missing:
+            out["_missing"]["township"] = (form.sheet, area_row + 1, township.missing)
+        for key in ("longitude", "latitude"):
+            out[key] = self._coordinate(key, values.get(key), out, form, code)
         for key, kind, label in (
             ("school_type", "school_type", "办学类型"),
             ("urban_rural", "urban_rural", "城乡类型"),
@@ -534,7 +641,7 @@ class _Reader:
             ok = False
         attached = []
         for v, vr, _ in values.get("attached_classes", []):
-            stage = codes.lookup("attached_classes", cell_text(v))
+            stage = codes.lookup("attached_classes", cell_text(v)) or codes.lookup("attached_classes", label_key(v))
             if stage is None:
                 self.error(
                     f"{code} 附设班代码「{cell_text(v)}」未知 / unknown attached-class code",
@@ -560,6 +667,34 @@ class _Reader:
             )
         return out if ok else None
 
+    def _coordinate(
+        self, key: str, found: list[tuple[object, int, int]] | None, identity: dict, form: FormSheet, code: str
+    ) -> float | None:
+        """经度 / 纬度 as reported (WGS84 degrees); NA with a reason when absent or not a plausible degree."""
+        label = {"longitude": "经度", "latitude": "纬度"}[key]
+        if not found:
+            reason = f"{code} 没有{label} / no {key} on the identity form"
+            identity["_missing"][key] = (form.sheet, identity.get("_row", 0), reason)
+            return None
+        v, vr, _ = found[0]
+        try:
+            number = float(unicodedata.normalize("NFKC", cell_text(v)))
+        except ValueError:
+            number = float("nan")
+        low, high = (-180.0, 180.0) if key == "longitude" else (-90.0, 90.0)
+        if not low <= number <= high:
+            self.error(
+                f"{code} {label}「{cell_text(v)}」不是有效的度数 / not a degree value, read as NA",
+                f"{label}以度为单位的小数填写，如 100.0862",
+                sheet=form.sheet,
+                row=vr + 1,
+                column=label,
+                level="warning",
+            )
+            identity["_missing"][key] = (form.sheet, vr + 1, f"{label}不是有效的度数 / not a degree value")
+            return None
+        return number
+
     # figures
     def value(
         self, address: Address, table: str, column: str, identity: dict, stage: str | None
@@ -573,7 +708,7 @@ class _Reader:
             self._na(table, column, identity, stage, where, "", f"缺少表 {code} / form not in the workbook")
             return None, where
         if not form.indexed:
-            _index(form)
+            _index(form, scheme.forms.get(form.key))
         where["_sheet"] = form.code
         if not form.has_columns:
             self.error(
@@ -590,8 +725,9 @@ class _Reader:
             r = form.row_of_no.get(address.no)
             wanted = f"编号{address.no}"
             if r is None:
+                held = "、".join(str(k) for k in sorted(form.row_of_no)) or "无 none"
                 self.error(
-                    f"{form.code} 中没有编号 {address.no} 的行 / row not found",
+                    f"{form.code} 中没有编号 {address.no} 的行 / row not found; 编号列有 the 编号 column holds: {held}",
                     self._fix(address),
                     sheet=form.sheet,
                     column=wanted,
@@ -601,8 +737,12 @@ class _Reader:
             hits = [r for label in address.rows for r in form.rows_of.get(label, [])]
             wanted = f"行「{address.rows[0]}」"
             if not hits:
+                held = "、".join(f"「{x}」" for x in form.label_of.values()) or "无 none"
                 self.error(
-                    f"{form.code} 中找不到{wanted} / row not found", self._fix(address), sheet=form.sheet, column=wanted
+                    f"{form.code} 中找不到{wanted} / row not found; 甲栏的行标签有 the label column holds: {held}",
+                    self._fix(address),
+                    sheet=form.sheet,
+                    column=wanted,
                 )
                 return None, where
             if len(set(hits)) > 1:
@@ -618,13 +758,14 @@ class _Reader:
         where["_row"], where["_label"] = r + 1, form.label_of.get(r, "")
         where["_column"] = "+".join(f"栏{c}" for c in address.cols)
         total, seen, first_na = 0.0, False, None
-        spec = load_layout(table).columns[column]
-        kind = spec.type
+        spec = load_layout(table).columns[column] if table not in DETAIL_TABLES else None
+        kind = spec.type if spec is not None else "count"
         for c in address.cols:
             j = form.col_of.get(c)
             if j is None:
+                held = "、".join(str(k) for k in sorted(form.col_of)) or "无 none"
                 self.error(
-                    f"{form.code} 中没有栏{c} / column number not found",
+                    f"{form.code} 中没有栏{c} / column number not found; 栏号行有 the 栏号 row holds: {held}",
                     self._fix(address),
                     sheet=form.sheet,
                     row=r + 1,
@@ -687,7 +828,7 @@ class _Reader:
             return None, where
         if kind == "count":
             return int(total), where
-        unit = spec.unit or "元"
+        unit = (spec.unit if spec is not None else None) or "元"
         return round(total * UNIT_FACTORS[address.unit or unit] / UNIT_FACTORS[unit], 2), where
 
     def _fix(self, address: Address) -> str:
@@ -793,6 +934,7 @@ def read_school_workbook(path: Path, raw_dir: Path) -> WorkbookResult:
     # --partial) keeps the rest of the school, that form's cells NA with their reason.
     if any(i.level == "error" and not i.relaxed_by_partial for i in reader.issues):
         result.rows = {t: [] for t in TABLES}
+        result.details = {t: [] for t in DETAIL_TABLES}
     else:
         result.missing = reader.missing
     return result
@@ -830,6 +972,9 @@ def _school_rows(reader: _Reader, identity: dict, year: int, result: WorkbookRes
         "county_code": identity["county_code"],
         "_is_total": False,
     }
+    for column, (sheet, row, reason) in identity["_missing"].items():  # NA with its reason, never a guess
+        where = {"_file": reader.display, "_sheet": reader.forms[scheme.identity_form].code, "_row": row}
+        reader._na("schools", column, identity, None, where | {"_sheet": sheet}, "", reason)
     school = (
         base
         | {k: identity[k] for k in IDENTITY_COLUMNS}
@@ -857,6 +1002,23 @@ def _school_rows(reader: _Reader, identity: dict, year: int, result: WorkbookRes
         row = _group_rows(reader, identity, "facilities", group, None)
         if row is not None:
             result.rows["facilities"].append(base | row)
+    _detail_rows(reader, identity, base, present, result)
+
+
+def _detail_rows(reader: _Reader, identity: dict, base: dict, present: list[str], result: WorkbookResult) -> None:
+    """Students by grade and age and the 331 flows, for the 学段 the school has (``details:`` of the scheme)."""
+    for table, entries in reader.scheme.details.items():
+        key = detail_key(table)
+        for stage, value_key, address in entries:
+            if stage is not None and stage not in present:
+                continue
+            column = f"student_count[{key}={value_key}]"  # missing_values names which cell of the table
+            value, where = reader.value(address, table, column, identity, stage)
+            result.details[table].append(
+                base
+                | {"stage": stage, key: value_key, "student_count": value}
+                | {"_file": where["_file"], "_sheet": where["_sheet"], "_row": where["_row"]}
+            )
 
 
 # --- a folder of workbooks ----------------------------------------------------------------------
@@ -869,6 +1031,9 @@ class FormsResult:
     inputs: list[dict]
     converted: list[tuple[str, pd.DataFrame | None, pd.DataFrame | None, list[Issue]]]
     issues: list[Issue]
+    # detail tables (schemas.DETAIL_TABLES), typed, and their NA cells (missing_values rows)
+    details: dict[str, pd.DataFrame] = field(default_factory=dict)
+    detail_missing: pd.DataFrame | None = None
 
 
 def form_files(raw_dir: Path) -> list[Path]:
@@ -919,6 +1084,9 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
         for p in others
     ]
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    schemes()  # parse the layout files once, before the workers fork (each would parse them again)
+    for table in TABLES:
+        load_layout(table)
     if workers > 1 and len(files) >= 16:
         chunks = [files[i :: workers * 4] for i in range(workers * 4) if files[i :: workers * 4]]
         with ProcessPoolExecutor(
@@ -943,6 +1111,7 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
                     )
                 )
                 r.rows = {t: [] for t in TABLES}
+                r.details = {t: [] for t in DETAIL_TABLES}
                 break
     missing = pd.DataFrame([m for r in results for m in r.missing])
     converted = []
@@ -972,4 +1141,12 @@ def read_forms(raw_dir: Path, workers: int | None = None) -> FormsResult:
         if "stage" not in load_layout(table).key:
             miss = miss.drop(columns="stage")
         converted.append((table, typed, miss.reset_index(drop=True), []))
-    return FormsResult(inputs=inputs, converted=converted, issues=issues)
+    details = {
+        table: typed_detail(table, pd.DataFrame(rows))
+        for table in DETAIL_TABLES
+        if (rows := [row for r in results for row in r.details[table]])
+    }
+    detail_missing = missing[missing["table"].isin(list(DETAIL_TABLES))] if len(missing) else None
+    return FormsResult(
+        inputs=inputs, converted=converted, issues=issues, details=details, detail_missing=detail_missing
+    )

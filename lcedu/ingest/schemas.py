@@ -109,6 +109,34 @@ def typed_detail(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(list(spec["key"]), ignore_index=True)  # type: ignore[arg-type]
 
 
+DETAIL_VALUES = {
+    "stage": ["kindergarten", "primary", "junior", "senior", "special"],
+    "flow": list(FLOWS),
+}
+
+
+def detail_schema(name: str, county_codes: set[str]) -> pa.DataFrameSchema:
+    """The pandera schema of a detail table: typed, keyed, counts ≥ 0 (NA allowed: not reported)."""
+    spec = DETAIL_TABLES[name]
+    columns = {}
+    for column, dtype in spec["columns"].items():  # type: ignore[union-attr]
+        checks = []
+        if column == "student_count":
+            checks.append(pa.Check.ge(0))
+        if column == "school_id":
+            checks.append(pa.Check.str_matches(r"^\d{10}$"))
+        if column == "county_code":
+            checks.append(pa.Check.isin(sorted(county_codes)))
+        if column in DETAIL_VALUES:
+            checks.append(pa.Check.isin(DETAIL_VALUES[column]))
+        if column == "grade":
+            checks.append(pa.Check.in_range(1, 6))
+        if column == "age":
+            checks.append(pa.Check.in_range(2, 6))
+        columns[column] = pa.Column(dtype, checks=checks, nullable=column == "student_count")
+    return pa.DataFrameSchema(columns, strict=True, unique=list(spec["key"]), name=name)  # type: ignore[arg-type]
+
+
 def column_order(layout: Layout) -> list[str]:
     """Processed column order: key, year, county (for school tables), then the layout's columns."""
     cols = [*layout.key]
@@ -197,6 +225,22 @@ def finalize(
             _report(exc.failure_cases, frame, layout, issues, headers or {})
         sort = [*layout.key, "year"] if "year" not in layout.key else [*layout.key]
         out[layout.table] = frame[order].sort_values(sort, ignore_index=True)
+    for name in DETAIL_TABLES:
+        if name not in out:
+            continue
+        try:
+            detail_schema(name, codes).validate(out[name], lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            for case in exc.failure_cases.head(20).itertuples():
+                issues.append(
+                    Issue(
+                        "error",
+                        name,
+                        f"校验失败 {case.check}: 值 {case.failure_case} / validation failed",
+                        "核对读入该表的基层表或过录表",
+                        column=None if pd.isna(case.column) else str(case.column),
+                    )
+                )
     for extra in ("reported_totals", "missing_values"):
         if extra in out:
             frame = out[extra].rename(columns={"_file": "file", "_row": "row"})
