@@ -147,3 +147,31 @@ def test_the_real_file_is_the_one_of_its_provenance() -> None:
         hashlib.sha256(REAL.read_bytes()).hexdigest()
         == "db511d9b8e1ba3b57f40fa70485a2c416c3cbc004d5cefefd8087b5c65f21915"
     )
+
+
+def test_a_label_spelled_otherwise_names_what_the_form_holds_and_the_yaml_entry(tmp_path: Path, monkeypatch) -> None:
+    """A real 111 whose 办学类型 label is spelled differently: the message lists the labels the form holds and
+    the YAML entry to add the spelling to; with that spelling added (LCEDU_LAYOUTS), it reads again."""
+    from lcedu.ingest.clean import collect
+    from lcedu.ingest.forms import load_scheme
+
+    book = openpyxl.load_workbook(REAL)
+    book["基础基111"]["D13"].value = "学校办学类型"
+    copy = tmp_path / "renamed.xlsx"
+    book.save(copy)
+    raw = _raw_with(tmp_path, copy)
+    errors = [i for i in collect(raw, partial=True).issues if i.level == "error"]
+    assert len(errors) == 1, errors
+    message = errors[0].message + errors[0].fix
+    assert "学校（机构）办学类型" in message and "「学校办学类型」" in message, "what was sought, what is there"
+    assert "jichuji_2018.yml" in message and "identity.fields.school_type.label" in message, "the YAML entry"
+    local = tmp_path / "layouts"
+    (local / "forms").mkdir(parents=True)
+    text = Path(load_scheme("jichuji_2018").source).read_text(encoding="utf-8")
+    text = text.replace(
+        "label: [学校（机构）办学类型, 办学类型]", "label: [学校（机构）办学类型, 办学类型, 学校办学类型]"
+    )
+    (local / "forms" / "jichuji_2018.yml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("LCEDU_LAYOUTS", str(local))  # the CLI subprocess inherits it
+    run = _lcedu("check", "--partial", "--raw", str(raw), "--reports", str(tmp_path / "reports"))
+    assert run.returncode == 0, run.stdout + run.stderr
