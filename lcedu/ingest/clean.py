@@ -275,6 +275,10 @@ def collect(
     inputs = [r for records, _, _ in results for r in records]
     converted = [c for _, chunk, _ in results for c in chunk]
     issues += [i for _, _, chunk_issues in results for i in chunk_issues]
+    # Detail tables (schemas.DETAIL_TABLES: students by grade and age, 331 flows), from any reader: each
+    # appends frames with those columns here (combine_details below), and its NA cells as missing_values
+    # rows whose ``table`` is the detail table (as forms.detail_missing).
+    details: dict[str, list[pd.DataFrame]] = defaultdict(list)
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     headers: dict = {}
     if roster_files:
@@ -289,7 +293,6 @@ def collect(
     inputs += forms.inputs
     converted += forms.converted
     issues += forms.issues
-    details: dict[str, list[pd.DataFrame]] = defaultdict(list)  # schemas.DETAIL_TABLES, from any reader
     for name, frame in forms.details.items():
         details[name].append(frame)
     # --- end forms ---
