@@ -98,6 +98,8 @@ OPERATORS = {
     ">=": operator.ge,
     ">": operator.gt,
 }
+MIRRORED = {"==": "==", "!=": "!=", "<=": ">=", "<": ">", ">=": "<=", ">": "<"}
+SYMBOLS = {"==": "=", "!=": "≠", "<=": "≤", "<": "<", ">=": "≥", ">": ">"}
 _FUNCTIONS = {"min": np.fmin, "max": np.fmax}
 
 
@@ -404,17 +406,22 @@ def violations(rule: Rule, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     if bad.empty:
         return _empty(), int(known.sum())
     lv, rv = lhs[~ok], rhs[~ok]
+    op = rule.operator
+    if rule.field in columns_of(rule.right) and rule.field not in columns_of(rule.left):
+        lv, rv, op = rv, lv, MIRRORED[op]  # the suspicious cell is on the right: judge it against the left
     bounds = {"==": (rv, rv), "<=": (None, rv), "<": (None, rv), ">=": (rv, None), ">": (rv, None), "!=": (None, None)}
-    low, high = bounds[rule.operator]
+    low, high = bounds[op]
     out = _finding_base(bad, rule.id, "rule", rule.field, rule.importance)
-    value_col = rule.field if rule.field in bad else None
-    out["value"] = (bad[value_col] if value_col else lv).astype("Float64").to_numpy()
+    out["value"] = bad.get(rule.field, lv).astype("Float64").to_numpy()
     out["expected_low"] = pd.array(low.to_numpy() if low is not None else [pd.NA] * len(bad), dtype="Float64")
     out["expected_high"] = pd.array(high.to_numpy() if high is not None else [pd.NA] * len(bad), dtype="Float64")
-    out["expected"] = [f"{rule.text['left']} {rule.operator} {rule.text['right']}".replace("\n", " ")] * len(bad)
+    out["expected"] = [f"{SYMBOLS[op]} {b:g}" for b in rv]
     gap = (lv - rv).abs() / np.maximum(rv.abs(), 1.0)
     out["score"] = (IMPORTANCE_WEIGHT[rule.importance] * (1 + np.minimum(gap.to_numpy(), 10))).astype(float)
-    out["detail"] = [f"左边 left = {a:g}，右边 right = {b:g}" for a, b in zip(lv, rv, strict=True)]
+    formula = f"{rule.text['left']} {rule.operator} {rule.text['right']}".replace("\n", " ")
+    out["detail"] = [
+        f"{formula}：左边 left = {a:g}，右边 right = {b:g}" for a, b in zip(lhs[~ok], rhs[~ok], strict=True)
+    ]
     return _typed(out), int(known.sum())
 
 
@@ -470,6 +477,8 @@ def cohort_findings(tables: Mapping[str, pd.DataFrame], spec: dict) -> tuple[pd.
         return _empty(), {**run, "status": "not run", "reason": f"表 {spec['table']} 不在本次构建中 / table absent"}
     unit, key = spec["unit"], ["school_id", *([spec["group"]] if spec.get("group") else [])]
     now = table[[*key, "county_code", "year", unit, "student_count"]]
+    if "first_unit" in spec:
+        now = now[now[unit] >= int(spec["first_unit"])]
     if "last_unit" in spec:
         now = now[now[unit] <= int(spec["last_unit"])]
     after = table[[*key, "year", unit, "student_count"]].assign(year=table["year"] - 1, **{unit: table[unit] - 1})
@@ -516,7 +525,17 @@ def roster_findings(tables: Mapping[str, pd.DataFrame], spec: dict) -> tuple[pd.
         return _empty(), [
             {"check": f"{prefix}_{k}", "kind": "roster", "status": "not run", "reason": why} for k in kinds
         ]
-    s = tables["schools"][["school_id", "year", "county_code", "school_name", "township", "school_type", "opened_year"]]
+    cols = [
+        "school_id",
+        "year",
+        "county_code",
+        "school_name",
+        "township",
+        "school_type",
+        "opened_year",
+        "independent_year",
+    ]
+    s = tables["schools"][[c for c in cols if c in tables["schools"]]]
     county_years = set(zip(s["county_code"], s["year"], strict=True))
     prev = s.assign(year=s["year"] + 1)
     both = s.merge(prev, on=["school_id", "year"], how="outer", suffixes=("", "_prev"), indicator=True)
@@ -528,7 +547,8 @@ def roster_findings(tables: Mapping[str, pd.DataFrame], spec: dict) -> tuple[pd.
     is_closed = pd.Series([(i, int(y)) in closed for i, y in zip(both["school_id"], both["year"], strict=True)])
     gone = both[(both["_merge"] == "right_only").to_numpy() & judged.to_numpy() & ~is_closed.to_numpy()].copy()
     new = both[(both["_merge"] == "left_only").to_numpy() & judged.to_numpy()].copy()
-    new = new[new["opened_year"].isna() | (new["opened_year"] < new["year"])]
+    became = new["independent_year"].eq(new["year"]).fillna(False) if "independent_year" in new else False
+    new = new[(new["opened_year"].isna() | (new["opened_year"] < new["year"])) & ~became]
     name_key = ["county_code", "year", "school_name", "township"]
     gone_named = gone[["school_id", "year", "county_code_prev", "school_name_prev", "township_prev"]].set_axis(
         ["old_id", *name_key], axis=1
@@ -602,7 +622,10 @@ def _values(tables: Mapping[str, pd.DataFrame], spec: dict) -> pd.DataFrame | No
         )
         frame = frame.merge(students, on=[k for k in key if k in students], how="left")
     frame = frame.assign(stage=frame["stage"] if "stage" in frame else frame["school_type"])
-    return frame[frame["value"].notna()].reset_index(drop=True)
+    keep = frame["value"].notna() & ~frame["stage"].isin(spec.get("exclude_stages", []))
+    if spec.get("min_students"):
+        keep &= frame["student_count"].astype(float) >= spec["min_students"]
+    return frame[keep.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
 def history_outliers(frame: pd.DataFrame, spec: dict, defaults: dict) -> pd.DataFrame:
