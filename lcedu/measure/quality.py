@@ -485,6 +485,8 @@ def cohort_findings(tables: Mapping[str, pd.DataFrame], spec: dict) -> tuple[pd.
     pair = now.merge(after, on=[*key, "year", unit], suffixes=("_before", "_after"))
     before, later = pair["student_count_before"].astype(float), pair["student_count_after"].astype(float)
     pair = pair[(np.maximum(before, later) >= spec.get("min_students", 0)).to_numpy()].reset_index(drop=True)
+    if pair.empty:
+        return _empty(), {**run, "status": "run", "reason": "", "evaluated": 0, "violations": 0}
     before, later = pair["student_count_before"].astype(float), pair["student_count_after"].astype(float)
     d = pd.Series(np.log((later + 1) / (before + 1)), index=pair.index)
     groups = pair["county_code"].astype(str) + "|" + (pair[spec["group"]].astype(str) if spec.get("group") else "")
@@ -547,12 +549,15 @@ def roster_findings(tables: Mapping[str, pd.DataFrame], spec: dict) -> tuple[pd.
     is_closed = pd.Series([(i, int(y)) in closed for i, y in zip(both["school_id"], both["year"], strict=True)])
     gone = both[(both["_merge"] == "right_only").to_numpy() & judged.to_numpy() & ~is_closed.to_numpy()].copy()
     new = both[(both["_merge"] == "left_only").to_numpy() & judged.to_numpy()].copy()
-    became = new["independent_year"].eq(new["year"]).fillna(False) if "independent_year" in new else False
-    new = new[(new["opened_year"].isna() | (new["opened_year"] < new["year"])) & ~became]
+    # a school that became independent this year (was part of another) is new, not missing before
+    became = new["independent_year"].eq(new["year"]) if "independent_year" in new else pd.Series(False, new.index)
+    earlier = new["opened_year"].isna() | (new["opened_year"] < new["year"]) if "opened_year" in new else True
+    new = new[(earlier & ~became.fillna(False).astype(bool)).to_numpy(dtype=bool)]
     name_key = ["county_code", "year", "school_name", "township"]
-    gone_named = gone[["school_id", "year", "county_code_prev", "school_name_prev", "township_prev"]].set_axis(
+    gone_named = gone[["school_id", "county_code_prev", "year", "school_name_prev", "township_prev"]].set_axis(
         ["old_id", *name_key], axis=1
     )
+    gone_named = gone_named.astype(new[name_key].dtypes.to_dict())
     moved = new.merge(gone_named, on=name_key, how="inner")
     new = new[~new["school_id"].isin(moved["school_id"])]
     gone = gone[~gone["school_id"].isin(moved["old_id"])]
