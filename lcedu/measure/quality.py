@@ -393,18 +393,19 @@ def run_rules(tables: Mapping[str, pd.DataFrame], registry: Registry) -> tuple[p
 
 def violations(rule: Rule, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The rows where the rule's comparison fails (NA on either side: not evaluated)."""
+    applies = np.ones(len(frame), dtype=bool)
     if rule.where is not None:
-        frame = frame[_as_mask(evaluate(rule.where, frame), frame).to_numpy()]
+        applies = _as_mask(evaluate(rule.where, frame), frame).to_numpy(dtype=bool)
     left = _as_float(evaluate(rule.left, frame), frame)
     right = _as_float(evaluate(rule.right, frame), frame)
-    known = left.notna() & right.notna()
+    known = left.notna().to_numpy(dtype=bool) & right.notna().to_numpy(dtype=bool) & applies
     lhs, rhs = left[known].astype(float), right[known].astype(float)
     ok = OPERATORS[rule.operator](lhs, rhs)
     if rule.tolerance and rule.operator in ("==", "<=", ">="):
         ok |= {"==": (lhs - rhs).abs(), "<=": lhs - rhs, ">=": rhs - lhs}[rule.operator] <= rule.tolerance
-    bad = frame[known.to_numpy()][~ok.to_numpy()]
-    if bad.empty:
+    if ok.all():
         return _empty(), int(known.sum())
+    bad = frame.iloc[np.flatnonzero(known)[~ok.to_numpy()]]
     lv, rv = lhs[~ok], rhs[~ok]
     op = rule.operator
     if rule.field in columns_of(rule.right) and rule.field not in columns_of(rule.left):
@@ -721,37 +722,39 @@ def outlier_findings(tables: Mapping[str, pd.DataFrame], spec: dict) -> tuple[pd
 # --------------------------------------------------------------------------- step 5: completeness
 
 
-def completeness(tables: Mapping[str, pd.DataFrame], spec: dict, findings: pd.DataFrame) -> pd.DataFrame:
-    """Rates per county and year: last year's schools reported, inputs present, required cells filled,
-    and schools without a high or medium finding (consistency)."""
-    rows = []
+def completeness(
+    tables: Mapping[str, pd.DataFrame], spec: dict, findings: pd.DataFrame, closures: list[dict] | None = None
+) -> pd.DataFrame:
+    """Rates per county and year: last year's schools reported (or named closed), inputs present, required
+    cells filled, and schools without a high or medium finding (consistency)."""
+    rows: list[dict] = []
     schools = tables.get("schools")
     if schools is None:
         return _completeness_frame(rows)
     years = sorted(int(y) for y in schools["year"].unique())
     counties = sorted(schools["county_code"].unique())
     ids = {k: set(g) for k, g in schools.groupby(["county_code", "year"])["school_id"]}
+    closed = {(str(c["school_id"]), int(c["year"])) for c in closures or []}
     serious = findings[findings["importance"].isin(["high", "medium"])]
     flagged = {k: set(g) for k, g in serious.groupby(["county_code", "year"])["school_id"]}
+    kinds = spec.get("inputs", [])
     present = {
         name: set(zip(t["county_code"], t["year"], strict=True))
-        for name in spec.get("inputs", [])
+        for name in kinds
         if (t := tables.get(name)) is not None and "county_code" in t
     }
+    filled, cells = _filled(tables, spec.get("required_cells", {}))
     for county in counties:
         for year in years:
             now, before = ids.get((county, year), set()), ids.get((county, year - 1))
-            reported = (
-                (len(before & now), len(before), "") if before else (pd.NA, pd.NA, "无上一学年 / no previous year")
-            )
-            kinds = spec.get("inputs", [])
+            accounted = len(before & now) + sum((i, year) in closed for i in before - now) if before else 0
+            reported = (accounted, len(before), "") if before else (pd.NA, pd.NA, "无上一学年 / no previous year")
             have = sum((county, year) in present.get(k, set()) for k in kinds)
-            filled, cells = _filled(tables, spec.get("required_cells", {}), county, year)
             clean = len(now - flagged.get((county, year), set()))
             for measure, (num, den, why) in {
                 "schools_reported_pct": reported,
                 "inputs_present_pct": (have, len(kinds), ""),
-                "required_cells_pct": (filled, cells, ""),
+                "required_cells_pct": (filled.get((county, year), 0), cells.get((county, year), 0), ""),
                 "consistent_schools_pct": (clean, len(now), ""),
             }.items():
                 rows.append(
@@ -767,18 +770,20 @@ def completeness(tables: Mapping[str, pd.DataFrame], spec: dict, findings: pd.Da
     return _completeness_frame(rows)
 
 
-def _filled(tables: Mapping[str, pd.DataFrame], required: dict, county: str, year: int) -> tuple[int, int]:
-    filled = cells = 0
+def _filled(tables: Mapping[str, pd.DataFrame], required: dict) -> tuple[pd.Series, pd.Series]:
+    """Required cells filled and required cells in all, per (county, year)."""
+    filled, cells = [], []
     for name, cols in required.items():
         t = tables.get(name)
-        if t is None:
+        present = [c for c in cols if t is not None and c in t]
+        if not present:
             continue
-        part = t.loc[
-            (t["county_code"] == county).to_numpy() & (t["year"] == year).to_numpy(), [c for c in cols if c in t]
-        ]
-        filled += int(part.notna().to_numpy().sum())
-        cells += part.size
-    return filled, cells
+        by = [t["county_code"], t["year"]]
+        filled.append(t[present].notna().sum(axis=1).groupby(by).sum())
+        cells.append(t.groupby(by).size() * len(present))
+    if not filled:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    return pd.concat(filled, axis=1).sum(axis=1), pd.concat(cells, axis=1).sum(axis=1)
 
 
 def _completeness_frame(rows: list[dict]) -> pd.DataFrame:
@@ -827,7 +832,9 @@ def review(tables: Mapping[str, pd.DataFrame], registry: Registry | None = None)
     return {
         "quality_findings": findings.reset_index(drop=True),
         "quality_rule_runs": runs_frame,
-        "quality_completeness": completeness(tables, registry.completeness, findings),
+        "quality_completeness": completeness(
+            tables, registry.completeness, findings, registry.roster.get("known_closures", [])
+        ),
     }
 
 
