@@ -208,7 +208,10 @@ def header_note(p: Params) -> str:
     if p.lang == "zh":
         head = f"{p.name}{nv.year_label(p.year)}：{ran}项审核规则共发现{len(findings)}个需要核实的数值。"
     else:
-        head = f"{p.name}, {nv.year_label(p.year, 'en')}: {ran} checks found {len(findings)} values to confirm."
+        head = (
+            f"{p.name}, {nv.year_label(p.year, 'en')}: {ran} checks found {len(findings)} "
+            f"value{'' if len(findings) == 1 else 's'} to confirm."
+        )
     return f"{head}\n\n{findings_note(p.lang)}"
 
 
