@@ -56,7 +56,7 @@ def _schools(n: int, years=(2023, 2024), county: str = COUNTY, **extra) -> pd.Da
 
 def _enrollment(schools: pd.DataFrame, students: int = 240) -> pd.DataFrame:
     frame = schools[["school_id", "year", "county_code"]].assign(
-        stage="primary", student_count=students, entry_grade_student_count=40, new_entrant_count=39
+        stage="primary", student_count=students, entry_grade_student_count=40, new_entrant_count=40
     )
     return frame.astype({"student_count": "Int64", "entry_grade_student_count": "Int64", "new_entrant_count": "Int64"})
 
