@@ -205,6 +205,13 @@ def test_a_rule_whose_table_is_absent_is_reported_not_run() -> None:
     assert set(runs["check"]) == set(quality.load_registry().names()["check"]), "every check has a run record"
 
 
+def test_a_build_without_schools_still_builds_and_says_why_nothing_ran() -> None:
+    out = quality.review({"population": pd.DataFrame({"county_code": [COUNTY], "year": [2024]})})
+    runs = out["quality_rule_runs"]
+    assert len(runs) == len(quality.load_registry().names()) and (runs["status"] == "not run").all()
+    assert runs["reason"].str.contains("schools").all() and out["quality_findings"].empty
+
+
 def test_a_teaching_point_without_its_parent_that_year_is_found() -> None:
     schools = _schools(3, years=(2024,))
     site = schools.iloc[[0]].assign(

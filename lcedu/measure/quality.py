@@ -809,8 +809,13 @@ def _completeness_frame(rows: list[dict]) -> pd.DataFrame:
 def review(tables: Mapping[str, pd.DataFrame], registry: Registry | None = None) -> dict[str, pd.DataFrame]:
     """The whole review of a build's cleaned tables: findings (ranked), the run of every check, completeness."""
     registry = registry or load_registry()
-    if "schools" not in tables:
-        raise RuleError("数据质量审核需要 schools 表 / the review needs the schools table", "先运行 `lcedu clean`")
+    if "schools" not in tables:  # a partial build: every check says why it did not run; the build goes on
+        why = "表 schools 不在本次构建中 / table schools absent"
+        runs = [
+            {**{k: v for k, v in r.items() if k != "source"}, "status": "not run", "reason": why}
+            for r in registry.names()[["check", "kind", "importance"]].to_dict("records")
+        ]
+        return _assemble([_empty()], runs, tables, registry)
     found, runs = run_rules(tables, registry)
     parts = [found]
     for spec in registry.cohorts:
@@ -821,6 +826,13 @@ def review(tables: Mapping[str, pd.DataFrame], registry: Registry | None = None)
     outliers, outlier_runs = outlier_findings(tables, registry.outliers)
     parts += [roster, outliers]
     runs += roster_runs + outlier_runs
+    return _assemble(parts, runs, tables, registry)
+
+
+def _assemble(
+    parts: list[pd.DataFrame], runs: list[dict], tables: Mapping[str, pd.DataFrame], registry: Registry
+) -> dict[str, pd.DataFrame]:
+    """The three stored tables: findings ranked by score, the run of every check, completeness."""
     findings = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else _empty()
     findings = _typed(findings).sort_values(["score", "county_code", "school_id"], ascending=[False, True, True])
     runs_frame = pd.DataFrame(runs).reindex(
