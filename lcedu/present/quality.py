@@ -153,14 +153,16 @@ def worst_schools(findings: pd.DataFrame, n: int = 15, lang: str = "zh") -> pd.D
     if findings.empty:
         return pd.DataFrame(columns=[t["school"], t["township"], t["findings"], t["checks"]])
     names = check_names(lang)
-    grouped = findings.groupby("school_id", dropna=False).agg(
+    weighted = findings.assign(weight=findings["importance"].map(mq.IMPORTANCE_WEIGHT).astype(float))
+    grouped = weighted.groupby("school_id", dropna=False).agg(
+        weight=("weight", "max"),
         school_name=("school_name", "first"),
         township=("township", "first"),
         findings=("check", "size"),
         score=("score", "sum"),
         checks=("check", lambda s: "；".join(dict.fromkeys(names.get(c, c) for c in s))),
     )
-    top = grouped.sort_values(["score", "findings"], ascending=False).head(n)
+    top = grouped.sort_values(["weight", "score", "findings"], ascending=False).head(n)
     return pd.DataFrame(
         {
             t["school"]: [f"{nm}（{sid}）" for sid, nm in zip(top.index, top["school_name"], strict=True)],
@@ -287,10 +289,14 @@ def summary_lines(review: Mapping[str, pd.DataFrame], year: int, lang: str = "zh
     for code, group in findings.groupby("county_code"):
         lines.append(f"  {code} {county_name(code)}: {len(group)} · {group['school_id'].nunique()}")
     lines.append(f"最需核实的学校 / schools to check first (top {top}):")
-    ranked = findings.groupby(["county_code", "school_id"]).agg(
-        name=("school_name", "first"), score=("score", "sum"), checks=("check", lambda s: ", ".join(dict.fromkeys(s)))
+    weighted = findings.assign(weight=findings["importance"].map(mq.IMPORTANCE_WEIGHT).astype(float))
+    ranked = weighted.groupby(["county_code", "school_id"]).agg(
+        name=("school_name", "first"),
+        weight=("weight", "max"),
+        score=("score", "sum"),
+        checks=("check", lambda s: ", ".join(dict.fromkeys(s))),
     )
-    for (code, school), r in ranked.sort_values("score", ascending=False).head(top).iterrows():
+    for (code, school), r in ranked.sort_values(["weight", "score"], ascending=False).head(top).iterrows():
         lines.append(f"  {code} {school} {r['name']}: {r['checks']}")
     return lines
 
