@@ -458,15 +458,19 @@ def robust_band(
     """Centre and half-width (log scale) of the band each value is judged against: its group's median
     ± z_max × MAD / 0.6745 (a modified z-score), never narrower than log(min_ratio). A group with fewer
     than ``min_history`` values is judged against all values."""
-    stats = d.groupby(groups).agg(["median", "size"])
-    mad = (d - groups.map(stats["median"])).abs().groupby(groups).median()
+    codes, _ = pd.factorize(groups)  # integer group codes: grouping on them is far cheaper than on text
+    values = pd.Series(d.to_numpy(float), index=codes)
+    medians = values.groupby(level=0).median()
+    sizes = values.groupby(level=0).size()
+    median_of = medians.reindex(codes).to_numpy()
+    mad = pd.Series(np.abs(values.to_numpy() - median_of), index=codes).groupby(level=0).median()
     overall_median = float(d.median()) if len(d) else 0.0
     overall_mad = float((d - overall_median).abs().median()) if len(d) else 0.0
-    small = groups.map(stats["size"]).lt(min_history)
-    centre = groups.map(stats["median"]).where(~small, overall_median).astype(float)
-    spread = groups.map(mad).where(~small, overall_mad).astype(float)
+    small = sizes.reindex(codes).to_numpy() < min_history
+    centre = np.where(small, overall_median, median_of)
+    spread = np.where(small, overall_mad, mad.reindex(codes).to_numpy())
     half = np.maximum(z_max * spread / MAD_CONSTANT, np.log(min_ratio))
-    return centre, pd.Series(half, index=d.index)
+    return pd.Series(centre, index=d.index), pd.Series(half, index=d.index)
 
 
 def cohort_findings(tables: Mapping[str, pd.DataFrame], spec: dict) -> tuple[pd.DataFrame, dict]:
@@ -543,11 +547,14 @@ def roster_findings(tables: Mapping[str, pd.DataFrame], spec: dict) -> tuple[pd.
     prev = s.assign(year=s["year"] + 1)
     both = s.merge(prev, on=["school_id", "year"], how="outer", suffixes=("", "_prev"), indicator=True)
     county = both["county_code"].fillna(both["county_code_prev"])
+    reported = pd.MultiIndex.from_tuples(sorted(county_years), names=["county_code", "year"])
     judged = pd.Series(
-        [(c, y) in county_years and (c, y - 1) in county_years for c, y in zip(county, both["year"], strict=True)]
+        pd.MultiIndex.from_arrays([county, both["year"]]).isin(reported)
+        & pd.MultiIndex.from_arrays([county, both["year"] - 1]).isin(reported)
     )
-    closed = {(str(c["school_id"]), int(c["year"])) for c in spec.get("known_closures", [])}
-    is_closed = pd.Series([(i, int(y)) in closed for i, y in zip(both["school_id"], both["year"], strict=True)])
+    closures = spec.get("known_closures", [])
+    closed = pd.MultiIndex.from_tuples([(str(c["school_id"]), int(c["year"])) for c in closures] or [("", 0)])
+    is_closed = pd.Series(pd.MultiIndex.from_arrays([both["school_id"], both["year"]]).isin(closed))
     gone = both[(both["_merge"] == "right_only").to_numpy() & judged.to_numpy() & ~is_closed.to_numpy()].copy()
     new = both[(both["_merge"] == "left_only").to_numpy() & judged.to_numpy()].copy()
     # a school that became independent this year (was part of another) is new, not missing before
