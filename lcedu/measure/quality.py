@@ -523,94 +523,80 @@ def _school_info(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return tables["schools"][["school_id", "year", "county_code", "school_name", "township"]]
 
 
+ROSTER_KINDS = ("disappeared", "appeared", "id_changed", "type_changed")
+ROSTER_COLUMNS = ("school_id", "year", "county_code", "school_name", "township", "school_type", "opened_year")
+
+
+def year_pairs(schools: pd.DataFrame, closures: list[dict]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each school and year beside the same school one year earlier (outer join, ``_merge`` says which
+    side exists), and which rows can be judged: both years of the county reported, not a named closure."""
+    cols = [*ROSTER_COLUMNS, *(["independent_year"] if "independent_year" in schools else [])]
+    s = schools[cols]
+    both = s.merge(
+        s.assign(year=s["year"] + 1), on=["school_id", "year"], how="outer", suffixes=("", "_prev"), indicator=True
+    )
+    county = both["county_code"].fillna(both["county_code_prev"])
+    reported = pd.MultiIndex.from_frame(s[["county_code", "year"]].drop_duplicates())
+    judged = pd.MultiIndex.from_arrays([county, both["year"]]).isin(reported) & pd.MultiIndex.from_arrays(
+        [county, both["year"] - 1]
+    ).isin(reported)
+    closed = pd.MultiIndex.from_tuples([(str(c["school_id"]), int(c["year"])) for c in closures] or [("", 0)])
+    is_closed = pd.MultiIndex.from_arrays([both["school_id"], both["year"]]).isin(closed)
+    return both, judged & ~is_closed
+
+
+def roster_changes(both: pd.DataFrame, judged: np.ndarray) -> dict[str, pd.DataFrame]:
+    """The rows of each roster change: gone, new (opened earlier), the same name under a new id, a new type."""
+    gone = both[(both["_merge"] == "right_only").to_numpy() & judged]
+    gone = gone.assign(
+        county_code=gone["county_code_prev"], school_name=gone["school_name_prev"], township=gone["township_prev"]
+    )
+    new = both[(both["_merge"] == "left_only").to_numpy() & judged]
+    # a school that became independent this year (was part of another) is new, not missing before
+    became = new["independent_year"].eq(new["year"]) if "independent_year" in new else pd.Series(False, new.index)
+    earlier = new["opened_year"].isna() | (new["opened_year"] < new["year"])
+    new = new[(earlier & ~became.fillna(False).astype(bool)).to_numpy(dtype=bool)]
+    name_key = ["county_code", "year", "school_name", "township"]
+    gone_named = gone[name_key].astype(new[name_key].dtypes.to_dict()).assign(old_id=gone["school_id"])
+    moved = new.merge(gone_named, on=name_key, how="inner")
+    changed = both["school_type"].ne(both["school_type_prev"]).fillna(False).to_numpy(dtype=bool)
+    return {
+        "disappeared": gone[~gone["school_id"].isin(moved["old_id"])],
+        "appeared": new[~new["school_id"].isin(moved["school_id"])],
+        "id_changed": moved,
+        "type_changed": both[(both["_merge"] == "both").to_numpy() & changed],
+    }
+
+
+ROSTER_DETAIL: dict[str, Callable[[dict], str]] = {
+    "disappeared": lambda r: "本学年无此校的任何记录 / no row this year",
+    "appeared": lambda r: f"开办年份 opened {r['opened_year'] if pd.notna(r['opened_year']) else '—'}",
+    "id_changed": lambda r: f"原标识码 old id {r['old_id']}",
+    "type_changed": lambda r: f"{r['school_type_prev']} → {r['school_type']}",
+}
+
+
 def roster_findings(tables: Mapping[str, pd.DataFrame], spec: dict) -> tuple[pd.DataFrame, list[dict]]:
     """Schools that disappear (unless named closed), appear having opened earlier, change id or type."""
     prefix = spec.get("id_prefix", "roster")
-    kinds = ("disappeared", "appeared", "id_changed", "type_changed")
+    runs = [{"check": f"{prefix}_{k}", "kind": "roster", "importance": spec[k].get("importance")} for k in ROSTER_KINDS]
     if "schools" not in tables:
         why = "表 schools 不在本次构建中 / table absent"
-        return _empty(), [
-            {"check": f"{prefix}_{k}", "kind": "roster", "status": "not run", "reason": why} for k in kinds
-        ]
-    cols = [
-        "school_id",
-        "year",
-        "county_code",
-        "school_name",
-        "township",
-        "school_type",
-        "opened_year",
-        "independent_year",
-    ]
-    s = tables["schools"][[c for c in cols if c in tables["schools"]]]
-    county_years = set(zip(s["county_code"], s["year"], strict=True))
-    prev = s.assign(year=s["year"] + 1)
-    both = s.merge(prev, on=["school_id", "year"], how="outer", suffixes=("", "_prev"), indicator=True)
-    county = both["county_code"].fillna(both["county_code_prev"])
-    reported = pd.MultiIndex.from_tuples(sorted(county_years), names=["county_code", "year"])
-    judged = pd.Series(
-        pd.MultiIndex.from_arrays([county, both["year"]]).isin(reported)
-        & pd.MultiIndex.from_arrays([county, both["year"] - 1]).isin(reported)
-    )
-    closures = spec.get("known_closures", [])
-    closed = pd.MultiIndex.from_tuples([(str(c["school_id"]), int(c["year"])) for c in closures] or [("", 0)])
-    is_closed = pd.Series(pd.MultiIndex.from_arrays([both["school_id"], both["year"]]).isin(closed))
-    gone = both[(both["_merge"] == "right_only").to_numpy() & judged.to_numpy() & ~is_closed.to_numpy()].copy()
-    new = both[(both["_merge"] == "left_only").to_numpy() & judged.to_numpy()].copy()
-    # a school that became independent this year (was part of another) is new, not missing before
-    became = new["independent_year"].eq(new["year"]) if "independent_year" in new else pd.Series(False, new.index)
-    earlier = new["opened_year"].isna() | (new["opened_year"] < new["year"]) if "opened_year" in new else True
-    new = new[(earlier & ~became.fillna(False).astype(bool)).to_numpy(dtype=bool)]
-    name_key = ["county_code", "year", "school_name", "township"]
-    gone_named = gone[["school_id", "county_code_prev", "year", "school_name_prev", "township_prev"]].set_axis(
-        ["old_id", *name_key], axis=1
-    )
-    gone_named = gone_named.astype(new[name_key].dtypes.to_dict())
-    moved = new.merge(gone_named, on=name_key, how="inner")
-    new = new[~new["school_id"].isin(moved["school_id"])]
-    gone = gone[~gone["school_id"].isin(moved["old_id"])]
-    typed = both[
-        (both["_merge"] == "both").to_numpy()
-        & both["school_type"].ne(both["school_type_prev"]).fillna(False).to_numpy()
-    ]
+        return _empty(), [{**r, "status": "not run", "reason": why} for r in runs]
+    both, judged = year_pairs(tables["schools"], spec.get("known_closures", []))
     parts = []
-    for k, rows, detail in (
-        (
-            "disappeared",
-            gone.assign(
-                county_code=gone["county_code_prev"],
-                school_name=gone["school_name_prev"],
-                township=gone["township_prev"],
-            ),
-            lambda r: "本学年无此校的任何记录 / no row this year",
-        ),
-        ("appeared", new, lambda r: f"开办年份 opened {r['opened_year'] if pd.notna(r['opened_year']) else '—'}"),
-        ("id_changed", moved, lambda r: f"原标识码 old id {r['old_id']}"),
-        ("type_changed", typed, lambda r: f"{r['school_type_prev']} → {r['school_type']}"),
-    ):
-        entry = spec[k]
-        out = _finding_base(
-            rows,
-            f"{prefix}_{k}",
-            "roster",
-            "school_type" if k == "type_changed" else "school_id",
-            entry.get("importance", "medium"),
-        )
-        out["score"] = float(IMPORTANCE_WEIGHT[entry.get("importance", "medium")] * 2)
-        out["detail"] = [detail(r) for r in rows.to_dict("records")]
+    for k, rows in roster_changes(both, judged).items():
+        importance = spec[k].get("importance", "medium")
+        field_name = "school_type" if k == "type_changed" else "school_id"
+        out = _finding_base(rows, f"{prefix}_{k}", "roster", field_name, importance)
+        out["score"] = float(IMPORTANCE_WEIGHT[importance] * 2)
+        out["detail"] = [ROSTER_DETAIL[k](r) for r in rows.to_dict("records")]
         out["expected"] = "—"
         parts.append(_typed(out))
+    evaluated = int(judged.sum())
     runs = [
-        {
-            "check": f"{prefix}_{k}",
-            "kind": "roster",
-            "importance": spec[k].get("importance"),
-            "status": "run",
-            "reason": "",
-            "evaluated": int(judged.sum()),
-            "violations": len(p),
-        }
-        for k, p in zip(("disappeared", "appeared", "id_changed", "type_changed"), parts, strict=True)
+        {**r, "status": "run", "reason": "", "evaluated": evaluated, "violations": len(p)}
+        for r, p in zip(runs, parts, strict=True)
     ]
     return pd.concat(parts, ignore_index=True), runs
 
