@@ -65,16 +65,36 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     result = collect(Path(args.raw), partial=args.partial, reports=_reports(args))
     if not result.errors:
-        finalize(result.tables, result.issues, headers=result.headers)
+        result.tables = finalize(result.tables, result.issues, headers=result.headers)
     result.issues.extend(_scope_coverage(args, result.tables))
     _print_issues(result.issues)
     soft = quality.plausibility_lines(result.issues)
     if len(soft) > 1 or not result.errors:
         print("\n".join(soft), file=sys.stderr)
     if result.errors:
+        if getattr(args, "quality", False):
+            print(
+                "数据质量审核未运行：先更正上面的输入错误 / review not run: fix the input errors first", file=sys.stderr
+            )
         return EXIT_INPUT
     print(f"检查通过 / check passed: {len(result.inputs)} 个文件, {len(result.warnings)} 条提示")
+    if getattr(args, "quality", False):
+        _quality_review(result.tables, args)
     return 0
+
+
+def _quality_review(tables: dict, args: argparse.Namespace) -> None:
+    """check --quality: the data-quality review of the checked tables, ranked, and the send-back workbooks."""
+    from lcedu.measure.quality import review
+    from lcedu.present.quality import summary_lines
+    from lcedu.present.sendback import write_sendbacks
+
+    found = review(tables)
+    year = int(tables["schools"]["year"].max())
+    print("\n".join(summary_lines(found, year)))
+    out = paths.reports_dir(_reports(args)) / "check" / "quality"
+    written = write_sendbacks(found["quality_findings"], year, out)
+    print(f"核查清单（每乡镇一个工作表）/ send-back workbooks, one sheet per township: {len(written)} in {out}")
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
@@ -383,6 +403,13 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--out", default=str(paths.project("data/processed")))
         if name != "report":
             _scope_options(c, "check that every county of this scope has data (default: no check)")
+        if name == "check":
+            c.add_argument(
+                "--quality",
+                action="store_true",
+                help="also run the data-quality review (rules, outliers, completeness): a ranked summary and a "
+                "send-back workbook per county in reports/check/quality/; findings never fail the check",
+            )
         if name == "report":
             _render_options(c)
             c.add_argument("--reports", default=str(paths.project("reports")))

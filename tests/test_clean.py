@@ -22,7 +22,7 @@ from lcedu.ingest import store
 from lcedu.ingest.clean import clean, collect
 from lcedu.ingest.layout import load_layout
 from lcedu.ingest.parse import convert, parse_sheet
-from lcedu.sample import LINCANG_FORMS
+from lcedu.sample import LINCANG_FORMS, sample_truth
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
 
@@ -43,7 +43,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def truth() -> dict[str, pd.DataFrame]:
-    return build_truth(lincang_counties(), [2022, 2023, 2024, 2025], 2023)
+    return sample_truth(lincang_counties(), [2022, 2023, 2024, 2025], 2023)[0]  # with its injected errors
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu.errors import RequestError
-from lcedu.measure import gaps, indicators, schools, scorecard, teachers
+from lcedu.measure import gaps, indicators, quality, schools, scorecard, teachers
 from lcedu.measure.plan import get_plan, load_targets
 
 #: Result tables stored in every processed build, in the order they are computed. The last
@@ -39,6 +39,7 @@ RESULT_TABLES = (
     "teacher_qualifications",
     "staffing_against_norms",
     "subject_teachers",
+    *quality.QUALITY_TABLES,
 )
 
 
@@ -66,6 +67,7 @@ def compute_results(
         "teacher_qualifications": teachers.teacher_qualifications(keyed),
         "staffing_against_norms": teachers.staffing_against_norms(keyed),
         "subject_teachers": teachers.subject_teachers(keyed),
+        **quality.review(tables),  # data-quality findings: stored for the pages, never blocking the build
     }
 
 

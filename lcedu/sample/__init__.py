@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lcedu.sample.errors import inject
 from lcedu.sample.forms import write_forms
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import (
@@ -56,6 +57,14 @@ def province_readme(counties: list[County], years: list[int], density: float, se
     )
 
 
+def sample_truth(
+    counties: list[County], years: list[int], seed: int, *, density: float = 1.0, with_city: bool = True
+) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """The truth the sample's files are written from: the designed tables with the reporting errors of
+    :mod:`lcedu.sample.errors` put in, and the list of those errors (stated in sample.json)."""
+    return inject(build_truth(counties, years, seed, density=density, with_city=with_city), seed)
+
+
 def generate(
     out_dir: Path,
     *,
@@ -72,7 +81,7 @@ def generate(
     counties = counties or lincang_counties()
     years = years or DEFAULT_YEARS
     is_lincang = {c.county_code for c in counties} == {c.county_code for c in lincang_counties()}
-    truth = build_truth(counties, years, seed, density=density, with_city=is_lincang)
+    truth, injected = sample_truth(counties, years, seed, density=density, with_city=is_lincang)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=out_dir.parent))
@@ -111,6 +120,9 @@ def generate(
                 "counties": [c.county_code for c in counties],
                 "prefectures": prefectures,
                 "calibration": "lcedu/sample/calibration.yml" + ("" if is_lincang else f"; {PROVINCE_RULE}"),
+                "injected_errors_note": "为数据质量审核有意加入的填报错误（lcedu/sample/errors.py），check 为应发现它的审核规则 / "
+                "reporting errors put in on purpose for the data-quality review; check names the rule that finds each",
+                "injected_errors": injected,
             },
             ensure_ascii=False,
             indent=2,
@@ -132,4 +144,12 @@ def generate(
     return truth
 
 
-__all__ = ["generate", "build_truth", "lincang_counties", "province_counties", "province_sample_counties", "County"]
+__all__ = [
+    "generate",
+    "sample_truth",
+    "build_truth",
+    "lincang_counties",
+    "province_counties",
+    "province_sample_counties",
+    "County",
+]
