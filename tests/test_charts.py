@@ -53,7 +53,9 @@ def test_target_labels_have_a_halo_and_sit_clear_of_the_county_line() -> None:
     counties = {code: [60.0 + i for _ in range(4)] for i, code in enumerate(COUNTIES)}
     counties["530925"] = [19.0, 20.6, 21.5, 22.4]
     series = _series("digital_classroom_coverage_pct", "%", counties, [40, 42, 44, 46])
-    targets = pd.DataFrame({"indicator": ["digital_classroom_coverage_pct"] * 2, "year": [2023, 2025], "target": [20, 22]})
+    targets = pd.DataFrame(
+        {"indicator": ["digital_classroom_coverage_pct"] * 2, "year": [2023, 2025], "target": [20, 22]}
+    )
     fig = charts.trend_panels(
         series, ["digital_classroom_coverage_pct"], highlight="530925", targets=targets, columns=1, others=False
     )
