@@ -56,15 +56,18 @@ def _new_path() -> Callable[[dict], object]:
     return lambda choice: session.change(**choice)
 
 
-def _per_change(change: Callable[[dict], object], rounds: int) -> list[float]:
-    change({})  # first draw (caches, fonts) is not a change
-    times = []
+def _side_by_side(changes: list[Callable[[dict], object]], rounds: int) -> list[list[float]]:
+    """Each change applied to every path in turn (old, new, old, …), so both see the same machine load."""
+    for change in changes:
+        change({})  # first draw (caches, fonts) is not a change
+    times: list[list[float]] = [[] for _ in changes]
     for _ in range(rounds):
         for choice in CHANGES:
-            gc.collect()
-            start = time.perf_counter()
-            change(choice)
-            times.append(time.perf_counter() - start)
+            for change, out in zip(changes, times, strict=True):
+                gc.collect()
+                start = time.perf_counter()
+                change(choice)
+                out.append(time.perf_counter() - start)
     return times
 
 
@@ -74,8 +77,7 @@ def run(quick: bool = False) -> list[dict]:
 
     matplotlib.use("Agg")
     rounds = 1 if quick else 3
-    old = _per_change(_old_path(), rounds)
-    new = _per_change(_new_path(), rounds)
+    old, new = _side_by_side([_old_path(), _new_path()], rounds)
     old_s, new_s = statistics.median(old), statistics.median(new)
     notes = (
         f"median of {len(new)} changes ({len(CHANGES)} kinds × {rounds}); slowest {max(new):.2f} s "

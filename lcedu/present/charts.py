@@ -167,8 +167,12 @@ def trend_panels(
     columns: int = 3,
     others: bool = True,
     note: str | None = None,
+    fixed_layout: bool = False,
 ) -> Figure:
     """One small line chart per indicator: the county in focus, its prefecture and the other counties.
+
+    ``fixed_layout``: margins set once from the figure's size instead of laid out at every draw (the
+    explorer redraws one panel many times: a constrained layout would cost as much as the drawing).
 
     ``series``: county_code, year, indicator, value (every county and the prefecture's rows);
     ``targets``: indicator, year, target — drawn as vermillion marks with their value.
@@ -180,7 +184,8 @@ def trend_panels(
     cols = min(columns, n)
     rows = math.ceil(n / cols)
     fig = _new_figure(3.5 * cols + 0.4, 2.75 * rows + 0.7, note)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    margins = _fixed_margins(fig, note) if fixed_layout else None
+    axes = fig.subplots(rows, cols, squeeze=False, gridspec_kw=margins).ravel()
     words = _WORDS[lang]
     for ax, code in zip(axes, indicators, strict=False):
         data = series[series["indicator"] == code]
@@ -195,10 +200,20 @@ def trend_panels(
             handles.append(Line2D([], [], color=COLOURS["other"], lw=0.9, label=words["others"]))
     if targets is not None and len(targets):
         handles.append(Line2D([], [], color=COLOURS["target"], lw=2.2, label=words["target"]))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=8)
+    where = {"loc": "lower center", "bbox_to_anchor": (0.5, 0.0)} if fixed_layout else {"loc": "outside lower center"}
+    fig.legend(handles=handles, ncols=len(handles), frameon=False, fontsize=8, **where)
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontsize=12)
     return fig
+
+
+def _fixed_margins(fig: Figure, note: str | None) -> dict[str, float]:
+    """Fixed margins in inches (the figure then lays nothing out when drawn): tick labels and the
+    total's axis at the sides, a two-line title and the note above, the legend below."""
+    width, height = fig.get_size_inches()
+    fig.set_layout_engine("none")
+    top = 0.45 + (13 / 72 if note else 0.0)
+    return {"left": 0.62 / width, "right": 1 - 0.62 / width, "bottom": 0.55 / height, "top": 1 - top / height}
 
 
 def _trend_panel(

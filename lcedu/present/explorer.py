@@ -271,20 +271,27 @@ def _chart(p: Params, indicator: str) -> Figure:
     own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
     targets = own[["indicator", "year", "target"]].astype({"target": float})
     fig = charts.trend_panels(
-        series, [indicator], highlight=p.county, targets=targets, lang=p.lang, columns=1, note=bf.synthetic_note(p.lang)
+        series,
+        [indicator],
+        highlight=p.county,
+        targets=targets,
+        lang=p.lang,
+        columns=1,
+        note=bf.synthetic_note(p.lang),
+        fixed_layout=True,
     )
     ax = fig.axes[0]
     ax.axvline(p.year, color="#7f7f7f", lw=1.0, ls=":", zorder=0, gid="selected-year")
     ax.annotate(
         _WORDS[p.lang]["selected"],
-        (p.year, 1.0),
+        (p.year, 0.0),
         xycoords=("data", "axes fraction"),
-        xytext=(3, -3),
+        xytext=(3, 3),
         textcoords="offset points",
         fontsize=7,
         color="#7f7f7f",
         ha="left",
-        va="top",
+        va="bottom",
         gid="selected-year-label",
     )
     return fig
@@ -298,7 +305,7 @@ def _move_year_marker(fig: Figure, year: int) -> None:
             line.set_xdata([year, year])
     for text in ax.texts:
         if text.get_gid() == "selected-year-label":
-            text.xy = (year, 1.0)
+            text.xy = (year, 0.0)
 
 
 def _params(county: object, year: object, baseline_year: object, lang: str, plan: str | None = None) -> Params:
@@ -383,13 +390,12 @@ class ExplorerSession:
         key = (p.county, self.indicator, p.baseline_year)
         if key != self._chart_key or self._chart is None:
             self._chart, self._chart_key = _chart(p, self.indicator), key
-            self._chart.draw_without_rendering()  # lay it out once …
-            self._chart.set_layout_engine("none")  # … and keep that layout while only the year marker moves
         else:
             _move_year_marker(self._chart, p.year)
+        chart_view = figure_png(self._chart)
         self._table = _table(p, self.indicator)
         map_view = figure_png(self._map) if isinstance(self._map, Figure) else self._map
-        return map_view, figure_png(self._chart), self._table.to_html()
+        return map_view, chart_view, self._table.to_html()
 
     def table_frame(self) -> pd.DataFrame:
         """The table as shown: every cell as text."""
