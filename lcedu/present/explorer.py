@@ -507,8 +507,10 @@ def explorer(
         button.layout = widgets.Layout(width="auto")
     saved = widgets.HTML()
 
+    quiet = {"on": False}  # set while the indicator list is refiltered: one redraw, not one per step
+
     def update(_: object = None) -> None:
-        if pick_indicator.value is None:
+        if quiet["on"] or pick_indicator.value is None:
             return
         views = session.change(county=pick_county.value, indicator=pick_indicator.value, year=pick_year.value)
         for out, view in zip((map_out, chart_out, table_out), views, strict=True):
@@ -524,8 +526,14 @@ def explorer(
         if not options:
             return
         current = pick_indicator.value
-        pick_indicator.options = options  # may reset the value: kept below when it still matches
-        pick_indicator.value = current if current in {code for _, code in options} else options[0][1]
+        quiet["on"] = True
+        try:
+            pick_indicator.options = options  # may reset the value: kept below when it still matches
+            pick_indicator.value = current if current in {code for _, code in options} else options[0][1]
+        finally:
+            quiet["on"] = False
+        if pick_indicator.value != current:
+            update()
 
     def save(button: Any) -> None:
         written = session.save()

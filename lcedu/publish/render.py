@@ -295,7 +295,9 @@ def page_resources(job: Job) -> dict:
     """What the page template adds to a notebook: its title (县名 · 页面名) and the site's navigation bar
     as far as this machine sees the reports folder (the run's end rewrites it: lcedu.publish.site.link_pages)."""
     page = Path(job.output_html)
-    out_dir = page.parents[2]
+    # <reports>/<year>/<code>/<notebook>.html as plan() names it; another path: links relative to its folder
+    nested = len(page.parts) >= 4 and page.parts[-3] == str(job.year)
+    out_dir = page.parents[2] if nested else page.parent
     relative = page.relative_to(out_dir).as_posix()
     return {
         "metadata": {"name": site.page_title(job.county, job.notebook, job.lang)},

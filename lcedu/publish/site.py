@@ -186,14 +186,14 @@ def evaluation_documents(out_dir: Path, year: int, code: str) -> list[Link]:
     return links
 
 
-def place_links(out_dir: Path, year: int, code: str) -> list[Link]:
-    """What exists for one place in ``reports/``: its pages in reading order, the briefing's PDF, its
-    workbook and its evaluation documents."""
+def place_links(out_dir: Path, year: int, code: str, rendered: Sequence[str] = ()) -> list[Link]:
+    """What exists for one place in ``reports/``: its pages in reading order (those on disk and the
+    notebooks ``rendered`` for it in this run), the briefing's PDF, its workbook and its evaluation documents."""
     out_dir, folder = Path(out_dir), f"{year}/{code}"
     links = [
         Link(f"{folder}/{nb.name}.html", nb.title_zh)
         for nb in suite()
-        if (out_dir / folder / f"{nb.name}.html").exists()
+        if nb.name in rendered or (out_dir / folder / f"{nb.name}.html").exists()
     ]
     if (out_dir / folder / f"{PRINTED}.pdf").exists():
         links.append(Link(f"{folder}/{PRINTED}.pdf", "简报打印版 (PDF)"))
@@ -442,10 +442,12 @@ def build_index(
     synthetic = bool(store.manifest().get("is_sample"))
     if maps_dir is not None and Path(maps_dir).exists():
         write_maps_page(out_dir, Path(maps_dir), year)
-    print_briefings([Path(o.job.output_html) for o in outcomes if o.ok and o.job.notebook == PRINTED])
+    printed = [Path(o.job.output_html) for o in outcomes if o.ok and o.job.notebook == PRINTED]
+    print_briefings([page for page in printed if page.exists()])
     cards = []
     for code in codes:
-        links = [{"href": link.href, "text": link.text} for link in place_links(out_dir, year, code)]
+        rendered = [o.job.notebook for o in outcomes if o.ok and o.job.county == code]
+        links = [{"href": link.href, "text": link.text} for link in place_links(out_dir, year, code, rendered)]
         links += [{"href": None, "text": nb.title_zh} for nb in notebooks if (code, nb.name) in failed]
         thumb = None
         if maps_dir is not None and code == CITY_CODE:
