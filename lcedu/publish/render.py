@@ -46,6 +46,7 @@ def html_exporter():  # -> nbconvert.HTMLExporter (imported lazily: nbconvert is
     return HTMLExporter(
         template_name="lcedu_offline",
         extra_template_basedirs=[str(TEMPLATES)],
+        filters={"lcedu_short_cells": site.mark_short_cells},
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,

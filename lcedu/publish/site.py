@@ -235,6 +235,29 @@ def nav_html(links: Sequence[Link], page: str) -> str:
     return f'{NAV_START}<nav class="lcedu-nav" aria-label="网站导航">{"".join(items)}</nav>{NAV_END}'
 
 
+#: A table cell of at most this many characters never wraps (全市目标(参照), 94.4%, ✗ 未达标): JupyterLab's
+#: equal columns broke such cells mid-word; long texts still wrap.
+SHORT_CELL = 10
+_CELL = re.compile(rf"<(td|th)\b([^>]*)>([^<]{{1,{SHORT_CELL}}})</\1>")
+
+
+def mark_short_cells(html_text: str) -> str:
+    """Table cells of at most SHORT_CELL characters (text only) marked ``lcedu-short``, which the page's
+    stylesheet keeps on one line (a filter of the page template)."""
+
+    def mark(match: re.Match) -> str:
+        tag, attributes, text = match.groups()
+        if not text.strip():
+            return match.group(0)
+        if 'class="' in attributes:
+            attributes = attributes.replace('class="', 'class="lcedu-short ', 1)
+        else:
+            attributes += ' class="lcedu-short"'
+        return f"<{tag}{attributes}>{text}</{tag}>"
+
+    return _CELL.sub(mark, html_text)
+
+
 def link_pages(out_dir: Path, year: int) -> list[Path]:
     """Put an up-to-date navigation bar into every rendered page of ``year`` (what exists now): a page
     rendered in an earlier run links to pages rendered since."""
@@ -443,7 +466,7 @@ def build_index(
     if maps_dir is not None and Path(maps_dir).exists():
         write_maps_page(out_dir, Path(maps_dir), year)
     printed = [Path(o.job.output_html) for o in outcomes if o.ok and o.job.notebook == PRINTED]
-    print_briefings([page for page in printed if page.exists()])
+    print_briefings([page for page in printed if page.suffix == ".html" and page.is_file()])
     cards = []
     for code in codes:
         rendered = [o.job.notebook for o in outcomes if o.ok and o.job.county == code]
