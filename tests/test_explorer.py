@@ -78,3 +78,44 @@ def test_status_cell_rules() -> None:
     assert ex.status_cell({**due_later, "is_on_track": None}, "zh") == "未到期"
     assert ex.status_cell({"status": "not_met", "target_year": 2025, "is_met": False}, "zh") == "✗ 未达标"
     assert ex.status_cell({"status": None, "target_year": None, "is_met": None}, "zh") == "—"
+
+
+def test_indicators_are_grouped_by_project_and_found_by_typing(processed_sample: Path) -> None:
+    groups = ex.indicator_groups("zh")
+    names = [name for _, name, _ in groups]
+    assert any("学前教育" in name for name in names) and len(names) >= 8
+    flat = [code for _, _, items in groups for _, code in items]
+    assert sorted(flat) == sorted(code for _, code in ex.indicator_options("zh")), "every indicator once"
+    found = ex.search_indicators("毛入园率")
+    assert ("学前三年毛入园率", "preschool_gross_enrollment_pct") in found
+    assert all("毛入园率" in label for label, _ in found)
+    assert ex.search_indicators("GROSS enrol") == ex.search_indicators("gross enrol")  # any case, English too
+    preschool = next(key for key, name, _ in groups if "学前教育" in name)
+    assert {code for _, code in ex.search_indicators("", project=preschool)} == {
+        code for key, _, items in groups if key == preschool for _, code in items
+    }
+    assert ex.search_indicators("没有这个指标") == []
+
+
+def test_a_session_redraws_what_a_change_touches_and_saves_map_and_table(processed_sample: Path, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    session = ex.ExplorerSession("530925", "famous_teacher_count", 2025)
+    map_png, chart_png, table_html = session.change()
+    assert map_png.startswith(b"\x89PNG") and chart_png.startswith(b"\x89PNG") and "<table" in table_html
+    chart = session.chart_figure
+    _, moved, _ = session.change(year=2023)
+    assert session.chart_figure is chart and moved != chart_png, "a new year moves the marker on the same chart"
+    marker = next(line for line in chart.axes[0].lines if line.get_gid() == "selected-year")
+    assert list(marker.get_xdata()) == [2023, 2023]
+    session.change(county="530902")
+    assert session.chart_figure is not chart, "a new county draws its own lines"
+
+    written = session.save(tmp_path)
+    assert sorted(p.suffix for p in written) == [".png", ".xlsx"]
+    sheet = load_workbook(next(p for p in written if p.suffix == ".xlsx")).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert "临翔区" in rows[0][0] and "名教师" in rows[0][0]
+    assert rows[1] == list(session.table_frame().columns)
+    assert all(isinstance(v, str) for row in rows[2:] for v in row if v is not None), "every cell is text"
+    assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import itertools
 import re
 import subprocess
@@ -491,3 +492,41 @@ def test_a_locator_map_always_names_its_county_even_in_a_dense_prefecture():
         assert any(t.get_gid() == f"county-label-{code}" for t in texts), code
         assert_no_overlap(texts)
         plt.close(ax.figure)
+
+
+def test_headcount_classes_are_whole_numbers_and_keep_every_county_in_its_class():
+    # Teachers per county: whole numbers, so "≤ 17.0人" or "17.6 – 25.3" would describe numbers no county can have.
+    rows = [
+        (code, year, "teachers", float(11 + 3 * i + (year - 2022))) for i, code in enumerate(CODES) for year in YEARS
+    ]
+    table = pd.DataFrame(rows, columns=["county_code", "year", "indicator", "value"])
+    ax = maps.choropleth(table, "teachers", 2025, unit="人", scheme="equal_interval", k=4)
+    colours = legend_colours(ax.get_legend())
+    assert all(re.fullmatch(r"(≤ |≥ )?\d+( – \d+)?", label) for label in colours), list(colours)
+    assert list(colours)[0].startswith("≤ ") and list(colours)[-1].startswith("≥ ")
+    for code, value in maps.indicator_values(table, "teachers", 2025).items():
+        label = next(text for text, colour in colours.items() if colour == face_hex(county_patch(ax, code)))
+        numbers = [int(n) for n in re.findall(r"\d+", label)]
+        if label.startswith("≤"):
+            assert value <= numbers[0], (code, value, label)
+        elif label.startswith("≥"):
+            assert value >= numbers[0], (code, value, label)
+        else:
+            assert numbers[0] <= value <= numbers[1], (code, value, label)
+    labels = [t.get_text().split("\n")[-1] for t in county_labels(ax)]
+    assert labels and not any("." in text for text in labels), labels
+    values = pd.Series([17.0, 18.0, 25.0, 26.0])
+    breaks = [17.6, 25.3, 40.2]
+    assert list(maps.classify_values(values, breaks)) == list(maps.classify_values(values, maps.whole_breaks(breaks)))
+
+
+def test_status_maps_of_every_year_are_drawn_at_the_same_size():
+    from lcedu.present.charts import to_png
+
+    earlier = status_table().assign(year=2024)
+    earlier["is_met"] = (
+        earlier["is_met"].astype(object).mask(earlier["county_code"] == "530927")
+    )  # one county without data: a longer title
+    status = pd.concat([earlier, status_table()], ignore_index=True)
+    sizes = {year: Image.open(io.BytesIO(to_png(maps.status_map(status, year)))).size for year in (2024, 2025)}
+    assert sizes[2024] == sizes[2025], sizes

@@ -203,7 +203,7 @@ def test_a_kernel_that_dies_while_starting_is_replaced_once(monkeypatch: pytest.
             FakeKernel.shut += 1
 
     class FakeExporter:
-        def from_notebook_node(self, nb):
+        def from_notebook_node(self, nb, resources=None):
             return "<html>page</html>", {}
 
     calls: list[int] = []

@@ -1514,7 +1514,7 @@ def city_status_maps(p: Params) -> Section:
             note=synthetic_note(lang),
         )
     )
-    for year in reversed(years):  # the chosen year full size, earlier years smaller
+    for year in reversed(years):  # the chosen year first; every year drawn at the same size, so they compare
         figure = maps.status_map(
             status,
             year,
@@ -1523,7 +1523,7 @@ def city_status_maps(p: Params) -> Section:
             target_shares=plan_of(p.plan).target_shares(),
             prefecture=page_prefecture(p),
         )
-        items.append(figure if year == p.year else Sized(figure, 640))
+        items.append(figure)
     return Section(_TITLES[lang]["status_maps"], items)
 
 

@@ -17,8 +17,10 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 
+import matplotlib.patheffects as path_effects
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -37,6 +39,7 @@ from lcedu.present.narrative import (
 
 __all__ = [
     "COLOURS",
+    "COUNT_UNITS",
     "county_dots",
     "rank_chart",
     "reference_bars",
@@ -58,6 +61,26 @@ COLOURS = {
     "neutral": "#56B4E9",
 }
 #: Sequential parts of a whole (e.g. 学历 levels), dark to light; colour-blind safe (ColorBrewer Blues).
+#: Units of counted things (registry codes): a prefecture's total of these is several times any county's,
+#: so trend charts draw it on its own axis rather than flatten the counties' lines.
+COUNT_UNITS = frozenset(
+    {
+        "people",
+        "teachers",
+        "students",
+        "children",
+        "schools",
+        "kindergartens",
+        "classes",
+        "classrooms",
+        "communities",
+        "consortia",
+        "majors",
+        "studios",
+    }
+)
+#: A white outline behind labels drawn over lines, so a crossing line never hides a digit.
+HALO = [path_effects.withStroke(linewidth=2.6, foreground="white")]
 PARTS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7", "#eff3ff")
 _NOTE_COLOUR = "#505050"
 
@@ -144,8 +167,12 @@ def trend_panels(
     columns: int = 3,
     others: bool = True,
     note: str | None = None,
+    fixed_layout: bool = False,
 ) -> Figure:
     """One small line chart per indicator: the county in focus, its prefecture and the other counties.
+
+    ``fixed_layout``: margins set once from the figure's size instead of laid out at every draw (the
+    explorer redraws one panel many times: a constrained layout would cost as much as the drawing).
 
     ``series``: county_code, year, indicator, value (every county and the prefecture's rows);
     ``targets``: indicator, year, target — drawn as vermillion marks with their value.
@@ -157,67 +184,13 @@ def trend_panels(
     cols = min(columns, n)
     rows = math.ceil(n / cols)
     fig = _new_figure(3.5 * cols + 0.4, 2.75 * rows + 0.7, note)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    margins = _fixed_margins(fig, note) if fixed_layout else None
+    axes = fig.subplots(rows, cols, squeeze=False, gridspec_kw=margins).ravel()
     words = _WORDS[lang]
     for ax, code in zip(axes, indicators, strict=False):
         data = series[series["indicator"] == code]
-        unit = str(data["unit"].iloc[0]) if "unit" in data.columns and len(data) else ""
-        if others:
-            for _, rows_ in data[~data["county_code"].isin([highlight, total])].groupby("county_code"):
-                rows_ = rows_.sort_values("year")
-                ax.plot(rows_["year"], rows_["value"].astype(float), color=COLOURS["other"], lw=0.9, zorder=1)
-        if highlight != total:
-            city = data[data["county_code"] == total].sort_values("year")
-            if len(city) and city["value"].notna().any():
-                ax.plot(city["year"], city["value"].astype(float), color=COLOURS["city"], lw=1.6, ls="--", zorder=2)
-        own = data[data["county_code"] == highlight].sort_values("year")
-        values = own["value"].astype(float)
-        ax.plot(own["year"], values, color=COLOURS["county"], lw=2.4, marker="o", ms=4.5, zorder=4)
-        known = own[values.notna()]
-        if len(known):
-            last = known.iloc[-1]
-            limits = list(targets.loc[targets["indicator"] == code, "target"]) if targets is not None else None
-            ax.annotate(
-                fmt_value(last["value"], unit, lang, thresholds=limits),
-                (last["year"], float(last["value"])),
-                xytext=(7, 0),
-                textcoords="offset points",
-                fontsize=8,
-                color=COLOURS["county"],
-                ha="left",
-                va="center",
-            )
-        if targets is not None:
-            mine = targets[targets["indicator"] == code]
-            for _, t in mine.iterrows():
-                if is_missing(t["target"]):
-                    continue
-                ax.plot(
-                    [t["year"] - 0.3, t["year"] + 0.3],
-                    [t["target"], t["target"]],
-                    color=COLOURS["target"],
-                    lw=2.2,
-                    zorder=3,
-                )
-                ax.annotate(
-                    f"{words['target']} {fmt_value(t['target'], unit, lang, decimals=_target_decimals(t))}",
-                    (t["year"], float(t["target"])),
-                    xytext=(0, 3),
-                    textcoords="offset points",
-                    fontsize=7,
-                    color=COLOURS["target"],
-                    ha="center",
-                    va="bottom",
-                )
-        years = sorted(int(y) for y in data["year"].dropna().unique())
-        ax.set_xticks(years)
-        ax.set_xticklabels([year_label(y, lang, short=True) for y in years], fontsize=8)
-        ax.tick_params(axis="y", labelsize=8)
-        ax.set_title(_wrap(indicator_name(code, lang), lang, 16), fontsize=9.5, loc="left")
-        ax.grid(axis="y", color="#e5e5e5", lw=0.6)
-        ax.spines[["top", "right"]].set_visible(False)
-        if years:
-            ax.set_xlim(years[0] - 0.35, years[-1] + 0.75)
+        mine = targets[targets["indicator"] == code] if targets is not None else None
+        _trend_panel(ax, data, code, highlight=highlight, total=total, targets=mine, lang=lang, others=others)
     for ax in axes[len(indicators) :]:
         ax.set_visible(False)
     handles = [Line2D([], [], color=COLOURS["county"], lw=2.4, marker="o", label=place_name(highlight, lang))]
@@ -227,10 +200,115 @@ def trend_panels(
             handles.append(Line2D([], [], color=COLOURS["other"], lw=0.9, label=words["others"]))
     if targets is not None and len(targets):
         handles.append(Line2D([], [], color=COLOURS["target"], lw=2.2, label=words["target"]))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize=8)
+    where = {"loc": "lower center", "bbox_to_anchor": (0.5, 0.0)} if fixed_layout else {"loc": "outside lower center"}
+    fig.legend(handles=handles, ncols=len(handles), frameon=False, fontsize=8, **where)
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontsize=12)
     return fig
+
+
+def _fixed_margins(fig: Figure, note: str | None) -> dict[str, float]:
+    """Fixed margins in inches (the figure then lays nothing out when drawn): tick labels and the
+    total's axis at the sides, a two-line title and the note above, the legend below."""
+    width, height = fig.get_size_inches()
+    fig.set_layout_engine("none")
+    top = 0.45 + (13 / 72 if note else 0.0)
+    return {"left": 0.62 / width, "right": 1 - 0.62 / width, "bottom": 0.55 / height, "top": 1 - top / height}
+
+
+def _trend_panel(
+    ax: Axes,
+    data: pd.DataFrame,
+    code: str,
+    *,
+    highlight: str,
+    total: str,
+    targets: pd.DataFrame | None,
+    lang: str,
+    others: bool,
+) -> None:
+    """One indicator's panel of :func:`trend_panels`. A count's prefecture total gets its own (right) axis."""
+    unit = str(data["unit"].iloc[0]) if "unit" in data.columns and len(data) else ""
+    peers = data[~data["county_code"].isin([highlight, total])] if others else data.iloc[:0]
+    city = data[data["county_code"] == total].sort_values("year")
+    has_city = len(city) and city["value"].notna().any()
+    own_axis = unit in COUNT_UNITS and has_city and (highlight != total or len(peers))
+    city_ax = _total_axis(ax, place_name(total, lang)) if own_axis else ax
+    own_ax = city_ax if highlight == total else ax
+    for _, rows_ in peers.groupby("county_code"):
+        rows_ = rows_.sort_values("year")
+        ax.plot(rows_["year"], rows_["value"].astype(float), color=COLOURS["other"], lw=0.9, zorder=1)
+    if highlight != total and has_city:
+        city_ax.plot(city["year"], city["value"].astype(float), color=COLOURS["city"], lw=1.6, ls="--", zorder=2)
+    own = data[data["county_code"] == highlight].sort_values("year")
+    values = own["value"].astype(float)
+    own_ax.plot(own["year"], values, color=COLOURS["county"], lw=2.4, marker="o", ms=4.5, zorder=4)
+    known = own[values.notna()]
+    if len(known):
+        last = known.iloc[-1]
+        limits = list(targets["target"]) if targets is not None else None
+        own_ax.annotate(
+            fmt_value(last["value"], unit, lang, thresholds=limits),
+            (last["year"], float(last["value"])),
+            xytext=(7, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=COLOURS["county"],
+            ha="left",
+            va="center",
+            path_effects=HALO,
+        )
+    if targets is not None:
+        lines = data if not own_axis else (city if highlight == total else pd.concat([peers, own]))
+        _draw_targets(own_ax, targets, lines, unit, lang)
+    years = sorted(int(y) for y in data["year"].dropna().unique())
+    ax.set_xticks(years)
+    ax.set_xticklabels([year_label(y, lang, short=True) for y in years], fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(_wrap(indicator_name(code, lang), lang, 16), fontsize=9.5, loc="left")
+    ax.grid(axis="y", color="#e5e5e5", lw=0.6)
+    ax.spines[["top", "right"]].set_visible(False)
+    if years:
+        ax.set_xlim(years[0] - 0.35, years[-1] + 0.75)
+
+
+def _total_axis(ax: Axes, name: str) -> Axes:
+    """A right-hand axis for the prefecture's total, in its colour and named, so the counties keep their scale."""
+    twin = ax.twinx()
+    twin.set_gid("total-axis")
+    twin.tick_params(axis="y", labelsize=8, colors=COLOURS["city"])
+    twin.spines[["top", "left"]].set_visible(False)
+    twin.spines["right"].set_color(COLOURS["city"])
+    twin.set_ylabel(name, fontsize=8, color=COLOURS["city"])
+    return twin
+
+
+def _draw_targets(ax: Axes, targets: pd.DataFrame, lines: pd.DataFrame, unit: str, lang: str) -> None:
+    """Target marks with a haloed label above or below the mark, on the side the plotted lines leave free."""
+    low, high = ax.get_ylim()
+    band = (high - low) * 0.18 or 1.0
+    for _, t in targets.iterrows():
+        if is_missing(t["target"]):
+            continue
+        target = float(t["target"])
+        ax.plot([t["year"] - 0.3, t["year"] + 0.3], [target, target], color=COLOURS["target"], lw=2.2, zorder=3)
+        near = lines.loc[(lines["year"] - t["year"]).abs() <= 0.5, "value"].astype(float).dropna()
+        above = int(((near > target) & (near <= target + band)).sum())
+        below = int(((near < target) & (near >= target - band)).sum())
+        up = above <= below
+        ax.annotate(
+            f"{_WORDS[lang]['target']} {fmt_value(target, unit, lang, decimals=_target_decimals(t))}",
+            (t["year"], target),
+            xytext=(0, 4 if up else -4),
+            textcoords="offset points",
+            fontsize=7,
+            color=COLOURS["target"],
+            ha="center",
+            va="bottom" if up else "top",
+            path_effects=HALO,
+            zorder=5,
+            gid="target-label",
+        )
 
 
 def _target_decimals(row: pd.Series) -> int:

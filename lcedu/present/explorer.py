@@ -8,16 +8,28 @@ shown, changes are measured from its baseline year. The trend chart always shows
 data year with the chosen year marked (a single year would be one dot); a target due after
 the chosen year reads 未到期 (with the trend's verdict), never 未达标; map labels are
 formatted like the table (22人, not 22.0).
+
+:class:`ExplorerSession` keeps what one widget has drawn, so a change redraws only what it changes
+(a new year moves the chart's marker; the chart is redrawn only for a new county or indicator) and
+encodes each figure once at screen resolution; it also saves the current map (PNG) and table (Excel).
+Indicators are grouped by the plan's 工程 (:func:`indicator_groups`) and found by typing
+(:func:`search_indicators`).
 """
 
 from __future__ import annotations
 
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from lcedu import paths
 from lcedu.measure.indicators import map_breaks
 from lcedu.paths import CITY_CODE
 from lcedu.present import briefing as bf
@@ -26,7 +38,16 @@ from lcedu.present import narrative as nv
 from lcedu.present.briefing import LABELS, Params
 from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
 
-__all__ = ["explorer", "explorer_view", "indicator_options", "plan_years", "status_cell"]
+__all__ = [
+    "ExplorerSession",
+    "explorer",
+    "explorer_view",
+    "indicator_groups",
+    "indicator_options",
+    "plan_years",
+    "search_indicators",
+    "status_cell",
+]
 
 #: CSS classes of the three output areas (what a browser test looks for).
 VIEW_CLASSES = ("lcedu-explorer-map", "lcedu-explorer-chart", "lcedu-explorer-table")
@@ -42,6 +63,16 @@ _WORDS = {
         "selected": "所选年份",
         "intro": "在 JupyterLab 中运行本笔记本，用下方的下拉框选择县(区)、指标和年份，地图、趋势图和表格随之更新。"
         "静态页面只显示初始选择：{name}，{indicator}，{year}。",
+        "project": "工程",
+        "all_projects": "全部工程",
+        "search": "搜索",
+        "search_hint": "输入指标名称，如 毛入园率",
+        "no_match": "没有名称含「{text}」的指标",
+        "matches": "{n} 项指标",
+        "save_map": "保存地图 (PNG)",
+        "save_table": "保存表格 (Excel)",
+        "saved": "已保存：{path}",
+        "sheet": "表格",
     },
     "en": {
         "county": "County",
@@ -54,6 +85,16 @@ _WORDS = {
         "intro": "Run this notebook in JupyterLab and pick a county, an indicator and a year below; the map, the "
         "trend chart and the table follow. A static page shows the initial choice only: {name}, "
         "{indicator}, {year}.",
+        "project": "Project",
+        "all_projects": "All projects",
+        "search": "Search",
+        "search_hint": "type part of a name, e.g. enrolment",
+        "no_match": "No indicator named like “{text}”",
+        "matches": "{n} indicators",
+        "save_map": "Save map (PNG)",
+        "save_table": "Save table (Excel)",
+        "saved": "Saved: {path}",
+        "sheet": "Table",
     },
 }
 
@@ -69,6 +110,35 @@ def indicator_options(lang: str = "zh") -> list[tuple[str, str]]:
     order = {c: i for i, c in enumerate(codes)}
     codes = sorted(codes, key=lambda c: (position.get(c, (50, ""))[0], order[c]))
     return [(indicator_name(c, lang), c) for c in codes]
+
+
+def indicator_groups(lang: str = "zh") -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(project key, project name, [(label, code)]) per 工程 of the plan, in the plan's order; indicators
+    outside every project come last under 其他 / Other."""
+    position = bf.project_of()
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for label, code in indicator_options(lang):
+        groups.setdefault(position.get(code, (50, "other"))[1], []).append((label, code))
+    other = "其他" if lang == "zh" else "Other"
+    return [(key, bf.project_name(key, lang) if key != "other" else other, items) for key, items in groups.items()]
+
+
+def search_indicators(text: str, lang: str = "zh", project: str | None = None) -> list[tuple[str, str]]:
+    """(label, code) of the indicators whose Chinese or English name, code or 工程 contains ``text``
+    (case and spaces ignored; every part of a space-separated query must match), within ``project``
+    when given."""
+    parts = [part for part in text.casefold().split() if part]
+    found = []
+    for key, project_label, items in indicator_groups(lang):
+        if project is not None and key != project:
+            continue
+        for label, code in items:
+            words = " ".join(
+                (label, indicator_name(code, "zh"), indicator_name(code, "en"), code, project_label)
+            ).casefold()
+            if all(part in words for part in parts):
+                found.append((label, code))
+    return found
 
 
 def plan_years(plan: str | None = None) -> tuple[int, int]:
@@ -201,22 +271,41 @@ def _chart(p: Params, indicator: str) -> Figure:
     own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
     targets = own[["indicator", "year", "target"]].astype({"target": float})
     fig = charts.trend_panels(
-        series, [indicator], highlight=p.county, targets=targets, lang=p.lang, columns=1, note=bf.synthetic_note(p.lang)
+        series,
+        [indicator],
+        highlight=p.county,
+        targets=targets,
+        lang=p.lang,
+        columns=1,
+        note=bf.synthetic_note(p.lang),
+        fixed_layout=True,
     )
     ax = fig.axes[0]
     ax.axvline(p.year, color="#7f7f7f", lw=1.0, ls=":", zorder=0, gid="selected-year")
     ax.annotate(
         _WORDS[p.lang]["selected"],
-        (p.year, 1.0),
+        (p.year, 0.0),
         xycoords=("data", "axes fraction"),
-        xytext=(3, -3),
+        xytext=(3, 3),
         textcoords="offset points",
         fontsize=7,
         color="#7f7f7f",
         ha="left",
-        va="top",
+        va="bottom",
+        gid="selected-year-label",
     )
     return fig
+
+
+def _move_year_marker(fig: Figure, year: int) -> None:
+    """Move the chart's 所选年份 marker: the lines are the same for every year of one county and indicator."""
+    ax = fig.axes[0]
+    for line in ax.lines:
+        if line.get_gid() == "selected-year":
+            line.set_xdata([year, year])
+    for text in ax.texts:
+        if text.get_gid() == "selected-year-label":
+            text.xy = (year, 0.0)
 
 
 def _params(county: object, year: object, baseline_year: object, lang: str, plan: str | None = None) -> Params:
@@ -249,6 +338,118 @@ def explorer_view(
     return _map(p, indicator), _chart(p, indicator), _table(p, indicator)
 
 
+#: Screen resolution of the widget's images: a change encodes each figure once, at the size it is shown.
+WIDGET_DPI = 96
+
+
+def figure_png(fig: Figure, dpi: int = WIDGET_DPI) -> bytes:
+    """One draw of the figure to PNG at screen resolution (light compression: drawn for the screen, not kept)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+@dataclass
+class ExplorerSession:
+    """One explorer's choice and what it has drawn: a change redraws only the views it changes.
+
+    ``change()`` returns the map and chart as PNG bytes and the table as HTML. The chart is kept per
+    county and indicator (a new year only moves its marker); the map and the table follow every change.
+    """
+
+    county: str
+    indicator: str
+    year: int
+    lang: str = "zh"
+    baseline_year: int | None = None
+    plan: str | None = None
+    _chart_key: tuple | None = field(default=None, repr=False)
+    _chart: Figure | None = field(default=None, repr=False)
+    _map: Figure | str | None = field(default=None, repr=False)
+    _table: Any = field(default=None, repr=False)
+
+    def params(self) -> Params:
+        return _params(self.county, self.year, self.baseline_year, self.lang, self.plan)
+
+    @property
+    def chart_figure(self) -> Figure | None:
+        """The trend chart now shown (kept while only the year changes)."""
+        return self._chart
+
+    def change(self, **choice: Any) -> tuple[bytes | str, bytes, str]:
+        """Apply a new county / indicator / year and return (map PNG or its note, chart PNG, table HTML)."""
+        for name, value in choice.items():
+            if name not in ("county", "indicator", "year"):
+                raise TypeError(f"unknown explorer choice {name!r}")
+            setattr(self, name, value)
+        _check_indicator(self.indicator)
+        p = self.params()
+        if self._map is not None and isinstance(self._map, Figure):
+            self._map.clear()  # release the old map's artists before the next is drawn
+        self._map = _map(p, self.indicator)
+        key = (p.county, self.indicator, p.baseline_year)
+        if key != self._chart_key or self._chart is None:
+            self._chart, self._chart_key = _chart(p, self.indicator), key
+        else:
+            _move_year_marker(self._chart, p.year)
+        chart_view = figure_png(self._chart)
+        self._table = _table(p, self.indicator)
+        map_view = figure_png(self._map) if isinstance(self._map, Figure) else self._map
+        return map_view, chart_view, self._table.to_html()
+
+    def table_frame(self) -> pd.DataFrame:
+        """The table as shown: every cell as text."""
+        if self._table is None:
+            self.change()
+        return self._table.data.astype(str)
+
+    def save(self, folder: str | Path | None = None) -> list[Path]:
+        """The current map as PNG (print resolution) and the table as an Excel sheet, cells stored as text,
+        in ``folder`` (default ``reports/explorer/``): ``<county>_<indicator>_<year>.png|.xlsx``."""
+        folder = Path(folder) if folder is not None else paths.reports_dir() / "explorer"
+        folder.mkdir(parents=True, exist_ok=True)
+        if self._table is None:
+            self.change()
+        stem = f"{self.params().county}_{self.indicator}_{self.year}"
+        written = []
+        if isinstance(self._map, Figure):
+            written.append(_write_atomic(folder / f"{stem}.png", charts.to_png(self._map, dpi=200)))
+        written.append(_write_atomic(folder / f"{stem}.xlsx", self._workbook()))
+        return written
+
+    def _workbook(self) -> bytes:
+        """The table in one sheet: a title row, the header, the rows; every cell text, never a formula."""
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        p = self.params()
+        book = Workbook()
+        sheet = book.active
+        sheet.title = _WORDS[self.lang]["sheet"]
+        frame = self.table_frame()
+        title = f"{p.name} · {indicator_name(self.indicator, self.lang)} · {nv.year_label(p.year, self.lang)}"
+        for row, values in enumerate([[title], list(frame.columns), *frame.to_numpy().tolist()], start=1):
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=row, column=column, value=str(value))
+                cell.data_type = "s"  # text from the data stays text (a name like =HYPERLINK(…) is not run)
+                if row <= 2:
+                    cell.font = Font(bold=True)
+        for column, name in enumerate(frame.columns, start=1):
+            width = max([len(str(name)), *(len(str(v)) for v in frame[name])]) * 2 + 2
+            sheet.column_dimensions[sheet.cell(row=2, column=column).column_letter].width = min(width, 40)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, path)
+    return path
+
+
 def explorer(
     county: object = "530902",
     year: object = None,
@@ -258,7 +459,8 @@ def explorer(
     baseline_year: object = None,
     plan: str | None = None,
 ) -> Any:
-    """An ipywidgets box: county / indicator / year pickers driving a map, a trend chart and a table.
+    """An ipywidgets box: county / 工程 / search / indicator / year pickers driving a map, a trend chart and
+    a table, with buttons that save the map (PNG) and the table (Excel).
 
     ``year`` / ``baseline_year`` default to the plan's final and baseline years.
     """
@@ -269,9 +471,20 @@ def explorer(
     _check_indicator(indicator)
     words = _WORDS[p.lang]
     counties = [(place_name(c, p.lang), c) for c in bf.peer_codes(p)]  # the county's prefecture (临沧's 8)
-    pick_county = widgets.Dropdown(
-        options=counties, value=p.county if not p.is_city else counties[0][1], description=words["county"]
+    session = ExplorerSession(
+        p.county if not p.is_city else counties[0][1], indicator, p.year, p.lang, p.baseline_year, p.plan
     )
+    pick_county = widgets.Dropdown(options=counties, value=session.county, description=words["county"])
+    pick_project = widgets.Dropdown(
+        options=[(words["all_projects"], None)] + [(name, key) for key, name, _ in indicator_groups(p.lang)],
+        value=None,
+        description=words["project"],
+        layout=widgets.Layout(width="520px"),
+    )
+    search = widgets.Text(
+        placeholder=words["search_hint"], description=words["search"], layout=widgets.Layout(width="520px")
+    )
+    found = widgets.HTML()
     pick_indicator = widgets.Dropdown(
         options=indicator_options(p.lang),
         value=indicator,
@@ -286,24 +499,64 @@ def explorer(
     map_out, chart_out, table_out = widgets.Output(), widgets.Output(), widgets.Output()
     for out, css in zip((map_out, chart_out, table_out), VIEW_CLASSES, strict=True):
         out.add_class(css)
+    save_map, save_table = (
+        widgets.Button(description=words["save_map"]),
+        widgets.Button(description=words["save_table"]),
+    )
+    for button in (save_map, save_table):
+        button.layout = widgets.Layout(width="auto")
+    saved = widgets.HTML()
+
+    quiet = {"on": False}  # set while the indicator list is refiltered: one redraw, not one per step
 
     def update(_: object = None) -> None:
-        views = explorer_view(pick_county.value, pick_indicator.value, pick_year.value, p.lang, p.baseline_year, p.plan)
+        if quiet["on"] or pick_indicator.value is None:
+            return
+        views = session.change(county=pick_county.value, indicator=pick_indicator.value, year=pick_year.value)
         for out, view in zip((map_out, chart_out, table_out), views, strict=True):
             out.clear_output(wait=True)
             with out:
-                bf.show(view)
+                _display_view(view)
+
+    def refilter(_: object = None) -> None:
+        options = search_indicators(search.value, p.lang, pick_project.value)
+        found.value = (
+            words["matches"].format(n=len(options)) if options else words["no_match"].format(text=search.value)
+        )
+        if not options:
+            return
+        current = pick_indicator.value
+        quiet["on"] = True
+        try:
+            pick_indicator.options = options  # may reset the value: kept below when it still matches
+            pick_indicator.value = current if current in {code for _, code in options} else options[0][1]
+        finally:
+            quiet["on"] = False
+        if pick_indicator.value != current:
+            update()
+
+    def save(button: Any) -> None:
+        written = session.save()
+        chosen = [w for w in written if (w.suffix == ".png") == (button is save_map)]
+        saved.value = words["saved"].format(path=", ".join(str(w) for w in chosen))
 
     for w in (pick_county, pick_indicator, pick_year):
         w.observe(update, names="value")
+    search.observe(refilter, names="value")
+    pick_project.observe(refilter, names="value")
+    save_map.on_click(save)
+    save_table.on_click(save)
     update()
     box = widgets.VBox(
         [
             widgets.HTML(f"<h3>{words['title']}</h3>"),
             widgets.HBox([pick_county, pick_year]),
+            pick_project,
+            widgets.HBox([search, found]),
             pick_indicator,
             widgets.HBox([map_out, chart_out]),
             table_out,
+            widgets.HBox([save_map, save_table, saved]),
         ]
     )
     intro = words["intro"].format(
@@ -313,3 +566,15 @@ def explorer(
     display(Markdown(bf.markdown_text(intro) + (f"\n\n{sample}" if sample else "")))
     display(box)
     return None
+
+
+def _display_view(view: bytes | str) -> None:
+    """A PNG at its drawn size, a table's HTML, or a note (a map that cannot be drawn)."""
+    from IPython.display import HTML, Image, Markdown, display
+
+    if isinstance(view, bytes):
+        display(Image(data=view, format="png"))
+    elif view.lstrip().startswith("<"):
+        display(HTML(view))
+    else:
+        display(Markdown(bf.markdown_text(view)))

@@ -336,8 +336,32 @@ def _format_value(value: float, decimals: int, signed: bool = False) -> str:
     return "0" if signed and float(text) == 0 else text
 
 
-def class_labels(breaks: Sequence[float], signed: bool = False) -> list[str]:
-    """Legend labels: '≤ b0', 'b0 – b1', ..., '> b(k-2)' (the top class is open-ended)."""
+def is_whole(values: pd.Series) -> bool:
+    """Values that are all whole numbers (headcounts, schools): their classes and labels need no decimals."""
+    known = values.dropna().to_numpy(dtype=float)
+    return bool(len(known)) and bool(np.all(np.isclose(known, np.round(known))))
+
+
+def whole_breaks(breaks: Sequence[float]) -> np.ndarray:
+    """Class bounds for whole-number values: each bound rounded down, which keeps every value in its class
+    (a whole number is ≤ 17.6 exactly when it is ≤ 17), so a legend reads ≤ 17人, never ≤ 17.6 or ≤ 17.0."""
+    return np.unique(np.floor(np.asarray(breaks, dtype=float) + 1e-9))
+
+
+def class_labels(breaks: Sequence[float], signed: bool = False, whole: bool = False) -> list[str]:
+    """Legend labels: '≤ b0', 'b0 – b1', ..., '> b(k-2)' (the top class is open-ended).
+
+    ``whole``: the values are whole numbers on whole-number bounds, so the classes read '≤ 17',
+    '18 – 25', …, '≥ 41' (each class's own first and last numbers)."""
+    if whole and not signed:
+        shown = [f"{int(b):d}" for b in breaks]
+        if len(shown) == 1:
+            return [f"≤ {shown[0]}"]
+        middle = [
+            f"{int(low) + 1:d}" + (f" – {high}" if int(high) > int(low) + 1 else "")
+            for low, high in zip(breaks[:-2], shown[1:-1], strict=True)
+        ]
+        return [f"≤ {shown[0]}", *middle, f"≥ {int(breaks[-2]) + 1:d}"]
     decimals = _decimals(breaks)
     shown = [_format_value(b, decimals, signed) for b in breaks]
     if len(shown) == 1:
@@ -357,13 +381,14 @@ def _unit_title(lang: Lang, unit: str) -> str:
 
 
 def value_classification(
-    values: pd.Series, breaks: Sequence[float], lang: Lang = "zh", unit: str = ""
+    values: pd.Series, breaks: Sequence[float], lang: Lang = "zh", unit: str = "", whole: bool = False
 ) -> Classification:
-    """Sequential classes; every class appears in the legend even if empty this year."""
+    """Sequential classes; every class appears in the legend even if empty this year. ``whole``: whole-number
+    values on whole-number bounds (:func:`whole_breaks`), labelled without decimals."""
     colours = _palette(SEQUENTIAL_CMAP, len(breaks))
     classes = classify_values(values, breaks)
     fills = {code: colours[index] for code, index in classes.items()}
-    legend = list(zip(class_labels(breaks), colours, strict=True))
+    legend = list(zip(class_labels(breaks, whole=whole), colours, strict=True))
     return Classification(fills, legend, _unit_title(lang, unit))
 
 
@@ -843,11 +868,15 @@ def _yearly_classifier(
 
         return by_target, decimals
     bins = breaks if breaks is not None else fixed_breaks(data, indicator, scheme, k, value_col=value_col)
+    # Headcounts, schools (classes from the data, not declared): whole-number classes and labels.
+    whole = breaks is None and is_whole(indicator_values_all_years(data, indicator, value_col))
+    if whole:
+        bins = whole_breaks(bins)
 
     def by_class(values: pd.Series) -> Classification:
-        return value_classification(values, bins, lang, unit)
+        return value_classification(values, bins, lang, unit, whole=whole)
 
-    return by_class, _decimals(bins)
+    return by_class, 0 if whole else _decimals(bins)
 
 
 def choropleth(
@@ -880,6 +909,9 @@ def choropleth(
     """
     indicator = _resolve_indicator(data, indicator)
     year = _resolve_year(data, indicator, year)
+    synthetic = _is_synthetic(data, synthetic)
+    if "indicator" in data.columns:  # one indicator's rows from here on: a map of a results table stays quick
+        data = data[data["indicator"] == indicator]
     classify, decimals = _yearly_classifier(
         data,
         indicator,
@@ -913,18 +945,21 @@ def _grid_shape(panels: int) -> tuple[int, int]:
     return math.ceil(panels / columns), columns
 
 
-def _panel_figure(panels: int, panel_size: tuple[float, float], legend_width: float = 1.9) -> tuple[Figure, list[Axes]]:
-    """Fixed layout (no constrained layout), so labels placed now stay clear of each other."""
+def _panel_figure(
+    panels: int, panel_size: tuple[float, float], legend_width: float = 1.9, header: float = 0.8
+) -> tuple[Figure, list[Axes]]:
+    """Fixed layout (no constrained layout), so labels placed now stay clear of each other. ``header``:
+    inches above the panels for the title and the panels' own titles."""
     rows, columns = _grid_shape(panels)
     width = panel_size[0] * columns + legend_width
-    height = panel_size[1] * rows + 1.0
+    height = panel_size[1] * rows + header + 0.2
     figure = _new_figure(width, height)
     grid = figure.add_gridspec(
         rows,
         columns,
         left=0.01,
         right=1 - (legend_width + 0.1) / width,
-        top=1 - 0.8 / height,
+        top=1 - header / height,
         bottom=0.3 / height,
         wspace=0.04,
         hspace=0.16,
@@ -1062,6 +1097,36 @@ def _status_title(
     )
 
 
+_BREAK_AFTER = "，,；;）)"
+_BREAK_BEFORE = "（("
+
+
+def fit_to_width(text: Text, width: float) -> Text:
+    """Break a text's long lines at punctuation (after ，；） or before （) so each fits ``width`` display
+    pixels: a panel title wider than its panel widens the saved figure, and one year's map would then
+    be drawn smaller than another's. A line without such a break is left as it is."""
+    renderer = text.get_figure().canvas.get_renderer()
+    original = text.get_text()
+
+    def fits(line: str) -> bool:
+        text.set_text(line)
+        return text.get_window_extent(renderer).width <= width
+
+    lines: list[str] = []
+    for line in original.split("\n"):
+        while not fits(line):
+            cuts = [i + 1 for i, c in enumerate(line[:-1]) if c in _BREAK_AFTER]
+            cuts += [i for i, c in enumerate(line) if c in _BREAK_BEFORE and i > 0]
+            cut = next((i for i in sorted(set(cuts), reverse=True) if fits(line[:i])), None)
+            if cut is None:
+                break
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    text.set_text("\n".join(lines))
+    return text
+
+
 def status_map(
     status: pd.DataFrame,
     year: int,
@@ -1090,20 +1155,20 @@ def status_map(
     codes = list(counties["county_code"])
     present = set(status["assessment"])
     chosen = assessments or [name for name in ASSESSMENTS if name in present] or sorted(present)
-    figure, axes = _panel_figure(len(chosen), (4.2, 4.9), legend_width=1.5)
-    with_no_data = False
+    # Room for three-line panel titles and the legend's 未评估 entry in every year: each year's map the same size.
+    figure, axes = _panel_figure(len(chosen), (4.2, 4.9), legend_width=1.6, header=1.2)
     for ax, assessment in zip(axes, chosen, strict=True):
         is_met = _status_for(status, assessment, year)
         classification = status_classification(is_met, lang)
         _draw_panel(ax, counties, classification, _county_name(counties, lang), label_size=8)
-        ax.set_title(
+        heading = ax.set_title(
             _status_title(assessment, is_met, codes, target_shares.get(assessment), lang), fontsize=10, loc="left"
         )
+        fit_to_width(heading, ax.get_window_extent().width)
         ax.set_gid(f"panel-{assessment}")
-        with_no_data |= _has_no_data(counties, classification)
     heading = title or _place_prefix(where, lang) + TEXT[lang]["status_title"].format(year=_year(year, lang))
     note = _source_line(lang, source, _year(year, lang), _is_synthetic(status, synthetic))
-    return _finish_panel_figure(figure, classification, with_no_data, heading, note, lang)
+    return _finish_panel_figure(figure, classification, True, heading, note, lang)
 
 
 def change_map(

@@ -26,6 +26,7 @@ from lcedu.paths import CITY_CODE
 from lcedu.present.suite import notebook, suite
 from lcedu.present.warmup import warm_up
 from lcedu.processes import die_with_parent
+from lcedu.publish import site
 
 # Run in each spare kernel while the previous notebook executes (a failing line only costs the warm-up).
 PRELOAD = [f"import {warm_up.__module__}", f"{warm_up.__module__}.{warm_up.__name__}()"]
@@ -45,6 +46,7 @@ def html_exporter():  # -> nbconvert.HTMLExporter (imported lazily: nbconvert is
     return HTMLExporter(
         template_name="lcedu_offline",
         extra_template_basedirs=[str(TEMPLATES)],
+        filters={"lcedu_short_cells": site.mark_short_cells},
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -283,9 +285,25 @@ def render_job(job: Job, notebook_text: str | None = None) -> tuple[Outcome, str
             finally:
                 _WORKER.pop("current", None)
                 km.shutdown_kernel(now=True)
-        body, _ = _WORKER["exporter"].from_notebook_node(nb)
+        exporter = _WORKER["exporter"]
+        exporter.language_code = "zh" if job.lang == "zh" else "en"
+        body, _ = exporter.from_notebook_node(nb, resources=page_resources(job))
         text = executed.read_text(encoding="utf-8")
     return Outcome(job, True, time.perf_counter() - start, html_bytes=len(body.encode("utf-8"))), text, body
+
+
+def page_resources(job: Job) -> dict:
+    """What the page template adds to a notebook: its title (县名 · 页面名) and the site's navigation bar
+    as far as this machine sees the reports folder (the run's end rewrites it: lcedu.publish.site.link_pages)."""
+    page = Path(job.output_html)
+    # <reports>/<year>/<code>/<notebook>.html as plan() names it; another path: links relative to its folder
+    nested = len(page.parts) >= 4 and page.parts[-3] == str(job.year)
+    out_dir = page.parents[2] if nested else page.parent
+    relative = page.relative_to(out_dir).as_posix()
+    return {
+        "metadata": {"name": site.page_title(job.county, job.notebook, job.lang)},
+        "lcedu_nav": site.nav_html(site.site_links(out_dir, job.year, job.county), relative),
+    }
 
 
 def write_outputs(outcome: Outcome, notebook_text: str | None, html: str | None) -> None:
