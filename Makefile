@@ -20,9 +20,10 @@ test: $(STAMP)
 	$(BIN)/ruff check lcedu tests benchmarks
 	$(BIN)/python -m pytest -q
 
-# The fast tier: no processed data, no notebooks, no browser or LibreOffice (seconds, not minutes).
+# The fast tier (under a minute on 2 cores): no processed data, no generated sample, no notebooks, no browser
+# or LibreOffice.
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not integration and not notebooks and not browser and not office"
+	$(BIN)/python -m pytest -q -m "not integration and not roundtrip and not notebooks and not browser and not office"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH)
