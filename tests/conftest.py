@@ -92,8 +92,19 @@ def file_hashes(folder: Path) -> dict[str, str]:
 #: Fixtures that clean the embedded sample: a test that needs one is an integration test.
 _INTEGRATION_FIXTURES = {"processed_sample", "sample_tables", "notebook_dir"}
 #: Fixtures that write a synthetic raw folder and clean it back (the round trips, a small province): seconds
-#: each, so a test that needs one is a ``roundtrip`` test, left out of ``make test-unit``.
-_ROUNDTRIP_FIXTURES = {"roster_template", "jiaoji", "jichuji", "province_build"}
+#: each, so a test that needs one is ``slow``, left out of ``make test-unit``.
+_SLOW_FIXTURES = {"roster_template", "jiaoji", "jichuji", "province_build", "truth"}
+#: Tests that take seconds on their own (measured with --durations, 2 cores): whole map sets, the shapes
+#: builder, property tests that run the whole engine dozens of times. ``make test`` runs them.
+_SLOW_TESTS = {
+    "tests/test_indicators.py::test_inclusive_coverage_is_never_below_the_public_share",
+    "tests/test_indicators.py::test_city_aggregate_is_sum_of_numerators_over_sum_of_denominators",
+    "tests/test_labels.py::test_the_number_and_the_sentence_agree_near_thresholds",
+    "tests/test_maps.py::test_write_map_set_uses_deterministic_ascii_names",
+    "tests/test_maps.py::test_labels_of_a_dense_prefecture_never_overlap_and_lincang_keeps_all_eight",
+    "tests/test_maps.py::test_build_script_shortens_autonomous_county_names",
+    "tests/test_shapes.py::test_shapes_command_rebuilds_the_shipped_yunnan_files",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -102,5 +113,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         needs = set(getattr(item, "fixturenames", ()))
         if _INTEGRATION_FIXTURES & needs:
             item.add_marker(pytest.mark.integration)
-        if _ROUNDTRIP_FIXTURES & needs:
-            item.add_marker(pytest.mark.roundtrip)
+        if _SLOW_FIXTURES & needs or item.nodeid.split("[")[0] in _SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
