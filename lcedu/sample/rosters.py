@@ -349,7 +349,8 @@ def write_rosters(
     seed: int,
     csv_exports: set[tuple[str, int]] = frozenset(),
 ) -> list[Path]:
-    """rosters/<year>/<county>…过录表.xlsx for every county and year, rosters/sites.csv, local/<year>/学校补充信息.xlsx."""
+    """rosters/<year>/<county>…过录表.xlsx for every county and year, rosters/sites.csv,
+    local/<year>/学校补充信息.xlsx."""
     written: list[Path] = []
     schools, enrollment, teachers = truth["schools"], truth["enrollment"], truth["teachers"]
     parts = enrollment.merge(teachers, on=["school_id", "stage", "year", "county_code"], how="outer")
