@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lcedu.ingest.roster import SEP, STAGE_ORDER, RosterVariant, load_roster_layout, split_path
-from lcedu.sample.messy import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
+from lcedu.sample.grid import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
 from lcedu.sample.truth import County
 
 TYPE_CODE = {
