@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -132,6 +133,31 @@ def to_png(fig: Figure, dpi: int = 144) -> bytes:
     return buffer.getvalue()
 
 
+def _draw_targets(ax: Axes, targets: pd.DataFrame, unit: str, lang: str) -> None:
+    """An indicator's targets on its panel: a vermillion mark at each target year, with its value."""
+    words = _WORDS[lang]
+    for _, t in targets.iterrows():
+        if is_missing(t["target"]):
+            continue
+        ax.plot(
+            [t["year"] - 0.3, t["year"] + 0.3],
+            [t["target"], t["target"]],
+            color=COLOURS["target"],
+            lw=2.2,
+            zorder=3,
+        )
+        ax.annotate(
+            f"{words['target']} {fmt_value(t['target'], unit, lang, decimals=_target_decimals(t))}",
+            (t["year"], float(t["target"])),
+            xytext=(0, 3),
+            textcoords="offset points",
+            fontsize=7,
+            color=COLOURS["target"],
+            ha="center",
+            va="bottom",
+        )
+
+
 def trend_panels(
     series: pd.DataFrame,
     indicators: Sequence[str],
@@ -188,27 +214,7 @@ def trend_panels(
                 va="center",
             )
         if targets is not None:
-            mine = targets[targets["indicator"] == code]
-            for _, t in mine.iterrows():
-                if is_missing(t["target"]):
-                    continue
-                ax.plot(
-                    [t["year"] - 0.3, t["year"] + 0.3],
-                    [t["target"], t["target"]],
-                    color=COLOURS["target"],
-                    lw=2.2,
-                    zorder=3,
-                )
-                ax.annotate(
-                    f"{words['target']} {fmt_value(t['target'], unit, lang, decimals=_target_decimals(t))}",
-                    (t["year"], float(t["target"])),
-                    xytext=(0, 3),
-                    textcoords="offset points",
-                    fontsize=7,
-                    color=COLOURS["target"],
-                    ha="center",
-                    va="bottom",
-                )
+            _draw_targets(ax, targets[targets["indicator"] == code], unit, lang)
         years = sorted(int(y) for y in data["year"].dropna().unique())
         ax.set_xticks(years)
         ax.set_xticklabels([year_label(y, lang, short=True) for y in years], fontsize=8)
