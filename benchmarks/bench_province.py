@@ -209,7 +209,8 @@ result = indicators.compute(tables=tables)
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 counties = tables["schools"]["county_code"].nunique()
 schools = int(tables["schools"].groupby("year").size().mean())
-print(json.dumps({{"build_s": built, "compute_s": seconds, "compute_cpu_s": cpu, "rows": len(result), "counties": counties,
+print(json.dumps({{"build_s": built, "compute_s": seconds, "compute_cpu_s": cpu, "rows": len(result),
+                  "counties": counties,
                   "schools_per_year": schools, "school_years": len(tables["schools"]),
                   "aggregates": int(result["county_code"].str.endswith("00").sum()),
                   "rss_tables_mib": rss_tables,

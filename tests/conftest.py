@@ -1,51 +1,58 @@
-"""Shared fixtures: the embedded sample cleaned once per session into a temporary folder."""
+"""Shared fixtures and tiers: the embedded sample cleaned once per session into a temporary folder.
+
+Every environment variable a fixture sets is restored when the fixture ends (pytest.MonkeyPatch).
+"""
 
 from __future__ import annotations
 
-import os
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from lcedu.build import write_build
+from lcedu.ingest import store
+from lcedu.ingest.clean import clean
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def reports_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What a check writes for the user (lcedu.paths.reports_dir) goes to a temp folder, not the checkout's reports/."""
+def reports_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """What a check writes for the user (lcedu.paths.reports_dir) goes to a temp folder, not the checkout's reports/.
+
+    LCEDU_REPORTS is restored when the session ends.
+    """
     folder = tmp_path_factory.mktemp("reports")
-    os.environ["LCEDU_REPORTS"] = str(folder)
-    return folder
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LCEDU_REPORTS", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")
-def processed_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The committed sample cleaned into a temp folder; LCEDU_PROCESSED points at it."""
-    from lcedu.build import write_build
-    from lcedu.ingest.clean import clean
-
+def processed_sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The committed sample cleaned into a temp folder; LCEDU_PROCESSED points at it until the session ends."""
     out = tmp_path_factory.mktemp("processed")
     result = clean(RAW)
     write_build(result.tables, {"is_sample": True, "inputs": result.inputs}, out)
-    os.environ["LCEDU_PROCESSED"] = str(out)
-    return out
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LCEDU_PROCESSED", str(out))
+        yield out
 
 
 @pytest.fixture(scope="session")
 def sample_tables(processed_sample: Path) -> dict:
-    from lcedu.ingest import store
-
+    """Every table of the cleaned sample's build (cleaned tables and result tables), by name."""
     names = [p.stem for p in store.current(processed_sample).glob("*.parquet")]
     return {n: store.load(n, processed_sample) for n in names}
 
 
 def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> dict:
     """The tables with ``source``'s rows added again as county ``target`` (school ids made unique)."""
-    import pandas as pd
-
     out = {}
     for name, frame in tables.items():
         if "county_code" not in frame.columns:
@@ -67,25 +74,44 @@ def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> di
 @contextmanager
 def build_as_processed(tables: dict, out: Path) -> Iterator[Path]:
     """``tables`` written as a build in ``out``, with LCEDU_PROCESSED pointing at it until the block ends."""
-    from lcedu.build import write_build
-
     write_build(tables, {"is_sample": True}, out)
-    before = os.environ.get("LCEDU_PROCESSED")
-    os.environ["LCEDU_PROCESSED"] = str(out)
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LCEDU_PROCESSED", str(out))
         yield out
-    finally:
-        if before is None:
-            del os.environ["LCEDU_PROCESSED"]
-        else:
-            os.environ["LCEDU_PROCESSED"] = before
 
 
-_TIER_FIXTURES = {"processed_sample", "sample_tables", "notebook_dir"}
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder`` by relative path: what a test compares to prove nothing was written."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+#: Fixtures that clean the embedded sample: a test that needs one is an integration test.
+_INTEGRATION_FIXTURES = {"processed_sample", "sample_tables", "notebook_dir"}
+#: Fixtures that write a synthetic raw folder and clean it back (the round trips, a small province): seconds
+#: each, so a test that needs one is ``slow``, left out of ``make test-unit``.
+_SLOW_FIXTURES = {"roster_template", "jiaoji", "jichuji", "province_build", "truth"}
+#: Tests that take seconds on their own (measured with --durations, 2 cores): whole map sets, the shapes
+#: builder, property tests that run the whole engine dozens of times. ``make test`` runs them.
+_SLOW_TESTS = {
+    "tests/test_indicators.py::test_inclusive_coverage_is_never_below_the_public_share",
+    "tests/test_indicators.py::test_city_aggregate_is_sum_of_numerators_over_sum_of_denominators",
+    "tests/test_labels.py::test_the_number_and_the_sentence_agree_near_thresholds",
+    "tests/test_maps.py::test_write_map_set_uses_deterministic_ascii_names",
+    "tests/test_maps.py::test_labels_of_a_dense_prefecture_never_overlap_and_lincang_keeps_all_eight",
+    "tests/test_maps.py::test_build_script_shortens_autonomous_county_names",
+    "tests/test_shapes.py::test_shapes_command_rebuilds_the_shipped_yunnan_files",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that needs the cleaned sample is an integration test, whatever file it is in."""
+    """Tier a test by the fixtures it needs, whatever file it is in (see the markers in pyproject.toml)."""
     for item in items:
-        if _TIER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        needs = set(getattr(item, "fixturenames", ()))
+        if _INTEGRATION_FIXTURES & needs:
             item.add_marker(pytest.mark.integration)
+        if _SLOW_FIXTURES & needs or item.nodeid.split("[")[0] in _SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)

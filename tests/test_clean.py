@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -25,20 +24,13 @@ from lcedu.ingest.parse import convert, parse_sheet
 from lcedu.sample import LINCANG_FORMS, sample_truth
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
+from tests.conftest import file_hashes
 
 pytestmark = pytest.mark.integration  # generates and cleans whole samples
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
 SHUANGJIANG = "530925"
-
-
-def _hashes(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +117,8 @@ def test_sample_round_trip_equals_truth(sample_tables: dict, truth: dict) -> Non
 def test_sample_generation_is_deterministic(tmp_path: Path) -> None:
     """`lcedu sample` rewrites byte-identical files, so the committed sample is reproducible."""
     assert main(["sample", "--out", str(tmp_path / "raw")]) == 0
-    regenerated = _hashes(tmp_path / "raw")
-    committed = {k: v for k, v in _hashes(RAW).items() if k != "README.md"}
+    regenerated = file_hashes(tmp_path / "raw")
+    committed = {k: v for k, v in file_hashes(RAW).items() if k != "README.md"}
     assert regenerated == committed
 
 
@@ -169,9 +161,9 @@ def test_missing_is_na_with_reason_never_zero(sample_tables: dict) -> None:
 def test_clean_never_modifies_raw(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
-    before = _hashes(raw)
+    before = file_hashes(raw)
     assert main(["clean", "--raw", str(raw), "--out", str(tmp_path / "processed")]) == 0
-    assert _hashes(raw) == before
+    assert file_hashes(raw) == before
 
 
 # --- each mess type on a hand-made sheet ------------------------------------------------------
@@ -293,7 +285,7 @@ def _clean_cli(raw: Path, out: Path, capsys) -> tuple[int, str]:
 def cleaned_once(mini_template: tuple[Path, Path], mini_raw: Path, tmp_path: Path) -> tuple[Path, Path, dict]:
     out = tmp_path / "processed"
     shutil.copytree(mini_template[1], out, symlinks=True)
-    return mini_raw, out, _hashes(store.current(out))
+    return mini_raw, out, file_hashes(store.current(out))
 
 
 def _assert_rejected(raw: Path, out: Path, before: dict, capsys, *expected: str) -> str:
@@ -303,7 +295,7 @@ def _assert_rejected(raw: Path, out: Path, before: dict, capsys, *expected: str)
     assert "Traceback" not in err
     for text in expected:
         assert text in err, f"{text!r} not in error output:\n{err}"
-    assert store.current(out) == build and _hashes(build) == before, "processed set unchanged"
+    assert store.current(out) == build and file_hashes(build) == before, "processed set unchanged"
     return err
 
 
@@ -500,7 +492,7 @@ def test_crash_midway_leaves_previous_set_whole(cleaned_once, monkeypatch) -> No
     monkeypatch.setattr(pd.DataFrame, "to_parquet", crash_on_third)
     with pytest.raises(OSError):
         store.write(result.tables, {}, out)
-    assert _hashes(store.current(out)) == before
+    assert file_hashes(store.current(out)) == before
 
 
 def test_killed_clean_leaves_a_complete_set(cleaned_once) -> None:
@@ -541,7 +533,8 @@ def test_load_is_cached_and_returns_copies(processed_sample: Path) -> None:
 
 
 def test_import_lcedu_is_light() -> None:
-    code = "import sys, lcedu; print(sorted(m for m in ('geopandas', 'matplotlib', 'pandera', 'pandas') if m in sys.modules))"
+    heavy = "('geopandas', 'matplotlib', 'pandera', 'pandas')"
+    code = f"import sys, lcedu; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import pytest
 
 from lcedu.cli import main
+from tests.conftest import file_hashes
 
 pytestmark = pytest.mark.integration
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
-
-
-def _hashes(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (new files show up as new keys) → its SHA-256."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_a_year_without_its_assessment_checklist_is_a_warning_naming_year_and_path(
@@ -30,7 +21,7 @@ def test_a_year_without_its_assessment_checklist_is_a_warning_naming_year_and_pa
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     (raw / "county" / "2023" / "督导评估清单_2023.xlsx").unlink()
-    before = _hashes(raw)
+    before = file_hashes(raw)
     code = main(["check", "--raw", str(raw), "--reports", str(tmp_path / "reports")])
     captured = capsys.readouterr()
     assert code == 0, captured.err  # a warning: the rest of the data is usable
@@ -42,4 +33,4 @@ def test_a_year_without_its_assessment_checklist_is_a_warning_naming_year_and_pa
     assert warning.index("没有督导评估清单") < warning.index("no assessment checklist"), "Chinese first"
     assert "未评估" in warning
     assert "raw/county/2023/督导评估清单_2023.xlsx" in captured.err, "where the workbook goes"
-    assert _hashes(raw) == before, "check leaves the raw folder byte-identical, with no new file"
+    assert file_hashes(raw) == before, "check leaves the raw folder byte-identical, with no new file"

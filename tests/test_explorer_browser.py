@@ -121,7 +121,9 @@ def _stop(process: subprocess.Popen) -> None:
 # the images' data URLs, the table's text and its bold (chosen) rows.
 _STATE = (
     """() => {
-    const src = cls => { const img = document.querySelector(cls + ' img'); return img ? img.getAttribute('src') || '' : ''; };
+    const src = cls => {
+        const img = document.querySelector(cls + ' img'); return img ? img.getAttribute('src') || '' : '';
+    };
     const table = document.querySelector('TABLE table');
     const bold = table ? Array.from(table.querySelectorAll('tbody tr'))
         .filter(tr => Array.from(tr.querySelectorAll('td')).some(td => Number(getComputedStyle(td).fontWeight) >= 600))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -17,20 +16,13 @@ from lcedu.ingest.clean import clean, collect
 from lcedu.ingest.roster import path_key, read_sheet, split_path
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
+from tests.conftest import file_hashes
 
 SHUANGJIANG = "530925"
 
 
-def _hashes(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, Path]:
+def roster_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, Path]:
     """双江县 2022 (older roster wording) and 2024 (newer, with a 栏号 row) as rosters, and its clean set."""
     county = next(c for c in lincang_counties() if c.county_code == SHUANGJIANG)
     truth = build_truth([county], [2022, 2024], 2023, density=0.3, with_city=False)
@@ -42,16 +34,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, Path
 
 
 @pytest.fixture
-def raw(template: tuple[dict, Path, Path], tmp_path: Path) -> Path:
-    shutil.copytree(template[1], tmp_path / "raw")
+def raw(roster_template: tuple[dict, Path, Path], tmp_path: Path) -> Path:
+    shutil.copytree(roster_template[1], tmp_path / "raw")
     return tmp_path / "raw"
 
 
 @pytest.fixture
-def cleaned(template: tuple[dict, Path, Path], raw: Path, tmp_path: Path) -> tuple[Path, Path, dict]:
+def cleaned(roster_template: tuple[dict, Path, Path], raw: Path, tmp_path: Path) -> tuple[Path, Path, dict]:
     out = tmp_path / "processed"
-    shutil.copytree(template[2], out, symlinks=True)
-    return raw, out, _hashes(store.current(out))
+    shutil.copytree(roster_template[2], out, symlinks=True)
+    return raw, out, file_hashes(store.current(out))
 
 
 def _roster(raw: Path, year: int) -> Path:
@@ -66,7 +58,7 @@ def _rejected(raw: Path, out: Path, before: dict, capsys, *expected: str, argv: 
     assert "Traceback" not in err
     for text in expected:
         assert text in err, f"{text!r} not in error output:\n{err}"
-    assert store.current(out) == build and _hashes(build) == before, "processed set unchanged"
+    assert store.current(out) == build and file_hashes(build) == before, "processed set unchanged"
     return err
 
 
@@ -92,17 +84,17 @@ def _first_school_row(ws) -> int:
 # --- round trip -----------------------------------------------------------------------------------
 
 
-def test_round_trip_equals_truth(template: tuple[dict, Path, Path]) -> None:
+def test_round_trip_equals_truth(roster_template: tuple[dict, Path, Path]) -> None:
     """truth → rosters + sites.csv + local sheet + county workbooks → clean gives back exactly the truth."""
-    truth, raw, _ = template
+    truth, raw, _ = roster_template
     result = clean(raw)
     for name, expected in truth.items():
         pd.testing.assert_frame_equal(result.tables[name], expected, check_dtype=True, obj=name)
     assert {r["path"].split("/")[0] for r in result.inputs} == {"rosters", "local", "county"}
 
 
-def test_sites_stay_rows_with_their_parent(template: tuple[dict, Path, Path]) -> None:
-    truth, raw, _ = template
+def test_sites_stay_rows_with_their_parent(roster_template: tuple[dict, Path, Path]) -> None:
+    truth, raw, _ = roster_template
     schools = clean(raw).tables["schools"]
     sites = schools[~schools["is_counted_school"]]
     assert len(sites) and (sites["school_type"] == "teaching_point").all()
@@ -361,7 +353,7 @@ def test_unmapped_site_lists_every_site_and_writes_a_template(cleaned, capsys, t
     sites = pd.read_csv(sites_csv, dtype=str)
     dropped = sites.iloc[:2]
     sites.iloc[2:].to_csv(sites_csv, index=False)
-    raw_before = _hashes(raw)
+    raw_before = file_hashes(raw)
     reports = tmp_path / "reports"
     template = reports / "check" / "sites.template.csv"
     # The template goes to the reports folder; raw data is never written.
@@ -372,9 +364,9 @@ def test_unmapped_site_lists_every_site_and_writes_a_template(cleaned, capsys, t
         assert code == 2 and "Traceback" not in err, err
         for text in ("sites.csv", "2 个是否计校数=0 的校点", *dropped["site_name"], str(template), "原始数据未改动"):
             assert text in err, f"{text!r} not in:\n{err}"
-        assert _hashes(raw) == raw_before, f"{command}: raw folder byte-identical, no new file in it"
+        assert file_hashes(raw) == raw_before, f"{command}: raw folder byte-identical, no new file in it"
         assert sorted(p.name for p in (reports / "check").iterdir()) == ["sites.template.csv"]
-    assert _hashes(store.current(out)) == before, "processed set unchanged"
+    assert file_hashes(store.current(out)) == before, "processed set unchanged"
     rows = list(csv.DictReader(template.open(encoding="utf-8-sig")))
     assert sorted(r["site_name"] for r in rows) == sorted(dropped["site_name"])
     assert all(r["county_code"] == SHUANGJIANG and r["parent_school_id"] == "" and r["site_school_id"] for r in rows)
@@ -401,10 +393,10 @@ def test_a_site_whose_parent_is_not_in_the_roster(cleaned, capsys) -> None:
     _rejected(raw, out, before, capsys, "sites.csv", "第2行", "2153999999", "不在")
 
 
-def test_conflict_between_two_inputs_names_both_files(raw: Path, template, tmp_path: Path, capsys) -> None:
+def test_conflict_between_two_inputs_names_both_files(raw: Path, roster_template, tmp_path: Path, capsys) -> None:
     """The same school and year in a roster and in the older county workbook: agreeing figures merge,
     differing ones are an error naming both files."""
-    truth, _, _ = template
+    truth, _, _ = roster_template
     county = next(c for c in lincang_counties() if c.county_code == SHUANGJIANG)
     legacy = tmp_path / "legacy"
     write_raw(truth, [county], legacy, 2023, school_format="county")
@@ -413,7 +405,7 @@ def test_conflict_between_two_inputs_names_both_files(raw: Path, template, tmp_p
     pd.testing.assert_frame_equal(result.tables["enrollment"], truth["enrollment"])
     out = tmp_path / "processed"
     store.write(result.tables, {}, out)
-    before = _hashes(store.current(out))
+    before = file_hashes(store.current(out))
 
     book = next((raw / "schools" / "2024").glob("*.xlsx"))
     wb = openpyxl.load_workbook(book)
@@ -475,11 +467,11 @@ def test_check_reports_roster_problems_without_writing(raw: Path, capsys) -> Non
     row, col = _first_school_row(ws), _id_column(ws)
     ws.cell(row, col).value = "215392500"
     wb.save(book)
-    before = _hashes(raw)
+    before = file_hashes(raw)
     assert main(["check", "--raw", str(raw)]) == 2
     err = capsys.readouterr().err
     assert book.name in err and f"第{row}行" in err and "215392500" in err
-    assert _hashes(raw) == before
+    assert file_hashes(raw) == before
 
 
 def test_schema_error_points_at_the_header_path(cleaned, capsys) -> None:

@@ -540,7 +540,8 @@ def combine_inputs(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> 
                         Issue(
                             "error",
                             y["_file"],
-                            f"同一学校同一学年两份输入不一致 / two inputs disagree: {c} = {a.iloc[i]}（{x['_file']} 第{x['_row']}行）"
+                            f"同一学校同一学年两份输入不一致 / two inputs disagree: {c} = {a.iloc[i]}"
+                            f"（{x['_file']} 第{x['_row']}行）"
                             f" ≠ {b.iloc[i]}（{y['_file']} 第{y['_row']}行），{ {k: y[k] for k in key} }",
                             "核对两份导出，以统计系统为准更正其中一份，或只保留一种输入",
                             sheet=y["_sheet"],

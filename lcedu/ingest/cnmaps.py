@@ -48,8 +48,8 @@ GCJ_INVERSE_ITERATIONS = 6
 MINORITY_NAMES = (
     "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克",
     "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土", "达斡尔", "仫佬",
-    "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂",
-    "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+    "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克",
+    "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
 )
 # fmt: on
 _ETHNIC_GROUP = "(?:" + "|".join(sorted(MINORITY_NAMES, key=len, reverse=True)) + ")族?"
@@ -334,11 +334,13 @@ def write_registry(out_dir: Path, built: str) -> tuple[Path, Path]:
             "Municipalities (直辖市) have one prefecture code XX0100 for all their districts and counties.",
             "County-level divisions governed by a province (仙桃, 济源, 海南的五指山 …, 新疆的石河子 …) are grouped "
             "under XX9000 (省/自治区直辖县级行政区划), as in GB/T 2260.",
-            "short_name_zh drops the minority names of autonomous counties and keeps 自治 (耿马傣族佤族自治县 → 耿马自治县).",
+            "short_name_zh drops the minority names of autonomous counties and keeps 自治 "
+            "(耿马傣族佤族自治县 → 耿马自治县).",
             f"name_pinyin is machine romanisation (pypinyin {pypinyin_version}) with place-name readings "
             "fixed for common polyphonic characters (长, 都, 乐 …); not an official spelling.",
             "prefecture_name_pinyin and province_name_pinyin are the place in the same romanisation, without "
-            "省/市/地区/盟/自治州/自治区 and the peoples' names (西双版纳傣族自治州 → Xishuangbanna, 陕西省 → Shaanxi); "
+            "省/市/地区/盟/自治州/自治区 and the peoples' names "
+            "(西双版纳傣族自治州 → Xishuangbanna, 陕西省 → Shaanxi); "
             "the XX9000 groups are named in English (Province-administered counties).",
             "lcedu/data/counties.csv overrides short_name_zh, name_pinyin and aliases of the counties it lists "
             "(临沧's 8) when the registry is read.",

@@ -304,7 +304,8 @@ def _report(
                 level,
                 str(file) if file is not None and not pd.isna(file) else "",
                 f"{bound.label} = {_number(values[i])}{parts} 超出{kind} {_range(limit)}：学校标识码 {r['school_id']}，"
-                f"{r['year']} 学年{f'，学段 {stage}' if stage else ''} / implausible value; 依据 source: {limit.source}",
+                f"{r['year']} 学年{f'，学段 {stage}' if stage else ''} / implausible value; "
+                f"依据 source: {limit.source}",
                 FIX,
                 sheet=None if sheet is None or pd.isna(sheet) else str(sheet),
                 row=None if row is None or pd.isna(row) else int(row),

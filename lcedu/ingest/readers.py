@@ -25,7 +25,10 @@ TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")
 # (a workbook written by a program and never opened in Excel/WPS stores formulas but not their values).
 FORMULA_WITHOUT_VALUE = "#公式无缓存值#"
 FORMULA_WITHOUT_VALUE_REASON = "公式没有保存计算结果 formula_without_value"
-FORMULA_FIX = "用 Excel 或 WPS 打开该文件并保存（保存时会写入公式的计算结果），或把公式改为数值 / open and save in Excel/WPS so values are stored"
+FORMULA_FIX = (
+    "用 Excel 或 WPS 打开该文件并保存（保存时会写入公式的计算结果），或把公式改为数值 / "
+    "open and save in Excel/WPS so values are stored"
+)
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL = re.compile(r"([A-Z]+)(\d+)")

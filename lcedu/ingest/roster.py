@@ -356,7 +356,8 @@ def read_sheet(
                     "error",
                     message=f"缺少必需的列「{wanted}」/ required column missing; 最接近的表头 closest header "
                     f"found: 「{near[0] if near else '无'}」",
-                    fix=f"检查导出时是否漏选了该列；若表头写法不同，在 lcedu/ingest/layouts/roster.yml 的 {variant.name} "
+                    fix="检查导出时是否漏选了该列；若表头写法不同，在 lcedu/ingest/layouts/roster.yml 的 "
+                    f"{variant.name} "
                     "中加入该写法 / add the wording to the layout",
                     row=start + 1,
                     column=wanted,

@@ -37,7 +37,7 @@ _HEADER = """\
 
 
 def parse_years(text: str) -> list[int]:
-    """ "2026-2030" / "2026—2030" / "2026,2028,2030" → years; a ValueError says what is wrong."""
+    """Years of "2026-2030" / "2026—2030" / "2026,2028,2030"; a ValueError says what is wrong."""
     cleaned = text.strip().replace("—", "-").replace("–", "-")
     try:
         if "-" in cleaned:

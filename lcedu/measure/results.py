@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu.errors import RequestError
+from lcedu.ingest import store
 from lcedu.measure import gaps, indicators, quality, schools, scorecard, teachers
 from lcedu.measure.plan import get_plan, load_targets
 
@@ -73,8 +74,6 @@ def compute_results(
 
 def load_results(processed_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """The stored result tables of the current build (a clear error for a build made before they existed)."""
-    from lcedu.ingest import store
-
     build = store.current(processed_dir)
     missing = [name for name in RESULT_TABLES if not (build / f"{name}.parquet").exists()]
     if missing:
@@ -87,8 +86,6 @@ def load_results(processed_dir: str | Path | None = None) -> dict[str, pd.DataFr
 
 def data_years(processed_dir: str | Path | None = None) -> list[int]:
     """The years with any indicator value in the current build."""
-    from lcedu.ingest import store
-
     res = store.load("indicator_results", processed_dir)
     return sorted(int(y) for y in res.loc[res["value"].notna(), "year"].unique())
 

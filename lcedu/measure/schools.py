@@ -16,16 +16,17 @@ helpers the measure layer shares: :func:`keyed`, :func:`strict_sum`, :func:`sele
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from lcedu.ingest.counties import home
 from lcedu.measure import standards as std
 from lcedu.measure.keys import key_positions, take_rows
-
-if TYPE_CHECKING:
-    from lcedu.measure.indicators import SiteJoin
+from lcedu.measure.plan import load_targets
+from lcedu.measure.registry import load_registry, school_type_group
+from lcedu.measure.sites import SiteJoin, site_join
 
 __all__ = [
     "SIZE_COUNTS",
@@ -129,9 +130,7 @@ def _typed(
 
 def size_cap_types(registry: Any = None) -> dict[str, str]:
     """School type → key of ``school_size_max`` (from the size-cap indicator's registry entry)."""
-    from lcedu.measure import indicators as ind
-
-    reg = registry if registry is not None else ind.load_registry()
+    reg = registry if registry is not None else load_registry()
     return dict(reg.indicators[SIZE_CAP_INDICATOR].formula["args"]["caps"])
 
 
@@ -154,7 +153,7 @@ def school_sizes(
     rule. ``has_size_problem``: over the cap or any oversize or large class. 教学点 sites
     (是否计校数 = 0) are not schools of their own: their students and classes count in their
     parent school (the statistics' parent-school rule; off with Hebei's option in the standards).
-    ``sites``: :func:`lcedu.measure.indicators.site_join` of these tables when the caller has made it
+    ``sites``: :func:`lcedu.measure.sites.site_join` of these tables when the caller has made it
     already (the indicator engine does, for the resource indicators), so a national table is joined once.
     """
     columns = [
@@ -176,9 +175,7 @@ def school_sizes(
     caps = dict(caps) if caps is not None else size_cap_types()
     size_max = std.school_size_caps(standards)
     if sites is None:
-        from lcedu.measure import indicators as ind
-
-        sites = ind.site_join({"schools": tables["schools"], "enrollment": tables["enrollment"]}, standards)
+        sites = site_join({"schools": tables["schools"], "enrollment": tables["enrollment"]}, standards)
     tables = {**tables, "enrollment": sites.tables["enrollment"]}
     counted = list(SIZE_COUNTS)
     enr = keyed(tables["enrollment"], [c for c in counted if c in tables["enrollment"].columns])
@@ -236,9 +233,7 @@ def campus_status(
     ``fiber_campus_network_coverage_pct`` (中小学, the registry's ``primary_secondary`` group);
     ``safe_campus_rate_pct`` counts every school. Flags stay NA where the data are missing.
     """
-    from lcedu.measure import indicators as ind
-
-    scope = ind.school_type_group("primary_secondary")
+    scope = school_type_group("primary_secondary")
     keep = [c for c in ("has_fiber_network", "is_safe_campus") if c in tables["facilities"].columns]
     fac = keyed(tables["facilities"], keep)
     out = (
@@ -335,8 +330,6 @@ def vocational_schools(
 
 def special_school_population_threshold(targets: pd.DataFrame | None = None) -> float:
     """The plan's population above which a county needs a special-education school (人口超过20万)."""
-    from lcedu.measure.plan import load_targets
-
     t = targets if targets is not None else load_targets()
     rows = t[t["indicator"] == "special_school_coverage_large_county_pct"]
     for condition in rows["condition"]:  # a tuple of (name, number) pairs
@@ -363,8 +356,6 @@ def special_school_provision(
     only stated where one is required. ``special_school_names`` lists the schools, joined
     with "、" (the data's names are Chinese).
     """
-    from lcedu.ingest.counties import home
-
     threshold = float(population_over) if population_over is not None else special_school_population_threshold()
     schools = keyed(tables["schools"], ["school_name", "school_type"]).drop_duplicates(["school_id", "year"])
     special = schools[schools["school_type"] == "special"].sort_values("school_id")

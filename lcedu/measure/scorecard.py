@@ -256,7 +256,8 @@ def scorecard(
     One row per entity (county or ``"530900"`` for the city), year and indicator; filter
     with ``county`` (code or codes) and ``year``. ``targets``: a :func:`load_targets`
     frame or a targets file (default: the 2023–2025 plan). ``baseline_year`` defaults to
-    the year before the plan's first year (2022; the default plan's for a targets frame). ``results``: a :func:`lcedu.measure.indicators.compute`
+    the year before the plan's first year (2022; the default plan's for a targets frame).
+    ``results``: a :func:`lcedu.measure.indicators.compute`
     frame to reuse instead of recomputing. ``targeted_only`` keeps only rows with a target.
 
     Which targets apply (the one definition every page uses): a county's own targets

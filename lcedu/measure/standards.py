@@ -147,42 +147,52 @@ def _is_number(x: object) -> bool:
 
 
 def _validate(data: object) -> list[str]:
+    """Every problem of a parsed standards file, each naming its entry (empty when it is valid)."""
     if not isinstance(data, dict):
         return ["top level must be a mapping"]
-    problems: list[str] = []
-
-    def check_entry(where: str, entry: dict[str, Any]) -> None:
-        for key in ("value", "unit", "comparison", "confidence", "source"):
-            if key not in entry:
-                problems.append(f"{where}: missing '{key}'")
-        value = entry.get("value")
-        values = value.values() if isinstance(value, dict) else [value]
-        if not values or not all(_is_number(v) for v in values):
-            problems.append(f"{where}: value must be a number or a mapping of numbers, got {value!r}")
-        if "comparison" in entry and entry["comparison"] not in _COMPARISONS:
-            problems.append(f"{where}: comparison {entry['comparison']!r} not one of {sorted(_COMPARISONS)}")
-        conf = entry.get("confidence")
-        if "confidence" in entry and conf not in _CONFIDENCE:
-            problems.append(f"{where}: confidence {conf!r} not one of {sorted(_CONFIDENCE)}")
-        if conf == "U" and not (entry.get("configurable") is True and entry.get("note")):
-            problems.append(f"{where}: confidence U needs 'configurable: true' and a 'note'")
-        source = entry.get("source")
-        if "source" in entry and not (isinstance(source, dict) and source.get("document") and source.get("url")):
-            problems.append(f"{where}: source needs 'document' and 'url'")
-
-    def walk(where: str, node: object) -> None:
-        if isinstance(node, dict):
-            if "value" in node:
-                check_entry(where, node)
-            else:
-                for key, child in node.items():
-                    walk(f"{where}.{key}" if where else str(key), child)
-
-    walk("", data)
-
+    problems = [p for where, entry in _entries("", data) for p in _entry_problems(where, entry)]
     cqb = data.get("compulsory_quality_balance")
     if not isinstance(cqb, dict):
         return [*problems, "missing section 'compulsory_quality_balance'"]
+    return problems + _quality_balance_problems(cqb)
+
+
+def _entries(where: str, node: object) -> list[tuple[str, dict[str, Any]]]:
+    """Every threshold entry (a mapping with a ``value``) under ``node``, with its dotted path."""
+    if not isinstance(node, dict):
+        return []
+    if "value" in node:
+        return [(where, node)]
+    return [found for key, child in node.items() for found in _entries(f"{where}.{key}" if where else str(key), child)]
+
+
+def _entry_problems(where: str, entry: dict[str, Any]) -> list[str]:
+    """One entry: its keys, a numeric value, a known comparison and confidence, a documented source."""
+    problems = [
+        f"{where}: missing '{key}'"
+        for key in ("value", "unit", "comparison", "confidence", "source")
+        if key not in entry
+    ]
+    value = entry.get("value")
+    values = value.values() if isinstance(value, dict) else [value]
+    if not values or not all(_is_number(v) for v in values):
+        problems.append(f"{where}: value must be a number or a mapping of numbers, got {value!r}")
+    if "comparison" in entry and entry["comparison"] not in _COMPARISONS:
+        problems.append(f"{where}: comparison {entry['comparison']!r} not one of {sorted(_COMPARISONS)}")
+    conf = entry.get("confidence")
+    if "confidence" in entry and conf not in _CONFIDENCE:
+        problems.append(f"{where}: confidence {conf!r} not one of {sorted(_CONFIDENCE)}")
+    if conf == "U" and not (entry.get("configurable") is True and entry.get("note")):
+        problems.append(f"{where}: confidence U needs 'configurable: true' and a 'note'")
+    source = entry.get("source")
+    if "source" in entry and not (isinstance(source, dict) and source.get("document") and source.get("url")):
+        problems.append(f"{where}: source needs 'document' and 'url'")
+    return problems
+
+
+def _quality_balance_problems(cqb: dict[str, Any]) -> list[str]:
+    """The 优质均衡 section: the 7 resource thresholds per 学段, the school rule, the shared-resource weights."""
+    problems = []
     indicators = cqb.get("resource_indicators") or {}
     missing = [code for code in RESOURCE_INDICATORS if code not in indicators]
     if missing:
@@ -219,7 +229,7 @@ class SchoolRule(NamedTuple):
 
 
 def school_rule(standards: Mapping[str, Any] | None = None) -> SchoolRule:
-    """ "6 of 7, the rest ≥ 85 %" as numbers from the standards file (pages quote them, never restate them)."""
+    """The rule "6 of 7, the rest ≥ 85 %" as numbers from the standards file (pages quote them, never restate them)."""
     std = standards if standards is not None else _cached(None)
     rule = std["compulsory_quality_balance"]["school_rule"]
     return SchoolRule(int(rule["min_indicators_met"]["value"]), float(rule["floor_ratio"]["value"]))

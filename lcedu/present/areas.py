@@ -299,7 +299,8 @@ def prefecture_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS)
     caption = (
         "颜色表示各州(市)在该指标上的相对位置（蓝=较好，红=较差）；最后一行为全省。"
         if lang == "zh"
-        else "Colour shows each prefecture's relative position (blue = better, red = worse); the last row is the province."
+        else "Colour shows each prefecture's relative position (blue = better, red = worse); "
+        "the last row is the province."
     )
     return Section(words["side"].format(year=p.year), [styled(frame, css=css, caption=caption)])
 

@@ -856,7 +856,8 @@ def _named(codes: Any, lang: str, most: int = 4) -> str:
 
 
 def why_not_assessed(reason: Any, lang: str) -> str:
-    """Why a criterion or dimension is 未评估: "无督导评估清单" / "no checklist" (the reasons joined, no "数据缺失" prefix)."""
+    """Why a criterion or dimension is 未评估: "无督导评估清单" / "no checklist" (the reasons joined, no "数据缺失"
+    prefix)."""
     parts = [w.strip() for w in str(reason or "").split(";") if w.strip()]
     if lang == "zh":
         return "；".join(dict.fromkeys(nv.na_text(w, lang).split("：", 1)[-1] for w in parts))
@@ -1469,7 +1470,8 @@ def city_heat_table(p: Params) -> Section:
         css.append({lab["project"]: "", lab["indicator"]: "", **style})
     table = pd.DataFrame(cells).drop(columns="_project")
     caption = (
-        "颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；✓/✗ 表示达到/未达到适用目标；最后一列为全市。"
+        "颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；"
+        "✓/✗ 表示达到/未达到适用目标；最后一列为全市。"
         if lang == "zh"
         else "Colour shows each county's relative position on the row (blue = better, red = worse, by the "
         "indicator's direction); ✓/✗ = applicable target met / not met; the last column is the city."

@@ -217,7 +217,7 @@ def _map(p: Params, indicator: str) -> Figure | str:
 
 
 def _label_like_the_table(ax: Any, p: Params, indicator: str, unit: str) -> None:
-    """County labels "双江自治县\\n22人" formatted as the table formats them (the map classes them as 22.0),
+    r"""County labels "双江自治县\n22人" formatted as the table formats them (the map classes them as 22.0),
     with the decimals a value needs beside its target."""
     c = bf.card(p.baseline_year, p.plan)
     rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)]

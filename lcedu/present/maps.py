@@ -125,7 +125,8 @@ TEXT: dict[str, dict[str, str]] = {
         "multiples_title": "{label}, {span}",
         "change_title": "{label}: change from the {base} to the {year}",
         "status_title": "County assessments met at the {year}",
-        "status_panel": "{name}\n{met}/{total} assessed on every dimension and met ({share:.1%}); plan target {target:.1%} {reached}",
+        "status_panel": "{name}\n{met}/{total} assessed on every dimension and met ({share:.1%}); "
+        "plan target {target:.1%} {reached}",
         "status_reached": "reached",
         "status_not_reached": "not yet reached",
         "status_unknown": "cannot tell yet ({n} counties not assessed or without data)",

@@ -556,7 +556,7 @@ def fmt_gap(gap: float, unit: str, lang: str = "zh", decimals: int | None = None
 
 
 def fmt_change(change: Any, unit: str, baseline_year: int, lang: str = "zh") -> str:
-    """Change since the baseline: 较2022/23学年初上升1.4个百分点 / up 1.4 percentage points since the start of …"""
+    """Change since the baseline (较2022/23学年初上升1.4个百分点 / up 1.4 percentage points since the start of …)."""
     if is_missing(change) or unit == "yes/no":
         return ""
     d = _decimals(unit)
@@ -750,10 +750,10 @@ def percent(value: float, lang: str = "zh", decimals: int = 1) -> str:
 
 
 def stage_name(stage: str, lang: str = "zh") -> str:
-    """小学 / Primary …"""
+    """A 学段's name in the page language (小学 / Primary …)."""
     return STAGES[check_lang(lang)].get(stage, stage)
 
 
 def school_type_name(school_type: str, lang: str = "zh") -> str:
-    """九年一贯制 / Nine-year …"""
+    """A school type's name in the page language (九年一贯制 / Nine-year …)."""
     return SCHOOL_TYPES[check_lang(lang)].get(school_type, school_type)

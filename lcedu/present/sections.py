@@ -245,7 +245,8 @@ def preschool_assessment(p: Params) -> Section:
                 for r in records
             ],
             lab["threshold"]: [
-                f"{ops.get(r['comparison'], '')}{nv.fmt_target(r['threshold'], nv.indicator_unit(r['criterion']), lang)}"
+                f"{ops.get(r['comparison'], '')}"
+                f"{nv.fmt_target(r['threshold'], nv.indicator_unit(r['criterion']), lang)}"
                 for r in records
             ],
             lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
@@ -514,7 +515,8 @@ def compulsory_schools(p: Params) -> Section:
             else f"mostly teaching points under {small} students"
         )
         line = (
-            f"{p.name}, {nv.year_label(p.year, lang)}: {len(assessed)} school parts assessed, {n_fail} below the resource rule; "
+            f"{p.name}, {nv.year_label(p.year, lang)}: {len(assessed)} school parts assessed, "
+            f"{n_fail} below the resource rule; "
             f"{len(excluded)} parts not assessed on their own ({why}). "
             "Orange = below the standard."
         )
@@ -582,7 +584,8 @@ def compulsory_failing(p: Params) -> Section:
         f"下表列出其低于标准的指标（橙色为低于标准{floor}）及需增加的资源（共享设施按学段分摊后折算到全校）。"
         if lang == "zh"
         else f"{n} school parts in {p.name} fail the “{rule.min_indicators_met} of {len(RESOURCES)}, rest ≥ {floor}” "
-        f"rule at the {nv.year_label(p.year, lang)}; below are the indicators they miss (orange: under {floor} of the standard) and what "
+        f"rule at the {nv.year_label(p.year, lang)}; below are the indicators they miss "
+        f"(orange: under {floor} of the standard) and what "
         "the school would need to add."
     )
     return Section(
@@ -654,10 +657,12 @@ def compulsory_cv(p: Params) -> Section:
         stage = "primary" if w["criterion"].startswith("primary") else "junior"
         name = _short(w["criterion"].removeprefix(stage + "_").removesuffix("_cv"), lang)
         lines.append(
-            f"{p.name}{nv.year_label(p.year)}14项校际差异系数中超过上限的有{n_bad}项；最接近上限的是{nv.stage_name(stage, lang)}"
+            f"{p.name}{nv.year_label(p.year)}14项校际差异系数中超过上限的有{n_bad}项；"
+            f"最接近上限的是{nv.stage_name(stage, lang)}"
             f"“{name}”，为{w['value']:.3f}（上限{w['threshold']:.2f}）。"
             if lang == "zh"
-            else f"{p.name}, {nv.year_label(p.year, lang)}: {n_bad} of the 14 coefficients of variation exceed the limit; the closest to its "
+            else f"{p.name}, {nv.year_label(p.year, lang)}: {n_bad} of the 14 coefficients of variation exceed "
+            "the limit; the closest to its "
             f"limit is {nv.stage_name(stage, lang).lower()} “{name}” at {w['value']:.3f} (limit {w['threshold']:.2f})."
         )
     return Section(_T[lang]["cv"], [bullets(lines), styled(table, flags=flags, right=[lab["value"]]), fig])
@@ -724,7 +729,8 @@ def compulsory_size(p: Params) -> Section:
         items.append(
             f"{p.name}{nv.year_label(p.year)}没有超规模学校，也没有超标准班额或大班额。"
             if lang == "zh"
-            else f"No school in {p.name} exceeds the size cap or has oversize classes at the {nv.year_label(p.year, lang)}."
+            else f"No school in {p.name} exceeds the size cap or has oversize classes at the "
+            f"{nv.year_label(p.year, lang)}."
         )
     return Section(_T[lang]["size"], items)
 
@@ -744,7 +750,8 @@ def compulsory_gap_estimates(p: Params) -> Section:
             [
                 f"{p.name}{nv.year_label(p.year)}所有参评学校各项资源指标均已达到标准，无需新增。"
                 if lang == "zh"
-                else f"Every assessed school part in {p.name} reaches every resource standard at the {nv.year_label(p.year, lang)}; nothing to add."
+                else f"Every assessed school part in {p.name} reaches every resource standard at the "
+                f"{nv.year_label(p.year, lang)}; nothing to add."
             ],
         )
     records = summary.to_dict("records")
@@ -768,7 +775,8 @@ def compulsory_gap_estimates(p: Params) -> Section:
     totals = gaps.resource_gap_summary(gaps=school)
     totals = totals[(totals["county_code"] == p.county) & (totals["addition"] > 0)]
     line = bf.assessment_gap_line(p, "compulsory_balanced") or (
-        f"让每所参评学校每项指标都达到标准，需：{nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang)}。"
+        "让每所参评学校每项指标都达到标准，需："
+        f"{nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang)}。"
         if lang == "zh"
         else f"For every assessed school part to reach every standard: "
         f"{nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang)}."
@@ -776,7 +784,8 @@ def compulsory_gap_estimates(p: Params) -> Section:
     note = (
         "估算为最小增量：教师按学段计；共享设施（面积、设备、多媒体教室）按学段分摊，一贯制学校按需求最大的学段计一次。"
         if lang == "zh"
-        else "Minimum additions: teachers per 学段; shared facilities (areas, equipment, classrooms) are split between a "
+        else "Minimum additions: teachers per 学段; shared facilities (areas, equipment, classrooms) are split "
+        "between a "
         "school's parts and counted once, for the part that needs most."
     )
     return Section(_T[lang]["estimates"], [line, styled(table, right=[table.columns[2]]), note])
@@ -818,7 +827,8 @@ def high_school_quality(p: Params) -> Section:
         trustee_line = (
             f"{p.name}{nv.year_label(p.year)}纳入托管帮扶的普通高中：{nv.na_text(reason, lang)}。"
             if lang == "zh"
-            else f"{p.name}: high schools under trusteeship support at the {nv.year_label(p.year, lang)}: {nv.na_text(reason, lang)}."
+            else f"{p.name}: high schools under trusteeship support at the {nv.year_label(p.year, lang)}: "
+            f"{nv.na_text(reason, lang)}."
         )
     lines = [
         sentence(p, "provincial_first_class_high_school_count"),
@@ -1204,7 +1214,8 @@ def teacher_shortage(p: Params) -> Section:
             f"缺音乐教师的{lacking['music_teacher_count']}所、缺美术教师的{lacking['art_teacher_count']}所"
             f"（其中教学点{n_points}所，多由中心校走教）。"
             if lang == "zh"
-            else f"{p.name}, {nv.year_label(p.year, lang)}: {lacking['pe_teacher_count']} primary/junior schools (incl. teaching points) "
+            else f"{p.name}, {nv.year_label(p.year, lang)}: {lacking['pe_teacher_count']} primary/junior schools "
+            "(incl. teaching points) "
             f"have no PE teacher, {lacking['music_teacher_count']} no music teacher and "
             f"{lacking['art_teacher_count']} no art teacher ({n_points} of them teaching points)."
         ),

@@ -464,7 +464,8 @@ def print_progress(done: int, total: int, running: int, elapsed: float, outcome:
 def summary(outcomes: list[Outcome]) -> str:
     failed = [o for o in outcomes if not o.ok]
     lines = [
-        f"完成 {len(outcomes) - len(failed)} / {len(outcomes)} 个笔记本 (notebooks rendered); 失败 failed: {len(failed)}"
+        f"完成 {len(outcomes) - len(failed)} / {len(outcomes)} 个笔记本 (notebooks rendered); "
+        f"失败 failed: {len(failed)}"
     ]
     if failed:
         lines.append(f"{'county':<8} {'notebook':<28} {'cell':>7}  error")

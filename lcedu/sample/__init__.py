@@ -51,7 +51,8 @@ def province_readme(counties: list[County], years: list[int], density: float, se
         f"- {len(counties)} 县(区) counties in {len(prefectures)} 州(市) prefectures, years {years[0]}–{years[-1]}, "
         f"seed {seed}, density {density:g}\n"
         f"- county sizes: {PROVINCE_RULE}\n"
-        "- the files are in the same formats as the 临沧 sample (`rosters/<学年>/` 过录表, `local/<学年>/学校补充信息.xlsx`, "
+        "- the files are in the same formats as the 临沧 sample (`rosters/<学年>/` 过录表, "
+        "`local/<学年>/学校补充信息.xlsx`, "
         "`county/` 人口与台账); `counties.csv` lists the counties\n\n"
         "`lcedu clean --raw THIS_FOLDER --out DIR` turns them into tables with county, prefecture and province rows.\n"
     )
@@ -111,7 +112,8 @@ def generate(
                 "calibrated_to": "各县2020年人口普查总人口和年龄段（按年趋势推算）；各类学校数按人口比例分摊全市校数 / "
                 "each county's 2020 census population and age bands (moved by a yearly trend); school "
                 "counts by type shared out by population",
-                "not_calibrated": "在校生按设计的毛入学率生成，教师按评估设计生成，均不对应2020年全市总数（在校生484,913人、"
+                "not_calibrated": "在校生按设计的毛入学率生成，教师按评估设计生成，"
+                "均不对应2020年全市总数（在校生484,913人、"
                 "专任教师27,083人）；样例没有2020年 / students follow designed gross ratios and teachers the "
                 "assessment designs: neither matches the 2020 city totals; the sample has no 2020 year",
                 "seed": seed,

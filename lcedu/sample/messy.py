@@ -10,23 +10,18 @@ accepted input (``school_format="county"``).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from lcedu.ingest.layout import Layout, Variant, load_layout
+from lcedu.sample.grid import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
+from lcedu.sample.rosters import write_rosters
 from lcedu.sample.truth import County
 
-SYNTHETIC_NOTE = (
-    "注：本表为 lcedu 合成样例数据（依据第七次人口普查分县数据和临沧市“十四五”教育体育事业发展规划校准），"
-    "不是官方统计数据。Synthetic sample calibrated to published figures; not official statistics."
-)
 SIGN_OFF = "填表人：王某某　　审核人：李某某　　填报日期：{year}年9月30日"
 SHEET_TITLES = {
     "schools": "学校基本情况",
@@ -155,12 +150,6 @@ def _cell(
     return str(value)
 
 
-@dataclass
-class Grid:
-    rows: list[list[object]]
-    merges: list[tuple[int, int, int, int, str]]
-
-
 def sheet_grid(
     frame: pd.DataFrame,
     layout: Layout,
@@ -274,42 +263,6 @@ def _ordered(
     return [c for k in keys for c in groups[k]]
 
 
-def write_xlsx(path: Path, sheets: dict[str, Grid], year: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
-    wb.set_properties(
-        {
-            "title": path.stem,
-            "author": "lcedu sample",
-            "comments": "合成样例数据，非官方统计 / synthetic sample, not official statistics",
-            "created": datetime(year, 9, 30),
-        }
-    )
-    merged = wb.add_format({"align": "center", "valign": "vcenter", "text_wrap": True})
-    for name, grid in sheets.items():
-        ws = wb.add_worksheet(name)
-        covered = set()
-        for r1, c1, r2, c2, text in grid.merges:
-            if (r1, c1) != (r2, c2):
-                ws.merge_range(r1, c1, r2, c2, text, merged)
-                covered |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
-        for r, row in enumerate(grid.rows):
-            for c, value in enumerate(row):
-                if (r, c) in covered or value == "":
-                    continue
-                if isinstance(value, str):
-                    ws.write_string(r, c, value)
-                else:
-                    ws.write_number(r, c, value)
-    wb.close()
-
-
-def write_csv(path: Path, grid: Grid) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="gb18030", newline="") as f:
-        csv.writer(f).writerows([[("" if v is None else str(v)) for v in row] for row in grid.rows])
-
-
 def _write_checklist(checklist: pd.DataFrame, year: int, out_dir: Path, seed: int, names: dict[str, list[str]]) -> Path:
     """督导评估清单 of one year: every county's rows, with the item's assessment, dimension and wording."""
     from lcedu.measure.indicators import checklist_items
@@ -363,8 +316,6 @@ def write_raw(
     years = sorted(schools["year"].unique())
     school_names = schools[["school_id", "year", "school_name"]]
     if school_format == "roster":
-        from lcedu.sample.rosters import write_rosters
-
         written += write_rosters(truth, counties, out_dir, seed, csv_exports)
     for year in years:
         for county in counties if school_format == "county" else []:

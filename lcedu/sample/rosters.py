@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lcedu.ingest.roster import SEP, STAGE_ORDER, RosterVariant, load_roster_layout, split_path
-from lcedu.sample.messy import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
+from lcedu.sample.grid import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
 from lcedu.sample.truth import County
 
 TYPE_CODE = {
@@ -349,7 +349,8 @@ def write_rosters(
     seed: int,
     csv_exports: set[tuple[str, int]] = frozenset(),
 ) -> list[Path]:
-    """rosters/<year>/<county>…过录表.xlsx for every county and year, rosters/sites.csv, local/<year>/学校补充信息.xlsx."""
+    """rosters/<year>/<county>…过录表.xlsx for every county and year, rosters/sites.csv,
+    local/<year>/学校补充信息.xlsx."""
     written: list[Path] = []
     schools, enrollment, teachers = truth["schools"], truth["enrollment"], truth["teachers"]
     parts = enrollment.merge(teachers, on=["school_id", "stage", "year", "county_code"], how="outer")
