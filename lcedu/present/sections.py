@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from lcedu.measure import standards as std
-from lcedu.measure import teachers as teacher_measures
 from lcedu.measure.schools import special_school_population_threshold
 from lcedu.measure.teachers import QUALIFICATION_COLUMNS
 from lcedu.paths import CITY_CODE
@@ -235,7 +234,7 @@ def preschool_assessment(p: Params) -> Section:
         n = need.loc[r["criterion"]]
         if is_missing(n["needed"]):
             return ""
-        return f"{int(n['needed']):,}{n['gap_zh']}" if lang == "zh" else f"{int(n['needed']):,} {n['gap_en']}"
+        return str(n["need_zh"] if lang == "zh" else n["need_en"])  # the stored 动作+数量+单位 wording
 
     table = pd.DataFrame(
         {
@@ -731,13 +730,10 @@ def compulsory_size(p: Params) -> Section:
 
 def compulsory_gap_estimates(p: Params) -> Section:
     """What it would take for every school part to meet each indicator: additions by 学段 and resource."""
-    from lcedu.measure import gaps
-
     lang = p.lang
     lab = LABELS[lang]
-    school = bf.county_school_gaps(p)
-    summary = gaps.resource_gap_summary(gaps=school, by_stage=True)
-    summary = summary[(summary["county_code"] == p.county) & (summary["addition"] > 0)]
+    summary = bf.result_rows("resource_gaps_by_stage", county=p.county, year=p.year)  # stored in the build
+    summary = summary[summary["addition"] > 0]
     if summary.empty:
         return Section(
             _T[lang]["estimates"],
@@ -765,8 +761,8 @@ def compulsory_gap_estimates(p: Params) -> Section:
             ],
         }
     )
-    totals = gaps.resource_gap_summary(gaps=school)
-    totals = totals[(totals["county_code"] == p.county) & (totals["addition"] > 0)]
+    totals = bf.result_rows("resource_gaps", county=p.county, year=p.year)
+    totals = totals[totals["addition"] > 0]
     line = bf.assessment_gap_line(p, "compulsory_balanced") or (
         f"让每所参评学校每项指标都达到标准，需：{nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang)}。"
         if lang == "zh"
@@ -1172,7 +1168,7 @@ def teacher_shortage(p: Params) -> Section:
     lang = p.lang
     lab = LABELS[lang]
     per_school = bf.result_rows("subject_teachers", county=p.county, year=p.year)
-    summary_rows = teacher_measures.subject_teacher_summary(per_school)
+    summary_rows = bf.result_rows("subject_teacher_summary", county=p.county, year=p.year)  # stored in the build
     subjects = {
         "pe_teacher_count": ("体育", "PE"),
         "music_teacher_count": ("音乐", "Music"),
