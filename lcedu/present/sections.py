@@ -189,7 +189,7 @@ def _year_table(p: Params, indicators: Sequence[str], county: str | None = None)
             lab["year"]: [nv.year_label(r["year"], lang, short=True) for r in records],
             lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
             lab["target"]: [bf.target_text(r, lang) for r in records],
-            lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
+            lab["status"]: [bf.status_text(r["is_met"], lang) + bf.progress_text(r, lang) for r in records],
         }
     )
     flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy()})
@@ -1251,23 +1251,29 @@ def digital(p: Params) -> Section:
     lang = p.lang
     codes = ("digital_classroom_coverage_pct", "fiber_campus_network_coverage_pct")
     lines = [sentence(p, c) for c in codes]
-    campus = bf.result_rows("campus_status", county=p.county, year=p.year)
-    no_fiber = campus[
-        campus["is_primary_secondary"].fillna(False).to_numpy(dtype=bool)
-        & campus["has_fiber_network"].eq(False).fillna(False).to_numpy(dtype=bool)
-    ]
-    n_points = int((no_fiber["school_type"] == "teaching_point").sum())
-    lines.append(
-        f"尚未接入全光纤校园网的中小学{len(no_fiber)}所（含教学点{n_points}所）。"
-        if lang == "zh"
-        else f"{len(no_fiber)} primary and secondary schools are not yet on an all-fibre network "
-        f"({n_points} teaching points)."
-    )
+    lines.append(_outside_line(p, "fiber_campus_network_coverage_pct", "fiber_campus_network_site_count"))
     fig = bf.trend_figure(p, codes, columns=2)
     return Section(
         _T[lang]["digital"],
         [bullets(lines), _year_table(p, codes), fig, _county_dots(p, "digital_classroom_coverage_pct")],
     )
+
+
+def _outside_line(p: Params, rate: str, sites: str) -> str:
+    """ "尚未接入的学校1所；另有教学点(校点)3个（不计校数）": schools from the rate's stored numerator and
+    denominator (是否计校数 = 1 only), 教学点 from their own stored count, never added together."""
+    r, s = bf.row(p, rate), bf.row(p, sites)
+    if is_missing(r.get("numerator")) or is_missing(r.get("denominator")):
+        return nv.na_text(r.get("na_reason"), p.lang)
+    schools = int(round(float(r["denominator"]) - float(r["numerator"])))
+    points = None if is_missing(s.get("value")) else int(round(float(s["value"])))
+    word = {"fiber_campus_network_coverage_pct": ("尚未接入全光纤校园网", "not yet on an all-fibre network"),
+            "safe_campus_rate_pct": ("尚未创建“平安校园”", "not yet safe campuses")}[rate]  # fmt: skip
+    if p.lang == "zh":
+        tail = f"；另有教学点(校点){points}个{word[0]}（校点不计校数）" if points else ""
+        return f"{word[0]}的学校{schools}所{tail}。"
+    tail = f"; besides, {points} teaching points (sites, not counted as schools)" if points else ""
+    return f"{schools} schools are {word[1]}{tail}."
 
 
 def safety(p: Params) -> Section:
@@ -1277,17 +1283,15 @@ def safety(p: Params) -> Section:
     code = "safe_campus_rate_pct"
     campus = bf.result_rows("campus_status", county=p.county, year=p.year)
     not_safe = campus[campus["is_safe_campus"].eq(False).fillna(False).to_numpy(dtype=bool)]
-    by_type = not_safe.groupby("school_type").size()
-    lines = [sentence(p, code)]
-    if len(not_safe):
+    by_type = not_safe[not_safe["school_type"] != "teaching_point"].groupby("school_type").size()
+    lines = [sentence(p, code), _outside_line(p, code, "safe_campus_site_count")]
+    if len(by_type):
         parts = [
             f"{nv.school_type_name(str(k), lang)}{v}所" if lang == "zh" else f"{v} {nv.school_type_name(str(k), lang)}"
             for k, v in by_type.items()
         ]
         lines.append(
-            f"尚未创建“平安校园”的学校{len(not_safe)}所：{nv.join(parts, lang)}。"
-            if lang == "zh"
-            else f"{len(not_safe)} schools are not yet safe campuses: {nv.join(parts, lang)}."
+            ("其中：" if lang == "zh" else "Of which: ") + nv.join(parts, lang) + ("。" if lang == "zh" else ".")
         )
     items: list[Any] = [bullets(lines), _year_table(p, [code]), bf.trend_figure(p, [code], columns=1)]
     if len(not_safe):
