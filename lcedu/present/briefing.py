@@ -800,6 +800,7 @@ def header(p: Params, notebook: str) -> Section:
 def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
     """Where each number comes from: the registry's source and the plan clause of its target."""
     from lcedu.measure import indicators as ind
+    from lcedu.measure.evaluation import figure_source
 
     lang = p.lang
     reg = ind.load_registry()
@@ -811,10 +812,12 @@ def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
         source = i.source.get("document", "")
         clause = i.source.get("clause", "")
         clause = "" if clause and clause in source else clause
+        # An aggregate with a city-only input says so: the city row names it, a county row what it leaves out.
+        inputs = figure_source(code, lang, p.county) if i.city_plus else ""
         lines.append(
-            f"{indicator_name(code, lang)}：{source}{'，' + clause if clause else ''}"
+            f"{indicator_name(code, lang)}：{source}{'，' + clause if clause else ''}{'；' + inputs if inputs else ''}"
             if lang == "zh"
-            else f"{i.name_en}: {source}{', ' + clause if clause else ''}"
+            else f"{i.name_en}: {source}{', ' + clause if clause else ''}{'; ' + inputs if inputs else ''}"
         )
     intro = (
         f"目标来自《{plan_of(p.plan).title_zh}》；计划只设全市目标的比率指标，"
