@@ -167,6 +167,12 @@ def test_closing_needs_are_the_latest_gaps(processed_sample):
         zip(*(ev.current_problems(status)[k] for k in ("entry", "county_code", "target_year")), strict=True)
     )
     assert len(needs) and set(zip(needs["entry"], needs["county_code"], needs["target_year"], strict=True)) <= open_keys
+    # The build stores them (target_needs, as of every year): the documents only word them.
+    stored = load_results()["target_needs"]
+    stored = stored[stored["as_of_year"] == 2025].drop(columns="as_of_year").reset_index(drop=True)
+    assert stored[["entry", "county_code", "indicator", "phrase_zh"]].values.tolist() == (
+        needs[["entry", "county_code", "indicator", "phrase_zh"]].values.tolist()
+    )
 
 
 def test_a_year_without_data_is_refused(processed_sample, tmp_path, capsys):

@@ -31,6 +31,7 @@ __all__ = [
     "figure_source",
     "late_progress",
     "latest_due",
+    "needs_by_year",
     "target_status",
     "yearly_values",
 ]
@@ -87,16 +88,17 @@ def _tables_of(node: Any) -> set[str]:
     return found
 
 
-def figure_source(indicator: str, lang: str = "zh", county_code: str | None = None) -> str:
+def figure_source(indicator: str, lang: str = "zh", county_code: str | None = None, *, registry: Any = None) -> str:
     """Where an indicator's figure comes from: the processed tables its formula reads, every input named.
 
     "教育事业统计（学生表、人口表）"; an assessment without tables names its standard; an
     indicator outside the registry says there is no data source. With ``county_code``, an aggregate
     with a city-only input (``city_plus``: 技工学校在校生) says it: the city row names the extra source,
-    a county row what it leaves out.
+    a county row what it leaves out. ``registry``: a loaded :func:`lcedu.measure.indicators.load_registry` to reuse.
     """
-    base = _figure_source(indicator, lang)
-    spec = ind.load_registry().indicators.get(indicator)
+    reg = registry if registry is not None else ind.load_registry()
+    base = _figure_source(indicator, lang, reg)
+    spec = reg.indicators.get(indicator)
     extra = getattr(spec, "city_plus", None) if spec is not None else None
     if county_code is None or not extra:
         return base
@@ -115,8 +117,7 @@ def figure_source(indicator: str, lang: str = "zh", county_code: str | None = No
 _CITY_INPUTS = {"technical_school_student_count": ("技工学校在校生", "technical-school students")}
 
 
-def _figure_source(indicator: str, lang: str = "zh") -> str:
-    reg = ind.load_registry()
+def _figure_source(indicator: str, lang: str, reg: Any) -> str:
     spec = reg.indicators.get(indicator)
     if spec is None:
         return "无数据来源（指标未纳入统计）" if lang == "zh" else "no data source (not in the indicator registry)"
@@ -163,32 +164,33 @@ def target_status(
     counties = [c for c in dict.fromkeys(card["county_code"].astype(str)) if c != CITY_CODE]
     population = (tables or {}).get("population")
     registry = ind.load_registry().indicators
-    rows = []
-    for _, entry_rows in targets.groupby("entry", sort=True):
-        expanded = sc.expand_targets(entry_rows, counties, population)
-        first = entry_rows.iloc[0]
-        for t in expanded.itertuples(index=False):
-            rows.append(
-                {
-                    "plan": p.id,
-                    "entry": int(first["entry"]),
-                    "indicator": t.indicator,
-                    "name_zh": first["name_zh"],
-                    "name_en": first["name_en"],
-                    "unit": first["unit"],
-                    "clause": first["clause"],
-                    "quote": first["quote"],
-                    "scope": first["scope"],
-                    "county_code": str(t.county_code),
-                    "target_year": int(t.year),
-                    "comparison": t.comparison,
-                    "target": float(t.target),
-                    "target_max": float(t.target_max),
-                    "strict": bool(t.strict),
-                    "data_needed": str(first.get("data_needed", "") or ""),
-                }
-            )
-    out = pd.DataFrame(rows)
+    # Every entry expanded at once (one pass, keyed by entry), then each entry's words joined.
+    expanded = sc.expand_targets(targets, counties, population, by_entry=True)
+    words = targets.drop_duplicates("entry").set_index("entry")
+    out = pd.DataFrame(
+        {
+            "plan": p.id,
+            "entry": expanded["entry"].astype("int64"),
+            "indicator": expanded["indicator"].astype(object),
+            "name_zh": expanded["entry"].map(words["name_zh"]),
+            "name_en": expanded["entry"].map(words["name_en"]),
+            "unit": expanded["entry"].map(words["unit"]),
+            "clause": expanded["entry"].map(words["clause"]),
+            "quote": expanded["entry"].map(words["quote"]),
+            "scope": expanded["entry"].map(words["scope"]),
+            "county_code": expanded["county_code"].astype(str),
+            "target_year": expanded["year"].astype("int64"),
+            "comparison": expanded["comparison"],
+            "target": expanded["target"].astype(float),
+            "target_max": expanded["target_max"].astype(float),
+            "strict": expanded["strict"].astype(bool),
+            "data_needed": expanded["entry"]
+            .map(words["data_needed"] if "data_needed" in words else pd.Series(dtype=object))
+            .fillna("")
+            .astype(str),
+        }
+    ).sort_values(["entry", "target_year"], kind="stable")
+
     key = ["county_code", "year", "indicator"]
     cols = [*key, "value", "numerator", "denominator", "na_reason", "baseline_value", "unit"]
     values = card[cols].astype({"county_code": object, "indicator": object}).copy()
@@ -254,10 +256,10 @@ def target_status(
         .astype(object)
         .where(merged["in_registry"] | merged["na_reason"].notna(), "indicator not in the registry")
     )
-    merged["source"] = [
-        figure_source(code, "zh", county)
-        for code, county in zip(merged["indicator"], merged["county_code"], strict=True)
-    ]
+    pairs = list(zip(merged["indicator"], merged["county_code"], strict=True))
+    loaded = ind.load_registry()
+    sources = {pair: figure_source(pair[0], "zh", pair[1], registry=loaded) for pair in set(pairs)}
+    merged["source"] = [sources[pair] for pair in pairs]
     merged = merged.join(sc.county_names(merged["county_code"])[["county_name_zh"]], on="county_code")
     entity_order = {c: i for i, c in enumerate([CITY_CODE, *counties])}
     merged = (
@@ -306,6 +308,24 @@ def late_progress(status: pd.DataFrame) -> pd.DataFrame:
     return status[(status["status"] == "not_met") & reached].reset_index(drop=True)
 
 
+def needs_by_year(
+    points: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    results: pd.DataFrame,
+    resource_gaps: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`closing_needs` as of every year of ``points`` (column ``as_of_year``): the stored ``target_needs``."""
+    frames = [
+        closing_needs(group, int(year), tables, results, resource_gaps).assign(as_of_year=int(year))
+        for year, group in points.groupby("as_of_year", sort=True)
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=[*_NEED_COLUMNS, "as_of_year"])
+    out = pd.concat(frames, ignore_index=True)
+    return out.astype({"schools_count": "Int64", "amount": "float64"})
+
+
 def yearly_values(status: pd.DataFrame, card: pd.DataFrame, years: Iterable[int]) -> pd.DataFrame:
     """The value of each status row's indicator and entity in each of ``years`` (columns = years)."""
     wanted = [int(y) for y in years]
@@ -321,11 +341,16 @@ def yearly_values(status: pd.DataFrame, card: pd.DataFrame, years: Iterable[int]
 
 
 def closing_needs(
-    status: pd.DataFrame, year: int, tables: Mapping[str, pd.DataFrame], results: pd.DataFrame | None = None
+    status: pd.DataFrame,
+    year: int,
+    tables: Mapping[str, pd.DataFrame],
+    results: pd.DataFrame | None = None,
+    resource_gaps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """For the targets still open (:func:`current_problems`), what closing them takes as of ``year``.
 
     Estimates from :mod:`lcedu.measure.gaps` on ``year``'s data, keyed by the point's target year.
+    ``resource_gaps``: a :func:`gaps.resource_gap_summary` frame to reuse (the build's stored one).
 
     A 普及普惠 target (``preschool_universal``) gets every criterion's ``needed`` from
     :func:`gaps.preschool_gaps`; a rate that is a 普及普惠 criterion gets that criterion's
@@ -376,7 +401,9 @@ def closing_needs(
                     )
         elif r.indicator == "compulsory_balanced":
             if school_summary is None:
-                school_summary = gaps.resource_gap_summary(tables=tables)
+                school_summary = (
+                    resource_gaps if resource_gaps is not None else gaps.resource_gap_summary(tables=tables)
+                )
             s = school_summary[
                 (school_summary["county_code"] == county)
                 & (school_summary["year"] == when)

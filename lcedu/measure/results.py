@@ -31,6 +31,7 @@ RESULT_TABLES = (
     "scorecard",
     "target_points",
     "target_counts",
+    "target_needs",
     "school_indicators",
     "school_gaps",
     "resource_gaps",
@@ -55,9 +56,10 @@ def compute_results(tables: Mapping[str, pd.DataFrame], plan: str | Path | None 
     population_over = schools.special_school_population_threshold(chosen.targets())
     parts = indicators.school_indicators(tables=tables)
     keyed = {name: schools.keyed(frame) for name, frame in tables.items()}  # plain keys once, for the listings
-    judged = judge_plan(chosen, results, tables, chosen.baseline_year)
     subjects = teachers.subject_teachers(keyed)
     school_gaps = gaps.school_gaps(parts=parts)
+    resource_gaps = gaps.resource_gap_summary(gaps=school_gaps)
+    judged = judge_plan(chosen, results, tables, chosen.baseline_year, resource_gaps)
     return {
         "indicator_results": results,
         **indicators.assessment_tables(tables=tables),
@@ -65,7 +67,7 @@ def compute_results(tables: Mapping[str, pd.DataFrame], plan: str | Path | None 
         "school_indicators": parts,
         "school_gaps": school_gaps,
         # The resource additions summed per county (and 学段): the pages and workbooks only format them.
-        "resource_gaps": gaps.resource_gap_summary(gaps=school_gaps),
+        "resource_gaps": resource_gaps,
         "resource_gaps_by_stage": gaps.resource_gap_summary(gaps=school_gaps, by_stage=True),
         "preschool_gaps": gaps.preschool_gaps(tables=tables, results=results),
         "school_sizes": schools.school_sizes(keyed),
@@ -114,19 +116,29 @@ def require_year(year: int, processed_dir: str | Path | None = None) -> None:
 
 
 def judge_plan(
-    plan: Plan, results: pd.DataFrame, tables: Mapping[str, pd.DataFrame], baseline_year: int
+    plan: Plan,
+    results: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    baseline_year: int,
+    resource_gaps: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The plan's verdicts: ``scorecard``, ``target_points`` (every target × year × entity, as of every year)
-    and ``target_counts`` (:func:`lcedu.measure.scorecard.target_counts`), from one scorecard call."""
+    """The plan's verdicts: ``scorecard``, ``target_points`` (every target × year × entity, as of every year),
+    ``target_counts`` (:func:`lcedu.measure.scorecard.target_counts`) and ``target_needs`` (what closing the
+    targets still open takes, as of every year: :func:`lcedu.measure.evaluation.needs_by_year`)."""
     card = scorecard.scorecard(results=results, tables=tables, targets=plan.targets(), baseline_year=baseline_year)
     points = evaluation.assessment_points(plan, card, tables)
-    return {"scorecard": card, "target_points": points, "target_counts": scorecard.target_counts(points)}
+    return {
+        "scorecard": card,
+        "target_points": points,
+        "target_counts": scorecard.target_counts(points),
+        "target_needs": evaluation.needs_by_year(points, tables, results, resource_gaps),
+    }
 
 
 def plan_results(
     plan: str | Path | None = None, baseline_year: int | None = None, processed_dir: str | Path | None = None
 ) -> dict[str, pd.DataFrame]:
-    """``scorecard``, ``target_points`` and ``target_counts`` of a plan: the build's stored tables for the
+    """``scorecard``, ``target_points``, ``target_counts`` and ``target_needs`` of a plan: the build's stored tables for the
     default plan and its baseline, else judged once on the build's stored results (cached per build).
 
     The one entry point for another plan or baseline: products never call the scorecard themselves.
@@ -144,8 +156,9 @@ def _plan_results(build: str, plan: str | None, baseline_year: int | None) -> di
     base = chosen.baseline_year if baseline_year is None else int(baseline_year)
     stored = load_results(processed)
     if plan is None and base == chosen.baseline_year:
-        return {name: stored[name] for name in ("scorecard", "target_points", "target_counts")}
-    return judge_plan(chosen, stored["indicator_results"], indicators.load_tables(processed), base)
+        return {name: stored[name] for name in ("scorecard", "target_points", "target_counts", "target_needs")}
+    tables = indicators.load_tables(processed)
+    return judge_plan(chosen, stored["indicator_results"], tables, base, stored["resource_gaps"])
 
 
 def plan_scorecard(plan: str | Path | None = None, processed_dir: str | Path | None = None) -> pd.DataFrame:

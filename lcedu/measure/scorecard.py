@@ -176,13 +176,18 @@ def county_names(codes: Iterable[str]) -> pd.DataFrame:
 
 
 def expand_targets(
-    targets: pd.DataFrame, county_codes: Iterable[str], population: pd.DataFrame | None = None
+    targets: pd.DataFrame,
+    county_codes: Iterable[str],
+    population: pd.DataFrame | None = None,
+    *,
+    by_entry: bool = False,
 ) -> pd.DataFrame:
     """One row per target, year and entity (a county or ``530900``) the target applies to.
 
     ``each_county`` targets apply to every code in ``county_codes``; a ``population_over``
     condition keeps the county-years whose resident population is strictly above it
-    (county-years without population data are kept, so the missing value shows).
+    (county-years without population data are kept, so the missing value shows). ``by_entry``: keep the
+    ``entry`` column, one row per entry (else one per indicator, year and entity: the scorecard's).
     """
     counties = [c for c in dict.fromkeys(str(c) for c in county_codes) if not is_aggregate(c)]
     t = (
@@ -213,9 +218,13 @@ def expand_targets(
         keep = over.isna().to_numpy() | np.isnan(resident) | (resident > over.to_numpy())
         t = t[keep]
     cols = ["indicator", "year", "county_code", "target", "value_max", "comparison", "strict", "clause", "quote"]
-    out = t[cols].rename(columns={"value_max": "target_max", "clause": "target_clause"})
+    keyed = by_entry  # a plan's entries keep their number (two entries never collapse into one)
+    out = t[[*(["entry"] if keyed else []), *cols]].rename(
+        columns={"value_max": "target_max", "clause": "target_clause"}
+    )
     out = out.astype({"year": "int64", "county_code": object})
-    return out.drop_duplicates(["indicator", "year", "county_code"]).reset_index(drop=True)
+    key = [*(["entry"] if keyed else []), "indicator", "year", "county_code"]
+    return out.drop_duplicates(key).reset_index(drop=True)
 
 
 def is_met(

@@ -88,12 +88,10 @@ def evaluation_data(
     Raises :class:`lcedu.errors.RequestError` when ``year`` has no data.
     """
     from lcedu.ingest import store
-    from lcedu.measure import indicators as ind
 
     p = plan if isinstance(plan, Plan) else get_plan(plan)
     as_of = int(year) if year is not None else p.final_year
     require_year(as_of, processed_dir)  # a year without data is refused, never evaluated as all missing
-    tables = ind.load_tables(processed_dir)
     stored = load_results(processed_dir)  # the build's results, never recomputed
     results = stored["indicator_results"]
     data_years = tuple(sorted(int(y) for y in results["year"].dropna().unique()))
@@ -103,6 +101,7 @@ def evaluation_data(
     points = judged["target_points"]
     status = points[points["as_of_year"] == as_of].reset_index(drop=True)
     counts = judged["target_counts"]
+    needs = judged["target_needs"]
     years = [y for y in data_years if p.baseline_year <= y <= as_of]
     manifest = store.manifest(processed_dir)
     return EvaluationData(
@@ -110,7 +109,7 @@ def evaluation_data(
         year=as_of,
         status=status,
         yearly=ev.yearly_values(status, card, years),
-        needs=ev.closing_needs(status, as_of, tables, results),
+        needs=needs[needs["as_of_year"] == as_of].reset_index(drop=True),  # stored: what closing takes
         card=card,
         results=results,
         assessments=stored["assessments"],
