@@ -1251,7 +1251,9 @@ def digital(p: Params) -> Section:
     lang = p.lang
     codes = ("digital_classroom_coverage_pct", "fiber_campus_network_coverage_pct")
     lines = [sentence(p, c) for c in codes]
-    lines.append(_outside_line(p, "fiber_campus_network_coverage_pct", "fiber_campus_network_site_count"))
+    lines += [
+        x for x in [_outside_line(p, "fiber_campus_network_coverage_pct", "fiber_campus_network_site_count")] if x
+    ]
     fig = bf.trend_figure(p, codes, columns=2)
     return Section(
         _T[lang]["digital"],
@@ -1267,6 +1269,8 @@ def _outside_line(p: Params, rate: str, sites: str) -> str:
         return nv.na_text(r.get("na_reason"), p.lang)
     schools = int(round(float(r["denominator"]) - float(r["numerator"])))
     points = None if is_missing(s.get("value")) else int(round(float(s["value"])))
+    if schools == 0 and not points:
+        return ""  # nothing left: the rate's sentence says it
     word = {"fiber_campus_network_coverage_pct": ("尚未接入全光纤校园网", "not yet on an all-fibre network"),
             "safe_campus_rate_pct": ("尚未创建“平安校园”", "not yet safe campuses")}[rate]  # fmt: skip
     if p.lang == "zh":
@@ -1284,7 +1288,7 @@ def safety(p: Params) -> Section:
     campus = bf.result_rows("campus_status", county=p.county, year=p.year)
     not_safe = campus[campus["is_safe_campus"].eq(False).fillna(False).to_numpy(dtype=bool)]
     by_type = not_safe[not_safe["school_type"] != "teaching_point"].groupby("school_type").size()
-    lines = [sentence(p, code), _outside_line(p, code, "safe_campus_site_count")]
+    lines = [x for x in (sentence(p, code), _outside_line(p, code, "safe_campus_site_count")) if x]
     if len(by_type):
         parts = [
             f"{nv.school_type_name(str(k), lang)}{v}所" if lang == "zh" else f"{v} {nv.school_type_name(str(k), lang)}"
