@@ -1,15 +1,19 @@
-"""One scorecard: the site index, every county's briefing and its workbook state the same counts."""
+"""One judgement: the site index, every briefing, every workbook and every evaluation document state the same
+counts, by the one stated rule (:data:`lcedu.measure.scorecard.COUNTING_RULE`), for the city and every county."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
 
 from lcedu.ingest.counties import home
-from lcedu.measure.results import load_results
+from lcedu.measure.results import load_results, plan_results
+from lcedu.measure.scorecard import COUNTING_RULE
 from lcedu.paths import CITY_CODE
 from lcedu.present import briefing, workbooks
 from lcedu.present.narrative import year_label
@@ -43,6 +47,13 @@ def index_counts(processed_sample: Path, tmp_path_factory: pytest.TempPathFactor
     return {code: _numbers(text) for code, text in found.items()}
 
 
+@functools.cache
+def evaluation_data():  # the end-of-plan evaluation of the default plan, once per module
+    from lcedu.publish import evaluation
+
+    return evaluation.evaluation_data(None, YEAR)
+
+
 @pytest.mark.parametrize("county", [*home()["county_code"], CITY_CODE])
 def test_index_briefing_and_workbook_agree(
     county: str, index_counts: dict, processed_sample: Path, tmp_path: Path
@@ -74,7 +85,19 @@ def test_index_briefing_and_workbook_agree(
         not_due,
         on_track,
     ]
-    # And all three are the stored scorecard's: own targets only, the references not counted.
+    # Evaluation document: its 一、总体情况 states the same count, by the same stated rule.
+    from lcedu.publish import evaluation
+
+    data = evaluation_data()
+    doc = evaluation.write_document(data, None if county == CITY_CODE else county, tmp_path / "eval.docx")
+    paragraphs = [p.text for p in docx.Document(str(doc)).paragraphs]
+    stated = next(t for t in paragraphs if COUNT_SENTENCE.search(t))
+    assert [int(g) for g in COUNT_SENTENCE.search(stated).groups()[:4]] == [targets, met, not_met, not_due]
+    assert COUNTING_RULE["zh"] in stated
+    # And all four are the stored target_counts: own targets only (references not counted), every target of
+    # the plan that applies (those without an indicator too), each judged at its latest due year.
+    stored = load_results()["target_counts"].set_index(["county_code", "year"]).loc[(county, YEAR)]
+    assert [targets, met, not_met, not_due] == [int(stored[k]) for k in ("targets", "met", "not_met", "not_due")]
     card = load_results()["scorecard"]
     own = card[
         (card["county_code"] == county)
@@ -82,7 +105,9 @@ def test_index_briefing_and_workbook_agree(
         & card["status"].notna()
         & (card["target_scope"] != "city_reference")
     ]
-    assert targets == len(own) and met == int((own["status"] == "met").sum())
+    assert met == int((own["status"] == "met").sum())  # the scorecard rows say the same verdicts
+    if int(stored["points"]) != targets:  # where the two figures differ, both are stated
+        assert f"按评估点（目标×年份）计{int(stored['points'])}个" in text
 
 
 def test_a_target_not_yet_due_is_not_a_failure(processed_sample: Path) -> None:
@@ -97,9 +122,6 @@ TEST_PLAN = str(Path(__file__).resolve().parent / "data" / "plans" / "next_plan_
 
 @pytest.mark.notebooks
 def test_a_second_plan_runs_through_the_briefing_and_the_index(processed_sample: Path, tmp_path: Path) -> None:
-    from lcedu.measure.results import plan_scorecard
-    from lcedu.measure.scorecard import target_counts
-
     jobs = render.plan(["530925"], ["county_briefing"], YEAR, "zh", tmp_path / "out", plan_name=TEST_PLAN)
     outcomes = list(render.execute(jobs, workers=1))
     assert outcomes[0].ok, outcomes[0].error
@@ -107,10 +129,10 @@ def test_a_second_plan_runs_through_the_briefing_and_the_index(processed_sample:
     found = COUNT_SENTENCE.search(text)
     assert found, text[:2000]
     shown = [int(g or 0) for g in found.groups()]
-    counts = target_counts(plan_scorecard(TEST_PLAN)).set_index(["county_code", "year"]).loc[("530925", YEAR)]
+    counts = plan_results(TEST_PLAN)["target_counts"].set_index(["county_code", "year"]).loc[("530925", YEAR)]
     expected = [int(counts[k]) for k in ("targets", "met", "not_met", "not_due", "not_due_on_track")]
     assert shown[:4] == expected[:4] and (shown[4] == expected[4] or not expected[3])
-    default = target_counts(plan_scorecard()).set_index(["county_code", "year"]).loc[("530925", YEAR)]
+    default = plan_results()["target_counts"].set_index(["county_code", "year"]).loc[("530925", YEAR)]
     assert int(default["targets"]) != expected[0] or int(default["met"]) != expected[1], "the other plan's targets"
     page = site.build_index(tmp_path / "out", YEAR, outcomes, render.suite(), None, TEST_PLAN).read_text(
         encoding="utf-8"

@@ -92,7 +92,9 @@ def test_every_target_of_the_plan_is_in_the_city_annex(written, processed_sample
     assert set(annex["指标代码"]) == set(targets["indicator"])
     for row in targets.drop_duplicates("entry").itertuples():
         assert row.name_zh in set(annex["指标"]), f"entry #{row.entry} {row.indicator} missing"
-    assert set(annex["结论"]) <= {"达标", "未达标", "无数据", "未评估"}
+    assert set(annex["结论"]) <= {"达标", "未达标", "无数据", "未评估", "定性目标"}
+    # 定性目标 (取得实质性进展, 稳居全省前列) are on the record, never judged.
+    assert (annex["结论"] == "定性目标").sum() == (status["status"] == "qualitative").sum() >= 4
     # 未评估: an assessment with a dimension not assessed (沧源县 2025 sent no 督导评估清单), a kind of no data.
     not_assessed = status["na_reason"].fillna("").str.startswith("not assessed: ")
     assert (annex["结论"] == "未评估").sum() == ((status["status"] == "no_data") & not_assessed).sum() > 0
@@ -109,7 +111,8 @@ def test_annex_values_equal_the_scorecard(written, default_card):
             code, county, year = r[annex.columns.get_loc("指标代码")], names[r[2]], _target_year(r[3])
             shown = r[annex.columns.get_loc("目标年份值")]
             if (county, code, year) not in card.index:
-                assert r[annex.columns.get_loc("结论")] == "无数据" and "无数据来源" in shown
+                verdict = r[annex.columns.get_loc("结论")]
+                assert (verdict == "无数据" and "未纳入统计指标" in shown) or verdict == "定性目标", (code, shown)
                 continue
             row = card.loc[(county, code, year)]
             value = row["value"]
@@ -134,17 +137,42 @@ def test_county_document_holds_only_its_targets(written):
     assert len(annex) == (status["county_code"] == "530925").sum()
 
 
-def test_problems_and_advice_come_from_the_results(written):
+def test_problems_and_advice_come_from_the_latest_state(written):
     texts = _paragraphs(written["default/evaluation_530900"])
     problems = texts[texts.index("三、存在的问题") + 1 : texts.index("四、下一步建议")]
     status = ev.target_status()
-    unmet = status[status["status"] == "not_met"]
-    groups = unmet.groupby(["entry", "target_year"]).ngroups
-    assert problems[0].startswith(f"已到期的目标中有{groups}项未达标（涉及{len(unmet)}个评估点）")
-    worst = unmet[unmet["relative_gap"] == unmet["relative_gap"].max()]  # ties (e.g. 0 of a target) in any order
+    # Open = the latest due point of a target not met, and not reached since: never a closed earlier shortfall.
+    still = ev.current_problems(status)
+    groups = still.groupby(["entry", "target_year"]).ngroups
+    assert problems[0].startswith(f"截至2025/26学年初，仍未达到的目标{groups}项（涉及{len(still)}个评估点）")
+    worst = still[still["relative_gap_now"] == still["relative_gap_now"].max()]  # ties in any order
     assert any(problems[1].startswith(f"1. {name}") for name in worst["name_zh"]), problems[1]
+    assert "2025/26学年初" in problems[1]  # the latest value is quoted, not the target year's
+    late = ev.late_progress(status)
+    if len(late):  # missed in its year, reached since: 进展, never 达标
+        progress = next(t for t in problems if t.startswith("进展"))
+        r = late.iloc[0]
+        assert f"{int(r['target_year'])}年目标未按期达成" in progress and "已达" in progress
     advice = texts[texts.index("四、下一步建议") + 1 : texts.index("附表　目标完成情况总表")]
+    assert advice[0].startswith("按2025/26学年初数据测算")
     assert any("约需" in a or "估算" in a for a in advice)
+
+
+def test_closing_needs_are_the_latest_gaps(processed_sample):
+    from lcedu.measure.results import load_results
+
+    status = ev.target_status()
+    needs = ev.closing_needs(status, 2025, ind.load_tables(), load_results()["indicator_results"])
+    open_keys = set(
+        zip(*(ev.current_problems(status)[k] for k in ("entry", "county_code", "target_year")), strict=True)
+    )
+    assert len(needs) and set(zip(needs["entry"], needs["county_code"], needs["target_year"], strict=True)) <= open_keys
+    # The build stores them (target_needs, as of every year): the documents only word them.
+    stored = load_results()["target_needs"]
+    stored = stored[stored["as_of_year"] == 2025].drop(columns="as_of_year").reset_index(drop=True)
+    assert stored[["entry", "county_code", "indicator", "phrase_zh"]].values.tolist() == (
+        needs[["entry", "county_code", "indicator", "phrase_zh"]].values.tolist()
+    )
 
 
 def test_a_year_without_data_is_refused(processed_sample, tmp_path, capsys):
@@ -189,12 +217,14 @@ def test_scorecard_runs_on_the_second_plan(processed_sample):
 
 def test_evaluation_of_the_second_plan(written, processed_sample):
     status = ev.target_status(TEST_PLAN, 2025)
-    assert set(status["status"]) == set(ev.STATUSES)
+    assert set(status["status"]) == set(ev.STATUSES) - {"qualitative"}  # this plan has no 定性目标
     assert len(status) == 32 and status["entry"].nunique() == len(load_targets(TEST_PLAN).drop_duplicates("entry"))
     texts = _paragraphs(written["second/evaluation_530900"])
     assert "中期评估报告（截至2025/26学年初）" in texts[1] and any("测试用虚构规划" in t for t in texts[:8])
-    headings = [t for t in texts if t.startswith("（")]  # project headings, from the plan's own text
-    assert headings == ["（一）二 工作目标", "（二）三(一) 义务教育", "（三）三(二) 教师队伍", "（四）三(三) 数字化"]
+    # Project headings, from the plan's own text, numbered once (the plan's clause), never "（一）二 …".
+    doc = _docx().Document(str(written["second/evaluation_530900"]))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert headings == ["二 工作目标", "三(一) 义务教育", "三(二) 教师队伍", "三(三) 数字化"]
     annex = _annex(written["second/evaluation_530900"])
     assert len(annex) == 32 and (annex["结论"].str.startswith("未到期")).sum() == 9
     assert "2024/25学年初(基期)" in annex.columns

@@ -10,6 +10,8 @@ import openpyxl
 import pytest
 
 from lcedu.ingest import counties
+from lcedu.measure.results import load_results
+from lcedu.measure.scorecard import COUNTING_RULE
 from lcedu.present import workbooks as export
 
 COUNTY, YEAR = "530902", 2025
@@ -138,7 +140,7 @@ def test_city_workbook_layout(city_book: Path):
         "来源与数据说明",
     ]
     counts = wb["目标达成统计"]
-    assert "全市对照全市目标" in counts["A1"].value and [c.value for c in counts[3]][:4] == [
+    assert COUNTING_RULE["zh"] in counts["A1"].value and [c.value for c in counts[3]][:4] == [
         "县(区)",
         "学年初",
         "目标数",
@@ -171,12 +173,15 @@ def test_written_atomically(tmp_path: Path, processed_sample: Path, monkeypatch:
 
 
 def test_explicit_tables_without_manifest(sample_tables: dict, tmp_path: Path):
-    path = export.write_county_workbook("530925", 2024, tmp_path / "双江.xlsx", tables=sample_tables)
+    results = load_results()  # the tables' own results, as compute_results() makes them
+    path = export.write_county_workbook("530925", 2024, tmp_path / "双江.xlsx", tables=sample_tables, results=results)
     ws = openpyxl.load_workbook(path)["来源与数据说明"]
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
     assert "无 manifest" in text
     with pytest.raises(ValueError, match="no indicator rows"):
-        export.write_county_workbook("530902", 1999, tmp_path / "x.xlsx", tables=sample_tables)
+        export.write_county_workbook("530902", 1999, tmp_path / "x.xlsx", tables=sample_tables, results=results)
+    with pytest.raises(ValueError, match="give both tables and their results"):
+        export.write_county_workbook("530925", 2024, tmp_path / "y.xlsx", tables=sample_tables)
 
 
 @pytest.mark.office

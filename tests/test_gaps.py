@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -241,3 +243,20 @@ def test_sample_summary_city_is_the_sum_of_counties(sample_tables):
     pd.testing.assert_series_equal(
         city.sort_index().astype(float), counties.sort_index().astype(float), check_names=False
     )
+
+
+def test_every_gap_phrase_reads_action_amount_unit():
+    """One template over every criterion's wording: 动作+数量+单位, never "38需消除的…" (a label after a number)."""
+    gp = gaps
+    criteria = [c for c in ind.load_registry().assessments["preschool_universal"]["criteria"] if "gap" in c]
+    assert len(criteria) >= 6
+    for c in criteria:
+        zh = gp.gap_phrase(c["gap_zh"], 3571, c.get("gap_unit_zh", ""), c.get("gap_note_zh", ""))
+        assert re.fullmatch(r"(新增|消除|专任教师取得)[^\d需]+3,571[^\d需（]+(（[^）]+）)?", zh), zh
+        assert c.get("gap_unit_zh"), c["gap"]  # every amount has its unit
+        en = gp.gap_phrase(c["gap_en"], 38, c.get("gap_unit_en", ""), lang="en")
+        assert re.fullmatch(r"[a-z][a-z -]+: 38 [a-z]+", en), en
+    assert gp.gap_phrase("新增专任教师", 75, "人") == "新增专任教师75人"
+    assert gp.gap_phrase("消除超标班额", 38, "个班") == "消除超标班额38个班"
+    assert gp.gap_phrase("新增普惠性学位", 3571, "个", "在园总数不变") == "新增普惠性学位3,571个（在园总数不变）"
+    assert gp.gap_phrase("新增专任教师", None, "人") == ""

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from lcedu.ingest import counties
+from lcedu.measure.results import compute_results
 from lcedu.present import workbooks
 from lcedu.publish import render, site
 
@@ -33,7 +34,7 @@ def hostile_book(sample_tables: dict, tmp_path_factory: pytest.TempPathFactory) 
         schools["school_id"].isin(ids), schools["school_id"].map(names)
     )
     out = tmp_path_factory.mktemp("hostile") / "book.xlsx"
-    return workbooks.write_county_workbook("530925", 2024, out, tables=tables)
+    return workbooks.write_county_workbook("530925", 2024, out, tables=tables, results=compute_results(tables))
 
 
 def test_hostile_school_names_are_text_not_formulas(hostile_book: Path) -> None:

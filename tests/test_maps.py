@@ -26,6 +26,7 @@ from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from lcedu.errors import RequestError  # noqa: E402
+from lcedu.measure.scorecard import gap_class  # noqa: E402
 from lcedu.present import fonts, maps  # noqa: E402
 from lcedu.present.narrative import year_label  # noqa: E402
 
@@ -55,6 +56,14 @@ def progress_table(synthetic: bool = True) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["county_code", "year", "indicator", "value"])
     table.attrs["synthetic"] = synthetic
     return table
+
+
+def with_classes(table: pd.DataFrame, target: float) -> pd.DataFrame:
+    """The table with the scorecard's stored gap_class against ``target`` (what target maps read)."""
+    classes = gap_class(table["value"].to_numpy(dtype=float), target, np.nan, "at_least")
+    out = table.assign(gap_class=classes)
+    out.attrs = dict(table.attrs)
+    return out
 
 
 def status_table() -> pd.DataFrame:
@@ -172,7 +181,7 @@ def test_small_multiples_share_breaks_and_one_legend():
 
 
 def test_target_mode_categories_and_legend():
-    ax = maps.choropleth(progress_table(), INDICATOR, 2025, target=90, reach_margin=0.05)
+    ax = maps.choropleth(with_classes(progress_table(), 90), INDICATOR, 2025, target=90, reach_margin=0.05)
     colours = legend_colours(ax.get_legend())
     assert list(colours) == ["达标", "接近目标", "差距较大"]
     assert "90" in ax.get_legend().get_title().get_text()
@@ -183,11 +192,14 @@ def test_target_mode_categories_and_legend():
     assert len(set(colours.values())) == 3
 
 
-def test_target_category_respects_direction():
-    assert maps.target_category(0.8, 1.0, "lower", 0.05) == "met"
-    assert maps.target_category(1.04, 1.0, "lower", 0.05) == "near"
-    assert maps.target_category(1.2, 1.0, "lower", 0.05) == "far"
-    assert maps.target_category(90.0, 90.0, "higher", 0.05) == "met"
+def test_gap_class_respects_direction():
+    assert list(gap_class([0.8, 1.04, 1.2], 1.0, np.nan, "at_most")) == ["met", "near", "far"]
+    assert list(gap_class([90.0, 90.0], 90.0, np.nan, "at_least", [False, True])) == ["met", "near"]
+
+
+def test_a_target_map_without_stored_classes_is_refused():
+    with pytest.raises(ValueError, match="gap_class"):
+        maps.choropleth(progress_table(), INDICATOR, 2025, target=90)
 
 
 def test_no_data_county_gets_hatch_and_legend_entry():
@@ -279,7 +291,9 @@ def test_missing_font_package_gives_install_hint(monkeypatch):
 
 
 def test_status_map_share_is_computed_from_data():
-    figure = maps.status_map(status_table(), 2025)
+    verdicts = {"preschool_universal": "met", "compulsory_balanced": "not_met"}  # the stored statuses
+    figure = maps.status_map(status_table(), 2025, target_shares={"preschool_universal": 0.375,
+                             "compulsory_balanced": 0.375}, verdicts=verdicts)  # fmt: skip
     titles = {ax.get_gid(): ax.get_title(loc="left") for ax in figure.axes if ax.get_gid()}
     assert "3/8" in titles["panel-preschool_universal"]
     assert "37.5%" in titles["panel-preschool_universal"]
@@ -300,7 +314,8 @@ def test_status_map_never_counts_missing_as_not_met():
     status["is_met"] = status["is_met"].astype(object).mask(balanced & status["county_code"].isin(["530923", "530924"]))
     # No county has data for 普及普惠: the panel says so instead of "0/8 … 尚未达到".
     status.loc[~balanced, "is_met"] = None
-    figure = maps.status_map(status, 2025)
+    shares = {"preschool_universal": 0.375, "compulsory_balanced": 0.375}
+    figure = maps.status_map(status, 2025, target_shares=shares, verdicts={"compulsory_balanced": "no_data"})
     titles = {ax.get_gid(): ax.get_title(loc="left") for ax in figure.axes if ax.get_gid()}
     assert "尚不能判断（2县未评估或无数据）" in titles["panel-compulsory_balanced"]
     assert "无数据" in titles["panel-preschool_universal"] and "0/8" not in titles["panel-preschool_universal"]
@@ -363,7 +378,7 @@ def test_target_map_labels_near_the_target_keep_their_side():
     table = progress_table()
     table.loc[(table["county_code"] == "530925") & (table["year"] == 2025), "value"] = 94.96
     table.loc[(table["county_code"] == "530926") & (table["year"] == 2025), "value"] = 95.04
-    ax = maps.choropleth(table, INDICATOR, 2025, target=95.0)
+    ax = maps.choropleth(with_classes(table, 95.0), INDICATOR, 2025, target=95.0)
     texts = {t.get_gid(): t.get_text() for t in county_labels(ax)}
     assert texts["county-label-530925"].endswith("\n94.96")  # not met: never "95.0"
     assert texts["county-label-530926"].endswith("\n95.04")
@@ -373,7 +388,7 @@ def test_target_map_labels_near_the_target_keep_their_side():
 def test_inputs_are_not_mutated():
     table, status = progress_table(), status_table()
     table_before, status_before = table.copy(), status.copy()
-    maps.choropleth(table, INDICATOR, 2025, target=90)
+    maps.choropleth(with_classes(table, 90), INDICATOR, 2025, target=90)
     maps.small_multiples(table, INDICATOR)
     maps.change_map(table, INDICATOR)
     maps.status_map(status, 2025)
@@ -530,3 +545,9 @@ def test_status_maps_of_every_year_are_drawn_at_the_same_size():
     status = pd.concat([earlier, status_table()], ignore_index=True)
     sizes = {year: Image.open(io.BytesIO(to_png(maps.status_map(status, year)))).size for year in (2024, 2025)}
     assert sizes[2024] == sizes[2025], sizes
+
+def test_a_rate_changes_in_percentage_points():
+    ax = maps.change_map(progress_table(), INDICATOR, unit="%")
+    assert ax.get_legend().get_title().get_text() == "变化（个百分点）"
+    english = maps.change_map(progress_table(), INDICATOR, unit="%", lang="en")
+    assert "percentage points" in english.get_legend().get_title().get_text()

@@ -374,7 +374,7 @@ def test_prefecture_workbook_lists_only_its_own_counties(province_processed, tmp
     headers = [c.value for c in wb["各县指标"][1]]
     assert "州(市)内县际排名" in headers
     note = wb["目标达成统计"]["A1"].value  # 临沧's plan: no targets of its own here, and the note says so
-    assert "本计划目标为临沧市目标" in note and "全市对照全市目标" not in note
+    assert "本计划目标为临沧市目标" in note and "计数口径" not in note
 
 
 def test_maps_draw_one_prefecture_of_a_province_build(province_processed):

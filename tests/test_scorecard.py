@@ -256,20 +256,57 @@ def test_carried_forward_and_city_reference_targets():
         target("village_kindergarten_coverage_pct", 2024, 85.0, scope="each_county"),
     )
     card = scorecard(results=res, targets=tg, tables={})
-    # The 2024 city target is carried forward into 2025 for the city and, as a reference, for A.
+    # The 2024 city target stays in force in 2025 for the city and, as a reference, for A, but it is
+    # judged at its own year: the city has no 2024 value (无数据), A had 90 < 95 in 2024 (未达标).
+    # The 2025 values reach it: that is progress (is_met_now), never the 2024 verdict.
     city = row_of(card, CITY, 2025, GROSS)
-    assert city["target_year"] == 2024 and city["target_scope"] == "city" and city["status"] == "met"
+    assert city["target_year"] == 2024 and city["target_scope"] == "city" and city["status"] == "no_data"
+    assert city["is_met_now"] and pd.isna(city["target_year_value"])
     a = row_of(card, A, 2025, GROSS)
-    assert a["target_scope"] == "city_reference" and a["target"] == 95 and a["is_met"]
+    assert a["target_scope"] == "city_reference" and a["target"] == 95
+    assert a["status"] == "not_met" and not a["is_met"] and a["is_met_now"]
+    assert a["target_year_value"] == 90 and a["value"] == 96 and a["gap"] == 5 and a["gap_class"] == "far"
     # B has its own target: the reference does not replace it.
     b = row_of(card, B, 2025, GROSS)
-    assert b["target_scope"] == "county" and b["target"] == 98 and b["status"] == "met"
-    # A carried-forward target that is missed stays missed, and is not "on track".
+    assert b["target_scope"] == "county" and b["target"] == 98 and b["status"] == "met" and b["gap_class"] == "met"
+    # A past target without a value in its own year has no verdict, and is not "on track".
     village = row_of(card, A, 2025, "village_kindergarten_coverage_pct")
-    assert village["status"] == "not_met" and village["target_year"] == 2024 and not village["is_on_track"]
-    counts = target_counts(card).set_index(["county_code", "year"])
-    # A's own targets in 2025: 一村一幼 only (the city reference is shown, not counted).
-    assert counts.loc[(A, 2025), ["targets", "met", "not_met"]].tolist() == [1, 0, 1]
-    assert counts.loc[(B, 2025), ["targets", "met"]].tolist() == [1, 1]
+    assert village["status"] == "no_data" and village["target_year"] == 2024 and not village["is_met_now"]
     without = scorecard(results=res, targets=tg, tables={}, city_reference=False)
     assert row_of(without, A, 2025, GROSS)["target"] is pd.NA
+
+
+def test_a_past_target_is_judged_at_its_own_year_and_later_values_are_progress():
+    res = results([(A, 2024, GROSS, 93.9), (A, 2025, GROSS, 100.0), (B, 2024, GROSS, 100.0), (B, 2025, GROSS, 99.0)])
+    tg = targets(target(GROSS, 2024, 100.0, scope="each_county"))
+    card = scorecard(results=res, targets=tg, tables={})
+    a = row_of(card, A, 2025, GROSS)
+    assert a["status"] == "not_met" and a["target_year_value"] == pytest.approx(93.9) and a["is_met_now"]
+    b = row_of(card, B, 2025, GROSS)
+    assert b["status"] == "met" and not b["is_met_now"]  # met in its year; the later dip is shown, not re-judged
+
+
+def test_target_counts_by_target_at_its_latest_due_point_with_points_beside():
+    points = pd.DataFrame(
+        {
+            "county_code": [A, A, A, B],
+            "as_of_year": [2025, 2025, 2025, 2025],
+            "indicator": ["x", "x", "y", "x"],
+            "target_year": [2024, 2025, 2026, 2025],
+            "status": ["not_met", "met", "not_due", "no_data"],
+            "is_on_track": [pd.NA, pd.NA, True, pd.NA],
+        }
+    )
+    counts = target_counts(points).set_index("county_code")
+    # A: x judged at 2025 (met; its 2024 point stays not met and is counted as a point), y not yet due.
+    assert counts.loc[A, ["targets", "met", "not_met", "not_due", "not_due_on_track", "no_data"]].tolist() == [
+        2,
+        1,
+        0,
+        1,
+        1,
+        0,
+    ]
+    assert counts.loc[A, ["points", "points_met", "points_not_met", "points_not_due"]].tolist() == [3, 1, 1, 1]
+    assert counts.loc[A, "met_pct"] == 100 and pd.isna(counts.loc[B, "met_pct"])
+    assert counts.loc[B, ["targets", "no_data"]].tolist() == [1, 1]

@@ -23,11 +23,22 @@ from lcedu.measure import scorecard as sc
 from lcedu.measure.plan import Plan, get_plan
 from lcedu.paths import CITY_CODE
 
-__all__ = ["STATUSES", "closing_needs", "figure_source", "target_status", "yearly_values"]
+__all__ = [
+    "STATUSES",
+    "assessment_points",
+    "closing_needs",
+    "current_problems",
+    "figure_source",
+    "late_progress",
+    "latest_due",
+    "needs_by_year",
+    "target_status",
+    "yearly_values",
+]
 
 #: Verdicts: met, not_met, no_data (no value for the entity and year), not_due (the target
-#: year is after the evaluation year).
-STATUSES: tuple[str, ...] = ("met", "not_met", "no_data", "not_due")
+#: year is after the evaluation year), qualitative (a 定性目标: listed and counted, never judged).
+STATUSES: tuple[str, ...] = ("met", "not_met", "no_data", "not_due", "qualitative")
 
 _TABLE_WORDS = {
     "schools": "学校基础表",
@@ -49,7 +60,6 @@ _TABLE_WORDS_EN = {
     "ledger": "work ledger",
     "city": "city tables",
 }
-_REL_TOL = 1e-9
 _NEED_COLUMNS = (
     "entry",
     "target_year",
@@ -60,6 +70,7 @@ _NEED_COLUMNS = (
     "amount",
     "unit_zh",
     "schools_count",
+    "phrase_zh",
 )
 
 
@@ -77,13 +88,36 @@ def _tables_of(node: Any) -> set[str]:
     return found
 
 
-def figure_source(indicator: str, lang: str = "zh") -> str:
-    """Where an indicator's figure comes from: the processed tables its formula reads.
+def figure_source(indicator: str, lang: str = "zh", county_code: str | None = None, *, registry: Any = None) -> str:
+    """Where an indicator's figure comes from: the processed tables its formula reads, every input named.
 
     "教育事业统计（学生表、人口表）"; an assessment without tables names its standard; an
-    indicator outside the registry says there is no data source.
+    indicator outside the registry says there is no data source. With ``county_code``, an aggregate
+    with a city-only input (``city_plus``: 技工学校在校生) says it: the city row names the extra source,
+    a county row what it leaves out. ``registry``: a loaded :func:`lcedu.measure.indicators.load_registry` to reuse.
     """
-    reg = ind.load_registry()
+    reg = registry if registry is not None else ind.load_registry()
+    base = _figure_source(indicator, lang, reg)
+    spec = reg.indicators.get(indicator)
+    extra = getattr(spec, "city_plus", None) if spec is not None else None
+    if county_code is None or not extra:
+        return base
+    what = str(extra.get("sum", ""))
+    name = _CITY_INPUTS.get(what, (what, what))
+    if str(county_code) == CITY_CODE:
+        return base + (
+            f"；另加全市汇总表的{name[0]}（仅全市）" if lang == "zh" else f"; plus the city tables' {name[1]}"
+        )
+    return base + (
+        f"；不含{name[0]}（该项只计入全市数据）" if lang == "zh" else f"; without {name[1]} (counted for the city only)"
+    )
+
+
+#: City-only inputs (``city_plus``) in words.
+_CITY_INPUTS = {"technical_school_student_count": ("技工学校在校生", "technical-school students")}
+
+
+def _figure_source(indicator: str, lang: str, reg: Any) -> str:
     spec = reg.indicators.get(indicator)
     if spec is None:
         return "无数据来源（指标未纳入统计）" if lang == "zh" else "no data source (not in the indicator registry)"
@@ -98,32 +132,6 @@ def figure_source(indicator: str, lang: str = "zh") -> str:
     words = _TABLE_WORDS if lang == "zh" else _TABLE_WORDS_EN
     shown = [words.get(t, t) for t in tables]
     return f"教育事业统计（{'、'.join(shown)}）" if lang == "zh" else f"education statistics ({', '.join(shown)})"
-
-
-def _meets(value: float, target: float, target_max: float, comparison: str, strict: bool) -> float:
-    """1.0 / 0.0, or NaN without a value: the scorecard's rule with the same tolerance."""
-    if np.isnan(value) or (np.isnan(target) and comparison != "reach"):
-        return np.nan
-    slack = _REL_TOL * abs(target) if not np.isnan(target) else 0.0
-    if comparison == "reach":
-        return float(value >= 1.0 - _REL_TOL)
-    if comparison in ("at_least", "count_at_least"):
-        return float(value > target + slack if strict else value >= target - slack)
-    if comparison == "at_most":
-        return float(value < target - slack if strict else value <= target + slack)
-    if comparison == "range":
-        return float(target - slack <= value <= target_max + _REL_TOL * abs(target_max))
-    return np.nan
-
-
-def _gap(value: float, target: float, target_max: float, comparison: str) -> float:
-    if comparison in ("at_least", "count_at_least"):
-        return target - value
-    if comparison == "at_most":
-        return value - target
-    if comparison == "range":
-        return max(target - value, value - target_max)
-    return np.nan
 
 
 def target_status(
@@ -156,31 +164,33 @@ def target_status(
     counties = [c for c in dict.fromkeys(card["county_code"].astype(str)) if c != CITY_CODE]
     population = (tables or {}).get("population")
     registry = ind.load_registry().indicators
-    rows = []
-    for _, entry_rows in targets.groupby("entry", sort=True):
-        expanded = sc.expand_targets(entry_rows, counties, population)
-        first = entry_rows.iloc[0]
-        for t in expanded.itertuples(index=False):
-            rows.append(
-                {
-                    "plan": p.id,
-                    "entry": int(first["entry"]),
-                    "indicator": t.indicator,
-                    "name_zh": first["name_zh"],
-                    "name_en": first["name_en"],
-                    "unit": first["unit"],
-                    "clause": first["clause"],
-                    "quote": first["quote"],
-                    "scope": first["scope"],
-                    "county_code": str(t.county_code),
-                    "target_year": int(t.year),
-                    "comparison": t.comparison,
-                    "target": float(t.target),
-                    "target_max": float(t.target_max),
-                    "strict": bool(t.strict),
-                }
-            )
-    out = pd.DataFrame(rows)
+    # Every entry expanded at once (one pass, keyed by entry), then each entry's words joined.
+    expanded = sc.expand_targets(targets, counties, population, by_entry=True)
+    words = targets.drop_duplicates("entry").set_index("entry")
+    out = pd.DataFrame(
+        {
+            "plan": p.id,
+            "entry": expanded["entry"].astype("int64"),
+            "indicator": expanded["indicator"].astype(object),
+            "name_zh": expanded["entry"].map(words["name_zh"]),
+            "name_en": expanded["entry"].map(words["name_en"]),
+            "unit": expanded["entry"].map(words["unit"]),
+            "clause": expanded["entry"].map(words["clause"]),
+            "quote": expanded["entry"].map(words["quote"]),
+            "scope": expanded["entry"].map(words["scope"]),
+            "county_code": expanded["county_code"].astype(str),
+            "target_year": expanded["year"].astype("int64"),
+            "comparison": expanded["comparison"],
+            "target": expanded["target"].astype(float),
+            "target_max": expanded["target_max"].astype(float),
+            "strict": expanded["strict"].astype(bool),
+            "data_needed": expanded["entry"]
+            .map(words["data_needed"] if "data_needed" in words else pd.Series(dtype=object))
+            .fillna("")
+            .astype(str),
+        }
+    ).sort_values(["entry", "target_year"], kind="stable")
+
     key = ["county_code", "year", "indicator"]
     cols = [*key, "value", "numerator", "denominator", "na_reason", "baseline_value", "unit"]
     values = card[cols].astype({"county_code": object, "indicator": object}).copy()
@@ -194,7 +204,9 @@ def target_status(
     merged["unit"] = merged["_unit"].astype(object).where(merged["_unit"].notna(), merged["unit"])
     merged = merged.drop(columns="_unit")
     now = (
-        card[(card["year"] == as_of)][["county_code", "indicator", "is_on_track", "value"]]
+        card[(card["year"] == as_of)][
+            ["county_code", "indicator", "is_on_track", "value", "closing_numerator", "closing_denominator"]
+        ]
         .rename(columns={"value": "value_as_of"})
         .astype({"county_code": object, "indicator": object})
     )
@@ -202,27 +214,41 @@ def target_status(
         now.drop_duplicates(["county_code", "indicator"]), how="left", on=["county_code", "indicator"]
     )
     value = merged["value"].to_numpy(dtype=float, na_value=np.nan)
-    target = merged["target"].to_numpy(dtype=float)
+    target, comparison, strict = sc.judged_terms(
+        merged["comparison"].to_numpy(dtype=object),
+        merged["target"].to_numpy(dtype=float),
+        merged["baseline_value"].to_numpy(dtype=float, na_value=np.nan),
+        merged["strict"].fillna(False).to_numpy(dtype=bool),
+    )
+    merged["target"] = target  # a directional target's is the baseline value it must pass
     target_max = merged["target_max"].to_numpy(dtype=float)
-    met = np.array(
-        [
-            _meets(v, t, m, c, s)
-            for v, t, m, c, s in zip(value, target, target_max, merged["comparison"], merged["strict"], strict=True)
-        ],
-        dtype=float,
-    )
-    gap = np.array(
-        [_gap(v, t, m, c) for v, t, m, c in zip(value, target, target_max, merged["comparison"], strict=True)],
-        dtype=float,
-    )
+    met = sc.is_met(value, target, target_max, comparison, strict)  # standards.meets, the one rule
+    gap = sc.target_gap(value, target, target_max, comparison)
     due = merged["target_year"].to_numpy() <= as_of
     merged["is_met"] = pd.array(np.where(due, met, np.nan), dtype="Float64").astype("boolean")
     merged["gap"] = pd.array(np.where(due, gap, np.nan), dtype="Float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(np.abs(target) > 0, gap / np.abs(target), np.nan)
     merged["relative_gap"] = pd.array(np.where(due, rel, np.nan), dtype="Float64")
-    merged["status"] = np.select([~due, np.isnan(met), met == 1.0], ["not_due", "no_data", "met"], "not_met")
+    qualitative = merged["comparison"].to_numpy(dtype=object) == "qualitative"  # 定性目标: listed, never judged
+    merged["status"] = np.select(
+        [qualitative, ~due, np.isnan(met), met == 1.0], ["qualitative", "not_due", "no_data", "met"], "not_met"
+    )
     merged["is_on_track"] = merged["is_on_track"].astype("boolean").where(~due, pd.NA)
+    # 进展: the value as of the evaluation year against this (earlier) target, never its verdict.
+    later = merged["target_year"].to_numpy() < as_of
+    now = sc.is_met(
+        merged["value_as_of"].to_numpy(dtype=float, na_value=np.nan), target, target_max, comparison, strict
+    )
+    merged["is_met_now"] = pd.array(np.where(later, now, np.nan), dtype="Float64").astype("boolean")
+    gap_now = sc.target_gap(
+        merged["value_as_of"].to_numpy(dtype=float, na_value=np.nan), target, target_max, comparison
+    )
+    merged["gap_now"] = pd.array(np.where(due, gap_now, np.nan), dtype="Float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_now = np.where(np.abs(target) > 0, gap_now / np.abs(target), np.nan)
+    merged["relative_gap_now"] = pd.array(np.where(due, rel_now, np.nan), dtype="Float64")
+    merged["as_of_year"] = as_of
     merged["baseline_year"] = p.baseline_year
     merged["in_registry"] = merged["indicator"].isin(list(registry))
     merged["na_reason"] = (
@@ -230,9 +256,11 @@ def target_status(
         .astype(object)
         .where(merged["in_registry"] | merged["na_reason"].notna(), "indicator not in the registry")
     )
-    merged["source"] = merged["indicator"].map(figure_source)
+    pairs = list(zip(merged["indicator"], merged["county_code"], strict=True))
+    loaded = ind.load_registry()
+    sources = {pair: figure_source(pair[0], "zh", pair[1], registry=loaded) for pair in set(pairs)}
+    merged["source"] = [sources[pair] for pair in pairs]
     merged = merged.join(sc.county_names(merged["county_code"])[["county_name_zh"]], on="county_code")
-    merged = merged.drop(columns="value_as_of")
     entity_order = {c: i for i, c in enumerate([CITY_CODE, *counties])}
     merged = (
         merged.assign(_e=merged["county_code"].map(entity_order))
@@ -240,6 +268,62 @@ def target_status(
         .drop(columns="_e")
     )
     return merged.reset_index(drop=True)
+
+
+def assessment_points(
+    plan: str | Plan | None, card: pd.DataFrame, tables: Mapping[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """:func:`target_status` as of every year of ``card`` (column ``as_of_year``): the stored ``target_points``.
+
+    Every product counts targets from these rows (:func:`lcedu.measure.scorecard.target_counts`), so the
+    index, the briefings, the workbooks and the evaluation documents state the same figures.
+    """
+    p = plan if isinstance(plan, Plan) else get_plan(plan)
+    years = sorted({int(y) for y in card["year"].dropna().unique()})
+    frames = [target_status(p, y, card=card, tables=tables) for y in years]
+    return pd.concat(frames, ignore_index=True) if frames else target_status(p, p.final_year, card=card, tables=tables)
+
+
+def latest_due(status: pd.DataFrame) -> pd.DataFrame:
+    """Per target (indicator) and entity, its latest assessment point already due: the point the counts judge
+    the target by (:data:`lcedu.measure.scorecard.COUNTING_RULE`)."""
+    due = status[status["status"] != "not_due"].sort_values("target_year", kind="stable")
+    return due.drop_duplicates(["county_code", "indicator"], keep="last")
+
+
+def current_problems(status: pd.DataFrame) -> pd.DataFrame:
+    """The targets still open as of the evaluation year: the latest due point not met, and not reached since.
+
+    What 三、存在的问题 and 四、下一步建议 state: the latest state (``value_as_of``, ``gap_now``), never an
+    earlier year's shortfall that a later value has closed (that is :func:`late_progress`).
+    """
+    latest = latest_due(status)
+    still = latest["is_met_now"].astype("boolean").fillna(False).astype(bool)
+    return latest[(latest["status"] == "not_met") & ~still].reset_index(drop=True)
+
+
+def late_progress(status: pd.DataFrame) -> pd.DataFrame:
+    """Points missed in their own year whose later value reaches the target (进展, not 达标)."""
+    reached = status["is_met_now"].astype("boolean").fillna(False).astype(bool)
+    return status[(status["status"] == "not_met") & reached].reset_index(drop=True)
+
+
+def needs_by_year(
+    points: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    results: pd.DataFrame,
+    resource_gaps: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`closing_needs` as of every year of ``points`` (column ``as_of_year``): the stored ``target_needs``."""
+    frames = [
+        closing_needs(group, int(year), tables, results, resource_gaps).assign(as_of_year=int(year))
+        for year, group in points.groupby("as_of_year", sort=True)
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=[*_NEED_COLUMNS, "as_of_year"])
+    out = pd.concat(frames, ignore_index=True)
+    return out.astype({"schools_count": "Int64", "amount": "float64"})
 
 
 def yearly_values(status: pd.DataFrame, card: pd.DataFrame, years: Iterable[int]) -> pd.DataFrame:
@@ -257,18 +341,26 @@ def yearly_values(status: pd.DataFrame, card: pd.DataFrame, years: Iterable[int]
 
 
 def closing_needs(
-    status: pd.DataFrame, year: int, tables: Mapping[str, pd.DataFrame], results: pd.DataFrame | None = None
+    status: pd.DataFrame,
+    year: int,
+    tables: Mapping[str, pd.DataFrame],
+    results: pd.DataFrame | None = None,
+    resource_gaps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """For unmet targets, what the gap-closing estimates (:mod:`lcedu.measure.gaps`) say it takes.
+    """For the targets still open (:func:`current_problems`), what closing them takes as of ``year``.
+
+    Estimates from :mod:`lcedu.measure.gaps` on ``year``'s data, keyed by the point's target year.
+    ``resource_gaps``: a :func:`gaps.resource_gap_summary` frame to reuse (the build's stored one).
 
     A 普及普惠 target (``preschool_universal``) gets every criterion's ``needed`` from
     :func:`gaps.preschool_gaps`; a rate that is a 普及普惠 criterion gets that criterion's
     count with the plan's target as threshold; 优质均衡 (``compulsory_balanced``) gets the
     resource additions of :func:`gaps.resource_gap_summary` for the county. Columns:
-    entry, target_year, county_code, indicator, need_zh, need_en, amount, unit_zh, schools_count. Other
+    entry, target_year, county_code, indicator, need_zh, need_en, amount, unit_zh, schools_count, phrase_zh
+    (the amount in words, :func:`lcedu.measure.gaps.gap_phrase`: 动作+数量+单位). Other
     unmet targets have no row (the document then states the gap itself).
     """
-    unmet = status[status["status"] == "not_met"]
+    unmet = current_problems(status)
     rows: list[dict[str, Any]] = []
     if unmet.empty:
         return pd.DataFrame(columns=list(_NEED_COLUMNS))
@@ -279,7 +371,7 @@ def closing_needs(
     school_summary = None
     for r in unmet.itertuples(index=False):
         county = str(r.county_code)
-        when = int(r.target_year)
+        when = int(year)  # the latest state: what closing the gap takes now, not in the target's year
         if r.indicator == "preschool_universal" or r.indicator in criteria:
             # A criterion's own target replaces the national threshold (e.g. the plan's 95 %).
             override = (r.indicator, float(r.target)) if r.indicator in criteria else ("", np.nan)
@@ -296,11 +388,12 @@ def closing_needs(
                     rows.append(
                         {
                             "entry": r.entry,
-                            "target_year": when,
+                            "target_year": int(r.target_year),
                             "county_code": county,
                             "indicator": r.indicator,
                             "need_zh": str(x.gap_zh),
                             "need_en": str(x.gap_en),
+                            "phrase_zh": str(x.need_zh),
                             "amount": float(x.needed),
                             "unit_zh": "",
                             "schools_count": pd.NA,
@@ -308,7 +401,9 @@ def closing_needs(
                     )
         elif r.indicator == "compulsory_balanced":
             if school_summary is None:
-                school_summary = gaps.resource_gap_summary(tables=tables)
+                school_summary = (
+                    resource_gaps if resource_gaps is not None else gaps.resource_gap_summary(tables=tables)
+                )
             s = school_summary[
                 (school_summary["county_code"] == county)
                 & (school_summary["year"] == when)
@@ -319,11 +414,13 @@ def closing_needs(
                 rows.append(
                     {
                         "entry": r.entry,
-                        "target_year": when,
+                        "target_year": int(r.target_year),
                         "county_code": county,
                         "indicator": r.indicator,
                         "need_zh": name,
                         "need_en": str(x.resource_en),
+                        "phrase_zh": gaps.gap_phrase(f"{name}增加", float(x.addition), unit.rstrip(")"))
+                        + f"（涉及{int(x.schools_below_count)}所学校）",
                         "amount": float(x.addition),
                         "unit_zh": unit.rstrip(")"),
                         "schools_count": int(x.schools_below_count),

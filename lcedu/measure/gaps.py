@@ -26,6 +26,7 @@ from lcedu.measure import standards as std
 
 __all__ = [
     "amount_to_close",
+    "gap_phrase",
     "city_target_contributions",
     "largest_target_gaps",
     "preschool_gaps",
@@ -34,6 +35,18 @@ __all__ = [
 ]
 
 _EPS = 1e-9
+
+
+def gap_phrase(action: str, amount: Any, unit: str = "", note: str = "", lang: str = "zh") -> str:
+    """The one wording of a closing amount: 动作+数量+单位 ("新增专任教师75人", "消除超标班额38个班",
+    "新增普惠性学位3,571个（在园总数不变）"); English "add full-time teachers: 75 teachers". "" without an amount."""
+    if amount is None or pd.isna(amount):
+        return ""
+    value = float(amount)
+    shown = f"{value:,.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+    if lang == "zh":
+        return f"{action}{shown}{unit}" + (f"（{note}）" if note else "")
+    return f"{action}: {shown}" + (f" {unit}" if unit else "") + (f" ({note})" if note else "")
 
 
 def _round_up(x: np.ndarray, integer: bool) -> np.ndarray:
@@ -333,7 +346,8 @@ def preschool_gaps(
     for 毛入园率 also raises the teachers needed). ``thresholds`` overrides a criterion's
     threshold by indicator code (e.g. the plan's 95 % instead of the national 85 %).
     Columns: county_code, year, indicator, gap, gap_zh, gap_en, value, threshold, comparison,
-    needed (Int64; NA with ``na_reason`` when the indicator is NA).
+    needed (Int64; NA with ``na_reason`` when the indicator is NA), need_zh / need_en (the amount in
+    words by :func:`gap_phrase`: "新增幼儿园专任教师75人"; "" when nothing is needed or NA).
     """
     registry = ind.load_registry()
     criteria = [c for c in registry.assessments["preschool_universal"]["criteria"] if "gap" in c]
@@ -414,4 +428,19 @@ def preschool_gaps(
     out["year"] = pd.array(out["year"].to_numpy(dtype="int64"), dtype="Int64")
     out["value"] = pd.array(out["value"].to_numpy(dtype=float), dtype="Float64")
     out["needed"] = pd.array(out["needed"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
+    words = {c["gap"]: c for c in criteria}
+    for lang in ("zh", "en"):
+        out[f"need_{lang}"] = pd.array(
+            [
+                gap_phrase(
+                    str(words[g].get(f"gap_{lang}", g)),
+                    n if not pd.isna(n) and n > 0 else None,
+                    str(words[g].get(f"gap_unit_{lang}", "")),
+                    str(words[g].get(f"gap_note_{lang}", "")),
+                    lang,
+                )
+                for g, n in zip(out["gap"], out["needed"], strict=True)
+            ],
+            dtype="string",
+        )
     return out.sort_values(["county_code", "year"], kind="stable").reset_index(drop=True)

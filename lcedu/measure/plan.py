@@ -60,7 +60,21 @@ __all__ = [
 #: at_least / at_most (a rate or amount; ``strict`` makes it > / <), reach (a yes/no
 #: state, no value), count_at_least (a number of schools, people ...), range
 #: (value ≤ x ≤ value_max, e.g. 5至8个).
-COMPARISONS: tuple[str, ...] = ("at_least", "at_most", "reach", "count_at_least", "range")
+#: increase / decrease: a directional target (显著提升, 明显提高 / 明显降低), judged as the change of the
+#: target year's value against the plan's baseline (met when strictly higher / lower; no value);
+#: qualitative: a 定性目标 (取得实质性进展, 稳居全省前列), listed and counted, never judged.
+COMPARISONS: tuple[str, ...] = (
+    "at_least",
+    "at_most",
+    "reach",
+    "count_at_least",
+    "range",
+    "increase",
+    "decrease",
+    "qualitative",
+)
+#: Comparisons without a value of their own.
+VALUELESS: tuple[str, ...] = ("reach", "increase", "decrease", "qualitative")
 
 #: Columns of :func:`load_targets`, in order.
 COLUMNS: tuple[str, ...] = (
@@ -82,6 +96,7 @@ COLUMNS: tuple[str, ...] = (
     "restated",
     "condition",
     "note",
+    "data_needed",
 )
 
 DEFAULT_PLAN = "lincang_2023_2025"
@@ -96,7 +111,7 @@ _REQUIRED = (
     "clause",
     "quote",
 )
-_OPTIONAL = ("value", "value_max", "strict", "restated", "condition", "note")
+_OPTIONAL = ("value", "value_max", "strict", "restated", "condition", "note", "data_needed")
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
 _COUNTY = re.compile(r"\d{6}")
 
@@ -232,7 +247,7 @@ def _check_check(check: object) -> list[tuple[str, str]]:
     if not isinstance(check, dict):
         return [("check", "plan.check must be a mapping with passages and/or not_targets")]
     problems: list[tuple[str, str]] = []
-    unknown = sorted(set(check) - {"passages", "not_targets"})
+    unknown = sorted(set(check) - {"passages", "not_targets", "target_words"})
     if unknown:
         problems.append(("check", f"plan.check has unknown field(s) {unknown}"))
     passages = check.get("passages", [])
@@ -256,6 +271,9 @@ def _check_check(check: object) -> list[tuple[str, str]]:
     ignore = check.get("not_targets", [])
     if not (isinstance(ignore, list) and all(isinstance(x, str) and x for x in ignore)):
         problems.append(("check.not_targets", f"plan.check.not_targets must be a list of phrases, got {ignore!r}"))
+    words = check.get("target_words", [])
+    if not (isinstance(words, list) and all(isinstance(x, str) and x for x in words)):
+        problems.append(("check.target_words", f"plan.check.target_words must be a list of phrases, got {words!r}"))
     return problems
 
 
@@ -275,9 +293,9 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
     if "comparison" in entry and comparison not in COMPARISONS:
         problems.append(("comparison", f"comparison {comparison!r} is not one of {list(COMPARISONS)}"))
     value, value_max = entry.get("value"), entry.get("value_max")
-    if comparison == "reach":
-        if value not in (None, True):
-            problems.append(("value", f"a 'reach' target takes no value (or true), got {value!r}"))
+    if comparison in VALUELESS:
+        if value not in (None, True) or (comparison != "reach" and "value" in entry):
+            problems.append(("value", f"a {comparison!r} target takes no value, got {value!r}"))
     elif comparison in COMPARISONS and not _is_number(value):
         problems.append(("value", f"value must be a number for '{comparison}', got {value!r}"))
     if comparison == "range":
@@ -337,6 +355,8 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
         problems.append(("condition", f"condition must map names to numbers, got {condition!r}"))
     if "note" in entry and not isinstance(entry["note"], str):
         problems.append(("note", "note must be a string"))
+    if "data_needed" in entry and not (isinstance(entry["data_needed"], str) and entry["data_needed"].strip()):
+        problems.append(("data_needed", "data_needed must say what data would judge the target"))
     return problems
 
 
@@ -422,6 +442,7 @@ def _frame(plan: Mapping[str, Any], entries: list[dict[str, Any]]) -> pd.DataFra
                     "restated": tuple((r["clause"], r["quote"]) for r in e.get("restated", [])),
                     "condition": tuple(sorted((k, float(v)) for k, v in e.get("condition", {}).items())),
                     "note": e.get("note", ""),
+                    "data_needed": e.get("data_needed", ""),
                 }
             )
     df = pd.DataFrame(rows, columns=list(COLUMNS))
@@ -514,6 +535,7 @@ class Plan:
     text_file: Path | None
     not_targets: tuple[str, ...]
     passages: tuple[tuple[str, str, str], ...]
+    target_words: tuple[str, ...] = ()
 
     @property
     def period(self) -> tuple[int, ...]:
@@ -579,6 +601,7 @@ def get_plan(plan: str | Path | None = None) -> Plan:
         text_file=text_file,
         not_targets=tuple(check.get("not_targets", ())),
         passages=tuple((p["from"], p["to"], p.get("only_sentences_with", "")) for p in check.get("passages", ())),
+        target_words=tuple(check.get("target_words", ())),
     )
 
 
@@ -687,6 +710,28 @@ def uncovered_numbers(text: str, targets: pd.DataFrame, ignore: Iterable[str] = 
     return [n for n in candidates if not covered(n)]
 
 
+def uncovered_target_words(text: str, targets: pd.DataFrame, words: Iterable[str] = ()) -> list[PlanNumber]:
+    """Target phrases without a number (显著提升, 明显降低, 全覆盖, 取得实质性进展 …) that no entry records.
+
+    A phrase is recorded when some entry's ``quote`` (or a ``restated`` quote) in the same sentence
+    covers it. Returned as :class:`PlanNumber` rows (``value`` NaN) so the check lists them with the numbers.
+    """
+    quotes = [
+        quote
+        for row in (targets.drop_duplicates("entry").to_dict("records") if len(targets) else [])
+        for quote in (row["quote"], *(q for _, q in row["restated"]))
+    ]
+    found: list[PlanNumber] = []
+    for m_sentence in _SENTENCE.finditer(text):
+        sentence = m_sentence.group()
+        spans = [(m.start(), m.end()) for q in quotes for m in re.finditer(re.escape(q), sentence)]
+        for word in (w for w in words if w):
+            for m in re.finditer(re.escape(word), sentence):
+                if not any(a <= m.start() and m.end() <= b for a, b in spans):
+                    found.append(PlanNumber(word, math.nan, m.start(), m.end(), sentence))
+    return found
+
+
 def target_passages(text: str, passages: Iterable[tuple[str, str, str]] = ()) -> str:
     """The parts of a plan text that hold its targets, one passage per line block.
 
@@ -721,8 +766,11 @@ def check_plan_text(
     *,
     passages: Iterable[tuple[str, str, str]] | None = None,
     not_targets: Iterable[str] | None = None,
+    target_words: Iterable[str] | None = None,
 ) -> list[PlanNumber]:
-    """Every number in the plan's target sentences that no entry of ``targets`` accounts for.
+    """Every number, and every target phrase of ``check.target_words`` (显著提升, 全覆盖 …), in the plan's
+    target sentences that no entry of ``targets`` accounts for (directional, no-data and qualitative
+    targets are entries too).
 
     ``targets``: a plan name, folder, targets file or a :func:`load_targets` frame (default:
     the default plan). ``passages`` and ``not_targets`` default to the plan file's ``check``
@@ -740,7 +788,9 @@ def check_plan_text(
         frame = plan.targets()
     spec = passages if passages is not None else (plan.passages if plan else ())
     ignore = not_targets if not_targets is not None else (plan.not_targets if plan else ())
-    return uncovered_numbers(target_passages(body, spec), frame, ignore)
+    words = target_words if target_words is not None else (plan.target_words if plan else ())
+    passage = target_passages(body, spec)
+    return uncovered_numbers(passage, frame, ignore) + uncovered_target_words(passage, frame, words)
 
 
 _HEADING = re.compile(r"^\s*([一二三四五六七八九十]+)、\s*(\S.*)$")

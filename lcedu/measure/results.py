@@ -11,14 +11,15 @@ index, the workbooks and the maps read the same numbers and never recompute them
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from lcedu.errors import RequestError
 from lcedu.ingest import store
-from lcedu.measure import gaps, indicators, quality, schools, scorecard, teachers
-from lcedu.measure.plan import get_plan, load_targets
+from lcedu.measure import evaluation, gaps, indicators, quality, schools, scorecard, teachers
+from lcedu.measure.plan import Plan, get_plan
 
 #: Result tables stored in every processed build, in the order they are computed. The last
 #: eight are the per-school / per-county frames the topic pages list (lcedu.measure.schools,
@@ -29,8 +30,13 @@ RESULT_TABLES = (
     "assessment_dimensions",
     "assessment_criteria",
     "scorecard",
+    "target_points",
+    "target_counts",
+    "target_needs",
     "school_indicators",
     "school_gaps",
+    "resource_gaps",
+    "resource_gaps_by_stage",
     "preschool_gaps",
     "school_sizes",
     "campus_status",
@@ -40,25 +46,31 @@ RESULT_TABLES = (
     "teacher_qualifications",
     "staffing_against_norms",
     "subject_teachers",
+    "subject_teacher_summary",
     *quality.QUALITY_TABLES,
 )
 
 
-def compute_results(
-    tables: Mapping[str, pd.DataFrame], targets: str | Path | pd.DataFrame | None = None
-) -> dict[str, pd.DataFrame]:
+def compute_results(tables: Mapping[str, pd.DataFrame], plan: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """Every result table of :data:`RESULT_TABLES` from the cleaned tables (inputs are not modified)."""
     results = indicators.compute(tables=tables)
-    plan_targets = targets if isinstance(targets, pd.DataFrame) else load_targets(targets)
-    population_over = schools.special_school_population_threshold(plan_targets)
+    chosen = get_plan(plan)
+    population_over = schools.special_school_population_threshold(chosen.targets())
     parts = indicators.school_indicators(tables=tables)
     keyed = {name: schools.keyed(frame) for name, frame in tables.items()}  # plain keys once, for the listings
+    subjects = teachers.subject_teachers(keyed)
+    school_gaps = gaps.school_gaps(parts=parts)
+    resource_gaps = gaps.resource_gap_summary(gaps=school_gaps)
+    judged = judge_plan(chosen, results, tables, chosen.baseline_year, resource_gaps)
     return {
         "indicator_results": results,
         **indicators.assessment_tables(tables=tables),
-        "scorecard": scorecard.scorecard(results=results, tables=tables, targets=plan_targets),
+        **judged,
         "school_indicators": parts,
-        "school_gaps": gaps.school_gaps(parts=parts),
+        "school_gaps": school_gaps,
+        # The resource additions summed per county (and 学段): the pages and workbooks only format them.
+        "resource_gaps": resource_gaps,
+        "resource_gaps_by_stage": gaps.resource_gap_summary(gaps=school_gaps, by_stage=True),
         "preschool_gaps": gaps.preschool_gaps(tables=tables, results=results),
         "school_sizes": schools.school_sizes(keyed),
         "campus_status": schools.campus_status(keyed),
@@ -67,7 +79,8 @@ def compute_results(
         "high_school_trusteeship": schools.high_school_trusteeship(keyed),
         "teacher_qualifications": teachers.teacher_qualifications(keyed),
         "staffing_against_norms": teachers.staffing_against_norms(keyed),
-        "subject_teachers": teachers.subject_teachers(keyed),
+        "subject_teachers": subjects,
+        "subject_teacher_summary": teachers.subject_teacher_summary(subjects),  # the pages format it
         **quality.review(tables),  # data-quality findings: stored for the pages, never blocking the build
     }
 
@@ -101,15 +114,52 @@ def require_year(year: int, processed_dir: str | Path | None = None) -> None:
         )
 
 
+def judge_plan(
+    plan: Plan,
+    results: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    baseline_year: int,
+    resource_gaps: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The plan's verdicts: ``scorecard``, ``target_points`` (every target × year × entity, as of every year),
+    ``target_counts`` (:func:`lcedu.measure.scorecard.target_counts`) and ``target_needs`` (what closing the
+    targets still open takes, as of every year: :func:`lcedu.measure.evaluation.needs_by_year`)."""
+    card = scorecard.scorecard(results=results, tables=tables, targets=plan.targets(), baseline_year=baseline_year)
+    points = evaluation.assessment_points(plan, card, tables)
+    return {
+        "scorecard": card,
+        "target_points": points,
+        "target_counts": scorecard.target_counts(points),
+        "target_needs": evaluation.needs_by_year(points, tables, results, resource_gaps),
+    }
+
+
+def plan_results(
+    plan: str | Path | None = None, baseline_year: int | None = None, processed_dir: str | Path | None = None
+) -> dict[str, pd.DataFrame]:
+    """``scorecard``, ``target_points``, ``target_counts`` and ``target_needs`` of a plan: the build's stored tables for the
+    default plan and its baseline, else judged once on the build's stored results (cached per build).
+
+    The one entry point for another plan or baseline: products never call the scorecard themselves.
+    """
+    from lcedu.ingest import store
+
+    build = store.current(processed_dir)
+    return _plan_results(str(build), None if plan is None else str(plan), baseline_year)
+
+
+@lru_cache(maxsize=8)
+def _plan_results(build: str, plan: str | None, baseline_year: int | None) -> dict[str, pd.DataFrame]:
+    processed = Path(build).parent
+    chosen = get_plan(plan)
+    base = chosen.baseline_year if baseline_year is None else int(baseline_year)
+    stored = load_results(processed)
+    if plan is None and base == chosen.baseline_year:
+        return {name: stored[name] for name in ("scorecard", "target_points", "target_counts", "target_needs")}
+    tables = indicators.load_tables(processed)
+    return judge_plan(chosen, stored["indicator_results"], tables, base, stored["resource_gaps"])
+
+
 def plan_scorecard(plan: str | Path | None = None, processed_dir: str | Path | None = None) -> pd.DataFrame:
     """The build's scorecard; for another plan, the same scorecard of the same results with its targets."""
-    stored = load_results(processed_dir)
-    if plan is None:
-        return stored["scorecard"]
-    chosen = get_plan(plan)
-    return scorecard.scorecard(
-        results=stored["indicator_results"],
-        tables=indicators.load_tables(processed_dir),
-        targets=chosen.targets(),
-        baseline_year=chosen.baseline_year,
-    )
+    return plan_results(plan, None, processed_dir)["scorecard"]

@@ -18,22 +18,32 @@ import numpy as np
 import pandas as pd
 
 from lcedu.ingest.counties import is_aggregate, prefecture_of, province_of
+from lcedu.measure import gaps as gp
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 from lcedu.measure.plan import in_region, load_plan, load_targets
 
 __all__ = [
     "COLUMNS",
+    "COUNTING_RULE",
     "SPREAD_NOTE",
     "city_rate_references",
     "county_names",
     "effective_targets",
     "expand_targets",
+    "gap_class",
     "is_met",
+    "judged_terms",
+    "NEAR_TARGET_SHARE",
     "scorecard",
     "scorecard_labels",
     "target_counts",
+    "target_gap",
 ]
+
+#: A gap within this share of |target| is "near" the target (接近目标) on maps and in the
+#: explorer; a larger gap is "far" (差距较大). Stored per row as ``gap_class``.
+NEAR_TARGET_SHARE = 0.05
 
 #: Columns of :func:`scorecard`, in order.
 COLUMNS = (
@@ -58,9 +68,15 @@ COLUMNS = (
     "target_year",
     "target_scope",
     "is_target_due",
+    "target_year_value",
     "status",
     "gap",
     "is_met",
+    "is_met_now",
+    "gap_now",
+    "gap_class",
+    "closing_numerator",
+    "closing_denominator",
     "baseline_year",
     "baseline_value",
     "change_since_baseline",
@@ -96,9 +112,15 @@ _LABELS = {
     "target_year": ("目标年份", "Target year"),
     "target_scope": ("目标来源", "Target of"),
     "is_target_due": ("目标已到期", "Target due"),
+    "target_year_value": ("目标年份数值", "Value in the target year"),
     "status": ("状态", "Status"),
     "gap": ("差距(正数为未达)", "Gap (positive = short)"),
     "is_met": ("是否达标", "Met"),
+    "is_met_now": ("本年数值是否已达该目标(进展)", "This year's value reaches it (progress)"),
+    "gap_now": ("本年差距(进展)", "This year's gap (progress)"),
+    "closing_numerator": ("补齐需增加的分子(本年)", "To add to the numerator to close (this year)"),
+    "closing_denominator": ("补齐需增加的分母(本年)", "To add to the denominator to close (this year)"),
+    "gap_class": ("距目标", "Distance to target"),
     "baseline_year": ("基期年份", "Baseline year"),
     "baseline_value": ("基期数值", "Baseline value"),
     "change_since_baseline": ("较基期变化", "Change since baseline"),
@@ -154,13 +176,18 @@ def county_names(codes: Iterable[str]) -> pd.DataFrame:
 
 
 def expand_targets(
-    targets: pd.DataFrame, county_codes: Iterable[str], population: pd.DataFrame | None = None
+    targets: pd.DataFrame,
+    county_codes: Iterable[str],
+    population: pd.DataFrame | None = None,
+    *,
+    by_entry: bool = False,
 ) -> pd.DataFrame:
     """One row per target, year and entity (a county or ``530900``) the target applies to.
 
     ``each_county`` targets apply to every code in ``county_codes``; a ``population_over``
     condition keeps the county-years whose resident population is strictly above it
-    (county-years without population data are kept, so the missing value shows).
+    (county-years without population data are kept, so the missing value shows). ``by_entry``: keep the
+    ``entry`` column, one row per entry (else one per indicator, year and entity: the scorecard's).
     """
     counties = [c for c in dict.fromkeys(str(c) for c in county_codes) if not is_aggregate(c)]
     t = (
@@ -191,9 +218,13 @@ def expand_targets(
         keep = over.isna().to_numpy() | np.isnan(resident) | (resident > over.to_numpy())
         t = t[keep]
     cols = ["indicator", "year", "county_code", "target", "value_max", "comparison", "strict", "clause", "quote"]
-    out = t[cols].rename(columns={"value_max": "target_max", "clause": "target_clause"})
+    keyed = by_entry  # a plan's entries keep their number (two entries never collapse into one)
+    out = t[[*(["entry"] if keyed else []), *cols]].rename(
+        columns={"value_max": "target_max", "clause": "target_clause"}
+    )
     out = out.astype({"year": "int64", "county_code": object})
-    return out.drop_duplicates(["indicator", "year", "county_code"]).reset_index(drop=True)
+    key = [*(["entry"] if keyed else []), "indicator", "year", "county_code"]
+    return out.drop_duplicates(key).reset_index(drop=True)
 
 
 def is_met(
@@ -203,8 +234,10 @@ def is_met(
     return std.meets(value, target, comparison, strict, target_max)
 
 
-def _gap(value: np.ndarray, target: np.ndarray, target_max: np.ndarray, comparison: np.ndarray) -> np.ndarray:
-    """Distance still to go in the target's direction: > 0 short of it, ≤ 0 met or beyond."""
+def target_gap(value: Any, target: Any, target_max: Any, comparison: Any) -> np.ndarray:
+    """Distance still to go in the target's direction: > 0 short of it, ≤ 0 met or beyond (arrays broadcast)."""
+    value, target, target_max = (np.asarray(a, dtype=float) for a in (value, target, target_max))
+    comparison = np.asarray(comparison, dtype=object)
     with np.errstate(invalid="ignore"):
         return np.select(
             [np.isin(comparison, ["at_least", "count_at_least"]), comparison == "at_most", comparison == "range"],
@@ -325,28 +358,14 @@ def scorecard(
         effective_targets(expanded, sorted(set(df["year"]))), how="left", on=["indicator", "county_code", "year"]
     )
 
-    value = df["value"].to_numpy(dtype=float)
-    target = df["target"].to_numpy(dtype=float)
-    target_max = df["target_max"].to_numpy(dtype=float)
-    comparison = df["comparison"].to_numpy(dtype=object)
-    strict = df["strict"].fillna(False).to_numpy(dtype=bool)
-    due = (df["target_year"] <= df["year"]).to_numpy(dtype=bool, na_value=False)
-    df["is_target_due"] = np.where(df["target_year"].isna(), np.nan, due)
-    df["gap"] = _gap(value, target, target_max, comparison)
-    # A target not yet due is neither met nor missed: the trend (is_on_track) speaks for it.
-    df["is_met"] = np.where(due, is_met(value, target, target_max, comparison, strict), np.nan)
-    df["status"] = np.select(
-        [df["target_year"].isna().to_numpy(), np.isnan(value), ~due, df["is_met"].to_numpy() == 1.0],
-        [None, "no_data", "not_due", "met"],
-        default="not_met",
-    ).astype(object)
-
     base = df.loc[df["year"] == baseline, ["indicator", "county_code", "value"]].rename(
         columns={"value": "baseline_value"}
     )
     df = df.merge(base, how="left", on=["indicator", "county_code"])
     df["baseline_year"] = baseline
     df["change_since_baseline"] = df["value"] - df["baseline_value"]
+    df = _judge(df)
+    df = _closing(df, reg)
 
     # Next target at or after the row's year for the same indicator and entity.
     upcoming = expanded.rename(
@@ -405,7 +424,7 @@ def scorecard(
     )
 
     carried = (df["target_year"] < df["year"]).to_numpy(dtype=bool, na_value=False)
-    df["is_on_track"] = np.where(carried, df["is_met"], df["is_on_track"])
+    df["is_on_track"] = np.where(carried, df["is_met"], df["is_on_track"])  # a past target: its own verdict
 
     # Ranks and spreads are among the counties of one prefecture (临沧's 8; 昆明's 14 on a 云南
     # build), never across a province: a county is compared with its neighbours under the same city.
@@ -439,6 +458,102 @@ def scorecard(
     return _typed(df[list(COLUMNS)].reset_index(drop=True))
 
 
+def judged_terms(comparison: Any, target: Any, baseline: Any, strict: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(target, comparison, strict) as :func:`is_met` tests them: a directional target (increase / decrease:
+    显著提升, 明显降低) is "strictly above / below the baseline value"; every other target is unchanged."""
+    comparison = np.asarray(comparison, dtype=object)
+    up, down = comparison == "increase", comparison == "decrease"
+    directional = up | down
+    target = np.where(directional, np.asarray(baseline, dtype=float), np.asarray(target, dtype=float))
+    tested = np.where(up, "at_least", np.where(down, "at_most", comparison)).astype(object)
+    strict = np.where(directional, True, np.asarray(strict, dtype=bool))
+    return target, tested, strict
+
+
+def gap_class(value: Any, target: Any, target_max: Any, comparison: Any, strict: Any = False) -> np.ndarray:
+    """'met', 'near' (gap ≤ :data:`NEAR_TARGET_SHARE` × |target|) or 'far' per value; None without a value.
+
+    The one near/far rule the maps and the explorer show (stored as the scorecard's ``gap_class``).
+    """
+    value = np.asarray(value, dtype=float)
+    target = np.asarray(target, dtype=float)
+    met = is_met(value, target, np.asarray(target_max, dtype=float), comparison, strict)
+    gap = target_gap(value, target, target_max, comparison)
+    with np.errstate(invalid="ignore"):
+        near = gap <= NEAR_TARGET_SHARE * np.abs(np.nan_to_num(target))
+    return np.select([np.isnan(met), met == 1.0, near], [None, "met", "near"], default="far").astype(object)
+
+
+def _judge(df: pd.DataFrame) -> pd.DataFrame:
+    """Status, gap and verdict of each row against the target in force, judged at the target's own year.
+
+    A target already due is judged on the value of its own year (``target_year_value``), never on a
+    later one: a 2024 target missed in 2024 stays 未达标 in 2025, and ``is_met_now`` says whether the
+    later value has reached it since (进展). A target not yet due is neither met nor missed (the trend,
+    ``is_on_track``, speaks for it); its ``gap`` is the current one.
+    """
+    at_year = df[["indicator", "county_code", "year", "value"]].rename(
+        columns={"year": "target_year", "value": "target_year_value"}
+    )
+    df = df.merge(
+        at_year.astype({"target_year": "float64"}),
+        how="left",
+        on=["indicator", "county_code", "target_year"],
+    )
+    now = df["value"].to_numpy(dtype=float)
+    target, comparison, strict = judged_terms(
+        df["comparison"].to_numpy(dtype=object),
+        df["target"].to_numpy(dtype=float),
+        df["baseline_value"].to_numpy(dtype=float, na_value=np.nan),
+        df["strict"].fillna(False).to_numpy(dtype=bool),
+    )
+    df["target"] = target  # a directional target's is the baseline value it must pass
+    target_max = df["target_max"].to_numpy(dtype=float)
+    due = (df["target_year"] <= df["year"]).to_numpy(dtype=bool, na_value=False)
+    judged = np.where(due, df["target_year_value"].to_numpy(dtype=float, na_value=np.nan), now)
+    df["is_target_due"] = np.where(df["target_year"].isna(), np.nan, due)
+    df["gap"] = target_gap(judged, target, target_max, comparison)
+    met = is_met(judged, target, target_max, comparison, strict)
+    df["is_met"] = np.where(due, met, np.nan)
+    carried = (df["target_year"] < df["year"]).to_numpy(dtype=bool, na_value=False)
+    df["is_met_now"] = np.where(carried, is_met(now, target, target_max, comparison, strict), np.nan)
+    df["gap_now"] = np.where(carried, target_gap(now, target, target_max, comparison), np.nan)
+    df["status"] = np.select(
+        [df["target_year"].isna().to_numpy(), np.isnan(judged), ~due, met == 1.0],
+        [None, "no_data", "not_due", "met"],
+        default="not_met",
+    ).astype(object)
+    classes = gap_class(judged, target, target_max, comparison, strict)
+    df["gap_class"] = np.where(df["status"].isna().to_numpy(), None, classes).astype(object)
+    return df
+
+
+def _closing(df: pd.DataFrame, reg: Any) -> pd.DataFrame:
+    """Whole units that would close the row's gap this year (:func:`lcedu.measure.gaps.amount_to_close`), added
+    to the numerator or to the denominator; NaN where the value reaches the target, or for an amount or a count."""
+    factor = df["indicator"].map(
+        {c: float(i.formula.get("factor", 1)) for c, i in reg.indicators.items() if "numerator" in i.formula}
+    )
+    num = df["numerator"].to_numpy(dtype=float)
+    den = df["denominator"].to_numpy(dtype=float)
+    target = df["target"].to_numpy(dtype=float)
+    comparison = df["comparison"].astype(object).fillna("").to_numpy(dtype=object)
+    ratio = np.isin(comparison, ["at_least", "at_most", "count_at_least"]) & factor.notna().to_numpy()
+    short = (
+        target_gap(df["value"].to_numpy(dtype=float), target, df["target_max"].to_numpy(dtype=float), comparison) > 0
+    )
+    keep = ratio & short
+    f = factor.fillna(1.0).to_numpy(dtype=float)
+    for part in ("numerator", "denominator"):
+        amounts = [
+            gp.amount_to_close(num, den, target, factor=f, comparison=kind, part=part)
+            for kind in ("at_least", "at_most")
+        ]
+        chosen = np.where(comparison == "at_most", amounts[1], amounts[0])
+        df[f"closing_{part}"] = np.where(keep, chosen, np.nan)
+    return df
+
+
 def _comparison_scope(code: str) -> str:
     """The group a row is ranked and spread in: a county's prefecture; an aggregate's own code."""
     return code if is_aggregate(code) else prefecture_of(code)
@@ -464,6 +579,7 @@ STATUS_LABELS = {
     "not_met": ("未达标", "not met"),
     "not_due": ("未到期", "not yet due"),
     "no_data": ("无数据", "no data"),
+    "qualitative": ("定性目标", "qualitative target"),
 }
 SCOPE_LABELS = {
     "county": ("本县目标", "county target"),
@@ -517,30 +633,71 @@ def effective_targets(expanded: pd.DataFrame, years: Iterable[int]) -> pd.DataFr
     return chosen[chosen["target_year"].notna()][cols].reset_index(drop=True)
 
 
-def target_counts(card: pd.DataFrame, *, own_only: bool = True) -> pd.DataFrame:
-    """Per entity and year: targets counted and how many are met, not met, not yet due, on track, no data.
+#: The counting rule every product states (index, briefings, workbooks, evaluation documents).
+COUNTING_RULE = {
+    "zh": "计数口径：按目标计（定性目标列出并计数、不评判），每项目标在每个县(区)（全市目标在全市）计一次，以截至统计年份最近一个已到期年份的"
+    "评估点认定（该年数值对照该年目标，不以以后年份的数值认定以前年份的目标）；尚无到期年份的计为未到期；"
+    "以全市目标作参照的县级指标不计入。评估点（目标×年份）另计。",
+    "en": "Counting rule: by target (qualitative targets listed and counted, never judged), each target once per county (a city target once for the city), judged at its "
+    "latest assessment point due by the year (that year's value against that year's target; an earlier target is "
+    "never judged on a later value); a target with no year due yet is not yet due; city targets shown as references "
+    "on county rows are not counted. Assessment points (target × year) are counted separately.",
+}
 
-    The one count every page states. ``own_only`` counts the entity's own targets (a county's
-    本县目标, the city's 全市目标); city targets shown as references on county rows are not counted.
+_COUNT_COLUMNS = ("met", "not_met", "not_due", "no_data", "qualitative")
+
+
+def target_counts(points: pd.DataFrame) -> pd.DataFrame:
+    """Per entity and year: targets counted by :data:`COUNTING_RULE`, and the assessment points beside them.
+
+    ``points``: the stored ``target_points`` (:func:`lcedu.measure.evaluation.assessment_points`), one row
+    per target, target year, entity and ``as_of_year``. Columns: county_code, year (the as-of year),
+    targets, met, not_met, not_due, not_due_on_track, no_data, and points, points_met, points_not_met,
+    points_not_due, points_no_data (every assessment point, as of the year), met_pct (met ÷ (met + not_met)
+    × 100: the share of due targets with data that are met; NA with none).
     """
-    rows = card[card["status"].notna()]
-    if own_only:
-        rows = rows[rows["target_scope"] != "city_reference"]
-    status = rows["status"].astype(str)
-    frame = pd.DataFrame(
+    cols = ["county_code", "year", "targets", *_COUNT_COLUMNS, "not_due_on_track"]
+    cols += ["points", *(f"points_{k}" for k in _COUNT_COLUMNS), "met_pct"]
+    if points.empty:
+        return pd.DataFrame(columns=cols)
+    p = pd.DataFrame(
         {
-            "county_code": rows["county_code"].astype(str),
-            "year": rows["year"].astype("int64"),
-            "met": status.eq("met"),
-            "not_met": status.eq("not_met"),
-            "not_due": status.eq("not_due"),
-            "no_data": status.eq("no_data"),
-            "not_due_on_track": status.eq("not_due") & rows["is_on_track"].fillna(False).astype(bool),
+            "county_code": points["county_code"].astype(str),
+            "year": points["as_of_year"].astype("int64"),
+            "key": points["indicator"].astype(str),
+            "target_year": points["target_year"].astype("int64"),
+            "status": points["status"].astype(str),
+            "on_track": points["is_on_track"].astype("boolean").fillna(False).astype(bool),
         }
     )
-    out = frame.groupby(["county_code", "year"]).sum().astype("int64")
-    out.insert(0, "targets", out[["met", "not_met", "not_due", "no_data"]].sum(axis=1))
-    return out.reset_index()
+    due = (
+        p[p["status"] != "not_due"]
+        .sort_values("target_year")
+        .drop_duplicates(["county_code", "year", "key"], keep="last")
+    )
+    pending = p[p["status"] == "not_due"].sort_values("target_year").drop_duplicates(["county_code", "year", "key"])
+    keys = ["county_code", "year", "key"]
+    pending = pending[~pending.set_index(keys).index.isin(due.set_index(keys).index)]
+    chosen = pd.concat([due, pending], ignore_index=True)
+    by_target = (
+        pd.DataFrame(
+            {k: chosen["status"].eq(k) for k in _COUNT_COLUMNS}
+            | {"not_due_on_track": chosen["status"].eq("not_due") & chosen["on_track"]}
+        )
+        .groupby([chosen["county_code"], chosen["year"]])
+        .sum()
+    )
+    by_point = (
+        pd.DataFrame({f"points_{k}": p["status"].eq(k) for k in _COUNT_COLUMNS})
+        .groupby([p["county_code"], p["year"]])
+        .sum()
+    )
+    out = by_target.join(by_point, how="outer").fillna(0).astype("int64")
+    out.insert(0, "targets", out[list(_COUNT_COLUMNS)].sum(axis=1))
+    out["points"] = out[[f"points_{k}" for k in _COUNT_COLUMNS]].sum(axis=1)
+    judged = out["met"] + out["not_met"]
+    out["met_pct"] = pd.array((out["met"] / judged * 100).where(judged > 0).to_numpy(dtype=float), dtype="Float64")
+    return out.reset_index()[cols]
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
@@ -551,9 +708,13 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
         "target",
         "target_max",
         "gap",
+        "gap_now",
+        "closing_numerator",
+        "closing_denominator",
         "baseline_value",
         "change_since_baseline",
         "next_target",
+        "target_year_value",
         "projected_value",
         "spread_max_min_ratio",
         "spread_cv",
@@ -575,7 +736,8 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     out = out.astype({c: "string" for c in strings})
     out["target_scope"] = df["target_scope"].astype("string")
     out["status"] = df["status"].astype("string")
-    for c in ("is_met", "is_on_track", "is_target_due"):
+    out["gap_class"] = df["gap_class"].astype("string")
+    for c in ("is_met", "is_met_now", "is_on_track", "is_target_due"):
         out[c] = pd.array(df[c].to_numpy(dtype=float), dtype="Float64").astype("boolean")
     for c in ("year", "baseline_year", "target_year", "next_target_year", "rank", "rank_count"):
         out[c] = pd.array(df[c].to_numpy(dtype=float, na_value=np.nan), dtype="Float64").astype("Int64")

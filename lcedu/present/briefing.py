@@ -463,21 +463,21 @@ def project_name(key: str, lang: str) -> str:
 
 @lru_cache(maxsize=4)
 def _card(build: str, baseline_year: int, plan: str | None) -> pd.DataFrame:
-    from lcedu.measure import scorecard as sc
-
-    b = _base(build)
-    card = b.stored["scorecard"]
-    stored_baseline = not card.empty and int(card["baseline_year"].iloc[0]) == baseline_year
-    if plan is not None or not stored_baseline:  # another plan or baseline: the same scorecard, other targets
-        card = sc.scorecard(
-            results=b.results, tables=b.tables, targets=plan_of(plan).targets(), baseline_year=baseline_year
-        )
+    card = judged(plan, baseline_year)["scorecard"]
     position = project_of()
     card = card.assign(
         project=card["indicator"].map(lambda c: position.get(c, (99, ""))[1]).astype("string"),
         _order=card["indicator"].map(lambda c: position.get(c, (99, ""))[0]),
     )
     return card.sort_values(["_order", "county_code", "year"], kind="stable").drop(columns="_order")
+
+
+def judged(plan: str | None = None, baseline_year: int | None = None) -> dict[str, pd.DataFrame]:
+    """The plan's stored verdicts (scorecard, target_points, target_counts): :func:`lcedu.measure.results.plan_results`."""
+    from lcedu.measure.results import plan_results
+
+    base_year = None if baseline_year is None or baseline_year == plan_of(plan).baseline_year else baseline_year
+    return plan_results(plan, base_year)
 
 
 @lru_cache(maxsize=8)
@@ -694,10 +694,9 @@ def target_text(r: Mapping[str, Any], lang: str) -> str:
     if is_missing(r.get("target_year")):
         return nv.text("na_short", lang)
     comparison = str(r.get("comparison") or "")
-    op = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤"}.get(comparison, "")
-    if not is_missing(r.get("target_max")) and comparison != "range":
-        op = ""  # 至少5个（规划区间5至8个） says it in words
+    op = nv.comparison_sign(comparison, r.get("strict"), r.get("target_max"))  # 超过50% → ">50%", as the plan
     shown = fmt_target(r.get("target"), str(r.get("unit") or ""), lang, comparison, r.get("target_max"))
+    shown = nv.directional_target_text(comparison, shown, lang) or shown  # 显著提升: above the baseline
     year = int(r["target_year"])
     return f"{op}{shown}（{year}年）" if lang == "zh" else f"{op}{shown} ({year})"
 
@@ -731,10 +730,13 @@ def indicator_table(
             lab["status"]: [
                 state_word("未评估", lang)
                 if str(r.get("na_reason") or "").startswith("not assessed: ")
-                else scorecard_status_text(r["status"], lang)
+                else scorecard_status_text(r["status"], lang) + progress_text(r, lang)
                 for r in records
             ],
-            lab["on_track"]: [track_text(r["is_on_track"], lang) for r in records],
+            lab["on_track"]: [
+                track_text(r["is_on_track"], lang) if r.get("status") == "not_due" else nv.text("na_short", lang)
+                for r in records
+            ],
             lab["change"]: [change_cell(r, lang) for r in records],
             **({lab["rank"]: [rank_text(r, lang) for r in records]} if with_rank else {}),
             lab["note"]: [nv.na_text(r["na_reason"], lang) if is_missing(r["value"]) else "" for r in records],
@@ -742,8 +744,21 @@ def indicator_table(
     )
     if not out[lab["note"]].astype(bool).any():
         out = out.drop(columns=lab["note"])
-    flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy(), lab["on_track"]: rows["is_on_track"].to_numpy()})
+    not_due = (rows["status"] == "not_due").to_numpy(dtype=bool, na_value=False)
+    flags = pd.DataFrame(
+        {lab["status"]: rows["is_met"].to_numpy(), lab["on_track"]: rows["is_on_track"].where(not_due).to_numpy()}
+    )
+    if not not_due.any():  # every target already due: a trend column would judge nothing
+        out, flags = out.drop(columns=lab["on_track"]), flags.drop(columns=lab["on_track"])
     return styled(out, flags=flags, caption=caption, right=[lab["value"], lab["change"], lab.get("rank", "")])
+
+
+def progress_text(r: Mapping[str, Any], lang: str) -> str:
+    """ "（2024年目标，现已达到）" after 未达标 when a past target was missed in its year and reached since."""
+    ty, now = r.get("target_year"), r.get("is_met_now")
+    if r.get("status") != "not_met" or is_missing(now) or not bool(now) or is_missing(ty):
+        return ""
+    return f"（{int(ty)}年目标，现已达到）" if lang == "zh" else f" ({int(ty)} target, reached since)"
 
 
 def change_cell(r: Mapping[str, Any], lang: str) -> str:
@@ -785,6 +800,7 @@ def header(p: Params, notebook: str) -> Section:
 def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
     """Where each number comes from: the registry's source and the plan clause of its target."""
     from lcedu.measure import indicators as ind
+    from lcedu.measure.evaluation import figure_source
 
     lang = p.lang
     reg = ind.load_registry()
@@ -796,10 +812,12 @@ def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
         source = i.source.get("document", "")
         clause = i.source.get("clause", "")
         clause = "" if clause and clause in source else clause
+        # An aggregate with a city-only input says so: the city row names it, a county row what it leaves out.
+        inputs = figure_source(code, lang, p.county) if i.city_plus else ""
         lines.append(
-            f"{indicator_name(code, lang)}：{source}{'，' + clause if clause else ''}"
+            f"{indicator_name(code, lang)}：{source}{'，' + clause if clause else ''}{'；' + inputs if inputs else ''}"
             if lang == "zh"
-            else f"{i.name_en}: {source}{', ' + clause if clause else ''}"
+            else f"{i.name_en}: {source}{', ' + clause if clause else ''}{'; ' + inputs if inputs else ''}"
         )
     intro = (
         f"目标来自《{plan_of(p.plan).title_zh}》；计划只设全市目标的比率指标，"
@@ -1035,25 +1053,45 @@ def briefing_overview(p: Params) -> Section:
     return Section(_TITLES[lang]["overview"], [bullets(lines), ax.figure])
 
 
-def target_count_sentence(p: Params, county: str | None = None) -> str:
-    """The scorecard's own count (:func:`lcedu.measure.scorecard.target_counts`), said as a sentence.
+def failed_targets(p: Params, county: str | None = None) -> list[str]:
+    """Names of the own targets counted 未达标 (judged at their latest due year), in plan order."""
+    from lcedu.measure.evaluation import latest_due
 
-    The site index and the workbooks state the same count, from the same function.
+    points = judged(p.plan, p.baseline_year)["target_points"]
+    mine = points[(points["county_code"] == (county or p.county)) & (points["as_of_year"] == p.year)]
+    failed = latest_due(mine)
+    failed = failed[failed["status"] == "not_met"].sort_values("entry")
+    names = failed["name_zh"] if p.lang == "zh" else failed["name_en"]
+    return [
+        f"{n}（{int(y)}年）" if p.lang == "zh" else f"{n} ({int(y)})"
+        for n, y in zip(names, failed["target_year"], strict=True)
+    ]
+
+
+def target_count_sentence(p: Params, county: str | None = None) -> str:
+    """The stored ``target_counts`` (rule: :data:`lcedu.measure.scorecard.COUNTING_RULE`), said as a sentence.
+
+    The site index, the workbooks and the evaluation documents state the same counts, from the same table.
     """
     from lcedu.ingest.counties import prefecture_of
     from lcedu.measure.plan import in_region
-    from lcedu.measure.scorecard import target_counts
 
     code = county or p.county
     c = card(p.baseline_year, p.plan)
     rows = c[(c["county_code"] == code) & (c["year"] == p.year)]
-    counts = target_counts(rows)
+    counts = judged(p.plan, p.baseline_year)["target_counts"]
+    counts = counts[(counts["county_code"] == code) & (counts["year"] == p.year)]
     n = (
         counts.iloc[0].to_dict()
         if len(counts)
-        else dict.fromkeys(("targets", "met", "not_met", "not_due", "not_due_on_track", "no_data"), 0)
+        else dict.fromkeys(
+            ("targets", "met", "not_met", "not_due", "not_due_on_track", "no_data", "qualitative", "points")
+            + ("points_met", "points_not_met", "points_not_due", "points_no_data", "points_qualitative"),
+            0,
+        )
     )
     references = int((rows["target_scope"] == "city_reference").sum())
+    failed = failed_targets(p, code)
     place = place_name(code, p.lang)
     if not n["targets"] and not references and not in_region(code, plan_of(p.plan).region_code):
         note = no_targets_note(p, prefecture_of(code))  # never "对照本县目标0项" for a county of 昆明
@@ -1073,7 +1111,17 @@ def target_count_sentence(p: Params, county: str | None = None) -> str:
                 else ""
             )
             + (f"、无数据{n['no_data']}项" if n["no_data"] else "")
-            + "。"
+            + (f"、定性目标{n['qualitative']}项（不评判）" if n["qualitative"] else "")
+            + "（每项目标以截至本年最近一个已到期年份的数值认定）。"
+            + (
+                f"按评估点（目标×年份）计{n['points']}个：达标{n['points_met']}个、未达标{n['points_not_met']}个、"
+                f"未到期{n['points_not_due']}个、无数据{n['points_no_data']}个"
+                + (f"、定性目标{n['points_qualitative']}个" if n["points_qualitative"] else "")
+                + "。"
+                if n["points"] != n["targets"]
+                else ""
+            )
+            + (f"未达标的是：{'、'.join(failed)}。" if failed else "")
             + (f"另有{references}项以全市目标作参照，未计入。" if references else "")
         )
     return (
@@ -1085,7 +1133,15 @@ def target_count_sentence(p: Params, county: str | None = None) -> str:
             else ""
         )
         + (f", {n['no_data']} without data" if n["no_data"] else "")
-        + "."
+        + (f", {n['qualitative']} qualitative (not judged)" if n["qualitative"] else "")
+        + " (each target judged at its latest year due by now)."
+        + (
+            f" By assessment point (target × year): {n['points']}, {n['points_met']} met, {n['points_not_met']} not "
+            f"met, {n['points_not_due']} not yet due, {n['points_no_data']} without data."
+            if n["points"] != n["targets"]
+            else ""
+        )
+        + (f" Not met: {', '.join(failed)}." if failed else "")
         + (f" {references} more are compared with city targets as references, not counted." if references else "")
     )
 
@@ -1094,16 +1150,39 @@ def briefing_scorecard(p: Params) -> Section:
     """Every plan indicator that applies to the county: value, target, met, on track, change, rank."""
     rows = _targeted(p)
     lang = p.lang
+    pending = bool((rows["status"] == "not_due").any()) if len(rows) else False
     caption = (
-        f"{p.name}{nv.year_label(p.year)}：✓ 达标 / ✗ 未达标 / 未到期（目标年份在{p.year}年之后）；"
-        f"“按趋势”为按{nv.year_label(p.baseline_year)}以来的线性趋势推算到目标年份"
+        f"{p.name}{nv.year_label(p.year)}：✓ 达标 / ✗ 未达标（每项目标按其目标年份的数值认定）"
+        + (
+            f" / 未到期（目标年份在{p.year}年之后）；“按趋势”为按{nv.year_label(p.baseline_year)}以来的线性趋势"
+            "推算到目标年份，只用于未到期目标"
+            if pending
+            else ""
+        )
         if lang == "zh"
-        else f"{p.name}, {nv.year_label(p.year, lang)}: ✓ met / ✗ not met / not yet due (target year after "
-        f"{p.year}); “Trend” projects the line since the {nv.year_label(p.baseline_year, lang)} to the target year"
+        else f"{p.name}, {nv.year_label(p.year, lang)}: ✓ met / ✗ not met (each target judged on its own year's value)"
+        + (
+            f" / not yet due (target year after {p.year}); “Trend” projects the line since the "
+            f"{nv.year_label(p.baseline_year, lang)} to the target year, for targets not yet due only"
+            if pending
+            else ""
+        )
     )
     if rows.empty and not in_plan_region(p):  # an empty table would say nothing; say why
         return Section(_TITLES[lang]["scorecard"], [no_targets_note(p)])
-    return Section(_TITLES[lang]["scorecard"], [indicator_table(p, rows, with_project=True, caption=caption)])
+    # 本县目标 (counted) first, then 全市目标(参照) (shown, never counted): two tables, never one mixed list.
+    reference = (rows["target_scope"] == "city_reference").to_numpy(dtype=bool, na_value=False)
+    items: list[Any] = []
+    for part, scope in ((rows[~reference], "own"), (rows[reference], "city_reference")):
+        if part.empty:
+            continue
+        head = (
+            SCOPE_WORDS[lang]["city_reference"]
+            if scope == "city_reference"
+            else nv.text("city_target" if p.county == CITY_CODE else "county_target", lang)
+        )
+        items.append(indicator_table(p, part.reset_index(drop=True), with_project=True, caption=f"{head}｜{caption}"))
+    return Section(_TITLES[lang]["scorecard"], items)
 
 
 TREND_INDICATORS = (
@@ -1202,12 +1281,10 @@ def briefing_ranks(p: Params) -> Section:
 def closing_text(r: Mapping[str, Any], lang: str) -> str:
     """What closing one indicator's gap takes, in whole units where the formula allows.
 
-    The amount is :func:`lcedu.measure.gaps.amount_to_close` (the arithmetic of the 普及普惠
-    estimates); ``closing`` in briefing.yml names what is counted and which part changes.
+    The amount is the scorecard's stored ``closing_numerator`` / ``closing_denominator`` (this year's
+    whole units, :func:`lcedu.measure.gaps.amount_to_close`); ``closing`` in briefing.yml names what is
+    counted and which part changes.
     """
-    from lcedu.measure import gaps
-    from lcedu.measure import indicators as ind
-
     code = str(r["indicator"])
     unit = str(r.get("unit") or "")
     spec = presentation().get("closing", {}).get(code)
@@ -1215,25 +1292,14 @@ def closing_text(r: Mapping[str, Any], lang: str) -> str:
     if comparison == "reach":
         name = indicator_name(code, lang)
         return f"需达到“{name}”" if lang == "zh" else f"reach “{name}”"
-    if is_missing(r.get("gap")) or float(r["gap"]) <= 0:
+    gap_now = r.get("gap_now") if not is_missing(r.get("gap_now")) else r.get("gap")  # a past target: this year's
+    if is_missing(gap_now) or float(gap_now) <= 0:
         return ""
-    num, den = r.get("numerator"), r.get("denominator")
-    formula = ind.load_registry().indicators[code].formula
-    if spec and not is_missing(num) and not is_missing(den) and "numerator" in formula:
-        needed = float(
-            gaps.amount_to_close(
-                float(num),
-                float(den),
-                float(r["target"]),
-                factor=float(formula.get("factor", 1)),
-                comparison=comparison,
-                part=spec["part"],
-            )
-        )
-        if needed > 0:
-            noun = spec[lang]
-            return f"约需{int(needed):,}{noun}" if lang == "zh" else f"about {int(needed):,} {noun}"
-    gap = nv.fmt_gap(float(r["gap"]), unit, lang, _shown_decimals(r))
+    needed = r.get(f"closing_{spec['part']}") if spec else None
+    if spec and not is_missing(needed) and float(needed) > 0:
+        noun = spec[lang]
+        return f"约需{int(needed):,}{noun}" if lang == "zh" else f"about {int(needed):,} {noun}"
+    gap = nv.fmt_gap(float(gap_now), unit, lang, _shown_decimals(r))
     return f"还差{gap}" if lang == "zh" else f"{gap} to go"
 
 
@@ -1296,7 +1362,6 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
 
 def assessment_gap_line(p: Params, assessment: str) -> str:
     """For an unmet assessment, the additions the gap estimates say it takes."""
-    from lcedu.measure import gaps
 
     b = base()
     lang = p.lang
@@ -1316,12 +1381,10 @@ def assessment_gap_line(p: Params, assessment: str) -> str:
     if assessment == "preschool_universal":
         g = county_preschool_gaps(p)
         g = g[g["needed"].fillna(0) > 0]
-        parts = [
-            f"{int(r.needed):,}{r.gap_zh}" if lang == "zh" else f"{int(r.needed):,} {r.gap_en}" for r in g.itertuples()
-        ]
+        parts = [str(r.need_zh if lang == "zh" else r.need_en) for r in g.itertuples()]  # 动作+数量+单位, stored
     else:
-        s = gaps.resource_gap_summary(gaps=county_school_gaps(p))
-        s = s[(s["county_code"] == p.county) & (s["addition"] > 0)]
+        s = result_rows("resource_gaps", county=p.county, year=p.year)  # stored in the build
+        s = s[s["addition"] > 0]
         parts = [resource_addition(r, lang) for r in s.itertuples()]
     if not parts:
         return ""
@@ -1523,6 +1586,7 @@ def city_status_maps(p: Params) -> Section:
             lang=lang,
             synthetic=synthetic,
             target_shares=plan_of(p.plan).target_shares(),
+            verdicts=maps.share_verdicts(year, p.plan),
             prefecture=page_prefecture(p),
         )
         items.append(figure)

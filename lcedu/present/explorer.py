@@ -187,18 +187,20 @@ def _outline(ax: Any, county: str, prefecture: str) -> None:
 def _map(p: Params, indicator: str) -> Figure | str:
     from lcedu.present import maps
 
-    data = bf.base().results
+    data = bf.card(p.baseline_year, p.plan)  # stored values, verdicts and each county's own gap_class
     values = data[(data["indicator"] == indicator) & (data["county_code"] != CITY_CODE)]["value"]
     if values.notna().sum() == 0:
         return _WORDS[p.lang]["no_map"]
     unit = nv.indicator_unit(indicator)
     row = bf.row(p, indicator)
+    # Target mode when the page's county has a rate target: every county is classed by its own stored
+    # gap_class (its own target in force), the page county's target only names the legend.
     target = None
     if not is_missing(row.get("target")) and row.get("comparison") in ("at_least", "at_most"):
         target = float(row["target"])
     direction = "lower" if row.get("direction") == "lower" else "higher"
     ax = maps.choropleth(
-        data,
+        data[["county_code", "year", "indicator", "value", "gap_class"]],
         indicator,
         p.year,
         label=indicator_name(indicator, p.lang),

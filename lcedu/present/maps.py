@@ -46,6 +46,7 @@ from shapely.ops import polylabel
 
 from lcedu import paths
 from lcedu.errors import RequestError
+from lcedu.measure.scorecard import NEAR_TARGET_SHARE
 from lcedu.present.fonts import use_cjk_font
 
 Lang = Literal["zh", "en"]
@@ -54,7 +55,7 @@ Direction = Literal["higher", "lower"]
 PROJECTED_CRS = "EPSG:32647"
 KEY_COLUMNS = ("county_code", "year", "indicator")
 DEFAULT_YEARS = (2022, 2023, 2024, 2025)
-DEFAULT_REACH_MARGIN = 0.05
+DEFAULT_REACH_MARGIN = NEAR_TARGET_SHARE  # the band the stored gap_class was decided with
 
 SEQUENTIAL_CMAP = "YlGnBu"  # ColorBrewer, colour-blind safe and prints in greyscale
 DIVERGING_CMAP = "RdBu"  # ColorBrewer, colour-blind safe; centre class is near white
@@ -99,6 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_reached": "已达到",
         "status_not_reached": "尚未达到",
         "status_unknown": "尚不能判断（{n}县未评估或无数据）",
+        "status_not_due": "目标未到期",
         "status_no_data": "{name}\n无数据",
         "locator_title": "{name}在{prefecture}的位置",
         "source_default": "数据：lcedu 指标库",
@@ -130,6 +132,7 @@ TEXT: dict[str, dict[str, str]] = {
         "status_reached": "reached",
         "status_not_reached": "not yet reached",
         "status_unknown": "cannot tell yet ({n} counties not assessed or without data)",
+        "status_not_due": "target not yet due",
         "status_no_data": "{name}\nno data",
         "locator_title": "{name} in {prefecture}",
         "source_default": "Data: lcedu indicators",
@@ -393,34 +396,32 @@ def value_classification(
     return Classification(fills, legend, _unit_title(lang, unit))
 
 
-def target_category(
-    value: float,
-    target: float,
-    direction: Direction = "higher",
-    reach_margin: float = DEFAULT_REACH_MARGIN,
-) -> str:
-    """'met', 'near' (gap within reach_margin x |target|) or 'far'; lower can be better."""
-    gap = target - value if direction == "higher" else value - target
-    if gap <= 0:
-        return "met"
-    return "near" if gap <= abs(target) * reach_margin else "far"
+def stored_classes(data: pd.DataFrame, indicator: str, year: int) -> pd.Series:
+    """The scorecard's stored ``gap_class`` per county ('met' / 'near' / 'far'; NA without a verdict).
+
+    Maps never judge: the class was decided in measure (:data:`lcedu.measure.scorecard.NEAR_TARGET_SHARE`),
+    each county against its own target in force.
+    """
+    if "gap_class" not in data.columns:
+        raise ValueError("a target map needs the scorecard's stored gap_class column (lcedu.load('scorecard'))")
+    rows = _county_rows(data)
+    rows = rows.loc[(rows["indicator"] == indicator) & (rows["year"] == year)]
+    return rows.set_index("county_code")["gap_class"].astype("string")
 
 
 def target_classification(
-    values: pd.Series,
+    classes: pd.Series,
     target: float,
     direction: Direction = "higher",
     reach_margin: float = DEFAULT_REACH_MARGIN,
     lang: Lang = "zh",
     unit: str = "",
 ) -> Classification:
-    """达标 / 接近目标 / 差距较大 against a plan target."""
+    """达标 / 接近目标 / 差距较大 from the stored classes (county → 'met' / 'near' / 'far')."""
     if direction not in ("higher", "lower"):
         raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
-    categories = {
-        code: target_category(value, target, direction, reach_margin) for code, value in values.dropna().items()
-    }
-    fills = {code: CATEGORY_COLOURS[category] for code, category in categories.items()}
+    known = classes.dropna()
+    fills = {code: CATEGORY_COLOURS[str(category)] for code, category in known.items()}
     legend = [(TEXT[lang][key], CATEGORY_COLOURS[key]) for key in ("met", "near", "far")]
     target_text = f"{target:g}{unit}"
     op = "≥" if direction == "higher" else "≤"
@@ -859,13 +860,14 @@ def _yearly_classifier(
     reach_margin: float,
     lang: Lang,
     unit: str,
-) -> tuple[Callable[[pd.Series], Classification], int]:
+) -> tuple[Callable[[pd.Series, int], Classification], int]:
     """One rule (and label precision) for every year of an indicator, so maps compare."""
     if target is not None:
         decimals = _label_decimals(indicator_values_all_years(data, indicator, value_col))
 
-        def by_target(values: pd.Series) -> Classification:
-            return target_classification(values, target, direction, reach_margin, lang, unit)
+        def by_target(values: pd.Series, year: int) -> Classification:
+            classes = stored_classes(data, indicator, year).reindex(values.dropna().index)
+            return target_classification(classes, target, direction, reach_margin, lang, unit)
 
         return by_target, decimals
     bins = breaks if breaks is not None else fixed_breaks(data, indicator, scheme, k, value_col=value_col)
@@ -874,7 +876,7 @@ def _yearly_classifier(
     if whole:
         bins = whole_breaks(bins)
 
-    def by_class(values: pd.Series) -> Classification:
+    def by_class(values: pd.Series, year: int) -> Classification:
         return value_classification(values, bins, lang, unit, whole=whole)
 
     return by_class, 0 if whole else _decimals(bins)
@@ -930,7 +932,7 @@ def choropleth(
     counties = prefecture_counties(where)
     values = indicator_values(data, indicator, year, value_col)
     values = values[values.index.isin(counties["county_code"])]
-    classification = classify(values)
+    classification = classify(values, year)
     ax = _single_map_axes(ax)
     texts = _value_label_texts(counties, values, lang, decimals, signed=False, target=target)
     _draw_panel(ax, counties, classification, texts, label_size=9)
@@ -1044,7 +1046,7 @@ def small_multiples(
     for ax, year in zip(axes, years, strict=True):
         values = indicator_values(data, indicator, year, value_col)
         values = values[values.index.isin(counties["county_code"])]
-        classification = classify(values)
+        classification = classify(values, year)
         texts = _value_label_texts(counties, values, lang, decimals, signed=False, target=target)
         _draw_panel(ax, counties, classification, texts, label_size=7)
         ax.set_title(TEXT[lang]["panel_year"].format(year=_year(year, lang, short=lang == "en")), fontsize=11)
@@ -1077,9 +1079,19 @@ def status_share(is_met: pd.Series, county_codes: Sequence[str]) -> tuple[int, i
     return int(flags.fillna(False).astype(bool).sum()), int(flags.isna().sum()), len(county_codes)
 
 
+_VERDICT_WORDS = {"met": "status_reached", "not_met": "status_not_reached", "not_due": "status_not_due"}
+
+
 def _status_title(
-    assessment: str, is_met: pd.Series, codes: Sequence[str], target_share: float | None, lang: Lang
+    assessment: str,
+    is_met: pd.Series,
+    codes: Sequence[str],
+    target_share: float | None,
+    verdict: str | None,
+    lang: Lang,
 ) -> str:
+    """ "{name} 3/8 县（37.5%），计划目标 37.5%，已达到": the count of the map, the plan's share and the
+    stored verdict of the city's share target (``verdict``: the scorecard's status; never judged here)."""
     met, unknown, total = status_share(is_met, codes)
     name = ASSESSMENT_NAMES.get(assessment, {}).get(lang, assessment)
     if unknown == total:
@@ -1087,14 +1099,12 @@ def _status_title(
     share = met / total
     if target_share is None:  # the plan sets no share for this assessment
         return f"{name}：{met}/{total}" if lang == "zh" else f"{name}: {met}/{total}"
-    if share >= target_share - 1e-12:
-        reached = TEXT[lang]["status_reached"]
-    elif (met + unknown) / total < target_share:  # even the counties without data could not close it
-        reached = TEXT[lang]["status_not_reached"]
-    else:
-        reached = TEXT[lang]["status_unknown"].format(n=unknown)
-    return TEXT[lang]["status_panel"].format(
-        name=name, met=met, total=total, share=share, target=target_share, reached=reached
+    key = _VERDICT_WORDS.get(str(verdict)) if verdict is not None else None
+    reached = TEXT[lang][key] if key else (TEXT[lang]["status_unknown"].format(n=unknown) if unknown else "")
+    return (
+        TEXT[lang]["status_panel"]
+        .format(name=name, met=met, total=total, share=share, target=target_share, reached=reached)
+        .rstrip("，; ")
     )
 
 
@@ -1128,12 +1138,27 @@ def fit_to_width(text: Text, width: float) -> Text:
     return text
 
 
+def share_verdicts(year: int, plan: str | None = None) -> dict[str, str]:
+    """Assessment → the stored status of the plan's ``<assessment>_county_share_pct`` city target in ``year``."""
+    from lcedu.measure.results import plan_scorecard
+
+    card = plan_scorecard(plan)
+    rows = card[card["indicator"].str.endswith("_county_share_pct") & (card["year"] == int(year))]
+    rows = rows[rows["county_code"] == paths.CITY_CODE]
+    return {
+        str(code).removesuffix("_county_share_pct"): str(status)
+        for code, status in zip(rows["indicator"], rows["status"], strict=True)
+        if pd.notna(status)
+    }
+
+
 def status_map(
     status: pd.DataFrame,
     year: int,
     *,
     assessments: Sequence[str] | None = None,
     target_shares: dict[str, float] | None = None,
+    verdicts: Mapping[str, str] | None = None,
     title: str | None = None,
     lang: Lang = "zh",
     source: str | None = None,
@@ -1145,6 +1170,8 @@ def status_map(
     ``target_shares``: assessment → share of counties the plan asks for (default: the default
     plan's ``*_county_share_pct`` targets, :meth:`lcedu.measure.plan.Plan.target_shares`, which
     are 临沧's: for another prefecture only the counts are shown unless shares are given).
+    ``verdicts``: assessment → the stored status of that share target (:func:`share_verdicts`); the
+    title words it and never judges it (without one it states the share and the target only).
     ``prefecture``: whose counties to draw and count (default: the one prefecture of ``status``).
     """
     where = map_prefecture(status["county_code"].astype(str).unique(), prefecture)
@@ -1163,7 +1190,11 @@ def status_map(
         classification = status_classification(is_met, lang)
         _draw_panel(ax, counties, classification, _county_name(counties, lang), label_size=8)
         heading = ax.set_title(
-            _status_title(assessment, is_met, codes, target_shares.get(assessment), lang), fontsize=10, loc="left"
+            _status_title(
+                assessment, is_met, codes, target_shares.get(assessment), (verdicts or {}).get(assessment), lang
+            ),
+            fontsize=10,
+            loc="left",
         )
         fit_to_width(heading, ax.get_window_extent().width)
         ax.set_gid(f"panel-{assessment}")
@@ -1201,7 +1232,9 @@ def change_map(
     changes = after.sub(before).dropna()
     changes = changes[changes.index.isin(counties["county_code"])]
     bins = breaks if breaks is not None else change_breaks(changes, k)
-    classification = change_classification(changes, bins, direction, lang, unit)
+    # A rate changes in 个百分点 (percentage points), never in "%": 93.4% → 95.4% is +2.0 个百分点.
+    change_unit = ("个百分点" if lang == "zh" else "percentage points") if unit.strip() == "%" else unit
+    classification = change_classification(changes, bins, direction, lang, change_unit)
     ax = _single_map_axes(ax)
     texts = _value_label_texts(counties, changes, lang, _decimals(bins), signed=True)
     _draw_panel(ax, counties, classification, texts, label_size=9)
@@ -1404,7 +1437,7 @@ def province_choropleth(
     )
     county_frame, prefectures = load_scope(None if prefecture else province, prefecture)
     values = indicator_values(data, indicator, year, value_col)
-    classification = classify(values.reindex(county_frame["county_code"]).dropna())
+    classification = classify(values.reindex(county_frame["county_code"]).dropna(), year)
     if ax is None:
         ax = _new_figure(9.0, 7.8).add_axes((0.02, 0.05, 0.72, 0.88))
     else:
@@ -1520,6 +1553,7 @@ def write_map_set(
     units: Mapping[str, str] | None = None,
     breaks: Mapping[str, Sequence[float]] | None = None,
     target_shares: Mapping[str, float] | None = None,
+    verdicts: Mapping[str, str] | None = None,
     formats: Sequence[str] = ("png", "svg", "pdf"),
     dpi: int = 200,
     lang: Lang = "zh",
@@ -1565,6 +1599,7 @@ def write_map_set(
                 synthetic=sample,
                 prefecture=where,
                 target_shares=None if target_shares is None else dict(target_shares),
+                verdicts=verdicts,
             ),
             f"status_{year}",
         )

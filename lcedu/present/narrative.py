@@ -26,6 +26,8 @@ from lcedu.measure.standards import REL_TOL
 from lcedu.paths import CITY_CODE
 
 __all__ = [
+    "comparison_sign",
+    "directional_target_text",
     "CITY_CODE",
     "check_lang",
     "fmt_change",
@@ -76,6 +78,7 @@ UNITS: dict[str, dict[str, str]] = {
         "yuan per student": "元/生",
         "万元": "万元",
         "schools": "所",
+        "sites": "个校点",
         "classes": "个班",
         "people": "人",
         "students": "人",
@@ -106,6 +109,7 @@ UNITS: dict[str, dict[str, str]] = {
         "yuan per student": "yuan per student",
         "万元": "10k yuan",
         "schools": "schools",
+        "sites": "sites",
         "classes": "classes",
         "people": "people",
         "students": "students",
@@ -130,6 +134,7 @@ UNITS: dict[str, dict[str, str]] = {
 _TIGHT_UNITS = {"%"}  # no space between number and unit
 _SINGULAR = {
     "schools": "school",
+    "sites": "site",
     "classes": "class",
     "people": "person",
     "students": "student",
@@ -279,6 +284,7 @@ SCHOOL_TYPES: dict[str, dict[str, str]] = {
 }
 _COUNT_UNITS = {
     "schools",
+    "sites",
     "people",
     "classes",
     "students",
@@ -501,6 +507,33 @@ def _trim(value: float, decimals: int) -> str:
     return shown or "0"
 
 
+def comparison_sign(comparison: Any, strict: Any = False, target_max: Any = None) -> str:
+    """The plan's comparison as written: 超过 → ">", 不低于/达到 → "≥", 低于 → "<", 不高于 → "≤".
+
+    "" for a yes/no target, a range, or a planned band with a top (its words say it: 至少5个（规划区间5至8个）).
+    """
+    comparison = "" if is_missing(comparison) else str(comparison)
+    if comparison not in ("at_least", "count_at_least", "at_most") or (
+        target_max is not None and not is_missing(target_max)
+    ):
+        return ""
+    tight = not is_missing(strict) and bool(strict)
+    if comparison == "at_most":
+        return "<" if tight else "≤"
+    return ">" if tight else "≥"
+
+
+def directional_target_text(comparison: Any, baseline_text: str, lang: str = "zh") -> str:
+    """ "高于基期值49.4%" / "低于基期值47.0%": a 显著提升 / 明显降低 target as the rule judges it; "" otherwise."""
+    words = {
+        "increase": ("高于基期值", "above the baseline "),
+        "decrease": ("低于基期值", "below the baseline "),
+    }.get("" if is_missing(comparison) else str(comparison))
+    if words is None:
+        return ""
+    return f"{words[0 if lang == 'zh' else 1]}{baseline_text}"
+
+
 def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_least", target_max: Any = None) -> str:
     """A target as written in the plan: 95%, 300人, 5—8个; yes/no targets say 达到 / reached.
 
@@ -643,6 +676,37 @@ def _target_phrase(row: Mapping[str, Any], lang: str) -> str:
     return f"the {words + ' ' if words else ''}target of {target}"
 
 
+def _is_past_target(row: Mapping[str, Any]) -> bool:
+    """A target due before the row's year: judged at its own year, the row's value is progress."""
+    ty, year = row.get("target_year"), row.get("year")
+    return not is_missing(ty) and not is_missing(year) and int(ty) < int(year)
+
+
+def _past_verdict(row: Mapping[str, Any], phrase: str, lang: str) -> str:
+    """ "2024年目标（≥100%）未按期达成（93.9%），现已达到" — the verdict of its year, then the progress since."""
+    ty, unit, zh = int(row["target_year"]), str(row.get("unit") or ""), lang == "zh"
+    past = row.get("target_year_value")
+    before = (
+        fmt_value(past, unit, lang, thresholds=row_thresholds(row)) if not is_missing(past) else text("na_short", lang)
+    )
+    if row.get("is_met") is True or (not is_missing(row.get("is_met")) and bool(row.get("is_met"))):
+        return f"已按期达到{phrase}（{ty}年为{before}）" if zh else f"{phrase} was met in {ty} ({before})"
+    if is_missing(past):
+        head = f"{phrase}在{ty}年无数据、未能认定" if zh else f"{phrase} could not be judged in {ty} (no data)"
+    else:
+        head = f"{phrase}未按期达成（{ty}年为{before}）" if zh else f"{phrase} was not met in {ty} ({before})"
+    now = row.get("is_met_now")
+    if not is_missing(now) and bool(now):
+        return head + (
+            "，此后已达到（进展，不计为按期达标）" if zh else "; reached since (progress, not counted as met)"
+        )
+    gap = row.get("gap_now")
+    if is_missing(gap):
+        return head
+    shown = fmt_gap(float(gap), unit, lang, decimals_near(float(row["value"]), row_thresholds(row), _decimals(unit)))
+    return head + (f"，目前仍差{shown}" if zh else f"; still {shown} short")
+
+
 def verdict(row: Mapping[str, Any], lang: str) -> str:
     """The clause after the value: 高于95%的目标 / below the target of 95% by 0.6 percentage points."""
     comparison = str(row.get("comparison") or "")
@@ -653,6 +717,15 @@ def verdict(row: Mapping[str, Any], lang: str) -> str:
     value, target = float(row["value"]), float(row["target"])
     zh = lang == "zh"
     shown_decimals = decimals_near(value, row_thresholds(row), _decimals(unit))
+    if _is_past_target(row):
+        return _past_verdict(row, phrase, lang)
+    if comparison in ("increase", "decrease"):  # 显著提升 / 明显降低: judged against the baseline value
+        rule = directional_target_text(comparison, fmt_value(target, unit, lang), lang)
+        if zh:
+            return (
+                f"{'达到' if met else '未达到'}计划“{'提升' if comparison == 'increase' else '降低'}”的要求（{rule}）"
+            )
+        return f"{'meeting' if met else 'not meeting'} the plan's direction ({rule})"
     if comparison in ("at_least", "count_at_least"):
         if met:
             equal = abs(value - target) <= REL_TOL * max(1.0, abs(target))

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from lcedu.measure import standards as std
-from lcedu.measure import teachers as teacher_measures
 from lcedu.measure.schools import special_school_population_threshold
 from lcedu.measure.teachers import QUALIFICATION_COLUMNS
 from lcedu.paths import CITY_CODE
@@ -190,7 +189,7 @@ def _year_table(p: Params, indicators: Sequence[str], county: str | None = None)
             lab["year"]: [nv.year_label(r["year"], lang, short=True) for r in records],
             lab["value"]: [nv.fmt_row_value(r, lang) for r in records],
             lab["target"]: [bf.target_text(r, lang) for r in records],
-            lab["status"]: [bf.status_text(r["is_met"], lang) for r in records],
+            lab["status"]: [bf.status_text(r["is_met"], lang) + bf.progress_text(r, lang) for r in records],
         }
     )
     flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy()})
@@ -235,7 +234,7 @@ def preschool_assessment(p: Params) -> Section:
         n = need.loc[r["criterion"]]
         if is_missing(n["needed"]):
             return ""
-        return f"{int(n['needed']):,}{n['gap_zh']}" if lang == "zh" else f"{int(n['needed']):,} {n['gap_en']}"
+        return str(n["need_zh"] if lang == "zh" else n["need_en"])  # the stored 动作+数量+单位 wording
 
     table = pd.DataFrame(
         {
@@ -737,13 +736,10 @@ def compulsory_size(p: Params) -> Section:
 
 def compulsory_gap_estimates(p: Params) -> Section:
     """What it would take for every school part to meet each indicator: additions by 学段 and resource."""
-    from lcedu.measure import gaps
-
     lang = p.lang
     lab = LABELS[lang]
-    school = bf.county_school_gaps(p)
-    summary = gaps.resource_gap_summary(gaps=school, by_stage=True)
-    summary = summary[(summary["county_code"] == p.county) & (summary["addition"] > 0)]
+    summary = bf.result_rows("resource_gaps_by_stage", county=p.county, year=p.year)  # stored in the build
+    summary = summary[summary["addition"] > 0]
     if summary.empty:
         return Section(
             _T[lang]["estimates"],
@@ -772,8 +768,8 @@ def compulsory_gap_estimates(p: Params) -> Section:
             ],
         }
     )
-    totals = gaps.resource_gap_summary(gaps=school)
-    totals = totals[(totals["county_code"] == p.county) & (totals["addition"] > 0)]
+    totals = bf.result_rows("resource_gaps", county=p.county, year=p.year)
+    totals = totals[totals["addition"] > 0]
     line = bf.assessment_gap_line(p, "compulsory_balanced") or (
         "让每所参评学校每项指标都达到标准，需："
         f"{nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang)}。"
@@ -1182,7 +1178,7 @@ def teacher_shortage(p: Params) -> Section:
     lang = p.lang
     lab = LABELS[lang]
     per_school = bf.result_rows("subject_teachers", county=p.county, year=p.year)
-    summary_rows = teacher_measures.subject_teacher_summary(per_school)
+    summary_rows = bf.result_rows("subject_teacher_summary", county=p.county, year=p.year)  # stored in the build
     subjects = {
         "pe_teacher_count": ("体育", "PE"),
         "music_teacher_count": ("音乐", "Music"),
@@ -1266,23 +1262,33 @@ def digital(p: Params) -> Section:
     lang = p.lang
     codes = ("digital_classroom_coverage_pct", "fiber_campus_network_coverage_pct")
     lines = [sentence(p, c) for c in codes]
-    campus = bf.result_rows("campus_status", county=p.county, year=p.year)
-    no_fiber = campus[
-        campus["is_primary_secondary"].fillna(False).to_numpy(dtype=bool)
-        & campus["has_fiber_network"].eq(False).fillna(False).to_numpy(dtype=bool)
+    lines += [
+        x for x in [_outside_line(p, "fiber_campus_network_coverage_pct", "fiber_campus_network_site_count")] if x
     ]
-    n_points = int((no_fiber["school_type"] == "teaching_point").sum())
-    lines.append(
-        f"尚未接入全光纤校园网的中小学{len(no_fiber)}所（含教学点{n_points}所）。"
-        if lang == "zh"
-        else f"{len(no_fiber)} primary and secondary schools are not yet on an all-fibre network "
-        f"({n_points} teaching points)."
-    )
     fig = bf.trend_figure(p, codes, columns=2)
     return Section(
         _T[lang]["digital"],
         [bullets(lines), _year_table(p, codes), fig, _county_dots(p, "digital_classroom_coverage_pct")],
     )
+
+
+def _outside_line(p: Params, rate: str, sites: str) -> str:
+    """ "尚未接入的学校1所；另有教学点(校点)3个（不计校数）": schools from the rate's stored numerator and
+    denominator (是否计校数 = 1 only), 教学点 from their own stored count, never added together."""
+    r, s = bf.row(p, rate), bf.row(p, sites)
+    if is_missing(r.get("numerator")) or is_missing(r.get("denominator")):
+        return nv.na_text(r.get("na_reason"), p.lang)
+    schools = int(round(float(r["denominator"]) - float(r["numerator"])))
+    points = None if is_missing(s.get("value")) else int(round(float(s["value"])))
+    if schools == 0 and not points:
+        return ""  # nothing left: the rate's sentence says it
+    word = {"fiber_campus_network_coverage_pct": ("尚未接入全光纤校园网", "not yet on an all-fibre network"),
+            "safe_campus_rate_pct": ("尚未创建“平安校园”", "not yet safe campuses")}[rate]  # fmt: skip
+    if p.lang == "zh":
+        tail = f"；另有教学点(校点){points}个{word[0]}（校点不计校数）" if points else ""
+        return f"{word[0]}的学校{schools}所{tail}。"
+    tail = f"; besides, {points} teaching points (sites, not counted as schools)" if points else ""
+    return f"{schools} schools are {word[1]}{tail}."
 
 
 def safety(p: Params) -> Section:
@@ -1292,17 +1298,15 @@ def safety(p: Params) -> Section:
     code = "safe_campus_rate_pct"
     campus = bf.result_rows("campus_status", county=p.county, year=p.year)
     not_safe = campus[campus["is_safe_campus"].eq(False).fillna(False).to_numpy(dtype=bool)]
-    by_type = not_safe.groupby("school_type").size()
-    lines = [sentence(p, code)]
-    if len(not_safe):
+    by_type = not_safe[not_safe["school_type"] != "teaching_point"].groupby("school_type").size()
+    lines = [x for x in (sentence(p, code), _outside_line(p, code, "safe_campus_site_count")) if x]
+    if len(by_type):
         parts = [
             f"{nv.school_type_name(str(k), lang)}{v}所" if lang == "zh" else f"{v} {nv.school_type_name(str(k), lang)}"
             for k, v in by_type.items()
         ]
         lines.append(
-            f"尚未创建“平安校园”的学校{len(not_safe)}所：{nv.join(parts, lang)}。"
-            if lang == "zh"
-            else f"{len(not_safe)} schools are not yet safe campuses: {nv.join(parts, lang)}."
+            ("其中：" if lang == "zh" else "Of which: ") + nv.join(parts, lang) + ("。" if lang == "zh" else ".")
         )
     items: list[Any] = [bullets(lines), _year_table(p, [code]), bf.trend_figure(p, [code], columns=1)]
     if len(not_safe):

@@ -26,10 +26,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lcedu.ingest.counties import area_name, is_aggregate, prefecture_of
-from lcedu.measure import gaps, indicators, scorecard
+from lcedu.measure import indicators, scorecard
 from lcedu.measure import standards as std
 from lcedu.measure.plan import get_plan, in_region, load_plan
-from lcedu.measure.results import compute_results, load_results
+from lcedu.measure.results import judge_plan, load_results, plan_results
 from lcedu.present import narrative as nv
 from lcedu.present.narrative import decimals_near, year_label
 
@@ -77,6 +77,7 @@ _UNIT_ZH = {
     "classrooms per 100 students": "间/百生",
     "CV": "差异系数",
     "schools": "所",
+    "sites": "个校点",
     "classes": "班",
     "people": "人",
     "students": "人",
@@ -258,8 +259,10 @@ class _Data:
     tables: Mapping[str, pd.DataFrame]
     results: pd.DataFrame
     scorecard: pd.DataFrame
+    counts: pd.DataFrame  # the stored target_counts: the one count every product states
     parts: pd.DataFrame
     school_gaps: pd.DataFrame
+    resource_gaps: pd.DataFrame
     preschool_gaps: pd.DataFrame
     assessments: pd.DataFrame
     criteria: pd.DataFrame
@@ -274,31 +277,33 @@ def _load(
     year: int,
     manifest: dict[str, Any] | None,
     plan: str | Path | None = None,
+    results: Mapping[str, pd.DataFrame] | None = None,
 ) -> _Data:
     from lcedu.ingest import store
 
+    if (tables is None) != (results is None):
+        raise ValueError("give both tables and their results (lcedu.measure.results.compute_results) or neither")
     tabs = tables if tables is not None else indicators.load_tables(processed_dir)
     if manifest is None and tables is None:
         manifest = store.manifest(processed_dir)
-    # The build's stored results; explicit tables (tests, other data) get them computed the same way.
-    res = compute_results(tabs) if tables is not None else load_results(processed_dir)
+    # The build's stored results (or the caller's, for other data): formatted here, never computed.
+    res = results if results is not None else load_results(processed_dir)
     parts = res["school_indicators"]
     parts = parts[parts["year"] == year].reset_index(drop=True)
     school_gaps = res["school_gaps"][res["school_gaps"]["year"] == year].reset_index(drop=True)
     chosen = get_plan(plan)
-    card = (
-        res["scorecard"]
-        if plan is None
-        else scorecard.scorecard(
-            results=res["indicator_results"], tables=tabs, targets=chosen.targets(), baseline_year=chosen.baseline_year
-        )
-    )
+    if results is None:
+        judged = plan_results(plan, None, processed_dir)
+    else:  # another plan on the caller's results: judged by measure, as the build judges its own
+        judged = res if plan is None else judge_plan(chosen, res["indicator_results"], tabs, chosen.baseline_year)
     return _Data(
         tabs,
         res["indicator_results"],
-        card,
+        judged["scorecard"],
+        judged["target_counts"],
         parts,
         school_gaps,
+        res["resource_gaps"],
         res["preschool_gaps"],
         res["assessments"],
         res["assessment_criteria"],
@@ -339,7 +344,10 @@ def _with_comparison(card: pd.DataFrame) -> pd.DataFrame:
     # An assessment not assessed on every dimension is 未评估 (not "no data"), with the dimensions named.
     not_assessed = card["na_reason"].fillna("").str.startswith("not assessed: ").to_numpy(dtype=bool)
     return card.assign(
-        comparison_zh=card["comparison"].map(_COMPARISON_ZH),
+        comparison_zh=[
+            nv.comparison_sign(c, s) or _COMPARISON_ZH.get(str(c), "") if not pd.isna(c) else None
+            for c, s in zip(card["comparison"], card["strict"], strict=True)
+        ],
         unit_zh=_unit_zh(card["unit"]),
         target_scope_zh=card["target_scope"].map(scope),
         status=card["status"].where(~not_assessed, "not_assessed"),
@@ -350,21 +358,29 @@ def _with_comparison(card: pd.DataFrame) -> pd.DataFrame:
 
 
 def _counts_sheet(wb: Workbook, card: pd.DataFrame, data: _Data, area: str) -> None:
-    """The scorecard's own count (:func:`lcedu.measure.scorecard.target_counts`), the one every page states.
-    Outside the plan's region (a 昆明 workbook of a 云南 build) the note says the plan's targets are not its own."""
-    counts = scorecard.target_counts(card)
+    """The stored ``target_counts`` (:data:`lcedu.measure.scorecard.COUNTING_RULE`), the one count every product
+    states. Outside the plan's region (a 昆明 workbook of a 云南 build) the note says the plan's targets are not
+    its own."""
+    keys = set(zip(card["county_code"].astype(str), card["year"].astype("int64"), strict=True))
+    counts = data.counts[
+        [k in keys for k in zip(data.counts["county_code"].astype(str), data.counts["year"], strict=True)]
+    ]
+    missing = sorted(keys - set(zip(counts["county_code"].astype(str), counts["year"], strict=True)))
+    if missing:  # an area without targets of this plan: every count is 0, stated as such
+        zero = pd.DataFrame(missing, columns=["county_code", "year"])
+        counts = pd.concat([counts, zero], ignore_index=True).fillna(0)
     counts = counts.join(scorecard.county_names(counts["county_code"]), on="county_code")
     ws = wb.create_sheet("目标达成统计")
     region = data.plan.region_code
     scope = (
-        "统计口径：各县(区)对照本县目标、全市对照全市目标；以全市目标作参照的县级指标不计入。"
+        scorecard.COUNTING_RULE["zh"]
         if in_region(area, region)
         else f"本计划目标为{area_name(region)}目标，{area_name(prefecture_of(area))}无对应目标，各项计为0。"
     )
     _put(ws, 1, 1, scope + "未到期：目标年份晚于统计年份。" + _SCHOOL_YEAR_NOTE)
     _write_table(
         ws,
-        counts,
+        counts.sort_values(["county_code", "year"]),
         [
             _Column("county_name_zh", "县(区)"),
             _Column("year", "学年初", "school_year"),
@@ -374,6 +390,12 @@ def _counts_sheet(wb: Workbook, card: pd.DataFrame, data: _Data, area: str) -> N
             _Column("not_due", "未到期", "int"),
             _Column("not_due_on_track", "未到期中按趋势可达标", "int"),
             _Column("no_data", "无数据", "int"),
+            _Column("qualitative", "定性目标", "int"),
+            _Column("points", "评估点", "int"),
+            _Column("points_met", "评估点达标", "int"),
+            _Column("points_not_met", "评估点未达标", "int"),
+            _Column("points_not_due", "评估点未到期", "int"),
+            _Column("points_no_data", "评估点无数据", "int"),
             _Column("county_code", "县(区)代码"),
         ],
         start_row=3,
@@ -587,7 +609,7 @@ def _school_sheets(wb: Workbook, data: _Data, county: str, year: int) -> None:
 
 
 def _gap_summary_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None, year: int) -> None:
-    summary = gaps.resource_gap_summary(gaps=data.school_gaps)
+    summary = data.resource_gaps  # stored in the build: formatted here, never summed
     summary = summary[summary["year"] == year]
     if counties is not None:
         summary = summary[summary["county_code"].isin(list(counties))]
@@ -724,15 +746,17 @@ def write_county_workbook(
     processed_dir: str | Path | None = None,
     manifest: dict[str, Any] | None = None,
     plan: str | Path | None = None,
+    results: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """One county's workbook for ``year``: scorecard, assessments, schools, gaps, sources.
 
     ``tables`` / ``processed_dir`` choose the data (default: the current processed set,
-    whose manifest goes into 来源与数据说明; pass ``manifest`` with explicit tables). Returns
+    whose manifest goes into 来源与数据说明; pass ``manifest`` and the tables' ``results``
+    (:func:`lcedu.measure.results.compute_results`) with explicit tables). Returns
     the path written (atomically).
     """
     county = str(county)
-    data = _load(tables, processed_dir, year, manifest, plan)
+    data = _load(tables, processed_dir, year, manifest, plan, results)
     card = data.scorecard[(data.scorecard["county_code"] == county) & (data.scorecard["year"] == year)]
     if not len(card):
         raise ValueError(f"no indicator rows for county {county!r} in {year}")
@@ -755,12 +779,13 @@ def write_city_workbook(
     processed_dir: str | Path | None = None,
     manifest: dict[str, Any] | None = None,
     plan: str | Path | None = None,
+    results: Mapping[str, pd.DataFrame] | None = None,
     prefecture: str = indicators.CITY_CODE,
 ) -> Path:
     """A prefecture's workbook for ``year`` (临沧市 by default): its scorecard, its counties side by side
     (ranked among themselves), assessments, gaps, sources. Counties of other prefectures in the build
     are left out."""
-    data = _load(tables, processed_dir, year, manifest, plan)
+    data = _load(tables, processed_dir, year, manifest, plan, results)
     card = data.scorecard[data.scorecard["year"] == year]
     codes = card["county_code"].astype(str)
     members = sorted(c for c in codes.unique() if not is_aggregate(c) and prefecture_of(c) == prefecture)

@@ -28,7 +28,8 @@ import pandas as pd
 
 from lcedu.measure import evaluation as ev
 from lcedu.measure.plan import Plan, get_plan
-from lcedu.measure.results import load_results, require_year
+from lcedu.measure.results import load_results, plan_results, require_year
+from lcedu.measure.scorecard import COUNTING_RULE
 from lcedu.paths import CITY_CODE
 from lcedu.present import narrative as nv
 
@@ -44,10 +45,9 @@ __all__ = [
 ]
 
 #: How each verdict reads in the documents.
-STATUS_WORDS = {"met": "达标", "not_met": "未达标", "no_data": "无数据", "not_due": "未到期"}
+STATUS_WORDS = {"met": "达标", "not_met": "未达标", "no_data": "无数据", "not_due": "未到期", "qualitative": "定性目标"}
 _FONT = "Noto Sans CJK SC"
 _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_CN_ORDINALS = "一二三四五六七八九十"
 _LANDSCAPE_CM = 26.5  # A4 landscape less the margins
 _PROGRESS_LIMIT = 2  # progress maps: the first county-scoped rate targets of the plan
 
@@ -68,6 +68,7 @@ class EvaluationData:
     synthetic: bool
     created_at: str
     dimensions: pd.DataFrame | None = None  # 达标 / 未达标 / 未评估 per assessment dimension (stored results)
+    counts: pd.DataFrame | None = None  # the stored target_counts of the year, by county_code (the one count)
 
     @property
     def is_final(self) -> bool:
@@ -87,18 +88,20 @@ def evaluation_data(
     Raises :class:`lcedu.errors.RequestError` when ``year`` has no data.
     """
     from lcedu.ingest import store
-    from lcedu.measure import indicators as ind
-    from lcedu.measure import scorecard as sc
 
     p = plan if isinstance(plan, Plan) else get_plan(plan)
     as_of = int(year) if year is not None else p.final_year
     require_year(as_of, processed_dir)  # a year without data is refused, never evaluated as all missing
-    tables = ind.load_tables(processed_dir)
     stored = load_results(processed_dir)  # the build's results, never recomputed
     results = stored["indicator_results"]
     data_years = tuple(sorted(int(y) for y in results["year"].dropna().unique()))
-    card = sc.scorecard(results=results, tables=tables, targets=p.targets(), baseline_year=p.baseline_year)
-    status = ev.target_status(p, as_of, card=card, tables=tables)
+    default = p.targets_file.resolve() == get_plan().targets_file.resolve()
+    judged = plan_results(None if default else str(p.targets_file), None, processed_dir)
+    card = judged["scorecard"]
+    points = judged["target_points"]
+    status = points[points["as_of_year"] == as_of].reset_index(drop=True)
+    counts = judged["target_counts"]
+    needs = judged["target_needs"]
     years = [y for y in data_years if p.baseline_year <= y <= as_of]
     manifest = store.manifest(processed_dir)
     return EvaluationData(
@@ -106,7 +109,7 @@ def evaluation_data(
         year=as_of,
         status=status,
         yearly=ev.yearly_values(status, card, years),
-        needs=ev.closing_needs(status, as_of, tables, results),
+        needs=needs[needs["as_of_year"] == as_of].reset_index(drop=True),  # stored: what closing takes
         card=card,
         results=results,
         assessments=stored["assessments"],
@@ -114,6 +117,7 @@ def evaluation_data(
         synthetic=bool(manifest.get("is_sample", False)),
         created_at=str(manifest.get("created_at", "")),
         dimensions=stored["assessment_dimensions"],
+        counts=counts[counts["year"] == as_of].set_index("county_code"),
     )
 
 
@@ -143,12 +147,11 @@ def _projects(data: EvaluationData, rows: pd.DataFrame) -> list[tuple[int, str]]
 def _target_words(r: Any) -> str:
     """≥95%（2025年） as the plan sets it."""
     comparison = str(r["comparison"])
-    op = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤"}.get(comparison, "")
-    if comparison == "at_least" and bool(r["strict"]):
-        op = ">"
-    if comparison != "range" and not nv.is_missing(r["target_max"]):
-        op = ""  # 至少5个（规划区间5至8个） says it in words
+    op = nv.comparison_sign(comparison, r["strict"], r["target_max"])  # the plan's words: 超过 → ">"
+    if comparison == "qualitative":
+        return f"定性目标（{int(r['target_year'])}年）"
     shown = nv.fmt_target(r["target"], str(r["unit"]), "zh", comparison, r["target_max"])
+    shown = nv.directional_target_text(comparison, shown) or shown  # 显著提升: above the baseline value
     return f"{op}{shown}（{int(r['target_year'])}年）"
 
 
@@ -178,19 +181,11 @@ def _verdict_words(r: Any) -> str:
     return word
 
 
-def _cn_ordinal(n: int) -> str:
-    """1 → 一, 10 → 十, 11 → 十一, 21 → 二十一 (numbering of sub-headings, up to 99)."""
-    digits = "零一二三四五六七八九"
-    if n <= 10:
-        return _CN_ORDINALS[n - 1]
-    tens, units = divmod(n, 10)
-    return f"{digits[tens] if tens > 1 else ''}十{digits[units] if units else ''}"
-
-
 def _reason(r: Any) -> str:
     """Why a target has no value, in Chinese."""
+    needed = str(r.get("data_needed") or "")
     if not bool(r["in_registry"]):
-        return "未纳入统计指标，无数据来源"
+        return f"未纳入统计指标，需{needed}" if needed else "未纳入统计指标，无数据来源"
     return nv.na_text(r["na_reason"], "zh")
 
 
@@ -206,6 +201,8 @@ def _counts_sentence(counts: dict[str, int]) -> str:
     parts = [f"达标{counts['met']}个", f"未达标{counts['not_met']}个", f"无数据{counts['no_data']}个"]
     if counts["not_due"]:
         parts.append(f"未到期{counts['not_due']}个")
+    if counts.get("qualitative"):
+        parts.append(f"定性目标{counts['qualitative']}个")
     return "，".join(parts)
 
 
@@ -219,18 +216,11 @@ def _closing_words(r: Any, needs: pd.DataFrame) -> str:
         & (needs["target_year"] == r["target_year"])
     ]
     if len(mine):
-        parts = []
-        for n in mine.itertuples(index=False):
-            amount = float(n.amount)
-            shown = f"{amount:,.0f}" if amount >= 100 or amount.is_integer() else f"{amount:,.1f}"
-            unit = str(n.unit_zh or "")
-            schools = f"（涉及{int(n.schools_count)}所学校）" if not nv.is_missing(n.schools_count) else ""
-            name = str(n.need_zh)
-            parts.append(
-                f"{name}{shown}{unit}{schools}" if name.startswith("需") else f"{name}增加{shown}{unit}{schools}"
-            )
-        return "按现有数据估算" + "，".join(parts)
-    row = {k: r[k] for k in ("indicator", "unit", "comparison", "gap", "numerator", "denominator", "target")}
+        return "按现有数据估算需" + "、".join(str(n.phrase_zh) for n in mine.itertuples(index=False))
+    keys = ("indicator", "unit", "comparison", "target", "closing_numerator", "closing_denominator", "value_as_of")
+    row = {k: r[k] for k in keys}
+    row["gap"] = row["gap_now"] = r["gap_now"]  # the latest gap: what is still to close now
+    row["value"] = r["value_as_of"]
     if nv.is_missing(row["gap"]):
         return ""
     return bf.closing_text(row, "zh")
@@ -394,17 +384,42 @@ def _cover(doc: Any, data: EvaluationData, county: str | None, today: dt.date) -
         _para(doc, "⚠ 测试用虚构规划 / made-up test plan", bold=True, size=12, center=True)
 
 
+def _target_count_words(data: EvaluationData, code: str) -> str:
+    """The stored ``target_counts`` of the place, by the stated rule: the count the index, briefings and
+    workbooks state, with the assessment points beside it."""
+    place = "全市" if code == CITY_CODE else _place(code)
+    own = "全市目标" if code == CITY_CODE else "本县目标"
+    n = data.counts.loc[code] if data.counts is not None and code in data.counts.index else None
+    if n is None:
+        return f"截至{nv.year_label(data.year)}，{place}没有《{data.plan.title_zh}》的{own}。"
+    text = (
+        f"截至{nv.year_label(data.year)}，{place}对照{own}{int(n['targets'])}项：达标{int(n['met'])}项、"
+        f"未达标{int(n['not_met'])}项、未到期{int(n['not_due'])}项"
+        + (f"、无数据{int(n['no_data'])}项" if n["no_data"] else "")
+        + (f"、定性目标{int(n['qualitative'])}项（列出、不评判）" if n["qualitative"] else "")
+        + "。"
+    )
+    if n["points"] != n["targets"]:
+        text += (
+            f"按评估点（目标×年份）计{int(n['points'])}个：达标{int(n['points_met'])}个、"
+            f"未达标{int(n['points_not_met'])}个、未到期{int(n['points_not_due'])}个、"
+            f"无数据{int(n['points_no_data'])}个"
+            + (f"、定性目标{int(n['points_qualitative'])}个" if n["points_qualitative"] else "")
+            + "。"
+        )
+    return text + COUNTING_RULE["zh"]
+
+
 def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
     rows = _rows_for(data, county)
     doc.add_heading("一、总体情况", level=1)
-    place = "全市" if county is None else _place(county)
-    entries = rows["entry"].nunique()
     counts = _counts(rows)
-    lead = (
-        f"截至{nv.year_label(data.year)}，《{data.plan.title_zh}》确定的目标中，涉及{place}的有{entries}项"
-        f"（按县(区)和年份分解为{len(rows)}个评估点），其中{_counts_sentence(counts)}。"
-    )
-    _para(doc, lead)
+    _para(doc, _target_count_words(data, CITY_CODE if county is None else county))
+    if county is None:
+        _para(
+            doc,
+            f"计划目标按县(区)和年份分解共{len(rows)}个评估点（全市目标和各县(区)目标），其中{_counts_sentence(counts)}。",
+        )
     if counts["no_data"]:
         no_data = rows[rows["status"] == "no_data"]
         unassessed = no_data["na_reason"].fillna("").str.startswith("not assessed: ")
@@ -431,43 +446,36 @@ def _overview(doc: Any, data: EvaluationData, county: str | None) -> None:
     header = ["工程（项目）", "目标项数", "评估点", "达标", "未达标", "无数据", "未到期"]
     _table(doc, header, table_rows, font_pt=9, caption="表1　分工程目标完成情况", widths_cm=[6.2] + [1.6] * 6)
     if county is None:
-        by_county = []
-        for code in [CITY_CODE, *sorted(set(rows["county_code"]) - {CITY_CODE})]:
-            group = rows[rows["county_code"] == code]
-            if group.empty:
-                continue
-            c = _counts(group)
-            due = c["met"] + c["not_met"]
-            share = f"{c['met'] / due:.0%}" if due else "—"
-            by_county.append(
-                [
-                    _place(code) + ("（全市目标）" if code == CITY_CODE else ""),
-                    len(group),
-                    c["met"],
-                    c["not_met"],
-                    c["no_data"],
-                    c["not_due"],
-                    share,
-                ]
-            )
+        codes = [CITY_CODE, *sorted(set(rows["county_code"]) - {CITY_CODE})]
+        shown = data.counts.reindex([c for c in codes if c in data.counts.index])
+        by_county = [
+            [
+                _place(code) + ("（全市目标）" if code == CITY_CODE else ""),
+                int(n["targets"]),
+                int(n["met"]),
+                int(n["not_met"]),
+                int(n["no_data"]),
+                int(n["not_due"]),
+                int(n["points"]),
+                "—" if nv.is_missing(n["met_pct"]) else f"{float(n['met_pct']):.0f}%",
+            ]
+            for code, n in shown.iterrows()
+        ]
         _table(
             doc,
-            ["县(区)", "评估点", "达标", "未达标", "无数据", "未到期", "达标率（已到期且有数据）"],
+            ["县(区)", "目标", "达标", "未达标", "无数据", "未到期", "评估点", "达标率（已到期且有数据）"],
             by_county,
             font_pt=9,
-            caption="表2　分县(区)目标完成情况",
-            widths_cm=[3.6] + [1.7] * 5 + [3.2],
+            caption="表2　分县(区)目标完成情况（按目标计，口径见上）",
+            widths_cm=[3.4] + [1.5] * 6 + [3.0],
         )
-        county_rows = rows[rows["county_code"] != CITY_CODE]
-        if len(county_rows):
-            rates = county_rows[county_rows["status"].isin(["met", "not_met"])].groupby("county_code")["status"]
-            share = (rates.apply(lambda s: (s == "met").mean())).sort_values(ascending=False)
-            if len(share) >= 2:
-                _para(
-                    doc,
-                    f"分县(区)看，{_place(share.index[0])}已到期目标达标率最高（{share.iloc[0]:.0%}），"
-                    f"{_place(share.index[-1])}最低（{share.iloc[-1]:.0%}）。",
-                )
+        share = shown.loc[[c for c in shown.index if c != CITY_CODE], "met_pct"].dropna().sort_values(ascending=False)
+        if len(share) >= 2:
+            _para(
+                doc,
+                f"分县(区)看，{_place(share.index[0])}已到期目标达标率最高（{float(share.iloc[0]):.0f}%），"
+                f"{_place(share.index[-1])}最低（{float(share.iloc[-1]):.0f}%）。",
+            )
 
 
 def _assessment_paragraphs(doc: Any, data: EvaluationData, county: str | None) -> None:
@@ -549,9 +557,8 @@ def _tasks(doc: Any, data: EvaluationData, county: str | None) -> None:
     rows = _rows_for(data, county)
     doc.add_heading("二、各项任务完成情况", level=1)
     grouped = rows.assign(_p=_projects(data, rows))
-    for n, ((_order, name), group) in enumerate(sorted(grouped.groupby("_p"), key=lambda kv: kv[0])):
-        ordinal = _cn_ordinal(n + 1)
-        doc.add_heading(f"（{ordinal}）{name}", level=2)
+    for (_order, name), group in sorted(grouped.groupby("_p"), key=lambda kv: kv[0]):
+        doc.add_heading(name, level=2)  # the plan's own clause number and title: "三(三) 强师兴校工程", no second one
         c = _counts(group)
         _para(doc, f"本工程涉及目标{group['entry'].nunique()}项、评估点{len(group)}个，{_counts_sentence(c)}。")
         header, table_rows = _task_rows(data, group.drop(columns="_p"), full=False)
@@ -559,27 +566,45 @@ def _tasks(doc: Any, data: EvaluationData, county: str | None) -> None:
 
 
 def _problem_groups(rows: pd.DataFrame) -> list[pd.DataFrame]:
-    """Unmet rows grouped by target, the largest relative gap first."""
-    unmet = rows[rows["status"] == "not_met"]
+    """The targets still open as of the year (:func:`lcedu.measure.evaluation.current_problems`), grouped by
+    target, the largest current gap (relative to the target) first."""
+    open_rows = ev.current_problems(rows)
     groups = [
-        g.sort_values("relative_gap", ascending=False, na_position="last")
-        for _, g in unmet.groupby(["entry", "target_year"])
+        g.sort_values("relative_gap_now", ascending=False, na_position="last")
+        for _, g in open_rows.groupby(["entry", "target_year"])
     ]
-    return sorted(groups, key=lambda g: -float(g["relative_gap"].fillna(0).max()))
+    return sorted(groups, key=lambda g: -float(g["relative_gap_now"].fillna(0).max()))
+
+
+def _now(r: Any) -> dict[str, Any]:
+    """The row as of the evaluation year: its latest value and gap (for the words of the latest state)."""
+    return {**dict(r), "value": r["value_as_of"], "gap": r["gap_now"]}
+
+
+def _progress_words(r: Any, year: int) -> str:
+    """2024年目标未按期达成（93.9%），2025/26学年初已达100%."""
+    unit = str(r["unit"])
+    before = _value_words(r["value"], unit, thresholds=nv.row_thresholds(r))
+    now = _value_words(r["value_as_of"], unit, thresholds=nv.row_thresholds(r))
+    return (
+        f"{_place(r['county_code'])}{int(r['target_year'])}年目标未按期达成（{before}），{nv.year_label(year)}已达{now}"
+    )
 
 
 def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 12) -> list[pd.DataFrame]:
     rows = _rows_for(data, county)
     doc.add_heading("三、存在的问题", level=1)
     groups = _problem_groups(rows)
+    late = ev.late_progress(rows)
     if not groups:
-        _para(doc, f"截至{nv.year_label(data.year)}，已到期且有数据的目标均已达标。")
-        return groups
-    _para(
-        doc,
-        f"已到期的目标中有{len(groups)}项未达标（涉及{sum(len(g) for g in groups)}个评估点），"
-        f"按差距占目标值的比例从大到小列出{'前' + str(limit) + '项' if len(groups) > limit else ''}：",
-    )
+        _para(doc, f"截至{nv.year_label(data.year)}，已到期且有数据的目标均已达标或已补齐。")
+    else:
+        _para(
+            doc,
+            f"截至{nv.year_label(data.year)}，仍未达到的目标{len(groups)}项（涉及{sum(len(g) for g in groups)}个评估点），"
+            f"按{nv.year_label(data.year)}数值与目标的差距占目标值的比例从大到小列出"
+            f"{'前' + str(limit) + '项' if len(groups) > limit else ''}：",
+        )
     for k, g in enumerate(groups[:limit], start=1):
         first = g.iloc[0]
         unit = str(first["unit"])
@@ -588,12 +613,20 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
             detail = f"{places}尚未达标"
         else:
             detail = "；".join(
-                f"{_place(r['county_code'])}{_value_words(r['value'], unit, thresholds=nv.row_thresholds(r))}，"
-                f"差{_gap_words(r, unit)}"
+                f"{_place(r['county_code'])}{nv.year_label(data.year)}"
+                f"{_value_words(r['value_as_of'], unit, thresholds=nv.row_thresholds(r))}，"
+                f"差{_gap_words(_now(r), unit)}"
                 for _, r in g.iterrows()
             )
         scope = f"，共{len(g)}个县(区)未达标" if len(g) > 1 else ""
         _para(doc, f"{k}. {first['name_zh']}（目标{_target_words(first)}）：{detail}{scope}。")
+    if len(late):
+        _para(
+            doc,
+            "进展（未按期达成、其后已达到，不计为达标）："
+            + "；".join(_progress_words(r, data.year) for _, r in late.iterrows())
+            + "。",
+        )
     missing = rows[rows["status"] == "no_data"].drop_duplicates("entry")
     if len(missing):
         reasons = "；".join(f"{r['name_zh']}（{_reason(r)}）" for _, r in missing.iterrows())
@@ -606,7 +639,7 @@ def _advice(doc: Any, data: EvaluationData, groups: list[pd.DataFrame], county: 
     if not groups:
         _para(doc, "巩固已达标成果，按新一轮规划目标持续监测。")
         return
-    _para(doc, "按现有数据测算，补齐上述差距需要：")
+    _para(doc, f"按{nv.year_label(data.year)}数据测算，补齐上述差距需要：")
     for k, g in enumerate(groups[:limit], start=1):
         parts = []
         for _, r in g.iterrows():
@@ -641,6 +674,20 @@ def _annex_figures(doc: Any, figures: Sequence[tuple[str, Path]]) -> None:
         doc.add_paragraph(_clean(f"附图{k}　{caption}"), style="Caption")
 
 
+def _share_verdicts(data: EvaluationData) -> dict[str, str]:
+    """Assessment → the stored status of the city's ``<assessment>_county_share_pct`` target in the year."""
+    card = data.card
+    rows = card[
+        card["indicator"].str.endswith("_county_share_pct")
+        & (card["year"] == data.year)
+        & (card["county_code"] == CITY_CODE)
+        & card["status"].notna()
+    ]
+    return {
+        str(c).removesuffix("_county_share_pct"): str(s) for c, s in zip(rows["indicator"], rows["status"], strict=True)
+    }
+
+
 def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
     """Status and progress maps (PNG) shared by the documents: (caption, file)."""
     import matplotlib.pyplot as plt
@@ -650,13 +697,13 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
     out_dir.mkdir(parents=True, exist_ok=True)
     figures: list[tuple[str, Path]] = []
     counties = data.status[data.status["county_code"] != CITY_CODE]
-    # 1. The share of each county's due targets met.
-    due = counties[counties["status"].isin(["met", "not_met"])]
-    if len(due):
-        share = (
-            due.groupby("county_code")["status"].apply(lambda s: (s == "met").mean() * 100).reset_index(name="value")
-        )
-        frame = share.assign(year=data.year, indicator="plan_targets_met_pct")
+    # 1. The share of each county's due targets met (the stored target_counts' met_pct).
+    counts = data.counts if data.counts is not None else pd.DataFrame(columns=["met_pct"])
+    share = counts.loc[[c for c in counts.index if c != CITY_CODE], "met_pct"].dropna()
+    if len(share):
+        frame = pd.DataFrame(
+            {"county_code": share.index, "value": share.to_numpy(dtype=float), "year": data.year}
+        ).assign(indicator="plan_targets_met_pct")
         ax = maps.choropleth(
             frame,
             "plan_targets_met_pct",
@@ -683,6 +730,7 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
                 data.year,
                 assessments=[assessment],
                 target_shares={assessment: share},
+                verdicts=_share_verdicts(data),
                 synthetic=data.synthetic,
                 prefecture=CITY_CODE,
             )

@@ -19,6 +19,7 @@ import pandas as pd
 from lcedu import paths
 from lcedu.ingest import counties, store
 from lcedu.measure.plan import get_plan
+from lcedu.measure.scorecard import COUNTING_RULE
 from lcedu.paths import CITY_CODE
 from lcedu.present.areas import OVERVIEW_INDICATORS
 from lcedu.present.narrative import indicator_name, place_name, year_label
@@ -95,6 +96,7 @@ def write_maps(
         units=registry["unit"].to_dict(),
         breaks=indicators.map_breaks(),
         target_shares=get_plan(plan).target_shares() if where == CITY_CODE else {},
+        verdicts=maps.share_verdicts(year, plan) if where == CITY_CODE else {},
         formats=formats,
         lang=lang,
         synthetic=bool(store.manifest().get("is_sample")),
@@ -120,12 +122,11 @@ def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str], plan:
 
 
 def county_summary(year: int, plan: str | None = None) -> pd.DataFrame:
-    """Per county (and the city): the scorecard's own target count, indexed by county_code."""
-    from lcedu.measure.results import plan_scorecard
-    from lcedu.measure.scorecard import target_counts
+    """Per county (and the city): the stored ``target_counts`` of the year, indexed by county_code."""
+    from lcedu.measure.results import plan_results
 
-    card = plan_scorecard(plan)
-    return target_counts(card[card["year"] == year]).set_index("county_code")
+    counts = plan_results(plan)["target_counts"]
+    return counts[counts["year"] == year].set_index("county_code")
 
 
 def evaluation_document_name(code: str) -> str:
@@ -477,12 +478,20 @@ def build_index(
             image = Path(maps_dir) / f"status_{year}.png"
             if image.exists():
                 thumb = image.relative_to(out_dir).as_posix()
-        counts = summary.loc[code] if code in summary.index else None
+        counts = summary.loc[code].drop(labels="met_pct").astype("int64").to_dict() if code in summary.index else None
         own = "全市目标" if counties.is_aggregate(code) else "本县目标"
         score = (
             f"对照{own} {counts['targets']} 项：达标 {counts['met']} · 未达标 {counts['not_met']} · "
             f"未到期 {counts['not_due']}（按趋势可达标 {counts['not_due_on_track']}）"
             + (f" · 无数据 {counts['no_data']}" if counts["no_data"] else "")
+            + (f" · 定性目标 {counts['qualitative']}" if counts["qualitative"] else "")
+            + (
+                f"；评估点 {counts['points']} 个：达标 {counts['points_met']} · 未达标 {counts['points_not_met']}"
+                f" · 未到期 {counts['points_not_due']} · 无数据 {counts['points_no_data']}"
+                + (f" · 定性目标 {counts['points_qualitative']}" if counts["points_qualitative"] else "")
+                if counts["points"] != counts["targets"]
+                else ""
+            )
             if counts is not None
             else ""
         )
@@ -510,6 +519,7 @@ def build_index(
             plan_title=get_plan(plan).title_zh,
             legend=[{"css": css, "text": words} for css, words in STRIP.values()],
             nav=nav_html(site_links(out_dir, year), "index.html"),
+            counting_rule=COUNTING_RULE["zh"],
         )
     )
     path = out_dir / "index.html"
