@@ -48,6 +48,8 @@ HEADER_SEARCH_ROWS = 15
 SCHOOL_YEAR = re.compile(r"(20\d{2})\s*[/／-]\s*(20\d{2})\s*学年")
 SCHOOL_TABLES = ("schools", "enrollment", "teachers", "facilities")  # what a roster gives
 STAGE_ORDER = ("kindergarten", "primary", "junior", "senior", "vocational", "special")
+STAGE_ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior": "高中", "vocational": "中职"}
+STAGE_ZH["special"] = "特殊教育"
 SITES_COLUMNS = {
     "county_code": ("county_code", "县(区)", "县区", "区划代码", "县代码"),
     "site_name": ("site_name", "教学点名称", "校点名称", "教学点"),
@@ -907,6 +909,86 @@ def read_local(path: Path, display: str, year: int | None, issues: list[Issue]) 
     return record, out
 
 
+# --- no silent double-reading -------------------------------------------------------------------
+
+#: What Windows, WPS, macOS and browsers call a copy: "X - 副本", "X - 副本 (2)", "X副本2", "X (1)",
+#: "X - Copy", "X copy 2", "Copy of X", "复件 X".
+COPY_SUFFIX = re.compile(r"(?:\s*-\s*|\s*)(?:副本|copy)(?:\s*[(（]?\d+[)）]?)?$|\s*[(（]\d+[)）]$", re.IGNORECASE)
+COPY_PREFIX = re.compile(r"^(?:copy of|复件)\s*", re.IGNORECASE)
+DOUBLE_RULE = (
+    "规则 / rule: 每县每学年读一份过录表，或几份按学段分开、学段互不重复的过录表（文件名或工作表名含 小学/初中/高中/中学）"
+    "；重复的两份从不合并 / one roster per county and year, or per-学段 parts that do not overlap; "
+    "two that overlap are never merged"
+)
+
+
+def copy_original(stem: str) -> str | None:
+    """The name a copy was made from ("双江过录表 - 副本" → "双江过录表"), or None if it does not look like a copy."""
+    original = COPY_PREFIX.sub("", COPY_SUFFIX.sub("", stem.strip())).strip()
+    return original if original and original != stem.strip() else None
+
+
+def likely_copy_note(first: str, second: str) -> str:
+    """A sentence naming the file that looks like a copy of the other, or ''."""
+    for a, b in ((second, first), (first, second)):
+        if copy_original(Path(a).stem):
+            return f"「{Path(a).name}」看来是「{Path(b).name}」的副本 / looks like a copy（文件名含 副本/(1)/copy）。"
+    return ""
+
+
+def sheet_counties(sheet: RosterSheet, extra: dict[str, str]) -> set[str]:
+    """The counties a roster sheet's rows are in (by 区划代码 or 统计三级 name), else the file name's county."""
+    cells = sheet.school.columns.get("county_code")
+    found = {county_of_area(t, extra) for t in {cell_text(v) for v in cells}} if cells is not None else set()
+    found.discard(None)
+    return found or ({sheet.file_county} if sheet.file_county else set())
+
+
+def county_of_area(text: str, extra: dict[str, str]) -> str | None:
+    """A county cell: a 12-digit 统计用区划代码, a 6-digit code or a county name (统计三级: 双江县 …)."""
+    if not text:
+        return None
+    return counties.resolve(codes.county_from_area_code(text) or text, extra)
+
+
+def overlapping_rosters(sheets: list[RosterSheet], extra: dict[str, str]) -> tuple[list[RosterSheet], list[Issue]]:
+    """Drop (and name, as an error) every roster sheet that gives a 学段 of a county and year another already gives.
+
+    A copy, a re-export or a per-学段 file repeating a combined one is never merged silently; per-学段 parts
+    (小学过录表 + 初中过录表) do not overlap and are merged later, their shared figures required to agree.
+    Files whose names look like copies are the ones set aside.
+    """
+    claimed: dict[tuple[int, str, str], RosterSheet] = {}
+    issues: list[Issue] = []
+    kept: list[RosterSheet] = []
+    for sheet in sorted(sheets, key=lambda s: (copy_original(Path(s.file).stem) is not None, s.file, s.sheet)):
+        stages = set(sheet.stages) or set(STAGE_ORDER)
+        slots = [(sheet.year, c, st) for c in sorted(sheet_counties(sheet, extra)) for st in sorted(stages)]
+        clash = next((claimed[k] for k in slots if k in claimed), None)
+        if clash is None:
+            claimed |= dict.fromkeys(slots, sheet)
+            kept.append(sheet)
+            continue
+        both = sorted({st for y, c, st in slots if claimed.get((y, c, st)) is clash}, key=STAGE_ORDER.index)
+        county = next(c for y, c, st in slots if claimed.get((y, c, st)) is clash)
+        where = "" if clash.file != sheet.file else f"的两张工作表「{clash.sheet}」「{sheet.sheet}」"
+        issues.append(
+            Issue(
+                "error",
+                sheet.file,
+                f"与 {clash.file}{where} 重复：都给出县(区) {county} {sheet.year} 学年的"
+                f"{'、'.join(STAGE_ZH[st] for st in both)}，"
+                f"未读取本文件 / a second roster for the same county, year and 学段 (not read). "
+                f"{likely_copy_note(clash.file, sheet.file)}{DOUBLE_RULE}",
+                "删除或移走多余的一份（副本或重复导出）；若是按学段分开的导出，文件名或工作表名写明学段 / "
+                "remove the extra file, or name each per-学段 file by its 学段",
+                sheet=sheet.sheet,
+            )
+        )
+    order = {id(s): i for i, s in enumerate(sheets)}
+    return sorted(kept, key=lambda s: order[id(s)]), issues
+
+
 # --- entry point for clean.collect ----------------------------------------------------------------
 
 
@@ -959,7 +1041,8 @@ def read_inputs(
     sites = SiteMap(str(Path(raw_dir.name) / "rosters" / "sites.csv"))
     kinds = {p: claims(p.relative_to(raw_dir)) for p in files}
     jobs: list[tuple[Path, str, int, str | None]] = []
-    for path in files:
+    local_seen: dict[int | None, str] = {}
+    for path in sorted(files, key=lambda p: (copy_original(p.stem) is not None, p)):
         rel = path.relative_to(raw_dir)
         display = str(path.relative_to(raw_dir.parent))
         kind = kinds[path]
@@ -985,7 +1068,19 @@ def read_inputs(
         elif kind == "sites":
             sites = read_sites(path, display, extra, issues)
             inputs.append(_record(path, rel))
+        elif kind == "local" and year in local_seen:
+            issues.append(
+                Issue(
+                    "error",
+                    display,
+                    f"与 {local_seen[year]} 重复：{year} 学年已有学校补充信息表，未读取本文件 / a second local "
+                    f"school sheet for the year (not read). {likely_copy_note(local_seen[year], display)}"
+                    "规则 / rule: 每学年一份学校补充信息表，两份从不合并 / one per year; two are never merged",
+                    "删除或移走多余的一份 / remove the extra file",
+                )
+            )
         elif kind == "local":
+            local_seen.setdefault(year, display)
             record, parts = read_local(path, display, year, issues)
             if record:
                 inputs.append(record)
@@ -1009,6 +1104,8 @@ def read_inputs(
             inputs.append(record)
         sheets += found
         issues += file_issues
+    sheets, doubles = overlapping_rosters(sheets, extra)
+    issues += doubles
     local_years = {
         int(p.relative_to(raw_dir).parts[1])
         for p in files
