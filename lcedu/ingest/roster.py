@@ -83,17 +83,31 @@ def split_path(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Field:
-    """One canonical column and the header paths it may be written under."""
+    """One canonical column and the header paths it may be written under.
+
+    ``sum_of``: when none of the paths is found, sets of paths whose columns add up to it (研究生 written
+    as 博士研究生 + 硕士研究生). ``outside`` (stage columns only): paths outside the stage's block, ``{stage}``
+    standing for each of the stage's names (教基1102 › 县级以上骨干教师({stage})).
+    """
 
     name: str  # canonical column; "{stage}" is replaced by the stage
     table: str
     written: tuple[str, ...]  # the paths as the YAML writes them
     required: bool = False
     unit: str | None = None
+    sum_of: tuple[tuple[str, ...], ...] = ()
+    outside: tuple[str, ...] = ()
 
     @cached_property
     def keys(self) -> tuple[tuple[str, ...], ...]:
         return tuple(path_key(split_path(w)) for w in self.written)
+
+    @cached_property
+    def sum_keys(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        return tuple(tuple(path_key(split_path(w)) for w in parts) for parts in self.sum_of)
+
+    def outside_keys(self, names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+        return tuple(path_key(split_path(w.format(stage=n))) for w in self.outside for n in names)
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,7 @@ class RosterLayout:
     max_header_rows: int
     tables: dict[str, str]  # school-level canonical column -> table
     variants: tuple[RosterVariant, ...]
+    file_stages: dict[str, tuple[str, ...]]  # a word in a file or sheet name -> the stages that file holds
 
     def variants_for(self, year: int | None) -> list[RosterVariant]:
         first = [v for v in self.variants if year in v.years]
@@ -124,21 +139,30 @@ class RosterLayout:
     def anchor_keys(self) -> set[str]:
         return {k[-1] for v in self.variants for f in v.school if f.name == self.anchor for k in f.keys}
 
+    def stages_named(self, *names: str) -> tuple[str, ...]:
+        """The stages a per-学段 file holds, from the first (longest) 学段 word in its sheet or file name."""
+        text = "".join(normalize(n) for n in names)
+        word = next((w for w in sorted(self.file_stages, key=len, reverse=True) if part_key(w) in text), None)
+        return self.file_stages[word] if word else ()
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
 
 def _fields(spec: dict, table_of: Callable[[str], str]) -> tuple[Field, ...]:
-    out = []
-    for name, entry in spec.items():
-        paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
-        out.append(
-            Field(
-                name=name,
-                table=table_of(name),
-                written=tuple(paths),
-                required=bool(entry.get("required", False)),
-                unit=entry.get("unit"),
-            )
+    return tuple(
+        Field(
+            name=name,
+            table=table_of(name),
+            written=tuple(_as_list(entry.get("path"))),
+            required=bool(entry.get("required", False)),
+            unit=entry.get("unit"),
+            sum_of=tuple(tuple(parts) for parts in _as_list(entry.get("sum_of"))),
+            outside=tuple(_as_list(entry.get("outside"))),
         )
-    return tuple(out)
+        for name, entry in spec.items()
+    )
 
 
 def load_roster_layout() -> RosterLayout:
@@ -168,6 +192,7 @@ def _load_roster_layout(_local: str | None) -> RosterLayout:
         max_header_rows=int(spec["max_header_rows"]),
         tables=tables,
         variants=tuple(variants),
+        file_stages={w: tuple(st) for w, st in (spec.get("file_stages") or {}).items()},
     )
 
 
@@ -274,35 +299,49 @@ class RosterSheet:
     units: dict[str, str | None]
 
 
-def read_sheet(
-    grid: list[list[object]], *, file: str, sheet: str, year: int, file_county: str | None, issues: list[Issue]
-) -> RosterSheet | None:
-    """Find the header block, match the header paths and select the school rows; None if unusable."""
-    layout = load_roster_layout()
-    cells = _cells(grid)
-    where = {"file": file, "sheet": sheet}
+Column = int | tuple[int, ...]  # one column, or the columns that add up to a figure (博士 + 硕士研究生)
+DASHES = {"", "-", "—", "－", "–", "/", "／"}
+PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass
+class HeaderBlock:
+    """Where a roster's header sits and what its columns are called."""
+
+    start: int  # first header row (0-based)
+    first_data: int  # first row under the header and its 栏号 row (0-based)
+    paths: list[tuple[str, ...]]  # one header path per column, as written
+
+    @cached_property
+    def position(self) -> dict[tuple[str, ...], int]:
+        """Compared path → its (first) column."""
+        out: dict[tuple[str, ...], int] = {}
+        for j, p in enumerate(self.paths):
+            if k := path_key(p):
+                out.setdefault(k, j)
+        return out
+
+    def written(self, column: Column) -> str:
+        cols = (column,) if isinstance(column, int) else column
+        return " + ".join(SEP.join(self.paths[j]) for j in cols)
+
+
+def find_header(cells: np.ndarray, layout: RosterLayout) -> HeaderBlock | None:
+    """The header block: from the row holding the anchor (学校标识码) down to the first row with a figure,
+    a filled anchor cell or the 栏号 row; None when the sheet has no anchor (not a roster)."""
     anchors = layout.anchor_keys()
-    start = anchor_col = None
-    for i in range(min(HEADER_SEARCH_ROWS, len(cells))):
-        hits = [j for j, v in enumerate(cells[i]) if isinstance(v, str) and part_key(v) in anchors]
-        if hits:
-            start, anchor_col = i, hits[0]
-            break
-    if start is None:
+    found = next(
+        (
+            (i, j)
+            for i in range(min(HEADER_SEARCH_ROWS, len(cells)))
+            for j, v in enumerate(cells[i])
+            if isinstance(v, str) and part_key(v) in anchors
+        ),
+        None,
+    )
+    if found is None:
         return None
-    for title in (cell_text(v) for row in cells[:start] for v in row):
-        stated = SCHOOL_YEAR.search(title)
-        if stated and int(stated.group(1)) != year:
-            issues.append(
-                Issue(
-                    "error",
-                    message=f"表中写的是 {stated.group(0)}，但文件在 {year} 学年的文件夹中 / the roster "
-                    f"states another school year",
-                    fix=f"把文件移到 rosters/{stated.group(1)}/",
-                    **where,
-                )
-            )
-            return None
+    start, anchor_col = found
     end = start + 1
     while (
         end < len(cells)
@@ -311,133 +350,225 @@ def read_sheet(
         and not any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells[end])
     ):
         end += 1
-    paths = header_paths(cells[start:end])
     first_data = end + 1 if end < len(cells) and _is_column_number_row(cells[end]) else end
-    keys = [path_key(p) for p in paths]
-    position: dict[tuple[str, ...], int] = {}
-    for j, k in enumerate(keys):
-        if k:
-            position.setdefault(k, j)
+    return HeaderBlock(start, first_data, header_paths(cells[start:end]))
 
-    def stage_groups(v: RosterVariant) -> dict[str, tuple[str, ...]]:
-        """Stage → the header prefix of its block: ("小学",) in a county-wide roster. A roster of one
-        stage (e.g. 小学过录表.xlsx) has no stage level: its stage comes from the sheet or file name."""
-        groups = {}
-        for stage in v.stages:
-            wanted = v.stage_key(stage)
-            found = next((k[0] for k in keys if k and k[0] in wanted and len(k) > 1), None)
-            if found:
-                groups[stage] = (found,)
-        if not groups and any(any(k in position for k in f.keys) for f in v.stage if f.required):
-            named = normalize(sheet) + normalize(Path(file).stem)
-            stage = next((st for st in v.stages if any(part_key(x) in named for x in v.stages[st])), None)
-            if stage:
-                groups[stage] = ()
-        return groups
 
-    def hits(v: RosterVariant) -> int:
-        groups = stage_groups(v)
-        n = sum(any(k in position for k in f.keys) for f in v.school)
-        return n + sum(any((*g, *k) in position for k in f.keys) for g in groups.values() for f in v.stage)
+def stated_year_issue(title_rows: np.ndarray, year: int, where: dict) -> Issue | None:
+    """An error when the title above the header states another school year than the folder's."""
+    for title in (cell_text(v) for row in title_rows for v in row):
+        stated = SCHOOL_YEAR.search(title)
+        if stated and int(stated.group(1)) != year:
+            return Issue(
+                "error",
+                message=f"表中写的是 {stated.group(0)}，但文件在 {year} 学年的文件夹中 / the roster states another school year",
+                fix=f"把文件移到 rosters/{stated.group(1)}/",
+                **where,
+            )
+    return None
 
-    variant = max(layout.variants_for(year), key=hits)
-    groups = stage_groups(variant)
-    written_paths = [SEP.join(p) for p in paths if p]
-    ok = True
 
-    def locate(f: Field, prefix: tuple[str, ...] = (), label: str = "") -> int | None:
-        nonlocal ok
-        for k in f.keys:
-            if (*prefix, *k) in position:
-                return position[(*prefix, *k)]
-        if f.required:
-            wanted = SEP.join(([label] if label else []) + list(split_path(f.written[0])))
-            near = difflib.get_close_matches(wanted, written_paths, n=1, cutoff=0.0)
-            issues.append(
+def stage_groups(v: RosterVariant, block: HeaderBlock, names: tuple[str, str]) -> dict[str, tuple[str, ...]]:
+    """Stage → the header prefix of its block: ("小学",) in a combined roster. A per-学段 roster (小学过录表.xlsx:
+    "在校生数 › 合计" with no stage level) takes its one stage from the sheet or file name (``file_stages``)."""
+    keys = list(block.position)
+    groups = {}
+    for stage in v.stages:
+        wanted = v.stage_key(stage)
+        found = next((k[0] for k in keys if len(k) > 1 and k[0] in wanted), None)
+        if found:
+            groups[stage] = (found,)
+    if not groups and any(any(k in block.position for k in f.keys) for f in v.stage if f.required):
+        named = load_roster_layout().stages_named(*names)
+        if len(named) == 1:
+            groups[named[0]] = ()
+    return groups
+
+
+def locate(f: Field, block: HeaderBlock, prefix: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> Column | None:
+    """The column of a field: its paths under the prefix, then its paths outside the stage block, then the
+    columns that add up to it; None when the sheet has none of them."""
+    at = block.position
+    for k in f.keys:
+        if (*prefix, *k) in at:
+            return at[(*prefix, *k)]
+    for k in f.outside_keys(names):
+        if k in at:
+            return at[k]
+    for parts in f.sum_keys:
+        if all((*prefix, *k) in at for k in parts):
+            return tuple(at[(*prefix, *k)] for k in parts)
+    return None
+
+
+def closest_header(wanted: tuple[str, ...], block: HeaderBlock) -> str:
+    """The header most like a missing one, among those under the same group and as deep when there are any."""
+    key = path_key(wanted)
+    keys = [k for k in block.position if k]
+    same = [k for k in keys if k[:-1] == key[:-1]] or [k for k in keys if k[0] == key[0] and len(k) == len(key)]
+    pool = same or keys
+    best = max(pool, key=lambda k: difflib.SequenceMatcher(None, "›".join(key), "›".join(k)).ratio(), default=None)
+    return block.written(block.position[best]) if best else "无"
+
+
+@dataclass
+class Match:
+    variant: RosterVariant
+    school: dict[str, tuple[Column, Field]]
+    stages: dict[str, dict[str, tuple[Column, Field]]]  # stage -> stage column (with {stage} filled in) -> …
+    missing: list[Issue]
+
+
+def match_columns(block: HeaderBlock, year: int, names: tuple[str, str], where: dict) -> Match:
+    """The best-fitting variant's columns in this header; every required one missing is an issue."""
+    layout = load_roster_layout()
+
+    def fit(v: RosterVariant) -> int:
+        groups = stage_groups(v, block, names)
+        n = sum(locate(f, block) is not None for f in v.school)
+        return n + sum(locate(f, block, g, v.stages[s]) is not None for s, g in groups.items() for f in v.stage)
+
+    variant = max(layout.variants_for(year), key=fit)
+    missing: list[Issue] = []
+
+    def find(f: Field, prefix: tuple[str, ...] = (), stage: str | None = None) -> Column | None:
+        column = locate(f, block, prefix, variant.stages[stage] if stage else ())
+        if column is None and f.required:
+            label = next((s for s in variant.stages[stage] if (part_key(s),) == prefix), "") if stage else ""
+            wanted = tuple(([label] if label else []) + list(split_path(f.written[0])))
+            missing.append(
                 Issue(
                     "error",
-                    message=f"缺少必需的列「{wanted}」/ required column missing; 最接近的表头 closest header "
-                    f"found: 「{near[0] if near else '无'}」",
-                    fix=f"检查导出时是否漏选了该列；若表头写法不同，在 lcedu/ingest/layouts/roster.yml 的 {variant.name} "
-                    "中加入该写法 / add the wording to the layout",
-                    row=start + 1,
-                    column=wanted,
+                    message=f"缺少必需的列「{SEP.join(wanted)}」/ required column missing; 最接近的表头 closest "
+                    f"header found: 「{closest_header(wanted, block)}」",
+                    fix=f"检查导出时是否漏选了该列；若表头写法不同，在 lcedu/ingest/layouts/roster.yml 的 "
+                    f"variants › {variant.name} › {'stage' if stage else 'school'} › {f.name} 中加入该写法 / "
+                    "add the wording to that entry of the layout",
+                    row=block.start + 1,
+                    column=SEP.join(wanted),
                     **where,
                 )
             )
-            ok = False
-        return None
+        return column
 
-    school_cols = {f.name: (j, f) for f in variant.school if (j := locate(f)) is not None}
-    stage_cols: dict[str, dict[str, tuple[int, Field]]] = {}
-    for stage, prefix in groups.items():
-        label = next((s for s in variant.stages[stage] if (part_key(s),) == prefix), "")
-        stage_cols[stage] = {
-            f.name.format(stage=stage): (j, f) for f in variant.stage if (j := locate(f, prefix, label)) is not None
-        }
-    if not ok:
-        return None
-    if not school_cols.get("county_code") and file_county is None:
-        issues.append(
-            Issue(
-                "error",
-                message="无法确定县(区)：没有统计用区划代码列，文件名中也没有县名 / county unknown",
-                fix="导出时包含「统计用区划代码」列，或在文件名中写上县名，如 双江县_2024_过录表.xlsx",
-                **where,
-            )
-        )
-        return None
+    school = {f.name: (j, f) for f in variant.school if (j := find(f)) is not None}
+    stages = {
+        stage: {f.name.format(stage=stage): (j, f) for f in variant.stage if (j := find(f, prefix, stage)) is not None}
+        for stage, prefix in stage_groups(variant, block, names).items()
+    }
+    return Match(variant, school, stages, missing)
 
-    body = cells[first_data:]
-    used = [j for j, _ in school_cols.values()] + [j for cols in stage_cols.values() for j, _ in cols.values()]
+
+def take(body: np.ndarray, column: Column, rows: np.ndarray) -> np.ndarray:
+    """The cells of one field in ``rows``; for columns that add up, their sum (see :func:`sum_cells`)."""
+    if isinstance(column, int):
+        return body[rows, column]
+    return sum_cells(body[np.ix_(rows, list(column))])
+
+
+def sum_cells(parts: np.ndarray) -> np.ndarray:
+    """Each row's cells added up: blank when all are blank or dashes, else the sum of the numbers (a blank part
+    counts 0, as in the forms); a cell that is no number is kept as it is, for the typing to name it."""
+    out = np.empty(len(parts), dtype=object)
+    for i, row in enumerate(parts):
+        texts = [cell_text(v) for v in row]
+        bad = next((v for v, t in zip(row, texts, strict=True) if t not in DASHES and not _is_number(v, t)), None)
+        if bad is not None:
+            out[i] = bad
+        elif all(t in DASHES for t in texts):
+            out[i] = ""
+        else:
+            out[i] = sum(float(t) for t in texts if t not in DASHES)
+    return out
+
+
+def _is_number(value: object, text: str) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) or bool(PLAIN_NUMBER.fullmatch(text))
+
+
+def select_rows(body: np.ndarray, match: Match, where: dict, first_data: int, issues: list[Issue]) -> np.ndarray:
+    """The school rows: rows with any matched cell, above the notes; 合计/总计 rows (a total label in the
+    name, county or township column and no id) are flagged with a warning and set aside, wherever they are."""
+    used = [
+        c
+        for col, _ in (*match.school.values(), *(x for s in match.stages.values() for x in s.values()))
+        for c in ((col,) if isinstance(col, int) else col)
+    ]
     filled = body != ""
-    if not len(body):
-        issues.append(empty_table(file, sheet))
-        return None
     first_text = [cell_text(r[np.argmax(f)]) if f.any() else "" for r, f in zip(body, filled, strict=True)]
     is_note = np.array([bool(NOTE_START.match(t)) for t in first_text]) & (filled.sum(axis=1) <= 1)
     stop = int(np.argmax(is_note)) if is_note.any() else len(body)
     rows = np.flatnonzero(filled[:, used].any(axis=1))
     rows = rows[rows < stop]
-    id_col, name_col = school_cols["school_id"][0], school_cols["school_name"][0]
-    totals = np.array(
-        [body[r, id_col] == "" and bool(TOTAL_LABEL.search(cell_text(body[r, name_col]))) for r in rows], dtype=bool
-    )
+    id_col = match.school["school_id"][0]
+    labels = [match.school[c][0] for c in ("school_name", "county_code", "township") if c in match.school]
+    total_label = {
+        r: next((t for j in labels if isinstance(j, int) and TOTAL_LABEL.search(t := cell_text(body[r, j]))), None)
+        for r in rows
+        if body[r, id_col] == ""
+    }
+    totals = np.array([total_label.get(r) is not None for r in rows], dtype=bool)
     for r in rows[totals]:
         issues.append(
             Issue(
                 "warning",
-                message=f"合计行「{cell_text(body[r, name_col])}」已标记、未计入 / total row set aside",
+                message=f"合计行「{total_label[r]}」已标记、未计入 / total row set aside",
                 row=int(r + first_data + 1),
                 **where,
             )
         )
-    rows = rows[~totals]
-    excel_rows = rows + first_data + 1
+    return rows[~totals]
 
-    def frame(cols: dict[str, tuple[int, Field]], sel: np.ndarray, excel: np.ndarray) -> Cells:
-        return Cells({name: body[sel, j] for name, (j, _) in cols.items()}, excel.astype("int64"))
 
-    school = frame(school_cols, rows, excel_rows)
+def read_sheet(
+    grid: list[list[object]], *, file: str, sheet: str, year: int, file_county: str | None, issues: list[Issue]
+) -> RosterSheet | None:
+    """Find the header block, match the header paths and select the school rows; None if unusable."""
+    cells = _cells(grid)
+    where = {"file": file, "sheet": sheet}
+    block = find_header(cells, load_roster_layout())
+    if block is None:
+        return None
+    if wrong_year := stated_year_issue(cells[: block.start], year, where):
+        issues.append(wrong_year)
+        return None
+    match = match_columns(block, year, (sheet, Path(file).stem), where)
+    issues += match.missing
+    if match.missing:
+        return None
+    if not match.school.get("county_code") and file_county is None:
+        issues.append(
+            Issue(
+                "error",
+                message="无法确定县(区)：没有统计用区划代码或统计三级列，文件名中也没有县名 / county unknown",
+                fix="导出时包含「统计用区划代码」列，或在文件名中写上县名，如 双江县_2024_过录表.xlsx",
+                **where,
+            )
+        )
+        return None
+    body = cells[block.first_data :]
+    if not len(body):
+        issues.append(empty_table(file, sheet))
+        return None
+    rows = select_rows(body, match, where, block.first_data, issues)
+    return _sheet_of(body, rows, block, match, file=file, sheet=sheet, year=year, file_county=file_county)
+
+
+def _sheet_of(body: np.ndarray, rows: np.ndarray, block: HeaderBlock, match: Match, **ident: object) -> RosterSheet:
+    """The selected rows' cells under canonical names: the school columns, and each stage's columns for the
+    rows that reported anything in that stage."""
+    excel = (rows + block.first_data + 1).astype("int64")
+    school = Cells({name: take(body, j, rows) for name, (j, _) in match.school.items()}, excel)
+    headers = {name: block.written(j) for name, (j, _) in match.school.items()}
+    units = {name: f.unit for name, (_, f) in match.school.items()}
     stages = {}
-    headers = {name: SEP.join(paths[j]) for name, (j, _) in school_cols.items()}
-    units = {name: f.unit for name, (_, f) in school_cols.items()}
-    for stage, cols in stage_cols.items():
-        present = filled[rows][:, [j for j, _ in cols.values()]].any(axis=1)
-        stages[stage] = frame(cols, rows[present], excel_rows[present])
-        headers |= {f"{stage}:{name}": SEP.join(paths[j]) for name, (j, _) in cols.items()}
+    for stage, cols in match.stages.items():
+        flat = [c for j, _ in cols.values() for c in ((j,) if isinstance(j, int) else j)]
+        present = (body[rows][:, flat] != "").any(axis=1) if flat else np.zeros(len(rows), dtype=bool)
+        stages[stage] = Cells({name: take(body, j, rows[present]) for name, (j, _) in cols.items()}, excel[present])
+        headers |= {f"{stage}:{name}": block.written(j) for name, (j, _) in cols.items()}
         units |= {f"{stage}:{name}": f.unit for name, (_, f) in cols.items()}
-    return RosterSheet(
-        file=file,
-        sheet=sheet,
-        year=year,
-        file_county=file_county,
-        variant=variant.name,
-        school=school,
-        stages=stages,
-        headers=headers,
-        units=units,
-    )
+    return RosterSheet(variant=match.variant.name, school=school, stages=stages, headers=headers, units=units, **ident)
 
 
 # --- typing -------------------------------------------------------------------------------------
@@ -560,9 +691,7 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
 
     if "county_code" in school:
         area = school["county_code"].map(cell_text)
-        six = {t: codes.county_from_area_code(t) if t else None for t in set(area)}
-        resolved = {c: counties.resolve(c, extra) for c in set(six.values()) if c}
-        known = area.map({t: resolved.get(c) if c else None for t, c in six.items()})
+        known = area.map({t: county_of_area(t, extra) for t in set(area)})
         bad = school[(area != "").to_numpy() & known.isna().to_numpy()]
         if len(bad):
             _fail(
@@ -570,8 +699,8 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
                 bad,
                 "county_code",
                 headers,
-                "统计用区划代码「{value}」不是已知县(区)的12位代码 / unknown area code",
-                "区划代码应为12位，前6位为县代码；新县请加入 data/raw/counties.csv",
+                "县(区)「{value}」既不是已知县(区)的12位统计用区划代码，也不是已知县名 / unknown area code or county",
+                "区划代码应为12位，前6位为县代码；统计三级写县名（如 双江县）；新县请加入 data/raw/counties.csv",
             )
     else:
         known = pd.Series(None, index=school.index, dtype=object)
