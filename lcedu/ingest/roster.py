@@ -327,8 +327,8 @@ class HeaderBlock:
 
 
 def find_header(cells: np.ndarray, layout: RosterLayout) -> HeaderBlock | None:
-    """The header block: from the row holding the anchor (学校标识码) down to the first row with a figure,
-    a filled anchor cell or the 栏号 row; None when the sheet has no anchor (not a roster)."""
+    """The header block: from the row holding the anchor (学校标识码) down to the first row with a figure (a
+    number, or its text in a CSV), a filled anchor cell or the 栏号 row; None when the sheet has no anchor."""
     anchors = layout.anchor_keys()
     found = next(
         (
@@ -347,7 +347,7 @@ def find_header(cells: np.ndarray, layout: RosterLayout) -> HeaderBlock | None:
         end < len(cells)
         and end - start < layout.max_header_rows
         and cells[end, anchor_col] == ""
-        and not any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells[end])
+        and not any(_is_number(v, v) if isinstance(v, str) else _is_number(v, "") for v in cells[end])
     ):
         end += 1
     first_data = end + 1 if end < len(cells) and _is_column_number_row(cells[end]) else end
