@@ -28,6 +28,7 @@ from lcedu.ingest.readers import (
     read_csv_grid,
     read_workbook,
 )
+from lcedu.ingest.schemas import typed_detail
 from lcedu.processes import die_with_parent
 
 RAW_SUFFIXES = set(TABLE_SUFFIXES)
@@ -315,12 +316,14 @@ def collect(
     issues += [i for _, _, chunk_issues in results for i in chunk_issues]
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     headers: dict = {}
+    roster_detail: list = []
     if roster_files:
         rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1], reports)
         inputs += rosters.inputs
         converted += rosters.converted
         issues += rosters.issues
         headers = rosters.headers
+        roster_detail = rosters.detail
     # --- end rosters ---
     # --- per-school statistics forms (raw/forms/<year>/, lcedu.ingest.forms) ---
     forms = read_forms(raw_dir, workers)
@@ -342,6 +345,7 @@ def collect(
         frame = pd.concat(parts, ignore_index=True)
         totals.append(_totals_long(frame[frame["_is_total"]], layout))
         tables[table] = combine_inputs(frame[~frame["_is_total"]].reset_index(drop=True), layout, issues)
+    add_detail_tables(tables, missing, roster_detail)
     given = {lay.table for p in files for lay in _layouts_for(p, raw_dir)} | {t for t, _, _, _ in converted}
     # --- 过录表 rosters ---
     if any(roster.claims(p.relative_to(raw_dir)) == "roster" for p in roster_files):
@@ -360,6 +364,16 @@ def collect(
     if partial:
         issues = [replace(i, level="warning") if i.relaxed_by_partial else i for i in issues]
     return CleanResult(tables=tables, issues=issues, inputs=inputs, headers=headers)
+
+
+def add_detail_tables(tables: dict[str, pd.DataFrame], missing: list[pd.DataFrame], detail: list) -> None:
+    """The rosters' detail tables (grade_enrollment, kindergarten_ages: no layout of their own, already typed
+    in their contract's shape, see ``roster.detail_tables``) into the build, their blank cells into missing_values.
+    Another reader's frames of the same table are concatenated and put in key order again."""
+    for table, frame, miss, _ in detail:
+        parts = [tables[table], frame] if table in tables else [frame]
+        tables[table] = typed_detail(table, pd.concat(parts, ignore_index=True))
+        missing.append(miss)
 
 
 def _report_absent(

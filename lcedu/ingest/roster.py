@@ -29,7 +29,8 @@ import pandas as pd
 from lcedu import paths
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
-from lcedu.ingest.layout import layout_spec, load_layout, normalize
+from lcedu.ingest.layout import Column as LayoutColumn
+from lcedu.ingest.layout import Layout, layout_spec, load_layout, normalize
 from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, parse_sheet
 from lcedu.ingest.readers import (
     TABLE_SUFFIXES,
@@ -40,6 +41,7 @@ from lcedu.ingest.readers import (
     read_csv_grid,
     read_workbook,
 )
+from lcedu.ingest.schemas import typed_detail
 
 SEP = " › "
 _SPLIT = re.compile(r"\s*[›>]\s*")
@@ -56,6 +58,9 @@ SITES_COLUMNS = {
     "parent_school_id": ("parent_school_id", "原校点学校标识码", "原校点标识码", "所属学校标识码"),
 }
 TEMPLATE_STEM = "sites.template"
+#: Detail columns (students by grade, children by age) are named "<table>__<grade or age>".
+DETAIL_SEP = "__"
+DETAIL_KEY = {"grade_enrollment": "grade", "kindergarten_ages": "age"}
 META = ["_file", "_sheet", "_row", "_is_total", "_label"]
 
 
@@ -97,6 +102,7 @@ class Field:
     unit: str | None = None
     sum_of: tuple[tuple[str, ...], ...] = ()
     outside: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()  # the stages it belongs to (a detail column: 六年级 is 小学 only); () = all
 
     @cached_property
     def keys(self) -> tuple[tuple[str, ...], ...]:
@@ -169,13 +175,25 @@ def load_roster_layout() -> RosterLayout:
     return _load_roster_layout(os.environ.get("LCEDU_LAYOUTS"))
 
 
+def _detail_fields(spec: dict) -> tuple[Field, ...]:
+    """The ``detail`` section: one stage column per grade or age, named ``<table>__<value>``."""
+    return tuple(
+        Field(name=f"{table}{DETAIL_SEP}{value}", table=table, written=tuple(_as_list(paths)), only=(stage,))
+        for table, by_stage in spec.items()
+        for stage, columns in by_stage.items()
+        for value, paths in columns.items()
+    )
+
+
 @cache
 def _load_roster_layout(_local: str | None) -> RosterLayout:
     spec = layout_spec("roster.yml")
     tables = {c: t for t, cols in spec["tables"].items() for c in cols}
+    detail = _detail_fields(spec.get("detail") or {})
     variants = []
     for name, v in spec["variants"].items():
         stage_fields = tuple(f for table, cols in v["stage"].items() for f in _fields(cols, lambda _c, t=table: t))
+        stage_fields += detail
         variants.append(
             RosterVariant(
                 name=name,
@@ -453,7 +471,11 @@ def match_columns(block: HeaderBlock, year: int, names: tuple[str, str], where: 
 
     school = {f.name: (j, f) for f in variant.school if (j := find(f)) is not None}
     stages = {
-        stage: {f.name.format(stage=stage): (j, f) for f in variant.stage if (j := find(f, prefix, stage)) is not None}
+        stage: {
+            f.name.format(stage=stage): (j, f)
+            for f in variant.stage
+            if (not f.only or stage in f.only) and (j := find(f, prefix, stage)) is not None
+        }
         for stage, prefix in stage_groups(variant, block, names).items()
     }
     return Match(variant, school, stages, missing)
@@ -727,6 +749,7 @@ class RosterTables:
     issues: list[Issue]
     schools: pd.DataFrame | None = None  # typed identity of every row (for the site template)
     unmapped: pd.DataFrame | None = None  # 是否计校数 = 0 rows without a parent in sites.csv
+    detail: list[Converted] = field(default_factory=list)  # grade_enrollment, kindergarten_ages (no layout)
 
 
 def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMap) -> RosterTables:
@@ -776,6 +799,7 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
         "facilities", school, [c for c, t in table_of.items() if t == "facilities" and c in school], headers, units
     )
     by_stage: dict[str, list[pd.DataFrame]] = {"enrollment": [], "teachers": [], "schools": []}
+    details: list[tuple[str, pd.DataFrame, pd.DataFrame]] = []
     for stage in STAGE_ORDER:
         parts = [(s.file, s.sheet, s.stages[stage]) for s in sheets if stage in s.stages]
         if not parts:
@@ -794,6 +818,11 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
                 if table != "schools":
                     frame.insert(0, "stage", pd.array([stage] * len(frame), dtype="string"))
                 by_stage[table].append(frame)
+        detail = [c for c in text.columns if DETAIL_SEP in c]
+        if detail:
+            frame, miss = convert(text[detail + META], count_layout(tuple(detail)), unit, heads, issues)
+            bad = bad or frame is None
+            details.append((stage, frame, miss))
     if bad:
         return RosterTables([], issues)
 
@@ -826,7 +855,43 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
         if by_stage[table]:
             frame = pd.concat(by_stage[table], ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
             out.append((table, frame, miss[miss["table"] == table], []))
-    return RosterTables(out, issues)
+    return RosterTables(out, issues, detail=detail_tables(details, keys))
+
+
+@cache
+def count_layout(columns: tuple[str, ...]) -> Layout:
+    """How the detail columns are typed: whole, non-negative numbers, as every other count."""
+    return Layout(
+        table="detail",
+        level="school",
+        key=("school_id",),
+        files="",
+        sheets=(),
+        csv_suffix=None,
+        name_column="school_name",
+        columns={c: LayoutColumn(c, "count") for c in columns},
+    )
+
+
+def detail_tables(parts: list[tuple[str, pd.DataFrame, pd.DataFrame]], keys: pd.DataFrame) -> list[Converted]:
+    """Typed detail cells, one column per grade or age, → the long tables ``grade_enrollment`` (stage, grade)
+    and ``kindergarten_ages`` (age), keyed like ``enrollment``; a blank cell is NA with its reason."""
+    rows: dict[str, list[pd.DataFrame]] = {}
+    misses: dict[str, list[pd.DataFrame]] = {}
+    for stage, frame, miss in parts:
+        for column in (c for c in frame.columns if DETAIL_SEP in c):
+            table, value = column.split(DETAIL_SEP)
+            long = frame[["_file", "_row"]].assign(stage=stage, student_count=frame[column])
+            rows.setdefault(table, []).append(long.assign(**{DETAIL_KEY[table]: int(value)}))
+            misses.setdefault(table, []).append(miss[miss["column"] == column].assign(table=table))
+    out: list[Converted] = []
+    for table, frames in rows.items():
+        long = pd.concat(frames, ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
+        miss = pd.concat(misses[table], ignore_index=True).merge(
+            keys[["_file", "_row", "school_id", "county_code"]], on=["_file", "_row"], how="left"
+        )
+        out.append((table, typed_detail(table, long), miss, []))
+    return out
 
 
 # --- 教学点 sites -------------------------------------------------------------------------------
@@ -1144,6 +1209,7 @@ class RosterInputs:
     converted: list[Converted]
     issues: list[Issue]
     headers: dict[tuple[str, str, str | None, str], str] = field(default_factory=dict)
+    detail: list[Converted] = field(default_factory=list)  # grade_enrollment, kindergarten_ages: see detail_tables
 
 
 def template_dir(reports: Path | None = None) -> Path:
@@ -1250,10 +1316,12 @@ def read_inputs(
                 f"放入 local/{year}/学校补充信息.xlsx（见 data/raw/README.md）",
             )
         )
+    detail: list[Converted] = []
     if sheets:
         typed = type_rosters(sheets, extra, sites)
         issues += typed.issues
         converted += typed.converted
+        detail = typed.detail
         if typed.unmapped is not None:
             template = write_site_template(template_dir(reports), typed.unmapped, typed.schools)
             distinct = typed.unmapped.drop_duplicates(["county_code", "school_name"])
@@ -1278,7 +1346,7 @@ def read_inputs(
         for name, written in sheet.headers.items():
             stage, _, column = name.rpartition(":")
             headers[(sheet.file, sheet.sheet, stage or None, column)] = written
-    return RosterInputs(inputs=inputs, converted=converted, issues=issues, headers=headers)
+    return RosterInputs(inputs=inputs, converted=converted, issues=issues, headers=headers, detail=detail)
 
 
 def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | None, list[RosterSheet], list[Issue]]:
