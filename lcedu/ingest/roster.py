@@ -19,7 +19,7 @@ import io
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -798,32 +798,9 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
     facilities = typed(
         "facilities", school, [c for c, t in table_of.items() if t == "facilities" and c in school], headers, units
     )
-    by_stage: dict[str, list[pd.DataFrame]] = {"enrollment": [], "teachers": [], "schools": []}
-    details: list[tuple[str, pd.DataFrame, pd.DataFrame]] = []
-    for stage in STAGE_ORDER:
-        parts = [(s.file, s.sheet, s.stages[stage]) for s in sheets if stage in s.stages]
-        if not parts:
-            continue
-        text = cells_frame(parts)
-        prefix = stage + ":"
-        heads = {
-            (s.file, s.sheet): {n.removeprefix(prefix): h for n, h in s.headers.items() if n.startswith(prefix)}
-            for s in sheets
-        }
-        unit = {n.removeprefix(prefix): u for n, u in units.items() if n.startswith(prefix)}
-        for table in by_stage:
-            cols = [c for c in text.columns if not c.startswith("_") and c in load_layout(table).columns]
-            frame = typed(table, text, cols, heads, unit) if cols else None
-            if frame is not None:
-                if table != "schools":
-                    frame.insert(0, "stage", pd.array([stage] * len(frame), dtype="string"))
-                by_stage[table].append(frame)
-        detail = [c for c in text.columns if DETAIL_SEP in c]
-        if detail:
-            frame, miss = convert(text[detail + META], count_layout(tuple(detail)), unit, heads, issues)
-            bad = bad or frame is None
-            details.append((stage, frame, miss))
-    if bad:
+    by_stage, details, stage_misses, stage_bad = _type_stages(sheets, units, issues)
+    misses += stage_misses
+    if bad or stage_bad:
         return RosterTables([], issues)
 
     schools = pd.concat([ident, schools], axis=1)
@@ -855,7 +832,79 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
         if by_stage[table]:
             frame = pd.concat(by_stage[table], ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
             out.append((table, frame, miss[miss["table"] == table], []))
-    return RosterTables(out, issues, detail=detail_tables(details, keys))
+    return RosterTables(out, issues, detail=detail_tables(details, misses, keys))
+
+
+STACK = "\x1f"  # joins a sheet's name and a stage in _sheet while the stacked stage blocks are typed
+
+
+def _type_stages(
+    sheets: list[RosterSheet], units: dict[str, str | None], issues: list[Issue]
+) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame | None, list[pd.DataFrame], bool]:
+    """Every stage block of every sheet typed together, one ``convert`` per table rather than per stage and
+    table (its cost is per column: a roster has six stage blocks).
+
+    While typed, each sheet-and-stage goes under its own ``_sheet`` (``sheet␟stage``), so that a message
+    names the header of that stage's block; a column a block does not have is neither a row nor a missing
+    value. Returns the enrollment / teachers frames (with ``stage``), the class counts per stage (schools),
+    the detail cells (with ``stage``), the missing cells and whether any cell was wrong.
+    """
+    parts = [(s, stage) for stage in STAGE_ORDER for s in sheets if stage in s.stages]
+    out: dict[str, list[pd.DataFrame]] = {"enrollment": [], "teachers": [], "schools": []}
+    if not parts:
+        return out, None, [], False
+    text = cells_frame([(s.file, f"{s.sheet}{STACK}{stage}", s.stages[stage]) for s, stage in parts])
+    heads = {
+        (s.file, f"{s.sheet}{STACK}{stage}"): {
+            n.split(":", 1)[1]: h for n, h in s.headers.items() if n.startswith(f"{stage}:")
+        }
+        for s, stage in parts
+    }
+    unit = {n.split(":", 1)[1]: u for n, u in units.items() if ":" in n}
+    misses: list[pd.DataFrame] = []
+    bad = False
+
+    def typed(table: str, rows: pd.DataFrame, cols: list[str], layout: Layout) -> pd.DataFrame | None:
+        nonlocal bad
+        first = len(issues)
+        frame, miss = convert(rows[cols + META], layout, unit, heads, issues)
+        issues[first:] = [replace(i, sheet=i.sheet.split(STACK)[0]) if i.sheet else i for i in issues[first:]]
+        own = [
+            c in heads.get((f, s), {}) for f, s, c in zip(miss["_file"], miss["_sheet"], miss["column"], strict=True)
+        ]
+        misses.append(_unstack(miss[np.array(own, dtype=bool)]).drop(columns="stage").assign(table=table))
+        bad = bad or frame is None
+        return None if frame is None else _unstack(frame)
+
+    for table in ("enrollment", "teachers"):
+        cols = [c for c in text.columns if not c.startswith("_") and c in load_layout(table).columns]
+        frame = typed(table, text, cols, load_layout(table)) if cols else None
+        if frame is not None:
+            out[table].append(frame[["stage", *[c for c in frame.columns if c != "stage"]]])
+    stage_of = np.array([s.rpartition(STACK)[2] for s in text["_sheet"]], dtype=object)
+    for stage in dict.fromkeys(stage_of):
+        name = f"{stage}_class_count"
+        if name in text:
+            frame = typed("schools", text[stage_of == stage], [name], load_layout("schools"))
+            if frame is not None:
+                out["schools"].append(frame.drop(columns="stage"))
+    detail = [c for c in text.columns if DETAIL_SEP in c]
+    frame = typed("detail", text, detail, count_layout(tuple(detail))) if detail else None
+    if frame is not None:
+        has = {k: set(v) for k, v in heads.items()}
+        frame["_has"] = [
+            has[(f, f"{s}{STACK}{st}")]
+            for f, s, st in zip(frame["_file"], frame["_sheet"], frame["stage"], strict=True)
+        ]
+    return out, frame, [m for m in misses if len(m)], bad
+
+
+def _unstack(frame: pd.DataFrame) -> pd.DataFrame:
+    """``sheet␟stage`` in ``_sheet`` back to the sheet's name and a ``stage`` column."""
+    split = [str(s).rpartition(STACK) for s in frame["_sheet"]]
+    return frame.assign(
+        _sheet=np.array([p[0] for p in split], dtype=object), stage=pd.array([p[2] for p in split], dtype="string")
+    )
 
 
 @cache
@@ -873,24 +922,26 @@ def count_layout(columns: tuple[str, ...]) -> Layout:
     )
 
 
-def detail_tables(parts: list[tuple[str, pd.DataFrame, pd.DataFrame]], keys: pd.DataFrame) -> list[Converted]:
-    """Typed detail cells, one column per grade or age, → the long tables ``grade_enrollment`` (stage, grade)
-    and ``kindergarten_ages`` (age), keyed like ``enrollment``; a blank cell is NA with its reason."""
+def detail_tables(frame: pd.DataFrame | None, misses: list[pd.DataFrame], keys: pd.DataFrame) -> list[Converted]:
+    """Typed detail cells (one column per grade or age; ``_has``: the columns each row's block has) → the long
+    tables ``grade_enrollment`` (stage, grade) and ``kindergarten_ages`` (age), keyed like ``enrollment``;
+    a blank cell is NA with its reason."""
+    if frame is None:
+        return []
     rows: dict[str, list[pd.DataFrame]] = {}
-    misses: dict[str, list[pd.DataFrame]] = {}
-    for stage, frame, miss in parts:
-        for column in (c for c in frame.columns if DETAIL_SEP in c):
-            table, value = column.split(DETAIL_SEP)
-            long = frame[["_file", "_row"]].assign(stage=stage, student_count=frame[column])
-            rows.setdefault(table, []).append(long.assign(**{DETAIL_KEY[table]: int(value)}))
-            misses.setdefault(table, []).append(miss[miss["column"] == column].assign(table=table))
+    for column in (c for c in frame.columns if DETAIL_SEP in c):
+        table, value = column.split(DETAIL_SEP)
+        has = np.array([column in h for h in frame["_has"]], dtype=bool)
+        long = frame.loc[has, ["_file", "_row", "stage"]].assign(student_count=frame.loc[has, column])
+        rows.setdefault(table, []).append(long.assign(**{DETAIL_KEY[table]: int(value)}))
+    none = pd.DataFrame({"_file": [], "_row": pd.array([], dtype="int64"), "column": [], "table": []})
+    miss = pd.concat([m for m in misses if (m["table"] == "detail").any()] or [none])
+    miss = miss.merge(keys[["_file", "_row", "school_id", "county_code"]], on=["_file", "_row"], how="left")
     out: list[Converted] = []
     for table, frames in rows.items():
         long = pd.concat(frames, ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
-        miss = pd.concat(misses[table], ignore_index=True).merge(
-            keys[["_file", "_row", "school_id", "county_code"]], on=["_file", "_row"], how="left"
-        )
-        out.append((table, typed_detail(table, long), miss, []))
+        mine = miss[miss["column"].astype("string").str.startswith(f"{table}{DETAIL_SEP}").fillna(False).to_numpy(bool)]
+        out.append((table, typed_detail(table, long), mine.assign(table=table), []))
     return out
 
 
