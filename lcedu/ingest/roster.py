@@ -224,10 +224,16 @@ def code_text(v: object) -> str:
 
 
 def _cells(grid: list[list[object]]) -> np.ndarray:
+    """A grid as a 2-D object array, blanks as "" (a workbook's grid is rectangular: one bulk copy)."""
     width = max((len(r) for r in grid), default=0)
-    cells = np.full((len(grid), width), "", dtype=object)
-    for i, row in enumerate(grid):
-        cells[i, : len(row)] = [("" if v is None else v) for v in row]
+    if grid and all(len(r) == width for r in grid):
+        cells = np.empty((len(grid), width), dtype=object)
+        cells[:] = grid
+    else:  # a CSV's ragged rows
+        cells = np.full((len(grid), width), "", dtype=object)
+        for i, row in enumerate(grid):
+            cells[i, : len(row)] = row
+    cells[pd.isna(cells)] = ""
     return cells
 
 
@@ -282,7 +288,8 @@ class Cells:
 
 
 def cells_frame(parts: list[tuple[str, str, Cells]]) -> pd.DataFrame:
-    """Cells of several sheets as one text frame with _file, _sheet, _row, _is_total, _label."""
+    """Cells of several sheets as one frame of raw cells (object columns) with _file, _sheet, _row, _is_total,
+    _label."""
     names = list(dict.fromkeys(n for _, _, c in parts for n in c.columns))
     sizes = [len(c) for _, _, c in parts]
     data = {
@@ -299,7 +306,9 @@ def cells_frame(parts: list[tuple[str, str, Cells]]) -> pd.DataFrame:
         "_is_total": np.zeros(total, dtype=bool),
         "_label": np.full(total, "", dtype=object),
     }
-    return pd.DataFrame(data)
+    # Raw cells stay Python objects: pandas would store an all-text column as Arrow strings, which the
+    # typing then converts back cell by cell (most of the time a roster took to type).
+    return pd.DataFrame({n: pd.Series(v, dtype=v.dtype, copy=False) for n, v in data.items()})
 
 
 @dataclass
@@ -861,6 +870,9 @@ def _type_stages(
         for s, stage in parts
     }
     unit = {n.split(":", 1)[1]: u for n, u in units.items() if ":" in n}
+    columns_of = pd.DataFrame(
+        [(f, s, c) for (f, s), cols in heads.items() for c in cols], columns=["_file", "_sheet", "column"], dtype=object
+    )
     misses: list[pd.DataFrame] = []
     bad = False
 
@@ -869,10 +881,8 @@ def _type_stages(
         first = len(issues)
         frame, miss = convert(rows[cols + META], layout, unit, heads, issues)
         issues[first:] = [replace(i, sheet=i.sheet.split(STACK)[0]) if i.sheet else i for i in issues[first:]]
-        own = [
-            c in heads.get((f, s), {}) for f, s, c in zip(miss["_file"], miss["_sheet"], miss["column"], strict=True)
-        ]
-        misses.append(_unstack(miss[np.array(own, dtype=bool)]).drop(columns="stage").assign(table=table))
+        own = miss.merge(columns_of, on=["_file", "_sheet", "column"])  # cells of columns the block has
+        misses.append(_unstack(own).drop(columns="stage").assign(table=table))
         bad = bad or frame is None
         return None if frame is None else _unstack(frame)
 
@@ -901,10 +911,10 @@ def _type_stages(
 
 def _unstack(frame: pd.DataFrame) -> pd.DataFrame:
     """``sheet␟stage`` in ``_sheet`` back to the sheet's name and a ``stage`` column."""
-    split = [str(s).rpartition(STACK) for s in frame["_sheet"]]
-    return frame.assign(
-        _sheet=np.array([p[0] for p in split], dtype=object), stage=pd.array([p[2] for p in split], dtype="string")
-    )
+    if frame.empty:
+        return frame.assign(stage=pd.array([], dtype="string"))
+    split = frame["_sheet"].astype("string").str.rpartition(STACK)
+    return frame.assign(_sheet=split[0].astype(object), stage=split[2].astype("string"))
 
 
 @cache
