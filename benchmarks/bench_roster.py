@@ -16,7 +16,7 @@ import shutil
 import statistics
 from pathlib import Path
 
-from benchmarks.common import OUT, REPO, peak_rss_mib, province_raw, tiny_raw
+from benchmarks.common import OUT, REPO, province_raw, timed_run, tiny_raw
 
 SETUP_BASELINE = "import csv\nfrom pathlib import Path\nimport openpyxl"
 BASELINE = """
@@ -91,24 +91,29 @@ def _measure(name: str, raw: Path, repeat: int) -> list[dict]:
         "lcedu roster read (read + match header paths + type)": (SETUP_LCEDU, READ),
         "lcedu clean --partial (+ local sheet, schemas, plausibility)": (SETUP_LCEDU, CLEAN),
     }
-    samples: dict[str, list[tuple[float, float]]] = {label: [] for label in runs}
+    samples: dict[str, list[dict[str, float]]] = {label: [] for label in runs}
     for _ in range(repeat):  # interleaved: a busy spell on the shared machine hits every variant
         for label, (setup, code) in runs.items():
-            samples[label].append(peak_rss_mib(code.format(raw=str(raw)), setup))
+            samples[label].append(timed_run(code.format(raw=str(raw)), setup))
+
+    def median(label: str, what: str) -> float:
+        return statistics.median(s[what] for s in samples[label])
+
+    base = next(iter(runs))
     out = []
-    base = statistics.median(s for s, _ in samples[next(iter(runs))])
     for label in runs:
-        seconds = statistics.median(s for s, _ in samples[label])
+        seconds, cpu = median(label, "wall"), median(label, "cpu")
         out.append(
             {
                 "benchmark": f"roster {name}",
                 "variant": label,
                 "median_s": seconds,
-                "peak_rss_mib": statistics.median(m for _, m in samples[label]),
+                "peak_rss_mib": median(label, "rss"),
                 "rows_per_s": rows / seconds,
-                "ratio": base / seconds,
-                "notes": f"{files} rosters, {schools} schools/sites, {rows} records, {repeat} runs; imports not "
-                "timed (fresh interpreter each run); ratio = baseline / this",
+                "ratio": median(base, "cpu") / cpu,
+                "notes": f"{files} rosters, {schools} schools/sites, {rows} records, {repeat} runs; CPU {cpu:.2f} s "
+                f"(wall ratio {median(base, 'wall') / seconds:.2f}x); imports not timed (fresh interpreter each "
+                "run); ratio = baseline / this, in CPU seconds (steadier than wall time on a shared machine)",
             }
         )
     return out

@@ -99,3 +99,19 @@ def peak_rss_mib(code: str, setup: str = "") -> tuple[float, float]:
     out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, cwd=REPO)
     seconds, rss = out.stdout.strip().splitlines()[-1].split()
     return float(seconds), float(rss)
+
+
+def timed_run(code: str, setup: str = "") -> dict[str, float]:
+    """Run ``code`` in a fresh interpreter after an untimed ``setup``: its wall and CPU seconds (user + system
+    of that process: steadier than wall time on a shared machine) and its peak RSS in MiB."""
+    script = (
+        "import resource, time\n"
+        f"{setup}\n"
+        "t, c = time.perf_counter(), time.process_time()\n"
+        f"{code}\n"
+        "print(time.perf_counter() - t, time.process_time() - c, "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, cwd=REPO)
+    wall, cpu, rss = out.stdout.strip().splitlines()[-1].split()
+    return {"wall": float(wall), "cpu": float(cpu), "rss": float(rss)}

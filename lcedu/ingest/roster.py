@@ -526,9 +526,9 @@ def select_rows(body: np.ndarray, match: Match, where: dict, first_data: int, is
         for c in ((col,) if isinstance(col, int) else col)
     ]
     filled = body != ""
-    first_text = [cell_text(r[np.argmax(f)]) if f.any() else "" for r, f in zip(body, filled, strict=True)]
-    is_note = np.array([bool(NOTE_START.match(t)) for t in first_text]) & (filled.sum(axis=1) <= 1)
-    stop = int(np.argmax(is_note)) if is_note.any() else len(body)
+    lone = np.flatnonzero(filled.sum(axis=1) == 1)  # notes are one merged cell of text: 注：…, 填表人：…
+    notes = [r for r in lone if NOTE_START.match(cell_text(body[r, np.argmax(filled[r])]))]
+    stop = notes[0] if notes else len(body)
     rows = np.flatnonzero(filled[:, used].any(axis=1))
     rows = rows[rows < stop]
     id_col = match.school["school_id"][0]
@@ -595,7 +595,7 @@ def _sheet_of(body: np.ndarray, rows: np.ndarray, block: HeaderBlock, match: Mat
     stages = {}
     for stage, cols in match.stages.items():
         flat = [c for j, _ in cols.values() for c in ((j,) if isinstance(j, int) else j)]
-        present = (body[rows][:, flat] != "").any(axis=1) if flat else np.zeros(len(rows), dtype=bool)
+        present = (body[np.ix_(rows, flat)] != "").any(axis=1) if flat else np.zeros(len(rows), dtype=bool)
         stages[stage] = Cells({name: take(body, j, rows[present]) for name, (j, _) in cols.items()}, excel[present])
         headers |= {f"{stage}:{name}": block.written(j) for name, (j, _) in cols.items()}
         units |= {f"{stage}:{name}": f.unit for name, (_, f) in cols.items()}
