@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # what every machine installs. `make lock` makes it again after a range changes.
 LOCK := requirements.lock
 
-.PHONY: report test test-unit bench lint format hooks lock sample clean-data check
+.PHONY: report test test-unit bench bench-quick lint format hooks lock sample clean-data check
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test-unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH)
+
+# Every benchmark once at tiny sizes, in a temporary folder: proves they run, asserts no figure (part of make test).
+bench-quick: $(STAMP)
+	$(BIN)/python -m pytest -q tests/test_benchmarks.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check lcedu tests benchmarks

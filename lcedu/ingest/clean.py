@@ -194,6 +194,44 @@ def _process_chunk(files: list[Path], raw_dir: Path, extra: dict[str, str]) -> t
     return [r for r, _, _ in results if r is not None], converted, issues
 
 
+def second_inputs(files: list[Path], raw_dir: Path, extra: dict[str, str], issues: list[Issue]) -> list[Path]:
+    """The files to read: a second file for the same tables, county and year (a copy, a re-export) is an
+    error naming both files and the rule, and is not read — two inputs are never merged silently.
+
+    The county and year come from the file names (as :func:`identify` reads them); a file whose name looks
+    like a copy (``- 副本``, ``(1)``) is the one set aside and the message says so. Rosters and the local sheet
+    are checked by ``roster.read_inputs``, which knows their 学段 parts.
+    """
+    first: dict[tuple, Path] = {}
+    keep = []
+    for path in sorted(files, key=lambda p: (roster.copy_original(p.stem) is not None, p)):
+        layouts_of = _layouts_for(path, raw_dir)
+        if is_lock_file(path) or not layouts_of or layouts_of[0].level == "city":  # city: one table, any files
+            keep.append(path)
+            continue
+        if path.suffix.lower() == ".csv":  # a CSV set: one table per file, named by its suffix
+            layouts_of = [lay for lay in layouts_of if lay.csv_suffix and path.stem.endswith(lay.csv_suffix)]
+        year, county = identify(path, raw_dir, extra)
+        key = (tuple(sorted(lay.table for lay in layouts_of)), county, year)
+        other = first.setdefault(key, path)
+        if other == path:
+            keep.append(path)
+            continue
+        shown, other_shown = (str(p.relative_to(raw_dir.parent)) for p in (path, other))
+        issues.append(
+            Issue(
+                "error",
+                shown,
+                f"与 {other_shown} 重复：两份文件给出同一张表（{'、'.join(key[0])}）的同一县、同一学年，未读取本文件 / "
+                f"a second file for the same table, county and year (not read). "
+                f"{roster.likely_copy_note(other_shown, shown)}规则 / rule: 每张表每县每学年一份文件，两份从不合并 / "
+                "one file per table, county and year; two are never merged",
+                "删除或移走多余的一份（副本或重复导出）/ remove the extra file",
+            )
+        )
+    return sorted(keep)
+
+
 def _pool(n_tasks: int, workers: int | None) -> tuple[ProcessPoolExecutor | None, int]:
     """A fork-based pool and its size, when there is enough work to pay for it (a province, not a test file)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -231,6 +269,7 @@ def collect(
     unrecognised = [
         p for p in every if p not in claimed and p not in files and p.relative_to(raw_dir).as_posix() not in AUXILIARY
     ]
+    files = second_inputs(files, raw_dir, extra, issues)
     for path in unrecognised:
         if path.suffix.lower() in UNSUPPORTED_SPREADSHEETS:
             issues.append(
@@ -279,6 +318,7 @@ def collect(
     # appends frames with those columns here (combine_details below), and its NA cells as missing_values
     # rows whose ``table`` is the detail table (as forms.detail_missing).
     details: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    details_missing: list[pd.DataFrame] = []
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     headers: dict = {}
     if roster_files:
@@ -287,6 +327,9 @@ def collect(
         converted += rosters.converted
         issues += rosters.issues
         headers = rosters.headers
+        for name, frame, miss, _ in rosters.detail:
+            details[name].append(frame)
+            details_missing.append(miss)
     # --- end rosters ---
     # --- per-school statistics forms (raw/forms/<year>/, lcedu.ingest.forms) ---
     forms = read_forms(raw_dir, workers)
@@ -298,7 +341,7 @@ def collect(
     # --- end forms ---
     inputs.sort(key=lambda r: r["path"])
 
-    tables, missing, totals = {}, [], []
+    tables, missing, totals = {}, list(details_missing), []
     if forms.detail_missing is not None and len(forms.detail_missing):
         missing.append(forms.detail_missing)
     by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)

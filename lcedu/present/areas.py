@@ -435,7 +435,13 @@ def prefecture_maps(p: Params, indicators: Sequence[str] = briefing.SMALL_MULTIP
     try:
         items.append(
             maps.status_map(
-                b.assessments, p.year, lang=lang, synthetic=b.synthetic, target_shares=shares, prefecture=p.county
+                b.assessments,
+                p.year,
+                lang=lang,
+                synthetic=b.synthetic,
+                target_shares=shares,
+                verdicts=maps.share_verdicts(p.year, p.plan) if p.county == CITY_CODE else None,
+                prefecture=p.county,
             )
         )
         for code in indicators:
