@@ -7,11 +7,13 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lcedu import paths
@@ -147,6 +149,29 @@ def cmd_maps(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    with _pinned_build():
+        return _render(args)
+
+
+@contextlib.contextmanager
+def _pinned_build() -> Iterator[Path]:
+    """The current build, resolved once: this process and every kernel it starts read it (LCEDU_PROCESSED),
+    so a clean that swaps ``current`` mid-render changes nothing the render reads, and it is not pruned."""
+    from lcedu.ingest import store
+
+    before = os.environ.get("LCEDU_PROCESSED")
+    with store.pin() as build:
+        os.environ["LCEDU_PROCESSED"] = str(build)
+        try:
+            yield build
+        finally:
+            if before is None:
+                os.environ.pop("LCEDU_PROCESSED", None)
+            else:
+                os.environ["LCEDU_PROCESSED"] = before
+
+
+def _render(args: argparse.Namespace) -> int:
     from lcedu.ingest.counties import select
     from lcedu.measure.results import require_year
     from lcedu.publish import render, site
@@ -168,7 +193,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.scheduler:
         from lcedu.publish import cluster
 
-        outcomes = list(cluster.execute(jobs, args.scheduler, args.workers, render.print_progress))
+        outcomes = list(
+            cluster.execute(jobs, args.scheduler, args.workers, render.print_progress, args.connect_timeout)
+        )
     else:
         outcomes = list(render.execute(jobs, args.workers, render.print_progress))
     render.write_manifest(
@@ -506,11 +533,21 @@ def _render_options(p: argparse.ArgumentParser) -> None:
         help="seconds one notebook cell may run; a cell that runs longer (a hung kernel) fails its "
         f"notebook, reported like any other failure, and the batch goes on (default {DEFAULT_CELL_TIMEOUT_S})",
     )
+    p.add_argument(
+        "--connect-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_CONNECT_TIMEOUT_S,
+        metavar="SECONDS",
+        help="with --scheduler ADDRESS: seconds to wait for the scheduler before giving up "
+        f"(default {DEFAULT_CONNECT_TIMEOUT_S}); start one with `dask scheduler`",
+    )
     p.add_argument("--notebook-dir", default=str(paths.project("notebooks")), help=argparse.SUPPRESS)
 
 
 #: As lcedu.publish.render.DEFAULT_CELL_TIMEOUT_S (not imported here: the parser stays light).
 DEFAULT_CELL_TIMEOUT_S = 600
+#: As lcedu.publish.cluster.DEFAULT_CONNECT_TIMEOUT_S.
+DEFAULT_CONNECT_TIMEOUT_S = 10
 
 
 def _positive_seconds(text: str) -> int:
