@@ -84,6 +84,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
+    from lcedu.ingest import store
+
+    _scope_codes(args)  # an unknown county fails now, not after the whole clean
+    with store.clean_lock(args.out):  # one clean at a time: a second one is refused with a message
+        return _clean(args)
+
+
+def _clean(args: argparse.Namespace) -> int:
     from lcedu.build import write_build
     from lcedu.ingest import quality
     from lcedu.ingest.causes import link_causes
@@ -107,7 +115,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         "warnings": [i.format() for i in result.warnings],
         "seconds": round(time.perf_counter() - start, 2),
     }
-    build = write_build(result.tables, manifest, args.out)
+    build = write_build(result.tables, manifest, args.out, keep=getattr(args, "keep_builds", None))
     _print_issues(result.warnings)
     print(quality.summary(result.tables, result.warnings))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
@@ -119,13 +127,22 @@ def _reports(args: argparse.Namespace) -> Path | None:
     return Path(args.reports) if getattr(args, "reports", None) else None
 
 
+def _scope_codes(args: argparse.Namespace) -> list[str] | None:
+    """The counties of --counties/--prefecture/--province (None without them); an unknown one: RequestError."""
+    if not any(getattr(args, name, None) for name in ("counties", "prefecture", "province")):
+        return None
+    from lcedu.ingest.counties import select
+
+    return select(args.counties, args.prefecture, args.province)
+
+
 def _scope_coverage(args: argparse.Namespace, tables: dict) -> list:
     """With --counties/--prefecture/--province: is every county of that scope in the raw folder?"""
-    if not any(getattr(args, name, None) for name in ("counties", "prefecture", "province")):
+    codes = _scope_codes(args)
+    if codes is None:
         return []
-    from lcedu.ingest.counties import coverage, select
+    from lcedu.ingest.counties import coverage
 
-    codes = select(args.counties, args.prefecture, args.province)
     return coverage(tables, codes, Path(args.raw).name, args.partial)
 
 
@@ -154,13 +171,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _pinned_build() -> Iterator[Path]:
+def _pinned_build(processed: str | None = None) -> Iterator[Path]:
     """The current build, resolved once: this process and every kernel it starts read it (LCEDU_PROCESSED),
     so a clean that swaps ``current`` mid-render changes nothing the render reads, and it is not pruned."""
     from lcedu.ingest import store
 
     before = os.environ.get("LCEDU_PROCESSED")
-    with store.pin() as build:
+    with store.pin(processed) as build:
         os.environ["LCEDU_PROCESSED"] = str(build)
         try:
             yield build
@@ -239,6 +256,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     code = cmd_clean(args)
     if code:
         return code
+    with _pinned_build(args.out):  # maps, workbooks, documents and pages all read the build just written
+        return _report_after_clean(args)
+
+
+def _report_after_clean(args: argparse.Namespace) -> int:
     reports = Path(args.reports)
     args.out = str(reports / "maps")
     code = cmd_maps(args)
@@ -416,6 +438,14 @@ def parser() -> argparse.ArgumentParser:
         )
         if name != "check":
             c.add_argument("--out", default=str(paths.project("data/processed")))
+            c.add_argument(
+                "--keep-builds",
+                type=_positive_count,
+                default=None,
+                metavar="N",
+                help="builds kept in --out after this one is written, the newest first, never one a running "
+                "render reads (default $LCEDU_KEEP_BUILDS or 3)",
+            )
         if name != "report":
             _scope_options(c, "check that every county of this scope has data (default: no check)")
         if name == "report":
@@ -548,6 +578,12 @@ def _render_options(p: argparse.ArgumentParser) -> None:
 DEFAULT_CELL_TIMEOUT_S = 600
 #: As lcedu.publish.cluster.DEFAULT_CONNECT_TIMEOUT_S.
 DEFAULT_CONNECT_TIMEOUT_S = 10
+
+
+def _positive_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数 / must be a whole number above 0, not {text!r}")
+    return int(text)
 
 
 def _positive_seconds(text: str) -> int:

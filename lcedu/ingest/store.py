@@ -193,20 +193,28 @@ def pin(path: str | Path | None = None) -> Iterator[Path]:
 
     Point ``LCEDU_PROCESSED`` at the yielded build for processes that must read the same one (kernels).
     """
-    build = current(path)
-    root = build.parent
-    handle = None
-    try:
-        (root / PINS).mkdir(exist_ok=True)
-        handle = open(root / PINS / f"{build.name}.lock", "a", encoding="utf-8")  # noqa: SIM115
-        fcntl.flock(handle, fcntl.LOCK_SH)
-    except PermissionError:  # a read-only copy of a build (a worker's): nobody prunes it
-        handle = None
+    build, handle = _pin_current(path)
     try:
         yield build
     finally:
         if handle is not None:
             handle.close()
+
+
+def _pin_current(path: str | Path | None):
+    """Resolve ``current`` and take the pin's shared lock; again if a clean pruned the build in between."""
+    while True:
+        build = current(path)
+        pins = build.parent / PINS
+        try:
+            pins.mkdir(exist_ok=True)
+            handle = open(pins / f"{build.name}.lock", "a", encoding="utf-8")  # noqa: SIM115 (held by pin())
+        except OSError:  # a read-only copy of a build (a worker's), a full disk: read it unpinned
+            return build, None
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        if build.is_dir():
+            return build, handle
+        handle.close()
 
 
 class NoBuildError(RequestError, FileNotFoundError):
