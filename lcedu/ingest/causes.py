@@ -61,8 +61,8 @@ def link_causes(issues: list[Issue], raw_dir: Path) -> list[Issue]:
         roots[id(skipped)] = Issue(
             "error",
             skipped.file,
-            f"过录表是 {suffix} 格式，无法读取，{place} 因此没有数据 / the roster is saved as {suffix} "
-            f"(a format lcedu cannot read), so {year} {county} has no data",
+            f"未识别的文件：不支持 {suffix} 格式，未读取，{place} 因此没有数据 / unsupported spreadsheet format "
+            f"{suffix}, not read, so {year} {county} has no data",
             "用 WPS 或 Excel 打开该文件，另存为 .xlsx（Excel 工作簿）后放回原处 / open it in WPS or Excel and "
             "save it as .xlsx in the same folder",
             ref=ref,

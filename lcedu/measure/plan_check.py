@@ -10,6 +10,7 @@ same file the same way (exit 2, file, entry and field named).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -19,6 +20,8 @@ import yaml
 from lcedu import paths
 from lcedu.ingest import counties
 from lcedu.measure.indicators import load_registry
+
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @cache
@@ -59,7 +62,7 @@ def registry_problems(
         if not isinstance(entry, dict):
             continue
         code = entry.get("indicator")
-        if isinstance(code, str) and code not in known:
+        if isinstance(code, str) and _CODE.fullmatch(code) and code not in known:  # (not snake_case: plan.py says so)
             hint = closest_indicator(code, known)
             problems.append(
                 (
