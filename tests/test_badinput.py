@@ -685,7 +685,6 @@ def test_an_unreachable_scheduler_is_a_message_within_the_timeout(tmp_path: Path
 
 
 def test_a_second_clean_at_the_same_time_is_refused(raw: Path, processed: Path) -> None:
-    before = hashes(processed)
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -699,14 +698,15 @@ def test_a_second_clean_at_the_same_time_is_refused(raw: Path, processed: Path) 
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        before = hashes(processed)  # the lock file names the running clean
         result = lcedu("clean", "--raw", str(raw), "--out", str(processed))
+        assert hashes(processed) == before
     finally:
         holder.kill()
         holder.wait()
     text = result.stdout + result.stderr
     assert result.returncode == 2 and "Traceback" not in text, text[-3000:]
     assert "另一个 lcedu clean 正在写入" in text and f"pid {holder.pid}" in text and "修正 / fix" in text
-    assert hashes(processed) == before
 
 
 def test_a_full_disk_during_clean_keeps_the_previous_build(raw: Path, tmp_path: Path) -> None:
