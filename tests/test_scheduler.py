@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -95,12 +96,16 @@ def test_a_scheduler_lost_mid_run_fails_the_rest_and_keeps_what_was_written(
         for c in counties
     ]
     outcomes = []
+    # A watchdog: should the first notebook never finish, both go away and the test fails instead of hanging.
+    watchdog = threading.Timer(300, lambda: (scheduler.kill(), worker.kill()))
+    watchdog.start()
     try:
         for outcome in cluster.execute(jobs, address, connect_timeout=30):
             outcomes.append(outcome)
             if len(outcomes) == 1:
                 scheduler.kill()
     finally:
+        watchdog.cancel()
         scheduler.kill()
         worker.kill()
         scheduler.wait()
