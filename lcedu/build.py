@@ -14,7 +14,12 @@ from lcedu.ingest import store
 from lcedu.measure.results import compute_results
 
 
-def write_build(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path | None = None) -> Path:
-    """Compute the results of ``tables`` and write both as a new build (``current`` points at it)."""
+def write_build(
+    tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path | None = None, keep: int | None = None
+) -> Path:
+    """Compute the results of ``tables`` and write both as a new build (``current`` points at it).
+
+    ``keep``: builds kept after this one (see :func:`lcedu.ingest.store.keep_builds`).
+    """
     results = compute_results(tables)
-    return store.write({**tables, **results}, {**manifest, "results": list(results)}, out_dir)
+    return store.write({**tables, **results}, {**manifest, "results": list(results)}, out_dir, keep=keep)

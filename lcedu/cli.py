@@ -7,15 +7,17 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lcedu import paths
-from lcedu.errors import InputErrors, RequestError
+from lcedu.errors import InputErrors, RequestError, format_folded, summary
 
 EXIT_INPUT = 2
 
@@ -60,6 +62,7 @@ PROVINCE_DENSITY = 0.33
 
 def cmd_check(args: argparse.Namespace) -> int:
     from lcedu.ingest import quality
+    from lcedu.ingest.causes import link_causes
     from lcedu.ingest.clean import collect
     from lcedu.ingest.schemas import finalize
 
@@ -67,15 +70,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not result.errors:
         result.tables = finalize(result.tables, result.issues, headers=result.headers)
     result.issues.extend(_scope_coverage(args, result.tables))
-    _print_issues(result.issues)
+    issues = link_causes(result.issues, Path(args.raw))
+    _print_issues(issues)
     soft = quality.plausibility_lines(result.issues)
-    if len(soft) > 1 or not result.errors:
+    errors = [i for i in issues if i.level == "error"]
+    if len(soft) > 1 or not errors:
         print("\n".join(soft), file=sys.stderr)
-    if result.errors:
+    if errors:
         if getattr(args, "quality", False):
             print(
                 "数据质量审核未运行：先更正上面的输入错误 / review not run: fix the input errors first", file=sys.stderr
             )
+        print(summary(issues), file=sys.stderr)  # last, so the cause does not scroll away
         return EXIT_INPUT
     print(f"检查通过 / check passed: {len(result.inputs)} 个文件, {len(result.warnings)} 条提示")
     if getattr(args, "quality", False):
@@ -98,12 +104,25 @@ def _quality_review(tables: dict, args: argparse.Namespace) -> None:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
+    from lcedu.ingest import store
+
+    _scope_codes(args)  # an unknown county fails now, not after the whole clean
+    with store.clean_lock(args.out):  # one clean at a time: a second one is refused with a message
+        return _clean(args)
+
+
+def _clean(args: argparse.Namespace) -> int:
     from lcedu.build import write_build
     from lcedu.ingest import quality
+    from lcedu.ingest.causes import link_causes
     from lcedu.ingest.clean import clean
 
     start = time.perf_counter()
-    result = clean(Path(args.raw), partial=args.partial, reports=_reports(args))
+    try:
+        result = clean(Path(args.raw), partial=args.partial, reports=_reports(args))
+    except InputErrors as exc:
+        # The same root causes (and the warnings that name them) as `lcedu check` prints.
+        raise InputErrors(link_causes(exc.issues, Path(args.raw))) from None
     scope_issues = _scope_coverage(args, result.tables)
     if any(i.level == "error" for i in scope_issues):
         raise InputErrors(scope_issues)
@@ -116,7 +135,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         "warnings": [i.format() for i in result.warnings],
         "seconds": round(time.perf_counter() - start, 2),
     }
-    build = write_build(result.tables, manifest, args.out)
+    build = write_build(result.tables, manifest, args.out, keep=getattr(args, "keep_builds", None))
     _print_issues(result.warnings)
     print(quality.summary(result.tables, result.warnings))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
@@ -128,13 +147,22 @@ def _reports(args: argparse.Namespace) -> Path | None:
     return Path(args.reports) if getattr(args, "reports", None) else None
 
 
+def _scope_codes(args: argparse.Namespace) -> list[str] | None:
+    """The counties of --counties/--prefecture/--province (None without them); an unknown one: RequestError."""
+    if not any(getattr(args, name, None) for name in ("counties", "prefecture", "province")):
+        return None
+    from lcedu.ingest.counties import select
+
+    return select(args.counties, args.prefecture, args.province)
+
+
 def _scope_coverage(args: argparse.Namespace, tables: dict) -> list:
     """With --counties/--prefecture/--province: is every county of that scope in the raw folder?"""
-    if not any(getattr(args, name, None) for name in ("counties", "prefecture", "province")):
+    codes = _scope_codes(args)
+    if codes is None:
         return []
-    from lcedu.ingest.counties import coverage, select
+    from lcedu.ingest.counties import coverage
 
-    codes = select(args.counties, args.prefecture, args.province)
     return coverage(tables, codes, Path(args.raw).name, args.partial)
 
 
@@ -158,6 +186,29 @@ def cmd_maps(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    with _pinned_build():
+        return _render(args)
+
+
+@contextlib.contextmanager
+def _pinned_build(processed: str | None = None) -> Iterator[Path]:
+    """The current build, resolved once: this process and every kernel it starts read it (LCEDU_PROCESSED),
+    so a clean that swaps ``current`` mid-render changes nothing the render reads, and it is not pruned."""
+    from lcedu.ingest import store
+
+    before = os.environ.get("LCEDU_PROCESSED")
+    with store.pin(processed) as build:
+        os.environ["LCEDU_PROCESSED"] = str(build)
+        try:
+            yield build
+        finally:
+            if before is None:
+                os.environ.pop("LCEDU_PROCESSED", None)
+            else:
+                os.environ["LCEDU_PROCESSED"] = before
+
+
+def _render(args: argparse.Namespace) -> int:
     from lcedu.ingest.counties import select
     from lcedu.measure.results import require_year
     from lcedu.publish import render, site
@@ -179,7 +230,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.scheduler:
         from lcedu.publish import cluster
 
-        outcomes = list(cluster.execute(jobs, args.scheduler, args.workers, render.print_progress))
+        outcomes = list(
+            cluster.execute(jobs, args.scheduler, args.workers, render.print_progress, args.connect_timeout)
+        )
     else:
         outcomes = list(render.execute(jobs, args.workers, render.print_progress))
     render.write_manifest(
@@ -223,6 +276,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     code = cmd_clean(args)
     if code:
         return code
+    with _pinned_build(args.out):  # maps, workbooks, documents and pages all read the build just written
+        return _report_after_clean(args)
+
+
+def _report_after_clean(args: argparse.Namespace) -> int:
     reports = Path(args.reports)
     args.out = str(reports / "maps")
     code = cmd_maps(args)
@@ -290,17 +348,12 @@ def cmd_plan_draft(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """The 终期评估 documents: the city and each county (.docx; .pdf where LibreOffice is installed)."""
     from lcedu.ingest.counties import select
-    from lcedu.measure.plan import TargetsFileError
     from lcedu.publish import evaluation
 
     scoped = args.counties or args.prefecture or args.province
     counties = select(args.counties, args.prefecture, args.province) if scoped else None
     start = time.perf_counter()
-    try:
-        written = evaluation.write_evaluation(args.plan, args.year, args.out, counties=counties, pdf=not args.no_pdf)
-    except TargetsFileError as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+    written = evaluation.write_evaluation(args.plan, args.year, args.out, counties=counties, pdf=not args.no_pdf)
     docx = [p for p in written if p.suffix == ".docx"]
     pdf = [p for p in written if p.suffix == ".pdf"]
     note = "" if pdf or args.no_pdf else "（未找到 LibreOffice，未生成 PDF / soffice not found: no PDF）"
@@ -370,8 +423,12 @@ def cmd_shapes(args: argparse.Namespace) -> int:
 
 
 def _print_issues(issues: list) -> None:
+    """Warnings as they come, then the errors folded: each root cause with its consequences, each kind once."""
     for issue in issues:
-        print(issue.format(), file=sys.stderr)
+        if issue.level != "error" and issue.ref is None:
+            print(issue.format(), file=sys.stderr)
+    for line in format_folded(issues):
+        print(line, file=sys.stderr)
 
 
 YEAR_HELP = "数据年份，如 2025 表示 2025/26学年初（默认：计划的最后一年）/ data year (default: the plan's final year)"
@@ -455,6 +512,15 @@ def parser() -> argparse.ArgumentParser:
                 "--out",
                 default=str(paths.project("data/processed")),
                 help="处理结果文件夹（默认 data/processed）/ processed data folder (default data/processed)",
+            )
+            c.add_argument(
+                "--keep-builds",
+                type=_positive_count,
+                default=None,
+                metavar="N",
+                help="写入后保留的最近版本数，正在渲染所用的版本永不删除（默认 $LCEDU_KEEP_BUILDS 或 3）/ builds kept "
+                "in --out after this one is written, the newest first, never one a running render reads "
+                "(default $LCEDU_KEEP_BUILDS or 3)",
             )
         if name != "report":
             _scope_options(
@@ -686,11 +752,27 @@ def _render_options(p: argparse.ArgumentParser) -> None:
         f"{DEFAULT_CELL_TIMEOUT_S}）/ seconds one notebook cell may run; a cell that runs longer fails its notebook "
         "and the batch goes on",
     )
+    p.add_argument(
+        "--connect-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_CONNECT_TIMEOUT_S,
+        metavar="SECONDS",
+        help="with --scheduler ADDRESS: seconds to wait for the scheduler before giving up "
+        f"(default {DEFAULT_CONNECT_TIMEOUT_S}); start one with `dask scheduler`",
+    )
     p.add_argument("--notebook-dir", default=str(paths.project("notebooks")), help=argparse.SUPPRESS)
 
 
 #: As lcedu.publish.render.DEFAULT_CELL_TIMEOUT_S (not imported here: the parser stays light).
 DEFAULT_CELL_TIMEOUT_S = 600
+#: As lcedu.publish.cluster.DEFAULT_CONNECT_TIMEOUT_S.
+DEFAULT_CONNECT_TIMEOUT_S = 10
+
+
+def _positive_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数 / must be a whole number above 0, not {text!r}")
+    return int(text)
 
 
 def _positive_seconds(text: str) -> int:
@@ -704,46 +786,79 @@ def _positive_seconds(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. Everything it does — plan loading, scope resolution, a scheduler's connection, layouts,
+    the work — runs inside one error handling: an expected problem prints its message and exits 2."""
     args = parser().parse_args(argv)
-    if args.command in ("maps", "render", "report") and args.year is None:
-        from lcedu.measure.plan import get_plan
-
-        args.year = get_plan(args.plan).final_year  # the year its targets are due: 2025 for the 2023–2025 plan
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
+        if args.command in ("maps", "render", "report") and args.year is None:
+            from lcedu.measure.plan import get_plan
+
+            args.year = get_plan(args.plan).final_year  # the year its targets are due: 2025 for the 2023–2025 plan
         return handler(args)
-    except (InputErrors, RequestError) as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_INPUT
-    except FileNotFoundError as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except PermissionError as exc:
-        print(
-            f"错误 / error: 没有权限 / permission denied: {exc.filename or exc}\n"
-            "    修正 / fix: 检查该文件夹的写权限，或用 --out 指向可写的文件夹；原有数据未被改动",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            print(
-                f"错误 / error: 磁盘已满 / disk full: {exc.filename or ''}\n"
-                "    修正 / fix: 释放磁盘空间后重试；未写入任何不完整的结果",
-                file=sys.stderr,
-            )
-            return EXIT_INPUT
-        if exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EROFS, errno.ENAMETOOLONG):
-            print(
-                f"错误 / error: 无法写入 / cannot write: {exc.filename or ''} ({exc.strerror})\n"
-                "    修正 / fix: --out/--raw 应指向文件夹（不是文件）且可写；原有数据未被改动",
-                file=sys.stderr,
-            )
-            return EXIT_INPUT
-        raise
     except KeyboardInterrupt:
         print("已中断；data/processed/ 保持原样 / interrupted; processed data unchanged", file=sys.stderr)
         return 130
+    except Exception as exc:
+        message = expected_error(exc)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return EXIT_INPUT
+
+
+def expected_error(exc: BaseException) -> str | None:
+    """The message of an expected failure (bad input, a bad plan file, a full disk …), None for a bug."""
+    if isinstance(exc, InputErrors | RequestError):
+        return str(exc)
+    plan_error = _plan_error(exc)
+    if plan_error is not None:
+        return plan_error
+    if isinstance(exc, FileNotFoundError):
+        return f"错误 / error: {exc}"
+    if isinstance(exc, PermissionError):
+        return (
+            f"错误 / error: 没有权限 / permission denied: {exc.filename or exc}\n"
+            "    修正 / fix: 检查该文件夹的写权限，或用 --out 指向可写的文件夹；原有数据未被改动"
+        )
+    if isinstance(exc, OSError) and (exc.errno == errno.ENOSPC or "No space left on device" in str(exc)):
+        return (
+            f"错误 / error: 磁盘已满 / disk full: {exc.filename or exc}\n"
+            "    之前的处理结果（data/processed/current）和已生成的页面保持不变，未写入任何不完整的结果 / "
+            "the previous build and pages are intact, nothing half-written was kept\n"
+            "    修正 / fix: 释放磁盘空间后重试 / free some disk space and run the command again"
+        )
+    if isinstance(exc, OSError) and exc.errno in (
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EEXIST,
+        errno.EROFS,
+        errno.ENAMETOOLONG,
+    ):
+        return (
+            f"错误 / error: 无法写入 / cannot write: {exc.filename or ''} ({exc.strerror})\n"
+            "    修正 / fix: --out/--raw 应指向文件夹（不是文件）且可写；原有数据未被改动"
+        )
+    return None
+
+
+def _plan_error(exc: BaseException) -> str | None:
+    """A plan file that cannot be used: its message names file, entry and field (a YAML error: its line)."""
+    if not isinstance(exc, ValueError):
+        return None
+    from lcedu.measure.plan import TargetsFileError
+
+    if not isinstance(exc, TargetsFileError):
+        return None
+    mark = getattr(exc.__cause__, "problem_mark", None)
+    if mark is not None:
+        where = f"{getattr(mark, 'name', '') or ''} 第 {mark.line + 1} 行第 {mark.column + 1} 列 / line {mark.line + 1}"
+        return (
+            f"错误 / error: 规划文件不是有效的 YAML / the plan file is not valid YAML: {where}\n"
+            f"    {exc}\n"
+            "    修正 / fix: 改正该行（缩进用空格、冒号后加空格、引号成对），可参照 docs/plans.md"
+        )
+    return f"错误 / error: 规划文件无效 / invalid plan file: {exc}\n    修正 / fix: 按 docs/plans.md 改正所列条目和字段"
 
 
 if __name__ == "__main__":

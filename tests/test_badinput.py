@@ -598,3 +598,182 @@ def test_a_copied_local_sheet_or_county_workbook_is_not_read_twice(
         line = next(ln for ln in text.splitlines() if ln.startswith("错误") and copy.name in ln)
         assert original in line and "副本" in line and "规则 / rule" in line
     assert "未识别的文件" not in text  # a copy set aside is named once, as a copy
+
+
+# --- issue 26: encrypted workbooks, root causes, bad plans, schedulers, a second clean, a full disk ------------
+
+
+def encrypted_workbook() -> bytes:
+    """A password-protected .xlsx as Excel and WPS save it: an OLE2 compound file holding the streams
+    EncryptionInfo and EncryptedPackage (ECMA-376 agile encryption), not a zip. Written sector by sector:
+    header, one FAT sector, one directory sector, then each 4 KiB stream in 8 chained sectors."""
+    import struct
+
+    end, free, fat_sector, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+
+    def entry(name: str, kind: int, child: int = none, right: int = none, start: int = end, size: int = 0) -> bytes:
+        encoded = (name + "\0").encode("utf-16-le") if name else b""
+        head = struct.pack("<HBBIII", len(encoded), kind, 1, none, right, child)
+        return encoded.ljust(64, b"\0") + head + b"\0" * 36 + struct.pack("<IQ", start, size)
+
+    info, package = b"\x04\x00\x04\x00\x40\x00\x00\x00".ljust(4096, b"\0"), b"\x55" * 4096
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 0x1000, end, 0, end, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", free) * 108
+    )
+    fat = [fat_sector, end, *range(3, 10), end, *range(11, 18), end]
+    directory = (
+        entry("Root Entry", 5, child=1)
+        + entry("EncryptionInfo", 2, right=2, start=2, size=len(info))
+        + entry("EncryptedPackage", 2, start=10, size=len(package))
+        + entry("", 0)
+    )
+    return header + struct.pack("<128I", *fat, *[free] * (128 - len(fat))) + directory + info + package
+
+
+HARDENING = [
+    Case(
+        "encrypted_workbook",
+        write_bytes("", encrypted_workbook(), replace_roster=True),
+        2,
+        ["已加密", "取消密码", "Excel 或 WPS"],
+    ),
+    Case(
+        "roster_saved_as_wps_et_is_the_root_cause",
+        roster_saved_as(".et"),
+        2,
+        ["不支持 .et 格式", f"{YEAR} 学年 {COUNTY}({COUNTY_CODE}) 因此没有数据", "由此引起", "检查未通过"],
+    ),
+]
+
+
+@pytest.mark.parametrize("case", HARDENING, ids=[c.id for c in HARDENING])
+def test_hardened_input_is_a_message(
+    case: Case, raw: Path, processed: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    test_bad_input_is_a_message(case, raw, processed, monkeypatch, capsys)
+
+
+def test_an_encrypted_workbook_is_not_called_corrupt(raw: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_bytes("", encrypted_workbook(), replace_roster=True)(raw)
+    assert main(["check", "--raw", str(raw)]) == 2
+    err = capsys.readouterr().err
+    assert "已加密" in err and "损坏" not in err and "not a readable workbook" not in err
+
+
+def test_an_unreadable_roster_comes_first_and_its_consequences_fold(
+    raw: Path, processed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """check and clean print the same root cause first, one line per consequence, and the summary last."""
+    (moved,) = roster_saved_as(".et")(raw)
+    for command in (["check", "--raw", str(raw)], ["clean", "--raw", str(raw), "--out", str(processed)]):
+        before = hashes(processed)
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        errors = [line for line in err.splitlines() if line.startswith("错误")]
+        assert moved in errors[0] and "不支持 .et 格式" in errors[0], err[-3000:]
+        assert not [line for line in errors if "学校补充信息" in line], "学校补充信息 rows are not listed one by one"
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("检查未通过：") and "由第 1 条引起" in last, last
+        assert hashes(processed) == before
+
+
+def _bad_plan(tmp_path: Path, kind: str) -> Path:
+    folder = tmp_path / f"plan-{kind}"
+    shutil.copytree(PLAN, folder)
+    path = folder / "targets.yml"
+    text = path.read_text(encoding="utf-8")
+    if kind == "misspelt_indicator":
+        text = text.replace("indicator: preschool_gross_enrollment_pct", "indicator: preschool_gross_enrolment_pct", 1)
+    elif kind == "year_outside_the_plan":
+        text = text.replace("\n    year: 2025\n", "\n    year: 2027\n", 1)  # an entry's, not plan.last_year
+    else:
+        text = text.replace("targets:\n", "targets:\n\t- broken\n", 1)
+    path.write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["misspelt_indicator", "year_outside_the_plan", "yaml_error"])
+@pytest.mark.parametrize("command", ["maps", "render"])
+def test_a_bad_plan_is_a_message_for_every_command(kind: str, command: str, tmp_path: Path, builds: dict) -> None:
+    """As a user runs it (a real process), with a real build: exit 2 naming the file, never a traceback."""
+    plan = _bad_plan(tmp_path, kind)
+    args = [command, "--plan", str(plan), "--out", str(tmp_path / "out")]
+    if command == "render":
+        args += ["--counties", COUNTY_CODE, "--notebooks", "county_briefing"]
+    result = lcedu(*args, env={"LCEDU_PROCESSED": str(builds["totals_row"][1])})
+    text = result.stdout + result.stderr
+    assert result.returncode == 2 and "Traceback" not in text, text[-3000:]
+    assert str(plan / "targets.yml") in text and "修正 / fix" in text
+    assert ("line" in text) if kind == "yaml_error" else ("entry #" in text)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_is_a_message_within_the_timeout(tmp_path: Path, builds: dict) -> None:
+    args = ["render", "--counties", COUNTY_CODE, "--notebooks", "county_briefing", "--year", str(YEAR)]
+    result = lcedu(
+        *args,
+        "--scheduler",
+        "tcp://127.0.0.1:1",
+        "--connect-timeout",
+        "3",
+        "--out",
+        str(tmp_path / "out"),
+        env={"LCEDU_PROCESSED": str(builds["totals_row"][1])},
+        timeout=60,
+    )
+    text = result.stdout + result.stderr
+    assert result.returncode == 2 and "Traceback" not in text, text[-3000:]
+    assert "tcp://127.0.0.1:1" in text and "dask scheduler" in text and "3 秒内" in text
+
+
+def test_a_second_clean_at_the_same_time_is_refused(raw: Path, processed: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom lcedu.ingest import store\n"
+            f"with store.clean_lock({str(processed)!r}):\n    print('held', flush=True)\n    time.sleep(300)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        before = hashes(processed)  # the lock file names the running clean
+        result = lcedu("clean", "--raw", str(raw), "--out", str(processed))
+        assert hashes(processed) == before
+    finally:
+        holder.kill()
+        holder.wait()
+    text = result.stdout + result.stderr
+    assert result.returncode == 2 and "Traceback" not in text, text[-3000:]
+    assert "另一个 lcedu clean 正在写入" in text and f"pid {holder.pid}" in text and "修正 / fix" in text
+
+
+def test_a_full_disk_during_clean_keeps_the_previous_build(raw: Path, tmp_path: Path) -> None:
+    """A real full disk (a 4 MB tmpfs, where the machine allows the mount; test_errors.py injects ENOSPC)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        out = disk / "processed"
+        store.write({"schools": pd.DataFrame({"school_id": ["2153921001"], "year": [YEAR]})}, {}, out)
+        before = hashes(out)
+        stat = os.statvfs(disk)
+        (disk / "filler").write_bytes(b"\0" * max(0, stat.f_bavail * stat.f_frsize - 256 * 1024))
+        result = lcedu("clean", "--raw", str(raw), "--out", str(out))
+        text = result.stdout + result.stderr
+        assert result.returncode == 2 and "Traceback" not in text, text[-3000:]
+        assert "磁盘已满" in text and "保持不变" in text
+        assert hashes(out) == before, "the previous build, current and nothing else"
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)

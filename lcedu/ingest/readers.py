@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, PasswordError
 
 from lcedu.errors import Issue
 
@@ -64,6 +64,17 @@ def read_workbook(data: bytes, display: str, issues: list[Issue]) -> dict[str, l
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         grids = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}
     except Exception as exc:  # calamine raises several error types for damaged files
+        if is_encrypted(data, exc):
+            issues.append(
+                Issue(
+                    "error",
+                    display,
+                    "工作簿设置了打开密码（已加密），无法读取 / the workbook is password-protected (encrypted)",
+                    "在 Excel 或 WPS 中用密码打开，取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）"
+                    "后保存 / open it with its password in Excel or WPS, remove the password and save",
+                )
+            )
+            return None
         issues.append(
             Issue(
                 "error",
@@ -86,6 +97,19 @@ def read_workbook(data: bytes, display: str, issues: list[Issue]) -> dict[str, l
             if line[col] == "":
                 line[col] = FORMULA_WITHOUT_VALUE
     return grids
+
+
+#: An OLE2 compound file: .xls, and the container Excel/WPS wrap a password-protected .xlsx in.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+def is_encrypted(data: bytes, exc: BaseException | None = None) -> bool:
+    """A password-protected workbook, not a damaged one: calamine's PasswordError (an .xls), or an OLE2
+    container holding an ``EncryptedPackage`` stream (an .xlsx saved with a password, ECMA-376 encryption)."""
+    if isinstance(exc, PasswordError):
+        return True
+    return data.startswith(OLE_MAGIC) and _ENCRYPTED_STREAM in data
 
 
 def formulas_without_value(data: bytes) -> dict[str, list[tuple[int, int]]]:

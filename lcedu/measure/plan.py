@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from lcedu import paths
+from lcedu.measure.plan_check import registry_problems
 
 __all__ = [
     "COLUMNS",
@@ -410,6 +411,7 @@ def _read(path: str, mtime_ns: int) -> tuple[dict[str, Any], pd.DataFrame]:
                     Problem(path, where, "year", f"same indicator, year {year} and scope as entry #{seen[key]}")
                 )
             seen.setdefault(key, i)
+    found += [Problem(path, *p) for p in registry_problems(plan, data["targets"], _describe)]
     if found:
         raise TargetsFileError(f"{path}: invalid targets file:\n  " + "\n  ".join(p.format() for p in found), found)
     return plan, _frame(plan, data["targets"])
