@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lcedu.sample import births as sample_births
 from lcedu.sample.forms import write_forms
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import (
@@ -78,6 +79,7 @@ def generate(
     staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=out_dir.parent))
     csv_exports = LINCANG_CSV_EXPORTS if is_lincang else {(counties[0].county_code, years[-1])}
     write_raw(truth, counties, staging, seed, csv_exports=csv_exports)
+    sample_births.write_population_inputs(counties, staging, seed)
     if is_lincang:
         county, year, scheme = LINCANG_FORMS
         write_forms(truth, staging, county, year, scheme, seed)
@@ -111,6 +113,7 @@ def generate(
                 "counties": [c.county_code for c in counties],
                 "prefectures": prefectures,
                 "calibration": "lcedu/sample/calibration.yml" + ("" if is_lincang else f"; {PROVINCE_RULE}"),
+                "projection_inputs": sample_births.NOTE,
             },
             ensure_ascii=False,
             indent=2,
