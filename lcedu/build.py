@@ -11,10 +11,14 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu.ingest import store
+from lcedu.measure.projections import projection_tables
 from lcedu.measure.results import compute_results
 
 
 def write_build(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path | None = None) -> Path:
     """Compute the results of ``tables`` and write both as a new build (``current`` points at it)."""
     results = compute_results(tables)
-    return store.write({**tables, **results}, {**manifest, "results": list(results)}, out_dir)
+    projected, note = projection_tables(tables)  # absent (with the reason in the manifest) when an input is missing
+    return store.write(
+        {**tables, **results, **projected}, {**manifest, "results": list(results), "projections": note}, out_dir
+    )

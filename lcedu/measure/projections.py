@@ -912,3 +912,19 @@ def _entry_table(grid: Grid, demo: Demography, launch: Launch) -> pd.DataFrame:
     )
     out = cal.entry_history.merge(per_county, on="county_code", how="left")
     return out.astype({"county_code": "string", "year": "Int64", "migration_basis": "string"})
+
+
+def projection_tables(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The projection tables for a build, and a manifest note; none (the note says why) when an input is missing."""
+    try:
+        out = compute_projections(tables)
+    except MissingProjectionInput as exc:
+        return {}, {"status": "not computed", "reason": exc.args[0], "fix": exc.fix}
+    table = out["projection_backtest"]
+    default = table.loc[table["is_default_method"], "method"]
+    return out, {
+        "status": "computed",
+        "horizon": int(out["projections"]["year"].max()),
+        "default_method": str(default.iloc[0]) if len(default) else METHODS[0],
+        "scenarios": list(out["projections"]["scenario"].cat.categories),
+    }
