@@ -65,3 +65,62 @@ def test_the_calibration_claims_are_stated_and_the_unused_anchors_are_gone():
     readme = (RAW / "README.md").read_text(encoding="utf-8")
     assert "在校生人数按设计的毛入学率生成" in readme and "样例没有 2020 年" in readme
     assert "calibrated to published figures" not in readme
+
+
+@pytest.fixture(scope="module")
+def two_years() -> dict[str, pd.DataFrame]:
+    """Two consecutive years of two counties: enough for the 331 flows to meet last year's counts."""
+    return build_truth(lincang_counties()[:2], [FIRST, FIRST + 1], 2023, with_city=False, with_checklist=False)
+
+
+def test_grades_and_ages_add_up_to_the_stage_counts(two_years):
+    enrollment = two_years["enrollment"].set_index(["school_id", "year", "stage"])["student_count"]
+    grades = two_years["grade_enrollment"]
+    assert set(grades["stage"]) == {"primary", "junior", "senior"}
+    assert grades.groupby("stage")["grade"].max().to_dict() == {"primary": 6, "junior": 3, "senior": 3}
+    by_stage = grades.groupby(["school_id", "year", "stage"])["student_count"].sum()
+    assert by_stage.to_dict() == enrollment.reindex(by_stage.index).to_dict()
+    first = grades[grades["grade"] == 1].set_index(["school_id", "year", "stage"])["student_count"]
+    entry = two_years["enrollment"].set_index(["school_id", "year", "stage"])["entry_grade_student_count"]
+    assert (first == entry.reindex(first.index)).all(), "grade 1 is the 起始年级"
+    ages = two_years["kindergarten_ages"]
+    assert sorted(ages["age"].unique()) == [2, 3, 4, 5, 6]
+    kg = two_years["enrollment"].query("stage == 'kindergarten'").set_index(["school_id", "year"])["student_count"]
+    assert ages.groupby(["school_id", "year"])["student_count"].sum().to_dict() == kg.to_dict()
+
+
+def test_flows_balance_and_meet_last_years_count(two_years):
+    from lcedu.ingest.schemas import FLOWS, FLOWS_IN, FLOWS_OUT
+
+    flows = two_years["student_flows"]
+    assert set(flows["flow"]) == set(FLOWS) and "vocational" not in set(flows["stage"])
+    wide = flows.pivot_table(
+        index=["school_id", "stage", "year"], columns="flow", values="student_count", aggfunc="sum"
+    ).fillna(0)
+    assert (wide >= 0).all().all()
+    balance = wide["start"] + wide[list(FLOWS_IN)].sum(axis=1) - wide[list(FLOWS_OUT)].sum(axis=1)
+    assert (balance == wide["end"]).all(), "start + in − out = end"
+    counts = two_years["enrollment"].set_index(["school_id", "stage", "year"])
+    assert (wide["end"] == counts["student_count"].reindex(wide.index)).all()
+    assert (wide["admitted"] == counts["new_entrant_count"].reindex(wide.index).fillna(wide["admitted"])).all()
+    later = wide.xs(FIRST + 1, level="year")
+    last = counts["student_count"].xs(FIRST, level="year").reindex(later.index)
+    both = last.notna()
+    assert both.sum() > 100 and (later.loc[both, "start"] == last[both]).all(), "start = last year's count"
+
+
+def test_school_coordinates_are_synthetic_points_inside_their_county(two_years):
+    import json as json_
+
+    import shapely
+
+    shapes = json_.loads((RAW.parents[1] / "shapes" / "lincang_counties.geojson").read_text(encoding="utf-8"))
+    county = {f["properties"]["county_code"]: shapely.geometry.shape(f["geometry"]) for f in shapes["features"]}
+    schools = two_years["schools"]
+    assert schools["longitude"].notna().all() and schools["latitude"].notna().all()
+    for code, group in schools.groupby("county_code"):
+        inside = shapely.contains_xy(county[code], group["longitude"].to_numpy(), group["latitude"].to_numpy())
+        assert inside.all(), code
+    stable = schools.groupby("school_id")[["longitude", "latitude"]].nunique()
+    assert (stable == 1).all().all(), "a school does not move between years"
+    assert schools.drop_duplicates("school_id")[["longitude", "latitude"]].duplicated().sum() == 0

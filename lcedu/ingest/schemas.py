@@ -59,6 +59,56 @@ RULES: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# Tables a reader builds from the forms' and rosters' detail rather than from a sheet of their own
+# (issue 20), school level and keyed like ``enrollment``: their key and their columns' dtypes.
+DETAIL_TABLES: dict[str, dict[str, object]] = {
+    "grade_enrollment": {
+        "key": ["school_id", "year", "stage", "grade"],
+        "columns": {
+            "school_id": "string",
+            "year": "Int64",
+            "county_code": "string",
+            "stage": "string",
+            "grade": "Int64",
+            "student_count": "Int64",
+        },
+    },
+    "kindergarten_ages": {
+        "key": ["school_id", "year", "age"],
+        "columns": {
+            "school_id": "string",
+            "year": "Int64",
+            "county_code": "string",
+            "age": "Int64",
+            "student_count": "Int64",
+        },
+    },
+    "student_flows": {
+        "key": ["school_id", "year", "stage", "flow"],
+        "columns": {
+            "school_id": "string",
+            "year": "Int64",
+            "county_code": "string",
+            "stage": "string",
+            "flow": "string",
+            "student_count": "Int64",
+        },
+    },
+}
+#: The 331 table's flows in the form's order (上学年初 = start, 本学年初 = end).
+FLOWS_IN = ("admitted", "resumed", "transferred_in", "other_in")
+FLOWS_OUT = ("graduated", "completed", "suspended", "dropped_out", "died", "transferred_out", "other_out")
+FLOWS = ("start", *FLOWS_IN, *FLOWS_OUT, "end")
+
+
+def typed_detail(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A detail table (:data:`DETAIL_TABLES`) in its columns, dtypes and key order."""
+    spec = DETAIL_TABLES[name]
+    columns: dict = spec["columns"]  # type: ignore[assignment]
+    out = frame.reindex(columns=list(columns)).astype(columns)
+    return out.sort_values(list(spec["key"]), ignore_index=True)  # type: ignore[arg-type]
+
+
 def column_order(layout: Layout) -> list[str]:
     """Processed column order: key, year, county (for school tables), then the layout's columns."""
     cols = [*layout.key]

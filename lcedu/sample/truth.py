@@ -25,7 +25,7 @@ import yaml
 from lcedu import paths
 from lcedu.ingest.codes import code_table
 from lcedu.ingest.layout import load_layout
-from lcedu.ingest.schemas import column_order, dtype_of
+from lcedu.ingest.schemas import FLOWS, FLOWS_IN, FLOWS_OUT, column_order, dtype_of, typed_detail
 from lcedu.paths import CITY_CODE
 
 STAGES_OF_TYPE = {
@@ -147,7 +147,61 @@ def build_universe(counties: list[County], years: list[int], seed: int, density:
         _attach_sites(rows[first:])
         _attach_openings(rows[first:], county, years[0], openings)
         _attach_preschool_classes(rows[first:], _rng(seed, county.county_code, "attached_classes"))
+        _attach_locations(rows[first:], county.county_code, _rng(seed, county.county_code, "locations"))
     return Universe(counties=counties, years=years, seed=seed, schools=pd.DataFrame(rows))
+
+
+@cache
+def _county_shapes() -> dict:
+    """County polygons (WGS84) by code: 临沧's shipped shapes and the shipped provinces'."""
+    import json
+
+    import shapely
+
+    out = {}
+    files = [paths.shapes_file()] + [
+        paths.project(f"shapes/{name}_counties.geojson") for name in paths.SHIPPED_SHAPES.values()
+    ]
+    for file in files:
+        if not file.exists():
+            continue
+        for feature in json.loads(file.read_text(encoding="utf-8"))["features"]:
+            geometry = shapely.geometry.shape(feature["geometry"])
+            shapely.prepare(geometry)
+            out.setdefault(str(feature["properties"]["county_code"]), geometry)
+    return out
+
+
+def _attach_locations(rows: list[dict], county_code: str, rng: np.random.Generator) -> None:
+    """经度 / 纬度 of every school: SYNTHETIC points scattered around the county's centroid, inside it.
+
+    Not real school locations: a normal jitter (a fifth of the county's extent) around the centroid,
+    redrawn until it falls inside the county's boundary, rounded to 6 decimals as the forms report
+    them. NA for a county no shipped shape file holds (generated test counties).
+    """
+    import shapely
+
+    shape = _county_shapes().get(county_code)
+    for r in rows:
+        r["longitude"] = r["latitude"] = None
+    if shape is None or not rows:
+        return
+    centre = shape.centroid
+    west, south, east, north = shape.bounds
+    spread = np.array([(east - west) / 5, (north - south) / 5])
+    todo = np.arange(len(rows))
+    points = np.zeros((len(rows), 2))
+    for _ in range(50):
+        draw = rng.normal([centre.x, centre.y], spread, size=(len(todo), 2))
+        inside = shapely.contains_xy(shape, draw[:, 0], draw[:, 1])
+        points[todo[inside]] = draw[inside]
+        todo = todo[~inside]
+        if not len(todo):
+            break
+    inner = shape.representative_point()
+    points[todo] = [inner.x, inner.y]
+    for r, (lon, lat) in zip(rows, points.round(6), strict=True):
+        r["longitude"], r["latitude"] = float(lon), float(lat)
 
 
 def school_id_for(county: County, school_type: str, seq: dict[str, int]) -> str:
@@ -723,6 +777,142 @@ def _facility_row(school: dict, parts: list[dict], plan: dict, d: Design, rng: n
     }
 
 
+#: Grades per 学段 in 临沧 (6+3+3: 初中 has 3 grades; the forms allow 4).
+GRADES = {"primary": 6, "junior": 3, "senior": 3}
+#: Children in a kindergarten by age (311: 2岁及以下 … 6岁及以上), 3–5 the bulk.
+AGE_WEIGHTS = {2: 0.04, 3: 0.31, 4: 0.32, 5: 0.30, 6: 0.03}
+#: 学段 the 331 table (学生变动情况) covers: 中职 report their flows elsewhere.
+FLOW_STAGES = ("kindergarten", "primary", "junior", "senior", "special")
+#: Small yearly flows per student (复学, 结业, 休学, 退学, 死亡) by 学段.
+FLOW_RATES = {
+    "resumed": {"kindergarten": 0.0, "primary": 0.002, "junior": 0.003, "senior": 0.003, "special": 0.004},
+    "completed": {"kindergarten": 0.0, "primary": 0.0, "junior": 0.0, "senior": 0.002, "special": 0.01},
+    "suspended": {"kindergarten": 0.0, "primary": 0.002, "junior": 0.003, "senior": 0.004, "special": 0.006},
+    "dropped_out": {"kindergarten": 0.004, "primary": 0.0003, "junior": 0.002, "senior": 0.006, "special": 0.004},
+    "died": {"kindergarten": 0.0002, "primary": 0.0002, "junior": 0.0002, "senior": 0.0002, "special": 0.001},
+}
+
+
+def _allocate_rows(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Row-wise :func:`_allocate`: each row of ``weights`` shares out its total (largest remainder)."""
+    totals = np.maximum(np.asarray(totals, dtype=int), 0)
+    if not len(totals):
+        return np.zeros(weights.shape, dtype=int)
+    share = weights / weights.sum(axis=1, keepdims=True) * totals[:, None]
+    base = np.floor(share).astype(int)
+    rest = totals - base.sum(axis=1)
+    order = np.argsort(-(share - base), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(weights.shape[1])[None, :].repeat(len(totals), 0), axis=1)
+    return base + (rank < rest[:, None])
+
+
+def _by_county_year(enrollment: pd.DataFrame, seed: int, purpose: str):
+    """(group, rng) per county and year: one reproducible stream each, whatever else is generated."""
+    for (county, year), group in enrollment.groupby(["county_code", "year"], sort=True):
+        yield group, _rng(seed, county, int(year), purpose)
+
+
+def _grade_enrollment(enrollment: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Students by grade: grade 1 is the entry grade (起始年级), the rest shared out nearly evenly."""
+    frames = []
+    for stage, n_grades in GRADES.items():
+        for group, rng in _by_county_year(enrollment[enrollment["stage"] == stage], seed, f"grades_{stage}"):
+            total = group["student_count"].to_numpy(dtype=int)
+            first = np.minimum(group["entry_grade_student_count"].fillna(0).to_numpy(dtype=int), total)
+            later = _allocate_rows(total - first, rng.uniform(0.92, 1.08, (len(group), n_grades - 1)))
+            counts = np.column_stack([first, later])
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "school_id": np.repeat(group["school_id"].to_numpy(), n_grades),
+                        "year": np.repeat(group["year"].to_numpy(), n_grades),
+                        "county_code": np.repeat(group["county_code"].to_numpy(), n_grades),
+                        "stage": stage,
+                        "grade": np.tile(np.arange(1, n_grades + 1), len(group)),
+                        "student_count": counts.ravel(),
+                    }
+                )
+            )
+    return typed_detail("grade_enrollment", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+
+
+def _kindergarten_ages(enrollment: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """在园 children by age (311), 2 = 2岁及以下 and 6 = 6岁及以上, summing to the 学段's children."""
+    ages = np.array(list(AGE_WEIGHTS))
+    frames = []
+    for group, rng in _by_county_year(enrollment[enrollment["stage"] == "kindergarten"], seed, "ages"):
+        weights = np.array(list(AGE_WEIGHTS.values()))[None, :] * rng.uniform(0.8, 1.2, (len(group), len(ages)))
+        counts = _allocate_rows(group["student_count"].to_numpy(dtype=int), weights)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "school_id": np.repeat(group["school_id"].to_numpy(), len(ages)),
+                    "year": np.repeat(group["year"].to_numpy(), len(ages)),
+                    "county_code": np.repeat(group["county_code"].to_numpy(), len(ages)),
+                    "age": np.tile(ages, len(group)),
+                    "student_count": counts.ravel(),
+                }
+            )
+        )
+    return typed_detail("kindergarten_ages", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+
+
+def _student_flows(enrollment: pd.DataFrame, schools: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The 331 table per school and 学段: start + Σ in − Σ out = end, every year.
+
+    ``end`` is the year's student count and ``start`` last year's where the school had the 学段
+    last year (0 for a school opened this year; in the sample's first year, what the flows imply).
+    招生 (admitted), 毕业, 转入 and 转出 are the enrollment table's figures (NA stays NA: not
+    reported, counted as none); 复学 … 死亡 are small draws, and the difference left over is
+    其他增加 or 其他减少.
+    """
+    first_year = int(enrollment["year"].min()) if len(enrollment) else 0
+    counts = enrollment.set_index(["school_id", "stage", "year"])["student_count"]
+    opened = schools.drop_duplicates("school_id").set_index("school_id")["opened_year"]
+    frames = []
+    for group, rng in _by_county_year(enrollment[enrollment["stage"].isin(FLOW_STAGES)], seed, "flows"):
+        n = len(group)
+        end = group["student_count"].to_numpy(dtype=int)
+        stage = group["stage"].to_numpy()
+        year = int(group["year"].iloc[0])
+        flows: dict[str, np.ndarray] = {
+            "admitted": group["new_entrant_count"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            "graduated": group["graduate_count"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            "transferred_in": group["transfer_in_count"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            "transferred_out": group["transfer_out_count"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+        }
+        special = np.isnan(flows["admitted"])  # 特教 has no 招生数 in the enrollment table: drawn here
+        flows["admitted"][special] = np.round(end[special] / 9 * rng.uniform(0.8, 1.2, int(special.sum())))
+        for flow, rates in FLOW_RATES.items():
+            flows[flow] = rng.binomial(end, [rates[s] for s in stage]).astype(float)
+        flows["other_in"] = np.zeros(n)
+        flows["other_out"] = np.zeros(n)
+        net = sum(np.nan_to_num(flows[f]) for f in FLOWS_IN) - sum(np.nan_to_num(flows[f]) for f in FLOWS_OUT)
+        keys = list(zip(group["school_id"], group["stage"], [year - 1] * n, strict=True))
+        last = counts.reindex(keys).to_numpy(dtype=float, na_value=np.nan)
+        new = group["school_id"].map(opened).to_numpy(dtype=float) >= year
+        start = np.where(np.isnan(last), np.where(new | (year > first_year), 0.0, end - net), last)
+        start = np.maximum(start, 0.0)
+        rest = end - start - net
+        flows["other_in"] = np.maximum(rest, 0.0)
+        flows["other_out"] = np.maximum(-rest, 0.0)
+        flows["start"], flows["end"] = start, end.astype(float)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "school_id": np.repeat(group["school_id"].to_numpy(), len(FLOWS)),
+                    "year": year,
+                    "county_code": np.repeat(group["county_code"].to_numpy(), len(FLOWS)),
+                    "stage": np.repeat(stage, len(FLOWS)),
+                    "flow": np.tile(np.array(FLOWS), n),
+                    "student_count": pd.array(np.column_stack([flows[f] for f in FLOWS]).ravel(), dtype="Float64"),
+                }
+            )
+        )
+    return typed_detail("student_flows", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+
+
 def _disability(county: County, year: int, seed: int, pop: dict, enrollment: pd.DataFrame) -> dict:
     rng = _rng(seed, county.county_code, year, "disability")
     rate = _u(rng, _by_year(calibration()["paths"]["disabled_enrolled_rate"], year))
@@ -892,6 +1082,9 @@ def build_truth(
         out["city"] = _typed("city", pd.DataFrame(city))
     if checklist:
         out["assessment_checklist"] = _typed("assessment_checklist", pd.DataFrame(checklist))
+    out["grade_enrollment"] = _grade_enrollment(out["enrollment"], seed)
+    out["kindergarten_ages"] = _kindergarten_ages(out["enrollment"], seed)
+    out["student_flows"] = _student_flows(out["enrollment"], out["schools"], seed)
     return out
 
 
