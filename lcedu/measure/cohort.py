@@ -53,9 +53,12 @@ def graduate(counts: pd.DataFrame) -> pd.DataFrame:
     A monotone (PCHIP) spline through the cumulative counts at the band edges keeps every band's total and
     never gives a negative count, for any mix of single years, five-year bands and one open group.
     """
-    bounds = counts["age_group"].map(parse_age_group)
-    frame = counts.assign(first=bounds.str[0], after=bounds.str[1])
-    out = []
+    groups = counts["age_group"].astype(str)
+    parsed = {g: parse_age_group(g) for g in groups.unique()}
+    frame = counts.assign(
+        age_group=groups, first=groups.map(lambda g: parsed[g][0]), after=groups.map(lambda g: parsed[g][1])
+    )
+    keys, ages_out, values = [], [], []
     for (county, year, sex), g in frame.groupby(["county_code", "year", "sex"], sort=True):
         g = g.sort_values("first")
         closed, open_ = g[g["after"].notna()], g[g["after"].isna()]
@@ -63,25 +66,25 @@ def graduate(counts: pd.DataFrame) -> pd.DataFrame:
         if not (np.array_equal(edges[1:-1], closed["after"].to_numpy(int)[:-1]) and edges[0] == 0) or len(open_) > 1:
             raise RequestError(
                 f"普查人口 {county} {year} {sex}: 年龄组不连续或重叠 / age groups with gaps or overlaps: "
-                f"{', '.join(g['age_group'].astype(str))}",
+                f"{', '.join(g['age_group'])}",
                 "年龄组应从0岁开始、首尾相接，最多一个开口组 / groups must start at 0, follow each other, one open group",
             )
         cumulative = np.r_[0.0, np.cumsum(closed["population"].to_numpy(float))]
-        ages = np.arange(edges[-1] + 1)
-        single = np.diff(PchipInterpolator(edges, cumulative)(ages))
+        single = np.diff(PchipInterpolator(edges, cumulative)(np.arange(edges[-1] + 1)))
         population = np.r_[np.clip(single, 0, None), open_["population"].to_numpy(float)]
-        out.append(
-            pd.DataFrame(
-                {
-                    "county_code": county,
-                    "year": year,
-                    "sex": sex,
-                    "age": np.arange(len(population)),
-                    "population": population,
-                }
-            )
-        )
-    return pd.concat(out, ignore_index=True)
+        keys.append((county, year, sex, len(population)))
+        ages_out.append(np.arange(len(population)))
+        values.append(population)
+    sizes = [k[3] for k in keys]
+    return pd.DataFrame(
+        {
+            "county_code": np.repeat([k[0] for k in keys], sizes),
+            "year": np.repeat([k[1] for k in keys], sizes),
+            "sex": np.repeat([k[2] for k in keys], sizes),
+            "age": np.concatenate(ages_out),
+            "population": np.concatenate(values),
+        }
+    )
 
 
 def death_probabilities(max_age: int) -> np.ndarray:

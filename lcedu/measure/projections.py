@@ -83,22 +83,19 @@ def build_grid(grade: pd.DataFrame, kindergarten: pd.DataFrame | None) -> Grid:
         k = kindergarten.rename(columns={"age": "pos"}).assign(stage="kindergarten")
         parts.insert(0, k[["school_id", "county_code", "year", "stage", "pos", "student_count"]])
     frame = pd.concat(parts, ignore_index=True).dropna(subset=["student_count"])
-    frame = frame.astype({"school_id": str, "county_code": str, "year": int, "pos": int})
-    order = {s: i for i, s in enumerate(STAGES)}
-    positions = sorted(
-        {(s, int(p)) for s, p in zip(frame["stage"], frame["pos"], strict=True)}, key=lambda sp: (order[sp[0]], sp[1])
-    )
-    counties = sorted(frame["county_code"].unique())
-    years = np.array(sorted(frame["year"].unique()))
-    pos_index = {p: i for i, p in enumerate(positions)}
-    first = frame.drop_duplicates("school_id", keep="last")
-    school_ids = first["school_id"].to_numpy()
-    s_idx = pd.Index(school_ids).get_indexer(frame["school_id"])
-    p_idx = np.array([pos_index[(s, p)] for s, p in zip(frame["stage"], frame["pos"], strict=True)])
-    y_idx = pd.Index(years).get_indexer(frame["year"])
+    stage_code = pd.Categorical(frame["stage"], categories=STAGES).codes.astype(np.int64)
+    pos = frame["pos"].to_numpy(np.int64)
+    track, p_idx = np.unique(stage_code * 100 + pos, return_inverse=True)  # stage order, then grade or age
+    positions = [(STAGES[int(v) // 100], int(v) % 100) for v in track]
+    s_idx, school_ids = pd.factorize(frame["school_id"].astype(str))
+    c_idx, county_values = pd.factorize(frame["county_code"].astype(str), sort=True)
+    y_idx, year_values = pd.factorize(frame["year"].astype(int), sort=True)
+    counties, years = [str(c) for c in county_values], np.asarray(year_values, dtype=int)
     school = np.zeros((len(school_ids), len(positions), len(years)))
     np.add.at(school, (s_idx, p_idx, y_idx), frame["student_count"].to_numpy(float))
-    school_county = pd.Index(counties).get_indexer(first["county_code"])
+    school_county = np.zeros(len(school_ids), dtype=int)
+    school_county[s_idx] = c_idx  # a school's county (its last row's, as the data gives it)
+    school_ids = np.asarray(school_ids, dtype=object)
     county = np.zeros((len(counties), len(positions), len(years)))
     np.add.at(county, school_county, school)
     prev, school_prev = _predecessors(positions, county)
@@ -679,31 +676,42 @@ def _bands(frame: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
         return frame.iloc[:0]
     max_lead = int(errors["lead_years"].max())
     lo, hi = cfg["lower_pct"] / 100, cfg["upper_pct"] / 100
-    f = frame.assign(
-        _lead=frame["lead_years"].clip(upper=max_lead), _scale=(frame["lead_years"] / max_lead).clip(lower=1)
+    grade1 = (frame["stage"] == "primary").to_numpy(bool) & frame["grade"].eq(1).fillna(False).to_numpy(bool)
+    f = pd.DataFrame(
+        {
+            "method": frame["method"].astype(str).astype("category"),
+            "level": frame["level"].astype(str),
+            "_stage": pd.Categorical(np.where(grade1, "primary_grade1", frame["stage"].astype(str))),
+            "size_band": frame["size_band"].astype(str).astype("category"),
+            "_lead": frame["lead_years"].clip(upper=max_lead).to_numpy(int),
+        }
     )
-    grade1 = (f["stage"] == "primary").to_numpy(bool) & f["grade"].eq(1).fillna(False).to_numpy(bool)
-    f["_stage"] = np.where(grade1, "primary_grade1", f["stage"].astype(str))
-    pct = pd.Series(np.nan, index=f.index), pd.Series(np.nan, index=f.index)
-    for keys in (
-        ["method", "level", "_stage", "size_band", "_lead"],
-        ["method", "level", "_stage", "_lead"],
-        ["method", "level", "_lead"],
-    ):
-        src = errors.rename(columns={"stage": "_stage", "lead_years": "_lead"})
-        g = src.groupby(keys, observed=True)["pe"]
+    keys = list(f.columns)
+    code = f.groupby(keys, observed=True, sort=False).ngroup().to_numpy()
+    combos = f.loc[~pd.Series(code).duplicated().to_numpy()].assign(_code=lambda x: code[x.index])
+    combos = combos.sort_values("_code").reset_index(drop=True)
+    lower, upper = np.full(len(combos), np.nan), np.full(len(combos), np.nan)
+    src = errors.assign(
+        _stage=errors["stage"].astype(str),
+        _lead=errors["lead_years"].astype(int),
+        method=errors["method"].astype(str),
+        level=errors["level"].astype(str),
+        size_band=errors["size_band"].astype(str),
+    )
+    plain = combos.astype({"method": str, "level": str, "_stage": str, "size_band": str})
+    for by in (keys, ["method", "level", "_stage", "_lead"], ["method", "level", "_lead"]):
+        g = src.groupby(by)["pe"]
         q = pd.DataFrame({"n": g.size(), "lo": g.quantile(lo), "hi": g.quantile(hi)}).reset_index()
-        q = q[q["n"] >= cfg["min_errors"]]
-        got = f[keys].merge(q, on=keys, how="left")
-        for i, col in enumerate(("lo", "hi")):
-            pct[i].fillna(pd.Series(got[col].to_numpy(), index=f.index), inplace=True)
+        got = plain[by].merge(q[q["n"] >= cfg["min_errors"]], on=by, how="left")
+        lower = np.where(np.isnan(lower), got["lo"].to_numpy(float), lower)
+        upper = np.where(np.isnan(upper), got["hi"].to_numpy(float), upper)
+    scale = np.maximum(frame["lead_years"].to_numpy(float) / max_lead, 1)
     rows = []
-    for band, p in (("lower", pct[1]), ("upper", pct[0])):
+    for band, pe in (("lower", upper[code]), ("upper", lower[code])):
         # pe = (projected − actual) / actual, so actual = projected / (1 + pe): the largest over-projection
         # of the back-test gives the lower bound, the largest under-projection the upper one.
-        pe = (p * f["_scale"]).clip(lower=-90)
-        value = f["student_count"] / (1 + pe / 100)
-        rows.append(frame.assign(band=band, student_count=value.clip(lower=0).to_numpy()))
+        value = frame["student_count"].to_numpy(float) / (1 + np.maximum(pe * scale, -90) / 100)
+        rows.append(frame.assign(band=band, student_count=np.clip(value, 0, None)))
     out = pd.concat(rows, ignore_index=True)
     return out[out["student_count"].notna()]
 
@@ -757,7 +765,8 @@ def _rows(level: str, arrays: dict[tuple[str, str], np.ndarray], grid: Grid, lau
     for (scenario, method), arr in arrays.items():
         values = np.einsum("upt,rp->urt", arr, weights)[u_idx, r_idx].reshape(-1)
         parts.append(template.assign(scenario=scenario, method=method, student_count=values))
-    return pd.concat(parts, ignore_index=True).assign(launch_year=launch.launch_year, band="point")
+    out = pd.concat(parts, ignore_index=True).assign(launch_year=launch.launch_year, band="point")
+    return out.astype({"scenario": "category", "method": "category", "band": "category"})
 
 
 COLUMNS = [
@@ -804,16 +813,16 @@ def compute_projections(
     table = error_table(errors) if not errors.empty else error_table_empty()
     default = best_method(table)
     launch = run_launch(grid, demo, len(grid.years) - 1, to_year, names, list(METHODS), [default])
-    point = pd.concat(
-        [_rows("county", launch.county, grid, launch), _rows("school", launch.school, grid, launch)], ignore_index=True
+    point = _concat_categorical(
+        [_rows("county", launch.county, grid, launch), _rows("school", launch.school, grid, launch)]
     )
-    projections = pd.concat([point, _bands(point, errors)], ignore_index=True)
+    projections = _concat_categorical([point, _bands(point, errors)])
     projections["is_default_method"] = projections["method"] == default
     projections = projections[COLUMNS].astype(
         {
             "level": "category",
-            "county_code": "string",
-            "school_id": "string",
+            "county_code": "category",
+            "school_id": "category",
             "stage": "category",
             "grade": "Int64",
             "year": "Int64",
@@ -832,6 +841,20 @@ def compute_projections(
         "projection_population": _population_table(demo, launch, names),
         "projection_entry_ratios": _entry_table(grid, demo, launch),
     }
+
+
+def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate keeping categorical columns categorical (their categories, as text, united)."""
+    frames = [f for f in frames if len(f)]
+    for name in frames[0].columns:
+        if any(isinstance(f[name].dtype, pd.CategoricalDtype) for f in frames):
+            parts = []
+            for f in frames:
+                c = f[name].astype("category")
+                parts.append(c.cat.rename_categories(c.cat.categories.astype(str)) if len(c.cat.categories) else c)
+            cats = pd.Index(sorted(set().union(*(p.cat.categories for p in parts))), dtype=str)
+            frames = [f.assign(**{name: p.cat.set_categories(cats)}) for f, p in zip(frames, parts, strict=True)]
+    return pd.concat(frames, ignore_index=True)
 
 
 def error_table_empty() -> pd.DataFrame:
