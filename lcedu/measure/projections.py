@@ -706,11 +706,12 @@ def _bands(frame: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
         lower = np.where(np.isnan(lower), got["lo"].to_numpy(float), lower)
         upper = np.where(np.isnan(upper), got["hi"].to_numpy(float), upper)
     scale = np.maximum(frame["lead_years"].to_numpy(float) / max_lead, 1)
+    limit = cfg["max_extrapolated_pe"]
     rows = []
     for band, pe in (("lower", upper[code]), ("upper", lower[code])):
         # pe = (projected − actual) / actual, so actual = projected / (1 + pe): the largest over-projection
         # of the back-test gives the lower bound, the largest under-projection the upper one.
-        value = frame["student_count"].to_numpy(float) / (1 + np.maximum(pe * scale, -90) / 100)
+        value = frame["student_count"].to_numpy(float) / (1 + np.clip(pe * scale, -limit, limit) / 100)
         rows.append(frame.assign(band=band, student_count=np.clip(value, 0, None)))
     out = pd.concat(rows, ignore_index=True)
     return out[out["student_count"].notna()]
@@ -951,3 +952,43 @@ def projection_tables(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.
         "default_method": str(default.iloc[0]) if len(default) else METHODS[0],
         "scenarios": list(out["projections"]["scenario"].cat.categories),
     }
+
+
+def stored_projections(processed_dir: str | None = None) -> dict[str, pd.DataFrame]:
+    """The build's projection tables; when the build has none, the error says why (the manifest's note)."""
+    from lcedu.ingest import store
+
+    build = store.current(processed_dir)
+    if not all((build / f"{name}.parquet").exists() for name in RESULT_TABLES):
+        note = store.manifest(processed_dir).get("projections") or {}
+        raise MissingProjectionInput(
+            note.get("reason") or f"{build} 中没有推算结果 / this build has no projections (made before they existed)",
+            note.get("fix") or "重新运行 `lcedu clean` / run `lcedu clean` again",
+        )
+    return {name: store.load(name, processed_dir) for name in RESULT_TABLES}
+
+
+def load_projections(
+    scenario_names: list[str] | None = None, to_year: int | None = None, processed_dir: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """Stored projections when they answer the request, else computed from the build's inputs (not stored)."""
+    from lcedu.ingest import store
+
+    try:
+        stored = stored_projections(processed_dir)
+    except MissingProjectionInput:
+        stored = None
+    if stored is not None:
+        p = stored["projections"]
+        have = set(p["scenario"].astype(str))
+        if set(scenario_names or have) <= have and (to_year is None or int(p["year"].max()) == int(to_year)):
+            if scenario_names:
+                stored["projections"] = p[p["scenario"].isin(scenario_names)].reset_index(drop=True)
+            return stored
+    tables = {}
+    for name in (*REQUIRED, *OPTIONAL):
+        try:
+            tables[name] = store.load(name, processed_dir)
+        except store.MissingTableError:
+            continue
+    return compute_projections(tables, to_year, scenario_names)
