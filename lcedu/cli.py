@@ -1,4 +1,5 @@
-"""Command line: ``lcedu sample | check | clean | maps | render | report | plan | evaluate | registry | shapes``.
+"""Command line: ``lcedu sample | check | clean | maps | render | report | plan | evaluate | registry | shapes |
+project``.
 
 Expected problems (bad input, missing data) print a readable message and exit with 2,
 never a traceback.
@@ -335,6 +336,23 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_project(args: argparse.Namespace) -> int:
+    """School-age enrollment projections: the county table of a scenario set, or the back-test errors."""
+    from lcedu.measure.projections import METHODS, load_projections
+    from lcedu.present import projections as pr
+
+    if args.action == "backtest":
+        table = pr.backtest_table(lang=args.lang, method=args.method)
+        print(table.to_string(index=False))
+        return 0
+    if args.method and args.method not in METHODS:
+        print(f"错误 / error: 未知方法 unknown method {args.method!r}; 可选 {', '.join(METHODS)}", file=sys.stderr)
+        return EXIT_INPUT
+    out = load_projections(args.scenario, args.to)
+    print(pr.county_summary(out, args.lang, args.method, args.counties).to_string(index=False))
+    return 0
+
+
 def _print_issues(issues: list) -> None:
     for issue in issues:
         print(issue.format(), file=sys.stderr)
@@ -446,6 +464,23 @@ def parser() -> argparse.ArgumentParser:
     )
     sh.add_argument("--name", default=None, help="file name stem (default: yunnan for 云南, else the 6-digit code)")
     sh.set_defaults(func=cmd_shapes)
+
+    pj = sub.add_parser("project", help="school-age enrollment projections to 2035 (scenarios, bands); backtest")
+    pj.add_argument(
+        "action",
+        nargs="?",
+        choices=["show", "backtest"],
+        default="show",
+        help="show (default): projected pupils by county; backtest: the stored error table",
+    )
+    pj.add_argument(
+        "--scenario", nargs="+", metavar="NAME", help="scenarios (default: all of projection_scenarios.yml)"
+    )
+    pj.add_argument("--to", type=int, default=None, metavar="YEAR", help="last projected year (default: 2035)")
+    pj.add_argument("--method", default=None, help="entry method (default: the one that back-tests best)")
+    pj.add_argument("--counties", nargs="+", metavar="COUNTY", help="county codes or names (default: all)")
+    pj.add_argument("--lang", choices=["zh", "en"], default="zh")
+    pj.set_defaults(func=cmd_project)
 
     pl = sub.add_parser("plan", help="tools for writing a plan's targets file (check, draft)")
     plan_sub = pl.add_subparsers(dest="plan_command", required=True)

@@ -629,6 +629,7 @@ def error_table(errors: pd.DataFrame) -> pd.DataFrame:
                     "bias_pct": g["pe"].mean(),
                     "pe_lower": g["pe"].quantile(lo),
                     "pe_upper": g["pe"].quantile(hi),
+                    "ape_band": g["ape"].quantile(cfg["coverage_pct"] / 100),
                 }
             )
             .reset_index()
@@ -650,6 +651,7 @@ def error_table(errors: pd.DataFrame) -> pd.DataFrame:
         "bias_pct",
         "pe_lower",
         "pe_upper",
+        "ape_band",
     ]
     return table[cols].astype({"n": "Int64", "lead_years": "Int64"}).sort_values(cols[:6], ignore_index=True)
 
@@ -670,19 +672,22 @@ def best_method(table: pd.DataFrame) -> str:
 
 # ------------------------------------------------------------------------------------------ the tables
 def _bands(frame: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
-    """Lower and upper rows for each point row from the back-test's percentiles (pooled where a cell is thin)."""
+    """Lower and upper rows for each point row: point × (1 ∓ q), q the back-test's percentile of absolute
+    percentage errors for that method, level, 学段, size band and lead (pooled where a cell is thin); beyond the
+    longest back-tested lead q grows in proportion to the lead (Rayer, Smith & Tayman 2009)."""
     cfg = cohort.config()["bands"]
     if errors.empty:
         return frame.iloc[:0]
     max_lead = int(errors["lead_years"].max())
-    lo, hi = cfg["lower_pct"] / 100, cfg["upper_pct"] / 100
     grade1 = (frame["stage"] == "primary").to_numpy(bool) & frame["grade"].eq(1).fillna(False).to_numpy(bool)
+    stage = frame["stage"].cat.add_categories(["primary_grade1"]).to_numpy(copy=True)
+    stage[grade1] = "primary_grade1"
     f = pd.DataFrame(
         {
-            "method": frame["method"].astype(str).astype("category"),
-            "level": frame["level"].astype(str),
-            "_stage": pd.Categorical(np.where(grade1, "primary_grade1", frame["stage"].astype(str))),
-            "size_band": frame["size_band"].astype(str).astype("category"),
+            "method": frame["method"],
+            "level": frame["level"],
+            "_stage": pd.Categorical(stage),
+            "size_band": frame["size_band"],
             "_lead": frame["lead_years"].clip(upper=max_lead).to_numpy(int),
         }
     )
@@ -690,7 +695,7 @@ def _bands(frame: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     code = f.groupby(keys, observed=True, sort=False).ngroup().to_numpy()
     combos = f.loc[~pd.Series(code).duplicated().to_numpy()].assign(_code=lambda x: code[x.index])
     combos = combos.sort_values("_code").reset_index(drop=True)
-    lower, upper = np.full(len(combos), np.nan), np.full(len(combos), np.nan)
+    q = np.full(len(combos), np.nan)
     src = errors.assign(
         _stage=errors["stage"].astype(str),
         _lead=errors["lead_years"].astype(int),
@@ -700,19 +705,17 @@ def _bands(frame: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     )
     plain = combos.astype({"method": str, "level": str, "_stage": str, "size_band": str})
     for by in (keys, ["method", "level", "_stage", "_lead"], ["method", "level", "_lead"]):
-        g = src.groupby(by)["pe"]
-        q = pd.DataFrame({"n": g.size(), "lo": g.quantile(lo), "hi": g.quantile(hi)}).reset_index()
-        got = plain[by].merge(q[q["n"] >= cfg["min_errors"]], on=by, how="left")
-        lower = np.where(np.isnan(lower), got["lo"].to_numpy(float), lower)
-        upper = np.where(np.isnan(upper), got["hi"].to_numpy(float), upper)
+        g = src.groupby(by)["ape"]
+        cell = pd.DataFrame({"n": g.size(), "q": g.quantile(cfg["coverage_pct"] / 100)}).reset_index()
+        got = plain[by].merge(cell[cell["n"] >= cfg["min_errors"]], on=by, how="left")
+        q = np.where(np.isnan(q), got["q"].to_numpy(float), q)
     scale = np.maximum(frame["lead_years"].to_numpy(float) / max_lead, 1)
-    limit = cfg["max_extrapolated_pe"]
-    rows = []
-    for band, pe in (("lower", upper[code]), ("upper", lower[code])):
-        # pe = (projected − actual) / actual, so actual = projected / (1 + pe): the largest over-projection
-        # of the back-test gives the lower bound, the largest under-projection the upper one.
-        value = frame["student_count"].to_numpy(float) / (1 + np.clip(pe * scale, -limit, limit) / 100)
-        rows.append(frame.assign(band=band, student_count=np.clip(value, 0, None)))
+    width = np.minimum(q[code] * scale, cfg["max_extrapolated_ape"]) / 100
+    point = frame["student_count"].to_numpy(float)
+    rows = [
+        frame.assign(band=band, student_count=np.clip(point * (1 + sign * width), 0, None))
+        for band, sign in (("lower", -1), ("upper", 1))
+    ]
     out = pd.concat(rows, ignore_index=True)
     return out[out["student_count"].notna()]
 
@@ -875,6 +878,7 @@ def error_table_empty() -> pd.DataFrame:
                 ("bias_pct", "float"),
                 ("pe_lower", "float"),
                 ("pe_upper", "float"),
+                ("ape_band", "float"),
             )
         }
     )

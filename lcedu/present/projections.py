@@ -508,3 +508,39 @@ def backtest_section(v: View) -> Section:
         ],
         level=3,
     )
+
+
+def county_summary(
+    tables: dict, lang: str = "zh", method: str | None = None, county_names: list[str] | None = None
+) -> pd.DataFrame:
+    """``lcedu project``: per county, scenario and 学段, pupils at launch and projected in 2030 and the horizon
+    (point [lower–upper]), and first-grade intake."""
+    p = tables["projections"]
+    b = tables["projection_backtest"]
+    default = b.loc[b["is_default_method"], "method"]
+    chosen = method or (str(default.iloc[0]) if len(default) else METHODS[0])
+    codes = [counties.resolve(c) or str(c) for c in county_names] if county_names else None
+    rows = p[(p["level"] == "county") & (p["method"] == chosen)]
+    rows = rows[rows["grade"].isna() | ((rows["stage"] == "primary") & rows["grade"].eq(1).fillna(False))]
+    if codes:
+        rows = rows[rows["county_code"].astype(str).isin(codes)]
+    horizon = int(rows["year"].max())
+    years = sorted({min(2030, horizon), horizon})
+    rows = rows[rows["year"].isin(years)]
+    stage = np.where(rows["grade"].eq(1).fillna(False), "primary_grade1", rows["stage"].astype(str))
+    wide = rows.assign(stage=stage).pivot_table(
+        index=["county_code", "scenario", "stage"], columns=["year", "band"], values="student_count", observed=True
+    )
+    out = wide.index.to_frame(index=False)
+    out["county_code"] = out["county_code"].astype(str).map(lambda c: place_name(c, lang))
+    out["stage"] = out["stage"].map(TEXT[lang]["stage"])
+    out["method"] = TEXT[lang]["method_names"][chosen]
+    for year in years:
+        point = wide[(year, "point")].to_numpy()
+        lo = wide[(year, "lower")].to_numpy() if (year, "lower") in wide else np.full(len(wide), np.nan)
+        hi = wide[(year, "upper")].to_numpy() if (year, "upper") in wide else np.full(len(wide), np.nan)
+        out[str(year)] = [
+            f"{p_:,.0f} [{a:,.0f}–{b_:,.0f}]" if np.isfinite(a) and np.isfinite(b_) else f"{p_:,.0f}"
+            for p_, a, b_ in zip(point, lo, hi, strict=True)
+        ]
+    return out
