@@ -172,7 +172,7 @@ def demography(census: pd.DataFrame, births: pd.DataFrame, grid: Grid) -> Demogr
 
 def _enrollment_migration(grid: Grid) -> np.ndarray:
     """Yearly net migration of school-age children per county: mean 小学 GPR (grades 1→6) less 1."""
-    ratios = _observed_ratios(grid.county, grid.prev)
+    ratios = observed_ratios(grid.county, grid.prev)
     primary = [i for i, (s, g) in enumerate(grid.positions) if s == "primary" and g > 1]
     cap = cohort.config()["migration"]["max_abs_rate"]
     with np.errstate(invalid="ignore"):
@@ -203,7 +203,7 @@ def population_runs(
 
 
 # ------------------------------------------------------------------------------------------ enrollment
-def _observed_ratios(obs: np.ndarray, prev: np.ndarray) -> np.ndarray:
+def observed_ratios(obs: np.ndarray, prev: np.ndarray) -> np.ndarray:
     """GPR r[u, p, y] = E(p, y) / E(prev(p), y−1); NaN where undefined. ``prev`` is [P] or [U, P]."""
     prev = np.broadcast_to(prev, obs.shape[:2])
     src = np.take_along_axis(obs, np.maximum(prev, 0)[..., None].repeat(obs.shape[2], axis=2), axis=1)
@@ -215,7 +215,7 @@ def _observed_ratios(obs: np.ndarray, prev: np.ndarray) -> np.ndarray:
     return ratios
 
 
-def _smooth(series: np.ndarray, alpha: float) -> np.ndarray:
+def smooth(series: np.ndarray, alpha: float) -> np.ndarray:
     """Single exponential smoothing along the last axis, skipping NaN; the final level."""
     level = np.full(series.shape[:-1], np.nan)
     for y in range(series.shape[-1]):
@@ -258,7 +258,7 @@ def calibrate(grid: Grid, launch_idx: int, births_by_year: np.ndarray, pop_age: 
     cfg = cohort.config()["enrollment"]
     k, alpha = cfg["calibration_years"], cfg["smoothing_alpha"]
     obs, sobs = grid.county[..., : launch_idx + 1], grid.school[..., : launch_idx + 1]
-    county_gpr = _smooth(_observed_ratios(obs, grid.prev), alpha)
+    county_gpr = smooth(observed_ratios(obs, grid.prev), alpha)
     p1 = grid.positions.index(("primary", 1)) if ("primary", 1) in grid.positions else None
     entry = np.full(obs.shape[::2], np.nan)
     rate = np.full(obs.shape[::2], np.nan)
@@ -274,7 +274,7 @@ def calibrate(grid: Grid, launch_idx: int, births_by_year: np.ndarray, pop_age: 
             np.where(pop_age[..., : launch_idx + 1] > 0, obs / pop_age[..., : launch_idx + 1], np.nan), k
         )
         share = _recent_mean(np.where(obs[grid.school_county] > 0, sobs / obs[grid.school_county], np.nan), k)
-    school_gpr = _shrunk_school_ratios(grid, sobs, county_gpr)
+    school_gpr = shrunk_school_ratios(grid, sobs, county_gpr)
     history = pd.DataFrame(
         {
             "county_code": np.repeat(grid.counties, obs.shape[2]),
@@ -288,7 +288,7 @@ def calibrate(grid: Grid, launch_idx: int, births_by_year: np.ndarray, pop_age: 
         _recent_mean(entry, k),
         slope,
         _recent_mean(rate, k),
-        _smooth(obs[:, p1], alpha) if p1 is not None else np.zeros(len(grid.counties)),
+        smooth(obs[:, p1], alpha) if p1 is not None else np.zeros(len(grid.counties)),
         participation,
         school_gpr,
         np.nan_to_num(share),
@@ -305,7 +305,7 @@ def _slope(values: np.ndarray) -> float:
 PRIOR_WITHIN_VARIANCE = 0.05
 
 
-def _shrunk_school_ratios(grid: Grid, sobs: np.ndarray, county_gpr: np.ndarray) -> np.ndarray:
+def shrunk_school_ratios(grid: Grid, sobs: np.ndarray, county_gpr: np.ndarray) -> np.ndarray:
     """Each school's pooled GPR shrunk toward its county's: w = v / (v + σ²/n) (normal–normal empirical Bayes).
 
     n = pupils at risk over the school's observed transitions; σ² (per pupil) from the scatter of a school's
