@@ -271,7 +271,8 @@ def calibrate(grid: Grid, launch_idx: int, births_by_year: np.ndarray, pop_age: 
     slope = np.array([_slope(row[-k:]) for row in entry])
     with np.errstate(divide="ignore", invalid="ignore"):
         participation = _recent_mean(
-            np.where(pop_age[..., : launch_idx + 1] > 0, obs / pop_age[..., : launch_idx + 1], np.nan), k
+            np.where(pop_age[..., : launch_idx + 1] > 0, obs / pop_age[..., : launch_idx + 1], np.nan),
+            cfg["participation_years"],
         )
         share = _recent_mean(np.where(obs[grid.school_county] > 0, sobs / obs[grid.school_county], np.nan), k)
     school_gpr = shrunk_school_ratios(grid, sobs, county_gpr)

@@ -34,7 +34,7 @@ TEXT = {
         },
         "intake": "小学一年级招生",
         "actual": "实际",
-        "band": "{method}误差区间（回测第{lo}–{hi}百分位）",
+        "band": "{method}区间（回测绝对误差第{pct}百分位）",
         "pupils": "人",
         "pyramid": "0–18岁人口（男｜女）",
         "male": "男",
@@ -73,7 +73,7 @@ TEXT = {
         },
         "intake": "Primary grade-1 intake",
         "actual": "actual",
-        "band": "{method} error band (back-test percentiles {lo}–{hi})",
+        "band": "{method} band ({pct}th percentile of back-test absolute errors)",
         "pupils": "pupils",
         "pyramid": "Population aged 0–18 (male | female)",
         "male": "male",
@@ -233,7 +233,7 @@ def _fan_axes(ax: Any, v: View, stage: str, grade: int | None, title: str) -> No
             color=COLOURS["county"],
             alpha=0.15,
             lw=0,
-            label=v.text("band").format(method=v.scenario_name(main), lo=cfg["lower_pct"], hi=cfg["upper_pct"]),
+            label=v.text("band").format(method=v.scenario_name(main), pct=cfg["coverage_pct"]),
         )
     for name in scenarios()["fan"]:
         line = rows[(rows["scenario"] == name) & (rows["band"] == "point")].sort_values("year")
