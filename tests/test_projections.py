@@ -278,3 +278,57 @@ def test_a_build_without_grade_tables_names_the_missing_table() -> None:
 def test_an_unknown_scenario_is_refused_with_the_choices() -> None:
     with pytest.raises(pj.RequestError, match="medium"):
         pj.compute_projections(_tables(), scenario_names=["baseline"])
+
+
+# ------------------------------------------------------------------------------------------- the command
+def _build(tmp_path, tables: dict[str, pd.DataFrame]) -> str:
+    from lcedu.ingest import store
+    from lcedu.measure.projections import projection_tables
+
+    projected, note = projection_tables(tables)
+    store.write({**tables, **projected}, {"is_sample": True, "projections": note}, tmp_path / "processed")
+    return str(tmp_path / "processed")
+
+
+def test_project_without_grade_tables_exits_2_naming_the_table(tmp_path, monkeypatch, capsys) -> None:
+    from lcedu.cli import main
+
+    tables = _tables()
+    del tables["grade_enrollment"], tables["kindergarten_ages"]
+    monkeypatch.setenv("LCEDU_PROCESSED", _build(tmp_path, tables))
+    assert main(["project"]) == 2
+    err = capsys.readouterr().err
+    assert "grade_enrollment" in err and "Traceback" not in err
+
+
+def test_project_prints_counties_with_bands_and_the_backtest(tmp_path, monkeypatch, capsys) -> None:
+    from lcedu.cli import main
+
+    monkeypatch.setenv("LCEDU_PROCESSED", _build(tmp_path, _tables()))
+    assert main(["project", "--counties", "双江", "--scenario", "low", "medium", "high"]) == 0
+    out = capsys.readouterr().out
+    assert "双江自治县" in out and "沧源" not in out and "小学一年级" in out and "[" in out
+    assert main(["project", "backtest"]) == 0
+    out = capsys.readouterr().out
+    assert "MAPE%" in out and "<50" in out
+    assert main(["project", "--scenario", "baseline"]) == 2
+
+
+def test_projection_sheet_lists_the_county_and_keeps_a_formula_like_name_as_text(tmp_path, monkeypatch) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    from lcedu.present.projection_sheet import SHEET, add_projection_sheet
+
+    tables = _tables()
+    first = tables["grade_enrollment"].query("county_code == '530925'")["school_id"].iloc[0]
+    tables["schools"] = pd.DataFrame({"school_id": [first], "year": [2025], "school_name": ['=HYPERLINK("x","y")']})
+    monkeypatch.setenv("LCEDU_PROCESSED", _build(tmp_path, tables))
+    wb = Workbook()
+    wb.remove(wb.active)
+    add_projection_sheet(wb, "530925")
+    wb.save(tmp_path / "p.xlsx")
+    rows = list(load_workbook(tmp_path / "p.xlsx")[SHEET].iter_rows(values_only=True))
+    assert rows[1][:4] == ("县(区)", "方案", "学段", "年份")
+    assert any(r[0] == "双江自治县" and r[2] == "小学" and r[3] == 2035 for r in rows)
+    named = [r for r in rows if r[0] == first]
+    assert named and named[0][1] == '=HYPERLINK("x","y")'
