@@ -11,6 +11,7 @@ copies the census and births of the 临沧 county it is modelled on, scaled to i
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +119,16 @@ def write_population_inputs(counties: list[County], out_dir: Path, seed: int) ->
 
 
 def _write(path: Path, sheet: str, header: list[str], rows) -> None:
+    """A plain one-header sheet; fixed properties so `lcedu sample` rewrites byte-identical files."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    wb.set_properties(
+        {
+            "title": path.stem,
+            "author": "lcedu sample",
+            "comments": "合成样例数据，非官方统计 / synthetic sample, not official statistics",
+            "created": datetime(2026, 1, 1),
+        }
+    )
     ws = wb.add_worksheet(sheet)
     ws.write_row(0, 0, header)
     for i, row in enumerate(rows, start=1):
