@@ -100,6 +100,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     build = write_build(result.tables, manifest, args.out)
     _print_issues(result.warnings)
     print(quality.summary(result.tables, result.warnings))
+    print(_projection_note(build))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -334,6 +335,17 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1024:.0f} KB" for p in written)
     print(f"边界已写入 / shapes written: {out}: {sizes} ({time.perf_counter() - start:.1f}s)")
     return 0
+
+
+def _projection_note(build: Path) -> str:
+    """One line after a clean: projections stored, or why not (the missing input table)."""
+    note = json.loads((Path(build) / "manifest.json").read_text(encoding="utf-8")).get("projections") or {}
+    if note.get("status") == "computed":
+        return (
+            f"学龄人口预测已计算 / projections computed to {note['horizon']}: {len(note['scenarios'])} 个方案 "
+            f"scenarios, 默认方法 default method {note['default_method']}"
+        )
+    return f"学龄人口预测未计算 / projections not computed: {note.get('reason', '—')}"
 
 
 def cmd_project(args: argparse.Namespace) -> int:

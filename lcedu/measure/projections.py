@@ -87,15 +87,15 @@ def build_grid(grade: pd.DataFrame, kindergarten: pd.DataFrame | None) -> Grid:
     pos = frame["pos"].to_numpy(np.int64)
     track, p_idx = np.unique(stage_code * 100 + pos, return_inverse=True)  # stage order, then grade or age
     positions = [(STAGES[int(v) // 100], int(v) % 100) for v in track]
-    s_idx, school_ids = pd.factorize(frame["school_id"].astype(str))
-    c_idx, county_values = pd.factorize(frame["county_code"].astype(str), sort=True)
+    s_idx, school_ids = pd.factorize(frame["school_id"].to_numpy(dtype=object))
+    c_idx, county_values = pd.factorize(frame["county_code"].to_numpy(dtype=object), sort=True)
     y_idx, year_values = pd.factorize(frame["year"].astype(int), sort=True)
     counties, years = [str(c) for c in county_values], np.asarray(year_values, dtype=int)
+    school_ids = np.array([str(s) for s in school_ids], dtype=object)
     school = np.zeros((len(school_ids), len(positions), len(years)))
     np.add.at(school, (s_idx, p_idx, y_idx), frame["student_count"].to_numpy(float))
     school_county = np.zeros(len(school_ids), dtype=int)
     school_county[s_idx] = c_idx  # a school's county (its last row's, as the data gives it)
-    school_ids = np.asarray(school_ids, dtype=object)
     county = np.zeros((len(counties), len(positions), len(years)))
     np.add.at(county, school_county, school)
     prev, school_prev = _predecessors(positions, county)
