@@ -44,6 +44,7 @@ TEXT = {
         "peak": "各学段峰值年份（{scenario}，{method}）",
         "peak_cols": ["学段", "起点", "峰值年份", "峰值", "2030", "{horizon}", "较起点变化%"],
         "map_label": "3–17岁人口",
+        "map_source": "数据：lcedu 学龄人口预测（队列要素法，中方案）",
         "schools": "学校在校生预测（{scenario}，{method}；区间来自回测误差）",
         "school_cols": ["学校", "学段", "规模档", "起点", "2030", "2030区间", "{horizon}", "{horizon}区间", "提示"],
         "below": "低于{n}人",
@@ -83,6 +84,7 @@ TEXT = {
         "peak": "Peak year of each stage ({scenario}, {method})",
         "peak_cols": ["stage", "launch", "peak year", "peak", "2030", "{horizon}", "change since launch %"],
         "map_label": "population aged 3–17",
+        "map_source": "Data: lcedu school-age projection (cohort-component, medium)",
         "schools": "Projected pupils per school ({scenario}, {method}; bands from the back-test errors)",
         "school_cols": [
             "school",
@@ -311,7 +313,9 @@ def pyramids(v: View) -> Figure:
         ax.axvline(0, color="black", lw=0.5)
         ax.xaxis.set_major_formatter(_abs_formatter())
     axes[0].set_ylabel("age" if v.lang == "en" else "岁")
-    axes[0].legend(fontsize=7, frameon=False)
+    axes[0].yaxis.set_major_locator(_year_locator())
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     fig.suptitle(f"{place_name(v.county, v.lang)} · {v.text('pyramid')}", fontsize=10)
     return fig
 
@@ -349,7 +353,15 @@ def change_map(v: View) -> Any:
     )
     data.attrs["synthetic"] = v.synthetic
     return maps.change_map(
-        data, indicator, v.launch_year, v.horizon, label=v.text("map_label"), lang=v.lang, unit="%", direction="higher"
+        data,
+        indicator,
+        v.launch_year,
+        v.horizon,
+        label=v.text("map_label"),
+        source=v.text("map_source"),
+        lang=v.lang,
+        unit="%",
+        direction="higher",
     )
 
 
