@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu.ingest import store
+from lcedu.measure.projections import projection_tables
 from lcedu.measure.results import compute_results
 
 
@@ -22,4 +23,10 @@ def write_build(
     ``keep``: builds kept after this one (see :func:`lcedu.ingest.store.keep_builds`).
     """
     results = compute_results(tables)
-    return store.write({**tables, **results}, {**manifest, "results": list(results)}, out_dir, keep=keep)
+    projected, note = projection_tables(tables)  # absent (with the reason in the manifest) when an input is missing
+    return store.write(
+        {**tables, **results, **projected},
+        {**manifest, "results": list(results), "projections": note},
+        out_dir,
+        keep=keep,
+    )

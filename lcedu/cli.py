@@ -1,4 +1,5 @@
-"""Command line: ``lcedu sample | check | clean | maps | render | report | plan | evaluate | template | registry | shapes``.
+"""Command line: ``lcedu sample | check | clean | maps | render | report | plan | evaluate | template | registry |
+shapes | project``.
 
 Expected problems (bad input, missing data) print a readable message and exit with 2,
 never a traceback.
@@ -138,6 +139,7 @@ def _clean(args: argparse.Namespace) -> int:
     build = write_build(result.tables, manifest, args.out, keep=getattr(args, "keep_builds", None))
     _print_issues(result.warnings)
     print(quality.summary(result.tables, result.warnings))
+    print(_projection_note(build))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -422,6 +424,34 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _projection_note(build: Path) -> str:
+    """One line after a clean: projections stored, or why not (the missing input table)."""
+    note = json.loads((Path(build) / "manifest.json").read_text(encoding="utf-8")).get("projections") or {}
+    if note.get("status") == "computed":
+        return (
+            f"学龄人口预测已计算 / projections computed to {note['horizon']}: {len(note['scenarios'])} 个方案 "
+            f"scenarios, 默认方法 default method {note['default_method']}"
+        )
+    return f"学龄人口预测未计算 / projections not computed: {note.get('reason', '—')}"
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    """School-age enrollment projections: the county table of a scenario set, or the back-test errors."""
+    from lcedu.measure.projections import METHODS, load_projections
+    from lcedu.present import projections as pr
+
+    if args.action == "backtest":
+        table = pr.backtest_table(lang=args.lang, method=args.method)
+        print(table.to_string(index=False))
+        return 0
+    if args.method and args.method not in METHODS:
+        print(f"错误 / error: 未知方法 unknown method {args.method!r}; 可选 {', '.join(METHODS)}", file=sys.stderr)
+        return EXIT_INPUT
+    out = load_projections(args.scenario, args.to)
+    print(pr.county_summary(out, args.lang, args.method, args.counties).to_string(index=False))
+    return 0
+
+
 def _print_issues(issues: list) -> None:
     """Warnings as they come, then the errors folded: each root cause with its consequences, each kind once."""
     for issue in issues:
@@ -679,6 +709,42 @@ def parser() -> argparse.ArgumentParser:
         help="文件名（默认云南为 yunnan，其余为6位代码）/ file name stem (default: yunnan for 云南, else the code)",
     )
     sh.set_defaults(func=cmd_shapes)
+
+    pj = sub.add_parser(
+        "project",
+        help="学龄人口与在校生预测至2035年（情景、区间）及回测 / school-age enrollment projections (scenarios, bands)",
+    )
+    pj.add_argument(
+        "action",
+        nargs="?",
+        choices=["show", "backtest"],
+        default="show",
+        help="show（默认）：各县预测在校生；backtest：回测误差表 / show (default): projected pupils by county; "
+        "backtest: the stored error table",
+    )
+    pj.add_argument(
+        "--scenario",
+        nargs="+",
+        metavar="NAME",
+        help="情景（默认 projection_scenarios.yml 中全部）/ scenarios (default: all of projection_scenarios.yml)",
+    )
+    pj.add_argument(
+        "--to",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="预测到哪一年（默认2035）/ last projected year (default: 2035)",
+    )
+    pj.add_argument(
+        "--method",
+        default=None,
+        help="入学预测方法（默认回测最准的）/ entry method (default: the one that back-tests best)",
+    )
+    pj.add_argument(
+        "--counties", nargs="+", metavar="COUNTY", help="县代码或名称（默认全部）/ county codes or names (default: all)"
+    )
+    pj.add_argument("--lang", choices=["zh", "en"], default="zh", help=LANG_HELP)
+    pj.set_defaults(func=cmd_project)
 
     pl = sub.add_parser(
         "plan", help="编写计划目标文件的工具（check、draft）/ tools for writing a plan's targets file (check, draft)"

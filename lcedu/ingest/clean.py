@@ -107,7 +107,7 @@ def _read_file(path: Path, raw_dir: Path, extra: dict[str, str]) -> tuple[dict |
             )
         )
         return None, [], issues
-    if targets[0].level != "city" and year is None:
+    if targets[0].level not in ("city", "county_series") and year is None:  # those carry a year column
         issues.append(
             Issue(
                 "error",

@@ -31,6 +31,8 @@ TABLES = (
     "ledger",
     "city",
     "assessment_checklist",
+    "births",
+    "census_population",
 )
 UNIT_FACTORS = {"元": 1.0, "万元": 10_000.0, "平方米": 1.0, "人": 1.0}
 

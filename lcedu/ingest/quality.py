@@ -17,6 +17,8 @@ LABELS = {
     "ledger": "任务台账",
     "city": "市级指标",
     "assessment_checklist": "督导评估清单",
+    "births": "出生人口",
+    "census_population": "人口普查分年龄",
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lcedu.sample import births as sample_births
 from lcedu.sample.errors import inject
 from lcedu.sample.forms import write_forms
 from lcedu.sample.messy import write_raw
@@ -88,6 +89,7 @@ def generate(
     staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=out_dir.parent))
     csv_exports = LINCANG_CSV_EXPORTS if is_lincang else {(counties[0].county_code, years[-1])}
     write_raw(truth, counties, staging, seed, csv_exports=csv_exports)
+    sample_births.write_population_inputs(counties, staging, seed)
     if is_lincang:
         county, year, scheme = LINCANG_FORMS
         write_forms(truth, staging, county, year, scheme, seed)
@@ -125,6 +127,7 @@ def generate(
                 "injected_errors_note": "为数据质量审核有意加入的填报错误（lcedu/sample/errors.py），check 为应发现它的审核规则 / "
                 "reporting errors put in on purpose for the data-quality review; check names the rule that finds each",
                 "injected_errors": injected,
+                "projection_inputs": sample_births.NOTE,
             },
             ensure_ascii=False,
             indent=2,
