@@ -19,7 +19,7 @@ import yaml
 
 from lcedu import paths
 from lcedu.ingest import counties
-from lcedu.measure.indicators import load_registry
+from lcedu.measure.registry import load_registry
 
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
 
