@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test test-unit bench lint sample clean-data check
+.PHONY: report test test-unit bench bench-quick lint sample clean-data check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test-unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH)
+
+# Every benchmark once at tiny sizes, in a temporary folder: proves they run, asserts no figure (part of make test).
+bench-quick: $(STAMP)
+	$(BIN)/python -m pytest -q tests/test_benchmarks.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,7 +6,7 @@ CSV exports) and does none of the cleaning, so the ratio understates what lcedu 
 
 from __future__ import annotations
 
-from benchmarks.common import REPO, peak_rss_mib, province_raw
+from benchmarks.common import REPO, peak_rss_mib, province_raw, tiny_raw
 
 BASELINE = """
 import csv
@@ -78,7 +78,6 @@ def _measure(name: str, raw, repeat: int) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    rows = _measure("临沧 sample", REPO / "data" / "raw", 3 if not quick else 1)
-    if not quick:
-        rows += _measure("province (129 counties)", province_raw(), 3)
-    return rows
+    if quick:
+        return _measure("临沧 tiny sample", tiny_raw(), 1)
+    return _measure("临沧 sample", REPO / "data" / "raw", 3) + _measure("province (129 counties)", province_raw(), 3)

@@ -11,7 +11,9 @@ Side by side in one run, medians, ratios:
   counties, 500,000 schools, 4 years): ``indicators.compute()`` time and the process's peak RSS,
   against a budget of 60 s and 8 GB on 2 cores, next to the 云南 build.
 
-Set BENCH_PROVINCE_RENDER=0 to leave out the rendering, BENCH_NATIONAL=0 the national table.
+Set BENCH_PROVINCE_RENDER=0 to leave out the rendering, BENCH_NATIONAL=0 the national table. Quick mode
+(the smoke test) runs every step on the small 临沧 sample instead of 云南: 1 run each, 1 notebook, a national
+table of 40 counties and 2,000 schools.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import OUT, REPO, median_time, peak_rss_mib
+from benchmarks.common import OUT, REPO, median_time, peak_rss_mib, tiny_processed, tiny_raw
 
 YUNNAN = OUT / "yunnan"
 NATIONAL_COUNTIES = 2850
@@ -40,6 +43,21 @@ RENDER_REPEAT = 3
 NATIONAL_RUNS = 3
 
 
+@dataclass(frozen=True)
+class Scale:
+    """How big each step is: the full benchmark, or the quick smoke run of the same code."""
+
+    quick: bool
+    repeat: int  # runs of the 临沧 clean, the results and the rendering
+    national_counties: int
+    national_schools: int
+    national_runs: int
+
+
+FULL = Scale(False, 3, NATIONAL_COUNTIES, NATIONAL_SCHOOLS, NATIONAL_RUNS)
+QUICK = Scale(True, 1, 40, 2000, 1)
+
+
 def _cli(*args: str, env: dict | None = None) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "lcedu.cli", *args], check=True, capture_output=True, text=True, cwd=REPO, env=env
@@ -47,8 +65,15 @@ def _cli(*args: str, env: dict | None = None) -> str:
     return out.stdout + out.stderr
 
 
-def yunnan_raw() -> tuple[Path, dict]:
-    """The 云南 sample under benchmarks/out (written once); with the seconds, files and MB of writing it."""
+def yunnan_raw(scale: Scale = FULL) -> tuple[Path, dict]:
+    """The 云南 sample under benchmarks/out (written once); with the seconds, files and MB of writing it.
+    Quick: the small 临沧 sample stands in for it."""
+    if scale.quick:
+        start = time.perf_counter()
+        raw = tiny_raw()
+        files = [p for p in raw.rglob("*") if p.is_file()]
+        mb = sum(p.stat().st_size for p in files) / 1e6
+        return raw, {"seconds": time.perf_counter() - start, "files": len(files), "mb": mb}
     raw = YUNNAN / "raw"
     stats_file = YUNNAN / "sample_stats.json"
     if not (raw / "sample.json").exists() or not stats_file.exists():
@@ -64,17 +89,19 @@ def yunnan_raw() -> tuple[Path, dict]:
     return raw, json.loads(stats_file.read_text(encoding="utf-8"))
 
 
-def yunnan_processed() -> Path:
+def yunnan_processed(scale: Scale = FULL) -> Path:
+    if scale.quick:
+        return tiny_processed()
     processed = YUNNAN / "processed"
     if not (processed / "current").exists():
         _cli("clean", "--raw", str(yunnan_raw()[0]), "--out", str(processed))
     return processed
 
 
-def lincang_processed() -> Path:
+def lincang_processed(scale: Scale = FULL) -> Path:
     from benchmarks.bench_indicators import lincang_processed as build
 
-    return build()
+    return tiny_processed() if scale.quick else build()
 
 
 CLEAN = """
@@ -86,13 +113,18 @@ write_build(result.tables, {{"is_sample": True}}, {out!r})
 """
 
 
-def _clean_rows(raw_stats: dict) -> list[dict]:
-    raw, _ = yunnan_raw()
+def _clean_rows(raw_stats: dict, scale: Scale) -> list[dict]:
+    raw, _ = yunnan_raw(scale)
+    lincang = tiny_raw() if scale.quick else REPO / "data" / "raw"
     rows = []
     seconds = {}
-    for name, folder, counties in (("临沧 sample", REPO / "data" / "raw", 8), ("云南 sample", raw, 129)):
-        out = YUNNAN / "processed" if counties > 8 else OUT / "lincang_clean"  # 云南's build is reused below
-        samples = [peak_rss_mib(CLEAN.format(raw=str(folder), out=str(out))) for _ in range(1 if counties > 8 else 3)]
+    for name, folder, counties in (("临沧 sample", lincang, 8), ("云南 sample", raw, 129)):
+        # 云南's build is reused below (quick: a scratch folder, the small sample's build stays as it is)
+        out = YUNNAN / "processed" if counties > 8 and not scale.quick else OUT / f"clean_{counties}"
+        samples = [
+            peak_rss_mib(CLEAN.format(raw=str(folder), out=str(out)))
+            for _ in range(1 if counties > 8 else scale.repeat)
+        ]
         seconds[name] = statistics.median(s for s, _ in samples)
         rows.append(
             {
@@ -117,18 +149,18 @@ def _clean_rows(raw_stats: dict) -> list[dict]:
     return rows
 
 
-def _results_rows() -> list[dict]:
+def _results_rows(scale: Scale) -> list[dict]:
     from lcedu.measure import indicators
     from lcedu.measure.results import compute_results
 
     rows, seconds = [], {}
     for name, processed, counties in (
-        ("临沧 sample", lincang_processed(), 8),
-        ("云南 sample", yunnan_processed(), 129),
+        ("临沧 sample", lincang_processed(scale), 8),
+        ("云南 sample", yunnan_processed(scale), 129),
     ):
         tables = indicators.load_tables(processed)
         compute_results(tables)  # warm-up
-        seconds[name] = median_time(lambda t=tables: compute_results(t), 3)
+        seconds[name] = median_time(lambda t=tables: compute_results(t), scale.repeat)
         res = indicators.compute(tables=tables)
         aggregates = sorted(c for c in res["county_code"].unique() if c.endswith("00"))
         rows.append(
@@ -146,10 +178,10 @@ def _results_rows() -> list[dict]:
     return rows
 
 
-def _render_rows() -> list[dict]:
+def _render_rows(scale: Scale) -> list[dict]:
     from lcedu.publish import cluster, render
 
-    processed = yunnan_processed()
+    processed = yunnan_processed(scale)
     before = os.environ.get("LCEDU_PROCESSED")
     os.environ["LCEDU_PROCESSED"] = str(processed)  # kernels and Dask workers inherit it
     try:
@@ -160,11 +192,14 @@ def _render_rows() -> list[dict]:
         }
         samples: dict[str, list[float]] = {label: [] for label in variants}
         n = 0
-        for round_ in range(RENDER_REPEAT):  # interleaved rounds: a busy spell on the shared machine hits all
-            for i, (label, run) in enumerate(variants.items()):
+        for round_ in range(scale.repeat if scale.quick else RENDER_REPEAT):  # interleaved rounds: a busy
+            for i, (label, run) in enumerate(variants.items()):  # spell on the shared machine hits all
                 out = OUT / "yunnan" / f"render{i}_{round_}"
-                jobs = render.plan(RENDER_COUNTIES, RENDER_NOTEBOOKS, 2025, "zh", out) + render.plan(
-                    *RENDER_OVERVIEWS, 2025, "zh", out
+                jobs = (
+                    render.plan(RENDER_COUNTIES[:1], RENDER_NOTEBOOKS[:1], 2025, "zh", out)
+                    if scale.quick
+                    else render.plan(RENDER_COUNTIES, RENDER_NOTEBOOKS, 2025, "zh", out)
+                    + render.plan(*RENDER_OVERVIEWS, 2025, "zh", out)
                 )
                 n = len(jobs)
                 start = time.perf_counter()
@@ -201,7 +236,7 @@ import json, resource, time
 from benchmarks.bench_province import national_tables
 from lcedu.measure import indicators
 start = time.perf_counter()
-tables = national_tables({source!r})
+tables = national_tables({source!r}, {counties}, {schools})
 built = time.perf_counter() - start
 rss_tables = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start, cpu = time.perf_counter(), time.process_time()
@@ -263,11 +298,13 @@ def national_tables(source: str | Path, counties: int = NATIONAL_COUNTIES, schoo
     return out
 
 
-def _national_rows() -> list[dict]:
+def _national_rows(scale: Scale) -> list[dict]:
     runs = []
-    for _ in range(NATIONAL_RUNS):
+    source = str(yunnan_processed(scale))
+    for _ in range(scale.national_runs):
+        code = NATIONAL.format(source=source, counties=scale.national_counties, schools=scale.national_schools)
         out = subprocess.run(
-            [sys.executable, "-c", NATIONAL.format(source=str(yunnan_processed()))],
+            [sys.executable, "-c", code],
             check=True,
             capture_output=True,
             text=True,
@@ -283,8 +320,8 @@ def _national_rows() -> list[dict]:
     walls = ", ".join(f"{r['compute_s']:.0f}" for r in runs)
     from lcedu.measure import indicators
 
-    tables = indicators.load_tables(yunnan_processed())
-    yunnan = median_time(lambda: indicators.compute(tables=tables), 3)
+    tables = indicators.load_tables(yunnan_processed(scale))
+    yunnan = median_time(lambda: indicators.compute(tables=tables), scale.repeat)
     ok = n["compute_s"] < BUDGET_S and n["peak_rss_mib"] < BUDGET_GB * 1024
     cpu_ok = n["compute_cpu_s"] < BUDGET_S and n["peak_rss_mib"] < BUDGET_GB * 1024
     return [
@@ -305,19 +342,20 @@ def _national_rows() -> list[dict]:
             f"{n['build_s']:.0f} s (peak {n['rss_tables_mib']:.0f} MiB before compute); budget < "
             f"{BUDGET_S:g} s and < {BUDGET_GB:g} GB: wall {'met' if ok else 'NOT met'}, CPU "
             f"{n['compute_cpu_s']:.0f} s {'met' if cpu_ok else 'NOT met'} (the machine is shared); median of "
-            f"{NATIONAL_RUNS} fresh processes (walls {walls} s), "
+            f"{scale.national_runs} fresh processes (walls {walls} s), "
             f"largest peak RSS; ratio = national / 云南 time",
         },
     ]
 
 
 def run(quick: bool = False) -> list[dict]:
-    raw_stats = yunnan_raw()[1]
-    rows = _clean_rows(raw_stats) + _results_rows()
+    scale = QUICK if quick else FULL
+    raw_stats = yunnan_raw(scale)[1]
+    rows = _clean_rows(raw_stats, scale) + _results_rows(scale)
     if os.environ.get("BENCH_PROVINCE_RENDER", "1") != "0":
-        rows += _render_rows()
-    if os.environ.get("BENCH_NATIONAL", "1") != "0" and not quick:
-        rows += _national_rows()
+        rows += _render_rows(scale)
+    if os.environ.get("BENCH_NATIONAL", "1") != "0":
+        rows += _national_rows(scale)
     return rows
 
 

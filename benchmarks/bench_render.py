@@ -6,7 +6,9 @@
 (d), (e) `lcedu render --scheduler local` on a Dask LocalCluster of 1 and 2 workers.
 All render the same jobs; their text outputs are compared so the speed-up is for the same work.
 Set BENCH_RENDER_COUNTIES="530902 530925" to time a subset (default: all 8 counties and the city:
-the whole suite); BENCH_RENDER_DASK=0 leaves out the Dask variants.
+the whole suite); BENCH_RENDER_DASK=0 leaves out the Dask variants. The notebooks read LCEDU_PROCESSED when
+it is set, else the cleaned sample (built once); quick mode (the smoke test) renders one notebook of one
+county of the small sample.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.common import OUT, REPO
+from benchmarks.common import OUT, REPO, tiny_processed
 
 BIN = Path(sys.executable).parent
 
@@ -29,7 +31,8 @@ def _jobs(out: Path):
     from lcedu.publish import render
 
     counties = os.environ.get("BENCH_RENDER_COUNTIES", "").split() or list(home().county_code)
-    return render.plan(counties, None, 2025, "zh", out)
+    notebooks = os.environ.get("BENCH_RENDER_NOTEBOOKS", "").split() or None
+    return render.plan(counties, notebooks, 2025, "zh", out)
 
 
 def _cli_loop(out: Path) -> float:
@@ -99,8 +102,13 @@ def _text_outputs(folder: Path) -> dict[str, list]:
 
 
 def run(quick: bool = False) -> list[dict]:
+    from benchmarks.bench_indicators import lincang_processed
+
     if quick:
         os.environ.setdefault("BENCH_RENDER_COUNTIES", "530925")
+        os.environ.setdefault("BENCH_RENDER_NOTEBOOKS", "county_briefing")
+    # papermill kernels, nbconvert and the Dask workers inherit it
+    os.environ.setdefault("LCEDU_PROCESSED", str(tiny_processed() if quick else lincang_processed()))
     base = OUT / "render"
     shutil.rmtree(base, ignore_errors=True)
     variants = {

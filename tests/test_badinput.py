@@ -550,3 +550,51 @@ def test_plan_check_on_broken_files_is_a_message(broken: str, tmp_path: Path) ->
     assert "Traceback" not in out and "错误" in out
     assert (text.name if broken.startswith("plan_text") else targets.name) in out
     assert hashes(tmp_path) == before
+
+
+# --- no silent double-reading (issue 26.1) ---------------------------------------------------------
+
+
+def _copy_of(path: Path, name: str) -> Path:
+    target = path.with_name(name)
+    shutil.copy2(path, target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("copy_name", "likely_copy"),
+    [
+        ("{stem} - 副本{suffix}", True),
+        ("{stem} (1){suffix}", True),
+        ("{stem} - 副本 2{suffix}", True),
+        (f"{COUNTY_CODE}_过录表_{YEAR}_重新导出{{suffix}}", False),  # a re-export under another name
+    ],
+    ids=["windows_copy", "browser_copy", "second_copy", "re_export"],
+)
+def test_a_second_roster_for_a_county_year_is_an_error_naming_both(
+    copy_name: str, likely_copy: bool, raw: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 26: 双江….xlsx and 双江… - 副本.xlsx used to pass check and be merged into one county."""
+    original = roster_file(raw)
+    copy = _copy_of(original, copy_name.format(stem=original.stem, suffix=original.suffix))
+    before = hashes(raw)
+    assert main(["check", "--raw", str(raw)]) == 2
+    text = capsys.readouterr().err
+    line = next(ln for ln in text.splitlines() if copy.name in ln and "重复" in ln)
+    assert original.name in line and "规则 / rule" in line and COUNTY_CODE in line
+    assert ("看来是" in line and "副本" in line) is likely_copy, line
+    assert "Traceback" not in text
+    assert hashes(raw) == before
+
+
+def test_a_copied_local_sheet_or_county_workbook_is_not_read_twice(
+    raw: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = _copy_of(raw / "local" / str(YEAR) / "学校补充信息.xlsx", "学校补充信息 - 副本.xlsx")
+    population = _copy_of(raw / "county" / str(YEAR) / f"人口_{YEAR}.xlsx", f"人口_{YEAR} (1).xlsx")
+    assert main(["check", "--raw", str(raw), "--partial"]) == 2  # never relaxed by --partial
+    text = capsys.readouterr().err
+    for copy, original in ((local, "学校补充信息.xlsx"), (population, f"人口_{YEAR}.xlsx")):
+        line = next(ln for ln in text.splitlines() if ln.startswith("错误") and copy.name in ln)
+        assert original in line and "副本" in line and "规则 / rule" in line
+    assert "未识别的文件" not in text  # a copy set aside is named once, as a copy

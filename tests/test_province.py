@@ -11,6 +11,7 @@ import pytest
 
 from lcedu.ingest.counties import is_aggregate, prefecture_of
 from lcedu.measure import indicators
+from lcedu.sample.rosters import STAGE_FILE_WORD
 from tests.conftest import build_as_processed, copy_county
 
 YEARS = [2024, 2025]
@@ -86,8 +87,12 @@ def test_province_sample_is_marked_synthetic_and_uses_the_registry_counties(prov
     assert sorted(tables["schools"]["county_code"].astype(str).unique()) == sorted(meta["counties"])
     assert set(listed["county_code"]) == set(meta["counties"])
     assert len(meta["prefectures"]) == 2
-    # The same input formats as the 临沧 sample: 过录表 rosters per county and year, county sheets.
-    assert len(list((raw / "rosters").rglob("*过录表*"))) == len(meta["counties"]) * len(YEARS)
+    # The same input formats as the 临沧 sample: 过录表 rosters per county and year (a combined one, or one
+    # per 学段 — their names say which), county sheets.
+    rosters = list((raw / "rosters").rglob("*过录表*"))
+    combined = [p for p in rosters if not any(w in p.stem for w in STAGE_FILE_WORD.values())]
+    split = {(p.parent.name, p.stem.split(p.parent.name)[0]) for p in rosters if p not in combined}
+    assert len(combined) + len(split) == len(meta["counties"]) * len(YEARS)
 
 
 def test_results_have_prefecture_and_province_rows_that_add_up(province_build):

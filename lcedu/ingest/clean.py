@@ -28,6 +28,7 @@ from lcedu.ingest.readers import (
     read_csv_grid,
     read_workbook,
 )
+from lcedu.ingest.schemas import typed_detail
 from lcedu.processes import die_with_parent
 
 RAW_SUFFIXES = set(TABLE_SUFFIXES)
@@ -193,6 +194,44 @@ def _process_chunk(files: list[Path], raw_dir: Path, extra: dict[str, str]) -> t
     return [r for r, _, _ in results if r is not None], converted, issues
 
 
+def second_inputs(files: list[Path], raw_dir: Path, extra: dict[str, str], issues: list[Issue]) -> list[Path]:
+    """The files to read: a second file for the same tables, county and year (a copy, a re-export) is an
+    error naming both files and the rule, and is not read — two inputs are never merged silently.
+
+    The county and year come from the file names (as :func:`identify` reads them); a file whose name looks
+    like a copy (``- 副本``, ``(1)``) is the one set aside and the message says so. Rosters and the local sheet
+    are checked by ``roster.read_inputs``, which knows their 学段 parts.
+    """
+    first: dict[tuple, Path] = {}
+    keep = []
+    for path in sorted(files, key=lambda p: (roster.copy_original(p.stem) is not None, p)):
+        layouts_of = _layouts_for(path, raw_dir)
+        if is_lock_file(path) or not layouts_of or layouts_of[0].level == "city":  # city: one table, any files
+            keep.append(path)
+            continue
+        if path.suffix.lower() == ".csv":  # a CSV set: one table per file, named by its suffix
+            layouts_of = [lay for lay in layouts_of if lay.csv_suffix and path.stem.endswith(lay.csv_suffix)]
+        year, county = identify(path, raw_dir, extra)
+        key = (tuple(sorted(lay.table for lay in layouts_of)), county, year)
+        other = first.setdefault(key, path)
+        if other == path:
+            keep.append(path)
+            continue
+        shown, other_shown = (str(p.relative_to(raw_dir.parent)) for p in (path, other))
+        issues.append(
+            Issue(
+                "error",
+                shown,
+                f"与 {other_shown} 重复：两份文件给出同一张表（{'、'.join(key[0])}）的同一县、同一学年，未读取本文件 / "
+                f"a second file for the same table, county and year (not read). "
+                f"{roster.likely_copy_note(other_shown, shown)}规则 / rule: 每张表每县每学年一份文件，两份从不合并 / "
+                "one file per table, county and year; two are never merged",
+                "删除或移走多余的一份（副本或重复导出）/ remove the extra file",
+            )
+        )
+    return sorted(keep)
+
+
 def _pool(n_tasks: int, workers: int | None) -> tuple[ProcessPoolExecutor | None, int]:
     """A fork-based pool and its size, when there is enough work to pay for it (a province, not a test file)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -230,6 +269,7 @@ def collect(
     unrecognised = [
         p for p in every if p not in claimed and p not in files and p.relative_to(raw_dir).as_posix() not in AUXILIARY
     ]
+    files = second_inputs(files, raw_dir, extra, issues)
     for path in unrecognised:
         if path.suffix.lower() in UNSUPPORTED_SPREADSHEETS:
             issues.append(
@@ -276,12 +316,14 @@ def collect(
     issues += [i for _, _, chunk_issues in results for i in chunk_issues]
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     headers: dict = {}
+    roster_detail: list = []
     if roster_files:
         rosters = roster.read_inputs(raw_dir, roster_files, extra, lambda p: identify(p, raw_dir, extra)[1], reports)
         inputs += rosters.inputs
         converted += rosters.converted
         issues += rosters.issues
         headers = rosters.headers
+        roster_detail = rosters.detail
     # --- end rosters ---
     # --- per-school statistics forms (raw/forms/<year>/, lcedu.ingest.forms) ---
     forms = read_forms(raw_dir, workers)
@@ -303,6 +345,7 @@ def collect(
         frame = pd.concat(parts, ignore_index=True)
         totals.append(_totals_long(frame[frame["_is_total"]], layout))
         tables[table] = combine_inputs(frame[~frame["_is_total"]].reset_index(drop=True), layout, issues)
+    add_detail_tables(tables, missing, roster_detail)
     given = {lay.table for p in files for lay in _layouts_for(p, raw_dir)} | {t for t, _, _, _ in converted}
     # --- 过录表 rosters ---
     if any(roster.claims(p.relative_to(raw_dir)) == "roster" for p in roster_files):
@@ -321,6 +364,16 @@ def collect(
     if partial:
         issues = [replace(i, level="warning") if i.relaxed_by_partial else i for i in issues]
     return CleanResult(tables=tables, issues=issues, inputs=inputs, headers=headers)
+
+
+def add_detail_tables(tables: dict[str, pd.DataFrame], missing: list[pd.DataFrame], detail: list) -> None:
+    """The rosters' detail tables (grade_enrollment, kindergarten_ages: no layout of their own, already typed
+    in their contract's shape, see ``roster.detail_tables``) into the build, their blank cells into missing_values.
+    Another reader's frames of the same table are concatenated and put in key order again."""
+    for table, frame, miss, _ in detail:
+        parts = [tables[table], frame] if table in tables else [frame]
+        tables[table] = typed_detail(table, pd.concat(parts, ignore_index=True))
+        missing.append(miss)
 
 
 def _report_absent(

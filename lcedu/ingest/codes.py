@@ -12,7 +12,7 @@ from functools import cache
 
 import yaml
 
-from lcedu.ingest.layout import normalize
+from lcedu.ingest.layout import SAFE_LOADER, normalize
 from lcedu.paths import package_file
 
 SCHOOL_ID = re.compile(r"[1-9]\d{9}")
@@ -22,7 +22,7 @@ _SCI_ID = re.compile(r"\d(?:\.\d+)?[eE]\+?0*9")
 
 @cache
 def code_table() -> dict:
-    return yaml.safe_load(package_file("ingest", "layouts", "codes.yml").read_text(encoding="utf-8"))
+    return yaml.load(package_file("ingest", "layouts", "codes.yml").read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
 
 @cache

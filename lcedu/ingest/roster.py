@@ -19,7 +19,7 @@ import io
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -29,7 +29,8 @@ import pandas as pd
 from lcedu import paths
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
-from lcedu.ingest.layout import layout_spec, load_layout, normalize
+from lcedu.ingest.layout import Column as LayoutColumn
+from lcedu.ingest.layout import Layout, layout_spec, load_layout, normalize
 from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, parse_sheet
 from lcedu.ingest.readers import (
     TABLE_SUFFIXES,
@@ -40,6 +41,7 @@ from lcedu.ingest.readers import (
     read_csv_grid,
     read_workbook,
 )
+from lcedu.ingest.schemas import typed_detail
 
 SEP = " › "
 _SPLIT = re.compile(r"\s*[›>]\s*")
@@ -48,12 +50,17 @@ HEADER_SEARCH_ROWS = 15
 SCHOOL_YEAR = re.compile(r"(20\d{2})\s*[/／-]\s*(20\d{2})\s*学年")
 SCHOOL_TABLES = ("schools", "enrollment", "teachers", "facilities")  # what a roster gives
 STAGE_ORDER = ("kindergarten", "primary", "junior", "senior", "vocational", "special")
+STAGE_ZH = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior": "高中", "vocational": "中职"}
+STAGE_ZH["special"] = "特殊教育"
 SITES_COLUMNS = {
     "county_code": ("county_code", "县(区)", "县区", "区划代码", "县代码"),
     "site_name": ("site_name", "教学点名称", "校点名称", "教学点"),
     "parent_school_id": ("parent_school_id", "原校点学校标识码", "原校点标识码", "所属学校标识码"),
 }
 TEMPLATE_STEM = "sites.template"
+#: Detail columns (students by grade, children by age) are named "<table>__<grade or age>".
+DETAIL_SEP = "__"
+DETAIL_KEY = {"grade_enrollment": "grade", "kindergarten_ages": "age"}
 META = ["_file", "_sheet", "_row", "_is_total", "_label"]
 
 
@@ -81,17 +88,32 @@ def split_path(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Field:
-    """One canonical column and the header paths it may be written under."""
+    """One canonical column and the header paths it may be written under.
+
+    ``sum_of``: when none of the paths is found, sets of paths whose columns add up to it (研究生 written
+    as 博士研究生 + 硕士研究生). ``outside`` (stage columns only): paths outside the stage's block, ``{stage}``
+    standing for each of the stage's names (教基1102 › 县级以上骨干教师({stage})).
+    """
 
     name: str  # canonical column; "{stage}" is replaced by the stage
     table: str
     written: tuple[str, ...]  # the paths as the YAML writes them
     required: bool = False
     unit: str | None = None
+    sum_of: tuple[tuple[str, ...], ...] = ()
+    outside: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()  # the stages it belongs to (a detail column: 六年级 is 小学 only); () = all
 
     @cached_property
     def keys(self) -> tuple[tuple[str, ...], ...]:
         return tuple(path_key(split_path(w)) for w in self.written)
+
+    @cached_property
+    def sum_keys(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        return tuple(tuple(path_key(split_path(w)) for w in parts) for parts in self.sum_of)
+
+    def outside_keys(self, names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+        return tuple(path_key(split_path(w.format(stage=n))) for w in self.outside for n in names)
 
 
 @dataclass(frozen=True)
@@ -114,6 +136,7 @@ class RosterLayout:
     max_header_rows: int
     tables: dict[str, str]  # school-level canonical column -> table
     variants: tuple[RosterVariant, ...]
+    file_stages: dict[str, tuple[str, ...]]  # a word in a file or sheet name -> the stages that file holds
 
     def variants_for(self, year: int | None) -> list[RosterVariant]:
         first = [v for v in self.variants if year in v.years]
@@ -122,34 +145,55 @@ class RosterLayout:
     def anchor_keys(self) -> set[str]:
         return {k[-1] for v in self.variants for f in v.school if f.name == self.anchor for k in f.keys}
 
+    def stages_named(self, *names: str) -> tuple[str, ...]:
+        """The stages a per-学段 file holds, from the first (longest) 学段 word in its sheet or file name."""
+        text = "".join(normalize(n) for n in names)
+        word = next((w for w in sorted(self.file_stages, key=len, reverse=True) if part_key(w) in text), None)
+        return self.file_stages[word] if word else ()
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
 
 def _fields(spec: dict, table_of: Callable[[str], str]) -> tuple[Field, ...]:
-    out = []
-    for name, entry in spec.items():
-        paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
-        out.append(
-            Field(
-                name=name,
-                table=table_of(name),
-                written=tuple(paths),
-                required=bool(entry.get("required", False)),
-                unit=entry.get("unit"),
-            )
+    return tuple(
+        Field(
+            name=name,
+            table=table_of(name),
+            written=tuple(_as_list(entry.get("path"))),
+            required=bool(entry.get("required", False)),
+            unit=entry.get("unit"),
+            sum_of=tuple(tuple(parts) for parts in _as_list(entry.get("sum_of"))),
+            outside=tuple(_as_list(entry.get("outside"))),
         )
-    return tuple(out)
+        for name, entry in spec.items()
+    )
 
 
 def load_roster_layout() -> RosterLayout:
     return _load_roster_layout(os.environ.get("LCEDU_LAYOUTS"))
 
 
+def _detail_fields(spec: dict) -> tuple[Field, ...]:
+    """The ``detail`` section: one stage column per grade or age, named ``<table>__<value>``."""
+    return tuple(
+        Field(name=f"{table}{DETAIL_SEP}{value}", table=table, written=tuple(_as_list(paths)), only=(stage,))
+        for table, by_stage in spec.items()
+        for stage, columns in by_stage.items()
+        for value, paths in columns.items()
+    )
+
+
 @cache
 def _load_roster_layout(_local: str | None) -> RosterLayout:
     spec = layout_spec("roster.yml")
     tables = {c: t for t, cols in spec["tables"].items() for c in cols}
+    detail = _detail_fields(spec.get("detail") or {})
     variants = []
     for name, v in spec["variants"].items():
         stage_fields = tuple(f for table, cols in v["stage"].items() for f in _fields(cols, lambda _c, t=table: t))
+        stage_fields += detail
         variants.append(
             RosterVariant(
                 name=name,
@@ -166,6 +210,7 @@ def _load_roster_layout(_local: str | None) -> RosterLayout:
         max_header_rows=int(spec["max_header_rows"]),
         tables=tables,
         variants=tuple(variants),
+        file_stages={w: tuple(st) for w, st in (spec.get("file_stages") or {}).items()},
     )
 
 
@@ -179,10 +224,16 @@ def code_text(v: object) -> str:
 
 
 def _cells(grid: list[list[object]]) -> np.ndarray:
+    """A grid as a 2-D object array, blanks as "" (a workbook's grid is rectangular: one bulk copy)."""
     width = max((len(r) for r in grid), default=0)
-    cells = np.full((len(grid), width), "", dtype=object)
-    for i, row in enumerate(grid):
-        cells[i, : len(row)] = [("" if v is None else v) for v in row]
+    if grid and all(len(r) == width for r in grid):
+        cells = np.empty((len(grid), width), dtype=object)
+        cells[:] = grid
+    else:  # a CSV's ragged rows
+        cells = np.full((len(grid), width), "", dtype=object)
+        for i, row in enumerate(grid):
+            cells[i, : len(row)] = row
+    cells[pd.isna(cells)] = ""
     return cells
 
 
@@ -237,7 +288,8 @@ class Cells:
 
 
 def cells_frame(parts: list[tuple[str, str, Cells]]) -> pd.DataFrame:
-    """Cells of several sheets as one text frame with _file, _sheet, _row, _is_total, _label."""
+    """Cells of several sheets as one frame of raw cells (object columns) with _file, _sheet, _row, _is_total,
+    _label."""
     names = list(dict.fromkeys(n for _, _, c in parts for n in c.columns))
     sizes = [len(c) for _, _, c in parts]
     data = {
@@ -254,7 +306,9 @@ def cells_frame(parts: list[tuple[str, str, Cells]]) -> pd.DataFrame:
         "_is_total": np.zeros(total, dtype=bool),
         "_label": np.full(total, "", dtype=object),
     }
-    return pd.DataFrame(data)
+    # Raw cells stay Python objects: pandas would store an all-text column as Arrow strings, which the
+    # typing then converts back cell by cell (most of the time a roster took to type).
+    return pd.DataFrame({n: pd.Series(v, dtype=v.dtype, copy=False) for n, v in data.items()})
 
 
 @dataclass
@@ -272,170 +326,280 @@ class RosterSheet:
     units: dict[str, str | None]
 
 
-def read_sheet(
-    grid: list[list[object]], *, file: str, sheet: str, year: int, file_county: str | None, issues: list[Issue]
-) -> RosterSheet | None:
-    """Find the header block, match the header paths and select the school rows; None if unusable."""
-    layout = load_roster_layout()
-    cells = _cells(grid)
-    where = {"file": file, "sheet": sheet}
+Column = int | tuple[int, ...]  # one column, or the columns that add up to a figure (博士 + 硕士研究生)
+DASHES = {"", "-", "—", "－", "–", "/", "／"}
+PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass
+class HeaderBlock:
+    """Where a roster's header sits and what its columns are called."""
+
+    start: int  # first header row (0-based)
+    first_data: int  # first row under the header and its 栏号 row (0-based)
+    paths: list[tuple[str, ...]]  # one header path per column, as written
+
+    @cached_property
+    def position(self) -> dict[tuple[str, ...], int]:
+        """Compared path → its (first) column."""
+        out: dict[tuple[str, ...], int] = {}
+        for j, p in enumerate(self.paths):
+            if k := path_key(p):
+                out.setdefault(k, j)
+        return out
+
+    def written(self, column: Column) -> str:
+        cols = (column,) if isinstance(column, int) else column
+        return " + ".join(SEP.join(self.paths[j]) for j in cols)
+
+
+def find_header(cells: np.ndarray, layout: RosterLayout) -> HeaderBlock | None:
+    """The header block: from the row holding the anchor (学校标识码) down to the first row with a figure (a
+    number, or its text in a CSV), a filled anchor cell or the 栏号 row; None when the sheet has no anchor."""
     anchors = layout.anchor_keys()
-    start = anchor_col = None
-    for i in range(min(HEADER_SEARCH_ROWS, len(cells))):
-        hits = [j for j, v in enumerate(cells[i]) if isinstance(v, str) and part_key(v) in anchors]
-        if hits:
-            start, anchor_col = i, hits[0]
-            break
-    if start is None:
+    found = next(
+        (
+            (i, j)
+            for i in range(min(HEADER_SEARCH_ROWS, len(cells)))
+            for j, v in enumerate(cells[i])
+            if isinstance(v, str) and part_key(v) in anchors
+        ),
+        None,
+    )
+    if found is None:
         return None
-    for title in (cell_text(v) for row in cells[:start] for v in row):
-        stated = SCHOOL_YEAR.search(title)
-        if stated and int(stated.group(1)) != year:
-            issues.append(
-                Issue(
-                    "error",
-                    message=f"表中写的是 {stated.group(0)}，但文件在 {year} 学年的文件夹中 / the roster "
-                    f"states another school year",
-                    fix=f"把文件移到 rosters/{stated.group(1)}/",
-                    **where,
-                )
-            )
-            return None
+    start, anchor_col = found
     end = start + 1
     while (
         end < len(cells)
         and end - start < layout.max_header_rows
         and cells[end, anchor_col] == ""
-        and not any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells[end])
+        and not any(_is_number(v, v) if isinstance(v, str) else _is_number(v, "") for v in cells[end])
     ):
         end += 1
-    paths = header_paths(cells[start:end])
     first_data = end + 1 if end < len(cells) and _is_column_number_row(cells[end]) else end
-    keys = [path_key(p) for p in paths]
-    position: dict[tuple[str, ...], int] = {}
-    for j, k in enumerate(keys):
-        if k:
-            position.setdefault(k, j)
+    return HeaderBlock(start, first_data, header_paths(cells[start:end]))
 
-    def stage_groups(v: RosterVariant) -> dict[str, tuple[str, ...]]:
-        """Stage → the header prefix of its block: ("小学",) in a county-wide roster. A roster of one
-        stage (e.g. 小学过录表.xlsx) has no stage level: its stage comes from the sheet or file name."""
-        groups = {}
-        for stage in v.stages:
-            wanted = v.stage_key(stage)
-            found = next((k[0] for k in keys if k and k[0] in wanted and len(k) > 1), None)
-            if found:
-                groups[stage] = (found,)
-        if not groups and any(any(k in position for k in f.keys) for f in v.stage if f.required):
-            named = normalize(sheet) + normalize(Path(file).stem)
-            stage = next((st for st in v.stages if any(part_key(x) in named for x in v.stages[st])), None)
-            if stage:
-                groups[stage] = ()
-        return groups
 
-    def hits(v: RosterVariant) -> int:
-        groups = stage_groups(v)
-        n = sum(any(k in position for k in f.keys) for f in v.school)
-        return n + sum(any((*g, *k) in position for k in f.keys) for g in groups.values() for f in v.stage)
+def stated_year_issue(title_rows: np.ndarray, year: int, where: dict) -> Issue | None:
+    """An error when the title above the header states another school year than the folder's."""
+    for title in (cell_text(v) for row in title_rows for v in row):
+        stated = SCHOOL_YEAR.search(title)
+        if stated and int(stated.group(1)) != year:
+            return Issue(
+                "error",
+                message=f"表中写的是 {stated.group(0)}，但文件在 {year} 学年的文件夹中 / the roster states another school year",
+                fix=f"把文件移到 rosters/{stated.group(1)}/",
+                **where,
+            )
+    return None
 
-    variant = max(layout.variants_for(year), key=hits)
-    groups = stage_groups(variant)
-    written_paths = [SEP.join(p) for p in paths if p]
-    ok = True
 
-    def locate(f: Field, prefix: tuple[str, ...] = (), label: str = "") -> int | None:
-        nonlocal ok
-        for k in f.keys:
-            if (*prefix, *k) in position:
-                return position[(*prefix, *k)]
-        if f.required:
-            wanted = SEP.join(([label] if label else []) + list(split_path(f.written[0])))
-            near = difflib.get_close_matches(wanted, written_paths, n=1, cutoff=0.0)
-            issues.append(
+def stage_groups(v: RosterVariant, block: HeaderBlock, names: tuple[str, str]) -> dict[str, tuple[str, ...]]:
+    """Stage → the header prefix of its block: ("小学",) in a combined roster. A per-学段 roster (小学过录表.xlsx:
+    "在校生数 › 合计" with no stage level) takes its one stage from the sheet or file name (``file_stages``)."""
+    keys = list(block.position)
+    groups = {}
+    for stage in v.stages:
+        wanted = v.stage_key(stage)
+        found = next((k[0] for k in keys if len(k) > 1 and k[0] in wanted), None)
+        if found:
+            groups[stage] = (found,)
+    if not groups and any(any(k in block.position for k in f.keys) for f in v.stage if f.required):
+        named = load_roster_layout().stages_named(*names)
+        if len(named) == 1:
+            groups[named[0]] = ()
+    return groups
+
+
+def locate(f: Field, block: HeaderBlock, prefix: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> Column | None:
+    """The column of a field: its paths under the prefix, then its paths outside the stage block, then the
+    columns that add up to it; None when the sheet has none of them."""
+    at = block.position
+    for k in f.keys:
+        if (*prefix, *k) in at:
+            return at[(*prefix, *k)]
+    for k in f.outside_keys(names):
+        if k in at:
+            return at[k]
+    for parts in f.sum_keys:
+        if all((*prefix, *k) in at for k in parts):
+            return tuple(at[(*prefix, *k)] for k in parts)
+    return None
+
+
+def closest_header(wanted: tuple[str, ...], block: HeaderBlock) -> str:
+    """The header most like a missing one, among those under the same group and as deep when there are any."""
+    key = path_key(wanted)
+    keys = [k for k in block.position if k]
+    same = [k for k in keys if k[:-1] == key[:-1]] or [k for k in keys if k[0] == key[0] and len(k) == len(key)]
+    pool = same or keys
+    best = max(pool, key=lambda k: difflib.SequenceMatcher(None, "›".join(key), "›".join(k)).ratio(), default=None)
+    return block.written(block.position[best]) if best else "无"
+
+
+@dataclass
+class Match:
+    variant: RosterVariant
+    school: dict[str, tuple[Column, Field]]
+    stages: dict[str, dict[str, tuple[Column, Field]]]  # stage -> stage column (with {stage} filled in) -> …
+    missing: list[Issue]
+
+
+def match_columns(block: HeaderBlock, year: int, names: tuple[str, str], where: dict) -> Match:
+    """The best-fitting variant's columns in this header; every required one missing is an issue."""
+    layout = load_roster_layout()
+
+    def fit(v: RosterVariant) -> int:
+        groups = stage_groups(v, block, names)
+        n = sum(locate(f, block) is not None for f in v.school)
+        return n + sum(locate(f, block, g, v.stages[s]) is not None for s, g in groups.items() for f in v.stage)
+
+    variant = max(layout.variants_for(year), key=fit)
+    missing: list[Issue] = []
+
+    def find(f: Field, prefix: tuple[str, ...] = (), stage: str | None = None) -> Column | None:
+        column = locate(f, block, prefix, variant.stages[stage] if stage else ())
+        if column is None and f.required:
+            label = next((s for s in variant.stages[stage] if (part_key(s),) == prefix), "") if stage else ""
+            wanted = tuple(([label] if label else []) + list(split_path(f.written[0])))
+            missing.append(
                 Issue(
                     "error",
-                    message=f"缺少必需的列「{wanted}」/ required column missing; 最接近的表头 closest header "
-                    f"found: 「{near[0] if near else '无'}」",
-                    fix=f"检查导出时是否漏选了该列；若表头写法不同，在 lcedu/ingest/layouts/roster.yml 的 {variant.name} "
-                    "中加入该写法 / add the wording to the layout",
-                    row=start + 1,
-                    column=wanted,
+                    message=f"缺少必需的列「{SEP.join(wanted)}」/ required column missing; 最接近的表头 closest "
+                    f"header found: 「{closest_header(wanted, block)}」",
+                    fix=f"检查导出时是否漏选了该列；若表头写法不同，在 lcedu/ingest/layouts/roster.yml 的 "
+                    f"variants › {variant.name} › {'stage' if stage else 'school'} › {f.name} 中加入该写法 / "
+                    "add the wording to that entry of the layout",
+                    row=block.start + 1,
+                    column=SEP.join(wanted),
                     **where,
                 )
             )
-            ok = False
-        return None
+        return column
 
-    school_cols = {f.name: (j, f) for f in variant.school if (j := locate(f)) is not None}
-    stage_cols: dict[str, dict[str, tuple[int, Field]]] = {}
-    for stage, prefix in groups.items():
-        label = next((s for s in variant.stages[stage] if (part_key(s),) == prefix), "")
-        stage_cols[stage] = {
-            f.name.format(stage=stage): (j, f) for f in variant.stage if (j := locate(f, prefix, label)) is not None
+    school = {f.name: (j, f) for f in variant.school if (j := find(f)) is not None}
+    stages = {
+        stage: {
+            f.name.format(stage=stage): (j, f)
+            for f in variant.stage
+            if (not f.only or stage in f.only) and (j := find(f, prefix, stage)) is not None
         }
-    if not ok:
+        for stage, prefix in stage_groups(variant, block, names).items()
+    }
+    return Match(variant, school, stages, missing)
+
+
+def take(body: np.ndarray, column: Column, rows: np.ndarray) -> np.ndarray:
+    """The cells of one field in ``rows``; for columns that add up, their sum (see :func:`sum_cells`)."""
+    if isinstance(column, int):
+        return body[rows, column]
+    return sum_cells(body[np.ix_(rows, list(column))])
+
+
+def sum_cells(parts: np.ndarray) -> np.ndarray:
+    """Each row's cells added up: blank when all are blank or dashes, else the sum of the numbers (a blank part
+    counts 0, as in the forms); a cell that is no number is kept as it is, for the typing to name it."""
+    out = np.empty(len(parts), dtype=object)
+    for i, row in enumerate(parts):
+        texts = [cell_text(v) for v in row]
+        bad = next((v for v, t in zip(row, texts, strict=True) if t not in DASHES and not _is_number(v, t)), None)
+        if bad is not None:
+            out[i] = bad
+        elif all(t in DASHES for t in texts):
+            out[i] = ""
+        else:
+            out[i] = sum(float(t) for t in texts if t not in DASHES)
+    return out
+
+
+def _is_number(value: object, text: str) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) or bool(PLAIN_NUMBER.fullmatch(text))
+
+
+def select_rows(body: np.ndarray, match: Match, where: dict, first_data: int, issues: list[Issue]) -> np.ndarray:
+    """The school rows: rows with any matched cell, above the notes; 合计/总计 rows (a total label in the
+    name, county or township column and no id) are flagged with a warning and set aside, wherever they are."""
+    used = [
+        c
+        for col, _ in (*match.school.values(), *(x for s in match.stages.values() for x in s.values()))
+        for c in ((col,) if isinstance(col, int) else col)
+    ]
+    filled = body != ""
+    lone = np.flatnonzero(filled.sum(axis=1) == 1)  # notes are one merged cell of text: 注：…, 填表人：…
+    notes = [r for r in lone if NOTE_START.match(cell_text(body[r, np.argmax(filled[r])]))]
+    stop = notes[0] if notes else len(body)
+    rows = np.flatnonzero(filled[:, used].any(axis=1))
+    rows = rows[rows < stop]
+    id_col = match.school["school_id"][0]
+    labels = [match.school[c][0] for c in ("school_name", "county_code", "township") if c in match.school]
+    total_label = {
+        r: next((t for j in labels if isinstance(j, int) and TOTAL_LABEL.search(t := cell_text(body[r, j]))), None)
+        for r in rows
+        if body[r, id_col] == ""
+    }
+    totals = np.array([total_label.get(r) is not None for r in rows], dtype=bool)
+    for r in rows[totals]:
+        issues.append(
+            Issue(
+                "warning",
+                message=f"合计行「{total_label[r]}」已标记、未计入 / total row set aside",
+                row=int(r + first_data + 1),
+                **where,
+            )
+        )
+    return rows[~totals]
+
+
+def read_sheet(
+    grid: list[list[object]], *, file: str, sheet: str, year: int, file_county: str | None, issues: list[Issue]
+) -> RosterSheet | None:
+    """Find the header block, match the header paths and select the school rows; None if unusable."""
+    cells = _cells(grid)
+    where = {"file": file, "sheet": sheet}
+    block = find_header(cells, load_roster_layout())
+    if block is None:
         return None
-    if not school_cols.get("county_code") and file_county is None:
+    if wrong_year := stated_year_issue(cells[: block.start], year, where):
+        issues.append(wrong_year)
+        return None
+    match = match_columns(block, year, (sheet, Path(file).stem), where)
+    issues += match.missing
+    if match.missing:
+        return None
+    if not match.school.get("county_code") and file_county is None:
         issues.append(
             Issue(
                 "error",
-                message="无法确定县(区)：没有统计用区划代码列，文件名中也没有县名 / county unknown",
+                message="无法确定县(区)：没有统计用区划代码或统计三级列，文件名中也没有县名 / county unknown",
                 fix="导出时包含「统计用区划代码」列，或在文件名中写上县名，如 双江县_2024_过录表.xlsx",
                 **where,
             )
         )
         return None
-
-    body = cells[first_data:]
-    used = [j for j, _ in school_cols.values()] + [j for cols in stage_cols.values() for j, _ in cols.values()]
-    filled = body != ""
+    body = cells[block.first_data :]
     if not len(body):
         issues.append(empty_table(file, sheet))
         return None
-    first_text = [cell_text(r[np.argmax(f)]) if f.any() else "" for r, f in zip(body, filled, strict=True)]
-    is_note = np.array([bool(NOTE_START.match(t)) for t in first_text]) & (filled.sum(axis=1) <= 1)
-    stop = int(np.argmax(is_note)) if is_note.any() else len(body)
-    rows = np.flatnonzero(filled[:, used].any(axis=1))
-    rows = rows[rows < stop]
-    id_col, name_col = school_cols["school_id"][0], school_cols["school_name"][0]
-    totals = np.array(
-        [body[r, id_col] == "" and bool(TOTAL_LABEL.search(cell_text(body[r, name_col]))) for r in rows], dtype=bool
-    )
-    for r in rows[totals]:
-        issues.append(
-            Issue(
-                "warning",
-                message=f"合计行「{cell_text(body[r, name_col])}」已标记、未计入 / total row set aside",
-                row=int(r + first_data + 1),
-                **where,
-            )
-        )
-    rows = rows[~totals]
-    excel_rows = rows + first_data + 1
+    rows = select_rows(body, match, where, block.first_data, issues)
+    return _sheet_of(body, rows, block, match, file=file, sheet=sheet, year=year, file_county=file_county)
 
-    def frame(cols: dict[str, tuple[int, Field]], sel: np.ndarray, excel: np.ndarray) -> Cells:
-        return Cells({name: body[sel, j] for name, (j, _) in cols.items()}, excel.astype("int64"))
 
-    school = frame(school_cols, rows, excel_rows)
+def _sheet_of(body: np.ndarray, rows: np.ndarray, block: HeaderBlock, match: Match, **ident: object) -> RosterSheet:
+    """The selected rows' cells under canonical names: the school columns, and each stage's columns for the
+    rows that reported anything in that stage."""
+    excel = (rows + block.first_data + 1).astype("int64")
+    school = Cells({name: take(body, j, rows) for name, (j, _) in match.school.items()}, excel)
+    headers = {name: block.written(j) for name, (j, _) in match.school.items()}
+    units = {name: f.unit for name, (_, f) in match.school.items()}
     stages = {}
-    headers = {name: SEP.join(paths[j]) for name, (j, _) in school_cols.items()}
-    units = {name: f.unit for name, (_, f) in school_cols.items()}
-    for stage, cols in stage_cols.items():
-        present = filled[rows][:, [j for j, _ in cols.values()]].any(axis=1)
-        stages[stage] = frame(cols, rows[present], excel_rows[present])
-        headers |= {f"{stage}:{name}": SEP.join(paths[j]) for name, (j, _) in cols.items()}
+    for stage, cols in match.stages.items():
+        flat = [c for j, _ in cols.values() for c in ((j,) if isinstance(j, int) else j)]
+        present = (body[np.ix_(rows, flat)] != "").any(axis=1) if flat else np.zeros(len(rows), dtype=bool)
+        stages[stage] = Cells({name: take(body, j, rows[present]) for name, (j, _) in cols.items()}, excel[present])
+        headers |= {f"{stage}:{name}": block.written(j) for name, (j, _) in cols.items()}
         units |= {f"{stage}:{name}": f.unit for name, (_, f) in cols.items()}
-    return RosterSheet(
-        file=file,
-        sheet=sheet,
-        year=year,
-        file_county=file_county,
-        variant=variant.name,
-        school=school,
-        stages=stages,
-        headers=headers,
-        units=units,
-    )
+    return RosterSheet(variant=match.variant.name, school=school, stages=stages, headers=headers, units=units, **ident)
 
 
 # --- typing -------------------------------------------------------------------------------------
@@ -558,9 +722,7 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
 
     if "county_code" in school:
         area = school["county_code"].map(cell_text)
-        six = {t: codes.county_from_area_code(t) if t else None for t in set(area)}
-        resolved = {c: counties.resolve(c, extra) for c in set(six.values()) if c}
-        known = area.map({t: resolved.get(c) if c else None for t, c in six.items()})
+        known = area.map({t: county_of_area(t, extra) for t in set(area)})
         bad = school[(area != "").to_numpy() & known.isna().to_numpy()]
         if len(bad):
             _fail(
@@ -568,8 +730,8 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
                 bad,
                 "county_code",
                 headers,
-                "统计用区划代码「{value}」不是已知县(区)的12位代码 / unknown area code",
-                "区划代码应为12位，前6位为县代码；新县请加入 data/raw/counties.csv",
+                "县(区)「{value}」既不是已知县(区)的12位统计用区划代码，也不是已知县名 / unknown area code or county",
+                "区划代码应为12位，前6位为县代码；统计三级写县名（如 双江县）；新县请加入 data/raw/counties.csv",
             )
     else:
         known = pd.Series(None, index=school.index, dtype=object)
@@ -596,6 +758,7 @@ class RosterTables:
     issues: list[Issue]
     schools: pd.DataFrame | None = None  # typed identity of every row (for the site template)
     unmapped: pd.DataFrame | None = None  # 是否计校数 = 0 rows without a parent in sites.csv
+    detail: list[Converted] = field(default_factory=list)  # grade_enrollment, kindergarten_ages (no layout)
 
 
 def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMap) -> RosterTables:
@@ -644,26 +807,9 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
     facilities = typed(
         "facilities", school, [c for c, t in table_of.items() if t == "facilities" and c in school], headers, units
     )
-    by_stage: dict[str, list[pd.DataFrame]] = {"enrollment": [], "teachers": [], "schools": []}
-    for stage in STAGE_ORDER:
-        parts = [(s.file, s.sheet, s.stages[stage]) for s in sheets if stage in s.stages]
-        if not parts:
-            continue
-        text = cells_frame(parts)
-        prefix = stage + ":"
-        heads = {
-            (s.file, s.sheet): {n.removeprefix(prefix): h for n, h in s.headers.items() if n.startswith(prefix)}
-            for s in sheets
-        }
-        unit = {n.removeprefix(prefix): u for n, u in units.items() if n.startswith(prefix)}
-        for table in by_stage:
-            cols = [c for c in text.columns if not c.startswith("_") and c in load_layout(table).columns]
-            frame = typed(table, text, cols, heads, unit) if cols else None
-            if frame is not None:
-                if table != "schools":
-                    frame.insert(0, "stage", pd.array([stage] * len(frame), dtype="string"))
-                by_stage[table].append(frame)
-    if bad:
+    by_stage, details, stage_misses, stage_bad = _type_stages(sheets, units, issues)
+    misses += stage_misses
+    if bad or stage_bad:
         return RosterTables([], issues)
 
     schools = pd.concat([ident, schools], axis=1)
@@ -695,7 +841,118 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
         if by_stage[table]:
             frame = pd.concat(by_stage[table], ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
             out.append((table, frame, miss[miss["table"] == table], []))
-    return RosterTables(out, issues)
+    return RosterTables(out, issues, detail=detail_tables(details, misses, keys))
+
+
+STACK = "\x1f"  # joins a sheet's name and a stage in _sheet while the stacked stage blocks are typed
+
+
+def _type_stages(
+    sheets: list[RosterSheet], units: dict[str, str | None], issues: list[Issue]
+) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame | None, list[pd.DataFrame], bool]:
+    """Every stage block of every sheet typed together, one ``convert`` per table rather than per stage and
+    table (its cost is per column: a roster has six stage blocks).
+
+    While typed, each sheet-and-stage goes under its own ``_sheet`` (``sheet␟stage``), so that a message
+    names the header of that stage's block; a column a block does not have is neither a row nor a missing
+    value. Returns the enrollment / teachers frames (with ``stage``), the class counts per stage (schools),
+    the detail cells (with ``stage``), the missing cells and whether any cell was wrong.
+    """
+    parts = [(s, stage) for stage in STAGE_ORDER for s in sheets if stage in s.stages]
+    out: dict[str, list[pd.DataFrame]] = {"enrollment": [], "teachers": [], "schools": []}
+    if not parts:
+        return out, None, [], False
+    text = cells_frame([(s.file, f"{s.sheet}{STACK}{stage}", s.stages[stage]) for s, stage in parts])
+    heads = {
+        (s.file, f"{s.sheet}{STACK}{stage}"): {
+            n.split(":", 1)[1]: h for n, h in s.headers.items() if n.startswith(f"{stage}:")
+        }
+        for s, stage in parts
+    }
+    unit = {n.split(":", 1)[1]: u for n, u in units.items() if ":" in n}
+    columns_of = pd.DataFrame(
+        [(f, s, c) for (f, s), cols in heads.items() for c in cols], columns=["_file", "_sheet", "column"], dtype=object
+    )
+    misses: list[pd.DataFrame] = []
+    bad = False
+
+    def typed(table: str, rows: pd.DataFrame, cols: list[str], layout: Layout) -> pd.DataFrame | None:
+        nonlocal bad
+        first = len(issues)
+        frame, miss = convert(rows[cols + META], layout, unit, heads, issues)
+        issues[first:] = [replace(i, sheet=i.sheet.split(STACK)[0]) if i.sheet else i for i in issues[first:]]
+        own = miss.merge(columns_of, on=["_file", "_sheet", "column"])  # cells of columns the block has
+        misses.append(_unstack(own).drop(columns="stage").assign(table=table))
+        bad = bad or frame is None
+        return None if frame is None else _unstack(frame)
+
+    for table in ("enrollment", "teachers"):
+        cols = [c for c in text.columns if not c.startswith("_") and c in load_layout(table).columns]
+        frame = typed(table, text, cols, load_layout(table)) if cols else None
+        if frame is not None:
+            out[table].append(frame[["stage", *[c for c in frame.columns if c != "stage"]]])
+    stage_of = np.array([s.rpartition(STACK)[2] for s in text["_sheet"]], dtype=object)
+    for stage in dict.fromkeys(stage_of):
+        name = f"{stage}_class_count"
+        if name in text:
+            frame = typed("schools", text[stage_of == stage], [name], load_layout("schools"))
+            if frame is not None:
+                out["schools"].append(frame.drop(columns="stage"))
+    detail = [c for c in text.columns if DETAIL_SEP in c]
+    frame = typed("detail", text, detail, count_layout(tuple(detail))) if detail else None
+    if frame is not None:
+        has = {k: set(v) for k, v in heads.items()}
+        frame["_has"] = [
+            has[(f, f"{s}{STACK}{st}")]
+            for f, s, st in zip(frame["_file"], frame["_sheet"], frame["stage"], strict=True)
+        ]
+    return out, frame, [m for m in misses if len(m)], bad
+
+
+def _unstack(frame: pd.DataFrame) -> pd.DataFrame:
+    """``sheet␟stage`` in ``_sheet`` back to the sheet's name and a ``stage`` column."""
+    if frame.empty:
+        return frame.assign(stage=pd.array([], dtype="string"))
+    split = frame["_sheet"].astype("string").str.rpartition(STACK)
+    return frame.assign(_sheet=split[0].astype(object), stage=split[2].astype("string"))
+
+
+@cache
+def count_layout(columns: tuple[str, ...]) -> Layout:
+    """How the detail columns are typed: whole, non-negative numbers, as every other count."""
+    return Layout(
+        table="detail",
+        level="school",
+        key=("school_id",),
+        files="",
+        sheets=(),
+        csv_suffix=None,
+        name_column="school_name",
+        columns={c: LayoutColumn(c, "count") for c in columns},
+    )
+
+
+def detail_tables(frame: pd.DataFrame | None, misses: list[pd.DataFrame], keys: pd.DataFrame) -> list[Converted]:
+    """Typed detail cells (one column per grade or age; ``_has``: the columns each row's block has) → the long
+    tables ``grade_enrollment`` (stage, grade) and ``kindergarten_ages`` (age), keyed like ``enrollment``;
+    a blank cell is NA with its reason."""
+    if frame is None:
+        return []
+    rows: dict[str, list[pd.DataFrame]] = {}
+    for column in (c for c in frame.columns if DETAIL_SEP in c):
+        table, value = column.split(DETAIL_SEP)
+        has = np.array([column in h for h in frame["_has"]], dtype=bool)
+        long = frame.loc[has, ["_file", "_row", "stage"]].assign(student_count=frame.loc[has, column])
+        rows.setdefault(table, []).append(long.assign(**{DETAIL_KEY[table]: int(value)}))
+    none = pd.DataFrame({"_file": [], "_row": pd.array([], dtype="int64"), "column": [], "table": []})
+    miss = pd.concat([m for m in misses if (m["table"] == "detail").any()] or [none])
+    miss = miss.merge(keys[["_file", "_row", "school_id", "county_code"]], on=["_file", "_row"], how="left")
+    out: list[Converted] = []
+    for table, frames in rows.items():
+        long = pd.concat(frames, ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
+        mine = miss[miss["column"].astype("string").str.startswith(f"{table}{DETAIL_SEP}").fillna(False).to_numpy(bool)]
+        out.append((table, typed_detail(table, long), mine.assign(table=table), []))
+    return out
 
 
 # --- 教学点 sites -------------------------------------------------------------------------------
@@ -907,6 +1164,86 @@ def read_local(path: Path, display: str, year: int | None, issues: list[Issue]) 
     return record, out
 
 
+# --- no silent double-reading -------------------------------------------------------------------
+
+#: What Windows, WPS, macOS and browsers call a copy: "X - 副本", "X - 副本 (2)", "X副本2", "X (1)",
+#: "X - Copy", "X copy 2", "Copy of X", "复件 X".
+COPY_SUFFIX = re.compile(r"(?:\s*-\s*|\s*)(?:副本|copy)(?:\s*[(（]?\d+[)）]?)?$|\s*[(（]\d+[)）]$", re.IGNORECASE)
+COPY_PREFIX = re.compile(r"^(?:copy of|复件)\s*", re.IGNORECASE)
+DOUBLE_RULE = (
+    "规则 / rule: 每县每学年读一份过录表，或几份按学段分开、学段互不重复的过录表（文件名或工作表名含 小学/初中/高中/中学）"
+    "；重复的两份从不合并 / one roster per county and year, or per-学段 parts that do not overlap; "
+    "two that overlap are never merged"
+)
+
+
+def copy_original(stem: str) -> str | None:
+    """The name a copy was made from ("双江过录表 - 副本" → "双江过录表"), or None if it does not look like a copy."""
+    original = COPY_PREFIX.sub("", COPY_SUFFIX.sub("", stem.strip())).strip()
+    return original if original and original != stem.strip() else None
+
+
+def likely_copy_note(first: str, second: str) -> str:
+    """A sentence naming the file that looks like a copy of the other, or ''."""
+    for a, b in ((second, first), (first, second)):
+        if copy_original(Path(a).stem):
+            return f"「{Path(a).name}」看来是「{Path(b).name}」的副本 / looks like a copy（文件名含 副本/(1)/copy）。"
+    return ""
+
+
+def sheet_counties(sheet: RosterSheet, extra: dict[str, str]) -> set[str]:
+    """The counties a roster sheet's rows are in (by 区划代码 or 统计三级 name), else the file name's county."""
+    cells = sheet.school.columns.get("county_code")
+    found = {county_of_area(t, extra) for t in {cell_text(v) for v in cells}} if cells is not None else set()
+    found.discard(None)
+    return found or ({sheet.file_county} if sheet.file_county else set())
+
+
+def county_of_area(text: str, extra: dict[str, str]) -> str | None:
+    """A county cell: a 12-digit 统计用区划代码, a 6-digit code or a county name (统计三级: 双江县 …)."""
+    if not text:
+        return None
+    return counties.resolve(codes.county_from_area_code(text) or text, extra)
+
+
+def overlapping_rosters(sheets: list[RosterSheet], extra: dict[str, str]) -> tuple[list[RosterSheet], list[Issue]]:
+    """Drop (and name, as an error) every roster sheet that gives a 学段 of a county and year another already gives.
+
+    A copy, a re-export or a per-学段 file repeating a combined one is never merged silently; per-学段 parts
+    (小学过录表 + 初中过录表) do not overlap and are merged later, their shared figures required to agree.
+    Files whose names look like copies are the ones set aside.
+    """
+    claimed: dict[tuple[int, str, str], RosterSheet] = {}
+    issues: list[Issue] = []
+    kept: list[RosterSheet] = []
+    for sheet in sorted(sheets, key=lambda s: (copy_original(Path(s.file).stem) is not None, s.file, s.sheet)):
+        stages = set(sheet.stages) or set(STAGE_ORDER)
+        slots = [(sheet.year, c, st) for c in sorted(sheet_counties(sheet, extra)) for st in sorted(stages)]
+        clash = next((claimed[k] for k in slots if k in claimed), None)
+        if clash is None:
+            claimed |= dict.fromkeys(slots, sheet)
+            kept.append(sheet)
+            continue
+        both = sorted({st for y, c, st in slots if claimed.get((y, c, st)) is clash}, key=STAGE_ORDER.index)
+        county = next(c for y, c, st in slots if claimed.get((y, c, st)) is clash)
+        where = "" if clash.file != sheet.file else f"的两张工作表「{clash.sheet}」「{sheet.sheet}」"
+        issues.append(
+            Issue(
+                "error",
+                sheet.file,
+                f"与 {clash.file}{where} 重复：都给出县(区) {county} {sheet.year} 学年的"
+                f"{'、'.join(STAGE_ZH[st] for st in both)}，"
+                f"未读取本文件 / a second roster for the same county, year and 学段 (not read). "
+                f"{likely_copy_note(clash.file, sheet.file)}{DOUBLE_RULE}",
+                "删除或移走多余的一份（副本或重复导出）；若是按学段分开的导出，文件名或工作表名写明学段 / "
+                "remove the extra file, or name each per-学段 file by its 学段",
+                sheet=sheet.sheet,
+            )
+        )
+    order = {id(s): i for i, s in enumerate(sheets)}
+    return sorted(kept, key=lambda s: order[id(s)]), issues
+
+
 # --- entry point for clean.collect ----------------------------------------------------------------
 
 
@@ -933,6 +1270,7 @@ class RosterInputs:
     converted: list[Converted]
     issues: list[Issue]
     headers: dict[tuple[str, str, str | None, str], str] = field(default_factory=dict)
+    detail: list[Converted] = field(default_factory=list)  # grade_enrollment, kindergarten_ages: see detail_tables
 
 
 def template_dir(reports: Path | None = None) -> Path:
@@ -959,7 +1297,8 @@ def read_inputs(
     sites = SiteMap(str(Path(raw_dir.name) / "rosters" / "sites.csv"))
     kinds = {p: claims(p.relative_to(raw_dir)) for p in files}
     jobs: list[tuple[Path, str, int, str | None]] = []
-    for path in files:
+    local_seen: dict[int | None, str] = {}
+    for path in sorted(files, key=lambda p: (copy_original(p.stem) is not None, p)):
         rel = path.relative_to(raw_dir)
         display = str(path.relative_to(raw_dir.parent))
         kind = kinds[path]
@@ -985,7 +1324,19 @@ def read_inputs(
         elif kind == "sites":
             sites = read_sites(path, display, extra, issues)
             inputs.append(_record(path, rel))
+        elif kind == "local" and year in local_seen:
+            issues.append(
+                Issue(
+                    "error",
+                    display,
+                    f"与 {local_seen[year]} 重复：{year} 学年已有学校补充信息表，未读取本文件 / a second local "
+                    f"school sheet for the year (not read). {likely_copy_note(local_seen[year], display)}"
+                    "规则 / rule: 每学年一份学校补充信息表，两份从不合并 / one per year; two are never merged",
+                    "删除或移走多余的一份 / remove the extra file",
+                )
+            )
         elif kind == "local":
+            local_seen.setdefault(year, display)
             record, parts = read_local(path, display, year, issues)
             if record:
                 inputs.append(record)
@@ -1009,6 +1360,8 @@ def read_inputs(
             inputs.append(record)
         sheets += found
         issues += file_issues
+    sheets, doubles = overlapping_rosters(sheets, extra)
+    issues += doubles
     local_years = {
         int(p.relative_to(raw_dir).parts[1])
         for p in files
@@ -1024,10 +1377,12 @@ def read_inputs(
                 f"放入 local/{year}/学校补充信息.xlsx（见 data/raw/README.md）",
             )
         )
+    detail: list[Converted] = []
     if sheets:
         typed = type_rosters(sheets, extra, sites)
         issues += typed.issues
         converted += typed.converted
+        detail = typed.detail
         if typed.unmapped is not None:
             template = write_site_template(template_dir(reports), typed.unmapped, typed.schools)
             distinct = typed.unmapped.drop_duplicates(["county_code", "school_name"])
@@ -1052,7 +1407,7 @@ def read_inputs(
         for name, written in sheet.headers.items():
             stage, _, column = name.rpartition(":")
             headers[(sheet.file, sheet.sheet, stage or None, column)] = written
-    return RosterInputs(inputs=inputs, converted=converted, issues=issues, headers=headers)
+    return RosterInputs(inputs=inputs, converted=converted, issues=issues, headers=headers, detail=detail)
 
 
 def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | None, list[RosterSheet], list[Issue]]:

@@ -5,6 +5,11 @@ Each roster draws its own mess, as real exports have it: a title row, 4 merged h
 `_x000D_` in a header, columns lcedu does not use, a 栏号 row in the newer variant, ids and area
 codes stored as numbers, a few ids as float text or scientific notation, blank rows between
 schools, notes under the table, 教学点 as 是否计校数 = 0 sites, and one county-year as a GB18030 CSV.
+About half the rosters are written the way public code reads real ones (moe-statistics-forms.md §3):
+the county as a name in 统计三级, 办学类型 and 举办者 as names beside their code columns, 学历 as
+博士研究生 + 硕士研究生 and the 骨干 columns under a 教基1102 group with (小学)/(初中)/(高中) suffixes; some
+county-years come as one roster per 学段 (小学过录表, 初中过录表 …, no stage level in the header). Every
+roster carries the students by grade and the kindergartens' children by age in its stage blocks.
 The paths come from ``lcedu/ingest/layouts/roster.yml``, so the sample follows the layout.
 """
 
@@ -13,12 +18,14 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lcedu.ingest.roster import SEP, STAGE_ORDER, RosterVariant, load_roster_layout, split_path
+from lcedu.ingest import counties as registry_counties
+from lcedu.ingest.roster import DETAIL_SEP, SEP, STAGE_ORDER, RosterVariant, load_roster_layout, split_path
 from lcedu.sample.messy import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
 from lcedu.sample.truth import County
 
@@ -52,6 +59,18 @@ SPONSOR = {True: ("教育部门", "教育部门办"), False: ("民办",)}
 # Columns a real export has and lcedu does not use: (path, how to fill it).
 UNUSED_SCHOOL = [("邮政编码", "postcode"), ("校长姓名", "blank"), ("联系电话", "phone")]
 UNUSED_STAGE = {"在校生数": "#女", "招生数": "#女", "专任教师": "#女"}
+# A per-学段 export's word in its file name (roster.yml file_stages reads it back).
+STAGE_FILE_WORD = {
+    "kindergarten": "幼儿园",
+    "primary": "小学",
+    "junior": "初中",
+    "senior": "高中",
+    "vocational": "中职",
+    "special": "特殊教育",
+}
+# The reference's spellings (moe-statistics-forms.md §3): name columns with separate code columns, 学历 split.
+POSTGRAD_PARTS = ("博士研究生", "硕士研究生")
+BACKBONE_GROUP = "教基1102"
 
 
 @dataclass
@@ -83,14 +102,28 @@ def _spell(path: tuple[str, ...], style: dict) -> tuple[str, ...]:
     return tuple(out)
 
 
-def columns(year: int, rng: np.random.Generator) -> list[Column]:
-    """The roster's columns in order: identity, unused extras, facilities, then one block per stage."""
+def columns(
+    year: int,
+    rng: np.random.Generator,
+    detail: set[str] = frozenset(),
+    stage: str | None = None,
+    reference: bool = False,
+) -> list[Column]:
+    """The roster's columns in order: identity, unused extras, facilities, then one block per stage.
+
+    ``detail``: the grade and age columns to write ("primary:grade_enrollment__1" …); ``stage``: a per-学段
+    roster of that stage only, its block without the stage level; ``reference``: the spellings public code
+    reads (统计三级 names, name + code columns, 博士 + 硕士研究生, 骨干 under 教基1102).
+    """
     v = _variant(year)
     style = {"subtotal": str(rng.choice(["计", "合计"])), "of_which": str(rng.choice(["#", "#", "其中："]))}
     layout = load_roster_layout()
     pick = int(rng.integers(0, 2))
     out: list[Column] = []
     for f in v.school:
+        if reference and f.name in ("county_code", "school_type", "is_public"):
+            out += _reference_identity(f.name)
+            continue
         path = split_path(f.written[pick % len(f.written)] if layout.tables[f.name] == "schools" else f.written[0])
         out.append(Column(_spell(path, style), f.name))
         if f.name == "school_type" and len(path) > 1:
@@ -106,23 +139,55 @@ def columns(year: int, rng: np.random.Generator) -> list[Column]:
     name = next(c for c in out if c.field == "school_name")
     out.remove(name)
     out.insert(0, name)  # the school's name is the first column
-    for stage in STAGE_ORDER:
-        group = v.stages[stage][0]
-        block: list[Column] = []
-        for f in v.stage:
-            path = split_path(f.written[0])
-            if len(path) == 1 and path[0] in UNUSED_STAGE:
-                path = (path[0], "计")  # the group now has an of-which column: its total is written 计
-            block.append(Column(_spell((group, *path), style), f"{stage}:{f.name.format(stage=stage)}"))
-            if path[-1] in ("计", "合计") and path[0] in UNUSED_STAGE:
-                block.append(Column(_spell((group, path[0], UNUSED_STAGE[path[0]]), style), None, "girls"))
-        # keep each group's columns together (a merged header spans a contiguous run)
-        order = {p: i for i, p in enumerate(dict.fromkeys(c.path[1] for c in block))}
-        out += sorted(block, key=lambda c: order[c.path[1]])
+    for st in STAGE_ORDER if stage is None else (stage,):
+        out += _stage_block(v, st, () if stage else (v.stages[st][0],), style, detail, reference)
+    if reference:  # the 骨干 of every stage in one group at the end, named by a suffix
+        out += [
+            Column((BACKBONE_GROUP, f"县级以上骨干教师({min(v.stages[st], key=len)})"), f"{st}:backbone_teacher_count")
+            for st in (STAGE_ORDER if stage is None else (stage,))
+        ]
     if rng.random() < 0.5:  # Excel's escaped carriage return in one header
         c = next(c for c in out if c.field == "equipment_value_yuan")
         c.path = (*c.path[:-1], c.path[-1].replace("(万元)", "_x000D_(万元)"))
     return out
+
+
+def _reference_identity(name: str) -> list[Column]:
+    """The county as names in 统计一级 … 三级; 办学类型 and 举办者 as names, each beside its code column."""
+    if name == "county_code":
+        return [Column(("统计一级",), None, "province"), Column(("统计二级",), None, "prefecture"),
+                Column(("统计三级",), "county_code", "name")]  # fmt: skip
+    if name == "school_type":
+        return [Column(("办学类型",), None, "type_name"), Column(("办学类型编码",), "school_type")]
+    return [Column(("举办者",), "is_public"), Column(("举办者编码",), None, "sponsor_code")]
+
+
+def _stage_block(
+    v: RosterVariant, stage: str, group: tuple[str, ...], style: dict, detail: set[str], reference: bool
+) -> list[Column]:
+    """One stage's columns under ``group`` (the stage's name, or nothing in a per-学段 roster), each
+    sub-group contiguous (a merged header spans a contiguous run)."""
+    block: list[Column] = []
+    for f in v.stage:
+        name = f.name.format(stage=stage)
+        if (f.only and stage not in f.only) or (DETAIL_SEP in name and f"{stage}:{name}" not in detail):
+            continue
+        if reference and name == "backbone_teacher_count":
+            continue  # under 教基1102, see columns()
+        path = split_path(f.written[0])
+        if reference and name == "teacher_postgrad_count":
+            block += [
+                Column(_spell((*group, *path[:-1], part), style), f"{stage}:{name}", part) for part in POSTGRAD_PARTS
+            ]
+            continue
+        if len(path) == 1 and path[0] in UNUSED_STAGE:
+            path = (path[0], "计")  # the group now has an of-which column: its total is written 计
+        block.append(Column(_spell((*group, *path), style), f"{stage}:{name}"))
+        if path[-1] in ("计", "合计") and path[0] in UNUSED_STAGE:
+            block.append(Column(_spell((*group, path[0], UNUSED_STAGE[path[0]]), style), None, "girls"))
+    depth = len(group)
+    order = {p: i for i, p in enumerate(dict.fromkeys(c.path[depth] for c in block))}
+    return sorted(block, key=lambda c: order[c.path[depth]])
 
 
 def _header(cols: list[Column], top: int) -> tuple[list[list[object]], list[tuple[int, int, int, int, str]]]:
@@ -169,13 +234,23 @@ def _area_code(county: County, township: str, village: object, school_id: str) -
 
 
 def roster_grid(
-    county: County, year: int, schools: pd.DataFrame, parts: pd.DataFrame, facilities: pd.DataFrame, seed: int
+    county: County,
+    year: int,
+    schools: pd.DataFrame,
+    parts: pd.DataFrame,
+    facilities: pd.DataFrame,
+    seed: int,
+    stage: str | None = None,
 ) -> Grid:
-    """One county's roster for one year: a title, 4 merged header rows, one row per school or site."""
-    rng = _rng(seed, county.county_code, year)
-    cols = columns(year, rng)
+    """One county's roster for one year (or its roster of one ``stage``): a title, 4 merged header rows, one
+    row per school or site (per school of that stage)."""
+    rng = _rng(seed, county.county_code, year) if stage is None else _rng(seed, county.county_code, year, stage)
+    detail = {f"{st}:{c}" for st, c in _detail_columns(parts)}
+    reference = bool(rng.random() < 0.5)
+    cols = columns(year, rng, detail, stage, reference)
     width = len(cols)
-    title = f"{year}/{year + 1}学年初 基础教育过录表（{county.short_name_zh}）"
+    what = f"{STAGE_FILE_WORD[stage]}过录表" if stage else "基础教育过录表"
+    title = f"{year}/{year + 1}学年初 {what}（{county.short_name_zh}）"
     rows: list[list[object]] = [[title] + [""] * (width - 1)]
     merges = [(0, 0, 0, width - 1, title)]
     header, header_merges = _header(cols, len(rows))
@@ -190,6 +265,8 @@ def roster_grid(
     by_school: dict[str, dict[str, dict]] = {}
     for part in parts.to_dict("records"):
         by_school.setdefault(part["school_id"], {})[part["stage"]] = part
+    if stage is not None:
+        schools = schools[[stage in by_school[sid] for sid in schools["school_id"]]]
     order = (
         schools.sample(frac=1.0, random_state=int(rng.integers(0, 2**31)))
         if rng.random() < 0.3
@@ -204,13 +281,17 @@ def roster_grid(
             if c.field is None:
                 row.append(_unused(c.fill, school, stage_rows, rng))
             elif ":" in c.field:
-                stage, name = c.field.split(":", 1)
-                if stage not in stage_rows:
+                st, name = c.field.split(":", 1)
+                if st not in stage_rows:
                     row.append("")
-                elif name == f"{stage}_class_count":
+                elif name == f"{st}_class_count":
                     row.append(_number(school[name], rng, text_share))
+                elif c.fill in POSTGRAD_PARTS:
+                    row.append(_number(_postgrad_part(stage_rows[st][name], c.fill, school["school_id"]), rng, 0))
                 else:
-                    row.append(_number(stage_rows[stage][name], rng, text_share))
+                    row.append(_number(stage_rows[st][name], rng, text_share))
+            elif c.fill == "name":
+                row.append(_county_name(county, school["school_id"]))
             else:
                 row.append(_identity(c.field, school, fac, county, rng, ids_as_numbers, text_share))
         rows.append(row)
@@ -221,6 +302,32 @@ def roster_grid(
         rows.append([note] + [""] * (width - 1))
         merges.append((len(rows) - 1, 0, len(rows) - 1, width - 1, note))
     return Grid(rows=rows, merges=merges)
+
+
+def _detail_columns(parts: pd.DataFrame) -> list[tuple[str, str]]:
+    """(stage, detail column) pairs a county-year's truth has a figure for: the grade and age columns to write."""
+    cols = [c for c in parts.columns if DETAIL_SEP in c]
+    return [(st, c) for st, group in parts.groupby("stage", sort=False) for c in cols if group[c].notna().any()]
+
+
+def _postgrad_part(value: object, part: str, school_id: str) -> object:
+    """研究生 split into 博士 + 硕士 (one 博士 in a school with three or more): the parts add up to the truth."""
+    if value is None or value is pd.NA:
+        return None
+    doctors = 1 if int(value) >= 3 and int(school_id[-1]) % 4 == 0 else 0
+    return doctors if part == POSTGRAD_PARTS[0] else int(value) - doctors
+
+
+def _county_name(county: County, school_id: str) -> str:
+    """统计三级 as exports write it: the full or the short name, whichever the registry resolves to the county
+    (the area code where neither does: a generated county)."""
+    names = _resolving_names(county.county_code, county.name_zh, county.short_name_zh)
+    return names[int(school_id[-2:]) % len(names)] if names else county.county_code
+
+
+@cache
+def _resolving_names(code: str, *names: str) -> tuple[str, ...]:
+    return tuple(n for n in dict.fromkeys(names) if registry_counties.resolve(n) == code)
 
 
 def _identity(
@@ -268,6 +375,12 @@ def _unused(fill: str, school: dict, stage_rows: dict, rng: np.random.Generator)
         return f"0883-{int(rng.integers(1000000, 9999999))}"
     if fill == "type_name":
         return TYPE_NAME[TYPE_CODE[school["school_type"]]]
+    if fill == "sponsor_code":
+        return "" if school["is_public"] else 999
+    if fill == "province":
+        return "云南省"
+    if fill == "prefecture":
+        return "临沧市"
     if fill == "urban_name":
         return {"urban": "主城区", "town": "镇中心区", "rural": "村庄"}[school["urban_rural"]]
     if fill in ("area_total", "land_total"):
@@ -342,6 +455,28 @@ def roster_file_name(county: County, year: int, rng: np.random.Generator) -> str
     return forms[int(rng.integers(0, len(forms)))]
 
 
+def roster_parts(truth: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per school, year and stage: enrollment, teachers and the detail columns (students by grade,
+    children by age) as the roster's stage blocks hold them ("grade_enrollment__1" …)."""
+    key = ["school_id", "stage", "year", "county_code"]
+    parts = truth["enrollment"].merge(truth["teachers"], on=key, how="outer")
+    for table, by in (("grade_enrollment", "grade"), ("kindergarten_ages", "age")):
+        detail = truth.get(table)
+        if detail is None or detail.empty:
+            continue
+        detail = detail.assign(stage="kindergarten") if "stage" not in detail else detail
+        wide = detail.pivot(index=key, columns=by, values="student_count")
+        wide.columns = [f"{table}{DETAIL_SEP}{v}" for v in wide.columns]
+        parts = parts.merge(wide.reset_index(), on=key, how="left")
+    return parts
+
+
+def is_per_stage(county: County, year: int, index: int, seed: int) -> bool:
+    """Whether a county-year is exported as one roster per 学段: one county in eight, a different one each year
+    (临沧: 双江 2022, 镇康 2023, 永德 2024, 云县 2025)."""
+    return (index + year) % 8 == 3
+
+
 def write_rosters(
     truth: dict[str, pd.DataFrame],
     counties: list[County],
@@ -351,30 +486,35 @@ def write_rosters(
 ) -> list[Path]:
     """rosters/<year>/<county>…过录表.xlsx for every county and year, rosters/sites.csv, local/<year>/学校补充信息.xlsx."""
     written: list[Path] = []
-    schools, enrollment, teachers = truth["schools"], truth["enrollment"], truth["teachers"]
-    parts = enrollment.merge(teachers, on=["school_id", "stage", "year", "county_code"], how="outer")
+    schools = truth["schools"]
+    parts = roster_parts(truth)
     names = {c.county_code: c.short_name_zh for c in counties}
     for year in sorted(schools["year"].unique()):
-        for county in counties:
+        for i, county in enumerate(counties):
             sel = (schools["year"] == year) & (schools["county_code"] == county.county_code)
-            grid = roster_grid(
-                county,
-                int(year),
-                schools[sel],
-                parts[(parts["year"] == year) & (parts["county_code"] == county.county_code)],
-                truth["facilities"][
-                    (truth["facilities"]["year"] == year) & (truth["facilities"]["county_code"] == county.county_code)
-                ],
-                seed,
-            )
+            own = parts[(parts["year"] == year) & (parts["county_code"] == county.county_code)]
+            fac = truth["facilities"]
+            fac = fac[(fac["year"] == year) & (fac["county_code"] == county.county_code)]
             stem = roster_file_name(county, int(year), _rng(seed, "name", county.county_code, year))
             if (county.county_code, int(year)) in csv_exports:
                 path = out_dir / "rosters" / str(year) / f"{county.county_code}_{year}_过录表.csv"
-                write_csv(path, grid)
+                write_csv(path, roster_grid(county, int(year), schools[sel], own, fac, seed))
+                written.append(path)
+            elif is_per_stage(county, int(year), i, seed):
+                for stage in (st for st in STAGE_ORDER if (own["stage"] == st).any()):
+                    grid = roster_grid(county, int(year), schools[sel], own, fac, seed, stage)
+                    path = (
+                        out_dir
+                        / "rosters"
+                        / str(year)
+                        / f"{county.short_name_zh}{year}学年{STAGE_FILE_WORD[stage]}过录表.xlsx"
+                    )
+                    write_xlsx(path, {"过录表": grid}, int(year))
+                    written.append(path)
             else:
                 path = out_dir / "rosters" / str(year) / f"{stem}.xlsx"
-                write_xlsx(path, {"过录表": grid}, int(year))
-            written.append(path)
+                write_xlsx(path, {"过录表": roster_grid(county, int(year), schools[sel], own, fac, seed)}, int(year))
+                written.append(path)
         year_schools = schools[schools["year"] == year]
         path = out_dir / "local" / str(year) / "学校补充信息.xlsx"
         write_xlsx(path, {"学校补充信息": local_grid(year_schools, truth["facilities"], names)}, int(year))
