@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu.ingest import store
+from lcedu.measure.planning import planning_tables
 from lcedu.measure.projections import projection_tables
 from lcedu.measure.results import compute_results
 
@@ -19,6 +20,9 @@ def write_build(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | 
     """Compute the results of ``tables`` and write both as a new build (``current`` points at it)."""
     results = compute_results(tables)
     projected, note = projection_tables(tables)  # absent (with the reason in the manifest) when an input is missing
+    planned, plan_note = planning_tables(tables, projected)  # places, classes, teachers, small schools
     return store.write(
-        {**tables, **results, **projected}, {**manifest, "results": list(results), "projections": note}, out_dir
+        {**tables, **results, **projected, **planned},
+        {**manifest, "results": list(results), "projections": note, "planning": plan_note},
+        out_dir,
     )

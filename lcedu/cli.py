@@ -101,6 +101,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     _print_issues(result.warnings)
     print(quality.summary(result.tables, result.warnings))
     print(_projection_note(build))
+    print(_planning_note(build))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -346,6 +347,17 @@ def _projection_note(build: Path) -> str:
             f"scenarios, 默认方法 default method {note['default_method']}"
         )
     return f"学龄人口预测未计算 / projections not computed: {note.get('reason', '—')}"
+
+
+def _planning_note(build: Path) -> str:
+    """One line after a clean: the planning tables (places, teachers, small schools) stored, or why not."""
+    note = json.loads((Path(build) / "manifest.json").read_text(encoding="utf-8")).get("planning") or {}
+    if note.get("status") == "computed":
+        return (
+            f"学位、教师与小规模学校测算已计算 / planning computed: {note['candidates']} 所学校列入 "
+            f"{note['review_year']} 年撤并研究筛查（非结论）/ schools screened for review, not verdicts"
+        )
+    return f"规划测算未计算 / planning not computed: {note.get('reason', '—')}"
 
 
 def cmd_project(args: argparse.Namespace) -> int:
