@@ -51,16 +51,26 @@ def config() -> dict:
 
 def class_sizes() -> dict[str, float]:
     """班额 by 学段: 小学/初中 from standards.yml, 高中 from planning.yml, kindergarten = 混合班 (per-age sizes apart)."""
+    return dict(_class_sizes())
+
+
+@cache
+def _class_sizes() -> tuple[tuple[str, float], ...]:
     sizes = standards.class_size_caps()
     sizes["senior"] = float(config()["class_size"]["senior"]["value"])
     sizes["kindergarten"] = float(kindergarten_class_size_by_type()["mixed"])
-    return sizes
+    return tuple(sizes.items())
 
 
 def kindergarten_class_size_by_type() -> dict[str, float]:
     """幼儿园 班额 by 班型 (小班 25, 中班 30, 大班 35, 混合班 30; 《幼儿园工作规程》2016 第十一条)."""
+    return dict(_kindergarten_sizes())
+
+
+@cache
+def _kindergarten_sizes() -> tuple[tuple[str, float], ...]:
     std = standards.load_standards()["preschool_universal_inclusive"]["kindergarten_class_size_max"]["value"]
-    return {k: float(v) for k, v in std.items()}
+    return tuple((k, float(v)) for k, v in std.items())
 
 
 def kindergarten_class_size(ages: pd.DataFrame) -> pd.Series:
@@ -130,7 +140,8 @@ def _default_rows(projections: pd.DataFrame, level: str) -> pd.DataFrame:
     cols = ["county_code", "school_id", "stage", "year", "launch_year", "lead_years", "scenario", "band"]
     out = p[[*cols, "student_count"]].copy()
     for c in ("county_code", "school_id", "stage", "scenario", "band"):
-        out[c] = out[c].astype(str).astype("category") if out[c].notna().any() else out[c]
+        col = out[c].cat.remove_unused_categories()
+        out[c] = col.cat.rename_categories(col.cat.categories.astype(str))
     return out.reset_index(drop=True)
 
 
@@ -142,9 +153,11 @@ def school_places(tables: Mapping[str, pd.DataFrame], projections: pd.DataFrame)
     rows = _default_rows(projections, "school")
     launch = int(rows["launch_year"].max())
     rooms = stage_classrooms(tables, launch)
+    for key in ("school_id", "stage"):  # merge on the projection's categories (no text conversion of its rows)
+        rooms[key] = pd.Categorical(rooms[key].astype(str), categories=rows[key].cat.categories)
     out = rows.merge(rooms, on=["school_id", "stage"], how="left")
     sizes = class_sizes()
-    out["class_size"] = out["stage"].astype(str).map(sizes).astype("Float64")
+    out["class_size"] = out["stage"].map(sizes).astype("Float64")
     if "kindergarten_ages" in tables:
         kg = kindergarten_class_size(_at(tables["kindergarten_ages"], launch))
         is_kg = out["stage"] == "kindergarten"
@@ -209,7 +222,7 @@ def places(tables: Mapping[str, pd.DataFrame], projections: pd.DataFrame) -> pd.
     county = county_places(school, projections)
     out = pd.concat([school, county], ignore_index=True)
     min_rooms = float(config()["capacity"]["surplus_min_classrooms"])
-    size = out["class_size"].fillna(out["stage"].astype(str).map(class_sizes()))
+    size = out["class_size"].fillna(out["stage"].map(class_sizes()).astype("Float64"))
     out["is_shortfall"] = (out["spare_places"] < 0).astype("boolean")
     out["is_surplus"] = (out["spare_places"] >= min_rooms * size).astype("boolean")
     for c in PLACE_COLUMNS:
@@ -242,7 +255,7 @@ def place_summary(place_rows: pd.DataFrame) -> pd.DataFrame:
     """Per school (or county), 学段, scenario and band: the first shortfall and surplus years and the largest of each
     in the period with its year (NA where none occurs, or where places are unknown)."""
     keys = ["level", "county_code", "school_id", "stage", "scenario", "band"]
-    p = place_rows.assign(school_id=place_rows["school_id"].astype("string").fillna("").astype("category"))
+    p = place_rows.assign(school_id=place_rows["school_id"].cat.add_categories([""]).fillna(""))
     p = p.sort_values("year", kind="stable")
     by = [p[k] for k in keys]
     out = pd.DataFrame(
@@ -291,9 +304,9 @@ def teacher_need(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -
     ratios = standards.load_staffing_norms()["staff_student_ratio"]["value"]
     ctr = cfg["class_teacher_ratio"]
     rows = place_rows[place_rows["level"] == "school"].copy()
-    stage = rows["stage"].astype(str)
+    stage = rows["stage"]
     launch = int(rows["launch_year"].max())
-    small = rows["school_id"].astype(str).map(_is_small_rural(_at(tables["schools"], launch))).fillna(False)
+    small = rows["school_id"].map(_is_small_rural(_at(tables["schools"], launch))).astype("boolean").fillna(False)
     pupils = rows["student_count"].to_numpy(float, na_value=np.nan)
     classes = rows["classes_needed"].to_numpy(float, na_value=np.nan)
     small = small.to_numpy(bool) & (pupils < float(ctr["small_school_pupils"]))
