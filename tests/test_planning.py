@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from lcedu.measure import planning
+from lcedu.measure.projections import scenarios
 
 C = "530925"
 YEARS = list(range(2026, 2031))
@@ -179,3 +180,34 @@ def test_without_projections_nothing_is_planned_and_the_note_says_why():
 
 def test_haversine_one_degree_of_latitude():
     assert planning.haversine_km(100, 24, 100, 25) == pytest.approx(111.19, abs=0.05)
+
+
+# ------------------------------------------------------------------------------------------------ the page
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_names_scenario_and_band_escapes_names_and_never_says_close(planned, lang):
+    from matplotlib.figure import Figure
+
+    from lcedu.present import planning as page
+
+    tables = dict(planned)
+    c = tables["planning_consolidation"].copy()
+    c["school_name"] = c["school_name"].where(c["school_id"] != "VILL", "<script>x</script>村小")
+    tables["planning_consolidation"] = c
+    v = page.View(C, lang, "medium", tables, synthetic=False)
+    head = " ".join(page.header(v).items)
+    label = scenarios()["scenarios"]["medium"]["label_zh" if lang == "zh" else "label_en"]
+    assert label in head and "80" in head  # the scenario and the band's percentile
+    assert isinstance(page.places_figure(v), Figure)
+    places = page.places_table(v).items[0].to_html()
+    assert "1,035" in places  # county 小学 places: 450 + 180 + 45 + 360
+    screening = page.screening_table(v)
+    html = screening.items[1].to_html()
+    assert "&lt;script&gt;" in html and "<script>x" not in html
+    words = " ".join(str(i) for i in screening.items if isinstance(i, str)) + screening.title + html
+    assert "先建后撤" in words and "听证" in words
+    for verdict in ("应撤并", "应关闭", "should close", "must close"):
+        assert verdict not in words
+    teachers = page.teacher_table(v).items[0].to_html()
+    assert "+" in teachers or "-" in teachers  # the gap carries its sign
+    small = page.small_school_table(v).items[0].data
+    assert small.iloc[0, 0] == page.TEXT[lang]["stage"]["kindergarten"]  # kindergartens first
