@@ -65,6 +65,7 @@ def _tables() -> dict[str, pd.DataFrame]:
     schools, facilities, teachers = [], [], []
     for sid, (stype, ur, counted, lon, lat, rooms, classes) in SCHOOLS.items():
         row = {"school_id": sid, "year": LAUNCH, "county_code": C, "school_name": f"{sid}学校", "school_type": stype}
+        row["township"] = {"TOWN": "镇A", "FAR": "镇C", "NINE": "镇D"}.get(sid, "镇B")  # VILL and KG share 镇B
         row |= {"urban_rural": ur, "is_counted_school": counted, "longitude": lon, "latitude": lat}
         row |= {f"{s}_class_count": classes.get(s) for s in planning.STAGES}
         schools.append(row)
@@ -211,3 +212,22 @@ def test_page_names_scenario_and_band_escapes_names_and_never_says_close(planned
     assert "+" in teachers or "-" in teachers  # the gap carries its sign
     small = page.small_school_table(v).items[0].data
     assert small.iloc[0, 0] == page.TEXT[lang]["stage"]["kindergarten"]  # kindergartens first
+
+
+def test_town_schools_outgrowing_their_places_carry_the_large_class_risk(planned):
+    s = planned["planning_place_summary"]
+    point = s[(s["level"] == "school") & (s["band"] == "point")].set_index("school_id")
+    assert bool(point.loc["TOWN", "is_large_class_risk"])  # urban and short of places from 2028
+    assert not point.loc["VILL", "is_large_class_risk"]
+
+
+def test_empty_primary_classrooms_beside_a_kindergarten_shortfall_in_the_same_township():
+    tables = _tables()
+    tables["facilities"].loc[tables["facilities"]["school_id"] == "KG", "classroom_count"] = 1  # 1 room for 58
+    out = planning.compute_planning(tables, _projections())["planning_reuse"]
+    point = out[(out["band"] == "point")].set_index("year")
+    assert set(out["township"]) == {"镇B"}  # VILL's empty classrooms beside KG's shortfall
+    row = point.loc[2026]
+    assert row["primary_free_classrooms"] == 4 - 2  # 62 pupils need 2 of its 4 rooms (45 each): 2 whole rooms free
+    kg_size = 60 / (30 / 25 + 30 / 35)
+    assert row["kindergarten_shortfall_places"] == pytest.approx(58 - kg_size)

@@ -27,6 +27,7 @@ RESULT_TABLES = (
     "planning_teachers",
     "planning_small_schools",
     "planning_consolidation",
+    "planning_reuse",
 )
 #: Inputs beyond the projections: the table and what it gives.
 INPUTS = {
@@ -537,15 +538,60 @@ def consolidation(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) 
     )
 
 
+def large_class_risk(tables: Mapping[str, pd.DataFrame], summary: pd.DataFrame) -> pd.DataFrame:
+    """Mark 大班额 risk: a town or city school (城区/镇区) whose pupils outgrow its places in the period — without
+    new places its classes exceed the 班额 standard."""
+    launch = int(tables["enrollment"]["year"].max())
+    urban = (
+        _at(tables["schools"], launch).set_index("school_id")["urban_rural"].astype("string").isin(["urban", "town"])
+    )
+    is_town = summary["school_id"].astype("string").map(urban).astype("boolean").fillna(False)
+    risk = (summary["level"] == "school") & is_town & summary["first_shortfall_year"].notna()
+    return summary.assign(is_large_class_risk=risk.astype("boolean"))
+
+
+def cross_stage_reuse(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -> pd.DataFrame:
+    """Where 小学 classrooms stand empty while 幼儿园 places run short in the same 乡镇 (each scenario, point and
+    band): the kindergarten shortfall, the whole 小学 classrooms free and the year — a list to study, not a plan."""
+    rows = place_rows[(place_rows["level"] == "school") & place_rows["stage"].isin(["kindergarten", "primary"])]
+    launch = int(rows["launch_year"].max())
+    township = _at(tables["schools"], launch).set_index("school_id")["township"].astype("string")
+    rows = rows.assign(township=rows["school_id"].astype("string").map(township))
+    spare = rows["spare_places"].astype(float)
+    rows = rows.assign(
+        shortfall=np.where(rows["stage"] == "kindergarten", np.fmax(-spare, 0), 0.0),
+        free_rooms=np.where(
+            rows["stage"] == "primary", np.floor(np.fmax(spare, 0) / rows["class_size"].astype(float)), 0.0
+        ),
+    )
+    keys = ["county_code", "township", "year", "scenario", "band"]
+    g = rows.groupby(keys, observed=True, dropna=False)[["shortfall", "free_rooms"]].sum().reset_index()
+    g = g[(g["shortfall"] > 0) & (g["free_rooms"] > 0)]
+    kg_size = float(kindergarten_class_size_by_type()["mixed"])
+    out = g.rename(
+        columns={"shortfall": "kindergarten_shortfall_places", "free_rooms": "primary_free_classrooms"}
+    ).assign(kindergarten_places_in_free_rooms=lambda f: f["primary_free_classrooms"] * kg_size)
+    return out.astype(
+        {
+            "township": "string",
+            "year": "Int64",
+            "kindergarten_shortfall_places": "Float64",
+            "primary_free_classrooms": "Int64",
+            "kindergarten_places_in_free_rooms": "Float64",
+        }
+    ).reset_index(drop=True)
+
+
 def compute_planning(tables: Mapping[str, pd.DataFrame], projections: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Every planning table of :data:`RESULT_TABLES` from the cleaned tables and the build's projections."""
     place_rows = places(tables, projections)
     return {
         "planning_places": place_rows,
-        "planning_place_summary": place_summary(place_rows),
+        "planning_place_summary": large_class_risk(tables, place_summary(place_rows)),
         "planning_teachers": teacher_need(tables, place_rows),
         "planning_small_schools": small_schools(tables, place_rows),
         "planning_consolidation": consolidation(tables, place_rows),
+        "planning_reuse": cross_stage_reuse(tables, place_rows),
     }
 
 
