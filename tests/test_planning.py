@@ -212,6 +212,8 @@ def test_page_names_scenario_and_band_escapes_names_and_never_says_close(planned
     assert "+" in teachers or "-" in teachers  # the gap carries its sign
     small = page.small_school_table(v).items[0].data
     assert small.iloc[0, 0] == page.TEXT[lang]["stage"]["kindergarten"]  # kindergartens first
+    assert "2028" in page.large_class_risk(v)  # TOWN outgrows its places from 2028
+    assert page.reuse_table(v).items == [page.TEXT[lang]["none"]]  # KG has room: nothing to reuse
 
 
 def test_town_schools_outgrowing_their_places_carry_the_large_class_risk(planned):

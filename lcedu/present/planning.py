@@ -75,6 +75,10 @@ TEXT = {
         ],
         "caveats": "程序要求",
         "none": "无。",
+        "reuse": "跨学段调剂：同一乡镇小学教室空出、幼儿园学位不足（{scenario}，点估计）",
+        "reuse_cols": ["乡镇", "首现年份", "幼儿园学位缺口（最大）", "小学空余教室", "可容幼儿（混合班）"],
+        "risk": "大班额风险：城区、镇区学校在校生超出学位（{scenario}，点估计）：{n} 所，最早 {year} 年。",
+        "no_risk": "大班额风险：城区、镇区学校在期内不超出学位（{scenario}，点估计）。",
         "more": "另有 {n} 条，见 planning_consolidation 表。",
         "sep": "、",
         "retain_note": "距最近同学段学校超过{km}的默认应保留；无坐标的学校在核实前保留。",
@@ -137,6 +141,18 @@ TEXT = {
         ],
         "caveats": "Procedure",
         "none": "None.",
+        "reuse": "Cross-stage reuse: empty primary classrooms beside a kindergarten shortfall in one township "
+        "({scenario}, point)",
+        "reuse_cols": [
+            "Township",
+            "First year",
+            "Kindergarten shortfall (max)",
+            "Free primary classrooms",
+            "Children they hold (mixed class)",
+        ],
+        "risk": "Large-class risk: {n} town or city schools outgrow their places ({scenario}, point), the first in "
+        "{year}.",
+        "no_risk": "Large-class risk: no town or city school outgrows its places in the period ({scenario}, point).",
         "more": "{n} more in the planning_consolidation table.",
         "sep": ", ",
         "retain_note": "Schools farther than {km} from the nearest same-stage school are kept by default; schools "
@@ -414,3 +430,33 @@ def screening_table(v: View, limit: int = 40) -> Section:
         items.append(v.text("more").format(n=len(c) - limit))
     items.append(f"**{v.text('caveats')}**\n\n" + "\n".join(f"- {line}" for line in cfg["caveats"]))
     return Section(v.text("screen").format(year=cfg["review_year"], scenario=v.scenario_name()), items, level=2)
+
+
+def large_class_risk(v: View) -> str:
+    """One sentence: how many town or city schools outgrow their places, and from which year."""
+    s = v.mine("planning_place_summary")
+    s = s[(s["band"] == "point") & s["is_large_class_risk"].fillna(False)]
+    if s.empty:
+        return v.text("no_risk").format(scenario=v.scenario_name())
+    year = int(s["first_shortfall_year"].min())
+    return v.text("risk").format(scenario=v.scenario_name(), n=s["school_id"].nunique(), year=year)
+
+
+def reuse_table(v: View) -> Section:
+    """Townships where 小学 classrooms empty while 幼儿园 places run short: the first year and the largest gap."""
+    r = v.mine("planning_reuse")
+    r = r[r["band"] == "point"]
+    if r.empty:
+        return Section(v.text("reuse").format(scenario=v.scenario_name()), [v.text("none")], level=3)
+    g = r.groupby(["county_code", "township"], observed=True, dropna=False).agg(
+        first=("year", "min"),
+        gap=("kindergarten_shortfall_places", "max"),
+        rooms=("primary_free_classrooms", "max"),
+        held=("kindergarten_places_in_free_rooms", "max"),
+    )
+    rows = [
+        [str(twp), int(x.first), _fmt(x.gap), _fmt(x.rooms), _fmt(x.held)]
+        for (_, twp), x in zip(g.index, g.itertuples(), strict=True)
+    ]
+    table = pd.DataFrame(rows, columns=v.text("reuse_cols"))
+    return Section(v.text("reuse").format(scenario=v.scenario_name()), [_styled(table)], level=3)
