@@ -360,11 +360,45 @@ def _planning_note(build: Path) -> str:
     return f"规划测算未计算 / planning not computed: {note.get('reason', '—')}"
 
 
+def _project_monitor(args: argparse.Namespace) -> int:
+    """监测预警: this build's actual pupils against a kept earlier projection; the short list printed and saved."""
+    from lcedu.ingest import store
+    from lcedu.measure import monitor
+
+    if not args.previous:
+        raise RequestError(
+            "project monitor 需要上一年的推算 / needs last year's projections",
+            "--previous data/processed/<上一年构建>/projections.parquet（或构建目录 / or the build folder)",
+        )
+    previous = monitor.read_previous(args.previous)
+    tables = {"grade_enrollment": store.load("grade_enrollment")}
+    if (store.current() / "kindergarten_ages.parquet").exists():
+        tables["kindergarten_ages"] = store.load("kindergarten_ages")
+    else:
+        print("注意 / note: 本构建无在园幼儿年龄表，幼儿园不比较 / no kindergarten_ages: kindergartens not compared")
+    result = monitor.monitor(previous, monitor.actual_pupils(tables), args.scenario[0] if args.scenario else None)
+    flagged = monitor.warnings(result)
+    out = paths.reports_dir() / "monitor"
+    out.mkdir(parents=True, exist_ok=True)
+    years = sorted(result["year"].dropna().unique())
+    file = out / f"monitor_{years[-1] if years else 'none'}.csv"
+    flagged.to_csv(file, index=False, encoding="utf-8-sig")
+    print(
+        f"比较 / compared: {len(result)} 行 rows; 超出区间 outside band: {int(result['is_outside_band'].sum())}; "
+        f"跌破门槛 crossed a threshold: {int(result['crossed_below'].notna().sum())}"
+    )
+    print(flagged.head(40).to_string(index=False) if len(flagged) else "无预警 / no warnings")
+    print(f"已写入 / written: {file}")
+    return 0
+
+
 def cmd_project(args: argparse.Namespace) -> int:
     """School-age enrollment projections: the county table of a scenario set, or the back-test errors."""
     from lcedu.measure.projections import METHODS, load_projections
     from lcedu.present import projections as pr
 
+    if args.action == "monitor":
+        return _project_monitor(args)
     if args.action == "backtest":
         table = pr.backtest_table(lang=args.lang, method=args.method)
         print(table.to_string(index=False))
@@ -493,10 +527,12 @@ def parser() -> argparse.ArgumentParser:
     pj.add_argument(
         "action",
         nargs="?",
-        choices=["show", "backtest"],
+        choices=["show", "backtest", "monitor"],
         default="show",
-        help="show (default): projected pupils by county; backtest: the stored error table",
+        help="show (default): projected pupils by county; backtest: the stored error table; "
+        "monitor: this build's actual pupils against an earlier projection (--previous)",
     )
+    pj.add_argument("--previous", metavar="PATH", help="monitor: last year's projections.parquet or its build folder")
     pj.add_argument(
         "--scenario", nargs="+", metavar="NAME", help="scenarios (default: all of projection_scenarios.yml)"
     )

@@ -233,3 +233,38 @@ def test_empty_primary_classrooms_beside_a_kindergarten_shortfall_in_the_same_to
     assert row["primary_free_classrooms"] == 4 - 2  # 62 pupils need 2 of its 4 rooms (45 each): 2 whole rooms free
     kg_size = 60 / (30 / 25 + 30 / 35)
     assert row["kindergarten_shortfall_places"] == pytest.approx(58 - kg_size)
+
+
+# ------------------------------------------------------------------------------------------ early warning
+def test_monitor_flags_the_school_moved_out_of_its_band_and_the_one_that_crossed_a_threshold():
+    from lcedu.measure import monitor
+
+    previous = _projections()  # last year's run, launched from 2025; now 2026 is actual
+    actual = pd.DataFrame(
+        [
+            ("TOWN", C, "primary", LAUNCH, 420.0),
+            ("TOWN", C, "primary", 2026, 600.0),  # projected 430 (387–473): far above the band
+            ("VILL", C, "primary", LAUNCH, 70.0),
+            ("VILL", C, "primary", 2026, 45.0),  # below its band (55.8–68.2) and below 50
+            ("NINE", C, "primary", LAUNCH, 300.0),
+            ("NINE", C, "primary", 2026, 310.0),  # inside its band
+        ],
+        columns=["school_id", "county_code", "stage", "year", "student_count"],
+    )
+    result = monitor.monitor(previous, actual)
+    school = result[result["level"] == "school"].set_index("school_id")
+    assert set(school.index) == {"TOWN", "VILL", "NINE"}  # schools without actual data are left out, not zero
+    assert school.loc["TOWN", "is_outside_band"] and not school.loc["NINE", "is_outside_band"]
+    assert school.loc["VILL", "crossed_below"] == "<50" and pd.isna(school.loc["TOWN", "crossed_below"])
+    assert school.loc["TOWN", "error_pct"] == pytest.approx((430 - 600) / 600 * 100)
+    flagged = monitor.warnings(result)
+    assert set(flagged.loc[flagged["level"] == "school", "school_id"]) == {"TOWN", "VILL"}
+    assert flagged["level"].iloc[0] == "county"  # the county row first: 1,015 actual against 1,100 projected
+
+
+def test_monitor_without_previous_projections_names_the_fix(tmp_path):
+    from lcedu.errors import RequestError
+    from lcedu.measure import monitor
+
+    with pytest.raises(RequestError, match="projections.parquet"):
+        monitor.read_previous(tmp_path / "nothing")
