@@ -246,7 +246,8 @@ def roster_grid(
     row per school or site (per school of that stage)."""
     rng = _rng(seed, county.county_code, year) if stage is None else _rng(seed, county.county_code, year, stage)
     detail = {f"{st}:{c}" for st, c in _detail_columns(parts)}
-    reference = bool(rng.random() < 0.5)
+    # its own stream: the other draws (and so the rosters' other mess) stay as they were
+    reference = bool(_rng(seed, "reference", county.county_code, year, stage).random() < 0.5)
     cols = columns(year, rng, detail, stage, reference)
     width = len(cols)
     what = f"{STAGE_FILE_WORD[stage]}过录表" if stage else "基础教育过录表"
