@@ -269,3 +269,26 @@ def test_monitor_without_previous_projections_names_the_fix(tmp_path):
 
     with pytest.raises(RequestError, match="projections.parquet"):
         monitor.read_previous(tmp_path / "nothing")
+
+
+def test_planning_sheet_lists_places_teachers_and_screening_and_keeps_formula_like_names_as_text(planned, tmp_path):
+    from openpyxl import Workbook
+
+    from lcedu.ingest import store
+    from lcedu.present.planning_sheet import SHEET, add_planning_sheet
+
+    tables = dict(planned)
+    c = tables["planning_consolidation"].copy()
+    c["school_name"] = c["school_name"].astype(str).where(c["school_id"] != "VILL", "=HYPERLINK(1)")
+    tables["planning_consolidation"] = c
+    store.write(tables, {"is_sample": True}, tmp_path)
+    wb = Workbook()
+    add_planning_sheet(wb, C, str(tmp_path))
+    ws = wb[SHEET]
+    values = [[cell.value for cell in row] for row in ws.iter_rows()]
+    flat = [v for row in values for v in row if v is not None]
+    assert "中方案" in str(values[0][0]) and "不是结论" in str(values[0][0])
+    assert 1035 in flat  # county 小学 places
+    vill = next(row for row in ws.iter_rows() if row[0].value == "VILL")
+    assert vill[1].value == "=HYPERLINK(1)" and vill[1].data_type == "s"
+    assert any("先建后撤" in str(v) for v in flat)
