@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu.ingest import store
+from lcedu.measure.monitor import keep_projections
 from lcedu.measure.planning import planning_tables
 from lcedu.measure.projections import projection_tables
 from lcedu.measure.results import compute_results
@@ -21,6 +22,7 @@ def write_build(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | 
     results = compute_results(tables)
     projected, note = projection_tables(tables)  # absent (with the reason in the manifest) when an input is missing
     planned, plan_note = planning_tables(tables, projected)  # places, classes, teachers, small schools
+    keep_projections(out_dir)  # last year's projections stay for `lcedu project monitor` (older builds are deleted)
     return store.write(
         {**tables, **results, **projected, **planned},
         {**manifest, "results": list(results), "projections": note, "planning": plan_note},

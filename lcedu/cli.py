@@ -365,13 +365,16 @@ def _project_monitor(args: argparse.Namespace) -> int:
     from lcedu.ingest import store
     from lcedu.measure import monitor
 
-    if not args.previous:
-        raise RequestError(
-            "project monitor 需要上一年的推算 / needs last year's projections",
-            "--previous data/processed/<上一年构建>/projections.parquet（或构建目录 / or the build folder)",
-        )
-    previous = monitor.read_previous(args.previous)
     tables = {"grade_enrollment": store.load("grade_enrollment")}
+    kept = monitor.latest_kept(int(tables["grade_enrollment"]["year"].max()))
+    if not args.previous and kept is None:
+        raise RequestError(
+            "没有更早的推算可比较 / no earlier projection to compare with",
+            "上一年运行 `lcedu clean` 后会自动保存于 data/processed/history/；或用 --previous 指向一个 "
+            "projections.parquet / kept in data/processed/history/ by each clean, or pass --previous",
+        )
+    previous = monitor.read_previous(args.previous or kept)
+    print(f"对比的推算 / compared with: {args.previous or kept}")
     if (store.current() / "kindergarten_ages.parquet").exists():
         tables["kindergarten_ages"] = store.load("kindergarten_ages")
     else:

@@ -292,3 +292,17 @@ def test_planning_sheet_lists_places_teachers_and_screening_and_keeps_formula_li
     vill = next(row for row in ws.iter_rows() if row[0].value == "VILL")
     assert vill[1].value == "=HYPERLINK(1)" and vill[1].data_type == "s"
     assert any("先建后撤" in str(v) for v in flat)
+
+
+def test_each_build_keeps_the_projections_it_replaces_and_monitor_finds_the_latest_earlier_one(tmp_path):
+    from lcedu.ingest import store
+    from lcedu.measure import monitor
+
+    assert monitor.keep_projections(tmp_path) is None  # no build yet: nothing to keep
+    store.write({"projections": _projections()}, {}, tmp_path)  # launched from 2025
+    kept = monitor.keep_projections(tmp_path)
+    assert kept == tmp_path / "history" / "projections_launch2025.parquet" and kept.exists()
+    assert pd.read_parquet(kept)["launch_year"].max() == LAUNCH
+    assert not list((tmp_path / "history").glob("*.partial"))
+    assert monitor.latest_kept(2026, tmp_path) == kept  # a 2026 build compares with the 2025 launch
+    assert monitor.latest_kept(2025, tmp_path) is None  # never with its own launch year

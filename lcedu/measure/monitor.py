@@ -7,6 +7,8 @@ Those outside their band, and those that crossed 100 / 50 / 10 pupils, make a sh
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pandas as pd
 from lcedu.errors import RequestError
 from lcedu.measure.planning import config as planning_config
 from lcedu.measure.projections import scenarios
+from lcedu.paths import processed_dir
 
 COLUMNS = [
     "level",
@@ -33,6 +36,37 @@ COLUMNS = [
     "is_outside_band",
     "crossed_below",
 ]
+
+
+HISTORY = "history"
+
+
+def keep_projections(out_dir: str | Path | None = None) -> Path | None:
+    """Keep the current build's projections as ``history/projections_launch<year>.parquet`` before a new build
+    replaces it (older builds are deleted): the early warning compares each new year with them. Written to a
+    temporary file first, so a killed run leaves no half-written copy."""
+    current = processed_dir(out_dir) / "current" / "projections.parquet"
+    if not current.exists():
+        return None
+    launch = int(pd.read_parquet(current, columns=["launch_year"])["launch_year"].max())
+    target = processed_dir(out_dir) / HISTORY / f"projections_launch{launch}.parquet"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    shutil.copyfile(current, partial)
+    os.replace(partial, target)
+    return target
+
+
+def latest_kept(before_year: int, out_dir: str | Path | None = None) -> Path | None:
+    """The kept projection with the latest launch year before ``before_year`` (None when there is none)."""
+    kept = sorted(
+        (int(p.stem.removeprefix("projections_launch")), p)
+        for p in (processed_dir(out_dir) / HISTORY).glob("projections_launch*.parquet")
+    )
+    earlier = [p for year, p in kept if year < before_year]
+    return earlier[-1] if earlier else None
 
 
 def read_previous(path: str | Path) -> pd.DataFrame:
