@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu.ingest import store
+from lcedu.measure.monitor import keep_projections
+from lcedu.measure.planning import planning_tables
 from lcedu.measure.projections import projection_tables
 from lcedu.measure.results import compute_results
 
@@ -24,9 +26,11 @@ def write_build(
     """
     results = compute_results(tables)
     projected, note = projection_tables(tables)  # absent (with the reason in the manifest) when an input is missing
+    planned, plan_note = planning_tables(tables, projected)  # places, classes, teachers, small schools
+    keep_projections(out_dir)  # last year's projections stay for `lcedu project monitor` (older builds are deleted)
     return store.write(
-        {**tables, **results, **projected},
-        {**manifest, "results": list(results), "projections": note},
+        {**tables, **results, **projected, **planned},
+        {**manifest, "results": list(results), "projections": note, "planning": plan_note},
         out_dir,
         keep=keep,
     )

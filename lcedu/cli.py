@@ -140,6 +140,7 @@ def _clean(args: argparse.Namespace) -> int:
     _print_issues(result.warnings)
     print(quality.summary(result.tables, result.warnings))
     print(_projection_note(build))
+    print(_planning_note(build))
     print(f"已写入 / written: {build} ({time.perf_counter() - start:.1f}s)")
     return 0
 
@@ -435,11 +436,59 @@ def _projection_note(build: Path) -> str:
     return f"学龄人口预测未计算 / projections not computed: {note.get('reason', '—')}"
 
 
+def _planning_note(build: Path) -> str:
+    """One line after a clean: the planning tables (places, teachers, small schools) stored, or why not."""
+    note = json.loads((Path(build) / "manifest.json").read_text(encoding="utf-8")).get("planning") or {}
+    if note.get("status") == "computed":
+        return (
+            f"学位、教师与小规模学校测算已计算 / planning computed: {note['candidates']} 所学校列入 "
+            f"{note['review_year']} 年撤并研究筛查（非结论）/ schools screened for review, not verdicts"
+        )
+    return f"规划测算未计算 / planning not computed: {note.get('reason', '—')}"
+
+
+def _project_monitor(args: argparse.Namespace) -> int:
+    """监测预警: this build's actual pupils against a kept earlier projection; the short list printed and saved."""
+    from lcedu.ingest import store
+    from lcedu.measure import monitor
+
+    tables = {"grade_enrollment": store.load("grade_enrollment")}
+    kept = monitor.latest_kept(int(tables["grade_enrollment"]["year"].max()))
+    if not args.previous and kept is None:
+        raise RequestError(
+            "没有更早的推算可比较 / no earlier projection to compare with",
+            "上一年运行 `lcedu clean` 后会自动保存于 data/processed/history/；或用 --previous 指向一个 "
+            "projections.parquet / kept in data/processed/history/ by each clean, or pass --previous",
+        )
+    previous = monitor.read_previous(args.previous or kept)
+    print(f"对比的推算 / compared with: {args.previous or kept}")
+    if (store.current() / "kindergarten_ages.parquet").exists():
+        tables["kindergarten_ages"] = store.load("kindergarten_ages")
+    else:
+        print("注意 / note: 本构建无在园幼儿年龄表，幼儿园不比较 / no kindergarten_ages: kindergartens not compared")
+    result = monitor.monitor(previous, monitor.actual_pupils(tables), args.scenario[0] if args.scenario else None)
+    flagged = monitor.warnings(result)
+    out = paths.reports_dir() / "monitor"
+    out.mkdir(parents=True, exist_ok=True)
+    years = sorted(result["year"].dropna().unique())
+    file = out / f"monitor_{years[-1] if years else 'none'}.csv"
+    flagged.to_csv(file, index=False, encoding="utf-8-sig")
+    print(
+        f"比较 / compared: {len(result)} 行 rows; 超出区间 outside band: {int(result['is_outside_band'].sum())}; "
+        f"跌破门槛 crossed a threshold: {int(result['crossed_below'].notna().sum())}"
+    )
+    print(flagged.head(40).to_string(index=False) if len(flagged) else "无预警 / no warnings")
+    print(f"已写入 / written: {file}")
+    return 0
+
+
 def cmd_project(args: argparse.Namespace) -> int:
     """School-age enrollment projections: the county table of a scenario set, or the back-test errors."""
     from lcedu.measure.projections import METHODS, load_projections
     from lcedu.present import projections as pr
 
+    if args.action == "monitor":
+        return _project_monitor(args)
     if args.action == "backtest":
         table = pr.backtest_table(lang=args.lang, method=args.method)
         print(table.to_string(index=False))
@@ -717,10 +766,16 @@ def parser() -> argparse.ArgumentParser:
     pj.add_argument(
         "action",
         nargs="?",
-        choices=["show", "backtest"],
+        choices=["show", "backtest", "monitor"],
         default="show",
-        help="show（默认）：各县预测在校生；backtest：回测误差表 / show (default): projected pupils by county; "
-        "backtest: the stored error table",
+        help="show（默认）：各县预测在校生；backtest：回测误差表；monitor：本版实际数与此前预测对照（--previous）/ "
+        "show (default): projected pupils by county; backtest: the stored error table; "
+        "monitor: this build's actual pupils against an earlier projection (--previous)",
+    )
+    pj.add_argument(
+        "--previous",
+        metavar="PATH",
+        help="monitor：上一年的 projections.parquet 或其版本文件夹 / monitor: last year's projections.parquet or its build folder",
     )
     pj.add_argument(
         "--scenario",

@@ -1,0 +1,462 @@
+"""The planning page: places against capacity by 学段 and year, teacher need against supply, the small schools and
+the consolidation screening with its caveats. Only formats the stored planning tables (lcedu.measure.planning);
+every figure names its scenario and band, and no sentence says a school should close.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from lcedu.ingest import counties, store
+from lcedu.measure import cohort, standards
+from lcedu.measure.planning import RESULT_TABLES, STAGES, config
+from lcedu.measure.projections import scenarios
+from lcedu.paths import CITY_CODE
+from lcedu.present.briefing import Section
+from lcedu.present.charts import COLOURS
+from lcedu.present.fonts import use_cjk_font
+from lcedu.present.narrative import place_name, year_label
+
+TEXT = {
+    "zh": {
+        "title": "十五五规划测算：学位、教师与小规模学校",
+        "stage": {"kindergarten": "学前（在园）", "primary": "小学", "junior": "初中", "senior": "高中"},
+        "scope": "{scenario}；区间为回测误差第{pct}百分位（{band}）。",
+        "synthetic": "> **⚠ 合成样例数据，非官方统计。**",
+        "pupils": "在校生（推算）",
+        "capacity": "学位（教室数×班额）",
+        "band": "区间",
+        "places": "学位与在校生",
+        "places_cols": [
+            "学段",
+            "学位",
+            "{y0}在校生",
+            "{y1}在校生",
+            "{y1}区间",
+            "{y2}在校生",
+            "{y2}区间",
+            "{y2}富余学位",
+            "学位不足的学校（点估计｜上限）",
+        ],
+        "teachers": "教职工需求与在岗（退休后，不补员）",
+        "teacher_cols": [
+            "学段",
+            "口径",
+            "在岗",
+            "{y1}需求",
+            "{y1}供给",
+            "{y1}余缺",
+            "{y2}需求",
+            "{y2}供给",
+            "{y2}余缺",
+        ],
+        "teacher_note": "需求：小学1:{primary:g}、初中1:{junior:g}、高中1:{senior:g}（教职工编制），村小、教学点取班师比"
+        "（小学1:{ctr_primary:g}、初中1:{ctr_junior:g}）与生师比中较大者；学前按两教一保（每班{kg:g}名专任教师）。"
+        "供给：在岗人数每年按退休率{rate:g}%减少（数据无教师年龄，为假设）。正数为富余，负数为缺口。",
+        "side": "各县(区)教师余缺对照（{year}，{scenario}，点估计）",
+        "side_cols": ["县(区)", "学前", "小学", "初中", "高中", "合计"],
+        "small": "小规模学校：低于100、50、10人的学校数（{scenario}）",
+        "small_cols": ["学段", "门槛", "{y0}", "{y1}", "{y1}区间", "{y2}", "{y2}区间"],
+        "screen": "撤并研究筛查（{year}，{scenario}）：仅供论证，不是结论",
+        "screen_cols": [
+            "学校",
+            "学段",
+            "{year}在校生",
+            "区间",
+            "最近同学段学校",
+            "直线距离(km)",
+            "对方富余学位",
+            "筛查",
+        ],
+        "caveats": "程序要求",
+        "none": "无。",
+        "reuse": "跨学段调剂：同一乡镇小学教室空出、幼儿园学位不足（{scenario}，点估计）",
+        "reuse_cols": ["乡镇", "首现年份", "幼儿园学位缺口（最大）", "小学空余教室", "可容幼儿（混合班）"],
+        "risk": "大班额风险：城区、镇区学校在校生超出学位（{scenario}，点估计）：{n} 所，最早 {year} 年。",
+        "no_risk": "大班额风险：城区、镇区学校在期内不超出学位（{scenario}，点估计）。",
+        "more": "另有 {n} 条，见 planning_consolidation 表。",
+        "sep": "、",
+        "retain_note": "距最近同学段学校超过{km}的默认应保留；无坐标的学校在核实前保留。",
+    },
+    "en": {
+        "title": "Planning the 15th Five-Year Plan: places, teachers and small schools",
+        "stage": {
+            "kindergarten": "Kindergarten",
+            "primary": "Primary",
+            "junior": "Junior sec.",
+            "senior": "Senior sec.",
+        },
+        "scope": "{scenario}; bands are the {pct}th percentile of back-test errors ({band}).",
+        "synthetic": "> **⚠ Synthetic sample data (合成样例数据), not official statistics.**",
+        "pupils": "pupils (projected)",
+        "capacity": "places (classrooms × class size)",
+        "band": "band",
+        "places": "Places and pupils",
+        "places_cols": [
+            "Stage",
+            "Places",
+            "Pupils {y0}",
+            "Pupils {y1}",
+            "Band {y1}",
+            "Pupils {y2}",
+            "Band {y2}",
+            "Spare places {y2}",
+            "Schools short of places (point | upper)",
+        ],
+        "teachers": "Staff needed and in post (after retirements, no hiring)",
+        "teacher_cols": [
+            "Stage",
+            "Measure",
+            "In post",
+            "Need {y1}",
+            "Supply {y1}",
+            "Gap {y1}",
+            "Need {y2}",
+            "Supply {y2}",
+            "Gap {y2}",
+        ],
+        "teacher_note": "Need: primary 1:{primary:g}, junior 1:{junior:g}, senior 1:{senior:g} (staff establishment); "
+        "village schools and teaching points the larger of that and staff per class (primary {ctr_primary:g}, junior "
+        "{ctr_junior:g}); kindergarten {kg:g} teachers per class. Supply: staff in post less {rate:g}% a year retiring "
+        "(an assumption: the data have no teacher ages). Positive = surplus, negative = shortage.",
+        "side": "Staff surplus and shortage by county ({year}, {scenario}, point)",
+        "side_cols": ["County", "Kindergarten", "Primary", "Junior", "Senior", "Total"],
+        "small": "Small schools: schools below 100, 50 and 10 pupils ({scenario})",
+        "small_cols": ["Stage", "Threshold", "{y0}", "{y1}", "Band {y1}", "{y2}", "Band {y2}"],
+        "screen": "Screening for review ({year}, {scenario}): for study, not a decision",
+        "screen_cols": [
+            "School",
+            "Stage",
+            "Pupils {year}",
+            "Band",
+            "Nearest same-stage school",
+            "Distance (km)",
+            "Its spare places",
+            "Screening",
+        ],
+        "caveats": "Procedure",
+        "none": "None.",
+        "reuse": "Cross-stage reuse: empty primary classrooms beside a kindergarten shortfall in one township "
+        "({scenario}, point)",
+        "reuse_cols": [
+            "Township",
+            "First year",
+            "Kindergarten shortfall (max)",
+            "Free primary classrooms",
+            "Children they hold (mixed class)",
+        ],
+        "risk": "Large-class risk: {n} town or city schools outgrow their places ({scenario}, point), the first in "
+        "{year}.",
+        "no_risk": "Large-class risk: no town or city school outgrows its places in the period ({scenario}, point).",
+        "more": "{n} more in the planning_consolidation table.",
+        "sep": ", ",
+        "retain_note": "Schools farther than {km} from the nearest same-stage school are kept by default; schools "
+        "without coordinates are kept until checked.",
+    },
+}
+
+
+@dataclass
+class View:
+    """What the page shows: a county (or the city), the language, the scenario and the stored tables."""
+
+    county: str
+    lang: str
+    scenario: str
+    tables: dict
+    synthetic: bool
+
+    @property
+    def codes(self) -> set[str]:
+        known = set(self.tables["planning_teachers"]["county_code"].astype(str))
+        return known if self.county == CITY_CODE else {self.county}
+
+    @property
+    def years(self) -> tuple[int, int, int]:
+        """The launch year, the review year (2030) and the horizon."""
+        p = self.tables["planning_places"]
+        return int(p["launch_year"].max()), int(config()["consolidation"]["review_year"]), int(p["year"].max())
+
+    def text(self, key: str) -> Any:
+        return TEXT[self.lang][key]
+
+    def scenario_name(self, name: str | None = None) -> str:
+        spec = scenarios()["scenarios"][name or self.scenario]
+        return spec["label_zh"] if self.lang == "zh" else spec["label_en"]
+
+    def mine(self, name: str) -> pd.DataFrame:
+        """A stored table's rows of this page's counties and scenario."""
+        t = self.tables[name]
+        t = t[t["county_code"].astype(str).isin(self.codes)]
+        return t[t["scenario"].astype(str) == self.scenario] if "scenario" in t else t
+
+
+def view(county: object, lang: str = "zh", scenario: str | None = None, processed_dir: str | None = None) -> View:
+    """Resolve the page's parameters (a county code or name, or 530900 / 临沧市 for the city)."""
+    if lang not in TEXT:
+        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    text = str(county).strip()
+    code = CITY_CODE if text in (CITY_CODE, "临沧市", "临沧") else counties.resolve(text)
+    if code is None:
+        raise ValueError(f"未知县(区) unknown county: {county!r}")
+    chosen = scenario or scenarios()["default"]
+    if chosen not in scenarios()["scenarios"]:
+        raise ValueError(f"unknown scenario {chosen!r}; choose from {', '.join(scenarios()['scenarios'])}")
+    try:
+        tables = {name: store.load(name, processed_dir) for name in RESULT_TABLES}
+    except store.MissingTableError as exc:
+        note = store.manifest(processed_dir).get("planning") or {}
+        raise ValueError(f"本构建没有规划测算 / this build has no planning tables: {note.get('reason', exc)}") from exc
+    synthetic = bool(store.manifest(processed_dir).get("is_sample", False))
+    return View(code, lang, chosen, tables, synthetic)
+
+
+def header(v: View) -> Section:
+    """Title line: place, launch year → horizon, scenario and what the bands are."""
+    y0, _, y2 = v.years
+    band = cohort.config()["bands"]["coverage_pct"]
+    lines = [
+        f"**{place_name(v.county, v.lang)} · {year_label(y0, v.lang)} → {y2}**",
+        v.text("scope").format(scenario=v.scenario_name(), pct=band, band=v.text("band")),
+    ]
+    return Section(None, lines + ([v.text("synthetic")] if v.synthetic else []))
+
+
+def _county_places(v: View) -> pd.DataFrame:
+    p = v.mine("planning_places")
+    p = p[p["level"] == "county"]
+    cols = ["student_count", "capacity", "spare_places"]
+    return p.groupby(["stage", "year", "band"], observed=True)[cols].sum(min_count=1).reset_index()
+
+
+def places_figure(v: View) -> Figure:
+    """Per 学段: projected pupils (point and band) against the places the classrooms hold, by year."""
+    use_cjk_font()
+    rows = _county_places(v)
+    fig = Figure(figsize=(9, 6), layout="constrained")
+    axes = fig.subplots(2, 2).ravel()
+    for ax, stage in zip(axes, STAGES, strict=True):
+        s = rows[rows["stage"] == stage].pivot_table(index="year", columns="band", values=["student_count", "capacity"])
+        if s.empty:
+            ax.set_axis_off()
+            continue
+        years = s.index.to_numpy(int)
+        ax.fill_between(
+            years,
+            s[("student_count", "lower")],
+            s[("student_count", "upper")],
+            color=COLOURS["county"],
+            alpha=0.15,
+            lw=0,
+            label=v.text("band"),
+        )
+        ax.plot(years, s[("student_count", "point")], color=COLOURS["county"], lw=2, label=v.text("pupils"))
+        ax.plot(years, s[("capacity", "point")], color=COLOURS["target"], ls="--", lw=1.5, label=v.text("capacity"))
+        ax.set_title(v.text("stage")[stage], fontsize=10)
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", color="#dddddd", lw=0.6)
+    axes[0].legend(fontsize=7, loc="lower left", frameon=False)
+    fig.suptitle(f"{place_name(v.county, v.lang)} · {v.text('places')} · {v.scenario_name()}", fontsize=10)
+    return fig
+
+
+def _fmt(x: Any) -> str:
+    return "—" if pd.isna(x) else f"{float(x):,.0f}"
+
+
+def _range(a: int, b: int) -> str:
+    """A count's range over the band (the lower pupil band gives the larger count of small schools)."""
+    return f"{min(a, b)}–{max(a, b)}"
+
+
+def _band(lo: Any, hi: Any) -> str:
+    return "—" if pd.isna(lo) or pd.isna(hi) else f"{float(lo):,.0f}–{float(hi):,.0f}"
+
+
+def places_table(v: View) -> Section:
+    """Places and pupils by 学段 at launch, 2030 and the horizon, with the schools that run short in the period."""
+    y0, y1, y2 = v.years
+    rows = _county_places(v).set_index(["stage", "year", "band"])
+    summary = v.mine("planning_place_summary")
+    summary = summary[summary["level"] == "school"]
+    out = []
+    for stage in STAGES:
+        if (stage, y2, "point") not in rows.index:
+            continue
+
+        def val(year: int, band: str, col: str = "student_count", stage: str = stage) -> Any:
+            return rows[col].get((stage, year, band), np.nan)
+
+        short = summary[(summary["stage"] == stage) & summary["first_shortfall_year"].notna()]
+        n_point = int((short["band"] == "point").sum())
+        n_upper = int((short["band"] == "upper").sum())
+        out.append(
+            [
+                v.text("stage")[stage],
+                _fmt(val(y2, "point", "capacity")),
+                _fmt(val(y0 + 1, "point")),
+                _fmt(val(y1, "point")),
+                _band(val(y1, "lower"), val(y1, "upper")),
+                _fmt(val(y2, "point")),
+                _band(val(y2, "lower"), val(y2, "upper")),
+                _fmt(val(y2, "point", "spare_places")),
+                f"{n_point} | {n_upper}",
+            ]
+        )
+    cols = [c.format(y0=y0 + 1, y1=y1, y2=y2) for c in v.text("places_cols")]
+    table = pd.DataFrame(out, columns=cols)
+    return Section(v.text("places"), [_styled(table)], level=2)
+
+
+def _styled(frame: pd.DataFrame) -> Any:
+    """A table whose text cells are escaped (school names are data, untrusted)."""
+    return frame.style.format(escape="html").hide(axis="index")
+
+
+def teacher_table(v: View) -> Section:
+    """Staff needed against staff in post after retirements, by 学段, in 2030 and at the horizon (point and band)."""
+    _, y1, y2 = v.years
+    t = v.mine("planning_teachers")
+    keys = ["stage", "staff_measure", "year", "band"]
+    g = t.groupby(keys, observed=True)[["staff_needed", "staff_supply", "staff_gap", "staff_in_post"]].sum()
+    out = []
+    for stage in STAGES:
+        part = g[g.index.get_level_values("stage") == stage]
+        if part.empty:
+            continue
+        measure = str(part.index.get_level_values("staff_measure")[0])
+        in_post = part["staff_in_post"].iloc[0]
+        row = [v.text("stage")[stage], measure, _fmt(in_post)]
+        for year in (y1, y2):
+            pt = part.xs((year, "point"), level=("year", "band"))
+            lo = part.xs((year, "upper"), level=("year", "band"))["staff_gap"]  # more pupils: the smaller gap
+            hi = part.xs((year, "lower"), level=("year", "band"))["staff_gap"]
+            gap = f"{float(pt['staff_gap'].iloc[0]):+,.0f}（{float(lo.iloc[0]):+,.0f}～{float(hi.iloc[0]):+,.0f}）"
+            row += [_fmt(pt["staff_needed"].iloc[0]), _fmt(pt["staff_supply"].iloc[0]), gap]
+        out.append(row)
+    cols = [c.format(y1=y1, y2=y2) for c in v.text("teacher_cols")]
+    cfg = config()["teachers"]
+    note = v.text("teacher_note").format(
+        **standards.load_staffing_norms()["staff_student_ratio"]["value"],
+        ctr_primary=cfg["class_teacher_ratio"]["value"]["primary"],
+        ctr_junior=cfg["class_teacher_ratio"]["value"]["junior"],
+        kg=cfg["kindergarten_staff_per_class"]["value"]["full_time_teacher"],
+        rate=float(cfg["retirement_rate_per_year"]["value"]) * 100,
+    )
+    return Section(
+        v.text("teachers"),
+        [_styled(pd.DataFrame(out, columns=cols)), note],
+        level=2,
+    )
+
+
+def teacher_side_by_side(v: View) -> Section:
+    """Each county's staff surplus (+) or shortage (−) per 学段 in 2030: where 县管校聘 could move posts."""
+    _, y1, _ = v.years
+    t = v.tables["planning_teachers"]
+    t = t[(t["scenario"].astype(str) == v.scenario) & (t["band"] == "point") & (t["year"] == y1)]
+    wide = t.pivot_table(index="county_code", columns="stage", values="staff_gap", aggfunc="sum", observed=True)
+    wide = wide.reindex(columns=list(STAGES))
+    wide["total"] = wide.sum(axis=1, min_count=1)
+    names = [place_name(str(c), v.lang) for c in wide.index]
+    rows = [
+        [n, *(f"{x:+,.0f}" if pd.notna(x) else "—" for x in r)] for n, r in zip(names, wide.to_numpy(), strict=True)
+    ]
+    table = pd.DataFrame(rows, columns=v.text("side_cols"))
+    return Section(v.text("side").format(year=y1, scenario=v.scenario_name()), [_styled(table)], level=3)
+
+
+def small_school_table(v: View) -> Section:
+    """How many schools sit below 100, 50 and 10 pupils at launch, in 2030 and at the horizon (point, band)."""
+    y0, y1, y2 = v.years
+    s = v.mine("planning_small_schools")
+    out = []
+    for stage in STAGES:
+        for threshold in config()["small_schools"]["thresholds"]:
+            part = s[(s["stage"] == stage) & (s["threshold"] == threshold)]
+            if part.empty:
+                continue
+
+            def count(year: int, band: str, part: pd.DataFrame = part) -> int:
+                b = part[part["band"] == band]
+                below = b["first_year_below"].le(year).fillna(False) | b["is_below_at_launch"].fillna(False)
+                return int(below.sum())
+
+            now = int(part.loc[part["band"] == "point", "is_below_at_launch"].fillna(False).sum())
+            out.append(
+                [
+                    v.text("stage")[stage],
+                    f"<{threshold}",
+                    now,
+                    count(y1, "point"),
+                    _range(count(y1, "lower"), count(y1, "upper")),
+                    count(y2, "point"),
+                    _range(count(y2, "lower"), count(y2, "upper")),
+                ]
+            )
+    cols = [c.format(y0=year_label(y0, v.lang), y1=y1, y2=y2) for c in v.text("small_cols")]
+    table = pd.DataFrame(out, columns=cols)
+    return Section(v.text("small").format(scenario=v.scenario_name()), [_styled(table)], level=2)
+
+
+def screening_table(v: View, limit: int = 40) -> Section:
+    """The consolidation screening of this page's schools: projected pupils and band, the nearest same-学段 school,
+    its spare places, the default status and the procedure caveats. For study, never a decision."""
+    cfg = config()["consolidation"]
+    c = v.mine("planning_consolidation")
+    rows = [
+        [
+            r.school_name,
+            v.text("stage")[str(r.stage)],
+            _fmt(r.student_count),
+            _band(r.student_count_lower, r.student_count_upper),
+            "—" if pd.isna(r.nearest_school_name) else r.nearest_school_name,
+            "—" if pd.isna(r.nearest_distance_km) else f"{float(r.nearest_distance_km):.1f}",
+            _fmt(r.receiving_spare_places),
+            str(r.screening),
+        ]
+        for r in c.head(limit).itertuples()
+    ]
+    cols = [x.format(year=cfg["review_year"]) for x in v.text("screen_cols")]
+    km = v.text("sep").join(f"{v.text('stage')[s]} {d:g} km" for s, d in cfg["retain_beyond_km"].items())
+    items: list[Any] = [v.text("retain_note").format(km=km)]
+    items.append(_styled(pd.DataFrame(rows, columns=cols)) if rows else v.text("none"))
+    if len(c) > limit:
+        items.append(v.text("more").format(n=len(c) - limit))
+    items.append(f"**{v.text('caveats')}**\n\n" + "\n".join(f"- {line}" for line in cfg["caveats"]))
+    return Section(v.text("screen").format(year=cfg["review_year"], scenario=v.scenario_name()), items, level=2)
+
+
+def large_class_risk(v: View) -> str:
+    """One sentence: how many town or city schools outgrow their places, and from which year."""
+    s = v.mine("planning_place_summary")
+    s = s[(s["band"] == "point") & s["is_large_class_risk"].fillna(False)]
+    if s.empty:
+        return v.text("no_risk").format(scenario=v.scenario_name())
+    year = int(s["first_shortfall_year"].min())
+    return v.text("risk").format(scenario=v.scenario_name(), n=s["school_id"].nunique(), year=year)
+
+
+def reuse_table(v: View) -> Section:
+    """Townships where 小学 classrooms empty while 幼儿园 places run short: the first year and the largest gap."""
+    r = v.mine("planning_reuse")
+    r = r[r["band"] == "point"]
+    if r.empty:
+        return Section(v.text("reuse").format(scenario=v.scenario_name()), [v.text("none")], level=3)
+    g = r.groupby(["county_code", "township"], observed=True, dropna=False).agg(
+        first=("year", "min"),
+        gap=("kindergarten_shortfall_places", "max"),
+        rooms=("primary_free_classrooms", "max"),
+        held=("kindergarten_places_in_free_rooms", "max"),
+    )
+    rows = [
+        [str(twp), int(x.first), _fmt(x.gap), _fmt(x.rooms), _fmt(x.held)]
+        for (_, twp), x in zip(g.index, g.itertuples(), strict=True)
+    ]
+    table = pd.DataFrame(rows, columns=v.text("reuse_cols"))
+    return Section(v.text("reuse").format(scenario=v.scenario_name()), [_styled(table)], level=3)
