@@ -610,7 +610,8 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument(
                 "--quality",
                 action="store_true",
-                help="同时做数据质量审查（规则、异常值、完整性）：排序摘要和每县一份退回核实表，写入 reports/check/quality/；"
+                help="同时做数据质量审查（规则、异常值、完整性）：排序摘要和每县一份"
+                "退回核实表，写入 reports/check/quality/；"
                 "审查结果不会使检查失败 / also run the data-quality review (rules, outliers, completeness): a ranked "
                 "summary and a send-back workbook per county in reports/check/quality/; findings never fail the check",
             )
@@ -626,7 +627,8 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument(
                 "--reports",
                 default=None,
-                help="检查写出待填文件（check/ 下的 sites.csv 模板）的报告文件夹，默认 $LCEDU_REPORTS 或 reports/；从不写 "
+                help="检查写出待填文件（check/ 下的 sites.csv 模板）的报告文"
+                "件夹，默认 $LCEDU_REPORTS 或 reports/；从不写 "
                 "data/raw/ / reports folder for what the check writes for you to fill in (the sites.csv template "
                 "under check/); default $LCEDU_REPORTS or reports/. data/raw/ is never written",
             )
@@ -749,7 +751,8 @@ def parser() -> argparse.ArgumentParser:
         "--tolerance",
         type=float,
         default=None,
-        help="简化容差，米（省默认 250，州(市)默认 50）/ simplification in metres (default: 250 for a province, 50 for a "
+        help="简化容差，米（省默认 250，州(市)默认 50）/ simplification in "
+        "metres (default: 250 for a province, 50 for a "
         "prefecture)",
     )
     sh.add_argument(
@@ -775,7 +778,8 @@ def parser() -> argparse.ArgumentParser:
     pj.add_argument(
         "--previous",
         metavar="PATH",
-        help="monitor：上一年的 projections.parquet 或其版本文件夹 / monitor: last year's projections.parquet or its build folder",
+        help="monitor：上一年的 projections.parquet 或其版本文件夹 / monitor:"
+        " last year's projections.parquet or its build folder",
     )
     pj.add_argument(
         "--scenario",
@@ -824,7 +828,8 @@ def parser() -> argparse.ArgumentParser:
         dest="source",
         default=None,
         metavar="PLAN",
-        help="当前执行的计划（名称、文件夹或 targets.yml；默认当前计划）/ the plan being followed (default: the current "
+        help="当前执行的计划（名称、文件夹或 targets.yml；默认当前计划）/ the "
+        "plan being followed (default: the current "
         "plan)",
     )
     pd_.add_argument("--baseline", type=int, required=True, help="基期年（须在数据中）/ baseline year (in the data)")

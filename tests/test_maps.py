@@ -546,6 +546,7 @@ def test_status_maps_of_every_year_are_drawn_at_the_same_size():
     sizes = {year: Image.open(io.BytesIO(to_png(maps.status_map(status, year)))).size for year in (2024, 2025)}
     assert sizes[2024] == sizes[2025], sizes
 
+
 def test_a_rate_changes_in_percentage_points():
     ax = maps.change_map(progress_table(), INDICATOR, unit="%")
     assert ax.get_legend().get_title().get_text() == "变化（个百分点）"

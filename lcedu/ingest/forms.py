@@ -696,7 +696,7 @@ class _Reader:
         return number
 
     # figures
-    def value(
+    def value(  # noqa: C901 (named in docs/architecture.md)
         self, address: Address, table: str, column: str, identity: dict, stage: str | None
     ) -> tuple[object, dict]:
         """A typed value (or NA) and its provenance; NA cells are recorded with their reason."""

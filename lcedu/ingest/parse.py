@@ -306,7 +306,7 @@ def school_ids(raw: pd.Series, skip: np.ndarray) -> tuple[pd.Series, np.ndarray,
 MAX_EXACT = 2.0**53
 
 
-def convert(
+def convert(  # noqa: C901 (named in docs/architecture.md)
     text: pd.DataFrame,
     layout: Layout,
     units: dict[str, str | None],

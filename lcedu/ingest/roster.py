@@ -267,7 +267,7 @@ def header_paths(block: np.ndarray) -> list[tuple[str, ...]]:
 
 
 def _is_column_number_row(row: np.ndarray) -> bool:
-    """The 栏号 row under the header: 甲 乙 丙 … then 1 2 3 …"""
+    """The 栏号 row under the header: 甲 乙 丙 … then 1 2 3 …."""
     filled = [cell_text(v) for v in row if cell_text(v)]
     return len(filled) >= 3 and all(re.fullmatch(r"[甲乙丙丁戊己庚辛壬癸]|\d{1,3}", t) for t in filled)
 
@@ -388,7 +388,8 @@ def stated_year_issue(title_rows: np.ndarray, year: int, where: dict) -> Issue |
         if stated and int(stated.group(1)) != year:
             return Issue(
                 "error",
-                message=f"表中写的是 {stated.group(0)}，但文件在 {year} 学年的文件夹中 / the roster states another school year",
+                message=f"表中写的是 {stated.group(0)}，但文件在 {year} 学年的文件"
+                "夹中 / the roster states another school year",
                 fix=f"把文件移到 rosters/{stated.group(1)}/",
                 **where,
             )
@@ -1171,7 +1172,8 @@ def read_local(path: Path, display: str, year: int | None, issues: list[Issue]) 
 COPY_SUFFIX = re.compile(r"(?:\s*-\s*|\s*)(?:副本|copy)(?:\s*[(（]?\d+[)）]?)?$|\s*[(（]\d+[)）]$", re.IGNORECASE)
 COPY_PREFIX = re.compile(r"^(?:copy of|复件)\s*", re.IGNORECASE)
 DOUBLE_RULE = (
-    "规则 / rule: 每县每学年读一份过录表，或几份按学段分开、学段互不重复的过录表（文件名或工作表名含 小学/初中/高中/中学）"
+    "规则 / rule: 每县每学年读一份过录表，或几份按学段分开、"
+    "学段互不重复的过录表（文件名或工作表名含 小学/初中/高中/中学）"
     "；重复的两份从不合并 / one roster per county and year, or per-学段 parts that do not overlap; "
     "two that overlap are never merged"
 )
@@ -1278,7 +1280,7 @@ def template_dir(reports: Path | None = None) -> Path:
     return paths.reports_dir(reports) / "check"
 
 
-def read_inputs(
+def read_inputs(  # noqa: C901 (named in docs/architecture.md)
     raw_dir: Path,
     files: list[Path],
     extra: dict[str, str],

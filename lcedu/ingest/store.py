@@ -173,7 +173,7 @@ def prune(root: Path, keep: int) -> list[Path]:
 
 
 def _pinned(root: Path, name: str) -> bool:
-    """Is a render still reading this build? (Its pin holds a shared lock; a dead render's does not.)"""
+    """Is a render still reading this build? (Its pin holds a shared lock; a dead render's does not.)."""
     pin = root / PINS / f"{name}.lock"
     if not pin.exists():
         return False

@@ -67,7 +67,8 @@ def graduate(counts: pd.DataFrame) -> pd.DataFrame:
             raise RequestError(
                 f"普查人口 {county} {year} {sex}: 年龄组不连续或重叠 / age groups with gaps or overlaps: "
                 f"{', '.join(g['age_group'])}",
-                "年龄组应从0岁开始、首尾相接，最多一个开口组 / groups must start at 0, follow each other, one open group",
+                "年龄组应从0岁开始、首尾相接，最多一个开口组 / groups must star"
+                "t at 0, follow each other, one open group",
             )
         cumulative = np.r_[0.0, np.cumsum(closed["population"].to_numpy(float))]
         single = np.diff(PchipInterpolator(edges, cumulative)(np.arange(edges[-1] + 1)))

@@ -51,7 +51,8 @@ def config() -> dict:
 
 
 def class_sizes() -> dict[str, float]:
-    """班额 by 学段: 小学/初中 from standards.yml, 高中 from planning.yml, kindergarten = 混合班 (per-age sizes apart)."""
+    """班额 by 学段: 小学/初中 from standards.yml, 高中 from planning.yml,
+    kindergarten = 混合班 (per-age sizes apart)."""
     return dict(_class_sizes())
 
 

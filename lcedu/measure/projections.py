@@ -103,7 +103,8 @@ def build_grid(grade: pd.DataFrame, kindergarten: pd.DataFrame | None) -> Grid:
 
 
 def _predecessors(positions: list[tuple[str, int]], county: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each position's pupils were a year before: the grade below, 小学6→初一, the county's last 初中 grade→高一."""
+    """Where each position's pupils were a year before: the grade below, 小学6→初一,
+    the county's last 初中 grade→高一."""
     index = {p: i for i, p in enumerate(positions)}
     school_prev = np.array([index.get((s, g - 1), -1) if s != "kindergarten" else -1 for s, g in positions])
     prev = np.tile(school_prev, (county.shape[0], 1))

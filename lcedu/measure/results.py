@@ -137,8 +137,10 @@ def judge_plan(
 def plan_results(
     plan: str | Path | None = None, baseline_year: int | None = None, processed_dir: str | Path | None = None
 ) -> dict[str, pd.DataFrame]:
-    """``scorecard``, ``target_points``, ``target_counts`` and ``target_needs`` of a plan: the build's stored tables for the
-    default plan and its baseline, else judged once on the build's stored results (cached per build).
+    """``scorecard``, ``target_points``, ``target_counts`` and ``target_needs`` of a plan.
+
+    The build's stored tables for the default plan and its baseline, else judged once on the build's stored
+    results (cached per build).
 
     The one entry point for another plan or baseline: products never call the scorecard themselves.
     """

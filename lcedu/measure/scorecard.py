@@ -635,10 +635,12 @@ def effective_targets(expanded: pd.DataFrame, years: Iterable[int]) -> pd.DataFr
 
 #: The counting rule every product states (index, briefings, workbooks, evaluation documents).
 COUNTING_RULE = {
-    "zh": "计数口径：按目标计（定性目标列出并计数、不评判），每项目标在每个县(区)（全市目标在全市）计一次，以截至统计年份最近一个已到期年份的"
+    "zh": "计数口径：按目标计（定性目标列出并计数、不评判），每项目标在每个县(区)（全市目标在全市）计一次，"
+    "以截至统计年份最近一个已到期年份的"
     "评估点认定（该年数值对照该年目标，不以以后年份的数值认定以前年份的目标）；尚无到期年份的计为未到期；"
     "以全市目标作参照的县级指标不计入。评估点（目标×年份）另计。",
-    "en": "Counting rule: by target (qualitative targets listed and counted, never judged), each target once per county (a city target once for the city), judged at its "
+    "en": "Counting rule: by target (qualitative targets listed and counted, never judged), each target once per "
+    "county (a city target once for the city), judged at its "
     "latest assessment point due by the year (that year's value against that year's target; an earlier target is "
     "never judged on a later value); a target with no year due yet is not yet due; city targets shown as references "
     "on county rows are not counted. Assessment points (target × year) are counted separately.",

@@ -241,7 +241,7 @@ def _resolve(county: object, allow_city: bool) -> str:
 def check_city_view(p: Params) -> None:
     """The city overview is 临沧's (its heat table, shares and targets): a county of another prefecture
     highlighted in it would read 临沧's figures as its own, so it is sent to its prefecture's overview.
-    (The explorer, also ``scope="city"``, is prefecture-aware and does not call this.)"""
+    (The explorer, also ``scope="city"``, is prefecture-aware and does not call this.)."""
     from lcedu.ingest.counties import area_name, name, prefecture_of
 
     code = p.county
@@ -473,7 +473,10 @@ def _card(build: str, baseline_year: int, plan: str | None) -> pd.DataFrame:
 
 
 def judged(plan: str | None = None, baseline_year: int | None = None) -> dict[str, pd.DataFrame]:
-    """The plan's stored verdicts (scorecard, target_points, target_counts): :func:`lcedu.measure.results.plan_results`."""
+    """The plan's stored verdicts (scorecard, target_points, target_counts).
+
+    See :func:`lcedu.measure.results.plan_results`.
+    """
     from lcedu.measure.results import plan_results
 
     base_year = None if baseline_year is None or baseline_year == plan_of(plan).baseline_year else baseline_year
@@ -754,7 +757,8 @@ def indicator_table(
 
 
 def progress_text(r: Mapping[str, Any], lang: str) -> str:
-    """ "（2024年目标，现已达到）" after 未达标 when a past target was missed in its year and reached since."""
+    """Words like "（2024年目标，现已达到）" after 未达标 when a past target was missed in its year
+    and reached since."""
     ty, now = r.get("target_year"), r.get("is_met_now")
     if r.get("status") != "not_met" or is_missing(now) or not bool(now) or is_missing(ty):
         return ""
@@ -1362,7 +1366,6 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
 
 def assessment_gap_line(p: Params, assessment: str) -> str:
     """For an unmet assessment, the additions the gap estimates say it takes."""
-
     b = base()
     lang = p.lang
     status = b.assessments[

@@ -667,7 +667,7 @@ def _value_label_texts(
     signed: bool,
     target: float | None = None,
 ) -> dict[str, str]:
-    """'双江自治县\\n85.3' per county; counties without a value show their name only.
+    r"""'双江自治县\\n85.3' per county; counties without a value show their name only.
 
     On a target map a value near the target gets the decimals that keep it on its side
     (94.96 in a 未达标 county, never 95.0), as the pages show it.
@@ -1090,7 +1090,7 @@ def _status_title(
     verdict: str | None,
     lang: Lang,
 ) -> str:
-    """ "{name} 3/8 县（37.5%），计划目标 37.5%，已达到": the count of the map, the plan's share and the
+    """Words like "{name} 3/8 县（37.5%），计划目标 37.5%，已达到": the count of the map, the plan's share and the
     stored verdict of the city's share target (``verdict``: the scorecard's status; never judged here)."""
     met, unknown, total = status_share(is_met, codes)
     name = ASSESSMENT_NAMES.get(assessment, {}).get(lang, assessment)

@@ -524,7 +524,8 @@ def comparison_sign(comparison: Any, strict: Any = False, target_max: Any = None
 
 
 def directional_target_text(comparison: Any, baseline_text: str, lang: str = "zh") -> str:
-    """ "高于基期值49.4%" / "低于基期值47.0%": a 显著提升 / 明显降低 target as the rule judges it; "" otherwise."""
+    """Words like "高于基期值49.4%" / "低于基期值47.0%": a 显著提升 / 明显降低 target as the rule judges
+    it; "" otherwise."""
     words = {
         "increase": ("高于基期值", "above the baseline "),
         "decrease": ("低于基期值", "below the baseline "),
@@ -683,7 +684,8 @@ def _is_past_target(row: Mapping[str, Any]) -> bool:
 
 
 def _past_verdict(row: Mapping[str, Any], phrase: str, lang: str) -> str:
-    """ "2024年目标（≥100%）未按期达成（93.9%），现已达到" — the verdict of its year, then the progress since."""
+    """Words like "2024年目标（≥100%）未按期达成（93.9%），现已达到" — the verdict of its year, then
+    the progress since."""
     ty, unit, zh = int(row["target_year"]), str(row.get("unit") or ""), lang == "zh"
     past = row.get("target_year_value")
     before = (

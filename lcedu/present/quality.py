@@ -57,8 +57,10 @@ FIELDS = {
 }
 TEXT = {
     "zh": {
-        "note": "以下为数据质量审核的发现，是需要向学校核实的数值，不是输入错误，不影响 `lcedu clean` 和各项指标的计算；"
-        "核实后的数值由学校更正原始报表。规则、阈值及其依据见 lcedu/measure/config/quality_rules.yml。",
+        "note": (
+            "以下为数据质量审核的发现，是需要向学校核实的数值，不是输入错误，不影响 `lcedu clean` 和各项指标的计算；"
+            "核实后的数值由学校更正原始报表。规则、阈值及其依据见 lcedu/measure/config/quality_rules.yml。"
+        ),
         "check": "审核规则",
         "importance": "重要程度",
         "count": "发现数",
@@ -76,7 +78,8 @@ TEXT = {
     },
     "en": {
         "note": "These are findings of the data-quality review: values to confirm with the school, not input errors. "
-        "They do not block `lcedu clean` or change any indicator; a confirmed correction goes into the school's return. "
+        "They do not block `lcedu clean` or change any indicator"
+        "; a confirmed correction goes into the school's return. "
         "Rules, thresholds and their sources: lcedu/measure/config/quality_rules.yml.",
         "check": "Check",
         "importance": "Importance",

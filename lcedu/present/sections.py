@@ -213,7 +213,6 @@ def preschool_overview(p: Params) -> Section:
 
 def preschool_assessment(p: Params) -> Section:
     """The county's 普及普惠 assessment criterion by criterion, with what each unmet one needs."""
-
     lang = p.lang
     lab = LABELS[lang]
     b = bf.base()
@@ -532,7 +531,6 @@ def compulsory_schools(p: Params) -> Section:
 
 def compulsory_failing(p: Params) -> Section:
     """The school parts failing the 6-of-7 / 85 % rule and each indicator they miss, by how much."""
-
     lang = p.lang
     lab = LABELS[lang]
     rule = std.school_rule()
@@ -1273,7 +1271,7 @@ def digital(p: Params) -> Section:
 
 
 def _outside_line(p: Params, rate: str, sites: str) -> str:
-    """ "尚未接入的学校1所；另有教学点(校点)3个（不计校数）": schools from the rate's stored numerator and
+    """Words like "尚未接入的学校1所；另有教学点(校点)3个（不计校数）": schools from the rate's stored numerator and
     denominator (是否计校数 = 1 only), 教学点 from their own stored count, never added together."""
     r, s = bf.row(p, rate), bf.row(p, sites)
     if is_missing(r.get("numerator")) or is_missing(r.get("denominator")):

@@ -61,7 +61,7 @@ def text_cell(cell: Cell, value: object) -> None:
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
-    """A township's name as a valid, unique sheet title (≤ 31 characters, no []:*?/\\)."""
+    r"""A township's name as a valid, unique sheet title (≤ 31 characters, no []:*?/\\)."""
     base = _BAD_TITLE.sub("_", str(name) or "未填乡镇").strip("'")[:28] or "未填乡镇"
     title, n = base, 2
     while title in taken:

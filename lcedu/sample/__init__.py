@@ -124,7 +124,8 @@ def generate(
                 "counties": [c.county_code for c in counties],
                 "prefectures": prefectures,
                 "calibration": "lcedu/sample/calibration.yml" + ("" if is_lincang else f"; {PROVINCE_RULE}"),
-                "injected_errors_note": "为数据质量审核有意加入的填报错误（lcedu/sample/errors.py），check 为应发现它的审核规则 / "
+                "injected_errors_note": "为数据质量审核有意加入的填报错误（lcedu/sample/errors.py），"
+                "check 为应发现它的审核规则 / "
                 "reporting errors put in on purpose for the data-quality review; check names the rule that finds each",
                 "injected_errors": injected,
                 "projection_inputs": sample_births.NOTE,

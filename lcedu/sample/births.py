@@ -31,8 +31,10 @@ STATISTICS_COUNTY = "530927"
 CENSUS_FILE = "人口普查分年龄性别人口.xlsx"
 BIRTHS_FILE = "出生人口.xlsx"
 NOTE = {
-    "calibrated": "人口普查分年龄性别人口：临沧8县(区) 2010、2020年普查（真实，leiii/census 分县资料）/ census by age and "
-    "sex: 临沧's real 2010 and 2020 county census",
+    "calibrated": (
+        "人口普查分年龄性别人口：临沧8县(区) 2010、2020年普查（真实，leiii/census 分县资料）/ census by age and "
+        "sex: 临沧's real 2010 and 2020 county census"
+    ),
     "designed": "出生人口 2010–2020 由2020年普查0–10岁人口按存活率回推（无迁移，±2%记录误差），2021–2025 按云南出生数的"
     "年变化（2021、2025为设计值）加县级扰动；来源列为设计 / births designed: 2010–2020 traced back from the 2020 "
     "census ages 0–10, 2021–2025 following 云南's yearly change; the source column is designed",

@@ -150,7 +150,7 @@ def _cell(
     return str(value)
 
 
-def sheet_grid(
+def sheet_grid(  # noqa: C901 (named in docs/architecture.md)
     frame: pd.DataFrame,
     layout: Layout,
     year: int,

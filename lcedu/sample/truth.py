@@ -1007,7 +1007,8 @@ def _checklist(county: County, year: int, seed: int, balanced: bool, universal: 
                 "item_value": value,
                 "unit": "%",
                 "is_met": met,
-                "evidence": f"问卷调查{int(rng.integers(600, 2400))}份（学生、家长、教师、校长、人大代表、政协委员及群众），"
+                "evidence": f"问卷调查{int(rng.integers(600, 2400))}份"
+                "（学生、家长、教师、校长、人大代表、政协委员及群众），"
                 f"满意度{value:.1f}%。",
             }
         else:
