@@ -52,7 +52,22 @@ def no_county(data: dict) -> None:
 @pytest.mark.parametrize("plan", [*list_plans(), str(TEST_PLAN)])
 def test_every_plan_we_ship_or_test_with_names_known_indicators_only(plan: str) -> None:
     targets = load_targets(plan if plan.startswith("/") else PLANS / plan / "targets.yml")
-    assert set(targets["indicator"]) <= set(known_indicators())
+    needed = targets["data_needed"] if "data_needed" in targets.columns else ""
+    measured = targets[(targets["comparison"] != "qualitative") & (needed.fillna("") == "")]
+    assert len(measured) and set(measured["indicator"]) <= set(known_indicators())
+
+
+def test_an_unmeasured_target_needs_no_formula_but_a_measured_one_does(tmp_path: Path) -> None:
+    """A 定性目标 or a target stating the data it lacks is only named; the same code measured is refused."""
+    studio = "famous_teacher_studio_all_stages"
+    load_targets(PLANS / "lincang_2023_2025" / "targets.yml")  # has it as 无数据 (data_needed) and loads
+
+    def measured(data: dict) -> None:
+        _entry(data, studio).pop("data_needed")
+
+    folder = _plan_copy(tmp_path, measured)
+    with pytest.raises(TargetsFileError, match=f"unknown indicator '{studio}'"):
+        load_targets(folder / "targets.yml")
 
 
 def test_milestones_are_outside_the_registry_and_named() -> None:

@@ -62,7 +62,11 @@ def registry_problems(
         if not isinstance(entry, dict):
             continue
         code = entry.get("indicator")
-        if isinstance(code, str) and _CODE.fullmatch(code) and code not in known:  # (not snake_case: plan.py says so)
+        # A 定性目标 or a target that states the data it lacks is never looked up: its code is only a name.
+        unmeasured = entry.get("comparison") == "qualitative" or "data_needed" in entry
+        if (
+            isinstance(code, str) and _CODE.fullmatch(code) and code not in known and not unmeasured
+        ):  # (not snake_case: plan.py says so)
             hint = closest_indicator(code, known)
             problems.append(
                 (
