@@ -64,9 +64,8 @@ def registry_problems(
         code = entry.get("indicator")
         # A 定性目标 or a target that states the data it lacks is never looked up: its code is only a name.
         unmeasured = entry.get("comparison") == "qualitative" or "data_needed" in entry
-        if (
-            isinstance(code, str) and _CODE.fullmatch(code) and code not in known and not unmeasured
-        ):  # (not snake_case: plan.py says so)
+        # A code that is not snake_case is plan.py's to report.
+        if isinstance(code, str) and _CODE.fullmatch(code) and code not in known and not unmeasured:
             hint = closest_indicator(code, known)
             problems.append(
                 (
