@@ -620,3 +620,27 @@ def test_written_kindergarten_workbook_is_the_real_layout(jichuji: Path) -> None
         figures = [c.value for row in b.iter_rows(min_row=found[0] + 1, min_col=4) for c in row if c.value is not None]
         assert all(isinstance(v, str) for v in figures), f"{name}: every figure a text cell, as exported"
         assert str(b.cell(3, 2).value).startswith(str(a.cell(3, 2).value).split()[0]), name
+
+
+def test_written_2020_forms_put_figures_where_a_public_importer_reads_them(jichuji: Path, truth2020) -> None:
+    """A fixed-cell importer of the real 2020 exports (moe-statistics-forms.md §2) reads 312 在校生 in H, 313 in G,
+    512 (the 511 grid) E10 / E16, 522 网络多媒体教室 in L + N and 教学仪器设备资产值 (万元) in O: the sample's are the same."""
+    schools = truth2020["schools"].query("county_code == @SHUANGJIANG")
+    nine_year = schools.query("school_type == 'nine_year'").iloc[0]
+    book = openpyxl.load_workbook(next(b for b in _books(jichuji) if b.stem == nine_year["school_name"]))
+    enrollment = truth2020["enrollment"].set_index(["school_id", "stage"])["student_count"]
+    facilities = truth2020["facilities"].set_index("school_id").loc[nine_year["school_id"]]
+
+    def total_row(sheet: str) -> int:
+        return _numbers_row(book[sheet])[0] + 1
+
+    primary, junior = (int(enrollment[(nine_year["school_id"], s)]) for s in ("primary", "junior"))
+    assert book["基础基312"][f"H{total_row('基础基312')}"].value == str(primary)
+    assert book["基础基313"][f"G{total_row('基础基313')}"].value == str(junior)
+    assert book["基础基512"]["E10"].value == str(int(facilities["teaching_aux_area_m2"]))  # the 511 grid
+    assert book["基础基512"]["E16"].value == str(int(facilities["indoor_sports_area_m2"]))
+    assert book["基础基512"]["C9"].value == "当年新增校舍"
+    r = total_row("基础基522")
+    multimedia = sum(int(book["基础基522"][f"{c}{r}"].value or 0) for c in "LN")
+    assert multimedia == facilities["multimedia_classroom_count"]
+    assert float(book["基础基522"][f"O{r}"].value) * 10_000 == pytest.approx(facilities["equipment_value_yuan"])

@@ -15,6 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from lcedu.ingest import codes
+
 REAL = Path(__file__).resolve().parent / "data" / "real" / "jcj2020_kindergarten_330282.xlsx"
 SCHOOL = "1133007639"
 SCHOOL_NAME = "慈溪市龙山镇龙头场蓓蕾幼儿园"
@@ -175,3 +177,11 @@ def test_a_label_spelled_otherwise_names_what_the_form_holds_and_the_yaml_entry(
     monkeypatch.setenv("LCEDU_LAYOUTS", str(local))  # the CLI subprocess inherits it
     run = _lcedu("check", "--partial", "--raw", str(raw), "--reports", str(tmp_path / "reports"))
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_attached_vocational_class_reads_under_the_code_the_real_111_prints() -> None:
+    """The real 111 prints 附设中职班 over 368 (the reference says 369): both codes and the name mean 中职."""
+    assert codes.lookup("attached_classes", "368") == "vocational"
+    assert codes.lookup("attached_classes", "369") == "vocational"
+    assert codes.lookup("attached_classes", "附设中职班") == "vocational"
+    assert codes.lookup("attached_classes", "367") is None

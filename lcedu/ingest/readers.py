@@ -6,7 +6,9 @@ import csv
 import io
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -32,6 +34,10 @@ FORMULA_FIX = (
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL = re.compile(r"([A-Z]+)(\d+)")
+# A formula element, <f>, <f t="shared" …/> or prefixed <x:f> (not <font>, <fill>, <fileVersion>).
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# Parts that never hold cells: not scanned for formulas.
+_NOT_CELLS = re.compile(r"\[Content_Types\]\.xml|.*\.rels|docProps/.*|xl/styles\.xml|xl/theme/.*|xl/sharedStrings\.xml")
 
 
 def is_lock_file(path: Path) -> bool:
@@ -126,6 +132,8 @@ def formulas_without_value(data: bytes) -> dict[str, list[tuple[int, int]]]:
             names = set(z.namelist())
             if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
                 return {}
+            if not _may_hold_formulas(z, data):
+                return {}
             rels = {r.get("Id"): r.get("Target") for r in ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
             found: dict[str, list[tuple[int, int]]] = {}
             for sheet in ElementTree.fromstring(z.read("xl/workbook.xml")).iterfind("m:sheets/m:sheet", _NS):
@@ -148,6 +156,32 @@ def formulas_without_value(data: bytes) -> dict[str, list[tuple[int, int]]]:
             return found
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError):
         return {}  # calamine has read the workbook; a part it does not need is not a reason to fail
+
+
+def _may_hold_formulas(z: zipfile.ZipFile, data: bytes) -> bool:
+    """Whether any part that may hold cells has a formula tag: the one pass over an export without formulas.
+
+    Each part is inflated straight from the archive's bytes: on a workbook of ~20 small sheets zipfile's
+    per-member reader and the parse of workbook.xml cost more than the inflating. Anything unusual
+    (encrypted, another compression, a damaged header) answers True, so the full check decides.
+    """
+    for info in z.infolist():
+        if not info.filename.endswith(".xml") or _NOT_CELLS.fullmatch(info.filename):
+            continue
+        start = info.header_offset
+        if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return True
+        if data[start : start + 4] != b"PK\x03\x04":
+            return True
+        name_len, extra_len = struct.unpack("<HH", data[start + 26 : start + 30])
+        body = data[start + 30 + name_len + extra_len :][: info.compress_size]
+        try:
+            xml = zlib.decompress(body, -15) if info.compress_type == zipfile.ZIP_DEFLATED else body
+        except zlib.error:
+            return True
+        if b"<f" in xml and _FORMULA_TAG.search(xml):
+            return True
+    return False
 
 
 def column_index(letters: str) -> int:
