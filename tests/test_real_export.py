@@ -136,7 +136,7 @@ def test_resaved_by_libreoffice(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_converted_to_legacy_xls(tmp_path: Path) -> None:
     """Excel 97–2003 (.xls), read by calamine."""
-    xls = _soffice(tmp_path, 'xls:"MS Excel 97"')
+    xls = _soffice(tmp_path, "xls:MS Excel 97")
     assert xls.suffix == ".xls"
     assert_real_figures(_cleaned(tmp_path, _raw_with(tmp_path, xls)))
 
