@@ -831,7 +831,9 @@ def parser() -> argparse.ArgumentParser:
     )
     pc.set_defaults(func=cmd_plan_check)
     pd_ = plan_sub.add_parser(
-        "draft", help="写出下一期计划草案：基期值、趋势、推算 / a next plan's skeleton: baselines, trends, projections"
+        "draft",
+        help="写出下一期计划草案：基期值，末年值取自预测（中方案，低—高方案为区间）或线性趋势 / a next plan's "
+        "skeleton: baselines, last-year values from the projections (medium; low–high range) or the linear trend",
     )
     pd_.add_argument(
         "--from",
