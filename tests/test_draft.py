@@ -16,7 +16,7 @@ from lcedu.measure.draft import draft_plan, draft_yaml
 from lcedu.measure.plan import load_plan, load_targets
 
 TEST_PLAN = str(Path(__file__).resolve().parent / "data" / "plans" / "next_plan_test" / "targets.yml")
-COUNTY, CITY = "530902", "530900"
+COUNTY, CITY, OTHER = "530902", "530900", "530921"  # OTHER: in the results, not in the projections
 SCENARIOS = {"low": 0.9, "medium": 1.0, "high": 1.1}
 BANDS = {"lower": 0.8, "point": 1.0, "upper": 1.2}
 
@@ -24,7 +24,7 @@ BANDS = {"lower": 0.8, "point": 1.0, "upper": 1.2}
 def _results() -> pd.DataFrame:
     """毛入园率 80 → 86 (2022–2025) and a % indicator the projections do not cover (50 → 56)."""
     rows = []
-    for county in (COUNTY, CITY):
+    for county in (COUNTY, CITY, OTHER):
         for i, year in enumerate(range(2022, 2026)):
             rows.append(("preschool_gross_enrollment_pct", county, year, 80.0 + 2 * i))
             rows.append(("compulsory_certified_teacher_pct", county, year, 50.0 + 2 * i))
@@ -115,6 +115,8 @@ def test_preschool_rate_follows_the_shrinking_age_3_to_5_denominator():
     assert proposed["year"] == 2030 and proposed["value"] == pytest.approx(86.0)
     assert proposed["range"] == pytest.approx([86 * 0.9, 86 * 1.1])
     assert proposed["band"] == pytest.approx([86 * 0.8, 86 * 1.2])
+    uncovered = entry["counties"][OTHER]
+    assert uncovered["basis"] == "linear_trend" and uncovered["projected_not_target"][2030] == pytest.approx(96.0)
     other = _entry(draft, indicator="compulsory_certified_teacher_pct")
     assert other["basis"] == "linear_trend" and "do not cover" in other["basis_note"]
     assert other["counties"][COUNTY]["projected_not_target"][2030] == pytest.approx(66.0)

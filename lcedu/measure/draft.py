@@ -141,6 +141,8 @@ def draft_plan(
                 entry["proposed"] = dp.scaled_proposal(base_value, covered["factor"], years[-1])
                 entry["projection_basis"] = covered["projection_basis"]
             elif spec.unit != "yes/no":
+                if code in proposals:  # covered, but the projections have no row for this county
+                    entry["basis"] = "linear_trend"
                 slope = _slope(yrs, values)
                 entry["trend_per_year"] = _round(slope)
                 if math.isfinite(slope):

@@ -10,6 +10,7 @@ Public API: :data:`PROJECTED_INDICATORS`, :data:`TABLES`, :func:`indicator_propo
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,7 +50,8 @@ STAGE_NAMES = {
 
 
 def _r(x: Any) -> float | None:
-    return None if x is None or pd.isna(x) else round(float(x), 2)
+    """Rounded for the file; None where missing or not finite (a rate over no children at launch)."""
+    return None if x is None or pd.isna(x) or not math.isfinite(float(x)) else round(float(x), 2)
 
 
 def _source(table: str, launch: int | None, **extra: Any) -> dict[str, Any]:
