@@ -323,15 +323,29 @@ def cmd_plan_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stored_tables(names: tuple[str, ...]) -> dict:
+    """The build's tables among ``names`` (an older build without some: those are left out, the caller says so)."""
+    from lcedu.ingest import store
+
+    found = {}
+    for name in names:
+        try:
+            found[name] = store.load(name)
+        except store.MissingTableError:
+            continue
+    return found
+
+
 def cmd_plan_draft(args: argparse.Namespace) -> int:
     """A next plan's skeleton (plan schema, status draft) from the data, to stdout or --out."""
     from lcedu.ingest import store
+    from lcedu.measure import draft_projected as dp
     from lcedu.measure.draft import draft_plan, draft_yaml, parse_years
     from lcedu.measure.plan import TargetsFileError
 
     try:
         years = parse_years(args.years)
-        draft = draft_plan(args.source, args.baseline, years)
+        draft = draft_plan(args.source, args.baseline, years, projection_tables=_stored_tables(dp.TABLES))
     except (TargetsFileError, ValueError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -821,7 +835,9 @@ def parser() -> argparse.ArgumentParser:
     )
     pc.set_defaults(func=cmd_plan_check)
     pd_ = plan_sub.add_parser(
-        "draft", help="写出下一期计划草案：基期值、趋势、推算 / a next plan's skeleton: baselines, trends, projections"
+        "draft",
+        help="写出下一期计划草案：基期值，末年值取自预测（中方案，低—高方案为区间）或线性趋势 / a next plan's "
+        "skeleton: baselines, last-year values from the projections (medium; low–high range) or the linear trend",
     )
     pd_.add_argument(
         "--from",

@@ -293,13 +293,15 @@ def test_plan_draft_cli(processed_sample, tmp_path, capsys):
         2030,
     )
     assert load_targets(out).empty
-    draft = yaml.safe_load(text)["draft"]
+    draft = [d for d in yaml.safe_load(text)["draft"] if "indicator" in d]  # (measure entries: tests/test_draft.py)
     results = ind.compute()
     with_data = results[(results["year"] == 2025) & results["value"].notna()]["indicator"].unique()
     assert {d["indicator"] for d in draft} == set(with_data)
     entry = next(d for d in draft if d["indicator"] == "preschool_gross_enrollment_pct")
-    assert entry["source_target"]["value"] == 95.0
+    assert entry["source_target"]["value"] == 95.0 and entry["basis"] == "projections"
     assert set(entry["counties"]) == {"530900", *ind.load_tables()["population"]["county_code"].astype(str)}
+    entry = next(d for d in draft if d["indicator"] == "compulsory_certified_teacher_pct")
+    assert entry["basis"] == "linear_trend"
     for code, c in entry["counties"].items():
         rows = results[(results["indicator"] == entry["indicator"]) & (results["county_code"] == code)]
         rows = rows.sort_values("year")

@@ -11,6 +11,7 @@ Public API: :func:`draft_plan`, :func:`draft_yaml`, :func:`parse_years`.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from lcedu.measure import draft_projected as dp
 from lcedu.measure import indicators as ind
 from lcedu.measure.plan import get_plan
 from lcedu.paths import CITY_CODE
@@ -28,11 +30,17 @@ __all__ = ["draft_plan", "draft_yaml", "parse_years"]
 
 _HEADER = """\
 # 草案 DRAFT — 由 `lcedu plan draft` 根据数据生成，不是目标 / generated from the data, NOT targets.
-# 规划编制人员：把 draft 中需要设目标的指标写入 targets（字段见 docs/plans.md），
-# 数值由规划决定；projected_not_target 只是按{first}—{last}年趋势的线性外推（百分比封顶于 0—100）。
-# Planners: copy the indicators that get a target into `targets` (fields: docs/plans.md) with the
-# value you decide; `projected_not_target` is only the linear trend of {first}–{last}, capped at
-# 0–100 for percentages. Baseline {baseline}; data {data_note}.
+# 规划编制人员：把 draft 中需要设目标的指标写入 targets（字段见 docs/plans.md），数值由规划决定。
+# basis: projections 的条目，proposed 是{last_year}年的预测值：value 为中方案(medium)点预测，
+# range 为低(low)—高(high)方案，band 为中方案的预测区间；source 写明来自哪张表。
+# basis: linear_trend 的条目，projected_not_target 只是按{first}—{last}年趋势的线性外推（百分比封顶于 0—100），
+# 预测不涉及这些指标。measure 条目（在校生、教职工、学位、小规模学校）不是指标库中的指标。
+# Planners: copy the indicators that get a target into `targets` (fields: docs/plans.md) with the value you
+# decide. basis: projections → `proposed` is the {last_year} projection: value = medium scenario point, range =
+# low–high scenarios, band = the medium band; `source` names the table. basis: linear_trend →
+# `projected_not_target` is only the linear trend of {first}–{last}, capped at 0–100 for percentages (the
+# projections do not cover these). `measure` entries are not registry indicators.
+# Baseline {baseline}; data {data_note}.{missing_note}
 """
 
 
@@ -73,6 +81,7 @@ def draft_plan(
     tables: Mapping[str, pd.DataFrame] | None = None,
     processed_dir: str | Path | None = None,
     plan_id: str | None = None,
+    projection_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """The plan skeleton as a mapping (see :func:`draft_yaml` for the file).
 
@@ -84,6 +93,12 @@ def draft_plan(
     (year − baseline), capped at 0–100 for % and at 0 below for amounts. A yes/no
     indicator has no trend. A ValueError says when the baseline is not in the data or the
     new years do not follow it.
+
+    ``projection_tables``: the stored projection and planning tables (:data:`draft_projected.TABLES`, those the build
+    has). An indicator they cover gets, per county, ``proposed`` for the last year (medium scenario, low–high
+    range, medium band) with its ``source`` instead of the straight line (``basis: projections``); the others
+    keep the trend (``basis: linear_trend``). Pupils, staff, places and small schools are added as ``measure``
+    entries (not registry indicators).
     """
     plan = get_plan(source)
     years = [int(y) for y in years]
@@ -98,6 +113,8 @@ def draft_plan(
         )
     reg = ind.load_registry()
     source_targets = plan.targets()
+    stored = projection_tables or {}
+    proposals = dp.indicator_proposals(stored, years[-1])
     used = res[res["year"] <= baseline_year]
     entries = []
     for code, spec in reg.indicators.items():
@@ -119,7 +136,13 @@ def draft_plan(
                 "baseline": _round(base_value),
                 "data_years": [int(y) for y, v in zip(yrs, values, strict=True) if not np.isnan(v)],
             }
-            if spec.unit != "yes/no":
+            covered = proposals.get(code, {}).get("counties", {}).get(str(county))
+            if covered:
+                entry["proposed"] = dp.scaled_proposal(base_value, covered["factor"], years[-1])
+                entry["projection_basis"] = covered["projection_basis"]
+            elif spec.unit != "yes/no":
+                if code in proposals:  # covered, but the projections have no row for this county
+                    entry["basis"] = "linear_trend"
                 slope = _slope(yrs, values)
                 entry["trend_per_year"] = _round(slope)
                 if math.isfinite(slope):
@@ -136,6 +159,7 @@ def draft_plan(
             "name_en": spec.name_en,
             "unit": spec.unit,
             "direction": spec.direction,
+            **_basis(code, proposals, stored),
         }
         mine = source_targets[source_targets["indicator"] == code]
         if len(mine):
@@ -151,6 +175,7 @@ def draft_plan(
         # The city first, then the counties by code.
         item["counties"] = dict(sorted(entities.items(), key=lambda kv: (kv[0] != CITY_CODE, kv[0])))
         entries.append(item)
+    planning = dp.planning_entries(stored, years[-1])[0]
     first, last = years[0], years[-1]
     block: dict[str, Any] = {
         "id": plan_id or f"draft_{first}_{last}",
@@ -165,9 +190,22 @@ def draft_plan(
     return {
         "plan": block,
         "targets": [],
-        "draft": entries,
+        "draft": entries + planning,
         "_data_years": [y for y in data_years if y <= baseline_year],
+        "_missing_tables": [t for t in dp.TABLES if t not in stored],
     }
+
+
+def _basis(code: str, proposals: Mapping[str, Any], projected: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """Where an indicator's draft values come from: the projections (with their source) or the straight line."""
+    if code in proposals:
+        return {"basis": "projections", "source": copy.deepcopy(proposals[code]["source"])}
+    if code in dp.PROJECTED_INDICATORS:
+        absent = [t for t in dp.PROJECTED_INDICATORS[code] if t not in projected]
+        why = f"构建中没有 {', '.join(absent) or '所需预测'} / the build lacks {', '.join(absent) or 'the projection'}"
+    else:
+        why = "预测不涉及此指标 / the projections do not cover this indicator"
+    return {"basis": "linear_trend", "basis_note": why}
 
 
 def draft_yaml(draft: Mapping[str, Any], *, synthetic: bool = False) -> str:
@@ -182,6 +220,13 @@ def draft_yaml(draft: Mapping[str, Any], *, synthetic: bool = False) -> str:
         last=draft["plan"]["baseline_year"],
         baseline=draft["plan"]["baseline_year"],
         data_note=note,
+        last_year=draft["plan"]["last_year"],
+        missing_note=(
+            "\n# 构建中缺少 / the build lacks: " + ", ".join(missing) + " — 相应部分仍按线性趋势或未列出 / "
+            "those parts keep the trend or are left out (run `lcedu clean`)."
+            if (missing := draft.get("_missing_tables"))
+            else ""
+        ),
     )
     head = {k: body[k] for k in ("plan", "targets")}
     rest = {k: v for k, v in body.items() if k not in head}
