@@ -624,7 +624,8 @@ def test_written_kindergarten_workbook_is_the_real_layout(jichuji: Path) -> None
 
 def test_written_2020_forms_put_figures_where_a_public_importer_reads_them(jichuji: Path, truth2020) -> None:
     """A fixed-cell importer of the real 2020 exports (moe-statistics-forms.md §2) reads 312 在校生 in H, 313 in G,
-    512 (the 511 grid) E10 / E16, 522 网络多媒体教室 in L + N and 教学仪器设备资产值 (万元) in O: the sample's are the same."""
+    512 (the 511 grid) E10 / E16, 522 网络多媒体教室 in L + N and 教学仪器设备资产值 (万元) in O: the sample's are the
+    same."""
     schools = truth2020["schools"].query("county_code == @SHUANGJIANG")
     nine_year = schools.query("school_type == 'nine_year'").iloc[0]
     book = openpyxl.load_workbook(next(b for b in _books(jichuji) if b.stem == nine_year["school_name"]))
