@@ -294,7 +294,7 @@ def _report_after_clean(args: argparse.Namespace) -> int:
 
     workbooks = site.write_workbooks(args.year, reports, list(home().county_code), args.plan)
     print(f"工作簿已写入 / workbooks written: {len(workbooks)}")
-    documents = evaluation.write_evaluation(args.plan, args.year, reports / "evaluation" / str(args.year))
+    documents = evaluation.write_evaluation(args.plan, args.year, reports_dir=reports)
     print(f"终期评估已写入 / evaluation documents written: {len(documents)}")
     args.out, args.counties, args.prefecture, args.province, args.notebooks = str(reports), None, None, None, None
     return cmd_render(args)
@@ -685,8 +685,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--out",
         default=None,
-        help="输出文件夹（默认 reports/evaluation/<plan>/<year>/）/ output folder "
-        "(default: reports/evaluation/<plan>/<year>/)",
+        help="输出文件夹（默认 reports/evaluation/<year>/，与 lcedu report 相同；非默认规划另加 <plan>/）/ "
+        "output folder (default: reports/evaluation/<year>/ as lcedu report writes; <plan>/<year>/ for another plan)",
     )
     _scope_options(ev)
     ev.add_argument("--no-pdf", action="store_true", help="不转换 PDF / skip the PDF conversion")

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from lcedu.measure import evaluation as ev
-from lcedu.measure.plan import Plan, get_plan
+from lcedu.measure.plan import DEFAULT_PLAN, Plan, get_plan
 from lcedu.measure.results import load_results, plan_results, require_year
 from lcedu.measure.scorecard import COUNTING_RULE
 from lcedu.paths import CITY_CODE
@@ -256,6 +256,50 @@ def _new_document() -> Any:
     return doc
 
 
+#: On every page while the build is the synthetic sample (the cover alone is not enough once pages are passed on).
+SYNTHETIC_NOTICE = "合成样例数据，非官方统计"
+
+
+def _field(paragraph: Any, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in at layout time."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), f" {instruction} ")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"  # shown until the reader updates fields
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _header_footer(doc: Any, data: EvaluationData, county: str | None) -> None:
+    """Header (place, title and, for the sample, the synthetic-data notice) and a page-numbered footer.
+
+    Set on the first section; the later sections link to it, so every page carries them.
+    """
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    section = doc.sections[0]
+    place = "临沧市" if county is None else _place(county)
+    header = section.header.paragraphs[0]
+    words = f"{place}　{_title(data)}" + (f"　（{SYNTHETIC_NOTICE}）" if data.synthetic else "")
+    header.add_run(_clean(words)).font.size = Pt(8)
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("第 ")
+    _field(footer, "PAGE")
+    footer.add_run(" 页　共 ")
+    _field(footer, "NUMPAGES")
+    footer.add_run(" 页")
+    for later in doc.sections[1:]:
+        later.header.is_linked_to_previous = later.footer.is_linked_to_previous = True
+
+
 def _section(doc: Any, landscape: bool) -> None:
     from docx.enum.section import WD_ORIENT, WD_SECTION
     from docx.shared import Cm
@@ -298,23 +342,40 @@ def _table(
             for run in cells[j].paragraphs[0].runs:
                 run.font.size = Pt(font_pt)
     if widths_cm:
-        table.autofit = False
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths_cm, strict=False):
-                cell.width = Cm(width)
+        _fix_widths(table, [Cm(w) for w in widths_cm])
     return table
+
+
+def _fix_widths(table: Any, widths: Sequence[Any]) -> None:
+    """Fixed column widths that Word and LibreOffice both honour: the grid (w:gridCol), every cell
+    (w:tcW), the table's own width and a fixed layout; cell widths alone are ignored by LibreOffice."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    table.autofit = False
+    for grid_col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=False):
+        grid_col.set(qn("w:w"), str(width.twips))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=False):
+            cell.width = width
+    tbl_pr = table._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(sum(w.twips for w in widths)))
 
 
 def _widths(header: Sequence[str], page_cm: float) -> list[float]:
     """Column widths of a target table: narrow numbers, a wide name and source, the rest shared."""
     fixed = {
         "序号": 0.9,
-        "指标": 4.2,
+        "指标": 5.6,
         "县(区)": 1.6,
         "目标": 2.6,
         "结论": 2.0,
         "数据来源": 3.4,
-        "指标代码": 4.6,
         "计划条款": 1.3,
     }
     known = sum(fixed.get(h, 0.0) for h in header)
@@ -375,7 +436,7 @@ def _cover(doc: Any, data: EvaluationData, county: str | None, today: dt.date) -
         doc.add_paragraph()
         _para(
             doc,
-            "⚠ 合成样例数据，非官方统计。本文件由合成样例数据生成，仅用于演示和测试，不得作为正式评估结论引用。",
+            f"⚠ {SYNTHETIC_NOTICE}。本文件由合成样例数据生成，仅用于演示和测试，不得作为正式评估结论引用。",
             bold=True,
             size=12,
             center=True,
@@ -525,7 +586,7 @@ def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple
         "数据来源",
     ]
     if full:
-        header += ["差距", "计划条款", "指标代码"]
+        header += ["差距", "计划条款"]  # no 指标代码: internal names are not for readers
     out = []
     for i, (idx, r) in enumerate(rows.iterrows(), start=1):
         unit = str(r["unit"])
@@ -548,7 +609,7 @@ def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple
         ]
         if full:
             gap = "" if nv.is_missing(r["gap"]) or r["status"] != "not_met" else _gap_words(r, unit)
-            line += [gap, r["clause"], r["indicator"]]
+            line += [gap, r["clause"]]
         out.append(line)
     return header, out
 
@@ -601,7 +662,8 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
     else:
         _para(
             doc,
-            f"截至{nv.year_label(data.year)}，仍未达到的目标{len(groups)}项（涉及{sum(len(g) for g in groups)}个评估点），"
+            f"截至{nv.year_label(data.year)}，仍未达到的目标{len(groups)}项"
+            f"（涉及{sum(len(g) for g in groups)}个评估点），"
             f"按{nv.year_label(data.year)}数值与目标的差距占目标值的比例从大到小列出"
             f"{'前' + str(limit) + '项' if len(groups) > limit else ''}：",
         )
@@ -805,6 +867,7 @@ def write_document(
     _annex_table(doc, data, county)
     _section(doc, landscape=False)
     _annex_figures(doc, figures)
+    _header_footer(doc, data, county)
     doc.core_properties.title = _clean(_title(data))
     doc.core_properties.author = "lcedu"
     target = Path(path)
@@ -862,6 +925,13 @@ def document_name(county: str | None) -> str:
     return f"evaluation_{county or CITY_CODE}"
 
 
+def output_folder(plan: str | Path | Plan | None, year: int) -> Path:
+    """Where the documents go inside the reports folder, for `lcedu evaluate`, `lcedu report` and the
+    site's links alike: ``evaluation/<year>`` for the default plan, ``evaluation/<plan>/<year>`` for another."""
+    name = plan.name if isinstance(plan, Plan) else get_plan(plan).name
+    return Path("evaluation") / str(year) if name == DEFAULT_PLAN else Path("evaluation") / name / str(year)
+
+
 def write_evaluation(
     plan: str | Path | Plan | None = None,
     year: int | None = None,
@@ -870,16 +940,19 @@ def write_evaluation(
     counties: Sequence[str] | None = None,
     pdf: bool = True,
     processed_dir: str | Path | None = None,
+    reports_dir: str | Path | None = None,
 ) -> list[Path]:
     """`lcedu evaluate`: the city's and each county's documents (.docx, and .pdf with LibreOffice).
 
-    Written to ``out_dir`` (default ``reports/evaluation/<plan>/<year>/``); returns the files.
+    Written to ``out_dir`` when given, else to ``output_folder`` inside ``reports_dir`` (default
+    ``reports/``); returns the files.
     """
     from lcedu import paths
     from lcedu.ingest.counties import home
 
     data = evaluation_data(plan, year, processed_dir)
-    out = Path(out_dir) if out_dir is not None else paths.project(f"reports/evaluation/{data.plan.name}/{data.year}")
+    reports = Path(reports_dir) if reports_dir is not None else paths.project("reports")
+    out = Path(out_dir) if out_dir is not None else reports / output_folder(data.plan, data.year)
     figures = draw_figures(data, out / "figures")
     codes = list(counties) if counties is not None else list(home()["county_code"])
     written = [write_document(data, None, out / f"{document_name(None)}.docx", figures)]
