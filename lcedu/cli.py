@@ -356,7 +356,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     scoped = args.counties or args.prefecture or args.province
     counties = select(args.counties, args.prefecture, args.province) if scoped else None
     start = time.perf_counter()
-    written = evaluation.write_evaluation(args.plan, args.year, args.out, counties=counties, pdf=not args.no_pdf)
+    written = evaluation.write_evaluation(
+        args.plan, args.year, args.out, counties=counties, pdf=not args.no_pdf, style=args.style
+    )
     docx = [p for p in written if p.suffix == ".docx"]
     pdf = [p for p in written if p.suffix == ".pdf"]
     note = "" if pdf or args.no_pdf else "（未找到 LibreOffice，未生成 PDF / soffice not found: no PDF）"
@@ -690,6 +692,13 @@ def parser() -> argparse.ArgumentParser:
     )
     _scope_options(ev)
     ev.add_argument("--no-pdf", action="store_true", help="不转换 PDF / skip the PDF conversion")
+    ev.add_argument(
+        "--style",
+        choices=["plain", "gongwen"],  # lcedu.publish.evaluation.DOCUMENT_STYLES
+        default="plain",
+        help="版式：plain（无衬线，默认）或 gongwen（公文：仿宋正文、黑体/楷体标题、小标宋题名）/ "
+        "document style: plain (sans, default) or gongwen (the 公文 faces)",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     tp = sub.add_parser(

@@ -463,3 +463,33 @@ def test_pdf_pages_carry_page_numbers_and_the_notice(written, tmp_path):
         assert re.search(rf"第\s*{number}\s*页\s*共\s*{len(pages)}\s*页", page), f"page {number} without its number"
         assert "合成样例数据，非官方统计" in page, f"page {number} without the synthetic-data notice"
     assert not [c for c in _registry_codes() if c in text], "no internal code in the PDF"
+
+
+def test_gongwen_style_sets_the_official_faces_by_style_name(processed_sample, tmp_path):
+    from docx.oxml.ns import qn
+
+    from lcedu.publish import evaluation
+
+    data = evaluation.evaluation_data(None, None)
+    path = evaluation.write_document(data, "530925", tmp_path / "gongwen.docx", style="gongwen")
+    doc = _docx().Document(str(path))
+
+    def east_asian(style_name: str) -> str:
+        return doc.styles[style_name].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+    assert [east_asian(s) for s in ("Normal", "Heading 1", "Heading 2", "Title")] == [
+        "仿宋",
+        "黑体",
+        "楷体",
+        "方正小标宋简体",
+    ]
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+    title = next(p for p in doc.paragraphs if "终期评估报告" in p.text)
+    assert title.style.name == "Title"
+    headings = [p for p in doc.paragraphs if p.text.startswith("一、总体情况")]
+    assert headings and headings[0].style.name == "Heading 1"
+    # No run names a face of its own: the styles decide, so Word on an office PC uses its own fonts.
+    assert not any(r.element.rPr is not None and r.element.rPr.find(qn("w:rFonts")) is not None for r in title.runs)
+    with pytest.raises(ValueError, match="unknown document style"):
+        evaluation.write_evaluation(None, None, tmp_path / "x", style="fancy", pdf=False)
+    assert not (tmp_path / "x").exists(), "nothing drawn or written for an unknown style"

@@ -229,23 +229,54 @@ def _closing_words(r: Any, needs: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------- document building
 
 
-def _new_document() -> Any:
+#: Fonts by style name: (East Asian, Latin). "plain" is one sans face; "gongwen" the 党政机关公文格式
+#: (GB/T 9704) faces under the names Word on an office PC has (仿宋, 黑体, 楷体 ship with Windows; 方正小标宋简体
+#: with the 方正 set). A face missing on the reader's machine is substituted by Word or LibreOffice; the Latin
+#: face is set apart so digits and Latin letters never fall back to a CJK face's.
+DOCUMENT_STYLES: dict[str, dict[str, tuple[str, str]]] = {
+    "plain": {name: (_FONT, _FONT) for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption")},
+    "gongwen": {
+        "Normal": ("仿宋", "Times New Roman"),
+        "Title": ("方正小标宋简体", "Times New Roman"),
+        "Heading 1": ("黑体", "Times New Roman"),
+        "Heading 2": ("楷体", "Times New Roman"),
+        "Heading 3": ("仿宋", "Times New Roman"),
+        "Caption": ("黑体", "Times New Roman"),
+    },
+}
+
+
+def _set_style_fonts(doc: Any, style_name: str, east_asian: str, latin: str) -> None:
+    """A style's faces: w:eastAsia for Chinese text, w:ascii/w:hAnsi/w:cs for the rest."""
+    from docx.oxml.ns import qn
+
+    style = doc.styles[style_name]
+    style.font.name = latin
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        fonts.set(qn(attr), latin)
+    fonts.set(qn("w:eastAsia"), east_asian)
+    if style_name != "Normal":
+        style.font.color.rgb = None  # the template's blue headings: black in a document to pass on
+    border = style.element.find(qn("w:pPr") + "/" + qn("w:pBdr"))
+    if border is not None:  # the template's Title rule under each line
+        border.getparent().remove(border)
+
+
+def _new_document(style: str = "plain") -> Any:
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
+    if style not in DOCUMENT_STYLES:
+        raise ValueError(f"unknown document style {style!r}; one of {sorted(DOCUMENT_STYLES)}")
     doc = Document()
-    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
-        style = doc.styles[style_name]
-        style.font.name = _FONT
-        rpr = style.element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = rpr.makeelement(qn("w:rFonts"), {})
-            rpr.append(fonts)
-        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-            fonts.set(qn(attr), _FONT)
+    for style_name, (east_asian, latin) in DOCUMENT_STYLES[style].items():
+        _set_style_fonts(doc, style_name, east_asian, latin)
     doc.styles["Normal"].font.size = Pt(10.5)
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -369,14 +400,14 @@ def _fix_widths(table: Any, widths: Sequence[Any]) -> None:
 
 def _widths(header: Sequence[str], page_cm: float) -> list[float]:
     """Column widths of a target table: narrow numbers, a wide name and source, the rest shared."""
-    fixed = {
+    fixed = {  # cm at 7–7.5 pt: 序号 three digits, 指标 its name on one or two lines, a county's name on one
         "序号": 0.9,
         "指标": 5.6,
-        "县(区)": 1.6,
-        "目标": 2.6,
-        "结论": 2.0,
+        "县(区)": 2.0,
+        "目标": 2.8,
+        "结论": 1.4,
         "数据来源": 3.4,
-        "计划条款": 1.3,
+        "计划条款": 1.6,
     }
     known = sum(fixed.get(h, 0.0) for h in header)
     rest = [h for h in header if h not in fixed]
@@ -384,11 +415,19 @@ def _widths(header: Sequence[str], page_cm: float) -> list[float]:
     return [fixed.get(h, share) for h in header]
 
 
-def _para(doc: Any, text: str, *, bold: bool = False, size: float | None = None, center: bool = False) -> Any:
+def _para(
+    doc: Any,
+    text: str,
+    *,
+    bold: bool = False,
+    size: float | None = None,
+    center: bool = False,
+    style: str | None = None,
+) -> Any:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    paragraph = doc.add_paragraph()
+    paragraph = doc.add_paragraph(style=style)
     run = paragraph.add_run(_clean(text))
     run.font.bold = bold
     if size:
@@ -412,8 +451,8 @@ def _cover(doc: Any, data: EvaluationData, county: str | None, today: dt.date) -
     for _ in range(5):
         doc.add_paragraph()
     place = "临沧市" if county is None else _place(county)
-    _para(doc, place, bold=True, size=20, center=True)
-    _para(doc, _title(data), bold=True, size=18, center=True)
+    _para(doc, place, bold=True, size=20, center=True, style="Title")
+    _para(doc, _title(data), bold=True, size=18, center=True, style="Title")
     doc.add_paragraph()
     _para(
         doc,
@@ -851,9 +890,11 @@ def write_document(
     figures: Sequence[tuple[str, Path]] = (),
     *,
     today: dt.date | None = None,
+    style: str = "plain",
 ) -> Path:
-    """One evaluation document (``county`` None: the city) written atomically to ``path``."""
-    doc = _new_document()
+    """One evaluation document (``county`` None: the city) written atomically to ``path``; ``style``
+    "gongwen" sets the 公文 faces (DOCUMENT_STYLES)."""
+    doc = _new_document(style)
     _cover(doc, data, county, today or dt.date.today())
     _section(doc, landscape=False)
     _overview(doc, data, county)
@@ -941,6 +982,7 @@ def write_evaluation(
     pdf: bool = True,
     processed_dir: str | Path | None = None,
     reports_dir: str | Path | None = None,
+    style: str = "plain",
 ) -> list[Path]:
     """`lcedu evaluate`: the city's and each county's documents (.docx, and .pdf with LibreOffice).
 
@@ -950,14 +992,16 @@ def write_evaluation(
     from lcedu import paths
     from lcedu.ingest.counties import home
 
+    if style not in DOCUMENT_STYLES:  # before anything is drawn or written
+        raise ValueError(f"unknown document style {style!r}; one of {sorted(DOCUMENT_STYLES)}")
     data = evaluation_data(plan, year, processed_dir)
     reports = Path(reports_dir) if reports_dir is not None else paths.project("reports")
     out = Path(out_dir) if out_dir is not None else reports / output_folder(data.plan, data.year)
     figures = draw_figures(data, out / "figures")
     codes = list(counties) if counties is not None else list(home()["county_code"])
-    written = [write_document(data, None, out / f"{document_name(None)}.docx", figures)]
+    written = [write_document(data, None, out / f"{document_name(None)}.docx", figures, style=style)]
     for code in codes:
-        written.append(write_document(data, code, out / f"{document_name(code)}.docx", figures))
+        written.append(write_document(data, code, out / f"{document_name(code)}.docx", figures, style=style))
     if pdf:
         written += to_pdf(written, out)
     return written
