@@ -493,3 +493,20 @@ def test_gongwen_style_sets_the_official_faces_by_style_name(processed_sample, t
     with pytest.raises(ValueError, match="unknown document style"):
         evaluation.write_evaluation(None, None, tmp_path / "x", style="fancy", pdf=False)
     assert not (tmp_path / "x").exists(), "nothing drawn or written for an unknown style"
+
+
+def test_county_document_shows_the_city_reference_indicators(written, default_card):
+    from lcedu.publish.evaluation import CITY_REFERENCE_HEADING
+
+    year = int(default_card["year"].max())
+    card = default_card[(default_card["county_code"] == "530925") & (default_card["year"] == year)]
+    reference = card[card["target_scope"].astype("string") == "city_reference"]
+    assert len(reference) > 0
+    doc = _docx().Document(str(written["default/evaluation_530925"]))
+    assert CITY_REFERENCE_HEADING in [p.text for p in doc.paragraphs]
+    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:3] == ["序号", "指标", "全市目标"])
+    names = [row.cells[1].text for row in table.rows[1:]]
+    assert sorted(names) == sorted(reference["name_zh"]), "every 全市目标(参照) indicator of the county, once"
+    assert {row.cells[-1].text for row in table.rows[1:]} <= {"达到", "未达到", "—"}
+    city = [p.text for p in _docx().Document(str(written["default/evaluation_530900"])).paragraphs]
+    assert CITY_REFERENCE_HEADING not in city

@@ -405,6 +405,7 @@ def _widths(header: Sequence[str], page_cm: float) -> list[float]:
         "指标": 5.6,
         "县(区)": 2.0,
         "目标": 2.8,
+        "全市目标": 2.8,
         "结论": 1.4,
         "数据来源": 3.4,
         "计划条款": 1.6,
@@ -663,6 +664,42 @@ def _tasks(doc: Any, data: EvaluationData, county: str | None) -> None:
         _para(doc, f"本工程涉及目标{group['entry'].nunique()}项、评估点{len(group)}个，{_counts_sentence(c)}。")
         header, table_rows = _task_rows(data, group.drop(columns="_p"), full=False)
         _table(doc, header, table_rows, font_pt=7.5, widths_cm=_widths(header, _LANDSCAPE_CM))
+    _city_reference(doc, data, county)
+
+
+CITY_REFERENCE_HEADING = "全市目标(参照)"
+
+
+def _city_reference_rows(data: EvaluationData, county: str) -> pd.DataFrame:
+    """The county's scorecard rows of the year measured against a city-wide target (the briefing's
+    全市目标(参照) table): shown for reference, never counted in the county's own targets."""
+    card = data.card
+    scope = card["target_scope"].astype("string").fillna("")
+    mask = (card["county_code"] == county) & (card["year"] == data.year) & (scope == "city_reference")
+    return card[mask.to_numpy(dtype=bool, na_value=False)].reset_index(drop=True)
+
+
+def _city_reference(doc: Any, data: EvaluationData, county: str | None) -> None:
+    rows = _city_reference_rows(data, county) if county is not None else pd.DataFrame()
+    if rows.empty:
+        return
+    doc.add_heading(CITY_REFERENCE_HEADING, level=2)
+    _para(doc, f"以下{len(rows)}项指标计划只设全市目标，本县数值以全市目标作参照列出，不计入本县目标完成情况。")
+    card = data.card.set_index(["county_code", "indicator", "year"])
+    years = data.shown_years
+    header = ["序号", "指标", "全市目标", *[nv.year_label(y) for y in years], f"全市{nv.year_label(data.year)}", "对照"]
+    table_rows = []
+    for i, (_, r) in enumerate(rows.iterrows(), start=1):
+        unit, limits = str(r["unit"]), nv.row_thresholds(r)
+        values = []
+        for code, year in [*((county, y) for y in years), (CITY_CODE, data.year)]:
+            key = (code, r["indicator"], year)
+            value = card.loc[key, "value"] if key in card.index else pd.NA
+            reason = card.loc[key, "na_reason"] if key in card.index else pd.NA
+            values.append(_value_words(value, unit, reason, thresholds=limits))
+        verdict = "—" if nv.is_missing(r["is_met_now"]) else ("达到" if bool(r["is_met_now"]) else "未达到")
+        table_rows.append([i, r["name_zh"], _target_words(r), *values, verdict])
+    _table(doc, header, table_rows, font_pt=7.5, widths_cm=_widths(header, _LANDSCAPE_CM))
 
 
 def _problem_groups(rows: pd.DataFrame) -> list[pd.DataFrame]:
