@@ -507,6 +507,9 @@ def test_county_document_shows_the_city_reference_indicators(written, default_ca
     table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:3] == ["序号", "指标", "全市目标"])
     names = [row.cells[1].text for row in table.rows[1:]]
     assert sorted(names) == sorted(reference["name_zh"]), "every 全市目标(参照) indicator of the county, once"
-    assert {row.cells[-1].text for row in table.rows[1:]} <= {"达到", "未达到", "—"}
+    shown = dict(zip(names, [row.cells[-1].text for row in table.rows[1:]], strict=True))
+    for r in reference.itertuples(index=False):  # the scorecard's stored verdict against the city's target
+        assert shown[r.name_zh] == ("—" if pd.isna(r.is_met) else ("达到" if r.is_met else "未达到")), r.name_zh
+    assert {"达到", "未达到"} <= set(shown.values())
     city = [p.text for p in _docx().Document(str(written["default/evaluation_530900"])).paragraphs]
     assert CITY_REFERENCE_HEADING not in city

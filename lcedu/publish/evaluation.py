@@ -697,7 +697,7 @@ def _city_reference(doc: Any, data: EvaluationData, county: str | None) -> None:
             value = card.loc[key, "value"] if key in card.index else pd.NA
             reason = card.loc[key, "na_reason"] if key in card.index else pd.NA
             values.append(_value_words(value, unit, reason, thresholds=limits))
-        verdict = "—" if nv.is_missing(r["is_met_now"]) else ("达到" if bool(r["is_met_now"]) else "未达到")
+        verdict = "—" if nv.is_missing(r["is_met"]) else ("达到" if bool(r["is_met"]) else "未达到")  # stored
         table_rows.append([i, r["name_zh"], _target_words(r), *values, verdict])
     _table(doc, header, table_rows, font_pt=7.5, widths_cm=_widths(header, _LANDSCAPE_CM))
 
