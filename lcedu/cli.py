@@ -294,7 +294,7 @@ def _report_after_clean(args: argparse.Namespace) -> int:
 
     workbooks = site.write_workbooks(args.year, reports, list(home().county_code), args.plan)
     print(f"工作簿已写入 / workbooks written: {len(workbooks)}")
-    documents = evaluation.write_evaluation(args.plan, args.year, reports / "evaluation" / str(args.year))
+    documents = evaluation.write_evaluation(args.plan, args.year, reports_dir=reports)
     print(f"终期评估已写入 / evaluation documents written: {len(documents)}")
     args.out, args.counties, args.prefecture, args.province, args.notebooks = str(reports), None, None, None, None
     return cmd_render(args)
@@ -370,7 +370,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     scoped = args.counties or args.prefecture or args.province
     counties = select(args.counties, args.prefecture, args.province) if scoped else None
     start = time.perf_counter()
-    written = evaluation.write_evaluation(args.plan, args.year, args.out, counties=counties, pdf=not args.no_pdf)
+    written = evaluation.write_evaluation(
+        args.plan, args.year, args.out, counties=counties, pdf=not args.no_pdf, style=args.style
+    )
     docx = [p for p in written if p.suffix == ".docx"]
     pdf = [p for p in written if p.suffix == ".pdf"]
     note = "" if pdf or args.no_pdf else "（未找到 LibreOffice，未生成 PDF / soffice not found: no PDF）"
@@ -701,11 +703,18 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--out",
         default=None,
-        help="输出文件夹（默认 reports/evaluation/<plan>/<year>/）/ output folder "
-        "(default: reports/evaluation/<plan>/<year>/)",
+        help="输出文件夹（默认 reports/evaluation/<year>/，与 lcedu report 相同；非默认规划另加 <plan>/）/ "
+        "output folder (default: reports/evaluation/<year>/ as lcedu report writes; <plan>/<year>/ for another plan)",
     )
     _scope_options(ev)
     ev.add_argument("--no-pdf", action="store_true", help="不转换 PDF / skip the PDF conversion")
+    ev.add_argument(
+        "--style",
+        choices=["plain", "gongwen"],  # lcedu.publish.evaluation.DOCUMENT_STYLES
+        default="plain",
+        help="版式：plain（无衬线，默认）或 gongwen（公文：仿宋正文、黑体/楷体标题、小标宋题名）/ "
+        "document style: plain (sans, default) or gongwen (the 公文 faces)",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     tp = sub.add_parser(

@@ -56,11 +56,24 @@ def _paragraphs(path: Path) -> list[str]:
 
 
 def _annex(path: Path) -> pd.DataFrame:
-    """The 附表 (the last table with an 指标代码 column) as a frame of its cell texts."""
+    """The 附表 (the last table with a 计划条款 column) as a frame of its cell texts, with the indicator
+    code looked up from the plan by the 指标 name (the document shows no codes)."""
     doc = _docx().Document(str(path))
-    table = next(t for t in reversed(doc.tables) if "指标代码" in [c.text for c in t.rows[0].cells])
+    table = next(t for t in reversed(doc.tables) if "计划条款" in [c.text for c in t.rows[0].cells])
     cells = [[c.text for c in row.cells] for row in table.rows]
-    return pd.DataFrame(cells[1:], columns=cells[0])
+    annex = pd.DataFrame(cells[1:], columns=cells[0])
+    codes = load_targets().drop_duplicates("name_zh").set_index("name_zh")["indicator"]
+    return annex.assign(indicator=annex["指标"].map(codes))
+
+
+def _all_text(path: Path) -> str:
+    """Every text a reader sees: paragraphs, table cells, headers and footers of every section."""
+    doc = _docx().Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    for section in doc.sections:
+        parts += [p.text for part in (section.header, section.footer) for p in part.paragraphs]
+    return "\n".join(parts)
 
 
 def _target_year(text: str) -> int:
@@ -89,7 +102,8 @@ def test_every_target_of_the_plan_is_in_the_city_annex(written, processed_sample
     targets = load_targets()
     status = ev.target_status()
     assert len(annex) == len(status)
-    assert set(annex["指标代码"]) == set(targets["indicator"])
+    assert "指标代码" not in annex.columns, "no internal code column"
+    assert set(annex["indicator"]) == set(targets["indicator"])
     for row in targets.drop_duplicates("entry").itertuples():
         assert row.name_zh in set(annex["指标"]), f"entry #{row.entry} {row.indicator} missing"
     assert set(annex["结论"]) <= {"达标", "未达标", "无数据", "未评估", "定性目标"}
@@ -108,7 +122,7 @@ def test_annex_values_equal_the_scorecard(written, default_card):
     for key in ("default/evaluation_530900", "default/evaluation_530925"):
         annex = _annex(written[key])
         for r in annex.itertuples(index=False):
-            code, county, year = r[annex.columns.get_loc("指标代码")], names[r[2]], _target_year(r[3])
+            code, county, year = r[annex.columns.get_loc("indicator")], names[r[2]], _target_year(r[3])
             shown = r[annex.columns.get_loc("目标年份值")]
             if (county, code, year) not in card.index:
                 verdict = r[annex.columns.get_loc("结论")]
@@ -375,3 +389,129 @@ def test_documents_state_every_assessment_dimension(written):
     assert any(t.startswith("未评估的目标") and counties.name("530927") in t for t in overview)
     county = _paragraphs(written["default/evaluation_530925"])
     assert any(t.startswith("双江") and "县域义务教育优质均衡：总体达标" in t for t in county)
+
+
+# --------------------------------------------------------------------------- ready to pass on
+
+
+def _registry_codes() -> set[str]:
+    from lcedu.measure.plan_check import known_indicators
+
+    return set(known_indicators()) | set(load_targets()["indicator"])
+
+
+def test_no_internal_code_appears_in_the_documents(written):
+    codes = _registry_codes()
+    assert "village_kindergarten_coverage_pct" in codes
+    for key, path in written.items():
+        text = _all_text(path)
+        shown = sorted(c for c in codes if c in text)
+        assert not shown, f"{key}: internal indicator codes in the text: {shown[:5]}"
+        assert "指标代码" not in text
+
+
+def test_every_page_has_the_notice_and_a_page_number(written):
+    doc = _docx().Document(str(written["default/evaluation_530925"]))
+    first = doc.sections[0]
+    assert "合成样例数据，非官方统计" in first.header.paragraphs[0].text
+    assert counties.name("530925") in first.header.paragraphs[0].text
+    assert 'w:instr=" PAGE "' in first.footer._element.xml  # Word fills the field on every page
+    assert len(doc.sections) >= 6 and all(s.header.is_linked_to_previous for s in doc.sections[1:])
+    assert all(s.footer.is_linked_to_previous for s in doc.sections[1:])
+
+
+def test_annex_columns_are_sized_by_content(written):
+    from docx.oxml.ns import qn
+
+    doc = _docx().Document(str(written["default/evaluation_530900"]))
+    table = next(t for t in reversed(doc.tables) if "计划条款" in [c.text for c in t.rows[0].cells])
+    header = [c.text for c in table.rows[0].cells]
+    grid = [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    number, name = grid[header.index("序号")], grid[header.index("指标")]
+    assert name >= 5 * number, f"序号 {number} vs 指标 {name} twips"
+    assert sum(grid) <= int(26.6 / 2.54 * 1440), "the table fits the landscape page"
+    assert [c.width.twips for c in table.rows[1].cells] == grid, "cell widths follow the grid"
+    assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+
+
+def test_evaluate_and_report_share_one_folder(written, tmp_path):
+    from lcedu.publish import evaluation, site
+
+    assert evaluation.output_folder(None, 2025) == Path("evaluation/2025")
+    assert evaluation.output_folder(str(TEST_PLAN), 2025) == Path("evaluation/next_plan_test/2025")
+    folder = tmp_path / evaluation.output_folder(None, 2025)
+    folder.mkdir(parents=True)
+    shutil.copy(written["default/evaluation_530925"], folder)
+    links = site.evaluation_documents(tmp_path, 2025, "530925")
+    assert [link.href for link in links] == ["evaluation/2025/evaluation_530925.docx"]
+    assert all((tmp_path / link.href).exists() for link in links)
+
+
+@pytest.mark.office
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (.ci/run installs it)")
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext not installed (.ci/run installs poppler-utils)"
+)
+def test_pdf_pages_carry_page_numbers_and_the_notice(written, tmp_path):
+    import subprocess
+
+    from lcedu.publish.evaluation import to_pdf
+
+    (pdf,) = to_pdf([written["default/evaluation_530925"]], tmp_path)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")[:-1]
+    assert len(pages) >= 6
+    for number, page in enumerate(pages, start=1):
+        assert re.search(rf"第\s*{number}\s*页\s*共\s*{len(pages)}\s*页", page), f"page {number} without its number"
+        assert "合成样例数据，非官方统计" in page, f"page {number} without the synthetic-data notice"
+    assert not [c for c in _registry_codes() if c in text], "no internal code in the PDF"
+
+
+def test_gongwen_style_sets_the_official_faces_by_style_name(processed_sample, tmp_path):
+    from docx.oxml.ns import qn
+
+    from lcedu.publish import evaluation
+
+    data = evaluation.evaluation_data(None, None)
+    path = evaluation.write_document(data, "530925", tmp_path / "gongwen.docx", style="gongwen")
+    doc = _docx().Document(str(path))
+
+    def east_asian(style_name: str) -> str:
+        return doc.styles[style_name].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+    assert [east_asian(s) for s in ("Normal", "Heading 1", "Heading 2", "Title")] == [
+        "仿宋",
+        "黑体",
+        "楷体",
+        "方正小标宋简体",
+    ]
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+    title = next(p for p in doc.paragraphs if "终期评估报告" in p.text)
+    assert title.style.name == "Title"
+    headings = [p for p in doc.paragraphs if p.text.startswith("一、总体情况")]
+    assert headings and headings[0].style.name == "Heading 1"
+    # No run names a face of its own: the styles decide, so Word on an office PC uses its own fonts.
+    assert not any(r.element.rPr is not None and r.element.rPr.find(qn("w:rFonts")) is not None for r in title.runs)
+    with pytest.raises(ValueError, match="unknown document style"):
+        evaluation.write_evaluation(None, None, tmp_path / "x", style="fancy", pdf=False)
+    assert not (tmp_path / "x").exists(), "nothing drawn or written for an unknown style"
+
+
+def test_county_document_shows_the_city_reference_indicators(written, default_card):
+    from lcedu.publish.evaluation import CITY_REFERENCE_HEADING
+
+    year = int(default_card["year"].max())
+    card = default_card[(default_card["county_code"] == "530925") & (default_card["year"] == year)]
+    reference = card[card["target_scope"].astype("string") == "city_reference"]
+    assert len(reference) > 0
+    doc = _docx().Document(str(written["default/evaluation_530925"]))
+    assert CITY_REFERENCE_HEADING in [p.text for p in doc.paragraphs]
+    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:3] == ["序号", "指标", "全市目标"])
+    names = [row.cells[1].text for row in table.rows[1:]]
+    assert sorted(names) == sorted(reference["name_zh"]), "every 全市目标(参照) indicator of the county, once"
+    shown = dict(zip(names, [row.cells[-1].text for row in table.rows[1:]], strict=True))
+    for r in reference.itertuples(index=False):  # the scorecard's stored verdict against the city's target
+        assert shown[r.name_zh] == ("—" if pd.isna(r.is_met) else ("达到" if r.is_met else "未达到")), r.name_zh
+    assert {"达到", "未达到"} <= set(shown.values())
+    city = [p.text for p in _docx().Document(str(written["default/evaluation_530900"])).paragraphs]
+    assert CITY_REFERENCE_HEADING not in city

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from lcedu.measure import evaluation as ev
-from lcedu.measure.plan import Plan, get_plan
+from lcedu.measure.plan import DEFAULT_PLAN, Plan, get_plan
 from lcedu.measure.results import load_results, plan_results, require_year
 from lcedu.measure.scorecard import COUNTING_RULE
 from lcedu.paths import CITY_CODE
@@ -229,23 +229,54 @@ def _closing_words(r: Any, needs: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------- document building
 
 
-def _new_document() -> Any:
+#: Fonts by style name: (East Asian, Latin). "plain" is one sans face; "gongwen" the 党政机关公文格式
+#: (GB/T 9704) faces under the names Word on an office PC has (仿宋, 黑体, 楷体 ship with Windows; 方正小标宋简体
+#: with the 方正 set). A face missing on the reader's machine is substituted by Word or LibreOffice; the Latin
+#: face is set apart so digits and Latin letters never fall back to a CJK face's.
+DOCUMENT_STYLES: dict[str, dict[str, tuple[str, str]]] = {
+    "plain": {name: (_FONT, _FONT) for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption")},
+    "gongwen": {
+        "Normal": ("仿宋", "Times New Roman"),
+        "Title": ("方正小标宋简体", "Times New Roman"),
+        "Heading 1": ("黑体", "Times New Roman"),
+        "Heading 2": ("楷体", "Times New Roman"),
+        "Heading 3": ("仿宋", "Times New Roman"),
+        "Caption": ("黑体", "Times New Roman"),
+    },
+}
+
+
+def _set_style_fonts(doc: Any, style_name: str, east_asian: str, latin: str) -> None:
+    """A style's faces: w:eastAsia for Chinese text, w:ascii/w:hAnsi/w:cs for the rest."""
+    from docx.oxml.ns import qn
+
+    style = doc.styles[style_name]
+    style.font.name = latin
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        fonts.set(qn(attr), latin)
+    fonts.set(qn("w:eastAsia"), east_asian)
+    if style_name != "Normal":
+        style.font.color.rgb = None  # the template's blue headings: black in a document to pass on
+    border = style.element.find(qn("w:pPr") + "/" + qn("w:pBdr"))
+    if border is not None:  # the template's Title rule under each line
+        border.getparent().remove(border)
+
+
+def _new_document(style: str = "plain") -> Any:
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
+    if style not in DOCUMENT_STYLES:
+        raise ValueError(f"unknown document style {style!r}; one of {sorted(DOCUMENT_STYLES)}")
     doc = Document()
-    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
-        style = doc.styles[style_name]
-        style.font.name = _FONT
-        rpr = style.element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = rpr.makeelement(qn("w:rFonts"), {})
-            rpr.append(fonts)
-        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-            fonts.set(qn(attr), _FONT)
+    for style_name, (east_asian, latin) in DOCUMENT_STYLES[style].items():
+        _set_style_fonts(doc, style_name, east_asian, latin)
     doc.styles["Normal"].font.size = Pt(10.5)
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -254,6 +285,50 @@ def _new_document() -> Any:
         setattr(section, side, Cm(2.0))
     section.top_margin = section.bottom_margin = Cm(2.2)
     return doc
+
+
+#: On every page while the build is the synthetic sample (the cover alone is not enough once pages are passed on).
+SYNTHETIC_NOTICE = "合成样例数据，非官方统计"
+
+
+def _field(paragraph: Any, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in at layout time."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), f" {instruction} ")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"  # shown until the reader updates fields
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _header_footer(doc: Any, data: EvaluationData, county: str | None) -> None:
+    """Header (place, title and, for the sample, the synthetic-data notice) and a page-numbered footer.
+
+    Set on the first section; the later sections link to it, so every page carries them.
+    """
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    section = doc.sections[0]
+    place = "临沧市" if county is None else _place(county)
+    header = section.header.paragraphs[0]
+    words = f"{place}　{_title(data)}" + (f"　（{SYNTHETIC_NOTICE}）" if data.synthetic else "")
+    header.add_run(_clean(words)).font.size = Pt(8)
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("第 ")
+    _field(footer, "PAGE")
+    footer.add_run(" 页　共 ")
+    _field(footer, "NUMPAGES")
+    footer.add_run(" 页")
+    for later in doc.sections[1:]:
+        later.header.is_linked_to_previous = later.footer.is_linked_to_previous = True
 
 
 def _section(doc: Any, landscape: bool) -> None:
@@ -298,24 +373,42 @@ def _table(
             for run in cells[j].paragraphs[0].runs:
                 run.font.size = Pt(font_pt)
     if widths_cm:
-        table.autofit = False
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths_cm, strict=False):
-                cell.width = Cm(width)
+        _fix_widths(table, [Cm(w) for w in widths_cm])
     return table
+
+
+def _fix_widths(table: Any, widths: Sequence[Any]) -> None:
+    """Fixed column widths that Word and LibreOffice both honour: the grid (w:gridCol), every cell
+    (w:tcW), the table's own width and a fixed layout; cell widths alone are ignored by LibreOffice."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    table.autofit = False
+    for grid_col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=False):
+        grid_col.set(qn("w:w"), str(width.twips))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=False):
+            cell.width = width
+    tbl_pr = table._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(sum(w.twips for w in widths)))
 
 
 def _widths(header: Sequence[str], page_cm: float) -> list[float]:
     """Column widths of a target table: narrow numbers, a wide name and source, the rest shared."""
-    fixed = {
+    fixed = {  # cm at 7–7.5 pt: 序号 three digits, 指标 its name on one or two lines, a county's name on one
         "序号": 0.9,
-        "指标": 4.2,
-        "县(区)": 1.6,
-        "目标": 2.6,
-        "结论": 2.0,
+        "指标": 5.6,
+        "县(区)": 2.0,
+        "目标": 2.8,
+        "全市目标": 2.8,
+        "结论": 1.4,
         "数据来源": 3.4,
-        "指标代码": 4.6,
-        "计划条款": 1.3,
+        "计划条款": 1.6,
     }
     known = sum(fixed.get(h, 0.0) for h in header)
     rest = [h for h in header if h not in fixed]
@@ -323,11 +416,19 @@ def _widths(header: Sequence[str], page_cm: float) -> list[float]:
     return [fixed.get(h, share) for h in header]
 
 
-def _para(doc: Any, text: str, *, bold: bool = False, size: float | None = None, center: bool = False) -> Any:
+def _para(
+    doc: Any,
+    text: str,
+    *,
+    bold: bool = False,
+    size: float | None = None,
+    center: bool = False,
+    style: str | None = None,
+) -> Any:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    paragraph = doc.add_paragraph()
+    paragraph = doc.add_paragraph(style=style)
     run = paragraph.add_run(_clean(text))
     run.font.bold = bold
     if size:
@@ -351,8 +452,8 @@ def _cover(doc: Any, data: EvaluationData, county: str | None, today: dt.date) -
     for _ in range(5):
         doc.add_paragraph()
     place = "临沧市" if county is None else _place(county)
-    _para(doc, place, bold=True, size=20, center=True)
-    _para(doc, _title(data), bold=True, size=18, center=True)
+    _para(doc, place, bold=True, size=20, center=True, style="Title")
+    _para(doc, _title(data), bold=True, size=18, center=True, style="Title")
     doc.add_paragraph()
     _para(
         doc,
@@ -375,7 +476,7 @@ def _cover(doc: Any, data: EvaluationData, county: str | None, today: dt.date) -
         doc.add_paragraph()
         _para(
             doc,
-            "⚠ 合成样例数据，非官方统计。本文件由合成样例数据生成，仅用于演示和测试，不得作为正式评估结论引用。",
+            f"⚠ {SYNTHETIC_NOTICE}。本文件由合成样例数据生成，仅用于演示和测试，不得作为正式评估结论引用。",
             bold=True,
             size=12,
             center=True,
@@ -525,7 +626,7 @@ def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple
         "数据来源",
     ]
     if full:
-        header += ["差距", "计划条款", "指标代码"]
+        header += ["差距", "计划条款"]  # no 指标代码: internal names are not for readers
     out = []
     for i, (idx, r) in enumerate(rows.iterrows(), start=1):
         unit = str(r["unit"])
@@ -548,7 +649,7 @@ def _task_rows(data: EvaluationData, rows: pd.DataFrame, *, full: bool) -> tuple
         ]
         if full:
             gap = "" if nv.is_missing(r["gap"]) or r["status"] != "not_met" else _gap_words(r, unit)
-            line += [gap, r["clause"], r["indicator"]]
+            line += [gap, r["clause"]]
         out.append(line)
     return header, out
 
@@ -563,6 +664,42 @@ def _tasks(doc: Any, data: EvaluationData, county: str | None) -> None:
         _para(doc, f"本工程涉及目标{group['entry'].nunique()}项、评估点{len(group)}个，{_counts_sentence(c)}。")
         header, table_rows = _task_rows(data, group.drop(columns="_p"), full=False)
         _table(doc, header, table_rows, font_pt=7.5, widths_cm=_widths(header, _LANDSCAPE_CM))
+    _city_reference(doc, data, county)
+
+
+CITY_REFERENCE_HEADING = "全市目标(参照)"
+
+
+def _city_reference_rows(data: EvaluationData, county: str) -> pd.DataFrame:
+    """The county's scorecard rows of the year measured against a city-wide target (the briefing's
+    全市目标(参照) table): shown for reference, never counted in the county's own targets."""
+    card = data.card
+    scope = card["target_scope"].astype("string").fillna("")
+    mask = (card["county_code"] == county) & (card["year"] == data.year) & (scope == "city_reference")
+    return card[mask.to_numpy(dtype=bool, na_value=False)].reset_index(drop=True)
+
+
+def _city_reference(doc: Any, data: EvaluationData, county: str | None) -> None:
+    rows = _city_reference_rows(data, county) if county is not None else pd.DataFrame()
+    if rows.empty:
+        return
+    doc.add_heading(CITY_REFERENCE_HEADING, level=2)
+    _para(doc, f"以下{len(rows)}项指标计划只设全市目标，本县数值以全市目标作参照列出，不计入本县目标完成情况。")
+    card = data.card.set_index(["county_code", "indicator", "year"])
+    years = data.shown_years
+    header = ["序号", "指标", "全市目标", *[nv.year_label(y) for y in years], f"全市{nv.year_label(data.year)}", "对照"]
+    table_rows = []
+    for i, (_, r) in enumerate(rows.iterrows(), start=1):
+        unit, limits = str(r["unit"]), nv.row_thresholds(r)
+        values = []
+        for code, year in [*((county, y) for y in years), (CITY_CODE, data.year)]:
+            key = (code, r["indicator"], year)
+            value = card.loc[key, "value"] if key in card.index else pd.NA
+            reason = card.loc[key, "na_reason"] if key in card.index else pd.NA
+            values.append(_value_words(value, unit, reason, thresholds=limits))
+        verdict = "—" if nv.is_missing(r["is_met"]) else ("达到" if bool(r["is_met"]) else "未达到")  # stored
+        table_rows.append([i, r["name_zh"], _target_words(r), *values, verdict])
+    _table(doc, header, table_rows, font_pt=7.5, widths_cm=_widths(header, _LANDSCAPE_CM))
 
 
 def _problem_groups(rows: pd.DataFrame) -> list[pd.DataFrame]:
@@ -601,7 +738,8 @@ def _problems(doc: Any, data: EvaluationData, county: str | None, limit: int = 1
     else:
         _para(
             doc,
-            f"截至{nv.year_label(data.year)}，仍未达到的目标{len(groups)}项（涉及{sum(len(g) for g in groups)}个评估点），"
+            f"截至{nv.year_label(data.year)}，仍未达到的目标{len(groups)}项"
+            f"（涉及{sum(len(g) for g in groups)}个评估点），"
             f"按{nv.year_label(data.year)}数值与目标的差距占目标值的比例从大到小列出"
             f"{'前' + str(limit) + '项' if len(groups) > limit else ''}：",
         )
@@ -789,9 +927,11 @@ def write_document(
     figures: Sequence[tuple[str, Path]] = (),
     *,
     today: dt.date | None = None,
+    style: str = "plain",
 ) -> Path:
-    """One evaluation document (``county`` None: the city) written atomically to ``path``."""
-    doc = _new_document()
+    """One evaluation document (``county`` None: the city) written atomically to ``path``; ``style``
+    "gongwen" sets the 公文 faces (DOCUMENT_STYLES)."""
+    doc = _new_document(style)
     _cover(doc, data, county, today or dt.date.today())
     _section(doc, landscape=False)
     _overview(doc, data, county)
@@ -805,6 +945,7 @@ def write_document(
     _annex_table(doc, data, county)
     _section(doc, landscape=False)
     _annex_figures(doc, figures)
+    _header_footer(doc, data, county)
     doc.core_properties.title = _clean(_title(data))
     doc.core_properties.author = "lcedu"
     target = Path(path)
@@ -862,6 +1003,13 @@ def document_name(county: str | None) -> str:
     return f"evaluation_{county or CITY_CODE}"
 
 
+def output_folder(plan: str | Path | Plan | None, year: int) -> Path:
+    """Where the documents go inside the reports folder, for `lcedu evaluate`, `lcedu report` and the
+    site's links alike: ``evaluation/<year>`` for the default plan, ``evaluation/<plan>/<year>`` for another."""
+    name = plan.name if isinstance(plan, Plan) else get_plan(plan).name
+    return Path("evaluation") / str(year) if name == DEFAULT_PLAN else Path("evaluation") / name / str(year)
+
+
 def write_evaluation(
     plan: str | Path | Plan | None = None,
     year: int | None = None,
@@ -870,21 +1018,27 @@ def write_evaluation(
     counties: Sequence[str] | None = None,
     pdf: bool = True,
     processed_dir: str | Path | None = None,
+    reports_dir: str | Path | None = None,
+    style: str = "plain",
 ) -> list[Path]:
     """`lcedu evaluate`: the city's and each county's documents (.docx, and .pdf with LibreOffice).
 
-    Written to ``out_dir`` (default ``reports/evaluation/<plan>/<year>/``); returns the files.
+    Written to ``out_dir`` when given, else to ``output_folder`` inside ``reports_dir`` (default
+    ``reports/``); returns the files.
     """
     from lcedu import paths
     from lcedu.ingest.counties import home
 
+    if style not in DOCUMENT_STYLES:  # before anything is drawn or written
+        raise ValueError(f"unknown document style {style!r}; one of {sorted(DOCUMENT_STYLES)}")
     data = evaluation_data(plan, year, processed_dir)
-    out = Path(out_dir) if out_dir is not None else paths.project(f"reports/evaluation/{data.plan.name}/{data.year}")
+    reports = Path(reports_dir) if reports_dir is not None else paths.project("reports")
+    out = Path(out_dir) if out_dir is not None else reports / output_folder(data.plan, data.year)
     figures = draw_figures(data, out / "figures")
     codes = list(counties) if counties is not None else list(home()["county_code"])
-    written = [write_document(data, None, out / f"{document_name(None)}.docx", figures)]
+    written = [write_document(data, None, out / f"{document_name(None)}.docx", figures, style=style)]
     for code in codes:
-        written.append(write_document(data, code, out / f"{document_name(code)}.docx", figures))
+        written.append(write_document(data, code, out / f"{document_name(code)}.docx", figures, style=style))
     if pdf:
         written += to_pdf(written, out)
     return written

@@ -177,17 +177,22 @@ def page_title(code: str, notebook: str, lang: str = "zh") -> str:
     return f"{place_name(code, lang) if code else ''} · {name}".strip(" ·")
 
 
-def evaluation_documents(out_dir: Path, year: int, code: str) -> list[Link]:
-    """The 终期评估 documents of a county (or the city) that exist, Word then PDF."""
+def evaluation_documents(out_dir: Path, year: int, code: str, plan: str | None = None) -> list[Link]:
+    """The 终期评估 documents of a county (or the city) that exist, Word then PDF, in the folder
+    `lcedu evaluate` and `lcedu report` write (lcedu.publish.evaluation.output_folder)."""
+    from lcedu.publish.evaluation import output_folder
+
     links = []
     for suffix, kind in ((".docx", "Word"), (".pdf", "PDF")):
-        document = Path("evaluation") / str(year) / f"{evaluation_document_name(code)}{suffix}"
+        document = output_folder(plan, year) / f"{evaluation_document_name(code)}{suffix}"
         if (Path(out_dir) / document).exists():
             links.append(Link(document.as_posix(), f"终期评估 ({kind})"))
     return links
 
 
-def place_links(out_dir: Path, year: int, code: str, rendered: Sequence[str] = ()) -> list[Link]:
+def place_links(
+    out_dir: Path, year: int, code: str, rendered: Sequence[str] = (), plan: str | None = None
+) -> list[Link]:
     """What exists for one place in ``reports/``: its pages in reading order (those on disk and the
     notebooks ``rendered`` for it in this run), the briefing's PDF, its workbook and its evaluation documents."""
     out_dir, folder = Path(out_dir), f"{year}/{code}"
@@ -200,7 +205,7 @@ def place_links(out_dir: Path, year: int, code: str, rendered: Sequence[str] = (
         links.append(Link(f"{folder}/{PRINTED}.pdf", "简报打印版 (PDF)"))
     if (out_dir / folder / "scorecard.xlsx").exists():
         links.append(Link(f"{folder}/scorecard.xlsx", "指标工作簿 (Excel)"))
-    return links + evaluation_documents(out_dir, year, code)
+    return links + evaluation_documents(out_dir, year, code, plan)
 
 
 def site_links(out_dir: Path, year: int, code: str | None = None) -> list[Link]:
@@ -471,7 +476,7 @@ def build_index(
     cards = []
     for code in codes:
         rendered = [o.job.notebook for o in outcomes if o.ok and o.job.county == code]
-        links = [{"href": link.href, "text": link.text} for link in place_links(out_dir, year, code, rendered)]
+        links = [{"href": link.href, "text": link.text} for link in place_links(out_dir, year, code, rendered, plan)]
         links += [{"href": None, "text": nb.title_zh} for nb in notebooks if (code, nb.name) in failed]
         thumb = None
         if maps_dir is not None and code == CITY_CODE:
