@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lcedu.ingest import counties
+from lcedu.ingest import counties, store
 from lcedu.measure.results import load_results
 from lcedu.measure.scorecard import COUNTING_RULE
 from lcedu.present import workbooks as export
@@ -48,6 +48,8 @@ def test_county_workbook_layout(county_book: Path):
         "资源缺口汇总",
         "学前缺口",
         "来源与数据说明",
+        "学龄人口预测",
+        "规划测算",
     ]
     ws = wb["指标总览"]
     headers = _headers(ws)
@@ -55,7 +57,7 @@ def test_county_workbook_layout(county_book: Path):
     assert headers[:3] == ["指标", "单位", "数值（2025/26学年初）"] and "状态" in headers and "目标来源" in headers
     assert "较2022/23学年初变化" in headers
     assert "州(市)内县际排名" in headers  # ranks are among the counties of the county's own prefecture
-    for name in [n for n in wb.sheetnames[:-1] if n != "目标达成统计"]:
+    for name in [n for n in wb.sheetnames[:-3] if n != "目标达成统计"]:
         assert wb[name].freeze_panes == "A2", name
         assert all(h and not h.isascii() or h == "SHA-256" for h in _headers(wb[name])[:3]), name
     # Number formats follow the unit: a percentage row gets one decimal, more only where one decimal
@@ -138,6 +140,8 @@ def test_city_workbook_layout(city_book: Path):
         "资源缺口汇总",
         "学前缺口",
         "来源与数据说明",
+        "学龄人口预测",
+        "规划测算",
     ]
     counts = wb["目标达成统计"]
     assert COUNTING_RULE["zh"] in counts["A1"].value and [c.value for c in counts[3]][:4] == [
@@ -155,6 +159,27 @@ def test_city_workbook_layout(city_book: Path):
     assessed = wb["达标评估"]
     assert assessed.max_row == 1 + 8 * 2  # 8 counties × 2 assessments in 2025
     assert wb["评估维度"].max_row == 1 + 8 * 2 * 4  # … × 4 dimensions each
+
+
+def test_projection_and_planning_sheets(county_book: Path, city_book: Path):
+    county, city = openpyxl.load_workbook(county_book), openpyxl.load_workbook(city_book)
+    assert "临翔区" in county["学龄人口预测"]["A1"].value and "临沧市" in city["学龄人口预测"]["A1"].value
+    assert county["规划测算"].max_row > 5 and city["规划测算"].max_row > 5
+
+
+def test_a_build_without_projections_still_writes_the_workbook(processed_sample: Path, tmp_path: Path):
+    """An older build (no projection or planning tables): the sheets say why, the workbook is written."""
+    old = tmp_path / "processed"
+    build = store.current(processed_sample)
+    shutil.copytree(build, old / build.name)
+    (old / "current").symlink_to(build.name)
+    for name in ("projections", "planning_places"):
+        (old / build.name / f"{name}.parquet").unlink()
+    path = export.write_county_workbook(COUNTY, YEAR, tmp_path / "old.xlsx", processed_dir=old)
+    wb = openpyxl.load_workbook(path)
+    for sheet in ("学龄人口预测", "规划测算"):
+        assert wb[sheet]["A1"].value.startswith("本表未生成："), sheet
+        assert wb[sheet].max_row == 1
 
 
 def test_written_atomically(tmp_path: Path, processed_sample: Path, monkeypatch: pytest.MonkeyPatch):

@@ -25,12 +25,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from lcedu.ingest import store
 from lcedu.ingest.counties import area_name, is_aggregate, prefecture_of
 from lcedu.measure import indicators, scorecard
+from lcedu.measure import planning as planning_measure
+from lcedu.measure import projections as projection_measure
 from lcedu.measure import standards as std
 from lcedu.measure.plan import get_plan, in_region, load_plan
 from lcedu.measure.results import judge_plan, load_results, plan_results
 from lcedu.present import narrative as nv
+from lcedu.present import planning_sheet, projection_sheet
 from lcedu.present.narrative import decimals_near, year_label
 
 __all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
@@ -279,8 +283,6 @@ def _load(
     plan: str | Path | None = None,
     results: Mapping[str, pd.DataFrame] | None = None,
 ) -> _Data:
-    from lcedu.ingest import store
-
     if (tables is None) != (results is None):
         raise ValueError("give both tables and their results (lcedu.measure.results.compute_results) or neither")
     tabs = tables if tables is not None else indicators.load_tables(processed_dir)
@@ -731,6 +733,30 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
     ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 40)
 
 
+#: The sheets other modules add after 来源与数据说明: (sheet, adder, the build's tables it reads, manifest key).
+_HOOK_SHEETS = (
+    (projection_sheet.SHEET, projection_sheet.add_projection_sheet, projection_measure.RESULT_TABLES, "projections"),
+    (planning_sheet.SHEET, planning_sheet.add_planning_sheet, planning_measure.RESULT_TABLES, "planning"),
+)
+
+
+def _hook_sheets(wb: Workbook, area: str, processed_dir: str | Path | None, from_build: bool) -> None:
+    """The 学龄人口预测 and 规划测算 sheets; a build without them (or the caller's own tables) gets a sheet
+    saying why instead, so a workbook is still written and the reader knows what is absent."""
+    folder = None if processed_dir is None else str(processed_dir)
+    for sheet, add, tables, key in _HOOK_SHEETS:
+        reason = None if from_build else "本工作簿由调用方直接提供的数据表生成，推算和规划测算只来自处理后的构建"
+        if reason is None and not all((store.current(folder) / f"{name}.parquet").exists() for name in tables):
+            note = store.manifest(folder).get(key) or {}
+            reason = note.get("reason") or "本构建没有这些结果（构建早于推算功能）；重新运行 `lcedu clean`"
+        if reason is None:
+            add(wb, area, folder)
+            continue
+        ws = wb.create_sheet(sheet)
+        _put(ws, 1, 1, f"本表未生成：{reason}")
+        ws.column_dimensions["A"].width = 100
+
+
 def _new_workbook() -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
@@ -768,6 +794,7 @@ def write_county_workbook(
     _school_sheets(wb, data, county, year)
     _gap_summary_sheets(wb, data, [county], year)
     _sources_sheet(wb, data, list(card["indicator"]))
+    _hook_sheets(wb, county, processed_dir, tables is None)
     return _save_atomically(wb, path)
 
 
@@ -803,4 +830,5 @@ def write_city_workbook(
     _assessment_sheets(wb, data, [*members, prefecture], year)
     _gap_summary_sheets(wb, data, [*members, prefecture], year)
     _sources_sheet(wb, data, list(dict.fromkeys(card["indicator"])))
+    _hook_sheets(wb, prefecture, processed_dir, tables is None)
     return _save_atomically(wb, path)
