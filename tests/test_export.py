@@ -293,3 +293,8 @@ def test_libreoffice_opens_the_workbooks(county_book: Path, city_book: Path, tmp
         assert out.returncode == 0, out.stderr
         pdf = tmp_path / (book.stem + ".pdf")
         assert pdf.exists() and pdf.stat().st_size > 1000, out.stdout + out.stderr
+        if shutil.which("pdfinfo"):  # LibreOffice printed on A4 landscape, not its default Letter
+            info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+            size = next(line for line in info.splitlines() if line.startswith("Page size:"))
+            width, height = (float(x) for x in size.split(":")[1].split("pts")[0].split(" x "))
+            assert (round(width), round(height)) == (842, 595), size
