@@ -226,6 +226,17 @@ def test_projection_and_planning_sheets(county_book: Path, city_book: Path):
     county, city = openpyxl.load_workbook(county_book), openpyxl.load_workbook(city_book)
     assert "临翔区" in county["学龄人口预测"]["A1"].value and "临沧市" in city["学龄人口预测"]["A1"].value
     assert county["规划测算"].max_row > 5 and city["规划测算"].max_row > 5
+    # Projected pupils, places and teachers shown whole (6,093, not 6093.3); years plain.
+    for ws in (county["学龄人口预测"], county["规划测算"], city["学龄人口预测"]):
+        numbers = [c for row in ws.iter_rows(min_row=3) for c in row if isinstance(c.value, float)]
+        assert numbers and all(c.number_format in ("#,##0", "0.0") for c in numbers), ws.title
+        years = [c for row in ws.iter_rows(min_row=3) for c in row if isinstance(c.value, int) and c.value > 2020]
+        assert years and all(c.number_format in ("0", "#,##0") for c in years), ws.title
+    # Why a school is not assessed, in Chinese (a 教学点 joined to its parent school).
+    schools = county["学校资源配置"]
+    j = _headers(schools).index("不参评原因")
+    reasons = {r[j] for r in schools.iter_rows(min_row=2, values_only=True) if r[j]}
+    assert reasons and all(not any("a" <= ch <= "z" for ch in r) for r in reasons), reasons
 
 
 def test_a_build_without_projections_still_writes_the_workbook(processed_sample: Path, tmp_path: Path):

@@ -646,7 +646,14 @@ def _school_sheets(wb: Workbook, data: _Data, county: str, year: int) -> None:
         _Column("na_reason", "缺失原因", printed=False),
         _Column("school_id", "学校标识码", printed=False),
     ]
-    parts = parts.assign(na_reason=_reasons_zh(parts["na_reason"]))
+    missing = nv.text("missing", "zh") + nv.text("colon", "zh")
+    parts = parts.assign(
+        na_reason=_reasons_zh(parts["na_reason"]),
+        # Why a school is not assessed, from the same table of reasons, without the 数据缺失 head.
+        exclusion_reason=_reasons_zh(parts["exclusion_reason"]).map(
+            lambda t: t if t is None else t.removeprefix(missing), na_action="ignore"
+        ),
+    )
     _write_table(wb.create_sheet("学校资源配置"), parts, columns)
 
     g = data.school_gaps[(data.school_gaps["county_code"] == county) & (data.school_gaps["year"] == year)]
@@ -822,12 +829,28 @@ def _hook_sheets(wb: Workbook, area: str, processed_dir: str | Path | None, from
             ws = wb[sheet]
             # 学龄人口预测 has one header (row 2) under its title; 规划测算 stacks several tables: the title stays.
             ws.freeze_panes = "B3" if sheet == projection_sheet.SHEET else "A2"
+            _whole_numbers(ws)
             _a4_print(ws, sum((ws.column_dimensions[get_column_letter(j)].width or 9) for j in range(1, ws.max_column)))
             continue
         ws = wb.create_sheet(sheet)
         _put(ws, 1, 1, f"本表未生成：{reason}")
         ws.column_dimensions["A"].width = 100
         _a4_print(ws, 100)
+
+
+def _whole_numbers(ws: Worksheet) -> None:
+    """Pupils, places and teachers as whole numbers, years as 2025, distances to 0.1 km, in a sheet of stacked
+    tables (each under a bold header row)."""
+    header: list[Any] = []
+    for row in ws.iter_rows():
+        if row[0].font is not None and row[0].font.bold:
+            header = [c.value for c in row]
+            continue
+        for cell in row:
+            if not isinstance(cell.value, (int, float)) or isinstance(cell.value, bool):
+                continue
+            name = str(header[cell.column - 1]) if cell.column <= len(header) else ""
+            cell.number_format = "0" if "年份" in name else ("0.0" if "km" in name else _FORMATS["int"])
 
 
 def _new_workbook() -> Workbook:
