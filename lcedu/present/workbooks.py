@@ -1,10 +1,13 @@
 """Excel workbooks of scorecards and gap tables for the bureau (openpyxl).
 
-Each workbook has Chinese headers, a frozen header row, number formats by unit, green /
-red fills for met / not met, column widths fitted to the text, and a sheet 来源与数据说明
-naming the standards and plan clauses behind every indicator and where the data came from
-(the processed manifest; a synthetic sample is labelled 合成样例数据，非官方统计). Files are
-written to a temporary file beside the target and renamed, so a reader never sees half a file.
+Each workbook has Chinese headers, panes frozen below the header and right of the label column,
+number formats by unit (years as 2025, counts whole, 是/否 for yes/no), green / red fills for met /
+not met, column widths fitted to the text, A4 landscape printing with code and note columns kept
+right of the print area, and a sheet 来源与数据说明 naming the standards and plan clauses behind
+every indicator and where the data came from (the processed manifest; a synthetic sample is labelled
+合成样例数据，非官方统计). The 学龄人口预测 and 规划测算 sheets follow, or a line saying why the build
+has none. Files are written to a temporary file beside the target and renamed, so a reader never
+sees half a file.
 
 Public API: :func:`write_county_workbook`, :func:`write_city_workbook`.
 """
