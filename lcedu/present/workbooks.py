@@ -1,10 +1,13 @@
 """Excel workbooks of scorecards and gap tables for the bureau (openpyxl).
 
-Each workbook has Chinese headers, a frozen header row, number formats by unit, green /
-red fills for met / not met, column widths fitted to the text, and a sheet 来源与数据说明
-naming the standards and plan clauses behind every indicator and where the data came from
-(the processed manifest; a synthetic sample is labelled 合成样例数据，非官方统计). Files are
-written to a temporary file beside the target and renamed, so a reader never sees half a file.
+Each workbook has Chinese headers, panes frozen below the header and right of the label column,
+number formats by unit (years as 2025, counts whole, 是/否 for yes/no), green / red fills for met /
+not met, column widths fitted to the text, A4 landscape printing with code and note columns kept
+right of the print area, and a sheet 来源与数据说明 naming the standards and plan clauses behind
+every indicator and where the data came from (the processed manifest; a synthetic sample is labelled
+合成样例数据，非官方统计). The 学龄人口预测 and 规划测算 sheets follow, or a line saying why the build
+has none. Files are written to a temporary file beside the target and renamed, so a reader never
+sees half a file.
 
 Public API: :func:`write_county_workbook`, :func:`write_city_workbook`.
 """
@@ -25,12 +28,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from lcedu.ingest import store
 from lcedu.ingest.counties import area_name, is_aggregate, prefecture_of
 from lcedu.measure import indicators, scorecard
+from lcedu.measure import planning as planning_measure
+from lcedu.measure import projections as projection_measure
 from lcedu.measure import standards as std
 from lcedu.measure.plan import get_plan, in_region, load_plan
 from lcedu.measure.results import judge_plan, load_results, plan_results
 from lcedu.present import narrative as nv
+from lcedu.present import planning_sheet, projection_sheet
 from lcedu.present.narrative import decimals_near, year_label
 
 __all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
@@ -47,6 +54,7 @@ _FORMATS = {
     "float1": "#,##0.0",
     "float2": "#,##0.00",
     "pct": "0.0",
+    "year": "0",
     "cv": "0.000",
     "text": "@",
 }
@@ -86,7 +94,7 @@ _UNIT_ZH = {
     "consortia": "个",
     "communities": "个",
     "majors": "个",
-    "yes/no": "是=1/否=0",
+    "yes/no": "是/否",
     "万元": "万元",
 }
 _COUNT_UNITS = {
@@ -111,11 +119,14 @@ class _Column:
     header: str
     # int | float1 | float2 | pct | cv | text | unit (format by the row's unit) | met (达标/未达标) | yesno
     # | school_year (a data year as its 学年初: 2025 → "2025/26")
-    # | status (a scorecard status) | state (达标/未达标/未评估 as stored)
+    # | status (a scorecard status) | state (达标/未达标/未评估 as stored) | year (a plain 2025, never 2,025)
+    # | amount (whole number where the row's ``unit_column`` flag says the resource is counted: teachers, rooms)
     kind: str = "text"
     unit_column: str = "unit"
     #: Columns of the row holding the target(s) this value is shown beside (more decimals near them).
     thresholds: tuple[str, ...] = ()
+    #: False for code and note columns: kept in the file, moved to the right and left out of the print area.
+    printed: bool = True
 
 
 def _unit_format(unit: str | None) -> str:
@@ -172,8 +183,15 @@ def _met_text(value: Any) -> str:
     return "达标" if bool(value) else "未达标"
 
 
-def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column], start_row: int = 1) -> None:
-    """A header row and the rows of ``frame``; met columns as 达标/未达标 with fills, widths fitted."""
+#: Printed widths (Excel character units) that fit A4 landscape at a legible scale (about 70 % or more).
+_A4_LEGIBLE_WIDTH = 190
+
+
+def _write_table(
+    ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column], start_row: int = 1, label_columns: int = 1
+) -> None:
+    """A header row and the rows of ``frame``; met columns as 达标/未达标 with fills, widths fitted, A4 print set."""
+    columns = [c for c in columns if c.printed] + [c for c in columns if not c.printed]
     widths = [_display_width(c.header) for c in columns]
     for j, col in enumerate(columns, start=1):
         cell = _put(ws, start_row, j, col.header)
@@ -212,21 +230,39 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column],
             cell = _put(ws, i, j, value)
             if col.kind == "unit":
                 cell.number_format = _unit_format(_cell_value(record.get(col.unit_column)))
+            elif col.kind == "amount":
+                whole = bool(_cell_value(record.get(col.unit_column)))
+                cell.number_format = _FORMATS["int" if whole else "float2"]
             elif col.kind != "text":
                 cell.number_format = _FORMATS[col.kind]
             if col.thresholds and col.kind != "text":
                 cell.number_format = _near_format(cell.number_format, value, [record.get(t) for t in col.thresholds])
             shown = f"{value:,.2f}" if isinstance(value, float) else ("" if value is None else str(value))
             widths[j - 1] = max(widths[j - 1], _display_width(shown))
+    widths = [min(max(width + 2, 6), 60) for width in widths]
     for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 6), 60)
-    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=label_columns + 1)
+    printed = sum(c.printed for c in columns)
+    _a4_print(ws, sum(widths[:printed]), label_columns)
+    last_row = start_row + len(records)
+    ws.print_area = f"A1:{get_column_letter(printed)}{last_row}"
     ws.print_title_rows = f"{start_row}:{start_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     if records:
-        ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(columns))}{start_row + len(records)}"
+        ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(columns))}{last_row}"
+
+
+def _a4_print(ws: Worksheet, printed_width: float, label_columns: int = 1) -> None:
+    """A4 landscape; one page wide only where the columns stay legible, else across pages with the labels
+    repeated on each."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    fits = printed_width <= _A4_LEGIBLE_WIDTH
+    ws.sheet_properties.pageSetUpPr.fitToPage = fits
+    if fits:
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    else:
+        ws.print_title_cols = f"A:{get_column_letter(label_columns)}"
 
 
 def _umask() -> int:
@@ -279,8 +315,6 @@ def _load(
     plan: str | Path | None = None,
     results: Mapping[str, pd.DataFrame] | None = None,
 ) -> _Data:
-    from lcedu.ingest import store
-
     if (tables is None) != (results is None):
         raise ValueError("give both tables and their results (lcedu.measure.results.compute_results) or neither")
     tabs = tables if tables is not None else indicators.load_tables(processed_dir)
@@ -315,27 +349,33 @@ def _load(
 
 # --------------------------------------------------------------------------- sheets
 
+#: A trend carried past a rate's bounds (110 % coverage) is shown at the bound, and the header says so.
+_PROJECTED_HEADER = "趋势外推值(比率限于0–100)"
+_RATE_BOUNDS = {"%": (0.0, 100.0)}
+#: Columns that mean nothing for a yes/no indicator (a difference of 是 and 否, a spread of 0s and 1s).
+_NOT_FOR_YES_NO = ("gap", "change_since_baseline", "projected_value", "spread_max_min_ratio", "spread_cv")
+
 _SCORECARD_COLUMNS = [
     _Column("name_zh", "指标"),
     _Column("unit_zh", "单位"),
     _Column("value", "数值", "unit", thresholds=("target", "target_max")),
     _Column("comparison_zh", "比较"),
     _Column("target", "目标值", "unit"),
-    _Column("gap", "差距(正数为未达)", "unit"),
-    _Column("target_year", "目标年份", "int"),
+    _Column("gap", "与目标值差距(正数为未达)", "unit"),
+    _Column("target_year", "目标年份", "year"),
     _Column("target_scope_zh", "目标来源"),
     _Column("status", "状态", "status"),
     _Column("change_since_baseline", "较基期变化", "unit"),
-    _Column("next_target_year", "下一目标年份", "int"),
-    _Column("projected_value", "趋势外推值", "unit"),
+    _Column("next_target_year", "下一目标年份", "year"),
+    _Column("projected_value", _PROJECTED_HEADER, "unit"),
     _Column("is_on_track", "按趋势可达标", "met"),
     _Column("rank", scorecard.scorecard_labels("zh")["rank"], "int"),
     _Column("rank_count", scorecard.scorecard_labels("zh")["rank_count"], "int"),
     _Column("spread_max_min_ratio", scorecard.scorecard_labels("zh")["spread_max_min_ratio"], "float2"),
     _Column("spread_cv", scorecard.scorecard_labels("zh")["spread_cv"], "cv"),
-    _Column("target_clause", "计划条款"),
-    _Column("na_reason", "缺失原因"),
-    _Column("indicator", "指标代码"),
+    _Column("target_clause", "计划条款", printed=False),
+    _Column("na_reason", "缺失原因", printed=False),
+    _Column("indicator", "指标代码", printed=False),
 ]
 
 
@@ -343,6 +383,7 @@ def _with_comparison(card: pd.DataFrame) -> pd.DataFrame:
     scope = {k: v[0] for k, v in scorecard.SCOPE_LABELS.items()}
     # An assessment not assessed on every dimension is 未评估 (not "no data"), with the dimensions named.
     not_assessed = card["na_reason"].fillna("").str.startswith("not assessed: ").to_numpy(dtype=bool)
+    card = _yes_no_and_bounds(card)
     return card.assign(
         comparison_zh=[
             nv.comparison_sign(c, s) or _COMPARISON_ZH.get(str(c), "") if not pd.isna(c) else None
@@ -351,10 +392,32 @@ def _with_comparison(card: pd.DataFrame) -> pd.DataFrame:
         unit_zh=_unit_zh(card["unit"]),
         target_scope_zh=card["target_scope"].map(scope),
         status=card["status"].where(~not_assessed, "not_assessed"),
-        na_reason=card["na_reason"].map(
-            lambda r: r if pd.isna(r) or not str(r).startswith("not assessed: ") else nv.na_text(r)
-        ),
+        na_reason=_reasons_zh(card["na_reason"]),
     )
+
+
+def _yes_no_and_bounds(card: pd.DataFrame) -> pd.DataFrame:
+    """是/否 for yes/no values and targets, no arithmetic on them; rate projections capped at their bounds."""
+    card = card.copy()
+    yes_no = (card["unit"] == "yes/no").to_numpy(dtype=bool)
+    for column in ("value", "target"):
+        if column in card:
+            shown = card[column].map(lambda v: None if pd.isna(v) else ("是" if float(v) >= 0.5 else "否"))
+            card[column] = card[column].astype(object).where(~yes_no, shown)
+    for column in _NOT_FOR_YES_NO:
+        if column in card:
+            card[column] = card[column].astype(object).where(~yes_no, None)
+    if "projected_value" in card:
+        for unit, (low, high) in _RATE_BOUNDS.items():
+            rate = (card["unit"] == unit).to_numpy(dtype=bool)
+            capped = pd.to_numeric(card["projected_value"], errors="coerce").clip(low, high)
+            card["projected_value"] = card["projected_value"].where(~rate, capped)
+    return card
+
+
+def _reasons_zh(reasons: pd.Series) -> pd.Series:
+    """Every 缺失原因 in Chinese, through narrative's one table of reasons (:func:`narrative.na_text`)."""
+    return reasons.map(lambda r: None if pd.isna(r) or not str(r).strip() else nv.na_text(r))
 
 
 def _counts_sheet(wb: Workbook, card: pd.DataFrame, data: _Data, area: str) -> None:
@@ -396,7 +459,7 @@ def _counts_sheet(wb: Workbook, card: pd.DataFrame, data: _Data, area: str) -> N
             _Column("points_not_met", "评估点未达标", "int"),
             _Column("points_not_due", "评估点未到期", "int"),
             _Column("points_no_data", "评估点无数据", "int"),
-            _Column("county_code", "县(区)代码"),
+            _Column("county_code", "县(区)代码", printed=False),
         ],
         start_row=3,
     )
@@ -431,15 +494,16 @@ def _counties_sheet(wb: Workbook, card: pd.DataFrame) -> None:
         _Column("county_name_zh", "县(区)"),
         *_SCORECARD_COLUMNS[:8],
         _Column("rank", scorecard.scorecard_labels("zh")["rank"], "int"),
-        _Column("na_reason", "缺失原因"),
-        _Column("indicator", "指标代码"),
+        _Column("na_reason", "缺失原因", printed=False),
+        _Column("indicator", "指标代码", printed=False),
     ]
-    _write_table(ws, _with_comparison(card), columns)
+    _write_table(ws, _with_comparison(card), columns, label_columns=2)
 
 
 def _comparison_sheet(wb: Workbook, card: pd.DataFrame) -> None:
     """Indicators down, counties across: the values side by side."""
     ws = wb.create_sheet("各县对比")
+    card = _yes_no_and_bounds(card)
     values = card.pivot(index="indicator", columns="county_name_zh", values="value")
     order = list(dict.fromkeys(card["county_name_zh"]))
     names = card.drop_duplicates("indicator").set_index("indicator")[["name_zh", "unit"]]
@@ -447,7 +511,7 @@ def _comparison_sheet(wb: Workbook, card: pd.DataFrame) -> None:
     wide = wide.assign(unit_zh=_unit_zh(wide["unit"]))
     columns = [_Column("name_zh", "指标"), _Column("unit_zh", "单位")]
     columns += [_Column(c, c, "unit") for c in wide.columns if c not in ("indicator", "name_zh", "unit", "unit_zh")]
-    columns.append(_Column("indicator", "指标代码"))
+    columns.append(_Column("indicator", "指标代码", printed=False))
     _write_table(ws, wide, columns)
 
 
@@ -509,7 +573,7 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
         dims,
         [
             _Column("county_name_zh", "县(区)"),
-            _Column("year", "年份", "int"),
+            _Column("year", "年份", "year"),
             _Column("assessment_zh", "评估"),
             _Column("dimension_zh", "维度"),
             _Column("state", "结果", "state"),
@@ -556,9 +620,9 @@ def _assessment_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | None
             _Column("is_met", "是否达标", "met"),
             _Column("source_zh", "依据"),
             _Column("evidence", "佐证材料及说明"),
-            _Column("note", "备注"),
-            _Column("reason_zh", "缺失或未评估原因"),
-            _Column("criterion", "指标代码"),
+            _Column("note", "备注", printed=False),
+            _Column("reason_zh", "缺失或未评估原因", printed=False),
+            _Column("criterion", "指标代码", printed=False),
         ],
     )
 
@@ -582,13 +646,26 @@ def _school_sheets(wb: Workbook, data: _Data, county: str, year: int) -> None:
     columns += [
         _Column("indicators_met_count", "达标项数", "int"),
         _Column("meets_standard", "是否达标", "met"),
-        _Column("na_reason", "缺失原因"),
-        _Column("school_id", "学校标识码"),
+        _Column("na_reason", "缺失原因", printed=False),
+        _Column("school_id", "学校标识码", printed=False),
     ]
+    missing = nv.text("missing", "zh") + nv.text("colon", "zh")
+    parts = parts.assign(
+        na_reason=_reasons_zh(parts["na_reason"]),
+        # Why a school is not assessed, from the same table of reasons, without the 数据缺失 head.
+        exclusion_reason=_reasons_zh(parts["exclusion_reason"]).map(
+            lambda t: t if t is None else t.removeprefix(missing), na_action="ignore"
+        ),
+    )
     _write_table(wb.create_sheet("学校资源配置"), parts, columns)
 
     g = data.school_gaps[(data.school_gaps["county_code"] == county) & (data.school_gaps["year"] == year)]
-    g = g.assign(stage_zh=g["stage"].map(_STAGE_ZH), binding_zh=np.where(g["is_binding"], "是", "否"))
+    g = g.assign(
+        stage_zh=g["stage"].map(_STAGE_ZH),
+        binding_zh=np.where(g["is_binding"], "是", "否"),
+        # Whole teachers and rooms: 2.124 teachers needed means 3 (what is there plus the whole addition).
+        required_amount=g["required_amount"].where(~g["is_integer"].astype(bool), g["current_amount"] + g["addition"]),
+    )
     _write_table(
         wb.create_sheet("学校资源缺口"),
         g,
@@ -598,12 +675,12 @@ def _school_sheets(wb: Workbook, data: _Data, county: str, year: int) -> None:
             _Column("resource_zh", "资源"),
             _Column("value", "现值(生均/每百名)", "float2"),
             _Column("threshold", "标准", "float2"),
-            _Column("current_amount", "现有(本学段)", "float2"),
-            _Column("required_amount", "需达到(本学段)", "float2"),
-            _Column("addition", "学校需新增", "float2"),
+            _Column("current_amount", "现有(本学段)", "amount", "is_integer"),
+            _Column("required_amount", "达到标准需有(本学段)", "amount", "is_integer"),
+            _Column("addition", "学校需新增(达到标准)", "amount", "is_integer"),
             _Column("binding_zh", "计入合计"),
             _Column("meets_standard", "学校是否达标", "met"),
-            _Column("school_id", "学校标识码"),
+            _Column("school_id", "学校标识码", printed=False),
         ],
     )
 
@@ -614,23 +691,26 @@ def _gap_summary_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | Non
     if counties is not None:
         summary = summary[summary["county_code"].isin(list(counties))]
     summary = summary.join(scorecard.county_names(summary["county_code"]), on="county_code")
+    whole = data.school_gaps.drop_duplicates("indicator").set_index("indicator")["is_integer"]
+    summary = summary.assign(is_integer=summary["indicator"].map(whole).fillna(False))
     _write_table(
         wb.create_sheet("资源缺口汇总"),
         summary,
         [
             _Column("county_name_zh", "县(区)"),
             _Column("resource_zh", "资源"),
-            _Column("addition", "需新增", "float2"),
+            _Column("addition", "需新增(达到优质均衡标准)", "amount", "is_integer"),
             _Column("school_parts_below_count", "低于标准的学段数", "int"),
             _Column("schools_below_count", "低于标准的学校数", "int"),
-            _Column("indicator", "指标代码"),
+            _Column("indicator", "指标代码", printed=False),
         ],
     )
     pre = data.preschool_gaps[data.preschool_gaps["year"] == year]
     if counties is not None:
         pre = pre[pre["county_code"].isin(list(counties))]
     pre = pre.join(scorecard.county_names(pre["county_code"]), on="county_code").assign(
-        comparison_zh=lambda d: d["comparison"].map(_COMPARISON_ZH)
+        comparison_zh=lambda d: d["comparison"].map(_COMPARISON_ZH),
+        na_reason=lambda d: _reasons_zh(d["na_reason"]),
     )
     pre = pre.merge(indicators.registry_frame()[["indicator", "name_zh", "unit"]], how="left", on="indicator")
     _write_table(
@@ -642,10 +722,10 @@ def _gap_summary_sheets(wb: Workbook, data: _Data, counties: Sequence[str] | Non
             _Column("value", "数值", "unit"),
             _Column("comparison_zh", "比较"),
             _Column("threshold", "标准", "unit"),
-            _Column("gap_zh", "缺口"),
-            _Column("needed", "需要", "int"),
-            _Column("na_reason", "缺失原因"),
-            _Column("indicator", "指标代码"),
+            _Column("gap_zh", "缺口(对照普及普惠标准)"),
+            _Column("needed", "达到标准需要", "int"),
+            _Column("na_reason", "缺失原因", printed=False),
+            _Column("indicator", "指标代码", printed=False),
         ],
     )
 
@@ -722,13 +802,58 @@ def _sources_sheet(wb: Workbook, data: _Data, indicator_codes: Sequence[str]) ->
             _Column("clause", "计划条款"),
             _Column("quote", "计划原文"),
             _Column("note", "口径说明"),
-            _Column("indicator", "指标代码"),
+            _Column("indicator", "指标代码", printed=False),
         ],
         start_row=row,
     )
     ws.freeze_panes = None
     ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 18)
     ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 40)
+
+
+#: The sheets other modules add after 来源与数据说明: (sheet, adder, the build's tables it reads, manifest key).
+_HOOK_SHEETS = (
+    (projection_sheet.SHEET, projection_sheet.add_projection_sheet, projection_measure.RESULT_TABLES, "projections"),
+    (planning_sheet.SHEET, planning_sheet.add_planning_sheet, planning_measure.RESULT_TABLES, "planning"),
+)
+
+
+def _hook_sheets(wb: Workbook, area: str, processed_dir: str | Path | None, from_build: bool) -> None:
+    """The 学龄人口预测 and 规划测算 sheets; a build without them (or the caller's own tables) gets a sheet
+    saying why instead, so a workbook is still written and the reader knows what is absent."""
+    folder = None if processed_dir is None else str(processed_dir)
+    for sheet, add, tables, key in _HOOK_SHEETS:
+        reason = None if from_build else "本工作簿由调用方直接提供的数据表生成，推算和规划测算只来自处理后的构建"
+        if reason is None and not all((store.current(folder) / f"{name}.parquet").exists() for name in tables):
+            note = store.manifest(folder).get(key) or {}
+            reason = note.get("reason") or "本构建没有这些结果（构建早于推算功能）；重新运行 `lcedu clean`"
+        if reason is None:
+            add(wb, area, folder)
+            ws = wb[sheet]
+            # 学龄人口预测 has one header (row 2) under its title; 规划测算 stacks several tables: the title stays.
+            ws.freeze_panes = "B3" if sheet == projection_sheet.SHEET else "A2"
+            _whole_numbers(ws)
+            _a4_print(ws, sum((ws.column_dimensions[get_column_letter(j)].width or 9) for j in range(1, ws.max_column)))
+            continue
+        ws = wb.create_sheet(sheet)
+        _put(ws, 1, 1, f"本表未生成：{reason}")
+        ws.column_dimensions["A"].width = 100
+        _a4_print(ws, 100)
+
+
+def _whole_numbers(ws: Worksheet) -> None:
+    """Pupils, places and teachers as whole numbers, years as 2025, distances to 0.1 km, in a sheet of stacked
+    tables (each under a bold header row)."""
+    header: list[Any] = []
+    for row in ws.iter_rows():
+        if row[0].font is not None and row[0].font.bold:
+            header = [c.value for c in row]
+            continue
+        for cell in row:
+            if not isinstance(cell.value, (int, float)) or isinstance(cell.value, bool):
+                continue
+            name = str(header[cell.column - 1]) if cell.column <= len(header) else ""
+            cell.number_format = "0" if "年份" in name else ("0.0" if "km" in name else _FORMATS["int"])
 
 
 def _new_workbook() -> Workbook:
@@ -768,6 +893,7 @@ def write_county_workbook(
     _school_sheets(wb, data, county, year)
     _gap_summary_sheets(wb, data, [county], year)
     _sources_sheet(wb, data, list(card["indicator"]))
+    _hook_sheets(wb, county, processed_dir, tables is None)
     return _save_atomically(wb, path)
 
 
@@ -803,4 +929,5 @@ def write_city_workbook(
     _assessment_sheets(wb, data, [*members, prefecture], year)
     _gap_summary_sheets(wb, data, [*members, prefecture], year)
     _sources_sheet(wb, data, list(dict.fromkeys(card["indicator"])))
+    _hook_sheets(wb, prefecture, processed_dir, tables is None)
     return _save_atomically(wb, path)
