@@ -809,8 +809,8 @@ def compute_projections(
             f"可选 choose from: {', '.join(scenarios()['scenarios'])}",
         )
     grid = build_grid(tables["grade_enrollment"], tables.get("kindergarten_ages"))
-    if len(grid.years) < 2:
-        raise RequestError(
+    if len(grid.years) < 2:  # an input too short to project from: the build says why, it does not fail
+        raise MissingProjectionInput(
             f"分年级在校生只有 {len(grid.years)} 个学年 / grade_enrollment has {len(grid.years)} year(s)",
             "年级升级比至少需要连续两个学年的分年级数据 / progression ratios need two consecutive years",
         )
