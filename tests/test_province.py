@@ -165,7 +165,7 @@ def test_render_adds_overviews_only_when_the_counties_span_prefectures(tmp_path)
 
     lincang = render.plan(list(home()["county_code"]), None, 2025, "zh", tmp_path)
     county_notebooks = [n for n in suite() if n.batch and n.scope == "county"]
-    assert len(lincang) == 8 * len(county_notebooks) + 1 == 65
+    assert len(lincang) == 8 * len(county_notebooks) + 1 == 81
     assert {j.notebook for j in lincang if j.county == "530900"} == {"city_overview"}
 
     wide = render.plan(["530102", "530302", "530925"], None, 2025, "zh", tmp_path)
