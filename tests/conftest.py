@@ -52,7 +52,11 @@ def sample_tables(processed_sample: Path) -> dict:
 
 
 def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> dict:
-    """The tables with ``source``'s rows added again as county ``target`` (school ids made unique)."""
+    """The tables with ``source``'s rows added again as county ``target``.
+
+    School ids are made unique by replacing the first province digit, keeping the 2-digit category (a
+    kindergarten 1153925012 and a primary school 2153925012 stay two schools: 1193925012, 2193925012).
+    """
     out = {}
     for name, frame in tables.items():
         if "county_code" not in frame.columns:
@@ -65,7 +69,7 @@ def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> di
                 rows[column] = (
                     rows[column]
                     .astype("string")
-                    .map(lambda s: s if pd.isna(s) else prefix + str(s)[1:], na_action="ignore")
+                    .map(lambda s: s if pd.isna(s) else str(s)[:2] + prefix + str(s)[3:], na_action="ignore")
                 )
         out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
     return out

@@ -439,6 +439,8 @@ def test_briefing_closing_text_uses_the_gap_arithmetic():
         "numerator": 80.0,
         "denominator": 100.0,
         "target": 85.0,
+        # what the scorecard stores for the row (the gap arithmetic of lcedu.measure.gaps)
+        "closing_numerator": gaps.amount_to_close(80, 100, 85, factor=100),
     }
     assert (
         closing_text(row, "zh")
@@ -452,6 +454,7 @@ def test_briefing_closing_text_uses_the_gap_arithmetic():
         "numerator": 120.0,
         "denominator": 7.0,
         "target": 15.0,
+        "closing_denominator": gaps.amount_to_close(120, 7, 15, comparison="at_most", part="denominator"),
     }
     assert closing_text(teachers_row, "en") == "about 1 more full-time kindergarten teachers"
 

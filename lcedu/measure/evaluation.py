@@ -20,7 +20,7 @@ import pandas as pd
 from lcedu.measure import gaps
 from lcedu.measure import indicators as ind
 from lcedu.measure import scorecard as sc
-from lcedu.measure.plan import Plan, get_plan
+from lcedu.measure.plan import Plan, get_plan, in_region
 from lcedu.paths import CITY_CODE
 
 __all__ = [
@@ -162,6 +162,9 @@ def target_status(
             tables = ind.load_tables()
         card = sc.scorecard(results=results, tables=tables, targets=targets, baseline_year=p.baseline_year)
     counties = [c for c in dict.fromkeys(card["county_code"].astype(str)) if c != CITY_CODE]
+    region = str(targets.attrs.get("region_code") or "")
+    if region:  # as the scorecard: the plan's each_county targets are its own region's counties only
+        counties = [c for c in counties if in_region(c, region)]
     population = (tables or {}).get("population")
     registry = ind.load_registry().indicators
     # Every entry expanded at once (one pass, keyed by entry), then each entry's words joined.
