@@ -202,7 +202,15 @@ def test_index_groups_cards_by_prefecture_and_escapes_names():
     page = (
         templates()
         .get_template("index.html.j2")
-        .render(year=2025, year_text="2025/26学年初", cards=cards, groups=groups, synthetic=True, plan_title="计划")
+        .render(
+            year=2025,
+            year_text="2025/26学年初",
+            cards=cards,
+            groups=groups,
+            synthetic=True,
+            plan_title="计划",
+            counting_rule="计数口径。",
+        )
     )
     assert page.index('id="g530100"') < page.index('id="c530102"') < page.index('id="g530300"')
     assert "&lt;b&gt;麒麟区" in page and "<b>麒麟区" not in page

@@ -55,7 +55,7 @@ TEXT = {
         "default": "默认方法为回测县级误差最小的「{method}」；其余方法可用 `lcedu project --method` 选用。",
         "entry": "入学比（一年级招生 ÷ 6年前出生数）",
         "entry_cols": ["县(区)", "入学比水平", "年趋势", "6岁人口入学率", "学龄人口年净迁移率%", "迁移估计"],
-        "synthetic": "注：样例数据为合成数据，不是官方统计。",
+        "synthetic": "> **⚠ 合成样例数据，非官方统计。**",
         "method_names": {
             "births_ratio": "出生数×入学比",
             "births_ratio_trend": "出生数×入学比（趋势）",
@@ -113,7 +113,7 @@ TEXT = {
             "net migration % a year",
             "migration from",
         ],
-        "synthetic": "Note: the sample is synthetic data, not official statistics.",
+        "synthetic": "> **⚠ Synthetic sample data (合成样例数据), not official statistics.**",
         "method_names": {
             "births_ratio": "births × entry ratio",
             "births_ratio_trend": "births × entry ratio (trend)",

@@ -824,6 +824,8 @@ def _hook_sheets(wb: Workbook, area: str, processed_dir: str | Path | None, from
     folder = None if processed_dir is None else str(processed_dir)
     for sheet, add, tables, key in _HOOK_SHEETS:
         reason = None if from_build else "本工作簿由调用方直接提供的数据表生成，推算和规划测算只来自处理后的构建"
+        if reason is None and area != indicators.CITY_CODE and is_aggregate(area):
+            reason = "推算和规划测算按县(区)和本市计算，其他州(市)尚无 / computed for the counties and the home city"
         if reason is None and not all((store.current(folder) / f"{name}.parquet").exists() for name in tables):
             note = store.manifest(folder).get(key) or {}
             reason = note.get("reason") or "本构建没有这些结果（构建早于推算功能）；重新运行 `lcedu clean`"
