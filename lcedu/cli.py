@@ -908,7 +908,9 @@ def _render_options(p: argparse.ArgumentParser) -> None:
         type=_positive_seconds,
         default=DEFAULT_CONNECT_TIMEOUT_S,
         metavar="SECONDS",
-        help="with --scheduler ADDRESS: seconds to wait for the scheduler before giving up "
+        help=f"与 --scheduler 同用：连接调度器最多等待的秒数（默认 {DEFAULT_CONNECT_TIMEOUT_S}），"
+        "调度器用 `dask scheduler` 启动"
+        " / with --scheduler ADDRESS: seconds to wait for the scheduler before giving up "
         f"(default {DEFAULT_CONNECT_TIMEOUT_S}); start one with `dask scheduler`",
     )
     p.add_argument("--notebook-dir", default=str(paths.project("notebooks")), help=argparse.SUPPRESS)
