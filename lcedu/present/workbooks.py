@@ -60,18 +60,7 @@ _FORMATS = {
 }
 _COMPARISON_ZH = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤", "range": "区间", "reach": "达到"}
 _STAGE_ZH = {"primary": "小学", "junior": "初中"}
-_SCHOOL_TYPE_ZH = {
-    "kindergarten": "幼儿园",
-    "primary": "小学",
-    "teaching_point": "教学点",
-    "junior": "初级中学",
-    "nine_year": "九年一贯制",
-    "complete_secondary": "完全中学",
-    "senior": "高级中学",
-    "twelve_year": "十二年一贯制",
-    "vocational": "中等职业学校",
-    "special": "特殊教育学校",
-}
+_SCHOOL_TYPE_ZH = nv.SCHOOL_TYPES["zh"]  # one home for the school-type words: narrative
 _ASSESSMENT_ZH = {"preschool_universal": "学前教育普及普惠", "compulsory_balanced": "义务教育优质均衡"}
 _SOURCE_ZH = {"statistics": "统计数据", "checklist": "督导评估清单", "both": "统计数据和督导评估清单"}
 _UNIT_ZH = {
