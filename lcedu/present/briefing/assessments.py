@@ -19,6 +19,7 @@ from lcedu.present.narrative import (
     is_missing,
     place_name,
 )
+from lcedu.present.words import table, word
 
 
 def county_dimensions(p: Params, assessment: str, county: str | None = None, year: int | None = None) -> pd.DataFrame:
@@ -34,15 +35,17 @@ def named_indicators(codes: Any, lang: str, most: int = 4) -> str:
     names = [indicator_name(c.strip(), lang) for c in str(codes or "").split(",") if c.strip()]
     if len(names) > most:
         rest = len(names) - most
-        names = names[:most] + ([f"等{rest}项"] if lang == "zh" else [f"{rest} more"])
-    return nv.join(names, lang) if lang == "en" else "、".join(names)
+        names = [*names[:most], word("briefing.more_items", lang, n=rest)]
+    if len(names) <= 1:
+        return "".join(names)
+    return nv.text("list_sep", lang).join(names[:-1]) + word("briefing.names_last_sep", lang) + names[-1]
 
 
 def why_not_assessed(reason: Any, lang: str) -> str:
     """Why a criterion or dimension is 未评估: "无督导评估清单" / "no checklist" (the reasons joined, no "数据缺失"
     prefix)."""
     parts = [w.strip() for w in str(reason or "").split(";") if w.strip()]
-    if lang == "zh":
+    if lang == "zh":  # the reasons are stored in English: a Chinese page says them in Chinese (na_text's words)
         return "；".join(dict.fromkeys(nv.na_text(w, lang).split("：", 1)[-1] for w in parts))
     return "; ".join(dict.fromkeys(parts))
 
@@ -50,18 +53,14 @@ def why_not_assessed(reason: Any, lang: str) -> str:
 def dimension_phrase(r: Mapping[str, Any], lang: str) -> str:
     """资源配置达标 / 政府保障程度未达标（未达标：…）/ 教育质量未评估（无督导评估清单）."""
     state = str(r["state"])
-    name = str(r["dimension_zh"] if lang == "zh" else r["dimension_en"])
+    name = str(r[f"dimension_{lang}"])
     detail = ""
     if state == "未达标":
-        detail = (
-            f"（未达标：{named_indicators(r['unmet_criteria'], lang)}）"
-            if lang == "zh"
-            else f" (not met: {named_indicators(r['unmet_criteria'], lang)})"
-        )
+        detail = word("briefing.dimension_not_met", lang, names=named_indicators(r["unmet_criteria"], lang))
     elif state == "未评估":
         why = why_not_assessed(r["na_reason"], lang)
-        detail = (f"（{why}）" if lang == "zh" else f" ({why})") if why else ""
-    return f"{name}{state_word(state, lang)}{detail}" if lang == "zh" else f"{name} {state_word(state, lang)}{detail}"
+        detail = word("briefing.dimension_why", lang, why=why) if why else ""
+    return word("briefing.dimension_phrase", lang, name=name, state=state_word(state, lang), detail=detail)
 
 
 def assessment_line(p: Params, assessment: str, county: str | None = None, year: int | None = None) -> str:
@@ -86,32 +85,22 @@ def assessment_line(p: Params, assessment: str, county: str | None = None, year:
         else ("未评估" if is_missing(r["is_met"]) else ("达标" if bool(r["is_met"]) else "未达标"))
     )
     spec = assessment_spec(assessment)
-    name = spec.get("name_zh" if lang == "zh" else "name_en", assessment)
+    name = spec.get(f"name_{lang}", assessment)
     place = place_name(code, lang)
     dims = county_dimensions(p, assessment, code, y)
     parts = [dimension_phrase(d, lang) for d in dims.to_dict("records")]
-    n = len(parts)
-    if lang == "zh":
-        head = f"{place}{nv.year_label(y)}{name}：总体{state}（{n}个维度"
-        head += (
-            "均已评估且达标）"
-            if state == "达标"
-            else (
-                f"中{int((dims['state'] == '未达标').sum())}个未达标）"
-                if state == "未达标"
-                else f"中{int((dims['state'] == '未评估').sum())}个未评估，不能认定达标）"
-            )
-        )
-        return head + "；" + "，".join(parts) + "。"
-    head = f"{place}, {nv.year_label(y, lang)} — {name}: overall {state_word(state, lang)} ("
-    head += (
-        f"all {n} dimensions assessed and met)"
-        if state == "达标"
-        else f"{int((dims['state'] == '未达标').sum())} of {n} dimensions not met)"
-        if state == "未达标"
-        else f"{int((dims['state'] == '未评估').sum())} of {n} dimensions not assessed, so it cannot be called met)"
+    key = {"达标": "assessment_met", "未达标": "assessment_not_met"}.get(state, "assessment_unassessed")
+    return word(
+        f"briefing.{key}",
+        lang,
+        place=place,
+        year=nv.year_label(y, lang),
+        name=name,
+        state=state_word(state, lang),
+        n=len(parts),
+        count=int((dims["state"] == ("未达标" if state == "未达标" else "未评估")).sum()),
+        parts=nv.text("sep", lang).join(parts),
     )
-    return head + "; " + ", ".join(parts) + "."
 
 
 def assessment_spec(assessment: str) -> dict[str, Any]:
@@ -122,33 +111,27 @@ def dimension_table(p: Params, assessment: str) -> Any:
     """One row per dimension: its state, how many criteria were met / not met / not assessed, and why."""
     lang = p.lang
     dims = county_dimensions(p, assessment).to_dict("records")
-    zh = lang == "zh"
-    table = pd.DataFrame(
+    col = table("briefing_columns", lang)
+    sources = table("briefing_sources", lang)
+    frame = pd.DataFrame(
         {
-            ("维度" if zh else "Dimension"): [d["dimension_zh"] if zh else d["dimension_en"] for d in dims],
-            ("结果" if zh else "Result"): [state_word(d["state"], lang) for d in dims],
-            ("依据" if zh else "From"): [_SOURCE_WORDS[lang].get(str(d["source"]), str(d["source"])) for d in dims],
-            ("达标项" if zh else "Met"): [f"{int(d['criteria_met_count'])}/{int(d['criteria_count'])}" for d in dims],
-            ("未达标项" if zh else "Not met"): [named_indicators(d["unmet_criteria"], lang) for d in dims],
-            ("未评估原因" if zh else "Why not assessed"): [
+            col["dimension"]: [d[f"dimension_{lang}"] for d in dims],
+            col["result"]: [state_word(d["state"], lang) for d in dims],
+            col["source"]: [sources.get(str(d["source"]), str(d["source"])) for d in dims],
+            col["met"]: [f"{int(d['criteria_met_count'])}/{int(d['criteria_count'])}" for d in dims],
+            col["not_met"]: [named_indicators(d["unmet_criteria"], lang) for d in dims],
+            col["why_not_assessed"]: [
                 why_not_assessed(d["na_reason"], lang) if d["state"] == "未评估" else "" for d in dims
             ],
         }
     )
-    flags = pd.DataFrame({table.columns[1]: [None if d["state"] == "未评估" else d["state"] == "达标" for d in dims]})
-    return styled(table, flags=flags)
-
-
-_SOURCE_WORDS = {
-    "zh": {"statistics": "统计数据", "checklist": "督导评估清单", "both": "统计数据和督导评估清单"},
-    "en": {"statistics": "statistics", "checklist": "checklist", "both": "statistics and checklist"},
-}
+    flags = pd.DataFrame({frame.columns[1]: [None if d["state"] == "未评估" else d["state"] == "达标" for d in dims]})
+    return styled(frame, flags=flags)
 
 
 def criteria_table(p: Params, assessment: str, dimensions: Sequence[str] | None = None) -> Any:
     """Criterion by criterion (statistics and checklist items) of the chosen dimensions, with the evidence."""
     lang = p.lang
-    zh = lang == "zh"
     b = base()
     crit = b.criteria[
         (b.criteria["county_code"] == p.county)
@@ -157,7 +140,7 @@ def criteria_table(p: Params, assessment: str, dimensions: Sequence[str] | None 
     ]
     if dimensions is not None:
         crit = crit[crit["dimension"].isin(list(dimensions))]
-    names = {d["code"]: d["name_zh" if zh else "name_en"] for d in assessment_spec(assessment).get("dimensions", [])}
+    names = {d["code"]: d[f"name_{lang}"] for d in assessment_spec(assessment).get("dimensions", [])}
     ops = {"at_least": "≥", "at_most": "≤"}
     records = crit.to_dict("records")
 
@@ -167,32 +150,34 @@ def criteria_table(p: Params, assessment: str, dimensions: Sequence[str] | None 
 
     def standard(r: dict) -> str:
         if is_missing(r["threshold"]) or not r["comparison"]:
-            return "符合要求" if zh else "as required"
+            return word("briefing.as_required", lang)
         unit = nv.indicator_unit(r["criterion"]) if r["source"] == "statistics" else "%"
         return f"{ops.get(r['comparison'], '')}{nv.fmt_target(r['threshold'], unit, lang)}"
 
     def note(r: dict) -> str:
         if is_missing(r["is_met"]):  # 未评估, and why (no checklist, missing data …)
             why = why_not_assessed(r["na_reason"], lang)
-            return f"未评估：{why}" if zh else f"Not assessed: {why}"
+            return word("briefing.not_assessed_why", lang, why=why)
         return " ".join(str(x) for x in (r.get("evidence"), r.get("note")) if not is_missing(x) and str(x))
 
-    table = pd.DataFrame(
+    col = table("briefing_columns", lang)
+    sources = table("briefing_sources", lang)
+    frame = pd.DataFrame(
         {
-            ("维度" if zh else "Dimension"): [names.get(r["dimension"], r["dimension"]) for r in records],
-            ("指标" if zh else "Criterion"): [indicator_name(r["criterion"], lang) for r in records],
-            ("数值" if zh else "Value"): [shown(r) for r in records],
-            ("标准" if zh else "Standard"): [standard(r) for r in records],
-            ("结果" if zh else "Result"): [
+            col["dimension"]: [names.get(r["dimension"], r["dimension"]) for r in records],
+            col["criterion"]: [indicator_name(r["criterion"], lang) for r in records],
+            col["value"]: [shown(r) for r in records],
+            col["standard"]: [standard(r) for r in records],
+            col["result"]: [
                 status_text(r["is_met"], lang) if not is_missing(r["is_met"]) else state_word("未评估", lang)
                 for r in records
             ],
-            ("依据" if zh else "From"): [_SOURCE_WORDS[lang].get(str(r["source"]), "") for r in records],
-            ("说明" if zh else "Note"): [note(r) for r in records],
+            col["source"]: [sources.get(str(r["source"]), "") for r in records],
+            col["note"]: [note(r) for r in records],
         }
     )
-    flags = pd.DataFrame({table.columns[4]: crit["is_met"].to_numpy()})
-    return styled(table, flags=flags)
+    flags = pd.DataFrame({frame.columns[4]: crit["is_met"].to_numpy()})
+    return styled(frame, flags=flags)
 
 
 def assessment_gap_line(p: Params, assessment: str) -> str:
@@ -206,7 +191,7 @@ def assessment_gap_line(p: Params, assessment: str) -> str:
     ]
     if status.empty or (not is_missing(status["is_met"].iloc[0]) and bool(status["is_met"].iloc[0])):
         return ""
-    name = assessment_spec(assessment).get("name_zh" if lang == "zh" else "name_en", assessment)
+    name = assessment_spec(assessment).get(f"name_{lang}", assessment)
     dims = county_dimensions(p, assessment)
     computed = dims[dims["source"] != "checklist"]
     if not (computed["state"] == "未达标").any():  # the estimates close statistics criteria only
@@ -215,41 +200,30 @@ def assessment_gap_line(p: Params, assessment: str) -> str:
     if assessment == "preschool_universal":
         g = county_preschool_gaps(p)
         g = g[g["needed"].fillna(0) > 0]
-        parts = [str(r.need_zh if lang == "zh" else r.need_en) for r in g.itertuples()]  # 动作+数量+单位, stored
+        parts = [str(getattr(r, f"need_{lang}")) for r in g.itertuples()]  # 动作+数量+单位, stored
     else:
         s = result_rows("resource_gaps", county=p.county, year=p.year)  # stored in the build
         s = s[s["addition"] > 0]
         parts = [resource_addition(r, lang) for r in s.itertuples()]
     if not parts:
         return ""
-    if assessment == "compulsory_balanced":
-        return (
-            f"要使{name}的资源配置维度达标（每所参评学校达到标准），按现有数据估算需：{nv.join(parts, lang)}"
-            "（其他维度另见各维度结果）。"
-            if lang == "zh"
-            else f"For the resource-allocation dimension of “{name}” (every assessed school at the standard), the data "
-            f"suggest: {nv.join(parts, lang)} (the other dimensions are stated separately)."
-        )
-    return (
-        f"要使{name}中由统计数据计算的指标达标，按现有数据估算需：{nv.join(parts, lang)}"
-        "（督导评估清单各项另见各维度结果）。"
-        if lang == "zh"
-        else f"For the criteria of “{name}” computed from the statistics, the data suggest: {nv.join(parts, lang)} "
-        "(the checklist items are stated separately)."
-    )
+    key = "briefing.gap_compulsory" if assessment == "compulsory_balanced" else "briefing.gap_statistics"
+    return word(key, lang, name=name, parts=nv.join(parts, lang))
 
 
 def resource_addition(r: Any, lang: str) -> str:
     amount = float(r.addition)
     decimals = 0 if amount >= 100 or float(amount).is_integer() else 1
-    if lang == "zh":
-        return (
-            f"{r.resource_zh.split(' (')[0]}增加{amount:,.{decimals}f}{resource_unit(r.resource_zh)}"
-            f"（{int(r.schools_below_count)}所学校）"
-        )
-    unit = resource_unit(r.resource_en)
-    what = f"{unit} of {r.resource_en.split(' (')[0]}" if unit else r.resource_en
-    return f"{amount:,.{decimals}f} {what} ({int(r.schools_below_count)} schools)"
+    resource = str(getattr(r, f"resource_{lang}"))  # "生均教学及辅助用房面积 (m²)": the name, then its unit
+    unit = resource_unit(resource)
+    return word(
+        "briefing.resource_addition" if unit else "briefing.resource_addition_plain",
+        lang,
+        name=resource.split(" (")[0],
+        amount=f"{amount:,.{decimals}f}",
+        unit=unit,
+        schools=int(r.schools_below_count),
+    )
 
 
 def resource_unit(resource_zh: str) -> str:

@@ -48,6 +48,7 @@ from lcedu.present.narrative import (
     is_missing,
     place_name,
 )
+from lcedu.present.words import word
 
 
 def _share_row(p: Params, indicator: str, year: int) -> Mapping[str, Any]:
@@ -67,7 +68,7 @@ def city_summary(p: Params) -> Section:
             lines.append(nv.indicator_sentence(r, lang))
     lines.append(target_count_sentence(p, CITY_CODE))
     if not p.is_city:
-        lines.append(f"本页突出显示：{p.name}。" if lang == "zh" else f"Highlighted county: {p.name}.")
+        lines.append(word("briefing.highlighted", lang, name=p.name))
     return Section(None, [bullets(lines)])
 
 
@@ -133,13 +134,7 @@ def city_heat_table(p: Params) -> Section:
         )
         css.append({lab["project"]: "", lab["indicator"]: "", **style})
     table = pd.DataFrame(cells).drop(columns="_project")
-    caption = (
-        "颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；"
-        "✓/✗ 表示达到/未达到适用目标；最后一列为全市。"
-        if lang == "zh"
-        else "Colour shows each county's relative position on the row (blue = better, red = worse, by the "
-        "indicator's direction); ✓/✗ = applicable target met / not met; the last column is the city."
-    )
+    caption = word("briefing.heat_caption", lang)
     styler = styled(table, css=pd.DataFrame(css), right=names, caption=caption)
     return Section(TITLES[lang]["heat"].format(year=nv.year_label(p.year, lang)), [styler])
 
@@ -270,7 +265,7 @@ def city_share_targets(p: Params) -> Section:
                 {
                     lab["assessment"]: indicator_name(t.indicator, lang),
                     lab["named"]: place_name(code, lang),
-                    lab["target"]: f"{int(t.year)}年全部维度达标" if lang == "zh" else f"by {int(t.year)}",
+                    lab["target"]: word("briefing.named_target", lang, year=int(t.year)),
                     lab["year"]: nv.year_label(min(p.year, int(t.year)), lang, short=True),
                     lab["status"]: state_word(state, lang),
                     "_met": flag,
@@ -278,12 +273,7 @@ def city_share_targets(p: Params) -> Section:
             )
     named_table = pd.DataFrame(named_rows)
     named_flags = pd.DataFrame({lab["status"]: named_table.pop("_met")})
-    caption = (
-        "计划点名县的达标情况（按所选年份与目标年份中较早者；达标 = 全部维度评估且达标，未评估的维度不算达标）"
-        if lang == "zh"
-        else "Counties the plan names, at the earlier of the chosen year and the target year (met = every dimension "
-        "assessed and met; a dimension not assessed is not met)"
-    )
+    caption = word("briefing.named_caption", lang)
     share = nv.join(
         sorted(
             {
@@ -337,9 +327,7 @@ def city_targets(p: Params) -> Section:
     missing = targets[(targets["scope"] == "city") & ~targets["indicator"].isin(known)]
     missing = missing.sort_values("year").drop_duplicates("indicator", keep="last")
     lines = [
-        f"{t.name_zh}（{t.clause}，{int(t.year)}年）：{nv.na_text('', lang)}（统计中尚无对应数据）"
-        if lang == "zh"
-        else f"{t.name_en} ({t.clause}, {int(t.year)}): no data yet"
+        word("briefing.city_target_no_data", lang, name=getattr(t, f"name_{lang}"), clause=t.clause, year=int(t.year))
         for t in missing.itertuples()
     ]
     sentences = [
@@ -369,7 +357,7 @@ def city_targets(p: Params) -> Section:
         others=False,
         note=synthetic_note(lang),
     )
-    head = "计划中尚无数据的全市目标：" if lang == "zh" else "City targets without data yet:"
+    head = word("briefing.city_targets_no_data_head", lang)
     return Section(
         TITLES[lang]["city_targets"].format(year=nv.year_label(p.year, lang)),
         [bullets(sentences), table, fig, head + "\n\n" + bullets(lines) if lines else None],

@@ -39,6 +39,7 @@ from lcedu.present.narrative import (
     is_missing,
     place_name,
 )
+from lcedu.present.words import word
 
 
 def _targeted(p: Params, county: str | None = None) -> pd.DataFrame:
@@ -59,11 +60,7 @@ def briefing_overview(p: Params) -> Section:
     best_names = [indicator_name(c, lang) for c in best["indicator"].head(4)]
     rank_line = ""
     if best_names:
-        rank_line = (
-            f"在{peers_phrase(p)}中排名第一的指标：{nv.join(best_names, lang)}。"
-            if lang == "zh"
-            else f"Best of {peers_phrase(p)} on: {nv.join(best_names, lang)}."
-        )
+        rank_line = word("briefing.best_rank", lang, peers=peers_phrase(p), names=nv.join(best_names, lang))
     lines = [lead, *(assessment_line(p, a) for a in ASSESSMENTS), rank_line]
     ax = maps.locator_map(p.county, lang=lang)
     return Section(TITLES[lang]["overview"], [bullets(lines), ax.figure])
@@ -75,9 +72,9 @@ def failed_targets(p: Params, county: str | None = None) -> list[str]:
     mine = points[(points["county_code"] == (county or p.county)) & (points["as_of_year"] == p.year)]
     failed = latest_due(mine)
     failed = failed[failed["status"] == "not_met"].sort_values("entry")
-    names = failed["name_zh"] if p.lang == "zh" else failed["name_en"]
+    names = failed[f"name_{p.lang}"]
     return [
-        f"{n}（{int(y)}年）" if p.lang == "zh" else f"{n} ({int(y)})"
+        word("briefing.failed_target", p.lang, name=n, year=int(y))
         for n, y in zip(names, failed["target_year"], strict=True)
     ]
 
@@ -102,59 +99,60 @@ def target_count_sentence(p: Params, county: str | None = None) -> str:
         )
     )
     references = int((rows["target_scope"] == "city_reference").sum())
-    failed = failed_targets(p, code)
-    place = place_name(code, p.lang)
+    place, lang = place_name(code, p.lang), p.lang
+    year = nv.year_label(p.year, lang)
     if not n["targets"] and not references and not in_region(code, plan_of(p.plan).region_code):
         note = no_targets_note(p, prefecture_of(code))  # never "对照本县目标0项" for a county of 昆明
-        return (
-            f"{nv.year_label(p.year)}，{place}没有本计划的目标。{note}"
-            if p.lang == "zh"
-            else f"At the {nv.year_label(p.year, 'en')}, {place} has no targets in this plan. {note}"
-        )
-    own = nv.text("city_target" if code == CITY_CODE else "county_target", p.lang)
-    if p.lang == "zh":
-        return (
-            f"{nv.year_label(p.year)}，{place}对照{own}{n['targets']}项：达标{n['met']}项、未达标{n['not_met']}项、"
-            f"未到期{n['not_due']}项"
-            + (
-                f"（按{nv.year_label(p.baseline_year)}以来的趋势可按期达标{n['not_due_on_track']}项）"
-                if n["not_due"]
-                else ""
-            )
-            + (f"、无数据{n['no_data']}项" if n["no_data"] else "")
-            + (f"、定性目标{n['qualitative']}项（不评判）" if n["qualitative"] else "")
-            + "（每项目标以截至本年最近一个已到期年份的数值认定）。"
-            + (
-                f"按评估点（目标×年份）计{n['points']}个：达标{n['points_met']}个、未达标{n['points_not_met']}个、"
-                f"未到期{n['points_not_due']}个、无数据{n['points_no_data']}个"
-                + (f"、定性目标{n['points_qualitative']}个" if n["points_qualitative"] else "")
-                + "。"
-                if n["points"] != n["targets"]
-                else ""
-            )
-            + (f"未达标的是：{'、'.join(failed)}。" if failed else "")
-            + (f"另有{references}项以全市目标作参照，未计入。" if references else "")
-        )
-    return (
-        f"At the {nv.year_label(p.year, 'en')}, {place} against its {n['targets']} own targets: {n['met']} met, "
-        f"{n['not_met']} not met, {n['not_due']} not yet due"
-        + (
-            f" ({n['not_due_on_track']} on track by the trend since the {nv.year_label(p.baseline_year, 'en')})"
-            if n["not_due"]
-            else ""
-        )
-        + (f", {n['no_data']} without data" if n["no_data"] else "")
-        + (f", {n['qualitative']} qualitative (not judged)" if n["qualitative"] else "")
-        + " (each target judged at its latest year due by now)."
-        + (
-            f" By assessment point (target × year): {n['points']}, {n['points_met']} met, {n['points_not_met']} not "
-            f"met, {n['points_not_due']} not yet due, {n['points_no_data']} without data."
-            if n["points"] != n["targets"]
-            else ""
-        )
-        + (f" Not met: {', '.join(failed)}." if failed else "")
-        + (f" {references} more are compared with city targets as references, not counted." if references else "")
+        return word("briefing.count_none", lang, year=year, place=place, note=note)
+    baseline = nv.year_label(p.baseline_year, lang)
+    return _count_head(n, code, place, (year, baseline), lang) + _count_tail(p, n, failed_targets(p, code), references)
+
+
+def _count_head(n: dict[str, Any], code: str, place: str, years: tuple[str, str], lang: str) -> str:
+    """对照本县目标N项：达标…、未达标…、未到期… up to the counting rule; ``years``: (this year, baseline) as shown."""
+    year, baseline = years
+    head = word(
+        "briefing.count_head_city" if code == CITY_CODE else "briefing.count_head_county",
+        lang,
+        year=year,
+        place=place,
+        targets=n["targets"],
+        met=n["met"],
+        not_met=n["not_met"],
+        not_due=n["not_due"],
     )
+    if n["not_due"]:
+        head += word("briefing.count_on_track", lang, n=n["not_due_on_track"], baseline=baseline)
+    if n["no_data"]:
+        head += word("briefing.count_no_data", lang, n=n["no_data"])
+    if n["qualitative"]:
+        head += word("briefing.count_qualitative", lang, n=n["qualitative"])
+    return head + word("briefing.count_rule", lang)
+
+
+def _count_tail(p: Params, n: dict[str, Any], failed: list[str], references: int) -> str:
+    """The count by assessment point (when it differs), the targets not met and the references left out."""
+    lang, tail = p.lang, ""
+    if n["points"] != n["targets"]:
+        # The English sentence never counted the qualitative points; kept as it was (behaviour unchanged).
+        qualitative = n["points_qualitative"] and lang == "zh"
+        tail += word(
+            "briefing.count_points",
+            lang,
+            points=n["points"],
+            met=n["points_met"],
+            not_met=n["points_not_met"],
+            not_due=n["points_not_due"],
+            no_data=n["points_no_data"],
+            qualitative=word("briefing.count_points_qualitative", lang, n=n["points_qualitative"])
+            if qualitative
+            else "",
+        )
+    if failed:
+        tail += word("briefing.count_failed", lang, names=nv.text("list_sep", lang).join(failed))
+    if references:
+        tail += word("briefing.count_references", lang, n=references)
+    return tail
 
 
 def briefing_scorecard(p: Params) -> Section:
@@ -162,22 +160,13 @@ def briefing_scorecard(p: Params) -> Section:
     rows = _targeted(p)
     lang = p.lang
     pending = bool((rows["status"] == "not_due").any()) if len(rows) else False
-    caption = (
-        f"{p.name}{nv.year_label(p.year)}：✓ 达标 / ✗ 未达标（每项目标按其目标年份的数值认定）"
-        + (
-            f" / 未到期（目标年份在{p.year}年之后）；“按趋势”为按{nv.year_label(p.baseline_year)}以来的线性趋势"
-            "推算到目标年份，只用于未到期目标"
-            if pending
-            else ""
-        )
-        if lang == "zh"
-        else f"{p.name}, {nv.year_label(p.year, lang)}: ✓ met / ✗ not met (each target judged on its own year's value)"
-        + (
-            f" / not yet due (target year after {p.year}); “Trend” projects the line since the "
-            f"{nv.year_label(p.baseline_year, lang)} to the target year, for targets not yet due only"
-            if pending
-            else ""
-        )
+    pending_words = (
+        word("briefing.scorecard_pending", lang, year=p.year, baseline=nv.year_label(p.baseline_year, lang))
+        if pending
+        else ""
+    )
+    caption = word(
+        "briefing.scorecard_caption", lang, name=p.name, year=nv.year_label(p.year, lang), pending=pending_words
     )
     if rows.empty and not in_plan_region(p):  # an empty table would say nothing; say why
         return Section(TITLES[lang]["scorecard"], [no_targets_note(p)])
@@ -192,7 +181,14 @@ def briefing_scorecard(p: Params) -> Section:
             if scope == "city_reference"
             else nv.text("city_target" if p.county == CITY_CODE else "county_target", lang)
         )
-        items.append(indicator_table(p, part.reset_index(drop=True), with_project=True, caption=f"{head}｜{caption}"))
+        items.append(
+            indicator_table(
+                p,
+                part.reset_index(drop=True),
+                with_project=True,
+                caption=word("briefing.caption_join", lang, head=head, caption=caption),
+            )
+        )
     return Section(TITLES[lang]["scorecard"], items)
 
 
@@ -264,28 +260,21 @@ def briefing_ranks(p: Params) -> Section:
     if rows.empty:  # a county outside the plan's region has no targets; one alone in its prefecture no peers
         return Section(
             title,
-            [
-                f"{p.name}没有可在{peers_phrase(p)}中排名的计划目标指标。"
-                if lang == "zh"
-                else f"{p.name} has no plan-targeted indicator to rank among {peers_phrase(p)}."
-            ],
+            [word("briefing.no_ranks", lang, name=p.name, peers=peers_phrase(p))],
         )
     fig = charts.rank_chart(rows, highlight=p.county, lang=lang, note=synthetic_note(lang))
     own = rows[rows["county_code"] == p.county]
     top = own[own["rank"] <= 2]
     bottom = own[own["rank"] >= own["rank_count"] - 1]
-    if lang == "zh":
-        line = (
-            f"{p.name}位居前两名的指标{len(top)}项，位居后两名的{len(bottom)}项"
-            + (f"（{nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)}）" if len(bottom) else "")
-            + "。"
-        )
-    else:
-        line = (
-            f"{p.name} is in the top two on {len(top)} indicators and in the bottom two on {len(bottom)}"
-            + (f" ({nv.join([indicator_name(x, lang) for x in bottom['indicator']], lang)})" if len(bottom) else "")
-            + "."
-        )
+    names = nv.join([indicator_name(x, lang) for x in bottom["indicator"]], lang)
+    line = word(
+        "briefing.ranks_line",
+        lang,
+        name=p.name,
+        top=len(top),
+        bottom=len(bottom),
+        names=word("briefing.ranks_bottom", lang, names=names) if len(bottom) else "",
+    )
     return Section(title, [fig, line])
 
 
@@ -302,16 +291,16 @@ def closing_text(r: Mapping[str, Any], lang: str) -> str:
     comparison = str(r.get("comparison") or "")
     if comparison == "reach":
         name = indicator_name(code, lang)
-        return f"需达到“{name}”" if lang == "zh" else f"reach “{name}”"
+        return word("briefing.reach", lang, name=name)
     gap_now = r.get("gap_now") if not is_missing(r.get("gap_now")) else r.get("gap")  # a past target: this year's
     if is_missing(gap_now) or float(gap_now) <= 0:
         return ""
     needed = r.get(f"closing_{spec['part']}") if spec else None
     if spec and not is_missing(needed) and float(needed) > 0:
         noun = spec[lang]
-        return f"约需{int(needed):,}{noun}" if lang == "zh" else f"about {int(needed):,} {noun}"
+        return word("briefing.about_needed", lang, n=f"{int(needed):,}", noun=noun)
     gap = nv.fmt_gap(float(gap_now), unit, lang, _shown_decimals(r))
-    return f"还差{gap}" if lang == "zh" else f"{gap} to go"
+    return word("briefing.still_short", lang, gap=gap)
 
 
 def _shown_decimals(r: Mapping[str, Any]) -> int | None:
@@ -336,11 +325,7 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
     if gaps.empty and not in_plan_region(p):  # no target at all, not "every target met"
         items.append(no_targets_note(p))
     elif gaps.empty:
-        items.append(
-            f"{p.name}{nv.year_label(p.year)}对照的计划指标均已达标。"
-            if lang == "zh"
-            else f"{p.name} met every applicable plan target at the {nv.year_label(p.year, lang)}."
-        )
+        items.append(word("briefing.all_met", lang, name=p.name, year=nv.year_label(p.year, lang)))
     else:
         records = gaps.to_dict("records")
         table = pd.DataFrame(
@@ -355,12 +340,13 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
         )
         first = records[0]
         shown = nv.fmt_row_value(first, lang)
-        lead = (
-            f"差距最大的是{indicator_name(first['indicator'], lang)}：{shown}，{nv.verdict(first, lang)}；"
-            f"{closing_text(first, lang)}。"
-            if lang == "zh"
-            else f"The largest gap is {indicator_name(first['indicator'], lang)}: {shown}, {nv.verdict(first, lang)}; "
-            f"{closing_text(first, lang)}."
+        lead = word(
+            "briefing.largest_gap",
+            lang,
+            name=indicator_name(first["indicator"], lang),
+            value=shown,
+            verdict=nv.verdict(first, lang),
+            closing=closing_text(first, lang),
         )
         items.append(lead)
         items.append(styled(table, right=[lab["value"], lab["gap"]]))

@@ -202,6 +202,7 @@ def project_name(key: str, lang: str) -> str:
     """Display name of a project (工程)."""
     for project in presentation()["projects"]:
         if project["key"] == key:
+            # The clause number (三(一)) is the Chinese plan's numbering: English names the project only.
             return f"{project['clause']} {project[lang]}" if lang == "zh" else project[lang]
     return key
 

@@ -24,6 +24,7 @@ from lcedu.present.narrative import (
     indicator_name,
     is_missing,
 )
+from lcedu.present.words import table, word
 
 MET_CSS = "background-color: #d1e5f0; color: #08306b; white-space: nowrap;"  # light blue (RdBu), with ✓
 
@@ -39,111 +40,17 @@ _TABLE_STYLES = [
 ]
 
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "project": "工程",
-        "indicator": "指标",
-        "value": "数值",
-        "target": "目标",
-        "target_source": "目标依据",
-        "status": "达标情况",
-        "on_track": "按趋势",
-        "change": "较基期变化",
-        "rank": "县际排名",
-        "note": "说明",
-        "county": "县(区)",
-        "year": "学年初",
-        "gap": "差距",
-        "needed": "达标还需",
-        "criterion": "评估指标",
-        "threshold": "标准",
-        "school": "学校",
-        "stage": "学段",
-        "students": "在校生",
-        "type": "类型",
-        "met_count": "达标项数",
-        "meets": "资源配置",
-        "count": "数量",
-        "share": "占比",
-        "city_total": "全市合计",
-        "county_share": "本县占全市",
-        "progress": "全市完成度",
-        "named": "计划点名县",
-        "assessment": "评估",
-        "counties_met": "全部维度评估且达标的县",
-        "counties_unassessed": "未评估的县(不计入)",
-        "clause": "计划条款",
-    },
-    "en": {
-        "project": "Project",
-        "indicator": "Indicator",
-        "value": "Value",
-        "target": "Target",
-        "target_source": "Target source",
-        "status": "Status",
-        "on_track": "Trend",
-        "change": "Change",
-        "rank": "Rank",
-        "note": "Note",
-        "county": "County",
-        "year": "School year (start)",
-        "gap": "Gap",
-        "needed": "Still needed",
-        "criterion": "Criterion",
-        "threshold": "Standard",
-        "school": "School",
-        "stage": "Stage",
-        "students": "Students",
-        "type": "Type",
-        "met_count": "Indicators met",
-        "meets": "Resources",
-        "count": "Count",
-        "share": "Share",
-        "city_total": "City total",
-        "county_share": "County share of city",
-        "progress": "City progress",
-        "named": "Named in plan",
-        "assessment": "Assessment",
-        "counties_met": "Counties assessed on every dimension and met",
-        "counties_unassessed": "Counties not assessed (not counted)",
-        "clause": "Plan clause",
-    },
-}
-
-
-TITLES: dict[str, dict[str, str]] = {
-    "zh": {
-        "overview": "概况",
-        "scorecard": "计划指标达标情况",
-        "trends": "{base}以来的变化",
-        "ranks": "在{peers}中的位置",
-        "gaps": "差距最大的五项指标及达标所需",
-        "notes": "数据与口径说明",
-        "heat": "各县(区)全部指标一览（{year}）",
-        "status_maps": "优质均衡与普及普惠达标县分布",
-        "multiples": "重点指标分县变化",
-        "share_targets": "{share}达标县占比目标",
-        "city_targets": "全市层面目标（{year}）",
-    },
-    "en": {
-        "overview": "Overview",
-        "scorecard": "Plan indicators: met or not",
-        "trends": "Change since the {base}",
-        "ranks": "Position among {peers}",
-        "gaps": "The five largest gaps and what closing them takes",
-        "notes": "Data and definitions",
-        "heat": "Every county on every indicator ({year})",
-        "status_maps": "Counties meeting the two assessments",
-        "multiples": "Key indicators by county over time",
-        "share_targets": "The {share} county-share targets",
-        "city_targets": "City-level targets ({year})",
-    },
-}
-
-
+#: Table column labels, block titles (words.yml `briefing_labels`, `briefing_titles`), per language.
+LABELS: dict[str, dict[str, str]] = {lang: table("briefing_labels", lang) for lang in nv.LANGS}
+TITLES: dict[str, dict[str, str]] = {lang: table("briefing_titles", lang) for lang in nv.LANGS}
+#: A target's source as a table says it (本县目标, 全市目标, 全市目标(参照)): narrative's common words.
 SCOPE_WORDS = {
-    "zh": {"county": "本县目标", "city": "全市目标", "city_reference": "全市目标(参照)"},
-    "en": {"county": "County target", "city": "City target", "city_reference": "City target (reference)"},
+    lang: {
+        "county": nv.text("county_target", lang),
+        "city": nv.text("city_target", lang),
+        "city_reference": nv.text("reference", lang),
+    }
+    for lang in nv.LANGS
 }
 
 
@@ -293,7 +200,7 @@ def target_text(r: Mapping[str, Any], lang: str) -> str:
     shown = fmt_target(r.get("target"), str(r.get("unit") or ""), lang, comparison, r.get("target_max"))
     shown = nv.directional_target_text(comparison, shown, lang) or shown  # 显著提升: above the baseline
     year = int(r["target_year"])
-    return f"{op}{shown}（{year}年）" if lang == "zh" else f"{op}{shown} ({year})"
+    return word("briefing.target_with_year", lang, op=op, target=shown, year=year)
 
 
 def rank_text(r: Mapping[str, Any], lang: str) -> str:
@@ -354,7 +261,7 @@ def progress_text(r: Mapping[str, Any], lang: str) -> str:
     ty, now = r.get("target_year"), r.get("is_met_now")
     if r.get("status") != "not_met" or is_missing(now) or not bool(now) or is_missing(ty):
         return ""
-    return f"（{int(ty)}年目标，现已达到）" if lang == "zh" else f" ({int(ty)} target, reached since)"
+    return word("briefing.reached_since", lang, year=int(ty))
 
 
 def change_cell(r: Mapping[str, Any], lang: str) -> str:
@@ -365,7 +272,7 @@ def change_cell(r: Mapping[str, Any], lang: str) -> str:
     shown = f"{float(change):+,.{d}f}"
     if float(shown.replace(",", "")) == 0:
         shown = f"{0:.{d}f}"
-    return f"{shown}{' pp' if lang == 'en' and unit == '%' else ('个百分点' if unit == '%' else '')}"
+    return shown + (word("briefing.change_pp", lang) if unit == "%" else "")
 
 
 def header(p: Params, notebook: str) -> Section:
@@ -373,19 +280,20 @@ def header(p: Params, notebook: str) -> Section:
     entry = suite.notebook(notebook)
     lang = p.lang
     b = base()
-    code = "" if p.is_city else f"（{p.county}）" if lang == "zh" else f" ({p.county})"
-    if lang == "zh":
-        line = (
-            f"**{p.name}{code} · {nv.year_label(p.year)}** ｜ 对比基期：{nv.year_label(p.baseline_year)} ｜ "
-            f"数据生成：{b.created_at[:10]}"
-        )
-    else:  # the English title is a line, not a heading: the Chinese title cell is the page's only h1
-        title = f"{entry.title_en} — " if entry else ""
-        line = (
-            f"**{title}{p.name}{code} · {nv.year_label(p.year, lang)}** | "
-            f"baseline: {nv.year_label(p.baseline_year, lang)} | "
-            f"data built {b.created_at[:10]}"
-        )
+    code = "" if p.is_city else word("briefing.code_in_title", lang, code=p.county)
+    # The English page names itself in this line: its title is not a heading, the Chinese title cell is the
+    # page's only h1 (a Chinese page has its title there already).
+    title = f"{entry.title_en} — " if entry and lang == "en" else ""
+    line = word(
+        "briefing.header_line",
+        lang,
+        title=title,
+        name=p.name,
+        code=code,
+        year=nv.year_label(p.year, lang),
+        baseline=nv.year_label(p.baseline_year, lang),
+        built=b.created_at[:10],
+    )
     items = [line, sample_notice(lang)]
     return Section(None, items, level=1)
 
@@ -405,32 +313,28 @@ def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
         # An aggregate with a city-only input says so: the city row names it, a county row what it leaves out.
         inputs = figure_source(code, lang, p.county) if i.city_plus else ""
         lines.append(
-            f"{indicator_name(code, lang)}：{source}{'，' + clause if clause else ''}{'；' + inputs if inputs else ''}"
-            if lang == "zh"
-            else f"{i.name_en}: {source}{', ' + clause if clause else ''}{'; ' + inputs if inputs else ''}"
+            word(
+                "briefing.note_line",
+                lang,
+                name=indicator_name(code, lang),
+                source=source,
+                clause=word("briefing.note_clause", lang, clause=clause) if clause else "",
+                inputs=word("briefing.note_inputs", lang, inputs=inputs) if inputs else "",
+            )
         )
-    intro = (
-        f"目标来自《{plan_of(p.plan).title_zh}》；计划只设全市目标的比率指标，"
-        "县(区)以全市目标作参照（标注“全市目标(参照)”）。缺失值显示为“—”并注明原因，不按0计算。"
-        if lang == "zh"
-        else f"Targets come from the plan “{plan_of(p.plan).title_zh}”. Where the plan sets a rate only for the city, "
-        'counties are compared with it as a reference ("City target (reference)"). Missing values show as '
-        '"–" with the reason; they are never counted as 0.'
-    )
+    plan = plan_of(p.plan).title_zh
+    intro = word("briefing.notes_intro", lang, plan=plan)
     if not in_plan_region(p):  # 临沧's city targets are no reference for a county of 昆明
-        intro = (
-            f"目标来自《{plan_of(p.plan).title_zh}》。{no_targets_note(p)}缺失值显示为“—”并注明原因，不按0计算。"
-            if lang == "zh"
-            else f"Targets come from the plan “{plan_of(p.plan).title_zh}”. {no_targets_note(p)} Missing values "
-            'show as "–" with the reason; they are never counted as 0.'
-        )
+        intro = word("briefing.notes_intro_outside", lang, plan=plan, note=no_targets_note(p))
     return Section(TITLES[lang]["notes"], [intro, bullets(lines)], level=3)
 
 
-STATE_EN = {"达标": "met", "未达标": "not met", "未评估": "not assessed"}
+#: An assessment's or dimension's state (stored in Chinese: 达标 / 未达标 / 未评估) in English
+#: (words.yml `briefing_states`).
+STATE_EN = table("briefing_states", "en")
 
 
 def state_word(state: Any, lang: str) -> str:
     """达标 / 未达标 / 未评估 (met / not met / not assessed) of an assessment or a dimension."""
     state = "未评估" if is_missing(state) else str(state)
-    return state if lang == "zh" else STATE_EN.get(state, state)
+    return table("briefing_states", lang).get(state, state)

@@ -14,6 +14,7 @@ from lcedu.measure.plan import in_region
 from lcedu.paths import CITY_CODE
 from lcedu.present import narrative as nv
 from lcedu.present.briefing.data import Params, base, base_of, plan_of
+from lcedu.present.words import word
 
 
 def page_prefecture(p: Params) -> str:
@@ -36,7 +37,7 @@ def peers_phrase(p: Params) -> str:
     """Who a county is ranked among: 全市8个县(区) for 临沧's counties, 昆明市14个县(市、区) elsewhere;
     English "the 8 counties" / "the 14 counties of Kunming". The count is the build's."""
     prefecture, peers = page_prefecture(p), peer_codes(p)
-    if p.lang != "zh":
+    if p.lang != "zh":  # grammar beyond a template: "the only county", and 县(市、区) where cities are among them
         whom = f"the {len(peers)} counties" if len(peers) != 1 else "the only county"
         return whom + ("" if prefecture == CITY_CODE else f" of {counties.area_name(prefecture, 'en')}")
     known = counties.registry().set_index("county_code")["name_zh"]
@@ -54,7 +55,7 @@ def prefecture_word(p: Params) -> str:
     """How a page names the county's prefecture: 全市 / "the city" inside the plan's region (临沧's pages
     as they always were), the prefecture's own name elsewhere (昆明市 / Kunming)."""
     if in_plan_region(p):
-        return "全市" if p.lang == "zh" else "the city"
+        return word("briefing.the_city", p.lang)
     return counties.area_name(page_prefecture(p), p.lang)
 
 
@@ -63,10 +64,11 @@ def no_targets_note(p: Params, prefecture: str | None = None) -> str:
     ``prefecture``: whose page (default the page's own)."""
     region = plan_of(p.plan).region_code or CITY_CODE
     where = prefecture or page_prefecture(p)
-    if p.lang == "zh":
-        return f"本计划目标为{counties.area_name(region)}目标，{counties.area_name(where)}无对应目标。"
-    return (
-        f"The plan's targets are {counties.area_name(region, 'en')}'s; none apply to {counties.area_name(where, 'en')}."
+    return word(
+        "briefing.no_targets_note",
+        p.lang,
+        region=counties.area_name(region, p.lang),
+        where=counties.area_name(where, p.lang),
     )
 
 
@@ -74,11 +76,7 @@ def sample_notice(lang: str = "zh") -> str | None:
     """The page-level disclaimer (markdown) when the processed set is the synthetic sample."""
     if not base().synthetic:
         return None
-    return (
-        "> **⚠ 合成样例数据，非官方统计。**"
-        if lang == "zh"
-        else "> **⚠ Synthetic sample data (合成样例数据), not official statistics.**"
-    )
+    return word("briefing.sample_notice", lang)
 
 
 def synthetic_note(lang: str = "zh") -> str | None:
