@@ -18,55 +18,10 @@ from lcedu.present.briefing import (
     synthetic_note,
 )
 from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
+from lcedu.present.words import table, word
 
-TITLES: dict[str, dict[str, str]] = {
-    "zh": {
-        "preschool": "学前教育普及普惠",
-        "assessment": "普及普惠督导评估（量化指标）",
-        "special": "特殊教育",
-        "compulsory": "义务教育优质均衡概况",
-        "schools": "每所学校的7项资源配置指标",
-        "failing": "未达标学校及差距",
-        "cv": "校际差异系数",
-        "size": "大规模学校与大班额",
-        "estimates": "达标所需资源估算",
-        "senior": "高中阶段毛入学率",
-        "hs_quality": "省一级高完中、托管帮扶与民办高中",
-        "voc_county": "本县职业教育",
-        "voc_city": "全市职业教育（全市层面数据）",
-        "qualifications": "专任教师学历结构",
-        "famous": "“四名工程”",
-        "staffing": "生师比与编制标准",
-        "shortage": "紧缺学科教师",
-        "digital": "教育数字化",
-        "safety": "平安校园",
-        "years": "历年对照",
-        "by_county": "各县(区)对比",
-    },
-    "en": {
-        "preschool": "Universal and affordable preschool",
-        "assessment": "Preschool assessment (quantified criteria)",
-        "special": "Special education",
-        "compulsory": "Balanced compulsory education: overview",
-        "schools": "The 7 resource indicators of every school",
-        "failing": "Schools below the standard, and by how much",
-        "cv": "Inter-school coefficients of variation",
-        "size": "Large schools and large classes",
-        "estimates": "Resources needed to close the gaps",
-        "senior": "Upper-secondary gross enrolment",
-        "hs_quality": "Provincial first-class high schools, trusteeship and private high schools",
-        "voc_county": "Vocational education in the county",
-        "voc_city": "Vocational education (city-level data)",
-        "qualifications": "Qualifications of full-time teachers",
-        "famous": "The “four famous” programme",
-        "staffing": "Student–teacher ratios and staffing norms",
-        "shortage": "Shortage subjects",
-        "digital": "Digital education",
-        "safety": "Safe campuses",
-        "years": "Year by year",
-        "by_county": "By county",
-    },
-}
+#: Block titles of the topic sections, per language (words.yml `section_titles`).
+TITLES: dict[str, dict[str, str]] = {lang: table("section_titles", lang) for lang in nv.LANGS}
 
 
 PRESCHOOL_RATES = (
@@ -124,11 +79,7 @@ def county_dots(p: Params, indicator: str, year: int | None = None) -> Any:
         label = bf.target_text(own.to_dict(), p.lang)
     unit = nv.indicator_unit(indicator)
     direction = str(rows["direction"].iloc[0]) if len(rows) else "higher"
-    title = (
-        f"{indicator_name(indicator, p.lang)}（{nv.year_label(y)}）"
-        if p.lang == "zh"
-        else f"{indicator_name(indicator, p.lang)} ({nv.year_label(y, p.lang)})"
-    )
+    title = word("sections.dots_title", p.lang, name=indicator_name(indicator, p.lang), year=nv.year_label(y, p.lang))
     return charts.county_dots(
         rows["value"].astype(float),
         highlight=p.county,
@@ -151,7 +102,7 @@ def year_table(p: Params, indicators: Sequence[str], county: str | None = None) 
     rows = c[(c["county_code"] == code) & c["indicator"].isin(indicators) & (c["year"] <= p.year)]
     rows = rows.assign(_o=rows["indicator"].map({k: i for i, k in enumerate(indicators)})).sort_values(["_o", "year"])
     records = rows.to_dict("records")
-    table = pd.DataFrame(
+    frame = pd.DataFrame(
         {
             lab["indicator"]: [indicator_name(r["indicator"], lang) for r in records],
             lab["year"]: [nv.year_label(r["year"], lang, short=True) for r in records],
@@ -161,7 +112,7 @@ def year_table(p: Params, indicators: Sequence[str], county: str | None = None) 
         }
     )
     flags = pd.DataFrame({lab["status"]: rows["is_met"].to_numpy()})
-    return styled(table, flags=flags, right=[lab["value"]])
+    return styled(frame, flags=flags, right=[lab["value"]])
 
 
 def contribution_table(p: Params, codes: Sequence[str]) -> Any:
@@ -178,9 +129,10 @@ def contribution_table(p: Params, codes: Sequence[str]) -> Any:
     if not own:
         where = bf.prefecture_word(p)
         lab.update(
-            {"city_total": f"{where}合计", "county_share": f"本县占{where}"}
-            if lang == "zh"
-            else {"city_total": f"{where} total", "county_share": f"County share of {where}"}
+            {
+                "city_total": word("sections.area_total", lang, where=where),
+                "county_share": word("sections.county_share_of", lang, where=where),
+            }
         )
     rows = []
     for t in contributions.to_dict("records"):
@@ -193,8 +145,7 @@ def contribution_table(p: Params, codes: Sequence[str]) -> Any:
                 lab["county_share"]: nv.percent(t["county_share"], lang),
                 **(
                     {
-                        lab["target"]: bf.target_text(t, lang)
-                        + (f" {bf.SCOPE_WORDS[lang]['city']}" if lang == "zh" else ""),
+                        lab["target"]: word("sections.target_city_scope", lang, target=bf.target_text(t, lang)),
                         lab["progress"]: nv.percent(t["city_progress"], lang, 0),
                         lab["status"]: bf.status_text(t["is_met"], lang),
                     }
@@ -203,11 +154,11 @@ def contribution_table(p: Params, codes: Sequence[str]) -> Any:
                 ),
             }
         )
-    table = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
     if not own:
-        return styled(table, right=list(table.columns[1:]), caption=bf.no_targets_note(p))
+        return styled(frame, right=list(frame.columns[1:]), caption=bf.no_targets_note(p))
     flags = pd.DataFrame({lab["status"]: contributions["is_met"].to_numpy()})
-    return styled(table, flags=flags, right=list(table.columns[1:5]))
+    return styled(frame, flags=flags, right=list(frame.columns[1:5]))
 
 
 def pct_text(value: Any, lang: str) -> str:

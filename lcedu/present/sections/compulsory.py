@@ -24,6 +24,7 @@ from lcedu.present.briefing import (
 )
 from lcedu.present.narrative import fmt_value, indicator_name, is_missing
 from lcedu.present.sections.common import RESOURCE_UNITS, RESOURCES, TITLES, count_cell
+from lcedu.present.words import word
 
 
 @cache
@@ -42,25 +43,10 @@ def _resource_rule_text(lang: str) -> str:
     small = f"{std.teaching_point_min_students():g}"
     n = len(RESOURCES)
     joined = std.sites_join_parent()
-    if lang == "zh":
-        points = (
-            "教学点（是否计校数=0）的学生、教师和校舍并入其原校点计算。"
-            if joined
-            else f"在校生不足{small}人的教学点不参评（河北省口径，标准文件中的选项）。"
-        )
-        return (
-            f"“资源配置达标”指每所学校{n}项指标中至少{rule.min_indicators_met}项达到标准、其余项不低于标准的{floor}"
-            f"（教督〔2017〕6号）；{points}"
-        )
     points = (
-        "the students, teachers and rooms of a teaching point (a site, 是否计校数 = 0) count in its parent school."
-        if joined
-        else f"teaching points under {small} students are not assessed (Hebei's rule, an option of the standards file)."
+        word("sections.rule_points_joined", lang) if joined else word("sections.rule_points_small", lang, small=small)
     )
-    return (
-        f"A school part meets the resource rule when at least {rule.min_indicators_met} of the {n} indicators "
-        f"reach the standard and the rest reach {floor} of it (教督〔2017〕6号); {points}"
-    )
+    return word("sections.resource_rule", lang, n=n, min_met=rule.min_indicators_met, floor=floor, points=points)
 
 
 def compulsory_overview(p: Params) -> Section:
@@ -88,14 +74,7 @@ def compulsory_overview(p: Params) -> Section:
         ],
         columns=4,
     )
-    checklist = (
-        "政府保障程度、教育质量和社会认可度逐项（学校规模、班额、持证上岗率、巩固率、残疾儿童少年入学率来自统计数据，"
-        "其余来自督导评估清单；没有清单的县为“未评估”，不计为达标）："
-        if lang == "zh"
-        else "Government provision, education quality and public satisfaction item by item (school size, class "
-        "size, certification, retention and the disability enrolment rate from the statistics, the rest from "
-        "the local checklist; a county without one is “not assessed”, never met):"
-    )
+    checklist = word("sections.compulsory_checklist", lang)
     return Section(
         TITLES[lang]["compulsory"],
         [
@@ -139,24 +118,17 @@ def compulsory_schools(p: Params) -> Section:
     n_fail = int(assessed["meets_standard"].eq(False).fillna(False).sum())
     small = f"{std.teaching_point_min_students():g}"
     joined = std.sites_join_parent()
-    if lang == "zh":
-        why = "多为并入原校点计算的教学点" if joined else f"多为在校生不足{small}人的教学点"
-        line = (
-            f"{p.name}{nv.year_label(p.year)}参评学校(学段){len(assessed)}个，资源配置未达标{n_fail}个；"
-            f"{len(excluded)}个学段不单独参评（{why}）。橙色=该项未达到标准。"
-        )
-    else:
-        why = (
-            "mostly teaching points counted in their parent school"
-            if joined
-            else f"mostly teaching points under {small} students"
-        )
-        line = (
-            f"{p.name}, {nv.year_label(p.year, lang)}: {len(assessed)} school parts assessed, "
-            f"{n_fail} below the resource rule; "
-            f"{len(excluded)} parts not assessed on their own ({why}). "
-            "Orange = below the standard."
-        )
+    why = word("sections.schools_why_joined", lang) if joined else word("sections.schools_why_small", lang, small=small)
+    line = word(
+        "sections.schools_line",
+        lang,
+        name=p.name,
+        year=nv.year_label(p.year, lang),
+        assessed=len(assessed),
+        failing=n_fail,
+        excluded=len(excluded),
+        why=why,
+    )
     fig = charts.school_ratio_chart(
         assessed,
         {c: _short(c, lang) for c in RESOURCES},
@@ -178,25 +150,16 @@ def compulsory_failing(p: Params) -> Section:
     g = bf.county_school_gaps(p)
     failing = parts[parts["meets_standard"].eq(False).fillna(False)]
     if failing.empty:
-        text = (
-            f"{p.name}{nv.year_label(p.year)}所有参评学校(学段)均达到资源配置要求。"
-            if lang == "zh"
-            else f"Every assessed school part in {p.name} meets the resource rule at the {nv.year_label(p.year, lang)}."
-        )
+        text = word("sections.failing_none", lang, name=p.name, year=nv.year_label(p.year, lang))
         below = g[g["county_code"] == p.county]
         if len(below):
-            text += (
-                f"仍有{below['school_id'].nunique()}所学校个别指标低于标准（但在{floor}以上）。"
-                if lang == "zh"
-                else f" {below['school_id'].nunique()} schools still have single indicators below the standard "
-                f"(but above {floor} of it)."
-            )
+            text += word("sections.failing_below", lang, n=below["school_id"].nunique(), floor=floor)
         return Section(TITLES[lang]["failing"], [text])
     keys = set(zip(failing["school_id"], failing["stage"], strict=True))
     rows = g[[k in keys for k in zip(g["school_id"], g["stage"], strict=True)]]
     rows = rows.sort_values(["school_name", "stage", "to_threshold"])
     records = rows.to_dict("records")
-    share = "达到标准的比例" if lang == "zh" else "Share of standard"
+    share = word("sections.share_of_standard", lang)
     table = pd.DataFrame(
         {
             lab["school"]: [r["school_name"] for r in records],
@@ -215,14 +178,14 @@ def compulsory_failing(p: Params) -> Section:
     )
     floor_flags = pd.DataFrame({share: [r["is_above_floor"] for r in records]})
     n = len(keys)
-    line = (
-        f"{p.name}{nv.year_label(p.year)}有{n}个学校(学段)未达到“{rule.min_indicators_met}项达标、余项不低于{floor}”的要求，"
-        f"下表列出其低于标准的指标（橙色为低于标准{floor}）及需增加的资源（共享设施按学段分摊后折算到全校）。"
-        if lang == "zh"
-        else f"{n} school parts in {p.name} fail the “{rule.min_indicators_met} of {len(RESOURCES)}, rest ≥ {floor}” "
-        f"rule at the {nv.year_label(p.year, lang)}; below are the indicators they miss "
-        f"(orange: under {floor} of the standard) and what "
-        "the school would need to add."
+    line = word(
+        "sections.failing_line",
+        lang,
+        name=p.name,
+        year=nv.year_label(p.year, lang),
+        n=n,
+        rule=_failing_rule(rule.min_indicators_met, floor, lang),
+        floor=floor,
     )
     return Section(
         TITLES[lang]["failing"],
@@ -230,11 +193,18 @@ def compulsory_failing(p: Params) -> Section:
     )
 
 
+def _failing_rule(min_met: int, floor: str, lang: str) -> str:
+    """The rule as quoted: 6项达标、余项不低于85% / 6 of 7, rest ≥ 85%."""
+    if lang == "zh":  # the Chinese quote leaves out the total (7) that the English one names
+        return word("sections.failing_rule", lang, min_met=min_met, floor=floor)
+    return word("sections.failing_rule_total", lang, min_met=min_met, total=len(RESOURCES), floor=floor)
+
+
 def _addition(r: dict, lang: str) -> str:
     """What one school must add: 9人 / 865.50m²; in English the unit goes first (865.50 m² of …)."""
     amount = float(r["addition"])
     shown = f"{amount:,.0f}" if r["is_integer"] else f"{amount:,.2f}"
-    if lang == "zh":
+    if lang == "zh":  # grammar beyond a template: the Chinese cell shows the unit only, English names the resource
         return f"{shown}{bf.resource_unit(str(r['resource_zh']))}"
     name = str(r["resource_en"])
     unit = bf.resource_unit(name)
@@ -283,7 +253,7 @@ def compulsory_cv(p: Params) -> Section:
         unit="CV",
         lang=lang,
         note=synthetic_note(lang),
-        reference_label="差异系数上限" if lang == "zh" else "CV limit",
+        reference_label=word("sections.cv_limit", lang),
     )
     worst = crit.assign(r=crit["value"].astype(float) / crit["threshold"].astype(float)).sort_values("r").tail(1)
     lines = []
@@ -293,13 +263,17 @@ def compulsory_cv(p: Params) -> Section:
         stage = "primary" if w["criterion"].startswith("primary") else "junior"
         name = _short(w["criterion"].removeprefix(stage + "_").removesuffix("_cv"), lang)
         lines.append(
-            f"{p.name}{nv.year_label(p.year)}14项校际差异系数中超过上限的有{n_bad}项；"
-            f"最接近上限的是{nv.stage_name(stage, lang)}"
-            f"“{name}”，为{w['value']:.3f}（上限{w['threshold']:.2f}）。"
-            if lang == "zh"
-            else f"{p.name}, {nv.year_label(p.year, lang)}: {n_bad} of the 14 coefficients of variation exceed "
-            "the limit; the closest to its "
-            f"limit is {nv.stage_name(stage, lang).lower()} “{name}” at {w['value']:.3f} (limit {w['threshold']:.2f})."
+            word(
+                "sections.cv_line",
+                lang,
+                name=p.name,
+                year=nv.year_label(p.year, lang),
+                n=n_bad,
+                stage=nv.stage_name(stage, lang).lower(),  # mid-sentence in English; Chinese has no case
+                indicator=name,
+                value=f"{w['value']:.3f}",
+                limit=f"{w['threshold']:.2f}",
+            )
         )
     return Section(TITLES[lang]["cv"], [bullets(lines), styled(table, flags=flags, right=[lab["value"]]), fig])
 
@@ -322,25 +296,25 @@ def compulsory_size(p: Params) -> Section:
             "compulsory_large_class_count",
         )
     ]
-    rule = (
-        f"标准：学校规模小学、初中不超过{size_cap['primary']:,.0f}人，九年一贯制不超过{size_cap['nine_year']:,.0f}人；"
-        f"班额小学不超过{class_cap['primary']:.0f}人、初中不超过{class_cap['junior']:.0f}人；56人及以上为大班额。"
-        if lang == "zh"
-        else f"Norms: at most {size_cap['primary']:,.0f} students per primary or junior school, "
-        f"{size_cap['nine_year']:,.0f} per nine-year school; classes at most {class_cap['primary']:.0f} (primary) "
-        f"and {class_cap['junior']:.0f} (junior); 56 or more is a large class."
+    rule = word(
+        "sections.size_rule",
+        lang,
+        primary_size=f"{size_cap['primary']:,.0f}",
+        nine_year_size=f"{size_cap['nine_year']:,.0f}",
+        primary_class=f"{class_cap['primary']:.0f}",
+        junior_class=f"{class_cap['junior']:.0f}",
     )
     items: list[Any] = [bullets(lines), rule]
     if len(flagged):
         records = flagged.to_dict("records")
-        over = "超标准班额班级" if lang == "zh" else "Oversize classes"
-        large = "大班额班级" if lang == "zh" else "Classes of 56+"
+        over = word("sections.size_oversize", lang)
+        large = word("sections.size_large", lang)
         table = pd.DataFrame(
             {
                 lab["school"]: [r["school_name"] for r in records],
                 lab["type"]: [nv.school_type_name(r["school_type"], lang) for r in records],
                 lab["students"]: [fmt_value(r["student_count"], "students", lang, with_unit=False) for r in records],
-                ("规模上限" if lang == "zh" else "Size cap"): [
+                word("sections.size_cap", lang): [
                     fmt_value(r["size_cap"], "students", lang, with_unit=False) for r in records
                 ],
                 over: [count_cell(r["oversize_class_count"], lang) for r in records],
@@ -362,12 +336,7 @@ def compulsory_size(p: Params) -> Section:
         )
         items.append(styled(table, flags=flags, right=list(table.columns[2:]), scroll=True))
     else:
-        items.append(
-            f"{p.name}{nv.year_label(p.year)}没有超规模学校，也没有超标准班额或大班额。"
-            if lang == "zh"
-            else f"No school in {p.name} exceeds the size cap or has oversize classes at the "
-            f"{nv.year_label(p.year, lang)}."
-        )
+        items.append(word("sections.size_none", lang, name=p.name, year=nv.year_label(p.year, lang)))
     return Section(TITLES[lang]["size"], items)
 
 
@@ -380,45 +349,28 @@ def compulsory_gap_estimates(p: Params) -> Section:
     if summary.empty:
         return Section(
             TITLES[lang]["estimates"],
-            [
-                f"{p.name}{nv.year_label(p.year)}所有参评学校各项资源指标均已达到标准，无需新增。"
-                if lang == "zh"
-                else f"Every assessed school part in {p.name} reaches every resource standard at the "
-                f"{nv.year_label(p.year, lang)}; nothing to add."
-            ],
+            [word("sections.estimates_none", lang, name=p.name, year=nv.year_label(p.year, lang))],
         )
     records = summary.to_dict("records")
     table = pd.DataFrame(
         {
             lab["stage"]: [nv.stage_name(r["stage"], lang) for r in records],
-            ("资源" if lang == "zh" else "Resource"): [
-                r["resource_zh"] if lang == "zh" else r["resource_en"] for r in records
-            ],
-            ("需增加" if lang == "zh" else "To add"): [
+            word("sections.estimates_resource", lang): [r[f"resource_{lang}"] for r in records],
+            word("sections.estimates_add", lang): [
                 f"{float(r['addition']):,.0f}"
                 if float(r["addition"]) >= 100
                 else f"{float(r['addition']):,.2f}".rstrip("0").rstrip(".")
                 for r in records
             ],
-            ("涉及学校(学段)" if lang == "zh" else "School parts below"): [
-                str(int(r["school_parts_below_count"])) for r in records
-            ],
+            word("sections.estimates_parts", lang): [str(int(r["school_parts_below_count"])) for r in records],
         }
     )
     totals = bf.result_rows("resource_gaps", county=p.county, year=p.year)
     totals = totals[totals["addition"] > 0]
-    line = bf.assessment_gap_line(p, "compulsory_balanced") or (
-        "让每所参评学校每项指标都达到标准，需："
-        f"{nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang)}。"
-        if lang == "zh"
-        else f"For every assessed school part to reach every standard: "
-        f"{nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang)}."
+    line = bf.assessment_gap_line(p, "compulsory_balanced") or word(
+        "sections.estimates_line",
+        lang,
+        parts=nv.join([bf.resource_addition(r, lang) for r in totals.itertuples()], lang),
     )
-    note = (
-        "估算为最小增量：教师按学段计；共享设施（面积、设备、多媒体教室）按学段分摊，一贯制学校按需求最大的学段计一次。"
-        if lang == "zh"
-        else "Minimum additions: teachers per 学段; shared facilities (areas, equipment, classrooms) are split "
-        "between a "
-        "school's parts and counted once, for the part that needs most."
-    )
+    note = word("sections.estimates_note", lang)
     return Section(TITLES[lang]["estimates"], [line, styled(table, right=[table.columns[2]]), note])

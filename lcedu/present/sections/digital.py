@@ -18,6 +18,7 @@ from lcedu.present.briefing import (
 )
 from lcedu.present.narrative import is_missing
 from lcedu.present.sections.common import TITLES, county_dots, year_table
+from lcedu.present.words import word
 
 
 def digital(p: Params) -> Section:
@@ -45,13 +46,11 @@ def _outside_line(p: Params, rate: str, sites: str) -> str:
     points = None if is_missing(s.get("value")) else int(round(float(s["value"])))
     if schools == 0 and not points:
         return ""  # nothing left: the rate's sentence says it
-    word = {"fiber_campus_network_coverage_pct": ("尚未接入全光纤校园网", "not yet on an all-fibre network"),
-            "safe_campus_rate_pct": ("尚未创建“平安校园”", "not yet safe campuses")}[rate]  # fmt: skip
-    if p.lang == "zh":
-        tail = f"；另有教学点(校点){points}个{word[0]}（校点不计校数）" if points else ""
-        return f"{word[0]}的学校{schools}所{tail}。"
-    tail = f"; besides, {points} teaching points (sites, not counted as schools)" if points else ""
-    return f"{schools} schools are {word[1]}{tail}."
+    kind = {"fiber_campus_network_coverage_pct": "fiber", "safe_campus_rate_pct": "safe"}[rate]
+    tail = word(f"sections.outside_points_{kind}", p.lang, points=points) if points else ""
+    return word(
+        "sections.outside_line", p.lang, what=word(f"sections.outside_{kind}", p.lang), schools=schools, tail=tail
+    )
 
 
 def safety(p: Params) -> Section:
@@ -65,12 +64,9 @@ def safety(p: Params) -> Section:
     lines = [x for x in (sentence(p, code), _outside_line(p, code, "safe_campus_site_count")) if x]
     if len(by_type):
         parts = [
-            f"{nv.school_type_name(str(k), lang)}{v}所" if lang == "zh" else f"{v} {nv.school_type_name(str(k), lang)}"
-            for k, v in by_type.items()
+            word("sections.type_count", lang, type=nv.school_type_name(str(k), lang), n=v) for k, v in by_type.items()
         ]
-        lines.append(
-            ("其中：" if lang == "zh" else "Of which: ") + nv.join(parts, lang) + ("。" if lang == "zh" else ".")
-        )
+        lines.append(word("sections.of_which", lang, parts=nv.join(parts, lang)))
     items: list[Any] = [bullets(lines), year_table(p, [code]), bf.trend_figure(p, [code], columns=1)]
     if len(not_safe):
         records = not_safe.sort_values(["school_type", "school_name"]).to_dict("records")

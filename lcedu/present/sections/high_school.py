@@ -19,6 +19,7 @@ from lcedu.present.briefing import (
 )
 from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
 from lcedu.present.sections.common import TITLES, contribution_table, county_dots, year_table
+from lcedu.present.words import word
 
 
 def high_school_enrolment(p: Params) -> Section:
@@ -44,18 +45,15 @@ def high_school_quality(p: Params) -> Section:
     trustee = bf.result_rows("high_school_trusteeship", county=p.county, year=p.year)
     if len(trustee) and not is_missing(trustee["trusteeship_high_school_count"].iloc[0]):
         count = int(trustee["trusteeship_high_school_count"].iloc[0])
-        trustee_line = (
-            f"{p.name}{nv.year_label(p.year)}纳入托管帮扶的普通高中{count}所。"
-            if lang == "zh"
-            else f"{p.name}: {count} high schools under trusteeship support at the {nv.year_label(p.year, lang)}."
-        )
+        trustee_line = word("sections.trustee_count", lang, name=p.name, year=nv.year_label(p.year, lang), n=count)
     else:
         reason = trustee["na_reason"].iloc[0] if len(trustee) else "missing ledger"
-        trustee_line = (
-            f"{p.name}{nv.year_label(p.year)}纳入托管帮扶的普通高中：{nv.na_text(reason, lang)}。"
-            if lang == "zh"
-            else f"{p.name}: high schools under trusteeship support at the {nv.year_label(p.year, lang)}: "
-            f"{nv.na_text(reason, lang)}."
+        trustee_line = word(
+            "sections.trustee_missing",
+            lang,
+            name=p.name,
+            year=nv.year_label(p.year, lang),
+            why=nv.na_text(reason, lang),
         )
     lines = [
         sentence(p, "provincial_first_class_high_school_count"),
@@ -97,9 +95,7 @@ def _all_counties_table(p: Params, codes: Sequence[str]) -> Any:
     table = pd.DataFrame(data)
     css = pd.DataFrame("", index=table.index, columns=table.columns)
     css.loc[[i for i, x in enumerate(order) if x == p.county], :] = "font-weight: 700; background-color: #eef3f8;"
-    caption = (
-        f"{TITLES[lang]['by_county']}（{nv.year_label(p.year)}）"
-        if lang == "zh"
-        else f"{TITLES[lang]['by_county']} ({nv.year_label(p.year, lang)})"
+    caption = word(
+        "sections.by_county_caption", lang, title=TITLES[lang]["by_county"], year=nv.year_label(p.year, lang)
     )
     return styled(table, css=css, right=list(table.columns[1:]), caption=caption)

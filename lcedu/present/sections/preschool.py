@@ -21,6 +21,7 @@ from lcedu.present.briefing import (
 )
 from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
 from lcedu.present.sections.common import PRESCHOOL_QUALITY, PRESCHOOL_RATES, TITLES, county_dots
+from lcedu.present.words import word
 
 
 def preschool_overview(p: Params) -> Section:
@@ -57,7 +58,7 @@ def preschool_assessment(p: Params) -> Section:
         n = need.loc[r["criterion"]]
         if is_missing(n["needed"]):
             return ""
-        return str(n["need_zh"] if lang == "zh" else n["need_en"])  # the stored 动作+数量+单位 wording
+        return str(n[f"need_{lang}"])  # the stored 动作+数量+单位 wording
 
     table = pd.DataFrame(
         {
@@ -80,25 +81,11 @@ def preschool_assessment(p: Params) -> Section:
         table = table.drop(columns=lab["note"])
     flags = pd.DataFrame({lab["status"]: crit["is_met"].to_numpy()})
     plan = _plan_targets_text(p, PRESCHOOL_RATES[:3])
-    intro = (
-        f"标准为《县域学前教育普及普惠督导评估办法》（教督〔2020〕1号）的全国量化指标；计划对全市另设更高目标：{plan}。"
-        if lang == "zh"
-        else f"Thresholds are the national quantified criteria (教督〔2020〕1号); the plan sets higher city targets: "
-        f"{plan}."
-    )
+    intro = word("sections.preschool_intro", lang, plan=plan)
     if not bf.in_plan_region(p):  # 临沧's higher targets are not this prefecture's
-        intro = (
-            f"标准为《县域学前教育普及普惠督导评估办法》（教督〔2020〕1号）的全国量化指标。{bf.no_targets_note(p)}"
-            if lang == "zh"
-            else f"Thresholds are the national quantified criteria (教督〔2020〕1号). {bf.no_targets_note(p)}"
-        )
+        intro = word("sections.preschool_intro_outside", lang, note=bf.no_targets_note(p))
     lines = [bf.assessment_line(p, "preschool_universal"), sentence(p, "preschool_universal")]
-    checklist = (
-        "各维度的结果（政府保障情况和保教质量的部分内容、社会认可度来自督导评估清单；没有清单的县为“未评估”，不计为达标）："
-        if lang == "zh"
-        else "Each dimension (government support, part of quality and public satisfaction come from the local "
-        "checklist; a county without one is “not assessed”, never met):"
-    )
+    checklist = word("sections.preschool_checklist", lang)
     return Section(
         TITLES[lang]["assessment"],
         [
@@ -136,12 +123,10 @@ def special_education(p: Params) -> Section:
                 "county": place_name(code, lang),
                 "resident": fmt_value(r["resident_population"], "people", lang, with_unit=False),
                 "required": "—" if is_missing(r["is_required"]) else nv.text("yes" if r["is_required"] else "no", lang),
-                "schools": nv.join(names, lang) or ("无" if lang == "zh" else "none"),
+                "schools": nv.join(names, lang) or word("sections.none", lang),
                 "plan": nv.join(
                     [
-                        indicator_name(x, lang) + f"（{int(t)}年）"
-                        if lang == "zh"
-                        else f"{indicator_name(x, lang)} ({int(t)})"
+                        word("sections.target_by_year", lang, name=indicator_name(x, lang), year=int(t))
                         for x, t in zip(planned["indicator"], planned["target_year"], strict=True)
                     ],
                     lang,
@@ -152,25 +137,12 @@ def special_education(p: Params) -> Section:
             }
         )
     frame = pd.DataFrame(rows)
-    heads = (
-        {
-            "county": "县(区)",
-            "resident": "常住人口",
-            "required": f"人口超过{threshold / 10_000:g}万",
-            "schools": "特殊教育学校",
-            "plan": "计划要求",
-            "status": "达标情况",
-        }
-        if lang == "zh"
-        else {
-            "county": "County",
-            "resident": "Resident population",
-            "required": f"Over {threshold:,.0f}",
-            "schools": "Special-education schools",
-            "plan": "Plan requires",
-            "status": "Status",
-        }
-    )
+    # A Chinese page counts people in 万 (20万), an English one in full (200,000): the number differs, not just words.
+    shown = f"{threshold / 10_000:g}" if lang == "zh" else f"{threshold:,.0f}"
+    heads = {
+        key: word(f"sections.special_{key}", lang, threshold=shown)
+        for key in ("county", "resident", "required", "schools", "plan", "status")
+    }
     flags = pd.DataFrame({heads["status"]: frame.pop("_flag")})
     own = frame.pop("_own")
     table = frame.rename(columns=heads)
@@ -181,12 +153,7 @@ def special_education(p: Params) -> Section:
         r = bf.row(p, code)
         if r.get("target_scope") == "county":
             lines.append(nv.indicator_sentence(r, lang))
-    caption = (
-        f"计划要求人口超过{threshold / 10_000:g}万的县(区)建有特殊教育学校（加粗为本县）"
-        if lang == "zh"
-        else f"The plan requires a special-education school in every county of over {threshold:,.0f} people "
-        "(bold: this county)"
-    )
+    caption = word("sections.special_caption", lang, threshold=shown)
     return Section(
         TITLES[lang]["special"],
         [
@@ -203,6 +170,13 @@ def _plan_targets_text(p: Params, codes: Sequence[str]) -> str:
     last = c[(c["county_code"] == CITY_CODE) & c["indicator"].isin(codes) & c["target_year"].notna()]
     last = last.sort_values("target_year").drop_duplicates("indicator", keep="last")
     last = last.set_index("indicator").reindex(codes).dropna(subset=["target"])
-    gap = "" if p.lang == "zh" else " "
-    parts = [f"{indicator_name(code, p.lang)}{gap}{bf.target_text(r.to_dict(), p.lang)}" for code, r in last.iterrows()]
+    parts = [
+        word(
+            "sections.named_target",
+            p.lang,
+            name=indicator_name(code, p.lang),
+            target=bf.target_text(r.to_dict(), p.lang),
+        )
+        for code, r in last.iterrows()
+    ]
     return nv.join(parts, p.lang)

@@ -21,6 +21,7 @@ from lcedu.present.briefing import (
 )
 from lcedu.present.narrative import fmt_value, is_missing
 from lcedu.present.sections.common import TITLES, pct_text
+from lcedu.present.words import word
 
 
 def vocational_county(p: Params) -> Section:
@@ -33,18 +34,18 @@ def vocational_county(p: Params) -> Section:
     target = bf.row(p, "dual_qualified_teacher_pct")
     if len(schools):
         records = schools.to_dict("records")
-        share_col = "双师型占专业课教师" if lang == "zh" else "Dual-qualified share"
+        share_col = word("sections.voc_share", lang)
         table = pd.DataFrame(
             {
                 lab["school"]: [r["school_name"] for r in records],
                 lab["students"]: [fmt_value(r["student_count"], "students", lang, with_unit=False) for r in records],
-                ("专任教师" if lang == "zh" else "Full-time teachers"): [
+                word("sections.voc_full_time", lang): [
                     fmt_value(r["full_time_teacher_count"], "people", lang, with_unit=False) for r in records
                 ],
-                ("专业课教师" if lang == "zh" else "Vocational-subject teachers"): [
+                word("sections.voc_subject", lang): [
                     fmt_value(r["vocational_subject_teacher_count"], "people", lang, with_unit=False) for r in records
                 ],
-                ("双师型教师" if lang == "zh" else "Dual-qualified"): [
+                word("sections.voc_dual", lang): [
                     fmt_value(r["dual_qualified_teacher_count"], "people", lang, with_unit=False) for r in records
                 ],
                 share_col: [pct_text(r["dual_qualified_pct"], lang) for r in records],
@@ -84,25 +85,12 @@ def vocational_city(p: Params) -> Section:
     own = bf.in_plan_region(p)
     title, intro = (
         TITLES[lang]["voc_city"],
-        (
-            "**以下指标只有全市数据（来自全市汇总表），不分县(区)。**"
-            if lang == "zh"
-            else "**The indicators below exist only for the city as a whole (city summary table), not by county.**"
-        ),
+        word("sections.voc_city_intro", lang),
     )
     if not own:
         where = bf.prefecture_word(p)
-        title = (
-            f"{where}职业教育（州(市)层面数据）"
-            if lang == "zh"
-            else f"Vocational education ({where}, prefecture-level data)"
-        )
-        intro = (
-            f"**以下指标只有{where}数据（来自州(市)汇总表），不分县(区)。**{bf.no_targets_note(p)}"
-            if lang == "zh"
-            else f"**The indicators below exist only for {where} as a whole (prefecture summary table), not by "
-            f"county.** {bf.no_targets_note(p)}"
-        )
+        title = word("sections.voc_area_title", lang, where=where)
+        intro = word("sections.voc_area_intro", lang, where=where, note=bf.no_targets_note(p))
     lines = [sentence(p, code, county=prefecture) for code in VOCATIONAL_CITY[:5]]
     rows = bf.county_card(p, VOCATIONAL_CITY, county=prefecture)
     table = bf.indicator_table(p, rows, with_rank=False)
