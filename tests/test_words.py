@@ -55,11 +55,11 @@ def _calls(pattern: re.Pattern[str]) -> dict[str, str]:
 def test_every_word_key_used_in_lcedu_exists():
     used = _calls(WORD_CALL)
     assert used, "the pattern finds the word() calls"
-    sections = _raw()
+    entries = _raw()
     missing = [
         f"{key} ({where})"
         for key, where in used.items()
-        if key.partition(".")[2] not in (sections.get(key.partition(".")[0]) or {})
+        if key.partition(".")[2] not in (entries.get(key.partition(".")[0]) or {})
     ]
     assert not missing, "word() keys not in words.yml:\n" + "\n".join(missing)
 

@@ -223,8 +223,27 @@ def city_share_targets(p: Params) -> Section:
     """The plan's 37.5 % targets: share of counties per year, and the named counties' status."""
     check_city_view(p)
     lang = p.lang
-    lab = LABELS[lang]
     status = _status_frame()
+    targets = plan_of(p.plan).targets()
+    share = nv.join(
+        sorted(
+            {
+                fmt_target(t, "%", lang)
+                for t in targets[targets["indicator"].isin([f"{a}_county_share_pct" for a in ASSESSMENTS])]["value"]
+            }
+        ),
+        lang,
+    )
+    return Section(
+        TITLES[lang]["share_targets"].format(share=share),
+        [_share_table(p, status), _named_counties_table(p, status, targets)],
+    )
+
+
+def _share_table(p: Params, status: pd.DataFrame) -> Any:
+    """Per assessment and year: the share of counties meeting it against the plan's target, and which."""
+    lang = p.lang
+    lab = LABELS[lang]
     years = [y for y in available_years() if y <= p.year]
     rows = []
     for assessment in ASSESSMENTS:
@@ -249,7 +268,13 @@ def city_share_targets(p: Params) -> Section:
             )
     table = pd.DataFrame(rows)
     flags = pd.DataFrame({lab["status"]: table.pop("_met")})
-    targets = plan_of(p.plan).targets()
+    return styled(table, flags=flags, right=[lab["value"]])
+
+
+def _named_counties_table(p: Params, status: pd.DataFrame, targets: pd.DataFrame) -> Any:
+    """The counties the plan names for an assessment, at the earlier of the page's year and the target year."""
+    lang = p.lang
+    lab = LABELS[lang]
     named = targets[targets["indicator"].isin(ASSESSMENTS) & (targets["scope"] == "counties")]
     named_rows = []
     for t in named.itertuples():
@@ -273,23 +298,7 @@ def city_share_targets(p: Params) -> Section:
             )
     named_table = pd.DataFrame(named_rows)
     named_flags = pd.DataFrame({lab["status"]: named_table.pop("_met")})
-    caption = word("briefing.named_caption", lang)
-    share = nv.join(
-        sorted(
-            {
-                fmt_target(t, "%", lang)
-                for t in targets[targets["indicator"].isin([f"{a}_county_share_pct" for a in ASSESSMENTS])]["value"]
-            }
-        ),
-        lang,
-    )
-    return Section(
-        TITLES[lang]["share_targets"].format(share=share),
-        [
-            styled(table, flags=flags, right=[lab["value"]]),
-            styled(named_table, flags=named_flags, caption=caption),
-        ],
-    )
+    return styled(named_table, flags=named_flags, caption=word("briefing.named_caption", lang))
 
 
 CITY_TREND_INDICATORS = (

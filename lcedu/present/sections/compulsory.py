@@ -255,6 +255,14 @@ def compulsory_cv(p: Params) -> Section:
         note=synthetic_note(lang),
         reference_label=word("sections.cv_limit", lang),
     )
+    return Section(
+        TITLES[lang]["cv"], [bullets(_cv_lines(p, crit)), styled(table, flags=flags, right=[lab["value"]]), fig]
+    )
+
+
+def _cv_lines(p: Params, crit: pd.DataFrame) -> list[str]:
+    """How many of the 14 CVs exceed their limit, and the one closest to its limit."""
+    lang = p.lang
     worst = crit.assign(r=crit["value"].astype(float) / crit["threshold"].astype(float)).sort_values("r").tail(1)
     lines = []
     n_bad = int(crit["is_met"].eq(False).fillna(False).sum())
@@ -275,7 +283,7 @@ def compulsory_cv(p: Params) -> Section:
                 limit=f"{w['threshold']:.2f}",
             )
         )
-    return Section(TITLES[lang]["cv"], [bullets(lines), styled(table, flags=flags, right=[lab["value"]]), fig])
+    return lines
 
 
 def compulsory_size(p: Params) -> Section:

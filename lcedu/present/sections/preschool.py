@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,35 +109,7 @@ def special_education(p: Params) -> Section:
         float(provision["population_threshold"].iloc[0]) if len(provision) else special_school_population_threshold()
     )
     c = bf.card(p.baseline_year, p.plan)
-    rows = []
-    for r in provision.to_dict("records"):
-        code = str(r["county_code"])
-        names = [] if is_missing(r["special_school_names"]) else str(r["special_school_names"]).split("、")
-        planned = c[
-            (c["county_code"] == code)
-            & (c["year"] == y)
-            & c["indicator"].isin(["special_school_built", "special_school_independent"])
-            & (c["target_scope"] == "county")
-        ]
-        rows.append(
-            {
-                "county": place_name(code, lang),
-                "resident": fmt_value(r["resident_population"], "people", lang, with_unit=False),
-                "required": "—" if is_missing(r["is_required"]) else nv.text("yes" if r["is_required"] else "no", lang),
-                "schools": nv.join(names, lang) or word("sections.none", lang),
-                "plan": nv.join(
-                    [
-                        word("sections.target_by_year", lang, name=indicator_name(x, lang), year=int(t))
-                        for x, t in zip(planned["indicator"], planned["target_year"], strict=True)
-                    ],
-                    lang,
-                ),
-                "status": bf.status_text(r["is_met"], lang),
-                "_flag": r["is_met"],
-                "_own": code == p.county,
-            }
-        )
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame([_provision_row(p, r, c) for r in provision.to_dict("records")])
     # A Chinese page counts people in 万 (20万), an English one in full (200,000): the number differs, not just words.
     shown = f"{threshold / 10_000:g}" if lang == "zh" else f"{threshold:,.0f}"
     heads = {
@@ -162,6 +135,34 @@ def special_education(p: Params) -> Section:
             county_dots(p, "disabled_children_enrollment_pct"),
         ],
     )
+
+
+def _provision_row(p: Params, r: dict, card: pd.DataFrame) -> dict[str, Any]:
+    """One county's special-education provision: population, whether required, its schools, the plan's asks."""
+    lang, code = p.lang, str(r["county_code"])
+    names = [] if is_missing(r["special_school_names"]) else str(r["special_school_names"]).split("、")
+    planned = card[
+        (card["county_code"] == code)
+        & (card["year"] == p.year)
+        & card["indicator"].isin(["special_school_built", "special_school_independent"])
+        & (card["target_scope"] == "county")
+    ]
+    return {
+        "county": place_name(code, lang),
+        "resident": fmt_value(r["resident_population"], "people", lang, with_unit=False),
+        "required": "—" if is_missing(r["is_required"]) else nv.text("yes" if r["is_required"] else "no", lang),
+        "schools": nv.join(names, lang) or word("sections.none", lang),
+        "plan": nv.join(
+            [
+                word("sections.target_by_year", lang, name=indicator_name(x, lang), year=int(t))
+                for x, t in zip(planned["indicator"], planned["target_year"], strict=True)
+            ],
+            lang,
+        ),
+        "status": bf.status_text(r["is_met"], lang),
+        "_flag": r["is_met"],
+        "_own": code == p.county,
+    }
 
 
 def _plan_targets_text(p: Params, codes: Sequence[str]) -> str:

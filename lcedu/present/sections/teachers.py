@@ -91,34 +91,16 @@ def teacher_staffing(p: Params) -> Section:
     staffing = bf.result_rows("staffing_against_norms", county=p.county, year=p.year)
     per_staff_col = word("sections.staff_per_staff", lang)
     difference_col = word("sections.staff_difference", lang)
-    rows, panel = [], []
-    for r in staffing.to_dict("records"):
-        stage = str(r["stage"])
-        rows.append(
-            {
-                lab["stage"]: nv.stage_name(stage, lang),
-                lab["students"]: fmt_value(r["student_count"], "students", lang, with_unit=False),
-                word("sections.staff_staff", lang): fmt_value(r["staff_count"], "people", lang, with_unit=False),
-                word("sections.staff_teachers", lang): fmt_value(
-                    r["full_time_teacher_count"], "people", lang, with_unit=False
-                ),
-                word("sections.staff_per_teacher", lang): fmt_value(
-                    r["students_per_teacher"], "students per teacher", lang, with_unit=False
-                ),
-                per_staff_col: fmt_value(r["students_per_staff"], "students per staff member", lang, with_unit=False),
-                word("sections.staff_norm", lang): f"1:{float(r['norm_students_per_staff']):g}",
-                word("sections.staff_required", lang): fmt_value(r["staff_required"], "people", lang, with_unit=False),
-                difference_col: "—" if is_missing(r["staff_difference"]) else f"{float(r['staff_difference']):+,.0f}",
-            }
-        )
-        panel.append(
-            {
-                "label": nv.stage_name(stage, lang),
-                "value": np.nan if is_missing(r["students_per_staff"]) else float(r["students_per_staff"]),
-                "reference": float(r["norm_students_per_staff"]),
-                "is_met": r["is_within_norm"],
-            }
-        )
+    rows = [_staffing_row(r, lab, lang) for r in staffing.to_dict("records")]
+    panel = [
+        {
+            "label": nv.stage_name(str(r["stage"]), lang),
+            "value": np.nan if is_missing(r["students_per_staff"]) else float(r["students_per_staff"]),
+            "reference": float(r["norm_students_per_staff"]),
+            "is_met": r["is_within_norm"],
+        }
+        for r in staffing.to_dict("records")
+    ]
     frame = pd.DataFrame(rows)
     difference = staffing["staff_difference"].to_numpy(dtype=float, na_value=np.nan)
     flags = pd.DataFrame(
@@ -145,6 +127,28 @@ def teacher_staffing(p: Params) -> Section:
     )
     note = word("sections.staff_note", lang, document=norms["document"], verdict=verdict)
     return Section(TITLES[lang]["staffing"], [note, styled(frame, flags=flags, right=list(frame.columns[1:])), fig])
+
+
+def _staffing_row(r: dict, lab: dict[str, str], lang: str) -> dict[str, str]:
+    """One 学段's staffing against the norm, as a table row."""
+    stage = str(r["stage"])
+    return {
+        lab["stage"]: nv.stage_name(stage, lang),
+        lab["students"]: fmt_value(r["student_count"], "students", lang, with_unit=False),
+        word("sections.staff_staff", lang): fmt_value(r["staff_count"], "people", lang, with_unit=False),
+        word("sections.staff_teachers", lang): fmt_value(r["full_time_teacher_count"], "people", lang, with_unit=False),
+        word("sections.staff_per_teacher", lang): fmt_value(
+            r["students_per_teacher"], "students per teacher", lang, with_unit=False
+        ),
+        word("sections.staff_per_staff", lang): fmt_value(
+            r["students_per_staff"], "students per staff member", lang, with_unit=False
+        ),
+        word("sections.staff_norm", lang): f"1:{float(r['norm_students_per_staff']):g}",
+        word("sections.staff_required", lang): fmt_value(r["staff_required"], "people", lang, with_unit=False),
+        word("sections.staff_difference", lang): (
+            "—" if is_missing(r["staff_difference"]) else f"{float(r['staff_difference']):+,.0f}"
+        ),
+    }
 
 
 def teacher_shortage(p: Params) -> Section:
