@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lcedu.ingest.counties import is_aggregate, prefecture_of, province_of
+from lcedu.ingest.counties import area_name, is_aggregate, prefecture_of, province_of, registry
 from lcedu.measure import gaps as gp
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
@@ -156,8 +156,6 @@ def scorecard_labels(lang: str = "zh") -> dict[str, str]:
 def county_names(codes: Iterable[str]) -> pd.DataFrame:
     """Short Chinese and pinyin names of county codes; the city is 临沧市, other prefectures and provinces
     are named from the registry; unknown codes keep the code."""
-    from lcedu.ingest.counties import area_name, registry
-
     reg = registry().set_index("county_code")
     codes = pd.Index(pd.unique(np.asarray(list(codes), dtype=object)), name="county_code")
     zh = pd.Series(reg["short_name_zh"]).reindex(codes)
