@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from lcedu import paths
+from lcedu.home import HOME
 
 #: Default density of a province sample: a third of 临沧's schools per resident keeps 云南 at ~12,000 schools
 #: a year (files and cleaning in about a minute each on 2 cores).
@@ -17,7 +18,7 @@ PROVINCE_DENSITY = 0.33
 
 
 YEAR_HELP = "数据年份，如 2025 表示 2025/26学年初（默认：计划的最后一年）/ data year (default: the plan's final year)"
-PLAN_HELP = "计划名、文件夹或 targets.yml（默认 lincang_2023_2025）/ plan name, folder or targets.yml"
+PLAN_HELP = f"计划名、文件夹或 targets.yml（默认 {HOME.default_plan}）/ plan name, folder or targets.yml"
 LANG_HELP = "语言：zh 中文（默认）或 en 英文 / language: zh (default) or en"
 
 

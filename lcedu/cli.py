@@ -187,6 +187,7 @@ def cmd_maps(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    _scope_codes(args)  # an unknown county fails now, with or without a build to pin
     with _pinned_build():
         return _render(args)
 

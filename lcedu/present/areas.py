@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from lcedu.errors import RequestError
+from lcedu.home import CITY_CODE
 from lcedu.ingest import counties
 from lcedu.ingest.counties import is_aggregate, prefecture_of, province_of
 from lcedu.measure import indicators as ind
 from lcedu.measure.indicators import map_breaks
-from lcedu.paths import CITY_CODE
 from lcedu.present import briefing, maps, suite
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import Params, Section, bullets, heat_colour, styled

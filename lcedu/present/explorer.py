@@ -30,10 +30,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from lcedu import paths
+from lcedu.home import CITY_CODE
 from lcedu.measure import indicators as ind
 from lcedu.measure.indicators import map_breaks
 from lcedu.measure.plan import get_plan
-from lcedu.paths import CITY_CODE
 from lcedu.present import briefing as bf
 from lcedu.present import charts, maps
 from lcedu.present import narrative as nv

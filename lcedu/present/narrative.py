@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest import counties
 from lcedu.measure import indicators as ind
 from lcedu.measure.standards import REL_TOL
-from lcedu.paths import CITY_CODE
 
 __all__ = [
     "comparison_sign",

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from lcedu import paths
+from lcedu.home import CITY_CODE
 from lcedu.ingest import store
 from lcedu.ingest.counties import home
 from lcedu.measure import evaluation as ev
@@ -34,7 +35,6 @@ from lcedu.measure import indicators as ind
 from lcedu.measure.plan import DEFAULT_PLAN, Plan, get_plan
 from lcedu.measure.results import load_results, plan_results, require_year
 from lcedu.measure.scorecard import COUNTING_RULE
-from lcedu.paths import CITY_CODE
 from lcedu.present import briefing as bf
 from lcedu.present import maps
 from lcedu.present import narrative as nv

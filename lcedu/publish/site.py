@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu import paths
+from lcedu.home import CITY_CODE
 from lcedu.ingest import counties, store
 from lcedu.ingest.counties import is_aggregate, prefecture_of
 from lcedu.ingest.shapes import scope
@@ -24,7 +25,6 @@ from lcedu.measure import indicators
 from lcedu.measure.plan import get_plan
 from lcedu.measure.results import load_results, plan_results, plan_scorecard
 from lcedu.measure.scorecard import COUNTING_RULE
-from lcedu.paths import CITY_CODE
 from lcedu.present import maps
 from lcedu.present import workbooks as export
 from lcedu.present.areas import OVERVIEW_INDICATORS
