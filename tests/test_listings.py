@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lcedu.home import CITY_CODE
 from lcedu.measure import gaps, schools, teachers
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
@@ -555,7 +556,7 @@ def test_topic_pages_read_results_not_processed_tables():
 def test_city_target_contributions():
     card = pd.DataFrame(
         {
-            "county_code": [A, ind.CITY_CODE, A, ind.CITY_CODE, B],
+            "county_code": [A, CITY_CODE, A, CITY_CODE, B],
             "year": [YEAR] * 5,
             "indicator": ["famous", "famous", "first_class", "first_class", "famous"],
             "value": [3.0, 12.0, 1.0, 0.0, 9.0],

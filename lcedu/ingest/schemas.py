@@ -6,6 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lcedu.errors import Issue
+from lcedu.ingest.counties import registry
 from lcedu.ingest.layout import Layout, code_lists, layouts
 
 META = ["_file", "_sheet", "_row", "_is_total", "_label"]
@@ -204,8 +205,6 @@ def finalize(
     Failures become issues that point at the file, sheet and row the value came from, and at
     the header as written there when ``headers`` knows it ((file, sheet, stage, column) → header).
     """
-    from lcedu.ingest.counties import registry
-
     codes = county_codes or set(registry().county_code)
     seen = {c for t in tables.values() if "county_code" in t for c in t["county_code"].dropna().unique()}
     codes = codes | seen  # counties were resolved (and unknown ones reported) while parsing

@@ -23,6 +23,7 @@ import yaml
 
 from lcedu import paths
 from lcedu.errors import RequestError
+from lcedu.ingest import store
 from lcedu.measure import cohort
 
 #: Tables the projection needs, and where each comes from (named in the error when one is missing).
@@ -962,8 +963,6 @@ def projection_tables(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.
 
 def stored_projections(processed_dir: str | None = None) -> dict[str, pd.DataFrame]:
     """The build's projection tables; when the build has none, the error says why (the manifest's note)."""
-    from lcedu.ingest import store
-
     build = store.current(processed_dir)
     if not all((build / f"{name}.parquet").exists() for name in RESULT_TABLES):
         note = store.manifest(processed_dir).get("projections") or {}
@@ -978,8 +977,6 @@ def load_projections(
     scenario_names: list[str] | None = None, to_year: int | None = None, processed_dir: str | None = None
 ) -> dict[str, pd.DataFrame]:
     """Stored projections when they answer the request, else computed from the build's inputs (not stored)."""
-    from lcedu.ingest import store
-
     try:
         stored = stored_projections(processed_dir)
     except MissingProjectionInput:

@@ -15,11 +15,15 @@ import numpy as np
 import pandas as pd
 
 from lcedu.errors import RequestError
+from lcedu.home import CITY_CODE
 from lcedu.ingest import counties
 from lcedu.ingest.counties import is_aggregate, prefecture_of, province_of
-from lcedu.present import briefing
+from lcedu.measure import indicators as ind
+from lcedu.measure.indicators import map_breaks
+from lcedu.present import briefing, maps, suite
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import Params, Section, bullets, heat_colour, styled
+from lcedu.present.fonts import use_cjk_font
 
 #: The indicators of the overviews: the equalization story of the plan, as on the map set.
 OVERVIEW_INDICATORS = (
@@ -150,14 +154,10 @@ def _met_counts(year: int, codes: Sequence[str]) -> pd.DataFrame:
 
 
 def _direction(indicator: str) -> float:
-    from lcedu.measure import indicators as ind
-
     return -1.0 if ind.load_registry().indicators[indicator].direction == "lower" else 1.0
 
 
 def _unit(indicator: str) -> str:
-    from lcedu.measure import indicators as ind
-
     return ind.load_registry().indicators[indicator].unit
 
 
@@ -166,8 +166,6 @@ def _unit(indicator: str) -> str:
 
 def header(p: Params, notebook: str) -> Section:
     """Subtitle: the prefecture or province, the year, the data's date and the sample disclaimer."""
-    from lcedu.present import suite
-
     b = briefing.base()
     entry = suite.notebook(notebook)
     if p.lang == "zh":
@@ -248,8 +246,6 @@ def trend_figure(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:4])
     """Small multiples: each county a thin line, the prefecture or province total bold."""
     from matplotlib.figure import Figure
 
-    from lcedu.present.fonts import use_cjk_font
-
     use_cjk_font()
     res = briefing.base().results
     codes = members(p.county)
@@ -308,8 +304,6 @@ def prefecture_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS)
 def prefecture_chart(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:2]) -> Any:
     """Bars per prefecture for the headline indicators, the province value as a line."""
     from matplotlib.figure import Figure
-
-    from lcedu.present.fonts import use_cjk_font
 
     use_cjk_font()
     prefectures = sorted({prefecture_of(c) for c in members(p.county)})
@@ -387,9 +381,6 @@ def province_map(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     """The province's counties coloured on ``indicator`` (prefecture outlines; the declared classes), then the
     prefectures as bars. Without boundaries for the province (only 云南's are shipped; ``lcedu shapes``
     caches others), the page says so and shows the bars alone."""
-    from lcedu.measure.indicators import map_breaks
-    from lcedu.present import maps
-
     lang = p.lang
     items: list[Any] = []
     res = briefing.base().results
@@ -424,10 +415,6 @@ def prefecture_maps(p: Params, indicators: Sequence[str] = briefing.SMALL_MULTIP
     year by year (small multiples on the declared classes). 临沧's status map measures the counties'
     share against its plan; another prefecture's shows the counts only (the plan is 临沧's). Without
     boundaries for the prefecture (云南's are shipped; ``lcedu shapes`` builds others) the page says so."""
-    from lcedu.measure.indicators import map_breaks
-    from lcedu.paths import CITY_CODE
-    from lcedu.present import maps
-
     lang, b = p.lang, briefing.base()
     years = [y for y in briefing.available_years() if y <= p.year]
     shares = briefing.plan_of(p.plan).target_shares() if p.county == CITY_CODE else {}

@@ -30,10 +30,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from lcedu import paths
+from lcedu.home import CITY_CODE
+from lcedu.measure import indicators as ind
 from lcedu.measure.indicators import map_breaks
-from lcedu.paths import CITY_CODE
+from lcedu.measure.plan import get_plan
 from lcedu.present import briefing as bf
-from lcedu.present import charts
+from lcedu.present import charts, maps
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import LABELS, Params
 from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
@@ -101,8 +103,6 @@ _WORDS = {
 
 def indicator_options(lang: str = "zh") -> list[tuple[str, str]]:
     """(label, code) of every county-level numeric indicator, grouped by the plan's projects."""
-    from lcedu.measure import indicators as ind
-
     nv.check_lang(lang)
     reg = ind.load_registry()
     position = bf.project_of()
@@ -143,8 +143,6 @@ def search_indicators(text: str, lang: str = "zh", project: str | None = None) -
 
 def plan_years(plan: str | None = None) -> tuple[int, int]:
     """(baseline year, final year) of the plan (default: the current plan), from its file."""
-    from lcedu.measure.plan import get_plan
-
     p = get_plan(plan)
     return p.baseline_year, p.final_year
 
@@ -173,8 +171,6 @@ def _check_indicator(indicator: str) -> None:
 
 def _outline(ax: Any, county: str, prefecture: str) -> None:
     """Draw the chosen county's boundary on a map axes (projected like lcedu.present.maps)."""
-    from lcedu.present import maps
-
     shapes = maps.prefecture_counties(prefecture)
     rows = shapes[shapes["county_code"] == county]
     for geometry in rows.geometry:
@@ -185,8 +181,6 @@ def _outline(ax: Any, county: str, prefecture: str) -> None:
 
 
 def _map(p: Params, indicator: str) -> Figure | str:
-    from lcedu.present import maps
-
     data = bf.card(p.baseline_year, p.plan)  # stored values, verdicts and each county's own gap_class
     values = data[(data["indicator"] == indicator) & (data["county_code"] != CITY_CODE)]["value"]
     if values.notna().sum() == 0:

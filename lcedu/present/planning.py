@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from lcedu.home import CITY_CODE, HOME
 from lcedu.ingest import counties, store
 from lcedu.measure import cohort, standards
 from lcedu.measure.planning import RESULT_TABLES, STAGES, config
 from lcedu.measure.projections import scenarios
-from lcedu.paths import CITY_CODE
 from lcedu.present.briefing import Section
 from lcedu.present.charts import COLOURS
 from lcedu.present.fonts import use_cjk_font
@@ -203,7 +203,7 @@ def view(county: object, lang: str = "zh", scenario: str | None = None, processe
     if lang not in TEXT:
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     text = str(county).strip()
-    code = CITY_CODE if text in (CITY_CODE, "临沧市", "临沧") else counties.resolve(text)
+    code = CITY_CODE if HOME.is_named(text) else counties.resolve(text)
     if code is None:
         raise ValueError(f"未知县(区) unknown county: {county!r}")
     chosen = scenario or scenarios()["default"]

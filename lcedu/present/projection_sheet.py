@@ -12,9 +12,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest import store
 from lcedu.measure.projections import scenarios, stored_projections
-from lcedu.paths import CITY_CODE
 from lcedu.present.narrative import place_name, year_label
 from lcedu.present.projections import TEXT
 

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from lcedu.home import CITY_CODE, HOME
 from lcedu.ingest import counties, store
 from lcedu.measure import cohort
 from lcedu.measure.projections import METHODS, STAGES, scenarios, stored_projections
-from lcedu.paths import CITY_CODE
 from lcedu.present import maps
 from lcedu.present.briefing import Section
 from lcedu.present.charts import COLOURS
@@ -167,7 +167,7 @@ def view(county: object, lang: str = "zh", method: str | None = None, processed_
     if lang not in TEXT:
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     text = str(county).strip()
-    code = CITY_CODE if text in (CITY_CODE, "临沧市", "临沧") else counties.resolve(text)
+    code = CITY_CODE if HOME.is_named(text) else counties.resolve(text)
     if code is None:
         raise ValueError(f"未知县(区) unknown county: {county!r}")
     tables = stored_projections(processed_dir)

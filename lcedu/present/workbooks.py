@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest import store
 from lcedu.ingest.counties import area_name, is_aggregate, prefecture_of
 from lcedu.measure import indicators, scorecard
@@ -813,7 +814,7 @@ def _hook_sheets(wb: Workbook, area: str, processed_dir: str | Path | None, from
     folder = None if processed_dir is None else str(processed_dir)
     for sheet, add, tables, key in _HOOK_SHEETS:
         reason = None if from_build else "本工作簿由调用方直接提供的数据表生成，推算和规划测算只来自处理后的构建"
-        if reason is None and area != indicators.CITY_CODE and is_aggregate(area):
+        if reason is None and area != CITY_CODE and is_aggregate(area):
             reason = "推算和规划测算按县(区)和本市计算，其他州(市)尚无 / computed for the counties and the home city"
         if reason is None and not all((store.current(folder) / f"{name}.parquet").exists() for name in tables):
             note = store.manifest(folder).get(key) or {}
@@ -897,7 +898,7 @@ def write_city_workbook(
     manifest: dict[str, Any] | None = None,
     plan: str | Path | None = None,
     results: Mapping[str, pd.DataFrame] | None = None,
-    prefecture: str = indicators.CITY_CODE,
+    prefecture: str = CITY_CODE,
 ) -> Path:
     """A prefecture's workbook for ``year`` (临沧市 by default): its scorecard, its counties side by side
     (ranked among themselves), assessments, gaps, sources. Counties of other prefectures in the build

@@ -26,12 +26,20 @@ from typing import Any
 
 import pandas as pd
 
+from lcedu import paths
+from lcedu.home import CITY_CODE
+from lcedu.ingest import store
+from lcedu.ingest.counties import home
 from lcedu.measure import evaluation as ev
+from lcedu.measure import indicators as ind
 from lcedu.measure.plan import DEFAULT_PLAN, Plan, get_plan
 from lcedu.measure.results import load_results, plan_results, require_year
 from lcedu.measure.scorecard import COUNTING_RULE
-from lcedu.paths import CITY_CODE
+from lcedu.present import briefing as bf
+from lcedu.present import maps
 from lcedu.present import narrative as nv
+from lcedu.present.briefing import dimension_phrase
+from lcedu.publish import map_files
 
 __all__ = [
     "STATUS_WORDS",
@@ -87,8 +95,6 @@ def evaluation_data(
 
     Raises :class:`lcedu.errors.RequestError` when ``year`` has no data.
     """
-    from lcedu.ingest import store
-
     p = plan if isinstance(plan, Plan) else get_plan(plan)
     as_of = int(year) if year is not None else p.final_year
     require_year(as_of, processed_dir)  # a year without data is refused, never evaluated as all missing
@@ -208,8 +214,6 @@ def _counts_sentence(counts: dict[str, int]) -> str:
 
 def _closing_words(r: Any, needs: pd.DataFrame) -> str:
     """What closing one unmet row takes: the gap estimates, else the ratio arithmetic, else the gap."""
-    from lcedu.present import briefing as bf
-
     mine = needs[
         (needs["entry"] == r["entry"])
         & (needs["county_code"] == r["county_code"])
@@ -585,9 +589,6 @@ def _assessment_paragraphs(doc: Any, data: EvaluationData, county: str | None) -
     达标 only when every dimension was assessed and met; a dimension without input (no 督导评估清单)
     is 未评估, so the document never says a county reached a standard it only partly checked.
     """
-    from lcedu.measure import indicators as ind
-    from lcedu.present.briefing import dimension_phrase
-
     if data.dimensions is None:
         return
     a = data.assessments[data.assessments["year"] == data.year]
@@ -830,8 +831,6 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
     """Status and progress maps (PNG) shared by the documents: (caption, file)."""
     import matplotlib.pyplot as plt
 
-    from lcedu.present import maps
-
     out_dir.mkdir(parents=True, exist_ok=True)
     figures: list[tuple[str, Path]] = []
     counties = data.status[data.status["county_code"] != CITY_CODE]
@@ -914,8 +913,6 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
 
 
 def _save(figure: Any, stem: Path) -> Path:
-    from lcedu.publish import map_files  # imports geopandas and matplotlib, loaded only when figures are saved
-
     (png,) = map_files.save_figure(figure, stem, formats=("png",), dpi=150)
     return png
 
@@ -1026,9 +1023,6 @@ def write_evaluation(
     Written to ``out_dir`` when given, else to ``output_folder`` inside ``reports_dir`` (default
     ``reports/``); returns the files.
     """
-    from lcedu import paths
-    from lcedu.ingest.counties import home
-
     if style not in DOCUMENT_STYLES:  # before anything is drawn or written
         raise ValueError(f"unknown document style {style!r}; one of {sorted(DOCUMENT_STYLES)}")
     data = evaluation_data(plan, year, processed_dir)
