@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from lcedu.ingest import counties
+from lcedu.measure import indicators as ind
 from lcedu.measure.standards import REL_TOL
 from lcedu.paths import CITY_CODE
 from lcedu.present.words import table, word
@@ -152,8 +154,6 @@ def year_label(year: Any, lang: str = "zh", *, short: bool = False) -> str:
 def place_name(code: str, lang: str = "zh") -> str:
     """County name as the plan writes it (双江自治县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``;
     another prefecture or province by its registry name (昆明市 / Kunming)."""
-    from lcedu.ingest import counties
-
     if code == CITY_CODE:
         return text("city", lang)
     if counties.is_aggregate(code):
@@ -163,8 +163,6 @@ def place_name(code: str, lang: str = "zh") -> str:
 
 @cache
 def _registry_names() -> dict[str, tuple[str, str, str]]:
-    from lcedu.measure import indicators as ind
-
     reg = ind.load_registry()
     names = {code: (i.name_zh, i.name_en, i.unit) for code, i in reg.indicators.items()}
     for spec in reg.assessments.values():  # checklist items (督导评估清单) are named like indicators
@@ -176,8 +174,6 @@ def _registry_names() -> dict[str, tuple[str, str, str]]:
 
 def dimension_names() -> dict[str, str]:
     """English → Chinese names of the assessments' dimensions (资源配置, 政府保障程度 …)."""
-    from lcedu.measure import indicators as ind
-
     return {
         d["name_en"]: d["name_zh"]
         for spec in ind.load_registry().assessments.values()
