@@ -10,6 +10,7 @@ import pytest
 
 from lcedu.measure import planning
 from lcedu.measure.projections import scenarios
+from lcedu.present.words import table, word
 
 C = "530925"
 YEARS = list(range(2026, 2031))
@@ -212,9 +213,9 @@ def test_page_names_scenario_and_band_escapes_names_and_never_says_close(planned
     teachers = page.teacher_table(v).items[0].to_html()
     assert "+" in teachers or "-" in teachers  # the gap carries its sign
     small = page.small_school_table(v).items[0].data
-    assert small.iloc[0, 0] == page.TEXT[lang]["stage"]["kindergarten"]  # kindergartens first
+    assert small.iloc[0, 0] == table("planning_stages", lang)["kindergarten"]  # kindergartens first
     assert "2028" in page.large_class_risk(v)  # TOWN outgrows its places from 2028
-    assert page.reuse_table(v).items == [page.TEXT[lang]["none"]]  # KG has room: nothing to reuse
+    assert page.reuse_table(v).items == [word("planning.none", lang)]  # KG has room: nothing to reuse
 
 
 def test_town_schools_outgrowing_their_places_carry_the_large_class_risk(planned):

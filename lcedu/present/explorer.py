@@ -39,6 +39,7 @@ from lcedu.present import charts, maps
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import LABELS, Params
 from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
+from lcedu.present.words import table, word
 
 __all__ = [
     "ExplorerSession",
@@ -54,51 +55,9 @@ __all__ = [
 #: CSS classes of the three output areas (what a browser test looks for).
 VIEW_CLASSES = ("lcedu-explorer-map", "lcedu-explorer-chart", "lcedu-explorer-table")
 
-_WORDS = {
-    "zh": {
-        "county": "县(区)",
-        "indicator": "指标",
-        "year": "学年初",
-        "title": "指标探索",
-        "no_map": "该指标没有分县数值，无法绘制地图。",
-        "not_due": "未到期",
-        "selected": "所选年份",
-        "intro": "在 JupyterLab 中运行本笔记本，用下方的下拉框选择县(区)、指标和年份，地图、趋势图和表格随之更新。"
-        "静态页面只显示初始选择：{name}，{indicator}，{year}。",
-        "project": "工程",
-        "all_projects": "全部工程",
-        "search": "搜索",
-        "search_hint": "输入指标名称，如 毛入园率",
-        "no_match": "没有名称含「{text}」的指标",
-        "matches": "{n} 项指标",
-        "save_map": "保存地图 (PNG)",
-        "save_table": "保存表格 (Excel)",
-        "saved": "已保存：{path}",
-        "sheet": "表格",
-    },
-    "en": {
-        "county": "County",
-        "indicator": "Indicator",
-        "year": "School year",
-        "title": "Indicator explorer",
-        "no_map": "This indicator has no county values to map.",
-        "not_due": "Not yet due",
-        "selected": "Selected year",
-        "intro": "Run this notebook in JupyterLab and pick a county, an indicator and a year below; the map, the "
-        "trend chart and the table follow. A static page shows the initial choice only: {name}, "
-        "{indicator}, {year}.",
-        "project": "Project",
-        "all_projects": "All projects",
-        "search": "Search",
-        "search_hint": "type part of a name, e.g. enrolment",
-        "no_match": "No indicator named like “{text}”",
-        "matches": "{n} indicators",
-        "save_map": "Save map (PNG)",
-        "save_table": "Save table (Excel)",
-        "saved": "Saved: {path}",
-        "sheet": "Table",
-    },
-}
+# The explorer's words (the ``explorer`` section of words.yml), read once per language; kept under this name
+# so the drawing code, which another change is rewriting, reads them as before.
+_WORDS = {lang: table("explorer", lang) for lang in nv.LANGS}
 
 
 def indicator_options(lang: str = "zh") -> list[tuple[str, str]]:
@@ -119,7 +78,7 @@ def indicator_groups(lang: str = "zh") -> list[tuple[str, str, list[tuple[str, s
     groups: dict[str, list[tuple[str, str]]] = {}
     for label, code in indicator_options(lang):
         groups.setdefault(position.get(code, (50, "other"))[1], []).append((label, code))
-    other = "其他" if lang == "zh" else "Other"
+    other = word("explorer.other", lang)
     return [(key, bf.project_name(key, lang) if key != "other" else other, items) for key, items in groups.items()]
 
 
@@ -155,7 +114,7 @@ def status_cell(r: dict[str, Any], lang: str) -> str:
         if is_missing(track):
             return words
         track_words = bf.track_text(track, lang)
-        if lang == "zh":
+        if lang == "zh":  # kept branch: English lower-cases the trend words inside the sentence
             return f"{words}，{track_words}"
         return f"{words}, {track_words[0].lower()}{track_words[1:]}"
     return bf.scorecard_status_text(r.get("status"), lang)

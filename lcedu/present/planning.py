@@ -20,147 +20,11 @@ from lcedu.measure.projections import scenarios
 from lcedu.present.briefing import Section
 from lcedu.present.charts import COLOURS
 from lcedu.present.fonts import use_cjk_font
-from lcedu.present.narrative import place_name, year_label
+from lcedu.present.narrative import check_lang, place_name, year_label
+from lcedu.present.words import table
 
-TEXT = {
-    "zh": {
-        "title": "十五五规划测算：学位、教师与小规模学校",
-        "stage": {"kindergarten": "学前（在园）", "primary": "小学", "junior": "初中", "senior": "高中"},
-        "scope": "{scenario}；区间为回测误差第{pct}百分位（{band}）。",
-        "synthetic": "> **⚠ 合成样例数据，非官方统计。**",
-        "pupils": "在校生（推算）",
-        "capacity": "学位（教室数×班额）",
-        "band": "区间",
-        "places": "学位与在校生",
-        "places_cols": [
-            "学段",
-            "学位",
-            "{y0}在校生",
-            "{y1}在校生",
-            "{y1}区间",
-            "{y2}在校生",
-            "{y2}区间",
-            "{y2}富余学位",
-            "学位不足的学校（点估计｜上限）",
-        ],
-        "teachers": "教职工需求与在岗（退休后，不补员）",
-        "teacher_cols": [
-            "学段",
-            "口径",
-            "在岗",
-            "{y1}需求",
-            "{y1}供给",
-            "{y1}余缺",
-            "{y2}需求",
-            "{y2}供给",
-            "{y2}余缺",
-        ],
-        "teacher_note": (
-            "需求：小学1:{primary:g}、初中1:{junior:g}、高中1:{senior:g}（教职工编制），村小、教学点取班师比"
-            "（小学1:{ctr_primary:g}、初中1:{ctr_junior:g}）与生师比中较大者；学前按两教一保（每班{kg:g}名专任教师）。"
-            "供给：在岗人数每年按退休率{rate:g}%减少（数据无教师年龄，为假设）。正数为富余，负数为缺口。"
-        ),
-        "side": "各县(区)教师余缺对照（{year}，{scenario}，点估计）",
-        "side_cols": ["县(区)", "学前", "小学", "初中", "高中", "合计"],
-        "small": "小规模学校：低于100、50、10人的学校数（{scenario}）",
-        "small_cols": ["学段", "门槛", "{y0}", "{y1}", "{y1}区间", "{y2}", "{y2}区间"],
-        "screen": "撤并研究筛查（{year}，{scenario}）：仅供论证，不是结论",
-        "screen_cols": [
-            "学校",
-            "学段",
-            "{year}在校生",
-            "区间",
-            "最近同学段学校",
-            "直线距离(km)",
-            "对方富余学位",
-            "筛查",
-        ],
-        "caveats": "程序要求",
-        "none": "无。",
-        "reuse": "跨学段调剂：同一乡镇小学教室空出、幼儿园学位不足（{scenario}，点估计）",
-        "reuse_cols": ["乡镇", "首现年份", "幼儿园学位缺口（最大）", "小学空余教室", "可容幼儿（混合班）"],
-        "risk": "大班额风险：城区、镇区学校在校生超出学位（{scenario}，点估计）：{n} 所，最早 {year} 年。",
-        "no_risk": "大班额风险：城区、镇区学校在期内不超出学位（{scenario}，点估计）。",
-        "more": "另有 {n} 条，见 planning_consolidation 表。",
-        "sep": "、",
-        "retain_note": "距最近同学段学校超过{km}的默认应保留；无坐标的学校在核实前保留。",
-    },
-    "en": {
-        "title": "Planning the 15th Five-Year Plan: places, teachers and small schools",
-        "stage": {
-            "kindergarten": "Kindergarten",
-            "primary": "Primary",
-            "junior": "Junior sec.",
-            "senior": "Senior sec.",
-        },
-        "scope": "{scenario}; bands are the {pct}th percentile of back-test errors ({band}).",
-        "synthetic": "> **⚠ Synthetic sample data (合成样例数据), not official statistics.**",
-        "pupils": "pupils (projected)",
-        "capacity": "places (classrooms × class size)",
-        "band": "band",
-        "places": "Places and pupils",
-        "places_cols": [
-            "Stage",
-            "Places",
-            "Pupils {y0}",
-            "Pupils {y1}",
-            "Band {y1}",
-            "Pupils {y2}",
-            "Band {y2}",
-            "Spare places {y2}",
-            "Schools short of places (point | upper)",
-        ],
-        "teachers": "Staff needed and in post (after retirements, no hiring)",
-        "teacher_cols": [
-            "Stage",
-            "Measure",
-            "In post",
-            "Need {y1}",
-            "Supply {y1}",
-            "Gap {y1}",
-            "Need {y2}",
-            "Supply {y2}",
-            "Gap {y2}",
-        ],
-        "teacher_note": "Need: primary 1:{primary:g}, junior 1:{junior:g}, senior 1:{senior:g} (staff establishment); "
-        "village schools and teaching points the larger of that and staff per class (primary {ctr_primary:g}, junior "
-        "{ctr_junior:g}); kindergarten {kg:g} teachers per class. Supply: staff in post less {rate:g}% a year retiring "
-        "(an assumption: the data have no teacher ages). Positive = surplus, negative = shortage.",
-        "side": "Staff surplus and shortage by county ({year}, {scenario}, point)",
-        "side_cols": ["County", "Kindergarten", "Primary", "Junior", "Senior", "Total"],
-        "small": "Small schools: schools below 100, 50 and 10 pupils ({scenario})",
-        "small_cols": ["Stage", "Threshold", "{y0}", "{y1}", "Band {y1}", "{y2}", "Band {y2}"],
-        "screen": "Screening for review ({year}, {scenario}): for study, not a decision",
-        "screen_cols": [
-            "School",
-            "Stage",
-            "Pupils {year}",
-            "Band",
-            "Nearest same-stage school",
-            "Distance (km)",
-            "Its spare places",
-            "Screening",
-        ],
-        "caveats": "Procedure",
-        "none": "None.",
-        "reuse": "Cross-stage reuse: empty primary classrooms beside a kindergarten shortfall in one township "
-        "({scenario}, point)",
-        "reuse_cols": [
-            "Township",
-            "First year",
-            "Kindergarten shortfall (max)",
-            "Free primary classrooms",
-            "Children they hold (mixed class)",
-        ],
-        "risk": "Large-class risk: {n} town or city schools outgrow their places ({scenario}, point), the first in "
-        "{year}.",
-        "no_risk": "Large-class risk: no town or city school outgrows its places in the period ({scenario}, point).",
-        "more": "{n} more in the planning_consolidation table.",
-        "sep": ", ",
-        "retain_note": "Schools farther than {km} from the nearest same-stage school are kept by default; schools "
-        "without coordinates are kept until checked.",
-    },
-}
+#: Column headers of the page's tables: each a section of words.yml (planning_<key>), in column order.
+_COLUMN_LISTS = ("places_cols", "teacher_cols", "side_cols", "small_cols", "screen_cols", "reuse_cols")
 
 
 @dataclass
@@ -185,11 +49,16 @@ class View:
         return int(p["launch_year"].max()), int(config()["consolidation"]["review_year"]), int(p["year"].max())
 
     def text(self, key: str) -> Any:
-        return TEXT[self.lang][key]
+        """A word of the page (a template its caller fills), the stage names, or a table's column headers."""
+        if key in _COLUMN_LISTS:
+            return list(table(f"planning_{key}", self.lang).values())
+        if key == "stage":
+            return table("planning_stages", self.lang)
+        return table("planning", self.lang)[key]
 
     def scenario_name(self, name: str | None = None) -> str:
         spec = scenarios()["scenarios"][name or self.scenario]
-        return spec["label_zh"] if self.lang == "zh" else spec["label_en"]
+        return spec[f"label_{check_lang(self.lang)}"]
 
     def mine(self, name: str) -> pd.DataFrame:
         """A stored table's rows of this page's counties and scenario."""
@@ -200,8 +69,7 @@ class View:
 
 def view(county: object, lang: str = "zh", scenario: str | None = None, processed_dir: str | None = None) -> View:
     """Resolve the page's parameters (a county code or name, or 530900 / 临沧市 for the city)."""
-    if lang not in TEXT:
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    check_lang(lang)
     text = str(county).strip()
     code = CITY_CODE if HOME.is_named(text) else counties.resolve(text)
     if code is None:

@@ -45,11 +45,10 @@ from lcedu.present.maps.locator import locator_map
 from lcedu.present.maps.province import province_choropleth
 from lcedu.present.maps.rows import KEY_COLUMNS, indicator_values, indicator_values_all_years
 from lcedu.present.maps.status_maps import share_verdicts, status_map, status_share
-from lcedu.present.maps.words import ASSESSMENT_NAMES, ASSESSMENTS, TEXT, Lang
+from lcedu.present.maps.words import ASSESSMENTS, Lang, assessment_name
 
 __all__ = [
     "ASSESSMENTS",
-    "ASSESSMENT_NAMES",
     "CATEGORY_COLOURS",
     "CONTEXT_COLOUR",
     "DEFAULT_REACH_MARGIN",
@@ -58,11 +57,11 @@ __all__ = [
     "KEY_COLUMNS",
     "NO_DATA_FACE",
     "PROJECTED_CRS",
-    "TEXT",
     "ClassRule",
     "Classification",
     "Direction",
     "Lang",
+    "assessment_name",
     "change_breaks",
     "change_classification",
     "change_map",

@@ -21,7 +21,8 @@ from matplotlib.colors import to_hex
 
 from lcedu.measure.scorecard import NEAR_TARGET_SHARE
 from lcedu.present.maps.rows import county_rows, indicator_values_all_years
-from lcedu.present.maps.words import TEXT, Lang
+from lcedu.present.maps.words import Lang
+from lcedu.present.words import word
 
 Direction = Literal["higher", "lower"]
 
@@ -147,7 +148,7 @@ def palette(name: str, n: int, low: float = 0.15, high: float = 0.85) -> list[st
 
 
 def unit_title(lang: Lang, unit: str) -> str:
-    return TEXT[lang]["unit"].format(unit=unit) if unit else TEXT[lang]["value"]
+    return word("maps.unit", lang, unit=unit) if unit else word("maps.value", lang)
 
 
 def value_classification(
@@ -188,10 +189,12 @@ def target_classification(
         raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
     known = classes.dropna()
     fills = {code: CATEGORY_COLOURS[str(category)] for code, category in known.items()}
-    legend = [(TEXT[lang][key], CATEGORY_COLOURS[key]) for key in ("met", "near", "far")]
+    legend = [
+        (word(key, lang), CATEGORY_COLOURS[key.partition(".")[2]]) for key in ("text.met", "maps.near", "maps.far")
+    ]
     target_text = f"{target:g}{unit}"
     op = "≥" if direction == "higher" else "≤"
-    title = TEXT[lang]["target_title"].format(op=op, target=target_text, margin=reach_margin)
+    title = word("maps.target_title", lang, op=op, target=target_text, margin=reach_margin)
     return Classification(fills, legend, title)
 
 
@@ -223,7 +226,7 @@ def change_classification(
     classes = classify_values(changes, breaks)
     fills = {code: colours[index] for code, index in classes.items()}
     legend = list(zip(class_labels(breaks, signed=True), colours, strict=True))
-    title = TEXT[lang]["change_unit"].format(unit=unit) if unit else TEXT[lang]["change"]
+    title = word("maps.change_unit", lang, unit=unit) if unit else word("maps.change", lang)
     return Classification(fills, legend, title)
 
 
@@ -231,8 +234,8 @@ def status_classification(is_met: pd.Series, lang: Lang = "zh") -> Classificatio
     """达标 / 未达标 per county; a missing status (未评估: a dimension without input) is hatched as such."""
     known = is_met.dropna().astype(bool)
     fills = {code: CATEGORY_COLOURS["met" if met else "not_met"] for code, met in known.items()}
-    legend = [(TEXT[lang][key], CATEGORY_COLOURS[key]) for key in ("met", "not_met")]
-    return Classification(fills, legend, "", "未评估或无数据" if lang == "zh" else "Not assessed or no data")
+    legend = [(word(f"text.{key}", lang), CATEGORY_COLOURS[key]) for key in ("met", "not_met")]
+    return Classification(fills, legend, "", word("maps.not_assessed", lang))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from lcedu.present.fonts import use_cjk_font
 from lcedu.present.maps.classes import Classification
 from lcedu.present.maps.labels import add_county_labels
-from lcedu.present.maps.words import TEXT, Lang
+from lcedu.present.maps.words import Lang
+from lcedu.present.words import word
 
 NO_DATA_FACE = "#f2f2f2"
 
@@ -198,7 +199,7 @@ def legend_handles(classification: Classification, with_no_data: bool, lang: Lan
                 linewidth=0.5,
                 hatch="////",
                 hatchcolor=NO_DATA_HATCH_COLOUR,
-                label=classification.no_data_label or TEXT[lang]["no_data"],
+                label=classification.no_data_label or word("maps.no_data", lang),
             )
         )
     return handles

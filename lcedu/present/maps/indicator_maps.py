@@ -28,7 +28,8 @@ from lcedu.present.maps.furniture import (
 )
 from lcedu.present.maps.labels import value_label_texts
 from lcedu.present.maps.rows import county_rows, indicator_values, is_synthetic, resolve_indicator, resolve_year
-from lcedu.present.maps.words import TEXT, Lang, place_prefix, source_line, year_span, year_words
+from lcedu.present.maps.words import Lang, place_prefix, source_line, year_span, year_words
+from lcedu.present.words import word
 
 DEFAULT_YEARS = (2022, 2023, 2024, 2025)
 
@@ -76,8 +77,8 @@ def choropleth(
     ax = single_map_axes(ax)
     texts = value_label_texts(counties, values, lang, decimals, signed=False, target=target)
     draw_panel(ax, counties, classification, texts, label_size=9)
-    heading = title or place_prefix(where, lang) + TEXT[lang]["title"].format(
-        label=label or indicator, year=year_words(year, lang)
+    heading = title or place_prefix(where, lang) + word(
+        "maps.title", lang, label=label or indicator, year=year_words(year, lang)
     )
     note = source_line(lang, source, year_words(year, lang), is_synthetic(data, synthetic))
     return finish_single_map(ax, counties, classification, heading, note, lang)
@@ -115,19 +116,22 @@ def small_multiples(
     counties = prefecture_counties(where)
     figure, axes = panel_figure(len(years), (3.3, 3.6))
     with_no_data = False
+    # Kept branch, not a word: English year labels are long ("start of the 2025/26 school year"), so English
+    # panels take the short form (2025/26); Chinese panels keep the full 2025/26学年初.
+    short_years = lang == "en"
     for ax, year in zip(axes, years, strict=True):
         values = indicator_values(data, indicator, year, value_col)
         values = values[values.index.isin(counties["county_code"])]
         classification = classify(values, year)
         texts = value_label_texts(counties, values, lang, decimals, signed=False, target=target)
         draw_panel(ax, counties, classification, texts, label_size=7)
-        ax.set_title(TEXT[lang]["panel_year"].format(year=year_words(year, lang, short=lang == "en")), fontsize=11)
+        ax.set_title(word("maps.panel_year", lang, year=year_words(year, lang, short=short_years)), fontsize=11)
         ax.set_gid(f"panel-{year}")
         with_no_data |= has_no_data(counties, classification)
     first, last = years[0], years[-1]
     span = year_span(first, last, lang)
-    heading = title or place_prefix(where, lang) + TEXT[lang]["multiples_title"].format(
-        label=label or indicator, span=span
+    heading = title or place_prefix(where, lang) + word(
+        "maps.multiples_title", lang, label=label or indicator, span=span
     )
     year_text = span
     note = source_line(lang, source, year_text, is_synthetic(data, synthetic))
@@ -164,14 +168,18 @@ def change_map(
     changes = changes[changes.index.isin(counties["county_code"])]
     bins = breaks if breaks is not None else change_breaks(changes, k)
     # A rate changes in 个百分点 (percentage points), never in "%": 93.4% → 95.4% is +2.0 个百分点.
-    change_unit = ("个百分点" if lang == "zh" else "percentage points") if unit.strip() == "%" else unit
+    change_unit = word("text.pp", lang) if unit.strip() == "%" else unit
     classification = change_classification(changes, bins, direction, lang, change_unit)
     ax = single_map_axes(ax)
     texts = value_label_texts(counties, changes, lang, break_decimals(bins), signed=True)
     draw_panel(ax, counties, classification, texts, label_size=9)
-    heading = title or place_prefix(where, lang) + TEXT[lang]["change_title"].format(
-        label=label or indicator, base=year_words(base_year, lang), year=year_words(year, lang)
+    heading = title or place_prefix(where, lang) + word(
+        "maps.change_title",
+        lang,
+        label=label or indicator,
+        base=year_words(base_year, lang),
+        year=year_words(year, lang),
     )
-    years = TEXT[lang]["year_join"].join([year_words(base_year, lang), year_words(year, lang)])
+    years = word("maps.year_join", lang).join([year_words(base_year, lang), year_words(year, lang)])
     note = source_line(lang, source, years, is_synthetic(data, synthetic))
     return finish_single_map(ax, counties, classification, heading, note, lang)

@@ -17,7 +17,8 @@ from lcedu.present.maps.furniture import (
     draw_panel,
     new_figure,
 )
-from lcedu.present.maps.words import TEXT, Lang, county_names
+from lcedu.present.maps.words import Lang, county_names
+from lcedu.present.words import word
 
 
 def locator_map(county_code: str, *, ax: Axes | None = None, title: str | None = None, lang: Lang = "zh") -> Axes:
@@ -28,7 +29,7 @@ def locator_map(county_code: str, *, ax: Axes | None = None, title: str | None =
     """
     counties = boundaries.projected_counties()
     code = str(county_code)
-    prefecture = TEXT[lang]["prefecture"]
+    prefecture = word("text.city", lang)
     if code not in set(counties["county_code"]):
         known = registry().set_index("county_code")
         if code not in known.index:
@@ -45,7 +46,7 @@ def locator_map(county_code: str, *, ax: Axes | None = None, title: str | None =
     highlighted = next(t for t in ax.texts if t.get_gid() == f"county-label-{code}")
     highlighted.set_color("white")
     highlighted.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground="#1b4f72")])
-    heading = title or TEXT[lang]["locator_title"].format(name=names[code], prefecture=prefecture)
+    heading = title or word("maps.locator_title", lang, name=names[code], prefecture=prefecture)
     ax.set_title(heading, loc="left", fontsize=11)
     add_north_arrow(ax)
     add_scale_bar(ax, fontsize=7)

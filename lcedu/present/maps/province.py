@@ -14,7 +14,8 @@ from lcedu.present.maps.classes import DEFAULT_REACH_MARGIN, ClassRule, Directio
 from lcedu.present.maps.furniture import draw_scope, finish_single_map, frame_map, new_figure
 from lcedu.present.maps.labels import add_fitting_labels
 from lcedu.present.maps.rows import indicator_values, is_synthetic, resolve_indicator, resolve_year
-from lcedu.present.maps.words import TEXT, Lang, county_names, source_line, year_words
+from lcedu.present.maps.words import Lang, county_names, source_line, year_words
+from lcedu.present.words import word
 
 
 def province_choropleth(
@@ -68,8 +69,8 @@ def province_choropleth(
     add_fitting_labels(ax, county_frame, choices, fontsize=8.0 if prefecture else 5.5)
     place = area_name(prefecture if prefecture else str(county_frame["province_code"].iloc[0]), lang)
     heading = title or (
-        (place if lang == "zh" else f"{place}: ")
-        + TEXT[lang]["title"].format(label=label or indicator, year=year_words(year, lang))
+        word("maps.place_prefix", lang, name=place)
+        + word("maps.title", lang, label=label or indicator, year=year_words(year, lang))
     )
     note = source_line(lang, source, year_words(year, lang), is_synthetic(data, synthetic))
     return finish_single_map(ax, county_frame, classification, heading, note, lang)

@@ -16,15 +16,15 @@ from lcedu.present.maps.furniture import draw_panel, finish_panel_figure, panel_
 from lcedu.present.maps.labels import fit_to_width
 from lcedu.present.maps.rows import is_synthetic
 from lcedu.present.maps.words import (
-    ASSESSMENT_NAMES,
     ASSESSMENTS,
-    TEXT,
     Lang,
+    assessment_name,
     county_names,
     place_prefix,
     source_line,
     year_words,
 )
+from lcedu.present.words import word
 
 
 def _status_for(status: pd.DataFrame, assessment: str, year: int) -> pd.Series:
@@ -44,7 +44,7 @@ def status_share(is_met: pd.Series, county_codes: Sequence[str]) -> tuple[int, i
     return int(flags.fillna(False).astype(bool).sum()), int(flags.isna().sum()), len(county_codes)
 
 
-_VERDICT_WORDS = {"met": "status_reached", "not_met": "status_not_reached", "not_due": "status_not_due"}
+_VERDICT_WORDS = {"met": "maps.status_reached", "not_met": "maps.status_not_reached", "not_due": "maps.status_not_due"}
 
 
 def _status_title(
@@ -58,19 +58,17 @@ def _status_title(
     """Words like "{name} 3/8 县（37.5%），计划目标 37.5%，已达到": the count of the map, the plan's share and the
     stored verdict of the city's share target (``verdict``: the scorecard's status; never judged here)."""
     met, unknown, total = status_share(is_met, codes)
-    name = ASSESSMENT_NAMES.get(assessment, {}).get(lang, assessment)
+    name = assessment_name(assessment, lang)
     if unknown == total:
-        return TEXT[lang]["status_no_data"].format(name=name)
+        return word("maps.status_no_data", lang, name=name)
     share = met / total
     if target_share is None:  # the plan sets no share for this assessment
-        return f"{name}：{met}/{total}" if lang == "zh" else f"{name}: {met}/{total}"
+        return word("maps.status_count", lang, name=name, met=met, total=total)
     key = _VERDICT_WORDS.get(str(verdict)) if verdict is not None else None
-    reached = TEXT[lang][key] if key else (TEXT[lang]["status_unknown"].format(n=unknown) if unknown else "")
-    return (
-        TEXT[lang]["status_panel"]
-        .format(name=name, met=met, total=total, share=share, target=target_share, reached=reached)
-        .rstrip("，; ")
-    )
+    reached = word(key, lang) if key else (word("maps.status_unknown", lang, n=unknown) if unknown else "")
+    return word(
+        "maps.status_panel", lang, name=name, met=met, total=total, share=share, target=target_share, reached=reached
+    ).rstrip("，; ")
 
 
 def share_verdicts(year: int, plan: str | None = None) -> dict[str, str]:
@@ -129,6 +127,6 @@ def status_map(
         )
         fit_to_width(heading, ax.get_window_extent().width)
         ax.set_gid(f"panel-{assessment}")
-    heading = title or place_prefix(where, lang) + TEXT[lang]["status_title"].format(year=year_words(year, lang))
+    heading = title or place_prefix(where, lang) + word("maps.status_title", lang, year=year_words(year, lang))
     note = source_line(lang, source, year_words(year, lang), is_synthetic(status, synthetic))
     return finish_panel_figure(figure, classification, True, heading, note, lang)
