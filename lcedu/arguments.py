@@ -144,9 +144,7 @@ def parser() -> argparse.ArgumentParser:
     m = sub.add_parser(
         "maps", help="写出一年的标准地图（PNG、SVG、PDF）/ the standard map set (PNG, SVG, PDF) for a year"
     )
-    m.add_argument("--year", type=int, default=None, help=YEAR_HELP)
-    m.add_argument("--plan", default=None, help=PLAN_HELP)
-    m.add_argument("--lang", choices=["zh", "en"], default="zh", help=LANG_HELP)
+    _year_plan_options(m, lang=True)
     m.add_argument(
         "--out", default=str(paths.project("reports/maps")), help="输出文件夹（默认 reports/maps）/ output folder"
     )
@@ -189,8 +187,7 @@ def parser() -> argparse.ArgumentParser:
     ev = sub.add_parser(
         "evaluate", help="终期评估 Word 文件（有 LibreOffice 时另出 PDF）/ the end-of-plan evaluation (Word, PDF)"
     )
-    ev.add_argument("--plan", default=None, help=PLAN_HELP)
-    ev.add_argument("--year", type=int, default=None, help=YEAR_HELP)
+    _year_plan_options(ev)
     ev.add_argument(
         "--out",
         default=None,
@@ -372,10 +369,17 @@ def _scope_options(
     )
 
 
-def _render_options(p: argparse.ArgumentParser) -> None:
+def _year_plan_options(p: argparse.ArgumentParser, lang: bool = False) -> None:
+    """--year and --plan (the data year and the plan judged against), and --lang for what writes words."""
     p.add_argument("--year", type=int, default=None, help=YEAR_HELP)
     p.add_argument("--plan", default=None, help=PLAN_HELP)
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help=LANG_HELP)
+    if lang:
+        p.add_argument("--lang", choices=["zh", "en"], default="zh", help=LANG_HELP)
+
+
+def _render_options(p: argparse.ArgumentParser) -> None:
+    """What rendering pages takes: year, plan, language, workers, a scheduler, timeouts."""
+    _year_plan_options(p, lang=True)
     p.add_argument(
         "--workers", type=int, default=None, help="并行进程数（默认全部核心）/ worker processes (default: all cores)"
     )

@@ -22,18 +22,17 @@ from lcedu import paths
 from lcedu.arguments import PROVINCE_DENSITY, parser
 from lcedu.build import write_build
 from lcedu.errors import InputErrors, RequestError, format_folded, summary
+from lcedu.ingest import clean as cleaning
 from lcedu.ingest import cnmaps, counties, quality, shapes, store
 from lcedu.ingest.causes import link_causes
-from lcedu.ingest.clean import clean, collect
 from lcedu.ingest.counties import coverage, home, select
 from lcedu.ingest.schemas import finalize
 from lcedu.measure import draft_projected as dp
-from lcedu.measure import monitor
+from lcedu.measure import monitor, results
 from lcedu.measure.draft import draft_plan, draft_yaml, parse_years
 from lcedu.measure.plan import TargetsFileError, check_plan_text, get_plan, read_plan_text
 from lcedu.measure.projections import METHODS, load_projections
 from lcedu.measure.quality import review
-from lcedu.measure.results import require_year
 from lcedu.present import projections as pr
 from lcedu.present.quality import summary_lines
 from lcedu.present.sendback import write_sendbacks
@@ -79,7 +78,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
 
-    result = collect(Path(args.raw), partial=args.partial, reports=_reports(args))
+    result = cleaning.collect(Path(args.raw), partial=args.partial, reports=_reports(args))
     if not result.errors:
         result.tables = finalize(result.tables, result.issues, headers=result.headers)
     result.issues.extend(_scope_coverage(args, result.tables))
@@ -122,7 +121,7 @@ def _clean(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     try:
-        result = clean(Path(args.raw), partial=args.partial, reports=_reports(args))
+        result = cleaning.clean(Path(args.raw), partial=args.partial, reports=_reports(args))
     except InputErrors as exc:
         # The same root causes (and the warnings that name them) as `lcedu check` prints.
         raise InputErrors(link_causes(exc.issues, Path(args.raw))) from None
@@ -171,7 +170,7 @@ def _scope_coverage(args: argparse.Namespace, tables: dict) -> list:
 
 def cmd_maps(args: argparse.Namespace) -> int:
 
-    require_year(args.year)
+    results.require_year(args.year)
     start = time.perf_counter()
     written = write_maps(
         args.year,
@@ -211,7 +210,7 @@ def _pinned_build(processed: str | None = None) -> Iterator[Path]:
 def _render(args: argparse.Namespace) -> int:
 
     counties = select(args.counties, args.prefecture, args.province)
-    require_year(args.year)
+    results.require_year(args.year)
     out = Path(args.out)
     jobs = render.plan(
         counties, args.notebooks, args.year, args.lang, out, Path(args.notebook_dir), args.plan, args.cell_timeout
