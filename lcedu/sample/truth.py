@@ -24,7 +24,7 @@ import yaml
 
 from lcedu import paths
 from lcedu.ingest.codes import code_table
-from lcedu.ingest.layout import load_layout
+from lcedu.ingest.layout import assessment_items, load_layout
 from lcedu.ingest.schemas import FLOWS, FLOWS_IN, FLOWS_OUT, column_order, dtype_of, typed_detail
 from lcedu.paths import CITY_CODE
 
@@ -982,27 +982,25 @@ def _checklist(county: County, year: int, seed: int, balanced: bool, universal: 
     is missed with some probability (a few are always missed somewhere), and 社会认可度 is a
     survey value judged against its 85 % threshold.
     """
-    from lcedu.measure.indicators import checklist_items
-
     spec = calibration()["lincang"].get("checklist", {})
     if year in (spec.get("missing", {}).get(county.county_code) or []):
         return []
     rng = _rng(seed, county.county_code, year, "checklist")
     rows = []
-    for item in checklist_items().itertuples():
-        achieved = balanced if item.assessment == "compulsory_balanced" else universal
+    for item in assessment_items():
+        achieved = balanced if item["assessment"] == "compulsory_balanced" else universal
         n = int(rng.integers(6, 19))
         row = {
             "county_code": county.county_code,
             "year": year,
-            "item_code": item.item,
+            "item_code": item["item"],
             "item_value": pd.NA,
             "unit": pd.NA,
         }
-        if item.comparison:  # 社会认可度: a survey
+        if item["dimension"] == "recognition":  # 社会认可度: a survey, judged against its threshold
             low, high = spec["satisfaction_met"] if achieved else spec["satisfaction_other"]
             value = round(float(rng.uniform(low, high)), 1)
-            met = value >= item.threshold
+            met = value >= spec["satisfaction_threshold"]
             row |= {
                 "item_value": value,
                 "unit": "%",
