@@ -14,11 +14,13 @@ Public API: :func:`evaluation_data`, :func:`write_document`, :func:`write_evalua
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +37,13 @@ from lcedu.present import narrative as nv
 
 __all__ = [
     "STATUS_WORDS",
+    "FONT_FALLBACKS",
     "EvaluationData",
+    "FontEntry",
     "document_name",
     "draw_figures",
     "evaluation_data",
+    "font_chain",
     "to_pdf",
     "write_document",
     "write_evaluation",
@@ -230,20 +235,117 @@ def _closing_words(r: Any, needs: pd.DataFrame) -> str:
 
 
 #: Fonts by style name: (East Asian, Latin). "plain" is one sans face; "gongwen" the 党政机关公文格式
-#: (GB/T 9704) faces under the names Word on an office PC has (仿宋, 黑体, 楷体 ship with Windows; 方正小标宋简体
-#: with the 方正 set). A face missing on the reader's machine is substituted by Word or LibreOffice; the Latin
-#: face is set apart so digits and Latin letters never fall back to a CJK face's.
+#: (GB/T 9704) faces by their usual names: 仿宋_GB2312 body, 方正小标宋简体 title, 黑体 and 楷体_GB2312 headings.
+#: A face missing on the reader's machine falls back through :data:`FONT_FALLBACKS` (the docx font table); the
+#: Latin face is set apart so digits and Latin letters never fall back to a CJK face's.
 DOCUMENT_STYLES: dict[str, dict[str, tuple[str, str]]] = {
     "plain": {name: (_FONT, _FONT) for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption")},
     "gongwen": {
-        "Normal": ("仿宋", "Times New Roman"),
+        "Normal": ("仿宋_GB2312", "Times New Roman"),
         "Title": ("方正小标宋简体", "Times New Roman"),
         "Heading 1": ("黑体", "Times New Roman"),
-        "Heading 2": ("楷体", "Times New Roman"),
-        "Heading 3": ("仿宋", "Times New Roman"),
+        "Heading 2": ("楷体_GB2312", "Times New Roman"),
+        "Heading 3": ("仿宋_GB2312", "Times New Roman"),
         "Caption": ("黑体", "Times New Roman"),
     },
 }
+
+
+@dataclass(frozen=True)
+class FontEntry:
+    """A face's entry in the docx font table (word/fontTable.xml): what Word tries when the face is missing.
+
+    ``alt_name`` (w:altName) is tried first; failing that Word picks the installed font closest in PANOSE
+    class, character set (86: GB2312), family and pitch, and Unicode/code-page coverage (w:sig).
+    """
+
+    alt_name: str
+    panose: str
+    family: str
+    pitch: str
+    signature: tuple[str, str, str, str, str, str]
+
+
+_GB2312_SIG = ("00000001", "080E0000", "00000000", "00000000", "00040000", "00000000")  # the old GB2312-only faces
+_WINDOWS_CJK_SIG = ("800002BF", "38CF7CFA", "00000016", "00000000", "00040001", "00000000")  # Windows' 仿宋/黑体/楷体
+
+#: The 公文 faces and their fallbacks, as Word itself writes these entries: 仿宋_GB2312 → 仿宋 → FangSong,
+#: 楷体_GB2312 → 楷体 → KaiTi, 黑体 → SimHei, 方正小标宋简体 → 华文中宋 → STZhongsong (and 宋体 → SimSun).
+#: 仿宋, 黑体, 楷体 and 宋体 ship with every Chinese Windows; the _GB2312 faces and 方正小标宋简体 are the ones
+#: 公文 templates name. 方正小标宋简体 has no Windows entry to copy: it carries 华文中宋's class (a heavy 宋),
+#: so PANOSE matching lands on a 宋 face.
+FONT_FALLBACKS: dict[str, FontEntry] = {
+    "仿宋_GB2312": FontEntry("仿宋", "02010609030101010101", "modern", "fixed", _GB2312_SIG),
+    "仿宋": FontEntry("FangSong", "02010609060101010101", "modern", "fixed", _WINDOWS_CJK_SIG),
+    "楷体_GB2312": FontEntry("楷体", "02010609030101010101", "modern", "fixed", _GB2312_SIG),
+    "楷体": FontEntry("KaiTi", "02010609060101010101", "modern", "fixed", _WINDOWS_CJK_SIG),
+    "黑体": FontEntry("SimHei", "02010609060101010101", "modern", "fixed", _WINDOWS_CJK_SIG),
+    "方正小标宋简体": FontEntry("华文中宋", "02010600040101010101", "auto", "variable", _GB2312_SIG),
+    "华文中宋": FontEntry(
+        "STZhongsong",
+        "02010600040101010101",
+        "auto",
+        "variable",
+        ("00000287", "080F0000", "00000000", "00000000", "0004009F", "DFD70000"),
+    ),
+    "宋体": FontEntry(
+        "SimSun",
+        "02010600030101010101",
+        "auto",
+        "variable",
+        ("00000003", "288F0000", "00000016", "00000000", "00040001", "00000000"),
+    ),
+}
+
+
+def font_chain(face: str) -> list[str]:
+    """``face`` and the faces its font-table entries fall back to, in order (仿宋_GB2312, 仿宋, FangSong)."""
+    chain = [face]
+    while chain[-1] in FONT_FALLBACKS and FONT_FALLBACKS[chain[-1]].alt_name not in chain:
+        chain.append(FONT_FALLBACKS[chain[-1]].alt_name)
+    return chain
+
+
+def _font_table(xml: bytes, faces: Iterable[str]) -> bytes:
+    """word/fontTable.xml with an entry (altName, panose, charset, family, pitch, sig) for every face of
+    ``faces`` and the faces they fall back to; an entry of the same name is replaced."""
+    from lxml import etree
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    root = etree.fromstring(xml)
+    wanted = list(dict.fromkeys(name for face in faces for name in font_chain(face) if name in FONT_FALLBACKS))
+    for old in root.findall(f"{{{w}}}font"):
+        if old.get(f"{{{w}}}name") in wanted:
+            root.remove(old)
+    for name in wanted:
+        entry = FONT_FALLBACKS[name]
+        font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
+        for tag, value in (
+            ("altName", entry.alt_name),
+            ("panose1", entry.panose),
+            ("charset", "86"),
+            ("family", entry.family),
+            ("pitch", entry.pitch),
+        ):
+            etree.SubElement(font, f"{{{w}}}{tag}", {f"{{{w}}}val": value})
+        keys = ("usb0", "usb1", "usb2", "usb3", "csb0", "csb1")
+        etree.SubElement(font, f"{{{w}}}sig", {f"{{{w}}}{k}": v for k, v in zip(keys, entry.signature, strict=True)})
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _docx_bytes(doc: Any, style: str) -> bytes:
+    """The saved document, its font table carrying the fallbacks of the style's faces."""
+    saved = io.BytesIO()
+    doc.save(saved)
+    faces = [east_asian for east_asian, _ in DOCUMENT_STYLES[style].values()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/fontTable.xml":
+                data = _font_table(data, faces)
+            target.writestr(item, data)
+    return out.getvalue()
 
 
 def _set_style_fonts(doc: Any, style_name: str, east_asian: str, latin: str) -> None:
@@ -953,7 +1055,7 @@ def write_document(
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
     try:
-        doc.save(temporary)
+        Path(temporary).write_bytes(_docx_bytes(doc, style))
         Path(temporary).chmod(0o644)
         os.replace(temporary, target)
     finally:
