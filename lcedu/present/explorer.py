@@ -293,9 +293,14 @@ def _value_texts(p: Params, rows: pd.DataFrame, unit: str) -> dict[str, str]:
 def county_table(p: Params, indicator: str, rows: pd.DataFrame | None = None) -> Any:
     """The counties of the county's prefecture and its total for the year: value, target, status, change
     and rank (within the prefecture). ``rows``: the indicator's :func:`indicator_rows`, when known."""
+    return _styled_table(p, _table_cells(p, indicator, indicator_rows(p, indicator) if rows is None else rows))
+
+
+def _table_cells(p: Params, indicator: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(cells as text, met/not-met flags, county order) of the table: the same for every county of the page's
+    prefecture (only the bold row is the county's own)."""
     lang = p.lang
     lab = LABELS[lang]
-    rows = indicator_rows(p, indicator) if rows is None else rows
     order = [*bf.peer_codes(p), bf.page_prefecture(p)]
     rows = rows[rows["year"] == p.year].set_index("county_code").reindex(order)
     rows = rows.reset_index()
@@ -315,6 +320,13 @@ def county_table(p: Params, indicator: str, rows: pd.DataFrame | None = None) ->
     )
     not_due = (rows["target_year"].astype("Float64") > p.year).fillna(False).to_numpy(dtype=bool)
     flags = pd.DataFrame({lab["status"]: rows["is_met"].astype("boolean").where(~not_due, pd.NA).to_numpy()})
+    return table, flags, order
+
+
+def _styled_table(p: Params, cells: tuple[pd.DataFrame, pd.DataFrame, list[str]]) -> Any:
+    """The table as shown: met / not met cells coloured, the page county's row bold."""
+    table, flags, order = cells
+    lab = LABELS[p.lang]
     css = pd.DataFrame("", index=table.index, columns=table.columns)
     css.loc[np.asarray(order) == p.county, :] = "font-weight: 700;"
     return bf.styled(table, flags=flags, css=css, right=[lab["value"], lab["change"]])
@@ -564,6 +576,26 @@ class _MapView:
         return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
+def _same_frame(old: Figure, new: Figure) -> bool:
+    """Whether two trend charts have the same fixed parts: size, axes limits, ticks and their labels, titles
+    and notes (another county of the same indicator, on the same scale)."""
+    if len(old.axes) != len(new.axes) or tuple(old.get_size_inches()) != tuple(new.get_size_inches()):
+        return False
+    for a, b in zip(old.axes, new.axes, strict=True):
+        if a.get_position().bounds != b.get_position().bounds or a.get_title(loc="left") != b.get_title(loc="left"):
+            return False
+        if a.get_xlim() != b.get_xlim() or a.get_ylim() != b.get_ylim():
+            return False
+        for axis in ("x", "y"):
+            ticks = [getattr(ax, f"get_{axis}ticks")().tolist() for ax in (a, b)]
+            labels = [[t.get_text() for t in getattr(ax, f"get_{axis}ticklabels")()] for ax in (a, b)]
+            if ticks[0] != ticks[1] or labels[0] != labels[1]:
+                return False
+        if a.get_ylabel() != b.get_ylabel():
+            return False
+    return [t.get_text() for t in old.texts] == [t.get_text() for t in new.texts]
+
+
 def _fill(patch: Any, colour: str | None) -> bool:
     """Give a county patch its class colour (no class: the hatched no-data face); True when it changed."""
     from matplotlib.colors import to_rgba
@@ -602,6 +634,8 @@ class ExplorerSession:
     _table: Any = field(default=None, repr=False)
     _by_indicator: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _codes: frozenset[str] = field(default=frozenset(), repr=False)
+    _cells: Any = field(default=None, repr=False)
+    _cells_key: tuple | None = field(default=None, repr=False)
 
     def params(self) -> Params:
         return _params(self.county, self.year, self.baseline_year, self.lang, self.plan)
@@ -634,14 +668,28 @@ class ExplorerSession:
         map_view = self._draw_map(p, rows)
         key = (p.county, self.indicator, p.baseline_year)
         if key != self._chart_key or self._chart is None:
-            figure = trend_chart(p, self.indicator, rows)
-            marker = [a for a in (*figure.axes[0].lines, *figure.axes[0].texts) if a.get_gid() in _MARKER_GIDS]
-            self._chart, self._chart_key = LayeredFigure(figure, [], marker, dpi=WIDGET_DPI), key
+            self._chart, self._chart_key = self._new_chart(p, rows), key
         else:
             move_year_marker(self._chart.figure, p.year)
         chart_view = self._chart.render()
-        self._table = county_table(p, self.indicator, rows)
+        cells_key = (self.indicator, p.year, bf.page_prefecture(p))
+        if cells_key != self._cells_key:  # a new county of the same prefecture only moves the bold row
+            self._cells, self._cells_key = _table_cells(p, self.indicator, rows), cells_key
+        self._table = _styled_table(p, self._cells)
         return map_view, chart_view, self._table.to_html()
+
+    def _new_chart(self, p: Params, rows: pd.DataFrame) -> LayeredFigure:
+        """The chart of a new county or indicator. Its lines, labels and legend are its own; for another
+        county of the same indicator the frame (axes, ticks, grid, title, note) is usually the one shown,
+        and its pixels are taken over instead of drawn again."""
+        figure = trend_chart(p, self.indicator, rows)
+        marker = [a for a in (*figure.axes[0].lines, *figure.axes[0].texts) if a.get_gid() in _MARKER_GIDS]
+        data = [a for ax in figure.axes for a in (*ax.lines, *ax.texts) if a.get_gid() not in _MARKER_GIDS]
+        layered = LayeredFigure(figure, [*data, *figure.legends], marker, dpi=WIDGET_DPI)
+        old = self._chart
+        if old is not None and _same_frame(old.figure, figure):
+            layered.adopt(old)
+        return layered
 
     def _rows(self, p: Params) -> pd.DataFrame:
         """The indicator's scorecard rows, split once per session (filtering the whole card costs more than

@@ -77,6 +77,24 @@ class LayeredFigure:
             self._dirty.append(new)
         new.set_animated(True)
 
+    def adopt(self, other: LayeredFigure) -> bool:
+        """Take ``other``'s background pixels instead of drawing this figure's own: for a figure whose fixed
+        parts (axes, ticks, grid, titles) are drawn exactly as ``other``'s, at the same size. False (and
+        nothing taken) when the sizes differ."""
+        if other._background is None or self.canvas.get_width_height() != other.canvas.get_width_height():
+            return False
+        for artist in self.content + self.overlay:
+            artist.set_animated(True)
+        self._renderer = self.canvas.get_renderer()
+        self._background = other._background
+        self.canvas.restore_region(self._background)
+        self._extents = {}
+        for artist in self.content:
+            self._draw(artist)
+        self._pixels = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._dirty = []
+        return True
+
     def remove_overlay(self, artists: Iterable[Artist]) -> None:
         gone = {id(a) for a in artists}
         self.overlay = [a for a in self.overlay if id(a) not in gone]
