@@ -1016,9 +1016,9 @@ def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
 
 
 def _save(figure: Any, stem: Path) -> Path:
-    from lcedu.present import maps
+    from lcedu.publish import map_files  # imports geopandas and matplotlib, loaded only when figures are saved
 
-    (png,) = maps.save_figure(figure, stem, formats=("png",), dpi=150)
+    (png,) = map_files.save_figure(figure, stem, formats=("png",), dpi=150)
     return png
 
 

@@ -52,7 +52,8 @@ def write_maps(
     indicator over the province."""
     from lcedu.measure import indicators
     from lcedu.measure.results import load_results
-    from lcedu.present import maps
+    from lcedu.present import maps  # geopandas and matplotlib: loaded only when maps are drawn
+    from lcedu.publish import map_files
 
     registry = indicators.registry_frame().set_index("indicator")
     stored = load_results()
@@ -62,7 +63,7 @@ def write_maps(
     status = status[status["year"] <= year]
     name = "name_zh" if lang == "zh" else "name_en"
     if province:
-        return maps.write_scope_maps(
+        return map_files.write_scope_maps(
             data,
             year,
             out_dir,
@@ -85,7 +86,7 @@ def write_maps(
         where = CITY_CODE
     else:
         where = maps.map_prefecture(codes)
-    return maps.write_map_set(
+    return map_files.write_map_set(
         data,
         status,
         year,
