@@ -422,44 +422,21 @@ def figure_png(fig: Figure, dpi: int = WIDGET_DPI) -> bytes:
 
 
 def _map_classification(spec: _MapSpec, values: pd.Series, lang: str) -> Any:
-    """The classes :func:`lcedu.present.maps.choropleth` gives these values: the stored near/far classes
-    against a target, else the indicator's declared breaks or classes shared by all years (whole numbers for
-    headcounts)."""
-    from lcedu.present import maps
+    """The classes :func:`lcedu.present.maps.choropleth` gives these values (the same class rule)."""
+    from lcedu.present.maps import classes
 
     unit = nv.unit_label(spec.unit, lang) or spec.unit
-    if spec.target is not None:
-        classes = maps.stored_classes(spec.data, spec.indicator, spec.year).reindex(values.dropna().index)
-        return maps.target_classification(classes, spec.target, spec.direction, maps.DEFAULT_REACH_MARGIN, lang, unit)
-    bins = spec.breaks if spec.breaks is not None else maps.fixed_breaks(spec.data, spec.indicator)
-    whole = spec.breaks is None and maps.is_whole(maps.indicator_values_all_years(spec.data, spec.indicator))
-    if whole:
-        bins = maps.whole_breaks(bins)
-    return maps.value_classification(values, bins, lang, unit, whole=whole)
+    rule = classes.ClassRule(breaks=spec.breaks, target=spec.target, direction=spec.direction)
+    classify, _ = classes.yearly_classifier(spec.data, spec.indicator, rule, lang, unit)
+    return classify(values, spec.year)
 
 
 def _map_legend(ax: Any, classification: Any, with_no_data: bool, lang: str) -> Any:
     """The map's legend as :func:`lcedu.present.maps.choropleth` places it (right of the map)."""
-    from matplotlib.patches import Patch
+    from lcedu.present.maps import furniture
 
-    from lcedu.present import maps
-
-    handles = [
-        Patch(facecolor=c, edgecolor="#808080", linewidth=0.5, label=label) for label, c in classification.legend
-    ]
-    if with_no_data:
-        handles.append(
-            Patch(
-                facecolor=maps.NO_DATA_FACE,
-                edgecolor="#808080",
-                linewidth=0.5,
-                hatch="////",
-                hatchcolor=maps.NO_DATA_HATCH_COLOUR,
-                label=classification.no_data_label or maps.TEXT[lang]["no_data"],
-            )
-        )
     legend = ax.legend(
-        handles=handles,
+        handles=furniture.legend_handles(classification, with_no_data, lang),
         title=classification.legend_title or None,
         loc="center left",
         bbox_to_anchor=(1.0, 0.5),
@@ -490,8 +467,6 @@ class _MapView:
         from matplotlib.patches import PathPatch
         from matplotlib.text import Text
 
-        from lcedu.present import maps
-
         self.figure, self.ax, self.lang, self.prefecture = figure, figure.axes[0], p.lang, spec.prefecture
         self.county = p.county
         ax = self.ax
@@ -510,12 +485,6 @@ class _MapView:
         self.note = next(t for t in ax.texts if t.get_gid() == "source-note")
         shown = ax.get_title(loc="left")
         self.title = next(c for c in ax.get_children() if isinstance(c, Text) and c.get_text() == shown)
-        suffix = maps.TEXT[p.lang]["title"].format(
-            label=indicator_name(spec.indicator, p.lang), year=nv.year_label(spec.year, p.lang)
-        )
-        if not shown.endswith(suffix):
-            raise ValueError(f"map title {shown!r} does not end with {suffix!r}")  # maps changed its titles
-        self.title_prefix = shown.removesuffix(suffix)
         frame = [a for a in ax.artists if a.get_gid() == "prefecture-outline"]
         outline = [line for line in ax.lines if line.get_gid() == "county-outline"]
         content = [*self.patches.values(), *frame, *self.labels.values(), self.legend, self.title, self.note]
@@ -524,6 +493,7 @@ class _MapView:
     def update(self, p: Params, spec: _MapSpec) -> bool:
         """Show ``spec`` on this map; False when the new labels would overlap (the map is then redrawn)."""
         from lcedu.present import maps
+        from lcedu.present.maps import words
 
         values = maps.indicator_values(spec.data, spec.indicator, spec.year)
         values = values[values.index.isin(list(self.patches))]
@@ -545,12 +515,11 @@ class _MapView:
         else:  # the same legend: keep the one drawn
             legend.remove()
             self.ax.legend_ = self.legend
-        words = maps.TEXT[p.lang]
-        title = self.title_prefix + words["title"].format(
-            label=indicator_name(spec.indicator, p.lang), year=nv.year_label(spec.year, p.lang)
+        shown_year = words.year_words(spec.year, p.lang)
+        title = words.place_prefix(spec.prefecture, p.lang) + maps.TEXT[p.lang]["title"].format(
+            label=indicator_name(spec.indicator, p.lang), year=shown_year
         )
-        parts = [words["source_default"], words["data_year"].format(years=nv.year_label(spec.year, p.lang))]
-        note = words["separator"].join([*parts, words["sample"]] if bf.base().synthetic else parts)
+        note = words.source_line(p.lang, None, shown_year, bf.base().synthetic)
         for artist, text in ((self.title, title), (self.note, note)):
             if artist.get_text() != text:
                 artist.set_text(text)
@@ -600,15 +569,15 @@ def _fill(patch: Any, colour: str | None) -> bool:
     """Give a county patch its class colour (no class: the hatched no-data face); True when it changed."""
     from matplotlib.colors import to_rgba
 
-    from lcedu.present import maps
+    from lcedu.present.maps import furniture
 
-    face, hatch = (colour, None) if colour is not None else (maps.NO_DATA_FACE, "////")
+    face, hatch = (colour, None) if colour is not None else (furniture.NO_DATA_FACE, "////")
     if patch.get_facecolor() == to_rgba(face) and patch.get_hatch() == hatch:
         return False
     patch.set_facecolor(face)
     patch.set_hatch(hatch)
     if hatch is not None:
-        patch.set_hatchcolor(maps.NO_DATA_HATCH_COLOUR)
+        patch.set_hatchcolor(furniture.NO_DATA_HATCH_COLOUR)
     return True
 
 
