@@ -41,7 +41,7 @@ def written(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) ->
     from lcedu.publish import evaluation
 
     out = tmp_path_factory.mktemp("evaluation")
-    default = evaluation.write_evaluation(None, None, out / "default", counties=["530925"], pdf=False)
+    default = evaluation.write_evaluation(None, None, out / "default", counties=["530925", "530902"], pdf=False)
     second = evaluation.write_evaluation(TEST_PLAN, 2025, out / "second", counties=["530902"], pdf=False)
     return {p.parent.name + "/" + p.stem: p for p in [*default, *second]}
 
@@ -495,6 +495,32 @@ def test_gongwen_style_sets_the_official_faces_by_style_name(processed_sample, t
     with pytest.raises(ValueError, match="unknown document style"):
         evaluation.write_evaluation(None, None, tmp_path / "x", style="fancy", pdf=False)
     assert not (tmp_path / "x").exists(), "nothing drawn or written for an unknown style"
+
+
+def _annex_figures(path: Path) -> tuple[list[str], list[str]]:
+    """(附图 captions, sha256 of each picture) of a document."""
+    import hashlib
+    import zipfile
+
+    captions = [t for t in _paragraphs(path) if re.match(r"附图\d+　", t)]
+    with zipfile.ZipFile(path) as docx:
+        pictures = sorted(n for n in docx.namelist() if n.startswith("word/media/"))
+        return captions, [hashlib.sha256(docx.read(n)).hexdigest() for n in pictures]
+
+
+def test_county_documents_show_their_own_county_on_the_maps(written):
+    city_captions, city_pictures = _annex_figures(written["default/evaluation_530900"])
+    shown = {}
+    for code in ("530925", "530902"):
+        captions, pictures = _annex_figures(written[f"default/evaluation_{code}"])
+        name = nv.place_name(code, "zh")
+        assert len(captions) == len(city_captions) >= 3, "the county's status and its change since the baseline"
+        assert all(name in caption for caption in captions), captions
+        assert all("本县" in caption for caption in captions), "each caption gives the county's own result"
+        assert not set(pictures) & set(city_pictures), "not the city's maps: the county is outlined on each"
+        shown[code] = set(pictures)
+    assert not shown["530925"] & shown["530902"], "two counties' documents show different maps"
+    assert not any(nv.place_name(c, "zh") in t for t in city_captions for c in ("530925", "530902"))
 
 
 def _font_table(path: Path) -> dict[str, dict[str, str]]:
