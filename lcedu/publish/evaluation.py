@@ -14,12 +14,14 @@ Public API: :func:`evaluation_data`, :func:`write_document`, :func:`write_evalua
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,14 +41,18 @@ from lcedu.present import briefing as bf
 from lcedu.present import maps
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import dimension_phrase
+from lcedu.present.maps.focus import county_focus
 from lcedu.publish import map_files
 
 __all__ = [
     "STATUS_WORDS",
+    "FONT_FALLBACKS",
     "EvaluationData",
+    "FontEntry",
     "document_name",
     "draw_figures",
     "evaluation_data",
+    "font_chain",
     "to_pdf",
     "write_document",
     "write_evaluation",
@@ -234,20 +240,117 @@ def _closing_words(r: Any, needs: pd.DataFrame) -> str:
 
 
 #: Fonts by style name: (East Asian, Latin). "plain" is one sans face; "gongwen" the 党政机关公文格式
-#: (GB/T 9704) faces under the names Word on an office PC has (仿宋, 黑体, 楷体 ship with Windows; 方正小标宋简体
-#: with the 方正 set). A face missing on the reader's machine is substituted by Word or LibreOffice; the Latin
-#: face is set apart so digits and Latin letters never fall back to a CJK face's.
+#: (GB/T 9704) faces by their usual names: 仿宋_GB2312 body, 方正小标宋简体 title, 黑体 and 楷体_GB2312 headings.
+#: A face missing on the reader's machine falls back through :data:`FONT_FALLBACKS` (the docx font table); the
+#: Latin face is set apart so digits and Latin letters never fall back to a CJK face's.
 DOCUMENT_STYLES: dict[str, dict[str, tuple[str, str]]] = {
     "plain": {name: (_FONT, _FONT) for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption")},
     "gongwen": {
-        "Normal": ("仿宋", "Times New Roman"),
+        "Normal": ("仿宋_GB2312", "Times New Roman"),
         "Title": ("方正小标宋简体", "Times New Roman"),
         "Heading 1": ("黑体", "Times New Roman"),
-        "Heading 2": ("楷体", "Times New Roman"),
-        "Heading 3": ("仿宋", "Times New Roman"),
+        "Heading 2": ("楷体_GB2312", "Times New Roman"),
+        "Heading 3": ("仿宋_GB2312", "Times New Roman"),
         "Caption": ("黑体", "Times New Roman"),
     },
 }
+
+
+@dataclass(frozen=True)
+class FontEntry:
+    """A face's entry in the docx font table (word/fontTable.xml): what Word tries when the face is missing.
+
+    ``alt_name`` (w:altName) is tried first; failing that Word picks the installed font closest in PANOSE
+    class, character set (86: GB2312), family and pitch, and Unicode/code-page coverage (w:sig).
+    """
+
+    alt_name: str
+    panose: str
+    family: str
+    pitch: str
+    signature: tuple[str, str, str, str, str, str]
+
+
+_GB2312_SIG = ("00000001", "080E0000", "00000000", "00000000", "00040000", "00000000")  # the old GB2312-only faces
+_WINDOWS_CJK_SIG = ("800002BF", "38CF7CFA", "00000016", "00000000", "00040001", "00000000")  # Windows' 仿宋/黑体/楷体
+
+#: The 公文 faces and their fallbacks, as Word itself writes these entries: 仿宋_GB2312 → 仿宋 → FangSong,
+#: 楷体_GB2312 → 楷体 → KaiTi, 黑体 → SimHei, 方正小标宋简体 → 华文中宋 → STZhongsong (and 宋体 → SimSun).
+#: 仿宋, 黑体, 楷体 and 宋体 ship with every Chinese Windows; the _GB2312 faces and 方正小标宋简体 are the ones
+#: 公文 templates name. 方正小标宋简体 has no Windows entry to copy: it carries 华文中宋's class (a heavy 宋),
+#: so PANOSE matching lands on a 宋 face.
+FONT_FALLBACKS: dict[str, FontEntry] = {
+    "仿宋_GB2312": FontEntry("仿宋", "02010609030101010101", "modern", "fixed", _GB2312_SIG),
+    "仿宋": FontEntry("FangSong", "02010609060101010101", "modern", "fixed", _WINDOWS_CJK_SIG),
+    "楷体_GB2312": FontEntry("楷体", "02010609030101010101", "modern", "fixed", _GB2312_SIG),
+    "楷体": FontEntry("KaiTi", "02010609060101010101", "modern", "fixed", _WINDOWS_CJK_SIG),
+    "黑体": FontEntry("SimHei", "02010609060101010101", "modern", "fixed", _WINDOWS_CJK_SIG),
+    "方正小标宋简体": FontEntry("华文中宋", "02010600040101010101", "auto", "variable", _GB2312_SIG),
+    "华文中宋": FontEntry(
+        "STZhongsong",
+        "02010600040101010101",
+        "auto",
+        "variable",
+        ("00000287", "080F0000", "00000000", "00000000", "0004009F", "DFD70000"),
+    ),
+    "宋体": FontEntry(
+        "SimSun",
+        "02010600030101010101",
+        "auto",
+        "variable",
+        ("00000003", "288F0000", "00000016", "00000000", "00040001", "00000000"),
+    ),
+}
+
+
+def font_chain(face: str) -> list[str]:
+    """``face`` and the faces its font-table entries fall back to, in order (仿宋_GB2312, 仿宋, FangSong)."""
+    chain = [face]
+    while chain[-1] in FONT_FALLBACKS and FONT_FALLBACKS[chain[-1]].alt_name not in chain:
+        chain.append(FONT_FALLBACKS[chain[-1]].alt_name)
+    return chain
+
+
+def _font_table(xml: bytes, faces: Iterable[str]) -> bytes:
+    """word/fontTable.xml with an entry (altName, panose, charset, family, pitch, sig) for every face of
+    ``faces`` and the faces they fall back to; an entry of the same name is replaced."""
+    from lxml import etree
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    root = etree.fromstring(xml)
+    wanted = list(dict.fromkeys(name for face in faces for name in font_chain(face) if name in FONT_FALLBACKS))
+    for old in root.findall(f"{{{w}}}font"):
+        if old.get(f"{{{w}}}name") in wanted:
+            root.remove(old)
+    for name in wanted:
+        entry = FONT_FALLBACKS[name]
+        font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
+        for tag, value in (
+            ("altName", entry.alt_name),
+            ("panose1", entry.panose),
+            ("charset", "86"),
+            ("family", entry.family),
+            ("pitch", entry.pitch),
+        ):
+            etree.SubElement(font, f"{{{w}}}{tag}", {f"{{{w}}}val": value})
+        keys = ("usb0", "usb1", "usb2", "usb3", "csb0", "csb1")
+        etree.SubElement(font, f"{{{w}}}sig", {f"{{{w}}}{k}": v for k, v in zip(keys, entry.signature, strict=True)})
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _docx_bytes(doc: Any, style: str) -> bytes:
+    """The saved document, its font table carrying the fallbacks of the style's faces."""
+    saved = io.BytesIO()
+    doc.save(saved)
+    faces = [east_asian for east_asian, _ in DOCUMENT_STYLES[style].values()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/fontTable.xml":
+                data = _font_table(data, faces)
+            target.writestr(item, data)
+    return out.getvalue()
 
 
 def _set_style_fonts(doc: Any, style_name: str, east_asian: str, latin: str) -> None:
@@ -827,89 +930,129 @@ def _share_verdicts(data: EvaluationData) -> dict[str, str]:
     }
 
 
-def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
-    """Status and progress maps (PNG) shared by the documents: (caption, file)."""
+@dataclass(frozen=True)
+class _CityMap:
+    """One of the city's maps, drawn once: its file stem, the city document's caption, and the caption of a
+    county's document (naming the county and its own value)."""
+
+    stem: str
+    caption: str
+    figure: Any
+    county_caption: Callable[[str], str]
+
+
+def draw_figures(
+    data: EvaluationData, out_dir: Path, counties: Sequence[str] = ()
+) -> dict[str | None, list[tuple[str, Path]]]:
+    """Status and progress maps (PNG), (caption, file) per document: the city's (key None) and, for each of
+    ``counties``, the same maps with that county outlined and named in the captions."""
     import matplotlib.pyplot as plt
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    figures: list[tuple[str, Path]] = []
-    counties = data.status[data.status["county_code"] != CITY_CODE]
-    # 1. The share of each county's due targets met (the stored target_counts' met_pct).
+    drawn = [*_met_share_map(data), *_status_maps(data), *_progress_maps(data)]
+    figures: dict[str | None, list[tuple[str, Path]]] = {None: []}
+    for city_map in drawn:
+        figures[None].append((city_map.caption, _save(city_map.figure, out_dir / city_map.stem)))
+        for code in counties:
+            with county_focus(city_map.figure, code):
+                png = _save(city_map.figure, out_dir / f"{city_map.stem}_{code}")
+            figures.setdefault(code, []).append((city_map.county_caption(code), png))
+    plt.close("all")
+    return figures
+
+
+def _met_share_map(data: EvaluationData) -> list[_CityMap]:
+    """The share of each county's due targets met (the stored target_counts' met_pct)."""
     counts = data.counts if data.counts is not None else pd.DataFrame(columns=["met_pct"])
     share = counts.loc[[c for c in counts.index if c != CITY_CODE], "met_pct"].dropna()
-    if len(share):
-        frame = pd.DataFrame(
-            {"county_code": share.index, "value": share.to_numpy(dtype=float), "year": data.year}
-        ).assign(indicator="plan_targets_met_pct")
-        ax = maps.choropleth(
-            frame,
-            "plan_targets_met_pct",
-            data.year,
-            label="已到期目标达标率",
-            unit="%",
-            breaks=[20, 40, 60, 80, 100],
-            synthetic=data.synthetic,
-            prefecture=CITY_CODE,
-        )
-        figures.append(
-            (f"{nv.year_label(data.year)}各县(区)已到期目标达标率", _save(ax.figure, out_dir / "targets_met"))
-        )
-    # 2. The county assessments the plan sets shares for.
+    if not len(share):
+        return []
+    frame = pd.DataFrame({"county_code": share.index, "value": share.to_numpy(dtype=float), "year": data.year})
+    ax = maps.choropleth(
+        frame.assign(indicator="plan_targets_met_pct"),
+        "plan_targets_met_pct",
+        data.year,
+        label="已到期目标达标率",
+        unit="%",
+        breaks=[20, 40, 60, 80, 100],
+        synthetic=data.synthetic,
+        prefecture=CITY_CODE,
+    )
+    year = nv.year_label(data.year)
+
+    def county_caption(code: str) -> str:
+        own = f"{share[code]:.1f}%" if code in share.index else "无数据"
+        return f"{_place(code)}在全市：{year}已到期目标达标率，本县{own}（粗线为本县）"
+
+    return [_CityMap("targets_met", f"{year}各县(区)已到期目标达标率", ax.figure, county_caption)]
+
+
+def _status_maps(data: EvaluationData) -> list[_CityMap]:
+    """The county assessments the plan sets shares for: which counties meet them."""
     shares = data.plan.target_shares()
     status = data.assessments[
         data.assessments["assessment"].isin(list(shares)) & (data.assessments["year"] == data.year)
     ]
+    drawn = []
     for assessment, share in shares.items():
         one = status[status["assessment"] == assessment]
-        if len(one):
-            fig = maps.status_map(
-                one,
-                data.year,
-                assessments=[assessment],
-                target_shares={assessment: share},
-                verdicts=_share_verdicts(data),
-                synthetic=data.synthetic,
-                prefecture=CITY_CODE,
-            )
-            name = nv.indicator_name(assessment, "zh")
-            figures.append(
-                (
-                    f"{nv.year_label(data.year)}{name}达标情况（规划目标{share:.1%}的县）",
-                    _save(fig, out_dir / f"status_{assessment}"),
-                )
-            )
-    # 3. Progress since the baseline on the plan's county-scoped rate targets.
-    rates = counties[(counties["unit"] == "%") & counties["comparison"].isin(["at_least", "at_most"])]
-    unmet = rates.assign(_short=rates["status"] == "not_met").groupby("indicator", sort=False)["_short"].sum()
-    rates = rates.assign(_order=rates["indicator"].map(-unmet)).sort_values("_order", kind="stable")
-    drawn = 0
-    results = data.results[data.results["county_code"] != CITY_CODE]
-    for code in dict.fromkeys(rates["indicator"]):
-        if drawn >= _PROGRESS_LIMIT or data.year == data.plan.baseline_year:
-            break
-        values = results[(results["indicator"] == code) & results["year"].isin([data.plan.baseline_year, data.year])]
-        if values["value"].notna().sum() < 2:
+        if not len(one):
             continue
-        ax = maps.change_map(
-            values,
-            code,
-            data.plan.baseline_year,
+        fig = maps.status_map(
+            one,
             data.year,
-            label=nv.indicator_name(code, "zh"),
-            unit="个百分点",
+            assessments=[assessment],
+            target_shares={assessment: share},
+            verdicts=_share_verdicts(data),
             synthetic=data.synthetic,
             prefecture=CITY_CODE,
         )
-        figures.append(
-            (
-                f"{nv.indicator_name(code, 'zh')}：{nv.year_label(data.plan.baseline_year)}至"
-                f"{nv.year_label(data.year)}变化",
-                _save(ax.figure, out_dir / f"progress_{code}"),
-            )
+        name = nv.indicator_name(assessment, "zh")
+        year = nv.year_label(data.year)
+        verdicts = dict(zip(one["county_code"].astype(str), one["is_met"], strict=True))
+
+        def county_caption(code: str, name: str = name, year: str = year, verdicts: dict = verdicts) -> str:
+            met = verdicts.get(code)
+            word = "未评估" if nv.is_missing(met) else ("达标" if bool(met) else "未达标")
+            return f"{_place(code)}在全市：{year}{name}，本县{word}（粗线为本县）"
+
+        caption = f"{year}{name}达标情况（规划目标{share:.1%}的县）"
+        drawn.append(_CityMap(f"status_{assessment}", caption, fig, county_caption))
+    return drawn
+
+
+def _progress_maps(data: EvaluationData) -> list[_CityMap]:
+    """Progress since the baseline on the plan's county-scoped rate targets (those most often unmet first)."""
+    if data.year == data.plan.baseline_year:
+        return []
+    counties = data.status[data.status["county_code"] != CITY_CODE]
+    rates = counties[(counties["unit"] == "%") & counties["comparison"].isin(["at_least", "at_most"])]
+    unmet = rates.assign(_short=rates["status"] == "not_met").groupby("indicator", sort=False)["_short"].sum()
+    rates = rates.assign(_order=rates["indicator"].map(-unmet)).sort_values("_order", kind="stable")
+    results = data.results[data.results["county_code"] != CITY_CODE]
+    base, year = data.plan.baseline_year, data.year
+    span = f"{nv.year_label(base)}至{nv.year_label(year)}"
+    drawn = []
+    for code in dict.fromkeys(rates["indicator"]):
+        if len(drawn) >= _PROGRESS_LIMIT:
+            break
+        values = results[(results["indicator"] == code) & results["year"].isin([base, year])]
+        if values["value"].notna().sum() < 2:
+            continue
+        name = nv.indicator_name(code, "zh")
+        ax = maps.change_map(
+            values, code, base, year, label=name, unit="个百分点", synthetic=data.synthetic, prefecture=CITY_CODE
         )
-        drawn += 1
-    plt.close("all")
-    return figures
+        wide = values.pivot_table(index="county_code", columns="year", values="value", aggfunc="first")
+        change = (wide.get(year) - wide.get(base)) if {base, year} <= set(wide.columns) else pd.Series(dtype=float)
+
+        def county_caption(county: str, name: str = name, change: pd.Series = change) -> str:
+            value = change.get(county)
+            own = "无数据" if nv.is_missing(value) else f"{float(value):+.1f}个百分点"
+            return f"{_place(county)}在全市：{name}{span}变化，本县{own}（粗线为本县）"
+
+        drawn.append(_CityMap(f"progress_{code}", f"{name}：{span}变化", ax.figure, county_caption))
+    return drawn
 
 
 def _save(figure: Any, stem: Path) -> Path:
@@ -950,7 +1093,7 @@ def write_document(
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
     try:
-        doc.save(temporary)
+        Path(temporary).write_bytes(_docx_bytes(doc, style))
         Path(temporary).chmod(0o644)
         os.replace(temporary, target)
     finally:
@@ -1028,11 +1171,12 @@ def write_evaluation(
     data = evaluation_data(plan, year, processed_dir)
     reports = Path(reports_dir) if reports_dir is not None else paths.project("reports")
     out = Path(out_dir) if out_dir is not None else reports / output_folder(data.plan, data.year)
-    figures = draw_figures(data, out / "figures")
     codes = list(counties) if counties is not None else list(home()["county_code"])
-    written = [write_document(data, None, out / f"{document_name(None)}.docx", figures, style=style)]
+    figures = draw_figures(data, out / "figures", codes)  # each county's document: the maps with it outlined
+    written = [write_document(data, None, out / f"{document_name(None)}.docx", figures[None], style=style)]
     for code in codes:
-        written.append(write_document(data, code, out / f"{document_name(code)}.docx", figures, style=style))
+        path = out / f"{document_name(code)}.docx"
+        written.append(write_document(data, code, path, figures.get(code, []), style=style))
     if pdf:
         written += to_pdf(written, out)
     return written
