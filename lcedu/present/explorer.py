@@ -464,8 +464,8 @@ class _MapView:
             legend.remove()
             self.ax.legend_ = self.legend
         shown_year = map_words.year_words(spec.year, p.lang)
-        title = map_words.place_prefix(spec.prefecture, p.lang) + maps.TEXT[p.lang]["title"].format(
-            label=indicator_name(spec.indicator, p.lang), year=shown_year
+        title = map_words.place_prefix(spec.prefecture, p.lang) + word(
+            "maps.title", p.lang, label=indicator_name(spec.indicator, p.lang), year=shown_year
         )
         note = map_words.source_line(p.lang, None, shown_year, bf.base().synthetic)
         for artist, text in ((self.title, title), (self.note, note)):
