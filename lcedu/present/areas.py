@@ -17,9 +17,13 @@ import pandas as pd
 from lcedu.errors import RequestError
 from lcedu.ingest import counties
 from lcedu.ingest.counties import is_aggregate, prefecture_of, province_of
-from lcedu.present import briefing
+from lcedu.measure import indicators as ind
+from lcedu.measure.indicators import map_breaks
+from lcedu.paths import CITY_CODE
+from lcedu.present import briefing, suite
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import Params, Section, bullets, heat_colour, styled
+from lcedu.present.fonts import use_cjk_font
 from lcedu.present.words import table, word
 
 #: The indicators of the overviews: the equalization story of the plan, as on the map set.
@@ -119,14 +123,10 @@ def _met_counts(year: int, codes: Sequence[str]) -> pd.DataFrame:
 
 
 def _direction(indicator: str) -> float:
-    from lcedu.measure import indicators as ind
-
     return -1.0 if ind.load_registry().indicators[indicator].direction == "lower" else 1.0
 
 
 def _unit(indicator: str) -> str:
-    from lcedu.measure import indicators as ind
-
     return ind.load_registry().indicators[indicator].unit
 
 
@@ -135,8 +135,6 @@ def _unit(indicator: str) -> str:
 
 def header(p: Params, notebook: str) -> Section:
     """Subtitle: the prefecture or province, the year, the data's date and the sample disclaimer."""
-    from lcedu.present import suite
-
     b = briefing.base()
     entry = suite.notebook(notebook)
     # Kept branch: the English line names the notebook before the place, the Chinese line does not.
@@ -205,9 +203,7 @@ def _heat(
 
 def trend_figure(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:4]) -> Any:
     """Small multiples: each county a thin line, the prefecture or province total bold."""
-    from matplotlib.figure import Figure
-
-    from lcedu.present.fonts import use_cjk_font
+    from matplotlib.figure import Figure  # matplotlib: loaded only when a figure is drawn
 
     use_cjk_font()
     res = briefing.base().results
@@ -261,9 +257,7 @@ def prefecture_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS)
 
 def prefecture_chart(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:2]) -> Any:
     """Bars per prefecture for the headline indicators, the province value as a line."""
-    from matplotlib.figure import Figure
-
-    from lcedu.present.fonts import use_cjk_font
+    from matplotlib.figure import Figure  # matplotlib: loaded only when a figure is drawn
 
     use_cjk_font()
     prefectures = sorted({prefecture_of(c) for c in members(p.county)})
@@ -341,8 +335,7 @@ def province_map(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     """The province's counties coloured on ``indicator`` (prefecture outlines; the declared classes), then the
     prefectures as bars. Without boundaries for the province (only 云南's are shipped; ``lcedu shapes``
     caches others), the page says so and shows the bars alone."""
-    from lcedu.measure.indicators import map_breaks
-    from lcedu.present import maps
+    from lcedu.present import maps  # geopandas and matplotlib: loaded only when a map is drawn
 
     lang = p.lang
     items: list[Any] = []
@@ -374,9 +367,7 @@ def prefecture_maps(p: Params, indicators: Sequence[str] = briefing.SMALL_MULTIP
     year by year (small multiples on the declared classes). 临沧's status map measures the counties'
     share against its plan; another prefecture's shows the counts only (the plan is 临沧's). Without
     boundaries for the prefecture (云南's are shipped; ``lcedu shapes`` builds others) the page says so."""
-    from lcedu.measure.indicators import map_breaks
-    from lcedu.paths import CITY_CODE
-    from lcedu.present import maps
+    from lcedu.present import maps  # geopandas and matplotlib: loaded only when a map is drawn
 
     lang, b = p.lang, briefing.base()
     years = [y for y in briefing.available_years() if y <= p.year]
