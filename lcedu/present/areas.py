@@ -203,7 +203,7 @@ def _heat(
 
 def trend_figure(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:4]) -> Any:
     """Small multiples: each county a thin line, the prefecture or province total bold."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib: loaded only when a figure is drawn
 
     use_cjk_font()
     res = briefing.base().results
@@ -257,7 +257,7 @@ def prefecture_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS)
 
 def prefecture_chart(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:2]) -> Any:
     """Bars per prefecture for the headline indicators, the province value as a line."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib: loaded only when a figure is drawn
 
     use_cjk_font()
     prefectures = sorted({prefecture_of(c) for c in members(p.county)})
