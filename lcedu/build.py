@@ -26,7 +26,8 @@ def write_build(
     """
     results = compute_results(tables)
     projected, note = projection_tables(tables)  # absent (with the reason in the manifest) when an input is missing
-    planned, plan_note = planning_tables(tables, projected)  # places, classes, teachers, small schools
+    # places, classes, teachers, small schools (travel times when the raw folder holds a road extract)
+    planned, plan_note = planning_tables(tables, projected, manifest.get("raw_dir"))
     keep_projections(out_dir)  # last year's projections stay for `lcedu project monitor` (older builds are deleted)
     return store.write(
         {**tables, **results, **projected, **planned},

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import yaml
 
 from lcedu import paths
-from lcedu.measure import standards
+from lcedu.measure import standards, travel
 
 STAGES = ("kindergarten", "primary", "junior", "senior")
 RESULT_TABLES = (
@@ -445,11 +447,93 @@ def _nearest(cands: pd.DataFrame, pool: pd.DataFrame, same_county: bool) -> pd.D
     return pd.concat(found).set_index("_row")
 
 
-def consolidation(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -> pd.DataFrame:
+STRAIGHT_LINE_CAVEAT = "距离为直线距离，不是路程时间 / distance is a straight line, not travel time"
+BASIS = {
+    "road": "路程时间（OSM 路网）/ road travel time (OSM extract)",
+    "no_roads": "直线距离（未提供路网）/ straight line: no road extract supplied",
+    "off_network": "直线距离（学校离路网太远）/ straight line: school off the road network",
+    "unreached": "直线距离（路网上到不了同学段学校）/ straight line: no school of the 学段 reached by road",
+    "beyond": "路程时间：搜索时限内无同学段学校 / road travel time: none within the search limit",
+}
+
+
+def _road_columns(
+    cands: pd.DataFrame, pool: pd.DataFrame, roads: nx.MultiDiGraph | None, same_county: bool
+) -> pd.DataFrame:
+    """Travel minutes to the nearest same-学段 school by road and the basis each row's screening uses."""
+    out = pd.DataFrame(index=cands.index)
+    if roads is None or cands.empty:
+        out["travel_school_id"] = pd.array([pd.NA] * len(cands), dtype="string")
+        out["travel_minutes"] = pd.array([pd.NA] * len(cands), dtype="Float64")
+        out["distance_basis"] = BASIS["no_roads"]
+        return out
+    found = travel.nearest_by_travel(roads, cands, pool, same_county, config()["travel"])
+    out["travel_school_id"], out["travel_minutes"] = found["travel_school_id"], found["travel_minutes"]
+    out["distance_basis"] = np.select(
+        [
+            found["travel_minutes"].notna().to_numpy(bool),
+            found["is_beyond_search"].to_numpy(bool),
+            found["is_off_network"].fillna(False).to_numpy(bool),
+        ],
+        [BASIS["road"], BASIS["beyond"], BASIS["off_network"]],
+        BASIS["unreached"],
+    )
+    return out
+
+
+def _screening(cands: pd.DataFrame) -> np.ndarray:
+    """The default status: 无坐标 → retained until checked; beyond the threshold of the distance used → 应保留."""
+    by_road = cands["distance_basis"].isin([BASIS["road"], BASIS["beyond"]])
+    no_coords = cands["longitude"].isna() | cands["latitude"].isna()
+    far_line = cands["nearest_distance_km"].isna() | (
+        cands["nearest_distance_km"].astype(float) > cands["retain_beyond_km"]
+    )
+    far_road = cands["travel_minutes"].isna() | (cands["travel_minutes"].astype(float) > cands["retain_beyond_minutes"])
+    far = far_road.where(by_road, far_line).astype(bool)
+    return np.select(
+        [no_coords.to_numpy(bool), far.to_numpy(bool)],
+        [
+            "待核实：无坐标，默认保留 / no coordinates: retained until checked",
+            "应保留（默认）/ retain by default: no alternative within the distance",
+        ],
+        "可研究，须论证 / for study, with the caveats",
+    )
+
+
+CONSOLIDATION_COLUMNS = [
+    "county_code",
+    "school_id",
+    "school_name",
+    "stage",
+    "scenario",
+    "review_year",
+    "student_count_lower",
+    "student_count",
+    "student_count_upper",
+    "nearest_school_id",
+    "nearest_school_name",
+    "nearest_distance_km",
+    "retain_beyond_km",
+    "travel_school_id",
+    "travel_school_name",
+    "travel_minutes",
+    "retain_beyond_minutes",
+    "distance_basis",
+    "receiving_school_id",
+    "receiving_spare_places",
+    "screening",
+    "caveats",
+]
+
+
+def consolidation(
+    tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame, roads: nx.MultiDiGraph | None = None
+) -> pd.DataFrame:
     """Consolidation screening per scenario (never a verdict): schools whose projected pupils (point) in the review
-    year fall below ``candidate_below``, each with its band, the nearest school of the same 学段 (straight line),
-    that school's spare places, a default status (应保留 beyond the distance threshold or without coordinates to
-    judge) and the procedure caveats (先建后撤, 应留必留, 听证)."""
+    year fall below ``candidate_below``, each with its band, the nearest school of the same 学段 by straight line
+    and, with a road network (:mod:`lcedu.measure.travel`), by travel minutes; that school's spare places; a default
+    status (应保留 beyond the threshold of the distance used, or without coordinates to judge) and the caveats
+    (先建后撤, 应留必留, 听证). ``distance_basis`` says which distance each row's status used."""
     cfg = config()["consolidation"]
     rows = place_rows[(place_rows["level"] == "school") & (place_rows["year"] == int(cfg["review_year"]))]
     launch = int(place_rows["launch_year"].max())
@@ -462,63 +546,41 @@ def consolidation(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) 
         aggfunc="first",
     ).reset_index()
     wide.columns.name = None
-    spare = rows[rows["band"] == "point"].set_index(["school_id", "stage", "scenario"], drop=False)
+    spare = rows[rows["band"] == "point"]
+    spare = pd.Series(
+        spare["spare_places"].to_numpy(),
+        index=pd.MultiIndex.from_arrays([spare[k].astype(str) for k in ("school_id", "stage", "scenario")]),
+    )
     for c in ("longitude", "latitude"):
         wide[c] = wide["school_id"].astype(str).map(schools[c]).astype("Float64")
     cands = wide[wide["point"] < float(cfg["candidate_below"])].copy()
     pool = wide[wide["scenario"] == wide["scenario"].iloc[0]] if len(wide) else wide
-    near = _nearest(cands, pool, bool(cfg["same_county_only"]))
-    cands = cands.join(near)
+    cands = cands.join(_nearest(cands, pool, bool(cfg["same_county_only"])))
+    cands = cands.join(_road_columns(cands, pool, roads, bool(cfg["same_county_only"])))
+    by_road = cands["distance_basis"].isin([BASIS["road"], BASIS["beyond"]])
+    cands["receiving_school_id"] = cands["travel_school_id"].where(by_road, cands["nearest_school_id"])
     key = pd.MultiIndex.from_arrays(
-        [cands["nearest_school_id"].astype(str), cands["stage"].astype(str), cands["scenario"].astype(str)]
+        [cands["receiving_school_id"].astype(str), cands["stage"].astype(str), cands["scenario"].astype(str)]
     )
-    spare_idx = pd.MultiIndex.from_arrays(
-        [spare["school_id"].astype(str), spare["stage"].astype(str), spare["scenario"].astype(str)]
-    )
-    cands["receiving_spare_places"] = (
-        pd.Series(spare["spare_places"].to_numpy(), index=spare_idx).reindex(key).to_numpy()
-    )
-    limit = cands["stage"].astype(str).map(cfg["retain_beyond_km"]).astype(float)
-    no_coords = cands["longitude"].isna() | cands["latitude"].isna()
-    far = cands["nearest_distance_km"].isna() | (cands["nearest_distance_km"].astype(float) > limit)
-    cands["retain_beyond_km"] = limit
-    cands["screening"] = np.select(
-        [no_coords.to_numpy(bool), far.to_numpy(bool)],
-        [
-            "待核实：无坐标，默认保留 / no coordinates: retained until checked",
-            "应保留（默认）/ retain by default: no alternative within the distance",
-        ],
-        "可研究，须论证 / for study, with the caveats",
-    )
-    cands["caveats"] = "；".join(cfg["caveats"])
-    cands["school_name"] = cands["school_id"].astype(str).map(schools["school_name"])
-    cands["nearest_school_name"] = cands["nearest_school_id"].map(schools["school_name"])
+    cands["receiving_spare_places"] = spare.reindex(key).to_numpy()
+    cands["retain_beyond_km"] = cands["stage"].astype(str).map(cfg["retain_beyond_km"]).astype(float)
+    minutes = config()["travel"]["retain_beyond_minutes"]
+    cands["retain_beyond_minutes"] = cands["stage"].astype(str).map(minutes).astype(float)
+    cands["screening"] = _screening(cands)
+    caveats = "；".join(cfg["caveats"])
+    cands["caveats"] = np.where(by_road, caveats.replace(f"；{STRAIGHT_LINE_CAVEAT}", ""), caveats)
+    names = schools["school_name"]
+    cands["school_name"] = cands["school_id"].astype(str).map(names)
+    cands["nearest_school_name"] = cands["nearest_school_id"].map(names)
+    cands["travel_school_name"] = cands["travel_school_id"].astype(object).map(names)
     cands = cands.rename(
         columns={"lower": "student_count_lower", "point": "student_count", "upper": "student_count_upper"}
     )
     cands["review_year"] = int(cfg["review_year"])
-    cols = [
-        "county_code",
-        "school_id",
-        "school_name",
-        "stage",
-        "scenario",
-        "review_year",
-        "student_count_lower",
-        "student_count",
-        "student_count_upper",
-        "nearest_school_id",
-        "nearest_school_name",
-        "nearest_distance_km",
-        "retain_beyond_km",
-        "receiving_spare_places",
-        "screening",
-        "caveats",
-    ]
     order = cands["stage"].astype(str).map({s: i for i, s in enumerate(STAGES)})
     out = cands.assign(_o=order).sort_values(["_o", "county_code", "student_count"]).drop(columns="_o")
     return (
-        out.reindex(columns=cols)
+        out.reindex(columns=CONSOLIDATION_COLUMNS)
         .reset_index(drop=True)
         .astype(
             {
@@ -527,6 +589,12 @@ def consolidation(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) 
                 "nearest_school_name": "string",
                 "nearest_distance_km": "Float64",
                 "retain_beyond_km": "Float64",
+                "travel_school_id": "string",
+                "travel_school_name": "string",
+                "travel_minutes": "Float64",
+                "retain_beyond_minutes": "Float64",
+                "distance_basis": "category",
+                "receiving_school_id": "string",
                 "receiving_spare_places": "Float64",
                 "screening": "category",
                 "caveats": "category",
@@ -583,31 +651,39 @@ def cross_stage_reuse(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFra
     ).reset_index(drop=True)
 
 
-def compute_planning(tables: Mapping[str, pd.DataFrame], projections: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Every planning table of :data:`RESULT_TABLES` from the cleaned tables and the build's projections."""
+def compute_planning(
+    tables: Mapping[str, pd.DataFrame], projections: pd.DataFrame, roads: nx.MultiDiGraph | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every planning table of :data:`RESULT_TABLES` from the cleaned tables and the build's projections (and the
+    road network of the user's OSM extract, when there is one)."""
     place_rows = places(tables, projections)
     return {
         "planning_places": place_rows,
         "planning_place_summary": large_class_risk(tables, place_summary(place_rows)),
         "planning_teachers": teacher_need(tables, place_rows),
         "planning_small_schools": small_schools(tables, place_rows),
-        "planning_consolidation": consolidation(tables, place_rows),
+        "planning_consolidation": consolidation(tables, place_rows, roads),
         "planning_reuse": cross_stage_reuse(tables, place_rows),
     }
 
 
 def planning_tables(
-    tables: Mapping[str, pd.DataFrame], projected: Mapping[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame], projected: Mapping[str, pd.DataFrame], raw_dir: str | Path | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The planning tables for a build and a manifest note; none (the note says why) without projections or inputs."""
+    """The planning tables for a build and a manifest note; none (the note says why) without projections or inputs.
+
+    ``raw_dir``: where to look for a road extract (``roads/``, or ``$LCEDU_ROADS``); the note records the one used."""
     missing = [f"{name}: {what}" for name, what in INPUTS.items() if name not in tables]
     if "projections" not in projected:
         missing.append("projections: 学龄人口预测未计算 / no projections in this build (see the projections note)")
     if missing:
         return {}, {"status": "not computed", "reason": "; ".join(missing)}
-    out = compute_planning(tables, projected["projections"])
+    extract = travel.find_extract(raw_dir)
+    roads = travel.read_roads(extract, config()["travel"]) if extract is not None else None
+    out = compute_planning(tables, projected["projections"], roads)
     return out, {
         "status": "computed",
+        "roads": travel.describe(extract, roads) if roads is not None else None,
         "review_year": int(config()["consolidation"]["review_year"]),
         "candidates": int(out["planning_consolidation"]["school_id"].nunique()),
     }
