@@ -203,7 +203,8 @@ def test_page_names_scenario_and_band_escapes_names_and_never_says_close(planned
     places = page.places_table(v).items[0].to_html()
     assert "1,035" in places  # county 小学 places: 450 + 180 + 45 + 360
     screening = page.screening_table(v)
-    html = screening.items[1].to_html()
+    html = screening.items[2].to_html()
+    assert "未提供路网" in screening.items[1] or "No road extract" in screening.items[1]
     assert "&lt;script&gt;" in html and "<script>x" not in html
     words = " ".join(str(i) for i in screening.items if isinstance(i, str)) + screening.title + html
     assert "先建后撤" in words and "听证" in words

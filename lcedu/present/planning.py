@@ -72,6 +72,7 @@ TEXT = {
             "区间",
             "最近同学段学校",
             "直线距离(km)",
+            "路程(分钟)",
             "对方富余学位",
             "筛查",
         ],
@@ -84,6 +85,8 @@ TEXT = {
         "more": "另有 {n} 条，见 planning_consolidation 表。",
         "sep": "、",
         "retain_note": "距最近同学段学校超过{km}的默认应保留；无坐标的学校在核实前保留。",
+        "road_note": "有路网时按路程时间判断：超过{minutes}的默认应保留（{n} 所按路程时间，其余按直线距离）。",
+        "no_road_note": "未提供路网（data/raw/roads/），距离均为直线距离，不是路程时间。",
     },
     "en": {
         "title": "Planning the 15th Five-Year Plan: places, teachers and small schools",
@@ -138,6 +141,7 @@ TEXT = {
             "Band",
             "Nearest same-stage school",
             "Distance (km)",
+            "By road (min)",
             "Its spare places",
             "Screening",
         ],
@@ -159,6 +163,9 @@ TEXT = {
         "sep": ", ",
         "retain_note": "Schools farther than {km} from the nearest same-stage school are kept by default; schools "
         "without coordinates are kept until checked.",
+        "road_note": "With the road extract, travel time decides: beyond {minutes} a school is kept by default "
+        "({n} schools by travel time, the others by straight line).",
+        "no_road_note": "No road extract (data/raw/roads/): every distance is a straight line, not travel time.",
     },
 }
 
@@ -419,6 +426,7 @@ def screening_table(v: View, limit: int = 40) -> Section:
             _band(r.student_count_lower, r.student_count_upper),
             "—" if pd.isna(r.nearest_school_name) else r.nearest_school_name,
             "—" if pd.isna(r.nearest_distance_km) else f"{float(r.nearest_distance_km):.1f}",
+            "—" if pd.isna(r.travel_minutes) else f"{float(r.travel_minutes):.0f}",
             _fmt(r.receiving_spare_places),
             str(r.screening),
         ]
@@ -427,6 +435,13 @@ def screening_table(v: View, limit: int = 40) -> Section:
     cols = [x.format(year=cfg["review_year"]) for x in v.text("screen_cols")]
     km = v.text("sep").join(f"{v.text('stage')[s]} {d:g} km" for s, d in cfg["retain_beyond_km"].items())
     items: list[Any] = [v.text("retain_note").format(km=km)]
+    by_road = int(c["travel_minutes"].notna().sum())
+    if by_road:
+        minutes = config()["travel"]["retain_beyond_minutes"]
+        text = v.text("sep").join(f"{v.text('stage')[s]} {m:g} min" for s, m in minutes.items())
+        items.append(v.text("road_note").format(minutes=text, n=by_road))
+    else:
+        items.append(v.text("no_road_note"))
     items.append(_styled(pd.DataFrame(rows, columns=cols)) if rows else v.text("none"))
     if len(c) > limit:
         items.append(v.text("more").format(n=len(c) - limit))
