@@ -27,6 +27,7 @@ RESULT_TABLES = (
     "planning_places",
     "planning_place_summary",
     "planning_teachers",
+    "planning_subject_teachers",
     "planning_small_schools",
     "planning_consolidation",
     "planning_reuse",
@@ -344,8 +345,9 @@ def teacher_need(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -
         on=["county_code", "stage"],
         how="left",
     )
-    rate = float(cfg["retirement_rate_per_year"]["value"])
-    out["staff_supply"] = out["staff_in_post"] * (1 - rate) ** out["lead_years"].astype(float)
+    share, basis = remaining_share(tables, out, launch)
+    out["staff_supply"] = out["staff_in_post"] * share
+    out["retirement_basis"] = basis
     out["staff_gap"] = out["staff_supply"] - out["staff_needed"]
     out["staff_measure"] = np.where(
         out["stage"].astype(str) == "kindergarten", "专任教师 / full-time teachers", "教职工编制 / staff establishment"
@@ -362,7 +364,138 @@ def teacher_need(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -
             "staff_supply": "Float64",
             "staff_gap": "Float64",
             "staff_measure": "category",
+            "retirement_basis": "category",
         }
+    )
+
+
+RETIREMENT_BASIS = {
+    "ages": "按教师年龄退休 / retirements by teacher age",
+    "rate": "假设每年退休率 / assumed yearly retirement rate (no teacher ages)",
+}
+
+
+def retirements_by_age(ages: pd.DataFrame, launch: int, leads: list[int], retirement_age: float) -> pd.DataFrame:
+    """The share of a county's teachers of a 学段 still in post ``lead`` years after ``launch``, from their ages.
+
+    ``ages``: teacher_ages rows (county_code, stage, age_lower, age_upper, teacher_count) of the launch year.
+    Teachers are spread evenly over the single years of their band (an open band ends at the retirement age);
+    those who reach ``retirement_age`` by launch + lead have left. Columns county_code, stage, lead_years,
+    remaining_share."""
+    a = ages.dropna(subset=["teacher_count", "age_lower"])
+    a = a[a["teacher_count"] > 0]
+    lower = a["age_lower"].astype(float).to_numpy()
+    upper = a["age_upper"].astype("Float64").fillna(max(retirement_age - 1, 0)).astype(float).to_numpy()
+    upper = np.maximum(upper, lower)
+    count = a["teacher_count"].astype(float).to_numpy()
+    rows = []
+    for lead in leads:
+        # single years lower..upper; a teacher aged x leaves by lead when x + lead >= retirement_age
+        first_out = retirement_age - lead
+        leaving = np.clip(upper - np.maximum(lower, first_out) + 1, 0, None) / (upper - lower + 1)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "county_code": a["county_code"].astype(str).to_numpy(),
+                    "stage": a["stage"].astype(str).to_numpy(),
+                    "lead_years": lead,
+                    "left": count * leaving,
+                    "total": count,
+                }
+            )
+        )
+    g = pd.concat(rows).groupby(["county_code", "stage", "lead_years"], as_index=False)[["left", "total"]].sum()
+    g["remaining_share"] = 1 - g["left"] / g["total"]
+    return g[["county_code", "stage", "lead_years", "remaining_share"]]
+
+
+def remaining_share(
+    tables: Mapping[str, pd.DataFrame], rows: pd.DataFrame, launch: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For rows with county_code, stage and lead_years: the share of teachers still in post and its basis.
+
+    By age where ``teacher_ages`` holds the county and 学段 at launch; else the flat yearly rate (an assumption)."""
+    cfg = config()["teachers"]
+    rate = float(cfg["retirement_rate_per_year"]["value"])
+    lead = rows["lead_years"].astype(float).to_numpy()
+    share = (1 - rate) ** lead
+    basis = np.full(len(rows), RETIREMENT_BASIS["rate"], dtype=object)
+    if "teacher_ages" in tables:
+        ages = _at(tables["teacher_ages"], launch)
+        if len(ages):
+            leads = sorted({int(x) for x in lead})
+            by_age = retirements_by_age(ages, launch, leads, float(cfg["retirement_age"]["value"]))
+            idx = pd.MultiIndex.from_frame(by_age[["county_code", "stage", "lead_years"]])
+            key = pd.MultiIndex.from_arrays(
+                [rows["county_code"].astype(str), rows["stage"].astype(str), rows["lead_years"].astype(int)]
+            )
+            known = pd.Series(by_age["remaining_share"].to_numpy(), index=idx).reindex(key).to_numpy()
+            has = ~np.isnan(known)
+            share = np.where(has, known, share)
+            basis = np.where(has, RETIREMENT_BASIS["ages"], basis)
+    return share, basis
+
+
+SUBJECTS = {"pe": "pe_teacher_count", "music": "music_teacher_count", "art": "art_teacher_count"}
+
+
+def subject_teacher_need(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -> pd.DataFrame:
+    """体育、音乐、美术 teachers needed per county, 学段 (小学/初中), year, scenario and band against those in post.
+
+    Need = projected classes × the subject's weekly periods ÷ a teacher's weekly periods (``subject_teachers`` in
+    planning.yml, with sources): full-time equivalents over the county's schools, as 县管校聘 and 走教 share them.
+    Supply = the subject's teachers at launch, less retirements as for all staff. teacher_gap = supply − need
+    (positive a surplus). NA where the forms give no subject counts, never 0."""
+    cfg = config()["subject_teachers"]
+    rows = place_rows[(place_rows["level"] == "school") & place_rows["stage"].isin(["primary", "junior"])]
+    keys = ["county_code", "stage", "year", "lead_years", "scenario", "band"]
+    classes = rows.groupby(keys, observed=True)["classes_needed"].sum(min_count=1).reset_index()
+    classes = classes.astype({"county_code": str, "stage": str, "scenario": str, "band": str})
+    launch = int(place_rows["launch_year"].max())
+    t = _at(tables["teachers"], launch)
+    t = t[t["stage"].isin(["primary", "junior"])]
+    parts = []
+    for subject, column in SUBJECTS.items():
+        periods = {k: float(v) for k, v in cfg["periods_per_week"][subject].items()}
+        post = (
+            t[column].astype("Float64").groupby([t["county_code"].astype(str), t["stage"].astype(str)]).sum(min_count=1)
+            if column in t
+            else pd.Series(dtype="Float64")
+        )
+        part = classes.assign(subject=subject)
+        load = part["stage"].map({k: float(v) for k, v in cfg["teacher_periods_per_week"].items()})
+        part["teachers_needed"] = part["classes_needed"].astype(float) * part["stage"].map(periods) / load
+        idx = pd.MultiIndex.from_arrays([part["county_code"], part["stage"]])
+        part["teachers_in_post"] = post.reindex(idx).to_numpy(dtype=float, na_value=np.nan)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    share, basis = remaining_share(tables, out, launch)
+    out["teachers_supply"] = out["teachers_in_post"] * share
+    out["teacher_gap"] = out["teachers_supply"] - out["teachers_needed"]
+    out["retirement_basis"] = basis
+    cols = [*keys[:2], "subject", *keys[2:], "classes_needed", "teachers_needed", "teachers_in_post"]
+    cols += ["teachers_supply", "teacher_gap", "retirement_basis"]
+    return (
+        out[cols]
+        .sort_values(["county_code", "stage", "subject", "scenario", "band", "year"], kind="stable")
+        .reset_index(drop=True)
+        .astype(
+            {
+                "county_code": "category",
+                "stage": "category",
+                "subject": "category",
+                "year": "Int64",
+                "lead_years": "Int64",
+                "scenario": "category",
+                "band": "category",
+                "classes_needed": "Int64",
+                "teachers_needed": "Float64",
+                "teachers_in_post": "Float64",
+                "teachers_supply": "Float64",
+                "teacher_gap": "Float64",
+                "retirement_basis": "category",
+            }
+        )
     )
 
 
@@ -661,6 +794,7 @@ def compute_planning(
         "planning_places": place_rows,
         "planning_place_summary": large_class_risk(tables, place_summary(place_rows)),
         "planning_teachers": teacher_need(tables, place_rows),
+        "planning_subject_teachers": subject_teacher_need(tables, place_rows),
         "planning_small_schools": small_schools(tables, place_rows),
         "planning_consolidation": consolidation(tables, place_rows, roads),
         "planning_reuse": cross_stage_reuse(tables, place_rows),

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from lcedu.ingest import counties, store
 from lcedu.measure import cohort, standards
-from lcedu.measure.planning import RESULT_TABLES, STAGES, config
+from lcedu.measure.planning import RESULT_TABLES, RETIREMENT_BASIS, STAGES, config
 from lcedu.measure.projections import scenarios
 from lcedu.paths import CITY_CODE
 from lcedu.present.briefing import Section
@@ -60,9 +60,17 @@ TEXT = {
             "（小学1:{ctr_primary:g}、初中1:{ctr_junior:g}）与生师比中较大者；学前按两教一保（每班{kg:g}名专任教师）。"
             "供给：在岗人数每年按退休率{rate:g}%减少（数据无教师年龄，为假设）。正数为富余，负数为缺口。"
         ),
+        "by_age": "有教师年龄的学段（{stages}）按年龄退休（满{age:g}岁离岗），其余按上述假设。",
         "side": "各县(区)教师余缺对照（{year}，{scenario}，点估计）",
         "side_cols": ["县(区)", "学前", "小学", "初中", "高中", "合计"],
         "small": "小规模学校：低于100、50、10人的学校数（{scenario}）",
+        "subjects": "体育、音乐、美术教师余缺（{year}，{scenario}，点估计；括号内为区间）",
+        "subject_cols": ["县(区)", "学段", "体育", "音乐", "美术"],
+        "subject_note": (
+            "需求 = 测算班数 × 每班每周节数（体育 小学{pe_p:g}、初中{pe_j:g}；音乐、美术 小学{mu_p:g}、初中{mu_j:g}）"
+            "÷ 教师周课时（小学{load_p:g}、初中{load_j:g}），按全县折合（县管校聘、走教）；供给为在岗学科教师减退休。"
+            "正数为富余，负数为缺口；一县富余、另一县短缺处可在县际调剂。"
+        ),
         "small_cols": ["学段", "门槛", "{y0}", "{y1}", "{y1}区间", "{y2}", "{y2}区间"],
         "screen": "撤并研究筛查（{year}，{scenario}）：仅供论证，不是结论",
         "screen_cols": [
@@ -129,9 +137,20 @@ TEXT = {
         "village schools and teaching points the larger of that and staff per class (primary {ctr_primary:g}, junior "
         "{ctr_junior:g}); kindergarten {kg:g} teachers per class. Supply: staff in post less {rate:g}% a year retiring "
         "(an assumption: the data have no teacher ages). Positive = surplus, negative = shortage.",
+        "by_age": " Where teacher ages are known ({stages}) retirements follow them (leaving at {age:g}); "
+        "elsewhere the assumed rate.",
         "side": "Staff surplus and shortage by county ({year}, {scenario}, point)",
         "side_cols": ["County", "Kindergarten", "Primary", "Junior", "Senior", "Total"],
         "small": "Small schools: schools below 100, 50 and 10 pupils ({scenario})",
+        "subjects": "PE, music and art teachers: surplus (+) or shortage (−) ({year}, {scenario}, point; band in "
+        "brackets)",
+        "subject_cols": ["County", "Stage", "PE", "Music", "Art"],
+        "subject_note": (
+            "Need = projected classes × weekly periods per class (PE primary {pe_p:g}, junior {pe_j:g}; music and art "
+            "primary {mu_p:g}, junior {mu_j:g}) ÷ a teacher's weekly periods (primary {load_p:g}, junior {load_j:g}), "
+            "as full-time equivalents over the county (shared between schools); supply is the subject teachers in "
+            "post less retirements. A surplus in one county beside a shortage in another can be moved."
+        ),
         "small_cols": ["Stage", "Threshold", "{y0}", "{y1}", "Band {y1}", "{y2}", "Band {y2}"],
         "screen": "Screening for review ({year}, {scenario}): for study, not a decision",
         "screen_cols": [
@@ -357,6 +376,10 @@ def teacher_table(v: View) -> Section:
         kg=cfg["kindergarten_staff_per_class"]["value"]["full_time_teacher"],
         rate=float(cfg["retirement_rate_per_year"]["value"]) * 100,
     )
+    aged = sorted({str(x) for x in t.loc[t["retirement_basis"] == RETIREMENT_BASIS["ages"], "stage"]}, key=STAGES.index)
+    if aged:
+        stages = v.text("sep").join(v.text("stage")[x] for x in aged)
+        note += v.text("by_age").format(stages=stages, age=float(cfg["retirement_age"]["value"]))
     return Section(
         v.text("teachers"),
         [_styled(pd.DataFrame(out, columns=cols)), note],
@@ -378,6 +401,42 @@ def teacher_side_by_side(v: View) -> Section:
     ]
     table = pd.DataFrame(rows, columns=v.text("side_cols"))
     return Section(v.text("side").format(year=y1, scenario=v.scenario_name()), [_styled(table)], level=3)
+
+
+def subject_side_by_side(v: View) -> Section:
+    """体育、音乐、美术 teachers per county and 学段 in 2030: surplus or shortage side by side (the city page shows
+    every county; a county page shows its own with the others for comparison)."""
+    _, y1, _ = v.years
+    t = v.tables.get("planning_subject_teachers")
+    if t is None or t.empty:
+        return Section(v.text("subjects").format(year=y1, scenario=v.scenario_name()), [v.text("none")], level=3)
+    t = t[(t["scenario"].astype(str) == v.scenario) & (t["year"] == y1)]
+    gap = t.pivot_table(
+        index=["county_code", "stage", "subject"], columns="band", values="teacher_gap", aggfunc="sum", observed=True
+    )
+    rows = []
+    for (county, stage), part in gap.groupby(level=["county_code", "stage"], observed=True):
+        cells = []
+        for subject in ("pe", "music", "art"):
+            key = (county, stage, subject)
+            if key not in part.index or pd.isna(part.loc[key, "point"]):
+                cells.append("—")
+                continue
+            r = part.loc[key]
+            cells.append(f"{r['point']:+,.1f}（{r['upper']:+,.1f}～{r['lower']:+,.1f}）")
+        rows.append([place_name(str(county), v.lang), v.text("stage")[str(stage)], *cells])
+    cfg = config()["subject_teachers"]
+    periods, load = cfg["periods_per_week"], cfg["teacher_periods_per_week"]
+    note = v.text("subject_note").format(
+        pe_p=periods["pe"]["primary"],
+        pe_j=periods["pe"]["junior"],
+        mu_p=periods["music"]["primary"],
+        mu_j=periods["music"]["junior"],
+        load_p=load["primary"],
+        load_j=load["junior"],
+    )
+    table = pd.DataFrame(rows, columns=v.text("subject_cols"))
+    return Section(v.text("subjects").format(year=y1, scenario=v.scenario_name()), [_styled(table), note], level=3)
 
 
 def small_school_table(v: View) -> Section:
