@@ -375,3 +375,72 @@ def test_page_sets_subject_surplus_and_shortage_side_by_side(lang):
     primary, junior = (rows.loc[page.TEXT[lang]["stage"][s]] for s in ("primary", "junior"))
     assert primary.iloc[1].startswith("-") and junior.iloc[1].startswith("+")  # PE: 小学 short, 初中 to spare
     assert "（" in primary.iloc[1]  # with its band
+
+
+# ------------------------------------------------------------------------------ 四、下一步建议 of the evaluation
+def test_evaluation_advice_gives_places_teachers_and_schools_with_scenario_and_band_and_no_closure():
+    import docx
+
+    from lcedu.measure.plan import get_plan
+    from lcedu.publish import evaluation as ev_doc
+
+    projections = _projections()
+    stored = {
+        "projections": projections,
+        "schools": _tables()["schools"],
+        **planning.compute_planning(_tables(), projections),
+    }
+    empty = pd.DataFrame()
+    data = ev_doc.EvaluationData(
+        get_plan(), 2025, empty, empty, empty, empty, empty, empty, (2025,), True, "", planning=stored
+    )
+    doc = docx.Document()
+    ev_doc._projected_advice(doc, data, C)
+    text = [p.text for p in doc.paragraphs]
+    primary = next(t for t in text if t.startswith("（") and "小学" in t)
+    p2030 = stored["planning_places"]
+    spare = p2030[(p2030["level"] == "county") & (p2030["stage"] == "primary") & (p2030["year"] == 2030)]
+    point = float(spare.loc[spare["band"] == "point", "spare_places"].iloc[0])
+    assert f"学位余缺{point:+,.0f}个" in primary  # the number comes from the stored table
+    assert "中方案区间" in primary and "方案" in primary  # every figure with its scenario and band
+    assert "教师余缺" in primary and "不足100人的学校" in primary
+    assert "TOWN学校2028年" in primary  # where and by when: the town school runs short from 2028
+    screening = text[-1]
+    assert "先建后撤" in screening and "应留必留" in screening and "筛查不是结论" in screening
+    for verdict in ("应撤并", "应关闭", "予以撤并", "建议撤并"):
+        assert not any(verdict in t for t in text)
+    ev_doc._projected_advice(
+        doc := docx.Document(),
+        ev_doc.EvaluationData(get_plan(), 2025, empty, empty, empty, empty, empty, empty, (2025,), True, ""),
+        C,
+    )
+    assert not doc.paragraphs  # a build without projections keeps the gap-closing advice only
+
+
+def test_the_build_runs_the_early_warning_against_the_kept_projection_and_the_page_lists_it(tmp_path):
+    from lcedu.ingest import store
+    from lcedu.measure import monitor
+    from lcedu.present import planning as page
+
+    grades = pd.DataFrame(
+        [
+            ("TOWN", C, "primary", 2025, 1, 420.0),
+            ("TOWN", C, "primary", 2026, 1, 600.0),  # projected 430 (387–473)
+            ("VILL", C, "primary", 2025, 1, 70.0),
+            ("VILL", C, "primary", 2026, 1, 45.0),  # below 50
+        ],
+        columns=["school_id", "county_code", "stage", "year", "grade", "student_count"],
+    )
+    out, note = monitor.monitor_tables({"grade_enrollment": grades}, tmp_path)
+    assert out == {} and note["status"] == "not computed"  # nothing kept yet: no comparison, the note says why
+    store.write({"projections": _projections()}, {}, tmp_path)  # last year's build, launched from 2025
+    monitor.keep_projections(tmp_path)
+    out, note = monitor.monitor_tables({"grade_enrollment": grades}, tmp_path)
+    assert note["status"] == "computed" and note["previous"] == "projections_launch2025.parquet"
+    assert note["crossed_below"] == 1
+    tables = {**planning.compute_planning(_tables(), _projections()), **out}
+    section = page.monitor_list(page.View(C, "zh", "medium", tables, synthetic=True))
+    assert "2026" in section.title and "2025" in section.title
+    listed = section.items[1].data
+    assert listed.iloc[0, 0] == "双江自治县"  # the county first
+    assert any("VILL学校" in p and "跌破50人" in w for p, w in zip(listed.iloc[:, 0], listed.iloc[:, 5], strict=True))

@@ -64,6 +64,13 @@ TEXT = {
         "side": "各县(区)教师余缺对照（{year}，{scenario}，点估计）",
         "side_cols": ["县(区)", "学前", "小学", "初中", "高中", "合计"],
         "small": "小规模学校：低于100、50、10人的学校数（{scenario}）",
+        "monitor": "监测预警：{year}实际数与{launch}起的推算对照",
+        "monitor_none": "本构建之前没有保存的推算，暂无对照（每次 lcedu clean 自动保存上一版推算）。",
+        "monitor_sum": "共比较 {n} 项，超出区间 {out} 项，跌破 100/50/10 人门槛 {crossed} 项；"
+        "下列为需核实的前 {k} 项。",
+        "monitor_cols": ["县(区)/学校", "学段", "实际", "推算（区间）", "偏差%", "预警"],
+        "outside": "超出区间",
+        "crossed": "跌破{t}人",
         "subjects": "体育、音乐、美术教师余缺（{year}，{scenario}，点估计；括号内为区间）",
         "subject_cols": ["县(区)", "学段", "体育", "音乐", "美术"],
         "subject_note": (
@@ -142,6 +149,14 @@ TEXT = {
         "side": "Staff surplus and shortage by county ({year}, {scenario}, point)",
         "side_cols": ["County", "Kindergarten", "Primary", "Junior", "Senior", "Total"],
         "small": "Small schools: schools below 100, 50 and 10 pupils ({scenario})",
+        "monitor": "Early warning: actual {year} against the projection launched from {launch}",
+        "monitor_none": "No earlier projection was kept before this build, so nothing to compare yet (each lcedu "
+        "clean keeps the previous one).",
+        "monitor_sum": "{n} compared, {out} outside their band, {crossed} crossed 100/50/10 pupils; the first {k} "
+        "to check:",
+        "monitor_cols": ["County / school", "Stage", "Actual", "Projected (band)", "Error %", "Warning"],
+        "outside": "outside band",
+        "crossed": "below {t}",
         "subjects": "PE, music and art teachers: surplus (+) or shortage (−) ({year}, {scenario}, point; band in "
         "brackets)",
         "subject_cols": ["County", "Stage", "PE", "Music", "Art"],
@@ -240,6 +255,8 @@ def view(county: object, lang: str = "zh", scenario: str | None = None, processe
     except store.MissingTableError as exc:
         note = store.manifest(processed_dir).get("planning") or {}
         raise ValueError(f"本构建没有规划测算 / this build has no planning tables: {note.get('reason', exc)}") from exc
+    if (store.current(processed_dir) / "projection_monitor.parquet").exists():  # only when history held one
+        tables["projection_monitor"] = store.load("projection_monitor", processed_dir)
     synthetic = bool(store.manifest(processed_dir).get("is_sample", False))
     return View(code, lang, chosen, tables, synthetic)
 
@@ -506,6 +523,51 @@ def screening_table(v: View, limit: int = 40) -> Section:
         items.append(v.text("more").format(n=len(c) - limit))
     items.append(f"**{v.text('caveats')}**\n\n" + "\n".join(f"- {line}" for line in cfg["caveats"]))
     return Section(v.text("screen").format(year=cfg["review_year"], scenario=v.scenario_name()), items, level=2)
+
+
+def monitor_list(v: View, limit: int = 30) -> Section:
+    """监测预警 of this page's place: the stored comparison of actual pupils with last year's projection (counties
+    first, then the largest misses), from ``projection_monitor``; a note when the build had no earlier projection."""
+    m = v.tables.get("projection_monitor")
+    if m is None or m.empty:
+        return Section(v.text("monitor").format(year="—", launch="—"), [v.text("monitor_none")], level=2)
+    m = m[m["county_code"].astype(str).isin(v.codes)]
+    year, launch = int(m["year"].max()), int(m["launch_year"].max())
+    m = m[m["year"] == year]
+    flagged = m[m["is_outside_band"].fillna(False) | m["crossed_below"].notna()]
+    flagged = flagged.assign(_c=flagged["level"].astype(str) != "county", _a=flagged["error_pct"].abs())
+    flagged = flagged.sort_values(["_c", "_a"], ascending=[True, False])
+    names = v.tables.get("planning_consolidation")
+    known = {} if names is None else dict(zip(names["school_id"].astype(str), names["school_name"], strict=False))
+    rows = []
+    for r in flagged.head(limit).itertuples():
+        place = place_name(str(r.county_code), v.lang)
+        if str(r.level) == "school":
+            place = f"{place} {known.get(str(r.school_id), r.school_id)}"
+        warn = [v.text("outside")] if r.is_outside_band else []
+        if pd.notna(r.crossed_below):
+            warn.append(v.text("crossed").format(t=str(r.crossed_below).lstrip("<")))
+        rows.append(
+            [
+                place,
+                v.text("stage").get(str(r.stage), str(r.stage)),
+                _fmt(r.actual),
+                f"{_fmt(r.projected)}（{_band(r.lower, r.upper)}）",
+                f"{float(r.error_pct):+.1f}" if pd.notna(r.error_pct) else "—",
+                v.text("sep").join(warn),
+            ]
+        )
+    summary = v.text("monitor_sum").format(
+        n=len(m),
+        out=int(m["is_outside_band"].fillna(False).sum()),
+        crossed=int(m["crossed_below"].notna().sum()),
+        k=len(rows),
+    )
+    items: list[Any] = [summary]
+    if rows:
+        items.append(_styled(pd.DataFrame(rows, columns=v.text("monitor_cols"))))
+    title = v.text("monitor").format(year=year_label(year, v.lang), launch=year_label(launch, v.lang))
+    return Section(title, items, level=2)
 
 
 def large_class_risk(v: View) -> str:
