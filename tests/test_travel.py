@@ -122,3 +122,15 @@ def test_no_alternative_within_the_search_limit_is_retained_by_road(roads, monke
     vill = c.loc["VILL"]
     assert pd_isna(vill["travel_minutes"]) and vill["distance_basis"].startswith("路程时间：搜索时限内无")
     assert vill["screening"].startswith("应保留")
+
+
+def test_a_build_finds_the_extract_in_the_raw_folder_and_records_it(tmp_path, monkeypatch):
+    monkeypatch.delenv(travel.ENV, raising=False)
+    path = write_extract(tmp_path)
+    out, note = planning.planning_tables(_tables(), {"projections": _projections()}, raw_dir=tmp_path)
+    assert note["roads"]["file"] == str(path) and note["roads"]["nodes"] == len(NODES)
+    assert len(note["roads"]["sha256"]) == 64
+    vill = out["planning_consolidation"].set_index("school_id").loc["VILL"]
+    assert vill["distance_basis"].startswith("路程时间")
+    _, plain = planning.planning_tables(_tables(), {"projections": _projections()}, raw_dir=None)
+    assert plain["roads"] is None
