@@ -318,6 +318,7 @@ def _with_subjects(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {**tables, "teachers": t}
 
 
+@pytest.mark.slow  # seconds: the planning tables computed again
 def test_subject_teachers_needed_from_projected_classes_against_those_in_post():
     tables = _with_subjects(_tables())
     out = planning.compute_planning(tables, _projections())["planning_subject_teachers"]
@@ -378,6 +379,7 @@ def test_page_sets_subject_surplus_and_shortage_side_by_side(lang):
 
 
 # ------------------------------------------------------------------------------ 四、下一步建议 of the evaluation
+@pytest.mark.slow  # seconds: the planning tables computed again
 def test_evaluation_advice_gives_places_teachers_and_schools_with_scenario_and_band_and_no_closure():
     import docx
 

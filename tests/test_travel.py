@@ -124,6 +124,7 @@ def test_no_alternative_within_the_search_limit_is_retained_by_road(roads, monke
     assert vill["screening"].startswith("应保留")
 
 
+@pytest.mark.slow  # seconds: the planning tables computed again
 def test_a_build_finds_the_extract_in_the_raw_folder_and_records_it(tmp_path, monkeypatch):
     monkeypatch.delenv(travel.ENV, raising=False)
     path = write_extract(tmp_path)
