@@ -283,8 +283,30 @@ def _report_after_clean(args: argparse.Namespace) -> int:
     print(f"工作簿已写入 / workbooks written: {len(workbooks)}")
     documents = evaluation.write_evaluation(args.plan, args.year, reports_dir=reports)
     print(f"终期评估已写入 / evaluation documents written: {len(documents)}")
+    _report_monitor(reports)
     args.out, args.counties, args.prefecture, args.province, args.notebooks = str(reports), None, None, None, None
     return cmd_render(args)
+
+
+def _report_monitor(reports: Path) -> None:
+    """监测预警 in the report: the build's stored comparison with the kept earlier projection, its short list saved
+    as reports/monitor/monitor_<year>.csv (the planning pages show it); a line saying why when there is none."""
+    from lcedu.ingest import store
+    from lcedu.measure import monitor
+
+    note = store.manifest().get("monitor") or {}
+    if note.get("status") != "computed":
+        print(f"监测预警未运行 / early warning not run: {note.get('reason', '—')}")
+        return
+    result = store.load("projection_monitor")
+    flagged = monitor.warnings(result)
+    file = reports / "monitor" / f"monitor_{int(result['year'].max())}.csv"
+    file.parent.mkdir(parents=True, exist_ok=True)
+    flagged.to_csv(file, index=False, encoding="utf-8-sig")
+    print(
+        f"监测预警 / early warning ({note['previous']}): {note['rows']} 行 rows, 超出区间 outside band "
+        f"{note['outside_band']}, 跌破门槛 crossed {note['crossed_below']} → {file}"
+    )
 
 
 def cmd_plan_check(args: argparse.Namespace) -> int:

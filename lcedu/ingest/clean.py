@@ -260,7 +260,8 @@ def collect(  # noqa: C901 (named in docs/architecture.md)
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     roster_files = [p for p in every if roster.claims(p.relative_to(raw_dir))]
     # --- end rosters ---
-    claimed = set(roster_files) | {p for p in every if p.relative_to(raw_dir).parts[0] == FORMS_DIR}
+    # forms/ are read by lcedu.ingest.forms; roads/ (an OSM extract) by lcedu.measure.travel when the build is made
+    claimed = set(roster_files) | {p for p in every if p.relative_to(raw_dir).parts[0] in (FORMS_DIR, "roads")}
     files = [
         p
         for p in every

@@ -46,7 +46,7 @@ def normalize(text: object) -> str:
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # school_id | text | code | count | amount | pct | county | year
+    type: str  # school_id | text | code | count | amount | pct | degrees | county | year
     required: bool = False
     codes: str | None = None
     unit: str | None = None

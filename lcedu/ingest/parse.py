@@ -362,7 +362,7 @@ def convert(  # noqa: C901 (named in docs/architecture.md)
                     )
                 )
 
-        if col.type in ("count", "amount", "pct", "year"):
+        if col.type in ("count", "amount", "pct", "year", "degrees"):
             values = np.full(len(raw), np.nan)
             values[is_num] = raw[is_num].to_numpy(dtype=float)
             if len(strings):
@@ -396,6 +396,12 @@ def convert(  # noqa: C901 (named in docs/architecture.md)
                     fail(fractional, "「{value}」不是整数 / not a whole number", "人数、班数应为整数")
                     bad = True
                 out[name] = values.round().astype("Int64")
+            elif col.type == "degrees":  # 经度/纬度: kept as given (amounts round to 0.01, about 1 km)
+                over = (values > 180).to_numpy()
+                if over.any():
+                    fail(over, "经纬度「{value}」超过180 / degrees over 180", "填写十进制度数，如 99.8241")
+                    bad = True
+                out[name] = values.astype("Float64")
             elif col.type == "pct":
                 over = (values > 100).to_numpy()
                 if over.any():

@@ -17,6 +17,7 @@ DTYPES = {
     "count": "Int64",
     "amount": "Float64",
     "pct": "Float64",
+    "degrees": "Float64",
     "year": "Int64",
 }
 
@@ -171,6 +172,8 @@ def schema(layout: Layout, county_codes: set[str]) -> pa.DataFrameSchema:
             checks.append(pa.Check.ge(0))
         if kind == "pct":
             checks.append(pa.Check.in_range(0, 100))
+        if kind == "degrees":
+            checks.append(pa.Check.in_range(0, 180))
         if kind == "school_id":
             checks.append(pa.Check.str_matches(r"^\d{10}$"))
         if name == "year":

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from lcedu.home import CITY_CODE, HOME
 from lcedu.ingest import counties, store
 from lcedu.measure import cohort, standards
-from lcedu.measure.planning import RESULT_TABLES, STAGES, config
+from lcedu.measure.planning import RESULT_TABLES, RETIREMENT_BASIS, STAGES, config
 from lcedu.measure.projections import scenarios
 from lcedu.present.briefing import Section
 from lcedu.present.charts import COLOURS
@@ -24,7 +24,16 @@ from lcedu.present.narrative import check_lang, place_name, year_label
 from lcedu.present.words import table
 
 #: Column headers of the page's tables: each a section of words.yml (planning_<key>), in column order.
-_COLUMN_LISTS = ("places_cols", "teacher_cols", "side_cols", "small_cols", "screen_cols", "reuse_cols")
+_COLUMN_LISTS = (
+    "places_cols",
+    "teacher_cols",
+    "side_cols",
+    "small_cols",
+    "screen_cols",
+    "reuse_cols",
+    "monitor_cols",
+    "subject_cols",
+)
 
 
 @dataclass
@@ -82,6 +91,8 @@ def view(county: object, lang: str = "zh", scenario: str | None = None, processe
     except store.MissingTableError as exc:
         note = store.manifest(processed_dir).get("planning") or {}
         raise ValueError(f"本构建没有规划测算 / this build has no planning tables: {note.get('reason', exc)}") from exc
+    if (store.current(processed_dir) / "projection_monitor.parquet").exists():  # only when history held one
+        tables["projection_monitor"] = store.load("projection_monitor", processed_dir)
     synthetic = bool(store.manifest(processed_dir).get("is_sample", False))
     return View(code, lang, chosen, tables, synthetic)
 
@@ -218,6 +229,10 @@ def teacher_table(v: View) -> Section:
         kg=cfg["kindergarten_staff_per_class"]["value"]["full_time_teacher"],
         rate=float(cfg["retirement_rate_per_year"]["value"]) * 100,
     )
+    aged = sorted({str(x) for x in t.loc[t["retirement_basis"] == RETIREMENT_BASIS["ages"], "stage"]}, key=STAGES.index)
+    if aged:
+        stages = v.text("sep").join(v.text("stage")[x] for x in aged)
+        note += v.text("by_age").format(stages=stages, age=float(cfg["retirement_age"]["value"]))
     return Section(
         v.text("teachers"),
         [_styled(pd.DataFrame(out, columns=cols)), note],
@@ -239,6 +254,42 @@ def teacher_side_by_side(v: View) -> Section:
     ]
     table = pd.DataFrame(rows, columns=v.text("side_cols"))
     return Section(v.text("side").format(year=y1, scenario=v.scenario_name()), [_styled(table)], level=3)
+
+
+def subject_side_by_side(v: View) -> Section:
+    """体育、音乐、美术 teachers per county and 学段 in 2030: surplus or shortage side by side (the city page shows
+    every county; a county page shows its own with the others for comparison)."""
+    _, y1, _ = v.years
+    t = v.tables.get("planning_subject_teachers")
+    if t is None or t.empty:
+        return Section(v.text("subjects").format(year=y1, scenario=v.scenario_name()), [v.text("none")], level=3)
+    t = t[(t["scenario"].astype(str) == v.scenario) & (t["year"] == y1)]
+    gap = t.pivot_table(
+        index=["county_code", "stage", "subject"], columns="band", values="teacher_gap", aggfunc="sum", observed=True
+    )
+    rows = []
+    for (county, stage), part in gap.groupby(level=["county_code", "stage"], observed=True):
+        cells = []
+        for subject in ("pe", "music", "art"):
+            key = (county, stage, subject)
+            if key not in part.index or pd.isna(part.loc[key, "point"]):
+                cells.append("—")
+                continue
+            r = part.loc[key]
+            cells.append(f"{r['point']:+,.1f}（{r['upper']:+,.1f}～{r['lower']:+,.1f}）")
+        rows.append([place_name(str(county), v.lang), v.text("stage")[str(stage)], *cells])
+    cfg = config()["subject_teachers"]
+    periods, load = cfg["periods_per_week"], cfg["teacher_periods_per_week"]
+    note = v.text("subject_note").format(
+        pe_p=periods["pe"]["primary"],
+        pe_j=periods["pe"]["junior"],
+        mu_p=periods["music"]["primary"],
+        mu_j=periods["music"]["junior"],
+        load_p=load["primary"],
+        load_j=load["junior"],
+    )
+    table = pd.DataFrame(rows, columns=v.text("subject_cols"))
+    return Section(v.text("subjects").format(year=y1, scenario=v.scenario_name()), [_styled(table), note], level=3)
 
 
 def small_school_table(v: View) -> Section:
@@ -287,6 +338,7 @@ def screening_table(v: View, limit: int = 40) -> Section:
             _band(r.student_count_lower, r.student_count_upper),
             "—" if pd.isna(r.nearest_school_name) else r.nearest_school_name,
             "—" if pd.isna(r.nearest_distance_km) else f"{float(r.nearest_distance_km):.1f}",
+            "—" if pd.isna(r.travel_minutes) else f"{float(r.travel_minutes):.0f}",
             _fmt(r.receiving_spare_places),
             str(r.screening),
         ]
@@ -295,11 +347,63 @@ def screening_table(v: View, limit: int = 40) -> Section:
     cols = [x.format(year=cfg["review_year"]) for x in v.text("screen_cols")]
     km = v.text("sep").join(f"{v.text('stage')[s]} {d:g} km" for s, d in cfg["retain_beyond_km"].items())
     items: list[Any] = [v.text("retain_note").format(km=km)]
+    by_road = int(c["travel_minutes"].notna().sum())
+    if by_road:
+        minutes = config()["travel"]["retain_beyond_minutes"]
+        text = v.text("sep").join(f"{v.text('stage')[s]} {m:g} min" for s, m in minutes.items())
+        items.append(v.text("road_note").format(minutes=text, n=by_road))
+    else:
+        items.append(v.text("no_road_note"))
     items.append(_styled(pd.DataFrame(rows, columns=cols)) if rows else v.text("none"))
     if len(c) > limit:
         items.append(v.text("more").format(n=len(c) - limit))
     items.append(f"**{v.text('caveats')}**\n\n" + "\n".join(f"- {line}" for line in cfg["caveats"]))
     return Section(v.text("screen").format(year=cfg["review_year"], scenario=v.scenario_name()), items, level=2)
+
+
+def monitor_list(v: View, limit: int = 30) -> Section:
+    """监测预警 of this page's place: the stored comparison of actual pupils with last year's projection (counties
+    first, then the largest misses), from ``projection_monitor``; a note when the build had no earlier projection."""
+    m = v.tables.get("projection_monitor")
+    if m is None or m.empty:
+        return Section(v.text("monitor").format(year="—", launch="—"), [v.text("monitor_none")], level=2)
+    m = m[m["county_code"].astype(str).isin(v.codes)]
+    year, launch = int(m["year"].max()), int(m["launch_year"].max())
+    m = m[m["year"] == year]
+    flagged = m[m["is_outside_band"].fillna(False) | m["crossed_below"].notna()]
+    flagged = flagged.assign(_c=flagged["level"].astype(str) != "county", _a=flagged["error_pct"].abs())
+    flagged = flagged.sort_values(["_c", "_a"], ascending=[True, False])
+    names = v.tables.get("planning_consolidation")
+    known = {} if names is None else dict(zip(names["school_id"].astype(str), names["school_name"], strict=False))
+    rows = []
+    for r in flagged.head(limit).itertuples():
+        place = place_name(str(r.county_code), v.lang)
+        if str(r.level) == "school":
+            place = f"{place} {known.get(str(r.school_id), r.school_id)}"
+        warn = [v.text("outside")] if r.is_outside_band else []
+        if pd.notna(r.crossed_below):
+            warn.append(v.text("crossed").format(t=str(r.crossed_below).lstrip("<")))
+        rows.append(
+            [
+                place,
+                v.text("stage").get(str(r.stage), str(r.stage)),
+                _fmt(r.actual),
+                f"{_fmt(r.projected)}（{_band(r.lower, r.upper)}）",
+                f"{float(r.error_pct):+.1f}" if pd.notna(r.error_pct) else "—",
+                v.text("sep").join(warn),
+            ]
+        )
+    summary = v.text("monitor_sum").format(
+        n=len(m),
+        out=int(m["is_outside_band"].fillna(False).sum()),
+        crossed=int(m["crossed_below"].notna().sum()),
+        k=len(rows),
+    )
+    items: list[Any] = [summary]
+    if rows:
+        items.append(_styled(pd.DataFrame(rows, columns=v.text("monitor_cols"))))
+    title = v.text("monitor").format(year=year_label(year, v.lang), launch=year_label(launch, v.lang))
+    return Section(title, items, level=2)
 
 
 def large_class_risk(v: View) -> str:
