@@ -372,9 +372,9 @@ def test_page_sets_subject_surplus_and_shortage_side_by_side(lang):
     v = page.View(C, lang, "medium", tables, synthetic=True)
     section = page.subject_side_by_side(v)
     frame = section.items[0].data
-    assert list(frame.columns) == page.TEXT[lang]["subject_cols"]
+    assert list(frame.columns) == v.text("subject_cols")
     rows = frame.set_index(frame.columns[1])
-    primary, junior = (rows.loc[page.TEXT[lang]["stage"][s]] for s in ("primary", "junior"))
+    primary, junior = (rows.loc[v.text("stage")[s]] for s in ("primary", "junior"))
     assert primary.iloc[1].startswith("-") and junior.iloc[1].startswith("+")  # PE: 小学 short, 初中 to spare
     assert "（" in primary.iloc[1]  # with its band
 
