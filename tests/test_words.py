@@ -67,7 +67,8 @@ def test_every_word_key_used_in_lcedu_exists():
 def test_every_table_section_used_in_lcedu_exists():
     used = _calls(TABLE_CALL)
     assert {"text", "units", "stages", "school_types", "reasons", "tables"} <= set(used)
-    assert not [s for s in used if s not in _raw()]
+    sections = _raw()
+    assert not [s for s in used if s not in sections]
 
 
 def test_word_and_the_narrative_tables_read_both_languages():
