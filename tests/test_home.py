@@ -16,17 +16,17 @@ PACKAGE = Path(lcedu.__file__).resolve().parent
 #: Strings that name the home prefecture; in code they come from lcedu.home, never typed in.
 HOME_LITERALS = {"530900", "5309", "临沧市", "临沧", "Lincang"}
 
-#: Modules that still type it in, each owned by a change in progress: the list shrinks, it never grows.
-#: (present/briefing, maps: split this session; narrative's word tables: words.yml; evaluation: its body;
-#: sample/: the sample writes 临沧's own files.)
-NOT_YET = {
-    "present/briefing.py",
-    "present/maps.py",
+#: Modules that still type it in (path prefixes, so a module split into a package stays listed), each owned by a
+#: change in progress: the list shrinks, it never grows. (present/briefing and maps: split this session;
+#: narrative's word tables: words.yml; evaluation: its body; sample/: the sample writes 临沧's own files.)
+NOT_YET = (
+    "present/briefing",
+    "present/maps",
     "present/narrative.py",
     "publish/evaluation.py",
     "sample/messy.py",
     "sample/rosters.py",
-}
+)
 
 
 def _literals(path: Path) -> list[tuple[int, str]]:
@@ -60,7 +60,7 @@ def test_no_module_types_the_home_prefecture_in() -> None:
     found = {
         str(path.relative_to(PACKAGE)): _literals(path)
         for path in PACKAGE.rglob("*.py")
-        if str(path.relative_to(PACKAGE)) not in NOT_YET and path.name != "home.py"
+        if not str(path.relative_to(PACKAGE)).startswith(NOT_YET) and path.name != "home.py"
     }
     assert {name: hits for name, hits in found.items() if hits} == {}
 

@@ -82,6 +82,17 @@ TEACHER_COLS = [
     "vocational_subject_teacher_count",
     "dual_qualified_teacher_count",
 ]
+POPULATION_COLS = [
+    "county_code",
+    "year",
+    "resident_population",
+    "pop_age3_5",
+    "pop_age6_11",
+    "pop_age12_14",
+    "pop_age15_17",
+    "township_count",
+    "village_count",
+]
 FACILITY_COLS = [
     "school_id",
     "year",
@@ -247,17 +258,7 @@ def kindergarten_world() -> dict[str, pd.DataFrame]:
         "teachers": typed(teachers, TEACHER_COLS),
         "population": typed(
             population,
-            [
-                "county_code",
-                "year",
-                "resident_population",
-                "pop_age3_5",
-                "pop_age6_11",
-                "pop_age12_14",
-                "pop_age15_17",
-                "township_count",
-                "village_count",
-            ],
+            POPULATION_COLS,
         ),
     }
 
@@ -686,17 +687,7 @@ def county_world() -> dict[str, pd.DataFrame]:
                     "village_count": 1,
                 }
             ],
-            [
-                "county_code",
-                "year",
-                "resident_population",
-                "pop_age3_5",
-                "pop_age6_11",
-                "pop_age12_14",
-                "pop_age15_17",
-                "township_count",
-                "village_count",
-            ],
+            POPULATION_COLS,
         ),
         "disability": typed(
             [
