@@ -31,7 +31,10 @@ NOT_YET = (
 
 def _literals(path: Path) -> list[tuple[int, str]]:
     """String constants of a module that are not docstrings and name the home prefecture."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    if not any(literal in text for literal in HOME_LITERALS):
+        return []  # most modules: no need to parse them
+    tree = ast.parse(text)
     docstrings = {
         id(node.body[0].value)
         for node in ast.walk(tree)
