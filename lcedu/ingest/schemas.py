@@ -179,7 +179,8 @@ def schema(layout: Layout, county_codes: set[str]) -> pa.DataFrameSchema:
         if col is not None and col.type == "code" and dtype_of(layout, name) == "string":
             checks.append(pa.Check.isin(sorted({str(v) for v in code_lists()[col.codes].values()})))
         required = name in layout.key or name in ("year", "county_code") or (col is not None and col.required)
-        columns[name] = pa.Column(dtype_of(layout, name), checks=checks, nullable=not required)
+        nullable = not required or (col is not None and col.nullable)
+        columns[name] = pa.Column(dtype_of(layout, name), checks=checks, nullable=nullable)
     frame_checks = [
         pa.Check(lambda df, e=expr: df.eval(e).fillna(True), error=message)
         for expr, message in RULES.get(layout.table, [])
