@@ -129,6 +129,9 @@ def test_jiaoji_round_trip_is_exact(jiaoji_cleaned, truth2025) -> None:
     expected = expected_tables(truth2025, SHUANGJIANG, 2025, "jiaoji_2021")
     for table in TABLES:
         pd.testing.assert_frame_equal(jiaoji_cleaned.tables[table], expected[table], check_dtype=True, obj=table)
+    for table in ("grade_enrollment", "teacher_ages"):
+        assert len(expected[table]) > 100, table
+        pd.testing.assert_frame_equal(jiaoji_cleaned.tables[table], expected[table], check_dtype=True, obj=table)
     stages = set(jiaoji_cleaned.tables["enrollment"]["stage"])
     assert stages == {"kindergarten", "primary", "junior", "senior", "vocational", "special"} & set(
         truth2025["enrollment"].query("county_code == @SHUANGJIANG")["stage"]
@@ -141,7 +144,7 @@ def test_jichuji_round_trip_is_exact(jichuji: Path, truth2020) -> None:
     expected = expected_tables(truth2020, SHUANGJIANG, 2020, "jichuji_2018")
     for table in TABLES:
         pd.testing.assert_frame_equal(result.tables[table], expected[table], check_dtype=True, obj=table)
-    for table in ("grade_enrollment", "kindergarten_ages", "student_flows"):
+    for table in ("grade_enrollment", "kindergarten_ages", "student_flows", "teacher_ages"):
         assert len(expected[table]) > 100, table
         pd.testing.assert_frame_equal(result.tables[table], expected[table], check_dtype=True, obj=table)
     assert "vocational" not in set(result.tables["enrollment"]["stage"])
@@ -220,7 +223,8 @@ def test_star_is_not_applicable_never_zero(jiaoji_cleaned) -> None:
     missing = jiaoji_cleaned.tables["missing_values"]
     stars = missing[missing["raw_text"] == "*"]
     assert len(stars) and (stars["reason"] == NOT_APPLICABLE).all()
-    assert (missing.loc[missing["raw_text"] == "", "reason"] == BLANK).all()
+    cells = missing["row"] > 0  # a cell of a form (not a form the scheme lacks: teacher_ages of 幼儿园)
+    assert (missing.loc[cells & (missing["raw_text"] == ""), "reason"] == BLANK).all()
     enrollment = jiaoji_cleaned.tables["enrollment"].set_index(["school_id", "stage"])
     for r in stars[stars["table"] == "enrollment"].head(20).itertuples():
         rows = enrollment.xs(r.record_key, level="school_id")
@@ -308,6 +312,21 @@ def test_whole_school_staff_of_a_school_with_several_stages(jiaoji_cleaned, trut
     assert got == {k: {v} for k, v in expected.items()}, "each 学段's NA holds the whole-school figure"
     single = truth[stages == 1].iloc[0]
     assert teachers.loc[(single["school_id"], single["stage"]), "staff_count"] == single["staff_count"]
+
+
+def test_teacher_ages_add_up_and_a_stage_without_an_age_form_is_named(jiaoji_cleaned) -> None:
+    """教基4153: 专任教师 by age band per 学段, adding up to the 学段's 专任教师 (4155 / 4156), the top band open;
+    a 学段 the scheme has no age form for (幼儿园) is NA with its reason, never left out silently."""
+    ages = jiaoji_cleaned.tables["teacher_ages"]
+    full_time = jiaoji_cleaned.tables["teachers"].set_index(["school_id", "stage"])["full_time_teacher_count"]
+    sums = ages.groupby(["school_id", "stage"])["teacher_count"].sum()
+    assert len(sums) > 50 and (sums == full_time.loc[sums.index]).all()
+    assert ages.loc[ages["age_lower"] == 60, "age_upper"].isna().all()
+    assert (ages.loc[ages["age_lower"] == 25, "age_upper"] == 29).all()
+    missing = jiaoji_cleaned.tables["missing_values"]
+    absent = missing[(missing["table"] == "teacher_ages") & missing["reason"].str.contains("幼儿园")]
+    kindergartens = full_time.xs("kindergarten", level="stage").index
+    assert len(kindergartens) and set(absent["record_key"]) == set(kindergartens)
 
 
 def _sheet_rows(ws) -> list[tuple[str, object]]:

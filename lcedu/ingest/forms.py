@@ -35,7 +35,7 @@ from lcedu.ingest.readers import (
     read_bytes,
     read_workbook,
 )
-from lcedu.ingest.schemas import DETAIL_TABLES, dtype_of, typed_detail
+from lcedu.ingest.schemas import DETAIL_TABLES, detail_value, dtype_of, typed_detail
 from lcedu.processes import die_with_parent
 
 FORMS_DIR = "forms"
@@ -145,6 +145,8 @@ class Scheme:
     workbook_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # detail table -> [(stage or None, key value (grade / age / flow), address)]
     details: dict[str, list[tuple[str | None, object, Address]]] = field(default_factory=dict)
+    # detail table -> stage -> why the scheme has no form for it (recorded as NA with that reason)
+    details_absent: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str = ""
 
     def forms_of(self, table: str, group: str) -> set[str]:
@@ -176,6 +178,18 @@ def _address(spec: dict) -> Address:
 def detail_key(table: str) -> str:
     """The column a detail table varies by (grade, age, flow): the last of its key."""
     return str(DETAIL_TABLES[table]["key"][-1])  # type: ignore[index]
+
+
+def detail_fields(table: str, entries: list[tuple[str | None, object, Address]]) -> dict[tuple, dict]:
+    """What a detail entry sets besides its key value: a band table's top (``upper``: the next band's bottom − 1,
+    NA for the last, open band) per (stage, key value)."""
+    upper = DETAIL_TABLES[table].get("upper")
+    out: dict[tuple, dict] = {}
+    for stage in dict.fromkeys(s for s, _, _ in entries):
+        keys = sorted(k for s, k, _ in entries if s == stage)
+        for k, after in zip(keys, [*keys[1:], None], strict=True):
+            out[(stage, k)] = {str(upper): pd.NA if after is None else int(after) - 1} if upper else {}
+    return out
 
 
 def _details(spec: dict, source: str) -> dict[str, list[tuple[str | None, object, Address]]]:
@@ -250,6 +264,7 @@ def _load_scheme(name: str, _local: str | None) -> Scheme:
         stages={k: str(v) for k, v in spec["stages"].items()},
         cells=cells,
         details=_details(spec, source),
+        details_absent={t: dict(r) for t, r in (spec.get("details_absent") or {}).items()},
         workbook_forms={t: tuple(str(k) for k in ks) for t, ks in (spec.get("workbook_forms") or {}).items()},
         source=source,
     )
@@ -1117,17 +1132,24 @@ def _school_rows(reader: _Reader, identity: dict, year: int, result: WorkbookRes
 def _detail_rows(reader: _Reader, identity: dict, base: dict, present: list[str], result: WorkbookResult) -> None:
     """Students by grade and age and the 331 flows, for the 学段 the school has (``details:`` of the scheme)."""
     for table, entries in reader.scheme.details.items():
-        key = detail_key(table)
+        key, count = detail_key(table), detail_value(table)
+        extra = detail_fields(table, entries)
         for stage, value_key, address in entries:
             if stage is not None and stage not in present:
                 continue
-            column = f"student_count[{key}={value_key}]"  # missing_values names which cell of the table
+            column = f"{count}[{key}={value_key}]"  # missing_values names which cell of the table
             value, where = reader.value(address, table, column, identity, stage, f"details.{table}")
             result.details[table].append(
                 base
-                | {"stage": stage, key: value_key, "student_count": value}
+                | {"stage": stage, key: value_key, count: value}
+                | extra[(stage, value_key)]
                 | {"_file": where["_file"], "_sheet": where["_sheet"], "_row": where["_row"]}
             )
+    for table, reasons in reader.scheme.details_absent.items():  # a 学段 the scheme has no such form for
+        for stage in present:
+            if stage in reasons:
+                where = {"_file": reader.display, "_sheet": reader.forms[reader.scheme.identity_form].code, "_row": 0}
+                reader._na(table, detail_value(table), identity, stage, where, "", reasons[stage])
 
 
 # --- a folder of workbooks ----------------------------------------------------------------------

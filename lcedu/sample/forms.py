@@ -22,6 +22,7 @@ import xlsxwriter
 from lcedu.ingest import codes
 from lcedu.ingest.forms import Address, Scheme, detail_key, label_key, load_scheme
 from lcedu.ingest.layout import load_layout
+from lcedu.ingest.schemas import detail_value
 
 LETTERS = [chr(ord("A") + i) for i in range(26)] + [f"A{chr(ord('A') + i)}" for i in range(26)]
 SPONSOR = {True: "教育部门", False: "民办"}
@@ -149,7 +150,7 @@ def _detail_values(values: _Values, scheme: Scheme, stages: list[str], parts: di
             continue
         key = detail_key(table)
         by_key = {
-            (row.get("stage"), row[key]): row["student_count"]
+            (row.get("stage"), row[key]): row[detail_value(table)]
             for row in frame.to_dict("records")
             if row.get("stage") in stages or "stage" not in row
         }
