@@ -23,10 +23,10 @@ import pandas as pd
 import yaml
 
 from lcedu import paths
+from lcedu.home import CITY_CODE
 from lcedu.ingest.codes import code_table
 from lcedu.ingest.layout import assessment_items, load_layout
 from lcedu.ingest.schemas import FLOWS, FLOWS_IN, FLOWS_OUT, column_order, dtype_of, typed_detail
-from lcedu.paths import CITY_CODE
 
 STAGES_OF_TYPE = {
     "kindergarten": ("kindergarten",),
