@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu.ingest import store
-from lcedu.measure.monitor import keep_projections
+from lcedu.measure.monitor import keep_projections, monitor_tables
 from lcedu.measure.planning import planning_tables
 from lcedu.measure.projections import projection_tables
 from lcedu.measure.results import compute_results
@@ -26,11 +26,13 @@ def write_build(
     """
     results = compute_results(tables)
     projected, note = projection_tables(tables)  # absent (with the reason in the manifest) when an input is missing
-    planned, plan_note = planning_tables(tables, projected)  # places, classes, teachers, small schools
+    # places, classes, teachers, small schools (travel times when the raw folder holds a road extract)
+    planned, plan_note = planning_tables(tables, projected, manifest.get("raw_dir"))
     keep_projections(out_dir)  # last year's projections stay for `lcedu project monitor` (older builds are deleted)
+    watched, watch_note = monitor_tables(tables, out_dir)  # 监测预警 against the latest kept earlier projection
     return store.write(
-        {**tables, **results, **projected, **planned},
-        {**manifest, "results": list(results), "projections": note, "planning": plan_note},
+        {**tables, **results, **projected, **planned, **watched},
+        {**manifest, "results": list(results), "projections": note, "planning": plan_note, "monitor": watch_note},
         out_dir,
         keep=keep,
     )

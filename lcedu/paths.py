@@ -1,4 +1,4 @@
-"""Where things are: the project folders, the package's data files, and the city's code.
+"""Where things are: the project folders, the package's data files, the home prefecture's boundaries.
 
 One home for every path, so a checkout, an installed package and a test's temporary folder all
 find the same files the same way.
@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from lcedu import home
+
 PACKAGE = Path(__file__).resolve().parent
 #: The repository root when running from a checkout (it has pyproject.toml), else None.
 REPO: Path | None = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").exists() else None
 
-#: The prefecture this installation reports on; county-level rows use their own 6-digit codes.
-CITY_CODE = "530900"
+#: The home prefecture's code, as ``lcedu.home.CITY_CODE`` (its one home): kept here only for the modules that
+#: still import it from paths (present/briefing, sections, maps and sample/truth) until they import lcedu.home.
+CITY_CODE = home.CITY_CODE
 
 
 def project(relative: str) -> Path:
@@ -46,8 +49,8 @@ def package_file(*parts: str) -> Path:
 
 
 def shapes_file() -> Path:
-    """The committed county boundaries."""
-    return project("shapes/lincang_counties.geojson")
+    """The committed county boundaries of the home prefecture (``lcedu/data/home.yml``: ``shapes``)."""
+    return project(home.HOME.shapes)
 
 
 #: Province shapes shipped in shapes/ (``<name>_counties.geojson``, ``<name>_prefectures.geojson``).

@@ -97,7 +97,7 @@ def file_hashes(folder: Path) -> dict[str, str]:
 _INTEGRATION_FIXTURES = {"processed_sample", "sample_tables", "notebook_dir"}
 #: Fixtures that write a synthetic raw folder and clean it back (the round trips, a small province): seconds
 #: each, so a test that needs one is ``slow``, left out of ``make test-unit``.
-_SLOW_FIXTURES = {"roster_template", "jiaoji", "jichuji", "province_build", "truth"}
+_SLOW_FIXTURES = {"roster_template", "jiaoji", "jichuji", "province_build", "truth", "two_years", "province_map"}
 #: Tests that take seconds on their own (measured with --durations, 2 cores): whole map sets, the shapes
 #: builder, property tests that run the whole engine dozens of times. ``make test`` runs them.
 _SLOW_TESTS = {
@@ -118,6 +118,14 @@ _SLOW_TESTS = {
     "tests/test_storage.py::test_a_killed_writer_never_leaves_current_half_built",
     "tests/test_scheduler.py::test_the_cli_says_so_with_exit_2",
     "tests/test_scheduler.py::test_an_unreachable_scheduler_fails_within_the_connect_timeout",
+    # issue 22 (fast checks): the province maps of 129 counties, the registry rebuilt from its pinned source,
+    # the property tests of 100–200 examples each (the rest of test_standards stays in the unit tier)
+    "tests/test_shapes.py::test_province_map_target_mode_and_prefecture_scope",
+    "tests/test_shapes.py::test_write_scope_maps_names_files_by_indicator_year_and_scope",
+    "tests/test_registry.py::test_shipped_registry_is_what_the_builder_makes_from_the_pinned_source",
+    "tests/test_standards.py::test_weighted_mean_is_the_aggregate_ratio",
+    "tests/test_standards.py::test_cv_is_scale_free",
+    "tests/test_standards.py::test_identical_schools_have_zero_cv",
 }
 
 

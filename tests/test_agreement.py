@@ -11,10 +11,10 @@ import docx
 import openpyxl
 import pytest
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest.counties import home
 from lcedu.measure.results import load_results, plan_results
 from lcedu.measure.scorecard import COUNTING_RULE
-from lcedu.paths import CITY_CODE
 from lcedu.present import briefing, workbooks
 from lcedu.present.narrative import year_label
 from lcedu.publish import render, site

@@ -18,7 +18,7 @@ import pytest
 from lcedu.ingest.layout import code_lists, normalize
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
-from lcedu.present.narrative import year_label
+from lcedu.present.narrative import indicator_sentence, year_label
 from tests.test_indicators import YEAR, A, B, kindergarten_world
 
 YEAR_2025 = 2025
@@ -339,7 +339,7 @@ def test_briefing_never_calls_a_partly_assessed_county_achieved(processed_sample
     assert "未评估：无督导评估清单" in words
     assert not re.search(r"实现(县域)?(义务教育|学前教育)|义务教育优质均衡：总体达标|已达到", words)
     card = bf.county_card(p, ["compulsory_balanced"])
-    sentence = bf.nv.indicator_sentence(card.iloc[0].to_dict())
+    sentence = indicator_sentence(card.iloc[0].to_dict())
     assert "未评估" in sentence and not _ACHIEVED.search(sentence), sentence
     # The fully assessed county says every dimension.
     met = bf.assessment_line(bf.params(SHUANGJIANG, YEAR_2025), "compulsory_balanced")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
+import sys
 
-from lcedu.cli import parser
+from lcedu.arguments import parser
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]{3,}")
@@ -34,3 +36,24 @@ def test_every_command_and_option_has_chinese_and_english_help() -> None:
                 missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}: {text!r}")
     assert not missing, "\n".join(missing)
     assert CJK.search(parser().description)
+
+
+def test_help_answers_without_importing_the_commands_modules() -> None:
+    """`lcedu --help` parses in the light lcedu.arguments: no pandas, no lcedu.cli (seconds of imports)."""
+    code = (
+        "import sys\n"
+        "from lcedu.__main__ import main\n"
+        "try:\n    main(['render', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted({'pandas', 'matplotlib', 'lcedu.cli'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_of_the_parser_has_its_handler() -> None:
+    from lcedu.cli import COMMANDS
+
+    handlers = {p.get_default("func") for _, p in _parsers(parser())} - {None}
+    assert handlers and handlers <= set(COMMANDS)
+    assert {"cmd_report", "cmd_plan_draft", "cmd_sample"} <= handlers

@@ -41,7 +41,7 @@ def written(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) ->
     from lcedu.publish import evaluation
 
     out = tmp_path_factory.mktemp("evaluation")
-    default = evaluation.write_evaluation(None, None, out / "default", counties=["530925"], pdf=False)
+    default = evaluation.write_evaluation(None, None, out / "default", counties=["530925", "530902"], pdf=False)
     second = evaluation.write_evaluation(TEST_PLAN, 2025, out / "second", counties=["530902"], pdf=False)
     return {p.parent.name + "/" + p.stem: p for p in [*default, *second]}
 
@@ -480,9 +480,9 @@ def test_gongwen_style_sets_the_official_faces_by_style_name(processed_sample, t
         return doc.styles[style_name].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
 
     assert [east_asian(s) for s in ("Normal", "Heading 1", "Heading 2", "Title")] == [
-        "仿宋",
+        "仿宋_GB2312",
         "黑体",
-        "楷体",
+        "楷体_GB2312",
         "方正小标宋简体",
     ]
     assert doc.styles["Normal"].font.name == "Times New Roman"
@@ -495,6 +495,92 @@ def test_gongwen_style_sets_the_official_faces_by_style_name(processed_sample, t
     with pytest.raises(ValueError, match="unknown document style"):
         evaluation.write_evaluation(None, None, tmp_path / "x", style="fancy", pdf=False)
     assert not (tmp_path / "x").exists(), "nothing drawn or written for an unknown style"
+
+
+def _annex_figures(path: Path) -> tuple[list[str], list[str]]:
+    """(附图 captions, sha256 of each picture) of a document."""
+    import hashlib
+    import zipfile
+
+    captions = [t for t in _paragraphs(path) if re.match(r"附图\d+　", t)]
+    with zipfile.ZipFile(path) as docx:
+        pictures = sorted(n for n in docx.namelist() if n.startswith("word/media/"))
+        return captions, [hashlib.sha256(docx.read(n)).hexdigest() for n in pictures]
+
+
+def test_county_documents_show_their_own_county_on_the_maps(written):
+    city_captions, city_pictures = _annex_figures(written["default/evaluation_530900"])
+    shown = {}
+    for code in ("530925", "530902"):
+        captions, pictures = _annex_figures(written[f"default/evaluation_{code}"])
+        name = nv.place_name(code, "zh")
+        assert len(captions) == len(city_captions) >= 3, "the county's status and its change since the baseline"
+        assert all(name in caption for caption in captions), captions
+        assert all("本县" in caption for caption in captions), "each caption gives the county's own result"
+        assert not set(pictures) & set(city_pictures), "not the city's maps: the county is outlined on each"
+        shown[code] = set(pictures)
+    assert not shown["530925"] & shown["530902"], "two counties' documents show different maps"
+    assert not any(nv.place_name(c, "zh") in t for t in city_captions for c in ("530925", "530902"))
+
+
+def _font_table(path: Path) -> dict[str, dict[str, str]]:
+    """word/fontTable.xml read back: face name → {altName, panose1, charset, family, pitch: value}."""
+    import zipfile
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(path) as docx:
+        root = etree.fromstring(docx.read("word/fontTable.xml"))
+    return {
+        font.get(f"{w}name"): {child.tag.removeprefix(w): child.get(f"{w}val") for child in font}
+        for font in root.findall(f"{w}font")
+    }
+
+
+@pytest.fixture(scope="module")
+def gongwen_document(processed_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from lcedu.publish import evaluation
+
+    data = evaluation.evaluation_data(None, None)
+    return evaluation.write_document(data, "530925", tmp_path_factory.mktemp("gongwen") / "g.docx", style="gongwen")
+
+
+def test_gongwen_faces_fall_back_through_the_font_table(gongwen_document):
+    fonts = _font_table(gongwen_document)
+
+    def chain(face: str) -> list[str]:
+        names = [face]
+        while names[-1] in fonts and fonts[names[-1]].get("altName") and fonts[names[-1]]["altName"] not in names:
+            names.append(fonts[names[-1]]["altName"])
+        return names
+
+    # What Word on an office PC tries, face by face, when the first is not installed.
+    assert chain("仿宋_GB2312") == ["仿宋_GB2312", "仿宋", "FangSong"]
+    assert chain("楷体_GB2312") == ["楷体_GB2312", "楷体", "KaiTi"]
+    assert chain("黑体") == ["黑体", "SimHei"]
+    assert chain("方正小标宋简体") == ["方正小标宋简体", "华文中宋", "STZhongsong"]
+    for face in ("仿宋_GB2312", "仿宋", "楷体_GB2312", "楷体", "黑体", "方正小标宋简体", "华文中宋"):
+        entry = fonts[face]
+        assert entry["charset"] == "86", f"{face}: GB2312 character set, so a substitute is a Chinese face"
+        assert re.fullmatch(r"[0-9A-F]{20}", entry["panose1"]) and entry["panose1"] != "0" * 20, face
+        assert entry["family"] in ("modern", "auto") and entry["pitch"] in ("fixed", "variable"), face
+    assert fonts["Times New Roman"], "the template's own entries are kept"
+
+
+@pytest.mark.office
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (.ci/run installs it)")
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts not installed (.ci/run installs poppler-utils)")
+def test_a_gongwen_document_converts_with_libreoffice(gongwen_document, tmp_path):
+    import subprocess
+
+    from lcedu.publish.evaluation import to_pdf
+
+    (pdf,) = to_pdf([gongwen_document], tmp_path)  # raises with LibreOffice's output on any error
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "终期评估报告" in text and "一、总体情况" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert len(fonts.splitlines()) > 2, "the PDF embeds the faces LibreOffice found for the 公文 names"
 
 
 def test_county_document_shows_the_city_reference_indicators(written, default_card):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from lcedu.present import explorer as ex
@@ -119,3 +120,74 @@ def test_a_session_redraws_what_a_change_touches_and_saves_map_and_table(process
     assert rows[1] == list(session.table_frame().columns)
     assert all(isinstance(v, str) for row in rows[2:] for v in row if v is not None), "every cell is text"
     assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None)
+
+
+def _map_state(figure) -> dict:
+    """What a reader sees on a map: each county's fill and label, the legend, the title and source line,
+    and which county is outlined."""
+    from matplotlib.patches import PathPatch
+
+    ax = figure.axes[0]
+    legend = ax.get_legend()
+    return {
+        "fills": {
+            a.get_gid(): (tuple(round(c, 4) for c in a.get_facecolor()), a.get_hatch())
+            for a in ax.artists
+            if isinstance(a, PathPatch) and a.get_gid().startswith("county-")
+        },
+        "labels": {t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("county-label-")},
+        "legend": (
+            legend.get_title().get_text(),
+            [
+                (t.get_text(), tuple(h.get_facecolor()), h.get_hatch())
+                for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)
+            ],
+        ),
+        "title": ax.get_title(loc="left"),
+        "note": next(t.get_text() for t in ax.texts if t.get_gid() == "source-note"),
+        "outline": sorted(
+            round(float(np.mean(line.get_xdata()))) for line in ax.lines if line.get_gid() == "county-outline"
+        ),
+    }
+
+
+#: Rates against a target, headcounts in whole-number classes, a rate without a county target, years.
+WALK = [
+    {},
+    {"county": "530925"},
+    {"indicator": "famous_teacher_count"},
+    {"year": 2023},
+    {"indicator": "digital_classroom_coverage_pct"},
+    {"county": "530921", "year": 2025},
+    {"indicator": "senior_gross_enrollment_pct", "year": 2022},
+]
+
+
+def test_the_map_kept_in_place_shows_what_a_new_map_shows(processed_sample: Path) -> None:
+    session = ex.ExplorerSession("530902", "preschool_gross_enrollment_pct", 2025)
+    session.change()
+    kept = session.map_figure
+    for choice in WALK:
+        map_png, _, _ = session.change(**choice)
+        assert session.map_figure is kept, "the figure, axes and county patches are kept"
+        fresh = ex.map_figure(session.params(), session.indicator)
+        assert _map_state(kept) == _map_state(fresh), choice
+        assert map_png.startswith(b"\x89PNG")
+
+
+def test_redrawing_only_the_changed_regions_gives_the_full_picture(processed_sample: Path) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    session = ex.ExplorerSession("530902", "preschool_gross_enrollment_pct", 2025)
+    session.change()
+    for choice in WALK[1:]:
+        map_png, chart_png, _ = session.change(**choice)
+    for png, layers in zip((map_png, chart_png), session.layers(), strict=True):
+        with layers.whole() as figure:
+            full = ex.figure_png(figure)
+        shown, drawn = (np.asarray(Image.open(BytesIO(b)).convert("L"), dtype=int) for b in (png, full))
+        assert shown.shape == drawn.shape
+        off = np.abs(shown - drawn) > 48  # anti-aliasing at a region's edge differs by a few levels
+        assert off.mean() < 0.001, f"{off.sum()} pixels differ from a full draw"

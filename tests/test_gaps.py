@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lcedu.home import CITY_CODE
 from lcedu.measure import gaps
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
@@ -148,7 +149,7 @@ def test_shared_facility_addition_accounts_for_the_split():
     assert int(county["school_parts_below_count"].iloc[0]) == 3
     assert int(county["schools_below_count"].iloc[0]) == 2
     city = summary[
-        (summary["county_code"] == ind.CITY_CODE) & (summary["indicator"] == "teaching_room_area_per_student_m2")
+        (summary["county_code"] == CITY_CODE) & (summary["indicator"] == "teaching_room_area_per_student_m2")
     ]
     assert float(city["addition"].iloc[0]) == pytest.approx(317.28)
 
@@ -238,8 +239,8 @@ def test_sample_gaps_close_when_the_additions_are_made(sample_tables):
 
 def test_sample_summary_city_is_the_sum_of_counties(sample_tables):
     s = gaps.resource_gap_summary(years=2024, tables=sample_tables)
-    city = s[s["county_code"] == ind.CITY_CODE].set_index("indicator")["addition"]
-    counties = s[s["county_code"] != ind.CITY_CODE].groupby("indicator")["addition"].sum()
+    city = s[s["county_code"] == CITY_CODE].set_index("indicator")["addition"]
+    counties = s[s["county_code"] != CITY_CODE].groupby("indicator")["addition"].sum()
     pd.testing.assert_series_equal(
         city.sort_index().astype(float), counties.sort_index().astype(float), check_names=False
     )

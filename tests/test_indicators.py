@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lcedu.home import CITY_CODE
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
 from lcedu.measure.plan import load_targets
@@ -80,6 +81,17 @@ TEACHER_COLS = [
     "certified_principal_count",
     "vocational_subject_teacher_count",
     "dual_qualified_teacher_count",
+]
+POPULATION_COLS = [
+    "county_code",
+    "year",
+    "resident_population",
+    "pop_age3_5",
+    "pop_age6_11",
+    "pop_age12_14",
+    "pop_age15_17",
+    "township_count",
+    "village_count",
 ]
 FACILITY_COLS = [
     "school_id",
@@ -246,17 +258,7 @@ def kindergarten_world() -> dict[str, pd.DataFrame]:
         "teachers": typed(teachers, TEACHER_COLS),
         "population": typed(
             population,
-            [
-                "county_code",
-                "year",
-                "resident_population",
-                "pop_age3_5",
-                "pop_age6_11",
-                "pop_age12_14",
-                "pop_age15_17",
-                "township_count",
-                "village_count",
-            ],
+            POPULATION_COLS,
         ),
     }
 
@@ -685,17 +687,7 @@ def county_world() -> dict[str, pd.DataFrame]:
                     "village_count": 1,
                 }
             ],
-            [
-                "county_code",
-                "year",
-                "resident_population",
-                "pop_age3_5",
-                "pop_age6_11",
-                "pop_age12_14",
-                "pop_age15_17",
-                "township_count",
-                "village_count",
-            ],
+            POPULATION_COLS,
         ),
         "disability": typed(
             [
@@ -776,7 +768,7 @@ def test_county_formulas_by_hand():
     assert value_of(r, "junior_retention_3yr_pct") == pytest.approx(9300 / 97)
     # 高中阶段毛入学率 = (40 + 20) / 80 = 75 % in the county; the city adds 12 技工学校 students: 72 / 80
     assert value_of(r, "senior_gross_enrollment_pct") == pytest.approx(75.0)
-    assert value_of(r, "senior_gross_enrollment_pct", ind.CITY_CODE) == pytest.approx(90.0)
+    assert value_of(r, "senior_gross_enrollment_pct", CITY_CODE) == pytest.approx(90.0)
     # 农村本科以上 = (1 + 5) / 10 rural teachers = 60 % (the urban junior school is left out)
     assert value_of(r, "rural_compulsory_teacher_bachelor_pct") == pytest.approx(60.0)
     # 双师型 = 6 / 10 专业课教师 = 60 %
@@ -796,10 +788,10 @@ def test_county_formulas_by_hand():
     assert value_of(r, "county_demo_kindergarten_coverage_pct") == 0.0
     assert value_of(r, "famous_principal_count") == 7
     # City table: 2000 万元, 3 / 4 compliant vocational schools
-    assert value_of(r, "quality_award_funding_wan_yuan", ind.CITY_CODE) == pytest.approx(2000.0)
-    assert value_of(r, "vocational_school_compliance_pct", ind.CITY_CODE) == pytest.approx(75.0)
+    assert value_of(r, "quality_award_funding_wan_yuan", CITY_CODE) == pytest.approx(2000.0)
+    assert value_of(r, "vocational_school_compliance_pct", CITY_CODE) == pytest.approx(75.0)
     # A county percentage averaged for the city with student weights: one county → its own value.
-    assert value_of(r, "physical_health_good_pct", ind.CITY_CODE) == pytest.approx(50.0)
+    assert value_of(r, "physical_health_good_pct", CITY_CODE) == pytest.approx(50.0)
 
 
 def test_retention_and_technical_students_missing_inputs_are_na_not_a_smaller_rate():
@@ -810,8 +802,8 @@ def test_retention_and_technical_students_missing_inputs_are_na_not_a_smaller_ra
     assert math.isnan(value_of(r, "junior_retention_3yr_pct"))
     assert reason_of(r, "junior_retention_3yr_pct") == "missing ledger.junior_cohort_transfer_out_count"
     assert value_of(r, "senior_gross_enrollment_pct") == pytest.approx(75.0)  # the county row needs no city input
-    assert math.isnan(value_of(r, "senior_gross_enrollment_pct", ind.CITY_CODE))
-    assert reason_of(r, "senior_gross_enrollment_pct", ind.CITY_CODE) == "missing city.technical_school_student_count"
+    assert math.isnan(value_of(r, "senior_gross_enrollment_pct", CITY_CODE))
+    assert reason_of(r, "senior_gross_enrollment_pct", CITY_CODE) == "missing city.technical_school_student_count"
 
 
 def test_rural_scope_is_one_setting_of_the_registry(tmp_path):
@@ -922,7 +914,7 @@ def test_funding_commitments_year_over_year():
         ],
         tables={"city": city, "enrollment": enrollment, "schools": typed([school("P1", A, "primary")], SCHOOL_COLS)},
     )
-    c = ind.CITY_CODE
+    c = CITY_CODE
     assert math.isnan(value_of(r, "general_budget_education_expenditure_change_pct", c, 2022))
     assert reason_of(r, "general_budget_education_expenditure_change_pct", c, 2022) == "no previous year"
     assert value_of(r, "general_budget_education_expenditure_change_pct", c, 2023) == pytest.approx(4.0)
@@ -951,7 +943,7 @@ def test_special_school_coverage_applies_only_to_counties_over_200000():
     assert math.isnan(value_of(r, "special_school_coverage_large_county_pct", A))
     assert "not over 200,000" in reason_of(r, "special_school_coverage_large_county_pct", A)
     assert value_of(r, "special_school_coverage_large_county_pct", B) == 100.0
-    assert value_of(r, "special_school_coverage_large_county_pct", ind.CITY_CODE) == 100.0
+    assert value_of(r, "special_school_coverage_large_county_pct", CITY_CODE) == 100.0
 
 
 def test_schools_over_size_cap():
@@ -1276,8 +1268,8 @@ def two_county_world(children: list[int], population: list[int]) -> dict[str, pd
 def test_city_aggregate_is_sum_of_numerators_over_sum_of_denominators(pairs):
     children, population = zip(*pairs, strict=True)
     r = ind.compute("preschool_gross_enrollment_pct", tables=two_county_world(list(children), list(population)))
-    city = r[r["county_code"] == ind.CITY_CODE].iloc[0]
-    counties = r[r["county_code"] != ind.CITY_CODE]
+    city = r[r["county_code"] == CITY_CODE].iloc[0]
+    counties = r[r["county_code"] != CITY_CODE]
     assert city["numerator"] == counties["numerator"].sum()
     assert city["denominator"] == counties["denominator"].sum()
     assert city["value"] == pytest.approx(100 * sum(children) / sum(population))
@@ -1287,8 +1279,8 @@ def test_city_aggregate_is_na_when_a_county_is_missing():
     t = two_county_world([100, 200], [150, 250])
     t["population"] = t["population"].iloc[:1]
     r = ind.compute("preschool_gross_enrollment_pct", tables=t)
-    assert math.isnan(value_of(r, "preschool_gross_enrollment_pct", ind.CITY_CODE))
-    assert "1 of 2 counties" in reason_of(r, "preschool_gross_enrollment_pct", ind.CITY_CODE)
+    assert math.isnan(value_of(r, "preschool_gross_enrollment_pct", CITY_CODE))
+    assert "1 of 2 counties" in reason_of(r, "preschool_gross_enrollment_pct", CITY_CODE)
 
 
 def test_inputs_are_not_modified():
@@ -1440,9 +1432,7 @@ def test_sample_city_cv_pools_every_school(sample_tables, sample_result):
     parts = ind.school_indicators("junior", 2025, tables=sample_tables)
     assessed = parts[parts["is_assessed"]]
     expected = std.cv(assessed["sports_area_per_student_m2"], assessed["student_count"])
-    assert value_of(sample_result, "junior_sports_area_per_student_m2_cv", ind.CITY_CODE, 2025) == pytest.approx(
-        expected
-    )
+    assert value_of(sample_result, "junior_sports_area_per_student_m2_cv", CITY_CODE, 2025) == pytest.approx(expected)
 
 
 def test_sample_city_rows_are_sums_of_county_rows(sample_tables, sample_result):
@@ -1450,8 +1440,8 @@ def test_sample_city_rows_are_sums_of_county_rows(sample_tables, sample_result):
     reg = ind.load_registry().indicators
     summed = [c for c, i in reg.items() if i.level == "county" and i.city == "sum" and "function" not in i.formula]
     sub = r[r["indicator"].isin(summed)]
-    city = sub[sub["county_code"] == ind.CITY_CODE].set_index(["indicator", "year"])
-    counties = sub[sub["county_code"] != ind.CITY_CODE].groupby(["indicator", "year"])[["numerator"]].sum()
+    city = sub[sub["county_code"] == CITY_CODE].set_index(["indicator", "year"])
+    counties = sub[sub["county_code"] != CITY_CODE].groupby(["indicator", "year"])[["numerator"]].sum()
     joined = city.join(counties.rename(columns={"numerator": "numerator_counties"}))
     # A figure only the city reports (city_plus: 技工学校在校生) is added to the city numerator.
     for code in summed:
@@ -1494,8 +1484,8 @@ def test_every_target_with_an_engine_code_has_a_value_in_its_scope(sample_tables
 
 
 def test_compute_filters_counties_and_years(sample_tables):
-    r = ind.compute(["preschool_gross_enrollment_pct"], counties=[A, ind.CITY_CODE], years=2025, tables=sample_tables)
-    assert set(r["county_code"]) == {A, ind.CITY_CODE} and set(r["year"]) == {2025}
+    r = ind.compute(["preschool_gross_enrollment_pct"], counties=[A, CITY_CODE], years=2025, tables=sample_tables)
+    assert set(r["county_code"]) == {A, CITY_CODE} and set(r["year"]) == {2025}
 
 
 def test_compute_reads_the_processed_folder(processed_sample):

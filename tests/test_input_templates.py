@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from lcedu.cli import main
 from lcedu.ingest import counties
 from lcedu.ingest.layout import load_layout
 from lcedu.publish import input_templates as it
@@ -27,8 +28,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def blanks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("templates")
-    done = _cli("template", "--out", str(out), "--year", "2025")
-    assert done.returncode == 0, done.stderr
+    assert main(["template", "--out", str(out), "--year", "2025"]) == 0  # in-process: no second start-up
     return out
 
 
@@ -117,8 +117,9 @@ def test_a_filled_template_passes_check(blanks: Path, tmp_path: Path) -> None:
     assert "检查通过" in done.stdout
 
 
-def test_a_template_never_overwrites_a_file(blanks: Path) -> None:
+def test_a_template_never_overwrites_a_file(blanks: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = (blanks / "county" / "2025" / "人口_2025.xlsx").read_bytes()
-    again = _cli("template", "--out", str(blanks), "--year", "2025")
-    assert again.returncode == 2 and "未覆盖" in again.stderr and "Traceback" not in again.stderr
+    assert main(["template", "--out", str(blanks), "--year", "2025"]) == 2
+    err = capsys.readouterr().err
+    assert "未覆盖" in err and "Traceback" not in err
     assert (blanks / "county" / "2025" / "人口_2025.xlsx").read_bytes() == before

@@ -28,7 +28,9 @@ from PIL import Image  # noqa: E402
 from lcedu.errors import RequestError  # noqa: E402
 from lcedu.measure.scorecard import gap_class  # noqa: E402
 from lcedu.present import fonts, maps  # noqa: E402
+from lcedu.present.maps import boundaries  # noqa: E402
 from lcedu.present.narrative import year_label  # noqa: E402
+from lcedu.publish import map_files  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = ["530902", "530921", "530922", "530923", "530924", "530925", "530926", "530927"]
@@ -232,7 +234,7 @@ def test_crowded_labels_are_moved_apart():
         text.set_fontsize(16)
     labels = [(text, maps.load_counties().to_crs(maps.PROJECTED_CRS).geometry[i])
               for i, text in enumerate(county_labels(ax))]  # fmt: skip
-    maps._place_labels(ax, labels)
+    maps.place_labels(ax, labels)
     ax.figure.canvas.draw()
     assert_no_overlap(county_labels(ax))
 
@@ -365,7 +367,7 @@ def test_map_labels_come_from_the_county_registry_not_the_shapes_file(monkeypatc
     stale = maps.load_counties().to_crs(maps.PROJECTED_CRS)
     stale["short_name_zh"] = "旧名" + stale["county_code"]  # what an old shapes file might say
     stale["name_pinyin"] = "Old"
-    monkeypatch.setattr(maps, "_projected_counties", lambda path=None: stale)
+    monkeypatch.setattr(boundaries, "projected_counties", lambda path=None: stale)
     for lang in ("zh", "en"):
         ax = maps.choropleth(progress_table(), INDICATOR, 2025, lang=lang)
         texts = {t.get_gid().removeprefix("county-label-"): t.get_text().split("\n")[0] for t in county_labels(ax)}
@@ -398,7 +400,7 @@ def test_inputs_are_not_mutated():
 
 def test_save_figure_writes_print_resolution_files_atomically(tmp_path):
     figure = maps.locator_map("530902").figure
-    written = maps.save_figure(figure, tmp_path / "maps" / "locator")
+    written = map_files.save_figure(figure, tmp_path / "maps" / "locator")
     assert [path.name for path in written] == ["locator.png", "locator.svg", "locator.pdf"]
     with Image.open(written[0]) as image:
         assert min(image.info["dpi"]) >= 199.5
@@ -408,7 +410,7 @@ def test_save_figure_writes_print_resolution_files_atomically(tmp_path):
 
 
 def test_write_map_set_uses_deterministic_ascii_names(tmp_path):
-    written = maps.write_map_set(progress_table(), status_table(), 2025, tmp_path, formats=("png",), dpi=40)
+    written = map_files.write_map_set(progress_table(), status_table(), 2025, tmp_path, formats=("png",), dpi=40)
     names = [path.name for path in written]
     expected = [
         f"{INDICATOR}_2025_choropleth.png",

@@ -10,6 +10,7 @@ import pytest
 
 from lcedu.measure import planning
 from lcedu.measure.projections import scenarios
+from lcedu.present.words import table, word
 
 C = "530925"
 YEARS = list(range(2026, 2031))
@@ -203,7 +204,8 @@ def test_page_names_scenario_and_band_escapes_names_and_never_says_close(planned
     places = page.places_table(v).items[0].to_html()
     assert "1,035" in places  # county 小学 places: 450 + 180 + 45 + 360
     screening = page.screening_table(v)
-    html = screening.items[1].to_html()
+    html = screening.items[2].to_html()
+    assert "未提供路网" in screening.items[1] or "No road extract" in screening.items[1]
     assert "&lt;script&gt;" in html and "<script>x" not in html
     words = " ".join(str(i) for i in screening.items if isinstance(i, str)) + screening.title + html
     assert "先建后撤" in words and "听证" in words
@@ -212,9 +214,9 @@ def test_page_names_scenario_and_band_escapes_names_and_never_says_close(planned
     teachers = page.teacher_table(v).items[0].to_html()
     assert "+" in teachers or "-" in teachers  # the gap carries its sign
     small = page.small_school_table(v).items[0].data
-    assert small.iloc[0, 0] == page.TEXT[lang]["stage"]["kindergarten"]  # kindergartens first
+    assert small.iloc[0, 0] == table("planning_stages", lang)["kindergarten"]  # kindergartens first
     assert "2028" in page.large_class_risk(v)  # TOWN outgrows its places from 2028
-    assert page.reuse_table(v).items == [page.TEXT[lang]["none"]]  # KG has room: nothing to reuse
+    assert page.reuse_table(v).items == [word("planning.none", lang)]  # KG has room: nothing to reuse
 
 
 def test_town_schools_outgrowing_their_places_carry_the_large_class_risk(planned):
@@ -306,3 +308,142 @@ def test_each_build_keeps_the_projections_it_replaces_and_monitor_finds_the_late
     assert not list((tmp_path / "history").glob("*.partial"))
     assert monitor.latest_kept(2026, tmp_path) == kept  # a 2026 build compares with the 2025 launch
     assert monitor.latest_kept(2025, tmp_path) is None  # never with its own launch year
+
+
+# ---------------------------------------------------------------------------- 体育、音乐、美术 and retirements
+def _with_subjects(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    t = tables["teachers"].copy()
+    counts = {("TOWN", "primary"): (2, 1, 1), ("NINE", "primary"): (1, 1, 0), ("NINE", "junior"): (1, 0, 0)}
+    for i, col in enumerate(("pe_teacher_count", "music_teacher_count", "art_teacher_count")):
+        t[col] = [counts.get((r.school_id, r.stage), (0, 0, 0))[i] for r in t.itertuples()]
+    return {**tables, "teachers": t}
+
+
+@pytest.mark.slow  # seconds: the planning tables computed again
+def test_subject_teachers_needed_from_projected_classes_against_those_in_post():
+    tables = _with_subjects(_tables())
+    out = planning.compute_planning(tables, _projections())["planning_subject_teachers"]
+    cfg = planning.config()["subject_teachers"]
+    first = out[(out["band"] == "point") & (out["year"] == 2026)].set_index(["stage", "subject"])
+    classes = 10 + 2 + 1 + 7  # 2026 小学: TOWN ⌈430/45⌉, VILL ⌈62/45⌉, FAR 1, NINE ⌈300/45⌉
+    pe = first.loc[("primary", "pe")]
+    assert pe["classes_needed"] == classes
+    expected = classes * cfg["periods_per_week"]["pe"]["primary"] / cfg["teacher_periods_per_week"]["primary"]
+    assert pe["teachers_needed"] == pytest.approx(expected)
+    assert pe["teachers_in_post"] == 3 and pe["teachers_supply"] == pytest.approx(3 * 0.975)
+    assert pe["teacher_gap"] == pytest.approx(3 * 0.975 - expected)  # a shortage: negative
+    assert first.loc[("junior", "art"), "teachers_in_post"] == 0  # reported 0 stays 0
+    no_counts = planning.compute_planning(_tables(), _projections())["planning_subject_teachers"]
+    assert no_counts["teachers_in_post"].isna().all() and no_counts["teacher_gap"].isna().all()  # NA, never 0
+
+
+def test_retirements_follow_teacher_ages_when_the_table_exists():
+    ages = pd.DataFrame(
+        {
+            "school_id": "TOWN",
+            "year": LAUNCH,
+            "county_code": C,
+            "stage": "primary",
+            "age_lower": [25, 55, 58],
+            "age_upper": [34, 57, pd.NA],  # the open band ends at the retirement age
+            "teacher_count": [20, 6, 4],
+        }
+    ).astype({"age_upper": "Int64"})
+    share = planning.retirements_by_age(ages, LAUNCH, [1, 2, 3, 5], retirement_age=60)
+    share = share.set_index("lead_years")["remaining_share"]
+    # lead 1: of 58–59 (4 teachers, 2 per year) the 59s leave (2); lead 2: all of 58–59 (4);
+    # lead 3: and the 57s (2 of the 55–57 band's 6); lead 5: every teacher of 55 and over (10)
+    assert share.to_dict() == pytest.approx({1: 28 / 30, 2: 26 / 30, 3: 24 / 30, 5: 20 / 30})
+    tables = {**_tables(), "teacher_ages": ages}
+    t = planning.compute_planning(tables, _projections())["planning_teachers"]
+    prim = t[(t["stage"] == "primary") & (t["band"] == "point")].set_index("year")
+    assert prim.loc[2027, "staff_supply"] == pytest.approx(47 * 26 / 30)
+    assert str(prim.loc[2027, "retirement_basis"]).startswith("按教师年龄")
+    junior = t[(t["stage"] == "junior") & (t["band"] == "point")].set_index("year")
+    assert junior.loc[2027, "staff_supply"] == pytest.approx(12 * 0.975**2)  # no ages for 初中: the stated rate
+    assert str(junior.loc[2027, "retirement_basis"]).startswith("假设")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_sets_subject_surplus_and_shortage_side_by_side(lang):
+    from lcedu.present import planning as page
+
+    tables = planning.compute_planning(_with_subjects(_tables()), _projections())
+    v = page.View(C, lang, "medium", tables, synthetic=True)
+    section = page.subject_side_by_side(v)
+    frame = section.items[0].data
+    assert list(frame.columns) == v.text("subject_cols")
+    rows = frame.set_index(frame.columns[1])
+    primary, junior = (rows.loc[v.text("stage")[s]] for s in ("primary", "junior"))
+    assert primary.iloc[1].startswith("-") and junior.iloc[1].startswith("+")  # PE: 小学 short, 初中 to spare
+    assert "（" in primary.iloc[1]  # with its band
+
+
+# ------------------------------------------------------------------------------ 四、下一步建议 of the evaluation
+@pytest.mark.slow  # seconds: the planning tables computed again
+def test_evaluation_advice_gives_places_teachers_and_schools_with_scenario_and_band_and_no_closure():
+    import docx
+
+    from lcedu.measure.plan import get_plan
+    from lcedu.publish import evaluation as ev_doc
+
+    projections = _projections()
+    stored = {
+        "projections": projections,
+        "schools": _tables()["schools"],
+        **planning.compute_planning(_tables(), projections),
+    }
+    empty = pd.DataFrame()
+    data = ev_doc.EvaluationData(
+        get_plan(), 2025, empty, empty, empty, empty, empty, empty, (2025,), True, "", planning=stored
+    )
+    doc = docx.Document()
+    ev_doc._projected_advice(doc, data, C)
+    text = [p.text for p in doc.paragraphs]
+    primary = next(t for t in text if t.startswith("（") and "小学" in t)
+    p2030 = stored["planning_places"]
+    spare = p2030[(p2030["level"] == "county") & (p2030["stage"] == "primary") & (p2030["year"] == 2030)]
+    point = float(spare.loc[spare["band"] == "point", "spare_places"].iloc[0])
+    assert f"学位余缺{point:+,.0f}个" in primary  # the number comes from the stored table
+    assert "中方案区间" in primary and "方案" in primary  # every figure with its scenario and band
+    assert "教师余缺" in primary and "不足100人的学校" in primary
+    assert "TOWN学校2028年" in primary  # where and by when: the town school runs short from 2028
+    screening = text[-1]
+    assert "先建后撤" in screening and "应留必留" in screening and "筛查不是结论" in screening
+    for verdict in ("应撤并", "应关闭", "予以撤并", "建议撤并"):
+        assert not any(verdict in t for t in text)
+    ev_doc._projected_advice(
+        doc := docx.Document(),
+        ev_doc.EvaluationData(get_plan(), 2025, empty, empty, empty, empty, empty, empty, (2025,), True, ""),
+        C,
+    )
+    assert not doc.paragraphs  # a build without projections keeps the gap-closing advice only
+
+
+def test_the_build_runs_the_early_warning_against_the_kept_projection_and_the_page_lists_it(tmp_path):
+    from lcedu.ingest import store
+    from lcedu.measure import monitor
+    from lcedu.present import planning as page
+
+    grades = pd.DataFrame(
+        [
+            ("TOWN", C, "primary", 2025, 1, 420.0),
+            ("TOWN", C, "primary", 2026, 1, 600.0),  # projected 430 (387–473)
+            ("VILL", C, "primary", 2025, 1, 70.0),
+            ("VILL", C, "primary", 2026, 1, 45.0),  # below 50
+        ],
+        columns=["school_id", "county_code", "stage", "year", "grade", "student_count"],
+    )
+    out, note = monitor.monitor_tables({"grade_enrollment": grades}, tmp_path)
+    assert out == {} and note["status"] == "not computed"  # nothing kept yet: no comparison, the note says why
+    store.write({"projections": _projections()}, {}, tmp_path)  # last year's build, launched from 2025
+    monitor.keep_projections(tmp_path)
+    out, note = monitor.monitor_tables({"grade_enrollment": grades}, tmp_path)
+    assert note["status"] == "computed" and note["previous"] == "projections_launch2025.parquet"
+    assert note["crossed_below"] == 1
+    tables = {**planning.compute_planning(_tables(), _projections()), **out}
+    section = page.monitor_list(page.View(C, "zh", "medium", tables, synthetic=True))
+    assert "2026" in section.title and "2025" in section.title
+    listed = section.items[1].data
+    assert listed.iloc[0, 0] == "双江自治县"  # the county first
+    assert any("VILL学校" in p and "跌破50人" in w for p, w in zip(listed.iloc[:, 0], listed.iloc[:, 5], strict=True))

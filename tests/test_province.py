@@ -369,7 +369,7 @@ def test_county_pages_compare_a_county_with_its_own_prefecture(province_processe
     assert ranks.items == [f"{p.name}没有可在昆明市2个县(区)中排名的计划目标指标。"]  # 临沧's plan sets 昆明 none
     series, _ = briefing.trend_series(p, ["preschool_gross_enrollment_pct"])
     assert set(series["county_code"]) == {*areas_members, "530100"}
-    dots = sections._county_dots(p, "preschool_gross_enrollment_pct")
+    dots = sections.county_dots(p, "preschool_gross_enrollment_pct")
     labels = [t.get_text() for t in dots.axes[0].get_yticklabels()]
     assert sorted(labels) == sorted([areas.area_name(c) for c in [*areas_members, "530100"]])
 

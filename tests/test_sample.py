@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import lcedu.sample as sample_package
+from lcedu.ingest.layout import assessment_items
+from lcedu.measure import cohort
+from lcedu.measure.assessments import checklist_items
+from lcedu.sample.births import child_mortality
 from lcedu.sample.truth import build_truth, calibration, lincang_counties
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
@@ -124,3 +131,38 @@ def test_school_coordinates_are_synthetic_points_inside_their_county(two_years):
     stable = schools.groupby("school_id")[["longitude", "latitude"]].nunique()
     assert (stable == 1).all().all(), "a school does not move between years"
     assert schools.drop_duplicates("school_id")[["longitude", "latitude"]].duplicated().sum() == 0
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at its top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def test_the_sample_writes_from_the_input_layouts_not_from_measure():
+    """The sample stands below measure: it writes inputs from ingest's layouts (the checklist's items too) and
+    its own calibration; tests/test_imports.py keeps lcedu free of import circles."""
+    folder = Path(sample_package.__file__).parent
+    for path in folder.glob("*.py"):
+        above = {n for n in _imports(path) if n.startswith(("lcedu.measure", "lcedu.present", "lcedu.publish"))}
+        assert not above, (path.name, above)
+
+
+def test_the_sample_judges_satisfaction_against_the_registrys_threshold():
+    """社会认可度 ≥ 85 %: the sample's checklist and the registry's criteria say the same."""
+    items = checklist_items()
+    survey = items[items["dimension"] == "recognition"]
+    assert len(survey) == 2 and (survey["comparison"] == "at_least").all()
+    assert set(survey["threshold"]) == {calibration()["lincang"]["checklist"]["satisfaction_threshold"]}
+    assert set(items["item"]) == {i["item"] for i in assessment_items()}
+
+
+def test_the_sample_traces_births_back_with_the_projections_survival():
+    """The census children become births by the projection's own death probabilities (ages 0–20)."""
+    assert np.array_equal(child_mortality(20), cohort.death_probabilities(20))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lcedu.measure import indicators as ind
+from lcedu.home import CITY_CODE
 from lcedu.measure.plan import COLUMNS as TARGET_COLUMNS
 from lcedu.measure.scorecard import (
     COLUMNS,
@@ -18,7 +18,7 @@ from lcedu.measure.scorecard import (
     target_counts,
 )
 
-CITY = ind.CITY_CODE
+CITY = CITY_CODE
 A, B = "530902", "530921"
 
 

@@ -23,6 +23,7 @@ from lcedu.errors import RequestError  # noqa: E402
 from lcedu.ingest import counties  # noqa: E402
 from lcedu.present import maps  # noqa: E402
 from lcedu.present.narrative import year_label  # noqa: E402
+from lcedu.publish import map_files  # noqa: E402
 
 YUNNAN = paths.project("shapes") / "yunnan_counties.geojson"
 YUNNAN_PREFECTURES = paths.project("shapes") / "yunnan_prefectures.geojson"
@@ -174,12 +175,12 @@ def test_province_map_target_mode_and_prefecture_scope(tmp_path: Path) -> None:
     ax = maps.province_choropleth(table, INDICATOR, 2025, prefecture="5309")
     assert sorted(_patches(ax, "county-")) == counties.select(prefecture="5309")
     assert list(_patches(ax, "prefecture-outline-")) == ["530900"]
-    written = maps.save_figure(ax.figure, tmp_path / "lincang", formats=("png",), dpi=72)
+    written = map_files.save_figure(ax.figure, tmp_path / "lincang", formats=("png",), dpi=72)
     assert written[0].stat().st_size > 10_000
 
 
 def test_write_scope_maps_names_files_by_indicator_year_and_scope(tmp_path: Path) -> None:
-    written = maps.write_scope_maps(_province_table(), 2025, tmp_path, province="53", formats=("png",), dpi=50)
+    written = map_files.write_scope_maps(_province_table(), 2025, tmp_path, province="53", formats=("png",), dpi=50)
     assert [p.name for p in written] == [f"{INDICATOR}_2025_530000_choropleth.png"]
     assert np.all([p.stat().st_size > 0 for p in written])
 

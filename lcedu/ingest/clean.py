@@ -28,7 +28,7 @@ from lcedu.ingest.readers import (
     read_csv_grid,
     read_workbook,
 )
-from lcedu.ingest.schemas import DETAIL_TABLES, typed_detail
+from lcedu.ingest.schemas import DETAIL_TABLES, finalize, typed_detail
 from lcedu.processes import die_with_parent
 
 RAW_SUFFIXES = set(TABLE_SUFFIXES)
@@ -260,7 +260,8 @@ def collect(  # noqa: C901 (named in docs/architecture.md)
     # --- 过录表 rosters, sites.csv and the local school sheet (lcedu.ingest.roster) ---
     roster_files = [p for p in every if roster.claims(p.relative_to(raw_dir))]
     # --- end rosters ---
-    claimed = set(roster_files) | {p for p in every if p.relative_to(raw_dir).parts[0] == FORMS_DIR}
+    # forms/ are read by lcedu.ingest.forms; roads/ (an OSM extract) by lcedu.measure.travel when the build is made
+    claimed = set(roster_files) | {p for p in every if p.relative_to(raw_dir).parts[0] in (FORMS_DIR, "roads")}
     files = [
         p
         for p in every
@@ -707,8 +708,6 @@ def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -
 
 def clean(raw_dir: Path, workers: int | None = None, partial: bool = False, reports: Path | None = None) -> CleanResult:
     """Collect, validate and return the tidy tables; raise InputErrors if anything is wrong."""
-    from lcedu.ingest.schemas import finalize
-
     result = collect(raw_dir, workers, partial, reports)
     if not result.errors:
         result.tables = finalize(result.tables, result.issues, headers=result.headers)

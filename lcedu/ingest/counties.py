@@ -13,6 +13,7 @@ import pandas as pd
 
 from lcedu import paths
 from lcedu.errors import Issue, RequestError
+from lcedu.home import HOME
 from lcedu.ingest.readers import read_csv_grid
 
 _SUFFIXES = ("拉祜族佤族布朗族傣族自治县", "傣族佤族自治县", "佤族自治县", "自治县", "县", "区", "市")
@@ -88,14 +89,14 @@ def in_prefecture(prefecture_code: str) -> pd.DataFrame:
 
 
 def home() -> pd.DataFrame:
-    """The counties of the prefecture this installation reports on (临沧's 8, ``paths.CITY_CODE``)."""
-    return in_prefecture(paths.CITY_CODE)
+    """The counties of the prefecture this installation reports on (临沧's 8; ``lcedu/data/home.yml``)."""
+    return in_prefecture(HOME.code)
 
 
 def stem(name: str) -> str:
     """A county name without province, prefecture and administrative suffix: 双江拉祜族…自治县 → 双江."""
     name = re.sub(r"\s+", "", name)
-    for prefix in ("云南省", "临沧市"):
+    for prefix in ("云南省", HOME.name_zh):
         name = name.removeprefix(prefix)
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
@@ -379,10 +380,10 @@ def aggregate_layers(county_codes: Iterable[str]) -> list[np.ndarray]:
 
 def area_name(code: str, lang: str = "zh") -> str:
     """Name of a prefecture or province code from the registry (``prefecture_name_zh`` /
-    ``province_name_zh`` and their pinyin when it has them); 临沧市 for 530900; else the code."""
+    ``province_name_zh`` and their pinyin when it has them); the home prefecture's own name (临沧市); else the code."""
     code = str(code)
-    if code == paths.CITY_CODE:
-        return "临沧市" if lang == "zh" else "Lincang"
+    if code == HOME.code:
+        return HOME.name(lang)
     reg = registry()
     level = "province" if code.endswith("0000") else "prefecture"
     key = f"{level}_code"

@@ -46,11 +46,12 @@ def normalize(text: object) -> str:
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # school_id | text | code | count | amount | pct | county | year
+    type: str  # school_id | text | code | count | amount | pct | degrees | county | year
     required: bool = False
     codes: str | None = None
     unit: str | None = None
     keep: bool = True
+    nullable: bool = False  # required as a header, yet NA where a source cannot give it (its reason recorded)
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,35 @@ def code_lists() -> dict[str, dict[str, object]]:
 
 @cache
 def _code_lists(_local: str | None) -> dict[str, dict[str, object]]:
-    return {name: {normalize(k): v for k, v in m.items()} for name, m in layout_spec("values.yml").items()}
+    lists = {name: {normalize(k): v for k, v in m.items()} for name, m in layout_spec("values.yml").items()}
+    # The checklist's item codes are its items (assessment_checklist.yml), not a second list to keep in step.
+    lists.setdefault("assessment_item", {normalize(i["item"]): i["item"] for i in assessment_items()})
+    return lists
+
+
+def assessment_items() -> list[dict[str, str]]:
+    """The 督导评估清单's items, in order: item (编号), assessment, dimension, names, confidence, and the words
+    the sheet writes for the assessment and the dimension (``assessment_zh``, ``dimension_zh``).
+
+    Data of the input (``assessment_checklist.yml``), so the reader, the indicator registry (which places each
+    item among its assessment's criteria) and the sample's writer share one list.
+    """
+    return [dict(i) for i in _assessment_items(os.environ.get("LCEDU_LAYOUTS"))]
+
+
+@cache
+def _assessment_items(_local: str | None) -> tuple[dict[str, str], ...]:
+    spec = layout_spec("assessment_checklist.yml").get("assessments") or {}
+    return tuple(
+        {
+            **item,
+            "assessment": name,
+            "assessment_zh": a["name_zh"],
+            "dimension_zh": a["dimensions"][item["dimension"]],
+        }
+        for name, a in spec.items()
+        for item in a["items"]
+    )
 
 
 def layouts() -> list[Layout]:

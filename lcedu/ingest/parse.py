@@ -304,7 +304,7 @@ def school_ids(raw: pd.Series, skip: np.ndarray) -> tuple[pd.Series, np.ndarray,
 
 #: Above 2**53 a float no longer holds every whole number: no count or amount of a school is that large.
 MAX_EXACT = 2.0**53
-NUMERIC_TYPES = ("count", "amount", "pct", "year")
+NUMERIC_TYPES = ("count", "amount", "pct", "year", "degrees")
 
 
 @dataclass
@@ -382,6 +382,11 @@ def _typed_number(
         if fractional.any():
             typing.fail(fractional, values, name, "「{value}」不是整数 / not a whole number", "人数、班数应为整数")
         return pd.array(np.round(numbers), dtype="Int64")
+    if col.type == "degrees":  # 经度/纬度: kept as given (amounts round to 0.01, about 1 km)
+        over = numbers > 180
+        if over.any():
+            typing.fail(over, values, name, "经纬度「{value}」超过180 / degrees over 180", "填写十进制度数，如 99.8241")
+        return pd.array(numbers, dtype="Float64")
     if col.type == "pct":
         over = numbers > 100
         if over.any():

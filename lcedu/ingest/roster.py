@@ -1193,6 +1193,7 @@ LOCAL_TARGETS = {
     "schools": ["is_inclusive", "opened_year", "operator", "is_independent", "independent_year"],
     "facilities": ["has_fiber_network", "is_safe_campus", "digital_classroom_count"],
 }
+LOCAL_TARGETS["schools"] += ["longitude", "latitude"]  # 经度/纬度: the rosters carry none (school_local.yml)
 
 
 def read_local(path: Path, display: str, year: int | None, issues: list[Issue]) -> tuple[dict | None, list[Converted]]:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from lcedu import paths
 from lcedu.errors import RequestError
+from lcedu.ingest import cnmaps
 from lcedu.ingest import counties as county_registry
 
 #: Simplification tolerance (metres, Visvalingam–Whyatt) and coordinate grid (degrees) per scope:
@@ -68,8 +69,6 @@ def build(where: Scope, tolerance_m: float | None = None):
     """
     import geopandas as gpd
     import shapely
-
-    from lcedu.ingest import cnmaps
 
     tolerance = TOLERANCE_M[where.level] if tolerance_m is None else float(tolerance_m)
     reg = county_registry.registry()

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from lcedu.home import CITY_CODE
 from lcedu.measure import draft_projected as dp
 from lcedu.measure import indicators as ind
 from lcedu.measure.plan import get_plan
-from lcedu.paths import CITY_CODE
 
 __all__ = ["draft_plan", "draft_yaml", "parse_years"]
 

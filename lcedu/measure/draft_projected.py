@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from lcedu.paths import CITY_CODE
+from lcedu.home import CITY_CODE
 
 __all__ = [
     "DEFAULT_SCENARIO",

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest import store
 from lcedu.ingest.counties import aggregate_layers
 from lcedu.measure import standards as std
@@ -27,7 +28,6 @@ from lcedu.measure.keys import first_match, key_codes, take_rows
 from lcedu.measure.registry import TABLES, Indicator, Registry, load_registry
 from lcedu.measure.schools import SIZE_COUNTS
 from lcedu.measure.sites import SiteJoin, site_join
-from lcedu.paths import CITY_CODE
 
 #: Columns of :func:`lcedu.measure.indicators.compute`, in order.
 OUTPUT_COLUMNS = ("county_code", "year", "indicator", "value", "numerator", "denominator", "unit", "na_reason")

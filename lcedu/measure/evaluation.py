@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lcedu.home import CITY_CODE
 from lcedu.measure import gaps
 from lcedu.measure import indicators as ind
 from lcedu.measure import scorecard as sc
 from lcedu.measure.plan import Plan, get_plan, in_region
-from lcedu.paths import CITY_CODE
 
 __all__ = [
     "STATUSES",

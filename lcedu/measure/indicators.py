@@ -45,10 +45,8 @@ from lcedu.measure.registry import (
     school_type_group,
 )
 from lcedu.measure.sites import SiteJoin, join_sites, site_join, site_links
-from lcedu.paths import CITY_CODE
 
 __all__ = [
-    "CITY_CODE",
     "FUNCTIONS",
     "OUTPUT_COLUMNS",
     "STATES",

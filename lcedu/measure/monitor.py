@@ -156,3 +156,25 @@ def warnings(result: pd.DataFrame) -> pd.DataFrame:
         .drop(columns=["_abs", "_county"])
         .reset_index(drop=True)
     )
+
+
+def monitor_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | Path | None = None) -> tuple[dict, dict]:
+    """The build's early warning (``projection_monitor``) and a manifest note: this build's actual pupils against
+    the latest projection kept in the build history before its newest year; none (the note says why) without one."""
+    if "grade_enrollment" not in tables:
+        return {}, {"status": "not computed", "reason": "grade_enrollment: 无分年级在校生 / no pupils by grade"}
+    latest = int(tables["grade_enrollment"]["year"].max())
+    kept = latest_kept(latest, out_dir)
+    if kept is None:
+        return {}, {
+            "status": "not computed",
+            "reason": f"history 中没有 {latest} 年以前发射的推算 / no projection launched before {latest} kept",
+        }
+    result = monitor(read_previous(kept), actual_pupils(tables))
+    return {"projection_monitor": result}, {
+        "status": "computed",
+        "previous": kept.name,
+        "rows": len(result),
+        "outside_band": int(result["is_outside_band"].fillna(False).sum()),
+        "crossed_below": int(result["crossed_below"].notna().sum()),
+    }

@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from lcedu import paths
+from lcedu.home import HOME
 from lcedu.measure.plan_check import registry_problems
 
 __all__ = [
@@ -100,7 +101,7 @@ COLUMNS: tuple[str, ...] = (
     "data_needed",
 )
 
-DEFAULT_PLAN = "lincang_2023_2025"
+DEFAULT_PLAN = HOME.default_plan
 _REQUIRED = (
     "indicator",
     "name_zh",

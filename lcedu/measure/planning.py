@@ -12,19 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import yaml
 
 from lcedu import paths
-from lcedu.measure import standards
+from lcedu.measure import standards, travel
 
 STAGES = ("kindergarten", "primary", "junior", "senior")
 RESULT_TABLES = (
     "planning_places",
     "planning_place_summary",
     "planning_teachers",
+    "planning_subject_teachers",
     "planning_small_schools",
     "planning_consolidation",
     "planning_reuse",
@@ -342,8 +345,9 @@ def teacher_need(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -
         on=["county_code", "stage"],
         how="left",
     )
-    rate = float(cfg["retirement_rate_per_year"]["value"])
-    out["staff_supply"] = out["staff_in_post"] * (1 - rate) ** out["lead_years"].astype(float)
+    share, basis = remaining_share(tables, out, launch)
+    out["staff_supply"] = out["staff_in_post"] * share
+    out["retirement_basis"] = basis
     out["staff_gap"] = out["staff_supply"] - out["staff_needed"]
     out["staff_measure"] = np.where(
         out["stage"].astype(str) == "kindergarten", "专任教师 / full-time teachers", "教职工编制 / staff establishment"
@@ -360,7 +364,138 @@ def teacher_need(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -
             "staff_supply": "Float64",
             "staff_gap": "Float64",
             "staff_measure": "category",
+            "retirement_basis": "category",
         }
+    )
+
+
+RETIREMENT_BASIS = {
+    "ages": "按教师年龄退休 / retirements by teacher age",
+    "rate": "假设每年退休率 / assumed yearly retirement rate (no teacher ages)",
+}
+
+
+def retirements_by_age(ages: pd.DataFrame, launch: int, leads: list[int], retirement_age: float) -> pd.DataFrame:
+    """The share of a county's teachers of a 学段 still in post ``lead`` years after ``launch``, from their ages.
+
+    ``ages``: teacher_ages rows (county_code, stage, age_lower, age_upper, teacher_count) of the launch year.
+    Teachers are spread evenly over the single years of their band (an open band ends at the retirement age);
+    those who reach ``retirement_age`` by launch + lead have left. Columns county_code, stage, lead_years,
+    remaining_share."""
+    a = ages.dropna(subset=["teacher_count", "age_lower"])
+    a = a[a["teacher_count"] > 0]
+    lower = a["age_lower"].astype(float).to_numpy()
+    upper = a["age_upper"].astype("Float64").fillna(max(retirement_age - 1, 0)).astype(float).to_numpy()
+    upper = np.maximum(upper, lower)
+    count = a["teacher_count"].astype(float).to_numpy()
+    rows = []
+    for lead in leads:
+        # single years lower..upper; a teacher aged x leaves by lead when x + lead >= retirement_age
+        first_out = retirement_age - lead
+        leaving = np.clip(upper - np.maximum(lower, first_out) + 1, 0, None) / (upper - lower + 1)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "county_code": a["county_code"].astype(str).to_numpy(),
+                    "stage": a["stage"].astype(str).to_numpy(),
+                    "lead_years": lead,
+                    "left": count * leaving,
+                    "total": count,
+                }
+            )
+        )
+    g = pd.concat(rows).groupby(["county_code", "stage", "lead_years"], as_index=False)[["left", "total"]].sum()
+    g["remaining_share"] = 1 - g["left"] / g["total"]
+    return g[["county_code", "stage", "lead_years", "remaining_share"]]
+
+
+def remaining_share(
+    tables: Mapping[str, pd.DataFrame], rows: pd.DataFrame, launch: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For rows with county_code, stage and lead_years: the share of teachers still in post and its basis.
+
+    By age where ``teacher_ages`` holds the county and 学段 at launch; else the flat yearly rate (an assumption)."""
+    cfg = config()["teachers"]
+    rate = float(cfg["retirement_rate_per_year"]["value"])
+    lead = rows["lead_years"].astype(float).to_numpy()
+    share = (1 - rate) ** lead
+    basis = np.full(len(rows), RETIREMENT_BASIS["rate"], dtype=object)
+    if "teacher_ages" in tables:
+        ages = _at(tables["teacher_ages"], launch)
+        if len(ages):
+            leads = sorted({int(x) for x in lead})
+            by_age = retirements_by_age(ages, launch, leads, float(cfg["retirement_age"]["value"]))
+            idx = pd.MultiIndex.from_frame(by_age[["county_code", "stage", "lead_years"]])
+            key = pd.MultiIndex.from_arrays(
+                [rows["county_code"].astype(str), rows["stage"].astype(str), rows["lead_years"].astype(int)]
+            )
+            known = pd.Series(by_age["remaining_share"].to_numpy(), index=idx).reindex(key).to_numpy()
+            has = ~np.isnan(known)
+            share = np.where(has, known, share)
+            basis = np.where(has, RETIREMENT_BASIS["ages"], basis)
+    return share, basis
+
+
+SUBJECTS = {"pe": "pe_teacher_count", "music": "music_teacher_count", "art": "art_teacher_count"}
+
+
+def subject_teacher_need(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -> pd.DataFrame:
+    """体育、音乐、美术 teachers needed per county, 学段 (小学/初中), year, scenario and band against those in post.
+
+    Need = projected classes × the subject's weekly periods ÷ a teacher's weekly periods (``subject_teachers`` in
+    planning.yml, with sources): full-time equivalents over the county's schools, as 县管校聘 and 走教 share them.
+    Supply = the subject's teachers at launch, less retirements as for all staff. teacher_gap = supply − need
+    (positive a surplus). NA where the forms give no subject counts, never 0."""
+    cfg = config()["subject_teachers"]
+    rows = place_rows[(place_rows["level"] == "school") & place_rows["stage"].isin(["primary", "junior"])]
+    keys = ["county_code", "stage", "year", "lead_years", "scenario", "band"]
+    classes = rows.groupby(keys, observed=True)["classes_needed"].sum(min_count=1).reset_index()
+    classes = classes.astype({"county_code": str, "stage": str, "scenario": str, "band": str})
+    launch = int(place_rows["launch_year"].max())
+    t = _at(tables["teachers"], launch)
+    t = t[t["stage"].isin(["primary", "junior"])]
+    parts = []
+    for subject, column in SUBJECTS.items():
+        periods = {k: float(v) for k, v in cfg["periods_per_week"][subject].items()}
+        post = (
+            t[column].astype("Float64").groupby([t["county_code"].astype(str), t["stage"].astype(str)]).sum(min_count=1)
+            if column in t
+            else pd.Series(dtype="Float64")
+        )
+        part = classes.assign(subject=subject)
+        load = part["stage"].map({k: float(v) for k, v in cfg["teacher_periods_per_week"].items()})
+        part["teachers_needed"] = part["classes_needed"].astype(float) * part["stage"].map(periods) / load
+        idx = pd.MultiIndex.from_arrays([part["county_code"], part["stage"]])
+        part["teachers_in_post"] = post.reindex(idx).to_numpy(dtype=float, na_value=np.nan)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    share, basis = remaining_share(tables, out, launch)
+    out["teachers_supply"] = out["teachers_in_post"] * share
+    out["teacher_gap"] = out["teachers_supply"] - out["teachers_needed"]
+    out["retirement_basis"] = basis
+    cols = [*keys[:2], "subject", *keys[2:], "classes_needed", "teachers_needed", "teachers_in_post"]
+    cols += ["teachers_supply", "teacher_gap", "retirement_basis"]
+    return (
+        out[cols]
+        .sort_values(["county_code", "stage", "subject", "scenario", "band", "year"], kind="stable")
+        .reset_index(drop=True)
+        .astype(
+            {
+                "county_code": "category",
+                "stage": "category",
+                "subject": "category",
+                "year": "Int64",
+                "lead_years": "Int64",
+                "scenario": "category",
+                "band": "category",
+                "classes_needed": "Int64",
+                "teachers_needed": "Float64",
+                "teachers_in_post": "Float64",
+                "teachers_supply": "Float64",
+                "teacher_gap": "Float64",
+                "retirement_basis": "category",
+            }
+        )
     )
 
 
@@ -445,11 +580,93 @@ def _nearest(cands: pd.DataFrame, pool: pd.DataFrame, same_county: bool) -> pd.D
     return pd.concat(found).set_index("_row")
 
 
-def consolidation(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) -> pd.DataFrame:
+STRAIGHT_LINE_CAVEAT = "距离为直线距离，不是路程时间 / distance is a straight line, not travel time"
+BASIS = {
+    "road": "路程时间（OSM 路网）/ road travel time (OSM extract)",
+    "no_roads": "直线距离（未提供路网）/ straight line: no road extract supplied",
+    "off_network": "直线距离（学校离路网太远）/ straight line: school off the road network",
+    "unreached": "直线距离（路网上到不了同学段学校）/ straight line: no school of the 学段 reached by road",
+    "beyond": "路程时间：搜索时限内无同学段学校 / road travel time: none within the search limit",
+}
+
+
+def _road_columns(
+    cands: pd.DataFrame, pool: pd.DataFrame, roads: nx.MultiDiGraph | None, same_county: bool
+) -> pd.DataFrame:
+    """Travel minutes to the nearest same-学段 school by road and the basis each row's screening uses."""
+    out = pd.DataFrame(index=cands.index)
+    if roads is None or cands.empty:
+        out["travel_school_id"] = pd.array([pd.NA] * len(cands), dtype="string")
+        out["travel_minutes"] = pd.array([pd.NA] * len(cands), dtype="Float64")
+        out["distance_basis"] = BASIS["no_roads"]
+        return out
+    found = travel.nearest_by_travel(roads, cands, pool, same_county, config()["travel"])
+    out["travel_school_id"], out["travel_minutes"] = found["travel_school_id"], found["travel_minutes"]
+    out["distance_basis"] = np.select(
+        [
+            found["travel_minutes"].notna().to_numpy(bool),
+            found["is_beyond_search"].to_numpy(bool),
+            found["is_off_network"].fillna(False).to_numpy(bool),
+        ],
+        [BASIS["road"], BASIS["beyond"], BASIS["off_network"]],
+        BASIS["unreached"],
+    )
+    return out
+
+
+def _screening(cands: pd.DataFrame) -> np.ndarray:
+    """The default status: 无坐标 → retained until checked; beyond the threshold of the distance used → 应保留."""
+    by_road = cands["distance_basis"].isin([BASIS["road"], BASIS["beyond"]])
+    no_coords = cands["longitude"].isna() | cands["latitude"].isna()
+    far_line = cands["nearest_distance_km"].isna() | (
+        cands["nearest_distance_km"].astype(float) > cands["retain_beyond_km"]
+    )
+    far_road = cands["travel_minutes"].isna() | (cands["travel_minutes"].astype(float) > cands["retain_beyond_minutes"])
+    far = far_road.where(by_road, far_line).astype(bool)
+    return np.select(
+        [no_coords.to_numpy(bool), far.to_numpy(bool)],
+        [
+            "待核实：无坐标，默认保留 / no coordinates: retained until checked",
+            "应保留（默认）/ retain by default: no alternative within the distance",
+        ],
+        "可研究，须论证 / for study, with the caveats",
+    )
+
+
+CONSOLIDATION_COLUMNS = [
+    "county_code",
+    "school_id",
+    "school_name",
+    "stage",
+    "scenario",
+    "review_year",
+    "student_count_lower",
+    "student_count",
+    "student_count_upper",
+    "nearest_school_id",
+    "nearest_school_name",
+    "nearest_distance_km",
+    "retain_beyond_km",
+    "travel_school_id",
+    "travel_school_name",
+    "travel_minutes",
+    "retain_beyond_minutes",
+    "distance_basis",
+    "receiving_school_id",
+    "receiving_spare_places",
+    "screening",
+    "caveats",
+]
+
+
+def consolidation(
+    tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame, roads: nx.MultiDiGraph | None = None
+) -> pd.DataFrame:
     """Consolidation screening per scenario (never a verdict): schools whose projected pupils (point) in the review
-    year fall below ``candidate_below``, each with its band, the nearest school of the same 学段 (straight line),
-    that school's spare places, a default status (应保留 beyond the distance threshold or without coordinates to
-    judge) and the procedure caveats (先建后撤, 应留必留, 听证)."""
+    year fall below ``candidate_below``, each with its band, the nearest school of the same 学段 by straight line
+    and, with a road network (:mod:`lcedu.measure.travel`), by travel minutes; that school's spare places; a default
+    status (应保留 beyond the threshold of the distance used, or without coordinates to judge) and the caveats
+    (先建后撤, 应留必留, 听证). ``distance_basis`` says which distance each row's status used."""
     cfg = config()["consolidation"]
     rows = place_rows[(place_rows["level"] == "school") & (place_rows["year"] == int(cfg["review_year"]))]
     launch = int(place_rows["launch_year"].max())
@@ -462,63 +679,41 @@ def consolidation(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) 
         aggfunc="first",
     ).reset_index()
     wide.columns.name = None
-    spare = rows[rows["band"] == "point"].set_index(["school_id", "stage", "scenario"], drop=False)
+    spare = rows[rows["band"] == "point"]
+    spare = pd.Series(
+        spare["spare_places"].to_numpy(),
+        index=pd.MultiIndex.from_arrays([spare[k].astype(str) for k in ("school_id", "stage", "scenario")]),
+    )
     for c in ("longitude", "latitude"):
         wide[c] = wide["school_id"].astype(str).map(schools[c]).astype("Float64")
     cands = wide[wide["point"] < float(cfg["candidate_below"])].copy()
     pool = wide[wide["scenario"] == wide["scenario"].iloc[0]] if len(wide) else wide
-    near = _nearest(cands, pool, bool(cfg["same_county_only"]))
-    cands = cands.join(near)
+    cands = cands.join(_nearest(cands, pool, bool(cfg["same_county_only"])))
+    cands = cands.join(_road_columns(cands, pool, roads, bool(cfg["same_county_only"])))
+    by_road = cands["distance_basis"].isin([BASIS["road"], BASIS["beyond"]])
+    cands["receiving_school_id"] = cands["travel_school_id"].where(by_road, cands["nearest_school_id"])
     key = pd.MultiIndex.from_arrays(
-        [cands["nearest_school_id"].astype(str), cands["stage"].astype(str), cands["scenario"].astype(str)]
+        [cands["receiving_school_id"].astype(str), cands["stage"].astype(str), cands["scenario"].astype(str)]
     )
-    spare_idx = pd.MultiIndex.from_arrays(
-        [spare["school_id"].astype(str), spare["stage"].astype(str), spare["scenario"].astype(str)]
-    )
-    cands["receiving_spare_places"] = (
-        pd.Series(spare["spare_places"].to_numpy(), index=spare_idx).reindex(key).to_numpy()
-    )
-    limit = cands["stage"].astype(str).map(cfg["retain_beyond_km"]).astype(float)
-    no_coords = cands["longitude"].isna() | cands["latitude"].isna()
-    far = cands["nearest_distance_km"].isna() | (cands["nearest_distance_km"].astype(float) > limit)
-    cands["retain_beyond_km"] = limit
-    cands["screening"] = np.select(
-        [no_coords.to_numpy(bool), far.to_numpy(bool)],
-        [
-            "待核实：无坐标，默认保留 / no coordinates: retained until checked",
-            "应保留（默认）/ retain by default: no alternative within the distance",
-        ],
-        "可研究，须论证 / for study, with the caveats",
-    )
-    cands["caveats"] = "；".join(cfg["caveats"])
-    cands["school_name"] = cands["school_id"].astype(str).map(schools["school_name"])
-    cands["nearest_school_name"] = cands["nearest_school_id"].map(schools["school_name"])
+    cands["receiving_spare_places"] = spare.reindex(key).to_numpy()
+    cands["retain_beyond_km"] = cands["stage"].astype(str).map(cfg["retain_beyond_km"]).astype(float)
+    minutes = config()["travel"]["retain_beyond_minutes"]
+    cands["retain_beyond_minutes"] = cands["stage"].astype(str).map(minutes).astype(float)
+    cands["screening"] = _screening(cands)
+    caveats = "；".join(cfg["caveats"])
+    cands["caveats"] = np.where(by_road, caveats.replace(f"；{STRAIGHT_LINE_CAVEAT}", ""), caveats)
+    names = schools["school_name"]
+    cands["school_name"] = cands["school_id"].astype(str).map(names)
+    cands["nearest_school_name"] = cands["nearest_school_id"].map(names)
+    cands["travel_school_name"] = cands["travel_school_id"].astype(object).map(names)
     cands = cands.rename(
         columns={"lower": "student_count_lower", "point": "student_count", "upper": "student_count_upper"}
     )
     cands["review_year"] = int(cfg["review_year"])
-    cols = [
-        "county_code",
-        "school_id",
-        "school_name",
-        "stage",
-        "scenario",
-        "review_year",
-        "student_count_lower",
-        "student_count",
-        "student_count_upper",
-        "nearest_school_id",
-        "nearest_school_name",
-        "nearest_distance_km",
-        "retain_beyond_km",
-        "receiving_spare_places",
-        "screening",
-        "caveats",
-    ]
     order = cands["stage"].astype(str).map({s: i for i, s in enumerate(STAGES)})
     out = cands.assign(_o=order).sort_values(["_o", "county_code", "student_count"]).drop(columns="_o")
     return (
-        out.reindex(columns=cols)
+        out.reindex(columns=CONSOLIDATION_COLUMNS)
         .reset_index(drop=True)
         .astype(
             {
@@ -527,6 +722,12 @@ def consolidation(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFrame) 
                 "nearest_school_name": "string",
                 "nearest_distance_km": "Float64",
                 "retain_beyond_km": "Float64",
+                "travel_school_id": "string",
+                "travel_school_name": "string",
+                "travel_minutes": "Float64",
+                "retain_beyond_minutes": "Float64",
+                "distance_basis": "category",
+                "receiving_school_id": "string",
                 "receiving_spare_places": "Float64",
                 "screening": "category",
                 "caveats": "category",
@@ -583,31 +784,40 @@ def cross_stage_reuse(tables: Mapping[str, pd.DataFrame], place_rows: pd.DataFra
     ).reset_index(drop=True)
 
 
-def compute_planning(tables: Mapping[str, pd.DataFrame], projections: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Every planning table of :data:`RESULT_TABLES` from the cleaned tables and the build's projections."""
+def compute_planning(
+    tables: Mapping[str, pd.DataFrame], projections: pd.DataFrame, roads: nx.MultiDiGraph | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every planning table of :data:`RESULT_TABLES` from the cleaned tables and the build's projections (and the
+    road network of the user's OSM extract, when there is one)."""
     place_rows = places(tables, projections)
     return {
         "planning_places": place_rows,
         "planning_place_summary": large_class_risk(tables, place_summary(place_rows)),
         "planning_teachers": teacher_need(tables, place_rows),
+        "planning_subject_teachers": subject_teacher_need(tables, place_rows),
         "planning_small_schools": small_schools(tables, place_rows),
-        "planning_consolidation": consolidation(tables, place_rows),
+        "planning_consolidation": consolidation(tables, place_rows, roads),
         "planning_reuse": cross_stage_reuse(tables, place_rows),
     }
 
 
 def planning_tables(
-    tables: Mapping[str, pd.DataFrame], projected: Mapping[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame], projected: Mapping[str, pd.DataFrame], raw_dir: str | Path | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The planning tables for a build and a manifest note; none (the note says why) without projections or inputs."""
+    """The planning tables for a build and a manifest note; none (the note says why) without projections or inputs.
+
+    ``raw_dir``: where to look for a road extract (``roads/``, or ``$LCEDU_ROADS``); the note records the one used."""
     missing = [f"{name}: {what}" for name, what in INPUTS.items() if name not in tables]
     if "projections" not in projected:
         missing.append("projections: 学龄人口预测未计算 / no projections in this build (see the projections note)")
     if missing:
         return {}, {"status": "not computed", "reason": "; ".join(missing)}
-    out = compute_planning(tables, projected["projections"])
+    extract = travel.find_extract(raw_dir)
+    roads = travel.read_roads(extract, config()["travel"]) if extract is not None else None
+    out = compute_planning(tables, projected["projections"], roads)
     return out, {
         "status": "computed",
+        "roads": travel.describe(extract, roads) if roads is not None else None,
         "review_year": int(config()["consolidation"]["review_year"]),
         "candidates": int(out["planning_consolidation"]["school_id"].nunique()),
     }

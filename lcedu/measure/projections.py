@@ -23,6 +23,7 @@ import yaml
 
 from lcedu import paths
 from lcedu.errors import RequestError
+from lcedu.ingest import store
 from lcedu.measure import cohort
 
 #: Tables the projection needs, and where each comes from (named in the error when one is missing).
@@ -674,9 +675,12 @@ def best_method(table: pd.DataFrame) -> str:
 
 # ------------------------------------------------------------------------------------------ the tables
 def _bands(frame: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
-    """Lower and upper rows for each point row: point × (1 ∓ q), q the back-test's percentile of absolute
-    percentage errors for that method, level, 学段, size band and lead (pooled where a cell is thin); beyond the
-    longest back-tested lead q grows in proportion to the lead (Rayer, Smith & Tayman 2009)."""
+    """Lower and upper rows for each point row from the back-test's **signed** errors of the same method, level,
+    学段, size band and lead (pooled where a cell is thin): the actual that an error pe = (P − A) / A implies is
+    A = P / (1 + pe): the band holds both P × (1 ± q), q the coverage_pct-th percentile of |pe|, and P / (1 + pe)
+    between the lower_pct and upper_pct percentiles of pe. A model that has run low (kindergartens in the free-year
+    ramp) gets a band reaching further up, never a narrower one. Beyond the longest back-tested lead the errors
+    grow in proportion to the lead (Rayer, Smith & Tayman 2009), each end capped at ±max_extrapolated_ape."""
     cfg = cohort.config()["bands"]
     if errors.empty:
         return frame.iloc[:0]
@@ -697,7 +701,7 @@ def _bands(frame: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     code = f.groupby(keys, observed=True, sort=False).ngroup().to_numpy()
     combos = f.loc[~pd.Series(code).duplicated().to_numpy()].assign(_code=lambda x: code[x.index])
     combos = combos.sort_values("_code").reset_index(drop=True)
-    q = np.full(len(combos), np.nan)
+    low, high = np.full(len(combos), np.nan), np.full(len(combos), np.nan)
     src = errors.assign(
         _stage=errors["stage"].astype(str),
         _lead=errors["lead_years"].astype(int),
@@ -706,18 +710,33 @@ def _bands(frame: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
         size_band=errors["size_band"].astype(str),
     )
     plain = combos.astype({"method": str, "level": str, "_stage": str, "size_band": str})
+    q = np.full(len(combos), np.nan)
     for by in (keys, ["method", "level", "_stage", "_lead"], ["method", "level", "_lead"]):
-        g = src.groupby(by)["ape"]
-        cell = pd.DataFrame({"n": g.size(), "q": g.quantile(cfg["coverage_pct"] / 100)}).reset_index()
+        g = src.groupby(by)["pe"]
+        cell = pd.DataFrame(
+            {
+                "n": g.size(),
+                "lo": g.quantile(cfg["lower_pct"] / 100),
+                "hi": g.quantile(cfg["upper_pct"] / 100),
+                "q": src.groupby(by)["ape"].quantile(cfg["coverage_pct"] / 100),
+            }
+        ).reset_index()
         got = plain[by].merge(cell[cell["n"] >= cfg["min_errors"]], on=by, how="left")
-        q = np.where(np.isnan(q), got["q"].to_numpy(float), q)
+        fill = np.isnan(low)
+        low = np.where(fill, got["lo"].to_numpy(float), low)
+        high = np.where(fill, got["hi"].to_numpy(float), high)
+        q = np.where(fill, got["q"].to_numpy(float), q)
     scale = np.maximum(frame["lead_years"].to_numpy(float) / max_lead, 1)
-    width = np.minimum(q[code] * scale, cfg["max_extrapolated_ape"]) / 100
+    cap = cfg["max_extrapolated_ape"] / 100
     point = frame["student_count"].to_numpy(float)
-    rows = [
-        frame.assign(band=band, student_count=np.clip(point * (1 + sign * width), 0, None))
-        for band, sign in (("lower", -1), ("upper", 1))
-    ]
+
+    def ratio(pe: np.ndarray) -> np.ndarray:
+        """The actual over the point an error implies, the error stretched by the lead and capped."""
+        return np.clip(1 / (1 + np.clip(pe[code] * scale / 100, -cap, cap)), 1 - cap, 1 + cap)
+
+    width = np.minimum(q[code] * scale / 100, cap)  # the symmetric band of |pe|, kept: never narrower
+    ends = {"lower": np.minimum(ratio(high), 1 - width), "upper": np.maximum(ratio(low), 1 + width)}
+    rows = [frame.assign(band=band, student_count=np.clip(point * r, 0, None)) for band, r in ends.items()]
     out = pd.concat(rows, ignore_index=True)
     return out[out["student_count"].notna()]
 
@@ -962,8 +981,6 @@ def projection_tables(tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.
 
 def stored_projections(processed_dir: str | None = None) -> dict[str, pd.DataFrame]:
     """The build's projection tables; when the build has none, the error says why (the manifest's note)."""
-    from lcedu.ingest import store
-
     build = store.current(processed_dir)
     if not all((build / f"{name}.parquet").exists() for name in RESULT_TABLES):
         note = store.manifest(processed_dir).get("projections") or {}
@@ -978,8 +995,6 @@ def load_projections(
     scenario_names: list[str] | None = None, to_year: int | None = None, processed_dir: str | None = None
 ) -> dict[str, pd.DataFrame]:
     """Stored projections when they answer the request, else computed from the build's inputs (not stored)."""
-    from lcedu.ingest import store
-
     try:
         stored = stored_projections(processed_dir)
     except MissingProjectionInput:

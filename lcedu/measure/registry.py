@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from lcedu import paths
+from lcedu.ingest.layout import assessment_items
 from lcedu.measure import standards as std
 
 __all__ = [
@@ -103,7 +104,8 @@ def _default_path() -> Path:
 def _read(path: str, mtime_ns: int) -> Registry:
     with open(path, encoding="utf-8") as f:
         data = yaml.safe_load(f)
-    problems = validate(data)
+    problems = with_checklist_items((data.get("assessments") or {}) if isinstance(data, dict) else {})
+    problems += validate(data)
     if problems:
         raise ValueError(f"{path}: invalid indicator registry:\n  " + "\n  ".join(problems))
     scopes = data.get("scopes") or {}
@@ -248,6 +250,32 @@ def _term_problems(term: Mapping[str, Any], where: str, level: object, scopes: M
             f"{where}: the term's filter sets {sorted(set(spec['filter']) & set(term['filter']))}"
             f" that scope {scope!r} already defines"
         )
+    return problems
+
+
+def with_checklist_items(assessments: Mapping[str, Any]) -> list[str]:
+    """Fill each checklist criterion (``item:``) in place with its dimension, names and confidence from the
+    checklist's items (lcedu/ingest/layouts/assessment_checklist.yml); the problems if the two disagree."""
+    items = {i["item"]: i for i in assessment_items()}
+    problems, placed = [], set()
+    for name, a in assessments.items():
+        for c in a.get("criteria", []):
+            if "item" not in c:
+                continue
+            item = items.get(c["item"])
+            if item is None or item["assessment"] != name:
+                problems.append(
+                    f"assessments.{name}: checklist item {c['item']!r} is not an item of {name} "
+                    "in lcedu/ingest/layouts/assessment_checklist.yml"
+                )
+                continue
+            placed.add(c["item"])
+            c.update({k: item[k] for k in ("dimension", "name_zh", "name_en", "confidence")})
+    problems += [
+        f"assessments.{i['assessment']}: checklist item {code!r} has no place among the criteria"
+        for code, i in items.items()
+        if code not in placed and i["assessment"] in assessments
+    ]
     return problems
 
 

@@ -144,8 +144,6 @@ def plan_results(
 
     The one entry point for another plan or baseline: products never call the scorecard themselves.
     """
-    from lcedu.ingest import store
-
     build = store.current(processed_dir)
     return _plan_results(str(build), None if plan is None else str(plan), baseline_year)
 

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lcedu.ingest.counties import is_aggregate, prefecture_of, province_of
+from lcedu.home import CITY_CODE, HOME
+from lcedu.ingest.counties import area_name, is_aggregate, prefecture_of, province_of, registry
 from lcedu.measure import gaps as gp
 from lcedu.measure import indicators as ind
 from lcedu.measure import standards as std
@@ -154,18 +155,16 @@ def scorecard_labels(lang: str = "zh") -> dict[str, str]:
 
 
 def county_names(codes: Iterable[str]) -> pd.DataFrame:
-    """Short Chinese and pinyin names of county codes; the city is 临沧市, other prefectures and provinces
-    are named from the registry; unknown codes keep the code."""
-    from lcedu.ingest.counties import area_name, registry
-
+    """Short Chinese and pinyin names of county codes; the home prefecture by its own name (临沧市), other
+    prefectures and provinces from the registry; unknown codes keep the code."""
     reg = registry().set_index("county_code")
     codes = pd.Index(pd.unique(np.asarray(list(codes), dtype=object)), name="county_code")
     zh = pd.Series(reg["short_name_zh"]).reindex(codes)
     en = pd.Series(reg["name_pinyin"]).reindex(codes)
-    city = codes == ind.CITY_CODE
-    zh = zh.where(~city, "临沧市")
-    en = en.where(~city, "Lincang")
-    areas = [c for c in codes if is_aggregate(c) and c != ind.CITY_CODE]
+    city = codes == CITY_CODE
+    zh = zh.where(~city, HOME.name_zh)
+    en = en.where(~city, HOME.name_en)
+    areas = [c for c in codes if is_aggregate(c) and c != CITY_CODE]
     zh = zh.fillna(pd.Series({c: area_name(c, "zh") for c in areas}, dtype=object)).fillna(
         pd.Series(codes, index=codes)
     )
@@ -193,7 +192,7 @@ def expand_targets(
     t = (
         targets.assign(
             entity=[
-                [ind.CITY_CODE] if scope == "city" else (counties if scope == "each_county" else list(listed))
+                [CITY_CODE] if scope == "city" else (counties if scope == "each_county" else list(listed))
                 for scope, listed in zip(targets["scope"], targets["counties"], strict=True)
             ],
             target=np.where(targets["comparison"] == "reach", 1.0, targets["value"].astype(float)),
@@ -347,10 +346,10 @@ def scorecard(
     if region:  # the plan's each_county targets are its own region's (临沧's 8), not a province's 129
         codes = [c for c in codes if is_aggregate(c) or in_region(c, region)]
     own = expand_targets(tgt[tgt["indicator"].isin(set(df["indicator"]))], codes, population)
-    expanded = own.assign(target_scope=np.where(own["county_code"] == ind.CITY_CODE, "city", "county"))
+    expanded = own.assign(target_scope=np.where(own["county_code"] == CITY_CODE, "city", "county"))
     if city_reference:
         reference = expand_targets(city_rate_references(tgt), codes, population)
-        reference = reference[reference["county_code"] != ind.CITY_CODE].assign(target_scope="city_reference")
+        reference = reference[reference["county_code"] != CITY_CODE].assign(target_scope="city_reference")
         known = set(zip(own["indicator"], own["county_code"], strict=True))
         keep = [k not in known for k in zip(reference["indicator"], reference["county_code"], strict=True)]
         expanded = pd.concat([expanded, reference[keep]], ignore_index=True)

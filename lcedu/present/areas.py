@@ -15,11 +15,16 @@ import numpy as np
 import pandas as pd
 
 from lcedu.errors import RequestError
+from lcedu.home import CITY_CODE
 from lcedu.ingest import counties
 from lcedu.ingest.counties import is_aggregate, prefecture_of, province_of
-from lcedu.present import briefing
+from lcedu.measure import indicators as ind
+from lcedu.measure.indicators import map_breaks
+from lcedu.present import briefing, maps, suite
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import Params, Section, bullets, heat_colour, styled
+from lcedu.present.fonts import use_cjk_font
+from lcedu.present.words import table, word
 
 #: The indicators of the overviews: the equalization story of the plan, as on the map set.
 OVERVIEW_INDICATORS = (
@@ -33,38 +38,6 @@ OVERVIEW_INDICATORS = (
     "safe_campus_rate_pct",
 )
 ASSESSMENTS = briefing.ASSESSMENTS
-_WORDS = {
-    "zh": {
-        "prefecture": "州(市)",
-        "province": "省",
-        "county": "县(区)",
-        "rank": "州(市)内排名",
-        "counties": "县数",
-        "preschool_universal": "普及普惠达标县",
-        "compulsory_balanced": "优质均衡达标县",
-        "ranked": "各州(市)内县(区)排名：{indicator}（{year}年）",
-        "side": "各州(市)对比（{year}年）",
-        "table": "各县(区)重点指标（{year}年）",
-        "trend": "重点指标变化",
-        "summary": "概况",
-    },
-    "en": {
-        "prefecture": "Prefecture",
-        "province": "Province",
-        "county": "County",
-        "rank": "Rank in prefecture",
-        "counties": "Counties",
-        "preschool_universal": "Counties meeting 普及普惠",
-        "compulsory_balanced": "Counties meeting 优质均衡",
-        "ranked": "Counties ranked within each prefecture: {indicator} ({year})",
-        "side": "Prefectures side by side ({year})",
-        "table": "Key indicators by county ({year})",
-        "trend": "Key indicators over time",
-        "summary": "Overview",
-    },
-}
-
-
 # --------------------------------------------------------------------------- parameters and names
 
 
@@ -109,7 +82,7 @@ def area_params(
     if code not in available:
         choices = "、".join(f"{area_name(c)}({c})" for c in available) or "无 none"
         raise ValueError(
-            f"数据中没有{_WORDS['zh'][level]} {area!r} 的汇总行 / no {level} {area!r} in this build；"
+            f"数据中没有{word(f'areas.{level}')} {area!r} 的汇总行 / no {level} {area!r} in this build；"
             f"可选 / choose from: {choices}"
         )
     years = briefing.available_years()
@@ -150,14 +123,10 @@ def _met_counts(year: int, codes: Sequence[str]) -> pd.DataFrame:
 
 
 def _direction(indicator: str) -> float:
-    from lcedu.measure import indicators as ind
-
     return -1.0 if ind.load_registry().indicators[indicator].direction == "lower" else 1.0
 
 
 def _unit(indicator: str) -> str:
-    from lcedu.measure import indicators as ind
-
     return ind.load_registry().indicators[indicator].unit
 
 
@@ -166,10 +135,9 @@ def _unit(indicator: str) -> str:
 
 def header(p: Params, notebook: str) -> Section:
     """Subtitle: the prefecture or province, the year, the data's date and the sample disclaimer."""
-    from lcedu.present import suite
-
     b = briefing.base()
     entry = suite.notebook(notebook)
+    # Kept branch: the English line names the notebook before the place, the Chinese line does not.
     if p.lang == "zh":
         line = f"**{area_name(p.county)}（{p.county}）· {p.year}年** ｜ 数据生成：{b.created_at[:10]}"
     else:
@@ -180,16 +148,12 @@ def header(p: Params, notebook: str) -> Section:
 
 def summary(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> Section:
     """Headline lines: how many counties, how many meet each assessment, the aggregate value and the county range."""
-    lang, words = p.lang, _WORDS[p.lang]
+    lang, words = p.lang, table("areas", p.lang)
     codes = members(p.county)
     met = _met_counts(p.year, codes)
     lines = []
     counted = ", ".join(f"{words[a]} {int(np.nansum(met[a]))}/{len(codes)}" for a in ASSESSMENTS)
-    lines.append(
-        f"{area_name(p.county, lang)}：{len(codes)} 个县(区)有数据；{counted}"
-        if lang == "zh"
-        else f"{area_name(p.county, lang)}: {len(codes)} counties with data; {counted}"
-    )
+    lines.append(word("areas.summary_counts", lang, place=area_name(p.county, lang), n=len(codes), counted=counted))
     values = _values(p.year, _with_total(codes, p.county), indicators)
     for code in indicators:
         unit = _unit(code)
@@ -200,25 +164,18 @@ def summary(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> Secti
             if len(spread)
             else nv.text("na_short", lang)
         )
-        lines.append(
-            f"{nv.indicator_name(code, lang)}：{nv.fmt_value(own, unit, lang)}（各县(区) {span}）"
-            if lang == "zh"
-            else f"{nv.indicator_name(code, lang)}: {nv.fmt_value(own, unit, lang)} (counties {span})"
-        )
+        value = nv.fmt_value(own, unit, lang)
+        lines.append(word("areas.summary_value", lang, indicator=nv.indicator_name(code, lang), value=value, span=span))
     return Section(words["summary"], [bullets(lines)])
 
 
 def county_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> Section:
     """The prefecture's counties (and its total, last) on the key indicators, coloured by relative position."""
-    lang, words = p.lang, _WORDS[p.lang]
+    lang, words = p.lang, table("areas", p.lang)
     codes = members(p.county)
     values = _values(p.year, _with_total(codes, p.county), indicators)
     frame, css = _heat(values, codes, indicators, lang, first_column=words["county"])
-    caption = (
-        "颜色表示各县(区)在该指标上的相对位置（蓝=较好，红=较差，按指标方向）；最后一行为汇总。"
-        if lang == "zh"
-        else "Colour shows each county's relative position (blue = better, red = worse); the last row is the total."
-    )
+    caption = word("areas.county_caption", lang)
     return Section(words["table"].format(year=p.year), [styled(frame, css=css, caption=caption, scroll=True)])
 
 
@@ -246,9 +203,7 @@ def _heat(
 
 def trend_figure(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:4]) -> Any:
     """Small multiples: each county a thin line, the prefecture or province total bold."""
-    from matplotlib.figure import Figure
-
-    from lcedu.present.fonts import use_cjk_font
+    from matplotlib.figure import Figure  # matplotlib: loaded only when a figure is drawn
 
     use_cjk_font()
     res = briefing.base().results
@@ -275,12 +230,12 @@ def trend_figure(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:4])
     note = briefing.synthetic_note(p.lang)
     if note:
         fig.text(0.995, 0.995, note, fontsize=7, color="#666666", ha="right", va="top")
-    return Section(_WORDS[p.lang]["trend"], [fig])
+    return Section(word("areas.trend", p.lang), [fig])
 
 
 def prefecture_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS) -> Section:
     """The province's prefectures side by side (the province last): counties, assessments met, key indicators."""
-    lang, words = p.lang, _WORDS[p.lang]
+    lang, words = p.lang, table("areas", p.lang)
     prefectures = sorted({prefecture_of(c) for c in members(p.county)})
     values = _values(p.year, [*prefectures, p.county], indicators)
     frame, css = _heat(values, prefectures, indicators, lang, first_column=words["prefecture"])
@@ -296,20 +251,13 @@ def prefecture_table(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS)
     for i, a in enumerate(ASSESSMENTS):
         frame.insert(2 + i, words[a], met[a])
         css.insert(2 + i, words[a], "")
-    caption = (
-        "颜色表示各州(市)在该指标上的相对位置（蓝=较好，红=较差）；最后一行为全省。"
-        if lang == "zh"
-        else "Colour shows each prefecture's relative position (blue = better, red = worse); "
-        "the last row is the province."
-    )
+    caption = word("areas.prefecture_caption", lang)
     return Section(words["side"].format(year=p.year), [styled(frame, css=css, caption=caption)])
 
 
 def prefecture_chart(p: Params, indicators: Sequence[str] = OVERVIEW_INDICATORS[:2]) -> Any:
     """Bars per prefecture for the headline indicators, the province value as a line."""
-    from matplotlib.figure import Figure
-
-    from lcedu.present.fonts import use_cjk_font
+    from matplotlib.figure import Figure  # matplotlib: loaded only when a figure is drawn
 
     use_cjk_font()
     prefectures = sorted({prefecture_of(c) for c in members(p.county)})
@@ -365,10 +313,10 @@ def ranked_within_prefectures(p: Params, indicator: str = OVERVIEW_INDICATORS[0]
 
 def ranked_table(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     """:func:`ranked_within_prefectures` as a table for the page."""
-    lang, words = p.lang, _WORDS[p.lang]
+    lang, words = p.lang, table("areas", p.lang)
     ranked = ranked_within_prefectures(p, indicator)
     unit = _unit(indicator)
-    table = pd.DataFrame(
+    ranks = pd.DataFrame(
         {
             words["prefecture"]: [area_name(c, lang) for c in ranked["prefecture_code"]],
             words["rank"]: [
@@ -380,16 +328,13 @@ def ranked_table(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
         }
     )
     title = words["ranked"].format(indicator=nv.indicator_name(indicator, lang), year=p.year)
-    return Section(title, [styled(table, right=[nv.indicator_name(indicator, lang)], scroll=True)])
+    return Section(title, [styled(ranks, right=[nv.indicator_name(indicator, lang)], scroll=True)])
 
 
 def province_map(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     """The province's counties coloured on ``indicator`` (prefecture outlines; the declared classes), then the
     prefectures as bars. Without boundaries for the province (only 云南's are shipped; ``lcedu shapes``
     caches others), the page says so and shows the bars alone."""
-    from lcedu.measure.indicators import map_breaks
-    from lcedu.present import maps
-
     lang = p.lang
     items: list[Any] = []
     res = briefing.base().results
@@ -411,11 +356,7 @@ def province_map(p: Params, indicator: str = OVERVIEW_INDICATORS[0]) -> Section:
     except RequestError as exc:  # no boundaries for this province: say so, the bars still compare
         items.append(f"（未绘制地图 / no map: {exc}）")
     items.append(prefecture_chart(p))
-    title = (
-        f"{nv.indicator_name(indicator, lang)}：分县地图与各州(市)对比（{p.year}年）"
-        if lang == "zh"
-        else f"{nv.indicator_name(indicator, lang)}: counties and prefectures ({p.year})"
-    )
+    title = word("areas.province_map_title", lang, indicator=nv.indicator_name(indicator, lang), year=p.year)
     return Section(title, items)
 
 
@@ -424,10 +365,6 @@ def prefecture_maps(p: Params, indicators: Sequence[str] = briefing.SMALL_MULTIP
     year by year (small multiples on the declared classes). 临沧's status map measures the counties'
     share against its plan; another prefecture's shows the counts only (the plan is 临沧's). Without
     boundaries for the prefecture (云南's are shipped; ``lcedu shapes`` builds others) the page says so."""
-    from lcedu.measure.indicators import map_breaks
-    from lcedu.paths import CITY_CODE
-    from lcedu.present import maps
-
     lang, b = p.lang, briefing.base()
     years = [y for y in briefing.available_years() if y <= p.year]
     shares = briefing.plan_of(p.plan).target_shares() if p.county == CITY_CODE else {}
@@ -461,5 +398,5 @@ def prefecture_maps(p: Params, indicators: Sequence[str] = briefing.SMALL_MULTIP
             )
     except RequestError as exc:  # no boundaries for this prefecture: say so, the tables above still compare
         items.append(f"（未绘制地图 / no map: {exc}）")
-    title = f"分县地图（{p.year}年）" if lang == "zh" else f"Maps by county ({p.year})"
+    title = word("areas.maps_title", lang, year=p.year)
     return Section(title, items)

@@ -36,6 +36,7 @@ from lcedu.present.narrative import (
     text,
     year_label,
 )
+from lcedu.present.words import table, word
 
 __all__ = [
     "COLOURS",
@@ -84,43 +85,6 @@ HALO = [path_effects.withStroke(linewidth=2.6, foreground="white")]
 PARTS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7", "#eff3ff")
 _NOTE_COLOUR = "#505050"
 
-_WORDS = {
-    "zh": {
-        "target": "目标",
-        "threshold": "标准",
-        "floor": "85%下限",
-        "others": "其他县(区)",
-        "rank": "第{rank}/{n}名",
-        "worse": "← 较差",
-        "better": "较好 →",
-        "to_threshold": "实际值 ÷ 标准值",
-        "met": "达标",
-        "near": "达到85%以上",
-        "below": "低于85%",
-        "year": "年份",
-        "share": "占比",
-        "value": "数值",
-        "limit": "上限",
-    },
-    "en": {
-        "target": "Target",
-        "threshold": "Standard",
-        "floor": "85% floor",
-        "others": "Other counties",
-        "rank": "{rank} of {n}",
-        "worse": "← worse",
-        "better": "better →",
-        "to_threshold": "value ÷ standard",
-        "met": "Met",
-        "near": "At least 85%",
-        "below": "Below 85%",
-        "year": "Year",
-        "share": "Share",
-        "value": "Value",
-        "limit": "Limit",
-    },
-}
-
 
 def _new_figure(width: float, height: float, note: str | None = None) -> Figure:
     """A constrained-layout figure; ``note`` (source / sample line) gets its own strip at the top right."""
@@ -136,7 +100,7 @@ def _new_figure(width: float, height: float, note: str | None = None) -> Figure:
 
 def _wrap(label: str, lang: str, width: int) -> str:
     """Wrap a label: by characters in Chinese (no line of one or two characters), by words in English."""
-    if lang == "zh":
+    if lang == "zh":  # kept branch: how a script wraps, not a word
         lines = [label[i : i + width] for i in range(0, len(label), width)]
         if len(lines) > 1 and len(lines[-1]) <= 2:
             lines[-2:] = [lines[-2] + lines[-1]]
@@ -186,7 +150,7 @@ def trend_panels(
     fig = _new_figure(3.5 * cols + 0.4, 2.75 * rows + 0.7, note)
     margins = _fixed_margins(fig, note) if fixed_layout else None
     axes = fig.subplots(rows, cols, squeeze=False, gridspec_kw=margins).ravel()
-    words = _WORDS[lang]
+    words = table("charts", lang)
     for ax, code in zip(axes, indicators, strict=False):
         data = series[series["indicator"] == code]
         mine = targets[targets["indicator"] == code] if targets is not None else None
@@ -297,7 +261,7 @@ def _draw_targets(ax: Axes, targets: pd.DataFrame, lines: pd.DataFrame, unit: st
         below = int(((near < target) & (near >= target - band)).sum())
         up = above <= below
         ax.annotate(
-            f"{_WORDS[lang]['target']} {fmt_value(target, unit, lang, decimals=_target_decimals(t))}",
+            f"{word('charts.target', lang)} {fmt_value(target, unit, lang, decimals=_target_decimals(t))}",
             (t["year"], target),
             xytext=(0, 4 if up else -4),
             textcoords="offset points",
@@ -333,7 +297,7 @@ def rank_chart(
     codes = list(dict.fromkeys(values["indicator"]))
     fig = _new_figure(8.6, 0.42 * len(codes) + 1.3, note)
     ax = fig.subplots()
-    words = _WORDS[lang]
+    words = table("charts", lang)
     for i, code in enumerate(codes):
         rows = values[values["indicator"] == code]
         v = rows["value"].astype(float)
@@ -392,7 +356,7 @@ def school_ratio_chart(
     stages = [s for s in ("primary", "junior") if (parts["stage"] == s).any()]
     fig = _new_figure(10.5, 0.5 * len(resources) * 1 + 1.6, note)
     axes = fig.subplots(1, max(len(stages), 1), sharey=True, squeeze=False).ravel()
-    words = _WORDS[lang]
+    words = table("charts", lang)
     rng = np.random.default_rng(7)
     codes = list(resources)
     for ax, stage in zip(axes, stages, strict=False):
@@ -452,7 +416,7 @@ def reference_bars(
     longest = max((len(p) for p in panels.values()), default=1)
     fig = _new_figure(5.0 * n + 0.6, 0.42 * longest + 1.4, note)
     axes = fig.subplots(1, n, squeeze=False).ravel()
-    words = _WORDS[lang]
+    words = table("charts", lang)
     for ax, (panel, frame) in zip(axes, panels.items(), strict=True):
         frame = frame.reset_index(drop=True)
         y = np.arange(len(frame))[::-1]
@@ -561,7 +525,7 @@ def county_dots(
     if target is not None and not is_missing(target):
         ax.axvline(float(target), color=COLOURS["target"], ls="--", lw=1.4, zorder=1)
         ax.annotate(
-            target_label or _WORDS[lang]["target"],
+            target_label or word("charts.target", lang),
             (float(target), len(known) - 0.35),
             fontsize=8,
             color=COLOURS["target"],
@@ -622,7 +586,7 @@ def stacked_shares(
     ax.set_yticks(y)
     ax.set_yticklabels([str(i) for i in frame.index], fontsize=9)
     ax.set_xlim(0, 100)
-    ax.set_xlabel(_WORDS[lang]["share"] + " (%)", fontsize=8.5)
+    ax.set_xlabel(word("charts.share", lang) + " (%)", fontsize=8.5)
     ax.spines[["top", "right"]].set_visible(False)
     fig.legend(loc="outside lower center", ncols=frame.shape[1], frameon=False, fontsize=8)
     if title:

@@ -30,13 +30,19 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from lcedu import paths
+from lcedu.home import CITY_CODE
+from lcedu.measure import indicators as ind
 from lcedu.measure.indicators import map_breaks
-from lcedu.paths import CITY_CODE
+from lcedu.measure.plan import get_plan
 from lcedu.present import briefing as bf
-from lcedu.present import charts
+from lcedu.present import charts, maps
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import LABELS, Params
+from lcedu.present.layers import LayeredFigure
+from lcedu.present.maps import classes, furniture
+from lcedu.present.maps import words as map_words
 from lcedu.present.narrative import fmt_value, indicator_name, is_missing, place_name
+from lcedu.present.words import table, word
 
 __all__ = [
     "ExplorerSession",
@@ -52,57 +58,13 @@ __all__ = [
 #: CSS classes of the three output areas (what a browser test looks for).
 VIEW_CLASSES = ("lcedu-explorer-map", "lcedu-explorer-chart", "lcedu-explorer-table")
 
-_WORDS = {
-    "zh": {
-        "county": "县(区)",
-        "indicator": "指标",
-        "year": "学年初",
-        "title": "指标探索",
-        "no_map": "该指标没有分县数值，无法绘制地图。",
-        "not_due": "未到期",
-        "selected": "所选年份",
-        "intro": "在 JupyterLab 中运行本笔记本，用下方的下拉框选择县(区)、指标和年份，地图、趋势图和表格随之更新。"
-        "静态页面只显示初始选择：{name}，{indicator}，{year}。",
-        "project": "工程",
-        "all_projects": "全部工程",
-        "search": "搜索",
-        "search_hint": "输入指标名称，如 毛入园率",
-        "no_match": "没有名称含「{text}」的指标",
-        "matches": "{n} 项指标",
-        "save_map": "保存地图 (PNG)",
-        "save_table": "保存表格 (Excel)",
-        "saved": "已保存：{path}",
-        "sheet": "表格",
-    },
-    "en": {
-        "county": "County",
-        "indicator": "Indicator",
-        "year": "School year",
-        "title": "Indicator explorer",
-        "no_map": "This indicator has no county values to map.",
-        "not_due": "Not yet due",
-        "selected": "Selected year",
-        "intro": "Run this notebook in JupyterLab and pick a county, an indicator and a year below; the map, the "
-        "trend chart and the table follow. A static page shows the initial choice only: {name}, "
-        "{indicator}, {year}.",
-        "project": "Project",
-        "all_projects": "All projects",
-        "search": "Search",
-        "search_hint": "type part of a name, e.g. enrolment",
-        "no_match": "No indicator named like “{text}”",
-        "matches": "{n} indicators",
-        "save_map": "Save map (PNG)",
-        "save_table": "Save table (Excel)",
-        "saved": "Saved: {path}",
-        "sheet": "Table",
-    },
-}
+# The explorer's words (the ``explorer`` section of words.yml), read once per language; kept under this name
+# so the drawing code, which another change is rewriting, reads them as before.
+_WORDS = {lang: table("explorer", lang) for lang in nv.LANGS}
 
 
 def indicator_options(lang: str = "zh") -> list[tuple[str, str]]:
     """(label, code) of every county-level numeric indicator, grouped by the plan's projects."""
-    from lcedu.measure import indicators as ind
-
     nv.check_lang(lang)
     reg = ind.load_registry()
     position = bf.project_of()
@@ -119,7 +81,7 @@ def indicator_groups(lang: str = "zh") -> list[tuple[str, str, list[tuple[str, s
     groups: dict[str, list[tuple[str, str]]] = {}
     for label, code in indicator_options(lang):
         groups.setdefault(position.get(code, (50, "other"))[1], []).append((label, code))
-    other = "其他" if lang == "zh" else "Other"
+    other = word("explorer.other", lang)
     return [(key, bf.project_name(key, lang) if key != "other" else other, items) for key, items in groups.items()]
 
 
@@ -143,8 +105,6 @@ def search_indicators(text: str, lang: str = "zh", project: str | None = None) -
 
 def plan_years(plan: str | None = None) -> tuple[int, int]:
     """(baseline year, final year) of the plan (default: the current plan), from its file."""
-    from lcedu.measure.plan import get_plan
-
     p = get_plan(plan)
     return p.baseline_year, p.final_year
 
@@ -157,7 +117,7 @@ def status_cell(r: dict[str, Any], lang: str) -> str:
         if is_missing(track):
             return words
         track_words = bf.track_text(track, lang)
-        if lang == "zh":
+        if lang == "zh":  # kept branch: English lower-cases the trend words inside the sentence
             return f"{words}，{track_words}"
         return f"{words}, {track_words[0].lower()}{track_words[1:]}"
     return bf.scorecard_status_text(r.get("status"), lang)
@@ -171,78 +131,133 @@ def _check_indicator(indicator: str) -> None:
         )
 
 
-def _outline(ax: Any, county: str, prefecture: str) -> None:
-    """Draw the chosen county's boundary on a map axes (projected like lcedu.present.maps)."""
-    from lcedu.present import maps
-
+def _outline(ax: Any, county: str, prefecture: str) -> list[Any]:
+    """Draw the chosen county's boundary on a map axes (projected like lcedu.present.maps); its lines."""
     shapes = maps.prefecture_counties(prefecture)
     rows = shapes[shapes["county_code"] == county]
+    drawn = []
     for geometry in rows.geometry:
         polygons = getattr(geometry, "geoms", [geometry])
         for polygon in polygons:
             x, y = polygon.exterior.xy
-            ax.plot(x, y, color="#111111", lw=2.2, zorder=6)
+            drawn += ax.plot(x, y, color="#111111", lw=2.2, zorder=6, gid="county-outline")
+    return drawn
 
 
-def _map(p: Params, indicator: str) -> Figure | str:
-    from lcedu.present import maps
+@dataclass(frozen=True)
+class _MapSpec:
+    """What the map of one choice shows: the stored rows and how they are classed."""
 
-    data = bf.card(p.baseline_year, p.plan)  # stored values, verdicts and each county's own gap_class
-    values = data[(data["indicator"] == indicator) & (data["county_code"] != CITY_CODE)]["value"]
-    if values.notna().sum() == 0:
+    data: pd.DataFrame
+    indicator: str
+    year: int
+    unit: str
+    target: float | None
+    direction: str
+    breaks: Any
+    prefecture: str
+
+
+def indicator_rows(p: Params, indicator: str) -> pd.DataFrame:
+    """The scorecard's rows of one indicator (every county and year): stored values, verdicts and each
+    county's own gap_class, what the three views show."""
+    card = bf.card(p.baseline_year, p.plan)
+    return card[card["indicator"] == indicator]
+
+
+def _own_row(p: Params, rows: pd.DataFrame) -> dict[str, Any]:
+    """The page county's row of the year (as :func:`lcedu.present.briefing.row` gives it)."""
+    own = rows[(rows["county_code"] == p.county) & (rows["year"] == p.year)]
+    if own.empty:
+        raise ValueError(f"no row for this indicator ({p.county}, {p.year})")
+    return own.iloc[0].to_dict()
+
+
+def _map_spec(p: Params, indicator: str, rows: pd.DataFrame) -> _MapSpec | str:
+    """The map's inputs, or the note shown instead when no county has a value."""
+    data = rows
+    if data.loc[data["county_code"] != CITY_CODE, "value"].notna().sum() == 0:
         return _WORDS[p.lang]["no_map"]
-    unit = nv.indicator_unit(indicator)
-    row = bf.row(p, indicator)
+    row = _own_row(p, rows)
     # Target mode when the page's county has a rate target: every county is classed by its own stored
     # gap_class (its own target in force), the page county's target only names the legend.
     target = None
     if not is_missing(row.get("target")) and row.get("comparison") in ("at_least", "at_most"):
         target = float(row["target"])
-    direction = "lower" if row.get("direction") == "lower" else "higher"
-    ax = maps.choropleth(
-        data[["county_code", "year", "indicator", "value", "gap_class"]],
-        indicator,
-        p.year,
-        label=indicator_name(indicator, p.lang),
-        unit=nv.unit_label(unit, p.lang) or unit,
-        lang=p.lang,
-        synthetic=bf.base().synthetic,
+    return _MapSpec(
+        data=data[["county_code", "year", "indicator", "value", "gap_class"]],
+        indicator=indicator,
+        year=p.year,
+        unit=nv.indicator_unit(indicator),
         target=target,
-        direction=direction,
+        direction="lower" if row.get("direction") == "lower" else "higher",
         breaks=map_breaks().get(indicator),
         prefecture=bf.page_prefecture(p),
     )
-    _label_like_the_table(ax, p, indicator, unit)
+
+
+def map_figure(p: Params, indicator: str, rows: pd.DataFrame | None = None) -> Figure | str:
+    """The explorer's map drawn from scratch (lcedu.present.maps), labelled like the table, the county
+    outlined; or the note shown instead when the indicator has no county values. ``rows``: the
+    indicator's :func:`indicator_rows`, when the caller has them."""
+    rows = indicator_rows(p, indicator) if rows is None else rows
+    spec = _map_spec(p, indicator, rows)
+    if isinstance(spec, str):
+        return spec
+    ax = maps.choropleth(
+        spec.data,
+        indicator,
+        p.year,
+        label=indicator_name(indicator, p.lang),
+        unit=nv.unit_label(spec.unit, p.lang) or spec.unit,
+        lang=p.lang,
+        synthetic=bf.base().synthetic,
+        target=spec.target,
+        direction=spec.direction,
+        breaks=spec.breaks,
+        prefecture=spec.prefecture,
+    )
+    _label_like_the_table(ax, p, rows, spec.unit)
     if not p.is_city:
-        _outline(ax, p.county, bf.page_prefecture(p))
+        _outline(ax, p.county, spec.prefecture)
     return ax.figure
 
 
-def _label_like_the_table(ax: Any, p: Params, indicator: str, unit: str) -> None:
+def _label_like_the_table(ax: Any, p: Params, rows: pd.DataFrame, unit: str) -> None:
     r"""County labels "双江自治县\n22人" formatted as the table formats them (the map classes them as 22.0),
     with the decimals a value needs beside its target."""
-    c = bf.card(p.baseline_year, p.plan)
-    rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)]
-    values = {str(r["county_code"]): r for r in rows.to_dict("records")}
-    lang = p.lang
+    values = _value_texts(p, rows, unit)
     prefix = "county-label-"
     for text in ax.texts:
         gid = text.get_gid() or ""
         code = gid.removeprefix(prefix)
-        if gid.startswith(prefix) and code in values and not is_missing(values[code]["value"]):
+        if gid.startswith(prefix) and code in values:
             name = text.get_text().split("\n")[0]
-            r = values[code]
-            text.set_text(f"{name}\n{fmt_value(r['value'], unit, lang, thresholds=nv.row_thresholds(r))}")
+            text.set_text(f"{name}\n{values[code]}")
 
 
-def _table(p: Params, indicator: str) -> Any:
+def _value_texts(p: Params, rows: pd.DataFrame, unit: str) -> dict[str, str]:
+    """County code → its value as the table shows it, for the counties with a value in ``p.year``."""
+    return {
+        str(r["county_code"]): fmt_value(r["value"], unit, p.lang, thresholds=nv.row_thresholds(r))
+        for r in rows[rows["year"] == p.year].to_dict("records")
+        if not is_missing(r["value"])
+    }
+
+
+def county_table(p: Params, indicator: str, rows: pd.DataFrame | None = None) -> Any:
     """The counties of the county's prefecture and its total for the year: value, target, status, change
-    and rank (within the prefecture)."""
+    and rank (within the prefecture). ``rows``: the indicator's :func:`indicator_rows`, when known."""
+    return _styled_table(p, _table_cells(p, indicator, indicator_rows(p, indicator) if rows is None else rows))
+
+
+def _table_cells(p: Params, indicator: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(cells as text, met/not-met flags, county order) of the table: the same for every county of the page's
+    prefecture (only the bold row is the county's own)."""
     lang = p.lang
     lab = LABELS[lang]
-    c = bf.card(p.baseline_year, p.plan)
     order = [*bf.peer_codes(p), bf.page_prefecture(p)]
-    rows = c[(c["indicator"] == indicator) & (c["year"] == p.year)].set_index("county_code").reindex(order)
+    rows = rows[rows["year"] == p.year].set_index("county_code").reindex(order)
     rows = rows.reset_index()
     records = rows.to_dict("records")
     table = pd.DataFrame(
@@ -260,15 +275,22 @@ def _table(p: Params, indicator: str) -> Any:
     )
     not_due = (rows["target_year"].astype("Float64") > p.year).fillna(False).to_numpy(dtype=bool)
     flags = pd.DataFrame({lab["status"]: rows["is_met"].astype("boolean").where(~not_due, pd.NA).to_numpy()})
+    return table, flags, order
+
+
+def _styled_table(p: Params, cells: tuple[pd.DataFrame, pd.DataFrame, list[str]]) -> Any:
+    """The table as shown: met / not met cells coloured, the page county's row bold."""
+    table, flags, order = cells
+    lab = LABELS[p.lang]
     css = pd.DataFrame("", index=table.index, columns=table.columns)
     css.loc[np.asarray(order) == p.county, :] = "font-weight: 700;"
     return bf.styled(table, flags=flags, css=css, right=[lab["value"], lab["change"]])
 
 
-def _chart(p: Params, indicator: str) -> Figure:
-    """The indicator's line over every data year (county, city, other counties), the chosen year marked."""
-    c = bf.card(p.baseline_year, p.plan)
-    rows = c[c["indicator"] == indicator]
+def trend_chart(p: Params, indicator: str, rows: pd.DataFrame | None = None) -> Figure:
+    """The indicator's line over every data year (county, city, other counties), the chosen year marked.
+    ``rows``: the indicator's :func:`indicator_rows`, when known."""
+    rows = indicator_rows(p, indicator) if rows is None else rows
     series = rows[["county_code", "year", "indicator", "value", "unit"]]
     own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
     targets = own[["indicator", "year", "target"]].astype({"target": float})
@@ -299,7 +321,10 @@ def _chart(p: Params, indicator: str) -> Figure:
     return fig
 
 
-def _move_year_marker(fig: Figure, year: int) -> None:
+_MARKER_GIDS = ("selected-year", "selected-year-label")
+
+
+def move_year_marker(fig: Figure, year: int) -> None:
     """Move the chart's 所选年份 marker: the lines are the same for every year of one county and indicator."""
     ax = fig.axes[0]
     for line in ax.lines:
@@ -337,7 +362,7 @@ def explorer_view(
     """
     p = _params(county, year, baseline_year, lang, plan)
     _check_indicator(indicator)
-    return _map(p, indicator), _chart(p, indicator), _table(p, indicator)
+    return map_figure(p, indicator), trend_chart(p, indicator), county_table(p, indicator)
 
 
 #: Screen resolution of the widget's images: a change encodes each figure once, at the size it is shown.
@@ -351,12 +376,164 @@ def figure_png(fig: Figure, dpi: int = WIDGET_DPI) -> bytes:
     return buffer.getvalue()
 
 
+def _map_classification(spec: _MapSpec, values: pd.Series, lang: str) -> Any:
+    """The classes :func:`lcedu.present.maps.choropleth` gives these values (the same class rule)."""
+    unit = nv.unit_label(spec.unit, lang) or spec.unit
+    rule = classes.ClassRule(breaks=spec.breaks, target=spec.target, direction=spec.direction)
+    classify, _ = classes.yearly_classifier(spec.data, spec.indicator, rule, lang, unit)
+    return classify(values, spec.year)
+
+
+def _map_legend(ax: Any, classification: Any, with_no_data: bool, lang: str) -> Any:
+    """The map's legend as :func:`lcedu.present.maps.choropleth` places it (right of the map)."""
+    legend = ax.legend(
+        handles=furniture.legend_handles(classification, with_no_data, lang),
+        title=classification.legend_title or None,
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        frameon=False,
+        fontsize=9,
+        title_fontsize=9,
+        alignment="left",
+    )
+    legend.set_gid("map-legend")
+    return legend
+
+
+def _legend_key(legend: Any) -> tuple:
+    """What a legend shows: its title and each entry's words, colour and hatch."""
+    entries = tuple(
+        (text.get_text(), tuple(handle.get_facecolor()), handle.get_hatch())
+        for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True)
+    )
+    return legend.get_title().get_text(), entries
+
+
+class _MapView:
+    """The explorer's map kept between changes: the figure, axes, county patches and label positions stay;
+    a change sets the fills, labels, legend, title and source line to what :func:`map_figure` draws for the
+    new choice, and only what changed is drawn again (:class:`lcedu.present.layers.LayeredFigure`)."""
+
+    def __init__(self, figure: Figure, p: Params, spec: _MapSpec) -> None:
+        from matplotlib.patches import PathPatch
+        from matplotlib.text import Text
+
+        self.figure, self.ax, self.lang, self.prefecture = figure, figure.axes[0], p.lang, spec.prefecture
+        self.county = p.county
+        ax = self.ax
+        self.patches = {
+            a.get_gid().removeprefix("county-"): a
+            for a in ax.artists
+            if isinstance(a, PathPatch) and (a.get_gid() or "").startswith("county-")
+        }
+        self.labels = {
+            t.get_gid().removeprefix("county-label-"): t
+            for t in ax.texts
+            if (t.get_gid() or "").startswith("county-label-")
+        }
+        self.names = {code: text.get_text().split("\n")[0] for code, text in self.labels.items()}
+        self.legend = ax.get_legend()
+        self.note = next(t for t in ax.texts if t.get_gid() == "source-note")
+        shown = ax.get_title(loc="left")
+        self.title = next(c for c in ax.get_children() if isinstance(c, Text) and c.get_text() == shown)
+        frame = [a for a in ax.artists if a.get_gid() == "prefecture-outline"]
+        outline = [line for line in ax.lines if line.get_gid() == "county-outline"]
+        content = [*self.patches.values(), *frame, *self.labels.values(), self.legend, self.title, self.note]
+        self.layers = LayeredFigure(figure, content, outline, dpi=WIDGET_DPI)
+
+    def update(self, p: Params, spec: _MapSpec) -> bool:
+        """Show ``spec`` on this map; False when the new labels would overlap (the map is then redrawn)."""
+        values = maps.indicator_values(spec.data, spec.indicator, spec.year)
+        values = values[values.index.isin(list(self.patches))]
+        classification = _map_classification(spec, values, p.lang)
+        changed = [patch for code, patch in self.patches.items() if _fill(patch, classification.fills.get(code))]
+        shown = _value_texts(p, spec.data, spec.unit)
+        for code, label in self.labels.items():
+            text = f"{self.names[code]}\n{shown[code]}" if code in shown else self.names[code]
+            if label.get_text() != text:
+                label.set_text(text)
+                changed.append(label)
+        if self._labels_overlap():
+            return False
+        with_no_data = not set(self.patches) <= set(classification.fills)
+        legend = _map_legend(self.ax, classification, with_no_data, p.lang)
+        if _legend_key(legend) != _legend_key(self.legend):
+            self.layers.replace(self.legend, legend)
+            self.legend = legend
+        else:  # the same legend: keep the one drawn
+            legend.remove()
+            self.ax.legend_ = self.legend
+        shown_year = map_words.year_words(spec.year, p.lang)
+        title = map_words.place_prefix(spec.prefecture, p.lang) + word(
+            "maps.title", p.lang, label=indicator_name(spec.indicator, p.lang), year=shown_year
+        )
+        note = map_words.source_line(p.lang, None, shown_year, bf.base().synthetic)
+        for artist, text in ((self.title, title), (self.note, note)):
+            if artist.get_text() != text:
+                artist.set_text(text)
+                changed.append(artist)
+        self.layers.changed(changed)
+        if p.county != self.county:
+            self._outline(p)
+        return True
+
+    def _outline(self, p: Params) -> None:
+        old = [line for line in self.ax.lines if line.get_gid() == "county-outline"]
+        for line in old:
+            line.remove()
+        self.layers.remove_overlay(old)
+        if not p.is_city:
+            for line in _outline(self.ax, p.county, self.prefecture):
+                self.layers.replace(None, line, overlay=True)
+        self.county = p.county
+
+    def _labels_overlap(self) -> bool:
+        renderer = self.layers.canvas.get_renderer()
+        boxes = [label.get_window_extent(renderer) for label in self.labels.values()]
+        return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def _same_frame(old: Figure, new: Figure) -> bool:
+    """Whether two trend charts have the same fixed parts: size, axes limits, ticks and their labels, titles
+    and notes (another county of the same indicator, on the same scale)."""
+    if len(old.axes) != len(new.axes) or tuple(old.get_size_inches()) != tuple(new.get_size_inches()):
+        return False
+    for a, b in zip(old.axes, new.axes, strict=True):
+        if a.get_position().bounds != b.get_position().bounds or a.get_title(loc="left") != b.get_title(loc="left"):
+            return False
+        if a.get_xlim() != b.get_xlim() or a.get_ylim() != b.get_ylim():
+            return False
+        for axis in ("x", "y"):
+            ticks = [getattr(ax, f"get_{axis}ticks")().tolist() for ax in (a, b)]
+            labels = [[t.get_text() for t in getattr(ax, f"get_{axis}ticklabels")()] for ax in (a, b)]
+            if ticks[0] != ticks[1] or labels[0] != labels[1]:
+                return False
+        if a.get_ylabel() != b.get_ylabel():
+            return False
+    return [t.get_text() for t in old.texts] == [t.get_text() for t in new.texts]
+
+
+def _fill(patch: Any, colour: str | None) -> bool:
+    """Give a county patch its class colour (no class: the hatched no-data face); True when it changed."""
+    from matplotlib.colors import to_rgba
+
+    face, hatch = (colour, None) if colour is not None else (furniture.NO_DATA_FACE, "////")
+    if patch.get_facecolor() == to_rgba(face) and patch.get_hatch() == hatch:
+        return False
+    patch.set_facecolor(face)
+    patch.set_hatch(hatch)
+    if hatch is not None:
+        patch.set_hatchcolor(furniture.NO_DATA_HATCH_COLOUR)
+    return True
+
+
 @dataclass
 class ExplorerSession:
-    """One explorer's choice and what it has drawn: a change redraws only the views it changes.
+    """One explorer's choice and what it has drawn: a change redraws only what it changes.
 
-    ``change()`` returns the map and chart as PNG bytes and the table as HTML. The chart is kept per
-    county and indicator (a new year only moves its marker); the map and the table follow every change.
+    ``change()`` returns the map and chart as PNG bytes and the table as HTML. The map is kept and
+    updated in place (fills, labels, legend, title; the county outline on top); the chart is kept per
+    county and indicator (a new year only moves its marker); each is drawn again only where it changed.
     """
 
     county: str
@@ -366,9 +543,14 @@ class ExplorerSession:
     baseline_year: int | None = None
     plan: str | None = None
     _chart_key: tuple | None = field(default=None, repr=False)
-    _chart: Figure | None = field(default=None, repr=False)
+    _chart: LayeredFigure | None = field(default=None, repr=False)
+    _map_view: _MapView | None = field(default=None, repr=False)
     _map: Figure | str | None = field(default=None, repr=False)
     _table: Any = field(default=None, repr=False)
+    _by_indicator: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _codes: frozenset[str] = field(default=frozenset(), repr=False)
+    _cells: Any = field(default=None, repr=False)
+    _cells_key: tuple | None = field(default=None, repr=False)
 
     def params(self) -> Params:
         return _params(self.county, self.year, self.baseline_year, self.lang, self.plan)
@@ -376,7 +558,16 @@ class ExplorerSession:
     @property
     def chart_figure(self) -> Figure | None:
         """The trend chart now shown (kept while only the year changes)."""
-        return self._chart
+        return self._chart.figure if self._chart is not None else None
+
+    @property
+    def map_figure(self) -> Figure | None:
+        """The map now shown (kept and updated in place); None while the indicator has no map."""
+        return self._map if isinstance(self._map, Figure) else None
+
+    def layers(self) -> tuple[LayeredFigure | None, LayeredFigure | None]:
+        """The map's and the chart's layered drawings (what :meth:`change` redraws in part)."""
+        return (self._map_view.layers if self._map_view is not None else None), self._chart
 
     def change(self, **choice: Any) -> tuple[bytes | str, bytes, str]:
         """Apply a new county / indicator / year and return (map PNG or its note, chart PNG, table HTML)."""
@@ -384,20 +575,58 @@ class ExplorerSession:
             if name not in ("county", "indicator", "year"):
                 raise TypeError(f"unknown explorer choice {name!r}")
             setattr(self, name, value)
-        _check_indicator(self.indicator)
+        if self.indicator not in self._codes:
+            _check_indicator(self.indicator)
+            self._codes = frozenset(code for _, code in indicator_options("en"))
         p = self.params()
-        if self._map is not None and isinstance(self._map, Figure):
-            self._map.clear()  # release the old map's artists before the next is drawn
-        self._map = _map(p, self.indicator)
+        rows = self._rows(p)
+        map_view = self._draw_map(p, rows)
         key = (p.county, self.indicator, p.baseline_year)
         if key != self._chart_key or self._chart is None:
-            self._chart, self._chart_key = _chart(p, self.indicator), key
+            self._chart, self._chart_key = self._new_chart(p, rows), key
         else:
-            _move_year_marker(self._chart, p.year)
-        chart_view = figure_png(self._chart)
-        self._table = _table(p, self.indicator)
-        map_view = figure_png(self._map) if isinstance(self._map, Figure) else self._map
+            move_year_marker(self._chart.figure, p.year)
+        chart_view = self._chart.render()
+        cells_key = (self.indicator, p.year, bf.page_prefecture(p))
+        if cells_key != self._cells_key:  # a new county of the same prefecture only moves the bold row
+            self._cells, self._cells_key = _table_cells(p, self.indicator, rows), cells_key
+        self._table = _styled_table(p, self._cells)
         return map_view, chart_view, self._table.to_html()
+
+    def _new_chart(self, p: Params, rows: pd.DataFrame) -> LayeredFigure:
+        """The chart of a new county or indicator. Its lines, labels and legend are its own; for another
+        county of the same indicator the frame (axes, ticks, grid, title, note) is usually the one shown,
+        and its pixels are taken over instead of drawn again."""
+        figure = trend_chart(p, self.indicator, rows)
+        marker = [a for a in (*figure.axes[0].lines, *figure.axes[0].texts) if a.get_gid() in _MARKER_GIDS]
+        data = [a for ax in figure.axes for a in (*ax.lines, *ax.texts) if a.get_gid() not in _MARKER_GIDS]
+        layered = LayeredFigure(figure, [*data, *figure.legends], marker, dpi=WIDGET_DPI)
+        old = self._chart
+        if old is not None and _same_frame(old.figure, figure):
+            layered.adopt(old)
+        return layered
+
+    def _rows(self, p: Params) -> pd.DataFrame:
+        """The indicator's scorecard rows, split once per session (filtering the whole card costs more than
+        drawing a map's labels)."""
+        if not self._by_indicator:
+            card = bf.card(p.baseline_year, p.plan)
+            self._by_indicator = {str(code): rows for code, rows in card.groupby("indicator", sort=False)}
+        return self._by_indicator[self.indicator]
+
+    def _draw_map(self, p: Params, rows: pd.DataFrame) -> bytes | str:
+        """The map updated in place (drawn afresh the first time, for another prefecture or language, or
+        when the new labels would overlap); or the note shown instead."""
+        spec = _map_spec(p, self.indicator, rows)
+        if isinstance(spec, str):
+            self._map = spec
+            return spec
+        view = self._map_view
+        if view is None or view.prefecture != spec.prefecture or view.lang != p.lang or not view.update(p, spec):
+            figure = map_figure(p, self.indicator, rows)
+            view = self._map_view = _MapView(figure, p, spec)
+        self._map = view.figure
+        return view.layers.render()
 
     def table_frame(self) -> pd.DataFrame:
         """The table as shown: every cell as text."""
@@ -414,8 +643,9 @@ class ExplorerSession:
             self.change()
         stem = f"{self.params().county}_{self.indicator}_{self.year}"
         written = []
-        if isinstance(self._map, Figure):
-            written.append(_write_atomic(folder / f"{stem}.png", charts.to_png(self._map, dpi=200)))
+        if self._map_view is not None and isinstance(self._map, Figure):
+            with self._map_view.layers.whole():
+                written.append(_write_atomic(folder / f"{stem}.png", charts.to_png(self._map, dpi=200)))
         written.append(_write_atomic(folder / f"{stem}.xlsx", self._workbook()))
         return written
 

@@ -22,8 +22,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from lcedu.home import CITY_CODE
+from lcedu.ingest import counties
+from lcedu.measure import indicators as ind
 from lcedu.measure.standards import REL_TOL
-from lcedu.paths import CITY_CODE
+from lcedu.present.words import table, word
 
 __all__ = [
     "comparison_sign",
@@ -66,71 +69,8 @@ DECIMALS: dict[str, int] = {
     "children per staff": 1,
     "percentage points": 2,
 }
-#: Unit words after a number.
-UNITS: dict[str, dict[str, str]] = {
-    "zh": {
-        "%": "%",
-        "CV": "",
-        "children per teacher": "名幼儿/师",
-        "teachers per 100 students": "人/百生",
-        "classrooms per 100 students": "间/百生",
-        "m² per student": "m²/生",
-        "yuan per student": "元/生",
-        "万元": "万元",
-        "schools": "所",
-        "sites": "个校点",
-        "classes": "个班",
-        "people": "人",
-        "students": "人",
-        "studios": "个",
-        "kindergartens": "所",
-        "consortia": "个",
-        "communities": "个",
-        "majors": "个",
-        "teachers": "人",
-        "staff": "人",
-        "classrooms": "间",
-        "m²": "m²",
-        "yuan": "元",
-        "students per staff member": "名学生/教职工",
-        "students per teacher": "名学生/专任教师",
-        "villages": "个",
-        "townships": "个",
-        "children per staff": "名幼儿/保教人员",
-        "percentage points": "个百分点",
-    },
-    "en": {
-        "%": "%",
-        "CV": "",
-        "children per teacher": "children per teacher",
-        "teachers per 100 students": "per 100 students",
-        "classrooms per 100 students": "per 100 students",
-        "m² per student": "m² per student",
-        "yuan per student": "yuan per student",
-        "万元": "10k yuan",
-        "schools": "schools",
-        "sites": "sites",
-        "classes": "classes",
-        "people": "people",
-        "students": "students",
-        "studios": "studios",
-        "kindergartens": "kindergartens",
-        "consortia": "consortia",
-        "communities": "communities",
-        "majors": "majors",
-        "teachers": "teachers",
-        "staff": "staff",
-        "classrooms": "classrooms",
-        "m²": "m²",
-        "yuan": "yuan",
-        "students per staff member": "students per staff",
-        "students per teacher": "students per teacher",
-        "villages": "villages",
-        "townships": "townships",
-        "children per staff": "children per staff",
-        "percentage points": "percentage points",
-    },
-}
+#: Unit words after a number, per language (words.yml `units`).
+UNITS: dict[str, dict[str, str]] = {lang: table("units", lang) for lang in LANGS}
 _TIGHT_UNITS = {"%"}  # no space between number and unit
 _SINGULAR = {
     "schools": "school",
@@ -149,139 +89,14 @@ _SINGULAR = {
     "townships": "township",
 }
 
-#: Common words of tables and sentences.
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "missing": "数据缺失",
-        "na_short": "—",
-        "yes": "是",
-        "no": "否",
-        "met": "达标",
-        "not_met": "未达标",
-        "met_mark": "✓ 达标",
-        "not_met_mark": "✗ 未达标",
-        "not_due_mark": "未到期",
-        "unknown": "无法判断",
-        "on_track": "按趋势可达标",
-        "off_track": "按趋势难以达标",
-        "no_target": "无量化目标",
-        "city": "临沧市",
-        "city_target": "全市目标",
-        "county_target": "本县目标",
-        "reference": "全市目标(参照)",
-        "sample": "合成样例数据，非官方统计",
-        "pp": "个百分点",
-        "colon": "：",
-        "sep": "，",
-        "end": "。",
-        "list_sep": "、",
-    },
-    "en": {
-        "missing": "No data",
-        "na_short": "–",
-        "yes": "Yes",
-        "no": "No",
-        "met": "Met",
-        "not_met": "Not met",
-        "met_mark": "✓ Met",
-        "not_met_mark": "✗ Not met",
-        "not_due_mark": "Not yet due",
-        "unknown": "Cannot tell",
-        "on_track": "On track",
-        "off_track": "Off track",
-        "no_target": "No numeric target",
-        "city": "Lincang",
-        "city_target": "City target",
-        "county_target": "County target",
-        "reference": "City target (reference)",
-        "sample": "Synthetic sample, not official statistics",
-        "pp": "percentage points",
-        "colon": ": ",
-        "sep": ", ",
-        "end": ".",
-        "list_sep": ", ",
-    },
-}
+#: Common words of tables and sentences, per language (words.yml `text`).
+TEXT: dict[str, dict[str, str]] = {lang: table("text", lang) for lang in LANGS}
 
-# Reasons the indicator engine gives for NA (its zero_reason texts and "missing <table>").
-_REASONS_ZH: dict[str, str] = {
-    "not applicable: resident population not over 200,000": "不适用：常住人口未超过20万",
-    "no administrative villages": "无行政村",
-    "no children aged 3–5": "无3—5岁人口",
-    "no classrooms in primary and secondary schools": "中小学无教室",
-    "no cohort base": "无入学基数",
-    "no compulsory-school classes": "无义务教育班级",
-    "no kindergarten children": "无在园幼儿",
-    "no kindergarten classes": "无幼儿园班级",
-    "no kindergarten teachers": "无幼儿园专任教师",
-    "no people aged 15–17": "无15—17岁人口",
-    "no primary or secondary schools": "无中小学",
-    "no rural compulsory-school teachers": "无农村义务教育学校教师",
-    "no school-age children with disabilities": "无适龄残疾儿童少年",
-    "no schools": "无学校",
-    "no townships": "无乡镇",
-    "no vocational schools": "无职业学校",
-    "no vocational subject teachers": "无专业课教师",
-    "no assessed schools": "无参评学校",
-    "mean is 0": "均值为0",
-    "no counties": "无县(区)数据",
-    "some counties cannot be assessed": "部分县(区)无法评估",
-    "no weight": "无权重数据",
-    "no students": "无在校生",
-    "no county rows": "无县(区)数据",
-    "school parts with missing data cannot be assessed": "部分学校数据缺失，无法评估",
-    "denominator is 0": "分母为0",
-    "no checklist": "无督导评估清单",
-    "checklist lacks item": "督导评估清单缺少该项",
-    "checklist item not filled in": "督导评估清单该项未填结果",
-}
-#: 学段 and school types in tables.
-STAGES: dict[str, dict[str, str]] = {
-    "zh": {
-        "kindergarten": "学前",
-        "primary": "小学",
-        "junior": "初中",
-        "senior": "普通高中",
-        "vocational": "中职",
-        "special": "特殊教育",
-        "compulsory": "义务教育",
-    },
-    "en": {
-        "kindergarten": "Preschool",
-        "primary": "Primary",
-        "junior": "Junior secondary",
-        "senior": "Senior high",
-        "vocational": "Secondary vocational",
-        "special": "Special education",
-        "compulsory": "Compulsory",
-    },
-}
-SCHOOL_TYPES: dict[str, dict[str, str]] = {
-    "zh": {
-        "kindergarten": "幼儿园",
-        "primary": "小学",
-        "teaching_point": "教学点",
-        "junior": "初级中学",
-        "nine_year": "九年一贯制",
-        "complete_secondary": "完全中学",
-        "senior": "高级中学",
-        "twelve_year": "十二年一贯制",
-        "vocational": "中等职业学校",
-        "special": "特殊教育学校",
-    },
-    "en": {
-        "kindergarten": "Kindergarten",
-        "primary": "Primary",
-        "teaching_point": "Teaching point",
-        "junior": "Junior secondary",
-        "nine_year": "Nine-year",
-        "complete_secondary": "Complete secondary",
-        "senior": "Senior high",
-        "twelve_year": "Twelve-year",
-        "vocational": "Secondary vocational",
-        "special": "Special education",
-    },
-}
+# Reasons the indicator engine gives for NA (its zero_reason texts and "missing <table>"), in Chinese.
+_REASONS_ZH: dict[str, str] = table("reasons", "zh")
+#: 学段 and school types in tables, per language (words.yml `stages`, `school_types`).
+STAGES: dict[str, dict[str, str]] = {lang: table("stages", lang) for lang in LANGS}
+SCHOOL_TYPES: dict[str, dict[str, str]] = {lang: table("school_types", lang) for lang in LANGS}
 _COUNT_UNITS = {
     "schools",
     "sites",
@@ -295,17 +110,8 @@ _COUNT_UNITS = {
     "majors",
 }
 
-_TABLES_ZH = {
-    "schools": "学校",
-    "enrollment": "学生",
-    "teachers": "教师",
-    "facilities": "办学条件",
-    "population": "人口",
-    "disability": "残疾儿童少年",
-    "ledger": "工作台账",
-    "city": "全市汇总",
-    "data for": "",
-}
+#: The input tables named in "missing <table>" reasons, in Chinese (words.yml `tables`).
+_TABLES_ZH: dict[str, str] = table("tables", "zh")
 
 
 def check_lang(lang: str) -> Lang:
@@ -316,8 +122,8 @@ def check_lang(lang: str) -> Lang:
 
 
 def text(key: str, lang: str = "zh") -> str:
-    """A common word (达标, 数据缺失 …) in the language."""
-    return TEXT[check_lang(lang)][key]
+    """A common word (达标, 数据缺失 …) in the language (words.yml `text`)."""
+    return word(f"text.{key}", check_lang(lang))
 
 
 def is_missing(value: Any) -> bool:
@@ -348,8 +154,6 @@ def year_label(year: Any, lang: str = "zh", *, short: bool = False) -> str:
 def place_name(code: str, lang: str = "zh") -> str:
     """County name as the plan writes it (双江自治县 / Shuangjiang); 临沧市 / Lincang for ``"530900"``;
     another prefecture or province by its registry name (昆明市 / Kunming)."""
-    from lcedu.ingest import counties
-
     if code == CITY_CODE:
         return text("city", lang)
     if counties.is_aggregate(code):
@@ -359,8 +163,6 @@ def place_name(code: str, lang: str = "zh") -> str:
 
 @cache
 def _registry_names() -> dict[str, tuple[str, str, str]]:
-    from lcedu.measure import indicators as ind
-
     reg = ind.load_registry()
     names = {code: (i.name_zh, i.name_en, i.unit) for code, i in reg.indicators.items()}
     for spec in reg.assessments.values():  # checklist items (督导评估清单) are named like indicators
@@ -372,8 +174,6 @@ def _registry_names() -> dict[str, tuple[str, str, str]]:
 
 def dimension_names() -> dict[str, str]:
     """English → Chinese names of the assessments' dimensions (资源配置, 政府保障程度 …)."""
-    from lcedu.measure import indicators as ind
-
     return {
         d["name_en"]: d["name_zh"]
         for spec in ind.load_registry().assessments.values()

@@ -12,155 +12,28 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from lcedu.home import CITY_CODE, HOME
 from lcedu.ingest import counties, store
 from lcedu.measure import cohort, standards
-from lcedu.measure.planning import RESULT_TABLES, STAGES, config
+from lcedu.measure.planning import RESULT_TABLES, RETIREMENT_BASIS, STAGES, config
 from lcedu.measure.projections import scenarios
-from lcedu.paths import CITY_CODE
 from lcedu.present.briefing import Section
 from lcedu.present.charts import COLOURS
 from lcedu.present.fonts import use_cjk_font
-from lcedu.present.narrative import place_name, year_label
+from lcedu.present.narrative import check_lang, place_name, year_label
+from lcedu.present.words import table
 
-TEXT = {
-    "zh": {
-        "title": "十五五规划测算：学位、教师与小规模学校",
-        "stage": {"kindergarten": "学前（在园）", "primary": "小学", "junior": "初中", "senior": "高中"},
-        "scope": "{scenario}；区间为回测误差第{pct}百分位（{band}）。",
-        "synthetic": "> **⚠ 合成样例数据，非官方统计。**",
-        "pupils": "在校生（推算）",
-        "capacity": "学位（教室数×班额）",
-        "band": "区间",
-        "places": "学位与在校生",
-        "places_cols": [
-            "学段",
-            "学位",
-            "{y0}在校生",
-            "{y1}在校生",
-            "{y1}区间",
-            "{y2}在校生",
-            "{y2}区间",
-            "{y2}富余学位",
-            "学位不足的学校（点估计｜上限）",
-        ],
-        "teachers": "教职工需求与在岗（退休后，不补员）",
-        "teacher_cols": [
-            "学段",
-            "口径",
-            "在岗",
-            "{y1}需求",
-            "{y1}供给",
-            "{y1}余缺",
-            "{y2}需求",
-            "{y2}供给",
-            "{y2}余缺",
-        ],
-        "teacher_note": (
-            "需求：小学1:{primary:g}、初中1:{junior:g}、高中1:{senior:g}（教职工编制），村小、教学点取班师比"
-            "（小学1:{ctr_primary:g}、初中1:{ctr_junior:g}）与生师比中较大者；学前按两教一保（每班{kg:g}名专任教师）。"
-            "供给：在岗人数每年按退休率{rate:g}%减少（数据无教师年龄，为假设）。正数为富余，负数为缺口。"
-        ),
-        "side": "各县(区)教师余缺对照（{year}，{scenario}，点估计）",
-        "side_cols": ["县(区)", "学前", "小学", "初中", "高中", "合计"],
-        "small": "小规模学校：低于100、50、10人的学校数（{scenario}）",
-        "small_cols": ["学段", "门槛", "{y0}", "{y1}", "{y1}区间", "{y2}", "{y2}区间"],
-        "screen": "撤并研究筛查（{year}，{scenario}）：仅供论证，不是结论",
-        "screen_cols": [
-            "学校",
-            "学段",
-            "{year}在校生",
-            "区间",
-            "最近同学段学校",
-            "直线距离(km)",
-            "对方富余学位",
-            "筛查",
-        ],
-        "caveats": "程序要求",
-        "none": "无。",
-        "reuse": "跨学段调剂：同一乡镇小学教室空出、幼儿园学位不足（{scenario}，点估计）",
-        "reuse_cols": ["乡镇", "首现年份", "幼儿园学位缺口（最大）", "小学空余教室", "可容幼儿（混合班）"],
-        "risk": "大班额风险：城区、镇区学校在校生超出学位（{scenario}，点估计）：{n} 所，最早 {year} 年。",
-        "no_risk": "大班额风险：城区、镇区学校在期内不超出学位（{scenario}，点估计）。",
-        "more": "另有 {n} 条，见 planning_consolidation 表。",
-        "sep": "、",
-        "retain_note": "距最近同学段学校超过{km}的默认应保留；无坐标的学校在核实前保留。",
-    },
-    "en": {
-        "title": "Planning the 15th Five-Year Plan: places, teachers and small schools",
-        "stage": {
-            "kindergarten": "Kindergarten",
-            "primary": "Primary",
-            "junior": "Junior sec.",
-            "senior": "Senior sec.",
-        },
-        "scope": "{scenario}; bands are the {pct}th percentile of back-test errors ({band}).",
-        "synthetic": "> **⚠ Synthetic sample data (合成样例数据), not official statistics.**",
-        "pupils": "pupils (projected)",
-        "capacity": "places (classrooms × class size)",
-        "band": "band",
-        "places": "Places and pupils",
-        "places_cols": [
-            "Stage",
-            "Places",
-            "Pupils {y0}",
-            "Pupils {y1}",
-            "Band {y1}",
-            "Pupils {y2}",
-            "Band {y2}",
-            "Spare places {y2}",
-            "Schools short of places (point | upper)",
-        ],
-        "teachers": "Staff needed and in post (after retirements, no hiring)",
-        "teacher_cols": [
-            "Stage",
-            "Measure",
-            "In post",
-            "Need {y1}",
-            "Supply {y1}",
-            "Gap {y1}",
-            "Need {y2}",
-            "Supply {y2}",
-            "Gap {y2}",
-        ],
-        "teacher_note": "Need: primary 1:{primary:g}, junior 1:{junior:g}, senior 1:{senior:g} (staff establishment); "
-        "village schools and teaching points the larger of that and staff per class (primary {ctr_primary:g}, junior "
-        "{ctr_junior:g}); kindergarten {kg:g} teachers per class. Supply: staff in post less {rate:g}% a year retiring "
-        "(an assumption: the data have no teacher ages). Positive = surplus, negative = shortage.",
-        "side": "Staff surplus and shortage by county ({year}, {scenario}, point)",
-        "side_cols": ["County", "Kindergarten", "Primary", "Junior", "Senior", "Total"],
-        "small": "Small schools: schools below 100, 50 and 10 pupils ({scenario})",
-        "small_cols": ["Stage", "Threshold", "{y0}", "{y1}", "Band {y1}", "{y2}", "Band {y2}"],
-        "screen": "Screening for review ({year}, {scenario}): for study, not a decision",
-        "screen_cols": [
-            "School",
-            "Stage",
-            "Pupils {year}",
-            "Band",
-            "Nearest same-stage school",
-            "Distance (km)",
-            "Its spare places",
-            "Screening",
-        ],
-        "caveats": "Procedure",
-        "none": "None.",
-        "reuse": "Cross-stage reuse: empty primary classrooms beside a kindergarten shortfall in one township "
-        "({scenario}, point)",
-        "reuse_cols": [
-            "Township",
-            "First year",
-            "Kindergarten shortfall (max)",
-            "Free primary classrooms",
-            "Children they hold (mixed class)",
-        ],
-        "risk": "Large-class risk: {n} town or city schools outgrow their places ({scenario}, point), the first in "
-        "{year}.",
-        "no_risk": "Large-class risk: no town or city school outgrows its places in the period ({scenario}, point).",
-        "more": "{n} more in the planning_consolidation table.",
-        "sep": ", ",
-        "retain_note": "Schools farther than {km} from the nearest same-stage school are kept by default; schools "
-        "without coordinates are kept until checked.",
-    },
-}
+#: Column headers of the page's tables: each a section of words.yml (planning_<key>), in column order.
+_COLUMN_LISTS = (
+    "places_cols",
+    "teacher_cols",
+    "side_cols",
+    "small_cols",
+    "screen_cols",
+    "reuse_cols",
+    "monitor_cols",
+    "subject_cols",
+)
 
 
 @dataclass
@@ -185,11 +58,16 @@ class View:
         return int(p["launch_year"].max()), int(config()["consolidation"]["review_year"]), int(p["year"].max())
 
     def text(self, key: str) -> Any:
-        return TEXT[self.lang][key]
+        """A word of the page (a template its caller fills), the stage names, or a table's column headers."""
+        if key in _COLUMN_LISTS:
+            return list(table(f"planning_{key}", self.lang).values())
+        if key == "stage":
+            return table("planning_stages", self.lang)
+        return table("planning", self.lang)[key]
 
     def scenario_name(self, name: str | None = None) -> str:
         spec = scenarios()["scenarios"][name or self.scenario]
-        return spec["label_zh"] if self.lang == "zh" else spec["label_en"]
+        return spec[f"label_{check_lang(self.lang)}"]
 
     def mine(self, name: str) -> pd.DataFrame:
         """A stored table's rows of this page's counties and scenario."""
@@ -200,10 +78,9 @@ class View:
 
 def view(county: object, lang: str = "zh", scenario: str | None = None, processed_dir: str | None = None) -> View:
     """Resolve the page's parameters (a county code or name, or 530900 / 临沧市 for the city)."""
-    if lang not in TEXT:
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    check_lang(lang)
     text = str(county).strip()
-    code = CITY_CODE if text in (CITY_CODE, "临沧市", "临沧") else counties.resolve(text)
+    code = CITY_CODE if HOME.is_named(text) else counties.resolve(text)
     if code is None:
         raise ValueError(f"未知县(区) unknown county: {county!r}")
     chosen = scenario or scenarios()["default"]
@@ -214,6 +91,8 @@ def view(county: object, lang: str = "zh", scenario: str | None = None, processe
     except store.MissingTableError as exc:
         note = store.manifest(processed_dir).get("planning") or {}
         raise ValueError(f"本构建没有规划测算 / this build has no planning tables: {note.get('reason', exc)}") from exc
+    if (store.current(processed_dir) / "projection_monitor.parquet").exists():  # only when history held one
+        tables["projection_monitor"] = store.load("projection_monitor", processed_dir)
     synthetic = bool(store.manifest(processed_dir).get("is_sample", False))
     return View(code, lang, chosen, tables, synthetic)
 
@@ -350,6 +229,10 @@ def teacher_table(v: View) -> Section:
         kg=cfg["kindergarten_staff_per_class"]["value"]["full_time_teacher"],
         rate=float(cfg["retirement_rate_per_year"]["value"]) * 100,
     )
+    aged = sorted({str(x) for x in t.loc[t["retirement_basis"] == RETIREMENT_BASIS["ages"], "stage"]}, key=STAGES.index)
+    if aged:
+        stages = v.text("sep").join(v.text("stage")[x] for x in aged)
+        note += v.text("by_age").format(stages=stages, age=float(cfg["retirement_age"]["value"]))
     return Section(
         v.text("teachers"),
         [_styled(pd.DataFrame(out, columns=cols)), note],
@@ -371,6 +254,42 @@ def teacher_side_by_side(v: View) -> Section:
     ]
     table = pd.DataFrame(rows, columns=v.text("side_cols"))
     return Section(v.text("side").format(year=y1, scenario=v.scenario_name()), [_styled(table)], level=3)
+
+
+def subject_side_by_side(v: View) -> Section:
+    """体育、音乐、美术 teachers per county and 学段 in 2030: surplus or shortage side by side (the city page shows
+    every county; a county page shows its own with the others for comparison)."""
+    _, y1, _ = v.years
+    t = v.tables.get("planning_subject_teachers")
+    if t is None or t.empty:
+        return Section(v.text("subjects").format(year=y1, scenario=v.scenario_name()), [v.text("none")], level=3)
+    t = t[(t["scenario"].astype(str) == v.scenario) & (t["year"] == y1)]
+    gap = t.pivot_table(
+        index=["county_code", "stage", "subject"], columns="band", values="teacher_gap", aggfunc="sum", observed=True
+    )
+    rows = []
+    for (county, stage), part in gap.groupby(level=["county_code", "stage"], observed=True):
+        cells = []
+        for subject in ("pe", "music", "art"):
+            key = (county, stage, subject)
+            if key not in part.index or pd.isna(part.loc[key, "point"]):
+                cells.append("—")
+                continue
+            r = part.loc[key]
+            cells.append(f"{r['point']:+,.1f}（{r['upper']:+,.1f}～{r['lower']:+,.1f}）")
+        rows.append([place_name(str(county), v.lang), v.text("stage")[str(stage)], *cells])
+    cfg = config()["subject_teachers"]
+    periods, load = cfg["periods_per_week"], cfg["teacher_periods_per_week"]
+    note = v.text("subject_note").format(
+        pe_p=periods["pe"]["primary"],
+        pe_j=periods["pe"]["junior"],
+        mu_p=periods["music"]["primary"],
+        mu_j=periods["music"]["junior"],
+        load_p=load["primary"],
+        load_j=load["junior"],
+    )
+    table = pd.DataFrame(rows, columns=v.text("subject_cols"))
+    return Section(v.text("subjects").format(year=y1, scenario=v.scenario_name()), [_styled(table), note], level=3)
 
 
 def small_school_table(v: View) -> Section:
@@ -419,6 +338,7 @@ def screening_table(v: View, limit: int = 40) -> Section:
             _band(r.student_count_lower, r.student_count_upper),
             "—" if pd.isna(r.nearest_school_name) else r.nearest_school_name,
             "—" if pd.isna(r.nearest_distance_km) else f"{float(r.nearest_distance_km):.1f}",
+            "—" if pd.isna(r.travel_minutes) else f"{float(r.travel_minutes):.0f}",
             _fmt(r.receiving_spare_places),
             str(r.screening),
         ]
@@ -427,11 +347,63 @@ def screening_table(v: View, limit: int = 40) -> Section:
     cols = [x.format(year=cfg["review_year"]) for x in v.text("screen_cols")]
     km = v.text("sep").join(f"{v.text('stage')[s]} {d:g} km" for s, d in cfg["retain_beyond_km"].items())
     items: list[Any] = [v.text("retain_note").format(km=km)]
+    by_road = int(c["travel_minutes"].notna().sum())
+    if by_road:
+        minutes = config()["travel"]["retain_beyond_minutes"]
+        text = v.text("sep").join(f"{v.text('stage')[s]} {m:g} min" for s, m in minutes.items())
+        items.append(v.text("road_note").format(minutes=text, n=by_road))
+    else:
+        items.append(v.text("no_road_note"))
     items.append(_styled(pd.DataFrame(rows, columns=cols)) if rows else v.text("none"))
     if len(c) > limit:
         items.append(v.text("more").format(n=len(c) - limit))
     items.append(f"**{v.text('caveats')}**\n\n" + "\n".join(f"- {line}" for line in cfg["caveats"]))
     return Section(v.text("screen").format(year=cfg["review_year"], scenario=v.scenario_name()), items, level=2)
+
+
+def monitor_list(v: View, limit: int = 30) -> Section:
+    """监测预警 of this page's place: the stored comparison of actual pupils with last year's projection (counties
+    first, then the largest misses), from ``projection_monitor``; a note when the build had no earlier projection."""
+    m = v.tables.get("projection_monitor")
+    if m is None or m.empty:
+        return Section(v.text("monitor").format(year="—", launch="—"), [v.text("monitor_none")], level=2)
+    m = m[m["county_code"].astype(str).isin(v.codes)]
+    year, launch = int(m["year"].max()), int(m["launch_year"].max())
+    m = m[m["year"] == year]
+    flagged = m[m["is_outside_band"].fillna(False) | m["crossed_below"].notna()]
+    flagged = flagged.assign(_c=flagged["level"].astype(str) != "county", _a=flagged["error_pct"].abs())
+    flagged = flagged.sort_values(["_c", "_a"], ascending=[True, False])
+    names = v.tables.get("planning_consolidation")
+    known = {} if names is None else dict(zip(names["school_id"].astype(str), names["school_name"], strict=False))
+    rows = []
+    for r in flagged.head(limit).itertuples():
+        place = place_name(str(r.county_code), v.lang)
+        if str(r.level) == "school":
+            place = f"{place} {known.get(str(r.school_id), r.school_id)}"
+        warn = [v.text("outside")] if r.is_outside_band else []
+        if pd.notna(r.crossed_below):
+            warn.append(v.text("crossed").format(t=str(r.crossed_below).lstrip("<")))
+        rows.append(
+            [
+                place,
+                v.text("stage").get(str(r.stage), str(r.stage)),
+                _fmt(r.actual),
+                f"{_fmt(r.projected)}（{_band(r.lower, r.upper)}）",
+                f"{float(r.error_pct):+.1f}" if pd.notna(r.error_pct) else "—",
+                v.text("sep").join(warn),
+            ]
+        )
+    summary = v.text("monitor_sum").format(
+        n=len(m),
+        out=int(m["is_outside_band"].fillna(False).sum()),
+        crossed=int(m["crossed_below"].notna().sum()),
+        k=len(rows),
+    )
+    items: list[Any] = [summary]
+    if rows:
+        items.append(_styled(pd.DataFrame(rows, columns=v.text("monitor_cols"))))
+    title = v.text("monitor").format(year=year_label(year, v.lang), launch=year_label(launch, v.lang))
+    return Section(title, items, level=2)
 
 
 def large_class_risk(v: View) -> str:

@@ -29,6 +29,8 @@ SCREEN_HEADER = [
     "区间上限",
     "最近同学段学校",
     "直线距离(km)",
+    "路程(分钟)",
+    "距离依据",
     "对方富余学位",
     "筛查（非结论）",
 ]
@@ -53,12 +55,14 @@ def add_planning_sheet(wb: Workbook, county: str, processed_dir: str | None = No
             _n(r.student_count_upper),
             "" if pd.isna(r.nearest_school_name) else str(r.nearest_school_name),
             _n(r.nearest_distance_km),
+            _n(r.travel_minutes),
+            str(r.distance_basis),
             _n(r.receiving_spare_places),
             str(r.screening),
         ]
         for r in c.itertuples()
     ]
-    _block(ws, SCREEN_HEADER, rows, text_columns=(0, 1, 7))
+    _block(ws, SCREEN_HEADER, rows, text_columns=(0, 1, 7, 10))
     ws.append([])
     for line in page.config()["consolidation"]["caveats"]:
         ws.append([line])

@@ -12,11 +12,11 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest import store
 from lcedu.measure.projections import scenarios, stored_projections
-from lcedu.paths import CITY_CODE
 from lcedu.present.narrative import place_name, year_label
-from lcedu.present.projections import TEXT
+from lcedu.present.words import table
 
 SHEET = "学龄人口预测"
 HEADER = ["县(区)", "方案", "学段", "年份", "推算值", "区间下限", "区间上限", "方法"]
@@ -43,8 +43,8 @@ def add_projection_sheet(wb: Workbook, county: str, processed_dir: str | None = 
     """Append the 学龄人口预测 sheet to ``wb`` (an openpyxl workbook) for ``county`` or the city."""
     county = str(county)
     area, schools = projection_rows(county, processed_dir)
-    names = TEXT[lang]["stage"]
-    method_names = TEXT[lang]["method_names"]
+    names = table("projections_stages", lang)
+    method_names = table("projections_methods", lang)
     spec = scenarios()["scenarios"]
     ws = wb.create_sheet(SHEET)
     launch = int(stored_projections(processed_dir)["projections"]["launch_year"].max())

@@ -12,116 +12,30 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from lcedu.home import CITY_CODE, HOME
 from lcedu.ingest import counties, store
 from lcedu.measure import cohort
 from lcedu.measure.projections import METHODS, STAGES, scenarios, stored_projections
-from lcedu.paths import CITY_CODE
 from lcedu.present import maps
 from lcedu.present.briefing import Section
 from lcedu.present.charts import COLOURS
 from lcedu.present.fonts import use_cjk_font
-from lcedu.present.narrative import place_name, year_label
+from lcedu.present.narrative import check_lang, place_name, year_label
+from lcedu.present.words import table
 
-TEXT = {
-    "zh": {
-        "title": "学龄人口与在校生预测",
-        "stage": {
-            "kindergarten": "学前（在园）",
-            "primary": "小学",
-            "junior": "初中",
-            "senior": "高中",
-            "primary_grade1": "小学一年级",
-        },
-        "intake": "小学一年级招生",
-        "actual": "实际",
-        "band": "{method}区间（回测绝对误差第{pct}百分位）",
-        "pupils": "人",
-        "pyramid": "0–18岁人口（男｜女）",
-        "male": "男",
-        "female": "女",
-        "census": "{year}年普查",
-        "projected": "{year}（{scenario}推算）",
-        "peak": "各学段峰值年份（{scenario}，{method}）",
-        "peak_cols": ["学段", "起点", "峰值年份", "峰值", "2030", "{horizon}", "较起点变化%"],
-        "map_label": "3–17岁人口",
-        "map_source": "数据：lcedu 学龄人口预测（队列要素法，中方案）",
-        "schools": "学校在校生预测（{scenario}，{method}；区间来自回测误差）",
-        "school_cols": ["学校", "学段", "规模档", "起点", "2030", "2030区间", "{horizon}", "{horizon}区间", "提示"],
-        "below": "低于{n}人",
-        "city_schools": "各县(区)预计低于100人、50人的学校数（{year}，{scenario}）",
-        "city_cols": ["县(区)", "学校学段数", "<100人", "<50人"],
-        "backtest": "回测：从较早年份起算、与后来实际相比的误差",
-        "backtest_cols": ["方法", "层级", "学段", "规模档", "预测年距", "个数", "MAPE%", "MdAPE%", "偏差%"],
-        "default": "默认方法为回测县级误差最小的「{method}」；其余方法可用 `lcedu project --method` 选用。",
-        "entry": "入学比（一年级招生 ÷ 6年前出生数）",
-        "entry_cols": ["县(区)", "入学比水平", "年趋势", "6岁人口入学率", "学龄人口年净迁移率%", "迁移估计"],
-        "synthetic": "> **⚠ 合成样例数据，非官方统计。**",
-        "method_names": {
-            "births_ratio": "出生数×入学比",
-            "births_ratio_trend": "出生数×入学比（趋势）",
-            "population_rate": "6岁人口×入学率",
-            "intake_smoothing": "招生平滑",
-        },
-    },
-    "en": {
-        "title": "School-age population and enrollment projections",
-        "stage": {
-            "kindergarten": "Kindergarten",
-            "primary": "Primary",
-            "junior": "Junior secondary",
-            "senior": "Senior secondary",
-            "primary_grade1": "Primary grade 1",
-        },
-        "intake": "Primary grade-1 intake",
-        "actual": "actual",
-        "band": "{method} band ({pct}th percentile of back-test absolute errors)",
-        "pupils": "pupils",
-        "pyramid": "Population aged 0–18 (male | female)",
-        "male": "male",
-        "female": "female",
-        "census": "census {year}",
-        "projected": "{year} ({scenario})",
-        "peak": "Peak year of each stage ({scenario}, {method})",
-        "peak_cols": ["stage", "launch", "peak year", "peak", "2030", "{horizon}", "change since launch %"],
-        "map_label": "population aged 3–17",
-        "map_source": "Data: lcedu school-age projection (cohort-component, medium)",
-        "schools": "Projected pupils per school ({scenario}, {method}; bands from the back-test errors)",
-        "school_cols": [
-            "school",
-            "stage",
-            "size band",
-            "launch",
-            "2030",
-            "2030 band",
-            "{horizon}",
-            "{horizon} band",
-            "flag",
-        ],
-        "below": "below {n}",
-        "city_schools": "Schools projected below 100 and 50 pupils by county ({year}, {scenario})",
-        "city_cols": ["county", "school stages", "<100", "<50"],
-        "backtest": "Back-test: errors of projections launched from earlier years against the later actual years",
-        "backtest_cols": ["method", "level", "stage", "size band", "lead (years)", "n", "MAPE %", "MdAPE %", "bias %"],
-        "default": "The default method is “{method}”, the lowest county-level back-test error; the others are "
-        "selectable with `lcedu project --method`.",
-        "entry": "Entry ratio (grade-1 intake ÷ births six years earlier)",
-        "entry_cols": [
-            "county",
-            "entry ratio level",
-            "trend per year",
-            "rate on age 6",
-            "net migration % a year",
-            "migration from",
-        ],
-        "synthetic": "> **⚠ Synthetic sample data (合成样例数据), not official statistics.**",
-        "method_names": {
-            "births_ratio": "births × entry ratio",
-            "births_ratio_trend": "births × entry ratio (trend)",
-            "population_rate": "age-6 population × rate",
-            "intake_smoothing": "smoothed intake",
-        },
-    },
-}
+#: Column headers of the page's tables: each a section of words.yml (projections_<key>), in column order.
+_COLUMN_LISTS = ("peak_cols", "school_cols", "city_cols", "backtest_cols", "entry_cols")
+#: Lookup tables of the page: key → its section of words.yml.
+_TABLES = {"stage": "projections_stages", "method_names": "projections_methods"}
+
+
+def _text(key: str, lang: str) -> Any:
+    """A word of the projections pages in ``lang``: a template, a lookup table, or a list of column headers."""
+    if key in _COLUMN_LISTS:
+        return list(table(f"projections_{key}", lang).values())
+    if key in _TABLES:
+        return table(_TABLES[key], lang)
+    return table("projections", lang)[key]
 
 
 @dataclass(frozen=True)
@@ -152,22 +66,22 @@ class View:
         return int(self.tables["projections"]["year"].max())
 
     def text(self, key: str) -> Any:
-        return TEXT[self.lang][key]
+        """A word of the page (a template its caller fills), a lookup table, or a table's column headers."""
+        return _text(key, self.lang)
 
     def method_name(self, method: str | None = None) -> str:
         return self.text("method_names")[method or self.method]
 
     def scenario_name(self, name: str) -> str:
         spec = scenarios()["scenarios"][name]
-        return spec["label_zh"] if self.lang == "zh" else spec["label_en"]
+        return spec[f"label_{check_lang(self.lang)}"]
 
 
 def view(county: object, lang: str = "zh", method: str | None = None, processed_dir: str | None = None) -> View:
     """Resolve the page's parameters (a county code or name, or 530900 / 临沧市 for the city)."""
-    if lang not in TEXT:
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    check_lang(lang)
     text = str(county).strip()
-    code = CITY_CODE if text in (CITY_CODE, "临沧市", "临沧") else counties.resolve(text)
+    code = CITY_CODE if HOME.is_named(text) else counties.resolve(text)
     if code is None:
         raise ValueError(f"未知县(区) unknown county: {county!r}")
     tables = stored_projections(processed_dir)
@@ -186,10 +100,8 @@ def view(county: object, lang: str = "zh", method: str | None = None, processed_
 def header(v: View) -> Section:
     """The page's title line: place, launch year, horizon, method; the sample disclaimer."""
     place = place_name(v.county, v.lang)
-    line = (
-        f"**{place} · {year_label(v.launch_year, v.lang)} → {v.horizon}** ｜ {v.method_name()}"
-        if v.lang == "zh"
-        else f"**{v.text('title')} — {place} · {year_label(v.launch_year, v.lang)} → {v.horizon}** | {v.method_name()}"
+    line = v.text("header").format(
+        place=place, year=year_label(v.launch_year, v.lang), horizon=v.horizon, method=v.method_name()
     )
     return Section(None, [line] + ([v.text("synthetic")] if v.synthetic else []))
 
@@ -312,7 +224,7 @@ def pyramids(v: View) -> Figure:
         ax.set_title(title, fontsize=9)
         ax.axvline(0, color="black", lw=0.5)
         ax.xaxis.set_major_formatter(_abs_formatter())
-    axes[0].set_ylabel("age" if v.lang == "en" else "岁")
+    axes[0].set_ylabel(v.text("age"))
     axes[0].yaxis.set_major_locator(_year_locator())
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
@@ -491,12 +403,12 @@ def backtest_table(
     if method:
         keep &= t["method"] == method
     rows = t[keep]
-    names = TEXT[lang]["method_names"]
+    names = _text("method_names", lang)
     out = pd.DataFrame(
         {
             "method": rows["method"].map(names).fillna(rows["method"]),
             "level": rows["level"],
-            "stage": rows["stage"].map(TEXT[lang]["stage"]),
+            "stage": rows["stage"].map(_text("stage", lang)),
             "size": rows["size_band"],
             "lead": rows["lead_years"],
             "n": rows["n"],
@@ -505,7 +417,7 @@ def backtest_table(
             "bias": rows["bias_pct"].round(1),
         }
     )
-    out.columns = TEXT[lang]["backtest_cols"]
+    out.columns = _text("backtest_cols", lang)
     return out.reset_index(drop=True)
 
 
@@ -545,8 +457,8 @@ def county_summary(
     )
     out = wide.index.to_frame(index=False)
     out["county_code"] = out["county_code"].astype(str).map(lambda c: place_name(c, lang))
-    out["stage"] = out["stage"].map(TEXT[lang]["stage"])
-    out["method"] = TEXT[lang]["method_names"][chosen]
+    out["stage"] = out["stage"].map(_text("stage", lang))
+    out["method"] = _text("method_names", lang)[chosen]
     for year in years:
         point = wide[(year, "point")].to_numpy()
         lo = wide[(year, "lower")].to_numpy() if (year, "lower") in wide else np.full(len(wide), np.nan)

@@ -21,82 +21,7 @@ from lcedu.present import briefing as bf
 from lcedu.present import maps
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import Params, Section
-
-IMPORTANCE = {
-    "zh": {"high": "高", "medium": "中", "low": "低"},
-    "en": {"high": "high", "medium": "medium", "low": "low"},
-}
-MEASURES = {
-    "schools_reported_pct": ("上一学年学校本年报送率", "Last year's schools reporting"),
-    "inputs_present_pct": ("输入齐全率", "Inputs present"),
-    "required_cells_pct": ("必填单元格填报率", "Required cells filled"),
-    "consistent_schools_pct": ("无高/中级发现的学校占比", "Schools without a high or medium finding"),
-}
-FIELDS = {
-    "student_count": ("在校生数", "Students"),
-    "full_time_teacher_count": ("专任教师数", "Full-time teachers"),
-    "staff_count": ("教职工数", "Staff"),
-    "class_count": ("班数", "Classes"),
-    "entry_grade_student_count": ("起始年级在校生", "First-grade students"),
-    "new_entrant_count": ("招生数", "New entrants"),
-    "female_student_count": ("女生数", "Girls"),
-    "oversize_class_count": ("大班额班数", "Oversize classes"),
-    "multimedia_classroom_count": ("网络多媒体教室数", "Multimedia classrooms"),
-    "pe_teacher_count": ("体育、音乐、美术教师数", "PE, music and art teachers"),
-    "flow_end": ("331表 本学年初学生数", "Table 331: students at the start of this year"),
-    "flow_start": ("331表 上学年初学生数", "Table 331: students at the start of last year"),
-    "flow_admitted": ("331表 招生数", "Table 331: admitted"),
-    "flow_graduated": ("331表 毕业生数", "Table 331: graduated"),
-    "flow_transferred_in": ("331表 转入数", "Table 331: transferred in"),
-    "flow_transferred_out": ("331表 转出数", "Table 331: transferred out"),
-    "parent_school_id": ("原校点标识码", "Parent school id"),
-    "opened_year": ("开办年份", "Year opened"),
-    "school_id": ("学校标识码（本学年未报送）", "School id (no return this year)"),
-    "school_type": ("办学类型", "School type"),
-    "teaching_aux_area_m2": ("教学及辅助用房面积（平方米）", "Teaching area (m²)"),
-}
-TEXT = {
-    "zh": {
-        "note": (
-            "以下为数据质量审核的发现，是需要向学校核实的数值，不是输入错误，不影响 `lcedu clean` 和各项指标的计算；"
-            "核实后的数值由学校更正原始报表。规则、阈值及其依据见 lcedu/measure/config/quality_rules.yml。"
-        ),
-        "check": "审核规则",
-        "importance": "重要程度",
-        "count": "发现数",
-        "status": "状态",
-        "not_run": "未运行",
-        "school": "学校",
-        "township": "乡镇",
-        "findings": "发现数",
-        "checks": "涉及规则",
-        "field": "项目",
-        "value": "填报值",
-        "expected": "应在范围",
-        "county": "县(区)",
-        "none": "本学年没有发现。",
-    },
-    "en": {
-        "note": "These are findings of the data-quality review: values to confirm with the school, not input errors. "
-        "They do not block `lcedu clean` or change any indicator"
-        "; a confirmed correction goes into the school's return. "
-        "Rules, thresholds and their sources: lcedu/measure/config/quality_rules.yml.",
-        "check": "Check",
-        "importance": "Importance",
-        "count": "Findings",
-        "status": "Status",
-        "not_run": "not run",
-        "school": "School",
-        "township": "Township",
-        "findings": "Findings",
-        "checks": "Checks",
-        "field": "Field",
-        "value": "Value",
-        "expected": "Expected",
-        "county": "County",
-        "none": "No findings this year.",
-    },
-}
+from lcedu.present.words import table, word
 
 
 @cache
@@ -107,29 +32,29 @@ def _names() -> pd.DataFrame:
 def check_names(lang: str = "zh") -> dict[str, str]:
     """Check id → its name in the page's language."""
     names = _names()
-    return dict(zip(names["check"], names["name_zh" if lang == "zh" else "name_en"], strict=True))
+    return dict(zip(names["check"], names[f"name_{nv.check_lang(lang)}"], strict=True))
 
 
 def field_label(field: object, lang: str = "zh") -> str:
     """A finding's field as the statistician names it (grades and ages are already words)."""
     if nv.is_missing(field):
         return ""
-    pair = FIELDS.get(str(field))
-    return str(field) if pair is None else pair[0 if lang == "zh" else 1]
+    return table("quality_fields", lang).get(str(field), str(field))
 
 
 def importance_label(importance: object, lang: str = "zh") -> str:
-    return IMPORTANCE[nv.check_lang(lang)].get(str(importance), str(importance))
+    """A finding's importance (high / medium / low) in the page's language."""
+    return table("quality_importance", nv.check_lang(lang)).get(str(importance), str(importance))
 
 
 def findings_note(lang: str = "zh") -> str:
     """What the findings are, said on every page that shows them."""
-    return TEXT[nv.check_lang(lang)]["note"]
+    return word("quality.note", nv.check_lang(lang))
 
 
 def rule_counts(findings: pd.DataFrame, runs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Checks by number of findings (most first), and the checks not run with the reason."""
-    t = TEXT[nv.check_lang(lang)]
+    t = table("quality", nv.check_lang(lang))
     names = check_names(lang)
     counts = findings.groupby("check").size()
     rows = []
@@ -152,7 +77,7 @@ def rule_counts(findings: pd.DataFrame, runs: pd.DataFrame, lang: str = "zh") ->
 
 def worst_schools(findings: pd.DataFrame, n: int = 15, lang: str = "zh") -> pd.DataFrame:
     """The schools to check first: summed score of their findings, with the checks that flagged them."""
-    t = TEXT[nv.check_lang(lang)]
+    t = table("quality", nv.check_lang(lang))
     if findings.empty:
         return pd.DataFrame(columns=[t["school"], t["township"], t["findings"], t["checks"]])
     names = check_names(lang)
@@ -178,7 +103,7 @@ def worst_schools(findings: pd.DataFrame, n: int = 15, lang: str = "zh") -> pd.D
 
 def findings_table(findings: pd.DataFrame, lang: str = "zh", n: int = 40) -> pd.DataFrame:
     """The highest-ranked findings, as the send-back list shows them."""
-    t = TEXT[nv.check_lang(lang)]
+    t = table("quality", nv.check_lang(lang))
     names = check_names(lang)
     top = findings.sort_values("score", ascending=False).head(n)
     return pd.DataFrame(
@@ -201,7 +126,7 @@ def completeness_rows(completeness: pd.DataFrame, measure: str) -> pd.DataFrame:
 
 def completeness_map(completeness: pd.DataFrame, year: int, measure: str, lang: str = "zh") -> Axes:
     """A choropleth of one completeness or consistency rate over the counties of the build's prefecture."""
-    label = MEASURES[measure][0 if lang == "zh" else 1]
+    label = word(f"quality_measures.{measure}", lang)
     data = completeness_rows(completeness, measure)
     return maps.choropleth(data, measure, year, label=label, lang=lang, breaks=[90, 95, 98, 99.5, 100], unit="%")
 
@@ -214,6 +139,7 @@ def header_note(p: Params) -> str:
     findings = bf.result_rows("quality_findings", county=p.county, year=p.year)
     runs = bf.base().stored["quality_rule_runs"]
     ran = int((runs["status"] == "run").sum())
+    # Kept branch: English says value / values by number, which a template cannot.
     if p.lang == "zh":
         head = f"{p.name}{nv.year_label(p.year)}：{ran}项审核规则共发现{len(findings)}个需要核实的数值。"
     else:
@@ -227,16 +153,15 @@ def header_note(p: Params) -> str:
 def checks_section(p: Params) -> Section:
     """Rules violated by count, and the checks that could not run."""
     findings = bf.result_rows("quality_findings", county=p.county, year=p.year)
-    table = rule_counts(findings, bf.base().stored["quality_rule_runs"], p.lang)
-    title = "按审核规则" if p.lang == "zh" else "By check"
-    return Section(title, [bf.styled(table, right=[TEXT[p.lang]["count"]])])
+    counts = rule_counts(findings, bf.base().stored["quality_rule_runs"], p.lang)
+    return Section(word("quality.checks_title", p.lang), [bf.styled(counts, right=[word("quality.count", p.lang)])])
 
 
 def schools_section(p: Params) -> Section:
     """The schools to check first and their highest-ranked values."""
-    t = TEXT[p.lang]
+    t = table("quality", p.lang)
     findings = bf.result_rows("quality_findings", county=p.county, year=p.year)
-    title = "最需核实的学校" if p.lang == "zh" else "Schools to check first"
+    title = t["schools_title"]
     if findings.empty:
         return Section(title, [t["none"]])
     return Section(
@@ -251,11 +176,12 @@ def schools_section(p: Params) -> Section:
 def completeness_section(p: Params) -> Section:
     """Completeness and consistency rates of the county, and a map of the prefecture's counties."""
     stored = bf.base().stored["quality_completeness"]
-    t = TEXT[p.lang]
+    t = table("quality", p.lang)
     mine = stored[(stored["county_code"] == p.county).to_numpy(bool) & (stored["year"] == p.year).to_numpy(bool)]
-    table = pd.DataFrame(
+    measures = table("quality_measures", p.lang)
+    rates = pd.DataFrame(
         {
-            t["check"]: [MEASURES[m][0 if p.lang == "zh" else 1] for m in mine["measure"]],
+            t["check"]: [measures[m] for m in mine["measure"]],
             "%": [
                 nv.na_text(r, p.lang) if nv.is_missing(v) else f"{v:.1f}"
                 for v, r in zip(mine["value"], mine["na_reason"], strict=True)
@@ -263,9 +189,9 @@ def completeness_section(p: Params) -> Section:
         }
     )
     peers = stored[stored["county_code"].isin(bf.peer_codes(p))]
-    title = "完整性与一致性" if p.lang == "zh" else "Completeness and consistency"
     return Section(
-        title, [bf.styled(table, right=["%"]), completeness_map(peers, p.year, "consistent_schools_pct", p.lang)]
+        t["completeness_title"],
+        [bf.styled(rates, right=["%"]), completeness_map(peers, p.year, "consistent_schools_pct", p.lang)],
     )
 
 
@@ -307,19 +233,11 @@ def summary_lines(review: Mapping[str, pd.DataFrame], year: int, lang: str = "zh
 def cover_lines(county: str, year: int, findings: pd.DataFrame, lang: str = "zh") -> list[str]:
     """The send-back workbook's first sheet: what it is, how to answer, how many values per township."""
     place = county_name(county, lang)
-    if lang == "zh":
-        lines = [
-            f"{place} {nv.year_label(year)} 数据核查清单",
-            findings_note(lang),
-            "请各乡镇转各学校核实每一行的数值：无误的在最后一列写明“核实无误”及理由，有误的写出更正后的数值。",
-            f"共 {len(findings)} 个待核实数值，按乡镇分表：",
-        ]
-    else:
-        lines = [
-            f"{place}, {nv.year_label(year, 'en')}: values to confirm",
-            findings_note(lang),
-            "Each school confirms each row: write 'confirmed' and why in the last column, or the corrected value.",
-            f"{len(findings)} values to confirm, one sheet per township:",
-        ]
+    lines = [
+        word("quality.cover_title", lang, place=place, year=nv.year_label(year, lang)),
+        findings_note(lang),
+        word("quality.cover_how", lang),
+        word("quality.cover_count", lang, n=len(findings)),
+    ]
     counts = findings.groupby(findings["township"].fillna("")).size()
     return lines + [f"  {t or '—'}: {n}" for t, n in counts.items()]

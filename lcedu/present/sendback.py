@@ -20,38 +20,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from lcedu.present import narrative as nv
 from lcedu.present import quality as pq
+from lcedu.present.words import table, word
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 ANSWER_FILL = PatternFill("solid", fgColor="FFF7D6")
 #: Characters Excel refuses in a sheet title.
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
-
-COLUMNS = {
-    "zh": [
-        "学校标识码",
-        "学校名称",
-        "学段",
-        "项目",
-        "填报值",
-        "应在范围",
-        "审核规则",
-        "重要程度",
-        "说明",
-        "学校答复（核实/更正后的数值）",
-    ],
-    "en": [
-        "School id",
-        "School",
-        "Stage",
-        "Field",
-        "Value",
-        "Expected",
-        "Rule",
-        "Importance",
-        "Detail",
-        "School's answer",
-    ],
-}
 
 
 def text_cell(cell: Cell, value: object) -> None:
@@ -103,7 +77,7 @@ def write_sendback(findings: pd.DataFrame, county: str, year: int, path: str | P
     chosen = findings[(findings["county_code"] == county).to_numpy(bool) & (findings["year"] == year).to_numpy(bool)]
     wb = Workbook()
     cover = wb.active
-    cover.title = "说明" if lang == "zh" else "About"
+    cover.title = word("sendback.cover", lang)
     for i, line in enumerate(pq.cover_lines(county, year, chosen, lang), start=1):
         text_cell(cover.cell(row=i, column=1), line)
     cover.column_dimensions["A"].width = 110
@@ -111,7 +85,7 @@ def write_sendback(findings: pd.DataFrame, county: str, year: int, path: str | P
     taken = {cover.title}
     for township, group in rows.groupby("township", sort=True):
         ws = wb.create_sheet(sheet_title(township, taken))
-        for j, head in enumerate(COLUMNS[lang], start=1):
+        for j, head in enumerate(table("sendback_columns", lang).values(), start=1):
             cell = ws.cell(row=1, column=j)
             text_cell(cell, head)
             cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -143,5 +117,5 @@ def write_sendbacks(
     """A send-back workbook per county with findings that year: ``<out>/<county>/数据核查清单_<county>_<year>.xlsx``."""
     out_dir = Path(out_dir)
     codes = counties or sorted(findings.loc[findings["year"] == year, "county_code"].dropna().unique())
-    stem = "数据核查清单" if lang == "zh" else "data_check"
+    stem = word("sendback.file_stem", lang)
     return [write_sendback(findings, c, year, out_dir / c / f"{stem}_{c}_{year}.xlsx", lang) for c in codes]

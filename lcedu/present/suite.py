@@ -8,6 +8,7 @@ from functools import cache
 import yaml
 
 from lcedu import paths
+from lcedu.present.narrative import check_lang
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,8 @@ class Notebook:
     batch: bool = True  # the explorer is interactive: tested, not batch-rendered
 
     def title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh" else self.title_en
+        """The notebook's title in ``lang`` (its ``title_<lang>`` field of notebooks.yml)."""
+        return str(getattr(self, f"title_{check_lang(lang)}"))
 
 
 @cache

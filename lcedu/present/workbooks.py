@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest import store
 from lcedu.ingest.counties import area_name, is_aggregate, prefecture_of
 from lcedu.measure import indicators, scorecard
@@ -39,6 +40,7 @@ from lcedu.measure.results import judge_plan, load_results, plan_results
 from lcedu.present import narrative as nv
 from lcedu.present import planning_sheet, projection_sheet
 from lcedu.present.narrative import decimals_near, year_label
+from lcedu.present.words import table
 
 __all__ = ["SAMPLE_NOTICE", "write_city_workbook", "write_county_workbook"]
 
@@ -58,34 +60,14 @@ _FORMATS = {
     "cv": "0.000",
     "text": "@",
 }
-_COMPARISON_ZH = {"at_least": "≥", "count_at_least": "≥", "at_most": "≤", "range": "区间", "reach": "达到"}
-_STAGE_ZH = {"primary": "小学", "junior": "初中"}
-_SCHOOL_TYPE_ZH = nv.SCHOOL_TYPES["zh"]  # one home for the school-type words: narrative
-_ASSESSMENT_ZH = {"preschool_universal": "学前教育普及普惠", "compulsory_balanced": "义务教育优质均衡"}
-_SOURCE_ZH = {"statistics": "统计数据", "checklist": "督导评估清单", "both": "统计数据和督导评估清单"}
-_UNIT_ZH = {
-    "%": "%",
-    "children per teacher": "人/师",
-    "children per staff": "人/保教人员",
-    "percentage points": "个百分点",
-    "teachers per 100 students": "人/百生",
-    "m² per student": "m²/生",
-    "yuan per student": "元/生",
-    "classrooms per 100 students": "间/百生",
-    "CV": "差异系数",
-    "schools": "所",
-    "sites": "个校点",
-    "classes": "班",
-    "people": "人",
-    "students": "人",
-    "studios": "个",
-    "kindergartens": "所",
-    "consortia": "个",
-    "communities": "个",
-    "majors": "个",
-    "yes/no": "是/否",
-    "万元": "万元",
-}
+# The workbooks are in Chinese; their words are sections of words.yml (workbooks_*, stages, assessments).
+_COMPARISON_ZH = table("workbooks_comparisons", "zh")
+# The balance sheets cover 小学 and 初中 only: other stages stay blank there.
+_STAGE_ZH = {k: v for k, v in table("stages", "zh").items() if k in ("primary", "junior")}
+_SCHOOL_TYPE_ZH = table("school_types", "zh")
+_ASSESSMENT_ZH = table("assessments", "zh")
+_SOURCE_ZH = table("workbooks_sources", "zh")
+_UNIT_ZH = table("workbooks_units", "zh")
 _COUNT_UNITS = {
     "schools",
     "people",
@@ -813,7 +795,7 @@ def _hook_sheets(wb: Workbook, area: str, processed_dir: str | Path | None, from
     folder = None if processed_dir is None else str(processed_dir)
     for sheet, add, tables, key in _HOOK_SHEETS:
         reason = None if from_build else "本工作簿由调用方直接提供的数据表生成，推算和规划测算只来自处理后的构建"
-        if reason is None and area != indicators.CITY_CODE and is_aggregate(area):
+        if reason is None and area != CITY_CODE and is_aggregate(area):
             reason = "推算和规划测算按县(区)和本市计算，其他州(市)尚无 / computed for the counties and the home city"
         if reason is None and not all((store.current(folder) / f"{name}.parquet").exists() for name in tables):
             note = store.manifest(folder).get(key) or {}
@@ -897,7 +879,7 @@ def write_city_workbook(
     manifest: dict[str, Any] | None = None,
     plan: str | Path | None = None,
     results: Mapping[str, pd.DataFrame] | None = None,
-    prefecture: str = indicators.CITY_CODE,
+    prefecture: str = CITY_CODE,
 ) -> Path:
     """A prefecture's workbook for ``year`` (临沧市 by default): its scorecard, its counties side by side
     (ranked among themselves), assessments, gaps, sources. Counties of other prefectures in the build

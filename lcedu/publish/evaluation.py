@@ -14,31 +14,47 @@ Public API: :func:`evaluation_data`, :func:`write_document`, :func:`write_evalua
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from lcedu import paths
+from lcedu.home import CITY_CODE
+from lcedu.ingest import store
+from lcedu.ingest.counties import home
+from lcedu.measure import draft_projected as dp
 from lcedu.measure import evaluation as ev
+from lcedu.measure import indicators as ind
 from lcedu.measure.plan import DEFAULT_PLAN, Plan, get_plan
+from lcedu.measure.planning import config as planning_cfg
 from lcedu.measure.results import load_results, plan_results, require_year
 from lcedu.measure.scorecard import COUNTING_RULE
-from lcedu.paths import CITY_CODE
+from lcedu.present import briefing as bf
+from lcedu.present import maps
 from lcedu.present import narrative as nv
+from lcedu.present.briefing import dimension_phrase
+from lcedu.present.maps.focus import county_focus
+from lcedu.publish import map_files
 
 __all__ = [
     "STATUS_WORDS",
+    "FONT_FALLBACKS",
     "EvaluationData",
+    "FontEntry",
     "document_name",
     "draw_figures",
     "evaluation_data",
+    "font_chain",
     "to_pdf",
     "write_document",
     "write_evaluation",
@@ -69,6 +85,7 @@ class EvaluationData:
     created_at: str
     dimensions: pd.DataFrame | None = None  # 达标 / 未达标 / 未评估 per assessment dimension (stored results)
     counts: pd.DataFrame | None = None  # the stored target_counts of the year, by county_code (the one count)
+    planning: dict[str, pd.DataFrame] | None = None  # stored projection/planning tables for 四、下一步建议
 
     @property
     def is_final(self) -> bool:
@@ -87,8 +104,6 @@ def evaluation_data(
 
     Raises :class:`lcedu.errors.RequestError` when ``year`` has no data.
     """
-    from lcedu.ingest import store
-
     p = plan if isinstance(plan, Plan) else get_plan(plan)
     as_of = int(year) if year is not None else p.final_year
     require_year(as_of, processed_dir)  # a year without data is refused, never evaluated as all missing
@@ -118,6 +133,7 @@ def evaluation_data(
         created_at=str(manifest.get("created_at", "")),
         dimensions=stored["assessment_dimensions"],
         counts=counts[counts["year"] == as_of].set_index("county_code"),
+        planning=_planning_tables(processed_dir),
     )
 
 
@@ -208,8 +224,6 @@ def _counts_sentence(counts: dict[str, int]) -> str:
 
 def _closing_words(r: Any, needs: pd.DataFrame) -> str:
     """What closing one unmet row takes: the gap estimates, else the ratio arithmetic, else the gap."""
-    from lcedu.present import briefing as bf
-
     mine = needs[
         (needs["entry"] == r["entry"])
         & (needs["county_code"] == r["county_code"])
@@ -230,20 +244,117 @@ def _closing_words(r: Any, needs: pd.DataFrame) -> str:
 
 
 #: Fonts by style name: (East Asian, Latin). "plain" is one sans face; "gongwen" the 党政机关公文格式
-#: (GB/T 9704) faces under the names Word on an office PC has (仿宋, 黑体, 楷体 ship with Windows; 方正小标宋简体
-#: with the 方正 set). A face missing on the reader's machine is substituted by Word or LibreOffice; the Latin
-#: face is set apart so digits and Latin letters never fall back to a CJK face's.
+#: (GB/T 9704) faces by their usual names: 仿宋_GB2312 body, 方正小标宋简体 title, 黑体 and 楷体_GB2312 headings.
+#: A face missing on the reader's machine falls back through :data:`FONT_FALLBACKS` (the docx font table); the
+#: Latin face is set apart so digits and Latin letters never fall back to a CJK face's.
 DOCUMENT_STYLES: dict[str, dict[str, tuple[str, str]]] = {
     "plain": {name: (_FONT, _FONT) for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption")},
     "gongwen": {
-        "Normal": ("仿宋", "Times New Roman"),
+        "Normal": ("仿宋_GB2312", "Times New Roman"),
         "Title": ("方正小标宋简体", "Times New Roman"),
         "Heading 1": ("黑体", "Times New Roman"),
-        "Heading 2": ("楷体", "Times New Roman"),
-        "Heading 3": ("仿宋", "Times New Roman"),
+        "Heading 2": ("楷体_GB2312", "Times New Roman"),
+        "Heading 3": ("仿宋_GB2312", "Times New Roman"),
         "Caption": ("黑体", "Times New Roman"),
     },
 }
+
+
+@dataclass(frozen=True)
+class FontEntry:
+    """A face's entry in the docx font table (word/fontTable.xml): what Word tries when the face is missing.
+
+    ``alt_name`` (w:altName) is tried first; failing that Word picks the installed font closest in PANOSE
+    class, character set (86: GB2312), family and pitch, and Unicode/code-page coverage (w:sig).
+    """
+
+    alt_name: str
+    panose: str
+    family: str
+    pitch: str
+    signature: tuple[str, str, str, str, str, str]
+
+
+_GB2312_SIG = ("00000001", "080E0000", "00000000", "00000000", "00040000", "00000000")  # the old GB2312-only faces
+_WINDOWS_CJK_SIG = ("800002BF", "38CF7CFA", "00000016", "00000000", "00040001", "00000000")  # Windows' 仿宋/黑体/楷体
+
+#: The 公文 faces and their fallbacks, as Word itself writes these entries: 仿宋_GB2312 → 仿宋 → FangSong,
+#: 楷体_GB2312 → 楷体 → KaiTi, 黑体 → SimHei, 方正小标宋简体 → 华文中宋 → STZhongsong (and 宋体 → SimSun).
+#: 仿宋, 黑体, 楷体 and 宋体 ship with every Chinese Windows; the _GB2312 faces and 方正小标宋简体 are the ones
+#: 公文 templates name. 方正小标宋简体 has no Windows entry to copy: it carries 华文中宋's class (a heavy 宋),
+#: so PANOSE matching lands on a 宋 face.
+FONT_FALLBACKS: dict[str, FontEntry] = {
+    "仿宋_GB2312": FontEntry("仿宋", "02010609030101010101", "modern", "fixed", _GB2312_SIG),
+    "仿宋": FontEntry("FangSong", "02010609060101010101", "modern", "fixed", _WINDOWS_CJK_SIG),
+    "楷体_GB2312": FontEntry("楷体", "02010609030101010101", "modern", "fixed", _GB2312_SIG),
+    "楷体": FontEntry("KaiTi", "02010609060101010101", "modern", "fixed", _WINDOWS_CJK_SIG),
+    "黑体": FontEntry("SimHei", "02010609060101010101", "modern", "fixed", _WINDOWS_CJK_SIG),
+    "方正小标宋简体": FontEntry("华文中宋", "02010600040101010101", "auto", "variable", _GB2312_SIG),
+    "华文中宋": FontEntry(
+        "STZhongsong",
+        "02010600040101010101",
+        "auto",
+        "variable",
+        ("00000287", "080F0000", "00000000", "00000000", "0004009F", "DFD70000"),
+    ),
+    "宋体": FontEntry(
+        "SimSun",
+        "02010600030101010101",
+        "auto",
+        "variable",
+        ("00000003", "288F0000", "00000016", "00000000", "00040001", "00000000"),
+    ),
+}
+
+
+def font_chain(face: str) -> list[str]:
+    """``face`` and the faces its font-table entries fall back to, in order (仿宋_GB2312, 仿宋, FangSong)."""
+    chain = [face]
+    while chain[-1] in FONT_FALLBACKS and FONT_FALLBACKS[chain[-1]].alt_name not in chain:
+        chain.append(FONT_FALLBACKS[chain[-1]].alt_name)
+    return chain
+
+
+def _font_table(xml: bytes, faces: Iterable[str]) -> bytes:
+    """word/fontTable.xml with an entry (altName, panose, charset, family, pitch, sig) for every face of
+    ``faces`` and the faces they fall back to; an entry of the same name is replaced."""
+    from lxml import etree
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    root = etree.fromstring(xml)
+    wanted = list(dict.fromkeys(name for face in faces for name in font_chain(face) if name in FONT_FALLBACKS))
+    for old in root.findall(f"{{{w}}}font"):
+        if old.get(f"{{{w}}}name") in wanted:
+            root.remove(old)
+    for name in wanted:
+        entry = FONT_FALLBACKS[name]
+        font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
+        for tag, value in (
+            ("altName", entry.alt_name),
+            ("panose1", entry.panose),
+            ("charset", "86"),
+            ("family", entry.family),
+            ("pitch", entry.pitch),
+        ):
+            etree.SubElement(font, f"{{{w}}}{tag}", {f"{{{w}}}val": value})
+        keys = ("usb0", "usb1", "usb2", "usb3", "csb0", "csb1")
+        etree.SubElement(font, f"{{{w}}}sig", {f"{{{w}}}{k}": v for k, v in zip(keys, entry.signature, strict=True)})
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _docx_bytes(doc: Any, style: str) -> bytes:
+    """The saved document, its font table carrying the fallbacks of the style's faces."""
+    saved = io.BytesIO()
+    doc.save(saved)
+    faces = [east_asian for east_asian, _ in DOCUMENT_STYLES[style].values()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/fontTable.xml":
+                data = _font_table(data, faces)
+            target.writestr(item, data)
+    return out.getvalue()
 
 
 def _set_style_fonts(doc: Any, style_name: str, east_asian: str, latin: str) -> None:
@@ -585,9 +696,6 @@ def _assessment_paragraphs(doc: Any, data: EvaluationData, county: str | None) -
     达标 only when every dimension was assessed and met; a dimension without input (no 督导评估清单)
     is 未评估, so the document never says a county reached a standard it only partly checked.
     """
-    from lcedu.measure import indicators as ind
-    from lcedu.present.briefing import dimension_phrase
-
     if data.dimensions is None:
         return
     a = data.assessments[data.assessments["year"] == data.year]
@@ -794,6 +902,155 @@ def _advice(doc: Any, data: EvaluationData, groups: list[pd.DataFrame], county: 
             f"{nv.year_label(data.year)}的变化趋势为依据确定分年度目标。",
         )
 
+    _projected_advice(doc, data, county)
+
+
+# --------------------------------------------------------------------------- 四、下一步建议 from the projections
+
+#: Stored tables the recommendations read; a build without them keeps the gap-closing advice only.
+PLANNING_TABLES = (*dp.TABLES, "planning_place_summary", "planning_consolidation", "schools")
+_STAGES = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior": "高中"}
+
+
+def _planning_tables(processed_dir: str | Path | None) -> dict[str, pd.DataFrame]:
+    """The stored projection and planning tables the build holds (none when it was built without projections)."""
+    out = {}
+    for name in PLANNING_TABLES:
+        try:
+            out[name] = store.load(name, processed_dir)
+        except store.MissingTableError:
+            continue
+    return out
+
+
+def _num(x: Any, signed: bool = False) -> str:
+    return "—" if x is None else (f"{x:+,.0f}" if signed else f"{x:,.0f}")
+
+
+def _figure(item: Mapping[str, Any], unit: str, signed: bool = False) -> str:
+    """The medium point, then the low–high scenarios and the medium band: +1,234个（低、高方案…；中方案区间…）."""
+    lo, hi = item["range"]
+    b_lo, b_hi = item["band"]
+    same = _num(lo, signed) == _num(hi, signed) == _num(item["value"], signed)
+    scenarios = "三个方案相同" if same else f"低、高方案{_num(lo, signed)}～{_num(hi, signed)}"
+    if lo is None and hi is None:
+        scenarios = "未测算低、高方案"
+    return f"{_num(item['value'], signed)}{unit}（{scenarios}；中方案区间{_num(b_lo, signed)}～{_num(b_hi, signed)}）"
+
+
+def _entries(data: EvaluationData, year: int) -> dict[tuple[str, str], dict]:
+    entries, _ = dp.planning_entries(data.planning or {}, year)
+    return {(e["measure"], e["stage"]): e for e in entries}
+
+
+def _first_shortfalls(data: EvaluationData, county: str | None, codes: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """Per 学段, where places first run short (medium, point), earliest first: the counties on the city's document,
+    the schools (by name) on a county's."""
+    tables = data.planning or {}
+    s = tables.get("planning_place_summary")
+    if s is None:
+        return {}
+    level = "school" if county else "county"
+    s = s[
+        (s["level"].astype(str) == level)
+        & (s["scenario"].astype(str) == dp.DEFAULT_SCENARIO)
+        & (s["band"].astype(str) == "point")
+        & s["county_code"].astype(str).isin(codes)
+        & s["first_shortfall_year"].notna()
+    ].sort_values(["first_shortfall_year", "largest_shortfall"], ascending=[True, False])
+    names: dict[str, str] = {}
+    if county and "schools" in tables:
+        latest = tables["schools"].sort_values("year").drop_duplicates("school_id", keep="last")
+        names = dict(zip(latest["school_id"].astype(str), latest["school_name"].astype(str), strict=True))
+    out: dict[str, list[tuple[str, int]]] = {}
+    for r in s.itertuples():
+        where = names.get(str(r.school_id), str(r.school_id)) if county else _place(str(r.county_code))
+        out.setdefault(str(r.stage), []).append((where, int(r.first_shortfall_year)))
+    return out
+
+
+def _staff_where(by_county: Mapping[str, Any], codes: list[str]) -> str:
+    """The counties short of teachers and those with a surplus (medium point), side by side: 县管校聘 moves posts."""
+    gaps = {c: by_county[c]["proposed"]["value"] for c in codes if c in by_county}
+    short = sorted((g, c) for c, g in gaps.items() if g is not None and g < -0.5)
+    spare = sorted(((g, c) for c, g in gaps.items() if g is not None and g > 0.5), reverse=True)
+    if not short:
+        return ""
+    lacking = "、".join(f"{_place(c)}{g:+,.0f}" for g, c in short)
+    if not spare:
+        return f"教师短缺的县（区）：{lacking}"
+    surplus = "、".join(f"{_place(c)}{g:+,.0f}" for g, c in spare)
+    return f"教师短缺的县（区）{lacking}，富余的县（区）{surplus}，可在市域内统筹调剂编制"
+
+
+def _screening_words(data: EvaluationData, codes: list[str], year: int) -> str | None:
+    c = (data.planning or {}).get("planning_consolidation")
+    if c is None:
+        return None
+    c = c[(c["scenario"].astype(str) == dp.DEFAULT_SCENARIO) & c["county_code"].astype(str).isin(codes)]
+    if c.empty:
+        return None
+    kept = int(c["screening"].astype(str).str.startswith(("应保留", "待核实")).sum())
+    return (
+        f"{year}年预测在校生不足50人的学校（学段）{len(c):,}所列入布局调整研究筛查（中方案，点估计），"
+        f"其中{kept:,}所因最近同学段学校过远或无坐标默认保留；筛查不是结论，任何调整须科学评估、先建后撤、"
+        "应留必留，并经论证、听证和公示。"
+    )
+
+
+def _projected_advice(doc: Any, data: EvaluationData, county: str | None) -> None:
+    """面向下一规划期: places, teachers and schools in the horizon year from the stored projections, each figure
+    with its scenario and band, where (counties) and by when (first shortfall year). Never a closure."""
+    if not data.planning or "planning_places" not in data.planning:
+        return
+    year = int(planning_cfg()["consolidation"]["review_year"])
+    code = county or CITY_CODE
+    codes = [county] if county else sorted({str(c) for c in data.planning["planning_places"]["county_code"]})
+    entries = _entries(data, year)
+    launch = int(data.planning["planning_places"]["launch_year"].max())
+    _para(
+        doc,
+        f"面向下一规划期（至{year}年）：以下按{nv.year_label(launch)}起的学龄人口预测测算，数值为中方案点估计，"
+        "括号内为低、高方案和中方案的回测误差区间（docs/projections.md）。",
+    )
+    shortfalls = _first_shortfalls(data, county, codes)
+    k = 0
+    for stage, zh in _STAGES.items():
+        parts = []
+        places = entries.get(("spare_places", stage), {}).get("counties", {}).get(code)
+        if places:
+            parts.append(f"学位余缺{_figure(places['proposed'], '个', signed=True)}（+为空余，−为缺口）")
+        staff = entries.get(("staff_gap", stage), {}).get("counties", {}).get(code)
+        if staff:
+            parts.append(f"教师余缺{_figure(staff['proposed'], '人', signed=True)}（+为富余，−为短缺）")
+        where = shortfalls.get(stage, [])
+        if where:
+            listed = "、".join(f"{name}{y}年" for name, y in where[:6])
+            more = f"等{len(where)}处" if len(where) > 6 else ""
+            parts.append(f"学位最早出现缺口：{listed}{more}")
+        if county is None:
+            parts.append(_staff_where(entries.get(("staff_gap", stage), {}).get("counties", {}), codes))
+        small = entries.get(("schools_below_100", stage), {}).get("counties", {}).get(code)
+        if small:
+            parts.append(f"不足100人的学校{_figure(small['proposed'], '所')}")
+        parts = [x for x in parts if x]
+        if parts:
+            k += 1
+            _para(doc, f"（{k}）{zh}：到{year}年，{'；'.join(parts)}。")
+    preschool = dp.indicator_proposals(data.planning, year).get("preschool_gross_enrollment_pct")
+    rate = (preschool or {}).get("counties", {}).get(code, {}).get("projection_basis")
+    if rate and rate["launch_rate"] is not None and rate["rate"]["value"] is not None:
+        r = rate["rate"]
+        _para(
+            doc,
+            f"学前三年毛入园率（预测口径）：3—5岁人口减少，在园幼儿按现有入园水平和免费学前教育推进测算，"
+            f"由{nv.year_label(launch)}的{rate['launch_rate']:.1f}%变为{year}年的{r['value']:.1f}%"
+            f"（低、高方案{r['range'][0]:.1f}%～{r['range'][1]:.1f}%；中方案区间{r['band'][0]:.1f}%～{r['band'][1]:.1f}%）。",
+        )
+    screening = _screening_words(data, codes, year)
+    if screening:
+        _para(doc, screening)
+
 
 def _annex_table(doc: Any, data: EvaluationData, county: str | None) -> None:
     doc.add_heading("附表　目标完成情况总表", level=1)
@@ -826,97 +1083,133 @@ def _share_verdicts(data: EvaluationData) -> dict[str, str]:
     }
 
 
-def draw_figures(data: EvaluationData, out_dir: Path) -> list[tuple[str, Path]]:
-    """Status and progress maps (PNG) shared by the documents: (caption, file)."""
+@dataclass(frozen=True)
+class _CityMap:
+    """One of the city's maps, drawn once: its file stem, the city document's caption, and the caption of a
+    county's document (naming the county and its own value)."""
+
+    stem: str
+    caption: str
+    figure: Any
+    county_caption: Callable[[str], str]
+
+
+def draw_figures(
+    data: EvaluationData, out_dir: Path, counties: Sequence[str] = ()
+) -> dict[str | None, list[tuple[str, Path]]]:
+    """Status and progress maps (PNG), (caption, file) per document: the city's (key None) and, for each of
+    ``counties``, the same maps with that county outlined and named in the captions."""
     import matplotlib.pyplot as plt
 
-    from lcedu.present import maps
-
     out_dir.mkdir(parents=True, exist_ok=True)
-    figures: list[tuple[str, Path]] = []
-    counties = data.status[data.status["county_code"] != CITY_CODE]
-    # 1. The share of each county's due targets met (the stored target_counts' met_pct).
-    counts = data.counts if data.counts is not None else pd.DataFrame(columns=["met_pct"])
-    share = counts.loc[[c for c in counts.index if c != CITY_CODE], "met_pct"].dropna()
-    if len(share):
-        frame = pd.DataFrame(
-            {"county_code": share.index, "value": share.to_numpy(dtype=float), "year": data.year}
-        ).assign(indicator="plan_targets_met_pct")
-        ax = maps.choropleth(
-            frame,
-            "plan_targets_met_pct",
-            data.year,
-            label="已到期目标达标率",
-            unit="%",
-            breaks=[20, 40, 60, 80, 100],
-            synthetic=data.synthetic,
-            prefecture=CITY_CODE,
-        )
-        figures.append(
-            (f"{nv.year_label(data.year)}各县(区)已到期目标达标率", _save(ax.figure, out_dir / "targets_met"))
-        )
-    # 2. The county assessments the plan sets shares for.
-    shares = data.plan.target_shares()
-    status = data.assessments[
-        data.assessments["assessment"].isin(list(shares)) & (data.assessments["year"] == data.year)
-    ]
-    for assessment, share in shares.items():
-        one = status[status["assessment"] == assessment]
-        if len(one):
-            fig = maps.status_map(
-                one,
-                data.year,
-                assessments=[assessment],
-                target_shares={assessment: share},
-                verdicts=_share_verdicts(data),
-                synthetic=data.synthetic,
-                prefecture=CITY_CODE,
-            )
-            name = nv.indicator_name(assessment, "zh")
-            figures.append(
-                (
-                    f"{nv.year_label(data.year)}{name}达标情况（规划目标{share:.1%}的县）",
-                    _save(fig, out_dir / f"status_{assessment}"),
-                )
-            )
-    # 3. Progress since the baseline on the plan's county-scoped rate targets.
-    rates = counties[(counties["unit"] == "%") & counties["comparison"].isin(["at_least", "at_most"])]
-    unmet = rates.assign(_short=rates["status"] == "not_met").groupby("indicator", sort=False)["_short"].sum()
-    rates = rates.assign(_order=rates["indicator"].map(-unmet)).sort_values("_order", kind="stable")
-    drawn = 0
-    results = data.results[data.results["county_code"] != CITY_CODE]
-    for code in dict.fromkeys(rates["indicator"]):
-        if drawn >= _PROGRESS_LIMIT or data.year == data.plan.baseline_year:
-            break
-        values = results[(results["indicator"] == code) & results["year"].isin([data.plan.baseline_year, data.year])]
-        if values["value"].notna().sum() < 2:
-            continue
-        ax = maps.change_map(
-            values,
-            code,
-            data.plan.baseline_year,
-            data.year,
-            label=nv.indicator_name(code, "zh"),
-            unit="个百分点",
-            synthetic=data.synthetic,
-            prefecture=CITY_CODE,
-        )
-        figures.append(
-            (
-                f"{nv.indicator_name(code, 'zh')}：{nv.year_label(data.plan.baseline_year)}至"
-                f"{nv.year_label(data.year)}变化",
-                _save(ax.figure, out_dir / f"progress_{code}"),
-            )
-        )
-        drawn += 1
+    drawn = [*_met_share_map(data), *_status_maps(data), *_progress_maps(data)]
+    figures: dict[str | None, list[tuple[str, Path]]] = {None: []}
+    for city_map in drawn:
+        figures[None].append((city_map.caption, _save(city_map.figure, out_dir / city_map.stem)))
+        for code in counties:
+            with county_focus(city_map.figure, code):
+                png = _save(city_map.figure, out_dir / f"{city_map.stem}_{code}")
+            figures.setdefault(code, []).append((city_map.county_caption(code), png))
     plt.close("all")
     return figures
 
 
-def _save(figure: Any, stem: Path) -> Path:
-    from lcedu.present import maps
+def _met_share_map(data: EvaluationData) -> list[_CityMap]:
+    """The share of each county's due targets met (the stored target_counts' met_pct)."""
+    counts = data.counts if data.counts is not None else pd.DataFrame(columns=["met_pct"])
+    share = counts.loc[[c for c in counts.index if c != CITY_CODE], "met_pct"].dropna()
+    if not len(share):
+        return []
+    frame = pd.DataFrame({"county_code": share.index, "value": share.to_numpy(dtype=float), "year": data.year})
+    ax = maps.choropleth(
+        frame.assign(indicator="plan_targets_met_pct"),
+        "plan_targets_met_pct",
+        data.year,
+        label="已到期目标达标率",
+        unit="%",
+        breaks=[20, 40, 60, 80, 100],
+        synthetic=data.synthetic,
+        prefecture=CITY_CODE,
+    )
+    year = nv.year_label(data.year)
 
-    (png,) = maps.save_figure(figure, stem, formats=("png",), dpi=150)
+    def county_caption(code: str) -> str:
+        own = f"{share[code]:.1f}%" if code in share.index else "无数据"
+        return f"{_place(code)}在全市：{year}已到期目标达标率，本县{own}（粗线为本县）"
+
+    return [_CityMap("targets_met", f"{year}各县(区)已到期目标达标率", ax.figure, county_caption)]
+
+
+def _status_maps(data: EvaluationData) -> list[_CityMap]:
+    """The county assessments the plan sets shares for: which counties meet them."""
+    shares = data.plan.target_shares()
+    status = data.assessments[
+        data.assessments["assessment"].isin(list(shares)) & (data.assessments["year"] == data.year)
+    ]
+    drawn = []
+    for assessment, share in shares.items():
+        one = status[status["assessment"] == assessment]
+        if not len(one):
+            continue
+        fig = maps.status_map(
+            one,
+            data.year,
+            assessments=[assessment],
+            target_shares={assessment: share},
+            verdicts=_share_verdicts(data),
+            synthetic=data.synthetic,
+            prefecture=CITY_CODE,
+        )
+        name = nv.indicator_name(assessment, "zh")
+        year = nv.year_label(data.year)
+        verdicts = dict(zip(one["county_code"].astype(str), one["is_met"], strict=True))
+
+        def county_caption(code: str, name: str = name, year: str = year, verdicts: dict = verdicts) -> str:
+            met = verdicts.get(code)
+            word = "未评估" if nv.is_missing(met) else ("达标" if bool(met) else "未达标")
+            return f"{_place(code)}在全市：{year}{name}，本县{word}（粗线为本县）"
+
+        caption = f"{year}{name}达标情况（规划目标{share:.1%}的县）"
+        drawn.append(_CityMap(f"status_{assessment}", caption, fig, county_caption))
+    return drawn
+
+
+def _progress_maps(data: EvaluationData) -> list[_CityMap]:
+    """Progress since the baseline on the plan's county-scoped rate targets (those most often unmet first)."""
+    if data.year == data.plan.baseline_year:
+        return []
+    counties = data.status[data.status["county_code"] != CITY_CODE]
+    rates = counties[(counties["unit"] == "%") & counties["comparison"].isin(["at_least", "at_most"])]
+    unmet = rates.assign(_short=rates["status"] == "not_met").groupby("indicator", sort=False)["_short"].sum()
+    rates = rates.assign(_order=rates["indicator"].map(-unmet)).sort_values("_order", kind="stable")
+    results = data.results[data.results["county_code"] != CITY_CODE]
+    base, year = data.plan.baseline_year, data.year
+    span = f"{nv.year_label(base)}至{nv.year_label(year)}"
+    drawn = []
+    for code in dict.fromkeys(rates["indicator"]):
+        if len(drawn) >= _PROGRESS_LIMIT:
+            break
+        values = results[(results["indicator"] == code) & results["year"].isin([base, year])]
+        if values["value"].notna().sum() < 2:
+            continue
+        name = nv.indicator_name(code, "zh")
+        ax = maps.change_map(
+            values, code, base, year, label=name, unit="个百分点", synthetic=data.synthetic, prefecture=CITY_CODE
+        )
+        wide = values.pivot_table(index="county_code", columns="year", values="value", aggfunc="first")
+        change = (wide.get(year) - wide.get(base)) if {base, year} <= set(wide.columns) else pd.Series(dtype=float)
+
+        def county_caption(county: str, name: str = name, change: pd.Series = change) -> str:
+            value = change.get(county)
+            own = "无数据" if nv.is_missing(value) else f"{float(value):+.1f}个百分点"
+            return f"{_place(county)}在全市：{name}{span}变化，本县{own}（粗线为本县）"
+
+        drawn.append(_CityMap(f"progress_{code}", f"{name}：{span}变化", ax.figure, county_caption))
+    return drawn
+
+
+def _save(figure: Any, stem: Path) -> Path:
+    (png,) = map_files.save_figure(figure, stem, formats=("png",), dpi=150)
     return png
 
 
@@ -953,7 +1246,7 @@ def write_document(
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
     try:
-        doc.save(temporary)
+        Path(temporary).write_bytes(_docx_bytes(doc, style))
         Path(temporary).chmod(0o644)
         os.replace(temporary, target)
     finally:
@@ -1026,19 +1319,17 @@ def write_evaluation(
     Written to ``out_dir`` when given, else to ``output_folder`` inside ``reports_dir`` (default
     ``reports/``); returns the files.
     """
-    from lcedu import paths
-    from lcedu.ingest.counties import home
-
     if style not in DOCUMENT_STYLES:  # before anything is drawn or written
         raise ValueError(f"unknown document style {style!r}; one of {sorted(DOCUMENT_STYLES)}")
     data = evaluation_data(plan, year, processed_dir)
     reports = Path(reports_dir) if reports_dir is not None else paths.project("reports")
     out = Path(out_dir) if out_dir is not None else reports / output_folder(data.plan, data.year)
-    figures = draw_figures(data, out / "figures")
     codes = list(counties) if counties is not None else list(home()["county_code"])
-    written = [write_document(data, None, out / f"{document_name(None)}.docx", figures, style=style)]
+    figures = draw_figures(data, out / "figures", codes)  # each county's document: the maps with it outlined
+    written = [write_document(data, None, out / f"{document_name(None)}.docx", figures[None], style=style)]
     for code in codes:
-        written.append(write_document(data, code, out / f"{document_name(code)}.docx", figures, style=style))
+        path = out / f"{document_name(code)}.docx"
+        written.append(write_document(data, code, path, figures.get(code, []), style=style))
     if pdf:
         written += to_pdf(written, out)
     return written

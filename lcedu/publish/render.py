@@ -21,8 +21,9 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 from lcedu import paths
+from lcedu.home import CITY_CODE
+from lcedu.ingest import store
 from lcedu.ingest.counties import prefecture_of, province_of
-from lcedu.paths import CITY_CODE
 from lcedu.present.suite import notebook, suite
 from lcedu.present.warmup import warm_up
 from lcedu.processes import die_with_parent
@@ -482,8 +483,6 @@ def summary(outcomes: list[Outcome]) -> str:
 
 def write_manifest(outcomes: list[Outcome], out_dir: Path, year: int, parameters: dict) -> Path:
     """Parameters, package versions, the processed data's input hashes and time per notebook."""
-    from lcedu.ingest import store
-
     processed = store.manifest()
     manifest = {
         "parameters": parameters,

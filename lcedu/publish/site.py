@@ -17,14 +17,22 @@ from pathlib import Path
 import pandas as pd
 
 from lcedu import paths
+from lcedu.home import CITY_CODE
 from lcedu.ingest import counties, store
+from lcedu.ingest.counties import is_aggregate, prefecture_of
+from lcedu.ingest.shapes import scope
+from lcedu.measure import indicators
 from lcedu.measure.plan import get_plan
+from lcedu.measure.results import load_results, plan_results, plan_scorecard
 from lcedu.measure.scorecard import COUNTING_RULE
-from lcedu.paths import CITY_CODE
+from lcedu.present import maps
+from lcedu.present import workbooks as export
 from lcedu.present.areas import OVERVIEW_INDICATORS
 from lcedu.present.narrative import indicator_name, place_name, year_label
 from lcedu.present.suite import notebook as suite_notebook
 from lcedu.present.suite import suite
+from lcedu.publish import map_files
+from lcedu.publish.evaluation import document_name, output_folder
 
 # Indicators drawn in the standard map set: the equalization story of the plan (the overviews' too).
 MAP_INDICATORS = OVERVIEW_INDICATORS
@@ -50,10 +58,6 @@ def write_maps(
     prefecture (a build of several without ``prefecture`` is a RequestError naming them). The plan's
     county-share targets appear on 临沧's status map only. With ``province``: one choropleth per
     indicator over the province."""
-    from lcedu.measure import indicators
-    from lcedu.measure.results import load_results
-    from lcedu.present import maps
-
     registry = indicators.registry_frame().set_index("indicator")
     stored = load_results()
     data = stored["indicator_results"]
@@ -62,7 +66,7 @@ def write_maps(
     status = status[status["year"] <= year]
     name = "name_zh" if lang == "zh" else "name_en"
     if province:
-        return maps.write_scope_maps(
+        return map_files.write_scope_maps(
             data,
             year,
             out_dir,
@@ -75,8 +79,6 @@ def write_maps(
             lang=lang,
             synthetic=bool(store.manifest().get("is_sample")),
         )
-    from lcedu.ingest.counties import is_aggregate, prefecture_of
-    from lcedu.ingest.shapes import scope
 
     codes = [c for c in data["county_code"].astype(str).unique() if not is_aggregate(c)]
     if prefecture:
@@ -85,7 +87,7 @@ def write_maps(
         where = CITY_CODE
     else:
         where = maps.map_prefecture(codes)
-    return maps.write_map_set(
+    return map_files.write_map_set(
         data,
         status,
         year,
@@ -106,9 +108,6 @@ def write_maps(
 def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str], plan: str | None = None) -> list[Path]:
     """Scorecard and gap workbooks: ``<year>/<code>/scorecard.xlsx`` per county and per prefecture of
     the counties (临沧市 530900 for 临沧's)."""
-    from lcedu.ingest.counties import prefecture_of
-    from lcedu.present import workbooks as export
-
     out = Path(out_dir) / str(year)
     written = [
         export.write_county_workbook(code, year, out / code / "scorecard.xlsx", plan=plan) for code in county_codes
@@ -123,16 +122,12 @@ def write_workbooks(year: int, out_dir: Path, county_codes: Sequence[str], plan:
 
 def county_summary(year: int, plan: str | None = None) -> pd.DataFrame:
     """Per county (and the city): the stored ``target_counts`` of the year, indexed by county_code."""
-    from lcedu.measure.results import plan_results
-
     counts = plan_results(plan)["target_counts"]
     return counts[counts["year"] == year].set_index("county_code")
 
 
 def evaluation_document_name(code: str) -> str:
     """File stem of a county's (or the city's) 终期评估 document, as lcedu.publish.evaluation names it."""
-    from lcedu.publish.evaluation import document_name
-
     return document_name(None if code == CITY_CODE else code)
 
 
@@ -180,8 +175,6 @@ def page_title(code: str, notebook: str, lang: str = "zh") -> str:
 def evaluation_documents(out_dir: Path, year: int, code: str, plan: str | None = None) -> list[Link]:
     """The 终期评估 documents of a county (or the city) that exist, Word then PDF, in the folder
     `lcedu evaluate` and `lcedu report` write (lcedu.publish.evaluation.output_folder)."""
-    from lcedu.publish.evaluation import output_folder
-
     links = []
     for suffix, kind in ((".docx", "Word"), (".pdf", "PDF")):
         document = output_folder(plan, year) / f"{evaluation_document_name(code)}{suffix}"
@@ -432,8 +425,6 @@ STRIP = {
 def status_strips(year: int, plan: str | None = None) -> dict[str, list[dict]]:
     """Per county (and the city): one cell per target it is counted against (its own targets, as the
     summary counts them), in the scorecard's order, with the indicator's name and its status."""
-    from lcedu.measure.results import plan_scorecard
-
     card = plan_scorecard(plan)
     rows = card[(card["year"] == year) & card["status"].notna()]
     rows = rows[rows["target_scope"] != "city_reference"]  # as target_counts counts them

@@ -19,8 +19,8 @@ import pandas as pd
 import xlsxwriter
 
 from lcedu import paths
-from lcedu.measure import cohort
-from lcedu.sample.truth import County, lincang_counties
+from lcedu.ingest.ages import graduate, parse_age_group
+from lcedu.sample.truth import County, calibration, lincang_counties
 
 BIRTH_YEARS = range(2010, 2026)
 #: Year-on-year change of births after 2020: 云南 2022–2024 from its published births (shared reference
@@ -63,12 +63,21 @@ def census(counties: list[County]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).astype({"population": int})
 
 
+def child_mortality(max_age: int) -> np.ndarray:
+    """q(a) for ages 0..max_age, as calibration.yml's ``child_mortality`` states it (the projection's own
+    schedule, so the births traced back from the census are those the projection ages forward)."""
+    q = np.zeros(max_age + 1)
+    for first, last, value in calibration()["child_mortality"]:
+        q[first : min(last, max_age) + 1] = value
+    return q
+
+
 def births(counties: list[County], seed: int, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Births 2010–2025 per county (county_code, year, birth_count, source), consistent with census ages 0–10."""
     frame = census(counties) if frame is None else frame
     latest = frame[frame["census_year"] == frame["census_year"].max()].rename(columns={"census_year": "year"})
-    single = cohort.graduate(latest).groupby(["county_code", "age"])["population"].sum()
-    q = cohort.death_probabilities(20)
+    single = graduate(latest).groupby(["county_code", "age"])["population"].sum()
+    q = child_mortality(20)
     survival = (1 - q[0] / 2) * np.r_[1.0, np.cumprod(1 - q[:20])]  # birth to age a, as the projection ages them
     rows = []
     for county in counties:
@@ -94,7 +103,7 @@ def write_population_inputs(counties: list[County], out_dir: Path, seed: int) ->
     wide = frame.pivot_table(
         index=["county_code", "census_year", "age_group"], columns="sex", values="population", aggfunc="sum"
     ).reset_index()
-    wide["_order"] = wide["age_group"].map(lambda g: cohort.parse_age_group(g)[0])
+    wide["_order"] = wide["age_group"].map(lambda g: parse_age_group(g)[0])
     wide = wide.sort_values(["census_year", "county_code", "_order"])
     label = wide["age_group"].map(lambda g: f"{g[:-1]}岁及以上" if g.endswith("+") else f"{g}岁")
     _write(

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lcedu.ingest.layout import Layout, Variant, load_layout
+from lcedu.ingest.layout import Layout, Variant, assessment_items, load_layout
 from lcedu.sample.grid import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
 from lcedu.sample.rosters import write_rosters
 from lcedu.sample.truth import County
@@ -265,15 +265,11 @@ def _ordered(
 
 def _write_checklist(checklist: pd.DataFrame, year: int, out_dir: Path, seed: int, names: dict[str, list[str]]) -> Path:
     """督导评估清单 of one year: every county's rows, with the item's assessment, dimension and wording."""
-    from lcedu.measure.indicators import checklist_items
-
     layout = load_layout("assessment_checklist")
-    items = checklist_items().set_index("item")
+    items = pd.DataFrame(assessment_items()).set_index("item")
     frame = checklist[checklist["year"] == year]
     frame = frame.assign(
-        assessment_name=frame["item_code"]
-        .map(items["assessment"])
-        .map({"compulsory_balanced": "义务教育优质均衡", "preschool_universal": "学前教育普及普惠"}),
+        assessment_name=frame["item_code"].map(items["assessment_zh"]),
         dimension_name=frame["item_code"].map(items["dimension_zh"]),
         item_name=frame["item_code"].map(items["name_zh"]),
     )

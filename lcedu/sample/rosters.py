@@ -415,6 +415,8 @@ def local_grid(schools: pd.DataFrame, facilities: pd.DataFrame, names: dict[str,
         "举办者层级",
         "独立设置",
         "独立设置年份",
+        "经度",
+        "纬度",
     ]
     operators = {"city": "市属", "county": "县属", "private": "民办"}
 
@@ -423,6 +425,9 @@ def local_grid(schools: pd.DataFrame, facilities: pd.DataFrame, names: dict[str,
 
     def yes_no(v: object) -> str:
         return "" if v is None or v is pd.NA else ("是" if v else "否")
+
+    def coordinate(v: object) -> object:
+        return "" if v is None or v is pd.NA or v != v else float(v)
 
     rows: list[list[object]] = [header]
     for r in frame.sort_values(["county_code", "school_id"]).to_dict("records"):
@@ -440,6 +445,8 @@ def local_grid(schools: pd.DataFrame, facilities: pd.DataFrame, names: dict[str,
                 "" if r["operator"] is pd.NA else operators[r["operator"]],
                 yes_no(r["is_independent"]),
                 year_cell(r["independent_year"]),
+                coordinate(r.get("longitude")),
+                coordinate(r.get("latitude")),
             ]
         )
     return Grid(rows=rows, merges=[])

@@ -24,7 +24,7 @@ import yaml
 
 from lcedu import paths
 from lcedu.ingest.codes import code_table
-from lcedu.ingest.layout import load_layout
+from lcedu.ingest.layout import assessment_items, load_layout
 from lcedu.ingest.schemas import FLOWS, FLOWS_IN, FLOWS_OUT, column_order, dtype_of, typed_detail
 from lcedu.paths import CITY_CODE
 
@@ -458,7 +458,7 @@ def _parts(roster: pd.DataFrame) -> pd.DataFrame:
     return parts
 
 
-def _stage_totals(d: Design, pop: dict, rng: np.random.Generator, n_special: int) -> dict[str, int]:
+def _stage_totals(d: Design, pop: dict, rng: np.random.Generator, n_special: int, special_level: int) -> dict[str, int]:
     stage_total = d.senior_stage_gross * pop["pop_age15_17"]
     return {
         "kindergarten": int(round(d.preschool_gross * pop["pop_age3_5"])),
@@ -466,7 +466,9 @@ def _stage_totals(d: Design, pop: dict, rng: np.random.Generator, n_special: int
         "junior": int(round(d.junior_gross * pop["pop_age12_14"])),
         "senior": int(round(stage_total * (1 - d.vocational_share))),
         "vocational": int(round(stage_total * d.vocational_share)),
-        "special": int(rng.integers(120, 260)) * n_special,
+        # 特教 pupils include those taught at home (送教上门), found afresh by each year's survey: they swing
+        # around the county's lasting level, the teachers do not (see _teacher_row).
+        "special": int(round(special_level * rng.uniform(0.85, 1.2))) * n_special,
     }
 
 
@@ -499,26 +501,71 @@ def _quantize(target: float, students: float, status: str, threshold: float, per
     exact = target * students / per
     if status == "fail":
         return int(math.floor(exact))
-    if status == "below":
-        return int(max(round(exact), math.ceil(0.86 * threshold * students / per - 1e-9)))
+    if status == "below":  # under the threshold (rounding must not lift it over), at least 86 % of it
+        under = math.ceil(threshold * students / per - 1e-9) - 1
+        return int(max(min(round(exact), under), math.ceil(0.86 * threshold * students / per - 1e-9)))
     return int(math.ceil(exact - 1e-9))
 
 
-def _resource_plan(roster: pd.DataFrame, d: Design, rng: np.random.Generator) -> dict[int, dict]:
-    """Per school: pass / one indicator below (≥85%) / fail, and a multiplier per indicator."""
-    plans = {}
-    for pos in roster.index:
-        r = rng.random()
-        status = "fail" if r < d.fail_share else ("below" if r < d.fail_share + 0.3 else "pass")
-        mult = {k: float(rng.uniform(1.04, 1.5)) for k in RESOURCE}
-        statuses = dict.fromkeys(RESOURCE, "pass")
-        if status == "below":
-            k = list(RESOURCE)[int(rng.integers(0, 7))]
-            mult[k], statuses[k] = float(rng.uniform(0.88, 0.97)), "below"
-        elif status == "fail":
-            for k in rng.choice(list(RESOURCE), size=2, replace=False):
-                mult[k], statuses[k] = float(rng.uniform(0.55, 0.8)), "fail"
-        plans[pos] = {"mult": mult, "status": statuses}
+#: A school's resource indicators as multiples of the 优质均衡 threshold, by standing: ``strong`` for the
+#: indicators it meets with room to spare, ``recovered`` for its two weak ones once they meet the threshold,
+#: ``below`` for the one weak indicator under the threshold but above 85% of it, ``fail`` for both under 85%.
+#: The bands keep the step between standings (fail → below → pass) under a half, so a school's counts change
+#: as a real one's do.
+LEVELS = {"strong": (1.08, 1.45), "recovered": (1.02, 1.06), "below": (0.88, 0.97), "fail": (0.78, 0.84)}
+#: Year-to-year change of a level (±), and of a school's share of qualified teachers.
+LEVEL_DRIFT = 0.02
+#: Share of a county's schools (in the order of their standing) with one weak indicator below the threshold.
+BELOW_SHARE = 0.3
+
+
+@cache
+def _standing(seed: int, school_id: str) -> dict:
+    """A school's lasting traits, drawn once from its id: its rank among the county's schools (the weakest
+    fail first and improve last), its two weak indicators, and the level of each indicator by standing."""
+    rng = _rng(seed, school_id, "standing")
+    weak = [str(k) for k in rng.choice(list(RESOURCE), size=2, replace=False)]
+    return {
+        "rank": float(rng.random()),
+        "weak": weak,
+        "levels": {k: float(rng.uniform(*LEVELS["recovered" if k in weak else "strong"])) for k in RESOURCE},
+        "below": float(rng.uniform(*LEVELS["below"])),
+        "fail": {k: float(rng.uniform(*LEVELS["fail"])) for k in weak},
+        "qualified_share": {"primary": float(rng.uniform(0.87, 0.96)), "junior": float(rng.uniform(0.8, 0.93))},
+        "staffing": float(rng.uniform(0.92, 1.08)),  # teachers against the 学段's usual students per teacher
+    }
+
+
+def _school_plan(seed: int, school_id: str, year: int, fail_share: float) -> dict:
+    """One school-year: pass / one indicator below (≥85%) / fail, and a multiplier per indicator.
+
+    The status follows the school's lasting rank against the county's fail share of the year, which only
+    falls (or drops to 0 once the county is 优质均衡): a school goes fail → below → pass, never back.
+    """
+    standing = _standing(seed, school_id)
+    rng = _rng(seed, school_id, year, "drift")
+    drift = {k: float(rng.uniform(1 - LEVEL_DRIFT, 1 + LEVEL_DRIFT)) for k in RESOURCE}
+    rank = standing["rank"]
+    status = "fail" if rank < fail_share else ("below" if rank < fail_share + BELOW_SHARE else "pass")
+    statuses = dict.fromkeys(RESOURCE, "pass")
+    mult = {k: max(standing["levels"][k] * drift[k], 1.01) for k in RESOURCE}
+    if status == "fail":
+        for k in standing["weak"]:
+            mult[k], statuses[k] = min(standing["fail"][k] * drift[k], 0.84), "fail"
+    elif status == "below":
+        k = standing["weak"][0]
+        mult[k], statuses[k] = min(max(standing["below"] * drift[k], 0.87), 0.98), "below"
+    qualified = {
+        s: float(np.clip(share * rng.uniform(1 - LEVEL_DRIFT / 2, 1 + LEVEL_DRIFT / 2), 0.78, 0.97))
+        for s, share in standing["qualified_share"].items()
+    }
+    staffing = standing["staffing"] * rng.uniform(1 - LEVEL_DRIFT, 1 + LEVEL_DRIFT)
+    return {"mult": mult, "status": statuses, "qualified_share": qualified, "staffing": float(staffing)}
+
+
+def _resource_plan(roster: pd.DataFrame, d: Design, rng: np.random.Generator, seed: int, year: int) -> dict[int, dict]:
+    """Per school of the county-year: its plan (:func:`_school_plan`), and the designed uneven resource."""
+    plans = {pos: _school_plan(seed, roster.at[pos, "school_id"], year, d.fail_share) for pos in roster.index}
     if d.skewed is not None:
         # Well-equipped 城区 schools (and a few others) far above the rest: every school passes,
         # the 差异系数 of this resource does not.
@@ -542,7 +589,8 @@ def county_year(universe: Universe, county: County, year: int) -> dict[str, pd.D
     roster = roster[roster["county_code"] == county.county_code].reset_index(drop=True)
     parts = _parts(roster)
     n_special = int((roster["school_type"] == "special").sum())
-    totals = _stage_totals(d, pop, rng, n_special)
+    special_level = int(_rng(seed, county.county_code, "special").integers(120, 260))
+    totals = _stage_totals(d, pop, rng, n_special, special_level)
 
     students = pd.Series(0, index=parts.index, dtype=int)
     students.update(_kindergarten_students(parts, totals["kindergarten"], d, rng))
@@ -556,7 +604,9 @@ def county_year(universe: Universe, county: County, year: int) -> dict[str, pd.D
     for idx, flag in inclusive.items():
         roster.loc[parts.at[idx, "pos"], "is_inclusive"] = bool(flag)
 
-    plans = _resource_plan(roster, d, rng)
+    plans = _resource_plan(roster, d, rng, seed, year)
+    for plan in plans.values():
+        plan["special_level"] = special_level
     records = parts.to_dict("records")
     by_school: dict[int, list[dict]] = {}
     for part in records:
@@ -605,7 +655,7 @@ def _enrollment_row(part: dict, d: Design, rng: np.random.Generator) -> dict:
         "stage": stage,
         "student_count": n,
         "entry_grade_student_count": min(entry, n),
-        "new_entrant_count": int(round(entry * rng.uniform(0.97, 1.0))) if stage != "special" else pd.NA,
+        "new_entrant_count": int(round(entry * rng.uniform(0.97, 1.0))),
         "graduate_count": int(round(n / grades * rng.uniform(0.93, 1.0))),
         "transfer_in_count": int(rng.poisson(n * 0.01)) if rng.random() > 0.01 else pd.NA,
         "transfer_out_count": int(rng.poisson(n * 0.012)) if rng.random() > 0.01 else pd.NA,
@@ -631,7 +681,7 @@ def _teacher_row(part: dict, plan: dict, d: Design, rng: np.random.Generator) ->
         for k in ("qualified_teachers_per_100", "backbone_teachers_per_100", "pe_arts_teachers_per_100"):
             thr = RESOURCE[k][j]
             counts[k] = _quantize(thr * plan["mult"][k], n, plan["status"][k], thr)
-        qualified_share = rng.uniform(0.86, 0.97) if stage == "primary" else rng.uniform(0.78, 0.95)
+        qualified_share = plan["qualified_share"][stage]
         total = max(
             math.ceil(counts["qualified_teachers_per_100"] / qualified_share),
             counts["backbone_teachers_per_100"],
@@ -668,7 +718,9 @@ def _teacher_row(part: dict, plan: dict, d: Design, rng: np.random.Generator) ->
             "certified_teacher_count": total,
         }
     elif stage != "kindergarten":
-        total = max(2, int(round(n / STUDENTS_PER_TEACHER[stage] * rng.uniform(0.92, 1.08))))
+        # 特教 teachers follow the school's lasting pupils, not the year's survey of pupils taught at home.
+        pupils = plan["special_level"] if stage == "special" else n
+        total = max(2, int(round(pupils / STUDENTS_PER_TEACHER[stage] * plan["staffing"])))
         bachelor = int(round(total * rng.uniform(0.8, 0.95)))
         postgrad = int(rng.binomial(bachelor, 0.08))
         associate = total - bachelor
@@ -793,6 +845,12 @@ FLOW_RATES = {
 }
 
 
+#: 专任教师 age bands of the forms (4212 / 422 / 4153: 24岁及以下, 25-29岁 … 60岁及以上) by their lower bound
+#: (0: none printed), and a rural teaching force's rough shape across them; the 学段 the forms give them for.
+TEACHER_AGE_BANDS = {0: 0.05, 25: 0.13, 30: 0.14, 35: 0.13, 40: 0.13, 45: 0.13, 50: 0.14, 55: 0.12, 60: 0.03}
+TEACHER_AGE_STAGES = ("kindergarten", "primary", "junior", "senior")
+
+
 def _allocate_rows(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Row-wise :func:`_allocate`: each row of ``weights`` shares out its total (largest remainder)."""
     totals = np.maximum(np.asarray(totals, dtype=int), 0)
@@ -858,6 +916,34 @@ def _kindergarten_ages(enrollment: pd.DataFrame, seed: int) -> pd.DataFrame:
     return typed_detail("kindergarten_ages", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
 
+def _teacher_ages(teachers: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """专任教师 by age band, summing to each 学段's full_time_teacher_count; the top band open (age_upper NA)."""
+    lowers = np.array(list(TEACHER_AGE_BANDS))
+    uppers = [*(int(x) - 1 for x in lowers[1:]), pd.NA]
+    rows = teachers[teachers["stage"].isin(TEACHER_AGE_STAGES) & teachers["full_time_teacher_count"].notna()]
+    frames = []
+    for group, rng in _by_county_year(rows, seed, "teacher_ages"):
+        shape = np.array(list(TEACHER_AGE_BANDS.values()))[None, :]
+        counts = _allocate_rows(
+            group["full_time_teacher_count"].to_numpy(dtype=int),
+            shape * rng.uniform(0.6, 1.4, (len(group), len(lowers))),
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "school_id": np.repeat(group["school_id"].to_numpy(), len(lowers)),
+                    "year": np.repeat(group["year"].to_numpy(), len(lowers)),
+                    "county_code": np.repeat(group["county_code"].to_numpy(), len(lowers)),
+                    "stage": np.repeat(group["stage"].to_numpy(), len(lowers)),
+                    "age_lower": np.tile(lowers, len(group)),
+                    "age_upper": uppers * len(group),
+                    "teacher_count": counts.ravel(),
+                }
+            )
+        )
+    return typed_detail("teacher_ages", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+
+
 def _student_flows(enrollment: pd.DataFrame, schools: pd.DataFrame, seed: int) -> pd.DataFrame:
     """The 331 table per school and 学段: start + Σ in − Σ out = end, every year.
 
@@ -882,8 +968,6 @@ def _student_flows(enrollment: pd.DataFrame, schools: pd.DataFrame, seed: int) -
             "transferred_in": group["transfer_in_count"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
             "transferred_out": group["transfer_out_count"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
         }
-        special = np.isnan(flows["admitted"])  # 特教 has no 招生数 in the enrollment table: drawn here
-        flows["admitted"][special] = np.round(end[special] / 9 * rng.uniform(0.8, 1.2, int(special.sum())))
         for flow, rates in FLOW_RATES.items():
             flows[flow] = rng.binomial(end, [rates[s] for s in stage]).astype(float)
         flows["other_in"] = np.zeros(n)
@@ -982,27 +1066,25 @@ def _checklist(county: County, year: int, seed: int, balanced: bool, universal: 
     is missed with some probability (a few are always missed somewhere), and 社会认可度 is a
     survey value judged against its 85 % threshold.
     """
-    from lcedu.measure.indicators import checklist_items
-
     spec = calibration()["lincang"].get("checklist", {})
     if year in (spec.get("missing", {}).get(county.county_code) or []):
         return []
     rng = _rng(seed, county.county_code, year, "checklist")
     rows = []
-    for item in checklist_items().itertuples():
-        achieved = balanced if item.assessment == "compulsory_balanced" else universal
+    for item in assessment_items():
+        achieved = balanced if item["assessment"] == "compulsory_balanced" else universal
         n = int(rng.integers(6, 19))
         row = {
             "county_code": county.county_code,
             "year": year,
-            "item_code": item.item,
+            "item_code": item["item"],
             "item_value": pd.NA,
             "unit": pd.NA,
         }
-        if item.comparison:  # 社会认可度: a survey
+        if item["dimension"] == "recognition":  # 社会认可度: a survey, judged against its threshold
             low, high = spec["satisfaction_met"] if achieved else spec["satisfaction_other"]
             value = round(float(rng.uniform(low, high)), 1)
-            met = value >= item.threshold
+            met = value >= spec["satisfaction_threshold"]
             row |= {
                 "item_value": value,
                 "unit": "%",
@@ -1086,6 +1168,7 @@ def build_truth(
     out["grade_enrollment"] = _grade_enrollment(out["enrollment"], seed)
     out["kindergarten_ages"] = _kindergarten_ages(out["enrollment"], seed)
     out["student_flows"] = _student_flows(out["enrollment"], out["schools"], seed)
+    out["teacher_ages"] = _teacher_ages(out["teachers"], seed)
     return out
 
 
