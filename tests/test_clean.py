@@ -87,11 +87,11 @@ def _first_school_row(ws) -> int:
 # --- round trip -----------------------------------------------------------------------------
 
 
-# Issue 20's detail (students by grade and age, the 331 flows, school coordinates) is in the truth before
-# every writer writes it: only the sample's per-school forms (LINCANG_FORMS) carry it so far, the rosters
-# not yet. Where a file carries it, it must come back exactly.
+# Issue 20's detail (students by grade and age, the 331 flows, teacher ages) is in the truth before every
+# writer writes it: the sample's per-school forms (LINCANG_FORMS) carry all of it, the rosters the grades.
+# Where a file carries it, it must come back exactly. Coordinates come from the forms' 1001 and, for the
+# roster counties, the 学校补充信息 sheet: every school's come back.
 DETAIL = ("grade_enrollment", "kindergarten_ages", "student_flows", "teacher_ages")
-COORDINATES = ["longitude", "latitude"]
 
 
 def test_sample_round_trip_equals_truth(sample_tables: dict, truth: dict) -> None:
@@ -100,9 +100,6 @@ def test_sample_round_trip_equals_truth(sample_tables: dict, truth: dict) -> Non
     for name, expected in truth.items():
         if name in DETAIL:
             continue
-        if name == "schools":  # coordinates: from the forms' 1001, NA (with a reason) elsewhere
-            written = (expected["county_code"] == county) & (expected["year"] == year)
-            expected = expected.assign(**{c: expected[c].where(written) for c in COORDINATES})
         pd.testing.assert_frame_equal(sample_tables[name], expected, check_dtype=True, obj=name)
     for name in DETAIL:
         got = sample_tables.get(name)
