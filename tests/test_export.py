@@ -75,7 +75,7 @@ def test_county_workbook_layout(county_book: Path):
 
 def test_shown_values_agree_with_the_status(county_book: Path):
     """Each value as Excel shows it (its number format's decimals) sits on the side of the target the status says."""
-    from lcedu.present.workbooks import _near_format
+    from lcedu.present.workbooks import near_format
 
     ws = openpyxl.load_workbook(county_book)["指标总览"]
     h = _headers(ws)
@@ -92,8 +92,8 @@ def test_shown_values_agree_with_the_status(county_book: Path):
         assert met == (status == "达标"), (r, value, fmt, target, status)
         checked += 1
     assert checked > 10
-    assert _near_format("0.0", 94.96, [95.0]) == "0.00" and _near_format("0.0", 96.14, [95.0]) == "0.0"
-    assert _near_format("#,##0.0", 94.996, [95.0, None]) == "#,##0.000"
+    assert near_format("0.0", 94.96, [95.0]) == "0.00" and near_format("0.0", 96.14, [95.0]) == "0.0"
+    assert near_format("#,##0.0", 94.996, [95.0, None]) == "#,##0.000"
 
 
 def test_met_and_not_met_are_filled(county_book: Path):
@@ -181,7 +181,7 @@ def test_workbooks_print_on_a4_and_show_numbers_as_read(book: str, request: pyte
         if ws.print_area and ws.sheet_properties.pageSetUpPr.fitToPage:  # one page wide only where legible
             last = openpyxl.utils.column_index_from_string(ws.print_area.split("$")[-2])
             widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width for j in range(1, last + 1)]
-            assert sum(widths) <= export._A4_LEGIBLE_WIDTH, ws.title
+            assert sum(widths) <= export.A4_LEGIBLE_WIDTH, ws.title
     for ws, cell in _cells(wb):
         assert cell.data_type != "f", (ws.title, cell.coordinate)
         if isinstance(cell.value, int) and str(ws.cell(1, cell.column).value).endswith("年份"):

@@ -398,7 +398,7 @@ def test_evaluation_advice_gives_places_teachers_and_schools_with_scenario_and_b
         get_plan(), 2025, empty, empty, empty, empty, empty, empty, (2025,), True, "", planning=stored
     )
     doc = docx.Document()
-    ev_doc._projected_advice(doc, data, C)
+    ev_doc.projected_advice(doc, data, C)
     text = [p.text for p in doc.paragraphs]
     primary = next(t for t in text if t.startswith("（") and "小学" in t)
     p2030 = stored["planning_places"]
@@ -412,7 +412,7 @@ def test_evaluation_advice_gives_places_teachers_and_schools_with_scenario_and_b
     assert "先建后撤" in screening and "应留必留" in screening and "筛查不是结论" in screening
     for verdict in ("应撤并", "应关闭", "予以撤并", "建议撤并"):
         assert not any(verdict in t for t in text)
-    ev_doc._projected_advice(
+    ev_doc.projected_advice(
         doc := docx.Document(),
         ev_doc.EvaluationData(get_plan(), 2025, empty, empty, empty, empty, empty, empty, (2025,), True, ""),
         C,
