@@ -14,9 +14,10 @@ Public API (stable):
 * :func:`load_targets` — one row per target and year, as a DataFrame.
 * :func:`load_plan` — the validated ``plan`` block.
 * :func:`load_plan_text` — the plan's text stored beside the YAML.
-* :func:`plan_numbers`, :func:`uncovered_numbers` — find target numbers in plan text
-  that no entry accounts for; :func:`target_passages` and :func:`check_plan_text` apply
-  the plan's own ``check`` block (the passages holding targets, the slogans that are not).
+* :func:`clause_titles` — the clause headings of a plan's text.
+
+The plan-text check (target numbers in the prose that no entry accounts for) is
+:mod:`lcedu.measure.plan_prose`.
 """
 
 from __future__ import annotations
@@ -41,22 +42,17 @@ __all__ = [
     "COMPARISONS",
     "DEFAULT_PLAN",
     "Plan",
-    "PlanNumber",
     "Problem",
     "STATUSES",
     "TargetsFileError",
-    "check_plan_text",
     "clause_titles",
     "get_plan",
     "list_plans",
     "load_plan",
     "load_plan_text",
     "load_targets",
-    "plan_numbers",
     "plan_path",
     "read_plan_text",
-    "target_passages",
-    "uncovered_numbers",
 ]
 
 #: at_least / at_most (a rate or amount; ``strict`` makes it > / <), reach (a yes/no
@@ -279,8 +275,8 @@ def _check_check(check: object) -> list[tuple[str, str]]:
     return problems
 
 
-def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:  # noqa: C901 (named in docs/architecture.md)
-    """(field, problem) pairs of one target entry; empty when the entry is valid."""
+def _check_fields(entry: Mapping[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Required and unknown fields, the indicator code and the text fields."""
     problems: list[tuple[str, str]] = [(key, f"missing '{key}'") for key in _REQUIRED if key not in entry]
     unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
@@ -290,63 +286,97 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
     for key in ("name_zh", "name_en", "unit", "clause", "quote"):
         if key in entry and not (isinstance(entry[key], str) and entry[key].strip()):
             problems.append((key, f"{key} must be a non-empty string"))
+    return problems
 
-    comparison = entry.get("comparison")
+
+def _check_value(entry: Mapping[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The comparison and the value it takes (none for a valueless one, a number otherwise)."""
+    problems: list[tuple[str, str]] = []
+    comparison, value = entry.get("comparison"), entry.get("value")
     if "comparison" in entry and comparison not in COMPARISONS:
         problems.append(("comparison", f"comparison {comparison!r} is not one of {list(COMPARISONS)}"))
-    value, value_max = entry.get("value"), entry.get("value_max")
     if comparison in VALUELESS:
         if value not in (None, True) or (comparison != "reach" and "value" in entry):
             problems.append(("value", f"a {comparison!r} target takes no value, got {value!r}"))
     elif comparison in COMPARISONS and not _is_number(value):
         problems.append(("value", f"value must be a number for '{comparison}', got {value!r}"))
+    return problems
+
+
+def _check_value_max(entry: Mapping[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``value_max``: a range's top, or the top of a floor's planned band — nothing else takes one."""
+    comparison, value, value_max = entry.get("comparison"), entry.get("value"), entry.get("value_max")
+    above = _is_number(value_max) and not (_is_number(value) and value_max <= value)
     if comparison == "range":
-        if not _is_number(value_max) or (_is_number(value) and value_max <= value):
-            problems.append(("value_max", f"a 'range' needs a number value_max > value, got {value_max!r}"))
-    elif "value_max" in entry and comparison in ("at_least", "count_at_least"):
+        return [] if above else [("value_max", f"a 'range' needs a number value_max > value, got {value_max!r}")]
+    if "value_max" not in entry:
+        return []
+    if comparison in ("at_least", "count_at_least"):
         # A planned band read as a floor (建成…5至8个: 9 is more than planned, not a miss): the top
         # is shown beside the target, never tested.
-        if not _is_number(value_max) or (_is_number(value) and value_max <= value):
-            problems.append(
-                ("value_max", f"the planned band's top needs a number value_max > value, got {value_max!r}")
-            )
-    elif "value_max" in entry:
-        problems.append(("value_max", "value_max is only for 'range' or the top of a floor's planned band"))
+        return (
+            []
+            if above
+            else [("value_max", f"the planned band's top needs a number value_max > value, got {value_max!r}")]
+        )
+    return [("value_max", "value_max is only for 'range' or the top of a floor's planned band")]
+
+
+def _check_strict(entry: Mapping[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``strict``: true or false, and only for the comparisons it changes (≥ → >, ≤ → <)."""
+    problems: list[tuple[str, str]] = []
+    comparison = entry.get("comparison")
     if "strict" in entry and not isinstance(entry["strict"], bool):
         problems.append(("strict", f"strict must be true or false, got {entry['strict']!r}"))
     if entry.get("strict") and comparison not in ("at_least", "at_most", "count_at_least"):
         problems.append(("strict", f"strict does not apply to comparison {comparison!r}"))
+    return problems
 
-    years = entry.get("year")
+
+def _check_year(entry: Mapping[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``year``: a year or a list of distinct years, inside the plan's span."""
+    if "year" not in entry:
+        return []
+    problems: list[tuple[str, str]] = []
+    years = entry["year"]
     year_list = years if isinstance(years, list) else [years]
     first, last = plan.get("first_year"), plan.get("last_year")
-    if "year" in entry:
-        if not year_list or not all(_is_year(y) for y in year_list):
-            problems.append(("year", f"year must be a year or a list of years, got {years!r}"))
-        elif _is_year(first) and _is_year(last):
-            outside = [y for y in year_list if not first <= y <= last]
-            if outside:
-                problems.append(("year", f"year(s) {outside} outside the plan span {first}–{last}"))
-        if len(set(map(str, year_list))) != len(year_list):
-            problems.append(("year", f"year list repeats a year: {years!r}"))
+    if not year_list or not all(_is_year(y) for y in year_list):
+        problems.append(("year", f"year must be a year or a list of years, got {years!r}"))
+    elif _is_year(first) and _is_year(last):
+        outside = [y for y in year_list if not first <= y <= last]
+        if outside:
+            problems.append(("year", f"year(s) {outside} outside the plan span {first}–{last}"))
+    if len(set(map(str, year_list))) != len(year_list):
+        problems.append(("year", f"year list repeats a year: {years!r}"))
+    return problems
 
+
+def _check_scope(entry: Mapping[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``scope``: city, each_county or a list of distinct 6-digit county codes inside the plan's region."""
     scope = entry.get("scope")
-    if "scope" in entry and scope not in ("city", "each_county"):
-        if not (isinstance(scope, list) and scope):
-            problems.append(("scope", f"scope must be city, each_county or a list of county codes, got {scope!r}"))
-        else:
-            codes = [str(c) for c in scope]
-            bad = [c for c in codes if not _COUNTY.fullmatch(c)]
-            if bad:
-                problems.append(("scope", f"county code(s) {bad} are not 6-digit codes"))
-            region = plan.get("region_code")
-            if region is not None and not bad:
-                foreign = [c for c in codes if c[:4] != str(region)[:4]]
-                if foreign:
-                    problems.append(("scope", f"county code(s) {foreign} are outside region {region}"))
-            if len(set(codes)) != len(codes):
-                problems.append(("scope", f"scope repeats a county: {codes}"))
+    if "scope" not in entry or scope in ("city", "each_county"):
+        return []
+    if not (isinstance(scope, list) and scope):
+        return [("scope", f"scope must be city, each_county or a list of county codes, got {scope!r}")]
+    problems: list[tuple[str, str]] = []
+    codes = [str(c) for c in scope]
+    bad = [c for c in codes if not _COUNTY.fullmatch(c)]
+    if bad:
+        problems.append(("scope", f"county code(s) {bad} are not 6-digit codes"))
+    region = plan.get("region_code")
+    if region is not None and not bad:
+        foreign = [c for c in codes if c[:4] != str(region)[:4]]
+        if foreign:
+            problems.append(("scope", f"county code(s) {foreign} are outside region {region}"))
+    if len(set(codes)) != len(codes):
+        problems.append(("scope", f"scope repeats a county: {codes}"))
+    return problems
 
+
+def _check_extras(entry: Mapping[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The optional ``restated``, ``condition``, ``note`` and ``data_needed``."""
+    problems: list[tuple[str, str]] = []
     restated = entry.get("restated", [])
     if not (
         isinstance(restated, list) and all(isinstance(r, dict) and r.get("clause") and r.get("quote") for r in restated)
@@ -360,6 +390,23 @@ def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[s
     if "data_needed" in entry and not (isinstance(entry["data_needed"], str) and entry["data_needed"].strip()):
         problems.append(("data_needed", "data_needed must say what data would judge the target"))
     return problems
+
+
+#: One check per field (or group of fields) of a target entry, in the order problems are reported.
+_ENTRY_CHECKS = (
+    _check_fields,
+    _check_value,
+    _check_value_max,
+    _check_strict,
+    _check_year,
+    _check_scope,
+    _check_extras,
+)
+
+
+def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, problem) pairs of one target entry; empty when the entry is valid."""
+    return [problem for check in _ENTRY_CHECKS for problem in check(entry, plan)]
 
 
 def _describe(i: int, entry: object) -> str:
@@ -608,193 +655,7 @@ def get_plan(plan: str | Path | None = None) -> Plan:
     )
 
 
-# --------------------------------------------------------------------------- plan-text check
-
-# Numbers a target can be written with: Arabic numerals (95, 93.5, 1.6万), and Chinese
-# numerals only when they count something (…所/个/名/人/张/批/项/家/间), so that clause
-# numerals "(四)", "三年", "九年义务教育" or "三好" are not read as numbers at all.
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|[一二两三四五六七八九十]+(?=[所个名人张批项家间])")
-_YEAR = re.compile(r"(?:19|20)\d{2}")
-_YEAR_FOLLOWERS = "年—–-"
-_SENTENCE = re.compile(r"[^。;；\n]+")
-_CN_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-
-
-@dataclass(frozen=True)
-class PlanNumber:
-    """A number written in a plan sentence: its text, value and span within ``sentence``."""
-
-    text: str
-    value: float
-    start: int
-    end: int
-    sentence: str
-
-    def values(self) -> tuple[float, ...]:
-        """The values it may stand for: as written, and × 10 000 when followed by 万."""
-        if self.sentence[self.end : self.end + 1] == "万":
-            return (self.value, self.value * 10_000)
-        return (self.value,)
-
-
-def _cn_value(text: str) -> float:
-    if "十" not in text:
-        return float(sum(_CN_DIGITS[c] * 10**i for i, c in enumerate(reversed(text))))
-    tens, _, units = text.partition("十")
-    return float((_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0))
-
-
-def plan_numbers(text: str, ignore: Iterable[str] = ()) -> list[PlanNumber]:
-    """Every number in ``text`` that could be a target value, sentence by sentence.
-
-    Skipped: years (19xx/20xx followed by 年 or a dash) and numbers inside any phrase in
-    ``ignore`` (slogans such as "三个心向", "四名工程", "一张网"). Chinese numerals are read
-    only before a measure word (see ``_TOKEN``).
-    """
-    ignore = [p for p in ignore if p]
-    found: list[PlanNumber] = []
-    for m_sentence in _SENTENCE.finditer(text):
-        sentence = m_sentence.group()
-        blocked = [(m.start(), m.end()) for phrase in ignore for m in re.finditer(re.escape(phrase), sentence)]
-        for m in _TOKEN.finditer(sentence):
-            token, start, end = m.group(), m.start(), m.end()
-            following = sentence[end : end + 1]
-            if _YEAR.fullmatch(token) and following and following in _YEAR_FOLLOWERS:
-                continue
-            if any(a <= start and end <= b for a, b in blocked):
-                continue
-            value = float(token) if token[0].isdigit() else _cn_value(token)
-            found.append(PlanNumber(token, value, start, end, sentence))
-    return found
-
-
-def _accepted_values(row: Mapping[str, Any]) -> list[float]:
-    values = [row["value"], row["value_max"], *(v for _, v in row["condition"])]
-    return [float(v) for v in values if not math.isnan(float(v))]
-
-
-def uncovered_numbers(text: str, targets: pd.DataFrame, ignore: Iterable[str] = ()) -> list[PlanNumber]:
-    """Numbers of :func:`plan_numbers` that no target accounts for.
-
-    A number is accounted for when some target's ``quote`` (or a ``restated`` quote)
-    occurs in the same sentence around that number, and the number (× 10 000 before 万)
-    equals the target's ``value``, ``value_max`` or a ``condition`` number. An empty
-    result means every number in ``text`` is a recorded target with the right value.
-    """
-    candidates = plan_numbers(text, ignore)
-    quotes: list[tuple[str, list[float]]] = []
-    for row in targets.drop_duplicates("entry").to_dict("records") if len(targets) else []:
-        accepted = _accepted_values(row)
-        for quote in (row["quote"], *(q for _, q in row["restated"])):
-            quotes.append((quote, accepted))
-
-    def covered(n: PlanNumber) -> bool:
-        for quote, accepted in quotes:
-            for m in re.finditer(re.escape(quote), n.sentence):
-                if (
-                    m.start() <= n.start
-                    and n.end <= m.end()
-                    and any(math.isclose(v, a, rel_tol=1e-9) for v in n.values() for a in accepted)
-                ):
-                    return True
-        return False
-
-    return [n for n in candidates if not covered(n)]
-
-
-def uncovered_target_words(text: str, targets: pd.DataFrame, words: Iterable[str] = ()) -> list[PlanNumber]:
-    """Target phrases without a number (显著提升, 明显降低, 全覆盖, 取得实质性进展 …) that no entry records.
-
-    A phrase is recorded when some entry's ``quote`` (or a ``restated`` quote) in the same sentence
-    covers it. Returned as :class:`PlanNumber` rows (``value`` NaN) so the check lists them with the numbers.
-    """
-    quotes = [
-        quote
-        for row in (targets.drop_duplicates("entry").to_dict("records") if len(targets) else [])
-        for quote in (row["quote"], *(q for _, q in row["restated"]))
-    ]
-    found: list[PlanNumber] = []
-    for m_sentence in _SENTENCE.finditer(text):
-        sentence = m_sentence.group()
-        spans = [(m.start(), m.end()) for q in quotes for m in re.finditer(re.escape(q), sentence)]
-        for word in (w for w in words if w):
-            for m in re.finditer(re.escape(word), sentence):
-                if not any(a <= m.start() and m.end() <= b for a, b in spans):
-                    found.append(PlanNumber(word, math.nan, m.start(), m.end(), sentence))
-    return found
-
-
-def target_passages(text: str, passages: Iterable[tuple[str, str, str]] = ()) -> str:
-    """The parts of a plan text that hold its targets, one passage per line block.
-
-    ``passages``: (from, to, only_sentences_with) — the text from the first occurrence of
-    ``from`` up to ``to`` (exclusive); with ``only_sentences_with``, only the sentences (。)
-    containing it. No passages: the whole text. A passage whose marker is not in the text
-    raises a ValueError naming the marker (the text changed, or the check block is wrong).
-    """
-    spec = list(passages)
-    if not spec:
-        return text
-    parts = []
-    for start, end, only in spec:
-        if start not in text:
-            raise ValueError(f"plan.check.passages: start marker 「{start}」 is not in the plan text")
-        i = text.index(start)
-        if end not in text[i:]:
-            raise ValueError(f"plan.check.passages: end marker 「{end}」 is not after 「{start}」 in the plan text")
-        part = text[i : text.index(end, i)]
-        if only:
-            sentences = [s for s in part.split("。") if only in s]
-            if not sentences:
-                raise ValueError(f"plan.check.passages: no sentence with 「{only}」 between 「{start}」 and 「{end}」")
-            part = "\n".join(sentences)
-        parts.append(part)
-    return "\n".join(parts)
-
-
-def check_plan_text(
-    text: str,
-    targets: str | Path | pd.DataFrame | None = None,
-    *,
-    passages: Iterable[tuple[str, str, str]] | None = None,
-    not_targets: Iterable[str] | None = None,
-    target_words: Iterable[str] | None = None,
-) -> list[PlanNumber]:
-    """Every number, and every target phrase of ``check.target_words`` (显著提升, 全覆盖 …), in the plan's
-    target sentences that no entry of ``targets`` accounts for (directional, no-data and qualitative
-    targets are entries too).
-
-    ``targets``: a plan name, folder, targets file or a :func:`load_targets` frame (default:
-    the default plan). ``passages`` and ``not_targets`` default to the plan file's ``check``
-    block (for a frame: none). ``text`` is the plan's text (leading ``#`` lines are
-    comments and skipped). Empty result: every target number has its entry.
-    """
-    lines = text.splitlines(keepends=True)
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
-    body = "".join(lines)
-    if isinstance(targets, pd.DataFrame):
-        frame, plan = targets, None
-    else:
-        plan = get_plan(targets)
-        frame = plan.targets()
-    spec = passages if passages is not None else (plan.passages if plan else ())
-    ignore = not_targets if not_targets is not None else (plan.not_targets if plan else ())
-    words = target_words if target_words is not None else (plan.target_words if plan else ())
-    passage = target_passages(body, spec)
-    return uncovered_numbers(passage, frame, ignore) + uncovered_target_words(passage, frame, words)
-
+# --------------------------------------------------------------------------- clause headings
 
 _HEADING = re.compile(r"^\s*([一二三四五六七八九十]+)、\s*(\S.*)$")
 _SUBHEADING = re.compile(r"^\s*[(（]([一二三四五六七八九十]+)[)）]\s*(\S.*)$")
