@@ -21,6 +21,7 @@ from lcedu.ingest import store
 from lcedu.ingest.clean import clean, collect
 from lcedu.ingest.layout import load_layout
 from lcedu.ingest.parse import convert, parse_sheet
+from lcedu.ingest.schemas import detail_value
 from lcedu.sample import LINCANG_FORMS, sample_truth
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
@@ -86,11 +87,11 @@ def _first_school_row(ws) -> int:
 # --- round trip -----------------------------------------------------------------------------
 
 
-# Issue 20's detail (students by grade and age, the 331 flows, school coordinates) is in the truth before
-# every writer writes it: only the sample's per-school forms (LINCANG_FORMS) carry it so far, the rosters
-# not yet. Where a file carries it, it must come back exactly.
-DETAIL = ("grade_enrollment", "kindergarten_ages", "student_flows")
-COORDINATES = ["longitude", "latitude"]
+# Issue 20's detail (students by grade and age, the 331 flows, teacher ages) is in the truth before every
+# writer writes it: the sample's per-school forms (LINCANG_FORMS) carry all of it, the rosters the grades.
+# Where a file carries it, it must come back exactly. Coordinates come from the forms' 1001 and, for the
+# roster counties, the 学校补充信息 sheet: every school's come back.
+DETAIL = ("grade_enrollment", "kindergarten_ages", "student_flows", "teacher_ages")
 
 
 def test_sample_round_trip_equals_truth(sample_tables: dict, truth: dict) -> None:
@@ -99,18 +100,16 @@ def test_sample_round_trip_equals_truth(sample_tables: dict, truth: dict) -> Non
     for name, expected in truth.items():
         if name in DETAIL:
             continue
-        if name == "schools":  # coordinates: from the forms' 1001, NA (with a reason) elsewhere
-            written = (expected["county_code"] == county) & (expected["year"] == year)
-            expected = expected.assign(**{c: expected[c].where(written) for c in COORDINATES})
         pd.testing.assert_frame_equal(sample_tables[name], expected, check_dtype=True, obj=name)
     for name in DETAIL:
         got = sample_tables.get(name)
         if got is None:
             continue
-        key = [c for c in got.columns if c != "student_count"]
+        count = detail_value(name)
+        key = [c for c in got.columns if c != count]
         merged = got.merge(truth[name], on=key, how="left", suffixes=("", "_truth"), indicator=True)
         assert (merged["_merge"] == "both").all() and len(got), name
-        assert merged["student_count"].equals(merged["student_count_truth"]), name
+        assert merged[count].equals(merged[f"{count}_truth"]), name
     assert "grade_enrollment" in sample_tables, "the 教基 3112/3115/3118 grades are read"
 
 

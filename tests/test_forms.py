@@ -19,6 +19,7 @@ from lcedu.ingest.forms import (
     EMPTY_FORM,
     IDENTITY_COLUMNS,
     NOT_APPLICABLE,
+    WHOLE_SCHOOL,
     detail_key,
     label_key,
     load_scheme,
@@ -54,7 +55,7 @@ def expected_tables(truth: dict[str, pd.DataFrame], county: str, year: int, sche
                 held = pd.Series(any(column in cols for cols in groups.values()), index=frame.index)
             else:
                 held = group.isin([g for g, cols in groups.items() if column in cols])
-            frame[column] = frame[column].where(held)
+            frame[column] = frame[column].where(held & ~_whole_school(spec, table, column, frame))
         if table == "schools" and scheme == "jichuji_2018":  # the 2020 form 111 has no 乡镇 / 村 field
             frame = frame.assign(township=pd.NA, village=pd.NA).astype({"township": "string", "village": "string"})
         out[table] = frame.reset_index(drop=True)
@@ -66,6 +67,15 @@ def expected_tables(truth: dict[str, pd.DataFrame], county: str, year: int, sche
         held = [(st, k) in wanted for st, k in zip(stages, frame[key], strict=True)]
         out[table] = frame[held].reset_index(drop=True)
     return out
+
+
+def _whole_school(spec, table: str, column: str, frame: pd.DataFrame) -> pd.Series:
+    """Rows of a school with several 学段 that share a ``whole_school`` cell (412 / 4149 总计): NA per 学段."""
+    if "stage" not in frame:
+        return pd.Series(False, index=frame.index)
+    groups = spec.cells.get(table, {})
+    shares = frame["stage"].map(lambda s: column in groups.get(s, {}) and groups[s][column].whole_school)
+    return shares & shares.groupby(frame["school_id"]).transform("sum").gt(1)
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +129,9 @@ def test_jiaoji_round_trip_is_exact(jiaoji_cleaned, truth2025) -> None:
     expected = expected_tables(truth2025, SHUANGJIANG, 2025, "jiaoji_2021")
     for table in TABLES:
         pd.testing.assert_frame_equal(jiaoji_cleaned.tables[table], expected[table], check_dtype=True, obj=table)
+    for table in ("grade_enrollment", "teacher_ages"):
+        assert len(expected[table]) > 100, table
+        pd.testing.assert_frame_equal(jiaoji_cleaned.tables[table], expected[table], check_dtype=True, obj=table)
     stages = set(jiaoji_cleaned.tables["enrollment"]["stage"])
     assert stages == {"kindergarten", "primary", "junior", "senior", "vocational", "special"} & set(
         truth2025["enrollment"].query("county_code == @SHUANGJIANG")["stage"]
@@ -131,7 +144,7 @@ def test_jichuji_round_trip_is_exact(jichuji: Path, truth2020) -> None:
     expected = expected_tables(truth2020, SHUANGJIANG, 2020, "jichuji_2018")
     for table in TABLES:
         pd.testing.assert_frame_equal(result.tables[table], expected[table], check_dtype=True, obj=table)
-    for table in ("grade_enrollment", "kindergarten_ages", "student_flows"):
+    for table in ("grade_enrollment", "kindergarten_ages", "student_flows", "teacher_ages"):
         assert len(expected[table]) > 100, table
         pd.testing.assert_frame_equal(result.tables[table], expected[table], check_dtype=True, obj=table)
     assert "vocational" not in set(result.tables["enrollment"]["stage"])
@@ -210,7 +223,8 @@ def test_star_is_not_applicable_never_zero(jiaoji_cleaned) -> None:
     missing = jiaoji_cleaned.tables["missing_values"]
     stars = missing[missing["raw_text"] == "*"]
     assert len(stars) and (stars["reason"] == NOT_APPLICABLE).all()
-    assert (missing.loc[missing["raw_text"] == "", "reason"] == BLANK).all()
+    cells = missing["row"] > 0  # a cell of a form (not a form the scheme lacks: teacher_ages of 幼儿园)
+    assert (missing.loc[cells & (missing["raw_text"] == ""), "reason"] == BLANK).all()
     enrollment = jiaoji_cleaned.tables["enrollment"].set_index(["school_id", "stage"])
     for r in stars[stars["table"] == "enrollment"].head(20).itertuples():
         rows = enrollment.xs(r.record_key, level="school_id")
@@ -276,6 +290,140 @@ def _check_fails(raw: Path, capsys, *expected: str) -> str:
     for text in expected:
         assert text in err, f"{text!r} not in:\n{err}"
     return err
+
+
+# --- layout features: sums over rows, 学段 blocks, 栏 by header text, whole-school figures ---------------
+
+
+def test_whole_school_staff_of_a_school_with_several_stages(jiaoji_cleaned, truth2025) -> None:
+    """4149 has one 总计 row: a 九年一贯制 / 完全中学's 教职工 is NA per 学段, the whole-school figure (the sum of its
+    学段) kept as that NA's raw text with its reason; a one-学段 school reads it as its 学段's."""
+    truth = truth2025["teachers"].query("county_code == @SHUANGJIANG and stage in ['primary', 'junior', 'senior']")
+    stages = truth.groupby("school_id")["stage"].transform("size")
+    several = truth[stages > 1]
+    assert several["school_id"].nunique() >= 3
+    teachers = jiaoji_cleaned.tables["teachers"].set_index(["school_id", "stage"])
+    assert teachers.loc[list(zip(several["school_id"], several["stage"], strict=True)), "staff_count"].isna().all()
+    missing = jiaoji_cleaned.tables["missing_values"]
+    whole = missing[(missing["table"] == "teachers") & (missing["column"] == "staff_count")]
+    whole = whole[whole["reason"] == WHOLE_SCHOOL]
+    expected = several.groupby("school_id")["staff_count"].sum().astype(str)
+    got = {key: set(texts) for key, texts in whole.groupby("record_key")["raw_text"]}
+    assert got == {k: {v} for k, v in expected.items()}, "each 学段's NA holds the whole-school figure"
+    single = truth[stages == 1].iloc[0]
+    assert teachers.loc[(single["school_id"], single["stage"]), "staff_count"] == single["staff_count"]
+
+
+def test_teacher_ages_add_up_and_a_stage_without_an_age_form_is_named(jiaoji_cleaned) -> None:
+    """教基4153: 专任教师 by age band per 学段, adding up to the 学段's 专任教师 (4155 / 4156), the top band open;
+    a 学段 the scheme has no age form for (幼儿园) is NA with its reason, never left out silently."""
+    ages = jiaoji_cleaned.tables["teacher_ages"]
+    full_time = jiaoji_cleaned.tables["teachers"].set_index(["school_id", "stage"])["full_time_teacher_count"]
+    sums = ages.groupby(["school_id", "stage"])["teacher_count"].sum()
+    assert len(sums) > 50 and (sums == full_time.loc[sums.index]).all()
+    assert ages.loc[ages["age_lower"] == 60, "age_upper"].isna().all()
+    assert (ages.loc[ages["age_lower"] == 25, "age_upper"] == 29).all()
+    missing = jiaoji_cleaned.tables["missing_values"]
+    absent = missing[(missing["table"] == "teacher_ages") & missing["reason"].str.contains("幼儿园")]
+    kindergartens = full_time.xs("kindergarten", level="stage").index
+    assert len(kindergartens) and set(absent["record_key"]) == set(kindergartens)
+
+
+def _sheet_rows(ws) -> list[tuple[str, object]]:
+    """(label, 栏1) of the data rows under the 栏号 row of a 2021 form."""
+    jia, _ = _find(ws, "甲")
+    return [
+        (label_key(row[0].value or ""), row[2].value)
+        for row in ws.iter_rows(min_row=jia + 1)
+        if row[0].value and not str(row[0].value).startswith("单位负责人")
+    ]
+
+
+def test_class_bands_are_rows_in_a_block_per_stage(jiaoji: Path) -> None:
+    """2107: a block per 学段 (初中, then its 班额 bands; 高中 …); each block's bands add up to its 学段 row."""
+    book, wb, sheet = _book_with(jiaoji, "教基2107_完全中学")
+    rows = _sheet_rows(wb[sheet])
+    heads = [i for i, (label, _) in enumerate(rows) if label in ("初中", "高中")]
+    assert len(heads) == 2 and [label for label, _ in rows].count("66人及以上") == 2
+    for start, end in zip(heads, [*heads[1:], len(rows)], strict=True):
+        bands = [int(v or 0) for _, v in rows[start + 1 : end]]
+        assert len(bands) == 9 and sum(bands) == int(rows[start][1])
+
+
+def _one_book(tmp_path: Path, jiaoji: Path, sheet_prefix: str) -> tuple[Path, Path]:
+    """A raw folder holding one school's workbook (the first with that form), and that workbook."""
+    book, _wb, _sheet = _book_with(jiaoji, sheet_prefix)
+    raw = tmp_path / "raw"
+    target = raw / "forms" / "2025" / book.name
+    target.parent.mkdir(parents=True)
+    shutil.copy(book, target)
+    return raw, target
+
+
+def _local_scheme(tmp_path: Path, monkeypatch, old: str, new: str) -> None:
+    """$LCEDU_LAYOUTS/forms/jiaoji_2021.yml with one line changed, as a statistician would."""
+    local = tmp_path / "layouts"
+    (local / "forms").mkdir(parents=True)
+    text = Path(load_scheme("jiaoji_2021").source).read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    (local / "forms" / "jiaoji_2021.yml").write_text(text.replace(old, new), encoding="utf-8")
+    monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
+
+
+def test_a_course_found_by_its_header_text_and_a_yaml_fix(tmp_path: Path, jiaoji: Path, monkeypatch) -> None:
+    """4155's 课程 栏 are found by header text: a header spelled otherwise names the headers the form holds and the
+    YAML entry; with that entry changed (LCEDU_LAYOUTS) the figure reads as before."""
+    raw, book = _one_book(tmp_path, jiaoji, "教基4155_九年一贯制学校")
+    before = collect(raw, partial=True)
+    assert before.errors == []
+    wb = openpyxl.load_workbook(book)
+    name = next(n for n in wb.sheetnames if n.startswith("教基4155"))
+    row, col = _find(wb[name], "体育与健康")
+    wb[name].cell(row, col).value = "体育"
+    wb.save(book)
+    errors = collect(raw, partial=True).errors
+    assert len(errors) == 1, errors
+    text = errors[0].message + errors[0].fix
+    for part in ("教基4155", "找不到表头「体育与健康」", "「体育」", "栏3「道德与法治」"):
+        assert part in text, f"{part!r} not in {text}"
+    assert "jiaoji_2021.yml 的 cells.teachers.primary.pe_teacher_count" in errors[0].fix
+    _local_scheme(
+        tmp_path,
+        monkeypatch,
+        'pe_teacher_count: {form: "4155", row: 总计, col: 体育与健康}',
+        'pe_teacher_count: {form: "4155", row: 总计, col: 体育}',
+    )
+    after = collect(raw, partial=True)
+    assert after.errors == []
+    pd.testing.assert_frame_equal(after.tables["teachers"], before.tables["teachers"])
+
+
+def test_a_stage_block_not_found_names_the_rows_held(tmp_path: Path, jiaoji: Path, monkeypatch) -> None:
+    """4156's 学历 rows repeat per 学段 and are read under their block (初中 / 高中): a block spelled otherwise
+    names what the label column holds and the YAML entry; `within:` and `row:` take the local spelling."""
+    raw, book = _one_book(tmp_path, jiaoji, "教基4156_九年一贯制学校")
+    before = collect(raw, partial=True).tables["teachers"]
+    wb = openpyxl.load_workbook(book)
+    name = next(n for n in wb.sheetnames if n.startswith("教基4156"))
+    row, col = _find(wb[name], "初中")
+    wb[name].cell(row, col).value = "初级中学"
+    wb.save(book)
+    errors = collect(raw, partial=True).errors
+    assert errors
+    text = " ".join(e.message + e.fix for e in errors)
+    for part in ("教基4156", "区块「初中」", "「初级中学」", "cells.teachers.junior.teacher_postgrad_count"):
+        assert part in text, f"{part!r} not in {text}"
+    local = tmp_path / "layouts"
+    (local / "forms").mkdir(parents=True)
+    yml = Path(load_scheme("jiaoji_2021").source).read_text(encoding="utf-8")
+    yml = yml.replace("within: 初中,", "within: [初中, 初级中学],").replace(
+        'form: "4156", row: 初中,', 'form: "4156", row: [初中, 初级中学],'
+    )
+    (local / "forms" / "jiaoji_2021.yml").write_text(yml, encoding="utf-8")
+    monkeypatch.setenv("LCEDU_LAYOUTS", str(local))
+    after = collect(raw, partial=True)
+    assert after.errors == []
+    pd.testing.assert_frame_equal(after.tables["teachers"], before)
 
 
 def test_text_in_a_figure_names_file_form_row_and_column(raw_copy: Path, capsys) -> None:
@@ -645,3 +793,20 @@ def test_written_2020_forms_put_figures_where_a_public_importer_reads_them(jichu
     multimedia = sum(int(book["基础基522"][f"{c}{r}"].value or 0) for c in "LN")
     assert multimedia == facilities["multimedia_classroom_count"]
     assert float(book["基础基522"][f"O{r}"].value) * 10_000 == pytest.approx(facilities["equipment_value_yuan"])
+    classes = truth2020["schools"].set_index("school_id").loc[nine_year["school_id"]]
+    teachers = truth2020["teachers"].set_index(["school_id", "stage"])
+    p_teach, j_teach = (teachers.loc[(nine_year["school_id"], s)] for s in ("primary", "junior"))
+    assert book["基础基212"]["E6"].value == str(int(classes["primary_class_count"]))  # 班额 bands as rows below
+    assert sum(int(book["基础基212"][f"E{r}"].value) for r in range(8, 17)) == classes["primary_class_count"]
+    assert book["基础基412"]["D7"].value == str(int(p_teach["staff_count"] + j_teach["staff_count"]))  # one 总计
+    assert [book["基础基423"][f"D{r}"].value for r in (11, 12, 13)] == [
+        str(int(p_teach[c])) for c in ("teacher_postgrad_count", "teacher_bachelor_count", "teacher_associate_count")
+    ]
+    assert [book["基础基424"][f"D{r}"].value for r in (12, 13, 14)] == [
+        str(int(j_teach[c])) for c in ("teacher_postgrad_count", "teacher_bachelor_count", "teacher_associate_count")
+    ]
+    assert book["基础基423"]["M8"].value == str(int(p_teach["pe_teacher_count"]))
+    assert (book["基础基424"]["V8"].value, book["基础基424"]["Y8"].value) == (
+        str(int(j_teach["pe_teacher_count"])),
+        str(int(j_teach["art_teacher_count"])),
+    )

@@ -21,10 +21,11 @@ def _modules() -> dict[str, Path]:
 
 def _imports(path: Path, known: set[str]) -> set[str]:
     """lcedu modules a file imports, at the top or inside a function (``if TYPE_CHECKING:`` blocks left out)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
     typing_only = {
         id(node)
-        for block in ast.walk(tree)
+        for block in (ast.walk(tree) if "TYPE_CHECKING" in text else ())
         if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
         for node in ast.walk(block)
     }

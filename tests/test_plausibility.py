@@ -11,7 +11,7 @@ import pytest
 import xlsxwriter
 
 from lcedu.errors import Issue
-from lcedu.ingest import plausibility, quality
+from lcedu.ingest import plausibility, quality, readers
 from lcedu.ingest.readers import FORMULA_WITHOUT_VALUE, formulas_without_value, read_workbook
 
 SOURCE = re.compile(r"standards §\d|lincang-figures §\d|^judgement: ")
@@ -121,6 +121,16 @@ def test_a_formula_without_a_stored_value_is_told_apart_from_a_blank(cached: boo
         assert formulas_without_value(data) == {"表1": [(1, 1)]}
         assert grid[1][1] == FORMULA_WITHOUT_VALUE
     assert not issues
+
+
+def test_a_formula_tag_split_between_two_inflated_pieces_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check inflates a sheet a piece at a time (a 200,000-row roster's sheet is ~350 MB of XML, never held
+    whole): a tag across the boundary of two pieces is still found."""
+    data = formula_book(cached=False)
+    for piece in (5, 64, 1 << 20):
+        monkeypatch.setattr(readers, "PIECE", piece)
+        assert formulas_without_value(data) == {"表1": [(1, 1)]}, piece
+    assert formulas_without_value(formula_book(cached=True)) == {}
 
 
 def test_the_summary_counts_the_values_not_listed_one_by_one() -> None:

@@ -13,7 +13,8 @@ import pytest
 from lcedu.cli import main
 from lcedu.ingest import store
 from lcedu.ingest.clean import clean, collect
-from lcedu.ingest.roster import path_key, read_sheet, split_path
+from lcedu.ingest.readers import FORMULA_WITHOUT_VALUE, cell_text, read_workbook
+from lcedu.ingest.roster import path_key, read_body, read_roster_file, read_sheet, split_path
 from lcedu.sample.messy import write_raw
 from lcedu.sample.truth import build_truth, lincang_counties
 from tests.conftest import file_hashes
@@ -21,7 +22,7 @@ from tests.conftest import file_hashes
 SHUANGJIANG = "530925"
 # What the rosters do not carry (moe-statistics-forms.md §3): the 331 flows and the 1001 coordinates come
 # from the per-school forms only; the students by grade and age are compared.
-NOT_IN_ROSTERS = {"student_flows"}
+NOT_IN_ROSTERS = {"student_flows", "teacher_ages"}
 COLUMNS_NOT_IN_ROSTERS = {"schools": ["longitude", "latitude"]}
 
 
@@ -254,6 +255,37 @@ def test_hand_made_roster_every_mess(tmp_path: Path) -> None:
     enrollment = result.tables["enrollment"].sort_values("_row")
     assert list(enrollment["student_count"]) == [400, 300] and list(enrollment["stage"]) == ["primary"] * 2
     assert list(result.tables["teachers"].sort_values("_row")["staff_count"]) == [24, 17]
+
+
+def test_an_xlsx_roster_is_streamed_to_the_same_cells_as_the_whole_grid(tmp_path: Path) -> None:
+    """issue 26: a 200,000-row roster peaked at 2.6 GB. An xlsx is now read row by row, keeping the mapped columns
+    only; it reads to the cells, rows, headers and messages of the whole grid, a formula without a value too."""
+    book = openpyxl.Workbook()
+    book.active.title = "过录表"
+    for row in HAND_MADE:
+        book.active.append(row)
+    book.active.cell(7, 13, "=400")  # 小学 › 在校生数 › 合计 of the first school, never calculated
+    path = tmp_path / "过录表.xlsx"
+    book.save(path)
+    display = "raw/rosters/2024/过录表.xlsx"
+    _, found, issues = read_roster_file((path, display, 2024, None))
+    grid_issues: list = []
+    grid = read_workbook(path.read_bytes(), display, grid_issues)["过录表"]
+    whole = read_sheet(grid, file=display, sheet="过录表", year=2024, file_county=None, issues=grid_issues)
+    assert len(found) == 1 and whole is not None and issues == grid_issues
+    (streamed,) = found
+    assert streamed.headers == whole.headers and list(streamed.school.rows) == list(whole.school.rows) == [7, 9]
+    for name, cells in [*whole.school.columns.items(), *whole.stages["primary"].columns.items()]:
+        stream = streamed.school.columns.get(name, streamed.stages["primary"].columns.get(name))
+        assert [cell_text(v) for v in stream] == [cell_text(v) for v in cells], name
+    assert list(streamed.stages["primary"].columns["student_count"]) == [FORMULA_WITHOUT_VALUE, "300"]
+
+
+def test_the_rows_under_the_header_keep_only_the_mapped_columns_and_mark_the_notes() -> None:
+    rows = [["甲校", "邮编", 1, "x"], ["乙校", "邮编", "", ""], ["注：单位为人", "", "", ""], ["", "", "", ""]]
+    body = read_body(iter(rows), [0, 2])
+    assert body.cells.tolist() == [["甲校", 1], ["乙校", ""], ["注：单位为人", ""], ["", ""]]
+    assert body.is_note.tolist() == [False, False, True, False] and body.local == {0: 0, 2: 1}
 
 
 def test_float_and_scientific_ids_are_repaired_with_a_warning(raw: Path) -> None:

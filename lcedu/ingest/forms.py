@@ -35,7 +35,7 @@ from lcedu.ingest.readers import (
     read_bytes,
     read_workbook,
 )
-from lcedu.ingest.schemas import DETAIL_TABLES, dtype_of, typed_detail
+from lcedu.ingest.schemas import DETAIL_TABLES, detail_value, dtype_of, typed_detail
 from lcedu.processes import die_with_parent
 
 FORMS_DIR = "forms"
@@ -43,6 +43,10 @@ SCHEMES = ("jiaoji_2021", "jichuji_2018")
 TABLES = ("schools", "enrollment", "teachers", "facilities")
 NOT_APPLICABLE = "不适用 not applicable"
 BLANK = "空白 blank"
+WHOLE_SCHOOL = (
+    "多学段学校只填整校一行总计，不分学段（整校数见 raw_text）/ "
+    "a whole-school figure of a school with several 学段, not split (raw_text holds it)"
+)
 EMPTY_FORM = "表只有表头，没有数据行 form has headers but no data rows"
 HEADER_SEARCH_ROWS = 20
 IDENTITY_COLUMNS = (
@@ -78,18 +82,32 @@ def _label_key(text: str) -> str:  # labels repeat across thousands of workbooks
 
 @dataclass(frozen=True)
 class Address:
-    """One figure: a form, a row (by label spellings or 编号) and one 栏号 or a sum of several."""
+    """One figure: a form, a row (by label spellings or 编号) and one 栏 or a sum of several.
+
+    ``parts`` makes it a sum over several rows (each its spellings, or an 编号); ``within`` names the block
+    row (初中 / 高中 on 4156, 424, 213) the row sits under, for labels a form repeats per 学段. A 栏 is a
+    栏号 or a header text (课程 columns that move between versions). ``whole_school``: a figure the form
+    gives once for the whole school (412 / 4149 总计), not per 学段.
+    """
 
     form: str
     rows: tuple[str, ...]
     no: int | None
-    cols: tuple[int, ...]
+    cols: tuple[int | str, ...]
     unit: str | None = None
+    parts: tuple[tuple[tuple[str, ...], int | None], ...] = ()
+    within: tuple[str, ...] = ()
+    whole_school: bool = False
+
+    def row_refs(self) -> tuple[tuple[tuple[str, ...], int | None], ...]:
+        """The rows summed: (label spellings, 编号) each; one row unless ``parts``."""
+        return self.parts or ((self.rows, self.no),)
 
     def describe(self, scheme: Scheme) -> str:
-        row = f"编号{self.no}" if self.no is not None else f"行「{self.rows[0]}」"
-        cols = "+".join(f"栏{c}" for c in self.cols)
-        return f"{scheme.prefix}{self.form} {row} {cols}"
+        refs = [f"编号{no}" if no is not None else f"行「{rows[0]}」" for rows, no in self.row_refs()]
+        block = f"「{self.within[0]}」下的" if self.within else ""
+        cols = "+".join(f"栏{c}" if isinstance(c, int) else f"栏「{c}」" for c in self.cols)
+        return f"{scheme.prefix}{self.form} {block}{'+'.join(refs)} {cols}"
 
 
 @dataclass(frozen=True)
@@ -127,28 +145,51 @@ class Scheme:
     workbook_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # detail table -> [(stage or None, key value (grade / age / flow), address)]
     details: dict[str, list[tuple[str | None, object, Address]]] = field(default_factory=dict)
+    # detail table -> stage -> why the scheme has no form for it (recorded as NA with that reason)
+    details_absent: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str = ""
 
     def forms_of(self, table: str, group: str) -> set[str]:
         return {a.form for a in self.cells.get(table, {}).get(group, {}).values()}
 
 
+def _spellings(row: object) -> tuple[str, ...]:
+    return tuple(label_key(r) for r in row) if isinstance(row, list) else ((label_key(row),) if row else ())
+
+
 def _address(spec: dict) -> Address:
-    rows = spec.get("row", ())
-    rows = tuple(rows) if isinstance(rows, list) else ((rows,) if rows else ())
+    """A YAML address: ``row`` (spellings) or ``number``; ``rows`` / ``numbers`` (a sum); ``col`` (a list: a sum)."""
     cols = spec["col"] if isinstance(spec["col"], list) else [spec["col"]]
+    parts = tuple((_spellings(r), None) for r in spec.get("rows", ())) + tuple(
+        ((), int(n)) for n in spec.get("numbers", ())
+    )
     return Address(
         form=str(spec["form"]),
-        rows=tuple(label_key(r) for r in rows),
+        rows=_spellings(spec.get("row", ())),
         no=spec.get("number"),
-        cols=tuple(int(c) for c in cols),
+        cols=tuple(c if isinstance(c, int) else str(c) for c in cols),
         unit=spec.get("unit"),
+        parts=parts,
+        within=_spellings(spec.get("within", ())),
+        whole_school=bool(spec.get("whole_school")),
     )
 
 
 def detail_key(table: str) -> str:
     """The column a detail table varies by (grade, age, flow): the last of its key."""
     return str(DETAIL_TABLES[table]["key"][-1])  # type: ignore[index]
+
+
+def detail_fields(table: str, entries: list[tuple[str | None, object, Address]]) -> dict[tuple, dict]:
+    """What a detail entry sets besides its key value: a band table's top (``upper``: the next band's bottom − 1,
+    NA for the last, open band) per (stage, key value)."""
+    upper = DETAIL_TABLES[table].get("upper")
+    out: dict[tuple, dict] = {}
+    for stage in dict.fromkeys(s for s, _, _ in entries):
+        keys = sorted(k for s, k, _ in entries if s == stage)
+        for k, after in zip(keys, [*keys[1:], None], strict=True):
+            out[(stage, k)] = {str(upper): pd.NA if after is None else int(after) - 1} if upper else {}
+    return out
 
 
 def _details(spec: dict, source: str) -> dict[str, list[tuple[str | None, object, Address]]]:
@@ -223,6 +264,7 @@ def _load_scheme(name: str, _local: str | None) -> Scheme:
         stages={k: str(v) for k, v in spec["stages"].items()},
         cells=cells,
         details=_details(spec, source),
+        details_absent={t: dict(r) for t, r in (spec.get("details_absent") or {}).items()},
         workbook_forms={t: tuple(str(k) for k in ks) for t, ks in (spec.get("workbook_forms") or {}).items()},
         source=source,
     )
@@ -247,6 +289,8 @@ class FormSheet:
     rows_of: dict[str, list[int]] = field(default_factory=dict)  # label key -> grid rows
     row_of_no: dict[int, int] = field(default_factory=dict)  # 编号 -> grid row
     label_of: dict[int, str] = field(default_factory=dict)  # grid row -> label as written
+    header_of: dict[int, str] = field(default_factory=dict)  # 栏号 -> its lowest header text above the 栏号 row
+    cols_of_text: dict[str, list[int]] = field(default_factory=dict)  # header key -> 栏号 (for ``col: 体育``)
     indexed: bool = False
     has_columns: bool = False
     has_data: bool = False  # a row under the 栏号 row with an 编号 or a figure (else: headers only)
@@ -293,6 +337,7 @@ def _index(form: FormSheet, spec: dict | None = None) -> None:
         if not form.col_of:
             continue
         form.has_columns = True
+        _headers(form, i)
         first_value = min(form.col_of.values())
         label_end = yi if yi is not None else first_value
         ordinal = 0
@@ -311,10 +356,32 @@ def _index(form: FormSheet, spec: dict | None = None) -> None:
             ordinal += 1
             form.label_of[r] = " ".join(x for x in label_cells if x)
             form.rows_of.setdefault(label_key(label), []).append(r)
+            last = [x for x in label_cells if x]
+            if len(last) > 1:  # a label over two columns (其中 | 危房, 按班额分 | 30人及以下): also by its own part
+                form.rows_of.setdefault(label_key(last[-1]), []).append(r)
             no = int(number) if number.isdigit() else (ordinal if yi is None else None)
             if no is not None:
                 form.row_of_no.setdefault(no, r)
         return
+
+
+def _headers(form: FormSheet, numbers_row: int, depth: int = 6) -> None:
+    """The header text of each 栏 (the lowest one above the 栏号 row), so a layout can name a 栏 by its header
+    where its number moves between versions (the 课程 of 4155 / 4156)."""
+    for n, j in form.col_of.items():
+        for r in range(numbers_row - 1, max(numbers_row - 1 - depth, -1), -1):
+            row = form.grid[r]
+            text = cell_text(row[j]) if j < len(row) else ""
+            if text:
+                form.header_of[n] = text
+                break
+        for r in range(max(numbers_row - depth, 0), numbers_row):
+            row = form.grid[r]
+            text = cell_text(row[j]) if j < len(row) else ""
+            if text:
+                key = label_key(text)
+                if n not in form.cols_of_text.setdefault(key, []):
+                    form.cols_of_text[key].append(n)
 
 
 def _labels_held(grid: list[list[object]], limit: int = 40) -> str:
@@ -696,10 +763,14 @@ class _Reader:
         return number
 
     # figures
-    def value(  # noqa: C901 (named in docs/architecture.md)
-        self, address: Address, table: str, column: str, identity: dict, stage: str | None
+    def value(
+        self, address: Address, table: str, column: str, identity: dict, stage: str | None, entry: str = ""
     ) -> tuple[object, dict]:
-        """A typed value (or NA) and its provenance; NA cells are recorded with their reason."""
+        """A typed value (or NA) and its provenance; NA cells are recorded with their reason.
+
+        ``entry`` is the YAML entry the address comes from (``cells.teachers.primary.staff_count``): a row,
+        block or 栏 not found names it, so the statistician knows which line to edit.
+        """
         scheme = self.scheme
         code = f"{scheme.prefix}{address.form}"
         where = {"_file": self.display, "_sheet": code, "_row": 0, "_label": "", "_column": ""}
@@ -721,106 +792,31 @@ class _Reader:
                 self.issues.append(empty_table(self.display, form.sheet))
             self._na(table, column, identity, stage, where, "", EMPTY_FORM)
             return None, where
-        if address.no is not None:
-            r = form.row_of_no.get(address.no)
-            wanted = f"编号{address.no}"
-            if r is None:
-                held = "、".join(str(k) for k in sorted(form.row_of_no)) or "无 none"
-                self.error(
-                    f"{form.code} 中没有编号 {address.no} 的行 / row not found; 编号列有 the 编号 column holds: {held}",
-                    self._fix(address),
-                    sheet=form.sheet,
-                    column=wanted,
-                )
-                return None, where
-        else:
-            hits = [r for label in address.rows for r in form.rows_of.get(label, [])]
-            wanted = f"行「{address.rows[0]}」"
-            if not hits:
-                held = "、".join(f"「{x}」" for x in form.label_of.values()) or "无 none"
-                self.error(
-                    f"{form.code} 中找不到{wanted} / row not found; 甲栏的行标签有 the label column holds: {held}",
-                    self._fix(address),
-                    sheet=form.sheet,
-                    column=wanted,
-                )
-                return None, where
-            if len(set(hits)) > 1:
-                self.error(
-                    f"{form.code} 中{wanted}出现 {len(set(hits))} 次 / ambiguous row label",
-                    f"在 {Path(scheme.source).name} 中改用编号 (number:) 指定该行",
-                    sheet=form.sheet,
-                    row=hits[1] + 1,
-                    column=wanted,
-                )
-                return None, where
-            r = hits[0]
-        where["_row"], where["_label"] = r + 1, form.label_of.get(r, "")
+        fix = self._fix(address, entry)
+        rows = self._rows(form, address, fix)
+        cols = [self._col(form, c, rows[0] if rows else None, fix) for c in address.cols] if rows else []
+        if not rows or None in cols:
+            return None, where
+        where["_row"], where["_label"] = rows[0] + 1, form.label_of.get(rows[0], "")
         where["_column"] = "+".join(f"栏{c}" for c in address.cols)
-        total, seen, first_na = 0.0, False, None
         spec = load_layout(table).columns[column] if table not in DETAIL_TABLES else None
         kind = spec.type if spec is not None else "count"
-        for c in address.cols:
-            j = form.col_of.get(c)
-            if j is None:
-                held = "、".join(str(k) for k in sorted(form.col_of)) or "无 none"
-                self.error(
-                    f"{form.code} 中没有栏{c} / column number not found; 栏号行有 the 栏号 row holds: {held}",
-                    self._fix(address),
-                    sheet=form.sheet,
-                    row=r + 1,
-                    column=f"栏{c}",
-                )
-                return None, where
-            raw = form.grid[r][j] if j < len(form.grid[r]) else ""
-            text = cell_text(raw)
-            place = f"{form.code} 行「{label_key(where['_label']) or wanted}」栏{c}"
-            if text == FORMULA_WITHOUT_VALUE:
-                self.error(
-                    f"{place} 是公式但没有保存计算结果，按缺失(NA)处理 / a formula without a stored value, read as NA",
-                    FORMULA_FIX,
-                    sheet=form.sheet,
-                    row=r + 1,
-                    column=f"栏{c}",
-                    level="warning",
-                )
-            if text in ("", "*", FORMULA_WITHOUT_VALUE):
-                first_na = first_na or (text, place)
-                continue
-            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                number = float(raw)
-            else:
-                try:
-                    number = float(_THOUSANDS.sub("", unicodedata.normalize("NFKC", text)))
-                except ValueError:
-                    self.error(
-                        f"{place}「{text}」不是数字 / not a number",
-                        "改为数字；不适用填 *，没有则留空",
-                        sheet=form.sheet,
-                        row=r + 1,
-                        column=f"栏{c}",
-                    )
+        total, seen, first_na = 0.0, False, None
+        for r in rows:
+            for c, j in zip(address.cols, cols, strict=True):
+                raw = form.grid[r][j] if j < len(form.grid[r]) else ""
+                text = cell_text(raw)
+                place = f"{form.code} 行「{label_key(form.label_of.get(r, ''))}」栏{c}"
+                if text in ("", "*", FORMULA_WITHOUT_VALUE):
+                    if text == FORMULA_WITHOUT_VALUE:
+                        self._formula_warning(form, place, r, c)
+                    first_na = first_na or (text, place)
+                    continue
+                number = self._number(form, raw, text, place, r, c, kind)
+                if number is None:
                     return None, where
-            if number < 0:
-                self.error(
-                    f"{place} 负数「{text}」/ negative value",
-                    "人数、面积和金额不能为负，请核对",
-                    sheet=form.sheet,
-                    row=r + 1,
-                    column=f"栏{c}",
-                )
-                return None, where
-            if kind == "count" and not number.is_integer():
-                self.error(
-                    f"{place}「{text}」不是整数 / not a whole number",
-                    "人数、班数应为整数",
-                    sheet=form.sheet,
-                    row=r + 1,
-                    column=f"栏{c}",
-                )
-                return None, where
-            total += number
-            seen = True
+                total += number
+                seen = True
         if not seen:
             text, _place = first_na
             reason = {"*": NOT_APPLICABLE, FORMULA_WITHOUT_VALUE: FORMULA_WITHOUT_VALUE_REASON}.get(text, BLANK)
@@ -831,11 +827,122 @@ class _Reader:
         unit = (spec.unit if spec is not None else None) or "元"
         return round(total * UNIT_FACTORS[address.unit or unit] / UNIT_FACTORS[unit], 2), where
 
-    def _fix(self, address: Address) -> str:
-        return (
-            f"核对该表；若本地报表的行/栏不同，改 {Path(self.scheme.source).name} 中 {address.describe(self.scheme)}"
-            " 这一行"
+    def _rows(self, form: FormSheet, address: Address, fix: str) -> list[int]:
+        """The grid rows an address sums (one unless ``rows:`` / ``numbers:``); [] after reporting one not found."""
+        start = -1
+        if address.within:
+            heads = [r for label in address.within for r in form.rows_of.get(label, [])]
+            if not heads:
+                self._row_not_found(form, f"区块「{address.within[0]}」", fix)
+                return []
+            start = min(heads)
+        out = []
+        for spellings, no in address.row_refs():
+            if no is not None:
+                r = form.row_of_no.get(no)
+                if r is None:
+                    held = "、".join(str(k) for k in sorted(form.row_of_no)) or "无 none"
+                    self.error(
+                        f"{form.code} 中没有编号 {no} 的行 / row not found; 编号列有 the 编号 column holds: {held}",
+                        fix,
+                        sheet=form.sheet,
+                        column=f"编号{no}",
+                    )
+                    return []
+                out.append(r)
+                continue
+            hits = sorted({r for label in spellings for r in form.rows_of.get(label, []) if r > start})
+            wanted = f"行「{spellings[0]}」" + (f"（在「{address.within[0]}」下）" if address.within else "")
+            if not hits:
+                self._row_not_found(form, wanted, fix)
+                return []
+            if len(hits) > 1 and not address.within:
+                self.error(
+                    f"{form.code} 中{wanted}出现 {len(hits)} 次 / ambiguous row label",
+                    f"在 {Path(self.scheme.source).name} 中改用编号 (number:) 或区块 (within:) 指定该行",
+                    sheet=form.sheet,
+                    row=hits[1] + 1,
+                    column=wanted,
+                )
+                return []
+            out.append(hits[0])  # under a block: the first such row after the block's own row
+        return out
+
+    def _row_not_found(self, form: FormSheet, wanted: str, fix: str) -> None:
+        held = "、".join(f"「{x}」" for x in form.label_of.values()) or "无 none"
+        self.error(
+            f"{form.code} 中找不到{wanted} / row not found; 甲栏的行标签有 the label column holds: {held}",
+            fix,
+            sheet=form.sheet,
+            column=wanted,
         )
+
+    def _col(self, form: FormSheet, c: int | str, r: int | None, fix: str) -> int | None:
+        """The grid column of a 栏号, or of the 栏 whose header reads ``c``; None after reporting it absent."""
+        if isinstance(c, int):
+            j = form.col_of.get(c)
+            if j is None:
+                held = "、".join(str(k) for k in sorted(form.col_of)) or "无 none"
+                self.error(
+                    f"{form.code} 中没有栏{c} / column number not found; 栏号行有 the 栏号 row holds: {held}",
+                    fix,
+                    sheet=form.sheet,
+                    row=None if r is None else r + 1,
+                    column=f"栏{c}",
+                )
+            return j
+        found = form.cols_of_text.get(label_key(c), [])
+        if len(found) == 1:
+            return form.col_of[found[0]]
+        held = "、".join(f"栏{n}「{t}」" for n, t in sorted(form.header_of.items())) or "无 none"
+        problem = "表头「{}」不唯一 / header not unique" if found else "找不到表头「{}」/ header not found"
+        self.error(
+            f"{form.code} 中{problem.format(c)}; 表头有 the headers are: {held}",
+            fix,
+            sheet=form.sheet,
+            column=f"栏「{c}」",
+        )
+        return None
+
+    def _formula_warning(self, form: FormSheet, place: str, r: int, c: int | str) -> None:
+        self.error(
+            f"{place} 是公式但没有保存计算结果，按缺失(NA)处理 / a formula without a stored value, read as NA",
+            FORMULA_FIX,
+            sheet=form.sheet,
+            row=r + 1,
+            column=f"栏{c}",
+            level="warning",
+        )
+
+    def _number(
+        self, form: FormSheet, raw: object, text: str, place: str, r: int, c: int | str, kind: str
+    ) -> float | None:
+        """A figure as a number; None after reporting text, a negative or a fraction of a count."""
+        where = {"sheet": form.sheet, "row": r + 1, "column": f"栏{c}"}
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            number = float(raw)
+        else:
+            try:
+                number = float(_THOUSANDS.sub("", unicodedata.normalize("NFKC", text)))
+            except ValueError:
+                self.error(f"{place}「{text}」不是数字 / not a number", "改为数字；不适用填 *，没有则留空", **where)
+                return None
+        if number < 0:
+            self.error(f"{place} 负数「{text}」/ negative value", "人数、面积和金额不能为负，请核对", **where)
+            return None
+        if kind == "count" and not number.is_integer():
+            self.error(f"{place}「{text}」不是整数 / not a whole number", "人数、班数应为整数", **where)
+            return None
+        return number
+
+    def _fix(self, address: Address, entry: str = "") -> str:
+        name = Path(self.scheme.source).name
+        line = (
+            f"{name} 的 {entry}（{address.describe(self.scheme)}）"
+            if entry
+            else f"{name} 中 {address.describe(self.scheme)}"
+        )
+        return f"核对该表；若本地报表的行/栏不同，改 {line} 这一行"
 
     def _na(
         self, table: str, column: str, identity: dict, stage: str | None, where: dict, raw: str, reason: str
@@ -856,15 +963,32 @@ class _Reader:
         )
 
 
-def _group_rows(reader: _Reader, identity: dict, table: str, group: str, stage: str | None) -> dict | None:
+def _whole_school_columns(scheme: Scheme, table: str, present: list[str]) -> set[str]:
+    """Columns whose ``whole_school`` cell (412 / 4149 总计) several of the school's 学段 share: its figure is the
+    whole school's (a 九年一贯制, a 完全中学), not any one 学段's."""
+    count: dict[tuple[str, Address], int] = {}
+    for stage in present:
+        for column, address in scheme.cells.get(table, {}).get(stage, {}).items():
+            if address.whole_school:
+                count[(column, address)] = count.get((column, address), 0) + 1
+    return {column for (column, _), n in count.items() if n > 1}
+
+
+def _group_rows(
+    reader: _Reader, identity: dict, table: str, group: str, stage: str | None, whole: set[str] = frozenset()
+) -> dict | None:
     """One row of ``table`` for a stage or school type; None when a required figure's form is empty
-    (headers only: already reported, and the row is not made up of NAs)."""
+    (headers only: already reported, and the row is not made up of NAs). A ``whole`` column is NA for
+    the 学段, its whole-school figure kept as the raw text of that NA (missing_values)."""
     row: dict[str, object] = {}
     anchor = None
     required = {c.name for c in load_layout(table).columns.values() if c.required}
     lacking = False
     for column, address in reader.scheme.cells[table][group].items():
-        value, where = reader.value(address, table, column, identity, stage)
+        value, where = reader.value(address, table, column, identity, stage, f"cells.{table}.{group}.{column}")
+        if column in whole and value is not None:
+            reader._na(table, column, identity, stage, where, str(value), WHOLE_SCHOOL)
+            value = None
         row[column] = value
         anchor = anchor or where
         if value is None and column in required and address.form not in reader.forms:
@@ -992,7 +1116,7 @@ def _school_rows(reader: _Reader, identity: dict, year: int, result: WorkbookRes
             school |= {k: v for k, v in extra.items() if not k.startswith("_")}
         for table in ("enrollment", "teachers"):
             if stage in scheme.cells.get(table, {}):
-                row = _group_rows(reader, identity, table, stage, stage)
+                row = _group_rows(reader, identity, table, stage, stage, _whole_school_columns(scheme, table, present))
                 if row is not None:
                     result.rows[table].append(base | {"stage": stage} | row)
     result.rows["schools"].append(school)
@@ -1008,17 +1132,24 @@ def _school_rows(reader: _Reader, identity: dict, year: int, result: WorkbookRes
 def _detail_rows(reader: _Reader, identity: dict, base: dict, present: list[str], result: WorkbookResult) -> None:
     """Students by grade and age and the 331 flows, for the 学段 the school has (``details:`` of the scheme)."""
     for table, entries in reader.scheme.details.items():
-        key = detail_key(table)
+        key, count = detail_key(table), detail_value(table)
+        extra = detail_fields(table, entries)
         for stage, value_key, address in entries:
             if stage is not None and stage not in present:
                 continue
-            column = f"student_count[{key}={value_key}]"  # missing_values names which cell of the table
-            value, where = reader.value(address, table, column, identity, stage)
+            column = f"{count}[{key}={value_key}]"  # missing_values names which cell of the table
+            value, where = reader.value(address, table, column, identity, stage, f"details.{table}")
             result.details[table].append(
                 base
-                | {"stage": stage, key: value_key, "student_count": value}
+                | {"stage": stage, key: value_key, count: value}
+                | extra[(stage, value_key)]
                 | {"_file": where["_file"], "_sheet": where["_sheet"], "_row": where["_row"]}
             )
+    for table, reasons in reader.scheme.details_absent.items():  # a 学段 the scheme has no such form for
+        for stage in present:
+            if stage in reasons:
+                where = {"_file": reader.display, "_sheet": reader.forms[reader.scheme.identity_form].code, "_row": 0}
+                reader._na(table, detail_value(table), identity, stage, where, "", reasons[stage])
 
 
 # --- a folder of workbooks ----------------------------------------------------------------------

@@ -51,6 +51,7 @@ class Column:
     codes: str | None = None
     unit: str | None = None
     keep: bool = True
+    nullable: bool = False  # required as a header, yet NA where a source cannot give it (its reason recorded)
 
 
 @dataclass(frozen=True)

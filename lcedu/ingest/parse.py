@@ -15,7 +15,7 @@ import pandas as pd
 
 from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
-from lcedu.ingest.layout import UNIT_FACTORS, Layout, Variant, code_lists, normalize
+from lcedu.ingest.layout import UNIT_FACTORS, Column, Layout, Variant, code_lists, normalize
 from lcedu.ingest.readers import (
     FORMULA_FIX,
     FORMULA_WITHOUT_VALUE,
@@ -266,19 +266,19 @@ def _number(text: str) -> float:
         return np.nan
 
 
-def _split(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """Which cells are numbers, which are NA (empty or a dash token), and the cleaned strings."""
-    values = raw.to_numpy(dtype=object)
+def _split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which cells are numbers and which are NA (empty or a dash token); where the other strings are and their
+    cleaned text. Exports repeat the same few strings ('—', '0', '是'): each distinct one is cleaned once."""
     is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
-    # Exports repeat the same few strings ('—', '0', '是'): clean each distinct one once.
     strings = values[is_str]
     normal = {v: _normal(v) for v in set(strings)}
-    clean = pd.Series([normal[v] for v in strings], index=raw.index[is_str], dtype=object)
-    na_token = {v: v.lower() in NA_TOKENS for v in normal.values()}
+    na_token = {v: n.lower() in NA_TOKENS for v, n in normal.items()}
+    str_na = np.fromiter((na_token[v] for v in strings), dtype=bool, count=len(strings))
     is_na = pd.isna(values)
-    is_na[is_str] = [na_token[v] for v in clean]
-    is_num = ~is_str & ~is_na
-    return is_num, is_na, clean
+    is_na[is_str] = str_na
+    where = np.flatnonzero(is_str)[~str_na]
+    clean = np.array([normal[v] for v in strings[~str_na]], dtype=object)
+    return ~is_str & ~is_na, is_na, where, clean
 
 
 def school_ids(raw: pd.Series, skip: np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -304,9 +304,198 @@ def school_ids(raw: pd.Series, skip: np.ndarray) -> tuple[pd.Series, np.ndarray,
 
 #: Above 2**53 a float no longer holds every whole number: no count or amount of a school is that large.
 MAX_EXACT = 2.0**53
+NUMERIC_TYPES = ("count", "amount", "pct", "year", "degrees")
 
 
-def convert(  # noqa: C901 (named in docs/architecture.md)
+@dataclass
+class _Typing:
+    """Where the rows of the frame being typed come from, and the issues found so far.
+
+    Plain arrays, read once: per column only numpy runs, and per-cell Python only for the few cells that are
+    wrong, to name them (a roster's stage blocks are ~200 columns).
+    """
+
+    text: pd.DataFrame
+    headers: dict[tuple[str, str], dict[str, str]]
+    issues: list[Issue]
+    bad: bool = False
+
+    def __post_init__(self) -> None:
+        self.files = self.text["_file"].to_numpy(dtype=object)
+        self.sheets = self.text["_sheet"].to_numpy(dtype=object)
+        self.rows = self.text["_row"].to_numpy()
+
+    def issue(self, level: str, at: int, name: str, message: str, fix: str) -> None:
+        file, sheet = self.files[at], self.sheets[at]
+        column = self.headers.get((file, sheet), {}).get(name, name)
+        self.issues.append(Issue(level, file, message, fix, sheet=sheet, row=int(self.rows[at]), column=column))
+
+    def fail(self, mask: np.ndarray, values: np.ndarray, name: str, message: str, fix: str) -> None:
+        """The first five wrong cells of a column, as errors; the frame is not returned."""
+        for at in np.flatnonzero(mask)[:5]:
+            self.issue("error", at, name, message.format(value=cell_text(values[at])), fix)
+        self.bad = True
+
+
+def _numbers(values: np.ndarray, is_num: np.ndarray, where: np.ndarray, clean: np.ndarray) -> np.ndarray:
+    """The cells as floats: numbers as they are, strings parsed ('1,234', '12.5%'); NaN for the rest."""
+    out = np.full(len(values), np.nan)
+    out[is_num] = values[is_num].astype(float)
+    if len(clean):
+        parsed = {t: _number(t) for t in set(clean)}
+        out[where] = [parsed[t] for t in clean]
+    return out
+
+
+def _typed_number(
+    typing: _Typing, values: np.ndarray, split: tuple, col: Column, unit: str | None
+) -> pd.api.extensions.ExtensionArray:
+    """A count, amount, percentage or year column: Int64 or Float64, every wrong cell named."""
+    is_num, is_na, where, clean = split
+    numbers = _numbers(values, is_num, where, clean)
+    name = col.name
+    not_numeric = np.isnan(numbers) & ~is_na
+    if not_numeric.any():
+        typing.fail(
+            not_numeric, values, name, "「{value}」不是数字 / text in a numeric column", "改为数字；缺失请留空或填 —"
+        )
+    # inf, nan spelled out, or beyond what a float holds exactly (1e20 students): a typing accident in the
+    # export, never a figure. Checked before rounding, which would overflow.
+    with np.errstate(invalid="ignore"):
+        unreal = (np.isinf(numbers)) | (np.abs(numbers) >= MAX_EXACT)
+    if unreal.any():
+        typing.fail(
+            unreal,
+            values,
+            name,
+            "「{value}」不是可用的数值（无穷大或过大）/ not a usable number (infinite or too large)",
+            "核对该单元格：导出时可能多了位数或填了 inf",
+        )
+        numbers[unreal] = np.nan
+    negative = numbers < 0
+    if negative.any():
+        typing.fail(
+            negative, values, name, "负数「{value}」/ negative value", "人数、面积和金额不能为负，请核对原始报表"
+        )
+    if col.type in ("count", "year"):
+        fractional = np.nan_to_num(np.remainder(numbers, 1)) != 0
+        if fractional.any():
+            typing.fail(fractional, values, name, "「{value}」不是整数 / not a whole number", "人数、班数应为整数")
+        return pd.array(np.round(numbers), dtype="Int64")
+    if col.type == "degrees":  # 经度/纬度: kept as given (amounts round to 0.01, about 1 km)
+        over = numbers > 180
+        if over.any():
+            typing.fail(over, values, name, "经纬度「{value}」超过180 / degrees over 180", "填写十进制度数，如 99.8241")
+        return pd.array(numbers, dtype="Float64")
+    if col.type == "pct":
+        over = numbers > 100
+        if over.any():
+            typing.fail(over, values, name, "百分比「{value}」超过100 / percentage over 100", "填写0–100之间的百分数")
+        return pd.array(numbers, dtype="Float64")
+    factor = UNIT_FACTORS[unit or col.unit or "元"] / UNIT_FACTORS[col.unit or "元"]
+    return pd.array(np.round(numbers * factor, 2), dtype="Float64")
+
+
+def _typed_text(
+    typing: _Typing,
+    raw: pd.Series,
+    split: tuple,
+    col: Column,
+    is_total: np.ndarray,
+    extra_counties: dict[str, str] | None,
+) -> pd.Series:
+    """A text-like column (numbers, an id typed as a number, become their digits): ids, codes, counties, text."""
+    is_num, is_na, where, clean = split
+    values = raw.to_numpy(dtype=object)
+    as_text = np.full(len(values), None, dtype=object)
+    as_text[is_num] = [cell_text(v) for v in values[is_num]]
+    as_text[where] = clean
+    name = col.name
+    if col.type == "school_id":
+        ids, bad_id, repaired = school_ids(raw, is_na | is_total)
+        if bad_id.any():
+            typing.fail(
+                bad_id,
+                values,
+                name,
+                "学校标识码「{value}」应为10位数字且不以0开头 / a school id is 10 digits, not starting with 0",
+                "从统计系统核对学校标识码（类别2位+省份2位+顺序号6位）；不要补0或截断",
+            )
+        for at in np.flatnonzero(repaired)[:5]:
+            typing.issue(
+                "warning",
+                at,
+                name,
+                f"学校标识码「{cell_text(values[at])}」存为小数或科学计数法，已还原为"
+                f"「{ids.iat[at]}」/ id stored as a float, repaired",
+                "把该列设为文本格式后重新导出",
+            )
+        return ids
+    as_text = pd.Series(as_text, index=raw.index, dtype=object)
+    if col.type == "code":
+        mapping = code_lists()[col.codes]
+        lookup = {t: mapping.get(normalize(t)) for t in as_text.dropna().unique()}
+        mapped = as_text.map(lookup)
+        unknown = (pd.isna(mapped).to_numpy() & ~is_na) & ~is_total
+        if unknown.any():
+            allowed = "、".join(sorted(mapping))[:120]
+            typing.fail(unknown, values, name, "未知取值「{value}」/ unknown value", f"可用取值 allowed: {allowed}")
+        kinds = {type(v) for v in mapping.values()}
+        return mapped.astype("boolean") if kinds == {bool} else mapped.astype("string")
+    if col.type == "county":
+        lookup = {t: counties.resolve(t, extra_counties) for t in as_text.dropna().unique()}
+        found = as_text.map(lookup)
+        unknown = (pd.isna(found).to_numpy() & ~is_na) & ~is_total
+        if unknown.any():
+            typing.fail(
+                unknown,
+                values,
+                name,
+                "未知县(区)「{value}」/ unknown county",
+                "用6位行政区划代码(如530925)或县名(如双江县)；新县请加入 lcedu/data/counties.csv",
+            )
+        return found.astype("string")
+    return as_text.astype("string")
+
+
+def _formula_warnings(typing: _Typing, values: np.ndarray, is_na: np.ndarray, name: str) -> None:
+    """A formula cell without a stored value reads as NA, with a warning (the first 20 of a column)."""
+    formula = is_na & (values == FORMULA_WITHOUT_VALUE)
+    for at in np.flatnonzero(formula)[:20]:
+        typing.issue(
+            "warning",
+            at,
+            name,
+            "公式没有保存计算结果，按缺失(NA)处理 / a formula without a stored value, read as NA",
+            FORMULA_FIX,
+        )
+
+
+def _missing(text: pd.DataFrame, parts: list[tuple[str, np.ndarray, list[str]]]) -> pd.DataFrame:
+    """The blank and dashed cells (column by column, row by row) with their reason: NA, never 0."""
+    if parts:
+        at = np.concatenate([p for _, p, _ in parts])
+        missing = (
+            text[["_file", "_sheet", "_row"]]
+            .take(at)
+            .reset_index(drop=True)
+            .assign(
+                column=[name for name, p, _ in parts for _ in range(len(p))],
+                raw_text=[t for _, _, texts in parts for t in texts],
+            )
+        )
+    else:
+        missing = pd.DataFrame(columns=["_file", "_sheet", "_row", "column", "raw_text"])
+    raw_text = missing["raw_text"].astype(str).str.strip()
+    missing["reason"] = np.select(
+        [raw_text == "", raw_text == FORMULA_WITHOUT_VALUE],
+        ["空白 blank", FORMULA_WITHOUT_VALUE_REASON],
+        "填报为缺失或不适用 reported as missing/not applicable",
+    )
+    return missing
+
+
+def convert(
     text: pd.DataFrame,
     layout: Layout,
     units: dict[str, str | None],
@@ -319,163 +508,25 @@ def convert(  # noqa: C901 (named in docs/architecture.md)
     Returns the typed frame (None if any cell is wrong) and the blank/dashed cells, which
     become NA with their reason instead of 0.
     """
-    out: dict[str, pd.Series] = {}
-    miss_parts = []
-    bad = False
+    typing = _Typing(text, headers, issues)
     is_total = text["_is_total"].to_numpy()
+    out: dict[str, pd.Series | pd.api.extensions.ExtensionArray] = {}
+    miss_parts: list[tuple[str, np.ndarray, list[str]]] = []
     for name in [c for c in text.columns if not c.startswith("_")]:
         col = layout.columns[name]
         raw = text[name]
-        is_num, is_na, clean = _split(raw)
+        values = raw.to_numpy(dtype=object)
+        split = _split(values)
+        is_na = split[1]
         if is_na.any():
-            miss_parts.append(
-                text.loc[is_na, ["_file", "_sheet", "_row"]].assign(
-                    column=name, raw_text=[cell_text(v) for v in raw[is_na]]
-                )
-            )
-            formula = is_na & (raw.to_numpy(dtype=object) == FORMULA_WITHOUT_VALUE)
-            for _, r in text.loc[formula].head(20).iterrows():
-                issues.append(
-                    Issue(
-                        "warning",
-                        r["_file"],
-                        "公式没有保存计算结果，按缺失(NA)处理 / a formula without a stored value, read as NA",
-                        FORMULA_FIX,
-                        sheet=r["_sheet"],
-                        row=int(r["_row"]),
-                        column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name),
-                    )
-                )
-        strings = clean[~is_na[raw.index.get_indexer(clean.index)]] if len(clean) else clean
-
-        def fail(mask: np.ndarray, message: str, fix: str, *, _name: str = name) -> None:
-            for _, r in text.loc[mask].head(5).iterrows():
-                issues.append(
-                    Issue(
-                        "error",
-                        r["_file"],
-                        message.format(value=cell_text(r[_name])),
-                        fix,
-                        sheet=r["_sheet"],
-                        row=int(r["_row"]),
-                        column=headers.get((r["_file"], r["_sheet"]), {}).get(_name, _name),
-                    )
-                )
-
-        if col.type in ("count", "amount", "pct", "year", "degrees"):
-            values = np.full(len(raw), np.nan)
-            values[is_num] = raw[is_num].to_numpy(dtype=float)
-            if len(strings):
-                parsed = {t: _number(t) for t in set(strings)}
-                values[raw.index.get_indexer(strings.index)] = [parsed[t] for t in strings]
-            values = pd.Series(values, index=raw.index)
-            not_numeric = (values.isna() & ~is_na).to_numpy()
-            if not_numeric.any():
-                fail(not_numeric, "「{value}」不是数字 / text in a numeric column", "改为数字；缺失请留空或填 —")
-                bad = True
-            # inf, nan spelled out, or beyond what a float holds exactly (1e20 students): a typing
-            # accident in the export, never a figure. Checked before rounding, which would overflow.
-            unreal = (~np.isfinite(values.to_numpy()) & ~values.isna().to_numpy()) | (
-                values.abs() >= MAX_EXACT
-            ).to_numpy()
-            if unreal.any():
-                fail(
-                    unreal,
-                    "「{value}」不是可用的数值（无穷大或过大）/ not a usable number (infinite or too large)",
-                    "核对该单元格：导出时可能多了位数或填了 inf",
-                )
-                bad = True
-                values = values.where(~unreal)
-            negative = (values < 0).to_numpy()
-            if negative.any():
-                fail(negative, "负数「{value}」/ negative value", "人数、面积和金额不能为负，请核对原始报表")
-                bad = True
-            if col.type in ("count", "year"):
-                fractional = ((values % 1).fillna(0) != 0).to_numpy()
-                if fractional.any():
-                    fail(fractional, "「{value}」不是整数 / not a whole number", "人数、班数应为整数")
-                    bad = True
-                out[name] = values.round().astype("Int64")
-            elif col.type == "degrees":  # 经度/纬度: kept as given (amounts round to 0.01, about 1 km)
-                over = (values > 180).to_numpy()
-                if over.any():
-                    fail(over, "经纬度「{value}」超过180 / degrees over 180", "填写十进制度数，如 99.8241")
-                    bad = True
-                out[name] = values.astype("Float64")
-            elif col.type == "pct":
-                over = (values > 100).to_numpy()
-                if over.any():
-                    fail(over, "百分比「{value}」超过100 / percentage over 100", "填写0–100之间的百分数")
-                    bad = True
-                out[name] = values.astype("Float64")
-            else:
-                factor = UNIT_FACTORS[units.get(name) or col.unit or "元"] / UNIT_FACTORS[col.unit or "元"]
-                out[name] = (values * factor).round(2).astype("Float64")
-            continue
-        # Text-like columns: numbers (an id typed as a number) become their digits.
-        as_text = pd.Series([None] * len(raw), index=raw.index, dtype=object)
-        as_text[is_num] = [cell_text(v) for v in raw[is_num]]
-        as_text[strings.index] = strings
-        if col.type == "school_id":
-            ids, bad_id, repaired = school_ids(raw, is_na | is_total)
-            if bad_id.any():
-                fail(
-                    bad_id,
-                    "学校标识码「{value}」应为10位数字且不以0开头 / a school id is 10 digits, not starting with 0",
-                    "从统计系统核对学校标识码（类别2位+省份2位+顺序号6位）；不要补0或截断",
-                )
-                bad = True
-            for idx, r in text.loc[repaired].head(5).iterrows():
-                issues.append(
-                    Issue(
-                        "warning",
-                        r["_file"],
-                        f"学校标识码「{cell_text(r[name])}」存为小数或科学计数法，已还原为"
-                        f"「{ids[idx]}」/ id stored as a float, repaired",
-                        "把该列设为文本格式后重新导出",
-                        sheet=r["_sheet"],
-                        row=int(r["_row"]),
-                        column=headers.get((r["_file"], r["_sheet"]), {}).get(name, name),
-                    )
-                )
-            out[name] = ids
-        elif col.type == "code":
-            mapping = code_lists()[col.codes]
-            lookup = {t: mapping.get(normalize(t)) for t in as_text.dropna().unique()}
-            mapped = as_text.map(lookup)
-            unknown = (pd.isna(mapped).to_numpy() & ~is_na) & ~is_total
-            if unknown.any():
-                allowed = "、".join(sorted(mapping))[:120]
-                fail(unknown, "未知取值「{value}」/ unknown value", f"可用取值 allowed: {allowed}")
-                bad = True
-            kinds = {type(v) for v in mapping.values()}
-            out[name] = mapped.astype("boolean") if kinds == {bool} else mapped.astype("string")
-        elif col.type == "county":
-            lookup = {t: counties.resolve(t, extra_counties) for t in as_text.dropna().unique()}
-            codes = as_text.map(lookup)
-            unknown = (pd.isna(codes).to_numpy() & ~is_na) & ~is_total
-            if unknown.any():
-                fail(
-                    unknown,
-                    "未知县(区)「{value}」/ unknown county",
-                    "用6位行政区划代码(如530925)或县名(如双江县)；新县请加入 lcedu/data/counties.csv",
-                )
-                bad = True
-            out[name] = codes.astype("string")
+            miss_parts.append((name, np.flatnonzero(is_na), [cell_text(v) for v in values[is_na]]))
+            _formula_warnings(typing, values, is_na, name)
+        if col.type in NUMERIC_TYPES:
+            out[name] = _typed_number(typing, values, split, col, units.get(name))
         else:
-            out[name] = as_text.astype("string")
-    missing = (
-        pd.concat(miss_parts, ignore_index=True)
-        if miss_parts
-        else pd.DataFrame(columns=["_file", "_sheet", "_row", "column", "raw_text"])
-    )
-    raw_text = missing["raw_text"].astype(str).str.strip()
-    missing["reason"] = np.select(
-        [raw_text == "", raw_text == FORMULA_WITHOUT_VALUE],
-        ["空白 blank", FORMULA_WITHOUT_VALUE_REASON],
-        "填报为缺失或不适用 reported as missing/not applicable",
-    )
-    if bad:
+            out[name] = _typed_text(typing, raw, split, col, is_total, extra_counties)
+    missing = _missing(text, miss_parts)
+    if typing.bad:
         return None, missing
     typed = pd.DataFrame(out, index=text.index)
     return pd.concat([typed, text[["_file", "_sheet", "_row", "_is_total", "_label"]]], axis=1), missing

@@ -9,9 +9,12 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+import python_calamine_plus
 from python_calamine import CalamineWorkbook, PasswordError
 
 from lcedu.errors import Issue
@@ -23,6 +26,11 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 # Spreadsheets no maintained Python reader opens (WPS's own .et, Apple Numbers, Gnumeric): named with the fix.
 UNSUPPORTED_SPREADSHEETS = (".et", ".ett", ".numbers", ".gnumeric")
 TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")
+# Workbooks read row by row (python-calamine-plus streams the sheet XML): a 200,000-row roster is never a whole
+# grid in memory. .xls and .ods have no streaming reader and are read whole.
+STREAMED_SUFFIXES = (".xlsx", ".xlsm")
+#: What a damaged workbook raises while it is streamed (after it opened).
+STREAM_ERRORS = (python_calamine_plus.CalamineError,)
 # What a formula cell without a stored result reads as: an NA token with its own reason, never a blank
 # (a workbook written by a program and never opened in Excel/WPS stores formulas but not their values).
 FORMULA_WITHOUT_VALUE = "#公式无缓存值#"
@@ -64,31 +72,13 @@ def read_bytes(path: Path, display: str, issues: list[Issue]) -> bytes | None:
 def read_workbook(data: bytes, display: str, issues: list[Issue]) -> dict[str, list[list[object]]] | None:
     """All sheets of an xlsx/xls as grids of cell values, or None (with an issue) if unreadable."""
     if not data:
-        issues.append(Issue("error", display, "文件为空(0字节) / the file is empty", "重新导出该文件"))
+        issues.append(empty_file(display))
         return None
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         grids = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}
     except Exception as exc:  # calamine raises several error types for damaged files
-        if is_encrypted(data, exc):
-            issues.append(
-                Issue(
-                    "error",
-                    display,
-                    "工作簿设置了打开密码（已加密），无法读取 / the workbook is password-protected (encrypted)",
-                    "在 Excel 或 WPS 中用密码打开，取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）"
-                    "后保存 / open it with its password in Excel or WPS, remove the password and save",
-                )
-            )
-            return None
-        issues.append(
-            Issue(
-                "error",
-                display,
-                f"不是有效的 Excel 文件，可能已损坏 / not a readable workbook ({type(exc).__name__})",
-                "用 Excel 打开并另存为 .xlsx，或从统计系统重新导出",
-            )
-        )
+        issues.append(unreadable(data, display, exc))
         return None
     for sheet, cells in formulas_without_value(data).items():
         grid = grids.get(sheet)
@@ -103,6 +93,83 @@ def read_workbook(data: bytes, display: str, issues: list[Issue]) -> dict[str, l
             if line[col] == "":
                 line[col] = FORMULA_WITHOUT_VALUE
     return grids
+
+
+def empty_file(display: str) -> Issue:
+    return Issue("error", display, "文件为空(0字节) / the file is empty", "重新导出该文件")
+
+
+def unreadable(data: bytes, display: str, exc: BaseException) -> Issue:
+    """Why a workbook cannot be read: encrypted (with how to remove the password) or damaged."""
+    if is_encrypted(data, exc):
+        return Issue(
+            "error",
+            display,
+            "工作簿设置了打开密码（已加密），无法读取 / the workbook is password-protected (encrypted)",
+            "在 Excel 或 WPS 中用密码打开，取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）"
+            "后保存 / open it with its password in Excel or WPS, remove the password and save",
+        )
+    return Issue(
+        "error",
+        display,
+        f"不是有效的 Excel 文件，可能已损坏 / not a readable workbook ({type(exc).__name__})",
+        "用 Excel 打开并另存为 .xlsx，或从统计系统重新导出",
+    )
+
+
+@dataclass
+class StreamedBook:
+    """An xlsx read sheet by sheet and row by row: the cells of :func:`read_workbook`'s grids (a formula without a
+    stored value as :data:`FORMULA_WITHOUT_VALUE`), a row at a time.
+
+    Two differences the caller evens out where it keeps cells: a whole number comes as an int (the grid has a
+    float), and a row may run wider than the grid (a formula cell without a value, a formatted blank at the
+    right: blank cells, as a ragged grid's padding is).
+    """
+
+    book: python_calamine_plus.CalamineWorkbook
+    formulas: dict[str, list[tuple[int, int]]]
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.book.sheet_names)
+
+    def rows(self, name: str) -> Iterator[list[object]]:
+        """One sheet's rows from the top (0-based row 0); raises one of :data:`STREAM_ERRORS` if the sheet XML is
+        damaged."""
+        fill: dict[int, list[int]] = {}
+        for row, col in self.formulas.get(name, ()):
+            fill.setdefault(row, []).append(col)
+        last = -1
+        for last, line in enumerate(self.book.stream_sheet_by_name(name)):
+            if last in fill:
+                line = _with_formulas(list(line), fill[last])
+            yield line
+        for row in range(last + 1, max(fill, default=-1) + 1):
+            yield _with_formulas([], fill.get(row, []))
+
+
+def _with_formulas(line: list[object], cols: list[int]) -> list[object]:
+    for col in cols:
+        if len(line) <= col:
+            line.extend([""] * (col + 1 - len(line)))
+        if line[col] == "":
+            line[col] = FORMULA_WITHOUT_VALUE
+    return line
+
+
+def stream_workbook(data: bytes, display: str, issues: list[Issue]) -> StreamedBook | None:
+    """An xlsx/xlsm (a zip) opened for :class:`StreamedBook`, or None (with the same issue as
+    :func:`read_workbook`) if it cannot be opened."""
+    if not data:
+        issues.append(empty_file(display))
+        return None
+    try:
+        book = python_calamine_plus.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # as in read_workbook: several error types for damaged files
+        issues.append(unreadable(data, display, exc))
+        return None
+    return StreamedBook(book, formulas_without_value(data))
 
 
 #: An OLE2 compound file: .xls, and the container Excel/WPS wrap a password-protected .xlsx in.
@@ -174,13 +241,31 @@ def _may_hold_formulas(z: zipfile.ZipFile, data: bytes) -> bool:
         if data[start : start + 4] != b"PK\x03\x04":
             return True
         name_len, extra_len = struct.unpack("<HH", data[start + 26 : start + 30])
-        body = data[start + 30 + name_len + extra_len :][: info.compress_size]
+        first = start + 30 + name_len + extra_len
+        body = memoryview(data)[first : first + info.compress_size]
         try:
-            xml = zlib.decompress(body, -15) if info.compress_type == zipfile.ZIP_DEFLATED else body
+            if _has_formula_tag(body, info.compress_type == zipfile.ZIP_DEFLATED):
+                return True
         except zlib.error:
             return True
+    return False
+
+
+#: How much of a part is inflated at a time: a 200,000-row roster's sheet is ~350 MB of XML, never held whole.
+PIECE = 1 << 20
+
+
+def _has_formula_tag(body: memoryview, deflated: bool) -> bool:
+    """Whether a part holds a formula tag, inflated a piece at a time; each piece is searched with the end of the
+    one before, so that a tag split between two pieces is found."""
+    inflate = zlib.decompressobj(-15) if deflated else None
+    tail = b""
+    for at in range(0, len(body), PIECE):
+        piece = body[at : at + PIECE]
+        xml = tail + (inflate.decompress(piece) if inflate else bytes(piece))
         if b"<f" in xml and _FORMULA_TAG.search(xml):
             return True
+        tail = xml[-64:]
     return False
 
 

@@ -18,9 +18,10 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,8 @@ from lcedu.ingest.layout import Column as LayoutColumn
 from lcedu.ingest.layout import Layout, layout_spec, load_layout, normalize
 from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, parse_sheet
 from lcedu.ingest.readers import (
+    STREAM_ERRORS,
+    STREAMED_SUFFIXES,
     TABLE_SUFFIXES,
     cell_text,
     empty_table,
@@ -40,6 +43,8 @@ from lcedu.ingest.readers import (
     read_bytes,
     read_csv_grid,
     read_workbook,
+    stream_workbook,
+    unreadable,
 )
 from lcedu.ingest.schemas import typed_detail
 
@@ -491,11 +496,11 @@ def match_columns(block: HeaderBlock, year: int, names: tuple[str, str], where: 
     return Match(variant, school, stages, missing)
 
 
-def take(body: np.ndarray, column: Column, rows: np.ndarray) -> np.ndarray:
+def take(body: Body, column: Column, rows: np.ndarray) -> np.ndarray:
     """The cells of one field in ``rows``; for columns that add up, their sum (see :func:`sum_cells`)."""
     if isinstance(column, int):
-        return body[rows, column]
-    return sum_cells(body[np.ix_(rows, list(column))])
+        return body.cells[rows, body.local[column]]
+    return sum_cells(body.block(rows, column))
 
 
 def sum_cells(parts: np.ndarray) -> np.ndarray:
@@ -518,26 +523,73 @@ def _is_number(value: object, text: str) -> bool:
     return (isinstance(value, (int, float)) and not isinstance(value, bool)) or bool(PLAIN_NUMBER.fullmatch(text))
 
 
-def select_rows(body: np.ndarray, match: Match, where: dict, first_data: int, issues: list[Issue]) -> np.ndarray:
+def used_columns(match: Match) -> list[int]:
+    """The sheet columns a match reads, in order, each once: the only ones kept of a sheet's rows."""
+    fields = (*match.school.values(), *(x for s in match.stages.values() for x in s.values()))
+    return sorted({c for col, _ in fields for c in ((col,) if isinstance(col, int) else col)})
+
+
+#: Rows read from a sheet at a time: what a 200,000-row roster holds of the columns it does not map.
+CHUNK_ROWS = 2048
+
+
+@dataclass
+class Body:
+    """The rows under a roster's header, in the columns the layout maps only (a 300-column export of 200,000
+    schools is never held whole), and which rows are notes: one cell of text (注：…, 填表人：…)."""
+
+    cells: np.ndarray  # rows × mapped columns; blanks as ""
+    local: dict[int, int]  # sheet column → column of ``cells``
+    is_note: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def block(self, rows: np.ndarray, columns: tuple[int, ...] | list[int]) -> np.ndarray:
+        return self.cells[np.ix_(rows, [self.local[c] for c in columns])]
+
+
+def read_body(rows: Iterable[list[object]], used: list[int]) -> Body:
+    """The rows under the header, a chunk at a time, keeping the mapped columns and the note marks; reading
+    stops at the first note (the notes under the table end it). A streamed sheet gives a whole number as an int
+    where calamine's grid has a float: every reader of raw cells (``cell_text``, ``float``, the id check) reads
+    both alike, so they are kept as they come."""
+    kept, notes = [], []
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        cells = _cells(chunk)
+        if used and cells.shape[1] <= used[-1]:
+            cells = np.hstack([cells, np.full((len(cells), used[-1] + 1 - cells.shape[1]), "", dtype=object)])
+        filled = cells != ""
+        note = np.zeros(len(cells), dtype=bool)
+        for r in np.flatnonzero(filled.sum(axis=1) == 1):
+            note[r] = NOTE_START.match(cell_text(cells[r, np.argmax(filled[r])])) is not None
+        kept.append(cells[:, used])
+        notes.append(note)
+        if note.any():
+            break
+    cells = np.concatenate(kept) if kept else np.empty((0, len(used)), dtype=object)
+    is_note = np.concatenate(notes) if notes else np.zeros(0, dtype=bool)
+    return Body(cells, {c: i for i, c in enumerate(used)}, is_note)
+
+
+def select_rows(body: Body, match: Match, where: dict, first_data: int, issues: list[Issue]) -> np.ndarray:
     """The school rows: rows with any matched cell, above the notes; 合计/总计 rows (a total label in the
     name, county or township column and no id) are flagged with a warning and set aside, wherever they are."""
-    used = [
-        c
-        for col, _ in (*match.school.values(), *(x for s in match.stages.values() for x in s.values()))
-        for c in ((col,) if isinstance(col, int) else col)
-    ]
-    filled = body != ""
-    lone = np.flatnonzero(filled.sum(axis=1) == 1)  # notes are one merged cell of text: 注：…, 填表人：…
-    notes = [r for r in lone if NOTE_START.match(cell_text(body[r, np.argmax(filled[r])]))]
-    stop = notes[0] if notes else len(body)
-    rows = np.flatnonzero(filled[:, used].any(axis=1))
+    notes = np.flatnonzero(body.is_note)
+    stop = notes[0] if len(notes) else len(body)
+    rows = np.flatnonzero((body.cells != "").any(axis=1))
     rows = rows[rows < stop]
-    id_col = match.school["school_id"][0]
-    labels = [match.school[c][0] for c in ("school_name", "county_code", "township") if c in match.school]
+    ids = body.cells[:, body.local[match.school["school_id"][0]]]
+    labels = [
+        body.cells[:, body.local[j]]
+        for c in ("school_name", "county_code", "township")
+        if c in match.school and isinstance(j := match.school[c][0], int)
+    ]
     total_label = {
-        r: next((t for j in labels if isinstance(j, int) and TOTAL_LABEL.search(t := cell_text(body[r, j]))), None)
+        r: next((t for cells in labels if TOTAL_LABEL.search(t := cell_text(cells[r]))), None)
         for r in rows
-        if body[r, id_col] == ""
+        if ids[r] == ""
     }
     totals = np.array([total_label.get(r) is not None for r in rows], dtype=bool)
     for r in rows[totals]:
@@ -552,11 +604,26 @@ def select_rows(body: np.ndarray, match: Match, where: dict, first_data: int, is
     return rows[~totals]
 
 
+def header_rows() -> int:
+    """How many rows from the top hold the header, wherever it starts: all :func:`find_header` looks at."""
+    return HEADER_SEARCH_ROWS + load_roster_layout().max_header_rows + 1
+
+
 def read_sheet(
-    grid: list[list[object]], *, file: str, sheet: str, year: int, file_county: str | None, issues: list[Issue]
+    grid: Iterable[list[object]],
+    *,
+    file: str,
+    sheet: str,
+    year: int,
+    file_county: str | None,
+    issues: list[Issue],
 ) -> RosterSheet | None:
-    """Find the header block, match the header paths and select the school rows; None if unusable."""
-    cells = _cells(grid)
+    """Find the header block, match the header paths and select the school rows; None if unusable.
+
+    ``grid``: the sheet's rows, a grid or a stream; only the rows of the header are held whole, the rows under
+    it keep the matched columns only (see :func:`read_body`)."""
+    rows = iter(grid)
+    cells = _cells(list(islice(rows, header_rows())))
     where = {"file": file, "sheet": sheet}
     block = find_header(cells, load_roster_layout())
     if block is None:
@@ -578,7 +645,7 @@ def read_sheet(
             )
         )
         return None
-    body = cells[block.first_data :]
+    body = read_body(chain(list(cells[block.first_data :]), rows), used_columns(match))
     if not len(body):
         issues.append(empty_table(file, sheet))
         return None
@@ -586,7 +653,7 @@ def read_sheet(
     return _sheet_of(body, rows, block, match, file=file, sheet=sheet, year=year, file_county=file_county)
 
 
-def _sheet_of(body: np.ndarray, rows: np.ndarray, block: HeaderBlock, match: Match, **ident: object) -> RosterSheet:
+def _sheet_of(body: Body, rows: np.ndarray, block: HeaderBlock, match: Match, **ident: object) -> RosterSheet:
     """The selected rows' cells under canonical names: the school columns, and each stage's columns for the
     rows that reported anything in that stage."""
     excel = (rows + block.first_data + 1).astype("int64")
@@ -596,7 +663,7 @@ def _sheet_of(body: np.ndarray, rows: np.ndarray, block: HeaderBlock, match: Mat
     stages = {}
     for stage, cols in match.stages.items():
         flat = [c for j, _ in cols.values() for c in ((j,) if isinstance(j, int) else j)]
-        present = (body[np.ix_(rows, flat)] != "").any(axis=1) if flat else np.zeros(len(rows), dtype=bool)
+        present = (body.block(rows, flat) != "").any(axis=1) if flat else np.zeros(len(rows), dtype=bool)
         stages[stage] = Cells({name: take(body, j, rows[present]) for name, (j, _) in cols.items()}, excel[present])
         headers |= {f"{stage}:{name}": block.written(j) for name, (j, _) in cols.items()}
         units |= {f"{stage}:{name}": f.unit for name, (_, f) in cols.items()}
@@ -689,7 +756,7 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
         )
 
     for column, kind in (("school_type", "school_type"), ("urban_rural", "urban_rural"), ("is_public", "sponsor")):
-        texts = school[column].map(code_text)
+        texts = _each_once(school[column], code_text)
         lookup = {t: codes.lookup(kind, t) for t in set(texts) if t}
         values = texts.map(lookup)
         unknown = school[values.isna().to_numpy()]
@@ -722,7 +789,7 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
         )
 
     if "county_code" in school:
-        area = school["county_code"].map(cell_text)
+        area = _each_once(school["county_code"], cell_text)
         known = area.map({t: county_of_area(t, extra) for t in set(area)})
         bad = school[(area != "").to_numpy() & known.isna().to_numpy()]
         if len(bad):
@@ -738,8 +805,8 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
         known = pd.Series(None, index=school.index, dtype=object)
     out["county_code"] = known
     if "is_counted_school" in school:
-        flag = school["is_counted_school"].map(code_text).map({"1": True, "0": False, "是": True, "否": False})
-        bad = school[flag.isna().to_numpy() & (school["is_counted_school"].map(cell_text) != "").to_numpy()]
+        flag = _each_once(school["is_counted_school"], code_text).map({"1": True, "0": False, "是": True, "否": False})
+        bad = school[flag.isna().to_numpy() & (_each_once(school["is_counted_school"], cell_text) != "").to_numpy()]
         if len(bad):
             _fail(
                 issues,
@@ -751,6 +818,13 @@ def _identity(school: pd.DataFrame, headers: dict, extra: dict[str, str], issues
             )
         out["is_counted_school"] = flag.astype("boolean")
     return out
+
+
+def _each_once(cells: pd.Series, text: Callable[[object], str]) -> pd.Series:
+    """``cells.map(text)``, calling ``text`` once per distinct cell (a roster repeats the same few codes)."""
+    values = cells.to_numpy(dtype=object)
+    seen = {v: text(v) for v in set(values)}
+    return pd.Series([seen[v] for v in values], index=cells.index, dtype=object)
 
 
 @dataclass
@@ -914,8 +988,11 @@ def _unstack(frame: pd.DataFrame) -> pd.DataFrame:
     """``sheet␟stage`` in ``_sheet`` back to the sheet's name and a ``stage`` column."""
     if frame.empty:
         return frame.assign(stage=pd.array([], dtype="string"))
-    split = frame["_sheet"].astype("string").str.rpartition(STACK)
-    return frame.assign(_sheet=split[0].astype(object), stage=split[2].astype("string"))
+    stacked = frame["_sheet"].to_numpy(dtype=object)
+    parts = {s: s.rpartition(STACK) for s in set(stacked)}  # a few sheets × stages: each split once
+    sheets = np.array([parts[s][0] for s in stacked], dtype=object)
+    stages = pd.array([parts[s][2] for s in stacked], dtype="string")
+    return frame.assign(_sheet=pd.Series(sheets, index=frame.index, dtype=object), stage=stages)
 
 
 @cache
@@ -940,9 +1017,10 @@ def detail_tables(frame: pd.DataFrame | None, misses: list[pd.DataFrame], keys: 
     if frame is None:
         return []
     rows: dict[str, list[pd.DataFrame]] = {}
+    blocks = frame["_has"].to_numpy(dtype=object)
     for column in (c for c in frame.columns if DETAIL_SEP in c):
         table, value = column.split(DETAIL_SEP)
-        has = np.array([column in h for h in frame["_has"]], dtype=bool)
+        has = np.fromiter((column in h for h in blocks), dtype=bool, count=len(blocks))
         long = frame.loc[has, ["_file", "_row", "stage"]].assign(student_count=frame.loc[has, column])
         rows.setdefault(table, []).append(long.assign(**{DETAIL_KEY[table]: int(value)}))
     none = pd.DataFrame({"_file": [], "_row": pd.array([], dtype="int64"), "column": [], "table": []})
@@ -1414,38 +1492,24 @@ def read_inputs(  # noqa: C901 (named in docs/architecture.md)
 
 
 def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | None, list[RosterSheet], list[Issue]]:
-    """One roster file → its input record, its roster sheets and its issues."""
+    """One roster file → its input record, its roster sheets and its issues.
+
+    An xlsx is streamed (:class:`readers.StreamedBook`): only each sheet's header rows and mapped columns are
+    held, so a 200,000-row roster is cleaned in well under 1.5 GB."""
     path, display, year, file_county = job
     issues: list[Issue] = []
     data = read_bytes(path, display, issues)
     if data is None:
         return None, [], issues
     record = {"path": display.split("/", 1)[1], "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    book = (
-        {"过录表": read_csv_grid(data, display, issues)}
-        if path.suffix.lower() == ".csv"
-        else read_workbook(data, display, issues)
-    )
+    book = roster_book(path, data, display, issues)
     if book is None:
         return record, [], issues
-    found = []
-    for name, grid in book.items():
-        if grid is None:
-            continue
-        sheet = read_sheet(grid, file=display, sheet=name, year=year, file_county=file_county, issues=issues)
-        if sheet is not None and not len(sheet.school):
-            issues.append(empty_table(display, name))
-        if sheet is not None:
-            found.append(sheet)
-        elif any(cell_text(v) for row in grid for v in row) and not any(i.level == "error" for i in issues):
-            issues.append(
-                Issue(
-                    "warning",
-                    display,
-                    f"工作表「{name}」不是过录表（没有学校标识码表头），未读取 / sheet not read",
-                    sheet=name,
-                )
-            )
+    opened = list(issues)
+    try:
+        found = [sheet for name, rows in book.items() if (sheet := _roster_sheet(rows(), name, job, issues))]
+    except STREAM_ERRORS as exc:  # a sheet's XML damaged: the file is unreadable, as when read whole
+        return record, [], [*opened, unreadable(data, display, exc)]
     if not found and not any(i.level == "error" for i in issues):
         issues.append(
             Issue(
@@ -1456,6 +1520,45 @@ def read_roster_file(job: tuple[Path, str, int, str | None]) -> tuple[dict | Non
             )
         )
     return record, found, issues
+
+
+def roster_book(
+    path: Path, data: bytes, display: str, issues: list[Issue]
+) -> dict[str, Callable[[], Iterator[list[object]]]] | None:
+    """A roster's sheets by name, each as a way to read its rows: streamed from an xlsx (a zip), else from the
+    whole grid (.xls, .ods, CSV, or an .xlsx that is really something else, for the same message as before)."""
+    if path.suffix.lower() == ".csv":
+        grid = read_csv_grid(data, display, issues)
+        return {"过录表": lambda: iter(grid)} if grid is not None else None
+    if path.suffix.lower() in STREAMED_SUFFIXES and data.startswith(b"PK"):
+        streamed = stream_workbook(data, display, issues)
+        if streamed is None:
+            return None
+        return {name: partial(streamed.rows, name) for name in streamed.sheet_names}
+    grids = read_workbook(data, display, issues)
+    return None if grids is None else {name: partial(iter, grid) for name, grid in grids.items()}
+
+
+def _roster_sheet(
+    rows: Iterator[list[object]], name: str, job: tuple[Path, str, int, str | None], issues: list[Issue]
+) -> RosterSheet | None:
+    """One sheet of a roster file, read if it is a roster; a sheet with text but no roster header is named."""
+    _, display, year, file_county = job
+    top = list(islice(rows, header_rows()))
+    sheet = read_sheet(chain(top, rows), file=display, sheet=name, year=year, file_county=file_county, issues=issues)
+    if sheet is not None and not len(sheet.school):
+        issues.append(empty_table(display, name))
+    has_text = sheet is None and any(cell_text(v) for row in chain(top, rows) for v in row)
+    if has_text and not any(i.level == "error" for i in issues):
+        issues.append(
+            Issue(
+                "warning",
+                display,
+                f"工作表「{name}」不是过录表（没有学校标识码表头），未读取 / sheet not read",
+                sheet=name,
+            )
+        )
+    return sheet
 
 
 def _record(path: Path, rel: Path) -> dict:

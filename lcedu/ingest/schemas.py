@@ -85,6 +85,22 @@ DETAIL_TABLES: dict[str, dict[str, object]] = {
             "student_count": "Int64",
         },
     },
+    # 专任教师 by age band (基础基4212 / 422, 教基4153): age_upper NA for the open top band, age_lower 0 for the
+    # band with no lower bound printed (24岁及以下); ``value`` names the count column, ``upper`` the band's top.
+    "teacher_ages": {
+        "key": ["school_id", "year", "stage", "age_lower"],
+        "value": "teacher_count",
+        "upper": "age_upper",
+        "columns": {
+            "school_id": "string",
+            "year": "Int64",
+            "county_code": "string",
+            "stage": "string",
+            "age_lower": "Int64",
+            "age_upper": "Int64",
+            "teacher_count": "Int64",
+        },
+    },
     "student_flows": {
         "key": ["school_id", "year", "stage", "flow"],
         "columns": {
@@ -101,6 +117,11 @@ DETAIL_TABLES: dict[str, dict[str, object]] = {
 FLOWS_IN = ("admitted", "resumed", "transferred_in", "other_in")
 FLOWS_OUT = ("graduated", "completed", "suspended", "dropped_out", "died", "transferred_out", "other_out")
 FLOWS = ("start", *FLOWS_IN, *FLOWS_OUT, "end")
+
+
+def detail_value(name: str) -> str:
+    """The count column of a detail table (``student_count`` unless the table names another)."""
+    return str(DETAIL_TABLES[name].get("value", "student_count"))
 
 
 def typed_detail(name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -123,7 +144,7 @@ def detail_schema(name: str, county_codes: set[str]) -> pa.DataFrameSchema:
     columns = {}
     for column, dtype in spec["columns"].items():  # type: ignore[union-attr]
         checks = []
-        if column == "student_count":
+        if column in ("student_count", "teacher_count"):
             checks.append(pa.Check.ge(0))
         if column == "school_id":
             checks.append(pa.Check.str_matches(r"^\d{10}$"))
@@ -135,7 +156,8 @@ def detail_schema(name: str, county_codes: set[str]) -> pa.DataFrameSchema:
             checks.append(pa.Check.in_range(1, 6))
         if column == "age":
             checks.append(pa.Check.in_range(2, 6))
-        columns[column] = pa.Column(dtype, checks=checks, nullable=column == "student_count")
+        nullable = column in ("student_count", "teacher_count", "age_upper")
+        columns[column] = pa.Column(dtype, checks=checks, nullable=nullable)
     return pa.DataFrameSchema(columns, strict=True, unique=list(spec["key"]), name=name)  # type: ignore[arg-type]
 
 
@@ -183,7 +205,8 @@ def schema(layout: Layout, county_codes: set[str]) -> pa.DataFrameSchema:
         if col is not None and col.type == "code" and dtype_of(layout, name) == "string":
             checks.append(pa.Check.isin(sorted({str(v) for v in code_lists()[col.codes].values()})))
         required = name in layout.key or name in ("year", "county_code") or (col is not None and col.required)
-        columns[name] = pa.Column(dtype_of(layout, name), checks=checks, nullable=not required)
+        nullable = not required or (col is not None and col.nullable)
+        columns[name] = pa.Column(dtype_of(layout, name), checks=checks, nullable=nullable)
     frame_checks = [
         pa.Check(lambda df, e=expr: df.eval(e).fillna(True), error=message)
         for expr, message in RULES.get(layout.table, [])

@@ -22,6 +22,7 @@ import xlsxwriter
 from lcedu.ingest import codes
 from lcedu.ingest.forms import Address, Scheme, detail_key, label_key, load_scheme
 from lcedu.ingest.layout import load_layout
+from lcedu.ingest.schemas import detail_value
 
 LETTERS = [chr(ord("A") + i) for i in range(26)] + [f"A{chr(ord('A') + i)}" for i in range(26)]
 SPONSOR = {True: "教育部门", False: "民办"}
@@ -49,11 +50,23 @@ def _row_labels(spec: dict) -> list[str]:
     return ["".join(r) if isinstance(r, list) else str(r) for r in spec.get("rows", [])]
 
 
-def _row_index(address: Address, spec: dict) -> int:
+def _row_of(labels: list[str], spellings: tuple[str, ...], within: tuple[str, ...] = ()) -> int:
+    """The index of a row label in a form's rows; under a block (``within``): the first after the block's row."""
+    start = min(i for i, lab in enumerate(labels) if lab in within) if within else -1
+    return next(i for i, lab in enumerate(labels) if i > start and lab in spellings)
+
+
+def _row_indices(address: Address, spec: dict) -> list[int]:
     labels = [label_key(x) for x in _row_labels(spec)]
-    if address.no is not None:
-        return address.no - 1
-    return next(i for i, lab in enumerate(labels) if lab in address.rows)
+    return [no - 1 if no is not None else _row_of(labels, rows, address.within) for rows, no in address.row_refs()]
+
+
+def _col_number(spec: dict, col: int | str) -> int:
+    """A 栏号, or the 栏 whose (lowest) header reads ``col``."""
+    if isinstance(col, int):
+        return col
+    heads = [label_key(str(c).split("/")[-1]) for c in spec["cols"]]
+    return heads.index(label_key(col)) + 1
 
 
 class _Values:
@@ -62,30 +75,38 @@ class _Values:
     def __init__(self, scheme: Scheme):
         self.scheme = scheme
         self.cells: dict[str, dict[tuple[int, int], object]] = {}
-        self.sums: list[tuple[Address, object]] = []
+        self.sums: list[tuple[Address, list[tuple[int, int]], object]] = []
 
     def put(self, address: Address, value: object, unit: str | None) -> None:
         spec = self.scheme.forms[address.form]
         form = self.cells.setdefault(address.form, {})
-        if len(address.cols) > 1:
-            self.sums.append((address, value))
-            return
         if not _is_na(value) and address.unit and address.unit != unit:
             value = round(float(value) / 10_000, 2)  # 元 → 万元
-        form[(_row_index(address, spec), address.cols[0])] = None if _is_na(value) else value
+        cols = [_col_number(spec, c) for c in address.cols]
+        terms = [(r, c) for r in _row_indices(address, spec) for c in cols]
+        if len(terms) > 1:
+            self.sums.append((address, terms, value))
+            return
+        term = terms[0]
+        if address.whole_school and term in form:  # 412 / 4149 总计: the 学段 of one school add up
+            known = form[term]
+            form[term] = None if known is None or _is_na(value) else known + value
+            return
+        form[term] = None if _is_na(value) else value
 
     def settle(self) -> None:
-        """Sums: the narrowest first; each puts what the cells already set leave into its first free 栏."""
-        for address, value in sorted(self.sums, key=lambda s: len(s[0].cols)):
+        """Sums: the narrowest first; each puts what the cells already set leave into its first free cell."""
+        for address, terms, value in sorted(self.sums, key=lambda s: len(s[1])):
             form = self.cells[address.form]
-            r = _row_index(address, self.scheme.forms[address.form])
-            free = [c for c in address.cols if (r, c) not in form]
-            if _is_na(value):
-                form[(r, free[0])] = None
+            free = [t for t in terms if t not in form]
+            if not free:
                 continue
-            rest = int(value) - sum(int(form[(r, c)] or 0) for c in address.cols if (r, c) in form)
-            for i, c in enumerate(free):
-                form[(r, c)] = rest if i == 0 else 0
+            if _is_na(value):
+                form[free[0]] = None
+                continue
+            rest = int(value) - sum(int(form[t] or 0) for t in terms if t in form)
+            for i, t in enumerate(free):
+                form[t] = rest if i == 0 else 0
         for key, form in self.cells.items():  # 合计 栏 the form prints beside its parts (331: 栏2, 栏7)
             for total, parts in (self.scheme.forms[key].get("sums") or {}).items():
                 for r in {r for r, c in form if c in parts}:
@@ -93,16 +114,32 @@ class _Values:
                     if known:
                         form[(r, int(total))] = int(sum(known))
         for key, form in self.cells.items():
-            balance = self.scheme.forms[key].get("balance")
-            if not balance:
-                continue
-            for r in {r for r, _ in form}:
-                total = form.get((r, balance["total"]))
-                if total is None:
-                    continue
-                n_cols = len(self.scheme.forms[key]["cols"])
-                others = sum(int(form.get((r, c)) or 0) for c in range(2, n_cols + 1) if c != balance["into"])
-                form[(r, balance["into"])] = int(total) - others
+            spec = self.scheme.forms[key]
+            for balance in spec.get("balance") or []:
+                _balance(form, spec, balance)
+            labels = [label_key(x) for x in _row_labels(spec)]
+            for total, parts in (spec.get("row_sums") or {}).items():  # 总计 = 初中 + 高中 (4156, 424, 213)
+                t = _row_of(labels, (label_key(total),))
+                rows = [_row_of(labels, (label_key(p),)) for p in parts]
+                for c in sorted({c for r, c in form if r in rows}):
+                    known = [form[(r, c)] for r in rows if form.get((r, c)) is not None]
+                    if known and (t, c) not in form:
+                        form[(t, c)] = sum(known)
+
+
+def _balance(form: dict[tuple[int, int], object], spec: dict, balance: dict) -> None:
+    """Band rows that add up to their total row: ``into`` takes what the bands already set leave."""
+    labels = [label_key(x) for x in _row_labels(spec)]
+    within = (label_key(balance["within"]),) if balance.get("within") else ()
+    c = int(balance["col"])
+    total = form.get((_row_of(labels, (label_key(balance["total"]),)), c))
+    if total is None:
+        return
+    into = _row_of(labels, (label_key(balance["into"]),), within)
+    bands = [_row_of(labels, (label_key(b),), within) for b in balance["parts"]]
+    for r in bands:
+        form.setdefault((r, c), 0)  # a band no figure lands on has no classes
+    form[(into, c)] = int(total) - sum(int(form[(r, c)] or 0) for r in bands if r != into)
 
 
 def _detail_values(values: _Values, scheme: Scheme, stages: list[str], parts: dict[str, pd.DataFrame]) -> None:
@@ -113,7 +150,7 @@ def _detail_values(values: _Values, scheme: Scheme, stages: list[str], parts: di
             continue
         key = detail_key(table)
         by_key = {
-            (row.get("stage"), row[key]): row["student_count"]
+            (row.get("stage"), row[key]): row[detail_value(table)]
             for row in frame.to_dict("records")
             if row.get("stage") in stages or "stage" not in row
         }
@@ -170,9 +207,11 @@ class _Geometry:
 
     @classmethod
     def of(cls, scheme: Scheme, spec: dict) -> _Geometry:
-        split = any(isinstance(r, list) for r in spec.get("rows", []))  # 511: 其中 | 危房 over two columns
+        # 511: 其中 | 危房 over two columns; 212, 5170, 5176: every label spans ``label_columns`` columns
+        split = any(isinstance(r, list) for r in spec.get("rows", []))
+        width = max(2 if split else 1, int(spec.get("label_columns", 1)))
         label = 1 if scheme.name == "jichuji_2018" else 0
-        return cls(scheme.name == "jichuji_2018", label, label + 1 + split, label + 2 + split)
+        return cls(scheme.name == "jichuji_2018", label, label + width, label + width + 1)
 
 
 def _form_sheet(
@@ -291,13 +330,13 @@ def _rows(
         split = geo.number - geo.label > 1
         if isinstance(label, list):  # split over two columns: 其中 | 危房, then "" | 当年新增校舍 under the same 其中
             grid[(r, geo.label)], grid[(r, geo.label + 1)] = label[0], label[1]
-            if split and geo.real_2020 and not label[0] and merges and merges[-1][:2] == (r - 1, geo.label):
-                merges[-1] = (r - 1, geo.label, r, geo.label, merges[-1][4])
+            if split and geo.real_2020 and not label[0] and merges and merges[-1][1:4] == (geo.label, r - 1, geo.label):
+                merges[-1] = (merges[-1][0], geo.label, r, geo.label, merges[-1][4])
             elif split and geo.real_2020 and label[0]:
                 merges.append((r, geo.label, r, geo.label, label[0]))  # widened by the next row if it continues
         else:
             grid[(r, geo.label)] = _pad(str(label), rng)
-            if split and geo.real_2020:
+            if split:
                 merges.append((r, geo.label, r, geo.number - 1, grid[(r, geo.label)]))
         grid[(r, geo.number)] = str(i + 1) if geo.real_2020 else i + 1
         for c in range(1, len(spec.get("cols", [])) + 1):

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lcedu.home import HOME
 from lcedu.ingest.layout import Layout, Variant, assessment_items, load_layout
 from lcedu.sample.grid import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
 from lcedu.sample.rosters import write_rosters
@@ -276,9 +277,8 @@ def _write_checklist(checklist: pd.DataFrame, year: int, out_dir: Path, seed: in
     rng = _rng(seed, "assessment_checklist", year)
     mess = draw_mess(rng)
     mess.total_at, mess.subtotals, mess.reorder = "none", False, False
-    grid = sheet_grid(
-        frame, layout, year, f"临沧市{year}/{year + 1}学年{SHEET_TITLES['assessment_checklist']}", rng, mess, names
-    )
+    title = f"{HOME.name_zh}{year}/{year + 1}学年{SHEET_TITLES['assessment_checklist']}"
+    grid = sheet_grid(frame, layout, year, title, rng, mess, names)
     path = out_dir / "county" / str(year) / f"督导评估清单_{year}.xlsx"
     write_xlsx(path, {layout.sheets[0]: grid}, year)
     return path
@@ -324,7 +324,7 @@ def write_raw(
                 frame = frame[(frame["year"] == year) & (frame["county_code"] == county.county_code)]
                 if table != "schools":
                     frame = frame.merge(school_names, on=["school_id", "year"], how="left")
-                title = f"临沧市{label}{year}年教育事业统计——{SHEET_TITLES[table]}"
+                title = f"{HOME.name_zh}{label}{year}年教育事业统计——{SHEET_TITLES[table]}"
                 mess = draw_mess(_rng(seed, county.county_code, year, table))
                 sheet_name = layout.sheets[mess.spelling_pick % len(layout.sheets)]
                 sheets[sheet_name] = sheet_grid(frame, layout, year, title, rng, mess, names)
@@ -348,7 +348,7 @@ def write_raw(
             rng = _rng(seed, table, year)
             mess = draw_mess(rng)
             mess.subtotals = False
-            grid = sheet_grid(frame, layout, year, f"临沧市{year}年{SHEET_TITLES[table]}", rng, mess, names)
+            grid = sheet_grid(frame, layout, year, f"{HOME.name_zh}{year}年{SHEET_TITLES[table]}", rng, mess, names)
             path = out_dir / "county" / str(year) / f"{stem}_{year}.xlsx"
             write_xlsx(path, {layout.sheets[0]: grid}, year)
             written.append(path)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lcedu.home import HOME
 from lcedu.ingest import counties as registry_counties
 from lcedu.ingest.roster import DETAIL_SEP, SEP, STAGE_ORDER, RosterVariant, load_roster_layout, split_path
 from lcedu.sample.grid import SYNTHETIC_NOTE, Grid, write_csv, write_xlsx
@@ -381,7 +382,7 @@ def _unused(fill: str, school: dict, stage_rows: dict, rng: np.random.Generator)
     if fill == "province":
         return "云南省"
     if fill == "prefecture":
-        return "临沧市"
+        return HOME.name_zh
     if fill == "urban_name":
         return {"urban": "主城区", "town": "镇中心区", "rural": "村庄"}[school["urban_rural"]]
     if fill in ("area_total", "land_total"):

@@ -23,10 +23,10 @@ import pandas as pd
 import yaml
 
 from lcedu import paths
+from lcedu.home import CITY_CODE
 from lcedu.ingest.codes import code_table
 from lcedu.ingest.layout import assessment_items, load_layout
 from lcedu.ingest.schemas import FLOWS, FLOWS_IN, FLOWS_OUT, column_order, dtype_of, typed_detail
-from lcedu.paths import CITY_CODE
 
 STAGES_OF_TYPE = {
     "kindergarten": ("kindergarten",),
@@ -845,6 +845,12 @@ FLOW_RATES = {
 }
 
 
+#: 专任教师 age bands of the forms (4212 / 422 / 4153: 24岁及以下, 25-29岁 … 60岁及以上) by their lower bound
+#: (0: none printed), and a rural teaching force's rough shape across them; the 学段 the forms give them for.
+TEACHER_AGE_BANDS = {0: 0.05, 25: 0.13, 30: 0.14, 35: 0.13, 40: 0.13, 45: 0.13, 50: 0.14, 55: 0.12, 60: 0.03}
+TEACHER_AGE_STAGES = ("kindergarten", "primary", "junior", "senior")
+
+
 def _allocate_rows(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Row-wise :func:`_allocate`: each row of ``weights`` shares out its total (largest remainder)."""
     totals = np.maximum(np.asarray(totals, dtype=int), 0)
@@ -908,6 +914,34 @@ def _kindergarten_ages(enrollment: pd.DataFrame, seed: int) -> pd.DataFrame:
             )
         )
     return typed_detail("kindergarten_ages", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+
+
+def _teacher_ages(teachers: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """专任教师 by age band, summing to each 学段's full_time_teacher_count; the top band open (age_upper NA)."""
+    lowers = np.array(list(TEACHER_AGE_BANDS))
+    uppers = [*(int(x) - 1 for x in lowers[1:]), pd.NA]
+    rows = teachers[teachers["stage"].isin(TEACHER_AGE_STAGES) & teachers["full_time_teacher_count"].notna()]
+    frames = []
+    for group, rng in _by_county_year(rows, seed, "teacher_ages"):
+        shape = np.array(list(TEACHER_AGE_BANDS.values()))[None, :]
+        counts = _allocate_rows(
+            group["full_time_teacher_count"].to_numpy(dtype=int),
+            shape * rng.uniform(0.6, 1.4, (len(group), len(lowers))),
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "school_id": np.repeat(group["school_id"].to_numpy(), len(lowers)),
+                    "year": np.repeat(group["year"].to_numpy(), len(lowers)),
+                    "county_code": np.repeat(group["county_code"].to_numpy(), len(lowers)),
+                    "stage": np.repeat(group["stage"].to_numpy(), len(lowers)),
+                    "age_lower": np.tile(lowers, len(group)),
+                    "age_upper": uppers * len(group),
+                    "teacher_count": counts.ravel(),
+                }
+            )
+        )
+    return typed_detail("teacher_ages", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
 
 def _student_flows(enrollment: pd.DataFrame, schools: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -1134,6 +1168,7 @@ def build_truth(
     out["grade_enrollment"] = _grade_enrollment(out["enrollment"], seed)
     out["kindergarten_ages"] = _kindergarten_ages(out["enrollment"], seed)
     out["student_flows"] = _student_flows(out["enrollment"], out["schools"], seed)
+    out["teacher_ages"] = _teacher_ages(out["teachers"], seed)
     return out
 
 

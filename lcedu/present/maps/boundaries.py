@@ -16,6 +16,7 @@ import geopandas as gpd
 
 from lcedu import paths
 from lcedu.errors import RequestError
+from lcedu.home import CITY_CODE
 from lcedu.ingest import shapes
 from lcedu.ingest.counties import is_aggregate, prefecture_of, registry
 
@@ -66,13 +67,13 @@ def map_prefecture(codes: Sequence[str], prefecture: str | None = None) -> str:
             "传入 prefecture=（如 530100），或用 province_choropleth / lcedu maps --province 画全省 "
             "/ pass prefecture=, or draw the province with province_choropleth",
         )
-    return found[0] if found else paths.CITY_CODE
+    return found[0] if found else CITY_CODE
 
 
-def prefecture_counties(prefecture: str = paths.CITY_CODE) -> gpd.GeoDataFrame:
+def prefecture_counties(prefecture: str = CITY_CODE) -> gpd.GeoDataFrame:
     """Projected county shapes of one prefecture: 临沧's shipped file for 530900 (UTM 47N), any other
     prefecture cut from its province's shapes (shipped for 云南; ``lcedu shapes`` builds others)."""
-    if prefecture == paths.CITY_CODE:
+    if prefecture == CITY_CODE:
         return projected_counties()
     return scope_shapes("prefecture", prefecture)[0]
 

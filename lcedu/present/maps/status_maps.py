@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
-from lcedu import paths
+from lcedu.home import CITY_CODE
 from lcedu.measure.plan import get_plan
 from lcedu.measure.results import plan_scorecard
 from lcedu.present.maps.boundaries import map_prefecture, prefecture_counties
@@ -75,7 +75,7 @@ def share_verdicts(year: int, plan: str | None = None) -> dict[str, str]:
     """Assessment → the stored status of the plan's ``<assessment>_county_share_pct`` city target in ``year``."""
     card = plan_scorecard(plan)
     rows = card[card["indicator"].str.endswith("_county_share_pct") & (card["year"] == int(year))]
-    rows = rows[rows["county_code"] == paths.CITY_CODE]
+    rows = rows[rows["county_code"] == CITY_CODE]
     return {
         str(code).removesuffix("_county_share_pct"): str(status)
         for code, status in zip(rows["indicator"], rows["status"], strict=True)
@@ -107,7 +107,7 @@ def status_map(
     """
     where = map_prefecture(status["county_code"].astype(str).unique(), prefecture)
     if target_shares is None:
-        target_shares = get_plan().target_shares() if where == paths.CITY_CODE else {}
+        target_shares = get_plan().target_shares() if where == CITY_CODE else {}
     counties = prefecture_counties(where)
     codes = list(counties["county_code"])
     present = set(status["assessment"])

@@ -10,7 +10,7 @@ from typing import Literal
 
 import geopandas as gpd
 
-from lcedu import paths
+from lcedu.home import CITY_CODE
 from lcedu.ingest.counties import area_name, registry
 from lcedu.present.narrative import year_label
 from lcedu.present.words import table, word
@@ -23,7 +23,7 @@ ASSESSMENTS = ("preschool_universal", "compulsory_balanced")
 
 def place_prefix(prefecture: str, lang: Lang) -> str:
     """The prefecture named before a title (昆明市 / Kunming: ); none for 临沧, whose maps are the default."""
-    if prefecture == paths.CITY_CODE:
+    if prefecture == CITY_CODE:
         return ""
     return word("maps.place_prefix", lang, name=area_name(prefecture, lang))
 
