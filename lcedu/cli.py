@@ -30,7 +30,8 @@ from lcedu.ingest.schemas import finalize
 from lcedu.measure import draft_projected as dp
 from lcedu.measure import monitor, results
 from lcedu.measure.draft import draft_plan, draft_yaml, parse_years
-from lcedu.measure.plan import TargetsFileError, check_plan_text, get_plan, read_plan_text
+from lcedu.measure.plan import TargetsFileError, get_plan, read_plan_text
+from lcedu.measure.plan_prose import check_plan_text
 from lcedu.measure.projections import METHODS, load_projections
 from lcedu.measure.quality import review
 from lcedu.present import projections as pr

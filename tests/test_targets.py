@@ -15,17 +15,14 @@ from lcedu.measure.plan import (
     COLUMNS,
     COMPARISONS,
     TargetsFileError,
-    check_plan_text,
     get_plan,
     list_plans,
     load_plan,
     load_plan_text,
     load_targets,
-    plan_numbers,
     plan_path,
-    target_passages,
-    uncovered_numbers,
 )
+from lcedu.measure.plan_prose import check_plan_text, plan_numbers, target_passages, uncovered_numbers
 
 TARGETS_DIR = Path(__file__).resolve().parents[1] / "lcedu" / "plans" / "lincang_2023_2025"
 YAML_FILE = TARGETS_DIR / "targets.yml"

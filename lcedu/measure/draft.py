@@ -119,40 +119,9 @@ def draft_plan(
     entries = []
     for code, spec in reg.indicators.items():
         rows = used[used["indicator"] == code]
-        at_base = rows[(rows["year"] == baseline_year) & rows["value"].notna()]
-        if at_base.empty:
+        if rows[(rows["year"] == baseline_year) & rows["value"].notna()].empty:
             continue
-        is_pct = spec.unit == "%"
-        entities: dict[str, Any] = {}
-        for county, group in rows.groupby("county_code", sort=True):
-            group = group.sort_values("year")
-            base = group.loc[group["year"] == baseline_year, "value"]
-            if base.empty or pd.isna(base.iloc[0]):
-                continue
-            base_value = float(base.iloc[0])
-            values = group["value"].to_numpy(dtype=float, na_value=np.nan)
-            yrs = group["year"].to_numpy(dtype="int64")
-            entry: dict[str, Any] = {
-                "baseline": _round(base_value),
-                "data_years": [int(y) for y, v in zip(yrs, values, strict=True) if not np.isnan(v)],
-            }
-            covered = proposals.get(code, {}).get("counties", {}).get(str(county))
-            if covered:
-                entry["proposed"] = dp.scaled_proposal(base_value, covered["factor"], years[-1])
-                entry["projection_basis"] = covered["projection_basis"]
-            elif spec.unit != "yes/no":
-                if code in proposals:  # covered, but the projections have no row for this county
-                    entry["basis"] = "linear_trend"
-                slope = _slope(yrs, values)
-                entry["trend_per_year"] = _round(slope)
-                if math.isfinite(slope):
-                    projected = {}
-                    for y in years:
-                        v = base_value + slope * (y - baseline_year)
-                        v = min(max(v, 0.0), 100.0) if is_pct else (max(v, 0.0) if base_value >= 0 else v)
-                        projected[y] = _round(v)
-                    entry["projected_not_target"] = projected
-            entities[str(county)] = entry
+        entities = _entities(rows, code, spec.unit, baseline_year, years, proposals)
         item: dict[str, Any] = {
             "indicator": code,
             "name_zh": spec.name_zh,
@@ -160,39 +129,101 @@ def draft_plan(
             "unit": spec.unit,
             "direction": spec.direction,
             **_basis(code, proposals, stored),
+            **_source_target(source_targets[source_targets["indicator"] == code], plan.id),
         }
-        mine = source_targets[source_targets["indicator"] == code]
-        if len(mine):
-            last = mine.sort_values("year").iloc[-1]
-            item["source_target"] = {
-                "plan": plan.id,
-                "year": int(last["year"]),
-                "scope": str(last["scope"]),
-                "comparison": str(last["comparison"]),
-                **({"value": float(last["value"])} if not math.isnan(float(last["value"])) else {}),
-                "quote": str(last["quote"]),
-            }
         # The city first, then the counties by code.
         item["counties"] = dict(sorted(entities.items(), key=lambda kv: (kv[0] != CITY_CODE, kv[0])))
         entries.append(item)
     planning = dp.planning_entries(stored, years[-1])[0]
-    first, last = years[0], years[-1]
-    block: dict[str, Any] = {
-        "id": plan_id or f"draft_{first}_{last}",
-        "title_zh": f"（草案）{first}—{last}年规划 目标底稿",
-        "title_en": f"Draft {first}–{last} plan: target skeleton",
-        "status": "draft",
-        **({"region_code": plan.region_code} if plan.region_code else {}),
-        "baseline_year": int(baseline_year),
-        "first_year": first,
-        "last_year": last,
-    }
     return {
-        "plan": block,
+        "plan": _plan_block(plan_id, plan.region_code, baseline_year, years),
         "targets": [],
         "draft": entries + planning,
         "_data_years": [y for y in data_years if y <= baseline_year],
         "_missing_tables": [t for t in dp.TABLES if t not in stored],
+    }
+
+
+def _entities(
+    rows: pd.DataFrame,
+    code: str,
+    unit: str,
+    baseline_year: int,
+    years: Sequence[int],
+    proposals: Mapping[str, Any],
+) -> dict[str, Any]:
+    """County (and city) code → its baseline, data years and proposed or straight-line values for one indicator."""
+    entities: dict[str, Any] = {}
+    for county, group in rows.groupby("county_code", sort=True):
+        group = group.sort_values("year")
+        base = group.loc[group["year"] == baseline_year, "value"]
+        if base.empty or pd.isna(base.iloc[0]):
+            continue
+        base_value = float(base.iloc[0])
+        values = group["value"].to_numpy(dtype=float, na_value=np.nan)
+        yrs = group["year"].to_numpy(dtype="int64")
+        entry: dict[str, Any] = {
+            "baseline": _round(base_value),
+            "data_years": [int(y) for y, v in zip(yrs, values, strict=True) if not np.isnan(v)],
+        }
+        covered = proposals.get(code, {}).get("counties", {}).get(str(county))
+        if covered:
+            entry["proposed"] = dp.scaled_proposal(base_value, covered["factor"], years[-1])
+            entry["projection_basis"] = covered["projection_basis"]
+        elif unit != "yes/no":
+            if code in proposals:  # covered, but the projections have no row for this county
+                entry["basis"] = "linear_trend"
+            slope = _slope(yrs, values)
+            entry["trend_per_year"] = _round(slope)
+            if math.isfinite(slope):
+                entry["projected_not_target"] = _projected(base_value, slope, baseline_year, years, unit == "%")
+        entities[str(county)] = entry
+    return entities
+
+
+def _projected(
+    base_value: float, slope: float, baseline_year: int, years: Sequence[int], is_pct: bool
+) -> dict[int, float | None]:
+    """Baseline + trend × (year − baseline) per year: capped at 0–100 for %, at 0 below for amounts."""
+    projected = {}
+    for y in years:
+        v = base_value + slope * (y - baseline_year)
+        v = min(max(v, 0.0), 100.0) if is_pct else (max(v, 0.0) if base_value >= 0 else v)
+        projected[y] = _round(v)
+    return projected
+
+
+def _source_target(mine: pd.DataFrame, plan_id: str) -> dict[str, Any]:
+    """``source_target``: the followed plan's last target for the indicator (nothing when it had none)."""
+    if not len(mine):
+        return {}
+    last = mine.sort_values("year").iloc[-1]
+    return {
+        "source_target": {
+            "plan": plan_id,
+            "year": int(last["year"]),
+            "scope": str(last["scope"]),
+            "comparison": str(last["comparison"]),
+            **({"value": float(last["value"])} if not math.isnan(float(last["value"])) else {}),
+            "quote": str(last["quote"]),
+        }
+    }
+
+
+def _plan_block(
+    plan_id: str | None, region_code: str | None, baseline_year: int, years: Sequence[int]
+) -> dict[str, Any]:
+    """The draft's ``plan`` block: a draft status, the followed plan's region and the new years."""
+    first, last = years[0], years[-1]
+    return {
+        "id": plan_id or f"draft_{first}_{last}",
+        "title_zh": f"（草案）{first}—{last}年规划 目标底稿",
+        "title_en": f"Draft {first}–{last} plan: target skeleton",
+        "status": "draft",
+        **({"region_code": region_code} if region_code else {}),
+        "baseline_year": int(baseline_year),
+        "first_year": first,
+        "last_year": last,
     }
 
 

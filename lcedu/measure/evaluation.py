@@ -165,14 +165,29 @@ def target_status(
     region = str(targets.attrs.get("region_code") or "")
     if region:  # as the scorecard: the plan's each_county targets are its own region's counties only
         counties = [c for c in counties if in_region(c, region)]
-    population = (tables or {}).get("population")
-    registry = ind.load_registry().indicators
-    # Every entry expanded at once (one pass, keyed by entry), then each entry's words joined.
+    out = _target_rows(p.id, targets, counties, (tables or {}).get("population"))
+    merged = _judged(_with_values(out, card, as_of), as_of)
+    merged["as_of_year"] = as_of
+    merged["baseline_year"] = p.baseline_year
+    merged = _with_sources(merged)
+    entity_order = {c: i for i, c in enumerate([CITY_CODE, *counties])}
+    merged = (
+        merged.assign(_e=merged["county_code"].map(entity_order))
+        .sort_values(["entry", "target_year", "_e"], kind="stable")
+        .drop(columns="_e")
+    )
+    return merged.reset_index(drop=True)
+
+
+def _target_rows(
+    plan_id: str, targets: pd.DataFrame, counties: list[str], population: pd.DataFrame | None
+) -> pd.DataFrame:
+    """One row per entry, target year and entity: every entry expanded at once, then its words joined."""
     expanded = sc.expand_targets(targets, counties, population, by_entry=True)
     words = targets.drop_duplicates("entry").set_index("entry")
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "plan": p.id,
+            "plan": plan_id,
             "entry": expanded["entry"].astype("int64"),
             "indicator": expanded["indicator"].astype(object),
             "name_zh": expanded["entry"].map(words["name_zh"]),
@@ -194,6 +209,9 @@ def target_status(
         }
     ).sort_values(["entry", "target_year"], kind="stable")
 
+
+def _with_values(out: pd.DataFrame, card: pd.DataFrame, as_of: int) -> pd.DataFrame:
+    """The scorecard's value of each row's entity in the target year, and its value and trend as of ``as_of``."""
     key = ["county_code", "year", "indicator"]
     cols = [*key, "value", "numerator", "denominator", "na_reason", "baseline_value", "unit"]
     values = card[cols].astype({"county_code": object, "indicator": object}).copy()
@@ -213,9 +231,18 @@ def target_status(
         .rename(columns={"value": "value_as_of"})
         .astype({"county_code": object, "indicator": object})
     )
-    merged = merged.merge(
-        now.drop_duplicates(["county_code", "indicator"]), how="left", on=["county_code", "indicator"]
-    )
+    return merged.merge(now.drop_duplicates(["county_code", "indicator"]), how="left", on=["county_code", "indicator"])
+
+
+def _relative(gap: np.ndarray, target: np.ndarray, due: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """gap / |target| where the target is due and not zero, else NA."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(np.abs(target) > 0, gap / np.abs(target), np.nan)
+    return pd.array(np.where(due, rel, np.nan), dtype="Float64")
+
+
+def _judged(merged: pd.DataFrame, as_of: int) -> pd.DataFrame:
+    """Verdict, gap and status of each row against its target as of ``as_of``, and the 进展 since (``*_now``)."""
     value = merged["value"].to_numpy(dtype=float, na_value=np.nan)
     target, comparison, strict = sc.judged_terms(
         merged["comparison"].to_numpy(dtype=object),
@@ -230,9 +257,7 @@ def target_status(
     due = merged["target_year"].to_numpy() <= as_of
     merged["is_met"] = pd.array(np.where(due, met, np.nan), dtype="Float64").astype("boolean")
     merged["gap"] = pd.array(np.where(due, gap, np.nan), dtype="Float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(np.abs(target) > 0, gap / np.abs(target), np.nan)
-    merged["relative_gap"] = pd.array(np.where(due, rel, np.nan), dtype="Float64")
+    merged["relative_gap"] = _relative(gap, target, due)
     qualitative = merged["comparison"].to_numpy(dtype=object) == "qualitative"  # 定性目标: listed, never judged
     merged["status"] = np.select(
         [qualitative, ~due, np.isnan(met), met == 1.0], ["qualitative", "not_due", "no_data", "met"], "not_met"
@@ -240,37 +265,28 @@ def target_status(
     merged["is_on_track"] = merged["is_on_track"].astype("boolean").where(~due, pd.NA)
     # 进展: the value as of the evaluation year against this (earlier) target, never its verdict.
     later = merged["target_year"].to_numpy() < as_of
-    now = sc.is_met(
-        merged["value_as_of"].to_numpy(dtype=float, na_value=np.nan), target, target_max, comparison, strict
-    )
-    merged["is_met_now"] = pd.array(np.where(later, now, np.nan), dtype="Float64").astype("boolean")
-    gap_now = sc.target_gap(
-        merged["value_as_of"].to_numpy(dtype=float, na_value=np.nan), target, target_max, comparison
-    )
+    value_as_of = merged["value_as_of"].to_numpy(dtype=float, na_value=np.nan)
+    met_now = sc.is_met(value_as_of, target, target_max, comparison, strict)
+    merged["is_met_now"] = pd.array(np.where(later, met_now, np.nan), dtype="Float64").astype("boolean")
+    gap_now = sc.target_gap(value_as_of, target, target_max, comparison)
     merged["gap_now"] = pd.array(np.where(due, gap_now, np.nan), dtype="Float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel_now = np.where(np.abs(target) > 0, gap_now / np.abs(target), np.nan)
-    merged["relative_gap_now"] = pd.array(np.where(due, rel_now, np.nan), dtype="Float64")
-    merged["as_of_year"] = as_of
-    merged["baseline_year"] = p.baseline_year
-    merged["in_registry"] = merged["indicator"].isin(list(registry))
+    merged["relative_gap_now"] = _relative(gap_now, target, due)
+    return merged
+
+
+def _with_sources(merged: pd.DataFrame) -> pd.DataFrame:
+    """Whether each indicator is computed (``in_registry``, else an NA reason), its source line and county name."""
+    loaded = ind.load_registry()
+    merged["in_registry"] = merged["indicator"].isin(list(loaded.indicators))
     merged["na_reason"] = (
         merged["na_reason"]
         .astype(object)
         .where(merged["in_registry"] | merged["na_reason"].notna(), "indicator not in the registry")
     )
     pairs = list(zip(merged["indicator"], merged["county_code"], strict=True))
-    loaded = ind.load_registry()
     sources = {pair: figure_source(pair[0], "zh", pair[1], registry=loaded) for pair in set(pairs)}
     merged["source"] = [sources[pair] for pair in pairs]
-    merged = merged.join(sc.county_names(merged["county_code"])[["county_name_zh"]], on="county_code")
-    entity_order = {c: i for i, c in enumerate([CITY_CODE, *counties])}
-    merged = (
-        merged.assign(_e=merged["county_code"].map(entity_order))
-        .sort_values(["entry", "target_year", "_e"], kind="stable")
-        .drop(columns="_e")
-    )
-    return merged.reset_index(drop=True)
+    return merged.join(sc.county_names(merged["county_code"])[["county_name_zh"]], on="county_code")
 
 
 def assessment_points(
@@ -372,9 +388,9 @@ def closing_needs(
     }
     preschool: dict[tuple[int, str, float], pd.DataFrame] = {}
     school_summary = None
+    when = int(year)  # the latest state: what closing the gap takes now, not in the target's year
     for r in unmet.itertuples(index=False):
         county = str(r.county_code)
-        when = int(year)  # the latest state: what closing the gap takes now, not in the target's year
         if r.indicator == "preschool_universal" or r.indicator in criteria:
             # A criterion's own target replaces the national threshold (e.g. the plan's 95 %).
             override = (r.indicator, float(r.target)) if r.indicator in criteria else ("", np.nan)
@@ -386,22 +402,7 @@ def closing_needs(
             g = g[(g["county_code"] == county) & (g["year"] == when)]
             if override[0]:
                 g = g[g["indicator"] == r.indicator]
-            for x in g.itertuples(index=False):
-                if pd.notna(x.needed) and int(x.needed) > 0:
-                    rows.append(
-                        {
-                            "entry": r.entry,
-                            "target_year": int(r.target_year),
-                            "county_code": county,
-                            "indicator": r.indicator,
-                            "need_zh": str(x.gap_zh),
-                            "need_en": str(x.gap_en),
-                            "phrase_zh": str(x.need_zh),
-                            "amount": float(x.needed),
-                            "unit_zh": "",
-                            "schools_count": pd.NA,
-                        }
-                    )
+            rows += _preschool_needs(r, g)
         elif r.indicator == "compulsory_balanced":
             if school_summary is None:
                 school_summary = (
@@ -412,21 +413,52 @@ def closing_needs(
                 & (school_summary["year"] == when)
                 & (school_summary["addition"] > 0)
             ]
-            for x in s.itertuples(index=False):
-                name, _, unit = str(x.resource_zh).partition(" (")
-                rows.append(
-                    {
-                        "entry": r.entry,
-                        "target_year": int(r.target_year),
-                        "county_code": county,
-                        "indicator": r.indicator,
-                        "need_zh": name,
-                        "need_en": str(x.resource_en),
-                        "phrase_zh": gaps.gap_phrase(f"{name}增加", float(x.addition), unit.rstrip(")"))
-                        + f"（涉及{int(x.schools_below_count)}所学校）",
-                        "amount": float(x.addition),
-                        "unit_zh": unit.rstrip(")"),
-                        "schools_count": int(x.schools_below_count),
-                    }
-                )
+            rows += _resource_needs(r, s)
     return pd.DataFrame(rows, columns=list(_NEED_COLUMNS))
+
+
+def _need_key(r: Any) -> dict[str, Any]:
+    """The columns a need row shares with its open target point."""
+    return {
+        "entry": r.entry,
+        "target_year": int(r.target_year),
+        "county_code": str(r.county_code),
+        "indicator": r.indicator,
+    }
+
+
+def _preschool_needs(r: Any, g: pd.DataFrame) -> list[dict[str, Any]]:
+    """Need rows of an open 普及普惠 point: each criterion of :func:`gaps.preschool_gaps` that still needs some."""
+    return [
+        {
+            **_need_key(r),
+            "need_zh": str(x.gap_zh),
+            "need_en": str(x.gap_en),
+            "phrase_zh": str(x.need_zh),
+            "amount": float(x.needed),
+            "unit_zh": "",
+            "schools_count": pd.NA,
+        }
+        for x in g.itertuples(index=False)
+        if pd.notna(x.needed) and int(x.needed) > 0
+    ]
+
+
+def _resource_needs(r: Any, s: pd.DataFrame) -> list[dict[str, Any]]:
+    """Need rows of an open 优质均衡 point: the county's resource additions (:func:`gaps.resource_gap_summary`)."""
+    rows = []
+    for x in s.itertuples(index=False):
+        name, _, unit = str(x.resource_zh).partition(" (")
+        rows.append(
+            {
+                **_need_key(r),
+                "need_zh": name,
+                "need_en": str(x.resource_en),
+                "phrase_zh": gaps.gap_phrase(f"{name}增加", float(x.addition), unit.rstrip(")"))
+                + f"（涉及{int(x.schools_below_count)}所学校）",
+                "amount": float(x.addition),
+                "unit_zh": unit.rstrip(")"),
+                "schools_count": int(x.schools_below_count),
+            }
+        )
+    return rows

@@ -158,83 +158,93 @@ def school_gaps(
     floor = std.school_rule(standards).floor_ratio
     frames = []
     for code in std.RESOURCE_INDICATORS:
-        spec = registry.school_resources[code]
         below = assessed[(assessed[f"{code}_is_met"] == False).fillna(False).to_numpy(dtype=bool)]  # noqa: E712
-        if not len(below):
-            continue
-        thresholds = below["stage"].map({s: std.resource_thresholds(s, standards)[code] for s in std.STAGES})
-        threshold = thresholds.to_numpy(dtype=float)
-        students = below["student_count"].to_numpy(dtype=float, na_value=np.nan)
-        per = float(spec.get("per", 1))
-        current = below[f"{code}_amount"].to_numpy(dtype=float)
-        required = threshold * students / per
-        shared = bool(spec.get("shared"))
-        fraction = below["shared_fraction"].to_numpy(dtype=float) if shared else np.ones(len(below))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            raw = (required - current) / fraction
-        frames.append(
-            pd.DataFrame(
-                {
-                    "county_code": below["county_code"].to_numpy(dtype=object),
-                    "year": below["year"].to_numpy(dtype="int64"),
-                    "school_id": below["school_id"].to_numpy(dtype=object),
-                    "school_name": below["school_name"].to_numpy(dtype=object),
-                    "school_type": below["school_type"].to_numpy(dtype=object),
-                    "stage": below["stage"].to_numpy(dtype=object),
-                    "indicator": code,
-                    "resource_zh": spec.get("resource_zh", code),
-                    "resource_en": spec.get("resource_en", code),
-                    "is_integer": bool(spec.get("integer")),
-                    "is_shared": shared,
-                    "student_count": students,
-                    "value": below[code].to_numpy(dtype=float),
-                    "threshold": threshold,
-                    "current_amount": current,
-                    "required_amount": required,
-                    "shared_fraction": fraction,
-                    "addition": _round_up(raw, bool(spec.get("integer"))),
-                    "to_threshold": below[code].to_numpy(dtype=float) / threshold,
-                    "is_above_floor": std.meets(below[code].to_numpy(dtype=float), threshold * floor, "at_least"),
-                    "meets_standard": below["meets_standard"].to_numpy(dtype=object),
-                }
-            )
-        )
-    columns = [
-        "county_code",
-        "year",
-        "school_id",
-        "school_name",
-        "school_type",
-        "stage",
-        "indicator",
-        "resource_zh",
-        "resource_en",
-        "is_integer",
-        "is_shared",
-        "student_count",
-        "value",
-        "threshold",
-        "current_amount",
-        "required_amount",
-        "shared_fraction",
-        "addition",
-        "to_threshold",
-        "is_above_floor",
-        "meets_standard",
-    ]
+        if len(below):
+            frames.append(_resource_gaps(below, code, registry.school_resources[code], floor, standards))
     if not frames:
-        out = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        out = pd.DataFrame({c: pd.Series([], dtype=object) for c in _SCHOOL_GAP_COLUMNS})
         return _typed_school_gaps(out.assign(is_binding=pd.Series([], dtype=bool)))
-    out = pd.concat(frames, ignore_index=True)
-    # For a shared facility the school adds once: the part needing the most is binding.
+    out = _with_binding(pd.concat(frames, ignore_index=True))
+    out = out.sort_values(["county_code", "year", "school_id", "stage", "indicator"]).reset_index(drop=True)
+    return _typed_school_gaps(out)
+
+
+_SCHOOL_GAP_COLUMNS = (
+    "county_code",
+    "year",
+    "school_id",
+    "school_name",
+    "school_type",
+    "stage",
+    "indicator",
+    "resource_zh",
+    "resource_en",
+    "is_integer",
+    "is_shared",
+    "student_count",
+    "value",
+    "threshold",
+    "current_amount",
+    "required_amount",
+    "shared_fraction",
+    "addition",
+    "to_threshold",
+    "is_above_floor",
+    "meets_standard",
+)
+
+
+def _resource_gaps(
+    below: pd.DataFrame, code: str, spec: Mapping[str, Any], floor: float, standards: Mapping[str, Any] | None
+) -> pd.DataFrame:
+    """The :func:`school_gaps` rows of one resource indicator, for the school parts below its threshold."""
+    thresholds = below["stage"].map({s: std.resource_thresholds(s, standards)[code] for s in std.STAGES})
+    threshold = thresholds.to_numpy(dtype=float)
+    students = below["student_count"].to_numpy(dtype=float, na_value=np.nan)
+    per = float(spec.get("per", 1))
+    current = below[f"{code}_amount"].to_numpy(dtype=float)
+    required = threshold * students / per
+    shared = bool(spec.get("shared"))
+    fraction = below["shared_fraction"].to_numpy(dtype=float) if shared else np.ones(len(below))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = (required - current) / fraction
+    value = below[code].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "county_code": below["county_code"].to_numpy(dtype=object),
+            "year": below["year"].to_numpy(dtype="int64"),
+            "school_id": below["school_id"].to_numpy(dtype=object),
+            "school_name": below["school_name"].to_numpy(dtype=object),
+            "school_type": below["school_type"].to_numpy(dtype=object),
+            "stage": below["stage"].to_numpy(dtype=object),
+            "indicator": code,
+            "resource_zh": spec.get("resource_zh", code),
+            "resource_en": spec.get("resource_en", code),
+            "is_integer": bool(spec.get("integer")),
+            "is_shared": shared,
+            "student_count": students,
+            "value": value,
+            "threshold": threshold,
+            "current_amount": current,
+            "required_amount": required,
+            "shared_fraction": fraction,
+            "addition": _round_up(raw, bool(spec.get("integer"))),
+            "to_threshold": value / threshold,
+            "is_above_floor": std.meets(value, threshold * floor, "at_least"),
+            "meets_standard": below["meets_standard"].to_numpy(dtype=object),
+        }
+    )
+
+
+def _with_binding(out: pd.DataFrame) -> pd.DataFrame:
+    """``is_binding``: for a shared facility the school adds once, so the part needing the most is binding."""
     key = [out["school_id"], out["year"], out["indicator"]]
     largest = out.groupby(key, sort=False)["addition"].transform("max")
     first_of_largest = (out["addition"] == largest) & ~out.assign(_m=out["addition"] == largest).duplicated(
         ["school_id", "year", "indicator", "_m"]
     )
     out["is_binding"] = ~out["is_shared"] | first_of_largest
-    out = out.sort_values(["county_code", "year", "school_id", "stage", "indicator"]).reset_index(drop=True)
-    return _typed_school_gaps(out)
+    return out
 
 
 def _typed_school_gaps(out: pd.DataFrame) -> pd.DataFrame:
@@ -366,31 +376,56 @@ def preschool_gaps(
         if thresholds and code in thresholds:
             threshold = float(thresholds[code])
         factor = float(registry.indicators[code].formula.get("factor", 1))
-        r = res[res["indicator"] == code]
-        num = r["numerator"].to_numpy(dtype=float, na_value=np.nan)
-        den = r["denominator"].to_numpy(dtype=float, na_value=np.nan)
-        value = r["value"].to_numpy(dtype=float, na_value=np.nan)
-        part = "denominator" if comparison == "at_most" else "numerator"  # ≤ 15 children per teacher: add teachers
-        needed = amount_to_close(num, den, threshold, factor=factor, comparison=comparison, part=part)
-        needed = np.where(np.isnan(value), np.nan, needed)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "county_code": r["county_code"].to_numpy(dtype=object),
-                    "year": r["year"].to_numpy(dtype="int64"),
-                    "indicator": code,
-                    "gap": criterion["gap"],
-                    "gap_zh": criterion.get("gap_zh", criterion["gap"]),
-                    "gap_en": criterion.get("gap_en", criterion["gap"]),
-                    "value": value,
-                    "threshold": threshold,
-                    "comparison": comparison,
-                    "needed": needed,
-                    "na_reason": r["na_reason"].to_numpy(dtype=object, na_value=None),
-                }
-            )
-        )
+        frames.append(_criterion_needs(res[res["indicator"] == code], criterion, threshold, comparison, factor))
     out = pd.concat(frames, ignore_index=True)
+    out = pd.concat([*_area_sums(out), out], ignore_index=True)
+    out = out.astype(
+        {
+            "county_code": "string",
+            "indicator": "string",
+            "gap": "string",
+            "gap_zh": "string",
+            "gap_en": "string",
+            "comparison": "string",
+            "na_reason": "string",
+        }
+    )
+    out["year"] = pd.array(out["year"].to_numpy(dtype="int64"), dtype="Int64")
+    out["value"] = pd.array(out["value"].to_numpy(dtype=float), dtype="Float64")
+    out["needed"] = pd.array(out["needed"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
+    out = _with_need_words(out, criteria)
+    return out.sort_values(["county_code", "year"], kind="stable").reset_index(drop=True)
+
+
+def _criterion_needs(
+    r: pd.DataFrame, criterion: Mapping[str, Any], threshold: float, comparison: str, factor: float
+) -> pd.DataFrame:
+    """Per county and year, the amount one 普及普惠 criterion still needs (see :func:`preschool_gaps`)."""
+    num = r["numerator"].to_numpy(dtype=float, na_value=np.nan)
+    den = r["denominator"].to_numpy(dtype=float, na_value=np.nan)
+    value = r["value"].to_numpy(dtype=float, na_value=np.nan)
+    part = "denominator" if comparison == "at_most" else "numerator"  # ≤ 15 children per teacher: add teachers
+    needed = amount_to_close(num, den, threshold, factor=factor, comparison=comparison, part=part)
+    needed = np.where(np.isnan(value), np.nan, needed)
+    return pd.DataFrame(
+        {
+            "county_code": r["county_code"].to_numpy(dtype=object),
+            "year": r["year"].to_numpy(dtype="int64"),
+            "indicator": criterion["indicator"],
+            "gap": criterion["gap"],
+            "gap_zh": criterion.get("gap_zh", criterion["gap"]),
+            "gap_en": criterion.get("gap_en", criterion["gap"]),
+            "value": value,
+            "threshold": threshold,
+            "comparison": comparison,
+            "needed": needed,
+            "na_reason": r["na_reason"].to_numpy(dtype=object, na_value=None),
+        }
+    )
+
+
+def _area_sums(out: pd.DataFrame) -> list[pd.DataFrame]:
+    """The counties' needs summed per area (city, prefecture …); NA with a reason when a county is NA."""
     cities = []
     for layer in aggregate_layers(out["county_code"]):
         group = out.assign(_missing=np.isnan(out["needed"].to_numpy(dtype=float)), _area=layer).groupby(
@@ -413,21 +448,11 @@ def preschool_gaps(
                 na_reason=np.where(city["n_missing"] > 0, city["n_missing"].astype(str) + " counties NA", None),
             ).drop(columns=["n_missing", "_area"])[out.columns]
         )
-    out = pd.concat([*cities, out], ignore_index=True)
-    out = out.astype(
-        {
-            "county_code": "string",
-            "indicator": "string",
-            "gap": "string",
-            "gap_zh": "string",
-            "gap_en": "string",
-            "comparison": "string",
-            "na_reason": "string",
-        }
-    )
-    out["year"] = pd.array(out["year"].to_numpy(dtype="int64"), dtype="Int64")
-    out["value"] = pd.array(out["value"].to_numpy(dtype=float), dtype="Float64")
-    out["needed"] = pd.array(out["needed"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
+    return cities
+
+
+def _with_need_words(out: pd.DataFrame, criteria: list[dict[str, Any]]) -> pd.DataFrame:
+    """``need_zh`` / ``need_en``: each amount in words (:func:`gap_phrase`), "" when nothing is needed or NA."""
     words = {c["gap"]: c for c in criteria}
     for lang in ("zh", "en"):
         out[f"need_{lang}"] = pd.array(
@@ -443,4 +468,4 @@ def preschool_gaps(
             ],
             dtype="string",
         )
-    return out.sort_values(["county_code", "year"], kind="stable").reset_index(drop=True)
+    return out

@@ -4,8 +4,8 @@ A plan is a folder: ``targets.yml`` (a ``plan`` block with the plan's years and 
 ``targets`` list), the plan's text (``plan.txt``) and nothing else. The 2023–2025 plan is
 the default; a later plan (2026–2030) is another folder — no code change. Files are
 validated on load so that a typo in a hand-edited file is reported with the file, the
-entry and the field, not found later as a wrong chart. The schema is documented in
-``docs/plans.md``.
+entry and the field, not found later as a wrong chart (the fields: :mod:`lcedu.measure.plan_fields`;
+against the registries: :mod:`lcedu.measure.plan_check`). The schema is documented in ``docs/plans.md``.
 
 Public API (stable):
 
@@ -14,9 +14,10 @@ Public API (stable):
 * :func:`load_targets` — one row per target and year, as a DataFrame.
 * :func:`load_plan` — the validated ``plan`` block.
 * :func:`load_plan_text` — the plan's text stored beside the YAML.
-* :func:`plan_numbers`, :func:`uncovered_numbers` — find target numbers in plan text
-  that no entry accounts for; :func:`target_passages` and :func:`check_plan_text` apply
-  the plan's own ``check`` block (the passages holding targets, the slogans that are not).
+* :func:`clause_titles` — the clause headings of a plan's text.
+
+The plan-text check (target numbers in the prose that no entry accounts for) is
+:mod:`lcedu.measure.plan_prose`.
 """
 
 from __future__ import annotations
@@ -35,48 +36,26 @@ import yaml
 from lcedu import paths
 from lcedu.home import HOME
 from lcedu.measure.plan_check import registry_problems
+from lcedu.measure.plan_fields import COMPARISONS, STATUSES, VALUELESS, entry_problems, is_number, plan_block_problems
 
 __all__ = [
     "COLUMNS",
     "COMPARISONS",
     "DEFAULT_PLAN",
     "Plan",
-    "PlanNumber",
     "Problem",
     "STATUSES",
     "TargetsFileError",
-    "check_plan_text",
+    "VALUELESS",
     "clause_titles",
     "get_plan",
     "list_plans",
     "load_plan",
     "load_plan_text",
     "load_targets",
-    "plan_numbers",
     "plan_path",
     "read_plan_text",
-    "target_passages",
-    "uncovered_numbers",
 ]
-
-#: at_least / at_most (a rate or amount; ``strict`` makes it > / <), reach (a yes/no
-#: state, no value), count_at_least (a number of schools, people ...), range
-#: (value ≤ x ≤ value_max, e.g. 5至8个).
-#: increase / decrease: a directional target (显著提升, 明显提高 / 明显降低), judged as the change of the
-#: target year's value against the plan's baseline (met when strictly higher / lower; no value);
-#: qualitative: a 定性目标 (取得实质性进展, 稳居全省前列), listed and counted, never judged.
-COMPARISONS: tuple[str, ...] = (
-    "at_least",
-    "at_most",
-    "reach",
-    "count_at_least",
-    "range",
-    "increase",
-    "decrease",
-    "qualitative",
-)
-#: Comparisons without a value of their own.
-VALUELESS: tuple[str, ...] = ("reach", "increase", "decrease", "qualitative")
 
 #: Columns of :func:`load_targets`, in order.
 COLUMNS: tuple[str, ...] = (
@@ -102,40 +81,6 @@ COLUMNS: tuple[str, ...] = (
 )
 
 DEFAULT_PLAN = HOME.default_plan
-_REQUIRED = (
-    "indicator",
-    "name_zh",
-    "name_en",
-    "year",
-    "scope",
-    "comparison",
-    "unit",
-    "clause",
-    "quote",
-)
-_OPTIONAL = ("value", "value_max", "strict", "restated", "condition", "note", "data_needed")
-_CODE = re.compile(r"[a-z][a-z0-9_]*")
-_COUNTY = re.compile(r"\d{6}")
-
-
-#: ``plan.status``: adopted (issued by the government), draft (from ``lcedu plan draft``,
-#: no targets yet), test (made-up, for tests only).
-STATUSES: tuple[str, ...] = ("adopted", "draft", "test")
-_PLAN_FIELDS = (
-    "id",
-    "title_zh",
-    "title_en",
-    "issued_by",
-    "published",
-    "source",
-    "region_code",
-    "baseline_year",
-    "first_year",
-    "last_year",
-    "text_file",
-    "status",
-    "check",
-)
 
 
 @dataclass(frozen=True)
@@ -198,170 +143,6 @@ def _resolve(path: str | Path | None) -> Path:
     return plan_path(path)
 
 
-def _is_number(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _is_year(x: object) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _check_plan(plan: object) -> list[tuple[str, str]]:
-    """(field, problem) pairs of the ``plan`` block."""
-    if not isinstance(plan, dict):
-        return [("plan", "'plan' must be a mapping with id, first_year and last_year")]
-    problems: list[tuple[str, str]] = []
-    unknown = sorted(set(plan) - set(_PLAN_FIELDS))
-    if unknown:
-        problems.append((", ".join(map(str, unknown)), f"unknown field(s) {unknown}; known: {list(_PLAN_FIELDS)}"))
-    if not isinstance(plan.get("id"), str) or not plan.get("id"):
-        problems.append(("id", "plan.id must be a non-empty string"))
-    first, last = plan.get("first_year"), plan.get("last_year")
-    if not (_is_year(first) and _is_year(last) and first <= last):
-        problems.append(
-            ("first_year", f"plan.first_year/last_year must be years with first ≤ last, got {first!r}, {last!r}")
-        )
-    baseline = plan.get("baseline_year")
-    if baseline is not None and not (_is_year(baseline) and (not _is_year(first) or baseline < first)):
-        problems.append(
-            ("baseline_year", f"plan.baseline_year must be a year before first_year {first!r}, got {baseline!r}")
-        )
-    region = plan.get("region_code")
-    if region is not None and not _COUNTY.fullmatch(str(region)):
-        problems.append(("region_code", f"plan.region_code must be a 6-digit code, got {region!r}"))
-    status = plan.get("status", "adopted")
-    if status not in STATUSES:
-        problems.append(("status", f"plan.status must be one of {list(STATUSES)}, got {status!r}"))
-    for key in ("title_zh", "title_en", "text_file"):
-        if key in plan and not (isinstance(plan[key], str) and plan[key].strip()):
-            problems.append((key, f"plan.{key} must be a non-empty string"))
-    problems += _check_check(plan.get("check"))
-    return problems
-
-
-def _check_check(check: object) -> list[tuple[str, str]]:
-    """The optional ``plan.check`` block: passages [{from, to, only_sentences_with}], not_targets."""
-    if check is None:
-        return []
-    if not isinstance(check, dict):
-        return [("check", "plan.check must be a mapping with passages and/or not_targets")]
-    problems: list[tuple[str, str]] = []
-    unknown = sorted(set(check) - {"passages", "not_targets", "target_words"})
-    if unknown:
-        problems.append(("check", f"plan.check has unknown field(s) {unknown}"))
-    passages = check.get("passages", [])
-    if not isinstance(passages, list):
-        problems.append(("check.passages", "plan.check.passages must be a list of {from, to}"))
-        passages = []
-    for i, passage in enumerate(passages, start=1):
-        ok = (
-            isinstance(passage, dict)
-            and set(passage) <= {"from", "to", "only_sentences_with"}
-            and all(isinstance(passage.get(k), str) and passage.get(k) for k in ("from", "to"))
-            and isinstance(passage.get("only_sentences_with", ""), str)
-        )
-        if not ok:
-            problems.append(
-                (
-                    "check.passages",
-                    f"passage #{i} must be {{from: text, to: text[, only_sentences_with: text]}}, got {passage!r}",
-                )
-            )
-    ignore = check.get("not_targets", [])
-    if not (isinstance(ignore, list) and all(isinstance(x, str) and x for x in ignore)):
-        problems.append(("check.not_targets", f"plan.check.not_targets must be a list of phrases, got {ignore!r}"))
-    words = check.get("target_words", [])
-    if not (isinstance(words, list) and all(isinstance(x, str) and x for x in words)):
-        problems.append(("check.target_words", f"plan.check.target_words must be a list of phrases, got {words!r}"))
-    return problems
-
-
-def _check_entry(entry: dict[str, Any], plan: Mapping[str, Any]) -> list[tuple[str, str]]:  # noqa: C901 (named in docs/architecture.md)
-    """(field, problem) pairs of one target entry; empty when the entry is valid."""
-    problems: list[tuple[str, str]] = [(key, f"missing '{key}'") for key in _REQUIRED if key not in entry]
-    unknown = sorted(set(entry) - set(_REQUIRED) - set(_OPTIONAL))
-    if unknown:
-        problems.append((", ".join(map(str, unknown)), f"unknown field(s) {unknown}"))
-    if "indicator" in entry and not (isinstance(entry["indicator"], str) and _CODE.fullmatch(entry["indicator"])):
-        problems.append(("indicator", f"indicator must be a snake_case code, got {entry['indicator']!r}"))
-    for key in ("name_zh", "name_en", "unit", "clause", "quote"):
-        if key in entry and not (isinstance(entry[key], str) and entry[key].strip()):
-            problems.append((key, f"{key} must be a non-empty string"))
-
-    comparison = entry.get("comparison")
-    if "comparison" in entry and comparison not in COMPARISONS:
-        problems.append(("comparison", f"comparison {comparison!r} is not one of {list(COMPARISONS)}"))
-    value, value_max = entry.get("value"), entry.get("value_max")
-    if comparison in VALUELESS:
-        if value not in (None, True) or (comparison != "reach" and "value" in entry):
-            problems.append(("value", f"a {comparison!r} target takes no value, got {value!r}"))
-    elif comparison in COMPARISONS and not _is_number(value):
-        problems.append(("value", f"value must be a number for '{comparison}', got {value!r}"))
-    if comparison == "range":
-        if not _is_number(value_max) or (_is_number(value) and value_max <= value):
-            problems.append(("value_max", f"a 'range' needs a number value_max > value, got {value_max!r}"))
-    elif "value_max" in entry and comparison in ("at_least", "count_at_least"):
-        # A planned band read as a floor (建成…5至8个: 9 is more than planned, not a miss): the top
-        # is shown beside the target, never tested.
-        if not _is_number(value_max) or (_is_number(value) and value_max <= value):
-            problems.append(
-                ("value_max", f"the planned band's top needs a number value_max > value, got {value_max!r}")
-            )
-    elif "value_max" in entry:
-        problems.append(("value_max", "value_max is only for 'range' or the top of a floor's planned band"))
-    if "strict" in entry and not isinstance(entry["strict"], bool):
-        problems.append(("strict", f"strict must be true or false, got {entry['strict']!r}"))
-    if entry.get("strict") and comparison not in ("at_least", "at_most", "count_at_least"):
-        problems.append(("strict", f"strict does not apply to comparison {comparison!r}"))
-
-    years = entry.get("year")
-    year_list = years if isinstance(years, list) else [years]
-    first, last = plan.get("first_year"), plan.get("last_year")
-    if "year" in entry:
-        if not year_list or not all(_is_year(y) for y in year_list):
-            problems.append(("year", f"year must be a year or a list of years, got {years!r}"))
-        elif _is_year(first) and _is_year(last):
-            outside = [y for y in year_list if not first <= y <= last]
-            if outside:
-                problems.append(("year", f"year(s) {outside} outside the plan span {first}–{last}"))
-        if len(set(map(str, year_list))) != len(year_list):
-            problems.append(("year", f"year list repeats a year: {years!r}"))
-
-    scope = entry.get("scope")
-    if "scope" in entry and scope not in ("city", "each_county"):
-        if not (isinstance(scope, list) and scope):
-            problems.append(("scope", f"scope must be city, each_county or a list of county codes, got {scope!r}"))
-        else:
-            codes = [str(c) for c in scope]
-            bad = [c for c in codes if not _COUNTY.fullmatch(c)]
-            if bad:
-                problems.append(("scope", f"county code(s) {bad} are not 6-digit codes"))
-            region = plan.get("region_code")
-            if region is not None and not bad:
-                foreign = [c for c in codes if c[:4] != str(region)[:4]]
-                if foreign:
-                    problems.append(("scope", f"county code(s) {foreign} are outside region {region}"))
-            if len(set(codes)) != len(codes):
-                problems.append(("scope", f"scope repeats a county: {codes}"))
-
-    restated = entry.get("restated", [])
-    if not (
-        isinstance(restated, list) and all(isinstance(r, dict) and r.get("clause") and r.get("quote") for r in restated)
-    ):
-        problems.append(("restated", "restated must be a list of {clause, quote}"))
-    condition = entry.get("condition", {})
-    if not (isinstance(condition, dict) and all(isinstance(k, str) and _is_number(v) for k, v in condition.items())):
-        problems.append(("condition", f"condition must map names to numbers, got {condition!r}"))
-    if "note" in entry and not isinstance(entry["note"], str):
-        problems.append(("note", "note must be a string"))
-    if "data_needed" in entry and not (isinstance(entry["data_needed"], str) and entry["data_needed"].strip()):
-        problems.append(("data_needed", "data_needed must say what data would judge the target"))
-    return problems
-
-
 def _describe(i: int, entry: object) -> str:
     if isinstance(entry, dict):
         return f"entry #{i} (indicator={entry.get('indicator')!r}, quote「{entry.get('quote', '')}」)"
@@ -381,7 +162,7 @@ def _read(path: str, mtime_ns: int) -> tuple[dict[str, Any], pd.DataFrame]:
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
         raise TargetsFileError(f"{path}: needs a 'plan' mapping and a 'targets' list")
     plan = data.get("plan")
-    found = [Problem(path, "plan", field, msg) for field, msg in _check_plan(plan)]
+    found = [Problem(path, "plan", field, msg) for field, msg in plan_block_problems(plan)]
     plan = plan if isinstance(plan, dict) else {}
     unknown = sorted(set(data) - {"plan", "targets", "draft"})
     if unknown:
@@ -401,7 +182,7 @@ def _read(path: str, mtime_ns: int) -> tuple[dict[str, Any], pd.DataFrame]:
         if not isinstance(entry, dict):
             found.append(Problem(path, where, "-", "must be a mapping"))
             continue
-        found += [Problem(path, where, field, msg) for field, msg in _check_entry(entry, plan)]
+        found += [Problem(path, where, field, msg) for field, msg in entry_problems(entry, plan)]
         years = entry.get("year") if isinstance(entry.get("year"), list) else [entry.get("year")]
         scope = entry.get("scope")
         scope_key = tuple(sorted(map(str, scope))) if isinstance(scope, list) else scope
@@ -436,7 +217,7 @@ def _frame(plan: Mapping[str, Any], entries: list[dict[str, Any]]) -> pd.DataFra
                     "scope": "counties" if counties else scope,
                     "counties": counties,
                     "comparison": e["comparison"],
-                    "value": float(value) if _is_number(value) else math.nan,
+                    "value": float(value) if is_number(value) else math.nan,
                     "value_max": float(e["value_max"]) if "value_max" in e else math.nan,
                     "strict": bool(e.get("strict", False)),
                     "unit": e["unit"],
@@ -608,193 +389,7 @@ def get_plan(plan: str | Path | None = None) -> Plan:
     )
 
 
-# --------------------------------------------------------------------------- plan-text check
-
-# Numbers a target can be written with: Arabic numerals (95, 93.5, 1.6万), and Chinese
-# numerals only when they count something (…所/个/名/人/张/批/项/家/间), so that clause
-# numerals "(四)", "三年", "九年义务教育" or "三好" are not read as numbers at all.
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|[一二两三四五六七八九十]+(?=[所个名人张批项家间])")
-_YEAR = re.compile(r"(?:19|20)\d{2}")
-_YEAR_FOLLOWERS = "年—–-"
-_SENTENCE = re.compile(r"[^。;；\n]+")
-_CN_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-
-
-@dataclass(frozen=True)
-class PlanNumber:
-    """A number written in a plan sentence: its text, value and span within ``sentence``."""
-
-    text: str
-    value: float
-    start: int
-    end: int
-    sentence: str
-
-    def values(self) -> tuple[float, ...]:
-        """The values it may stand for: as written, and × 10 000 when followed by 万."""
-        if self.sentence[self.end : self.end + 1] == "万":
-            return (self.value, self.value * 10_000)
-        return (self.value,)
-
-
-def _cn_value(text: str) -> float:
-    if "十" not in text:
-        return float(sum(_CN_DIGITS[c] * 10**i for i, c in enumerate(reversed(text))))
-    tens, _, units = text.partition("十")
-    return float((_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0))
-
-
-def plan_numbers(text: str, ignore: Iterable[str] = ()) -> list[PlanNumber]:
-    """Every number in ``text`` that could be a target value, sentence by sentence.
-
-    Skipped: years (19xx/20xx followed by 年 or a dash) and numbers inside any phrase in
-    ``ignore`` (slogans such as "三个心向", "四名工程", "一张网"). Chinese numerals are read
-    only before a measure word (see ``_TOKEN``).
-    """
-    ignore = [p for p in ignore if p]
-    found: list[PlanNumber] = []
-    for m_sentence in _SENTENCE.finditer(text):
-        sentence = m_sentence.group()
-        blocked = [(m.start(), m.end()) for phrase in ignore for m in re.finditer(re.escape(phrase), sentence)]
-        for m in _TOKEN.finditer(sentence):
-            token, start, end = m.group(), m.start(), m.end()
-            following = sentence[end : end + 1]
-            if _YEAR.fullmatch(token) and following and following in _YEAR_FOLLOWERS:
-                continue
-            if any(a <= start and end <= b for a, b in blocked):
-                continue
-            value = float(token) if token[0].isdigit() else _cn_value(token)
-            found.append(PlanNumber(token, value, start, end, sentence))
-    return found
-
-
-def _accepted_values(row: Mapping[str, Any]) -> list[float]:
-    values = [row["value"], row["value_max"], *(v for _, v in row["condition"])]
-    return [float(v) for v in values if not math.isnan(float(v))]
-
-
-def uncovered_numbers(text: str, targets: pd.DataFrame, ignore: Iterable[str] = ()) -> list[PlanNumber]:
-    """Numbers of :func:`plan_numbers` that no target accounts for.
-
-    A number is accounted for when some target's ``quote`` (or a ``restated`` quote)
-    occurs in the same sentence around that number, and the number (× 10 000 before 万)
-    equals the target's ``value``, ``value_max`` or a ``condition`` number. An empty
-    result means every number in ``text`` is a recorded target with the right value.
-    """
-    candidates = plan_numbers(text, ignore)
-    quotes: list[tuple[str, list[float]]] = []
-    for row in targets.drop_duplicates("entry").to_dict("records") if len(targets) else []:
-        accepted = _accepted_values(row)
-        for quote in (row["quote"], *(q for _, q in row["restated"])):
-            quotes.append((quote, accepted))
-
-    def covered(n: PlanNumber) -> bool:
-        for quote, accepted in quotes:
-            for m in re.finditer(re.escape(quote), n.sentence):
-                if (
-                    m.start() <= n.start
-                    and n.end <= m.end()
-                    and any(math.isclose(v, a, rel_tol=1e-9) for v in n.values() for a in accepted)
-                ):
-                    return True
-        return False
-
-    return [n for n in candidates if not covered(n)]
-
-
-def uncovered_target_words(text: str, targets: pd.DataFrame, words: Iterable[str] = ()) -> list[PlanNumber]:
-    """Target phrases without a number (显著提升, 明显降低, 全覆盖, 取得实质性进展 …) that no entry records.
-
-    A phrase is recorded when some entry's ``quote`` (or a ``restated`` quote) in the same sentence
-    covers it. Returned as :class:`PlanNumber` rows (``value`` NaN) so the check lists them with the numbers.
-    """
-    quotes = [
-        quote
-        for row in (targets.drop_duplicates("entry").to_dict("records") if len(targets) else [])
-        for quote in (row["quote"], *(q for _, q in row["restated"]))
-    ]
-    found: list[PlanNumber] = []
-    for m_sentence in _SENTENCE.finditer(text):
-        sentence = m_sentence.group()
-        spans = [(m.start(), m.end()) for q in quotes for m in re.finditer(re.escape(q), sentence)]
-        for word in (w for w in words if w):
-            for m in re.finditer(re.escape(word), sentence):
-                if not any(a <= m.start() and m.end() <= b for a, b in spans):
-                    found.append(PlanNumber(word, math.nan, m.start(), m.end(), sentence))
-    return found
-
-
-def target_passages(text: str, passages: Iterable[tuple[str, str, str]] = ()) -> str:
-    """The parts of a plan text that hold its targets, one passage per line block.
-
-    ``passages``: (from, to, only_sentences_with) — the text from the first occurrence of
-    ``from`` up to ``to`` (exclusive); with ``only_sentences_with``, only the sentences (。)
-    containing it. No passages: the whole text. A passage whose marker is not in the text
-    raises a ValueError naming the marker (the text changed, or the check block is wrong).
-    """
-    spec = list(passages)
-    if not spec:
-        return text
-    parts = []
-    for start, end, only in spec:
-        if start not in text:
-            raise ValueError(f"plan.check.passages: start marker 「{start}」 is not in the plan text")
-        i = text.index(start)
-        if end not in text[i:]:
-            raise ValueError(f"plan.check.passages: end marker 「{end}」 is not after 「{start}」 in the plan text")
-        part = text[i : text.index(end, i)]
-        if only:
-            sentences = [s for s in part.split("。") if only in s]
-            if not sentences:
-                raise ValueError(f"plan.check.passages: no sentence with 「{only}」 between 「{start}」 and 「{end}」")
-            part = "\n".join(sentences)
-        parts.append(part)
-    return "\n".join(parts)
-
-
-def check_plan_text(
-    text: str,
-    targets: str | Path | pd.DataFrame | None = None,
-    *,
-    passages: Iterable[tuple[str, str, str]] | None = None,
-    not_targets: Iterable[str] | None = None,
-    target_words: Iterable[str] | None = None,
-) -> list[PlanNumber]:
-    """Every number, and every target phrase of ``check.target_words`` (显著提升, 全覆盖 …), in the plan's
-    target sentences that no entry of ``targets`` accounts for (directional, no-data and qualitative
-    targets are entries too).
-
-    ``targets``: a plan name, folder, targets file or a :func:`load_targets` frame (default:
-    the default plan). ``passages`` and ``not_targets`` default to the plan file's ``check``
-    block (for a frame: none). ``text`` is the plan's text (leading ``#`` lines are
-    comments and skipped). Empty result: every target number has its entry.
-    """
-    lines = text.splitlines(keepends=True)
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
-    body = "".join(lines)
-    if isinstance(targets, pd.DataFrame):
-        frame, plan = targets, None
-    else:
-        plan = get_plan(targets)
-        frame = plan.targets()
-    spec = passages if passages is not None else (plan.passages if plan else ())
-    ignore = not_targets if not_targets is not None else (plan.not_targets if plan else ())
-    words = target_words if target_words is not None else (plan.target_words if plan else ())
-    passage = target_passages(body, spec)
-    return uncovered_numbers(passage, frame, ignore) + uncovered_target_words(passage, frame, words)
-
+# --------------------------------------------------------------------------- clause headings
 
 _HEADING = re.compile(r"^\s*([一二三四五六七八九十]+)、\s*(\S.*)$")
 _SUBHEADING = re.compile(r"^\s*[(（]([一二三四五六七八九十]+)[)）]\s*(\S.*)$")

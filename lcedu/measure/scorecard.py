@@ -323,6 +323,22 @@ def scorecard(
     plan_file = None if isinstance(targets, pd.DataFrame) else targets
     baseline = int(baseline_year) if baseline_year is not None else int(load_plan(plan_file)["first_year"]) - 1
 
+    df = _result_rows(res, reg)
+    expanded = _targets_in_force(df, tgt, (tables or {}).get("population"), city_reference)
+    df = df.merge(
+        effective_targets(expanded, sorted(set(df["year"]))), how="left", on=["indicator", "county_code", "year"]
+    )
+    df = _with_baseline(df, baseline)
+    df = _judge(df)
+    df = _closing(df, reg)
+    df = _on_track(_with_next_target(df, expanded))
+    df = _ranked_and_spread(df)
+    df = df.join(county_names(df["county_code"]), on="county_code")
+    return _typed(_selected(df, reg, county, year, targeted_only)[list(COLUMNS)].reset_index(drop=True))
+
+
+def _result_rows(res: pd.DataFrame, reg: Any) -> pd.DataFrame:
+    """The indicator results as plain columns, with each indicator's names and direction from the registry."""
     df = pd.DataFrame(
         {
             "county_code": res["county_code"].to_numpy(dtype=object),
@@ -339,8 +355,14 @@ def scorecard(
         [(i.code, i.name_zh, i.name_en, i.direction) for i in reg.indicators.values()],
         columns=["indicator", "name_zh", "name_en", "direction"],
     )
-    df = df.merge(meta, how="left", on="indicator")
-    population = (tables or {}).get("population")
+    return df.merge(meta, how="left", on="indicator")
+
+
+def _targets_in_force(
+    df: pd.DataFrame, tgt: pd.DataFrame, population: pd.DataFrame | None, city_reference: bool
+) -> pd.DataFrame:
+    """Every target per (indicator, entity, year) with its ``target_scope``: the entity's own, and the city's
+    rate targets as references on counties without one of their own (see :func:`scorecard`)."""
     codes = list(dict.fromkeys(df["county_code"]))
     region = str(tgt.attrs.get("region_code") or "")
     if region:  # the plan's each_county targets are its own region's (临沧's 8), not a province's 129
@@ -353,80 +375,75 @@ def scorecard(
         known = set(zip(own["indicator"], own["county_code"], strict=True))
         keep = [k not in known for k in zip(reference["indicator"], reference["county_code"], strict=True)]
         expanded = pd.concat([expanded, reference[keep]], ignore_index=True)
-    df = df.merge(
-        effective_targets(expanded, sorted(set(df["year"]))), how="left", on=["indicator", "county_code", "year"]
-    )
+    return expanded
 
+
+def _with_baseline(df: pd.DataFrame, baseline: int) -> pd.DataFrame:
+    """Each row's baseline-year value and its change since then."""
     base = df.loc[df["year"] == baseline, ["indicator", "county_code", "value"]].rename(
         columns={"value": "baseline_value"}
     )
     df = df.merge(base, how="left", on=["indicator", "county_code"])
     df["baseline_year"] = baseline
     df["change_since_baseline"] = df["value"] - df["baseline_value"]
-    df = _judge(df)
-    df = _closing(df, reg)
+    return df
 
-    # Next target at or after the row's year for the same indicator and entity.
-    upcoming = expanded.rename(
-        columns={
-            "year": "next_target_year",
-            "target": "next_target",
-            "target_max": "next_target_max",
-            "comparison": "next_comparison",
-            "strict": "next_strict",
-        }
-    )
+
+_NEXT_TARGET = {
+    "year": "next_target_year",
+    "target": "next_target",
+    "target_max": "next_target_max",
+    "comparison": "next_comparison",
+    "strict": "next_strict",
+}
+
+
+def _with_next_target(df: pd.DataFrame, expanded: pd.DataFrame) -> pd.DataFrame:
+    """The next target at or after the row's year for the same indicator and entity (``next_*`` columns)."""
+    upcoming = expanded.rename(columns=_NEXT_TARGET)
     upcoming = upcoming.assign(_year=upcoming["next_target_year"]).sort_values("_year")
-    df = pd.merge_asof(
+    return pd.merge_asof(
         df.sort_values("year"),
-        upcoming[
-            [
-                "_year",
-                "indicator",
-                "county_code",
-                "next_target_year",
-                "next_target",
-                "next_target_max",
-                "next_comparison",
-                "next_strict",
-            ]
-        ],
+        upcoming[["_year", "indicator", "county_code", *_NEXT_TARGET.values()]],
         left_on="year",
         right_on="_year",
         by=["indicator", "county_code"],
         direction="forward",
     ).drop(columns="_year")
+
+
+def _on_track(df: pd.DataFrame) -> pd.DataFrame:
+    """``projected_value`` at the next target year and ``is_on_track`` (see :func:`scorecard`)."""
     trend = _trend(df)
     next_year = df["next_target_year"].to_numpy(dtype=float)
     projected = trend["intercept"].to_numpy() + trend["slope"].to_numpy() * next_year
     df["projected_value"] = np.where(np.isnan(df["value"].to_numpy(dtype=float)), np.nan, projected)
     next_cmp = df["next_comparison"].to_numpy(dtype=object)
-    projected_met = is_met(
-        df["projected_value"].to_numpy(dtype=float),
+    terms = (
         df["next_target"].to_numpy(dtype=float),
         df["next_target_max"].to_numpy(dtype=float),
         next_cmp,
         df["next_strict"].fillna(False).to_numpy(dtype=bool),
     )
-    met_now = is_met(
-        df["value"].to_numpy(dtype=float),
-        df["next_target"].to_numpy(dtype=float),
-        df["next_target_max"].to_numpy(dtype=float),
-        next_cmp,
-        df["next_strict"].fillna(False).to_numpy(dtype=bool),
-    )
+    projected_met = is_met(df["projected_value"].to_numpy(dtype=float), *terms)
+    met_now = is_met(df["value"].to_numpy(dtype=float), *terms)
     is_reach = next_cmp == "reach"
     df["is_on_track"] = np.select(
         [np.isnan(next_year), next_year == df["year"].to_numpy(dtype=float), is_reach],
         [np.nan, met_now, np.where(met_now == 1.0, 1.0, np.nan)],
         default=projected_met,
     )
-
     carried = (df["target_year"] < df["year"]).to_numpy(dtype=bool, na_value=False)
     df["is_on_track"] = np.where(carried, df["is_met"], df["is_on_track"])  # a past target: its own verdict
+    return df
 
-    # Ranks and spreads are among the counties of one prefecture (临沧's 8; 昆明's 14 on a 云南
-    # build), never across a province: a county is compared with its neighbours under the same city.
+
+def _ranked_and_spread(df: pd.DataFrame) -> pd.DataFrame:
+    """``rank``, ``rank_count`` and the spread columns among the counties of one prefecture.
+
+    临沧's 8; 昆明's 14 on a 云南 build — never across a province: a county is compared with its
+    neighbours under the same city. A province row gets the spread over all its counties.
+    """
     codes = df["county_code"].astype(str)
     scope_of = {c: _comparison_scope(c) for c in codes.unique()}
     df["_scope"] = codes.map(scope_of).to_numpy(dtype=object)
@@ -441,9 +458,17 @@ def scorecard(
     if any(c.endswith("0000") for c in scope_of.values()):  # a province row: the spread over all its counties
         pooled.append(ranked.assign(_scope=ranked["county_code"].map(province_of)))
     stats = pd.concat([_spread(frame, keys) for frame in pooled])
-    df = df.merge(stats, how="left", on=keys).drop(columns="_scope")
-    df = df.join(county_names(df["county_code"]), on="county_code")
+    return df.merge(stats, how="left", on=keys).drop(columns="_scope")
 
+
+def _selected(
+    df: pd.DataFrame,
+    reg: Any,
+    county: str | Iterable[str] | None,
+    year: int | Iterable[int] | None,
+    targeted_only: bool,
+) -> pd.DataFrame:
+    """The rows asked for, in the registry's indicator order, then county and year."""
     if county is not None:
         keep = {county} if isinstance(county, str) else {str(c) for c in county}
         df = df[df["county_code"].isin(keep)]
@@ -453,8 +478,7 @@ def scorecard(
     if targeted_only:
         df = df[df["target"].notna()]
     order = {code: i for i, code in enumerate(reg.indicators)}
-    df = df.assign(_order=df["indicator"].map(order)).sort_values(["_order", "county_code", "year"])
-    return _typed(df[list(COLUMNS)].reset_index(drop=True))
+    return df.assign(_order=df["indicator"].map(order)).sort_values(["_order", "county_code", "year"])
 
 
 def judged_terms(comparison: Any, target: Any, baseline: Any, strict: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
