@@ -40,7 +40,7 @@ _TABLE_STYLES = [
 ]
 
 
-#: Table column labels (words.yml `briefing_labels`), per language; block titles are word("briefing_titles.…").
+#: Table column labels (words.yml `briefing_labels`), per language; block titles: `briefing_titles` by word().
 LABELS: dict[str, dict[str, str]] = {lang: table("briefing_labels", lang) for lang in nv.LANGS}
 #: A target's source as a table says it (本县目标, 全市目标, 全市目标(参照)): narrative's common words.
 SCOPE_WORDS = {
