@@ -139,3 +139,17 @@ def test_the_briefing_says_学年初(processed_sample) -> None:
         count = briefing.target_count_sentence(p)
         assert count.startswith(when if lang == "zh" else f"At the {when}"), count
         assert when in briefing.sentence(p, "preschool_gross_enrollment_pct")
+
+
+def test_the_count_by_assessment_point_says_the_same_in_both_languages(processed_sample) -> None:
+    """临沧市's count by 评估点 includes its qualitative points (定性目标): the English sentence counts them too."""
+    from lcedu.present import briefing
+
+    def point_counts(lang: str, marker: str, end: str) -> list[int]:
+        count = briefing.target_count_sentence(briefing.params("530900", 2025, 2022, lang, scope="city"))
+        assert marker in count, count
+        return [int(n) for n in re.findall(r"\d+", count.split(marker, 1)[1].split(end, 1)[0])]
+
+    zh = point_counts("zh", "按评估点（目标×年份）", "。")
+    en = point_counts("en", "By assessment point (target × year)", ".")
+    assert zh == en and len(zh) == 6, (zh, en)  # points, met, not met, not due, no data, qualitative

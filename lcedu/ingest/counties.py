@@ -160,6 +160,13 @@ def resolve(value: object, extra: dict[str, str] | None = None) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+#: The registry's name column a page in each language shows (ingest holds names as data, no display words: see
+#: docs/architecture.md, "Words"); another language is a column of the registry and an entry here.
+_NAME_COLUMNS = {"zh": "short_name_zh", "en": "name_pinyin"}
+#: A prefecture's or province's name columns (``{level}_…``) in the order tried, per language; others as English.
+_AREA_NAME_COLUMNS = {"zh": ("name_zh",), "en": ("name_pinyin", "name_zh")}
+
+
 def name(code: str, lang: str = "zh") -> str:
     """Display name of a county as the plan writes it (临翔区, 双江自治县); pinyin in English.
 
@@ -167,7 +174,7 @@ def name(code: str, lang: str = "zh") -> str:
     aliases keep 双江县 etc. resolvable.
     """
     row = _by_code().loc[code]
-    return row.short_name_zh if lang == "zh" else row.name_pinyin
+    return row[_NAME_COLUMNS.get(lang, "name_pinyin")]
 
 
 def scope_code(value: str, level: str) -> str | None:
@@ -392,7 +399,7 @@ def area_name(code: str, lang: str = "zh") -> str:
         if key in reg.columns
         else reg["county_code"].map(province_of if level == "province" else prefecture_of)
     )
-    for column in ([f"{level}_name_pinyin"] if lang != "zh" else []) + [f"{level}_name_zh"]:
+    for column in (f"{level}_{suffix}" for suffix in _AREA_NAME_COLUMNS.get(lang, ("name_pinyin", "name_zh"))):
         if column in reg.columns:
             found = reg.loc[codes == code, column].dropna()
             if len(found):

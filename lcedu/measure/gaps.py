@@ -44,6 +44,8 @@ def gap_phrase(action: str, amount: Any, unit: str = "", note: str = "", lang: s
         return ""
     value = float(amount)
     shown = f"{value:,.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+    # Kept branch: measure holds no words file (docs/architecture.md, "Words are the present layer's"); this
+    # phrase is stored in result tables (phrase_zh), so it moves to present only with a change of those tables.
     if lang == "zh":
         return f"{action}{shown}{unit}" + (f"（{note}）" if note else "")
     return f"{action}: {shown}" + (f" {unit}" if unit else "") + (f" ({note})" if note else "")

@@ -71,23 +71,10 @@ DECIMALS: dict[str, int] = {
 }
 #: Unit words after a number, per language (words.yml `units`).
 UNITS: dict[str, dict[str, str]] = {lang: table("units", lang) for lang in LANGS}
-_TIGHT_UNITS = {"%"}  # no space between number and unit
-_SINGULAR = {
-    "schools": "school",
-    "sites": "site",
-    "classes": "class",
-    "people": "person",
-    "students": "student",
-    "studios": "studio",
-    "kindergartens": "kindergarten",
-    "consortia": "consortium",
-    "communities": "community",
-    "majors": "major",
-    "teachers": "teacher",
-    "classrooms": "classroom",
-    "villages": "village",
-    "townships": "township",
-}
+#: The count units' words after exactly 1 (words.yml `units_one`: 1 school, 1 person).
+UNITS_ONE: dict[str, dict[str, str]] = {lang: table("units_one", lang) for lang in LANGS}
+_TIGHT_UNITS = {"%"}  # no space between number and unit, in every language
+_SPACED_UNITS = {"m²", "m² per student"}  # a value's unit that is spaced in every language (2.5 m²)
 
 #: Common words of tables and sentences, per language (words.yml `text`).
 TEXT: dict[str, dict[str, str]] = {lang: table("text", lang) for lang in LANGS}
@@ -148,7 +135,7 @@ def year_label(year: Any, lang: str = "zh", *, short: bool = False) -> str:
     span = f"{y}/{(y + 1) % 100:02d}"
     if short:
         return span
-    return f"{span}学年初" if check_lang(lang) == "zh" else f"start of the {span} school year"
+    return word("narrative.year", check_lang(lang), span=span)
 
 
 def place_name(code: str, lang: str = "zh") -> str:
@@ -187,9 +174,11 @@ def indicator_name(code: str, lang: str = "zh") -> str:
     if code not in names:
         return code
     zh, en, _ = names[code]
-    if lang == "en":
-        return en
-    return zh.replace(" (", "（").replace("(", "（").replace(")", "）")
+    name = {"zh": zh, "en": en}[check_lang(lang)]
+    opening, closing = word("narrative.open_paren", lang), word("narrative.close_paren", lang)
+    if opening == "(":  # the registry writes half-width brackets: only a full-width language changes them
+        return name
+    return name.replace(" (", opening).replace("(", opening).replace(")", closing)
 
 
 def indicator_unit(code: str) -> str:
@@ -289,16 +278,13 @@ def fmt_value(
         return text("yes" if float(value) >= 0.5 else "no", lang)
     d = _decimals(unit) if decimals is None else decimals
     shown = _number_near(float(value), d, thresholds)
-    word = unit_label(unit, lang) if with_unit else ""
-    if lang == "en" and shown in ("1", "-1") and word in _SINGULAR:
-        word = _SINGULAR[word]
-    if not word:
+    one = UNITS_ONE[check_lang(lang)]
+    label = (one[unit] if shown in ("1", "-1") and unit in one else unit_label(unit, lang)) if with_unit else ""
+    if not label:
         return shown
-    return (
-        f"{shown}{word}"
-        if unit in _TIGHT_UNITS or (lang == "zh" and unit not in ("m²", "m² per student"))
-        else f"{shown} {word}"
-    )
+    if unit in _TIGHT_UNITS:
+        return f"{shown}{label}"
+    return f"{shown} {label}" if unit in _SPACED_UNITS else word("narrative.value_unit", lang, value=shown, unit=label)
 
 
 def _trim(value: float, decimals: int) -> str:
@@ -326,13 +312,10 @@ def comparison_sign(comparison: Any, strict: Any = False, target_max: Any = None
 def directional_target_text(comparison: Any, baseline_text: str, lang: str = "zh") -> str:
     """Words like "高于基期值49.4%" / "低于基期值47.0%": a 显著提升 / 明显降低 target as the rule judges
     it; "" otherwise."""
-    words = {
-        "increase": ("高于基期值", "above the baseline "),
-        "decrease": ("低于基期值", "below the baseline "),
-    }.get("" if is_missing(comparison) else str(comparison))
-    if words is None:
-        return ""
-    return f"{words[0 if lang == 'zh' else 1]}{baseline_text}"
+    key = {"increase": "narrative.above_baseline", "decrease": "narrative.below_baseline"}.get(
+        "" if is_missing(comparison) else str(comparison)
+    )
+    return "" if key is None else word(key, lang, value=baseline_text)
 
 
 def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_least", target_max: Any = None) -> str:
@@ -342,25 +325,19 @@ def fmt_target(target: Any, unit: str, lang: str = "zh", comparison: str = "at_l
     至少5个（规划区间5至8个）: the band's top is shown, it is not a limit.
     """
     if comparison == "reach" or unit == "yes/no":
-        return "达到" if lang == "zh" else "reached"
+        return word("narrative.reached", lang)
     if is_missing(target):
         return text("na_short", lang)
-    word = unit_label(unit, lang)
+    label = unit_label(unit, lang)
     low = _trim(float(target), _decimals(unit))
     if comparison in ("at_least", "count_at_least") and not is_missing(target_max):
         high = _trim(float(target_max), _decimals(unit))
-        if lang == "zh":
-            return f"至少{low}{word}（规划区间{low}至{high}{word}）"
-        return f"at least {low} {word} (planned range {low}–{high} {word})".replace("  ", " ")
+        return word("narrative.at_least_band", lang, low=low, high=high, unit=label).replace("  ", " ")
     if comparison == "range" and not is_missing(target_max):
-        low = (
-            f"{low}—{_trim(float(target_max), _decimals(unit))}"
-            if lang == "zh"
-            else f"{low}–{_trim(float(target_max), _decimals(unit))}"
-        )
-    if not word:
+        low = word("narrative.range", lang, low=low, high=_trim(float(target_max), _decimals(unit)))
+    if not label:
         return low
-    return f"{low}{word}" if unit in _TIGHT_UNITS or lang == "zh" else f"{low} {word}"
+    return f"{low}{label}" if unit in _TIGHT_UNITS else word("narrative.value_unit", lang, value=low, unit=label)
 
 
 def fmt_row_value(row: Mapping[str, Any], lang: str = "zh", *, with_unit: bool = True) -> str:
@@ -378,14 +355,10 @@ def fmt_gap(gap: float, unit: str, lang: str = "zh", decimals: int | None = None
     step = 10.0**-d
     if unit == "%":
         if abs(gap) < step / 2:
-            return f"不足{step:g}个百分点" if lang == "zh" else f"less than {step:g} percentage points"
-        return (
-            f"{_number(abs(gap), d)}{text('pp', lang)}"
-            if lang == "zh"
-            else f"{_number(abs(gap), d)} {text('pp', lang)}"
-        )
+            return word("narrative.less_than_pp", lang, step=step)
+        return word("narrative.pp_amount", lang, amount=_number(abs(gap), d))
     if abs(gap) < step / 2:
-        return f"不足{step:g}" if lang == "zh" else f"less than {step:g}"
+        return word("narrative.less_than", lang, step=step)
     return fmt_value(abs(gap), unit, lang, decimals=d)
 
 
@@ -394,18 +367,12 @@ def fmt_change(change: Any, unit: str, baseline_year: int, lang: str = "zh") -> 
     if is_missing(change) or unit == "yes/no":
         return ""
     d = _decimals(unit)
+    base = year_label(baseline_year, lang)
     if abs(float(change)) < 10.0**-d / 2:
-        return (
-            f"与{year_label(baseline_year)}持平"
-            if lang == "zh"
-            else f"unchanged since the {year_label(baseline_year, 'en')}"
-        )
-    amount = fmt_gap(float(change), unit, lang)
-    if lang == "zh":
-        verb = "上升" if unit in ("%", "CV") or "per" in unit else "增加"
-        verb = verb if change > 0 else ("下降" if verb == "上升" else "减少")
-        return f"较{year_label(baseline_year)}{verb}{amount}"
-    return f"{'up' if change > 0 else 'down'} {amount} since the {year_label(baseline_year, 'en')}"
+        return word("narrative.unchanged", lang, base=base)
+    kind = "rate" if unit in ("%", "CV") or "per" in unit else "count"  # 上升/下降 a rate, 增加/减少 a count
+    direction = "up" if change > 0 else "down"
+    return word(f"narrative.{kind}_{direction}", lang, base=base, amount=fmt_gap(float(change), unit, lang))
 
 
 def na_text(reason: Any, lang: str = "zh") -> str:
@@ -415,16 +382,20 @@ def na_text(reason: Any, lang: str = "zh") -> str:
         return head
     reason = str(reason)
     if reason.startswith("not applicable"):
-        return (
-            "不适用：" + _reason_zh(reason)
-            if lang == "zh"
-            else "Not applicable: " + reason.removeprefix("not applicable: ")
-        )
+        return word("narrative.not_applicable", lang, why=_reason_in(reason, lang).removeprefix("not applicable: "))
     if reason.startswith("not assessed: "):  # an assessment with dimensions not assessed: 未评估, not missing
-        return _reason_zh(reason) if lang == "zh" else "Not assessed: " + reason.removeprefix("not assessed: ")
-    if lang == "en":
-        return f"{head}: {reason}"
-    return f"{head}{text('colon', lang)}{_reason_zh(reason)}"
+        shown = _reason_in(reason, lang)  # 未评估：… / Not assessed: … (the reason itself, capitalised)
+        return shown[:1].upper() + shown[1:]
+    return word("narrative.na", lang, head=head, why=_reason_in(reason, lang))
+
+
+def _reason_in(reason: str, lang: str) -> str:
+    """The engine's ``na_reason`` in ``lang``.
+
+    Kept branch: the engine writes its reasons in English, so an English page shows them as stored and only
+    another language translates them, by words.yml `reasons` and the patterns of :func:`_reason_zh`.
+    """
+    return reason if lang == "en" else _reason_zh(reason)
 
 
 def _reason_zh(reason: str) -> str:
@@ -463,18 +434,21 @@ def _lower_first(name: str) -> str:
     return name[0].lower() + name[1:] if len(name) > 1 and name[1].islower() else name
 
 
-def _target_phrase(row: Mapping[str, Any], lang: str) -> str:
-    """'全市2025年95%的目标' / 'the city-wide 2025 target of 95%'."""
+def _target_phrase(row: Mapping[str, Any], lang: str, noun: str = "target") -> str:
+    """'全市2025年95%的目标' / 'the city-wide 2025 target of 95%'; ``noun`` "limit": '…的上限' / 'the … limit of …'."""
     unit = str(row.get("unit") or "")
     target = fmt_target(row.get("target"), unit, lang, str(row.get("comparison") or "at_least"), row.get("target_max"))
-    scope = row.get("target_scope")
     year, target_year = row.get("year"), row.get("target_year")
-    year_part = "" if is_missing(target_year) or target_year == year else str(int(target_year))
-    if lang == "zh":
-        prefix = "全市" if scope == "city_reference" else ""
-        return f"{prefix}{year_part + '年' if year_part else ''}{target}的目标"
-    words = " ".join(w for w in ("city-wide" if scope == "city_reference" else "", year_part) if w)
-    return f"the {words + ' ' if words else ''}target of {target}"
+    return word(
+        "narrative.target_phrase",
+        lang,
+        scope=word("narrative.city_wide", lang) if row.get("target_scope") == "city_reference" else "",
+        year=""
+        if is_missing(target_year) or target_year == year
+        else word("narrative.target_year", lang, year=int(target_year)),
+        target=target,
+        noun=word(f"narrative.{noun}", lang),
+    )
 
 
 def _is_past_target(row: Mapping[str, Any]) -> bool:
@@ -486,27 +460,25 @@ def _is_past_target(row: Mapping[str, Any]) -> bool:
 def _past_verdict(row: Mapping[str, Any], phrase: str, lang: str) -> str:
     """Words like "2024年目标（≥100%）未按期达成（93.9%），现已达到" — the verdict of its year, then
     the progress since."""
-    ty, unit, zh = int(row["target_year"]), str(row.get("unit") or ""), lang == "zh"
+    ty, unit = int(row["target_year"]), str(row.get("unit") or "")
     past = row.get("target_year_value")
     before = (
         fmt_value(past, unit, lang, thresholds=row_thresholds(row)) if not is_missing(past) else text("na_short", lang)
     )
     if row.get("is_met") is True or (not is_missing(row.get("is_met")) and bool(row.get("is_met"))):
-        return f"已按期达到{phrase}（{ty}年为{before}）" if zh else f"{phrase} was met in {ty} ({before})"
+        return word("narrative.past_met", lang, phrase=phrase, year=ty, value=before)
     if is_missing(past):
-        head = f"{phrase}在{ty}年无数据、未能认定" if zh else f"{phrase} could not be judged in {ty} (no data)"
+        head = word("narrative.past_no_data", lang, phrase=phrase, year=ty)
     else:
-        head = f"{phrase}未按期达成（{ty}年为{before}）" if zh else f"{phrase} was not met in {ty} ({before})"
+        head = word("narrative.past_not_met", lang, phrase=phrase, year=ty, value=before)
     now = row.get("is_met_now")
     if not is_missing(now) and bool(now):
-        return head + (
-            "，此后已达到（进展，不计为按期达标）" if zh else "; reached since (progress, not counted as met)"
-        )
+        return head + word("narrative.past_reached_since", lang)
     gap = row.get("gap_now")
     if is_missing(gap):
         return head
     shown = fmt_gap(float(gap), unit, lang, decimals_near(float(row["value"]), row_thresholds(row), _decimals(unit)))
-    return head + (f"，目前仍差{shown}" if zh else f"; still {shown} short")
+    return head + word("narrative.past_still_short", lang, gap=shown)
 
 
 def verdict(row: Mapping[str, Any], lang: str) -> str:
@@ -515,47 +487,24 @@ def verdict(row: Mapping[str, Any], lang: str) -> str:
     unit = str(row.get("unit") or "")
     phrase = _target_phrase(row, lang)
     met = row.get("is_met")
-    gap = row.get("gap")
     value, target = float(row["value"]), float(row["target"])
-    zh = lang == "zh"
-    shown_decimals = decimals_near(value, row_thresholds(row), _decimals(unit))
     if _is_past_target(row):
         return _past_verdict(row, phrase, lang)
     if comparison in ("increase", "decrease"):  # 显著提升 / 明显降低: judged against the baseline value
         rule = directional_target_text(comparison, fmt_value(target, unit, lang), lang)
-        if zh:
-            return (
-                f"{'达到' if met else '未达到'}计划“{'提升' if comparison == 'increase' else '降低'}”的要求（{rule}）"
-            )
-        return f"{'meeting' if met else 'not meeting'} the plan's direction ({rule})"
-    if comparison in ("at_least", "count_at_least"):
-        if met:
-            equal = abs(value - target) <= REL_TOL * max(1.0, abs(target))
-            if zh:
-                return f"{'达到' if equal else '高于'}{phrase}"
-            return f"{'meeting' if equal else 'above'} {phrase}"
-        return (
-            f"低于{phrase}，差{fmt_gap(float(gap), unit, lang, shown_decimals)}"
-            if zh
-            else f"below {phrase} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
-        )
-    if comparison == "at_most":
-        if zh:
-            return (
-                f"未超过{phrase.removesuffix('的目标')}的上限"
-                if met
-                else f"高于{phrase.removesuffix('的目标')}的上限，超出{fmt_gap(float(gap), unit, lang, shown_decimals)}"
-            )
-        return (
-            f"within {phrase.replace('target', 'limit')}"
-            if met
-            else f"above {phrase.replace('target', 'limit')} by {fmt_gap(float(gap), unit, lang, shown_decimals)}"
-        )
+        return word(f"narrative.{comparison}_{'met' if met else 'not_met'}", lang, rule=rule)
+    if comparison not in ("at_least", "count_at_least", "at_most", "range"):
+        return ""
     if comparison == "range":
-        if zh:
-            return f"在{phrase}区间内" if met else f"不在{phrase}区间内"
-        return f"within {phrase}" if met else f"outside {phrase}"
-    return ""
+        return word("narrative.in_range" if met else "narrative.out_of_range", lang, phrase=phrase)
+    if comparison == "at_most":
+        phrase = _target_phrase(row, lang, "limit")
+    if met:
+        equal = abs(value - target) <= REL_TOL * max(1.0, abs(target))
+        key = "within_limit" if comparison == "at_most" else "meeting" if equal else "above"
+        return word(f"narrative.{key}", lang, phrase=phrase)
+    gap = fmt_gap(float(row["gap"]), unit, lang, decimals_near(value, row_thresholds(row), _decimals(unit)))
+    return word("narrative.above_limit" if comparison == "at_most" else "narrative.below", lang, phrase=phrase, gap=gap)
 
 
 def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change: bool = True) -> str:
@@ -573,14 +522,9 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     name = indicator_name(indicator, lang)
     unit = str(row.get("unit") or indicator_unit(indicator))
     value = row.get("value")
-    zh = lang == "zh"
     if is_missing(value):
-        why = na_text(row.get("na_reason"), lang)
-        return (
-            f"{place}{when}{name}{text('colon', lang)}{why}。"
-            if zh
-            else f"{name} for {place} at the {when}: {_lower_first(why)}."
-        )
+        why = _lower_first(na_text(row.get("na_reason"), lang))
+        return word("narrative.sentence_missing", lang, place=place, when=when, name=name, why=why)
     has_target = not is_missing(row.get("target")) or row.get("comparison") == "reach"
     if unit == "yes/no":
         answer = text("yes" if float(value) >= 0.5 else "no", lang)
@@ -588,11 +532,10 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
         if has_target:
             target_year = row.get("target_year")
             ty = int(target_year) if not is_missing(target_year) else year
-            if zh:
-                tail = "，达到计划要求" if row.get("is_met") else f"，计划要求{ty}年达到"
-            else:
-                tail = ", as the plan requires" if row.get("is_met") else f"; the plan requires it by {ty}"
-        return f"{place}{when}「{name}」：{answer}{tail}。" if zh else f"{place}, {when} — {name}: {answer}{tail}."
+            tail = (
+                word("narrative.yes_no_met", lang) if row.get("is_met") else word("narrative.yes_no_due", lang, year=ty)
+            )
+        return word("narrative.sentence_yes_no", lang, place=place, when=when, name=name, answer=answer, tail=tail)
     shown = fmt_value(value, unit, lang, thresholds=row_thresholds(row) if has_target else None)
     clauses = []
     if has_target and not is_missing(row.get("is_met")):
@@ -601,11 +544,11 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     base = row.get("baseline_year")
     if with_change and not is_missing(change) and not is_missing(base) and int(base) != year:
         clauses.append(fmt_change(float(change), unit, int(base), lang))
-    if zh:
-        return f"{place}{when}{name}为{shown}" + "".join(f"，{c}" for c in clauses if c) + "。"
+    joined = "".join(text("sep", lang) + c for c in clauses if c)
     if unit in _COUNT_UNITS:
-        return f"{place}, {when} — {name}: {shown}" + "".join(f", {c}" for c in clauses if c) + "."
-    return f"At the {when}, {place}'s {_lower_first(name)} was {shown}" + "".join(f", {c}" for c in clauses if c) + "."
+        return word("narrative.sentence_count", lang, place=place, when=when, name=name, value=shown, clauses=joined)
+    name = _lower_first(name)  # inside an English sentence; a no-op on a Chinese name
+    return word("narrative.sentence_measure", lang, place=place, when=when, name=name, value=shown, clauses=joined)
 
 
 def join(items: list[str], lang: str = "zh") -> str:
@@ -613,8 +556,7 @@ def join(items: list[str], lang: str = "zh") -> str:
     items = [i for i in items if i]
     if len(items) <= 1:
         return "".join(items)
-    last = "和" if lang == "zh" else " and "
-    return text("list_sep", lang).join(items[:-1]) + last + items[-1]
+    return text("list_sep", lang).join(items[:-1]) + word("narrative.and", lang) + items[-1]
 
 
 def percent(value: float, lang: str = "zh", decimals: int = 1) -> str:

@@ -24,6 +24,7 @@ from lcedu import paths
 from lcedu.home import CITY_CODE
 from lcedu.ingest import store
 from lcedu.ingest.counties import prefecture_of, province_of
+from lcedu.present.narrative import check_lang
 from lcedu.present.suite import notebook, suite
 from lcedu.present.warmup import warm_up
 from lcedu.processes import die_with_parent
@@ -287,7 +288,7 @@ def render_job(job: Job, notebook_text: str | None = None) -> tuple[Outcome, str
                 _WORKER.pop("current", None)
                 km.shutdown_kernel(now=True)
         exporter = _WORKER["exporter"]
-        exporter.language_code = "zh" if job.lang == "zh" else "en"
+        exporter.language_code = check_lang(job.lang)  # the page's <html lang>: lcedu's codes are its tags
         body, _ = exporter.from_notebook_node(nb, resources=page_resources(job))
         text = executed.read_text(encoding="utf-8")
     return Outcome(job, True, time.perf_counter() - start, html_bytes=len(body.encode("utf-8"))), text, body

@@ -28,7 +28,7 @@ from lcedu.measure.scorecard import COUNTING_RULE
 from lcedu.present import maps
 from lcedu.present import workbooks as export
 from lcedu.present.areas import OVERVIEW_INDICATORS
-from lcedu.present.narrative import indicator_name, place_name, year_label
+from lcedu.present.narrative import check_lang, indicator_name, place_name, year_label
 from lcedu.present.suite import notebook as suite_notebook
 from lcedu.present.suite import suite
 from lcedu.publish import map_files
@@ -64,7 +64,7 @@ def write_maps(
     data = data[data["indicator"].isin(MAP_INDICATORS) & (data["year"] <= year) & (data["county_code"] != CITY_CODE)]
     status = stored["assessments"]
     status = status[status["year"] <= year]
-    name = "name_zh" if lang == "zh" else "name_en"
+    name = f"name_{check_lang(lang)}"  # the registry names each indicator in every language (name_zh, name_en)
     if province:
         return map_files.write_scope_maps(
             data,

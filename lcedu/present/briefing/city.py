@@ -31,7 +31,6 @@ from lcedu.present.briefing.data import (
 )
 from lcedu.present.briefing.display import (
     LABELS,
-    TITLES,
     Section,
     bullets,
     indicator_table,
@@ -136,7 +135,7 @@ def city_heat_table(p: Params) -> Section:
     table = pd.DataFrame(cells).drop(columns="_project")
     caption = word("briefing.heat_caption", lang)
     styler = styled(table, css=pd.DataFrame(css), right=names, caption=caption)
-    return Section(TITLES[lang]["heat"].format(year=nv.year_label(p.year, lang)), [styler])
+    return Section(word("briefing_titles.heat", lang, year=nv.year_label(p.year, lang)), [styler])
 
 
 def _status_frame() -> pd.DataFrame:
@@ -186,7 +185,7 @@ def city_status_maps(p: Params) -> Section:
             prefecture=page_prefecture(p),
         )
         items.append(figure)
-    return Section(TITLES[lang]["status_maps"], items)
+    return Section(word("briefing_titles.status_maps", lang), items)
 
 
 SMALL_MULTIPLES = ("preschool_gross_enrollment_pct", "senior_gross_enrollment_pct")
@@ -216,7 +215,7 @@ def city_small_multiples(p: Params, indicators: Sequence[str] = SMALL_MULTIPLES)
             prefecture=page_prefecture(p),
         )
         items.append(figure)
-    return Section(TITLES[lang]["multiples"], items)
+    return Section(word("briefing_titles.multiples", lang), items)
 
 
 def city_share_targets(p: Params) -> Section:
@@ -235,7 +234,7 @@ def city_share_targets(p: Params) -> Section:
         lang,
     )
     return Section(
-        TITLES[lang]["share_targets"].format(share=share),
+        word("briefing_titles.share_targets", lang, share=share),
         [_share_table(p, status), _named_counties_table(p, status, targets)],
     )
 
@@ -368,6 +367,6 @@ def city_targets(p: Params) -> Section:
     )
     head = word("briefing.city_targets_no_data_head", lang)
     return Section(
-        TITLES[lang]["city_targets"].format(year=nv.year_label(p.year, lang)),
+        word("briefing_titles.city_targets", lang, year=nv.year_label(p.year, lang)),
         [bullets(sentences), table, fig, head + "\n\n" + bullets(lines) if lines else None],
     )

@@ -19,7 +19,6 @@ from lcedu.present.briefing.data import ASSESSMENTS, Params, card, county_card, 
 from lcedu.present.briefing.display import (
     LABELS,
     SCOPE_WORDS,
-    TITLES,
     Section,
     bullets,
     indicator_table,
@@ -63,7 +62,7 @@ def briefing_overview(p: Params) -> Section:
         rank_line = word("briefing.best_rank", lang, peers=peers_phrase(p), names=nv.join(best_names, lang))
     lines = [lead, *(assessment_line(p, a) for a in ASSESSMENTS), rank_line]
     ax = maps.locator_map(p.county, lang=lang)
-    return Section(TITLES[lang]["overview"], [bullets(lines), ax.figure])
+    return Section(word("briefing_titles.overview", lang), [bullets(lines), ax.figure])
 
 
 def failed_targets(p: Params, county: str | None = None) -> list[str]:
@@ -134,8 +133,6 @@ def _count_tail(p: Params, n: dict[str, Any], failed: list[str], references: int
     """The count by assessment point (when it differs), the targets not met and the references left out."""
     lang, tail = p.lang, ""
     if n["points"] != n["targets"]:
-        # The English sentence never counted the qualitative points; kept as it was (behaviour unchanged).
-        qualitative = n["points_qualitative"] and lang == "zh"
         tail += word(
             "briefing.count_points",
             lang,
@@ -145,7 +142,7 @@ def _count_tail(p: Params, n: dict[str, Any], failed: list[str], references: int
             not_due=n["points_not_due"],
             no_data=n["points_no_data"],
             qualitative=word("briefing.count_points_qualitative", lang, n=n["points_qualitative"])
-            if qualitative
+            if n["points_qualitative"]
             else "",
         )
     if failed:
@@ -169,7 +166,7 @@ def briefing_scorecard(p: Params) -> Section:
         "briefing.scorecard_caption", lang, name=p.name, year=nv.year_label(p.year, lang), pending=pending_words
     )
     if rows.empty and not in_plan_region(p):  # an empty table would say nothing; say why
-        return Section(TITLES[lang]["scorecard"], [no_targets_note(p)])
+        return Section(word("briefing_titles.scorecard", lang), [no_targets_note(p)])
     # 本县目标 (counted) first, then 全市目标(参照) (shown, never counted): two tables, never one mixed list.
     reference = (rows["target_scope"] == "city_reference").to_numpy(dtype=bool, na_value=False)
     items: list[Any] = []
@@ -189,7 +186,7 @@ def briefing_scorecard(p: Params) -> Section:
                 caption=word("briefing.caption_join", lang, head=head, caption=caption),
             )
         )
-    return Section(TITLES[lang]["scorecard"], items)
+    return Section(word("briefing_titles.scorecard", lang), items)
 
 
 TREND_INDICATORS = (
@@ -239,7 +236,7 @@ def briefing_trends(p: Params) -> Section:
     """Trend lines since the baseline for the key indicators, with one sentence each."""
     lang = p.lang
     lines = [sentence(p, code) for code in TREND_INDICATORS]
-    title = TITLES[lang]["trends"].format(base=nv.year_label(p.baseline_year, lang))
+    title = word("briefing_titles.trends", lang, base=nv.year_label(p.baseline_year, lang))
     return Section(title, [trend_figure(p, TREND_INDICATORS), bullets(lines)])
 
 
@@ -256,7 +253,7 @@ def briefing_ranks(p: Params) -> Section:
     ]
     rows = rows[rows.groupby("indicator")["value"].transform(lambda v: v.notna().sum() >= 2 and v.nunique() > 1)]
     lang = p.lang
-    title = TITLES[lang]["ranks"].format(peers=peers_phrase(p))
+    title = word("briefing_titles.ranks", lang, peers=peers_phrase(p))
     if rows.empty:  # a county outside the plan's region has no targets; one alone in its prefecture no peers
         return Section(
             title,
@@ -352,4 +349,4 @@ def briefing_gaps(p: Params, n: int = 5) -> Section:
         items.append(styled(table, right=[lab["value"], lab["gap"]]))
     for assessment in ASSESSMENTS:
         items.append(assessment_gap_line(p, assessment))
-    return Section(TITLES[lang]["gaps"], items)
+    return Section(word("briefing_titles.gaps", lang), items)

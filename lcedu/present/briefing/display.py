@@ -40,9 +40,8 @@ _TABLE_STYLES = [
 ]
 
 
-#: Table column labels, block titles (words.yml `briefing_labels`, `briefing_titles`), per language.
+#: Table column labels (words.yml `briefing_labels`), per language; block titles: `briefing_titles` by word().
 LABELS: dict[str, dict[str, str]] = {lang: table("briefing_labels", lang) for lang in nv.LANGS}
-TITLES: dict[str, dict[str, str]] = {lang: table("briefing_titles", lang) for lang in nv.LANGS}
 #: A target's source as a table says it (本县目标, 全市目标, 全市目标(参照)): narrative's common words.
 SCOPE_WORDS = {
     lang: {
@@ -326,7 +325,7 @@ def notes(p: Params, indicators: Iterable[str] = ()) -> Section:
     intro = word("briefing.notes_intro", lang, plan=plan)
     if not in_plan_region(p):  # 临沧's city targets are no reference for a county of 昆明
         intro = word("briefing.notes_intro_outside", lang, plan=plan, note=no_targets_note(p))
-    return Section(TITLES[lang]["notes"], [intro, bullets(lines)], level=3)
+    return Section(word("briefing_titles.notes", lang), [intro, bullets(lines)], level=3)
 
 
 #: An assessment's or dimension's state (stored in Chinese: 达标 / 未达标 / 未评估) in English
