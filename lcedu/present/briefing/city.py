@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest.counties import home
 from lcedu.measure import indicators as ind
 from lcedu.measure.indicators import map_breaks
-from lcedu.paths import CITY_CODE
 from lcedu.present import charts
 from lcedu.present import narrative as nv
 from lcedu.present.briefing.county import target_count_sentence, trend_series

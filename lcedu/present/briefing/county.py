@@ -7,11 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest.counties import prefecture_of
 from lcedu.measure.evaluation import latest_due
 from lcedu.measure.gaps import largest_target_gaps
 from lcedu.measure.plan import in_region
-from lcedu.paths import CITY_CODE
 from lcedu.present import charts
 from lcedu.present import narrative as nv
 from lcedu.present.briefing.assessments import assessment_gap_line, assessment_line

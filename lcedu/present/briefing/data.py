@@ -18,12 +18,12 @@ import pandas as pd
 import yaml
 
 from lcedu import paths
+from lcedu.home import CITY_CODE, HOME
 from lcedu.ingest import counties, store
 from lcedu.ingest.counties import home, resolve
 from lcedu.measure import indicators as ind
 from lcedu.measure.plan import Plan, get_plan
 from lcedu.measure.results import load_results, plan_results
-from lcedu.paths import CITY_CODE
 from lcedu.present import narrative as nv
 from lcedu.present.narrative import (
     check_lang,
@@ -53,7 +53,8 @@ class Params:
         return self.county == CITY_CODE
 
 
-_CITY_NAMES = {CITY_CODE, "临沧市", "临沧", "全市", "city", "lincang", "Lincang"}
+#: What a page parameter may say for the home prefecture (besides its code and names in lcedu/data/home.yml).
+_CITY_WORDS = {"全市", "city"}
 
 
 def _county_choices() -> str:
@@ -62,7 +63,8 @@ def _county_choices() -> str:
 
 
 def _resolve(county: object, allow_city: bool) -> str:
-    if str(county).strip() in _CITY_NAMES:
+    text = str(county).strip()
+    if HOME.is_named(text) or text in _CITY_WORDS or text.lower() == HOME.name_en.lower():
         if not allow_city:
             raise ValueError(
                 f"本笔记本按县(区)呈现，county 不能是全市 {county!r}；全市情况请看 city_overview。"

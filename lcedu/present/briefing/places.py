@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from lcedu.home import CITY_CODE
 from lcedu.ingest import counties
 from lcedu.ingest.counties import is_aggregate, prefecture_of
 from lcedu.measure.plan import in_region
-from lcedu.paths import CITY_CODE
 from lcedu.present import narrative as nv
 from lcedu.present.briefing.data import Params, base, base_of, plan_of
 from lcedu.present.words import word

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lcedu.home import CITY_CODE
 from lcedu.measure.schools import special_school_population_threshold
-from lcedu.paths import CITY_CODE
 from lcedu.present import briefing as bf
 from lcedu.present import narrative as nv
 from lcedu.present.briefing import (
