@@ -15,11 +15,6 @@ PACKAGE = Path(__file__).resolve().parent
 #: The repository root when running from a checkout (it has pyproject.toml), else None.
 REPO: Path | None = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").exists() else None
 
-#: The home prefecture's code, as ``lcedu.home.CITY_CODE`` (its one home): kept here only for the modules that
-#: still import it from paths (present/briefing, sections, maps and sample/truth) until they import lcedu.home.
-CITY_CODE = home.CITY_CODE
-
-
 def project(relative: str) -> Path:
     """A project folder (``data/raw``, ``reports`` …): under the checkout, else the working directory."""
     return REPO / relative if REPO is not None else Path(relative)
