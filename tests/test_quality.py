@@ -8,6 +8,7 @@ integration tests run the review on the cleaned committed sample and through ``l
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from lcedu.cli import main
 from lcedu.measure import quality
 from lcedu.present import sendback
-from lcedu.sample import sample_truth
+from lcedu.sample import flows_reported, sample_truth
 from lcedu.sample.truth import lincang_counties
 
 REPO = Path(__file__).resolve().parents[1]
@@ -344,8 +345,11 @@ def _assert_only_the_injected(review: dict, injected: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def truth_review() -> tuple[dict, list[dict], dict]:
-    """The 8 counties' designed truth (with issue 20's grade and 331 tables) and the sample's errors in it."""
-    truth, injected = sample_truth(lincang_counties(), [2022, 2023, 2024, 2025], 2023)
+    """The 8 counties' designed truth (with issue 20's grade and 331 tables) and the sample's errors in it,
+    every county-year treated as reporting table 331 (the truth has it everywhere; the files do not)."""
+    counties, years = lincang_counties(), [2022, 2023, 2024, 2025]
+    every = {(c.county_code, year) for c in counties for year in years}
+    truth, injected = sample_truth(counties, years, 2023, flows_in=every)
     return truth, injected, quality.review(truth)
 
 
@@ -394,22 +398,22 @@ def test_a_designed_teacher_shortage_persists_across_the_years(truth_review) -> 
 
 
 @pytest.mark.integration
-def test_the_stored_review_lists_each_injected_error_its_tables_carry(sample_tables: dict) -> None:
+def test_the_stored_review_finds_every_injected_error_of_the_committed_sample(sample_tables: dict) -> None:
+    """Each error of sample.json sits where its input can show it (no 331 error in a roster, which has no
+    331): the review stored by `lcedu clean` finds every one with the rule sample.json names, at that
+    school, year and 学段, and nothing on a clean school-year."""
     injected = json.loads((RAW / "sample.json").read_text(encoding="utf-8"))["injected_errors"]
-    findings, runs = sample_tables["quality_findings"], sample_tables["quality_rule_runs"].set_index("check")
-    found = _checks(findings)
+    assert len(injected) == 32 and all(n == 4 for n in pd.Series([e["county_code"] for e in injected]).value_counts())
+    assert not [e for e in injected if e["table"] not in sample_tables], "an error no input of the sample carries"
+    assert flows_reported(lincang_counties()) or "unbalanced_flows" not in {e["kind"] for e in injected}
+    findings = sample_tables["quality_findings"]
     for error in injected:
-        if error["table"] in sample_tables or error["table"] == "schools":
-            assert (error["school_id"], error["check"]) in found, error
-        else:  # the readers of issue 20's tables come later: the check says it did not run, and why
-            assert runs.at[error["check"], "status"] == "not run"
-            assert error["table"] in runs.at[error["check"], "reason"]
-    assert {e["kind"] for e in injected if e["table"] in sample_tables} >= {"doubled_teachers", "missing_school"}
-    stored = {
-        "quality_findings": findings,
-        "quality_completeness": sample_tables["quality_completeness"],
-    }
-    _assert_only_the_injected(stored, [e for e in injected if e["table"] in sample_tables or e["table"] == "schools"])
+        at = findings[(findings["school_id"] == error["school_id"]) & (findings["check"] == error["check"])]
+        assert (at["year"].astype(int) == error["year"]).any(), error
+        if error["stage"] is not None:
+            assert (at["stage"] == error["stage"]).any(), (error, at[["stage", "check"]].to_string())
+    stored = {"quality_findings": findings, "quality_completeness": sample_tables["quality_completeness"]}
+    _assert_only_the_injected(stored, injected)
 
 
 @pytest.mark.integration
@@ -420,13 +424,14 @@ def test_check_quality_prints_the_ranked_review_and_writes_the_sendback(capsys, 
     assert "数据质量审核" in out and "不是输入错误" in out
     # the sample's rosters and forms give students by grade: the grade checks run (none is "not run")
     assert "[未运行 not run] grade_sum" not in out and "[未运行 not run] cohort_continuity" not in out
-    for error in injected:
-        if error["kind"] in ("doubled_teachers", "missing_school"):
-            assert error["school_id"] in out or error["check"] in out
+    # the ranked summary names every rule that found an injected error; the county's send-back list
+    # names every injected school of the county (each error with its rule: see the stored-review test)
+    ranked = set(re.findall(r"^\s+\[[高中低]\]\s+\d+\s+(\w+):", out, flags=re.MULTILINE))
+    assert {error["check"] for error in injected} <= ranked, ranked
     book = reports_in_tmp / "check" / "quality" / COUNTY / f"数据核查清单_{COUNTY}_2025.xlsx"
     wb = openpyxl.load_workbook(book)
     ids = {str(c.value) for ws in wb.worksheets[1:] for row in ws.iter_rows(min_row=2) for c in row[:1]}
-    assert {e["school_id"] for e in injected if e["county_code"] == COUNTY and e["kind"] == "missing_school"} <= ids
+    assert {e["school_id"] for e in injected if e["county_code"] == COUNTY} <= ids
 
 
 @pytest.mark.office

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lcedu.ingest.forms import load_scheme
 from lcedu.sample import births as sample_births
 from lcedu.sample.errors import inject
 from lcedu.sample.forms import write_forms
@@ -59,12 +60,38 @@ def province_readme(counties: list[County], years: list[int], density: float, se
     )
 
 
+def is_lincang_sample(counties: list[County]) -> bool:
+    """Whether these are 临沧's eight counties (the sample with CSV exports, forms and city files)."""
+    return {c.county_code for c in counties} == {c.county_code for c in lincang_counties()}
+
+
+def flows_reported(counties: list[County]) -> set[tuple[str, int]]:
+    """The county-years whose input carries table 331: the forms county-year, if its scheme has 331.
+
+    Rosters have no 331, so a 331 error anywhere else would be stated in sample.json and found by nothing.
+    """
+    county, year, scheme = LINCANG_FORMS
+    has_331 = "student_flows" in load_scheme(scheme).details
+    return {(county, year)} if is_lincang_sample(counties) and has_331 else set()
+
+
 def sample_truth(
-    counties: list[County], years: list[int], seed: int, *, density: float = 1.0, with_city: bool = True
+    counties: list[County],
+    years: list[int],
+    seed: int,
+    *,
+    density: float = 1.0,
+    with_city: bool = True,
+    flows_in: set[tuple[str, int]] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """The truth the sample's files are written from: the designed tables with the reporting errors of
-    :mod:`lcedu.sample.errors` put in, and the list of those errors (stated in sample.json)."""
-    return inject(build_truth(counties, years, seed, density=density, with_city=with_city), seed)
+    :mod:`lcedu.sample.errors` put in, and the list of those errors (stated in sample.json).
+
+    ``flows_in``: the county-years treated as reporting table 331; by default those whose written input
+    does (:func:`flows_reported`), as in the committed sample.
+    """
+    truth = build_truth(counties, years, seed, density=density, with_city=with_city)
+    return inject(truth, seed, flows_reported(counties) if flows_in is None else flows_in)
 
 
 def generate(
@@ -82,7 +109,7 @@ def generate(
     """
     counties = counties or lincang_counties()
     years = years or DEFAULT_YEARS
-    is_lincang = {c.county_code for c in counties} == {c.county_code for c in lincang_counties()}
+    is_lincang = is_lincang_sample(counties)
     truth, injected = sample_truth(counties, years, seed, density=density, with_city=is_lincang)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)

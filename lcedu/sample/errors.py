@@ -1,19 +1,25 @@
 """Realistic reporting errors put into the sample's truth before its files are written.
 
 A county statistician's autumn review (``lcedu.measure.quality``) must find what schools get wrong,
-so the sample carries a few such errors per county in its latest year, each stated in
+so the sample carries four such errors per county in its latest year, each stated in
 ``sample.json`` (``injected_errors``) with the check expected to find it:
 
 - ``doubled_teachers``: a high school's teacher table keyed twice (every teacher count doubled);
 - ``missing_school``: a kindergarten present last year sends no return this year;
-- ``unbalanced_flows``: a 331 change table whose 转入 no longer balances (start + in − out ≠ end);
+- ``unbalanced_flows``: a 331 change table whose 转入 no longer balances (start + in − out ≠ end),
+  only where the county-year's input carries table 331 (per-school forms of a scheme with 331);
+- ``swapped_grade_digits``: instead, where the input is a roster (which has no 331), a primary
+  school's 一年级 keyed with its two digits swapped, so Σ grades ≠ 在校生;
 - ``grade_jump``: a school's 五年级 counted as 四年级 (Σ grades unchanged, the cohort jumps).
 
-The last two need issue 20's detail tables (``student_flows``, ``grade_enrollment``) and are
-injected only when the truth has them. Everything else in the truth is left as designed.
+An error is put only where the input can show it: one no input carries would be stated in
+sample.json yet found by no review. The grade errors need issue 20's detail tables and are injected
+only when the truth has them. Everything else in the truth is left as designed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -35,15 +41,22 @@ TEACHER_COUNTS = (
 )
 
 
-def inject(truth: dict[str, pd.DataFrame], seed: int) -> tuple[dict[str, pd.DataFrame], list[dict]]:
-    """The truth with the errors put in (the input is not modified) and one record per error."""
+def inject(
+    truth: dict[str, pd.DataFrame], seed: int, flows_reported: Collection[tuple[str, int]]
+) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """The truth with the errors put in (the input is not modified) and one record per error.
+
+    ``flows_reported``: the (county, year) pairs whose input carries table 331; elsewhere the 331
+    error would be invisible, so the county gets the roster's grade error instead.
+    """
     out = {name: frame.copy() for name, frame in truth.items()}
     year = int(out["schools"]["year"].max())
     records: list[dict] = []
     for county in sorted(out["schools"]["county_code"].unique()):
         rng = np.random.default_rng([seed, int(county), 27])
         used: set[str] = set()
-        for step in (doubled_teachers, missing_school, unbalanced_flows, grade_jump):
+        within = unbalanced_flows if (county, year) in flows_reported else swapped_grade_digits
+        for step in (doubled_teachers, missing_school, within, grade_jump):
             record = step(out, county, year, rng, used)
             if record is not None:
                 used.add(record["school_id"])
@@ -140,6 +153,45 @@ def unbalanced_flows(
         was,
         was + 12,
         "flow_balance",
+        stage="primary",
+    )
+
+
+def swapped_grade_digits(
+    truth: dict[str, pd.DataFrame], county: str, year: int, rng: np.random.Generator, used: set[str]
+) -> dict | None:
+    """A primary school's 一年级 keyed with its two digits swapped (47 → 74): Σ grades ≠ 在校生.
+
+    The form's 一年级 is also the roster's 起始年级, so both change; 在校生 stays as keyed. Grade 1 has
+    no cohort last year, so only the grade sum (not the cohort check) can see it.
+    """
+    g = truth.get("grade_enrollment")
+    if g is None:
+        return None
+    first = g[_at(g, county, year) & (g["stage"] == "primary").to_numpy(dtype=bool) & (g["grade"] == 1).to_numpy()]
+    count = first["student_count"].astype("Int64").fillna(0).astype(int)
+    row = _pick(first[count.between(12, 98) & (count // 10 != count % 10) & (count % 10 != 0)], rng, used)
+    if row is None:
+        return None
+    was = int(row["student_count"])
+    now = int(str(was)[::-1])
+    at = g.index[(g["school_id"] == row["school_id"]) & _at(g, county, year) & (g["stage"] == "primary")]
+    g.loc[at[g.loc[at, "grade"] == 1], "student_count"] = now
+    e = truth["enrollment"]  # the roster's 起始年级 and the form's 一年级 are the same figure
+    e.loc[
+        (e["school_id"] == row["school_id"]) & _at(e, county, year) & (e["stage"] == "primary"),
+        "entry_grade_student_count",
+    ] = now
+    return _record(
+        truth,
+        row["school_id"],
+        year,
+        "swapped_grade_digits",
+        "grade_enrollment",
+        "grade 1",
+        was,
+        now,
+        "grade_sum",
         stage="primary",
     )
 
