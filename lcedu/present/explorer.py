@@ -291,9 +291,7 @@ def trend_chart(p: Params, indicator: str, rows: pd.DataFrame | None = None) -> 
     """The indicator's line over every data year (county, city, other counties), the chosen year marked.
     ``rows``: the indicator's :func:`indicator_rows`, when known."""
     rows = indicator_rows(p, indicator) if rows is None else rows
-    series = rows[["county_code", "year", "indicator", "value", "unit"]]
-    own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
-    targets = own[["indicator", "year", "target"]].astype({"target": float})
+    series, targets = _chart_inputs(p, rows)
     fig = charts.trend_panels(
         series,
         [indicator],
@@ -322,6 +320,13 @@ def trend_chart(p: Params, indicator: str, rows: pd.DataFrame | None = None) -> 
 
 
 _MARKER_GIDS = ("selected-year", "selected-year-label")
+
+
+def _chart_inputs(p: Params, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every county's series, the page county's targets in their target years) of the trend chart."""
+    series = rows[["county_code", "year", "indicator", "value", "unit"]]
+    own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
+    return series, own[["indicator", "year", "target"]].astype({"target": float})
 
 
 def move_year_marker(fig: Figure, year: int) -> None:
@@ -493,24 +498,34 @@ class _MapView:
         return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
-def _same_frame(old: Figure, new: Figure) -> bool:
-    """Whether two trend charts have the same fixed parts: size, axes limits, ticks and their labels, titles
-    and notes (another county of the same indicator, on the same scale)."""
-    if len(old.axes) != len(new.axes) or tuple(old.get_size_inches()) != tuple(new.get_size_inches()):
-        return False
-    for a, b in zip(old.axes, new.axes, strict=True):
-        if a.get_position().bounds != b.get_position().bounds or a.get_title(loc="left") != b.get_title(loc="left"):
-            return False
-        if a.get_xlim() != b.get_xlim() or a.get_ylim() != b.get_ylim():
-            return False
-        for axis in ("x", "y"):
-            ticks = [getattr(ax, f"get_{axis}ticks")().tolist() for ax in (a, b)]
-            labels = [[t.get_text() for t in getattr(ax, f"get_{axis}ticklabels")()] for ax in (a, b)]
-            if ticks[0] != ticks[1] or labels[0] != labels[1]:
-                return False
-        if a.get_ylabel() != b.get_ylabel():
-            return False
-    return [t.get_text() for t in old.texts] == [t.get_text() for t in new.texts]
+def _frame_key(figure: Figure) -> tuple:
+    """The fixed parts of a trend chart: size, axes positions and limits, ticks and their labels, titles and
+    notes. Two charts with the same key (another county of the same indicator, on the same scale) have the
+    same background pixels."""
+    axes = tuple(
+        (
+            ax.get_position().bounds,
+            ax.get_title(loc="left"),
+            ax.get_xlim(),
+            ax.get_ylim(),
+            ax.get_ylabel(),
+            *(tuple(getattr(ax, f"get_{axis}ticks")().tolist()) for axis in ("x", "y")),
+            *(tuple(t.get_text() for t in getattr(ax, f"get_{axis}ticklabels")()) for axis in ("x", "y")),
+        )
+        for ax in figure.axes
+    )
+    return tuple(figure.get_size_inches()), axes, tuple(t.get_text() for t in figure.texts)
+
+
+def _chart_content(figure: Figure) -> list[Any]:
+    """A trend chart's changing artists (lines, labels, legend; not the year marker), in the order a full draw
+    takes them: axes by axes, each by z-order, ties in the order they were added."""
+    content = []
+    for ax in figure.axes:
+        order = {id(a): i for i, a in enumerate(ax.get_children())}
+        mine = [a for a in (*ax.lines, *ax.texts) if a.get_gid() not in _MARKER_GIDS]
+        content += sorted(mine, key=lambda a: (a.get_zorder(), order[id(a)]))
+    return [*content, *figure.legends]
 
 
 def _fill(patch: Any, colour: str | None) -> bool:
@@ -582,10 +597,9 @@ class ExplorerSession:
         rows = self._rows(p)
         map_view = self._draw_map(p, rows)
         key = (p.county, self.indicator, p.baseline_year)
-        if key != self._chart_key or self._chart is None:
+        if (key != self._chart_key or self._chart is None) and not self._refocus_chart(p, rows, key):
             self._chart, self._chart_key = self._new_chart(p, rows), key
-        else:
-            move_year_marker(self._chart.figure, p.year)
+        move_year_marker(self._chart.figure, p.year)
         chart_view = self._chart.render()
         cells_key = (self.indicator, p.year, bf.page_prefecture(p))
         if cells_key != self._cells_key:  # a new county of the same prefecture only moves the bold row
@@ -599,12 +613,34 @@ class ExplorerSession:
         and its pixels are taken over instead of drawn again."""
         figure = trend_chart(p, self.indicator, rows)
         marker = [a for a in (*figure.axes[0].lines, *figure.axes[0].texts) if a.get_gid() in _MARKER_GIDS]
-        data = [a for ax in figure.axes for a in (*ax.lines, *ax.texts) if a.get_gid() not in _MARKER_GIDS]
-        layered = LayeredFigure(figure, [*data, *figure.legends], marker, dpi=WIDGET_DPI)
+        layered = LayeredFigure(figure, _chart_content(figure), marker, dpi=WIDGET_DPI)
         old = self._chart
-        if old is not None and _same_frame(old.figure, figure):
+        if old is not None and _frame_key(old.figure) == _frame_key(figure):
             layered.adopt(old)
         return layered
+
+    def _refocus_chart(self, p: Params, rows: pd.DataFrame, key: tuple) -> bool:
+        """Another county of the indicator shown: the chart kept, its lines restyled and its labels, targets
+        and legend drawn anew (:func:`lcedu.present.charts.trend_highlight`); False when it cannot be."""
+        if self._chart is None or self._chart_key is None or self._chart_key[1:] != key[1:]:
+            return False
+        layered, figure = self._chart, self._chart.figure
+        frame = _frame_key(figure)
+        series, targets = _chart_inputs(p, rows)
+        moved = charts.trend_highlight(figure, series, self.indicator, highlight=p.county, targets=targets, lang=p.lang)
+        if moved is None:
+            return False
+        restyled, removed, added = moved
+        for artist in removed:
+            layered.discard(artist)
+        for artist in added:
+            layered.replace(None, artist)
+        layered.changed(restyled)
+        layered.content = _chart_content(figure)  # drawn in the order a full draw takes (z-order)
+        if _frame_key(figure) != frame:  # the targets moved the axis limits: ticks and grid change
+            layered.invalidate()
+        self._chart_key = key
+        return True
 
     def _rows(self, p: Params) -> pd.DataFrame:
         """The indicator's scorecard rows, split once per session (filtering the whole card costs more than
