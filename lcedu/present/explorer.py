@@ -173,8 +173,12 @@ def _own_row(p: Params, rows: pd.DataFrame) -> dict[str, Any]:
     return own.iloc[0].to_dict()
 
 
-def _map_spec(p: Params, indicator: str, rows: pd.DataFrame) -> _MapSpec | str:
-    """The map's inputs, or the note shown instead when no county has a value."""
+def _map_spec(
+    p: Params, indicator: str, rows: pd.DataFrame, breaks: dict[str, tuple[float, ...]] | None = None
+) -> _MapSpec | str:
+    """The map's inputs, or the note shown instead when no county has a value. ``breaks``: the registry's
+    :func:`lcedu.measure.indicators.map_breaks`, when the caller keeps them (reading the registry costs more
+    than updating a map)."""
     data = rows
     if data.loc[data["county_code"] != CITY_CODE, "value"].notna().sum() == 0:
         return _WORDS[p.lang]["no_map"]
@@ -191,7 +195,7 @@ def _map_spec(p: Params, indicator: str, rows: pd.DataFrame) -> _MapSpec | str:
         unit=nv.indicator_unit(indicator),
         target=target,
         direction="lower" if row.get("direction") == "lower" else "higher",
-        breaks=map_breaks().get(indicator),
+        breaks=(map_breaks() if breaks is None else breaks).get(indicator),
         prefecture=bf.page_prefecture(p),
     )
 
@@ -251,30 +255,36 @@ def county_table(p: Params, indicator: str, rows: pd.DataFrame | None = None) ->
     return _styled_table(p, _table_cells(p, indicator, indicator_rows(p, indicator) if rows is None else rows))
 
 
-def _table_cells(p: Params, indicator: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _table_cells(
+    p: Params, indicator: str, rows: pd.DataFrame, records: list[dict[str, Any]] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """(cells as text, met/not-met flags, county order) of the table: the same for every county of the page's
-    prefecture (only the bold row is the county's own)."""
+    prefecture (only the bold row is the county's own). ``records``: ``rows`` as dicts, when the caller keeps
+    them (picking nine rows out of a frame costs more than writing the cells)."""
     lang = p.lang
     lab = LABELS[lang]
     order = [*bf.peer_codes(p), bf.page_prefecture(p)]
-    rows = rows[rows["year"] == p.year].set_index("county_code").reindex(order)
-    rows = rows.reset_index()
-    records = rows.to_dict("records")
+    records = rows.to_dict("records") if records is None else records
+    by_code = {str(r["county_code"]): r for r in records if not is_missing(r["year"]) and r["year"] == p.year}
+    blank = dict.fromkeys(rows.columns, np.nan)  # a county without a row: every cell missing
+    records = [by_code.get(code, {**blank, "county_code": code}) for code in order]
+    unit = nv.indicator_unit(indicator)
     table = pd.DataFrame(
         {
             lab["county"]: [place_name(r["county_code"], lang) for r in records],
-            lab["value"]: [
-                fmt_value(r["value"], nv.indicator_unit(indicator), lang, thresholds=nv.row_thresholds(r))
-                for r in records
-            ],
+            lab["value"]: [fmt_value(r["value"], unit, lang, thresholds=nv.row_thresholds(r)) for r in records],
             lab["target"]: [bf.target_text(r, lang) for r in records],
             lab["status"]: [status_cell(r, lang) for r in records],
             lab["change"]: [bf.change_cell(r, lang) for r in records],
             lab["rank"]: [bf.rank_text(r, lang) for r in records],
         }
     )
-    not_due = (rows["target_year"].astype("Float64") > p.year).fillna(False).to_numpy(dtype=bool)
-    flags = pd.DataFrame({lab["status"]: rows["is_met"].astype("boolean").where(~not_due, pd.NA).to_numpy()})
+    not_due = [not is_missing(r["target_year"]) and float(r["target_year"]) > p.year for r in records]
+    met = [
+        pd.NA if late or is_missing(r["is_met"]) else bool(r["is_met"])
+        for r, late in zip(records, not_due, strict=True)
+    ]
+    flags = pd.DataFrame({lab["status"]: pd.array(met, dtype="boolean").to_numpy()})
     return table, flags, order
 
 
@@ -381,12 +391,12 @@ def figure_png(fig: Figure, dpi: int = WIDGET_DPI) -> bytes:
     return buffer.getvalue()
 
 
-def _map_classification(spec: _MapSpec, values: pd.Series, lang: str) -> Any:
-    """The classes :func:`lcedu.present.maps.choropleth` gives these values (the same class rule)."""
+def _map_classifier(spec: _MapSpec, lang: str) -> Any:
+    """The rule :func:`lcedu.present.maps.choropleth` classes the indicator's values by, for any year."""
     unit = nv.unit_label(spec.unit, lang) or spec.unit
     rule = classes.ClassRule(breaks=spec.breaks, target=spec.target, direction=spec.direction)
     classify, _ = classes.yearly_classifier(spec.data, spec.indicator, rule, lang, unit)
-    return classify(values, spec.year)
+    return classify
 
 
 def _map_legend(ax: Any, classification: Any, with_no_data: bool, lang: str) -> Any:
@@ -425,6 +435,7 @@ class _MapView:
 
         self.figure, self.ax, self.lang, self.prefecture = figure, figure.axes[0], p.lang, spec.prefecture
         self.county = p.county
+        self.classifiers: dict[tuple, Any] = {}
         ax = self.ax
         self.patches = {
             a.get_gid().removeprefix("county-"): a
@@ -450,7 +461,10 @@ class _MapView:
         """Show ``spec`` on this map; False when the new labels would overlap (the map is then redrawn)."""
         values = maps.indicator_values(spec.data, spec.indicator, spec.year)
         values = values[values.index.isin(list(self.patches))]
-        classification = _map_classification(spec, values, p.lang)
+        key = (spec.indicator, spec.target, spec.direction, spec.breaks, p.lang)
+        if key not in self.classifiers:  # one rule for every year of an indicator: worked out once
+            self.classifiers[key] = _map_classifier(spec, p.lang)
+        classification = self.classifiers[key](values, spec.year)
         changed = [patch for code, patch in self.patches.items() if _fill(patch, classification.fills.get(code))]
         shown = _value_texts(p, spec.data, spec.unit)
         for code, label in self.labels.items():
@@ -566,6 +580,8 @@ class ExplorerSession:
     _codes: frozenset[str] = field(default=frozenset(), repr=False)
     _cells: Any = field(default=None, repr=False)
     _cells_key: tuple | None = field(default=None, repr=False)
+    _records: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    _breaks: dict[str, tuple[float, ...]] | None = field(default=None, repr=False)
 
     def params(self) -> Params:
         return _params(self.county, self.year, self.baseline_year, self.lang, self.plan)
@@ -603,7 +619,8 @@ class ExplorerSession:
         chart_view = self._chart.render()
         cells_key = (self.indicator, p.year, bf.page_prefecture(p))
         if cells_key != self._cells_key:  # a new county of the same prefecture only moves the bold row
-            self._cells, self._cells_key = _table_cells(p, self.indicator, rows), cells_key
+            records = self._records.setdefault(self.indicator, rows.to_dict("records"))
+            self._cells, self._cells_key = _table_cells(p, self.indicator, rows, records), cells_key
         self._table = _styled_table(p, self._cells)
         return map_view, chart_view, self._table.to_html()
 
@@ -653,7 +670,9 @@ class ExplorerSession:
     def _draw_map(self, p: Params, rows: pd.DataFrame) -> bytes | str:
         """The map updated in place (drawn afresh the first time, for another prefecture or language, or
         when the new labels would overlap); or the note shown instead."""
-        spec = _map_spec(p, self.indicator, rows)
+        if self._breaks is None:
+            self._breaks = map_breaks()
+        spec = _map_spec(p, self.indicator, rows, self._breaks)
         if isinstance(spec, str):
             self._map = spec
             return spec
