@@ -165,8 +165,15 @@ def indicator_rows(p: Params, indicator: str) -> pd.DataFrame:
     return card[card["indicator"] == indicator]
 
 
-def _own_row(p: Params, rows: pd.DataFrame) -> dict[str, Any]:
-    """The page county's row of the year (as :func:`lcedu.present.briefing.row` gives it)."""
+def _own_row(p: Params, rows: pd.DataFrame, records: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The page county's row of the year (as :func:`lcedu.present.briefing.row` gives it); ``records``:
+    ``rows`` as dicts, when the caller keeps them."""
+    if records is not None:
+        mine = (r for r in records if r["county_code"] == p.county and not is_missing(r["year"]))
+        found = next((r for r in mine if r["year"] == p.year), None)
+        if found is None:
+            raise ValueError(f"no row for this indicator ({p.county}, {p.year})")
+        return found
     own = rows[(rows["county_code"] == p.county) & (rows["year"] == p.year)]
     if own.empty:
         raise ValueError(f"no row for this indicator ({p.county}, {p.year})")
@@ -174,15 +181,19 @@ def _own_row(p: Params, rows: pd.DataFrame) -> dict[str, Any]:
 
 
 def _map_spec(
-    p: Params, indicator: str, rows: pd.DataFrame, breaks: dict[str, tuple[float, ...]] | None = None
+    p: Params,
+    indicator: str,
+    rows: pd.DataFrame,
+    breaks: dict[str, tuple[float, ...]] | None = None,
+    records: list[dict[str, Any]] | None = None,
 ) -> _MapSpec | str:
     """The map's inputs, or the note shown instead when no county has a value. ``breaks``: the registry's
-    :func:`lcedu.measure.indicators.map_breaks`, when the caller keeps them (reading the registry costs more
-    than updating a map)."""
+    :func:`lcedu.measure.indicators.map_breaks`, ``records``: ``rows`` as dicts, when the caller keeps them
+    (reading the registry or filtering a frame costs more than updating a map)."""
     data = rows
     if data.loc[data["county_code"] != CITY_CODE, "value"].notna().sum() == 0:
         return _WORDS[p.lang]["no_map"]
-    row = _own_row(p, rows)
+    row = _own_row(p, rows, records)
     # Target mode when the page's county has a rate target: every county is classed by its own stored
     # gap_class (its own target in force), the page county's target only names the legend.
     target = None
@@ -619,7 +630,7 @@ class ExplorerSession:
         chart_view = self._chart.render()
         cells_key = (self.indicator, p.year, bf.page_prefecture(p))
         if cells_key != self._cells_key:  # a new county of the same prefecture only moves the bold row
-            records = self._records.setdefault(self.indicator, rows.to_dict("records"))
+            records = self._indicator_records(rows)
             self._cells, self._cells_key = _table_cells(p, self.indicator, rows, records), cells_key
         self._table = _styled_table(p, self._cells)
         return map_view, chart_view, self._table.to_html()
@@ -667,12 +678,18 @@ class ExplorerSession:
             self._by_indicator = {str(code): rows for code, rows in card.groupby("indicator", sort=False)}
         return self._by_indicator[self.indicator]
 
+    def _indicator_records(self, rows: pd.DataFrame) -> list[dict[str, Any]]:
+        """The indicator's rows as dicts, made once per indicator."""
+        if self.indicator not in self._records:
+            self._records[self.indicator] = rows.to_dict("records")
+        return self._records[self.indicator]
+
     def _draw_map(self, p: Params, rows: pd.DataFrame) -> bytes | str:
         """The map updated in place (drawn afresh the first time, for another prefecture or language, or
         when the new labels would overlap); or the note shown instead."""
         if self._breaks is None:
             self._breaks = map_breaks()
-        spec = _map_spec(p, self.indicator, rows, self._breaks)
+        spec = _map_spec(p, self.indicator, rows, self._breaks, self._indicator_records(rows))
         if isinstance(spec, str):
             self._map = spec
             return spec
