@@ -10,8 +10,9 @@ the chosen year reads 未到期 (with the trend's verdict), never 未达标; map
 formatted like the table (22人, not 22.0).
 
 :class:`ExplorerSession` keeps what one widget has drawn, so a change redraws only what it changes
-(a new year moves the chart's marker; the chart is redrawn only for a new county or indicator) and
-encodes each figure once at screen resolution; it also saves the current map (PNG) and table (Excel).
+(a new year moves the chart's marker, a new county restyles its lines; a new chart only for a new
+indicator) and encodes each figure once at screen resolution; it also saves the current map (PNG) and
+table (Excel).
 Indicators are grouped by the plan's 工程 (:func:`indicator_groups`) and found by typing
 (:func:`search_indicators`).
 """
@@ -573,7 +574,8 @@ class ExplorerSession:
 
     ``change()`` returns the map and chart as PNG bytes and the table as HTML. The map is kept and
     updated in place (fills, labels, legend, title; the county outline on top); the chart is kept per
-    county and indicator (a new year only moves its marker); each is drawn again only where it changed.
+    indicator (a new year only moves its marker, a new county restyles the lines and redraws its labels,
+    targets and legend); each is drawn again only where it changed.
     """
 
     county: str
