@@ -644,8 +644,9 @@ class ExplorerSession:
         figure = trend_chart(p, self.indicator, rows)
         marker = [a for a in (*figure.axes[0].lines, *figure.axes[0].texts) if a.get_gid() in _MARKER_GIDS]
         layered = LayeredFigure(figure, _chart_content(figure), marker, dpi=WIDGET_DPI)
-        old = self._chart
-        if old is not None and _frame_key(old.figure) == _frame_key(figure):
+        old, same_indicator = self._chart, self._chart_key is not None and self._chart_key[1] == self.indicator
+        # another indicator has other titles and ticks: its frame is not compared (laying ticks out costs)
+        if old is not None and same_indicator and _frame_key(old.figure) == _frame_key(figure):
             layered.adopt(old)
         return layered
 
