@@ -110,7 +110,11 @@ def test_a_session_redraws_what_a_change_touches_and_saves_map_and_table(process
     marker = next(line for line in chart.axes[0].lines if line.get_gid() == "selected-year")
     assert list(marker.get_xdata()) == [2023, 2023]
     session.change(county="530902")
-    assert session.chart_figure is not chart, "a new county draws its own lines"
+    assert session.chart_figure is chart, "a new county of the indicator restyles the chart's lines"
+    focus = [line.get_gid() for line in chart.axes[0].lines if line.get_marker() == "o"]
+    assert focus == ["trend-530902"], "the new county's line alone has the focus look"
+    legend = [t.get_text() for legend in chart.legends for t in legend.get_texts()]
+    assert legend[0] == "临翔区" and "双江自治县" not in legend
 
     written = session.save(tmp_path)
     assert sorted(p.suffix for p in written) == [".png", ".xlsx"]
@@ -120,6 +124,8 @@ def test_a_session_redraws_what_a_change_touches_and_saves_map_and_table(process
     assert rows[1] == list(session.table_frame().columns)
     assert all(isinstance(v, str) for row in rows[2:] for v in row if v is not None), "every cell is text"
     assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None)
+    session.change(indicator="preschool_gross_enrollment_pct")
+    assert session.chart_figure is not chart, "a new indicator draws its own lines"
 
 
 def _map_state(figure) -> dict:
@@ -191,3 +197,26 @@ def test_redrawing_only_the_changed_regions_gives_the_full_picture(processed_sam
         assert shown.shape == drawn.shape
         off = np.abs(shown - drawn) > 48  # anti-aliasing at a region's edge differs by a few levels
         assert off.mean() < 0.001, f"{off.sum()} pixels differ from a full draw"
+
+
+@pytest.mark.parametrize("indicator", ["preschool_gross_enrollment_pct", "famous_teacher_count"])
+def test_a_chart_refocused_on_another_county_is_the_chart_drawn_for_it(processed_sample: Path, indicator: str) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    session = ex.ExplorerSession("530902", indicator, 2025)
+    session.change()
+    kept = session.chart_figure
+    for county in ("530925", "530927"):
+        _, chart_png, _ = session.change(county=county)
+        assert session.chart_figure is kept
+        fresh = ex.trend_chart(session.params(), indicator)
+        texts = [sorted(t.get_text() for t in figure.axes[0].texts) for figure in (kept, fresh)]
+        assert texts[0] == texts[1], "the same last value, target labels and marker"
+        shown, drawn = (
+            np.asarray(Image.open(BytesIO(b)).convert("L"), dtype=int) for b in (chart_png, ex.figure_png(fresh))
+        )
+        assert shown.shape == drawn.shape
+        off = np.abs(shown - drawn) > 48
+        assert off.mean() < 0.001, f"{off.sum()} pixels differ from the chart drawn for {county}"

@@ -16,12 +16,15 @@ import io
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+import matplotlib as mpl
 import matplotlib.patheffects as path_effects
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 
 from lcedu.ingest.counties import is_aggregate
@@ -47,6 +50,7 @@ __all__ = [
     "school_ratio_chart",
     "stacked_shares",
     "to_png",
+    "trend_highlight",
     "trend_panels",
 ]
 
@@ -84,12 +88,16 @@ COUNT_UNITS = frozenset(
 HALO = [path_effects.withStroke(linewidth=2.6, foreground="white")]
 PARTS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7", "#eff3ff")
 _NOTE_COLOUR = "#505050"
+#: A trend line's gid prefix (then its county code) and the looks of the county in focus and of the others.
+_LINE = "trend-"
+_LINE_STYLE = {
+    "county": {"color": COLOURS["county"], "lw": 2.4, "marker": "o", "ms": 4.5, "zorder": 4},
+    "other": {"color": COLOURS["other"], "lw": 0.9, "marker": "None", "zorder": 1},
+}
 
 
 def _new_figure(width: float, height: float, note: str | None = None) -> Figure:
     """A constrained-layout figure; ``note`` (source / sample line) gets its own strip at the top right."""
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
     use_cjk_font()
     strip = 13 / (height * 72) if note else 0.0  # 13 pt kept free above the panels
     fig = Figure(figsize=(width, height), layout=ConstrainedLayoutEngine(rect=(0, 0, 1, 1 - strip)))
@@ -110,8 +118,6 @@ def _wrap(label: str, lang: str, width: int) -> str:
 
 def to_png(fig: Figure, dpi: int = 144) -> bytes:
     """The figure as PNG bytes (tight bounding box)."""
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
     buffer = io.BytesIO()
     # Charts lay themselves out (and reserve the note strip); maps from lcedu.present.maps need a tight box.
     tight = None if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight"
@@ -150,25 +156,82 @@ def trend_panels(
     fig = _new_figure(3.5 * cols + 0.4, 2.75 * rows + 0.7, note)
     margins = _fixed_margins(fig, note) if fixed_layout else None
     axes = fig.subplots(rows, cols, squeeze=False, gridspec_kw=margins).ravel()
-    words = table("charts", lang)
     for ax, code in zip(axes, indicators, strict=False):
         data = series[series["indicator"] == code]
         mine = targets[targets["indicator"] == code] if targets is not None else None
         _trend_panel(ax, data, code, highlight=highlight, total=total, targets=mine, lang=lang, others=others)
     for ax in axes[len(indicators) :]:
         ax.set_visible(False)
+    _trend_legend(fig, highlight, total, others, targets is not None and len(targets) > 0, lang, fixed_layout)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=12)
+    return fig
+
+
+def _trend_legend(
+    fig: Figure, highlight: str, total: str, others: bool, has_targets: bool, lang: str, fixed_layout: bool
+) -> Any:
+    """The figure's legend below the panels: the county in focus, the total, the other counties, targets."""
+    words = table("charts", lang)
     handles = [Line2D([], [], color=COLOURS["county"], lw=2.4, marker="o", label=place_name(highlight, lang))]
     if highlight != total:
         handles.append(Line2D([], [], color=COLOURS["city"], lw=1.6, ls="--", label=place_name(total, lang)))
         if others:
             handles.append(Line2D([], [], color=COLOURS["other"], lw=0.9, label=words["others"]))
-    if targets is not None and len(targets):
+    if has_targets:
         handles.append(Line2D([], [], color=COLOURS["target"], lw=2.2, label=words["target"]))
     where = {"loc": "lower center", "bbox_to_anchor": (0.5, 0.0)} if fixed_layout else {"loc": "outside lower center"}
-    fig.legend(handles=handles, ncols=len(handles), frameon=False, fontsize=8, **where)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", fontsize=12)
-    return fig
+    return fig.legend(handles=handles, ncols=len(handles), frameon=False, fontsize=8, **where)
+
+
+def trend_highlight(
+    fig: Figure,
+    series: pd.DataFrame,
+    code: str,
+    *,
+    highlight: str,
+    total: str = CITY_CODE,
+    targets: pd.DataFrame | None = None,
+    lang: str = "zh",
+) -> tuple[list[Any], list[Any], list[Any]] | None:
+    """Focus a one-panel :func:`trend_panels` chart (``fixed_layout``, other counties drawn) on another
+    county, in place: its line takes the county's look and the old one the others' look; the last-value
+    label, the targets and the legend are drawn anew. The lines are the same for every county of one
+    indicator, so this gives the chart ``trend_panels`` draws for ``highlight`` without building it.
+
+    Returns (restyled, removed, added) artists, or None (nothing changed) when the chart cannot be refocused
+    (a total in focus, or no line for ``highlight``).
+    """
+    ax = fig.axes[0]
+    lines = {
+        str(line.get_gid()).removeprefix(_LINE): line for line in ax.lines if str(line.get_gid()).startswith(_LINE)
+    }
+    focus = [county for county, line in lines.items() if line.get_zorder() == _LINE_STYLE["county"]["zorder"]]
+    if highlight == total or highlight not in lines or len(focus) != 1 or len(fig.legends) != 1:
+        return None
+    restyled = [] if focus[0] == highlight else [lines[focus[0]], lines[highlight]]
+    if restyled:
+        lines[focus[0]].set(markersize=mpl.rcParams["lines.markersize"], **_LINE_STYLE["other"])
+        lines[highlight].set(**_LINE_STYLE["county"])
+    removed = [a for a in (*ax.lines, *ax.texts) if a.get_gid() in ("target", "target-label", "last-value")]
+    removed += fig.legends
+    for artist in removed:
+        artist.remove()
+    data = series[series["indicator"] == code]
+    unit = str(data["unit"].iloc[0]) if "unit" in data.columns and len(data) else ""
+    mine = targets[targets["indicator"] == code] if targets is not None else None
+    before = {id(a) for a in (*ax.lines, *ax.texts)}
+    _last_value_label(ax, data[data["county_code"] == highlight].sort_values("year"), unit, lang, mine)
+    if mine is not None:
+        ax.relim()  # the limits the lines alone give, as when the targets were first placed
+        ax.autoscale_view()
+        twin = any(other.get_gid() == "total-axis" for other in fig.axes)
+        _draw_targets(ax, mine, data[data["county_code"] != total] if twin else data, unit, lang)
+    added = [a for a in (*ax.lines, *ax.texts) if id(a) not in before]
+    fixed = not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    has_targets = targets is not None and len(targets) > 0
+    added.append(_trend_legend(fig, highlight, total, True, has_targets, lang, fixed))
+    return restyled, removed, added
 
 
 def _fixed_margins(fig: Figure, note: str | None) -> dict[str, float]:
@@ -199,29 +262,15 @@ def _trend_panel(
     own_axis = unit in COUNT_UNITS and has_city and (highlight != total or len(peers))
     city_ax = _total_axis(ax, place_name(total, lang)) if own_axis else ax
     own_ax = city_ax if highlight == total else ax
-    for _, rows_ in peers.groupby("county_code"):
+    for county, rows_ in peers.groupby("county_code"):
         rows_ = rows_.sort_values("year")
-        ax.plot(rows_["year"], rows_["value"].astype(float), color=COLOURS["other"], lw=0.9, zorder=1)
+        ax.plot(rows_["year"], rows_["value"].astype(float), gid=f"{_LINE}{county}", **_LINE_STYLE["other"])
     if highlight != total and has_city:
         city_ax.plot(city["year"], city["value"].astype(float), color=COLOURS["city"], lw=1.6, ls="--", zorder=2)
     own = data[data["county_code"] == highlight].sort_values("year")
     values = own["value"].astype(float)
-    own_ax.plot(own["year"], values, color=COLOURS["county"], lw=2.4, marker="o", ms=4.5, zorder=4)
-    known = own[values.notna()]
-    if len(known):
-        last = known.iloc[-1]
-        limits = list(targets["target"]) if targets is not None else None
-        own_ax.annotate(
-            fmt_value(last["value"], unit, lang, thresholds=limits),
-            (last["year"], float(last["value"])),
-            xytext=(7, 0),
-            textcoords="offset points",
-            fontsize=8,
-            color=COLOURS["county"],
-            ha="left",
-            va="center",
-            path_effects=HALO,
-        )
+    own_ax.plot(own["year"], values, gid=f"{_LINE}{highlight}", **_LINE_STYLE["county"])
+    _last_value_label(own_ax, own, unit, lang, targets)
     if targets is not None:
         lines = data if not own_axis else (city if highlight == total else pd.concat([peers, own]))
         _draw_targets(own_ax, targets, lines, unit, lang)
@@ -234,6 +283,27 @@ def _trend_panel(
     ax.spines[["top", "right"]].set_visible(False)
     if years:
         ax.set_xlim(years[0] - 0.35, years[-1] + 0.75)
+
+
+def _last_value_label(ax: Axes, own: pd.DataFrame, unit: str, lang: str, targets: pd.DataFrame | None) -> None:
+    """The county's latest known value written beside its line's last point."""
+    values = own["value"].astype(float)
+    known = own[values.notna()]
+    if len(known):
+        last = known.iloc[-1]
+        limits = list(targets["target"]) if targets is not None else None
+        ax.annotate(
+            fmt_value(last["value"], unit, lang, thresholds=limits),
+            (last["year"], float(last["value"])),
+            xytext=(7, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=COLOURS["county"],
+            ha="left",
+            va="center",
+            path_effects=HALO,
+            gid="last-value",
+        )
 
 
 def _total_axis(ax: Axes, name: str) -> Axes:
@@ -255,7 +325,14 @@ def _draw_targets(ax: Axes, targets: pd.DataFrame, lines: pd.DataFrame, unit: st
         if is_missing(t["target"]):
             continue
         target = float(t["target"])
-        ax.plot([t["year"] - 0.3, t["year"] + 0.3], [target, target], color=COLOURS["target"], lw=2.2, zorder=3)
+        ax.plot(
+            [t["year"] - 0.3, t["year"] + 0.3],
+            [target, target],
+            color=COLOURS["target"],
+            lw=2.2,
+            zorder=3,
+            gid="target",
+        )
         near = lines.loc[(lines["year"] - t["year"]).abs() <= 0.5, "value"].astype(float).dropna()
         above = int(((near > target) & (near <= target + band)).sum())
         below = int(((near < target) & (near >= target - band)).sum())

@@ -10,8 +10,9 @@ the chosen year reads 未到期 (with the trend's verdict), never 未达标; map
 formatted like the table (22人, not 22.0).
 
 :class:`ExplorerSession` keeps what one widget has drawn, so a change redraws only what it changes
-(a new year moves the chart's marker; the chart is redrawn only for a new county or indicator) and
-encodes each figure once at screen resolution; it also saves the current map (PNG) and table (Excel).
+(a new year moves the chart's marker, a new county restyles its lines; a new chart only for a new
+indicator) and encodes each figure once at screen resolution; it also saves the current map (PNG) and
+table (Excel).
 Indicators are grouped by the plan's 工程 (:func:`indicator_groups`) and found by typing
 (:func:`search_indicators`).
 """
@@ -165,20 +166,35 @@ def indicator_rows(p: Params, indicator: str) -> pd.DataFrame:
     return card[card["indicator"] == indicator]
 
 
-def _own_row(p: Params, rows: pd.DataFrame) -> dict[str, Any]:
-    """The page county's row of the year (as :func:`lcedu.present.briefing.row` gives it)."""
+def _own_row(p: Params, rows: pd.DataFrame, records: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The page county's row of the year (as :func:`lcedu.present.briefing.row` gives it); ``records``:
+    ``rows`` as dicts, when the caller keeps them."""
+    if records is not None:
+        mine = (r for r in records if r["county_code"] == p.county and not is_missing(r["year"]))
+        found = next((r for r in mine if r["year"] == p.year), None)
+        if found is None:
+            raise ValueError(f"no row for this indicator ({p.county}, {p.year})")
+        return found
     own = rows[(rows["county_code"] == p.county) & (rows["year"] == p.year)]
     if own.empty:
         raise ValueError(f"no row for this indicator ({p.county}, {p.year})")
     return own.iloc[0].to_dict()
 
 
-def _map_spec(p: Params, indicator: str, rows: pd.DataFrame) -> _MapSpec | str:
-    """The map's inputs, or the note shown instead when no county has a value."""
+def _map_spec(
+    p: Params,
+    indicator: str,
+    rows: pd.DataFrame,
+    breaks: dict[str, tuple[float, ...]] | None = None,
+    records: list[dict[str, Any]] | None = None,
+) -> _MapSpec | str:
+    """The map's inputs, or the note shown instead when no county has a value. ``breaks``: the registry's
+    :func:`lcedu.measure.indicators.map_breaks`, ``records``: ``rows`` as dicts, when the caller keeps them
+    (reading the registry or filtering a frame costs more than updating a map)."""
     data = rows
     if data.loc[data["county_code"] != CITY_CODE, "value"].notna().sum() == 0:
         return _WORDS[p.lang]["no_map"]
-    row = _own_row(p, rows)
+    row = _own_row(p, rows, records)
     # Target mode when the page's county has a rate target: every county is classed by its own stored
     # gap_class (its own target in force), the page county's target only names the legend.
     target = None
@@ -191,7 +207,7 @@ def _map_spec(p: Params, indicator: str, rows: pd.DataFrame) -> _MapSpec | str:
         unit=nv.indicator_unit(indicator),
         target=target,
         direction="lower" if row.get("direction") == "lower" else "higher",
-        breaks=map_breaks().get(indicator),
+        breaks=(map_breaks() if breaks is None else breaks).get(indicator),
         prefecture=bf.page_prefecture(p),
     )
 
@@ -251,30 +267,36 @@ def county_table(p: Params, indicator: str, rows: pd.DataFrame | None = None) ->
     return _styled_table(p, _table_cells(p, indicator, indicator_rows(p, indicator) if rows is None else rows))
 
 
-def _table_cells(p: Params, indicator: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _table_cells(
+    p: Params, indicator: str, rows: pd.DataFrame, records: list[dict[str, Any]] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """(cells as text, met/not-met flags, county order) of the table: the same for every county of the page's
-    prefecture (only the bold row is the county's own)."""
+    prefecture (only the bold row is the county's own). ``records``: ``rows`` as dicts, when the caller keeps
+    them (picking nine rows out of a frame costs more than writing the cells)."""
     lang = p.lang
     lab = LABELS[lang]
     order = [*bf.peer_codes(p), bf.page_prefecture(p)]
-    rows = rows[rows["year"] == p.year].set_index("county_code").reindex(order)
-    rows = rows.reset_index()
-    records = rows.to_dict("records")
+    records = rows.to_dict("records") if records is None else records
+    by_code = {str(r["county_code"]): r for r in records if not is_missing(r["year"]) and r["year"] == p.year}
+    blank = dict.fromkeys(rows.columns, np.nan)  # a county without a row: every cell missing
+    records = [by_code.get(code, {**blank, "county_code": code}) for code in order]
+    unit = nv.indicator_unit(indicator)
     table = pd.DataFrame(
         {
             lab["county"]: [place_name(r["county_code"], lang) for r in records],
-            lab["value"]: [
-                fmt_value(r["value"], nv.indicator_unit(indicator), lang, thresholds=nv.row_thresholds(r))
-                for r in records
-            ],
+            lab["value"]: [fmt_value(r["value"], unit, lang, thresholds=nv.row_thresholds(r)) for r in records],
             lab["target"]: [bf.target_text(r, lang) for r in records],
             lab["status"]: [status_cell(r, lang) for r in records],
             lab["change"]: [bf.change_cell(r, lang) for r in records],
             lab["rank"]: [bf.rank_text(r, lang) for r in records],
         }
     )
-    not_due = (rows["target_year"].astype("Float64") > p.year).fillna(False).to_numpy(dtype=bool)
-    flags = pd.DataFrame({lab["status"]: rows["is_met"].astype("boolean").where(~not_due, pd.NA).to_numpy()})
+    not_due = [not is_missing(r["target_year"]) and float(r["target_year"]) > p.year for r in records]
+    met = [
+        pd.NA if late or is_missing(r["is_met"]) else bool(r["is_met"])
+        for r, late in zip(records, not_due, strict=True)
+    ]
+    flags = pd.DataFrame({lab["status"]: pd.array(met, dtype="boolean").to_numpy()})
     return table, flags, order
 
 
@@ -291,9 +313,7 @@ def trend_chart(p: Params, indicator: str, rows: pd.DataFrame | None = None) -> 
     """The indicator's line over every data year (county, city, other counties), the chosen year marked.
     ``rows``: the indicator's :func:`indicator_rows`, when known."""
     rows = indicator_rows(p, indicator) if rows is None else rows
-    series = rows[["county_code", "year", "indicator", "value", "unit"]]
-    own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
-    targets = own[["indicator", "year", "target"]].astype({"target": float})
+    series, targets = _chart_inputs(p, rows)
     fig = charts.trend_panels(
         series,
         [indicator],
@@ -322,6 +342,13 @@ def trend_chart(p: Params, indicator: str, rows: pd.DataFrame | None = None) -> 
 
 
 _MARKER_GIDS = ("selected-year", "selected-year-label")
+
+
+def _chart_inputs(p: Params, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every county's series, the page county's targets in their target years) of the trend chart."""
+    series = rows[["county_code", "year", "indicator", "value", "unit"]]
+    own = rows[(rows["county_code"] == p.county) & (rows["target_year"] == rows["year"])]
+    return series, own[["indicator", "year", "target"]].astype({"target": float})
 
 
 def move_year_marker(fig: Figure, year: int) -> None:
@@ -376,12 +403,12 @@ def figure_png(fig: Figure, dpi: int = WIDGET_DPI) -> bytes:
     return buffer.getvalue()
 
 
-def _map_classification(spec: _MapSpec, values: pd.Series, lang: str) -> Any:
-    """The classes :func:`lcedu.present.maps.choropleth` gives these values (the same class rule)."""
+def _map_classifier(spec: _MapSpec, lang: str) -> Any:
+    """The rule :func:`lcedu.present.maps.choropleth` classes the indicator's values by, for any year."""
     unit = nv.unit_label(spec.unit, lang) or spec.unit
     rule = classes.ClassRule(breaks=spec.breaks, target=spec.target, direction=spec.direction)
     classify, _ = classes.yearly_classifier(spec.data, spec.indicator, rule, lang, unit)
-    return classify(values, spec.year)
+    return classify
 
 
 def _map_legend(ax: Any, classification: Any, with_no_data: bool, lang: str) -> Any:
@@ -420,6 +447,7 @@ class _MapView:
 
         self.figure, self.ax, self.lang, self.prefecture = figure, figure.axes[0], p.lang, spec.prefecture
         self.county = p.county
+        self.classifiers: dict[tuple, Any] = {}
         ax = self.ax
         self.patches = {
             a.get_gid().removeprefix("county-"): a
@@ -445,7 +473,10 @@ class _MapView:
         """Show ``spec`` on this map; False when the new labels would overlap (the map is then redrawn)."""
         values = maps.indicator_values(spec.data, spec.indicator, spec.year)
         values = values[values.index.isin(list(self.patches))]
-        classification = _map_classification(spec, values, p.lang)
+        key = (spec.indicator, spec.target, spec.direction, spec.breaks, p.lang)
+        if key not in self.classifiers:  # one rule for every year of an indicator: worked out once
+            self.classifiers[key] = _map_classifier(spec, p.lang)
+        classification = self.classifiers[key](values, spec.year)
         changed = [patch for code, patch in self.patches.items() if _fill(patch, classification.fills.get(code))]
         shown = _value_texts(p, spec.data, spec.unit)
         for code, label in self.labels.items():
@@ -493,24 +524,34 @@ class _MapView:
         return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
-def _same_frame(old: Figure, new: Figure) -> bool:
-    """Whether two trend charts have the same fixed parts: size, axes limits, ticks and their labels, titles
-    and notes (another county of the same indicator, on the same scale)."""
-    if len(old.axes) != len(new.axes) or tuple(old.get_size_inches()) != tuple(new.get_size_inches()):
-        return False
-    for a, b in zip(old.axes, new.axes, strict=True):
-        if a.get_position().bounds != b.get_position().bounds or a.get_title(loc="left") != b.get_title(loc="left"):
-            return False
-        if a.get_xlim() != b.get_xlim() or a.get_ylim() != b.get_ylim():
-            return False
-        for axis in ("x", "y"):
-            ticks = [getattr(ax, f"get_{axis}ticks")().tolist() for ax in (a, b)]
-            labels = [[t.get_text() for t in getattr(ax, f"get_{axis}ticklabels")()] for ax in (a, b)]
-            if ticks[0] != ticks[1] or labels[0] != labels[1]:
-                return False
-        if a.get_ylabel() != b.get_ylabel():
-            return False
-    return [t.get_text() for t in old.texts] == [t.get_text() for t in new.texts]
+def _frame_key(figure: Figure) -> tuple:
+    """The fixed parts of a trend chart: size, axes positions and limits, ticks and their labels, titles and
+    notes. Two charts with the same key (another county of the same indicator, on the same scale) have the
+    same background pixels."""
+    axes = tuple(
+        (
+            ax.get_position().bounds,
+            ax.get_title(loc="left"),
+            ax.get_xlim(),
+            ax.get_ylim(),
+            ax.get_ylabel(),
+            *(tuple(getattr(ax, f"get_{axis}ticks")().tolist()) for axis in ("x", "y")),
+            *(tuple(t.get_text() for t in getattr(ax, f"get_{axis}ticklabels")()) for axis in ("x", "y")),
+        )
+        for ax in figure.axes
+    )
+    return tuple(figure.get_size_inches()), axes, tuple(t.get_text() for t in figure.texts)
+
+
+def _chart_content(figure: Figure) -> list[Any]:
+    """A trend chart's changing artists (lines, labels, legend; not the year marker), in the order a full draw
+    takes them: axes by axes, each by z-order, ties in the order they were added."""
+    content = []
+    for ax in figure.axes:
+        order = {id(a): i for i, a in enumerate(ax.get_children())}
+        mine = [a for a in (*ax.lines, *ax.texts) if a.get_gid() not in _MARKER_GIDS]
+        content += sorted(mine, key=lambda a: (a.get_zorder(), order[id(a)]))
+    return [*content, *figure.legends]
 
 
 def _fill(patch: Any, colour: str | None) -> bool:
@@ -533,7 +574,8 @@ class ExplorerSession:
 
     ``change()`` returns the map and chart as PNG bytes and the table as HTML. The map is kept and
     updated in place (fills, labels, legend, title; the county outline on top); the chart is kept per
-    county and indicator (a new year only moves its marker); each is drawn again only where it changed.
+    indicator (a new year only moves its marker, a new county restyles the lines and redraws its labels,
+    targets and legend); each is drawn again only where it changed.
     """
 
     county: str
@@ -551,6 +593,8 @@ class ExplorerSession:
     _codes: frozenset[str] = field(default=frozenset(), repr=False)
     _cells: Any = field(default=None, repr=False)
     _cells_key: tuple | None = field(default=None, repr=False)
+    _records: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    _breaks: dict[str, tuple[float, ...]] | None = field(default=None, repr=False)
 
     def params(self) -> Params:
         return _params(self.county, self.year, self.baseline_year, self.lang, self.plan)
@@ -582,14 +626,14 @@ class ExplorerSession:
         rows = self._rows(p)
         map_view = self._draw_map(p, rows)
         key = (p.county, self.indicator, p.baseline_year)
-        if key != self._chart_key or self._chart is None:
+        if (key != self._chart_key or self._chart is None) and not self._refocus_chart(p, rows, key):
             self._chart, self._chart_key = self._new_chart(p, rows), key
-        else:
-            move_year_marker(self._chart.figure, p.year)
+        move_year_marker(self._chart.figure, p.year)
         chart_view = self._chart.render()
         cells_key = (self.indicator, p.year, bf.page_prefecture(p))
         if cells_key != self._cells_key:  # a new county of the same prefecture only moves the bold row
-            self._cells, self._cells_key = _table_cells(p, self.indicator, rows), cells_key
+            records = self._indicator_records(rows)
+            self._cells, self._cells_key = _table_cells(p, self.indicator, rows, records), cells_key
         self._table = _styled_table(p, self._cells)
         return map_view, chart_view, self._table.to_html()
 
@@ -599,12 +643,35 @@ class ExplorerSession:
         and its pixels are taken over instead of drawn again."""
         figure = trend_chart(p, self.indicator, rows)
         marker = [a for a in (*figure.axes[0].lines, *figure.axes[0].texts) if a.get_gid() in _MARKER_GIDS]
-        data = [a for ax in figure.axes for a in (*ax.lines, *ax.texts) if a.get_gid() not in _MARKER_GIDS]
-        layered = LayeredFigure(figure, [*data, *figure.legends], marker, dpi=WIDGET_DPI)
-        old = self._chart
-        if old is not None and _same_frame(old.figure, figure):
+        layered = LayeredFigure(figure, _chart_content(figure), marker, dpi=WIDGET_DPI)
+        old, same_indicator = self._chart, self._chart_key is not None and self._chart_key[1] == self.indicator
+        # another indicator has other titles and ticks: its frame is not compared (laying ticks out costs)
+        if old is not None and same_indicator and _frame_key(old.figure) == _frame_key(figure):
             layered.adopt(old)
         return layered
+
+    def _refocus_chart(self, p: Params, rows: pd.DataFrame, key: tuple) -> bool:
+        """Another county of the indicator shown: the chart kept, its lines restyled and its labels, targets
+        and legend drawn anew (:func:`lcedu.present.charts.trend_highlight`); False when it cannot be."""
+        if self._chart is None or self._chart_key is None or self._chart_key[1:] != key[1:]:
+            return False
+        layered, figure = self._chart, self._chart.figure
+        frame = _frame_key(figure)
+        series, targets = _chart_inputs(p, rows)
+        moved = charts.trend_highlight(figure, series, self.indicator, highlight=p.county, targets=targets, lang=p.lang)
+        if moved is None:
+            return False
+        restyled, removed, added = moved
+        for artist in removed:
+            layered.discard(artist)
+        for artist in added:
+            layered.replace(None, artist)
+        layered.changed(restyled)
+        layered.content = _chart_content(figure)  # drawn in the order a full draw takes (z-order)
+        if _frame_key(figure) != frame:  # the targets moved the axis limits: ticks and grid change
+            layered.invalidate()
+        self._chart_key = key
+        return True
 
     def _rows(self, p: Params) -> pd.DataFrame:
         """The indicator's scorecard rows, split once per session (filtering the whole card costs more than
@@ -614,10 +681,18 @@ class ExplorerSession:
             self._by_indicator = {str(code): rows for code, rows in card.groupby("indicator", sort=False)}
         return self._by_indicator[self.indicator]
 
+    def _indicator_records(self, rows: pd.DataFrame) -> list[dict[str, Any]]:
+        """The indicator's rows as dicts, made once per indicator."""
+        if self.indicator not in self._records:
+            self._records[self.indicator] = rows.to_dict("records")
+        return self._records[self.indicator]
+
     def _draw_map(self, p: Params, rows: pd.DataFrame) -> bytes | str:
         """The map updated in place (drawn afresh the first time, for another prefecture or language, or
         when the new labels would overlap); or the note shown instead."""
-        spec = _map_spec(p, self.indicator, rows)
+        if self._breaks is None:
+            self._breaks = map_breaks()
+        spec = _map_spec(p, self.indicator, rows, self._breaks, self._indicator_records(rows))
         if isinstance(spec, str):
             self._map = spec
             return spec

@@ -95,6 +95,16 @@ class LayeredFigure:
         self._dirty = []
         return True
 
+    def discard(self, artist: Artist) -> None:
+        """``artist`` (removed from the figure) leaves the content; its region is drawn again."""
+        if artist in self.content:
+            self.content.remove(artist)
+            self._dirty.append(artist)
+
+    def invalidate(self) -> None:
+        """The fixed parts changed (axes limits, ticks): the next render draws everything."""
+        self._background = None
+
     def remove_overlay(self, artists: Iterable[Artist]) -> None:
         gone = {id(a) for a in artists}
         self.overlay = [a for a in self.overlay if id(a) not in gone]
