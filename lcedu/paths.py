@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parent
 #: The repository root when running from a checkout (it has pyproject.toml), else None.
 REPO: Path | None = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").exists() else None
 
+
 def project(relative: str) -> Path:
     """A project folder (``data/raw``, ``reports`` …): under the checkout, else the working directory."""
     return REPO / relative if REPO is not None else Path(relative)
