@@ -28,7 +28,7 @@ test: $(STAMP)
 # The fast tier (under a minute on 2 cores): no processed data, no generated sample, no notebooks, no browser
 # or LibreOffice.
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not integration and not slow and not notebooks and not browser and not office"
+	$(BIN)/python -m pytest -q -n auto -m "not integration and not slow and not notebooks and not browser and not office"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH)
