@@ -185,3 +185,39 @@ def test_attached_vocational_class_reads_under_the_code_the_real_111_prints() ->
     assert codes.lookup("attached_classes", "369") == "vocational"
     assert codes.lookup("attached_classes", "附设中职班") == "vocational"
     assert codes.lookup("attached_classes", "367") is None
+
+
+def _quality_check(tmp_path: Path, raw: Path) -> tuple[subprocess.CompletedProcess, list[tuple]]:
+    """`lcedu check --partial --quality` on the folder; its output and the send-back workbook's finding rows."""
+    reports = tmp_path / "reports"
+    run = _lcedu("check", "--partial", "--quality", "--raw", str(raw), "--reports", str(reports))
+    rows = []
+    for path in sorted((reports / "check" / "quality").rglob("*.xlsx")):
+        book = openpyxl.load_workbook(path, read_only=True)
+        for sheet in book.worksheets[1:]:  # the first sheet is 说明
+            rows += [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] is not None]
+    return run, rows
+
+
+@pytest.mark.slow
+def test_an_unbalanced_331_in_the_real_workbook_is_found_and_the_real_one_is_not(tmp_path: Path) -> None:
+    """The real 331 balances (315 + 87 + 46 − 143 = 305, 转出 blank); 转入 keyed 58 instead of 46 breaks it:
+    the review lists flow_balance for the school with 305 against 317, and `check` still passes."""
+    run, rows = _quality_check(tmp_path / "real", _raw_with(tmp_path / "real", REAL))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "flow_balance" not in run.stdout, run.stdout
+    assert not [row for row in rows if "331" in str(row[3])], rows
+
+    book = openpyxl.load_workbook(REAL)
+    assert book["基础基331"]["H5"].value == "转入" and book["基础基331"]["H7"].value == "46"
+    book["基础基331"]["H7"].value = "58"
+    edited = tmp_path / "edited" / REAL.name
+    edited.parent.mkdir()
+    book.save(edited)
+    run, rows = _quality_check(tmp_path / "edited", _raw_with(tmp_path / "edited", edited))
+    assert run.returncode == 0, "quality findings never fail the check\n" + run.stdout + run.stderr
+    assert f"{SCHOOL} {SCHOOL_NAME}: flow_balance" in run.stdout, run.stdout
+    found = [row for row in rows if row[0] == SCHOOL and "331表）平衡" in str(row[6])]
+    assert len(found) == 1, rows
+    assert (found[0][4], found[0][5]) == ("305", "= 317"), "填报值 本学年初 305; 315 + 87 + 58 − 143 = 317"
+    assert "左边 left = 317，右边 right = 305" in found[0][8]
