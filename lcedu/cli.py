@@ -292,9 +292,6 @@ def _report_after_clean(args: argparse.Namespace) -> int:
 def _report_monitor(reports: Path) -> None:
     """监测预警 in the report: the build's stored comparison with the kept earlier projection, its short list saved
     as reports/monitor/monitor_<year>.csv (the planning pages show it); a line saying why when there is none."""
-    from lcedu.ingest import store
-    from lcedu.measure import monitor
-
     note = store.manifest().get("monitor") or {}
     if note.get("status") != "computed":
         print(f"监测预警未运行 / early warning not run: {note.get('reason', '—')}")

@@ -25,6 +25,7 @@ import yaml
 from lcedu import paths
 from lcedu.home import CITY_CODE
 from lcedu.ingest.codes import code_table
+from lcedu.ingest.counties import registry, stem
 from lcedu.ingest.layout import assessment_items, load_layout
 from lcedu.ingest.schemas import FLOWS, FLOWS_IN, FLOWS_OUT, column_order, dtype_of, typed_detail
 
@@ -1177,7 +1178,6 @@ def lincang_counties() -> list[County]:
     cal = calibration()
     design_ = cal["lincang"]
     census = pd.read_csv(paths.package_file("data", "lincang_census2020.csv"), dtype={"code": str})
-    from lcedu.ingest.counties import registry
 
     names = registry().set_index("county_code")
     names["short_name_zh"] = names["name_zh"].map(export_short_name)
@@ -1215,8 +1215,6 @@ def export_short_name(full_name: str) -> str:
     The sample writes it in school and file names, as real exports do; the pages print the
     plan's names (双江自治县, :func:`lcedu.ingest.counties.name`) and both forms resolve.
     """
-    from lcedu.ingest.counties import stem
-
     return stem(full_name) + full_name[-1]
 
 
@@ -1256,8 +1254,6 @@ def province_sample_counties(province: str, seed: int = 2023) -> list[County]:
     (×0.5–1.6); when ``calibration.yml`` gives the province's census population, the scales are
     normalised so the counties sum to it.
     """
-    from lcedu.ingest.counties import registry
-
     if not re.fullmatch(r"\d{2}", str(province)):
         raise ValueError(f"province must be a 2-digit code such as 53, not {province!r}")
     reg = registry()
