@@ -29,6 +29,7 @@ from lcedu.measure.standards import REL_TOL
 from lcedu.present.words import table, word
 
 __all__ = [
+    "COUNT_UNITS",
     "comparison_sign",
     "directional_target_text",
     "CITY_CODE",
@@ -84,18 +85,21 @@ _REASONS_ZH: dict[str, str] = table("reasons", "zh")
 #: 学段 and school types in tables, per language (words.yml `stages`, `school_types`).
 STAGES: dict[str, dict[str, str]] = {lang: table("stages", lang) for lang in LANGS}
 SCHOOL_TYPES: dict[str, dict[str, str]] = {lang: table("school_types", lang) for lang in LANGS}
-_COUNT_UNITS = {
-    "schools",
-    "sites",
-    "people",
-    "classes",
-    "students",
-    "studios",
-    "kindergartens",
-    "consortia",
-    "communities",
-    "majors",
-}
+#: Units of whole-number counts (schools, people, classes …): shown without decimals everywhere.
+COUNT_UNITS = frozenset(
+    {
+        "schools",
+        "sites",
+        "people",
+        "classes",
+        "students",
+        "studios",
+        "kindergartens",
+        "consortia",
+        "communities",
+        "majors",
+    }
+)
 
 #: The input tables named in "missing <table>" reasons, in Chinese (words.yml `tables`).
 _TABLES_ZH: dict[str, str] = table("tables", "zh")
@@ -545,7 +549,7 @@ def indicator_sentence(row: Mapping[str, Any], lang: str = "zh", *, with_change:
     if with_change and not is_missing(change) and not is_missing(base) and int(base) != year:
         clauses.append(fmt_change(float(change), unit, int(base), lang))
     joined = "".join(text("sep", lang) + c for c in clauses if c)
-    if unit in _COUNT_UNITS:
+    if unit in COUNT_UNITS:
         return word("narrative.sentence_count", lang, place=place, when=when, name=name, value=shown, clauses=joined)
     name = _lower_first(name)  # inside an English sentence; a no-op on a Chinese name
     return word("narrative.sentence_measure", lang, place=place, when=when, name=name, value=shown, clauses=joined)

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from lcedu.measure.gaps import city_target_contributions
+from lcedu.measure.standards import RESOURCE_INDICATORS
 from lcedu.present import briefing as bf
 from lcedu.present import charts
 from lcedu.present import narrative as nv
@@ -42,15 +43,7 @@ PRESCHOOL_QUALITY = (
 )
 
 
-RESOURCES = (
-    "qualified_teachers_per_100",
-    "backbone_teachers_per_100",
-    "pe_arts_teachers_per_100",
-    "teaching_room_area_per_student_m2",
-    "sports_area_per_student_m2",
-    "equipment_value_per_student_yuan",
-    "multimedia_classrooms_per_100",
-)
+RESOURCES = RESOURCE_INDICATORS
 
 
 RESOURCE_UNITS = {

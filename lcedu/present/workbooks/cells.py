@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lcedu.measure import scorecard
-from lcedu.present.narrative import decimals_near, year_label
+from lcedu.present.narrative import COUNT_UNITS, decimals_near, year_label
 from lcedu.present.words import table, word
 
 #: Printed on every workbook built from the synthetic sample.
@@ -46,18 +46,8 @@ SCHOOL_TYPE_ZH = table("school_types", "zh")
 ASSESSMENT_ZH = table("assessments", "zh")
 SOURCE_ZH = table("workbooks_sources", "zh")
 UNIT_ZH = table("workbooks_units", "zh")
-_COUNT_UNITS = {
-    "schools",
-    "people",
-    "classes",
-    "students",
-    "studios",
-    "kindergartens",
-    "consortia",
-    "communities",
-    "majors",
-    "yes/no",
-}
+# Whole numbers in a cell: the count units of the pages, and yes/no (1/0) values.
+_COUNT_UNITS = COUNT_UNITS | {"yes/no"}
 
 
 @dataclass(frozen=True)
