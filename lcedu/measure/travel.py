@@ -21,7 +21,6 @@ from xml.sax import SAXParseException
 
 import networkx as nx
 import numpy as np
-import osmnx as ox
 import pandas as pd
 
 from lcedu.errors import RequestError
@@ -67,6 +66,8 @@ def read_roads(path: str | Path, cfg: Mapping) -> nx.MultiDiGraph:
 
     ``cfg``: the ``travel`` rules of planning.yml. Ways without a ``highway`` tag (buildings, rivers, boundaries)
     are dropped; one-way streets stay one-way."""
+    import osmnx as ox  # lazy: osmnx brings sklearn and pyplot (seconds); only a user's road extract needs it
+
     path = Path(path)
     try:
         graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
@@ -96,6 +97,8 @@ def describe(path: Path, graph: nx.MultiDiGraph) -> dict:
 
 def snap(graph: nx.MultiDiGraph, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The nearest road node of each point and its distance in metres (great circle; -1 / NaN where unknown)."""
+    import osmnx as ox  # lazy: osmnx brings sklearn and pyplot (seconds); only a user's road extract needs it
+
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     nodes = np.full(len(lon), -1, dtype=np.int64)
     dist = np.full(len(lon), np.nan)

@@ -28,7 +28,7 @@ WORDS_FILE = Path(__file__).parent / "config" / "words.yml"
 def _sections() -> dict[str, dict[str, dict[str, str]]]:
     """The file's sections, read once per process."""
     with WORDS_FILE.open(encoding="utf-8") as f:
-        data: Any = yaml.safe_load(f)
+        data: Any = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present
     if not isinstance(data, dict):
         raise ValueError(f"{WORDS_FILE}: 应为按分节组织的映射 / must be a mapping of sections")
     return data
