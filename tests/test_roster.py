@@ -23,7 +23,6 @@ SHUANGJIANG = "530925"
 # What the rosters do not carry (moe-statistics-forms.md §3): the 331 flows and the 1001 coordinates come
 # from the per-school forms only; the students by grade and age are compared.
 NOT_IN_ROSTERS = {"student_flows", "teacher_ages"}
-COLUMNS_NOT_IN_ROSTERS = {"schools": ["longitude", "latitude"]}
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +96,8 @@ def test_round_trip_equals_truth(roster_template: tuple[dict, Path, Path]) -> No
     for name, expected in truth.items():
         if name in NOT_IN_ROSTERS:
             continue
-        absent = {
-            c: pd.Series(pd.NA, index=expected.index, dtype="Float64") for c in COLUMNS_NOT_IN_ROSTERS.get(name, [])
-        }
-        pd.testing.assert_frame_equal(result.tables[name], expected.assign(**absent), check_dtype=True, obj=name)
+        # Coordinates too: the 学校补充信息 sheet carries them for the roster counties.
+        pd.testing.assert_frame_equal(result.tables[name], expected, check_dtype=True, obj=name)
     assert {r["path"].split("/")[0] for r in result.inputs} == {"rosters", "local", "county"}
     assert len(result.tables["grade_enrollment"]) and len(result.tables["kindergarten_ages"]), "compared above"
 
