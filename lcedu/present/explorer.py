@@ -413,18 +413,7 @@ def _map_classifier(spec: _MapSpec, lang: str) -> Any:
 
 def _map_legend(ax: Any, classification: Any, with_no_data: bool, lang: str) -> Any:
     """The map's legend as :func:`lcedu.present.maps.choropleth` places it (right of the map)."""
-    legend = ax.legend(
-        handles=furniture.legend_handles(classification, with_no_data, lang),
-        title=classification.legend_title or None,
-        loc="center left",
-        bbox_to_anchor=(1.0, 0.5),
-        frameon=False,
-        fontsize=9,
-        title_fontsize=9,
-        alignment="left",
-    )
-    legend.set_gid("map-legend")
-    return legend
+    return furniture.single_map_legend(ax, classification, with_no_data, lang)
 
 
 def _legend_key(legend: Any) -> tuple:

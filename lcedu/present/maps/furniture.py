@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.legend import Legend
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
@@ -245,17 +246,10 @@ def single_map_axes(ax: Axes | None) -> Axes:
     return figure.add_axes((0.02, 0.06, 0.66, 0.86))
 
 
-def finish_single_map(
-    ax: Axes,
-    counties: gpd.GeoDataFrame,
-    classification: Classification,
-    title: str,
-    source_note: str,
-    lang: Lang,
-) -> Axes:
-    handles = legend_handles(classification, has_no_data(counties, classification), lang)
+def single_map_legend(ax: Axes, classification: Classification, with_no_data: bool, lang: Lang) -> Legend:
+    """A single map's legend, right of the map (the explorer redraws it in place with the same placement)."""
     legend = ax.legend(
-        handles=handles,
+        handles=legend_handles(classification, with_no_data, lang),
         title=classification.legend_title or None,
         loc="center left",
         bbox_to_anchor=(1.0, 0.5),
@@ -265,6 +259,18 @@ def finish_single_map(
         alignment="left",
     )
     legend.set_gid("map-legend")
+    return legend
+
+
+def finish_single_map(
+    ax: Axes,
+    counties: gpd.GeoDataFrame,
+    classification: Classification,
+    title: str,
+    source_note: str,
+    lang: Lang,
+) -> Axes:
+    single_map_legend(ax, classification, has_no_data(counties, classification), lang)
     ax.set_title(title, loc="left", fontsize=13, pad=10)
     add_north_arrow(ax)
     add_scale_bar(ax)
