@@ -20,15 +20,18 @@ $(STAMP): pyproject.toml $(LOCK)
 report: $(STAMP)
 	$(BIN)/lcedu report
 
+# Every tier on every core (pytest-xdist), a test file's tests on one worker: the session fixtures (the cleaned
+# sample, the rendered site) are built once per worker. PYTHONDONTWRITEBYTECODE is cleared for the tests so
+# that pytest keeps its rewritten test modules between runs.
 test: $(STAMP)
 	$(BIN)/ruff check lcedu tests benchmarks
 	$(BIN)/ruff format --check lcedu tests benchmarks
-	$(BIN)/python -m pytest -q
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The fast tier (under a minute on 2 cores): no processed data, no generated sample, no notebooks, no browser
 # or LibreOffice.
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto -m "not integration and not slow and not notebooks and not browser and not office"
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto -m "not integration and not slow and not notebooks and not browser and not office"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH)

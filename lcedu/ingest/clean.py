@@ -315,6 +315,9 @@ def collect(  # noqa: C901 (named in docs/architecture.md)
     inputs = [r for records, _, _ in results for r in records]
     converted = [c for _, chunk, _ in results for c in chunk]
     issues += [i for _, _, chunk_issues in results for i in chunk_issues]
+    # Each typed frame is held by one list from here on, and dropped once its table is combined: a province
+    # or a 200,000-row roster would otherwise be held two or three times at the peak (benchmarks/bench_memory.py).
+    del results
     # Detail tables (schemas.DETAIL_TABLES: students by grade and age, 331 flows), from any reader: each
     # appends frames with those columns here (combine_details below), and its NA cells as missing_values
     # rows whose ``table`` is the detail table (as forms.detail_missing).
@@ -330,7 +333,8 @@ def collect(  # noqa: C901 (named in docs/architecture.md)
         headers = rosters.headers
         for name, frame, miss, _ in rosters.detail:
             details[name].append(frame)
-            details_missing.append(miss)
+            details_missing.append(_missing_part(miss))
+        del rosters
     # --- end rosters ---
     # --- per-school statistics forms (raw/forms/<year>/, lcedu.ingest.forms) ---
     forms = read_forms(raw_dir, workers)
@@ -339,24 +343,28 @@ def collect(  # noqa: C901 (named in docs/architecture.md)
     issues += forms.issues
     for name, frame in forms.details.items():
         details[name].append(frame)
+    forms_missing = forms.detail_missing
+    del forms
     # --- end forms ---
     inputs.sort(key=lambda r: r["path"])
 
     tables, missing, totals = {}, list(details_missing), []
-    if forms.detail_missing is not None and len(forms.detail_missing):
-        missing.append(forms.detail_missing)
+    if forms_missing is not None and len(forms_missing):
+        missing.append(_missing_part(forms_missing))
+    given = {lay.table for p in files for lay in _layouts_for(p, raw_dir)} | {t for t, _, _, _ in converted}
     by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)
     for table, typed, miss, group_issues in converted:
         issues += group_issues
         if typed is not None:
             by_table[table].append(typed)
-            missing.append(miss)
-    for table, parts in by_table.items():
+            missing.append(_missing_part(miss))
+    converted.clear()
+    for table in list(by_table):
         layout = load_layout(table)
-        frame = pd.concat(parts, ignore_index=True)
+        frame = pd.concat(by_table.pop(table), ignore_index=True)
         totals.append(_totals_long(frame[frame["_is_total"]], layout))
         tables[table] = combine_inputs(frame[~frame["_is_total"]].reset_index(drop=True), layout, issues)
-    given = {lay.table for p in files for lay in _layouts_for(p, raw_dir)} | {t for t, _, _, _ in converted}
+        del frame
     # --- 过录表 rosters ---
     if any(roster.claims(p.relative_to(raw_dir)) == "roster" for p in roster_files):
         given |= set(roster.SCHOOL_TABLES)
@@ -371,7 +379,7 @@ def collect(  # noqa: C901 (named in docs/architecture.md)
         tables["reported_totals"] = pd.concat(totals, ignore_index=True)
         _reconcile(tables, issues)
     if missing:
-        tables["missing_values"] = _missing_table(missing, tables)
+        tables["missing_values"] = _missing_table(missing)
     if partial:
         issues = [replace(i, level="warning") if i.relaxed_by_partial else i for i in issues]
     return CleanResult(tables=tables, issues=issues, inputs=inputs, headers=headers)
@@ -684,26 +692,36 @@ def _reconcile(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
             )
 
 
-def _missing_table(parts: list[pd.DataFrame], tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    frame = pd.concat(parts, ignore_index=True)
-    frame["record_key"] = frame.get("school_id", pd.Series(index=frame.index, dtype="string"))
-    if "county_code" in frame:
-        frame["record_key"] = frame["record_key"].fillna(frame["county_code"])
-    frame = frame.rename(columns={"_file": "file", "_sheet": "sheet", "_row": "row"})
-    cols = ["table", "file", "sheet", "row", "record_key", "column", "raw_text", "reason"]
-    out = frame[cols].astype(
-        {
-            "table": "string",
-            "file": "string",
-            "sheet": "string",
-            "row": "int64",
-            "record_key": "string",
-            "column": "string",
-            "raw_text": "string",
-            "reason": "string",
-        }
+#: The missing_values columns that repeat a few labels over millions of rows: stored as categories.
+MISSING_LABELS = ("table", "file", "sheet", "column", "reason")
+
+
+def _missing_part(part: pd.DataFrame) -> pd.DataFrame:
+    """One reader's NA cells in the columns of ``missing_values``, the labels as categories.
+
+    Made as each part arrives, so the wide part is dropped with its typed frame: a province's or a 200,000-row
+    roster's NA cells are millions of rows, and a string per row and label was the largest thing ``check`` held.
+    """
+    part = part.rename(columns={"_file": "file", "_sheet": "sheet", "_row": "row"})
+    record_key = part.get("school_id", pd.Series(index=part.index, dtype="string")).astype("string")
+    if "county_code" in part:
+        record_key = record_key.fillna(part["county_code"].astype("string"))
+    out = part.assign(**{c: pd.NA for c in MISSING_LABELS if c not in part}).assign(
+        record_key=record_key,
+        raw_text=part.get("raw_text", pd.Series(index=part.index, dtype="string")).astype("string"),
     )
-    return out.reset_index(drop=True)
+    columns = ["table", "file", "sheet", "row", "record_key", "column", "raw_text", "reason"]
+    return out[columns].astype({"row": "int64", **{c: "category" for c in MISSING_LABELS}})
+
+
+def _missing_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per NA cell of every table (parts from :func:`_missing_part`), each label over the union of its
+    parts' categories."""
+    labels = {
+        c: pd.CategoricalDtype(pd.Index(sorted(set().union(*(p[c].cat.categories for p in parts))), dtype="string"))
+        for c in MISSING_LABELS
+    }
+    return pd.concat([p.astype(labels) for p in parts], ignore_index=True)
 
 
 def clean(raw_dir: Path, workers: int | None = None, partial: bool = False, reports: Path | None = None) -> CleanResult:

@@ -471,27 +471,48 @@ def _formula_warnings(typing: _Typing, values: np.ndarray, is_na: np.ndarray, na
         )
 
 
+#: Why a cell is NA, by what it holds: blank, a formula without its stored value, anything else (一, 无, /).
+REASONS = ("空白 blank", FORMULA_WITHOUT_VALUE_REASON, "填报为缺失或不适用 reported as missing/not applicable")
+
+
+def _taken_labels(labels: pd.Series, at: np.ndarray) -> pd.Categorical:
+    """``labels.take(at)`` as a category, factorised on the sheet's rows instead of on the taken cells."""
+    codes, uniques = pd.factorize(labels)
+    return pd.Categorical.from_codes(codes[at], uniques)
+
+
 def _missing(text: pd.DataFrame, parts: list[tuple[str, np.ndarray, list[str]]]) -> pd.DataFrame:
-    """The blank and dashed cells (column by column, row by row) with their reason: NA, never 0."""
+    """The blank and dashed cells (column by column, row by row) with their reason: NA, never 0.
+
+    The file, sheet, column and reason are categories: a large roster has millions of NA cells, and a string per
+    row would be the largest thing held while it is typed.
+    """
     if parts:
         at = np.concatenate([p for _, p, _ in parts])
         missing = (
-            text[["_file", "_sheet", "_row"]]
+            text[["_row"]]
             .take(at)
             .reset_index(drop=True)
             .assign(
-                column=[name for name, p, _ in parts for _ in range(len(p))],
-                raw_text=[t for _, _, texts in parts for t in texts],
-            )
+                **{c: _taken_labels(text[c], at) for c in ("_file", "_sheet")},
+                column=pd.Categorical.from_codes(
+                    np.repeat(np.arange(len(parts)), [len(p) for _, p, _ in parts]), [name for name, _, _ in parts]
+                ),
+                raw_text=pd.array([t for _, _, texts in parts for t in texts], dtype="string"),
+            )[["_file", "_sheet", "_row", "column", "raw_text"]]
         )
     else:
         missing = pd.DataFrame(columns=["_file", "_sheet", "_row", "column", "raw_text"])
-    raw_text = missing["raw_text"].astype(str).str.strip()
-    missing["reason"] = np.select(
-        [raw_text == "", raw_text == FORMULA_WITHOUT_VALUE],
-        ["空白 blank", FORMULA_WITHOUT_VALUE_REASON],
-        "填报为缺失或不适用 reported as missing/not applicable",
+    raw_text = missing["raw_text"].astype("string").str.strip()
+    code = np.select(
+        [
+            (raw_text == "").to_numpy(bool, na_value=False),
+            (raw_text == FORMULA_WITHOUT_VALUE).to_numpy(bool, na_value=False),
+        ],
+        [0, 1],
+        2,
     )
+    missing["reason"] = pd.Categorical.from_codes(code, REASONS)
     return missing
 
 

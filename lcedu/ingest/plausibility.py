@@ -112,14 +112,15 @@ def _with_source(frame: pd.DataFrame, column: str, key: list[str]) -> pd.DataFra
 
 
 def _stage_classes(schools: pd.DataFrame, stages: pd.Series) -> pd.DataFrame:
-    """Each school's class count per stage (schools.<stage>_class_count) as rows keyed by stage."""
+    """Each school's class count per stage (schools.<stage>_class_count) as rows keyed by stage; a school without
+    classes in a stage has no row there (a bound never fires on NA, and a province has many such cells)."""
     rows = []
     for stage in stages.dropna().unique():
         col = f"{stage}_class_count"
         if col not in schools:
             continue
-        part = schools[["school_id", "year", col, "_file", "_sheet", "_row"]].rename(columns={col: "class_count"})
-        rows.append(part.assign(stage=stage, _column=col))
+        part = schools.loc[schools[col].notna(), ["school_id", "year", col, "_file", "_sheet", "_row"]]
+        rows.append(part.rename(columns={col: "class_count"}).assign(stage=stage, _column=col))
     if not rows:
         return pd.DataFrame(columns=["school_id", "year", "stage", "class_count"])
     return pd.concat(rows, ignore_index=True)
@@ -169,10 +170,12 @@ def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
     return frame[column].astype("Float64").astype(float).to_numpy()
 
 
-def _labels(frame: pd.DataFrame, column: str) -> np.ndarray:
+def _is_in(frame: pd.DataFrame, column: str, labels: tuple[str, ...]) -> np.ndarray:
+    """Which rows carry one of ``labels`` (compared in pandas: a Python string per row would cost hundreds of MB
+    on a province)."""
     if column not in frame:
-        return np.full(len(frame), "", dtype=object)
-    return frame[column].astype("string").fillna("").to_numpy(dtype=object)
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].astype("string").isin(labels).to_numpy(dtype=bool, na_value=False)
 
 
 def _outside(values: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
@@ -228,13 +231,12 @@ def check(
             dtype=bool,
             count=len(frame),
         )
-        types, stages = _labels(frame, "school_type"), _labels(frame, "stage")
         for limit in bound.soft:
             applies = ~claimed
             if limit.school_types:
-                applies &= np.isin(types, limit.school_types)
+                applies &= _is_in(frame, "school_type", limit.school_types)
             if limit.stages:
-                applies &= np.isin(stages, limit.stages)
+                applies &= _is_in(frame, "stage", limit.stages)
             claimed |= applies
             _report(
                 bound,

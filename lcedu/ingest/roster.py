@@ -900,22 +900,21 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
             ident.assign(school_name=school["school_name"].map(cell_text), township=school["township"].map(cell_text)),
             unmapped,
         )
-    miss = pd.concat(misses, ignore_index=True).merge(
-        keys[["_file", "_row", "school_id", "county_code"]], on=["_file", "_row"], how="left"
-    )
+    keyed = keys[["_file", "_row", "school_id", "county_code"]]
+
+    def miss_of(table: str) -> pd.DataFrame:
+        """One table's NA cells with their keys, stacked per table (a large roster has millions of them)."""
+        own = pd.concat([m[m["table"] == table] for m in misses], ignore_index=True)
+        return own.merge(keyed, on=["_file", "_row"], how="left")
+
     out: list[Converted] = [
-        ("schools", schools, miss[miss["table"] == "schools"], []),
-        (
-            "facilities",
-            keys[["school_id", "year", "county_code"]].join(facilities),
-            miss[miss["table"] == "facilities"],
-            [],
-        ),
+        ("schools", schools, miss_of("schools"), []),
+        ("facilities", keys[["school_id", "year", "county_code"]].join(facilities), miss_of("facilities"), []),
     ]
     for table in ("enrollment", "teachers"):
         if by_stage[table]:
             frame = pd.concat(by_stage[table], ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
-            out.append((table, frame, miss[miss["table"] == table], []))
+            out.append((table, frame, miss_of(table), []))
     return RosterTables(out, issues, detail=detail_tables(details, misses, keys))
 
 
@@ -1027,10 +1026,12 @@ def detail_tables(frame: pd.DataFrame | None, misses: list[pd.DataFrame], keys: 
     miss = pd.concat([m for m in misses if (m["table"] == "detail").any()] or [none])
     miss = miss.merge(keys[["_file", "_row", "school_id", "county_code"]], on=["_file", "_row"], how="left")
     out: list[Converted] = []
-    for table, frames in rows.items():
-        long = pd.concat(frames, ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
+    for table in list(rows):  # each table's parts are dropped once stacked: 900,000 age rows on a large roster
+        long = typed_detail(
+            table, pd.concat(rows.pop(table), ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
+        )
         mine = miss[miss["column"].astype("string").str.startswith(f"{table}{DETAIL_SEP}").fillna(False).to_numpy(bool)]
-        out.append((table, typed_detail(table, long), mine.assign(table=table), []))
+        out.append((table, long, mine.assign(table=table), []))
     return out
 
 
