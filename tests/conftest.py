@@ -71,7 +71,9 @@ def copy_county(tables: dict, source: str, target: str, prefix: str = "9") -> di
                     .astype("string")
                     .map(lambda s: s if pd.isna(s) else str(s)[:2] + prefix + str(s)[3:], na_action="ignore")
                 )
-        out[name] = pd.concat([frame, rows.astype(frame.dtypes.to_dict())], ignore_index=True)
+        # a category column (the planning tables' county_code) gains the new county as a category
+        dtypes = {c: "category" if isinstance(t, pd.CategoricalDtype) else t for c, t in frame.dtypes.items()}
+        out[name] = pd.concat([frame, rows], ignore_index=True).astype(dtypes)
     return out
 
 
