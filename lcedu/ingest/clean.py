@@ -18,7 +18,7 @@ from lcedu.errors import InputErrors, Issue
 from lcedu.ingest import counties, plausibility, quality, roster
 from lcedu.ingest.forms import FORMS_DIR, read_forms
 from lcedu.ingest.layout import Layout, layouts, load_layout, normalize
-from lcedu.ingest.parse import RawSheet, convert, parse_sheet
+from lcedu.ingest.parse import MISSING_LABELS, RawSheet, convert, missing_rows, parse_sheet
 from lcedu.ingest.readers import (
     TABLE_SUFFIXES,
     UNSUPPORTED_SPREADSHEETS,
@@ -333,7 +333,7 @@ def collect(  # noqa: C901 (named in docs/architecture.md)
         headers = rosters.headers
         for name, frame, miss, _ in rosters.detail:
             details[name].append(frame)
-            details_missing.append(_missing_part(miss))
+            details_missing.append(missing_rows(miss))
         del rosters
     # --- end rosters ---
     # --- per-school statistics forms (raw/forms/<year>/, lcedu.ingest.forms) ---
@@ -350,14 +350,14 @@ def collect(  # noqa: C901 (named in docs/architecture.md)
 
     tables, missing, totals = {}, list(details_missing), []
     if forms_missing is not None and len(forms_missing):
-        missing.append(_missing_part(forms_missing))
+        missing.append(missing_rows(forms_missing))
     given = {lay.table for p in files for lay in _layouts_for(p, raw_dir)} | {t for t, _, _, _ in converted}
     by_table: dict[str, list[pd.DataFrame]] = defaultdict(list)
     for table, typed, miss, group_issues in converted:
         issues += group_issues
         if typed is not None:
             by_table[table].append(typed)
-            missing.append(_missing_part(miss))
+            missing.append(missing_rows(miss))
     converted.clear()
     for table in list(by_table):
         layout = load_layout(table)
@@ -692,30 +692,8 @@ def _reconcile(tables: dict[str, pd.DataFrame], issues: list[Issue]) -> None:
             )
 
 
-#: The missing_values columns that repeat a few labels over millions of rows: stored as categories.
-MISSING_LABELS = ("table", "file", "sheet", "column", "reason")
-
-
-def _missing_part(part: pd.DataFrame) -> pd.DataFrame:
-    """One reader's NA cells in the columns of ``missing_values``, the labels as categories.
-
-    Made as each part arrives, so the wide part is dropped with its typed frame: a province's or a 200,000-row
-    roster's NA cells are millions of rows, and a string per row and label was the largest thing ``check`` held.
-    """
-    part = part.rename(columns={"_file": "file", "_sheet": "sheet", "_row": "row"})
-    record_key = part.get("school_id", pd.Series(index=part.index, dtype="string")).astype("string")
-    if "county_code" in part:
-        record_key = record_key.fillna(part["county_code"].astype("string"))
-    out = part.assign(**{c: pd.NA for c in MISSING_LABELS if c not in part}).assign(
-        record_key=record_key,
-        raw_text=part.get("raw_text", pd.Series(index=part.index, dtype="string")).astype("string"),
-    )
-    columns = ["table", "file", "sheet", "row", "record_key", "column", "raw_text", "reason"]
-    return out[columns].astype({"row": "int64", **{c: "category" for c in MISSING_LABELS}})
-
-
 def _missing_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """One row per NA cell of every table (parts from :func:`_missing_part`), each label over the union of its
+    """One row per NA cell of every table (parts from ``parse.missing_rows``), each label over the union of its
     parts' categories."""
     labels = {
         c: pd.CategoricalDtype(pd.Index(sorted(set().union(*(p[c].cat.categories for p in parts))), dtype="string"))

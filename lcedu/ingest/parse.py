@@ -475,6 +475,30 @@ def _formula_warnings(typing: _Typing, values: np.ndarray, is_na: np.ndarray, na
 REASONS = ("空白 blank", FORMULA_WITHOUT_VALUE_REASON, "填报为缺失或不适用 reported as missing/not applicable")
 
 
+#: The missing_values columns that repeat a few labels over millions of rows: stored as categories.
+MISSING_LABELS = ("table", "file", "sheet", "column", "reason")
+
+
+def missing_rows(part: pd.DataFrame) -> pd.DataFrame:
+    """One reader's NA cells in the columns of ``missing_values``, the labels as categories.
+
+    Made by each reader as it finishes a table (and again, doing nothing, when ``clean`` stacks them), so the wide
+    part is dropped at once: a province's or a 200,000-row roster's NA cells are millions of rows, and a string
+    per row and label was the largest thing ``check`` held. ``record_key``: the school id, else the county code.
+    """
+    part = part.rename(columns={"_file": "file", "_sheet": "sheet", "_row": "row"})
+    record_key = part.get("record_key", part.get("school_id", pd.Series(index=part.index, dtype="string")))
+    record_key = record_key.astype("string")
+    if "county_code" in part:
+        record_key = record_key.fillna(part["county_code"].astype("string"))
+    out = part.assign(**{c: pd.NA for c in MISSING_LABELS if c not in part}).assign(
+        record_key=record_key,
+        raw_text=part.get("raw_text", pd.Series(index=part.index, dtype="string")).astype("string"),
+    )
+    columns = ["table", "file", "sheet", "row", "record_key", "column", "raw_text", "reason"]
+    return out[columns].astype({"row": "int64", **{c: "category" for c in MISSING_LABELS}})
+
+
 def _taken_labels(labels: pd.Series, at: np.ndarray) -> pd.Categorical:
     """``labels.take(at)`` as a category, factorised on the sheet's rows instead of on the taken cells."""
     codes, uniques = pd.factorize(labels)

@@ -32,7 +32,7 @@ from lcedu.errors import Issue
 from lcedu.ingest import codes, counties
 from lcedu.ingest.layout import Column as LayoutColumn
 from lcedu.ingest.layout import Layout, layout_spec, load_layout, normalize
-from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, parse_sheet
+from lcedu.ingest.parse import NOTE_START, TOTAL_LABEL, convert, missing_rows, parse_sheet
 from lcedu.ingest.readers import (
     STREAM_ERRORS,
     STREAMED_SUFFIXES,
@@ -905,7 +905,7 @@ def type_rosters(sheets: list[RosterSheet], extra: dict[str, str], sites: SiteMa
     def miss_of(table: str) -> pd.DataFrame:
         """One table's NA cells with their keys, stacked per table (a large roster has millions of them)."""
         own = pd.concat([m[m["table"] == table] for m in misses], ignore_index=True)
-        return own.merge(keyed, on=["_file", "_row"], how="left")
+        return missing_rows(own.merge(keyed, on=["_file", "_row"], how="left"))
 
     out: list[Converted] = [
         ("schools", schools, miss_of("schools"), []),
@@ -1031,7 +1031,7 @@ def detail_tables(frame: pd.DataFrame | None, misses: list[pd.DataFrame], keys: 
             table, pd.concat(rows.pop(table), ignore_index=True).merge(keys, on=["_file", "_row"], how="left")
         )
         mine = miss[miss["column"].astype("string").str.startswith(f"{table}{DETAIL_SEP}").fillna(False).to_numpy(bool)]
-        out.append((table, long, mine.assign(table=table), []))
+        out.append((table, long, missing_rows(mine.assign(table=table)), []))
     return out
 
 
