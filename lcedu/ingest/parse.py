@@ -482,9 +482,10 @@ MISSING_LABELS = ("table", "file", "sheet", "column", "reason")
 def missing_rows(part: pd.DataFrame) -> pd.DataFrame:
     """One reader's NA cells in the columns of ``missing_values``, the labels as categories.
 
-    Made by each reader as it finishes a table (and again, doing nothing, when ``clean`` stacks them), so the wide
-    part is dropped at once: a province's or a 200,000-row roster's NA cells are millions of rows, and a string
-    per row and label was the largest thing ``check`` held. ``record_key``: the school id, else the county code.
+    The roster makes its parts with it as it finishes each table, ``clean`` every other reader's as they arrive (a
+    part already made is returned as it is), so the wide part is dropped at once: a province's or a 200,000-row
+    roster's NA cells are millions of rows, and a string per row and label was the largest thing ``check`` held.
+    ``record_key``: the school id, else the county code.
     """
     part = part.rename(columns={"_file": "file", "_sheet": "sheet", "_row": "row"})
     record_key = part.get("record_key", part.get("school_id", pd.Series(index=part.index, dtype="string")))
