@@ -411,11 +411,6 @@ def _map_classifier(spec: _MapSpec, lang: str) -> Any:
     return classify
 
 
-def _map_legend(ax: Any, classification: Any, with_no_data: bool, lang: str) -> Any:
-    """The map's legend as :func:`lcedu.present.maps.choropleth` places it (right of the map)."""
-    return furniture.single_map_legend(ax, classification, with_no_data, lang)
-
-
 def _legend_key(legend: Any) -> tuple:
     """What a legend shows: its title and each entry's words, colour and hatch."""
     entries = tuple(
@@ -476,7 +471,7 @@ class _MapView:
         if self._labels_overlap():
             return False
         with_no_data = not set(self.patches) <= set(classification.fills)
-        legend = _map_legend(self.ax, classification, with_no_data, p.lang)
+        legend = furniture.single_map_legend(self.ax, classification, with_no_data, p.lang)
         if _legend_key(legend) != _legend_key(self.legend):
             self.layers.replace(self.legend, legend)
             self.legend = legend
